@@ -1,0 +1,207 @@
+//! racks.toml: the file model, loading and validation, and the checked `Config` the rest of rackfile uses.
+//!
+//! Nothing outside this module sees raw TOML: `load` either returns a `Config` in which every rack is fully
+//! specified (defaults applied, template resolved) or every problem in the file, each with its location.
+
+pub mod model;
+mod reader;
+pub mod schema;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::diag::{self, Diagnostic, Location};
+
+pub const DEFAULT_TEMPLATE_URL: &str =
+    "https://convox.s3.amazonaws.com/release/{version}/formation.json";
+pub const DEFAULT_INSTANCE_TYPE: &str = "t2.small";
+pub const DEFAULT_INSTANCE_COUNT: u32 = 3;
+/// CloudFormation's limit for a TemplateBody; larger templates must be hosted and passed by URL.
+pub const MAX_TEMPLATE_BODY_BYTES: usize = 51_200;
+
+/// The template parameters rackfile sets from typed settings; `[rack.parameters]` may not set them too.
+pub const TYPED_PARAMETERS: [(&str, &str); 4] = [
+    ("InstanceType", "instance_type"),
+    ("InstanceCount", "instance_count"),
+    ("Private", "private"),
+    ("Version", "version"),
+];
+
+/// Tags rackfile puts on every rack it installs, as Convox does.
+pub const SYSTEM_TAGS: [(&str, &str); 2] = [("System", "convox"), ("Type", "rack")];
+
+/// A checked racks.toml.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes, so a saved plan can tell that the file changed.
+    pub fingerprint: String,
+    pub orgs: BTreeMap<String, OrgSettings>,
+    pub racks: Vec<Rack>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgSettings {
+    pub name: String,
+    pub profile: Option<String>,
+    pub account_id: Option<String>,
+}
+
+/// One fully-specified rack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rack {
+    pub org: String,
+    pub name: String,
+    pub region: String,
+    pub version: String,
+    pub instance_type: String,
+    pub instance_count: u32,
+    pub private: bool,
+    pub template: Template,
+    pub password_env: Option<String>,
+    /// Extra template parameters, passed verbatim.
+    pub parameters: BTreeMap<String, String>,
+    /// `[rack.tags]` only; the system tags are added by `managed_tags`.
+    pub tags: BTreeMap<String, String>,
+    /// Where the rack is declared, for messages that point back into the file.
+    pub declared_at: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Template {
+    /// A URL with `{version}` already substituted.
+    Url(String),
+    /// A local file, read at load time.
+    File { path: PathBuf, body: String },
+}
+
+impl Rack {
+    /// `org/name`, how racks are named everywhere in rackfile's output and in `--target`.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.org, self.name)
+    }
+
+    /// Every template parameter rackfile manages for this rack, with the value it should have.
+    pub fn managed_parameters(&self) -> BTreeMap<String, String> {
+        let mut parameters = self.parameters.clone();
+        parameters.insert("InstanceType".into(), self.instance_type.clone());
+        parameters.insert("InstanceCount".into(), self.instance_count.to_string());
+        parameters.insert(
+            "Private".into(),
+            if self.private { "Yes" } else { "No" }.into(),
+        );
+        parameters.insert("Version".into(), self.version.clone());
+        parameters
+    }
+
+    /// The tags rackfile manages: the system tags plus `[rack.tags]`.
+    pub fn managed_tags(&self) -> BTreeMap<String, String> {
+        let mut tags = self.tags.clone();
+        for (key, value) in SYSTEM_TAGS {
+            tags.insert(key.into(), value.into());
+        }
+        tags
+    }
+}
+
+/// Why racks.toml could not be loaded. `render` gives the text an operator sees.
+#[derive(Debug)]
+pub enum LoadError {
+    Unreadable {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    NotUtf8 {
+        path: PathBuf,
+        location: Location,
+    },
+    Invalid {
+        path: PathBuf,
+        source: String,
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+impl LoadError {
+    pub fn render(&self) -> String {
+        match self {
+            LoadError::Unreadable { path, error } => {
+                let hint = if error.kind() == std::io::ErrorKind::NotFound {
+                    "\n   = help: create it, or point at another file with -f FILE\n"
+                } else {
+                    ""
+                };
+                format!("error: cannot read {}: {error}{hint}\n", path.display())
+            }
+            LoadError::NotUtf8 { path, location } => format!(
+                "error: {} is not UTF-8 text: invalid byte at {}:{location}\n",
+                path.display(),
+                path.display()
+            ),
+            LoadError::Invalid {
+                path,
+                source,
+                diagnostics,
+            } => {
+                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+                let mut text = diag::render(diagnostics, &path.display().to_string(), source);
+                text.push_str(&format!(
+                    "error: {} has {errors} {}\n",
+                    path.display(),
+                    if errors == 1 { "error" } else { "errors" }
+                ));
+                text
+            }
+        }
+    }
+}
+
+/// Reads, parses and checks racks.toml.
+pub fn load(path: &Path) -> Result<Config, LoadError> {
+    let bytes = std::fs::read(path).map_err(|error| LoadError::Unreadable {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let fingerprint = sha256_hex(&bytes);
+    let source = String::from_utf8(bytes).map_err(|error| {
+        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+        // `valid` is UTF-8 by construction, so the location of its end is where the bad byte is.
+        let text = std::str::from_utf8(valid).unwrap_or_default();
+        LoadError::NotUtf8 {
+            path: path.to_path_buf(),
+            location: diag::SourceMap::new(text).location(text.len()),
+        }
+    })?;
+    parse(path, source, fingerprint)
+}
+
+/// Checks racks.toml text as if it had been read from `path` (relative templates resolve beside it).
+pub fn parse(path: &Path, source: String, fingerprint: String) -> Result<Config, LoadError> {
+    let (file, mut diagnostics) = reader::read(&source);
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let resolved = validate::resolve(&file, &source, base_dir, &mut diagnostics);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        diagnostics.sort_by_key(|d| d.span.as_ref().map(|s| s.start));
+        return Err(LoadError::Invalid {
+            path: path.to_path_buf(),
+            source,
+            diagnostics,
+        });
+    }
+    Ok(Config {
+        path: path.to_path_buf(),
+        fingerprint,
+        orgs: resolved.orgs,
+        racks: resolved.racks,
+    })
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}

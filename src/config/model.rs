@@ -1,0 +1,148 @@
+//! The racks.toml file as written: every field optional and carrying its span, so validation can point at
+//! it. These types are also the source of the JSON Schema (`rackfile schema`); their doc comments become the
+//! schema's descriptions, and the keys the loader accepts are read from that schema, so the two cannot drift.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use schemars::JsonSchema;
+
+/// A value and where it was written in racks.toml.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Range<usize>,
+}
+
+impl<T> Sp<T> {
+    pub fn new(value: T, span: Range<usize>) -> Self {
+        Self { value, span }
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Sp<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+}
+
+/// A racks.toml file: shared defaults, the AWS organisations racks live in, and the racks.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields, title = "racks.toml")]
+pub struct RacksFile {
+    /// Settings every rack inherits unless it sets its own.
+    pub defaults: Option<Defaults>,
+    /// Where racks live. A rack's `org` must name one of these; credentials never go in this file.
+    #[schemars(default)]
+    pub org: BTreeMap<String, Org>,
+    /// The racks, one CloudFormation stack each.
+    #[schemars(default)]
+    pub rack: Vec<RackEntry>,
+}
+
+/// Settings every rack inherits unless it sets its own.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Defaults {
+    /// The org racks belong to.
+    pub org: Option<Sp<String>>,
+    /// AWS region, e.g. "us-east-1".
+    pub region: Option<Sp<String>>,
+    /// Convox release, e.g. "20161102160040". Required here or per rack.
+    pub version: Option<Sp<String>>,
+    /// EC2 instance type (template parameter InstanceType). Default "t2.small".
+    pub instance_type: Option<Sp<String>>,
+    /// Number of instances (template parameter InstanceCount). Default 3, at least 2.
+    #[schemars(range(min = 2))]
+    pub instance_count: Option<Sp<i64>>,
+    /// Private subnets (template parameter Private, Yes/No). Default false.
+    pub private: Option<Sp<bool>>,
+}
+
+/// An AWS account and how to reach it.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Org {
+    /// AWS profile to use; without one, the default credential chain.
+    pub profile: Option<Sp<String>>,
+    /// Guard: refuse to read or write any account but this one (12 digits).
+    #[schemars(regex(pattern = r"^[0-9]{12}$"))]
+    pub account_id: Option<Sp<String>>,
+}
+
+/// One rack: a CloudFormation stack built from the Convox rack template.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RackEntry {
+    /// The org this rack belongs to; defaults to `defaults.org`.
+    pub org: Option<Sp<String>>,
+    /// The CloudFormation stack name.
+    #[schemars(regex(pattern = r"^[a-zA-Z][-a-zA-Z0-9]*$"), length(max = 128))]
+    pub name: Option<Sp<String>>,
+    /// AWS region; defaults to `defaults.region`.
+    pub region: Option<Sp<String>>,
+    /// Convox release; defaults to `defaults.version`.
+    pub version: Option<Sp<String>>,
+    /// EC2 instance type (template parameter InstanceType).
+    pub instance_type: Option<Sp<String>>,
+    /// Number of instances (template parameter InstanceCount), at least 2.
+    #[schemars(range(min = 2))]
+    pub instance_count: Option<Sp<i64>>,
+    /// Private subnets (template parameter Private, Yes/No).
+    pub private: Option<Sp<bool>>,
+    /// A local template file, relative to racks.toml, used instead of `template_url` (at most 51,200 bytes).
+    pub template: Option<Sp<String>>,
+    /// Template URL; `{version}` is replaced by the version. Default
+    /// https://convox.s3.amazonaws.com/release/{version}/formation.json
+    pub template_url: Option<Sp<String>>,
+    /// Name of the environment variable that holds the API password at install. Never the password itself.
+    pub password_env: Option<Sp<String>>,
+    /// Any other template parameter, passed verbatim.
+    #[schemars(default)]
+    pub parameters: StringTable,
+    /// Stack tags, added to System=convox and Type=rack.
+    #[schemars(default)]
+    pub tags: StringTable,
+}
+
+/// A table of string keys to string values, each key and value with its span, in file order.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct StringTable(pub Vec<(Sp<String>, Sp<String>)>);
+
+impl StringTable {
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        self.0
+            .iter()
+            .map(|(key, value)| (key.value.clone(), value.value.clone()))
+            .collect()
+    }
+}
+
+impl JsonSchema for StringTable {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StringTable".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "additionalProperties": { "type": "string" }
+        })
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}

@@ -1,0 +1,296 @@
+//! Reads the spanned TOML tree into the file model, collecting every syntax error, unknown key and wrong
+//! type instead of stopping at the first (serde's derive would stop at the first).
+
+use std::sync::LazyLock;
+
+use schemars::JsonSchema;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::model::{Defaults, Org, RackEntry, RacksFile, Sp, StringTable};
+use crate::diag::{Diagnostic, did_you_mean};
+
+/// The keys a table accepts, read from the JSON Schema of its model type.
+fn schema_keys<T: JsonSchema>() -> Vec<String> {
+    let schema = schemars::schema_for!(T);
+    schema
+        .get("properties")
+        .and_then(|properties| properties.as_object())
+        .map(|properties| properties.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+static FILE_KEYS: LazyLock<Vec<String>> = LazyLock::new(schema_keys::<RacksFile>);
+static DEFAULTS_KEYS: LazyLock<Vec<String>> = LazyLock::new(schema_keys::<Defaults>);
+static ORG_KEYS: LazyLock<Vec<String>> = LazyLock::new(schema_keys::<Org>);
+static RACK_KEYS: LazyLock<Vec<String>> = LazyLock::new(schema_keys::<RackEntry>);
+
+pub fn read(source: &str) -> (RacksFile, Vec<Diagnostic>) {
+    let (document, errors) = DeTable::parse_recoverable(source);
+    let mut diagnostics: Vec<Diagnostic> = errors
+        .iter()
+        .map(|error| {
+            let span = error.span().unwrap_or(0..0);
+            Diagnostic::error(
+                format!("invalid TOML: {}", error.message().trim_end()),
+                span,
+            )
+        })
+        .collect();
+    if !diagnostics.is_empty() {
+        // A recovered tree after a syntax error mostly yields follow-on noise; the syntax errors are the news.
+        return (RacksFile::default(), diagnostics);
+    }
+    let mut reader = Reader {
+        diagnostics: &mut diagnostics,
+    };
+    let file = reader.file(document.get_ref());
+    (file, diagnostics)
+}
+
+struct Reader<'d> {
+    diagnostics: &'d mut Vec<Diagnostic>,
+}
+
+type Entry<'a, 'i> = (
+    &'a Spanned<std::borrow::Cow<'i, str>>,
+    &'a Spanned<DeValue<'i>>,
+);
+
+impl Reader<'_> {
+    fn file(&mut self, table: &DeTable<'_>) -> RacksFile {
+        let mut file = RacksFile::default();
+        for (key, value) in self.known_entries(table, &FILE_KEYS, "the top level") {
+            match key.get_ref().as_ref() {
+                "defaults" => {
+                    if let Some(table) = self.table(value, "[defaults]") {
+                        file.defaults = Some(self.defaults(table));
+                    }
+                }
+                "org" => {
+                    if let Some(orgs) = self.table(value, "[org]") {
+                        for (name, org) in orgs {
+                            let what = format!("[org.{}]", name.get_ref());
+                            if let Some(table) = self.table(org, &what) {
+                                file.org
+                                    .insert(name.get_ref().to_string(), self.org(table, &what));
+                            }
+                        }
+                    }
+                }
+                "rack" => match value.get_ref() {
+                    DeValue::Array(racks) => {
+                        for rack in racks.iter() {
+                            if let Some(table) = self.table(rack, "[[rack]]") {
+                                file.rack.push(self.rack(table, value.span()));
+                            }
+                        }
+                    }
+                    other => self.wrong_type(
+                        value.span(),
+                        "rack",
+                        "an array of tables ([[rack]])",
+                        other,
+                    ),
+                },
+                _ => unreachable!("known_entries only yields schema keys"),
+            }
+        }
+        file
+    }
+
+    fn defaults(&mut self, table: &DeTable<'_>) -> Defaults {
+        let mut defaults = Defaults::default();
+        for (key, value) in self.known_entries(table, &DEFAULTS_KEYS, "[defaults]") {
+            let name = key.get_ref().as_ref();
+            match name {
+                "org" => defaults.org = self.string(name, value),
+                "region" => defaults.region = self.string(name, value),
+                "version" => defaults.version = self.string(name, value),
+                "instance_type" => defaults.instance_type = self.string(name, value),
+                "instance_count" => defaults.instance_count = self.integer(name, value),
+                "private" => defaults.private = self.boolean(name, value),
+                _ => unreachable!("known_entries only yields schema keys"),
+            }
+        }
+        defaults
+    }
+
+    fn org(&mut self, table: &DeTable<'_>, what: &str) -> Org {
+        let mut org = Org::default();
+        for (key, value) in self.known_entries(table, &ORG_KEYS, what) {
+            let name = key.get_ref().as_ref();
+            match name {
+                "profile" => org.profile = self.string(name, value),
+                "account_id" => org.account_id = self.string(name, value),
+                _ => unreachable!("known_entries only yields schema keys"),
+            }
+        }
+        org
+    }
+
+    fn rack(&mut self, table: &DeTable<'_>, header: std::ops::Range<usize>) -> RackEntry {
+        let mut rack = RackEntry::default();
+        for (key, value) in self.known_entries(table, &RACK_KEYS, "[[rack]]") {
+            let name = key.get_ref().as_ref();
+            match name {
+                "org" => rack.org = self.string(name, value),
+                "name" => rack.name = self.string(name, value),
+                "region" => rack.region = self.string(name, value),
+                "version" => rack.version = self.string(name, value),
+                "instance_type" => rack.instance_type = self.string(name, value),
+                "instance_count" => rack.instance_count = self.integer(name, value),
+                "private" => rack.private = self.boolean(name, value),
+                "template" => rack.template = self.string(name, value),
+                "template_url" => rack.template_url = self.string(name, value),
+                "password_env" => rack.password_env = self.string(name, value),
+                "parameters" => rack.parameters = self.string_table(value, "[rack.parameters]"),
+                "tags" => rack.tags = self.string_table(value, "[rack.tags]"),
+                _ => unreachable!("known_entries only yields schema keys"),
+            }
+        }
+        if rack.name.is_none() {
+            let span = table
+                .iter()
+                .next()
+                .map(|(key, _)| key.span())
+                .unwrap_or(header);
+            self.diagnostics.push(
+                Diagnostic::error("a [[rack]] has no `name`", span)
+                    .with_hint("every rack needs `name = \"...\"`, the CloudFormation stack name"),
+            );
+        }
+        rack
+    }
+
+    /// The entries whose keys the table accepts; reports each other key with the closest accepted one.
+    fn known_entries<'a, 'i>(
+        &mut self,
+        table: &'a DeTable<'i>,
+        known: &[String],
+        what: &str,
+    ) -> Vec<Entry<'a, 'i>> {
+        let mut entries = Vec::new();
+        for (key, value) in table.iter() {
+            if known.iter().any(|k| k == key.get_ref().as_ref()) {
+                entries.push((key, value));
+                continue;
+            }
+            let mut diagnostic = Diagnostic::error(
+                format!("unknown key `{}` in {what}", key.get_ref()),
+                key.span(),
+            );
+            let suggestion = did_you_mean(key.get_ref(), known.iter().map(String::as_str));
+            diagnostic = match suggestion {
+                Some(suggestion) => diagnostic.with_hint(format!("did you mean `{suggestion}`?")),
+                None => diagnostic.with_hint(format!("{what} accepts: {}", known.join(", "))),
+            };
+            self.diagnostics.push(diagnostic);
+        }
+        entries
+    }
+
+    fn table<'a, 'i>(
+        &mut self,
+        value: &'a Spanned<DeValue<'i>>,
+        what: &str,
+    ) -> Option<&'a DeTable<'i>> {
+        match value.get_ref() {
+            DeValue::Table(table) => Some(table),
+            other => {
+                self.wrong_type(value.span(), what, "a table", other);
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, key: &str, value: &Spanned<DeValue<'_>>) -> Option<Sp<String>> {
+        match value.get_ref() {
+            DeValue::String(text) => Some(Sp::new(text.to_string(), value.span())),
+            other => {
+                self.wrong_type(value.span(), key, "a string", other);
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, key: &str, value: &Spanned<DeValue<'_>>) -> Option<Sp<i64>> {
+        let parsed = match value.get_ref() {
+            DeValue::Integer(integer) => {
+                i64::from_str_radix(integer.as_str(), integer.radix()).ok()
+            }
+            other => {
+                self.wrong_type(value.span(), key, "an integer", other);
+                return None;
+            }
+        };
+        match parsed {
+            Some(number) => Some(Sp::new(number, value.span())),
+            None => {
+                self.diagnostics.push(Diagnostic::error(
+                    format!("`{key}` is too large"),
+                    value.span(),
+                ));
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, key: &str, value: &Spanned<DeValue<'_>>) -> Option<Sp<bool>> {
+        match value.get_ref() {
+            DeValue::Boolean(flag) => Some(Sp::new(*flag, value.span())),
+            other => {
+                self.wrong_type(value.span(), key, "true or false", other);
+                None
+            }
+        }
+    }
+
+    fn string_table(&mut self, value: &Spanned<DeValue<'_>>, what: &str) -> StringTable {
+        let mut entries = Vec::new();
+        if let Some(table) = self.table(value, what) {
+            for (key, value) in table.iter() {
+                let key_name = format!("{what} {}", key.get_ref());
+                if let Some(text) = self.string(&key_name, value) {
+                    entries.push((Sp::new(key.get_ref().to_string(), key.span()), text));
+                }
+            }
+        }
+        StringTable(entries)
+    }
+
+    fn wrong_type(
+        &mut self,
+        span: std::ops::Range<usize>,
+        key: &str,
+        expected: &str,
+        found: &DeValue<'_>,
+    ) {
+        let mut diagnostic = Diagnostic::error(
+            format!("`{key}` must be {expected}, not {}", describe(found)),
+            span,
+        );
+        // Template parameters are strings in CloudFormation, so a bare number is a common slip.
+        if expected == "a string"
+            && matches!(
+                found,
+                DeValue::Integer(_) | DeValue::Boolean(_) | DeValue::Float(_)
+            )
+        {
+            diagnostic = diagnostic.with_hint("quote the value, e.g. \"5\"");
+        }
+        self.diagnostics.push(diagnostic);
+    }
+}
+
+fn describe(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}

@@ -1,0 +1,505 @@
+//! Semantic checks over the file model and the resolution of defaults into fully-specified racks.
+//! Every check reports into the shared diagnostics list and carries on, so one run shows every problem.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use super::model::{RackEntry, RacksFile, Sp};
+use super::{
+    DEFAULT_INSTANCE_COUNT, DEFAULT_INSTANCE_TYPE, DEFAULT_TEMPLATE_URL, MAX_TEMPLATE_BODY_BYTES,
+    OrgSettings, Rack, SYSTEM_TAGS, TYPED_PARAMETERS, Template,
+};
+use crate::diag::{Diagnostic, SourceMap, did_you_mean};
+
+pub struct Resolved {
+    pub orgs: BTreeMap<String, OrgSettings>,
+    pub racks: Vec<Rack>,
+}
+
+pub fn resolve(
+    file: &RacksFile,
+    source: &str,
+    base_dir: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Resolved {
+    let map = SourceMap::new(source);
+    let orgs = resolve_orgs(file, diagnostics);
+    let defaults = file.defaults.as_ref();
+    let default_org = defaults.and_then(|d| d.org.as_ref());
+    if let Some(org) = default_org {
+        check_org_declared(org, &orgs, diagnostics);
+    }
+    if let Some(defaults) = defaults {
+        if let Some(count) = &defaults.instance_count {
+            check_instance_count(count, diagnostics);
+        }
+        if let Some(region) = &defaults.region {
+            check_region(region, diagnostics);
+        }
+    }
+
+    let mut templates = TemplateFiles::default();
+    let mut racks = Vec::new();
+    let mut seen: HashMap<(String, String, String), Range<usize>> = HashMap::new();
+    for entry in &file.rack {
+        // A rack without a name was already reported by the reader, and there is nothing to point at.
+        let Some(name) = &entry.name else { continue };
+        check_duplicate(entry, name, defaults, &orgs, &mut seen, diagnostics);
+        if let Some(rack) = resolve_rack(
+            entry,
+            name,
+            file,
+            &orgs,
+            base_dir,
+            &mut templates,
+            &map,
+            diagnostics,
+        ) {
+            racks.push(rack);
+        }
+    }
+    Resolved { orgs, racks }
+}
+
+/// Two racks are the same stack when they share account, region and name. Offline, an org's account is its
+/// `account_id` when it has one, else the org itself.
+fn check_duplicate(
+    entry: &RackEntry,
+    name: &Sp<String>,
+    defaults: Option<&super::model::Defaults>,
+    orgs: &BTreeMap<String, OrgSettings>,
+    seen: &mut HashMap<(String, String, String), Range<usize>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let org = entry.org.as_ref().or(defaults.and_then(|d| d.org.as_ref()));
+    let region = entry
+        .region
+        .as_ref()
+        .or(defaults.and_then(|d| d.region.as_ref()));
+    let (Some(org), Some(region)) = (org, region) else {
+        return;
+    };
+    let account = orgs
+        .get(&org.value)
+        .and_then(|o| o.account_id.clone())
+        .unwrap_or_else(|| format!("org {}", org.value));
+    let key = (account, region.value.clone(), name.value.clone());
+    if let Some(first) = seen.get(&key) {
+        diagnostics.push(
+            Diagnostic::error(
+                format!(
+                    "duplicate rack `{}` in {}: two racks would be the same stack",
+                    name.value, region.value
+                ),
+                name.span.clone(),
+            )
+            .with_related(first.clone(), "first declared here")
+            .with_hint("stack names are unique per account and region; rename one of them"),
+        );
+    } else {
+        seen.insert(key, name.span.clone());
+    }
+}
+
+fn resolve_orgs(
+    file: &RacksFile,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, OrgSettings> {
+    let mut orgs = BTreeMap::new();
+    for (name, org) in &file.org {
+        if let Some(account) = &org.account_id
+            && !(account.value.len() == 12 && account.value.bytes().all(|b| b.is_ascii_digit()))
+        {
+            diagnostics.push(Diagnostic::error(
+                format!(
+                    "`account_id` of org `{name}` must be 12 digits, not \"{}\"",
+                    account.value
+                ),
+                account.span.clone(),
+            ));
+        }
+        if let Some(profile) = &org.profile
+            && profile.value.trim().is_empty()
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!("`profile` of org `{name}` is empty"),
+                    profile.span.clone(),
+                )
+                .with_hint("remove the line to use the default credential chain"),
+            );
+        }
+        orgs.insert(
+            name.clone(),
+            OrgSettings {
+                name: name.clone(),
+                profile: org.profile.as_ref().map(|p| p.value.clone()),
+                account_id: org.account_id.as_ref().map(|a| a.value.clone()),
+            },
+        );
+    }
+    orgs
+}
+
+fn check_org_declared(
+    org: &Sp<String>,
+    orgs: &BTreeMap<String, OrgSettings>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    if orgs.contains_key(&org.value) {
+        return true;
+    }
+    let hint = match did_you_mean(&org.value, orgs.keys().map(String::as_str)) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => format!(
+            "declare it with an [org.{}] table (an empty one is fine)",
+            org.value
+        ),
+    };
+    diagnostics.push(
+        Diagnostic::error(
+            format!("org `{}` is not declared", org.value),
+            org.span.clone(),
+        )
+        .with_hint(hint),
+    );
+    false
+}
+
+#[allow(clippy::too_many_arguments)]
+fn resolve_rack(
+    entry: &RackEntry,
+    name: &Sp<String>,
+    file: &RacksFile,
+    orgs: &BTreeMap<String, OrgSettings>,
+    base_dir: &Path,
+    templates: &mut TemplateFiles,
+    map: &SourceMap<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Rack> {
+    let errors_before = diagnostics.len();
+    let defaults = file.defaults.as_ref();
+    check_stack_name(name, diagnostics);
+
+    let org = match (&entry.org, defaults.and_then(|d| d.org.as_ref())) {
+        (Some(org), _) => check_org_declared(org, orgs, diagnostics).then(|| org.value.clone()),
+        // An undeclared default org was reported once, at [defaults].
+        (None, Some(org)) => orgs.contains_key(&org.value).then(|| org.value.clone()),
+        (None, None) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!("rack `{}` has no org", name.value),
+                    name.span.clone(),
+                )
+                .with_hint("set `org` in this rack or in [defaults]"),
+            );
+            None
+        }
+    };
+
+    let region = match (&entry.region, defaults.and_then(|d| d.region.as_ref())) {
+        (Some(region), _) => check_region(region, diagnostics).then(|| region.value.clone()),
+        (None, Some(region)) => Some(region.value.clone()),
+        (None, None) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!("rack `{}` has no region", name.value),
+                    name.span.clone(),
+                )
+                .with_hint("set `region` in this rack or in [defaults]"),
+            );
+            None
+        }
+    };
+
+    let version = match (&entry.version, defaults.and_then(|d| d.version.as_ref())) {
+        (Some(version), _) | (None, Some(version)) if !version.value.trim().is_empty() => {
+            Some(version.value.clone())
+        }
+        (Some(version), _) | (None, Some(version)) => {
+            diagnostics.push(Diagnostic::error(
+                "`version` is empty",
+                version.span.clone(),
+            ));
+            None
+        }
+        (None, None) => {
+            diagnostics.push(
+                Diagnostic::error(format!("rack `{}` has no version", name.value), name.span.clone())
+                    .with_hint("set `version` (a Convox release, e.g. \"20161102160040\") in this rack or in [defaults]"),
+            );
+            None
+        }
+    };
+
+    let instance_count = match &entry.instance_count {
+        Some(count) => check_instance_count(count, diagnostics).then_some(count.value as u32),
+        None => Some(
+            defaults
+                .and_then(|d| d.instance_count.as_ref())
+                .filter(|count| count.value >= 2 && count.value <= i64::from(u32::MAX))
+                .map_or(DEFAULT_INSTANCE_COUNT, |count| count.value as u32),
+        ),
+    };
+    let instance_type = entry
+        .instance_type
+        .as_ref()
+        .or(defaults.and_then(|d| d.instance_type.as_ref()))
+        .map_or(DEFAULT_INSTANCE_TYPE.to_string(), |t| t.value.clone());
+    let private = entry
+        .private
+        .as_ref()
+        .or(defaults.and_then(|d| d.private.as_ref()))
+        .is_some_and(|p| p.value);
+
+    check_parameters(entry, diagnostics);
+    check_tags(entry, diagnostics);
+    if let Some(env) = &entry.password_env {
+        check_env_name(env, diagnostics);
+    }
+    let template = resolve_template(entry, version.as_deref(), base_dir, templates, diagnostics);
+
+    if diagnostics.len() > errors_before {
+        return None;
+    }
+    Some(Rack {
+        org: org?,
+        name: name.value.clone(),
+        region: region?,
+        version: version?,
+        instance_type,
+        instance_count: instance_count?,
+        private,
+        template: template?,
+        password_env: entry.password_env.as_ref().map(|e| e.value.clone()),
+        parameters: entry.parameters.to_map(),
+        tags: entry.tags.to_map(),
+        declared_at: map.location(name.span.start),
+    })
+}
+
+fn check_stack_name(name: &Sp<String>, diagnostics: &mut Vec<Diagnostic>) {
+    let text = &name.value;
+    let valid = text.len() <= 128
+        && text.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !valid {
+        diagnostics.push(
+            Diagnostic::error(format!("invalid rack name \"{text}\""), name.span.clone()).with_hint(
+                "a rack name is a CloudFormation stack name: a letter, then letters, digits and '-', at most 128 characters",
+            ),
+        );
+    }
+}
+
+fn check_region(region: &Sp<String>, diagnostics: &mut Vec<Diagnostic>) -> bool {
+    // Shape of every AWS region name (us-east-1, ap-southeast-2, us-gov-west-1, eu-isoe-west-1).
+    let parts: Vec<&str> = region.value.split('-').collect();
+    let valid = parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty();
+    if !valid {
+        diagnostics.push(
+            Diagnostic::error(
+                format!("invalid region \"{}\"", region.value),
+                region.span.clone(),
+            )
+            .with_hint("an AWS region looks like \"us-east-1\""),
+        );
+    }
+    valid
+}
+
+fn check_instance_count(count: &Sp<i64>, diagnostics: &mut Vec<Diagnostic>) -> bool {
+    if count.value < 2 {
+        diagnostics.push(
+            Diagnostic::error(
+                format!("`instance_count` must be at least 2, not {}", count.value),
+                count.span.clone(),
+            )
+            .with_hint("Convox racks need at least 2 instances"),
+        );
+        return false;
+    }
+    if count.value > i64::from(u32::MAX) {
+        diagnostics.push(Diagnostic::error(
+            "`instance_count` is too large",
+            count.span.clone(),
+        ));
+        return false;
+    }
+    true
+}
+
+fn check_parameters(entry: &RackEntry, diagnostics: &mut Vec<Diagnostic>) {
+    for (key, _) in &entry.parameters.0 {
+        if key.value.eq_ignore_ascii_case("Password") {
+            diagnostics.push(
+                Diagnostic::error(
+                    "the password must not be in racks.toml: secrets never go in the file",
+                    key.span.clone(),
+                )
+                .with_hint("set `password_env = \"ENV_VAR_NAME\"` and export the password in that variable"),
+            );
+        } else if let Some((_, setting)) = TYPED_PARAMETERS.iter().find(|(p, _)| *p == key.value) {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!(
+                        "`{}` is set by `{setting}`; it cannot be in [rack.parameters] too",
+                        key.value
+                    ),
+                    key.span.clone(),
+                )
+                .with_hint(format!("use `{setting} = ...` in the rack instead")),
+            );
+        }
+    }
+}
+
+fn check_tags(entry: &RackEntry, diagnostics: &mut Vec<Diagnostic>) {
+    for (key, value) in &entry.tags.0 {
+        if SYSTEM_TAGS.iter().any(|(system, _)| *system == key.value) {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!("tag `{}` is set by rackfile", key.value),
+                    key.span.clone(),
+                )
+                .with_hint(
+                    "every rack is tagged System=convox and Type=rack; choose another tag key",
+                ),
+            );
+        } else if key.value.to_ascii_lowercase().starts_with("aws:") {
+            diagnostics.push(Diagnostic::error(
+                format!("tag `{}`: the `aws:` prefix is reserved by AWS", key.value),
+                key.span.clone(),
+            ));
+        } else if key.value.is_empty() || key.value.chars().count() > 128 {
+            diagnostics.push(Diagnostic::error(
+                "a tag key must be 1 to 128 characters",
+                key.span.clone(),
+            ));
+        } else if value.value.chars().count() > 256 {
+            diagnostics.push(Diagnostic::error(
+                "a tag value must be at most 256 characters",
+                value.span.clone(),
+            ));
+        }
+    }
+}
+
+fn check_env_name(env: &Sp<String>, diagnostics: &mut Vec<Diagnostic>) {
+    let valid = env
+        .value
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && env
+            .value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        diagnostics.push(
+            Diagnostic::error(
+                "`password_env` must name an environment variable, not hold a password",
+                env.span.clone(),
+            )
+            .with_hint(
+                "e.g. password_env = \"DEV_RACK_PASSWORD\", then export DEV_RACK_PASSWORD=...",
+            ),
+        );
+    }
+}
+
+fn resolve_template(
+    entry: &RackEntry,
+    version: Option<&str>,
+    base_dir: &Path,
+    templates: &mut TemplateFiles,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Template> {
+    match (&entry.template, &entry.template_url) {
+        (Some(file), Some(url)) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    "`template` and `template_url` exclude each other",
+                    file.span.clone(),
+                )
+                .with_related(url.span.clone(), "`template_url` set here")
+                .with_hint("keep one: a local file or a URL"),
+            );
+            None
+        }
+        (Some(file), None) => templates.read(file, base_dir, diagnostics),
+        (None, url) => {
+            let pattern = url
+                .as_ref()
+                .map_or(DEFAULT_TEMPLATE_URL, |u| u.value.as_str());
+            if let Some(url) = url
+                && !(pattern.starts_with("https://") || pattern.starts_with("http://"))
+            {
+                diagnostics.push(
+                    Diagnostic::error(
+                        format!("`template_url` must be an http(s) URL, not \"{pattern}\""),
+                        url.span.clone(),
+                    )
+                    .with_hint("for a local file use `template = \"path/to/rack.json\"`"),
+                );
+                return None;
+            }
+            Some(Template::Url(pattern.replace("{version}", version?)))
+        }
+    }
+}
+
+/// Local templates read once each, however many racks share them.
+#[derive(Default)]
+struct TemplateFiles {
+    read: HashMap<PathBuf, Result<String, String>>,
+}
+
+impl TemplateFiles {
+    fn read(
+        &mut self,
+        file: &Sp<String>,
+        base_dir: &Path,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<Template> {
+        let path = base_dir.join(&file.value);
+        let outcome = self
+            .read
+            .entry(path.clone())
+            .or_insert_with(|| match std::fs::read(&path) {
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                    Err(format!("template file \"{}\" not found", file.value))
+                }
+                Err(error) => Err(format!("cannot read template file \"{}\": {error}", file.value)),
+                Ok(bytes) if bytes.len() > MAX_TEMPLATE_BODY_BYTES => Err(format!(
+                    "template file \"{}\" is {} bytes; CloudFormation takes at most {MAX_TEMPLATE_BODY_BYTES} bytes inline",
+                    file.value,
+                    bytes.len()
+                )),
+                Ok(bytes) => String::from_utf8(bytes)
+                    .map_err(|_| format!("template file \"{}\" is not UTF-8 text", file.value)),
+            });
+        match outcome {
+            Ok(body) => Some(Template::File {
+                path,
+                body: body.clone(),
+            }),
+            Err(message) => {
+                let hint = if message.contains("bytes;") {
+                    "host it (e.g. in S3) and use `template_url` instead"
+                } else {
+                    "`template` is relative to the directory of racks.toml"
+                };
+                diagnostics
+                    .push(Diagnostic::error(message.clone(), file.span.clone()).with_hint(hint));
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! rackfile: manage Convox Racks declaratively. See README.md for the user's view and DESIGN.md for the
+//! architecture; `main.rs` is only the entry point.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod diag;
+pub mod error;
