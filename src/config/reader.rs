@@ -270,14 +270,17 @@ impl Reader<'_> {
             format!("`{key}` must be {expected}, not {}", describe(found)),
             span,
         );
-        // Template parameters are strings in CloudFormation, so a bare number is a common slip.
-        if expected == "a string"
-            && matches!(
-                found,
-                DeValue::Integer(_) | DeValue::Boolean(_) | DeValue::Float(_)
-            )
-        {
-            diagnostic = diagnostic.with_hint("quote the value, e.g. \"5\"");
+        // Template parameters and versions are strings in CloudFormation, so a bare number is a common slip.
+        if expected == "a string" {
+            let bare = match found {
+                DeValue::Integer(integer) => Some(integer.as_str().to_string()),
+                DeValue::Float(float) => Some(float.as_str().to_string()),
+                DeValue::Boolean(flag) => Some(flag.to_string()),
+                _ => None,
+            };
+            if let Some(bare) = bare {
+                diagnostic = diagnostic.with_hint(format!("quote it: \"{bare}\""));
+            }
         }
         self.diagnostics.push(diagnostic);
     }

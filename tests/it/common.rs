@@ -1,0 +1,52 @@
+//! Running the real binary in a sealed environment: `env_clear()` plus exactly the variables a test means,
+//! and exit code, stdout and stderr captured together so a snapshot shows all three.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `rackfile` with an empty environment, run in `dir`.
+pub fn rackfile(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rackfile"));
+    command.env_clear().current_dir(dir);
+    command
+}
+
+/// What a run produced, rendered for snapshots.
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn snapshot(&self) -> String {
+        format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+pub fn run(command: &mut Command) -> Output {
+    let output = command.output().expect("the rackfile binary runs");
+    Output {
+        code: output
+            .status
+            .code()
+            .expect("rackfile exits, it is not killed by a signal"),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// insta settings that keep snapshots in the top-level `snapshots/` folder.
+pub fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(repo_root().join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}

@@ -1,0 +1,8 @@
+//! rackfile's integration tests: one binary, each module a command or a concern. Every test runs the real
+//! `rackfile` binary in a sealed environment (see `common`).
+
+mod common;
+
+mod bad_input;
+mod examples;
+mod schema;
