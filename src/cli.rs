@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
+use crate::commands::plan::PlanOptions;
 use crate::error::Error;
 
 /// Manage Convox Racks declaratively: racks.toml is the record, `plan` shows what would change,
@@ -25,6 +26,8 @@ pub struct Cli {
 enum CommandArgs {
     /// Check racks.toml offline: syntax, keys, types and rules. Makes no AWS call.
     Validate(FileArg),
+    /// Read the live stacks and print what apply would change, rack by rack.
+    Plan(PlanArgs),
     /// Print the JSON Schema of racks.toml.
     Schema,
     /// Print a shell completion script.
@@ -46,10 +49,63 @@ struct FileArg {
     file: PathBuf,
 }
 
+#[derive(Debug, Args)]
+struct PlanArgs {
+    #[command(flatten)]
+    file: FileArg,
+    /// Plan only this rack (org/name); repeatable.
+    #[arg(long = "target", value_name = "ORG/NAME")]
+    targets: Vec<String>,
+    /// Print the plan as JSON (a documented contract with a format_version).
+    #[arg(long)]
+    json: bool,
+    /// Save the plan, with fingerprints of racks.toml and each stack, for `rackfile apply PLANFILE`.
+    #[arg(long, value_name = "PLANFILE")]
+    out: Option<PathBuf>,
+    /// Exit 2 when there are changes (0: none, 1: error).
+    #[arg(long)]
+    detailed_exitcode: bool,
+}
+
+/// A rack's `org/name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RackId {
+    pub org: String,
+    pub name: String,
+}
+
+impl std::fmt::Display for RackId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.org, self.name)
+    }
+}
+
+impl std::str::FromStr for RackId {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self, Error> {
+        match text.split_once('/') {
+            Some((org, name)) if !org.is_empty() && !name.is_empty() && !name.contains('/') => {
+                Ok(RackId {
+                    org: org.into(),
+                    name: name.into(),
+                })
+            }
+            _ => Err(Error::Usage {
+                message: format!("--target {text}: expected ORG/NAME"),
+                hint: Some(
+                    "racks are named by org and stack name, e.g. --target personal/example".into(),
+                ),
+            }),
+        }
+    }
+}
+
 /// What the user asked for, checked.
 #[derive(Debug)]
 pub enum Invocation {
     Validate { file: PathBuf },
+    Plan(PlanOptions),
     Schema,
     Completions { shell: Shell },
 }
@@ -60,6 +116,13 @@ pub struct Connection {
     pub endpoint_url: Option<String>,
 }
 
+impl Invocation {
+    /// Whether errors must be printed as JSON on stdout.
+    pub fn wants_json(&self) -> bool {
+        matches!(self, Invocation::Plan(PlanOptions { json: true, .. }))
+    }
+}
+
 impl Cli {
     pub fn into_invocation(self) -> Result<(Invocation, Connection), Error> {
         let connection = Connection {
@@ -67,6 +130,17 @@ impl Cli {
         };
         let invocation = match self.command {
             CommandArgs::Validate(FileArg { file }) => Invocation::Validate { file },
+            CommandArgs::Plan(args) => Invocation::Plan(PlanOptions {
+                file: args.file.file,
+                targets: args
+                    .targets
+                    .iter()
+                    .map(|t| t.parse())
+                    .collect::<Result<_, _>>()?,
+                json: args.json,
+                out: args.out,
+                detailed_exitcode: args.detailed_exitcode,
+            }),
             CommandArgs::Schema => Invocation::Schema,
             CommandArgs::Completions { shell } => Invocation::Completions { shell },
         };

@@ -1,6 +1,10 @@
 //! The top-level error: every failure rackfile reports, its text, and the exit code it maps to.
 
+use std::fmt::Write as _;
+
 use crate::config::LoadError;
+use crate::live::ReadError;
+use crate::plan::PlanProblem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -8,30 +12,73 @@ pub enum Error {
     #[error("{}", .0.render().trim_end())]
     Config(LoadError),
     /// A wrong command line that clap itself could not catch.
-    #[error("{0}")]
-    Usage(String),
-}
-
-impl Error {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Config(_) | Error::Usage(_) => 1,
-        }
-    }
-
-    /// The text for stderr, ending in a newline. Messages that are not already `error: ...` get the prefix.
-    pub fn render(&self) -> String {
-        let text = self.to_string();
-        if text.starts_with("error:") {
-            format!("{text}\n")
-        } else {
-            format!("error: {text}\n")
-        }
-    }
+    #[error("{message}")]
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
+    /// AWS could not be read (credentials, account guard, listing stacks).
+    #[error("{}", render_read_errors(.0).trim_end())]
+    Read(Vec<ReadError>),
+    /// The plan cannot be made: something in racks.toml does not fit the live templates.
+    #[error("{}", crate::render::human_problems(.0).trim_end())]
+    Plan(Vec<PlanProblem>),
+    #[error("cannot write {path}: {error}")]
+    Write { path: String, error: std::io::Error },
 }
 
 impl From<LoadError> for Error {
     fn from(error: LoadError) -> Self {
         Error::Config(error)
+    }
+}
+
+fn render_read_errors(errors: &[ReadError]) -> String {
+    let mut out = String::new();
+    for error in errors {
+        let _ = writeln!(out, "error: {error}");
+        if let Some(hint) = error.hint() {
+            let _ = writeln!(out, "   = help: {hint}");
+        }
+    }
+    out
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Config(_)
+            | Error::Usage { .. }
+            | Error::Read(_)
+            | Error::Plan(_)
+            | Error::Write { .. } => 1,
+        }
+    }
+
+    /// The text for stderr, ending in a newline. Messages that are not already `error: ...` get the prefix.
+    pub fn render(&self) -> String {
+        let mut text = self.to_string();
+        if !text.starts_with("error:") {
+            text = format!("error: {text}");
+        }
+        if let Error::Usage {
+            hint: Some(hint), ..
+        } = self
+        {
+            text = format!("{text}\n   = help: {hint}");
+        }
+        text.push('\n');
+        text
+    }
+
+    /// The JSON form for `--json`, so a machine reading stdout always gets JSON.
+    pub fn render_json(&self) -> String {
+        let value = serde_json::json!({
+            "format_version": crate::plan::FORMAT_VERSION,
+            "error": { "message": self.render().trim_end() },
+        });
+        let mut text = serde_json::to_string_pretty(&value).expect("JSON values serialise");
+        text.push('\n');
+        text
     }
 }

@@ -2,7 +2,11 @@
 //! architecture; `main.rs` is only the entry point.
 
 pub mod cli;
+pub mod cloud;
 pub mod commands;
 pub mod config;
 pub mod diag;
 pub mod error;
+pub mod live;
+pub mod plan;
+pub mod render;

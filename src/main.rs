@@ -14,14 +14,14 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let outcome = cli.into_invocation().and_then(|(invocation, connection)| {
-        runtime.block_on(rackfile::commands::run(invocation, connection))
-    });
-    match outcome {
-        Ok(code) => std::process::exit(code),
+    let code = match cli.into_invocation() {
+        Ok((invocation, connection)) => {
+            runtime.block_on(rackfile::commands::run_and_report(invocation, connection))
+        }
         Err(error) => {
             eprint!("{}", error.render());
-            std::process::exit(error.exit_code());
+            error.exit_code()
         }
-    }
+    };
+    std::process::exit(code);
 }

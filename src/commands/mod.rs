@@ -1,15 +1,38 @@
-//! One module per command: each loads what it needs, runs, and prints. `run` dispatches.
+//! One module per command: each loads what it needs, runs, and prints. `run` dispatches and reports errors
+//! in the form the command's output uses.
 
+pub mod plan;
 mod validate;
 
 use crate::cli::{Connection, Invocation};
+use crate::cloud::aws::AwsConnector;
 use crate::error::Error;
+
+/// Runs a command and reports its error, if any; returns the process exit code.
+pub async fn run_and_report(invocation: Invocation, connection: Connection) -> i32 {
+    let json = invocation.wants_json();
+    match run(invocation, connection).await {
+        Ok(code) => code,
+        Err(error) if json => {
+            print!("{}", error.render_json());
+            error.exit_code()
+        }
+        Err(error) => {
+            eprint!("{}", error.render());
+            error.exit_code()
+        }
+    }
+}
 
 /// Runs a command; the `Ok` value is the exit code for outcomes that are not errors (0, or 2 for a plan
 /// with changes under `--detailed-exitcode`).
-pub async fn run(invocation: Invocation, _connection: Connection) -> Result<i32, Error> {
+pub async fn run(invocation: Invocation, connection: Connection) -> Result<i32, Error> {
     match invocation {
         Invocation::Validate { file } => validate::run(&file),
+        Invocation::Plan(options) => {
+            let connector = AwsConnector::new(connection.endpoint_url);
+            plan::run(&options, &connector).await
+        }
         Invocation::Schema => {
             print!("{}", crate::config::schema::racks_schema_json());
             Ok(0)

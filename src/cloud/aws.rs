@@ -1,0 +1,324 @@
+//! The `Cloud` and `Connector` traits over the official AWS SDK. One SDK config per (profile, region),
+//! built the same way for every command: standard credential chain or the org's profile, `--endpoint-url` /
+//! AWS_ENDPOINT_URL honoured, adaptive bounded retries and timeouts so a dead endpoint fails instead of hanging.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudformation::primitives::DateTimeFormat;
+use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
+use tokio::sync::Mutex;
+
+use super::{
+    Cloud, CloudError, Connector, CreateStackRequest, ParameterValue, Stack, StackEvent,
+    TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
+};
+use crate::config::OrgSettings;
+
+/// Attempts per request, first try included. Adaptive retry also spaces them out when AWS throttles.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+pub struct AwsConnector {
+    endpoint_url: Option<String>,
+    configs: Mutex<HashMap<(Option<String>, String), SdkConfig>>,
+}
+
+impl AwsConnector {
+    pub fn new(endpoint_url: Option<String>) -> Self {
+        Self {
+            endpoint_url,
+            configs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn sdk_config(&self, org: &OrgSettings, region: &str) -> SdkConfig {
+        let key = (org.profile.clone(), region.to_string());
+        let mut configs = self.configs.lock().await;
+        if let Some(config) = configs.get(&key) {
+            return config.clone();
+        }
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .retry_config(
+                RetryConfig::adaptive()
+                    .with_max_attempts(MAX_ATTEMPTS)
+                    .with_initial_backoff(Duration::from_millis(200)),
+            )
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(30))
+                    .build(),
+            );
+        if let Some(profile) = &org.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(endpoint) = &self.endpoint_url {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let config = loader.load().await;
+        configs.insert(key, config.clone());
+        config
+    }
+}
+
+#[async_trait]
+impl Connector for AwsConnector {
+    async fn account_id(&self, org: &OrgSettings, region: &str) -> Result<String, CloudError> {
+        let config = self.sdk_config(org, region).await;
+        let identity = aws_sdk_sts::Client::new(&config)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        identity
+            .account()
+            .map(str::to_string)
+            .ok_or_else(|| CloudError::new(super::CloudErrorKind::Other, "STS returned no account"))
+    }
+
+    async fn cloud(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Cloud>, CloudError> {
+        let config = self.sdk_config(org, region).await;
+        Ok(Arc::new(AwsCloud {
+            client: aws_sdk_cloudformation::Client::new(&config),
+        }))
+    }
+}
+
+pub struct AwsCloud {
+    client: aws_sdk_cloudformation::Client,
+}
+
+fn sdk_error<E, R>(error: SdkError<E, R>) -> CloudError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let code = error.code().map(str::to_string);
+    let message = match (error.message(), &error) {
+        (Some(message), _) => match &code {
+            Some(code) => format!("{code}: {message}"),
+            None => message.to_string(),
+        },
+        (None, _) => DisplayErrorContext(&error).to_string(),
+    };
+    CloudError::new(CloudError::classify(code.as_deref(), &message), message)
+}
+
+fn time(value: Option<&aws_sdk_cloudformation::primitives::DateTime>) -> String {
+    value
+        .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
+        .unwrap_or_default()
+}
+
+fn stack_from_sdk(stack: &aws_sdk_cloudformation::types::Stack) -> Stack {
+    Stack {
+        stack_id: stack.stack_id().unwrap_or_default().to_string(),
+        name: stack.stack_name().unwrap_or_default().to_string(),
+        status: stack
+            .stack_status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        status_reason: stack.stack_status_reason().map(str::to_string),
+        last_updated: time(stack.last_updated_time().or(stack.creation_time())),
+        parameters: stack
+            .parameters()
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p.parameter_key()?.to_string(),
+                    p.parameter_value().unwrap_or_default().to_string(),
+                ))
+            })
+            .collect(),
+        tags: stack
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+            .collect(),
+        outputs: stack
+            .outputs()
+            .iter()
+            .filter_map(|o| {
+                Some((
+                    o.output_key()?.to_string(),
+                    o.output_value().unwrap_or_default().to_string(),
+                ))
+            })
+            .collect(),
+    }
+}
+
+fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+        .collect()
+}
+
+#[async_trait]
+impl Cloud for AwsCloud {
+    async fn describe_stacks(&self) -> Result<Vec<Stack>, CloudError> {
+        let mut pages = self.client.describe_stacks().into_paginator().send();
+        let mut stacks = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(sdk_error)?;
+            stacks.extend(page.stacks().iter().map(stack_from_sdk));
+        }
+        Ok(stacks)
+    }
+
+    async fn describe_stack(&self, name: &str) -> Result<Option<Stack>, CloudError> {
+        match self.client.describe_stacks().stack_name(name).send().await {
+            Ok(output) => Ok(output.stacks().first().map(stack_from_sdk)),
+            Err(error) => {
+                let error = sdk_error(error);
+                // DescribeStacks names a missing stack with a ValidationError, not a NotFound.
+                if error.message.contains("does not exist") {
+                    Ok(None)
+                } else {
+                    Err(error)
+                }
+            }
+        }
+    }
+
+    async fn template_summary(
+        &self,
+        template: &TemplateSource,
+    ) -> Result<TemplateSummary, CloudError> {
+        let request = self.client.get_template_summary();
+        let request = match template {
+            TemplateSource::Url(url) => request.template_url(url),
+            TemplateSource::Body(body) => request.template_body(body),
+        };
+        let summary = request.send().await.map_err(sdk_error)?;
+        Ok(TemplateSummary {
+            parameters: summary
+                .parameters()
+                .iter()
+                .filter_map(|p| {
+                    Some((
+                        p.parameter_key()?.to_string(),
+                        TemplateParameter {
+                            default: p.default_value().map(str::to_string),
+                            no_echo: p.no_echo().unwrap_or(false),
+                        },
+                    ))
+                })
+                .collect(),
+            resource_count: summary.resource_types().len(),
+        })
+    }
+
+    async fn stack_template(&self, name: &str) -> Result<String, CloudError> {
+        let output = self
+            .client
+            .get_template()
+            .stack_name(name)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(output.template_body().unwrap_or_default().to_string())
+    }
+
+    async fn create_stack(&self, request: &CreateStackRequest) -> Result<String, CloudError> {
+        let call = self
+            .client
+            .create_stack()
+            .stack_name(&request.name)
+            .capabilities(Capability::CapabilityIam)
+            .set_parameters(Some(
+                request
+                    .parameters
+                    .iter()
+                    .map(|(key, value)| {
+                        Parameter::builder()
+                            .parameter_key(key)
+                            .parameter_value(value)
+                            .build()
+                    })
+                    .collect(),
+            ))
+            .set_tags(Some(sdk_tags(&request.tags)));
+        let call = match &request.template {
+            TemplateSource::Url(url) => call.template_url(url),
+            TemplateSource::Body(body) => call.template_body(body),
+        };
+        let output = call.send().await.map_err(sdk_error)?;
+        Ok(output.stack_id().unwrap_or_default().to_string())
+    }
+
+    async fn update_stack(
+        &self,
+        request: &UpdateStackRequest,
+    ) -> Result<UpdateOutcome, CloudError> {
+        let parameters = request
+            .parameters
+            .iter()
+            .map(|(key, value)| match value {
+                ParameterValue::Value(value) => Parameter::builder()
+                    .parameter_key(key)
+                    .parameter_value(value)
+                    .build(),
+                ParameterValue::UsePrevious => Parameter::builder()
+                    .parameter_key(key)
+                    .use_previous_value(true)
+                    .build(),
+            })
+            .collect();
+        let call = self
+            .client
+            .update_stack()
+            .stack_name(&request.name)
+            .capabilities(Capability::CapabilityIam)
+            .set_parameters(Some(parameters))
+            .set_tags(Some(sdk_tags(&request.tags)));
+        let call = match &request.template {
+            TemplateSource::Url(url) => call.template_url(url),
+            TemplateSource::Body(body) => call.template_body(body),
+        };
+        match call.send().await {
+            Ok(_) => Ok(UpdateOutcome::Started),
+            Err(error) => {
+                let error = sdk_error(error);
+                if error.message.contains("No updates are to be performed") {
+                    Ok(UpdateOutcome::NothingToDo)
+                } else {
+                    Err(error)
+                }
+            }
+        }
+    }
+
+    async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError> {
+        let output = self
+            .client
+            .describe_stack_events()
+            .stack_name(name)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(output
+            .stack_events()
+            .iter()
+            .map(|event| StackEvent {
+                event_id: event.event_id().unwrap_or_default().to_string(),
+                logical_id: event.logical_resource_id().unwrap_or_default().to_string(),
+                physical_id: event.physical_resource_id().map(str::to_string),
+                resource_type: event.resource_type().unwrap_or_default().to_string(),
+                status: event
+                    .resource_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                reason: event.resource_status_reason().map(str::to_string),
+                timestamp: time(event.timestamp()),
+            })
+            .collect())
+    }
+}

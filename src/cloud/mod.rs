@@ -1,0 +1,141 @@
+//! The CloudFormation and STS calls rackfile needs, as a trait over plain data, with two implementations:
+//! `aws` (the official SDK) and `fake` (a strict in-memory CloudFormation for tests). Nothing else in rackfile
+//! touches the network.
+
+pub mod aws;
+mod error;
+pub mod fake;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+pub use error::{CloudError, CloudErrorKind};
+
+use crate::config::OrgSettings;
+
+/// A live stack as DescribeStacks reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stack {
+    pub stack_id: String,
+    pub name: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    /// RFC 3339; the creation time for a stack never updated.
+    pub last_updated: String,
+    pub parameters: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+    pub outputs: BTreeMap<String, String>,
+}
+
+/// What GetTemplateSummary says about a template.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TemplateSummary {
+    pub parameters: BTreeMap<String, TemplateParameter>,
+    pub resource_count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TemplateParameter {
+    pub default: Option<String>,
+    pub no_echo: bool,
+}
+
+/// Where CloudFormation gets a template from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplateSource {
+    Url(String),
+    Body(String),
+}
+
+/// One parameter of an UpdateStack call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParameterValue {
+    Value(String),
+    /// Keep the live value without reading it: only for NoEcho parameters, whose value is never returned.
+    UsePrevious,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateStackRequest {
+    pub name: String,
+    pub template: TemplateSource,
+    pub parameters: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateStackRequest {
+    pub name: String,
+    pub template: TemplateSource,
+    pub parameters: BTreeMap<String, ParameterValue>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    Started,
+    /// CloudFormation said "No updates are to be performed": success, nothing to wait for.
+    NothingToDo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StackEvent {
+    pub event_id: String,
+    pub logical_id: String,
+    pub physical_id: Option<String>,
+    pub resource_type: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub timestamp: String,
+}
+
+/// CloudFormation in one account and region, already authenticated.
+#[async_trait]
+pub trait Cloud: Send + Sync {
+    /// Every stack, all pages.
+    async fn describe_stacks(&self) -> Result<Vec<Stack>, CloudError>;
+    /// One stack, or `None` when there is no stack of that name.
+    async fn describe_stack(&self, name: &str) -> Result<Option<Stack>, CloudError>;
+    async fn template_summary(
+        &self,
+        template: &TemplateSource,
+    ) -> Result<TemplateSummary, CloudError>;
+    /// The template body a stack was last created or updated with.
+    async fn stack_template(&self, name: &str) -> Result<String, CloudError>;
+    /// Returns the new StackId.
+    async fn create_stack(&self, request: &CreateStackRequest) -> Result<String, CloudError>;
+    async fn update_stack(&self, request: &UpdateStackRequest)
+    -> Result<UpdateOutcome, CloudError>;
+    /// The stack's events, newest first (the first page is enough to follow a running operation).
+    async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError>;
+}
+
+/// Opens clouds for an org's credentials in a region.
+#[async_trait]
+pub trait Connector: Send + Sync {
+    /// STS GetCallerIdentity: the account the org's credentials belong to.
+    async fn account_id(&self, org: &OrgSettings, region: &str) -> Result<String, CloudError>;
+    async fn cloud(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Cloud>, CloudError>;
+}
+
+/// Statuses in which CloudFormation accepts no change to a stack. (`*_IN_PROGRESS` is checked by suffix.)
+pub fn is_in_progress(status: &str) -> bool {
+    status.ends_with("_IN_PROGRESS")
+}
+
+/// A stack whose last operation finished, successfully or not.
+pub fn is_settled(status: &str) -> bool {
+    !is_in_progress(status)
+}
+
+/// Convox's view of a finished operation: these end states mean the install or update failed.
+pub fn is_failure(status: &str) -> bool {
+    status.ends_with("_FAILED")
+        || status == "ROLLBACK_COMPLETE"
+        || status == "UPDATE_ROLLBACK_COMPLETE"
+}

@@ -1,0 +1,92 @@
+//! `rackfile plan`: read the live stacks, compute the plan, print it (and save it with `--out`).
+
+use std::path::PathBuf;
+
+use crate::cli::RackId;
+use crate::cloud::Connector;
+use crate::config::{self, Config, Rack};
+use crate::diag::did_you_mean;
+use crate::error::Error;
+use crate::plan::{self, Plan};
+use crate::{live, render};
+
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    pub file: PathBuf,
+    pub targets: Vec<RackId>,
+    pub json: bool,
+    pub out: Option<PathBuf>,
+    pub detailed_exitcode: bool,
+}
+
+pub async fn run(options: &PlanOptions, connector: &dyn Connector) -> Result<i32, Error> {
+    let config = config::load(&options.file)?;
+    let plan = make_plan(&config, &options.targets, connector).await?;
+    if options.json {
+        print!("{}", render::json_plan(&plan));
+    } else {
+        print!("{}", render::human_plan(&plan, render::Style::for_stdout()));
+    }
+    if let Some(out) = &options.out {
+        save(&plan, out)?;
+        if !options.json {
+            println!(
+                "\nSaved the plan to {}. Apply exactly this plan with: rackfile apply {}",
+                out.display(),
+                out.display()
+            );
+        }
+    }
+    Ok(if options.detailed_exitcode && plan.summary.has_changes() {
+        2
+    } else {
+        0
+    })
+}
+
+/// Reads the live state of the selected racks and plans them.
+pub async fn make_plan(
+    config: &Config,
+    targets: &[RackId],
+    connector: &dyn Connector,
+) -> Result<Plan, Error> {
+    let racks = select(config, targets)?;
+    let live = live::read(config, &racks, connector)
+        .await
+        .map_err(Error::Read)?;
+    plan::diff(config, &racks, &live).map_err(Error::Plan)
+}
+
+/// The racks `--target` names, in file order; all racks without `--target`.
+pub fn select(config: &Config, targets: &[RackId]) -> Result<Vec<Rack>, Error> {
+    if targets.is_empty() {
+        return Ok(config.racks.clone());
+    }
+    for target in targets {
+        let id = target.to_string();
+        if !config.racks.iter().any(|rack| rack.id() == id) {
+            let ids: Vec<String> = config.racks.iter().map(Rack::id).collect();
+            let hint = match did_you_mean(&id, ids.iter().map(String::as_str)) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("racks in {}: {}", config.path.display(), ids.join(", ")),
+            };
+            return Err(Error::Usage {
+                message: format!("--target {id}: no such rack in {}", config.path.display()),
+                hint: Some(hint),
+            });
+        }
+    }
+    Ok(config
+        .racks
+        .iter()
+        .filter(|rack| targets.iter().any(|t| t.to_string() == rack.id()))
+        .cloned()
+        .collect())
+}
+
+fn save(plan: &Plan, path: &std::path::Path) -> Result<(), Error> {
+    std::fs::write(path, render::json_plan(plan)).map_err(|error| Error::Write {
+        path: path.display().to_string(),
+        error,
+    })
+}

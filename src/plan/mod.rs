@@ -1,0 +1,244 @@
+//! The plan: plain, serialisable data saying what apply will do to each rack and why. `diff` computes it
+//! from a checked config and a live snapshot, synchronously and without I/O; the views in `render` print
+//! it and the executor in `apply` carries it out without making choices of its own.
+//!
+//! The JSON form (`plan --json`, `plan --out`) is a contract: fields are only added within a
+//! `format_version`; removing or changing one bumps it.
+
+mod diff;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use diff::{PlanProblem, diff};
+
+use crate::cloud::{ParameterValue, TemplateSource};
+
+pub const FORMAT_VERSION: &str = "1";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: String,
+    pub racks_file: FileFingerprint,
+    pub accounts: Vec<AccountRead>,
+    pub racks: Vec<RackPlan>,
+    /// Live racks in the orgs and regions read that racks.toml does not declare; never touched.
+    pub not_in_racks_toml: Vec<UndeclaredRack>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileFingerprint {
+    pub path: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRead {
+    pub org: String,
+    pub account_id: String,
+    pub regions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RackPlan {
+    /// `org/name`.
+    pub rack: String,
+    pub org: String,
+    pub name: String,
+    pub region: String,
+    pub account_id: String,
+    #[serde(flatten)]
+    pub action: Action,
+    /// The stack as it was when planned; apply refuses a saved plan if it no longer matches.
+    pub stack: Option<StackFingerprint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    Install(Install),
+    Update(Update),
+    Unchanged,
+    Blocked(Blocked),
+}
+
+impl Action {
+    pub fn symbol(&self) -> char {
+        match self {
+            Action::Install(_) => '+',
+            Action::Update(_) => '~',
+            Action::Unchanged => ' ',
+            Action::Blocked(_) => '!',
+        }
+    }
+
+    pub fn is_change(&self) -> bool {
+        matches!(self, Action::Install(_) | Action::Update(_))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Install {
+    pub template: TemplatePlan,
+    /// Every parameter CreateStack is given, except the password.
+    pub parameters: BTreeMap<String, String>,
+    /// `None` when the template has no Password parameter.
+    pub password: Option<PasswordSource>,
+    pub tags: BTreeMap<String, String>,
+    /// Resources in the template, for progress.
+    pub resource_count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
+pub enum PasswordSource {
+    /// Read from this environment variable at apply time.
+    Env { variable: String },
+    /// 30 random characters, generated at apply time and printed once.
+    Generate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Update {
+    pub template: TemplatePlan,
+    /// What differs, for people.
+    pub changes: Vec<Change>,
+    /// The whole UpdateStack parameter list: managed values, live values kept, NoEcho values kept unread.
+    pub parameters: BTreeMap<String, ParameterValue>,
+    /// The whole tag set: live tags with the managed ones set.
+    pub tags: BTreeMap<String, String>,
+    pub resource_count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blocked {
+    pub status: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplatePlan {
+    Url {
+        url: String,
+    },
+    File {
+        path: String,
+        sha256: String,
+        body: String,
+    },
+}
+
+impl TemplatePlan {
+    pub fn source(&self) -> TemplateSource {
+        match self {
+            TemplatePlan::Url { url } => TemplateSource::Url(url.clone()),
+            TemplatePlan::File { body, .. } => TemplateSource::Body(body.clone()),
+        }
+    }
+
+    pub fn describe(&self) -> &str {
+        match self {
+            TemplatePlan::Url { url } => url,
+            TemplatePlan::File { path, .. } => path,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub name: String,
+    /// `None`: absent before (or hidden, when `sensitive`).
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// A NoEcho parameter: values are never shown.
+    pub sensitive: bool,
+    /// A unified diff, for a local template file that differs from the live template.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub diff: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Parameter,
+    Template,
+    Tag,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackFingerprint {
+    pub stack_id: String,
+    pub status: String,
+    pub last_updated: String,
+    /// SHA-256 over the live parameters, so a change made behind rackfile's back is noticed.
+    pub parameters_sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndeclaredRack {
+    pub org: String,
+    pub account_id: String,
+    pub region: String,
+    pub name: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    pub install: usize,
+    pub update: usize,
+    pub unchanged: usize,
+    pub blocked: usize,
+}
+
+impl Summary {
+    pub fn has_changes(&self) -> bool {
+        self.install + self.update > 0
+    }
+}
+
+impl StackFingerprint {
+    pub fn of(stack: &crate::cloud::Stack) -> Self {
+        let mut text = String::new();
+        for (key, value) in &stack.parameters {
+            text.push_str(key);
+            text.push('\0');
+            text.push_str(value);
+            text.push('\0');
+        }
+        Self {
+            stack_id: stack.stack_id.clone(),
+            status: stack.status.clone(),
+            last_updated: stack.last_updated.clone(),
+            parameters_sha256: crate::config::sha256_hex(text.as_bytes()),
+        }
+    }
+
+    /// How this fingerprint differs from another, in words, or `None` when they match.
+    pub fn difference(&self, now: &StackFingerprint) -> Option<String> {
+        let Self {
+            stack_id,
+            status,
+            last_updated,
+            parameters_sha256,
+        } = self;
+        if *stack_id != now.stack_id {
+            Some("the stack was replaced (its StackId changed)".into())
+        } else if *status != now.status {
+            Some(format!(
+                "its status changed from {status} to {}",
+                now.status
+            ))
+        } else if *last_updated != now.last_updated {
+            Some(format!("it was updated at {}", now.last_updated))
+        } else if *parameters_sha256 != now.parameters_sha256 {
+            Some("its parameters changed".into())
+        } else {
+            None
+        }
+    }
+}

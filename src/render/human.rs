@@ -1,0 +1,157 @@
+//! The human view of a plan, terraform-like: a header naming the accounts and regions read, one block per
+//! rack led by `+ ~ !`, the racks no one declared, and a closing `Plan:` line.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+
+use crate::plan::{Action, Change, ChangeKind, PasswordSource, Plan, PlanProblem};
+
+/// Whether to colour output: only on a terminal, and never when NO_COLOR is set (https://no-color.org).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Colour,
+}
+
+impl Style {
+    pub fn for_stdout() -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        if std::io::stdout().is_terminal() && !no_color {
+            Style::Colour
+        } else {
+            Style::Plain
+        }
+    }
+
+    fn paint(self, code: &str, text: &str) -> String {
+        match self {
+            Style::Plain => text.to_string(),
+            Style::Colour => format!("\x1b[{code}m{text}\x1b[0m"),
+        }
+    }
+}
+
+pub fn plan(plan: &Plan, style: Style) -> String {
+    let mut out = String::new();
+    for account in &plan.accounts {
+        let _ = writeln!(
+            out,
+            "Read account {} (org {}): {}",
+            account.account_id,
+            account.org,
+            account.regions.join(", ")
+        );
+    }
+    out.push('\n');
+
+    for rack in &plan.racks {
+        let (colour, verb) = match &rack.action {
+            Action::Install(_) => ("32", "will be installed"),
+            Action::Update(_) => ("33", "will be updated"),
+            Action::Unchanged => ("0", "no changes"),
+            Action::Blocked(_) => ("31", "is blocked"),
+        };
+        let header = format!(
+            "{} {} ({}) {verb}",
+            rack.action.symbol(),
+            rack.rack,
+            rack.region
+        );
+        let _ = writeln!(out, "{}", style.paint(colour, &header));
+        match &rack.action {
+            Action::Install(install) => {
+                let _ = writeln!(out, "    template: {}", install.template.describe());
+                for (name, value) in &install.parameters {
+                    let _ = writeln!(out, "    {name}: {value}");
+                }
+                match &install.password {
+                    Some(PasswordSource::Env { variable }) => {
+                        let _ = writeln!(out, "    Password: (sensitive, from ${variable})");
+                    }
+                    Some(PasswordSource::Generate) => {
+                        let _ = writeln!(
+                            out,
+                            "    Password: (sensitive, generated and printed once at install)"
+                        );
+                    }
+                    None => {}
+                }
+                let tags: Vec<String> = install
+                    .tags
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                let _ = writeln!(out, "    tags: {}", tags.join(", "));
+            }
+            Action::Update(update) => {
+                for change in &update.changes {
+                    let _ = writeln!(out, "    {}", change_line(change));
+                    if let Some(diff) = &change.diff {
+                        for line in diff.lines() {
+                            let painted = match line.chars().next() {
+                                Some('+') if !line.starts_with("+++") => style.paint("32", line),
+                                Some('-') if !line.starts_with("---") => style.paint("31", line),
+                                _ => line.to_string(),
+                            };
+                            let _ = writeln!(out, "      {painted}");
+                        }
+                    }
+                }
+            }
+            Action::Unchanged => {}
+            Action::Blocked(blocked) => {
+                let _ = writeln!(out, "    {}: {}", blocked.status, blocked.reason);
+            }
+        }
+        out.push('\n');
+    }
+
+    if !plan.not_in_racks_toml.is_empty() {
+        let _ = writeln!(out, "Not in racks.toml (rackfile never touches these):");
+        for rack in &plan.not_in_racks_toml {
+            let _ = writeln!(
+                out,
+                "    {}/{} ({}, account {}) {}",
+                rack.org, rack.name, rack.region, rack.account_id, rack.status
+            );
+        }
+        out.push('\n');
+    }
+
+    let summary = &plan.summary;
+    let _ = writeln!(
+        out,
+        "Plan: {} to install, {} to update, {} unchanged, {} blocked.",
+        summary.install, summary.update, summary.unchanged, summary.blocked
+    );
+    out
+}
+
+fn change_line(change: &Change) -> String {
+    let show = |value: &Option<String>| match value {
+        _ if change.sensitive => "(sensitive)".to_string(),
+        Some(value) => value.clone(),
+        None => "(none)".to_string(),
+    };
+    let label = match change.kind {
+        ChangeKind::Parameter => change.name.clone(),
+        ChangeKind::Template => "template".to_string(),
+        ChangeKind::Tag => format!("tag {}", change.name),
+    };
+    format!(
+        "{label}: {} -> {}",
+        show(&change.before),
+        show(&change.after)
+    )
+}
+
+pub fn problems(problems: &[PlanProblem]) -> String {
+    let mut out = String::new();
+    for problem in problems {
+        let _ = writeln!(out, "error: {}: {}", problem.rack, problem.message);
+        if let Some(hint) = &problem.hint {
+            let _ = writeln!(out, "   = help: {hint}");
+        }
+    }
+    out
+}
