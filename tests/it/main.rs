@@ -5,4 +5,6 @@ mod common;
 
 mod bad_input;
 mod examples;
+mod moto;
+mod plan;
 mod schema;

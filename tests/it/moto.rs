@@ -1,0 +1,169 @@
+//! The moto harness: one moto server per test process, started through scripts/moto (which installs the
+//! pinned version if it is missing), reset before each test that uses it. Tests that use moto hold a
+//! `MotoSession`, which serialises them: moto is one shared world, and a reset would pull the floor out from
+//! under a test running beside it.
+//!
+//! A moto that cannot be installed or started fails the test, in CI and everywhere else: never a skip.
+
+use std::io::Read;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use crate::common::repo_root;
+
+/// Account of the `personal` profile (moto's default account).
+pub const PERSONAL_ACCOUNT: &str = "123456789012";
+/// Account the `work` profile assumes a role in.
+pub const WORK_ACCOUNT: &str = "210987654321";
+
+struct Server {
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+static SERVER: OnceLock<Server> = OnceLock::new();
+static LOCK: Mutex<()> = Mutex::new(());
+
+fn start() -> Server {
+    let dir = tempfile::tempdir().expect("a temp dir for moto");
+    let port_file = dir.path().join("port");
+    let log = std::fs::File::create(dir.path().join("moto.log")).unwrap();
+    // stdout to a file, not a pipe: a pipe held by the server would keep the test run from finishing.
+    Command::new(repo_root().join("scripts/moto"))
+        .env("RACKFILE_MOTO_PARENT_PID", std::process::id().to_string())
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&port_file).unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("scripts/moto starts (it needs bash and python3)");
+    // The first start installs moto into .venv-moto, which takes a while on a fresh machine.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let port = std::fs::read_to_string(&port_file).ok().and_then(|text| {
+            text.lines()
+                .next()
+                .and_then(|line| line.trim().parse::<u16>().ok())
+        });
+        if let Some(port) = port
+            && TcpStream::connect(("127.0.0.1", port)).is_ok()
+        {
+            return Server { port, _dir: dir };
+        }
+        if Instant::now() > deadline {
+            let mut log = String::new();
+            let _ = std::fs::File::open(dir.path().join("moto.log"))
+                .and_then(|mut f| f.read_to_string(&mut log));
+            panic!("moto did not start within 300 s; scripts/moto said:\n{log}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Exclusive use of a freshly reset moto, with AWS profiles for two accounts.
+pub struct MotoSession {
+    _guard: MutexGuard<'static, ()>,
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn session() -> MotoSession {
+    let guard = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let server = SERVER.get_or_init(start);
+    let session = MotoSession {
+        _guard: guard,
+        port: server.port,
+        dir: tempfile::tempdir().unwrap(),
+    };
+    session
+        .python("import requests\nrequests.post(f'{ENDPOINT}/moto-api/reset').raise_for_status()");
+    std::fs::write(
+        session.dir.path().join("aws-config"),
+        "[profile personal]\nregion = us-east-1\n\n\
+         [profile work]\nrole_arn = arn:aws:iam::210987654321:role/rackfile\nsource_profile = personal\n",
+    )
+    .unwrap();
+    std::fs::write(
+        session.dir.path().join("aws-credentials"),
+        "[personal]\naws_access_key_id = AKIAPERSONAL\naws_secret_access_key = secret\n\n\
+         [default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = secret\n",
+    )
+    .unwrap();
+    session
+}
+
+impl MotoSession {
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The directory tests put racks.toml and templates in.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `rackfile` in a sealed environment pointed at this moto, run in the session's directory.
+    pub fn rackfile(&self) -> Command {
+        let mut command = crate::common::rackfile(self.path());
+        command
+            .env("AWS_ENDPOINT_URL", self.endpoint())
+            .env("AWS_CONFIG_FILE", self.path().join("aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.path().join("aws-credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        command
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Runs Python with boto3 against this moto, as account `personal` unless the script says otherwise.
+    /// `ENDPOINT` and `cfn(region, account)` / `s3(account)` helpers are predefined.
+    pub fn python(&self, script: &str) -> String {
+        let prelude = format!(
+            "import boto3, json\nENDPOINT = 'http://127.0.0.1:{port}'\n\
+             def client(service, region='us-east-1', account='{PERSONAL_ACCOUNT}'):\n\
+             \x20   c = boto3.client(service, region_name=region, endpoint_url=ENDPOINT, aws_access_key_id='AKIATEST', aws_secret_access_key='secret')\n\
+             \x20   c.meta.events.register('before-sign.*.*', lambda request, **kw: request.headers.__setitem__('x-moto-account-id', account))\n\
+             \x20   return c\n",
+            port = self.port
+        );
+        let output = Command::new(repo_root().join(".venv-moto/bin/python"))
+            .arg("-c")
+            .arg(format!("{prelude}{script}"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .output()
+            .expect("the moto venv's python runs");
+        assert!(
+            output.status.success(),
+            "python failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Publishes a template where Convox publishes releases, in moto's S3 for `account`.
+    pub fn publish_template(&self, account: &str, version: &str, body: &str) {
+        self.python(&format!(
+            "s3 = client('s3', account='{account}')\n\
+             try:\n    s3.create_bucket(Bucket='convox')\nexcept s3.exceptions.BucketAlreadyOwnedByYou:\n    pass\n\
+             s3.put_object(Bucket='convox', Key='release/{version}/formation.json', Body={body:?})\n"
+        ));
+    }
+}
+
+/// The example rack template.
+pub fn rack_template() -> String {
+    std::fs::read_to_string(repo_root().join("examples/templates/rack.yml")).unwrap()
+}

@@ -1,0 +1,364 @@
+//! `rackfile plan` against moto: every action, the default template URL served from moto's S3, the account
+//! guard, --target, --json, --out and the exit codes.
+
+use crate::common::{run, snapshot_settings};
+use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT, WORK_ACCOUNT};
+
+const VERSION: &str = "20161102160040";
+
+const RACKS: &str = r#"
+[defaults]
+org = "personal"
+region = "us-east-1"
+version = "20161102160040"
+
+[org.personal]
+profile = "personal"
+account_id = "123456789012"
+
+[org.work]
+profile = "work"
+account_id = "210987654321"
+
+[[rack]]
+name = "example"
+
+[[rack]]
+name = "python"
+instance_count = 5
+template = "rack.yml"
+
+[[rack]]
+org = "work"
+name = "staging"
+region = "eu-west-1"
+template = "rack.yml"
+
+[rack.tags]
+team = "platform"
+
+[[rack]]
+name = "stuck"
+template = "rack.yml"
+"#;
+
+/// Creates a stack the way rackfile installs one, with the example template.
+pub fn seed_rack(
+    moto: &MotoSession,
+    account: &str,
+    region: &str,
+    name: &str,
+    parameters: &[(&str, &str)],
+    tags: &[(&str, &str)],
+) {
+    let parameters: Vec<String> = parameters
+        .iter()
+        .map(|(k, v)| format!("{{'ParameterKey': '{k}', 'ParameterValue': '{v}'}}"))
+        .collect();
+    let tags: Vec<String> = tags
+        .iter()
+        .map(|(k, v)| format!("{{'Key': '{k}', 'Value': '{v}'}}"))
+        .collect();
+    moto.python(&format!(
+        "client('cloudformation', region='{region}', account='{account}').create_stack(\
+         StackName='{name}', TemplateBody={body:?}, Capabilities=['CAPABILITY_IAM'], \
+         Parameters=[{}], Tags=[{}])\n",
+        parameters.join(", "),
+        tags.join(", "),
+        body = moto::rack_template(),
+    ));
+}
+
+/// A stack whose create failed: moto leaves it in CREATE_IN_PROGRESS.
+pub fn seed_stuck_stack(moto: &MotoSession, account: &str, region: &str, name: &str) {
+    moto.python(&format!(
+        "cfn = client('cloudformation', region='{region}', account='{account}')\n\
+         body = 'Resources:\\n  Subnet:\\n    Type: AWS::EC2::Subnet\\n    Properties:\\n      VpcId: vpc-missing\\n      CidrBlock: 10.0.0.0/24\\n'\n\
+         try:\n    cfn.create_stack(StackName='{name}', TemplateBody=body)\nexcept Exception:\n    pass\n\
+         assert cfn.describe_stacks(StackName='{name}')['Stacks'][0]['StackStatus'] == 'CREATE_IN_PROGRESS'\n"
+    ));
+}
+
+const SYSTEM_TAGS: [(&str, &str); 2] = [("System", "convox"), ("Type", "rack")];
+
+fn rack_parameters(count: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("InstanceType", "t2.small".into()),
+        ("InstanceCount", count.into()),
+        ("Private", "No".into()),
+        ("Version", VERSION.into()),
+        ("Password", "secret-password".into()),
+    ]
+}
+
+fn seed_world(moto: &MotoSession) {
+    moto.write("racks.toml", RACKS);
+    moto.write("rack.yml", &moto::rack_template());
+    moto.publish_template(PERSONAL_ACCOUNT, VERSION, &moto::rack_template());
+    let three = rack_parameters("3");
+    let three: Vec<(&str, &str)> = three.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    seed_rack(
+        moto,
+        PERSONAL_ACCOUNT,
+        "us-east-1",
+        "python",
+        &three,
+        &SYSTEM_TAGS,
+    );
+    let mut staging_tags = SYSTEM_TAGS.to_vec();
+    staging_tags.push(("team", "platform"));
+    seed_rack(
+        moto,
+        WORK_ACCOUNT,
+        "eu-west-1",
+        "staging",
+        &three,
+        &staging_tags,
+    );
+    seed_stuck_stack(moto, PERSONAL_ACCOUNT, "us-east-1", "stuck");
+    // A rack nobody declared, and a stack that is not a rack at all.
+    seed_rack(
+        moto,
+        PERSONAL_ACCOUNT,
+        "us-east-1",
+        "legacy",
+        &three,
+        &SYSTEM_TAGS,
+    );
+    moto.python(
+        "client('cloudformation').create_stack(StackName='website', \
+         TemplateBody='Resources:\\n  Bucket:\\n    Type: AWS::S3::Bucket\\n')\n",
+    );
+}
+
+#[test]
+fn plan_shows_every_action_and_the_racks_nobody_declared() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let output = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output
+            .stdout
+            .ends_with("Plan: 1 to install, 1 to update, 1 unchanged, 1 blocked.\n")
+    );
+    assert!(
+        !output.stdout.contains("website"),
+        "a non-rack stack was listed"
+    );
+    assert!(
+        !output.stdout.contains("secret-password"),
+        "a NoEcho value was printed"
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+}
+
+#[test]
+fn plan_without_detailed_exitcode_exits_0_even_with_changes() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let output = run(moto.rackfile().arg("plan"));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+}
+
+#[test]
+fn plan_of_targets_reads_and_shows_only_them() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let output =
+        run(moto
+            .rackfile()
+            .args(["plan", "--target", "work/staging", "--detailed-exitcode"]));
+    assert_eq!(
+        output.code, 0,
+        "unchanged rack, so no changes: {}",
+        output.stderr
+    );
+    assert!(
+        output
+            .stdout
+            .contains("work/staging (eu-west-1) no changes")
+    );
+    assert!(!output.stdout.contains("personal/"), "{}", output.stdout);
+    assert!(
+        output
+            .stdout
+            .ends_with("Plan: 0 to install, 0 to update, 1 unchanged, 0 blocked.\n")
+    );
+}
+
+#[test]
+fn an_unknown_target_is_an_error_with_a_suggestion() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let output = run(moto.rackfile().args(["plan", "--target", "work/stagin"]));
+    assert_eq!(output.code, 1);
+    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+}
+
+#[test]
+fn plan_json_is_the_same_plan_with_a_format_version() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let output = run(moto.rackfile().args(["plan", "--json"]));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    assert_eq!(plan["format_version"], "1");
+    let actions: Vec<(&str, &str)> = plan["racks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["rack"].as_str().unwrap(), r["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("personal/example", "install"),
+            ("personal/python", "update"),
+            ("work/staging", "unchanged"),
+            ("personal/stuck", "blocked"),
+        ]
+    );
+    let python = &plan["racks"][1];
+    assert_eq!(
+        python["changes"],
+        serde_json::json!([{"kind": "parameter", "name": "InstanceCount", "before": "3", "after": "5", "sensitive": false}])
+    );
+    assert_eq!(
+        python["parameters"]["Password"], "use_previous",
+        "NoEcho kept without reading it"
+    );
+    assert_eq!(
+        python["parameters"]["Ami"],
+        serde_json::json!({"value": ""}),
+        "unmanaged live value kept"
+    );
+    assert_eq!(plan["racks"][3]["status"], "CREATE_IN_PROGRESS");
+    assert_eq!(
+        plan["summary"],
+        serde_json::json!({"install": 1, "update": 1, "unchanged": 1, "blocked": 1})
+    );
+    assert_eq!(plan["not_in_racks_toml"][0]["name"], "legacy");
+    assert!(
+        plan["racks"][1]["stack"]["stack_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:cloudformation:us-east-1:123456789012:stack/python/")
+    );
+}
+
+#[test]
+fn plan_out_saves_the_plan_with_fingerprints() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let output = run(moto.rackfile().args(["plan", "--out", "saved.plan"]));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(output.stdout.contains("Saved the plan to saved.plan"));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(moto.path().join("saved.plan")).unwrap())
+            .unwrap();
+    assert_eq!(saved["racks_file"]["sha256"].as_str().unwrap().len(), 64);
+    let python = &saved["racks"][1]["stack"];
+    assert_eq!(python["status"], "CREATE_COMPLETE");
+    assert!(!python["last_updated"].as_str().unwrap().is_empty());
+    assert_eq!(python["parameters_sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn the_account_guard_stops_everything_naming_both_accounts() {
+    let moto = moto::session();
+    moto.write(
+        "racks.toml",
+        &RACKS.replace(
+            "account_id = \"210987654321\"",
+            "account_id = \"999999999999\"",
+        ),
+    );
+    moto.write("rack.yml", &moto::rack_template());
+    let output = run(moto.rackfile().args(["plan", "--json"]));
+    assert_eq!(output.code, 1);
+    let error: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("999999999999") && message.contains(WORK_ACCOUNT),
+        "{message}"
+    );
+    let output = run(moto.rackfile().arg("plan"));
+    assert_eq!(output.code, 1);
+    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+}
+
+#[test]
+fn an_unknown_parameter_is_caught_at_plan_time_with_a_suggestion() {
+    let moto = moto::session();
+    moto.write(
+        "racks.toml",
+        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n[org.personal]\n\
+         [[rack]]\nname = \"example\"\ntemplate = \"rack.yml\"\n[rack.parameters]\nAutoscal = \"Yes\"\n",
+    );
+    moto.write("rack.yml", &moto::rack_template());
+    let output = run(moto.rackfile().arg("plan"));
+    assert_eq!(output.code, 1);
+    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+}
+
+#[test]
+fn a_missing_published_template_names_the_rack_and_the_url() {
+    let moto = moto::session();
+    moto.write(
+        "racks.toml",
+        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"20991231000000\"\n[org.personal]\n\
+         [[rack]]\nname = \"example\"\n",
+    );
+    let output = run(moto.rackfile().arg("plan"));
+    assert_eq!(output.code, 1);
+    assert!(
+        output.stderr.contains("personal/example"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output
+            .stderr
+            .contains("release/20991231000000/formation.json"),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn a_changed_local_template_is_shown_as_a_diff_and_noecho_values_are_hidden() {
+    let moto = moto::session();
+    let template = moto::rack_template();
+    let three = rack_parameters("3");
+    let mut seeded: Vec<(&str, &str)> = three.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    seeded.push(("Key", "old-ssh-key"));
+    seed_rack(
+        &moto,
+        PERSONAL_ACCOUNT,
+        "us-east-1",
+        "python",
+        &seeded,
+        &SYSTEM_TAGS,
+    );
+    // The new template makes Key NoEcho and changes its description; the rack sets a new Key.
+    let changed = template.replace(
+        "  Key:\n    Type: String\n    Default: \"\"\n",
+        "  Key:\n    Type: String\n    Default: \"\"\n    NoEcho: true\n",
+    );
+    assert_ne!(changed, template);
+    moto.write("rack.yml", &changed);
+    moto.write(
+        "racks.toml",
+        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"20161102160040\"\n[org.personal]\n\
+         [[rack]]\nname = \"python\"\ntemplate = \"rack.yml\"\n[rack.parameters]\nKey = \"new-ssh-key\"\n",
+    );
+    let output = run(moto.rackfile().arg("plan"));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        !output.stdout.contains("ssh-key"),
+        "a NoEcho value was printed:\n{}",
+        output.stdout
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+}
