@@ -21,18 +21,22 @@ pub const WORK_ACCOUNT: &str = "210987654321";
 
 struct Server {
     port: u16,
+    // Never waited on: scripts/moto stops the server itself when this test process exits.
+    _script: std::process::Child,
     _dir: tempfile::TempDir,
 }
 
 static SERVER: OnceLock<Server> = OnceLock::new();
 static LOCK: Mutex<()> = Mutex::new(());
 
+// The panic path leaves the script running; it stops itself when the test process exits.
+#[allow(clippy::zombie_processes)]
 fn start() -> Server {
     let dir = tempfile::tempdir().expect("a temp dir for moto");
     let port_file = dir.path().join("port");
     let log = std::fs::File::create(dir.path().join("moto.log")).unwrap();
     // stdout to a file, not a pipe: a pipe held by the server would keep the test run from finishing.
-    Command::new(repo_root().join("scripts/moto"))
+    let script = Command::new(repo_root().join("scripts/moto"))
         .env("RACKFILE_MOTO_PARENT_PID", std::process::id().to_string())
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&port_file).unwrap())
@@ -50,7 +54,11 @@ fn start() -> Server {
         if let Some(port) = port
             && TcpStream::connect(("127.0.0.1", port)).is_ok()
         {
-            return Server { port, _dir: dir };
+            return Server {
+                port,
+                _script: script,
+                _dir: dir,
+            };
         }
         if Instant::now() > deadline {
             let mut log = String::new();
