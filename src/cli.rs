@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
+use crate::apply::Timings;
+use crate::commands::apply::{ApplyOptions, ApplySource};
 use crate::commands::plan::PlanOptions;
 use crate::error::Error;
 
@@ -28,6 +30,8 @@ enum CommandArgs {
     Validate(FileArg),
     /// Read the live stacks and print what apply would change, rack by rack.
     Plan(PlanArgs),
+    /// Install and update racks: plan, confirm, then apply (or apply a saved plan exactly).
+    Apply(ApplyArgs),
     /// Print the JSON Schema of racks.toml.
     Schema,
     /// Print a shell completion script.
@@ -65,6 +69,48 @@ struct PlanArgs {
     /// Exit 2 when there are changes (0: none, 1: error).
     #[arg(long)]
     detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+struct ApplyArgs {
+    /// A plan saved by `rackfile plan --out`: applied exactly, after checking nothing changed since.
+    #[arg(value_name = "PLANFILE", conflicts_with_all = ["file", "targets"])]
+    plan_file: Option<PathBuf>,
+    /// The racks file.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Apply only this rack (org/name); repeatable.
+    #[arg(long = "target", value_name = "ORG/NAME")]
+    targets: Vec<String>,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    auto_approve: bool,
+    /// At most this many racks change at once.
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    parallelism: u16,
+    /// Stop following a rack after this long (e.g. 45m, 2h, 90s); it goes on in AWS and the run exits 1.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<std::time::Duration>,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 90s, 45m or 2h"))?;
+    let seconds = match unit {
+        "s" | "" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        _ => return Err(format!("`{text}`: the unit must be s, m or h")),
+    };
+    if seconds == 0 {
+        return Err("the timeout must be more than zero".into());
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 /// A rack's `org/name`.
@@ -106,6 +152,7 @@ impl std::str::FromStr for RackId {
 pub enum Invocation {
     Validate { file: PathBuf },
     Plan(PlanOptions),
+    Apply(ApplyOptions),
     Schema,
     Completions { shell: Shell },
 }
@@ -140,6 +187,23 @@ impl Cli {
                 json: args.json,
                 out: args.out,
                 detailed_exitcode: args.detailed_exitcode,
+            }),
+            CommandArgs::Apply(args) => Invocation::Apply(ApplyOptions {
+                source: match args.plan_file {
+                    Some(plan) => ApplySource::SavedPlan(plan),
+                    None => ApplySource::Config(args.file.unwrap_or_else(|| "racks.toml".into())),
+                },
+                targets: args
+                    .targets
+                    .iter()
+                    .map(|t| t.parse())
+                    .collect::<Result<_, _>>()?,
+                auto_approve: args.auto_approve,
+                parallelism: usize::from(args.parallelism),
+                timings: Timings {
+                    timeout: args.timeout,
+                    ..Timings::default()
+                },
             }),
             CommandArgs::Schema => Invocation::Schema,
             CommandArgs::Completions { shell } => Invocation::Completions { shell },

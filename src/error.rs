@@ -23,6 +23,11 @@ pub enum Error {
     /// The plan cannot be made: something in racks.toml does not fit the live templates.
     #[error("{}", crate::render::human_problems(.0).trim_end())]
     Plan(Vec<PlanProblem>),
+    /// A saved plan no longer describes the world; nothing was changed.
+    #[error("{}", render_stale(.0))]
+    StalePlan(Vec<String>),
+    #[error("cannot use the saved plan {path}: {message}")]
+    SavedPlan { path: String, message: String },
     #[error("cannot write {path}: {error}")]
     Write { path: String, error: std::io::Error },
 }
@@ -44,6 +49,17 @@ fn render_read_errors(errors: &[ReadError]) -> String {
     out
 }
 
+fn render_stale(reasons: &[String]) -> String {
+    let mut out = String::from("error: the saved plan is stale; nothing was changed\n");
+    for reason in reasons {
+        let _ = writeln!(out, "    {reason}");
+    }
+    out.push_str(
+        "   = help: run `rackfile plan --out PLANFILE` again, review it, and apply the new plan",
+    );
+    out
+}
+
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
@@ -51,7 +67,9 @@ impl Error {
             | Error::Usage { .. }
             | Error::Read(_)
             | Error::Plan(_)
-            | Error::Write { .. } => 1,
+            | Error::Write { .. }
+            | Error::StalePlan(_)
+            | Error::SavedPlan { .. } => 1,
         }
     }
 

@@ -1,6 +1,7 @@
 //! rackfile: manage Convox Racks declaratively. See README.md for the user's view and DESIGN.md for the
 //! architecture; `main.rs` is only the entry point.
 
+pub mod apply;
 pub mod cli;
 pub mod cloud;
 pub mod commands;

@@ -1,1 +1,641 @@
-//! placeholder
+//! A strict in-memory CloudFormation and STS for tests. It refuses what AWS refuses (duplicate stacks,
+//! changes while a stack is in progress, missing or unknown parameters, UsePreviousValue for a parameter the
+//! stack does not have) and plays operations out in real time, one resource after another, with
+//! per-resource events, failures and rollbacks, so progress, waiting and timeouts can be tested.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+use super::{
+    Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest, ParameterValue, Stack,
+    StackEvent, TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome,
+    UpdateStackRequest,
+};
+use crate::config::OrgSettings;
+
+/// A template the fake knows: its parameters and its resources (logical id, type), in creation order.
+#[derive(Debug, Clone, Default)]
+pub struct FakeTemplate {
+    pub parameters: BTreeMap<String, TemplateParameter>,
+    pub resources: Vec<(String, String)>,
+}
+
+impl FakeTemplate {
+    /// The Convox-shaped template the tests use: the rack parameters, Password NoEcho and required.
+    pub fn rack(resources: &[(&str, &str)]) -> Self {
+        let mut parameters = BTreeMap::new();
+        for (name, default) in [
+            ("Ami", Some("")),
+            ("Autoscale", Some("No")),
+            ("InstanceCount", Some("3")),
+            ("InstanceType", Some("t2.small")),
+            ("Key", Some("")),
+            ("Private", Some("No")),
+            ("Version", None),
+        ] {
+            parameters.insert(
+                name.to_string(),
+                TemplateParameter {
+                    default: default.map(str::to_string),
+                    no_echo: false,
+                },
+            );
+        }
+        parameters.insert(
+            "Password".into(),
+            TemplateParameter {
+                default: None,
+                no_echo: true,
+            },
+        );
+        Self {
+            parameters,
+            resources: resources
+                .iter()
+                .map(|(id, kind)| (id.to_string(), kind.to_string()))
+                .collect(),
+        }
+    }
+}
+
+/// One call made to the fake, for tests that count or order calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub operation: &'static str,
+    pub account: String,
+    pub region: String,
+}
+
+#[derive(Default)]
+struct World {
+    /// profile (None: default chain) -> account.
+    accounts: HashMap<Option<String>, String>,
+    templates: HashMap<TemplateSource, FakeTemplate>,
+    stacks: HashMap<(String, String), BTreeMap<String, FakeStack>>,
+    /// (stack name, logical id) that fail when created or updated.
+    failing: HashSet<(String, String)>,
+    calls: Vec<Call>,
+    stack_serial: usize,
+}
+
+struct FakeStack {
+    stack: Stack,
+    template: TemplateSource,
+    events: Vec<StackEvent>,
+    operation: Option<Operation>,
+}
+
+struct Operation {
+    kind: OperationKind,
+    started: Instant,
+    resources: Vec<(String, String)>,
+    /// Index of the resource that fails, if any.
+    fails_at: Option<usize>,
+    /// What the stack returns to if the operation rolls back.
+    previous: Option<(Stack, TemplateSource)>,
+    emitted: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OperationKind {
+    Create,
+    Update,
+}
+
+/// The fake AWS: a connector for rackfile and handles for tests to arrange and inspect the world.
+#[derive(Clone)]
+pub struct FakeAws {
+    world: Arc<Mutex<World>>,
+    /// How long each resource takes to create or update.
+    pub resource_time: Duration,
+    event_serial: Arc<AtomicUsize>,
+}
+
+impl FakeAws {
+    pub fn new(resource_time: Duration) -> Self {
+        Self {
+            world: Arc::new(Mutex::new(World::default())),
+            resource_time,
+            event_serial: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Credentials of `profile` (None: the default chain) belong to `account`.
+    pub fn add_account(&self, profile: Option<&str>, account: &str) {
+        self.world()
+            .accounts
+            .insert(profile.map(str::to_string), account.to_string());
+    }
+
+    pub fn add_template(&self, source: TemplateSource, template: FakeTemplate) {
+        self.world().templates.insert(source, template);
+    }
+
+    /// Makes resource `logical_id` of stack `name` fail, so the operation rolls back.
+    pub fn fail_resource(&self, name: &str, logical_id: &str) {
+        self.world()
+            .failing
+            .insert((name.to_string(), logical_id.to_string()));
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.world().calls.clone()
+    }
+
+    /// The stack as DescribeStacks would show it now.
+    pub fn stack(&self, account: &str, region: &str, name: &str) -> Option<Stack> {
+        let mut world = self.world();
+        let stack = world
+            .stacks
+            .get_mut(&(account.to_string(), region.to_string()))?
+            .get_mut(name)?;
+        advance(stack, self.resource_time, &self.event_serial);
+        Some(stack.stack.clone())
+    }
+
+    pub fn cloud_for(&self, account: &str, region: &str) -> FakeCloud {
+        FakeCloud {
+            aws: self.clone(),
+            account: account.to_string(),
+            region: region.to_string(),
+        }
+    }
+}
+
+#[async_trait]
+impl Connector for FakeAws {
+    async fn account_id(&self, org: &OrgSettings, region: &str) -> Result<String, CloudError> {
+        let mut world = self.world();
+        let account = world.accounts.get(&org.profile).cloned();
+        world.calls.push(Call {
+            operation: "GetCallerIdentity",
+            account: account.clone().unwrap_or_default(),
+            region: region.to_string(),
+        });
+        account.ok_or_else(|| {
+            CloudError::new(
+                CloudErrorKind::NoCredentials,
+                format!("no credentials for profile {:?}", org.profile),
+            )
+        })
+    }
+
+    async fn cloud(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Cloud>, CloudError> {
+        let account = self
+            .world()
+            .accounts
+            .get(&org.profile)
+            .cloned()
+            .ok_or_else(|| CloudError::new(CloudErrorKind::NoCredentials, "no credentials"))?;
+        Ok(Arc::new(self.cloud_for(&account, region)))
+    }
+}
+
+/// The fake CloudFormation of one account and region.
+pub struct FakeCloud {
+    aws: FakeAws,
+    account: String,
+    region: String,
+}
+
+fn validation(message: impl Into<String>) -> CloudError {
+    CloudError::new(
+        CloudErrorKind::Validation,
+        format!("ValidationError: {}", message.into()),
+    )
+}
+
+fn now_text() -> String {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "{}.{:09}",
+        since_epoch.as_secs(),
+        since_epoch.subsec_nanos()
+    )
+}
+
+impl FakeCloud {
+    fn record(&self, world: &mut World, operation: &'static str) {
+        world.calls.push(Call {
+            operation,
+            account: self.account.clone(),
+            region: self.region.clone(),
+        });
+    }
+
+    fn key(&self) -> (String, String) {
+        (self.account.clone(), self.region.clone())
+    }
+
+    fn with_stacks<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&mut BTreeMap<String, FakeStack>, &World) -> T,
+    ) -> T {
+        let mut world = self.aws.world();
+        self.record(&mut world, operation);
+        let mut stacks = world.stacks.remove(&self.key()).unwrap_or_default();
+        for stack in stacks.values_mut() {
+            advance(stack, self.aws.resource_time, &self.aws.event_serial);
+        }
+        let result = f(&mut stacks, &world);
+        world.stacks.insert(self.key(), stacks);
+        result
+    }
+}
+
+/// Checks parameters against a template as CloudFormation does.
+fn check_parameters(
+    template: &FakeTemplate,
+    given: &BTreeMap<String, Option<&String>>,
+    live: Option<&Stack>,
+) -> Result<BTreeMap<String, String>, CloudError> {
+    let mut values = BTreeMap::new();
+    for name in given.keys() {
+        if !template.parameters.contains_key(name) {
+            return Err(validation(format!(
+                "Parameters: [{name}] do not exist in the template"
+            )));
+        }
+    }
+    for (name, declared) in &template.parameters {
+        let value = match given.get(name) {
+            Some(Some(value)) => (*value).clone(),
+            Some(None) => match live.and_then(|s| s.parameters.get(name)) {
+                Some(previous) => previous.clone(),
+                None => {
+                    return Err(validation(format!(
+                        "Parameter {name} has UsePreviousValue but the stack has no previous value"
+                    )));
+                }
+            },
+            None => match &declared.default {
+                Some(default) => default.clone(),
+                None => {
+                    return Err(validation(format!("Parameters: [{name}] must have values")));
+                }
+            },
+        };
+        values.insert(name.clone(), value);
+    }
+    Ok(values)
+}
+
+#[async_trait]
+impl Cloud for FakeCloud {
+    async fn describe_stacks(&self) -> Result<Vec<Stack>, CloudError> {
+        Ok(self.with_stacks("DescribeStacks", |stacks, _| {
+            stacks.values().map(|s| s.stack.clone()).collect()
+        }))
+    }
+
+    async fn describe_stack(&self, name: &str) -> Result<Option<Stack>, CloudError> {
+        Ok(self.with_stacks("DescribeStacks", |stacks, _| {
+            stacks.get(name).map(|s| s.stack.clone())
+        }))
+    }
+
+    async fn template_summary(
+        &self,
+        template: &TemplateSource,
+    ) -> Result<TemplateSummary, CloudError> {
+        let mut world = self.aws.world();
+        self.record(&mut world, "GetTemplateSummary");
+        let known = world
+            .templates
+            .get(template)
+            .ok_or_else(|| validation("Template format error: template not found"))?;
+        Ok(TemplateSummary {
+            parameters: known.parameters.clone(),
+            resource_count: known.resources.len(),
+        })
+    }
+
+    async fn stack_template(&self, name: &str) -> Result<String, CloudError> {
+        self.with_stacks("GetTemplate", |stacks, _| match stacks.get(name) {
+            Some(stack) => Ok(match &stack.template {
+                TemplateSource::Body(body) => body.clone(),
+                TemplateSource::Url(url) => format!("# from {url}"),
+            }),
+            None => Err(validation(format!("Stack with id {name} does not exist"))),
+        })
+    }
+
+    async fn create_stack(&self, request: &CreateStackRequest) -> Result<String, CloudError> {
+        let resource_time = self.aws.resource_time;
+        let account = self.account.clone();
+        let region = self.region.clone();
+        let mut world = self.aws.world();
+        self.record(&mut world, "CreateStack");
+        let template = world
+            .templates
+            .get(&request.template)
+            .cloned()
+            .ok_or_else(|| validation("Template format error: template not found"))?;
+        let given = request
+            .parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), Some(v)))
+            .collect();
+        let parameters = check_parameters(&template, &given, None)?;
+        world.stack_serial += 1;
+        let serial = world.stack_serial;
+        let fails_at = template
+            .resources
+            .iter()
+            .position(|(id, _)| world.failing.contains(&(request.name.clone(), id.clone())));
+        let stacks = world
+            .stacks
+            .entry((account.clone(), region.clone()))
+            .or_default();
+        if let Some(existing) = stacks.get_mut(&request.name) {
+            advance(existing, resource_time, &self.aws.event_serial);
+            return Err(CloudError::new(
+                CloudErrorKind::AlreadyExists,
+                format!(
+                    "AlreadyExistsException: Stack [{}] already exists",
+                    request.name
+                ),
+            ));
+        }
+        let stack_id = format!(
+            "arn:aws:cloudformation:{region}:{account}:stack/{}/fake-{serial}",
+            request.name
+        );
+        let mut stack = FakeStack {
+            stack: Stack {
+                stack_id: stack_id.clone(),
+                name: request.name.clone(),
+                status: "CREATE_IN_PROGRESS".into(),
+                status_reason: None,
+                last_updated: now_text(),
+                parameters,
+                tags: request.tags.clone(),
+                outputs: BTreeMap::new(),
+            },
+            template: request.template.clone(),
+            events: Vec::new(),
+            operation: Some(Operation {
+                kind: OperationKind::Create,
+                started: Instant::now(),
+                resources: template.resources.clone(),
+                fails_at,
+                previous: None,
+                emitted: 0,
+            }),
+        };
+        push_stack_event(
+            &mut stack,
+            "CREATE_IN_PROGRESS",
+            Some("User Initiated"),
+            &self.aws.event_serial,
+        );
+        stacks.insert(request.name.clone(), stack);
+        Ok(stack_id)
+    }
+
+    async fn update_stack(
+        &self,
+        request: &UpdateStackRequest,
+    ) -> Result<UpdateOutcome, CloudError> {
+        let resource_time = self.aws.resource_time;
+        let serial = self.aws.event_serial.clone();
+        let mut world = self.aws.world();
+        self.record(&mut world, "UpdateStack");
+        let template = world
+            .templates
+            .get(&request.template)
+            .cloned()
+            .ok_or_else(|| validation("Template format error: template not found"))?;
+        let failing = world.failing.clone();
+        let stacks = world.stacks.entry(self.key()).or_default();
+        let Some(stack) = stacks.get_mut(&request.name) else {
+            return Err(validation(format!(
+                "Stack [{}] does not exist",
+                request.name
+            )));
+        };
+        advance(stack, resource_time, &serial);
+        let status = stack.stack.status.clone();
+        if super::is_in_progress(&status) {
+            return Err(CloudError::new(
+                CloudErrorKind::Busy,
+                format!(
+                    "ValidationError: Stack:{} is in {status} state and can not be updated.",
+                    stack.stack.stack_id
+                ),
+            ));
+        }
+        if matches!(
+            status.as_str(),
+            "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" | "UPDATE_ROLLBACK_FAILED"
+        ) {
+            return Err(validation(format!(
+                "Stack:{} is in {status} state and can not be updated.",
+                stack.stack.stack_id
+            )));
+        }
+        let given = request
+            .parameters
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    match v {
+                        ParameterValue::Value(value) => Some(value),
+                        ParameterValue::UsePrevious => None,
+                    },
+                )
+            })
+            .collect();
+        let parameters = check_parameters(&template, &given, Some(&stack.stack))?;
+        if parameters == stack.stack.parameters
+            && request.template == stack.template
+            && request.tags == stack.stack.tags
+        {
+            // AWS answers with a "No updates are to be performed" error, which the SDK adapter maps to this.
+            return Ok(UpdateOutcome::NothingToDo);
+        }
+        let previous = (stack.stack.clone(), stack.template.clone());
+        let fails_at = template
+            .resources
+            .iter()
+            .position(|(id, _)| failing.contains(&(request.name.clone(), id.clone())));
+        stack.stack.parameters = parameters;
+        stack.stack.tags = request.tags.clone();
+        stack.stack.status = "UPDATE_IN_PROGRESS".into();
+        stack.stack.last_updated = now_text();
+        stack.template = request.template.clone();
+        stack.operation = Some(Operation {
+            kind: OperationKind::Update,
+            started: Instant::now(),
+            resources: template.resources.clone(),
+            fails_at,
+            previous: Some(previous),
+            emitted: 0,
+        });
+        push_stack_event(stack, "UPDATE_IN_PROGRESS", Some("User Initiated"), &serial);
+        Ok(UpdateOutcome::Started)
+    }
+
+    async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError> {
+        self.with_stacks("DescribeStackEvents", |stacks, _| match stacks.get(name) {
+            Some(stack) => Ok(stack.events.iter().rev().cloned().collect()),
+            None => Err(validation(format!("Stack [{name}] does not exist"))),
+        })
+    }
+}
+
+fn push_stack_event(
+    stack: &mut FakeStack,
+    status: &str,
+    reason: Option<&str>,
+    serial: &AtomicUsize,
+) {
+    let name = stack.stack.name.clone();
+    push_event(
+        stack,
+        &name,
+        "AWS::CloudFormation::Stack",
+        Some(stack.stack.stack_id.clone()),
+        status,
+        reason,
+        serial,
+    );
+}
+
+fn push_event(
+    stack: &mut FakeStack,
+    logical_id: &str,
+    resource_type: &str,
+    physical_id: Option<String>,
+    status: &str,
+    reason: Option<&str>,
+    serial: &AtomicUsize,
+) {
+    let id = serial.fetch_add(1, Ordering::Relaxed);
+    stack.events.push(StackEvent {
+        event_id: format!("event-{id}"),
+        logical_id: logical_id.to_string(),
+        physical_id,
+        resource_type: resource_type.to_string(),
+        status: status.to_string(),
+        reason: reason.map(str::to_string),
+        timestamp: now_text(),
+    });
+}
+
+/// Plays the stack's running operation forward to now: one resource per `resource_time`, then the final
+/// status; a failing resource turns the operation into a rollback that takes one more `resource_time`.
+fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize) {
+    let Some(operation) = stack.operation.as_mut() else {
+        return;
+    };
+    let elapsed = operation.started.elapsed();
+    let steps_due = (elapsed.as_nanos() / resource_time.as_nanos().max(1)) as usize;
+    let total = operation.resources.len();
+    let last_step = operation.fails_at.map_or(total, |index| index + 1);
+    let (verb_in_progress, verb_complete) = match operation.kind {
+        OperationKind::Create => ("CREATE_IN_PROGRESS", "CREATE_COMPLETE"),
+        OperationKind::Update => ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"),
+    };
+    let kind = operation.kind;
+    let fails_at = operation.fails_at;
+    let resources = operation.resources.clone();
+    let emitted = operation.emitted;
+    let previous = operation.previous.take();
+
+    let mut step = emitted;
+    while step < steps_due.min(last_step) {
+        let (id, resource_type) = &resources[step];
+        let physical = format!("{}-{}", id.to_lowercase(), step);
+        push_event(
+            stack,
+            id,
+            resource_type,
+            None,
+            verb_in_progress,
+            None,
+            serial,
+        );
+        if Some(step) == fails_at {
+            let failed = match kind {
+                OperationKind::Create => "CREATE_FAILED",
+                OperationKind::Update => "UPDATE_FAILED",
+            };
+            push_event(
+                stack,
+                id,
+                resource_type,
+                Some(physical),
+                failed,
+                Some("Resource creation cancelled: the fake was told to fail it"),
+                serial,
+            );
+            let rolling_back = match kind {
+                OperationKind::Create => "ROLLBACK_IN_PROGRESS",
+                OperationKind::Update => "UPDATE_ROLLBACK_IN_PROGRESS",
+            };
+            let reason = format!("The following resource(s) failed to create: [{id}].");
+            push_stack_event(stack, rolling_back, Some(&reason), serial);
+            stack.stack.status = rolling_back.into();
+        } else {
+            push_event(
+                stack,
+                id,
+                resource_type,
+                Some(physical),
+                verb_complete,
+                None,
+                serial,
+            );
+        }
+        step += 1;
+    }
+    if let Some(operation) = stack.operation.as_mut() {
+        operation.emitted = step;
+        operation.previous = previous;
+    }
+
+    let finished = match fails_at {
+        // The rollback takes one more step after the failure.
+        Some(index) => steps_due > index + 1,
+        None => steps_due >= total,
+    };
+    if !finished {
+        return;
+    }
+    let operation = stack.operation.take().expect("checked above");
+    let final_status = match (operation.kind, operation.fails_at) {
+        (OperationKind::Create, None) => "CREATE_COMPLETE",
+        (OperationKind::Update, None) => "UPDATE_COMPLETE",
+        (OperationKind::Create, Some(_)) => "ROLLBACK_COMPLETE",
+        (OperationKind::Update, Some(_)) => "UPDATE_ROLLBACK_COMPLETE",
+    };
+    if let (Some(_), Some((previous, template))) = (operation.fails_at, operation.previous) {
+        stack.stack.parameters = previous.parameters;
+        stack.stack.tags = previous.tags;
+        stack.template = template;
+    }
+    if final_status == "CREATE_COMPLETE" || final_status == "UPDATE_COMPLETE" {
+        stack.stack.outputs.insert(
+            "Dashboard".into(),
+            format!("{}.example.elb.amazonaws.com", stack.stack.name),
+        );
+    }
+    stack.stack.status = final_status.into();
+    stack.stack.last_updated = now_text();
+    push_stack_event(stack, final_status, None, serial);
+}

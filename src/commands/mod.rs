@@ -1,6 +1,7 @@
 //! One module per command: each loads what it needs, runs, and prints. `run` dispatches and reports errors
 //! in the form the command's output uses.
 
+pub mod apply;
 pub mod plan;
 mod validate;
 
@@ -32,6 +33,23 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<i32, 
         Invocation::Plan(options) => {
             let connector = AwsConnector::new(connection.endpoint_url);
             plan::run(&options, &connector).await
+        }
+        Invocation::Apply(options) => {
+            let connector = AwsConnector::new(connection.endpoint_url);
+            let (cancel_sender, cancel) = tokio::sync::watch::channel(false);
+            // Ctrl-C stops new work and the waiting; CloudFormation carries on, and the summary says where.
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    let _ = cancel_sender.send(true);
+                }
+            });
+            apply::run(
+                &options,
+                &connector,
+                &mut apply::Console::terminal(),
+                cancel,
+            )
+            .await
         }
         Invocation::Schema => {
             print!("{}", crate::config::schema::racks_schema_json());

@@ -1,0 +1,504 @@
+//! The executor: carries out a Plan through the `Cloud` traits and reports through a `Reporter`. It makes no
+//! decisions: installs and updates are sent exactly as planned, racks run concurrently up to a limit, and
+//! each rack is followed to a final status. A rack that was busy when planned is waited for and then handed
+//! back to the planner (`Replanner`), never planned here.
+
+pub mod events;
+pub mod password;
+pub mod reporter;
+pub mod summary;
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use tokio::sync::watch;
+
+use crate::cloud::{
+    Cloud, CloudError, Connector, CreateStackRequest, Stack, StackEvent, UpdateOutcome,
+    UpdateStackRequest, is_failure, is_in_progress,
+};
+use crate::config::OrgSettings;
+use crate::plan::{Action, Install, PasswordSource, Plan, RackPlan, Update};
+use reporter::Reporter;
+
+/// Timings of the wait loop; tests shorten them.
+#[derive(Debug, Clone)]
+pub struct Timings {
+    pub first_poll: Duration,
+    pub max_poll: Duration,
+    pub heartbeat: Duration,
+    /// Give up following a rack after this long (it carries on in AWS).
+    pub timeout: Option<Duration>,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Self {
+            first_poll: Duration::from_secs(2),
+            max_poll: Duration::from_secs(10),
+            heartbeat: Duration::from_secs(30),
+            timeout: None,
+        }
+    }
+}
+
+/// Plans one rack again, after a wait. Implemented by the command with the real planner.
+#[async_trait]
+pub trait Replanner: Send + Sync {
+    async fn replan(&self, rack: &str) -> Result<RackPlan, String>;
+}
+
+/// Ctrl-C: when it flips to true, no new rack starts and waits stop.
+pub type Cancel = watch::Receiver<bool>;
+
+pub struct Executor<'a> {
+    pub connector: &'a dyn Connector,
+    pub orgs: &'a BTreeMap<String, OrgSettings>,
+    pub reporter: &'a dyn Reporter,
+    pub timings: Timings,
+    pub parallelism: usize,
+    pub cancel: Cancel,
+    pub replanner: Option<&'a dyn Replanner>,
+    /// Reads environment variables (the password of `password_env`); the process environment in the binary.
+    pub env: &'a (dyn Fn(&str) -> Option<String> + Send + Sync),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RackOutcome {
+    pub rack: String,
+    pub result: RackResult,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RackResult {
+    Installed {
+        /// The generated password, to print once; `None` when it came from the environment.
+        generated_password: Option<String>,
+        dashboard: Option<String>,
+    },
+    Updated,
+    /// CloudFormation said there was nothing to update.
+    AlreadyUpToDate,
+    Unchanged,
+    Blocked {
+        status: String,
+        reason: String,
+    },
+    Failed {
+        message: String,
+        /// The final stack status, when there is a stack.
+        status: Option<String>,
+        /// The first failed resource and its reason.
+        root_cause: Option<String>,
+    },
+    /// Still changing in AWS when rackfile stopped following it.
+    StillInProgress {
+        status: String,
+        why: StopReason,
+    },
+    /// Never started because of Ctrl-C.
+    NotStarted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    Timeout,
+    Interrupted,
+}
+
+impl RackOutcome {
+    pub fn succeeded(&self) -> bool {
+        matches!(
+            self.result,
+            RackResult::Installed { .. }
+                | RackResult::Updated
+                | RackResult::AlreadyUpToDate
+                | RackResult::Unchanged
+        )
+    }
+
+    pub fn describe(&self) -> String {
+        let elapsed = format_duration(self.elapsed);
+        match &self.result {
+            RackResult::Installed { .. } => format!("installed in {elapsed}"),
+            RackResult::Updated => format!("updated in {elapsed}"),
+            RackResult::AlreadyUpToDate => "no updates were needed".into(),
+            RackResult::Unchanged => "no changes".into(),
+            RackResult::Blocked { status, reason } => format!("not changed: {status}: {reason}"),
+            RackResult::Failed {
+                message,
+                status,
+                root_cause,
+            } => {
+                let mut text = format!("failed after {elapsed}: {message}");
+                if let Some(status) = status {
+                    text.push_str(&format!("; the stack is {status}"));
+                }
+                if let Some(cause) = root_cause {
+                    text.push_str(&format!("; root cause: {cause}"));
+                }
+                text
+            }
+            RackResult::StillInProgress { status, why } => match why {
+                StopReason::Timeout => format!(
+                    "timed out after {elapsed}; CloudFormation is still changing it ({status})"
+                ),
+                StopReason::Interrupted => {
+                    format!("interrupted; CloudFormation is still changing it ({status})")
+                }
+            },
+            RackResult::NotStarted => "not started (interrupted)".into(),
+        }
+    }
+}
+
+pub fn format_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if seconds >= 60 {
+        format!("{}m{:02}s", seconds / 60, seconds % 60)
+    } else if seconds >= 1 {
+        format!("{seconds}s")
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
+}
+
+impl Executor<'_> {
+    /// Runs every rack of the plan, at most `parallelism` at a time; outcomes in plan order.
+    pub async fn execute(&self, plan: &Plan) -> Vec<RackOutcome> {
+        let parallelism = self.parallelism.max(1);
+        let mut outcomes: Vec<(usize, RackOutcome)> =
+            futures::stream::iter(plan.racks.iter().enumerate())
+                .map(|(index, rack)| async move { (index, self.run_rack(rack).await) })
+                .buffer_unordered(parallelism)
+                .collect()
+                .await;
+        outcomes.sort_by_key(|(index, _)| *index);
+        outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+    }
+
+    fn cancelled(&self) -> bool {
+        *self.cancel.borrow()
+    }
+
+    async fn run_rack(&self, plan: &RackPlan) -> RackOutcome {
+        let started = Instant::now();
+        let result = if self.cancelled() {
+            RackResult::NotStarted
+        } else {
+            self.run_action(plan, &plan.action, started).await
+        };
+        let outcome = RackOutcome {
+            rack: plan.rack.clone(),
+            result,
+            elapsed: started.elapsed(),
+        };
+        if !matches!(
+            outcome.result,
+            RackResult::Unchanged | RackResult::NotStarted
+        ) {
+            self.reporter.finish(&plan.rack, &outcome);
+        }
+        outcome
+    }
+
+    async fn cloud(&self, plan: &RackPlan) -> Result<Arc<dyn Cloud>, CloudError> {
+        self.connector
+            .cloud(&self.orgs[&plan.org], &plan.region)
+            .await
+    }
+
+    async fn run_action(&self, plan: &RackPlan, action: &Action, started: Instant) -> RackResult {
+        match action {
+            Action::Unchanged => RackResult::Unchanged,
+            Action::Blocked(blocked)
+                if is_in_progress(&blocked.status) && self.replanner.is_some() =>
+            {
+                self.wait_then_replan(plan, &blocked.status, started).await
+            }
+            Action::Blocked(blocked) => RackResult::Blocked {
+                status: blocked.status.clone(),
+                reason: blocked.reason.clone(),
+            },
+            Action::Install(install) => match self.cloud(plan).await {
+                Ok(cloud) => self.install(plan, install, cloud.as_ref(), started).await,
+                Err(error) => failed(format!("cannot reach CloudFormation: {error}"), None),
+            },
+            Action::Update(update) => match self.cloud(plan).await {
+                Ok(cloud) => self.update(plan, update, cloud.as_ref(), started).await,
+                Err(error) => failed(format!("cannot reach CloudFormation: {error}"), None),
+            },
+        }
+    }
+
+    async fn wait_then_replan(
+        &self,
+        plan: &RackPlan,
+        status: &str,
+        started: Instant,
+    ) -> RackResult {
+        let cloud = match self.cloud(plan).await {
+            Ok(cloud) => cloud,
+            Err(error) => return failed(format!("cannot reach CloudFormation: {error}"), None),
+        };
+        self.reporter
+            .start(&plan.rack, &format!("waiting: {status}"), 0);
+        let seen = match cloud.stack_events(&plan.name).await {
+            Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
+            Err(_) => HashSet::new(),
+        };
+        match self.follow(plan, cloud.as_ref(), seen, started).await {
+            Followed::Settled { .. } => {}
+            Followed::Stopped(result) => return result,
+        }
+        let replanner = self.replanner.expect("checked by the caller");
+        match replanner.replan(&plan.rack).await {
+            // Waiting twice would be a loop: a rack busy again after the wait is reported as blocked.
+            Ok(new_plan) => match &new_plan.action {
+                Action::Blocked(blocked) => RackResult::Blocked {
+                    status: blocked.status.clone(),
+                    reason: blocked.reason.clone(),
+                },
+                action => Box::pin(self.run_action(&new_plan, action, started)).await,
+            },
+            Err(message) => failed(
+                format!("re-planning after the wait failed: {message}"),
+                None,
+            ),
+        }
+    }
+
+    async fn install(
+        &self,
+        plan: &RackPlan,
+        install: &Install,
+        cloud: &dyn Cloud,
+        started: Instant,
+    ) -> RackResult {
+        let mut parameters = install.parameters.clone();
+        let mut generated_password = None;
+        match &install.password {
+            Some(PasswordSource::Env { variable }) => match (self.env)(variable) {
+                Some(password) if !password.is_empty() => {
+                    parameters.insert("Password".into(), password);
+                }
+                _ => {
+                    return failed(
+                        format!(
+                            "${variable} is not set; the rack's API password must be in it (password_env)"
+                        ),
+                        None,
+                    );
+                }
+            },
+            Some(PasswordSource::Generate) => {
+                let password = password::generate();
+                parameters.insert("Password".into(), password.clone());
+                generated_password = Some(password);
+            }
+            None => {}
+        }
+        let request = CreateStackRequest {
+            name: plan.name.clone(),
+            template: install.template.source(),
+            parameters,
+            tags: install.tags.clone(),
+        };
+        self.reporter
+            .start(&plan.rack, "installing", install.resource_count);
+        if let Err(error) = cloud.create_stack(&request).await {
+            // A create can fail after CloudFormation made the stack; say so rather than leave it unmentioned.
+            let left = cloud.describe_stack(&plan.name).await.ok().flatten();
+            return failed(
+                format!("CreateStack failed: {error}"),
+                left.map(|stack| stack.status),
+            );
+        }
+        match self.follow(plan, cloud, HashSet::new(), started).await {
+            Followed::Settled { stack, root_cause } if is_failure(&stack.status) => {
+                RackResult::Failed {
+                    message: "the install failed".into(),
+                    status: Some(stack.status),
+                    root_cause,
+                }
+            }
+            Followed::Settled { stack, .. } => RackResult::Installed {
+                generated_password,
+                dashboard: stack.outputs.get("Dashboard").cloned(),
+            },
+            Followed::Stopped(result) => result,
+        }
+    }
+
+    async fn update(
+        &self,
+        plan: &RackPlan,
+        update: &Update,
+        cloud: &dyn Cloud,
+        started: Instant,
+    ) -> RackResult {
+        let request = UpdateStackRequest {
+            name: plan.name.clone(),
+            template: update.template.source(),
+            parameters: update.parameters.clone(),
+            tags: update.tags.clone(),
+        };
+        // Events from before this update are history, not progress.
+        let seen = match cloud.stack_events(&plan.name).await {
+            Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
+            Err(error) => return failed(format!("cannot read the stack's events: {error}"), None),
+        };
+        self.reporter
+            .start(&plan.rack, "updating", update.resource_count);
+        match cloud.update_stack(&request).await {
+            Ok(UpdateOutcome::NothingToDo) => return RackResult::AlreadyUpToDate,
+            Ok(UpdateOutcome::Started) => {}
+            Err(error) => return failed(format!("UpdateStack failed: {error}"), None),
+        }
+        match self.follow(plan, cloud, seen, started).await {
+            Followed::Settled { stack, root_cause } if is_failure(&stack.status) => {
+                RackResult::Failed {
+                    message: "the update failed and was rolled back".into(),
+                    status: Some(stack.status),
+                    root_cause,
+                }
+            }
+            Followed::Settled { .. } => RackResult::Updated,
+            Followed::Stopped(result) => result,
+        }
+    }
+
+    /// Polls the stack until it settles, reporting each new event once; stops on timeout or Ctrl-C.
+    async fn follow(
+        &self,
+        plan: &RackPlan,
+        cloud: &dyn Cloud,
+        mut seen: HashSet<String>,
+        started: Instant,
+    ) -> Followed {
+        let mut interval = self.timings.first_poll;
+        let mut last_output = Instant::now();
+        let mut done = 0;
+        let mut root_cause: Option<String> = None;
+        let mut status = String::from("unknown");
+        let mut consecutive_errors = 0;
+        let mut cancel = self.cancel.clone();
+        loop {
+            let stack = cloud.describe_stack(&plan.name).await;
+            let events = cloud.stack_events(&plan.name).await;
+            match (&stack, &events) {
+                (Ok(_), Ok(_)) => consecutive_errors = 0,
+                (Err(error), _) | (_, Err(error)) => {
+                    consecutive_errors += 1;
+                    // The SDK already retried each call; several rounds in a row mean AWS is not answering.
+                    if consecutive_errors >= 5 {
+                        return Followed::Stopped(failed(
+                            format!(
+                                "lost track of the stack ({error}); it may still be changing in AWS"
+                            ),
+                            Some(status),
+                        ));
+                    }
+                }
+            }
+            if let Ok(events) = events {
+                for event in new_events(&events, &mut seen) {
+                    if events::completes_resource(&event, &plan.name) {
+                        done += 1;
+                    }
+                    if root_cause.is_none()
+                        && event.status.ends_with("_FAILED")
+                        && !events::is_stack_event(&event, &plan.name)
+                    {
+                        root_cause = Some(format!(
+                            "{} ({}): {}",
+                            event.logical_id,
+                            event.resource_type,
+                            event.reason.as_deref().unwrap_or("no reason given")
+                        ));
+                    }
+                    if let Some(line) = events::describe(&event, &plan.name) {
+                        self.reporter.progress(&plan.rack, &line, done);
+                        last_output = Instant::now();
+                    }
+                }
+            }
+            match stack {
+                Ok(Some(stack)) if !is_in_progress(&stack.status) => {
+                    if root_cause.is_none() && is_failure(&stack.status) {
+                        root_cause = stack.status_reason.clone();
+                    }
+                    return Followed::Settled { stack, root_cause };
+                }
+                Ok(Some(stack)) => status = stack.status,
+                Ok(None) => {
+                    return Followed::Stopped(failed(
+                        "the stack disappeared while being followed".into(),
+                        None,
+                    ));
+                }
+                Err(_) => {}
+            }
+            if self
+                .timings
+                .timeout
+                .is_some_and(|limit| started.elapsed() >= limit)
+            {
+                return Followed::Stopped(RackResult::StillInProgress {
+                    status,
+                    why: StopReason::Timeout,
+                });
+            }
+            if last_output.elapsed() >= self.timings.heartbeat {
+                self.reporter
+                    .heartbeat(&plan.rack, &status, started.elapsed());
+                last_output = Instant::now();
+            }
+            let sleep = match self.timings.timeout {
+                Some(limit) => interval.min(limit.saturating_sub(started.elapsed())),
+                None => interval,
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(sleep) => {}
+                _ = cancel.wait_for(|cancelled| *cancelled) => {
+                    return Followed::Stopped(RackResult::StillInProgress { status, why: StopReason::Interrupted });
+                }
+            }
+            interval = (interval * 3 / 2).min(self.timings.max_poll);
+        }
+    }
+}
+
+enum Followed {
+    Settled {
+        stack: Stack,
+        root_cause: Option<String>,
+    },
+    Stopped(RackResult),
+}
+
+fn failed(message: String, status: Option<String>) -> RackResult {
+    RackResult::Failed {
+        message,
+        status,
+        root_cause: None,
+    }
+}
+
+/// Events not seen before, oldest first (CloudFormation lists newest first).
+fn new_events(events: &[StackEvent], seen: &mut HashSet<String>) -> Vec<StackEvent> {
+    let mut fresh: Vec<StackEvent> = events
+        .iter()
+        .filter(|event| !seen.contains(&event.event_id))
+        .cloned()
+        .collect();
+    fresh.reverse();
+    for event in &fresh {
+        seen.insert(event.event_id.clone());
+    }
+    fresh
+}

@@ -1,0 +1,94 @@
+//! The closing summary of an apply: counts, one line per rack with its time, generated passwords (shown
+//! once), racks CloudFormation is still changing, and the exit code all that adds up to.
+
+use std::fmt::Write as _;
+
+use super::{RackOutcome, RackResult, StopReason};
+
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
+    let count =
+        |wanted: fn(&RackResult) -> bool| outcomes.iter().filter(|o| wanted(&o.result)).count();
+    let installed = count(|r| matches!(r, RackResult::Installed { .. }));
+    let updated = count(|r| matches!(r, RackResult::Updated));
+    let failed = count(|r| {
+        matches!(
+            r,
+            RackResult::Failed { .. }
+                | RackResult::StillInProgress {
+                    why: StopReason::Timeout,
+                    ..
+                }
+        )
+    });
+    let blocked = count(|r| matches!(r, RackResult::Blocked { .. }));
+    let all_ok = outcomes.iter().all(RackOutcome::succeeded);
+
+    let mut out = String::new();
+    let verdict = if interrupted {
+        "Apply interrupted"
+    } else if all_ok {
+        "Apply complete"
+    } else {
+        "Apply failed"
+    };
+    let _ = write!(
+        out,
+        "\n{verdict}: {installed} installed, {updated} updated, {failed} failed"
+    );
+    if blocked > 0 {
+        let _ = write!(out, ", {blocked} blocked");
+    }
+    out.push_str(".\n");
+    for outcome in outcomes
+        .iter()
+        .filter(|o| o.result != RackResult::Unchanged)
+    {
+        let _ = writeln!(out, "    {}: {}", outcome.rack, outcome.describe());
+    }
+
+    let still_changing: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| match &o.result {
+            RackResult::StillInProgress { status, .. } => Some(format!("{} ({status})", o.rack)),
+            _ => None,
+        })
+        .collect();
+    if !still_changing.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nCloudFormation is still changing {}; rackfile stopped following, AWS did not stop. \
+             `rackfile plan` shows them as blocked until they finish, and a new apply waits for them.",
+            still_changing.join(", ")
+        );
+    }
+
+    for outcome in outcomes {
+        if let RackResult::Installed {
+            generated_password: Some(password),
+            dashboard,
+        } = &outcome.result
+        {
+            let _ = writeln!(
+                out,
+                "\nPassword for {} (shown only this once; store it now): {password}",
+                outcome.rack
+            );
+            if let Some(dashboard) = dashboard {
+                let _ = writeln!(out, "Dashboard: {dashboard}");
+            }
+        }
+    }
+    out
+}
+
+pub fn exit_code(outcomes: &[RackOutcome], interrupted: bool) -> i32 {
+    if interrupted {
+        EXIT_INTERRUPTED
+    } else if outcomes.iter().all(RackOutcome::succeeded) {
+        0
+    } else {
+        1
+    }
+}

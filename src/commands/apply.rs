@@ -1,0 +1,262 @@
+//! `rackfile apply`: plan (or load a saved plan and prove it is still true), confirm, execute, summarise.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+
+use crate::apply::reporter::{BarReporter, LineReporter, Reporter, Sink, write_line};
+use crate::apply::{Cancel, Executor, Replanner, Timings, summary};
+use crate::cli::RackId;
+use crate::cloud::{Connector, is_in_progress};
+use crate::commands::plan::{make_plan, select};
+use crate::config::{self, Config};
+use crate::error::Error;
+use crate::plan::{Action, FORMAT_VERSION, Plan, RackPlan, StackFingerprint};
+use crate::{live, render};
+
+#[derive(Debug, Clone)]
+pub enum ApplySource {
+    Config(PathBuf),
+    SavedPlan(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub source: ApplySource,
+    pub targets: Vec<RackId>,
+    pub auto_approve: bool,
+    pub parallelism: usize,
+    pub timings: Timings,
+}
+
+/// The outside world an apply talks to: where output goes, whether a person is there, the environment.
+pub struct Console {
+    pub out: Sink,
+    /// stdin is a terminal, so a person can confirm.
+    pub interactive: bool,
+    /// stdout is a terminal: progress bars and colour.
+    pub bars: bool,
+    pub style: render::Style,
+    pub read_answer: Box<dyn FnMut() -> Option<String> + Send>,
+    pub env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+}
+
+impl Console {
+    pub fn terminal() -> Self {
+        use std::io::IsTerminal;
+        Console {
+            out: crate::apply::reporter::stdout_sink(),
+            interactive: std::io::stdin().is_terminal(),
+            bars: std::io::stdout().is_terminal(),
+            style: render::Style::for_stdout(),
+            read_answer: Box::new(|| {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line).ok()?;
+                Some(line)
+            }),
+            env: Box::new(|name| std::env::var(name).ok()),
+        }
+    }
+
+    fn print(&self, text: &str) {
+        write_line(&self.out, text.trim_end_matches('\n'));
+    }
+}
+
+pub async fn run(
+    options: &ApplyOptions,
+    connector: &dyn Connector,
+    console: &mut Console,
+    cancel: Cancel,
+) -> Result<i32, Error> {
+    let (config, plan, saved) = match &options.source {
+        ApplySource::Config(file) => {
+            let config = config::load(file)?;
+            let plan = make_plan(&config, &options.targets, connector).await?;
+            (config, plan, false)
+        }
+        ApplySource::SavedPlan(path) => {
+            let plan = load_saved_plan(path)?;
+            let config = check_saved_plan(&plan, connector).await?;
+            console.print(&format!("Applying the saved plan {}.\n", path.display()));
+            (config, plan, true)
+        }
+    };
+    console.print(&render::human_plan(&plan, console.style));
+
+    let waits = plan.racks.iter().any(
+        |rack| matches!(&rack.action, Action::Blocked(blocked) if is_in_progress(&blocked.status)),
+    );
+    if !plan.summary.has_changes() && !(waits && !saved) {
+        if plan.summary.blocked > 0 {
+            console.print("\nNothing to apply, but some racks are blocked (see above).");
+            return Ok(1);
+        }
+        console.print("\nNo changes. The racks match racks.toml.");
+        return Ok(0);
+    }
+    // A saved plan was reviewed when it was made, as in Terraform.
+    if !saved && !options.auto_approve {
+        confirm(console)?;
+    }
+
+    let replanner = LiveReplanner {
+        config: &config,
+        connector,
+    };
+    let rack_names: Vec<String> = plan.racks.iter().map(|r| r.rack.clone()).collect();
+    let reporter: Box<dyn Reporter> = if console.bars {
+        Box::new(BarReporter::new(&rack_names))
+    } else {
+        Box::new(LineReporter::new(console.out.clone()))
+    };
+    console.print("");
+    let executor = Executor {
+        connector,
+        orgs: &config.orgs,
+        reporter: reporter.as_ref(),
+        timings: options.timings.clone(),
+        parallelism: options.parallelism,
+        cancel: cancel.clone(),
+        replanner: if saved { None } else { Some(&replanner) },
+        env: &console.env,
+    };
+    let outcomes = executor.execute(&plan).await;
+    let interrupted = *cancel.borrow();
+    console.print(&summary::render(&outcomes, interrupted));
+    Ok(summary::exit_code(&outcomes, interrupted))
+}
+
+fn confirm(console: &mut Console) -> Result<(), Error> {
+    if !console.interactive {
+        return Err(Error::Usage {
+            message: "apply needs a confirmation, and stdin is not a terminal; nothing was changed".into(),
+            hint: Some("review the plan, then run `rackfile apply --auto-approve`, or save it with `rackfile plan --out PLANFILE` and run `rackfile apply PLANFILE`".into()),
+        });
+    }
+    console.print(
+        "\nDo you want to apply these changes?\n  Only 'yes' will be accepted to approve.\n",
+    );
+    {
+        let mut out = console.out.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = write!(out, "  Enter a value: ");
+        let _ = out.flush();
+    }
+    let answer = (console.read_answer)().unwrap_or_default();
+    if answer.trim() != "yes" {
+        return Err(Error::Usage {
+            message: "apply cancelled; nothing was changed".into(),
+            hint: None,
+        });
+    }
+    Ok(())
+}
+
+struct LiveReplanner<'a> {
+    config: &'a Config,
+    connector: &'a dyn Connector,
+}
+
+#[async_trait]
+impl Replanner for LiveReplanner<'_> {
+    async fn replan(&self, rack: &str) -> Result<RackPlan, String> {
+        let target: RackId = rack.parse().map_err(|e: Error| e.to_string())?;
+        let plan = make_plan(self.config, &[target], self.connector)
+            .await
+            .map_err(|e| e.render().trim_end().to_string())?;
+        plan.racks
+            .into_iter()
+            .next()
+            .ok_or_else(|| format!("{rack} is no longer planned"))
+    }
+}
+
+fn load_saved_plan(path: &std::path::Path) -> Result<Plan, Error> {
+    let unreadable = |message: String| Error::SavedPlan {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| unreadable(format!("not a saved plan: {e}")))?;
+    match value.get("format_version").and_then(|v| v.as_str()) {
+        Some(FORMAT_VERSION) => {}
+        Some(other) => {
+            return Err(unreadable(format!(
+                "made by a rackfile with plan format {other}; this one reads format {FORMAT_VERSION}"
+            )));
+        }
+        None => return Err(unreadable("not a saved plan: no format_version".into())),
+    }
+    serde_json::from_value(value).map_err(|e| unreadable(format!("not a saved plan: {e}")))
+}
+
+/// Proves a saved plan still describes the world: the same racks.toml, the same accounts, and every planned
+/// stack exactly as it was. Reads only; any difference refuses the whole plan, naming what changed.
+async fn check_saved_plan(plan: &Plan, connector: &dyn Connector) -> Result<Config, Error> {
+    let path = PathBuf::from(&plan.racks_file.path);
+    let config = config::load(&path)?;
+    let mut stale = Vec::new();
+    if config.fingerprint != plan.racks_file.sha256 {
+        stale.push(format!(
+            "{} changed since the plan was made",
+            path.display()
+        ));
+        return Err(Error::StalePlan(stale));
+    }
+    let targets: Vec<RackId> = plan
+        .racks
+        .iter()
+        .map(|r| r.rack.parse())
+        .collect::<Result<_, _>>()?;
+    let racks = select(&config, &targets)?;
+    let accounts = live::identify(&config, &racks, connector)
+        .await
+        .map_err(Error::Read)?;
+    for rack in &plan.racks {
+        let now_account = accounts.get(&rack.org).cloned().unwrap_or_default();
+        if now_account != rack.account_id {
+            stale.push(format!(
+                "{}: the credentials now belong to account {now_account}, the plan was made for {}",
+                rack.rack, rack.account_id
+            ));
+            continue;
+        }
+        let cloud = connector
+            .cloud(&config.orgs[&rack.org], &rack.region)
+            .await
+            .map_err(|error| Error::StalePlan(vec![format!("{}: {error}", rack.rack)]))?;
+        let now = cloud.describe_stack(&rack.name).await.map_err(|error| {
+            Error::StalePlan(vec![format!(
+                "{}: cannot read the stack: {error}",
+                rack.rack
+            )])
+        })?;
+        let now = now.as_ref().map(StackFingerprint::of);
+        match (&rack.stack, &now) {
+            (None, None) => {}
+            (None, Some(_)) => stale.push(format!(
+                "{}: a stack of that name was created since the plan was made",
+                rack.rack
+            )),
+            (Some(_), None) => stale.push(format!(
+                "{}: the stack was deleted since the plan was made",
+                rack.rack
+            )),
+            (Some(then), Some(now)) => {
+                if let Some(difference) = then.difference(now) {
+                    stale.push(format!(
+                        "{}: {difference} since the plan was made",
+                        rack.rack
+                    ));
+                }
+            }
+        }
+    }
+    if stale.is_empty() {
+        Ok(config)
+    } else {
+        Err(Error::StalePlan(stale))
+    }
+}
