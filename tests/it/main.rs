@@ -3,6 +3,7 @@
 
 mod common;
 
+mod apply_fake;
 mod bad_input;
 mod examples;
 mod moto;

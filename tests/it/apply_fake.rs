@@ -1,0 +1,430 @@
+//! Timed behaviour of `apply` against the strict in-memory fake: progress lines, a failed install that
+//! rolls back, a rack already in progress, Ctrl-C, parallelism, the timeout, heartbeats.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rackfile::apply::Timings;
+use rackfile::cloud::fake::{FakeAws, FakeTemplate};
+use rackfile::cloud::{Cloud, ParameterValue, TemplateSource, UpdateStackRequest};
+use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
+use rackfile::render::Style;
+
+use crate::common::snapshot_settings;
+
+const ACCOUNT: &str = "123456789012";
+const TEMPLATE_URL: &str = "https://templates.example.com/rack.json";
+const RESOURCES: [(&str, &str); 4] = [
+    ("Vpc", "AWS::EC2::VPC"),
+    ("GatewayAttachment", "AWS::EC2::VPCGatewayAttachment"),
+    ("Subnet0", "AWS::EC2::Subnet"),
+    ("Cluster", "AWS::ECS::Cluster"),
+];
+
+struct Setup {
+    fake: FakeAws,
+    dir: tempfile::TempDir,
+}
+
+fn setup(resource_time: Duration, rack_names: &[&str]) -> Setup {
+    let fake = FakeAws::new(resource_time);
+    fake.add_account(None, ACCOUNT);
+    fake.add_template(
+        TemplateSource::Url(TEMPLATE_URL.into()),
+        FakeTemplate::rack(&RESOURCES),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut racks = format!(
+        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"20161102160040\"\n\
+         [org.personal]\naccount_id = \"{ACCOUNT}\"\n"
+    );
+    for name in rack_names {
+        racks.push_str(&format!(
+            "[[rack]]\nname = \"{name}\"\ntemplate_url = \"{TEMPLATE_URL}\"\n"
+        ));
+    }
+    std::fs::write(dir.path().join("racks.toml"), racks).unwrap();
+    Setup { fake, dir }
+}
+
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Buffer {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+fn console() -> (Console, Buffer) {
+    let bytes = Arc::new(Mutex::new(Vec::new()));
+    let console = Console {
+        out: bytes.clone(),
+        interactive: false,
+        bars: false,
+        style: Style::Plain,
+        read_answer: Box::new(|| None),
+        env: Box::new(|_| None),
+    };
+    (console, Buffer(bytes))
+}
+
+fn options(setup: &Setup, parallelism: usize, timeout: Option<Duration>) -> ApplyOptions {
+    ApplyOptions {
+        source: ApplySource::Config(setup.dir.path().join("racks.toml")),
+        targets: Vec::new(),
+        auto_approve: true,
+        parallelism,
+        timings: Timings {
+            first_poll: Duration::from_millis(10),
+            max_poll: Duration::from_millis(20),
+            heartbeat: Duration::from_secs(3600),
+            timeout,
+        },
+    }
+}
+
+async fn apply(setup: &Setup, options: &ApplyOptions) -> (i32, String) {
+    let (mut console, buffer) = console();
+    let (_sender, cancel) = tokio::sync::watch::channel(false);
+    let code = match run(options, &setup.fake, &mut console, cancel).await {
+        Ok(code) => code,
+        Err(error) => {
+            return (
+                error.exit_code(),
+                format!("{}{}", buffer.text(), error.render()),
+            );
+        }
+    };
+    (code, buffer.text())
+}
+
+/// Makes output comparable: durations vary, passwords are random, and concurrent racks interleave, so
+/// lines are grouped by rack (keeping each rack's own order).
+fn stable(text: &str, dir: &std::path::Path) -> String {
+    let text = text.replace(&dir.display().to_string(), "[dir]");
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let mut line = line.to_string();
+            for (start, end) in find_durations(&line).into_iter().rev() {
+                line.replace_range(start..end, "[time]");
+            }
+            match line.find("store it now): ") {
+                Some(index) => format!("{}[password]", &line[..index + "store it now): ".len()]),
+                None => line,
+            }
+        })
+        .collect();
+    let progress_start = lines.iter().position(|l| {
+        l.contains(": installing") || l.contains(": updating") || l.contains(": waiting")
+    });
+    let summary_start = lines.iter().position(|l| l.starts_with("Apply "));
+    if let (Some(start), Some(end)) = (progress_start, summary_start) {
+        lines[start..end - 1]
+            .sort_by_key(|line| line.split(':').next().unwrap_or_default().to_string());
+    }
+    lines.join("\n") + "\n"
+}
+
+fn find_durations(line: &str) -> Vec<(usize, usize)> {
+    let bytes = line.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
+            let mut j = i;
+            while j < bytes.len()
+                && (bytes[j].is_ascii_digit()
+                    || bytes[j] == b'm' && j + 1 < bytes.len() && bytes[j + 1].is_ascii_digit())
+            {
+                j += 1;
+            }
+            let unit = if line[j..].starts_with("ms") {
+                2
+            } else if line[j..].starts_with('s') {
+                1
+            } else {
+                0
+            };
+            if unit > 0 && !line[j + unit..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                found.push((i, j + unit));
+                i = j + unit;
+                continue;
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn an_install_prints_each_event_in_convox_wording_and_a_summary() {
+    let setup = setup(Duration::from_millis(20), &["example"]);
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        !output.contains('\r') && !output.contains('\x1b'),
+        "control characters in line output"
+    );
+    let stack = setup.fake.stack(ACCOUNT, "us-east-1", "example").unwrap();
+    assert_eq!(stack.status, "CREATE_COMPLETE");
+    let password = output
+        .split("store it now): ")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap();
+    assert_eq!(
+        stack.parameters["Password"], password,
+        "the printed password is the rack's password"
+    );
+    assert_eq!(stack.tags["System"], "convox");
+    snapshot_settings().bind(|| insta::assert_snapshot!(stable(&output, setup.dir.path())));
+}
+
+#[tokio::test]
+async fn a_failed_install_rolls_back_names_the_root_cause_and_the_others_finish() {
+    let setup = setup(Duration::from_millis(20), &["good", "bad", "fine"]);
+    setup.fake.fail_resource("bad", "Subnet0");
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 1, "{output}");
+    assert_eq!(
+        setup
+            .fake
+            .stack(ACCOUNT, "us-east-1", "bad")
+            .unwrap()
+            .status,
+        "ROLLBACK_COMPLETE"
+    );
+    assert_eq!(
+        setup
+            .fake
+            .stack(ACCOUNT, "us-east-1", "good")
+            .unwrap()
+            .status,
+        "CREATE_COMPLETE"
+    );
+    assert_eq!(
+        setup
+            .fake
+            .stack(ACCOUNT, "us-east-1", "fine")
+            .unwrap()
+            .status,
+        "CREATE_COMPLETE"
+    );
+    assert!(output.contains("personal/bad: failed after"), "{output}");
+    assert!(
+        output.contains("root cause: Subnet0 (AWS::EC2::Subnet)"),
+        "{output}"
+    );
+    assert!(
+        output.contains("Apply failed: 2 installed, 0 updated, 1 failed."),
+        "{output}"
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!(stable(&output, setup.dir.path())));
+}
+
+#[tokio::test]
+async fn a_rack_already_in_progress_is_waited_for_then_planned_again() {
+    let setup = setup(Duration::from_millis(30), &["busy"]);
+    // Install it first, then start an update behind rackfile's back.
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 0, "{output}");
+    let cloud = setup.fake.cloud_for(ACCOUNT, "us-east-1");
+    let live = setup.fake.stack(ACCOUNT, "us-east-1", "busy").unwrap();
+    let mut parameters: std::collections::BTreeMap<String, ParameterValue> = live
+        .parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), ParameterValue::Value(v.clone())))
+        .collect();
+    parameters.insert("InstanceCount".into(), ParameterValue::Value("7".into()));
+    cloud
+        .update_stack(&UpdateStackRequest {
+            name: "busy".into(),
+            template: TemplateSource::Url(TEMPLATE_URL.into()),
+            parameters,
+            tags: live.tags.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        setup
+            .fake
+            .stack(ACCOUNT, "us-east-1", "busy")
+            .unwrap()
+            .status,
+        "UPDATE_IN_PROGRESS"
+    );
+
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("! personal/busy (us-east-1) is blocked"),
+        "{output}"
+    );
+    assert!(
+        output.contains("personal/busy: waiting: UPDATE_IN_PROGRESS"),
+        "{output}"
+    );
+    assert!(
+        output.contains("personal/busy: updated in"),
+        "re-planned and updated back to 3:\n{output}"
+    );
+    let stack = setup.fake.stack(ACCOUNT, "us-east-1", "busy").unwrap();
+    assert_eq!(stack.parameters["InstanceCount"], "3");
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_new_racks_and_names_the_ones_still_changing() {
+    let setup = setup(Duration::from_millis(200), &["first", "second", "third"]);
+    let (mut console, buffer) = console();
+    let (sender, cancel) = tokio::sync::watch::channel(false);
+    let options = options(&setup, 1, None);
+    let fake = setup.fake.clone();
+    let interrupt = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sender.send(true).unwrap();
+    };
+    let (code, ()) = tokio::join!(
+        async { run(&options, &fake, &mut console, cancel).await.unwrap() },
+        interrupt
+    );
+    let output = buffer.text();
+    assert_eq!(code, 130, "{output}");
+    assert_eq!(
+        fake.stack(ACCOUNT, "us-east-1", "first").unwrap().status,
+        "CREATE_IN_PROGRESS"
+    );
+    assert!(
+        fake.stack(ACCOUNT, "us-east-1", "second").is_none(),
+        "a new rack started after Ctrl-C"
+    );
+    assert!(
+        output.contains("Apply interrupted: 0 installed, 0 updated, 0 failed."),
+        "{output}"
+    );
+    assert!(
+        output.contains("CloudFormation is still changing personal/first (CREATE_IN_PROGRESS)"),
+        "{output}"
+    );
+    assert!(
+        output.contains("personal/second: not started (interrupted)"),
+        "{output}"
+    );
+}
+
+#[tokio::test]
+async fn racks_run_concurrently_up_to_the_parallelism() {
+    let names: Vec<String> = (1..=8).map(|i| format!("rack{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    // Four resources of 250 ms: each rack takes about a second.
+    let setup = setup(Duration::from_millis(250), &names);
+    let started = Instant::now();
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    let elapsed = started.elapsed();
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("Apply complete: 8 installed"), "{output}");
+    // Sequentially this is 8 s; concurrently about 1 s. The bound is loose because machines are noisy.
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "8 racks took {elapsed:?}: they did not run concurrently"
+    );
+}
+
+#[tokio::test]
+async fn parallelism_one_runs_racks_one_after_another() {
+    let setup = setup(Duration::from_millis(25), &["a", "b", "c"]);
+    let (code, output) = apply(&setup, &options(&setup, 1, None)).await;
+    assert_eq!(code, 0, "{output}");
+    // With one slot, each rack finishes before the next one starts.
+    let order: Vec<&str> = output
+        .lines()
+        .filter(|l| {
+            l.starts_with("personal/")
+                && (l.ends_with(": installing (4 resources)") || l.contains(": installed in"))
+        })
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "personal/a",
+            "personal/a",
+            "personal/b",
+            "personal/b",
+            "personal/c",
+            "personal/c"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_timeout_reports_the_rack_as_still_in_progress_and_exits_1() {
+    let setup = setup(Duration::from_millis(500), &["slow"]);
+    let (code, output) = apply(
+        &setup,
+        &options(&setup, 10, Some(Duration::from_millis(300))),
+    )
+    .await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("personal/slow: timed out after"),
+        "{output}"
+    );
+    assert!(
+        output.contains("CloudFormation is still changing personal/slow (CREATE_IN_PROGRESS)"),
+        "{output}"
+    );
+}
+
+#[tokio::test]
+async fn a_heartbeat_line_is_printed_while_nothing_happens() {
+    let setup = setup(Duration::from_millis(300), &["quiet"]);
+    let mut options = options(&setup, 10, None);
+    options.timings.heartbeat = Duration::from_millis(100);
+    let (code, output) = apply(&setup, &options).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("personal/quiet: still CREATE_IN_PROGRESS ("),
+        "{output}"
+    );
+}
+
+#[tokio::test]
+async fn the_account_guard_stops_before_any_cloudformation_call() {
+    let setup = setup(Duration::from_millis(10), &["example"]);
+    let fake = FakeAws::new(Duration::from_millis(10));
+    fake.add_account(None, "999999999999");
+    let wrong = Setup {
+        fake,
+        dir: setup.dir,
+    };
+    let (code, output) = apply(&wrong, &options(&wrong, 10, None)).await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("999999999999") && output.contains(ACCOUNT),
+        "{output}"
+    );
+    let operations: Vec<&str> = wrong.fake.calls().iter().map(|c| c.operation).collect();
+    assert_eq!(operations, ["GetCallerIdentity"]);
+}
+
+#[tokio::test]
+async fn plan_reads_each_account_and_region_once_however_many_racks() {
+    let names: Vec<String> = (1..=50).map(|i| format!("rack{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let setup = setup(Duration::from_millis(1), &names);
+    let config = rackfile::config::load(&setup.dir.path().join("racks.toml")).unwrap();
+    let plan = rackfile::commands::plan::make_plan(&config, &[], &setup.fake)
+        .await
+        .unwrap();
+    assert_eq!(plan.summary.install, 50);
+    let operations: Vec<&str> = setup.fake.calls().iter().map(|c| c.operation).collect();
+    assert_eq!(
+        operations,
+        ["GetCallerIdentity", "DescribeStacks", "GetTemplateSummary"]
+    );
+}
