@@ -63,7 +63,7 @@ pub struct Executor<'a> {
     pub cancel: Cancel,
     pub replanner: Option<&'a dyn Replanner>,
     /// Reads environment variables (the password of `password_env`); the process environment in the binary.
-    pub env: &'a (dyn Fn(&str) -> Option<String> + Send + Sync),
+    pub env: &'a crate::commands::apply::EnvLookup,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,6 +30,9 @@ pub struct ApplyOptions {
     pub timings: Timings,
 }
 
+/// Reads an environment variable.
+pub type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
+
 /// The outside world an apply talks to: where output goes, whether a person is there, the environment.
 pub struct Console {
     pub out: Sink,
@@ -39,7 +42,7 @@ pub struct Console {
     pub bars: bool,
     pub style: render::Style,
     pub read_answer: Box<dyn FnMut() -> Option<String> + Send>,
-    pub env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pub env: Box<EnvLookup>,
 }
 
 impl Console {
@@ -88,7 +91,7 @@ pub async fn run(
     let waits = plan.racks.iter().any(
         |rack| matches!(&rack.action, Action::Blocked(blocked) if is_in_progress(&blocked.status)),
     );
-    if !plan.summary.has_changes() && !(waits && !saved) {
+    if !plan.summary.has_changes() && !waits {
         if plan.summary.blocked > 0 {
             console.print("\nNothing to apply, but some racks are blocked (see above).");
             return Ok(1);

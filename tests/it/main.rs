@@ -3,6 +3,7 @@
 
 mod common;
 
+mod apply;
 mod apply_fake;
 mod bad_input;
 mod examples;
