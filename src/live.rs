@@ -254,7 +254,7 @@ async fn read_templates(
 /// How CloudFormation is given a rack's template.
 pub fn template_source(template: &Template) -> TemplateSource {
     match template {
-        Template::Url(url) => TemplateSource::Url(url.clone()),
+        Template::Url { url, .. } => TemplateSource::Url(url.clone()),
         Template::File { body, .. } => TemplateSource::Body(body.clone()),
     }
 }

@@ -72,8 +72,12 @@ pub struct Rack {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Template {
-    /// A URL with `{version}` already substituted.
-    Url(String),
+    Url {
+        /// `{version}` substituted.
+        url: String,
+        /// As written (or the default), so the URL of another version can be named.
+        pattern: String,
+    },
     /// A local file, read at load time.
     File { path: PathBuf, body: String },
 }

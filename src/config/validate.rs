@@ -450,7 +450,10 @@ fn resolve_template(
                 );
                 return None;
             }
-            Some(Template::Url(pattern.replace("{version}", version?)))
+            Some(Template::Url {
+                url: pattern.replace("{version}", version?),
+                pattern: pattern.to_string(),
+            })
         }
     }
 }

@@ -190,7 +190,7 @@ fn template_summary(
             rack: rack.id(),
             message: format!("cannot read the template {}: {error}", describe_template(&rack.template)),
             hint: error.hint().map(str::to_string).or_else(|| match &rack.template {
-                Template::Url(_) => Some("check `version` and `template_url`: the URL must be readable by CloudFormation".into()),
+                Template::Url { .. } => Some("check `version` and `template_url`: the URL must be readable by CloudFormation".into()),
                 Template::File { .. } => None,
             }),
         }]),
@@ -200,14 +200,14 @@ fn template_summary(
 
 fn describe_template(template: &Template) -> String {
     match template {
-        Template::Url(url) => url.clone(),
+        Template::Url { url, .. } => url.clone(),
         Template::File { path, .. } => path.display().to_string(),
     }
 }
 
 fn template_plan(rack: &Rack) -> TemplatePlan {
     match &rack.template {
-        Template::Url(url) => TemplatePlan::Url { url: url.clone() },
+        Template::Url { url, .. } => TemplatePlan::Url { url: url.clone() },
         Template::File { path, body } => TemplatePlan::File {
             path: path.display().to_string(),
             sha256: sha256_hex(body.as_bytes()),
@@ -328,17 +328,17 @@ fn plan_update(
     }
 
     match template {
-        Template::Url(url) => {
+        Template::Url { url, pattern } => {
             // A live stack does not record its template URL; with Convox the URL follows the version, so a
             // version change is a template change. Showing the old URL beside the new one says so.
             if let Some(live_version) = stack.parameters.get("Version")
                 && live_version != version
-                && url.contains(version.as_str())
+                && pattern.contains("{version}")
             {
                 changes.push(Change {
                     kind: ChangeKind::Template,
                     name: "template".into(),
-                    before: Some(url.replace(version.as_str(), live_version)),
+                    before: Some(pattern.replace("{version}", live_version)),
                     after: Some(url.clone()),
                     sensitive: false,
                     diff: None,
@@ -435,4 +435,428 @@ fn update_parameters(
         parameters.insert(name.clone(), value);
     }
     parameters
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap};
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::cloud::{CloudError, CloudErrorKind, TemplateParameter, TemplateSource};
+    use crate::config::OrgSettings;
+    use crate::diag::Location;
+
+    const ACCOUNT: &str = "123456789012";
+    const URL: &str = "https://convox.s3.amazonaws.com/release/2/formation.json";
+    const PATTERN: &str = crate::config::DEFAULT_TEMPLATE_URL;
+
+    fn rack() -> Rack {
+        Rack {
+            org: "personal".into(),
+            name: "example".into(),
+            region: "us-east-1".into(),
+            version: "2".into(),
+            instance_type: "t2.small".into(),
+            instance_count: 3,
+            private: false,
+            template: Template::Url {
+                url: URL.into(),
+                pattern: PATTERN.into(),
+            },
+            password_env: None,
+            parameters: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            declared_at: Location { line: 1, column: 1 },
+        }
+    }
+
+    fn config() -> Config {
+        Config {
+            path: PathBuf::from("racks.toml"),
+            fingerprint: "f".repeat(64),
+            orgs: BTreeMap::from([(
+                "personal".to_string(),
+                OrgSettings {
+                    name: "personal".into(),
+                    profile: None,
+                    account_id: None,
+                },
+            )]),
+            racks: Vec::new(),
+        }
+    }
+
+    fn summary() -> TemplateSummary {
+        let parameter = |default: Option<&str>, no_echo| TemplateParameter {
+            default: default.map(str::to_string),
+            no_echo,
+        };
+        TemplateSummary {
+            parameters: BTreeMap::from([
+                ("Ami".to_string(), parameter(Some(""), false)),
+                ("Autoscale".to_string(), parameter(Some("No"), false)),
+                ("InstanceCount".to_string(), parameter(Some("3"), false)),
+                (
+                    "InstanceType".to_string(),
+                    parameter(Some("t2.small"), false),
+                ),
+                ("Key".to_string(), parameter(Some(""), true)),
+                ("NewInRelease".to_string(), parameter(Some("x"), false)),
+                ("Password".to_string(), parameter(None, true)),
+                ("Private".to_string(), parameter(Some("No"), false)),
+                ("Version".to_string(), parameter(None, false)),
+            ]),
+            resource_count: 11,
+        }
+    }
+
+    /// A stack exactly as `rack()` would be installed, plus an unmanaged parameter and tag set by hand.
+    fn stack(status: &str) -> Stack {
+        Stack {
+            stack_id: "arn:aws:cloudformation:us-east-1:123456789012:stack/example/1".into(),
+            name: "example".into(),
+            status: status.into(),
+            status_reason: None,
+            last_updated: "2026-11-01T00:00:00Z".into(),
+            parameters: BTreeMap::from([
+                ("Ami".to_string(), "ami-123".to_string()),
+                ("Autoscale".to_string(), "No".to_string()),
+                ("InstanceCount".to_string(), "3".to_string()),
+                ("InstanceType".to_string(), "t2.small".to_string()),
+                ("Key".to_string(), "****".to_string()),
+                ("Password".to_string(), "****".to_string()),
+                ("Private".to_string(), "No".to_string()),
+                ("Version".to_string(), "2".to_string()),
+            ]),
+            tags: BTreeMap::from([
+                ("System".to_string(), "convox".to_string()),
+                ("Type".to_string(), "rack".to_string()),
+                ("cost-center".to_string(), "42".to_string()),
+            ]),
+            outputs: BTreeMap::new(),
+        }
+    }
+
+    fn live(stacks: Vec<Stack>, rack: &Rack) -> LiveState {
+        let mut state = LiveState::default();
+        state.accounts.insert("personal".into(), ACCOUNT.into());
+        state.stacks.insert(
+            (ACCOUNT.into(), "us-east-1".into()),
+            stacks.into_iter().map(|s| (s.name.clone(), s)).collect(),
+        );
+        state.templates.insert(
+            (ACCOUNT.into(), template_source(&rack.template)),
+            Ok(summary()),
+        );
+        if let Template::File { .. } = rack.template {
+            state.stack_templates = HashMap::from([(
+                (
+                    ACCOUNT.to_string(),
+                    "us-east-1".to_string(),
+                    "example".to_string(),
+                ),
+                Ok("Resources: {}\n".to_string()),
+            )]);
+        }
+        state
+    }
+
+    fn plan_of(rack: Rack, stacks: Vec<Stack>) -> Result<Plan, Vec<PlanProblem>> {
+        let state = live(stacks, &rack);
+        diff(&config(), &[rack], &state)
+    }
+
+    fn only_action(rack: Rack, stacks: Vec<Stack>) -> Action {
+        plan_of(rack, stacks).unwrap().racks.remove(0).action
+    }
+
+    fn changes(rack: Rack) -> Vec<(String, Option<String>, Option<String>)> {
+        match only_action(rack, vec![stack("UPDATE_COMPLETE")]) {
+            Action::Update(update) => update
+                .changes
+                .into_iter()
+                .map(|c| (c.name, c.before, c.after))
+                .collect(),
+            other => panic!("expected an update, got {other:?}"),
+        }
+    }
+
+    fn change(name: &str, before: &str, after: &str) -> (String, Option<String>, Option<String>) {
+        (name.into(), Some(before.into()), Some(after.into()))
+    }
+
+    #[test]
+    fn a_rack_matching_its_stack_is_unchanged() {
+        assert_eq!(
+            only_action(rack(), vec![stack("CREATE_COMPLETE")]),
+            Action::Unchanged
+        );
+        assert_eq!(
+            only_action(rack(), vec![stack("UPDATE_ROLLBACK_COMPLETE")]),
+            Action::Unchanged
+        );
+    }
+
+    #[test]
+    fn a_missing_stack_is_installed_with_every_managed_parameter_and_tag() {
+        let mut rack = rack();
+        rack.password_env = Some("RACK_PASSWORD".into());
+        rack.parameters.insert("Autoscale".into(), "Yes".into());
+        rack.tags.insert("team".into(), "platform".into());
+        let Action::Install(install) = only_action(rack, vec![]) else {
+            panic!("expected an install")
+        };
+        assert_eq!(
+            install.parameters,
+            BTreeMap::from([
+                ("Autoscale".to_string(), "Yes".to_string()),
+                ("InstanceCount".to_string(), "3".to_string()),
+                ("InstanceType".to_string(), "t2.small".to_string()),
+                ("Private".to_string(), "No".to_string()),
+                ("Version".to_string(), "2".to_string()),
+            ])
+        );
+        assert_eq!(
+            install.password,
+            Some(PasswordSource::Env {
+                variable: "RACK_PASSWORD".into()
+            })
+        );
+        assert_eq!(install.tags["System"], "convox");
+        assert_eq!(install.tags["team"], "platform");
+        assert_eq!(install.template, TemplatePlan::Url { url: URL.into() });
+        assert_eq!(install.resource_count, 11);
+    }
+
+    #[test]
+    fn without_password_env_the_password_is_generated() {
+        let Action::Install(install) = only_action(rack(), vec![]) else {
+            panic!()
+        };
+        assert_eq!(install.password, Some(PasswordSource::Generate));
+    }
+
+    #[test]
+    fn each_typed_setting_is_a_parameter_change() {
+        let mut changed = rack();
+        changed.instance_type = "m5.large".into();
+        changed.instance_count = 5;
+        changed.private = true;
+        assert_eq!(
+            changes(changed),
+            [
+                change("InstanceCount", "3", "5"),
+                change("InstanceType", "t2.small", "m5.large"),
+                change("Private", "No", "Yes")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_version_change_is_a_template_change_too() {
+        let mut upgraded = rack();
+        upgraded.version = "3".into();
+        upgraded.template = Template::Url {
+            url: URL.replace("/2/", "/3/"),
+            pattern: PATTERN.into(),
+        };
+        assert_eq!(
+            changes(upgraded),
+            [
+                change("Version", "2", "3"),
+                change("template", URL, &URL.replace("/2/", "/3/"))
+            ]
+        );
+    }
+
+    #[test]
+    fn extra_parameters_and_tags_are_managed_and_others_kept() {
+        let mut changed = rack();
+        changed.parameters.insert("Autoscale".into(), "Yes".into());
+        changed.tags.insert("team".into(), "platform".into());
+        let Action::Update(update) = only_action(changed, vec![stack("UPDATE_COMPLETE")]) else {
+            panic!()
+        };
+        let listed: Vec<_> = update
+            .changes
+            .iter()
+            .map(|c| (c.kind, c.name.as_str()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (ChangeKind::Parameter, "Autoscale"),
+                (ChangeKind::Tag, "team")
+            ]
+        );
+        assert_eq!(
+            update.tags["cost-center"], "42",
+            "an unmanaged live tag was dropped"
+        );
+        assert_eq!(update.tags["team"], "platform");
+        // The whole UpdateStack list: managed values, live values by value, NoEcho kept unread, new ones defaulted.
+        let value = |v: &str| ParameterValue::Value(v.to_string());
+        assert_eq!(
+            update.parameters,
+            BTreeMap::from([
+                ("Ami".to_string(), value("ami-123")),
+                ("Autoscale".to_string(), value("Yes")),
+                ("InstanceCount".to_string(), value("3")),
+                ("InstanceType".to_string(), value("t2.small")),
+                ("Key".to_string(), ParameterValue::UsePrevious),
+                ("Password".to_string(), ParameterValue::UsePrevious),
+                ("Private".to_string(), value("No")),
+                ("Version".to_string(), value("2")),
+            ])
+        );
+    }
+
+    #[test]
+    fn noecho_values_are_never_in_the_plan() {
+        let mut changed = rack();
+        changed.parameters.insert("Key".into(), "ssh-secret".into());
+        let plan = plan_of(changed, vec![stack("UPDATE_COMPLETE")]).unwrap();
+        let json = serde_json::to_string(&plan).unwrap();
+        assert!(
+            json.contains(r#""name":"Key","before":null,"after":null,"sensitive":true"#),
+            "{json}"
+        );
+        assert!(
+            crate::render::human_plan(&plan, crate::render::Style::Plain)
+                .contains("Key: (sensitive) -> (sensitive)")
+        );
+    }
+
+    #[test]
+    fn a_local_template_that_differs_from_the_live_one_is_a_diff() {
+        let mut local = rack();
+        local.template = Template::File {
+            path: "rack.yml".into(),
+            body: "Resources:\n  Vpc: {}\n".into(),
+        };
+        let Action::Update(update) = only_action(local.clone(), vec![stack("UPDATE_COMPLETE")])
+        else {
+            panic!()
+        };
+        assert_eq!(update.changes.len(), 1);
+        let diff = update.changes[0].diff.as_deref().unwrap();
+        assert!(
+            diff.contains("-Resources: {}") && diff.contains("+  Vpc: {}"),
+            "{diff}"
+        );
+        local.template = Template::File {
+            path: "rack.yml".into(),
+            body: "Resources: {}\n".into(),
+        };
+        assert_eq!(
+            only_action(local, vec![stack("UPDATE_COMPLETE")]),
+            Action::Unchanged
+        );
+    }
+
+    #[test]
+    fn org_region_and_name_choose_the_stack() {
+        let mut elsewhere = rack();
+        elsewhere.name = "other".into();
+        assert!(matches!(
+            only_action(elsewhere, vec![stack("CREATE_COMPLETE")]),
+            Action::Install(_)
+        ));
+        let mut other_region = rack();
+        other_region.region = "eu-west-1".into();
+        let mut state = live(vec![stack("CREATE_COMPLETE")], &other_region);
+        state
+            .stacks
+            .insert((ACCOUNT.into(), "eu-west-1".into()), BTreeMap::new());
+        let plan = diff(&config(), &[other_region], &state).unwrap();
+        assert!(matches!(plan.racks[0].action, Action::Install(_)));
+        assert_eq!(
+            plan.not_in_racks_toml.len(),
+            1,
+            "the us-east-1 rack is not declared any more"
+        );
+    }
+
+    #[test]
+    fn busy_or_broken_stacks_are_blocked_with_a_reason() {
+        for (status, reason) in [
+            ("CREATE_IN_PROGRESS", "wait for it"),
+            ("UPDATE_ROLLBACK_IN_PROGRESS", "wait for it"),
+            ("ROLLBACK_COMPLETE", "delete the stack"),
+            ("UPDATE_ROLLBACK_FAILED", "continue-update-rollback"),
+            ("DELETE_FAILED", "deletion"),
+        ] {
+            match only_action(rack(), vec![stack(status)]) {
+                Action::Blocked(blocked) => {
+                    assert_eq!(blocked.status, status);
+                    assert!(
+                        blocked.reason.contains(reason),
+                        "{status}: {}",
+                        blocked.reason
+                    );
+                }
+                other => panic!("{status}: expected blocked, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_parameter_is_a_problem_naming_the_rack_with_a_suggestion() {
+        let mut typo = rack();
+        typo.parameters.insert("Autoscal".into(), "Yes".into());
+        let problems = plan_of(typo, vec![]).unwrap_err();
+        assert_eq!(problems[0].rack, "personal/example");
+        assert!(problems[0].message.contains("no parameter `Autoscal`"));
+        assert_eq!(
+            problems[0].hint.as_deref(),
+            Some("did you mean `Autoscale`?")
+        );
+    }
+
+    #[test]
+    fn an_unreadable_template_is_a_problem_naming_the_url() {
+        let rack = rack();
+        let mut state = live(vec![], &rack);
+        state.templates.insert(
+            (ACCOUNT.into(), TemplateSource::Url(URL.into())),
+            Err(CloudError::new(CloudErrorKind::Validation, "NoSuchBucket")),
+        );
+        let problems = diff(&config(), &[rack], &state).unwrap_err();
+        assert!(problems[0].message.contains(URL), "{}", problems[0].message);
+    }
+
+    #[test]
+    fn the_rendered_plan_of_every_action() {
+        let mut updated = rack();
+        updated.name = "updated".into();
+        updated.instance_count = 4;
+        let mut blocked = rack();
+        blocked.name = "blocked".into();
+        let mut installed = rack();
+        installed.name = "installed".into();
+        let unchanged = rack();
+        let mut stacks = vec![stack("CREATE_COMPLETE")];
+        for (name, status) in [
+            ("updated", "UPDATE_COMPLETE"),
+            ("blocked", "UPDATE_IN_PROGRESS"),
+            ("legacy", "CREATE_COMPLETE"),
+        ] {
+            let mut extra = stack(status);
+            extra.name = name.into();
+            stacks.push(extra);
+        }
+        let racks = [installed, updated, unchanged, blocked];
+        let state = live(stacks, &racks[0]);
+        let plan = diff(&config(), &racks, &state).unwrap();
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| {
+            insta::assert_snapshot!(crate::render::human_plan(
+                &plan,
+                crate::render::Style::Plain
+            ))
+        });
+    }
 }
