@@ -171,6 +171,10 @@ impl Invocation {
 }
 
 impl Cli {
+    pub fn endpoint_url(&self) -> Option<&str> {
+        self.endpoint_url.as_deref()
+    }
+
     pub fn into_invocation(self) -> Result<(Invocation, Connection), Error> {
         let connection = Connection {
             endpoint_url: self.endpoint_url,

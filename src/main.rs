@@ -4,6 +4,11 @@ use rackfile::cli::Cli;
 
 fn main() {
     let cli = Cli::parse();
+    if let Some(endpoint) = cli.endpoint_url() {
+        // Credential providers (assume-role, SSO) build AWS clients of their own from the environment; the
+        // variable is what reaches them. SAFETY: no other thread exists yet.
+        unsafe { std::env::set_var("AWS_ENDPOINT_URL", endpoint) };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

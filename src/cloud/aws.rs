@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::primitives::DateTimeFormat;
 use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
 use tokio::sync::Mutex;
@@ -98,7 +98,7 @@ pub struct AwsCloud {
 fn sdk_error<E, R>(error: SdkError<E, R>) -> CloudError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     let code = error.code().map(str::to_string);
     let message = match (error.message(), &error) {
@@ -106,9 +106,24 @@ where
             Some(code) => format!("{code}: {message}"),
             None => message.to_string(),
         },
-        (None, _) => DisplayErrorContext(&error).to_string(),
+        (None, _) => error_chain(&error),
     };
     CloudError::new(CloudError::classify(code.as_deref(), &message), message)
+}
+
+/// The error and its causes, joined, without the Debug dump `DisplayErrorContext` appends and without the
+/// repeats the SDK's nested credential errors produce.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(error) = current {
+        let text = error.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        current = error.source();
+    }
+    parts.join(": ")
 }
 
 fn time(value: Option<&aws_sdk_cloudformation::primitives::DateTime>) -> String {

@@ -161,7 +161,7 @@ fn blocked(stack: &Stack) -> Option<Blocked> {
     let reason = if status.starts_with("DELETE_") {
         "the stack is being deleted (or its deletion failed); finish or retry the deletion first"
     } else if is_in_progress(status) || status == "REVIEW_IN_PROGRESS" {
-        "CloudFormation is changing the stack; wait for it to finish (`rackfile status` shows it)"
+        "CloudFormation is changing the stack; wait for it to finish (a later `rackfile plan` shows when it has)"
     } else if matches!(
         status,
         "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED"

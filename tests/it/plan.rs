@@ -362,3 +362,55 @@ fn a_changed_local_template_is_shown_as_a_diff_and_noecho_values_are_hidden() {
     );
     snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
 }
+
+#[test]
+fn the_endpoint_url_flag_points_every_client_at_the_emulator() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let endpoint = moto.endpoint();
+    let output = run(moto.rackfile().env_remove("AWS_ENDPOINT_URL").args([
+        "--endpoint-url",
+        &endpoint,
+        "plan",
+        "--target",
+        "work/staging",
+    ]));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output
+            .stdout
+            .contains("Read account 210987654321 (org work): eu-west-1"),
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn missing_credentials_are_one_clear_error_naming_the_org() {
+    let moto = moto::session();
+    moto.write(
+        "racks.toml",
+        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n[org.personal]\n[[rack]]\nname = \"example\"\n",
+    );
+    let output = run(moto
+        .rackfile()
+        .env("AWS_CONFIG_FILE", moto.path().join("missing-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            moto.path().join("missing-credentials"),
+        )
+        .arg("plan"));
+    assert_eq!(output.code, 1);
+    assert!(
+        output
+            .stderr
+            .starts_with("error: org `personal`: cannot identify the AWS account (us-east-1)"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains("no AWS credentials were found"),
+        "{}",
+        output.stderr
+    );
+}
