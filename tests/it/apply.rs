@@ -5,20 +5,8 @@
 use crate::common::{run, snapshot_settings};
 use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT, WORK_ACCOUNT};
 
-const RACKS: &str = r#"
-[defaults]
-org = "personal"
-region = "us-east-1"
-version = "20161102160040"
-
-[org.personal]
-profile = "personal"
-account_id = "123456789012"
-
-[org.work]
-profile = "work"
-account_id = "210987654321"
-
+/// The racks of this module's tests, in the two orgs of `moto::TWO_ORGS`.
+const RACK_ENTRIES: &str = r#"
 [[rack]]
 name = "example"
 
@@ -37,9 +25,13 @@ Autoscale = "Yes"
 team = "platform"
 "#;
 
+fn racks() -> String {
+    format!("{}{RACK_ENTRIES}", moto::TWO_ORGS)
+}
+
 fn setup() -> MotoSession {
     let moto = moto::session();
-    moto.write("racks.toml", RACKS);
+    moto.write("racks.toml", &racks());
     moto.write("rack.yml", &moto::rack_template());
     moto.publish_template(PERSONAL_ACCOUNT, "20161102160040", &moto::rack_template());
     moto
@@ -181,7 +173,7 @@ fn an_update_changes_managed_values_and_keeps_the_rest() {
     );
     moto.write(
         "racks.toml",
-        &RACKS.replace(
+        &racks().replace(
             "name = \"example\"",
             "name = \"example\"\ninstance_count = 4\ninstance_type = \"t3.small\"",
         ),
@@ -230,7 +222,7 @@ fn a_version_upgrade_switches_the_template() {
     moto.publish_template(PERSONAL_ACCOUNT, "20170101000000", &newer);
     moto.write(
         "racks.toml",
-        &RACKS.replace(
+        &racks().replace(
             "name = \"example\"",
             "name = \"example\"\nversion = \"20170101000000\"",
         ),
@@ -311,7 +303,7 @@ fn a_stale_saved_plan_is_refused_naming_what_changed_and_nothing_is_changed() {
     );
     moto.write(
         "racks.toml",
-        &RACKS.replace(
+        &racks().replace(
             "name = \"example\"",
             "name = \"example\"\ninstance_count = 5",
         ),
@@ -345,7 +337,7 @@ fn a_stale_saved_plan_is_refused_naming_what_changed_and_nothing_is_changed() {
     );
     moto.write(
         "racks.toml",
-        &RACKS.replace(
+        &racks().replace(
             "name = \"example\"",
             "name = \"example\"\ninstance_count = 6",
         ),

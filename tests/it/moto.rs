@@ -19,6 +19,22 @@ pub const PERSONAL_ACCOUNT: &str = "123456789012";
 /// Account the `work` profile assumes a role in.
 pub const WORK_ACCOUNT: &str = "210987654321";
 
+/// racks.toml defaults and the two orgs the session's AWS profiles reach, with their account guards.
+pub const TWO_ORGS: &str = r#"
+[defaults]
+org = "personal"
+region = "us-east-1"
+version = "20161102160040"
+
+[org.personal]
+profile = "personal"
+account_id = "123456789012"
+
+[org.work]
+profile = "work"
+account_id = "210987654321"
+"#;
+
 struct Server {
     port: u16,
     // Never waited on: scripts/moto stops the server itself when this test process exits.

@@ -6,20 +6,8 @@ use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT, WORK_ACCOUNT};
 
 const VERSION: &str = "20161102160040";
 
-const RACKS: &str = r#"
-[defaults]
-org = "personal"
-region = "us-east-1"
-version = "20161102160040"
-
-[org.personal]
-profile = "personal"
-account_id = "123456789012"
-
-[org.work]
-profile = "work"
-account_id = "210987654321"
-
+/// The racks of this module's tests, in the two orgs of `moto::TWO_ORGS`.
+const RACK_ENTRIES: &str = r#"
 [[rack]]
 name = "example"
 
@@ -41,6 +29,10 @@ team = "platform"
 name = "stuck"
 template = "rack.yml"
 "#;
+
+fn racks() -> String {
+    format!("{}{RACK_ENTRIES}", moto::TWO_ORGS)
+}
 
 /// Creates a stack the way rackfile installs one, with the example template.
 pub fn seed_rack(
@@ -92,7 +84,7 @@ fn rack_parameters(count: &str) -> Vec<(&'static str, String)> {
 }
 
 fn seed_world(moto: &MotoSession) {
-    moto.write("racks.toml", RACKS);
+    moto.write("racks.toml", &racks());
     moto.write("rack.yml", &moto::rack_template());
     moto.publish_template(PERSONAL_ACCOUNT, VERSION, &moto::rack_template());
     let three = rack_parameters("3");
@@ -269,7 +261,7 @@ fn the_account_guard_stops_everything_naming_both_accounts() {
     let moto = moto::session();
     moto.write(
         "racks.toml",
-        &RACKS.replace(
+        &racks().replace(
             "account_id = \"210987654321\"",
             "account_id = \"999999999999\"",
         ),
