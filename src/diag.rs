@@ -35,16 +35,6 @@ impl Diagnostic {
         }
     }
 
-    pub fn file_error(message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Error,
-            message: message.into(),
-            span: None,
-            related: Vec::new(),
-            hint: None,
-        }
-    }
-
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

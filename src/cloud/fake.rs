@@ -82,6 +82,15 @@ struct World {
     stack_serial: usize,
 }
 
+impl World {
+    /// A registered template, or the error CloudFormation gives for a template it cannot read.
+    fn template(&self, source: &TemplateSource) -> Result<&FakeTemplate, CloudError> {
+        self.templates
+            .get(source)
+            .ok_or_else(|| validation("Template format error: template not found"))
+    }
+}
+
 struct FakeStack {
     stack: Stack,
     template: TemplateSource,
@@ -242,7 +251,7 @@ impl FakeCloud {
     fn with_stacks<T>(
         &self,
         operation: &'static str,
-        f: impl FnOnce(&mut BTreeMap<String, FakeStack>, &World) -> T,
+        f: impl FnOnce(&mut BTreeMap<String, FakeStack>) -> T,
     ) -> T {
         let mut world = self.aws.world();
         self.record(&mut world, operation);
@@ -250,7 +259,7 @@ impl FakeCloud {
         for stack in stacks.values_mut() {
             advance(stack, self.aws.resource_time, &self.aws.event_serial);
         }
-        let result = f(&mut stacks, &world);
+        let result = f(&mut stacks);
         world.stacks.insert(self.key(), stacks);
         result
     }
@@ -296,13 +305,13 @@ fn check_parameters(
 #[async_trait]
 impl Cloud for FakeCloud {
     async fn describe_stacks(&self) -> Result<Vec<Stack>, CloudError> {
-        Ok(self.with_stacks("DescribeStacks", |stacks, _| {
+        Ok(self.with_stacks("DescribeStacks", |stacks| {
             stacks.values().map(|s| s.stack.clone()).collect()
         }))
     }
 
     async fn describe_stack(&self, name: &str) -> Result<Option<Stack>, CloudError> {
-        Ok(self.with_stacks("DescribeStacks", |stacks, _| {
+        Ok(self.with_stacks("DescribeStacks", |stacks| {
             stacks.get(name).map(|s| s.stack.clone())
         }))
     }
@@ -313,10 +322,7 @@ impl Cloud for FakeCloud {
     ) -> Result<TemplateSummary, CloudError> {
         let mut world = self.aws.world();
         self.record(&mut world, "GetTemplateSummary");
-        let known = world
-            .templates
-            .get(template)
-            .ok_or_else(|| validation("Template format error: template not found"))?;
+        let known = world.template(template)?;
         Ok(TemplateSummary {
             parameters: known.parameters.clone(),
             resource_count: known.resources.len(),
@@ -324,7 +330,7 @@ impl Cloud for FakeCloud {
     }
 
     async fn stack_template(&self, name: &str) -> Result<String, CloudError> {
-        self.with_stacks("GetTemplate", |stacks, _| match stacks.get(name) {
+        self.with_stacks("GetTemplate", |stacks| match stacks.get(name) {
             Some(stack) => Ok(match &stack.template {
                 TemplateSource::Body(body) => body.clone(),
                 TemplateSource::Url(url) => format!("# from {url}"),
@@ -339,11 +345,7 @@ impl Cloud for FakeCloud {
         let region = self.region.clone();
         let mut world = self.aws.world();
         self.record(&mut world, "CreateStack");
-        let template = world
-            .templates
-            .get(&request.template)
-            .cloned()
-            .ok_or_else(|| validation("Template format error: template not found"))?;
+        let template = world.template(&request.template)?.clone();
         let given = request
             .parameters
             .iter()
@@ -414,11 +416,7 @@ impl Cloud for FakeCloud {
         let serial = self.aws.event_serial.clone();
         let mut world = self.aws.world();
         self.record(&mut world, "UpdateStack");
-        let template = world
-            .templates
-            .get(&request.template)
-            .cloned()
-            .ok_or_else(|| validation("Template format error: template not found"))?;
+        let template = world.template(&request.template)?.clone();
         let failing = world.failing.clone();
         let stacks = world.stacks.entry(self.key()).or_default();
         let Some(stack) = stacks.get_mut(&request.name) else {
@@ -491,7 +489,7 @@ impl Cloud for FakeCloud {
     }
 
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError> {
-        self.with_stacks("DescribeStackEvents", |stacks, _| match stacks.get(name) {
+        self.with_stacks("DescribeStackEvents", |stacks| match stacks.get(name) {
             Some(stack) => Ok(stack.events.iter().rev().cloned().collect()),
             None => Err(validation(format!("Stack [{name}] does not exist"))),
         })

@@ -128,11 +128,6 @@ pub fn is_in_progress(status: &str) -> bool {
     status.ends_with("_IN_PROGRESS")
 }
 
-/// A stack whose last operation finished, successfully or not.
-pub fn is_settled(status: &str) -> bool {
-    !is_in_progress(status)
-}
-
 /// Convox's view of a finished operation: these end states mean the install or update failed.
 pub fn is_failure(status: &str) -> bool {
     status.ends_with("_FAILED")
