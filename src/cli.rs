@@ -8,7 +8,10 @@ use clap_complete::Shell;
 
 use crate::apply::Timings;
 use crate::commands::apply::{ApplyOptions, ApplySource};
+use crate::commands::doctor::DoctorOptions;
+use crate::commands::import::ImportOptions;
 use crate::commands::plan::PlanOptions;
+use crate::commands::status::StatusOptions;
 use crate::error::Error;
 
 /// Manage Convox Racks declaratively: racks.toml is the record, `plan` shows what would change,
@@ -32,6 +35,12 @@ enum CommandArgs {
     Plan(PlanArgs),
     /// Install and update racks: plan, confirm, then apply (or apply a saved plan exactly).
     Apply(ApplyArgs),
+    /// Show each declared rack's live state, like `convox racks`: RACK STATUS VERSION REGION COUNT TYPE.
+    Status(StatusArgs),
+    /// Print a racks.toml for the racks already live in an account (redirect it to a file).
+    Import(ImportArgs),
+    /// Check racks.toml, credentials, account guards, templates and stacks; exit 1 if any check fails.
+    Doctor(FileArg),
     /// Print the JSON Schema of racks.toml.
     Schema,
     /// Print a shell completion script.
@@ -69,6 +78,28 @@ struct PlanArgs {
     /// Exit 2 when there are changes (0: none, 1: error).
     #[arg(long)]
     detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+struct StatusArgs {
+    #[command(flatten)]
+    file: FileArg,
+    /// Print the status as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The org name the racks are declared under in the printed racks.toml.
+    #[arg(long, value_name = "ORG")]
+    org: String,
+    /// A region to look for racks in; repeatable.
+    #[arg(long = "region", value_name = "REGION", required = true)]
+    regions: Vec<String>,
+    /// The AWS profile to read with (and to write into the org); without it, the default credential chain.
+    #[arg(long, value_name = "PROFILE")]
+    profile: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -153,6 +184,9 @@ pub enum Invocation {
     Validate { file: PathBuf },
     Plan(PlanOptions),
     Apply(ApplyOptions),
+    Status(StatusOptions),
+    Import(ImportOptions),
+    Doctor(DoctorOptions),
     Schema,
     Completions { shell: Shell },
 }
@@ -166,7 +200,11 @@ pub struct Connection {
 impl Invocation {
     /// Whether errors must be printed as JSON on stdout.
     pub fn wants_json(&self) -> bool {
-        matches!(self, Invocation::Plan(PlanOptions { json: true, .. }))
+        matches!(
+            self,
+            Invocation::Plan(PlanOptions { json: true, .. })
+                | Invocation::Status(StatusOptions { json: true, .. })
+        )
     }
 }
 
@@ -209,6 +247,16 @@ impl Cli {
                     ..Timings::default()
                 },
             }),
+            CommandArgs::Status(args) => Invocation::Status(StatusOptions {
+                file: args.file.file,
+                json: args.json,
+            }),
+            CommandArgs::Import(args) => Invocation::Import(ImportOptions {
+                org: args.org,
+                regions: args.regions,
+                profile: args.profile,
+            }),
+            CommandArgs::Doctor(FileArg { file }) => Invocation::Doctor(DoctorOptions { file }),
             CommandArgs::Schema => Invocation::Schema,
             CommandArgs::Completions { shell } => Invocation::Completions { shell },
         };

@@ -87,12 +87,13 @@ fn regions_by_org(racks: &[Rack]) -> BTreeMap<String, BTreeSet<String>> {
     regions
 }
 
-/// Resolves each org's account and enforces `account_id` guards. No CloudFormation call is made here.
-pub async fn identify(
+/// Resolves each org's account and enforces its `account_id` guard, org by org, so a caller can report
+/// every org's outcome. No CloudFormation call is made here.
+pub async fn identify_each(
     config: &Config,
     racks: &[Rack],
     connector: &dyn Connector,
-) -> Result<BTreeMap<String, String>, Vec<ReadError>> {
+) -> BTreeMap<String, Result<String, ReadError>> {
     let regions = regions_by_org(racks);
     let lookups = regions.iter().map(|(org, regions)| {
         let settings = &config.orgs[org];
@@ -106,29 +107,139 @@ pub async fn identify(
             (settings, region, account)
         }
     });
+    join_all(lookups)
+        .await
+        .into_iter()
+        .map(|(settings, region, account)| {
+            let org = settings.name.clone();
+            let checked = match account {
+                Err(error) => Err(ReadError::Identity {
+                    org: org.clone(),
+                    region,
+                    error,
+                }),
+                Ok(actual) => match &settings.account_id {
+                    Some(expected) if *expected != actual => Err(ReadError::WrongAccount {
+                        org: org.clone(),
+                        expected: expected.clone(),
+                        actual,
+                    }),
+                    _ => Ok(actual),
+                },
+            };
+            (org, checked)
+        })
+        .collect()
+}
+
+/// Every org's account, or every reason one could not be identified or is refused by its guard.
+pub async fn identify(
+    config: &Config,
+    racks: &[Rack],
+    connector: &dyn Connector,
+) -> Result<BTreeMap<String, String>, Vec<ReadError>> {
     let mut accounts = BTreeMap::new();
     let mut errors = Vec::new();
-    for (settings, region, account) in join_all(lookups).await {
+    for (org, account) in identify_each(config, racks, connector).await {
         match account {
-            Err(error) => errors.push(ReadError::Identity {
-                org: settings.name.clone(),
-                region,
-                error,
-            }),
-            Ok(actual) => match &settings.account_id {
-                Some(expected) if *expected != actual => errors.push(ReadError::WrongAccount {
-                    org: settings.name.clone(),
-                    expected: expected.clone(),
-                    actual,
-                }),
-                _ => {
-                    accounts.insert(settings.name.clone(), actual);
-                }
-            },
+            Ok(account) => {
+                accounts.insert(org, account);
+            }
+            Err(error) => errors.push(error),
         }
     }
     if errors.is_empty() {
         Ok(accounts)
+    } else {
+        Err(errors)
+    }
+}
+
+/// An open cloud per (account, region).
+pub type Clouds = BTreeMap<(String, String), Arc<dyn Cloud>>;
+
+/// What one DescribeStacks sweep of an (account, region) found.
+pub struct Sweep {
+    pub account: String,
+    pub region: String,
+    pub cloud: Option<Arc<dyn Cloud>>,
+    pub stacks: Result<Vec<Stack>, ReadError>,
+}
+
+/// One paginated DescribeStacks per (account, region) that `racks` live in, all concurrently. Racks of orgs
+/// missing from `accounts` are left out.
+pub async fn sweep(
+    config: &Config,
+    racks: &[Rack],
+    accounts: &BTreeMap<String, String>,
+    connector: &dyn Connector,
+) -> Vec<Sweep> {
+    // One cloud per (account, region), opened with the first org that reaches it.
+    let mut clouds: BTreeMap<(String, String), &OrgSettings> = BTreeMap::new();
+    for rack in racks {
+        if let Some(account) = accounts.get(&rack.org) {
+            clouds
+                .entry((account.clone(), rack.region.clone()))
+                .or_insert(&config.orgs[&rack.org]);
+        }
+    }
+    join_all(clouds.into_iter().map(|((account, region), org)| async move {
+        let cloud = connector.cloud(org, &region).await;
+        let stacks = match &cloud {
+            Ok(cloud) => cloud.describe_stacks().await,
+            Err(error) => Err(error.clone()),
+        };
+        let stacks = stacks.map_err(|error| ReadError::Stacks {
+            account: account.clone(),
+            region: region.clone(),
+            error,
+        });
+        Sweep {
+            account,
+            region,
+            cloud: cloud.ok(),
+            stacks,
+        }
+    }))
+    .await
+}
+
+/// The accounts and every stack of the (account, region)s `racks` live in; no template is read.
+pub async fn read_stacks(
+    config: &Config,
+    racks: &[Rack],
+    connector: &dyn Connector,
+) -> Result<(LiveState, Clouds), Vec<ReadError>> {
+    let accounts = identify(config, racks, connector).await?;
+    let sweeps = sweep(config, racks, &accounts, connector).await;
+    let mut state = LiveState {
+        accounts,
+        ..LiveState::default()
+    };
+    let mut clouds = Clouds::new();
+    let mut errors = Vec::new();
+    for Sweep {
+        account,
+        region,
+        cloud,
+        stacks,
+    } in sweeps
+    {
+        match stacks {
+            Ok(stacks) => {
+                let by_name = stacks.into_iter().map(|s| (s.name.clone(), s)).collect();
+                state
+                    .stacks
+                    .insert((account.clone(), region.clone()), by_name);
+                if let Some(cloud) = cloud {
+                    clouds.insert((account, region), cloud);
+                }
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    if errors.is_empty() {
+        Ok((state, clouds))
     } else {
         Err(errors)
     }
@@ -140,63 +251,12 @@ pub async fn read(
     racks: &[Rack],
     connector: &dyn Connector,
 ) -> Result<LiveState, Vec<ReadError>> {
-    let accounts = identify(config, racks, connector).await?;
-
-    // One cloud per (account, region), opened with the first org that reaches it.
-    let mut clouds: BTreeMap<(String, String), &OrgSettings> = BTreeMap::new();
-    for rack in racks {
-        let account = accounts[&rack.org].clone();
-        clouds
-            .entry((account, rack.region.clone()))
-            .or_insert(&config.orgs[&rack.org]);
-    }
-    let opened = join_all(clouds.iter().map(|((account, region), org)| async move {
-        let cloud = connector.cloud(org, region).await;
-        let stacks = match &cloud {
-            Ok(cloud) => cloud.describe_stacks().await,
-            Err(error) => Err(error.clone()),
-        };
-        ((account.clone(), region.clone()), cloud, stacks)
-    }))
-    .await;
-
-    let mut state = LiveState {
-        accounts,
-        ..LiveState::default()
-    };
-    let mut open_clouds: BTreeMap<(String, String), Arc<dyn Cloud>> = BTreeMap::new();
-    let mut errors = Vec::new();
-    for ((account, region), cloud, stacks) in opened {
-        match stacks {
-            Ok(stacks) => {
-                let by_name = stacks.into_iter().map(|s| (s.name.clone(), s)).collect();
-                state
-                    .stacks
-                    .insert((account.clone(), region.clone()), by_name);
-                if let Ok(cloud) = cloud {
-                    open_clouds.insert((account, region), cloud);
-                }
-            }
-            Err(error) => errors.push(ReadError::Stacks {
-                account,
-                region,
-                error,
-            }),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-
-    read_templates(&mut state, racks, &open_clouds).await;
+    let (mut state, clouds) = read_stacks(config, racks, connector).await?;
+    read_templates(&mut state, racks, &clouds).await;
     Ok(state)
 }
 
-async fn read_templates(
-    state: &mut LiveState,
-    racks: &[Rack],
-    clouds: &BTreeMap<(String, String), Arc<dyn Cloud>>,
-) {
+async fn read_templates(state: &mut LiveState, racks: &[Rack], clouds: &Clouds) {
     let mut summaries: BTreeMap<(String, TemplateSource), Arc<dyn Cloud>> = BTreeMap::new();
     let mut stack_templates: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for rack in racks {

@@ -59,7 +59,7 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
         let _ = writeln!(
             out,
             "\nCloudFormation is still changing {}; rackfile stopped following, AWS did not stop. \
-             `rackfile plan` shows them as blocked until they finish, and a new apply waits for them.",
+             Watch them with `rackfile status`; a new apply waits for them.",
             still_changing.join(", ")
         );
     }

@@ -170,6 +170,27 @@ fn stack_from_sdk(stack: &aws_sdk_cloudformation::types::Stack) -> Stack {
     }
 }
 
+fn summary_from_sdk(
+    summary: &aws_sdk_cloudformation::operation::get_template_summary::GetTemplateSummaryOutput,
+) -> TemplateSummary {
+    TemplateSummary {
+        parameters: summary
+            .parameters()
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p.parameter_key()?.to_string(),
+                    TemplateParameter {
+                        default: p.default_value().map(str::to_string),
+                        no_echo: p.no_echo().unwrap_or(false),
+                    },
+                ))
+            })
+            .collect(),
+        resource_count: summary.resource_types().len(),
+    }
+}
+
 fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(key, value)| Tag::builder().key(key).value(value).build())
@@ -212,23 +233,20 @@ impl Cloud for AwsCloud {
             TemplateSource::Url(url) => request.template_url(url),
             TemplateSource::Body(body) => request.template_body(body),
         };
-        let summary = request.send().await.map_err(sdk_error)?;
-        Ok(TemplateSummary {
-            parameters: summary
-                .parameters()
-                .iter()
-                .filter_map(|p| {
-                    Some((
-                        p.parameter_key()?.to_string(),
-                        TemplateParameter {
-                            default: p.default_value().map(str::to_string),
-                            no_echo: p.no_echo().unwrap_or(false),
-                        },
-                    ))
-                })
-                .collect(),
-            resource_count: summary.resource_types().len(),
-        })
+        Ok(summary_from_sdk(
+            &request.send().await.map_err(sdk_error)?,
+        ))
+    }
+
+    async fn stack_template_summary(&self, name: &str) -> Result<TemplateSummary, CloudError> {
+        let summary = self
+            .client
+            .get_template_summary()
+            .stack_name(name)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(summary_from_sdk(&summary))
     }
 
     async fn stack_template(&self, name: &str) -> Result<String, CloudError> {

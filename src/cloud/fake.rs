@@ -329,6 +329,20 @@ impl Cloud for FakeCloud {
         })
     }
 
+    async fn stack_template_summary(&self, name: &str) -> Result<TemplateSummary, CloudError> {
+        let source = self.with_stacks("GetTemplateSummary", |stacks| {
+            stacks.get(name).map(|s| s.template.clone())
+        });
+        let source = source
+            .ok_or_else(|| validation(format!("Stack with id {name} does not exist")))?;
+        let world = self.aws.world();
+        let known = world.template(&source)?;
+        Ok(TemplateSummary {
+            parameters: known.parameters.clone(),
+            resource_count: known.resources.len(),
+        })
+    }
+
     async fn stack_template(&self, name: &str) -> Result<String, CloudError> {
         self.with_stacks("GetTemplate", |stacks| match stacks.get(name) {
             Some(stack) => Ok(match &stack.template {

@@ -30,6 +30,21 @@ pub struct Stack {
     pub outputs: BTreeMap<String, String>,
 }
 
+impl Stack {
+    /// Whether this stack is a Convox rack: tagged `System=convox`, `Type=rack` as Convox tags racks since
+    /// 2017, or, for the untagged 2016 racks, built from a template with the rack's `Version` and
+    /// `InstanceType` parameters and its `Dashboard` output.
+    pub fn is_rack(&self) -> bool {
+        let tagged = crate::config::SYSTEM_TAGS
+            .iter()
+            .all(|(key, value)| self.tags.get(*key).map(String::as_str) == Some(*value));
+        tagged
+            || (self.parameters.contains_key("Version")
+                && self.parameters.contains_key("InstanceType")
+                && self.outputs.contains_key("Dashboard"))
+    }
+}
+
 /// What GetTemplateSummary says about a template.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TemplateSummary {
@@ -105,6 +120,8 @@ pub trait Cloud: Send + Sync {
         &self,
         template: &TemplateSource,
     ) -> Result<TemplateSummary, CloudError>;
+    /// GetTemplateSummary of the template a stack was last created or updated with.
+    async fn stack_template_summary(&self, name: &str) -> Result<TemplateSummary, CloudError>;
     /// The template body a stack was last created or updated with.
     async fn stack_template(&self, name: &str) -> Result<String, CloudError>;
     /// Returns the new StackId.
@@ -133,4 +150,14 @@ pub fn is_failure(status: &str) -> bool {
     status.ends_with("_FAILED")
         || status == "ROLLBACK_COMPLETE"
         || status == "UPDATE_ROLLBACK_COMPLETE"
+}
+
+/// When a stack was last changed, from `Stack::last_updated` (RFC 3339 from AWS, epoch seconds from the
+/// fake); `None` when the text is neither.
+pub fn parse_time(text: &str) -> Option<std::time::SystemTime> {
+    use aws_sdk_cloudformation::primitives::{DateTime, DateTimeFormat};
+    DateTime::from_str(text, DateTimeFormat::DateTime)
+        .or_else(|_| DateTime::from_str(text, DateTimeFormat::EpochSeconds))
+        .ok()
+        .and_then(|time| std::time::SystemTime::try_from(time).ok())
 }

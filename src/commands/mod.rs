@@ -2,7 +2,10 @@
 //! in the form the command's output uses.
 
 pub mod apply;
+pub mod doctor;
+pub mod import;
 pub mod plan;
+pub mod status;
 mod validate;
 
 use crate::cli::{Connection, Invocation};
@@ -50,6 +53,15 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<i32, 
                 cancel,
             )
             .await
+        }
+        Invocation::Status(options) => {
+            status::run(&options, &AwsConnector::new(connection.endpoint_url)).await
+        }
+        Invocation::Import(options) => {
+            import::run(&options, &AwsConnector::new(connection.endpoint_url)).await
+        }
+        Invocation::Doctor(options) => {
+            doctor::run(&options, &AwsConnector::new(connection.endpoint_url)).await
         }
         Invocation::Schema => {
             print!("{}", crate::config::schema::racks_schema_json());

@@ -11,7 +11,7 @@ use super::{
     Update,
 };
 use crate::cloud::{ParameterValue, Stack, TemplateSummary, is_in_progress};
-use crate::config::{Config, Rack, SYSTEM_TAGS, Template, sha256_hex};
+use crate::config::{Config, Rack, Template, sha256_hex};
 use crate::diag::did_you_mean;
 use crate::live::{LiveState, template_source};
 
@@ -77,8 +77,7 @@ fn accounts_read(racks: &[Rack], live: &LiveState) -> Vec<AccountRead> {
         .collect()
 }
 
-/// Stacks that look like racks (Convox's tags, or a 2016 rack's Version and InstanceType parameters) in the
-/// accounts and regions read, that no planned rack names.
+/// Stacks that are racks (see `Stack::is_rack`) in the accounts and regions read, that no planned rack names.
 fn undeclared(racks: &[Rack], live: &LiveState) -> Vec<UndeclaredRack> {
     let declared: BTreeSet<(&str, &str, &str)> = racks
         .iter()
@@ -99,7 +98,7 @@ fn undeclared(racks: &[Rack], live: &LiveState) -> Vec<UndeclaredRack> {
     let mut found = Vec::new();
     for ((account, region), stacks) in &live.stacks {
         for stack in stacks.values() {
-            if looks_like_rack(stack)
+            if stack.is_rack()
                 && !declared.contains(&(account.as_str(), region.as_str(), stack.name.as_str()))
             {
                 found.push(UndeclaredRack {
@@ -117,15 +116,6 @@ fn undeclared(racks: &[Rack], live: &LiveState) -> Vec<UndeclaredRack> {
         }
     }
     found
-}
-
-pub fn looks_like_rack(stack: &Stack) -> bool {
-    let tagged = SYSTEM_TAGS
-        .iter()
-        .all(|(key, value)| stack.tags.get(*key).map(String::as_str) == Some(*value));
-    tagged
-        || (stack.parameters.contains_key("Version")
-            && stack.parameters.contains_key("InstanceType"))
 }
 
 fn plan_rack(rack: &Rack, live: &LiveState) -> Result<RackPlan, Vec<PlanProblem>> {
@@ -161,7 +151,7 @@ fn blocked(stack: &Stack) -> Option<Blocked> {
     let reason = if status.starts_with("DELETE_") {
         "the stack is being deleted (or its deletion failed); finish or retry the deletion first"
     } else if is_in_progress(status) || status == "REVIEW_IN_PROGRESS" {
-        "CloudFormation is changing the stack; wait for it to finish (a later `rackfile plan` shows when it has)"
+        "CloudFormation is changing the stack; wait for it to finish (`rackfile status` shows when it has)"
     } else if matches!(
         status,
         "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED"

@@ -1,7 +1,8 @@
-//! Views of a Plan. They only format: every decision is already in the plan.
+//! Views of a Plan and of rack status. They only format: every decision is already in the data.
 
 mod human;
 mod json;
+pub mod status;
 
 pub use human::{Style, plan as human_plan, problems as human_problems};
 pub use json::plan as json_plan;

@@ -1,0 +1,187 @@
+//! `rackfile doctor`: every check an operator would make before trusting a plan, each passed or failed
+//! with a hint: the file, each org's credentials and account guard, each template, each rack's stack.
+//! A failed check skips the checks that depend on it; the rest still run.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use futures::future::join_all;
+
+use crate::cloud::{Connector, Stack, TemplateSource};
+use crate::commands::validate::plural;
+use crate::config::{self, Config, Rack};
+use crate::doctor::{self, Check};
+use crate::error::Error;
+use crate::live::{self, ReadError, Sweep, template_source};
+
+#[derive(Debug, Clone)]
+pub struct DoctorOptions {
+    pub file: PathBuf,
+}
+
+pub async fn run(options: &DoctorOptions, connector: &dyn Connector) -> Result<i32, Error> {
+    let checks = match config::load(&options.file) {
+        Err(error) => vec![
+            Check::fail(
+                format!(
+                    "{} is not valid:\n{}",
+                    options.file.display(),
+                    error.render().trim_end()
+                ),
+                Some("fix racks.toml; `rackfile validate` checks it offline".into()),
+            ),
+            Check::skip("AWS checks (they need a valid racks.toml)"),
+        ],
+        Ok(config) => check_config(&config, connector).await,
+    };
+    print!("{}", doctor::render(&checks));
+    Ok(if checks.iter().any(|c| c.mark == doctor::Mark::Fail) {
+        1
+    } else {
+        0
+    })
+}
+
+async fn check_config(config: &Config, connector: &dyn Connector) -> Vec<Check> {
+    let orgs: std::collections::BTreeSet<&str> =
+        config.racks.iter().map(|r| r.org.as_str()).collect();
+    let regions: std::collections::BTreeSet<&str> =
+        config.racks.iter().map(|r| r.region.as_str()).collect();
+    let mut checks = vec![Check::pass(format!(
+        "{} is valid: {} in {}, {}",
+        config.path.display(),
+        plural(config.racks.len(), "rack"),
+        plural(orgs.len(), "org"),
+        plural(regions.len(), "region")
+    ))];
+
+    let mut accounts = BTreeMap::new();
+    for (org, identity) in live::identify_each(config, &config.racks, connector).await {
+        checks.extend(account_checks(config, &org, &identity));
+        if let Ok(account) = identity {
+            accounts.insert(org, account);
+        }
+    }
+
+    let sweeps = live::sweep(config, &config.racks, &accounts, connector).await;
+    checks.extend(template_checks(config, &accounts, &sweeps).await);
+    checks.extend(stack_checks(config, &accounts, &sweeps));
+    checks
+}
+
+fn account_checks(config: &Config, org: &str, identity: &Result<String, ReadError>) -> Vec<Check> {
+    let settings = &config.orgs[org];
+    let via = match &settings.profile {
+        Some(profile) => format!("profile {profile}"),
+        None => "the default credential chain".into(),
+    };
+    match identity {
+        Ok(account) => vec![
+            Check::pass(format!(
+                "org {org}: credentials ({via}) resolve to account {account}"
+            )),
+            match &settings.account_id {
+                Some(_) => Check::pass(format!("org {org}: account guard holds ({account})")),
+                None => Check::pass(format!(
+                    "org {org}: no account_id guard; any account the credentials reach is used"
+                )),
+            },
+        ],
+        Err(error @ ReadError::WrongAccount { actual, .. }) => vec![
+            Check::pass(format!(
+                "org {org}: credentials ({via}) resolve to account {actual}"
+            )),
+            Check::fail(
+                format!("org {org}: account guard: {error}"),
+                error.hint(),
+            ),
+            Check::skip(format!(
+                "org {org}: templates and stacks not read (the account guard failed)"
+            )),
+        ],
+        Err(error) => vec![
+            Check::fail(format!("org {org}: credentials ({via}): {error}"), error.hint()),
+            Check::skip(format!(
+                "org {org}: account guard, templates and stacks not checked (no credentials)"
+            )),
+        ],
+    }
+}
+
+/// One GetTemplateSummary per distinct template and account, through a cloud whose sweep worked.
+async fn template_checks(
+    config: &Config,
+    accounts: &BTreeMap<String, String>,
+    sweeps: &[Sweep],
+) -> Vec<Check> {
+    let mut users: BTreeMap<(String, TemplateSource), (String, Vec<&Rack>)> = BTreeMap::new();
+    for rack in &config.racks {
+        let Some(account) = accounts.get(&rack.org) else {
+            continue;
+        };
+        let readable = sweeps
+            .iter()
+            .any(|s| s.account == *account && s.region == rack.region && s.stacks.is_ok());
+        if !readable {
+            continue;
+        }
+        let name = match &rack.template {
+            config::Template::Url { url, .. } => url.clone(),
+            config::Template::File { path, .. } => path.display().to_string(),
+        };
+        users
+            .entry((account.clone(), template_source(&rack.template)))
+            .or_insert_with(|| (name, Vec::new()))
+            .1
+            .push(rack);
+    }
+    let reads = users.into_iter().map(|((account, source), (name, racks))| {
+        let region = racks[0].region.clone();
+        let cloud = sweeps
+            .iter()
+            .find(|s| s.account == account && s.region == region)
+            .and_then(|s| s.cloud.clone())
+            .expect("only templates of racks with an open cloud are listed");
+        async move {
+            match cloud.template_summary(&source).await {
+                Ok(summary) => doctor::template_coverage(&name, &summary, &racks),
+                Err(error) => Check::fail(
+                    format!("template {name}: cannot be read: {error}"),
+                    error.hint().map(str::to_string).or_else(|| {
+                        Some("check `version` and `template_url`: CloudFormation must be able to read the URL".into())
+                    }),
+                ),
+            }
+        }
+    });
+    join_all(reads).await
+}
+
+fn stack_checks(
+    config: &Config,
+    accounts: &BTreeMap<String, String>,
+    sweeps: &[Sweep],
+) -> Vec<Check> {
+    let now = SystemTime::now();
+    let mut checks: Vec<Check> = sweeps
+        .iter()
+        .filter_map(|sweep| sweep.stacks.as_ref().err())
+        .map(|error| Check::fail(error.to_string(), error.hint()))
+        .collect();
+    for rack in &config.racks {
+        let Some(account) = accounts.get(&rack.org) else {
+            continue;
+        };
+        let Some(Ok(stacks)) = sweeps
+            .iter()
+            .find(|s| s.account == *account && s.region == rack.region)
+            .map(|s| s.stacks.as_ref())
+        else {
+            continue;
+        };
+        let stack: Option<&Stack> = stacks.iter().find(|s| s.name == rack.name);
+        checks.push(doctor::stack_health(rack, stack, now));
+    }
+    checks
+}

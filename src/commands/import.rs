@@ -1,0 +1,115 @@
+//! `rackfile import`: finds the racks already live in an account's regions and prints a racks.toml that
+//! declares them as they are. Reads only: one STS call, one DescribeStacks sweep per region, and one
+//! GetTemplateSummary per rack (for the template's defaults and which parameters are NoEcho).
+
+use futures::StreamExt;
+use futures::future::join_all;
+
+use crate::cloud::{Connector, Stack};
+use crate::commands::validate::plural;
+use crate::config::OrgSettings;
+use crate::error::Error;
+use crate::import::{self, Candidate, Origin};
+use crate::live::ReadError;
+
+/// At most this many GetTemplateSummary calls at once per region, to stay clear of throttling.
+const SUMMARY_CONCURRENCY: usize = 8;
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub org: String,
+    pub regions: Vec<String>,
+    pub profile: Option<String>,
+}
+
+pub async fn run(options: &ImportOptions, connector: &dyn Connector) -> Result<i32, Error> {
+    let org = OrgSettings {
+        name: options.org.clone(),
+        profile: options.profile.clone(),
+        account_id: None,
+    };
+    let first_region = &options.regions[0];
+    let account = connector
+        .account_id(&org, first_region)
+        .await
+        .map_err(|error| {
+            Error::Read(vec![ReadError::Identity {
+                org: org.name.clone(),
+                region: first_region.clone(),
+                error,
+            }])
+        })?;
+
+    let reads = options
+        .regions
+        .iter()
+        .map(|region| read_region(connector, &org, &account, region));
+    let mut candidates = Vec::new();
+    let mut errors = Vec::new();
+    for read in join_all(reads).await {
+        match read {
+            Ok(found) => candidates.extend(found),
+            Err(error) => errors.push(error),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Read(errors));
+    }
+
+    let (racks, skipped) = import::sort(candidates);
+    let origin = Origin {
+        org: &org.name,
+        profile: org.profile.as_deref(),
+        account_id: &account,
+        regions: &options.regions,
+    };
+    print!("{}", import::racks_toml(&origin, &racks));
+    eprintln!(
+        "Imported {} from account {account} ({}).",
+        plural(racks.len(), "rack"),
+        options.regions.join(", ")
+    );
+    for skip in &skipped {
+        eprintln!("Skipped {} ({}): {}", skip.name, skip.region, skip.reason);
+    }
+    Ok(0)
+}
+
+/// Every stack of a region, with the template summary of those that are racks.
+async fn read_region(
+    connector: &dyn Connector,
+    org: &OrgSettings,
+    account: &str,
+    region: &str,
+) -> Result<Vec<Candidate>, ReadError> {
+    let stacks_error = |error| ReadError::Stacks {
+        account: account.to_string(),
+        region: region.to_string(),
+        error,
+    };
+    let cloud = connector.cloud(org, region).await.map_err(stacks_error)?;
+    let stacks = cloud.describe_stacks().await.map_err(stacks_error)?;
+    let candidates = futures::stream::iter(stacks)
+        .map(|stack: Stack| {
+            let cloud = cloud.clone();
+            async move {
+                let summary = if stack.is_rack() {
+                    cloud
+                        .stack_template_summary(&stack.name)
+                        .await
+                        .map_err(|error| error.to_string())
+                } else {
+                    Err("not read".to_string())
+                };
+                Candidate {
+                    region: region.to_string(),
+                    stack,
+                    summary,
+                }
+            }
+        })
+        .buffer_unordered(SUMMARY_CONCURRENCY)
+        .collect()
+        .await;
+    Ok(candidates)
+}

@@ -1,0 +1,289 @@
+//! `rackfile import`'s decisions, without I/O: which live stacks are racks, and how each is declared in
+//! racks.toml so that `rackfile plan` on the result finds nothing to change. `write` renders the file.
+
+mod write;
+
+use std::collections::BTreeMap;
+
+pub use write::{Origin, racks_toml};
+
+use crate::cloud::{Stack, TemplateSummary, is_in_progress};
+use crate::config::{SYSTEM_TAGS, TYPED_PARAMETERS};
+
+/// A live stack read for import, with the summary of the template it was built from.
+pub struct Candidate {
+    pub region: String,
+    pub stack: Stack,
+    /// The template's summary, or why it was not read (stacks that are not racks never are).
+    pub summary: Result<TemplateSummary, String>,
+}
+
+/// A rack as racks.toml declares it: typed settings and the rest, exactly as live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedRack {
+    pub name: String,
+    pub region: String,
+    pub version: String,
+    pub instance_type: String,
+    pub instance_count: u32,
+    pub private: bool,
+    /// Live parameters the template exposes whose value is not the template's default (never NoEcho ones).
+    pub parameters: BTreeMap<String, String>,
+    /// Live tags other than Convox's own.
+    pub tags: BTreeMap<String, String>,
+    /// A 2016 rack without Convox's tags: the first apply adds them.
+    pub untagged: bool,
+}
+
+/// A stack import left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub region: String,
+    pub name: String,
+    pub reason: String,
+}
+
+/// Sorts candidates into racks to declare and stacks to leave out, racks by region, then name.
+pub fn sort(candidates: Vec<Candidate>) -> (Vec<ImportedRack>, Vec<Skipped>) {
+    let mut racks = Vec::new();
+    let mut skipped = Vec::new();
+    for candidate in candidates {
+        let skip = |reason: String| Skipped {
+            region: candidate.region.clone(),
+            name: candidate.stack.name.clone(),
+            reason,
+        };
+        if !candidate.stack.is_rack() {
+            skipped.push(skip("not a rack".into()));
+            continue;
+        }
+        match declare(&candidate) {
+            Ok(rack) => racks.push(rack),
+            Err(reason) => skipped.push(skip(reason)),
+        }
+    }
+    racks.sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
+    skipped.sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
+    (racks, skipped)
+}
+
+/// How racks.toml declares a live rack, or why it cannot say it faithfully.
+fn declare(candidate: &Candidate) -> Result<ImportedRack, String> {
+    let stack = &candidate.stack;
+    let status = stack.status.as_str();
+    if status.starts_with("DELETE_") || matches!(status, "ROLLBACK_COMPLETE" | "CREATE_FAILED") {
+        return Err(format!(
+            "{status}: a failed or deleted install, not a working rack"
+        ));
+    }
+    if is_in_progress(status) {
+        return Err(format!(
+            "{status}: CloudFormation is changing it; import again when it settles"
+        ));
+    }
+    let summary = candidate
+        .summary
+        .as_ref()
+        .map_err(|error| format!("its template could not be read: {error}"))?;
+    let parameter = |name: &str| {
+        stack
+            .parameters
+            .get(name)
+            .ok_or(format!("it has no {name} parameter"))
+    };
+    let version = parameter("Version")?.clone();
+    let instance_type = parameter("InstanceType")?.clone();
+    let count = parameter("InstanceCount")?;
+    let instance_count: u32 = count
+        .parse()
+        .ok()
+        .filter(|count| *count >= 2)
+        .ok_or(format!(
+            "InstanceCount is {count}; racks.toml needs a whole number of at least 2"
+        ))?;
+    let private = match stack.parameters.get("Private").map(String::as_str) {
+        Some("Yes") => true,
+        Some("No") | None => false,
+        Some(other) => return Err(format!("Private is {other}, neither Yes nor No")),
+    };
+    let typed = |name: &str| TYPED_PARAMETERS.iter().any(|(typed, _)| *typed == name);
+    let parameters = stack
+        .parameters
+        .iter()
+        .filter(|(name, value)| {
+            let declared = summary.parameters.get(*name);
+            !typed(name)
+                && *name != "Password"
+                && !declared.is_some_and(|p| p.no_echo)
+                && declared.and_then(|p| p.default.as_ref()) != Some(*value)
+        })
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let reserved = |key: &str| SYSTEM_TAGS.iter().any(|(system, _)| *system == key);
+    let tags = stack
+        .tags
+        .iter()
+        .filter(|(key, _)| !reserved(key) && !key.starts_with("aws:"))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    let untagged = !SYSTEM_TAGS
+        .iter()
+        .all(|(key, value)| stack.tags.get(*key).map(String::as_str) == Some(*value));
+    Ok(ImportedRack {
+        name: stack.name.clone(),
+        region: candidate.region.clone(),
+        version,
+        instance_type,
+        instance_count,
+        private,
+        parameters,
+        tags,
+        untagged,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::TemplateParameter;
+
+    fn summary() -> TemplateSummary {
+        let parameter = |default: Option<&str>, no_echo| TemplateParameter {
+            default: default.map(str::to_string),
+            no_echo,
+        };
+        TemplateSummary {
+            parameters: [
+                ("Autoscale", parameter(Some("No"), false)),
+                ("Key", parameter(Some(""), false)),
+                ("Secret", parameter(Some(""), true)),
+                ("Password", parameter(None, true)),
+                ("InstanceCount", parameter(Some("3"), false)),
+                ("InstanceType", parameter(Some("t2.small"), false)),
+                ("Private", parameter(Some("No"), false)),
+                ("Version", parameter(None, false)),
+            ]
+            .into_iter()
+            .map(|(name, p)| (name.to_string(), p))
+            .collect(),
+            resource_count: 10,
+        }
+    }
+
+    fn stack(name: &str, tags: &[(&str, &str)], outputs: &[&str]) -> Stack {
+        Stack {
+            stack_id: format!("id-{name}"),
+            name: name.into(),
+            status: "UPDATE_COMPLETE".into(),
+            status_reason: None,
+            last_updated: String::new(),
+            parameters: [
+                ("Autoscale", "Yes"),
+                ("Key", ""),
+                ("Secret", "hidden"),
+                ("Password", "pw"),
+                ("InstanceCount", "4"),
+                ("InstanceType", "t3.medium"),
+                ("Private", "Yes"),
+                ("Version", "20161102160040"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            outputs: outputs
+                .iter()
+                .map(|o| (o.to_string(), String::new()))
+                .collect(),
+        }
+    }
+
+    fn candidate(stack: Stack) -> Candidate {
+        Candidate {
+            region: "us-east-1".into(),
+            stack,
+            summary: Ok(summary()),
+        }
+    }
+
+    #[test]
+    fn declares_typed_settings_non_default_parameters_and_own_tags_never_secrets() {
+        let tagged = stack(
+            "prod",
+            &[("System", "convox"), ("Type", "rack"), ("team", "web")],
+            &[],
+        );
+        let (racks, skipped) = sort(vec![candidate(tagged)]);
+        assert!(skipped.is_empty());
+        let rack = &racks[0];
+        assert_eq!(
+            (
+                rack.version.as_str(),
+                rack.instance_type.as_str(),
+                rack.instance_count,
+                rack.private
+            ),
+            ("20161102160040", "t3.medium", 4, true)
+        );
+        assert_eq!(
+            rack.parameters,
+            BTreeMap::from([("Autoscale".to_string(), "Yes".to_string())]),
+            "defaults, typed settings, Password and NoEcho values are left out"
+        );
+        assert_eq!(
+            rack.tags,
+            BTreeMap::from([("team".to_string(), "web".to_string())])
+        );
+        assert!(!rack.untagged);
+    }
+
+    #[test]
+    fn an_untagged_2016_rack_needs_its_dashboard_output_and_other_stacks_are_skipped() {
+        let old_rack = stack("old", &[], &["Dashboard"]);
+        let mut website = stack("website", &[], &[]);
+        website.parameters.clear();
+        let lookalike = stack("lookalike", &[], &[]);
+        let (racks, skipped) = sort(vec![
+            candidate(old_rack),
+            candidate(website),
+            candidate(lookalike),
+        ]);
+        assert_eq!(racks.len(), 1);
+        assert!(racks[0].untagged);
+        let names: Vec<&str> = skipped.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["lookalike", "website"]);
+        assert!(skipped.iter().all(|s| s.reason == "not a rack"));
+    }
+
+    #[test]
+    fn failed_busy_and_odd_racks_are_skipped_with_the_reason() {
+        let tags = [("System", "convox"), ("Type", "rack")];
+        let mut failed = stack("failed", &tags, &[]);
+        failed.status = "ROLLBACK_COMPLETE".into();
+        let mut busy = stack("busy", &tags, &[]);
+        busy.status = "UPDATE_IN_PROGRESS".into();
+        let mut single = stack("single", &tags, &[]);
+        single.parameters.insert("InstanceCount".into(), "1".into());
+        let (racks, skipped) = sort(vec![
+            candidate(failed),
+            candidate(busy),
+            candidate(single),
+        ]);
+        assert!(racks.is_empty());
+        let reasons: Vec<String> = skipped
+            .iter()
+            .map(|s| format!("{}: {}", s.name, s.reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                "busy: UPDATE_IN_PROGRESS: CloudFormation is changing it; import again when it settles",
+                "failed: ROLLBACK_COMPLETE: a failed or deleted install, not a working rack",
+                "single: InstanceCount is 1; racks.toml needs a whole number of at least 2",
+            ]
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! The views of `rackfile status`: a table like `convox racks`, and JSON.
+
+use std::fmt::Write as _;
+
+use crate::status::RackStatus;
+
+const HEADERS: [&str; 6] = ["RACK", "STATUS", "VERSION", "REGION", "COUNT", "TYPE"];
+
+pub fn table(rows: &[RackStatus]) -> String {
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|row| {
+            let or_dash = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".into());
+            [
+                row.rack.clone(),
+                row.status.clone(),
+                or_dash(&row.version),
+                row.region.clone(),
+                or_dash(&row.count),
+                or_dash(&row.instance_type),
+            ]
+        })
+        .collect();
+    let mut widths = HEADERS.map(str::len);
+    for row in &cells {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &[&str]| {
+        let mut text = String::new();
+        for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if index + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                let _ = write!(text, "{cell:<width$}  ");
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    line(&HEADERS);
+    for row in &cells {
+        line(&row.each_ref().map(String::as_str));
+    }
+    out
+}
+
+pub fn json(rows: &[RackStatus]) -> String {
+    let value = serde_json::json!({
+        "format_version": crate::plan::FORMAT_VERSION,
+        "racks": rows,
+    });
+    let mut text = serde_json::to_string_pretty(&value).expect("status rows serialise");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,101 @@
+//! What `rackfile status` reports: each declared rack as Convox names it (`convox racks` + `convox rack`),
+//! computed from a live snapshot without I/O.
+
+use serde::Serialize;
+
+use crate::config::Rack;
+use crate::live::LiveState;
+
+/// A declared rack's live state, in Convox's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RackStatus {
+    /// `org/name`.
+    pub rack: String,
+    /// Convox's word for the stack status, or `not installed`.
+    pub status: String,
+    /// The CloudFormation status behind `status`; `None` when there is no stack.
+    pub stack_status: Option<String>,
+    pub version: Option<String>,
+    pub region: String,
+    pub account_id: String,
+    pub count: Option<String>,
+    #[serde(rename = "type")]
+    pub instance_type: Option<String>,
+}
+
+pub const NOT_INSTALLED: &str = "not installed";
+
+/// Convox's `humanStatus`: the word `convox racks` shows for a CloudFormation stack status. Where the 2016
+/// and current Convox disagree (UPDATE_ROLLBACK_FAILED), the current word wins: the rack cannot be updated.
+pub fn convox_status(stack_status: &str) -> &'static str {
+    match stack_status {
+        "CREATE_IN_PROGRESS" | "REVIEW_IN_PROGRESS" => "creating",
+        "CREATE_COMPLETE"
+        | "UPDATE_COMPLETE"
+        | "UPDATE_ROLLBACK_COMPLETE"
+        | "DELETE_FAILED"
+        | "IMPORT_COMPLETE"
+        | "IMPORT_ROLLBACK_COMPLETE" => "running",
+        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" | "UPDATE_ROLLBACK_FAILED"
+        | "UPDATE_FAILED" | "IMPORT_ROLLBACK_FAILED" => "failed",
+        "DELETE_IN_PROGRESS" | "DELETE_COMPLETE" => "deleting",
+        "ROLLBACK_IN_PROGRESS"
+        | "UPDATE_ROLLBACK_IN_PROGRESS"
+        | "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
+        | "IMPORT_ROLLBACK_IN_PROGRESS" => "rollback",
+        "UPDATE_IN_PROGRESS" | "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS" | "IMPORT_IN_PROGRESS" => {
+            "updating"
+        }
+        _ => "unknown",
+    }
+}
+
+/// One row per rack, in file order.
+pub fn of_racks(racks: &[Rack], live: &LiveState) -> Vec<RackStatus> {
+    racks
+        .iter()
+        .map(|rack| {
+            let account = live.accounts[&rack.org].clone();
+            let stack = live.stack(&account, &rack.region, &rack.name);
+            let parameter = |name: &str| stack.and_then(|s| s.parameters.get(name).cloned());
+            RackStatus {
+                rack: rack.id(),
+                status: stack
+                    .map_or(NOT_INSTALLED, |s| convox_status(&s.status))
+                    .to_string(),
+                stack_status: stack.map(|s| s.status.clone()),
+                version: parameter("Version"),
+                region: rack.region.clone(),
+                account_id: account,
+                count: parameter("InstanceCount"),
+                instance_type: parameter("InstanceType"),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uses_convox_words_for_every_status_convox_names() {
+        for (status, word) in [
+            ("CREATE_IN_PROGRESS", "creating"),
+            ("CREATE_COMPLETE", "running"),
+            ("UPDATE_COMPLETE", "running"),
+            ("UPDATE_ROLLBACK_COMPLETE", "running"),
+            ("DELETE_FAILED", "running"),
+            ("ROLLBACK_COMPLETE", "failed"),
+            ("UPDATE_ROLLBACK_FAILED", "failed"),
+            ("DELETE_IN_PROGRESS", "deleting"),
+            ("ROLLBACK_IN_PROGRESS", "rollback"),
+            ("UPDATE_ROLLBACK_IN_PROGRESS", "rollback"),
+            ("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "rollback"),
+            ("UPDATE_IN_PROGRESS", "updating"),
+            ("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "updating"),
+        ] {
+            assert_eq!(convox_status(status), word, "{status}");
+        }
+    }
+}
