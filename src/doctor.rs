@@ -141,7 +141,9 @@ pub fn stack_health(rack: &Rack, stack: Option<&Stack>, now: SystemTime) -> Chec
                     rack.name, rack.region
                 )),
             ),
-            Some(elapsed) => Check::pass(format!("{id}: {word} ({status} for {})", minutes(elapsed))),
+            Some(elapsed) => {
+                Check::pass(format!("{id}: {word} ({status} for {})", minutes(elapsed)))
+            }
             None => Check::pass(format!("{id}: {word} ({status})")),
         };
     }
@@ -237,9 +239,7 @@ mod tests {
             "Private",
             "Version",
         ] {
-            summary
-                .parameters
-                .insert(name.into(), Default::default());
+            summary.parameters.insert(name.into(), Default::default());
         }
         let check = template_coverage("rack.yml", &summary, &[&rack]);
         assert_eq!(check.mark, Mark::Fail);

@@ -183,24 +183,28 @@ pub async fn sweep(
                 .or_insert(&config.orgs[&rack.org]);
         }
     }
-    join_all(clouds.into_iter().map(|((account, region), org)| async move {
-        let cloud = connector.cloud(org, &region).await;
-        let stacks = match &cloud {
-            Ok(cloud) => cloud.describe_stacks().await,
-            Err(error) => Err(error.clone()),
-        };
-        let stacks = stacks.map_err(|error| ReadError::Stacks {
-            account: account.clone(),
-            region: region.clone(),
-            error,
-        });
-        Sweep {
-            account,
-            region,
-            cloud: cloud.ok(),
-            stacks,
-        }
-    }))
+    join_all(
+        clouds
+            .into_iter()
+            .map(|((account, region), org)| async move {
+                let cloud = connector.cloud(org, &region).await;
+                let stacks = match &cloud {
+                    Ok(cloud) => cloud.describe_stacks().await,
+                    Err(error) => Err(error.clone()),
+                };
+                let stacks = stacks.map_err(|error| ReadError::Stacks {
+                    account: account.clone(),
+                    region: region.clone(),
+                    error,
+                });
+                Sweep {
+                    account,
+                    region,
+                    cloud: cloud.ok(),
+                    stacks,
+                }
+            }),
+    )
     .await
 }
 

@@ -36,8 +36,12 @@ pub fn convox_status(stack_status: &str) -> &'static str {
         | "DELETE_FAILED"
         | "IMPORT_COMPLETE"
         | "IMPORT_ROLLBACK_COMPLETE" => "running",
-        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" | "UPDATE_ROLLBACK_FAILED"
-        | "UPDATE_FAILED" | "IMPORT_ROLLBACK_FAILED" => "failed",
+        "ROLLBACK_COMPLETE"
+        | "ROLLBACK_FAILED"
+        | "CREATE_FAILED"
+        | "UPDATE_ROLLBACK_FAILED"
+        | "UPDATE_FAILED"
+        | "IMPORT_ROLLBACK_FAILED" => "failed",
         "DELETE_IN_PROGRESS" | "DELETE_COMPLETE" => "deleting",
         "ROLLBACK_IN_PROGRESS"
         | "UPDATE_ROLLBACK_IN_PROGRESS"

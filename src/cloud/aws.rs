@@ -233,9 +233,7 @@ impl Cloud for AwsCloud {
             TemplateSource::Url(url) => request.template_url(url),
             TemplateSource::Body(body) => request.template_body(body),
         };
-        Ok(summary_from_sdk(
-            &request.send().await.map_err(sdk_error)?,
-        ))
+        Ok(summary_from_sdk(&request.send().await.map_err(sdk_error)?))
     }
 
     async fn stack_template_summary(&self, name: &str) -> Result<TemplateSummary, CloudError> {

@@ -333,8 +333,8 @@ impl Cloud for FakeCloud {
         let source = self.with_stacks("GetTemplateSummary", |stacks| {
             stacks.get(name).map(|s| s.template.clone())
         });
-        let source = source
-            .ok_or_else(|| validation(format!("Stack with id {name} does not exist")))?;
+        let source =
+            source.ok_or_else(|| validation(format!("Stack with id {name} does not exist")))?;
         let world = self.aws.world();
         let known = world.template(&source)?;
         Ok(TemplateSummary {

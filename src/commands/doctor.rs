@@ -88,20 +88,29 @@ fn account_checks(config: &Config, org: &str, identity: &Result<String, ReadErro
                 )),
             },
         ],
-        Err(error @ ReadError::WrongAccount { actual, .. }) => vec![
+        Err(
+            error @ ReadError::WrongAccount {
+                actual, expected, ..
+            },
+        ) => vec![
             Check::pass(format!(
                 "org {org}: credentials ({via}) resolve to account {actual}"
             )),
             Check::fail(
-                format!("org {org}: account guard: {error}"),
+                format!(
+                    "org {org}: account guard fails: the credentials reach account {actual}, racks.toml says account_id = \"{expected}\""
+                ),
                 error.hint(),
             ),
             Check::skip(format!(
-                "org {org}: templates and stacks not read (the account guard failed)"
+                "org {org}: templates and stacks not checked (the account guard failed)"
             )),
         ],
         Err(error) => vec![
-            Check::fail(format!("org {org}: credentials ({via}): {error}"), error.hint()),
+            Check::fail(
+                format!("org {org}: credentials ({via}): {error}"),
+                error.hint(),
+            ),
             Check::skip(format!(
                 "org {org}: account guard, templates and stacks not checked (no credentials)"
             )),
@@ -137,6 +146,7 @@ async fn template_checks(
             .push(rack);
     }
     let reads = users.into_iter().map(|((account, source), (name, racks))| {
+        let name = format!("{name} (account {account})");
         let region = racks[0].region.clone();
         let cloud = sweeps
             .iter()

@@ -267,11 +267,7 @@ mod tests {
         busy.status = "UPDATE_IN_PROGRESS".into();
         let mut single = stack("single", &tags, &[]);
         single.parameters.insert("InstanceCount".into(), "1".into());
-        let (racks, skipped) = sort(vec![
-            candidate(failed),
-            candidate(busy),
-            candidate(single),
-        ]);
+        let (racks, skipped) = sort(vec![candidate(failed), candidate(busy), candidate(single)]);
         assert!(racks.is_empty());
         let reasons: Vec<String> = skipped
             .iter()

@@ -23,3 +23,33 @@ fn the_example_file_points_editors_at_the_schema() {
     let text = std::fs::read_to_string(repo_root().join("examples/racks.toml")).unwrap();
     assert!(text.starts_with("#:schema ../schema/racks.schema.json\n"));
 }
+
+/// The CI workflow example only uses flags rackfile has: each `rackfile ...` command in it parses.
+#[test]
+fn the_github_actions_example_runs_real_commands() {
+    use clap::Parser;
+    let workflow =
+        std::fs::read_to_string(repo_root().join("examples/github-actions.yml")).unwrap();
+    let commands: Vec<&str> = workflow
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let line = line.strip_prefix("run: ").unwrap_or(line);
+            line.starts_with("rackfile ").then_some(line)
+        })
+        .collect();
+    assert!(commands.len() >= 4, "{commands:?}");
+    for command in &commands {
+        let words = command
+            .split(" >")
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .filter(|w| !w.starts_with("2>"));
+        if let Err(error) = rackfile::cli::Cli::try_parse_from(words) {
+            panic!("{command}: {error}");
+        }
+    }
+    assert!(workflow.contains("rackfile plan --detailed-exitcode"));
+    assert!(workflow.contains("rackfile apply --auto-approve"));
+}

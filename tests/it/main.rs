@@ -8,5 +8,6 @@ mod apply_fake;
 mod bad_input;
 mod examples;
 mod moto;
+mod operate;
 mod plan;
 mod schema;

@@ -4,7 +4,7 @@
 use crate::common::{run, snapshot_settings};
 use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT, WORK_ACCOUNT};
 
-const VERSION: &str = "20161102160040";
+pub const VERSION: &str = "20161102160040";
 
 /// The racks of this module's tests, in the two orgs of `moto::TWO_ORGS`.
 const RACK_ENTRIES: &str = r#"
@@ -71,9 +71,9 @@ pub fn seed_stuck_stack(moto: &MotoSession, account: &str, region: &str, name: &
     ));
 }
 
-const SYSTEM_TAGS: [(&str, &str); 2] = [("System", "convox"), ("Type", "rack")];
+pub const SYSTEM_TAGS: [(&str, &str); 2] = [("System", "convox"), ("Type", "rack")];
 
-fn rack_parameters(count: &str) -> Vec<(&'static str, String)> {
+pub fn rack_parameters(count: &str) -> Vec<(&'static str, String)> {
     vec![
         ("InstanceType", "t2.small".into()),
         ("InstanceCount", count.into()),
@@ -83,7 +83,7 @@ fn rack_parameters(count: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn seed_world(moto: &MotoSession) {
+pub fn seed_world(moto: &MotoSession) {
     moto.write("racks.toml", &racks());
     moto.write("rack.yml", &moto::rack_template());
     moto.publish_template(PERSONAL_ACCOUNT, VERSION, &moto::rack_template());

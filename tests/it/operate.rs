@@ -1,0 +1,332 @@
+//! The operating commands against moto: `status` (Convox's words, a rack stuck creating, racks not yet
+//! installed), `import` (skipping stacks that are not racks, and the round trip to a clean plan) and
+//! `doctor` (every check, a wrong account, a template without a parameter the file sets).
+
+use crate::common::{run, snapshot_settings};
+use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT};
+use crate::plan::{SYSTEM_TAGS, VERSION, rack_parameters, seed_rack, seed_world};
+
+fn parameters_with(count: &str, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    let mut parameters = rack_parameters(count);
+    parameters.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    parameters
+}
+
+fn seed(
+    moto: &MotoSession,
+    region: &str,
+    name: &str,
+    parameters: &[(&'static str, String)],
+    tags: &[(&str, &str)],
+) {
+    let parameters: Vec<(&str, &str)> = parameters.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    seed_rack(moto, PERSONAL_ACCOUNT, region, name, &parameters, tags);
+}
+
+#[test]
+fn status_shows_each_declared_rack_in_convox_words() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let output = run(moto.rackfile().arg("status"));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let rows: Vec<Vec<&str>> = output
+        .stdout
+        .lines()
+        .map(|line| line.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        ["RACK", "STATUS", "VERSION", "REGION", "COUNT", "TYPE"]
+    );
+    assert_eq!(
+        rows[1],
+        [
+            "personal/example",
+            "not",
+            "installed",
+            "-",
+            "us-east-1",
+            "-",
+            "-"
+        ]
+    );
+    assert_eq!(
+        rows[2],
+        [
+            "personal/python",
+            "running",
+            VERSION,
+            "us-east-1",
+            "3",
+            "t2.small"
+        ]
+    );
+    assert_eq!(rows[4][..2], ["personal/stuck", "creating"]);
+    assert!(!output.stdout.contains("legacy"), "only declared racks");
+    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+}
+
+#[test]
+fn status_json_names_the_cloudformation_status_too() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let output = run(moto.rackfile().args(["status", "--json"]));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let status: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    let stuck = &status["racks"][3];
+    assert_eq!(stuck["rack"], "personal/stuck");
+    assert_eq!(stuck["status"], "creating");
+    assert_eq!(stuck["stack_status"], "CREATE_IN_PROGRESS");
+    assert_eq!(status["racks"][0]["status"], "not installed");
+    assert_eq!(status["racks"][0]["stack_status"], serde_json::Value::Null);
+    assert_eq!(status["racks"][2]["account_id"], "210987654321");
+}
+
+#[test]
+fn status_with_a_wrong_account_reads_nothing_and_says_why() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let racks = std::fs::read_to_string(moto.path().join("racks.toml")).unwrap();
+    moto.write(
+        "racks.toml",
+        &racks.replace("\"210987654321\"", "\"999999999999\""),
+    );
+    let output = run(moto.rackfile().args(["status", "--json"]));
+    assert_eq!(output.code, 1);
+    let error: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("999999999999")
+    );
+}
+
+/// Racks as a team would have them: two in us-east-1 (one with a non-default parameter and a team tag),
+/// one private rack in eu-west-1, and two stacks that are not racks.
+fn seed_account_to_import(moto: &MotoSession) {
+    moto.publish_template(PERSONAL_ACCOUNT, VERSION, &moto::rack_template());
+    let mut team_tags = SYSTEM_TAGS.to_vec();
+    team_tags.push(("team", "web"));
+    seed(
+        moto,
+        "us-east-1",
+        "web",
+        &parameters_with("4", &[("Autoscale", "Yes")]),
+        &team_tags,
+    );
+    seed(
+        moto,
+        "us-east-1",
+        "api",
+        &rack_parameters("4"),
+        &SYSTEM_TAGS,
+    );
+    let private: Vec<(&'static str, String)> = rack_parameters("3")
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "Private" {
+                (k, "Yes".into())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    seed(moto, "eu-west-1", "europe", &private, &SYSTEM_TAGS);
+    moto.python(
+        "client('cloudformation').create_stack(StackName='website', \
+         TemplateBody='Resources:\\n  Bucket:\\n    Type: AWS::S3::Bucket\\n')\n\
+         body = 'Parameters:\\n  Version:\\n    Type: String\\n  InstanceType:\\n    Type: String\\nResources:\\n  Bucket:\\n    Type: AWS::S3::Bucket\\n'\n\
+         client('cloudformation').create_stack(StackName='lookalike', TemplateBody=body, \
+         Parameters=[{'ParameterKey': 'Version', 'ParameterValue': '1'}, {'ParameterKey': 'InstanceType', 'ParameterValue': 't2.small'}])\n",
+    );
+}
+
+#[test]
+fn import_declares_the_live_racks_and_plan_then_finds_nothing_to_change() {
+    let moto = moto::session();
+    seed_account_to_import(&moto);
+    let output = run(moto.rackfile().args([
+        "import",
+        "--org",
+        "personal",
+        "--profile",
+        "personal",
+        "--region",
+        "us-east-1",
+        "--region",
+        "eu-west-1",
+    ]));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        !output.stdout.contains("secret-password") && !output.stdout.contains("Password ="),
+        "the password was imported:\n{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stderr
+            .contains("Skipped website (us-east-1): not a rack")
+    );
+    assert!(
+        output
+            .stderr
+            .contains("Skipped lookalike (us-east-1): not a rack"),
+        "a stack with Version and InstanceType but no Dashboard output is not a rack"
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+
+    moto.write("racks.toml", &output.stdout);
+    let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout
+            .ends_with("Plan: 0 to install, 0 to update, 3 unchanged, 0 blocked.\n"),
+        "{}",
+        plan.stdout
+    );
+}
+
+#[test]
+fn an_imported_untagged_2016_rack_is_tagged_by_the_next_apply_and_nothing_else() {
+    let moto = moto::session();
+    moto.publish_template(PERSONAL_ACCOUNT, VERSION, &moto::rack_template());
+    seed(&moto, "us-east-1", "old", &rack_parameters("3"), &[]);
+    let output =
+        run(moto
+            .rackfile()
+            .args(["import", "--org", "personal", "--region", "us-east-1"]));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output.stdout.contains(
+            "# A 2016 rack without Convox's tags: the first apply tags it System=convox, Type=rack.\n[[rack]]\nname = \"old\"\n"
+        ),
+        "{}",
+        output.stdout
+    );
+    assert!(!output.stdout.contains("profile ="), "no --profile given");
+    moto.write("racks.toml", &output.stdout);
+    let plan = run(moto.rackfile().args(["plan", "--json"]));
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    let kinds: Vec<(&str, &str)> = plan["racks"][0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["kind"].as_str().unwrap(), c["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [("tag", "System"), ("tag", "Type")]);
+}
+
+#[test]
+fn import_with_unusable_credentials_is_one_clear_error() {
+    let moto = moto::session();
+    let output = run(moto.rackfile().args([
+        "import",
+        "--org",
+        "personal",
+        "--profile",
+        "nobody",
+        "--region",
+        "us-east-1",
+    ]));
+    assert_eq!(output.code, 1);
+    assert!(
+        output
+            .stderr
+            .starts_with("error: org `personal`: cannot identify the AWS account (us-east-1)"),
+        "{}",
+        output.stderr
+    );
+    assert!(output.stdout.is_empty(), "no half-written racks.toml");
+}
+
+#[test]
+fn doctor_passes_every_check_of_a_healthy_setup() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let racks = std::fs::read_to_string(moto.path().join("racks.toml")).unwrap();
+    // The stuck rack's stack was just created, so it is creating, not stuck.
+    let output = run(moto.rackfile().arg("doctor"));
+    assert_eq!(output.code, 0, "{}{}", output.stdout, output.stderr);
+    assert!(racks.contains("name = \"stuck\""));
+    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+}
+
+#[test]
+fn doctor_fails_on_a_wrong_account_and_still_checks_the_other_org() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let racks = std::fs::read_to_string(moto.path().join("racks.toml")).unwrap();
+    moto.write(
+        "racks.toml",
+        &racks.replace("\"210987654321\"", "\"999999999999\""),
+    );
+    let output = run(moto.rackfile().arg("doctor"));
+    assert_eq!(output.code, 1);
+    assert!(output.stdout.contains(
+        "[✗] org work: account guard fails: the credentials reach account 210987654321, racks.toml says account_id = \"999999999999\""
+    ), "{}", output.stdout);
+    assert!(
+        output
+            .stdout
+            .contains("[✓] personal/python: running (CREATE_COMPLETE)")
+    );
+    assert!(
+        !output.stdout.contains("work/staging"),
+        "no stack of the guarded org is read"
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+}
+
+#[test]
+fn doctor_fails_on_a_template_without_a_parameter_and_on_an_unreadable_template() {
+    let moto = moto::session();
+    moto.write("rack.yml", &moto::rack_template());
+    moto.write(
+        "racks.toml",
+        &format!(
+            "{}\n[[rack]]\nname = \"example\"\ntemplate = \"rack.yml\"\n[rack.parameters]\nAutoscal = \"Yes\"\n\
+             [[rack]]\nname = \"broken\"\ntemplate_url = \"http://localhost/missing.json\"\n",
+            moto::TWO_ORGS
+        ),
+    );
+    let output = run(moto.rackfile().arg("doctor"));
+    assert_eq!(output.code, 1);
+    assert!(
+        output
+            .stdout
+            .contains("personal/example sets `Autoscal` (did you mean `Autoscale`?)"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains(
+            "[✗] template http://localhost/missing.json (account 123456789012): cannot be read"
+        ),
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn doctor_of_an_invalid_file_fails_with_its_errors_and_reads_nothing() {
+    let moto = moto::session();
+    moto.write(
+        "racks.toml",
+        "[defaults]\nregion = \"us-east-1\"\n[[rack]]\nname = \"x\"\nvresion = \"1\"\n",
+    );
+    let output = run(moto.rackfile().arg("doctor"));
+    assert_eq!(output.code, 1);
+    assert!(
+        output.stdout.starts_with("[✗] racks.toml is not valid:"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("racks.toml:5:1"),
+        "{}",
+        output.stdout
+    );
+    assert!(output.stdout.contains("[-] AWS checks"));
+}
