@@ -23,6 +23,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     endpoint_url: Option<String>,
 
+    /// Log every AWS call (with its attempts and duration) to stderr; -vv adds the AWS SDK's own log.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
     #[command(subcommand)]
     command: CommandArgs,
 }
@@ -209,6 +213,10 @@ impl Invocation {
 }
 
 impl Cli {
+    pub fn verbosity(&self) -> u8 {
+        self.verbose
+    }
+
     pub fn endpoint_url(&self) -> Option<&str> {
         self.endpoint_url.as_deref()
     }

@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod error;
 pub mod import;
 pub mod live;
+pub mod logging;
 pub mod plan;
 pub mod render;
 pub mod status;

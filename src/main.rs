@@ -9,6 +9,7 @@ fn main() {
         // variable is what reaches them. SAFETY: no other thread exists yet.
         unsafe { std::env::set_var("AWS_ENDPOINT_URL", endpoint) };
     }
+    rackfile::logging::init(cli.verbosity());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

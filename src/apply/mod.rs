@@ -312,11 +312,22 @@ impl Executor<'_> {
             .start(&plan.rack, "installing", install.resource_count);
         if let Err(error) = cloud.create_stack(&request).await {
             // A create can fail after CloudFormation made the stack; say so rather than leave it unmentioned.
-            let left = cloud.describe_stack(&plan.name).await.ok().flatten();
-            return failed(
-                format!("CreateStack failed: {error}"),
-                left.map(|stack| stack.status),
-            );
+            return match cloud.describe_stack(&plan.name).await {
+                Ok(None) => failed(
+                    format!("CreateStack failed, nothing was created: {error}"),
+                    None,
+                ),
+                Ok(Some(stack)) => failed(
+                    format!("CreateStack failed, but the stack exists: {error}"),
+                    Some(stack.status),
+                ),
+                Err(_) => failed(
+                    format!(
+                        "CreateStack failed (whether the stack exists is unknown; `rackfile status` tells): {error}"
+                    ),
+                    None,
+                ),
+            };
         }
         match self.follow(plan, cloud, HashSet::new(), started).await {
             Followed::Settled { stack, root_cause } if is_failure(&stack.status) => {
@@ -357,7 +368,12 @@ impl Executor<'_> {
         match cloud.update_stack(&request).await {
             Ok(UpdateOutcome::NothingToDo) => return RackResult::AlreadyUpToDate,
             Ok(UpdateOutcome::Started) => {}
-            Err(error) => return failed(format!("UpdateStack failed: {error}"), None),
+            Err(error) => {
+                return failed(
+                    format!("UpdateStack failed, the stack was not changed: {error}"),
+                    None,
+                );
+            }
         }
         match self.follow(plan, cloud, seen, started).await {
             Followed::Settled { stack, root_cause } if is_failure(&stack.status) => {

@@ -10,23 +10,38 @@ use async_trait::async_trait;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cloudformation::config::retry::RetryPartition;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::primitives::DateTimeFormat;
 use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
 use tokio::sync::Mutex;
 
+use super::call_log::CallLog;
+use super::rate_limit::RateLimit;
 use super::{
     Cloud, CloudError, Connector, CreateStackRequest, ParameterValue, Stack, StackEvent,
     TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
 };
 use crate::config::OrgSettings;
 
-/// Attempts per request, first try included. Adaptive retry also spaces them out when AWS throttles.
+/// Attempts per request, first try included, with exponential backoff between them. (Calls are also spaced
+/// out per account and region when AWS throttles: see `rate_limit`.)
 pub const MAX_ATTEMPTS: u32 = 5;
 
 pub struct AwsConnector {
     endpoint_url: Option<String>,
     configs: Mutex<HashMap<(Option<String>, String), SdkConfig>>,
+    /// profile (None: the default chain) -> the account STS said its credentials belong to.
+    accounts: Mutex<HashMap<Option<String>, String>>,
+    /// (account, region) -> the request rate every CloudFormation client of that account and region shares.
+    limits: Mutex<HashMap<(String, String), Arc<RateLimit>>>,
+}
+
+/// The retry partition of CloudFormation calls to one account and region: clients in it share one retry
+/// quota (the SDK keeps a token bucket per partition name for the whole process), so a failing account
+/// cannot use up the retries of another. The SDK's default partition is per region only.
+pub fn retry_partition(account: &str, region: &str) -> RetryPartition {
+    RetryPartition::new(format!("cloudformation-{account}-{region}"))
 }
 
 impl AwsConnector {
@@ -34,7 +49,45 @@ impl AwsConnector {
         Self {
             endpoint_url,
             configs: Mutex::new(HashMap::new()),
+            accounts: Mutex::new(HashMap::new()),
+            limits: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The request rate shared by every CloudFormation call to `account` in `region`.
+    pub async fn rate_limit(&self, account: &str, region: &str) -> Arc<RateLimit> {
+        self.limits
+            .lock()
+            .await
+            .entry((account.to_string(), region.to_string()))
+            .or_default()
+            .clone()
+    }
+
+    /// The CloudFormation client for an org in a region, in its (account, region) retry partition.
+    async fn cloudformation(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+    ) -> Result<AwsCloud, CloudError> {
+        let known = self.accounts.lock().await.get(&org.profile).cloned();
+        let account = match known {
+            Some(account) => account,
+            None => self.account_id(org, region).await?,
+        };
+        let limit = self.rate_limit(&account, region).await;
+        let config = self.sdk_config(org, region).await;
+        let config = aws_sdk_cloudformation::config::Builder::from(&config)
+            .retry_partition(retry_partition(&account, region))
+            .interceptor(CallLog {
+                region: region.to_string(),
+                limit: Some(limit.clone()),
+            })
+            .build();
+        Ok(AwsCloud {
+            client: aws_sdk_cloudformation::Client::from_conf(config),
+            limit,
+        })
     }
 
     async fn sdk_config(&self, org: &OrgSettings, region: &str) -> SdkConfig {
@@ -46,7 +99,7 @@ impl AwsConnector {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
             .retry_config(
-                RetryConfig::adaptive()
+                RetryConfig::standard()
                     .with_max_attempts(MAX_ATTEMPTS)
                     .with_initial_backoff(Duration::from_millis(200)),
             )
@@ -72,27 +125,35 @@ impl AwsConnector {
 impl Connector for AwsConnector {
     async fn account_id(&self, org: &OrgSettings, region: &str) -> Result<String, CloudError> {
         let config = self.sdk_config(org, region).await;
-        let identity = aws_sdk_sts::Client::new(&config)
+        let config = aws_sdk_sts::config::Builder::from(&config)
+            .interceptor(CallLog {
+                region: region.to_string(),
+                limit: None,
+            })
+            .build();
+        let identity = aws_sdk_sts::Client::from_conf(config)
             .get_caller_identity()
             .send()
             .await
             .map_err(sdk_error)?;
-        identity
-            .account()
-            .map(str::to_string)
-            .ok_or_else(|| CloudError::new(super::CloudErrorKind::Other, "STS returned no account"))
+        let account = identity.account().map(str::to_string).ok_or_else(|| {
+            CloudError::new(super::CloudErrorKind::Other, "STS returned no account")
+        })?;
+        self.accounts
+            .lock()
+            .await
+            .insert(org.profile.clone(), account.clone());
+        Ok(account)
     }
 
     async fn cloud(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Cloud>, CloudError> {
-        let config = self.sdk_config(org, region).await;
-        Ok(Arc::new(AwsCloud {
-            client: aws_sdk_cloudformation::Client::new(&config),
-        }))
+        Ok(Arc::new(self.cloudformation(org, region).await?))
     }
 }
 
 pub struct AwsCloud {
     client: aws_sdk_cloudformation::Client,
+    limit: Arc<RateLimit>,
 }
 
 fn sdk_error<E, R>(error: SdkError<E, R>) -> CloudError
@@ -202,7 +263,11 @@ impl Cloud for AwsCloud {
     async fn describe_stacks(&self) -> Result<Vec<Stack>, CloudError> {
         let mut pages = self.client.describe_stacks().into_paginator().send();
         let mut stacks = Vec::new();
-        while let Some(page) = pages.next().await {
+        loop {
+            self.limit.acquire().await;
+            let Some(page) = pages.next().await else {
+                break;
+            };
             let page = page.map_err(sdk_error)?;
             stacks.extend(page.stacks().iter().map(stack_from_sdk));
         }
@@ -210,6 +275,7 @@ impl Cloud for AwsCloud {
     }
 
     async fn describe_stack(&self, name: &str) -> Result<Option<Stack>, CloudError> {
+        self.limit.acquire().await;
         match self.client.describe_stacks().stack_name(name).send().await {
             Ok(output) => Ok(output.stacks().first().map(stack_from_sdk)),
             Err(error) => {
@@ -228,6 +294,7 @@ impl Cloud for AwsCloud {
         &self,
         template: &TemplateSource,
     ) -> Result<TemplateSummary, CloudError> {
+        self.limit.acquire().await;
         let request = self.client.get_template_summary();
         let request = match template {
             TemplateSource::Url(url) => request.template_url(url),
@@ -237,6 +304,7 @@ impl Cloud for AwsCloud {
     }
 
     async fn stack_template_summary(&self, name: &str) -> Result<TemplateSummary, CloudError> {
+        self.limit.acquire().await;
         let summary = self
             .client
             .get_template_summary()
@@ -248,6 +316,7 @@ impl Cloud for AwsCloud {
     }
 
     async fn stack_template(&self, name: &str) -> Result<String, CloudError> {
+        self.limit.acquire().await;
         let output = self
             .client
             .get_template()
@@ -259,6 +328,7 @@ impl Cloud for AwsCloud {
     }
 
     async fn create_stack(&self, request: &CreateStackRequest) -> Result<String, CloudError> {
+        self.limit.acquire().await;
         let call = self
             .client
             .create_stack()
@@ -289,6 +359,7 @@ impl Cloud for AwsCloud {
         &self,
         request: &UpdateStackRequest,
     ) -> Result<UpdateOutcome, CloudError> {
+        self.limit.acquire().await;
         let parameters = request
             .parameters
             .iter()
@@ -328,6 +399,7 @@ impl Cloud for AwsCloud {
     }
 
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError> {
+        self.limit.acquire().await;
         let output = self
             .client
             .describe_stack_events()
@@ -351,5 +423,32 @@ impl Cloud for AwsCloud {
                 timestamp: time(event.timestamp()),
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn clients_of_one_account_and_region_share_one_rate_limit_and_retry_partition() {
+        let connector = AwsConnector::new(None);
+        let one = connector.rate_limit("123456789012", "us-east-1").await;
+        let same = connector.rate_limit("123456789012", "us-east-1").await;
+        let other_region = connector.rate_limit("123456789012", "eu-west-1").await;
+        let other_account = connector.rate_limit("210987654321", "us-east-1").await;
+        assert!(Arc::ptr_eq(&one, &same));
+        assert!(!Arc::ptr_eq(&one, &other_region));
+        assert!(!Arc::ptr_eq(&one, &other_account));
+        one.throttled();
+        assert!(
+            same.rate().is_some(),
+            "a throttle slows every client of the pair"
+        );
+        assert!(other_account.rate().is_none(), "and no other account");
+        assert_eq!(
+            retry_partition("123456789012", "us-east-1").to_string(),
+            "cloudformation-123456789012-us-east-1"
+        );
     }
 }

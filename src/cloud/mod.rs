@@ -3,8 +3,10 @@
 //! touches the network.
 
 pub mod aws;
+mod call_log;
 mod error;
 pub mod fake;
+pub mod rate_limit;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

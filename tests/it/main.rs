@@ -7,6 +7,7 @@ mod apply;
 mod apply_fake;
 mod bad_input;
 mod examples;
+mod faults;
 mod moto;
 mod operate;
 mod plan;

@@ -1,0 +1,257 @@
+//! A fault-injecting HTTP proxy between rackfile and moto, owned by the tests. It answers CloudFormation
+//! requests with throttling (HTTP 400 "Rate exceeded"), HTTP 500s, connection resets or delays at chosen
+//! rates, forwards everything else untouched, and counts what it saw.
+//!
+//! Faults are decided before a request reaches moto, so a faulted request never changed anything: what a
+//! test then sees is rackfile's retrying, not moto's. Which requests are faulted is deterministic and evenly
+//! spread (request i falls in slot (i * 37) mod 100, and the first `rate` percent of slots fault), so a test
+//! measures retry behaviour, not luck.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Fault rates in percent of CloudFormation requests; they must add up to at most 100.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    pub throttle: u32,
+    pub server_error: u32,
+    pub reset: u32,
+    /// Added before every CloudFormation request that is forwarded.
+    pub delay: Duration,
+    /// Always answer a request whose body contains all of these texts with HTTP 500 (e.g. one rack's
+    /// CreateStack: `["Action=CreateStack", "StackName=bravo"]`).
+    pub fail_matching: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fault {
+    Throttle,
+    ServerError,
+    Reset,
+}
+
+#[derive(Default)]
+struct State {
+    faults: Faults,
+    cloudformation_requests: u64,
+    /// (action, fault) -> count; `None` for forwarded requests.
+    seen: BTreeMap<(String, Option<Fault>), u64>,
+}
+
+pub struct FaultProxy {
+    pub port: u16,
+    state: Arc<Mutex<State>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl FaultProxy {
+    pub fn start(upstream_port: u16, faults: Faults) -> Self {
+        assert!(faults.throttle + faults.server_error + faults.reset <= 100);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let state = Arc::new(Mutex::new(State {
+            faults,
+            ..State::default()
+        }));
+        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepting = state.clone();
+        runtime.spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(serve(client, upstream_port, accepting.clone()));
+            }
+        });
+        Self {
+            port,
+            state,
+            _runtime: runtime,
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// How many requests of `action` were answered with `fault` (`None`: forwarded to moto).
+    pub fn count(&self, action: &str, fault: Option<Fault>) -> u64 {
+        let state = self.state.lock().unwrap();
+        state
+            .seen
+            .get(&(action.to_string(), fault))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Every fault injected, of any action.
+    pub fn faults_injected(&self) -> u64 {
+        let state = self.state.lock().unwrap();
+        state
+            .seen
+            .iter()
+            .filter(|((_, fault), _)| fault.is_some())
+            .map(|(_, count)| count)
+            .sum()
+    }
+}
+
+struct Request {
+    bytes: Vec<u8>,
+    body: String,
+}
+
+/// Reads one HTTP/1.1 request (headers and a Content-Length body); `None` at the end of the connection.
+async fn read_request(client: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Request> {
+    let header_end = loop {
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        let mut chunk = [0u8; 8192];
+        let read = client.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+    };
+    let head = String::from_utf8_lossy(&buffer[..header_end]).to_string();
+    let length: usize = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while buffer.len() < header_end + length {
+        let mut chunk = [0u8; 8192];
+        let read = client.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+    }
+    let bytes: Vec<u8> = buffer.drain(..header_end + length).collect();
+    let body = String::from_utf8_lossy(&bytes[header_end..]).to_string();
+    Some(Request { bytes, body })
+}
+
+fn form_value<'a>(body: &'a str, key: &str) -> Option<&'a str> {
+    body.split('&')
+        .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
+}
+
+fn error_response(status: &str, kind: &str, code: &str, message: &str) -> Vec<u8> {
+    let body = format!(
+        "<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\">\
+         <Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>\
+         <RequestId>fault-proxy</RequestId></ErrorResponse>"
+    );
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-RequestId: fault-proxy\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+async fn serve(mut client: TcpStream, upstream_port: u16, state: Arc<Mutex<State>>) {
+    let mut buffer = Vec::new();
+    while let Some(request) = read_request(&mut client, &mut buffer).await {
+        let action = form_value(&request.body, "Action")
+            .unwrap_or("(not a query request)")
+            .to_string();
+        let cloudformation = form_value(&request.body, "Version") == Some("2010-05-15");
+        let (fault, delay) = {
+            let mut state = state.lock().unwrap();
+            let fault = if !cloudformation {
+                None
+            } else if !state.faults.fail_matching.is_empty()
+                && state
+                    .faults
+                    .fail_matching
+                    .iter()
+                    .all(|text| request.body.contains(text.as_str()))
+            {
+                Some(Fault::ServerError)
+            } else {
+                let slot = (state.cloudformation_requests * 37 % 100) as u32;
+                state.cloudformation_requests += 1;
+                let faults = &state.faults;
+                if slot < faults.throttle {
+                    Some(Fault::Throttle)
+                } else if slot < faults.throttle + faults.server_error {
+                    Some(Fault::ServerError)
+                } else if slot < faults.throttle + faults.server_error + faults.reset {
+                    Some(Fault::Reset)
+                } else {
+                    None
+                }
+            };
+            *state.seen.entry((action.clone(), fault)).or_default() += 1;
+            let delay = if cloudformation {
+                state.faults.delay
+            } else {
+                Duration::ZERO
+            };
+            (fault, delay)
+        };
+        let response = match fault {
+            Some(Fault::Throttle) => {
+                error_response("400 Bad Request", "Sender", "Throttling", "Rate exceeded")
+            }
+            Some(Fault::ServerError) => error_response(
+                "500 Internal Server Error",
+                "Receiver",
+                "InternalFailure",
+                "injected by the fault proxy",
+            ),
+            Some(Fault::Reset) => {
+                // SO_LINGER 0 makes close send a RST: the client sees "connection reset by peer".
+                let _ = client.set_zero_linger();
+                return;
+            }
+            None => {
+                tokio::time::sleep(delay).await;
+                // moto closes after each response, and so does the proxy: the client never waits for the
+                // end of a response that has no length.
+                if let Some(response) = forward(&request.bytes, upstream_port).await {
+                    let _ = client.write_all(&response).await;
+                }
+                return;
+            }
+        };
+        if client.write_all(&response).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Sends one request to moto on a fresh connection and returns its whole response.
+async fn forward(request: &[u8], upstream_port: u16) -> Option<Vec<u8>> {
+    let header_end = request.windows(4).position(|w| w == b"\r\n\r\n")? + 2;
+    let head = String::from_utf8_lossy(&request[..header_end]);
+    let mut rewritten: String = head
+        .split("\r\n")
+        .filter(|line| {
+            !line
+                .split_once(':')
+                .is_some_and(|(name, _)| name.eq_ignore_ascii_case("connection"))
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    // One request per upstream connection: the response then ends where the connection does.
+    rewritten.push_str("Connection: close\r\n");
+    let mut upstream = TcpStream::connect(("127.0.0.1", upstream_port))
+        .await
+        .ok()?;
+    upstream.write_all(rewritten.as_bytes()).await.ok()?;
+    upstream.write_all(&request[header_end..]).await.ok()?;
+    let mut response = Vec::new();
+    upstream.read_to_end(&mut response).await.ok()?;
+    Some(response)
+}
