@@ -458,6 +458,17 @@ fn resolve_template(
     }
 }
 
+/// The first `limit` bytes of a file: a template path naming a device or a huge file must not hang or
+/// exhaust memory before its size is refused.
+fn read_at_most(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit as u64)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Local templates read once each, however many racks share them.
 #[derive(Default)]
 struct TemplateFiles {
@@ -475,15 +486,14 @@ impl TemplateFiles {
         let outcome = self
             .read
             .entry(path.clone())
-            .or_insert_with(|| match std::fs::read(&path) {
+            .or_insert_with(|| match read_at_most(&path, MAX_TEMPLATE_BODY_BYTES + 1) {
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                     Err(format!("template file \"{}\" not found", file.value))
                 }
                 Err(error) => Err(format!("cannot read template file \"{}\": {error}", file.value)),
                 Ok(bytes) if bytes.len() > MAX_TEMPLATE_BODY_BYTES => Err(format!(
-                    "template file \"{}\" is {} bytes; CloudFormation takes at most {MAX_TEMPLATE_BODY_BYTES} bytes inline",
+                    "template file \"{}\" is more than {MAX_TEMPLATE_BODY_BYTES} bytes; CloudFormation takes at most {MAX_TEMPLATE_BODY_BYTES} bytes inline",
                     file.value,
-                    bytes.len()
                 )),
                 Ok(bytes) => String::from_utf8(bytes)
                     .map_err(|_| format!("template file \"{}\" is not UTF-8 text", file.value)),

@@ -20,7 +20,7 @@ pub struct Faults {
     pub throttle: u32,
     pub server_error: u32,
     pub reset: u32,
-    /// Added before every CloudFormation request that is forwarded.
+    /// Added before every request that is forwarded (CloudFormation or not): a slow network or a far region.
     pub delay: Duration,
     /// Always answer a request whose body contains all of these texts with HTTP 500 (e.g. one rack's
     /// CreateStack: `["Action=CreateStack", "StackName=bravo"]`).
@@ -87,6 +87,16 @@ impl FaultProxy {
             .get(&(action.to_string(), fault))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Requests seen, faulted or forwarded, by action.
+    pub fn requests_by_action(&self) -> BTreeMap<String, u64> {
+        let state = self.state.lock().unwrap();
+        let mut counts = BTreeMap::new();
+        for ((action, _), count) in &state.seen {
+            *counts.entry(action.clone()).or_default() += count;
+        }
+        counts
     }
 
     /// Every fault injected, of any action.
@@ -193,12 +203,7 @@ async fn serve(mut client: TcpStream, upstream_port: u16, state: Arc<Mutex<State
                 }
             };
             *state.seen.entry((action.clone(), fault)).or_default() += 1;
-            let delay = if cloudformation {
-                state.faults.delay
-            } else {
-                Duration::ZERO
-            };
-            (fault, delay)
+            (fault, state.faults.delay)
         };
         let response = match fault {
             Some(Fault::Throttle) => {

@@ -1,0 +1,144 @@
+//! `rackfile plan` of 10 racks in one region vs 1,000 racks in 5 regions against moto (DESIGN.md section 7:
+//! the large plan may cost at most 3x the small one), every rack live and unchanged. Each plan runs straight
+//! against moto and through the fault proxy with 50 ms added to every request, roughly a round trip to an
+//! AWS region; the proxy also counts the API calls. Best of 3 runs each.
+//!
+//!     cargo bench --bench plan        (scripts/bench-plan does the same)
+
+#[path = "../tests/it/faults/proxy.rs"]
+#[allow(dead_code)]
+mod proxy;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use proxy::{FaultProxy, Faults};
+
+const LATENCY: Duration = Duration::from_millis(50);
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Moto {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// The child is killed and waited for by `Moto`'s Drop; the panic path leaves it to exit with the bench.
+#[allow(clippy::zombie_processes)]
+fn start_moto(work: &Path) -> Moto {
+    let status = Command::new(root().join("scripts/moto"))
+        .arg("--install-only")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let port_file = work.join("moto.port");
+    let child = Command::new(root().join("scripts/moto"))
+        .stdout(std::fs::File::create(&port_file).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..300 {
+        let port = std::fs::read_to_string(&port_file)
+            .ok()
+            .and_then(|t| t.lines().next()?.trim().parse::<u16>().ok());
+        if let Some(port) = port
+            && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        {
+            return Moto { child, port };
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("moto did not start");
+}
+
+fn aws_env<'a>(command: &'a mut Command, endpoint: &str) -> &'a mut Command {
+    command
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "AKIABENCH")
+        .env("AWS_SECRET_ACCESS_KEY", "bench")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+/// Best of 3 wall times of a plan that must find no changes.
+fn plan(file: &Path, endpoint: &str) -> Duration {
+    (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            let output = aws_env(&mut Command::new(env!("CARGO_BIN_EXE_rackfile")), endpoint)
+                .args(["plan", "--detailed-exitcode", "-f"])
+                .arg(file)
+                .output()
+                .unwrap();
+            let elapsed = started.elapsed();
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            elapsed
+        })
+        .min()
+        .unwrap()
+}
+
+fn main() {
+    let work = tempfile::tempdir().unwrap();
+    let moto = start_moto(work.path());
+    let endpoint = format!("http://127.0.0.1:{}", moto.port);
+    let seeded = aws_env(
+        &mut Command::new(root().join(".venv-moto/bin/python")),
+        &endpoint,
+    )
+    .current_dir(root())
+    .arg("scripts/bench-seed.py")
+    .arg(work.path())
+    .status()
+    .unwrap();
+    assert!(seeded.success());
+
+    let mut times = Vec::new();
+    for (label, delay) in [
+        ("moto", Duration::ZERO),
+        ("moto + 50 ms per request", LATENCY),
+    ] {
+        for (case, file) in [
+            ("10 racks / 1 region", "small.toml"),
+            ("1,000 racks / 5 regions", "large.toml"),
+        ] {
+            let proxy = FaultProxy::start(
+                moto.port,
+                Faults {
+                    delay,
+                    ..Faults::default()
+                },
+            );
+            let elapsed = plan(&work.path().join(file), &proxy.endpoint());
+            let calls = proxy.requests_by_action();
+            let total: u64 = calls.values().sum::<u64>() / 3;
+            let calls: Vec<String> = calls
+                .iter()
+                .map(|(action, count)| format!("{action} {}", count / 3))
+                .collect();
+            println!(
+                "{label:>26}: plan of {case:<24} {:>6.0} ms, {total} API calls ({})",
+                elapsed.as_secs_f64() * 1000.0,
+                calls.join(", ")
+            );
+            times.push(elapsed);
+        }
+        let ratio = times[times.len() - 1].as_secs_f64() / times[times.len() - 2].as_secs_f64();
+        println!("{label:>26}: ratio {ratio:.1}x (budget: at most 3x)");
+    }
+}
