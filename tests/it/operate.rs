@@ -82,15 +82,20 @@ fn status_json_names_the_cloudformation_status_too() {
     assert_eq!(status["racks"][2]["account_id"], "210987654321");
 }
 
-#[test]
-fn status_with_a_wrong_account_reads_nothing_and_says_why() {
-    let moto = moto::session();
-    seed_world(&moto);
+/// The plan tests' world, with racks.toml's guard of org `work` naming an account its credentials do not reach.
+fn seed_world_guarding_work_with_a_wrong_account(moto: &MotoSession) {
+    seed_world(moto);
     let racks = std::fs::read_to_string(moto.path().join("racks.toml")).unwrap();
     moto.write(
         "racks.toml",
         &racks.replace("\"210987654321\"", "\"999999999999\""),
     );
+}
+
+#[test]
+fn status_with_a_wrong_account_reads_nothing_and_says_why() {
+    let moto = moto::session();
+    seed_world_guarding_work_with_a_wrong_account(&moto);
     let output = run(moto.rackfile().args(["status", "--json"]));
     assert_eq!(output.code, 1);
     let error: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
@@ -256,12 +261,7 @@ fn doctor_passes_every_check_of_a_healthy_setup() {
 #[test]
 fn doctor_fails_on_a_wrong_account_and_still_checks_the_other_org() {
     let moto = moto::session();
-    seed_world(&moto);
-    let racks = std::fs::read_to_string(moto.path().join("racks.toml")).unwrap();
-    moto.write(
-        "racks.toml",
-        &racks.replace("\"210987654321\"", "\"999999999999\""),
-    );
+    seed_world_guarding_work_with_a_wrong_account(&moto);
     let output = run(moto.rackfile().arg("doctor"));
     assert_eq!(output.code, 1);
     assert!(output.stdout.contains(
