@@ -174,4 +174,20 @@ mod tests {
         assert_eq!(odd.tags["cost center"], "platform \"core\"");
         assert_eq!(config.racks[0].instance_count, 4);
     }
+
+    #[test]
+    fn an_account_without_racks_gives_a_valid_file_with_none() {
+        let regions = ["us-east-1".to_string()];
+        let origin = Origin {
+            org: "team name",
+            profile: None,
+            account_id: "123456789012",
+            regions: &regions,
+        };
+        let text = racks_toml(&origin, &[]);
+        assert!(text.contains("[org.\"team name\"]\n"), "{text}");
+        let config = crate::config::parse(Path::new("racks.toml"), text, String::new())
+            .unwrap_or_else(|e| panic!("{}", e.render()));
+        assert!(config.racks.is_empty());
+    }
 }
