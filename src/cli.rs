@@ -259,11 +259,20 @@ impl Cli {
                 file: args.file.file,
                 json: args.json,
             }),
-            CommandArgs::Import(args) => Invocation::Import(ImportOptions {
-                org: args.org,
-                regions: args.regions,
-                profile: args.profile,
-            }),
+            CommandArgs::Import(args) => {
+                // A region named twice would declare each of its racks twice.
+                let mut regions: Vec<String> = Vec::new();
+                for region in args.regions {
+                    if !regions.contains(&region) {
+                        regions.push(region);
+                    }
+                }
+                Invocation::Import(ImportOptions {
+                    org: args.org,
+                    regions,
+                    profile: args.profile,
+                })
+            }
             CommandArgs::Doctor(FileArg { file }) => Invocation::Doctor(DoctorOptions { file }),
             CommandArgs::Schema => Invocation::Schema,
             CommandArgs::Completions { shell } => Invocation::Completions { shell },

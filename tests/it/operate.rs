@@ -161,6 +161,8 @@ fn import_declares_the_live_racks_and_plan_then_finds_nothing_to_change() {
         "us-east-1",
         "--region",
         "eu-west-1",
+        "--region",
+        "us-east-1",
     ]));
     assert_eq!(output.code, 0, "{}", output.stderr);
     assert!(
