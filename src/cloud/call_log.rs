@@ -64,11 +64,14 @@ impl Intercept for CallLog {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let throttled = context
-            .response()
-            .is_some_and(|r| r.status().as_u16() == 429)
-            || CloudError::classify(error_code(context).as_deref(), "")
-                == CloudErrorKind::Throttled;
+        // Only a failed attempt's body is read: a successful DescribeStacks page can be large.
+        let failed = matches!(context.output_or_error(), Some(Err(_)));
+        let throttled = failed
+            && (context
+                .response()
+                .is_some_and(|r| r.status().as_u16() == 429)
+                || CloudError::classify(error_code(context).as_deref(), "")
+                    == CloudErrorKind::Throttled);
         if let Some(limit) = &self.limit {
             if throttled {
                 limit.throttled();
