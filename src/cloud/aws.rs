@@ -81,7 +81,7 @@ impl AwsConnector {
             .retry_partition(retry_partition(&account, region))
             .interceptor(CallLog {
                 region: region.to_string(),
-                limit: Some(limit.clone()),
+                limit: Some((account.clone(), limit.clone())),
             })
             .build();
         Ok(AwsCloud {

@@ -18,11 +18,12 @@ use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use super::rate_limit::RateLimit;
 use super::{CloudError, CloudErrorKind};
 
-/// Where the calls go, for the log lines, and the rate limit that hears how each attempt went.
+/// Where the calls go, for the log lines, and the rate limit of the (account, region) that hears how each
+/// attempt went (none for STS, which is called once per org).
 #[derive(Debug, Clone)]
 pub struct CallLog {
     pub region: String,
-    pub limit: Option<Arc<RateLimit>>,
+    pub limit: Option<(String, Arc<RateLimit>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,9 +73,16 @@ impl Intercept for CallLog {
                 .is_some_and(|r| r.status().as_u16() == 429)
                 || CloudError::classify(error_code(context).as_deref(), "")
                     == CloudErrorKind::Throttled);
-        if let Some(limit) = &self.limit {
+        if let Some((account, limit)) = &self.limit {
             if throttled {
                 limit.throttled();
+                if let Some(rate) = limit.rate() {
+                    tracing::info!(
+                        target: "rackfile::aws",
+                        "throttled: calls to account {account} in {} now go at most {rate:.2} a second",
+                        self.region
+                    );
+                }
             } else {
                 limit.answered();
             }

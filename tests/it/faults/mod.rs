@@ -87,8 +87,15 @@ fn apply_installs_and_updates_the_same_under_throttling_and_under_errors_and_res
     moto.write("racks.toml", RACKS);
 
     let proxy = FaultProxy::start(moto.port, throttling());
-    let install = run(through(&moto, &proxy).args(["apply", "--auto-approve"]));
+    let install = run(through(&moto, &proxy).args(["-v", "apply", "--auto-approve"]));
     assert_eq!(install.code, 0, "{}{}", install.stdout, install.stderr);
+    assert!(
+        install.stderr.contains(
+            "throttled: calls to account 123456789012 in us-east-1 now go at most 8.00 a second"
+        ),
+        "the shared rate limit heard the first throttle:\n{}",
+        install.stderr
+    );
     assert!(
         install
             .stdout
