@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::cloud::{Stack, TemplateSummary, is_in_progress, parse_time};
 use crate::config::Rack;
-use crate::diag::did_you_mean;
+use crate::plan::unknown_parameters;
 use crate::status::convox_status;
 
 /// A stack CloudFormation has been changing for longer than this is stuck: a rack update takes minutes,
@@ -91,13 +91,11 @@ pub fn render(checks: &[Check]) -> String {
 pub fn template_coverage(template: &str, summary: &TemplateSummary, racks: &[&Rack]) -> Check {
     let mut missing = Vec::new();
     for rack in racks {
-        for name in rack.managed_parameters().keys() {
-            if !summary.parameters.contains_key(name) {
-                let hint = did_you_mean(name, summary.parameters.keys().map(String::as_str))
-                    .map(|close| format!(" (did you mean `{close}`?)"))
-                    .unwrap_or_default();
-                missing.push(format!("{} sets `{name}`{hint}", rack.id()));
-            }
+        for (name, suggestion) in unknown_parameters(rack, summary) {
+            let hint = suggestion
+                .map(|close| format!(" (did you mean `{close}`?)"))
+                .unwrap_or_default();
+            missing.push(format!("{} sets `{name}`{hint}", rack.id()));
         }
     }
     let users: Vec<String> = racks.iter().map(|r| r.id()).collect();

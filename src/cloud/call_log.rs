@@ -65,9 +65,12 @@ impl Intercept for CallLog {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        let error = match context.output_or_error() {
+            Some(Err(error)) => Some(error),
+            _ => None,
+        };
         // Only a failed attempt's body is read: a successful DescribeStacks page can be large.
-        let failed = matches!(context.output_or_error(), Some(Err(_)));
-        let throttled = failed
+        let throttled = error.is_some()
             && (context
                 .response()
                 .is_some_and(|r| r.status().as_u16() == 429)
@@ -87,7 +90,7 @@ impl Intercept for CallLog {
                 limit.answered();
             }
         }
-        if let Some(Err(error)) = context.output_or_error() {
+        if let Some(error) = error {
             let (service, operation) = names(cfg);
             let status = context.response().map(|r| r.status().as_u16());
             tracing::info!(

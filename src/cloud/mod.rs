@@ -37,13 +37,17 @@ impl Stack {
     /// 2017, or, for the untagged 2016 racks, built from a template with the rack's `Version` and
     /// `InstanceType` parameters and its `Dashboard` output.
     pub fn is_rack(&self) -> bool {
-        let tagged = crate::config::SYSTEM_TAGS
-            .iter()
-            .all(|(key, value)| self.tags.get(*key).map(String::as_str) == Some(*value));
-        tagged
+        self.has_convox_tags()
             || (self.parameters.contains_key("Version")
                 && self.parameters.contains_key("InstanceType")
                 && self.outputs.contains_key("Dashboard"))
+    }
+
+    /// Tagged `System=convox`, `Type=rack`, as Convox (and rackfile) tag the racks they install.
+    pub fn has_convox_tags(&self) -> bool {
+        crate::config::SYSTEM_TAGS
+            .iter()
+            .all(|(key, value)| self.tags.get(*key).map(String::as_str) == Some(*value))
     }
 }
 

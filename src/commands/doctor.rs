@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use futures::future::join_all;
 
 use crate::cloud::{Connector, Stack, TemplateSource};
-use crate::commands::validate::plural;
+use crate::commands::validate;
 use crate::config::{self, Config, Rack};
 use crate::doctor::{self, Check};
 use crate::error::Error;
@@ -44,16 +44,10 @@ pub async fn run(options: &DoctorOptions, connector: &dyn Connector) -> Result<i
 }
 
 async fn check_config(config: &Config, connector: &dyn Connector) -> Vec<Check> {
-    let orgs: std::collections::BTreeSet<&str> =
-        config.racks.iter().map(|r| r.org.as_str()).collect();
-    let regions: std::collections::BTreeSet<&str> =
-        config.racks.iter().map(|r| r.region.as_str()).collect();
     let mut checks = vec![Check::pass(format!(
-        "{} is valid: {} in {}, {}",
+        "{} is valid: {}",
         config.path.display(),
-        plural(config.racks.len(), "rack"),
-        plural(orgs.len(), "org"),
-        plural(regions.len(), "region")
+        validate::contents(config)
     ))];
 
     let mut accounts = BTreeMap::new();
@@ -135,13 +129,9 @@ async fn template_checks(
         if !readable {
             continue;
         }
-        let name = match &rack.template {
-            config::Template::Url { url, .. } => url.clone(),
-            config::Template::File { path, .. } => path.display().to_string(),
-        };
         users
             .entry((account.clone(), template_source(&rack.template)))
-            .or_insert_with(|| (name, Vec::new()))
+            .or_insert_with(|| (rack.template.describe(), Vec::new()))
             .1
             .push(rack);
     }

@@ -3,21 +3,25 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::config;
+use crate::config::{self, Config};
 use crate::error::Error;
 
 pub fn run(file: &Path) -> Result<i32, Error> {
     let config = config::load(file)?;
+    println!("{} is valid: {}.", file.display(), contents(&config));
+    Ok(0)
+}
+
+/// What a valid racks.toml holds, e.g. `4 racks in 2 orgs, 2 regions`.
+pub fn contents(config: &Config) -> String {
     let orgs: BTreeSet<&str> = config.racks.iter().map(|r| r.org.as_str()).collect();
     let regions: BTreeSet<&str> = config.racks.iter().map(|r| r.region.as_str()).collect();
-    println!(
-        "{} is valid: {} in {}, {}.",
-        file.display(),
+    format!(
+        "{} in {}, {}",
         plural(config.racks.len(), "rack"),
         plural(orgs.len(), "org"),
         plural(regions.len(), "region")
-    );
-    Ok(0)
+    )
 }
 
 pub fn plural(count: usize, noun: &str) -> String {

@@ -82,6 +82,16 @@ pub enum Template {
     File { path: PathBuf, body: String },
 }
 
+impl Template {
+    /// How the template is named to people: its URL, or the file's path.
+    pub fn describe(&self) -> String {
+        match self {
+            Template::Url { url, .. } => url.clone(),
+            Template::File { path, .. } => path.display().to_string(),
+        }
+    }
+}
+
 impl Rack {
     /// `org/name`, how racks are named everywhere in rackfile's output and in `--target`.
     pub fn id(&self) -> String {

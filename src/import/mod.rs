@@ -126,9 +126,6 @@ fn declare(candidate: &Candidate) -> Result<ImportedRack, String> {
         .filter(|(key, _)| !reserved(key) && !key.starts_with("aws:"))
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
-    let untagged = !SYSTEM_TAGS
-        .iter()
-        .all(|(key, value)| stack.tags.get(*key).map(String::as_str) == Some(*value));
     Ok(ImportedRack {
         name: stack.name.clone(),
         region: candidate.region.clone(),
@@ -138,7 +135,7 @@ fn declare(candidate: &Candidate) -> Result<ImportedRack, String> {
         private,
         parameters,
         tags,
-        untagged,
+        untagged: !stack.has_convox_tags(),
     })
 }
 

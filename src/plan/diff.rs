@@ -178,20 +178,13 @@ fn template_summary(
         Some(Ok(summary)) => Ok(summary.clone()),
         Some(Err(error)) => Err(vec![PlanProblem {
             rack: rack.id(),
-            message: format!("cannot read the template {}: {error}", describe_template(&rack.template)),
+            message: format!("cannot read the template {}: {error}", rack.template.describe()),
             hint: error.hint().map(str::to_string).or_else(|| match &rack.template {
                 Template::Url { .. } => Some("check `version` and `template_url`: the URL must be readable by CloudFormation".into()),
                 Template::File { .. } => None,
             }),
         }]),
         None => unreachable!("live::read reads the template of every rack that is not blocked"),
-    }
-}
-
-fn describe_template(template: &Template) -> String {
-    match template {
-        Template::Url { url, .. } => url.clone(),
-        Template::File { path, .. } => path.display().to_string(),
     }
 }
 
@@ -206,33 +199,44 @@ fn template_plan(rack: &Rack) -> TemplatePlan {
     }
 }
 
+/// The parameters a rack sets that its template does not have, each with the template's closest name.
+pub fn unknown_parameters<'a>(
+    rack: &Rack,
+    summary: &'a TemplateSummary,
+) -> Vec<(String, Option<&'a str>)> {
+    rack.managed_parameters()
+        .into_keys()
+        .filter(|key| !summary.parameters.contains_key(key))
+        .map(|key| {
+            let suggestion = did_you_mean(&key, summary.parameters.keys().map(String::as_str));
+            (key, suggestion)
+        })
+        .collect()
+}
+
 /// Every managed parameter must exist in the template: a typo in [rack.parameters] is caught now, not
 /// halfway through an apply.
 fn check_parameters_exist(rack: &Rack, summary: &TemplateSummary) -> Vec<PlanProblem> {
-    rack.managed_parameters()
-        .keys()
-        .filter(|key| !summary.parameters.contains_key(*key))
-        .map(|key| {
-            let suggestion = did_you_mean(key, summary.parameters.keys().map(String::as_str));
-            PlanProblem {
-                rack: rack.id(),
-                message: format!(
-                    "the template {} has no parameter `{key}`",
-                    describe_template(&rack.template)
+    unknown_parameters(rack, summary)
+        .into_iter()
+        .map(|(key, suggestion)| PlanProblem {
+            rack: rack.id(),
+            message: format!(
+                "the template {} has no parameter `{key}`",
+                rack.template.describe()
+            ),
+            hint: Some(match suggestion {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!(
+                    "the template's parameters are: {}",
+                    summary
+                        .parameters
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
-                hint: Some(match suggestion {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => format!(
-                        "the template's parameters are: {}",
-                        summary
-                            .parameters
-                            .keys()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                }),
-            }
+            }),
         })
         .collect()
 }

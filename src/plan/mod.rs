@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use diff::{PlanProblem, diff};
+pub use diff::{PlanProblem, diff, unknown_parameters};
 
 use crate::cloud::{ParameterValue, TemplateSource};
 
