@@ -21,8 +21,13 @@ pub enum Error {
     #[error("{}", render_read_errors(.0).trim_end())]
     Read(Vec<ReadError>),
     /// The plan cannot be made: something in racks.toml does not fit the live templates.
-    #[error("{}", crate::render::human_problems(.0).trim_end())]
-    Plan(Vec<PlanProblem>),
+    #[error("{}", crate::render::human_problems(problems, file, text).trim_end())]
+    Plan {
+        /// racks.toml's name and text, so each problem is drawn at its line.
+        file: String,
+        text: String,
+        problems: Vec<PlanProblem>,
+    },
     /// A saved plan no longer describes the world; nothing was changed.
     #[error("{}", render_stale(.0))]
     StalePlan(Vec<String>),
@@ -66,7 +71,7 @@ impl Error {
             Error::Config(_)
             | Error::Usage { .. }
             | Error::Read(_)
-            | Error::Plan(_)
+            | Error::Plan { .. }
             | Error::Write { .. }
             | Error::StalePlan(_)
             | Error::SavedPlan { .. } => 1,

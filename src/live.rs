@@ -1,8 +1,8 @@
 //! LiveState: a plain-data snapshot of what AWS holds for the racks being planned, read through the `Cloud`
 //! traits as cheaply as possible. Order of reads: STS once per org (the account guard must hold before any
-//! CloudFormation call), then one paginated DescribeStacks per (account, region), then GetTemplateSummary once
-//! per distinct template per account and GetTemplate for racks built from a local file. Independent reads run
-//! concurrently.
+//! CloudFormation call), then one paginated DescribeStacks per (account, region), then each distinct
+//! template once (see `read_template_summaries`) and GetTemplate for racks built from a local file.
+//! Independent reads run concurrently.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -10,9 +10,11 @@ use std::sync::Arc;
 use futures::future::join_all;
 
 use crate::cloud::{
-    Cloud, CloudError, Connector, Stack, TemplateSource, TemplateSummary, is_in_progress,
+    Cloud, CloudError, CloudErrorKind, Connector, S3Object, Stack, TemplateSource, TemplateSummary,
+    is_in_progress,
 };
 use crate::config::{Config, OrgSettings, Rack, Template};
+use crate::template::{MAX_URL_TEMPLATE_BYTES, S3Location, summary_of_body};
 
 /// At most this many GetTemplate calls at once per (account, region), to stay clear of throttling.
 const STACK_TEMPLATE_CONCURRENCY: usize = 8;
@@ -27,6 +29,28 @@ pub struct LiveState {
     pub templates: HashMap<(String, TemplateSource), Result<TemplateSummary, CloudError>>,
     /// (account, region, stack) -> the live template body, for racks built from a local template file.
     pub stack_templates: HashMap<(String, String, String), Result<String, CloudError>>,
+    /// `password_env` variable -> its value at plan time, so installs check it against the template.
+    pub password_env_values: BTreeMap<String, Secret>,
+}
+
+/// A secret held only to be checked; `Debug` never shows it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
 }
 
 impl LiveState {
@@ -256,24 +280,134 @@ pub async fn read(
     connector: &dyn Connector,
 ) -> Result<LiveState, Vec<ReadError>> {
     let (mut state, clouds) = read_stacks(config, racks, connector).await?;
-    read_templates(&mut state, racks, &clouds).await;
+    // A stack that cannot be changed now is planned as blocked; its template does not matter yet.
+    let needing: Vec<&Rack> = racks
+        .iter()
+        .filter(|rack| {
+            let account = &state.accounts[&rack.org];
+            !state
+                .stack(account, &rack.region, &rack.name)
+                .is_some_and(|s| is_in_progress(&s.status))
+        })
+        .collect();
+    let (summaries, bodies) = futures::join!(
+        read_template_summaries(config, &needing, &state.accounts, &clouds, connector),
+        read_stack_templates(&state, &needing, &clouds)
+    );
+    state.templates = summaries;
+    state.stack_templates = bodies;
+    state.password_env_values = racks
+        .iter()
+        .filter_map(|rack| rack.password_env.as_ref())
+        .filter_map(|variable| {
+            let value = std::env::var(variable).ok().filter(|v| !v.is_empty())?;
+            Some((variable.clone(), Secret::new(value)))
+        })
+        .collect();
     Ok(state)
 }
 
-async fn read_templates(state: &mut LiveState, racks: &[Rack], clouds: &Clouds) {
-    let mut summaries: BTreeMap<(String, TemplateSource), Arc<dyn Cloud>> = BTreeMap::new();
+/// The parameter declarations of each rack's template, keyed by (account, template), each template read
+/// once however many racks and accounts use it: a local file is parsed here; an S3-hosted URL is one S3
+/// GetObject (unsigned for Convox's public bucket, else with the credentials of the first org that uses
+/// it); any other URL is one GetTemplateSummary per account, which reports less (`Declarations`).
+/// Racks whose (account, region) has no open cloud are left out.
+pub async fn read_template_summaries(
+    config: &Config,
+    racks: &[&Rack],
+    accounts: &BTreeMap<String, String>,
+    clouds: &Clouds,
+    connector: &dyn Connector,
+) -> HashMap<(String, TemplateSource), Result<TemplateSummary, CloudError>> {
+    enum Read<'a> {
+        Body(&'a str),
+        Object(S3Object, Option<&'a OrgSettings>),
+        Summary(Arc<dyn Cloud>),
+    }
+    // What to read, once each, and the (account, template) keys each read answers.
+    let mut reads: BTreeMap<ReadKey, (Read, Vec<(String, TemplateSource)>)> = BTreeMap::new();
+    for rack in racks {
+        let Some(account) = accounts.get(&rack.org) else {
+            continue;
+        };
+        let Some(cloud) = clouds.get(&(account.clone(), rack.region.clone())) else {
+            continue;
+        };
+        let source = template_source(&rack.template);
+        let (key, read) = match &rack.template {
+            Template::File { body, .. } => (ReadKey::Body(body.clone()), Read::Body(body)),
+            Template::Url { url, .. } => match S3Location::parse(url) {
+                Some(location) => {
+                    let public = location.is_public_convox_release();
+                    let object = S3Object {
+                        region: location.region.clone().unwrap_or_else(|| {
+                            if public {
+                                CONVOX_BUCKET_REGION.to_string()
+                            } else {
+                                rack.region.clone()
+                            }
+                        }),
+                        bucket: location.bucket,
+                        key: location.key,
+                    };
+                    let org = (!public).then(|| &config.orgs[&rack.org]);
+                    (ReadKey::Url(url.clone()), Read::Object(object, org))
+                }
+                None => (
+                    ReadKey::Summary(account.clone(), url.clone()),
+                    Read::Summary(cloud.clone()),
+                ),
+            },
+        };
+        let users = &mut reads.entry(key).or_insert_with(|| (read, Vec::new())).1;
+        let user = (account.clone(), source);
+        if !users.contains(&user) {
+            users.push(user);
+        }
+    }
+    let reads = reads.into_values().map(|(read, users)| async move {
+        let summary = match read {
+            Read::Body(body) => summary_of_body(body).map_err(template_error),
+            Read::Object(object, org) => connector
+                .s3_object(org, &object, MAX_URL_TEMPLATE_BYTES)
+                .await
+                .and_then(|body| summary_of_body(&body).map_err(template_error)),
+            Read::Summary(cloud) => cloud.template_summary(&users[0].1).await,
+        };
+        users
+            .into_iter()
+            .map(move |user| (user, summary.clone()))
+            .collect::<Vec<_>>()
+    });
+    join_all(reads).await.into_iter().flatten().collect()
+}
+
+/// Convox publishes its releases from a bucket in us-east-1.
+const CONVOX_BUCKET_REGION: &str = "us-east-1";
+
+/// One read of a template: a body, an S3 URL (any account), or a URL GetTemplateSummary reads per account.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum ReadKey {
+    Body(String),
+    Url(String),
+    Summary(String, String),
+}
+
+fn template_error(error: crate::template::DocumentError) -> CloudError {
+    CloudError::new(CloudErrorKind::Validation, error.message)
+}
+
+/// GetTemplate of each live stack built from a local file, at most `STACK_TEMPLATE_CONCURRENCY` at a
+/// time per (account, region), so the planner can show how the file differs from what is live.
+async fn read_stack_templates(
+    state: &LiveState,
+    racks: &[&Rack],
+    clouds: &Clouds,
+) -> HashMap<(String, String, String), Result<String, CloudError>> {
     let mut stack_templates: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for rack in racks {
         let account = state.accounts[&rack.org].clone();
         let stack = state.stack(&account, &rack.region, &rack.name);
-        // A stack that cannot be changed now is planned as blocked; its template does not matter yet.
-        if stack.is_some_and(|s| is_in_progress(&s.status)) {
-            continue;
-        }
-        let cloud = &clouds[&(account.clone(), rack.region.clone())];
-        summaries
-            .entry((account.clone(), template_source(&rack.template)))
-            .or_insert_with(|| cloud.clone());
         if stack.is_some() && matches!(rack.template, Template::File { .. }) {
             stack_templates
                 .entry((account, rack.region.clone()))
@@ -281,13 +415,6 @@ async fn read_templates(state: &mut LiveState, racks: &[Rack], clouds: &Clouds) 
                 .push(rack.name.clone());
         }
     }
-
-    let summary_reads = summaries
-        .into_iter()
-        .map(|((account, source), cloud)| async move {
-            let summary = cloud.template_summary(&source).await;
-            ((account, source), summary)
-        });
     let body_reads = stack_templates
         .into_iter()
         .map(|((account, region), names)| {
@@ -310,9 +437,7 @@ async fn read_templates(state: &mut LiveState, racks: &[Rack], clouds: &Clouds) 
                     .collect::<Vec<_>>()
             }
         });
-    let (summaries, bodies) = futures::join!(join_all(summary_reads), join_all(body_reads));
-    state.templates.extend(summaries);
-    state.stack_templates.extend(bodies.into_iter().flatten());
+    join_all(body_reads).await.into_iter().flatten().collect()
 }
 
 /// How CloudFormation is given a rack's template.

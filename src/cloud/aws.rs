@@ -19,8 +19,9 @@ use tokio::sync::Mutex;
 use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
 use super::{
-    Cloud, CloudError, Connector, CreateStackRequest, ParameterValue, Stack, StackEvent,
-    TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
+    Cloud, CloudError, Connector, CreateStackRequest, Declarations, ParameterValue, S3Object,
+    Stack, StackEvent, TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome,
+    UpdateStackRequest,
 };
 use crate::config::OrgSettings;
 
@@ -96,6 +97,17 @@ impl AwsConnector {
         if let Some(config) = configs.get(&key) {
             return config.clone();
         }
+        let mut loader = self.loader(region);
+        if let Some(profile) = &org.profile {
+            loader = loader.profile_name(profile);
+        }
+        let config = loader.load().await;
+        configs.insert(key, config.clone());
+        config
+    }
+
+    /// How every SDK config starts: region, bounded retries, timeouts and the endpoint override.
+    fn loader(&self, region: &str) -> aws_config::ConfigLoader {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
             .retry_config(
@@ -109,15 +121,27 @@ impl AwsConnector {
                     .operation_attempt_timeout(Duration::from_secs(30))
                     .build(),
             );
-        if let Some(profile) = &org.profile {
-            loader = loader.profile_name(profile);
-        }
         if let Some(endpoint) = &self.endpoint_url {
             loader = loader.endpoint_url(endpoint);
         }
-        let config = loader.load().await;
-        configs.insert(key, config.clone());
-        config
+        loader
+    }
+
+    /// An S3 client with the org's credentials, or unsigned (`None`) for a public bucket.
+    async fn s3(&self, org: Option<&OrgSettings>, region: &str) -> aws_sdk_s3::Client {
+        let config = match org {
+            Some(org) => self.sdk_config(org, region).await,
+            None => self.loader(region).no_credentials().load().await,
+        };
+        let config = aws_sdk_s3::config::Builder::from(&config)
+            // An endpoint override (a local emulator) has no per-bucket host names.
+            .force_path_style(self.endpoint_url.is_some() || config.endpoint_url().is_some())
+            .interceptor(CallLog {
+                region: region.to_string(),
+                limit: None,
+            })
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
     }
 }
 
@@ -148,6 +172,52 @@ impl Connector for AwsConnector {
 
     async fn cloud(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Cloud>, CloudError> {
         Ok(Arc::new(self.cloudformation(org, region).await?))
+    }
+
+    async fn s3_object(
+        &self,
+        org: Option<&OrgSettings>,
+        object: &S3Object,
+        limit: usize,
+    ) -> Result<String, CloudError> {
+        let output = self
+            .s3(org, &object.region)
+            .await
+            .get_object()
+            .bucket(&object.bucket)
+            .key(&object.key)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let too_large = || {
+            CloudError::new(
+                super::CloudErrorKind::Validation,
+                format!("the template is larger than {limit} bytes"),
+            )
+        };
+        if output
+            .content_length()
+            .is_some_and(|length| length > limit as i64)
+        {
+            return Err(too_large());
+        }
+        let bytes = output
+            .body
+            .collect()
+            .await
+            .map_err(|error| {
+                CloudError::new(super::CloudErrorKind::Unreachable, error.to_string())
+            })?
+            .into_bytes();
+        if bytes.len() > limit {
+            return Err(too_large());
+        }
+        String::from_utf8(bytes.to_vec()).map_err(|_| {
+            CloudError::new(
+                super::CloudErrorKind::Validation,
+                "the template is not UTF-8 text",
+            )
+        })
     }
 }
 
@@ -242,13 +312,20 @@ fn summary_from_sdk(
                 Some((
                     p.parameter_key()?.to_string(),
                     TemplateParameter {
+                        kind: p.parameter_type().unwrap_or("String").to_string(),
                         default: p.default_value().map(str::to_string),
                         no_echo: p.no_echo().unwrap_or(false),
+                        allowed_values: p
+                            .parameter_constraints()
+                            .map(|c| c.allowed_values().to_vec())
+                            .unwrap_or_default(),
+                        ..TemplateParameter::default()
                     },
                 ))
             })
             .collect(),
         resource_count: summary.resource_types().len(),
+        declarations: Declarations::SummaryOnly,
     }
 }
 

@@ -12,6 +12,8 @@ pub enum CloudErrorKind {
     /// CloudFormation refused the request as invalid (bad parameter, bad template, ...).
     Validation,
     AlreadyExists,
+    /// The object or bucket asked for does not exist (S3).
+    NotFound,
     /// The stack is being changed and accepts nothing until it settles.
     Busy,
     Other,
@@ -69,6 +71,7 @@ impl CloudError {
             | "RequestLimitExceeded"
             | "TooManyRequestsException" => CloudErrorKind::Throttled,
             "AlreadyExistsException" => CloudErrorKind::AlreadyExists,
+            "NoSuchKey" | "NoSuchBucket" | "NotFound" => CloudErrorKind::NotFound,
             "ValidationError"
                 if lower.contains("can not be updated") || lower.contains("in progress") =>
             {

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use super::{
-    Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest, ParameterValue, Stack,
-    StackEvent, TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome,
+    Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest, Declarations, ParameterValue,
+    S3Object, Stack, StackEvent, TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome,
     UpdateStackRequest,
 };
 use crate::config::OrgSettings;
@@ -25,6 +25,15 @@ pub struct FakeTemplate {
 }
 
 impl FakeTemplate {
+    /// What GetTemplateSummary reports of it.
+    fn summary(&self) -> TemplateSummary {
+        TemplateSummary {
+            parameters: self.parameters.clone(),
+            resource_count: self.resources.len(),
+            declarations: Declarations::SummaryOnly,
+        }
+    }
+
     /// The Convox-shaped template the tests use: the rack parameters, Password NoEcho and required.
     pub fn rack(resources: &[(&str, &str)]) -> Self {
         let mut parameters = BTreeMap::new();
@@ -40,16 +49,18 @@ impl FakeTemplate {
             parameters.insert(
                 name.to_string(),
                 TemplateParameter {
+                    kind: "String".into(),
                     default: default.map(str::to_string),
-                    no_echo: false,
+                    ..TemplateParameter::default()
                 },
             );
         }
         parameters.insert(
             "Password".into(),
             TemplateParameter {
-                default: None,
+                kind: "String".into(),
                 no_echo: true,
+                ..TemplateParameter::default()
             },
         );
         Self {
@@ -75,6 +86,8 @@ struct World {
     /// profile (None: default chain) -> account.
     accounts: HashMap<Option<String>, String>,
     templates: HashMap<TemplateSource, FakeTemplate>,
+    /// (bucket, key) -> body, for S3 GetObject.
+    objects: HashMap<(String, String), String>,
     stacks: HashMap<(String, String), BTreeMap<String, FakeStack>>,
     /// (stack name, logical id) that fail when created or updated.
     failing: HashSet<(String, String)>,
@@ -150,6 +163,13 @@ impl FakeAws {
         self.world().templates.insert(source, template);
     }
 
+    /// Puts an object in the fake S3, e.g. a template under Convox's release URL.
+    pub fn add_s3_object(&self, bucket: &str, key: &str, body: &str) {
+        self.world()
+            .objects
+            .insert((bucket.to_string(), key.to_string()), body.to_string());
+    }
+
     /// Makes resource `logical_id` of stack `name` fail, so the operation rolls back.
     pub fn fail_resource(&self, name: &str, logical_id: &str) {
         self.world()
@@ -207,6 +227,45 @@ impl Connector for FakeAws {
             .cloned()
             .ok_or_else(|| CloudError::new(CloudErrorKind::NoCredentials, "no credentials"))?;
         Ok(Arc::new(self.cloud_for(&account, region)))
+    }
+
+    async fn s3_object(
+        &self,
+        org: Option<&OrgSettings>,
+        object: &S3Object,
+        limit: usize,
+    ) -> Result<String, CloudError> {
+        let mut world = self.world();
+        let account = match org {
+            Some(org) => world
+                .accounts
+                .get(&org.profile)
+                .cloned()
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        world.calls.push(Call {
+            operation: "GetObject",
+            account,
+            region: object.region.clone(),
+        });
+        let body = world
+            .objects
+            .get(&(object.bucket.clone(), object.key.clone()))
+            .cloned()
+            .ok_or_else(|| {
+                CloudError::new(
+                    CloudErrorKind::NotFound,
+                    "NoSuchKey: The specified key does not exist.",
+                )
+            })?;
+        if body.len() > limit {
+            return Err(CloudError::new(
+                CloudErrorKind::Validation,
+                format!("the template is larger than {limit} bytes"),
+            ));
+        }
+        Ok(body)
     }
 }
 
@@ -323,10 +382,7 @@ impl Cloud for FakeCloud {
         let mut world = self.aws.world();
         self.record(&mut world, "GetTemplateSummary");
         let known = world.template(template)?;
-        Ok(TemplateSummary {
-            parameters: known.parameters.clone(),
-            resource_count: known.resources.len(),
-        })
+        Ok(known.summary())
     }
 
     async fn stack_template_summary(&self, name: &str) -> Result<TemplateSummary, CloudError> {
@@ -337,10 +393,7 @@ impl Cloud for FakeCloud {
             source.ok_or_else(|| validation(format!("Stack with id {name} does not exist")))?;
         let world = self.aws.world();
         let known = world.template(&source)?;
-        Ok(TemplateSummary {
-            parameters: known.parameters.clone(),
-            resource_count: known.resources.len(),
-        })
+        Ok(known.summary())
     }
 
     async fn stack_template(&self, name: &str) -> Result<String, CloudError> {

@@ -51,17 +51,39 @@ impl Stack {
     }
 }
 
-/// What GetTemplateSummary says about a template.
+/// A template's parameter declarations and size, read from its body or from GetTemplateSummary.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TemplateSummary {
     pub parameters: BTreeMap<String, TemplateParameter>,
     pub resource_count: usize,
+    pub declarations: Declarations,
 }
 
+/// How much of each parameter's declaration is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Declarations {
+    /// Read from the template body: every constraint.
+    #[default]
+    Complete,
+    /// Read through GetTemplateSummary, which reports types and AllowedValues but not AllowedPattern,
+    /// lengths or numeric bounds.
+    SummaryOnly,
+}
+
+/// One parameter as the template declares it. Bounds keep the template's own text.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TemplateParameter {
+    /// The parameter's `Type` (`String`, `Number`, `CommaDelimitedList`, `AWS::...`).
+    pub kind: String,
     pub default: Option<String>,
     pub no_echo: bool,
+    pub allowed_values: Vec<String>,
+    pub allowed_pattern: Option<String>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub min_value: Option<String>,
+    pub max_value: Option<String>,
 }
 
 /// Where CloudFormation gets a template from.
@@ -144,6 +166,22 @@ pub trait Connector: Send + Sync {
     /// STS GetCallerIdentity: the account the org's credentials belong to.
     async fn account_id(&self, org: &OrgSettings, region: &str) -> Result<String, CloudError>;
     async fn cloud(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Cloud>, CloudError>;
+    /// S3 GetObject of a template (at most `limit` bytes), with the org's credentials, or unsigned when
+    /// `org` is `None` (a public bucket such as Convox's).
+    async fn s3_object(
+        &self,
+        org: Option<&OrgSettings>,
+        object: &S3Object,
+        limit: usize,
+    ) -> Result<String, CloudError>;
+}
+
+/// An object in S3, and the region to ask for it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct S3Object {
+    pub bucket: String,
+    pub key: String,
+    pub region: String,
 }
 
 /// Statuses in which CloudFormation accepts no change to a stack. (`*_IN_PROGRESS` is checked by suffix.)

@@ -6,8 +6,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use futures::future::join_all;
-
 use crate::cloud::{Connector, Stack, TemplateSource};
 use crate::commands::validate;
 use crate::config::{self, Config, Rack};
@@ -59,7 +57,7 @@ async fn check_config(config: &Config, connector: &dyn Connector) -> Vec<Check> 
     }
 
     let sweeps = live::sweep(config, &config.racks, &accounts, connector).await;
-    checks.extend(template_checks(config, &accounts, &sweeps).await);
+    checks.extend(template_checks(config, &accounts, &sweeps, connector).await);
     checks.extend(stack_checks(config, &accounts, &sweeps));
     checks
 }
@@ -112,21 +110,25 @@ fn account_checks(config: &Config, org: &str, identity: &Result<String, ReadErro
     }
 }
 
-/// One GetTemplateSummary per distinct template and account, through a cloud whose sweep worked.
+/// Each distinct template and account once, read as plan reads it, through a cloud whose sweep worked.
 async fn template_checks(
     config: &Config,
     accounts: &BTreeMap<String, String>,
     sweeps: &[Sweep],
+    connector: &dyn Connector,
 ) -> Vec<Check> {
     let mut users: BTreeMap<(String, TemplateSource), (String, Vec<&Rack>)> = BTreeMap::new();
+    let mut clouds = live::Clouds::new();
+    for sweep in sweeps {
+        if let (Ok(_), Some(cloud)) = (&sweep.stacks, &sweep.cloud) {
+            clouds.insert((sweep.account.clone(), sweep.region.clone()), cloud.clone());
+        }
+    }
     for rack in &config.racks {
         let Some(account) = accounts.get(&rack.org) else {
             continue;
         };
-        let readable = sweeps
-            .iter()
-            .any(|s| s.account == *account && s.region == rack.region && s.stacks.is_ok());
-        if !readable {
+        if !clouds.contains_key(&(account.clone(), rack.region.clone())) {
             continue;
         }
         users
@@ -135,27 +137,28 @@ async fn template_checks(
             .1
             .push(rack);
     }
-    let reads = users.into_iter().map(|((account, source), (name, racks))| {
-        let name = format!("{name} (account {account})");
-        let region = racks[0].region.clone();
-        let cloud = sweeps
-            .iter()
-            .find(|s| s.account == account && s.region == region)
-            .and_then(|s| s.cloud.clone())
-            .expect("only templates of racks with an open cloud are listed");
-        async move {
-            match cloud.template_summary(&source).await {
-                Ok(summary) => doctor::template_coverage(&name, &summary, &racks),
-                Err(error) => Check::fail(
+    let readable: Vec<&Rack> = users
+        .values()
+        .flat_map(|(_, racks)| racks.iter().copied())
+        .collect();
+    let summaries =
+        live::read_template_summaries(config, &readable, accounts, &clouds, connector).await;
+    users
+        .into_iter()
+        .map(|(key, (name, racks))| {
+            let name = format!("{name} (account {})", key.0);
+            match summaries.get(&key) {
+                Some(Ok(summary)) => doctor::template_coverage(&name, summary, &racks),
+                Some(Err(error)) => Check::fail(
                     format!("template {name}: cannot be read: {error}"),
                     error.hint().map(str::to_string).or_else(|| {
-                        Some("check `version` and `template_url`: CloudFormation must be able to read the URL".into())
+                        Some("check `version` and `template_url`: the URL must name a published template".into())
                     }),
                 ),
+                None => Check::fail(format!("template {name}: was not read"), None),
             }
-        }
-    });
-    join_all(reads).await
+        })
+        .collect()
 }
 
 fn stack_checks(

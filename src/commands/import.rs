@@ -1,6 +1,6 @@
 //! `rackfile import`: finds the racks already live in an account's regions and prints a racks.toml that
 //! declares them as they are. Reads only: one STS call, one DescribeStacks sweep per region, and one
-//! GetTemplateSummary per rack (for the template's defaults and which parameters are NoEcho).
+//! GetTemplate per rack (its template's body: the defaults and which parameters are NoEcho).
 
 use futures::StreamExt;
 use futures::future::join_all;
@@ -11,8 +11,9 @@ use crate::config::OrgSettings;
 use crate::error::Error;
 use crate::import::{self, Candidate, Origin};
 use crate::live::ReadError;
+use crate::template::summary_of_body;
 
-/// At most this many GetTemplateSummary calls at once per region, to stay clear of throttling.
+/// At most this many GetTemplate calls at once per region, to stay clear of throttling.
 const SUMMARY_CONCURRENCY: usize = 8;
 
 #[derive(Debug, Clone)]
@@ -93,11 +94,12 @@ async fn read_region(
         .map(|stack: Stack| {
             let cloud = cloud.clone();
             async move {
+                // The stack's own template body, read with the parser plan uses, for its defaults.
                 let summary = if stack.is_rack() {
-                    cloud
-                        .stack_template_summary(&stack.name)
-                        .await
-                        .map_err(|error| error.to_string())
+                    match cloud.stack_template(&stack.name).await {
+                        Ok(body) => summary_of_body(&body).map_err(|error| error.to_string()),
+                        Err(error) => Err(error.to_string()),
+                    }
                 } else {
                     Err("not read".to_string())
                 };

@@ -54,7 +54,11 @@ pub async fn make_plan(
     let live = live::read(config, &racks, connector)
         .await
         .map_err(Error::Read)?;
-    plan::diff(config, &racks, &live).map_err(Error::Plan)
+    plan::diff(config, &racks, &live).map_err(|problems| Error::Plan {
+        file: config.path.display().to_string(),
+        text: config.source.clone(),
+        problems,
+    })
 }
 
 /// The racks `--target` names, in file order; all racks without `--target`.

@@ -8,7 +8,8 @@ mod reader;
 pub mod schema;
 mod validate;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -17,8 +18,6 @@ use crate::diag::{self, Diagnostic, Location};
 
 pub const DEFAULT_TEMPLATE_URL: &str =
     "https://convox.s3.amazonaws.com/release/{version}/formation.json";
-pub const DEFAULT_INSTANCE_TYPE: &str = "t2.small";
-pub const DEFAULT_INSTANCE_COUNT: u32 = 3;
 /// CloudFormation's limit for a TemplateBody; larger templates must be hosted and passed by URL.
 pub const MAX_TEMPLATE_BODY_BYTES: usize = 51_200;
 
@@ -39,6 +38,8 @@ pub struct Config {
     pub path: PathBuf,
     /// SHA-256 of the file's bytes, so a saved plan can tell that the file changed.
     pub fingerprint: String,
+    /// The file's text, so problems found later (against the templates) can point into it.
+    pub source: String,
     pub orgs: BTreeMap<String, OrgSettings>,
     pub racks: Vec<Rack>,
 }
@@ -50,24 +51,39 @@ pub struct OrgSettings {
     pub account_id: Option<String>,
 }
 
-/// One fully-specified rack.
+/// One fully-specified rack. A typed setting that is `None` is not managed: the template decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rack {
     pub org: String,
     pub name: String,
     pub region: String,
     pub version: String,
-    pub instance_type: String,
-    pub instance_count: u32,
-    pub private: bool,
+    pub instance_type: Option<String>,
+    pub instance_count: Option<u32>,
+    pub private: Option<bool>,
     pub template: Template,
     pub password_env: Option<String>,
     /// Extra template parameters, passed verbatim.
     pub parameters: BTreeMap<String, String>,
     /// `[rack.tags]` only; the system tags are added by `managed_tags`.
     pub tags: BTreeMap<String, String>,
+    /// Parameters set at install only and never planned afterwards (the rack's and the defaults' lists).
+    pub ignore_changes: BTreeSet<String>,
     /// Where the rack is declared, for messages that point back into the file.
     pub declared_at: Location,
+    pub spans: RackSpans,
+}
+
+/// Where a rack's settings are written in racks.toml, so problems found against its template point at
+/// the line that causes them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RackSpans {
+    pub name: Range<usize>,
+    /// Template parameter -> the value setting it (a typed setting, `[rack.parameters]` or `[defaults]`).
+    pub parameters: BTreeMap<String, Range<usize>>,
+    /// Parameter -> its entry in `ignore_changes`.
+    pub ignore_changes: BTreeMap<String, Range<usize>>,
+    pub password_env: Option<Range<usize>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,12 +117,15 @@ impl Rack {
     /// Every template parameter rackfile manages for this rack, with the value it should have.
     pub fn managed_parameters(&self) -> BTreeMap<String, String> {
         let mut parameters = self.parameters.clone();
-        parameters.insert("InstanceType".into(), self.instance_type.clone());
-        parameters.insert("InstanceCount".into(), self.instance_count.to_string());
-        parameters.insert(
-            "Private".into(),
-            if self.private { "Yes" } else { "No" }.into(),
-        );
+        if let Some(instance_type) = &self.instance_type {
+            parameters.insert("InstanceType".into(), instance_type.clone());
+        }
+        if let Some(count) = self.instance_count {
+            parameters.insert("InstanceCount".into(), count.to_string());
+        }
+        if let Some(private) = self.private {
+            parameters.insert("Private".into(), yes_no(private).into());
+        }
         parameters.insert("Version".into(), self.version.clone());
         parameters
     }
@@ -119,6 +138,11 @@ impl Rack {
         }
         tags
     }
+}
+
+/// A boolean as Convox's templates spell it.
+pub fn yes_no(flag: bool) -> &'static str {
+    if flag { "Yes" } else { "No" }
 }
 
 /// Why racks.toml could not be loaded. `render` gives the text an operator sees.
@@ -208,6 +232,7 @@ pub fn parse(path: &Path, source: String, fingerprint: String) -> Result<Config,
     Ok(Config {
         path: path.to_path_buf(),
         fingerprint,
+        source,
         orgs: resolved.orgs,
         racks: resolved.racks,
     })

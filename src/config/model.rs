@@ -62,13 +62,18 @@ pub struct Defaults {
     pub region: Option<Sp<String>>,
     /// Convox release, e.g. "20161102160040". Required here or per rack.
     pub version: Option<Sp<String>>,
-    /// EC2 instance type (template parameter InstanceType). Default "t2.small".
+    /// EC2 instance type (template parameter InstanceType). Unset: the template's default at install, the
+    /// live value afterwards.
     pub instance_type: Option<Sp<String>>,
-    /// Number of instances (template parameter InstanceCount). Default 3, at least 2.
-    #[schemars(range(min = 2))]
+    /// Number of instances (template parameter InstanceCount), checked against the template's MinValue at
+    /// plan time. Applied at install only while the rack's Autoscale is Yes.
+    #[schemars(range(min = 1))]
     pub instance_count: Option<Sp<i64>>,
-    /// Private subnets (template parameter Private, Yes/No). Default false.
+    /// Private subnets (template parameter Private, Yes/No). Install-only: a live rack cannot switch.
     pub private: Option<Sp<bool>>,
+    /// Template parameters set at install and never planned afterwards; added to each rack's own list.
+    #[schemars(default)]
+    pub ignore_changes: Vec<Sp<String>>,
 }
 
 /// An AWS account and how to reach it.
@@ -95,13 +100,19 @@ pub struct RackEntry {
     pub region: Option<Sp<String>>,
     /// Convox release; defaults to `defaults.version`.
     pub version: Option<Sp<String>>,
-    /// EC2 instance type (template parameter InstanceType).
+    /// EC2 instance type (template parameter InstanceType). Unset: the template's default at install, the
+    /// live value afterwards.
     pub instance_type: Option<Sp<String>>,
-    /// Number of instances (template parameter InstanceCount), at least 2.
-    #[schemars(range(min = 2))]
+    /// Number of instances (template parameter InstanceCount), checked against the template's MinValue at
+    /// plan time. Applied at install only while the rack's Autoscale is Yes.
+    #[schemars(range(min = 1))]
     pub instance_count: Option<Sp<i64>>,
-    /// Private subnets (template parameter Private, Yes/No).
+    /// Private subnets (template parameter Private, Yes/No). Install-only: a live rack cannot switch.
     pub private: Option<Sp<bool>>,
+    /// Template parameters set at install and never planned afterwards (something else manages them),
+    /// in addition to `defaults.ignore_changes`.
+    #[schemars(default)]
+    pub ignore_changes: Vec<Sp<String>>,
     /// A local template file, relative to racks.toml, used instead of `template_url` (at most 51,200 bytes).
     pub template: Option<Sp<String>>,
     /// Template URL; `{version}` is replaced by the version. Default

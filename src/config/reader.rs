@@ -110,6 +110,7 @@ impl Reader<'_> {
                 "instance_type" => defaults.instance_type = self.string(name, value),
                 "instance_count" => defaults.instance_count = self.integer(name, value),
                 "private" => defaults.private = self.boolean(name, value),
+                "ignore_changes" => defaults.ignore_changes = self.string_list(name, value),
                 _ => unreachable!("known_entries only yields schema keys"),
             }
         }
@@ -144,6 +145,7 @@ impl Reader<'_> {
                 "template" => rack.template = self.string(name, value),
                 "template_url" => rack.template_url = self.string(name, value),
                 "password_env" => rack.password_env = self.string(name, value),
+                "ignore_changes" => rack.ignore_changes = self.string_list(name, value),
                 "parameters" => rack.parameters = self.string_table(value, "[rack.parameters]"),
                 "tags" => rack.tags = self.string_table(value, "[rack.tags]"),
                 _ => unreachable!("known_entries only yields schema keys"),
@@ -242,6 +244,19 @@ impl Reader<'_> {
             other => {
                 self.wrong_type(value.span(), key, "true or false", other);
                 None
+            }
+        }
+    }
+
+    fn string_list(&mut self, key: &str, value: &Spanned<DeValue<'_>>) -> Vec<Sp<String>> {
+        match value.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .filter_map(|item| self.string(&format!("{key} entry"), item))
+                .collect(),
+            other => {
+                self.wrong_type(value.span(), key, "an array of strings", other);
+                Vec::new()
             }
         }
     }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::model::{RackEntry, RacksFile, Sp};
 use super::{
-    DEFAULT_INSTANCE_COUNT, DEFAULT_INSTANCE_TYPE, DEFAULT_TEMPLATE_URL, MAX_TEMPLATE_BODY_BYTES,
-    OrgSettings, Rack, SYSTEM_TAGS, TYPED_PARAMETERS, Template,
+    DEFAULT_TEMPLATE_URL, MAX_TEMPLATE_BODY_BYTES, OrgSettings, Rack, RackSpans, SYSTEM_TAGS,
+    TYPED_PARAMETERS, Template,
 };
 use crate::diag::{Diagnostic, SourceMap, did_you_mean};
 
@@ -37,6 +37,7 @@ pub fn resolve(
         if let Some(region) = &defaults.region {
             check_region(region, diagnostics);
         }
+        check_ignore_changes(&defaults.ignore_changes, diagnostics);
     }
 
     let mut templates = TemplateFiles::default();
@@ -233,25 +234,56 @@ fn resolve_rack(
         }
     };
 
-    let instance_count = match &entry.instance_count {
-        Some(count) => check_instance_count(count, diagnostics).then_some(count.value as u32),
-        None => Some(
-            defaults
-                .and_then(|d| d.instance_count.as_ref())
-                .filter(|count| count.value >= 2 && count.value <= i64::from(u32::MAX))
-                .map_or(DEFAULT_INSTANCE_COUNT, |count| count.value as u32),
-        ),
+    // A setting of the rack's own wins over [defaults]; either way its span is where the value is written.
+    let setting = |own: &Option<Sp<i64>>, default: Option<&Option<Sp<i64>>>| {
+        own.clone().or_else(|| default.cloned().flatten())
+    };
+    let count = setting(&entry.instance_count, defaults.map(|d| &d.instance_count));
+    let instance_count = match &count {
+        // [defaults] was checked once, where it is written.
+        Some(count) if entry.instance_count.is_some() => {
+            check_instance_count(count, diagnostics).then_some(Some(count.value as u32))
+        }
+        Some(count) => Some(is_valid_count(count.value).then_some(count.value as u32)),
+        None => Some(None),
     };
     let instance_type = entry
         .instance_type
         .as_ref()
-        .or(defaults.and_then(|d| d.instance_type.as_ref()))
-        .map_or(DEFAULT_INSTANCE_TYPE.to_string(), |t| t.value.clone());
+        .or(defaults.and_then(|d| d.instance_type.as_ref()));
     let private = entry
         .private
         .as_ref()
-        .or(defaults.and_then(|d| d.private.as_ref()))
-        .is_some_and(|p| p.value);
+        .or(defaults.and_then(|d| d.private.as_ref()));
+    let version_span = entry
+        .version
+        .as_ref()
+        .or(defaults.and_then(|d| d.version.as_ref()))
+        .map(|v| v.span.clone());
+    let mut parameter_spans: BTreeMap<String, Range<usize>> = entry
+        .parameters
+        .0
+        .iter()
+        .map(|(key, value)| (key.value.clone(), value.span.clone()))
+        .collect();
+    for (parameter, span) in [
+        ("InstanceType", instance_type.map(|t| t.span.clone())),
+        ("InstanceCount", count.as_ref().map(|c| c.span.clone())),
+        ("Private", private.map(|p| p.span.clone())),
+        ("Version", version_span),
+    ] {
+        if let Some(span) = span {
+            parameter_spans.insert(parameter.to_string(), span);
+        }
+    }
+    check_ignore_changes(&entry.ignore_changes, diagnostics);
+    let ignore_spans: BTreeMap<String, Range<usize>> = defaults
+        .map(|d| d.ignore_changes.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .chain(&entry.ignore_changes)
+        .map(|name| (name.value.clone(), name.span.clone()))
+        .collect();
 
     check_parameters(entry, diagnostics);
     check_tags(entry, diagnostics);
@@ -268,14 +300,21 @@ fn resolve_rack(
         name: name.value.clone(),
         region: region?,
         version: version?,
-        instance_type,
+        instance_type: instance_type.map(|t| t.value.clone()),
         instance_count: instance_count?,
-        private,
+        private: private.map(|p| p.value),
         template: template?,
         password_env: entry.password_env.as_ref().map(|e| e.value.clone()),
         parameters: entry.parameters.to_map(),
         tags: entry.tags.to_map(),
+        ignore_changes: ignore_spans.keys().cloned().collect(),
         declared_at: map.location(name.span.start),
+        spans: RackSpans {
+            name: name.span.clone(),
+            parameters: parameter_spans,
+            ignore_changes: ignore_spans,
+            password_env: entry.password_env.as_ref().map(|e| e.span.clone()),
+        },
     })
 }
 
@@ -314,14 +353,22 @@ fn check_region(region: &Sp<String>, diagnostics: &mut Vec<Diagnostic>) -> bool 
     valid
 }
 
+fn is_valid_count(count: i64) -> bool {
+    (1..=i64::from(u32::MAX)).contains(&count)
+}
+
+/// Offline, only what needs no template: a count is a positive whole number. The template's own minimum
+/// (Convox's: 2 in 2016, 3 since) is checked at plan time.
 fn check_instance_count(count: &Sp<i64>, diagnostics: &mut Vec<Diagnostic>) -> bool {
-    if count.value < 2 {
+    if count.value < 1 {
         diagnostics.push(
             Diagnostic::error(
-                format!("`instance_count` must be at least 2, not {}", count.value),
+                format!("`instance_count` must be at least 1, not {}", count.value),
                 count.span.clone(),
             )
-            .with_hint("Convox racks need at least 2 instances"),
+            .with_hint(
+                "a rack needs instances; its template's own minimum is checked at plan time",
+            ),
         );
         return false;
     }
@@ -333,6 +380,27 @@ fn check_instance_count(count: &Sp<i64>, diagnostics: &mut Vec<Diagnostic>) -> b
         return false;
     }
     true
+}
+
+/// `ignore_changes` names template parameters; which ones exist is checked against the template at plan
+/// time. Version cannot be ignored: it chooses the template.
+fn check_ignore_changes(names: &[Sp<String>], diagnostics: &mut Vec<Diagnostic>) {
+    for name in names {
+        if name.value.trim().is_empty() {
+            diagnostics.push(Diagnostic::error(
+                "an `ignore_changes` entry is empty",
+                name.span.clone(),
+            ));
+        } else if name.value == "Version" {
+            diagnostics.push(
+                Diagnostic::error(
+                    "`Version` cannot be in `ignore_changes`: it chooses the rack's template",
+                    name.span.clone(),
+                )
+                .with_hint("to hold a rack at its release, keep its `version` where it is"),
+            );
+        }
+    }
 }
 
 fn check_parameters(entry: &RackEntry, diagnostics: &mut Vec<Diagnostic>) {

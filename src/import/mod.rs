@@ -9,6 +9,7 @@ pub use write::{Origin, racks_toml};
 
 use crate::cloud::{Stack, TemplateSummary, is_in_progress};
 use crate::config::{SYSTEM_TAGS, TYPED_PARAMETERS};
+use crate::convox::AUTOSCALED_PARAMETERS;
 
 /// A live stack read for import, with the summary of the template it was built from.
 pub struct Candidate {
@@ -18,15 +19,17 @@ pub struct Candidate {
     pub summary: Result<TemplateSummary, String>,
 }
 
-/// A rack as racks.toml declares it: typed settings and the rest, exactly as live.
+/// A rack as racks.toml declares it: only what differs from its template's defaults, so the file says
+/// what is particular about each rack and plan finds it unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedRack {
     pub name: String,
     pub region: String,
     pub version: String,
-    pub instance_type: String,
-    pub instance_count: u32,
-    pub private: bool,
+    /// `None` where the live value is the template's default (or, for the count, the autoscaler's).
+    pub instance_type: Option<String>,
+    pub instance_count: Option<u32>,
+    pub private: Option<bool>,
     /// Live parameters the template exposes whose value is not the template's default (never NoEcho ones).
     pub parameters: BTreeMap<String, String>,
     /// Live tags other than Convox's own.
@@ -92,18 +95,44 @@ fn declare(candidate: &Candidate) -> Result<ImportedRack, String> {
             .ok_or(format!("it has no {name} parameter"))
     };
     let version = parameter("Version")?.clone();
-    let instance_type = parameter("InstanceType")?.clone();
-    let count = parameter("InstanceCount")?;
-    let instance_count: u32 = count
-        .parse()
-        .ok()
-        .filter(|count| *count >= 2)
-        .ok_or(format!(
-            "InstanceCount is {count}; racks.toml needs a whole number of at least 2"
-        ))?;
-    let private = match stack.parameters.get("Private").map(String::as_str) {
-        Some("Yes") => true,
-        Some("No") | None => false,
+    let default_of = |name: &str| {
+        summary
+            .parameters
+            .get(name)
+            .and_then(|p| p.default.as_deref())
+    };
+    // What racks.toml must say for plan to find the rack unchanged: nothing where the live value is the
+    // template's default.
+    let differs = |name: &str| {
+        stack
+            .parameters
+            .get(name)
+            .filter(|value| Some(value.as_str()) != default_of(name))
+    };
+    let autoscaled = stack
+        .parameters
+        .get("Autoscale")
+        .map(String::as_str)
+        .or_else(|| default_of("Autoscale"))
+        == Some("Yes");
+    let instance_type = differs("InstanceType").cloned();
+    // While the autoscaler owns the count, racks.toml's count would apply at install only: leave it out.
+    let instance_count = match differs("InstanceCount").filter(|_| !autoscaled) {
+        None => None,
+        Some(count) => Some(
+            count
+                .parse()
+                .ok()
+                .filter(|count| *count >= 1)
+                .ok_or(format!(
+                    "InstanceCount is {count}; racks.toml needs a whole number of at least 1"
+                ))?,
+        ),
+    };
+    let private = match differs("Private").map(String::as_str) {
+        Some("Yes") => Some(true),
+        Some("No") => Some(false),
+        None => None,
         Some(other) => return Err(format!("Private is {other}, neither Yes nor No")),
     };
     let typed = |name: &str| TYPED_PARAMETERS.iter().any(|(typed, _)| *typed == name);
@@ -114,6 +143,7 @@ fn declare(candidate: &Candidate) -> Result<ImportedRack, String> {
             let declared = summary.parameters.get(*name);
             !typed(name)
                 && *name != "Password"
+                && !(autoscaled && AUTOSCALED_PARAMETERS.contains(&name.as_str()))
                 && !declared.is_some_and(|p| p.no_echo)
                 && declared.and_then(|p| p.default.as_ref()) != Some(*value)
         })
@@ -146,8 +176,10 @@ mod tests {
 
     fn summary() -> TemplateSummary {
         let parameter = |default: Option<&str>, no_echo| TemplateParameter {
+            kind: "String".into(),
             default: default.map(str::to_string),
             no_echo,
+            ..TemplateParameter::default()
         };
         TemplateSummary {
             parameters: [
@@ -164,6 +196,7 @@ mod tests {
             .map(|(name, p)| (name.to_string(), p))
             .collect(),
             resource_count: 10,
+            declarations: Default::default(),
         }
     }
 
@@ -219,11 +252,12 @@ mod tests {
         assert_eq!(
             (
                 rack.version.as_str(),
-                rack.instance_type.as_str(),
+                rack.instance_type.as_deref(),
                 rack.instance_count,
                 rack.private
             ),
-            ("20161102160040", "t3.medium", 4, true)
+            ("20161102160040", Some("t3.medium"), None, Some(true)),
+            "the count is the autoscaler's (Autoscale=Yes)"
         );
         assert_eq!(
             rack.parameters,
@@ -263,7 +297,8 @@ mod tests {
         let mut busy = stack("busy", &tags, &[]);
         busy.status = "UPDATE_IN_PROGRESS".into();
         let mut single = stack("single", &tags, &[]);
-        single.parameters.insert("InstanceCount".into(), "1".into());
+        single.parameters.insert("InstanceCount".into(), "0".into());
+        single.parameters.insert("Autoscale".into(), "No".into());
         let (racks, skipped) = sort(vec![candidate(failed), candidate(busy), candidate(single)]);
         assert!(racks.is_empty());
         let reasons: Vec<String> = skipped
@@ -275,7 +310,7 @@ mod tests {
             [
                 "busy: UPDATE_IN_PROGRESS: CloudFormation is changing it; import again when it settles",
                 "failed: ROLLBACK_COMPLETE: a failed or deleted install, not a working rack",
-                "single: InstanceCount is 1; racks.toml needs a whole number of at least 2",
+                "single: InstanceCount is 0; racks.toml needs a whole number of at least 1",
             ]
         );
     }

@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 
 use super::ImportedRack;
-use crate::config::{DEFAULT_INSTANCE_COUNT, DEFAULT_INSTANCE_TYPE};
 
 /// Where the racks were read.
 pub struct Origin<'a> {
@@ -30,11 +29,11 @@ pub fn racks_toml(origin: &Origin, racks: &[ImportedRack]) -> String {
 
     let region = most_common(racks.iter().map(|r| &r.region));
     let version = most_common(racks.iter().map(|r| &r.version));
-    let instance_type = most_common(racks.iter().map(|r| &r.instance_type));
-    let instance_count = most_common(racks.iter().map(|r| r.instance_count));
-    let private = most_common(racks.iter().map(|r| r.private)).unwrap_or(false);
-    let instance_type = instance_type.map_or(DEFAULT_INSTANCE_TYPE, |t| t.as_str());
-    let instance_count = instance_count.unwrap_or(DEFAULT_INSTANCE_COUNT);
+    // A typed setting goes into [defaults] only when every rack has the same value: a rack that leaves it
+    // to its template could not say so under a default.
+    let instance_type = shared(racks.iter().map(|r| &r.instance_type));
+    let instance_count = shared(racks.iter().map(|r| &r.instance_count));
+    let private = shared(racks.iter().map(|r| &r.private));
 
     out.push_str("[defaults]\n");
     let _ = writeln!(out, "org = {}", quote(origin.org));
@@ -44,14 +43,14 @@ pub fn racks_toml(origin: &Origin, racks: &[ImportedRack]) -> String {
     if let Some(version) = version {
         let _ = writeln!(out, "version = {}", quote(version));
     }
-    if instance_type != DEFAULT_INSTANCE_TYPE {
+    if let Some(Some(instance_type)) = instance_type {
         let _ = writeln!(out, "instance_type = {}", quote(instance_type));
     }
-    if instance_count != DEFAULT_INSTANCE_COUNT {
-        let _ = writeln!(out, "instance_count = {instance_count}");
+    if let Some(Some(count)) = instance_count {
+        let _ = writeln!(out, "instance_count = {count}");
     }
-    if private {
-        out.push_str("private = true\n");
+    if let Some(Some(private)) = private {
+        let _ = writeln!(out, "private = {private}");
     }
 
     let _ = writeln!(out, "\n[org.{}]", key(origin.org));
@@ -75,14 +74,20 @@ pub fn racks_toml(origin: &Origin, racks: &[ImportedRack]) -> String {
         if Some(&rack.version) != version {
             let _ = writeln!(out, "version = {}", quote(&rack.version));
         }
-        if rack.instance_type != instance_type {
-            let _ = writeln!(out, "instance_type = {}", quote(&rack.instance_type));
+        if instance_type.is_none()
+            && let Some(instance_type) = &rack.instance_type
+        {
+            let _ = writeln!(out, "instance_type = {}", quote(instance_type));
         }
-        if rack.instance_count != instance_count {
-            let _ = writeln!(out, "instance_count = {}", rack.instance_count);
+        if instance_count.is_none()
+            && let Some(count) = rack.instance_count
+        {
+            let _ = writeln!(out, "instance_count = {count}");
         }
-        if rack.private != private {
-            let _ = writeln!(out, "private = {}", rack.private);
+        if private.is_none()
+            && let Some(private) = rack.private
+        {
+            let _ = writeln!(out, "private = {private}");
         }
         for (table, entries) in [("parameters", &rack.parameters), ("tags", &rack.tags)] {
             if !entries.is_empty() {
@@ -94,6 +99,12 @@ pub fn racks_toml(origin: &Origin, racks: &[ImportedRack]) -> String {
         }
     }
     out
+}
+
+/// The value every rack has, if they all have the same one (and there is at least one rack).
+fn shared<T: PartialEq>(mut values: impl Iterator<Item = T>) -> Option<T> {
+    let first = values.next()?;
+    values.all(|value| value == first).then_some(first)
 }
 
 /// The value most racks share; on a tie, the one seen first.
@@ -137,9 +148,9 @@ mod tests {
             name: name.into(),
             region: region.into(),
             version: "20161102160040".into(),
-            instance_type: "t2.small".into(),
-            instance_count: count,
-            private: false,
+            instance_type: None,
+            instance_count: Some(count),
+            private: None,
             parameters: BTreeMap::new(),
             tags: BTreeMap::new(),
             untagged: false,
@@ -149,7 +160,7 @@ mod tests {
     #[test]
     fn factors_out_the_most_common_settings_and_the_result_validates() {
         let mut odd = rack("odd", "eu-west-1", 5);
-        odd.private = true;
+        odd.private = Some(true);
         odd.parameters.insert("Autoscale".into(), "Yes".into());
         odd.tags
             .insert("cost center".into(), "platform \"core\"".into());
@@ -170,9 +181,10 @@ mod tests {
             .unwrap_or_else(|e| panic!("{}", e.render()));
         assert_eq!(config.racks.len(), 3);
         let odd = &config.racks[2];
-        assert_eq!((odd.instance_count, odd.private), (5, true));
+        assert_eq!((odd.instance_count, odd.private), (Some(5), Some(true)));
         assert_eq!(odd.tags["cost center"], "platform \"core\"");
-        assert_eq!(config.racks[0].instance_count, 4);
+        assert_eq!(config.racks[0].instance_count, Some(4));
+        assert_eq!(config.racks[0].instance_type, None, "left to the template");
     }
 
     #[test]

@@ -5,23 +5,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use similar::TextDiff;
 
+use super::checks::{Origin, PlanProblem, parameters_exist, value_allowed};
 use super::{
-    AccountRead, Action, Blocked, Change, ChangeKind, FORMAT_VERSION, FileFingerprint, Install,
-    PasswordSource, Plan, RackPlan, StackFingerprint, Summary, TemplatePlan, UndeclaredRack,
-    Update,
+    AccountRead, Action, Blocked, Change, ChangeKind, FORMAT_VERSION, FileFingerprint, Held,
+    HeldReason, Impact, Install, PasswordSource, Plan, RackPlan, StackFingerprint, Summary,
+    TemplatePlan, UndeclaredRack, Update,
 };
-use crate::cloud::{ParameterValue, Stack, TemplateSummary, is_in_progress};
-use crate::config::{Config, Rack, Template, sha256_hex};
-use crate::diag::did_you_mean;
+use crate::cloud::{Declarations, ParameterValue, Stack, TemplateSummary, is_in_progress};
+use crate::config::{Config, Rack, TYPED_PARAMETERS, Template, sha256_hex};
+use crate::convox::{AUTOSCALED_PARAMETERS, Effect, rule_for};
 use crate::live::{LiveState, template_source};
-
-/// Something about a rack that makes the plan impossible, found against AWS rather than in the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanProblem {
-    pub rack: String,
-    pub message: String,
-    pub hint: Option<String>,
-}
 
 pub fn diff(config: &Config, racks: &[Rack], live: &LiveState) -> Result<Plan, Vec<PlanProblem>> {
     let mut problems = Vec::new();
@@ -121,17 +114,21 @@ fn undeclared(racks: &[Rack], live: &LiveState) -> Vec<UndeclaredRack> {
 fn plan_rack(rack: &Rack, live: &LiveState) -> Result<RackPlan, Vec<PlanProblem>> {
     let account = live.accounts[&rack.org].clone();
     let stack = live.stack(&account, &rack.region, &rack.name);
+    let mut held = Vec::new();
+    let mut notes = Vec::new();
     let action = match stack {
         Some(stack) => match blocked(stack) {
             Some(blocked) => Action::Blocked(blocked),
             None => {
                 let summary = template_summary(rack, &account, live)?;
-                plan_update(rack, stack, &summary, &account, live)?
+                notes.extend(unchecked(rack, &summary));
+                plan_update(rack, stack, &summary, &account, live, &mut held)?
             }
         },
         None => {
             let summary = template_summary(rack, &account, live)?;
-            Action::Install(plan_install(rack, &summary)?)
+            notes.extend(unchecked(rack, &summary));
+            Action::Install(plan_install(rack, &summary, live)?)
         }
     };
     Ok(RackPlan {
@@ -142,6 +139,18 @@ fn plan_rack(rack: &Rack, live: &LiveState) -> Result<RackPlan, Vec<PlanProblem>
         account_id: account,
         action,
         stack: stack.map(StackFingerprint::of),
+        held,
+        notes,
+    })
+}
+
+/// What the plan could not check because the template's body was not read.
+fn unchecked(rack: &Rack, summary: &TemplateSummary) -> Option<String> {
+    (summary.declarations == Declarations::SummaryOnly).then(|| {
+        format!(
+            "{} is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)",
+            rack.template.describe()
+        )
     })
 }
 
@@ -180,11 +189,17 @@ fn template_summary(
             rack: rack.id(),
             message: format!("cannot read the template {}: {error}", rack.template.describe()),
             hint: error.hint().map(str::to_string).or_else(|| match &rack.template {
-                Template::Url { .. } => Some("check `version` and `template_url`: the URL must be readable by CloudFormation".into()),
+                Template::Url { .. } => Some("check `version` and `template_url`: the URL must name a published template".into()),
                 Template::File { .. } => None,
             }),
+            span: None,
         }]),
-        None => unreachable!("live::read reads the template of every rack that is not blocked"),
+        None => Err(vec![PlanProblem {
+            rack: rack.id(),
+            message: format!("the template {} was not read", rack.template.describe()),
+            hint: Some("this is a bug in rackfile: please report it".into()),
+            span: None,
+        }]),
     }
 }
 
@@ -199,50 +214,12 @@ fn template_plan(rack: &Rack) -> TemplatePlan {
     }
 }
 
-/// The parameters a rack sets that its template does not have, each with the template's closest name.
-pub fn unknown_parameters<'a>(
+fn plan_install(
     rack: &Rack,
-    summary: &'a TemplateSummary,
-) -> Vec<(String, Option<&'a str>)> {
-    rack.managed_parameters()
-        .into_keys()
-        .filter(|key| !summary.parameters.contains_key(key))
-        .map(|key| {
-            let suggestion = did_you_mean(&key, summary.parameters.keys().map(String::as_str));
-            (key, suggestion)
-        })
-        .collect()
-}
-
-/// Every managed parameter must exist in the template: a typo in [rack.parameters] is caught now, not
-/// halfway through an apply.
-fn check_parameters_exist(rack: &Rack, summary: &TemplateSummary) -> Vec<PlanProblem> {
-    unknown_parameters(rack, summary)
-        .into_iter()
-        .map(|(key, suggestion)| PlanProblem {
-            rack: rack.id(),
-            message: format!(
-                "the template {} has no parameter `{key}`",
-                rack.template.describe()
-            ),
-            hint: Some(match suggestion {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => format!(
-                    "the template's parameters are: {}",
-                    summary
-                        .parameters
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }),
-        })
-        .collect()
-}
-
-fn plan_install(rack: &Rack, summary: &TemplateSummary) -> Result<Install, Vec<PlanProblem>> {
-    let mut problems = check_parameters_exist(rack, summary);
+    summary: &TemplateSummary,
+    live: &LiveState,
+) -> Result<Install, Vec<PlanProblem>> {
+    let mut problems = parameters_exist(rack, summary);
     let parameters = rack.managed_parameters();
     let has_password = summary.parameters.contains_key("Password");
     for (name, parameter) in &summary.parameters {
@@ -253,15 +230,39 @@ fn plan_install(rack: &Rack, summary: &TemplateSummary) -> Result<Install, Vec<P
                     "the template requires parameter `{name}`, which racks.toml does not set"
                 ),
                 hint: Some(format!("add it under [rack.parameters]: {name} = \"...\"")),
+                span: Some(rack.spans.name.clone()),
             });
         }
+    }
+    for (name, value) in &parameters {
+        problems.extend(value_allowed(rack, summary, name, value, Origin::RacksToml));
+    }
+    if let Some(variable) = &rack.password_env
+        && let Some(password) = live.password_env_values.get(variable)
+    {
+        problems.extend(value_allowed(
+            rack,
+            summary,
+            "Password",
+            password.expose(),
+            Origin::PasswordEnv(variable.clone()),
+        ));
     }
     if !problems.is_empty() {
         return Err(problems);
     }
+    let template_defaults = TYPED_PARAMETERS
+        .iter()
+        .filter(|(name, _)| !parameters.contains_key(*name))
+        .filter_map(|(name, _)| {
+            let declared = summary.parameters.get(*name)?;
+            Some((name.to_string(), declared.default.clone()?))
+        })
+        .collect();
     Ok(Install {
         template: template_plan(rack),
         parameters,
+        template_defaults,
         password: has_password.then(|| match &rack.password_env {
             Some(variable) => PasswordSource::Env {
                 variable: variable.clone(),
@@ -273,12 +274,65 @@ fn plan_install(rack: &Rack, summary: &TemplateSummary) -> Result<Install, Vec<P
     })
 }
 
+/// Parameters of a live rack that racks.toml does not change after install: `ignore_changes`, and the
+/// counts Convox's autoscaler owns while the rack's Autoscale is Yes (racks.toml's value, else the live
+/// one, else the template's default).
+fn held_parameters(
+    rack: &Rack,
+    stack: &Stack,
+    summary: &TemplateSummary,
+    managed: &BTreeMap<String, String>,
+) -> BTreeMap<String, HeldReason> {
+    let autoscale = managed
+        .get("Autoscale")
+        .or_else(|| stack.parameters.get("Autoscale"))
+        .or_else(|| {
+            summary
+                .parameters
+                .get("Autoscale")
+                .and_then(|p| p.default.as_ref())
+        });
+    let mut held: BTreeMap<String, HeldReason> = rack
+        .ignore_changes
+        .iter()
+        .map(|name| (name.clone(), HeldReason::IgnoreChanges))
+        .collect();
+    if autoscale.map(String::as_str) == Some("Yes") {
+        for name in AUTOSCALED_PARAMETERS {
+            if summary.parameters.contains_key(name) {
+                held.insert(name.to_string(), HeldReason::Autoscaled);
+            }
+        }
+    }
+    held
+}
+
+/// Convox's rule for a parameter change, in the words the plan shows. A rolling replacement says how
+/// many instances at a time, from the batch size the update leaves the rack with.
+fn impact_of(name: &str, batch_size: Option<&str>) -> Option<Impact> {
+    let rule = rule_for(name)?;
+    let says = match rule.effect {
+        Effect::RollingReplacement => format!(
+            "{} (rolling, {} at a time)",
+            rule.says,
+            batch_size.unwrap_or("1")
+        ),
+        _ => rule.says.to_string(),
+    };
+    Some(Impact {
+        effect: rule.effect,
+        says,
+        source: rule.source.to_string(),
+    })
+}
+
 fn plan_update(
     rack: &Rack,
     stack: &Stack,
     summary: &TemplateSummary,
     account: &str,
     live: &LiveState,
+    held: &mut Vec<Held>,
 ) -> Result<Action, Vec<PlanProblem>> {
     // Destructured so that a new setting breaks the build here until someone decides how it is planned.
     let Rack {
@@ -293,32 +347,80 @@ fn plan_update(
         password_env: _, // only read at install; updates keep the live password
         parameters: _,
         tags: _,
+        ignore_changes: _, // read by held_parameters
         declared_at: _,
+        spans: _,
     } = rack;
-    let problems = check_parameters_exist(rack, summary);
+    let problems = parameters_exist(rack, summary);
     if !problems.is_empty() {
         return Err(problems);
     }
-    let managed = rack.managed_parameters();
-    let mut changes = Vec::new();
-
-    for (name, desired) in &managed {
-        let live_value = stack.parameters.get(name);
-        if live_value != Some(desired) {
-            let sensitive = summary.parameters.get(name).is_some_and(|p| p.no_echo);
-            changes.push(Change {
-                kind: ChangeKind::Parameter,
-                name: name.clone(),
-                before: if sensitive { None } else { live_value.cloned() },
-                after: if sensitive {
-                    None
-                } else {
-                    Some(desired.clone())
-                },
-                sensitive,
-                diff: None,
+    let mut managed = rack.managed_parameters();
+    for (name, reason) in held_parameters(rack, stack, summary, &managed) {
+        let Some(declared) = managed.remove(&name) else {
+            continue;
+        };
+        if let Some(live_value) = stack.parameters.get(&name) {
+            held.push(Held {
+                parameter: name,
+                live: live_value.clone(),
+                declared,
+                reason,
             });
         }
+    }
+    let parameters = update_parameters(&managed, stack, summary);
+    let batch_size = match parameters.get("InstanceUpdateBatchSize") {
+        Some(ParameterValue::Value(size)) => Some(size.as_str()),
+        _ => None,
+    };
+    let mut changes = Vec::new();
+    let mut install_only = Vec::new();
+
+    for (name, desired) in &managed {
+        let declared = summary.parameters.get(name);
+        // A parameter new to the template has its default on the rack until now.
+        let live_value = stack
+            .parameters
+            .get(name)
+            .or_else(|| declared.and_then(|p| p.default.as_ref()));
+        if live_value == Some(desired) {
+            continue;
+        }
+        let sensitive = declared.is_some_and(|p| p.no_echo);
+        let impact = impact_of(name, batch_size);
+        if let Some(impact) = &impact
+            && impact.effect == Effect::InstallOnly
+            && live_value.is_some()
+        {
+            install_only.push(format!(
+                "{name} is set at install only ({} -> {}): {}; keep racks.toml at the live value, or install a new rack (source: {})",
+                live_value.map_or("(none)", String::as_str),
+                desired,
+                impact.says,
+                impact.source
+            ));
+            continue;
+        }
+        changes.push(Change {
+            kind: ChangeKind::Parameter,
+            name: name.clone(),
+            before: if sensitive { None } else { live_value.cloned() },
+            after: if sensitive {
+                None
+            } else {
+                Some(desired.clone())
+            },
+            sensitive,
+            diff: None,
+            impact,
+        });
+    }
+    if !install_only.is_empty() {
+        return Ok(Action::Blocked(Blocked {
+            status: stack.status.clone(),
+            reason: install_only.join("; "),
+        }));
     }
 
     match template {
@@ -336,6 +438,7 @@ fn plan_update(
                     after: Some(url.clone()),
                     sensitive: false,
                     diff: None,
+                    impact: None,
                 });
             }
         }
@@ -357,6 +460,7 @@ fn plan_update(
                         after: Some(file),
                         sensitive: false,
                         diff: Some(text_diff),
+                        impact: None,
                     });
                 }
                 Some(Err(error)) => {
@@ -367,11 +471,17 @@ fn plan_update(
                             rack.name
                         ),
                         hint: error.hint().map(str::to_string),
+                        span: None,
                     }]);
                 }
-                None => unreachable!(
-                    "live::read reads the live template of every settled stack built from a file"
-                ),
+                None => {
+                    return Err(vec![PlanProblem {
+                        rack: rack.id(),
+                        message: format!("the live template of stack {} was not read", rack.name),
+                        hint: Some("this is a bug in rackfile: please report it".into()),
+                        span: None,
+                    }]);
+                }
             }
         }
     }
@@ -387,6 +497,7 @@ fn plan_update(
                 after: Some(desired.clone()),
                 sensitive: false,
                 diff: None,
+                impact: None,
             });
         }
         tags.insert(key, desired);
@@ -395,9 +506,25 @@ fn plan_update(
     if changes.is_empty() {
         return Ok(Action::Unchanged);
     }
+    // Every value the update sends must satisfy the template it is applied with, the live ones kept
+    // included: a new release can refuse what the old one accepted.
+    let mut problems = Vec::new();
+    for (name, value) in &parameters {
+        if let ParameterValue::Value(value) = value {
+            let origin = if managed.contains_key(name) {
+                Origin::RacksToml
+            } else {
+                Origin::Live
+            };
+            problems.extend(value_allowed(rack, summary, name, value, origin));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     Ok(Action::Update(Update {
         template: template_plan(rack),
-        parameters: update_parameters(&managed, stack, summary),
+        parameters,
         changes,
         tags,
         resource_count: summary.resource_count,
@@ -436,9 +563,11 @@ mod tests {
     use std::collections::{BTreeMap, HashMap};
     use std::path::PathBuf;
 
+    use std::collections::BTreeSet;
+
     use super::*;
     use crate::cloud::{CloudError, CloudErrorKind, TemplateParameter, TemplateSource};
-    use crate::config::OrgSettings;
+    use crate::config::{OrgSettings, RackSpans};
     use crate::diag::Location;
 
     const ACCOUNT: &str = "123456789012";
@@ -451,9 +580,9 @@ mod tests {
             name: "example".into(),
             region: "us-east-1".into(),
             version: "2".into(),
-            instance_type: "t2.small".into(),
-            instance_count: 3,
-            private: false,
+            instance_type: Some("t2.small".into()),
+            instance_count: Some(3),
+            private: Some(false),
             template: Template::Url {
                 url: URL.into(),
                 pattern: PATTERN.into(),
@@ -461,7 +590,9 @@ mod tests {
             password_env: None,
             parameters: BTreeMap::new(),
             tags: BTreeMap::new(),
+            ignore_changes: BTreeSet::new(),
             declared_at: Location { line: 1, column: 1 },
+            spans: RackSpans::default(),
         }
     }
 
@@ -469,6 +600,7 @@ mod tests {
         Config {
             path: PathBuf::from("racks.toml"),
             fingerprint: "f".repeat(64),
+            source: String::new(),
             orgs: BTreeMap::from([(
                 "personal".to_string(),
                 OrgSettings {
@@ -483,8 +615,10 @@ mod tests {
 
     fn summary() -> TemplateSummary {
         let parameter = |default: Option<&str>, no_echo| TemplateParameter {
+            kind: "String".into(),
             default: default.map(str::to_string),
             no_echo,
+            ..TemplateParameter::default()
         };
         TemplateSummary {
             parameters: BTreeMap::from([
@@ -502,6 +636,7 @@ mod tests {
                 ("Version".to_string(), parameter(None, false)),
             ]),
             resource_count: 11,
+            declarations: Declarations::Complete,
         }
     }
 
@@ -634,15 +769,13 @@ mod tests {
     #[test]
     fn each_typed_setting_is_a_parameter_change() {
         let mut changed = rack();
-        changed.instance_type = "m5.large".into();
-        changed.instance_count = 5;
-        changed.private = true;
+        changed.instance_type = Some("m5.large".into());
+        changed.instance_count = Some(5);
         assert_eq!(
             changes(changed),
             [
                 change("InstanceCount", "3", "5"),
                 change("InstanceType", "t2.small", "m5.large"),
-                change("Private", "No", "Yes")
             ]
         );
     }
@@ -824,7 +957,7 @@ mod tests {
     fn the_rendered_plan_of_every_action() {
         let mut updated = rack();
         updated.name = "updated".into();
-        updated.instance_count = 4;
+        updated.instance_count = Some(4);
         let mut blocked = rack();
         blocked.name = "blocked".into();
         let mut installed = rack();

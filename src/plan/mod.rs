@@ -5,15 +5,18 @@
 //! The JSON form (`plan --json`, `plan --out`) is a contract: fields are only added within a
 //! `format_version`; removing or changing one bumps it.
 
+mod checks;
 mod diff;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use diff::{PlanProblem, diff, unknown_parameters};
+pub use checks::{PlanProblem, unknown_parameters};
+pub use diff::diff;
 
 use crate::cloud::{ParameterValue, TemplateSource};
+use crate::convox::Effect;
 
 pub const FORMAT_VERSION: &str = "1";
 
@@ -53,6 +56,31 @@ pub struct RackPlan {
     pub action: Action,
     /// The stack as it was when planned; apply refuses a saved plan if it no longer matches.
     pub stack: Option<StackFingerprint>,
+    /// Parameters racks.toml sets that this plan leaves at their live value, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<Held>,
+    /// What the plan could not check, e.g. constraints of a template read only through GetTemplateSummary.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// A parameter racks.toml sets, kept at its live value on a live rack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    pub parameter: String,
+    pub live: String,
+    /// racks.toml's value: applied at install only.
+    pub declared: String,
+    pub reason: HeldReason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeldReason {
+    /// Convox's autoscaler owns it while Autoscale is Yes.
+    Autoscaled,
+    /// Listed in `ignore_changes`.
+    IgnoreChanges,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +112,9 @@ pub struct Install {
     pub template: TemplatePlan,
     /// Every parameter CreateStack is given, except the password.
     pub parameters: BTreeMap<String, String>,
+    /// Typed settings racks.toml leaves to the template: not sent, shown with the template's default.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub template_defaults: BTreeMap<String, String>,
     /// `None` when the template has no Password parameter.
     pub password: Option<PasswordSource>,
     pub tags: BTreeMap<String, String>,
@@ -159,6 +190,28 @@ pub struct Change {
     /// A unified diff, for a local template file that differs from the live template.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub diff: Option<String>,
+    /// What the change does to the running rack, by Convox's own rules.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub impact: Option<Impact>,
+}
+
+/// What a parameter change does to a running rack, and where that is known from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Impact {
+    pub effect: Effect,
+    /// In rack terms, e.g. "replaces instances (rolling, 1 at a time)".
+    pub says: String,
+    pub source: String,
+}
+
+impl Impact {
+    /// Whether the plan's closing lines call the change out as disruptive.
+    pub fn is_disruptive(&self) -> bool {
+        matches!(
+            self.effect,
+            Effect::DataLoss | Effect::RollingReplacement | Effect::RecreatesSubnets
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

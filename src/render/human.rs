@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 
-use crate::plan::{Action, Change, ChangeKind, PasswordSource, Plan, PlanProblem};
+use crate::diag::{self, Diagnostic};
+use crate::plan::{
+    Action, Change, ChangeKind, Held, HeldReason, PasswordSource, Plan, PlanProblem,
+};
 
 /// Whether to colour output: only on a terminal, and never when NO_COLOR is set (https://no-color.org).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +64,19 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         match &rack.action {
             Action::Install(install) => {
                 let _ = writeln!(out, "    template: {}", install.template.describe());
-                for (name, value) in &install.parameters {
+                let mut parameters: Vec<(&String, String)> = install
+                    .parameters
+                    .iter()
+                    .map(|(name, value)| (name, value.clone()))
+                    .chain(
+                        install
+                            .template_defaults
+                            .iter()
+                            .map(|(name, value)| (name, format!("{value} (template default)"))),
+                    )
+                    .collect();
+                parameters.sort();
+                for (name, value) in parameters {
                     let _ = writeln!(out, "    {name}: {value}");
                 }
                 match &install.password {
@@ -85,7 +100,18 @@ pub fn plan(plan: &Plan, style: Style) -> String {
             }
             Action::Update(update) => {
                 for change in &update.changes {
-                    let _ = writeln!(out, "    {}", change_line(change));
+                    let line = change_line(change);
+                    let line = match &change.impact {
+                        Some(impact) if impact.is_disruptive() => {
+                            format!(
+                                "{line}  {}",
+                                style.paint("31", &format!("# {}", impact.says))
+                            )
+                        }
+                        Some(impact) => format!("{line}  # {}", impact.says),
+                        None => line,
+                    };
+                    let _ = writeln!(out, "    {line}");
                     if let Some(diff) = &change.diff {
                         for line in diff.lines() {
                             let painted = match line.chars().next() {
@@ -102,6 +128,12 @@ pub fn plan(plan: &Plan, style: Style) -> String {
             Action::Blocked(blocked) => {
                 let _ = writeln!(out, "    {}: {}", blocked.status, blocked.reason);
             }
+        }
+        for held in &rack.held {
+            let _ = writeln!(out, "    {}", held_line(held));
+        }
+        for note in &rack.notes {
+            let _ = writeln!(out, "    note: {note}");
         }
         out.push('\n');
     }
@@ -124,7 +156,37 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         "Plan: {} to install, {} to update, {} unchanged, {} blocked.",
         summary.install, summary.update, summary.unchanged, summary.blocked
     );
+    for rack in &plan.racks {
+        let Action::Update(update) = &rack.action else {
+            continue;
+        };
+        for change in &update.changes {
+            if let Some(impact) = change.impact.as_ref().filter(|i| i.is_disruptive()) {
+                let line = format!(
+                    "Disruptive: {} {} ({})",
+                    rack.rack, impact.says, change.name
+                );
+                let _ = writeln!(out, "{}", style.paint("31", &line));
+            }
+        }
+    }
     out
+}
+
+/// A parameter racks.toml sets that the plan leaves at its live value.
+fn held_line(held: &Held) -> String {
+    let why = match held.reason {
+        HeldReason::Autoscaled => "autoscaled",
+        HeldReason::IgnoreChanges => "ignore_changes",
+    };
+    if held.live == held.declared {
+        format!("{}: {} ({why})", held.parameter, held.live)
+    } else {
+        format!(
+            "{}: {} ({why}; racks.toml's {} applies at install only)",
+            held.parameter, held.live, held.declared
+        )
+    }
 }
 
 fn change_line(change: &Change) -> String {
@@ -145,13 +207,33 @@ fn change_line(change: &Change) -> String {
     )
 }
 
-pub fn problems(problems: &[PlanProblem]) -> String {
-    let mut out = String::new();
-    for problem in problems {
+/// Plan problems: those written somewhere in racks.toml drawn at their line, like `validate`'s, then the
+/// others, one line each.
+pub fn problems(problems: &[PlanProblem], file_name: &str, source: &str) -> String {
+    let located: Vec<Diagnostic> = problems
+        .iter()
+        .filter_map(|problem| {
+            let span = problem.span.clone()?;
+            let diagnostic =
+                Diagnostic::error(format!("{}: {}", problem.rack, problem.message), span);
+            Some(match &problem.hint {
+                Some(hint) => diagnostic.with_hint(hint.clone()),
+                None => diagnostic,
+            })
+        })
+        .collect();
+    let mut out = diag::render(&located, file_name, source);
+    for problem in problems.iter().filter(|p| p.span.is_none()) {
         let _ = writeln!(out, "error: {}: {}", problem.rack, problem.message);
         if let Some(hint) = &problem.hint {
             let _ = writeln!(out, "   = help: {hint}");
         }
     }
+    let _ = write!(
+        out,
+        "error: {} problem{} with the templates; nothing was changed",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
     out
 }

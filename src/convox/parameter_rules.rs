@@ -1,0 +1,184 @@
+//! Convox's own rules for changing a parameter of a running rack, one entry per parameter, each with where
+//! the rule comes from. The template-level analysis (which resources a change reaches) is separate; this
+//! table is the Convox-specific layer on top of it: what Convox documents, learnt from its users' racks.
+
+use serde::{Deserialize, Serialize};
+
+/// What changing a parameter does to a running rack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Cannot be changed after install: the rack is blocked.
+    InstallOnly,
+    /// Data is destroyed.
+    DataLoss,
+    /// Every instance is replaced, `InstanceUpdateBatchSize` at a time.
+    RollingReplacement,
+    /// Subnets (and what runs in them) can be recreated.
+    RecreatesSubnets,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParameterRule {
+    pub parameter: &'static str,
+    pub effect: Effect,
+    /// What happens, in rack terms.
+    pub says: &'static str,
+    /// Where Convox says so.
+    pub source: &'static str,
+}
+
+const RACK_PARAMETERS_DOC: &str =
+    "https://github.com/convox/docs/blob/master/docs/reference/rack-parameters.md";
+
+pub const PARAMETER_RULES: &[ParameterRule] = &[
+    ParameterRule {
+        parameter: "Private",
+        effect: Effect::InstallOnly,
+        says: "a rack cannot be switched between public and private: its EFS mount targets would need new subnets, and the update ends in UPDATE_ROLLBACK_FAILED",
+        source: "Convox private networking docs (\"not currently possible to toggle a Rack between Public and Private\"); convox/rack#2975",
+    },
+    ParameterRule {
+        parameter: "HighAvailability",
+        effect: Effect::InstallOnly,
+        says: "high availability is chosen at install; Convox's CLI refuses to change it afterwards",
+        source: "convox/rack cmd/convox rack params set (refuses HighAvailability on an installed rack)",
+    },
+    ParameterRule {
+        parameter: "ExistingVpc",
+        effect: Effect::InstallOnly,
+        says: "moving an installed rack to another VPC is not supported and may result in infrastructure failures",
+        source: "Convox docs, rack parameter ExistingVpc (install into an existing VPC)",
+    },
+    ParameterRule {
+        parameter: "InternetGateway",
+        effect: Effect::InstallOnly,
+        says: "the internet gateway of an existing VPC is given at install; changing it is not supported and may result in infrastructure failures",
+        source: "Convox docs, rack parameter InternetGateway (\"If installing rack on existing VPC\")",
+    },
+    ParameterRule {
+        parameter: "VPCCIDR",
+        effect: Effect::InstallOnly,
+        says: "a VPC's CIDR block cannot be changed after it is created (CidrBlock is create-only)",
+        source: RACK_PARAMETERS_DOC,
+    },
+    ParameterRule {
+        parameter: "EnableSharedEFSVolumeEncryption",
+        effect: Effect::DataLoss,
+        says: "recreates the shared EFS volume: application volume data is lost",
+        source: "Convox docs, rack parameter EnableSharedEFSVolumeEncryption",
+    },
+    ParameterRule {
+        parameter: "InstanceType",
+        effect: Effect::RollingReplacement,
+        says: "replaces instances",
+        source: RACK_PARAMETERS_DOC,
+    },
+    ParameterRule {
+        parameter: "Ami",
+        effect: Effect::RollingReplacement,
+        says: "replaces instances",
+        source: RACK_PARAMETERS_DOC,
+    },
+    ParameterRule {
+        parameter: "Key",
+        effect: Effect::RollingReplacement,
+        says: "replaces instances",
+        source: RACK_PARAMETERS_DOC,
+    },
+    ParameterRule {
+        parameter: "VolumeSize",
+        effect: Effect::RollingReplacement,
+        says: "replaces instances",
+        source: RACK_PARAMETERS_DOC,
+    },
+    ParameterRule {
+        parameter: "EncryptEbs",
+        effect: Effect::RollingReplacement,
+        says: "replaces instances",
+        source: RACK_PARAMETERS_DOC,
+    },
+    ParameterRule {
+        parameter: "Tenancy",
+        effect: Effect::RollingReplacement,
+        says: "replaces instances",
+        source: RACK_PARAMETERS_DOC,
+    },
+    ParameterRule {
+        parameter: "AvailabilityZones",
+        effect: Effect::RecreatesSubnets,
+        says: "can recreate subnets and what runs in them",
+        source: RACK_PARAMETERS_DOC,
+    },
+];
+
+/// Subnet CIDR parameters share one rule; there are six of them in every release.
+const SUBNET_RULE: ParameterRule = ParameterRule {
+    parameter: "Subnet*CIDR",
+    effect: Effect::RecreatesSubnets,
+    says: "recreates the subnet and what runs in it",
+    source: RACK_PARAMETERS_DOC,
+};
+
+/// Parameters Convox's autoscaler rewrites itself (UpdateStack with UsePreviousTemplate) while Autoscale
+/// is Yes: InstanceCount, and NoHaInstanceCount when HighAvailability is false (convox/rack provider/aws
+/// autoscale; convox-rack.md "Update").
+pub const AUTOSCALED_PARAMETERS: [&str; 2] = ["InstanceCount", "NoHaInstanceCount"];
+
+/// Convox's rule for changing `parameter` on a running rack, if it has one.
+pub fn rule_for(parameter: &str) -> Option<&'static ParameterRule> {
+    PARAMETER_RULES
+        .iter()
+        .find(|rule| rule.parameter == parameter)
+        .or_else(|| {
+            (parameter.starts_with("Subnet") && parameter.ends_with("CIDR")).then_some(&SUBNET_RULE)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_has_a_source_and_the_issue_table_is_covered() {
+        for rule in PARAMETER_RULES {
+            assert!(!rule.source.is_empty(), "{}", rule.parameter);
+        }
+        for name in [
+            "Private",
+            "HighAvailability",
+            "ExistingVpc",
+            "VPCCIDR",
+            "InternetGateway",
+        ] {
+            assert_eq!(
+                rule_for(name).unwrap().effect,
+                Effect::InstallOnly,
+                "{name}"
+            );
+        }
+        assert_eq!(
+            rule_for("EnableSharedEFSVolumeEncryption").unwrap().effect,
+            Effect::DataLoss
+        );
+        for name in [
+            "InstanceType",
+            "Ami",
+            "Key",
+            "VolumeSize",
+            "EncryptEbs",
+            "Tenancy",
+        ] {
+            assert_eq!(
+                rule_for(name).unwrap().effect,
+                Effect::RollingReplacement,
+                "{name}"
+            );
+        }
+        assert_eq!(
+            rule_for("SubnetPrivate2CIDR").unwrap().effect,
+            Effect::RecreatesSubnets
+        );
+        assert_eq!(rule_for("ApiCount"), None);
+    }
+}

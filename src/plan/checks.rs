@@ -1,0 +1,141 @@
+//! What the planner checks against a rack's template before it plans a change: every parameter racks.toml
+//! names exists, and every value rackfile would send satisfies the template's declaration. Each problem
+//! points at the racks.toml text that causes it, when there is one.
+
+use std::ops::Range;
+
+use crate::cloud::TemplateSummary;
+use crate::config::Rack;
+use crate::diag::did_you_mean;
+use crate::template::check_value;
+
+/// Something about a rack that makes the plan impossible, found against AWS rather than in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanProblem {
+    pub rack: String,
+    pub message: String,
+    pub hint: Option<String>,
+    /// Where in racks.toml the problem is written, when it is.
+    pub span: Option<Range<usize>>,
+}
+
+/// The parameters a rack sets that its template does not have, each with the template's closest name.
+pub fn unknown_parameters<'a>(
+    rack: &Rack,
+    summary: &'a TemplateSummary,
+) -> Vec<(String, Option<&'a str>)> {
+    rack.managed_parameters()
+        .into_keys()
+        .filter(|key| !summary.parameters.contains_key(key))
+        .map(|key| {
+            let suggestion = did_you_mean(&key, summary.parameters.keys().map(String::as_str));
+            (key, suggestion)
+        })
+        .collect()
+}
+
+fn suggestion(summary: &TemplateSummary, close: Option<&str>) -> String {
+    match close {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => format!(
+            "the template's parameters are: {}",
+            summary
+                .parameters
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Every managed parameter, and every `ignore_changes` entry, must exist in the template: a typo is caught
+/// now, not halfway through an apply.
+pub(super) fn parameters_exist(rack: &Rack, summary: &TemplateSummary) -> Vec<PlanProblem> {
+    let template = rack.template.describe();
+    let mut problems: Vec<PlanProblem> = unknown_parameters(rack, summary)
+        .into_iter()
+        .map(|(key, close)| PlanProblem {
+            rack: rack.id(),
+            message: format!("the template {template} has no parameter `{key}`"),
+            hint: Some(suggestion(summary, close)),
+            span: rack.spans.parameters.get(&key).cloned(),
+        })
+        .collect();
+    for name in &rack.ignore_changes {
+        if !summary.parameters.contains_key(name) {
+            let close = did_you_mean(name, summary.parameters.keys().map(String::as_str));
+            problems.push(PlanProblem {
+                rack: rack.id(),
+                message: format!(
+                    "`ignore_changes` names `{name}`, which the template {template} does not have"
+                ),
+                hint: Some(suggestion(summary, close)),
+                span: rack.spans.ignore_changes.get(name).cloned(),
+            });
+        }
+    }
+    problems
+}
+
+/// Where a value rackfile would send comes from.
+pub(super) enum Origin {
+    /// racks.toml: the problem points at it.
+    RacksToml,
+    /// The live stack, kept by an update: the new template may refuse what the old one accepted.
+    Live,
+    /// The environment variable `password_env` names; the value is never shown.
+    PasswordEnv(String),
+}
+
+/// Every constraint of the template the value breaks, each a problem naming the rack, the parameter and the
+/// constraint. NoEcho values are never shown.
+pub(super) fn value_allowed(
+    rack: &Rack,
+    summary: &TemplateSummary,
+    name: &str,
+    value: &str,
+    origin: Origin,
+) -> Vec<PlanProblem> {
+    let Some(declared) = summary.parameters.get(name) else {
+        return Vec::new();
+    };
+    let shown = if declared.no_echo || matches!(origin, Origin::PasswordEnv(_)) {
+        "(sensitive)".to_string()
+    } else {
+        format!("{value:?}")
+    };
+    check_value(declared, value)
+        .into_iter()
+        .map(|violation| {
+            let (what, span, hint) = match &origin {
+                Origin::RacksToml => (
+                    format!("{name} = {shown}"),
+                    rack.spans.parameters.get(name).cloned(),
+                    None,
+                ),
+                Origin::Live => (
+                    format!("the live {name} = {shown}"),
+                    None,
+                    Some(format!(
+                        "the new template no longer accepts the live value; set `{name}` in racks.toml to a value it accepts"
+                    )),
+                ),
+                Origin::PasswordEnv(variable) => (
+                    format!("the password in ${variable}"),
+                    rack.spans.password_env.clone(),
+                    Some(format!("put a password the template accepts in ${variable}")),
+                ),
+            };
+            PlanProblem {
+                rack: rack.id(),
+                message: format!(
+                    "{what} is refused by the template's {} of {name}: {}",
+                    violation.constraint, violation.message
+                ),
+                hint: hint.or_else(|| Some(format!("checked against {}", rack.template.describe()))),
+                span,
+            }
+        })
+        .collect()
+}

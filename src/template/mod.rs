@@ -1,0 +1,17 @@
+//! Template bodies: what rackfile reads from a CloudFormation template itself, without asking AWS. One
+//! parser of documents (JSON, or YAML with the short-form `!Ref`-style tags) serves plan, doctor and import;
+//! `parameters` turns a document into the parameter declarations plan checks values against, and
+//! `constraints` does that checking.
+
+mod constraints;
+mod document;
+mod parameters;
+mod s3_url;
+
+pub use constraints::{Violation, check_value};
+pub use document::{DocumentError, parse_document};
+pub use parameters::summary_of_body;
+pub use s3_url::S3Location;
+
+/// The largest template body rackfile reads from S3: CloudFormation's own limit for a TemplateURL.
+pub const MAX_URL_TEMPLATE_BYTES: usize = 1_000_000;
