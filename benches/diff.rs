@@ -52,8 +52,9 @@ fn world(racks: usize) -> (Config, LiveState) {
     parameters.insert(
         "Password".into(),
         TemplateParameter {
-            default: None,
+            kind: "String".into(),
             no_echo: true,
+            ..TemplateParameter::default()
         },
     );
     let mut live = LiveState::default();
@@ -63,6 +64,7 @@ fn world(racks: usize) -> (Config, LiveState) {
         Ok(TemplateSummary {
             parameters,
             resource_count: 72,
+            declarations: Default::default(),
         }),
     );
     for (i, rack) in config.racks.iter().enumerate() {

@@ -14,6 +14,7 @@ use aws_sdk_cloudformation::config::retry::RetryPartition;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::primitives::DateTimeFormat;
 use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use tokio::sync::Mutex;
 
 use super::call_log::CallLog;
@@ -226,20 +227,31 @@ pub struct AwsCloud {
     limit: Arc<RateLimit>,
 }
 
-fn sdk_error<E, R>(error: SdkError<E, R>) -> CloudError
+fn sdk_error<E>(error: SdkError<E, HttpResponse>) -> CloudError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
 {
     let code = error.code().map(str::to_string);
-    let message = match (error.message(), &error) {
-        (Some(message), _) => match &code {
-            Some(code) => format!("{code}: {message}"),
-            None => message.to_string(),
-        },
-        (None, _) => error_chain(&error),
+    // A service error without a body (S3 answers an anonymous request it refuses with a bare 403) is
+    // named by its HTTP status.
+    let status = match &error {
+        SdkError::ServiceError(service) => Some(service.raw().status().as_u16()),
+        _ => None,
     };
-    CloudError::new(CloudError::classify(code.as_deref(), &message), message)
+    let message = match (error.message(), &code, status) {
+        (Some(message), Some(code), _) => format!("{code}: {message}"),
+        (Some(message), None, _) => message.to_string(),
+        (None, Some(code), _) => code.clone(),
+        (None, None, Some(403)) => "HTTP 403 Forbidden: access denied".to_string(),
+        (None, None, Some(404)) => "HTTP 404 Not Found".to_string(),
+        (None, None, _) => error_chain(&error),
+    };
+    let kind = match (code.as_deref(), status) {
+        (None, Some(403)) => super::CloudErrorKind::AccessDenied,
+        (None, Some(404)) => super::CloudErrorKind::NotFound,
+        _ => CloudError::classify(code.as_deref(), &message),
+    };
+    CloudError::new(kind, message)
 }
 
 /// The error and its causes, joined, without the Debug dump `DisplayErrorContext` appends and without the

@@ -81,6 +81,8 @@ pub struct RackSpans {
     pub name: Range<usize>,
     /// Template parameter -> the value setting it (a typed setting, `[rack.parameters]` or `[defaults]`).
     pub parameters: BTreeMap<String, Range<usize>>,
+    /// `[rack.parameters]` key -> where the key is written, for "no such parameter".
+    pub parameter_keys: BTreeMap<String, Range<usize>>,
     /// Parameter -> its entry in `ignore_changes`.
     pub ignore_changes: BTreeMap<String, Range<usize>>,
     pub password_env: Option<Range<usize>>,

@@ -312,6 +312,12 @@ fn resolve_rack(
         spans: RackSpans {
             name: name.span.clone(),
             parameters: parameter_spans,
+            parameter_keys: entry
+                .parameters
+                .0
+                .iter()
+                .map(|(key, _)| (key.value.clone(), key.span.clone()))
+                .collect(),
             ignore_changes: ignore_spans,
             password_env: entry.password_env.as_ref().map(|e| e.span.clone()),
         },

@@ -59,7 +59,12 @@ pub(super) fn parameters_exist(rack: &Rack, summary: &TemplateSummary) -> Vec<Pl
             rack: rack.id(),
             message: format!("the template {template} has no parameter `{key}`"),
             hint: Some(suggestion(summary, close)),
-            span: rack.spans.parameters.get(&key).cloned(),
+            span: rack
+                .spans
+                .parameter_keys
+                .get(&key)
+                .or_else(|| rack.spans.parameters.get(&key))
+                .cloned(),
         })
         .collect();
     for name in &rack.ignore_changes {

@@ -220,7 +220,18 @@ fn plan_install(
     live: &LiveState,
 ) -> Result<Install, Vec<PlanProblem>> {
     let mut problems = parameters_exist(rack, summary);
-    let parameters = rack.managed_parameters();
+    let mut parameters = rack.managed_parameters();
+    // SSM-typed parameters are given explicitly (their default path), so updates can keep them with
+    // UsePreviousValue: DescribeStacks may show their resolved value, which is not what was set.
+    for (name, declared) in &summary.parameters {
+        if is_ssm_typed(&declared.kind)
+            && let Some(default) = &declared.default
+        {
+            parameters
+                .entry(name.clone())
+                .or_insert_with(|| default.clone());
+        }
+    }
     let has_password = summary.parameters.contains_key("Password");
     for (name, parameter) in &summary.parameters {
         if parameter.default.is_none() && !parameters.contains_key(name) && name != "Password" {
@@ -531,9 +542,15 @@ fn plan_update(
     }))
 }
 
+/// A parameter whose value names an SSM parameter that CloudFormation resolves.
+fn is_ssm_typed(kind: &str) -> bool {
+    kind.starts_with("AWS::SSM::Parameter::Value<")
+}
+
 /// The UpdateStack parameter list, over the parameters of the template being applied: managed ones get
 /// their value; other live ones are kept, by value when CloudFormation shows it and by UsePreviousValue for
-/// NoEcho ones (always set explicitly at install); parameters new to the template take their default.
+/// NoEcho and SSM-typed ones (always set explicitly at install: DescribeStacks hides the first and may show
+/// the second resolved); parameters new to the template take their default.
 /// (DESIGN.md section 6: this is right on AWS and also works on moto.)
 fn update_parameters(
     managed: &BTreeMap<String, String>,
@@ -545,7 +562,7 @@ fn update_parameters(
         let value = if let Some(desired) = managed.get(name) {
             ParameterValue::Value(desired.clone())
         } else if let Some(live_value) = stack.parameters.get(name) {
-            if declared.no_echo {
+            if declared.no_echo || is_ssm_typed(&declared.kind) {
                 ParameterValue::UsePrevious
             } else {
                 ParameterValue::Value(live_value.clone())

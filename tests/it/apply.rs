@@ -186,7 +186,7 @@ fn an_update_changes_managed_values_and_keeps_the_rest() {
     assert!(
         output
             .stdout
-            .contains("    InstanceCount: 3 -> 4\n    InstanceType: t2.small -> t3.small\n"),
+            .contains("    InstanceCount: 3 -> 4\n    InstanceType: t2.small -> t3.small  # replaces instances (rolling, 1 at a time)\n"),
         "{}",
         output.stdout
     );
@@ -356,7 +356,7 @@ fn a_create_that_fails_on_moto_is_reported_with_the_stack_it_left() {
     let moto = setup();
     moto.write(
         "broken.yml",
-        "Parameters:\n  Version:\n    Type: String\n  InstanceType:\n    Type: String\n  InstanceCount:\n    Type: Number\n  Private:\n    Type: String\n\
+        "Parameters:\n  Version:\n    Type: String\n\
          Resources:\n  Subnet:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: vpc-missing\n      CidrBlock: 10.0.0.0/24\n",
     );
     moto.write(

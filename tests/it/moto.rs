@@ -177,12 +177,13 @@ impl MotoSession {
         String::from_utf8(output.stdout).unwrap()
     }
 
-    /// Publishes a template where Convox publishes releases, in moto's S3 for `account`.
+    /// Publishes a template where Convox publishes releases, in moto's S3 for `account`, readable by
+    /// anyone as Convox's bucket is.
     pub fn publish_template(&self, account: &str, version: &str, body: &str) {
         self.python(&format!(
             "s3 = client('s3', account='{account}')\n\
              try:\n    s3.create_bucket(Bucket='convox')\nexcept s3.exceptions.BucketAlreadyOwnedByYou:\n    pass\n\
-             s3.put_object(Bucket='convox', Key='release/{version}/formation.json', Body={body:?})\n"
+             s3.put_object(Bucket='convox', Key='release/{version}/formation.json', Body={body:?}, ACL='public-read')\n"
         ));
     }
 }
