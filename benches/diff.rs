@@ -30,7 +30,7 @@ fn world(racks: usize) -> (Config, LiveState) {
     );
     for i in 0..racks {
         text.push_str(&format!(
-            "[[rack]]\nname = \"rack-{i}\"\nregion = \"{}\"\n[rack.parameters]\nAutoscale = \"Yes\"\n[rack.tags]\nteam = \"t{}\"\n",
+            "[[rack]]\nname = \"rack-{i}\"\nregion = \"{}\"\ninstance_count = 3\n[rack.parameters]\nAutoscale = \"No\"\n[rack.tags]\nteam = \"t{}\"\n",
             REGIONS[i % REGIONS.len()],
             i % 7
         ));

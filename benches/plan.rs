@@ -120,6 +120,7 @@ fn main() {
     ] {
         for (case, file) in [
             ("10 racks / 1 region", "small.toml"),
+            ("500 racks / 5 regions", "medium.toml"),
             ("1,000 racks / 5 regions", "large.toml"),
         ] {
             let proxy = FaultProxy::start(
@@ -143,7 +144,7 @@ fn main() {
             );
             times.push(elapsed);
         }
-        let ratio = times[times.len() - 1].as_secs_f64() / times[times.len() - 2].as_secs_f64();
-        println!("{label:>26}: ratio {ratio:.1}x (budget: at most 3x)");
+        let ratio = times[times.len() - 1].as_secs_f64() / times[times.len() - 3].as_secs_f64();
+        println!("{label:>26}: ratio of 1,000 racks to 10: {ratio:.1}x");
     }
 }

@@ -1,6 +1,6 @@
 """Seeds moto for the plan benchmark: 10 racks in sa-east-1 and 1,000 racks over 5 other regions, every rack
-live and as racks.toml says (so the plans find no changes), and writes small.toml and large.toml into the
-directory given. Racks have the rack template's parameters but one cheap resource each, so seeding is quick;
+live and as racks.toml says (so the plans find no changes), and writes small.toml, medium.toml (500 of the
+racks, 100 per region) and large.toml into the directory given. Racks have the rack template's parameters but one cheap resource each, so seeding is quick;
 a plan's cost does not depend on a stack's resources.
 
     python bench-seed.py WORKDIR   (AWS_ENDPOINT_URL and dummy credentials in the environment)
@@ -18,7 +18,8 @@ params_part, _ = body.split("Conditions:", 1)
 body = params_part + "Resources:\n  Handle:\n    Type: AWS::CloudFormation::WaitConditionHandle\n"
 s3 = boto3.client("s3", region_name="us-east-1")
 s3.create_bucket(Bucket="convox")
-s3.put_object(Bucket="convox", Key="release/20161102160040/formation.json", Body=body)
+# Public, as Convox's bucket is: rackfile reads it unsigned.
+s3.put_object(Bucket="convox", Key="release/20161102160040/formation.json", Body=body, ACL="public-read")
 regions = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
 
 
@@ -31,6 +32,7 @@ def write(name, layout):
 
 
 write("small.toml", [("sa-east-1", 10)])
+write("medium.toml", [(r, 100) for r in regions])
 write("large.toml", [(r, 200) for r in regions])
 for region, count in [(r, 200) for r in regions] + [("sa-east-1", 10)]:
     cfn = boto3.client("cloudformation", region_name=region)

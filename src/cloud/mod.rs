@@ -86,6 +86,14 @@ pub struct TemplateParameter {
     pub max_value: Option<String>,
 }
 
+impl TemplateParameter {
+    /// Whether the value names an SSM parameter that CloudFormation resolves (DescribeStacks may show the
+    /// resolved value, which is not what was set).
+    pub fn names_ssm_parameter(&self) -> bool {
+        self.kind.starts_with("AWS::SSM::Parameter::Value<")
+    }
+}
+
 /// Where CloudFormation gets a template from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

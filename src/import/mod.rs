@@ -141,11 +141,15 @@ fn declare(candidate: &Candidate) -> Result<ImportedRack, String> {
         .iter()
         .filter(|(name, value)| {
             let declared = summary.parameters.get(*name);
-            !typed(name)
-                && *name != "Password"
-                && !(autoscaled && AUTOSCALED_PARAMETERS.contains(&name.as_str()))
-                && !declared.is_some_and(|p| p.no_echo)
-                && declared.and_then(|p| p.default.as_ref()) != Some(*value)
+            let left_out = typed(name)
+                || *name == "Password"
+                || (autoscaled && AUTOSCALED_PARAMETERS.contains(&name.as_str()))
+                || declared.is_some_and(|p| p.no_echo)
+                // An SSM-typed value names a parameter CloudFormation resolves; left unmanaged, updates
+                // keep whatever it names.
+                || declared.is_some_and(|p| p.names_ssm_parameter())
+                || declared.and_then(|p| p.default.as_ref()) == Some(*value);
+            !left_out
         })
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();

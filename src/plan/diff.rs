@@ -224,7 +224,7 @@ fn plan_install(
     // SSM-typed parameters are given explicitly (their default path), so updates can keep them with
     // UsePreviousValue: DescribeStacks may show their resolved value, which is not what was set.
     for (name, declared) in &summary.parameters {
-        if is_ssm_typed(&declared.kind)
+        if declared.names_ssm_parameter()
             && let Some(default) = &declared.default
         {
             parameters
@@ -430,7 +430,7 @@ fn plan_update(
     if !install_only.is_empty() {
         return Ok(Action::Blocked(Blocked {
             status: stack.status.clone(),
-            reason: install_only.join("; "),
+            reason: install_only.join("\n"),
         }));
     }
 
@@ -542,11 +542,6 @@ fn plan_update(
     }))
 }
 
-/// A parameter whose value names an SSM parameter that CloudFormation resolves.
-fn is_ssm_typed(kind: &str) -> bool {
-    kind.starts_with("AWS::SSM::Parameter::Value<")
-}
-
 /// The UpdateStack parameter list, over the parameters of the template being applied: managed ones get
 /// their value; other live ones are kept, by value when CloudFormation shows it and by UsePreviousValue for
 /// NoEcho and SSM-typed ones (always set explicitly at install: DescribeStacks hides the first and may show
@@ -562,7 +557,7 @@ fn update_parameters(
         let value = if let Some(desired) = managed.get(name) {
             ParameterValue::Value(desired.clone())
         } else if let Some(live_value) = stack.parameters.get(name) {
-            if declared.no_echo || is_ssm_typed(&declared.kind) {
+            if declared.no_echo || declared.names_ssm_parameter() {
                 ParameterValue::UsePrevious
             } else {
                 ParameterValue::Value(live_value.clone())

@@ -126,7 +126,9 @@ pub fn plan(plan: &Plan, style: Style) -> String {
             }
             Action::Unchanged => {}
             Action::Blocked(blocked) => {
-                let _ = writeln!(out, "    {}: {}", blocked.status, blocked.reason);
+                // A reason of several lines (one per install-only change) is indented as one block.
+                let reason = blocked.reason.replace('\n', "\n      ");
+                let _ = writeln!(out, "    {}: {reason}", blocked.status);
             }
         }
         for held in &rack.held {

@@ -11,4 +11,5 @@ mod faults;
 mod moto;
 mod operate;
 mod plan;
+mod real_templates;
 mod schema;

@@ -172,9 +172,12 @@ fn error_response(status: &str, kind: &str, code: &str, message: &str) -> Vec<u8
 async fn serve(mut client: TcpStream, upstream_port: u16, state: Arc<Mutex<State>>) {
     let mut buffer = Vec::new();
     while let Some(request) = read_request(&mut client, &mut buffer).await {
-        let action = form_value(&request.body, "Action")
-            .unwrap_or("(not a query request)")
-            .to_string();
+        // S3 is a REST API: its reads are counted by method (a template GET is S3 GetObject).
+        let action = match form_value(&request.body, "Action") {
+            Some(action) => action.to_string(),
+            None if request.bytes.starts_with(b"GET ") => "S3 GET".to_string(),
+            None => "(not a query request)".to_string(),
+        };
         let cloudformation = form_value(&request.body, "Version") == Some("2010-05-15");
         let (fault, delay) = {
             let mut state = state.lock().unwrap();
