@@ -793,6 +793,120 @@ mod tests {
     }
 
     #[test]
+    fn unset_typed_settings_are_left_to_the_template_at_install_and_kept_live_afterwards() {
+        let mut bare = rack();
+        bare.instance_type = None;
+        bare.instance_count = None;
+        bare.private = None;
+        let Action::Install(install) = only_action(bare.clone(), vec![]) else {
+            panic!("expected an install")
+        };
+        assert!(!install.parameters.contains_key("InstanceType"));
+        assert_eq!(install.template_defaults["InstanceType"], "t2.small");
+        let mut live = stack("UPDATE_COMPLETE");
+        live.parameters
+            .insert("InstanceType".into(), "m5.large".into());
+        assert_eq!(only_action(bare, vec![live]), Action::Unchanged);
+    }
+
+    #[test]
+    fn while_autoscale_is_yes_the_count_is_held_at_its_live_value() {
+        let mut scaled = rack();
+        scaled.instance_count = Some(4);
+        let mut live = stack("UPDATE_COMPLETE");
+        live.parameters.insert("Autoscale".into(), "Yes".into());
+        live.parameters.insert("InstanceCount".into(), "7".into());
+        let plan = plan_of(scaled.clone(), vec![live.clone()]).unwrap();
+        assert_eq!(plan.racks[0].action, Action::Unchanged);
+        assert_eq!(
+            plan.racks[0].held,
+            [Held {
+                parameter: "InstanceCount".into(),
+                live: "7".into(),
+                declared: "4".into(),
+                reason: HeldReason::Autoscaled,
+            }]
+        );
+        // Turning the autoscaler off in racks.toml hands the count back.
+        scaled.parameters.insert("Autoscale".into(), "No".into());
+        assert_eq!(
+            changes(scaled.clone())
+                .into_iter()
+                .map(|c| c.0)
+                .collect::<Vec<_>>(),
+            ["InstanceCount"]
+        );
+        let Action::Update(update) = only_action(scaled, vec![live]) else {
+            panic!("expected an update")
+        };
+        assert_eq!(
+            update.parameters["InstanceCount"],
+            ParameterValue::Value("4".into())
+        );
+    }
+
+    #[test]
+    fn ignore_changes_keeps_the_live_value_in_the_update_too() {
+        let mut ignoring = rack();
+        ignoring.parameters.insert("Ami".into(), "ami-new".into());
+        ignoring.ignore_changes.insert("Ami".into());
+        ignoring.instance_count = Some(5);
+        let Action::Update(update) = only_action(ignoring, vec![stack("UPDATE_COMPLETE")]) else {
+            panic!("expected an update")
+        };
+        assert_eq!(update.changes.len(), 1, "{:?}", update.changes);
+        assert_eq!(
+            update.parameters["Ami"],
+            ParameterValue::Value("ami-123".into())
+        );
+    }
+
+    #[test]
+    fn an_install_only_change_blocks_the_rack_naming_the_rule() {
+        let mut private = rack();
+        private.private = Some(true);
+        private.instance_count = Some(5);
+        let Action::Blocked(blocked) = only_action(private, vec![stack("UPDATE_COMPLETE")]) else {
+            panic!("expected blocked")
+        };
+        assert_eq!(blocked.status, "UPDATE_COMPLETE");
+        assert!(
+            blocked
+                .reason
+                .starts_with("Private is set at install only (No -> Yes)")
+                && blocked.reason.contains("convox/rack#2975"),
+            "{}",
+            blocked.reason
+        );
+    }
+
+    #[test]
+    fn a_kept_live_value_the_new_template_refuses_is_a_problem_before_anything_is_sent() {
+        let mut upgraded = rack();
+        upgraded.instance_count = None;
+        upgraded.version = "3".into();
+        let mut strict = summary();
+        let count = strict.parameters.get_mut("InstanceCount").unwrap();
+        count.kind = "Number".into();
+        count.min_value = Some("4".into());
+        let mut state = live(vec![stack("UPDATE_COMPLETE")], &upgraded);
+        state.templates.insert(
+            (ACCOUNT.into(), template_source(&upgraded.template)),
+            Ok(strict),
+        );
+        let problems = diff(&config(), &[upgraded], &state).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].message.starts_with(
+                "the live InstanceCount = \"3\" is refused by the template's MinValue"
+            ),
+            "{}",
+            problems[0].message
+        );
+        assert_eq!(problems[0].span, None);
+    }
+
+    #[test]
     fn a_version_change_is_a_template_change_too() {
         let mut upgraded = rack();
         upgraded.version = "3".into();
