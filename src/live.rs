@@ -10,8 +10,8 @@ use std::sync::Arc;
 use futures::future::join_all;
 
 use crate::cloud::{
-    Cloud, CloudError, CloudErrorKind, Connector, S3Object, Stack, TemplateSource, TemplateSummary,
-    is_in_progress,
+    Cloud, CloudError, CloudErrorKind, Connector, S3Object, Secret, SsmParameter, Stack,
+    TemplateSource, TemplateSummary, is_in_progress,
 };
 use crate::config::{Config, OrgSettings, Rack, Template};
 use crate::template::{MAX_URL_TEMPLATE_BYTES, S3Location, summary_of_body};
@@ -31,26 +31,9 @@ pub struct LiveState {
     pub stack_templates: HashMap<(String, String, String), Result<String, CloudError>>,
     /// `password_env` variable -> its value at plan time, so installs check it against the template.
     pub password_env_values: BTreeMap<String, Secret>,
-}
-
-/// A secret held only to be checked; `Debug` never shows it.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(..)")
-    }
+    /// (account, region, parameter) -> the SSM parameter holding a rack's password, for racks to install
+    /// with `password_ssm`: `None` when it does not exist yet (apply creates it).
+    pub ssm_passwords: BTreeMap<(String, String, String), Result<Option<SsmParameter>, CloudError>>,
 }
 
 impl LiveState {
@@ -290,12 +273,14 @@ pub async fn read(
                 .is_some_and(|s| is_in_progress(&s.status))
         })
         .collect();
-    let (summaries, bodies) = futures::join!(
+    let (summaries, bodies, ssm_passwords) = futures::join!(
         read_template_summaries(config, &needing, &state.accounts, &clouds, connector),
-        read_stack_templates(&state, &needing, &clouds)
+        read_stack_templates(&state, &needing, &clouds),
+        read_ssm_passwords(config, &state, &needing, connector)
     );
     state.templates = summaries;
     state.stack_templates = bodies;
+    state.ssm_passwords = ssm_passwords;
     state.password_env_values = racks
         .iter()
         .filter_map(|rack| rack.password_env.as_ref())
@@ -380,6 +365,33 @@ pub async fn read_template_summaries(
             .collect::<Vec<_>>()
     });
     join_all(reads).await.into_iter().flatten().collect()
+}
+
+/// The SSM parameters of racks to install with `password_ssm`, each read once with the org's credentials in
+/// the rack's region, so plan can say whether the password exists and check it against the template.
+async fn read_ssm_passwords(
+    config: &Config,
+    state: &LiveState,
+    racks: &[&Rack],
+    connector: &dyn Connector,
+) -> BTreeMap<(String, String, String), Result<Option<SsmParameter>, CloudError>> {
+    let mut wanted: BTreeMap<(String, String, String), &OrgSettings> = BTreeMap::new();
+    for rack in racks {
+        let account = &state.accounts[&rack.org];
+        let installing = state.stack(account, &rack.region, &rack.name).is_none();
+        if let (true, Some(name)) = (installing, &rack.password_ssm) {
+            wanted
+                .entry((account.clone(), rack.region.clone(), name.clone()))
+                .or_insert(&config.orgs[&rack.org]);
+        }
+    }
+    join_all(wanted.into_iter().map(|(key, org)| async move {
+        let parameter = connector.ssm_parameter(org, &key.1, &key.2).await;
+        (key, parameter)
+    }))
+    .await
+    .into_iter()
+    .collect()
 }
 
 /// Convox publishes its releases from a bucket in us-east-1.

@@ -21,7 +21,8 @@ use crate::cloud::{
     UpdateStackRequest, is_failure, is_in_progress,
 };
 use crate::config::OrgSettings;
-use crate::plan::{Action, Install, PasswordSource, Plan, RackPlan, Update};
+use crate::plan::{Action, Install, Plan, RackPlan, Update};
+pub use password::InstalledPassword;
 use reporter::Reporter;
 
 /// Timings of the wait loop; tests shorten them.
@@ -76,8 +77,8 @@ pub struct RackOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RackResult {
     Installed {
-        /// The generated password, to print once; `None` when it came from the environment.
-        generated_password: Option<String>,
+        /// Where the password is, for the summary; `None` when it came from the environment.
+        password: Option<InstalledPassword>,
         dashboard: Option<String>,
     },
     Updated,
@@ -280,27 +281,23 @@ impl Executor<'_> {
         started: Instant,
     ) -> RackResult {
         let mut parameters = install.parameters.clone();
-        let mut generated_password = None;
-        match &install.password {
-            Some(PasswordSource::Env { variable }) => match (self.env)(variable) {
-                Some(password) if !password.is_empty() => {
-                    parameters.insert("Password".into(), password);
+        let mut installed_password = None;
+        if let Some(source) = &install.password {
+            match password::for_install(
+                source,
+                self.connector,
+                &self.orgs[&plan.org],
+                &plan.region,
+                self.env,
+            )
+            .await
+            {
+                Ok((password, shown)) => {
+                    parameters.insert("Password".into(), password.expose().to_string());
+                    installed_password = shown;
                 }
-                _ => {
-                    return failed(
-                        format!(
-                            "${variable} is not set; the rack's API password must be in it (password_env)"
-                        ),
-                        None,
-                    );
-                }
-            },
-            Some(PasswordSource::Generate) => {
-                let password = password::generate();
-                parameters.insert("Password".into(), password.clone());
-                generated_password = Some(password);
+                Err(message) => return failed(message, None),
             }
-            None => {}
         }
         let request = CreateStackRequest {
             name: plan.name.clone(),
@@ -338,7 +335,7 @@ impl Executor<'_> {
                 }
             }
             Followed::Settled { stack, .. } => RackResult::Installed {
-                generated_password,
+                password: installed_password,
                 dashboard: stack.outputs.get("Dashboard").cloned(),
             },
             Followed::Stopped(result) => result,

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{RackOutcome, RackResult, StopReason};
+use super::{InstalledPassword, RackOutcome, RackResult, StopReason};
 
 pub const EXIT_INTERRUPTED: i32 = 130;
 
@@ -65,19 +65,31 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
     }
 
     for outcome in outcomes {
-        if let RackResult::Installed {
-            generated_password: Some(password),
+        let RackResult::Installed {
+            password: Some(password),
             dashboard,
         } = &outcome.result
-        {
-            let _ = writeln!(
-                out,
-                "\nPassword for {} (shown only this once; store it now): {password}",
-                outcome.rack
-            );
-            if let Some(dashboard) = dashboard {
-                let _ = writeln!(out, "Dashboard: {dashboard}");
+        else {
+            continue;
+        };
+        match password {
+            InstalledPassword::Generated(password) => {
+                let _ = writeln!(
+                    out,
+                    "\nPassword for {} (shown only this once; store it now): {password}",
+                    outcome.rack
+                );
             }
+            InstalledPassword::Ssm { parameter } => {
+                let _ = writeln!(
+                    out,
+                    "\nPassword for {} is in SSM parameter {parameter} (SecureString)",
+                    outcome.rack
+                );
+            }
+        }
+        if let Some(dashboard) = dashboard {
+            let _ = writeln!(out, "Dashboard: {dashboard}");
         }
     }
     out

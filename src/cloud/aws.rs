@@ -20,9 +20,9 @@ use tokio::sync::Mutex;
 use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
 use super::{
-    Cloud, CloudError, Connector, CreateStackRequest, Declarations, ParameterValue, S3Object,
-    Stack, StackEvent, TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome,
-    UpdateStackRequest,
+    Cloud, CloudError, Connector, CreateStackRequest, Declarations, ParameterValue, PutOutcome,
+    S3Object, Secret, SsmParameter, Stack, StackEvent, TemplateParameter, TemplateSource,
+    TemplateSummary, UpdateOutcome, UpdateStackRequest,
 };
 use crate::config::OrgSettings;
 
@@ -128,6 +128,19 @@ impl AwsConnector {
         loader
     }
 
+    /// An SSM client with the org's credentials in a region. Its call log names operations and errors, never
+    /// values.
+    async fn ssm(&self, org: &OrgSettings, region: &str) -> aws_sdk_ssm::Client {
+        let config = self.sdk_config(org, region).await;
+        let config = aws_sdk_ssm::config::Builder::from(&config)
+            .interceptor(CallLog {
+                region: region.to_string(),
+                limit: None,
+            })
+            .build();
+        aws_sdk_ssm::Client::from_conf(config)
+    }
+
     /// An S3 client with the org's credentials, or unsigned (`None`) for a public bucket.
     async fn s3(&self, org: Option<&OrgSettings>, region: &str) -> aws_sdk_s3::Client {
         let config = match org {
@@ -173,6 +186,60 @@ impl Connector for AwsConnector {
 
     async fn cloud(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Cloud>, CloudError> {
         Ok(Arc::new(self.cloudformation(org, region).await?))
+    }
+
+    async fn ssm_parameter(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<SsmParameter>, CloudError> {
+        let answer = self
+            .ssm(org, region)
+            .await
+            .get_parameter()
+            .name(name)
+            .with_decryption(true)
+            .send()
+            .await;
+        match answer {
+            Ok(output) => Ok(output.parameter().map(|parameter| SsmParameter {
+                kind: parameter
+                    .r#type()
+                    .map(|kind| kind.as_str().to_string())
+                    .unwrap_or_default(),
+                value: Secret::new(parameter.value().unwrap_or_default()),
+            })),
+            Err(error) if error.code() == Some("ParameterNotFound") => Ok(None),
+            Err(error) => Err(sdk_error(error)),
+        }
+    }
+
+    async fn put_ssm_secure_string(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+        name: &str,
+        value: &Secret,
+    ) -> Result<PutOutcome, CloudError> {
+        let answer = self
+            .ssm(org, region)
+            .await
+            .put_parameter()
+            .name(name)
+            .value(value.expose())
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .overwrite(false)
+            .description("Convox rack API password, stored by rackfile")
+            .send()
+            .await;
+        match answer {
+            Ok(_) => Ok(PutOutcome::Stored),
+            Err(error) if error.code() == Some("ParameterAlreadyExists") => {
+                Ok(PutOutcome::AlreadyExists)
+            }
+            Err(error) => Err(sdk_error(error)),
+        }
     }
 
     async fn s3_object(

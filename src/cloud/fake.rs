@@ -12,8 +12,8 @@ use async_trait::async_trait;
 
 use super::{
     Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest, Declarations, ParameterValue,
-    S3Object, Stack, StackEvent, TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome,
-    UpdateStackRequest,
+    PutOutcome, S3Object, Secret, SsmParameter, Stack, StackEvent, TemplateParameter,
+    TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
 };
 use crate::config::OrgSettings;
 
@@ -88,6 +88,8 @@ struct World {
     templates: HashMap<TemplateSource, FakeTemplate>,
     /// (bucket, key) -> body, for S3 GetObject.
     objects: HashMap<(String, String), String>,
+    /// (account, region, name) -> (type, value), for SSM Parameter Store.
+    ssm: HashMap<(String, String, String), (String, String)>,
     stacks: HashMap<(String, String), BTreeMap<String, FakeStack>>,
     /// (stack name, logical id) that fail when created or updated.
     failing: HashSet<(String, String)>,
@@ -170,6 +172,34 @@ impl FakeAws {
             .insert((bucket.to_string(), key.to_string()), body.to_string());
     }
 
+    /// Puts a parameter in the fake SSM Parameter Store.
+    pub fn add_ssm_parameter(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        kind: &str,
+        value: &str,
+    ) {
+        self.world().ssm.insert(
+            (account.to_string(), region.to_string(), name.to_string()),
+            (kind.to_string(), value.to_string()),
+        );
+    }
+
+    /// An SSM parameter's (type, value), as a test inspects it.
+    pub fn ssm_parameter_value(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Option<(String, String)> {
+        self.world()
+            .ssm
+            .get(&(account.to_string(), region.to_string(), name.to_string()))
+            .cloned()
+    }
+
     /// Makes resource `logical_id` of stack `name` fail, so the operation rolls back.
     pub fn fail_resource(&self, name: &str, logical_id: &str) {
         self.world()
@@ -229,6 +259,43 @@ impl Connector for FakeAws {
         Ok(Arc::new(self.cloud_for(&account, region)))
     }
 
+    async fn ssm_parameter(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<SsmParameter>, CloudError> {
+        let mut world = self.world();
+        let account = ssm_account(&mut world, org, region, "GetParameter")?;
+        Ok(world
+            .ssm
+            .get(&(account, region.to_string(), name.to_string()))
+            .map(|(kind, value)| SsmParameter {
+                kind: kind.clone(),
+                value: Secret::new(value.clone()),
+            }))
+    }
+
+    async fn put_ssm_secure_string(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+        name: &str,
+        value: &Secret,
+    ) -> Result<PutOutcome, CloudError> {
+        let mut world = self.world();
+        let account = ssm_account(&mut world, org, region, "PutParameter")?;
+        let key = (account, region.to_string(), name.to_string());
+        if world.ssm.contains_key(&key) {
+            return Ok(PutOutcome::AlreadyExists);
+        }
+        world.ssm.insert(
+            key,
+            ("SecureString".to_string(), value.expose().to_string()),
+        );
+        Ok(PutOutcome::Stored)
+    }
+
     async fn s3_object(
         &self,
         org: Option<&OrgSettings>,
@@ -267,6 +334,26 @@ impl Connector for FakeAws {
         }
         Ok(body)
     }
+}
+
+/// The account an org's credentials reach, with the SSM call recorded.
+fn ssm_account(
+    world: &mut World,
+    org: &OrgSettings,
+    region: &str,
+    operation: &'static str,
+) -> Result<String, CloudError> {
+    let account = world
+        .accounts
+        .get(&org.profile)
+        .cloned()
+        .ok_or_else(|| CloudError::new(CloudErrorKind::NoCredentials, "no credentials"))?;
+    world.calls.push(Call {
+        operation,
+        account: account.clone(),
+        region: region.to_string(),
+    });
+    Ok(account)
 }
 
 /// The fake CloudFormation of one account and region.

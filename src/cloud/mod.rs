@@ -182,6 +182,62 @@ pub trait Connector: Send + Sync {
         object: &S3Object,
         limit: usize,
     ) -> Result<String, CloudError>;
+    /// SSM GetParameter, decrypted; `None` when there is no such parameter.
+    async fn ssm_parameter(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<SsmParameter>, CloudError>;
+    /// SSM PutParameter of a new SecureString (the account's default key); never overwrites.
+    async fn put_ssm_secure_string(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+        name: &str,
+        value: &Secret,
+    ) -> Result<PutOutcome, CloudError>;
+}
+
+/// An SSM parameter as read: its type and (decrypted) value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsmParameter {
+    /// `String`, `StringList` or `SecureString`.
+    pub kind: String,
+    pub value: Secret,
+}
+
+impl SsmParameter {
+    pub fn is_secure(&self) -> bool {
+        self.kind == "SecureString"
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    Stored,
+    /// Someone stored one first; it is the one to use.
+    AlreadyExists,
+}
+
+/// A secret (a rack password) in memory; `Debug` never shows it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
 }
 
 /// An object in S3, and the region to ask for it.

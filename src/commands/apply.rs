@@ -12,7 +12,7 @@ use crate::cloud::{Connector, is_in_progress};
 use crate::commands::plan::{make_plan, select};
 use crate::config::{self, Config};
 use crate::error::Error;
-use crate::plan::{Action, FORMAT_VERSION, Plan, RackPlan, StackFingerprint};
+use crate::plan::{Action, FORMAT_VERSION, PasswordSource, Plan, RackPlan, StackFingerprint};
 use crate::{live, render};
 
 #[derive(Debug, Clone)]
@@ -102,6 +102,20 @@ pub async fn run(
     // A saved plan was reviewed when it was made, as in Terraform.
     if !saved && !options.auto_approve {
         confirm(console)?;
+    }
+
+    // Without a terminal, stdout is usually a CI log, which anyone with access to the job can read.
+    if !console.bars {
+        for rack in &plan.racks {
+            if let Action::Install(install) = &rack.action
+                && install.password == Some(PasswordSource::Generate)
+            {
+                console.print(&format!(
+                    "warning: {}: its generated API password will be printed below, and stdout is not a terminal (a CI log?); set `password_ssm` to keep it in SSM Parameter Store instead",
+                    rack.rack
+                ));
+            }
+        }
     }
 
     let replanner = LiveReplanner {

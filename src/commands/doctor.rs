@@ -58,8 +58,46 @@ async fn check_config(config: &Config, connector: &dyn Connector) -> Vec<Check> 
 
     let sweeps = live::sweep(config, &config.racks, &accounts, connector).await;
     checks.extend(template_checks(config, &accounts, &sweeps, connector).await);
+    checks.extend(password_store_checks(config, &accounts, connector).await);
     checks.extend(stack_checks(config, &accounts, &sweeps));
     checks
+}
+
+/// Each rack's SSM password parameter can be read with its org's credentials (or does not exist yet, and
+/// apply will create it).
+async fn password_store_checks(
+    config: &Config,
+    accounts: &BTreeMap<String, String>,
+    connector: &dyn Connector,
+) -> Vec<Check> {
+    let reads = config.racks.iter().filter_map(|rack| {
+        let parameter = rack.password_ssm.as_ref()?;
+        accounts.get(&rack.org)?;
+        let org = &config.orgs[&rack.org];
+        Some(async move {
+            let what = format!("password store of {}: SSM parameter {parameter}", rack.id());
+            match connector.ssm_parameter(org, &rack.region, parameter).await {
+                Ok(Some(found)) if found.is_secure() => {
+                    Check::pass(format!("{what} is a readable SecureString"))
+                }
+                Ok(Some(found)) => Check::fail(
+                    format!("{what} is a {}, not a SecureString", found.kind),
+                    Some("store the password again with --type SecureString, or delete it to have one generated at install".into()),
+                ),
+                Ok(None) => Check::pass(format!(
+                    "{what} does not exist yet; the install creates it"
+                )),
+                Err(error) => Check::fail(
+                    format!("{what} cannot be read: {error}"),
+                    Some(error.hint().map_or_else(
+                        || "the org's credentials need ssm:GetParameter (and kms:Decrypt) on it".to_string(),
+                        str::to_string,
+                    )),
+                ),
+            }
+        })
+    });
+    futures::future::join_all(reads).await
 }
 
 fn account_checks(config: &Config, org: &str, identity: &Result<String, ReadError>) -> Vec<Check> {

@@ -63,6 +63,8 @@ pub struct Rack {
     pub private: Option<bool>,
     pub template: Template,
     pub password_env: Option<String>,
+    /// The SSM parameter holding the API password, placeholders substituted.
+    pub password_ssm: Option<String>,
     /// Extra template parameters, passed verbatim.
     pub parameters: BTreeMap<String, String>,
     /// `[rack.tags]` only; the system tags are added by `managed_tags`.
@@ -86,6 +88,7 @@ pub struct RackSpans {
     /// Parameter -> its entry in `ignore_changes`.
     pub ignore_changes: BTreeMap<String, Range<usize>>,
     pub password_env: Option<Range<usize>>,
+    pub password_ssm: Option<Range<usize>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

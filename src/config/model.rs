@@ -74,6 +74,9 @@ pub struct Defaults {
     /// Template parameters set at install and never planned afterwards; added to each rack's own list.
     #[schemars(default)]
     pub ignore_changes: Vec<Sp<String>>,
+    /// SSM Parameter Store name of each rack's API password (SecureString), `{org}`, `{name}` and `{region}`
+    /// substituted, e.g. "/racks/{org}/{name}/password". A rack's own `password_env` takes its place.
+    pub password_ssm: Option<Sp<String>>,
 }
 
 /// An AWS account and how to reach it.
@@ -120,6 +123,10 @@ pub struct RackEntry {
     pub template_url: Option<Sp<String>>,
     /// Name of the environment variable that holds the API password at install. Never the password itself.
     pub password_env: Option<Sp<String>>,
+    /// SSM Parameter Store name of the API password (SecureString in the rack's account and region), `{org}`,
+    /// `{name}` and `{region}` substituted: read at install if it exists, else generated and stored there
+    /// before the install starts; never printed. Excludes `password_env`.
+    pub password_ssm: Option<Sp<String>>,
     /// Any other template parameter, passed verbatim.
     #[schemars(default)]
     pub parameters: StringTable,

@@ -111,6 +111,7 @@ impl Reader<'_> {
                 "instance_count" => defaults.instance_count = self.integer(name, value),
                 "private" => defaults.private = self.boolean(name, value),
                 "ignore_changes" => defaults.ignore_changes = self.string_list(name, value),
+                "password_ssm" => defaults.password_ssm = self.string(name, value),
                 _ => unreachable!("known_entries only yields schema keys"),
             }
         }
@@ -145,6 +146,7 @@ impl Reader<'_> {
                 "template" => rack.template = self.string(name, value),
                 "template_url" => rack.template_url = self.string(name, value),
                 "password_env" => rack.password_env = self.string(name, value),
+                "password_ssm" => rack.password_ssm = self.string(name, value),
                 "ignore_changes" => rack.ignore_changes = self.string_list(name, value),
                 "parameters" => rack.parameters = self.string_table(value, "[rack.parameters]"),
                 "tags" => rack.tags = self.string_table(value, "[rack.tags]"),

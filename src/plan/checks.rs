@@ -4,7 +4,8 @@
 
 use std::ops::Range;
 
-use crate::cloud::TemplateSummary;
+use super::PasswordSource;
+use crate::cloud::{CloudError, SsmParameter, TemplateSummary};
 use crate::config::Rack;
 use crate::diag::did_you_mean;
 use crate::template::check_value;
@@ -83,6 +84,70 @@ pub(super) fn parameters_exist(rack: &Rack, summary: &TemplateSummary) -> Vec<Pl
     problems
 }
 
+/// The password of an install from SSM Parameter Store, as plan found it: where it comes from, or why the
+/// install cannot use it (unreadable, not a SecureString, refused by the template).
+pub(super) fn ssm_password(
+    rack: &Rack,
+    summary: &TemplateSummary,
+    parameter: &str,
+    read: Option<&Result<Option<SsmParameter>, CloudError>>,
+) -> Result<PasswordSource, Vec<PlanProblem>> {
+    let problem = |message: String, hint: String| {
+        vec![PlanProblem {
+            rack: rack.id(),
+            message,
+            hint: Some(hint),
+            span: rack.spans.password_ssm.clone(),
+        }]
+    };
+    match read {
+        Some(Ok(None)) => Ok(PasswordSource::Ssm {
+            parameter: parameter.to_string(),
+            existing: false,
+        }),
+        Some(Ok(Some(found))) if !found.is_secure() => Err(problem(
+            format!(
+                "SSM parameter {parameter} is a {}, not a SecureString: a rack password must be stored encrypted",
+                found.kind
+            ),
+            format!(
+                "delete it (rackfile then generates one and stores it as a SecureString), or store it again with --type SecureString"
+            ),
+        )),
+        Some(Ok(Some(found))) => {
+            let problems = value_allowed(
+                rack,
+                summary,
+                "Password",
+                found.value.expose(),
+                Origin::PasswordSsm(parameter.to_string()),
+            );
+            if problems.is_empty() {
+                Ok(PasswordSource::Ssm {
+                    parameter: parameter.to_string(),
+                    existing: true,
+                })
+            } else {
+                Err(problems)
+            }
+        }
+        Some(Err(error)) => Err(problem(
+            format!("cannot read SSM parameter {parameter}: {error}"),
+            error.hint().map_or_else(
+                || {
+                    "the org's credentials need ssm:GetParameter (and kms:Decrypt) on it"
+                        .to_string()
+                },
+                str::to_string,
+            ),
+        )),
+        None => Err(problem(
+            format!("SSM parameter {parameter} was not read"),
+            "this is a bug in rackfile: please report it".into(),
+        )),
+    }
+}
+
 /// Where a value rackfile would send comes from.
 pub(super) enum Origin {
     /// racks.toml: the problem points at it.
@@ -91,6 +156,8 @@ pub(super) enum Origin {
     Live,
     /// The environment variable `password_env` names; the value is never shown.
     PasswordEnv(String),
+    /// The SSM parameter `password_ssm` names; the value is never shown.
+    PasswordSsm(String),
 }
 
 /// Every constraint of the template the value breaks, each a problem naming the rack, the parameter and the
@@ -105,11 +172,12 @@ pub(super) fn value_allowed(
     let Some(declared) = summary.parameters.get(name) else {
         return Vec::new();
     };
-    let shown = if declared.no_echo || matches!(origin, Origin::PasswordEnv(_)) {
-        "(sensitive)".to_string()
-    } else {
-        format!("{value:?}")
-    };
+    let shown =
+        if declared.no_echo || matches!(origin, Origin::PasswordEnv(_) | Origin::PasswordSsm(_)) {
+            "(sensitive)".to_string()
+        } else {
+            format!("{value:?}")
+        };
     check_value(declared, value)
         .into_iter()
         .map(|violation| {
@@ -130,6 +198,13 @@ pub(super) fn value_allowed(
                     format!("the password in ${variable}"),
                     rack.spans.password_env.clone(),
                     Some(format!("put a password the template accepts in ${variable}")),
+                ),
+                Origin::PasswordSsm(parameter) => (
+                    format!("the password in SSM parameter {parameter}"),
+                    rack.spans.password_ssm.clone(),
+                    Some(format!(
+                        "store a password the template accepts in {parameter}, or delete the parameter to have one generated"
+                    )),
                 ),
             };
             PlanProblem {

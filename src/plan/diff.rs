@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use similar::TextDiff;
 
-use super::checks::{Origin, PlanProblem, parameters_exist, value_allowed};
+use super::checks::{Origin, PlanProblem, parameters_exist, ssm_password, value_allowed};
 use super::{
     AccountRead, Action, Blocked, Change, ChangeKind, FORMAT_VERSION, FileFingerprint, Held,
     HeldReason, Impact, Install, PasswordSource, Plan, RackPlan, StackFingerprint, Summary,
@@ -128,7 +128,7 @@ fn plan_rack(rack: &Rack, live: &LiveState) -> Result<RackPlan, Vec<PlanProblem>
         None => {
             let summary = template_summary(rack, &account, live)?;
             notes.extend(unchecked(rack, &summary));
-            Action::Install(plan_install(rack, &summary, live)?)
+            Action::Install(plan_install(rack, &summary, &account, live)?)
         }
     };
     Ok(RackPlan {
@@ -217,6 +217,7 @@ fn template_plan(rack: &Rack) -> TemplatePlan {
 fn plan_install(
     rack: &Rack,
     summary: &TemplateSummary,
+    account: &str,
     live: &LiveState,
 ) -> Result<Install, Vec<PlanProblem>> {
     let mut problems = parameters_exist(rack, summary);
@@ -259,6 +260,23 @@ fn plan_install(
             Origin::PasswordEnv(variable.clone()),
         ));
     }
+    let password = match (has_password, &rack.password_env, &rack.password_ssm) {
+        (false, _, _) => None,
+        (true, Some(variable), _) => Some(PasswordSource::Env {
+            variable: variable.clone(),
+        }),
+        (true, None, Some(parameter)) => {
+            let key = (account.to_string(), rack.region.clone(), parameter.clone());
+            match ssm_password(rack, summary, parameter, live.ssm_passwords.get(&key)) {
+                Ok(source) => Some(source),
+                Err(mut found) => {
+                    problems.append(&mut found);
+                    None
+                }
+            }
+        }
+        (true, None, None) => Some(PasswordSource::Generate),
+    };
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -274,12 +292,7 @@ fn plan_install(
         template: template_plan(rack),
         parameters,
         template_defaults,
-        password: has_password.then(|| match &rack.password_env {
-            Some(variable) => PasswordSource::Env {
-                variable: variable.clone(),
-            },
-            None => PasswordSource::Generate,
-        }),
+        password,
         tags: rack.managed_tags(),
         resource_count: summary.resource_count,
     })
@@ -356,6 +369,7 @@ fn plan_update(
         private: _,
         template,
         password_env: _, // only read at install; updates keep the live password
+        password_ssm: _,
         parameters: _,
         tags: _,
         ignore_changes: _, // read by held_parameters
@@ -600,6 +614,7 @@ mod tests {
                 pattern: PATTERN.into(),
             },
             password_env: None,
+            password_ssm: None,
             parameters: BTreeMap::new(),
             tags: BTreeMap::new(),
             ignore_changes: BTreeSet::new(),

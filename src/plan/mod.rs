@@ -129,6 +129,13 @@ pub enum PasswordSource {
     Env { variable: String },
     /// 30 random characters, generated at apply time and printed once.
     Generate,
+    /// An SSM Parameter Store SecureString in the rack's account and region: used if it exists, else
+    /// generated and stored there before the install starts; never printed.
+    Ssm {
+        parameter: String,
+        /// Whether it existed when planned (else apply creates it).
+        existing: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -89,6 +89,20 @@ pub fn plan(plan: &Plan, style: Style) -> String {
                             "    Password: (sensitive, generated and printed once at install)"
                         );
                     }
+                    Some(PasswordSource::Ssm {
+                        parameter,
+                        existing,
+                    }) => {
+                        let when = if *existing {
+                            "existing"
+                        } else {
+                            "created at install"
+                        };
+                        let _ = writeln!(
+                            out,
+                            "    Password: (sensitive, from SSM {parameter}, {when})"
+                        );
+                    }
                     None => {}
                 }
                 let tags: Vec<String> = install
@@ -233,7 +247,7 @@ pub fn problems(problems: &[PlanProblem], file_name: &str, source: &str) -> Stri
     }
     let _ = write!(
         out,
-        "error: {} problem{} with the templates; nothing was changed",
+        "error: cannot plan: {} problem{}; nothing was changed",
         problems.len(),
         if problems.len() == 1 { "" } else { "s" }
     );

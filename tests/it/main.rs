@@ -10,6 +10,7 @@ mod examples;
 mod faults;
 mod moto;
 mod operate;
+mod passwords;
 mod plan;
 mod real_templates;
 mod schema;

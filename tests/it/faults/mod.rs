@@ -2,7 +2,7 @@
 //! same result under throttling and under 500s with connection resets; with CloudFormation down, one short
 //! error within a bounded number of attempts; an apply that fails midway says exactly which racks changed.
 
-mod proxy;
+pub mod proxy;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ use crate::common::run;
 use crate::moto::{self, MotoSession};
 use crate::plan::seed_world;
 
-fn through(moto: &MotoSession, proxy: &FaultProxy) -> Command {
+pub fn through(moto: &MotoSession, proxy: &FaultProxy) -> Command {
     let mut command = moto.rackfile();
     command.env("AWS_ENDPOINT_URL", proxy.endpoint());
     command
