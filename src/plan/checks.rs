@@ -110,9 +110,7 @@ pub(super) fn ssm_password(
                 "SSM parameter {parameter} is a {}, not a SecureString: a rack password must be stored encrypted",
                 found.kind
             ),
-            format!(
-                "delete it (rackfile then generates one and stores it as a SecureString), or store it again with --type SecureString"
-            ),
+            "delete it (rackfile then generates one and stores it as a SecureString), or store it again with --type SecureString".to_string(),
         )),
         Some(Ok(Some(found))) => {
             let problems = value_allowed(
