@@ -217,13 +217,16 @@ impl Cli {
         self.verbose
     }
 
+    /// `--endpoint-url`; an empty value (what CI gives for an unset variable) is no endpoint.
     pub fn endpoint_url(&self) -> Option<&str> {
-        self.endpoint_url.as_deref()
+        self.endpoint_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
     }
 
     pub fn into_invocation(self) -> Result<(Invocation, Connection), Error> {
         let connection = Connection {
-            endpoint_url: self.endpoint_url,
+            endpoint_url: self.endpoint_url().map(str::to_string),
         };
         let invocation = match self.command {
             CommandArgs::Validate(FileArg { file }) => Invocation::Validate { file },

@@ -35,7 +35,13 @@ pub enum Error {
     SavedPlan { path: String, message: String },
     #[error("cannot write {path}: {error}")]
     Write { path: String, error: std::io::Error },
+    /// stdout was closed by its reader (`| head`): nothing more to say, and nowhere to say it.
+    #[error("stdout was closed")]
+    StdoutClosed,
 }
+
+/// The exit code of a run whose stdout was closed under it, as a shell reports death by SIGPIPE.
+pub const EXIT_STDOUT_CLOSED: i32 = 141;
 
 impl From<LoadError> for Error {
     fn from(error: LoadError) -> Self {
@@ -75,6 +81,7 @@ impl Error {
             | Error::Write { .. }
             | Error::StalePlan(_)
             | Error::SavedPlan { .. } => 1,
+            Error::StdoutClosed => EXIT_STDOUT_CLOSED,
         }
     }
 

@@ -8,6 +8,10 @@ fn main() {
         // Credential providers (assume-role, SSO) build AWS clients of their own from the environment; the
         // variable is what reaches them. SAFETY: no other thread exists yet.
         unsafe { std::env::set_var("AWS_ENDPOINT_URL", endpoint) };
+    } else if std::env::var_os("AWS_ENDPOINT_URL").is_some_and(|url| url.is_empty()) {
+        // An empty AWS_ENDPOINT_URL (CI's rendering of an unset variable) means none; the SDK would try to
+        // use it. SAFETY: no other thread exists yet.
+        unsafe { std::env::remove_var("AWS_ENDPOINT_URL") };
     }
     rackfile::logging::init(cli.verbosity());
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -100,7 +100,17 @@ impl AwsConnector {
         }
         let mut loader = self.loader(region);
         if let Some(profile) = &org.profile {
-            loader = loader.profile_name(profile);
+            // The profile's own credentials, as the AWS CLI's --profile gives: the default chain would
+            // prefer AWS_ACCESS_KEY_ID from the environment and act for every org in that one account.
+            loader = loader.profile_name(profile).credentials_provider(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .configure(
+                        &aws_config::provider_config::ProviderConfig::default()
+                            .with_region(Some(Region::new(region.to_string()))),
+                    )
+                    .profile_name(profile)
+                    .build(),
+            );
         }
         let config = loader.load().await;
         configs.insert(key, config.clone());
@@ -120,6 +130,9 @@ impl AwsConnector {
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(5))
                     .operation_attempt_timeout(Duration::from_secs(30))
+                    // An endpoint that accepts connections and never answers fails the call within 30 s,
+                    // retries included, instead of once per attempt.
+                    .operation_timeout(Duration::from_secs(30))
                     .build(),
             );
         if let Some(endpoint) = &self.endpoint_url {

@@ -65,6 +65,13 @@ impl Console {
     fn print(&self, text: &str) {
         write_line(&self.out, text.trim_end_matches('\n'));
     }
+
+    /// Like `print`, but says whether the text was written.
+    fn try_print(&self, text: &str) -> std::io::Result<()> {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        writeln!(out, "{}", text.trim_end_matches('\n'))?;
+        out.flush()
+    }
 }
 
 pub async fn run(
@@ -141,7 +148,19 @@ pub async fn run(
     };
     let outcomes = executor.execute(&plan).await;
     let interrupted = *cancel.borrow();
-    console.print(&summary::render(&outcomes, interrupted));
+    let summary = summary::render(&outcomes, interrupted);
+    if let Err(error) = console.try_print(&summary) {
+        // The summary may hold a generated password that exists nowhere else: stderr is the last resort,
+        // and the run fails so that nobody takes it for a clean apply.
+        use std::io::Write as _;
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "{}", summary.trim_end());
+        let _ = writeln!(
+            stderr,
+            "error: cannot write the summary to stdout ({error}); it is above, on stderr"
+        );
+        return Ok(1);
+    }
     Ok(summary::exit_code(&outcomes, interrupted))
 }
 
@@ -189,12 +208,17 @@ impl Replanner for LiveReplanner<'_> {
     }
 }
 
+/// A saved plan holds at most a few MB (local template bodies are at most 51,200 bytes each).
+const MAX_SAVED_PLAN_BYTES: usize = 64 * 1024 * 1024;
+
 fn load_saved_plan(path: &std::path::Path) -> Result<Plan, Error> {
     let unreadable = |message: String| Error::SavedPlan {
         path: path.display().to_string(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
+    let bytes = crate::config::read_regular_file(path, MAX_SAVED_PLAN_BYTES)
+        .map_err(|e| unreadable(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|_| unreadable("not UTF-8 text".into()))?;
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| unreadable(format!("not a saved plan: {e}")))?;
     match value.get("format_version").and_then(|v| v.as_str()) {

@@ -33,7 +33,7 @@ pub async fn run(options: &DoctorOptions, connector: &dyn Connector) -> Result<i
         ],
         Ok(config) => check_config(&config, connector).await,
     };
-    print!("{}", doctor::render(&checks));
+    crate::output::print(&doctor::render(&checks))?;
     Ok(if checks.iter().any(|c| c.mark == doctor::Mark::Fail) {
         1
     } else {

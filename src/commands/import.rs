@@ -64,7 +64,7 @@ pub async fn run(options: &ImportOptions, connector: &dyn Connector) -> Result<i
         account_id: &account,
         regions: &options.regions,
     };
-    print!("{}", import::racks_toml(&origin, &racks));
+    crate::output::print(&import::racks_toml(&origin, &racks))?;
     eprintln!(
         "Imported {} from account {account} ({}).",
         plural(racks.len(), "rack"),

@@ -11,14 +11,17 @@ mod validate;
 use crate::cli::{Connection, Invocation};
 use crate::cloud::aws::AwsConnector;
 use crate::error::Error;
+use crate::output;
 
 /// Runs a command and reports its error, if any; returns the process exit code.
 pub async fn run_and_report(invocation: Invocation, connection: Connection) -> i32 {
     let json = invocation.wants_json();
     match run(invocation, connection).await {
         Ok(code) => code,
+        Err(Error::StdoutClosed) => Error::StdoutClosed.exit_code(),
         Err(error) if json => {
-            print!("{}", error.render_json());
+            // A JSON error that cannot be written either still ends the run with the error's code.
+            let _ = output::print(&error.render_json());
             error.exit_code()
         }
         Err(error) => {
@@ -41,10 +44,10 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<i32, 
             let connector = AwsConnector::new(connection.endpoint_url);
             let (cancel_sender, cancel) = tokio::sync::watch::channel(false);
             // Ctrl-C stops new work and the waiting; CloudFormation carries on, and the summary says where.
+            // SIGTERM (a CI job cancelled, a container stopped) does the same.
             tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    let _ = cancel_sender.send(true);
-                }
+                interrupted().await;
+                let _ = cancel_sender.send(true);
             });
             apply::run(
                 &options,
@@ -64,12 +67,28 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<i32, 
             doctor::run(&options, &AwsConnector::new(connection.endpoint_url)).await
         }
         Invocation::Schema => {
-            print!("{}", crate::config::schema::racks_schema_json());
+            output::print(&crate::config::schema::racks_schema_json())?;
             Ok(0)
         }
         Invocation::Completions { shell } => {
-            print!("{}", crate::cli::completions(shell));
+            output::print(&crate::cli::completions(shell))?;
             Ok(0)
         }
     }
+}
+
+/// Ctrl-C, or SIGTERM where there is one.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -1,6 +1,6 @@
 //! `rackfile plan`: read the live stacks, compute the plan, print it (and save it with `--out`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::RackId;
 use crate::cloud::Connector;
@@ -8,7 +8,7 @@ use crate::config::{self, Config, Rack};
 use crate::diag::did_you_mean;
 use crate::error::Error;
 use crate::plan::{self, Plan};
-use crate::{live, render};
+use crate::{live, output, render};
 
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
@@ -20,21 +20,25 @@ pub struct PlanOptions {
 }
 
 pub async fn run(options: &PlanOptions, connector: &dyn Connector) -> Result<i32, Error> {
+    if let Some(out) = &options.out {
+        refuse_to_overwrite_racks_file(out, &options.file)?;
+    }
     let config = config::load(&options.file)?;
     let plan = make_plan(&config, &options.targets, connector).await?;
-    if options.json {
-        print!("{}", render::json_plan(&plan));
-    } else {
-        print!("{}", render::human_plan(&plan, render::Style::for_stdout()));
-    }
+    // Saved before anything is printed: a stdout that fails must not cost the saved plan.
     if let Some(out) = &options.out {
         save(&plan, out)?;
-        if !options.json {
-            println!(
-                "\nSaved the plan to {}. Apply exactly this plan with: rackfile apply {}",
+    }
+    if options.json {
+        output::print(&render::json_plan(&plan))?;
+    } else {
+        output::print(&render::human_plan(&plan, render::Style::for_stdout()))?;
+        if let Some(out) = &options.out {
+            output::print(&format!(
+                "\nSaved the plan to {}. Apply exactly this plan with: rackfile apply {}\n",
                 out.display(),
                 out.display()
-            );
+            ))?;
         }
     }
     Ok(if options.detailed_exitcode && plan.summary.has_changes() {
@@ -42,6 +46,24 @@ pub async fn run(options: &PlanOptions, connector: &dyn Connector) -> Result<i32
     } else {
         0
     })
+}
+
+/// `--out racks.toml` would replace the record with a plan.
+fn refuse_to_overwrite_racks_file(out: &Path, racks_file: &Path) -> Result<(), Error> {
+    let same = match (out.canonicalize(), racks_file.canonicalize()) {
+        (Ok(out), Ok(racks)) => out == racks,
+        _ => out == racks_file,
+    };
+    if same {
+        return Err(Error::Usage {
+            message: format!(
+                "--out {}: that is the racks file; the plan would overwrite it",
+                out.display()
+            ),
+            hint: Some("save the plan elsewhere, e.g. --out racks.plan".into()),
+        });
+    }
+    Ok(())
 }
 
 /// Reads the live state of the selected racks and plans them.

@@ -20,9 +20,9 @@ pub async fn run(options: &StatusOptions, connector: &dyn Connector) -> Result<i
         .map_err(Error::Read)?;
     let rows = status::of_racks(&config.racks, &live);
     if options.json {
-        print!("{}", render::status::json(&rows));
+        crate::output::print(&render::status::json(&rows))?;
     } else {
-        print!("{}", render::status::table(&rows));
+        crate::output::print(&render::status::table(&rows))?;
     }
     Ok(0)
 }

@@ -8,7 +8,11 @@ use crate::error::Error;
 
 pub fn run(file: &Path) -> Result<i32, Error> {
     let config = config::load(file)?;
-    println!("{} is valid: {}.", file.display(), contents(&config));
+    crate::output::print(&format!(
+        "{} is valid: {}.\n",
+        file.display(),
+        contents(&config)
+    ))?;
     Ok(0)
 }
 

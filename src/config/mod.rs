@@ -20,6 +20,32 @@ pub const DEFAULT_TEMPLATE_URL: &str =
     "https://convox.s3.amazonaws.com/release/{version}/formation.json";
 /// CloudFormation's limit for a TemplateBody; larger templates must be hosted and passed by URL.
 pub const MAX_TEMPLATE_BODY_BYTES: usize = 51_200;
+/// racks.toml of 1,000 racks is about 150 KB; anything near this is not a racks file.
+pub const MAX_RACKS_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// CloudFormation's limit for one parameter value.
+pub const MAX_PARAMETER_VALUE_BYTES: usize = 4_096;
+
+/// The bytes of a regular file of at most `limit` bytes. A FIFO, a device or a directory is refused before
+/// it is opened (opening a FIFO blocks; a device never ends), and a larger file before it is read whole.
+pub fn read_regular_file(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let metadata = std::fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let too_large = || std::io::Error::other(format!("larger than {limit} bytes"));
+    if metadata.len() > limit as u64 {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
 
 /// The template parameters rackfile sets from typed settings; `[rack.parameters]` may not set them too.
 pub const TYPED_PARAMETERS: [(&str, &str); 4] = [
@@ -204,10 +230,11 @@ impl LoadError {
 
 /// Reads, parses and checks racks.toml.
 pub fn load(path: &Path) -> Result<Config, LoadError> {
-    let bytes = std::fs::read(path).map_err(|error| LoadError::Unreadable {
-        path: path.to_path_buf(),
-        error,
-    })?;
+    let bytes =
+        read_regular_file(path, MAX_RACKS_FILE_BYTES).map_err(|error| LoadError::Unreadable {
+            path: path.to_path_buf(),
+            error,
+        })?;
     let fingerprint = sha256_hex(&bytes);
     let source = String::from_utf8(bytes).map_err(|error| {
         let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];

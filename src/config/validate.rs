@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::model::{RackEntry, RacksFile, Sp};
 use super::{
-    DEFAULT_TEMPLATE_URL, MAX_TEMPLATE_BODY_BYTES, OrgSettings, Rack, RackSpans, SYSTEM_TAGS,
-    TYPED_PARAMETERS, Template,
+    DEFAULT_TEMPLATE_URL, MAX_PARAMETER_VALUE_BYTES, MAX_TEMPLATE_BODY_BYTES, OrgSettings, Rack,
+    RackSpans, SYSTEM_TAGS, TYPED_PARAMETERS, Template, read_regular_file,
 };
 use crate::diag::{Diagnostic, SourceMap, did_you_mean};
 
@@ -422,7 +422,17 @@ fn check_ignore_changes(names: &[Sp<String>], diagnostics: &mut Vec<Diagnostic>)
 }
 
 fn check_parameters(entry: &RackEntry, diagnostics: &mut Vec<Diagnostic>) {
-    for (key, _) in &entry.parameters.0 {
+    for (key, value) in &entry.parameters.0 {
+        if value.value.len() > MAX_PARAMETER_VALUE_BYTES {
+            diagnostics.push(Diagnostic::error(
+                format!(
+                    "the value of `{}` is {} bytes; CloudFormation takes at most {MAX_PARAMETER_VALUE_BYTES} bytes per parameter",
+                    key.value,
+                    value.value.len()
+                ),
+                value.span.clone(),
+            ));
+        }
         if key.value.eq_ignore_ascii_case("Password") {
             diagnostics.push(
                 Diagnostic::error(
@@ -646,15 +656,38 @@ fn resolve_template(
     }
 }
 
-/// The first `limit` bytes of a file: a template path naming a device or a huge file must not hang or
-/// exhaust memory before its size is refused.
-fn read_at_most(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit as u64)
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
+/// Where a `template` path may point: a regular file inside the directory of racks.toml. A pull-request
+/// plan prints a local template's diff, so a path out of the repository (`/etc/passwd`,
+/// `../../.aws/credentials`, or a symlink to one) could print a runner's secrets into a comment.
+fn template_path(base_dir: &Path, written: &str) -> Result<PathBuf, String> {
+    let relative = Path::new(written);
+    if relative.is_absolute() {
+        return Err(format!(
+            "template \"{written}\" is an absolute path; it must be inside the directory of racks.toml"
+        ));
+    }
+    if relative
+        .components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        return Err(format!(
+            "template \"{written}\" leaves the directory of racks.toml (`..`)"
+        ));
+    }
+    let path = base_dir.join(relative);
+    let base = if base_dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base_dir
+    };
+    if let (Ok(real), Ok(real_base)) = (path.canonicalize(), base.canonicalize())
+        && !real.starts_with(&real_base)
+    {
+        return Err(format!(
+            "template \"{written}\" is a link out of the directory of racks.toml"
+        ));
+    }
+    Ok(path)
 }
 
 /// Local templates read once each, however many racks share them.
@@ -670,19 +703,27 @@ impl TemplateFiles {
         base_dir: &Path,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Option<Template> {
-        let path = base_dir.join(&file.value);
+        let path = match template_path(base_dir, &file.value) {
+            Ok(path) => path,
+            Err(message) => {
+                diagnostics.push(Diagnostic::error(message, file.span.clone()).with_hint(
+                    "`template` is a file beside racks.toml or below it; host other templates and use `template_url`",
+                ));
+                return None;
+            }
+        };
         let outcome = self
             .read
             .entry(path.clone())
-            .or_insert_with(|| match read_at_most(&path, MAX_TEMPLATE_BODY_BYTES + 1) {
+            .or_insert_with(|| match read_regular_file(&path, MAX_TEMPLATE_BODY_BYTES) {
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                     Err(format!("template file \"{}\" not found", file.value))
                 }
-                Err(error) => Err(format!("cannot read template file \"{}\": {error}", file.value)),
-                Ok(bytes) if bytes.len() > MAX_TEMPLATE_BODY_BYTES => Err(format!(
+                Err(error) if error.to_string().starts_with("larger than") => Err(format!(
                     "template file \"{}\" is more than {MAX_TEMPLATE_BODY_BYTES} bytes; CloudFormation takes at most {MAX_TEMPLATE_BODY_BYTES} bytes inline",
                     file.value,
                 )),
+                Err(error) => Err(format!("cannot read template file \"{}\": {error}", file.value)),
                 Ok(bytes) => String::from_utf8(bytes)
                     .map_err(|_| format!("template file \"{}\" is not UTF-8 text", file.value)),
             });

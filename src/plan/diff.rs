@@ -17,7 +17,7 @@ use crate::convox::{AUTOSCALED_PARAMETERS, Effect, rule_for};
 use crate::live::{LiveState, template_source};
 
 pub fn diff(config: &Config, racks: &[Rack], live: &LiveState) -> Result<Plan, Vec<PlanProblem>> {
-    let mut problems = Vec::new();
+    let mut problems = same_stack_twice(racks, live);
     let mut planned = Vec::new();
     for rack in racks {
         match plan_rack(rack, live) {
@@ -40,6 +40,36 @@ pub fn diff(config: &Config, racks: &[Rack], live: &LiveState) -> Result<Plan, V
         racks: planned,
         summary,
     })
+}
+
+/// Two racks of orgs that turn out to reach one account, with the same region and name, are one stack:
+/// planning both would race two changes on it.
+fn same_stack_twice(racks: &[Rack], live: &LiveState) -> Vec<PlanProblem> {
+    let mut first: BTreeMap<(&str, &str, &str), &Rack> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for rack in racks {
+        let Some(account) = live.accounts.get(&rack.org) else {
+            continue;
+        };
+        let key = (account.as_str(), rack.region.as_str(), rack.name.as_str());
+        match first.get(&key) {
+            Some(earlier) => problems.push(PlanProblem {
+                rack: rack.id(),
+                message: format!(
+                    "is the same stack as {} (account {account}, {}, stack {}): both orgs' credentials reach that account",
+                    earlier.id(),
+                    rack.region,
+                    rack.name
+                ),
+                hint: Some("declare the rack once, or give each org its `account_id` and the right profile".into()),
+                span: Some(rack.spans.name.clone()),
+            }),
+            None => {
+                first.insert(key, rack);
+            }
+        }
+    }
+    problems
 }
 
 fn summarise(racks: &[RackPlan]) -> Summary {

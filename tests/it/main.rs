@@ -14,3 +14,4 @@ mod passwords;
 mod plan;
 mod real_templates;
 mod schema;
+mod trust;

@@ -1,0 +1,232 @@
+//! Trust under hostile input and broken surroundings: no panic on a closed or full stdout, no plan saved
+//! over racks.toml, no hang on a FIFO, an empty endpoint ignored, each org's profile winning over keys in
+//! the environment, one stack declared twice through two orgs refused, and SIGTERM ending an apply like
+//! Ctrl-C.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{Output, rackfile, run};
+use crate::moto::{self, PERSONAL_ACCOUNT};
+use crate::plan::{seed_stuck_stack, seed_world};
+
+const VALID: &str = "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n[org.personal]\n[[rack]]\nname = \"example\"\n";
+
+fn dir_with_racks() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("racks.toml"), VALID).unwrap();
+    dir
+}
+
+/// Runs to the end within `limit`, or fails the test (and kills the process) instead of hanging.
+fn finish_within(mut command: Command, limit: Duration) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("rackfile did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    Output {
+        code: output.status.code().unwrap(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly_and_a_full_one_is_an_error() {
+    let dir = dir_with_racks();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let closed = rackfile(dir.path())
+        .arg("validate")
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(closed.status.code(), Some(141));
+    assert_eq!(String::from_utf8_lossy(&closed.stderr), "");
+
+    let full = rackfile(dir.path())
+        .arg("schema")
+        .stdout(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(full.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&full.stderr);
+    assert!(
+        stderr.starts_with("error: cannot write stdout: No space left on device"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_plan_is_never_saved_over_racks_toml() {
+    let dir = dir_with_racks();
+    let output = run(rackfile(dir.path()).args(["plan", "--out", "./racks.toml"]));
+    assert_eq!(output.code, 1);
+    assert!(
+        output.stderr.starts_with(
+            "error: --out ./racks.toml: that is the racks file; the plan would overwrite it"
+        ),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("racks.toml")).unwrap(),
+        VALID
+    );
+}
+
+#[test]
+fn a_fifo_as_racks_toml_or_saved_plan_is_refused_without_hanging() {
+    let dir = dir_with_racks();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut validate = rackfile(dir.path());
+    validate.args(["validate", "-f", "fifo"]);
+    let output = finish_within(validate, Duration::from_secs(20));
+    assert_eq!(output.code, 1);
+    assert!(
+        output
+            .stderr
+            .starts_with("error: cannot read fifo: not a regular file"),
+        "{}",
+        output.stderr
+    );
+    let mut apply = rackfile(dir.path());
+    apply.args(["apply", "fifo"]);
+    let output = finish_within(apply, Duration::from_secs(20));
+    assert_eq!(output.code, 1);
+    assert!(
+        output.stderr.contains("not a regular file"),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn an_empty_endpoint_is_no_endpoint() {
+    let dir = dir_with_racks();
+    for command in [
+        rackfile(dir.path()).args(["--endpoint-url", "", "status"]),
+        rackfile(dir.path())
+            .env("AWS_ENDPOINT_URL", "")
+            .args(["status"]),
+    ] {
+        command
+            .env("AWS_CONFIG_FILE", dir.path().join("no-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                dir.path().join("no-credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        let output = finish_within(
+            std::mem::replace(command, Command::new("true")),
+            Duration::from_secs(60),
+        );
+        assert_eq!(output.code, 1, "{}", output.stderr);
+        assert!(!output.stderr.contains("panicked"), "{}", output.stderr);
+        assert!(
+            output.stderr.contains("no AWS credentials were found"),
+            "{}",
+            output.stderr
+        );
+    }
+}
+
+#[test]
+fn each_org_uses_its_profile_even_with_keys_in_the_environment() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let output = run(moto
+        .rackfile()
+        .env("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .args(["plan"]));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output
+            .stdout
+            .contains("Read account 210987654321 (org work): eu-west-1"),
+        "the work profile's role was not used:\n{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn two_orgs_reaching_one_account_cannot_declare_the_same_stack() {
+    let moto = moto::session();
+    moto.write(
+        "racks.toml",
+        "[defaults]\nregion = \"us-east-1\"\nversion = \"1\"\n\
+         [org.personal]\nprofile = \"personal\"\n[org.again]\nprofile = \"personal\"\n\
+         [[rack]]\norg = \"personal\"\nname = \"web\"\ntemplate = \"rack.yml\"\n\
+         [[rack]]\norg = \"again\"\nname = \"web\"\ntemplate = \"rack.yml\"\n",
+    );
+    moto.write("rack.yml", &moto::rack_template());
+    let output = run(moto.rackfile().args(["plan"]));
+    assert_eq!(output.code, 1, "{}", output.stdout);
+    assert!(
+        output.stderr.contains(&format!(
+            "error: again/web: is the same stack as personal/web (account {PERSONAL_ACCOUNT}, us-east-1, stack web)"
+        )),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn sigterm_ends_an_apply_like_ctrl_c() {
+    let moto = moto::session();
+    moto.write("rack.yml", &moto::rack_template());
+    moto.write(
+        "racks.toml",
+        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n\
+         [org.personal]\nprofile = \"personal\"\n[[rack]]\nname = \"stuck\"\ntemplate = \"rack.yml\"\n",
+    );
+    seed_stuck_stack(&moto, PERSONAL_ACCOUNT, "us-east-1", "stuck");
+    let child = moto
+        .rackfile()
+        .args(["apply", "--auto-approve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The apply waits for the stack moto leaves CREATE_IN_PROGRESS; then it is told to stop.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(130), "{stdout}");
+    assert!(
+        stdout.contains("CloudFormation is still changing personal/stuck"),
+        "{stdout}"
+    );
+}
