@@ -24,6 +24,17 @@ pub struct ImportOptions {
 }
 
 pub async fn run(options: &ImportOptions, connector: &dyn Connector) -> Result<i32, Error> {
+    // The org becomes a table name in the file written; one that is empty or holds control characters
+    // would make a file rackfile itself refuses, or one that reads differently than it looks.
+    if options.org.trim().is_empty() || options.org.chars().any(char::is_control) {
+        return Err(Error::Usage {
+            message: format!(
+                "--org {:?}: an org name must be non-empty text without control characters",
+                options.org
+            ),
+            hint: Some("e.g. --org personal".into()),
+        });
+    }
     let org = OrgSettings {
         name: options.org.clone(),
         profile: options.profile.clone(),

@@ -448,8 +448,9 @@ fn plan_update(
             && impact.effect == Effect::InstallOnly
             && live_value.is_some()
         {
+            // Quoted (and so escaped): the reason is shown a line per change.
             install_only.push(format!(
-                "{name} is set at install only ({} -> {}): {}; keep racks.toml at the live value, or install a new rack (source: {})",
+                "{name} is set at install only ({:?} -> {:?}): {}; keep racks.toml at the live value, or install a new rack (source: {})",
                 live_value.map_or("(none)", String::as_str),
                 desired,
                 impact.says,
@@ -918,7 +919,7 @@ mod tests {
         assert!(
             blocked
                 .reason
-                .starts_with("Private is set at install only (No -> Yes)")
+                .starts_with("Private is set at install only (\"No\" -> \"Yes\")")
                 && blocked.reason.contains("convox/rack#2975"),
             "{}",
             blocked.reason

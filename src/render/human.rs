@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 
+use super::escape;
 use crate::diag::{self, Diagnostic};
 use crate::plan::{
     Action, Change, ChangeKind, Held, HeldReason, PasswordSource, Plan, PlanProblem,
@@ -63,21 +64,18 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         let _ = writeln!(out, "{}", style.paint(colour, &header));
         match &rack.action {
             Action::Install(install) => {
-                let _ = writeln!(out, "    template: {}", install.template.describe());
+                let _ = writeln!(out, "    template: {}", escape(install.template.describe()));
                 let mut parameters: Vec<(&String, String)> = install
                     .parameters
                     .iter()
-                    .map(|(name, value)| (name, value.clone()))
-                    .chain(
-                        install
-                            .template_defaults
-                            .iter()
-                            .map(|(name, value)| (name, format!("{value} (template default)"))),
-                    )
+                    .map(|(name, value)| (name, escape(value).into_owned()))
+                    .chain(install.template_defaults.iter().map(|(name, value)| {
+                        (name, format!("{} (template default)", escape(value)))
+                    }))
                     .collect();
                 parameters.sort();
                 for (name, value) in parameters {
-                    let _ = writeln!(out, "    {name}: {value}");
+                    let _ = writeln!(out, "    {}: {value}", escape(name));
                 }
                 match &install.password {
                     Some(PasswordSource::Env { variable }) => {
@@ -108,7 +106,7 @@ pub fn plan(plan: &Plan, style: Style) -> String {
                 let tags: Vec<String> = install
                     .tags
                     .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
+                    .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
                     .collect();
                 let _ = writeln!(out, "    tags: {}", tags.join(", "));
             }
@@ -128,10 +126,11 @@ pub fn plan(plan: &Plan, style: Style) -> String {
                     let _ = writeln!(out, "    {line}");
                     if let Some(diff) = &change.diff {
                         for line in diff.lines() {
+                            let line = escape(line);
                             let painted = match line.chars().next() {
-                                Some('+') if !line.starts_with("+++") => style.paint("32", line),
-                                Some('-') if !line.starts_with("---") => style.paint("31", line),
-                                _ => line.to_string(),
+                                Some('+') if !line.starts_with("+++") => style.paint("32", &line),
+                                Some('-') if !line.starts_with("---") => style.paint("31", &line),
+                                _ => line.into_owned(),
                             };
                             let _ = writeln!(out, "      {painted}");
                         }
@@ -140,8 +139,14 @@ pub fn plan(plan: &Plan, style: Style) -> String {
             }
             Action::Unchanged => {}
             Action::Blocked(blocked) => {
-                // A reason of several lines (one per install-only change) is indented as one block.
-                let reason = blocked.reason.replace('\n', "\n      ");
+                // A reason of several lines (one per install-only change) is indented as one block; each
+                // line is escaped on its own, so a value cannot start a line of its own.
+                let reason = blocked
+                    .reason
+                    .split('\n')
+                    .map(|line| escape(line).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("\n      ");
                 let _ = writeln!(out, "    {}: {reason}", blocked.status);
             }
         }
@@ -149,7 +154,7 @@ pub fn plan(plan: &Plan, style: Style) -> String {
             let _ = writeln!(out, "    {}", held_line(held));
         }
         for note in &rack.notes {
-            let _ = writeln!(out, "    note: {note}");
+            let _ = writeln!(out, "    note: {}", escape(note));
         }
         out.push('\n');
     }
@@ -160,7 +165,11 @@ pub fn plan(plan: &Plan, style: Style) -> String {
             let _ = writeln!(
                 out,
                 "    {}/{} ({}, account {}) {}",
-                rack.org, rack.name, rack.region, rack.account_id, rack.status
+                rack.org,
+                escape(&rack.name),
+                rack.region,
+                rack.account_id,
+                escape(&rack.status)
             );
         }
         out.push('\n');
@@ -195,12 +204,13 @@ fn held_line(held: &Held) -> String {
         HeldReason::Autoscaled => "autoscaled",
         HeldReason::IgnoreChanges => "ignore_changes",
     };
+    let (live, declared) = (escape(&held.live), escape(&held.declared));
     if held.live == held.declared {
-        format!("{}: {} ({why})", held.parameter, held.live)
+        format!("{}: {live} ({why})", held.parameter)
     } else {
         format!(
-            "{}: {} ({why}; racks.toml's {} applies at install only)",
-            held.parameter, held.live, held.declared
+            "{}: {live} ({why}; racks.toml's {declared} applies at install only)",
+            held.parameter
         )
     }
 }
@@ -208,13 +218,13 @@ fn held_line(held: &Held) -> String {
 fn change_line(change: &Change) -> String {
     let show = |value: &Option<String>| match value {
         _ if change.sensitive => "(sensitive)".to_string(),
-        Some(value) => value.clone(),
+        Some(value) => escape(value).into_owned(),
         None => "(none)".to_string(),
     };
     let label = match change.kind {
-        ChangeKind::Parameter => change.name.clone(),
+        ChangeKind::Parameter => escape(&change.name).into_owned(),
         ChangeKind::Template => "template".to_string(),
-        ChangeKind::Tag => format!("tag {}", change.name),
+        ChangeKind::Tag => format!("tag {}", escape(&change.name)),
     };
     format!(
         "{label}: {} -> {}",

@@ -1,8 +1,10 @@
 //! Views of a Plan and of rack status. They only format: every decision is already in the data.
 
+mod escape;
 mod human;
 mod json;
 pub mod status;
 
+pub use escape::escape;
 pub use human::{Style, plan as human_plan, problems as human_problems};
 pub use json::plan as json_plan;

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use super::escape;
 use crate::status::RackStatus;
 
 const HEADERS: [&str; 6] = ["RACK", "STATUS", "VERSION", "REGION", "COUNT", "TYPE"];
@@ -10,10 +11,14 @@ pub fn table(rows: &[RackStatus]) -> String {
     let cells: Vec<[String; 6]> = rows
         .iter()
         .map(|row| {
-            let or_dash = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".into());
+            let or_dash = |value: &Option<String>| {
+                value
+                    .as_deref()
+                    .map_or_else(|| "-".into(), |v| escape(v).into_owned())
+            };
             [
                 row.rack.clone(),
-                row.status.clone(),
+                escape(&row.status).into_owned(),
                 or_dash(&row.version),
                 row.region.clone(),
                 or_dash(&row.count),

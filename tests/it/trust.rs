@@ -230,3 +230,76 @@ fn sigterm_ends_an_apply_like_ctrl_c() {
         "{stdout}"
     );
 }
+
+#[test]
+fn live_values_cannot_forge_or_recolour_plan_and_status_lines() {
+    let moto = moto::session();
+    moto.write("rack.yml", &moto::rack_template());
+    moto.write(
+        "racks.toml",
+        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"20161102160040\"\n\
+         [org.personal]\nprofile = \"personal\"\n[[rack]]\nname = \"python\"\ntemplate = \"rack.yml\"\n\
+         [rack.parameters]\nAmi = \"ami-new\"\n",
+    );
+    // Python escapes: the stack really holds a newline and a right-to-left override (AWS's XML answers
+    // cannot carry most other control characters).
+    crate::plan::seed_rack(
+        &moto,
+        PERSONAL_ACCOUNT,
+        "us-east-1",
+        "python",
+        &[
+            ("InstanceType", "\\u202et2.small"),
+            ("InstanceCount", "3"),
+            ("Version", crate::plan::VERSION),
+            ("Password", "pw"),
+            (
+                "Ami",
+                "ami-1\\n+ personal/fake (us-east-1) will be installed",
+            ),
+        ],
+        &[("System", "convox"), ("Type", "rack")],
+    );
+    let plan = run(moto.rackfile().args(["plan"]));
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout.contains(
+            "    Ami: ami-1\\n+ personal/fake (us-east-1) will be installed -> ami-new  #"
+        ),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        !plan
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("+ personal/fake")),
+        "{}",
+        plan.stdout
+    );
+    let status = run(moto.rackfile().args(["status"]));
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(!status.stdout.contains('\u{202e}'), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("\\u{202e}t2.small"),
+        "{}",
+        status.stdout
+    );
+}
+
+#[test]
+fn import_refuses_an_org_name_that_would_make_a_broken_file() {
+    let dir = dir_with_racks();
+    for org in ["", "team\nname"] {
+        let output =
+            run(rackfile(dir.path()).args(["import", "--org", org, "--region", "us-east-1"]));
+        assert_eq!(output.code, 1);
+        assert!(
+            output
+                .stderr
+                .contains("an org name must be non-empty text without control characters"),
+            "{}",
+            output.stderr
+        );
+    }
+}

@@ -1,0 +1,47 @@
+//! Values from racks.toml and from AWS, made safe to print on a terminal: a newline, carriage return,
+//! escape sequence or bidirectional override inside a value could otherwise forge a plan line
+//! (`t2.small\n+ personal/fake (us-east-1) will be installed`), rewrite one, or recolour the screen.
+
+use std::borrow::Cow;
+
+/// `text` with every control and bidirectional-formatting character written as an escape (`\n`, `\u{1b}`).
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn control_and_bidi_characters_are_shown_as_escapes() {
+        assert_eq!(escape("t2.small"), "t2.small");
+        assert_eq!(
+            escape("t2.small\n+ personal/fake (us-east-1) will be installed"),
+            "t2.small\\n+ personal/fake (us-east-1) will be installed"
+        );
+        assert_eq!(
+            escape("a\r\x1b[31mb\u{202e}c"),
+            "a\\r\\u{1b}[31mb\\u{202e}c"
+        );
+        assert_eq!(escape("café 日本"), "café 日本");
+    }
+}
