@@ -9,11 +9,11 @@ use crate::apply::reporter::{BarReporter, LineReporter, Reporter, Sink, write_li
 use crate::apply::{Cancel, Executor, Replanner, Timings, summary};
 use crate::cli::RackId;
 use crate::cloud::{Connector, is_in_progress};
-use crate::commands::plan::{make_plan, select};
+use crate::commands::plan::make_plan;
 use crate::config::{self, Config};
 use crate::error::Error;
-use crate::plan::{Action, FORMAT_VERSION, PasswordSource, Plan, RackPlan, StackFingerprint};
-use crate::{live, render};
+use crate::plan::{Action, FORMAT_VERSION, PasswordSource, Plan, RackPlan};
+use crate::render;
 
 #[derive(Debug, Clone)]
 pub enum ApplySource {
@@ -233,71 +233,103 @@ fn load_saved_plan(path: &std::path::Path) -> Result<Plan, Error> {
     serde_json::from_value(value).map_err(|e| unreadable(format!("not a saved plan: {e}")))
 }
 
-/// Proves a saved plan still describes the world: the same racks.toml, the same accounts, and every planned
-/// stack exactly as it was. Reads only; any difference refuses the whole plan, naming what changed.
+/// Proves a saved plan still describes the world: the same racks.toml, and exactly the plan racks.toml and
+/// the live stacks give now, every field of every rack (not only the fingerprints: an edited plan file must
+/// not send what nobody reviewed). Reads only; any difference refuses the whole plan, naming the first.
 async fn check_saved_plan(plan: &Plan, connector: &dyn Connector) -> Result<Config, Error> {
     let path = PathBuf::from(&plan.racks_file.path);
     let config = config::load(&path)?;
-    let mut stale = Vec::new();
     if config.fingerprint != plan.racks_file.sha256 {
-        stale.push(format!(
+        return Err(Error::StalePlan(vec![format!(
             "{} changed since the plan was made",
             path.display()
-        ));
-        return Err(Error::StalePlan(stale));
+        )]));
     }
     let targets: Vec<RackId> = plan
         .racks
         .iter()
         .map(|r| r.rack.parse())
         .collect::<Result<_, _>>()?;
-    let racks = select(&config, &targets)?;
-    let accounts = live::identify(&config, &racks, connector)
-        .await
-        .map_err(Error::Read)?;
-    for rack in &plan.racks {
-        let now_account = accounts.get(&rack.org).cloned().unwrap_or_default();
-        if now_account != rack.account_id {
-            stale.push(format!(
-                "{}: the credentials now belong to account {now_account}, the plan was made for {}",
-                rack.rack, rack.account_id
-            ));
-            continue;
-        }
-        let cloud = connector
-            .cloud(&config.orgs[&rack.org], &rack.region)
-            .await
-            .map_err(|error| Error::StalePlan(vec![format!("{}: {error}", rack.rack)]))?;
-        let now = cloud.describe_stack(&rack.name).await.map_err(|error| {
-            Error::StalePlan(vec![format!(
-                "{}: cannot read the stack: {error}",
-                rack.rack
-            )])
-        })?;
-        let now = now.as_ref().map(StackFingerprint::of);
-        match (&rack.stack, &now) {
-            (None, None) => {}
-            (None, Some(_)) => stale.push(format!(
-                "{}: a stack of that name was created since the plan was made",
-                rack.rack
-            )),
-            (Some(_), None) => stale.push(format!(
-                "{}: the stack was deleted since the plan was made",
-                rack.rack
-            )),
-            (Some(then), Some(now)) => {
-                if let Some(difference) = then.difference(now) {
-                    stale.push(format!(
-                        "{}: {difference} since the plan was made",
-                        rack.rack
-                    ));
-                }
-            }
+    let fresh = make_plan(&config, &targets, connector).await?;
+    let mut stale = Vec::new();
+    if fresh.racks.len() != plan.racks.len() {
+        stale.push(format!(
+            "the plan has {} racks; racks.toml gives {} for the same targets",
+            plan.racks.len(),
+            fresh.racks.len()
+        ));
+    }
+    for (saved, now) in plan.racks.iter().zip(&fresh.racks) {
+        if saved != now {
+            stale.push(format!("{}: {}", now.rack, difference(saved, now)));
         }
     }
     if stale.is_empty() {
         Ok(config)
     } else {
         Err(Error::StalePlan(stale))
+    }
+}
+
+/// How a saved rack plan differs from the one made now, in words: what changed in AWS first, else the first
+/// field that differs.
+fn difference(saved: &RackPlan, now: &RackPlan) -> String {
+    if saved.account_id != now.account_id {
+        return format!(
+            "the credentials now belong to account {}, the plan was made for {}",
+            now.account_id, saved.account_id
+        );
+    }
+    match (&saved.stack, &now.stack) {
+        (None, Some(_)) => return "a stack of that name was created since the plan was made".into(),
+        (Some(_), None) => return "the stack was deleted since the plan was made".into(),
+        (Some(then), Some(current)) => {
+            if let Some(difference) = then.difference(current) {
+                return format!("{difference} since the plan was made");
+            }
+        }
+        (None, None) => {}
+    }
+    let saved = serde_json::to_value(saved).unwrap_or_default();
+    let now = serde_json::to_value(now).unwrap_or_default();
+    match first_difference(&saved, &now, String::new()) {
+        Some(path) => format!(
+            "the saved plan's `{path}` is not what racks.toml and the live stack give now"
+        ),
+        None => "the saved plan differs from the plan made now".into(),
+    }
+}
+
+/// The path of the first field where two JSON values differ.
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (key, value) in a {
+                match b.get(key) {
+                    Some(other) => {
+                        if let Some(found) = first_difference(value, other, join(key)) {
+                            return Some(found);
+                        }
+                    }
+                    None => return Some(join(key)),
+                }
+            }
+            b.keys().find(|key| !a.contains_key(*key)).map(|key| join(key))
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(index, (x, y))| first_difference(x, y, join(&index.to_string()))),
+        _ if a == b => None,
+        _ => Some(if path.is_empty() { "(the whole plan)".into() } else { path }),
     }
 }

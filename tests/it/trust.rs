@@ -303,3 +303,55 @@ fn import_refuses_an_org_name_that_would_make_a_broken_file() {
         );
     }
 }
+
+#[test]
+fn an_edited_saved_plan_is_refused_naming_the_field_and_nothing_is_changed() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let saved = run(moto.rackfile().args(["plan", "--out", "update.plan"]));
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    let text = std::fs::read_to_string(moto.path().join("update.plan")).unwrap();
+    let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let python = plan["racks"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["rack"] == "personal/python")
+        .unwrap();
+    python["parameters"]["InstanceType"] = serde_json::json!({"value": "m5.24xlarge"});
+    moto.write("edited.plan", &plan.to_string());
+    let output = run(moto.rackfile().args(["apply", "edited.plan"]));
+    assert_eq!(output.code, 1, "{}", output.stdout);
+    assert!(
+        output.stderr.contains(
+            "personal/python: the saved plan's `parameters.InstanceType.value` is not what racks.toml and the live stack give now"
+        ),
+        "{}",
+        output.stderr
+    );
+
+    // A rack entry pointing at another stack, or at an org nobody declared: refused, never a panic.
+    for (field, value) in [("name", "victim"), ("org", "nosuch")] {
+        let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let python = plan["racks"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|r| r["rack"] == "personal/python")
+            .unwrap();
+        python[field] = serde_json::json!(value);
+        moto.write("edited.plan", &plan.to_string());
+        let output = run(moto.rackfile().args(["apply", "edited.plan"]));
+        assert_eq!(output.code, 1, "{field}: {}", output.stderr);
+        assert!(
+            output.stderr.contains(&format!("personal/python: the saved plan's `{field}`")),
+            "{field}: {}",
+            output.stderr
+        );
+    }
+    let live = moto.python(
+        "s = client('cloudformation').describe_stacks(StackName='python')['Stacks'][0]\n\
+         print({p['ParameterKey']: p['ParameterValue'] for p in s['Parameters']}['InstanceType'])\n",
+    );
+    assert_eq!(live.trim(), "t2.small", "nothing was changed");
+}
