@@ -111,6 +111,7 @@ mod tests {
             status: status.into(),
             reason: reason.map(str::to_string),
             timestamp: String::new(),
+            token: None,
         }
     }
 

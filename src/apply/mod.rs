@@ -17,8 +17,8 @@ use futures::StreamExt;
 use tokio::sync::watch;
 
 use crate::cloud::{
-    Cloud, CloudError, Connector, CreateStackRequest, Stack, StackEvent, UpdateOutcome,
-    UpdateStackRequest, is_failure, is_in_progress,
+    Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest, Stack, StackEvent,
+    UpdateOutcome, UpdateStackRequest, is_failure, is_in_progress,
 };
 use crate::config::OrgSettings;
 use crate::plan::{Action, Install, Plan, RackPlan, Update};
@@ -65,6 +65,9 @@ pub struct Executor<'a> {
     pub replanner: Option<&'a dyn Replanner>,
     /// Reads environment variables (the password of `password_env`); the process environment in the binary.
     pub env: &'a crate::commands::apply::EnvLookup,
+    /// rack -> where its password is, from the moment its install is about to start: whatever happens
+    /// next (a failure, a timeout, Ctrl-C), the summary shows it.
+    pub started_passwords: std::sync::Mutex<BTreeMap<String, InstalledPassword>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,13 +75,13 @@ pub struct RackOutcome {
     pub rack: String,
     pub result: RackResult,
     pub elapsed: Duration,
+    /// Where the password of an install that was started is (`None`: from the environment, or no install).
+    pub password: Option<InstalledPassword>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RackResult {
     Installed {
-        /// Where the password is, for the summary; `None` when it came from the environment.
-        password: Option<InstalledPassword>,
         dashboard: Option<String>,
     },
     Updated,
@@ -193,10 +196,16 @@ impl Executor<'_> {
         } else {
             self.run_action(plan, &plan.action, started).await
         };
+        let password = self
+            .started_passwords
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&plan.rack);
         let outcome = RackOutcome {
             rack: plan.rack.clone(),
             result,
             elapsed: started.elapsed(),
+            password,
         };
         if !matches!(
             outcome.result,
@@ -281,7 +290,6 @@ impl Executor<'_> {
         started: Instant,
     ) -> RackResult {
         let mut parameters = install.parameters.clone();
-        let mut installed_password = None;
         if let Some(source) = &install.password {
             match password::for_install(
                 source,
@@ -294,7 +302,12 @@ impl Executor<'_> {
             {
                 Ok((password, shown)) => {
                     parameters.insert("Password".into(), password.expose().to_string());
-                    installed_password = shown;
+                    if let Some(shown) = shown {
+                        self.started_passwords
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .insert(plan.rack.clone(), shown);
+                    }
                 }
                 Err(message) => return failed(message, None),
             }
@@ -304,10 +317,22 @@ impl Executor<'_> {
             template: install.template.source(),
             parameters,
             tags: install.tags.clone(),
+            token: request_token(),
         };
         self.reporter
             .start(&plan.rack, "installing", install.resource_count);
-        if let Err(error) = cloud.create_stack(&request).await {
+        let created = match cloud.create_stack(&request).await {
+            // A write whose answer was lost is retried by the SDK; if the retry meets the stack our own
+            // first attempt created, the install is under way.
+            Err(error)
+                if error.kind == CloudErrorKind::AlreadyExists
+                    && caused_by(cloud, &plan.name, &request.token).await =>
+            {
+                Ok(String::new())
+            }
+            other => other,
+        };
+        if let Err(error) = created {
             // A create can fail after CloudFormation made the stack; say so rather than leave it unmentioned.
             return match cloud.describe_stack(&plan.name).await {
                 Ok(None) => failed(
@@ -335,7 +360,6 @@ impl Executor<'_> {
                 }
             }
             Followed::Settled { stack, .. } => RackResult::Installed {
-                password: installed_password,
                 dashboard: stack.outputs.get("Dashboard").cloned(),
             },
             Followed::Stopped(result) => result,
@@ -354,6 +378,7 @@ impl Executor<'_> {
             template: update.template.source(),
             parameters: update.parameters.clone(),
             tags: update.tags.clone(),
+            token: request_token(),
         };
         // Events from before this update are history, not progress.
         let seen = match cloud.stack_events(&plan.name).await {
@@ -365,6 +390,10 @@ impl Executor<'_> {
         match cloud.update_stack(&request).await {
             Ok(UpdateOutcome::NothingToDo) => return RackResult::AlreadyUpToDate,
             Ok(UpdateOutcome::Started) => {}
+            // As for installs: a retried update that meets the update its first attempt started.
+            Err(error)
+                if error.kind == CloudErrorKind::Busy
+                    && caused_by(cloud, &plan.name, &request.token).await => {}
             Err(error) => {
                 return failed(
                     format!("UpdateStack failed, the stack was not changed: {error}"),
@@ -514,4 +543,19 @@ fn new_events(events: &[StackEvent], seen: &mut HashSet<String>) -> Vec<StackEve
         seen.insert(event.event_id.clone());
     }
     fresh
+}
+
+/// A ClientRequestToken for one write: CloudFormation tags the operation's events with it.
+fn request_token() -> String {
+    format!("rackfile-{}", password::generate())
+}
+
+/// Whether the stack's latest operation is the one `token` started (its events carry the token).
+async fn caused_by(cloud: &dyn Cloud, name: &str, token: &str) -> bool {
+    match cloud.stack_events(name).await {
+        Ok(events) => events
+            .iter()
+            .any(|event| event.token.as_deref() == Some(token)),
+        Err(_) => false,
+    }
 }

@@ -65,25 +65,32 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
     }
 
     for outcome in outcomes {
-        let RackResult::Installed {
-            password: Some(password),
-            dashboard,
-        } = &outcome.result
-        else {
+        let Some(password) = &outcome.password else {
             continue;
+        };
+        let dashboard = match &outcome.result {
+            RackResult::Installed { dashboard } => dashboard.as_ref(),
+            _ => None,
+        };
+        // A password is shown for every install that was started, finished or not: the stack may still
+        // complete with it in AWS, and it exists nowhere else.
+        let unfinished = if matches!(outcome.result, RackResult::Installed { .. }) {
+            ""
+        } else {
+            " (its install did not finish here; if CloudFormation completes it, this is its password)"
         };
         match password {
             InstalledPassword::Generated(password) => {
                 let _ = writeln!(
                     out,
-                    "\nPassword for {} (shown only this once; store it now): {password}",
+                    "\nPassword for {}{unfinished} (shown only this once; store it now): {password}",
                     outcome.rack
                 );
             }
             InstalledPassword::Ssm { parameter } => {
                 let _ = writeln!(
                     out,
-                    "\nPassword for {} is in SSM parameter {parameter} (SecureString)",
+                    "\nPassword for {}{unfinished} is in SSM parameter {parameter} (SecureString)",
                     outcome.rack
                 );
             }

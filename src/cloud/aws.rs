@@ -502,6 +502,7 @@ impl Cloud for AwsCloud {
             .client
             .create_stack()
             .stack_name(&request.name)
+            .client_request_token(&request.token)
             .capabilities(Capability::CapabilityIam)
             .set_parameters(Some(
                 request
@@ -547,6 +548,7 @@ impl Cloud for AwsCloud {
             .client
             .update_stack()
             .stack_name(&request.name)
+            .client_request_token(&request.token)
             .capabilities(Capability::CapabilityIam)
             .set_parameters(Some(parameters))
             .set_tags(Some(sdk_tags(&request.tags)));
@@ -590,6 +592,7 @@ impl Cloud for AwsCloud {
                     .unwrap_or_default(),
                 reason: event.resource_status_reason().map(str::to_string),
                 timestamp: time(event.timestamp()),
+                token: event.client_request_token().map(str::to_string),
             })
             .collect())
     }

@@ -93,6 +93,9 @@ struct World {
     stacks: HashMap<(String, String), BTreeMap<String, FakeStack>>,
     /// (stack name, logical id) that fail when created or updated.
     failing: HashSet<(String, String)>,
+    /// Stacks whose next create or update is carried out but its answer lost, so the caller sees what a
+    /// retry of the same request meets: AlreadyExists, or a stack busy updating.
+    lost_answers: HashSet<String>,
     calls: Vec<Call>,
     stack_serial: usize,
 }
@@ -111,6 +114,8 @@ struct FakeStack {
     template: TemplateSource,
     events: Vec<StackEvent>,
     operation: Option<Operation>,
+    /// The ClientRequestToken of the last create or update, carried by the events it causes.
+    token: Option<String>,
 }
 
 struct Operation {
@@ -198,6 +203,11 @@ impl FakeAws {
             .ssm
             .get(&(account.to_string(), region.to_string(), name.to_string()))
             .cloned()
+    }
+
+    /// Carries out the next create or update of stack `name` but loses the answer (see `World::lost_answers`).
+    pub fn lose_next_answer(&self, name: &str) {
+        self.world().lost_answers.insert(name.to_string());
     }
 
     /// Makes resource `logical_id` of stack `name` fail, so the operation rolls back.
@@ -543,6 +553,7 @@ impl Cloud for FakeCloud {
             },
             template: request.template.clone(),
             events: Vec::new(),
+            token: Some(request.token.clone()),
             operation: Some(Operation {
                 kind: OperationKind::Create,
                 started: Instant::now(),
@@ -559,6 +570,15 @@ impl Cloud for FakeCloud {
             &self.aws.event_serial,
         );
         stacks.insert(request.name.clone(), stack);
+        if world.lost_answers.remove(&request.name) {
+            return Err(CloudError::new(
+                CloudErrorKind::AlreadyExists,
+                format!(
+                    "AlreadyExistsException: Stack [{}] already exists",
+                    request.name
+                ),
+            ));
+        }
         Ok(stack_id)
     }
 
@@ -630,6 +650,7 @@ impl Cloud for FakeCloud {
         stack.stack.status = "UPDATE_IN_PROGRESS".into();
         stack.stack.last_updated = now_text();
         stack.template = request.template.clone();
+        stack.token = Some(request.token.clone());
         stack.operation = Some(Operation {
             kind: OperationKind::Update,
             started: Instant::now(),
@@ -639,6 +660,15 @@ impl Cloud for FakeCloud {
             emitted: 0,
         });
         push_stack_event(stack, "UPDATE_IN_PROGRESS", Some("User Initiated"), &serial);
+        let stack_id = stack.stack.stack_id.clone();
+        if world.lost_answers.remove(&request.name) {
+            return Err(CloudError::new(
+                CloudErrorKind::Busy,
+                format!(
+                    "ValidationError: Stack:{stack_id} is in UPDATE_IN_PROGRESS state and can not be updated."
+                ),
+            ));
+        }
         Ok(UpdateOutcome::Started)
     }
 
@@ -686,6 +716,7 @@ fn push_event(
         status: status.to_string(),
         reason: reason.map(str::to_string),
         timestamp: now_text(),
+        token: stack.token.clone(),
     });
 }
 

@@ -117,6 +117,9 @@ pub struct CreateStackRequest {
     pub template: TemplateSource,
     pub parameters: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
+    /// Marks the request (and the stack events it causes) as this apply's, so a retry of a write whose
+    /// answer was lost is recognised as the same write.
+    pub token: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +128,8 @@ pub struct UpdateStackRequest {
     pub template: TemplateSource,
     pub parameters: BTreeMap<String, ParameterValue>,
     pub tags: BTreeMap<String, String>,
+    /// See `CreateStackRequest::token`.
+    pub token: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +148,8 @@ pub struct StackEvent {
     pub status: String,
     pub reason: Option<String>,
     pub timestamp: String,
+    /// The ClientRequestToken of the operation that caused the event.
+    pub token: Option<String>,
 }
 
 /// CloudFormation in one account and region, already authenticated.

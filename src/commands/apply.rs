@@ -145,6 +145,7 @@ pub async fn run(
         cancel: cancel.clone(),
         replanner: if saved { None } else { Some(&replanner) },
         env: &console.env,
+        started_passwords: Default::default(),
     };
     let outcomes = executor.execute(&plan).await;
     let interrupted = *cancel.borrow();
@@ -281,7 +282,9 @@ fn difference(saved: &RackPlan, now: &RackPlan) -> String {
         );
     }
     match (&saved.stack, &now.stack) {
-        (None, Some(_)) => return "a stack of that name was created since the plan was made".into(),
+        (None, Some(_)) => {
+            return "a stack of that name was created since the plan was made".into();
+        }
         (Some(_), None) => return "the stack was deleted since the plan was made".into(),
         (Some(then), Some(current)) => {
             if let Some(difference) = then.difference(current) {
@@ -293,9 +296,9 @@ fn difference(saved: &RackPlan, now: &RackPlan) -> String {
     let saved = serde_json::to_value(saved).unwrap_or_default();
     let now = serde_json::to_value(now).unwrap_or_default();
     match first_difference(&saved, &now, String::new()) {
-        Some(path) => format!(
-            "the saved plan's `{path}` is not what racks.toml and the live stack give now"
-        ),
+        Some(path) => {
+            format!("the saved plan's `{path}` is not what racks.toml and the live stack give now")
+        }
         None => "the saved plan differs from the plan made now".into(),
     }
 }
@@ -322,7 +325,9 @@ fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: String) 
                     None => return Some(join(key)),
                 }
             }
-            b.keys().find(|key| !a.contains_key(*key)).map(|key| join(key))
+            b.keys()
+                .find(|key| !a.contains_key(*key))
+                .map(|key| join(key))
         }
         (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
             .iter()
@@ -330,6 +335,10 @@ fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: String) 
             .enumerate()
             .find_map(|(index, (x, y))| first_difference(x, y, join(&index.to_string()))),
         _ if a == b => None,
-        _ => Some(if path.is_empty() { "(the whole plan)".into() } else { path }),
+        _ => Some(if path.is_empty() {
+            "(the whole plan)".into()
+        } else {
+            path
+        }),
     }
 }

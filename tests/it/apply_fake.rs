@@ -254,6 +254,7 @@ async fn a_rack_already_in_progress_is_waited_for_then_planned_again() {
             template: TemplateSource::Url(TEMPLATE_URL.into()),
             parameters,
             tags: live.tags.clone(),
+            token: "behind-rackfiles-back".into(),
         })
         .await
         .unwrap();
@@ -320,6 +321,17 @@ async fn ctrl_c_stops_new_racks_and_names_the_ones_still_changing() {
     assert!(
         output.contains("personal/second: not started (interrupted)"),
         "{output}"
+    );
+    // The interrupted install's password exists only here: it is shown, and it is the stack's.
+    let marker = "Password for personal/first (its install did not finish here; if CloudFormation completes it, this is its password) (shown only this once; store it now): ";
+    let password = output
+        .lines()
+        .find_map(|line| line.strip_prefix(marker))
+        .unwrap_or_else(|| panic!("no password for the interrupted install:\n{output}"));
+    assert_eq!(password.len(), 30);
+    assert!(
+        !output.contains("Password for personal/second"),
+        "a rack never started has no password: {output}"
     );
 }
 
@@ -434,4 +446,38 @@ async fn plan_reads_each_account_and_region_once_however_many_racks() {
         operations,
         ["GetCallerIdentity", "DescribeStacks", "GetTemplateSummary"]
     );
+}
+
+#[tokio::test]
+async fn a_write_whose_answer_was_lost_is_recognised_as_ours_by_its_token() {
+    let setup = setup(Duration::from_millis(10), &["alpha"]);
+    setup.fake.lose_next_answer("alpha");
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("Apply complete: 1 installed, 0 updated, 0 failed."),
+        "an install whose CreateStack answer was lost is still an install:\n{output}"
+    );
+    assert!(
+        output.contains("Password for personal/alpha (shown only this once"),
+        "{output}"
+    );
+
+    let racks_toml = setup.dir.path().join("racks.toml");
+    let racks = std::fs::read_to_string(&racks_toml).unwrap();
+    std::fs::write(
+        &racks_toml,
+        racks.replace("name = \"alpha\"", "name = \"alpha\"\ninstance_count = 5"),
+    )
+    .unwrap();
+    setup.fake.lose_next_answer("alpha");
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("Apply complete: 0 installed, 1 updated, 0 failed."),
+        "an update met in progress after its own lost answer is followed, not reported unchanged:\n{output}"
+    );
+    let stack = setup.fake.stack(ACCOUNT, "us-east-1", "alpha").unwrap();
+    assert_eq!(stack.parameters["InstanceCount"], "5");
+    assert_eq!(stack.status, "UPDATE_COMPLETE");
 }

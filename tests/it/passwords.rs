@@ -219,3 +219,41 @@ fn without_a_password_source_a_ci_apply_warns_before_printing_the_generated_pass
         .expect("the password is still printed");
     assert!(warning < password);
 }
+
+#[test]
+fn a_create_whose_answer_was_lost_never_loses_the_generated_password() {
+    let moto = session();
+    let racks = std::fs::read_to_string(moto.path().join("racks.toml")).unwrap();
+    moto.write(
+        "racks.toml",
+        &racks.replace("password_ssm = \"/racks/{org}/{name}/password\"\n", ""),
+    );
+    let proxy = FaultProxy::start(
+        moto.port,
+        Faults {
+            lose_answer_matching: vec!["Action=CreateStack".into()],
+            ..Faults::default()
+        },
+    );
+    let output = run(crate::faults::through(&moto, &proxy).args(["apply", "--auto-approve"]));
+    // moto records no ClientRequestToken in its events, so the SDK's retry meeting AlreadyExists cannot be
+    // proven ours there (on AWS the retry with the same token succeeds); the password is shown anyway.
+    let marker = "Password for personal/web (its install did not finish here; if CloudFormation completes it, this is its password) (shown only this once; store it now): ";
+    let password = output
+        .stdout
+        .lines()
+        .find_map(|line| line.strip_prefix(marker))
+        .unwrap_or_else(|| panic!("the password was lost:\n{}", output.stdout));
+    assert_eq!(
+        stack_password(&moto),
+        password,
+        "the shown password is the stack's"
+    );
+    assert!(
+        output
+            .stdout
+            .contains("CreateStack failed, but the stack exists"),
+        "{}",
+        output.stdout
+    );
+}

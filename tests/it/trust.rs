@@ -344,7 +344,9 @@ fn an_edited_saved_plan_is_refused_naming_the_field_and_nothing_is_changed() {
         let output = run(moto.rackfile().args(["apply", "edited.plan"]));
         assert_eq!(output.code, 1, "{field}: {}", output.stderr);
         assert!(
-            output.stderr.contains(&format!("personal/python: the saved plan's `{field}`")),
+            output
+                .stderr
+                .contains(&format!("personal/python: the saved plan's `{field}`")),
             "{field}: {}",
             output.stderr
         );

@@ -25,6 +25,9 @@ pub struct Faults {
     /// Always answer a request whose body contains all of these texts with HTTP 500 (e.g. one rack's
     /// CreateStack: `["Action=CreateStack", "StackName=bravo"]`).
     pub fail_matching: Vec<String>,
+    /// Forward the first request whose body contains all of these texts to moto, then drop the answer
+    /// (reset the connection): AWS acted, the client never heard. Later matches are forwarded normally.
+    pub lose_answer_matching: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -37,6 +40,8 @@ pub enum Fault {
 #[derive(Default)]
 struct State {
     faults: Faults,
+    /// Whether the answer of a `lose_answer_matching` request was dropped already.
+    answer_lost: bool,
     cloudformation_requests: u64,
     /// (action, fault) -> count; `None` for forwarded requests.
     seen: BTreeMap<(String, Option<Fault>), u64>,
@@ -208,6 +213,23 @@ async fn serve(mut client: TcpStream, upstream_port: u16, state: Arc<Mutex<State
             *state.seen.entry((action.clone(), fault)).or_default() += 1;
             (fault, state.faults.delay)
         };
+        let lose_answer = {
+            let mut state = state.lock().unwrap();
+            let matches = !state.faults.lose_answer_matching.is_empty()
+                && state
+                    .faults
+                    .lose_answer_matching
+                    .iter()
+                    .all(|text| request.body.contains(text.as_str()));
+            let lose = fault.is_none() && matches && !state.answer_lost;
+            state.answer_lost |= lose;
+            lose
+        };
+        if lose_answer {
+            let _ = forward(&request.bytes, upstream_port).await;
+            let _ = client.set_zero_linger();
+            return;
+        }
         let response = match fault {
             Some(Fault::Throttle) => {
                 error_response("400 Bad Request", "Sender", "Throttling", "Rate exceeded")
