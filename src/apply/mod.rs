@@ -21,7 +21,7 @@ use crate::cloud::{
     UpdateOutcome, UpdateStackRequest, is_failure, is_in_progress,
 };
 use crate::config::OrgSettings;
-use crate::plan::{Action, Install, Plan, RackPlan, Update};
+use crate::plan::{Action, Install, Plan, RackPlan, StackFingerprint, Update};
 pub use password::InstalledPassword;
 use reporter::Reporter;
 
@@ -245,6 +245,51 @@ impl Executor<'_> {
         }
     }
 
+    /// Reads the stack again just before writing to it. A change made since the plan (by a person, the
+    /// autoscaler, another apply) must not be undone by values read before it: a stack another operation
+    /// is changing is waited for and planned again (when re-planning is allowed); any other change stops
+    /// the rack with nothing sent.
+    async fn changed_since_planned(
+        &self,
+        plan: &RackPlan,
+        cloud: &dyn Cloud,
+        started: Instant,
+    ) -> Option<RackResult> {
+        let now = match cloud.describe_stack(&plan.name).await {
+            Ok(now) => now,
+            Err(error) => {
+                return Some(failed(
+                    format!("cannot read the stack before changing it: {error}; nothing was sent"),
+                    None,
+                ));
+            }
+        };
+        let fingerprint = now.as_ref().map(StackFingerprint::of);
+        if fingerprint == plan.stack {
+            return None;
+        }
+        if let Some(stack) = &now
+            && is_in_progress(&stack.status)
+            && self.replanner.is_some()
+        {
+            return Some(Box::pin(self.wait_then_replan(plan, &stack.status, started)).await);
+        }
+        let what = match (&plan.stack, &fingerprint) {
+            (None, Some(_)) => "a stack of that name was created".to_string(),
+            (Some(_), None) => "the stack was deleted".to_string(),
+            (Some(then), Some(now)) => then
+                .difference(now)
+                .unwrap_or_else(|| "it changed".to_string()),
+            (None, None) => "it changed".to_string(),
+        };
+        Some(failed(
+            format!(
+                "the stack changed since the plan ({what}); nothing was sent. Plan again: `rackfile plan` shows the rack as it is now"
+            ),
+            now.map(|stack| stack.status),
+        ))
+    }
+
     async fn wait_then_replan(
         &self,
         plan: &RackPlan,
@@ -289,6 +334,9 @@ impl Executor<'_> {
         cloud: &dyn Cloud,
         started: Instant,
     ) -> RackResult {
+        if let Some(result) = self.changed_since_planned(plan, cloud, started).await {
+            return result;
+        }
         let mut parameters = install.parameters.clone();
         if let Some(source) = &install.password {
             match password::for_install(
@@ -373,6 +421,9 @@ impl Executor<'_> {
         cloud: &dyn Cloud,
         started: Instant,
     ) -> RackResult {
+        if let Some(result) = self.changed_since_planned(plan, cloud, started).await {
+            return result;
+        }
         let request = UpdateStackRequest {
             name: plan.name.clone(),
             template: update.template.source(),

@@ -481,3 +481,108 @@ async fn a_write_whose_answer_was_lost_is_recognised_as_ours_by_its_token() {
     assert_eq!(stack.parameters["InstanceCount"], "5");
     assert_eq!(stack.status, "UPDATE_COMPLETE");
 }
+
+/// An apply that asks for confirmation, and makes `change` to the stack while the person reads the plan.
+async fn apply_with_change_at_the_prompt(
+    setup: &Setup,
+    change: impl FnMut() + Send + 'static,
+) -> (i32, String) {
+    let (mut console, buffer) = console();
+    console.interactive = true;
+    let mut change = change;
+    console.read_answer = Box::new(move || {
+        change();
+        Some("yes\n".into())
+    });
+    let mut options = options(setup, 10, None);
+    options.auto_approve = false;
+    let (_sender, cancel) = tokio::sync::watch::channel(false);
+    let code = run(&options, &setup.fake, &mut console, cancel)
+        .await
+        .unwrap_or_else(|error| panic!("{}", error.render()));
+    (code, buffer.text())
+}
+
+/// Sets the unmanaged Ami and starts an update of `name`, as another apply or a person would.
+fn change_ami_behind_rackfiles_back(fake: &FakeAws, name: &str, ami: &str) {
+    let cloud = fake.cloud_for(ACCOUNT, "us-east-1");
+    let live = fake.stack(ACCOUNT, "us-east-1", name).unwrap();
+    let mut parameters: std::collections::BTreeMap<String, ParameterValue> = live
+        .parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), ParameterValue::Value(v.clone())))
+        .collect();
+    parameters.insert("Ami".into(), ParameterValue::Value(ami.into()));
+    futures::executor::block_on(cloud.update_stack(&UpdateStackRequest {
+        name: name.into(),
+        template: TemplateSource::Url(TEMPLATE_URL.into()),
+        parameters,
+        tags: live.tags.clone(),
+        token: "someone-else".into(),
+    }))
+    .unwrap();
+}
+
+fn manage_count(setup: &Setup, name: &str, count: u32) {
+    let racks_toml = setup.dir.path().join("racks.toml");
+    let racks = std::fs::read_to_string(&racks_toml).unwrap();
+    std::fs::write(
+        &racks_toml,
+        racks.replace(
+            &format!("name = \"{name}\"\n"),
+            &format!("name = \"{name}\"\ninstance_count = {count}\n"),
+        ),
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_change_made_at_the_prompt_is_waited_for_and_never_undone() {
+    let setup = setup(Duration::from_millis(30), &["busy"]);
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 0, "{output}");
+    manage_count(&setup, "busy", 5);
+    let fake = setup.fake.clone();
+    let (code, output) = apply_with_change_at_the_prompt(&setup, move || {
+        change_ami_behind_rackfiles_back(&fake, "busy", "ami-theirs")
+    })
+    .await;
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("personal/busy: waiting: UPDATE_IN_PROGRESS"),
+        "the update in progress at the moment of writing was not waited for:\n{output}"
+    );
+    let stack = setup.fake.stack(ACCOUNT, "us-east-1", "busy").unwrap();
+    assert_eq!(stack.parameters["InstanceCount"], "5");
+    assert_eq!(
+        stack.parameters["Ami"], "ami-theirs",
+        "the concurrent change was reverted"
+    );
+}
+
+#[tokio::test]
+async fn a_stack_changed_since_the_plan_is_not_written_with_stale_values() {
+    let setup = setup(Duration::from_millis(1), &["changed"]);
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 0, "{output}");
+    manage_count(&setup, "changed", 5);
+    let fake = setup.fake.clone();
+    let (code, output) = apply_with_change_at_the_prompt(&setup, move || {
+        change_ami_behind_rackfiles_back(&fake, "changed", "ami-theirs");
+        // Long enough for the fake's update (4 resources of 1 ms) to finish before rackfile writes.
+        std::thread::sleep(Duration::from_millis(50));
+    })
+    .await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("the stack changed since the plan (its status changed from CREATE_COMPLETE to UPDATE_COMPLETE)"),
+        "{output}"
+    );
+    assert!(output.contains("nothing was sent"), "{output}");
+    let stack = setup.fake.stack(ACCOUNT, "us-east-1", "changed").unwrap();
+    assert_eq!(stack.parameters["Ami"], "ami-theirs");
+    assert_ne!(
+        stack.parameters.get("InstanceCount").map(String::as_str),
+        Some("5")
+    );
+}
