@@ -357,3 +357,93 @@ fn an_edited_saved_plan_is_refused_naming_the_field_and_nothing_is_changed() {
     );
     assert_eq!(live.trim(), "t2.small", "nothing was changed");
 }
+
+#[test]
+fn an_apply_whose_stdout_fails_puts_the_password_on_stderr_and_fails() {
+    let moto = moto::session();
+    moto.write("rack.yml", &moto::rack_template());
+    moto.write(
+        "racks.toml",
+        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n\
+         [org.personal]\nprofile = \"personal\"\n[[rack]]\nname = \"web\"\ntemplate = \"rack.yml\"\n",
+    );
+    let output = moto
+        .rackfile()
+        .args(["apply", "--auto-approve"])
+        .stdout(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let marker = "Password for personal/web (shown only this once; store it now): ";
+    let password = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix(marker))
+        .unwrap_or_else(|| panic!("the password was lost:\n{stderr}"));
+    let live = moto.python(
+        "s = client('cloudformation').describe_stacks(StackName='web')['Stacks'][0]\n\
+         print({p['ParameterKey']: p['ParameterValue'] for p in s['Parameters']}['Password'])\n",
+    );
+    assert_eq!(live.trim(), password);
+    assert!(
+        stderr.contains("error: cannot write the summary to stdout"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_profile_that_does_not_exist_is_an_error() {
+    let moto = moto::session();
+    moto.write(
+        "racks.toml",
+        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n\
+         [org.personal]\nprofile = \"nosuch\"\n[[rack]]\nname = \"web\"\n",
+    );
+    let output = run(moto
+        .rackfile()
+        .env("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .args(["plan"]));
+    assert_eq!(output.code, 1, "{}", output.stdout);
+    assert!(
+        output
+            .stderr
+            .starts_with("error: org `personal`: cannot identify the AWS account (us-east-1):"),
+        "{}",
+        output.stderr
+    );
+    assert!(output.stderr.contains("nosuch"), "{}", output.stderr);
+}
+
+#[test]
+fn an_endpoint_that_never_answers_fails_within_30_seconds_with_one_line() {
+    let dir = dir_with_racks();
+    // Accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _held = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in listener.incoming().flatten() {
+            open.push(stream);
+        }
+    });
+    let mut status = rackfile(dir.path());
+    status
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .env("AWS_ACCESS_KEY_ID", "AKIATEST")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["status"]);
+    let started = Instant::now();
+    let output = finish_within(status, Duration::from_secs(60));
+    let elapsed = started.elapsed();
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    assert!(elapsed < Duration::from_secs(40), "took {elapsed:?}");
+    assert_eq!(output.stderr.lines().count(), 2, "{}", output.stderr);
+}
