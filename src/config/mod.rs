@@ -4,6 +4,7 @@
 //! specified (defaults applied, template resolved) or every problem in the file, each with its location.
 
 pub mod model;
+mod password_store;
 mod reader;
 pub mod schema;
 mod validate;

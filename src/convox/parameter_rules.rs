@@ -31,6 +31,17 @@ pub struct ParameterRule {
 const RACK_PARAMETERS_DOC: &str =
     "https://github.com/convox/docs/blob/master/docs/reference/rack-parameters.md";
 
+/// The parameters of the instances' launch configuration: a change replaces every instance, a batch at a
+/// time (AutoScalingRollingUpdate, `InstanceUpdateBatchSize`).
+const fn rolling_replacement(parameter: &'static str) -> ParameterRule {
+    ParameterRule {
+        parameter,
+        effect: Effect::RollingReplacement,
+        says: "replaces instances",
+        source: RACK_PARAMETERS_DOC,
+    }
+}
+
 pub const PARAMETER_RULES: &[ParameterRule] = &[
     ParameterRule {
         parameter: "Private",
@@ -68,42 +79,12 @@ pub const PARAMETER_RULES: &[ParameterRule] = &[
         says: "recreates the shared EFS volume: application volume data is lost",
         source: "Convox docs, rack parameter EnableSharedEFSVolumeEncryption",
     },
-    ParameterRule {
-        parameter: "InstanceType",
-        effect: Effect::RollingReplacement,
-        says: "replaces instances",
-        source: RACK_PARAMETERS_DOC,
-    },
-    ParameterRule {
-        parameter: "Ami",
-        effect: Effect::RollingReplacement,
-        says: "replaces instances",
-        source: RACK_PARAMETERS_DOC,
-    },
-    ParameterRule {
-        parameter: "Key",
-        effect: Effect::RollingReplacement,
-        says: "replaces instances",
-        source: RACK_PARAMETERS_DOC,
-    },
-    ParameterRule {
-        parameter: "VolumeSize",
-        effect: Effect::RollingReplacement,
-        says: "replaces instances",
-        source: RACK_PARAMETERS_DOC,
-    },
-    ParameterRule {
-        parameter: "EncryptEbs",
-        effect: Effect::RollingReplacement,
-        says: "replaces instances",
-        source: RACK_PARAMETERS_DOC,
-    },
-    ParameterRule {
-        parameter: "Tenancy",
-        effect: Effect::RollingReplacement,
-        says: "replaces instances",
-        source: RACK_PARAMETERS_DOC,
-    },
+    rolling_replacement("InstanceType"),
+    rolling_replacement("Ami"),
+    rolling_replacement("Key"),
+    rolling_replacement("VolumeSize"),
+    rolling_replacement("EncryptEbs"),
+    rolling_replacement("Tenancy"),
     ParameterRule {
         parameter: "AvailabilityZones",
         effect: Effect::RecreatesSubnets,
