@@ -86,8 +86,15 @@ impl Error {
     }
 
     /// The text for stderr, ending in a newline. Messages that are not already `error: ...` get the prefix.
+    /// Values quoted from AWS or racks.toml inside it cannot move the cursor or recolour the terminal: every
+    /// control character but the line breaks the message is made of is shown as an escape.
     pub fn render(&self) -> String {
-        let mut text = self.to_string();
+        let mut text = self
+            .to_string()
+            .split('\n')
+            .map(|line| crate::render::escape(line).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n");
         if !text.starts_with("error:") {
             text = format!("error: {text}");
         }

@@ -14,7 +14,6 @@ pub fn escape(text: &str) -> Cow<'_, str> {
         match c {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
             c if is_unsafe(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
@@ -22,8 +21,9 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A tab is left alone: it cannot start a line or recolour one, and diagnostics align carets under it.
 fn is_unsafe(c: char) -> bool {
-    c.is_control()
+    (c.is_control() && c != '\t')
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
@@ -42,6 +42,6 @@ mod tests {
             escape("a\r\x1b[31mb\u{202e}c"),
             "a\\r\\u{1b}[31mb\\u{202e}c"
         );
-        assert_eq!(escape("café 日本"), "café 日本");
+        assert_eq!(escape("café 日本\tx"), "café 日本\tx");
     }
 }

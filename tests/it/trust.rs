@@ -447,3 +447,36 @@ fn an_endpoint_that_never_answers_fails_within_30_seconds_with_one_line() {
     assert!(elapsed < Duration::from_secs(40), "took {elapsed:?}");
     assert_eq!(output.stderr.lines().count(), 2, "{}", output.stderr);
 }
+
+#[test]
+fn a_plan_saved_with_a_full_stdout_is_still_saved() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let output = moto
+        .rackfile()
+        .args(["plan", "--out", "p.json"])
+        .stdout(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let saved = std::fs::read_to_string(moto.path().join("p.json")).expect("the plan was saved");
+    assert!(saved.contains("\"format_version\": \"1\""));
+}
+
+#[test]
+fn an_error_quoting_a_value_cannot_recolour_the_terminal() {
+    let error = rackfile::error::Error::Usage {
+        message: "--target a\u{1b}[2Jb: no such rack".into(),
+        hint: None,
+    };
+    assert_eq!(
+        error.render(),
+        "error: --target a\\u{1b}[2Jb: no such rack\n"
+    );
+}
