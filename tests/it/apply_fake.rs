@@ -230,13 +230,7 @@ async fn a_failed_install_rolls_back_names_the_root_cause_and_the_others_finish(
 #[tokio::test]
 async fn a_rack_already_in_progress_is_waited_for_then_planned_again() {
     let setup = setup(Duration::from_millis(30), &["busy"]);
-    let racks_toml = setup.dir.path().join("racks.toml");
-    let racks = std::fs::read_to_string(&racks_toml).unwrap();
-    std::fs::write(
-        &racks_toml,
-        racks.replace("name = \"busy\"", "name = \"busy\"\ninstance_count = 3"),
-    )
-    .unwrap();
+    manage_count(&setup, "busy", 3);
     // Install it first, then start an update behind rackfile's back.
     let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
     assert_eq!(code, 0, "{output}");
@@ -463,13 +457,7 @@ async fn a_write_whose_answer_was_lost_is_recognised_as_ours_by_its_token() {
         "{output}"
     );
 
-    let racks_toml = setup.dir.path().join("racks.toml");
-    let racks = std::fs::read_to_string(&racks_toml).unwrap();
-    std::fs::write(
-        &racks_toml,
-        racks.replace("name = \"alpha\"", "name = \"alpha\"\ninstance_count = 5"),
-    )
-    .unwrap();
+    manage_count(&setup, "alpha", 5);
     setup.fake.lose_next_answer("alpha");
     let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
     assert_eq!(code, 0, "{output}");
