@@ -526,7 +526,8 @@ fn manage_count(setup: &Setup, name: &str, count: u32) {
 
 #[tokio::test]
 async fn a_change_made_at_the_prompt_is_waited_for_and_never_undone() {
-    let setup = setup(Duration::from_millis(30), &["busy"]);
+    // Resources of 300 ms: the other update is surely still running when rackfile reads the stack again.
+    let setup = setup(Duration::from_millis(300), &["busy"]);
     let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
     assert_eq!(code, 0, "{output}");
     manage_count(&setup, "busy", 5);
