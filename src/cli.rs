@@ -217,6 +217,16 @@ impl Cli {
         self.verbose
     }
 
+    /// Whether the command asked for JSON output: decided before any argument is checked, so that even an
+    /// error about the arguments reaches a machine reading stdout as JSON.
+    pub fn wants_json(&self) -> bool {
+        matches!(
+            &self.command,
+            CommandArgs::Plan(PlanArgs { json: true, .. })
+                | CommandArgs::Status(StatusArgs { json: true, .. })
+        )
+    }
+
     /// `--endpoint-url`; an empty value (what CI gives for an unset variable) is no endpoint.
     pub fn endpoint_url(&self) -> Option<&str> {
         self.endpoint_url

@@ -24,12 +24,18 @@ fn main() {
             std::process::exit(1);
         }
     };
+    let json = cli.wants_json();
     let code = match cli.into_invocation() {
         Ok((invocation, connection)) => {
             runtime.block_on(rackfile::commands::run_and_report(invocation, connection))
         }
+        Err(error) if json => {
+            let _ = rackfile::output::print(&error.render_json());
+            error.exit_code()
+        }
         Err(error) => {
-            eprint!("{}", error.render());
+            use std::io::Write as _;
+            let _ = write!(std::io::stderr(), "{}", error.render());
             error.exit_code()
         }
     };

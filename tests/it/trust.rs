@@ -480,3 +480,20 @@ fn an_error_quoting_a_value_cannot_recolour_the_terminal() {
         "error: --target a\\u{1b}[2Jb: no such rack\n"
     );
 }
+
+#[test]
+fn an_argument_error_under_json_is_json() {
+    let dir = dir_with_racks();
+    let output = run(rackfile(dir.path()).args(["plan", "--json", "--target", "nosuch"]));
+    assert_eq!(output.code, 1);
+    assert_eq!(output.stderr, "");
+    let error: serde_json::Value = serde_json::from_str(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", output.stdout));
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("error: --target nosuch: expected ORG/NAME"),
+        "{error}"
+    );
+}
