@@ -225,8 +225,12 @@ impl Executor<'_> {
     async fn run_action(&self, plan: &RackPlan, action: &Action, started: Instant) -> RackResult {
         match action {
             Action::Unchanged => RackResult::Unchanged,
+            // A stack being deleted is not waited for: when the deletion ends there is nothing left to
+            // follow, and installing it again is a decision for a new plan, not for this one.
             Action::Blocked(blocked)
-                if is_in_progress(&blocked.status) && self.replanner.is_some() =>
+                if is_in_progress(&blocked.status)
+                    && !blocked.status.starts_with("DELETE_")
+                    && self.replanner.is_some() =>
             {
                 self.wait_then_replan(plan, &blocked.status, started).await
             }

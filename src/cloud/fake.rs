@@ -210,6 +210,20 @@ impl FakeAws {
         self.world().lost_answers.insert(name.to_string());
     }
 
+    /// Puts a stack in `status` with nothing running, a state the fake reaches no other way (e.g. a
+    /// deletion started by someone else).
+    pub fn set_status(&self, account: &str, region: &str, name: &str, status: &str) {
+        if let Some(stack) = self
+            .world()
+            .stacks
+            .get_mut(&(account.to_string(), region.to_string()))
+            .and_then(|stacks| stacks.get_mut(name))
+        {
+            stack.operation = None;
+            stack.stack.status = status.to_string();
+        }
+    }
+
     /// Makes resource `logical_id` of stack `name` fail, so the operation rolls back.
     pub fn fail_resource(&self, name: &str, logical_id: &str) {
         self.world()

@@ -95,9 +95,10 @@ pub async fn run(
     };
     console.print(&render::human_plan(&plan, console.style));
 
-    let waits = plan.racks.iter().any(
-        |rack| matches!(&rack.action, Action::Blocked(blocked) if is_in_progress(&blocked.status)),
-    );
+    let waits = plan.racks.iter().any(|rack| {
+        matches!(&rack.action, Action::Blocked(blocked)
+            if is_in_progress(&blocked.status) && !blocked.status.starts_with("DELETE_"))
+    });
     if !plan.summary.has_changes() && !waits {
         if plan.summary.blocked > 0 {
             console.print("\nNothing to apply, but some racks are blocked (see above).");

@@ -575,3 +575,24 @@ async fn a_stack_changed_since_the_plan_is_not_written_with_stale_values() {
         Some("5")
     );
 }
+
+#[tokio::test]
+async fn a_stack_being_deleted_is_reported_blocked_not_waited_for() {
+    let setup = setup(Duration::from_millis(1), &["going"]);
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 0, "{output}");
+    setup
+        .fake
+        .set_status(ACCOUNT, "us-east-1", "going", "DELETE_IN_PROGRESS");
+    let (code, output) = apply(&setup, &options(&setup, 10, Some(Duration::from_secs(5)))).await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("! personal/going (us-east-1) is blocked"),
+        "{output}"
+    );
+    assert!(
+        output.contains("Nothing to apply, but some racks are blocked"),
+        "{output}"
+    );
+    assert!(!output.contains("waiting: DELETE_IN_PROGRESS"), "{output}");
+}
