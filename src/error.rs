@@ -35,6 +35,9 @@ pub enum Error {
     SavedPlan { path: String, message: String },
     #[error("cannot write {path}: {error}")]
     Write { path: String, error: std::io::Error },
+    /// Ctrl-C or SIGTERM before anything was changed.
+    #[error("{0}")]
+    Interrupted(String),
     /// stdout was closed by its reader (`| head`): nothing more to say, and nowhere to say it.
     #[error("stdout was closed")]
     StdoutClosed,
@@ -82,6 +85,7 @@ impl Error {
             | Error::StalePlan(_)
             | Error::SavedPlan { .. } => 1,
             Error::StdoutClosed => EXIT_STDOUT_CLOSED,
+            Error::Interrupted(_) => crate::apply::summary::EXIT_INTERRUPTED,
         }
     }
 

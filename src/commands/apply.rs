@@ -109,7 +109,7 @@ pub async fn run(
     }
     // A saved plan was reviewed when it was made, as in Terraform.
     if !saved && !options.auto_approve {
-        confirm(console)?;
+        confirm(console, cancel.clone()).await?;
     }
 
     // Without a terminal, stdout is usually a CI log, which anyone with access to the job can read.
@@ -166,7 +166,7 @@ pub async fn run(
     Ok(summary::exit_code(&outcomes, interrupted))
 }
 
-fn confirm(console: &mut Console) -> Result<(), Error> {
+async fn confirm(console: &mut Console, mut cancel: Cancel) -> Result<(), Error> {
     if !console.interactive {
         return Err(Error::Usage {
             message: "apply needs a confirmation, and stdin is not a terminal; nothing was changed".into(),
@@ -181,8 +181,27 @@ fn confirm(console: &mut Console) -> Result<(), Error> {
         let _ = write!(out, "  Enter a value: ");
         let _ = out.flush();
     }
-    let answer = (console.read_answer)().unwrap_or_default();
-    if answer.trim() != "yes" {
+    // The answer is read on a thread of its own, so that Ctrl-C (which the runtime receives) ends the
+    // prompt at once instead of after the next Enter.
+    let mut read_answer = std::mem::replace(&mut console.read_answer, Box::new(|| None));
+    let reading = tokio::task::spawn_blocking(move || {
+        let answer = read_answer();
+        (answer, read_answer)
+    });
+    let answer = tokio::select! {
+        read = reading => match read {
+            Ok((answer, read_answer)) => {
+                console.read_answer = read_answer;
+                answer
+            }
+            Err(_) => None,
+        },
+        _ = cancel.wait_for(|cancelled| *cancelled) => {
+            console.print("");
+            return Err(Error::Interrupted("apply interrupted at the prompt; nothing was changed".into()));
+        }
+    };
+    if answer.unwrap_or_default().trim() != "yes" {
         return Err(Error::Usage {
             message: "apply cancelled; nothing was changed".into(),
             hint: None,

@@ -596,3 +596,39 @@ async fn a_stack_being_deleted_is_reported_blocked_not_waited_for() {
     );
     assert!(!output.contains("waiting: DELETE_IN_PROGRESS"), "{output}");
 }
+
+#[tokio::test]
+async fn ctrl_c_at_the_prompt_ends_the_apply_at_once() {
+    let setup = setup(Duration::from_millis(1), &["waiting"]);
+    let (mut console, buffer) = console();
+    console.interactive = true;
+    // A person who does not answer for a long while (the test's runtime waits for this thread at the end).
+    console.read_answer = Box::new(|| {
+        std::thread::sleep(Duration::from_secs(3));
+        Some("yes\n".into())
+    });
+    let mut options = options(&setup, 10, None);
+    options.auto_approve = false;
+    let (sender, cancel) = tokio::sync::watch::channel(false);
+    let started = Instant::now();
+    let interrupt = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        sender.send(true).unwrap();
+    };
+    let (result, ()) = tokio::join!(run(&options, &setup.fake, &mut console, cancel), interrupt);
+    let error = result.expect_err("the prompt was interrupted");
+    assert_eq!(error.exit_code(), 130);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "Ctrl-C waited for an answer: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        error
+            .render()
+            .contains("interrupted at the prompt; nothing was changed"),
+        "{}",
+        buffer.text()
+    );
+    assert!(setup.fake.stack(ACCOUNT, "us-east-1", "waiting").is_none());
+}
