@@ -10,7 +10,7 @@ use crate::apply::Timings;
 use crate::commands::apply::{ApplyOptions, ApplySource};
 use crate::commands::doctor::DoctorOptions;
 use crate::commands::import::ImportOptions;
-use crate::commands::plan::PlanOptions;
+use crate::commands::plan::{PlanFormat, PlanOptions};
 use crate::commands::status::StatusOptions;
 use crate::error::Error;
 
@@ -73,9 +73,13 @@ struct PlanArgs {
     /// Plan only this rack (org/name); repeatable.
     #[arg(long = "target", value_name = "ORG/NAME")]
     targets: Vec<String>,
-    /// Print the plan as JSON (a documented contract with a format_version).
-    #[arg(long)]
+    /// Print the plan as JSON (a documented contract with a format_version); short for --format json.
+    #[arg(long, conflicts_with = "format")]
     json: bool,
+    /// How to print the plan: human (default), json, or markdown (for pull-request comments and
+    /// $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<PlanFormat>,
     /// Save the plan, with fingerprints of racks.toml and each stack, for `rackfile apply PLANFILE`.
     #[arg(long, value_name = "PLANFILE")]
     out: Option<PathBuf>,
@@ -206,8 +210,10 @@ impl Invocation {
     pub fn wants_json(&self) -> bool {
         matches!(
             self,
-            Invocation::Plan(PlanOptions { json: true, .. })
-                | Invocation::Status(StatusOptions { json: true, .. })
+            Invocation::Plan(PlanOptions {
+                format: PlanFormat::Json,
+                ..
+            }) | Invocation::Status(StatusOptions { json: true, .. })
         )
     }
 }
@@ -223,6 +229,10 @@ impl Cli {
         matches!(
             &self.command,
             CommandArgs::Plan(PlanArgs { json: true, .. })
+                | CommandArgs::Plan(PlanArgs {
+                    format: Some(PlanFormat::Json),
+                    ..
+                })
                 | CommandArgs::Status(StatusArgs { json: true, .. })
         )
     }
@@ -247,7 +257,10 @@ impl Cli {
                     .iter()
                     .map(|t| t.parse())
                     .collect::<Result<_, _>>()?,
-                json: args.json,
+                format: match (args.json, args.format) {
+                    (true, _) => PlanFormat::Json,
+                    (false, format) => format.unwrap_or(PlanFormat::Human),
+                },
                 out: args.out,
                 detailed_exitcode: args.detailed_exitcode,
             }),

@@ -10,11 +10,19 @@ use crate::error::Error;
 use crate::plan::{self, Plan};
 use crate::{live, output, render};
 
+/// How `rackfile plan` prints the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
     pub file: PathBuf,
     pub targets: Vec<RackId>,
-    pub json: bool,
+    pub format: PlanFormat,
     pub out: Option<PathBuf>,
     pub detailed_exitcode: bool,
 }
@@ -29,17 +37,21 @@ pub async fn run(options: &PlanOptions, connector: &dyn Connector) -> Result<i32
     if let Some(out) = &options.out {
         save(&plan, out)?;
     }
-    if options.json {
-        output::print(&render::json_plan(&plan))?;
-    } else {
-        output::print(&render::human_plan(&plan, render::Style::for_stdout()))?;
-        if let Some(out) = &options.out {
-            output::print(&format!(
-                "\nSaved the plan to {}. Apply exactly this plan with: rackfile apply {}\n",
-                out.display(),
-                out.display()
-            ))?;
+    match options.format {
+        PlanFormat::Json => output::print(&render::json_plan(&plan))?,
+        PlanFormat::Markdown => output::print(&render::markdown_plan(&plan))?,
+        PlanFormat::Human => {
+            output::print(&render::human_plan(&plan, render::Style::for_stdout()))?
         }
+    }
+    if options.format == PlanFormat::Human
+        && let Some(out) = &options.out
+    {
+        output::print(&format!(
+            "\nSaved the plan to {}. Apply exactly this plan with: rackfile apply {}\n",
+            out.display(),
+            out.display()
+        ))?;
     }
     Ok(if options.detailed_exitcode && plan.summary.has_changes() {
         2

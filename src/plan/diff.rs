@@ -1155,7 +1155,11 @@ mod tests {
             insta::assert_snapshot!(crate::render::human_plan(
                 &plan,
                 crate::render::Style::Plain
-            ))
+            ));
+            insta::assert_snapshot!(
+                "the_markdown_plan_of_every_action",
+                crate::render::markdown_plan(&plan)
+            )
         });
     }
 }

@@ -3,8 +3,10 @@
 mod escape;
 mod human;
 mod json;
+mod markdown;
 pub mod status;
 
 pub use escape::escape;
 pub use human::{Style, plan as human_plan, problems as human_problems};
 pub use json::plan as json_plan;
+pub use markdown::plan as markdown_plan;

@@ -497,3 +497,31 @@ fn an_argument_error_under_json_is_json() {
         "{error}"
     );
 }
+
+#[test]
+fn plan_format_markdown_renders_a_table_and_collapsible_details() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let output = run(moto.rackfile().args(["plan", "--format", "markdown"]));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output.stdout.starts_with("### rackfile plan\n"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains("| `personal/python` (us-east-1) | update | InstanceCount: 3 → 5 |"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains(
+            "<details><summary><code>! personal/stuck (us-east-1) is blocked</code></summary>"
+        ),
+        "{}",
+        output.stdout
+    );
+    assert!(!output.stdout.contains('\u{1b}'));
+}

@@ -1,0 +1,137 @@
+//! The Markdown view of a plan, for pull-request comments and `$GITHUB_STEP_SUMMARY`: a summary table (rack,
+//! action, what changes, impact), the disruptive changes, then each rack's details in a collapsible block
+//! holding the human view's lines. No escape codes; the same plan always renders the same text.
+
+use std::fmt::Write as _;
+
+use super::escape;
+use super::human::{Style, plan as human_plan};
+use crate::plan::{Action, ChangeKind, Plan, RackPlan};
+
+pub fn plan(plan: &Plan) -> String {
+    let mut out = String::from("### rackfile plan\n\n");
+    let summary = &plan.summary;
+    let _ = writeln!(
+        out,
+        "**{} to install, {} to update, {} unchanged, {} blocked.**\n",
+        summary.install, summary.update, summary.unchanged, summary.blocked
+    );
+    out.push_str("| rack | action | what changes | impact |\n|---|---|---|---|\n");
+    for rack in &plan.racks {
+        let _ = writeln!(
+            out,
+            "| `{}` ({}) | {} | {} | {} |",
+            cell(&rack.rack),
+            cell(&rack.region),
+            action(rack),
+            cell(&what_changes(rack)),
+            cell(&impact(rack)),
+        );
+    }
+    let disruptive: Vec<String> = plan
+        .racks
+        .iter()
+        .flat_map(|rack| match &rack.action {
+            Action::Update(update) => update
+                .changes
+                .iter()
+                .filter_map(|change| {
+                    let impact = change.impact.as_ref().filter(|i| i.is_disruptive())?;
+                    Some(format!(
+                        "- **Disruptive:** `{}` {} ({})",
+                        rack.rack,
+                        escape(&impact.says),
+                        escape(&change.name)
+                    ))
+                })
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+        .collect();
+    if !disruptive.is_empty() {
+        out.push('\n');
+        for line in disruptive {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    // The human view, which already escapes every value, in a fenced block per the whole plan: each rack's
+    // block is collapsible, so a long plan stays readable in a comment.
+    let human = human_plan(plan, Style::Plain);
+    for block in human
+        .split("\n\n")
+        .filter(|b| b.starts_with(['+', '~', ' ', '!']))
+    {
+        let title = block.lines().next().unwrap_or_default();
+        let _ = write!(
+            out,
+            "\n<details><summary><code>{}</code></summary>\n\n```\n{}\n```\n\n</details>\n",
+            html(title.trim()),
+            block.trim_end().replace("```", "`\u{200b}``")
+        );
+    }
+    out
+}
+
+fn action(rack: &RackPlan) -> &'static str {
+    match rack.action {
+        Action::Install(_) => "install",
+        Action::Update(_) => "update",
+        Action::Unchanged => "no changes",
+        Action::Blocked(_) => "**blocked**",
+    }
+}
+
+fn what_changes(rack: &RackPlan) -> String {
+    match &rack.action {
+        Action::Install(_) => "new rack".into(),
+        Action::Update(update) => update
+            .changes
+            .iter()
+            .map(|change| match change.kind {
+                ChangeKind::Parameter if change.sensitive => format!("{} (sensitive)", change.name),
+                ChangeKind::Parameter => format!(
+                    "{}: {} → {}",
+                    change.name,
+                    change.before.as_deref().unwrap_or("(none)"),
+                    change.after.as_deref().unwrap_or("(none)")
+                ),
+                ChangeKind::Template => "template".into(),
+                ChangeKind::Tag => format!("tag {}", change.name),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Action::Unchanged => String::new(),
+        Action::Blocked(blocked) => blocked.status.clone(),
+    }
+}
+
+fn impact(rack: &RackPlan) -> String {
+    match &rack.action {
+        Action::Update(update) => update
+            .changes
+            .iter()
+            .filter_map(|change| change.impact.as_ref())
+            .map(|impact| impact.says.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+        Action::Blocked(blocked) => blocked
+            .reason
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A table cell: escaped for the terminal sense (no control characters) and for Markdown (a `|` would end
+/// the cell, `<` could open HTML).
+fn cell(text: &str) -> String {
+    html(&escape(text)).replace('|', "\\|")
+}
+
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
