@@ -278,14 +278,8 @@ impl Executor<'_> {
         {
             return Some(Box::pin(self.wait_then_replan(plan, &stack.status, started)).await);
         }
-        let what = match (&plan.stack, &fingerprint) {
-            (None, Some(_)) => "a stack of that name was created".to_string(),
-            (Some(_), None) => "the stack was deleted".to_string(),
-            (Some(then), Some(now)) => then
-                .difference(now)
-                .unwrap_or_else(|| "it changed".to_string()),
-            (None, None) => "it changed".to_string(),
-        };
+        let what = StackFingerprint::change(plan.stack.as_ref(), fingerprint.as_ref())
+            .unwrap_or_else(|| "it changed".to_string());
         Some(failed(
             format!(
                 "the stack changed since the plan ({what}); nothing was sent. Plan again: `rackfile plan` shows the rack as it is now"

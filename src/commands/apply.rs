@@ -12,7 +12,7 @@ use crate::cloud::{Connector, is_in_progress};
 use crate::commands::plan::make_plan;
 use crate::config::{self, Config};
 use crate::error::Error;
-use crate::plan::{Action, FORMAT_VERSION, PasswordSource, Plan, RackPlan};
+use crate::plan::{Action, FORMAT_VERSION, PasswordSource, Plan, RackPlan, StackFingerprint};
 use crate::render;
 
 #[derive(Debug, Clone)]
@@ -301,17 +301,8 @@ fn difference(saved: &RackPlan, now: &RackPlan) -> String {
             now.account_id, saved.account_id
         );
     }
-    match (&saved.stack, &now.stack) {
-        (None, Some(_)) => {
-            return "a stack of that name was created since the plan was made".into();
-        }
-        (Some(_), None) => return "the stack was deleted since the plan was made".into(),
-        (Some(then), Some(current)) => {
-            if let Some(difference) = then.difference(current) {
-                return format!("{difference} since the plan was made");
-            }
-        }
-        (None, None) => {}
+    if let Some(change) = StackFingerprint::change(saved.stack.as_ref(), now.stack.as_ref()) {
+        return format!("{change} since the plan was made");
     }
     let saved = serde_json::to_value(saved).unwrap_or_default();
     let now = serde_json::to_value(now).unwrap_or_default();

@@ -278,6 +278,17 @@ impl StackFingerprint {
         }
     }
 
+    /// How a stack moved from `then` to `now`, either of which may be absent (no stack), in words; `None`
+    /// when nothing changed.
+    pub fn change(then: Option<&Self>, now: Option<&Self>) -> Option<String> {
+        match (then, now) {
+            (None, None) => None,
+            (None, Some(_)) => Some("a stack of that name was created".into()),
+            (Some(_), None) => Some("the stack was deleted".into()),
+            (Some(then), Some(now)) => then.difference(now),
+        }
+    }
+
     /// How this fingerprint differs from another, in words, or `None` when they match.
     pub fn difference(&self, now: &StackFingerprint) -> Option<String> {
         let Self {

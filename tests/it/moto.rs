@@ -177,6 +177,17 @@ impl MotoSession {
         String::from_utf8(output.stdout).unwrap()
     }
 
+    /// One live parameter of a stack of account `personal` in us-east-1, as DescribeStacks shows it (moto,
+    /// unlike AWS, does not mask NoEcho values, so this reads the Password too).
+    pub fn live_parameter(&self, stack: &str, parameter: &str) -> String {
+        self.python(&format!(
+            "s = client('cloudformation').describe_stacks(StackName='{stack}')['Stacks'][0]\n\
+             print({{p['ParameterKey']: p['ParameterValue'] for p in s['Parameters']}}['{parameter}'])\n"
+        ))
+        .trim()
+        .to_string()
+    }
+
     /// Publishes a template where Convox publishes releases, in moto's S3 for `account`, readable by
     /// anyone as Convox's bucket is.
     pub fn publish_template(&self, account: &str, version: &str, body: &str) {

@@ -43,14 +43,9 @@ fn put(moto: &MotoSession, kind: &str, value: &str) {
     ));
 }
 
-/// The stack's Password parameter: moto, unlike AWS, does not mask NoEcho values.
+/// The stack's Password parameter.
 fn stack_password(moto: &MotoSession) -> String {
-    moto.python(
-        "s = client('cloudformation').describe_stacks(StackName='web')['Stacks'][0]\n\
-         print({p['ParameterKey']: p['ParameterValue'] for p in s['Parameters']}['Password'])\n",
-    )
-    .trim()
-    .to_string()
+    moto.live_parameter("web", "Password")
 }
 
 fn assert_nowhere(secret: &str, outputs: &[&Output]) {

@@ -69,15 +69,6 @@ fn autoscaler_sets_count(moto: &MotoSession, name: &str, count: &str) {
     ));
 }
 
-fn live_parameter(moto: &MotoSession, name: &str, parameter: &str) -> String {
-    moto.python(&format!(
-        "s = client('cloudformation').describe_stacks(StackName='{name}')['Stacks'][0]\n\
-         print({{p['ParameterKey']: p['ParameterValue'] for p in s['Parameters']}}['{parameter}'])\n"
-    ))
-    .trim()
-    .to_string()
-}
-
 fn stack_names(moto: &MotoSession) -> String {
     moto.python(
         "print(sorted(s['StackName'] for s in client('cloudformation').describe_stacks()['Stacks']))",
@@ -122,9 +113,9 @@ fn an_install_leaves_unset_settings_to_each_release_and_the_template_is_read_onc
 
     let apply = run(moto.rackfile().args(["apply", "--auto-approve"]));
     assert_exit(&apply, 0);
-    assert_eq!(live_parameter(&moto, "old", "InstanceType"), "t2.small");
-    assert_eq!(live_parameter(&moto, "modern", "InstanceType"), "t3.small");
-    assert_eq!(live_parameter(&moto, "modern2", "InstanceType"), "c5.large");
+    assert_eq!(moto.live_parameter("old", "InstanceType"), "t2.small");
+    assert_eq!(moto.live_parameter("modern", "InstanceType"), "t3.small");
+    assert_eq!(moto.live_parameter("modern2", "InstanceType"), "c5.large");
     let again = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
     assert_exit(&again, 0);
     assert!(
@@ -191,8 +182,8 @@ fn an_autoscaled_rack_keeps_its_count_while_a_rack_without_autoscale_is_updated(
 
     let apply = run(moto.rackfile().args(["apply", "--auto-approve"]));
     assert_exit(&apply, 0);
-    assert_eq!(live_parameter(&moto, "scaled", "InstanceCount"), "5");
-    assert_eq!(live_parameter(&moto, "fixed", "InstanceCount"), "4");
+    assert_eq!(moto.live_parameter("scaled", "InstanceCount"), "5");
+    assert_eq!(moto.live_parameter("fixed", "InstanceCount"), "4");
     assert!(
         apply
             .stdout
@@ -223,7 +214,7 @@ fn ignore_changes_keeps_a_live_value_and_must_name_a_template_parameter() {
     );
     let apply = run(moto.rackfile().args(["apply", "--auto-approve"]));
     assert_exit(&apply, 0);
-    assert_eq!(live_parameter(&moto, "old", "Ami"), "ami-live");
+    assert_eq!(moto.live_parameter("old", "Ami"), "ami-live");
 
     moto.write(
         "racks.toml",
@@ -253,9 +244,9 @@ fn an_install_only_change_blocks_the_rack_and_a_rolling_replacement_is_called_di
     assert_exit(&plan, 0);
     snapshot_settings().bind(|| insta::assert_snapshot!(plan.snapshot()));
     let apply = run(moto.rackfile().args(["apply", "--auto-approve"]));
-    assert_eq!(live_parameter(&moto, "public", "Private"), "No");
-    assert_eq!(live_parameter(&moto, "public", "HighAvailability"), "true");
-    assert_eq!(live_parameter(&moto, "old", "InstanceType"), "m5.large");
+    assert_eq!(moto.live_parameter("public", "Private"), "No");
+    assert_eq!(moto.live_parameter("public", "HighAvailability"), "true");
+    assert_eq!(moto.live_parameter("old", "InstanceType"), "m5.large");
     assert!(
         apply.stdout.contains("personal/public: not changed"),
         "{}",

@@ -351,11 +351,11 @@ fn an_edited_saved_plan_is_refused_naming_the_field_and_nothing_is_changed() {
             output.stderr
         );
     }
-    let live = moto.python(
-        "s = client('cloudformation').describe_stacks(StackName='python')['Stacks'][0]\n\
-         print({p['ParameterKey']: p['ParameterValue'] for p in s['Parameters']}['InstanceType'])\n",
+    assert_eq!(
+        moto.live_parameter("python", "InstanceType"),
+        "t2.small",
+        "nothing was changed"
     );
-    assert_eq!(live.trim(), "t2.small", "nothing was changed");
 }
 
 #[test]
@@ -386,11 +386,7 @@ fn an_apply_whose_stdout_fails_puts_the_password_on_stderr_and_fails() {
         .lines()
         .find_map(|line| line.strip_prefix(marker))
         .unwrap_or_else(|| panic!("the password was lost:\n{stderr}"));
-    let live = moto.python(
-        "s = client('cloudformation').describe_stacks(StackName='web')['Stacks'][0]\n\
-         print({p['ParameterKey']: p['ParameterValue'] for p in s['Parameters']}['Password'])\n",
-    );
-    assert_eq!(live.trim(), password);
+    assert_eq!(moto.live_parameter("web", "Password"), password);
     assert!(
         stderr.contains("error: cannot write the summary to stdout"),
         "{stderr}"
