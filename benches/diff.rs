@@ -8,6 +8,7 @@ use std::path::Path;
 
 use rackfile::cloud::{Stack, TemplateParameter, TemplateSource, TemplateSummary};
 use rackfile::config::{self, Config};
+use rackfile::convox::Releases;
 use rackfile::live::LiveState;
 
 const ACCOUNT: &str = "123456789012";
@@ -59,6 +60,12 @@ fn world(racks: usize) -> (Config, LiveState) {
     );
     let mut live = LiveState::default();
     live.accounts.insert("bench".into(), ACCOUNT.into());
+    live.releases = Some(
+        Releases::parse(
+            r#"[{"version": "20161102160040", "description": "", "published": true, "required": false}]"#,
+        )
+        .unwrap(),
+    );
     live.templates.insert(
         (ACCOUNT.into(), TemplateSource::Url(URL.into())),
         Ok(TemplateSummary {

@@ -20,6 +20,8 @@ s3 = boto3.client("s3", region_name="us-east-1")
 s3.create_bucket(Bucket="convox")
 # Public, as Convox's bucket is: rackfile reads it unsigned.
 s3.put_object(Bucket="convox", Key="release/20161102160040/formation.json", Body=body, ACL="public-read")
+releases = '[{"version": "20161102160040", "description": "", "published": true, "required": false}]'
+s3.put_object(Bucket="convox", Key="release/versions.json", Body=releases, ACL="public-read")
 regions = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
 
 

@@ -14,7 +14,9 @@ use crate::cloud::{
     TemplateSource, TemplateSummary, is_in_progress,
 };
 use crate::config::{Config, OrgSettings, Rack, Template};
-use crate::template::{MAX_URL_TEMPLATE_BYTES, S3Location, summary_of_body};
+use crate::convox::releases::{MAX_RELEASES_BYTES, RELEASES_KEY, RELEASES_URL};
+use crate::convox::{Releases, Route};
+use crate::template::{CONVOX_BUCKET, MAX_URL_TEMPLATE_BYTES, S3Location, summary_of_body};
 
 /// At most this many GetTemplate calls at once per (account, region), to stay clear of throttling.
 const STACK_TEMPLATE_CONCURRENCY: usize = 8;
@@ -34,6 +36,8 @@ pub struct LiveState {
     /// (account, region, parameter) -> the SSM parameter holding a rack's password, for racks to install
     /// with `password_ssm`: `None` when it does not exist yet (apply creates it).
     pub ssm_passwords: BTreeMap<(String, String, String), Result<Option<SsmParameter>, CloudError>>,
+    /// Convox's release list, read when some rack is built from Convox's published templates.
+    pub releases: Option<Releases>,
 }
 
 impl LiveState {
@@ -67,6 +71,12 @@ pub enum ReadError {
         region: String,
         error: CloudError,
     },
+    #[error("cannot read Convox's release list {url}: {message}")]
+    Releases {
+        url: String,
+        message: String,
+        hint: Option<String>,
+    },
 }
 
 impl ReadError {
@@ -78,6 +88,7 @@ impl ReadError {
             ReadError::WrongAccount { org, .. } => Some(format!(
                 "check the profile of [org.{org}] or the credentials in the environment"
             )),
+            ReadError::Releases { hint, .. } => hint.clone(),
         }
     }
 }
@@ -262,7 +273,25 @@ pub async fn read(
     racks: &[Rack],
     connector: &dyn Connector,
 ) -> Result<LiveState, Vec<ReadError>> {
-    let (mut state, clouds) = read_stacks(config, racks, connector).await?;
+    let uses_releases = racks.iter().any(Rack::uses_convox_releases);
+    let (stacks, releases) = futures::join!(read_stacks(config, racks, connector), async {
+        match uses_releases {
+            true => read_releases(connector).await.map(Some),
+            false => Ok(None),
+        }
+    });
+    let (mut state, clouds) = match (stacks, releases) {
+        (Ok(stacks), Ok(releases)) => {
+            let (mut state, clouds) = stacks;
+            state.releases = releases;
+            (state, clouds)
+        }
+        (stacks, releases) => {
+            let mut errors = stacks.err().unwrap_or_default();
+            errors.extend(releases.err());
+            return Err(errors);
+        }
+    };
     // A stack that cannot be changed now is planned as blocked; its template does not matter yet.
     let needing: Vec<&Rack> = racks
         .iter()
@@ -273,8 +302,12 @@ pub async fn read(
                 .is_some_and(|s| is_in_progress(&s.status))
         })
         .collect();
+    // The templates of the required releases an upgrade passes through are planned too.
+    let stepping_stones = stepping_stones(&state, &needing);
+    let mut templates_of: Vec<&Rack> = needing.clone();
+    templates_of.extend(&stepping_stones);
     let (summaries, bodies, ssm_passwords) = futures::join!(
-        read_template_summaries(config, &needing, &state.accounts, &clouds, connector),
+        read_template_summaries(config, &templates_of, &state.accounts, &clouds, connector),
         read_stack_templates(&state, &needing, &clouds),
         read_ssm_passwords(config, &state, &needing, connector)
     );
@@ -290,6 +323,52 @@ pub async fn read(
         })
         .collect();
     Ok(state)
+}
+
+/// Convox's release list: one unsigned S3 GetObject of its public bucket.
+pub async fn read_releases(connector: &dyn Connector) -> Result<Releases, ReadError> {
+    let object = S3Object {
+        region: CONVOX_BUCKET_REGION.to_string(),
+        bucket: CONVOX_BUCKET.to_string(),
+        key: RELEASES_KEY.to_string(),
+    };
+    let unreadable = |message: String, hint: Option<String>| ReadError::Releases {
+        url: RELEASES_URL.to_string(),
+        message,
+        hint,
+    };
+    let text = connector
+        .s3_object(None, &object, MAX_RELEASES_BYTES)
+        .await
+        .map_err(|error| unreadable(error.to_string(), error.hint().map(str::to_string)))?;
+    Releases::parse(&text).map_err(|message| {
+        unreadable(
+            message,
+            Some("racks with a `template` or `template_url` of their own do not need it".into()),
+        )
+    })
+}
+
+/// Each rack upgrading across required releases, at each release it passes through before its own.
+fn stepping_stones(state: &LiveState, racks: &[&Rack]) -> Vec<Rack> {
+    let Some(releases) = &state.releases else {
+        return Vec::new();
+    };
+    let mut stones = Vec::new();
+    for rack in racks.iter().filter(|rack| rack.uses_convox_releases()) {
+        let account = &state.accounts[&rack.org];
+        let Some(live_version) = state
+            .stack(account, &rack.region, &rack.name)
+            .and_then(|stack| stack.parameters.get("Version"))
+        else {
+            continue;
+        };
+        if let Route::Steps(steps) = releases.route(live_version, &rack.version) {
+            let before_last = &steps[..steps.len() - 1];
+            stones.extend(before_last.iter().map(|r| rack.passing_through(&r.version)));
+        }
+    }
+    stones
 }
 
 /// The parameter declarations of each rack's template, keyed by (account, template), each template read

@@ -16,6 +16,9 @@ pub struct RackStatus {
     /// The CloudFormation status behind `status`; `None` when there is no stack.
     pub stack_status: Option<String>,
     pub version: Option<String>,
+    /// Convox's latest published release, for a rack built from Convox's published templates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest: Option<String>,
     pub region: String,
     pub account_id: String,
     pub count: Option<String>,
@@ -69,6 +72,12 @@ pub fn of_racks(racks: &[Rack], live: &LiveState) -> Vec<RackStatus> {
                     .to_string(),
                 stack_status: stack.map(|s| s.status.clone()),
                 version: parameter("Version"),
+                latest: live
+                    .releases
+                    .as_ref()
+                    .filter(|_| rack.uses_convox_releases())
+                    .and_then(|releases| releases.latest_published())
+                    .map(|release| release.version.clone()),
                 region: rack.region.clone(),
                 account_id: account,
                 count: parameter("InstanceCount"),

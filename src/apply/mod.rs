@@ -21,7 +21,7 @@ use crate::cloud::{
     UpdateOutcome, UpdateStackRequest, is_failure, is_in_progress,
 };
 use crate::config::OrgSettings;
-use crate::plan::{Action, Install, Plan, RackPlan, StackFingerprint, Update};
+use crate::plan::{Action, Install, Plan, RackPlan, StackFingerprint, Update, Upgrade};
 pub use password::InstalledPassword;
 use reporter::Reporter;
 
@@ -85,6 +85,18 @@ pub enum RackResult {
         dashboard: Option<String>,
     },
     Updated,
+    /// Every step of an upgrade through required releases completed.
+    Upgraded {
+        steps: usize,
+    },
+    /// An upgrade stopped at a step: what happened there; later steps were not started.
+    UpgradeStopped {
+        /// 1-based.
+        step: usize,
+        of: usize,
+        version: String,
+        result: Box<RackResult>,
+    },
     /// CloudFormation said there was nothing to update.
     AlreadyUpToDate,
     Unchanged,
@@ -114,22 +126,36 @@ pub enum StopReason {
     Interrupted,
 }
 
-impl RackOutcome {
-    pub fn succeeded(&self) -> bool {
-        matches!(
-            self.result,
-            RackResult::Installed { .. }
-                | RackResult::Updated
-                | RackResult::AlreadyUpToDate
-                | RackResult::Unchanged
-        )
+impl RackResult {
+    /// What happened in the end: the step an upgrade stopped at says it.
+    pub fn settled(&self) -> &RackResult {
+        match self {
+            RackResult::UpgradeStopped { result, .. } => result.settled(),
+            other => other,
+        }
     }
 
-    pub fn describe(&self) -> String {
-        let elapsed = format_duration(self.elapsed);
-        match &self.result {
+    fn describe(&self, elapsed: &str) -> String {
+        match self {
             RackResult::Installed { .. } => format!("installed in {elapsed}"),
             RackResult::Updated => format!("updated in {elapsed}"),
+            RackResult::Upgraded { steps } => format!("upgraded in {steps} steps in {elapsed}"),
+            RackResult::UpgradeStopped {
+                step,
+                of,
+                version,
+                result,
+            } => {
+                let rest = match of - step {
+                    0 => String::new(),
+                    1 => format!("; step {of} was not started"),
+                    _ => format!("; steps {} to {of} were not started", step + 1),
+                };
+                format!(
+                    "upgrade stopped at step {step} of {of} (to {version}): {}{rest}",
+                    result.describe(elapsed)
+                )
+            }
             RackResult::AlreadyUpToDate => "no updates were needed".into(),
             RackResult::Unchanged => "no changes".into(),
             RackResult::Blocked { status, reason } => format!("not changed: {status}: {reason}"),
@@ -157,6 +183,23 @@ impl RackOutcome {
             },
             RackResult::NotStarted => "not started (interrupted)".into(),
         }
+    }
+}
+
+impl RackOutcome {
+    pub fn succeeded(&self) -> bool {
+        matches!(
+            self.result,
+            RackResult::Installed { .. }
+                | RackResult::Updated
+                | RackResult::Upgraded { .. }
+                | RackResult::AlreadyUpToDate
+                | RackResult::Unchanged
+        )
+    }
+
+    pub fn describe(&self) -> String {
+        self.result.describe(&format_duration(self.elapsed))
     }
 }
 
@@ -244,6 +287,10 @@ impl Executor<'_> {
             },
             Action::Update(update) => match self.cloud(plan).await {
                 Ok(cloud) => self.update(plan, update, cloud.as_ref(), started).await,
+                Err(error) => failed(format!("cannot reach CloudFormation: {error}"), None),
+            },
+            Action::Upgrade(upgrade) => match self.cloud(plan).await {
+                Ok(cloud) => self.upgrade(plan, upgrade, cloud.as_ref(), started).await,
                 Err(error) => failed(format!("cannot reach CloudFormation: {error}"), None),
             },
         }
@@ -422,6 +469,90 @@ impl Executor<'_> {
         if let Some(result) = self.changed_since_planned(plan, cloud, started).await {
             return result;
         }
+        match self
+            .update_and_follow(plan, update, cloud, started, "updating")
+            .await
+        {
+            Ok(Some(_)) => RackResult::Updated,
+            Ok(None) => RackResult::AlreadyUpToDate,
+            Err(result) => result,
+        }
+    }
+
+    /// The steps of an upgrade, strictly in order, each followed to completion before the next is sent.
+    /// Between steps the stack must be exactly as the step before left it (the autoscaler or a person may
+    /// have changed it since, and a step's parameters were planned against that state); a step that does
+    /// not complete stops the rack there.
+    async fn upgrade(
+        &self,
+        plan: &RackPlan,
+        upgrade: &Upgrade,
+        cloud: &dyn Cloud,
+        started: Instant,
+    ) -> RackResult {
+        if let Some(result) = self.changed_since_planned(plan, cloud, started).await {
+            return result;
+        }
+        let of = upgrade.steps.len();
+        let mut left_by_last_step = plan.stack.clone();
+        for (index, step) in upgrade.steps.iter().enumerate() {
+            let stopped = |result: RackResult| RackResult::UpgradeStopped {
+                step: index + 1,
+                of,
+                version: step.version.clone(),
+                result: Box::new(result),
+            };
+            if index > 0 {
+                if self.cancelled() {
+                    return stopped(RackResult::NotStarted);
+                }
+                let now = match cloud.describe_stack(&plan.name).await {
+                    Ok(now) => now.as_ref().map(StackFingerprint::of),
+                    Err(error) => {
+                        return stopped(failed(
+                            format!("cannot read the stack before this step: {error}; nothing was sent"),
+                            None,
+                        ));
+                    }
+                };
+                if let Some(change) =
+                    StackFingerprint::change(left_by_last_step.as_ref(), now.as_ref())
+                {
+                    return stopped(failed(
+                        format!(
+                            "the stack changed after step {index} ({change}); nothing was sent. Plan again: `rackfile plan` plans the rest of the upgrade"
+                        ),
+                        now.map(|stack| stack.status),
+                    ));
+                }
+            }
+            let label = format!(
+                "upgrading to {} (step {} of {of})",
+                step.version,
+                index + 1
+            );
+            match self
+                .update_and_follow(plan, &step.update, cloud, started, &label)
+                .await
+            {
+                Ok(Some(stack)) => left_by_last_step = Some(StackFingerprint::of(&stack)),
+                Ok(None) => {}
+                Err(result) => return stopped(result),
+            }
+        }
+        RackResult::Upgraded { steps: of }
+    }
+
+    /// Sends one UpdateStack and follows it: the stack it settled in, `None` when CloudFormation had
+    /// nothing to do, or how it failed or stopped.
+    async fn update_and_follow(
+        &self,
+        plan: &RackPlan,
+        update: &Update,
+        cloud: &dyn Cloud,
+        started: Instant,
+        label: &str,
+    ) -> Result<Option<Stack>, RackResult> {
         let request = UpdateStackRequest {
             name: plan.name.clone(),
             template: update.template.source(),
@@ -432,34 +563,39 @@ impl Executor<'_> {
         // Events from before this update are history, not progress.
         let seen = match cloud.stack_events(&plan.name).await {
             Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
-            Err(error) => return failed(format!("cannot read the stack's events: {error}"), None),
+            Err(error) => {
+                return Err(failed(
+                    format!("cannot read the stack's events: {error}"),
+                    None,
+                ));
+            }
         };
         self.reporter
-            .start(&plan.rack, "updating", update.resource_count);
+            .start(&plan.rack, label, update.resource_count);
         match cloud.update_stack(&request).await {
-            Ok(UpdateOutcome::NothingToDo) => return RackResult::AlreadyUpToDate,
+            Ok(UpdateOutcome::NothingToDo) => return Ok(None),
             Ok(UpdateOutcome::Started) => {}
             // As for installs: a retried update that meets the update its first attempt started.
             Err(error)
                 if error.kind == CloudErrorKind::Busy
                     && caused_by(cloud, &plan.name, &request.token).await => {}
             Err(error) => {
-                return failed(
+                return Err(failed(
                     format!("UpdateStack failed, the stack was not changed: {error}"),
                     None,
-                );
+                ));
             }
         }
         match self.follow(plan, cloud, seen, started).await {
             Followed::Settled { stack, root_cause } if is_failure(&stack.status) => {
-                RackResult::Failed {
+                Err(RackResult::Failed {
                     message: "the update failed and was rolled back".into(),
                     status: Some(stack.status),
                     root_cause,
-                }
+                })
             }
-            Followed::Settled { .. } => RackResult::Updated,
-            Followed::Stopped(result) => result,
+            Followed::Settled { stack, .. } => Ok(Some(stack)),
+            Followed::Stopped(result) => Err(result),
         }
     }
 

@@ -8,10 +8,15 @@ use super::{InstalledPassword, RackOutcome, RackResult, StopReason};
 pub const EXIT_INTERRUPTED: i32 = 130;
 
 pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
-    let count =
-        |wanted: fn(&RackResult) -> bool| outcomes.iter().filter(|o| wanted(&o.result)).count();
+    // An upgrade stopped at a step counts as what happened at that step.
+    let count = |wanted: fn(&RackResult) -> bool| {
+        outcomes
+            .iter()
+            .filter(|o| wanted(o.result.settled()))
+            .count()
+    };
     let installed = count(|r| matches!(r, RackResult::Installed { .. }));
-    let updated = count(|r| matches!(r, RackResult::Updated));
+    let updated = count(|r| matches!(r, RackResult::Updated | RackResult::Upgraded { .. }));
     let failed = count(|r| {
         matches!(
             r,
@@ -50,7 +55,7 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
 
     let still_changing: Vec<String> = outcomes
         .iter()
-        .filter_map(|o| match &o.result {
+        .filter_map(|o| match o.result.settled() {
             RackResult::StillInProgress { status, .. } => Some(format!("{} ({status})", o.rack)),
             _ => None,
         })

@@ -97,7 +97,18 @@ struct World {
     /// retry of the same request meets: AlreadyExists, or a stack busy updating.
     lost_answers: HashSet<String>,
     calls: Vec<Call>,
+    updates: Vec<UpdateSeen>,
     stack_serial: usize,
+}
+
+/// An UpdateStack the fake received, with the stack's status when it arrived, so tests can tell that
+/// updates were sent one after another's completion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateSeen {
+    pub stack: String,
+    pub template: TemplateSource,
+    pub version: Option<String>,
+    pub status_before: String,
 }
 
 impl World {
@@ -233,6 +244,10 @@ impl FakeAws {
 
     pub fn calls(&self) -> Vec<Call> {
         self.world().calls.clone()
+    }
+
+    pub fn updates(&self) -> Vec<UpdateSeen> {
+        self.world().updates.clone()
     }
 
     /// The stack as DescribeStacks would show it now.
@@ -606,7 +621,10 @@ impl Cloud for FakeCloud {
         self.record(&mut world, "UpdateStack");
         let template = world.template(&request.template)?.clone();
         let failing = world.failing.clone();
-        let stacks = world.stacks.entry(self.key()).or_default();
+        let World {
+            stacks, updates, ..
+        } = &mut *world;
+        let stacks = stacks.entry(self.key()).or_default();
         let Some(stack) = stacks.get_mut(&request.name) else {
             return Err(validation(format!(
                 "Stack [{}] does not exist",
@@ -615,6 +633,15 @@ impl Cloud for FakeCloud {
         };
         advance(stack, resource_time, &serial);
         let status = stack.stack.status.clone();
+        updates.push(UpdateSeen {
+            stack: request.name.clone(),
+            template: request.template.clone(),
+            version: match request.parameters.get("Version") {
+                Some(ParameterValue::Value(version)) => Some(version.clone()),
+                _ => None,
+            },
+            status_before: status.clone(),
+        });
         if super::is_in_progress(&status) {
             return Err(CloudError::new(
                 CloudErrorKind::Busy,

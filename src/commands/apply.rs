@@ -285,6 +285,21 @@ async fn check_saved_plan(plan: &Plan, connector: &dyn Connector) -> Result<Conf
             stale.push(format!("{}: {}", now.rack, difference(saved, now)));
         }
     }
+    // A release Convox published since (a required one puts a step in an upgrade) is the likely cause.
+    if !stale.is_empty()
+        && let (Some(then), Some(now)) = (&plan.releases, &fresh.releases)
+        && then.sha256 != now.sha256
+    {
+        stale.insert(
+            0,
+            format!(
+                "Convox's release list {} changed since the plan was made (latest published release then {}, now {})",
+                now.url,
+                then.latest_published.as_deref().unwrap_or("none"),
+                now.latest_published.as_deref().unwrap_or("none")
+            ),
+        );
+    }
     if stale.is_empty() {
         Ok(config)
     } else {

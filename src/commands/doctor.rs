@@ -56,10 +56,48 @@ async fn check_config(config: &Config, connector: &dyn Connector) -> Vec<Check> 
         }
     }
 
+    checks.extend(release_checks(config, connector).await);
     let sweeps = live::sweep(config, &config.racks, &accounts, connector).await;
     checks.extend(template_checks(config, &accounts, &sweeps, connector).await);
     checks.extend(password_store_checks(config, &accounts, connector).await);
     checks.extend(stack_checks(config, &accounts, &sweeps));
+    checks
+}
+
+/// Convox's release list is readable, and names each version racks.toml uses; only when some rack is
+/// built from Convox's published templates.
+async fn release_checks(config: &Config, connector: &dyn Connector) -> Vec<Check> {
+    let racks: Vec<_> = config
+        .racks
+        .iter()
+        .filter(|rack| rack.uses_convox_releases())
+        .collect();
+    if racks.is_empty() {
+        return Vec::new();
+    }
+    let releases = match live::read_releases(connector).await {
+        Ok(releases) => releases,
+        Err(error) => return vec![Check::fail(error.to_string(), error.hint())],
+    };
+    let mut checks = vec![Check::pass(format!(
+        "Convox's release list is readable: {} releases, the latest published is {}",
+        releases.len(),
+        releases
+            .latest_published()
+            .map_or("none", |release| release.version.as_str())
+    ))];
+    for rack in racks {
+        if releases.get(&rack.version).is_none() {
+            checks.push(Check::fail(
+                format!(
+                    "rack {}: version {} is not one of Convox's releases",
+                    rack.id(),
+                    rack.version
+                ),
+                releases.suggestion_for(&rack.version),
+            ));
+        }
+    }
     checks
 }
 

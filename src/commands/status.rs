@@ -1,5 +1,6 @@
 //! `rackfile status`: each declared rack's live state, read the way plan reads it (one STS call per org,
-//! one DescribeStacks sweep per account and region), without reading any template.
+//! one DescribeStacks sweep per account and region), without reading any template; and Convox's release
+//! list once, for the latest release beside each version.
 
 use std::path::PathBuf;
 
@@ -18,6 +19,22 @@ pub async fn run(options: &StatusOptions, connector: &dyn Connector) -> Result<i
     let (live, _) = live::read_stacks(&config, &config.racks, connector)
         .await
         .map_err(Error::Read)?;
+    // The latest release is a hint beside each version: status still answers without it.
+    let releases = if config.racks.iter().any(|rack| rack.uses_convox_releases()) {
+        match live::read_releases(connector).await {
+            Ok(releases) => Some(releases),
+            Err(error) => {
+                eprintln!(
+                    "warning: {}; LATEST is left empty",
+                    render::escape(&error.to_string())
+                );
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let live = live::LiveState { releases, ..live };
     let rows = status::of_racks(&config.racks, &live);
     if options.json {
         crate::output::print(&render::status::json(&rows))?;

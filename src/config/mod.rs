@@ -162,6 +162,35 @@ impl Rack {
         parameters
     }
 
+    /// Whether the rack is built from Convox's published templates (the default `template_url`), so its
+    /// version is one of Convox's releases. A `template` or `template_url` of its own is not.
+    pub fn uses_convox_releases(&self) -> bool {
+        matches!(&self.template, Template::Url { pattern, .. } if pattern == DEFAULT_TEMPLATE_URL)
+    }
+
+    /// The rack at a release an upgrade passes through on its way to `version` of racks.toml: that
+    /// release's template and Version, every other parameter and tag left as the rack has them, so a step
+    /// changes the release and nothing else.
+    pub fn passing_through(&self, release: &str) -> Rack {
+        let template = match &self.template {
+            Template::Url { pattern, .. } => Template::Url {
+                url: pattern.replace("{version}", release),
+                pattern: pattern.clone(),
+            },
+            file @ Template::File { .. } => file.clone(),
+        };
+        Rack {
+            version: release.to_string(),
+            template,
+            instance_type: None,
+            instance_count: None,
+            private: None,
+            parameters: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            ..self.clone()
+        }
+    }
+
     /// The tags rackfile manages: the system tags plus `[rack.tags]`.
     pub fn managed_tags(&self) -> BTreeMap<String, String> {
         let mut tags = self.tags.clone();

@@ -8,12 +8,13 @@ use similar::TextDiff;
 use super::checks::{Origin, PlanProblem, parameters_exist, ssm_password, value_allowed};
 use super::{
     AccountRead, Action, Blocked, Change, ChangeKind, FORMAT_VERSION, FileFingerprint, Held,
-    HeldReason, Impact, Install, PasswordSource, Plan, RackPlan, StackFingerprint, Summary,
-    TemplatePlan, UndeclaredRack, Update,
+    HeldReason, Impact, Install, PasswordSource, Plan, RackPlan, ReleaseListRead, StackFingerprint,
+    Step, Summary, TemplatePlan, UndeclaredRack, Update, Upgrade,
 };
 use crate::cloud::{Declarations, ParameterValue, Stack, TemplateSummary, is_in_progress};
 use crate::config::{Config, Rack, TYPED_PARAMETERS, Template, sha256_hex};
-use crate::convox::{AUTOSCALED_PARAMETERS, Effect, rule_for};
+use crate::convox::releases::RELEASES_URL;
+use crate::convox::{AUTOSCALED_PARAMETERS, Effect, Release, Releases, Route, rule_for};
 use crate::live::{LiveState, template_source};
 
 pub fn diff(config: &Config, racks: &[Rack], live: &LiveState) -> Result<Plan, Vec<PlanProblem>> {
@@ -37,6 +38,11 @@ pub fn diff(config: &Config, racks: &[Rack], live: &LiveState) -> Result<Plan, V
         },
         accounts: accounts_read(racks, live),
         not_in_racks_toml: undeclared(racks, live),
+        releases: live.releases.as_ref().map(|releases| ReleaseListRead {
+            url: RELEASES_URL.into(),
+            sha256: releases.sha256.clone(),
+            latest_published: releases.latest_published().map(|r| r.version.clone()),
+        }),
         racks: planned,
         summary,
     })
@@ -78,6 +84,7 @@ fn summarise(racks: &[RackPlan]) -> Summary {
         match rack.action {
             Action::Install(_) => summary.install += 1,
             Action::Update(_) => summary.update += 1,
+            Action::Upgrade(_) => summary.upgrade += 1,
             Action::Unchanged => summary.unchanged += 1,
             Action::Blocked(_) => summary.blocked += 1,
         }
@@ -146,13 +153,49 @@ fn plan_rack(rack: &Rack, live: &LiveState) -> Result<RackPlan, Vec<PlanProblem>
     let stack = live.stack(&account, &rack.region, &rack.name);
     let mut held = Vec::new();
     let mut notes = Vec::new();
+    let mut warnings = Vec::new();
+    let releases = convox_releases(rack, live)?;
+    if let Some(releases) = releases {
+        check_release(rack, releases, &mut notes, &mut warnings)?;
+    }
     let action = match stack {
         Some(stack) => match blocked(stack) {
             Some(blocked) => Action::Blocked(blocked),
             None => {
                 let summary = template_summary(rack, &account, live)?;
                 notes.extend(unchecked(rack, &summary));
-                plan_update(rack, stack, &summary, &account, live, &mut held)?
+                let live_version = stack.parameters.get("Version");
+                let route = match (releases, live_version) {
+                    (Some(releases), Some(live_version)) => {
+                        releases.route(live_version, &rack.version)
+                    }
+                    _ => Route::Direct,
+                };
+                match route {
+                    Route::Downgrade => Action::Blocked(Blocked {
+                        status: stack.status.clone(),
+                        reason: format!(
+                            "racks.toml's version {} is an earlier Convox release than the live {}: Convox does not downgrade racks; set `version` back to {} (or a later release)",
+                            rack.version,
+                            live_version.map_or("", String::as_str),
+                            live_version.map_or("", String::as_str),
+                        ),
+                    }),
+                    Route::Steps(steps) => {
+                        plan_upgrade(rack, stack, &steps, &account, live, &mut held)?
+                    }
+                    Route::UnknownStart => {
+                        notes.push(format!(
+                            "the live version {} is not in Convox's release list, so which required releases lie between it and {} is unknown: planned as one update",
+                            live_version.map_or("", String::as_str),
+                            rack.version
+                        ));
+                        plan_update(rack, stack, &summary, &account, live, &mut held)?
+                    }
+                    Route::Stay | Route::Direct => {
+                        plan_update(rack, stack, &summary, &account, live, &mut held)?
+                    }
+                }
             }
         },
         None => {
@@ -171,7 +214,147 @@ fn plan_rack(rack: &Rack, live: &LiveState) -> Result<RackPlan, Vec<PlanProblem>
         stack: stack.map(StackFingerprint::of),
         held,
         notes,
+        warnings,
     })
+}
+
+/// Convox's release list, for a rack built from Convox's published templates; `None` for any other.
+fn convox_releases<'a>(
+    rack: &Rack,
+    live: &'a LiveState,
+) -> Result<Option<&'a Releases>, Vec<PlanProblem>> {
+    if !rack.uses_convox_releases() {
+        return Ok(None);
+    }
+    match &live.releases {
+        Some(releases) => Ok(Some(releases)),
+        None => Err(vec![PlanProblem {
+            rack: rack.id(),
+            message: "Convox's release list was not read".into(),
+            hint: Some("this is a bug in rackfile: please report it".into()),
+            span: None,
+        }]),
+    }
+}
+
+/// racks.toml's version against Convox's list: a version Convox never released is a problem at its line,
+/// with the nearest releases; an unpublished one is a warning; one behind the latest published release
+/// gets a note.
+fn check_release(
+    rack: &Rack,
+    releases: &Releases,
+    notes: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) -> Result<(), Vec<PlanProblem>> {
+    let version = &rack.version;
+    let Some(release) = releases.get(version) else {
+        let hint = releases.suggestion_for(version);
+        return Err(vec![PlanProblem {
+            rack: rack.id(),
+            message: format!(
+                "version {version} is not one of Convox's releases ({} listed in {RELEASES_URL})",
+                releases.len()
+            ),
+            hint,
+            span: rack.spans.parameters.get("Version").cloned(),
+        }]);
+    };
+    if !release.published {
+        warnings.push(format!(
+            "version {version} is a Convox release that is not published (Convox publishes a release once it is tested)"
+        ));
+    }
+    let ahead = releases.published_after(version);
+    if let Some(latest) = releases.latest_published().filter(|_| ahead > 0) {
+        notes.push(format!(
+            "Convox's latest published release is {} ({ahead} published release{} after {version})",
+            latest.version,
+            if ahead == 1 { "" } else { "s" }
+        ));
+    }
+    Ok(())
+}
+
+/// An upgrade through required releases: one full update per step, each planned against the stack as the
+/// step before leaves it. Steps before the last change the release and nothing else; the last applies
+/// racks.toml (its parameters, tags and version). A step that cannot be made blocks the whole upgrade.
+fn plan_upgrade(
+    rack: &Rack,
+    stack: &Stack,
+    steps: &[&Release],
+    account: &str,
+    live: &LiveState,
+    held: &mut Vec<Held>,
+) -> Result<Action, Vec<PlanProblem>> {
+    let mut current = stack.clone();
+    let mut planned = Vec::new();
+    for (index, release) in steps.iter().enumerate() {
+        let last = index + 1 == steps.len();
+        let step_rack = if last {
+            rack.clone()
+        } else {
+            rack.passing_through(&release.version)
+        };
+        let summary = template_summary(&step_rack, account, live)?;
+        let mut step_held = Vec::new();
+        match plan_update(&step_rack, &current, &summary, account, live, &mut step_held)? {
+            Action::Update(update) => {
+                current = after_update(&current, &update, &summary);
+                planned.push(Step {
+                    version: release.version.clone(),
+                    required: release.required,
+                    update,
+                });
+            }
+            Action::Blocked(blocked) => {
+                return Ok(Action::Blocked(Blocked {
+                    status: blocked.status,
+                    reason: format!(
+                        "step {} of {} of the upgrade (to {}): {}",
+                        index + 1,
+                        steps.len(),
+                        release.version,
+                        blocked.reason
+                    ),
+                }));
+            }
+            _ => {}
+        }
+        if last {
+            held.append(&mut step_held);
+        }
+    }
+    Ok(Action::Upgrade(Upgrade {
+        from: stack
+            .parameters
+            .get("Version")
+            .cloned()
+            .unwrap_or_default(),
+        steps: planned,
+    }))
+}
+
+/// The stack as a completed update leaves it, for planning the next step against: the values sent, the
+/// values kept, and the new template's defaults for parameters new to it.
+fn after_update(stack: &Stack, update: &Update, summary: &TemplateSummary) -> Stack {
+    let parameters = summary
+        .parameters
+        .iter()
+        .filter_map(|(name, declared)| {
+            let value = match update.parameters.get(name) {
+                Some(ParameterValue::Value(value)) => Some(value.clone()),
+                Some(ParameterValue::UsePrevious) => stack.parameters.get(name).cloned(),
+                None => declared.default.clone(),
+            }?;
+            Some((name.clone(), value))
+        })
+        .collect();
+    Stack {
+        status: "UPDATE_COMPLETE".into(),
+        parameters,
+        tags: update.tags.clone(),
+        ..stack.clone()
+    }
 }
 
 /// What the plan could not check because the template's body was not read.
@@ -736,6 +919,7 @@ mod tests {
             (ACCOUNT.into(), template_source(&rack.template)),
             Ok(summary()),
         );
+        state.releases = Some(releases(&[("1", true, false), ("2", true, false), ("3", true, false)]));
         if let Template::File { .. } = rack.template {
             state.stack_templates = HashMap::from([(
                 (
@@ -747,6 +931,182 @@ mod tests {
             )]);
         }
         state
+    }
+
+    fn releases(list: &[(&str, bool, bool)]) -> Releases {
+        let json: Vec<String> = list
+            .iter()
+            .map(|(version, published, required)| {
+                format!(r#"{{"version": "{version}", "published": {published}, "required": {required}}}"#)
+            })
+            .collect();
+        Releases::parse(&format!("[{}]", json.join(","))).unwrap()
+    }
+
+    fn url_of(version: &str) -> String {
+        PATTERN.replace("{version}", version)
+    }
+
+    /// Releases 1 to 5, 3 required, 5 not published yet, with a template for each.
+    fn with_required_release(state: &mut LiveState) {
+        state.releases = Some(releases(&[
+            ("1", true, false),
+            ("2", true, false),
+            ("3", true, true),
+            ("4", true, false),
+            ("5", false, false),
+        ]));
+        for version in ["3", "4", "5"] {
+            state.templates.insert(
+                (ACCOUNT.into(), TemplateSource::Url(url_of(version))),
+                Ok(summary()),
+            );
+        }
+    }
+
+    fn plan_with_required_release(rack: Rack) -> Result<Plan, Vec<PlanProblem>> {
+        let mut state = live(vec![stack("UPDATE_COMPLETE")], &rack);
+        with_required_release(&mut state);
+        diff(&config(), &[rack], &state)
+    }
+
+    #[test]
+    fn a_version_change_across_a_required_release_is_planned_in_steps() {
+        let mut rack = rack();
+        rack.version = "4".into();
+        rack.template = Template::Url {
+            url: url_of("4"),
+            pattern: PATTERN.into(),
+        };
+        rack.instance_type = Some("m5.large".into());
+        let plan = plan_with_required_release(rack).unwrap();
+        assert_eq!(plan.summary.upgrade, 1);
+        let Action::Upgrade(upgrade) = &plan.racks[0].action else {
+            panic!("not an upgrade: {:?}", plan.racks[0].action);
+        };
+        assert_eq!(upgrade.path(), "2 > 3 (required) > 4");
+        let [first, second] = &upgrade.steps[..] else {
+            panic!("two steps: {upgrade:?}");
+        };
+        // The step through the required release changes the release and nothing else.
+        let names = |step: &Step| -> Vec<String> {
+            step.update.changes.iter().map(|c| c.name.clone()).collect()
+        };
+        assert_eq!(names(first), ["Version", "template"]);
+        assert_eq!(first.update.template, TemplatePlan::Url { url: url_of("3") });
+        assert_eq!(
+            first.update.parameters["InstanceType"],
+            ParameterValue::Value("t2.small".into())
+        );
+        // The last step starts where the first leaves the rack, and applies racks.toml.
+        assert_eq!(names(second), ["InstanceType", "Version", "template"]);
+        assert_eq!(
+            second.update.changes[1].before.as_deref(),
+            Some("3"),
+            "{second:?}"
+        );
+        assert_eq!(
+            second.update.changes[2].before.as_deref(),
+            Some(url_of("3").as_str())
+        );
+        assert_eq!(
+            second.update.parameters["InstanceType"],
+            ParameterValue::Value("m5.large".into())
+        );
+        assert_eq!(second.update.parameters["Key"], ParameterValue::UsePrevious);
+    }
+
+    #[test]
+    fn a_version_change_with_no_required_release_between_is_one_update() {
+        let mut rack = rack();
+        rack.version = "3".into();
+        rack.template = Template::Url {
+            url: url_of("3"),
+            pattern: PATTERN.into(),
+        };
+        let plan = plan_with_required_release(rack).unwrap();
+        assert!(matches!(plan.racks[0].action, Action::Update(_)));
+    }
+
+    #[test]
+    fn a_downgrade_is_blocked_with_the_reason() {
+        let mut rack = rack();
+        rack.version = "1".into();
+        rack.template = Template::Url {
+            url: url_of("1"),
+            pattern: PATTERN.into(),
+        };
+        let mut state = live(vec![stack("UPDATE_COMPLETE")], &rack);
+        with_required_release(&mut state);
+        let plan = diff(&config(), &[rack], &state).unwrap();
+        let Action::Blocked(blocked) = &plan.racks[0].action else {
+            panic!("not blocked: {:?}", plan.racks[0].action);
+        };
+        assert!(
+            blocked.reason.contains("earlier Convox release than the live 2"),
+            "{}",
+            blocked.reason
+        );
+    }
+
+    #[test]
+    fn an_unknown_version_is_a_problem_at_its_line_naming_the_nearest_releases() {
+        let mut beyond = rack();
+        beyond.version = "35".into();
+        beyond.spans.parameters.insert("Version".into(), 10..14);
+        let problems = plan_with_required_release(beyond).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("version 35 is not one of Convox's releases"));
+        assert_eq!(
+            problems[0].hint.as_deref(),
+            Some("the last release is 5; the latest published one is 4")
+        );
+        assert_eq!(problems[0].span, Some(10..14));
+        let mut between = rack();
+        between.version = "2.5".into();
+        let problems = plan_with_required_release(between).unwrap_err();
+        assert_eq!(
+            problems[0].hint.as_deref(),
+            Some("the nearest releases are 2 (before) and 3 (after)")
+        );
+    }
+
+    #[test]
+    fn an_unpublished_version_is_a_warning_and_a_rack_behind_the_latest_gets_a_note() {
+        let mut ahead = rack();
+        ahead.version = "5".into();
+        ahead.template = Template::Url {
+            url: url_of("5"),
+            pattern: PATTERN.into(),
+        };
+        let plan = plan_with_required_release(ahead).unwrap();
+        assert_eq!(plan.racks[0].warnings.len(), 1, "{:?}", plan.racks[0]);
+        assert!(plan.racks[0].warnings[0].contains("not published"));
+        assert!(plan.racks[0].notes.is_empty());
+
+        let mut behind = rack();
+        behind.instance_count = Some(4);
+        let plan = plan_with_required_release(behind).unwrap();
+        assert_eq!(
+            plan.racks[0].notes,
+            ["Convox's latest published release is 4 (2 published releases after 2)"]
+        );
+        assert!(matches!(plan.racks[0].action, Action::Update(_)));
+    }
+
+    #[test]
+    fn a_rack_with_its_own_template_url_never_needs_the_release_list() {
+        let mut own = rack();
+        own.version = "not-a-release".into();
+        own.template = Template::Url {
+            url: "https://example.com/not-a-release/rack.json".into(),
+            pattern: "https://example.com/{version}/rack.json".into(),
+        };
+        let mut state = live(vec![], &own);
+        state.releases = None;
+        let plan = diff(&config(), &[own], &state).unwrap();
+        assert!(matches!(plan.racks[0].action, Action::Install(_)));
+        assert_eq!(plan.releases, None);
     }
 
     fn plan_of(rack: Rack, stacks: Vec<Stack>) -> Result<Plan, Vec<PlanProblem>> {
@@ -1145,8 +1505,20 @@ mod tests {
             extra.name = name.into();
             stacks.push(extra);
         }
-        let racks = [installed, updated, unchanged, blocked];
-        let state = live(stacks, &racks[0]);
+        let mut upgraded = rack();
+        upgraded.name = "upgraded".into();
+        upgraded.version = "4".into();
+        upgraded.template = Template::Url {
+            url: url_of("4"),
+            pattern: PATTERN.into(),
+        };
+        upgraded.instance_type = Some("m5.large".into());
+        let mut extra = stack("UPDATE_COMPLETE");
+        extra.name = "upgraded".into();
+        stacks.push(extra);
+        let racks = [installed, updated, upgraded, unchanged, blocked];
+        let mut state = live(stacks, &racks[0]);
+        with_required_release(&mut state);
         let plan = diff(&config(), &racks, &state).unwrap();
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));

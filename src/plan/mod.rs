@@ -28,7 +28,17 @@ pub struct Plan {
     pub racks: Vec<RackPlan>,
     /// Live racks in the orgs and regions read that racks.toml does not declare; never touched.
     pub not_in_racks_toml: Vec<UndeclaredRack>,
+    /// Convox's release list as read, when some rack is built from Convox's published templates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub releases: Option<ReleaseListRead>,
     pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseListRead {
+    pub url: String,
+    pub sha256: String,
+    pub latest_published: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +72,9 @@ pub struct RackPlan {
     /// What the plan could not check, e.g. constraints of a template read only through GetTemplateSummary.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What is allowed but probably not meant, e.g. a release Convox has not published.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A parameter racks.toml sets, kept at its live value on a live rack.
@@ -88,6 +101,7 @@ pub enum HeldReason {
 pub enum Action {
     Install(Install),
     Update(Update),
+    Upgrade(Upgrade),
     Unchanged,
     Blocked(Blocked),
 }
@@ -97,13 +111,64 @@ impl Action {
         match self {
             Action::Install(_) => '+',
             Action::Update(_) => '~',
+            Action::Upgrade(_) => '>',
             Action::Unchanged => ' ',
             Action::Blocked(_) => '!',
         }
     }
 
+    /// Every change the action makes, the steps of an upgrade in order.
+    pub fn changes(&self) -> Vec<&Change> {
+        match self {
+            Action::Update(update) => update.changes.iter().collect(),
+            Action::Upgrade(upgrade) => upgrade
+                .steps
+                .iter()
+                .flat_map(|step| &step.update.changes)
+                .collect(),
+            Action::Install(_) | Action::Unchanged | Action::Blocked(_) => Vec::new(),
+        }
+    }
+
     pub fn is_change(&self) -> bool {
-        matches!(self, Action::Install(_) | Action::Update(_))
+        matches!(
+            self,
+            Action::Install(_) | Action::Update(_) | Action::Upgrade(_)
+        )
+    }
+}
+
+/// A version change across Convox releases marked required: one full update per step, each applied only
+/// after the one before it completed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upgrade {
+    /// The live version.
+    pub from: String,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// The release this step updates the rack to.
+    pub version: String,
+    /// A release every rack must pass through; the last step is racks.toml's version, required or not.
+    pub required: bool,
+    #[serde(flatten)]
+    pub update: Update,
+}
+
+impl Upgrade {
+    /// `A > B (required) > C`.
+    pub fn path(&self) -> String {
+        let mut path = self.from.clone();
+        for step in &self.steps {
+            path.push_str(" > ");
+            path.push_str(&step.version);
+            if step.required {
+                path.push_str(" (required)");
+            }
+        }
+        path
     }
 }
 
@@ -251,13 +316,29 @@ pub struct UndeclaredRack {
 pub struct Summary {
     pub install: usize,
     pub update: usize,
+    #[serde(default)]
+    pub upgrade: usize,
     pub unchanged: usize,
     pub blocked: usize,
 }
 
 impl Summary {
     pub fn has_changes(&self) -> bool {
-        self.install + self.update > 0
+        self.install + self.update + self.upgrade > 0
+    }
+
+    /// `1 to install, 1 to update, 2 unchanged, 0 blocked`; actions other than these four only when present.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![
+            format!("{} to install", self.install),
+            format!("{} to update", self.update),
+        ];
+        if self.upgrade > 0 {
+            parts.push(format!("{} to upgrade in steps", self.upgrade));
+        }
+        parts.push(format!("{} unchanged", self.unchanged));
+        parts.push(format!("{} blocked", self.blocked));
+        parts.join(", ")
     }
 }
 

@@ -52,6 +52,14 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         let (colour, verb) = match &rack.action {
             Action::Install(_) => ("32", "will be installed"),
             Action::Update(_) => ("33", "will be updated"),
+            Action::Upgrade(upgrade) => (
+                "33",
+                if upgrade.steps.len() == 1 {
+                    "will be upgraded in 1 step"
+                } else {
+                    "will be upgraded in steps"
+                },
+            ),
             Action::Unchanged => ("0", "no changes"),
             Action::Blocked(_) => ("31", "is blocked"),
         };
@@ -110,31 +118,19 @@ pub fn plan(plan: &Plan, style: Style) -> String {
                     .collect();
                 let _ = writeln!(out, "    tags: {}", tags.join(", "));
             }
-            Action::Update(update) => {
-                for change in &update.changes {
-                    let line = change_line(change);
-                    let line = match &change.impact {
-                        Some(impact) if impact.is_disruptive() => {
-                            format!(
-                                "{line}  {}",
-                                style.paint("31", &format!("# {}", impact.says))
-                            )
-                        }
-                        Some(impact) => format!("{line}  # {}", impact.says),
-                        None => line,
-                    };
-                    let _ = writeln!(out, "    {line}");
-                    if let Some(diff) = &change.diff {
-                        for line in diff.lines() {
-                            let line = escape(line);
-                            let painted = match line.chars().next() {
-                                Some('+') if !line.starts_with("+++") => style.paint("32", &line),
-                                Some('-') if !line.starts_with("---") => style.paint("31", &line),
-                                _ => line.into_owned(),
-                            };
-                            let _ = writeln!(out, "      {painted}");
-                        }
-                    }
+            Action::Update(update) => write_changes(&mut out, &update.changes, "    ", style),
+            Action::Upgrade(upgrade) => {
+                let _ = writeln!(out, "    releases: {}", escape(&upgrade.path()));
+                for (index, step) in upgrade.steps.iter().enumerate() {
+                    let required = if step.required { " (required)" } else { "" };
+                    let _ = writeln!(
+                        out,
+                        "    step {} of {}: to {}{required}",
+                        index + 1,
+                        upgrade.steps.len(),
+                        escape(&step.version)
+                    );
+                    write_changes(&mut out, &step.update.changes, "      ", style);
                 }
             }
             Action::Unchanged => {}
@@ -156,6 +152,10 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         for note in &rack.notes {
             let _ = writeln!(out, "    note: {}", escape(note));
         }
+        for warning in &rack.warnings {
+            let line = format!("    warning: {}", escape(warning));
+            let _ = writeln!(out, "{}", style.paint("33", &line));
+        }
         out.push('\n');
     }
 
@@ -175,17 +175,9 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         out.push('\n');
     }
 
-    let summary = &plan.summary;
-    let _ = writeln!(
-        out,
-        "Plan: {} to install, {} to update, {} unchanged, {} blocked.",
-        summary.install, summary.update, summary.unchanged, summary.blocked
-    );
+    let _ = writeln!(out, "Plan: {}.", plan.summary.describe());
     for rack in &plan.racks {
-        let Action::Update(update) = &rack.action else {
-            continue;
-        };
-        for change in &update.changes {
+        for change in rack.action.changes() {
             if let Some(impact) = change.impact.as_ref().filter(|i| i.is_disruptive()) {
                 let line = format!(
                     "Disruptive: {} {} ({})",
@@ -196,6 +188,32 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         }
     }
     out
+}
+
+/// The changes of one update, each with its impact, a local template's diff under its line.
+fn write_changes(out: &mut String, changes: &[Change], indent: &str, style: Style) {
+    for change in changes {
+        let line = change_line(change);
+        let line = match &change.impact {
+            Some(impact) if impact.is_disruptive() => {
+                format!("{line}  {}", style.paint("31", &format!("# {}", impact.says)))
+            }
+            Some(impact) => format!("{line}  # {}", impact.says),
+            None => line,
+        };
+        let _ = writeln!(out, "{indent}{line}");
+        if let Some(diff) = &change.diff {
+            for line in diff.lines() {
+                let line = escape(line);
+                let painted = match line.chars().next() {
+                    Some('+') if !line.starts_with("+++") => style.paint("32", &line),
+                    Some('-') if !line.starts_with("---") => style.paint("31", &line),
+                    _ => line.into_owned(),
+                };
+                let _ = writeln!(out, "{indent}  {painted}");
+            }
+        }
+    }
 }
 
 /// A parameter racks.toml sets that the plan leaves at its live value.

@@ -10,12 +10,7 @@ use crate::plan::{Action, ChangeKind, Plan, RackPlan};
 
 pub fn plan(plan: &Plan) -> String {
     let mut out = String::from("### rackfile plan\n\n");
-    let summary = &plan.summary;
-    let _ = writeln!(
-        out,
-        "**{} to install, {} to update, {} unchanged, {} blocked.**\n",
-        summary.install, summary.update, summary.unchanged, summary.blocked
-    );
+    let _ = writeln!(out, "**{}.**\n", plan.summary.describe());
     out.push_str("| rack | action | what changes | impact |\n|---|---|---|---|\n");
     for rack in &plan.racks {
         let _ = writeln!(
@@ -31,10 +26,10 @@ pub fn plan(plan: &Plan) -> String {
     let disruptive: Vec<String> = plan
         .racks
         .iter()
-        .flat_map(|rack| match &rack.action {
-            Action::Update(update) => update
-                .changes
-                .iter()
+        .flat_map(|rack| {
+            rack.action
+                .changes()
+                .into_iter()
                 .filter_map(|change| {
                     let impact = change.impact.as_ref().filter(|i| i.is_disruptive())?;
                     Some(format!(
@@ -44,8 +39,7 @@ pub fn plan(plan: &Plan) -> String {
                         escape(&change.name)
                     ))
                 })
-                .collect::<Vec<_>>(),
-            _ => Vec::new(),
+                .collect::<Vec<_>>()
         })
         .collect();
     if !disruptive.is_empty() {
@@ -59,7 +53,7 @@ pub fn plan(plan: &Plan) -> String {
     let human = human_plan(plan, Style::Plain);
     for block in human
         .split("\n\n")
-        .filter(|b| b.starts_with(['+', '~', ' ', '!']))
+        .filter(|b| b.starts_with(['+', '~', '>', ' ', '!']))
     {
         let title = block.lines().next().unwrap_or_default();
         let _ = write!(
@@ -76,6 +70,7 @@ fn action(rack: &RackPlan) -> &'static str {
     match rack.action {
         Action::Install(_) => "install",
         Action::Update(_) => "update",
+        Action::Upgrade(_) => "upgrade in steps",
         Action::Unchanged => "no changes",
         Action::Blocked(_) => "**blocked**",
     }
@@ -84,6 +79,7 @@ fn action(rack: &RackPlan) -> &'static str {
 fn what_changes(rack: &RackPlan) -> String {
     match &rack.action {
         Action::Install(_) => "new rack".into(),
+        Action::Upgrade(upgrade) => format!("releases {}", upgrade.path()),
         Action::Update(update) => update
             .changes
             .iter()
@@ -107,9 +103,10 @@ fn what_changes(rack: &RackPlan) -> String {
 
 fn impact(rack: &RackPlan) -> String {
     match &rack.action {
-        Action::Update(update) => update
-            .changes
-            .iter()
+        Action::Update(_) | Action::Upgrade(_) => rack
+            .action
+            .changes()
+            .into_iter()
             .filter_map(|change| change.impact.as_ref())
             .map(|impact| impact.says.clone())
             .collect::<Vec<_>>()

@@ -5,10 +5,13 @@ use std::fmt::Write as _;
 use super::escape;
 use crate::status::RackStatus;
 
-const HEADERS: [&str; 6] = ["RACK", "STATUS", "VERSION", "REGION", "COUNT", "TYPE"];
+const HEADERS: [&str; 7] = [
+    "RACK", "STATUS", "VERSION", "LATEST", "REGION", "COUNT", "TYPE",
+];
 
+/// The table; LATEST (Convox's latest published release) is `-` for racks with a template of their own.
 pub fn table(rows: &[RackStatus]) -> String {
-    let cells: Vec<[String; 6]> = rows
+    let cells: Vec<[String; 7]> = rows
         .iter()
         .map(|row| {
             let or_dash = |value: &Option<String>| {
@@ -20,6 +23,7 @@ pub fn table(rows: &[RackStatus]) -> String {
                 row.rack.clone(),
                 escape(&row.status).into_owned(),
                 or_dash(&row.version),
+                or_dash(&row.latest),
                 row.region.clone(),
                 or_dash(&row.count),
                 or_dash(&row.instance_type),

@@ -11,7 +11,7 @@ mod s3_url;
 pub use constraints::{Violation, check_value};
 pub use document::{DocumentError, parse_document};
 pub use parameters::summary_of_body;
-pub use s3_url::S3Location;
+pub use s3_url::{CONVOX_BUCKET, S3Location};
 
 /// The largest template body rackfile reads from S3: CloudFormation's own limit for a TemplateURL.
 pub const MAX_URL_TEMPLATE_BYTES: usize = 1_000_000;

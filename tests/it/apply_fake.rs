@@ -632,3 +632,191 @@ async fn ctrl_c_at_the_prompt_ends_the_apply_at_once() {
     );
     assert!(setup.fake.stack(ACCOUNT, "us-east-1", "waiting").is_none());
 }
+
+const V1: &str = "20200101000000";
+const V2: &str = "20210101000000";
+const V3: &str = "20220101000000";
+
+fn release_url(version: &str) -> String {
+    format!("https://convox.s3.amazonaws.com/release/{version}/formation.json")
+}
+
+/// Releases V1, V2 (required) and V3, each a rack template where Convox publishes it (the fake's S3 for the
+/// plan, its CloudFormation for the stack), and racks.toml with rack `web` at `version` by the default
+/// template URL. V3's template has a resource of its own, `Listener`, so a test can fail only the last step.
+fn releases_setup(version: &str) -> Setup {
+    let fake = FakeAws::new(Duration::from_millis(10));
+    fake.add_account(None, ACCOUNT);
+    for release in [V1, V2, V3] {
+        let mut resources = RESOURCES.to_vec();
+        if release == V3 {
+            resources.push(("Listener", "AWS::ElasticLoadBalancingV2::Listener"));
+        }
+        let template = FakeTemplate::rack(&resources);
+        let body = serde_json::json!({
+            "Parameters": template.parameters.iter().map(|(name, p)| {
+                let mut declared = serde_json::json!({"Type": p.kind});
+                if let Some(default) = &p.default {
+                    declared["Default"] = default.clone().into();
+                }
+                if p.no_echo {
+                    declared["NoEcho"] = true.into();
+                }
+                (name.clone(), declared)
+            }).collect::<serde_json::Map<_, _>>(),
+            "Resources": resources.iter().map(|(id, kind)| {
+                (id.to_string(), serde_json::json!({"Type": kind}))
+            }).collect::<serde_json::Map<_, _>>(),
+        });
+        fake.add_s3_object(
+            "convox",
+            &format!("release/{release}/formation.json"),
+            &body.to_string(),
+        );
+        fake.add_template(TemplateSource::Url(release_url(release)), template);
+    }
+    let listed: Vec<serde_json::Value> = [(V1, false), (V2, true), (V3, false)]
+        .iter()
+        .map(|(version, required)| {
+            serde_json::json!({"version": version, "description": "", "published": true, "required": required})
+        })
+        .collect();
+    fake.add_s3_object(
+        "convox",
+        "release/versions.json",
+        &serde_json::to_string(&listed).unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let setup = Setup { fake, dir };
+    set_version(&setup, version);
+    setup
+}
+
+fn set_version(setup: &Setup, version: &str) {
+    std::fs::write(
+        setup.dir.path().join("racks.toml"),
+        format!(
+            "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\n\
+             [org.personal]\naccount_id = \"{ACCOUNT}\"\n\
+             [[rack]]\nname = \"web\"\nversion = \"{version}\"\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn an_upgrade_across_a_required_release_is_two_updates_the_second_after_the_first_completed()
+{
+    let setup = releases_setup(V1);
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 0, "{output}");
+    set_version(&setup, V3);
+
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains(&format!("releases: {V1} > {V2} (required) > {V3}")),
+        "{output}"
+    );
+    let updates = setup.fake.updates();
+    let sent: Vec<(Option<&str>, &TemplateSource, &str)> = updates
+        .iter()
+        .map(|u| (u.version.as_deref(), &u.template, u.status_before.as_str()))
+        .collect();
+    // In order, each through its own release's template; the second arrived when the first had completed.
+    assert_eq!(
+        sent,
+        [
+            (
+                Some(V2),
+                &TemplateSource::Url(release_url(V2)),
+                "CREATE_COMPLETE"
+            ),
+            (
+                Some(V3),
+                &TemplateSource::Url(release_url(V3)),
+                "UPDATE_COMPLETE"
+            ),
+        ]
+    );
+    let stack = setup.fake.stack(ACCOUNT, "us-east-1", "web").unwrap();
+    assert_eq!(stack.parameters["Version"], V3);
+    assert!(
+        output.contains(&format!("personal/web: upgrading to {V2} (step 1 of 2)")),
+        "{output}"
+    );
+    assert!(
+        output.contains("Apply complete: 0 installed, 1 updated, 0 failed."),
+        "{output}"
+    );
+    assert!(output.contains("personal/web: upgraded in 2 steps in"), "{output}");
+}
+
+#[tokio::test]
+async fn a_failed_first_step_leaves_the_second_undone_and_says_so() {
+    let setup = releases_setup(V1);
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 0, "{output}");
+    set_version(&setup, V3);
+    setup.fake.fail_resource("web", "Subnet0");
+
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 1, "{output}");
+    let versions: Vec<Option<String>> = setup
+        .fake
+        .updates()
+        .into_iter()
+        .map(|u| u.version)
+        .collect();
+    assert_eq!(versions, [Some(V2.to_string())], "step 2 was never sent");
+    let stack = setup.fake.stack(ACCOUNT, "us-east-1", "web").unwrap();
+    assert_eq!(
+        (stack.status.as_str(), stack.parameters["Version"].as_str()),
+        ("UPDATE_ROLLBACK_COMPLETE", V1)
+    );
+    assert!(
+        output.contains("Apply failed: 0 installed, 0 updated, 1 failed."),
+        "{output}"
+    );
+    assert!(
+        output.contains(&format!(
+            "personal/web: upgrade stopped at step 1 of 2 (to {V2}): failed after"
+        )),
+        "{output}"
+    );
+    assert!(
+        output.contains("the update failed and was rolled back; the stack is UPDATE_ROLLBACK_COMPLETE; root cause: Subnet0 (AWS::EC2::Subnet)"),
+        "{output}"
+    );
+    assert!(output.contains("; step 2 was not started"), "{output}");
+}
+
+#[tokio::test]
+async fn after_a_failed_last_step_a_new_plan_starts_from_the_required_release() {
+    let setup = releases_setup(V1);
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 0, "{output}");
+    set_version(&setup, V3);
+    setup.fake.fail_resource("web", "Listener");
+
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains(&format!("upgrade stopped at step 2 of 2 (to {V3})")),
+        "{output}"
+    );
+    let stack = setup.fake.stack(ACCOUNT, "us-east-1", "web").unwrap();
+    assert_eq!(stack.parameters["Version"], V2, "step 1 stays done");
+
+    // The rack is at the required release now: what is left is one plain update.
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 1, "the Listener still fails: {output}");
+    assert!(
+        output.contains("~ personal/web (us-east-1) will be updated"),
+        "{output}"
+    );
+    assert!(
+        output.contains(&format!("Version: {V2} -> {V3}")),
+        "{output}"
+    );
+}

@@ -189,14 +189,44 @@ impl MotoSession {
     }
 
     /// Publishes a template where Convox publishes releases, in moto's S3 for `account`, readable by
-    /// anyone as Convox's bucket is.
+    /// anyone as Convox's bucket is, and appends the version to Convox's release list there (published,
+    /// not required) if it is not listed yet.
     pub fn publish_template(&self, account: &str, version: &str, body: &str) {
         self.python(&format!(
             "s3 = client('s3', account='{account}')\n\
              try:\n    s3.create_bucket(Bucket='convox')\nexcept s3.exceptions.BucketAlreadyOwnedByYou:\n    pass\n\
-             s3.put_object(Bucket='convox', Key='release/{version}/formation.json', Body={body:?}, ACL='public-read')\n"
+             s3.put_object(Bucket='convox', Key='release/{version}/formation.json', Body={body:?}, ACL='public-read')\n\
+             try:\n    listed = json.loads(s3.get_object(Bucket='convox', Key='release/versions.json')['Body'].read())\n\
+             except s3.exceptions.NoSuchKey:\n    listed = []\n\
+             if '{version}' not in [r['version'] for r in listed]:\n\
+             \x20   listed.append({{'version': '{version}', 'description': '', 'published': True, 'required': False}})\n\
+             s3.put_object(Bucket='convox', Key='release/versions.json', Body=json.dumps(listed), ACL='public-read')\n"
         ));
     }
+
+    /// Replaces Convox's release list in moto's S3: `(version, published, required)` in release order.
+    pub fn publish_releases(&self, releases: &[(&str, bool, bool)]) {
+        let listed: Vec<String> = releases
+            .iter()
+            .map(|(version, published, required)| {
+                format!(
+                    "{{'version': '{version}', 'description': '', 'published': {}, 'required': {}}}",
+                    python_bool(*published),
+                    python_bool(*required)
+                )
+            })
+            .collect();
+        self.python(&format!(
+            "s3 = client('s3')\n\
+             try:\n    s3.create_bucket(Bucket='convox')\nexcept s3.exceptions.BucketAlreadyOwnedByYou:\n    pass\n\
+             s3.put_object(Bucket='convox', Key='release/versions.json', Body=json.dumps([{}]), ACL='public-read')\n",
+            listed.join(", ")
+        ));
+    }
+}
+
+fn python_bool(flag: bool) -> &'static str {
+    if flag { "True" } else { "False" }
 }
 
 /// The example rack template.
