@@ -273,25 +273,11 @@ pub async fn read(
     racks: &[Rack],
     connector: &dyn Connector,
 ) -> Result<LiveState, Vec<ReadError>> {
-    let uses_releases = racks.iter().any(Rack::uses_convox_releases);
-    let (stacks, releases) = futures::join!(read_stacks(config, racks, connector), async {
-        match uses_releases {
-            true => read_releases(connector).await.map(Some),
-            false => Ok(None),
-        }
-    });
-    let (mut state, clouds) = match (stacks, releases) {
-        (Ok(stacks), Ok(releases)) => {
-            let (mut state, clouds) = stacks;
-            state.releases = releases;
-            (state, clouds)
-        }
-        (stacks, releases) => {
-            let mut errors = stacks.err().unwrap_or_default();
-            errors.extend(releases.err());
-            return Err(errors);
-        }
-    };
+    let (mut state, clouds) = read_stacks(config, racks, connector).await?;
+    // After the account guard and the sweep, as every other read: a run that stops there reads nothing else.
+    if racks.iter().any(Rack::uses_convox_releases) {
+        state.releases = Some(read_releases(connector).await.map_err(|error| vec![error])?);
+    }
     // A stack that cannot be changed now is planned as blocked; its template does not matter yet.
     let needing: Vec<&Rack> = racks
         .iter()

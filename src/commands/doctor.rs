@@ -80,8 +80,9 @@ async fn release_checks(config: &Config, connector: &dyn Connector) -> Vec<Check
         Err(error) => return vec![Check::fail(error.to_string(), error.hint())],
     };
     let mut checks = vec![Check::pass(format!(
-        "Convox's release list is readable: {} releases, the latest published is {}",
+        "Convox's release list is readable: {} release{}, the latest published is {}",
         releases.len(),
+        if releases.len() == 1 { "" } else { "s" },
         releases
             .latest_published()
             .map_or("none", |release| release.version.as_str())

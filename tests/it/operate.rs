@@ -36,8 +36,9 @@ fn status_shows_each_declared_rack_in_convox_words() {
         .collect();
     assert_eq!(
         rows[0],
-        ["RACK", "STATUS", "VERSION", "REGION", "COUNT", "TYPE"]
+        ["RACK", "STATUS", "VERSION", "LATEST", "REGION", "COUNT", "TYPE"]
     );
+    // LATEST is Convox's latest published release, for the rack built from Convox's template URL only.
     assert_eq!(
         rows[1],
         [
@@ -45,6 +46,7 @@ fn status_shows_each_declared_rack_in_convox_words() {
             "not",
             "installed",
             "-",
+            VERSION,
             "us-east-1",
             "-",
             "-"
@@ -56,6 +58,7 @@ fn status_shows_each_declared_rack_in_convox_words() {
             "personal/python",
             "running",
             VERSION,
+            "-",
             "us-east-1",
             "3",
             "t2.small"

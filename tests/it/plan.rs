@@ -228,7 +228,7 @@ fn plan_json_is_the_same_plan_with_a_format_version() {
     assert_eq!(plan["racks"][3]["status"], "CREATE_IN_PROGRESS");
     assert_eq!(
         plan["summary"],
-        serde_json::json!({"install": 1, "update": 1, "unchanged": 1, "blocked": 1})
+        serde_json::json!({"install": 1, "update": 1, "upgrade": 0, "unchanged": 1, "blocked": 1})
     );
     assert_eq!(plan["not_in_racks_toml"][0]["name"], "legacy");
     assert!(
@@ -297,6 +297,8 @@ fn an_unknown_parameter_is_caught_at_plan_time_with_a_suggestion() {
 #[test]
 fn a_missing_published_template_names_the_rack_and_the_url() {
     let moto = moto::session();
+    // Listed as a release, but its template is not where Convox publishes templates.
+    moto.publish_releases(&[("20991231000000", true, false)]);
     moto.write(
         "racks.toml",
         "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"20991231000000\"\n[org.personal]\n\
