@@ -276,7 +276,11 @@ pub async fn read(
     let (mut state, clouds) = read_stacks(config, racks, connector).await?;
     // After the account guard and the sweep, as every other read: a run that stops there reads nothing else.
     if racks.iter().any(Rack::uses_convox_releases) {
-        state.releases = Some(read_releases(connector).await.map_err(|error| vec![error])?);
+        state.releases = Some(
+            read_releases(connector)
+                .await
+                .map_err(|error| vec![error])?,
+        );
     }
     // A stack that cannot be changed now is planned as blocked; its template does not matter yet.
     let needing: Vec<&Rack> = racks

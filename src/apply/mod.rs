@@ -510,7 +510,9 @@ impl Executor<'_> {
                     Ok(now) => now.as_ref().map(StackFingerprint::of),
                     Err(error) => {
                         return stopped(failed(
-                            format!("cannot read the stack before this step: {error}; nothing was sent"),
+                            format!(
+                                "cannot read the stack before this step: {error}; nothing was sent"
+                            ),
                             None,
                         ));
                     }
@@ -526,11 +528,7 @@ impl Executor<'_> {
                     ));
                 }
             }
-            let label = format!(
-                "upgrading to {} (step {} of {of})",
-                step.version,
-                index + 1
-            );
+            let label = format!("upgrading to {} (step {} of {of})", step.version, index + 1);
             match self
                 .update_and_follow(plan, &step.update, cloud, started, &label)
                 .await

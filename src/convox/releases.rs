@@ -275,13 +275,19 @@ mod tests {
         assert_eq!(before.unwrap().version, "20170101000000");
         assert_eq!(after.unwrap().version, "20180101000000");
         let (before, after) = releases.closest("2099");
-        assert_eq!((before, after.map(|r| r.version.as_str())), (None, Some("20161102160040")));
+        assert_eq!(
+            (before, after.map(|r| r.version.as_str())),
+            (None, Some("20161102160040"))
+        );
     }
 
     #[test]
     fn versions_order_by_their_numbers() {
         assert_eq!(version_order("3.10.0", "3.9.1"), Ordering::Greater);
-        assert_eq!(version_order("20161102160040", "20170101000000"), Ordering::Less);
+        assert_eq!(
+            version_order("20161102160040", "20170101000000"),
+            Ordering::Less
+        );
         assert_eq!(version_order("3.1", "3.1.0"), Ordering::Less);
         assert_eq!(version_order("007", "7"), Ordering::Equal);
     }

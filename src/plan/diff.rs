@@ -297,7 +297,14 @@ fn plan_upgrade(
         };
         let summary = template_summary(&step_rack, account, live)?;
         let mut step_held = Vec::new();
-        match plan_update(&step_rack, &current, &summary, account, live, &mut step_held)? {
+        match plan_update(
+            &step_rack,
+            &current,
+            &summary,
+            account,
+            live,
+            &mut step_held,
+        )? {
             Action::Update(update) => {
                 current = after_update(&current, &update, &summary);
                 planned.push(Step {
@@ -325,11 +332,7 @@ fn plan_upgrade(
         }
     }
     Ok(Action::Upgrade(Upgrade {
-        from: stack
-            .parameters
-            .get("Version")
-            .cloned()
-            .unwrap_or_default(),
+        from: stack.parameters.get("Version").cloned().unwrap_or_default(),
         steps: planned,
     }))
 }
@@ -919,7 +922,11 @@ mod tests {
             (ACCOUNT.into(), template_source(&rack.template)),
             Ok(summary()),
         );
-        state.releases = Some(releases(&[("1", true, false), ("2", true, false), ("3", true, false)]));
+        state.releases = Some(releases(&[
+            ("1", true, false),
+            ("2", true, false),
+            ("3", true, false),
+        ]));
         if let Template::File { .. } = rack.template {
             state.stack_templates = HashMap::from([(
                 (
@@ -993,7 +1000,10 @@ mod tests {
             step.update.changes.iter().map(|c| c.name.clone()).collect()
         };
         assert_eq!(names(first), ["Version", "template"]);
-        assert_eq!(first.update.template, TemplatePlan::Url { url: url_of("3") });
+        assert_eq!(
+            first.update.template,
+            TemplatePlan::Url { url: url_of("3") }
+        );
         assert_eq!(
             first.update.parameters["InstanceType"],
             ParameterValue::Value("t2.small".into())
@@ -1043,7 +1053,9 @@ mod tests {
             panic!("not blocked: {:?}", plan.racks[0].action);
         };
         assert!(
-            blocked.reason.contains("earlier Convox release than the live 2"),
+            blocked
+                .reason
+                .contains("earlier Convox release than the live 2"),
             "{}",
             blocked.reason
         );
@@ -1056,7 +1068,11 @@ mod tests {
         beyond.spans.parameters.insert("Version".into(), 10..14);
         let problems = plan_with_required_release(beyond).unwrap_err();
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].message.contains("version 35 is not one of Convox's releases"));
+        assert!(
+            problems[0]
+                .message
+                .contains("version 35 is not one of Convox's releases")
+        );
         assert_eq!(
             problems[0].hint.as_deref(),
             Some("the last release is 5; the latest published one is 4")

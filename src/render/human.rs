@@ -196,7 +196,10 @@ fn write_changes(out: &mut String, changes: &[Change], indent: &str, style: Styl
         let line = change_line(change);
         let line = match &change.impact {
             Some(impact) if impact.is_disruptive() => {
-                format!("{line}  {}", style.paint("31", &format!("# {}", impact.says)))
+                format!(
+                    "{line}  {}",
+                    style.paint("31", &format!("# {}", impact.says))
+                )
             }
             Some(impact) => format!("{line}  # {}", impact.says),
             None => line,

@@ -749,7 +749,10 @@ async fn an_upgrade_across_a_required_release_is_two_updates_the_second_after_th
         output.contains("Apply complete: 0 installed, 1 updated, 0 failed."),
         "{output}"
     );
-    assert!(output.contains("personal/web: upgraded in 2 steps in"), "{output}");
+    assert!(
+        output.contains("personal/web: upgraded in 2 steps in"),
+        "{output}"
+    );
 }
 
 #[tokio::test]

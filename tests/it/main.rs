@@ -13,5 +13,6 @@ mod operate;
 mod passwords;
 mod plan;
 mod real_templates;
+mod releases;
 mod schema;
 mod trust;

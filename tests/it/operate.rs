@@ -36,7 +36,9 @@ fn status_shows_each_declared_rack_in_convox_words() {
         .collect();
     assert_eq!(
         rows[0],
-        ["RACK", "STATUS", "VERSION", "LATEST", "REGION", "COUNT", "TYPE"]
+        [
+            "RACK", "STATUS", "VERSION", "LATEST", "REGION", "COUNT", "TYPE"
+        ]
     );
     // LATEST is Convox's latest published release, for the rack built from Convox's template URL only.
     assert_eq!(

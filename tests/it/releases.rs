@@ -1,0 +1,295 @@
+//! Convox's releases against moto: a release list of the tests' own in moto's S3 where Convox publishes it
+//! (`release/versions.json`), templates beside it, and racks built from Convox's template URL. Upgrades go
+//! through required releases one update at a time; a version Convox never released is refused at its line;
+//! a downgrade is blocked; an unpublished release is warned about; a rack behind the latest gets a note; a
+//! rack with a template of its own never reads the list.
+
+use crate::common::{Output, run, snapshot_settings};
+use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT};
+
+const V1: &str = "20200101000000";
+const V2: &str = "20210101000000";
+const V3: &str = "20220101000000";
+const V4: &str = "20230101000000";
+
+/// V1, V2 (required), V3 published, V4 not yet; each with the example rack template, its description naming
+/// the release so a test can tell which template a stack has.
+fn session() -> MotoSession {
+    let moto = moto::session();
+    for version in [V1, V2, V3, V4] {
+        let body = moto::rack_template().replace(
+            "Description: Convox rack (rackfile example)",
+            &format!("Description: Convox rack {version}"),
+        );
+        moto.publish_template(PERSONAL_ACCOUNT, version, &body);
+    }
+    moto.publish_releases(&[
+        (V1, true, false),
+        (V2, true, true),
+        (V3, true, false),
+        (V4, false, false),
+    ]);
+    moto
+}
+
+fn racks_at(version: &str) -> String {
+    format!(
+        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\ninstance_type = \"t2.small\"\n\
+         instance_count = 3\nprivate = false\n\n[org.personal]\nprofile = \"personal\"\n\
+         account_id = \"{PERSONAL_ACCOUNT}\"\n\n[[rack]]\nname = \"web\"\nversion = \"{version}\"\n"
+    )
+}
+
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.code, code,
+        "stdout:\n{}\nstderr:\n{}",
+        output.stdout, output.stderr
+    );
+}
+
+/// `web` installed at `version` by rackfile itself.
+fn installed_at(moto: &MotoSession, version: &str) {
+    moto.write("racks.toml", &racks_at(version));
+    let install = run(moto.rackfile().args(["apply", "--auto-approve"]));
+    assert_exit(&install, 0);
+}
+
+fn live_template(moto: &MotoSession) -> String {
+    moto.python("print(client('cloudformation').get_template(StackName='web')['TemplateBody'])")
+}
+
+#[test]
+fn an_upgrade_across_a_required_release_is_applied_as_two_updates_in_order() {
+    let moto = session();
+    installed_at(&moto, V1);
+    moto.write("racks.toml", &racks_at(V3));
+
+    let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
+    assert_exit(&plan, 2);
+    snapshot_settings().bind(|| insta::assert_snapshot!(plan.snapshot()));
+
+    let apply = run(moto.rackfile().args(["-v", "apply", "--auto-approve"]));
+    assert_exit(&apply, 0);
+    // One UpdateStack per step, the second only after the first was followed to its end.
+    let calls: Vec<&str> = apply
+        .stderr
+        .lines()
+        .filter_map(|line| {
+            [
+                "CloudFormation.UpdateStack",
+                "CloudFormation.DescribeStacks",
+            ]
+            .into_iter()
+            .find(|call| line.contains(call))
+        })
+        .collect();
+    let updates: Vec<usize> = calls
+        .iter()
+        .enumerate()
+        .filter(|(_, call)| call.ends_with("UpdateStack"))
+        .map(|(index, _)| index)
+        .collect();
+    assert_eq!(updates.len(), 2, "{}", apply.stderr);
+    assert!(
+        calls[updates[0]..updates[1]].contains(&"CloudFormation.DescribeStacks"),
+        "the second step was sent without following the first: {calls:?}"
+    );
+    assert!(
+        apply
+            .stdout
+            .contains(&format!("personal/web: upgrading to {V2} (step 1 of 2)"))
+            && apply
+                .stdout
+                .contains(&format!("personal/web: upgrading to {V3} (step 2 of 2)")),
+        "{}",
+        apply.stdout
+    );
+    assert!(
+        apply
+            .stdout
+            .contains("personal/web: upgraded in 2 steps in"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(moto.live_parameter("web", "Version"), V3);
+    assert!(live_template(&moto).contains(&format!("Description: Convox rack {V3}\n")));
+
+    let again = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
+    assert_exit(&again, 0);
+}
+
+#[test]
+fn an_upgrade_with_no_required_release_between_is_one_update() {
+    let moto = session();
+    installed_at(&moto, V2);
+    moto.write("racks.toml", &racks_at(V3));
+    let apply = run(moto.rackfile().args(["-v", "apply", "--auto-approve"]));
+    assert_exit(&apply, 0);
+    assert!(
+        apply
+            .stdout
+            .contains("~ personal/web (us-east-1) will be updated"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(
+        apply.stderr.matches("CloudFormation.UpdateStack").count(),
+        1,
+        "{}",
+        apply.stderr
+    );
+    assert_eq!(moto.live_parameter("web", "Version"), V3);
+}
+
+#[test]
+fn a_version_convox_never_released_is_refused_at_its_line_with_the_nearest_releases() {
+    let moto = session();
+    moto.write("racks.toml", &racks_at("20210601000000"));
+    let plan = run(moto.rackfile().arg("plan"));
+    assert_exit(&plan, 1);
+    snapshot_settings().bind(|| insta::assert_snapshot!(plan.snapshot()));
+    assert_eq!(
+        moto.python("print(len(client('cloudformation').describe_stacks()['Stacks']))")
+            .trim(),
+        "0"
+    );
+}
+
+#[test]
+fn a_downgrade_is_blocked_and_nothing_is_sent() {
+    let moto = session();
+    installed_at(&moto, V3);
+    moto.write("racks.toml", &racks_at(V2));
+    let apply = run(moto.rackfile().args(["-v", "apply", "--auto-approve"]));
+    assert_exit(&apply, 1);
+    assert!(
+        apply.stdout.contains(&format!(
+            "racks.toml's version {V2} is an earlier Convox release than the live {V3}: Convox does not downgrade racks"
+        )),
+        "{}",
+        apply.stdout
+    );
+    assert!(!apply.stderr.contains("UpdateStack"), "{}", apply.stderr);
+    assert_eq!(moto.live_parameter("web", "Version"), V3);
+}
+
+#[test]
+fn an_unpublished_release_is_warned_about_and_a_rack_behind_the_latest_gets_a_note() {
+    let moto = session();
+    installed_at(&moto, V1);
+    let behind = run(moto.rackfile().arg("plan"));
+    assert_exit(&behind, 0);
+    assert!(
+        behind.stdout.contains(&format!(
+            "    note: Convox's latest published release is {V3} (2 published releases after {V1})\n"
+        )),
+        "{}",
+        behind.stdout
+    );
+    let status = run(moto.rackfile().arg("status"));
+    assert_exit(&status, 0);
+    let row: Vec<&str> = status
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        row[..4],
+        ["personal/web", "running", V1, V3],
+        "{}",
+        status.stdout
+    );
+
+    moto.write("racks.toml", &racks_at(V4));
+    let ahead = run(moto.rackfile().arg("plan"));
+    assert_exit(&ahead, 0);
+    assert!(
+        ahead.stdout.contains(&format!(
+            "    warning: version {V4} is a Convox release that is not published"
+        )),
+        "{}",
+        ahead.stdout
+    );
+    assert!(!ahead.stdout.contains("note:"), "{}", ahead.stdout);
+}
+
+#[test]
+fn a_rack_with_a_template_url_of_its_own_never_reads_the_release_list() {
+    let moto = moto::session();
+    // No release list anywhere: a read of it would fail the plan.
+    moto.python(&format!(
+        "s3 = client('s3')\ns3.create_bucket(Bucket='own-templates')\n\
+         s3.put_object(Bucket='own-templates', Key='racks/1.2.3/rack.yml', Body={:?})\n",
+        moto::rack_template()
+    ));
+    moto.write(
+        "racks.toml",
+        &racks_at("1.2.3").replace(
+            "[[rack]]\nname = \"web\"\n",
+            "[[rack]]\nname = \"web\"\ntemplate_url = \"https://own-templates.s3.amazonaws.com/racks/{version}/rack.yml\"\n",
+        ),
+    );
+    let plan = run(moto.rackfile().args(["-v", "plan"]));
+    assert_exit(&plan, 0);
+    assert!(
+        plan.stdout
+            .contains("+ personal/web (us-east-1) will be installed"),
+        "{}",
+        plan.stdout
+    );
+    assert_eq!(
+        plan.stderr.matches("S3.GetObject").count(),
+        1,
+        "the template, and not the release list: {}",
+        plan.stderr
+    );
+    let doctor = run(moto.rackfile().arg("doctor"));
+    assert!(!doctor.stdout.contains("release list"), "{}", doctor.stdout);
+}
+
+#[test]
+fn a_saved_plan_made_before_a_new_required_release_is_refused() {
+    let moto = session();
+    installed_at(&moto, V1);
+    moto.write("racks.toml", &racks_at(V3));
+    let plan = run(moto.rackfile().args(["plan", "--out", "upgrade.plan"]));
+    assert_exit(&plan, 0);
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(moto.path().join("upgrade.plan")).unwrap())
+            .unwrap();
+    let steps: Vec<&str> = saved["racks"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, [V2, V3], "the saved plan carries the steps");
+    assert_eq!(
+        saved["racks"][0]["steps"][0]["template"]["url"]["url"],
+        format!("https://convox.s3.amazonaws.com/release/{V2}/formation.json")
+    );
+
+    // Convox publishes a release between V2 and V3, and marks it required.
+    let between = "20211001000000";
+    moto.publish_template(PERSONAL_ACCOUNT, between, &moto::rack_template());
+    moto.publish_releases(&[
+        (V1, true, false),
+        (V2, true, true),
+        (between, true, true),
+        (V3, true, false),
+    ]);
+    let apply = run(moto.rackfile().args(["apply", "upgrade.plan"]));
+    assert_exit(&apply, 1);
+    assert!(
+        apply.stderr.contains("the saved plan is stale; nothing was changed")
+            && apply
+                .stderr
+                .contains("Convox's release list https://convox.s3.amazonaws.com/release/versions.json changed since the plan was made"),
+        "{}",
+        apply.stderr
+    );
+    assert_eq!(moto.live_parameter("web", "Version"), V1);
+}
