@@ -41,6 +41,8 @@ async fn apply(racks: usize) -> Duration {
         source: ApplySource::Config(dir.path().join("racks.toml")),
         targets: Vec::new(),
         auto_approve: true,
+        recover: false,
+        allow_uninstall: false,
         parallelism: 10,
         timings: Timings {
             first_poll: Duration::from_millis(50),

@@ -99,6 +99,8 @@ fn world(racks: usize) -> (Config, LiveState) {
                     parameters: stack_parameters,
                     tags: rack.managed_tags(),
                     outputs: BTreeMap::new(),
+                    termination_protection: false,
+                    parent_id: None,
                 },
             );
     }
@@ -109,7 +111,7 @@ fn world(racks: usize) -> (Config, LiveState) {
 fn diff(bencher: divan::Bencher, racks: usize) {
     let (config, live) = world(racks);
     bencher.bench(|| {
-        let plan = rackfile::plan::diff(&config, &config.racks, &live).unwrap();
+        let plan = rackfile::plan::diff(&config, &config.racks, &live, false).unwrap();
         assert_eq!(plan.summary.update, racks.div_ceil(10));
         plan
     });

@@ -86,6 +86,10 @@ struct PlanArgs {
     /// Exit 2 when there are changes (0: none, 1: error).
     #[arg(long)]
     detailed_exitcode: bool,
+    /// Plan failed racks for recovery: a failed install is deleted and installed again, an
+    /// UPDATE_ROLLBACK_FAILED rollback is continued. Without it they are shown blocked.
+    #[arg(long)]
+    recover: bool,
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +134,13 @@ struct ApplyArgs {
     /// Stop following a rack after this long (e.g. 45m, 2h, 90s); it goes on in AWS and the run exits 1.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     timeout: Option<std::time::Duration>,
+    /// Recover failed racks (see `plan --recover`); a saved plan carries its own choice.
+    #[arg(long, conflicts_with = "plan_file")]
+    recover: bool,
+    /// Allow the racks with `ensure = "absent"` to be uninstalled; without it an apply that would
+    /// uninstall anything changes nothing.
+    #[arg(long)]
+    allow_uninstall: bool,
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
@@ -263,6 +274,7 @@ impl Cli {
                 },
                 out: args.out,
                 detailed_exitcode: args.detailed_exitcode,
+                recover: args.recover,
             }),
             CommandArgs::Apply(args) => Invocation::Apply(ApplyOptions {
                 source: match args.plan_file {
@@ -275,6 +287,8 @@ impl Cli {
                     .map(|t| t.parse())
                     .collect::<Result<_, _>>()?,
                 auto_approve: args.auto_approve,
+                recover: args.recover,
+                allow_uninstall: args.allow_uninstall,
                 parallelism: usize::from(args.parallelism),
                 timings: Timings {
                     timeout: args.timeout,

@@ -147,10 +147,10 @@ pub fn stack_health(rack: &Rack, stack: Option<&Stack>, now: SystemTime) -> Chec
     }
     let hint = match status {
         "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" => {
-            "the install failed: delete the stack, then `rackfile apply` installs it again"
+            "the install failed: `rackfile apply --recover` deletes the stack and installs it again"
         }
         "UPDATE_ROLLBACK_FAILED" => {
-            "continue the rollback (aws cloudformation continue-update-rollback) before any update"
+            "an update failed to roll back: `rackfile apply --recover` continues the rollback, then applies the update"
         }
         "DELETE_FAILED" => "the stack could not be deleted: retry the deletion or keep the rack",
         _ if status.ends_with("_FAILED") => "look at the stack's events for the failed resource",
@@ -199,6 +199,8 @@ mod tests {
             parameters: BTreeMap::new(),
             tags: BTreeMap::new(),
             outputs: BTreeMap::new(),
+            termination_protection: false,
+            parent_id: None,
         }
     }
 

@@ -11,7 +11,7 @@ use futures::future::join_all;
 
 use crate::cloud::{
     Cloud, CloudError, CloudErrorKind, Connector, S3Object, Secret, SsmParameter, Stack,
-    TemplateSource, TemplateSummary, is_in_progress,
+    StackState, TemplateSource, TemplateSummary, is_in_progress,
 };
 use crate::config::{Config, OrgSettings, Rack, Template};
 use crate::convox::releases::{MAX_RELEASES_BYTES, RELEASES_KEY, RELEASES_URL};
@@ -275,14 +275,18 @@ pub async fn read(
 ) -> Result<LiveState, Vec<ReadError>> {
     let (mut state, clouds) = read_stacks(config, racks, connector).await?;
     // After the account guard and the sweep, as every other read: a run that stops there reads nothing else.
-    if racks.iter().any(Rack::uses_convox_releases) {
+    if racks
+        .iter()
+        .any(|rack| !rack.absent && rack.uses_convox_releases())
+    {
         state.releases = Some(
             read_releases(connector)
                 .await
                 .map_err(|error| vec![error])?,
         );
     }
-    // A stack that cannot be changed now is planned as blocked; its template does not matter yet.
+    // A stack that cannot be changed now is planned as blocked; its template does not matter yet. A rack
+    // to uninstall needs none either: only its live template, for what the deletion leaves behind.
     let needing: Vec<&Rack> = racks
         .iter()
         .filter(|rack| {
@@ -292,14 +296,15 @@ pub async fn read(
                 .is_some_and(|s| is_in_progress(&s.status))
         })
         .collect();
+    let present: Vec<&Rack> = needing.iter().copied().filter(|r| !r.absent).collect();
     // The templates of the required releases an upgrade passes through are planned too.
-    let stepping_stones = stepping_stones(&state, &needing);
-    let mut templates_of: Vec<&Rack> = needing.clone();
+    let stepping_stones = stepping_stones(&state, &present);
+    let mut templates_of: Vec<&Rack> = present.clone();
     templates_of.extend(&stepping_stones);
     let (summaries, bodies, ssm_passwords) = futures::join!(
         read_template_summaries(config, &templates_of, &state.accounts, &clouds, connector),
         read_stack_templates(&state, &needing, &clouds),
-        read_ssm_passwords(config, &state, &needing, connector)
+        read_ssm_passwords(config, &state, &present, connector)
     );
     state.templates = summaries;
     state.stack_templates = bodies;
@@ -447,7 +452,10 @@ async fn read_ssm_passwords(
     let mut wanted: BTreeMap<(String, String, String), &OrgSettings> = BTreeMap::new();
     for rack in racks {
         let account = &state.accounts[&rack.org];
-        let installing = state.stack(account, &rack.region, &rack.name).is_none();
+        // A failed install may be installed again (`--recover`).
+        let installing = state
+            .stack(account, &rack.region, &rack.name)
+            .is_none_or(|stack| stack.state() == StackState::FailedInstall);
         if let (true, Some(name)) = (installing, &rack.password_ssm) {
             wanted
                 .entry((account.clone(), rack.region.clone(), name.clone()))
@@ -479,7 +487,8 @@ fn template_error(error: crate::template::DocumentError) -> CloudError {
 }
 
 /// GetTemplate of each live stack built from a local file, at most `STACK_TEMPLATE_CONCURRENCY` at a
-/// time per (account, region), so the planner can show how the file differs from what is live.
+/// time per (account, region), so the planner can show how the file differs from what is live; and of each
+/// rack to uninstall, for what its deletion leaves behind.
 async fn read_stack_templates(
     state: &LiveState,
     racks: &[&Rack],
@@ -489,7 +498,7 @@ async fn read_stack_templates(
     for rack in racks {
         let account = state.accounts[&rack.org].clone();
         let stack = state.stack(&account, &rack.region, &rack.name);
-        if stack.is_some() && matches!(rack.template, Template::File { .. }) {
+        if stack.is_some() && (rack.absent || matches!(rack.template, Template::File { .. })) {
             stack_templates
                 .entry((account, rack.region.clone()))
                 .or_default()

@@ -90,7 +90,10 @@ pub fn describe(event: &StackEvent, stack_name: &str) -> Option<String> {
 /// Whether the event marks a resource as done, for progress counts.
 pub fn completes_resource(event: &StackEvent, stack_name: &str) -> bool {
     !is_stack_event(event, stack_name)
-        && matches!(event.status.as_str(), "CREATE_COMPLETE" | "UPDATE_COMPLETE")
+        && matches!(
+            event.status.as_str(),
+            "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE"
+        )
 }
 
 #[cfg(test)]

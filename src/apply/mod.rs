@@ -18,10 +18,12 @@ use tokio::sync::watch;
 
 use crate::cloud::{
     Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest, Stack, StackEvent,
-    UpdateOutcome, UpdateStackRequest, is_failure, is_in_progress,
+    StackState, UpdateOutcome, UpdateStackRequest, is_failure, is_in_progress,
 };
 use crate::config::OrgSettings;
-use crate::plan::{Action, Install, Plan, RackPlan, StackFingerprint, Update, Upgrade};
+use crate::plan::{
+    Action, BlockedKind, Install, Plan, RackPlan, StackFingerprint, Uninstall, Update, Upgrade,
+};
 pub use password::InstalledPassword;
 use reporter::Reporter;
 
@@ -84,6 +86,20 @@ pub enum RackResult {
     Installed {
         dashboard: Option<String>,
     },
+    /// A failed install deleted and installed again (`--recover`).
+    Reinstalled {
+        dashboard: Option<String>,
+    },
+    /// An UPDATE_ROLLBACK_FAILED rollback continued to UPDATE_ROLLBACK_COMPLETE (`--recover`), and what the
+    /// new plan of the rack did next (`None`: nothing was left to do, or re-planning is not allowed).
+    RollbackContinued {
+        then: Option<Box<RackResult>>,
+    },
+    /// Its apps and then the rack deleted (`ensure = "absent"`); what the template retains is left.
+    Uninstalled {
+        apps: usize,
+        retained: Vec<String>,
+    },
     Updated,
     /// Every step of an upgrade through required releases completed.
     Upgraded {
@@ -131,6 +147,7 @@ impl RackResult {
     pub fn settled(&self) -> &RackResult {
         match self {
             RackResult::UpgradeStopped { result, .. } => result.settled(),
+            RackResult::RollbackContinued { then: Some(then) } => then.settled(),
             other => other,
         }
     }
@@ -138,6 +155,30 @@ impl RackResult {
     fn describe(&self, elapsed: &str) -> String {
         match self {
             RackResult::Installed { .. } => format!("installed in {elapsed}"),
+            RackResult::Reinstalled { .. } => {
+                format!("deleted and installed again in {elapsed}")
+            }
+            RackResult::RollbackContinued { then: None } => format!(
+                "rollback continued to UPDATE_ROLLBACK_COMPLETE in {elapsed}; `rackfile plan` shows what is left to apply"
+            ),
+            RackResult::RollbackContinued { then: Some(then) } => format!(
+                "rollback continued to UPDATE_ROLLBACK_COMPLETE, then {}",
+                then.describe(elapsed)
+            ),
+            RackResult::Uninstalled { apps, retained } => {
+                let mut text = match apps {
+                    0 => format!("uninstalled in {elapsed}"),
+                    1 => format!("uninstalled with its 1 app stack in {elapsed}"),
+                    _ => format!("uninstalled with its {apps} app stacks in {elapsed}"),
+                };
+                if !retained.is_empty() {
+                    text.push_str(&format!(
+                        "; left behind (DeletionPolicy Retain): {}",
+                        retained.join(", ")
+                    ));
+                }
+                text
+            }
             RackResult::Updated => format!("updated in {elapsed}"),
             RackResult::Upgraded { steps } => format!("upgraded in {steps} steps in {elapsed}"),
             RackResult::UpgradeStopped {
@@ -189,8 +230,11 @@ impl RackResult {
 impl RackOutcome {
     pub fn succeeded(&self) -> bool {
         matches!(
-            self.result,
+            self.result.settled(),
             RackResult::Installed { .. }
+                | RackResult::Reinstalled { .. }
+                | RackResult::RollbackContinued { then: None }
+                | RackResult::Uninstalled { .. }
                 | RackResult::Updated
                 | RackResult::Upgraded { .. }
                 | RackResult::AlreadyUpToDate
@@ -268,12 +312,10 @@ impl Executor<'_> {
     async fn run_action(&self, plan: &RackPlan, action: &Action, started: Instant) -> RackResult {
         match action {
             Action::Unchanged => RackResult::Unchanged,
-            // A stack being deleted is not waited for: when the deletion ends there is nothing left to
+            // Only a stack CloudFormation is creating or updating is waited for: a deletion leaves nothing to
             // follow, and installing it again is a decision for a new plan, not for this one.
             Action::Blocked(blocked)
-                if is_in_progress(&blocked.status)
-                    && !blocked.status.starts_with("DELETE_")
-                    && self.replanner.is_some() =>
+                if blocked.kind == BlockedKind::Busy && self.replanner.is_some() =>
             {
                 self.wait_then_replan(plan, &blocked.status, started).await
             }
@@ -291,6 +333,21 @@ impl Executor<'_> {
             },
             Action::Upgrade(upgrade) => match self.cloud(plan).await {
                 Ok(cloud) => self.upgrade(plan, upgrade, cloud.as_ref(), started).await,
+                Err(error) => failed(format!("cannot reach CloudFormation: {error}"), None),
+            },
+            Action::Reinstall(install) => match self.cloud(plan).await {
+                Ok(cloud) => self.reinstall(plan, install, cloud.as_ref(), started).await,
+                Err(error) => failed(format!("cannot reach CloudFormation: {error}"), None),
+            },
+            Action::ContinueRollback => match self.cloud(plan).await {
+                Ok(cloud) => Box::pin(self.continue_rollback(plan, cloud.as_ref(), started)).await,
+                Err(error) => failed(format!("cannot reach CloudFormation: {error}"), None),
+            },
+            Action::Uninstall(uninstall) => match self.cloud(plan).await {
+                Ok(cloud) => {
+                    self.uninstall(plan, uninstall, cloud.as_ref(), started)
+                        .await
+                }
                 Err(error) => failed(format!("cannot reach CloudFormation: {error}"), None),
             },
         }
@@ -382,6 +439,210 @@ impl Executor<'_> {
         if let Some(result) = self.changed_since_planned(plan, cloud, started).await {
             return result;
         }
+        self.create_and_follow(plan, install, cloud, started).await
+    }
+
+    /// `--recover` of a failed install: the stack is deleted and followed until it is gone, then installed
+    /// as planned.
+    async fn reinstall(
+        &self,
+        plan: &RackPlan,
+        install: &Install,
+        cloud: &dyn Cloud,
+        started: Instant,
+    ) -> RackResult {
+        if let Some(result) = self.changed_since_planned(plan, cloud, started).await {
+            return result;
+        }
+        if let Err(result) = self
+            .delete_and_follow(&plan.rack, &plan.name, cloud, started, 0)
+            .await
+        {
+            return result;
+        }
+        if self.cancelled() {
+            return failed(
+                "interrupted after the failed install was deleted; the rack was not installed again (`rackfile apply` installs it)".into(),
+                None,
+            );
+        }
+        match self.create_and_follow(plan, install, cloud, started).await {
+            RackResult::Installed { dashboard } => RackResult::Reinstalled { dashboard },
+            other => other,
+        }
+    }
+
+    /// `--recover` of UPDATE_ROLLBACK_FAILED: ContinueUpdateRollback, followed to UPDATE_ROLLBACK_COMPLETE;
+    /// then the rack is planned again (when re-planning is allowed) and what that plan says is done.
+    async fn continue_rollback(
+        &self,
+        plan: &RackPlan,
+        cloud: &dyn Cloud,
+        started: Instant,
+    ) -> RackResult {
+        if let Some(result) = self.changed_since_planned(plan, cloud, started).await {
+            return result;
+        }
+        let seen = match cloud.stack_events(&plan.name).await {
+            Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
+            Err(error) => return failed(format!("cannot read the stack's events: {error}"), None),
+        };
+        if let Err(error) = cloud
+            .continue_update_rollback(&plan.name, &request_token())
+            .await
+        {
+            return failed(
+                format!("ContinueUpdateRollback failed, nothing was changed: {error}"),
+                None,
+            );
+        }
+        self.reporter
+            .start(&plan.rack, "continuing the rollback", 0);
+        match self.follow(plan, cloud, seen, started).await {
+            Followed::Settled { stack, .. } if stack.status == "UPDATE_ROLLBACK_COMPLETE" => {}
+            Followed::Settled { stack, root_cause } => {
+                return RackResult::Failed {
+                    message: "the rollback could not be continued".into(),
+                    status: Some(stack.status),
+                    root_cause,
+                };
+            }
+            Followed::Stopped(result) => return result,
+        }
+        let Some(replanner) = self.replanner else {
+            return RackResult::RollbackContinued { then: None };
+        };
+        match replanner.replan(&plan.rack).await {
+            Ok(new_plan) => match &new_plan.action {
+                Action::Unchanged => RackResult::RollbackContinued { then: None },
+                // Never a second recovery in one run: a rack that failed again is for a person to see.
+                Action::ContinueRollback | Action::Reinstall(_) => RackResult::RollbackContinued {
+                    then: Some(Box::new(failed(
+                        format!(
+                            "after the rollback the stack is {}",
+                            new_plan.stack.as_ref().map_or("", |s| s.status.as_str())
+                        ),
+                        None,
+                    ))),
+                },
+                action => RackResult::RollbackContinued {
+                    then: Some(Box::new(
+                        Box::pin(self.run_action(&new_plan, action, started)).await,
+                    )),
+                },
+            },
+            Err(message) => RackResult::RollbackContinued {
+                then: Some(Box::new(failed(
+                    format!("re-planning after the rollback failed: {message}"),
+                    None,
+                ))),
+            },
+        }
+    }
+
+    /// `ensure = "absent"`: each app stack, then the rack, each deleted and followed until gone.
+    async fn uninstall(
+        &self,
+        plan: &RackPlan,
+        uninstall: &Uninstall,
+        cloud: &dyn Cloud,
+        started: Instant,
+    ) -> RackResult {
+        if let Some(result) = self.changed_since_planned(plan, cloud, started).await {
+            return result;
+        }
+        for (done, app) in uninstall.apps.iter().enumerate() {
+            if self.cancelled() {
+                return failed(
+                    format!(
+                        "interrupted after deleting {done} of {} app stacks; the rack's stack was not deleted",
+                        uninstall.apps.len()
+                    ),
+                    None,
+                );
+            }
+            if let Err(result) = self
+                .delete_and_follow(&plan.rack, app, cloud, started, 0)
+                .await
+            {
+                return result;
+            }
+        }
+        if self.cancelled() {
+            return failed(
+                "interrupted after deleting the app stacks; the rack's stack was not deleted"
+                    .into(),
+                None,
+            );
+        }
+        if let Err(result) = self
+            .delete_and_follow(
+                &plan.rack,
+                &plan.name,
+                cloud,
+                started,
+                uninstall.resource_count,
+            )
+            .await
+        {
+            return result;
+        }
+        RackResult::Uninstalled {
+            apps: uninstall.apps.len(),
+            retained: uninstall
+                .retained
+                .iter()
+                .map(|r| format!("{} ({})", r.logical_id, r.resource_type))
+                .collect(),
+        }
+    }
+
+    /// DeleteStack of `stack`, followed until it is gone, reported as `rack`'s progress.
+    async fn delete_and_follow(
+        &self,
+        rack: &str,
+        stack: &str,
+        cloud: &dyn Cloud,
+        started: Instant,
+        resource_count: usize,
+    ) -> Result<(), RackResult> {
+        let seen = cloud
+            .stack_events(stack)
+            .await
+            .map(|events| events.into_iter().map(|e| e.event_id).collect())
+            .unwrap_or_default();
+        if let Err(error) = cloud.delete_stack(stack, &request_token()).await {
+            return Err(failed(
+                format!("DeleteStack of {stack} failed, nothing was deleted: {error}"),
+                None,
+            ));
+        }
+        self.reporter
+            .start(rack, &format!("deleting {stack}"), resource_count);
+        match self
+            .follow_stack(rack, stack, cloud, seen, started, true)
+            .await
+        {
+            Watched::Gone => Ok(()),
+            Watched::Settled {
+                stack: left,
+                root_cause,
+            } => Err(RackResult::Failed {
+                message: format!("the deletion of {stack} failed"),
+                status: Some(left.status),
+                root_cause,
+            }),
+            Watched::Stopped(result) => Err(result),
+        }
+    }
+
+    async fn create_and_follow(
+        &self,
+        plan: &RackPlan,
+        install: &Install,
+        cloud: &dyn Cloud,
+        started: Instant,
+    ) -> RackResult {
         let mut parameters = install.parameters.clone();
         if let Some(source) = &install.password {
             match password::for_install(
@@ -410,6 +671,7 @@ impl Executor<'_> {
             template: install.template.source(),
             parameters,
             tags: install.tags.clone(),
+            termination_protection: install.termination_protection,
             token: request_token(),
         };
         self.reporter
@@ -469,6 +731,12 @@ impl Executor<'_> {
         if let Some(result) = self.changed_since_planned(plan, cloud, started).await {
             return result;
         }
+        if let Err(result) = self.set_protection(plan, update, cloud).await {
+            return result;
+        }
+        if !update.changes_the_stack() {
+            return RackResult::Updated;
+        }
         match self
             .update_and_follow(plan, update, cloud, started, "updating")
             .await
@@ -477,6 +745,27 @@ impl Executor<'_> {
             Ok(None) => RackResult::AlreadyUpToDate,
             Err(result) => result,
         }
+    }
+
+    /// UpdateTerminationProtection, when the update changes it; immediate, so it goes first.
+    async fn set_protection(
+        &self,
+        plan: &RackPlan,
+        update: &Update,
+        cloud: &dyn Cloud,
+    ) -> Result<(), RackResult> {
+        let Some(enabled) = update.termination_protection else {
+            return Ok(());
+        };
+        cloud
+            .set_termination_protection(&plan.name, enabled)
+            .await
+            .map_err(|error| {
+                failed(
+                    format!("UpdateTerminationProtection failed, nothing was changed: {error}"),
+                    None,
+                )
+            })
     }
 
     /// The steps of an upgrade, strictly in order, each followed to completion before the next is sent.
@@ -597,14 +886,38 @@ impl Executor<'_> {
         }
     }
 
-    /// Polls the stack until it settles, reporting each new event once; stops on timeout or Ctrl-C.
+    /// Polls the rack's stack until it settles; see `follow_stack`.
     async fn follow(
         &self,
         plan: &RackPlan,
         cloud: &dyn Cloud,
-        mut seen: HashSet<String>,
+        seen: HashSet<String>,
         started: Instant,
     ) -> Followed {
+        match self
+            .follow_stack(&plan.rack, &plan.name, cloud, seen, started, false)
+            .await
+        {
+            Watched::Settled { stack, root_cause } => Followed::Settled { stack, root_cause },
+            Watched::Gone => Followed::Stopped(failed(
+                "the stack disappeared while being followed".into(),
+                None,
+            )),
+            Watched::Stopped(result) => Followed::Stopped(result),
+        }
+    }
+
+    /// Polls a stack until it settles (or, when `deleting`, until it is gone), reporting each new event once
+    /// as `rack`'s progress; stops on timeout or Ctrl-C.
+    async fn follow_stack(
+        &self,
+        rack: &str,
+        name: &str,
+        cloud: &dyn Cloud,
+        mut seen: HashSet<String>,
+        started: Instant,
+        deleting: bool,
+    ) -> Watched {
         let mut interval = self.timings.first_poll;
         let mut last_output = Instant::now();
         let mut done = 0;
@@ -613,15 +926,24 @@ impl Executor<'_> {
         let mut consecutive_errors = 0;
         let mut cancel = self.cancel.clone();
         loop {
-            let stack = cloud.describe_stack(&plan.name).await;
-            let events = cloud.stack_events(&plan.name).await;
+            let stack = cloud.describe_stack(name).await;
+            let events = cloud.stack_events(name).await;
+            // Once a stack is gone its events cannot be read either: that is the end, not an error.
+            let gone = match &stack {
+                Ok(None) => true,
+                Ok(Some(stack)) => deleting && stack.state() == StackState::Deleted,
+                Err(_) => false,
+            };
+            if gone {
+                return Watched::Gone;
+            }
             match (&stack, &events) {
                 (Ok(_), Ok(_)) => consecutive_errors = 0,
                 (Err(error), _) | (_, Err(error)) => {
                     consecutive_errors += 1;
                     // The SDK already retried each call; several rounds in a row mean AWS is not answering.
                     if consecutive_errors >= 5 {
-                        return Followed::Stopped(failed(
+                        return Watched::Stopped(failed(
                             format!(
                                 "lost track of the stack ({error}); it may still be changing in AWS"
                             ),
@@ -632,12 +954,12 @@ impl Executor<'_> {
             }
             if let Ok(events) = events {
                 for event in new_events(&events, &mut seen) {
-                    if events::completes_resource(&event, &plan.name) {
+                    if events::completes_resource(&event, name) {
                         done += 1;
                     }
                     if root_cause.is_none()
                         && event.status.ends_with("_FAILED")
-                        && !events::is_stack_event(&event, &plan.name)
+                        && !events::is_stack_event(&event, name)
                     {
                         root_cause = Some(format!(
                             "{} ({}): {}",
@@ -646,8 +968,8 @@ impl Executor<'_> {
                             event.reason.as_deref().unwrap_or("no reason given")
                         ));
                     }
-                    if let Some(line) = events::describe(&event, &plan.name) {
-                        self.reporter.progress(&plan.rack, &line, done);
+                    if let Some(line) = events::describe(&event, name) {
+                        self.reporter.progress(rack, &line, done);
                         last_output = Instant::now();
                     }
                 }
@@ -657,30 +979,23 @@ impl Executor<'_> {
                     if root_cause.is_none() && is_failure(&stack.status) {
                         root_cause = stack.status_reason.clone();
                     }
-                    return Followed::Settled { stack, root_cause };
+                    return Watched::Settled { stack, root_cause };
                 }
                 Ok(Some(stack)) => status = stack.status,
-                Ok(None) => {
-                    return Followed::Stopped(failed(
-                        "the stack disappeared while being followed".into(),
-                        None,
-                    ));
-                }
-                Err(_) => {}
+                Ok(None) | Err(_) => {}
             }
             if self
                 .timings
                 .timeout
                 .is_some_and(|limit| started.elapsed() >= limit)
             {
-                return Followed::Stopped(RackResult::StillInProgress {
+                return Watched::Stopped(RackResult::StillInProgress {
                     status,
                     why: StopReason::Timeout,
                 });
             }
             if last_output.elapsed() >= self.timings.heartbeat {
-                self.reporter
-                    .heartbeat(&plan.rack, &status, started.elapsed());
+                self.reporter.heartbeat(rack, &status, started.elapsed());
                 last_output = Instant::now();
             }
             let sleep = match self.timings.timeout {
@@ -690,7 +1005,7 @@ impl Executor<'_> {
             tokio::select! {
                 _ = tokio::time::sleep(sleep) => {}
                 _ = cancel.wait_for(|cancelled| *cancelled) => {
-                    return Followed::Stopped(RackResult::StillInProgress { status, why: StopReason::Interrupted });
+                    return Watched::Stopped(RackResult::StillInProgress { status, why: StopReason::Interrupted });
                 }
             }
             interval = (interval * 3 / 2).min(self.timings.max_poll);
@@ -698,11 +1013,22 @@ impl Executor<'_> {
     }
 }
 
+/// How following the rack's own stack through a create or update ended.
 enum Followed {
     Settled {
         stack: Stack,
         root_cause: Option<String>,
     },
+    Stopped(RackResult),
+}
+
+/// How following any stack ended: settled, gone (the end of a deletion), or stopped.
+enum Watched {
+    Settled {
+        stack: Stack,
+        root_cause: Option<String>,
+    },
+    Gone,
     Stopped(RackResult),
 }
 

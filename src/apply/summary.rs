@@ -16,6 +16,12 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
             .count()
     };
     let installed = count(|r| matches!(r, RackResult::Installed { .. }));
+    let reinstalled = count(|r| matches!(r, RackResult::Reinstalled { .. }));
+    let recovered = outcomes
+        .iter()
+        .filter(|o| matches!(o.result, RackResult::RollbackContinued { .. }))
+        .count();
+    let uninstalled = count(|r| matches!(r, RackResult::Uninstalled { .. }));
     let updated = count(|r| matches!(r, RackResult::Updated | RackResult::Upgraded { .. }));
     let failed = count(|r| {
         matches!(
@@ -38,10 +44,17 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
     } else {
         "Apply failed"
     };
-    let _ = write!(
-        out,
-        "\n{verdict}: {installed} installed, {updated} updated, {failed} failed"
-    );
+    let _ = write!(out, "\n{verdict}: {installed} installed, {updated} updated");
+    for (number, what) in [
+        (reinstalled, "reinstalled"),
+        (recovered, "recovered"),
+        (uninstalled, "uninstalled"),
+    ] {
+        if number > 0 {
+            let _ = write!(out, ", {number} {what}");
+        }
+    }
+    let _ = write!(out, ", {failed} failed");
     if blocked > 0 {
         let _ = write!(out, ", {blocked} blocked");
     }
@@ -74,12 +87,17 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
             continue;
         };
         let dashboard = match &outcome.result {
-            RackResult::Installed { dashboard } => dashboard.as_ref(),
+            RackResult::Installed { dashboard } | RackResult::Reinstalled { dashboard } => {
+                dashboard.as_ref()
+            }
             _ => None,
         };
         // A password is shown for every install that was started, finished or not: the stack may still
         // complete with it in AWS, and it exists nowhere else.
-        let unfinished = if matches!(outcome.result, RackResult::Installed { .. }) {
+        let unfinished = if matches!(
+            outcome.result,
+            RackResult::Installed { .. } | RackResult::Reinstalled { .. }
+        ) {
             ""
         } else {
             " (its install did not finish here; if CloudFormation completes it, this is its password)"

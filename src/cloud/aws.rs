@@ -390,6 +390,8 @@ fn stack_from_sdk(stack: &aws_sdk_cloudformation::types::Stack) -> Stack {
                 ))
             })
             .collect(),
+        termination_protection: stack.enable_termination_protection().unwrap_or(false),
+        parent_id: stack.parent_id().map(str::to_string),
     }
 }
 
@@ -504,6 +506,7 @@ impl Cloud for AwsCloud {
             .stack_name(&request.name)
             .client_request_token(&request.token)
             .capabilities(Capability::CapabilityIam)
+            .enable_termination_protection(request.termination_protection)
             .set_parameters(Some(
                 request
                     .parameters
@@ -567,6 +570,46 @@ impl Cloud for AwsCloud {
                 }
             }
         }
+    }
+
+    async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
+        self.limit.acquire().await;
+        self.client
+            .delete_stack()
+            .stack_name(name)
+            .client_request_token(token)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn continue_update_rollback(&self, name: &str, token: &str) -> Result<(), CloudError> {
+        self.limit.acquire().await;
+        self.client
+            .continue_update_rollback()
+            .stack_name(name)
+            .client_request_token(token)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn set_termination_protection(
+        &self,
+        name: &str,
+        enabled: bool,
+    ) -> Result<(), CloudError> {
+        self.limit.acquire().await;
+        self.client
+            .update_termination_protection()
+            .stack_name(name)
+            .enable_termination_protection(enabled)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
     }
 
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError> {

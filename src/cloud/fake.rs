@@ -12,7 +12,7 @@ use async_trait::async_trait;
 
 use super::{
     Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest, Declarations, ParameterValue,
-    PutOutcome, S3Object, Secret, SsmParameter, Stack, StackEvent, TemplateParameter,
+    PutOutcome, S3Object, Secret, SsmParameter, Stack, StackEvent, StackState, TemplateParameter,
     TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
 };
 use crate::config::OrgSettings;
@@ -123,6 +123,8 @@ impl World {
 struct FakeStack {
     stack: Stack,
     template: TemplateSource,
+    /// The resources of its template, for a deletion or a rollback to go through.
+    resources: Vec<(String, String)>,
     events: Vec<StackEvent>,
     operation: Option<Operation>,
     /// The ClientRequestToken of the last create or update, carried by the events it causes.
@@ -144,6 +146,9 @@ struct Operation {
 enum OperationKind {
     Create,
     Update,
+    Delete,
+    /// ContinueUpdateRollback: the resources are rolled back again, then UPDATE_ROLLBACK_COMPLETE.
+    ContinueRollback,
 }
 
 /// The fake AWS: a connector for rackfile and handles for tests to arrange and inspect the world.
@@ -489,15 +494,24 @@ fn check_parameters(
 
 #[async_trait]
 impl Cloud for FakeCloud {
+    // A deleted stack is kept as DELETE_COMPLETE (its events stay readable) but, as in AWS, DescribeStacks
+    // by name or without one no longer shows it.
     async fn describe_stacks(&self) -> Result<Vec<Stack>, CloudError> {
         Ok(self.with_stacks("DescribeStacks", |stacks| {
-            stacks.values().map(|s| s.stack.clone()).collect()
+            stacks
+                .values()
+                .filter(|s| s.stack.state() != StackState::Deleted)
+                .map(|s| s.stack.clone())
+                .collect()
         }))
     }
 
     async fn describe_stack(&self, name: &str) -> Result<Option<Stack>, CloudError> {
         Ok(self.with_stacks("DescribeStacks", |stacks| {
-            stacks.get(name).map(|s| s.stack.clone())
+            stacks
+                .get(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+                .map(|s| s.stack.clone())
         }))
     }
 
@@ -557,6 +571,12 @@ impl Cloud for FakeCloud {
             .or_default();
         if let Some(existing) = stacks.get_mut(&request.name) {
             advance(existing, resource_time, &self.aws.event_serial);
+        }
+        if let Some(existing) = stacks
+            .get(&request.name)
+            .filter(|s| s.stack.state() != StackState::Deleted)
+        {
+            let _ = existing;
             return Err(CloudError::new(
                 CloudErrorKind::AlreadyExists,
                 format!(
@@ -579,8 +599,11 @@ impl Cloud for FakeCloud {
                 parameters,
                 tags: request.tags.clone(),
                 outputs: BTreeMap::new(),
+                termination_protection: request.termination_protection,
+                parent_id: None,
             },
             template: request.template.clone(),
+            resources: template.resources.clone(),
             events: Vec::new(),
             token: Some(request.token.clone()),
             operation: Some(Operation {
@@ -691,6 +714,7 @@ impl Cloud for FakeCloud {
         stack.stack.status = "UPDATE_IN_PROGRESS".into();
         stack.stack.last_updated = now_text();
         stack.template = request.template.clone();
+        stack.resources = template.resources.clone();
         stack.token = Some(request.token.clone());
         stack.operation = Some(Operation {
             kind: OperationKind::Update,
@@ -714,9 +738,109 @@ impl Cloud for FakeCloud {
     }
 
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError> {
-        self.with_stacks("DescribeStackEvents", |stacks| match stacks.get(name) {
-            Some(stack) => Ok(stack.events.iter().rev().cloned().collect()),
-            None => Err(validation(format!("Stack [{name}] does not exist"))),
+        self.with_stacks("DescribeStackEvents", |stacks| {
+            match stacks
+                .get(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+            {
+                Some(stack) => Ok(stack.events.iter().rev().cloned().collect()),
+                None => Err(validation(format!("Stack [{name}] does not exist"))),
+            }
+        })
+    }
+
+    async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
+        let failing = self.aws.world().failing.clone();
+        let serial = self.aws.event_serial.clone();
+        self.with_stacks("DeleteStack", |stacks| {
+            // As in AWS, deleting a stack that does not exist (or is gone) succeeds.
+            let Some(stack) = stacks
+                .get_mut(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+            else {
+                return Ok(());
+            };
+            if stack.stack.termination_protection {
+                return Err(validation(format!(
+                    "Stack [{name}] cannot be deleted while TerminationProtection is enabled"
+                )));
+            }
+            match stack.stack.state() {
+                StackState::Deleting => return Ok(()),
+                StackState::InProgress => {
+                    return Err(validation(format!(
+                        "Stack [{name}] is in {} state and can not be deleted",
+                        stack.stack.status
+                    )));
+                }
+                _ => {}
+            }
+            let mut resources = stack.resources.clone();
+            resources.reverse();
+            let fails_at = resources
+                .iter()
+                .position(|(id, _)| failing.contains(&(name.to_string(), id.clone())));
+            stack.stack.status = "DELETE_IN_PROGRESS".into();
+            stack.token = Some(token.to_string());
+            stack.operation = Some(Operation {
+                kind: OperationKind::Delete,
+                started: Instant::now(),
+                resources,
+                fails_at,
+                previous: None,
+                emitted: 0,
+            });
+            push_stack_event(stack, "DELETE_IN_PROGRESS", Some("User Initiated"), &serial);
+            Ok(())
+        })
+    }
+
+    async fn continue_update_rollback(&self, name: &str, token: &str) -> Result<(), CloudError> {
+        let serial = self.aws.event_serial.clone();
+        self.with_stacks("ContinueUpdateRollback", |stacks| {
+            let Some(stack) = stacks
+                .get_mut(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+            else {
+                return Err(validation(format!("Stack [{name}] does not exist")));
+            };
+            if stack.stack.state() != StackState::RollbackFailed {
+                return Err(validation(format!(
+                    "Stack [{name}] is in {} state and can not continue an update rollback",
+                    stack.stack.status
+                )));
+            }
+            stack.stack.status = "UPDATE_ROLLBACK_IN_PROGRESS".into();
+            stack.token = Some(token.to_string());
+            stack.operation = Some(Operation {
+                kind: OperationKind::ContinueRollback,
+                started: Instant::now(),
+                resources: stack.resources.clone(),
+                fails_at: None,
+                previous: None,
+                emitted: 0,
+            });
+            push_stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", None, &serial);
+            Ok(())
+        })
+    }
+
+    async fn set_termination_protection(
+        &self,
+        name: &str,
+        enabled: bool,
+    ) -> Result<(), CloudError> {
+        self.with_stacks("UpdateTerminationProtection", |stacks| {
+            match stacks
+                .get_mut(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+            {
+                Some(stack) => {
+                    stack.stack.termination_protection = enabled;
+                    Ok(())
+                }
+                None => Err(validation(format!("Stack [{name}] does not exist"))),
+            }
         })
     }
 }
@@ -773,7 +897,10 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
     let last_step = operation.fails_at.map_or(total, |index| index + 1);
     let (verb_in_progress, verb_complete) = match operation.kind {
         OperationKind::Create => ("CREATE_IN_PROGRESS", "CREATE_COMPLETE"),
-        OperationKind::Update => ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"),
+        OperationKind::Update | OperationKind::ContinueRollback => {
+            ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE")
+        }
+        OperationKind::Delete => ("DELETE_IN_PROGRESS", "DELETE_COMPLETE"),
     };
     let kind = operation.kind;
     let fails_at = operation.fails_at;
@@ -794,10 +921,21 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
             None,
             serial,
         );
-        if Some(step) == fails_at {
+        if Some(step) == fails_at && kind == OperationKind::Delete {
+            // A resource that cannot be deleted stops the deletion: the stack stays, DELETE_FAILED.
+            push_event(
+                stack,
+                id,
+                resource_type,
+                Some(physical),
+                "DELETE_FAILED",
+                Some("Resource deletion failed: the fake was told to fail it"),
+                serial,
+            );
+        } else if Some(step) == fails_at {
             let failed = match kind {
                 OperationKind::Create => "CREATE_FAILED",
-                OperationKind::Update => "UPDATE_FAILED",
+                _ => "UPDATE_FAILED",
             };
             push_event(
                 stack,
@@ -810,7 +948,7 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
             );
             let rolling_back = match kind {
                 OperationKind::Create => "ROLLBACK_IN_PROGRESS",
-                OperationKind::Update => "UPDATE_ROLLBACK_IN_PROGRESS",
+                _ => "UPDATE_ROLLBACK_IN_PROGRESS",
             };
             let reason = format!("The following resource(s) failed to create: [{id}].");
             push_stack_event(stack, rolling_back, Some(&reason), serial);
@@ -847,6 +985,9 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
         (OperationKind::Update, None) => "UPDATE_COMPLETE",
         (OperationKind::Create, Some(_)) => "ROLLBACK_COMPLETE",
         (OperationKind::Update, Some(_)) => "UPDATE_ROLLBACK_COMPLETE",
+        (OperationKind::ContinueRollback, _) => "UPDATE_ROLLBACK_COMPLETE",
+        (OperationKind::Delete, None) => "DELETE_COMPLETE",
+        (OperationKind::Delete, Some(_)) => "DELETE_FAILED",
     };
     if let (Some(_), Some((previous, template))) = (operation.fails_at, operation.previous) {
         stack.stack.parameters = previous.parameters;

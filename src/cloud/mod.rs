@@ -30,9 +30,19 @@ pub struct Stack {
     pub parameters: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
     pub outputs: BTreeMap<String, String>,
+    /// CloudFormation's termination protection: DeleteStack is refused while it is on.
+    #[serde(default)]
+    pub termination_protection: bool,
+    /// The StackId of the stack this one is nested in.
+    #[serde(default)]
+    pub parent_id: Option<String>,
 }
 
 impl Stack {
+    pub fn state(&self) -> StackState {
+        StackState::of(&self.status)
+    }
+
     /// Whether this stack is a Convox rack: tagged `System=convox`, `Type=rack` as Convox tags racks since
     /// 2017, or, for the untagged 2016 racks, built from a template with the rack's `Version` and
     /// `InstanceType` parameters and its `Dashboard` output.
@@ -41,6 +51,14 @@ impl Stack {
             || (self.parameters.contains_key("Version")
                 && self.parameters.contains_key("InstanceType")
                 && self.outputs.contains_key("Dashboard"))
+    }
+
+    /// A top-level stack of one of the rack's Convox apps: tagged `Rack=<rack>` (nested stacks inherit
+    /// their parent's tags, so only top-level ones count; deleting an app deletes its nested stacks).
+    pub fn is_app_of(&self, rack: &str) -> bool {
+        self.name != rack
+            && self.parent_id.is_none()
+            && self.tags.get("Rack").map(String::as_str) == Some(rack)
     }
 
     /// Tagged `System=convox`, `Type=rack`, as Convox (and rackfile) tag the racks they install.
@@ -117,6 +135,7 @@ pub struct CreateStackRequest {
     pub template: TemplateSource,
     pub parameters: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
+    pub termination_protection: bool,
     /// Marks the request (and the stack events it causes) as this apply's, so a retry of a write whose
     /// answer was lost is recognised as the same write.
     pub token: String,
@@ -173,6 +192,13 @@ pub trait Cloud: Send + Sync {
     -> Result<UpdateOutcome, CloudError>;
     /// The stack's events, newest first (the first page is enough to follow a running operation).
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError>;
+    /// DeleteStack; refused while termination protection is on.
+    async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError>;
+    /// ContinueUpdateRollback of a stack in UPDATE_ROLLBACK_FAILED.
+    async fn continue_update_rollback(&self, name: &str, token: &str) -> Result<(), CloudError>;
+    /// UpdateTerminationProtection.
+    async fn set_termination_protection(&self, name: &str, enabled: bool)
+    -> Result<(), CloudError>;
 }
 
 /// Opens clouds for an org's credentials in a region.
@@ -255,16 +281,76 @@ pub struct S3Object {
     pub region: String,
 }
 
-/// Statuses in which CloudFormation accepts no change to a stack. (`*_IN_PROGRESS` is checked by suffix.)
+/// What a stack's status means for rackfile: one classification, used by the planner, the executor, status,
+/// doctor, import and the fake, so that no two of them disagree about a status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackState {
+    /// Settled after a successful create or update (or a rollback that restored the previous state): it
+    /// accepts changes.
+    Settled,
+    /// An update failed and was rolled back: settled, and accepts changes, but the last operation failed.
+    RolledBack,
+    /// CloudFormation is creating, updating or rolling it back.
+    InProgress,
+    /// Being deleted.
+    Deleting,
+    /// A failed install (`ROLLBACK_COMPLETE`, `ROLLBACK_FAILED`, `CREATE_FAILED`): it must be deleted before
+    /// it can be installed again.
+    FailedInstall,
+    /// `UPDATE_ROLLBACK_FAILED`: nothing but ContinueUpdateRollback (or a deletion) is accepted.
+    RollbackFailed,
+    /// `DELETE_FAILED`: the deletion stopped; the stack still exists.
+    DeleteFailed,
+    /// Gone (`DELETE_COMPLETE`, as DescribeStacks by StackId reports a deleted stack).
+    Deleted,
+    /// Anything else (`REVIEW_IN_PROGRESS` of a change set never executed, `IMPORT_*` failures).
+    Other,
+}
+
+impl StackState {
+    pub fn of(status: &str) -> Self {
+        match status {
+            "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" => StackState::Settled,
+            "UPDATE_ROLLBACK_COMPLETE" | "IMPORT_ROLLBACK_COMPLETE" => StackState::RolledBack,
+            "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" => StackState::FailedInstall,
+            "UPDATE_ROLLBACK_FAILED" => StackState::RollbackFailed,
+            "DELETE_IN_PROGRESS" => StackState::Deleting,
+            "DELETE_FAILED" => StackState::DeleteFailed,
+            "DELETE_COMPLETE" => StackState::Deleted,
+            "REVIEW_IN_PROGRESS" => StackState::Other,
+            other if other.ends_with("_IN_PROGRESS") => StackState::InProgress,
+            _ => StackState::Other,
+        }
+    }
+
+    /// CloudFormation is working on it: a later read will find it changed.
+    pub fn is_moving(self) -> bool {
+        matches!(self, StackState::InProgress | StackState::Deleting)
+    }
+
+    /// An update can be sent.
+    pub fn accepts_updates(self) -> bool {
+        matches!(
+            self,
+            StackState::Settled | StackState::RolledBack | StackState::DeleteFailed
+        )
+    }
+}
+
+/// Whether CloudFormation is working on a stack in this status (creating, updating, rolling back, deleting).
 pub fn is_in_progress(status: &str) -> bool {
-    status.ends_with("_IN_PROGRESS")
+    StackState::of(status).is_moving()
 }
 
 /// Convox's view of a finished operation: these end states mean the install or update failed.
 pub fn is_failure(status: &str) -> bool {
-    status.ends_with("_FAILED")
-        || status == "ROLLBACK_COMPLETE"
-        || status == "UPDATE_ROLLBACK_COMPLETE"
+    matches!(
+        StackState::of(status),
+        StackState::RolledBack
+            | StackState::FailedInstall
+            | StackState::RollbackFailed
+            | StackState::DeleteFailed
+    ) || status.ends_with("_FAILED")
 }
 
 /// When a stack was last changed, from `Stack::last_updated` (RFC 3339 from AWS, epoch seconds from the

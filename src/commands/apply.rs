@@ -8,11 +8,13 @@ use async_trait::async_trait;
 use crate::apply::reporter::{BarReporter, LineReporter, Reporter, Sink, write_line};
 use crate::apply::{Cancel, Executor, Replanner, Timings, summary};
 use crate::cli::RackId;
-use crate::cloud::{Connector, is_in_progress};
+use crate::cloud::Connector;
 use crate::commands::plan::make_plan;
 use crate::config::{self, Config};
 use crate::error::Error;
-use crate::plan::{Action, FORMAT_VERSION, PasswordSource, Plan, RackPlan, StackFingerprint};
+use crate::plan::{
+    Action, BlockedKind, FORMAT_VERSION, PasswordSource, Plan, RackPlan, StackFingerprint,
+};
 use crate::render;
 
 #[derive(Debug, Clone)]
@@ -26,6 +28,9 @@ pub struct ApplyOptions {
     pub source: ApplySource,
     pub targets: Vec<RackId>,
     pub auto_approve: bool,
+    /// `--recover` (a saved plan carries its own).
+    pub recover: bool,
+    pub allow_uninstall: bool,
     pub parallelism: usize,
     pub timings: Timings,
 }
@@ -83,7 +88,7 @@ pub async fn run(
     let (config, plan, saved) = match &options.source {
         ApplySource::Config(file) => {
             let config = config::load(file)?;
-            let plan = make_plan(&config, &options.targets, connector).await?;
+            let plan = make_plan(&config, &options.targets, options.recover, connector).await?;
             (config, plan, false)
         }
         ApplySource::SavedPlan(path) => {
@@ -96,9 +101,25 @@ pub async fn run(
     console.print(&render::human_plan(&plan, console.style));
 
     let waits = plan.racks.iter().any(|rack| {
-        matches!(&rack.action, Action::Blocked(blocked)
-            if is_in_progress(&blocked.status) && !blocked.status.starts_with("DELETE_"))
+        matches!(&rack.action, Action::Blocked(blocked) if blocked.kind == BlockedKind::Busy)
     });
+    let uninstalls: Vec<&str> = plan
+        .racks
+        .iter()
+        .filter(|rack| matches!(rack.action, Action::Uninstall(_)))
+        .map(|rack| rack.rack.as_str())
+        .collect();
+    if !uninstalls.is_empty() && !options.allow_uninstall {
+        return Err(Error::Usage {
+            message: format!(
+                "the plan uninstalls {} (ensure = \"absent\"), and --allow-uninstall was not given; nothing was changed",
+                uninstalls.join(", ")
+            ),
+            hint: Some(
+                "review what the uninstall deletes above, then add --allow-uninstall".into(),
+            ),
+        });
+    }
     if !plan.summary.has_changes() && !waits {
         if plan.summary.blocked > 0 {
             console.print("\nNothing to apply, but some racks are blocked (see above).");
@@ -115,7 +136,7 @@ pub async fn run(
     // Without a terminal, stdout is usually a CI log, which anyone with access to the job can read.
     if !console.bars {
         for rack in &plan.racks {
-            if let Action::Install(install) = &rack.action
+            if let Action::Install(install) | Action::Reinstall(install) = &rack.action
                 && install.password == Some(PasswordSource::Generate)
             {
                 console.print(&format!(
@@ -128,6 +149,7 @@ pub async fn run(
 
     let replanner = LiveReplanner {
         config: &config,
+        recover: plan.recover,
         connector,
     };
     let rack_names: Vec<String> = plan.racks.iter().map(|r| r.rack.clone()).collect();
@@ -212,6 +234,7 @@ async fn confirm(console: &mut Console, mut cancel: Cancel) -> Result<(), Error>
 
 struct LiveReplanner<'a> {
     config: &'a Config,
+    recover: bool,
     connector: &'a dyn Connector,
 }
 
@@ -219,7 +242,7 @@ struct LiveReplanner<'a> {
 impl Replanner for LiveReplanner<'_> {
     async fn replan(&self, rack: &str) -> Result<RackPlan, String> {
         let target: RackId = rack.parse().map_err(|e: Error| e.to_string())?;
-        let plan = make_plan(self.config, &[target], self.connector)
+        let plan = make_plan(self.config, &[target], self.recover, self.connector)
             .await
             .map_err(|e| e.render().trim_end().to_string())?;
         plan.racks
@@ -271,7 +294,7 @@ async fn check_saved_plan(plan: &Plan, connector: &dyn Connector) -> Result<Conf
         .iter()
         .map(|r| r.rack.parse())
         .collect::<Result<_, _>>()?;
-    let fresh = make_plan(&config, &targets, connector).await?;
+    let fresh = make_plan(&config, &targets, plan.recover, connector).await?;
     let mut stale = Vec::new();
     if fresh.racks.len() != plan.racks.len() {
         stale.push(format!(

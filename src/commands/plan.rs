@@ -25,6 +25,7 @@ pub struct PlanOptions {
     pub format: PlanFormat,
     pub out: Option<PathBuf>,
     pub detailed_exitcode: bool,
+    pub recover: bool,
 }
 
 pub async fn run(options: &PlanOptions, connector: &dyn Connector) -> Result<i32, Error> {
@@ -32,7 +33,7 @@ pub async fn run(options: &PlanOptions, connector: &dyn Connector) -> Result<i32
         refuse_to_overwrite_racks_file(out, &options.file)?;
     }
     let config = config::load(&options.file)?;
-    let plan = make_plan(&config, &options.targets, connector).await?;
+    let plan = make_plan(&config, &options.targets, options.recover, connector).await?;
     // Saved before anything is printed: a stdout that fails must not cost the saved plan.
     if let Some(out) = &options.out {
         save(&plan, out)?;
@@ -82,13 +83,14 @@ fn refuse_to_overwrite_racks_file(out: &Path, racks_file: &Path) -> Result<(), E
 pub async fn make_plan(
     config: &Config,
     targets: &[RackId],
+    recover: bool,
     connector: &dyn Connector,
 ) -> Result<Plan, Error> {
     let racks = select(config, targets)?;
     let live = live::read(config, &racks, connector)
         .await
         .map_err(Error::Read)?;
-    plan::diff(config, &racks, &live).map_err(|problems| Error::Plan {
+    plan::diff(config, &racks, &live, recover).map_err(|problems| Error::Plan {
         file: config.path.display().to_string(),
         text: config.source.clone(),
         problems,

@@ -98,6 +98,10 @@ pub struct Rack {
     pub tags: BTreeMap<String, String>,
     /// Parameters set at install only and never planned afterwards (the rack's and the defaults' lists).
     pub ignore_changes: BTreeSet<String>,
+    /// `ensure = "absent"`: uninstall.
+    pub absent: bool,
+    /// Termination protection; `None`: not managed (the live setting stays).
+    pub protect: Option<bool>,
     /// Where the rack is declared, for messages that point back into the file.
     pub declared_at: Location,
     pub spans: RackSpans,
@@ -116,6 +120,7 @@ pub struct RackSpans {
     pub ignore_changes: BTreeMap<String, Range<usize>>,
     pub password_env: Option<Range<usize>>,
     pub password_ssm: Option<Range<usize>>,
+    pub ensure: Option<Range<usize>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -77,6 +77,18 @@ pub struct Defaults {
     /// SSM Parameter Store name of each rack's API password (SecureString), `{org}`, `{name}` and `{region}`
     /// substituted, e.g. "/racks/{org}/{name}/password". A rack's own `password_env` takes its place.
     pub password_ssm: Option<Sp<String>>,
+    /// CloudFormation termination protection for every rack that does not set its own `protect`.
+    pub protect: Option<Sp<bool>>,
+}
+
+/// Whether a rack should exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "lowercase")]
+pub enum Ensure {
+    /// Installed and kept as racks.toml says (the default).
+    Present,
+    /// Uninstalled: its Convox app stacks, then the rack. Apply needs `--allow-uninstall`.
+    Absent,
 }
 
 /// An AWS account and how to reach it.
@@ -127,6 +139,13 @@ pub struct RackEntry {
     /// `{name}` and `{region}` substituted: read at install if it exists, else generated and stored there
     /// before the install starts; never printed. Excludes `password_env`.
     pub password_ssm: Option<Sp<String>>,
+    /// "present" (the default) or "absent": uninstall the rack (its Convox app stacks first); apply refuses
+    /// without `--allow-uninstall`.
+    pub ensure: Option<Sp<Ensure>>,
+    /// CloudFormation termination protection: set at install, changed on a live rack by UpdateTermination-
+    /// Protection. Unset: the live setting is left as it is. A protected rack cannot be uninstalled or
+    /// reinstalled until `protect = false` has been applied.
+    pub protect: Option<Sp<bool>>,
     /// Any other template parameter, passed verbatim.
     #[schemars(default)]
     pub parameters: StringTable,

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::model::{Defaults, Org, RackEntry, RacksFile, Sp, StringTable};
+use super::model::{Defaults, Ensure, Org, RackEntry, RacksFile, Sp, StringTable};
 use crate::diag::{Diagnostic, did_you_mean};
 
 /// The keys a table accepts, read from the JSON Schema of its model type.
@@ -112,6 +112,7 @@ impl Reader<'_> {
                 "private" => defaults.private = self.boolean(name, value),
                 "ignore_changes" => defaults.ignore_changes = self.string_list(name, value),
                 "password_ssm" => defaults.password_ssm = self.string(name, value),
+                "protect" => defaults.protect = self.boolean(name, value),
                 _ => unreachable!("known_entries only yields schema keys"),
             }
         }
@@ -148,6 +149,8 @@ impl Reader<'_> {
                 "password_env" => rack.password_env = self.string(name, value),
                 "password_ssm" => rack.password_ssm = self.string(name, value),
                 "ignore_changes" => rack.ignore_changes = self.string_list(name, value),
+                "ensure" => rack.ensure = self.ensure(name, value),
+                "protect" => rack.protect = self.boolean(name, value),
                 "parameters" => rack.parameters = self.string_table(value, "[rack.parameters]"),
                 "tags" => rack.tags = self.string_table(value, "[rack.tags]"),
                 _ => unreachable!("known_entries only yields schema keys"),
@@ -245,6 +248,24 @@ impl Reader<'_> {
             DeValue::Boolean(flag) => Some(Sp::new(*flag, value.span())),
             other => {
                 self.wrong_type(value.span(), key, "true or false", other);
+                None
+            }
+        }
+    }
+
+    fn ensure(&mut self, key: &str, value: &Spanned<DeValue<'_>>) -> Option<Sp<Ensure>> {
+        let text = self.string(key, value)?;
+        match text.value.as_str() {
+            "present" => Some(Sp::new(Ensure::Present, text.span)),
+            "absent" => Some(Sp::new(Ensure::Absent, text.span)),
+            other => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        format!("`ensure` must be \"present\" or \"absent\", not {other:?}"),
+                        text.span,
+                    )
+                    .with_hint("\"absent\" uninstalls the rack; leave `ensure` out to keep it"),
+                );
                 None
             }
         }

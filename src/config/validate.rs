@@ -320,6 +320,15 @@ fn resolve_rack(
         parameters: entry.parameters.to_map(),
         tags: entry.tags.to_map(),
         ignore_changes: ignore_spans.keys().cloned().collect(),
+        absent: entry
+            .ensure
+            .as_ref()
+            .is_some_and(|e| e.value == super::model::Ensure::Absent),
+        protect: entry
+            .protect
+            .as_ref()
+            .or(defaults.and_then(|d| d.protect.as_ref()))
+            .map(|p| p.value),
         declared_at: map.location(name.span.start),
         spans: RackSpans {
             name: name.span.clone(),
@@ -333,6 +342,7 @@ fn resolve_rack(
             ignore_changes: ignore_spans,
             password_env: entry.password_env.as_ref().map(|e| e.span.clone()),
             password_ssm: password_ssm.map(|(_, span)| span),
+            ensure: entry.ensure.as_ref().map(|e| e.span.clone()),
         },
     })
 }

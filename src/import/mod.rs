@@ -36,6 +36,8 @@ pub struct ImportedRack {
     pub tags: BTreeMap<String, String>,
     /// A 2016 rack without Convox's tags: the first apply adds them.
     pub untagged: bool,
+    /// Termination protection is on: written as `protect = true`, so a plan never turns it off.
+    pub protected: bool,
 }
 
 /// A stack import left out, and why.
@@ -170,6 +172,7 @@ fn declare(candidate: &Candidate) -> Result<ImportedRack, String> {
         parameters,
         tags,
         untagged: !stack.has_convox_tags(),
+        protected: stack.termination_protection,
     })
 }
 
@@ -232,6 +235,8 @@ mod tests {
                 .iter()
                 .map(|o| (o.to_string(), String::new()))
                 .collect(),
+            termination_protection: false,
+            parent_id: None,
         }
     }
 

@@ -89,6 +89,9 @@ pub fn racks_toml(origin: &Origin, racks: &[ImportedRack]) -> String {
         {
             let _ = writeln!(out, "private = {private}");
         }
+        if rack.protected {
+            out.push_str("protect = true\n");
+        }
         for (table, entries) in [("parameters", &rack.parameters), ("tags", &rack.tags)] {
             if !entries.is_empty() {
                 let _ = writeln!(out, "\n[rack.{table}]");
@@ -154,6 +157,7 @@ mod tests {
             parameters: BTreeMap::new(),
             tags: BTreeMap::new(),
             untagged: false,
+            protected: false,
         }
     }
 

@@ -5,23 +5,31 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use similar::TextDiff;
 
+use super::BlockedKind;
 use super::checks::{Origin, PlanProblem, parameters_exist, ssm_password, value_allowed};
 use super::{
     AccountRead, Action, Blocked, Change, ChangeKind, FORMAT_VERSION, FileFingerprint, Held,
     HeldReason, Impact, Install, PasswordSource, Plan, RackPlan, ReleaseListRead, StackFingerprint,
-    Step, Summary, TemplatePlan, UndeclaredRack, Update, Upgrade,
+    Step, Summary, TemplatePlan, UndeclaredRack, Uninstall, Update, Upgrade,
 };
-use crate::cloud::{Declarations, ParameterValue, Stack, TemplateSummary, is_in_progress};
+use crate::cloud::{Declarations, ParameterValue, Stack, StackState, TemplateSummary};
 use crate::config::{Config, Rack, TYPED_PARAMETERS, Template, sha256_hex};
 use crate::convox::releases::RELEASES_URL;
 use crate::convox::{AUTOSCALED_PARAMETERS, Effect, Release, Releases, Route, rule_for};
 use crate::live::{LiveState, template_source};
+use crate::template::{retained_resources, summary_of_body};
 
-pub fn diff(config: &Config, racks: &[Rack], live: &LiveState) -> Result<Plan, Vec<PlanProblem>> {
+/// `recover`: failed racks are planned for recovery (`--recover`) instead of blocked.
+pub fn diff(
+    config: &Config,
+    racks: &[Rack],
+    live: &LiveState,
+    recover: bool,
+) -> Result<Plan, Vec<PlanProblem>> {
     let mut problems = same_stack_twice(racks, live);
     let mut planned = Vec::new();
     for rack in racks {
-        match plan_rack(rack, live) {
+        match plan_rack(rack, live, recover) {
             Ok(plan) => planned.push(plan),
             Err(mut found) => problems.append(&mut found),
         }
@@ -32,6 +40,7 @@ pub fn diff(config: &Config, racks: &[Rack], live: &LiveState) -> Result<Plan, V
     let summary = summarise(&planned);
     Ok(Plan {
         format_version: FORMAT_VERSION.into(),
+        recover,
         racks_file: FileFingerprint {
             path: config.path.display().to_string(),
             sha256: config.fingerprint.clone(),
@@ -85,6 +94,9 @@ fn summarise(racks: &[RackPlan]) -> Summary {
             Action::Install(_) => summary.install += 1,
             Action::Update(_) => summary.update += 1,
             Action::Upgrade(_) => summary.upgrade += 1,
+            Action::Reinstall(_) => summary.reinstall += 1,
+            Action::ContinueRollback => summary.continue_rollback += 1,
+            Action::Uninstall(_) => summary.uninstall += 1,
             Action::Unchanged => summary.unchanged += 1,
             Action::Blocked(_) => summary.blocked += 1,
         }
@@ -148,60 +160,47 @@ fn undeclared(racks: &[Rack], live: &LiveState) -> Vec<UndeclaredRack> {
     found
 }
 
-fn plan_rack(rack: &Rack, live: &LiveState) -> Result<RackPlan, Vec<PlanProblem>> {
+fn plan_rack(rack: &Rack, live: &LiveState, recover: bool) -> Result<RackPlan, Vec<PlanProblem>> {
     let account = live.accounts[&rack.org].clone();
     let stack = live.stack(&account, &rack.region, &rack.name);
     let mut held = Vec::new();
     let mut notes = Vec::new();
     let mut warnings = Vec::new();
-    let releases = convox_releases(rack, live)?;
-    if let Some(releases) = releases {
-        check_release(rack, releases, &mut notes, &mut warnings)?;
-    }
-    let action = match stack {
-        Some(stack) => match blocked(stack) {
-            Some(blocked) => Action::Blocked(blocked),
+    let action = if rack.absent {
+        match stack {
+            None => Action::Unchanged,
+            Some(stack) => plan_uninstall(rack, stack, &account, live)?,
+        }
+    } else {
+        let releases = convox_releases(rack, live)?;
+        if let Some(releases) = releases {
+            check_release(rack, releases, &mut notes, &mut warnings)?;
+        }
+        match stack {
+            Some(stack) => match stack.state() {
+                StackState::FailedInstall if recover => {
+                    match protected(stack, "reinstalled (deleted, then installed again)") {
+                        Some(blocked) => Action::Blocked(blocked),
+                        None => {
+                            let summary = template_summary(rack, &account, live)?;
+                            notes.extend(unchecked(rack, &summary));
+                            Action::Reinstall(plan_install(rack, &summary, &account, live)?)
+                        }
+                    }
+                }
+                StackState::RollbackFailed if recover => Action::ContinueRollback,
+                _ => match blocked(stack) {
+                    Some(blocked) => Action::Blocked(blocked),
+                    None => plan_live_rack(
+                        rack, stack, releases, &account, live, &mut held, &mut notes,
+                    )?,
+                },
+            },
             None => {
                 let summary = template_summary(rack, &account, live)?;
                 notes.extend(unchecked(rack, &summary));
-                let live_version = stack.parameters.get("Version");
-                let route = match (releases, live_version) {
-                    (Some(releases), Some(live_version)) => {
-                        releases.route(live_version, &rack.version)
-                    }
-                    _ => Route::Direct,
-                };
-                match route {
-                    Route::Downgrade => Action::Blocked(Blocked {
-                        status: stack.status.clone(),
-                        reason: format!(
-                            "racks.toml's version {} is an earlier Convox release than the live {}: Convox does not downgrade racks; set `version` back to {} (or a later release)",
-                            rack.version,
-                            live_version.map_or("", String::as_str),
-                            live_version.map_or("", String::as_str),
-                        ),
-                    }),
-                    Route::Steps(steps) => {
-                        plan_upgrade(rack, stack, &steps, &account, live, &mut held)?
-                    }
-                    Route::UnknownStart => {
-                        notes.push(format!(
-                            "the live version {} is not in Convox's release list, so which required releases lie between it and {} is unknown: planned as one update",
-                            live_version.map_or("", String::as_str),
-                            rack.version
-                        ));
-                        plan_update(rack, stack, &summary, &account, live, &mut held)?
-                    }
-                    Route::Stay | Route::Direct => {
-                        plan_update(rack, stack, &summary, &account, live, &mut held)?
-                    }
-                }
+                Action::Install(plan_install(rack, &summary, &account, live)?)
             }
-        },
-        None => {
-            let summary = template_summary(rack, &account, live)?;
-            notes.extend(unchecked(rack, &summary));
-            Action::Install(plan_install(rack, &summary, &account, live)?)
         }
     };
     Ok(RackPlan {
@@ -216,6 +215,132 @@ fn plan_rack(rack: &Rack, live: &LiveState) -> Result<RackPlan, Vec<PlanProblem>
         notes,
         warnings,
     })
+}
+
+/// A live rack that accepts changes: an update, an upgrade in steps, or a downgrade refused.
+fn plan_live_rack(
+    rack: &Rack,
+    stack: &Stack,
+    releases: Option<&Releases>,
+    account: &str,
+    live: &LiveState,
+    held: &mut Vec<Held>,
+    notes: &mut Vec<String>,
+) -> Result<Action, Vec<PlanProblem>> {
+    let summary = template_summary(rack, account, live)?;
+    notes.extend(unchecked(rack, &summary));
+    let live_version = stack.parameters.get("Version");
+    let route = match (releases, live_version) {
+        (Some(releases), Some(live_version)) => releases.route(live_version, &rack.version),
+        _ => Route::Direct,
+    };
+    Ok(match route {
+        Route::Downgrade => {
+            let live_version = live_version.map_or("", String::as_str);
+            Action::Blocked(Blocked {
+                kind: BlockedKind::Downgrade,
+                status: stack.status.clone(),
+                reason: format!(
+                    "racks.toml's version {} is an earlier Convox release than the live {live_version}: Convox does not downgrade racks; set `version` back to {live_version} (or a later release)",
+                    rack.version,
+                ),
+            })
+        }
+        Route::Steps(steps) => plan_upgrade(rack, stack, &steps, account, live, held)?,
+        Route::UnknownStart => {
+            notes.push(format!(
+                "the live version {} is not in Convox's release list, so which required releases lie between it and {} is unknown: planned as one update",
+                live_version.map_or("", String::as_str),
+                rack.version
+            ));
+            plan_update(rack, stack, &summary, account, live, held)?
+        }
+        Route::Stay | Route::Direct => plan_update(rack, stack, &summary, account, live, held)?,
+    })
+}
+
+/// A stack that termination protection keeps from being deleted, as a blocked rack; `None` when it is
+/// not protected.
+fn protected(stack: &Stack, what: &str) -> Option<Blocked> {
+    stack.termination_protection.then(|| Blocked {
+        kind: BlockedKind::Protected,
+        status: stack.status.clone(),
+        reason: format!(
+            "termination protection is on, so the stack cannot be {what}; set `protect = false`, apply that, then apply this"
+        ),
+    })
+}
+
+/// `ensure = "absent"` of a live rack: its apps (top-level stacks tagged `Rack=<name>`) go first, then the
+/// rack; what the live template retains is named as left behind.
+fn plan_uninstall(
+    rack: &Rack,
+    stack: &Stack,
+    account: &str,
+    live: &LiveState,
+) -> Result<Action, Vec<PlanProblem>> {
+    if let Some(blocked) = protected(stack, "uninstalled") {
+        return Ok(Action::Blocked(blocked));
+    }
+    match stack.state() {
+        StackState::InProgress | StackState::Deleting | StackState::Other => {
+            if let Some(blocked) = blocked(stack) {
+                return Ok(Action::Blocked(blocked));
+            }
+        }
+        _ => {}
+    }
+    let key = (account.to_string(), rack.region.clone(), rack.name.clone());
+    let body = match live.stack_templates.get(&key) {
+        Some(Ok(body)) => body,
+        Some(Err(error)) => {
+            return Err(vec![PlanProblem {
+                rack: rack.id(),
+                message: format!(
+                    "cannot read the live template of stack {}, to name what its deletion leaves behind: {error}",
+                    rack.name
+                ),
+                hint: error.hint().map(str::to_string),
+                span: rack.spans.ensure.clone(),
+            }]);
+        }
+        None => {
+            return Err(vec![PlanProblem {
+                rack: rack.id(),
+                message: format!("the live template of stack {} was not read", rack.name),
+                hint: Some("this is a bug in rackfile: please report it".into()),
+                span: None,
+            }]);
+        }
+    };
+    let retained = retained_resources(body).map_err(|error| {
+        vec![PlanProblem {
+            rack: rack.id(),
+            message: format!(
+                "the live template of stack {} cannot be read: {}",
+                rack.name, error.message
+            ),
+            hint: None,
+            span: rack.spans.ensure.clone(),
+        }]
+    })?;
+    let apps = live
+        .stacks
+        .get(&(account.to_string(), rack.region.clone()))
+        .map(|stacks| {
+            stacks
+                .values()
+                .filter(|other| other.is_app_of(&rack.name))
+                .map(|app| app.name.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let resource_count = summary_of_body(body).map_or(0, |summary| summary.resource_count);
+    Ok(Action::Uninstall(Uninstall {
+        apps,
+        retained,
+        resource_count,
+    }))
 }
 
 /// Convox's release list, for a rack built from Convox's published templates; `None` for any other.
@@ -315,6 +440,7 @@ fn plan_upgrade(
             }
             Action::Blocked(blocked) => {
                 return Ok(Action::Blocked(Blocked {
+                    kind: blocked.kind,
                     status: blocked.status,
                     reason: format!(
                         "step {} of {} of the upgrade (to {}): {}",
@@ -370,25 +496,38 @@ fn unchecked(rack: &Rack, summary: &TemplateSummary) -> Option<String> {
     })
 }
 
-/// Why a stack accepts no change now, as Convox and CloudFormation see it.
+/// Why a stack accepts no change now, as Convox and CloudFormation see it, and the way out.
 fn blocked(stack: &Stack) -> Option<Blocked> {
-    let status = stack.status.as_str();
-    let reason = if status.starts_with("DELETE_") {
-        "the stack is being deleted (or its deletion failed); finish or retry the deletion first"
-    } else if is_in_progress(status) || status == "REVIEW_IN_PROGRESS" {
-        "CloudFormation is changing the stack; wait for it to finish (`rackfile status` shows when it has)"
-    } else if matches!(
-        status,
-        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED"
-    ) {
-        "the install failed; delete the stack before installing it again"
-    } else if status == "UPDATE_ROLLBACK_FAILED" {
-        "an update failed to roll back; continue the rollback (aws cloudformation continue-update-rollback) first"
-    } else {
-        return None;
+    let (kind, reason) = match stack.state() {
+        StackState::Settled | StackState::RolledBack => return None,
+        StackState::InProgress => (
+            BlockedKind::Busy,
+            "CloudFormation is changing the stack; wait for it to finish (`rackfile status` shows when it has)",
+        ),
+        StackState::Deleting | StackState::Deleted => (
+            BlockedKind::Deleting,
+            "the stack is being deleted; plan again once it is gone",
+        ),
+        StackState::DeleteFailed => (
+            BlockedKind::DeleteFailed,
+            "its deletion failed and the stack is left half-deleted; finish the deletion (aws cloudformation delete-stack) first",
+        ),
+        StackState::FailedInstall => (
+            BlockedKind::FailedInstall,
+            "the install failed; `--recover` deletes the stack and installs it again",
+        ),
+        StackState::RollbackFailed => (
+            BlockedKind::RollbackFailed,
+            "an update failed to roll back; `--recover` continues the rollback (ContinueUpdateRollback), then applies the update",
+        ),
+        StackState::Other => (
+            BlockedKind::Other,
+            "rackfile does not change a stack in this status; see it in the CloudFormation console",
+        ),
     };
     Some(Blocked {
-        status: status.to_string(),
+        kind,
+        status: stack.status.clone(),
         reason: reason.to_string(),
     })
 }
@@ -510,6 +649,7 @@ fn plan_install(
         template_defaults,
         password,
         tags: rack.managed_tags(),
+        termination_protection: rack.protect.unwrap_or(false),
         resource_count: summary.resource_count,
     })
 }
@@ -589,6 +729,8 @@ fn plan_update(
         parameters: _,
         tags: _,
         ignore_changes: _, // read by held_parameters
+        absent: _,         // an absent rack is uninstalled, never updated
+        protect,
         declared_at: _,
         spans: _,
     } = rack;
@@ -660,6 +802,7 @@ fn plan_update(
     }
     if !install_only.is_empty() {
         return Ok(Action::Blocked(Blocked {
+            kind: BlockedKind::InstallOnly,
             status: stack.status.clone(),
             reason: install_only.join("\n"),
         }));
@@ -745,6 +888,19 @@ fn plan_update(
         tags.insert(key, desired);
     }
 
+    let termination_protection = protect.filter(|wanted| *wanted != stack.termination_protection);
+    if let Some(wanted) = termination_protection {
+        changes.push(Change {
+            kind: ChangeKind::TerminationProtection,
+            name: "termination protection".into(),
+            before: Some(on_off(stack.termination_protection).into()),
+            after: Some(on_off(wanted).into()),
+            sensitive: false,
+            diff: None,
+            impact: None,
+        });
+    }
+
     if changes.is_empty() {
         return Ok(Action::Unchanged);
     }
@@ -770,7 +926,12 @@ fn plan_update(
         changes,
         tags,
         resource_count: summary.resource_count,
+        termination_protection,
     }))
+}
+
+fn on_off(enabled: bool) -> &'static str {
+    if enabled { "on" } else { "off" }
 }
 
 /// The UpdateStack parameter list, over the parameters of the template being applied: managed ones get
@@ -835,6 +996,8 @@ mod tests {
             parameters: BTreeMap::new(),
             tags: BTreeMap::new(),
             ignore_changes: BTreeSet::new(),
+            absent: false,
+            protect: None,
             declared_at: Location { line: 1, column: 1 },
             spans: RackSpans::default(),
         }
@@ -908,6 +1071,8 @@ mod tests {
                 ("cost-center".to_string(), "42".to_string()),
             ]),
             outputs: BTreeMap::new(),
+            termination_protection: false,
+            parent_id: None,
         }
     }
 
@@ -974,7 +1139,7 @@ mod tests {
     fn plan_with_required_release(rack: Rack) -> Result<Plan, Vec<PlanProblem>> {
         let mut state = live(vec![stack("UPDATE_COMPLETE")], &rack);
         with_required_release(&mut state);
-        diff(&config(), &[rack], &state)
+        diff(&config(), &[rack], &state, false)
     }
 
     #[test]
@@ -1048,7 +1213,7 @@ mod tests {
         };
         let mut state = live(vec![stack("UPDATE_COMPLETE")], &rack);
         with_required_release(&mut state);
-        let plan = diff(&config(), &[rack], &state).unwrap();
+        let plan = diff(&config(), &[rack], &state, false).unwrap();
         let Action::Blocked(blocked) = &plan.racks[0].action else {
             panic!("not blocked: {:?}", plan.racks[0].action);
         };
@@ -1120,14 +1285,14 @@ mod tests {
         };
         let mut state = live(vec![], &own);
         state.releases = None;
-        let plan = diff(&config(), &[own], &state).unwrap();
+        let plan = diff(&config(), &[own], &state, false).unwrap();
         assert!(matches!(plan.racks[0].action, Action::Install(_)));
         assert_eq!(plan.releases, None);
     }
 
     fn plan_of(rack: Rack, stacks: Vec<Stack>) -> Result<Plan, Vec<PlanProblem>> {
         let state = live(stacks, &rack);
-        diff(&config(), &[rack], &state)
+        diff(&config(), &[rack], &state, false)
     }
 
     fn only_action(rack: Rack, stacks: Vec<Stack>) -> Action {
@@ -1316,7 +1481,7 @@ mod tests {
             (ACCOUNT.into(), template_source(&upgraded.template)),
             Ok(strict),
         );
-        let problems = diff(&config(), &[upgraded], &state).unwrap_err();
+        let problems = diff(&config(), &[upgraded], &state, false).unwrap_err();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(
             problems[0].message.starts_with(
@@ -1444,7 +1609,7 @@ mod tests {
         state
             .stacks
             .insert((ACCOUNT.into(), "eu-west-1".into()), BTreeMap::new());
-        let plan = diff(&config(), &[other_region], &state).unwrap();
+        let plan = diff(&config(), &[other_region], &state, false).unwrap();
         assert!(matches!(plan.racks[0].action, Action::Install(_)));
         assert_eq!(
             plan.not_in_racks_toml.len(),
@@ -1455,16 +1620,30 @@ mod tests {
 
     #[test]
     fn busy_or_broken_stacks_are_blocked_with_a_reason() {
-        for (status, reason) in [
-            ("CREATE_IN_PROGRESS", "wait for it"),
-            ("UPDATE_ROLLBACK_IN_PROGRESS", "wait for it"),
-            ("ROLLBACK_COMPLETE", "delete the stack"),
-            ("UPDATE_ROLLBACK_FAILED", "continue-update-rollback"),
-            ("DELETE_FAILED", "deletion"),
+        for (status, kind, reason) in [
+            ("CREATE_IN_PROGRESS", BlockedKind::Busy, "wait for it"),
+            (
+                "UPDATE_ROLLBACK_IN_PROGRESS",
+                BlockedKind::Busy,
+                "wait for it",
+            ),
+            ("DELETE_IN_PROGRESS", BlockedKind::Deleting, "being deleted"),
+            (
+                "ROLLBACK_COMPLETE",
+                BlockedKind::FailedInstall,
+                "`--recover` deletes the stack",
+            ),
+            (
+                "UPDATE_ROLLBACK_FAILED",
+                BlockedKind::RollbackFailed,
+                "`--recover` continues the rollback",
+            ),
+            ("DELETE_FAILED", BlockedKind::DeleteFailed, "deletion"),
+            ("REVIEW_IN_PROGRESS", BlockedKind::Other, "does not change"),
         ] {
             match only_action(rack(), vec![stack(status)]) {
                 Action::Blocked(blocked) => {
-                    assert_eq!(blocked.status, status);
+                    assert_eq!((blocked.status.as_str(), blocked.kind), (status, kind));
                     assert!(
                         blocked.reason.contains(reason),
                         "{status}: {}",
@@ -1474,6 +1653,135 @@ mod tests {
                 other => panic!("{status}: expected blocked, got {other:?}"),
             }
         }
+    }
+
+    fn recovering(stack: Stack) -> Action {
+        let rack = rack();
+        let state = live(vec![stack], &rack);
+        diff(&config(), &[rack], &state, true)
+            .unwrap()
+            .racks
+            .remove(0)
+            .action
+    }
+
+    #[test]
+    fn with_recover_a_failed_install_is_reinstalled_and_a_failed_rollback_continued() {
+        assert!(matches!(
+            recovering(stack("ROLLBACK_COMPLETE")),
+            Action::Reinstall(Install {
+                password: Some(PasswordSource::Generate),
+                ..
+            })
+        ));
+        assert_eq!(
+            recovering(stack("UPDATE_ROLLBACK_FAILED")),
+            Action::ContinueRollback
+        );
+        // In progress is still waited for, never interrupted.
+        assert!(matches!(
+            recovering(stack("UPDATE_ROLLBACK_IN_PROGRESS")),
+            Action::Blocked(Blocked {
+                kind: BlockedKind::Busy,
+                ..
+            })
+        ));
+        let mut protected = stack("ROLLBACK_COMPLETE");
+        protected.termination_protection = true;
+        let Action::Blocked(blocked) = recovering(protected) else {
+            panic!("a protected failed install cannot be deleted");
+        };
+        assert_eq!(blocked.kind, BlockedKind::Protected);
+        assert!(
+            blocked.reason.contains("`protect = false`"),
+            "{}",
+            blocked.reason
+        );
+    }
+
+    const RETAINING_TEMPLATE: &str = "Resources:\n  Settings:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n  Vpc:\n    Type: AWS::EC2::VPC\n";
+
+    fn uninstalling(stacks: Vec<Stack>) -> Action {
+        let mut rack = rack();
+        rack.absent = true;
+        let mut state = live(stacks, &rack);
+        state.stack_templates.insert(
+            (ACCOUNT.into(), "us-east-1".into(), "example".into()),
+            Ok(RETAINING_TEMPLATE.into()),
+        );
+        // Nothing but the live template is read for a rack to uninstall: no template, no release list.
+        state.templates.clear();
+        state.releases = None;
+        diff(&config(), &[rack], &state, false)
+            .unwrap()
+            .racks
+            .remove(0)
+            .action
+    }
+
+    #[test]
+    fn an_absent_rack_is_uninstalled_with_its_apps_first_and_names_what_is_left_behind() {
+        let app = |name: &str, rack: &str, parent: Option<&str>| {
+            let mut app = stack("UPDATE_COMPLETE");
+            app.name = name.into();
+            app.tags = BTreeMap::from([("Rack".to_string(), rack.to_string())]);
+            app.parent_id = parent.map(str::to_string);
+            app
+        };
+        let action = uninstalling(vec![
+            stack("UPDATE_COMPLETE"),
+            app("example-web", "example", None),
+            app(
+                "example-web-ResourceDatabase",
+                "example",
+                Some("arn:parent"),
+            ),
+            app("other-web", "other", None),
+        ]);
+        let Action::Uninstall(uninstall) = action else {
+            panic!("not an uninstall: {action:?}");
+        };
+        assert_eq!(
+            uninstall.apps,
+            ["example-web"],
+            "top-level apps of this rack only"
+        );
+        assert_eq!(uninstall.retained.len(), 1);
+        assert_eq!(uninstall.retained[0].logical_id, "Settings");
+        assert_eq!(uninstall.resource_count, 2);
+
+        assert_eq!(uninstalling(vec![]), Action::Unchanged, "already gone");
+        let mut protected = stack("UPDATE_COMPLETE");
+        protected.termination_protection = true;
+        assert!(matches!(
+            uninstalling(vec![protected]),
+            Action::Blocked(Blocked {
+                kind: BlockedKind::Protected,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn protect_is_set_at_install_and_changed_on_a_live_rack_without_an_update_of_the_stack() {
+        let mut protect = rack();
+        protect.protect = Some(true);
+        let Action::Install(install) = only_action(protect.clone(), vec![]) else {
+            panic!("an install");
+        };
+        assert!(install.termination_protection);
+        let Action::Update(update) = only_action(protect.clone(), vec![stack("UPDATE_COMPLETE")])
+        else {
+            panic!("an update");
+        };
+        assert_eq!(update.termination_protection, Some(true));
+        assert_eq!(update.changes.len(), 1);
+        assert_eq!(update.changes[0].kind, ChangeKind::TerminationProtection);
+        assert!(!update.changes_the_stack());
+        // Unset: the live setting is not managed.
+        let mut live_protected = stack("UPDATE_COMPLETE");
+        live_protected.termination_protection = true;
+        assert_eq!(only_action(rack(), vec![live_protected]), Action::Unchanged);
     }
 
     #[test]
@@ -1497,7 +1805,7 @@ mod tests {
             (ACCOUNT.into(), TemplateSource::Url(URL.into())),
             Err(CloudError::new(CloudErrorKind::Validation, "NoSuchBucket")),
         );
-        let problems = diff(&config(), &[rack], &state).unwrap_err();
+        let problems = diff(&config(), &[rack], &state, false).unwrap_err();
         assert!(problems[0].message.contains(URL), "{}", problems[0].message);
     }
 
@@ -1532,10 +1840,33 @@ mod tests {
         let mut extra = stack("UPDATE_COMPLETE");
         extra.name = "upgraded".into();
         stacks.push(extra);
-        let racks = [installed, updated, upgraded, unchanged, blocked];
+        let mut recovered = Vec::new();
+        for (name, status) in [
+            ("reinstalled", "ROLLBACK_COMPLETE"),
+            ("rolledback", "UPDATE_ROLLBACK_FAILED"),
+            ("old", "UPDATE_COMPLETE"),
+        ] {
+            let mut failed = stack(status);
+            failed.name = name.into();
+            stacks.push(failed);
+            let mut declared = rack();
+            declared.name = name.into();
+            declared.absent = name == "old";
+            recovered.push(declared);
+        }
+        let mut app = stack("UPDATE_COMPLETE");
+        app.name = "old-web".into();
+        app.tags = BTreeMap::from([("Rack".to_string(), "old".to_string())]);
+        stacks.push(app);
+        let mut racks = vec![installed, updated, upgraded, unchanged, blocked];
+        racks.extend(recovered);
         let mut state = live(stacks, &racks[0]);
         with_required_release(&mut state);
-        let plan = diff(&config(), &racks, &state).unwrap();
+        state.stack_templates.insert(
+            (ACCOUNT.into(), "us-east-1".into(), "old".into()),
+            Ok(RETAINING_TEMPLATE.into()),
+        );
+        let plan = diff(&config(), &racks, &state, true).unwrap();
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
         settings.set_prepend_module_to_snapshot(false);

@@ -23,6 +23,9 @@ pub const FORMAT_VERSION: &str = "1";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     pub format_version: String,
+    /// Planned with `--recover`: failed racks are reinstalled or their rollback continued.
+    #[serde(default)]
+    pub recover: bool,
     pub racks_file: FileFingerprint,
     pub accounts: Vec<AccountRead>,
     pub racks: Vec<RackPlan>,
@@ -102,18 +105,26 @@ pub enum Action {
     Install(Install),
     Update(Update),
     Upgrade(Upgrade),
+    /// `--recover` of a failed install: DeleteStack, followed until gone, then the install.
+    Reinstall(Install),
+    /// `--recover` of UPDATE_ROLLBACK_FAILED: ContinueUpdateRollback, then the rack is planned again.
+    ContinueRollback,
+    Uninstall(Uninstall),
     Unchanged,
     Blocked(Blocked),
 }
 
 impl Action {
-    pub fn symbol(&self) -> char {
+    pub fn symbol(&self) -> &'static str {
         match self {
-            Action::Install(_) => '+',
-            Action::Update(_) => '~',
-            Action::Upgrade(_) => '>',
-            Action::Unchanged => ' ',
-            Action::Blocked(_) => '!',
+            Action::Install(_) => "+",
+            Action::Update(_) => "~",
+            Action::Upgrade(_) => ">",
+            Action::Reinstall(_) => "-/+",
+            Action::ContinueRollback => "↺",
+            Action::Uninstall(_) => "-",
+            Action::Unchanged => " ",
+            Action::Blocked(_) => "!",
         }
     }
 
@@ -126,16 +137,29 @@ impl Action {
                 .iter()
                 .flat_map(|step| &step.update.changes)
                 .collect(),
-            Action::Install(_) | Action::Unchanged | Action::Blocked(_) => Vec::new(),
+            Action::Install(_)
+            | Action::Reinstall(_)
+            | Action::ContinueRollback
+            | Action::Uninstall(_)
+            | Action::Unchanged
+            | Action::Blocked(_) => Vec::new(),
         }
     }
 
     pub fn is_change(&self) -> bool {
-        matches!(
-            self,
-            Action::Install(_) | Action::Update(_) | Action::Upgrade(_)
-        )
+        !matches!(self, Action::Unchanged | Action::Blocked(_))
     }
+}
+
+/// `ensure = "absent"` of a live rack: its Convox app stacks are deleted first, then the rack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Uninstall {
+    /// Top-level stacks tagged `Rack=<name>` (Convox's apps of this rack), deleted before the rack.
+    pub apps: Vec<String>,
+    /// Resources the live template keeps on deletion (DeletionPolicy Retain): left behind in the account.
+    pub retained: Vec<crate::template::RetainedResource>,
+    /// Resources in the live stack, for progress.
+    pub resource_count: usize,
 }
 
 /// A version change across Convox releases marked required: one full update per step, each applied only
@@ -183,6 +207,9 @@ pub struct Install {
     /// `None` when the template has no Password parameter.
     pub password: Option<PasswordSource>,
     pub tags: BTreeMap<String, String>,
+    /// EnableTerminationProtection at CreateStack (`protect = true`).
+    #[serde(default)]
+    pub termination_protection: bool,
     /// Resources in the template, for progress.
     pub resource_count: usize,
 }
@@ -213,12 +240,49 @@ pub struct Update {
     /// The whole tag set: live tags with the managed ones set.
     pub tags: BTreeMap<String, String>,
     pub resource_count: usize,
+    /// UpdateTerminationProtection to this, when `protect` differs from the live setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub termination_protection: Option<bool>,
+}
+
+impl Update {
+    /// Whether anything but termination protection changes, so that an UpdateStack is needed.
+    pub fn changes_the_stack(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|change| change.kind != ChangeKind::TerminationProtection)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blocked {
+    /// Why, as apply reads it: only `busy` is waited for and planned again.
+    pub kind: BlockedKind,
     pub status: String,
     pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockedKind {
+    /// CloudFormation is creating or updating it: apply waits, then plans the rack again.
+    Busy,
+    /// Being deleted: nothing to wait for that this plan could use.
+    Deleting,
+    /// A failed install; `--recover` reinstalls it.
+    FailedInstall,
+    /// UPDATE_ROLLBACK_FAILED; `--recover` continues the rollback.
+    RollbackFailed,
+    /// DELETE_FAILED: the deletion must be finished first.
+    DeleteFailed,
+    /// A change to a parameter Convox sets at install only.
+    InstallOnly,
+    /// racks.toml's version is an earlier release than the live one.
+    Downgrade,
+    /// Termination protection is on, and the plan would delete the stack.
+    Protected,
+    /// A status rackfile does not change a stack in (e.g. REVIEW_IN_PROGRESS).
+    Other,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -292,6 +356,7 @@ pub enum ChangeKind {
     Parameter,
     Template,
     Tag,
+    TerminationProtection,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -318,13 +383,25 @@ pub struct Summary {
     pub update: usize,
     #[serde(default)]
     pub upgrade: usize,
+    #[serde(default)]
+    pub reinstall: usize,
+    #[serde(default)]
+    pub continue_rollback: usize,
+    #[serde(default)]
+    pub uninstall: usize,
     pub unchanged: usize,
     pub blocked: usize,
 }
 
 impl Summary {
     pub fn has_changes(&self) -> bool {
-        self.install + self.update + self.upgrade > 0
+        self.install
+            + self.update
+            + self.upgrade
+            + self.reinstall
+            + self.continue_rollback
+            + self.uninstall
+            > 0
     }
 
     /// `1 to install, 1 to update, 2 unchanged, 0 blocked`; actions other than these four only when present.
@@ -333,8 +410,15 @@ impl Summary {
             format!("{} to install", self.install),
             format!("{} to update", self.update),
         ];
-        if self.upgrade > 0 {
-            parts.push(format!("{} to upgrade in steps", self.upgrade));
+        for (count, what) in [
+            (self.upgrade, "to upgrade in steps"),
+            (self.reinstall, "to reinstall"),
+            (self.continue_rollback, "to continue rollback"),
+            (self.uninstall, "to uninstall"),
+        ] {
+            if count > 0 {
+                parts.push(format!("{count} {what}"));
+            }
         }
         parts.push(format!("{} unchanged", self.unchanged));
         parts.push(format!("{} blocked", self.blocked));

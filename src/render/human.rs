@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use super::escape;
 use crate::diag::{self, Diagnostic};
 use crate::plan::{
-    Action, Change, ChangeKind, Held, HeldReason, PasswordSource, Plan, PlanProblem,
+    Action, Change, ChangeKind, Held, HeldReason, Install, PasswordSource, Plan, PlanProblem,
 };
 
 /// Whether to colour output: only on a terminal, and never when NO_COLOR is set (https://no-color.org).
@@ -60,6 +60,9 @@ pub fn plan(plan: &Plan, style: Style) -> String {
                     "will be upgraded in steps"
                 },
             ),
+            Action::Reinstall(_) => ("31", "will be reinstalled"),
+            Action::ContinueRollback => ("33", "will continue its rollback"),
+            Action::Uninstall(_) => ("31", "will be uninstalled"),
             Action::Unchanged => ("0", "no changes"),
             Action::Blocked(_) => ("31", "is blocked"),
         };
@@ -71,52 +74,58 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         );
         let _ = writeln!(out, "{}", style.paint(colour, &header));
         match &rack.action {
-            Action::Install(install) => {
-                let _ = writeln!(out, "    template: {}", escape(install.template.describe()));
-                let mut parameters: Vec<(&String, String)> = install
-                    .parameters
-                    .iter()
-                    .map(|(name, value)| (name, escape(value).into_owned()))
-                    .chain(install.template_defaults.iter().map(|(name, value)| {
-                        (name, format!("{} (template default)", escape(value)))
-                    }))
-                    .collect();
-                parameters.sort();
-                for (name, value) in parameters {
-                    let _ = writeln!(out, "    {}: {value}", escape(name));
+            Action::Install(install) => write_install(&mut out, install),
+            Action::Reinstall(install) => {
+                let status = rack
+                    .stack
+                    .as_ref()
+                    .map_or("", |stack| stack.status.as_str());
+                let _ = writeln!(
+                    out,
+                    "    {status}: the failed install is deleted (followed until it is gone), then installed again:"
+                );
+                write_install(&mut out, install);
+            }
+            Action::ContinueRollback => {
+                let status = rack
+                    .stack
+                    .as_ref()
+                    .map_or("", |stack| stack.status.as_str());
+                let _ = writeln!(
+                    out,
+                    "    {status}: ContinueUpdateRollback, followed to UPDATE_ROLLBACK_COMPLETE; then the rack is planned again and its update, if any, applied"
+                );
+            }
+            Action::Uninstall(uninstall) => {
+                if uninstall.apps.is_empty() {
+                    let _ = writeln!(out, "    apps: none");
+                } else {
+                    let apps: Vec<String> = uninstall
+                        .apps
+                        .iter()
+                        .map(|app| escape(app).into_owned())
+                        .collect();
+                    let _ = writeln!(out, "    apps deleted first: {}", apps.join(", "));
                 }
-                match &install.password {
-                    Some(PasswordSource::Env { variable }) => {
-                        let _ = writeln!(out, "    Password: (sensitive, from ${variable})");
-                    }
-                    Some(PasswordSource::Generate) => {
-                        let _ = writeln!(
-                            out,
-                            "    Password: (sensitive, generated and printed once at install)"
-                        );
-                    }
-                    Some(PasswordSource::Ssm {
-                        parameter,
-                        existing,
-                    }) => {
-                        let when = if *existing {
-                            "existing"
-                        } else {
-                            "created at install"
-                        };
-                        let _ = writeln!(
-                            out,
-                            "    Password: (sensitive, from SSM {parameter}, {when})"
-                        );
-                    }
-                    None => {}
+                let _ = writeln!(
+                    out,
+                    "    then the rack's stack, {} resources",
+                    uninstall.resource_count
+                );
+                if !uninstall.retained.is_empty() {
+                    let retained: Vec<String> = uninstall
+                        .retained
+                        .iter()
+                        .map(|r| {
+                            format!("{} ({})", escape(&r.logical_id), escape(&r.resource_type))
+                        })
+                        .collect();
+                    let _ = writeln!(
+                        out,
+                        "    left behind (DeletionPolicy Retain): {}",
+                        retained.join(", ")
+                    );
                 }
-                let tags: Vec<String> = install
-                    .tags
-                    .iter()
-                    .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
-                    .collect();
-                let _ = writeln!(out, "    tags: {}", tags.join(", "));
             }
             Action::Update(update) => write_changes(&mut out, &update.changes, "    ", style),
             Action::Upgrade(upgrade) => {
@@ -177,6 +186,23 @@ pub fn plan(plan: &Plan, style: Style) -> String {
 
     let _ = writeln!(out, "Plan: {}.", plan.summary.describe());
     for rack in &plan.racks {
+        let deletes = match &rack.action {
+            Action::Reinstall(_) => Some("is deleted and installed again".to_string()),
+            Action::Uninstall(uninstall) if uninstall.apps.is_empty() => Some(
+                "is uninstalled: the stack and every resource it does not retain are deleted"
+                    .into(),
+            ),
+            Action::Uninstall(uninstall) => Some(format!(
+                "is uninstalled: {} app stack{} and the rack, with every resource not retained, are deleted",
+                uninstall.apps.len(),
+                if uninstall.apps.len() == 1 { "" } else { "s" }
+            )),
+            _ => None,
+        };
+        if let Some(deletes) = deletes {
+            let line = format!("Disruptive: {} {deletes}", rack.rack);
+            let _ = writeln!(out, "{}", style.paint("31", &line));
+        }
         for change in rack.action.changes() {
             if let Some(impact) = change.impact.as_ref().filter(|i| i.is_disruptive()) {
                 let line = format!(
@@ -188,6 +214,61 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         }
     }
     out
+}
+
+/// What an install creates: template, parameters, password source, tags.
+fn write_install(out: &mut String, install: &Install) {
+    let _ = writeln!(out, "    template: {}", escape(install.template.describe()));
+    let mut parameters: Vec<(&String, String)> = install
+        .parameters
+        .iter()
+        .map(|(name, value)| (name, escape(value).into_owned()))
+        .chain(
+            install
+                .template_defaults
+                .iter()
+                .map(|(name, value)| (name, format!("{} (template default)", escape(value)))),
+        )
+        .collect();
+    parameters.sort();
+    for (name, value) in parameters {
+        let _ = writeln!(out, "    {}: {value}", escape(name));
+    }
+    match &install.password {
+        Some(PasswordSource::Env { variable }) => {
+            let _ = writeln!(out, "    Password: (sensitive, from ${variable})");
+        }
+        Some(PasswordSource::Generate) => {
+            let _ = writeln!(
+                out,
+                "    Password: (sensitive, generated and printed once at install)"
+            );
+        }
+        Some(PasswordSource::Ssm {
+            parameter,
+            existing,
+        }) => {
+            let when = if *existing {
+                "existing"
+            } else {
+                "created at install"
+            };
+            let _ = writeln!(
+                out,
+                "    Password: (sensitive, from SSM {parameter}, {when})"
+            );
+        }
+        None => {}
+    }
+    let tags: Vec<String> = install
+        .tags
+        .iter()
+        .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
+        .collect();
+    let _ = writeln!(out, "    tags: {}", tags.join(", "));
+    if install.termination_protection {
+        let _ = writeln!(out, "    termination protection: on");
+    }
 }
 
 /// The changes of one update, each with its impact, a local template's diff under its line.
@@ -246,6 +327,7 @@ fn change_line(change: &Change) -> String {
         ChangeKind::Parameter => escape(&change.name).into_owned(),
         ChangeKind::Template => "template".to_string(),
         ChangeKind::Tag => format!("tag {}", escape(&change.name)),
+        ChangeKind::TerminationProtection => "termination protection".to_string(),
     };
     format!(
         "{label}: {} -> {}",

@@ -53,7 +53,7 @@ pub fn plan(plan: &Plan) -> String {
     let human = human_plan(plan, Style::Plain);
     for block in human
         .split("\n\n")
-        .filter(|b| b.starts_with(['+', '~', '>', ' ', '!']))
+        .filter(|b| b.starts_with(['+', '~', '>', '-', '↺', ' ', '!']))
     {
         let title = block.lines().next().unwrap_or_default();
         let _ = write!(
@@ -71,6 +71,9 @@ fn action(rack: &RackPlan) -> &'static str {
         Action::Install(_) => "install",
         Action::Update(_) => "update",
         Action::Upgrade(_) => "upgrade in steps",
+        Action::Reinstall(_) => "**reinstall**",
+        Action::ContinueRollback => "continue rollback",
+        Action::Uninstall(_) => "**uninstall**",
         Action::Unchanged => "no changes",
         Action::Blocked(_) => "**blocked**",
     }
@@ -80,6 +83,12 @@ fn what_changes(rack: &RackPlan) -> String {
     match &rack.action {
         Action::Install(_) => "new rack".into(),
         Action::Upgrade(upgrade) => format!("releases {}", upgrade.path()),
+        Action::Reinstall(_) => "failed install deleted, then installed again".into(),
+        Action::ContinueRollback => "ContinueUpdateRollback, then planned again".into(),
+        Action::Uninstall(uninstall) => match uninstall.apps.len() {
+            0 => "the rack's stack".into(),
+            apps => format!("{apps} app stacks, then the rack's stack"),
+        },
         Action::Update(update) => update
             .changes
             .iter()
@@ -93,6 +102,10 @@ fn what_changes(rack: &RackPlan) -> String {
                 ),
                 ChangeKind::Template => "template".into(),
                 ChangeKind::Tag => format!("tag {}", change.name),
+                ChangeKind::TerminationProtection => format!(
+                    "termination protection {}",
+                    change.after.as_deref().unwrap_or_default()
+                ),
             })
             .collect::<Vec<_>>()
             .join("; "),

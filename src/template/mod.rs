@@ -1,16 +1,18 @@
 //! Template bodies: what rackfile reads from a CloudFormation template itself, without asking AWS. One
 //! parser of documents (JSON, or YAML with the short-form `!Ref`-style tags) serves plan, doctor and import;
 //! `parameters` turns a document into the parameter declarations plan checks values against, and
-//! `constraints` does that checking.
+//! `constraints` does that checking; `resources` names what outlives a deleted stack.
 
 mod constraints;
 mod document;
 mod parameters;
+mod resources;
 mod s3_url;
 
 pub use constraints::{Violation, check_value};
 pub use document::{DocumentError, parse_document};
 pub use parameters::summary_of_body;
+pub use resources::{RetainedResource, retained_resources};
 pub use s3_url::{CONVOX_BUCKET, S3Location};
 
 /// The largest template body rackfile reads from S3: CloudFormation's own limit for a TemplateURL.
