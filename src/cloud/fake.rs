@@ -34,6 +34,30 @@ impl FakeTemplate {
         }
     }
 
+    /// A JSON body declaring its parameters and resources, as GetTemplate returns it.
+    pub fn body(&self) -> String {
+        let parameters: serde_json::Map<String, serde_json::Value> = self
+            .parameters
+            .iter()
+            .map(|(name, p)| {
+                let mut declared = serde_json::json!({"Type": p.kind});
+                if let Some(default) = &p.default {
+                    declared["Default"] = default.clone().into();
+                }
+                if p.no_echo {
+                    declared["NoEcho"] = true.into();
+                }
+                (name.clone(), declared)
+            })
+            .collect();
+        let resources: serde_json::Map<String, serde_json::Value> = self
+            .resources
+            .iter()
+            .map(|(id, kind)| (id.clone(), serde_json::json!({"Type": kind})))
+            .collect();
+        serde_json::json!({"Parameters": parameters, "Resources": resources}).to_string()
+    }
+
     /// The Convox-shaped template the tests use: the rack parameters, Password NoEcho and required.
     pub fn rack(resources: &[(&str, &str)]) -> Self {
         let mut parameters = BTreeMap::new();
@@ -263,7 +287,7 @@ impl FakeAws {
             .get_mut(&(account.to_string(), region.to_string()))?
             .get_mut(name)?;
         advance(stack, self.resource_time, &self.event_serial);
-        Some(stack.stack.clone())
+        Some(stack.stack.clone()).filter(|stack| stack.state() != StackState::Deleted)
     }
 
     pub fn cloud_for(&self, account: &str, region: &str) -> FakeCloud {
@@ -537,12 +561,14 @@ impl Cloud for FakeCloud {
     }
 
     async fn stack_template(&self, name: &str) -> Result<String, CloudError> {
-        self.with_stacks("GetTemplate", |stacks| match stacks.get(name) {
-            Some(stack) => Ok(match &stack.template {
-                TemplateSource::Body(body) => body.clone(),
-                TemplateSource::Url(url) => format!("# from {url}"),
-            }),
-            None => Err(validation(format!("Stack with id {name} does not exist"))),
+        let mut world = self.aws.world();
+        self.record(&mut world, "GetTemplate");
+        let Some(stack) = world.stacks.get(&self.key()).and_then(|s| s.get(name)) else {
+            return Err(validation(format!("Stack with id {name} does not exist")));
+        };
+        Ok(match &stack.template {
+            TemplateSource::Body(body) => body.clone(),
+            TemplateSource::Url(_) => world.template(&stack.template)?.body(),
         })
     }
 

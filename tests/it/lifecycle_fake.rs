@@ -1,0 +1,346 @@
+//! A rack's whole life against the strict in-memory fake, which refuses what AWS refuses (deleting a
+//! protected stack, continuing a rollback that has not failed): `--recover` of a failed rollback and of a
+//! failed install, termination protection, and uninstalls with their apps first.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rackfile::apply::Timings;
+use rackfile::cloud::fake::{FakeAws, FakeTemplate};
+use rackfile::cloud::{Cloud, CloudErrorKind, CreateStackRequest, TemplateSource};
+use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
+use rackfile::render::Style;
+
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "us-east-1";
+const TEMPLATE_URL: &str = "https://templates.example.com/rack.json";
+const RESOURCES: [(&str, &str); 3] = [
+    ("Vpc", "AWS::EC2::VPC"),
+    ("Subnet0", "AWS::EC2::Subnet"),
+    ("Cluster", "AWS::ECS::Cluster"),
+];
+
+struct Setup {
+    fake: FakeAws,
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let fake = FakeAws::new(Duration::from_millis(10));
+        fake.add_account(None, ACCOUNT);
+        fake.add_template(
+            TemplateSource::Url(TEMPLATE_URL.into()),
+            FakeTemplate::rack(&RESOURCES),
+        );
+        let setup = Setup {
+            fake,
+            dir: tempfile::tempdir().unwrap(),
+        };
+        setup.racks("");
+        setup
+    }
+
+    /// racks.toml with rack `web`, `settings` added to it.
+    fn racks(&self, settings: &str) {
+        std::fs::write(
+            self.dir.path().join("racks.toml"),
+            format!(
+                "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\nversion = \"20161102160040\"\n\
+                 [org.personal]\naccount_id = \"{ACCOUNT}\"\n\
+                 [[rack]]\nname = \"web\"\ntemplate_url = \"{TEMPLATE_URL}\"\n{settings}"
+            ),
+        )
+        .unwrap();
+    }
+
+    async fn apply(&self, flags: Flags) -> (i32, String) {
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let mut console = Console {
+            out: bytes.clone(),
+            interactive: false,
+            bars: false,
+            style: Style::Plain,
+            read_answer: Box::new(|| None),
+            env: Box::new(|_| None),
+        };
+        let options = ApplyOptions {
+            source: ApplySource::Config(self.dir.path().join("racks.toml")),
+            targets: Vec::new(),
+            auto_approve: true,
+            recover: flags.recover,
+            allow_uninstall: flags.allow_uninstall,
+            parallelism: 10,
+            timings: Timings {
+                first_poll: Duration::from_millis(10),
+                max_poll: Duration::from_millis(20),
+                heartbeat: Duration::from_secs(3600),
+                timeout: None,
+            },
+        };
+        let (_sender, cancel) = tokio::sync::watch::channel(false);
+        let result = run(&options, &self.fake, &mut console, cancel).await;
+        let text = String::from_utf8(bytes.lock().unwrap().clone()).unwrap();
+        match result {
+            Ok(code) => (code, text),
+            Err(error) => (error.exit_code(), format!("{text}{}", error.render())),
+        }
+    }
+
+    fn stack(&self, name: &str) -> Option<rackfile::cloud::Stack> {
+        self.fake.stack(ACCOUNT, REGION, name)
+    }
+
+    fn operations(&self) -> Vec<&'static str> {
+        self.fake
+            .calls()
+            .into_iter()
+            .map(|call| call.operation)
+            .filter(|operation| {
+                !matches!(
+                    *operation,
+                    "DescribeStacks"
+                        | "DescribeStackEvents"
+                        | "GetCallerIdentity"
+                        | "GetTemplateSummary"
+                        | "GetTemplate"
+                )
+            })
+            .collect()
+    }
+
+    async fn installed(&self) {
+        let (code, output) = self.apply(Flags::default()).await;
+        assert_eq!(code, 0, "{output}");
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct Flags {
+    recover: bool,
+    allow_uninstall: bool,
+}
+
+const RECOVER: Flags = Flags {
+    recover: true,
+    allow_uninstall: false,
+};
+const ALLOW_UNINSTALL: Flags = Flags {
+    recover: false,
+    allow_uninstall: true,
+};
+
+#[tokio::test]
+async fn a_failed_rollback_is_blocked_until_recover_continues_it_and_then_the_update_goes_ahead() {
+    let setup = Setup::new();
+    setup.installed().await;
+    setup
+        .fake
+        .set_status(ACCOUNT, REGION, "web", "UPDATE_ROLLBACK_FAILED");
+    setup.racks("instance_count = 5\n");
+
+    let (code, output) = setup.apply(Flags::default()).await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("UPDATE_ROLLBACK_FAILED: an update failed to roll back; `--recover` continues the rollback"),
+        "{output}"
+    );
+    let before = setup.operations().len();
+
+    let (code, output) = setup.apply(RECOVER).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("↺ personal/web (us-east-1) will continue its rollback"),
+        "{output}"
+    );
+    assert_eq!(
+        setup.operations()[before..],
+        ["ContinueUpdateRollback", "UpdateStack"],
+        "the rollback first, then the update the new plan found"
+    );
+    let update = &setup.fake.updates()[0];
+    assert_eq!(update.status_before, "UPDATE_ROLLBACK_COMPLETE");
+    let stack = setup.stack("web").unwrap();
+    assert_eq!(
+        (
+            stack.status.as_str(),
+            stack.parameters["InstanceCount"].as_str()
+        ),
+        ("UPDATE_COMPLETE", "5")
+    );
+    assert!(
+        output.contains(
+            "personal/web: rollback continued to UPDATE_ROLLBACK_COMPLETE, then updated in"
+        ),
+        "{output}"
+    );
+    assert!(
+        output.contains("Apply complete: 0 installed, 1 updated, 1 recovered, 0 failed."),
+        "{output}"
+    );
+}
+
+#[tokio::test]
+async fn the_fake_refuses_what_aws_refuses() {
+    let setup = Setup::new();
+    setup.racks("protect = true\n");
+    setup.installed().await;
+    let cloud = setup.fake.cloud_for(ACCOUNT, REGION);
+    let refused = cloud
+        .continue_update_rollback("web", "t")
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .message
+            .contains("can not continue an update rollback"),
+        "{refused:?}"
+    );
+    let refused = cloud.delete_stack("web", "t").await.unwrap_err();
+    assert_eq!(refused.kind, CloudErrorKind::Validation);
+    assert!(
+        refused.message.contains("TerminationProtection is enabled"),
+        "{refused:?}"
+    );
+    assert_eq!(setup.stack("web").unwrap().status, "CREATE_COMPLETE");
+}
+
+#[tokio::test]
+async fn a_failed_install_is_deleted_and_installed_again_with_recover() {
+    let setup = Setup::new();
+    setup.installed().await;
+    setup
+        .fake
+        .set_status(ACCOUNT, REGION, "web", "ROLLBACK_COMPLETE");
+    let first_id = setup.stack("web").unwrap().stack_id;
+
+    let (code, output) = setup.apply(Flags::default()).await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("`--recover` deletes the stack and installs it again"),
+        "{output}"
+    );
+
+    let before = setup.operations().len();
+    let (code, output) = setup.apply(RECOVER).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("-/+ personal/web (us-east-1) will be reinstalled"),
+        "{output}"
+    );
+    assert_eq!(setup.operations()[before..], ["DeleteStack", "CreateStack"]);
+    let stack = setup.stack("web").unwrap();
+    assert_eq!(stack.status, "CREATE_COMPLETE");
+    assert_ne!(stack.stack_id, first_id, "a new stack");
+    assert!(
+        output.contains("personal/web: Deleted ECS Cluster: cluster-"),
+        "{output}"
+    );
+    assert!(
+        output.contains("personal/web: deleted and installed again in"),
+        "{output}"
+    );
+    // Its password is handled like any install's: generated, and shown once.
+    assert!(
+        output.contains("Password for personal/web (shown only this once; store it now): "),
+        "{output}"
+    );
+}
+
+#[tokio::test]
+async fn protection_is_set_at_install_changed_alone_and_blocks_an_uninstall_until_it_is_off() {
+    let setup = Setup::new();
+    setup.racks("protect = true\n");
+    setup.installed().await;
+    assert!(setup.stack("web").unwrap().termination_protection);
+
+    setup.racks("protect = true\nensure = \"absent\"\n");
+    let (code, output) = setup.apply(ALLOW_UNINSTALL).await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("termination protection is on, so the stack cannot be uninstalled; set `protect = false`"),
+        "{output}"
+    );
+    assert!(setup.stack("web").is_some());
+
+    setup.racks("protect = false\n");
+    let before = setup.operations().len();
+    let (code, output) = setup.apply(Flags::default()).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("    termination protection: on -> off"),
+        "{output}"
+    );
+    assert_eq!(
+        setup.operations()[before..],
+        ["UpdateTerminationProtection"],
+        "no UpdateStack for a protection change alone"
+    );
+    assert!(!setup.stack("web").unwrap().termination_protection);
+
+    setup.racks("protect = false\nensure = \"absent\"\n");
+    let (code, output) = setup.apply(ALLOW_UNINSTALL).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(setup.stack("web").is_none(), "{output}");
+}
+
+#[tokio::test]
+async fn an_uninstall_deletes_the_apps_first_and_only_with_allow_uninstall() {
+    let setup = Setup::new();
+    setup.installed().await;
+    let cloud = setup.fake.cloud_for(ACCOUNT, REGION);
+    for (app, rack) in [("web-api", "web"), ("other-api", "other")] {
+        cloud
+            .create_stack(&CreateStackRequest {
+                name: app.into(),
+                template: TemplateSource::Url(TEMPLATE_URL.into()),
+                parameters: BTreeMap::from([
+                    ("Version".to_string(), "1".to_string()),
+                    ("Password".to_string(), "p".to_string()),
+                ]),
+                tags: BTreeMap::from([("Rack".to_string(), rack.to_string())]),
+                termination_protection: false,
+                token: format!("seed-{app}"),
+            })
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    setup.racks("ensure = \"absent\"\n");
+
+    let (code, output) = setup.apply(Flags::default()).await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("the plan uninstalls personal/web (ensure = \"absent\"), and --allow-uninstall was not given; nothing was changed"),
+        "{output}"
+    );
+    assert!(output.contains("apps deleted first: web-api"), "{output}");
+    assert!(setup.stack("web").is_some() && setup.stack("web-api").is_some());
+
+    let (code, output) = setup.apply(ALLOW_UNINSTALL).await;
+    assert_eq!(code, 0, "{output}");
+    let app_deleted = output.find("personal/web: deleting web-api").unwrap();
+    let rack_deleted = output
+        .find("personal/web: deleting web (3 resources)")
+        .unwrap();
+    assert!(app_deleted < rack_deleted, "{output}");
+    assert!(setup.stack("web").is_none() && setup.stack("web-api").is_none());
+    assert!(
+        setup.stack("other-api").is_some(),
+        "another rack's app is left"
+    );
+    assert!(
+        output.contains("personal/web: uninstalled with its 1 app stack in"),
+        "{output}"
+    );
+    assert!(
+        output.contains("Apply complete: 0 installed, 0 updated, 1 uninstalled, 0 failed."),
+        "{output}"
+    );
+
+    // Gone is what racks.toml asks: nothing left to do.
+    let (code, output) = setup.apply(ALLOW_UNINSTALL).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("No changes."), "{output}");
+}
