@@ -8,6 +8,7 @@ mod apply_fake;
 mod bad_input;
 mod examples;
 mod faults;
+mod lifecycle;
 mod lifecycle_fake;
 mod moto;
 mod operate;

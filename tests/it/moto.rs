@@ -188,6 +188,16 @@ impl MotoSession {
         .to_string()
     }
 
+    /// Puts a stack of `account` in us-east-1 in `status`, as moto never would by itself (a failed install left
+    /// ROLLBACK_COMPLETE, UPDATE_ROLLBACK_FAILED), through scripts/moto-server.py's test route.
+    pub fn set_stack_status(&self, name: &str, status: &str) {
+        self.python(&format!(
+            "import requests\n\
+             r = requests.post(f'{{ENDPOINT}}/rackfile-test/stack-status', json={{'account': '{PERSONAL_ACCOUNT}', 'region': 'us-east-1', 'name': '{name}', 'status': '{status}'}})\n\
+             r.raise_for_status()\n"
+        ));
+    }
+
     /// Publishes a template where Convox publishes releases, in moto's S3 for `account`, readable by
     /// anyone as Convox's bucket is, and appends the version to Convox's release list there (published,
     /// not required) if it is not listed yet.

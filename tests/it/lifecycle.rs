@@ -1,0 +1,181 @@
+//! A rack's whole life against moto: a failed install recovered (`--recover`: deleted, then installed again)
+//! and an uninstall (`ensure = "absent"`: apps first, `--allow-uninstall` required). moto never leaves a
+//! stack ROLLBACK_COMPLETE by itself; scripts/moto-server.py's test route puts it there.
+
+use crate::common::{Output, run, snapshot_settings};
+use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT};
+
+fn racks(settings: &str) -> String {
+    format!(
+        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"20161102160040\"\n\
+         instance_type = \"t2.small\"\ninstance_count = 3\nprivate = false\n\n\
+         [org.personal]\nprofile = \"personal\"\naccount_id = \"{PERSONAL_ACCOUNT}\"\n\n\
+         [[rack]]\nname = \"web\"\ntemplate = \"rack.yml\"\n{settings}"
+    )
+}
+
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.code, code,
+        "stdout:\n{}\nstderr:\n{}",
+        output.stdout, output.stderr
+    );
+}
+
+/// `web` installed by rackfile from the example template.
+fn session_with_web() -> MotoSession {
+    let moto = moto::session();
+    moto.write("rack.yml", &moto::rack_template());
+    moto.write("racks.toml", &racks(""));
+    let install = run(moto.rackfile().args(["apply", "--auto-approve"]));
+    assert_exit(&install, 0);
+    moto
+}
+
+fn stack_id(moto: &MotoSession, name: &str) -> String {
+    moto.python(&format!(
+        "print(client('cloudformation').describe_stacks(StackName='{name}')['Stacks'][0]['StackId'])"
+    ))
+    .trim()
+    .to_string()
+}
+
+fn stack_names(moto: &MotoSession) -> Vec<String> {
+    let text = moto.python(
+        "print(json.dumps(sorted(s['StackName'] for s in client('cloudformation').describe_stacks()['Stacks'])))",
+    );
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn a_failed_install_is_blocked_until_recover_deletes_it_and_installs_it_again() {
+    let moto = session_with_web();
+    let failed_id = stack_id(&moto, "web");
+    moto.set_stack_status("web", "ROLLBACK_COMPLETE");
+
+    let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
+    assert_exit(&plan, 0);
+    assert!(
+        plan.stdout.contains(
+            "ROLLBACK_COMPLETE: the install failed; `--recover` deletes the stack and installs it again"
+        ),
+        "{}",
+        plan.stdout
+    );
+
+    let plan = run(moto
+        .rackfile()
+        .args(["plan", "--recover", "--detailed-exitcode"]));
+    assert_exit(&plan, 2);
+    snapshot_settings().bind(|| insta::assert_snapshot!(plan.snapshot()));
+
+    let apply = run(moto
+        .rackfile()
+        .args(["-v", "apply", "--recover", "--auto-approve"]));
+    assert_exit(&apply, 0);
+    let writes: Vec<&str> = apply
+        .stderr
+        .lines()
+        .filter_map(|line| {
+            ["CloudFormation.DeleteStack", "CloudFormation.CreateStack"]
+                .into_iter()
+                .find(|call| line.contains(call))
+        })
+        .collect();
+    assert_eq!(
+        writes,
+        ["CloudFormation.DeleteStack", "CloudFormation.CreateStack"]
+    );
+    assert_ne!(stack_id(&moto, "web"), failed_id, "a new stack");
+    assert!(
+        apply
+            .stdout
+            .contains("personal/web: deleted and installed again in"),
+        "{}",
+        apply.stdout
+    );
+    assert!(
+        apply
+            .stdout
+            .contains("Password for personal/web (shown only this once; store it now): "),
+        "{}",
+        apply.stdout
+    );
+    let again = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
+    assert_exit(&again, 0);
+}
+
+#[test]
+fn an_uninstall_needs_the_flag_deletes_the_apps_first_and_names_what_is_left_behind() {
+    let moto = session_with_web();
+    // Two apps of `web` and one of another rack, as Convox tags app stacks.
+    moto.python(
+        "cfn = client('cloudformation')\n\
+         body = json.dumps({'Resources': {'Handle': {'Type': 'AWS::CloudFormation::WaitConditionHandle'}}})\n\
+         for name, rack in [('web-api', 'web'), ('web-worker', 'web'), ('other-api', 'other')]:\n\
+         \x20   cfn.create_stack(StackName=name, TemplateBody=body, Tags=[{'Key': 'Rack', 'Value': rack}, {'Key': 'Type', 'Value': 'app'}])\n",
+    );
+    moto.write("racks.toml", &racks("ensure = \"absent\"\n"));
+
+    let refused = run(moto.rackfile().args(["apply", "--auto-approve"]));
+    assert_exit(&refused, 1);
+    assert!(
+        refused.stderr.contains(
+            "the plan uninstalls personal/web (ensure = \"absent\"), and --allow-uninstall was not given; nothing was changed"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        stack_names(&moto),
+        ["other-api", "web", "web-api", "web-worker"]
+    );
+
+    let plan = run(moto.rackfile().args(["plan", "--out", "uninstall.plan"]));
+    assert_exit(&plan, 0);
+    snapshot_settings().bind(|| insta::assert_snapshot!(plan.snapshot()));
+    // A saved plan was reviewed, but an uninstall still needs the flag.
+    let saved = run(moto.rackfile().args(["apply", "uninstall.plan"]));
+    assert_exit(&saved, 1);
+    assert!(
+        saved.stderr.contains("--allow-uninstall"),
+        "{}",
+        saved.stderr
+    );
+
+    let apply = run(moto
+        .rackfile()
+        .args(["apply", "uninstall.plan", "--allow-uninstall"]));
+    assert_exit(&apply, 0);
+    let position = |text: &str| {
+        apply
+            .stdout
+            .find(text)
+            .unwrap_or_else(|| panic!("{text} not in:\n{}", apply.stdout))
+    };
+    assert!(position("personal/web: deleting web-api") < position("personal/web: deleting web ("));
+    assert!(
+        position("personal/web: deleting web-worker") < position("personal/web: deleting web (")
+    );
+    assert!(
+        apply
+            .stdout
+            .contains("personal/web: uninstalled with its 2 app stacks in")
+            && apply
+                .stdout
+                .contains("left behind (DeletionPolicy Retain): Settings (AWS::S3::Bucket)"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(stack_names(&moto), ["other-api"]);
+
+    let again = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
+    assert_exit(&again, 0);
+    assert!(
+        again
+            .stdout
+            .contains("  personal/web (us-east-1) no changes"),
+        "{}",
+        again.stdout
+    );
+}
