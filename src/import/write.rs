@@ -169,6 +169,7 @@ mod tests {
         odd.tags
             .insert("cost center".into(), "platform \"core\"".into());
         odd.untagged = true;
+        odd.protected = true;
         let racks = [rack("a", "us-east-1", 4), rack("b", "us-east-1", 4), odd];
         let regions = ["us-east-1".to_string(), "eu-west-1".to_string()];
         let origin = Origin {
@@ -186,6 +187,12 @@ mod tests {
         assert_eq!(config.racks.len(), 3);
         let odd = &config.racks[2];
         assert_eq!((odd.instance_count, odd.private), (Some(5), Some(true)));
+        assert_eq!(odd.protect, Some(true), "a protected rack stays protected");
+        assert_eq!(
+            config.racks[0].protect, None,
+            "an unprotected one is left unmanaged"
+        );
+        assert!(config.racks.iter().all(|rack| !rack.absent));
         assert_eq!(odd.tags["cost center"], "platform \"core\"");
         assert_eq!(config.racks[0].instance_count, Some(4));
         assert_eq!(config.racks[0].instance_type, None, "left to the template");
