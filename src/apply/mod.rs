@@ -926,20 +926,38 @@ impl Executor<'_> {
         let mut consecutive_errors = 0;
         let mut cancel = self.cancel.clone();
         loop {
-            let stack = cloud.describe_stack(name).await;
+            // One call per poll: the stack's own events carry its status. DescribeStacks only when they say
+            // the operation ended (for the final status, outputs and reason) or cannot be read (a stack gone
+            // takes its events with it).
             let events = cloud.stack_events(name).await;
+            let latest = match &events {
+                Ok(events) => events
+                    .iter()
+                    .find(|event| events::is_stack_event(event, name))
+                    .map(|event| event.status.clone()),
+                Err(_) => None,
+            };
+            let ended = match (&events, &latest) {
+                (Err(_), _) => true,
+                (Ok(_), Some(latest)) => !is_in_progress(latest),
+                (Ok(_), None) => false,
+            };
+            let stack = if ended {
+                Some(cloud.describe_stack(name).await)
+            } else {
+                None
+            };
             // Once a stack is gone its events cannot be read either: that is the end, not an error.
             let gone = match &stack {
-                Ok(None) => true,
-                Ok(Some(stack)) => deleting && stack.state() == StackState::Deleted,
-                Err(_) => false,
+                Some(Ok(None)) => true,
+                Some(Ok(Some(stack))) => deleting && stack.state() == StackState::Deleted,
+                _ => false,
             };
             if gone {
                 return Watched::Gone;
             }
-            match (&stack, &events) {
-                (Ok(_), Ok(_)) => consecutive_errors = 0,
-                (Err(error), _) | (_, Err(error)) => {
+            match (&events, &stack) {
+                (Err(error), Some(Err(_)) | None) => {
                     consecutive_errors += 1;
                     // The SDK already retried each call; several rounds in a row mean AWS is not answering.
                     if consecutive_errors >= 5 {
@@ -951,6 +969,10 @@ impl Executor<'_> {
                         ));
                     }
                 }
+                _ => consecutive_errors = 0,
+            }
+            if let Some(latest) = latest {
+                status = latest;
             }
             if let Ok(events) = events {
                 for event in new_events(&events, &mut seen) {
@@ -975,14 +997,14 @@ impl Executor<'_> {
                 }
             }
             match stack {
-                Ok(Some(stack)) if !is_in_progress(&stack.status) => {
+                Some(Ok(Some(stack))) if !is_in_progress(&stack.status) => {
                     if root_cause.is_none() && is_failure(&stack.status) {
                         root_cause = stack.status_reason.clone();
                     }
                     return Watched::Settled { stack, root_cause };
                 }
-                Ok(Some(stack)) => status = stack.status,
-                Ok(None) | Err(_) => {}
+                Some(Ok(Some(stack))) => status = stack.status,
+                _ => {}
             }
             if self
                 .timings

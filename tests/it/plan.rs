@@ -228,7 +228,7 @@ fn plan_json_is_the_same_plan_with_a_format_version() {
     assert_eq!(plan["racks"][3]["status"], "CREATE_IN_PROGRESS");
     assert_eq!(
         plan["summary"],
-        serde_json::json!({"install": 1, "update": 1, "upgrade": 0, "unchanged": 1, "blocked": 1})
+        serde_json::json!({"install": 1, "update": 1, "upgrade": 0, "reinstall": 0, "continue_rollback": 0, "uninstall": 0, "unchanged": 1, "blocked": 1})
     );
     assert_eq!(plan["not_in_racks_toml"][0]["name"], "legacy");
     assert!(
