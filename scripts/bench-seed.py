@@ -1,6 +1,7 @@
 """Seeds moto for the plan benchmark: 10 racks in sa-east-1 and 1,000 racks over 5 other regions, every rack
 live and as racks.toml says (so the plans find no changes), and writes small.toml, medium.toml (500 of the
-racks, 100 per region) and large.toml into the directory given. Racks have the rack template's parameters but one cheap resource each, so seeding is quick;
+racks, 100 per region; medium-local.toml the same racks from a local template) and large.toml into the directory
+given. Racks have the rack template's parameters but one cheap resource each, so seeding is quick;
 a plan's cost does not depend on a stack's resources.
 
     python bench-seed.py WORKDIR   (AWS_ENDPOINT_URL and dummy credentials in the environment)
@@ -25,16 +26,24 @@ s3.put_object(Bucket="convox", Key="release/versions.json", Body=releases, ACL="
 regions = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
 
 
-def write(name, layout):
+def write(name, layout, template=None):
     with open(f"{work}/{name}", "w") as f:
         f.write('[defaults]\norg = "bench"\nversion = "20161102160040"\n[org.bench]\n')
         for region, count in layout:
             for i in range(count):
                 f.write(f'[[rack]]\nname = "rack-{i}"\nregion = "{region}"\n')
+                if template:
+                    f.write(f'template = "{template}"\n')
+
+
+# The same racks built from a local file: the body every stack was created with.
+with open(f"{work}/rack.yml", "w") as f:
+    f.write(body)
 
 
 write("small.toml", [("sa-east-1", 10)])
 write("medium.toml", [(r, 100) for r in regions])
+write("medium-local.toml", [(r, 100) for r in regions], template="rack.yml")
 write("large.toml", [(r, 200) for r in regions])
 for region, count in [(r, 200) for r in regions] + [("sa-east-1", 10)]:
     cfn = boto3.client("cloudformation", region_name=region)

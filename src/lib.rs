@@ -18,3 +18,4 @@ pub mod plan;
 pub mod render;
 pub mod status;
 pub mod template;
+pub mod template_cache;

@@ -13,10 +13,11 @@ use crate::cloud::{
     Cloud, CloudError, CloudErrorKind, Connector, S3Object, Secret, SsmParameter, Stack,
     StackState, TemplateSource, TemplateSummary, is_in_progress,
 };
-use crate::config::{Config, OrgSettings, Rack, Template};
+use crate::config::{Config, OrgSettings, Rack, Template, sha256_hex};
 use crate::convox::releases::{MAX_RELEASES_BYTES, RELEASES_KEY, RELEASES_URL};
 use crate::convox::{Releases, Route};
 use crate::template::{CONVOX_BUCKET, MAX_URL_TEMPLATE_BYTES, S3Location, summary_of_body};
+use crate::template_cache::TemplateCache;
 
 /// At most this many GetTemplate calls at once per (account, region), to stay clear of throttling.
 const STACK_TEMPLATE_CONCURRENCY: usize = 8;
@@ -29,8 +30,12 @@ pub struct LiveState {
     pub stacks: BTreeMap<(String, String), BTreeMap<String, Stack>>,
     /// (account, template) -> its summary, or why it could not be read.
     pub templates: HashMap<(String, TemplateSource), Result<TemplateSummary, CloudError>>,
-    /// (account, region, stack) -> the live template body, for racks built from a local template file.
+    /// (account, region, stack) -> the live template body, for racks built from a local template file (and
+    /// racks to uninstall).
     pub stack_templates: HashMap<(String, String, String), Result<String, CloudError>>,
+    /// (account, region, stack) of racks built from a local template file that the template cache shows
+    /// unchanged since rackfile last read them: no GetTemplate was needed.
+    pub unchanged_templates: BTreeSet<(String, String, String)>,
     /// `password_env` variable -> its value at plan time, so installs check it against the template.
     pub password_env_values: BTreeMap<String, Secret>,
     /// (account, region, parameter) -> the SSM parameter holding a rack's password, for racks to install
@@ -301,11 +306,24 @@ pub async fn read(
     let stepping_stones = stepping_stones(&state, &present);
     let mut templates_of: Vec<&Rack> = present.clone();
     templates_of.extend(&stepping_stones);
+    let mut cache = TemplateCache::load();
+    let (unchanged, reading) = split_by_template_cache(&state, &needing, &cache);
     let (summaries, bodies, ssm_passwords) = futures::join!(
         read_template_summaries(config, &templates_of, &state.accounts, &clouds, connector),
-        read_stack_templates(&state, &needing, &clouds),
+        read_stack_templates(&state, &reading, &clouds),
         read_ssm_passwords(config, &state, &present, connector)
     );
+    for (key, body) in &bodies {
+        if let (Ok(body), Some(stack)) = (body, state.stack(&key.0, &key.1, &key.2)) {
+            cache.remember(
+                &stack.stack_id,
+                &stack.last_updated,
+                sha256_hex(body.trim_end().as_bytes()),
+            );
+        }
+    }
+    cache.save();
+    state.unchanged_templates = unchanged;
     state.templates = summaries;
     state.stack_templates = bodies;
     state.ssm_passwords = ssm_passwords;
@@ -318,6 +336,35 @@ pub async fn read(
         })
         .collect();
     Ok(state)
+}
+
+/// The racks built from a local template whose live template the cache shows to be that file (no
+/// GetTemplate needed), and the racks whose live template must be read.
+fn split_by_template_cache<'a>(
+    state: &LiveState,
+    racks: &[&'a Rack],
+    cache: &TemplateCache,
+) -> (BTreeSet<(String, String, String)>, Vec<&'a Rack>) {
+    let mut unchanged = BTreeSet::new();
+    let mut reading = Vec::new();
+    for rack in racks {
+        let account = &state.accounts[&rack.org];
+        let known = match (
+            &rack.template,
+            state.stack(account, &rack.region, &rack.name),
+        ) {
+            (Template::File { body, .. }, Some(stack)) if !rack.absent => cache
+                .template_sha256(&stack.stack_id, &stack.last_updated)
+                .is_some_and(|sha| sha == sha256_hex(body.trim_end().as_bytes())),
+            _ => false,
+        };
+        if known {
+            unchanged.insert((account.clone(), rack.region.clone(), rack.name.clone()));
+        } else {
+            reading.push(*rack);
+        }
+    }
+    (unchanged, reading)
 }
 
 /// Convox's release list: one unsigned S3 GetObject of its public bucket.

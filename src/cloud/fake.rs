@@ -182,7 +182,11 @@ pub struct FakeAws {
     /// How long each resource takes to create or update.
     pub resource_time: Duration,
     event_serial: Arc<AtomicUsize>,
+    /// Tells this world's StackIds from another's in the same process, as AWS's are unique.
+    world_id: usize,
 }
+
+static NEXT_WORLD_ID: AtomicUsize = AtomicUsize::new(0);
 
 impl FakeAws {
     pub fn new(resource_time: Duration) -> Self {
@@ -190,6 +194,7 @@ impl FakeAws {
             world: Arc::new(Mutex::new(World::default())),
             resource_time,
             event_serial: Arc::new(AtomicUsize::new(0)),
+            world_id: NEXT_WORLD_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
 
@@ -612,8 +617,8 @@ impl Cloud for FakeCloud {
             ));
         }
         let stack_id = format!(
-            "arn:aws:cloudformation:{region}:{account}:stack/{}/fake-{serial}",
-            request.name
+            "arn:aws:cloudformation:{region}:{account}:stack/{}/fake-{}-{serial}",
+            request.name, self.aws.world_id
         );
         let mut stack = FakeStack {
             stack: Stack {

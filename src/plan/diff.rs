@@ -827,6 +827,12 @@ fn plan_update(
                 });
             }
         }
+        Template::File { .. }
+            if live.unchanged_templates.contains(&(
+                account.to_string(),
+                region.clone(),
+                rack.name.clone(),
+            )) => {}
         Template::File { path, body } => {
             let key = (account.to_string(), region.clone(), rack.name.clone());
             match live.stack_templates.get(&key) {

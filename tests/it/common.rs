@@ -8,10 +8,14 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `rackfile` with an empty environment, run in `dir`.
+/// `rackfile` with an empty environment, run in `dir`; its cache directory is `dir/.cache`, so no test
+/// shares a template cache with another (or with the user's).
 pub fn rackfile(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rackfile"));
-    command.env_clear().current_dir(dir);
+    command
+        .env_clear()
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .current_dir(dir);
     command
 }
 

@@ -358,6 +358,54 @@ fn a_changed_local_template_is_shown_as_a_diff_and_noecho_values_are_hidden() {
 }
 
 #[test]
+fn an_unchanged_local_template_costs_no_get_template_from_the_second_plan_on() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let get_templates = |output: &crate::common::Output| {
+        output
+            .stderr
+            .matches("CloudFormation.GetTemplate (")
+            .count()
+    };
+    let first = run(moto.rackfile().args(["-v", "plan"]));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    // python and staging are built from rack.yml; stuck is being created, so its template does not matter.
+    assert_eq!(get_templates(&first), 2, "{}", first.stderr);
+
+    let second = run(moto.rackfile().args(["-v", "plan"]));
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_eq!(get_templates(&second), 0, "{}", second.stderr);
+    assert_eq!(second.stdout, first.stdout, "the same plan");
+    let cache =
+        std::fs::read_to_string(moto.path().join(".cache/rackfile/templates.json")).unwrap();
+    assert!(
+        !cache.contains("Password") && !cache.contains("t2.small") && !cache.contains("Resources"),
+        "hashes only, never a value or a body: {cache}"
+    );
+
+    // A changed file is read against the live template again, and shown.
+    moto.write(
+        "rack.yml",
+        &moto::rack_template().replace("RetentionInDays: 7", "RetentionInDays: 14"),
+    );
+    let changed = run(moto.rackfile().args(["-v", "plan"]));
+    assert_eq!(changed.code, 0, "{}", changed.stderr);
+    assert_eq!(get_templates(&changed), 2, "{}", changed.stderr);
+    assert!(
+        changed.stdout.contains("+      RetentionInDays: 14"),
+        "{}",
+        changed.stdout
+    );
+
+    // The cache is safe to delete: it only costs the reads again.
+    std::fs::remove_dir_all(moto.path().join(".cache")).unwrap();
+    moto.write("rack.yml", &moto::rack_template());
+    let fresh = run(moto.rackfile().args(["-v", "plan"]));
+    assert_eq!(get_templates(&fresh), 2, "{}", fresh.stderr);
+    assert_eq!(fresh.stdout, first.stdout);
+}
+
+#[test]
 fn the_endpoint_url_flag_points_every_client_at_the_emulator() {
     let moto = moto::session();
     seed_world(&moto);
