@@ -405,6 +405,36 @@ fn an_unchanged_local_template_costs_no_get_template_from_the_second_plan_on() {
     assert_eq!(fresh.stdout, first.stdout);
 }
 
+/// The CI example's credentials: one set in the environment (what OIDC gives the job), and a profile per org
+/// assuming that org's role in its own account from it (`credential_source = Environment`).
+#[test]
+fn orgs_in_two_accounts_plan_from_one_set_of_environment_credentials_as_in_the_ci_example() {
+    let moto = moto::session();
+    seed_world(&moto);
+    moto.write(
+        "ci-aws-config",
+        "[profile personal]\nrole_arn = arn:aws:iam::123456789012:role/racks-plan\ncredential_source = Environment\nregion = us-east-1\n\n\
+         [profile work]\nrole_arn = arn:aws:iam::210987654321:role/racks-plan\ncredential_source = Environment\nregion = us-east-1\n",
+    );
+    let output = run(moto
+        .rackfile()
+        .arg("plan")
+        .env("AWS_CONFIG_FILE", moto.path().join("ci-aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", moto.path().join("none"))
+        .env("AWS_ACCESS_KEY_ID", "AKIAHUBROLE")
+        .env("AWS_SECRET_ACCESS_KEY", "hub-secret")
+        .env("AWS_SESSION_TOKEN", "hub-session"));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    // Both account guards held: each org's role is in its own account.
+    assert!(
+        output
+            .stdout
+            .starts_with("Read account 123456789012 (org personal): us-east-1\nRead account 210987654321 (org work): eu-west-1\n"),
+        "{}",
+        output.stdout
+    );
+}
+
 #[test]
 fn the_endpoint_url_flag_points_every_client_at_the_emulator() {
     let moto = moto::session();
