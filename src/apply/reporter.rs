@@ -100,6 +100,13 @@ impl BarReporter {
 
 impl Reporter for BarReporter {
     fn start(&self, rack: &str, what: &str, total_resources: usize) {
+        // A rack that starts again (the next step of an upgrade, the rack after its apps) keeps its one bar.
+        if let Some(bar) = self.bar(rack) {
+            bar.set_length(total_resources as u64);
+            bar.set_position(0);
+            bar.set_message(what.to_string());
+            return;
+        }
         let template = format!(
             "{{prefix:{}}} [{{bar:30.cyan/blue}}] {{pos:>3}}/{{len:3}} {{elapsed:>4}} {{msg}}",
             self.width

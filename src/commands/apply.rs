@@ -56,7 +56,11 @@ impl Console {
         Console {
             out: crate::apply::reporter::stdout_sink(),
             interactive: std::io::stdin().is_terminal(),
-            bars: std::io::stdout().is_terminal(),
+            bars: bars_wanted(
+                std::io::stdout().is_terminal(),
+                std::env::var_os("TERM").as_deref(),
+                std::env::var_os("NO_COLOR").as_deref(),
+            ),
             style: render::Style::for_stdout(),
             read_answer: Box::new(|| {
                 let mut line = String::new();
@@ -77,6 +81,18 @@ impl Console {
         writeln!(out, "{}", text.trim_end_matches('\n'))?;
         out.flush()
     }
+}
+
+/// Progress bars need a terminal that can move the cursor: not a dumb one, and not one whose user asked for
+/// plain output with NO_COLOR; everything else gets one line per event.
+fn bars_wanted(
+    stdout_is_terminal: bool,
+    term: Option<&std::ffi::OsStr>,
+    no_color: Option<&std::ffi::OsStr>,
+) -> bool {
+    stdout_is_terminal
+        && term.is_none_or(|term| term != "dumb")
+        && no_color.is_none_or(|value| value.is_empty())
 }
 
 pub async fn run(

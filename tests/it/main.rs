@@ -17,4 +17,5 @@ mod plan;
 mod real_templates;
 mod releases;
 mod schema;
+mod terminal;
 mod trust;
