@@ -5,6 +5,8 @@
 //!
 //!     cargo bench --bench plan        (scripts/bench-plan does the same)
 
+#[path = "support/moto.rs"]
+mod moto;
 #[path = "../tests/it/faults/proxy.rs"]
 #[allow(dead_code)]
 mod proxy;
@@ -14,62 +16,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use moto::{aws_env, root, start_moto};
 use proxy::{FaultProxy, Faults};
 
 const LATENCY: Duration = Duration::from_millis(50);
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Moto {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-// The child is killed and waited for by `Moto`'s Drop; the panic path leaves it to exit with the bench.
-#[allow(clippy::zombie_processes)]
-fn start_moto(work: &Path) -> Moto {
-    let status = Command::new(root().join("scripts/moto"))
-        .arg("--install-only")
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let port_file = work.join("moto.port");
-    let child = Command::new(root().join("scripts/moto"))
-        .stdout(std::fs::File::create(&port_file).unwrap())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..300 {
-        let port = std::fs::read_to_string(&port_file)
-            .ok()
-            .and_then(|t| t.lines().next()?.trim().parse::<u16>().ok());
-        if let Some(port) = port
-            && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        {
-            return Moto { child, port };
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("moto did not start");
-}
-
-fn aws_env<'a>(command: &'a mut Command, endpoint: &str) -> &'a mut Command {
-    command
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "AKIABENCH")
-        .env("AWS_SECRET_ACCESS_KEY", "bench")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-}
 
 /// The wall time of one plan that must find no changes, with `cache` as the user's cache directory.
 fn plan(file: &Path, endpoint: &str, cache: &Path) -> Duration {

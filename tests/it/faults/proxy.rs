@@ -28,6 +28,10 @@ pub struct Faults {
     /// Forward the first request whose body contains all of these texts to moto, then drop the answer
     /// (reset the connection): AWS acted, the client never heard. Later matches are forwarded normally.
     pub lose_answer_matching: Vec<String>,
+    /// Make a stack look in progress for this long after each CreateStack or UpdateStack of it, as real
+    /// racks take minutes where moto takes none: DescribeStacks of it says `*_IN_PROGRESS`, and its
+    /// events hide the completion. Zero: off.
+    pub hold_in_progress: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,6 +49,8 @@ struct State {
     cloudformation_requests: u64,
     /// (action, fault) -> count; `None` for forwarded requests.
     seen: BTreeMap<(String, Option<Fault>), u64>,
+    /// Stack name -> when its last create or update was forwarded, for `hold_in_progress`.
+    written: BTreeMap<String, std::time::Instant>,
 }
 
 pub struct FaultProxy {
@@ -250,6 +256,7 @@ async fn serve(mut client: TcpStream, upstream_port: u16, state: Arc<Mutex<State
                 // moto closes after each response, and so does the proxy: the client never waits for the
                 // end of a response that has no length.
                 if let Some(response) = forward(&request.bytes, upstream_port).await {
+                    let response = hold(&state, &action, &request.body, response);
                     let _ = client.write_all(&response).await;
                 }
                 return;
@@ -259,6 +266,80 @@ async fn serve(mut client: TcpStream, upstream_port: u16, state: Arc<Mutex<State
             return;
         }
     }
+}
+
+/// `hold_in_progress`: records writes, and rewrites what DescribeStacks and DescribeStackEvents of a stack
+/// written less than the hold ago say, so the stack looks in progress.
+fn hold(state: &Mutex<State>, action: &str, body: &str, response: Vec<u8>) -> Vec<u8> {
+    let mut state = state.lock().unwrap();
+    let hold = state.faults.hold_in_progress;
+    if hold.is_zero() {
+        return response;
+    }
+    let Some(stack) = form_value(body, "StackName").map(str::to_string) else {
+        return response;
+    };
+    if matches!(action, "CreateStack" | "UpdateStack") {
+        state.written.insert(stack, std::time::Instant::now());
+        return response;
+    }
+    let held = state
+        .written
+        .get(&stack)
+        .is_some_and(|written| written.elapsed() < hold);
+    if !held || !matches!(action, "DescribeStacks" | "DescribeStackEvents") {
+        return response;
+    }
+    let Some(split) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return response;
+    };
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let mut text = String::from_utf8_lossy(&response[split + 4..]).to_string();
+    if action == "DescribeStacks" {
+        for (done, doing) in [
+            ("CREATE_COMPLETE", "CREATE_IN_PROGRESS"),
+            ("UPDATE_COMPLETE", "UPDATE_IN_PROGRESS"),
+        ] {
+            text = text.replace(
+                &format!("<StackStatus>{done}</StackStatus>"),
+                &format!("<StackStatus>{doing}</StackStatus>"),
+            );
+        }
+    } else {
+        text = without_completions(&text);
+    }
+    let head: Vec<String> = head
+        .split("\r\n")
+        .map(|line| match line.split_once(':') {
+            Some((name, _)) if name.eq_ignore_ascii_case("content-length") => {
+                format!("Content-Length: {}", text.len())
+            }
+            _ => line.to_string(),
+        })
+        .collect();
+    format!("{}\r\n\r\n{text}", head.join("\r\n")).into_bytes()
+}
+
+/// DescribeStackEvents XML without the events that complete a create or update.
+fn without_completions(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(start) = rest.find("<member>") {
+        let Some(length) = rest[start..].find("</member>") else {
+            break;
+        };
+        let end = start + length + "</member>".len();
+        let member = &rest[start..end];
+        out.push_str(&rest[..start]);
+        let completes = member.contains("<ResourceStatus>CREATE_COMPLETE</ResourceStatus>")
+            || member.contains("<ResourceStatus>UPDATE_COMPLETE</ResourceStatus>");
+        if !completes {
+            out.push_str(member);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Sends one request to moto on a fresh connection and returns its whole response.
