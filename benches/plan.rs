@@ -12,8 +12,8 @@ mod moto;
 mod proxy;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use moto::{aws_env, root, start_moto};
