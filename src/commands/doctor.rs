@@ -70,7 +70,7 @@ async fn release_checks(config: &Config, connector: &dyn Connector) -> Vec<Check
     let racks: Vec<_> = config
         .racks
         .iter()
-        .filter(|rack| rack.uses_convox_releases())
+        .filter(|rack| !rack.absent && rack.uses_convox_releases())
         .collect();
     if racks.is_empty() {
         return Vec::new();

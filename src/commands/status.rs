@@ -20,7 +20,11 @@ pub async fn run(options: &StatusOptions, connector: &dyn Connector) -> Result<i
         .await
         .map_err(Error::Read)?;
     // The latest release is a hint beside each version: status still answers without it.
-    let releases = if config.racks.iter().any(|rack| rack.uses_convox_releases()) {
+    let releases = if config
+        .racks
+        .iter()
+        .any(|rack| !rack.absent && rack.uses_convox_releases())
+    {
         match live::read_releases(connector).await {
             Ok(releases) => Some(releases),
             Err(error) => {

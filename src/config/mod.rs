@@ -174,8 +174,8 @@ impl Rack {
     }
 
     /// The rack at a release an upgrade passes through on its way to `version` of racks.toml: that
-    /// release's template and Version, every other parameter and tag left as the rack has them, so a step
-    /// changes the release and nothing else.
+    /// release's template and Version, every other parameter, tag and setting left as the rack has them, so
+    /// a step changes the release and nothing else.
     pub fn passing_through(&self, release: &str) -> Rack {
         let template = match &self.template {
             Template::Url { pattern, .. } => Template::Url {
@@ -190,6 +190,7 @@ impl Rack {
             instance_type: None,
             instance_count: None,
             private: None,
+            protect: None,
             parameters: BTreeMap::new(),
             tags: BTreeMap::new(),
             ..self.clone()

@@ -1157,6 +1157,7 @@ mod tests {
             pattern: PATTERN.into(),
         };
         rack.instance_type = Some("m5.large".into());
+        rack.protect = Some(true);
         let plan = plan_with_required_release(rack).unwrap();
         assert_eq!(plan.summary.upgrade, 1);
         let Action::Upgrade(upgrade) = &plan.racks[0].action else {
@@ -1171,6 +1172,7 @@ mod tests {
             step.update.changes.iter().map(|c| c.name.clone()).collect()
         };
         assert_eq!(names(first), ["Version", "template"]);
+        assert_eq!(first.update.termination_protection, None);
         assert_eq!(
             first.update.template,
             TemplatePlan::Url { url: url_of("3") }
@@ -1180,7 +1182,16 @@ mod tests {
             ParameterValue::Value("t2.small".into())
         );
         // The last step starts where the first leaves the rack, and applies racks.toml.
-        assert_eq!(names(second), ["InstanceType", "Version", "template"]);
+        assert_eq!(
+            names(second),
+            [
+                "InstanceType",
+                "Version",
+                "template",
+                "termination protection"
+            ]
+        );
+        assert_eq!(second.update.termination_protection, Some(true));
         assert_eq!(
             second.update.changes[1].before.as_deref(),
             Some("3"),
