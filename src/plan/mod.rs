@@ -256,13 +256,15 @@ impl Update {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blocked {
-    /// Why, as apply reads it: only `busy` is waited for and planned again.
+    /// Why, as apply reads it: only `busy` is waited for and planned again. (Absent from plans saved before
+    /// it existed: such a plan then differs from a fresh one and is refused as stale.)
+    #[serde(default)]
     pub kind: BlockedKind,
     pub status: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BlockedKind {
     /// CloudFormation is creating or updating it: apply waits, then plans the rack again.
@@ -282,6 +284,7 @@ pub enum BlockedKind {
     /// Termination protection is on, and the plan would delete the stack.
     Protected,
     /// A status rackfile does not change a stack in (e.g. REVIEW_IN_PROGRESS).
+    #[default]
     Other,
 }
 
