@@ -186,16 +186,15 @@ mod tests {
 
     fn stack(status: &str, minutes_ago: u64, now: SystemTime) -> Stack {
         let then = now - Duration::from_secs(minutes_ago * 60);
-        let seconds = then
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
+        let rfc3339 = aws_sdk_cloudformation::primitives::DateTime::from(then)
+            .fmt(aws_sdk_cloudformation::primitives::DateTimeFormat::DateTime)
+            .unwrap();
         Stack {
             stack_id: "id".into(),
             name: "example".into(),
             status: status.into(),
             status_reason: Some("because".into()),
-            last_updated: format!("{seconds}"),
+            last_updated: rfc3339,
             parameters: BTreeMap::new(),
             tags: BTreeMap::new(),
             outputs: BTreeMap::new(),

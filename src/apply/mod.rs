@@ -54,6 +54,9 @@ pub trait Replanner: Send + Sync {
     async fn replan(&self, rack: &str) -> Result<RackPlan, String>;
 }
 
+/// Reads an environment variable (the process environment in the binary, a map in tests).
+pub type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
+
 /// Ctrl-C: when it flips to true, no new rack starts and waits stop.
 pub type Cancel = watch::Receiver<bool>;
 
@@ -66,7 +69,7 @@ pub struct Executor<'a> {
     pub cancel: Cancel,
     pub replanner: Option<&'a dyn Replanner>,
     /// Reads environment variables (the password of `password_env`); the process environment in the binary.
-    pub env: &'a crate::commands::apply::EnvLookup,
+    pub env: &'a EnvLookup,
     /// rack -> where its password is, from the moment its install is about to start: whatever happens
     /// next (a failure, a timeout, Ctrl-C), the summary shows it.
     pub started_passwords: std::sync::Mutex<BTreeMap<String, InstalledPassword>>,

@@ -444,14 +444,10 @@ fn validation(message: impl Into<String>) -> CloudError {
 }
 
 fn now_text() -> String {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    format!(
-        "{}.{:09}",
-        since_epoch.as_secs(),
-        since_epoch.subsec_nanos()
-    )
+    // RFC 3339, as AWS reports times: the code that reads them has no case for the fake.
+    aws_sdk_cloudformation::primitives::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_sdk_cloudformation::primitives::DateTimeFormat::DateTime)
+        .unwrap_or_default()
 }
 
 impl FakeCloud {

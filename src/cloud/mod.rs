@@ -1,10 +1,11 @@
 //! The CloudFormation and STS calls rackfile needs, as a trait over plain data, with two implementations:
-//! `aws` (the official SDK) and `fake` (a strict in-memory CloudFormation for tests). Nothing else in rackfile
-//! touches the network.
+//! `aws` (the official SDK) and `fake` (a strict in-memory CloudFormation for tests, built only for them: the
+//! `fake` feature). Nothing else in rackfile touches the network.
 
 pub mod aws;
 mod call_log;
 mod error;
+#[cfg(any(test, feature = "fake"))]
 pub mod fake;
 pub mod rate_limit;
 
@@ -353,12 +354,10 @@ pub fn is_failure(status: &str) -> bool {
     ) || status.ends_with("_FAILED")
 }
 
-/// When a stack was last changed, from `Stack::last_updated` (RFC 3339 from AWS, epoch seconds from the
-/// fake); `None` when the text is neither.
+/// When a stack was last changed, from `Stack::last_updated` (RFC 3339); `None` when the text is not.
 pub fn parse_time(text: &str) -> Option<std::time::SystemTime> {
     use aws_sdk_cloudformation::primitives::{DateTime, DateTimeFormat};
     DateTime::from_str(text, DateTimeFormat::DateTime)
-        .or_else(|_| DateTime::from_str(text, DateTimeFormat::EpochSeconds))
         .ok()
         .and_then(|time| std::time::SystemTime::try_from(time).ok())
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 
 use crate::apply::reporter::{BarReporter, LineReporter, Reporter, Sink, write_line};
-use crate::apply::{Cancel, Executor, Replanner, Timings, summary};
+use crate::apply::{Cancel, EnvLookup, Executor, Replanner, Timings, summary};
 use crate::cli::RackId;
 use crate::cloud::Connector;
 use crate::commands::plan::make_plan;
@@ -34,9 +34,6 @@ pub struct ApplyOptions {
     pub parallelism: usize,
     pub timings: Timings,
 }
-
-/// Reads an environment variable.
-pub type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 /// The outside world an apply talks to: where output goes, whether a person is there, the environment.
 pub struct Console {
