@@ -27,10 +27,10 @@ fn drop_null_alternatives(value: &mut Value) {
             }
             if let Some(Value::Array(alternatives)) = object.get_mut("anyOf") {
                 alternatives.retain(|a| a.get("type").is_none_or(|t| t != "null"));
-                if alternatives.len() == 1 {
-                    let Some(Value::Object(only)) = alternatives.pop() else {
-                        unreachable!("one alternative left")
-                    };
+                if alternatives.len() == 1
+                    && alternatives[0].is_object()
+                    && let Some(Value::Object(only)) = alternatives.pop()
+                {
                     object.remove("anyOf");
                     object.extend(only);
                 }
