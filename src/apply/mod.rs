@@ -317,11 +317,16 @@ impl Executor<'_> {
             Action::Unchanged => RackResult::Unchanged,
             // Only a stack CloudFormation is creating or updating is waited for: a deletion leaves nothing to
             // follow, and installing it again is a decision for a new plan, not for this one.
-            Action::Blocked(blocked)
-                if blocked.kind == BlockedKind::Busy && self.replanner.is_some() =>
-            {
-                self.wait_then_replan(plan, &blocked.status, started).await
-            }
+            Action::Blocked(blocked) if blocked.kind == BlockedKind::Busy => match self.replanner {
+                Some(replanner) => {
+                    self.wait_then_replan(plan, &blocked.status, started, replanner)
+                        .await
+                }
+                None => RackResult::Blocked {
+                    status: blocked.status.clone(),
+                    reason: blocked.reason.clone(),
+                },
+            },
             Action::Blocked(blocked) => RackResult::Blocked {
                 status: blocked.status.clone(),
                 reason: blocked.reason.clone(),
@@ -381,9 +386,11 @@ impl Executor<'_> {
         }
         if let Some(stack) = &now
             && is_in_progress(&stack.status)
-            && self.replanner.is_some()
+            && let Some(replanner) = self.replanner
         {
-            return Some(Box::pin(self.wait_then_replan(plan, &stack.status, started)).await);
+            return Some(
+                Box::pin(self.wait_then_replan(plan, &stack.status, started, replanner)).await,
+            );
         }
         let what = StackFingerprint::change(plan.stack.as_ref(), fingerprint.as_ref())
             .unwrap_or_else(|| "it changed".to_string());
@@ -400,6 +407,7 @@ impl Executor<'_> {
         plan: &RackPlan,
         status: &str,
         started: Instant,
+        replanner: &dyn Replanner,
     ) -> RackResult {
         let cloud = match self.cloud(plan).await {
             Ok(cloud) => cloud,
@@ -415,7 +423,6 @@ impl Executor<'_> {
             Followed::Settled { .. } => {}
             Followed::Stopped(result) => return result,
         }
-        let replanner = self.replanner.expect("checked by the caller");
         match replanner.replan(&plan.rack).await {
             // Waiting twice would be a loop: a rack busy again after the wait is reported as blocked.
             Ok(new_plan) => match &new_plan.action {

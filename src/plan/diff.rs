@@ -111,10 +111,12 @@ fn accounts_read(racks: &[Rack], live: &LiveState) -> Vec<AccountRead> {
     }
     regions
         .into_iter()
-        .map(|(org, regions)| AccountRead {
-            org: org.to_string(),
-            account_id: live.accounts[org].clone(),
-            regions: regions.into_iter().map(str::to_string).collect(),
+        .filter_map(|(org, regions)| {
+            Some(AccountRead {
+                org: org.to_string(),
+                account_id: live.accounts.get(org)?.clone(),
+                regions: regions.into_iter().map(str::to_string).collect(),
+            })
         })
         .collect()
 }
@@ -123,19 +125,19 @@ fn accounts_read(racks: &[Rack], live: &LiveState) -> Vec<AccountRead> {
 fn undeclared(racks: &[Rack], live: &LiveState) -> Vec<UndeclaredRack> {
     let declared: BTreeSet<(&str, &str, &str)> = racks
         .iter()
-        .map(|r| {
-            (
-                live.accounts[&r.org].as_str(),
+        .filter_map(|r| {
+            Some((
+                live.accounts.get(&r.org)?.as_str(),
                 r.region.as_str(),
                 r.name.as_str(),
-            )
+            ))
         })
         .collect();
     let mut org_of_account: BTreeMap<&str, &str> = BTreeMap::new();
     for rack in racks {
-        org_of_account
-            .entry(&live.accounts[&rack.org])
-            .or_insert(&rack.org);
+        if let Some(account) = live.accounts.get(&rack.org) {
+            org_of_account.entry(account).or_insert(&rack.org);
+        }
     }
     let mut found = Vec::new();
     for ((account, region), stacks) in &live.stacks {
@@ -161,7 +163,14 @@ fn undeclared(racks: &[Rack], live: &LiveState) -> Vec<UndeclaredRack> {
 }
 
 fn plan_rack(rack: &Rack, live: &LiveState, recover: bool) -> Result<RackPlan, Vec<PlanProblem>> {
-    let account = live.accounts[&rack.org].clone();
+    let Some(account) = live.accounts.get(&rack.org).cloned() else {
+        return Err(vec![PlanProblem {
+            rack: rack.id(),
+            message: format!("the account of org `{}` was not read", rack.org),
+            hint: Some("this is a bug in rackfile: please report it".into()),
+            span: None,
+        }]);
+    };
     let stack = live.stack(&account, &rack.region, &rack.name);
     let mut held = Vec::new();
     let mut notes = Vec::new();
