@@ -7,12 +7,12 @@ use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
 use crate::apply::Timings;
-use crate::commands::apply::{ApplyOptions, ApplySource};
-use crate::commands::doctor::DoctorOptions;
-use crate::commands::import::ImportOptions;
-use crate::commands::plan::{PlanFormat, PlanOptions};
-use crate::commands::status::StatusOptions;
+use crate::config::RackId;
 use crate::error::Error;
+use crate::options::{
+    ApplyOptions, ApplySource, DoctorOptions, ImportOptions, PlanFormat, PlanOptions, StatusOptions,
+};
+pub use crate::options::{Connection, Invocation};
 
 /// Manage Convox Racks declaratively: racks.toml is the record, `plan` shows what would change,
 /// `apply` makes it so.
@@ -163,72 +163,6 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs(seconds))
 }
 
-/// A rack's `org/name`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RackId {
-    pub org: String,
-    pub name: String,
-}
-
-impl std::fmt::Display for RackId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.org, self.name)
-    }
-}
-
-impl std::str::FromStr for RackId {
-    type Err = Error;
-
-    fn from_str(text: &str) -> Result<Self, Error> {
-        match text.split_once('/') {
-            Some((org, name)) if !org.is_empty() && !name.is_empty() && !name.contains('/') => {
-                Ok(RackId {
-                    org: org.into(),
-                    name: name.into(),
-                })
-            }
-            _ => Err(Error::Usage {
-                message: format!("--target {text}: expected ORG/NAME"),
-                hint: Some(
-                    "racks are named by org and stack name, e.g. --target personal/example".into(),
-                ),
-            }),
-        }
-    }
-}
-
-/// What the user asked for, checked.
-#[derive(Debug)]
-pub enum Invocation {
-    Validate { file: PathBuf },
-    Plan(PlanOptions),
-    Apply(ApplyOptions),
-    Status(StatusOptions),
-    Import(ImportOptions),
-    Doctor(DoctorOptions),
-    Schema,
-    Completions { shell: Shell },
-}
-
-/// Options every command that talks to AWS shares.
-#[derive(Debug, Clone, Default)]
-pub struct Connection {
-    pub endpoint_url: Option<String>,
-}
-
-impl Invocation {
-    /// Whether errors must be printed as JSON on stdout.
-    pub fn wants_json(&self) -> bool {
-        matches!(
-            self,
-            Invocation::Plan(PlanOptions {
-                format: PlanFormat::Json,
-                ..
-            }) | Invocation::Status(StatusOptions { json: true, .. })
-        )
-    }
-}
-
 impl Cli {
     pub fn verbosity(&self) -> u8 {
         self.verbose
@@ -263,11 +197,7 @@ impl Cli {
             CommandArgs::Validate(FileArg { file }) => Invocation::Validate { file },
             CommandArgs::Plan(args) => Invocation::Plan(PlanOptions {
                 file: args.file.file,
-                targets: args
-                    .targets
-                    .iter()
-                    .map(|t| t.parse())
-                    .collect::<Result<_, _>>()?,
+                targets: targets(&args.targets)?,
                 format: match (args.json, args.format) {
                     (true, _) => PlanFormat::Json,
                     (false, format) => format.unwrap_or(PlanFormat::Human),
@@ -281,11 +211,7 @@ impl Cli {
                     Some(plan) => ApplySource::SavedPlan(plan),
                     None => ApplySource::Config(args.file.unwrap_or_else(|| "racks.toml".into())),
                 },
-                targets: args
-                    .targets
-                    .iter()
-                    .map(|t| t.parse())
-                    .collect::<Result<_, _>>()?,
+                targets: targets(&args.targets)?,
                 auto_approve: args.auto_approve,
                 recover: args.recover,
                 allow_uninstall: args.allow_uninstall,
@@ -319,6 +245,21 @@ impl Cli {
         };
         Ok((invocation, connection))
     }
+}
+
+/// `--target ORG/NAME`s, checked.
+fn targets(texts: &[String]) -> Result<Vec<RackId>, Error> {
+    texts
+        .iter()
+        .map(|text| {
+            text.parse().map_err(|message| Error::Usage {
+                message: format!("--target {message}"),
+                hint: Some(
+                    "racks are named by org and stack name, e.g. --target personal/example".into(),
+                ),
+            })
+        })
+        .collect()
 }
 
 pub fn completions(shell: Shell) -> String {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod import;
 pub mod live;
 pub mod logging;
+pub mod options;
 pub mod output;
 pub mod plan;
 pub mod render;

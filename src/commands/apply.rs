@@ -6,34 +6,16 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 
 use crate::apply::reporter::{BarReporter, LineReporter, Reporter, Sink, write_line};
-use crate::apply::{Cancel, EnvLookup, Executor, Replanner, Timings, summary};
-use crate::cli::RackId;
+use crate::apply::{Cancel, EnvLookup, Executor, Replanner, summary};
 use crate::cloud::Connector;
 use crate::commands::plan::make_plan;
-use crate::config::{self, Config};
+use crate::config::{self, Config, RackId};
 use crate::error::Error;
+pub use crate::options::{ApplyOptions, ApplySource};
 use crate::plan::{
     Action, BlockedKind, FORMAT_VERSION, PasswordSource, Plan, RackPlan, StackFingerprint,
 };
 use crate::render;
-
-#[derive(Debug, Clone)]
-pub enum ApplySource {
-    Config(PathBuf),
-    SavedPlan(PathBuf),
-}
-
-#[derive(Debug, Clone)]
-pub struct ApplyOptions {
-    pub source: ApplySource,
-    pub targets: Vec<RackId>,
-    pub auto_approve: bool,
-    /// `--recover` (a saved plan carries its own).
-    pub recover: bool,
-    pub allow_uninstall: bool,
-    pub parallelism: usize,
-    pub timings: Timings,
-}
 
 /// The outside world an apply talks to: where output goes, whether a person is there, the environment.
 pub struct Console {
@@ -254,7 +236,7 @@ struct LiveReplanner<'a> {
 #[async_trait]
 impl Replanner for LiveReplanner<'_> {
     async fn replan(&self, rack: &str) -> Result<RackPlan, String> {
-        let target: RackId = rack.parse().map_err(|e: Error| e.to_string())?;
+        let target: RackId = rack.parse()?;
         let plan = make_plan(self.config, &[target], self.recover, self.connector)
             .await
             .map_err(|e| e.render().trim_end().to_string())?;
@@ -306,7 +288,11 @@ async fn check_saved_plan(plan: &Plan, connector: &dyn Connector) -> Result<Conf
         .racks
         .iter()
         .map(|r| r.rack.parse())
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, String>>()
+        .map_err(|message| Error::SavedPlan {
+            path: path.display().to_string(),
+            message: format!("not a saved plan: a rack named {message}"),
+        })?;
     let fresh = make_plan(&config, &targets, plan.recover, connector).await?;
     let mut stale = Vec::new();
     if fresh.racks.len() != plan.racks.len() {

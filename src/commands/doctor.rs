@@ -3,7 +3,6 @@
 //! A failed check skips the checks that depend on it; the rest still run.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::SystemTime;
 
 use crate::cloud::{Connector, Stack, TemplateSource};
@@ -12,11 +11,7 @@ use crate::config::{self, Config, Rack};
 use crate::doctor::{self, Check};
 use crate::error::Error;
 use crate::live::{self, ReadError, Sweep, template_source};
-
-#[derive(Debug, Clone)]
-pub struct DoctorOptions {
-    pub file: PathBuf,
-}
+pub use crate::options::DoctorOptions;
 
 pub async fn run(options: &DoctorOptions, connector: &dyn Connector) -> Result<i32, Error> {
     let checks = match config::load(&options.file) {

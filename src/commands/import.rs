@@ -11,17 +11,11 @@ use crate::config::OrgSettings;
 use crate::error::Error;
 use crate::import::{self, Candidate, Origin};
 use crate::live::ReadError;
+pub use crate::options::ImportOptions;
 use crate::template::summary_of_body;
 
 /// At most this many GetTemplate calls at once per region, to stay clear of throttling.
 const SUMMARY_CONCURRENCY: usize = 8;
-
-#[derive(Debug, Clone)]
-pub struct ImportOptions {
-    pub org: String,
-    pub regions: Vec<String>,
-    pub profile: Option<String>,
-}
 
 pub async fn run(options: &ImportOptions, connector: &dyn Connector) -> Result<i32, Error> {
     // The org becomes a table name in the file written; one that is empty or holds control characters

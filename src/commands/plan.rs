@@ -1,32 +1,14 @@
 //! `rackfile plan`: read the live stacks, compute the plan, print it (and save it with `--out`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::cli::RackId;
 use crate::cloud::Connector;
-use crate::config::{self, Config, Rack};
+use crate::config::{self, Config, Rack, RackId};
 use crate::diag::did_you_mean;
 use crate::error::Error;
+pub use crate::options::{PlanFormat, PlanOptions};
 use crate::plan::{self, Plan};
 use crate::{live, output, render};
-
-/// How `rackfile plan` prints the plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PlanFormat {
-    Human,
-    Json,
-    Markdown,
-}
-
-#[derive(Debug, Clone)]
-pub struct PlanOptions {
-    pub file: PathBuf,
-    pub targets: Vec<RackId>,
-    pub format: PlanFormat,
-    pub out: Option<PathBuf>,
-    pub detailed_exitcode: bool,
-    pub recover: bool,
-}
 
 pub async fn run(options: &PlanOptions, connector: &dyn Connector) -> Result<i32, Error> {
     if let Some(out) = &options.out {

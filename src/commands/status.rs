@@ -2,17 +2,10 @@
 //! one DescribeStacks sweep per account and region), without reading any template; and Convox's release
 //! list once, for the latest release beside each version.
 
-use std::path::PathBuf;
-
 use crate::cloud::Connector;
 use crate::error::Error;
+pub use crate::options::StatusOptions;
 use crate::{config, live, render, status};
-
-#[derive(Debug, Clone)]
-pub struct StatusOptions {
-    pub file: PathBuf,
-    pub json: bool,
-}
 
 pub async fn run(options: &StatusOptions, connector: &dyn Connector) -> Result<i32, Error> {
     let config = config::load(&options.file)?;

@@ -135,6 +135,36 @@ pub enum Template {
     File { path: PathBuf, body: String },
 }
 
+/// A rack's `org/name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RackId {
+    pub org: String,
+    pub name: String,
+}
+
+impl std::fmt::Display for RackId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.org, self.name)
+    }
+}
+
+impl std::str::FromStr for RackId {
+    /// Why the text is not `org/name`.
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.split_once('/') {
+            Some((org, name)) if !org.is_empty() && !name.is_empty() && !name.contains('/') => {
+                Ok(RackId {
+                    org: org.into(),
+                    name: name.into(),
+                })
+            }
+            _ => Err(format!("{text}: expected ORG/NAME")),
+        }
+    }
+}
+
 impl Template {
     /// How the template is named to people: its URL, or the file's path.
     pub fn describe(&self) -> String {

@@ -1,0 +1,95 @@
+//! What each command was asked to do, as plain checked data: `cli` builds these from the command line and
+//! `commands` runs them, so neither depends on the other.
+
+use std::path::PathBuf;
+
+use clap_complete::Shell;
+
+use crate::apply::Timings;
+use crate::config::RackId;
+
+/// How `rackfile plan` prints the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    pub file: PathBuf,
+    pub targets: Vec<RackId>,
+    pub format: PlanFormat,
+    pub out: Option<PathBuf>,
+    pub detailed_exitcode: bool,
+    pub recover: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum ApplySource {
+    Config(PathBuf),
+    SavedPlan(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub source: ApplySource,
+    pub targets: Vec<RackId>,
+    pub auto_approve: bool,
+    /// `--recover` (a saved plan carries its own).
+    pub recover: bool,
+    pub allow_uninstall: bool,
+    pub parallelism: usize,
+    pub timings: Timings,
+}
+
+#[derive(Debug, Clone)]
+pub struct StatusOptions {
+    pub file: PathBuf,
+    pub json: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub org: String,
+    pub regions: Vec<String>,
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DoctorOptions {
+    pub file: PathBuf,
+}
+
+/// What the user asked for, checked.
+#[derive(Debug)]
+pub enum Invocation {
+    Validate { file: PathBuf },
+    Plan(PlanOptions),
+    Apply(ApplyOptions),
+    Status(StatusOptions),
+    Import(ImportOptions),
+    Doctor(DoctorOptions),
+    Schema,
+    Completions { shell: Shell },
+}
+
+/// Options every command that talks to AWS shares.
+#[derive(Debug, Clone, Default)]
+pub struct Connection {
+    pub endpoint_url: Option<String>,
+}
+
+impl Invocation {
+    /// Whether errors must be printed as JSON on stdout.
+    pub fn wants_json(&self) -> bool {
+        matches!(
+            self,
+            Invocation::Plan(PlanOptions {
+                format: PlanFormat::Json,
+                ..
+            }) | Invocation::Status(StatusOptions { json: true, .. })
+        )
+    }
+}

@@ -1,0 +1,99 @@
+//! The module graph of src/ (DESIGN.md section 5): which top-level module's code names which through
+//! `crate::`, outside test modules. Dependencies point one way: no cycle, and the command line never reaches
+//! into the commands.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::common::repo_root;
+
+fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let src = repo_root().join("src");
+    let mut files = Vec::new();
+    collect(&src, &mut files);
+    for file in files {
+        let relative = file.strip_prefix(&src).unwrap();
+        let top = relative
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        if top == "main" || top == "lib" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (index, _) in code.match_indices("crate::") {
+            let name: String = code[index + "crate::".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            if !name.is_empty() && name != top {
+                edges.entry(top.clone()).or_default().insert(name);
+            }
+        }
+    }
+    edges
+}
+
+fn collect(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(&path, files);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+}
+
+/// A cycle through `from`, if there is one.
+fn cycle(
+    edges: &BTreeMap<String, BTreeSet<String>>,
+    from: &str,
+    path: &mut Vec<String>,
+) -> Option<Vec<String>> {
+    if let Some(start) = path.iter().position(|m| m == from) {
+        let mut found = path[start..].to_vec();
+        found.push(from.to_string());
+        return Some(found);
+    }
+    path.push(from.to_string());
+    for next in edges.get(from).into_iter().flatten() {
+        if let Some(found) = cycle(edges, next, path) {
+            return Some(found);
+        }
+    }
+    path.pop();
+    None
+}
+
+#[test]
+fn dependencies_point_one_way() {
+    let edges = module_graph();
+    for module in edges.keys() {
+        if let Some(found) = cycle(&edges, module, &mut Vec::new()) {
+            panic!("a cycle: {}\n{edges:#?}", found.join(" -> "));
+        }
+    }
+    assert!(
+        !edges["cli"].contains("commands"),
+        "cli builds plain options; it must not reach into commands: {:?}",
+        edges["cli"]
+    );
+    for low in [
+        "config", "cloud", "plan", "apply", "live", "template", "convox",
+    ] {
+        assert!(
+            !edges
+                .get(low)
+                .is_some_and(|to| to.contains("commands") || to.contains("cli")),
+            "{low} depends on a command: {:?}",
+            edges[low]
+        );
+    }
+}
