@@ -45,7 +45,10 @@ fn plan_is_the_same_plan_under_throttling_and_under_errors_and_resets() {
         ("20% 500s + 10% resets", errors_and_resets()),
     ] {
         let proxy = FaultProxy::start(moto.port, faults);
-        let faulted = run(through(&moto, &proxy).args(["plan", "--json"]));
+        // A cache of its own: every read the first plan made (GetTemplate included) is made again, faulted.
+        let faulted = run(through(&moto, &proxy)
+            .env("XDG_CACHE_HOME", moto.path().join(format!(".cache {name}")))
+            .args(["plan", "--json"]));
         assert_eq!(faulted.code, 0, "{name}: {}", faulted.stderr);
         assert_eq!(faulted.stdout, direct.stdout, "{name}: a different plan");
         assert!(
