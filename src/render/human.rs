@@ -73,13 +73,13 @@ pub fn plan(plan: &Plan, style: Style) -> String {
             rack.region
         );
         let _ = writeln!(out, "{}", style.paint(colour, &header));
+        let status = rack
+            .stack
+            .as_ref()
+            .map_or("", |stack| stack.status.as_str());
         match &rack.action {
             Action::Install(install) => write_install(&mut out, install),
             Action::Reinstall(install) => {
-                let status = rack
-                    .stack
-                    .as_ref()
-                    .map_or("", |stack| stack.status.as_str());
                 let _ = writeln!(
                     out,
                     "    {status}: the failed install is deleted (followed until it is gone), then installed again:"
@@ -87,10 +87,6 @@ pub fn plan(plan: &Plan, style: Style) -> String {
                 write_install(&mut out, install);
             }
             Action::ContinueRollback => {
-                let status = rack
-                    .stack
-                    .as_ref()
-                    .map_or("", |stack| stack.status.as_str());
                 let _ = writeln!(
                     out,
                     "    {status}: ContinueUpdateRollback, followed to UPDATE_ROLLBACK_COMPLETE; then the rack is planned again and its update, if any, applied"

@@ -655,25 +655,10 @@ fn releases_setup(version: &str) -> Setup {
             resources.push(("Listener", "AWS::ElasticLoadBalancingV2::Listener"));
         }
         let template = FakeTemplate::rack(&resources);
-        let body = serde_json::json!({
-            "Parameters": template.parameters.iter().map(|(name, p)| {
-                let mut declared = serde_json::json!({"Type": p.kind});
-                if let Some(default) = &p.default {
-                    declared["Default"] = default.clone().into();
-                }
-                if p.no_echo {
-                    declared["NoEcho"] = true.into();
-                }
-                (name.clone(), declared)
-            }).collect::<serde_json::Map<_, _>>(),
-            "Resources": resources.iter().map(|(id, kind)| {
-                (id.to_string(), serde_json::json!({"Type": kind}))
-            }).collect::<serde_json::Map<_, _>>(),
-        });
         fake.add_s3_object(
             "convox",
             &format!("release/{release}/formation.json"),
-            &body.to_string(),
+            &template.body(),
         );
         fake.add_template(TemplateSource::Url(release_url(release)), template);
     }
