@@ -16,7 +16,10 @@ use crate::cloud::{
 use crate::config::{Config, OrgSettings, Rack, Template, sha256_hex};
 use crate::convox::releases::{MAX_RELEASES_BYTES, RELEASES_KEY, RELEASES_URL};
 use crate::convox::{Releases, Route};
-use crate::template::{CONVOX_BUCKET, MAX_URL_TEMPLATE_BYTES, S3Location, summary_of_body};
+use crate::template::{
+    CONVOX_BUCKET, DocumentError, MAX_URL_TEMPLATE_BYTES, S3Location, parse_document,
+    summary_of_document,
+};
 use crate::template_cache::TemplateCache;
 
 /// At most this many GetTemplate calls at once per (account, region), to stay clear of throttling.
@@ -30,8 +33,11 @@ pub struct LiveState {
     pub stacks: BTreeMap<(String, String), BTreeMap<String, Stack>>,
     /// (account, template) -> its summary, or why it could not be read.
     pub templates: HashMap<(String, TemplateSource), Result<TemplateSummary, CloudError>>,
-    /// (account, region, stack) -> the live template body, for racks built from a local template file (and
-    /// racks to uninstall).
+    /// Each planned template whose body was read (a local file, an S3 object), parsed: the impact analysis
+    /// compares it with the live template. Templates read through GetTemplateSummary have none.
+    pub template_documents: HashMap<TemplateSource, Arc<serde_json::Value>>,
+    /// (account, region, stack) -> the live template body, for racks built from a local template file, racks
+    /// to uninstall, and racks with a change to analyse.
     pub stack_templates: HashMap<(String, String, String), Result<String, CloudError>>,
     /// (account, region, stack) of racks built from a local template file that the template cache shows
     /// unchanged since rackfile last read them: no GetTemplate was needed.
@@ -272,11 +278,16 @@ pub async fn read_stacks(
     }
 }
 
-/// Reads everything the planner needs for `racks`.
+/// The stacks, as (account, region, name), whose live template the plan needs for the changes it found.
+pub type LiveTemplatesWanted<'a> = dyn Fn(&LiveState) -> Vec<(String, String, String)> + Sync + 'a;
+
+/// Reads everything the planner needs for `racks`. Once the rest is read, `wanted` says which racks have a
+/// change to analyse: only their live templates are read then (an unchanged rack costs no GetTemplate).
 pub async fn read(
     config: &Config,
     racks: &[Rack],
     connector: &dyn Connector,
+    wanted: &LiveTemplatesWanted<'_>,
 ) -> Result<LiveState, Vec<ReadError>> {
     let (mut state, clouds) = read_stacks(config, racks, connector).await?;
     // After the account guard and the sweep, as every other read: a run that stops there reads nothing else.
@@ -308,23 +319,14 @@ pub async fn read(
     templates_of.extend(&stepping_stones);
     let mut cache = TemplateCache::load();
     let (unchanged, reading) = split_by_template_cache(&state, &needing, &cache);
-    let (summaries, bodies, ssm_passwords) = futures::join!(
+    let (templates, bodies, ssm_passwords) = futures::join!(
         read_template_summaries(config, &templates_of, &state.accounts, &clouds, connector),
-        read_stack_templates(&state, &reading, &clouds),
+        read_stack_templates(stack_template_keys(&state, &reading), &clouds),
         read_ssm_passwords(config, &state, &present, connector)
     );
-    for (key, body) in &bodies {
-        if let (Ok(body), Some(stack)) = (body, state.stack(&key.0, &key.1, &key.2)) {
-            cache.remember(
-                &stack.stack_id,
-                &stack.last_updated,
-                sha256_hex(body.trim_end().as_bytes()),
-            );
-        }
-    }
-    cache.save();
     state.unchanged_templates = unchanged;
-    state.templates = summaries;
+    state.templates = templates.summaries;
+    state.template_documents = templates.documents;
     state.stack_templates = bodies;
     state.ssm_passwords = ssm_passwords;
     state.password_env_values = racks
@@ -335,6 +337,22 @@ pub async fn read(
             Some((variable.clone(), Secret::new(value)))
         })
         .collect();
+    let more: Vec<(String, String, String)> = wanted(&state)
+        .into_iter()
+        .filter(|key| !state.stack_templates.contains_key(key))
+        .collect();
+    let more = read_stack_templates(more, &clouds).await;
+    state.stack_templates.extend(more);
+    for (key, body) in &state.stack_templates {
+        if let (Ok(body), Some(stack)) = (body, state.stack(&key.0, &key.1, &key.2)) {
+            cache.remember(
+                &stack.stack_id,
+                &stack.last_updated,
+                sha256_hex(body.trim_end().as_bytes()),
+            );
+        }
+    }
+    cache.save();
     Ok(state)
 }
 
@@ -413,6 +431,13 @@ fn stepping_stones(state: &LiveState, racks: &[&Rack]) -> Vec<Rack> {
     stones
 }
 
+/// The planned templates as read: each one's summary per account, and the parsed body of those read whole.
+#[derive(Debug, Default)]
+pub struct TemplateReads {
+    pub summaries: HashMap<(String, TemplateSource), Result<TemplateSummary, CloudError>>,
+    pub documents: HashMap<TemplateSource, Arc<serde_json::Value>>,
+}
+
 /// The parameter declarations of each rack's template, keyed by (account, template), each template read
 /// once however many racks and accounts use it: a local file is parsed here; an S3-hosted URL is one S3
 /// GetObject (unsigned for Convox's public bucket, else with the credentials of the first org that uses
@@ -424,7 +449,7 @@ pub async fn read_template_summaries(
     accounts: &BTreeMap<String, String>,
     clouds: &Clouds,
     connector: &dyn Connector,
-) -> HashMap<(String, TemplateSource), Result<TemplateSummary, CloudError>> {
+) -> TemplateReads {
     enum Read<'a> {
         Body(&'a str),
         Object(S3Object, Option<&'a OrgSettings>),
@@ -472,20 +497,49 @@ pub async fn read_template_summaries(
         }
     }
     let reads = reads.into_values().map(|(read, users)| async move {
-        let summary = match read {
-            Read::Body(body) => summary_of_body(body).map_err(template_error),
-            Read::Object(object, org) => connector
-                .s3_object(org, &object, MAX_URL_TEMPLATE_BYTES)
-                .await
-                .and_then(|body| summary_of_body(&body).map_err(template_error)),
-            Read::Summary(cloud) => cloud.template_summary(&users[0].1).await,
+        let (summary, document) = match read {
+            Read::Body(body) => summarise(body),
+            Read::Object(object, org) => {
+                match connector
+                    .s3_object(org, &object, MAX_URL_TEMPLATE_BYTES)
+                    .await
+                {
+                    Ok(body) => summarise(&body),
+                    Err(error) => (Err(error), None),
+                }
+            }
+            Read::Summary(cloud) => (cloud.template_summary(&users[0].1).await, None),
         };
-        users
-            .into_iter()
-            .map(move |user| (user, summary.clone()))
-            .collect::<Vec<_>>()
+        (users, summary, document)
     });
-    join_all(reads).await.into_iter().flatten().collect()
+    let mut reads_done = TemplateReads::default();
+    for (users, summary, document) in join_all(reads).await {
+        for user in users {
+            if let Some(document) = &document {
+                reads_done
+                    .documents
+                    .insert(user.1.clone(), document.clone());
+            }
+            reads_done.summaries.insert(user, summary.clone());
+        }
+    }
+    reads_done
+}
+
+/// A template body's summary, and the body parsed for the impact analysis.
+fn summarise(
+    body: &str,
+) -> (
+    Result<TemplateSummary, CloudError>,
+    Option<Arc<serde_json::Value>>,
+) {
+    match parse_document(body).and_then(|document| {
+        let summary = summary_of_document(&document)?;
+        Ok::<_, DocumentError>((summary, document))
+    }) {
+        Ok((summary, document)) => (Ok(summary), Some(Arc::new(document))),
+        Err(error) => (Err(template_error(error)), None),
+    }
 }
 
 /// The SSM parameters of racks to install with `password_ssm`, each read once with the org's credentials in
@@ -533,23 +587,34 @@ fn template_error(error: crate::template::DocumentError) -> CloudError {
     CloudError::new(CloudErrorKind::Validation, error.message)
 }
 
-/// GetTemplate of each live stack built from a local file, at most `STACK_TEMPLATE_CONCURRENCY` at a
-/// time per (account, region), so the planner can show how the file differs from what is live; and of each
-/// rack to uninstall, for what its deletion leaves behind.
+/// The live stacks whose template the plan needs before it knows what changes: each one built from a local
+/// file, so the planner can show how the file differs from what is live; and each rack to uninstall, for
+/// what its deletion leaves behind.
+fn stack_template_keys(state: &LiveState, racks: &[&Rack]) -> Vec<(String, String, String)> {
+    racks
+        .iter()
+        .filter(|rack| rack.absent || matches!(rack.template, Template::File { .. }))
+        .filter_map(|rack| {
+            let account = state.accounts[&rack.org].clone();
+            state.stack(&account, &rack.region, &rack.name)?;
+            Some((account, rack.region.clone(), rack.name.clone()))
+        })
+        .collect()
+}
+
+/// GetTemplate of each of these stacks, at most `STACK_TEMPLATE_CONCURRENCY` at a time per (account,
+/// region). A stack whose (account, region) has no open cloud is left out.
 async fn read_stack_templates(
-    state: &LiveState,
-    racks: &[&Rack],
+    keys: Vec<(String, String, String)>,
     clouds: &Clouds,
 ) -> HashMap<(String, String, String), Result<String, CloudError>> {
     let mut stack_templates: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for rack in racks {
-        let account = state.accounts[&rack.org].clone();
-        let stack = state.stack(&account, &rack.region, &rack.name);
-        if stack.is_some() && (rack.absent || matches!(rack.template, Template::File { .. })) {
+    for (account, region, name) in keys {
+        if clouds.contains_key(&(account.clone(), region.clone())) {
             stack_templates
-                .entry((account, rack.region.clone()))
+                .entry((account, region))
                 .or_default()
-                .push(rack.name.clone());
+                .push(name);
         }
     }
     let body_reads = stack_templates

@@ -213,8 +213,9 @@ async fn template_checks(
         .values()
         .flat_map(|(_, racks)| racks.iter().copied())
         .collect();
-    let summaries =
-        live::read_template_summaries(config, &readable, accounts, &clouds, connector).await;
+    let summaries = live::read_template_summaries(config, &readable, accounts, &clouds, connector)
+        .await
+        .summaries;
     users
         .into_iter()
         .map(|(key, (name, racks))| {

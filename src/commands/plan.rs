@@ -69,7 +69,13 @@ pub async fn make_plan(
     connector: &dyn Connector,
 ) -> Result<Plan, Error> {
     let racks = select(config, targets)?;
-    let live = live::read(config, &racks, connector)
+    // The racks with a change to analyse are known only from a plan: the one made of everything else read.
+    let wanted = |state: &live::LiveState| {
+        plan::diff(config, &racks, state, recover)
+            .map(|plan| plan.live_templates_wanted())
+            .unwrap_or_default()
+    };
+    let live = live::read(config, &racks, connector, &wanted)
         .await
         .map_err(Error::Read)?;
     plan::diff(config, &racks, &live, recover).map_err(|problems| Error::Plan {

@@ -2,6 +2,9 @@
 //! will do, including the exact parameter list of each UpdateStack call.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde_json::Value;
 
 use similar::TextDiff;
 
@@ -17,7 +20,7 @@ use crate::config::{Config, Rack, TYPED_PARAMETERS, Template, sha256_hex};
 use crate::convox::releases::RELEASES_URL;
 use crate::convox::{AUTOSCALED_PARAMETERS, Effect, Release, Releases, Route, rule_for};
 use crate::live::{LiveState, template_source};
-use crate::template::{retained_resources, summary_of_body};
+use crate::template::{Pseudo, parse_document, retained_resources, summary_of_body};
 
 /// `recover`: failed racks are planned for recovery (`--recover`) instead of blocked.
 pub fn diff(
@@ -262,9 +265,13 @@ fn plan_live_rack(
                 live_version.map_or("", String::as_str),
                 rack.version
             ));
-            plan_update(rack, stack, &summary, account, live, held)?
+            let before = || live_document(rack, account, live);
+            plan_update(rack, stack, &before, &summary, account, live, held)?
         }
-        Route::Stay | Route::Direct => plan_update(rack, stack, &summary, account, live, held)?,
+        Route::Stay | Route::Direct => {
+            let before = || live_document(rack, account, live);
+            plan_update(rack, stack, &before, &summary, account, live, held)?
+        }
     })
 }
 
@@ -422,6 +429,8 @@ fn plan_upgrade(
 ) -> Result<Action, Vec<PlanProblem>> {
     let mut current = stack.clone();
     let mut planned = Vec::new();
+    // Each step is analysed against the template the step before it leaves the stack with.
+    let mut previous: Option<Rack> = None;
     for (index, release) in steps.iter().enumerate() {
         let last = index + 1 == steps.len();
         let step_rack = if last {
@@ -431,9 +440,14 @@ fn plan_upgrade(
         };
         let summary = template_summary(&step_rack, account, live)?;
         let mut step_held = Vec::new();
+        let before = || match &previous {
+            None => live_document(rack, account, live),
+            Some(previous) => planned_document(previous, live),
+        };
         match plan_update(
             &step_rack,
             &current,
+            &before,
             &summary,
             account,
             live,
@@ -465,6 +479,7 @@ fn plan_upgrade(
         if last {
             held.append(&mut step_held);
         }
+        previous = Some(step_rack);
     }
     Ok(Action::Upgrade(Upgrade {
         from: stack.parameters.get("Version").cloned().unwrap_or_default(),
@@ -715,9 +730,36 @@ fn impact_of(name: &str, batch_size: Option<&str>) -> Option<Impact> {
     })
 }
 
+/// The live template of a rack's stack, parsed, or why it is not known.
+fn live_document(rack: &Rack, account: &str, live: &LiveState) -> Result<Arc<Value>, String> {
+    let key = (account.to_string(), rack.region.clone(), rack.name.clone());
+    match live.stack_templates.get(&key) {
+        Some(Ok(body)) => parse_document(body)
+            .map(Arc::new)
+            .map_err(|error| format!("the live template cannot be parsed: {error}")),
+        Some(Err(error)) => Err(format!("cannot read the live template: {error}")),
+        None => Err("the live template was not read".into()),
+    }
+}
+
+/// The template a rack is planned with, parsed, or why its resources are not known.
+fn planned_document(rack: &Rack, live: &LiveState) -> Result<Arc<Value>, String> {
+    live.template_documents
+        .get(&template_source(&rack.template))
+        .cloned()
+        .ok_or_else(|| {
+            format!(
+                "{} is read through GetTemplateSummary, which does not return its resources",
+                rack.template.describe()
+            )
+        })
+}
+
+/// `before`: the template the stack has before this update (read only when something is to be analysed).
 fn plan_update(
     rack: &Rack,
     stack: &Stack,
+    before: &dyn Fn() -> Result<Arc<Value>, String>,
     summary: &TemplateSummary,
     account: &str,
     live: &LiveState,
@@ -807,6 +849,7 @@ fn plan_update(
             sensitive,
             diff: None,
             impact,
+            reach: None,
         });
     }
     if !install_only.is_empty() {
@@ -833,6 +876,7 @@ fn plan_update(
                     sensitive: false,
                     diff: None,
                     impact: None,
+                    reach: None,
                 });
             }
         }
@@ -861,6 +905,7 @@ fn plan_update(
                         sensitive: false,
                         diff: Some(text_diff),
                         impact: None,
+                        reach: None,
                     });
                 }
                 Some(Err(error)) => {
@@ -898,6 +943,7 @@ fn plan_update(
                 sensitive: false,
                 diff: None,
                 impact: None,
+                reach: None,
             });
         }
         tags.insert(key, desired);
@@ -913,6 +959,7 @@ fn plan_update(
             sensitive: false,
             diff: None,
             impact: None,
+            reach: None,
         });
     }
 
@@ -935,14 +982,38 @@ fn plan_update(
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(Action::Update(Update {
+    let mut update = Update {
         template: template_plan(rack),
         parameters,
         changes,
         tags,
         resource_count: summary.resource_count,
         termination_protection,
-    }))
+        impact: None,
+    };
+    let after_values = after_update(stack, &update, summary).parameters;
+    let pseudo = Pseudo {
+        region: region.clone(),
+        stack_name: rack.name.clone(),
+        account_id: account.to_string(),
+    };
+    let reaches_resources = update
+        .changes
+        .iter()
+        .any(|change| matches!(change.kind, ChangeKind::Parameter | ChangeKind::Template));
+    if !reaches_resources {
+        return Ok(Action::Update(update));
+    }
+    let (before, after) = (before(), planned_document(rack, live));
+    update.impact = super::impact::analyse_update(
+        before.as_deref().map_err(Clone::clone),
+        &stack.parameters,
+        after.as_deref().map_err(Clone::clone),
+        &after_values,
+        &pseudo,
+        &mut update.changes,
+    );
+    Ok(Action::Update(update))
 }
 
 fn on_off(enabled: bool) -> &'static str {

@@ -7,6 +7,7 @@
 
 mod checks;
 mod diff;
+mod impact;
 
 use std::collections::BTreeMap;
 
@@ -243,6 +244,27 @@ pub struct Update {
     /// UpdateTerminationProtection to this, when `protect` differs from the live setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub termination_protection: Option<bool>,
+    /// What the update does to the stack's resources, from the live and the planned template; absent when
+    /// only tags or termination protection change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact: Option<TemplateImpact>,
+}
+
+/// The template-level analysis of an update (`crate::template::analyse`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "analysis", rename_all = "snake_case")]
+pub enum TemplateImpact {
+    Analysed {
+        /// The whole update in a line: `replaces 1 resource, modifies 1 in place; rolling ...`.
+        verdict: String,
+        /// What it replaces, may replace, removes or rolls, for the plan's `Disruptive:` lines.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        disruptive: Option<String>,
+        /// Every resource the update adds, removes, modifies or replaces.
+        resources: Vec<crate::template::ResourceImpact>,
+    },
+    /// Why rackfile could not say, e.g. a template read only through GetTemplateSummary.
+    NotAnalysed { reason: String },
 }
 
 impl Update {
@@ -332,6 +354,10 @@ pub struct Change {
     /// What the change does to the running rack, by Convox's own rules.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub impact: Option<Impact>,
+    /// The resources a parameter or template change reaches, in a line (`replaces LaunchConfiguration;
+    /// rolling replacement of Instances, 1 at a time`); the rack's `impact` lists them.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reach: Option<String>,
 }
 
 /// What a parameter change does to a running rack, and where that is known from.
@@ -394,6 +420,28 @@ pub struct Summary {
     pub uninstall: usize,
     pub unchanged: usize,
     pub blocked: usize,
+}
+
+impl Plan {
+    /// The stacks, as (account, region, name), whose update changes a parameter or the template: the racks
+    /// whose live template the impact analysis needs.
+    pub fn live_templates_wanted(&self) -> Vec<(String, String, String)> {
+        self.racks
+            .iter()
+            .filter(|rack| {
+                rack.action.changes().iter().any(|change| {
+                    matches!(change.kind, ChangeKind::Parameter | ChangeKind::Template)
+                })
+            })
+            .map(|rack| {
+                (
+                    rack.account_id.clone(),
+                    rack.region.clone(),
+                    rack.name.clone(),
+                )
+            })
+            .collect()
+    }
 }
 
 impl Summary {

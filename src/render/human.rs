@@ -5,9 +5,11 @@ use std::fmt::Write as _;
 use std::io::IsTerminal;
 
 use super::escape;
+use crate::convox::Effect;
 use crate::diag::{self, Diagnostic};
 use crate::plan::{
     Action, Change, ChangeKind, Held, HeldReason, Install, PasswordSource, Plan, PlanProblem,
+    RackPlan, TemplateImpact, Update,
 };
 
 /// Whether to colour output: only on a terminal, and never when NO_COLOR is set (https://no-color.org).
@@ -123,7 +125,7 @@ pub fn plan(plan: &Plan, style: Style) -> String {
                     );
                 }
             }
-            Action::Update(update) => write_changes(&mut out, &update.changes, "    ", style),
+            Action::Update(update) => write_update(&mut out, update, "    ", style),
             Action::Upgrade(upgrade) => {
                 let _ = writeln!(out, "    releases: {}", escape(&upgrade.path()));
                 for (index, step) in upgrade.steps.iter().enumerate() {
@@ -135,7 +137,7 @@ pub fn plan(plan: &Plan, style: Style) -> String {
                         upgrade.steps.len(),
                         escape(&step.version)
                     );
-                    write_changes(&mut out, &step.update.changes, "      ", style);
+                    write_update(&mut out, &step.update, "      ", style);
                 }
             }
             Action::Unchanged => {}
@@ -199,17 +201,76 @@ pub fn plan(plan: &Plan, style: Style) -> String {
             let line = format!("Disruptive: {} {deletes}", rack.rack);
             let _ = writeln!(out, "{}", style.paint("31", &line));
         }
-        for change in rack.action.changes() {
-            if let Some(impact) = change.impact.as_ref().filter(|i| i.is_disruptive()) {
-                let line = format!(
-                    "Disruptive: {} {} ({})",
-                    rack.rack, impact.says, change.name
-                );
-                let _ = writeln!(out, "{}", style.paint("31", &line));
-            }
+        for what in disruptions(rack) {
+            let line = format!("Disruptive: {} {what}", rack.rack);
+            let _ = writeln!(out, "{}", style.paint("31", &line));
         }
     }
     out
+}
+
+/// What is disruptive in a rack's update (or in each step of its upgrade), escaped, a line each: what the
+/// template analysis says it replaces, removes or rolls, and Convox's data-loss rules, which the template
+/// cannot say. Where the template was not analysed, Convox's rules for instances and subnets stand in.
+pub(super) fn disruptions(rack: &RackPlan) -> Vec<String> {
+    let updates: Vec<(String, &Update)> = match &rack.action {
+        Action::Update(update) => vec![(String::new(), update)],
+        Action::Upgrade(upgrade) => upgrade
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(index, step)| {
+                (
+                    format!("step {} (to {}): ", index + 1, escape(&step.version)),
+                    &step.update,
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut lines = Vec::new();
+    for (step, update) in updates {
+        let analysed = matches!(update.impact, Some(TemplateImpact::Analysed { .. }));
+        if let Some(TemplateImpact::Analysed {
+            disruptive: Some(disruptive),
+            ..
+        }) = &update.impact
+        {
+            lines.push(format!("{step}{}", escape(disruptive)));
+        }
+        for change in &update.changes {
+            let Some(impact) = change.impact.as_ref().filter(|i| i.is_disruptive()) else {
+                continue;
+            };
+            if analysed && impact.effect != Effect::DataLoss {
+                continue;
+            }
+            lines.push(format!(
+                "{step}{} ({})",
+                escape(&impact.says),
+                escape(&change.name)
+            ));
+        }
+    }
+    lines
+}
+
+/// An update's changes, each with what it reaches, then the verdict on the whole update.
+fn write_update(out: &mut String, update: &Update, indent: &str, style: Style) {
+    write_changes(out, &update.changes, indent, style);
+    match &update.impact {
+        Some(TemplateImpact::Analysed { verdict, .. }) => {
+            let _ = writeln!(out, "{indent}impact: {}", escape(verdict));
+        }
+        Some(TemplateImpact::NotAnalysed { reason }) => {
+            let _ = writeln!(
+                out,
+                "{indent}impact: not analysed ({}); what the change replaces is unknown",
+                escape(reason)
+            );
+        }
+        None => {}
+    }
 }
 
 /// What an install creates: template, parameters, password source, tags.
@@ -282,6 +343,9 @@ fn write_changes(out: &mut String, changes: &[Change], indent: &str, style: Styl
             None => line,
         };
         let _ = writeln!(out, "{indent}{line}");
+        if let Some(reach) = &change.reach {
+            let _ = writeln!(out, "{indent}  ↳ {}", escape(reach));
+        }
         if let Some(diff) = &change.diff {
             for line in diff.lines() {
                 let line = escape(line);

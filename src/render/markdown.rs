@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 
 use super::escape;
-use super::human::{Style, plan as human_plan};
-use crate::plan::{Action, ChangeKind, Plan, RackPlan};
+use super::human::{Style, disruptions, plan as human_plan};
+use crate::plan::{Action, ChangeKind, Plan, RackPlan, TemplateImpact, Update};
 
 pub fn plan(plan: &Plan) -> String {
     let mut out = String::from("### rackfile plan\n\n");
@@ -27,19 +27,9 @@ pub fn plan(plan: &Plan) -> String {
         .racks
         .iter()
         .flat_map(|rack| {
-            rack.action
-                .changes()
+            disruptions(rack)
                 .into_iter()
-                .filter_map(|change| {
-                    let impact = change.impact.as_ref().filter(|i| i.is_disruptive())?;
-                    Some(format!(
-                        "- **Disruptive:** `{}` {} ({})",
-                        rack.rack,
-                        escape(&impact.says),
-                        escape(&change.name)
-                    ))
-                })
-                .collect::<Vec<_>>()
+                .map(|what| format!("- **Disruptive:** `{}` {}", rack.rack, html(&what)))
         })
         .collect();
     if !disruptive.is_empty() {
@@ -115,13 +105,27 @@ fn what_changes(rack: &RackPlan) -> String {
 }
 
 fn impact(rack: &RackPlan) -> String {
-    match &rack.action {
-        Action::Update(_) | Action::Upgrade(_) => rack
-            .action
-            .changes()
-            .into_iter()
+    let of_update = |update: &Update| {
+        let mut says: Vec<String> = update
+            .changes
+            .iter()
             .filter_map(|change| change.impact.as_ref())
             .map(|impact| impact.says.clone())
+            .collect();
+        match &update.impact {
+            Some(TemplateImpact::Analysed { verdict, .. }) => says.push(verdict.clone()),
+            Some(TemplateImpact::NotAnalysed { .. }) => says.push("not analysed".into()),
+            None => {}
+        }
+        says.join("; ")
+    };
+    match &rack.action {
+        Action::Update(update) => of_update(update),
+        Action::Upgrade(upgrade) => upgrade
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(index, step)| format!("step {}: {}", index + 1, of_update(&step.update)))
             .collect::<Vec<_>>()
             .join("; "),
         Action::Blocked(blocked) => blocked

@@ -1,17 +1,27 @@
 //! Template bodies: what rackfile reads from a CloudFormation template itself, without asking AWS. One
 //! parser of documents (JSON, or YAML with the short-form `!Ref`-style tags) serves plan, doctor and import;
 //! `parameters` turns a document into the parameter declarations plan checks values against, and
-//! `constraints` does that checking; `resources` names what outlives a deleted stack.
+//! `constraints` does that checking; `resources` names what outlives a deleted stack; `impact` says what an
+//! update does to each resource (with `evaluate` for the intrinsic functions and `create_only` for AWS's
+//! resource schemas).
 
 mod constraints;
+mod create_only;
 mod document;
+mod evaluate;
+mod impact;
 mod parameters;
 mod resources;
 mod s3_url;
 
 pub use constraints::{Violation, check_value};
 pub use document::{DocumentError, parse_document};
-pub use parameters::summary_of_body;
+pub use evaluate::Pseudo;
+pub use impact::{
+    ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse, describe_reach, disruption,
+    verdict,
+};
+pub use parameters::{summary_of_body, summary_of_document};
 pub use resources::{RetainedResource, retained_resources};
 pub use s3_url::{CONVOX_BUCKET, S3Location};
 

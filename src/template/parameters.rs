@@ -8,7 +8,11 @@ use crate::cloud::{Declarations, TemplateParameter, TemplateSummary};
 
 /// The parameters and resource count of a template body, with every constraint it declares.
 pub fn summary_of_body(body: &str) -> Result<TemplateSummary, DocumentError> {
-    let document = parse_document(body)?;
+    summary_of_document(&parse_document(body)?)
+}
+
+/// The summary of a template already parsed (`parse_document`).
+pub fn summary_of_document(document: &Value) -> Result<TemplateSummary, DocumentError> {
     let resource_count = match document.get("Resources") {
         Some(Value::Object(resources)) => resources.len(),
         _ => {

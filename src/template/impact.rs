@@ -1,0 +1,916 @@
+//! What an update does to a stack's resources, decided from the two templates and the two parameter sets
+//! alone, before anything is sent: which resources a change adds or removes (a Condition flips), modifies in
+//! place, replaces (a create-only property changes, by AWS's resource schemas) or may replace (rackfile
+//! cannot tell: a custom resource, a type without a schema, a value only AWS knows), and which
+//! AutoScalingGroups roll their instances. A replaced resource gets a new physical id, so what refers to it
+//! changes too, and may be replaced in turn: the analysis runs until nothing new is reached.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::create_only::create_only_properties;
+use super::evaluate::{Difference, Pseudo, Side, Treatment, Truth, Val, compare, compare_present};
+
+/// What the update does to one resource, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceImpact {
+    pub logical_id: String,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub action: ResourceAction,
+    pub because: String,
+    /// The replaced resource this one refers to (Ref, Fn::GetAtt): how the change reached it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub through: Option<String>,
+    /// An AutoScalingGroup whose AutoScalingRollingUpdate policy replaces its instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolling: Option<Rolling>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceAction {
+    Add,
+    Remove,
+    Modify,
+    Replace,
+    MayReplace,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rolling {
+    /// Instances replaced at a time (MaxBatchSize, 1 when the policy leaves it out); `None` when it is only
+    /// known to AWS.
+    pub max_batch_size: Option<String>,
+}
+
+/// A template with the parameter values of a stack built from it.
+#[derive(Debug, Clone, Copy)]
+pub struct StackTemplate<'a> {
+    pub template: &'a Value,
+    pub parameters: &'a BTreeMap<String, String>,
+}
+
+/// The properties whose change makes an AutoScalingRollingUpdate policy replace the group's instances.
+const ROLLING_PROPERTIES: &[&str] = &[
+    "LaunchConfigurationName",
+    "LaunchTemplate",
+    "MixedInstancesPolicy",
+    "PlacementGroup",
+    "VPCZoneIdentifier",
+];
+
+/// Resource attributes other than Properties whose change is an in-place update.
+const OTHER_ATTRIBUTES: &[&str] = &["Metadata", "UpdatePolicy", "CreationPolicy"];
+
+/// Every resource the update adds, removes, modifies or replaces, in the order of the planned template
+/// (then the removed ones); unchanged resources are left out.
+pub fn analyse(
+    before: StackTemplate<'_>,
+    after: StackTemplate<'_>,
+    pseudo: &Pseudo,
+) -> Vec<ResourceImpact> {
+    let before = Side::new(before.template, before.parameters, pseudo, HashMap::new());
+    let mut treatment = HashMap::new();
+    // Each round can only reach more resources, so this ends; the bound is a guard, not a limit.
+    let rounds = before.resources().count() * 2 + 2;
+    let mut impacts = Vec::new();
+    for _ in 0..rounds {
+        let side = Side::new(after.template, after.parameters, pseudo, treatment.clone());
+        impacts = resource_impacts(&before, &side);
+        let reached: HashMap<String, Treatment> = impacts
+            .iter()
+            .filter_map(|impact| {
+                let treatment = match impact.action {
+                    ResourceAction::Replace => Treatment::Replaced,
+                    ResourceAction::MayReplace => Treatment::MaybeReplaced,
+                    ResourceAction::Modify => Treatment::Modified,
+                    ResourceAction::Add | ResourceAction::Remove => return None,
+                };
+                Some((impact.logical_id.clone(), treatment))
+            })
+            .collect();
+        if reached == treatment {
+            break;
+        }
+        treatment = reached;
+    }
+    impacts
+}
+
+fn resource_impacts(before: &Side<'_>, after: &Side<'_>) -> Vec<ResourceImpact> {
+    let mut ids: Vec<&String> = after.resources().map(|(id, _)| id).collect();
+    ids.extend(
+        before
+            .resources()
+            .map(|(id, _)| id)
+            .filter(|id| after.resource(id).is_none()),
+    );
+    ids.into_iter()
+        .filter_map(|id| resource_impact(id, before, after))
+        .collect()
+}
+
+fn resource_impact(id: &str, before: &Side<'_>, after: &Side<'_>) -> Option<ResourceImpact> {
+    let resource_type = after
+        .resource_type(id)
+        .or_else(|| before.resource_type(id))
+        .unwrap_or("(no type)")
+        .to_string();
+    let condition = |side: &Side<'_>| {
+        side.resource(id)
+            .and_then(|r| r.get("Condition"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let impact = |action, because: String| ResourceImpact {
+        logical_id: id.to_string(),
+        resource_type: resource_type.clone(),
+        action,
+        because,
+        through: None,
+        rolling: None,
+    };
+    let existed = before.exists(id);
+    let exists = after.exists(id);
+    match (&existed, &exists) {
+        (Truth::False, Truth::False) => None,
+        (Truth::False, Truth::True) => Some(impact(
+            ResourceAction::Add,
+            match (before.resource(id), condition(after)) {
+                (Some(_), Some(name)) => format!("condition {name} becomes true"),
+                _ => "new in the template".into(),
+            },
+        )),
+        (Truth::True, Truth::False) => Some(impact(
+            ResourceAction::Remove,
+            match (after.resource(id), condition(after)) {
+                (Some(_), Some(name)) => format!("condition {name} becomes false"),
+                _ => "no longer in the template".into(),
+            },
+        )),
+        (Truth::True, Truth::True) => compare_resource(id, before, after, impact),
+        (Truth::Unknown(a), Truth::Unknown(b)) if a == b => {
+            compare_resource(id, before, after, impact)
+        }
+        _ => Some(impact(
+            ResourceAction::MayReplace,
+            format!(
+                "whether it exists depends on condition {}, which rackfile cannot evaluate",
+                condition(after)
+                    .or_else(|| condition(before))
+                    .unwrap_or_default()
+            ),
+        )),
+    }
+}
+
+fn compare_resource(
+    id: &str,
+    before: &Side<'_>,
+    after: &Side<'_>,
+    impact: impl Fn(ResourceAction, String) -> ResourceImpact,
+) -> Option<ResourceImpact> {
+    let (old, new) = (before.resource(id)?, after.resource(id)?);
+    let (old_type, new_type) = (
+        before.resource_type(id).unwrap_or_default(),
+        after.resource_type(id).unwrap_or_default(),
+    );
+    if old_type != new_type {
+        return Some(impact(
+            ResourceAction::Replace,
+            format!("its type changes from {old_type} to {new_type}"),
+        ));
+    }
+    let properties = |side: &Side<'_>, resource: &Value| match resource.get("Properties") {
+        Some(properties) => side.evaluate(properties),
+        None => Val::Map(BTreeMap::new()),
+    };
+    let (old_properties, new_properties) = (properties(before, old), properties(after, new));
+    let empty = BTreeMap::new();
+    let (old_map, new_map) = match (&old_properties, &new_properties) {
+        (Val::Map(old), Val::Map(new)) => (old, new),
+        _ => (&empty, &empty),
+    };
+    let mut changed: Vec<(&str, Difference)> = Vec::new();
+    for key in new_map
+        .keys()
+        .chain(old_map.keys().filter(|k| !new_map.contains_key(*k)))
+    {
+        let difference = compare_present(old_map.get(key), new_map.get(key));
+        if difference != Difference::Same {
+            changed.push((key, difference));
+        }
+    }
+    if old_map.is_empty() && new_map.is_empty() {
+        let difference = compare(&old_properties, &new_properties);
+        if difference != Difference::Same {
+            changed.push(("Properties", difference));
+        }
+    }
+    let other_changes: Vec<&str> = OTHER_ATTRIBUTES
+        .iter()
+        .copied()
+        .filter(|attribute| {
+            let evaluate = |side: &Side<'_>, resource: &Value| {
+                resource.get(*attribute).map(|value| side.evaluate(value))
+            };
+            compare_present(
+                evaluate(before, old).as_ref(),
+                evaluate(after, new).as_ref(),
+            ) != Difference::Same
+        })
+        .collect();
+    if changed.is_empty() {
+        if other_changes.is_empty() {
+            return None;
+        }
+        return Some(impact(
+            ResourceAction::Modify,
+            format!("its {} changes", list(&other_changes)),
+        ));
+    }
+
+    let names: Vec<&str> = changed.iter().map(|(name, _)| *name).collect();
+    let through = {
+        let mut found = Vec::new();
+        for (name, _) in &changed {
+            if let Some(value) = new_map.get(*name) {
+                value.fresh_references(&mut found);
+            }
+        }
+        found.into_iter().next()
+    };
+    let verb = |names: &[&str]| {
+        if names.len() == 1 {
+            "changes"
+        } else {
+            "change"
+        }
+    };
+    let mut decided =
+        if new_type == "AWS::CloudFormation::CustomResource" || new_type.starts_with("Custom::") {
+            impact(
+                ResourceAction::MayReplace,
+                format!(
+                    "a custom resource: its handler decides whether a change replaces it ({} {})",
+                    list(&names),
+                    verb(&names)
+                ),
+            )
+        } else {
+            match create_only_properties(new_type) {
+                None => impact(
+                    ResourceAction::MayReplace,
+                    format!(
+                        "rackfile has no AWS resource schema for {new_type} ({} {})",
+                        list(&names),
+                        verb(&names)
+                    ),
+                ),
+                Some(create_only) => {
+                    let mut worst: Option<(&str, Difference)> = None;
+                    for path in create_only {
+                        let segments: Vec<&str> = path.split('/').collect();
+                        let difference =
+                            difference_at(Some(&old_properties), Some(&new_properties), &segments);
+                        if difference != Difference::Same
+                            && worst.is_none_or(|(_, known)| difference > known)
+                        {
+                            worst = Some((path, difference));
+                        }
+                    }
+                    match worst {
+                        Some((path, Difference::Differs)) => impact(
+                            ResourceAction::Replace,
+                            format!("{path} changes, and it is create-only"),
+                        ),
+                        Some((path, _)) => impact(
+                            ResourceAction::MayReplace,
+                            format!("{path} may change, and it is create-only"),
+                        ),
+                        None => {
+                            let certain: Vec<&str> = changed
+                                .iter()
+                                .filter(|(_, d)| *d == Difference::Differs)
+                                .map(|(name, _)| *name)
+                                .collect();
+                            let because = if certain.is_empty() {
+                                format!("{} may change", list(&names))
+                            } else {
+                                format!("{} {}", list(&names), verb(&names))
+                            };
+                            impact(ResourceAction::Modify, because)
+                        }
+                    }
+                }
+            }
+        };
+    decided.through = through;
+    if decided.action == ResourceAction::Modify && new_type == "AWS::AutoScaling::AutoScalingGroup"
+    {
+        decided.rolling = rolling(after, new, &names);
+    }
+    Some(decided)
+}
+
+/// The rolling replacement an AutoScalingGroup's update policy makes of a change to these properties.
+fn rolling(side: &Side<'_>, group: &Value, changed: &[&str]) -> Option<Rolling> {
+    if !changed.iter().any(|name| ROLLING_PROPERTIES.contains(name)) {
+        return None;
+    }
+    let policy = side.evaluate(group.get("UpdatePolicy")?.get("AutoScalingRollingUpdate")?);
+    let max_batch_size = match &policy {
+        Val::Map(entries) => match entries.get("MaxBatchSize") {
+            None => Some("1".to_string()),
+            Some(Val::Text(size)) => Some(size.clone()),
+            Some(_) => None,
+        },
+        _ => None,
+    };
+    Some(Rolling { max_batch_size })
+}
+
+/// How the value at a create-only property path compares. A path goes through maps; a list (`*`) or a value
+/// only AWS knows is compared whole.
+fn difference_at(before: Option<&Val>, after: Option<&Val>, path: &[&str]) -> Difference {
+    let Some((segment, rest)) = path.split_first() else {
+        return compare_present(before, after);
+    };
+    match (
+        *segment != "*",
+        step_into(before, segment),
+        step_into(after, segment),
+    ) {
+        (true, Some(before), Some(after)) => difference_at(before, after, rest),
+        _ => compare_present(before, after),
+    }
+}
+
+/// The value under `key` of a map (absent from an absent map); `None` when the value is no map to step into.
+fn step_into<'v>(value: Option<&'v Val>, key: &str) -> Option<Option<&'v Val>> {
+    match value {
+        None => Some(None),
+        Some(Val::Map(entries)) => Some(entries.get(key)),
+        Some(_) => None,
+    }
+}
+
+/// `A`, `A and B`, `A, B and C`.
+fn list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [only] => only.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// Up to three names, then how many more: `A, B and 4 others`.
+fn some_of(names: &[&str]) -> String {
+    if names.len() <= 3 {
+        list(names)
+    } else {
+        format!("{}, {} and {} others", names[0], names[1], names.len() - 2)
+    }
+}
+
+/// `14 resources (NatGateway x2, Subnet x2, ...)`, or the one resource's name.
+fn counted(impacts: &[&ResourceImpact]) -> String {
+    if let [only] = impacts {
+        return only.logical_id.clone();
+    }
+    let mut by_type: Vec<(&str, usize)> = Vec::new();
+    for impact in impacts {
+        let short = impact
+            .resource_type
+            .rsplit("::")
+            .next()
+            .unwrap_or(&impact.resource_type);
+        match by_type.iter_mut().find(|(kind, _)| *kind == short) {
+            Some((_, count)) => *count += 1,
+            None => by_type.push((short, 1)),
+        }
+    }
+    let mut kinds: Vec<String> = by_type
+        .iter()
+        .take(4)
+        .map(|(kind, count)| {
+            if *count > 1 {
+                format!("{kind} x{count}")
+            } else {
+                kind.to_string()
+            }
+        })
+        .collect();
+    if by_type.len() > 4 {
+        kinds.push("...".into());
+    }
+    format!("{} resources ({})", impacts.len(), kinds.join(", "))
+}
+
+fn rolling_text(impact: &ResourceImpact, rolling: &Rolling) -> String {
+    match &rolling.max_batch_size {
+        Some(size) => format!(
+            "rolling replacement of {}, {size} at a time",
+            impact.logical_id
+        ),
+        None => format!(
+            "rolling replacement of {} (batch size known only to AWS)",
+            impact.logical_id
+        ),
+    }
+}
+
+/// What a change reaches, in a line: `replaces LaunchConfiguration; rolling replacement of Instances, 1 at a
+/// time`, `replaces Vpc and 4 resources that refer to it`, `adds 3 resources (Subnet x2, NatGateway)`.
+pub fn describe_reach(impacts: &[ResourceImpact]) -> String {
+    let of = |action: ResourceAction| -> Vec<&ResourceImpact> {
+        impacts.iter().filter(|i| i.action == action).collect()
+    };
+    let mut parts = Vec::new();
+    let replaced = of(ResourceAction::Replace);
+    let direct: Vec<&str> = replaced
+        .iter()
+        .filter(|i| i.through.is_none())
+        .map(|i| i.logical_id.as_str())
+        .collect();
+    let following = replaced.len() - direct.len();
+    if !direct.is_empty() {
+        let mut part = format!("replaces {}", some_of(&direct));
+        if following > 0 {
+            part.push_str(&format!(
+                " and {following} resource{} that refer{} to {}",
+                if following == 1 { "" } else { "s" },
+                if following == 1 { "s" } else { "" },
+                if direct.len() == 1 { "it" } else { "them" }
+            ));
+        }
+        parts.push(part);
+    } else if !replaced.is_empty() {
+        let names: Vec<&str> = replaced.iter().map(|i| i.logical_id.as_str()).collect();
+        parts.push(format!("replaces {}", some_of(&names)));
+    }
+    let maybe: Vec<&str> = of(ResourceAction::MayReplace)
+        .iter()
+        .map(|i| i.logical_id.as_str())
+        .collect();
+    if !maybe.is_empty() {
+        parts.push(format!("may replace {}", some_of(&maybe)));
+    }
+    for impact in impacts {
+        if let Some(rolling) = &impact.rolling {
+            parts.push(rolling_text(impact, rolling));
+        }
+    }
+    let added = of(ResourceAction::Add);
+    if !added.is_empty() {
+        parts.push(format!("adds {}", counted(&added)));
+    }
+    let removed = of(ResourceAction::Remove);
+    if !removed.is_empty() {
+        parts.push(format!("removes {}", counted(&removed)));
+    }
+    let modified: Vec<&str> = impacts
+        .iter()
+        .filter(|i| i.action == ResourceAction::Modify && i.rolling.is_none())
+        .map(|i| i.logical_id.as_str())
+        .collect();
+    if !modified.is_empty() {
+        if modified.len() <= 3 {
+            parts.push(format!("modifies {} in place", list(&modified)));
+        } else {
+            parts.push(format!("modifies {} resources in place", modified.len()));
+        }
+    }
+    if parts.is_empty() {
+        "reaches no resource".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// The whole update in a line of counts: `replaces 3 resources, modifies 2 in place; rolling replacement of
+/// Instances, 1 at a time`.
+pub fn verdict(impacts: &[ResourceImpact]) -> String {
+    let count = |action: ResourceAction| impacts.iter().filter(|i| i.action == action).count();
+    let mut counts = Vec::new();
+    for (action, verb) in [
+        (ResourceAction::Replace, "replaces"),
+        (ResourceAction::MayReplace, "may replace"),
+        (ResourceAction::Add, "adds"),
+        (ResourceAction::Remove, "removes"),
+    ] {
+        let n = count(action);
+        if n > 0 {
+            counts.push(format!(
+                "{verb} {n} resource{}",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    let modified = count(ResourceAction::Modify);
+    if modified > 0 {
+        counts.push(if counts.is_empty() {
+            format!(
+                "modifies {modified} resource{} in place",
+                if modified == 1 { "" } else { "s" }
+            )
+        } else {
+            format!("modifies {modified} in place")
+        });
+    }
+    if counts.is_empty() {
+        return "no resource changes".into();
+    }
+    let mut verdict = counts.join(", ");
+    for impact in impacts {
+        if let Some(rolling) = &impact.rolling {
+            verdict.push_str("; ");
+            verdict.push_str(&rolling_text(impact, rolling));
+        }
+    }
+    verdict
+}
+
+/// The disruptive part of an update, for the plan's closing `Disruptive:` lines: what it replaces (or may),
+/// removes and rolls; `None` when it only adds and modifies in place.
+pub fn disruption(impacts: &[ResourceImpact]) -> Option<String> {
+    let disruptive: Vec<ResourceImpact> = impacts
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.action,
+                ResourceAction::Replace | ResourceAction::MayReplace | ResourceAction::Remove
+            ) || i.rolling.is_some()
+        })
+        .cloned()
+        .collect();
+    (!disruptive.is_empty()).then(|| describe_reach(&disruptive))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pseudo() -> Pseudo {
+        Pseudo {
+            region: "us-east-1".into(),
+            stack_name: "rack".into(),
+            account_id: "123456789012".into(),
+        }
+    }
+
+    fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// The impacts of changing `before` to `after` on one template.
+    fn change(
+        template: &Value,
+        before: &[(&str, &str)],
+        after: &[(&str, &str)],
+    ) -> Vec<ResourceImpact> {
+        let (before, after) = (values(before), values(after));
+        analyse(
+            StackTemplate {
+                template,
+                parameters: &before,
+            },
+            StackTemplate {
+                template,
+                parameters: &after,
+            },
+            &pseudo(),
+        )
+    }
+
+    fn actions(impacts: &[ResourceImpact]) -> Vec<(&str, ResourceAction)> {
+        impacts
+            .iter()
+            .map(|i| (i.logical_id.as_str(), i.action))
+            .collect()
+    }
+
+    fn network() -> Value {
+        json!({
+            "Parameters": {
+                "Cidr": {"Type": "String", "Default": "10.0.0.0/16"},
+                "Name": {"Type": "String", "Default": "a"},
+                "Unused": {"Type": "String", "Default": "x"},
+                "Private": {"Type": "String", "Default": "No"},
+                "Token": {"Type": "String", "Default": "t"},
+            },
+            "Conditions": {"Private": {"Fn::Equals": [{"Ref": "Private"}, "Yes"]}},
+            "Resources": {
+                "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {
+                    "CidrBlock": {"Ref": "Cidr"},
+                    "Tags": [{"Key": "Name", "Value": {"Fn::Sub": "${AWS::StackName}-${Name}"}}]}},
+                "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {
+                    "VpcId": {"Ref": "Vpc"},
+                    "CidrBlock": {"Fn::Select": [0, {"Fn::Cidr": [{"Fn::GetAtt": ["Vpc", "CidrBlock"]}, 2, 8]}]}}},
+                "Nat": {"Type": "AWS::EC2::NatGateway", "Condition": "Private", "Properties": {
+                    "SubnetId": {"Ref": "Subnet"}}},
+                "NatIp": {"Type": "AWS::EC2::EIP", "Condition": "Private"},
+                "Log": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 7}},
+                "Hook": {"Type": "Custom::Hook", "Properties": {"ServiceToken": "arn", "Token": {"Ref": "Token"}}},
+                "Odd": {"Type": "Vendor::Thing::Widget", "Properties": {"Name": {"Ref": "Name"}}},
+            },
+        })
+    }
+
+    #[test]
+    fn a_parameter_that_reaches_nothing_changes_nothing() {
+        let impacts = change(&network(), &[("Unused", "x")], &[("Unused", "y")]);
+        assert!(impacts.is_empty(), "{impacts:?}");
+        assert_eq!(describe_reach(&impacts), "reaches no resource");
+        assert_eq!(verdict(&impacts), "no resource changes");
+        assert_eq!(disruption(&impacts), None);
+    }
+
+    #[test]
+    fn a_create_only_change_replaces_and_reaches_what_refers_to_the_replaced_resource() {
+        let impacts = change(&network(), &[], &[("Cidr", "10.1.0.0/16")]);
+        assert_eq!(
+            actions(&impacts),
+            [
+                ("Vpc", ResourceAction::Replace),
+                ("Subnet", ResourceAction::Replace)
+            ]
+        );
+        assert_eq!(
+            impacts[0].because,
+            "CidrBlock changes, and it is create-only"
+        );
+        assert_eq!(impacts[0].through, None);
+        assert_eq!(impacts[1].through.as_deref(), Some("Vpc"));
+        assert_eq!(
+            describe_reach(&impacts),
+            "replaces Vpc and 1 resource that refers to it"
+        );
+        assert_eq!(verdict(&impacts), "replaces 2 resources");
+    }
+
+    #[test]
+    fn a_property_that_is_not_create_only_is_modified_in_place_and_its_id_is_kept() {
+        let impacts = change(&network(), &[], &[("Name", "b")]);
+        assert_eq!(
+            actions(&impacts),
+            [
+                ("Vpc", ResourceAction::Modify),
+                ("Odd", ResourceAction::MayReplace)
+            ]
+        );
+        assert_eq!(impacts[0].because, "Tags changes");
+        assert!(
+            impacts[1]
+                .because
+                .contains("no AWS resource schema for Vendor::Thing::Widget")
+        );
+        assert_eq!(
+            describe_reach(&impacts),
+            "may replace Odd; modifies Vpc in place"
+        );
+    }
+
+    #[test]
+    fn a_condition_that_flips_adds_or_removes_its_resources() {
+        let impacts = change(&network(), &[("Private", "No")], &[("Private", "Yes")]);
+        assert_eq!(
+            actions(&impacts),
+            [("Nat", ResourceAction::Add), ("NatIp", ResourceAction::Add)]
+        );
+        assert_eq!(impacts[0].because, "condition Private becomes true");
+        assert_eq!(
+            describe_reach(&impacts),
+            "adds 2 resources (NatGateway, EIP)"
+        );
+        let impacts = change(&network(), &[("Private", "Yes")], &[("Private", "No")]);
+        assert_eq!(
+            actions(&impacts),
+            [
+                ("Nat", ResourceAction::Remove),
+                ("NatIp", ResourceAction::Remove)
+            ]
+        );
+        assert_eq!(
+            disruption(&impacts).unwrap(),
+            "removes 2 resources (NatGateway, EIP)"
+        );
+    }
+
+    #[test]
+    fn a_custom_resource_may_be_replaced_never_safe() {
+        let impacts = change(&network(), &[], &[("Token", "u")]);
+        assert_eq!(actions(&impacts), [("Hook", ResourceAction::MayReplace)]);
+        assert!(impacts[0].because.starts_with("a custom resource"));
+        assert_eq!(disruption(&impacts).unwrap(), "may replace Hook");
+    }
+
+    #[test]
+    fn a_template_change_adds_removes_and_retypes_resources() {
+        let before = network();
+        let mut after = network();
+        let resources = after["Resources"].as_object_mut().unwrap();
+        resources.remove("Log");
+        resources.insert("Queue".into(), json!({"Type": "AWS::SQS::Queue"}));
+        resources.insert("Odd".into(), json!({"Type": "AWS::SNS::Topic"}));
+        let empty = BTreeMap::new();
+        let impacts = analyse(
+            StackTemplate {
+                template: &before,
+                parameters: &empty,
+            },
+            StackTemplate {
+                template: &after,
+                parameters: &empty,
+            },
+            &pseudo(),
+        );
+        assert_eq!(
+            actions(&impacts),
+            [
+                ("Odd", ResourceAction::Replace),
+                ("Queue", ResourceAction::Add),
+                ("Log", ResourceAction::Remove),
+            ]
+        );
+        assert_eq!(
+            impacts[0].because,
+            "its type changes from Vendor::Thing::Widget to AWS::SNS::Topic"
+        );
+        assert_eq!(impacts[2].because, "no longer in the template");
+    }
+
+    #[test]
+    fn a_value_rackfile_cannot_know_may_replace_what_it_reaches() {
+        let template = json!({
+            "Parameters": {"Cidr": {"Type": "String"}},
+            "Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {
+                "CidrBlock": {"Fn::ImportValue": {"Ref": "Cidr"}},
+                "InstanceTenancy": {"Fn::Transform": {"Name": "X"}}}}},
+        });
+        // The same import name: the same value.
+        assert!(change(&template, &[("Cidr", "a")], &[("Cidr", "a")]).is_empty());
+        let impacts = change(&template, &[("Cidr", "a")], &[("Cidr", "b")]);
+        assert_eq!(actions(&impacts), [("Vpc", ResourceAction::Replace)]);
+        // A Condition no one can evaluate offline decides nothing either way.
+        let template = json!({
+            "Parameters": {"Zone": {"Type": "String", "Default": "a"}},
+            "Conditions": {"InZone": {"Fn::Equals": [{"Fn::Select": [0, {"Fn::GetAZs": ""}]}, {"Ref": "Zone"}]}},
+            "Resources": {"Ip": {"Type": "AWS::EC2::EIP", "Condition": "InZone"}},
+        });
+        assert!(change(&template, &[], &[]).is_empty());
+        let impacts = change(&template, &[], &[("Zone", "b")]);
+        assert_eq!(actions(&impacts), [("Ip", ResourceAction::MayReplace)]);
+        assert!(impacts[0].because.contains("cannot evaluate"));
+    }
+
+    fn rack_like() -> Value {
+        serde_json::from_str(include_str!("../../tests/templates/rack-2026.json")).unwrap()
+    }
+
+    fn convox() -> Value {
+        serde_json::from_str(include_str!(
+            "../../tests/templates/convox-rack-20260421192651.json"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn on_the_rack_like_template_a_vpc_cidr_change_replaces_the_vpc_and_what_refers_to_it() {
+        let impacts = change(&rack_like(), &[], &[("VPCCIDR", "10.1.0.0/16")]);
+        let replaced: Vec<&str> = impacts
+            .iter()
+            .filter(|i| i.action == ResourceAction::Replace)
+            .map(|i| i.logical_id.as_str())
+            .collect();
+        assert_eq!(
+            replaced,
+            [
+                "Vpc",
+                "GatewayAttachment",
+                "Subnet0",
+                "Subnet1",
+                "SecurityGroup",
+                "LaunchConfiguration"
+            ]
+        );
+        let instances = impacts
+            .iter()
+            .find(|i| i.logical_id == "Instances")
+            .unwrap();
+        assert_eq!(instances.action, ResourceAction::Modify);
+        assert_eq!(
+            instances.rolling,
+            Some(Rolling {
+                max_batch_size: Some("1".into())
+            })
+        );
+        assert_eq!(
+            describe_reach(&impacts),
+            "replaces Vpc and 5 resources that refer to it; rolling replacement of Instances, 1 at a time"
+        );
+    }
+
+    #[test]
+    fn on_the_rack_like_template_private_adds_and_removes_the_private_network() {
+        let impacts = change(&rack_like(), &[("Private", "No")], &[("Private", "Yes")]);
+        assert_eq!(
+            actions(&impacts),
+            [
+                ("SubnetPrivate0", ResourceAction::Add),
+                ("SubnetPrivate1", ResourceAction::Add)
+            ]
+        );
+        let impacts = change(&rack_like(), &[("Private", "Yes")], &[("Private", "No")]);
+        assert_eq!(describe_reach(&impacts), "removes 2 resources (Subnet x2)");
+    }
+
+    #[test]
+    fn on_the_rack_like_template_an_instance_type_replaces_the_launch_configuration_and_rolls() {
+        let impacts = change(
+            &rack_like(),
+            &[("InstanceUpdateBatchSize", "2")],
+            &[
+                ("InstanceType", "m5.large"),
+                ("InstanceUpdateBatchSize", "2"),
+            ],
+        );
+        assert_eq!(
+            actions(&impacts),
+            [
+                ("LaunchConfiguration", ResourceAction::Replace),
+                ("Instances", ResourceAction::Modify)
+            ]
+        );
+        assert_eq!(impacts[1].through.as_deref(), Some("LaunchConfiguration"));
+        assert_eq!(
+            describe_reach(&impacts),
+            "replaces LaunchConfiguration; rolling replacement of Instances, 2 at a time"
+        );
+        assert_eq!(
+            verdict(&impacts),
+            "replaces 1 resource, modifies 1 in place; rolling replacement of Instances, 2 at a time"
+        );
+    }
+
+    #[test]
+    fn on_the_rack_like_template_a_parameter_no_resource_uses_reaches_nothing() {
+        assert!(change(&rack_like(), &[], &[("LogRetention", "30")]).is_empty());
+    }
+
+    #[test]
+    fn on_convox_s_own_template_an_instance_type_rolls_the_instances_through_the_launch_template() {
+        let template = convox();
+        let impacts = change(&template, &[], &[("InstanceType", "m5.large")]);
+        let launch_template = impacts
+            .iter()
+            .find(|i| i.logical_id == "InstancesLaunchTemplate")
+            .unwrap();
+        assert_eq!(launch_template.action, ResourceAction::Modify);
+        let instances = impacts
+            .iter()
+            .find(|i| i.logical_id == "Instances")
+            .unwrap();
+        assert_eq!(
+            instances.rolling,
+            Some(Rolling {
+                max_batch_size: Some("1".into())
+            })
+        );
+        assert!(
+            impacts.iter().all(|i| i.action != ResourceAction::Replace),
+            "{impacts:#?}"
+        );
+    }
+
+    #[test]
+    fn on_convox_s_own_template_private_adds_nat_gateways_and_private_subnets() {
+        let template = convox();
+        let impacts = change(&template, &[("Private", "No")], &[("Private", "Yes")]);
+        let added: Vec<&str> = impacts
+            .iter()
+            .filter(|i| i.action == ResourceAction::Add)
+            .map(|i| i.resource_type.as_str())
+            .collect();
+        assert!(added.contains(&"AWS::EC2::NatGateway"), "{impacts:#?}");
+        assert!(added.contains(&"AWS::EC2::Subnet"), "{impacts:#?}");
+        assert!(
+            describe_reach(&impacts).contains("adds "),
+            "{}",
+            describe_reach(&impacts)
+        );
+    }
+
+    #[test]
+    fn on_convox_s_own_template_an_unchanged_rack_reaches_nothing() {
+        let template = convox();
+        assert_eq!(change(&template, &[], &[]), []);
+    }
+}
