@@ -152,10 +152,8 @@ impl Val {
             Val::Ref { resource, fresh }
             | Val::Att {
                 resource, fresh, ..
-            } if *fresh != Fresh::Same => {
-                if !found.contains(resource) {
-                    found.push(resource.clone());
-                }
+            } if *fresh != Fresh::Same && !found.contains(resource) => {
+                found.push(resource.clone());
             }
             Val::List(items) | Val::Call { args: items, .. } => {
                 items.iter().for_each(|item| item.fresh_references(found))
