@@ -1906,6 +1906,20 @@ mod tests {
         assert!(problems[0].message.contains(URL), "{}", problems[0].message);
     }
 
+    /// Instances from a launch configuration, replaced a batch at a time.
+    const INSTANCES_TEMPLATE: &str = r#"{
+        "Parameters": {"InstanceType": {"Type": "String"}, "InstanceCount": {"Type": "Number"},
+                       "Version": {"Type": "String"}},
+        "Resources": {
+            "LaunchConfiguration": {"Type": "AWS::AutoScaling::LaunchConfiguration",
+                "Properties": {"ImageId": "ami-1", "InstanceType": {"Ref": "InstanceType"}}},
+            "Instances": {"Type": "AWS::AutoScaling::AutoScalingGroup",
+                "Properties": {"LaunchConfigurationName": {"Ref": "LaunchConfiguration"},
+                               "MinSize": "1", "MaxSize": "9", "DesiredCapacity": {"Ref": "InstanceCount"}},
+                "UpdatePolicy": {"AutoScalingRollingUpdate": {"MaxBatchSize": 1}}}
+        }
+    }"#;
+
     #[test]
     fn the_rendered_plan_of_every_action() {
         let mut updated = rack();
@@ -1963,6 +1977,19 @@ mod tests {
             (ACCOUNT.into(), "us-east-1".into(), "old".into()),
             Ok(RETAINING_TEMPLATE.into()),
         );
+        // Every release has the same small rack: what each change reaches is analysed.
+        let document = Arc::new(parse_document(INSTANCES_TEMPLATE).unwrap());
+        for version in ["2", "3", "4"] {
+            state
+                .template_documents
+                .insert(TemplateSource::Url(url_of(version)), document.clone());
+        }
+        for name in ["updated", "upgraded"] {
+            state.stack_templates.insert(
+                (ACCOUNT.into(), "us-east-1".into(), name.into()),
+                Ok(INSTANCES_TEMPLATE.into()),
+            );
+        }
         let plan = diff(&config(), &racks, &state, true).unwrap();
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));

@@ -287,3 +287,78 @@ fn import_round_trips_racks_of_both_releases_autoscaled_included() {
         plan.stdout
     );
 }
+
+#[test]
+fn each_change_says_what_it_reaches_in_the_rack_like_template_and_only_changed_racks_cost_a_get_template()
+ {
+    let moto = session();
+    seed(&moto, "web", V2026, &[]);
+    seed(&moto, "calm", V2026, &[]);
+    moto.write(
+        "racks.toml",
+        &racks(&format!(
+            "\n[[rack]]\nname = \"web\"\nversion = \"{V2026}\"\ninstance_type = \"m5.large\"\n\n\
+             [rack.parameters]\nInstanceUpdateBatchSize = \"2\"\nLogRetention = \"30\"\n\n\
+             [[rack]]\nname = \"calm\"\nversion = \"{V2026}\"\n"
+        )),
+    );
+    let plan = run(moto.rackfile().args(["-v", "plan"]));
+    assert_exit(&plan, 0);
+    snapshot_settings().bind(|| insta::assert_snapshot!(plan.snapshot()));
+    for expected in [
+        "    InstanceType: t3.small -> m5.large  # replaces instances (rolling, 2 at a time)\n      \
+         ↳ replaces LaunchConfiguration; rolling replacement of Instances, 2 at a time\n",
+        "    LogRetention: 7 -> 30\n      ↳ reaches no resource\n",
+        "    InstanceUpdateBatchSize: 1 -> 2\n      ↳ modifies Instances in place\n",
+        "    impact: replaces 1 resource, modifies 1 in place; rolling replacement of Instances, 2 at a time\n",
+        "Disruptive: personal/web replaces LaunchConfiguration; rolling replacement of Instances, 2 at a time\n",
+    ] {
+        assert!(
+            plan.stdout.contains(expected),
+            "{expected}\n{}",
+            plan.stdout
+        );
+    }
+    // The rack-wide rule would say the same as the template: said once.
+    assert_eq!(
+        plan.stdout.matches("Disruptive:").count(),
+        1,
+        "{}",
+        plan.stdout
+    );
+    // The live template of the changed rack only.
+    let get_templates: Vec<&str> = plan
+        .stderr
+        .lines()
+        .filter(|line| line.contains("CloudFormation.GetTemplate") && !line.contains("Summary"))
+        .collect();
+    assert_eq!(get_templates.len(), 1, "{}", plan.stderr);
+
+    let json = run(moto.rackfile().args(["plan", "--json"]));
+    assert_exit(&json, 0);
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let web = &plan["racks"][0];
+    assert_eq!(web["impact"]["analysis"], "analysed", "{web:#}");
+    let resources = web["impact"]["resources"].as_array().unwrap();
+    let launch_configuration = resources
+        .iter()
+        .find(|r| r["logical_id"] == "LaunchConfiguration")
+        .unwrap();
+    assert_eq!(launch_configuration["action"], "replace");
+    assert_eq!(
+        launch_configuration["type"],
+        "AWS::AutoScaling::LaunchConfiguration"
+    );
+    assert_eq!(
+        launch_configuration["because"],
+        "InstanceType changes, and it is create-only"
+    );
+    let instances = resources
+        .iter()
+        .find(|r| r["logical_id"] == "Instances")
+        .unwrap();
+    assert_eq!(instances["action"], "modify");
+    assert_eq!(instances["through"], "LaunchConfiguration");
+    assert_eq!(instances["rolling"]["max_batch_size"], "2");
+    assert!(plan["racks"][1].get("impact").is_none());
+}
