@@ -337,9 +337,12 @@ pub async fn read(
             Some((variable.clone(), Secret::new(value)))
         })
         .collect();
+    // A template the cache showed to be the rack's own file needs no reading: it is that file.
     let more: Vec<(String, String, String)> = wanted(&state)
         .into_iter()
-        .filter(|key| !state.stack_templates.contains_key(key))
+        .filter(|key| {
+            !state.stack_templates.contains_key(key) && !state.unchanged_templates.contains(key)
+        })
         .collect();
     let more = read_stack_templates(more, &clouds).await;
     state.stack_templates.extend(more);

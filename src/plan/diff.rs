@@ -730,9 +730,38 @@ fn impact_of(name: &str, batch_size: Option<&str>) -> Option<Impact> {
     })
 }
 
+/// Convox's rules for instances and subnets are what its templates do; where both templates can be analysed,
+/// the analysis says it of the template at hand (which may differ) and the rule's label goes. Install-only
+/// and data-loss rules stay: they say what no template can.
+fn supersede_rules_the_template_answers(
+    update: &mut Update,
+    before: &Result<Arc<Value>, String>,
+    after: &Result<Arc<Value>, String>,
+) {
+    if before.is_err() || after.is_err() {
+        return;
+    }
+    for change in &mut update.changes {
+        if change.impact.as_ref().is_some_and(|impact| {
+            matches!(
+                impact.effect,
+                Effect::RollingReplacement | Effect::RecreatesSubnets
+            )
+        }) {
+            change.impact = None;
+        }
+    }
+}
+
 /// The live template of a rack's stack, parsed, or why it is not known.
 fn live_document(rack: &Rack, account: &str, live: &LiveState) -> Result<Arc<Value>, String> {
     let key = (account.to_string(), rack.region.clone(), rack.name.clone());
+    // The template cache showed the live template to be this very file.
+    if live.unchanged_templates.contains(&key)
+        && let Template::File { .. } = &rack.template
+    {
+        return planned_document(rack, live);
+    }
     match live.stack_templates.get(&key) {
         Some(Ok(body)) => parse_document(body)
             .map(Arc::new)
@@ -1005,6 +1034,7 @@ fn plan_update(
         return Ok(Action::Update(update));
     }
     let (before, after) = (before(), planned_document(rack, live));
+    supersede_rules_the_template_answers(&mut update, &before, &after);
     update.impact = super::impact::analyse_update(
         before.as_deref().map_err(Clone::clone),
         &stack.parameters,

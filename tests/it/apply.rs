@@ -186,7 +186,7 @@ fn an_update_changes_managed_values_and_keeps_the_rest() {
     assert!(
         output
             .stdout
-            .contains("    InstanceCount: 3 -> 4\n    InstanceType: t2.small -> t3.small  # replaces instances (rolling, 1 at a time)\n"),
+            .contains("    InstanceCount: 3 -> 4\n      ↳ reaches no resource\n    InstanceType: t2.small -> t3.small\n      ↳ reaches no resource\n"),
         "{}",
         output.stdout
     );

@@ -214,7 +214,13 @@ fn plan_json_is_the_same_plan_with_a_format_version() {
     let python = &plan["racks"][1];
     assert_eq!(
         python["changes"],
-        serde_json::json!([{"kind": "parameter", "name": "InstanceCount", "before": "3", "after": "5", "sensitive": false}])
+        serde_json::json!([{"kind": "parameter", "name": "InstanceCount", "before": "3", "after": "5", "sensitive": false,
+                            "reach": "reaches no resource"}])
+    );
+    // The example template sizes nothing by InstanceCount: the analysis says so rather than guess.
+    assert_eq!(
+        python["impact"],
+        serde_json::json!({"analysis": "analysed", "verdict": "no resource changes", "resources": []})
     );
     assert_eq!(
         python["parameters"]["Password"], "use_previous",

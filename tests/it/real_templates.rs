@@ -302,11 +302,11 @@ fn each_change_says_what_it_reaches_in_the_rack_like_template_and_only_changed_r
              [[rack]]\nname = \"calm\"\nversion = \"{V2026}\"\n"
         )),
     );
-    let plan = run(moto.rackfile().args(["-v", "plan"]));
+    let plan = run(moto.rackfile().args(["plan"]));
     assert_exit(&plan, 0);
     snapshot_settings().bind(|| insta::assert_snapshot!(plan.snapshot()));
     for expected in [
-        "    InstanceType: t3.small -> m5.large  # replaces instances (rolling, 2 at a time)\n      \
+        "    InstanceType: t3.small -> m5.large\n      \
          ↳ replaces LaunchConfiguration; rolling replacement of Instances, 2 at a time\n",
         "    LogRetention: 7 -> 30\n      ↳ reaches no resource\n",
         "    InstanceUpdateBatchSize: 1 -> 2\n      ↳ modifies Instances in place\n",
@@ -319,7 +319,7 @@ fn each_change_says_what_it_reaches_in_the_rack_like_template_and_only_changed_r
             plan.stdout
         );
     }
-    // The rack-wide rule would say the same as the template: said once.
+    // Convox's rule for InstanceType says what the template says: the template's own words stand.
     assert_eq!(
         plan.stdout.matches("Disruptive:").count(),
         1,
@@ -327,6 +327,7 @@ fn each_change_says_what_it_reaches_in_the_rack_like_template_and_only_changed_r
         plan.stdout
     );
     // The live template of the changed rack only.
+    let plan = run(moto.rackfile().args(["-v", "plan"]));
     let get_templates: Vec<&str> = plan
         .stderr
         .lines()

@@ -264,7 +264,7 @@ fn live_values_cannot_forge_or_recolour_plan_and_status_lines() {
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     assert!(
         plan.stdout.contains(
-            "    Ami: ami-1\\n+ personal/fake (us-east-1) will be installed -> ami-new  #"
+            "    Ami: ami-1\\n+ personal/fake (us-east-1) will be installed -> ami-new\n"
         ),
         "{}",
         plan.stdout
