@@ -67,8 +67,8 @@ async fn apply(racks: usize) -> Run {
     };
     let (_sender, cancel) = tokio::sync::watch::channel(false);
     let started = Instant::now();
-    let code = run(&options, &fake, &mut console, cancel).await.unwrap();
-    assert_eq!(code, 0);
+    let outcome = run(&options, &fake, &mut console, cancel).await.unwrap();
+    assert_eq!(outcome, rackfile::outcome::Outcome::Success);
     let calls = |operation: &str| {
         fake.calls()
             .iter()

@@ -114,6 +114,11 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 
 /// Draws diagnostics against the file they are about. Output never has colour: it goes to logs as often
 /// as to terminals, and tests compare it byte for byte.
+/// The one way rackfile gives advice under an error: `   = help: ...` on a line of its own.
+pub fn write_help(out: &mut String, hint: &str) {
+    let _ = writeln!(out, "   = help: {hint}");
+}
+
 pub fn render(diagnostics: &[Diagnostic], file_name: &str, source: &str) -> String {
     let map = SourceMap::new(source);
     let mut out = String::new();
@@ -135,7 +140,7 @@ pub fn render(diagnostics: &[Diagnostic], file_name: &str, source: &str) -> Stri
             }
         }
         if let Some(hint) = &diagnostic.hint {
-            let _ = writeln!(out, "   = help: {hint}");
+            write_help(&mut out, hint);
         }
         out.push('\n');
     }

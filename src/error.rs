@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::config::LoadError;
+use crate::diag::write_help;
 use crate::live::ReadError;
 use crate::plan::PlanProblem;
 
@@ -57,7 +58,7 @@ fn render_read_errors(errors: &[ReadError]) -> String {
     for error in errors {
         let _ = writeln!(out, "error: {error}");
         if let Some(hint) = error.hint() {
-            let _ = writeln!(out, "   = help: {hint}");
+            write_help(&mut out, &hint);
         }
     }
     out
@@ -68,25 +69,61 @@ fn render_stale(reasons: &[String]) -> String {
     for reason in reasons {
         let _ = writeln!(out, "    {reason}");
     }
-    out.push_str(
-        "   = help: run `rackfile plan --out PLANFILE` again, review it, and apply the new plan",
+    write_help(
+        &mut out,
+        "run `rackfile plan --out PLANFILE` again, review it, and apply the new plan",
     );
-    out
+    out.trim_end().to_string()
+}
+
+/// What kind of failure an error is. The kind, never the message, decides the exit code, and `--json`
+/// errors carry it for machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The command line asks for something impossible, or a confirmation was refused.
+    Usage,
+    /// racks.toml or a saved plan cannot be used as it is.
+    Input,
+    /// AWS could not be read: credentials, the account guard, listing stacks, Convox's release list.
+    Aws,
+    /// racks.toml does not fit the live templates, or the world moved since a saved plan.
+    Plan,
+    /// A file could not be written.
+    Io,
+    Interrupted,
+    StdoutClosed,
+}
+
+impl ErrorKind {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            ErrorKind::Usage
+            | ErrorKind::Input
+            | ErrorKind::Aws
+            | ErrorKind::Plan
+            | ErrorKind::Io => 1,
+            ErrorKind::Interrupted => crate::outcome::EXIT_INTERRUPTED,
+            ErrorKind::StdoutClosed => EXIT_STDOUT_CLOSED,
+        }
+    }
 }
 
 impl Error {
-    pub fn exit_code(&self) -> i32 {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Config(_)
-            | Error::Usage { .. }
-            | Error::Read(_)
-            | Error::Plan { .. }
-            | Error::Write { .. }
-            | Error::StalePlan(_)
-            | Error::SavedPlan { .. } => 1,
-            Error::StdoutClosed => EXIT_STDOUT_CLOSED,
-            Error::Interrupted(_) => crate::apply::summary::EXIT_INTERRUPTED,
+            Error::Usage { .. } => ErrorKind::Usage,
+            Error::Config(_) | Error::SavedPlan { .. } => ErrorKind::Input,
+            Error::Read(_) => ErrorKind::Aws,
+            Error::Plan { .. } | Error::StalePlan(_) => ErrorKind::Plan,
+            Error::Write { .. } => ErrorKind::Io,
+            Error::Interrupted(_) => ErrorKind::Interrupted,
+            Error::StdoutClosed => ErrorKind::StdoutClosed,
         }
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        self.kind().exit_code()
     }
 
     /// The text for stderr, ending in a newline. Messages that are not already `error: ...` get the prefix.
@@ -102,13 +139,13 @@ impl Error {
         if !text.starts_with("error:") {
             text = format!("error: {text}");
         }
+        text.push('\n');
         if let Error::Usage {
             hint: Some(hint), ..
         } = self
         {
-            text = format!("{text}\n   = help: {hint}");
+            write_help(&mut text, &crate::render::escape(hint));
         }
-        text.push('\n');
         text
     }
 
@@ -116,7 +153,7 @@ impl Error {
     pub fn render_json(&self) -> String {
         let value = serde_json::json!({
             "format_version": crate::plan::FORMAT_VERSION,
-            "error": { "message": self.render().trim_end() },
+            "error": { "kind": self.kind(), "message": self.render().trim_end() },
         });
         let mut text = serde_json::to_string_pretty(&value).expect("JSON values serialise");
         text.push('\n');

@@ -14,6 +14,7 @@ pub mod import;
 pub mod live;
 pub mod logging;
 pub mod options;
+pub mod outcome;
 pub mod output;
 pub mod plan;
 pub mod render;

@@ -1,11 +1,10 @@
 //! The closing summary of an apply: counts, one line per rack with its time, generated passwords (shown
-//! once), racks CloudFormation is still changing, and the exit code all that adds up to.
+//! once), racks CloudFormation is still changing, and the outcome all that adds up to.
 
 use std::fmt::Write as _;
 
 use super::{InstalledPassword, RackOutcome, RackResult, StopReason};
-
-pub const EXIT_INTERRUPTED: i32 = 130;
+use crate::outcome::Outcome;
 
 pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
     // An upgrade stopped at a step counts as what happened at that step.
@@ -125,12 +124,13 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
     out
 }
 
-pub fn exit_code(outcomes: &[RackOutcome], interrupted: bool) -> i32 {
+/// What the racks' outcomes add up to.
+pub fn outcome(outcomes: &[RackOutcome], interrupted: bool) -> Outcome {
     if interrupted {
-        EXIT_INTERRUPTED
+        Outcome::Interrupted
     } else if outcomes.iter().all(RackOutcome::succeeded) {
-        0
+        Outcome::Success
     } else {
-        1
+        Outcome::Failed
     }
 }

@@ -12,6 +12,7 @@ use crate::commands::plan::make_plan;
 use crate::config::{self, Config, RackId};
 use crate::error::Error;
 pub use crate::options::{ApplyOptions, ApplySource};
+use crate::outcome::Outcome;
 use crate::plan::{
     Action, BlockedKind, FORMAT_VERSION, PasswordSource, Plan, RackPlan, StackFingerprint,
 };
@@ -79,7 +80,7 @@ pub async fn run(
     connector: &dyn Connector,
     console: &mut Console,
     cancel: Cancel,
-) -> Result<i32, Error> {
+) -> Result<Outcome, Error> {
     let (config, plan, saved) = match &options.source {
         ApplySource::Config(file) => {
             let config = config::load(file)?;
@@ -118,10 +119,10 @@ pub async fn run(
     if !plan.summary.has_changes() && !waits {
         if plan.summary.blocked > 0 {
             console.print("\nNothing to apply, but some racks are blocked (see above).");
-            return Ok(1);
+            return Ok(Outcome::Failed);
         }
         console.print("\nNo changes. The racks match racks.toml.");
-        return Ok(0);
+        return Ok(Outcome::Success);
     }
     // A saved plan was reviewed when it was made, as in Terraform.
     if !saved && !options.auto_approve {
@@ -178,9 +179,9 @@ pub async fn run(
             stderr,
             "error: cannot write the summary to stdout ({error}); it is above, on stderr"
         );
-        return Ok(1);
+        return Ok(Outcome::Failed);
     }
-    Ok(summary::exit_code(&outcomes, interrupted))
+    Ok(summary::outcome(&outcomes, interrupted))
 }
 
 async fn confirm(console: &mut Console, mut cancel: Cancel) -> Result<(), Error> {

@@ -12,8 +12,9 @@ use crate::doctor::{self, Check};
 use crate::error::Error;
 use crate::live::{self, ReadError, Sweep, template_source};
 pub use crate::options::DoctorOptions;
+use crate::outcome::Outcome;
 
-pub async fn run(options: &DoctorOptions, connector: &dyn Connector) -> Result<i32, Error> {
+pub async fn run(options: &DoctorOptions, connector: &dyn Connector) -> Result<Outcome, Error> {
     let checks = match config::load(&options.file) {
         Err(error) => vec![
             Check::fail(
@@ -30,9 +31,9 @@ pub async fn run(options: &DoctorOptions, connector: &dyn Connector) -> Result<i
     };
     crate::output::print(&doctor::render(&checks))?;
     Ok(if checks.iter().any(|c| c.mark == doctor::Mark::Fail) {
-        1
+        Outcome::Failed
     } else {
-        0
+        Outcome::Success
     })
 }
 

@@ -12,12 +12,13 @@ use crate::error::Error;
 use crate::import::{self, Candidate, Origin};
 use crate::live::ReadError;
 pub use crate::options::ImportOptions;
+use crate::outcome::Outcome;
 use crate::template::summary_of_body;
 
 /// At most this many GetTemplate calls at once per region, to stay clear of throttling.
 const SUMMARY_CONCURRENCY: usize = 8;
 
-pub async fn run(options: &ImportOptions, connector: &dyn Connector) -> Result<i32, Error> {
+pub async fn run(options: &ImportOptions, connector: &dyn Connector) -> Result<Outcome, Error> {
     // The org becomes a table name in the file written; one that is empty or holds control characters
     // would make a file rackfile itself refuses, or one that reads differently than it looks.
     if options.org.trim().is_empty() || options.org.chars().any(char::is_control) {
@@ -78,7 +79,7 @@ pub async fn run(options: &ImportOptions, connector: &dyn Connector) -> Result<i
     for skip in &skipped {
         eprintln!("Skipped {} ({}): {}", skip.name, skip.region, skip.reason);
     }
-    Ok(0)
+    Ok(Outcome::Success)
 }
 
 /// Every stack of a region, with the template summary of those that are racks.

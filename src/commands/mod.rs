@@ -11,13 +11,14 @@ mod validate;
 use crate::cli::{Connection, Invocation};
 use crate::cloud::aws::AwsConnector;
 use crate::error::Error;
+use crate::outcome::Outcome;
 use crate::output;
 
 /// Runs a command and reports its error, if any; returns the process exit code.
 pub async fn run_and_report(invocation: Invocation, connection: Connection) -> i32 {
     let json = invocation.wants_json();
     match run(invocation, connection).await {
-        Ok(code) => code,
+        Ok(outcome) => outcome.exit_code(),
         Err(Error::StdoutClosed) => Error::StdoutClosed.exit_code(),
         Err(error) if json => {
             // A JSON error that cannot be written either still ends the run with the error's code.
@@ -31,9 +32,8 @@ pub async fn run_and_report(invocation: Invocation, connection: Connection) -> i
     }
 }
 
-/// Runs a command; the `Ok` value is the exit code for outcomes that are not errors (0, or 2 for a plan
-/// with changes under `--detailed-exitcode`).
-pub async fn run(invocation: Invocation, connection: Connection) -> Result<i32, Error> {
+/// Runs a command: how it ended, or the error that ended it.
+pub async fn run(invocation: Invocation, connection: Connection) -> Result<Outcome, Error> {
     match invocation {
         Invocation::Validate { file } => validate::run(&file),
         Invocation::Plan(options) => {
@@ -68,11 +68,11 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<i32, 
         }
         Invocation::Schema => {
             output::print(&crate::config::schema::racks_schema_json())?;
-            Ok(0)
+            Ok(Outcome::Success)
         }
         Invocation::Completions { shell } => {
             output::print(&crate::cli::completions(shell))?;
-            Ok(0)
+            Ok(Outcome::Success)
         }
     }
 }

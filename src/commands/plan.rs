@@ -7,10 +7,11 @@ use crate::config::{self, Config, Rack, RackId};
 use crate::diag::did_you_mean;
 use crate::error::Error;
 pub use crate::options::{PlanFormat, PlanOptions};
+use crate::outcome::Outcome;
 use crate::plan::{self, Plan};
 use crate::{live, output, render};
 
-pub async fn run(options: &PlanOptions, connector: &dyn Connector) -> Result<i32, Error> {
+pub async fn run(options: &PlanOptions, connector: &dyn Connector) -> Result<Outcome, Error> {
     if let Some(out) = &options.out {
         refuse_to_overwrite_racks_file(out, &options.file)?;
     }
@@ -37,9 +38,9 @@ pub async fn run(options: &PlanOptions, connector: &dyn Connector) -> Result<i32
         ))?;
     }
     Ok(if options.detailed_exitcode && plan.summary.has_changes() {
-        2
+        Outcome::Changes
     } else {
-        0
+        Outcome::Success
     })
 }
 

@@ -5,9 +5,10 @@
 use crate::cloud::Connector;
 use crate::error::Error;
 pub use crate::options::StatusOptions;
+use crate::outcome::Outcome;
 use crate::{config, live, render, status};
 
-pub async fn run(options: &StatusOptions, connector: &dyn Connector) -> Result<i32, Error> {
+pub async fn run(options: &StatusOptions, connector: &dyn Connector) -> Result<Outcome, Error> {
     let config = config::load(&options.file)?;
     let (live, _) = live::read_stacks(&config, &config.racks, connector)
         .await
@@ -38,5 +39,5 @@ pub async fn run(options: &StatusOptions, connector: &dyn Connector) -> Result<i
     } else {
         crate::output::print(&render::status::table(&rows))?;
     }
-    Ok(0)
+    Ok(Outcome::Success)
 }

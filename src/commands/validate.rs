@@ -5,15 +5,16 @@ use std::path::Path;
 
 use crate::config::{self, Config};
 use crate::error::Error;
+use crate::outcome::Outcome;
 
-pub fn run(file: &Path) -> Result<i32, Error> {
+pub fn run(file: &Path) -> Result<Outcome, Error> {
     let config = config::load(file)?;
     crate::output::print(&format!(
         "{} is valid: {}.\n",
         file.display(),
         contents(&config)
     ))?;
-    Ok(0)
+    Ok(Outcome::Success)
 }
 
 /// What a valid racks.toml holds, e.g. `4 racks in 2 orgs, 2 regions`.

@@ -34,7 +34,12 @@ pub fn read_regular_file(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> 
     if !metadata.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
-    let too_large = || std::io::Error::other(format!("larger than {limit} bytes"));
+    let too_large = || {
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {limit} bytes"),
+        )
+    };
     if metadata.len() > limit as u64 {
         return Err(too_large());
     }
@@ -264,12 +269,15 @@ impl LoadError {
     pub fn render(&self) -> String {
         match self {
             LoadError::Unreadable { path, error } => {
-                let hint = if error.kind() == std::io::ErrorKind::NotFound {
-                    "\n   = help: create it, or point at another file with -f FILE\n"
-                } else {
-                    ""
-                };
-                format!("error: cannot read {}: {error}{hint}\n", path.display())
+                let mut text = format!("error: cannot read {}: {error}\n", path.display());
+                if error.kind() == std::io::ErrorKind::NotFound {
+                    crate::diag::write_help(
+                        &mut text,
+                        "create it, or point at another file with -f FILE",
+                    );
+                    text.push('\n');
+                }
+                text
             }
             LoadError::NotUtf8 { path, location } => format!(
                 "error: {} is not UTF-8 text: invalid byte at {}:{location}\n",

@@ -599,11 +599,14 @@ fn template_path(base_dir: &Path, written: &str) -> Result<PathBuf, String> {
     Ok(path)
 }
 
-/// Local templates read once each, however many racks share them.
+/// Local templates read once each, however many racks share them: each body, or why it cannot be used and
+/// what to do about it.
 #[derive(Default)]
 struct TemplateFiles {
-    read: HashMap<PathBuf, Result<String, String>>,
+    read: HashMap<PathBuf, Result<String, (String, &'static str)>>,
 }
+
+const RELATIVE_TO_RACKS_TOML: &str = "`template` is relative to the directory of racks.toml";
 
 impl TemplateFiles {
     fn read(
@@ -625,30 +628,36 @@ impl TemplateFiles {
             .read
             .entry(path.clone())
             .or_insert_with(|| match read_regular_file(&path, MAX_TEMPLATE_BODY_BYTES) {
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                    Err(format!("template file \"{}\" not found", file.value))
-                }
-                Err(error) if error.to_string().starts_with("larger than") => Err(format!(
-                    "template file \"{}\" is more than {MAX_TEMPLATE_BODY_BYTES} bytes; CloudFormation takes at most {MAX_TEMPLATE_BODY_BYTES} bytes inline",
-                    file.value,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err((
+                    format!("template file \"{}\" not found", file.value),
+                    RELATIVE_TO_RACKS_TOML,
                 )),
-                Err(error) => Err(format!("cannot read template file \"{}\": {error}", file.value)),
-                Ok(bytes) => String::from_utf8(bytes)
-                    .map_err(|_| format!("template file \"{}\" is not UTF-8 text", file.value)),
+                Err(error) if error.kind() == std::io::ErrorKind::FileTooLarge => Err((
+                    format!(
+                        "template file \"{}\" is more than {MAX_TEMPLATE_BODY_BYTES} bytes; CloudFormation takes at most {MAX_TEMPLATE_BODY_BYTES} bytes inline",
+                        file.value,
+                    ),
+                    "host it (e.g. in S3) and use `template_url` instead",
+                )),
+                Err(error) => Err((
+                    format!("cannot read template file \"{}\": {error}", file.value),
+                    RELATIVE_TO_RACKS_TOML,
+                )),
+                Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+                    (
+                        format!("template file \"{}\" is not UTF-8 text", file.value),
+                        RELATIVE_TO_RACKS_TOML,
+                    )
+                }),
             });
         match outcome {
             Ok(body) => Some(Template::File {
                 path,
                 body: body.clone(),
             }),
-            Err(message) => {
-                let hint = if message.contains("bytes;") {
-                    "host it (e.g. in S3) and use `template_url` instead"
-                } else {
-                    "`template` is relative to the directory of racks.toml"
-                };
+            Err((message, hint)) => {
                 diagnostics
-                    .push(Diagnostic::error(message.clone(), file.span.clone()).with_hint(hint));
+                    .push(Diagnostic::error(message.clone(), file.span.clone()).with_hint(*hint));
                 None
             }
         }

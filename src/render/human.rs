@@ -415,7 +415,7 @@ pub fn problems(problems: &[PlanProblem], file_name: &str, source: &str) -> Stri
     for problem in problems.iter().filter(|p| p.span.is_none()) {
         let _ = writeln!(out, "error: {}: {}", problem.rack, problem.message);
         if let Some(hint) = &problem.hint {
-            let _ = writeln!(out, "   = help: {hint}");
+            diag::write_help(&mut out, hint);
         }
     }
     let _ = write!(

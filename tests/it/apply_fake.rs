@@ -89,7 +89,7 @@ async fn apply(setup: &Setup, options: &ApplyOptions) -> (i32, String) {
     let (mut console, buffer) = console();
     let (_sender, cancel) = tokio::sync::watch::channel(false);
     let code = match run(options, &setup.fake, &mut console, cancel).await {
-        Ok(code) => code,
+        Ok(outcome) => outcome.exit_code(),
         Err(error) => {
             return (
                 error.exit_code(),
@@ -292,12 +292,12 @@ async fn ctrl_c_stops_new_racks_and_names_the_ones_still_changing() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         sender.send(true).unwrap();
     };
-    let (code, ()) = tokio::join!(
+    let (outcome, ()) = tokio::join!(
         async { run(&options, &fake, &mut console, cancel).await.unwrap() },
         interrupt
     );
     let output = buffer.text();
-    assert_eq!(code, 130, "{output}");
+    assert_eq!(outcome, rackfile::outcome::Outcome::Interrupted, "{output}");
     assert_eq!(
         fake.stack(ACCOUNT, "us-east-1", "first").unwrap().status,
         "CREATE_IN_PROGRESS"
@@ -487,10 +487,10 @@ async fn apply_with_change_at_the_prompt(
     let mut options = options(setup, 10, None);
     options.auto_approve = false;
     let (_sender, cancel) = tokio::sync::watch::channel(false);
-    let code = run(&options, &setup.fake, &mut console, cancel)
+    let outcome = run(&options, &setup.fake, &mut console, cancel)
         .await
         .unwrap_or_else(|error| panic!("{}", error.render()));
-    (code, buffer.text())
+    (outcome.exit_code(), buffer.text())
 }
 
 /// Sets the unmanaged Ami and starts an update of `name`, as another apply or a person would.

@@ -83,7 +83,7 @@ impl Setup {
         let result = run(&options, &self.fake, &mut console, cancel).await;
         let text = String::from_utf8(bytes.lock().unwrap().clone()).unwrap();
         match result {
-            Ok(code) => (code, text),
+            Ok(outcome) => (outcome.exit_code(), text),
             Err(error) => (error.exit_code(), format!("{text}{}", error.render())),
         }
     }

@@ -276,6 +276,7 @@ fn the_account_guard_stops_everything_naming_both_accounts() {
     let output = run(moto.rackfile().args(["plan", "--json"]));
     assert_eq!(output.code, 1);
     let error: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    assert_eq!(error["error"]["kind"], "aws", "{error}");
     let message = error["error"]["message"].as_str().unwrap();
     assert!(
         message.contains("999999999999") && message.contains(WORK_ACCOUNT),

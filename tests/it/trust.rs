@@ -492,6 +492,21 @@ fn an_argument_error_under_json_is_json() {
             .starts_with("error: --target nosuch: expected ORG/NAME"),
         "{error}"
     );
+    assert_eq!(error["error"]["kind"], "usage", "{error}");
+    // A well-formed target that names no rack is found only once racks.toml is read: JSON as well.
+    let output = run(rackfile(dir.path()).args(["plan", "--json", "--target", "personal/nosuch"]));
+    assert_eq!(output.code, 1);
+    assert_eq!(output.stderr, "");
+    let error: serde_json::Value = serde_json::from_str(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", output.stdout));
+    assert_eq!(error["error"]["kind"], "usage", "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--target personal/nosuch: no such rack"),
+        "{error}"
+    );
 }
 
 #[test]
