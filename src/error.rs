@@ -2,10 +2,10 @@
 
 use std::fmt::Write as _;
 
-use crate::config::LoadError;
+use crate::config::{Config, LoadError};
 use crate::diag::write_help;
 use crate::live::ReadError;
-use crate::plan::PlanProblem;
+use crate::plan::{PlanProblem, PlanningError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -46,6 +46,24 @@ pub enum Error {
 
 /// The exit code of a run whose stdout was closed under it, as a shell reports death by SIGPIPE.
 pub const EXIT_STDOUT_CLOSED: i32 = 141;
+
+impl Error {
+    /// The error of a plan that could not be made from `config`.
+    pub fn planning(error: PlanningError, config: &Config) -> Self {
+        match error {
+            PlanningError::UnknownTarget { message, hint } => Error::Usage {
+                message,
+                hint: Some(hint),
+            },
+            PlanningError::Read(errors) => Error::Read(errors),
+            PlanningError::Problems(problems) => Error::Plan {
+                file: config.path.display().to_string(),
+                text: config.source.clone(),
+                problems,
+            },
+        }
+    }
+}
 
 impl From<LoadError> for Error {
     fn from(error: LoadError) -> Self {

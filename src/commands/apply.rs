@@ -8,14 +8,11 @@ use async_trait::async_trait;
 use crate::apply::reporter::{BarReporter, LineReporter, Reporter, Sink, write_line};
 use crate::apply::{Cancel, EnvLookup, Executor, Replanner, summary};
 use crate::cloud::Connector;
-use crate::commands::plan::make_plan;
 use crate::config::{self, Config, RackId};
 use crate::error::Error;
 pub use crate::options::{ApplyOptions, ApplySource};
 use crate::outcome::Outcome;
-use crate::plan::{
-    Action, BlockedKind, FORMAT_VERSION, PasswordSource, Plan, RackPlan, StackFingerprint,
-};
+use crate::plan::{Action, BlockedKind, FORMAT_VERSION, PasswordSource, Plan, RackPlan, make_plan};
 use crate::render;
 
 /// The outside world an apply talks to: where output goes, whether a person is there, the environment.
@@ -84,7 +81,9 @@ pub async fn run(
     let (config, plan, saved) = match &options.source {
         ApplySource::Config(file) => {
             let config = config::load(file)?;
-            let plan = make_plan(&config, &options.targets, options.recover, connector).await?;
+            let plan = make_plan(&config, &options.targets, options.recover, connector)
+                .await
+                .map_err(|error| Error::planning(error, &config))?;
             (config, plan, false)
         }
         ApplySource::SavedPlan(path) => {
@@ -240,7 +239,12 @@ impl Replanner for LiveReplanner<'_> {
         let target: RackId = rack.parse()?;
         let plan = make_plan(self.config, &[target], self.recover, self.connector)
             .await
-            .map_err(|e| e.render().trim_end().to_string())?;
+            .map_err(|e| {
+                Error::planning(e, self.config)
+                    .render()
+                    .trim_end()
+                    .to_string()
+            })?;
         plan.racks
             .into_iter()
             .next()
@@ -274,8 +278,7 @@ fn load_saved_plan(path: &std::path::Path) -> Result<Plan, Error> {
 }
 
 /// Proves a saved plan still describes the world: the same racks.toml, and exactly the plan racks.toml and
-/// the live stacks give now, every field of every rack (not only the fingerprints: an edited plan file must
-/// not send what nobody reviewed). Reads only; any difference refuses the whole plan, naming the first.
+/// the live stacks give now (`plan::stale_reasons`). Reads only; any difference refuses the whole plan.
 async fn check_saved_plan(plan: &Plan, connector: &dyn Connector) -> Result<Config, Error> {
     let path = PathBuf::from(&plan.racks_file.path);
     let config = config::load(&path)?;
@@ -294,100 +297,13 @@ async fn check_saved_plan(plan: &Plan, connector: &dyn Connector) -> Result<Conf
             path: path.display().to_string(),
             message: format!("not a saved plan: a rack named {message}"),
         })?;
-    let fresh = make_plan(&config, &targets, plan.recover, connector).await?;
-    let mut stale = Vec::new();
-    if fresh.racks.len() != plan.racks.len() {
-        stale.push(format!(
-            "the plan has {} racks; racks.toml gives {} for the same targets",
-            plan.racks.len(),
-            fresh.racks.len()
-        ));
-    }
-    for (saved, now) in plan.racks.iter().zip(&fresh.racks) {
-        if saved != now {
-            stale.push(format!("{}: {}", now.rack, difference(saved, now)));
-        }
-    }
-    // A release Convox published since (a required one puts a step in an upgrade) is the likely cause.
-    if !stale.is_empty()
-        && let (Some(then), Some(now)) = (&plan.releases, &fresh.releases)
-        && then.sha256 != now.sha256
-    {
-        stale.insert(
-            0,
-            format!(
-                "Convox's release list {} changed since the plan was made (latest published release then {}, now {})",
-                now.url,
-                then.latest_published.as_deref().unwrap_or("none"),
-                now.latest_published.as_deref().unwrap_or("none")
-            ),
-        );
-    }
+    let fresh = make_plan(&config, &targets, plan.recover, connector)
+        .await
+        .map_err(|error| Error::planning(error, &config))?;
+    let stale = crate::plan::stale_reasons(plan, &fresh);
     if stale.is_empty() {
         Ok(config)
     } else {
         Err(Error::StalePlan(stale))
-    }
-}
-
-/// How a saved rack plan differs from the one made now, in words: what changed in AWS first, else the first
-/// field that differs.
-fn difference(saved: &RackPlan, now: &RackPlan) -> String {
-    if saved.account_id != now.account_id {
-        return format!(
-            "the credentials now belong to account {}, the plan was made for {}",
-            now.account_id, saved.account_id
-        );
-    }
-    if let Some(change) = StackFingerprint::change(saved.stack.as_ref(), now.stack.as_ref()) {
-        return format!("{change} since the plan was made");
-    }
-    let saved = serde_json::to_value(saved).unwrap_or_default();
-    let now = serde_json::to_value(now).unwrap_or_default();
-    match first_difference(&saved, &now, String::new()) {
-        Some(path) => {
-            format!("the saved plan's `{path}` is not what racks.toml and the live stack give now")
-        }
-        None => "the saved plan differs from the plan made now".into(),
-    }
-}
-
-/// The path of the first field where two JSON values differ.
-fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: String) -> Option<String> {
-    use serde_json::Value;
-    let join = |key: &str| {
-        if path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{path}.{key}")
-        }
-    };
-    match (a, b) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (key, value) in a {
-                match b.get(key) {
-                    Some(other) => {
-                        if let Some(found) = first_difference(value, other, join(key)) {
-                            return Some(found);
-                        }
-                    }
-                    None => return Some(join(key)),
-                }
-            }
-            b.keys()
-                .find(|key| !a.contains_key(*key))
-                .map(|key| join(key))
-        }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
-            .iter()
-            .zip(b)
-            .enumerate()
-            .find_map(|(index, (x, y))| first_difference(x, y, join(&index.to_string()))),
-        _ if a == b => None,
-        _ => Some(if path.is_empty() {
-            "(the whole plan)".into()
-        } else {
-            path
-        }),
     }
 }

@@ -105,13 +105,12 @@ async fn password_store_checks(
     accounts: &BTreeMap<String, String>,
     connector: &dyn Connector,
 ) -> Vec<Check> {
-    let reads = config.racks.iter().filter_map(|rack| {
-        let parameter = rack.password_ssm.as_ref()?;
-        accounts.get(&rack.org)?;
-        let org = &config.orgs[&rack.org];
-        Some(async move {
+    live::password_parameters(config, accounts, connector)
+        .await
+        .into_iter()
+        .map(|(rack, parameter, found)| {
             let what = format!("password store of {}: SSM parameter {parameter}", rack.id());
-            match connector.ssm_parameter(org, &rack.region, parameter).await {
+            match found {
                 Ok(Some(found)) if found.is_secure() => {
                     Check::pass(format!("{what} is a readable SecureString"))
                 }
@@ -131,8 +130,7 @@ async fn password_store_checks(
                 ),
             }
         })
-    });
-    futures::future::join_all(reads).await
+        .collect()
 }
 
 fn account_checks(config: &Config, org: &str, identity: &Result<String, ReadError>) -> Vec<Check> {

@@ -2,21 +2,16 @@
 //! declares them as they are. Reads only: one STS call, one DescribeStacks sweep per region, and one
 //! GetTemplate per rack (its template's body: the defaults and which parameters are NoEcho).
 
-use futures::StreamExt;
 use futures::future::join_all;
 
-use crate::cloud::{Connector, Stack};
+use crate::cloud::Connector;
 use crate::commands::validate::plural;
 use crate::config::OrgSettings;
 use crate::error::Error;
 use crate::import::{self, Candidate, Origin};
-use crate::live::ReadError;
+use crate::live;
 pub use crate::options::ImportOptions;
 use crate::outcome::Outcome;
-use crate::template::summary_of_body;
-
-/// At most this many GetTemplate calls at once per region, to stay clear of throttling.
-const SUMMARY_CONCURRENCY: usize = 8;
 
 pub async fn run(options: &ImportOptions, connector: &dyn Connector) -> Result<Outcome, Error> {
     // The org becomes a table name in the file written; one that is empty or holds control characters
@@ -36,26 +31,23 @@ pub async fn run(options: &ImportOptions, connector: &dyn Connector) -> Result<O
         account_id: None,
     };
     let first_region = &options.regions[0];
-    let account = connector
-        .account_id(&org, first_region)
+    let account = live::identify_org(&org, first_region, connector)
         .await
-        .map_err(|error| {
-            Error::Read(vec![ReadError::Identity {
-                org: org.name.clone(),
-                region: first_region.clone(),
-                error,
-            }])
-        })?;
+        .map_err(|error| Error::Read(vec![error]))?;
 
     let reads = options
         .regions
         .iter()
-        .map(|region| read_region(connector, &org, &account, region));
+        .map(|region| live::survey_region(connector, &org, &account, region));
     let mut candidates = Vec::new();
     let mut errors = Vec::new();
     for read in join_all(reads).await {
         match read {
-            Ok(found) => candidates.extend(found),
+            Ok(found) => candidates.extend(found.into_iter().map(|found| Candidate {
+                region: found.region,
+                stack: found.stack,
+                summary: found.summary,
+            })),
             Err(error) => errors.push(error),
         }
     }
@@ -80,44 +72,4 @@ pub async fn run(options: &ImportOptions, connector: &dyn Connector) -> Result<O
         eprintln!("Skipped {} ({}): {}", skip.name, skip.region, skip.reason);
     }
     Ok(Outcome::Success)
-}
-
-/// Every stack of a region, with the template summary of those that are racks.
-async fn read_region(
-    connector: &dyn Connector,
-    org: &OrgSettings,
-    account: &str,
-    region: &str,
-) -> Result<Vec<Candidate>, ReadError> {
-    let stacks_error = |error| ReadError::Stacks {
-        account: account.to_string(),
-        region: region.to_string(),
-        error,
-    };
-    let cloud = connector.cloud(org, region).await.map_err(stacks_error)?;
-    let stacks = cloud.describe_stacks().await.map_err(stacks_error)?;
-    let candidates = futures::stream::iter(stacks)
-        .map(|stack: Stack| {
-            let cloud = cloud.clone();
-            async move {
-                // The stack's own template body, read with the parser plan uses, for its defaults.
-                let summary = if stack.is_rack() {
-                    match cloud.stack_template(&stack.name).await {
-                        Ok(body) => summary_of_body(&body).map_err(|error| error.to_string()),
-                        Err(error) => Err(error.to_string()),
-                    }
-                } else {
-                    Err("not read".to_string())
-                };
-                Candidate {
-                    region: region.to_string(),
-                    stack,
-                    summary,
-                }
-            }
-        })
-        .buffer_unordered(SUMMARY_CONCURRENCY)
-        .collect()
-        .await;
-    Ok(candidates)
 }

@@ -8,6 +8,8 @@
 mod checks;
 mod diff;
 mod impact;
+mod make;
+mod staleness;
 
 use std::collections::BTreeMap;
 
@@ -15,6 +17,8 @@ use serde::{Deserialize, Serialize};
 
 pub use checks::{PlanProblem, unknown_parameters};
 pub use diff::diff;
+pub use make::{PlanningError, make_plan, select};
+pub use staleness::stale_reasons;
 
 use crate::cloud::{ParameterValue, TemplateSource};
 use crate::convox::Effect;

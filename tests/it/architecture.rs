@@ -97,3 +97,45 @@ fn dependencies_point_one_way() {
         );
     }
 }
+
+/// The methods of a trait of src/cloud/mod.rs, read from its declaration.
+fn trait_methods(trait_name: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(repo_root().join("src/cloud/mod.rs")).unwrap();
+    let start = text
+        .find(&format!("pub trait {trait_name}"))
+        .unwrap_or_else(|| panic!("no trait {trait_name}"));
+    let body = &text[start..];
+    let body = &body[..body.find("\n}\n").unwrap()];
+    body.match_indices("fn ")
+        .map(|(index, _)| {
+            body[index + 3..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn no_command_reads_or_writes_aws_itself() {
+    let mut methods = trait_methods("Cloud");
+    methods.extend(trait_methods("Connector"));
+    assert!(
+        methods.contains(&"describe_stacks".to_string())
+            && methods.contains(&"ssm_parameter".to_string()),
+        "{methods:?}"
+    );
+    let mut files = Vec::new();
+    collect(&repo_root().join("src/commands"), &mut files);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for method in &methods {
+            assert!(
+                !code.contains(&format!(".{method}(")),
+                "{} calls `{method}` of the cloud traits; reads belong in live, writes in apply",
+                file.display()
+            );
+        }
+    }
+}

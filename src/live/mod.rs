@@ -4,6 +4,10 @@
 //! template once (see `read_template_summaries`) and GetTemplate for racks built from a local file.
 //! Independent reads run concurrently.
 
+mod survey;
+
+pub use survey::{SurveyedStack, identify_org, password_parameters, survey_region};
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 

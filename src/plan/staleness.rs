@@ -1,0 +1,101 @@
+//! Whether a saved plan still describes the world: it must be exactly the plan racks.toml and the live
+//! stacks give now, every field of every rack (not only the fingerprints: an edited plan file must not send
+//! what nobody reviewed).
+
+use super::{Plan, RackPlan, StackFingerprint};
+
+/// Why `saved` is stale against `fresh`, the plan made now for the same racks and flags, one reason per
+/// rack that differs (the first difference of each); empty when the saved plan still holds.
+pub fn stale_reasons(saved: &Plan, fresh: &Plan) -> Vec<String> {
+    let mut stale = Vec::new();
+    if fresh.racks.len() != saved.racks.len() {
+        stale.push(format!(
+            "the plan has {} racks; racks.toml gives {} for the same targets",
+            saved.racks.len(),
+            fresh.racks.len()
+        ));
+    }
+    for (then, now) in saved.racks.iter().zip(&fresh.racks) {
+        if then != now {
+            stale.push(format!("{}: {}", now.rack, difference(then, now)));
+        }
+    }
+    // A release Convox published since (a required one puts a step in an upgrade) is the likely cause.
+    if !stale.is_empty()
+        && let (Some(then), Some(now)) = (&saved.releases, &fresh.releases)
+        && then.sha256 != now.sha256
+    {
+        stale.insert(
+            0,
+            format!(
+                "Convox's release list {} changed since the plan was made (latest published release then {}, now {})",
+                now.url,
+                then.latest_published.as_deref().unwrap_or("none"),
+                now.latest_published.as_deref().unwrap_or("none")
+            ),
+        );
+    }
+    stale
+}
+
+/// How a saved rack plan differs from the one made now, in words: what changed in AWS first, else the first
+/// field that differs.
+fn difference(saved: &RackPlan, now: &RackPlan) -> String {
+    if saved.account_id != now.account_id {
+        return format!(
+            "the credentials now belong to account {}, the plan was made for {}",
+            now.account_id, saved.account_id
+        );
+    }
+    if let Some(change) = StackFingerprint::change(saved.stack.as_ref(), now.stack.as_ref()) {
+        return format!("{change} since the plan was made");
+    }
+    let saved = serde_json::to_value(saved).unwrap_or_default();
+    let now = serde_json::to_value(now).unwrap_or_default();
+    match first_difference(&saved, &now, String::new()) {
+        Some(path) => {
+            format!("the saved plan's `{path}` is not what racks.toml and the live stack give now")
+        }
+        None => "the saved plan differs from the plan made now".into(),
+    }
+}
+
+/// The path of the first field where two JSON values differ.
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (key, value) in a {
+                match b.get(key) {
+                    Some(other) => {
+                        if let Some(found) = first_difference(value, other, join(key)) {
+                            return Some(found);
+                        }
+                    }
+                    None => return Some(join(key)),
+                }
+            }
+            b.keys()
+                .find(|key| !a.contains_key(*key))
+                .map(|key| join(key))
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(index, (x, y))| first_difference(x, y, join(&index.to_string()))),
+        _ if a == b => None,
+        _ => Some(if path.is_empty() {
+            "(the whole plan)".into()
+        } else {
+            path
+        }),
+    }
+}
