@@ -10,7 +10,10 @@ pub mod summary;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock, not the system's: the executor's waits, timeouts and times follow a paused test clock.
+use tokio::time::Instant;
 
 use async_trait::async_trait;
 use futures::StreamExt;

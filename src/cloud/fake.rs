@@ -6,7 +6,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
+
+// Operations play out on tokio's clock, so tests on a paused clock run them instantly and the same way
+// every time.
+use tokio::time::Instant;
 
 use async_trait::async_trait;
 
@@ -443,9 +447,17 @@ fn validation(message: impl Into<String>) -> CloudError {
     )
 }
 
+/// The time on tokio's clock, as a wall-clock time: the system time when the fake first told one, moved on
+/// by as much as tokio's clock has since (which a paused test clock moves at will).
+fn now() -> SystemTime {
+    static START: std::sync::OnceLock<(SystemTime, Instant)> = std::sync::OnceLock::new();
+    let (system, instant) = *START.get_or_init(|| (SystemTime::now(), Instant::now()));
+    system + Instant::now().saturating_duration_since(instant)
+}
+
 fn now_text() -> String {
     // RFC 3339, as AWS reports times: the code that reads them has no case for the fake.
-    aws_sdk_cloudformation::primitives::DateTime::from(std::time::SystemTime::now())
+    aws_sdk_cloudformation::primitives::DateTime::from(now())
         .fmt(aws_sdk_cloudformation::primitives::DateTimeFormat::DateTime)
         .unwrap_or_default()
 }

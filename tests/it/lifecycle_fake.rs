@@ -131,7 +131,7 @@ const ALLOW_UNINSTALL: Flags = Flags {
     allow_uninstall: true,
 };
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_failed_rollback_is_blocked_until_recover_continues_it_and_then_the_update_goes_ahead() {
     let setup = Setup::new();
     setup.installed().await;
@@ -181,7 +181,7 @@ async fn a_failed_rollback_is_blocked_until_recover_continues_it_and_then_the_up
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_fake_refuses_what_aws_refuses() {
     let setup = Setup::new();
     setup.racks("protect = true\n");
@@ -206,7 +206,7 @@ async fn the_fake_refuses_what_aws_refuses() {
     assert_eq!(setup.stack("web").unwrap().status, "CREATE_COMPLETE");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_failed_install_is_deleted_and_installed_again_with_recover() {
     let setup = Setup::new();
     setup.installed().await;
@@ -248,7 +248,7 @@ async fn a_failed_install_is_deleted_and_installed_again_with_recover() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn protection_is_set_at_install_changed_alone_and_blocks_an_uninstall_until_it_is_off() {
     let setup = Setup::new();
     setup.racks("protect = true\n");
@@ -285,7 +285,7 @@ async fn protection_is_set_at_install_changed_alone_and_blocks_an_uninstall_unti
     assert!(setup.stack("web").is_none(), "{output}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_uninstall_deletes_the_apps_first_and_only_with_allow_uninstall() {
     let setup = Setup::new();
     setup.installed().await;
