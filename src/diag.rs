@@ -160,18 +160,20 @@ fn draw_snippet(
     let pad = " ".repeat(gutter);
     let _ = writeln!(out, "{pad}--> {file_name}:{start}");
     let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{} | {line_text}", start.line);
-    // A span that runs past its first line is underlined to the end of that line.
-    let end = map.location(span.end.max(span.start + 1));
-    let width = if end.line == start.line {
-        end.column.saturating_sub(start.column).max(1)
-    } else {
-        (line_text.chars().count() + 1)
-            .saturating_sub(start.column)
-            .max(1)
-    };
-    let caret_pad = " ".repeat(start.column - 1);
-    let carets = "^".repeat(width);
+    let _ = writeln!(out, "{} | {}", start.line, expand_tabs(line_text));
+    // Carets go under the text as a terminal shows it: a tab as four columns, a wide character as two. A
+    // span that runs past its first line is underlined to the end of that line.
+    let line_start = map.line_starts[start.line - 1];
+    let from = floor_char_boundary(
+        line_text,
+        span.start.saturating_sub(line_start).min(line_text.len()),
+    );
+    let to = floor_char_boundary(
+        line_text,
+        span.end.saturating_sub(line_start).min(line_text.len()),
+    );
+    let caret_pad = " ".repeat(display_width(&line_text[..from]));
+    let carets = "^".repeat(display_width(&line_text[from..to.max(from)]).max(1));
     match label {
         Some(label) => {
             let _ = writeln!(out, "{pad} | {caret_pad}{carets} {label}");
@@ -180,6 +182,23 @@ fn draw_snippet(
             let _ = writeln!(out, "{pad} | {caret_pad}{carets}");
         }
     }
+}
+
+const TAB_WIDTH: usize = 4;
+
+fn expand_tabs(text: &str) -> String {
+    text.replace('\t', &" ".repeat(TAB_WIDTH))
+}
+
+/// The columns a terminal gives the text, with tabs expanded as `expand_tabs` does.
+fn display_width(text: &str) -> usize {
+    use unicode_width::UnicodeWidthChar;
+    text.chars()
+        .map(|c| match c {
+            '\t' => TAB_WIDTH,
+            c => c.width().unwrap_or(0),
+        })
+        .sum()
 }
 
 /// The closest candidate to `word`, if any is close enough to be a plausible typo.
@@ -216,6 +235,25 @@ mod tests {
         assert_eq!(
             render(&[diagnostic], "racks.toml", source),
             "error: unknown key `nmae`\n --> racks.toml:2:1\n  |\n2 | nmae = \"x\"\n  | ^^^^\n   = help: did you mean `name`?\n\n"
+        );
+    }
+
+    #[test]
+    fn carets_stay_under_the_text_after_tabs_and_wide_characters() {
+        let source = "[[rack]]\nname = \"\t日本\" # x\n";
+        let start = source.find('#').unwrap();
+        let rendered = render(
+            &[Diagnostic::error("a comment", start..start + 3)],
+            "racks.toml",
+            source,
+        );
+        let lines: Vec<&str> = rendered.lines().collect();
+        assert_eq!(lines[3], "2 | name = \"    日本\" # x");
+        // `name = "` is 8 columns, the tab 4, each ideograph 2, then `" `: the caret is at column 18.
+        assert_eq!(lines[4], format!("  | {}^^^", " ".repeat(18)));
+        assert_eq!(
+            lines[4].find('^'),
+            Some("2 | name = \"    日本\" ".len() - "日本".len() + 4)
         );
     }
 

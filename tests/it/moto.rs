@@ -1,7 +1,9 @@
-//! The moto harness: one moto server per test process, started through scripts/moto (which installs the
-//! pinned version if it is missing), reset before each test that uses it. Tests that use moto hold a
-//! `MotoSession`, which serialises them: moto is one shared world, and a reset would pull the floor out from
-//! under a test running beside it.
+//! The moto harness: a pool of moto servers per test process, one per test thread the machine runs at once,
+//! each started through scripts/moto (which installs the pinned version if it is missing) when first needed
+//! and reset before each test that uses it. A test holds a `MotoSession`, which is the exclusive use of one
+//! server: a moto server is one shared world (its accounts are the ones the tests' profiles reach), and a
+//! reset would pull the floor out from under a test running beside it. Tests on different servers run at
+//! the same time.
 //!
 //! A moto that cannot be installed or started fails the test, in CI and everywhere else: never a skip.
 
@@ -9,7 +11,7 @@ use std::io::Read;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::common::repo_root;
@@ -42,8 +44,34 @@ struct Server {
     _dir: tempfile::TempDir,
 }
 
-static SERVER: OnceLock<Server> = OnceLock::new();
-static LOCK: Mutex<()> = Mutex::new(());
+/// The servers, each started on first use.
+static SERVERS: OnceLock<Vec<OnceLock<Server>>> = OnceLock::new();
+/// The indexes of the servers no session holds, and a signal for a test waiting for one.
+static FREE: Mutex<Option<Vec<usize>>> = Mutex::new(None);
+static RELEASED: Condvar = Condvar::new();
+
+/// As many servers as tests run at once (libtest's threads), at most 4: more would only wait for the CPU.
+fn pool_size() -> usize {
+    std::env::var("RUST_TEST_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .clamp(1, 4)
+}
+
+/// Waits for a server no other session holds.
+fn take_server() -> usize {
+    let mut free = FREE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    loop {
+        let slots = free.get_or_insert_with(|| (0..pool_size()).rev().collect());
+        if let Some(slot) = slots.pop() {
+            return slot;
+        }
+        free = RELEASED
+            .wait(free)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    }
+}
 
 // The panic path leaves the script running; it stops itself when the test process exits.
 #[allow(clippy::zombie_processes)]
@@ -88,16 +116,32 @@ fn start() -> Server {
 
 /// Exclusive use of a freshly reset moto, with AWS profiles for two accounts.
 pub struct MotoSession {
-    _guard: MutexGuard<'static, ()>,
+    slot: usize,
     pub port: u16,
     pub dir: tempfile::TempDir,
 }
 
+impl Drop for MotoSession {
+    fn drop(&mut self) {
+        let mut free = FREE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        free.get_or_insert_with(Vec::new).push(self.slot);
+        RELEASED.notify_one();
+    }
+}
+
 pub fn session() -> MotoSession {
-    let guard = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let server = SERVER.get_or_init(start);
+    let slot = take_server();
+    let servers = SERVERS.get_or_init(|| (0..pool_size()).map(|_| OnceLock::new()).collect());
+    // A server that fails to start panics here, and the slot goes back with the session not yet made.
+    let server =
+        std::panic::catch_unwind(|| servers[slot].get_or_init(start)).unwrap_or_else(|panic| {
+            let mut free = FREE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            free.get_or_insert_with(Vec::new).push(slot);
+            RELEASED.notify_one();
+            std::panic::resume_unwind(panic)
+        });
     let session = MotoSession {
-        _guard: guard,
+        slot,
         port: server.port,
         dir: tempfile::tempdir().unwrap(),
     };
