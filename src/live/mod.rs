@@ -128,17 +128,14 @@ pub async fn identify_each(
     connector: &dyn Connector,
 ) -> BTreeMap<String, Result<String, ReadError>> {
     let regions = regions_by_org(racks);
-    let lookups = regions.iter().map(|(org, regions)| {
+    // Each org is identified in the first region one of its racks lives in.
+    let lookups = regions.iter().filter_map(|(org, regions)| {
         let settings = &config.orgs[org];
-        let region = regions
-            .iter()
-            .next()
-            .expect("an org is listed for its racks")
-            .clone();
-        async move {
+        let region = regions.first()?.clone();
+        Some(async move {
             let account = connector.account_id(settings, &region).await;
             (settings, region, account)
-        }
+        })
     });
     join_all(lookups)
         .await
