@@ -23,7 +23,7 @@ use crate::cloud::{
     Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest, Stack, StackEvent,
     StackState, UpdateOutcome, UpdateStackRequest, is_failure, is_in_progress,
 };
-use crate::config::OrgSettings;
+use crate::config::{OrgSettings, RackId};
 use crate::plan::{
     Action, BlockedKind, Install, Plan, RackPlan, StackFingerprint, Uninstall, Update, Upgrade,
 };
@@ -54,7 +54,7 @@ impl Default for Timings {
 /// Plans one rack again, after a wait. Implemented by the command with the real planner.
 #[async_trait]
 pub trait Replanner: Send + Sync {
-    async fn replan(&self, rack: &str) -> Result<RackPlan, String>;
+    async fn replan(&self, rack: &RackId) -> Result<RackPlan, String>;
 }
 
 /// Reads an environment variable (the process environment in the binary, a map in tests).
@@ -426,7 +426,7 @@ impl Executor<'_> {
             Followed::Settled { .. } => {}
             Followed::Stopped(result) => return result,
         }
-        match replanner.replan(&plan.rack).await {
+        match replanner.replan(&plan.id()).await {
             // Waiting twice would be a loop: a rack busy again after the wait is reported as blocked.
             Ok(new_plan) => match &new_plan.action {
                 Action::Blocked(blocked) => RackResult::Blocked {
@@ -525,7 +525,7 @@ impl Executor<'_> {
         let Some(replanner) = self.replanner else {
             return RackResult::RollbackContinued { then: None };
         };
-        match replanner.replan(&plan.rack).await {
+        match replanner.replan(&plan.id()).await {
             Ok(new_plan) => match &new_plan.action {
                 Action::Unchanged => RackResult::RollbackContinued { then: None },
                 // Never a second recovery in one run: a rack that failed again is for a person to see.

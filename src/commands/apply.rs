@@ -235,16 +235,20 @@ struct LiveReplanner<'a> {
 
 #[async_trait]
 impl Replanner for LiveReplanner<'_> {
-    async fn replan(&self, rack: &str) -> Result<RackPlan, String> {
-        let target: RackId = rack.parse()?;
-        let plan = make_plan(self.config, &[target], self.recover, self.connector)
-            .await
-            .map_err(|e| {
-                Error::planning(e, self.config)
-                    .render()
-                    .trim_end()
-                    .to_string()
-            })?;
+    async fn replan(&self, rack: &RackId) -> Result<RackPlan, String> {
+        let plan = make_plan(
+            self.config,
+            std::slice::from_ref(rack),
+            self.recover,
+            self.connector,
+        )
+        .await
+        .map_err(|e| {
+            Error::planning(e, self.config)
+                .render()
+                .trim_end()
+                .to_string()
+        })?;
         plan.racks
             .into_iter()
             .next()

@@ -426,6 +426,15 @@ pub struct Summary {
     pub blocked: usize,
 }
 
+impl RackPlan {
+    pub fn id(&self) -> crate::config::RackId {
+        crate::config::RackId {
+            org: self.org.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
 impl Plan {
     /// The stacks, as (account, region, name), whose update changes a parameter or the template: the racks
     /// whose live template the impact analysis needs.
