@@ -909,6 +909,60 @@ mod tests {
     }
 
     #[test]
+    fn on_convox_s_own_template_a_release_change_may_replace_its_custom_resources() {
+        let template = convox();
+        let impacts = change(
+            &template,
+            &[("Version", "20260101000000")],
+            &[("Version", "20260421192651")],
+        );
+        let generator = impacts
+            .iter()
+            .find(|i| i.logical_id == "DockertTLSCertGenerate")
+            .unwrap();
+        assert_eq!(generator.resource_type, "Custom::SelfSignedCertificate");
+        assert_eq!(generator.action, ResourceAction::MayReplace);
+        assert!(
+            generator.because.starts_with("a custom resource"),
+            "{generator:?}"
+        );
+        // What reads the certificate may change with it, so it may be replaced too: never called safe.
+        let getter = impacts
+            .iter()
+            .find(|i| i.logical_id == "DockertTLSCA")
+            .unwrap();
+        assert_eq!(getter.action, ResourceAction::MayReplace);
+        assert!(
+            disruption(&impacts)
+                .unwrap()
+                .contains("may replace DockertTLSCertGenerate")
+        );
+    }
+
+    #[test]
+    fn a_yaml_template_with_short_form_tags_is_analysed_the_same() {
+        let yaml = "Parameters:\n  Private: {Type: String, Default: 'No'}\n  Cidr: {Type: String}\n\
+                    Conditions:\n  IsPrivate: !Equals [!Ref Private, 'Yes']\n\
+                    Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: !Ref Cidr\n\
+                    \x20 Nat:\n    Type: AWS::EC2::NatGateway\n    Condition: IsPrivate\n    Properties:\n      \
+                    SubnetId: !Sub '${Vpc}-subnet'\n";
+        let template = crate::template::parse_document(yaml).unwrap();
+        let impacts = change(
+            &template,
+            &[("Cidr", "10.0.0.0/16"), ("Private", "Yes")],
+            &[("Cidr", "10.1.0.0/16"), ("Private", "Yes")],
+        );
+        assert_eq!(
+            actions(&impacts),
+            [
+                ("Vpc", ResourceAction::Replace),
+                ("Nat", ResourceAction::Replace)
+            ]
+        );
+        assert_eq!(impacts[1].through.as_deref(), Some("Vpc"));
+    }
+
+    #[test]
     fn on_convox_s_own_template_an_unchanged_rack_reaches_nothing() {
         let template = convox();
         assert_eq!(change(&template, &[], &[]), []);
