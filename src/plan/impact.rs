@@ -110,3 +110,112 @@ fn reverted<'a>(
     }
     values
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn change(kind: ChangeKind, name: &str) -> Change {
+        Change {
+            kind,
+            name: name.into(),
+            before: None,
+            after: None,
+            sensitive: false,
+            diff: None,
+            impact: None,
+            reach: None,
+        }
+    }
+
+    fn pseudo() -> Pseudo {
+        Pseudo {
+            region: "us-east-1".into(),
+            stack_name: "rack".into(),
+            account_id: "123456789012".into(),
+        }
+    }
+
+    #[test]
+    fn only_tags_or_protection_changing_reach_no_resource_through_the_template() {
+        let template = json!({"Resources": {}});
+        let mut changes = [
+            change(ChangeKind::Tag, "team"),
+            change(ChangeKind::TerminationProtection, "termination protection"),
+        ];
+        let values = BTreeMap::new();
+        let impact = analyse_update(
+            Ok(&template),
+            &values,
+            Ok(&template),
+            &values,
+            &pseudo(),
+            &mut changes,
+        );
+        assert_eq!(impact, None);
+        assert!(changes.iter().all(|c| c.reach.is_none()));
+    }
+
+    #[test]
+    fn a_template_without_its_resources_is_said_to_be_not_analysed_never_safe() {
+        let template = json!({"Resources": {}});
+        let mut changes = [change(ChangeKind::Parameter, "InstanceType")];
+        let values = BTreeMap::new();
+        let reason = "https://example.com/rack.json is read through GetTemplateSummary".to_string();
+        let impact = analyse_update(
+            Ok(&template),
+            &values,
+            Err(reason.clone()),
+            &values,
+            &pseudo(),
+            &mut changes,
+        );
+        assert_eq!(impact, Some(TemplateImpact::NotAnalysed { reason }));
+        assert_eq!(changes[0].reach, None);
+    }
+
+    #[test]
+    fn each_change_is_given_what_it_alone_reaches() {
+        let before = json!({
+            "Parameters": {"Size": {"Type": "String"}, "Name": {"Type": "String"}},
+            "Resources": {
+                "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Ref": "Name"}}},
+                "Log": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": {"Ref": "Size"}}},
+            },
+        });
+        let mut after = before.clone();
+        after["Resources"]["Topic"] = json!({"Type": "AWS::SNS::Topic"});
+        let old = BTreeMap::from([
+            ("Size".to_string(), "7".to_string()),
+            ("Name".to_string(), "a".to_string()),
+        ]);
+        let new = BTreeMap::from([
+            ("Size".to_string(), "14".to_string()),
+            ("Name".to_string(), "b".to_string()),
+        ]);
+        let mut changes = [
+            change(ChangeKind::Parameter, "Size"),
+            change(ChangeKind::Parameter, "Name"),
+            change(ChangeKind::Template, "template"),
+        ];
+        let impact = analyse_update(Ok(&before), &old, Ok(&after), &new, &pseudo(), &mut changes);
+        assert_eq!(changes[0].reach.as_deref(), Some("modifies Log in place"));
+        assert_eq!(changes[1].reach.as_deref(), Some("replaces Queue"));
+        assert_eq!(changes[2].reach.as_deref(), Some("adds Topic"));
+        let Some(TemplateImpact::Analysed {
+            verdict,
+            disruptive,
+            resources,
+        }) = impact
+        else {
+            panic!("analysed")
+        };
+        assert_eq!(resources.len(), 3);
+        assert_eq!(
+            verdict,
+            "replaces 1 resource, adds 1 resource, modifies 1 in place"
+        );
+        assert_eq!(disruptive.as_deref(), Some("replaces Queue"));
+    }
+}
