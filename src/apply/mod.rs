@@ -304,7 +304,7 @@ impl Executor<'_> {
             outcome.result,
             RackResult::Unchanged | RackResult::NotStarted
         ) {
-            self.reporter.finish(&plan.rack, &outcome);
+            self.reporter.finish(&plan.id(), &outcome);
         }
         outcome
     }
@@ -417,7 +417,7 @@ impl Executor<'_> {
             Err(error) => return failed(format!("cannot reach CloudFormation: {error}"), None),
         };
         self.reporter
-            .start(&plan.rack, &format!("waiting: {status}"), 0);
+            .start(&plan.id(), &format!("waiting: {status}"), 0);
         let seen = match cloud.stack_events(&plan.name).await {
             Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
             Err(_) => HashSet::new(),
@@ -468,7 +468,7 @@ impl Executor<'_> {
             return result;
         }
         if let Err(result) = self
-            .delete_and_follow(&plan.rack, &plan.name, cloud, started, 0)
+            .delete_and_follow(&plan.id(), &plan.name, cloud, started, 0)
             .await
         {
             return result;
@@ -510,7 +510,7 @@ impl Executor<'_> {
             );
         }
         self.reporter
-            .start(&plan.rack, "continuing the rollback", 0);
+            .start(&plan.id(), "continuing the rollback", 0);
         match self.follow(plan, cloud, seen, started).await {
             Followed::Settled { stack, .. } if stack.status == "UPDATE_ROLLBACK_COMPLETE" => {}
             Followed::Settled { stack, root_cause } => {
@@ -575,7 +575,7 @@ impl Executor<'_> {
                 );
             }
             if let Err(result) = self
-                .delete_and_follow(&plan.rack, app, cloud, started, 0)
+                .delete_and_follow(&plan.id(), app, cloud, started, 0)
                 .await
             {
                 return result;
@@ -590,7 +590,7 @@ impl Executor<'_> {
         }
         if let Err(result) = self
             .delete_and_follow(
-                &plan.rack,
+                &plan.id(),
                 &plan.name,
                 cloud,
                 started,
@@ -613,7 +613,7 @@ impl Executor<'_> {
     /// DeleteStack of `stack`, followed until it is gone, reported as `rack`'s progress.
     async fn delete_and_follow(
         &self,
-        rack: &str,
+        rack: &RackId,
         stack: &str,
         cloud: &dyn Cloud,
         started: Instant,
@@ -688,7 +688,7 @@ impl Executor<'_> {
             token: request_token(),
         };
         self.reporter
-            .start(&plan.rack, "installing", install.resource_count);
+            .start(&plan.id(), "installing", install.resource_count);
         let created = match cloud.create_stack(&request).await {
             // A write whose answer was lost is retried by the SDK; if the retry meets the stack our own
             // first attempt created, the install is under way.
@@ -871,7 +871,7 @@ impl Executor<'_> {
             }
         };
         self.reporter
-            .start(&plan.rack, label, update.resource_count);
+            .start(&plan.id(), label, update.resource_count);
         match cloud.update_stack(&request).await {
             Ok(UpdateOutcome::NothingToDo) => return Ok(None),
             Ok(UpdateOutcome::Started) => {}
@@ -908,7 +908,7 @@ impl Executor<'_> {
         started: Instant,
     ) -> Followed {
         match self
-            .follow_stack(&plan.rack, &plan.name, cloud, seen, started, false)
+            .follow_stack(&plan.id(), &plan.name, cloud, seen, started, false)
             .await
         {
             Watched::Settled { stack, root_cause } => Followed::Settled { stack, root_cause },
@@ -924,7 +924,7 @@ impl Executor<'_> {
     /// as `rack`'s progress; stops on timeout or Ctrl-C.
     async fn follow_stack(
         &self,
-        rack: &str,
+        rack: &RackId,
         name: &str,
         cloud: &dyn Cloud,
         mut seen: HashSet<String>,

@@ -9,6 +9,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{RackOutcome, format_duration};
+use crate::config::RackId;
 
 /// Where text output goes: stdout in the binary, a buffer in tests.
 pub type Sink = Arc<Mutex<dyn Write + Send>>;
@@ -25,12 +26,12 @@ pub fn write_line(sink: &Sink, line: &str) {
 
 pub trait Reporter: Send + Sync {
     /// Work on a rack begins: `what` is e.g. "installing", "updating", "waiting: UPDATE_IN_PROGRESS".
-    fn start(&self, rack: &str, what: &str, total_resources: usize);
+    fn start(&self, rack: &RackId, what: &str, total_resources: usize);
     /// A new line about the rack (an event in Convox's words), with the resources done so far.
-    fn progress(&self, rack: &str, line: &str, done: usize);
+    fn progress(&self, rack: &RackId, line: &str, done: usize);
     /// Nothing new for a while: the rack is still `status`.
-    fn heartbeat(&self, rack: &str, status: &str, elapsed: Duration);
-    fn finish(&self, rack: &str, outcome: &RackOutcome);
+    fn heartbeat(&self, rack: &RackId, status: &str, elapsed: Duration);
+    fn finish(&self, rack: &RackId, outcome: &RackOutcome);
 }
 
 /// One plain line per event: no carriage returns, no escape codes.
@@ -45,7 +46,7 @@ impl LineReporter {
 }
 
 impl Reporter for LineReporter {
-    fn start(&self, rack: &str, what: &str, total_resources: usize) {
+    fn start(&self, rack: &RackId, what: &str, total_resources: usize) {
         if total_resources > 0 {
             write_line(
                 &self.sink,
@@ -56,18 +57,18 @@ impl Reporter for LineReporter {
         }
     }
 
-    fn progress(&self, rack: &str, line: &str, _done: usize) {
+    fn progress(&self, rack: &RackId, line: &str, _done: usize) {
         write_line(&self.sink, &format!("{rack}: {line}"));
     }
 
-    fn heartbeat(&self, rack: &str, status: &str, elapsed: Duration) {
+    fn heartbeat(&self, rack: &RackId, status: &str, elapsed: Duration) {
         write_line(
             &self.sink,
             &format!("{rack}: still {status} ({})", format_duration(elapsed)),
         );
     }
 
-    fn finish(&self, rack: &str, outcome: &RackOutcome) {
+    fn finish(&self, rack: &RackId, outcome: &RackOutcome) {
         write_line(&self.sink, &format!("{rack}: {}", outcome.describe()));
     }
 }
@@ -76,7 +77,7 @@ impl Reporter for LineReporter {
 /// latest event.
 pub struct BarReporter {
     multi: MultiProgress,
-    bars: Mutex<HashMap<String, ProgressBar>>,
+    bars: Mutex<HashMap<RackId, ProgressBar>>,
     width: usize,
 }
 
@@ -89,7 +90,7 @@ impl BarReporter {
         }
     }
 
-    fn bar(&self, rack: &str) -> Option<ProgressBar> {
+    fn bar(&self, rack: &RackId) -> Option<ProgressBar> {
         self.bars
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -99,7 +100,7 @@ impl BarReporter {
 }
 
 impl Reporter for BarReporter {
-    fn start(&self, rack: &str, what: &str, total_resources: usize) {
+    fn start(&self, rack: &RackId, what: &str, total_resources: usize) {
         // A rack that starts again (the next step of an upgrade, the rack after its apps) keeps its one bar.
         if let Some(bar) = self.bar(rack) {
             bar.set_length(total_resources as u64);
@@ -123,21 +124,21 @@ impl Reporter for BarReporter {
         self.bars
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(rack.to_string(), bar);
+            .insert(rack.clone(), bar);
     }
 
-    fn progress(&self, rack: &str, line: &str, done: usize) {
+    fn progress(&self, rack: &RackId, line: &str, done: usize) {
         if let Some(bar) = self.bar(rack) {
             bar.set_position(done as u64);
             bar.set_message(line.to_string());
         }
     }
 
-    fn heartbeat(&self, _rack: &str, _status: &str, _elapsed: Duration) {
+    fn heartbeat(&self, _rack: &RackId, _status: &str, _elapsed: Duration) {
         // The bar's own elapsed counter already shows that time passes.
     }
 
-    fn finish(&self, rack: &str, outcome: &RackOutcome) {
+    fn finish(&self, rack: &RackId, outcome: &RackOutcome) {
         match self.bar(rack) {
             Some(bar) => {
                 if outcome.succeeded() {

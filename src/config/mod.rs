@@ -141,7 +141,7 @@ pub enum Template {
 }
 
 /// A rack's `org/name`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RackId {
     pub org: String,
     pub name: String,
