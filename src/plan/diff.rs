@@ -1319,6 +1319,51 @@ mod tests {
     }
 
     #[test]
+    fn each_step_of_an_upgrade_is_analysed_against_the_template_the_step_before_leaves() {
+        let mut rack = rack();
+        rack.version = "4".into();
+        rack.template = Template::Url {
+            url: url_of("4"),
+            pattern: PATTERN.into(),
+        };
+        let mut state = live(vec![stack("UPDATE_COMPLETE")], &rack);
+        with_required_release(&mut state);
+        // Release 3 adds a queue; release 4 keeps the template of 3.
+        let live_body = INSTANCES_TEMPLATE;
+        let mut with_queue = parse_document(live_body).unwrap();
+        with_queue["Resources"]["Queue"] = serde_json::json!({"Type": "AWS::SQS::Queue"});
+        let with_queue = Arc::new(with_queue);
+        state
+            .template_documents
+            .insert(TemplateSource::Url(url_of("3")), with_queue.clone());
+        state
+            .template_documents
+            .insert(TemplateSource::Url(url_of("4")), with_queue);
+        state.stack_templates.insert(
+            (ACCOUNT.into(), "us-east-1".into(), "example".into()),
+            Ok(live_body.into()),
+        );
+        let plan = diff(&config(), std::slice::from_ref(&rack), &state, false).unwrap();
+        let Action::Upgrade(upgrade) = &plan.racks[0].action else {
+            panic!("not an upgrade: {:?}", plan.racks[0].action);
+        };
+        let reach = |step: &Step| -> Vec<Option<String>> {
+            step.update
+                .changes
+                .iter()
+                .filter(|c| c.kind == ChangeKind::Template)
+                .map(|c| c.reach.clone())
+                .collect()
+        };
+        assert_eq!(reach(&upgrade.steps[0]), [Some("adds Queue".to_string())]);
+        // Against the live template it would add the queue again; against step 1's, nothing differs.
+        assert_eq!(
+            reach(&upgrade.steps[1]),
+            [Some("reaches no resource".to_string())]
+        );
+    }
+
+    #[test]
     fn a_version_change_with_no_required_release_between_is_one_update() {
         let mut rack = rack();
         rack.version = "3".into();
