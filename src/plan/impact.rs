@@ -129,13 +129,7 @@ mod tests {
         }
     }
 
-    fn pseudo() -> Pseudo {
-        Pseudo {
-            region: "us-east-1".into(),
-            stack_name: "rack".into(),
-            account_id: "123456789012".into(),
-        }
-    }
+    use crate::template::test_support::pseudo;
 
     #[test]
     fn only_tags_or_protection_changing_reach_no_resource_through_the_template() {

@@ -694,20 +694,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn pseudo() -> Pseudo {
-        Pseudo {
-            region: "us-east-1".into(),
-            stack_name: "rack".into(),
-            account_id: "123456789012".into(),
-        }
-    }
-
-    fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::template::test_support::{pseudo, values};
 
     fn template() -> Value {
         json!({

@@ -555,20 +555,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn pseudo() -> Pseudo {
-        Pseudo {
-            region: "us-east-1".into(),
-            stack_name: "rack".into(),
-            account_id: "123456789012".into(),
-        }
-    }
-
-    fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::template::test_support::{pseudo, values};
 
     /// The impacts of changing `before` to `after` on one template.
     fn change(

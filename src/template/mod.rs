@@ -13,6 +13,8 @@ mod impact;
 mod parameters;
 mod resources;
 mod s3_url;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use constraints::{Violation, check_value};
 pub use document::{DocumentError, parse_document};
