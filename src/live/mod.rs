@@ -1,8 +1,9 @@
 //! LiveState: a plain-data snapshot of what AWS holds for the racks being planned, read through the `Cloud`
 //! traits as cheaply as possible. Order of reads: STS once per org (the account guard must hold before any
 //! CloudFormation call), then one paginated DescribeStacks per (account, region), then each distinct
-//! template once (see `read_template_summaries`) and GetTemplate for racks built from a local file.
-//! Independent reads run concurrently.
+//! template once (see `read_template_summaries`) and GetTemplate for racks built from a local file; last,
+//! GetTemplate for the racks a first plan finds with a parameter or template change, for the impact
+//! analysis. Independent reads run concurrently. `survey` holds the reads of import and doctor.
 
 mod survey;
 
