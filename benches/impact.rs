@@ -35,14 +35,8 @@ fn run(template: &Value, before: &[(&str, &str)], after: &[(&str, &str)]) -> usi
     };
     let (before, after) = (values(before), values(after));
     analyse(
-        StackTemplate {
-            template,
-            parameters: &before,
-        },
-        StackTemplate {
-            template,
-            parameters: &after,
-        },
+        StackTemplate::new(template, &before),
+        StackTemplate::new(template, &after),
         &pseudo,
     )
     .len()

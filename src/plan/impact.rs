@@ -2,7 +2,7 @@
 //! ones, for the whole update (the rack's `impact`) and for each parameter or template change alone (its
 //! `reach`), so that every change says what it does to the running rack.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -31,15 +31,16 @@ pub(super) fn analyse_update(
             return Some(TemplateImpact::NotAnalysed { reason });
         }
     };
+    // A NoEcho parameter racks.toml sets is compared with a live value AWS shows as `****`: what it reaches
+    // may change. One it leaves alone is `****` on both sides, and the same.
+    let sensitive: BTreeSet<String> = changes
+        .iter()
+        .filter(|change| change.kind == ChangeKind::Parameter && change.sensitive)
+        .map(|change| change.name.clone())
+        .collect();
     let whole = analyse(
-        StackTemplate {
-            template: before,
-            parameters: before_values,
-        },
-        StackTemplate {
-            template: after,
-            parameters: after_values,
-        },
+        StackTemplate::new(before, before_values).hiding(&sensitive),
+        StackTemplate::new(after, after_values),
         pseudo,
     );
     let changed_parameters: Vec<String> = changes
@@ -52,15 +53,14 @@ pub(super) fn analyse_update(
             // The parameter alone, in the planned template: everything else as the update leaves it.
             ChangeKind::Parameter => {
                 let without = reverted(after_values, before_values, [change.name.as_str()]);
+                let hidden: BTreeSet<String> = sensitive
+                    .iter()
+                    .filter(|name| **name == change.name)
+                    .cloned()
+                    .collect();
                 analyse(
-                    StackTemplate {
-                        template: after,
-                        parameters: &without,
-                    },
-                    StackTemplate {
-                        template: after,
-                        parameters: after_values,
-                    },
+                    StackTemplate::new(after, &without).hiding(&hidden),
+                    StackTemplate::new(after, after_values),
                     pseudo,
                 )
             }
@@ -72,14 +72,8 @@ pub(super) fn analyse_update(
                     changed_parameters.iter().map(String::as_str),
                 );
                 analyse(
-                    StackTemplate {
-                        template: before,
-                        parameters: before_values,
-                    },
-                    StackTemplate {
-                        template: after,
-                        parameters: &without,
-                    },
+                    StackTemplate::new(before, before_values),
+                    StackTemplate::new(after, &without),
                     pseudo,
                 )
             }
@@ -167,6 +161,47 @@ mod tests {
         );
         assert_eq!(impact, Some(TemplateImpact::NotAnalysed { reason }));
         assert_eq!(changes[0].reach, None);
+    }
+
+    #[test]
+    fn a_noecho_value_racks_toml_sets_may_change_what_it_reaches_one_left_alone_does_not() {
+        let template = json!({
+            "Parameters": {"Key": {"Type": "String", "NoEcho": true}, "Other": {"Type": "String", "NoEcho": true}},
+            "Resources": {
+                "Config": {"Type": "AWS::AutoScaling::LaunchConfiguration",
+                           "Properties": {"ImageId": "ami-1", "InstanceType": "t3.small", "KeyName": {"Ref": "Key"}}},
+                "Secret": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": {"Ref": "Other"}}},
+            },
+        });
+        // DescribeStacks shows both as `****`; the update sends Key's value and keeps Other's.
+        let live = BTreeMap::from([
+            ("Key".to_string(), "****".to_string()),
+            ("Other".to_string(), "****".to_string()),
+        ]);
+        let planned = BTreeMap::from([
+            ("Key".to_string(), "my-key".to_string()),
+            ("Other".to_string(), "****".to_string()),
+        ]);
+        let mut key = change(ChangeKind::Parameter, "Key");
+        key.sensitive = true;
+        let mut changes = [key];
+        let impact = analyse_update(
+            Ok(&template),
+            &live,
+            Ok(&template),
+            &planned,
+            &pseudo(),
+            &mut changes,
+        );
+        assert_eq!(changes[0].reach.as_deref(), Some("may replace Config"));
+        let Some(TemplateImpact::Analysed { resources, .. }) = impact else {
+            panic!("analysed")
+        };
+        assert_eq!(resources.len(), 1, "{resources:?}");
+        assert_eq!(
+            resources[0].because,
+            "KeyName may change, and it is create-only"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! a value rackfile cannot know at all (`Unknown`) compares as "may differ", never as equal.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -218,10 +218,12 @@ pub struct Side<'a> {
 }
 
 impl<'a> Side<'a> {
-    /// `values` are the stack's parameter values; a parameter without one takes its declared default.
+    /// `values` are the stack's parameter values; a parameter without one takes its declared default; a
+    /// `hidden` one is not known.
     pub fn new(
         template: &'a Value,
         values: &BTreeMap<String, String>,
+        hidden: &BTreeSet<String>,
         pseudo: &'a Pseudo,
         treatment: HashMap<String, Treatment>,
     ) -> Self {
@@ -239,6 +241,9 @@ impl<'a> Side<'a> {
                     })
                 });
                 let value = match value {
+                    _ if hidden.contains(name) => {
+                        Val::Unknown(format!("{name} is NoEcho: its value is not shown"))
+                    }
                     // Kept as it is: whatever it is, it is the same on both sides of the update.
                     None => Val::Call {
                         function: "parameter".into(),
@@ -722,6 +727,7 @@ mod tests {
         let side = Side::new(
             &template,
             &values(&[("Private", "Yes")]),
+            &BTreeSet::new(),
             &pseudo,
             HashMap::new(),
         );
@@ -737,7 +743,13 @@ mod tests {
     fn intrinsics_evaluate_to_text_where_they_can() {
         let template = template();
         let pseudo = pseudo();
-        let side = Side::new(&template, &values(&[]), &pseudo, HashMap::new());
+        let side = Side::new(
+            &template,
+            &values(&[]),
+            &BTreeSet::new(),
+            &pseudo,
+            HashMap::new(),
+        );
         let value = side.evaluate(&json!({
             "Sub": {"Fn::Sub": "${AWS::StackName}-${Private}-${!Literal}"},
             "Join": {"Fn::Join": ["-", {"Ref": "Zones"}]},
@@ -771,10 +783,17 @@ mod tests {
     fn comparisons_know_new_ids_symbols_and_unknowns() {
         let template = template();
         let pseudo = pseudo();
-        let before = Side::new(&template, &values(&[]), &pseudo, HashMap::new());
+        let before = Side::new(
+            &template,
+            &values(&[]),
+            &BTreeSet::new(),
+            &pseudo,
+            HashMap::new(),
+        );
         let replaced = Side::new(
             &template,
             &values(&[]),
+            &BTreeSet::new(),
             &pseudo,
             HashMap::from([("Vpc".to_string(), Treatment::Replaced)]),
         );

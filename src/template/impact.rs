@@ -5,7 +5,7 @@
 //! AutoScalingGroups roll their instances. A replaced resource gets a new physical id, so what refers to it
 //! changes too, and may be replaced in turn: the analysis runs until nothing new is reached.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -51,6 +51,25 @@ pub struct Rolling {
 pub struct StackTemplate<'a> {
     pub template: &'a Value,
     pub parameters: &'a BTreeMap<String, String>,
+    /// Parameters whose value here is not known (a NoEcho value, which AWS shows as `****`): whatever
+    /// they reach may change, never "same".
+    pub hidden: &'a BTreeSet<String>,
+}
+
+static NOTHING_HIDDEN: BTreeSet<String> = BTreeSet::new();
+
+impl<'a> StackTemplate<'a> {
+    pub fn new(template: &'a Value, parameters: &'a BTreeMap<String, String>) -> Self {
+        Self {
+            template,
+            parameters,
+            hidden: &NOTHING_HIDDEN,
+        }
+    }
+
+    pub fn hiding(self, hidden: &'a BTreeSet<String>) -> Self {
+        Self { hidden, ..self }
+    }
 }
 
 /// The properties whose change makes an AutoScalingRollingUpdate policy replace the group's instances.
@@ -72,13 +91,25 @@ pub fn analyse(
     after: StackTemplate<'_>,
     pseudo: &Pseudo,
 ) -> Vec<ResourceImpact> {
-    let before = Side::new(before.template, before.parameters, pseudo, HashMap::new());
+    let before = Side::new(
+        before.template,
+        before.parameters,
+        before.hidden,
+        pseudo,
+        HashMap::new(),
+    );
     let mut treatment = HashMap::new();
     // Each round can only reach more resources, so this ends; the bound is a guard, not a limit.
     let rounds = before.resources().count() * 2 + 2;
     let mut impacts = Vec::new();
     for _ in 0..rounds {
-        let side = Side::new(after.template, after.parameters, pseudo, treatment.clone());
+        let side = Side::new(
+            after.template,
+            after.parameters,
+            after.hidden,
+            pseudo,
+            treatment.clone(),
+        );
         impacts = resource_impacts(&before, &side);
         let reached: HashMap<String, Treatment> = impacts
             .iter()
@@ -565,14 +596,8 @@ mod tests {
     ) -> Vec<ResourceImpact> {
         let (before, after) = (values(before), values(after));
         analyse(
-            StackTemplate {
-                template,
-                parameters: &before,
-            },
-            StackTemplate {
-                template,
-                parameters: &after,
-            },
+            StackTemplate::new(template, &before),
+            StackTemplate::new(template, &after),
             &pseudo(),
         )
     }
@@ -709,14 +734,8 @@ mod tests {
         resources.insert("Odd".into(), json!({"Type": "AWS::SNS::Topic"}));
         let empty = BTreeMap::new();
         let impacts = analyse(
-            StackTemplate {
-                template: &before,
-                parameters: &empty,
-            },
-            StackTemplate {
-                template: &after,
-                parameters: &empty,
-            },
+            StackTemplate::new(&before, &empty),
+            StackTemplate::new(&after, &empty),
             &pseudo(),
         );
         assert_eq!(
