@@ -133,31 +133,21 @@ pub async fn identify_each(
     let lookups = regions.iter().filter_map(|(org, regions)| {
         let settings = &config.orgs[org];
         let region = regions.first()?.clone();
-        Some(async move {
-            let account = connector.account_id(settings, &region).await;
-            (settings, region, account)
-        })
+        Some(async move { (settings, identify_org(settings, &region, connector).await) })
     });
     join_all(lookups)
         .await
         .into_iter()
-        .map(|(settings, region, account)| {
+        .map(|(settings, account)| {
             let org = settings.name.clone();
-            let checked = match account {
-                Err(error) => Err(ReadError::Identity {
+            let checked = account.and_then(|actual| match &settings.account_id {
+                Some(expected) if *expected != actual => Err(ReadError::WrongAccount {
                     org: org.clone(),
-                    region,
-                    error,
+                    expected: expected.clone(),
+                    actual,
                 }),
-                Ok(actual) => match &settings.account_id {
-                    Some(expected) if *expected != actual => Err(ReadError::WrongAccount {
-                        org: org.clone(),
-                        expected: expected.clone(),
-                        actual,
-                    }),
-                    _ => Ok(actual),
-                },
-            };
+                _ => Ok(actual),
+            });
             (org, checked)
         })
         .collect()

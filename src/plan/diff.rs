@@ -1020,19 +1020,19 @@ fn plan_update(
         termination_protection,
         impact: None,
     };
+    if !update
+        .changes
+        .iter()
+        .any(|change| change.kind.reaches_resources())
+    {
+        return Ok(Action::Update(update));
+    }
     let after_values = after_update(stack, &update, summary).parameters;
     let pseudo = Pseudo {
         region: region.clone(),
         stack_name: rack.name.clone(),
         account_id: account.to_string(),
     };
-    let reaches_resources = update
-        .changes
-        .iter()
-        .any(|change| matches!(change.kind, ChangeKind::Parameter | ChangeKind::Template));
-    if !reaches_resources {
-        return Ok(Action::Update(update));
-    }
     let (before, after) = (before(), planned_document(rack, live));
     supersede_rules_the_template_answers(&mut update, &before, &after);
     update.impact = super::impact::analyse_update(

@@ -20,9 +20,7 @@ pub(super) fn analyse_update(
     pseudo: &Pseudo,
     changes: &mut [Change],
 ) -> Option<TemplateImpact> {
-    let analysed =
-        |change: &Change| matches!(change.kind, ChangeKind::Parameter | ChangeKind::Template);
-    if !changes.iter().any(analysed) {
+    if !changes.iter().any(|change| change.kind.reaches_resources()) {
         return None;
     }
     let (before, after) = match (before, after) {

@@ -392,6 +392,14 @@ pub enum ChangeKind {
     TerminationProtection,
 }
 
+impl ChangeKind {
+    /// Whether a change of this kind reaches the stack's resources through its template, and so is what
+    /// the impact analysis looks at (tags and termination protection are not).
+    pub fn reaches_resources(self) -> bool {
+        matches!(self, ChangeKind::Parameter | ChangeKind::Template)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StackFingerprint {
     pub stack_id: String,
@@ -442,9 +450,10 @@ impl Plan {
         self.racks
             .iter()
             .filter(|rack| {
-                rack.action.changes().iter().any(|change| {
-                    matches!(change.kind, ChangeKind::Parameter | ChangeKind::Template)
-                })
+                rack.action
+                    .changes()
+                    .iter()
+                    .any(|change| change.kind.reaches_resources())
             })
             .map(|rack| {
                 (
