@@ -83,7 +83,8 @@ struct PlanArgs {
     /// Save the plan, with fingerprints of racks.toml and each stack, for `rackfile apply PLANFILE`.
     #[arg(long, value_name = "PLANFILE")]
     out: Option<PathBuf>,
-    /// Exit 2 when there are changes (0: none, 1: error).
+    /// Exit 2 when the racks differ from racks.toml: changes to make, or racks blocked from them (0: no
+    /// differences, 1: error).
     #[arg(long)]
     detailed_exitcode: bool,
     /// Plan failed racks for recovery: a failed install is deleted and installed again, an

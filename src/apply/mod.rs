@@ -101,7 +101,8 @@ pub enum RackResult {
     RollbackContinued {
         then: Option<Box<RackResult>>,
     },
-    /// Its apps and then the rack deleted (`ensure = "absent"`); what the template retains is left.
+    /// Its apps and resources and then the rack deleted (`ensure = "absent"`); what the template retains
+    /// is left.
     Uninstalled {
         apps: usize,
         retained: Vec<String>,
@@ -174,8 +175,8 @@ impl RackResult {
             RackResult::Uninstalled { apps, retained } => {
                 let mut text = match apps {
                     0 => format!("uninstalled in {elapsed}"),
-                    1 => format!("uninstalled with its 1 app stack in {elapsed}"),
-                    _ => format!("uninstalled with its {apps} app stacks in {elapsed}"),
+                    1 => format!("uninstalled with its 1 app or resource stack in {elapsed}"),
+                    _ => format!("uninstalled with its {apps} app and resource stacks in {elapsed}"),
                 };
                 if !retained.is_empty() {
                     text.push_str(&format!(
@@ -564,18 +565,40 @@ impl Executor<'_> {
         if let Some(result) = self.changed_since_planned(plan, cloud, started).await {
             return result;
         }
-        for (done, app) in uninstall.apps.iter().enumerate() {
+        let total = uninstall.dependents.len();
+        for (done, dependent) in uninstall.dependents.iter().enumerate() {
             if self.cancelled() {
                 return failed(
                     format!(
-                        "interrupted after deleting {done} of {} app stacks; the rack's stack was not deleted",
-                        uninstall.apps.len()
+                        "interrupted after deleting {done} of {total} app and resource stacks; the rack's stack was not deleted"
                     ),
                     None,
                 );
             }
+            let still_dependent = |stack: &Stack| {
+                crate::convox::dependent_of(stack, &plan.name, |_| false) == Some(dependent.kind)
+            };
+            match recheck_before_delete(
+                cloud,
+                &dependent.name,
+                &dependent.stack_id,
+                still_dependent,
+            )
+            .await
+            {
+                Recheck::Delete => {}
+                Recheck::Gone => continue,
+                Recheck::Refuse(why) => {
+                    return failed(
+                        format!(
+                            "{why}, so it was not deleted; {done} of {total} app and resource stacks were, and the rack's stack was not. Plan again: `rackfile plan` lists what the uninstall deletes now"
+                        ),
+                        None,
+                    );
+                }
+            }
             if let Err(result) = self
-                .delete_and_follow(&plan.id(), app, cloud, started, 0)
+                .delete_and_follow(&plan.id(), &dependent.name, cloud, started, 0)
                 .await
             {
                 return result;
@@ -583,8 +606,20 @@ impl Executor<'_> {
         }
         if self.cancelled() {
             return failed(
-                "interrupted after deleting the app stacks; the rack's stack was not deleted"
+                "interrupted after deleting the app and resource stacks; the rack's stack was not deleted"
                     .into(),
+                None,
+            );
+        }
+        let planned_rack = plan
+            .stack
+            .as_ref()
+            .map_or("", |stack| stack.stack_id.as_str());
+        if let Recheck::Refuse(why) =
+            recheck_before_delete(cloud, &plan.name, planned_rack, crate::convox::is_rack).await
+        {
+            return failed(
+                format!("{why}, so the rack's stack was not deleted; its apps and resources were"),
                 None,
             );
         }
@@ -601,7 +636,7 @@ impl Executor<'_> {
             return result;
         }
         RackResult::Uninstalled {
-            apps: uninstall.apps.len(),
+            apps: total,
             retained: uninstall
                 .retained
                 .iter()
@@ -1090,6 +1125,38 @@ fn new_events(events: &[StackEvent], seen: &mut HashSet<String>) -> Vec<StackEve
 }
 
 /// A ClientRequestToken for one write: CloudFormation tags the operation's events with it.
+/// What a stack planned for deletion is now, read just before its DeleteStack.
+enum Recheck {
+    Delete,
+    /// Already deleted (by someone else): nothing to do.
+    Gone,
+    /// It is no longer the stack the plan listed: why.
+    Refuse(String),
+}
+
+/// Whether `name` is still the stack `stack_id` the plan listed, and still what the plan took it for
+/// (`still`): a stack renamed, replaced or re-tagged since the plan is never deleted.
+async fn recheck_before_delete(
+    cloud: &dyn Cloud,
+    name: &str,
+    stack_id: &str,
+    still: impl Fn(&Stack) -> bool,
+) -> Recheck {
+    match cloud.describe_stack(name).await {
+        Err(error) => Recheck::Refuse(format!("cannot read {name} before deleting it: {error}")),
+        Ok(None) => Recheck::Gone,
+        Ok(Some(stack)) if stack.state() == StackState::Deleted => Recheck::Gone,
+        Ok(Some(stack)) if stack.stack_id != stack_id => Recheck::Refuse(format!(
+            "{name} is another stack than the one planned (StackId {} now, {stack_id} planned)",
+            stack.stack_id
+        )),
+        Ok(Some(stack)) if !still(&stack) => Recheck::Refuse(format!(
+            "{name}'s tags changed since the plan: it is no longer a Convox stack of this rack"
+        )),
+        Ok(Some(_)) => Recheck::Delete,
+    }
+}
+
 fn request_token() -> String {
     format!("rackfile-{}", password::generate())
 }
@@ -1101,5 +1168,73 @@ async fn caused_by(cloud: &dyn Cloud, name: &str, token: &str) -> bool {
             .iter()
             .any(|event| event.token.as_deref() == Some(token)),
         Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::cloud::TemplateSource;
+    use crate::cloud::fake::{FakeAws, FakeTemplate};
+
+    const ACCOUNT: &str = "123456789012";
+    const REGION: &str = "us-east-1";
+
+    async fn app_stack(aws: &FakeAws, name: &str) -> Stack {
+        let source = TemplateSource::Url("https://example.com/app.json".into());
+        aws.add_template(source.clone(), FakeTemplate::rack(&[]));
+        let cloud = aws.cloud_for(ACCOUNT, REGION);
+        cloud
+            .create_stack(&CreateStackRequest {
+                name: name.into(),
+                template: source,
+                parameters: BTreeMap::from([
+                    ("Version".to_string(), "1".to_string()),
+                    ("Password".to_string(), "p".to_string()),
+                ]),
+                tags: BTreeMap::from([
+                    ("System".to_string(), "convox".to_string()),
+                    ("Type".to_string(), "app".to_string()),
+                    ("Rack".to_string(), "web".to_string()),
+                ]),
+                termination_protection: false,
+                token: "seed".into(),
+            })
+            .await
+            .unwrap();
+        aws.stack(ACCOUNT, REGION, name).unwrap()
+    }
+
+    fn still_an_app(stack: &Stack) -> bool {
+        crate::convox::dependent_of(stack, "web", |_| false) == Some(crate::convox::Dependent::App)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stack_planned_for_deletion_is_deleted_only_while_it_is_still_what_was_planned() {
+        let aws = FakeAws::new(Duration::ZERO);
+        let planned = app_stack(&aws, "web-api").await;
+        let cloud = aws.cloud_for(ACCOUNT, REGION);
+        assert!(matches!(
+            recheck_before_delete(&cloud, "web-api", &planned.stack_id, still_an_app).await,
+            Recheck::Delete
+        ));
+        assert!(matches!(
+            recheck_before_delete(&cloud, "web-api", "arn:another", still_an_app).await,
+            Recheck::Refuse(why) if why.contains("another stack than the one planned")
+        ));
+        aws.set_tags(ACCOUNT, REGION, "web-api", &[("Rack", "web")]);
+        assert!(matches!(
+            recheck_before_delete(&cloud, "web-api", &planned.stack_id, still_an_app).await,
+            Recheck::Refuse(why) if why.contains("tags changed since the plan")
+        ));
+        cloud.delete_stack("web-api", "t").await.unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(matches!(
+            recheck_before_delete(&cloud, "web-api", &planned.stack_id, still_an_app).await,
+            Recheck::Gone
+        ));
     }
 }

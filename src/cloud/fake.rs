@@ -273,6 +273,22 @@ impl FakeAws {
         }
     }
 
+    /// Replaces a stack's tags, as someone re-tagging it in the console would (CloudFormation re-tags through
+    /// an update; the fake needs no template for it).
+    pub fn set_tags(&self, account: &str, region: &str, name: &str, tags: &[(&str, &str)]) {
+        if let Some(stack) = self
+            .world()
+            .stacks
+            .get_mut(&(account.to_string(), region.to_string()))
+            .and_then(|stacks| stacks.get_mut(name))
+        {
+            stack.stack.tags = tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        }
+    }
+
     /// Makes resource `logical_id` of stack `name` fail, so the operation rolls back.
     pub fn fail_resource(&self, name: &str, logical_id: &str) {
         self.world()

@@ -43,31 +43,6 @@ impl Stack {
     pub fn state(&self) -> StackState {
         StackState::of(&self.status)
     }
-
-    /// Whether this stack is a Convox rack: tagged `System=convox`, `Type=rack` as Convox tags racks since
-    /// 2017, or, for the untagged 2016 racks, built from a template with the rack's `Version` and
-    /// `InstanceType` parameters and its `Dashboard` output.
-    pub fn is_rack(&self) -> bool {
-        self.has_convox_tags()
-            || (self.parameters.contains_key("Version")
-                && self.parameters.contains_key("InstanceType")
-                && self.outputs.contains_key("Dashboard"))
-    }
-
-    /// A top-level stack of one of the rack's Convox apps: tagged `Rack=<rack>` (nested stacks inherit
-    /// their parent's tags, so only top-level ones count; deleting an app deletes its nested stacks).
-    pub fn is_app_of(&self, rack: &str) -> bool {
-        self.name != rack
-            && self.parent_id.is_none()
-            && self.tags.get("Rack").map(String::as_str) == Some(rack)
-    }
-
-    /// Tagged `System=convox`, `Type=rack`, as Convox (and rackfile) tag the racks they install.
-    pub fn has_convox_tags(&self) -> bool {
-        crate::config::SYSTEM_TAGS
-            .iter()
-            .all(|(key, value)| self.tags.get(*key).map(String::as_str) == Some(*value))
-    }
 }
 
 /// A template's parameter declarations and size, read from its body or from GetTemplateSummary.

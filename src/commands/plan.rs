@@ -38,7 +38,7 @@ pub async fn run(options: &PlanOptions, connector: &dyn Connector) -> Result<Out
             out.display()
         ))?;
     }
-    Ok(if options.detailed_exitcode && plan.summary.has_changes() {
+    Ok(if options.detailed_exitcode && plan.summary.differs() {
         Outcome::Changes
     } else {
         Outcome::Success

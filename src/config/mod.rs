@@ -64,6 +64,11 @@ pub const TYPED_PARAMETERS: [(&str, &str); 4] = [
 /// Tags rackfile puts on every rack it installs, as Convox does.
 pub const SYSTEM_TAGS: [(&str, &str); 2] = [("System", "convox"), ("Type", "rack")];
 
+/// Tag keys whose values say what a stack is to Convox (`convox::ownership`): `[rack.tags]` may not set them,
+/// or a rack could pass for an app of another rack (`Rack`), for no rack at all (`System`, `Type`), or
+/// for another app (`Name`).
+pub const RESERVED_TAG_KEYS: [&str; 4] = ["System", "Type", "Rack", "Name"];
+
 /// A checked racks.toml.
 #[derive(Debug, Clone)]
 pub struct Config {

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use super::model::{RackEntry, RacksFile, Sp};
 use super::password_store::resolve_password_ssm;
 use super::{
-    DEFAULT_TEMPLATE_URL, MAX_PARAMETER_VALUE_BYTES, MAX_TEMPLATE_BODY_BYTES, OrgSettings, Rack,
-    RackSpans, SYSTEM_TAGS, TYPED_PARAMETERS, Template, read_regular_file,
+    DEFAULT_TEMPLATE_URL, MAX_PARAMETER_VALUE_BYTES, MAX_TEMPLATE_BODY_BYTES, OrgSettings,
+    RESERVED_TAG_KEYS, Rack, RackSpans, SYSTEM_TAGS, TYPED_PARAMETERS, Template, read_regular_file,
 };
 use crate::diag::{Diagnostic, SourceMap, did_you_mean};
 
@@ -477,6 +477,19 @@ fn check_tags(entry: &RackEntry, diagnostics: &mut Vec<Diagnostic>) {
                 )
                 .with_hint(
                     "every rack is tagged System=convox and Type=rack; choose another tag key",
+                ),
+            );
+        } else if RESERVED_TAG_KEYS.contains(&key.value.as_str()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!(
+                        "tag `{}` says what a stack is to Convox, so racks.toml may not set it",
+                        key.value
+                    ),
+                    key.span.clone(),
+                )
+                .with_hint(
+                    "Convox tags its apps and resources `Rack=<rack>` and `Name=<app>`; choose another tag key",
                 ),
             );
         } else if key.value.to_ascii_lowercase().starts_with("aws:") {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 pub use write::{Origin, racks_toml};
 
 use crate::cloud::{Stack, TemplateSummary, is_in_progress};
-use crate::config::{SYSTEM_TAGS, TYPED_PARAMETERS};
+use crate::config::{RESERVED_TAG_KEYS, TYPED_PARAMETERS};
 use crate::convox::AUTOSCALED_PARAMETERS;
 
 /// A live stack read for import, with the summary of the template it was built from.
@@ -58,7 +58,7 @@ pub fn sort(candidates: Vec<Candidate>) -> (Vec<ImportedRack>, Vec<Skipped>) {
             name: candidate.stack.name.clone(),
             reason,
         };
-        if !candidate.stack.is_rack() {
+        if !crate::convox::is_rack(&candidate.stack) {
             skipped.push(skip("not a rack".into()));
             continue;
         }
@@ -155,7 +155,8 @@ fn declare(candidate: &Candidate) -> Result<ImportedRack, String> {
         })
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
-    let reserved = |key: &str| SYSTEM_TAGS.iter().any(|(system, _)| *system == key);
+    // racks.toml may not set them (see `config::RESERVED_TAG_KEYS`): the written file must validate.
+    let reserved = |key: &str| RESERVED_TAG_KEYS.contains(&key);
     let tags = stack
         .tags
         .iter()
@@ -171,7 +172,7 @@ fn declare(candidate: &Candidate) -> Result<ImportedRack, String> {
         private,
         parameters,
         tags,
-        untagged: !stack.has_convox_tags(),
+        untagged: !crate::convox::has_rack_tags(stack),
         protected: stack.termination_protection,
     })
 }

@@ -57,7 +57,7 @@ pub async fn survey_region(
         .map(|stack: Stack| {
             let cloud = cloud.clone();
             async move {
-                let summary = if stack.is_rack() {
+                let summary = if crate::convox::is_rack(&stack) {
                     match cloud.stack_template(&stack.name).await {
                         Ok(body) => summary_of_body(&body).map_err(|error| error.to_string()),
                         Err(error) => Err(error.to_string()),

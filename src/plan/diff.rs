@@ -11,9 +11,10 @@ use similar::TextDiff;
 use super::BlockedKind;
 use super::checks::{Origin, PlanProblem, parameters_exist, ssm_password, value_allowed};
 use super::{
-    AccountRead, Action, Blocked, Change, ChangeKind, FORMAT_VERSION, FileFingerprint, Held,
-    HeldReason, Impact, Install, PasswordSource, Plan, RackPlan, ReleaseListRead, StackFingerprint,
-    Step, Summary, TemplatePlan, UndeclaredRack, Uninstall, Update, Upgrade,
+    AccountRead, Action, Blocked, Change, ChangeKind, DependentStack, FORMAT_VERSION,
+    FileFingerprint, Held, HeldReason, Impact, Install, PasswordSource, Plan, RackPlan,
+    ReleaseListRead, StackFingerprint, Step, Summary, TemplatePlan, UndeclaredRack, Uninstall,
+    Update, Upgrade,
 };
 use crate::cloud::{Declarations, ParameterValue, Stack, StackState, TemplateSummary};
 use crate::config::{Config, Rack, TYPED_PARAMETERS, Template, sha256_hex};
@@ -32,7 +33,7 @@ pub fn diff(
     let mut problems = same_stack_twice(racks, live);
     let mut planned = Vec::new();
     for rack in racks {
-        match plan_rack(rack, live, recover) {
+        match plan_rack(rack, &config.racks, live, recover) {
             Ok(plan) => planned.push(plan),
             Err(mut found) => problems.append(&mut found),
         }
@@ -145,7 +146,7 @@ fn undeclared(racks: &[Rack], live: &LiveState) -> Vec<UndeclaredRack> {
     let mut found = Vec::new();
     for ((account, region), stacks) in &live.stacks {
         for stack in stacks.values() {
-            if stack.is_rack()
+            if crate::convox::is_rack(stack)
                 && !declared.contains(&(account.as_str(), region.as_str(), stack.name.as_str()))
             {
                 found.push(UndeclaredRack {
@@ -165,7 +166,13 @@ fn undeclared(racks: &[Rack], live: &LiveState) -> Vec<UndeclaredRack> {
     found
 }
 
-fn plan_rack(rack: &Rack, live: &LiveState, recover: bool) -> Result<RackPlan, Vec<PlanProblem>> {
+/// `declared`: every rack of racks.toml, targeted or not; none of them is ever deleted as another's app.
+fn plan_rack(
+    rack: &Rack,
+    declared: &[Rack],
+    live: &LiveState,
+    recover: bool,
+) -> Result<RackPlan, Vec<PlanProblem>> {
     let Some(account) = live.accounts.get(&rack.org).cloned() else {
         return Err(vec![PlanProblem {
             rack: rack.id(),
@@ -178,10 +185,12 @@ fn plan_rack(rack: &Rack, live: &LiveState, recover: bool) -> Result<RackPlan, V
     let mut held = Vec::new();
     let mut notes = Vec::new();
     let mut warnings = Vec::new();
-    let action = if rack.absent {
+    let action = if let Some(stack) = stack.filter(|stack| !crate::convox::is_rack(stack)) {
+        Action::Blocked(not_a_rack(stack))
+    } else if rack.absent {
         match stack {
             None => Action::Unchanged,
-            Some(stack) => plan_uninstall(rack, stack, &account, live)?,
+            Some(stack) => plan_uninstall(rack, stack, declared, &account, live)?,
         }
     } else {
         let releases = convox_releases(rack, live)?;
@@ -275,6 +284,18 @@ fn plan_live_rack(
     })
 }
 
+/// A stack that has a declared rack's name and is not a rack: another system's, never Convox's to change.
+fn not_a_rack(stack: &Stack) -> Blocked {
+    Blocked {
+        kind: BlockedKind::NotARack,
+        status: stack.status.clone(),
+        reason: format!(
+            "the stack {} is not a Convox rack (it is not tagged System=convox, Type=rack, nor shaped like an untagged 2016 rack), so rackfile never updates, recovers or deletes it; give the rack another `name`, or remove it from racks.toml",
+            stack.name
+        ),
+    }
+}
+
 /// A stack that termination protection keeps from being deleted, as a blocked rack; `None` when it is
 /// not protected.
 fn protected(stack: &Stack, what: &str) -> Option<Blocked> {
@@ -287,11 +308,13 @@ fn protected(stack: &Stack, what: &str) -> Option<Blocked> {
     })
 }
 
-/// `ensure = "absent"` of a live rack: its apps (top-level stacks tagged `Rack=<name>`) go first, then the
+/// `ensure = "absent"` of a live rack: the apps and resources Convox made for it (`convox::dependent_of`, never
+/// a rack racks.toml declares in its account and region) go first, then the
 /// rack; what the live template retains is named as left behind.
 fn plan_uninstall(
     rack: &Rack,
     stack: &Stack,
+    declared: &[Rack],
     account: &str,
     live: &LiveState,
 ) -> Result<Action, Vec<PlanProblem>> {
@@ -340,20 +363,40 @@ fn plan_uninstall(
             span: rack.spans.ensure.clone(),
         }]
     })?;
-    let apps = live
+    // An org not read (not targeted) may reach this account too: its racks count as declared here.
+    let declared: BTreeSet<&str> = declared
+        .iter()
+        .filter(|other| {
+            other.region == rack.region
+                && live
+                    .accounts
+                    .get(&other.org)
+                    .is_none_or(|other_account| other_account == account)
+        })
+        .map(|other| other.name.as_str())
+        .collect();
+    let dependents = live
         .stacks
         .get(&(account.to_string(), rack.region.clone()))
         .map(|stacks| {
             stacks
                 .values()
-                .filter(|other| other.is_app_of(&rack.name))
-                .map(|app| app.name.clone())
+                .filter_map(|other| {
+                    let kind = crate::convox::dependent_of(other, &rack.name, |name| {
+                        declared.contains(name)
+                    })?;
+                    Some(DependentStack {
+                        name: other.name.clone(),
+                        stack_id: other.stack_id.clone(),
+                        kind,
+                    })
+                })
                 .collect()
         })
         .unwrap_or_default();
     let resource_count = summary_of_body(body).map_or(0, |summary| summary.resource_count);
     Ok(Action::Uninstall(Uninstall {
-        apps,
+        dependents,
         retained,
         resource_count,
     }))
@@ -1088,6 +1131,7 @@ mod tests {
     use super::*;
     use crate::cloud::{CloudError, CloudErrorKind, TemplateParameter, TemplateSource};
     use crate::config::{OrgSettings, RackSpans};
+    use crate::convox::Dependent;
     use crate::diag::Location;
 
     const ACCOUNT: &str = "123456789012";
@@ -1874,6 +1918,11 @@ mod tests {
     const RETAINING_TEMPLATE: &str = "Resources:\n  Settings:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n  Vpc:\n    Type: AWS::EC2::VPC\n";
 
     fn uninstalling(stacks: Vec<Stack>) -> Action {
+        uninstalling_among(stacks, &[])
+    }
+
+    /// The uninstall of `example` in a racks.toml that also declares `others` (by name, same org and region).
+    fn uninstalling_among(stacks: Vec<Stack>, others: &[&str]) -> Action {
         let mut rack = rack();
         rack.absent = true;
         let mut state = live(stacks, &rack);
@@ -1884,39 +1933,81 @@ mod tests {
         // Nothing but the live template is read for a rack to uninstall: no template, no release list.
         state.templates.clear();
         state.releases = None;
-        diff(&config(), &[rack], &state, false)
+        let mut config = config();
+        config.racks.push(rack.clone());
+        for name in others {
+            let mut other = self::rack();
+            other.name = name.to_string();
+            config.racks.push(other);
+        }
+        diff(&config, &[rack], &state, false)
             .unwrap()
             .racks
             .remove(0)
             .action
     }
 
-    #[test]
-    fn an_absent_rack_is_uninstalled_with_its_apps_first_and_names_what_is_left_behind() {
-        let app = |name: &str, rack: &str, parent: Option<&str>| {
-            let mut app = stack("UPDATE_COMPLETE");
-            app.name = name.into();
-            app.tags = BTreeMap::from([("Rack".to_string(), rack.to_string())]);
-            app.parent_id = parent.map(str::to_string);
-            app
-        };
-        let action = uninstalling(vec![
-            stack("UPDATE_COMPLETE"),
-            app("example-web", "example", None),
-            app(
-                "example-web-ResourceDatabase",
-                "example",
-                Some("arn:parent"),
-            ),
-            app("other-web", "other", None),
-        ]);
+    fn tagged(name: &str, tags: &[(&str, &str)], parent: Option<&str>) -> Stack {
+        let mut tagged = stack("UPDATE_COMPLETE");
+        tagged.name = name.into();
+        tagged.stack_id = format!("arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/{name}/1");
+        tagged.tags = tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        tagged.parent_id = parent.map(str::to_string);
+        tagged
+    }
+
+    fn convox_stack(name: &str, kind: &str, rack: &str) -> Stack {
+        tagged(
+            name,
+            &[("System", "convox"), ("Type", kind), ("Rack", rack)],
+            None,
+        )
+    }
+
+    fn dependents(action: &Action) -> Vec<(&str, Dependent)> {
         let Action::Uninstall(uninstall) = action else {
             panic!("not an uninstall: {action:?}");
         };
+        uninstall
+            .dependents
+            .iter()
+            .map(|d| (d.name.as_str(), d.kind))
+            .collect()
+    }
+
+    #[test]
+    fn an_absent_rack_is_uninstalled_with_its_apps_first_and_names_what_is_left_behind() {
+        let action = uninstalling(vec![
+            stack("UPDATE_COMPLETE"),
+            convox_stack("example-web", "app", "example"),
+            convox_stack("example-db", "resource", "example"),
+            convox_stack("example-cache", "service", "example"),
+            tagged(
+                "example-web-ResourceDatabase",
+                &[("System", "convox"), ("Type", "app"), ("Rack", "example")],
+                Some("arn:parent"),
+            ),
+            convox_stack("other-web", "app", "other"),
+        ]);
         assert_eq!(
-            uninstall.apps,
-            ["example-web"],
-            "top-level apps of this rack only"
+            dependents(&action),
+            [
+                ("example-cache", Dependent::Resource),
+                ("example-db", Dependent::Resource),
+                ("example-web", Dependent::App)
+            ],
+            "top-level apps and resources of this rack only"
+        );
+        let Action::Uninstall(uninstall) = action else {
+            unreachable!()
+        };
+        assert_eq!(
+            uninstall.dependents[2].stack_id,
+            format!("arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/example-web/1"),
+            "apply deletes the stack planned, by its StackId"
         );
         assert_eq!(uninstall.retained.len(), 1);
         assert_eq!(uninstall.retained[0].logical_id, "Settings");
@@ -1932,6 +2023,68 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn an_uninstall_never_deletes_a_stack_that_only_carries_the_rack_tag_nor_any_rack() {
+        let mut undeclared_rack = convox_stack("staging", "rack", "example");
+        undeclared_rack.name = "staging".into();
+        let action = uninstalling_among(
+            vec![
+                stack("UPDATE_COMPLETE"),
+                // A cost tag: not Convox's.
+                tagged("billing-db", &[("Rack", "example")], None),
+                tagged(
+                    "terraformed",
+                    &[
+                        ("System", "terraform"),
+                        ("Type", "app"),
+                        ("Rack", "example"),
+                    ],
+                    None,
+                ),
+                // Racks, declared or not, whatever their Rack tag.
+                undeclared_rack,
+                convox_stack("declared-with-app-tags", "app", "example"),
+                convox_stack("example-web", "app", "example"),
+            ],
+            &["declared-with-app-tags"],
+        );
+        assert_eq!(dependents(&action), [("example-web", Dependent::App)]);
+    }
+
+    #[test]
+    fn a_declared_name_whose_stack_is_not_a_rack_is_blocked_whatever_racks_toml_asks() {
+        let plain = tagged("example", &[("team", "data")], None);
+        for absent in [false, true] {
+            let mut declared = rack();
+            declared.absent = absent;
+            let action = only_action(declared, vec![plain.clone()]);
+            let Action::Blocked(blocked) = &action else {
+                panic!("not blocked: {action:?}");
+            };
+            assert_eq!(blocked.kind, BlockedKind::NotARack);
+            assert!(
+                blocked.reason.contains("is not a Convox rack"),
+                "{}",
+                blocked.reason
+            );
+        }
+        let mut failed_plain = plain;
+        failed_plain.status = "ROLLBACK_COMPLETE".into();
+        let mut recovering = rack();
+        recovering.absent = false;
+        let plan = diff(
+            &config(),
+            &[recovering.clone()],
+            &live(vec![failed_plain], &recovering),
+            true,
+        )
+        .unwrap();
+        assert!(
+            matches!(&plan.racks[0].action, Action::Blocked(b) if b.kind == BlockedKind::NotARack),
+            "--recover does not delete it either"
+        );
     }
 
     #[test]
@@ -2042,7 +2195,11 @@ mod tests {
         }
         let mut app = stack("UPDATE_COMPLETE");
         app.name = "old-web".into();
-        app.tags = BTreeMap::from([("Rack".to_string(), "old".to_string())]);
+        app.tags = BTreeMap::from([
+            ("System".to_string(), "convox".to_string()),
+            ("Type".to_string(), "app".to_string()),
+            ("Rack".to_string(), "old".to_string()),
+        ]);
         stacks.push(app);
         let mut racks = vec![installed, updated, upgraded, unchanged, blocked];
         racks.extend(recovered);

@@ -159,12 +159,22 @@ impl Action {
 /// `ensure = "absent"` of a live rack: its Convox app stacks are deleted first, then the rack.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Uninstall {
-    /// Top-level stacks tagged `Rack=<name>` (Convox's apps of this rack), deleted before the rack.
-    pub apps: Vec<String>,
+    /// The apps and resources Convox made for this rack (`convox::dependent_of`), deleted before the rack:
+    /// exactly these, each re-checked just before its DeleteStack.
+    pub dependents: Vec<DependentStack>,
     /// Resources the live template keeps on deletion (DeletionPolicy Retain): left behind in the account.
     pub retained: Vec<crate::template::RetainedResource>,
     /// Resources in the live stack, for progress.
     pub resource_count: usize,
+}
+
+/// A stack Convox made for a rack, as planned for deletion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DependentStack {
+    pub name: String,
+    /// The stack planned: apply deletes it only while the stack of that name is still this one.
+    pub stack_id: String,
+    pub kind: crate::convox::Dependent,
 }
 
 /// A version change across Convox releases marked required: one full update per step, each applied only
@@ -309,6 +319,9 @@ pub enum BlockedKind {
     Downgrade,
     /// Termination protection is on, and the plan would delete the stack.
     Protected,
+    /// A stack of the rack's name exists and is not a Convox rack (`convox::is_rack`): rackfile never
+    /// changes it.
+    NotARack,
     /// A status rackfile does not change a stack in (e.g. REVIEW_IN_PROGRESS).
     #[default]
     Other,
@@ -467,6 +480,12 @@ impl Plan {
 }
 
 impl Summary {
+    /// Whether the live racks differ from racks.toml: a change to make, or a rack blocked from one (it is
+    /// not what racks.toml says either). What `plan --detailed-exitcode` exits 2 for.
+    pub fn differs(&self) -> bool {
+        self.has_changes() || self.blocked > 0
+    }
+
     pub fn has_changes(&self) -> bool {
         self.install
             + self.update

@@ -95,15 +95,19 @@ pub fn plan(plan: &Plan, style: Style) -> String {
                 );
             }
             Action::Uninstall(uninstall) => {
-                if uninstall.apps.is_empty() {
-                    let _ = writeln!(out, "    apps: none");
+                if uninstall.dependents.is_empty() {
+                    let _ = writeln!(out, "    apps and resources: none");
                 } else {
-                    let apps: Vec<String> = uninstall
-                        .apps
+                    let dependents: Vec<String> = uninstall
+                        .dependents
                         .iter()
-                        .map(|app| escape(app).into_owned())
+                        .map(|stack| format!("{} ({})", escape(&stack.name), stack.kind.word()))
                         .collect();
-                    let _ = writeln!(out, "    apps deleted first: {}", apps.join(", "));
+                    let _ = writeln!(
+                        out,
+                        "    deleted first, its Convox stacks: {}",
+                        dependents.join(", ")
+                    );
                 }
                 let _ = writeln!(
                     out,
@@ -186,14 +190,13 @@ pub fn plan(plan: &Plan, style: Style) -> String {
     for rack in &plan.racks {
         let deletes = match &rack.action {
             Action::Reinstall(_) => Some("is deleted and installed again".to_string()),
-            Action::Uninstall(uninstall) if uninstall.apps.is_empty() => Some(
+            Action::Uninstall(uninstall) if uninstall.dependents.is_empty() => Some(
                 "is uninstalled: the stack and every resource it does not retain are deleted"
                     .into(),
             ),
             Action::Uninstall(uninstall) => Some(format!(
-                "is uninstalled: {} app stack{} and the rack, with every resource not retained, are deleted",
-                uninstall.apps.len(),
-                if uninstall.apps.len() == 1 { "" } else { "s" }
+                "is uninstalled: {} and the rack, with every resource not retained, are deleted",
+                counted_dependents(&uninstall.dependents)
             )),
             _ => None,
         };
@@ -425,4 +428,19 @@ pub fn problems(problems: &[PlanProblem], file_name: &str, source: &str) -> Stri
         if problems.len() == 1 { "" } else { "s" }
     );
     out
+}
+
+/// `2 app stacks and 1 resource stack`.
+pub(crate) fn counted_dependents(dependents: &[crate::plan::DependentStack]) -> String {
+    use crate::convox::Dependent;
+    let count = |kind: Dependent| dependents.iter().filter(|d| d.kind == kind).count();
+    [Dependent::App, Dependent::Resource]
+        .into_iter()
+        .filter_map(|kind| match count(kind) {
+            0 => None,
+            1 => Some(format!("1 {} stack", kind.word())),
+            n => Some(format!("{n} {} stacks", kind.word())),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
 }

@@ -75,10 +75,13 @@ fn what_changes(rack: &RackPlan) -> String {
         Action::Upgrade(upgrade) => format!("releases {}", upgrade.path()),
         Action::Reinstall(_) => "failed install deleted, then installed again".into(),
         Action::ContinueRollback => "ContinueUpdateRollback, then planned again".into(),
-        Action::Uninstall(uninstall) => match uninstall.apps.len() {
-            0 => "the rack's stack".into(),
-            apps => format!("{apps} app stacks, then the rack's stack"),
-        },
+        Action::Uninstall(uninstall) if uninstall.dependents.is_empty() => {
+            "the rack's stack".into()
+        }
+        Action::Uninstall(uninstall) => format!(
+            "{}, then the rack's stack",
+            super::human::counted_dependents(&uninstall.dependents)
+        ),
         Action::Update(update) => update
             .changes
             .iter()

@@ -53,8 +53,9 @@ fn a_failed_install_is_blocked_until_recover_deletes_it_and_installs_it_again() 
     let failed_id = stack_id(&moto, "web");
     moto.set_stack_status("web", "ROLLBACK_COMPLETE");
 
+    // A blocked rack is a difference, never "no changes".
     let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    assert_exit(&plan, 0);
+    assert_exit(&plan, 2);
     assert!(
         plan.stdout.contains(
             "ROLLBACK_COMPLETE: the install failed; `--recover` deletes the stack and installs it again"
@@ -108,12 +109,14 @@ fn a_failed_install_is_blocked_until_recover_deletes_it_and_installs_it_again() 
 #[test]
 fn an_uninstall_needs_the_flag_deletes_the_apps_first_and_names_what_is_left_behind() {
     let moto = session_with_web();
-    // Two apps of `web` and one of another rack, as Convox tags app stacks.
+    // An app and a resource of `web` and an app of another rack, as Convox tags them; and a stack that
+    // carries `Rack=web` as a cost tag only, which is not Convox's.
     moto.python(
         "cfn = client('cloudformation')\n\
          body = json.dumps({'Resources': {'Handle': {'Type': 'AWS::CloudFormation::WaitConditionHandle'}}})\n\
-         for name, rack in [('web-api', 'web'), ('web-worker', 'web'), ('other-api', 'other')]:\n\
-         \x20   cfn.create_stack(StackName=name, TemplateBody=body, Tags=[{'Key': 'Rack', 'Value': rack}, {'Key': 'Type', 'Value': 'app'}])\n",
+         for name, rack, kind in [('web-api', 'web', 'app'), ('web-worker', 'web', 'resource'), ('other-api', 'other', 'app')]:\n\
+         \x20   cfn.create_stack(StackName=name, TemplateBody=body, Tags=[{'Key': 'System', 'Value': 'convox'}, {'Key': 'Rack', 'Value': rack}, {'Key': 'Type', 'Value': kind}])\n\
+         cfn.create_stack(StackName='billing-db', TemplateBody=body, Tags=[{'Key': 'Rack', 'Value': 'web'}])\n",
     );
     moto.write("racks.toml", &racks("ensure = \"absent\"\n"));
 
@@ -128,7 +131,7 @@ fn an_uninstall_needs_the_flag_deletes_the_apps_first_and_names_what_is_left_beh
     );
     assert_eq!(
         stack_names(&moto),
-        ["other-api", "web", "web-api", "web-worker"]
+        ["billing-db", "other-api", "web", "web-api", "web-worker"]
     );
 
     let plan = run(moto.rackfile().args(["plan", "--out", "uninstall.plan"]));
@@ -160,14 +163,14 @@ fn an_uninstall_needs_the_flag_deletes_the_apps_first_and_names_what_is_left_beh
     assert!(
         apply
             .stdout
-            .contains("personal/web: uninstalled with its 2 app stacks in")
+            .contains("personal/web: uninstalled with its 2 app and resource stacks in")
             && apply
                 .stdout
                 .contains("left behind (DeletionPolicy Retain): Settings (AWS::S3::Bucket)"),
         "{}",
         apply.stdout
     );
-    assert_eq!(stack_names(&moto), ["other-api"]);
+    assert_eq!(stack_names(&moto), ["billing-db", "other-api"]);
 
     let again = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
     assert_exit(&again, 0);
@@ -178,4 +181,37 @@ fn an_uninstall_needs_the_flag_deletes_the_apps_first_and_names_what_is_left_beh
         "{}",
         again.stdout
     );
+}
+
+#[test]
+fn a_declared_name_whose_stack_is_not_a_rack_is_blocked_and_never_changed_or_deleted() {
+    let moto = moto::session();
+    moto.write("rack.yml", &moto::rack_template());
+    // Someone else's stack, with a name racks.toml declares.
+    moto.python(
+        "cfn = client('cloudformation')\n\
+         body = json.dumps({'Resources': {'Handle': {'Type': 'AWS::CloudFormation::WaitConditionHandle'}}})\n\
+         cfn.create_stack(StackName='web', TemplateBody=body, Tags=[{'Key': 'team', 'Value': 'data'}])\n",
+    );
+    let planted = stack_id(&moto, "web");
+    for settings in ["", "instance_count = 4\n", "ensure = \"absent\"\n"] {
+        moto.write("racks.toml", &racks(settings));
+        let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
+        assert_exit(&plan, 2);
+        assert!(
+            plan.stdout
+                .contains("the stack web is not a Convox rack (it is not tagged System=convox, Type=rack"),
+            "{}",
+            plan.stdout
+        );
+        let apply = run(moto
+            .rackfile()
+            .args(["apply", "--auto-approve", "--allow-uninstall", "--recover"]));
+        assert_exit(&apply, 1);
+        assert_eq!(stack_id(&moto, "web"), planted, "{settings}: {}", apply.stdout);
+    }
+    let body = moto.python(
+        "print(json.dumps(client('cloudformation').get_template(StackName='web')['TemplateBody']))",
+    );
+    assert!(body.contains("WaitConditionHandle"), "its template is untouched: {body}");
 }

@@ -290,7 +290,12 @@ async fn an_uninstall_deletes_the_apps_first_and_only_with_allow_uninstall() {
     let setup = Setup::new();
     setup.installed().await;
     let cloud = setup.fake.cloud_for(ACCOUNT, REGION);
-    for (app, rack) in [("web-api", "web"), ("other-api", "other")] {
+    for (app, tags) in [
+        ("web-api", &[("System", "convox"), ("Type", "app"), ("Rack", "web")][..]),
+        ("other-api", &[("System", "convox"), ("Type", "app"), ("Rack", "other")]),
+        // `Rack=web` as a cost tag: not Convox's, never deleted with the rack.
+        ("web-costs", &[("Rack", "web")]),
+    ] {
         cloud
             .create_stack(&CreateStackRequest {
                 name: app.into(),
@@ -299,7 +304,10 @@ async fn an_uninstall_deletes_the_apps_first_and_only_with_allow_uninstall() {
                     ("Version".to_string(), "1".to_string()),
                     ("Password".to_string(), "p".to_string()),
                 ]),
-                tags: BTreeMap::from([("Rack".to_string(), rack.to_string())]),
+                tags: tags
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
                 termination_protection: false,
                 token: format!("seed-{app}"),
             })
@@ -315,7 +323,10 @@ async fn an_uninstall_deletes_the_apps_first_and_only_with_allow_uninstall() {
         output.contains("the plan uninstalls personal/web (ensure = \"absent\"), and --allow-uninstall was not given; nothing was changed"),
         "{output}"
     );
-    assert!(output.contains("apps deleted first: web-api"), "{output}");
+    assert!(
+        output.contains("deleted first, its Convox stacks: web-api (app)\n"),
+        "{output}"
+    );
     assert!(setup.stack("web").is_some() && setup.stack("web-api").is_some());
 
     let (code, output) = setup.apply(ALLOW_UNINSTALL).await;
@@ -331,7 +342,11 @@ async fn an_uninstall_deletes_the_apps_first_and_only_with_allow_uninstall() {
         "another rack's app is left"
     );
     assert!(
-        output.contains("personal/web: uninstalled with its 1 app stack in"),
+        setup.stack("web-costs").is_some(),
+        "a stack that only carries the Rack tag is left"
+    );
+    assert!(
+        output.contains("personal/web: uninstalled with its 1 app or resource stack in"),
         "{output}"
     );
     assert!(
