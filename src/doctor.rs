@@ -122,6 +122,15 @@ pub fn stack_health(rack: &Rack, stack: Option<&Stack>, now: SystemTime) -> Chec
     let Some(stack) = stack else {
         return Check::pass(format!("{id}: not installed (apply installs it)"));
     };
+    if !crate::convox::is_rack(stack) {
+        return Check::fail(
+            format!(
+                "{id}: the stack {} is not a Convox rack (not tagged System=convox, Type=rack); rackfile never changes it",
+                stack.name
+            ),
+            Some("give the rack another `name`, or remove it from racks.toml".into()),
+        );
+    }
     let status = stack.status.as_str();
     let word = convox_status(status);
     let reason = stack

@@ -28,15 +28,20 @@ pub struct RackStatus {
 
 pub const NOT_INSTALLED: &str = "not installed";
 
+/// What `status` shows for a declared name whose stack is not a Convox rack (`convox::is_rack`).
+pub const NOT_A_RACK: &str = "not a rack";
+
 /// Convox's `humanStatus`: the word `convox racks` shows for a CloudFormation stack status. Where the 2016
 /// and current Convox disagree (UPDATE_ROLLBACK_FAILED), the current word wins: the rack cannot be updated.
+/// One deliberate difference: Convox says `running` for DELETE_FAILED, a rack half deleted (its apps or
+/// resources may be gone); rackfile says `delete failed`, which is what an operator needs to know.
 pub fn convox_status(stack_status: &str) -> &'static str {
     match stack_status {
         "CREATE_IN_PROGRESS" | "REVIEW_IN_PROGRESS" => "creating",
+        "DELETE_FAILED" => "delete failed",
         "CREATE_COMPLETE"
         | "UPDATE_COMPLETE"
         | "UPDATE_ROLLBACK_COMPLETE"
-        | "DELETE_FAILED"
         | "IMPORT_COMPLETE"
         | "IMPORT_ROLLBACK_COMPLETE" => "running",
         "ROLLBACK_COMPLETE"
@@ -67,9 +72,12 @@ pub fn of_racks(racks: &[Rack], live: &LiveState) -> Vec<RackStatus> {
             let parameter = |name: &str| stack.and_then(|s| s.parameters.get(name).cloned());
             RackStatus {
                 rack: rack.id(),
-                status: stack
-                    .map_or(NOT_INSTALLED, |s| convox_status(&s.status))
-                    .to_string(),
+                status: match stack {
+                    None => NOT_INSTALLED,
+                    Some(stack) if !crate::convox::is_rack(stack) => NOT_A_RACK,
+                    Some(stack) => convox_status(&stack.status),
+                }
+                .to_string(),
                 stack_status: stack.map(|s| s.status.clone()),
                 version: parameter("Version"),
                 latest: live
@@ -98,7 +106,7 @@ mod tests {
             ("CREATE_COMPLETE", "running"),
             ("UPDATE_COMPLETE", "running"),
             ("UPDATE_ROLLBACK_COMPLETE", "running"),
-            ("DELETE_FAILED", "running"),
+            ("DELETE_FAILED", "delete failed"),
             ("ROLLBACK_COMPLETE", "failed"),
             ("UPDATE_ROLLBACK_FAILED", "failed"),
             ("DELETE_IN_PROGRESS", "deleting"),

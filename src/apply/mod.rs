@@ -176,7 +176,9 @@ impl RackResult {
                 let mut text = match apps {
                     0 => format!("uninstalled in {elapsed}"),
                     1 => format!("uninstalled with its 1 app or resource stack in {elapsed}"),
-                    _ => format!("uninstalled with its {apps} app and resource stacks in {elapsed}"),
+                    _ => {
+                        format!("uninstalled with its {apps} app and resource stacks in {elapsed}")
+                    }
                 };
                 if !retained.is_empty() {
                     text.push_str(&format!(

@@ -430,7 +430,7 @@ pub fn problems(problems: &[PlanProblem], file_name: &str, source: &str) -> Stri
     out
 }
 
-/// `2 app stacks and 1 resource stack`.
+/// `2 app stacks, 1 resource stack`.
 pub(crate) fn counted_dependents(dependents: &[crate::plan::DependentStack]) -> String {
     use crate::convox::Dependent;
     let count = |kind: Dependent| dependents.iter().filter(|d| d.kind == kind).count();
@@ -442,5 +442,5 @@ pub(crate) fn counted_dependents(dependents: &[crate::plan::DependentStack]) -> 
             n => Some(format!("{n} {} stacks", kind.word())),
         })
         .collect::<Vec<_>>()
-        .join(" and ")
+        .join(", ")
 }

@@ -199,19 +199,51 @@ fn a_declared_name_whose_stack_is_not_a_rack_is_blocked_and_never_changed_or_del
         let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
         assert_exit(&plan, 2);
         assert!(
-            plan.stdout
-                .contains("the stack web is not a Convox rack (it is not tagged System=convox, Type=rack"),
+            plan.stdout.contains(
+                "the stack web is not a Convox rack (it is not tagged System=convox, Type=rack"
+            ),
             "{}",
             plan.stdout
         );
-        let apply = run(moto
-            .rackfile()
-            .args(["apply", "--auto-approve", "--allow-uninstall", "--recover"]));
+        let apply = run(moto.rackfile().args([
+            "apply",
+            "--auto-approve",
+            "--allow-uninstall",
+            "--recover",
+        ]));
         assert_exit(&apply, 1);
-        assert_eq!(stack_id(&moto, "web"), planted, "{settings}: {}", apply.stdout);
+        assert_eq!(
+            stack_id(&moto, "web"),
+            planted,
+            "{settings}: {}",
+            apply.stdout
+        );
     }
     let body = moto.python(
         "print(json.dumps(client('cloudformation').get_template(StackName='web')['TemplateBody']))",
     );
-    assert!(body.contains("WaitConditionHandle"), "its template is untouched: {body}");
+    assert!(
+        body.contains("WaitConditionHandle"),
+        "its template is untouched: {body}"
+    );
+
+    let status = run(moto.rackfile().args(["status"]));
+    assert!(
+        status
+            .stdout
+            .lines()
+            .any(|line| line.starts_with("personal/web") && line.contains("not a rack")),
+        "{}",
+        status.stdout
+    );
+    let doctor = run(moto.rackfile().args(["doctor"]));
+    assert_exit(&doctor, 1);
+    assert!(
+        doctor
+            .stdout
+            .contains("personal/web: the stack web is not a Convox rack"),
+        "{}{}",
+        doctor.stdout,
+        doctor.stderr
+    );
 }

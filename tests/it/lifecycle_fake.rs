@@ -291,8 +291,14 @@ async fn an_uninstall_deletes_the_apps_first_and_only_with_allow_uninstall() {
     setup.installed().await;
     let cloud = setup.fake.cloud_for(ACCOUNT, REGION);
     for (app, tags) in [
-        ("web-api", &[("System", "convox"), ("Type", "app"), ("Rack", "web")][..]),
-        ("other-api", &[("System", "convox"), ("Type", "app"), ("Rack", "other")]),
+        (
+            "web-api",
+            &[("System", "convox"), ("Type", "app"), ("Rack", "web")][..],
+        ),
+        (
+            "other-api",
+            &[("System", "convox"), ("Type", "app"), ("Rack", "other")],
+        ),
         // `Rack=web` as a cost tag: not Convox's, never deleted with the rack.
         ("web-costs", &[("Rack", "web")]),
     ] {
