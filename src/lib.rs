@@ -2,6 +2,7 @@
 //! architecture; `main.rs` is only the entry point.
 
 pub mod apply;
+pub mod atomic_file;
 pub mod cli;
 pub mod cloud;
 pub mod commands;

@@ -6,7 +6,8 @@
 //! It lives in the user's cache directory (`$XDG_CACHE_HOME/rackfile/templates.json`, else
 //! `~/.cache/rackfile/...`), holds hashes only (never a template body or a parameter value), and is safe to
 //! delete: a missing or unreadable cache costs one GetTemplate per rack, nothing else. Without a home or cache
-//! directory there is no cache.
+//! directory there is no cache. Only `plan` trusts it: it is the user's file and can be edited, so apply
+//! reads every live template it compares (a cache can make a plan cheap, never make apply skip a change).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -36,9 +37,14 @@ pub struct TemplateCache {
 }
 
 impl TemplateCache {
-    /// The user's cache, or an empty one that is never written when there is no cache directory.
-    pub fn load() -> Self {
-        let path = dirs::cache_dir().map(|dir| dir.join("rackfile").join("templates.json"));
+    /// Where the user's cache lives (`$XDG_CACHE_HOME/rackfile/templates.json`, else
+    /// `~/.cache/rackfile/...`); `None` without a cache directory.
+    pub fn user_path() -> Option<PathBuf> {
+        dirs::cache_dir().map(|dir| dir.join("rackfile").join("templates.json"))
+    }
+
+    /// The cache at `path` (empty when it is missing or not ours); `None`: an empty cache never written.
+    pub fn load(path: Option<PathBuf>) -> Self {
         let file = path
             .as_deref()
             .and_then(|path| crate::config::read_regular_file(path, MAX_CACHE_BYTES).ok())
@@ -72,24 +78,20 @@ impl TemplateCache {
         }
     }
 
-    /// Writes the cache if anything was learnt, through a temporary file and a rename, so a concurrent run
-    /// never reads half a file. A cache that cannot be written is only a cost, never an error.
+    /// Writes the cache if anything was learnt, atomically and without following a link planted at its
+    /// path (`atomic_file`). A cache that cannot be written is only a cost, never an error.
     pub fn save(&self) {
         let (Some(path), true) = (&self.path, self.changed) else {
-            return;
-        };
-        let Some(dir) = path.parent() else {
             return;
         };
         let Ok(text) = serde_json::to_vec(&self.file) else {
             return;
         };
-        let temporary = dir.join(format!("templates.json.{}", std::process::id()));
-        let written = std::fs::create_dir_all(dir)
-            .and_then(|()| std::fs::write(&temporary, text))
-            .and_then(|()| std::fs::rename(&temporary, path));
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| crate::atomic_file::write(path, &text));
         if let Err(error) = written {
-            let _ = std::fs::remove_file(&temporary);
             tracing::debug!("template cache {} not written: {error}", path.display());
         }
     }

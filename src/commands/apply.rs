@@ -81,7 +81,8 @@ pub async fn run(
     let (config, plan, saved) = match &options.source {
         ApplySource::Config(file) => {
             let config = config::load(file)?;
-            let plan = make_plan(&config, &options.targets, options.recover, connector)
+            // No template cache: apply compares every live template itself (see `live::read`).
+            let plan = make_plan(&config, &options.targets, options.recover, connector, None)
                 .await
                 .map_err(|error| Error::planning(error, &config))?;
             (config, plan, false)
@@ -241,6 +242,7 @@ impl Replanner for LiveReplanner<'_> {
             std::slice::from_ref(rack),
             self.recover,
             self.connector,
+            None,
         )
         .await
         .map_err(|e| {
@@ -301,7 +303,7 @@ async fn check_saved_plan(plan: &Plan, connector: &dyn Connector) -> Result<Conf
             path: path.display().to_string(),
             message: format!("not a saved plan: a rack named {message}"),
         })?;
-    let fresh = make_plan(&config, &targets, plan.recover, connector)
+    let fresh = make_plan(&config, &targets, plan.recover, connector, None)
         .await
         .map_err(|error| Error::planning(error, &config))?;
     let stale = crate::plan::stale_reasons(plan, &fresh);

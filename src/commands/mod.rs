@@ -13,6 +13,7 @@ use crate::cloud::aws::AwsConnector;
 use crate::error::Error;
 use crate::outcome::Outcome;
 use crate::output;
+use crate::template_cache::TemplateCache;
 
 /// Runs a command and reports its error, if any; returns the process exit code.
 pub async fn run_and_report(invocation: Invocation, connection: Connection) -> i32 {
@@ -38,7 +39,10 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<Outco
         Invocation::Validate { file } => validate::run(&file),
         Invocation::Plan(options) => {
             let connector = AwsConnector::new(connection.endpoint_url);
-            plan::run(&options, &connector).await
+            let mut cache = TemplateCache::load(TemplateCache::user_path());
+            let outcome = plan::run(&options, &connector, &mut cache).await;
+            cache.save();
+            outcome
         }
         Invocation::Apply(options) => {
             let connector = AwsConnector::new(connection.endpoint_url);

@@ -8,16 +8,28 @@ use crate::error::Error;
 pub use crate::options::{PlanFormat, PlanOptions};
 use crate::outcome::Outcome;
 use crate::plan::{Plan, make_plan};
+use crate::template_cache::TemplateCache;
 use crate::{output, render};
 
-pub async fn run(options: &PlanOptions, connector: &dyn Connector) -> Result<Outcome, Error> {
+/// `cache` spares GetTemplate calls for racks it shows unchanged, and learns what this plan read.
+pub async fn run(
+    options: &PlanOptions,
+    connector: &dyn Connector,
+    cache: &mut TemplateCache,
+) -> Result<Outcome, Error> {
     if let Some(out) = &options.out {
         refuse_to_overwrite_racks_file(out, &options.file)?;
     }
     let config = config::load(&options.file)?;
-    let plan = make_plan(&config, &options.targets, options.recover, connector)
-        .await
-        .map_err(|error| Error::planning(error, &config))?;
+    let plan = make_plan(
+        &config,
+        &options.targets,
+        options.recover,
+        connector,
+        Some(cache),
+    )
+    .await
+    .map_err(|error| Error::planning(error, &config))?;
     // Saved before anything is printed: a stdout that fails must not cost the saved plan.
     if let Some(out) = &options.out {
         save(&plan, out)?;

@@ -275,11 +275,16 @@ pub type LiveTemplatesWanted<'a> = dyn Fn(&LiveState) -> Vec<(String, String, St
 
 /// Reads everything the planner needs for `racks`. Once the rest is read, `wanted` says which racks have a
 /// change to analyse: only their live templates are read then (an unchanged rack costs no GetTemplate).
+///
+/// `cache`, when given, lets a rack built from a local template whose live template it shows to be that file
+/// go without a GetTemplate, and learns what was read. Apply passes none: a cached fact may make a plan
+/// cheap, never make apply skip a change (a cache file is the user's, and can be edited).
 pub async fn read(
     config: &Config,
     racks: &[Rack],
     connector: &dyn Connector,
     wanted: &LiveTemplatesWanted<'_>,
+    mut cache: Option<&mut TemplateCache>,
 ) -> Result<LiveState, Vec<ReadError>> {
     let (mut state, clouds) = read_stacks(config, racks, connector).await?;
     // After the account guard and the sweep, as every other read: a run that stops there reads nothing else.
@@ -309,8 +314,10 @@ pub async fn read(
     let stepping_stones = stepping_stones(&state, &present);
     let mut templates_of: Vec<&Rack> = present.clone();
     templates_of.extend(&stepping_stones);
-    let mut cache = TemplateCache::load();
-    let (unchanged, reading) = split_by_template_cache(&state, &needing, &cache);
+    let (unchanged, reading) = match cache.as_deref() {
+        Some(cache) => split_by_template_cache(&state, &needing, cache),
+        None => (BTreeSet::new(), needing.clone()),
+    };
     let (templates, bodies, ssm_passwords) = futures::join!(
         read_template_summaries(config, &templates_of, &state.accounts, &clouds, connector),
         read_stack_templates(stack_template_keys(&state, &reading), &clouds),
@@ -338,16 +345,17 @@ pub async fn read(
         .collect();
     let more = read_stack_templates(more, &clouds).await;
     state.stack_templates.extend(more);
-    for (key, body) in &state.stack_templates {
-        if let (Ok(body), Some(stack)) = (body, state.stack(&key.0, &key.1, &key.2)) {
-            cache.remember(
-                &stack.stack_id,
-                &stack.last_updated,
-                sha256_hex(body.trim_end().as_bytes()),
-            );
+    if let Some(cache) = cache.as_deref_mut() {
+        for (key, body) in &state.stack_templates {
+            if let (Ok(body), Some(stack)) = (body, state.stack(&key.0, &key.1, &key.2)) {
+                cache.remember(
+                    &stack.stack_id,
+                    &stack.last_updated,
+                    sha256_hex(body.trim_end().as_bytes()),
+                );
+            }
         }
     }
-    cache.save();
     Ok(state)
 }
 

@@ -5,6 +5,7 @@ use crate::cloud::Connector;
 use crate::config::{Config, Rack, RackId};
 use crate::diag::did_you_mean;
 use crate::live::{self, LiveState, ReadError};
+use crate::template_cache::TemplateCache;
 
 use super::{Plan, PlanProblem, diff};
 
@@ -20,12 +21,14 @@ pub enum PlanningError {
 }
 
 /// Reads what `targets` (every rack when empty) need and plans them; `recover` plans failed racks for
-/// recovery instead of blocking them.
+/// recovery instead of blocking them. `cache` may save GetTemplate calls (see `live::read`): `plan` passes
+/// the user's, apply none.
 pub async fn make_plan(
     config: &Config,
     targets: &[RackId],
     recover: bool,
     connector: &dyn Connector,
+    cache: Option<&mut TemplateCache>,
 ) -> Result<Plan, PlanningError> {
     let racks = select(config, targets)?;
     // The racks with a change to analyse are known only from a plan: the one made of everything else read.
@@ -34,7 +37,7 @@ pub async fn make_plan(
             .map(|plan| plan.live_templates_wanted())
             .unwrap_or_default()
     };
-    let live = live::read(config, &racks, connector, &wanted)
+    let live = live::read(config, &racks, connector, &wanted, cache)
         .await
         .map_err(PlanningError::Read)?;
     diff(config, &racks, &live, recover).map_err(PlanningError::Problems)

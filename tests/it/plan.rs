@@ -412,6 +412,54 @@ fn an_unchanged_local_template_costs_no_get_template_from_the_second_plan_on() {
     assert_eq!(fresh.stdout, first.stdout);
 }
 
+#[test]
+fn an_edited_template_cache_can_make_a_plan_cheap_but_never_makes_apply_skip_a_change() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let first = run(moto.rackfile().arg("plan"));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let cache_path = moto.path().join(".cache/rackfile/templates.json");
+    let live_hash = rackfile::config::sha256_hex(moto::rack_template().trim_end().as_bytes());
+    let cache = std::fs::read_to_string(&cache_path).unwrap();
+    assert!(cache.contains(&live_hash), "{cache}");
+
+    // The file changes, and someone edits the cache to claim the live template is already the new file.
+    let changed = moto::rack_template().replace("RetentionInDays: 7", "RetentionInDays: 14");
+    moto.write("rack.yml", &changed);
+    let forged = rackfile::config::sha256_hex(changed.trim_end().as_bytes());
+    std::fs::write(&cache_path, cache.replace(&live_hash, &forged)).unwrap();
+    let plan = run(moto
+        .rackfile()
+        .args(["plan", "--target", "personal/python"]));
+    assert!(
+        plan.stdout.contains("InstanceCount: 3 -> 5") && !plan.stdout.contains("RetentionInDays"),
+        "the plan trusts the cache (it is only a cost saving) and shows no template change:\n{}",
+        plan.stdout
+    );
+
+    let apply = run(moto.rackfile().args([
+        "-v",
+        "apply",
+        "--auto-approve",
+        "--target",
+        "personal/python",
+    ]));
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert!(
+        apply.stdout.contains("+      RetentionInDays: 14"),
+        "apply compared the live template itself:\n{}",
+        apply.stdout
+    );
+    assert!(
+        apply.stderr.contains("CloudFormation.UpdateStack ("),
+        "{}",
+        apply.stderr
+    );
+    let live = moto
+        .python("print(client('cloudformation').get_template(StackName='python')['TemplateBody'])");
+    assert!(live.contains("RetentionInDays: 14"), "{live}");
+}
+
 /// The CI example's credentials: one set in the environment (what OIDC gives the job), and a profile per org
 /// assuming that org's role in its own account from it (`credential_source = Environment`).
 #[test]
