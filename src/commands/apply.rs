@@ -88,8 +88,10 @@ pub async fn run(
             (config, plan, false)
         }
         ApplySource::SavedPlan(path) => {
-            let plan = load_saved_plan(path)?;
-            let config = check_saved_plan(&plan, connector).await?;
+            let saved = load_saved_plan(path)?;
+            // What is shown and applied is the plan made now, proven equal to the saved one rack by rack:
+            // nothing of the file's own text (a summary, the racks not in racks.toml) is trusted.
+            let (config, plan) = check_saved_plan(&saved, connector).await?;
             console.print(&format!("Applying the saved plan {}.\n", path.display()));
             (config, plan, true)
         }
@@ -284,9 +286,16 @@ fn load_saved_plan(path: &std::path::Path) -> Result<Plan, Error> {
 }
 
 /// Proves a saved plan still describes the world: the same racks.toml, and exactly the plan racks.toml and
-/// the live stacks give now (`plan::stale_reasons`). Reads only; any difference refuses the whole plan.
-async fn check_saved_plan(plan: &Plan, connector: &dyn Connector) -> Result<Config, Error> {
-    let path = PathBuf::from(&plan.racks_file.path);
+/// the live stacks give now (`plan::stale_reasons`); returns that plan, made now. Reads only; any
+/// difference refuses the whole plan.
+async fn check_saved_plan(plan: &Plan, connector: &dyn Connector) -> Result<(Config, Plan), Error> {
+    // `plan --out` records racks.toml's absolute path, so the plan applies from any directory; below the
+    // current one it is named as the user would name it.
+    let recorded = PathBuf::from(&plan.racks_file.path);
+    let path = std::env::current_dir()
+        .ok()
+        .and_then(|here| recorded.strip_prefix(here).ok().map(PathBuf::from))
+        .unwrap_or(recorded);
     let config = config::load(&path)?;
     if config.fingerprint != plan.racks_file.sha256 {
         return Err(Error::StalePlan(vec![format!(
@@ -308,7 +317,7 @@ async fn check_saved_plan(plan: &Plan, connector: &dyn Connector) -> Result<Conf
         .map_err(|error| Error::planning(error, &config))?;
     let stale = crate::plan::stale_reasons(plan, &fresh);
     if stale.is_empty() {
-        Ok(config)
+        Ok((config, fresh))
     } else {
         Err(Error::StalePlan(stale))
     }

@@ -16,7 +16,7 @@ pub fn stale_reasons(saved: &Plan, fresh: &Plan) -> Vec<String> {
         ));
     }
     for (then, now) in saved.racks.iter().zip(&fresh.racks) {
-        if then != now {
+        if comparable(then) != comparable(now) {
             stale.push(format!("{}: {}", now.rack, difference(then, now)));
         }
     }
@@ -38,6 +38,35 @@ pub fn stale_reasons(saved: &Plan, fresh: &Plan) -> Vec<String> {
     stale
 }
 
+/// A rack plan as far as it decides what apply sends. Notes and warnings only inform (a release Convox
+/// published since, that this rack does not pass through, changes the "latest published release" note and
+/// nothing else), and a local template's path depends on the directory apply runs in, while its body and
+/// hash, which are what is sent, stay compared.
+fn comparable(rack: &RackPlan) -> serde_json::Value {
+    let mut rack = rack.clone();
+    rack.notes.clear();
+    rack.warnings.clear();
+    let mut value = serde_json::to_value(&rack).unwrap_or_default();
+    forget_template_paths(&mut value);
+    value
+}
+
+fn forget_template_paths(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Object(file)) = map.get_mut("file")
+                && file.contains_key("sha256")
+            {
+                file.remove("path");
+            }
+            map.values_mut().for_each(forget_template_paths);
+        }
+        Value::Array(items) => items.iter_mut().for_each(forget_template_paths),
+        _ => {}
+    }
+}
+
 /// How a saved rack plan differs from the one made now, in words: what changed in AWS first, else the first
 /// field that differs.
 fn difference(saved: &RackPlan, now: &RackPlan) -> String {
@@ -50,9 +79,7 @@ fn difference(saved: &RackPlan, now: &RackPlan) -> String {
     if let Some(change) = StackFingerprint::change(saved.stack.as_ref(), now.stack.as_ref()) {
         return format!("{change} since the plan was made");
     }
-    let saved = serde_json::to_value(saved).unwrap_or_default();
-    let now = serde_json::to_value(now).unwrap_or_default();
-    match first_difference(&saved, &now, String::new()) {
+    match first_difference(&comparable(saved), &comparable(now), String::new()) {
         Some(path) => {
             format!("the saved plan's `{path}` is not what racks.toml and the live stack give now")
         }

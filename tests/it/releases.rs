@@ -293,3 +293,67 @@ fn a_saved_plan_made_before_a_new_required_release_is_refused() {
     );
     assert_eq!(moto.live_parameter("web", "Version"), V1);
 }
+
+#[test]
+fn a_release_published_since_a_saved_plan_invalidates_it_only_when_it_changes_the_plan() {
+    let moto = session();
+    installed_at(&moto, V1);
+    moto.write("racks.toml", &racks_at(V3));
+    let saved = run(moto.rackfile().args(["plan", "--out", "upgrade.plan"]));
+    assert_exit(&saved, 0);
+
+    // A later release, not required: the upgrade's steps are the same; only the note about the latest
+    // published release would read differently.
+    const V5: &str = "20240101000000";
+    moto.publish_releases(&[
+        (V1, true, false),
+        (V2, true, true),
+        (V3, true, false),
+        (V4, false, false),
+        (V5, true, false),
+    ]);
+    let plan = run(moto.rackfile().arg("plan"));
+    assert!(
+        plan.stdout.contains(V5),
+        "the note names the new release:\n{}",
+        plan.stdout
+    );
+    let later = run(moto.rackfile().args(["plan", "--out", "later.plan"]));
+    assert_exit(&later, 0);
+
+    // A required release between the rack and its target adds a step: that plan no longer holds.
+    let mut required = moto::rack_template();
+    required = required.replace(
+        "Description: Convox rack (rackfile example)",
+        "Description: Convox rack 20210601000000",
+    );
+    moto.publish_template(PERSONAL_ACCOUNT, "20210601000000", &required);
+    moto.publish_releases(&[
+        (V1, true, false),
+        (V2, true, true),
+        ("20210601000000", true, true),
+        (V3, true, false),
+        (V4, false, false),
+        (V5, true, false),
+    ]);
+    let stale = run(moto.rackfile().args(["apply", "later.plan"]));
+    assert_exit(&stale, 1);
+    assert!(
+        stale.stderr.contains("Convox's release list")
+            && stale.stderr.contains("changed since the plan was made"),
+        "{}",
+        stale.stderr
+    );
+
+    // Back to the list with only the later, unrequired release: the first saved plan still applies.
+    moto.publish_releases(&[
+        (V1, true, false),
+        (V2, true, true),
+        (V3, true, false),
+        (V4, false, false),
+        (V5, true, false),
+    ]);
+    let apply = run(moto.rackfile().args(["apply", "upgrade.plan"]));
+    assert_exit(&apply, 0);
+    assert!(live_template(&moto).contains(&format!("Convox rack {V3}")));
+}

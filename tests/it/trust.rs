@@ -359,6 +359,52 @@ fn an_edited_saved_plan_is_refused_naming_the_field_and_nothing_is_changed() {
 }
 
 #[test]
+fn a_saved_plan_prints_the_plan_made_now_never_its_own_summary_and_applies_from_any_directory() {
+    let moto = moto::session();
+    seed_world(&moto);
+    let saved = run(moto.rackfile().args([
+        "plan",
+        "--target",
+        "personal/python",
+        "--out",
+        "update.plan",
+    ]));
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    let text = std::fs::read_to_string(moto.path().join("update.plan")).unwrap();
+    let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(
+        std::path::Path::new(plan["racks_file"]["path"].as_str().unwrap()).is_absolute(),
+        "{}",
+        plan["racks_file"]
+    );
+    // Forged: nothing to update, and a rack that is not in racks.toml at all.
+    plan["summary"]["update"] = serde_json::json!(0);
+    plan["summary"]["unchanged"] = serde_json::json!(1);
+    plan["not_in_racks_toml"][0]["name"] = serde_json::json!("all-is-well");
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("forged.plan"), plan.to_string()).unwrap();
+
+    let output = run(moto
+        .rackfile()
+        .current_dir(elsewhere.path())
+        .args(["apply", "forged.plan"]));
+    assert_eq!(output.code, 0, "{}{}", output.stdout, output.stderr);
+    assert!(
+        output
+            .stdout
+            .contains("Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked."),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        !output.stdout.contains("all-is-well") && output.stdout.contains("personal/legacy"),
+        "{}",
+        output.stdout
+    );
+    assert_eq!(moto.live_parameter("python", "InstanceCount"), "5");
+}
+
+#[test]
 fn an_apply_whose_stdout_fails_puts_the_password_on_stderr_and_fails() {
     let moto = moto::session();
     moto.write("rack.yml", &moto::rack_template());
