@@ -205,11 +205,28 @@ mod tests {
             status_reason: Some("because".into()),
             last_updated: rfc3339,
             parameters: BTreeMap::new(),
-            tags: BTreeMap::new(),
+            tags: BTreeMap::from([
+                ("System".to_string(), "convox".to_string()),
+                ("Type".to_string(), "rack".to_string()),
+            ]),
             outputs: BTreeMap::new(),
             termination_protection: false,
             parent_id: None,
         }
+    }
+
+    #[test]
+    fn a_stack_of_the_racks_name_that_is_not_a_rack_fails() {
+        let now = SystemTime::now();
+        let mut plain = stack("CREATE_COMPLETE", 5, now);
+        plain.tags.clear();
+        let check = stack_health(&rack(), Some(&plain), now);
+        assert_eq!(check.mark, Mark::Fail);
+        assert!(
+            check.text.contains("is not a Convox rack"),
+            "{}",
+            check.text
+        );
     }
 
     #[test]

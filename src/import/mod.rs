@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 pub use write::{Origin, racks_toml};
 
-use crate::cloud::{Stack, TemplateSummary, is_in_progress};
+use crate::cloud::{Stack, StackState, TemplateSummary};
 use crate::config::{RESERVED_TAG_KEYS, TYPED_PARAMETERS};
 use crate::convox::AUTOSCALED_PARAMETERS;
 
@@ -76,15 +76,24 @@ pub fn sort(candidates: Vec<Candidate>) -> (Vec<ImportedRack>, Vec<Skipped>) {
 fn declare(candidate: &Candidate) -> Result<ImportedRack, String> {
     let stack = &candidate.stack;
     let status = stack.status.as_str();
-    if status.starts_with("DELETE_") || matches!(status, "ROLLBACK_COMPLETE" | "CREATE_FAILED") {
-        return Err(format!(
-            "{status}: a failed or deleted install, not a working rack"
-        ));
-    }
-    if is_in_progress(status) {
-        return Err(format!(
-            "{status}: CloudFormation is changing it; import again when it settles"
-        ));
+    // The planner's classification (`StackState`): a DELETE_FAILED rack still exists and is planned, so it
+    // is declared; a failed install (ROLLBACK_FAILED too) is not a rack anyone runs.
+    match stack.state() {
+        StackState::FailedInstall | StackState::Deleted => {
+            return Err(format!(
+                "{status}: a failed or deleted install, not a working rack"
+            ));
+        }
+        StackState::InProgress | StackState::Deleting => {
+            return Err(format!(
+                "{status}: CloudFormation is changing it; import again when it settles"
+            ));
+        }
+        StackState::Settled
+        | StackState::RolledBack
+        | StackState::RollbackFailed
+        | StackState::DeleteFailed
+        | StackState::Other => {}
     }
     let summary = candidate
         .summary
@@ -309,8 +318,23 @@ mod tests {
         let mut single = stack("single", &tags, &[]);
         single.parameters.insert("InstanceCount".into(), "0".into());
         single.parameters.insert("Autoscale".into(), "No".into());
-        let (racks, skipped) = sort(vec![candidate(failed), candidate(busy), candidate(single)]);
-        assert!(racks.is_empty());
+        let mut half_failed = stack("halffailed", &tags, &[]);
+        half_failed.status = "ROLLBACK_FAILED".into();
+        let mut half_deleted = stack("halfdeleted", &tags, &[]);
+        half_deleted.status = "DELETE_FAILED".into();
+        let (racks, skipped) = sort(vec![
+            candidate(failed),
+            candidate(busy),
+            candidate(single),
+            candidate(half_failed),
+            candidate(half_deleted),
+        ]);
+        let declared: Vec<&str> = racks.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            declared,
+            ["halfdeleted"],
+            "a DELETE_FAILED rack still exists and is planned, as the planner sees it"
+        );
         let reasons: Vec<String> = skipped
             .iter()
             .map(|s| format!("{}: {}", s.name, s.reason))
@@ -320,6 +344,7 @@ mod tests {
             [
                 "busy: UPDATE_IN_PROGRESS: CloudFormation is changing it; import again when it settles",
                 "failed: ROLLBACK_COMPLETE: a failed or deleted install, not a working rack",
+                "halffailed: ROLLBACK_FAILED: a failed or deleted install, not a working rack",
                 "single: InstanceCount is 0; racks.toml needs a whole number of at least 1",
             ]
         );

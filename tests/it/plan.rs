@@ -62,11 +62,12 @@ pub fn seed_rack(
 }
 
 /// A stack whose create failed: moto leaves it in CREATE_IN_PROGRESS.
+/// A rack (tagged as one) that moto holds in CREATE_IN_PROGRESS.
 pub fn seed_stuck_stack(moto: &MotoSession, account: &str, region: &str, name: &str) {
     moto.python(&format!(
         "cfn = client('cloudformation', region='{region}', account='{account}')\n\
          body = 'Resources:\\n  Subnet:\\n    Type: AWS::EC2::Subnet\\n    Properties:\\n      VpcId: vpc-missing\\n      CidrBlock: 10.0.0.0/24\\n'\n\
-         try:\n    cfn.create_stack(StackName='{name}', TemplateBody=body)\nexcept Exception:\n    pass\n\
+         try:\n    cfn.create_stack(StackName='{name}', TemplateBody=body, Tags=[{{'Key': 'System', 'Value': 'convox'}}, {{'Key': 'Type', 'Value': 'rack'}}])\nexcept Exception:\n    pass\n\
          assert cfn.describe_stacks(StackName='{name}')['Stacks'][0]['StackStatus'] == 'CREATE_IN_PROGRESS'\n"
     ));
 }
