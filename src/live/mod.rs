@@ -284,7 +284,7 @@ pub async fn read(
     racks: &[Rack],
     connector: &dyn Connector,
     wanted: &LiveTemplatesWanted<'_>,
-    mut cache: Option<&mut TemplateCache>,
+    cache: Option<&mut TemplateCache>,
 ) -> Result<LiveState, Vec<ReadError>> {
     let (mut state, clouds) = read_stacks(config, racks, connector).await?;
     // After the account guard and the sweep, as every other read: a run that stops there reads nothing else.
@@ -345,7 +345,7 @@ pub async fn read(
         .collect();
     let more = read_stack_templates(more, &clouds).await;
     state.stack_templates.extend(more);
-    if let Some(cache) = cache.as_deref_mut() {
+    if let Some(cache) = cache {
         for (key, body) in &state.stack_templates {
             if let (Ok(body), Some(stack)) = (body, state.stack(&key.0, &key.1, &key.2)) {
                 cache.remember(
