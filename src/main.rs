@@ -1,9 +1,17 @@
-use clap::Parser;
+use clap::Parser as _;
 
 use rackfile::cli::Cli;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // `--help` and `--version` print and exit 0. A usage error exits 1, not clap's 2: 2 is what
+            // `plan --detailed-exitcode` says for "changes", and a typo in a CI job must not read as that.
+            let _ = error.print();
+            std::process::exit(if error.exit_code() == 0 { 0 } else { 1 });
+        }
+    };
     if let Some(endpoint) = cli.endpoint_url() {
         // Credential providers (assume-role, SSO) build AWS clients of their own from the environment; the
         // variable is what reaches them. SAFETY: no other thread exists yet.
@@ -20,7 +28,7 @@ fn main() {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            rackfile::output::eprint(&format!("error: cannot start the async runtime: {error}\n"));
             std::process::exit(1);
         }
     };

@@ -23,3 +23,12 @@ pub fn write_to(out: &mut dyn std::io::Write, text: &str) -> Result<(), Error> {
             }
         })
 }
+
+/// Writes `text` to stderr, ignoring a failure: stderr is where failures are reported, so there is nowhere
+/// left to report its own (`eprint!` would panic on a full or closed stderr).
+pub fn eprint(text: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+}

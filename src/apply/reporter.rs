@@ -14,8 +14,57 @@ use crate::config::RackId;
 /// Where text output goes: stdout in the binary, a buffer in tests.
 pub type Sink = Arc<Mutex<dyn Write + Send>>;
 
+/// Stdout as apply writes it. A stdout that goes nowhere (closed, `apply >&-`, which Rust's runtime
+/// reopens on /dev/null at start; or /dev/null itself) would lose a generated password without a word: it
+/// is a sink that refuses every write instead, so apply can tell before an install that there is nowhere
+/// to print the password.
 pub fn stdout_sink() -> Sink {
-    Arc::new(Mutex::new(std::io::stdout()))
+    if stdout_goes_nowhere() {
+        Arc::new(Mutex::new(Nowhere))
+    } else {
+        Arc::new(Mutex::new(std::io::stdout()))
+    }
+}
+
+#[cfg(unix)]
+fn stdout_goes_nowhere() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let Ok(stdout) = std::io::stdout().as_fd().try_clone_to_owned() else {
+        return true;
+    };
+    let (Ok(stdout), Ok(null)) = (
+        std::fs::File::from(stdout).metadata(),
+        std::fs::metadata("/dev/null"),
+    ) else {
+        return false;
+    };
+    stdout.file_type().is_char_device() && stdout.rdev() == null.rdev()
+}
+
+#[cfg(not(unix))]
+fn stdout_goes_nowhere() -> bool {
+    false
+}
+
+/// What `stdout_sink` gives when stdout goes nowhere.
+struct Nowhere;
+
+impl Write for Nowhere {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(nowhere())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Err(nowhere())
+    }
+}
+
+fn nowhere() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::NotConnected,
+        "stdout is closed or /dev/null",
+    )
 }
 
 pub fn write_line(sink: &Sink, line: &str) {

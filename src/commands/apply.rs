@@ -52,6 +52,12 @@ impl Console {
         write_line(&self.out, text.trim_end_matches('\n'));
     }
 
+    /// Whether the output refuses even an empty write (stdout closed or /dev/null, see `stdout_sink`).
+    fn out_refuses_writes(&self) -> bool {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        out.write(&[]).is_err()
+    }
+
     /// Like `print`, but says whether the text was written.
     fn try_print(&self, text: &str) -> std::io::Result<()> {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
@@ -78,22 +84,35 @@ pub async fn run(
     console: &mut Console,
     cancel: Cancel,
 ) -> Result<Outcome, Error> {
-    let (config, plan, saved) = match &options.source {
-        ApplySource::Config(file) => {
-            let config = config::load(file)?;
-            // No template cache: apply compares every live template itself (see `live::read`).
-            let plan = make_plan(&config, &options.targets, options.recover, connector, None)
-                .await
-                .map_err(|error| Error::planning(error, &config))?;
-            (config, plan, false)
+    // The reads race the signal: a Ctrl-C while AWS is slow ends the run at once (nothing was sent yet),
+    // not after the call's timeout.
+    let mut interrupted = cancel.clone();
+    let planning = async {
+        match &options.source {
+            ApplySource::Config(file) => {
+                let config = config::load(file)?;
+                // No template cache: apply compares every live template itself (see `live::read`).
+                let plan = make_plan(&config, &options.targets, options.recover, connector, None)
+                    .await
+                    .map_err(|error| Error::planning(error, &config))?;
+                Ok::<_, Error>((config, plan, false))
+            }
+            ApplySource::SavedPlan(path) => {
+                let saved = load_saved_plan(path)?;
+                // What is shown and applied is the plan made now, proven equal to the saved one rack by rack:
+                // nothing of the file's own text (a summary, the racks not in racks.toml) is trusted.
+                let (config, plan) = check_saved_plan(&saved, connector).await?;
+                console.print(&format!("Applying the saved plan {}.\n", path.display()));
+                Ok((config, plan, true))
+            }
         }
-        ApplySource::SavedPlan(path) => {
-            let saved = load_saved_plan(path)?;
-            // What is shown and applied is the plan made now, proven equal to the saved one rack by rack:
-            // nothing of the file's own text (a summary, the racks not in racks.toml) is trusted.
-            let (config, plan) = check_saved_plan(&saved, connector).await?;
-            console.print(&format!("Applying the saved plan {}.\n", path.display()));
-            (config, plan, true)
+    };
+    let (config, plan, saved) = tokio::select! {
+        planned = planning => planned?,
+        _ = interrupted.wait_for(|cancelled| *cancelled) => {
+            return Err(Error::Interrupted(
+                "apply interrupted while reading AWS; nothing was changed".into(),
+            ));
         }
     };
     console.print(&render::human_plan(&plan, console.style));
@@ -129,6 +148,30 @@ pub async fn run(
     // A saved plan was reviewed when it was made, as in Terraform.
     if !saved && !options.auto_approve {
         confirm(console, cancel.clone()).await?;
+    }
+
+    // A generated password is printed once, at the end; with nowhere to print it (stdout closed), it would
+    // exist nowhere but in the stack.
+    let generates: Vec<&str> = plan
+        .racks
+        .iter()
+        .filter(|rack| {
+            matches!(&rack.action, Action::Install(install) | Action::Reinstall(install)
+                if install.password == Some(PasswordSource::Generate))
+        })
+        .map(|rack| rack.rack.as_str())
+        .collect();
+    if !generates.is_empty() && console.out_refuses_writes() {
+        return Err(Error::Usage {
+            message: format!(
+                "stdout is closed or /dev/null, and the install of {} generates an API password that is printed only there; nothing was changed",
+                generates.join(", ")
+            ),
+            hint: Some(
+                "give stdout somewhere to go (a file, a terminal), or set `password_ssm` or `password_env`"
+                    .into(),
+            ),
+        });
     }
 
     // Without a terminal, stdout is usually a CI log, which anyone with access to the job can read.

@@ -63,13 +63,16 @@ pub async fn run(options: &ImportOptions, connector: &dyn Connector) -> Result<O
         regions: &options.regions,
     };
     crate::output::print(&import::racks_toml(&origin, &racks))?;
-    eprintln!(
-        "Imported {} from account {account} ({}).",
+    crate::output::eprint(&format!(
+        "Imported {} from account {account} ({}).\n",
         plural(racks.len(), "rack"),
         options.regions.join(", ")
-    );
+    ));
     for skip in &skipped {
-        eprintln!("Skipped {} ({}): {}", skip.name, skip.region, skip.reason);
+        crate::output::eprint(&format!(
+            "Skipped {} ({}): {}\n",
+            skip.name, skip.region, skip.reason
+        ));
     }
     Ok(Outcome::Success)
 }

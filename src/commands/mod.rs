@@ -27,7 +27,7 @@ pub async fn run_and_report(invocation: Invocation, connection: Connection) -> i
             error.exit_code()
         }
         Err(error) => {
-            eprint!("{}", error.render());
+            output::eprint(&error.render());
             error.exit_code()
         }
     }
@@ -48,7 +48,7 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<Outco
             let connector = AwsConnector::new(connection.endpoint_url);
             let (cancel_sender, cancel) = tokio::sync::watch::channel(false);
             // Ctrl-C stops new work and the waiting; CloudFormation carries on, and the summary says where.
-            // SIGTERM (a CI job cancelled, a container stopped) does the same.
+            // SIGTERM, SIGHUP and SIGQUIT do the same (see `interrupted`).
             tokio::spawn(async move {
                 interrupted().await;
                 let _ = cancel_sender.send(true);
@@ -81,15 +81,24 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<Outco
     }
 }
 
-/// Ctrl-C, or SIGTERM where there is one.
+/// Any signal that ends a run: Ctrl-C, and where there are such signals SIGTERM (a CI job cancelled, a
+/// container stopped), SIGHUP (the terminal closed, an SSH session dropped) and SIGQUIT. Each ends apply the
+/// same way, with the summary and every password of an install that was started; left to their default
+/// action they would kill the process with the password unprinted.
 async fn interrupted() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+        if let (Ok(mut term), Ok(mut hangup), Ok(mut quit)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+            signal(SignalKind::quit()),
+        ) {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
+                _ = hangup.recv() => {}
+                _ = quit.recv() => {}
             }
             return;
         }

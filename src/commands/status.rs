@@ -22,10 +22,10 @@ pub async fn run(options: &StatusOptions, connector: &dyn Connector) -> Result<O
         match live::read_releases(connector).await {
             Ok(releases) => Some(releases),
             Err(error) => {
-                eprintln!(
-                    "warning: {}; LATEST is left empty",
+                crate::output::eprint(&format!(
+                    "warning: {}; LATEST is left empty\n",
                     render::escape(&error.to_string())
-                );
+                ));
                 None
             }
         }

@@ -18,5 +18,6 @@ mod plan;
 mod real_templates;
 mod releases;
 mod schema;
+mod signals;
 mod terminal;
 mod trust;

@@ -1,0 +1,192 @@
+//! Every signal that ends a run ends it the same way, and nothing about where output goes can lose a
+//! password or panic: SIGHUP and SIGQUIT during an install with a generated password give the summary and
+//! the password, exit 130; a closed stdout is refused before an install that would print a password there;
+//! a full stderr is no panic; a usage error exits 1 (never 2, `--detailed-exitcode`'s "changes"); a signal
+//! while apply still reads AWS ends it at once.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{Output, rackfile, run};
+use crate::faults::proxy::{FaultProxy, Faults};
+use crate::faults::through;
+use crate::moto;
+
+const RACKS: &str = "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n\
+                     [org.personal]\nprofile = \"personal\"\n[[rack]]\nname = \"web\"\ntemplate = \"rack.yml\"\n";
+
+fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn send(signal: &str, pid: u32) {
+    assert!(
+        Command::new("kill")
+            .args([&format!("-{signal}"), &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+fn finished(child: std::process::Child) -> Output {
+    let output = child.wait_with_output().unwrap();
+    Output {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_hangup_or_quit_during_an_install_prints_the_summary_and_the_password_and_exits_130() {
+    for signal in ["HUP", "QUIT"] {
+        let moto = moto::session();
+        moto.write("rack.yml", &moto::rack_template());
+        moto.write("racks.toml", RACKS);
+        // The install stays CREATE_IN_PROGRESS for a minute, as a real rack's does.
+        let proxy = FaultProxy::start(
+            moto.port,
+            Faults {
+                hold_in_progress: Duration::from_secs(60),
+                ..Faults::default()
+            },
+        );
+        let child = through(&moto, &proxy)
+            .args(["apply", "--auto-approve"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_until("the CreateStack", Duration::from_secs(30), || {
+            proxy.count("CreateStack", None) >= 1
+        });
+        send(signal, child.id());
+        let output = finished(child);
+        assert_eq!(
+            output.code, 130,
+            "SIG{signal}:\n{}{}",
+            output.stdout, output.stderr
+        );
+        assert!(
+            output
+                .stdout
+                .contains("Password for personal/web (its install did not finish here; if CloudFormation completes it, this is its password) (shown only this once; store it now): "),
+            "SIG{signal}:\n{}",
+            output.stdout
+        );
+        assert!(
+            output
+                .stdout
+                .contains("CloudFormation is still changing personal/web"),
+            "SIG{signal}:\n{}",
+            output.stdout
+        );
+    }
+}
+
+#[test]
+fn a_closed_stdout_is_refused_before_an_install_whose_password_would_be_printed_there() {
+    use std::os::unix::process::CommandExt;
+    let moto = moto::session();
+    moto.write("rack.yml", &moto::rack_template());
+    moto.write("racks.toml", RACKS);
+    let mut apply = moto.rackfile();
+    apply.args(["apply", "--auto-approve"]);
+    // SAFETY: close(2) is async-signal-safe; the child closes its own stdout before exec (`apply >&-`).
+    unsafe {
+        apply.pre_exec(|| {
+            libc::close(libc::STDOUT_FILENO);
+            Ok(())
+        });
+    }
+    let output = run(&mut apply);
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("stdout is closed or /dev/null, and the install of personal/web generates an API password that is printed only there; nothing was changed"),
+        "{}",
+        output.stderr
+    );
+    let stacks = moto.python("print(len(client('cloudformation').describe_stacks()['Stacks']))");
+    assert_eq!(stacks.trim(), "0", "nothing was installed");
+}
+
+#[test]
+fn a_full_stderr_is_no_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = run(rackfile(dir.path())
+        .args(["validate", "-f", "missing.toml"])
+        .stderr(Stdio::from(full)));
+    assert_eq!(output.code, 1, "an error, not a panic (101)");
+}
+
+#[test]
+fn a_usage_error_exits_1_and_help_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = run(rackfile(dir.path()).args(["plan", "--detailed-exitcod"]));
+    assert_eq!(typo.code, 1, "{}", typo.stderr);
+    assert!(
+        typo.stderr.contains("--detailed-exitcode"),
+        "{}",
+        typo.stderr
+    );
+    let help = run(rackfile(dir.path()).args(["plan", "--help"]));
+    assert_eq!(help.code, 0, "{}", help.stderr);
+}
+
+#[test]
+fn a_signal_while_apply_still_reads_aws_ends_it_at_once_with_130() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("racks.toml"),
+        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n[org.personal]\n[[rack]]\nname = \"example\"\n",
+    )
+    .unwrap();
+    // Accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connected = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = connected.clone();
+    std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in listener.incoming().flatten() {
+            seen.store(true, std::sync::atomic::Ordering::SeqCst);
+            open.push(stream);
+        }
+    });
+    let child = rackfile(dir.path())
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .env("AWS_ACCESS_KEY_ID", "AKIATEST")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["apply", "--auto-approve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the first AWS call", Duration::from_secs(20), || {
+        connected.load(std::sync::atomic::Ordering::SeqCst)
+    });
+    send("TERM", child.id());
+    let output = finished(child);
+    // The interrupt ended it, not the call's 30 s timeout (which is exit 1 and an AWS error).
+    assert_eq!(output.code, 130, "{}{}", output.stdout, output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("apply interrupted while reading AWS; nothing was changed"),
+        "{}",
+        output.stderr
+    );
+}
