@@ -3,6 +3,7 @@
 //! `fake` feature). Nothing else in rackfile touches the network.
 
 pub mod aws;
+pub mod aws_setup;
 mod call_log;
 mod error;
 #[cfg(any(test, feature = "fake"))]
