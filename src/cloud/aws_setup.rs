@@ -120,9 +120,7 @@ fn kind(file: &SharedFile) -> &'static str {
 /// `--endpoint-url` (or AWS_ENDPOINT_URL) must be an absolute http(s) URL with a host.
 pub fn check_endpoint_url(url: &str, source: &str) -> Result<(), SetupError> {
     let refuse = |why: &str| SetupError {
-        message: format!(
-            "{source} {url:?} is not a URL: {why}"
-        ),
+        message: format!("{source} {url:?} is not a URL: {why}"),
         hint: Some("give the endpoint's full URL, e.g. http://localhost:4566".into()),
     };
     let rest = url
@@ -146,7 +144,10 @@ pub fn check_endpoint_url(url: &str, source: &str) -> Result<(), SetupError> {
         }
     };
     let host_ok = if host_and_port.starts_with('[') {
-        !host.is_empty() && host.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
     } else {
         !host.is_empty()
             && host
@@ -237,8 +238,8 @@ mod tests {
 
     #[test]
     fn a_device_a_fifo_or_a_huge_file_is_refused_naming_it() {
-        let error = check_shared_files(&[file(Path::new("/dev/zero"), "AWS_CONFIG_FILE")])
-            .unwrap_err();
+        let error =
+            check_shared_files(&[file(Path::new("/dev/zero"), "AWS_CONFIG_FILE")]).unwrap_err();
         assert_eq!(
             error.message,
             "/dev/zero (AWS_CONFIG_FILE) is not a regular file"

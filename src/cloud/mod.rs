@@ -132,7 +132,8 @@ impl AllowedPattern {
     pub fn regex(&self) -> Result<&regex::Regex, &str> {
         self.compiled
             .get_or_init(|| {
-                regex::Regex::new(&format!("^(?:{})$", self.text)).map_err(|error| error.to_string())
+                regex::Regex::new(&format!("^(?:{})$", self.text))
+                    .map_err(|error| error.to_string())
             })
             .as_ref()
             .map_err(String::as_str)

@@ -186,7 +186,8 @@ fn account_checks(config: &Config, org: &str, identity: &Result<String, ReadErro
 }
 
 /// The summaries of the templates read, by (account, source).
-type Summaries = std::collections::HashMap<(String, TemplateSource), Result<TemplateSummary, CloudError>>;
+type Summaries =
+    std::collections::HashMap<(String, TemplateSource), Result<TemplateSummary, CloudError>>;
 
 /// Each rack to install with `password_env`: the variable is set, not empty, and holds a password the
 /// template's Password accepts, as plan will require. The value is never shown.
@@ -214,10 +215,16 @@ fn password_env_checks(
         if live.is_some_and(|stack| stack.state() != StackState::FailedInstall) {
             continue;
         }
-        let at = rack.spans.password_env.as_ref().map_or_else(String::new, |span| {
-            format!(" ({}:{})", config.path.display(), map.location(span.start))
-        });
-        let value = std::env::var(variable).ok().filter(|value| !value.is_empty());
+        let at = rack
+            .spans
+            .password_env
+            .as_ref()
+            .map_or_else(String::new, |span| {
+                format!(" ({}:{})", config.path.display(), map.location(span.start))
+            });
+        let value = std::env::var(variable)
+            .ok()
+            .filter(|value| !value.is_empty());
         let Some(value) = value else {
             checks.push(Check::fail(
                 format!(
@@ -234,7 +241,8 @@ fn password_env_checks(
             .and_then(|account| summaries.get(&(account.clone(), template_source(&rack.template))))
             .and_then(|summary| summary.as_ref().ok())
             .and_then(|summary| summary.parameters.get("Password"));
-        let refused = declared.and_then(|declared| check_value(declared, &value).into_iter().next());
+        let refused =
+            declared.and_then(|declared| check_value(declared, &value).into_iter().next());
         checks.push(match refused {
             Some(violation) => Check::fail(
                 format!(

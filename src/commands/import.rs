@@ -26,7 +26,11 @@ pub async fn run(options: &ImportOptions, connector: &dyn Connector) -> Result<O
         });
     }
     // As racks.toml's regions are: a typo is said now, not as an unreachable endpoint.
-    if let Some(region) = options.regions.iter().find(|region| !is_region_name(region)) {
+    if let Some(region) = options
+        .regions
+        .iter()
+        .find(|region| !is_region_name(region))
+    {
         return Err(Error::Usage {
             message: format!("--region {region:?} is not an AWS region name"),
             hint: Some("an AWS region looks like \"us-east-1\"".into()),

@@ -335,7 +335,14 @@ mod tests {
         assert!(error.contains("expected a sequence"), "{error}");
         let error = Releases::parse("[{\"version\": \"1\"}, {\"version\": \"1\"}]").unwrap_err();
         assert!(error.contains("listed twice"), "{error}");
-        for evil in ["../../bucket/evil", "1\n+ personal/fake will be installed", "a/b", "1 2", ".x", "1..2"] {
+        for evil in [
+            "../../bucket/evil",
+            "1\n+ personal/fake will be installed",
+            "a/b",
+            "1 2",
+            ".x",
+            "1..2",
+        ] {
             let json = serde_json::json!([{"version": "20161102160040"}, {"version": evil}]);
             let error = Releases::parse(&json.to_string()).unwrap_err();
             assert!(

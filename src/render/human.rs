@@ -454,9 +454,18 @@ mod tests {
         assert_eq!(Style::choose(true, term, None), Style::Colour);
         assert_eq!(Style::choose(true, None, None), Style::Colour);
         assert_eq!(Style::choose(false, term, None), Style::Plain);
-        assert_eq!(Style::choose(true, Some(OsStr::new("dumb")), None), Style::Plain);
-        assert_eq!(Style::choose(true, term, Some(OsStr::new("1"))), Style::Plain);
+        assert_eq!(
+            Style::choose(true, Some(OsStr::new("dumb")), None),
+            Style::Plain
+        );
+        assert_eq!(
+            Style::choose(true, term, Some(OsStr::new("1"))),
+            Style::Plain
+        );
         // NO_COLOR set but empty does not count (https://no-color.org).
-        assert_eq!(Style::choose(true, term, Some(OsStr::new(""))), Style::Colour);
+        assert_eq!(
+            Style::choose(true, term, Some(OsStr::new(""))),
+            Style::Colour
+        );
     }
 }

@@ -89,7 +89,8 @@ mod tests {
     use super::check_conditions;
 
     fn check(conditions: &str) -> Result<(), String> {
-        let body = format!("Conditions:\n{conditions}Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n");
+        let body =
+            format!("Conditions:\n{conditions}Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n");
         check_conditions(&parse_document(&body).unwrap()).map_err(|e| e.message)
     }
 
@@ -97,15 +98,24 @@ mod tests {
     fn a_loop_through_condition_references_is_named() {
         assert_eq!(
             check("  C1: !And [!Condition C2, !Equals [a, a]]\n  C2: !Not [{Condition: C1}]\n"),
-            Err("the Conditions form a loop: C1 -> C2 -> C1 (a condition cannot depend on itself)".into())
+            Err(
+                "the Conditions form a loop: C1 -> C2 -> C1 (a condition cannot depend on itself)"
+                    .into()
+            )
         );
         assert_eq!(
             check("  A: !Condition B\n  B: !Condition C\n  C: !Not [!Condition B]\n"),
-            Err("the Conditions form a loop: B -> C -> B (a condition cannot depend on itself)".into())
+            Err(
+                "the Conditions form a loop: B -> C -> B (a condition cannot depend on itself)"
+                    .into()
+            )
         );
         assert_eq!(
             check("  Self: !Not [!Condition Self]\n"),
-            Err("the Conditions form a loop: Self -> Self (a condition cannot depend on itself)".into())
+            Err(
+                "the Conditions form a loop: Self -> Self (a condition cannot depend on itself)"
+                    .into()
+            )
         );
     }
 

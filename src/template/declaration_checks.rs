@@ -90,7 +90,8 @@ mod tests {
     use crate::template::summary_of_body;
 
     fn error_of(parameter: &str) -> String {
-        let body = format!("Parameters:\n  P:\n{parameter}Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n");
+        let body =
+            format!("Parameters:\n  P:\n{parameter}Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n");
         summary_of_body(&body).unwrap_err().message
     }
 

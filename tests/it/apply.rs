@@ -150,21 +150,31 @@ fn a_missing_or_empty_password_env_is_refused_at_plan_time_and_nothing_is_instal
                 "work/staging: `password_env` names $STAGING_PASSWORD, which is not set or is empty"
             }
         };
-        assert!(output.stderr.contains(expected), "{value:?}:\n{}", output.stderr);
+        assert!(
+            output.stderr.contains(expected),
+            "{value:?}:\n{}",
+            output.stderr
+        );
         // The error points at the line of `password_env` (line 24 of racks.toml).
         assert!(
             output.stderr.contains("racks.toml:24:"),
             "{value:?}:\n{}",
             output.stderr
         );
-        assert!(!output.stderr.contains(&"p".repeat(51)), "the password was shown");
+        assert!(
+            !output.stderr.contains(&"p".repeat(51)),
+            "the password was shown"
+        );
         assert!(
             !output.stdout.contains("Apply"),
             "{value:?}: apply started:\n{}",
             output.stdout
         );
     }
-    let plan = run(moto.rackfile().args(["plan", "--json"]).env("STAGING_PASSWORD", "pw"));
+    let plan = run(moto
+        .rackfile()
+        .args(["plan", "--json"])
+        .env("STAGING_PASSWORD", "pw"));
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     let doctor = run(moto.rackfile().args(["doctor"]).env("STAGING_PASSWORD", ""));
     assert_eq!(doctor.code, 1, "{}", doctor.stdout);

@@ -260,7 +260,11 @@ fn import_with_unusable_credentials_is_one_clear_error() {
         "{}",
         output.stderr
     );
-    assert!(!output.stderr.contains("check the network"), "{}", output.stderr);
+    assert!(
+        !output.stderr.contains("check the network"),
+        "{}",
+        output.stderr
+    );
 }
 
 /// `import` with a region racks.toml would refuse, a malformed endpoint, or a shared AWS file that is not
@@ -278,7 +282,9 @@ fn import_refuses_a_bad_region_endpoint_or_aws_file_before_any_call() {
         }
         run(&mut command)
     };
-    let cases: [(&[&str], &[(&str, &str)], &str); 6] = [
+    // (extra arguments, extra environment, the error's first line)
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 6] = [
         (
             &["--region", "mars-1"],
             &[],

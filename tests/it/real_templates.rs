@@ -380,7 +380,9 @@ fn a_template_cloudformation_would_refuse_is_an_error_at_plan_time() {
         ),
         (
             "bounds.yml",
-            format!("Parameters:\n  Count:\n    Type: Number\n    MinValue: 5\n    MaxValue: 2\n{resources}"),
+            format!(
+                "Parameters:\n  Count:\n    Type: Number\n    MinValue: 5\n    MaxValue: 2\n{resources}"
+            ),
             "parameter `Count`: MinValue 5 is above MaxValue 2",
         ),
         (
@@ -390,7 +392,9 @@ fn a_template_cloudformation_would_refuse_is_an_error_at_plan_time() {
         ),
         (
             "pattern.yml",
-            format!("Parameters:\n  Name:\n    Type: String\n    AllowedPattern: '[unclosed'\n{resources}"),
+            format!(
+                "Parameters:\n  Name:\n    Type: String\n    AllowedPattern: '[unclosed'\n{resources}"
+            ),
             "parameter `Name`: AllowedPattern \"[unclosed\" is not a valid regular expression",
         ),
         (
@@ -414,10 +418,12 @@ fn a_template_cloudformation_would_refuse_is_an_error_at_plan_time() {
         );
         let plan = run(moto.rackfile().args(["plan"]));
         assert_exit(&plan, 1);
-        let expected = format!(
-            "error: personal/broken: cannot read the template {file}: {what}"
+        let expected = format!("error: personal/broken: cannot read the template {file}: {what}");
+        assert!(
+            plan.stderr.contains(&expected),
+            "{expected}\n{}",
+            plan.stderr
         );
-        assert!(plan.stderr.contains(&expected), "{expected}\n{}", plan.stderr);
         assert!(plan.stdout.is_empty(), "{}", plan.stdout);
     }
 }

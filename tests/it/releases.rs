@@ -299,7 +299,10 @@ fn a_saved_plan_made_before_a_new_required_release_is_refused() {
 #[test]
 fn a_release_list_with_a_version_that_is_no_release_id_is_refused_naming_its_url() {
     let moto = session();
-    for evil in ["../../bucket/evil", "1\\n+ personal/fake (us-east-1) will be installed"] {
+    for evil in [
+        "../../bucket/evil",
+        "1\\n+ personal/fake (us-east-1) will be installed",
+    ] {
         moto.publish_releases(&[(V1, true, false), (evil, true, true), (V3, true, false)]);
         moto.write("racks.toml", &racks_at(V3));
         let plan = run(moto.rackfile().args(["plan"]));
@@ -312,7 +315,10 @@ fn a_release_list_with_a_version_that_is_no_release_id_is_refused_naming_its_url
             plan.stderr
         );
         assert!(
-            !plan.stderr.lines().any(|line| line.starts_with("+ personal/fake")),
+            !plan
+                .stderr
+                .lines()
+                .any(|line| line.starts_with("+ personal/fake")),
             "a forged line:\n{}",
             plan.stderr
         );
