@@ -124,7 +124,10 @@ fn apply_without_a_terminal_refuses_unless_auto_approved_and_changes_nothing() {
         "{}",
         output.stderr
     );
-    let plan = run(moto.rackfile().args(["plan", "--json"]));
+    let plan = run(moto
+        .rackfile()
+        .args(["plan", "--json"])
+        .env("STAGING_PASSWORD", "x"));
     let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
     assert_eq!(plan["summary"]["install"], 2, "something was installed");
 }
@@ -289,7 +292,10 @@ fn a_version_upgrade_switches_the_template() {
 #[test]
 fn a_saved_plan_applies_exactly_and_without_a_prompt() {
     let moto = setup();
-    let plan = run(moto.rackfile().args(["plan", "--out", "install.plan"]));
+    let plan = run(moto
+        .rackfile()
+        .args(["plan", "--out", "install.plan"])
+        .env("STAGING_PASSWORD", "pw"));
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     // Applying a saved plan does not ask, even without a terminal.
     let output = run(moto
