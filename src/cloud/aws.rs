@@ -17,6 +17,7 @@ use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use tokio::sync::Mutex;
 
+use super::aws_setup::{self, SetupError};
 use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
 use super::{
@@ -47,6 +48,24 @@ pub fn retry_partition(account: &str, region: &str) -> RetryPartition {
 }
 
 impl AwsConnector {
+    /// A connector, once what the SDK would be given is checked: the shared config and credentials files
+    /// and the endpoint override (`--endpoint-url`, else AWS_ENDPOINT_URL, which the SDK reads itself).
+    pub fn connect(endpoint_url: Option<String>) -> Result<Self, SetupError> {
+        aws_setup::check_shared_files(&aws_setup::shared_files())?;
+        match &endpoint_url {
+            Some(url) => aws_setup::check_endpoint_url(url, "--endpoint-url")?,
+            None => {
+                if let Some(url) = std::env::var("AWS_ENDPOINT_URL")
+                    .ok()
+                    .filter(|url| !url.trim().is_empty())
+                {
+                    aws_setup::check_endpoint_url(&url, "AWS_ENDPOINT_URL")?;
+                }
+            }
+        }
+        Ok(Self::new(endpoint_url))
+    }
+
     pub fn new(endpoint_url: Option<String>) -> Self {
         Self {
             endpoint_url,
@@ -175,6 +194,12 @@ impl AwsConnector {
 #[async_trait]
 impl Connector for AwsConnector {
     async fn account_id(&self, org: &OrgSettings, region: &str) -> Result<String, CloudError> {
+        // A profile that does not exist would otherwise fail as if AWS were unreachable.
+        if let Some(profile) = &org.profile {
+            aws_setup::check_profile(profile, &aws_setup::shared_files()).map_err(|error| {
+                CloudError::new(super::CloudErrorKind::NoSuchProfile, error.message)
+            })?;
+        }
         let config = self.sdk_config(org, region).await;
         let config = aws_sdk_sts::config::Builder::from(&config)
             .interceptor(CallLog {

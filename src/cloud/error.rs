@@ -5,6 +5,8 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CloudErrorKind {
     NoCredentials,
+    /// The org's `profile` (or `--profile`) is in neither shared AWS file.
+    NoSuchProfile,
     ExpiredCredentials,
     AccessDenied,
     Throttled,
@@ -38,6 +40,9 @@ impl CloudError {
         Some(match self.kind {
             CloudErrorKind::NoCredentials => {
                 "no AWS credentials were found: set the org's `profile`, or AWS_PROFILE / AWS_ACCESS_KEY_ID, or run `aws sso login`"
+            }
+            CloudErrorKind::NoSuchProfile => {
+                "name a profile that exists (`aws configure list-profiles`), or add it with `aws configure --profile NAME`"
             }
             CloudErrorKind::ExpiredCredentials => {
                 "the credentials have expired: refresh them (e.g. `aws sso login --profile ...`) and run again"

@@ -3,6 +3,7 @@
 //! `fake` feature). Nothing else in rackfile touches the network.
 
 pub mod aws;
+pub mod aws_setup;
 mod call_log;
 mod error;
 #[cfg(any(test, feature = "fake"))]
@@ -73,11 +74,59 @@ pub struct TemplateParameter {
     pub default: Option<String>,
     pub no_echo: bool,
     pub allowed_values: Vec<String>,
-    pub allowed_pattern: Option<String>,
+    pub allowed_pattern: Option<AllowedPattern>,
     pub min_length: Option<u64>,
     pub max_length: Option<u64>,
     pub min_value: Option<String>,
     pub max_value: Option<String>,
+}
+
+/// A parameter's AllowedPattern: the template's text, compiled once, on first use, for every value checked
+/// against it (clones of a summary share the compiled form).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AllowedPattern {
+    text: String,
+    #[serde(skip)]
+    compiled: Arc<std::sync::OnceLock<Result<regex::Regex, String>>>,
+}
+
+impl AllowedPattern {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            compiled: Arc::default(),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The pattern as CloudFormation applies it, to the whole value; or why this engine cannot compile it.
+    pub fn regex(&self) -> Result<&regex::Regex, &str> {
+        self.compiled
+            .get_or_init(|| {
+                regex::Regex::new(&format!("^(?:{})$", self.text))
+                    .map_err(|error| error.to_string())
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+}
+
+impl PartialEq for AllowedPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for AllowedPattern {}
+
+impl From<&str> for AllowedPattern {
+    fn from(text: &str) -> Self {
+        Self::new(text)
+    }
 }
 
 impl TemplateParameter {

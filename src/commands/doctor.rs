@@ -5,14 +5,16 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use crate::cloud::{Connector, Stack, TemplateSource};
+use crate::cloud::{CloudError, Connector, Stack, StackState, TemplateSource, TemplateSummary};
 use crate::commands::validate;
 use crate::config::{self, Config, Rack};
+use crate::diag;
 use crate::doctor::{self, Check};
 use crate::error::Error;
 use crate::live::{self, ReadError, Sweep, template_source};
 pub use crate::options::DoctorOptions;
 use crate::outcome::Outcome;
+use crate::template::check_value;
 
 pub async fn run(options: &DoctorOptions, connector: &dyn Connector) -> Result<Outcome, Error> {
     let checks = match config::load(&options.file) {
@@ -54,8 +56,10 @@ async fn check_config(config: &Config, connector: &dyn Connector) -> Vec<Check> 
 
     checks.extend(release_checks(config, connector).await);
     let sweeps = live::sweep(config, &config.racks, &accounts, connector).await;
-    checks.extend(template_checks(config, &accounts, &sweeps, connector).await);
+    let (template_checks, summaries) = template_checks(config, &accounts, &sweeps, connector).await;
+    checks.extend(template_checks);
     checks.extend(password_store_checks(config, &accounts, connector).await);
+    checks.extend(password_env_checks(config, &accounts, &sweeps, &summaries));
     checks.extend(stack_checks(config, &accounts, &sweeps));
     checks
 }
@@ -181,13 +185,90 @@ fn account_checks(config: &Config, org: &str, identity: &Result<String, ReadErro
     }
 }
 
+/// The summaries of the templates read, by (account, source).
+type Summaries =
+    std::collections::HashMap<(String, TemplateSource), Result<TemplateSummary, CloudError>>;
+
+/// Each rack to install with `password_env`: the variable is set, not empty, and holds a password the
+/// template's Password accepts, as plan will require. The value is never shown.
+fn password_env_checks(
+    config: &Config,
+    accounts: &BTreeMap<String, String>,
+    sweeps: &[Sweep],
+    summaries: &Summaries,
+) -> Vec<Check> {
+    let map = diag::SourceMap::new(&config.source);
+    let mut checks = Vec::new();
+    for rack in config.racks.iter().filter(|rack| !rack.absent) {
+        let Some(variable) = &rack.password_env else {
+            continue;
+        };
+        let account = accounts.get(&rack.org);
+        // A live rack keeps its password: the variable is read at install only.
+        let live = account.and_then(|account| {
+            sweeps
+                .iter()
+                .find(|s| s.account == *account && s.region == rack.region)
+                .and_then(|s| s.stacks.as_ref().ok())
+                .and_then(|stacks| stacks.iter().find(|s| s.name == rack.name))
+        });
+        if live.is_some_and(|stack| stack.state() != StackState::FailedInstall) {
+            continue;
+        }
+        let at = rack
+            .spans
+            .password_env
+            .as_ref()
+            .map_or_else(String::new, |span| {
+                format!(" ({}:{})", config.path.display(), map.location(span.start))
+            });
+        let value = std::env::var(variable)
+            .ok()
+            .filter(|value| !value.is_empty());
+        let Some(value) = value else {
+            checks.push(Check::fail(
+                format!(
+                    "rack {}: `password_env` names ${variable}, which is not set or is empty{at}",
+                    rack.id()
+                ),
+                Some(format!(
+                    "set {variable} to the rack's password in the environment of plan and apply, or remove `password_env` to have one generated"
+                )),
+            ));
+            continue;
+        };
+        let declared = account
+            .and_then(|account| summaries.get(&(account.clone(), template_source(&rack.template))))
+            .and_then(|summary| summary.as_ref().ok())
+            .and_then(|summary| summary.parameters.get("Password"));
+        let refused =
+            declared.and_then(|declared| check_value(declared, &value).into_iter().next());
+        checks.push(match refused {
+            Some(violation) => Check::fail(
+                format!(
+                    "rack {}: the password in ${variable} is refused by the template's {} of Password: {}{at}",
+                    rack.id(),
+                    violation.constraint,
+                    violation.message
+                ),
+                Some(format!("put a password the template accepts in ${variable}")),
+            ),
+            None => Check::pass(format!(
+                "rack {}: the install's password is set in ${variable}",
+                rack.id()
+            )),
+        });
+    }
+    checks
+}
+
 /// Each distinct template and account once, read as plan reads it, through a cloud whose sweep worked.
 async fn template_checks(
     config: &Config,
     accounts: &BTreeMap<String, String>,
     sweeps: &[Sweep],
     connector: &dyn Connector,
-) -> Vec<Check> {
+) -> (Vec<Check>, Summaries) {
     let mut users: BTreeMap<(String, TemplateSource), (String, Vec<&Rack>)> = BTreeMap::new();
     let mut clouds = live::Clouds::new();
     for sweep in sweeps {
@@ -215,7 +296,7 @@ async fn template_checks(
     let summaries = live::read_template_summaries(config, &readable, accounts, &clouds, connector)
         .await
         .summaries;
-    users
+    let checks = users
         .into_iter()
         .map(|(key, (name, racks))| {
             let name = format!("{name} (account {})", key.0);
@@ -230,7 +311,8 @@ async fn template_checks(
                 None => Check::fail(format!("template {name}: was not read"), None),
             }
         })
-        .collect()
+        .collect();
+    (checks, summaries)
 }
 
 fn stack_checks(

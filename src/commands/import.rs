@@ -6,7 +6,7 @@ use futures::future::join_all;
 
 use crate::cloud::Connector;
 use crate::commands::validate::plural;
-use crate::config::OrgSettings;
+use crate::config::{OrgSettings, is_region_name};
 use crate::error::Error;
 use crate::import::{self, Candidate, Origin};
 use crate::live;
@@ -23,6 +23,17 @@ pub async fn run(options: &ImportOptions, connector: &dyn Connector) -> Result<O
                 options.org
             ),
             hint: Some("e.g. --org personal".into()),
+        });
+    }
+    // As racks.toml's regions are: a typo is said now, not as an unreachable endpoint.
+    if let Some(region) = options
+        .regions
+        .iter()
+        .find(|region| !is_region_name(region))
+    {
+        return Err(Error::Usage {
+            message: format!("--region {region:?} is not an AWS region name"),
+            hint: Some("an AWS region looks like \"us-east-1\"".into()),
         });
     }
     let org = OrgSettings {

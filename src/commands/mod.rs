@@ -38,14 +38,14 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<Outco
     match invocation {
         Invocation::Validate { file } => validate::run(&file),
         Invocation::Plan(options) => {
-            let connector = AwsConnector::new(connection.endpoint_url);
+            let connector = connect(connection.endpoint_url)?;
             let mut cache = TemplateCache::load(TemplateCache::user_path());
             let outcome = plan::run(&options, &connector, &mut cache).await;
             cache.save();
             outcome
         }
         Invocation::Apply(options) => {
-            let connector = AwsConnector::new(connection.endpoint_url);
+            let connector = connect(connection.endpoint_url)?;
             let (cancel_sender, cancel) = tokio::sync::watch::channel(false);
             // Ctrl-C stops new work and the waiting; CloudFormation carries on, and the summary says where.
             // SIGTERM, SIGHUP and SIGQUIT do the same (see `interrupted`).
@@ -62,13 +62,13 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<Outco
             .await
         }
         Invocation::Status(options) => {
-            status::run(&options, &AwsConnector::new(connection.endpoint_url)).await
+            status::run(&options, &connect(connection.endpoint_url)?).await
         }
         Invocation::Import(options) => {
-            import::run(&options, &AwsConnector::new(connection.endpoint_url)).await
+            import::run(&options, &connect(connection.endpoint_url)?).await
         }
         Invocation::Doctor(options) => {
-            doctor::run(&options, &AwsConnector::new(connection.endpoint_url)).await
+            doctor::run(&options, &connect(connection.endpoint_url)?).await
         }
         Invocation::Schema => {
             output::print(&crate::config::schema::racks_schema_json())?;
@@ -79,6 +79,14 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<Outco
             Ok(Outcome::Success)
         }
     }
+}
+
+/// The AWS connector, once the endpoint and the shared AWS files it would be given are checked.
+fn connect(endpoint_url: Option<String>) -> Result<AwsConnector, Error> {
+    AwsConnector::connect(endpoint_url).map_err(|error| Error::Usage {
+        message: error.message,
+        hint: error.hint,
+    })
 }
 
 /// Any signal that ends a run: Ctrl-C, and where there are such signals SIGTERM (a CI job cancelled, a

@@ -9,6 +9,8 @@ mod reader;
 pub mod schema;
 mod validate;
 
+pub use validate::is_region_name;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};

@@ -361,15 +361,20 @@ fn check_stack_name(name: &Sp<String>, diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_region(region: &Sp<String>, diagnostics: &mut Vec<Diagnostic>) -> bool {
-    // Shape of every AWS region name (us-east-1, ap-southeast-2, us-gov-west-1, eu-isoe-west-1).
-    let parts: Vec<&str> = region.value.split('-').collect();
-    let valid = parts.len() >= 3
+/// Whether `region` has the shape of every AWS region name (us-east-1, ap-southeast-2, us-gov-west-1,
+/// eu-isoe-west-1). racks.toml and `import --region` are held to the same rule.
+pub fn is_region_name(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
         && parts[..parts.len() - 1]
             .iter()
             .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase()))
         && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
-        && !parts[parts.len() - 1].is_empty();
+        && !parts[parts.len() - 1].is_empty()
+}
+
+fn check_region(region: &Sp<String>, diagnostics: &mut Vec<Diagnostic>) -> bool {
+    let valid = is_region_name(&region.value);
     if !valid {
         diagnostics.push(
             Diagnostic::error(

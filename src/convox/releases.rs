@@ -64,6 +64,21 @@ impl Releases {
                 empty + 1
             ));
         }
+        // A version becomes an upgrade step, a `Version` parameter value, a plan line and part of a template
+        // URL (`release/{version}/formation.json`): one that could leave its path segment or forge a line
+        // refuses the whole list, whatever the rest holds.
+        if let Some((index, bad)) = releases
+            .iter()
+            .enumerate()
+            .find(|(_, r)| !is_release_id(&r.version))
+        {
+            return Err(format!(
+                "not Convox's release list: entry {} has the version {:?}, which is not a release id \
+                 (Convox's are timestamps like 20161102160040: letters, digits, `.`, `-` and `_`, at most {MAX_VERSION_CHARS} characters)",
+                index + 1,
+                bad.version
+            ));
+        }
         let mut seen = std::collections::HashSet::new();
         if let Some(twice) = releases.iter().find(|r| !seen.insert(r.version.as_str())) {
             return Err(format!(
@@ -179,6 +194,20 @@ impl Releases {
             }
         }
     }
+}
+
+/// The longest version a release list may hold; Convox's are 14 characters.
+pub const MAX_VERSION_CHARS: usize = 64;
+
+/// Whether `version` is plausibly a Convox release id: ASCII letters, digits, `.`, `-` and `_`, starting
+/// with a letter or digit, no `..`. Nothing that leaves a URL path segment, or a line.
+pub fn is_release_id(version: &str) -> bool {
+    version.len() <= MAX_VERSION_CHARS
+        && version.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && !version.contains("..")
 }
 
 /// Orders version strings as people read them: runs of digits as numbers, anything else as text.
@@ -306,6 +335,27 @@ mod tests {
         assert!(error.contains("expected a sequence"), "{error}");
         let error = Releases::parse("[{\"version\": \"1\"}, {\"version\": \"1\"}]").unwrap_err();
         assert!(error.contains("listed twice"), "{error}");
+        for evil in [
+            "../../bucket/evil",
+            "1\n+ personal/fake will be installed",
+            "a/b",
+            "1 2",
+            ".x",
+            "1..2",
+        ] {
+            let json = serde_json::json!([{"version": "20161102160040"}, {"version": evil}]);
+            let error = Releases::parse(&json.to_string()).unwrap_err();
+            assert!(
+                error.starts_with(&format!(
+                    "not Convox's release list: entry 2 has the version {evil:?}, which is not a release id"
+                )),
+                "{error}"
+            );
+            assert!(!error.contains('\n'), "{error}");
+        }
+        for fine in ["20161102160040", "3.10.0", "2.5", "not-a-release", "v1_rc"] {
+            assert!(is_release_id(fine), "{fine}");
+        }
         let error = Releases::parse("[{\"published\": true}]").unwrap_err();
         assert!(error.contains("missing field `version`"), "{error}");
     }

@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::PasswordSource;
-use crate::cloud::{CloudError, SsmParameter, TemplateSummary};
+use crate::cloud::{CloudError, Secret, SsmParameter, TemplateSummary};
 use crate::config::Rack;
 use crate::diag::did_you_mean;
 use crate::template::check_value;
@@ -143,6 +143,36 @@ pub(super) fn ssm_password(
             format!("SSM parameter {parameter} was not read"),
             "this is a bug in rackfile: please report it".into(),
         )),
+    }
+}
+
+/// The password of an install from `password_env`: the variable must be set and not empty (the plan has
+/// no other password to send), and what it holds must satisfy the template's Password. The value is never
+/// shown. `value` is the variable as live read it: absent when unset or empty.
+pub(crate) fn env_password(
+    rack: &Rack,
+    summary: &TemplateSummary,
+    variable: &str,
+    value: Option<&Secret>,
+) -> Vec<PlanProblem> {
+    match value {
+        Some(password) => value_allowed(
+            rack,
+            summary,
+            "Password",
+            password.expose(),
+            Origin::PasswordEnv(variable.to_string()),
+        ),
+        None => vec![PlanProblem {
+            rack: rack.id(),
+            message: format!(
+                "`password_env` names ${variable}, which is not set or is empty: the install has no password to send"
+            ),
+            hint: Some(format!(
+                "set {variable} to the rack's password in the environment of plan and apply (it is never printed), or remove `password_env` to have one generated"
+            )),
+            span: rack.spans.password_env.clone(),
+        }],
     }
 }
 

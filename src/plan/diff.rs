@@ -9,7 +9,9 @@ use serde_json::Value;
 use similar::TextDiff;
 
 use super::BlockedKind;
-use super::checks::{Origin, PlanProblem, parameters_exist, ssm_password, value_allowed};
+use super::checks::{
+    Origin, PlanProblem, env_password, parameters_exist, ssm_password, value_allowed,
+};
 use super::{
     AccountRead, Action, Blocked, Change, ChangeKind, DependentStack, FORMAT_VERSION,
     FileFingerprint, Held, HeldReason, Impact, Install, PasswordSource, Plan, RackPlan,
@@ -672,14 +674,13 @@ fn plan_install(
         problems.extend(value_allowed(rack, summary, name, value, Origin::RacksToml));
     }
     if let Some(variable) = &rack.password_env
-        && let Some(password) = live.password_env_values.get(variable)
+        && has_password
     {
-        problems.extend(value_allowed(
+        problems.extend(env_password(
             rack,
             summary,
-            "Password",
-            password.expose(),
-            Origin::PasswordEnv(variable.clone()),
+            variable,
+            live.password_env_values.get(variable),
         ));
     }
     let password = match (has_password, &rack.password_env, &rack.password_ssm) {
@@ -1252,6 +1253,12 @@ mod tests {
             ("2", true, false),
             ("3", true, false),
         ]));
+        // A rack's `password_env` is set, to a password the template accepts.
+        if let Some(variable) = &rack.password_env {
+            state
+                .password_env_values
+                .insert(variable.clone(), crate::cloud::Secret::new("pw"));
+        }
         if let Template::File { .. } = rack.template {
             state.stack_templates = HashMap::from([(
                 (

@@ -21,6 +21,29 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` made inert for a Markdown view (a pull-request comment): escaped as `escape` does, then every
+/// character that could start a link, emphasis, strikethrough, code, HTML or a table cell written as
+/// literal text, and every `@` broken from what follows it, so `@everyone` or `@org/team` notifies no one.
+pub fn markdown(text: &str) -> String {
+    let text = escape(text);
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            // A zero-width space after it: GitHub links a mention only when the name follows at once.
+            '@' => out.push_str("@&#8203;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '~' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A tab is left alone: it cannot start a line or recolour one, and diagnostics align carets under it.
 fn is_unsafe(c: char) -> bool {
     (c.is_control() && c != '\t')
@@ -43,5 +66,21 @@ mod tests {
             "a\\r\\u{1b}[31mb\\u{202e}c"
         );
         assert_eq!(escape("café 日本\tx"), "café 日本\tx");
+    }
+
+    #[test]
+    fn markdown_links_emphasis_html_and_mentions_are_made_inert() {
+        use super::markdown;
+        assert_eq!(markdown("t3.small (rolling)"), "t3.small (rolling)");
+        assert_eq!(
+            markdown("[click](https://evil.example) @everyone"),
+            "\\[click\\](https://evil.example) @&#8203;everyone"
+        );
+        assert_eq!(
+            markdown("*a* _b_ ~~c~~ `d` <img src=x> a|b \\"),
+            "\\*a\\* \\_b\\_ \\~\\~c\\~\\~ \\`d\\` &lt;img src=x&gt; a\\|b \\\\"
+        );
+        // The newline escape's backslash is itself escaped, so the comment shows `\n`.
+        assert_eq!(markdown("x\n@org/team"), "x\\\\n@&#8203;org/team");
     }
 }

@@ -12,7 +12,8 @@ use crate::plan::{
     RackPlan, TemplateImpact, Update,
 };
 
-/// Whether to colour output: only on a terminal, and never when NO_COLOR is set (https://no-color.org).
+/// Whether to colour output: only on a terminal, never when NO_COLOR is set (https://no-color.org), and
+/// never on a terminal that says it has no colour (`TERM=dumb`: Emacs shells, some CI consoles).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
     Plain,
@@ -21,8 +22,22 @@ pub enum Style {
 
 impl Style {
     pub fn for_stdout() -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        if std::io::stdout().is_terminal() && !no_color {
+        Self::choose(
+            std::io::stdout().is_terminal(),
+            std::env::var_os("TERM").as_deref(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        )
+    }
+
+    /// The decision of `for_stdout`, from what it reads.
+    pub fn choose(
+        terminal: bool,
+        term: Option<&std::ffi::OsStr>,
+        no_color: Option<&std::ffi::OsStr>,
+    ) -> Self {
+        let no_color = no_color.is_some_and(|v| !v.is_empty());
+        let dumb = term.is_some_and(|term| term == "dumb");
+        if terminal && !no_color && !dumb {
             Style::Colour
         } else {
             Style::Plain
@@ -443,4 +458,32 @@ pub(crate) fn counted_dependents(dependents: &[crate::plan::DependentStack]) -> 
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::Style;
+
+    #[test]
+    fn colour_only_on_a_terminal_that_has_it_and_without_no_color() {
+        let term = Some(OsStr::new("xterm-256color"));
+        assert_eq!(Style::choose(true, term, None), Style::Colour);
+        assert_eq!(Style::choose(true, None, None), Style::Colour);
+        assert_eq!(Style::choose(false, term, None), Style::Plain);
+        assert_eq!(
+            Style::choose(true, Some(OsStr::new("dumb")), None),
+            Style::Plain
+        );
+        assert_eq!(
+            Style::choose(true, term, Some(OsStr::new("1"))),
+            Style::Plain
+        );
+        // NO_COLOR set but empty does not count (https://no-color.org).
+        assert_eq!(
+            Style::choose(true, term, Some(OsStr::new(""))),
+            Style::Colour
+        );
+    }
 }

@@ -29,7 +29,7 @@ pub fn plan(plan: &Plan) -> String {
         .flat_map(|rack| {
             disruptions(rack)
                 .into_iter()
-                .map(|what| format!("- **Disruptive:** `{}` {}", rack.rack, html(&what)))
+                .map(|what| format!("- **Disruptive:** `{}` {}", rack.rack, cell(&what)))
         })
         .collect();
     if !disruptive.is_empty() {
@@ -141,14 +141,30 @@ fn impact(rack: &RackPlan) -> String {
     }
 }
 
-/// A table cell: escaped for the terminal sense (no control characters) and for Markdown (a `|` would end
-/// the cell, `<` could open HTML).
+/// A table cell: a value from live state or racks.toml made inert (`escape::markdown`: no control
+/// characters, links, emphasis, HTML or mentions; a `|` would end the cell).
 fn cell(text: &str) -> String {
-    html(&escape(text)).replace('|', "\\|")
+    escape::markdown(text)
 }
 
 fn html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    /// A live value (a parameter someone set by hand, a stack status reason) lands in a pull-request
+    /// comment: it may neither link, format, open HTML, end the cell nor notify anyone.
+    #[test]
+    fn a_live_value_in_a_cell_is_inert_markdown() {
+        let value = "Key: [x](https://evil.example) → @everyone | <b>*now*</b>";
+        assert_eq!(
+            cell(value),
+            "Key: \\[x\\](https://evil.example) → @&#8203;everyone \\| &lt;b&gt;\\*now\\*&lt;/b&gt;"
+        );
+    }
 }

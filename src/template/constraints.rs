@@ -39,12 +39,14 @@ pub fn check_value(declared: &TemplateParameter, value: &str) -> Vec<Violation> 
                 message: format!("must be one of {}", quote_all(&declared.allowed_values)),
             });
         }
+        // A pattern this engine cannot compile (CloudFormation's are Java regular expressions: look-around,
+        // backreferences) is left for CloudFormation to check; the template's own check refuses the rest.
         if let Some(pattern) = &declared.allowed_pattern
-            && !matches_whole(pattern, item)
+            && pattern.regex().is_ok_and(|regex| !regex.is_match(item))
         {
             violations.push(Violation {
                 constraint: "AllowedPattern",
-                message: format!("must match the pattern {pattern}"),
+                message: format!("must match the pattern {}", pattern.as_str()),
             });
         }
     }
@@ -104,15 +106,6 @@ fn check_number(declared: &TemplateParameter, item: &str, violations: &mut Vec<V
                 declared.max_value.as_deref().unwrap_or_default()
             ),
         });
-    }
-}
-
-/// CloudFormation matches AllowedPattern against the whole value. A pattern this engine cannot compile
-/// (CloudFormation's are Java regular expressions) is left for CloudFormation to check.
-fn matches_whole(pattern: &str, value: &str) -> bool {
-    match regex::Regex::new(&format!("^(?:{pattern})$")) {
-        Ok(regex) => regex.is_match(value),
-        Err(_) => true,
     }
 }
 

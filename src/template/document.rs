@@ -22,7 +22,10 @@ pub fn parse_document(body: &str) -> Result<Value, DocumentError> {
             serde_yaml_ng::from_str(body).map_err(|error| DocumentError {
                 message: format!("not a valid YAML template: {error}"),
             })?;
-        from_yaml(yaml)?
+        from_yaml(yaml).map_err(|error| match unknown_tag_location(body) {
+            Some(located) => DocumentError { message: located },
+            None => error,
+        })?
     };
     if !value.is_object() {
         return Err(DocumentError {
@@ -62,10 +65,122 @@ fn from_yaml(yaml: serde_yaml_ng::Value) -> Result<Value, DocumentError> {
         Y::Tagged(tagged) => {
             let tag = tagged.tag.to_string();
             let name = tag.trim_start_matches('!');
+            if !SHORT_FORMS.contains(&name) {
+                return Err(DocumentError {
+                    message: unknown_tag(name),
+                });
+            }
             let value = from_yaml(tagged.value)?;
             intrinsic(name, value)
         }
     })
+}
+
+/// The YAML tags CloudFormation defines: its intrinsic functions' short forms. Any other tag is refused,
+/// not read as an `Fn::` CloudFormation does not have.
+const SHORT_FORMS: [&str; 20] = [
+    "Ref",
+    "Condition",
+    "GetAtt",
+    "Sub",
+    "Join",
+    "Select",
+    "Split",
+    "If",
+    "Equals",
+    "And",
+    "Or",
+    "Not",
+    "FindInMap",
+    "Base64",
+    "Cidr",
+    "GetAZs",
+    "ImportValue",
+    "Transform",
+    "Length",
+    "ToJsonString",
+];
+
+fn unknown_tag(name: &str) -> String {
+    format!(
+        "unknown YAML tag !{} (CloudFormation's tags are the short forms of its functions: !Ref, !Sub, !GetAtt, !If, ...)",
+        name.escape_debug()
+    )
+}
+
+/// The unknown tag's message with its line and column, read again by the YAML parser, which knows where
+/// each node is (`serde_yaml_ng::Value` does not keep it).
+fn unknown_tag_location(body: &str) -> Option<String> {
+    let error = serde_yaml_ng::from_str::<TagCheck>(body).err()?;
+    let location = error.location()?;
+    let message = error.to_string();
+    let message = message.split(" at line ").next().unwrap_or(&message);
+    Some(format!(
+        "line {} column {}: {message}",
+        location.line(),
+        location.column()
+    ))
+}
+
+/// Reads a YAML document only to refuse its first unknown tag, where the parser is.
+struct TagCheck;
+
+impl<'de> serde::Deserialize<'de> for TagCheck {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TagVisitor)
+    }
+}
+
+struct TagVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TagVisitor {
+    type Value = TagCheck;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a YAML value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<TagCheck, E> {
+        Ok(TagCheck)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<TagCheck, E> {
+        Ok(TagCheck)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<TagCheck, E> {
+        Ok(TagCheck)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<TagCheck, E> {
+        Ok(TagCheck)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<TagCheck, E> {
+        Ok(TagCheck)
+    }
+    fn visit_unit<E>(self) -> Result<TagCheck, E> {
+        Ok(TagCheck)
+    }
+    fn visit_none<E>(self) -> Result<TagCheck, E> {
+        Ok(TagCheck)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<TagCheck, D::Error> {
+        serde::Deserialize::deserialize(d)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<TagCheck, A::Error> {
+        while seq.next_element::<TagCheck>()?.is_some() {}
+        Ok(TagCheck)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<TagCheck, A::Error> {
+        while map.next_entry::<TagCheck, TagCheck>()?.is_some() {}
+        Ok(TagCheck)
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<TagCheck, A::Error> {
+        use serde::de::{Error as _, VariantAccess as _};
+        let (tag, variant): (String, _) = data.variant()?;
+        let name = tag.trim_start_matches('!');
+        if !SHORT_FORMS.contains(&name) {
+            return Err(A::Error::custom(unknown_tag(name)));
+        }
+        variant.newtype_variant::<TagCheck>()
+    }
 }
 
 /// The long form of a short-form intrinsic function.
@@ -128,6 +243,22 @@ mod tests {
         );
         assert_eq!(properties["Vpc"], json!({"Fn::GetAtt": ["Vpc", "VpcId"]}));
         assert_eq!(properties["Count"], json!({"Fn::If": ["IsPrivate", 3, 1]}));
+    }
+
+    #[test]
+    fn an_unknown_tag_is_refused_at_its_line_and_column() {
+        let body = "Resources:\n  A:\n    Type: X\n    Properties:\n      Name: !Sub x\n      Other: !Foo bar\n";
+        let message = parse_document(body).unwrap_err().message;
+        assert!(
+            message.starts_with("line 6 column ") && message.contains("unknown YAML tag !Foo"),
+            "{message}"
+        );
+        // Every tag CloudFormation defines is read.
+        let known: String = SHORT_FORMS
+            .iter()
+            .map(|tag| format!("  {tag}: !{tag} x\n"))
+            .collect();
+        parse_document(&format!("Outputs:\n{known}")).unwrap();
     }
 
     #[test]

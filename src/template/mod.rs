@@ -5,8 +5,10 @@
 //! update does to each resource (with `evaluate` for the intrinsic functions and `create_only` for AWS's
 //! resource schemas).
 
+mod condition_cycles;
 mod constraints;
 mod create_only;
+mod declaration_checks;
 mod document;
 mod evaluate;
 mod impact;

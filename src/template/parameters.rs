@@ -1,10 +1,13 @@
 //! Parameter declarations read from a template document: type, default, NoEcho and every constraint
-//! CloudFormation checks a value against, so plan can check them first.
+//! CloudFormation checks a value against, so plan can check them first. Each declaration is checked against
+//! itself (`declaration_checks`) and the Conditions for loops (`condition_cycles`) on the way.
 
 use serde_json::Value;
 
+use super::condition_cycles::check_conditions;
+use super::declaration_checks::check_declaration;
 use super::document::{DocumentError, parse_document};
-use crate::cloud::{Declarations, TemplateParameter, TemplateSummary};
+use crate::cloud::{AllowedPattern, Declarations, TemplateParameter, TemplateSummary};
 
 /// The parameters and resource count of a template body, with every constraint it declares.
 pub fn summary_of_body(body: &str) -> Result<TemplateSummary, DocumentError> {
@@ -31,7 +34,9 @@ pub fn summary_of_document(document: &Value) -> Result<TemplateSummary, Document
                         message: format!("parameter `{name}` is not a mapping"),
                     });
                 };
-                parameters.insert(name.clone(), declaration_of(name, fields)?);
+                let declared = declaration_of(name, fields)?;
+                check_declaration(name, &declared)?;
+                parameters.insert(name.clone(), declared);
             }
         }
         Some(_) => {
@@ -40,6 +45,7 @@ pub fn summary_of_document(document: &Value) -> Result<TemplateSummary, Document
             });
         }
     }
+    check_conditions(document)?;
     Ok(TemplateSummary {
         parameters,
         resource_count,
@@ -104,7 +110,7 @@ fn declaration_of(
         default,
         no_echo: matches!(scalar("NoEcho")?.as_deref(), Some("true" | "True")),
         allowed_values,
-        allowed_pattern: scalar("AllowedPattern")?,
+        allowed_pattern: scalar("AllowedPattern")?.map(AllowedPattern::new),
         min_length: count("MinLength")?,
         max_length: count("MaxLength")?,
         min_value: bound("MinValue")?,

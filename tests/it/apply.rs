@@ -124,32 +124,69 @@ fn apply_without_a_terminal_refuses_unless_auto_approved_and_changes_nothing() {
         "{}",
         output.stderr
     );
-    let plan = run(moto.rackfile().args(["plan", "--json"]));
+    let plan = run(moto
+        .rackfile()
+        .args(["plan", "--json"])
+        .env("STAGING_PASSWORD", "x"));
     let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
     assert_eq!(plan["summary"]["install"], 2, "something was installed");
 }
 
+/// An unset or empty `password_env` is refused at plan time, naming the rack and its racks.toml line,
+/// before anything is installed; plan and doctor say the same. The value is never printed.
 #[test]
-fn a_missing_password_env_fails_that_rack_only() {
+fn a_missing_or_empty_password_env_is_refused_at_plan_time_and_nothing_is_installed() {
     let moto = setup();
-    let output = run(moto.rackfile().args(["apply", "--auto-approve"]));
-    assert_eq!(output.code, 1);
+    for value in [None, Some(""), Some(&*"p".repeat(51))] {
+        let mut command = moto.rackfile();
+        command.args(["apply", "--auto-approve"]);
+        if let Some(value) = value {
+            command.env("STAGING_PASSWORD", value);
+        }
+        let output = run(&mut command);
+        assert_eq!(output.code, 1, "{value:?}: {}", output.stdout);
+        let expected = match value {
+            Some(long) if !long.is_empty() => {
+                "work/staging: the password in $STAGING_PASSWORD is refused by the template's MaxLength of Password"
+            }
+            _ => {
+                "work/staging: `password_env` names $STAGING_PASSWORD, which is not set or is empty"
+            }
+        };
+        assert!(
+            output.stderr.contains(expected),
+            "{value:?}:\n{}",
+            output.stderr
+        );
+        // The error points at the line of `password_env` (line 24 of racks.toml).
+        assert!(
+            output.stderr.contains("racks.toml:24:"),
+            "{value:?}:\n{}",
+            output.stderr
+        );
+        assert!(
+            !output.stderr.contains(&"p".repeat(51)),
+            "the password was shown"
+        );
+        assert!(
+            !output.stdout.contains("Apply"),
+            "{value:?}: apply started:\n{}",
+            output.stdout
+        );
+    }
+    let plan = run(moto
+        .rackfile()
+        .args(["plan", "--json"])
+        .env("STAGING_PASSWORD", "pw"));
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let doctor = run(moto.rackfile().args(["doctor"]).env("STAGING_PASSWORD", ""));
+    assert_eq!(doctor.code, 1, "{}", doctor.stdout);
     assert!(
-        output.stdout.contains("work/staging: failed after"),
+        doctor.stdout.contains(
+            "[✗] rack work/staging: `password_env` names $STAGING_PASSWORD, which is not set or is empty"
+        ) && doctor.stdout.contains("racks.toml:24:"),
         "{}",
-        output.stdout
-    );
-    assert!(
-        output.stdout.contains("$STAGING_PASSWORD is not set"),
-        "{}",
-        output.stdout
-    );
-    assert!(
-        output
-            .stdout
-            .contains("Apply failed: 1 installed, 0 updated, 1 failed."),
-        "{}",
-        output.stdout
+        doctor.stdout
     );
 }
 
@@ -255,7 +292,10 @@ fn a_version_upgrade_switches_the_template() {
 #[test]
 fn a_saved_plan_applies_exactly_and_without_a_prompt() {
     let moto = setup();
-    let plan = run(moto.rackfile().args(["plan", "--out", "install.plan"]));
+    let plan = run(moto
+        .rackfile()
+        .args(["plan", "--out", "install.plan"])
+        .env("STAGING_PASSWORD", "pw"));
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     // Applying a saved plan does not ask, even without a terminal.
     let output = run(moto

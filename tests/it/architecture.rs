@@ -139,3 +139,34 @@ fn no_command_reads_or_writes_aws_itself() {
         }
     }
 }
+
+/// A script that builds rackfile runs the binary cargo built, wherever `CARGO_TARGET_DIR` puts it: a
+/// hard-coded `target/debug/rackfile` runs a stale binary, or none, when the variable is set.
+#[test]
+fn scripts_run_the_binary_where_cargo_target_dir_puts_it() {
+    let scripts = repo_root().join("scripts");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&scripts).unwrap() {
+        let path = entry.unwrap().path();
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if !text.contains("cargo build") {
+            continue;
+        }
+        checked += 1;
+        for profile in ["debug", "release"] {
+            assert!(
+                !text.contains(&format!("target/{profile}/rackfile")),
+                "{} runs target/{profile}/rackfile, ignoring CARGO_TARGET_DIR",
+                path.display()
+            );
+        }
+        assert!(
+            text.contains("${CARGO_TARGET_DIR:-"),
+            "{} builds rackfile but never reads CARGO_TARGET_DIR",
+            path.display()
+        );
+    }
+    assert!(checked >= 1, "no script builds rackfile");
+}

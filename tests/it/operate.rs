@@ -251,6 +251,82 @@ fn import_with_unusable_credentials_is_one_clear_error() {
         output.stderr
     );
     assert!(output.stdout.is_empty(), "no half-written racks.toml");
+    // Not "check the network": the profile is named, and the config file it was looked for in.
+    assert!(
+        output.stderr.contains(&format!(
+            "AWS profile `nobody` does not exist (looked in {} (AWS_CONFIG_FILE)",
+            moto.path().join("aws-config").display()
+        )),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        !output.stderr.contains("check the network"),
+        "{}",
+        output.stderr
+    );
+}
+
+/// `import` with a region racks.toml would refuse, a malformed endpoint, or a shared AWS file that is not
+/// one: each a clear error before any AWS call (no moto here: nothing may be reached).
+#[test]
+fn import_refuses_a_bad_region_endpoint_or_aws_file_before_any_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let import = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut command = crate::common::rackfile(dir.path());
+        command.args(["import", "--org", "personal", "--region", "us-east-1"]);
+        command.args(extra);
+        command.env("HOME", dir.path());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        run(&mut command)
+    };
+    // (extra arguments, extra environment, the error's first line)
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 6] = [
+        (
+            &["--region", "mars-1"],
+            &[],
+            "error: --region \"mars-1\" is not an AWS region name\n",
+        ),
+        (
+            &["--endpoint-url", "not a url"],
+            &[],
+            "error: --endpoint-url \"not a url\" is not a URL: it must start with http:// or https://\n",
+        ),
+        (
+            &["--endpoint-url", "http//x"],
+            &[],
+            "error: --endpoint-url \"http//x\" is not a URL: it must start with http:// or https://\n",
+        ),
+        (
+            &[],
+            &[("AWS_ENDPOINT_URL", "localhost:4566")],
+            "error: AWS_ENDPOINT_URL \"localhost:4566\" is not a URL: it must start with http:// or https://\n",
+        ),
+        (
+            &[],
+            &[("AWS_CONFIG_FILE", "/dev/zero")],
+            "error: /dev/zero (AWS_CONFIG_FILE) is not a regular file\n",
+        ),
+        (
+            &[],
+            &[("AWS_SHARED_CREDENTIALS_FILE", "/dev/urandom")],
+            "error: /dev/urandom (AWS_SHARED_CREDENTIALS_FILE) is not a regular file\n",
+        ),
+    ];
+    for (extra, env, first_line) in cases {
+        let output = import(extra, env);
+        assert_eq!(output.code, 1, "{extra:?} {env:?}: {}", output.stderr);
+        assert!(
+            output.stderr.starts_with(first_line),
+            "{extra:?} {env:?}:\n{}",
+            output.stderr
+        );
+        assert!(output.stdout.is_empty());
+        assert!(!output.stderr.contains("panicked"), "{}", output.stderr);
+    }
 }
 
 #[test]

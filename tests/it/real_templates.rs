@@ -363,3 +363,67 @@ fn each_change_says_what_it_reaches_in_the_rack_like_template_and_only_changed_r
     assert_eq!(instances["rolling"]["max_batch_size"], "2");
     assert!(plan["racks"][1].get("impact").is_none());
 }
+
+/// A template whose own declarations CloudFormation would refuse (a Number default that is no number,
+/// MinValue above MaxValue, an unknown Type, an AllowedPattern that does not compile, Conditions in a loop,
+/// an unknown YAML tag) is a plan-time error naming the rack, the template file and what is wrong, not a
+/// clean install that fails at apply.
+#[test]
+fn a_template_cloudformation_would_refuse_is_an_error_at_plan_time() {
+    let moto = moto::session();
+    let resources = "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n";
+    let cases = [
+        (
+            "number.yml",
+            format!("Parameters:\n  Count:\n    Type: Number\n    Default: abc\n{resources}"),
+            "parameter `Count`: its Default \"abc\" is refused by its own Type",
+        ),
+        (
+            "bounds.yml",
+            format!(
+                "Parameters:\n  Count:\n    Type: Number\n    MinValue: 5\n    MaxValue: 2\n{resources}"
+            ),
+            "parameter `Count`: MinValue 5 is above MaxValue 2",
+        ),
+        (
+            "type.yml",
+            format!("Parameters:\n  Name:\n    Type: Text\n{resources}"),
+            "parameter `Name`: unknown Type \"Text\"",
+        ),
+        (
+            "pattern.yml",
+            format!(
+                "Parameters:\n  Name:\n    Type: String\n    AllowedPattern: '[unclosed'\n{resources}"
+            ),
+            "parameter `Name`: AllowedPattern \"[unclosed\" is not a valid regular expression",
+        ),
+        (
+            "loop.yml",
+            format!("Conditions:\n  C1: !Condition C2\n  C2: !Not [!Condition C1]\n{resources}"),
+            "the Conditions form a loop: C1 -> C2 -> C1",
+        ),
+        (
+            "tag.yml",
+            format!("{resources}    Properties:\n      CidrBlock: !Foo 10.0.0.0/16\n"),
+            "line 5 column 18: Resources.Vpc.Properties.CidrBlock: unknown YAML tag !Foo",
+        ),
+    ];
+    for (file, body, what) in &cases {
+        moto.write(file, body);
+        moto.write(
+            "racks.toml",
+            &racks(&format!(
+                "\n[[rack]]\nname = \"broken\"\nversion = \"1\"\ntemplate = \"{file}\"\n"
+            )),
+        );
+        let plan = run(moto.rackfile().args(["plan"]));
+        assert_exit(&plan, 1);
+        let expected = format!("error: personal/broken: cannot read the template {file}: {what}");
+        assert!(
+            plan.stderr.contains(&expected),
+            "{expected}\n{}",
+            plan.stderr
+        );
+        assert!(plan.stdout.is_empty(), "{}", plan.stdout);
+    }
+}

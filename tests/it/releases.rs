@@ -357,3 +357,35 @@ fn a_release_published_since_a_saved_plan_invalidates_it_only_when_it_changes_th
     assert_exit(&apply, 0);
     assert!(live_template(&moto).contains(&format!("Convox rack {V3}")));
 }
+
+/// A release list entry whose version is no release id (it would become a path in a template URL, or a
+/// forged plan line) refuses the list, naming its URL; nothing is planned from it.
+#[test]
+fn a_release_list_with_a_version_that_is_no_release_id_is_refused_naming_its_url() {
+    let moto = session();
+    for evil in [
+        "../../bucket/evil",
+        "1\\n+ personal/fake (us-east-1) will be installed",
+    ] {
+        moto.publish_releases(&[(V1, true, false), (evil, true, true), (V3, true, false)]);
+        moto.write("racks.toml", &racks_at(V3));
+        let plan = run(moto.rackfile().args(["plan"]));
+        assert_exit(&plan, 1);
+        assert!(
+            plan.stderr.contains(
+                "Convox's release list https://convox.s3.amazonaws.com/release/versions.json"
+            ) && plan.stderr.contains("which is not a release id"),
+            "{}",
+            plan.stderr
+        );
+        assert!(
+            !plan
+                .stderr
+                .lines()
+                .any(|line| line.starts_with("+ personal/fake")),
+            "a forged line:\n{}",
+            plan.stderr
+        );
+        assert!(plan.stdout.is_empty(), "{}", plan.stdout);
+    }
+}
