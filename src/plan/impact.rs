@@ -5,6 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
+use std::sync::Arc;
+
+use super::{Impact, Update};
+use crate::convox::{Effect, rule_for};
 
 use super::{Change, ChangeKind, TemplateImpact};
 use crate::template::{Pseudo, StackTemplate, analyse, describe_reach, disruption, verdict};
@@ -101,6 +105,48 @@ fn reverted<'a>(
         };
     }
     values
+}
+
+/// Convox's rule for a parameter change, in the words the plan shows. A rolling replacement says how
+/// many instances at a time, from the batch size the update leaves the rack with.
+pub(super) fn impact_of(name: &str, batch_size: Option<&str>) -> Option<Impact> {
+    let rule = rule_for(name)?;
+    let says = match rule.effect {
+        Effect::RollingReplacement => format!(
+            "{} (rolling, {} at a time)",
+            rule.says,
+            batch_size.unwrap_or("1")
+        ),
+        _ => rule.says.to_string(),
+    };
+    Some(Impact {
+        effect: rule.effect,
+        says,
+        source: rule.source.to_string(),
+    })
+}
+
+/// Convox's rules for instances and subnets are what its templates do; where both templates can be analysed,
+/// the analysis says it of the template at hand (which may differ) and the rule's label goes. Install-only
+/// and data-loss rules stay: they say what no template can.
+pub(super) fn supersede_rules_the_template_answers(
+    update: &mut Update,
+    before: &Result<Arc<Value>, String>,
+    after: &Result<Arc<Value>, String>,
+) {
+    if before.is_err() || after.is_err() {
+        return;
+    }
+    for change in &mut update.changes {
+        if change.impact.as_ref().is_some_and(|impact| {
+            matches!(
+                impact.effect,
+                Effect::RollingReplacement | Effect::RecreatesSubnets
+            )
+        }) {
+            change.impact = None;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,114 @@
+//! What the plan says of the fleet as a whole rather than of one rack: the summary, the accounts read,
+//! the live racks racks.toml does not declare, and two declared racks that turn out to be one stack.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::Rack;
+use crate::live::LiveState;
+use crate::plan::checks::PlanProblem;
+use crate::plan::{AccountRead, Action, RackPlan, Summary, UndeclaredRack};
+
+/// Two racks of orgs that turn out to reach one account, with the same region and name, are one stack:
+/// planning both would race two changes on it.
+pub(super) fn same_stack_twice(racks: &[Rack], live: &LiveState) -> Vec<PlanProblem> {
+    let mut first: BTreeMap<(&str, &str, &str), &Rack> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for rack in racks {
+        let Some(account) = live.accounts.get(&rack.org) else {
+            continue;
+        };
+        let key = (account.as_str(), rack.region.as_str(), rack.name.as_str());
+        match first.get(&key) {
+            Some(earlier) => problems.push(PlanProblem {
+                rack: rack.id(),
+                message: format!(
+                    "is the same stack as {} (account {account}, {}, stack {}): both orgs' credentials reach that account",
+                    earlier.id(),
+                    rack.region,
+                    rack.name
+                ),
+                hint: Some("declare the rack once, or give each org its `account_id` and the right profile".into()),
+                span: Some(rack.spans.name.clone()),
+            }),
+            None => {
+                first.insert(key, rack);
+            }
+        }
+    }
+    problems
+}
+
+pub(super) fn summarise(racks: &[RackPlan]) -> Summary {
+    let mut summary = Summary::default();
+    for rack in racks {
+        match rack.action {
+            Action::Install(_) => summary.install += 1,
+            Action::Update(_) => summary.update += 1,
+            Action::Upgrade(_) => summary.upgrade += 1,
+            Action::Reinstall(_) => summary.reinstall += 1,
+            Action::ContinueRollback => summary.continue_rollback += 1,
+            Action::Uninstall(_) => summary.uninstall += 1,
+            Action::Unchanged => summary.unchanged += 1,
+            Action::Blocked(_) => summary.blocked += 1,
+        }
+    }
+    summary
+}
+
+pub(super) fn accounts_read(racks: &[Rack], live: &LiveState) -> Vec<AccountRead> {
+    let mut regions: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for rack in racks {
+        regions.entry(&rack.org).or_default().insert(&rack.region);
+    }
+    regions
+        .into_iter()
+        .filter_map(|(org, regions)| {
+            Some(AccountRead {
+                org: org.to_string(),
+                account_id: live.accounts.get(org)?.clone(),
+                regions: regions.into_iter().map(str::to_string).collect(),
+            })
+        })
+        .collect()
+}
+
+/// Stacks that are racks (see `Stack::is_rack`) in the accounts and regions read, that no planned rack names.
+pub(super) fn undeclared(racks: &[Rack], live: &LiveState) -> Vec<UndeclaredRack> {
+    let declared: BTreeSet<(&str, &str, &str)> = racks
+        .iter()
+        .filter_map(|r| {
+            Some((
+                live.accounts.get(&r.org)?.as_str(),
+                r.region.as_str(),
+                r.name.as_str(),
+            ))
+        })
+        .collect();
+    let mut org_of_account: BTreeMap<&str, &str> = BTreeMap::new();
+    for rack in racks {
+        if let Some(account) = live.accounts.get(&rack.org) {
+            org_of_account.entry(account).or_insert(&rack.org);
+        }
+    }
+    let mut found = Vec::new();
+    for ((account, region), stacks) in &live.stacks {
+        for stack in stacks.values() {
+            if crate::convox::is_rack(stack)
+                && !declared.contains(&(account.as_str(), region.as_str(), stack.name.as_str()))
+            {
+                found.push(UndeclaredRack {
+                    org: org_of_account
+                        .get(account.as_str())
+                        .copied()
+                        .unwrap_or_default()
+                        .to_string(),
+                    account_id: account.clone(),
+                    region: region.clone(),
+                    name: stack.name.clone(),
+                    status: stack.status.clone(),
+                });
+            }
+        }
+    }
+    found
+}

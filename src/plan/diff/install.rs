@@ -1,0 +1,139 @@
+//! An install: every parameter CreateStack gets, the password's source, the tags.
+
+use crate::cloud::TemplateSummary;
+use crate::config::{Rack, TYPED_PARAMETERS};
+use crate::live::LiveState;
+use crate::plan::checks::{
+    Origin, PlanProblem, env_password, parameters_exist, ssm_password, value_allowed,
+};
+use crate::plan::{Install, PasswordSource};
+
+use super::templates::template_plan;
+
+pub(super) fn plan_install(
+    rack: &Rack,
+    summary: &TemplateSummary,
+    account: &str,
+    live: &LiveState,
+) -> Result<Install, Vec<PlanProblem>> {
+    let mut problems = parameters_exist(rack, summary);
+    let mut parameters = rack.managed_parameters();
+    // SSM-typed parameters are given explicitly (their default path), so updates can keep them with
+    // UsePreviousValue: DescribeStacks may show their resolved value, which is not what was set.
+    for (name, declared) in &summary.parameters {
+        if declared.names_ssm_parameter()
+            && let Some(default) = &declared.default
+        {
+            parameters
+                .entry(name.clone())
+                .or_insert_with(|| default.clone());
+        }
+    }
+    let has_password = summary.parameters.contains_key("Password");
+    for (name, parameter) in &summary.parameters {
+        if parameter.default.is_none() && !parameters.contains_key(name) && name != "Password" {
+            problems.push(PlanProblem {
+                rack: rack.id(),
+                message: format!(
+                    "the template requires parameter `{name}`, which racks.toml does not set"
+                ),
+                hint: Some(format!("add it under [rack.parameters]: {name} = \"...\"")),
+                span: Some(rack.spans.name.clone()),
+            });
+        }
+    }
+    for (name, value) in &parameters {
+        problems.extend(value_allowed(rack, summary, name, value, Origin::RacksToml));
+    }
+    if let Some(variable) = &rack.password_env
+        && has_password
+    {
+        problems.extend(env_password(
+            rack,
+            summary,
+            variable,
+            live.password_env_values.get(variable),
+        ));
+    }
+    let password = match (has_password, &rack.password_env, &rack.password_ssm) {
+        (false, _, _) => None,
+        (true, Some(variable), _) => Some(PasswordSource::Env {
+            variable: variable.clone(),
+        }),
+        (true, None, Some(parameter)) => {
+            let key = (account.to_string(), rack.region.clone(), parameter.clone());
+            match ssm_password(rack, summary, parameter, live.ssm_passwords.get(&key)) {
+                Ok(source) => Some(source),
+                Err(mut found) => {
+                    problems.append(&mut found);
+                    None
+                }
+            }
+        }
+        (true, None, None) => Some(PasswordSource::Generate),
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let template_defaults = TYPED_PARAMETERS
+        .iter()
+        .filter(|(name, _)| !parameters.contains_key(*name))
+        .filter_map(|(name, _)| {
+            let declared = summary.parameters.get(*name)?;
+            Some((name.to_string(), declared.default.clone()?))
+        })
+        .collect();
+    Ok(Install {
+        template: template_plan(rack),
+        parameters,
+        template_defaults,
+        password,
+        tags: rack.managed_tags(),
+        termination_protection: rack.protect.unwrap_or(false),
+        resource_count: summary.resource_count,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+
+    #[test]
+    fn a_missing_stack_is_installed_with_every_managed_parameter_and_tag() {
+        let mut rack = rack();
+        rack.password_env = Some("RACK_PASSWORD".into());
+        rack.parameters.insert("Autoscale".into(), "Yes".into());
+        rack.tags.insert("team".into(), "platform".into());
+        let Action::Install(install) = only_action(rack, vec![]) else {
+            panic!("expected an install")
+        };
+        assert_eq!(
+            install.parameters,
+            BTreeMap::from([
+                ("Autoscale".to_string(), "Yes".to_string()),
+                ("InstanceCount".to_string(), "3".to_string()),
+                ("InstanceType".to_string(), "t2.small".to_string()),
+                ("Private".to_string(), "No".to_string()),
+                ("Version".to_string(), "2".to_string()),
+            ])
+        );
+        assert_eq!(
+            install.password,
+            Some(PasswordSource::Env {
+                variable: "RACK_PASSWORD".into()
+            })
+        );
+        assert_eq!(install.tags["System"], "convox");
+        assert_eq!(install.tags["team"], "platform");
+        assert_eq!(install.template, TemplatePlan::Url { url: URL.into() });
+        assert_eq!(install.resource_count, 11);
+    }
+
+    #[test]
+    fn without_password_env_the_password_is_generated() {
+        let Action::Install(install) = only_action(rack(), vec![]) else {
+            panic!()
+        };
+        assert_eq!(install.password, Some(PasswordSource::Generate));
+    }
+}

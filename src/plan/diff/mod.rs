@@ -1,0 +1,326 @@
+//! The planner: a pure, synchronous function of (config, live state) -> plan. It decides everything apply
+//! will do, including the exact parameter list of each UpdateStack call.
+//!
+//! A thin dispatcher: each kind of change is planned in its own file.
+
+mod blocked;
+mod fleet;
+mod install;
+mod recover;
+mod templates;
+#[cfg(test)]
+mod test_support;
+mod uninstall;
+mod update;
+mod upgrade;
+
+use crate::cloud::{Stack, StackState};
+use crate::config::{Config, Rack};
+use crate::convox::releases::RELEASES_URL;
+use crate::convox::{Releases, Route};
+use crate::live::LiveState;
+use crate::plan::checks::PlanProblem;
+use crate::plan::{
+    Action, Blocked, BlockedKind, FORMAT_VERSION, FileFingerprint, Held, Plan, RackPlan,
+    ReleaseListRead, StackFingerprint,
+};
+
+use blocked::{blocked, not_a_rack};
+use fleet::{accounts_read, same_stack_twice, summarise, undeclared};
+use install::plan_install;
+use recover::plan_recovery;
+use templates::{live_document, template_summary, unchecked};
+use uninstall::plan_uninstall;
+use update::plan_update;
+use upgrade::{check_release, convox_releases, plan_upgrade};
+
+/// `recover`: failed racks are planned for recovery (`--recover`) instead of blocked.
+pub fn diff(
+    config: &Config,
+    racks: &[Rack],
+    live: &LiveState,
+    recover: bool,
+) -> Result<Plan, Vec<PlanProblem>> {
+    let mut problems = same_stack_twice(racks, live);
+    let mut planned = Vec::new();
+    for rack in racks {
+        match plan_rack(rack, &config.racks, live, recover) {
+            Ok(plan) => planned.push(plan),
+            Err(mut found) => problems.append(&mut found),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let summary = summarise(&planned);
+    Ok(Plan {
+        format_version: FORMAT_VERSION.into(),
+        recover,
+        racks_file: FileFingerprint {
+            path: config.path.display().to_string(),
+            sha256: config.fingerprint.clone(),
+        },
+        accounts: accounts_read(racks, live),
+        not_in_racks_toml: undeclared(racks, live),
+        releases: live.releases.as_ref().map(|releases| ReleaseListRead {
+            url: RELEASES_URL.into(),
+            sha256: releases.sha256.clone(),
+            latest_published: releases.latest_published().map(|r| r.version.clone()),
+        }),
+        racks: planned,
+        summary,
+    })
+}
+
+/// `declared`: every rack of racks.toml, targeted or not; none of them is ever deleted as another's app.
+fn plan_rack(
+    rack: &Rack,
+    declared: &[Rack],
+    live: &LiveState,
+    recover: bool,
+) -> Result<RackPlan, Vec<PlanProblem>> {
+    let Some(account) = live.accounts.get(&rack.org).cloned() else {
+        return Err(vec![PlanProblem {
+            rack: rack.id(),
+            message: format!("the account of org `{}` was not read", rack.org),
+            hint: Some("this is a bug in rackfile: please report it".into()),
+            span: None,
+        }]);
+    };
+    let stack = live.stack(&account, &rack.region, &rack.name);
+    let mut held = Vec::new();
+    let mut notes = Vec::new();
+    let mut warnings = Vec::new();
+    let action = if let Some(stack) = stack.filter(|stack| !crate::convox::is_rack(stack)) {
+        Action::Blocked(not_a_rack(stack))
+    } else if rack.absent {
+        match stack {
+            None => Action::Unchanged,
+            Some(stack) => plan_uninstall(rack, stack, declared, &account, live)?,
+        }
+    } else {
+        let releases = convox_releases(rack, live)?;
+        if let Some(releases) = releases {
+            check_release(rack, releases, &mut notes, &mut warnings)?;
+        }
+        match stack {
+            Some(stack) => match stack.state() {
+                StackState::FailedInstall | StackState::RollbackFailed if recover => {
+                    plan_recovery(rack, stack, &account, live, &mut notes)?
+                }
+                _ => match blocked(stack) {
+                    Some(blocked) => Action::Blocked(blocked),
+                    None => plan_live_rack(
+                        rack, stack, releases, &account, live, &mut held, &mut notes,
+                    )?,
+                },
+            },
+            None => {
+                let summary = template_summary(rack, &account, live)?;
+                notes.extend(unchecked(rack, &summary));
+                Action::Install(plan_install(rack, &summary, &account, live)?)
+            }
+        }
+    };
+    Ok(RackPlan {
+        rack: rack.id(),
+        org: rack.org.clone(),
+        name: rack.name.clone(),
+        region: rack.region.clone(),
+        account_id: account,
+        action,
+        stack: stack.map(StackFingerprint::of),
+        held,
+        notes,
+        warnings,
+    })
+}
+
+/// A live rack that accepts changes: an update, an upgrade in steps, or a downgrade refused.
+fn plan_live_rack(
+    rack: &Rack,
+    stack: &Stack,
+    releases: Option<&Releases>,
+    account: &str,
+    live: &LiveState,
+    held: &mut Vec<Held>,
+    notes: &mut Vec<String>,
+) -> Result<Action, Vec<PlanProblem>> {
+    let summary = template_summary(rack, account, live)?;
+    notes.extend(unchecked(rack, &summary));
+    let live_version = stack.parameters.get("Version");
+    let route = match (releases, live_version) {
+        (Some(releases), Some(live_version)) => releases.route(live_version, &rack.version),
+        _ => Route::Direct,
+    };
+    Ok(match route {
+        Route::Downgrade => {
+            let live_version = live_version.map_or("", String::as_str);
+            Action::Blocked(Blocked {
+                kind: BlockedKind::Downgrade,
+                status: stack.status.clone(),
+                reason: format!(
+                    "racks.toml's version {} is an earlier Convox release than the live {live_version}: Convox does not downgrade racks; set `version` back to {live_version} (or a later release)",
+                    rack.version,
+                ),
+            })
+        }
+        Route::Steps(steps) => plan_upgrade(rack, stack, &steps, account, live, held)?,
+        Route::UnknownStart => {
+            notes.push(format!(
+                "the live version {} is not in Convox's release list, so which required releases lie between it and {} is unknown: planned as one update",
+                live_version.map_or("", String::as_str),
+                rack.version
+            ));
+            let before = || live_document(rack, account, live);
+            plan_update(rack, stack, &before, &summary, account, live, held)?
+        }
+        Route::Stay | Route::Direct => {
+            let before = || live_document(rack, account, live);
+            plan_update(rack, stack, &before, &summary, account, live, held)?
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+
+    #[test]
+    fn org_region_and_name_choose_the_stack() {
+        let mut elsewhere = rack();
+        elsewhere.name = "other".into();
+        assert!(matches!(
+            only_action(elsewhere, vec![stack("CREATE_COMPLETE")]),
+            Action::Install(_)
+        ));
+        let mut other_region = rack();
+        other_region.region = "eu-west-1".into();
+        let mut state = live(vec![stack("CREATE_COMPLETE")], &other_region);
+        state
+            .stacks
+            .insert((ACCOUNT.into(), "eu-west-1".into()), BTreeMap::new());
+        let plan = diff(&config(), &[other_region], &state, false).unwrap();
+        assert!(matches!(plan.racks[0].action, Action::Install(_)));
+        assert_eq!(
+            plan.not_in_racks_toml.len(),
+            1,
+            "the us-east-1 rack is not declared any more"
+        );
+    }
+
+    #[test]
+    fn an_unknown_parameter_is_a_problem_naming_the_rack_with_a_suggestion() {
+        let mut typo = rack();
+        typo.parameters.insert("Autoscal".into(), "Yes".into());
+        let problems = plan_of(typo, vec![]).unwrap_err();
+        assert_eq!(problems[0].rack, "personal/example");
+        assert!(problems[0].message.contains("no parameter `Autoscal`"));
+        assert_eq!(
+            problems[0].hint.as_deref(),
+            Some("did you mean `Autoscale`?")
+        );
+    }
+
+    #[test]
+    fn an_unreadable_template_is_a_problem_naming_the_url() {
+        let rack = rack();
+        let mut state = live(vec![], &rack);
+        state.templates.insert(
+            (ACCOUNT.into(), TemplateSource::Url(URL.into())),
+            Err(CloudError::new(CloudErrorKind::Validation, "NoSuchBucket")),
+        );
+        let problems = diff(&config(), &[rack], &state, false).unwrap_err();
+        assert!(problems[0].message.contains(URL), "{}", problems[0].message);
+    }
+
+    #[test]
+    fn the_rendered_plan_of_every_action() {
+        let mut updated = rack();
+        updated.name = "updated".into();
+        updated.instance_count = Some(4);
+        let mut blocked = rack();
+        blocked.name = "blocked".into();
+        let mut installed = rack();
+        installed.name = "installed".into();
+        let unchanged = rack();
+        let mut stacks = vec![stack("CREATE_COMPLETE")];
+        for (name, status) in [
+            ("updated", "UPDATE_COMPLETE"),
+            ("blocked", "UPDATE_IN_PROGRESS"),
+            ("legacy", "CREATE_COMPLETE"),
+        ] {
+            let mut extra = stack(status);
+            extra.name = name.into();
+            stacks.push(extra);
+        }
+        let mut upgraded = rack();
+        upgraded.name = "upgraded".into();
+        upgraded.version = "4".into();
+        upgraded.template = Template::Url {
+            url: url_of("4"),
+            pattern: PATTERN.into(),
+        };
+        upgraded.instance_type = Some("m5.large".into());
+        let mut extra = stack("UPDATE_COMPLETE");
+        extra.name = "upgraded".into();
+        stacks.push(extra);
+        let mut recovered = Vec::new();
+        for (name, status) in [
+            ("reinstalled", "ROLLBACK_COMPLETE"),
+            ("rolledback", "UPDATE_ROLLBACK_FAILED"),
+            ("old", "UPDATE_COMPLETE"),
+        ] {
+            let mut failed = stack(status);
+            failed.name = name.into();
+            stacks.push(failed);
+            let mut declared = rack();
+            declared.name = name.into();
+            declared.absent = name == "old";
+            recovered.push(declared);
+        }
+        let mut app = stack("UPDATE_COMPLETE");
+        app.name = "old-web".into();
+        app.tags = BTreeMap::from([
+            ("System".to_string(), "convox".to_string()),
+            ("Type".to_string(), "app".to_string()),
+            ("Rack".to_string(), "old".to_string()),
+        ]);
+        stacks.push(app);
+        let mut racks = vec![installed, updated, upgraded, unchanged, blocked];
+        racks.extend(recovered);
+        let mut state = live(stacks, &racks[0]);
+        with_required_release(&mut state);
+        state.stack_templates.insert(
+            (ACCOUNT.into(), "us-east-1".into(), "old".into()),
+            Ok(RETAINING_TEMPLATE.into()),
+        );
+        // Every release has the same small rack: what each change reaches is analysed.
+        let document = Arc::new(parse_document(INSTANCES_TEMPLATE).unwrap());
+        for version in ["2", "3", "4"] {
+            state
+                .template_documents
+                .insert(TemplateSource::Url(url_of(version)), document.clone());
+        }
+        for name in ["updated", "upgraded"] {
+            state.stack_templates.insert(
+                (ACCOUNT.into(), "us-east-1".into(), name.into()),
+                Ok(INSTANCES_TEMPLATE.into()),
+            );
+        }
+        let plan = diff(&config(), &racks, &state, true).unwrap();
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| {
+            insta::assert_snapshot!(crate::render::human_plan(
+                &plan,
+                crate::render::Style::Plain
+            ));
+            insta::assert_snapshot!(
+                "the_markdown_plan_of_every_action",
+                crate::render::markdown_plan(&plan)
+            )
+        });
+    }
+}

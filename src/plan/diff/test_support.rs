@@ -1,0 +1,253 @@
+//! Fixtures shared by the planner's tests: a rack, its stack as installed, a live state holding both.
+
+use std::path::PathBuf;
+
+// What every test of the planner names, so that each file's tests need only this and their own module.
+pub(super) use super::diff;
+pub(super) use crate::cloud::{
+    CloudError, CloudErrorKind, Declarations, Stack, TemplateParameter, TemplateSource,
+    TemplateSummary,
+};
+pub(super) use crate::config::{Config, Rack, Template};
+pub(super) use crate::convox::{Dependent, Releases};
+pub(super) use crate::live::{LiveState, template_source};
+pub(super) use crate::plan::checks::PlanProblem;
+pub(super) use crate::plan::*;
+pub(super) use crate::template::parse_document;
+pub(super) use std::collections::{BTreeMap, BTreeSet, HashMap};
+pub(super) use std::sync::Arc;
+
+use crate::config::{OrgSettings, RackSpans};
+use crate::diag::Location;
+
+pub(super) const ACCOUNT: &str = "123456789012";
+pub(super) const URL: &str = "https://convox.s3.amazonaws.com/release/2/formation.json";
+pub(super) const PATTERN: &str = crate::config::DEFAULT_TEMPLATE_URL;
+
+pub(super) fn rack() -> Rack {
+    Rack {
+        org: "personal".into(),
+        name: "example".into(),
+        region: "us-east-1".into(),
+        version: "2".into(),
+        instance_type: Some("t2.small".into()),
+        instance_count: Some(3),
+        private: Some(false),
+        template: Template::Url {
+            url: URL.into(),
+            pattern: PATTERN.into(),
+        },
+        password_env: None,
+        password_ssm: None,
+        parameters: BTreeMap::new(),
+        tags: BTreeMap::new(),
+        ignore_changes: BTreeSet::new(),
+        absent: false,
+        protect: None,
+        declared_at: Location { line: 1, column: 1 },
+        spans: RackSpans::default(),
+    }
+}
+
+pub(super) fn config() -> Config {
+    Config {
+        path: PathBuf::from("racks.toml"),
+        fingerprint: "f".repeat(64),
+        source: String::new(),
+        orgs: BTreeMap::from([(
+            "personal".to_string(),
+            OrgSettings {
+                name: "personal".into(),
+                profile: None,
+                account_id: None,
+            },
+        )]),
+        racks: Vec::new(),
+    }
+}
+
+pub(super) fn summary() -> TemplateSummary {
+    let parameter = |default: Option<&str>, no_echo| TemplateParameter {
+        kind: "String".into(),
+        default: default.map(str::to_string),
+        no_echo,
+        ..TemplateParameter::default()
+    };
+    TemplateSummary {
+        parameters: BTreeMap::from([
+            ("Ami".to_string(), parameter(Some(""), false)),
+            ("Autoscale".to_string(), parameter(Some("No"), false)),
+            ("InstanceCount".to_string(), parameter(Some("3"), false)),
+            (
+                "InstanceType".to_string(),
+                parameter(Some("t2.small"), false),
+            ),
+            ("Key".to_string(), parameter(Some(""), true)),
+            ("NewInRelease".to_string(), parameter(Some("x"), false)),
+            ("Password".to_string(), parameter(None, true)),
+            ("Private".to_string(), parameter(Some("No"), false)),
+            ("Version".to_string(), parameter(None, false)),
+        ]),
+        resource_count: 11,
+        declarations: Declarations::Complete,
+    }
+}
+
+/// A stack exactly as `rack()` would be installed, plus an unmanaged parameter and tag set by hand.
+pub(super) fn stack(status: &str) -> Stack {
+    Stack {
+        stack_id: "arn:aws:cloudformation:us-east-1:123456789012:stack/example/1".into(),
+        name: "example".into(),
+        status: status.into(),
+        status_reason: None,
+        last_updated: "2026-11-01T00:00:00Z".into(),
+        parameters: BTreeMap::from([
+            ("Ami".to_string(), "ami-123".to_string()),
+            ("Autoscale".to_string(), "No".to_string()),
+            ("InstanceCount".to_string(), "3".to_string()),
+            ("InstanceType".to_string(), "t2.small".to_string()),
+            ("Key".to_string(), "****".to_string()),
+            ("Password".to_string(), "****".to_string()),
+            ("Private".to_string(), "No".to_string()),
+            ("Version".to_string(), "2".to_string()),
+        ]),
+        tags: BTreeMap::from([
+            ("System".to_string(), "convox".to_string()),
+            ("Type".to_string(), "rack".to_string()),
+            ("cost-center".to_string(), "42".to_string()),
+        ]),
+        outputs: BTreeMap::new(),
+        termination_protection: false,
+        parent_id: None,
+    }
+}
+
+pub(super) fn live(stacks: Vec<Stack>, rack: &Rack) -> LiveState {
+    let mut state = LiveState::default();
+    state.accounts.insert("personal".into(), ACCOUNT.into());
+    state.stacks.insert(
+        (ACCOUNT.into(), "us-east-1".into()),
+        stacks.into_iter().map(|s| (s.name.clone(), s)).collect(),
+    );
+    state.templates.insert(
+        (ACCOUNT.into(), template_source(&rack.template)),
+        Ok(summary()),
+    );
+    state.releases = Some(releases(&[
+        ("1", true, false),
+        ("2", true, false),
+        ("3", true, false),
+    ]));
+    // A rack's `password_env` is set, to a password the template accepts.
+    if let Some(variable) = &rack.password_env {
+        state
+            .password_env_values
+            .insert(variable.clone(), crate::cloud::Secret::new("pw"));
+    }
+    if let Template::File { .. } = rack.template {
+        state.stack_templates = HashMap::from([(
+            (
+                ACCOUNT.to_string(),
+                "us-east-1".to_string(),
+                "example".to_string(),
+            ),
+            Ok("Resources: {}\n".to_string()),
+        )]);
+    }
+    state
+}
+
+pub(super) fn releases(list: &[(&str, bool, bool)]) -> Releases {
+    let json: Vec<String> = list
+        .iter()
+        .map(|(version, published, required)| {
+            format!(
+                r#"{{"version": "{version}", "published": {published}, "required": {required}}}"#
+            )
+        })
+        .collect();
+    Releases::parse(&format!("[{}]", json.join(","))).unwrap()
+}
+
+pub(super) fn url_of(version: &str) -> String {
+    PATTERN.replace("{version}", version)
+}
+
+/// Releases 1 to 5, 3 required, 5 not published yet, with a template for each.
+pub(super) fn with_required_release(state: &mut LiveState) {
+    state.releases = Some(releases(&[
+        ("1", true, false),
+        ("2", true, false),
+        ("3", true, true),
+        ("4", true, false),
+        ("5", false, false),
+    ]));
+    for version in ["3", "4", "5"] {
+        state.templates.insert(
+            (ACCOUNT.into(), TemplateSource::Url(url_of(version))),
+            Ok(summary()),
+        );
+    }
+}
+
+pub(super) fn plan_with_required_release(rack: Rack) -> Result<Plan, Vec<PlanProblem>> {
+    let mut state = live(vec![stack("UPDATE_COMPLETE")], &rack);
+    with_required_release(&mut state);
+    diff(&config(), &[rack], &state, false)
+}
+
+pub(super) fn plan_of(rack: Rack, stacks: Vec<Stack>) -> Result<Plan, Vec<PlanProblem>> {
+    let state = live(stacks, &rack);
+    diff(&config(), &[rack], &state, false)
+}
+
+pub(super) fn only_action(rack: Rack, stacks: Vec<Stack>) -> Action {
+    plan_of(rack, stacks).unwrap().racks.remove(0).action
+}
+
+pub(super) fn changes(rack: Rack) -> Vec<(String, Option<String>, Option<String>)> {
+    match only_action(rack, vec![stack("UPDATE_COMPLETE")]) {
+        Action::Update(update) => update
+            .changes
+            .into_iter()
+            .map(|c| (c.name, c.before, c.after))
+            .collect(),
+        other => panic!("expected an update, got {other:?}"),
+    }
+}
+
+pub(super) fn change(
+    name: &str,
+    before: &str,
+    after: &str,
+) -> (String, Option<String>, Option<String>) {
+    (name.into(), Some(before.into()), Some(after.into()))
+}
+
+pub(super) const RETAINING_TEMPLATE: &str = "Resources:\n  Settings:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n  Vpc:\n    Type: AWS::EC2::VPC\n";
+
+pub(super) fn tagged(name: &str, tags: &[(&str, &str)], parent: Option<&str>) -> Stack {
+    let mut tagged = stack("UPDATE_COMPLETE");
+    tagged.name = name.into();
+    tagged.stack_id = format!("arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/{name}/1");
+    tagged.tags = tags
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tagged.parent_id = parent.map(str::to_string);
+    tagged
+}
+
+/// Instances from a launch configuration, replaced a batch at a time.
+pub(super) const INSTANCES_TEMPLATE: &str = r#"{
+    "Parameters": {"InstanceType": {"Type": "String"}, "InstanceCount": {"Type": "Number"},
+                   "Version": {"Type": "String"}},
+    "Resources": {
+        "LaunchConfiguration": {"Type": "AWS::AutoScaling::LaunchConfiguration",
+            "Properties": {"ImageId": "ami-1", "InstanceType": {"Ref": "InstanceType"}}},
+        "Instances": {"Type": "AWS::AutoScaling::AutoScalingGroup",
+            "Properties": {"LaunchConfigurationName": {"Ref": "LaunchConfiguration"},
+                           "MinSize": "1", "MaxSize": "9", "DesiredCapacity": {"Ref": "InstanceCount"}},
+            "UpdatePolicy": {"AutoScalingRollingUpdate": {"MaxBatchSize": 1}}}
+    }
+}"#;

@@ -1,0 +1,639 @@
+//! An update of a live rack: what differs, the whole UpdateStack parameter list (managed values, live
+//! values kept), the parameters held at their live value, and the impact analysis of what changes.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+use similar::TextDiff;
+
+use crate::cloud::{ParameterValue, Stack, TemplateSummary};
+use crate::config::{Rack, Template};
+use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
+use crate::live::LiveState;
+use crate::plan::checks::{Origin, PlanProblem, parameters_exist, value_allowed};
+use crate::plan::impact::{impact_of, supersede_rules_the_template_answers};
+use crate::plan::{Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, Update};
+use crate::template::Pseudo;
+
+use super::templates::{planned_document, template_plan};
+
+/// The stack as a completed update leaves it, for planning the next step against: the values sent, the
+/// values kept, and the new template's defaults for parameters new to it.
+pub(super) fn after_update(stack: &Stack, update: &Update, summary: &TemplateSummary) -> Stack {
+    let parameters = summary
+        .parameters
+        .iter()
+        .filter_map(|(name, declared)| {
+            let value = match update.parameters.get(name) {
+                Some(ParameterValue::Value(value)) => Some(value.clone()),
+                Some(ParameterValue::UsePrevious) => stack.parameters.get(name).cloned(),
+                None => declared.default.clone(),
+            }?;
+            Some((name.clone(), value))
+        })
+        .collect();
+    Stack {
+        status: "UPDATE_COMPLETE".into(),
+        parameters,
+        tags: update.tags.clone(),
+        ..stack.clone()
+    }
+}
+
+/// Parameters of a live rack that racks.toml does not change after install: `ignore_changes`, and the
+/// counts Convox's autoscaler owns while the rack's Autoscale is Yes (racks.toml's value, else the live
+/// one, else the template's default).
+pub(super) fn held_parameters(
+    rack: &Rack,
+    stack: &Stack,
+    summary: &TemplateSummary,
+    managed: &BTreeMap<String, String>,
+) -> BTreeMap<String, HeldReason> {
+    let autoscale = managed
+        .get("Autoscale")
+        .or_else(|| stack.parameters.get("Autoscale"))
+        .or_else(|| {
+            summary
+                .parameters
+                .get("Autoscale")
+                .and_then(|p| p.default.as_ref())
+        });
+    let mut held: BTreeMap<String, HeldReason> = rack
+        .ignore_changes
+        .iter()
+        .map(|name| (name.clone(), HeldReason::IgnoreChanges))
+        .collect();
+    if autoscale.map(String::as_str) == Some("Yes") {
+        for name in AUTOSCALED_PARAMETERS {
+            if summary.parameters.contains_key(name) {
+                held.insert(name.to_string(), HeldReason::Autoscaled);
+            }
+        }
+    }
+    held
+}
+
+/// `before`: the template the stack has before this update (read only when something is to be analysed).
+pub(super) fn plan_update(
+    rack: &Rack,
+    stack: &Stack,
+    before: &dyn Fn() -> Result<Arc<Value>, String>,
+    summary: &TemplateSummary,
+    account: &str,
+    live: &LiveState,
+    held: &mut Vec<Held>,
+) -> Result<Action, Vec<PlanProblem>> {
+    // Destructured so that a new setting breaks the build here until someone decides how it is planned.
+    let Rack {
+        org: _,
+        name: _,
+        region,
+        version,
+        instance_type: _,
+        instance_count: _,
+        private: _,
+        template,
+        password_env: _, // only read at install; updates keep the live password
+        password_ssm: _,
+        parameters: _,
+        tags: _,
+        ignore_changes: _, // read by held_parameters
+        absent: _,         // an absent rack is uninstalled, never updated
+        protect,
+        declared_at: _,
+        spans: _,
+    } = rack;
+    let problems = parameters_exist(rack, summary);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut managed = rack.managed_parameters();
+    for (name, reason) in held_parameters(rack, stack, summary, &managed) {
+        let Some(declared) = managed.remove(&name) else {
+            continue;
+        };
+        if let Some(live_value) = stack.parameters.get(&name) {
+            held.push(Held {
+                parameter: name,
+                live: live_value.clone(),
+                declared,
+                reason,
+            });
+        }
+    }
+    let parameters = update_parameters(&managed, stack, summary);
+    let batch_size = match parameters.get("InstanceUpdateBatchSize") {
+        Some(ParameterValue::Value(size)) => Some(size.as_str()),
+        _ => None,
+    };
+    let mut changes = Vec::new();
+    let mut install_only = Vec::new();
+
+    for (name, desired) in &managed {
+        let declared = summary.parameters.get(name);
+        // A parameter new to the template has its default on the rack until now.
+        let live_value = stack
+            .parameters
+            .get(name)
+            .or_else(|| declared.and_then(|p| p.default.as_ref()));
+        if live_value == Some(desired) {
+            continue;
+        }
+        let sensitive = declared.is_some_and(|p| p.no_echo);
+        let impact = impact_of(name, batch_size);
+        if let Some(impact) = &impact
+            && impact.effect == Effect::InstallOnly
+            && live_value.is_some()
+        {
+            // Quoted (and so escaped): the reason is shown a line per change.
+            install_only.push(format!(
+                "{name} is set at install only ({:?} -> {:?}): {}; keep racks.toml at the live value, or install a new rack (source: {})",
+                live_value.map_or("(none)", String::as_str),
+                desired,
+                impact.says,
+                impact.source
+            ));
+            continue;
+        }
+        changes.push(Change {
+            kind: ChangeKind::Parameter,
+            name: name.clone(),
+            before: if sensitive { None } else { live_value.cloned() },
+            after: if sensitive {
+                None
+            } else {
+                Some(desired.clone())
+            },
+            sensitive,
+            diff: None,
+            impact,
+            reach: None,
+        });
+    }
+    if !install_only.is_empty() {
+        return Ok(Action::Blocked(Blocked {
+            kind: BlockedKind::InstallOnly,
+            status: stack.status.clone(),
+            reason: install_only.join("\n"),
+        }));
+    }
+
+    match template {
+        Template::Url { url, pattern } => {
+            // A live stack does not record its template URL; with Convox the URL follows the version, so a
+            // version change is a template change. Showing the old URL beside the new one says so.
+            if let Some(live_version) = stack.parameters.get("Version")
+                && live_version != version
+                && pattern.contains("{version}")
+            {
+                changes.push(Change {
+                    kind: ChangeKind::Template,
+                    name: "template".into(),
+                    before: Some(pattern.replace("{version}", live_version)),
+                    after: Some(url.clone()),
+                    sensitive: false,
+                    diff: None,
+                    impact: None,
+                    reach: None,
+                });
+            }
+        }
+        Template::File { .. }
+            if live.unchanged_templates.contains(&(
+                account.to_string(),
+                region.clone(),
+                rack.name.clone(),
+            )) => {}
+        Template::File { path, body } => {
+            let key = (account.to_string(), region.clone(), rack.name.clone());
+            match live.stack_templates.get(&key) {
+                Some(Ok(live_body)) if live_body.trim_end() == body.trim_end() => {}
+                Some(Ok(live_body)) => {
+                    let file = path.display().to_string();
+                    let text_diff = TextDiff::from_lines(live_body.as_str(), body.as_str())
+                        .unified_diff()
+                        .context_radius(2)
+                        .header("live template", &file)
+                        .to_string();
+                    changes.push(Change {
+                        kind: ChangeKind::Template,
+                        name: "template".into(),
+                        before: Some("live template".into()),
+                        after: Some(file),
+                        sensitive: false,
+                        diff: Some(text_diff),
+                        impact: None,
+                        reach: None,
+                    });
+                }
+                Some(Err(error)) => {
+                    return Err(vec![PlanProblem {
+                        rack: rack.id(),
+                        message: format!(
+                            "cannot read the live template of stack {}: {error}",
+                            rack.name
+                        ),
+                        hint: error.hint().map(str::to_string),
+                        span: None,
+                    }]);
+                }
+                None => {
+                    return Err(vec![PlanProblem {
+                        rack: rack.id(),
+                        message: format!("the live template of stack {} was not read", rack.name),
+                        hint: Some("this is a bug in rackfile: please report it".into()),
+                        span: None,
+                    }]);
+                }
+            }
+        }
+    }
+
+    let mut tags = stack.tags.clone();
+    for (key, desired) in rack.managed_tags() {
+        let live_value = stack.tags.get(&key);
+        if live_value != Some(&desired) {
+            changes.push(Change {
+                kind: ChangeKind::Tag,
+                name: key.clone(),
+                before: live_value.cloned(),
+                after: Some(desired.clone()),
+                sensitive: false,
+                diff: None,
+                impact: None,
+                reach: None,
+            });
+        }
+        tags.insert(key, desired);
+    }
+
+    let termination_protection = protect.filter(|wanted| *wanted != stack.termination_protection);
+    if let Some(wanted) = termination_protection {
+        changes.push(Change {
+            kind: ChangeKind::TerminationProtection,
+            name: "termination protection".into(),
+            before: Some(on_off(stack.termination_protection).into()),
+            after: Some(on_off(wanted).into()),
+            sensitive: false,
+            diff: None,
+            impact: None,
+            reach: None,
+        });
+    }
+
+    if changes.is_empty() {
+        return Ok(Action::Unchanged);
+    }
+    // Every value the update sends must satisfy the template it is applied with, the live ones kept
+    // included: a new release can refuse what the old one accepted.
+    let mut problems = Vec::new();
+    for (name, value) in &parameters {
+        if let ParameterValue::Value(value) = value {
+            let origin = if managed.contains_key(name) {
+                Origin::RacksToml
+            } else {
+                Origin::Live
+            };
+            problems.extend(value_allowed(rack, summary, name, value, origin));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut update = Update {
+        template: template_plan(rack),
+        parameters,
+        changes,
+        tags,
+        resource_count: summary.resource_count,
+        termination_protection,
+        impact: None,
+    };
+    if !update
+        .changes
+        .iter()
+        .any(|change| change.kind.reaches_resources())
+    {
+        return Ok(Action::Update(update));
+    }
+    let after_values = after_update(stack, &update, summary).parameters;
+    let pseudo = Pseudo {
+        region: region.clone(),
+        stack_name: rack.name.clone(),
+        account_id: account.to_string(),
+    };
+    let (before, after) = (before(), planned_document(rack, live));
+    supersede_rules_the_template_answers(&mut update, &before, &after);
+    update.impact = crate::plan::impact::analyse_update(
+        before.as_deref().map_err(Clone::clone),
+        &stack.parameters,
+        after.as_deref().map_err(Clone::clone),
+        &after_values,
+        &pseudo,
+        &mut update.changes,
+    );
+    Ok(Action::Update(update))
+}
+
+pub(super) fn on_off(enabled: bool) -> &'static str {
+    if enabled { "on" } else { "off" }
+}
+
+/// The UpdateStack parameter list, over the parameters of the template being applied: managed ones get
+/// their value; other live ones are kept, by value when CloudFormation shows it and by UsePreviousValue for
+/// NoEcho and SSM-typed ones (always set explicitly at install: DescribeStacks hides the first and may show
+/// the second resolved); parameters new to the template take their default.
+/// (DESIGN.md section 6: this is right on AWS and also works on moto.)
+pub(super) fn update_parameters(
+    managed: &BTreeMap<String, String>,
+    stack: &Stack,
+    summary: &TemplateSummary,
+) -> BTreeMap<String, ParameterValue> {
+    let mut parameters = BTreeMap::new();
+    for (name, declared) in &summary.parameters {
+        let value = if let Some(desired) = managed.get(name) {
+            ParameterValue::Value(desired.clone())
+        } else if let Some(live_value) = stack.parameters.get(name) {
+            if declared.no_echo || declared.names_ssm_parameter() {
+                ParameterValue::UsePrevious
+            } else {
+                ParameterValue::Value(live_value.clone())
+            }
+        } else {
+            continue;
+        };
+        parameters.insert(name.clone(), value);
+    }
+    parameters
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+
+    #[test]
+    fn a_rack_matching_its_stack_is_unchanged() {
+        assert_eq!(
+            only_action(rack(), vec![stack("CREATE_COMPLETE")]),
+            Action::Unchanged
+        );
+        assert_eq!(
+            only_action(rack(), vec![stack("UPDATE_ROLLBACK_COMPLETE")]),
+            Action::Unchanged
+        );
+    }
+
+    #[test]
+    fn each_typed_setting_is_a_parameter_change() {
+        let mut changed = rack();
+        changed.instance_type = Some("m5.large".into());
+        changed.instance_count = Some(5);
+        assert_eq!(
+            changes(changed),
+            [
+                change("InstanceCount", "3", "5"),
+                change("InstanceType", "t2.small", "m5.large"),
+            ]
+        );
+    }
+
+    #[test]
+    fn unset_typed_settings_are_left_to_the_template_at_install_and_kept_live_afterwards() {
+        let mut bare = rack();
+        bare.instance_type = None;
+        bare.instance_count = None;
+        bare.private = None;
+        let Action::Install(install) = only_action(bare.clone(), vec![]) else {
+            panic!("expected an install")
+        };
+        assert!(!install.parameters.contains_key("InstanceType"));
+        assert_eq!(install.template_defaults["InstanceType"], "t2.small");
+        let mut live = stack("UPDATE_COMPLETE");
+        live.parameters
+            .insert("InstanceType".into(), "m5.large".into());
+        assert_eq!(only_action(bare, vec![live]), Action::Unchanged);
+    }
+
+    #[test]
+    fn while_autoscale_is_yes_the_count_is_held_at_its_live_value() {
+        let mut scaled = rack();
+        scaled.instance_count = Some(4);
+        let mut live = stack("UPDATE_COMPLETE");
+        live.parameters.insert("Autoscale".into(), "Yes".into());
+        live.parameters.insert("InstanceCount".into(), "7".into());
+        let plan = plan_of(scaled.clone(), vec![live.clone()]).unwrap();
+        assert_eq!(plan.racks[0].action, Action::Unchanged);
+        assert_eq!(
+            plan.racks[0].held,
+            [Held {
+                parameter: "InstanceCount".into(),
+                live: "7".into(),
+                declared: "4".into(),
+                reason: HeldReason::Autoscaled,
+            }]
+        );
+        // Turning the autoscaler off in racks.toml hands the count back.
+        scaled.parameters.insert("Autoscale".into(), "No".into());
+        assert_eq!(
+            changes(scaled.clone())
+                .into_iter()
+                .map(|c| c.0)
+                .collect::<Vec<_>>(),
+            ["InstanceCount"]
+        );
+        let Action::Update(update) = only_action(scaled, vec![live]) else {
+            panic!("expected an update")
+        };
+        assert_eq!(
+            update.parameters["InstanceCount"],
+            ParameterValue::Value("4".into())
+        );
+    }
+
+    #[test]
+    fn ignore_changes_keeps_the_live_value_in_the_update_too() {
+        let mut ignoring = rack();
+        ignoring.parameters.insert("Ami".into(), "ami-new".into());
+        ignoring.ignore_changes.insert("Ami".into());
+        ignoring.instance_count = Some(5);
+        let Action::Update(update) = only_action(ignoring, vec![stack("UPDATE_COMPLETE")]) else {
+            panic!("expected an update")
+        };
+        assert_eq!(update.changes.len(), 1, "{:?}", update.changes);
+        assert_eq!(
+            update.parameters["Ami"],
+            ParameterValue::Value("ami-123".into())
+        );
+    }
+
+    #[test]
+    fn an_install_only_change_blocks_the_rack_naming_the_rule() {
+        let mut private = rack();
+        private.private = Some(true);
+        private.instance_count = Some(5);
+        let Action::Blocked(blocked) = only_action(private, vec![stack("UPDATE_COMPLETE")]) else {
+            panic!("expected blocked")
+        };
+        assert_eq!(blocked.status, "UPDATE_COMPLETE");
+        assert!(
+            blocked
+                .reason
+                .starts_with("Private is set at install only (\"No\" -> \"Yes\")")
+                && blocked.reason.contains("convox/rack#2975"),
+            "{}",
+            blocked.reason
+        );
+    }
+
+    #[test]
+    fn a_kept_live_value_the_new_template_refuses_is_a_problem_before_anything_is_sent() {
+        let mut upgraded = rack();
+        upgraded.instance_count = None;
+        upgraded.version = "3".into();
+        let mut strict = summary();
+        let count = strict.parameters.get_mut("InstanceCount").unwrap();
+        count.kind = "Number".into();
+        count.min_value = Some("4".into());
+        let mut state = live(vec![stack("UPDATE_COMPLETE")], &upgraded);
+        state.templates.insert(
+            (ACCOUNT.into(), template_source(&upgraded.template)),
+            Ok(strict),
+        );
+        let problems = diff(&config(), &[upgraded], &state, false).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].message.starts_with(
+                "the live InstanceCount = \"3\" is refused by the template's MinValue"
+            ),
+            "{}",
+            problems[0].message
+        );
+        assert_eq!(problems[0].span, None);
+    }
+
+    #[test]
+    fn a_version_change_is_a_template_change_too() {
+        let mut upgraded = rack();
+        upgraded.version = "3".into();
+        upgraded.template = Template::Url {
+            url: URL.replace("/2/", "/3/"),
+            pattern: PATTERN.into(),
+        };
+        assert_eq!(
+            changes(upgraded),
+            [
+                change("Version", "2", "3"),
+                change("template", URL, &URL.replace("/2/", "/3/"))
+            ]
+        );
+    }
+
+    #[test]
+    fn extra_parameters_and_tags_are_managed_and_others_kept() {
+        let mut changed = rack();
+        changed.parameters.insert("Autoscale".into(), "Yes".into());
+        changed.tags.insert("team".into(), "platform".into());
+        let Action::Update(update) = only_action(changed, vec![stack("UPDATE_COMPLETE")]) else {
+            panic!()
+        };
+        let listed: Vec<_> = update
+            .changes
+            .iter()
+            .map(|c| (c.kind, c.name.as_str()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (ChangeKind::Parameter, "Autoscale"),
+                (ChangeKind::Tag, "team")
+            ]
+        );
+        assert_eq!(
+            update.tags["cost-center"], "42",
+            "an unmanaged live tag was dropped"
+        );
+        assert_eq!(update.tags["team"], "platform");
+        // The whole UpdateStack list: managed values, live values by value, NoEcho kept unread, new ones defaulted.
+        let value = |v: &str| ParameterValue::Value(v.to_string());
+        assert_eq!(
+            update.parameters,
+            BTreeMap::from([
+                ("Ami".to_string(), value("ami-123")),
+                ("Autoscale".to_string(), value("Yes")),
+                ("InstanceCount".to_string(), value("3")),
+                ("InstanceType".to_string(), value("t2.small")),
+                ("Key".to_string(), ParameterValue::UsePrevious),
+                ("Password".to_string(), ParameterValue::UsePrevious),
+                ("Private".to_string(), value("No")),
+                ("Version".to_string(), value("2")),
+            ])
+        );
+    }
+
+    #[test]
+    fn noecho_values_are_never_in_the_plan() {
+        let mut changed = rack();
+        changed.parameters.insert("Key".into(), "ssh-secret".into());
+        let plan = plan_of(changed, vec![stack("UPDATE_COMPLETE")]).unwrap();
+        let json = serde_json::to_string(&plan).unwrap();
+        assert!(
+            json.contains(r#""name":"Key","before":null,"after":null,"sensitive":true"#),
+            "{json}"
+        );
+        assert!(
+            crate::render::human_plan(&plan, crate::render::Style::Plain)
+                .contains("Key: (sensitive) -> (sensitive)")
+        );
+    }
+
+    #[test]
+    fn a_local_template_that_differs_from_the_live_one_is_a_diff() {
+        let mut local = rack();
+        local.template = Template::File {
+            path: "rack.yml".into(),
+            body: "Resources:\n  Vpc: {}\n".into(),
+        };
+        let Action::Update(update) = only_action(local.clone(), vec![stack("UPDATE_COMPLETE")])
+        else {
+            panic!()
+        };
+        assert_eq!(update.changes.len(), 1);
+        let diff = update.changes[0].diff.as_deref().unwrap();
+        assert!(
+            diff.contains("-Resources: {}") && diff.contains("+  Vpc: {}"),
+            "{diff}"
+        );
+        local.template = Template::File {
+            path: "rack.yml".into(),
+            body: "Resources: {}\n".into(),
+        };
+        assert_eq!(
+            only_action(local, vec![stack("UPDATE_COMPLETE")]),
+            Action::Unchanged
+        );
+    }
+
+    #[test]
+    fn protect_is_set_at_install_and_changed_on_a_live_rack_without_an_update_of_the_stack() {
+        let mut protect = rack();
+        protect.protect = Some(true);
+        let Action::Install(install) = only_action(protect.clone(), vec![]) else {
+            panic!("an install");
+        };
+        assert!(install.termination_protection);
+        let Action::Update(update) = only_action(protect.clone(), vec![stack("UPDATE_COMPLETE")])
+        else {
+            panic!("an update");
+        };
+        assert_eq!(update.termination_protection, Some(true));
+        assert_eq!(update.changes.len(), 1);
+        assert_eq!(update.changes[0].kind, ChangeKind::TerminationProtection);
+        assert!(!update.changes_the_stack());
+        // Unset: the live setting is not managed.
+        let mut live_protected = stack("UPDATE_COMPLETE");
+        live_protected.termination_protection = true;
+        assert_eq!(only_action(rack(), vec![live_protected]), Action::Unchanged);
+    }
+}

@@ -1,0 +1,350 @@
+//! Version changes across Convox's releases: the release list checked, and an upgrade through required
+//! releases planned as one update per step.
+
+use crate::cloud::Stack;
+use crate::config::Rack;
+use crate::convox::releases::RELEASES_URL;
+use crate::convox::{Release, Releases};
+use crate::live::LiveState;
+use crate::plan::checks::PlanProblem;
+use crate::plan::{Action, Blocked, Held, Step, Upgrade};
+
+use super::templates::{live_document, planned_document, template_summary};
+use super::update::{after_update, plan_update};
+
+/// Convox's release list, for a rack built from Convox's published templates; `None` for any other.
+pub(super) fn convox_releases<'a>(
+    rack: &Rack,
+    live: &'a LiveState,
+) -> Result<Option<&'a Releases>, Vec<PlanProblem>> {
+    if !rack.uses_convox_releases() {
+        return Ok(None);
+    }
+    match &live.releases {
+        Some(releases) => Ok(Some(releases)),
+        None => Err(vec![PlanProblem {
+            rack: rack.id(),
+            message: "Convox's release list was not read".into(),
+            hint: Some("this is a bug in rackfile: please report it".into()),
+            span: None,
+        }]),
+    }
+}
+
+/// racks.toml's version against Convox's list: a version Convox never released is a problem at its line,
+/// with the nearest releases; an unpublished one is a warning; one behind the latest published release
+/// gets a note.
+pub(super) fn check_release(
+    rack: &Rack,
+    releases: &Releases,
+    notes: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) -> Result<(), Vec<PlanProblem>> {
+    let version = &rack.version;
+    let Some(release) = releases.get(version) else {
+        let hint = releases.suggestion_for(version);
+        return Err(vec![PlanProblem {
+            rack: rack.id(),
+            message: format!(
+                "version {version} is not one of Convox's releases ({} listed in {RELEASES_URL})",
+                releases.len()
+            ),
+            hint,
+            span: rack.spans.parameters.get("Version").cloned(),
+        }]);
+    };
+    if !release.published {
+        warnings.push(format!(
+            "version {version} is a Convox release that is not published (Convox publishes a release once it is tested)"
+        ));
+    }
+    let ahead = releases.published_after(version);
+    if let Some(latest) = releases.latest_published().filter(|_| ahead > 0) {
+        notes.push(format!(
+            "Convox's latest published release is {} ({ahead} published release{} after {version})",
+            latest.version,
+            if ahead == 1 { "" } else { "s" }
+        ));
+    }
+    Ok(())
+}
+
+/// An upgrade through required releases: one full update per step, each planned against the stack as the
+/// step before leaves it. Steps before the last change the release and nothing else; the last applies
+/// racks.toml (its parameters, tags and version). A step that cannot be made blocks the whole upgrade.
+pub(super) fn plan_upgrade(
+    rack: &Rack,
+    stack: &Stack,
+    steps: &[&Release],
+    account: &str,
+    live: &LiveState,
+    held: &mut Vec<Held>,
+) -> Result<Action, Vec<PlanProblem>> {
+    let mut current = stack.clone();
+    let mut planned = Vec::new();
+    // Each step is analysed against the template the step before it leaves the stack with.
+    let mut previous: Option<Rack> = None;
+    for (index, release) in steps.iter().enumerate() {
+        let last = index + 1 == steps.len();
+        let step_rack = if last {
+            rack.clone()
+        } else {
+            rack.passing_through(&release.version)
+        };
+        let summary = template_summary(&step_rack, account, live)?;
+        let mut step_held = Vec::new();
+        let before = || match &previous {
+            None => live_document(rack, account, live),
+            Some(previous) => planned_document(previous, live),
+        };
+        match plan_update(
+            &step_rack,
+            &current,
+            &before,
+            &summary,
+            account,
+            live,
+            &mut step_held,
+        )? {
+            Action::Update(update) => {
+                current = after_update(&current, &update, &summary);
+                planned.push(Step {
+                    version: release.version.clone(),
+                    required: release.required,
+                    update,
+                });
+            }
+            Action::Blocked(blocked) => {
+                return Ok(Action::Blocked(Blocked {
+                    kind: blocked.kind,
+                    status: blocked.status,
+                    reason: format!(
+                        "step {} of {} of the upgrade (to {}): {}",
+                        index + 1,
+                        steps.len(),
+                        release.version,
+                        blocked.reason
+                    ),
+                }));
+            }
+            _ => {}
+        }
+        if last {
+            held.append(&mut step_held);
+        }
+        previous = Some(step_rack);
+    }
+    Ok(Action::Upgrade(Upgrade {
+        from: stack.parameters.get("Version").cloned().unwrap_or_default(),
+        steps: planned,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+
+    #[test]
+    fn a_version_change_across_a_required_release_is_planned_in_steps() {
+        let mut rack = rack();
+        rack.version = "4".into();
+        rack.template = Template::Url {
+            url: url_of("4"),
+            pattern: PATTERN.into(),
+        };
+        rack.instance_type = Some("m5.large".into());
+        rack.protect = Some(true);
+        let plan = plan_with_required_release(rack).unwrap();
+        assert_eq!(plan.summary.upgrade, 1);
+        let Action::Upgrade(upgrade) = &plan.racks[0].action else {
+            panic!("not an upgrade: {:?}", plan.racks[0].action);
+        };
+        assert_eq!(upgrade.path(), "2 > 3 (required) > 4");
+        let [first, second] = &upgrade.steps[..] else {
+            panic!("two steps: {upgrade:?}");
+        };
+        // The step through the required release changes the release and nothing else.
+        let names = |step: &Step| -> Vec<String> {
+            step.update.changes.iter().map(|c| c.name.clone()).collect()
+        };
+        assert_eq!(names(first), ["Version", "template"]);
+        assert_eq!(first.update.termination_protection, None);
+        assert_eq!(
+            first.update.template,
+            TemplatePlan::Url { url: url_of("3") }
+        );
+        assert_eq!(
+            first.update.parameters["InstanceType"],
+            ParameterValue::Value("t2.small".into())
+        );
+        // The last step starts where the first leaves the rack, and applies racks.toml.
+        assert_eq!(
+            names(second),
+            [
+                "InstanceType",
+                "Version",
+                "template",
+                "termination protection"
+            ]
+        );
+        assert_eq!(second.update.termination_protection, Some(true));
+        assert_eq!(
+            second.update.changes[1].before.as_deref(),
+            Some("3"),
+            "{second:?}"
+        );
+        assert_eq!(
+            second.update.changes[2].before.as_deref(),
+            Some(url_of("3").as_str())
+        );
+        assert_eq!(
+            second.update.parameters["InstanceType"],
+            ParameterValue::Value("m5.large".into())
+        );
+        assert_eq!(second.update.parameters["Key"], ParameterValue::UsePrevious);
+    }
+
+    #[test]
+    fn each_step_of_an_upgrade_is_analysed_against_the_template_the_step_before_leaves() {
+        let mut rack = rack();
+        rack.version = "4".into();
+        rack.template = Template::Url {
+            url: url_of("4"),
+            pattern: PATTERN.into(),
+        };
+        let mut state = live(vec![stack("UPDATE_COMPLETE")], &rack);
+        with_required_release(&mut state);
+        // Release 3 adds a queue; release 4 keeps the template of 3.
+        let live_body = INSTANCES_TEMPLATE;
+        let mut with_queue = parse_document(live_body).unwrap();
+        with_queue["Resources"]["Queue"] = serde_json::json!({"Type": "AWS::SQS::Queue"});
+        let with_queue = Arc::new(with_queue);
+        state
+            .template_documents
+            .insert(TemplateSource::Url(url_of("3")), with_queue.clone());
+        state
+            .template_documents
+            .insert(TemplateSource::Url(url_of("4")), with_queue);
+        state.stack_templates.insert(
+            (ACCOUNT.into(), "us-east-1".into(), "example".into()),
+            Ok(live_body.into()),
+        );
+        let plan = diff(&config(), std::slice::from_ref(&rack), &state, false).unwrap();
+        let Action::Upgrade(upgrade) = &plan.racks[0].action else {
+            panic!("not an upgrade: {:?}", plan.racks[0].action);
+        };
+        let reach = |step: &Step| -> Vec<Option<String>> {
+            step.update
+                .changes
+                .iter()
+                .filter(|c| c.kind == ChangeKind::Template)
+                .map(|c| c.reach.clone())
+                .collect()
+        };
+        assert_eq!(reach(&upgrade.steps[0]), [Some("adds Queue".to_string())]);
+        // Against the live template it would add the queue again; against step 1's, nothing differs.
+        assert_eq!(
+            reach(&upgrade.steps[1]),
+            [Some("reaches no resource".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_version_change_with_no_required_release_between_is_one_update() {
+        let mut rack = rack();
+        rack.version = "3".into();
+        rack.template = Template::Url {
+            url: url_of("3"),
+            pattern: PATTERN.into(),
+        };
+        let plan = plan_with_required_release(rack).unwrap();
+        assert!(matches!(plan.racks[0].action, Action::Update(_)));
+    }
+
+    #[test]
+    fn a_downgrade_is_blocked_with_the_reason() {
+        let mut rack = rack();
+        rack.version = "1".into();
+        rack.template = Template::Url {
+            url: url_of("1"),
+            pattern: PATTERN.into(),
+        };
+        let mut state = live(vec![stack("UPDATE_COMPLETE")], &rack);
+        with_required_release(&mut state);
+        let plan = diff(&config(), &[rack], &state, false).unwrap();
+        let Action::Blocked(blocked) = &plan.racks[0].action else {
+            panic!("not blocked: {:?}", plan.racks[0].action);
+        };
+        assert!(
+            blocked
+                .reason
+                .contains("earlier Convox release than the live 2"),
+            "{}",
+            blocked.reason
+        );
+    }
+
+    #[test]
+    fn an_unknown_version_is_a_problem_at_its_line_naming_the_nearest_releases() {
+        let mut beyond = rack();
+        beyond.version = "35".into();
+        beyond.spans.parameters.insert("Version".into(), 10..14);
+        let problems = plan_with_required_release(beyond).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0]
+                .message
+                .contains("version 35 is not one of Convox's releases")
+        );
+        assert_eq!(
+            problems[0].hint.as_deref(),
+            Some("the last release is 5; the latest published one is 4")
+        );
+        assert_eq!(problems[0].span, Some(10..14));
+        let mut between = rack();
+        between.version = "2.5".into();
+        let problems = plan_with_required_release(between).unwrap_err();
+        assert_eq!(
+            problems[0].hint.as_deref(),
+            Some("the nearest releases are 2 (before) and 3 (after)")
+        );
+    }
+
+    #[test]
+    fn an_unpublished_version_is_a_warning_and_a_rack_behind_the_latest_gets_a_note() {
+        let mut ahead = rack();
+        ahead.version = "5".into();
+        ahead.template = Template::Url {
+            url: url_of("5"),
+            pattern: PATTERN.into(),
+        };
+        let plan = plan_with_required_release(ahead).unwrap();
+        assert_eq!(plan.racks[0].warnings.len(), 1, "{:?}", plan.racks[0]);
+        assert!(plan.racks[0].warnings[0].contains("not published"));
+        assert!(plan.racks[0].notes.is_empty());
+
+        let mut behind = rack();
+        behind.instance_count = Some(4);
+        let plan = plan_with_required_release(behind).unwrap();
+        assert_eq!(
+            plan.racks[0].notes,
+            ["Convox's latest published release is 4 (2 published releases after 2)"]
+        );
+        assert!(matches!(plan.racks[0].action, Action::Update(_)));
+    }
+
+    #[test]
+    fn a_rack_with_its_own_template_url_never_needs_the_release_list() {
+        let mut own = rack();
+        own.version = "not-a-release".into();
+        own.template = Template::Url {
+            url: "https://example.com/not-a-release/rack.json".into(),
+            pattern: "https://example.com/{version}/rack.json".into(),
+        };
+        let mut state = live(vec![], &own);
+        state.releases = None;
+        let plan = diff(&config(), &[own], &state, false).unwrap();
+        assert!(matches!(plan.racks[0].action, Action::Install(_)));
+        assert_eq!(plan.releases, None);
+    }
+}
