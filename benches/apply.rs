@@ -47,7 +47,7 @@ async fn apply(racks: usize) -> Run {
     let options = ApplyOptions {
         source: ApplySource::Config(dir.path().join("racks.toml")),
         targets: Vec::new(),
-        auto_approve: true,
+        auto_approve: Some(rackfile::options::Approval::All),
         recover: false,
         allow_uninstall: false,
         parallelism: 10,

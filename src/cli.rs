@@ -10,14 +10,23 @@ use crate::apply::Timings;
 use crate::config::RackId;
 use crate::error::Error;
 use crate::options::{
-    ApplyOptions, ApplySource, DoctorOptions, ImportOptions, PlanFormat, PlanOptions, StatusOptions,
+    ApplyOptions, ApplySource, Approval, DoctorOptions, ImportOptions, PlanFormat, PlanOptions,
+    StatusOptions,
 };
 pub use crate::options::{Connection, Invocation};
 
 /// Manage Convox Racks declaratively: racks.toml is the record, `plan` shows what would change,
 /// `apply` makes it so.
 #[derive(Debug, Parser)]
-#[command(name = "rackfile", version, propagate_version = true)]
+#[command(
+    name = "rackfile",
+    version,
+    propagate_version = true,
+    after_help = "Exit codes: 0 success (plan: no differences, or any without --detailed-exitcode); 1 error \
+(including an apply in which a rack failed); 2 plan --detailed-exitcode found differences; 3 apply \
+--auto-approve=in-place held racks for a person, or plan --detailed-exitcode=in-place found racks it would \
+hold; 130 interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT)."
+)]
 pub struct Cli {
     /// Send every AWS request to this endpoint (e.g. a local emulator). AWS_ENDPOINT_URL works too.
     #[arg(long, global = true, value_name = "URL")]
@@ -84,9 +93,17 @@ struct PlanArgs {
     #[arg(long, value_name = "PLANFILE")]
     out: Option<PathBuf>,
     /// Exit 2 when the racks differ from racks.toml: changes to make, or racks blocked from them (0: no
-    /// differences, 1: error).
-    #[arg(long)]
-    detailed_exitcode: bool,
+    /// differences, 1: error). With `=in-place`, exit 3 instead when `apply --auto-approve=in-place` would
+    /// hold some rack for a person (a replacement, an install, an impact not analysed).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHICH",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "all"
+    )]
+    detailed_exitcode: Option<Approval>,
     /// Plan failed racks for recovery: a failed install is deleted and installed again, an
     /// UPDATE_ROLLBACK_FAILED rollback is continued. Without it they are shown blocked.
     #[arg(long)]
@@ -126,9 +143,18 @@ struct ApplyArgs {
     /// Apply only this rack (org/name); repeatable.
     #[arg(long = "target", value_name = "ORG/NAME")]
     targets: Vec<String>,
-    /// Do not ask for confirmation.
-    #[arg(long)]
-    auto_approve: bool,
+    /// Do not ask for confirmation. `=in-place` applies only the racks whose every change is in place (no
+    /// replacement, no rolling replacement of instances, no install, reinstall, uninstall or continued
+    /// rollback, nothing the analysis could not read) and holds the others for a person: exit 3.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHICH",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "all"
+    )]
+    auto_approve: Option<Approval>,
     /// At most this many racks change at once.
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     parallelism: u16,

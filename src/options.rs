@@ -16,13 +16,24 @@ pub enum PlanFormat {
     Markdown,
 }
 
+/// Which racks `apply` applies without asking (`--auto-approve[=all|in-place]`), and which differences
+/// `plan --detailed-exitcode[=all|in-place]` tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Approval {
+    /// Every rack.
+    All,
+    /// Only racks whose every change is in place; the others are held for a person.
+    InPlace,
+}
+
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
     pub file: PathBuf,
     pub targets: Vec<RackId>,
     pub format: PlanFormat,
     pub out: Option<PathBuf>,
-    pub detailed_exitcode: bool,
+    /// `--detailed-exitcode`: `InPlace` also exits 3 when `apply --auto-approve=in-place` would hold a rack.
+    pub detailed_exitcode: Option<Approval>,
     pub recover: bool,
 }
 
@@ -36,7 +47,8 @@ pub enum ApplySource {
 pub struct ApplyOptions {
     pub source: ApplySource,
     pub targets: Vec<RackId>,
-    pub auto_approve: bool,
+    /// `--auto-approve`: `None` asks for confirmation.
+    pub auto_approve: Option<Approval>,
     /// `--recover` (a saved plan carries its own).
     pub recover: bool,
     pub allow_uninstall: bool,

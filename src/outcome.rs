@@ -11,6 +11,9 @@ pub enum Outcome {
     /// Some of the work failed, and what failed was reported: an apply with a failed rack, an apply with
     /// nothing to do but blocked racks, a failing doctor check, a summary stdout refused.
     Failed,
+    /// `apply --auto-approve=in-place` held racks for a person (and nothing failed); `plan
+    /// --detailed-exitcode=in-place` found racks it would hold.
+    Held,
     /// Ctrl-C or SIGTERM: new work stopped, and what AWS is still changing was reported.
     Interrupted,
 }
@@ -24,6 +27,7 @@ impl Outcome {
             Outcome::Success => 0,
             Outcome::Failed => 1,
             Outcome::Changes => 2,
+            Outcome::Held => 3,
             Outcome::Interrupted => EXIT_INTERRUPTED,
         }
     }
@@ -40,10 +44,11 @@ mod tests {
                 Outcome::Success,
                 Outcome::Failed,
                 Outcome::Changes,
+                Outcome::Held,
                 Outcome::Interrupted
             ]
             .map(Outcome::exit_code),
-            [0, 1, 2, 130]
+            [0, 1, 2, 3, 130]
         );
     }
 }

@@ -146,7 +146,7 @@ pub async fn run(
         return Ok(Outcome::Success);
     }
     // A saved plan was reviewed when it was made, as in Terraform.
-    if !saved && !options.auto_approve {
+    if !saved && options.auto_approve.is_none() {
         confirm(console, cancel.clone()).await?;
     }
 

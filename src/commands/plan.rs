@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::cloud::Connector;
 use crate::config;
 use crate::error::Error;
-pub use crate::options::{PlanFormat, PlanOptions};
+pub use crate::options::{Approval, PlanFormat, PlanOptions};
 use crate::outcome::Outcome;
 use crate::plan::{Plan, make_plan};
 use crate::template_cache::TemplateCache;
@@ -50,10 +50,10 @@ pub async fn run(
             out.display()
         ))?;
     }
-    Ok(if options.detailed_exitcode && plan.summary.differs() {
-        Outcome::Changes
-    } else {
-        Outcome::Success
+    Ok(match options.detailed_exitcode {
+        Some(Approval::InPlace) if plan.racks.iter().any(|rack| rack.is_held()) => Outcome::Held,
+        Some(_) if plan.summary.differs() => Outcome::Changes,
+        _ => Outcome::Success,
     })
 }
 

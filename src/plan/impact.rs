@@ -7,11 +7,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 use std::sync::Arc;
 
-use super::{Impact, Update};
+use super::{Action, Disruption, Impact, StepRef, Update};
 use crate::convox::{Effect, rule_for};
 
 use super::{Change, ChangeKind, TemplateImpact};
-use crate::template::{Pseudo, StackTemplate, analyse, describe_reach, disruption, verdict};
+use crate::template::{
+    Pseudo, ResourceAction, ResourceImpact, StackTemplate, analyse, describe_reach, disruption,
+    verdict,
+};
 
 /// The impact of an update from `before` (the live template and values) to `after`, with each parameter
 /// and template change in `changes` given its reach. `None` when nothing but tags or termination
@@ -147,6 +150,72 @@ pub(super) fn supersede_rules_the_template_answers(
             change.impact = None;
         }
     }
+}
+
+/// What a rack's action does that a person should see first, in plan order: a deletion, then per update (or
+/// per step of an upgrade) what the analysis finds disruptive and Convox's rules that say more than the
+/// template can (data loss always; instances and subnets only where the template was not analysed).
+pub(super) fn disruptions(action: &Action) -> Vec<Disruption> {
+    let updates: Vec<(Option<StepRef>, &Update)> = match action {
+        Action::Reinstall(_) => return vec![Disruption::Reinstall],
+        Action::Uninstall(_) => return vec![Disruption::Uninstall],
+        Action::Update(update) => vec![(None, update)],
+        Action::Upgrade(upgrade) => upgrade
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(index, step)| {
+                let step_ref = StepRef {
+                    number: index + 1,
+                    version: step.version.clone(),
+                };
+                (Some(step_ref), &step.update)
+            })
+            .collect(),
+        Action::Install(_) | Action::ContinueRollback | Action::Unchanged | Action::Blocked(_) => {
+            return Vec::new();
+        }
+    };
+    let mut found = Vec::new();
+    for (step, update) in updates {
+        let analysed = matches!(update.impact, Some(TemplateImpact::Analysed { .. }));
+        if let Some(TemplateImpact::Analysed { resources, .. }) = &update.impact {
+            let disruptive: Vec<ResourceImpact> = resources
+                .iter()
+                .filter(|resource| is_disruptive(resource))
+                .cloned()
+                .collect();
+            if !disruptive.is_empty() {
+                found.push(Disruption::Resources {
+                    step: step.clone(),
+                    resources: disruptive,
+                });
+            }
+        }
+        for change in &update.changes {
+            let Some(impact) = change.impact.as_ref().filter(|i| i.is_disruptive()) else {
+                continue;
+            };
+            if analysed && impact.effect != Effect::DataLoss {
+                continue;
+            }
+            found.push(Disruption::ConvoxRule {
+                step: step.clone(),
+                parameter: change.name.clone(),
+                effect: impact.effect,
+                says: impact.says.clone(),
+            });
+        }
+    }
+    found
+}
+
+/// A resource whose change a running rack feels: replaced (or maybe), removed, or its instances rolled.
+fn is_disruptive(resource: &ResourceImpact) -> bool {
+    matches!(
+        resource.action,
+        ResourceAction::Replace | ResourceAction::MayReplace | ResourceAction::Remove
+    ) || resource.rolling.is_some()
 }
 
 #[cfg(test)]

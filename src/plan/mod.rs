@@ -5,6 +5,7 @@
 //! The JSON form (`plan --json`, `plan --out`) is a contract: fields are only added within a
 //! `format_version`; removing or changing one bumps it.
 
+mod approval;
 mod checks;
 mod diff;
 mod impact;
@@ -83,6 +84,64 @@ pub struct RackPlan {
     /// What is allowed but probably not meant, e.g. a release Convox has not published.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// What the change does that a person should see before it happens: the plan's `Disruptive:` lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disruptions: Vec<Disruption>,
+    /// Why `apply --auto-approve=in-place` holds this rack for a person; empty when it applies it (every
+    /// change in place) or when there is nothing to apply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hold: Vec<HoldReason>,
+}
+
+/// One disruptive part of a rack's change, decided by `plan::impact`; the views only word it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Disruption {
+    /// `--recover` deletes the failed stack and installs it again.
+    Reinstall,
+    /// The rack's stack is deleted, and its apps and resources (`Uninstall::dependents`) before it.
+    Uninstall,
+    /// What the template analysis finds an update (or one step of an upgrade) replaces, may replace,
+    /// removes or rolls.
+    Resources {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<StepRef>,
+        resources: Vec<crate::template::ResourceImpact>,
+    },
+    /// Convox's rule for a parameter change: data loss always (no template says it); rolling replacement
+    /// and subnets where the template could not be analysed.
+    ConvoxRule {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<StepRef>,
+        parameter: String,
+        effect: Effect,
+        says: String,
+    },
+}
+
+/// A step of an upgrade: its number (from 1) and the release it goes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRef {
+    pub number: usize,
+    pub version: String,
+}
+
+/// Why a rack's change is not applied by `apply --auto-approve=in-place`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HoldReason {
+    /// A new rack: nothing to compare with, so nothing is "in place".
+    Install,
+    /// The change is disruptive (see `disruptions`).
+    Disruptive,
+    /// Continuing a failed rollback moves the stack back by CloudFormation's own choices.
+    ContinueRollback,
+    /// What the update does to the resources is unknown.
+    NotAnalysed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<StepRef>,
+        reason: String,
+    },
 }
 
 /// A parameter racks.toml sets, kept at its live value on a live rack.
@@ -448,6 +507,11 @@ pub struct Summary {
 }
 
 impl RackPlan {
+    /// Whether `apply --auto-approve=in-place` holds this rack for a person.
+    pub fn is_held(&self) -> bool {
+        !self.hold.is_empty()
+    }
+
     pub fn id(&self) -> crate::config::RackId {
         crate::config::RackId {
             org: self.org.clone(),

@@ -5,12 +5,12 @@ use std::fmt::Write as _;
 use std::io::IsTerminal;
 
 use super::escape;
-use crate::convox::Effect;
 use crate::diag::{self, Diagnostic};
 use crate::plan::{
-    Action, Change, ChangeKind, Held, HeldReason, Install, PasswordSource, Plan, PlanProblem,
-    RackPlan, TemplateImpact, Update,
+    Action, Change, ChangeKind, Disruption, Held, HeldReason, HoldReason, Install, PasswordSource,
+    Plan, PlanProblem, RackPlan, StepRef, TemplateImpact, Update,
 };
+use crate::template::describe_reach;
 
 /// Whether to colour output: only on a terminal, never when NO_COLOR is set (https://no-color.org), and
 /// never on a terminal that says it has no colour (`TERM=dumb`: Emacs shells, some CI consoles).
@@ -203,22 +203,6 @@ pub fn plan(plan: &Plan, style: Style) -> String {
 
     let _ = writeln!(out, "Plan: {}.", plan.summary.describe());
     for rack in &plan.racks {
-        let deletes = match &rack.action {
-            Action::Reinstall(_) => Some("is deleted and installed again".to_string()),
-            Action::Uninstall(uninstall) if uninstall.dependents.is_empty() => Some(
-                "is uninstalled: the stack and every resource it does not retain are deleted"
-                    .into(),
-            ),
-            Action::Uninstall(uninstall) => Some(format!(
-                "is uninstalled: {} and the rack, with every resource not retained, are deleted",
-                counted_dependents(&uninstall.dependents)
-            )),
-            _ => None,
-        };
-        if let Some(deletes) = deletes {
-            let line = format!("Disruptive: {} {deletes}", rack.rack);
-            let _ = writeln!(out, "{}", style.paint("31", &line));
-        }
         for what in disruptions(rack) {
             let line = format!("Disruptive: {} {what}", rack.rack);
             let _ = writeln!(out, "{}", style.paint("31", &line));
@@ -227,50 +211,69 @@ pub fn plan(plan: &Plan, style: Style) -> String {
     out
 }
 
-/// What is disruptive in a rack's update (or in each step of its upgrade), escaped, a line each: what the
-/// template analysis says it replaces, removes or rolls, and Convox's data-loss rules, which the template
-/// cannot say. Where the template was not analysed, Convox's rules for instances and subnets stand in.
+/// The rack's disruptions (decided by the plan), escaped, a line each.
 pub(super) fn disruptions(rack: &RackPlan) -> Vec<String> {
-    let updates: Vec<(String, &Update)> = match &rack.action {
-        Action::Update(update) => vec![(String::new(), update)],
-        Action::Upgrade(upgrade) => upgrade
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(index, step)| {
-                (
-                    format!("step {} (to {}): ", index + 1, escape(&step.version)),
-                    &step.update,
-                )
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let mut lines = Vec::new();
-    for (step, update) in updates {
-        let analysed = matches!(update.impact, Some(TemplateImpact::Analysed { .. }));
-        if let Some(TemplateImpact::Analysed {
-            disruptive: Some(disruptive),
-            ..
-        }) = &update.impact
-        {
-            lines.push(format!("{step}{}", escape(disruptive)));
-        }
-        for change in &update.changes {
-            let Some(impact) = change.impact.as_ref().filter(|i| i.is_disruptive()) else {
-                continue;
-            };
-            if analysed && impact.effect != Effect::DataLoss {
-                continue;
+    rack.disruptions
+        .iter()
+        .map(|disruption| disruption_words(rack, disruption))
+        .collect()
+}
+
+/// Why `apply --auto-approve=in-place` holds the rack for a person, escaped, in a line:
+/// `replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time`.
+pub fn hold_words(rack: &RackPlan) -> String {
+    let mut words = Vec::new();
+    for reason in &rack.hold {
+        match reason {
+            HoldReason::Disruptive => words.extend(disruptions(rack)),
+            HoldReason::Install => words.push("installs a new rack".into()),
+            HoldReason::ContinueRollback => {
+                words.push("continues a failed rollback (ContinueUpdateRollback)".into())
             }
-            lines.push(format!(
-                "{step}{} ({})",
-                escape(&impact.says),
-                escape(&change.name)
-            ));
+            HoldReason::NotAnalysed { step, reason } => words.push(format!(
+                "{}what it does to the rack's resources is unknown ({})",
+                step_words(step),
+                escape(reason)
+            )),
         }
     }
-    lines
+    words.join("; ")
+}
+
+fn step_words(step: &Option<StepRef>) -> String {
+    match step {
+        Some(step) => format!("step {} (to {}): ", step.number, escape(&step.version)),
+        None => String::new(),
+    }
+}
+
+fn disruption_words(rack: &RackPlan, disruption: &Disruption) -> String {
+    match disruption {
+        Disruption::Reinstall => "is deleted and installed again".into(),
+        Disruption::Uninstall => match &rack.action {
+            Action::Uninstall(uninstall) if !uninstall.dependents.is_empty() => format!(
+                "is uninstalled: {} and the rack, with every resource not retained, are deleted",
+                counted_dependents(&uninstall.dependents)
+            ),
+            _ => {
+                "is uninstalled: the stack and every resource it does not retain are deleted".into()
+            }
+        },
+        Disruption::Resources { step, resources } => {
+            format!("{}{}", step_words(step), escape(&describe_reach(resources)))
+        }
+        Disruption::ConvoxRule {
+            step,
+            parameter,
+            says,
+            ..
+        } => format!(
+            "{}{} ({})",
+            step_words(step),
+            escape(says),
+            escape(parameter)
+        ),
+    }
 }
 
 /// An update's changes, each with what it reaches, then the verdict on the whole update.

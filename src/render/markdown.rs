@@ -1,26 +1,30 @@
 //! The Markdown view of a plan, for pull-request comments and `$GITHUB_STEP_SUMMARY`: a summary table (rack,
-//! action, what changes, impact), the disruptive changes, then each rack's details in a collapsible block
+//! action, what changes, impact, whether `--auto-approve=in-place` applies it), the disruptive changes, the
+//! racks that need a person, then each rack's details in a collapsible block
 //! holding the human view's lines. No escape codes; the same plan always renders the same text.
 
 use std::fmt::Write as _;
 
 use super::escape;
-use super::human::{Style, disruptions, plan as human_plan};
+use super::human::{Style, disruptions, hold_words, plan as human_plan};
 use crate::plan::{Action, ChangeKind, Plan, RackPlan, TemplateImpact, Update};
 
 pub fn plan(plan: &Plan) -> String {
     let mut out = String::from("### rackfile plan\n\n");
     let _ = writeln!(out, "**{}.**\n", plan.summary.describe());
-    out.push_str("| rack | action | what changes | impact |\n|---|---|---|---|\n");
+    out.push_str(
+        "| rack | action | what changes | impact | `--auto-approve=in-place` |\n|---|---|---|---|---|\n",
+    );
     for rack in &plan.racks {
         let _ = writeln!(
             out,
-            "| `{}` ({}) | {} | {} | {} |",
+            "| `{}` ({}) | {} | {} | {} | {} |",
             cell(&rack.rack),
             cell(&rack.region),
             action(rack),
             cell(&what_changes(rack)),
             cell(&impact(rack)),
+            approval(rack),
         );
     }
     let disruptive: Vec<String> = plan
@@ -32,10 +36,24 @@ pub fn plan(plan: &Plan) -> String {
                 .map(|what| format!("- **Disruptive:** `{}` {}", rack.rack, cell(&what)))
         })
         .collect();
-    if !disruptive.is_empty() {
-        out.push('\n');
-        for line in disruptive {
-            let _ = writeln!(out, "{line}");
+    let held: Vec<String> = plan
+        .racks
+        .iter()
+        .filter(|rack| rack.is_held())
+        .map(|rack| {
+            format!(
+                "- **Needs a person** (held by `--auto-approve=in-place`): `{}` {}",
+                cell(&rack.rack),
+                cell(&hold_words(rack))
+            )
+        })
+        .collect();
+    for list in [disruptive, held] {
+        if !list.is_empty() {
+            out.push('\n');
+            for line in list {
+                let _ = writeln!(out, "{line}");
+            }
         }
     }
     // The human view, which already escapes every value, in a fenced block per the whole plan: each rack's
@@ -54,6 +72,17 @@ pub fn plan(plan: &Plan) -> String {
         );
     }
     out
+}
+
+/// What `apply --auto-approve=in-place` does with the rack: applies it, holds it, or has nothing to do.
+fn approval(rack: &RackPlan) -> &'static str {
+    if rack.is_held() {
+        "**held**"
+    } else if rack.action.is_change() {
+        "applied"
+    } else {
+        ""
+    }
 }
 
 fn action(rack: &RackPlan) -> &'static str {

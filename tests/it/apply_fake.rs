@@ -72,7 +72,7 @@ fn options(setup: &Setup, parallelism: usize, timeout: Option<Duration>) -> Appl
     ApplyOptions {
         source: ApplySource::Config(setup.dir.path().join("racks.toml")),
         targets: Vec::new(),
-        auto_approve: true,
+        auto_approve: Some(rackfile::options::Approval::All),
         recover: false,
         allow_uninstall: false,
         parallelism,
@@ -486,7 +486,7 @@ async fn apply_with_change_at_the_prompt(
         Some("yes\n".into())
     });
     let mut options = options(setup, 10, None);
-    options.auto_approve = false;
+    options.auto_approve = None;
     let (_sender, cancel) = tokio::sync::watch::channel(false);
     let outcome = run(&options, &setup.fake, &mut console, cancel)
         .await
@@ -615,7 +615,7 @@ async fn ctrl_c_at_the_prompt_ends_the_apply_at_once() {
         Some("yes\n".into())
     });
     let mut options = options(&setup, 10, None);
-    options.auto_approve = false;
+    options.auto_approve = None;
     let (sender, cancel) = tokio::sync::watch::channel(false);
     let started = Instant::now();
     let interrupt = async {

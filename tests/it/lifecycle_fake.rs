@@ -68,7 +68,7 @@ impl Setup {
         let options = ApplyOptions {
             source: ApplySource::Config(self.dir.path().join("racks.toml")),
             targets: Vec::new(),
-            auto_approve: true,
+            auto_approve: Some(rackfile::options::Approval::All),
             recover: flags.recover,
             allow_uninstall: flags.allow_uninstall,
             parallelism: 10,

@@ -122,6 +122,8 @@ fn plan_rack(
             }
         }
     };
+    let disruptions = crate::plan::impact::disruptions(&action);
+    let hold = crate::plan::approval::hold_reasons(&action, &disruptions);
     Ok(RackPlan {
         rack: rack.id(),
         org: rack.org.clone(),
@@ -133,6 +135,8 @@ fn plan_rack(
         held,
         notes,
         warnings,
+        disruptions,
+        hold,
     })
 }
 

@@ -1,0 +1,189 @@
+//! Approval by impact: which racks `apply --auto-approve=in-place` applies without a person. Only a change
+//! whose every part is known to happen in place qualifies: no install, reinstall, uninstall or continued
+//! rollback, nothing the analysis finds disruptive, and nothing it could not analyse.
+
+use super::{Action, Disruption, HoldReason, StepRef, TemplateImpact, Update};
+
+/// Why the rack is held for a person; empty when it is applied in place, or has nothing to apply.
+pub(super) fn hold_reasons(action: &Action, disruptions: &[Disruption]) -> Vec<HoldReason> {
+    let mut reasons = Vec::new();
+    match action {
+        Action::Install(_) => reasons.push(HoldReason::Install),
+        Action::ContinueRollback => reasons.push(HoldReason::ContinueRollback),
+        Action::Update(update) => not_analysed(None, update, &mut reasons),
+        Action::Upgrade(upgrade) => {
+            for (index, step) in upgrade.steps.iter().enumerate() {
+                let step_ref = StepRef {
+                    number: index + 1,
+                    version: step.version.clone(),
+                };
+                not_analysed(Some(step_ref), &step.update, &mut reasons);
+            }
+        }
+        Action::Reinstall(_) | Action::Uninstall(_) | Action::Unchanged | Action::Blocked(_) => {}
+    }
+    if !disruptions.is_empty() {
+        reasons.insert(0, HoldReason::Disruptive);
+    }
+    reasons
+}
+
+fn not_analysed(step: Option<StepRef>, update: &Update, reasons: &mut Vec<HoldReason>) {
+    if let Some(TemplateImpact::NotAnalysed { reason }) = &update.impact {
+        reasons.push(HoldReason::NotAnalysed {
+            step,
+            reason: reason.clone(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::plan::impact::disruptions;
+    use crate::plan::{
+        Change, ChangeKind, Install, Step, TemplatePlan, Uninstall, Update, Upgrade,
+    };
+    use crate::template::{ResourceAction, ResourceImpact, Rolling};
+
+    fn resource(logical_id: &str, action: ResourceAction, rolling: bool) -> ResourceImpact {
+        ResourceImpact {
+            logical_id: logical_id.into(),
+            resource_type: "AWS::AutoScaling::AutoScalingGroup".into(),
+            action,
+            because: "InstanceType changes".into(),
+            through: None,
+            rolling: rolling.then(|| Rolling {
+                max_batch_size: Some("1".into()),
+            }),
+        }
+    }
+
+    fn update(impact: Option<TemplateImpact>) -> Update {
+        Update {
+            template: TemplatePlan::Url { url: "u".into() },
+            changes: vec![Change {
+                kind: ChangeKind::Parameter,
+                name: "LogRetention".into(),
+                before: Some("7".into()),
+                after: Some("30".into()),
+                sensitive: false,
+                diff: None,
+                impact: None,
+                reach: None,
+            }],
+            parameters: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            resource_count: 1,
+            termination_protection: None,
+            impact,
+        }
+    }
+
+    fn analysed(resources: Vec<ResourceImpact>) -> Option<TemplateImpact> {
+        Some(TemplateImpact::Analysed {
+            verdict: String::new(),
+            disruptive: None,
+            resources,
+        })
+    }
+
+    fn hold(action: &Action) -> Vec<HoldReason> {
+        hold_reasons(action, &disruptions(action))
+    }
+
+    #[test]
+    fn an_update_that_only_modifies_in_place_is_applied_without_a_person() {
+        let in_place = Action::Update(update(analysed(vec![resource(
+            "Logs",
+            ResourceAction::Modify,
+            false,
+        )])));
+        assert_eq!(hold(&in_place), []);
+        let tags_only = Action::Update(update(None));
+        assert_eq!(hold(&tags_only), [], "tags reach no resource");
+    }
+
+    #[test]
+    fn a_replacement_a_maybe_a_removal_or_a_rolling_update_holds_the_rack() {
+        for (action, rolling) in [
+            (ResourceAction::Replace, false),
+            (ResourceAction::MayReplace, false),
+            (ResourceAction::Remove, false),
+            (ResourceAction::Modify, true),
+        ] {
+            let update = Action::Update(update(analysed(vec![resource(
+                "Instances",
+                action,
+                rolling,
+            )])));
+            assert_eq!(hold(&update), [HoldReason::Disruptive], "{action:?}");
+        }
+    }
+
+    #[test]
+    fn an_update_whose_impact_was_not_analysed_is_held_naming_the_step() {
+        let reason = "the template is read through GetTemplateSummary".to_string();
+        let upgrade = Action::Upgrade(Upgrade {
+            from: "1".into(),
+            steps: vec![
+                Step {
+                    version: "2".into(),
+                    required: true,
+                    update: update(analysed(Vec::new())),
+                },
+                Step {
+                    version: "3".into(),
+                    required: false,
+                    update: update(Some(TemplateImpact::NotAnalysed {
+                        reason: reason.clone(),
+                    })),
+                },
+            ],
+        });
+        assert_eq!(
+            hold(&upgrade),
+            [HoldReason::NotAnalysed {
+                step: Some(StepRef {
+                    number: 2,
+                    version: "3".into()
+                }),
+                reason
+            }]
+        );
+    }
+
+    #[test]
+    fn installs_deletions_and_continued_rollbacks_always_need_a_person() {
+        let install = Install {
+            template: TemplatePlan::Url { url: "u".into() },
+            parameters: BTreeMap::new(),
+            template_defaults: BTreeMap::new(),
+            password: None,
+            tags: BTreeMap::new(),
+            termination_protection: false,
+            resource_count: 1,
+        };
+        assert_eq!(
+            hold(&Action::Install(install.clone())),
+            [HoldReason::Install]
+        );
+        assert_eq!(
+            hold(&Action::Reinstall(install)),
+            [HoldReason::Disruptive]
+        );
+        let uninstall = Action::Uninstall(Uninstall {
+            dependents: Vec::new(),
+            retained: Vec::new(),
+            resource_count: 1,
+        });
+        assert_eq!(hold(&uninstall), [HoldReason::Disruptive]);
+        assert_eq!(
+            hold(&Action::ContinueRollback),
+            [HoldReason::ContinueRollback]
+        );
+        assert_eq!(hold(&Action::Unchanged), []);
+    }
+}
