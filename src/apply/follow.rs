@@ -1,0 +1,216 @@
+//! Following a stack: polled, backing off, until its operation ends (or, for a deletion, until it is gone);
+//! each new event reported once as the rack's progress, a heartbeat when nothing happens, the first failed
+//! resource kept as the root cause; stopped by the timeout or Ctrl-C.
+
+use std::collections::HashSet;
+
+// tokio's clock, not the system's: the waits and the timeout follow a paused test clock.
+use tokio::time::Instant;
+
+use super::drive::{Cancel, Executor, Timings};
+use super::events;
+use super::outcome::{RackResult, StopReason, failed};
+use super::reporter::Reporter;
+use crate::cloud::{Cloud, Stack, StackEvent, StackState, is_failure, is_in_progress};
+use crate::config::RackId;
+use crate::plan::RackPlan;
+
+/// What following needs of the executor: where progress goes, how often to poll, when to stop.
+pub(super) struct Follower<'a> {
+    pub reporter: &'a dyn Reporter,
+    pub timings: &'a Timings,
+    pub cancel: &'a Cancel,
+}
+
+impl Executor<'_> {
+    pub(super) fn follower(&self) -> Follower<'_> {
+        Follower {
+            reporter: self.reporter,
+            timings: &self.timings,
+            cancel: &self.cancel,
+        }
+    }
+}
+
+impl Follower<'_> {
+    /// Polls the rack's stack until it settles; see `follow_stack`.
+    pub(super) async fn follow(
+        &self,
+        plan: &RackPlan,
+        cloud: &dyn Cloud,
+        seen: HashSet<String>,
+        started: Instant,
+    ) -> Followed {
+        match self
+            .follow_stack(&plan.id(), &plan.name, cloud, seen, started, false)
+            .await
+        {
+            Watched::Settled { stack, root_cause } => Followed::Settled { stack, root_cause },
+            Watched::Gone => Followed::Stopped(failed(
+                "the stack disappeared while being followed".into(),
+                None,
+            )),
+            Watched::Stopped(result) => Followed::Stopped(result),
+        }
+    }
+
+    /// Polls a stack until it settles (or, when `deleting`, until it is gone), reporting each new event once
+    /// as `rack`'s progress; stops on timeout or Ctrl-C.
+    pub(super) async fn follow_stack(
+        &self,
+        rack: &RackId,
+        name: &str,
+        cloud: &dyn Cloud,
+        mut seen: HashSet<String>,
+        started: Instant,
+        deleting: bool,
+    ) -> Watched {
+        let mut interval = self.timings.first_poll;
+        let mut last_output = Instant::now();
+        let mut done = 0;
+        let mut root_cause: Option<String> = None;
+        let mut status = String::from("unknown");
+        let mut consecutive_errors = 0;
+        let mut cancel = self.cancel.clone();
+        loop {
+            // One call per poll: the stack's own events carry its status. DescribeStacks only when they say
+            // the operation ended (for the final status, outputs and reason) or cannot be read (a stack gone
+            // takes its events with it).
+            let events = cloud.stack_events(name).await;
+            let latest = match &events {
+                Ok(events) => events
+                    .iter()
+                    .find(|event| events::is_stack_event(event, name))
+                    .map(|event| event.status.clone()),
+                Err(_) => None,
+            };
+            let ended = match (&events, &latest) {
+                (Err(_), _) => true,
+                (Ok(_), Some(latest)) => !is_in_progress(latest),
+                (Ok(_), None) => false,
+            };
+            let stack = if ended {
+                Some(cloud.describe_stack(name).await)
+            } else {
+                None
+            };
+            // Once a stack is gone its events cannot be read either: that is the end, not an error.
+            let gone = match &stack {
+                Some(Ok(None)) => true,
+                Some(Ok(Some(stack))) => deleting && stack.state() == StackState::Deleted,
+                _ => false,
+            };
+            if gone {
+                return Watched::Gone;
+            }
+            match (&events, &stack) {
+                (Err(error), Some(Err(_)) | None) => {
+                    consecutive_errors += 1;
+                    // The SDK already retried each call; several rounds in a row mean AWS is not answering.
+                    if consecutive_errors >= 5 {
+                        return Watched::Stopped(failed(
+                            format!(
+                                "lost track of the stack ({error}); it may still be changing in AWS"
+                            ),
+                            Some(status),
+                        ));
+                    }
+                }
+                _ => consecutive_errors = 0,
+            }
+            if let Some(latest) = latest {
+                status = latest;
+            }
+            if let Ok(events) = events {
+                for event in new_events(&events, &mut seen) {
+                    if events::completes_resource(&event, name) {
+                        done += 1;
+                    }
+                    if root_cause.is_none()
+                        && event.status.ends_with("_FAILED")
+                        && !events::is_stack_event(&event, name)
+                    {
+                        root_cause = Some(format!(
+                            "{} ({}): {}",
+                            event.logical_id,
+                            event.resource_type,
+                            event.reason.as_deref().unwrap_or("no reason given")
+                        ));
+                    }
+                    if let Some(line) = events::describe(&event, name) {
+                        self.reporter.progress(rack, &line, done);
+                        last_output = Instant::now();
+                    }
+                }
+            }
+            match stack {
+                Some(Ok(Some(stack))) if !is_in_progress(&stack.status) => {
+                    if root_cause.is_none() && is_failure(&stack.status) {
+                        root_cause = stack.status_reason.clone();
+                    }
+                    return Watched::Settled { stack, root_cause };
+                }
+                Some(Ok(Some(stack))) => status = stack.status,
+                _ => {}
+            }
+            if self
+                .timings
+                .timeout
+                .is_some_and(|limit| started.elapsed() >= limit)
+            {
+                return Watched::Stopped(RackResult::StillInProgress {
+                    status,
+                    why: StopReason::Timeout,
+                });
+            }
+            if last_output.elapsed() >= self.timings.heartbeat {
+                self.reporter.heartbeat(rack, &status, started.elapsed());
+                last_output = Instant::now();
+            }
+            let sleep = match self.timings.timeout {
+                Some(limit) => interval.min(limit.saturating_sub(started.elapsed())),
+                None => interval,
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(sleep) => {}
+                _ = cancel.wait_for(|cancelled| *cancelled) => {
+                    return Watched::Stopped(RackResult::StillInProgress { status, why: StopReason::Interrupted });
+                }
+            }
+            interval = (interval * 3 / 2).min(self.timings.max_poll);
+        }
+    }
+}
+
+/// How following the rack's own stack through a create or update ended.
+pub(super) enum Followed {
+    Settled {
+        stack: Stack,
+        root_cause: Option<String>,
+    },
+    Stopped(RackResult),
+}
+
+/// How following any stack ended: settled, gone (the end of a deletion), or stopped.
+pub(super) enum Watched {
+    Settled {
+        stack: Stack,
+        root_cause: Option<String>,
+    },
+    Gone,
+    Stopped(RackResult),
+}
+
+/// Events not seen before, oldest first (CloudFormation lists newest first).
+fn new_events(events: &[StackEvent], seen: &mut HashSet<String>) -> Vec<StackEvent> {
+    let mut fresh: Vec<StackEvent> = events
+        .iter()
+        .filter(|event| !seen.contains(&event.event_id))
+        .cloned()
+        .collect();
+    fresh.reverse();
+    for event in &fresh {
+        seen.insert(event.event_id.clone());
+    }
+    fresh
+}
