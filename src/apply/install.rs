@@ -14,6 +14,8 @@ use crate::cloud::{Cloud, CloudErrorKind, CreateStackRequest, is_failure};
 use crate::plan::{Install, RackPlan};
 
 impl Executor<'_> {
+    /// CreateStack as planned, with the password read or made first (and where it is noted before the
+    /// create, so the summary shows it whatever happens next), followed to a final status.
     pub(super) async fn install(
         &self,
         plan: &RackPlan,
