@@ -68,6 +68,10 @@ pub enum RackResult {
     },
     /// Never started because of Ctrl-C.
     NotStarted,
+    /// Not applied: `--auto-approve=in-place` holds a change that is not in place for a person.
+    Held {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +163,7 @@ impl RackResult {
                 }
             },
             RackResult::NotStarted => "not started (interrupted)".into(),
+            RackResult::Held { reason } => format!("held for a person, nothing sent: {reason}"),
         }
     }
 }
@@ -176,6 +181,11 @@ impl RackOutcome {
                 | RackResult::AlreadyUpToDate
                 | RackResult::Unchanged
         )
+    }
+
+    /// Held by `--auto-approve=in-place`: neither applied nor failed.
+    pub fn held(&self) -> bool {
+        matches!(self.result, RackResult::Held { .. })
     }
 
     pub fn describe(&self) -> String {

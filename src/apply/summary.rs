@@ -33,7 +33,12 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
         )
     });
     let blocked = count(|r| matches!(r, RackResult::Blocked { .. }));
-    let all_ok = outcomes.iter().all(RackOutcome::succeeded);
+    let held: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.held())
+        .map(|o| o.rack.as_str())
+        .collect();
+    let all_ok = outcomes.iter().all(|o| o.succeeded() || o.held());
 
     let mut out = String::new();
     let verdict = if interrupted {
@@ -57,12 +62,26 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
     if blocked > 0 {
         let _ = write!(out, ", {blocked} blocked");
     }
+    if !held.is_empty() {
+        let _ = write!(out, ", {} held for a person", held.len());
+    }
     out.push_str(".\n");
     for outcome in outcomes
         .iter()
         .filter(|o| o.result != RackResult::Unchanged)
     {
         let _ = writeln!(out, "    {}: {}", outcome.rack, outcome.describe());
+    }
+
+    if !held.is_empty() {
+        let targets: Vec<String> = held.iter().map(|rack| format!("--target {rack}")).collect();
+        let _ = writeln!(
+            out,
+            "\nHeld for a person by --auto-approve=in-place (their changes are not all in place): {}. \
+             Review their plan, then apply them with `rackfile apply {}`, which asks for confirmation.",
+            held.join(", "),
+            targets.join(" ")
+        );
     }
 
     let still_changing: Vec<String> = outcomes
@@ -128,9 +147,11 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
 pub fn outcome(outcomes: &[RackOutcome], interrupted: bool) -> Outcome {
     if interrupted {
         Outcome::Interrupted
-    } else if outcomes.iter().all(RackOutcome::succeeded) {
-        Outcome::Success
-    } else {
+    } else if !outcomes.iter().all(|o| o.succeeded() || o.held()) {
         Outcome::Failed
+    } else if outcomes.iter().any(RackOutcome::held) {
+        Outcome::Held
+    } else {
+        Outcome::Success
     }
 }

@@ -10,7 +10,7 @@ use crate::apply::{Cancel, EnvLookup, Executor, Replanner, summary};
 use crate::cloud::Connector;
 use crate::config::{self, Config, RackId};
 use crate::error::Error;
-pub use crate::options::{ApplyOptions, ApplySource};
+pub use crate::options::{ApplyOptions, ApplySource, Approval};
 use crate::outcome::Outcome;
 use crate::plan::{Action, BlockedKind, FORMAT_VERSION, PasswordSource, Plan, RackPlan, make_plan};
 use crate::render;
@@ -117,12 +117,16 @@ pub async fn run(
     };
     console.print(&render::human_plan(&plan, console.style));
 
+    // `--auto-approve=in-place` applies only what the plan says is in place; the rest is held, untouched.
+    let hold_for_person = options.auto_approve == Some(Approval::InPlace);
+    let applied = |rack: &&RackPlan| !(hold_for_person && rack.is_held());
     let waits = plan.racks.iter().any(|rack| {
         matches!(&rack.action, Action::Blocked(blocked) if blocked.kind == BlockedKind::Busy)
     });
     let uninstalls: Vec<&str> = plan
         .racks
         .iter()
+        .filter(applied)
         .filter(|rack| matches!(rack.action, Action::Uninstall(_)))
         .map(|rack| rack.rack.as_str())
         .collect();
@@ -155,6 +159,7 @@ pub async fn run(
     let generates: Vec<&str> = plan
         .racks
         .iter()
+        .filter(applied)
         .filter(|rack| {
             matches!(&rack.action, Action::Install(install) | Action::Reinstall(install)
                 if install.password == Some(PasswordSource::Generate))
@@ -176,7 +181,7 @@ pub async fn run(
 
     // Without a terminal, stdout is usually a CI log, which anyone with access to the job can read.
     if !console.bars {
-        for rack in &plan.racks {
+        for rack in plan.racks.iter().filter(applied) {
             if let Action::Install(install) | Action::Reinstall(install) = &rack.action
                 && install.password == Some(PasswordSource::Generate)
             {
@@ -208,6 +213,7 @@ pub async fn run(
         parallelism: options.parallelism,
         cancel: cancel.clone(),
         replanner: if saved { None } else { Some(&replanner) },
+        hold_for_person,
         env: &console.env,
         started_passwords: Default::default(),
     };

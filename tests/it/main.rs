@@ -5,6 +5,7 @@ mod common;
 
 mod apply;
 mod apply_fake;
+mod approval;
 mod architecture;
 mod bad_input;
 mod examples;
