@@ -123,6 +123,7 @@ impl Follower<'_> {
             }
             if let Ok(events) = events {
                 for event in new_events(&events, &mut seen) {
+                    self.reporter.stack_event(rack, &event);
                     if events::completes_resource(&event, name) {
                         done += 1;
                     }

@@ -75,6 +75,7 @@ fn options(setup: &Setup, parallelism: usize, timeout: Option<Duration>) -> Appl
         auto_approve: Some(rackfile::options::Approval::All),
         recover: false,
         allow_uninstall: false,
+        json: false,
         parallelism,
         timings: Timings {
             first_poll: Duration::from_millis(10),

@@ -81,10 +81,7 @@ fn in_place_applies_the_in_place_rack_and_holds_the_replacement_untouched_with_e
         "{}",
         apply.stdout
     );
-    assert_eq!(
-        moto.live_parameter("calm", "InstanceUpdateBatchSize"),
-        "2"
-    );
+    assert_eq!(moto.live_parameter("calm", "InstanceUpdateBatchSize"), "2");
     assert_eq!(moto.live_parameter("calm", "LogRetention"), "30");
     assert_eq!(moto.live_parameter("web", "InstanceType"), "t3.small");
 
