@@ -46,8 +46,7 @@ pub trait Replanner: Send + Sync {
     async fn replan(&self, rack: &RackId) -> Result<RackPlan, String>;
 }
 
-/// Reads an environment variable (the process environment in the binary, a map in tests).
-pub type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
+pub use crate::live::EnvLookup;
 
 /// Ctrl-C: when it flips to true, no new rack starts and waits stop.
 pub type Cancel = watch::Receiver<bool>;

@@ -393,9 +393,18 @@ async fn plan_reads_each_account_and_region_once_however_many_racks() {
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let setup = setup(Duration::from_millis(1), &names);
     let config = rackfile::config::load(&setup.dir.path().join("racks.toml")).unwrap();
-    let plan = rackfile::plan::make_plan(&config, &[], false, &setup.fake, None)
-        .await
-        .unwrap();
+    let plan = rackfile::plan::make_plan(
+        &config,
+        &[],
+        false,
+        &setup.fake,
+        rackfile::plan::PlanInputs {
+            env: &|_| None,
+            cache: None,
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(plan.summary.install, 50);
     let operations: Vec<&str> = setup.fake.calls().iter().map(|c| c.operation).collect();
     assert_eq!(
