@@ -27,7 +27,7 @@ pub const INSTALL_ALLOWANCE_SECONDS: u64 = 30 * 60;
 
 /// The time a change should take, or why rackfile cannot say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "budget", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Budget {
     Computed {
         /// The whole budget: every rolling group plus `allowance_seconds`.
