@@ -56,6 +56,8 @@ async fn apply(racks: usize) -> Run {
             max_poll: Duration::from_millis(100),
             ..Timings::default()
         },
+        timeout: None,
+        on_timeout: rackfile::options::OnTimeout::Detach,
     };
     let mut console = Console {
         out: Arc::new(Mutex::new(std::io::sink())),

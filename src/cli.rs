@@ -10,8 +10,8 @@ use crate::apply::Timings;
 use crate::config::RackId;
 use crate::error::Error;
 use crate::options::{
-    ApplyOptions, ApplySource, Approval, DoctorOptions, ImportOptions, PlanFormat, PlanOptions,
-    StatusOptions,
+    ApplyOptions, ApplySource, Approval, DoctorOptions, ImportOptions, OnTimeout, PlanFormat,
+    PlanOptions, StatusOptions, Timeout,
 };
 pub use crate::options::{Connection, Invocation};
 
@@ -158,9 +158,15 @@ struct ApplyArgs {
     /// At most this many racks change at once.
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     parallelism: u16,
-    /// Stop following a rack after this long (e.g. 45m, 2h, 90s); it goes on in AWS and the run exits 1.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    timeout: Option<std::time::Duration>,
+    /// How long a rack may change: a duration (45m, 2h, 1h30m, 90s) or `budget`, each change's own figure
+    /// from the plan. What happens then is `--on-timeout`; an install is created with TimeoutInMinutes, so
+    /// CloudFormation rolls it back itself.
+    #[arg(long, value_name = "DURATION|budget", value_parser = parse_timeout)]
+    timeout: Option<Timeout>,
+    /// At the timeout, `detach`: stop following (the change goes on in AWS; exit 1); `cancel`: cancel an
+    /// update rackfile started (CancelUpdateStack) and follow its rollback.
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = OnTimeout::Detach, requires = "timeout")]
+    on_timeout: OnTimeout,
     /// Recover failed racks (see `plan --recover`); a saved plan carries its own choice.
     #[arg(long, conflicts_with = "plan_file")]
     recover: bool,
@@ -170,24 +176,17 @@ struct ApplyArgs {
     allow_uninstall: bool,
 }
 
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 90s, 45m or 2h"))?;
-    let seconds = match unit {
-        "s" | "" => number,
-        "m" => number * 60,
-        "h" => number * 3600,
-        _ => return Err(format!("`{text}`: the unit must be s, m or h")),
-    };
-    if seconds == 0 {
+fn parse_timeout(text: &str) -> Result<Timeout, String> {
+    if text == "budget" {
+        return Ok(Timeout::Budget);
+    }
+    let duration = humantime::parse_duration(text).map_err(|error| {
+        format!("`{text}` is not a duration like 90s, 45m, 2h or 1h30m, nor `budget`: {error}")
+    })?;
+    if duration.is_zero() {
         return Err("the timeout must be more than zero".into());
     }
-    Ok(std::time::Duration::from_secs(seconds))
+    Ok(Timeout::After(duration))
 }
 
 impl Cli {
@@ -244,9 +243,14 @@ impl Cli {
                 allow_uninstall: args.allow_uninstall,
                 parallelism: usize::from(args.parallelism),
                 timings: Timings {
-                    timeout: args.timeout,
+                    timeout: match args.timeout {
+                        Some(Timeout::After(duration)) => Some(duration),
+                        Some(Timeout::Budget) | None => None,
+                    },
                     ..Timings::default()
                 },
+                timeout: args.timeout,
+                on_timeout: args.on_timeout,
             }),
             CommandArgs::Status(args) => Invocation::Status(StatusOptions {
                 file: args.file.file,

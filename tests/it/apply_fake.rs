@@ -82,6 +82,8 @@ fn options(setup: &Setup, parallelism: usize, timeout: Option<Duration>) -> Appl
             heartbeat: Duration::from_secs(3600),
             timeout,
         },
+        timeout: None,
+        on_timeout: rackfile::options::OnTimeout::Detach,
     }
 }
 

@@ -78,6 +78,8 @@ impl Setup {
                 heartbeat: Duration::from_secs(3600),
                 timeout: None,
             },
+            timeout: None,
+            on_timeout: rackfile::options::OnTimeout::Detach,
         };
         let (_sender, cancel) = tokio::sync::watch::channel(false);
         let result = run(&options, &self.fake, &mut console, cancel).await;
