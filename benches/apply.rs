@@ -56,8 +56,6 @@ async fn apply(racks: usize) -> Run {
             max_poll: Duration::from_millis(100),
             ..Timings::default()
         },
-        timeout: None,
-        on_timeout: rackfile::options::OnTimeout::Detach,
     };
     let mut console = Console {
         out: Arc::new(Mutex::new(std::io::sink())),
@@ -67,7 +65,7 @@ async fn apply(racks: usize) -> Run {
         read_answer: Box::new(|| None),
         env: Box::new(|_| None),
     };
-    let (_sender, cancel) = tokio::sync::watch::channel(false);
+    let (_sender, cancel) = tokio::sync::watch::channel(0);
     let started = Instant::now();
     let outcome = run(&options, &fake, &mut console, cancel).await.unwrap();
     assert_eq!(outcome, rackfile::outcome::Outcome::Success);

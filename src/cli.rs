@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
-use crate::apply::Timings;
+use crate::apply::{OnTimeout, TimeLimit, Timings};
 use crate::config::RackId;
 use crate::error::Error;
 use crate::options::{
-    ApplyOptions, ApplySource, Approval, DoctorOptions, ImportOptions, OnTimeout, PlanFormat,
-    PlanOptions, StatusOptions, Timeout,
+    ApplyOptions, ApplySource, Approval, DoctorOptions, ImportOptions, PlanFormat, PlanOptions,
+    StatusOptions,
 };
 pub use crate::options::{Connection, Invocation};
 
@@ -162,11 +162,11 @@ struct ApplyArgs {
     /// from the plan. What happens then is `--on-timeout`; an install is created with TimeoutInMinutes, so
     /// CloudFormation rolls it back itself.
     #[arg(long, value_name = "DURATION|budget", value_parser = parse_timeout)]
-    timeout: Option<Timeout>,
+    timeout: Option<TimeLimit>,
     /// At the timeout, `detach`: stop following (the change goes on in AWS; exit 1); `cancel`: cancel an
     /// update rackfile started (CancelUpdateStack) and follow its rollback.
-    #[arg(long, value_enum, value_name = "WHAT", default_value_t = OnTimeout::Detach, requires = "timeout")]
-    on_timeout: OnTimeout,
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = OnTimeoutArg::Detach, requires = "timeout")]
+    on_timeout: OnTimeoutArg,
     /// Recover failed racks (see `plan --recover`); a saved plan carries its own choice.
     #[arg(long, conflicts_with = "plan_file")]
     recover: bool,
@@ -176,9 +176,18 @@ struct ApplyArgs {
     allow_uninstall: bool,
 }
 
-fn parse_timeout(text: &str) -> Result<Timeout, String> {
+/// `--on-timeout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OnTimeoutArg {
+    /// Stop following; the change goes on in AWS.
+    Detach,
+    /// Cancel an update rackfile started (CancelUpdateStack) and follow its rollback.
+    Cancel,
+}
+
+fn parse_timeout(text: &str) -> Result<TimeLimit, String> {
     if text == "budget" {
-        return Ok(Timeout::Budget);
+        return Ok(TimeLimit::Budget);
     }
     let duration = humantime::parse_duration(text).map_err(|error| {
         format!("`{text}` is not a duration like 90s, 45m, 2h or 1h30m, nor `budget`: {error}")
@@ -186,7 +195,7 @@ fn parse_timeout(text: &str) -> Result<Timeout, String> {
     if duration.is_zero() {
         return Err("the timeout must be more than zero".into());
     }
-    Ok(Timeout::After(duration))
+    Ok(TimeLimit::After(duration))
 }
 
 impl Cli {
@@ -243,14 +252,13 @@ impl Cli {
                 allow_uninstall: args.allow_uninstall,
                 parallelism: usize::from(args.parallelism),
                 timings: Timings {
-                    timeout: match args.timeout {
-                        Some(Timeout::After(duration)) => Some(duration),
-                        Some(Timeout::Budget) | None => None,
+                    timeout: args.timeout,
+                    on_timeout: match args.on_timeout {
+                        OnTimeoutArg::Detach => OnTimeout::Detach,
+                        OnTimeoutArg::Cancel => OnTimeout::Cancel,
                     },
                     ..Timings::default()
                 },
-                timeout: args.timeout,
-                on_timeout: args.on_timeout,
             }),
             CommandArgs::Status(args) => Invocation::Status(StatusOptions {
                 file: args.file.file,

@@ -54,27 +54,6 @@ pub struct ApplyOptions {
     pub allow_uninstall: bool,
     pub parallelism: usize,
     pub timings: Timings,
-    /// `--timeout`: how long a rack may change before `on_timeout`.
-    pub timeout: Option<Timeout>,
-    pub on_timeout: OnTimeout,
-}
-
-/// `--timeout DURATION|budget`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Timeout {
-    After(std::time::Duration),
-    /// Each change's own budget from the plan; a change without one has no timeout.
-    Budget,
-}
-
-/// `--on-timeout`: what apply does to a rack still changing at its timeout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum OnTimeout {
-    /// Stop following; the change goes on in AWS.
-    #[default]
-    Detach,
-    /// Cancel an update rackfile started (CancelUpdateStack) and follow its rollback.
-    Cancel,
 }
 
 #[derive(Debug, Clone)]

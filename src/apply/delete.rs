@@ -125,7 +125,15 @@ impl Executor<'_> {
             .start(rack, &format!("deleting {stack}"), resource_count);
         match self
             .follower()
-            .follow_stack(rack, stack, cloud, seen, started, true)
+            .follow_stack(
+                rack,
+                stack,
+                cloud,
+                seen,
+                started,
+                true,
+                super::stall::StallWatch::new(Default::default()),
+            )
             .await
         {
             Watched::Gone => Ok(()),
@@ -204,6 +212,7 @@ mod tests {
                     ("Rack".to_string(), "web".to_string()),
                 ]),
                 termination_protection: false,
+                timeout_minutes: None,
                 token: "seed".into(),
             })
             .await

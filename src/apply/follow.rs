@@ -1,14 +1,18 @@
 //! Following a stack: polled, backing off, until its operation ends (or, for a deletion, until it is gone);
 //! each new event reported once as the rack's progress, a heartbeat when nothing happens, the first failed
-//! resource kept as the root cause; stopped by the timeout or Ctrl-C.
+//! resource kept as the root cause, a resource quiet in progress for too long named as stalled (`stall`);
+//! stopped by the timeout or Ctrl-C.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 // tokio's clock, not the system's: the waits and the timeout follow a paused test clock.
 use tokio::time::Instant;
 
+use super::cancel::TimeLimit;
 use super::drive::{Cancel, Executor, Timings};
 use super::events;
+use super::stall::StallWatch;
 use super::outcome::{RackResult, StopReason, failed};
 use super::reporter::Reporter;
 use crate::cloud::{Cloud, Stack, StackEvent, StackState, is_failure, is_in_progress};
@@ -20,6 +24,12 @@ pub(super) struct Follower<'a> {
     pub reporter: &'a dyn Reporter,
     pub timings: &'a Timings,
     pub cancel: &'a Cancel,
+    /// The change's own budget: its limit under `--timeout budget`.
+    pub budget: Option<Duration>,
+    /// Whether `--timeout` applies (not to a rollback rackfile started by cancelling).
+    pub limited: bool,
+    /// The Ctrl-C presses that stop following.
+    pub stop_at_presses: u8,
 }
 
 impl Executor<'_> {
@@ -28,7 +38,27 @@ impl Executor<'_> {
             reporter: self.reporter,
             timings: &self.timings,
             cancel: &self.cancel,
+            budget: None,
+            limited: true,
+            stop_at_presses: 1,
         }
+    }
+
+    /// Follows the rollback of an update rackfile cancelled: no timeout, and only a Ctrl-C more than
+    /// those already pressed stops it.
+    pub(super) fn rollback_follower(&self) -> Follower<'_> {
+        Follower {
+            limited: false,
+            stop_at_presses: self.cancel.borrow().saturating_add(1),
+            ..self.follower()
+        }
+    }
+}
+
+impl Follower<'_> {
+    /// Limited by this budget under `--timeout budget`.
+    pub(super) fn within(self, budget: Option<Duration>) -> Self {
+        Self { budget, ..self }
     }
 }
 
@@ -42,7 +72,15 @@ impl Follower<'_> {
         started: Instant,
     ) -> Followed {
         match self
-            .follow_stack(&plan.id(), &plan.name, cloud, seen, started, false)
+            .follow_stack(
+                &plan.id(),
+                &plan.name,
+                cloud,
+                seen,
+                started,
+                false,
+                StallWatch::for_rack(plan),
+            )
             .await
         {
             Watched::Settled { stack, root_cause } => Followed::Settled { stack, root_cause },
@@ -64,7 +102,15 @@ impl Follower<'_> {
         mut seen: HashSet<String>,
         started: Instant,
         deleting: bool,
+        mut stalls: StallWatch,
     ) -> Watched {
+        // `--timeout D` counts from the start of the rack's work; `--timeout budget` from this change's.
+        let deadline = match (self.limited, self.timings.timeout) {
+            (true, Some(TimeLimit::After(limit))) => Some(started + limit),
+            (true, Some(TimeLimit::Budget)) => self.budget.map(|budget| Instant::now() + budget),
+            (false, _) | (_, None) => None,
+        };
+        let stop_at_presses = self.stop_at_presses;
         let mut interval = self.timings.first_poll;
         let mut last_output = Instant::now();
         let mut done = 0;
@@ -123,6 +169,7 @@ impl Follower<'_> {
             }
             if let Ok(events) = events {
                 for event in new_events(&events, &mut seen) {
+                    stalls.saw(&event, name, Instant::now());
                     if events::completes_resource(&event, name) {
                         done += 1;
                     }
@@ -143,6 +190,10 @@ impl Follower<'_> {
                     }
                 }
             }
+            for stall in stalls.stalls(Instant::now()) {
+                self.reporter.stalled(rack, &stall);
+                last_output = Instant::now();
+            }
             match stack {
                 Some(Ok(Some(stack))) if !is_in_progress(&stack.status) => {
                     if root_cause.is_none() && is_failure(&stack.status) {
@@ -153,11 +204,7 @@ impl Follower<'_> {
                 Some(Ok(Some(stack))) => status = stack.status,
                 _ => {}
             }
-            if self
-                .timings
-                .timeout
-                .is_some_and(|limit| started.elapsed() >= limit)
-            {
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 return Watched::Stopped(RackResult::StillInProgress {
                     status,
                     why: StopReason::Timeout,
@@ -167,13 +214,13 @@ impl Follower<'_> {
                 self.reporter.heartbeat(rack, &status, started.elapsed());
                 last_output = Instant::now();
             }
-            let sleep = match self.timings.timeout {
-                Some(limit) => interval.min(limit.saturating_sub(started.elapsed())),
+            let sleep = match deadline {
+                Some(deadline) => interval.min(deadline.saturating_duration_since(Instant::now())),
                 None => interval,
             };
             tokio::select! {
                 _ = tokio::time::sleep(sleep) => {}
-                _ = cancel.wait_for(|cancelled| *cancelled) => {
+                _ = cancel.wait_for(|presses| *presses >= stop_at_presses) => {
                     return Watched::Stopped(RackResult::StillInProgress { status, why: StopReason::Interrupted });
                 }
             }
@@ -217,7 +264,7 @@ fn new_events(events: &[StackEvent], seen: &mut HashSet<String>) -> Vec<StackEve
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, HashMap};
     use std::sync::Mutex;
     use std::time::Duration;
 
@@ -226,6 +273,7 @@ mod tests {
 
     use super::*;
     use crate::apply::outcome::RackOutcome;
+    use crate::apply::stall::Stall;
     use crate::cloud::fake::{FakeAws, FakeCloud, FakeTemplate};
     use crate::cloud::{
         CloudError, CreateStackRequest, TemplateSource, TemplateSummary, UpdateOutcome,
@@ -246,6 +294,7 @@ mod tests {
     struct Recorded {
         progress: Mutex<Vec<(String, usize)>>,
         heartbeats: Mutex<Vec<String>>,
+        stalls: Mutex<Vec<Stall>>,
     }
 
     impl Reporter for Recorded {
@@ -257,6 +306,10 @@ mod tests {
 
         fn heartbeat(&self, _: &RackId, status: &str, _: Duration) {
             self.heartbeats.lock().unwrap().push(status.to_string());
+        }
+
+        fn stalled(&self, _: &RackId, stall: &Stall) {
+            self.stalls.lock().unwrap().push(stall.clone());
         }
 
         fn finish(&self, _: &RackId, _: &RackOutcome) {}
@@ -311,6 +364,9 @@ mod tests {
         ) -> Result<(), CloudError> {
             self.cloud.continue_update_rollback(name, token).await
         }
+        async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
+            self.cloud.cancel_update_stack(name, token).await
+        }
         async fn set_termination_protection(
             &self,
             name: &str,
@@ -326,6 +382,7 @@ mod tests {
             max_poll: Duration::from_secs(10),
             heartbeat: Duration::from_secs(3600),
             timeout: None,
+            on_timeout: crate::apply::OnTimeout::Detach,
         }
     }
 
@@ -355,6 +412,7 @@ mod tests {
                 ]),
                 tags: BTreeMap::new(),
                 termination_protection: false,
+                timeout_minutes: None,
                 token: "create".into(),
             })
             .await
@@ -363,14 +421,25 @@ mod tests {
     }
 
     async fn follow(cloud: &dyn Cloud, reporter: &Recorded, timings: &Timings) -> Watched {
-        let (_keep_open, cancel) = watch::channel(false);
+        let (_keep_open, cancel) = watch::channel(0);
         let follower = Follower {
             reporter,
             timings,
             cancel: &cancel,
+            budget: None,
+            limited: true,
+            stop_at_presses: 1,
         };
         follower
-            .follow_stack(&rack(), STACK, cloud, HashSet::new(), Instant::now(), false)
+            .follow_stack(
+                &rack(),
+                STACK,
+                cloud,
+                HashSet::new(),
+                Instant::now(),
+                false,
+                StallWatch::new(HashMap::new()),
+            )
             .await
     }
 
@@ -471,7 +540,7 @@ mod tests {
         let (_aws, cloud) = creating(Duration::from_secs(60), None).await;
         let timings = Timings {
             heartbeat: Duration::from_secs(10),
-            timeout: Some(Duration::from_secs(30)),
+            timeout: Some(TimeLimit::After(Duration::from_secs(30))),
             ..timings()
         };
         let reporter = Recorded::default();

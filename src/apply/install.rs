@@ -5,6 +5,7 @@ use std::collections::HashSet;
 // tokio's clock, not the system's: the install follows a paused test clock.
 use tokio::time::Instant;
 
+use super::cancel::TimeLimit;
 use super::drive::Executor;
 use super::follow::Followed;
 use super::outcome::{RackResult, failed};
@@ -52,6 +53,7 @@ impl Executor<'_> {
             parameters,
             tags: install.tags.clone(),
             termination_protection: install.termination_protection,
+            timeout_minutes: self.install_timeout_minutes(install),
             token: request_token(),
         };
         self.reporter
@@ -103,5 +105,17 @@ impl Executor<'_> {
             },
             Followed::Stopped(result) => result,
         }
+    }
+}
+
+impl Executor<'_> {
+    /// CreateStack's TimeoutInMinutes under `--timeout`: CloudFormation then fails and rolls back the install
+    /// itself (an install is never cancelled). Whole minutes, rounded up, as CloudFormation takes them.
+    fn install_timeout_minutes(&self, install: &Install) -> Option<u32> {
+        let seconds = match self.timings.timeout? {
+            TimeLimit::After(limit) => limit.as_secs(),
+            TimeLimit::Budget => install.budget.as_ref()?.seconds()?,
+        };
+        u32::try_from(seconds.div_ceil(60).max(1)).ok()
     }
 }

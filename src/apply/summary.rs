@@ -33,6 +33,11 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
         )
     });
     let blocked = count(|r| matches!(r, RackResult::Blocked { .. }));
+    let cancelled: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| matches!(o.result.settled(), RackResult::Cancelled { .. }))
+        .map(|o| o.rack.as_str())
+        .collect();
     let all_ok = outcomes.iter().all(RackOutcome::succeeded);
 
     let mut out = String::new();
@@ -54,6 +59,9 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
         }
     }
     let _ = write!(out, ", {failed} failed");
+    if !cancelled.is_empty() {
+        let _ = write!(out, ", {} cancelled", cancelled.len());
+    }
     if blocked > 0 {
         let _ = write!(out, ", {blocked} blocked");
     }
@@ -72,6 +80,13 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
             _ => None,
         })
         .collect();
+    if !cancelled.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nCancelled and rolled back to UPDATE_ROLLBACK_COMPLETE: {}.",
+            cancelled.join(", ")
+        );
+    }
     if !still_changing.is_empty() {
         let _ = writeln!(
             out,

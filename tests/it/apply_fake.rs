@@ -80,16 +80,15 @@ fn options(setup: &Setup, parallelism: usize, timeout: Option<Duration>) -> Appl
             first_poll: Duration::from_millis(10),
             max_poll: Duration::from_millis(20),
             heartbeat: Duration::from_secs(3600),
-            timeout,
+            timeout: timeout.map(rackfile::apply::TimeLimit::After),
+            on_timeout: rackfile::apply::OnTimeout::Detach,
         },
-        timeout: None,
-        on_timeout: rackfile::options::OnTimeout::Detach,
     }
 }
 
 async fn apply(setup: &Setup, options: &ApplyOptions) -> (i32, String) {
     let (mut console, buffer) = console();
-    let (_sender, cancel) = tokio::sync::watch::channel(false);
+    let (_sender, cancel) = tokio::sync::watch::channel(0);
     let code = match run(options, &setup.fake, &mut console, cancel).await {
         Ok(outcome) => outcome.exit_code(),
         Err(error) => {
@@ -287,12 +286,12 @@ async fn a_rack_already_in_progress_is_waited_for_then_planned_again() {
 async fn ctrl_c_stops_new_racks_and_names_the_ones_still_changing() {
     let setup = setup(Duration::from_millis(200), &["first", "second", "third"]);
     let (mut console, buffer) = console();
-    let (sender, cancel) = tokio::sync::watch::channel(false);
+    let (sender, cancel) = tokio::sync::watch::channel(0);
     let options = options(&setup, 1, None);
     let fake = setup.fake.clone();
     let interrupt = async {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        sender.send(true).unwrap();
+        sender.send(1).unwrap();
     };
     let (outcome, ()) = tokio::join!(
         async { run(&options, &fake, &mut console, cancel).await.unwrap() },
@@ -489,7 +488,7 @@ async fn apply_with_change_at_the_prompt(
     });
     let mut options = options(setup, 10, None);
     options.auto_approve = None;
-    let (_sender, cancel) = tokio::sync::watch::channel(false);
+    let (_sender, cancel) = tokio::sync::watch::channel(0);
     let outcome = run(&options, &setup.fake, &mut console, cancel)
         .await
         .unwrap_or_else(|error| panic!("{}", error.render()));
@@ -618,11 +617,11 @@ async fn ctrl_c_at_the_prompt_ends_the_apply_at_once() {
     });
     let mut options = options(&setup, 10, None);
     options.auto_approve = None;
-    let (sender, cancel) = tokio::sync::watch::channel(false);
+    let (sender, cancel) = tokio::sync::watch::channel(0);
     let started = Instant::now();
     let interrupt = async {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        sender.send(true).unwrap();
+        sender.send(1).unwrap();
     };
     let (result, ()) = tokio::join!(run(&options, &setup.fake, &mut console, cancel), interrupt);
     let error = result.expect_err("the prompt was interrupted");
