@@ -217,12 +217,13 @@ impl Reporter for BarReporter {
     }
 }
 
-/// `stalled: Instances (AWS::AutoScaling::AutoScalingGroup) has had no event for 25m`.
+/// `stalled: Instances (AWS::AutoScaling::AutoScalingGroup) has had no event for 25m`: whole minutes, as
+/// polling makes the seconds noise.
 fn stall_words(stall: &Stall) -> String {
     format!(
         "stalled: {} ({}) has had no event for {}",
         stall.logical_id,
         stall.resource_type,
-        crate::render::span(stall.quiet.as_secs())
+        crate::render::span(stall.quiet.as_secs() / 60 * 60)
     )
 }

@@ -127,6 +127,8 @@ struct World {
     /// Stacks whose next create or update is carried out but its answer lost, so the caller sees what a
     /// retry of the same request meets: AlreadyExists, or a stack busy updating.
     lost_answers: HashSet<String>,
+    /// Stacks whose update completes just before a CancelUpdateStack arrives, which AWS then refuses.
+    finished_before_cancel: HashSet<String>,
     calls: Vec<Call>,
     updates: Vec<UpdateSeen>,
     creates: Vec<CreateStackRequest>,
@@ -176,6 +178,8 @@ struct Operation {
     extra: Vec<Duration>,
     /// The resource whose *_IN_PROGRESS event has been shown before it completes (a slow one).
     announced: Option<usize>,
+    /// Played to its end at the next look, whatever the time (`FakeAws::finish_before_cancel`).
+    hurried: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -312,6 +316,12 @@ impl FakeAws {
         self.world()
             .slow
             .insert((name.to_string(), logical_id.to_string()), extra);
+    }
+
+    /// Makes the running update of stack `name` complete just before the next CancelUpdateStack arrives:
+    /// the race AWS answers by refusing the cancel.
+    pub fn finish_before_cancel(&self, name: &str) {
+        self.world().finished_before_cancel.insert(name.to_string());
     }
 
     /// Every CreateStack the fake received, in order.
@@ -695,6 +705,7 @@ impl Cloud for FakeCloud {
                 emitted: 0,
                 extra,
                 announced: None,
+                hurried: false,
             }),
         };
         push_stack_event(
@@ -808,6 +819,7 @@ impl Cloud for FakeCloud {
             emitted: 0,
             extra,
             announced: None,
+            hurried: false,
         });
         push_stack_event(stack, "UPDATE_IN_PROGRESS", Some("User Initiated"), &serial);
         let stack_id = stack.stack.stack_id.clone();
@@ -876,6 +888,7 @@ impl Cloud for FakeCloud {
                 emitted: 0,
                 extra: Vec::new(),
                 announced: None,
+                hurried: false,
             });
             push_stack_event(stack, "DELETE_IN_PROGRESS", Some("User Initiated"), &serial);
             Ok(())
@@ -908,6 +921,7 @@ impl Cloud for FakeCloud {
                 emitted: 0,
                 extra: Vec::new(),
                 announced: None,
+                hurried: false,
             });
             push_stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", None, &serial);
             Ok(())
@@ -916,6 +930,8 @@ impl Cloud for FakeCloud {
 
     async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
         let serial = self.aws.event_serial.clone();
+        let resource_time = self.aws.resource_time;
+        let finish_first = self.aws.world().finished_before_cancel.remove(name);
         self.with_stacks("CancelUpdateStack", |stacks| {
             let Some(stack) = stacks
                 .get_mut(name)
@@ -923,6 +939,10 @@ impl Cloud for FakeCloud {
             else {
                 return Err(validation(format!("Stack [{name}] does not exist")));
             };
+            if finish_first && let Some(operation) = stack.operation.as_mut() {
+                operation.hurried = true;
+                advance(stack, resource_time, &serial);
+            }
             // As AWS: only an update still in progress can be cancelled (not its cleanup, not a rollback).
             let updating = stack.stack.status == "UPDATE_IN_PROGRESS"
                 && stack
@@ -968,6 +988,7 @@ impl Cloud for FakeCloud {
                 emitted: 0,
                 extra: Vec::new(),
                 announced: None,
+                hurried: false,
             });
             Ok(())
         })
@@ -1040,7 +1061,6 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
     let Some(operation) = stack.operation.as_mut() else {
         return;
     };
-    let elapsed = operation.started.elapsed();
     let total = operation.resources.len();
     // When each resource completes, from the start of the operation.
     let mut ends = Vec::with_capacity(total);
@@ -1049,6 +1069,11 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
         end += resource_time + operation.extra.get(index).copied().unwrap_or_default();
         ends.push(end);
     }
+    let elapsed = if operation.hurried {
+        end + resource_time * 2
+    } else {
+        operation.started.elapsed()
+    };
     let steps_due = ends.iter().take_while(|end| **end <= elapsed).count();
     let last_step = operation.fails_at.map_or(total, |index| index + 1);
     let (verb_in_progress, verb_complete) = match operation.kind {

@@ -12,7 +12,7 @@ use rackfile::render::Style;
 
 use crate::common::snapshot_settings;
 
-const ACCOUNT: &str = "123456789012";
+pub(crate) const ACCOUNT: &str = "123456789012";
 const TEMPLATE_URL: &str = "https://templates.example.com/rack.json";
 const RESOURCES: [(&str, &str); 4] = [
     ("Vpc", "AWS::EC2::VPC"),
@@ -21,12 +21,12 @@ const RESOURCES: [(&str, &str); 4] = [
     ("Cluster", "AWS::ECS::Cluster"),
 ];
 
-struct Setup {
-    fake: FakeAws,
-    dir: tempfile::TempDir,
+pub(crate) struct Setup {
+    pub(crate) fake: FakeAws,
+    pub(crate) dir: tempfile::TempDir,
 }
 
-fn setup(resource_time: Duration, rack_names: &[&str]) -> Setup {
+pub(crate) fn setup(resource_time: Duration, rack_names: &[&str]) -> Setup {
     let fake = FakeAws::new(resource_time);
     fake.add_account(None, ACCOUNT);
     fake.add_template(
@@ -47,15 +47,15 @@ fn setup(resource_time: Duration, rack_names: &[&str]) -> Setup {
     Setup { fake, dir }
 }
 
-struct Buffer(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Buffer(Arc<Mutex<Vec<u8>>>);
 
 impl Buffer {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
 }
 
-fn console() -> (Console, Buffer) {
+pub(crate) fn console() -> (Console, Buffer) {
     let bytes = Arc::new(Mutex::new(Vec::new()));
     let console = Console {
         out: bytes.clone(),
@@ -68,7 +68,7 @@ fn console() -> (Console, Buffer) {
     (console, Buffer(bytes))
 }
 
-fn options(setup: &Setup, parallelism: usize, timeout: Option<Duration>) -> ApplyOptions {
+pub(crate) fn options(setup: &Setup, parallelism: usize, timeout: Option<Duration>) -> ApplyOptions {
     ApplyOptions {
         source: ApplySource::Config(setup.dir.path().join("racks.toml")),
         targets: Vec::new(),
@@ -86,7 +86,7 @@ fn options(setup: &Setup, parallelism: usize, timeout: Option<Duration>) -> Appl
     }
 }
 
-async fn apply(setup: &Setup, options: &ApplyOptions) -> (i32, String) {
+pub(crate) async fn apply(setup: &Setup, options: &ApplyOptions) -> (i32, String) {
     let (mut console, buffer) = console();
     let (_sender, cancel) = tokio::sync::watch::channel(0);
     let code = match run(options, &setup.fake, &mut console, cancel).await {
@@ -515,7 +515,7 @@ fn change_ami_behind_rackfiles_back(fake: &FakeAws, name: &str, ami: &str) {
     .unwrap();
 }
 
-fn manage_count(setup: &Setup, name: &str, count: u32) {
+pub(crate) fn manage_count(setup: &Setup, name: &str, count: u32) {
     let racks_toml = setup.dir.path().join("racks.toml");
     let racks = std::fs::read_to_string(&racks_toml).unwrap();
     std::fs::write(

@@ -19,5 +19,6 @@ mod real_templates;
 mod releases;
 mod schema;
 mod signals;
+mod time_fake;
 mod terminal;
 mod trust;
