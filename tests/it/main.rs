@@ -20,5 +20,6 @@ mod releases;
 mod schema;
 mod signals;
 mod time_fake;
+mod time_moto;
 mod terminal;
 mod trust;
