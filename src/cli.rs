@@ -307,3 +307,48 @@ pub fn completions(shell: Shell) -> String {
     clap_complete::generate(shell, &mut command, "rackfile", &mut out);
     String::from_utf8_lossy(&out).into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::Parser;
+
+    use super::*;
+
+    fn apply_timings(args: &[&str]) -> Result<Timings, String> {
+        let cli = Cli::try_parse_from(["rackfile", "apply"].iter().chain(args))
+            .map_err(|error| error.to_string())?;
+        match cli.into_invocation() {
+            Ok((Invocation::Apply(options), _)) => Ok(options.timings),
+            other => panic!("not an apply: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn timeout_takes_a_duration_or_the_budget_and_on_timeout_detaches_unless_told() {
+        let timings = apply_timings(&["--timeout", "1h30m"]).unwrap();
+        assert_eq!(
+            timings.timeout,
+            Some(TimeLimit::After(Duration::from_secs(5_400)))
+        );
+        assert_eq!(timings.on_timeout, OnTimeout::Detach);
+        let timings = apply_timings(&["--timeout", "budget", "--on-timeout", "cancel"]).unwrap();
+        assert_eq!(timings.timeout, Some(TimeLimit::Budget));
+        assert_eq!(timings.on_timeout, OnTimeout::Cancel);
+        assert_eq!(apply_timings(&[]).unwrap().timeout, None);
+    }
+
+    #[test]
+    fn a_timeout_that_is_no_duration_or_zero_and_on_timeout_alone_are_refused() {
+        for (args, says) in [
+            (&["--timeout", "soon"][..], "is not a duration like 90s, 45m, 2h or 1h30m, nor `budget`"),
+            (&["--timeout", "0s"][..], "the timeout must be more than zero"),
+            (&["--on-timeout", "cancel"][..], "--timeout"),
+            (&["--timeout", "5m", "--on-timeout", "kill"][..], "kill"),
+        ] {
+            let error = apply_timings(args).unwrap_err();
+            assert!(error.contains(says), "{args:?}: {error}");
+        }
+    }
+}

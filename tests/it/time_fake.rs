@@ -315,3 +315,25 @@ async fn an_install_with_a_timeout_is_created_with_timeout_in_minutes() {
         assert!(!output.contains("CancelUpdateStack"), "{output}");
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_fake_cancels_only_an_update_in_progress_and_rolls_it_back_over_time() {
+    use rackfile::cloud::Cloud;
+    let setup = installed_then_changed(Duration::ZERO).await;
+    let cloud = setup.fake.cloud_for(ACCOUNT, REGION);
+    // As AWS: nothing to cancel in CREATE_COMPLETE, nor on a stack that does not exist.
+    for name in ["web", "nope"] {
+        let refused = cloud.cancel_update_stack(name, "t1").await.unwrap_err();
+        assert_eq!(refused.kind, rackfile::cloud::CloudErrorKind::Validation, "{refused}");
+    }
+    let (code, output) = apply(&setup, &options(&setup, 10, Some(Duration::from_secs(7)))).await;
+    assert_eq!(code, 1, "{output}");
+    assert_eq!(status(&setup), "UPDATE_IN_PROGRESS");
+    cloud.cancel_update_stack("web", "t2").await.unwrap();
+    assert_eq!(status(&setup), "UPDATE_ROLLBACK_IN_PROGRESS");
+    // Not twice: a rollback is not an update.
+    assert!(cloud.cancel_update_stack("web", "t3").await.is_err());
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(status(&setup), "UPDATE_ROLLBACK_COMPLETE");
+    assert_eq!(instance_count(&setup), "3");
+}
