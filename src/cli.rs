@@ -342,8 +342,14 @@ mod tests {
     #[test]
     fn a_timeout_that_is_no_duration_or_zero_and_on_timeout_alone_are_refused() {
         for (args, says) in [
-            (&["--timeout", "soon"][..], "is not a duration like 90s, 45m, 2h or 1h30m, nor `budget`"),
-            (&["--timeout", "0s"][..], "the timeout must be more than zero"),
+            (
+                &["--timeout", "soon"][..],
+                "is not a duration like 90s, 45m, 2h or 1h30m, nor `budget`",
+            ),
+            (
+                &["--timeout", "0s"][..],
+                "the timeout must be more than zero",
+            ),
             (&["--on-timeout", "cancel"][..], "--timeout"),
             (&["--timeout", "5m", "--on-timeout", "kill"][..], "kill"),
         ] {

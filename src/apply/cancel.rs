@@ -106,7 +106,11 @@ impl Executor<'_> {
                 &format!("CancelUpdateStack refused ({error}): the update ended before it could be cancelled"),
                 0,
             );
-            return match self.rollback_follower().follow(plan, cloud, seen, sent).await {
+            return match self
+                .rollback_follower()
+                .follow(plan, cloud, seen, sent)
+                .await
+            {
                 Followed::Settled { stack, root_cause } if is_failure(&stack.status) => {
                     Err(RackResult::Failed {
                         message: "the update failed and was rolled back".into(),
@@ -127,7 +131,11 @@ impl Executor<'_> {
             0,
         );
         let rollback_started = Instant::now();
-        match self.rollback_follower().follow(plan, cloud, seen, sent).await {
+        match self
+            .rollback_follower()
+            .follow(plan, cloud, seen, sent)
+            .await
+        {
             Followed::Settled { stack, .. } if stack.status == "UPDATE_ROLLBACK_COMPLETE" => {
                 Err(RackResult::Cancelled {
                     after,

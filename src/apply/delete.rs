@@ -125,15 +125,7 @@ impl Executor<'_> {
             .start(rack, &format!("deleting {stack}"), resource_count);
         match self
             .follower()
-            .follow_stack(
-                rack,
-                stack,
-                cloud,
-                seen,
-                started,
-                true,
-                super::stall::StallWatch::new(Default::default()),
-            )
+            .follow_stack(rack, stack, cloud, seen, started, true)
             .await
         {
             Watched::Gone => Ok(()),

@@ -3,7 +3,7 @@
 //! resource kept as the root cause, a resource quiet in progress for too long named as stalled (`stall`);
 //! stopped by the timeout or Ctrl-C.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 // tokio's clock, not the system's: the waits and the timeout follow a paused test clock.
@@ -12,14 +12,15 @@ use tokio::time::Instant;
 use super::cancel::TimeLimit;
 use super::drive::{Cancel, Executor, Timings};
 use super::events;
-use super::stall::StallWatch;
 use super::outcome::{RackResult, StopReason, failed};
 use super::reporter::Reporter;
+use super::stall::{StallWatch, expected_times};
 use crate::cloud::{Cloud, Stack, StackEvent, StackState, is_failure, is_in_progress};
 use crate::config::RackId;
 use crate::plan::RackPlan;
 
 /// What following needs of the executor: where progress goes, how often to poll, when to stop.
+#[derive(Clone)]
 pub(super) struct Follower<'a> {
     pub reporter: &'a dyn Reporter,
     pub timings: &'a Timings,
@@ -30,6 +31,8 @@ pub(super) struct Follower<'a> {
     pub limited: bool,
     /// The Ctrl-C presses that stop following.
     pub stop_at_presses: u8,
+    /// What the plan expects of each resource (logical id -> time), for naming stalls.
+    pub expected: HashMap<String, Duration>,
 }
 
 impl Executor<'_> {
@@ -41,6 +44,7 @@ impl Executor<'_> {
             budget: None,
             limited: true,
             stop_at_presses: 1,
+            expected: HashMap::new(),
         }
     }
 
@@ -71,16 +75,12 @@ impl Follower<'_> {
         seen: HashSet<String>,
         started: Instant,
     ) -> Followed {
-        match self
-            .follow_stack(
-                &plan.id(),
-                &plan.name,
-                cloud,
-                seen,
-                started,
-                false,
-                StallWatch::for_rack(plan),
-            )
+        let follower = Follower {
+            expected: expected_times(plan),
+            ..self.clone()
+        };
+        match follower
+            .follow_stack(&plan.id(), &plan.name, cloud, seen, started, false)
             .await
         {
             Watched::Settled { stack, root_cause } => Followed::Settled { stack, root_cause },
@@ -102,8 +102,8 @@ impl Follower<'_> {
         mut seen: HashSet<String>,
         started: Instant,
         deleting: bool,
-        mut stalls: StallWatch,
     ) -> Watched {
+        let mut stalls = StallWatch::new(self.expected.clone());
         // `--timeout D` counts from the start of the rack's work; `--timeout budget` from this change's.
         let deadline = match (self.limited, self.timings.timeout) {
             (true, Some(TimeLimit::After(limit))) => Some(started + limit),
@@ -264,7 +264,7 @@ fn new_events(events: &[StackEvent], seen: &mut HashSet<String>) -> Vec<StackEve
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, HashMap};
+    use std::collections::BTreeMap;
     use std::sync::Mutex;
     use std::time::Duration;
 
@@ -429,17 +429,10 @@ mod tests {
             budget: None,
             limited: true,
             stop_at_presses: 1,
+            expected: HashMap::new(),
         };
         follower
-            .follow_stack(
-                &rack(),
-                STACK,
-                cloud,
-                HashSet::new(),
-                Instant::now(),
-                false,
-                StallWatch::new(HashMap::new()),
-            )
+            .follow_stack(&rack(), STACK, cloud, HashSet::new(), Instant::now(), false)
             .await
     }
 

@@ -46,28 +46,30 @@ impl StallWatch {
             in_progress: BTreeMap::new(),
         }
     }
+}
 
-    /// The watch for a rack's change, expecting of each AutoScalingGroup it rolls what its budget says (the
-    /// longest of an upgrade's steps).
-    pub(super) fn for_rack(plan: &RackPlan) -> Self {
-        let updates: Vec<&Update> = match &plan.action {
-            Action::Update(update) => vec![update],
-            Action::Upgrade(upgrade) => upgrade.steps.iter().map(|step| &step.update).collect(),
-            _ => Vec::new(),
-        };
-        let mut expected: HashMap<String, Duration> = HashMap::new();
-        for update in updates {
-            if let Some(Budget::Computed { rolling, .. }) = &update.budget {
-                for group in rolling {
-                    let time = Duration::from_secs(group.seconds);
-                    let entry = expected.entry(group.logical_id.clone()).or_default();
-                    *entry = (*entry).max(time);
-                }
+/// What a rack's change is expected to take of each AutoScalingGroup it rolls, as its budget says (the longest
+/// of an upgrade's steps).
+pub(super) fn expected_times(plan: &RackPlan) -> HashMap<String, Duration> {
+    let updates: Vec<&Update> = match &plan.action {
+        Action::Update(update) => vec![update],
+        Action::Upgrade(upgrade) => upgrade.steps.iter().map(|step| &step.update).collect(),
+        _ => Vec::new(),
+    };
+    let mut expected: HashMap<String, Duration> = HashMap::new();
+    for update in updates {
+        if let Some(Budget::Computed { rolling, .. }) = &update.budget {
+            for group in rolling {
+                let time = Duration::from_secs(group.seconds);
+                let entry = expected.entry(group.logical_id.clone()).or_default();
+                *entry = (*entry).max(time);
             }
         }
-        Self::new(expected)
     }
+    expected
+}
 
+impl StallWatch {
     /// An event of stack `stack_name`, read at `now`.
     pub(super) fn saw(&mut self, event: &StackEvent, stack_name: &str, now: Instant) {
         if events::is_stack_event(event, stack_name) {
@@ -129,7 +131,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_quiet_resource_is_reported_once_and_again_only_after_a_new_event() {
         let mut watch = StallWatch::new(HashMap::new());
-        watch.saw(&event("Service", "UPDATE_IN_PROGRESS"), "web", Instant::now());
+        watch.saw(
+            &event("Service", "UPDATE_IN_PROGRESS"),
+            "web",
+            Instant::now(),
+        );
         tokio::time::advance(QUIET_LIMIT - Duration::from_secs(1)).await;
         assert_eq!(watch.stalls(Instant::now()), []);
         tokio::time::advance(Duration::from_secs(1)).await;
@@ -138,7 +144,11 @@ mod tests {
         assert_eq!(stalls[0].quiet, QUIET_LIMIT);
         tokio::time::advance(Duration::from_secs(3 * 3600)).await;
         assert_eq!(watch.stalls(Instant::now()), [], "reported once");
-        watch.saw(&event("Service", "UPDATE_IN_PROGRESS"), "web", Instant::now());
+        watch.saw(
+            &event("Service", "UPDATE_IN_PROGRESS"),
+            "web",
+            Instant::now(),
+        );
         assert_eq!(watch.stalls(Instant::now()), []);
         tokio::time::advance(QUIET_LIMIT).await;
         assert_eq!(watch.stalls(Instant::now()).len(), 1, "a new quiet spell");

@@ -532,7 +532,11 @@ impl Cloud for AwsCloud {
             .client_request_token(&request.token)
             .capabilities(Capability::CapabilityIam)
             .enable_termination_protection(request.termination_protection)
-            .set_timeout_in_minutes(request.timeout_minutes.and_then(|minutes| i32::try_from(minutes).ok()))
+            .set_timeout_in_minutes(
+                request
+                    .timeout_minutes
+                    .and_then(|minutes| i32::try_from(minutes).ok()),
+            )
             .set_parameters(Some(
                 request
                     .parameters

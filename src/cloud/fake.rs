@@ -1151,7 +1151,9 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
         step += 1;
     }
     // A slow resource shows that it started, and then nothing until it completes.
-    let start = step.checked_sub(1).map_or(Duration::ZERO, |before| ends[before]);
+    let start = step
+        .checked_sub(1)
+        .map_or(Duration::ZERO, |before| ends[before]);
     if step < last_step
         && announced != Some(step)
         && stack
@@ -1199,7 +1201,8 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
         (OperationKind::Delete, None) => "DELETE_COMPLETE",
         (OperationKind::Delete, Some(_)) => "DELETE_FAILED",
     };
-    let rolled_back = operation.fails_at.is_some() || operation.kind == OperationKind::CancelRollback;
+    let rolled_back =
+        operation.fails_at.is_some() || operation.kind == OperationKind::CancelRollback;
     if let (true, Some((previous, template))) = (rolled_back, operation.previous) {
         stack.stack.parameters = previous.parameters;
         stack.stack.tags = previous.tags;

@@ -291,7 +291,9 @@ mod tests {
         assert_eq!(iso8601_seconds("PT1H30M"), Some(5_400));
         assert_eq!(iso8601_seconds("PT0S"), Some(0));
         assert_eq!(iso8601_seconds("P1DT2H"), Some(93_600));
-        for bad in ["", "P", "PT", "5M", "PT5", "PTM", "PT5M1H", "PT-5M", "PT5.5S", "pt5m"] {
+        for bad in [
+            "", "P", "PT", "5M", "PT5", "PTM", "PT5M1H", "PT-5M", "PT5.5S", "pt5m",
+        ] {
             assert_eq!(iso8601_seconds(bad), None, "{bad:?}");
         }
     }
@@ -312,7 +314,10 @@ mod tests {
             ),
             ("Instances", 10, 1, 10)
         );
-        assert_eq!((group.pause_time.as_str(), group.pause_seconds), ("PT5M", 300));
+        assert_eq!(
+            (group.pause_time.as_str(), group.pause_seconds),
+            ("PT5M", 300)
+        );
         assert_eq!(group.instances_from, InstancesFrom::DesiredCapacity);
         // 10 batches of 5 minutes, and the allowance.
         assert_eq!(seconds, 10 * 300 + UPDATE_ALLOWANCE_SECONDS);
@@ -333,7 +338,10 @@ mod tests {
         ];
         let budget = budget_of(&template, &live, &planned);
         let (group, seconds) = only_group(&budget);
-        assert_eq!((group.instances, group.batch_size, group.batches), (9, 2, 5));
+        assert_eq!(
+            (group.instances, group.batch_size, group.batches),
+            (9, 2, 5)
+        );
         assert_eq!(seconds, 5 * 300 + UPDATE_ALLOWANCE_SECONDS);
     }
 
@@ -419,7 +427,11 @@ mod tests {
     #[test]
     fn pause_time_from_a_parameter_and_aws_s_defaults_when_it_is_left_out() {
         let cases = [
-            (serde_json::json!({"PauseTime": {"Ref": "Pause"}}), "PT2M", 120),
+            (
+                serde_json::json!({"PauseTime": {"Ref": "Pause"}}),
+                "PT2M",
+                120,
+            ),
             (serde_json::json!({}), "PT0S", 0),
             (
                 serde_json::json!({"WaitOnResourceSignals": true}),
@@ -432,7 +444,11 @@ mod tests {
             let budget = budget_of(&template, &[], &[("Type", "b")]);
             let (group, _) = only_group(&budget);
             assert_eq!(
-                (group.pause_time.as_str(), group.pause_seconds, group.batches),
+                (
+                    group.pause_time.as_str(),
+                    group.pause_seconds,
+                    group.batches
+                ),
                 (written, seconds, 3)
             );
         }
@@ -457,7 +473,10 @@ mod tests {
         let Budget::CannotCompute { reason } = budget_of(&template, &[], &[("Type", "b")]) else {
             panic!("expected no budget")
         };
-        assert!(reason.starts_with("how many instances Group has"), "{reason}");
+        assert!(
+            reason.starts_with("how many instances Group has"),
+            "{reason}"
+        );
         // The live InstanceCount stands in for a DesiredCapacity only AWS knows.
         let budget = budget_of(
             &template,

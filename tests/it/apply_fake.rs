@@ -68,7 +68,11 @@ pub(crate) fn console() -> (Console, Buffer) {
     (console, Buffer(bytes))
 }
 
-pub(crate) fn options(setup: &Setup, parallelism: usize, timeout: Option<Duration>) -> ApplyOptions {
+pub(crate) fn options(
+    setup: &Setup,
+    parallelism: usize,
+    timeout: Option<Duration>,
+) -> ApplyOptions {
     ApplyOptions {
         source: ApplySource::Config(setup.dir.path().join("racks.toml")),
         targets: Vec::new(),

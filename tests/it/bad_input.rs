@@ -93,7 +93,10 @@ fn every_fuzz_corpus_input_loads_or_is_refused_without_a_panic() {
             if let rackfile::config::LoadError::Invalid { diagnostics, .. } = &error {
                 let located = diagnostics.iter().filter(|d| d.span.is_some()).count();
                 let drawn = rendered.matches("/nonexistent/racks.toml:").count();
-                assert!(drawn >= located, "{located} located, {drawn} drawn:\n{rendered}");
+                assert!(
+                    drawn >= located,
+                    "{located} located, {drawn} drawn:\n{rendered}"
+                );
             }
         }
         checked += 1;

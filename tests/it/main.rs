@@ -19,7 +19,7 @@ mod real_templates;
 mod releases;
 mod schema;
 mod signals;
+mod terminal;
 mod time_fake;
 mod time_moto;
-mod terminal;
 mod trust;

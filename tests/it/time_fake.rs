@@ -67,7 +67,10 @@ fn rolling_template() -> (String, FakeTemplate) {
     })
     .to_string();
     let template = FakeTemplate::rack(&[
-        ("LaunchConfiguration", "AWS::AutoScaling::LaunchConfiguration"),
+        (
+            "LaunchConfiguration",
+            "AWS::AutoScaling::LaunchConfiguration",
+        ),
         ("Instances", "AWS::AutoScaling::AutoScalingGroup"),
         ("Cluster", "AWS::ECS::Cluster"),
     ]);
@@ -137,7 +140,9 @@ async fn on_timeout_cancel_cancels_the_update_and_follows_its_rollback() {
     let (code, output) = apply(&setup, &options).await;
     assert_eq!(code, 1, "{output}");
     assert!(
-        output.contains("personal/web: cancelling after 1h00m (CancelUpdateStack): following the rollback"),
+        output.contains(
+            "personal/web: cancelling after 1h00m (CancelUpdateStack): following the rollback"
+        ),
         "{output}"
     );
     assert!(
@@ -150,7 +155,11 @@ async fn on_timeout_cancel_cancels_the_update_and_follows_its_rollback() {
     );
     assert!(output.contains(", 1 cancelled"), "{output}");
     assert_eq!(status(&setup), "UPDATE_ROLLBACK_COMPLETE");
-    assert_eq!(instance_count(&setup), "3", "the rollback restores the count");
+    assert_eq!(
+        instance_count(&setup),
+        "3",
+        "the rollback restores the count"
+    );
     let cancels = setup
         .fake
         .calls()
@@ -191,7 +200,9 @@ async fn a_rolling_group_stalls_only_after_twice_its_budget() {
         .collect();
     assert_eq!(
         stalls,
-        ["personal/web: stalled: Instances (AWS::AutoScaling::AutoScalingGroup) has had no event for 1h00m"],
+        [
+            "personal/web: stalled: Instances (AWS::AutoScaling::AutoScalingGroup) has had no event for 1h00m"
+        ],
         "{output}"
     );
 }
@@ -266,7 +277,8 @@ async fn interrupted_at(setup: &Setup, presses: &[Duration]) -> (Outcome, String
 async fn a_second_ctrl_c_within_ten_seconds_cancels_the_update_and_follows_its_rollback() {
     let setup = installed_then_changed(THREE_HOURS).await;
     let minute = Duration::from_secs(60);
-    let (outcome, output) = interrupted_at(&setup, &[minute, minute + Duration::from_secs(3)]).await;
+    let (outcome, output) =
+        interrupted_at(&setup, &[minute, minute + Duration::from_secs(3)]).await;
     assert_eq!(outcome, Outcome::Interrupted, "{output}");
     assert!(
         output.contains("personal/web: cancelled after 1m03s; rolled back in "),
@@ -324,7 +336,11 @@ async fn the_fake_cancels_only_an_update_in_progress_and_rolls_it_back_over_time
     // As AWS: nothing to cancel in CREATE_COMPLETE, nor on a stack that does not exist.
     for name in ["web", "nope"] {
         let refused = cloud.cancel_update_stack(name, "t1").await.unwrap_err();
-        assert_eq!(refused.kind, rackfile::cloud::CloudErrorKind::Validation, "{refused}");
+        assert_eq!(
+            refused.kind,
+            rackfile::cloud::CloudErrorKind::Validation,
+            "{refused}"
+        );
     }
     let (code, output) = apply(&setup, &options(&setup, 10, Some(Duration::from_secs(7)))).await;
     assert_eq!(code, 1, "{output}");

@@ -25,7 +25,11 @@ fn installed_then_changed() -> moto::MotoSession {
     moto.write("rack.yml", &moto::rack_template());
     moto.write("racks.toml", RACKS);
     let installed = run(moto.rackfile().args(["apply", "--auto-approve"]));
-    assert_eq!(installed.code, 0, "{}{}", installed.stdout, installed.stderr);
+    assert_eq!(
+        installed.code, 0,
+        "{}{}",
+        installed.stdout, installed.stderr
+    );
     moto.write(
         "racks.toml",
         &format!("{RACKS}instance_type = \"m5.large\"\n"),
@@ -75,7 +79,9 @@ fn on_timeout_cancel_cancels_an_update_in_progress_and_follows_its_rollback_on_m
         "{cancelling}"
     );
     assert!(
-        output.stdout.contains("Cancelled and rolled back to UPDATE_ROLLBACK_COMPLETE: personal/web."),
+        output
+            .stdout
+            .contains("Cancelled and rolled back to UPDATE_ROLLBACK_COMPLETE: personal/web."),
         "{}",
         output.stdout
     );
@@ -96,7 +102,8 @@ fn moto_refuses_a_cancel_when_no_update_is_in_progress_as_aws_does() {
          except Exception as error:\n    print(error)\n",
     );
     assert!(
-        answer.contains("ValidationError") && answer.contains("CancelUpdateStack cannot be called from current stack status"),
+        answer.contains("ValidationError")
+            && answer.contains("CancelUpdateStack cannot be called from current stack status"),
         "{answer}"
     );
     assert_eq!(stack_status(&moto), "CREATE_COMPLETE");
