@@ -171,18 +171,23 @@ impl Error {
     /// message, and each problem with its place (file, line, column, rack) and hint as separate fields, not
     /// the human rendering with its carets.
     pub fn render_json(&self) -> String {
+        let value = serde_json::json!({
+            "format_version": crate::plan::FORMAT_VERSION,
+            "error": self.json_value(),
+        });
+        let mut text = serde_json::to_string_pretty(&value).expect("JSON values serialise");
+        text.push('\n');
+        text
+    }
+
+    /// `{kind, message, problems}`: the error of `--json` output, and of the apply stream's `diagnostic`.
+    pub fn json_value(&self) -> serde_json::Value {
         let problems = self.problems();
         let message = match problems.as_slice() {
             [only] => only.message.clone(),
             _ => self.summary_line(),
         };
-        let value = serde_json::json!({
-            "format_version": crate::plan::FORMAT_VERSION,
-            "error": { "kind": self.kind(), "message": message, "problems": problems },
-        });
-        let mut text = serde_json::to_string_pretty(&value).expect("JSON values serialise");
-        text.push('\n');
-        text
+        serde_json::json!({ "kind": self.kind(), "message": message, "problems": problems })
     }
 
     /// One line saying what went wrong as a whole, for an error of several problems.

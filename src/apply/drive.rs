@@ -65,6 +65,9 @@ pub struct Executor<'a> {
     pub parallelism: usize,
     pub cancel: Cancel,
     pub replanner: Option<&'a dyn Replanner>,
+    /// `--auto-approve=in-place`: a rack the plan holds for a person (`RackPlan::hold`) is not applied,
+    /// including one planned again after a wait.
+    pub hold_for_person: bool,
     /// Reads environment variables (the password of `password_env`); the process environment in the binary.
     pub env: &'a EnvLookup,
     /// rack -> where its password is, from the moment its install is about to start: whatever happens
@@ -129,6 +132,11 @@ impl Executor<'_> {
         action: &Action,
         started: Instant,
     ) -> RackResult {
+        if self.hold_for_person && plan.is_held() {
+            return RackResult::Held {
+                reason: crate::render::hold_words(plan),
+            };
+        }
         match action {
             Action::Unchanged => RackResult::Unchanged,
             // Only a stack CloudFormation is creating or updating is waited for: a deletion leaves nothing to

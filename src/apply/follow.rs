@@ -170,6 +170,7 @@ impl Follower<'_> {
             if let Ok(events) = events {
                 for event in new_events(&events, &mut seen) {
                     stalls.saw(&event, name, Instant::now());
+                    self.reporter.stack_event(rack, &event);
                     if events::completes_resource(&event, name) {
                         done += 1;
                     }

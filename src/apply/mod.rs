@@ -15,6 +15,7 @@ mod drive;
 pub mod events;
 mod follow;
 mod install;
+pub mod json_stream;
 mod outcome;
 pub mod password;
 mod recover;

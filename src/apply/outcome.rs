@@ -74,6 +74,10 @@ pub enum RackResult {
     },
     /// Never started because of Ctrl-C.
     NotStarted,
+    /// Not applied: `--auto-approve=in-place` holds a change that is not in place for a person.
+    Held {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +177,7 @@ impl RackResult {
                 crate::render::span(rolled_back_in.as_secs())
             ),
             RackResult::NotStarted => "not started (interrupted)".into(),
+            RackResult::Held { reason } => format!("held for a person, nothing sent: {reason}"),
         }
     }
 }
@@ -190,6 +195,11 @@ impl RackOutcome {
                 | RackResult::AlreadyUpToDate
                 | RackResult::Unchanged
         )
+    }
+
+    /// Held by `--auto-approve=in-place`: neither applied nor failed.
+    pub fn held(&self) -> bool {
+        matches!(self.result, RackResult::Held { .. })
     }
 
     pub fn describe(&self) -> String {

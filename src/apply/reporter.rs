@@ -10,6 +10,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::stall::Stall;
 use super::{RackOutcome, format_duration};
+use crate::cloud::StackEvent;
 use crate::config::RackId;
 
 /// Where text output goes: stdout in the binary, a buffer in tests.
@@ -77,6 +78,9 @@ pub fn write_line(sink: &Sink, line: &str) {
 pub trait Reporter: Send + Sync {
     /// Work on a rack begins: `what` is e.g. "installing", "updating", "waiting: UPDATE_IN_PROGRESS".
     fn start(&self, rack: &RackId, what: &str, total_resources: usize);
+    /// Every new stack event, as CloudFormation gave it (the views that print Convox's words use
+    /// `progress` instead).
+    fn stack_event(&self, _rack: &RackId, _event: &StackEvent) {}
     /// A new line about the rack (an event in Convox's words), with the resources done so far.
     fn progress(&self, rack: &RackId, line: &str, done: usize);
     /// Nothing new for a while: the rack is still `status`.
@@ -219,7 +223,7 @@ impl Reporter for BarReporter {
 
 /// `stalled: Instances (AWS::AutoScaling::AutoScalingGroup) has had no event for 25m`: whole minutes, as
 /// polling makes the seconds noise.
-fn stall_words(stall: &Stall) -> String {
+pub(super) fn stall_words(stall: &Stall) -> String {
     format!(
         "stalled: {} ({}) has had no event for {}",
         stall.logical_id,
