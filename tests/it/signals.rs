@@ -26,7 +26,7 @@ pub(crate) fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) {
     }
 }
 
-fn send(signal: &str, pid: u32) {
+pub(crate) fn send(signal: &str, pid: u32) {
     assert!(
         Command::new("kill")
             .args([&format!("-{signal}"), &pid.to_string()])

@@ -353,3 +353,33 @@ async fn the_fake_cancels_only_an_update_in_progress_and_rolls_it_back_over_time
     assert_eq!(status(&setup), "UPDATE_ROLLBACK_COMPLETE");
     assert_eq!(instance_count(&setup), "3");
 }
+
+#[tokio::test(start_paused = true)]
+async fn apply_json_streams_a_stall_and_a_cancel() {
+    let setup = installed_then_changed(THREE_HOURS).await;
+    let mut options = slow_polling(
+        &setup,
+        Some(TimeLimit::After(Duration::from_secs(3600))),
+        OnTimeout::Cancel,
+    );
+    options.json = true;
+    let (code, output) = apply(&setup, &options).await;
+    assert_eq!(code, 1, "{output}");
+    let lines: Vec<serde_json::Value> = output
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let of_type = |kind: &str| -> Vec<&serde_json::Value> {
+        lines.iter().filter(|line| line["type"] == kind).collect()
+    };
+    let stalls = of_type("rack_stalled");
+    assert_eq!(stalls.len(), 1, "{output}");
+    assert_eq!(stalls[0]["logical_id"], "Cluster");
+    assert_eq!(stalls[0]["resource_type"], "AWS::ECS::Cluster");
+    assert!(stalls[0]["quiet_seconds"].as_u64().unwrap() >= 15 * 60);
+    let errored = of_type("rack_errored");
+    assert_eq!(errored.len(), 1, "{output}");
+    assert_eq!(errored[0]["result"], "cancelled");
+    assert_eq!(errored[0]["cancelled_after_seconds"].as_u64(), Some(3600));
+    assert_eq!(of_type("summary")[0]["counts"]["cancelled"], 1);
+}

@@ -9,7 +9,7 @@ use crate::common::run;
 use crate::faults::proxy::{FaultProxy, Faults};
 use crate::faults::through;
 use crate::moto;
-use crate::signals::{RACKS, finished, wait_until};
+use crate::signals::{RACKS, finished, send, wait_until};
 
 fn stack_status(moto: &moto::MotoSession) -> String {
     moto.python(
@@ -109,4 +109,48 @@ fn moto_refuses_a_cancel_when_no_update_is_in_progress_as_aws_does() {
         "{answer}"
     );
     assert_eq!(stack_status(&moto), "CREATE_COMPLETE");
+}
+
+#[test]
+fn a_second_ctrl_c_cancels_the_update_in_progress_and_follows_its_rollback_on_moto() {
+    let moto = installed_then_changed();
+    let proxy = FaultProxy::start(
+        moto.port,
+        Faults {
+            hold_in_progress: Duration::from_secs(120),
+            ..Faults::default()
+        },
+    );
+    let child = through(&moto, &proxy)
+        .args(["apply", "--auto-approve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the UpdateStack", Duration::from_secs(30), || {
+        proxy.count("UpdateStack", None) >= 1
+            && moto.live_parameter("web", "InstanceType") == "m5.large"
+    });
+    moto.set_stack_status("web", "UPDATE_IN_PROGRESS");
+    send("INT", child.id());
+    std::thread::sleep(Duration::from_secs(1));
+    send("INT", child.id());
+    let output = finished(child);
+    assert_eq!(output.code, 130, "{}{}", output.stdout, output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("Press Ctrl-C again within 10 s to cancel the updates in progress"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output
+            .stdout
+            .contains("Cancelled and rolled back to UPDATE_ROLLBACK_COMPLETE: personal/web."),
+        "{}",
+        output.stdout
+    );
+    assert_eq!(stack_status(&moto), "UPDATE_ROLLBACK_COMPLETE");
+    assert_eq!(moto.live_parameter("web", "InstanceType"), "t2.small");
 }
