@@ -107,7 +107,7 @@ impl Executor<'_> {
                 0,
             );
             return match self
-                .rollback_follower()
+                .follower_past_timeout()
                 .follow(plan, cloud, seen, sent)
                 .await
             {
@@ -132,7 +132,7 @@ impl Executor<'_> {
         );
         let rollback_started = Instant::now();
         match self
-            .rollback_follower()
+            .follower_past_timeout()
             .follow(plan, cloud, seen, sent)
             .await
         {

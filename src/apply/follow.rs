@@ -48,9 +48,9 @@ impl Executor<'_> {
         }
     }
 
-    /// Follows the rollback of an update rackfile cancelled: no timeout, and only a Ctrl-C more than
-    /// those already pressed stops it.
-    pub(super) fn rollback_follower(&self) -> Follower<'_> {
+    /// Follows past `--timeout`: the rollback of an update rackfile cancelled, or an install CloudFormation
+    /// times out itself; only a Ctrl-C more than those already pressed stops it.
+    pub(super) fn follower_past_timeout(&self) -> Follower<'_> {
         Follower {
             limited: false,
             stop_at_presses: self.cancel.borrow().saturating_add(1),

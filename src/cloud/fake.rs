@@ -180,6 +180,10 @@ struct Operation {
     announced: Option<usize>,
     /// Played to its end at the next look, whatever the time (`FakeAws::finish_before_cancel`).
     hurried: bool,
+    /// CreateStack's TimeoutInMinutes: a create still running then fails and rolls back.
+    timeout: Option<Duration>,
+    /// Whether it failed by `timeout`.
+    timed_out: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -706,6 +710,10 @@ impl Cloud for FakeCloud {
                 extra,
                 announced: None,
                 hurried: false,
+                timeout: request
+                    .timeout_minutes
+                    .map(|minutes| Duration::from_secs(u64::from(minutes) * 60)),
+                timed_out: false,
             }),
         };
         push_stack_event(
@@ -820,6 +828,8 @@ impl Cloud for FakeCloud {
             extra,
             announced: None,
             hurried: false,
+            timeout: None,
+            timed_out: false,
         });
         push_stack_event(stack, "UPDATE_IN_PROGRESS", Some("User Initiated"), &serial);
         let stack_id = stack.stack.stack_id.clone();
@@ -889,6 +899,8 @@ impl Cloud for FakeCloud {
                 extra: Vec::new(),
                 announced: None,
                 hurried: false,
+                timeout: None,
+                timed_out: false,
             });
             push_stack_event(stack, "DELETE_IN_PROGRESS", Some("User Initiated"), &serial);
             Ok(())
@@ -922,6 +934,8 @@ impl Cloud for FakeCloud {
                 extra: Vec::new(),
                 announced: None,
                 hurried: false,
+                timeout: None,
+                timed_out: false,
             });
             push_stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", None, &serial);
             Ok(())
@@ -989,6 +1003,8 @@ impl Cloud for FakeCloud {
                 extra: Vec::new(),
                 announced: None,
                 hurried: false,
+                timeout: None,
+                timed_out: false,
             });
             Ok(())
         })
@@ -1063,17 +1079,37 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
     };
     let total = operation.resources.len();
     // When each resource completes, from the start of the operation.
-    let mut ends = Vec::with_capacity(total);
-    let mut end = Duration::ZERO;
-    for index in 0..total {
-        end += resource_time + operation.extra.get(index).copied().unwrap_or_default();
-        ends.push(end);
-    }
+    let ends_of = |operation: &Operation| {
+        let mut end = Duration::ZERO;
+        (0..total)
+            .map(|index| {
+                end += resource_time + operation.extra.get(index).copied().unwrap_or_default();
+                end
+            })
+            .collect::<Vec<Duration>>()
+    };
+    let mut ends = ends_of(operation);
+    let end = ends.last().copied().unwrap_or_default();
     let elapsed = if operation.hurried {
         end + resource_time * 2
     } else {
         operation.started.elapsed()
     };
+    // TimeoutInMinutes: the resource in progress at the limit fails then, and the create rolls back.
+    if let Some(limit) = operation.timeout
+        && operation.fails_at.is_none()
+        && elapsed >= limit
+        && let Some(index) = ends.iter().position(|end| *end > limit)
+    {
+        let start = index
+            .checked_sub(1)
+            .map_or(Duration::ZERO, |before| ends[before]);
+        operation.extra.resize(total, Duration::ZERO);
+        operation.extra[index] = limit.saturating_sub(start + resource_time);
+        operation.fails_at = Some(index);
+        operation.timed_out = true;
+        ends = ends_of(operation);
+    }
     let steps_due = ends.iter().take_while(|end| **end <= elapsed).count();
     let last_step = operation.fails_at.map_or(total, |index| index + 1);
     let (verb_in_progress, verb_complete) = match operation.kind {
@@ -1085,6 +1121,7 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
     };
     let kind = operation.kind;
     let fails_at = operation.fails_at;
+    let timed_out = operation.timed_out;
     let resources = operation.resources.clone();
     let emitted = operation.emitted;
     let mut announced = operation.announced;
@@ -1121,20 +1158,30 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
                 OperationKind::Create => "CREATE_FAILED",
                 _ => "UPDATE_FAILED",
             };
+            let (resource_reason, reason) = if timed_out {
+                (
+                    "Resource creation cancelled".to_string(),
+                    "Stack creation time exceeded the specified timeout.".to_string(),
+                )
+            } else {
+                (
+                    "Resource creation cancelled: the fake was told to fail it".to_string(),
+                    format!("The following resource(s) failed to create: [{id}]."),
+                )
+            };
             push_event(
                 stack,
                 id,
                 resource_type,
                 Some(physical),
                 failed,
-                Some("Resource creation cancelled: the fake was told to fail it"),
+                Some(&resource_reason),
                 serial,
             );
             let rolling_back = match kind {
                 OperationKind::Create => "ROLLBACK_IN_PROGRESS",
                 _ => "UPDATE_ROLLBACK_IN_PROGRESS",
             };
-            let reason = format!("The following resource(s) failed to create: [{id}].");
             push_stack_event(stack, rolling_back, Some(&reason), serial);
             stack.stack.status = rolling_back.into();
         } else {

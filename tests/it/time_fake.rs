@@ -383,3 +383,28 @@ async fn apply_json_streams_a_stall_and_a_cancel() {
     assert_eq!(errored[0]["cancelled_after_seconds"].as_u64(), Some(3600));
     assert_eq!(of_type("summary")[0]["counts"]["cancelled"], 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_install_that_outlasts_its_timeout_is_failed_and_rolled_back_by_cloudformation_itself() {
+    let setup = setup(Duration::from_secs(5), &["new"]);
+    setup.fake.slow_resource("new", "Cluster", THREE_HOURS);
+    let options = slow_polling(
+        &setup,
+        Some(TimeLimit::After(Duration::from_secs(10 * 60))),
+        OnTimeout::Cancel,
+    );
+    let (code, output) = apply(&setup, &options).await;
+    assert_eq!(code, 1, "{output}");
+    assert_eq!(setup.fake.creates()[0].timeout_minutes, Some(10));
+    assert!(
+        output.contains("personal/new: ROLLBACK_IN_PROGRESS: Stack creation time exceeded the specified timeout."),
+        "{output}"
+    );
+    assert!(
+        output.contains("the install failed; the stack is ROLLBACK_COMPLETE; root cause: Cluster (AWS::ECS::Cluster): Resource creation cancelled"),
+        "{output}"
+    );
+    assert!(!output.contains("CancelUpdateStack"), "{output}");
+    // Its password is shown: the failed stack exists, and `--recover` reinstalls it.
+    assert!(output.contains("Password for personal/new"), "{output}");
+}
