@@ -7,15 +7,8 @@
 use std::fmt::Write as _;
 use std::ops::Range;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub severity: Severity,
     pub message: String,
     /// Byte range in the file; `None` for problems with the file as a whole.
     pub span: Option<Range<usize>>,
@@ -27,7 +20,6 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn error(message: impl Into<String>, span: Range<usize>) -> Self {
         Self {
-            severity: Severity::Error,
             message: message.into(),
             span: Some(span),
             related: Vec::new(),
@@ -43,10 +35,6 @@ impl Diagnostic {
     pub fn with_related(mut self, span: Range<usize>, label: impl Into<String>) -> Self {
         self.related.push((span, label.into()));
         self
-    }
-
-    pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
     }
 }
 
@@ -123,11 +111,7 @@ pub fn render(diagnostics: &[Diagnostic], file_name: &str, source: &str) -> Stri
     let map = SourceMap::new(source);
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let label = match diagnostic.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        let _ = writeln!(out, "{label}: {}", diagnostic.message);
+        let _ = writeln!(out, "error: {}", diagnostic.message);
         match &diagnostic.span {
             Some(span) => {
                 draw_snippet(&mut out, &map, file_name, span, None);

@@ -114,8 +114,6 @@ pub struct Rack {
     pub absent: bool,
     /// Termination protection; `None`: not managed (the live setting stays).
     pub protect: Option<bool>,
-    /// Where the rack is declared, for messages that point back into the file.
-    pub declared_at: Location,
     pub spans: RackSpans,
 }
 
@@ -296,7 +294,7 @@ impl LoadError {
                 source,
                 diagnostics,
             } => {
-                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+                let errors = diagnostics.len();
                 let mut text = diag::render(diagnostics, &path.display().to_string(), source);
                 text.push_str(&format!(
                     "error: {} has {errors} {}\n",
@@ -333,8 +331,8 @@ pub fn load(path: &Path) -> Result<Config, LoadError> {
 pub fn parse(path: &Path, source: String, fingerprint: String) -> Result<Config, LoadError> {
     let (file, mut diagnostics) = reader::read(&source);
     let base_dir = path.parent().unwrap_or(Path::new("."));
-    let resolved = validate::resolve(&file, &source, base_dir, &mut diagnostics);
-    if diagnostics.iter().any(Diagnostic::is_error) {
+    let resolved = validate::resolve(&file, base_dir, &mut diagnostics);
+    if !diagnostics.is_empty() {
         diagnostics.sort_by_key(|d| d.span.as_ref().map(|s| s.start));
         return Err(LoadError::Invalid {
             path: path.to_path_buf(),

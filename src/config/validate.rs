@@ -11,7 +11,7 @@ use super::{
     DEFAULT_TEMPLATE_URL, MAX_PARAMETER_VALUE_BYTES, MAX_TEMPLATE_BODY_BYTES, OrgSettings,
     RESERVED_TAG_KEYS, Rack, RackSpans, SYSTEM_TAGS, TYPED_PARAMETERS, Template, read_regular_file,
 };
-use crate::diag::{Diagnostic, SourceMap, did_you_mean};
+use crate::diag::{Diagnostic, did_you_mean};
 
 pub struct Resolved {
     pub orgs: BTreeMap<String, OrgSettings>,
@@ -20,11 +20,9 @@ pub struct Resolved {
 
 pub fn resolve(
     file: &RacksFile,
-    source: &str,
     base_dir: &Path,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Resolved {
-    let map = SourceMap::new(source);
     let orgs = resolve_orgs(file, diagnostics);
     let defaults = file.defaults.as_ref();
     let default_org = defaults.and_then(|d| d.org.as_ref());
@@ -55,7 +53,6 @@ pub fn resolve(
             &orgs,
             base_dir,
             &mut templates,
-            &map,
             diagnostics,
         ) {
             racks.push(rack);
@@ -169,7 +166,6 @@ fn check_org_declared(
     false
 }
 
-#[allow(clippy::too_many_arguments)]
 fn resolve_rack(
     entry: &RackEntry,
     name: &Sp<String>,
@@ -177,7 +173,6 @@ fn resolve_rack(
     orgs: &BTreeMap<String, OrgSettings>,
     base_dir: &Path,
     templates: &mut TemplateFiles,
-    map: &SourceMap<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Rack> {
     let errors_before = diagnostics.len();
@@ -329,7 +324,6 @@ fn resolve_rack(
             .as_ref()
             .or(defaults.and_then(|d| d.protect.as_ref()))
             .map(|p| p.value),
-        declared_at: map.location(name.span.start),
         spans: RackSpans {
             name: name.span.clone(),
             parameters: parameter_spans,

@@ -18,7 +18,6 @@ pub(super) use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub(super) use std::sync::Arc;
 
 use crate::config::{OrgSettings, RackSpans};
-use crate::diag::Location;
 
 pub(super) const ACCOUNT: &str = "123456789012";
 pub(super) const URL: &str = "https://convox.s3.amazonaws.com/release/2/formation.json";
@@ -44,7 +43,6 @@ pub(super) fn rack() -> Rack {
         ignore_changes: BTreeSet::new(),
         absent: false,
         protect: None,
-        declared_at: Location { line: 1, column: 1 },
         spans: RackSpans::default(),
     }
 }

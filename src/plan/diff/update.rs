@@ -102,7 +102,6 @@ pub(super) fn plan_update(
         ignore_changes: _, // read by held_parameters
         absent: _,         // an absent rack is uninstalled, never updated
         protect,
-        declared_at: _,
         spans: _,
     } = rack;
     let problems = parameters_exist(rack, summary);
