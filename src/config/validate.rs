@@ -18,11 +18,7 @@ pub struct Resolved {
     pub racks: Vec<Rack>,
 }
 
-pub fn resolve(
-    file: &RacksFile,
-    base_dir: &Path,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Resolved {
+pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Resolved {
     let orgs = resolve_orgs(file, diagnostics);
     let defaults = file.defaults.as_ref();
     let default_org = defaults.and_then(|d| d.org.as_ref());
