@@ -49,8 +49,7 @@ pub trait Replanner: Send + Sync {
     async fn replan(&self, rack: &RackId) -> Result<RackPlan, String>;
 }
 
-/// Reads an environment variable (the process environment in the binary, a map in tests).
-pub type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
+pub use crate::live::EnvLookup;
 
 /// How many times Ctrl-C (or another ending signal) was pressed. The first: no new rack starts and waits
 /// stop (the changes go on in AWS); a second within `cancel::SECOND_INTERRUPT_WINDOW`: the updates in

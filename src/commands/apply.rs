@@ -13,7 +13,9 @@ use crate::config::{self, Config, RackId};
 use crate::error::Error;
 pub use crate::options::{ApplyOptions, ApplySource, Approval};
 use crate::outcome::Outcome;
-use crate::plan::{Action, BlockedKind, FORMAT_VERSION, PasswordSource, Plan, RackPlan, make_plan};
+use crate::plan::{
+    Action, BlockedKind, FORMAT_VERSION, PasswordSource, Plan, PlanInputs, RackPlan, make_plan,
+};
 use crate::render;
 
 /// The outside world an apply talks to: where output goes, whether a person is there, the environment.
@@ -103,16 +105,26 @@ pub async fn run(
             ApplySource::Config(file) => {
                 let config = config::load(file)?;
                 // No template cache: apply compares every live template itself (see `live::read`).
-                let plan = make_plan(&config, &options.targets, options.recover, connector, None)
-                    .await
-                    .map_err(|error| Error::planning(error, &config))?;
+                let inputs = PlanInputs {
+                    env: &console.env,
+                    cache: None,
+                };
+                let plan = make_plan(
+                    &config,
+                    &options.targets,
+                    options.recover,
+                    connector,
+                    inputs,
+                )
+                .await
+                .map_err(|error| Error::planning(error, &config))?;
                 Ok::<_, Error>((config, plan, false))
             }
             ApplySource::SavedPlan(path) => {
                 let saved = load_saved_plan(path)?;
                 // What is shown and applied is the plan made now, proven equal to the saved one rack by rack:
                 // nothing of the file's own text (a summary, the racks not in racks.toml) is trusted.
-                let (config, plan) = check_saved_plan(&saved, connector).await?;
+                let (config, plan) = check_saved_plan(&saved, connector, &console.env).await?;
                 if !options.json {
                     console.print(&format!("Applying the saved plan {}.\n", path.display()));
                 }
@@ -230,6 +242,7 @@ pub async fn run(
         config: &config,
         recover: plan.recover,
         connector,
+        env: &console.env,
     };
     let rack_names: Vec<String> = plan.racks.iter().map(|r| r.rack.clone()).collect();
     let reporter: Box<dyn Reporter> = if options.json {
@@ -326,6 +339,7 @@ struct LiveReplanner<'a> {
     config: &'a Config,
     recover: bool,
     connector: &'a dyn Connector,
+    env: &'a EnvLookup,
 }
 
 #[async_trait]
@@ -336,7 +350,10 @@ impl Replanner for LiveReplanner<'_> {
             std::slice::from_ref(rack),
             self.recover,
             self.connector,
-            None,
+            PlanInputs {
+                env: self.env,
+                cache: None,
+            },
         )
         .await
         .map_err(|e| {
@@ -380,7 +397,11 @@ fn load_saved_plan(path: &std::path::Path) -> Result<Plan, Error> {
 /// Proves a saved plan still describes the world: the same racks.toml, and exactly the plan racks.toml and
 /// the live stacks give now (`plan::stale_reasons`); returns that plan, made now. Reads only; any
 /// difference refuses the whole plan.
-async fn check_saved_plan(plan: &Plan, connector: &dyn Connector) -> Result<(Config, Plan), Error> {
+async fn check_saved_plan(
+    plan: &Plan,
+    connector: &dyn Connector,
+    env: &EnvLookup,
+) -> Result<(Config, Plan), Error> {
     // `plan --out` records racks.toml's absolute path, so the plan applies from any directory; below the
     // current one it is named as the user would name it.
     let recorded = PathBuf::from(&plan.racks_file.path);
@@ -404,7 +425,8 @@ async fn check_saved_plan(plan: &Plan, connector: &dyn Connector) -> Result<(Con
             path: path.display().to_string(),
             message: format!("not a saved plan: a rack named {message}"),
         })?;
-    let fresh = make_plan(&config, &targets, plan.recover, connector, None)
+    let inputs = PlanInputs { env, cache: None };
+    let fresh = make_plan(&config, &targets, plan.recover, connector, inputs)
         .await
         .map_err(|error| Error::planning(error, &config))?;
     let stale = crate::plan::stale_reasons(plan, &fresh);

@@ -7,7 +7,7 @@ use crate::config;
 use crate::error::Error;
 pub use crate::options::{Approval, PlanFormat, PlanOptions};
 use crate::outcome::Outcome;
-use crate::plan::{Plan, make_plan};
+use crate::plan::{Plan, PlanInputs, make_plan};
 use crate::template_cache::TemplateCache;
 use crate::{output, render};
 
@@ -21,12 +21,16 @@ pub async fn run(
         refuse_to_overwrite_racks_file(out, &options.file)?;
     }
     let config = config::load(&options.file)?;
+    let inputs = PlanInputs {
+        env: &|name| std::env::var(name).ok(),
+        cache: Some(cache),
+    };
     let plan = make_plan(
         &config,
         &options.targets,
         options.recover,
         connector,
-        Some(cache),
+        inputs,
     )
     .await
     .map_err(|error| Error::planning(error, &config))?;

@@ -56,11 +56,19 @@ pub struct RacksFile {
 #[derive(Debug, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Defaults {
-    /// The org racks belong to.
+    #[serde(flatten)]
+    pub shared: Shared,
+}
+
+/// The settings [defaults] and [[rack]] share. One struct, so a new setting is accepted in both tables and
+/// `Shared::over` must say how a rack inherits it.
+#[derive(Debug, Default, Clone, JsonSchema)]
+pub struct Shared {
+    /// The org racks belong to: one of the `[org.NAME]` tables.
     pub org: Option<Sp<String>>,
     /// AWS region, e.g. "us-east-1".
     pub region: Option<Sp<String>>,
-    /// Convox release, e.g. "20161102160040". Required here or per rack.
+    /// Convox release, e.g. "20161102160040". Required, in [defaults] or per rack.
     pub version: Option<Sp<String>>,
     /// EC2 instance type (template parameter InstanceType). Unset: the template's default at install, the
     /// live value afterwards.
@@ -71,14 +79,59 @@ pub struct Defaults {
     pub instance_count: Option<Sp<i64>>,
     /// Private subnets (template parameter Private, Yes/No). Install-only: a live rack cannot switch.
     pub private: Option<Sp<bool>>,
-    /// Template parameters set at install and never planned afterwards; added to each rack's own list.
+    /// Template parameters set at install and never planned afterwards (something else manages them); a
+    /// rack's list adds to the one in [defaults].
     #[schemars(default)]
     pub ignore_changes: Vec<Sp<String>>,
-    /// SSM Parameter Store name of each rack's API password (SecureString), `{org}`, `{name}` and `{region}`
-    /// substituted, e.g. "/racks/{org}/{name}/password". A rack's own `password_env` takes its place.
+    /// SSM Parameter Store name of the API password (SecureString in the rack's account and region), `{org}`,
+    /// `{name}` and `{region}` substituted, e.g. "/racks/{org}/{name}/password": read at install if it
+    /// exists, else generated and stored there before the install starts; never printed. A rack's own
+    /// `password_env` takes its place.
     pub password_ssm: Option<Sp<String>>,
-    /// CloudFormation termination protection for every rack that does not set its own `protect`.
+    /// CloudFormation termination protection: set at install, changed on a live rack by UpdateTermination-
+    /// Protection. Unset: the live setting is left as it is. A protected rack cannot be uninstalled or
+    /// reinstalled until `protect = false` has been applied.
     pub protect: Option<Sp<bool>>,
+}
+
+impl Shared {
+    /// A rack's settings over [defaults]': its own value wins, and `ignore_changes` is both lists.
+    /// Destructured, so that a new setting breaks the build here until someone decides how it inherits.
+    pub fn over(&self, defaults: &Shared) -> Shared {
+        let Shared {
+            org,
+            region,
+            version,
+            instance_type,
+            instance_count,
+            private,
+            ignore_changes,
+            password_ssm,
+            protect,
+        } = self;
+        Shared {
+            org: org.clone().or_else(|| defaults.org.clone()),
+            region: region.clone().or_else(|| defaults.region.clone()),
+            version: version.clone().or_else(|| defaults.version.clone()),
+            instance_type: instance_type
+                .clone()
+                .or_else(|| defaults.instance_type.clone()),
+            instance_count: instance_count
+                .clone()
+                .or_else(|| defaults.instance_count.clone()),
+            private: private.clone().or_else(|| defaults.private.clone()),
+            ignore_changes: defaults
+                .ignore_changes
+                .iter()
+                .chain(ignore_changes)
+                .cloned()
+                .collect(),
+            password_ssm: password_ssm
+                .clone()
+                .or_else(|| defaults.password_ssm.clone()),
+            protect: protect.clone().or_else(|| defaults.protect.clone()),
+        }
+    }
 }
 
 /// Whether a rack should exist.
@@ -106,28 +159,12 @@ pub struct Org {
 #[derive(Debug, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RackEntry {
-    /// The org this rack belongs to; defaults to `defaults.org`.
-    pub org: Option<Sp<String>>,
+    /// The settings it shares with [defaults], each defaulting to [defaults]' value.
+    #[serde(flatten)]
+    pub shared: Shared,
     /// The CloudFormation stack name.
     #[schemars(regex(pattern = r"^[a-zA-Z][-a-zA-Z0-9]*$"), length(max = 128))]
     pub name: Option<Sp<String>>,
-    /// AWS region; defaults to `defaults.region`.
-    pub region: Option<Sp<String>>,
-    /// Convox release; defaults to `defaults.version`.
-    pub version: Option<Sp<String>>,
-    /// EC2 instance type (template parameter InstanceType). Unset: the template's default at install, the
-    /// live value afterwards.
-    pub instance_type: Option<Sp<String>>,
-    /// Number of instances (template parameter InstanceCount), checked against the template's MinValue at
-    /// plan time. Applied at install only while the rack's Autoscale is Yes.
-    #[schemars(range(min = 1))]
-    pub instance_count: Option<Sp<i64>>,
-    /// Private subnets (template parameter Private, Yes/No). Install-only: a live rack cannot switch.
-    pub private: Option<Sp<bool>>,
-    /// Template parameters set at install and never planned afterwards (something else manages them),
-    /// in addition to `defaults.ignore_changes`.
-    #[schemars(default)]
-    pub ignore_changes: Vec<Sp<String>>,
     /// A local template file, relative to racks.toml, used instead of `template_url` (at most 51,200 bytes).
     pub template: Option<Sp<String>>,
     /// Template URL; `{version}` is replaced by the version. Default
@@ -135,17 +172,9 @@ pub struct RackEntry {
     pub template_url: Option<Sp<String>>,
     /// Name of the environment variable that holds the API password at install. Never the password itself.
     pub password_env: Option<Sp<String>>,
-    /// SSM Parameter Store name of the API password (SecureString in the rack's account and region), `{org}`,
-    /// `{name}` and `{region}` substituted: read at install if it exists, else generated and stored there
-    /// before the install starts; never printed. Excludes `password_env`.
-    pub password_ssm: Option<Sp<String>>,
     /// "present" (the default) or "absent": uninstall the rack (its Convox app stacks first); apply refuses
     /// without `--allow-uninstall`.
     pub ensure: Option<Sp<Ensure>>,
-    /// CloudFormation termination protection: set at install, changed on a live rack by UpdateTermination-
-    /// Protection. Unset: the live setting is left as it is. A protected rack cannot be uninstalled or
-    /// reinstalled until `protect = false` has been applied.
-    pub protect: Option<Sp<bool>>,
     /// Any other template parameter, passed verbatim.
     #[schemars(default)]
     pub parameters: StringTable,
@@ -181,5 +210,41 @@ impl JsonSchema for StringTable {
 
     fn inline_schema() -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_setting(text: &str, at: usize) -> Shared {
+        let sp = |value: &str| Some(Sp::new(value.to_string(), at..at + 1));
+        Shared {
+            org: sp(text),
+            region: sp(text),
+            version: sp(text),
+            instance_type: sp(text),
+            instance_count: Some(Sp::new(at as i64, at..at + 1)),
+            private: Some(Sp::new(at.is_multiple_of(2), at..at + 1)),
+            ignore_changes: vec![Sp::new(text.to_string(), at..at + 1)],
+            password_ssm: sp(text),
+            protect: Some(Sp::new(at.is_multiple_of(2), at..at + 1)),
+        }
+    }
+
+    #[test]
+    fn a_rack_inherits_every_shared_setting_it_leaves_unset_and_its_own_win() {
+        let defaults = every_setting("default", 2);
+        let inherited = Shared::default().over(&defaults);
+        assert_eq!(format!("{inherited:?}"), format!("{defaults:?}"));
+
+        let own = every_setting("own", 7);
+        let mine = own.over(&defaults);
+        let mut expected = own.clone();
+        expected.ignore_changes = vec![
+            Sp::new("default".to_string(), 2..3),
+            Sp::new("own".to_string(), 7..8),
+        ];
+        assert_eq!(format!("{mine:?}"), format!("{expected:?}"));
     }
 }

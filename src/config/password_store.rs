@@ -14,7 +14,7 @@ pub(super) fn resolve_password_ssm(
     values: [(&str, Option<&str>); 3],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<(String, Range<usize>)> {
-    let pattern = match (&entry.password_ssm, &entry.password_env) {
+    let pattern = match (&entry.shared.password_ssm, &entry.password_env) {
         (Some(ssm), Some(env)) => {
             diagnostics.push(
                 Diagnostic::error(

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::model::{Defaults, Ensure, Org, RackEntry, RacksFile, Sp, StringTable};
+use super::model::{Defaults, Ensure, Org, RackEntry, RacksFile, Shared, Sp, StringTable};
 use crate::diag::{Diagnostic, did_you_mean};
 
 /// The keys a table accepts, read from the JSON Schema of its model type.
@@ -103,20 +103,28 @@ impl Reader<'_> {
         let mut defaults = Defaults::default();
         for (key, value) in self.known_entries(table, &DEFAULTS_KEYS, "[defaults]") {
             let name = key.get_ref().as_ref();
-            match name {
-                "org" => defaults.org = self.string(name, value),
-                "region" => defaults.region = self.string(name, value),
-                "version" => defaults.version = self.string(name, value),
-                "instance_type" => defaults.instance_type = self.string(name, value),
-                "instance_count" => defaults.instance_count = self.integer(name, value),
-                "private" => defaults.private = self.boolean(name, value),
-                "ignore_changes" => defaults.ignore_changes = self.string_list(name, value),
-                "password_ssm" => defaults.password_ssm = self.string(name, value),
-                "protect" => defaults.protect = self.boolean(name, value),
-                other => self.not_read(other, key.span()),
+            if !self.shared(name, value, &mut defaults.shared) {
+                self.not_read(name, key.span());
             }
         }
         defaults
+    }
+
+    /// A setting [defaults] and [[rack]] share, read into `shared`; false for any other key.
+    fn shared(&mut self, name: &str, value: &Spanned<DeValue<'_>>, shared: &mut Shared) -> bool {
+        match name {
+            "org" => shared.org = self.string(name, value),
+            "region" => shared.region = self.string(name, value),
+            "version" => shared.version = self.string(name, value),
+            "instance_type" => shared.instance_type = self.string(name, value),
+            "instance_count" => shared.instance_count = self.integer(name, value),
+            "private" => shared.private = self.boolean(name, value),
+            "ignore_changes" => shared.ignore_changes = self.string_list(name, value),
+            "password_ssm" => shared.password_ssm = self.string(name, value),
+            "protect" => shared.protect = self.boolean(name, value),
+            _ => return false,
+        }
+        true
     }
 
     fn org(&mut self, table: &DeTable<'_>, what: &str) -> Org {
@@ -136,21 +144,15 @@ impl Reader<'_> {
         let mut rack = RackEntry::default();
         for (key, value) in self.known_entries(table, &RACK_KEYS, "[[rack]]") {
             let name = key.get_ref().as_ref();
+            if self.shared(name, value, &mut rack.shared) {
+                continue;
+            }
             match name {
-                "org" => rack.org = self.string(name, value),
                 "name" => rack.name = self.string(name, value),
-                "region" => rack.region = self.string(name, value),
-                "version" => rack.version = self.string(name, value),
-                "instance_type" => rack.instance_type = self.string(name, value),
-                "instance_count" => rack.instance_count = self.integer(name, value),
-                "private" => rack.private = self.boolean(name, value),
                 "template" => rack.template = self.string(name, value),
                 "template_url" => rack.template_url = self.string(name, value),
                 "password_env" => rack.password_env = self.string(name, value),
-                "password_ssm" => rack.password_ssm = self.string(name, value),
-                "ignore_changes" => rack.ignore_changes = self.string_list(name, value),
                 "ensure" => rack.ensure = self.ensure(name, value),
-                "protect" => rack.protect = self.boolean(name, value),
                 "parameters" => rack.parameters = self.string_table(value, "[rack.parameters]"),
                 "tags" => rack.tags = self.string_table(value, "[rack.tags]"),
                 other => self.not_read(other, key.span()),

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::model::{RackEntry, RacksFile, Sp};
+use super::model::{RackEntry, RacksFile, Shared, Sp};
 use super::password_store::resolve_password_ssm;
 use super::{
     DEFAULT_TEMPLATE_URL, MAX_PARAMETER_VALUE_BYTES, MAX_TEMPLATE_BODY_BYTES, OrgSettings,
@@ -20,20 +20,18 @@ pub struct Resolved {
 
 pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Resolved {
     let orgs = resolve_orgs(file, diagnostics);
-    let defaults = file.defaults.as_ref();
-    let default_org = defaults.and_then(|d| d.org.as_ref());
-    if let Some(org) = default_org {
+    let no_defaults = Shared::default();
+    let defaults = file.defaults.as_ref().map_or(&no_defaults, |d| &d.shared);
+    if let Some(org) = &defaults.org {
         check_org_declared(org, &orgs, diagnostics);
     }
-    if let Some(defaults) = defaults {
-        if let Some(count) = &defaults.instance_count {
-            check_instance_count(count, diagnostics);
-        }
-        if let Some(region) = &defaults.region {
-            check_region(region, diagnostics);
-        }
-        check_ignore_changes(&defaults.ignore_changes, diagnostics);
+    if let Some(count) = &defaults.instance_count {
+        check_instance_count(count, diagnostics);
     }
+    if let Some(region) = &defaults.region {
+        check_region(region, diagnostics);
+    }
+    check_ignore_changes(&defaults.ignore_changes, diagnostics);
 
     let mut templates = TemplateFiles::default();
     let mut racks = Vec::new();
@@ -45,7 +43,7 @@ pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnost
         if let Some(rack) = resolve_rack(
             entry,
             name,
-            file,
+            defaults,
             &orgs,
             base_dir,
             &mut templates,
@@ -62,17 +60,13 @@ pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnost
 fn check_duplicate(
     entry: &RackEntry,
     name: &Sp<String>,
-    defaults: Option<&super::model::Defaults>,
+    defaults: &Shared,
     orgs: &BTreeMap<String, OrgSettings>,
     seen: &mut HashMap<(String, String, String), Range<usize>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let org = entry.org.as_ref().or(defaults.and_then(|d| d.org.as_ref()));
-    let region = entry
-        .region
-        .as_ref()
-        .or(defaults.and_then(|d| d.region.as_ref()));
-    let (Some(org), Some(region)) = (org, region) else {
+    let settings = entry.shared.over(defaults);
+    let (Some(org), Some(region)) = (&settings.org, &settings.region) else {
         return;
     };
     let account = orgs
@@ -165,17 +159,19 @@ fn check_org_declared(
 fn resolve_rack(
     entry: &RackEntry,
     name: &Sp<String>,
-    file: &RacksFile,
+    defaults: &Shared,
     orgs: &BTreeMap<String, OrgSettings>,
     base_dir: &Path,
     templates: &mut TemplateFiles,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Rack> {
     let errors_before = diagnostics.len();
-    let defaults = file.defaults.as_ref();
+    let own = &entry.shared;
+    let settings = own.over(defaults);
     check_stack_name(name, diagnostics);
 
-    let org = match (&entry.org, defaults.and_then(|d| d.org.as_ref())) {
+    // What a rack sets itself is checked here; what it inherits was checked once, at [defaults].
+    let org = match (&own.org, &defaults.org) {
         (Some(org), _) => check_org_declared(org, orgs, diagnostics).then(|| org.value.clone()),
         // An undeclared default org was reported once, at [defaults].
         (None, Some(org)) => orgs.contains_key(&org.value).then(|| org.value.clone()),
@@ -191,7 +187,7 @@ fn resolve_rack(
         }
     };
 
-    let region = match (&entry.region, defaults.and_then(|d| d.region.as_ref())) {
+    let region = match (&own.region, &defaults.region) {
         (Some(region), _) => check_region(region, diagnostics).then(|| region.value.clone()),
         (None, Some(region)) => Some(region.value.clone()),
         (None, None) => {
@@ -206,7 +202,7 @@ fn resolve_rack(
         }
     };
 
-    let version = match (&entry.version, defaults.and_then(|d| d.version.as_ref())) {
+    let version = match (&own.version, &defaults.version) {
         (Some(version), _) | (None, Some(version)) if !version.value.trim().is_empty() => {
             Some(version.value.clone())
         }
@@ -226,32 +222,18 @@ fn resolve_rack(
         }
     };
 
-    // A setting of the rack's own wins over [defaults]; either way its span is where the value is written.
-    let setting = |own: &Option<Sp<i64>>, default: Option<&Option<Sp<i64>>>| {
-        own.clone().or_else(|| default.cloned().flatten())
-    };
-    let count = setting(&entry.instance_count, defaults.map(|d| &d.instance_count));
-    let instance_count = match &count {
-        // [defaults] was checked once, where it is written.
-        Some(count) if entry.instance_count.is_some() => {
+    // Either way a setting's span is where its value is written.
+    let count = &settings.instance_count;
+    let instance_count = match count {
+        Some(count) if own.instance_count.is_some() => {
             check_instance_count(count, diagnostics).then_some(Some(count.value as u32))
         }
         Some(count) => Some(is_valid_count(count.value).then_some(count.value as u32)),
         None => Some(None),
     };
-    let instance_type = entry
-        .instance_type
-        .as_ref()
-        .or(defaults.and_then(|d| d.instance_type.as_ref()));
-    let private = entry
-        .private
-        .as_ref()
-        .or(defaults.and_then(|d| d.private.as_ref()));
-    let version_span = entry
-        .version
-        .as_ref()
-        .or(defaults.and_then(|d| d.version.as_ref()))
-        .map(|v| v.span.clone());
+    let instance_type = settings.instance_type.as_ref();
+    let private = settings.private.as_ref();
+    let version_span = settings.version.as_ref().map(|v| v.span.clone());
     let mut parameter_spans: BTreeMap<String, Range<usize>> = entry
         .parameters
         .0
@@ -268,12 +250,10 @@ fn resolve_rack(
             parameter_spans.insert(parameter.to_string(), span);
         }
     }
-    check_ignore_changes(&entry.ignore_changes, diagnostics);
-    let ignore_spans: BTreeMap<String, Range<usize>> = defaults
-        .map(|d| d.ignore_changes.as_slice())
-        .unwrap_or_default()
+    check_ignore_changes(&own.ignore_changes, diagnostics);
+    let ignore_spans: BTreeMap<String, Range<usize>> = settings
+        .ignore_changes
         .iter()
-        .chain(&entry.ignore_changes)
         .map(|name| (name.value.clone(), name.span.clone()))
         .collect();
 
@@ -284,7 +264,7 @@ fn resolve_rack(
     }
     let password_ssm = resolve_password_ssm(
         entry,
-        defaults.and_then(|d| d.password_ssm.as_ref()),
+        defaults.password_ssm.as_ref(),
         [
             ("org", org.as_deref()),
             ("name", Some(name.value.as_str())),
@@ -315,11 +295,7 @@ fn resolve_rack(
             .ensure
             .as_ref()
             .is_some_and(|e| e.value == super::model::Ensure::Absent),
-        protect: entry
-            .protect
-            .as_ref()
-            .or(defaults.and_then(|d| d.protect.as_ref()))
-            .map(|p| p.value),
+        protect: settings.protect.as_ref().map(|p| p.value),
         spans: RackSpans {
             name: name.span.clone(),
             parameters: parameter_spans,

@@ -270,22 +270,68 @@ pub async fn read_stacks(
     }
 }
 
-/// The stacks, as (account, region, name), whose live template the plan needs for the changes it found.
-pub type LiveTemplatesWanted<'a> = dyn Fn(&LiveState) -> Vec<(String, String, String)> + Sync + 'a;
+/// Reads an environment variable: the process environment in the binary, a map in tests.
+pub type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 
-/// Reads everything the planner needs for `racks`. Once the rest is read, `wanted` says which racks have a
-/// change to analyse: only their live templates are read then (an unchanged rack costs no GetTemplate).
+/// A read in progress: everything but the live templates of racks with a change to analyse, which only a
+/// plan made of the rest can name (`read_live_templates`), then `finish`.
+pub struct Reading {
+    state: LiveState,
+    clouds: Clouds,
+}
+
+impl Reading {
+    /// What has been read so far.
+    pub fn state(&self) -> &LiveState {
+        &self.state
+    }
+
+    /// The live templates of these stacks (account, region, name), beyond those already read or known from
+    /// the template cache.
+    pub async fn read_live_templates(&mut self, wanted: Vec<(String, String, String)>) {
+        let state = &self.state;
+        let more: Vec<(String, String, String)> = wanted
+            .into_iter()
+            .filter(|key| {
+                !state.stack_templates.contains_key(key) && !state.unchanged_templates.contains(key)
+            })
+            .collect();
+        let more = read_stack_templates(more, &self.clouds).await;
+        self.state.stack_templates.extend(more);
+    }
+
+    /// The live state; `cache`, when given, learns each live template read.
+    pub fn finish(self, cache: Option<&mut TemplateCache>) -> LiveState {
+        let state = self.state;
+        if let Some(cache) = cache {
+            for (key, body) in &state.stack_templates {
+                if let (Ok(body), Some(stack)) = (body, state.stack(&key.0, &key.1, &key.2)) {
+                    cache.remember(
+                        &stack.stack_id,
+                        &stack.last_updated,
+                        sha256_hex(body.trim_end().as_bytes()),
+                    );
+                }
+            }
+        }
+        state
+    }
+}
+
+/// Reads everything the planner needs for `racks` but the live templates of racks with a change to
+/// analyse (see `Reading`): an unchanged rack costs no GetTemplate. `env` gives the values of
+/// `password_env` variables, which installs check against the template.
 ///
 /// `cache`, when given, lets a rack built from a local template whose live template it shows to be that file
-/// go without a GetTemplate, and learns what was read. Apply passes none: a cached fact may make a plan
-/// cheap, never make apply skip a change (a cache file is the user's, and can be edited).
+/// go without a GetTemplate. Apply passes none: a cached fact may make a plan cheap, never make apply skip
+/// a change (a cache file is the user's, and can be edited).
 pub async fn read(
     config: &Config,
     racks: &[Rack],
     connector: &dyn Connector,
-    wanted: &LiveTemplatesWanted<'_>,
-    cache: Option<&mut TemplateCache>,
-) -> Result<LiveState, Vec<ReadError>> {
+    env: &EnvLookup,
+    cache: Option<&TemplateCache>,
+) -> Result<Reading, Vec<ReadError>> {
     let (mut state, clouds) = read_stacks(config, racks, connector).await?;
     // After the account guard and the sweep, as every other read: a run that stops there reads nothing else.
     if racks
@@ -314,7 +360,7 @@ pub async fn read(
     let stepping_stones = stepping_stones(&state, &present);
     let mut templates_of: Vec<&Rack> = present.clone();
     templates_of.extend(&stepping_stones);
-    let (unchanged, reading) = match cache.as_deref() {
+    let (unchanged, reading) = match cache {
         Some(cache) => split_by_template_cache(&state, &needing, cache),
         None => (BTreeSet::new(), needing.clone()),
     };
@@ -332,31 +378,11 @@ pub async fn read(
         .iter()
         .filter_map(|rack| rack.password_env.as_ref())
         .filter_map(|variable| {
-            let value = std::env::var(variable).ok().filter(|v| !v.is_empty())?;
+            let value = env(variable).filter(|v| !v.is_empty())?;
             Some((variable.clone(), Secret::new(value)))
         })
         .collect();
-    // A template the cache showed to be the rack's own file needs no reading: it is that file.
-    let more: Vec<(String, String, String)> = wanted(&state)
-        .into_iter()
-        .filter(|key| {
-            !state.stack_templates.contains_key(key) && !state.unchanged_templates.contains(key)
-        })
-        .collect();
-    let more = read_stack_templates(more, &clouds).await;
-    state.stack_templates.extend(more);
-    if let Some(cache) = cache {
-        for (key, body) in &state.stack_templates {
-            if let (Ok(body), Some(stack)) = (body, state.stack(&key.0, &key.1, &key.2)) {
-                cache.remember(
-                    &stack.stack_id,
-                    &stack.last_updated,
-                    sha256_hex(body.trim_end().as_bytes()),
-                );
-            }
-        }
-    }
-    Ok(state)
+    Ok(Reading { state, clouds })
 }
 
 /// The racks built from a local template whose live template the cache shows to be that file (no

@@ -4,7 +4,7 @@
 use crate::cloud::Connector;
 use crate::config::{Config, Rack, RackId};
 use crate::diag::did_you_mean;
-use crate::live::{self, LiveState, ReadError};
+use crate::live::{self, EnvLookup, ReadError};
 use crate::template_cache::TemplateCache;
 
 use super::{Plan, PlanProblem, diff};
@@ -20,26 +20,33 @@ pub enum PlanningError {
     Problems(Vec<PlanProblem>),
 }
 
+/// What planning reads besides AWS: the environment (`password_env` values) and, for `plan` only, the
+/// template cache, which may save GetTemplate calls (see `live::read`); apply passes none.
+pub struct PlanInputs<'a> {
+    pub env: &'a EnvLookup,
+    pub cache: Option<&'a mut TemplateCache>,
+}
+
 /// Reads what `targets` (every rack when empty) need and plans them; `recover` plans failed racks for
-/// recovery instead of blocking them. `cache` may save GetTemplate calls (see `live::read`): `plan` passes
-/// the user's, apply none.
+/// recovery instead of blocking them. Two reads and two plans: the racks with a change to analyse are
+/// known only from a plan made of everything else read, and only their live templates are read then.
 pub async fn make_plan(
     config: &Config,
     targets: &[RackId],
     recover: bool,
     connector: &dyn Connector,
-    cache: Option<&mut TemplateCache>,
+    inputs: PlanInputs<'_>,
 ) -> Result<Plan, PlanningError> {
+    let PlanInputs { env, cache } = inputs;
     let racks = select(config, targets)?;
-    // The racks with a change to analyse are known only from a plan: the one made of everything else read.
-    let wanted = |state: &LiveState| {
-        diff(config, &racks, state, recover)
-            .map(|plan| plan.live_templates_wanted())
-            .unwrap_or_default()
-    };
-    let live = live::read(config, &racks, connector, &wanted, cache)
+    let mut reading = live::read(config, &racks, connector, env, cache.as_deref())
         .await
         .map_err(PlanningError::Read)?;
+    let wanted = diff(config, &racks, reading.state(), recover)
+        .map(|plan| plan.live_templates_wanted())
+        .unwrap_or_default();
+    reading.read_live_templates(wanted).await;
+    let live = reading.finish(cache);
     diff(config, &racks, &live, recover).map_err(PlanningError::Problems)
 }
 

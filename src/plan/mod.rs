@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use checks::{PlanProblem, unknown_parameters};
 pub use diff::diff;
-pub use make::{PlanningError, make_plan, select};
+pub use make::{PlanInputs, PlanningError, make_plan, select};
 pub use staleness::stale_reasons;
 
 use crate::cloud::{ParameterValue, TemplateSource};

@@ -206,15 +206,21 @@ fn sigterm_ends_an_apply_like_ctrl_c() {
          [org.personal]\nprofile = \"personal\"\n[[rack]]\nname = \"stuck\"\ntemplate = \"rack.yml\"\n",
     );
     seed_stuck_stack(&moto, PERSONAL_ACCOUNT, "us-east-1", "stuck");
-    let child = moto
+    let mut child = moto
         .rackfile()
         .args(["apply", "--auto-approve"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The apply waits for the stack moto leaves CREATE_IN_PROGRESS; then it is told to stop.
-    std::thread::sleep(Duration::from_secs(3));
+    // Once the apply says it waits for the stack moto leaves CREATE_IN_PROGRESS, it is told to stop.
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut stdout = String::new();
+    while !stdout.contains("personal/stuck: waiting: CREATE_IN_PROGRESS") {
+        use std::io::BufRead as _;
+        let read = lines.read_line(&mut stdout).unwrap();
+        assert!(read > 0, "apply ended before it waited:\n{stdout}");
+    }
     assert!(
         Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
@@ -222,9 +228,9 @@ fn sigterm_ends_an_apply_like_ctrl_c() {
             .unwrap()
             .success()
     );
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(130), "{stdout}");
+    std::io::Read::read_to_string(&mut lines, &mut stdout).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{stdout}");
     assert!(
         stdout.contains("CloudFormation is still changing personal/stuck"),
         "{stdout}"

@@ -164,10 +164,12 @@ fn with_cloudformation_down_plan_fails_fast_with_one_short_error_and_bounded_ret
         ["AssumeRole", "DescribeStacks", "GetCallerIdentity"],
         "nothing is read after the sweep fails"
     );
-    let (log, errors): (Vec<&str>, Vec<&str>) = output
-        .stderr
-        .lines()
-        .partition(|line| line.starts_with("20"));
+    let (log, errors): (Vec<&str>, Vec<&str>) = output.stderr.lines().partition(|line| {
+        // -v's log lines open with their RFC 3339 time.
+        line.split_whitespace()
+            .next()
+            .is_some_and(|first| humantime::parse_rfc3339_weak(first).is_ok())
+    });
     assert_eq!(
         errors,
         [
