@@ -66,7 +66,7 @@ async fn apply(racks: usize) -> Run {
         read_answer: Box::new(|| None),
         env: Box::new(|_| None),
     };
-    let (_sender, cancel) = tokio::sync::watch::channel(false);
+    let (_sender, cancel) = tokio::sync::watch::channel(0);
     let started = Instant::now();
     let outcome = run(&options, &fake, &mut console, cancel).await.unwrap();
     assert_eq!(outcome, rackfile::outcome::Outcome::Success);

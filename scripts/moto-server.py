@@ -6,12 +6,23 @@ of one Python start (and boto3 import) per call.
     POST /rackfile-test/stack-status  {"account", "region", "name", "status"}
     POST /rackfile-test/python        a script; its print()s are the response body, a traceback is a 500
 
+and CloudFormation's CancelUpdateStack, which moto lacks, from moto's own models: as AWS, only a stack in
+UPDATE_IN_PROGRESS is cancelled (a test holds one there through the stack-status route, as its update would
+be on AWS; moto's own updates complete at once), else ValidationError "CancelUpdateStack cannot be called
+from current stack status". A cancelled update rolls back: the stack gets the template, parameters and tags
+it had before that UpdateStack (kept as each UpdateStack passes through here), with the stack events
+UPDATE_ROLLBACK_IN_PROGRESS and UPDATE_ROLLBACK_COMPLETE.
+
 Run by scripts/moto with the venv's python: python moto-server.py HOST PORT
 """
+import copy
 import io
 import json
+import re
 import sys
 import traceback
+import urllib.parse
+import uuid
 
 import boto3
 
@@ -70,6 +81,88 @@ def set_stack_status(body):
     return False
 
 
+# (account, region, name) -> (template, parameters, tags) before the stack's last UpdateStack.
+BEFORE_UPDATE = {}
+
+
+def cloudformation_action(environ, body):
+    """The CloudFormation action of a request, with its form fields and (account, region); else None."""
+    if environ.get("REQUEST_METHOD") != "POST" or not body:
+        return None
+    fields = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
+    action = fields.get("Action")
+    scope = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/cloudformation/", environ.get("HTTP_AUTHORIZATION", ""))
+    if action is None or scope is None:
+        return None
+    account = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or None
+    return action, fields, scope.group(1), account
+
+
+def find_stack(region, name, account):
+    for account_id in list(cloudformation_backends.keys()):
+        if account is not None and account_id != account:
+            continue
+        backend = cloudformation_backends[account_id][region]
+        for stack in backend.stacks.values():
+            if stack.name == name and stack.status != "DELETE_COMPLETE":
+                return account_id, stack
+    return None, None
+
+
+def remember_before_update(region, fields, account):
+    account_id, stack = find_stack(region, fields.get("StackName"), account)
+    if stack is not None:
+        BEFORE_UPDATE[(account_id, region, stack.name)] = (
+            stack.template,
+            copy.deepcopy(stack.parameters),
+            copy.deepcopy(stack.tags),
+        )
+
+
+def xml_response(start_response, status, text):
+    body = text.encode()
+    start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def cancel_update_stack(start_response, region, fields, account):
+    name = fields.get("StackName")
+    account_id, stack = find_stack(region, name, account)
+    if stack is None or stack.status != "UPDATE_IN_PROGRESS":
+        message = (
+            f"Stack [{name}] does not exist"
+            if stack is None
+            else "CancelUpdateStack cannot be called from current stack status"
+        )
+        return xml_response(
+            start_response,
+            "400 Bad Request",
+            '<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error>'
+            f"<Type>Sender</Type><Code>ValidationError</Code><Message>{message}</Message></Error>"
+            f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>",
+        )
+    stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason="User Initiated")
+    before = BEFORE_UPDATE.pop((account_id, region, stack.name), None)
+    if before is not None:
+        template, parameters, tags = before
+        stack.template = template
+        stack._parse_template()
+        stack.resource_map.update(stack.template_dict, parameters)
+        stack.output_map = stack._create_output_map()
+        stack.parameters = parameters
+        stack.tags = tags
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+    stack.status = "UPDATE_ROLLBACK_COMPLETE"
+    return xml_response(
+        start_response,
+        "200 OK",
+        '<CancelUpdateStackResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">'
+        f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+        "</CancelUpdateStackResponse>",
+    )
+
+
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
     moto = DomainDispatcherApplication(create_backend_app)
@@ -91,6 +184,16 @@ def main():
                 [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
             )
             return [body]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        request = cloudformation_action(environ, body)
+        if request is not None:
+            action, fields, region, account = request
+            if action == "CancelUpdateStack":
+                return cancel_update_stack(start_response, region, fields, account)
+            if action == "UpdateStack":
+                remember_before_update(region, fields, account)
         return moto(environ, start_response)
 
     run_simple(host, port, app, threaded=True, request_handler=MotoRequestHandler)

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
-use crate::apply::Timings;
+use crate::apply::{OnTimeout, TimeLimit, Timings};
 use crate::config::RackId;
 use crate::error::Error;
 use crate::options::{
@@ -158,9 +158,15 @@ struct ApplyArgs {
     /// At most this many racks change at once.
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     parallelism: u16,
-    /// Stop following a rack after this long (e.g. 45m, 2h, 90s); it goes on in AWS and the run exits 1.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    timeout: Option<std::time::Duration>,
+    /// How long a rack may change: a duration (45m, 2h, 1h30m, 90s) or `budget`, each change's own figure
+    /// from the plan. What happens then is `--on-timeout`; an install is created with TimeoutInMinutes, so
+    /// CloudFormation rolls it back itself.
+    #[arg(long, value_name = "DURATION|budget", value_parser = parse_timeout)]
+    timeout: Option<TimeLimit>,
+    /// At the timeout, `detach`: stop following (the change goes on in AWS; exit 1); `cancel`: cancel an
+    /// update rackfile started (CancelUpdateStack) and follow its rollback.
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = OnTimeoutArg::Detach, requires = "timeout")]
+    on_timeout: OnTimeoutArg,
     /// Recover failed racks (see `plan --recover`); a saved plan carries its own choice.
     #[arg(long, conflicts_with = "plan_file")]
     recover: bool,
@@ -175,24 +181,26 @@ struct ApplyArgs {
     json: bool,
 }
 
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 90s, 45m or 2h"))?;
-    let seconds = match unit {
-        "s" | "" => number,
-        "m" => number * 60,
-        "h" => number * 3600,
-        _ => return Err(format!("`{text}`: the unit must be s, m or h")),
-    };
-    if seconds == 0 {
+/// `--on-timeout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OnTimeoutArg {
+    /// Stop following; the change goes on in AWS.
+    Detach,
+    /// Cancel an update rackfile started (CancelUpdateStack) and follow its rollback.
+    Cancel,
+}
+
+fn parse_timeout(text: &str) -> Result<TimeLimit, String> {
+    if text == "budget" {
+        return Ok(TimeLimit::Budget);
+    }
+    let duration = humantime::parse_duration(text).map_err(|error| {
+        format!("`{text}` is not a duration like 90s, 45m, 2h or 1h30m, nor `budget`: {error}")
+    })?;
+    if duration.is_zero() {
         return Err("the timeout must be more than zero".into());
     }
-    Ok(std::time::Duration::from_secs(seconds))
+    Ok(TimeLimit::After(duration))
 }
 
 impl Cli {
@@ -252,6 +260,10 @@ impl Cli {
                 parallelism: usize::from(args.parallelism),
                 timings: Timings {
                     timeout: args.timeout,
+                    on_timeout: match args.on_timeout {
+                        OnTimeoutArg::Detach => OnTimeout::Detach,
+                        OnTimeoutArg::Cancel => OnTimeout::Cancel,
+                    },
                     ..Timings::default()
                 },
             }),
@@ -301,4 +313,55 @@ pub fn completions(shell: Shell) -> String {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut command, "rackfile", &mut out);
     String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::Parser;
+
+    use super::*;
+
+    fn apply_timings(args: &[&str]) -> Result<Timings, String> {
+        let cli = Cli::try_parse_from(["rackfile", "apply"].iter().chain(args))
+            .map_err(|error| error.to_string())?;
+        match cli.into_invocation() {
+            Ok((Invocation::Apply(options), _)) => Ok(options.timings),
+            other => panic!("not an apply: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn timeout_takes_a_duration_or_the_budget_and_on_timeout_detaches_unless_told() {
+        let timings = apply_timings(&["--timeout", "1h30m"]).unwrap();
+        assert_eq!(
+            timings.timeout,
+            Some(TimeLimit::After(Duration::from_secs(5_400)))
+        );
+        assert_eq!(timings.on_timeout, OnTimeout::Detach);
+        let timings = apply_timings(&["--timeout", "budget", "--on-timeout", "cancel"]).unwrap();
+        assert_eq!(timings.timeout, Some(TimeLimit::Budget));
+        assert_eq!(timings.on_timeout, OnTimeout::Cancel);
+        assert_eq!(apply_timings(&[]).unwrap().timeout, None);
+    }
+
+    #[test]
+    fn a_timeout_that_is_no_duration_or_zero_and_on_timeout_alone_are_refused() {
+        for (args, says) in [
+            (
+                &["--timeout", "soon"][..],
+                "is not a duration like 90s, 45m, 2h or 1h30m, nor `budget`",
+            ),
+            (
+                &["--timeout", "0s"][..],
+                "the timeout must be more than zero",
+            ),
+            (&["--on-timeout", "cancel"][..], "--timeout"),
+            (&["--timeout", "5m", "--on-timeout", "kill"][..], "kill"),
+        ] {
+            let error = apply_timings(args).unwrap_err();
+            assert!(error.contains(says), "{args:?}: {error}");
+        }
+    }
 }

@@ -204,6 +204,7 @@ mod tests {
                     ("Rack".to_string(), "web".to_string()),
                 ]),
                 termination_protection: false,
+                timeout_minutes: None,
                 token: "seed".into(),
             })
             .await

@@ -13,6 +13,7 @@ use futures::StreamExt;
 use tokio::sync::watch;
 
 use super::InstalledPassword;
+use super::cancel::{OnTimeout, TimeLimit};
 use super::outcome::{RackOutcome, RackResult, failed};
 use super::reporter::Reporter;
 use crate::cloud::{Cloud, CloudError, Connector};
@@ -25,8 +26,9 @@ pub struct Timings {
     pub first_poll: Duration,
     pub max_poll: Duration,
     pub heartbeat: Duration,
-    /// Give up following a rack after this long (it carries on in AWS).
-    pub timeout: Option<Duration>,
+    /// How long a rack may change (`--timeout`); what then is `on_timeout`.
+    pub timeout: Option<TimeLimit>,
+    pub on_timeout: OnTimeout,
 }
 
 impl Default for Timings {
@@ -36,6 +38,7 @@ impl Default for Timings {
             max_poll: Duration::from_secs(10),
             heartbeat: Duration::from_secs(30),
             timeout: None,
+            on_timeout: OnTimeout::Detach,
         }
     }
 }
@@ -48,8 +51,10 @@ pub trait Replanner: Send + Sync {
 
 pub use crate::live::EnvLookup;
 
-/// Ctrl-C: when it flips to true, no new rack starts and waits stop.
-pub type Cancel = watch::Receiver<bool>;
+/// How many times Ctrl-C (or another ending signal) was pressed. The first: no new rack starts and waits
+/// stop (the changes go on in AWS); a second within `cancel::SECOND_INTERRUPT_WINDOW`: the updates in
+/// progress are cancelled and their rollbacks followed. The command exits at once on a third.
+pub type Cancel = watch::Receiver<u8>;
 
 pub struct Executor<'a> {
     pub connector: &'a dyn Connector,
@@ -84,7 +89,7 @@ impl Executor<'_> {
     }
 
     pub(super) fn cancelled(&self) -> bool {
-        *self.cancel.borrow()
+        *self.cancel.borrow() > 0
     }
 
     async fn run_rack(&self, plan: &RackPlan) -> RackOutcome {

@@ -1,25 +1,38 @@
 //! Following a stack: polled, backing off, until its operation ends (or, for a deletion, until it is gone);
 //! each new event reported once as the rack's progress, a heartbeat when nothing happens, the first failed
-//! resource kept as the root cause; stopped by the timeout or Ctrl-C.
+//! resource kept as the root cause, a resource quiet in progress for too long named as stalled (`stall`);
+//! stopped by the timeout or Ctrl-C.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 // tokio's clock, not the system's: the waits and the timeout follow a paused test clock.
 use tokio::time::Instant;
 
+use super::cancel::TimeLimit;
 use super::drive::{Cancel, Executor, Timings};
 use super::events;
 use super::outcome::{RackResult, StopReason, failed};
 use super::reporter::Reporter;
+use super::stall::{StallWatch, expected_times};
 use crate::cloud::{Cloud, Stack, StackEvent, StackState, is_failure, is_in_progress};
 use crate::config::RackId;
 use crate::plan::RackPlan;
 
 /// What following needs of the executor: where progress goes, how often to poll, when to stop.
+#[derive(Clone)]
 pub(super) struct Follower<'a> {
     pub reporter: &'a dyn Reporter,
     pub timings: &'a Timings,
     pub cancel: &'a Cancel,
+    /// The change's own budget: its limit under `--timeout budget`.
+    pub budget: Option<Duration>,
+    /// Whether `--timeout` applies (not to a rollback rackfile started by cancelling).
+    pub limited: bool,
+    /// The Ctrl-C presses that stop following.
+    pub stop_at_presses: u8,
+    /// What the plan expects of each resource (logical id -> time), for naming stalls.
+    pub expected: HashMap<String, Duration>,
 }
 
 impl Executor<'_> {
@@ -28,7 +41,28 @@ impl Executor<'_> {
             reporter: self.reporter,
             timings: &self.timings,
             cancel: &self.cancel,
+            budget: None,
+            limited: true,
+            stop_at_presses: 1,
+            expected: HashMap::new(),
         }
+    }
+
+    /// Follows past `--timeout`: the rollback of an update rackfile cancelled, or an install CloudFormation
+    /// times out itself; only a Ctrl-C more than those already pressed stops it.
+    pub(super) fn follower_past_timeout(&self) -> Follower<'_> {
+        Follower {
+            limited: false,
+            stop_at_presses: self.cancel.borrow().saturating_add(1),
+            ..self.follower()
+        }
+    }
+}
+
+impl Follower<'_> {
+    /// Limited by this budget under `--timeout budget`.
+    pub(super) fn within(self, budget: Option<Duration>) -> Self {
+        Self { budget, ..self }
     }
 }
 
@@ -41,7 +75,11 @@ impl Follower<'_> {
         seen: HashSet<String>,
         started: Instant,
     ) -> Followed {
-        match self
+        let follower = Follower {
+            expected: expected_times(plan),
+            ..self.clone()
+        };
+        match follower
             .follow_stack(&plan.id(), &plan.name, cloud, seen, started, false)
             .await
         {
@@ -65,6 +103,14 @@ impl Follower<'_> {
         started: Instant,
         deleting: bool,
     ) -> Watched {
+        let mut stalls = StallWatch::new(self.expected.clone());
+        // `--timeout D` counts from the start of the rack's work; `--timeout budget` from this change's.
+        let deadline = match (self.limited, self.timings.timeout) {
+            (true, Some(TimeLimit::After(limit))) => Some(started + limit),
+            (true, Some(TimeLimit::Budget)) => self.budget.map(|budget| Instant::now() + budget),
+            (false, _) | (_, None) => None,
+        };
+        let stop_at_presses = self.stop_at_presses;
         let mut interval = self.timings.first_poll;
         let mut last_output = Instant::now();
         let mut done = 0;
@@ -123,6 +169,7 @@ impl Follower<'_> {
             }
             if let Ok(events) = events {
                 for event in new_events(&events, &mut seen) {
+                    stalls.saw(&event, name, Instant::now());
                     self.reporter.stack_event(rack, &event);
                     if events::completes_resource(&event, name) {
                         done += 1;
@@ -144,6 +191,10 @@ impl Follower<'_> {
                     }
                 }
             }
+            for stall in stalls.stalls(Instant::now()) {
+                self.reporter.stalled(rack, &stall);
+                last_output = Instant::now();
+            }
             match stack {
                 Some(Ok(Some(stack))) if !is_in_progress(&stack.status) => {
                     if root_cause.is_none() && is_failure(&stack.status) {
@@ -154,11 +205,7 @@ impl Follower<'_> {
                 Some(Ok(Some(stack))) => status = stack.status,
                 _ => {}
             }
-            if self
-                .timings
-                .timeout
-                .is_some_and(|limit| started.elapsed() >= limit)
-            {
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 return Watched::Stopped(RackResult::StillInProgress {
                     status,
                     why: StopReason::Timeout,
@@ -168,13 +215,13 @@ impl Follower<'_> {
                 self.reporter.heartbeat(rack, &status, started.elapsed());
                 last_output = Instant::now();
             }
-            let sleep = match self.timings.timeout {
-                Some(limit) => interval.min(limit.saturating_sub(started.elapsed())),
+            let sleep = match deadline {
+                Some(deadline) => interval.min(deadline.saturating_duration_since(Instant::now())),
                 None => interval,
             };
             tokio::select! {
                 _ = tokio::time::sleep(sleep) => {}
-                _ = cancel.wait_for(|cancelled| *cancelled) => {
+                _ = cancel.wait_for(|presses| *presses >= stop_at_presses) => {
                     return Watched::Stopped(RackResult::StillInProgress { status, why: StopReason::Interrupted });
                 }
             }
@@ -227,6 +274,7 @@ mod tests {
 
     use super::*;
     use crate::apply::outcome::RackOutcome;
+    use crate::apply::stall::Stall;
     use crate::cloud::fake::{FakeAws, FakeCloud, FakeTemplate};
     use crate::cloud::{
         CloudError, CreateStackRequest, TemplateSource, TemplateSummary, UpdateOutcome,
@@ -247,6 +295,7 @@ mod tests {
     struct Recorded {
         progress: Mutex<Vec<(String, usize)>>,
         heartbeats: Mutex<Vec<String>>,
+        stalls: Mutex<Vec<Stall>>,
     }
 
     impl Reporter for Recorded {
@@ -258,6 +307,10 @@ mod tests {
 
         fn heartbeat(&self, _: &RackId, status: &str, _: Duration) {
             self.heartbeats.lock().unwrap().push(status.to_string());
+        }
+
+        fn stalled(&self, _: &RackId, stall: &Stall) {
+            self.stalls.lock().unwrap().push(stall.clone());
         }
 
         fn finish(&self, _: &RackId, _: &RackOutcome) {}
@@ -312,6 +365,9 @@ mod tests {
         ) -> Result<(), CloudError> {
             self.cloud.continue_update_rollback(name, token).await
         }
+        async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
+            self.cloud.cancel_update_stack(name, token).await
+        }
         async fn set_termination_protection(
             &self,
             name: &str,
@@ -327,6 +383,7 @@ mod tests {
             max_poll: Duration::from_secs(10),
             heartbeat: Duration::from_secs(3600),
             timeout: None,
+            on_timeout: crate::apply::OnTimeout::Detach,
         }
     }
 
@@ -356,6 +413,7 @@ mod tests {
                 ]),
                 tags: BTreeMap::new(),
                 termination_protection: false,
+                timeout_minutes: None,
                 token: "create".into(),
             })
             .await
@@ -364,11 +422,15 @@ mod tests {
     }
 
     async fn follow(cloud: &dyn Cloud, reporter: &Recorded, timings: &Timings) -> Watched {
-        let (_keep_open, cancel) = watch::channel(false);
+        let (_keep_open, cancel) = watch::channel(0);
         let follower = Follower {
             reporter,
             timings,
             cancel: &cancel,
+            budget: None,
+            limited: true,
+            stop_at_presses: 1,
+            expected: HashMap::new(),
         };
         follower
             .follow_stack(&rack(), STACK, cloud, HashSet::new(), Instant::now(), false)
@@ -472,7 +534,7 @@ mod tests {
         let (_aws, cloud) = creating(Duration::from_secs(60), None).await;
         let timings = Timings {
             heartbeat: Duration::from_secs(10),
-            timeout: Some(Duration::from_secs(30)),
+            timeout: Some(TimeLimit::After(Duration::from_secs(30))),
             ..timings()
         };
         let reporter = Recorded::default();

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 // tokio's clock, not the system's: the install follows a paused test clock.
 use tokio::time::Instant;
 
+use super::cancel::{OnTimeout, TimeLimit};
 use super::drive::Executor;
 use super::follow::Followed;
 use super::outcome::{RackResult, failed};
@@ -52,6 +53,7 @@ impl Executor<'_> {
             parameters,
             tags: install.tags.clone(),
             termination_protection: install.termination_protection,
+            timeout_minutes: self.install_timeout_minutes(install),
             token: request_token(),
         };
         self.reporter
@@ -86,11 +88,13 @@ impl Executor<'_> {
                 ),
             };
         }
-        match self
-            .follower()
-            .follow(plan, cloud, HashSet::new(), started)
-            .await
-        {
+        // Under `--on-timeout cancel` CloudFormation ends an install that outlasts its TimeoutInMinutes and
+        // rolls it back: it is followed to that end rather than left at rackfile's own limit.
+        let follower = match (request.timeout_minutes, self.timings.on_timeout) {
+            (Some(_), OnTimeout::Cancel) => self.follower_past_timeout(),
+            _ => self.follower(),
+        };
+        match follower.follow(plan, cloud, HashSet::new(), started).await {
             Followed::Settled { stack, root_cause } if is_failure(&stack.status) => {
                 RackResult::Failed {
                     message: "the install failed".into(),
@@ -103,5 +107,15 @@ impl Executor<'_> {
             },
             Followed::Stopped(result) => result,
         }
+    }
+
+    /// CreateStack's TimeoutInMinutes under `--timeout`: CloudFormation then fails and rolls back the install
+    /// itself (an install is never cancelled). Whole minutes, rounded up, as CloudFormation takes them.
+    fn install_timeout_minutes(&self, install: &Install) -> Option<u32> {
+        let seconds = match self.timings.timeout? {
+            TimeLimit::After(limit) => limit.as_secs(),
+            TimeLimit::Budget => install.budget.as_ref()?.seconds()?,
+        };
+        u32::try_from(seconds.div_ceil(60).max(1)).ok()
     }
 }

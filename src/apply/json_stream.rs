@@ -4,7 +4,7 @@
 //!
 //! The first line is `version`, the last `summary` (or a `diagnostic` for an error that ended the run);
 //! between them `plan`, then per rack `rack_start` ... `rack_complete` or `rack_errored`, or `rack_held`
-//! for a rack held for a person. Never a secret: an install whose password would be generated and printed
+//! for a rack held for a person; `rack_stalled` names a resource quiet in progress for too long. Never a secret: an install whose password would be generated and printed
 //! is refused before anything is sent, and a password in SSM is named by its parameter only.
 
 use std::time::{Duration, SystemTime};
@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use super::outcome::{RackOutcome, RackResult, StopReason};
 use super::password::InstalledPassword;
 use super::reporter::{Reporter, Sink, write_line};
+use super::stall::Stall;
 use super::summary::Counts;
 use crate::cloud::StackEvent;
 use crate::config::RackId;
@@ -145,6 +146,7 @@ fn result_kind(result: &RackResult) -> &'static str {
         } => "interrupted",
         RackResult::NotStarted => "not_started",
         RackResult::Held { .. } => "held",
+        RackResult::Cancelled { .. } => "cancelled",
     }
 }
 
@@ -210,6 +212,20 @@ impl Reporter for JsonStream {
         );
     }
 
+    fn stalled(&self, rack: &RackId, stall: &Stall) {
+        emit(
+            &self.sink,
+            "rack_stalled",
+            &format!("{rack}: {}", super::reporter::stall_words(stall)),
+            json!({
+                "rack": rack.to_string(),
+                "logical_id": stall.logical_id,
+                "resource_type": stall.resource_type,
+                "quiet_seconds": stall.quiet.as_secs(),
+            }),
+        );
+    }
+
     fn finish(&self, rack: &RackId, outcome: &RackOutcome) {
         let message = format!("{rack}: {}", outcome.describe());
         let mut fields = json!({
@@ -231,6 +247,14 @@ impl Reporter for JsonStream {
             }
             RackResult::StillInProgress { status, .. } | RackResult::Blocked { status, .. } => {
                 fields["status"] = json!(status);
+                "rack_errored"
+            }
+            RackResult::Cancelled {
+                after,
+                rolled_back_in,
+            } => {
+                fields["cancelled_after_seconds"] = json!(after.as_secs());
+                fields["rolled_back_in_seconds"] = json!(rolled_back_in.as_secs());
                 "rack_errored"
             }
             RackResult::NotStarted => "rack_errored",

@@ -5,8 +5,10 @@
 //!
 //! `drive` runs the racks and hands each planned action to its effect; every effect opens the same way
 //! (`changed_since_planned`); one file per effect (`install`, `update`, `delete`, `recover`); `follow`
-//! polls a stack to a final status; `outcome` says what became of each rack.
+//! polls a stack to a final status, naming stalled resources (`stall`); `cancel` stops an update at its
+//! timeout or on a second Ctrl-C and follows its rollback; `outcome` says what became of each rack.
 
+mod cancel;
 mod changed_since_planned;
 mod delete;
 mod drive;
@@ -19,9 +21,11 @@ pub mod password;
 mod recover;
 pub mod reporter;
 mod request_token;
+pub mod stall;
 pub mod summary;
 mod update;
 
+pub use cancel::{OnTimeout, SECOND_INTERRUPT_WINDOW, TimeLimit};
 pub use drive::{Cancel, EnvLookup, Executor, Replanner, Timings};
 pub use outcome::{RackOutcome, RackResult, StopReason, format_duration};
 pub use password::InstalledPassword;

@@ -66,6 +66,12 @@ pub enum RackResult {
         status: String,
         why: StopReason,
     },
+    /// An update cancelled (CancelUpdateStack, at the timeout or on a second Ctrl-C) and rolled back to
+    /// UPDATE_ROLLBACK_COMPLETE.
+    Cancelled {
+        after: Duration,
+        rolled_back_in: Duration,
+    },
     /// Never started because of Ctrl-C.
     NotStarted,
     /// Not applied: `--auto-approve=in-place` holds a change that is not in place for a person.
@@ -162,6 +168,14 @@ impl RackResult {
                     format!("interrupted; CloudFormation is still changing it ({status})")
                 }
             },
+            RackResult::Cancelled {
+                after,
+                rolled_back_in,
+            } => format!(
+                "cancelled after {}; rolled back in {}",
+                crate::render::span(after.as_secs()),
+                crate::render::span(rolled_back_in.as_secs())
+            ),
             RackResult::NotStarted => "not started (interrupted)".into(),
             RackResult::Held { reason } => format!("held for a person, nothing sent: {reason}"),
         }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::stall::Stall;
 use super::{RackOutcome, format_duration};
 use crate::cloud::StackEvent;
 use crate::config::RackId;
@@ -84,6 +85,8 @@ pub trait Reporter: Send + Sync {
     fn progress(&self, rack: &RackId, line: &str, done: usize);
     /// Nothing new for a while: the rack is still `status`.
     fn heartbeat(&self, rack: &RackId, status: &str, elapsed: Duration);
+    /// A resource has had no event for longer than it should (`stall`): reported once per stall.
+    fn stalled(&self, rack: &RackId, stall: &Stall);
     fn finish(&self, rack: &RackId, outcome: &RackOutcome);
 }
 
@@ -119,6 +122,10 @@ impl Reporter for LineReporter {
             &self.sink,
             &format!("{rack}: still {status} ({})", format_duration(elapsed)),
         );
+    }
+
+    fn stalled(&self, rack: &RackId, stall: &Stall) {
+        write_line(&self.sink, &format!("{rack}: {}", stall_words(stall)));
     }
 
     fn finish(&self, rack: &RackId, outcome: &RackOutcome) {
@@ -191,6 +198,12 @@ impl Reporter for BarReporter {
         // The bar's own elapsed counter already shows that time passes.
     }
 
+    fn stalled(&self, rack: &RackId, stall: &Stall) {
+        if let Some(bar) = self.bar(rack) {
+            bar.set_message(stall_words(stall));
+        }
+    }
+
     fn finish(&self, rack: &RackId, outcome: &RackOutcome) {
         match self.bar(rack) {
             Some(bar) => {
@@ -206,4 +219,15 @@ impl Reporter for BarReporter {
             }
         }
     }
+}
+
+/// `stalled: Instances (AWS::AutoScaling::AutoScalingGroup) has had no event for 25m`: whole minutes, as
+/// polling makes the seconds noise.
+pub(super) fn stall_words(stall: &Stall) -> String {
+    format!(
+        "stalled: {} ({}) has had no event for {}",
+        stall.logical_id,
+        stall.resource_type,
+        crate::render::span(stall.quiet.as_secs() / 60 * 60)
+    )
 }

@@ -15,6 +15,8 @@ pub struct Counts {
     pub recovered: usize,
     pub uninstalled: usize,
     pub failed: usize,
+    /// Updates cancelled (at their timeout or on a second Ctrl-C) and rolled back.
+    pub cancelled: usize,
     pub blocked: usize,
     pub held: usize,
     /// Every rack ended as planned, or was held for a person.
@@ -50,6 +52,7 @@ impl Counts {
                         }
                 )
             }),
+            cancelled: count(|r| matches!(r, RackResult::Cancelled { .. })),
             blocked: count(|r| matches!(r, RackResult::Blocked { .. })),
             held: outcomes.iter().filter(|o| o.held()).count(),
             all_ok: outcomes.iter().all(|o| o.succeeded() || o.held()),
@@ -79,6 +82,9 @@ impl Counts {
             }
         }
         let _ = write!(out, ", {} failed", self.failed);
+        if self.cancelled > 0 {
+            let _ = write!(out, ", {} cancelled", self.cancelled);
+        }
         if self.blocked > 0 {
             let _ = write!(out, ", {} blocked", self.blocked);
         }
@@ -112,6 +118,19 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
              Review their plan, then apply them with `rackfile apply {}`, which asks for confirmation.",
             held.join(", "),
             targets.join(" ")
+        );
+    }
+
+    let cancelled: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| matches!(o.result.settled(), RackResult::Cancelled { .. }))
+        .map(|o| o.rack.as_str())
+        .collect();
+    if !cancelled.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nCancelled and rolled back to UPDATE_ROLLBACK_COMPLETE: {}.",
+            cancelled.join(", ")
         );
     }
 

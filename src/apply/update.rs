@@ -1,6 +1,8 @@
 //! Updating a rack: termination protection first (it is immediate), then one UpdateStack followed to a
 //! final status; an upgrade through required releases is such updates, strictly one after another.
 
+use std::time::Duration;
+
 // tokio's clock, not the system's: the updates follow a paused test clock.
 use tokio::time::Instant;
 
@@ -158,7 +160,18 @@ impl Executor<'_> {
                 ));
             }
         }
-        match self.follower().follow(plan, cloud, seen, started).await {
+        let sent = Instant::now();
+        let budget = update
+            .budget
+            .as_ref()
+            .and_then(|budget| budget.seconds())
+            .map(Duration::from_secs);
+        match self
+            .follower()
+            .within(budget)
+            .follow(plan, cloud, seen, started)
+            .await
+        {
             Followed::Settled { stack, root_cause } if is_failure(&stack.status) => {
                 Err(RackResult::Failed {
                     message: "the update failed and was rolled back".into(),
@@ -167,7 +180,7 @@ impl Executor<'_> {
                 })
             }
             Followed::Settled { stack, .. } => Ok(Some(stack)),
-            Followed::Stopped(result) => Err(result),
+            Followed::Stopped(stopped) => self.cancel_if_asked(plan, cloud, sent, stopped).await,
         }
     }
 }

@@ -532,6 +532,11 @@ impl Cloud for AwsCloud {
             .client_request_token(&request.token)
             .capabilities(Capability::CapabilityIam)
             .enable_termination_protection(request.termination_protection)
+            .set_timeout_in_minutes(
+                request
+                    .timeout_minutes
+                    .and_then(|minutes| i32::try_from(minutes).ok()),
+            )
             .set_parameters(Some(
                 request
                     .parameters
@@ -613,6 +618,18 @@ impl Cloud for AwsCloud {
         self.limit.acquire().await;
         self.client
             .continue_update_rollback()
+            .stack_name(name)
+            .client_request_token(token)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
+        self.limit.acquire().await;
+        self.client
+            .cancel_update_stack()
             .stack_name(name)
             .client_request_token(token)
             .send()

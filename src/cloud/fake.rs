@@ -121,11 +121,17 @@ struct World {
     stacks: HashMap<(String, String), BTreeMap<String, FakeStack>>,
     /// (stack name, logical id) that fail when created or updated.
     failing: HashSet<(String, String)>,
+    /// (stack name, logical id) -> how much longer than `resource_time` the resource takes; such a resource
+    /// shows its *_IN_PROGRESS event when it starts, so a stall can be seen.
+    slow: HashMap<(String, String), Duration>,
     /// Stacks whose next create or update is carried out but its answer lost, so the caller sees what a
     /// retry of the same request meets: AlreadyExists, or a stack busy updating.
     lost_answers: HashSet<String>,
+    /// Stacks whose update completes just before a CancelUpdateStack arrives, which AWS then refuses.
+    finished_before_cancel: HashSet<String>,
     calls: Vec<Call>,
     updates: Vec<UpdateSeen>,
+    creates: Vec<CreateStackRequest>,
     stack_serial: usize,
 }
 
@@ -168,6 +174,16 @@ struct Operation {
     /// What the stack returns to if the operation rolls back.
     previous: Option<(Stack, TemplateSource)>,
     emitted: usize,
+    /// How much longer than `resource_time` each resource takes (missing: none).
+    extra: Vec<Duration>,
+    /// The resource whose *_IN_PROGRESS event has been shown before it completes (a slow one).
+    announced: Option<usize>,
+    /// Played to its end at the next look, whatever the time (`FakeAws::finish_before_cancel`).
+    hurried: bool,
+    /// CreateStack's TimeoutInMinutes: a create still running then fails and rolls back.
+    timeout: Option<Duration>,
+    /// Whether it failed by `timeout`.
+    timed_out: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -177,6 +193,8 @@ enum OperationKind {
     Delete,
     /// ContinueUpdateRollback: the resources are rolled back again, then UPDATE_ROLLBACK_COMPLETE.
     ContinueRollback,
+    /// CancelUpdateStack: the resources the update reached are rolled back, then UPDATE_ROLLBACK_COMPLETE.
+    CancelRollback,
 }
 
 /// The fake AWS: a connector for rackfile and handles for tests to arrange and inspect the world.
@@ -294,6 +312,25 @@ impl FakeAws {
         self.world()
             .failing
             .insert((name.to_string(), logical_id.to_string()));
+    }
+
+    /// Makes resource `logical_id` of stack `name` take `extra` longer than the others when created or
+    /// updated, its *_IN_PROGRESS event shown when it starts (an ECS service that does not stabilise).
+    pub fn slow_resource(&self, name: &str, logical_id: &str, extra: Duration) {
+        self.world()
+            .slow
+            .insert((name.to_string(), logical_id.to_string()), extra);
+    }
+
+    /// Makes the running update of stack `name` complete just before the next CancelUpdateStack arrives:
+    /// the race AWS answers by refusing the cancel.
+    pub fn finish_before_cancel(&self, name: &str) {
+        self.world().finished_before_cancel.insert(name.to_string());
+    }
+
+    /// Every CreateStack the fake received, in order.
+    pub fn creates(&self) -> Vec<CreateStackRequest> {
+        self.world().creates.clone()
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -620,6 +657,8 @@ impl Cloud for FakeCloud {
             .resources
             .iter()
             .position(|(id, _)| world.failing.contains(&(request.name.clone(), id.clone())));
+        let extra = extra_times(&world.slow, &request.name, &template.resources);
+        world.creates.push(request.clone());
         let stacks = world
             .stacks
             .entry((account.clone(), region.clone()))
@@ -668,6 +707,13 @@ impl Cloud for FakeCloud {
                 fails_at,
                 previous: None,
                 emitted: 0,
+                extra,
+                announced: None,
+                hurried: false,
+                timeout: request
+                    .timeout_minutes
+                    .map(|minutes| Duration::from_secs(u64::from(minutes) * 60)),
+                timed_out: false,
             }),
         };
         push_stack_event(
@@ -699,6 +745,7 @@ impl Cloud for FakeCloud {
         self.record(&mut world, "UpdateStack");
         let template = world.template(&request.template)?.clone();
         let failing = world.failing.clone();
+        let extra = extra_times(&world.slow, &request.name, &template.resources);
         let World {
             stacks, updates, ..
         } = &mut *world;
@@ -778,6 +825,11 @@ impl Cloud for FakeCloud {
             fails_at,
             previous: Some(previous),
             emitted: 0,
+            extra,
+            announced: None,
+            hurried: false,
+            timeout: None,
+            timed_out: false,
         });
         push_stack_event(stack, "UPDATE_IN_PROGRESS", Some("User Initiated"), &serial);
         let stack_id = stack.stack.stack_id.clone();
@@ -844,6 +896,11 @@ impl Cloud for FakeCloud {
                 fails_at,
                 previous: None,
                 emitted: 0,
+                extra: Vec::new(),
+                announced: None,
+                hurried: false,
+                timeout: None,
+                timed_out: false,
             });
             push_stack_event(stack, "DELETE_IN_PROGRESS", Some("User Initiated"), &serial);
             Ok(())
@@ -874,8 +931,81 @@ impl Cloud for FakeCloud {
                 fails_at: None,
                 previous: None,
                 emitted: 0,
+                extra: Vec::new(),
+                announced: None,
+                hurried: false,
+                timeout: None,
+                timed_out: false,
             });
             push_stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", None, &serial);
+            Ok(())
+        })
+    }
+
+    async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
+        let serial = self.aws.event_serial.clone();
+        let resource_time = self.aws.resource_time;
+        let finish_first = self.aws.world().finished_before_cancel.remove(name);
+        self.with_stacks("CancelUpdateStack", |stacks| {
+            let Some(stack) = stacks
+                .get_mut(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+            else {
+                return Err(validation(format!("Stack [{name}] does not exist")));
+            };
+            if finish_first && let Some(operation) = stack.operation.as_mut() {
+                operation.hurried = true;
+                advance(stack, resource_time, &serial);
+            }
+            // As AWS: only an update still in progress can be cancelled (not its cleanup, not a rollback).
+            let updating = stack.stack.status == "UPDATE_IN_PROGRESS"
+                && stack
+                    .operation
+                    .as_ref()
+                    .is_some_and(|operation| operation.kind == OperationKind::Update);
+            if !updating {
+                return Err(validation(
+                    "CancelUpdateStack cannot be called from current stack status",
+                ));
+            }
+            let operation = stack.operation.take().expect("checked above");
+            // The resources the update reached, the one in flight included, are rolled back newest first.
+            let reached = (operation.emitted + 1).min(operation.resources.len());
+            let in_flight = operation.resources.get(operation.emitted).cloned();
+            let mut resources: Vec<(String, String)> = operation.resources[..reached].to_vec();
+            resources.reverse();
+            stack.token = Some(token.to_string());
+            if let Some((id, resource_type)) = in_flight {
+                push_event(
+                    stack,
+                    &id,
+                    &resource_type,
+                    None,
+                    "UPDATE_FAILED",
+                    Some("Resource update cancelled"),
+                    &serial,
+                );
+            }
+            stack.stack.status = "UPDATE_ROLLBACK_IN_PROGRESS".into();
+            push_stack_event(
+                stack,
+                "UPDATE_ROLLBACK_IN_PROGRESS",
+                Some("User Initiated"),
+                &serial,
+            );
+            stack.operation = Some(Operation {
+                kind: OperationKind::CancelRollback,
+                started: Instant::now(),
+                resources,
+                fails_at: None,
+                previous: operation.previous,
+                emitted: 0,
+                extra: Vec::new(),
+                announced: None,
+                hurried: false,
+                timeout: None,
+                timed_out: false,
+            });
             Ok(())
         })
     }
@@ -940,42 +1070,78 @@ fn push_event(
     });
 }
 
-/// Plays the stack's running operation forward to now: one resource per `resource_time`, then the final
-/// status; a failing resource turns the operation into a rollback that takes one more `resource_time`.
+/// Plays the stack's running operation forward to now: one resource per `resource_time` (plus its extra
+/// time, for a slow one), then the final status; a failing resource turns the operation into a rollback that
+/// takes one more `resource_time`.
 fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize) {
     let Some(operation) = stack.operation.as_mut() else {
         return;
     };
-    let elapsed = operation.started.elapsed();
-    let steps_due = (elapsed.as_nanos() / resource_time.as_nanos().max(1)) as usize;
     let total = operation.resources.len();
+    // When each resource completes, from the start of the operation.
+    let ends_of = |operation: &Operation| {
+        let mut end = Duration::ZERO;
+        (0..total)
+            .map(|index| {
+                end += resource_time + operation.extra.get(index).copied().unwrap_or_default();
+                end
+            })
+            .collect::<Vec<Duration>>()
+    };
+    let mut ends = ends_of(operation);
+    let end = ends.last().copied().unwrap_or_default();
+    let elapsed = if operation.hurried {
+        end + resource_time * 2
+    } else {
+        operation.started.elapsed()
+    };
+    // TimeoutInMinutes: the resource in progress at the limit fails then, and the create rolls back.
+    if let Some(limit) = operation.timeout
+        && operation.fails_at.is_none()
+        && elapsed >= limit
+        && let Some(index) = ends.iter().position(|end| *end > limit)
+    {
+        let start = index
+            .checked_sub(1)
+            .map_or(Duration::ZERO, |before| ends[before]);
+        operation.extra.resize(total, Duration::ZERO);
+        operation.extra[index] = limit.saturating_sub(start + resource_time);
+        operation.fails_at = Some(index);
+        operation.timed_out = true;
+        ends = ends_of(operation);
+    }
+    let steps_due = ends.iter().take_while(|end| **end <= elapsed).count();
     let last_step = operation.fails_at.map_or(total, |index| index + 1);
     let (verb_in_progress, verb_complete) = match operation.kind {
         OperationKind::Create => ("CREATE_IN_PROGRESS", "CREATE_COMPLETE"),
-        OperationKind::Update | OperationKind::ContinueRollback => {
+        OperationKind::Update | OperationKind::ContinueRollback | OperationKind::CancelRollback => {
             ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE")
         }
         OperationKind::Delete => ("DELETE_IN_PROGRESS", "DELETE_COMPLETE"),
     };
     let kind = operation.kind;
     let fails_at = operation.fails_at;
+    let timed_out = operation.timed_out;
     let resources = operation.resources.clone();
     let emitted = operation.emitted;
+    let mut announced = operation.announced;
     let previous = operation.previous.take();
 
     let mut step = emitted;
     while step < steps_due.min(last_step) {
         let (id, resource_type) = &resources[step];
         let physical = format!("{}-{}", id.to_lowercase(), step);
-        push_event(
-            stack,
-            id,
-            resource_type,
-            None,
-            verb_in_progress,
-            None,
-            serial,
-        );
+        if announced != Some(step) {
+            push_event(
+                stack,
+                id,
+                resource_type,
+                None,
+                verb_in_progress,
+                None,
+                serial,
+            );
+        }
         if Some(step) == fails_at && kind == OperationKind::Delete {
             // A resource that cannot be deleted stops the deletion: the stack stays, DELETE_FAILED.
             push_event(
@@ -992,20 +1158,30 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
                 OperationKind::Create => "CREATE_FAILED",
                 _ => "UPDATE_FAILED",
             };
+            let (resource_reason, reason) = if timed_out {
+                (
+                    "Resource creation cancelled".to_string(),
+                    "Stack creation time exceeded the specified timeout.".to_string(),
+                )
+            } else {
+                (
+                    "Resource creation cancelled: the fake was told to fail it".to_string(),
+                    format!("The following resource(s) failed to create: [{id}]."),
+                )
+            };
             push_event(
                 stack,
                 id,
                 resource_type,
                 Some(physical),
                 failed,
-                Some("Resource creation cancelled: the fake was told to fail it"),
+                Some(&resource_reason),
                 serial,
             );
             let rolling_back = match kind {
                 OperationKind::Create => "ROLLBACK_IN_PROGRESS",
                 _ => "UPDATE_ROLLBACK_IN_PROGRESS",
             };
-            let reason = format!("The following resource(s) failed to create: [{id}].");
             push_stack_event(stack, rolling_back, Some(&reason), serial);
             stack.stack.status = rolling_back.into();
         } else {
@@ -1021,14 +1197,40 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
         }
         step += 1;
     }
+    // A slow resource shows that it started, and then nothing until it completes.
+    let start = step
+        .checked_sub(1)
+        .map_or(Duration::ZERO, |before| ends[before]);
+    if step < last_step
+        && announced != Some(step)
+        && stack
+            .operation
+            .as_ref()
+            .and_then(|operation| operation.extra.get(step))
+            .is_some_and(|extra| !extra.is_zero())
+        && start <= elapsed
+    {
+        let (id, resource_type) = &resources[step];
+        push_event(
+            stack,
+            id,
+            resource_type,
+            None,
+            verb_in_progress,
+            None,
+            serial,
+        );
+        announced = Some(step);
+    }
     if let Some(operation) = stack.operation.as_mut() {
         operation.emitted = step;
+        operation.announced = announced;
         operation.previous = previous;
     }
 
     let finished = match fails_at {
         // The rollback takes one more step after the failure.
-        Some(index) => steps_due > index + 1,
+        Some(index) => elapsed >= ends[index] + resource_time,
         None => steps_due >= total,
     };
     if !finished {
@@ -1040,11 +1242,15 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
         (OperationKind::Update, None) => "UPDATE_COMPLETE",
         (OperationKind::Create, Some(_)) => "ROLLBACK_COMPLETE",
         (OperationKind::Update, Some(_)) => "UPDATE_ROLLBACK_COMPLETE",
-        (OperationKind::ContinueRollback, _) => "UPDATE_ROLLBACK_COMPLETE",
+        (OperationKind::ContinueRollback | OperationKind::CancelRollback, _) => {
+            "UPDATE_ROLLBACK_COMPLETE"
+        }
         (OperationKind::Delete, None) => "DELETE_COMPLETE",
         (OperationKind::Delete, Some(_)) => "DELETE_FAILED",
     };
-    if let (Some(_), Some((previous, template))) = (operation.fails_at, operation.previous) {
+    let rolled_back =
+        operation.fails_at.is_some() || operation.kind == OperationKind::CancelRollback;
+    if let (true, Some((previous, template))) = (rolled_back, operation.previous) {
         stack.stack.parameters = previous.parameters;
         stack.stack.tags = previous.tags;
         stack.template = template;
@@ -1058,4 +1264,20 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
     stack.stack.status = final_status.into();
     stack.stack.last_updated = now_text();
     push_stack_event(stack, final_status, None, serial);
+}
+
+/// How much longer than `resource_time` each of `resources` takes in stack `name`.
+fn extra_times(
+    slow: &HashMap<(String, String), Duration>,
+    name: &str,
+    resources: &[(String, String)],
+) -> Vec<Duration> {
+    resources
+        .iter()
+        .map(|(id, _)| {
+            slow.get(&(name.to_string(), id.clone()))
+                .copied()
+                .unwrap_or_default()
+        })
+        .collect()
 }

@@ -161,6 +161,8 @@ pub struct CreateStackRequest {
     pub parameters: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
     pub termination_protection: bool,
+    /// CreateStack's TimeoutInMinutes: CloudFormation fails and rolls back a create that takes longer.
+    pub timeout_minutes: Option<u32>,
     /// Marks the request (and the stack events it causes) as this apply's, so a retry of a write whose
     /// answer was lost is recognised as the same write.
     pub token: String,
@@ -221,6 +223,9 @@ pub trait Cloud: Send + Sync {
     async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError>;
     /// ContinueUpdateRollback of a stack in UPDATE_ROLLBACK_FAILED.
     async fn continue_update_rollback(&self, name: &str, token: &str) -> Result<(), CloudError>;
+    /// CancelUpdateStack of a stack in UPDATE_IN_PROGRESS: the update stops and rolls back. AWS refuses it
+    /// in any other status (a validation error), e.g. when the update completed meanwhile.
+    async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError>;
     /// UpdateTerminationProtection.
     async fn set_termination_protection(&self, name: &str, enabled: bool)
     -> Result<(), CloudError>;

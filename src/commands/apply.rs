@@ -134,7 +134,7 @@ pub async fn run(
     };
     let (config, plan, saved) = tokio::select! {
         planned = planning => planned?,
-        _ = interrupted.wait_for(|cancelled| *cancelled) => {
+        _ = interrupted.wait_for(|presses| *presses > 0) => {
             return Err(Error::Interrupted(
                 "apply interrupted while reading AWS; nothing was changed".into(),
             ));
@@ -268,7 +268,7 @@ pub async fn run(
         started_passwords: Default::default(),
     };
     let outcomes = executor.execute(&plan).await;
-    let interrupted = *cancel.borrow();
+    let interrupted = *cancel.borrow() > 0;
     let outcome = summary::outcome(&outcomes, interrupted);
     if options.json {
         // No secret is in it (generated passwords were refused), so stdout is its only place.
@@ -321,7 +321,7 @@ async fn confirm(console: &mut Console, mut cancel: Cancel) -> Result<(), Error>
             }
             Err(_) => None,
         },
-        _ = cancel.wait_for(|cancelled| *cancelled) => {
+        _ = cancel.wait_for(|presses| *presses > 0) => {
             console.print("");
             return Err(Error::Interrupted("apply interrupted at the prompt; nothing was changed".into()));
         }

@@ -53,12 +53,25 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<Outco
         }
         Invocation::Apply(options) => {
             let connector = connect(connection.endpoint_url)?;
-            let (cancel_sender, cancel) = tokio::sync::watch::channel(false);
+            let (cancel_sender, cancel) = tokio::sync::watch::channel(0u8);
             // Ctrl-C stops new work and the waiting; CloudFormation carries on, and the summary says where.
-            // SIGTERM, SIGHUP and SIGQUIT do the same (see `interrupted`).
+            // A second within 10 s cancels the updates in progress; a third ends the run at once. SIGTERM,
+            // SIGHUP and SIGQUIT count the same (see `interrupted`).
             tokio::spawn(async move {
-                interrupted().await;
-                let _ = cancel_sender.send(true);
+                for presses in 1u8.. {
+                    interrupted().await;
+                    match presses {
+                        1 => output::eprint(&format!(
+                            "Interrupted: no new rack starts, and what is in progress goes on in AWS. Press Ctrl-C again within {} s to cancel the updates in progress (CancelUpdateStack); a third time exits at once.",
+                            crate::apply::SECOND_INTERRUPT_WINDOW.as_secs()
+                        )),
+                        2 => output::eprint(
+                            "Cancelling the updates in progress and following their rollbacks; Ctrl-C again exits at once.",
+                        ),
+                        _ => std::process::exit(crate::outcome::EXIT_INTERRUPTED),
+                    }
+                    let _ = cancel_sender.send(presses);
+                }
             });
             apply::run(
                 &options,

@@ -77,6 +77,7 @@ mod tests {
             parameters: BTreeMap::new(),
             tags: BTreeMap::new(),
             resource_count: 1,
+            budget: None,
             termination_protection: None,
             impact,
         }
@@ -165,6 +166,7 @@ mod tests {
             tags: BTreeMap::new(),
             termination_protection: false,
             resource_count: 1,
+            budget: None,
         };
         assert_eq!(
             hold(&Action::Install(install.clone())),

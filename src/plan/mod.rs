@@ -6,6 +6,7 @@
 //! `format_version`; removing or changing one bumps it.
 
 mod approval;
+mod budget;
 mod checks;
 mod diff;
 mod impact;
@@ -23,6 +24,7 @@ pub use staleness::stale_reasons;
 
 use crate::cloud::{ParameterValue, TemplateSource};
 use crate::convox::Effect;
+pub use crate::template::Budget;
 
 pub const FORMAT_VERSION: &str = "1";
 
@@ -286,6 +288,10 @@ pub struct Install {
     pub termination_protection: bool,
     /// Resources in the template, for progress.
     pub resource_count: usize,
+    /// How long the install should take; CreateStack's TimeoutInMinutes under `apply --timeout budget`.
+    /// (Absent from plans saved before budgets.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -321,6 +327,11 @@ pub struct Update {
     /// only tags or termination protection change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impact: Option<TemplateImpact>,
+    /// How long the update should take, from its rolling replacements (`crate::template::update_budget`);
+    /// what `apply --timeout budget` waits before its `--on-timeout`. (Absent from plans saved before
+    /// budgets.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
 }
 
 /// The template-level analysis of an update (`crate::template::analyse`).

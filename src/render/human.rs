@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 
+use super::budget::budget_lines;
 use super::escape;
 use crate::diag::{self, Diagnostic};
 use crate::plan::{
@@ -292,6 +293,9 @@ fn write_update(out: &mut String, update: &Update, indent: &str, style: Style) {
         }
         None => {}
     }
+    for line in update.budget.iter().flat_map(budget_lines) {
+        let _ = writeln!(out, "{indent}{line}");
+    }
 }
 
 /// What an install creates: template, parameters, password source, tags.
@@ -346,6 +350,9 @@ fn write_install(out: &mut String, install: &Install) {
     let _ = writeln!(out, "    tags: {}", tags.join(", "));
     if install.termination_protection {
         let _ = writeln!(out, "    termination protection: on");
+    }
+    for line in install.budget.iter().flat_map(budget_lines) {
+        let _ = writeln!(out, "    {line}");
     }
 }
 

@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use super::budget::budget_words;
 use super::escape;
 use super::human::{Style, disruptions, hold_words, plan as human_plan};
 use crate::plan::{Action, ChangeKind, Plan, RackPlan, TemplateImpact, Update};
@@ -149,6 +150,9 @@ fn impact(rack: &RackPlan) -> String {
             Some(TemplateImpact::NotAnalysed { .. }) => says.push("not analysed".into()),
             None => {}
         }
+        if let Some(budget) = &update.budget {
+            says.push(format!("budget {}", budget_words(budget)));
+        }
         says.join("; ")
     };
     match &rack.action {
@@ -166,6 +170,11 @@ fn impact(rack: &RackPlan) -> String {
             .next()
             .unwrap_or_default()
             .to_string(),
+        Action::Install(install) | Action::Reinstall(install) => install
+            .budget
+            .as_ref()
+            .map(|budget| format!("budget {}", budget_words(budget)))
+            .unwrap_or_default(),
         _ => String::new(),
     }
 }

@@ -1,11 +1,13 @@
 //! Views of a Plan and of rack status. They only format: every decision is already in the data.
 
+mod budget;
 mod escape;
 mod human;
 mod json;
 mod markdown;
 pub mod status;
 
+pub use budget::span;
 pub use escape::escape;
 pub use human::{Style, hold_words, plan as human_plan, problems as human_problems};
 pub use json::plan as json_plan;

@@ -3,8 +3,9 @@
 //! `parameters` turns a document into the parameter declarations plan checks values against, and
 //! `constraints` does that checking; `resources` names what outlives a deleted stack; `impact` says what an
 //! update does to each resource (with `evaluate` for the intrinsic functions and `create_only` for AWS's
-//! resource schemas).
+//! resource schemas); `budget` says how long a change should take.
 
+mod budget;
 mod condition_cycles;
 mod constraints;
 mod create_only;
@@ -18,6 +19,10 @@ mod s3_url;
 #[cfg(test)]
 pub(crate) mod test_support;
 
+pub use budget::{
+    Budget, INSTALL_ALLOWANCE_SECONDS, InstancesFrom, RollingBudget, UPDATE_ALLOWANCE_SECONDS,
+    install_budget, iso8601_seconds, update_budget,
+};
 pub use constraints::{Violation, check_value};
 pub use document::{DocumentError, parse_document};
 pub use evaluate::Pseudo;

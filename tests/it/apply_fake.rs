@@ -12,7 +12,7 @@ use rackfile::render::Style;
 
 use crate::common::snapshot_settings;
 
-const ACCOUNT: &str = "123456789012";
+pub(crate) const ACCOUNT: &str = "123456789012";
 const TEMPLATE_URL: &str = "https://templates.example.com/rack.json";
 const RESOURCES: [(&str, &str); 4] = [
     ("Vpc", "AWS::EC2::VPC"),
@@ -21,12 +21,12 @@ const RESOURCES: [(&str, &str); 4] = [
     ("Cluster", "AWS::ECS::Cluster"),
 ];
 
-struct Setup {
-    fake: FakeAws,
-    dir: tempfile::TempDir,
+pub(crate) struct Setup {
+    pub(crate) fake: FakeAws,
+    pub(crate) dir: tempfile::TempDir,
 }
 
-fn setup(resource_time: Duration, rack_names: &[&str]) -> Setup {
+pub(crate) fn setup(resource_time: Duration, rack_names: &[&str]) -> Setup {
     let fake = FakeAws::new(resource_time);
     fake.add_account(None, ACCOUNT);
     fake.add_template(
@@ -47,15 +47,15 @@ fn setup(resource_time: Duration, rack_names: &[&str]) -> Setup {
     Setup { fake, dir }
 }
 
-struct Buffer(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Buffer(Arc<Mutex<Vec<u8>>>);
 
 impl Buffer {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
 }
 
-fn console() -> (Console, Buffer) {
+pub(crate) fn console() -> (Console, Buffer) {
     let bytes = Arc::new(Mutex::new(Vec::new()));
     let console = Console {
         out: bytes.clone(),
@@ -68,7 +68,11 @@ fn console() -> (Console, Buffer) {
     (console, Buffer(bytes))
 }
 
-fn options(setup: &Setup, parallelism: usize, timeout: Option<Duration>) -> ApplyOptions {
+pub(crate) fn options(
+    setup: &Setup,
+    parallelism: usize,
+    timeout: Option<Duration>,
+) -> ApplyOptions {
     ApplyOptions {
         source: ApplySource::Config(setup.dir.path().join("racks.toml")),
         targets: Vec::new(),
@@ -81,14 +85,15 @@ fn options(setup: &Setup, parallelism: usize, timeout: Option<Duration>) -> Appl
             first_poll: Duration::from_millis(10),
             max_poll: Duration::from_millis(20),
             heartbeat: Duration::from_secs(3600),
-            timeout,
+            timeout: timeout.map(rackfile::apply::TimeLimit::After),
+            on_timeout: rackfile::apply::OnTimeout::Detach,
         },
     }
 }
 
-async fn apply(setup: &Setup, options: &ApplyOptions) -> (i32, String) {
+pub(crate) async fn apply(setup: &Setup, options: &ApplyOptions) -> (i32, String) {
     let (mut console, buffer) = console();
-    let (_sender, cancel) = tokio::sync::watch::channel(false);
+    let (_sender, cancel) = tokio::sync::watch::channel(0);
     let code = match run(options, &setup.fake, &mut console, cancel).await {
         Ok(outcome) => outcome.exit_code(),
         Err(error) => {
@@ -244,12 +249,12 @@ async fn a_rack_already_in_progress_is_waited_for_then_planned_again() {
 async fn ctrl_c_stops_new_racks_and_names_the_ones_still_changing() {
     let setup = setup(Duration::from_millis(200), &["first", "second", "third"]);
     let (mut console, buffer) = console();
-    let (sender, cancel) = tokio::sync::watch::channel(false);
+    let (sender, cancel) = tokio::sync::watch::channel(0);
     let options = options(&setup, 1, None);
     let fake = setup.fake.clone();
     let interrupt = async {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        sender.send(true).unwrap();
+        sender.send(1).unwrap();
     };
     let (outcome, ()) = tokio::join!(
         async { run(&options, &fake, &mut console, cancel).await.unwrap() },
@@ -455,7 +460,7 @@ async fn apply_with_change_at_the_prompt(
     });
     let mut options = options(setup, 10, None);
     options.auto_approve = None;
-    let (_sender, cancel) = tokio::sync::watch::channel(false);
+    let (_sender, cancel) = tokio::sync::watch::channel(0);
     let outcome = run(&options, &setup.fake, &mut console, cancel)
         .await
         .unwrap_or_else(|error| panic!("{}", error.render()));
@@ -482,7 +487,7 @@ fn change_ami_behind_rackfiles_back(fake: &FakeAws, name: &str, ami: &str) {
     .unwrap();
 }
 
-fn manage_count(setup: &Setup, name: &str, count: u32) {
+pub(crate) fn manage_count(setup: &Setup, name: &str, count: u32) {
     let racks_toml = setup.dir.path().join("racks.toml");
     let racks = std::fs::read_to_string(&racks_toml).unwrap();
     std::fs::write(
@@ -584,11 +589,11 @@ async fn ctrl_c_at_the_prompt_ends_the_apply_at_once() {
     });
     let mut options = options(&setup, 10, None);
     options.auto_approve = None;
-    let (sender, cancel) = tokio::sync::watch::channel(false);
+    let (sender, cancel) = tokio::sync::watch::channel(0);
     let started = Instant::now();
     let interrupt = async {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        sender.send(true).unwrap();
+        sender.send(1).unwrap();
     };
     let (result, ()) = tokio::join!(run(&options, &setup.fake, &mut console, cancel), interrupt);
     let error = result.expect_err("the prompt was interrupted");

@@ -78,9 +78,10 @@ impl Setup {
                 max_poll: Duration::from_millis(20),
                 heartbeat: Duration::from_secs(3600),
                 timeout: None,
+                on_timeout: rackfile::apply::OnTimeout::Detach,
             },
         };
-        let (_sender, cancel) = tokio::sync::watch::channel(false);
+        let (_sender, cancel) = tokio::sync::watch::channel(0);
         let result = run(&options, &self.fake, &mut console, cancel).await;
         let text = String::from_utf8(bytes.lock().unwrap().clone()).unwrap();
         match result {
@@ -316,6 +317,7 @@ async fn an_uninstall_deletes_the_apps_first_and_only_with_allow_uninstall() {
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
                 termination_protection: false,
+                timeout_minutes: None,
                 token: format!("seed-{app}"),
             })
             .await

@@ -22,4 +22,6 @@ mod releases;
 mod schema;
 mod signals;
 mod terminal;
+mod time_fake;
+mod time_moto;
 mod trust;

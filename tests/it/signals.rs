@@ -12,10 +12,10 @@ use crate::faults::proxy::{FaultProxy, Faults};
 use crate::faults::through;
 use crate::moto;
 
-const RACKS: &str = "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n\
+pub(crate) const RACKS: &str = "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n\
                      [org.personal]\nprofile = \"personal\"\n[[rack]]\nname = \"web\"\ntemplate = \"rack.yml\"\n";
 
-fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) {
+pub(crate) fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) {
     let deadline = Instant::now() + limit;
     while !done() {
         assert!(
@@ -26,7 +26,7 @@ fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) {
     }
 }
 
-fn send(signal: &str, pid: u32) {
+pub(crate) fn send(signal: &str, pid: u32) {
     assert!(
         Command::new("kill")
             .args([&format!("-{signal}"), &pid.to_string()])
@@ -36,7 +36,7 @@ fn send(signal: &str, pid: u32) {
     );
 }
 
-fn finished(child: std::process::Child) -> Output {
+pub(crate) fn finished(child: std::process::Child) -> Output {
     let output = child.wait_with_output().unwrap();
     Output {
         code: output.status.code().unwrap_or(-1),

@@ -91,6 +91,7 @@ pub(super) fn plan_install(
         tags: rack.managed_tags(),
         termination_protection: rack.protect.unwrap_or(false),
         resource_count: summary.resource_count,
+        budget: Some(crate::template::install_budget()),
     })
 }
 

@@ -11,6 +11,7 @@ use crate::cloud::{ParameterValue, Stack, TemplateSummary};
 use crate::config::{Rack, Template};
 use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
 use crate::live::LiveState;
+use crate::plan::budget::budget_of_update;
 use crate::plan::checks::{Origin, PlanProblem, parameters_exist, value_allowed};
 use crate::plan::impact::{impact_of, supersede_rules_the_template_answers};
 use crate::plan::{Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, Update};
@@ -308,20 +309,28 @@ pub(super) fn plan_update(
         resource_count: summary.resource_count,
         termination_protection,
         impact: None,
+        budget: None,
     };
-    if !update
-        .changes
-        .iter()
-        .any(|change| change.kind.reaches_resources())
-    {
-        return Ok(Action::Update(update));
-    }
     let after_values = after_update(stack, &update, summary).parameters;
     let pseudo = Pseudo {
         region: region.clone(),
         stack_name: rack.name.clone(),
         account_id: account.to_string(),
     };
+    if !update
+        .changes
+        .iter()
+        .any(|change| change.kind.reaches_resources())
+    {
+        update.budget = Some(budget_of_update(
+            None,
+            Err(String::new()),
+            &after_values,
+            &stack.parameters,
+            &pseudo,
+        ));
+        return Ok(Action::Update(update));
+    }
     let (before, after) = (before(), planned_document(rack, live));
     supersede_rules_the_template_answers(&mut update, &before, &after);
     update.impact = crate::plan::impact::analyse_update(
@@ -332,6 +341,13 @@ pub(super) fn plan_update(
         &pseudo,
         &mut update.changes,
     );
+    update.budget = Some(budget_of_update(
+        update.impact.as_ref(),
+        after.as_deref().map_err(Clone::clone),
+        &after_values,
+        &stack.parameters,
+        &pseudo,
+    ));
     Ok(Action::Update(update))
 }
 

@@ -1,0 +1,144 @@
+//! A budget in words: the rolling arithmetic of each AutoScalingGroup an update rolls, and the whole
+//! figure, `rolling: 10 instances, 1 at a time, PT5M pause: up to 55m`.
+
+use super::escape;
+use crate::template::{Budget, RollingBudget};
+
+/// The lines the human view prints under a rack (or a step of its upgrade) for its budget.
+pub(super) fn budget_lines(budget: &Budget) -> Vec<String> {
+    match budget {
+        Budget::CannotCompute { reason } => {
+            vec![format!("budget: cannot compute: {}", escape(reason))]
+        }
+        Budget::Computed {
+            seconds, rolling, ..
+        } => match rolling.as_slice() {
+            [] => vec![format!("budget: up to {}", span(*seconds))],
+            [group] => vec![format!(
+                "rolling: {}: up to {}",
+                arithmetic(group),
+                span(*seconds)
+            )],
+            groups => {
+                let mut lines: Vec<String> = groups
+                    .iter()
+                    .map(|group| {
+                        format!(
+                            "rolling {}: {} ({})",
+                            escape(&group.logical_id),
+                            arithmetic(group),
+                            span(group.seconds)
+                        )
+                    })
+                    .collect();
+                lines.push(format!("budget: up to {}", span(*seconds)));
+                lines
+            }
+        },
+    }
+}
+
+/// The budget in a few words, for a table cell: `up to 55m`, or `cannot compute`.
+pub(super) fn budget_words(budget: &Budget) -> String {
+    match budget.seconds() {
+        Some(seconds) => format!("up to {}", span(seconds)),
+        None => "cannot compute".into(),
+    }
+}
+
+/// `10 instances, 1 at a time, PT5M pause`.
+fn arithmetic(group: &RollingBudget) -> String {
+    format!(
+        "{} instance{}, {} at a time, {} pause",
+        group.instances,
+        if group.instances == 1 { "" } else { "s" },
+        group.batch_size,
+        escape(&group.pause_time)
+    )
+}
+
+/// A span of time as people read it: `45s`, `55m`, `5h05m`.
+pub fn span(seconds: u64) -> String {
+    let (hours, minutes, rest) = (seconds / 3_600, seconds % 3_600 / 60, seconds % 60);
+    match (hours, minutes, rest) {
+        (0, 0, rest) => format!("{rest}s"),
+        (0, minutes, 0) => format!("{minutes}m"),
+        (0, minutes, rest) => format!("{minutes}m{rest:02}s"),
+        (hours, minutes, _) => format!("{hours}h{minutes:02}m"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::InstancesFrom;
+
+    fn group(id: &str, instances: u64, batch_size: u64, pause: (&str, u64)) -> RollingBudget {
+        let batches = instances.div_ceil(batch_size);
+        RollingBudget {
+            logical_id: id.into(),
+            instances,
+            instances_from: InstancesFrom::DesiredCapacity,
+            batch_size,
+            batches,
+            pause_time: pause.0.into(),
+            pause_seconds: pause.1,
+            seconds: batches * pause.1,
+        }
+    }
+
+    #[test]
+    fn spans_read_as_people_write_them() {
+        assert_eq!(span(45), "45s");
+        assert_eq!(span(55 * 60), "55m");
+        assert_eq!(span(6 * 60 + 5), "6m05s");
+        assert_eq!(span(2 * 3_600), "2h00m");
+        assert_eq!(span(5 * 3_600 + 5 * 60 + 7), "5h05m");
+    }
+
+    #[test]
+    fn one_rolling_group_is_a_line_with_its_arithmetic_and_the_whole_figure() {
+        let budget = Budget::Computed {
+            seconds: 55 * 60,
+            rolling: vec![group("Instances", 10, 1, ("PT5M", 300))],
+            allowance_seconds: 300,
+        };
+        assert_eq!(
+            budget_lines(&budget),
+            ["rolling: 10 instances, 1 at a time, PT5M pause: up to 55m"]
+        );
+        assert_eq!(budget_words(&budget), "up to 55m");
+    }
+
+    #[test]
+    fn several_groups_are_named_each_and_summed() {
+        let budget = Budget::Computed {
+            seconds: 3_600 + 300,
+            rolling: vec![
+                group("Instances", 4, 2, ("PT15M", 900)),
+                group("Build", 1, 1, ("PT30M", 1_800)),
+            ],
+            allowance_seconds: 300,
+        };
+        assert_eq!(
+            budget_lines(&budget),
+            [
+                "rolling Instances: 4 instances, 2 at a time, PT15M pause (30m)",
+                "rolling Build: 1 instance, 1 at a time, PT30M pause (30m)",
+                "budget: up to 1h05m"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_budget_rackfile_cannot_compute_says_so_and_why() {
+        let budget = Budget::CannotCompute {
+            reason: "Instances's MaxBatchSize is only known to AWS".into(),
+        };
+        assert_eq!(
+            budget_lines(&budget),
+            ["budget: cannot compute: Instances's MaxBatchSize is only known to AWS"]
+        );
+        assert_eq!(budget_words(&budget), "cannot compute");
+    }
+}

@@ -1,0 +1,492 @@
+//! How long an update or an install should take, from the template alone: what the plan prints as the
+//! rack's budget and what `apply --timeout budget` waits for.
+//!
+//! The slow part of a rack update is the rolling replacement of its instances: an AutoScalingGroup whose
+//! AutoScalingRollingUpdate policy replaces MaxBatchSize instances at a time and then waits PauseTime before
+//! the next batch. So a group of N instances takes up to ceil(N / MaxBatchSize) x PauseTime; everything else
+//! (launch templates, ECS services, Lambda-backed custom resources) gets a fixed allowance. Groups are summed,
+//! not overlapped: CloudFormation may roll independent groups at once, and a budget is an upper bound.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::evaluate::{Pseudo, Side, Val};
+use super::impact::ResourceImpact;
+
+/// What an update takes besides its rolling replacements: resources updated in place, replaced launch
+/// configurations, the cleanup of replaced resources. Five minutes, the PauseTime Convox's own template
+/// gives a batch: enough for what an update of a rack does outside its instance groups.
+pub const UPDATE_ALLOWANCE_SECONDS: u64 = 5 * 60;
+
+/// What an install takes: a rack's network, cluster, instances (launched at once, not rolled) and services.
+/// Convox installs usually complete in 10 to 20 minutes; half an hour leaves room for a slow NAT gateway or
+/// EFS mount target without waiting for CloudFormation's own hours.
+pub const INSTALL_ALLOWANCE_SECONDS: u64 = 30 * 60;
+
+/// The time a change should take, or why rackfile cannot say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Budget {
+    Computed {
+        /// The whole budget: every rolling group plus `allowance_seconds`.
+        seconds: u64,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        rolling: Vec<RollingBudget>,
+        allowance_seconds: u64,
+    },
+    CannotCompute {
+        reason: String,
+    },
+}
+
+impl Budget {
+    pub fn seconds(&self) -> Option<u64> {
+        match self {
+            Budget::Computed { seconds, .. } => Some(*seconds),
+            Budget::CannotCompute { .. } => None,
+        }
+    }
+}
+
+/// One AutoScalingGroup's rolling replacement: `batches` x `pause_seconds`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollingBudget {
+    pub logical_id: String,
+    pub instances: u64,
+    pub instances_from: InstancesFrom,
+    pub batch_size: u64,
+    pub batches: u64,
+    /// As the template writes it (`PT5M`), or AWS's default when it leaves it out.
+    pub pause_time: String,
+    pub pause_seconds: u64,
+    pub seconds: u64,
+}
+
+/// Where the number of instances a group rolls was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstancesFrom {
+    /// The group's DesiredCapacity, evaluated with the rack's live parameter values.
+    DesiredCapacity,
+    /// The rack's live InstanceCount parameter (the group's DesiredCapacity is only known to AWS).
+    LiveInstanceCount,
+}
+
+/// The budget of an install: nothing rolls, every instance is launched at once.
+pub fn install_budget() -> Budget {
+    Budget::Computed {
+        seconds: INSTALL_ALLOWANCE_SECONDS,
+        rolling: Vec::new(),
+        allowance_seconds: INSTALL_ALLOWANCE_SECONDS,
+    }
+}
+
+/// The budget of an update whose analysis found `impacts`, applied with `template` and the `planned`
+/// parameter values to a rack whose parameters are now `live`.
+pub fn update_budget(
+    impacts: &[ResourceImpact],
+    template: &Value,
+    planned: &BTreeMap<String, String>,
+    live: &BTreeMap<String, String>,
+    pseudo: &Pseudo,
+) -> Budget {
+    let nothing_hidden = BTreeSet::new();
+    let planned_side = Side::new(template, planned, &nothing_hidden, pseudo, HashMap::new());
+    let live_side = Side::new(template, live, &nothing_hidden, pseudo, HashMap::new());
+    let mut rolling = Vec::new();
+    for impact in impacts {
+        let Some(policy) = &impact.rolling else {
+            continue;
+        };
+        let group = impact.logical_id.as_str();
+        let batch_size = match policy.max_batch_size.as_deref().map(positive_number) {
+            Some(Some(size)) => size,
+            Some(None) => {
+                return cannot(format!(
+                    "{group}'s MaxBatchSize is {:?}, not a whole number above 0",
+                    policy.max_batch_size.as_deref().unwrap_or_default()
+                ));
+            }
+            None => return cannot(format!("{group}'s MaxBatchSize is only known to AWS")),
+        };
+        let Some(resource) = planned_side.resource(group) else {
+            return cannot(format!("{group} is not in the planned template"));
+        };
+        let (pause_time, pause_seconds) = match pause_time(&planned_side, resource) {
+            Ok(pause) => pause,
+            Err(reason) => return cannot(format!("{group}: {reason}")),
+        };
+        let (instances, instances_from) = match instances(&live_side, resource, live) {
+            Some(found) => found,
+            None => {
+                return cannot(format!(
+                    "how many instances {group} has is only known to AWS (its DesiredCapacity does not resolve and the rack has no InstanceCount)"
+                ));
+            }
+        };
+        let batches = instances.div_ceil(batch_size);
+        rolling.push(RollingBudget {
+            logical_id: group.to_string(),
+            instances,
+            instances_from,
+            batch_size,
+            batches,
+            pause_time,
+            pause_seconds,
+            seconds: batches * pause_seconds,
+        });
+    }
+    let rolled: u64 = rolling.iter().map(|group| group.seconds).sum();
+    Budget::Computed {
+        seconds: rolled + UPDATE_ALLOWANCE_SECONDS,
+        rolling,
+        allowance_seconds: UPDATE_ALLOWANCE_SECONDS,
+    }
+}
+
+fn cannot(reason: String) -> Budget {
+    Budget::CannotCompute { reason }
+}
+
+/// The policy's PauseTime, or AWS's default for it: PT5M when the group waits on resource signals, else
+/// PT0S (AWS::AutoScaling::AutoScalingGroup UpdatePolicy, AutoScalingRollingUpdate).
+fn pause_time(side: &Side<'_>, group: &Value) -> Result<(String, u64), String> {
+    let policy = group
+        .get("UpdatePolicy")
+        .and_then(|policy| policy.get("AutoScalingRollingUpdate"))
+        .map(|policy| side.evaluate(policy));
+    let Some(Val::Map(policy)) = policy else {
+        return Err("its AutoScalingRollingUpdate policy is only known to AWS".into());
+    };
+    let text = match policy.get("PauseTime") {
+        Some(Val::Text(text)) => text.clone(),
+        Some(_) => return Err("its PauseTime is only known to AWS".into()),
+        None => {
+            let waits = matches!(
+                policy.get("WaitOnResourceSignals"),
+                Some(Val::Text(wait)) if wait.eq_ignore_ascii_case("true")
+            );
+            if waits { "PT5M" } else { "PT0S" }.to_string()
+        }
+    };
+    let seconds = iso8601_seconds(&text)
+        .ok_or_else(|| format!("its PauseTime {text:?} is not an ISO 8601 duration (PT5M)"))?;
+    Ok((text, seconds))
+}
+
+fn instances(
+    side: &Side<'_>,
+    group: &Value,
+    live: &BTreeMap<String, String>,
+) -> Option<(u64, InstancesFrom)> {
+    let desired = group
+        .get("Properties")
+        .and_then(|properties| properties.get("DesiredCapacity"))
+        .map(|desired| side.evaluate(desired));
+    if let Some(Val::Text(count)) = desired
+        && let Ok(count) = count.trim().parse::<u64>()
+    {
+        return Some((count, InstancesFrom::DesiredCapacity));
+    }
+    let count = live.get("InstanceCount")?.trim().parse::<u64>().ok()?;
+    Some((count, InstancesFrom::LiveInstanceCount))
+}
+
+fn positive_number(text: &str) -> Option<u64> {
+    text.trim().parse::<u64>().ok().filter(|size| *size > 0)
+}
+
+/// Seconds in an ISO 8601 duration of days, hours, minutes and whole seconds (`PT5M`, `PT1H30M`, `P1DT2H`),
+/// the form CloudFormation takes for PauseTime; `None` for anything else.
+pub fn iso8601_seconds(text: &str) -> Option<u64> {
+    let rest = text.strip_prefix('P')?;
+    let (date, time) = match rest.split_once('T') {
+        Some((date, time)) if !time.is_empty() => (date, Some(time)),
+        Some(_) => return None,
+        None => (rest, None),
+    };
+    let mut seconds = 0u64;
+    let mut any = false;
+    for (part, units) in [
+        (date, &[('D', 86_400u64)][..]),
+        (time.unwrap_or(""), &[('H', 3_600), ('M', 60), ('S', 1)][..]),
+    ] {
+        let mut digits = String::new();
+        let mut next_unit = 0;
+        for character in part.chars() {
+            if character.is_ascii_digit() {
+                digits.push(character);
+                continue;
+            }
+            let position = units[next_unit..]
+                .iter()
+                .position(|(unit, _)| *unit == character)?;
+            let (_, size) = units[next_unit + position];
+            next_unit += position + 1;
+            let count: u64 = digits.parse().ok()?;
+            seconds = seconds.checked_add(count.checked_mul(size)?)?;
+            digits.clear();
+            any = true;
+        }
+        if !digits.is_empty() {
+            return None;
+        }
+    }
+    any.then_some(seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::{StackTemplate, analyse};
+
+    fn template(name: &str) -> Value {
+        let path = format!("{}/tests/templates/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn pseudo() -> Pseudo {
+        Pseudo {
+            region: "eu-west-1".into(),
+            stack_name: "web".into(),
+            account_id: "123456789012".into(),
+        }
+    }
+
+    fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect()
+    }
+
+    /// The budget of changing `live` to `planned` on one template, through the impact analysis.
+    fn budget_of(template: &Value, live: &[(&str, &str)], planned: &[(&str, &str)]) -> Budget {
+        let (live, planned) = (values(live), values(planned));
+        let impacts = analyse(
+            StackTemplate::new(template, &live),
+            StackTemplate::new(template, &planned),
+            &pseudo(),
+        );
+        update_budget(&impacts, template, &planned, &live, &pseudo())
+    }
+
+    fn only_group(budget: &Budget) -> (&RollingBudget, u64) {
+        let Budget::Computed {
+            seconds, rolling, ..
+        } = budget
+        else {
+            panic!("expected a budget, got {budget:?}")
+        };
+        assert_eq!(rolling.len(), 1, "{rolling:#?}");
+        (&rolling[0], *seconds)
+    }
+
+    #[test]
+    fn iso8601_durations_are_read_in_seconds() {
+        assert_eq!(iso8601_seconds("PT5M"), Some(300));
+        assert_eq!(iso8601_seconds("PT15M"), Some(900));
+        assert_eq!(iso8601_seconds("PT1H30M"), Some(5_400));
+        assert_eq!(iso8601_seconds("PT0S"), Some(0));
+        assert_eq!(iso8601_seconds("P1DT2H"), Some(93_600));
+        for bad in [
+            "", "P", "PT", "5M", "PT5", "PTM", "PT5M1H", "PT-5M", "PT5.5S", "pt5m",
+        ] {
+            assert_eq!(iso8601_seconds(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_instance_type_change_on_the_2026_rack_rolls_one_instance_at_a_time() {
+        let template = template("rack-2026.json");
+        let live = [("InstanceCount", "10"), ("InstanceType", "t3.small")];
+        let planned = [("InstanceCount", "10"), ("InstanceType", "m5.large")];
+        let budget = budget_of(&template, &live, &planned);
+        let (group, seconds) = only_group(&budget);
+        assert_eq!(
+            (
+                group.logical_id.as_str(),
+                group.instances,
+                group.batch_size,
+                group.batches
+            ),
+            ("Instances", 10, 1, 10)
+        );
+        assert_eq!(
+            (group.pause_time.as_str(), group.pause_seconds),
+            ("PT5M", 300)
+        );
+        assert_eq!(group.instances_from, InstancesFrom::DesiredCapacity);
+        // 10 batches of 5 minutes, and the allowance.
+        assert_eq!(seconds, 10 * 300 + UPDATE_ALLOWANCE_SECONDS);
+    }
+
+    #[test]
+    fn at_batch_size_2_the_2026_rack_rolls_in_half_as_many_batches_rounded_up() {
+        let template = template("rack-2026.json");
+        let live = [
+            ("InstanceCount", "9"),
+            ("InstanceType", "t3.small"),
+            ("InstanceUpdateBatchSize", "2"),
+        ];
+        let planned = [
+            ("InstanceCount", "9"),
+            ("InstanceType", "m5.large"),
+            ("InstanceUpdateBatchSize", "2"),
+        ];
+        let budget = budget_of(&template, &live, &planned);
+        let (group, seconds) = only_group(&budget);
+        assert_eq!(
+            (group.instances, group.batch_size, group.batches),
+            (9, 2, 5)
+        );
+        assert_eq!(seconds, 5 * 300 + UPDATE_ALLOWANCE_SECONDS);
+    }
+
+    #[test]
+    fn a_rack_without_high_availability_rolls_its_no_ha_count_not_its_instance_count() {
+        let template = template("rack-2026.json");
+        let live = [
+            ("HighAvailability", "false"),
+            ("NoHaInstanceCount", "2"),
+            ("InstanceType", "t3.small"),
+        ];
+        let planned = [
+            ("HighAvailability", "false"),
+            ("NoHaInstanceCount", "2"),
+            ("InstanceType", "m5.large"),
+        ];
+        let budget = budget_of(&template, &live, &planned);
+        let (group, _) = only_group(&budget);
+        assert_eq!(group.instances, 2);
+    }
+
+    #[test]
+    fn the_2016_rack_pauses_fifteen_minutes_between_batches() {
+        let template = template("rack-2016.json");
+        let live = [("InstanceCount", "20"), ("InstanceType", "t2.small")];
+        let planned = [("InstanceCount", "20"), ("InstanceType", "m4.large")];
+        let budget = budget_of(&template, &live, &planned);
+        let (group, seconds) = only_group(&budget);
+        assert_eq!((group.pause_time.as_str(), group.batches), ("PT15M", 20));
+        // Five hours of pauses.
+        assert_eq!(seconds, 20 * 900 + UPDATE_ALLOWANCE_SECONDS);
+    }
+
+    #[test]
+    fn convox_s_own_template_rolls_its_instances_and_no_other_group() {
+        let template = template("convox-rack-20260421192651.json");
+        let live = [("InstanceCount", "4"), ("InstanceType", "t3.small")];
+        let planned = [("InstanceCount", "4"), ("InstanceType", "m5.large")];
+        let budget = budget_of(&template, &live, &planned);
+        let (group, seconds) = only_group(&budget);
+        assert_eq!(
+            (
+                group.logical_id.as_str(),
+                group.instances,
+                group.batch_size,
+                group.pause_time.as_str()
+            ),
+            ("Instances", 4, 1, "PT5M")
+        );
+        assert_eq!(seconds, 4 * 300 + UPDATE_ALLOWANCE_SECONDS);
+    }
+
+    #[test]
+    fn an_update_that_rolls_nothing_gets_the_allowance_alone() {
+        let template = template("rack-2026.json");
+        let budget = budget_of(&template, &[], &[("LogRetention", "30")]);
+        assert_eq!(budget.seconds(), Some(UPDATE_ALLOWANCE_SECONDS));
+    }
+
+    fn group_with(policy: Value, desired: Value) -> Value {
+        serde_json::json!({
+            "Parameters": {
+                "Type": {"Type": "String", "Default": "a"},
+                "Pause": {"Type": "String", "Default": "PT2M"}
+            },
+            "Resources": {
+                "Config": {
+                    "Type": "AWS::AutoScaling::LaunchConfiguration",
+                    "Properties": {"InstanceType": {"Ref": "Type"}, "ImageId": "ami-1"}
+                },
+                "Group": {
+                    "Type": "AWS::AutoScaling::AutoScalingGroup",
+                    "Properties": {
+                        "LaunchConfigurationName": {"Ref": "Config"},
+                        "MinSize": "1", "MaxSize": "9", "DesiredCapacity": desired
+                    },
+                    "UpdatePolicy": {"AutoScalingRollingUpdate": policy}
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn pause_time_from_a_parameter_and_aws_s_defaults_when_it_is_left_out() {
+        let cases = [
+            (
+                serde_json::json!({"PauseTime": {"Ref": "Pause"}}),
+                "PT2M",
+                120,
+            ),
+            (serde_json::json!({}), "PT0S", 0),
+            (
+                serde_json::json!({"WaitOnResourceSignals": true}),
+                "PT5M",
+                300,
+            ),
+        ];
+        for (policy, written, seconds) in cases {
+            let template = group_with(policy, Value::String("3".into()));
+            let budget = budget_of(&template, &[], &[("Type", "b")]);
+            let (group, _) = only_group(&budget);
+            assert_eq!(
+                (
+                    group.pause_time.as_str(),
+                    group.pause_seconds,
+                    group.batches
+                ),
+                (written, seconds, 3)
+            );
+        }
+    }
+
+    #[test]
+    fn a_budget_rackfile_cannot_compute_says_why() {
+        let template = group_with(
+            serde_json::json!({"PauseTime": "five minutes"}),
+            Value::String("3".into()),
+        );
+        assert_eq!(
+            budget_of(&template, &[], &[("Type", "b")]),
+            cannot(
+                "Group: its PauseTime \"five minutes\" is not an ISO 8601 duration (PT5M)".into()
+            )
+        );
+        let template = group_with(
+            serde_json::json!({"PauseTime": "PT1M"}),
+            serde_json::json!({"Fn::GetAtt": ["Config", "Whatever"]}),
+        );
+        let Budget::CannotCompute { reason } = budget_of(&template, &[], &[("Type", "b")]) else {
+            panic!("expected no budget")
+        };
+        assert!(
+            reason.starts_with("how many instances Group has"),
+            "{reason}"
+        );
+        // The live InstanceCount stands in for a DesiredCapacity only AWS knows.
+        let budget = budget_of(
+            &template,
+            &[("InstanceCount", "4")],
+            &[("Type", "b"), ("InstanceCount", "4")],
+        );
+        let (group, _) = only_group(&budget);
+        assert_eq!(
+            (group.instances, group.instances_from),
+            (4, InstancesFrom::LiveInstanceCount)
+        );
+    }
+}
