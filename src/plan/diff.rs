@@ -237,6 +237,7 @@ fn plan_rack(
         held,
         notes,
         warnings,
+        preflight: Vec::new(),
     })
 }
 

@@ -9,6 +9,7 @@ mod checks;
 mod diff;
 mod impact;
 mod make;
+pub mod preflight;
 mod staleness;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use checks::{PlanProblem, unknown_parameters};
 pub use diff::diff;
 pub use make::{PlanningError, make_plan, select};
+pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use staleness::stale_reasons;
 
 use crate::cloud::{ParameterValue, TemplateSource};
@@ -83,6 +85,10 @@ pub struct RackPlan {
     /// What is allowed but probably not meant, e.g. a release Convox has not published.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The preflight checks of a rack that installs, updates or upgrades (`preflight`), each with what it
+    /// read; a failed one has made the rack `Blocked` with `BlockedKind::Preflight`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preflight: Vec<PreflightCheck>,
 }
 
 /// A parameter racks.toml sets, kept at its live value on a live rack.
@@ -322,6 +328,9 @@ pub enum BlockedKind {
     /// A stack of the rack's name exists and is not a Convox rack (`convox::is_rack`): rackfile never
     /// changes it.
     NotARack,
+    /// A preflight check found what would make the operation fail halfway (`RackPlan::preflight` says
+    /// which, and what it read).
+    Preflight,
     /// A status rackfile does not change a stack in (e.g. REVIEW_IN_PROGRESS).
     #[default]
     Other,

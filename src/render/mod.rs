@@ -4,6 +4,7 @@ mod escape;
 mod human;
 mod json;
 mod markdown;
+mod preflight;
 pub mod status;
 
 pub use escape::escape;

@@ -15,6 +15,8 @@ mod moto;
 mod operate;
 mod passwords;
 mod plan;
+mod preflight;
+mod preflight_fake;
 mod real_templates;
 mod releases;
 mod schema;
