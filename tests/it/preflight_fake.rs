@@ -72,10 +72,10 @@ impl Setup {
     fn racks(&self, racks: &[String], body: &str) {
         let mut text = format!(
             "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\nversion = \"20161102160040\"\n\
-             template = \"rack.json\"\n\n[org.personal]\naccount_id = \"{ACCOUNT}\"\n"
+             \n[org.personal]\naccount_id = \"{ACCOUNT}\"\n"
         );
         for rack in racks {
-            text.push_str(&format!("\n[[rack]]\n{rack}\n"));
+            text.push_str(&format!("\n[[rack]]\n{rack}\ntemplate = \"rack.json\"\n"));
         }
         std::fs::write(self.dir.path().join("racks.toml"), text).unwrap();
         std::fs::write(self.dir.path().join("rack.json"), body).unwrap();
