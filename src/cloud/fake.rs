@@ -959,7 +959,11 @@ impl Cloud for FakeCloud {
     async fn list_imports(&self, export: &str) -> Result<Vec<String>, CloudError> {
         let mut world = self.aws.world();
         self.read(&mut world, "ListImports")?;
-        let key = (self.account.clone(), self.region.clone(), export.to_string());
+        let key = (
+            self.account.clone(),
+            self.region.clone(),
+            export.to_string(),
+        );
         Ok(world.imports.get(&key).cloned().unwrap_or_default())
     }
 
@@ -979,7 +983,9 @@ impl Cloud for FakeCloud {
             return Ok(zones.clone());
         }
         // AWS offers nothing of a type it does not know: an empty answer, not an error.
-        let known = INSTANCE_TYPES.iter().any(|(name, _)| *name == instance_type);
+        let known = INSTANCE_TYPES
+            .iter()
+            .any(|(name, _)| *name == instance_type);
         Ok(if known {
             zones_of(&self.region)
         } else {

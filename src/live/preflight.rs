@@ -83,7 +83,10 @@ pub async fn read_preflight(
             Some(Err(error)) => Err(error.clone()),
             None => Err(CloudError::new(
                 crate::cloud::CloudErrorKind::Other,
-                format!("no credentials were found for account {} in {}", place.0, place.1),
+                format!(
+                    "no credentials were found for account {} in {}",
+                    place.0, place.1
+                ),
             )),
         }
     };

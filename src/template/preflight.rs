@@ -120,7 +120,9 @@ fn zone_of(value: Val, logical_id: &str) -> SubnetZone {
                         args: region,
                     },
                 ) if azs == "Fn::GetAZs"
-                    && region.iter().all(|r| matches!(r, Val::Text(t) if t.is_empty())) =>
+                    && region
+                        .iter()
+                        .all(|r| matches!(r, Val::Text(t) if t.is_empty())) =>
                 {
                     match index.parse() {
                         Ok(index) => SubnetZone::NthOfRegion(index),

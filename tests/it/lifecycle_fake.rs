@@ -105,6 +105,10 @@ impl Setup {
                         | "GetCallerIdentity"
                         | "GetTemplateSummary"
                         | "GetTemplate"
+                        // The plan's preflight reads.
+                        | "DescribeInstanceTypeOfferings"
+                        | "DescribeInstanceTypes"
+                        | "GetServiceQuota"
                 )
             })
             .collect()

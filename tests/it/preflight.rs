@@ -51,7 +51,8 @@ fn installed_with_export() -> MotoSession {
 }
 
 #[test]
-fn an_upgrade_dropping_an_export_an_app_imports_is_blocked_naming_the_app_then_planned_without_it() {
+fn an_upgrade_dropping_an_export_an_app_imports_is_blocked_naming_the_app_then_planned_without_it()
+{
     let moto = installed_with_export();
     // A Convox app stack of the rack, importing its cluster as apps do.
     moto.python(
@@ -59,9 +60,7 @@ fn an_upgrade_dropping_an_export_an_app_imports_is_blocked_naming_the_app_then_p
          client('cloudformation').create_stack(StackName='web-myapp', TemplateBody=json.dumps(app), \
          Tags=[{'Key': 'System', 'Value': 'convox'}, {'Key': 'Rack', 'Value': 'web'}, {'Key': 'Type', 'Value': 'app'}])\n",
     );
-    let plan = run(moto
-        .rackfile()
-        .args(["-v", "plan", "--detailed-exitcode"]));
+    let plan = run(moto.rackfile().args(["-v", "plan", "--detailed-exitcode"]));
     assert_exit(&plan, 2);
     assert!(
         plan.stdout.contains("! personal/web (us-east-1) is blocked")
@@ -152,7 +151,12 @@ fn an_instance_type_moto_does_not_offer_in_one_of_the_zones_blocks_the_install()
         "EC2.DescribeInstanceTypes",
         "EC2.DescribeAvailabilityZones",
     ] {
-        assert_eq!(plan.stderr.matches(call).count(), 1, "{call}: {}", plan.stderr);
+        assert_eq!(
+            plan.stderr.matches(call).count(),
+            1,
+            "{call}: {}",
+            plan.stderr
+        );
     }
 
     // In zones that offer it, the same install is planned.
@@ -160,7 +164,8 @@ fn an_instance_type_moto_does_not_offer_in_one_of_the_zones_blocks_the_install()
     let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
     assert_exit(&plan, 2);
     assert!(
-        plan.stdout.contains("+ personal/web (us-east-1) will be installed")
+        plan.stdout
+            .contains("+ personal/web (us-east-1) will be installed")
             && !plan.stdout.contains("preflight:"),
         "{}",
         plan.stdout
@@ -206,7 +211,8 @@ fn a_quota_too_small_for_the_count_plus_a_rolling_batch_blocks_the_type_change()
     let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
     assert_exit(&plan, 2);
     assert!(
-        plan.stdout.contains("~ personal/web (us-east-1) will be updated"),
+        plan.stdout
+            .contains("~ personal/web (us-east-1) will be updated"),
         "{}",
         plan.stdout
     );

@@ -84,7 +84,8 @@ impl Setup {
     /// A live rack `name` built from `body` with these instances.
     async fn live_rack(&self, name: &str, body: &str, instance_type: &str, count: &str) {
         let source = TemplateSource::Body(body.to_string());
-        self.fake.add_template(source.clone(), FakeTemplate::rack(&[]));
+        self.fake
+            .add_template(source.clone(), FakeTemplate::rack(&[]));
         let parameters = [
             ("InstanceType", instance_type),
             ("InstanceCount", count),
@@ -148,7 +149,9 @@ async fn a_deprecated_runtime_blocks_an_install_with_the_dates_and_the_source() 
     assert!(
         reason.contains("function Api runs nodejs4.3")
             && reason.contains("refuses that since 2018-12-15")
-            && reason.contains("deprecated 2018-04-30, creates refused from 2018-12-15, updates from 2020-03-06")
+            && reason.contains(
+                "deprecated 2018-04-30, creates refused from 2018-12-15, updates from 2020-03-06"
+            )
             && reason.contains("runtime-support-policy"),
         "{reason}"
     );
@@ -192,8 +195,14 @@ async fn a_deprecated_runtime_blocks_an_update_of_a_function_the_stack_already_h
 async fn access_denied_on_each_read_is_a_note_naming_it_never_a_pass() {
     for (operation, check) in [
         ("ListImports", PreflightKind::Exports),
-        ("DescribeAvailabilityZones", PreflightKind::InstanceTypeOffered),
-        ("DescribeInstanceTypeOfferings", PreflightKind::InstanceTypeOffered),
+        (
+            "DescribeAvailabilityZones",
+            PreflightKind::InstanceTypeOffered,
+        ),
+        (
+            "DescribeInstanceTypeOfferings",
+            PreflightKind::InstanceTypeOffered,
+        ),
         ("DescribeInstanceTypes", PreflightKind::InstanceQuota),
         ("GetServiceQuota", PreflightKind::InstanceQuota),
     ] {
@@ -247,7 +256,9 @@ async fn a_type_missing_from_a_zone_and_a_quota_short_of_count_plus_batch_block_
         .fake
         .set_offering(REGION, "m5.xlarge", &["us-east-1a", "us-east-1c"]);
     // 3 instances and a batch of 1, 4 vCPUs each: 16 vCPUs; 12 do for the instances alone.
-    setup.fake.set_ec2_quota(ACCOUNT, REGION, "L-1216C47A", 12.0);
+    setup
+        .fake
+        .set_ec2_quota(ACCOUNT, REGION, "L-1216C47A", 12.0);
     let plan = setup.plan().await;
     let reason = blocked_reason(&plan, 0);
     assert!(
@@ -255,7 +266,8 @@ async fn a_type_missing_from_a_zone_and_a_quota_short_of_count_plus_batch_block_
         "{reason}"
     );
     assert!(
-        reason.contains("3 instances of m5.xlarge plus a rolling batch of 1 need 16 vCPUs (4 each)")
+        reason
+            .contains("3 instances of m5.xlarge plus a rolling batch of 1 need 16 vCPUs (4 each)")
             && reason.contains("is 12 vCPUs"),
         "{reason}"
     );
@@ -272,7 +284,9 @@ async fn the_quota_counts_the_racks_planned_before_in_the_same_account_and_regio
         ],
         &template("", false),
     );
-    setup.fake.set_ec2_quota(ACCOUNT, REGION, "L-1216C47A", 10.0);
+    setup
+        .fake
+        .set_ec2_quota(ACCOUNT, REGION, "L-1216C47A", 10.0);
     let plan = setup.plan().await;
     assert!(matches!(plan.racks[0].action, Action::Install(_)));
     let reason = blocked_reason(&plan, 1);

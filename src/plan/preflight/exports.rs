@@ -34,7 +34,10 @@ fn finding(operation: &Operation, rack: &RackOperations) -> Option<Finding> {
         .chain(&after)
         .filter_map(|export| {
             let why = export.name.as_ref().err()?;
-            Some(format!("the export name of output {}: {why}", export.output))
+            Some(format!(
+                "the export name of output {}: {why}",
+                export.output
+            ))
         })
         .collect();
     if !unknown.is_empty() {
@@ -86,7 +89,11 @@ pub(super) fn decide(rack: &RackOperations, facts: &PreflightFacts) -> Vec<Prefl
                             read,
                             says: format!(
                                 "the update{step} removes export {name}, which {} {} imports: CloudFormation would roll it back; update or delete {} first",
-                                if importers.len() == 1 { "stack" } else { "stacks" },
+                                if importers.len() == 1 {
+                                    "stack"
+                                } else {
+                                    "stacks"
+                                },
                                 importers.join(", "),
                                 if importers.len() == 1 { "it" } else { "them" },
                             ),

@@ -258,7 +258,9 @@ fn offered_check(need: &Need<'_>, facts: &PreflightFacts) -> PreflightCheck {
         check: PreflightKind::InstanceTypeOffered,
         verdict: Verdict::Passed,
         read,
-        says: format!("instance type {kind} is offered in the rack's subnets' zones ({zones_words})"),
+        says: format!(
+            "instance type {kind} is offered in the rack's subnets' zones ({zones_words})"
+        ),
     }
 }
 

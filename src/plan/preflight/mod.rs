@@ -219,7 +219,13 @@ fn block_if_failed(rack: &mut RackPlan, checks: &[PreflightCheck]) -> Option<Act
     let failures: Vec<String> = checks
         .iter()
         .filter(|check| check.verdict == Verdict::Blocked)
-        .map(|check| format!("preflight: {} (read: {})", check.says, check.read.join(", ")))
+        .map(|check| {
+            format!(
+                "preflight: {} (read: {})",
+                check.says,
+                check.read.join(", ")
+            )
+        })
         .collect();
     if failures.is_empty() {
         return None;
@@ -261,13 +267,12 @@ fn operations_of(plan: &Plan, live: &LiveState, unchanged_too: bool) -> Vec<Rack
             }],
             Action::Update(update) => {
                 let Some(stack) = stack else { continue };
-                let before = live_template(rack, Some(&update.template), live).map(|template| {
-                    Evaluable {
+                let before =
+                    live_template(rack, Some(&update.template), live).map(|template| Evaluable {
                         template,
                         values: stack.parameters.clone(),
                         hidden: BTreeSet::new(),
-                    }
-                });
+                    });
                 vec![updating(None, Some(before), update, stack, live)]
             }
             Action::Upgrade(upgrade) => {
@@ -283,8 +288,13 @@ fn operations_of(plan: &Plan, live: &LiveState, unchanged_too: bool) -> Vec<Rack
                 );
                 let mut operations = Vec::new();
                 for step in &upgrade.steps {
-                    let operation =
-                        updating(Some(step.version.clone()), before, &step.update, stack, live);
+                    let operation = updating(
+                        Some(step.version.clone()),
+                        before,
+                        &step.update,
+                        stack,
+                        live,
+                    );
                     before = Some(operation.after.clone());
                     operations.push(operation);
                 }

@@ -200,16 +200,28 @@ mod tests {
     #[test]
     fn the_checked_in_table_parses_with_ordered_dates_and_a_source() {
         let table = table().expect("lambda_runtimes.toml parses");
-        assert!(table.source.starts_with("https://docs.aws.amazon.com/lambda/"));
+        assert!(
+            table
+                .source
+                .starts_with("https://docs.aws.amazon.com/lambda/")
+        );
         let is_day = |text: &str| {
             text.len() == 10
-                && text
-                    .char_indices()
-                    .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() })
+                && text.char_indices().all(|(i, c)| {
+                    if i == 4 || i == 7 {
+                        c == '-'
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                })
         };
         assert!(is_day(&table.read));
         for runtime in &table.runtime {
-            for day in [&runtime.deprecated, &runtime.block_create, &runtime.block_update] {
+            for day in [
+                &runtime.deprecated,
+                &runtime.block_create,
+                &runtime.block_update,
+            ] {
                 assert!(is_day(day), "{}: {day}", runtime.identifier);
             }
             assert!(
@@ -232,16 +244,30 @@ mod tests {
         assert_eq!(verdict(Use::Update, "2019-06-01"), Verdict::Warning);
         assert_eq!(verdict(Use::Update, "2020-03-06"), Verdict::Blocked);
         let blocked = judge(&node, Use::Update, &Some("20200101".into()), "2026-12-04").unwrap();
-        assert!(blocked.says.contains("since 2020-03-06"), "{}", blocked.says);
-        assert!(blocked.says.contains("upgrade step to 20200101"), "{}", blocked.says);
-        assert!(blocked.read[0].contains("runtime-support-policy"), "{:?}", blocked.read);
+        assert!(
+            blocked.says.contains("since 2020-03-06"),
+            "{}",
+            blocked.says
+        );
+        assert!(
+            blocked.says.contains("upgrade step to 20200101"),
+            "{}",
+            blocked.says
+        );
+        assert!(
+            blocked.read[0].contains("runtime-support-policy"),
+            "{:?}",
+            blocked.read
+        );
         assert!(judge(&function("nodejs22.x"), Use::Create, &None, "2026-12-04").is_none());
         let unknown = FunctionRuntime {
             logical_id: "Fn".into(),
             runtime: Err("it is computed by AWS at deploy time".into()),
         };
         assert_eq!(
-            judge(&unknown, Use::Update, &None, "2026-12-04").unwrap().verdict,
+            judge(&unknown, Use::Update, &None, "2026-12-04")
+                .unwrap()
+                .verdict,
             Verdict::NotChecked
         );
     }
