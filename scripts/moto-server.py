@@ -1,17 +1,23 @@
-"""moto's server (what `moto_server -H HOST -p PORT` runs), plus routes of rackfile's own for the tests:
-states moto never reaches by itself (a failed install left ROLLBACK_COMPLETE, UPDATE_ROLLBACK_FAILED) are set
-in moto's own models, and the tests' boto3 seeding scripts run here, in the server's own interpreter, instead
-of one Python start (and boto3 import) per call.
+"""moto's server (what `moto_server -H HOST -p PORT` runs), plus what rackfile's tests need and moto lacks,
+built on moto's own models:
 
-    POST /rackfile-test/stack-status  {"account", "region", "name", "status"}
-    POST /rackfile-test/python        a script; its print()s are the response body, a traceback is a 500
-
-and CloudFormation's CancelUpdateStack, which moto lacks, from moto's own models: as AWS, only a stack in
-UPDATE_IN_PROGRESS is cancelled (a test holds one there through the stack-status route, as its update would
-be on AWS; moto's own updates complete at once), else ValidationError "CancelUpdateStack cannot be called
-from current stack status". A cancelled update rolls back: the stack gets the template, parameters and tags
-it had before that UpdateStack (kept as each UpdateStack passes through here), with the stack events
-UPDATE_ROLLBACK_IN_PROGRESS and UPDATE_ROLLBACK_COMPLETE.
+- states moto never reaches by itself (a failed install left ROLLBACK_COMPLETE, UPDATE_ROLLBACK_FAILED) are set
+  in moto's own models:
+      POST /rackfile-test/stack-status  {"account", "region", "name", "status"}
+- the tests' boto3 seeding scripts run here, in the server's own interpreter, instead of one Python start (and
+  boto3 import) per call:
+      POST /rackfile-test/python        a script; its print()s are the response body, a traceback is a 500
+- CloudFormation's CancelUpdateStack: as AWS, only a stack in UPDATE_IN_PROGRESS is cancelled (a test holds one
+  there through the stack-status route, as its update would be on AWS; moto's own updates complete at once),
+  else ValidationError "CancelUpdateStack cannot be called from current stack status". A cancelled update
+  rolls back: the stack gets the template, parameters and tags it had before that UpdateStack (kept as each
+  UpdateStack passes through here), with the stack events UPDATE_ROLLBACK_IN_PROGRESS and
+  UPDATE_ROLLBACK_COMPLETE;
+- CloudFormation ListImports, computed from the `Fn::ImportValue`s of the templates of moto's own stacks (a
+  literal name, or an `Fn::Sub` of the stack's name, region, account and parameters);
+- Service Quotas GetServiceQuota for EC2 quotas (moto knows only VPC's): DEFAULT_EC2_QUOTA vCPUs unless a test
+  sets one:
+      POST /rackfile-test/ec2-quota  {"account", "region", "code", "value"}
 
 Run by scripts/moto with the venv's python: python moto-server.py HOST PORT
 """
@@ -28,7 +34,11 @@ import boto3
 
 from werkzeug.serving import run_simple
 
+from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import cloudformation_backends
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.responses import ActionResult
+from moto.servicequotas.models import ServiceQuotasBackend
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -70,6 +80,13 @@ def run_script(script, endpoint):
         return True, out.getvalue()
     except Exception:
         return False, traceback.format_exc()
+
+QUOTA_PATH = "/rackfile-test/ec2-quota"
+
+# An EC2 vCPU quota no test plan reaches unless it sets a smaller one (as the in-memory fake's).
+DEFAULT_EC2_QUOTA = 256.0
+# (account, region, quota code) -> value, as tests set them.
+EC2_QUOTAS = {}
 
 
 def set_stack_status(body):
@@ -162,12 +179,89 @@ def cancel_update_stack(start_response, region, fields, account):
         "</CancelUpdateStackResponse>",
     )
 
+def import_name(value, stack):
+    """The export name an Fn::ImportValue argument names, or None when it is not one this launcher resolves."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        known = dict(stack.parameters)
+        known.update({
+            "AWS::StackName": stack.name,
+            "AWS::Region": stack.region_name,
+            "AWS::AccountId": stack.account_id,
+        })
+        return re.sub(r"\$\{([^}!]+)\}", lambda m: str(known.get(m.group(1), m.group(0))), value["Fn::Sub"])
+    return None
+
+
+def imports_in(node, stack, found):
+    if isinstance(node, dict):
+        if len(node) == 1 and "Fn::ImportValue" in node:
+            name = import_name(node["Fn::ImportValue"], stack)
+            if name is not None:
+                found.add(name)
+            return
+        for child in node.values():
+            imports_in(child, stack, found)
+    elif isinstance(node, list):
+        for child in node:
+            imports_in(child, stack, found)
+
+
+def list_imports(self):
+    export = self._get_param("ExportName")
+    importers = []
+    for stack in self.cloudformation_backend.stacks.values():
+        if stack.status == "DELETE_COMPLETE":
+            continue
+        found = set()
+        imports_in(stack.template_dict, stack, found)
+        if export in found:
+            importers.append(stack.name)
+    if not importers:
+        raise ValidationError(message=f"Export '{export}' is not imported by any stack.")
+    return ActionResult({"Imports": sorted(importers)})
+
+
+CloudFormationResponse.list_imports = list_imports
+
+moto_get_service_quota = ServiceQuotasBackend.get_service_quota
+
+
+def get_service_quota(self, service_code, quota_code):
+    if service_code != "ec2":
+        return moto_get_service_quota(self, service_code, quota_code)
+    value = EC2_QUOTAS.get((self.account_id, self.region_name, quota_code), DEFAULT_EC2_QUOTA)
+    return {
+        "ServiceCode": "ec2",
+        "ServiceName": "Amazon Elastic Compute Cloud (Amazon EC2)",
+        "QuotaArn": f"arn:aws:servicequotas:{self.region_name}:{self.account_id}:ec2/{quota_code}",
+        "QuotaCode": quota_code,
+        "QuotaName": quota_code,
+        "Value": value,
+        "Unit": "None",
+        "Adjustable": True,
+        "GlobalQuota": False,
+    }
+
+
+ServiceQuotasBackend.get_service_quota = get_service_quota
+
 
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
     moto = DomainDispatcherApplication(create_backend_app)
 
     def app(environ, start_response):
+        if environ.get("PATH_INFO") == "/moto-api/reset":
+            # A reset starts every test afresh: the quotas a test set go with moto's own state.
+            EC2_QUOTAS.clear()
+        if environ.get("PATH_INFO") == QUOTA_PATH and environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = json.loads(environ["wsgi.input"].read(length))
+            EC2_QUOTAS[(body["account"], body["region"], body["code"])] = float(body["value"])
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
         if environ.get("PATH_INFO") == CONTROL_PATH and environ.get("REQUEST_METHOD") == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = json.loads(environ["wsgi.input"].read(length))

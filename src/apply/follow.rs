@@ -375,6 +375,27 @@ mod tests {
         ) -> Result<(), CloudError> {
             self.cloud.set_termination_protection(name, enabled).await
         }
+        async fn list_imports(&self, export: &str) -> Result<Vec<String>, CloudError> {
+            self.cloud.list_imports(export).await
+        }
+        async fn availability_zones(&self) -> Result<Vec<String>, CloudError> {
+            self.cloud.availability_zones().await
+        }
+        async fn instance_type_zones(
+            &self,
+            instance_type: &str,
+        ) -> Result<Vec<String>, CloudError> {
+            self.cloud.instance_type_zones(instance_type).await
+        }
+        async fn instance_type_vcpus(
+            &self,
+            instance_type: &str,
+        ) -> Result<Option<u32>, CloudError> {
+            self.cloud.instance_type_vcpus(instance_type).await
+        }
+        async fn ec2_quota(&self, code: &str) -> Result<f64, CloudError> {
+            self.cloud.ec2_quota(code).await
+        }
     }
 
     fn timings() -> Timings {

@@ -105,8 +105,21 @@ impl AwsConnector {
                 limit: Some((account.clone(), limit.clone())),
             })
             .build();
+        let sdk = self.sdk_config(org, region).await;
+        let log = CallLog {
+            region: region.to_string(),
+            limit: None,
+        };
+        let ec2 = aws_sdk_ec2::config::Builder::from(&sdk)
+            .interceptor(log.clone())
+            .build();
+        let quotas = aws_sdk_servicequotas::config::Builder::from(&sdk)
+            .interceptor(log)
+            .build();
         Ok(AwsCloud {
             client: aws_sdk_cloudformation::Client::from_conf(config),
+            ec2: aws_sdk_ec2::Client::from_conf(ec2),
+            quotas: aws_sdk_servicequotas::Client::from_conf(quotas),
             limit,
         })
     }
@@ -329,6 +342,10 @@ impl Connector for AwsConnector {
 
 pub struct AwsCloud {
     client: aws_sdk_cloudformation::Client,
+    // EC2 and Service Quotas are read only by the preflight checks, a few calls a plan: they do not share
+    // CloudFormation's request rate.
+    ec2: aws_sdk_ec2::Client,
+    quotas: aws_sdk_servicequotas::Client,
     limit: Arc<RateLimit>,
 }
 
@@ -652,6 +669,116 @@ impl Cloud for AwsCloud {
             .await
             .map_err(sdk_error)?;
         Ok(())
+    }
+
+    async fn list_imports(&self, export: &str) -> Result<Vec<String>, CloudError> {
+        let mut pages = self
+            .client
+            .list_imports()
+            .export_name(export)
+            .into_paginator()
+            .send();
+        let mut importers = Vec::new();
+        loop {
+            self.limit.acquire().await;
+            let Some(page) = pages.next().await else {
+                break;
+            };
+            match page {
+                Ok(page) => importers.extend(page.imports().iter().cloned()),
+                Err(error) => {
+                    let error = sdk_error(error);
+                    if error.message.contains("is not imported by any stack") {
+                        break;
+                    }
+                    return Err(error);
+                }
+            }
+        }
+        Ok(importers)
+    }
+
+    async fn availability_zones(&self) -> Result<Vec<String>, CloudError> {
+        let output = self
+            .ec2
+            .describe_availability_zones()
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let mut zones: Vec<String> = output
+            .availability_zones()
+            .iter()
+            .filter_map(|zone| zone.zone_name().map(str::to_string))
+            .collect();
+        zones.sort();
+        Ok(zones)
+    }
+
+    async fn instance_type_zones(&self, instance_type: &str) -> Result<Vec<String>, CloudError> {
+        use aws_sdk_ec2::types::{Filter, LocationType};
+        let mut pages = self
+            .ec2
+            .describe_instance_type_offerings()
+            .location_type(LocationType::AvailabilityZone)
+            .filters(
+                Filter::builder()
+                    .name("instance-type")
+                    .values(instance_type)
+                    .build(),
+            )
+            .into_paginator()
+            .send();
+        let mut zones = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(sdk_error)?;
+            zones.extend(
+                page.instance_type_offerings()
+                    .iter()
+                    .filter_map(|offering| offering.location().map(str::to_string)),
+            );
+        }
+        zones.sort();
+        zones.dedup();
+        Ok(zones)
+    }
+
+    async fn instance_type_vcpus(&self, instance_type: &str) -> Result<Option<u32>, CloudError> {
+        let answer = self
+            .ec2
+            .describe_instance_types()
+            .instance_types(aws_sdk_ec2::types::InstanceType::from(instance_type))
+            .send()
+            .await;
+        match answer {
+            Ok(output) => Ok(output
+                .instance_types()
+                .first()
+                .and_then(|info| info.v_cpu_info())
+                .and_then(|cpus| cpus.default_v_cpus())
+                .and_then(|cpus| u32::try_from(cpus).ok())),
+            Err(error) if error.code() == Some("InvalidInstanceType") => Ok(None),
+            Err(error) => Err(sdk_error(error)),
+        }
+    }
+
+    async fn ec2_quota(&self, code: &str) -> Result<f64, CloudError> {
+        let output = self
+            .quotas
+            .get_service_quota()
+            .service_code("ec2")
+            .quota_code(code)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        output
+            .quota()
+            .and_then(|quota| quota.value())
+            .ok_or_else(|| {
+                CloudError::new(
+                    super::CloudErrorKind::Other,
+                    format!("Service Quotas returned no value for ec2 {code}"),
+                )
+            })
     }
 
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError> {

@@ -133,6 +133,40 @@ struct World {
     updates: Vec<UpdateSeen>,
     creates: Vec<CreateStackRequest>,
     stack_serial: usize,
+    /// (account, region, export) -> the stacks importing it, for ListImports.
+    imports: HashMap<(String, String, String), Vec<String>>,
+    /// (region, instance type) -> the zones offering it; a type the fake knows and that is not here is
+    /// offered in every zone of the region.
+    offerings: HashMap<(String, String), Vec<String>>,
+    /// (account, region, quota code) -> its value; `DEFAULT_EC2_QUOTA` otherwise.
+    quotas: HashMap<(String, String, String), f64>,
+    /// Operations refused with AccessDenied, as for a role without the permission.
+    denied: HashSet<&'static str>,
+}
+
+/// The instance types the fake's EC2 knows, with their vCPUs; any other is unknown to it, as a made-up
+/// type is to AWS.
+const INSTANCE_TYPES: &[(&str, u32)] = &[
+    ("t2.small", 1),
+    ("t2.medium", 2),
+    ("t3.small", 2),
+    ("t3.medium", 2),
+    ("t3.large", 2),
+    ("m5.large", 2),
+    ("m5.xlarge", 4),
+    ("c5.xlarge", 4),
+    ("p3.2xlarge", 8),
+];
+
+/// An EC2 vCPU quota no test plan reaches unless it sets a smaller one.
+pub const DEFAULT_EC2_QUOTA: f64 = 256.0;
+
+/// The zones of a region in the fake: a, b and c.
+fn zones_of(region: &str) -> Vec<String> {
+    ["a", "b", "c"]
+        .iter()
+        .map(|letter| format!("{region}{letter}"))
+        .collect()
 }
 
 /// An UpdateStack the fake received, with the stack's status when it arrived, so tests can tell that
@@ -333,6 +367,36 @@ impl FakeAws {
         self.world().creates.clone()
     }
 
+    /// Stack `importer` imports `export` (in `account` and `region`), as ListImports reports it.
+    pub fn add_import(&self, account: &str, region: &str, export: &str, importer: &str) {
+        self.world()
+            .imports
+            .entry((account.to_string(), region.to_string(), export.to_string()))
+            .or_default()
+            .push(importer.to_string());
+    }
+
+    /// `instance_type` is offered only in these zones of `region`.
+    pub fn set_offering(&self, region: &str, instance_type: &str, zones: &[&str]) {
+        self.world().offerings.insert(
+            (region.to_string(), instance_type.to_string()),
+            zones.iter().map(|zone| zone.to_string()).collect(),
+        );
+    }
+
+    /// Sets an EC2 quota (Service Quotas' value) of an account in a region.
+    pub fn set_ec2_quota(&self, account: &str, region: &str, code: &str, value: f64) {
+        self.world().quotas.insert(
+            (account.to_string(), region.to_string(), code.to_string()),
+            value,
+        );
+    }
+
+    /// Refuses every call of `operation` (e.g. "ListImports") with AccessDenied.
+    pub fn deny(&self, operation: &'static str) {
+        self.world().denied.insert(operation);
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.world().calls.clone()
     }
@@ -526,6 +590,18 @@ impl FakeCloud {
 
     fn key(&self) -> (String, String) {
         (self.account.clone(), self.region.clone())
+    }
+
+    /// Records a read and refuses it if the test denied the operation.
+    fn read(&self, world: &mut World, operation: &'static str) -> Result<(), CloudError> {
+        self.record(world, operation);
+        if world.denied.contains(operation) {
+            return Err(CloudError::new(
+                CloudErrorKind::AccessDenied,
+                format!("AccessDenied: not authorized to perform {operation}"),
+            ));
+        }
+        Ok(())
     }
 
     fn with_stacks<T>(
@@ -1008,6 +1084,59 @@ impl Cloud for FakeCloud {
             });
             Ok(())
         })
+    }
+
+    async fn list_imports(&self, export: &str) -> Result<Vec<String>, CloudError> {
+        let mut world = self.aws.world();
+        self.read(&mut world, "ListImports")?;
+        let key = (
+            self.account.clone(),
+            self.region.clone(),
+            export.to_string(),
+        );
+        Ok(world.imports.get(&key).cloned().unwrap_or_default())
+    }
+
+    async fn availability_zones(&self) -> Result<Vec<String>, CloudError> {
+        let mut world = self.aws.world();
+        self.read(&mut world, "DescribeAvailabilityZones")?;
+        Ok(zones_of(&self.region))
+    }
+
+    async fn instance_type_zones(&self, instance_type: &str) -> Result<Vec<String>, CloudError> {
+        let mut world = self.aws.world();
+        self.read(&mut world, "DescribeInstanceTypeOfferings")?;
+        if let Some(zones) = world
+            .offerings
+            .get(&(self.region.clone(), instance_type.to_string()))
+        {
+            return Ok(zones.clone());
+        }
+        // AWS offers nothing of a type it does not know: an empty answer, not an error.
+        let known = INSTANCE_TYPES
+            .iter()
+            .any(|(name, _)| *name == instance_type);
+        Ok(if known {
+            zones_of(&self.region)
+        } else {
+            Vec::new()
+        })
+    }
+
+    async fn instance_type_vcpus(&self, instance_type: &str) -> Result<Option<u32>, CloudError> {
+        let mut world = self.aws.world();
+        self.read(&mut world, "DescribeInstanceTypes")?;
+        Ok(INSTANCE_TYPES
+            .iter()
+            .find(|(name, _)| *name == instance_type)
+            .map(|(_, cpus)| *cpus))
+    }
+
+    async fn ec2_quota(&self, code: &str) -> Result<f64, CloudError> {
+        let mut world = self.aws.world();
+        self.read(&mut world, "GetServiceQuota")?;
+        let key = (self.account.clone(), self.region.clone(), code.to_string());
+        Ok(world.quotas.get(&key).copied().unwrap_or(DEFAULT_EC2_QUOTA))
     }
 
     async fn set_termination_protection(

@@ -229,6 +229,20 @@ pub trait Cloud: Send + Sync {
     /// UpdateTerminationProtection.
     async fn set_termination_protection(&self, name: &str, enabled: bool)
     -> Result<(), CloudError>;
+    /// ListImports, all pages: the stacks that import an export; empty when none does (CloudFormation
+    /// answers that with an error, which this hides).
+    async fn list_imports(&self, export: &str) -> Result<Vec<String>, CloudError>;
+    /// EC2 DescribeAvailabilityZones: the names of the region's zones available to the account, in name
+    /// order (the order `Fn::GetAZs` gives them in).
+    async fn availability_zones(&self) -> Result<Vec<String>, CloudError>;
+    /// EC2 DescribeInstanceTypeOfferings, location type availability-zone, of one type: the zones that
+    /// offer it.
+    async fn instance_type_zones(&self, instance_type: &str) -> Result<Vec<String>, CloudError>;
+    /// EC2 DescribeInstanceTypes of one type: its default vCPUs; `None` when EC2 does not know the type.
+    async fn instance_type_vcpus(&self, instance_type: &str) -> Result<Option<u32>, CloudError>;
+    /// Service Quotas GetServiceQuota of an EC2 quota (e.g. L-1216C47A, running on-demand standard
+    /// instances, in vCPUs): its applied value.
+    async fn ec2_quota(&self, code: &str) -> Result<f64, CloudError>;
 }
 
 /// Opens clouds for an org's credentials in a region.

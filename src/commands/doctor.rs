@@ -1,6 +1,7 @@
 //! `rackfile doctor`: every check an operator would make before trusting a plan, each passed or failed
 //! with a hint: the file, each org's credentials and account guard, each template, each rack's stack.
-//! A failed check skips the checks that depend on it; the rest still run.
+//! A failed check skips the checks that depend on it; the rest still run. Last, the plan's preflight checks
+//! for every declared rack.
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -14,6 +15,7 @@ use crate::error::Error;
 use crate::live::{self, ReadError, Sweep, template_source};
 pub use crate::options::DoctorOptions;
 use crate::outcome::Outcome;
+use crate::plan::{self, Verdict, preflight};
 use crate::template::check_value;
 
 pub async fn run(options: &DoctorOptions, connector: &dyn Connector) -> Result<Outcome, Error> {
@@ -61,7 +63,57 @@ async fn check_config(config: &Config, connector: &dyn Connector) -> Vec<Check> 
     checks.extend(password_store_checks(config, &accounts, connector).await);
     checks.extend(password_env_checks(config, &accounts, &sweeps, &summaries));
     checks.extend(stack_checks(config, &accounts, &sweeps));
+    checks.extend(preflight_checks(config, connector).await);
     checks
+}
+
+/// The plan's preflight checks for every declared rack: those that change as the plan would make them,
+/// the others on their live state (their instances, their functions' runtimes). Read as plan reads, plus
+/// every live template.
+async fn preflight_checks(config: &Config, connector: &dyn Connector) -> Vec<Check> {
+    let every_stack = |state: &live::LiveState| -> Vec<(String, String, String)> {
+        config
+            .racks
+            .iter()
+            .filter_map(|rack| {
+                let account = state.accounts.get(&rack.org)?;
+                state.stack(account, &rack.region, &rack.name)?;
+                Some((account.clone(), rack.region.clone(), rack.name.clone()))
+            })
+            .collect()
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let Ok(mut reading) = live::read(config, &config.racks, connector, &env, None).await else {
+        return vec![Check::skip(
+            "preflight checks (the racks' accounts or stacks could not be read)",
+        )];
+    };
+    let wanted = every_stack(reading.state());
+    reading.read_live_templates(wanted).await;
+    let state = reading.finish(None);
+    let Ok(plan) = plan::diff(config, &config.racks, &state, false) else {
+        return vec![Check::skip(
+            "preflight checks (racks.toml does not fit the templates: `rackfile plan` says why)",
+        )];
+    };
+    let reads = preflight::wanted_for_every_rack(&plan, &state);
+    let facts = live::read_preflight(config, &reads, connector).await;
+    let today = preflight::day_of(SystemTime::now());
+    preflight::every_rack(&plan, &state, &facts, &today)
+        .into_iter()
+        .flat_map(|(rack, checks)| {
+            checks.into_iter().map(move |check| {
+                let text = format!("rack {rack}: preflight: {}", check.says);
+                let read = format!("read: {}", check.read.join(", "));
+                match check.verdict {
+                    Verdict::Passed => Check::pass(text),
+                    Verdict::Warning => Check::pass(format!("{text} (warning)")),
+                    Verdict::NotChecked => Check::skip(format!("{text} ({read})")),
+                    Verdict::Blocked => Check::fail(text, Some(read)),
+                }
+            })
+        })
+        .collect()
 }
 
 /// Convox's release list is readable, and names each version racks.toml uses; only when some rack is

@@ -3,10 +3,13 @@
 //! CloudFormation call), then one paginated DescribeStacks per (account, region), then each distinct
 //! template once (see `read_template_summaries`) and GetTemplate for racks built from a local file; last,
 //! GetTemplate for the racks a first plan finds with a parameter or template change, for the impact
-//! analysis. Independent reads run concurrently. `survey` holds the reads of import and doctor.
+//! analysis. Independent reads run concurrently. `survey` holds the reads of import and doctor; `preflight`
+//! the reads of the plan's preflight checks, made after the plan is known.
 
+mod preflight;
 mod survey;
 
+pub use preflight::{Place, PreflightFacts, PreflightReads, read_preflight};
 pub use survey::{SurveyedStack, identify_org, password_parameters, survey_region};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

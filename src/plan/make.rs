@@ -1,5 +1,6 @@
 //! Making a plan: the racks `--target` selects, everything the planner needs read through `live` (the only
-//! place that reads AWS), then the pure `diff`. Commands and the executor's replanner all plan through here.
+//! place that reads AWS), then the pure `diff`, then the preflight checks of the racks that change (their
+//! reads, then the pure decision). Commands and the executor's replanner all plan through here.
 
 use crate::cloud::Connector;
 use crate::config::{Config, Rack, RackId};
@@ -7,7 +8,7 @@ use crate::diag::did_you_mean;
 use crate::live::{self, EnvLookup, ReadError};
 use crate::template_cache::TemplateCache;
 
-use super::{Plan, PlanProblem, diff};
+use super::{Plan, PlanProblem, diff, preflight};
 
 /// Why no plan could be made.
 #[derive(Debug)]
@@ -47,7 +48,17 @@ pub async fn make_plan(
         .unwrap_or_default();
     reading.read_live_templates(wanted).await;
     let live = reading.finish(cache);
-    diff(config, &racks, &live, recover).map_err(PlanningError::Problems)
+    let mut plan = diff(config, &racks, &live, recover).map_err(PlanningError::Problems)?;
+    // Preflight reads only what the racks that change need, once the plan says which those are.
+    let reads = preflight::wanted(&plan, &live);
+    let facts = live::read_preflight(config, &reads, connector).await;
+    preflight::conclude(
+        &mut plan,
+        &live,
+        &facts,
+        &preflight::day_of(std::time::SystemTime::now()),
+    );
+    Ok(plan)
 }
 
 /// The racks `--target` names, in file order; all racks without `--target`.

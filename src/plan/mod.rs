@@ -11,6 +11,7 @@ mod checks;
 mod diff;
 mod impact;
 mod make;
+pub mod preflight;
 mod staleness;
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use checks::{PlanProblem, unknown_parameters};
 pub use diff::diff;
 pub use make::{PlanInputs, PlanningError, make_plan, select};
+pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use staleness::stale_reasons;
 
 use crate::cloud::{ParameterValue, TemplateSource};
@@ -93,6 +95,10 @@ pub struct RackPlan {
     /// change in place) or when there is nothing to apply.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hold: Vec<HoldReason>,
+    /// The preflight checks of a rack that installs, updates or upgrades (`preflight`), each with what it
+    /// read; a failed one has made the rack `Blocked` with `BlockedKind::Preflight`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preflight: Vec<PreflightCheck>,
 }
 
 /// One disruptive part of a rack's change, decided by `plan::impact`; the views only word it.
@@ -392,6 +398,9 @@ pub enum BlockedKind {
     /// A stack of the rack's name exists and is not a Convox rack (`convox::is_rack`): rackfile never
     /// changes it.
     NotARack,
+    /// A preflight check found what would make the operation fail halfway (`RackPlan::preflight` says
+    /// which, and what it read).
+    Preflight,
     /// A status rackfile does not change a stack in (e.g. REVIEW_IN_PROGRESS).
     #[default]
     Other,

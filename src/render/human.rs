@@ -183,6 +183,9 @@ pub fn plan(plan: &Plan, style: Style) -> String {
             let line = format!("    warning: {}", escape(warning));
             let _ = writeln!(out, "{}", style.paint("33", &line));
         }
+        for line in super::preflight::lines(rack) {
+            let _ = writeln!(out, "{}", style.paint("33", &format!("    {line}")));
+        }
         out.push('\n');
     }
 

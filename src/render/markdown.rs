@@ -57,6 +57,22 @@ pub fn plan(plan: &Plan) -> String {
             }
         }
     }
+    let preflight: Vec<String> = plan
+        .racks
+        .iter()
+        .flat_map(|rack| {
+            super::preflight::lines(rack).into_iter().map(|line| {
+                let (_, finding) = line.split_once(": ").unwrap_or(("", &line));
+                format!("- **Preflight:** `{}` {}", rack.rack, cell(finding))
+            })
+        })
+        .collect();
+    if !preflight.is_empty() {
+        out.push('\n');
+        for line in preflight {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     // The human view, which already escapes every value, in a fenced block per the whole plan: each rack's
     // block is collapsible, so a long plan stays readable in a comment.
     let human = human_plan(plan, Style::Plain);

@@ -5,6 +5,7 @@ mod escape;
 mod human;
 mod json;
 mod markdown;
+mod preflight;
 pub mod status;
 
 pub use budget::span;

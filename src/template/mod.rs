@@ -1,7 +1,8 @@
 //! Template bodies: what rackfile reads from a CloudFormation template itself, without asking AWS. One
 //! parser of documents (JSON, or YAML with the short-form `!Ref`-style tags) serves plan, doctor and import;
 //! `parameters` turns a document into the parameter declarations plan checks values against, and
-//! `constraints` does that checking; `resources` names what outlives a deleted stack; `impact` says what an
+//! `constraints` does that checking; `resources` names what outlives a deleted stack; `preflight` reads the
+//! exports, Lambda runtimes and subnet zones the plan's preflight checks need; `impact` says what an
 //! update does to each resource (with `evaluate` for the intrinsic functions and `create_only` for AWS's
 //! resource schemas); `budget` says how long a change should take.
 
@@ -14,6 +15,7 @@ mod document;
 mod evaluate;
 mod impact;
 mod parameters;
+mod preflight;
 mod resources;
 mod s3_url;
 #[cfg(test)]
@@ -31,6 +33,10 @@ pub use impact::{
     verdict,
 };
 pub use parameters::{summary_of_body, summary_of_document};
+pub use preflight::{
+    ExportName, FunctionRuntime, SubnetZone, export_names, exports_removed, function_runtimes,
+    subnet_zones,
+};
 pub use resources::{RetainedResource, retained_resources};
 pub use s3_url::{CONVOX_BUCKET, S3Location};
 

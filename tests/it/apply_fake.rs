@@ -412,9 +412,17 @@ async fn plan_reads_each_account_and_region_once_however_many_racks() {
     .unwrap();
     assert_eq!(plan.summary.install, 50);
     let operations: Vec<&str> = setup.fake.calls().iter().map(|c| c.operation).collect();
+    // The preflight reads of the 50 installs of one type: once each for all of them.
     assert_eq!(
         operations,
-        ["GetCallerIdentity", "DescribeStacks", "GetTemplateSummary"]
+        [
+            "GetCallerIdentity",
+            "DescribeStacks",
+            "GetTemplateSummary",
+            "DescribeInstanceTypeOfferings",
+            "DescribeInstanceTypes",
+            "GetServiceQuota"
+        ]
     );
 }
 

@@ -107,6 +107,10 @@ impl Setup {
                         | "GetCallerIdentity"
                         | "GetTemplateSummary"
                         | "GetTemplate"
+                        // The plan's preflight reads.
+                        | "DescribeInstanceTypeOfferings"
+                        | "DescribeInstanceTypes"
+                        | "GetServiceQuota"
                 )
             })
             .collect()

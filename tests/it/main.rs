@@ -17,6 +17,8 @@ mod moto;
 mod operate;
 mod passwords;
 mod plan;
+mod preflight;
+mod preflight_fake;
 mod real_templates;
 mod releases;
 mod schema;

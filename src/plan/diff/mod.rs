@@ -137,6 +137,7 @@ fn plan_rack(
         warnings,
         disruptions,
         hold,
+        preflight: Vec::new(),
     })
 }
 
