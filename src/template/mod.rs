@@ -5,6 +5,7 @@
 //! update does to each resource (with `evaluate` for the intrinsic functions and `create_only` for AWS's
 //! resource schemas).
 
+mod budget;
 mod condition_cycles;
 mod constraints;
 mod create_only;
@@ -13,8 +14,10 @@ mod document;
 mod evaluate;
 mod impact;
 mod parameters;
+mod references;
 mod resources;
 mod s3_url;
+mod symbolic;
 #[cfg(test)]
 pub(crate) mod test_support;
 
