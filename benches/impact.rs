@@ -101,7 +101,9 @@ fn resource_chain(length: usize) -> Value {
         let name = match index {
             0 => json!({"Ref": "Name"}),
             odd if odd % 2 == 1 => json!({"Fn::Sub": format!("${{R{}}}-next", odd - 1)}),
-            even => json!({"Fn::Join": ["-", [{"Fn::GetAtt": [format!("R{}", even - 1), "Arn"]}, "next"]]}),
+            even => {
+                json!({"Fn::Join": ["-", [{"Fn::GetAtt": [format!("R{}", even - 1), "Arn"]}, "next"]]})
+            }
         };
         resources.insert(
             format!("R{index}"),
