@@ -252,15 +252,13 @@ impl Val {
                 } if *fresh != Fresh::Same && !found.iter().any(|f| **f == **resource) => {
                     found.push(resource.to_string());
                 }
-                Val::List(items) | Val::Call { args: items, .. } => {
-                    if visited.insert(items.0.fingerprint) {
-                        pending.extend(items.iter().rev());
-                    }
+                Val::List(items) | Val::Call { args: items, .. }
+                    if visited.insert(items.0.fingerprint) =>
+                {
+                    pending.extend(items.iter().rev());
                 }
-                Val::Map(entries) => {
-                    if visited.insert(entries.0.fingerprint) {
-                        pending.extend(entries.values().rev());
-                    }
+                Val::Map(entries) if visited.insert(entries.0.fingerprint) => {
+                    pending.extend(entries.values().rev());
                 }
                 _ => {}
             }
