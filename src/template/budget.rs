@@ -8,8 +8,9 @@ use std::cell::Cell;
 /// of values compared or 64 bytes of text copied. Convox's own template (222 KB, 148 resources) takes
 /// between 10,000 and 20,000 units, whatever the change (measured: `impact::tests`); one of CloudFormation's
 /// largest (1 MB) would take five times that. At most this many values are alive at once, each well under
-/// 100 bytes: the analysis stays under 200 MB, and at about 100 ns a unit, well under a second.
-pub const WORK_BUDGET: u64 = 2_000_000;
+/// 100 bytes: the analysis stays under 200 MB. The costliest units (300,000-item lists, each item
+/// fingerprinted) take about 500 ns: half a second to spend it all (`over_the_budget` in benches/impact.rs).
+pub const WORK_BUDGET: u64 = 1_000_000;
 
 /// Units of work left, spent by both sides of an analysis and its comparisons.
 #[derive(Debug)]

@@ -1201,7 +1201,7 @@ mod tests {
 
     #[test]
     fn a_template_that_would_take_too_much_work_is_too_complex_to_analyse() {
-        // Each bucket splits a 300 KB default into 300,000 items, on both sides: about twice the budget.
+        // Each bucket splits a 300 KB default into 300,000 items, on both sides: over three times the budget.
         let commas = ",".repeat(300_000);
         let mut resources = serde_json::Map::new();
         for index in 0..6 {
