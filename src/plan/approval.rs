@@ -55,6 +55,7 @@ mod tests {
             action,
             because: "InstanceType changes".into(),
             through: None,
+            too_complex: false,
             rolling: rolling.then(|| Rolling {
                 max_batch_size: Some("1".into()),
             }),

@@ -7,7 +7,7 @@
 //! (launch templates, ECS services, Lambda-backed custom resources) gets a fixed allowance. Groups are summed,
 //! not overlapped: CloudFormation may roll independent groups at once, and a budget is an upper bound.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -93,8 +93,8 @@ pub fn update_budget(
     pseudo: &Pseudo,
 ) -> Budget {
     let nothing_hidden = BTreeSet::new();
-    let planned_side = Side::new(template, planned, &nothing_hidden, pseudo, HashMap::new());
-    let live_side = Side::new(template, live, &nothing_hidden, pseudo, HashMap::new());
+    let planned_side = Side::bounded(template, planned, &nothing_hidden, pseudo);
+    let live_side = Side::bounded(template, live, &nothing_hidden, pseudo);
     let mut rolling = Vec::new();
     for impact in impacts {
         let Some(policy) = &impact.rolling else {
@@ -161,7 +161,7 @@ fn pause_time(side: &Side<'_>, group: &Value) -> Result<(String, u64), String> {
         return Err("its AutoScalingRollingUpdate policy is only known to AWS".into());
     };
     let text = match policy.get("PauseTime") {
-        Some(Val::Text(text)) => text.clone(),
+        Some(Val::Text(text)) => text.to_string(),
         Some(_) => return Err("its PauseTime is only known to AWS".into()),
         None => {
             let waits = matches!(

@@ -6,163 +6,24 @@
 //! `Fn::GetAZs` or `Fn::Base64` over its evaluated arguments, a condition over values only AWS knows. Two
 //! symbolic values with the same inputs compare equal, so a change that reaches nothing is seen as such;
 //! a value rackfile cannot know at all (`Unknown`) compares as "may differ", never as equal.
+//!
+//! Each condition is evaluated once per side, and what it evaluates to is shared by every use (see
+//! `symbolic`); every step is charged to the analysis's budget, and once it is spent what is left to
+//! evaluate is `Unknown`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 use serde_json::Value;
 
-/// An evaluated template value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Val {
-    Null,
-    /// Text, numbers and booleans alike: CloudFormation compares and passes them as text.
-    Text(String),
-    List(Vec<Val>),
-    Map(BTreeMap<String, Val>),
-    /// `AWS::NoValue`: removes the key or item it is the value of.
-    NoValue,
-    /// A resource's physical id.
-    Ref {
-        resource: String,
-        fresh: Fresh,
-    },
-    Att {
-        resource: String,
-        attribute: String,
-        fresh: Fresh,
-    },
-    /// A function rackfile does not compute, over its evaluated arguments.
-    Call {
-        function: String,
-        args: Vec<Val>,
-    },
-    /// What rackfile cannot know, and why.
-    Unknown(String),
-}
+pub use super::symbolic::{Comparison, Difference, Fresh, Val};
+#[cfg(test)]
+pub use super::symbolic::{compare, compare_present};
+use super::work_budget::Budget;
 
-/// Whether a resource's physical id (or attribute) is new after the update.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Fresh {
-    Same,
-    Maybe,
-    New,
-}
-
-/// How two evaluations compare. Ordered: the worse of two parts is the whole's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Difference {
-    Same,
-    Maybe,
-    Differs,
-}
-
-impl From<Fresh> for Difference {
-    fn from(fresh: Fresh) -> Self {
-        match fresh {
-            Fresh::Same => Difference::Same,
-            Fresh::Maybe => Difference::Maybe,
-            Fresh::New => Difference::Differs,
-        }
-    }
-}
-
-/// How `before` compares with `after`.
-pub fn compare(before: &Val, after: &Val) -> Difference {
-    use Val::*;
-    match (before, after) {
-        (Unknown(_), _) | (_, Unknown(_)) => Difference::Maybe,
-        (
-            Ref {
-                resource: a,
-                fresh: fa,
-            },
-            Ref {
-                resource: b,
-                fresh: fb,
-            },
-        ) if a == b => (*fa.max(fb)).into(),
-        (
-            Att {
-                resource: a,
-                attribute: x,
-                fresh: fa,
-            },
-            Att {
-                resource: b,
-                attribute: y,
-                fresh: fb,
-            },
-        ) if a == b && x == y => (*fa.max(fb)).into(),
-        (List(a), List(b)) if a.len() == b.len() => {
-            worst(a.iter().zip(b).map(|(a, b)| compare(a, b)))
-        }
-        (Map(a), Map(b)) => worst(
-            a.keys()
-                .chain(b.keys().filter(|key| !a.contains_key(*key)))
-                .map(|key| compare_present(a.get(key), b.get(key))),
-        ),
-        (
-            Call {
-                function: f,
-                args: a,
-            },
-            Call {
-                function: g,
-                args: b,
-            },
-        ) if f == g && a.len() == b.len() => worst(a.iter().zip(b).map(|(a, b)| compare(a, b))),
-        (a, b) if a == b => Difference::Same,
-        _ => Difference::Differs,
-    }
-}
-
-/// Compares a value that may be absent on either side (a property set on one side only).
-pub fn compare_present(before: Option<&Val>, after: Option<&Val>) -> Difference {
-    match (before, after) {
-        (None, None) => Difference::Same,
-        (Some(Val::Unknown(_)), None) | (None, Some(Val::Unknown(_))) => Difference::Maybe,
-        (Some(_), None) | (None, Some(_)) => Difference::Differs,
-        (Some(before), Some(after)) => compare(before, after),
-    }
-}
-
-fn worst(parts: impl Iterator<Item = Difference>) -> Difference {
-    parts.max().unwrap_or(Difference::Same)
-}
-
-impl Val {
-    /// Whether the value is fully known, so that conditions over it can be decided.
-    fn is_concrete(&self) -> bool {
-        match self {
-            Val::Null | Val::Text(_) => true,
-            Val::List(items) => items.iter().all(Val::is_concrete),
-            Val::Map(entries) => entries.values().all(Val::is_concrete),
-            Val::NoValue
-            | Val::Ref { .. }
-            | Val::Att { .. }
-            | Val::Call { .. }
-            | Val::Unknown(_) => false,
-        }
-    }
-
-    /// The resources whose new (or possibly new) id or attribute this value carries.
-    pub fn fresh_references(&self, found: &mut Vec<String>) {
-        match self {
-            Val::Ref { resource, fresh }
-            | Val::Att {
-                resource, fresh, ..
-            } if *fresh != Fresh::Same && !found.contains(resource) => {
-                found.push(resource.clone());
-            }
-            Val::List(items) | Val::Call { args: items, .. } => {
-                items.iter().for_each(|item| item.fresh_references(found))
-            }
-            Val::Map(entries) => entries.values().for_each(|v| v.fresh_references(found)),
-            _ => {}
-        }
-    }
-}
+/// What a value the budget left unevaluated is.
+pub const TOO_COMPLEX: &str = "too complex to analyse";
 
 /// A condition's value: known, or the evaluated expression it depends on (equal expressions on both sides
 /// of an update mean the same truth, whatever it is).
@@ -180,8 +41,8 @@ impl Truth {
 
     fn into_val(self) -> Val {
         match self {
-            Truth::True => Val::Text("true".into()),
-            Truth::False => Val::Text("false".into()),
+            Truth::True => Val::text("true"),
+            Truth::False => Val::text("false"),
             Truth::Unknown(expression) => expression,
         }
     }
@@ -195,12 +56,13 @@ pub struct Pseudo {
     pub account_id: String,
 }
 
-/// How the update treats a resource, as the evaluation of what refers to it needs to know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the update treats a resource, as the evaluation of what refers to it needs to know. Ordered: a
+/// resource's treatment only grows as the analysis learns more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Treatment {
-    Replaced,
-    MaybeReplaced,
     Modified,
+    MaybeReplaced,
+    Replaced,
 }
 
 /// Attributes that change whenever their resource is updated in place, so that what reads them changes too.
@@ -212,20 +74,61 @@ pub struct Side<'a> {
     template: &'a Value,
     parameters: BTreeMap<String, Val>,
     pseudo: &'a Pseudo,
-    treatment: HashMap<String, Treatment>,
+    treatment: RefCell<HashMap<String, Treatment>>,
     conditions: RefCell<HashMap<String, Truth>>,
     evaluating: RefCell<HashSet<String>>,
+    /// How deep inside a named condition the evaluation is: a condition is evaluated once, before any
+    /// resource's treatment is known, so it must not read one (and CloudFormation refuses a condition that
+    /// refers to a resource).
+    in_condition: Cell<usize>,
+    budget: Rc<Budget>,
 }
 
 impl<'a> Side<'a> {
     /// `values` are the stack's parameter values; a parameter without one takes its declared default; a
-    /// `hidden` one is not known.
+    /// `hidden` one is not known. Outside an analysis (in tests): no budget.
+    #[cfg(test)]
     pub fn new(
         template: &'a Value,
         values: &BTreeMap<String, String>,
         hidden: &BTreeSet<String>,
         pseudo: &'a Pseudo,
         treatment: HashMap<String, Treatment>,
+    ) -> Self {
+        let side = Self::within(
+            template,
+            values,
+            hidden,
+            pseudo,
+            Rc::new(Budget::unlimited()),
+        );
+        side.treatment.replace(treatment);
+        side
+    }
+
+    /// A side evaluated on its own (a preflight check, a time budget), bounded as an analysis is.
+    pub fn bounded(
+        template: &'a Value,
+        values: &BTreeMap<String, String>,
+        hidden: &BTreeSet<String>,
+        pseudo: &'a Pseudo,
+    ) -> Self {
+        Self::within(
+            template,
+            values,
+            hidden,
+            pseudo,
+            Rc::new(Budget::new(super::work_budget::WORK_BUDGET)),
+        )
+    }
+
+    /// A side of an analysis whose work is charged to `budget`, with no resource treated yet.
+    pub fn within(
+        template: &'a Value,
+        values: &BTreeMap<String, String>,
+        hidden: &BTreeSet<String>,
+        pseudo: &'a Pseudo,
+        budget: Rc<Budget>,
     ) -> Self {
         let mut parameters = BTreeMap::new();
         if let Some(declared) = template.get("Parameters").and_then(Value::as_object) {
@@ -240,29 +143,25 @@ impl<'a> Side<'a> {
                         other => other.to_string(),
                     })
                 });
+                budget.charge(1 + value.as_ref().map_or(0, String::len) / 64);
                 let value = match value {
                     _ if hidden.contains(name) => {
-                        Val::Unknown(format!("{name} is NoEcho: its value is not shown"))
+                        Val::unknown(format!("{name} is NoEcho: its value is not shown"))
                     }
                     // Kept as it is: whatever it is, it is the same on both sides of the update.
-                    None => Val::Call {
-                        function: "parameter".into(),
-                        args: vec![Val::Text(name.clone())],
-                    },
+                    None => Val::call("parameter", vec![Val::text(name)]),
                     // Resolved from Parameter Store at each update: the same name stands for the same value
                     // as far as rackfile can know.
-                    Some(name) if kind.starts_with("AWS::SSM::Parameter::Value<") => Val::Call {
-                        function: "ssm".into(),
-                        args: vec![Val::Text(name)],
-                    },
-                    Some(list) if kind == "CommaDelimitedList" || kind.starts_with("List<") => {
-                        Val::List(
-                            list.split(',')
-                                .map(|item| Val::Text(item.trim().to_string()))
-                                .collect(),
-                        )
+                    Some(name) if kind.starts_with("AWS::SSM::Parameter::Value<") => {
+                        Val::call("ssm", vec![Val::text(&name)])
                     }
-                    Some(text) => Val::Text(text),
+                    Some(list) if kind == "CommaDelimitedList" || kind.starts_with("List<") => {
+                        let items: Vec<Val> =
+                            list.split(',').map(|item| Val::text(item.trim())).collect();
+                        budget.charge(items.len());
+                        Val::list(items)
+                    }
+                    Some(text) => Val::text(&text),
                 };
                 parameters.insert(name.clone(), value);
             }
@@ -271,10 +170,24 @@ impl<'a> Side<'a> {
             template,
             parameters,
             pseudo,
-            treatment,
+            treatment: RefCell::default(),
             conditions: RefCell::default(),
             evaluating: RefCell::default(),
+            in_condition: Cell::new(0),
+            budget,
         }
+    }
+
+    /// How the update treats a resource, as learnt: what refers to it is evaluated with it from now on.
+    pub fn treat(&self, logical_id: &str, treatment: Treatment) {
+        self.treatment
+            .borrow_mut()
+            .insert(logical_id.to_string(), treatment);
+    }
+
+    /// A comparison charged to this side's budget.
+    pub fn comparison(&self) -> Comparison<'_> {
+        Comparison::new(&self.budget)
     }
 
     pub fn resources(&self) -> impl Iterator<Item = (&'a String, &'a Value)> + use<'a> {
@@ -304,19 +217,21 @@ impl<'a> Side<'a> {
         }
     }
 
-    /// A named condition of the template.
+    /// A named condition of the template, evaluated once and then shared.
     pub fn condition(&self, name: &str) -> Truth {
         if let Some(known) = self.conditions.borrow().get(name) {
             return known.clone();
         }
         // A condition that refers to itself is invalid; CloudFormation refuses such a template.
         if !self.evaluating.borrow_mut().insert(name.to_string()) {
-            return Truth::Unknown(Val::Unknown(format!("condition {name} refers to itself")));
+            return Truth::Unknown(Val::unknown(format!("condition {name} refers to itself")));
         }
+        self.in_condition.set(self.in_condition.get() + 1);
         let truth = match self.template.get("Conditions").and_then(|c| c.get(name)) {
             Some(expression) => self.truth(expression),
-            None => Truth::Unknown(Val::Unknown(format!("no condition named {name}"))),
+            None => Truth::Unknown(Val::unknown(format!("no condition named {name}"))),
         };
+        self.in_condition.set(self.in_condition.get() - 1);
         self.evaluating.borrow_mut().remove(name);
         self.conditions
             .borrow_mut()
@@ -325,24 +240,24 @@ impl<'a> Side<'a> {
     }
 
     fn truth(&self, expression: &Value) -> Truth {
+        if !self.budget.charge(1) {
+            return Truth::Unknown(Val::unknown(TOO_COMPLEX));
+        }
         let Some((function, argument)) = single_entry(expression) else {
-            return Truth::Unknown(Val::Unknown("not a condition".into()));
+            return Truth::Unknown(Val::unknown("not a condition"));
         };
         let arguments = argument.as_array().map(Vec::as_slice).unwrap_or_default();
         match function {
             "Condition" => match argument.as_str() {
                 Some(name) => self.condition(name),
-                None => Truth::Unknown(Val::Unknown("a Condition names a condition".into())),
+                None => Truth::Unknown(Val::unknown("a Condition names a condition")),
             },
             "Fn::Equals" if arguments.len() == 2 => {
                 let (a, b) = (self.evaluate(&arguments[0]), self.evaluate(&arguments[1]));
                 if a.is_concrete() && b.is_concrete() {
                     Truth::of(a == b)
                 } else {
-                    Truth::Unknown(Val::Call {
-                        function: function.into(),
-                        args: vec![a, b],
-                    })
+                    Truth::Unknown(self.call(function, vec![a, b]))
                 }
             }
             "Fn::And" | "Fn::Or" => {
@@ -366,38 +281,36 @@ impl<'a> Side<'a> {
                         Truth::False
                     }
                 } else {
-                    Truth::Unknown(Val::Call {
-                        function: function.into(),
-                        args: undecided,
-                    })
+                    Truth::Unknown(self.call(function, undecided))
                 }
             }
             "Fn::Not" if arguments.len() == 1 => match self.truth(&arguments[0]) {
                 Truth::True => Truth::False,
                 Truth::False => Truth::True,
-                Truth::Unknown(expression) => Truth::Unknown(Val::Call {
-                    function: function.into(),
-                    args: vec![expression],
-                }),
+                Truth::Unknown(expression) => Truth::Unknown(self.call(function, vec![expression])),
             },
-            _ => Truth::Unknown(Val::Unknown(format!("{function} is not a condition"))),
+            _ => Truth::Unknown(Val::unknown(format!("{function} is not a condition"))),
         }
     }
 
     /// Evaluates a template value: a resource's properties, an update policy, a condition's operand.
     pub fn evaluate(&self, value: &Value) -> Val {
+        if !self.budget.charge(1) {
+            return Val::unknown(TOO_COMPLEX);
+        }
         match value {
             Value::Null => Val::Null,
-            Value::Bool(b) => Val::Text(b.to_string()),
-            Value::Number(n) => Val::Text(n.to_string()),
-            Value::String(text) => Val::Text(text.clone()),
-            Value::Array(items) => Val::List(
-                items
+            Value::Bool(b) => Val::text(if *b { "true" } else { "false" }),
+            Value::Number(n) => Val::text(&n.to_string()),
+            Value::String(text) => self.text(text),
+            Value::Array(items) => {
+                let items: Vec<Val> = items
                     .iter()
                     .map(|item| self.evaluate(item))
-                    .filter(|item| *item != Val::NoValue)
-                    .collect(),
-            ),
+                    .filter(|item| !matches!(item, Val::NoValue))
+                    .collect();
+                self.list(items)
+            }
             Value::Object(entries) => {
                 if let Some((function, argument)) = single_entry(value)
                     && (function == "Ref"
@@ -406,15 +319,35 @@ impl<'a> Side<'a> {
                 {
                     return self.intrinsic(function, argument);
                 }
-                Val::Map(
+                let entries: BTreeMap<String, Val> = entries
+                    .iter()
+                    .map(|(key, value)| (key.clone(), self.evaluate(value)))
+                    .filter(|(_, value)| !matches!(value, Val::NoValue))
+                    .collect();
+                self.budget.charge(
                     entries
                         .iter()
-                        .map(|(key, value)| (key.clone(), self.evaluate(value)))
-                        .filter(|(_, value)| *value != Val::NoValue)
-                        .collect(),
-                )
+                        .map(|(key, value)| value.weight() + key.len() / 64)
+                        .sum(),
+                );
+                Val::map(entries)
             }
         }
+    }
+
+    fn text(&self, text: &str) -> Val {
+        self.budget.charge(text.len() / 64);
+        Val::text(text)
+    }
+
+    fn list(&self, items: Vec<Val>) -> Val {
+        self.budget.charge(items.iter().map(Val::weight).sum());
+        Val::list(items)
+    }
+
+    fn call(&self, function: &str, args: Vec<Val>) -> Val {
+        self.budget.charge(args.iter().map(Val::weight).sum());
+        Val::call(function, args)
     }
 
     fn intrinsic(&self, function: &str, argument: &Value) -> Val {
@@ -422,36 +355,34 @@ impl<'a> Side<'a> {
         match function {
             "Ref" => match argument.as_str() {
                 Some(name) => self.reference(name),
-                None => Val::Unknown("Ref of something other than a name".into()),
+                None => Val::unknown("Ref of something other than a name"),
             },
             "Condition" => match argument.as_str() {
                 Some(name) => self.condition(name).into_val(),
-                None => Val::Unknown("a Condition names a condition".into()),
+                None => Val::unknown("a Condition names a condition"),
             },
             "Fn::GetAtt" => {
                 let (resource, attribute) = match argument {
                     Value::String(text) => match text.split_once('.') {
-                        Some((resource, attribute)) => {
-                            (resource.to_string(), Val::Text(attribute.into()))
-                        }
-                        None => return Val::Unknown(format!("Fn::GetAtt {text}")),
+                        Some((resource, attribute)) => (resource, Val::text(attribute)),
+                        None => return Val::unknown(format!("Fn::GetAtt {text}")),
                     },
                     Value::Array(parts) if parts.len() == 2 => match parts[0].as_str() {
-                        Some(resource) => (resource.to_string(), self.evaluate(&parts[1])),
-                        None => return Val::Unknown("Fn::GetAtt of an unnamed resource".into()),
+                        Some(resource) => (resource, self.evaluate(&parts[1])),
+                        None => return Val::unknown("Fn::GetAtt of an unnamed resource"),
                     },
                     _ => {
-                        return Val::Unknown("Fn::GetAtt takes a resource and an attribute".into());
+                        return Val::unknown("Fn::GetAtt takes a resource and an attribute");
                     }
                 };
                 match attribute {
-                    Val::Text(attribute) => self.attribute(&resource, &attribute),
-                    _ => Val::Unknown(format!("an attribute of {resource} chosen at deploy time")),
+                    Val::Text(attribute) => self.attribute(resource, &attribute),
+                    _ => Val::unknown(format!("an attribute of {resource} chosen at deploy time")),
                 }
             }
             "Fn::If" if arguments.len() == 3 => {
                 let Some(condition) = arguments[0].as_str() else {
-                    return Val::Unknown("Fn::If names a condition".into());
+                    return Val::unknown("Fn::If names a condition");
                 };
                 match self.condition(condition) {
                     Truth::True => self.evaluate(&arguments[1]),
@@ -462,10 +393,7 @@ impl<'a> Side<'a> {
                         if then == otherwise {
                             then
                         } else {
-                            Val::Call {
-                                function: function.into(),
-                                args: vec![expression, then, otherwise],
-                            }
+                            self.call(function, vec![expression, then, otherwise])
                         }
                     }
                 }
@@ -481,43 +409,36 @@ impl<'a> Side<'a> {
                 match (delimiter, self.evaluate(&arguments[1])) {
                     (Val::Text(delimiter), Val::List(items)) => {
                         let mut parts = Vec::new();
-                        for (index, item) in items.into_iter().enumerate() {
+                        for (index, item) in items.iter().enumerate() {
                             if index > 0 {
                                 parts.push(Val::Text(delimiter.clone()));
                             }
-                            parts.push(item);
+                            parts.push(item.clone());
                         }
-                        concatenation(parts)
+                        self.concatenation(parts)
                     }
-                    (delimiter, list) => Val::Call {
-                        function: function.into(),
-                        args: vec![delimiter, list],
-                    },
+                    (delimiter, list) => self.call(function, vec![delimiter, list]),
                 }
             }
             "Fn::Select" if arguments.len() == 2 => {
                 match (self.evaluate(&arguments[0]), self.evaluate(&arguments[1])) {
                     (Val::Text(index), Val::List(items)) => match index.parse::<usize>() {
                         Ok(index) if index < items.len() => items[index].clone(),
-                        _ => Val::Unknown(format!("Fn::Select of item {index} of {}", items.len())),
+                        _ => Val::unknown(format!("Fn::Select of item {index} of {}", items.len())),
                     },
-                    (index, list) => Val::Call {
-                        function: function.into(),
-                        args: vec![index, list],
-                    },
+                    (index, list) => self.call(function, vec![index, list]),
                 }
             }
             "Fn::Split" if arguments.len() == 2 => {
                 match (self.evaluate(&arguments[0]), self.evaluate(&arguments[1])) {
-                    (Val::Text(delimiter), Val::Text(text)) if !delimiter.is_empty() => Val::List(
-                        text.split(delimiter.as_str())
-                            .map(|part| Val::Text(part.to_string()))
-                            .collect(),
-                    ),
-                    (delimiter, text) => Val::Call {
-                        function: function.into(),
-                        args: vec![delimiter, text],
-                    },
+                    (Val::Text(delimiter), Val::Text(text)) if !delimiter.is_empty() => {
+                        let parts: Vec<Val> = text
+                            .split(&*delimiter)
+                            .map(|part| self.text(part))
+                            .collect();
+                        self.list(parts)
+                    }
+                    (delimiter, text) => self.call(function, vec![delimiter, text]),
                 }
             }
             "Fn::FindInMap" if arguments.len() >= 3 => {
@@ -527,38 +448,35 @@ impl<'a> Side<'a> {
                         let found = self
                             .template
                             .get("Mappings")
-                            .and_then(|m| m.get(map))
-                            .and_then(|m| m.get(top))
-                            .and_then(|m| m.get(second));
+                            .and_then(|m| m.get(&**map))
+                            .and_then(|m| m.get(&**top))
+                            .and_then(|m| m.get(&**second));
                         match (found, arguments.get(3)) {
                             (Some(found), _) => self.evaluate(found),
                             // AWS::LanguageExtensions' DefaultValue.
                             (None, Some(default)) => match default.get("DefaultValue") {
                                 Some(default) => self.evaluate(default),
                                 None => {
-                                    Val::Unknown(format!("no {map}.{top}.{second} in Mappings"))
+                                    Val::unknown(format!("no {map}.{top}.{second} in Mappings"))
                                 }
                             },
                             (None, None) => {
-                                Val::Unknown(format!("no {map}.{top}.{second} in Mappings"))
+                                Val::unknown(format!("no {map}.{top}.{second} in Mappings"))
                             }
                         }
                     }
-                    _ => Val::Call {
-                        function: function.into(),
-                        args: keys,
-                    },
+                    _ => self.call(function, keys),
                 }
             }
             // Deterministic in their arguments, but only AWS computes them (a macro's Fn::Transform too, as
             // far as the same template and values go).
-            _ => Val::Call {
-                function: function.into(),
-                args: match self.evaluate(argument) {
-                    Val::List(items) => items,
+            _ => {
+                let args = match self.evaluate(argument) {
+                    Val::List(items) => items.to_vec(),
                     single => vec![single],
-                },
-            },
+                };
+                self.call(function, args)
+            }
         }
     }
 
@@ -574,30 +492,35 @@ impl<'a> Side<'a> {
         };
         match name {
             "AWS::NoValue" => Val::NoValue,
-            "AWS::Region" => Val::Text(self.pseudo.region.clone()),
-            "AWS::StackName" => Val::Text(self.pseudo.stack_name.clone()),
-            "AWS::AccountId" => Val::Text(self.pseudo.account_id.clone()),
-            "AWS::Partition" => Val::Text(partition.0.into()),
-            "AWS::URLSuffix" => Val::Text(partition.1.into()),
-            "AWS::StackId" | "AWS::NotificationARNs" => Val::Call {
-                function: name.into(),
-                args: Vec::new(),
-            },
-            resource if self.resource(resource).is_some() => Val::Ref {
-                resource: resource.into(),
-                fresh: match self.treatment.get(resource) {
-                    Some(Treatment::Replaced) => Fresh::New,
-                    Some(Treatment::MaybeReplaced) => Fresh::Maybe,
-                    Some(Treatment::Modified) | None => Fresh::Same,
-                },
-            },
-            other => Val::Unknown(format!("Ref {other}: no such parameter or resource")),
+            "AWS::Region" => Val::text(&self.pseudo.region),
+            "AWS::StackName" => Val::text(&self.pseudo.stack_name),
+            "AWS::AccountId" => Val::text(&self.pseudo.account_id),
+            "AWS::Partition" => Val::text(partition.0),
+            "AWS::URLSuffix" => Val::text(partition.1),
+            "AWS::StackId" | "AWS::NotificationARNs" => Val::call(name, Vec::new()),
+            resource if self.resource(resource).is_some() => {
+                if let Some(refused) = self.resource_in_condition(resource) {
+                    return refused;
+                }
+                Val::Ref {
+                    resource: resource.into(),
+                    fresh: match self.treatment.borrow().get(resource) {
+                        Some(Treatment::Replaced) => Fresh::New,
+                        Some(Treatment::MaybeReplaced) => Fresh::Maybe,
+                        Some(Treatment::Modified) | None => Fresh::Same,
+                    },
+                }
+            }
+            other => Val::unknown(format!("Ref {other}: no such parameter or resource")),
         }
     }
 
     /// `Fn::GetAtt resource.attribute`.
     fn attribute(&self, resource: &str, attribute: &str) -> Val {
-        let fresh = match self.treatment.get(resource) {
+        if let Some(refused) = self.resource_in_condition(resource) {
+            return refused;
+        }
+        let fresh = match self.treatment.borrow().get(resource) {
             Some(Treatment::Replaced) => Fresh::New,
             Some(Treatment::MaybeReplaced) => Fresh::Maybe,
             Some(Treatment::Modified) => {
@@ -617,6 +540,16 @@ impl<'a> Side<'a> {
         }
     }
 
+    /// A named condition that refers to a resource: what it gives, since it cannot depend on how the update
+    /// treats the resource (it is evaluated once, before that is known).
+    fn resource_in_condition(&self, resource: &str) -> Option<Val> {
+        (self.in_condition.get() > 0).then(|| {
+            Val::unknown(format!(
+                "a condition refers to resource {resource}, which CloudFormation does not allow"
+            ))
+        })
+    }
+
     /// `Fn::Sub`: `${Name}`, `${Resource.Attribute}` and `${!Literal}`, with or without a variable map.
     fn substitute(&self, argument: &Value) -> Val {
         let (text, variables) = match argument {
@@ -629,23 +562,23 @@ impl<'a> Side<'a> {
                         .map(|(name, value)| (name.clone(), self.evaluate(value)))
                         .collect(),
                 ),
-                _ => return Val::Unknown("Fn::Sub takes a text and a map".into()),
+                _ => return Val::unknown("Fn::Sub takes a text and a map"),
             },
-            _ => return Val::Unknown("Fn::Sub takes a text".into()),
+            _ => return Val::unknown("Fn::Sub takes a text"),
         };
         let mut parts = Vec::new();
         let mut rest = text;
         while let Some(start) = rest.find("${") {
-            parts.push(Val::Text(rest[..start].to_string()));
+            parts.push(Val::text(&rest[..start]));
             let after = &rest[start + 2..];
             let Some(end) = after.find('}') else {
-                parts.push(Val::Text(rest[start..].to_string()));
+                parts.push(Val::text(&rest[start..]));
                 rest = "";
                 break;
             };
             let name = &after[..end];
             parts.push(if let Some(literal) = name.strip_prefix('!') {
-                Val::Text(format!("${{{literal}}}"))
+                Val::text(&format!("${{{literal}}}"))
             } else if let Some(value) = variables.get(name) {
                 value.clone()
             } else if let Some((resource, attribute)) = name.split_once('.')
@@ -657,28 +590,33 @@ impl<'a> Side<'a> {
             });
             rest = &after[end + 1..];
         }
-        parts.push(Val::Text(rest.to_string()));
-        concatenation(parts)
+        parts.push(Val::text(rest));
+        self.concatenation(parts)
     }
-}
 
-/// Parts joined as text: plain text when every part is known, else the parts, adjacent texts merged.
-fn concatenation(parts: Vec<Val>) -> Val {
-    let mut merged: Vec<Val> = Vec::new();
-    for part in parts {
-        match (merged.last_mut(), part) {
-            (_, Val::Text(text)) if text.is_empty() => {}
-            (Some(Val::Text(previous)), Val::Text(text)) => previous.push_str(&text),
-            (_, part) => merged.push(part),
+    /// Parts joined as text: plain text when every part is known, else the parts, adjacent texts merged.
+    fn concatenation(&self, parts: Vec<Val>) -> Val {
+        self.budget.charge(parts.iter().map(Val::weight).sum());
+        let mut merged: Vec<Val> = Vec::new();
+        let mut text = String::new();
+        for part in parts {
+            match part {
+                Val::Text(part) => text.push_str(&part),
+                part => {
+                    if !text.is_empty() {
+                        merged.push(Val::text(&std::mem::take(&mut text)));
+                    }
+                    merged.push(part);
+                }
+            }
         }
-    }
-    match merged.as_slice() {
-        [] => Val::Text(String::new()),
-        [Val::Text(_)] => merged.pop().unwrap_or(Val::Null),
-        _ => Val::Call {
-            function: "concat".into(),
-            args: merged,
-        },
+        if !text.is_empty() || merged.is_empty() {
+            merged.push(Val::text(&text));
+        }
+        match merged.as_slice() {
+            [Val::Text(_)] => merged.pop().unwrap_or(Val::Null),
+            _ => self.call("concat", merged),
+        }
     }
 }
 

@@ -5,13 +5,16 @@
 //! AutoScalingGroups roll their instances. A replaced resource gets a new physical id, so what refers to it
 //! changes too, and may be replaced in turn: the analysis runs until nothing new is reached.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::create_only::create_only_properties;
-use super::evaluate::{Difference, Pseudo, Side, Treatment, Truth, Val, compare, compare_present};
+use super::evaluate::{Comparison, Difference, Pseudo, Side, TOO_COMPLEX, Treatment, Truth, Val};
+use super::references::References;
+use super::work_budget::{Budget, WORK_BUDGET};
 
 /// What the update does to one resource, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +30,9 @@ pub struct ResourceImpact {
     /// An AutoScalingGroup whose AutoScalingRollingUpdate policy replaces its instances.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rolling: Option<Rolling>,
+    /// The analysis ran out of its budget before it could tell: the resource may be replaced.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub too_complex: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -85,63 +91,123 @@ const ROLLING_PROPERTIES: &[&str] = &[
 const OTHER_ATTRIBUTES: &[&str] = &["Metadata", "UpdatePolicy", "CreationPolicy"];
 
 /// Every resource the update adds, removes, modifies or replaces, in the order of the planned template
-/// (then the removed ones); unchanged resources are left out.
+/// (then the removed ones); unchanged resources are left out. An analysis that runs out of its budget says
+/// of every resource it could not finish that it "may replace (too complex to analyse)".
 pub fn analyse(
     before: StackTemplate<'_>,
     after: StackTemplate<'_>,
     pseudo: &Pseudo,
 ) -> Vec<ResourceImpact> {
-    let before = Side::new(
+    analyse_within(before, after, pseudo, WORK_BUDGET)
+}
+
+/// `analyse`, stopping after `units` of work.
+fn analyse_within(
+    before: StackTemplate<'_>,
+    after: StackTemplate<'_>,
+    pseudo: &Pseudo,
+    units: u64,
+) -> Vec<ResourceImpact> {
+    let budget = Rc::new(Budget::new(units));
+    let references = References::of(after.template);
+    let before = Side::within(
         before.template,
         before.parameters,
         before.hidden,
         pseudo,
-        HashMap::new(),
+        Rc::clone(&budget),
     );
-    let mut treatment = HashMap::new();
-    // Each round can only reach more resources, so this ends; the bound is a guard, not a limit.
-    let rounds = before.resources().count() * 2 + 2;
-    let mut impacts = Vec::new();
-    for _ in 0..rounds {
-        let side = Side::new(
-            after.template,
-            after.parameters,
-            after.hidden,
-            pseudo,
-            treatment.clone(),
-        );
-        impacts = resource_impacts(&before, &side);
-        let reached: HashMap<String, Treatment> = impacts
-            .iter()
-            .filter_map(|impact| {
-                let treatment = match impact.action {
-                    ResourceAction::Replace => Treatment::Replaced,
-                    ResourceAction::MayReplace => Treatment::MaybeReplaced,
-                    ResourceAction::Modify => Treatment::Modified,
-                    ResourceAction::Add | ResourceAction::Remove => return None,
-                };
-                Some((impact.logical_id.clone(), treatment))
-            })
-            .collect();
-        if reached == treatment {
-            break;
+    let after = Side::within(
+        after.template,
+        after.parameters,
+        after.hidden,
+        pseudo,
+        Rc::clone(&budget),
+    );
+    let mut decided: HashMap<&str, Option<ResourceImpact>> = HashMap::new();
+    let mut treatments: HashMap<&str, Treatment> = HashMap::new();
+    'groups: for group in references.in_order() {
+        let mut pending: VecDeque<usize> = group.iter().copied().collect();
+        let mut queued: HashSet<usize> = group.iter().copied().collect();
+        let looped = references.is_loop(&group);
+        let mut finished = Vec::with_capacity(group.len());
+        while let Some(resource) = pending.pop_front() {
+            queued.remove(&resource);
+            let id = references.name(resource);
+            let impact = resource_impact(id, &before, &after);
+            if budget.is_exhausted() {
+                break 'groups;
+            }
+            let treatment = impact.as_ref().and_then(treatment_of);
+            // A treatment only grows (more reached, never less), so a loop of references ends.
+            if treatment > treatments.get(id).copied() {
+                if let Some(treatment) = treatment {
+                    treatments.insert(id, treatment);
+                    after.treat(id, treatment);
+                }
+                if looped {
+                    let again = references
+                        .referred_by(resource)
+                        .iter()
+                        .filter(|r| group.binary_search(r).is_ok() && queued.insert(**r));
+                    pending.extend(again);
+                }
+            }
+            finished.push((id, impact));
         }
-        treatment = reached;
+        decided.extend(finished);
     }
-    impacts
+    let removed: Vec<&String> = before
+        .resources()
+        .map(|(id, _)| id)
+        .filter(|id| after.resource(id).is_none())
+        .collect();
+    if !budget.is_exhausted() {
+        for id in &removed {
+            let impact = resource_impact(id, &before, &after);
+            if budget.is_exhausted() {
+                break;
+            }
+            decided.insert(id, impact);
+        }
+    }
+    let ids = (0..after.resources().count())
+        .map(|r| references.name(r))
+        .chain(removed.iter().map(|id| id.as_str()));
+    ids.filter_map(|id| match decided.remove(id) {
+        Some(impact) => impact,
+        None => Some(too_complex(id, &before, &after)),
+    })
+    .collect()
 }
 
-fn resource_impacts(before: &Side<'_>, after: &Side<'_>) -> Vec<ResourceImpact> {
-    let mut ids: Vec<&String> = after.resources().map(|(id, _)| id).collect();
-    ids.extend(
-        before
-            .resources()
-            .map(|(id, _)| id)
-            .filter(|id| after.resource(id).is_none()),
-    );
-    ids.into_iter()
-        .filter_map(|id| resource_impact(id, before, after))
-        .collect()
+/// How what refers to a resource sees it once the update is decided.
+fn treatment_of(impact: &ResourceImpact) -> Option<Treatment> {
+    match impact.action {
+        ResourceAction::Replace => Some(Treatment::Replaced),
+        ResourceAction::MayReplace => Some(Treatment::MaybeReplaced),
+        ResourceAction::Modify => Some(Treatment::Modified),
+        ResourceAction::Add | ResourceAction::Remove => None,
+    }
+}
+
+/// A resource the analysis ran out of budget before it could tell about: it may be replaced.
+fn too_complex(id: &str, before: &Side<'_>, after: &Side<'_>) -> ResourceImpact {
+    ResourceImpact {
+        logical_id: id.to_string(),
+        resource_type: after
+            .resource_type(id)
+            .or_else(|| before.resource_type(id))
+            .unwrap_or("(no type)")
+            .to_string(),
+        action: ResourceAction::MayReplace,
+        because: format!(
+            "{TOO_COMPLEX}: rackfile stops after a fixed amount of work, before it could tell what the update does to it"
+        ),
+        through: None,
+        rolling: None,
+        too_complex: true,
+    }
 }
 
 fn resource_impact(id: &str, before: &Side<'_>, after: &Side<'_>) -> Option<ResourceImpact> {
@@ -163,6 +229,7 @@ fn resource_impact(id: &str, before: &Side<'_>, after: &Side<'_>) -> Option<Reso
         because,
         through: None,
         rolling: None,
+        too_complex: false,
     };
     let existed = before.exists(id);
     let exists = after.exists(id);
@@ -217,26 +284,28 @@ fn compare_resource(
     }
     let properties = |side: &Side<'_>, resource: &Value| match resource.get("Properties") {
         Some(properties) => side.evaluate(properties),
-        None => Val::Map(BTreeMap::new()),
+        None => Val::map(BTreeMap::new()),
     };
     let (old_properties, new_properties) = (properties(before, old), properties(after, new));
+    let mut comparison = after.comparison();
     let empty = BTreeMap::new();
-    let (old_map, new_map) = match (&old_properties, &new_properties) {
-        (Val::Map(old), Val::Map(new)) => (old, new),
-        _ => (&empty, &empty),
-    };
+    let (old_map, new_map): (&BTreeMap<String, Val>, &BTreeMap<String, Val>) =
+        match (&old_properties, &new_properties) {
+            (Val::Map(old), Val::Map(new)) => (old, new),
+            _ => (&empty, &empty),
+        };
     let mut changed: Vec<(&str, Difference)> = Vec::new();
     for key in new_map
         .keys()
         .chain(old_map.keys().filter(|k| !new_map.contains_key(*k)))
     {
-        let difference = compare_present(old_map.get(key), new_map.get(key));
+        let difference = comparison.compare_present(old_map.get(key), new_map.get(key));
         if difference != Difference::Same {
             changed.push((key, difference));
         }
     }
     if old_map.is_empty() && new_map.is_empty() {
-        let difference = compare(&old_properties, &new_properties);
+        let difference = comparison.compare(&old_properties, &new_properties);
         if difference != Difference::Same {
             changed.push(("Properties", difference));
         }
@@ -248,7 +317,7 @@ fn compare_resource(
             let evaluate = |side: &Side<'_>, resource: &Value| {
                 resource.get(*attribute).map(|value| side.evaluate(value))
             };
-            compare_present(
+            comparison.compare_present(
                 evaluate(before, old).as_ref(),
                 evaluate(after, new).as_ref(),
             ) != Difference::Same
@@ -305,8 +374,12 @@ fn compare_resource(
                     let mut worst: Option<(&str, Difference)> = None;
                     for path in create_only {
                         let segments: Vec<&str> = path.split('/').collect();
-                        let difference =
-                            difference_at(Some(&old_properties), Some(&new_properties), &segments);
+                        let difference = difference_at(
+                            &mut comparison,
+                            Some(&old_properties),
+                            Some(&new_properties),
+                            &segments,
+                        );
                         if difference != Difference::Same
                             && worst.is_none_or(|(_, known)| difference > known)
                         {
@@ -356,7 +429,7 @@ fn rolling(side: &Side<'_>, group: &Value, changed: &[&str]) -> Option<Rolling> 
     let max_batch_size = match &policy {
         Val::Map(entries) => match entries.get("MaxBatchSize") {
             None => Some("1".to_string()),
-            Some(Val::Text(size)) => Some(size.clone()),
+            Some(Val::Text(size)) => Some(size.to_string()),
             Some(_) => None,
         },
         _ => None,
@@ -366,17 +439,22 @@ fn rolling(side: &Side<'_>, group: &Value, changed: &[&str]) -> Option<Rolling> 
 
 /// How the value at a create-only property path compares. A path goes through maps; a list (`*`) or a value
 /// only AWS knows is compared whole.
-fn difference_at(before: Option<&Val>, after: Option<&Val>, path: &[&str]) -> Difference {
+fn difference_at(
+    comparison: &mut Comparison<'_>,
+    before: Option<&Val>,
+    after: Option<&Val>,
+    path: &[&str],
+) -> Difference {
     let Some((segment, rest)) = path.split_first() else {
-        return compare_present(before, after);
+        return comparison.compare_present(before, after);
     };
     match (
         *segment != "*",
         step_into(before, segment),
         step_into(after, segment),
     ) {
-        (true, Some(before), Some(after)) => difference_at(before, after, rest),
-        _ => compare_present(before, after),
+        (true, Some(before), Some(after)) => difference_at(comparison, before, after, rest),
+        _ => comparison.compare_present(before, after),
     }
 }
 
@@ -488,7 +566,11 @@ pub fn describe_reach(impacts: &[ResourceImpact]) -> String {
         .map(|i| i.logical_id.as_str())
         .collect();
     if !maybe.is_empty() {
-        parts.push(format!("may replace {}", some_of(&maybe)));
+        parts.push(format!(
+            "may replace {}{}",
+            some_of(&maybe),
+            too_complex_note(impacts)
+        ));
     }
     for impact in impacts {
         if let Some(rolling) = &impact.rolling {
@@ -522,6 +604,15 @@ pub fn describe_reach(impacts: &[ResourceImpact]) -> String {
     }
 }
 
+/// What follows "may replace ..." when the analysis ran out of budget: why it cannot say more.
+fn too_complex_note(impacts: &[ResourceImpact]) -> &'static str {
+    if impacts.iter().any(|i| i.too_complex) {
+        " (too complex to analyse)"
+    } else {
+        ""
+    }
+}
+
 /// The whole update in a line of counts: `replaces 3 resources, modifies 2 in place; rolling replacement of
 /// Instances, 1 at a time`.
 pub fn verdict(impacts: &[ResourceImpact]) -> String {
@@ -536,8 +627,13 @@ pub fn verdict(impacts: &[ResourceImpact]) -> String {
         let n = count(action);
         if n > 0 {
             counts.push(format!(
-                "{verb} {n} resource{}",
-                if n == 1 { "" } else { "s" }
+                "{verb} {n} resource{}{}",
+                if n == 1 { "" } else { "s" },
+                if action == ResourceAction::MayReplace {
+                    too_complex_note(impacts)
+                } else {
+                    ""
+                }
             ));
         }
     }
@@ -586,7 +682,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    use crate::template::test_support::{pseudo, values};
+    use crate::template::test_support::{condition_chain, pseudo, resource_chain, values};
 
     /// The impacts of changing `before` to `after` on one template.
     fn change(
@@ -972,5 +1068,176 @@ mod tests {
     fn on_convox_s_own_template_an_unchanged_rack_reaches_nothing() {
         let template = convox();
         assert_eq!(change(&template, &[], &[]), []);
+    }
+
+    fn within(
+        template: &Value,
+        before: &[(&str, &str)],
+        after: &[(&str, &str)],
+        units: u64,
+    ) -> Vec<ResourceImpact> {
+        let (before, after) = (values(before), values(after));
+        analyse_within(
+            StackTemplate::new(template, &before),
+            StackTemplate::new(template, &after),
+            &pseudo(),
+            units,
+        )
+    }
+
+    #[test]
+    fn a_forty_level_condition_chain_is_evaluated_once_per_level() {
+        let template = condition_chain(40, json!({"Ref": "AWS::StackId"}));
+        // Whether the bucket exists only AWS knows, the same before and after: its name changes.
+        let impacts = within(&template, &[], &[("Name", "b")], 5_000);
+        assert_eq!(actions(&impacts), [("Bucket", ResourceAction::Replace)]);
+        assert_eq!(
+            impacts[0].because,
+            "BucketName changes, and it is create-only"
+        );
+        assert!(within(&template, &[], &[], 5_000).is_empty());
+        // The chain's root changed in the planned template: whether the bucket exists may change.
+        let planned = condition_chain(40, json!({"Fn::Sub": "${AWS::StackId}-2"}));
+        let empty = BTreeMap::new();
+        let impacts = analyse_within(
+            StackTemplate::new(&template, &empty),
+            StackTemplate::new(&planned, &empty),
+            &pseudo(),
+            5_000,
+        );
+        assert_eq!(actions(&impacts), [("Bucket", ResourceAction::MayReplace)]);
+        assert_eq!(
+            impacts[0].because,
+            "whether it exists depends on condition C40, which rackfile cannot evaluate"
+        );
+    }
+
+    #[test]
+    fn a_forty_level_chain_over_a_hidden_value_is_compared_once_per_level() {
+        // A NoEcho value is not known on either side: whichever branch the chain takes may differ.
+        let template = condition_chain(40, json!({"Ref": "Secret"}));
+        let (before, after) = (values(&[]), values(&[]));
+        let hidden = BTreeSet::from(["Secret".to_string()]);
+        let impacts = analyse_within(
+            StackTemplate::new(&template, &before).hiding(&hidden),
+            StackTemplate::new(&template, &after).hiding(&hidden),
+            &pseudo(),
+            5_000,
+        );
+        assert_eq!(actions(&impacts), [("Bucket", ResourceAction::MayReplace)]);
+        assert_eq!(
+            impacts[0].because,
+            "BucketName may change, and it is create-only"
+        );
+        assert!(!impacts[0].too_complex);
+    }
+
+    #[test]
+    fn a_replacement_reaches_the_whole_of_a_two_thousand_resource_chain_in_linear_work() {
+        let length = 2_000;
+        let template = resource_chain(length);
+        let impacts = within(&template, &[], &[("Name", "b")], 100 * length as u64);
+        assert_eq!(impacts.len(), length);
+        for (position, impact) in impacts.iter().enumerate() {
+            // Written last to first.
+            let index = length - 1 - position;
+            assert_eq!(impact.logical_id, format!("R{index}"));
+            assert_eq!(impact.action, ResourceAction::Replace, "{impact:?}");
+            assert_eq!(
+                impact.through,
+                index.checked_sub(1).map(|before| format!("R{before}"))
+            );
+        }
+        assert_eq!(
+            describe_reach(&impacts),
+            "replaces R0 and 1999 resources that refer to it"
+        );
+    }
+
+    #[test]
+    fn out_of_budget_what_was_finished_stands_and_the_rest_may_be_replaced_never_safe() {
+        let template = resource_chain(10);
+        let whole = within(&template, &[], &[("Name", "b")], WORK_BUDGET);
+        assert!(whole.iter().all(|i| i.action == ResourceAction::Replace));
+        let cut = within(&template, &[], &[("Name", "b")], 60);
+        assert_eq!(cut.len(), 10, "{cut:#?}");
+        let finished: Vec<&str> = cut
+            .iter()
+            .filter(|i| !i.too_complex)
+            .map(|i| i.logical_id.as_str())
+            .collect();
+        assert!(!finished.is_empty() && finished.len() < 10, "{cut:#?}");
+        for impact in &cut {
+            if impact.too_complex {
+                assert_eq!(impact.action, ResourceAction::MayReplace);
+                assert!(impact.because.starts_with("too complex to analyse"));
+            } else {
+                assert_eq!(
+                    whole.iter().find(|i| i.logical_id == impact.logical_id),
+                    Some(impact)
+                );
+            }
+        }
+        assert!(
+            verdict(&cut).contains("may replace")
+                && verdict(&cut).ends_with("(too complex to analyse)"),
+            "{}",
+            verdict(&cut)
+        );
+        assert!(describe_reach(&cut).contains("(too complex to analyse)"));
+        // Nothing changes, but the analysis cannot finish: not "no resource changes".
+        let unchanged = within(&network(), &[], &[], 10);
+        assert_eq!(unchanged.len(), 7, "{unchanged:#?}");
+        assert!(
+            unchanged
+                .iter()
+                .all(|i| i.action == ResourceAction::MayReplace && i.too_complex)
+        );
+        assert_eq!(
+            verdict(&unchanged),
+            "may replace 7 resources (too complex to analyse)"
+        );
+    }
+
+    #[test]
+    fn a_template_that_would_take_too_much_work_is_too_complex_to_analyse() {
+        // Each bucket splits a 300 KB default into 300,000 items, on both sides: over three times the budget.
+        let commas = ",".repeat(300_000);
+        let mut resources = serde_json::Map::new();
+        for index in 0..6 {
+            resources.insert(
+                format!("B{index}"),
+                json!({"Type": "AWS::S3::Bucket", "Properties": {"Tags": {"Fn::Split": [",", {"Ref": "Many"}]},
+                    "BucketName": {"Ref": "Name"}}}),
+            );
+        }
+        let template = json!({
+            "Parameters": {"Many": {"Type": "String", "Default": commas},
+                "Name": {"Type": "String", "Default": "a"}},
+            "Resources": resources,
+        });
+        let impacts = change(&template, &[], &[("Name", "b")]);
+        assert_eq!(impacts.len(), 6);
+        assert!(impacts.iter().any(|i| i.too_complex), "{impacts:#?}");
+        assert!(
+            impacts.iter().all(|i| matches!(
+                i.action,
+                ResourceAction::Replace | ResourceAction::MayReplace
+            )),
+            "{impacts:#?}"
+        );
+    }
+
+    #[test]
+    fn convox_s_own_template_is_analysed_far_within_the_budget() {
+        let impacts = within(
+            &convox(),
+            &[],
+            &[("InstanceType", "m5.large")],
+            WORK_BUDGET / 20,
+        );
+        assert!(!impacts.is_empty());
+        assert!(impacts.iter().all(|i| !i.too_complex), "{impacts:#?}");
+        assert_eq!(within(&convox(), &[], &[], WORK_BUDGET / 20), []);
     }
 }

@@ -4,7 +4,8 @@
 //! `constraints` does that checking; `resources` names what outlives a deleted stack; `preflight` reads the
 //! exports, Lambda runtimes and subnet zones the plan's preflight checks need; `impact` says what an
 //! update does to each resource (with `evaluate` for the intrinsic functions and `create_only` for AWS's
-//! resource schemas); `budget` says how long a change should take.
+//! resource schemas, `symbolic` and `references` for values shared rather than copied, and `work_budget` for
+//! the bound on the work one analysis may do); `budget` says how long a change should take.
 
 mod budget;
 mod condition_cycles;
@@ -16,10 +17,13 @@ mod evaluate;
 mod impact;
 mod parameters;
 mod preflight;
+mod references;
 mod resources;
 mod s3_url;
+mod symbolic;
 #[cfg(test)]
 pub(crate) mod test_support;
+mod work_budget;
 
 pub use budget::{
     Budget, INSTALL_ALLOWANCE_SECONDS, InstancesFrom, RollingBudget, UPDATE_ALLOWANCE_SECONDS,

@@ -3,7 +3,7 @@
 //! evaluation is the impact analysis's own (`evaluate`), so a name built with `Fn::Sub` from the stack name
 //! or a parameter is the name AWS would give it; what cannot be evaluated offline is said, never guessed.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -110,7 +110,7 @@ pub fn subnet_zones(stack: StackTemplate<'_>, pseudo: &Pseudo) -> BTreeMap<Strin
 
 fn zone_of(value: Val, logical_id: &str) -> SubnetZone {
     match value {
-        Val::Text(zone) => SubnetZone::Named(zone),
+        Val::Text(zone) => SubnetZone::Named(zone.to_string()),
         Val::Call { function, args } if function == "Fn::Select" && args.len() == 2 => {
             match (&args[0], &args[1]) {
                 (
@@ -144,13 +144,7 @@ fn zone_of(value: Val, logical_id: &str) -> SubnetZone {
 }
 
 fn side<'a>(stack: StackTemplate<'a>, pseudo: &'a Pseudo) -> Side<'a> {
-    Side::new(
-        stack.template,
-        stack.parameters,
-        stack.hidden,
-        pseudo,
-        HashMap::new(),
-    )
+    Side::bounded(stack.template, stack.parameters, stack.hidden, pseudo)
 }
 
 /// Whether a resource or output exists: its `Condition` is not known to be false.
@@ -163,8 +157,8 @@ fn exists(side: &Side<'_>, item: &Value) -> bool {
 
 fn text(value: Val) -> Result<String, String> {
     match value {
-        Val::Text(text) => Ok(text),
-        Val::Unknown(why) => Err(why),
+        Val::Text(text) => Ok(text.to_string()),
+        Val::Unknown(why) => Err(why.to_string()),
         _ => Err("it is computed by AWS at deploy time".into()),
     }
 }
