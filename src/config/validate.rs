@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::model::{RackEntry, RacksFile, Sp};
 use super::password_store::resolve_password_ssm;
+use super::rollout::{Rollout, rack_alarms, resolve_rollout};
 use super::{
     DEFAULT_TEMPLATE_URL, MAX_PARAMETER_VALUE_BYTES, MAX_TEMPLATE_BODY_BYTES, OrgSettings,
     RESERVED_TAG_KEYS, Rack, RackSpans, SYSTEM_TAGS, TYPED_PARAMETERS, Template, read_regular_file,
@@ -16,6 +17,7 @@ use crate::diag::{Diagnostic, SourceMap, did_you_mean};
 pub struct Resolved {
     pub orgs: BTreeMap<String, OrgSettings>,
     pub racks: Vec<Rack>,
+    pub rollout: Option<Rollout>,
 }
 
 pub fn resolve(
@@ -61,7 +63,15 @@ pub fn resolve(
             racks.push(rack);
         }
     }
-    Resolved { orgs, racks }
+    let rollout = file
+        .rollout
+        .as_ref()
+        .and_then(|table| resolve_rollout(table, table.span.clone(), &racks, diagnostics));
+    Resolved {
+        orgs,
+        racks,
+        rollout,
+    }
 }
 
 /// Two racks are the same stack when they share account, region and name. Offline, an org's account is its
@@ -302,6 +312,12 @@ fn resolve_rack(
         diagnostics,
     );
     let template = resolve_template(entry, version.as_deref(), base_dir, templates, diagnostics);
+    let alarms = match (&file.rollout, &org, &region) {
+        (Some(rollout), Some(org), Some(region)) => {
+            rack_alarms(&rollout.alarms, org, &name.value, region, diagnostics)
+        }
+        _ => BTreeMap::new(),
+    };
 
     if diagnostics.len() > errors_before {
         return None;
@@ -329,6 +345,7 @@ fn resolve_rack(
             .as_ref()
             .or(defaults.and_then(|d| d.protect.as_ref()))
             .map(|p| p.value),
+        alarms: alarms.keys().cloned().collect(),
         declared_at: map.location(name.span.start),
         spans: RackSpans {
             name: name.span.clone(),
@@ -343,6 +360,7 @@ fn resolve_rack(
             password_env: entry.password_env.as_ref().map(|e| e.span.clone()),
             password_ssm: password_ssm.map(|(_, span)| span),
             ensure: entry.ensure.as_ref().map(|e| e.span.clone()),
+            alarms,
         },
     })
 }

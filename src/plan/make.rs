@@ -7,7 +7,7 @@ use crate::diag::did_you_mean;
 use crate::live::{self, LiveState, ReadError};
 use crate::template_cache::TemplateCache;
 
-use super::{Plan, PlanProblem, diff};
+use super::{Plan, PlanProblem, diff, place_in_waves};
 
 /// Why no plan could be made.
 #[derive(Debug)]
@@ -40,7 +40,12 @@ pub async fn make_plan(
     let live = live::read(config, &racks, connector, &wanted, cache)
         .await
         .map_err(PlanningError::Read)?;
-    diff(config, &racks, &live, recover).map_err(PlanningError::Problems)
+    let mut plan = diff(config, &racks, &live, recover).map_err(PlanningError::Problems)?;
+    if let Some(rollout) = &config.rollout {
+        plan.waves = place_in_waves(rollout, &racks, &mut plan.racks, &live)
+            .map_err(PlanningError::Problems)?;
+    }
+    Ok(plan)
 }
 
 /// The racks `--target` names, in file order; all racks without `--target`.

@@ -10,6 +10,7 @@ mod checks;
 mod diff;
 mod impact;
 mod make;
+mod rollout;
 mod staleness;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use checks::{PlanProblem, unknown_parameters};
 pub use diff::diff;
 pub use make::{PlanningError, make_plan, select};
+pub use rollout::{Wave, WatchedAlarm, place_in_waves};
 pub use staleness::stale_reasons;
 
 use crate::cloud::{ParameterValue, TemplateSource};
@@ -41,6 +43,10 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub releases: Option<ReleaseListRead>,
     pub summary: Summary,
+    /// The waves of `[rollout]`, in order; empty without one (every rack is then one wave, and the plan
+    /// reads as it did before waves existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waves: Vec<Wave>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

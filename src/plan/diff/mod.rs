@@ -69,6 +69,7 @@ pub fn diff(
         }),
         racks: planned,
         summary,
+        waves: Vec::new(),
     })
 }
 

@@ -44,6 +44,7 @@ pub(super) fn rack() -> Rack {
         ignore_changes: BTreeSet::new(),
         absent: false,
         protect: None,
+        alarms: Vec::new(),
         declared_at: Location { line: 1, column: 1 },
         spans: RackSpans::default(),
     }
@@ -63,6 +64,7 @@ pub(super) fn config() -> Config {
             },
         )]),
         racks: Vec::new(),
+        rollout: None,
     }
 }
 

@@ -101,6 +101,7 @@ pub(super) fn plan_update(
         ignore_changes: _, // read by held_parameters
         absent: _,         // an absent rack is uninstalled, never updated
         protect,
+        alarms: _, // watched by apply during a bake, never sent
         declared_at: _,
         spans: _,
     } = rack;
