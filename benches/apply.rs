@@ -50,6 +50,7 @@ async fn apply(racks: usize) -> Run {
         auto_approve: Some(rackfile::options::Approval::All),
         recover: false,
         allow_uninstall: false,
+        json: false,
         parallelism: 10,
         timings: Timings {
             first_poll: Duration::from_millis(50),

@@ -168,6 +168,11 @@ struct ApplyArgs {
     /// uninstall anything changes nothing.
     #[arg(long)]
     allow_uninstall: bool,
+    /// Print the apply as JSON lines (a documented contract: version, plan, rack_start, stack_event,
+    /// rack_progress, rack_held, rack_complete, rack_errored, summary, diagnostic). Needs --auto-approve or a
+    /// saved plan; an install that would print a generated password is refused.
+    #[arg(long)]
+    json: bool,
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
@@ -206,6 +211,7 @@ impl Cli {
                     ..
                 })
                 | CommandArgs::Status(StatusArgs { json: true, .. })
+                | CommandArgs::Apply(ApplyArgs { json: true, .. })
         )
     }
 
@@ -242,6 +248,7 @@ impl Cli {
                 auto_approve: args.auto_approve,
                 recover: args.recover,
                 allow_uninstall: args.allow_uninstall,
+                json: args.json,
                 parallelism: usize::from(args.parallelism),
                 timings: Timings {
                     timeout: args.timeout,

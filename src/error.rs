@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::config::{Config, LoadError};
-use crate::diag::write_help;
+use crate::diag::{Location, SourceMap, write_help};
 use crate::live::ReadError;
 use crate::plan::{PlanProblem, PlanningError};
 
@@ -167,14 +167,148 @@ impl Error {
         text
     }
 
-    /// The JSON form for `--json`, so a machine reading stdout always gets JSON.
+    /// The JSON form for `--json`, so a machine reading stdout always gets JSON: the kind, a one-line
+    /// message, and each problem with its place (file, line, column, rack) and hint as separate fields, not
+    /// the human rendering with its carets.
     pub fn render_json(&self) -> String {
         let value = serde_json::json!({
             "format_version": crate::plan::FORMAT_VERSION,
-            "error": { "kind": self.kind(), "message": self.render().trim_end() },
+            "error": self.json_value(),
         });
         let mut text = serde_json::to_string_pretty(&value).expect("JSON values serialise");
         text.push('\n');
         text
     }
+
+    /// `{kind, message, problems}`: the error of `--json` output, and of the apply stream's `diagnostic`.
+    pub fn json_value(&self) -> serde_json::Value {
+        let problems = self.problems();
+        let message = match problems.as_slice() {
+            [only] => only.message.clone(),
+            _ => self.summary_line(),
+        };
+        serde_json::json!({ "kind": self.kind(), "message": message, "problems": problems })
+    }
+
+    /// One line saying what went wrong as a whole, for an error of several problems.
+    fn summary_line(&self) -> String {
+        match self {
+            Error::Config(LoadError::Invalid { path, .. }) => {
+                format!("{} is not a valid racks file", path.display())
+            }
+            Error::Read(_) => "AWS could not be read".into(),
+            Error::Plan { file, .. } => format!("{file} does not fit the live racks"),
+            Error::StalePlan(_) => "the saved plan is stale; nothing was changed".into(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Each problem the error is made of, located where it can be.
+    fn problems(&self) -> Vec<JsonProblem> {
+        match self {
+            Error::Config(LoadError::Invalid {
+                path,
+                source,
+                diagnostics,
+            }) => {
+                let map = SourceMap::new(source);
+                diagnostics
+                    .iter()
+                    .map(|diagnostic| JsonProblem {
+                        message: diagnostic.message.clone(),
+                        file: Some(path.display().to_string()),
+                        location: diagnostic
+                            .span
+                            .as_ref()
+                            .map(|span| map.location(span.start)),
+                        rack: None,
+                        hint: diagnostic.hint.clone(),
+                    })
+                    .collect()
+            }
+            Error::Config(LoadError::NotUtf8 { path, location }) => vec![JsonProblem {
+                message: format!("{} is not UTF-8", path.display()),
+                file: Some(path.display().to_string()),
+                location: Some(*location),
+                rack: None,
+                hint: None,
+            }],
+            Error::Read(errors) => errors
+                .iter()
+                .map(|error| JsonProblem {
+                    hint: error.hint(),
+                    ..JsonProblem::message(error.to_string())
+                })
+                .collect(),
+            Error::Plan {
+                file,
+                text,
+                problems,
+            } => {
+                let map = SourceMap::new(text);
+                problems
+                    .iter()
+                    .map(|problem| JsonProblem {
+                        message: problem.message.clone(),
+                        file: Some(file.clone()),
+                        location: problem.span.as_ref().map(|span| map.location(span.start)),
+                        rack: Some(problem.rack.clone()),
+                        hint: problem.hint.clone(),
+                    })
+                    .collect()
+            }
+            Error::StalePlan(reasons) => reasons
+                .iter()
+                .map(|reason| JsonProblem::message(reason.clone()))
+                .collect(),
+            Error::Usage { message, hint } => vec![JsonProblem {
+                hint: hint.clone(),
+                ..JsonProblem::message(message.clone())
+            }],
+            other => vec![JsonProblem::message(other.to_string())],
+        }
+    }
+}
+
+/// One problem of a `--json` error.
+#[derive(Debug, serde::Serialize)]
+struct JsonProblem {
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+    #[serde(
+        flatten,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "location"
+    )]
+    location: Option<Location>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rack: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<String>,
+}
+
+impl JsonProblem {
+    fn message(message: String) -> Self {
+        Self {
+            message,
+            file: None,
+            location: None,
+            rack: None,
+            hint: None,
+        }
+    }
+}
+
+fn location<S: serde::Serializer>(
+    location: &Option<Location>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap as _;
+    let mut map = serializer.serialize_map(None)?;
+    if let Some(location) = location {
+        map.serialize_entry("line", &location.line)?;
+        map.serialize_entry("column", &location.column)?;
+    }
+    map.end()
 }

@@ -52,6 +52,8 @@ pub struct ApplyOptions {
     /// `--recover` (a saved plan carries its own).
     pub recover: bool,
     pub allow_uninstall: bool,
+    /// `--json`: the apply as a stream of JSON lines (`apply::json_stream`).
+    pub json: bool,
     pub parallelism: usize,
     pub timings: Timings,
 }
@@ -102,6 +104,7 @@ impl Invocation {
                 format: PlanFormat::Json,
                 ..
             }) | Invocation::Status(StatusOptions { json: true, .. })
+                | Invocation::Apply(ApplyOptions { json: true, .. })
         )
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{RackOutcome, format_duration};
+use crate::cloud::StackEvent;
 use crate::config::RackId;
 
 /// Where text output goes: stdout in the binary, a buffer in tests.
@@ -76,6 +77,9 @@ pub fn write_line(sink: &Sink, line: &str) {
 pub trait Reporter: Send + Sync {
     /// Work on a rack begins: `what` is e.g. "installing", "updating", "waiting: UPDATE_IN_PROGRESS".
     fn start(&self, rack: &RackId, what: &str, total_resources: usize);
+    /// Every new stack event, as CloudFormation gave it (the views that print Convox's words use
+    /// `progress` instead).
+    fn stack_event(&self, _rack: &RackId, _event: &StackEvent) {}
     /// A new line about the rack (an event in Convox's words), with the resources done so far.
     fn progress(&self, rack: &RackId, line: &str, done: usize);
     /// Nothing new for a while: the rack is still `status`.

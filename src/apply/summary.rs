@@ -6,63 +6,113 @@ use std::fmt::Write as _;
 use super::{InstalledPassword, RackOutcome, RackResult, StopReason};
 use crate::outcome::Outcome;
 
-pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
-    // An upgrade stopped at a step counts as what happened at that step.
-    let count = |wanted: fn(&RackResult) -> bool| {
-        outcomes
-            .iter()
-            .filter(|o| wanted(o.result.settled()))
-            .count()
-    };
-    let installed = count(|r| matches!(r, RackResult::Installed { .. }));
-    let reinstalled = count(|r| matches!(r, RackResult::Reinstalled { .. }));
-    let recovered = outcomes
-        .iter()
-        .filter(|o| matches!(o.result, RackResult::RollbackContinued { .. }))
-        .count();
-    let uninstalled = count(|r| matches!(r, RackResult::Uninstalled { .. }));
-    let updated = count(|r| matches!(r, RackResult::Updated | RackResult::Upgraded { .. }));
-    let failed = count(|r| {
-        matches!(
-            r,
-            RackResult::Failed { .. }
-                | RackResult::StillInProgress {
-                    why: StopReason::Timeout,
-                    ..
-                }
-        )
-    });
-    let blocked = count(|r| matches!(r, RackResult::Blocked { .. }));
-    let all_ok = outcomes.iter().all(RackOutcome::succeeded);
+/// How many racks ended each way: the summary's headline, and the `summary` line of `apply --json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Counts {
+    pub installed: usize,
+    pub updated: usize,
+    pub reinstalled: usize,
+    pub recovered: usize,
+    pub uninstalled: usize,
+    pub failed: usize,
+    pub blocked: usize,
+    pub held: usize,
+    /// Every rack ended as planned, or was held for a person.
+    #[serde(skip)]
+    pub all_ok: bool,
+}
 
-    let mut out = String::new();
-    let verdict = if interrupted {
-        "Apply interrupted"
-    } else if all_ok {
-        "Apply complete"
-    } else {
-        "Apply failed"
-    };
-    let _ = write!(out, "\n{verdict}: {installed} installed, {updated} updated");
-    for (number, what) in [
-        (reinstalled, "reinstalled"),
-        (recovered, "recovered"),
-        (uninstalled, "uninstalled"),
-    ] {
-        if number > 0 {
-            let _ = write!(out, ", {number} {what}");
+impl Counts {
+    pub fn of(outcomes: &[RackOutcome]) -> Self {
+        // An upgrade stopped at a step counts as what happened at that step.
+        let count = |wanted: fn(&RackResult) -> bool| {
+            outcomes
+                .iter()
+                .filter(|o| wanted(o.result.settled()))
+                .count()
+        };
+        Counts {
+            installed: count(|r| matches!(r, RackResult::Installed { .. })),
+            reinstalled: count(|r| matches!(r, RackResult::Reinstalled { .. })),
+            recovered: outcomes
+                .iter()
+                .filter(|o| matches!(o.result, RackResult::RollbackContinued { .. }))
+                .count(),
+            uninstalled: count(|r| matches!(r, RackResult::Uninstalled { .. })),
+            updated: count(|r| matches!(r, RackResult::Updated | RackResult::Upgraded { .. })),
+            failed: count(|r| {
+                matches!(
+                    r,
+                    RackResult::Failed { .. }
+                        | RackResult::StillInProgress {
+                            why: StopReason::Timeout,
+                            ..
+                        }
+                )
+            }),
+            blocked: count(|r| matches!(r, RackResult::Blocked { .. })),
+            held: outcomes.iter().filter(|o| o.held()).count(),
+            all_ok: outcomes.iter().all(|o| o.succeeded() || o.held()),
         }
     }
-    let _ = write!(out, ", {failed} failed");
-    if blocked > 0 {
-        let _ = write!(out, ", {blocked} blocked");
+
+    /// `Apply complete: 1 installed, 0 updated, 0 failed.`
+    pub fn headline(&self, interrupted: bool) -> String {
+        let verdict = if interrupted {
+            "Apply interrupted"
+        } else if self.all_ok {
+            "Apply complete"
+        } else {
+            "Apply failed"
+        };
+        let mut out = format!(
+            "{verdict}: {} installed, {} updated",
+            self.installed, self.updated
+        );
+        for (number, what) in [
+            (self.reinstalled, "reinstalled"),
+            (self.recovered, "recovered"),
+            (self.uninstalled, "uninstalled"),
+        ] {
+            if number > 0 {
+                let _ = write!(out, ", {number} {what}");
+            }
+        }
+        let _ = write!(out, ", {} failed", self.failed);
+        if self.blocked > 0 {
+            let _ = write!(out, ", {} blocked", self.blocked);
+        }
+        if self.held > 0 {
+            let _ = write!(out, ", {} held for a person", self.held);
+        }
+        out.push('.');
+        out
     }
-    out.push_str(".\n");
+}
+
+pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
+    let held: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.held())
+        .map(|o| o.rack.as_str())
+        .collect();
+    let mut out = format!("\n{}\n", Counts::of(outcomes).headline(interrupted));
     for outcome in outcomes
         .iter()
         .filter(|o| o.result != RackResult::Unchanged)
     {
         let _ = writeln!(out, "    {}: {}", outcome.rack, outcome.describe());
+    }
+
+    if !held.is_empty() {
+        let targets: Vec<String> = held.iter().map(|rack| format!("--target {rack}")).collect();
+        let _ = writeln!(
+            out,
+            "\nHeld for a person by --auto-approve=in-place (their changes are not all in place): {}. \
+             Review their plan, then apply them with `rackfile apply {}`, which asks for confirmation.",
+            held.join(", "),
+            targets.join(" ")
+        );
     }
 
     let still_changing: Vec<String> = outcomes
@@ -128,9 +178,11 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
 pub fn outcome(outcomes: &[RackOutcome], interrupted: bool) -> Outcome {
     if interrupted {
         Outcome::Interrupted
-    } else if outcomes.iter().all(RackOutcome::succeeded) {
-        Outcome::Success
-    } else {
+    } else if !outcomes.iter().all(|o| o.succeeded() || o.held()) {
         Outcome::Failed
+    } else if outcomes.iter().any(RackOutcome::held) {
+        Outcome::Held
+    } else {
+        Outcome::Success
     }
 }

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 
+use crate::apply::json_stream::{self, JsonStream};
 use crate::apply::reporter::{BarReporter, LineReporter, Reporter, Sink, write_line};
 use crate::apply::{Cancel, EnvLookup, Executor, Replanner, summary};
 use crate::cloud::Connector;
 use crate::config::{self, Config, RackId};
 use crate::error::Error;
-pub use crate::options::{ApplyOptions, ApplySource};
+pub use crate::options::{ApplyOptions, ApplySource, Approval};
 use crate::outcome::Outcome;
 use crate::plan::{Action, BlockedKind, FORMAT_VERSION, PasswordSource, Plan, RackPlan, make_plan};
 use crate::render;
@@ -84,6 +85,16 @@ pub async fn run(
     console: &mut Console,
     cancel: Cancel,
 ) -> Result<Outcome, Error> {
+    if options.json {
+        // The stream's first line, before anything can fail: every error after it is a `diagnostic` line.
+        json_stream::version(&console.out);
+        if options.auto_approve.is_none() && matches!(options.source, ApplySource::Config(_)) {
+            return Err(Error::Usage {
+                message: "apply --json cannot ask for confirmation: it needs --auto-approve (or =in-place), or a saved plan; nothing was changed".into(),
+                hint: Some("review with `rackfile plan --out PLANFILE`, then `rackfile apply --json PLANFILE`".into()),
+            });
+        }
+    }
     // The reads race the signal: a Ctrl-C while AWS is slow ends the run at once (nothing was sent yet),
     // not after the call's timeout.
     let mut interrupted = cancel.clone();
@@ -102,7 +113,9 @@ pub async fn run(
                 // What is shown and applied is the plan made now, proven equal to the saved one rack by rack:
                 // nothing of the file's own text (a summary, the racks not in racks.toml) is trusted.
                 let (config, plan) = check_saved_plan(&saved, connector).await?;
-                console.print(&format!("Applying the saved plan {}.\n", path.display()));
+                if !options.json {
+                    console.print(&format!("Applying the saved plan {}.\n", path.display()));
+                }
                 Ok((config, plan, true))
             }
         }
@@ -115,14 +128,22 @@ pub async fn run(
             ));
         }
     };
-    console.print(&render::human_plan(&plan, console.style));
+    if options.json {
+        json_stream::plan(&console.out, &plan);
+    } else {
+        console.print(&render::human_plan(&plan, console.style));
+    }
 
+    // `--auto-approve=in-place` applies only what the plan says is in place; the rest is held, untouched.
+    let hold_for_person = options.auto_approve == Some(Approval::InPlace);
+    let applied = |rack: &&RackPlan| !(hold_for_person && rack.is_held());
     let waits = plan.racks.iter().any(|rack| {
         matches!(&rack.action, Action::Blocked(blocked) if blocked.kind == BlockedKind::Busy)
     });
     let uninstalls: Vec<&str> = plan
         .racks
         .iter()
+        .filter(applied)
         .filter(|rack| matches!(rack.action, Action::Uninstall(_)))
         .map(|rack| rack.rack.as_str())
         .collect();
@@ -138,12 +159,19 @@ pub async fn run(
         });
     }
     if !plan.summary.has_changes() && !waits {
-        if plan.summary.blocked > 0 {
+        let outcome = if plan.summary.blocked > 0 {
+            Outcome::Failed
+        } else {
+            Outcome::Success
+        };
+        if options.json {
+            json_stream::summary(&console.out, &[], false, outcome);
+        } else if outcome == Outcome::Failed {
             console.print("\nNothing to apply, but some racks are blocked (see above).");
-            return Ok(Outcome::Failed);
+        } else {
+            console.print("\nNo changes. The racks match racks.toml.");
         }
-        console.print("\nNo changes. The racks match racks.toml.");
-        return Ok(Outcome::Success);
+        return Ok(outcome);
     }
     // A saved plan was reviewed when it was made, as in Terraform.
     if !saved && options.auto_approve.is_none() {
@@ -155,12 +183,22 @@ pub async fn run(
     let generates: Vec<&str> = plan
         .racks
         .iter()
+        .filter(applied)
         .filter(|rack| {
             matches!(&rack.action, Action::Install(install) | Action::Reinstall(install)
                 if install.password == Some(PasswordSource::Generate))
         })
         .map(|rack| rack.rack.as_str())
         .collect();
+    if !generates.is_empty() && options.json {
+        return Err(Error::Usage {
+            message: format!(
+                "the install of {} generates an API password, which apply --json never prints; nothing was changed",
+                generates.join(", ")
+            ),
+            hint: Some("set `password_ssm` (kept in SSM Parameter Store) or `password_env` for these racks".into()),
+        });
+    }
     if !generates.is_empty() && console.out_refuses_writes() {
         return Err(Error::Usage {
             message: format!(
@@ -175,8 +213,8 @@ pub async fn run(
     }
 
     // Without a terminal, stdout is usually a CI log, which anyone with access to the job can read.
-    if !console.bars {
-        for rack in &plan.racks {
+    if !console.bars && !options.json {
+        for rack in plan.racks.iter().filter(applied) {
             if let Action::Install(install) | Action::Reinstall(install) = &rack.action
                 && install.password == Some(PasswordSource::Generate)
             {
@@ -194,12 +232,16 @@ pub async fn run(
         connector,
     };
     let rack_names: Vec<String> = plan.racks.iter().map(|r| r.rack.clone()).collect();
-    let reporter: Box<dyn Reporter> = if console.bars {
+    let reporter: Box<dyn Reporter> = if options.json {
+        Box::new(JsonStream::new(console.out.clone()))
+    } else if console.bars {
         Box::new(BarReporter::new(&rack_names))
     } else {
         Box::new(LineReporter::new(console.out.clone()))
     };
-    console.print("");
+    if !options.json {
+        console.print("");
+    }
     let executor = Executor {
         connector,
         orgs: &config.orgs,
@@ -208,11 +250,18 @@ pub async fn run(
         parallelism: options.parallelism,
         cancel: cancel.clone(),
         replanner: if saved { None } else { Some(&replanner) },
+        hold_for_person,
         env: &console.env,
         started_passwords: Default::default(),
     };
     let outcomes = executor.execute(&plan).await;
     let interrupted = *cancel.borrow();
+    let outcome = summary::outcome(&outcomes, interrupted);
+    if options.json {
+        // No secret is in it (generated passwords were refused), so stdout is its only place.
+        json_stream::summary(&console.out, &outcomes, interrupted, outcome);
+        return Ok(outcome);
+    }
     let summary = summary::render(&outcomes, interrupted);
     if let Err(error) = console.try_print(&summary) {
         // The summary may hold a generated password that exists nowhere else: stderr is the last resort,
@@ -226,7 +275,7 @@ pub async fn run(
         );
         return Ok(Outcome::Failed);
     }
-    Ok(summary::outcome(&outcomes, interrupted))
+    Ok(outcome)
 }
 
 async fn confirm(console: &mut Console, mut cancel: Cancel) -> Result<(), Error> {

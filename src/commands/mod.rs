@@ -18,9 +18,16 @@ use crate::template_cache::TemplateCache;
 /// Runs a command and reports its error, if any; returns the process exit code.
 pub async fn run_and_report(invocation: Invocation, connection: Connection) -> i32 {
     let json = invocation.wants_json();
+    let apply_stream = matches!(invocation, Invocation::Apply(_));
     match run(invocation, connection).await {
         Ok(outcome) => outcome.exit_code(),
         Err(Error::StdoutClosed) => Error::StdoutClosed.exit_code(),
+        Err(error) if json && apply_stream => {
+            // The stream's last line: the error as a `diagnostic`.
+            let sink = crate::apply::reporter::stdout_sink();
+            crate::apply::json_stream::diagnostic(&sink, error.json_value());
+            error.exit_code()
+        }
         Err(error) if json => {
             // A JSON error that cannot be written either still ends the run with the error's code.
             let _ = output::print(&error.render_json());

@@ -170,10 +170,7 @@ mod tests {
             hold(&Action::Install(install.clone())),
             [HoldReason::Install]
         );
-        assert_eq!(
-            hold(&Action::Reinstall(install)),
-            [HoldReason::Disruptive]
-        );
+        assert_eq!(hold(&Action::Reinstall(install)), [HoldReason::Disruptive]);
         let uninstall = Action::Uninstall(Uninstall {
             dependents: Vec::new(),
             retained: Vec::new(),

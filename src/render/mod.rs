@@ -7,6 +7,6 @@ mod markdown;
 pub mod status;
 
 pub use escape::escape;
-pub use human::{Style, plan as human_plan, problems as human_problems};
+pub use human::{Style, hold_words, plan as human_plan, problems as human_problems};
 pub use json::plan as json_plan;
 pub use markdown::plan as markdown_plan;

@@ -75,6 +75,7 @@ fn options(setup: &Setup, parallelism: usize, timeout: Option<Duration>) -> Appl
         auto_approve: Some(rackfile::options::Approval::All),
         recover: false,
         allow_uninstall: false,
+        json: false,
         parallelism,
         timings: Timings {
             first_poll: Duration::from_millis(10),
@@ -814,4 +815,48 @@ async fn after_a_failed_last_step_a_new_plan_starts_from_the_required_release() 
         output.contains(&format!("Version: {V2} -> {V3}")),
         "{output}"
     );
+}
+
+/// `--auto-approve=in-place` holds a rack whose plan, made again after a wait, is not in place: the wait
+/// does not launder a change no one approved.
+#[tokio::test(start_paused = true)]
+async fn in_place_holds_a_rack_planned_again_after_a_wait_when_its_new_plan_needs_a_person() {
+    let setup = setup(Duration::from_millis(30), &["busy"]);
+    manage_count(&setup, "busy", 3);
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 0, "{output}");
+    let cloud = setup.fake.cloud_for(ACCOUNT, "us-east-1");
+    let live = setup.fake.stack(ACCOUNT, "us-east-1", "busy").unwrap();
+    let mut parameters: std::collections::BTreeMap<String, ParameterValue> = live
+        .parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), ParameterValue::Value(v.clone())))
+        .collect();
+    parameters.insert("InstanceCount".into(), ParameterValue::Value("7".into()));
+    cloud
+        .update_stack(&UpdateStackRequest {
+            name: "busy".into(),
+            template: TemplateSource::Url(TEMPLATE_URL.into()),
+            parameters,
+            tags: live.tags.clone(),
+            token: "behind-rackfiles-back".into(),
+        })
+        .await
+        .unwrap();
+
+    let mut in_place = options(&setup, 10, None);
+    in_place.auto_approve = Some(rackfile::options::Approval::InPlace);
+    let (code, output) = apply(&setup, &in_place).await;
+    assert_eq!(code, 3, "{output}");
+    assert!(
+        output.contains("personal/busy: waiting: UPDATE_IN_PROGRESS"),
+        "{output}"
+    );
+    // The template is read through GetTemplateSummary: what the update does to resources is unknown.
+    assert!(
+        output.contains("personal/busy: held for a person, nothing sent: what it does to the rack's resources is unknown"),
+        "{output}"
+    );
+    let after = setup.fake.stack(ACCOUNT, "us-east-1", "busy").unwrap();
+    assert_eq!(after.parameters["InstanceCount"], "7", "nothing was sent");
 }

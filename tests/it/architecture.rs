@@ -27,17 +27,63 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
         }
         let text = std::fs::read_to_string(&file).unwrap();
         let code = text.split("#[cfg(test)]").next().unwrap_or_default();
-        for (index, _) in code.match_indices("crate::") {
-            let name: String = code[index + "crate::".len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                .collect();
-            if !name.is_empty() && name != top {
+        for name in crate_modules_named(code) {
+            if name != top {
                 edges.entry(top.clone()).or_default().insert(name);
             }
         }
     }
     edges
+}
+
+/// The top-level modules `code` names through `crate::`, in paths (`crate::plan::Plan`) and in groups
+/// (`use crate::{config, plan::{Plan, diff}}` names config and plan).
+fn crate_modules_named(code: &str) -> BTreeSet<String> {
+    let ident = |text: &str| -> String {
+        text.trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+            .collect()
+    };
+    let mut names = BTreeSet::new();
+    for (index, _) in code.match_indices("crate::") {
+        let rest = &code[index + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // The group's top-level entries: split at commas outside nested braces.
+            let mut depth = 0;
+            let mut entry_start = 0;
+            for (at, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        names.insert(ident(&group[entry_start..at]));
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        names.insert(ident(&group[entry_start..at]));
+                        entry_start = at + 1;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            names.insert(ident(rest));
+        }
+    }
+    names.remove("");
+    names
+}
+
+#[test]
+fn the_module_graph_sees_paths_and_use_groups() {
+    let code = "use crate::{config, plan::{Plan, diff}};\nfn f() { crate::live::read(); }\n";
+    assert_eq!(
+        crate_modules_named(code),
+        BTreeSet::from(["config".into(), "live".into(), "plan".into()])
+    );
+    // Groups in the real tree: status reads the live state through one.
+    assert!(module_graph()["commands"].contains("status"));
 }
 
 fn collect(dir: &Path, files: &mut Vec<std::path::PathBuf>) {

@@ -87,7 +87,17 @@ fn every_fuzz_corpus_input_loads_or_is_refused_without_a_panic() {
         };
         let path = std::path::Path::new("/nonexistent/racks.toml");
         if let Err(error) = rackfile::config::parse(path, text, String::new()) {
-            assert!(error.render().starts_with("error"), "{}", error.render());
+            // Every refusal names the file, and every located problem its line and column there.
+            let rendered = error.render();
+            assert!(rendered.contains("/nonexistent/racks.toml"), "{rendered}");
+            if let rackfile::config::LoadError::Invalid { diagnostics, .. } = &error {
+                let located = diagnostics.iter().filter(|d| d.span.is_some()).count();
+                let drawn = rendered.matches("/nonexistent/racks.toml:").count();
+                assert!(
+                    drawn >= located,
+                    "{located} located, {drawn} drawn:\n{rendered}"
+                );
+            }
         }
         checked += 1;
     }

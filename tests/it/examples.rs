@@ -50,6 +50,12 @@ fn the_github_actions_example_runs_real_commands() {
             panic!("{command}: {error}");
         }
     }
-    assert!(workflow.contains("rackfile plan --detailed-exitcode"));
-    assert!(workflow.contains("rackfile apply --auto-approve"));
+    assert!(workflow.contains("rackfile plan --detailed-exitcode=in-place"));
+    assert!(workflow.contains("rackfile apply --auto-approve=in-place --json"));
+    let parsed: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&workflow).expect("the workflow is YAML");
+    assert!(
+        parsed["jobs"]["approve-held"]["environment"].as_str() == Some("racks-approval"),
+        "held racks wait for a person in their own environment"
+    );
 }

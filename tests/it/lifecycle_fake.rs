@@ -71,6 +71,7 @@ impl Setup {
             auto_approve: Some(rackfile::options::Approval::All),
             recover: flags.recover,
             allow_uninstall: flags.allow_uninstall,
+            json: false,
             parallelism: 10,
             timings: Timings {
                 first_poll: Duration::from_millis(10),

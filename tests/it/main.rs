@@ -5,6 +5,8 @@ mod common;
 
 mod apply;
 mod apply_fake;
+mod apply_json;
+mod approval;
 mod architecture;
 mod bad_input;
 mod examples;

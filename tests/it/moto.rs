@@ -145,8 +145,8 @@ pub fn session() -> MotoSession {
         port: server.port,
         dir: tempfile::tempdir().unwrap(),
     };
-    session
-        .python("import requests\nrequests.post(f'{ENDPOINT}/moto-api/reset').raise_for_status()");
+    let (status, body) = post(session.port, "/moto-api/reset", "");
+    assert!(status == 200, "moto reset failed: {status} {body}");
     std::fs::write(
         session.dir.path().join("aws-config"),
         "[profile personal]\nregion = us-east-1\n\n\
@@ -196,29 +196,12 @@ impl MotoSession {
     }
 
     /// Runs Python with boto3 against this moto, as account `personal` unless the script says otherwise.
-    /// `ENDPOINT` and `cfn(region, account)` / `s3(account)` helpers are predefined.
+    /// `ENDPOINT` and `client(service, region, account)` are predefined. The script runs inside the moto
+    /// server (scripts/moto-server.py), so no interpreter starts per call.
     pub fn python(&self, script: &str) -> String {
-        let prelude = format!(
-            "import boto3, json\nENDPOINT = 'http://127.0.0.1:{port}'\n\
-             def client(service, region='us-east-1', account='{PERSONAL_ACCOUNT}'):\n\
-             \x20   c = boto3.client(service, region_name=region, endpoint_url=ENDPOINT, aws_access_key_id='AKIATEST', aws_secret_access_key='secret')\n\
-             \x20   c.meta.events.register('before-sign.*.*', lambda request, **kw: request.headers.__setitem__('x-moto-account-id', account))\n\
-             \x20   return c\n",
-            port = self.port
-        );
-        let output = Command::new(repo_root().join(".venv-moto/bin/python"))
-            .arg("-c")
-            .arg(format!("{prelude}{script}"))
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .output()
-            .expect("the moto venv's python runs");
-        assert!(
-            output.status.success(),
-            "python failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
+        let (status, body) = post(self.port, "/rackfile-test/python", script);
+        assert!(status == 200, "python failed:\n{body}");
+        body
     }
 
     /// One live parameter of a stack of account `personal` in us-east-1, as DescribeStacks shows it (moto,
@@ -286,4 +269,27 @@ fn python_bool(flag: bool) -> &'static str {
 /// The example rack template.
 pub fn rack_template() -> String {
     std::fs::read_to_string(repo_root().join("examples/templates/rack.yml")).unwrap()
+}
+
+/// A POST to the moto server on 127.0.0.1: (status code, body). Plain HTTP/1.1 over a socket: the tests need
+/// no HTTP client for this.
+fn post(port: u16, path: &str, body: &str) -> (u16, String) {
+    use std::io::Write as _;
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("moto listens");
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let response = String::from_utf8_lossy(&response);
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_string())
 }

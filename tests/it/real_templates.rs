@@ -6,8 +6,8 @@
 use crate::common::{Output, repo_root, run, snapshot_settings};
 use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT};
 
-const V2016: &str = "20161102160040";
-const V2026: &str = "20260421192651";
+pub(crate) const V2016: &str = "20161102160040";
+pub(crate) const V2026: &str = "20260421192651";
 
 fn rack_template(generation: &str) -> String {
     std::fs::read_to_string(repo_root().join(format!("tests/templates/rack-{generation}.json")))
@@ -15,7 +15,7 @@ fn rack_template(generation: &str) -> String {
 }
 
 /// A moto session with both releases published in Convox's (public) bucket.
-fn session() -> MotoSession {
+pub(crate) fn session() -> MotoSession {
     let moto = moto::session();
     moto.publish_template(PERSONAL_ACCOUNT, V2016, &rack_template("2016"));
     moto.publish_template(PERSONAL_ACCOUNT, V2026, &rack_template("2026"));
@@ -23,7 +23,7 @@ fn session() -> MotoSession {
 }
 
 /// racks.toml with one org and the given rack entries.
-fn racks(entries: &str) -> String {
+pub(crate) fn racks(entries: &str) -> String {
     format!(
         "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\n\n[org.personal]\nprofile = \"personal\"\n\
          account_id = \"{PERSONAL_ACCOUNT}\"\n{entries}"
@@ -35,7 +35,7 @@ fn racks(entries: &str) -> String {
 /// any later value, and then trips over its own replacement of the AutoScalingGroup. List parameters are
 /// the exception, left to their defaults: moto echoes an explicit list value back as a Python list
 /// (`['']`), which AWS never does.
-fn seed(moto: &MotoSession, name: &str, version: &str, parameters: &[(&str, &str)]) {
+pub(crate) fn seed(moto: &MotoSession, name: &str, version: &str, parameters: &[(&str, &str)]) {
     let parameters: Vec<String> = parameters
         .iter()
         .map(|(k, v)| format!("{{'ParameterKey': '{k}', 'ParameterValue': '{v}'}}"))
@@ -77,7 +77,7 @@ fn stack_names(moto: &MotoSession) -> String {
     .to_string()
 }
 
-fn assert_exit(output: &Output, code: i32) {
+pub(crate) fn assert_exit(output: &Output, code: i32) {
     assert_eq!(
         output.code, code,
         "stdout:\n{}\nstderr:\n{}",

@@ -523,6 +523,37 @@ fn an_error_quoting_a_value_cannot_recolour_the_terminal() {
     );
 }
 
+/// A machine reading `--json` gets each problem's place as fields, not the human rendering with its caret.
+#[test]
+fn a_racks_toml_error_under_json_names_file_line_and_column_as_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = VALID.replacen("[[rack]]", "[[rack]]\ninstance_typo = \"t3.small\"", 1);
+    std::fs::write(dir.path().join("racks.toml"), &broken).unwrap();
+    let line = broken
+        .lines()
+        .position(|line| line.starts_with("instance_typo"))
+        .unwrap()
+        + 1;
+    let output = run(rackfile(dir.path()).args(["plan", "--json"]));
+    assert_eq!(output.code, 1);
+    let error: serde_json::Value = serde_json::from_str(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", output.stdout));
+    assert_eq!(error["error"]["kind"], "input", "{error}");
+    let problem = &error["error"]["problems"][0];
+    assert_eq!(problem["file"], "racks.toml", "{error}");
+    assert_eq!(problem["line"], line, "{error}");
+    assert_eq!(problem["column"], 1, "{error}");
+    let message = problem["message"].as_str().unwrap();
+    assert!(
+        message.contains("instance_typo") && !message.contains('^'),
+        "{error}"
+    );
+    assert!(
+        problem["hint"].as_str().unwrap().contains("instance_type"),
+        "{error}"
+    );
+}
+
 #[test]
 fn an_argument_error_under_json_is_json() {
     let dir = dir_with_racks();
@@ -535,10 +566,17 @@ fn an_argument_error_under_json_is_json() {
         error["error"]["message"]
             .as_str()
             .unwrap()
-            .starts_with("error: --target nosuch: expected ORG/NAME"),
+            .starts_with("--target nosuch: expected ORG/NAME"),
         "{error}"
     );
     assert_eq!(error["error"]["kind"], "usage", "{error}");
+    assert!(
+        error["error"]["problems"][0]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("--target personal/example"),
+        "{error}"
+    );
     // A well-formed target that names no rack is found only once racks.toml is read: JSON as well.
     let output = run(rackfile(dir.path()).args(["plan", "--json", "--target", "personal/nosuch"]));
     assert_eq!(output.code, 1);

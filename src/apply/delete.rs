@@ -1,0 +1,243 @@
+//! Uninstalling a rack (`ensure = "absent"`): its app and resource stacks, then the rack's own stack, each
+//! read again just before its DeleteStack, deleted and followed until gone.
+
+// tokio's clock, not the system's: the deletions follow a paused test clock.
+use tokio::time::Instant;
+
+use super::drive::Executor;
+use super::follow::Watched;
+use super::outcome::{RackResult, failed};
+use super::request_token::request_token;
+use crate::cloud::{Cloud, Stack, StackState};
+use crate::config::RackId;
+use crate::plan::{RackPlan, Uninstall};
+
+impl Executor<'_> {
+    /// `ensure = "absent"`: each app stack, then the rack, each deleted and followed until gone.
+    pub(super) async fn uninstall(
+        &self,
+        plan: &RackPlan,
+        uninstall: &Uninstall,
+        cloud: &dyn Cloud,
+        started: Instant,
+    ) -> RackResult {
+        let total = uninstall.dependents.len();
+        for (done, dependent) in uninstall.dependents.iter().enumerate() {
+            if self.cancelled() {
+                return failed(
+                    format!(
+                        "interrupted after deleting {done} of {total} app and resource stacks; the rack's stack was not deleted"
+                    ),
+                    None,
+                );
+            }
+            let still_dependent = |stack: &Stack| {
+                crate::convox::dependent_of(stack, &plan.name, |_| false) == Some(dependent.kind)
+            };
+            match recheck_before_delete(
+                cloud,
+                &dependent.name,
+                &dependent.stack_id,
+                still_dependent,
+            )
+            .await
+            {
+                Recheck::Delete => {}
+                Recheck::Gone => continue,
+                Recheck::Refuse(why) => {
+                    return failed(
+                        format!(
+                            "{why}, so it was not deleted; {done} of {total} app and resource stacks were, and the rack's stack was not. Plan again: `rackfile plan` lists what the uninstall deletes now"
+                        ),
+                        None,
+                    );
+                }
+            }
+            if let Err(result) = self
+                .delete_and_follow(&plan.id(), &dependent.name, cloud, started, 0)
+                .await
+            {
+                return result;
+            }
+        }
+        if self.cancelled() {
+            return failed(
+                "interrupted after deleting the app and resource stacks; the rack's stack was not deleted"
+                    .into(),
+                None,
+            );
+        }
+        let planned_rack = plan
+            .stack
+            .as_ref()
+            .map_or("", |stack| stack.stack_id.as_str());
+        if let Recheck::Refuse(why) =
+            recheck_before_delete(cloud, &plan.name, planned_rack, crate::convox::is_rack).await
+        {
+            return failed(
+                format!("{why}, so the rack's stack was not deleted; its apps and resources were"),
+                None,
+            );
+        }
+        if let Err(result) = self
+            .delete_and_follow(
+                &plan.id(),
+                &plan.name,
+                cloud,
+                started,
+                uninstall.resource_count,
+            )
+            .await
+        {
+            return result;
+        }
+        RackResult::Uninstalled {
+            apps: total,
+            retained: uninstall
+                .retained
+                .iter()
+                .map(|r| format!("{} ({})", r.logical_id, r.resource_type))
+                .collect(),
+        }
+    }
+
+    /// DeleteStack of `stack`, followed until it is gone, reported as `rack`'s progress.
+    pub(super) async fn delete_and_follow(
+        &self,
+        rack: &RackId,
+        stack: &str,
+        cloud: &dyn Cloud,
+        started: Instant,
+        resource_count: usize,
+    ) -> Result<(), RackResult> {
+        let seen = cloud
+            .stack_events(stack)
+            .await
+            .map(|events| events.into_iter().map(|e| e.event_id).collect())
+            .unwrap_or_default();
+        if let Err(error) = cloud.delete_stack(stack, &request_token()).await {
+            return Err(failed(
+                format!("DeleteStack of {stack} failed, nothing was deleted: {error}"),
+                None,
+            ));
+        }
+        self.reporter
+            .start(rack, &format!("deleting {stack}"), resource_count);
+        match self
+            .follower()
+            .follow_stack(rack, stack, cloud, seen, started, true)
+            .await
+        {
+            Watched::Gone => Ok(()),
+            Watched::Settled {
+                stack: left,
+                root_cause,
+            } => Err(RackResult::Failed {
+                message: format!("the deletion of {stack} failed"),
+                status: Some(left.status),
+                root_cause,
+            }),
+            Watched::Stopped(result) => Err(result),
+        }
+    }
+}
+
+/// What a stack planned for deletion is now, read just before its DeleteStack.
+enum Recheck {
+    Delete,
+    /// Already deleted (by someone else): nothing to do.
+    Gone,
+    /// It is no longer the stack the plan listed: why.
+    Refuse(String),
+}
+
+/// Whether `name` is still the stack `stack_id` the plan listed, and still what the plan took it for
+/// (`still`): a stack renamed, replaced or re-tagged since the plan is never deleted.
+async fn recheck_before_delete(
+    cloud: &dyn Cloud,
+    name: &str,
+    stack_id: &str,
+    still: impl Fn(&Stack) -> bool,
+) -> Recheck {
+    match cloud.describe_stack(name).await {
+        Err(error) => Recheck::Refuse(format!("cannot read {name} before deleting it: {error}")),
+        Ok(None) => Recheck::Gone,
+        Ok(Some(stack)) if stack.state() == StackState::Deleted => Recheck::Gone,
+        Ok(Some(stack)) if stack.stack_id != stack_id => Recheck::Refuse(format!(
+            "{name} is another stack than the one planned (StackId {} now, {stack_id} planned)",
+            stack.stack_id
+        )),
+        Ok(Some(stack)) if !still(&stack) => Recheck::Refuse(format!(
+            "{name}'s tags changed since the plan: it is no longer a Convox stack of this rack"
+        )),
+        Ok(Some(_)) => Recheck::Delete,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::cloud::fake::{FakeAws, FakeTemplate};
+    use crate::cloud::{CreateStackRequest, TemplateSource};
+
+    const ACCOUNT: &str = "123456789012";
+    const REGION: &str = "us-east-1";
+
+    async fn app_stack(aws: &FakeAws, name: &str) -> Stack {
+        let source = TemplateSource::Url("https://example.com/app.json".into());
+        aws.add_template(source.clone(), FakeTemplate::rack(&[]));
+        let cloud = aws.cloud_for(ACCOUNT, REGION);
+        cloud
+            .create_stack(&CreateStackRequest {
+                name: name.into(),
+                template: source,
+                parameters: BTreeMap::from([
+                    ("Version".to_string(), "1".to_string()),
+                    ("Password".to_string(), "p".to_string()),
+                ]),
+                tags: BTreeMap::from([
+                    ("System".to_string(), "convox".to_string()),
+                    ("Type".to_string(), "app".to_string()),
+                    ("Rack".to_string(), "web".to_string()),
+                ]),
+                termination_protection: false,
+                token: "seed".into(),
+            })
+            .await
+            .unwrap();
+        aws.stack(ACCOUNT, REGION, name).unwrap()
+    }
+
+    fn still_an_app(stack: &Stack) -> bool {
+        crate::convox::dependent_of(stack, "web", |_| false) == Some(crate::convox::Dependent::App)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stack_planned_for_deletion_is_deleted_only_while_it_is_still_what_was_planned() {
+        let aws = FakeAws::new(Duration::ZERO);
+        let planned = app_stack(&aws, "web-api").await;
+        let cloud = aws.cloud_for(ACCOUNT, REGION);
+        assert!(matches!(
+            recheck_before_delete(&cloud, "web-api", &planned.stack_id, still_an_app).await,
+            Recheck::Delete
+        ));
+        assert!(matches!(
+            recheck_before_delete(&cloud, "web-api", "arn:another", still_an_app).await,
+            Recheck::Refuse(why) if why.contains("another stack than the one planned")
+        ));
+        aws.set_tags(ACCOUNT, REGION, "web-api", &[("Rack", "web")]);
+        assert!(matches!(
+            recheck_before_delete(&cloud, "web-api", &planned.stack_id, still_an_app).await,
+            Recheck::Refuse(why) if why.contains("tags changed since the plan")
+        ));
+        cloud.delete_stack("web-api", "t").await.unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(matches!(
+            recheck_before_delete(&cloud, "web-api", &planned.stack_id, still_an_app).await,
+            Recheck::Gone
+        ));
+    }
+}

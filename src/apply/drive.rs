@@ -1,0 +1,212 @@
+//! The driver: runs the racks of a plan concurrently up to a limit and hands each rack's planned action to
+//! the effect that carries it out. It makes no choices: the plan's typed `Action` says what to do.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+// tokio's clock, not the system's: the executor's waits, timeouts and times follow a paused test clock.
+use tokio::time::Instant;
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use tokio::sync::watch;
+
+use super::InstalledPassword;
+use super::outcome::{RackOutcome, RackResult, failed};
+use super::reporter::Reporter;
+use crate::cloud::{Cloud, CloudError, Connector};
+use crate::config::{OrgSettings, RackId};
+use crate::plan::{Action, BlockedKind, Plan, RackPlan};
+
+/// Timings of the wait loop; tests shorten them.
+#[derive(Debug, Clone)]
+pub struct Timings {
+    pub first_poll: Duration,
+    pub max_poll: Duration,
+    pub heartbeat: Duration,
+    /// Give up following a rack after this long (it carries on in AWS).
+    pub timeout: Option<Duration>,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Self {
+            first_poll: Duration::from_secs(2),
+            max_poll: Duration::from_secs(10),
+            heartbeat: Duration::from_secs(30),
+            timeout: None,
+        }
+    }
+}
+
+/// Plans one rack again, after a wait. Implemented by the command with the real planner.
+#[async_trait]
+pub trait Replanner: Send + Sync {
+    async fn replan(&self, rack: &RackId) -> Result<RackPlan, String>;
+}
+
+/// Reads an environment variable (the process environment in the binary, a map in tests).
+pub type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+/// Ctrl-C: when it flips to true, no new rack starts and waits stop.
+pub type Cancel = watch::Receiver<bool>;
+
+pub struct Executor<'a> {
+    pub connector: &'a dyn Connector,
+    pub orgs: &'a BTreeMap<String, OrgSettings>,
+    pub reporter: &'a dyn Reporter,
+    pub timings: Timings,
+    pub parallelism: usize,
+    pub cancel: Cancel,
+    pub replanner: Option<&'a dyn Replanner>,
+    /// `--auto-approve=in-place`: a rack the plan holds for a person (`RackPlan::hold`) is not applied,
+    /// including one planned again after a wait.
+    pub hold_for_person: bool,
+    /// Reads environment variables (the password of `password_env`); the process environment in the binary.
+    pub env: &'a EnvLookup,
+    /// rack -> where its password is, from the moment its install is about to start: whatever happens
+    /// next (a failure, a timeout, Ctrl-C), the summary shows it.
+    pub started_passwords: std::sync::Mutex<BTreeMap<String, InstalledPassword>>,
+}
+
+impl Executor<'_> {
+    /// Runs every rack of the plan, at most `parallelism` at a time; outcomes in plan order.
+    pub async fn execute(&self, plan: &Plan) -> Vec<RackOutcome> {
+        let parallelism = self.parallelism.max(1);
+        let mut outcomes: Vec<(usize, RackOutcome)> =
+            futures::stream::iter(plan.racks.iter().enumerate())
+                .map(|(index, rack)| async move { (index, self.run_rack(rack).await) })
+                .buffer_unordered(parallelism)
+                .collect()
+                .await;
+        outcomes.sort_by_key(|(index, _)| *index);
+        outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+    }
+
+    pub(super) fn cancelled(&self) -> bool {
+        *self.cancel.borrow()
+    }
+
+    async fn run_rack(&self, plan: &RackPlan) -> RackOutcome {
+        let started = Instant::now();
+        let result = if self.cancelled() {
+            RackResult::NotStarted
+        } else {
+            self.run_action(plan, &plan.action, started).await
+        };
+        let password = self
+            .started_passwords
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&plan.rack);
+        let outcome = RackOutcome {
+            rack: plan.rack.clone(),
+            result,
+            elapsed: started.elapsed(),
+            password,
+        };
+        if !matches!(
+            outcome.result,
+            RackResult::Unchanged | RackResult::NotStarted
+        ) {
+            self.reporter.finish(&plan.id(), &outcome);
+        }
+        outcome
+    }
+
+    pub(super) async fn cloud(&self, plan: &RackPlan) -> Result<Arc<dyn Cloud>, CloudError> {
+        self.connector
+            .cloud(&self.orgs[&plan.org], &plan.region)
+            .await
+    }
+
+    pub(super) async fn run_action(
+        &self,
+        plan: &RackPlan,
+        action: &Action,
+        started: Instant,
+    ) -> RackResult {
+        if self.hold_for_person && plan.is_held() {
+            return RackResult::Held {
+                reason: crate::render::hold_words(plan),
+            };
+        }
+        match action {
+            Action::Unchanged => RackResult::Unchanged,
+            // Only a stack CloudFormation is creating or updating is waited for: a deletion leaves nothing to
+            // follow, and installing it again is a decision for a new plan, not for this one.
+            Action::Blocked(blocked) if blocked.kind == BlockedKind::Busy => match self.replanner {
+                Some(replanner) => {
+                    self.wait_then_replan(plan, &blocked.status, started, replanner)
+                        .await
+                }
+                None => RackResult::Blocked {
+                    status: blocked.status.clone(),
+                    reason: blocked.reason.clone(),
+                },
+            },
+            Action::Blocked(blocked) => RackResult::Blocked {
+                status: blocked.status.clone(),
+                reason: blocked.reason.clone(),
+            },
+            Action::Install(install) => {
+                self.opened(plan, started, async |cloud| {
+                    self.install(plan, install, cloud, started).await
+                })
+                .await
+            }
+            Action::Update(update) => {
+                self.opened(plan, started, async |cloud| {
+                    self.update(plan, update, cloud, started).await
+                })
+                .await
+            }
+            Action::Upgrade(upgrade) => {
+                self.opened(plan, started, async |cloud| {
+                    self.upgrade(plan, upgrade, cloud, started).await
+                })
+                .await
+            }
+            Action::Reinstall(install) => {
+                self.opened(plan, started, async |cloud| {
+                    self.reinstall(plan, install, cloud, started).await
+                })
+                .await
+            }
+            Action::ContinueRollback => {
+                self.opened(plan, started, async |cloud| {
+                    Box::pin(self.continue_rollback(plan, cloud, started)).await
+                })
+                .await
+            }
+            Action::Uninstall(uninstall) => {
+                self.opened(plan, started, async |cloud| {
+                    self.uninstall(plan, uninstall, cloud, started).await
+                })
+                .await
+            }
+        }
+    }
+
+    /// The opening every effect shares: the rack's cloud client, and its stack read again to check that
+    /// it is still what was planned (see `changed_since_planned`); only then the effect.
+    async fn opened(
+        &self,
+        plan: &RackPlan,
+        started: Instant,
+        effect: impl AsyncFnOnce(&dyn Cloud) -> RackResult,
+    ) -> RackResult {
+        let cloud = match self.cloud(plan).await {
+            Ok(cloud) => cloud,
+            Err(error) => return failed(format!("cannot reach CloudFormation: {error}"), None),
+        };
+        if let Some(result) = self
+            .changed_since_planned(plan, cloud.as_ref(), started)
+            .await
+        {
+            return result;
+        }
+        effect(cloud.as_ref()).await
+    }
+}

@@ -1,0 +1,107 @@
+//! Installing a rack: its password found or made, CreateStack as planned, followed to a final status.
+
+use std::collections::HashSet;
+
+// tokio's clock, not the system's: the install follows a paused test clock.
+use tokio::time::Instant;
+
+use super::drive::Executor;
+use super::follow::Followed;
+use super::outcome::{RackResult, failed};
+use super::password;
+use super::request_token::{caused_by, request_token};
+use crate::cloud::{Cloud, CloudErrorKind, CreateStackRequest, is_failure};
+use crate::plan::{Install, RackPlan};
+
+impl Executor<'_> {
+    /// CreateStack as planned, with the password read or made first (and where it is noted before the
+    /// create, so the summary shows it whatever happens next), followed to a final status.
+    pub(super) async fn install(
+        &self,
+        plan: &RackPlan,
+        install: &Install,
+        cloud: &dyn Cloud,
+        started: Instant,
+    ) -> RackResult {
+        let mut parameters = install.parameters.clone();
+        if let Some(source) = &install.password {
+            match password::for_install(
+                source,
+                self.connector,
+                &self.orgs[&plan.org],
+                &plan.region,
+                self.env,
+            )
+            .await
+            {
+                Ok((password, shown)) => {
+                    parameters.insert("Password".into(), password.expose().to_string());
+                    if let Some(shown) = shown {
+                        self.started_passwords
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .insert(plan.rack.clone(), shown);
+                    }
+                }
+                Err(message) => return failed(message, None),
+            }
+        }
+        let request = CreateStackRequest {
+            name: plan.name.clone(),
+            template: install.template.source(),
+            parameters,
+            tags: install.tags.clone(),
+            termination_protection: install.termination_protection,
+            token: request_token(),
+        };
+        self.reporter
+            .start(&plan.id(), "installing", install.resource_count);
+        let created = match cloud.create_stack(&request).await {
+            // A write whose answer was lost is retried by the SDK; if the retry meets the stack our own
+            // first attempt created, the install is under way.
+            Err(error)
+                if error.kind == CloudErrorKind::AlreadyExists
+                    && caused_by(cloud, &plan.name, &request.token).await =>
+            {
+                Ok(String::new())
+            }
+            other => other,
+        };
+        if let Err(error) = created {
+            // A create can fail after CloudFormation made the stack; say so rather than leave it unmentioned.
+            return match cloud.describe_stack(&plan.name).await {
+                Ok(None) => failed(
+                    format!("CreateStack failed, nothing was created: {error}"),
+                    None,
+                ),
+                Ok(Some(stack)) => failed(
+                    format!("CreateStack failed, but the stack exists: {error}"),
+                    Some(stack.status),
+                ),
+                Err(_) => failed(
+                    format!(
+                        "CreateStack failed (whether the stack exists is unknown; `rackfile status` tells): {error}"
+                    ),
+                    None,
+                ),
+            };
+        }
+        match self
+            .follower()
+            .follow(plan, cloud, HashSet::new(), started)
+            .await
+        {
+            Followed::Settled { stack, root_cause } if is_failure(&stack.status) => {
+                RackResult::Failed {
+                    message: "the install failed".into(),
+                    status: Some(stack.status),
+                    root_cause,
+                }
+            }
+            Followed::Settled { stack, .. } => RackResult::Installed {
+                dashboard: stack.outputs.get("Dashboard").cloned(),
+            },
+            Followed::Stopped(result) => result,
+        }
+    }
+}

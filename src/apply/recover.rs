@@ -1,0 +1,106 @@
+//! `--recover`: a failed install deleted and installed again; an UPDATE_ROLLBACK_FAILED rollback continued,
+//! then the rack planned again and that plan carried out.
+
+// tokio's clock, not the system's: the recovery follows a paused test clock.
+use tokio::time::Instant;
+
+use super::drive::Executor;
+use super::follow::Followed;
+use super::outcome::{RackResult, failed};
+use super::request_token::request_token;
+use crate::cloud::Cloud;
+use crate::plan::{Action, Install, RackPlan};
+
+impl Executor<'_> {
+    /// `--recover` of a failed install: the stack is deleted and followed until it is gone, then installed
+    /// as planned.
+    pub(super) async fn reinstall(
+        &self,
+        plan: &RackPlan,
+        install: &Install,
+        cloud: &dyn Cloud,
+        started: Instant,
+    ) -> RackResult {
+        if let Err(result) = self
+            .delete_and_follow(&plan.id(), &plan.name, cloud, started, 0)
+            .await
+        {
+            return result;
+        }
+        if self.cancelled() {
+            return failed(
+                "interrupted after the failed install was deleted; the rack was not installed again (`rackfile apply` installs it)".into(),
+                None,
+            );
+        }
+        match self.install(plan, install, cloud, started).await {
+            RackResult::Installed { dashboard } => RackResult::Reinstalled { dashboard },
+            other => other,
+        }
+    }
+
+    /// `--recover` of UPDATE_ROLLBACK_FAILED: ContinueUpdateRollback, followed to UPDATE_ROLLBACK_COMPLETE;
+    /// then the rack is planned again (when re-planning is allowed) and what that plan says is done.
+    pub(super) async fn continue_rollback(
+        &self,
+        plan: &RackPlan,
+        cloud: &dyn Cloud,
+        started: Instant,
+    ) -> RackResult {
+        let seen = match cloud.stack_events(&plan.name).await {
+            Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
+            Err(error) => return failed(format!("cannot read the stack's events: {error}"), None),
+        };
+        if let Err(error) = cloud
+            .continue_update_rollback(&plan.name, &request_token())
+            .await
+        {
+            return failed(
+                format!("ContinueUpdateRollback failed, nothing was changed: {error}"),
+                None,
+            );
+        }
+        self.reporter
+            .start(&plan.id(), "continuing the rollback", 0);
+        match self.follower().follow(plan, cloud, seen, started).await {
+            Followed::Settled { stack, .. } if stack.status == "UPDATE_ROLLBACK_COMPLETE" => {}
+            Followed::Settled { stack, root_cause } => {
+                return RackResult::Failed {
+                    message: "the rollback could not be continued".into(),
+                    status: Some(stack.status),
+                    root_cause,
+                };
+            }
+            Followed::Stopped(result) => return result,
+        }
+        let Some(replanner) = self.replanner else {
+            return RackResult::RollbackContinued { then: None };
+        };
+        match replanner.replan(&plan.id()).await {
+            Ok(new_plan) => match &new_plan.action {
+                Action::Unchanged => RackResult::RollbackContinued { then: None },
+                // Never a second recovery in one run: a rack that failed again is for a person to see.
+                Action::ContinueRollback | Action::Reinstall(_) => RackResult::RollbackContinued {
+                    then: Some(Box::new(failed(
+                        format!(
+                            "after the rollback the stack is {}",
+                            new_plan.stack.as_ref().map_or("", |s| s.status.as_str())
+                        ),
+                        None,
+                    ))),
+                },
+                action => RackResult::RollbackContinued {
+                    then: Some(Box::new(
+                        Box::pin(self.run_action(&new_plan, action, started)).await,
+                    )),
+                },
+            },
+            Err(message) => RackResult::RollbackContinued {
+                then: Some(Box::new(failed(
+                    format!("re-planning after the rollback failed: {message}"),
+                    None,
+                ))),
+            },
+        }
+    }
+}

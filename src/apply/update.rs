@@ -1,0 +1,173 @@
+//! Updating a rack: termination protection first (it is immediate), then one UpdateStack followed to a
+//! final status; an upgrade through required releases is such updates, strictly one after another.
+
+// tokio's clock, not the system's: the updates follow a paused test clock.
+use tokio::time::Instant;
+
+use super::drive::Executor;
+use super::follow::Followed;
+use super::outcome::{RackResult, failed};
+use super::request_token::{caused_by, request_token};
+use crate::cloud::{Cloud, CloudErrorKind, Stack, UpdateOutcome, UpdateStackRequest, is_failure};
+use crate::plan::{RackPlan, StackFingerprint, Update, Upgrade};
+
+impl Executor<'_> {
+    pub(super) async fn update(
+        &self,
+        plan: &RackPlan,
+        update: &Update,
+        cloud: &dyn Cloud,
+        started: Instant,
+    ) -> RackResult {
+        if let Err(result) = self.set_protection(plan, update, cloud).await {
+            return result;
+        }
+        if !update.changes_the_stack() {
+            return RackResult::Updated;
+        }
+        match self
+            .update_and_follow(plan, update, cloud, started, "updating")
+            .await
+        {
+            Ok(Some(_)) => RackResult::Updated,
+            Ok(None) => RackResult::AlreadyUpToDate,
+            Err(result) => result,
+        }
+    }
+
+    /// UpdateTerminationProtection, when the update changes it; immediate, so it goes first.
+    async fn set_protection(
+        &self,
+        plan: &RackPlan,
+        update: &Update,
+        cloud: &dyn Cloud,
+    ) -> Result<(), RackResult> {
+        let Some(enabled) = update.termination_protection else {
+            return Ok(());
+        };
+        cloud
+            .set_termination_protection(&plan.name, enabled)
+            .await
+            .map_err(|error| {
+                failed(
+                    format!("UpdateTerminationProtection failed, nothing was changed: {error}"),
+                    None,
+                )
+            })
+    }
+
+    /// The steps of an upgrade, strictly in order, each followed to completion before the next is sent.
+    /// Between steps the stack must be exactly as the step before left it (the autoscaler or a person may
+    /// have changed it since, and a step's parameters were planned against that state); a step that does
+    /// not complete stops the rack there.
+    pub(super) async fn upgrade(
+        &self,
+        plan: &RackPlan,
+        upgrade: &Upgrade,
+        cloud: &dyn Cloud,
+        started: Instant,
+    ) -> RackResult {
+        let of = upgrade.steps.len();
+        let mut left_by_last_step = plan.stack.clone();
+        for (index, step) in upgrade.steps.iter().enumerate() {
+            let stopped = |result: RackResult| RackResult::UpgradeStopped {
+                step: index + 1,
+                of,
+                version: step.version.clone(),
+                result: Box::new(result),
+            };
+            if index > 0 {
+                if self.cancelled() {
+                    return stopped(RackResult::NotStarted);
+                }
+                let now = match cloud.describe_stack(&plan.name).await {
+                    Ok(now) => now.as_ref().map(StackFingerprint::of),
+                    Err(error) => {
+                        return stopped(failed(
+                            format!(
+                                "cannot read the stack before this step: {error}; nothing was sent"
+                            ),
+                            None,
+                        ));
+                    }
+                };
+                if let Some(change) =
+                    StackFingerprint::change(left_by_last_step.as_ref(), now.as_ref())
+                {
+                    return stopped(failed(
+                        format!(
+                            "the stack changed after step {index} ({change}); nothing was sent. Plan again: `rackfile plan` plans the rest of the upgrade"
+                        ),
+                        now.map(|stack| stack.status),
+                    ));
+                }
+            }
+            let label = format!("upgrading to {} (step {} of {of})", step.version, index + 1);
+            match self
+                .update_and_follow(plan, &step.update, cloud, started, &label)
+                .await
+            {
+                Ok(Some(stack)) => left_by_last_step = Some(StackFingerprint::of(&stack)),
+                Ok(None) => {}
+                Err(result) => return stopped(result),
+            }
+        }
+        RackResult::Upgraded { steps: of }
+    }
+
+    /// Sends one UpdateStack and follows it: the stack it settled in, `None` when CloudFormation had
+    /// nothing to do, or how it failed or stopped.
+    async fn update_and_follow(
+        &self,
+        plan: &RackPlan,
+        update: &Update,
+        cloud: &dyn Cloud,
+        started: Instant,
+        label: &str,
+    ) -> Result<Option<Stack>, RackResult> {
+        let request = UpdateStackRequest {
+            name: plan.name.clone(),
+            template: update.template.source(),
+            parameters: update.parameters.clone(),
+            tags: update.tags.clone(),
+            token: request_token(),
+        };
+        // Events from before this update are history, not progress.
+        let seen = match cloud.stack_events(&plan.name).await {
+            Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
+            Err(error) => {
+                return Err(failed(
+                    format!("cannot read the stack's events: {error}"),
+                    None,
+                ));
+            }
+        };
+        self.reporter
+            .start(&plan.id(), label, update.resource_count);
+        match cloud.update_stack(&request).await {
+            Ok(UpdateOutcome::NothingToDo) => return Ok(None),
+            Ok(UpdateOutcome::Started) => {}
+            // As for installs: a retried update that meets the update its first attempt started.
+            Err(error)
+                if error.kind == CloudErrorKind::Busy
+                    && caused_by(cloud, &plan.name, &request.token).await => {}
+            Err(error) => {
+                return Err(failed(
+                    format!("UpdateStack failed, the stack was not changed: {error}"),
+                    None,
+                ));
+            }
+        }
+        match self.follower().follow(plan, cloud, seen, started).await {
+            Followed::Settled { stack, root_cause } if is_failure(&stack.status) => {
+                Err(RackResult::Failed {
+                    message: "the update failed and was rolled back".into(),
+                    status: Some(stack.status),
+                    root_cause,
+                })
+            }
+            Followed::Settled { stack, .. } => Ok(Some(stack)),
+            Followed::Stopped(result) => Err(result),
+        }
+    }
+}
