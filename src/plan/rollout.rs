@@ -198,3 +198,206 @@ fn watched_alarms(
         Err(problems)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::diff::test_support::*;
+    use super::*;
+    use crate::cloud::AlarmState;
+    use crate::config::{Tolerance, WaveGlob, WaveRule};
+
+    fn rollout(waves: &[&[&str]], tolerance: Tolerance, bake: u64) -> Rollout {
+        Rollout {
+            waves: waves
+                .iter()
+                .map(|globs| WaveRule {
+                    globs: globs
+                        .iter()
+                        .map(|glob| WaveGlob::new(glob, 0..1).unwrap())
+                        .collect(),
+                })
+                .collect(),
+            max_concurrent: Some(2),
+            failure_tolerance: tolerance,
+            bake: Duration::from_secs(bake),
+            waves_span: 0..1,
+        }
+    }
+
+    fn named(name: &str, count: u32) -> (Rack, Stack) {
+        let mut rack = rack();
+        rack.name = name.into();
+        rack.instance_count = Some(count);
+        rack.alarms = vec![format!("rack-{name}-5xx")];
+        rack.spans.alarms = BTreeMap::from([(format!("rack-{name}-5xx"), 5..9)]);
+        let mut stack = stack("UPDATE_COMPLETE");
+        stack.name = name.into();
+        stack.stack_id = format!("arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/{name}/1");
+        (rack, stack)
+    }
+
+    /// canary and four web racks change, staging does not, `fresh` is new; every live rack's alarm exists.
+    fn fleet() -> (Vec<Rack>, LiveState) {
+        let mut racks = Vec::new();
+        let mut stacks = Vec::new();
+        for (name, count) in [
+            ("canary", 4),
+            ("staging", 3),
+            ("web-1", 4),
+            ("web-2", 4),
+            ("web-3", 4),
+            ("web-4", 4),
+        ] {
+            let (rack, stack) = named(name, count);
+            racks.push(rack);
+            stacks.push(stack);
+        }
+        let (fresh, _) = named("fresh", 3);
+        racks.push(fresh);
+        let mut state = live(stacks.clone(), &racks[0]);
+        let states = stacks
+            .iter()
+            .map(|stack| (format!("rack-{}-5xx", stack.name), AlarmState::Ok))
+            .collect();
+        state
+            .alarms
+            .insert((ACCOUNT.into(), "us-east-1".into()), Ok(states));
+        (racks, state)
+    }
+
+    fn waves_of(rollout: &Rollout, racks: &[Rack], state: &LiveState) -> Plan {
+        let mut plan = diff(&config(), racks, state, false).unwrap();
+        plan.waves = place_in_waves(rollout, racks, &mut plan.racks, state).unwrap();
+        plan
+    }
+
+    #[test]
+    fn each_rack_joins_its_first_matching_wave_and_a_wave_without_work_is_skipped_with_its_bake() {
+        let (racks, state) = fleet();
+        let rollout = rollout(
+            &[
+                &["personal/canary"],
+                &["*/staging*"],
+                &["personal/web-*"],
+                &["*"],
+            ],
+            Tolerance::Percent(25),
+            1800,
+        );
+        let plan = waves_of(&rollout, &racks, &state);
+        let waves: Vec<(Vec<&str>, usize, u64, usize, bool)> = plan
+            .waves
+            .iter()
+            .map(|wave| {
+                (
+                    wave.racks.iter().map(String::as_str).collect(),
+                    wave.failure_tolerance,
+                    wave.bake_seconds,
+                    wave.alarms.len(),
+                    wave.skipped,
+                )
+            })
+            .collect();
+        assert_eq!(
+            waves,
+            vec![
+                (vec!["personal/canary"], 0, 1800, 1, false),
+                (vec!["personal/staging"], 0, 0, 0, true),
+                (
+                    vec![
+                        "personal/web-1",
+                        "personal/web-2",
+                        "personal/web-3",
+                        "personal/web-4"
+                    ],
+                    1,
+                    1800,
+                    4,
+                    false
+                ),
+                // The last wave with work bakes for no one.
+                (vec!["personal/fresh"], 0, 0, 0, false),
+            ]
+        );
+        let fresh = plan.racks.iter().find(|r| r.name == "fresh").unwrap();
+        assert!(
+            fresh.notes.iter().any(|note| note.contains("alarm rack-fresh-5xx does not exist yet")),
+            "{:?}",
+            fresh.notes
+        );
+        let json = serde_json::to_value(&plan).unwrap();
+        assert_eq!(json["waves"][0]["alarms"][0]["name"], "rack-canary-5xx");
+
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| {
+            insta::assert_snapshot!(
+                "the_human_plan_of_a_rollout_in_waves",
+                crate::render::human_plan(&plan, crate::render::Style::Plain)
+            );
+            insta::assert_snapshot!(
+                "the_markdown_plan_of_a_rollout_in_waves",
+                crate::render::markdown_plan(&plan)
+            );
+        });
+    }
+
+    #[test]
+    fn without_a_rollout_the_plan_serialises_as_before_waves_existed() {
+        let (racks, state) = fleet();
+        let plan = diff(&config(), &racks, &state, false).unwrap();
+        let json = serde_json::to_value(&plan).unwrap();
+        assert!(json.get("waves").is_none(), "{json}");
+        let back: Plan = serde_json::from_value(json).unwrap();
+        assert!(back.waves.is_empty());
+    }
+
+    #[test]
+    fn a_rack_in_no_wave_and_a_missing_or_unreadable_alarm_are_problems_naming_the_rack() {
+        let (racks, mut state) = fleet();
+        let only_web = rollout(&[&["personal/web-*"]], Tolerance::Count(0), 60);
+        let mut plan = diff(&config(), &racks, &state, false).unwrap();
+        let problems = place_in_waves(&only_web, &racks, &mut plan.racks, &state).unwrap_err();
+        let in_no_wave: Vec<&str> = problems.iter().map(|p| p.rack.as_str()).collect();
+        assert_eq!(
+            in_no_wave,
+            ["personal/canary", "personal/staging", "personal/fresh"]
+        );
+        assert!(problems[0].message.contains("in no wave"));
+
+        let every = rollout(&[&["*"]], Tolerance::Count(0), 60);
+        if let Some(Ok(states)) = state.alarms.get_mut(&(ACCOUNT.into(), "us-east-1".into())) {
+            states.remove("rack-web-2-5xx");
+        }
+        let mut plan = diff(&config(), &racks, &state, false).unwrap();
+        let problems = place_in_waves(&every, &racks, &mut plan.racks, &state).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].rack, "personal/web-2");
+        assert_eq!(
+            problems[0].message,
+            "alarm rack-web-2-5xx does not exist in account 123456789012 (us-east-1)"
+        );
+        assert_eq!(problems[0].span, Some(5..9), "at the `alarms` entry");
+
+        state.alarms.insert(
+            (ACCOUNT.into(), "us-east-1".into()),
+            Err(CloudError::new(
+                CloudErrorKind::AccessDenied,
+                "AccessDenied: not authorized to perform cloudwatch:DescribeAlarms",
+            )),
+        );
+        let mut plan = diff(&config(), &racks, &state, false).unwrap();
+        let problems = place_in_waves(&every, &racks, &mut plan.racks, &state).unwrap_err();
+        assert_eq!(problems.len(), racks.len(), "every rack, the new one too");
+        assert!(problems[0].message.starts_with(
+            "cannot read alarm rack-canary-5xx in account 123456789012 (us-east-1): AccessDenied"
+        ));
+        assert_eq!(
+            problems[0].hint.as_deref(),
+            Some("the credentials of org `personal` need cloudwatch:DescribeAlarms there")
+        );
+    }
+}

@@ -5,6 +5,7 @@ mod human;
 mod json;
 mod markdown;
 pub mod status;
+pub mod waves;
 
 pub use escape::escape;
 pub use human::{Style, hold_words, plan as human_plan, problems as human_problems};
