@@ -155,9 +155,12 @@ struct ApplyArgs {
         default_missing_value = "all"
     )]
     auto_approve: Option<Approval>,
-    /// At most this many racks change at once.
+    /// At most this many racks change at once (within a wave, unless [rollout] sets `max_concurrent`).
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     parallelism: u16,
+    /// Apply only wave N of [rollout] (from 1), and bake it: for pipelines with a gate between waves.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    wave: Option<u16>,
     /// Stop following a rack after this long (e.g. 45m, 2h, 90s); it goes on in AWS and the run exits 1.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     timeout: Option<std::time::Duration>,
@@ -250,6 +253,7 @@ impl Cli {
                 allow_uninstall: args.allow_uninstall,
                 json: args.json,
                 parallelism: usize::from(args.parallelism),
+                wave: args.wave.map(usize::from),
                 timings: Timings {
                     timeout: args.timeout,
                     ..Timings::default()

@@ -5,8 +5,10 @@
 //!
 //! `drive` runs the racks and hands each planned action to its effect; every effect opens the same way
 //! (`changed_since_planned`); one file per effect (`install`, `update`, `delete`, `recover`); `follow`
-//! polls a stack to a final status; `outcome` says what became of each rack.
+//! polls a stack to a final status; `outcome` says what became of each rack. `rollout` runs the plan's
+//! waves one after another, `bake` waits after a wave watching its alarms.
 
+mod bake;
 mod changed_since_planned;
 mod delete;
 mod drive;
@@ -19,9 +21,12 @@ pub mod password;
 mod recover;
 pub mod reporter;
 mod request_token;
+mod rollout;
 pub mod summary;
 mod update;
 
 pub use drive::{Cancel, EnvLookup, Executor, Replanner, Timings};
 pub use outcome::{RackOutcome, RackResult, StopReason, format_duration};
+pub use bake::ALARM_POLL;
 pub use password::InstalledPassword;
+pub use rollout::{RolloutOutcome, RolloutStop, StopCause};

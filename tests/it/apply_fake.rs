@@ -77,6 +77,7 @@ fn options(setup: &Setup, parallelism: usize, timeout: Option<Duration>) -> Appl
         allow_uninstall: false,
         json: false,
         parallelism,
+        wave: None,
         timings: Timings {
             first_poll: Duration::from_millis(10),
             max_poll: Duration::from_millis(20),
