@@ -331,6 +331,13 @@ impl FakeAws {
             .insert((account.to_string(), region.to_string()));
     }
 
+    /// Undoes `fail_resource`: the resource is created and updated as any other again.
+    pub fn heal_resource(&self, name: &str, logical_id: &str) {
+        self.world()
+            .failing
+            .remove(&(name.to_string(), logical_id.to_string()));
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.world().calls.clone()
     }
