@@ -118,13 +118,14 @@ pub(super) fn resolve_rollout(
             }
         }
     });
+    // Each setting checked whatever the others hold, so one run reports every problem.
     let failure_tolerance = match &table.failure_tolerance {
-        None => Tolerance::Count(0),
-        Some(tolerance) => resolve_tolerance(tolerance, diagnostics)?,
+        None => Some(Tolerance::Count(0)),
+        Some(tolerance) => resolve_tolerance(tolerance, diagnostics),
     };
     let bake = match &table.bake {
-        None => Duration::ZERO,
-        Some(bake) => resolve_bake(bake, diagnostics)?,
+        None => Some(Duration::ZERO),
+        Some(bake) => resolve_bake(bake, diagnostics),
     };
     for pattern in &table.alarms {
         check_alarm_pattern(pattern, diagnostics);
@@ -132,6 +133,7 @@ pub(super) fn resolve_rollout(
     if diagnostics.len() > errors_before {
         return None;
     }
+    let (failure_tolerance, bake) = (failure_tolerance?, bake?);
     let waves_span = table
         .waves
         .first()
