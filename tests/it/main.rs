@@ -17,6 +17,7 @@ mod moto;
 mod operate;
 mod passwords;
 mod plan;
+mod rollout;
 mod rollout_fake;
 mod real_templates;
 mod releases;
