@@ -25,7 +25,10 @@ pub enum BakeEnd {
     Passed,
     Alarm(WatchedAlarm),
     /// An alarm could not be read, or is gone: the wave cannot be shown healthy.
-    Unreadable { alarm: WatchedAlarm, why: String },
+    Unreadable {
+        alarm: WatchedAlarm,
+        why: String,
+    },
     Interrupted,
 }
 
@@ -72,7 +75,10 @@ impl Executor<'_> {
         let mut groups = Vec::new();
         for ((_, region), watched) in by_place {
             // Any org of the (account, region) reaches it: the first one's credentials are used.
-            let client = self.connector.alarms(&self.orgs[&watched[0].org], &region).await;
+            let client = self
+                .connector
+                .alarms(&self.orgs[&watched[0].org], &region)
+                .await;
             let mut names: Vec<String> = watched.iter().map(|a| a.name.clone()).collect();
             names.sort();
             names.dedup();

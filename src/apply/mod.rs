@@ -25,8 +25,8 @@ mod rollout;
 pub mod summary;
 mod update;
 
+pub use bake::ALARM_POLL;
 pub use drive::{Cancel, EnvLookup, Executor, Replanner, Timings};
 pub use outcome::{RackOutcome, RackResult, StopReason, format_duration};
-pub use bake::ALARM_POLL;
 pub use password::InstalledPassword;
 pub use rollout::{RolloutOutcome, RolloutStop, StopCause};

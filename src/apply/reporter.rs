@@ -114,7 +114,7 @@ fn wave_line(event: WaveEvent<'_>) -> String {
             waves::header(wave, of),
             if changing == 1 { "rack" } else { "racks" }
         ),
-        WaveEvent::Skipped { wave, of } => format!("{}", waves::header(wave, of)),
+        WaveEvent::Skipped { wave, of } => waves::header(wave, of),
         WaveEvent::Finished { wave, failed } => format!(
             "{}: every rack done, {failed} failed ({} tolerated)",
             wave_name(wave),
@@ -125,27 +125,48 @@ fn wave_line(event: WaveEvent<'_>) -> String {
             wave_name(wave),
             waves::bake(total.as_secs()),
             wave.alarms.len(),
-            if wave.alarms.len() == 1 { "alarm" } else { "alarms" }
+            if wave.alarms.len() == 1 {
+                "alarm"
+            } else {
+                "alarms"
+            }
         ),
         WaveEvent::Baking { wave, remaining } => format!(
             "{}: baking, no alarm in ALARM, {} left",
             wave_name(wave),
             waves::bake(remaining.as_secs())
         ),
-        WaveEvent::BakePassed { wave } => format!(
-            "{}: bake passed, no alarm in ALARM",
-            wave_name(wave)
-        ),
+        WaveEvent::BakePassed { wave } => {
+            format!("{}: bake passed, no alarm in ALARM", wave_name(wave))
+        }
     }
 }
 
 enum WaveEvent<'a> {
-    Started { wave: &'a Wave, of: usize, changing: usize },
-    Skipped { wave: &'a Wave, of: usize },
-    Finished { wave: &'a Wave, failed: usize },
-    BakeStarted { wave: &'a Wave, total: Duration },
-    Baking { wave: &'a Wave, remaining: Duration },
-    BakePassed { wave: &'a Wave },
+    Started {
+        wave: &'a Wave,
+        of: usize,
+        changing: usize,
+    },
+    Skipped {
+        wave: &'a Wave,
+        of: usize,
+    },
+    Finished {
+        wave: &'a Wave,
+        failed: usize,
+    },
+    BakeStarted {
+        wave: &'a Wave,
+        total: Duration,
+    },
+    Baking {
+        wave: &'a Wave,
+        remaining: Duration,
+    },
+    BakePassed {
+        wave: &'a Wave,
+    },
 }
 
 /// One plain line per event: no carriage returns, no escape codes.
@@ -187,7 +208,10 @@ impl Reporter for LineReporter {
     }
 
     fn wave_started(&self, wave: &Wave, of: usize, changing: usize) {
-        write_line(&self.sink, &wave_line(WaveEvent::Started { wave, of, changing }));
+        write_line(
+            &self.sink,
+            &wave_line(WaveEvent::Started { wave, of, changing }),
+        );
     }
 
     fn wave_skipped(&self, wave: &Wave, of: usize) {
@@ -199,12 +223,18 @@ impl Reporter for LineReporter {
     }
 
     fn bake_started(&self, wave: &Wave, total: Duration) {
-        write_line(&self.sink, &wave_line(WaveEvent::BakeStarted { wave, total }));
+        write_line(
+            &self.sink,
+            &wave_line(WaveEvent::BakeStarted { wave, total }),
+        );
     }
 
     // The bake reads the alarms once a minute (`bake::ALARM_POLL`): a line each time, a line a minute.
     fn baking(&self, wave: &Wave, remaining: Duration, _total: Duration) {
-        write_line(&self.sink, &wave_line(WaveEvent::Baking { wave, remaining }));
+        write_line(
+            &self.sink,
+            &wave_line(WaveEvent::Baking { wave, remaining }),
+        );
     }
 
     fn bake_passed(&self, wave: &Wave) {
@@ -303,7 +333,9 @@ impl Reporter for BarReporter {
     }
 
     fn wave_skipped(&self, wave: &Wave, of: usize) {
-        let _ = self.multi.println(wave_line(WaveEvent::Skipped { wave, of }));
+        let _ = self
+            .multi
+            .println(wave_line(WaveEvent::Skipped { wave, of }));
     }
 
     fn wave_finished(&self, wave: &Wave, failed: usize) {
@@ -339,6 +371,8 @@ impl Reporter for BarReporter {
             bar.set_position(bar.length().unwrap_or(0));
             bar.finish_with_message("passed, no alarm in ALARM");
         }
-        let _ = self.multi.println(wave_line(WaveEvent::BakePassed { wave }));
+        let _ = self
+            .multi
+            .println(wave_line(WaveEvent::BakePassed { wave }));
     }
 }

@@ -15,9 +15,10 @@ use tokio::time::Instant;
 use async_trait::async_trait;
 
 use super::{
-    AlarmState, Alarms, Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest, Declarations, ParameterValue,
-    PutOutcome, S3Object, Secret, SsmParameter, Stack, StackEvent, StackState, TemplateParameter,
-    TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
+    AlarmState, Alarms, Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest,
+    Declarations, ParameterValue, PutOutcome, S3Object, Secret, SsmParameter, Stack, StackEvent,
+    StackState, TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome,
+    UpdateStackRequest,
 };
 use crate::config::OrgSettings;
 
@@ -394,11 +395,7 @@ impl Connector for FakeAws {
         Ok(Arc::new(self.cloud_for(&account, region)))
     }
 
-    async fn alarms(
-        &self,
-        org: &OrgSettings,
-        region: &str,
-    ) -> Result<Arc<dyn Alarms>, CloudError> {
+    async fn alarms(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Alarms>, CloudError> {
         let account = self
             .world()
             .accounts

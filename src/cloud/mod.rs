@@ -236,8 +236,7 @@ pub trait Connector: Send + Sync {
     async fn account_id(&self, org: &OrgSettings, region: &str) -> Result<String, CloudError>;
     async fn cloud(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Cloud>, CloudError>;
     /// CloudWatch alarms with the org's credentials in a region.
-    async fn alarms(&self, org: &OrgSettings, region: &str)
-    -> Result<Arc<dyn Alarms>, CloudError>;
+    async fn alarms(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Alarms>, CloudError>;
     /// S3 GetObject of a template (at most `limit` bytes), with the org's credentials, or unsigned when
     /// `org` is `None` (a public bucket such as Convox's).
     async fn s3_object(

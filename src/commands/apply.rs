@@ -296,7 +296,9 @@ fn check_wave(wave: Option<usize>, plan: &Plan) -> Result<(), Error> {
     };
     if plan.waves.is_empty() {
         return Err(Error::Usage {
-            message: format!("--wave {number}: racks.toml has no [rollout] waves; nothing was changed"),
+            message: format!(
+                "--wave {number}: racks.toml has no [rollout] waves; nothing was changed"
+            ),
             hint: Some("declare the waves in [rollout], or leave --wave out".into()),
         });
     }

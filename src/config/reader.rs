@@ -215,10 +215,7 @@ impl Reader<'_> {
                 }
                 other => {
                     let mut diagnostic = Diagnostic::error(
-                        format!(
-                            "a wave must be an array of globs, not {}",
-                            describe(other)
-                        ),
+                        format!("a wave must be an array of globs, not {}", describe(other)),
                         wave.span(),
                     );
                     if let DeValue::String(glob) = other {
@@ -236,10 +233,11 @@ impl Reader<'_> {
     fn failure_tolerance(&mut self, value: &Spanned<DeValue<'_>>) -> Option<Sp<FailureTolerance>> {
         let span = value.span();
         let refuse = |reader: &mut Self, message: String| {
-            reader.diagnostics.push(
-                Diagnostic::error(message, span.clone())
-                    .with_hint("a count of racks (e.g. 1) or a percentage of a wave's racks (e.g. \"10%\")"),
-            );
+            reader
+                .diagnostics
+                .push(Diagnostic::error(message, span.clone()).with_hint(
+                    "a count of racks (e.g. 1) or a percentage of a wave's racks (e.g. \"10%\")",
+                ));
             None
         };
         match value.get_ref() {
@@ -254,7 +252,9 @@ impl Reader<'_> {
                     }
                     _ => refuse(
                         self,
-                        format!("`failure_tolerance` must be a count or a percentage, not \"{text}\""),
+                        format!(
+                            "`failure_tolerance` must be a count or a percentage, not \"{text}\""
+                        ),
                     ),
                 }
             }

@@ -103,21 +103,23 @@ pub(super) fn resolve_rollout(
 ) -> Option<Rollout> {
     let errors_before = diagnostics.len();
     let waves = resolve_waves(table, table_span.clone(), racks, diagnostics);
-    let max_concurrent = table.max_concurrent.as_ref().and_then(|count| {
-        match usize::try_from(count.value) {
-            Ok(count) if count >= 1 => Some(count),
-            _ => {
-                diagnostics.push(
-                    Diagnostic::error(
-                        format!("`max_concurrent` must be at least 1, not {}", count.value),
-                        count.span.clone(),
-                    )
-                    .with_hint("leave it out to use apply's --parallelism"),
-                );
-                None
-            }
-        }
-    });
+    let max_concurrent =
+        table
+            .max_concurrent
+            .as_ref()
+            .and_then(|count| match usize::try_from(count.value) {
+                Ok(count) if count >= 1 => Some(count),
+                _ => {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            format!("`max_concurrent` must be at least 1, not {}", count.value),
+                            count.span.clone(),
+                        )
+                        .with_hint("leave it out to use apply's --parallelism"),
+                    );
+                    None
+                }
+            });
     // Each setting checked whatever the others hold, so one run reports every problem.
     let failure_tolerance = match &table.failure_tolerance {
         None => Some(Tolerance::Count(0)),
@@ -166,8 +168,11 @@ fn resolve_waves(
     for (index, wave) in table.waves.iter().enumerate() {
         if wave.value.is_empty() {
             diagnostics.push(
-                Diagnostic::error(format!("wave {} has no globs", index + 1), wave.span.clone())
-                    .with_hint("a wave lists globs over org/name, e.g. [\"personal/canary\"]"),
+                Diagnostic::error(
+                    format!("wave {} has no globs", index + 1),
+                    wave.span.clone(),
+                )
+                .with_hint("a wave lists globs over org/name, e.g. [\"personal/canary\"]"),
             );
             continue;
         }
@@ -178,10 +183,12 @@ fn resolve_waves(
                     if !ids.iter().any(|id| compiled.matches(id)) {
                         // A misspelt canary would silently leave its wave empty, and the next wave
                         // would take the canary's place.
-                        let hint = match did_you_mean(&glob.value, ids.iter().map(String::as_str))
-                        {
+                        let hint = match did_you_mean(&glob.value, ids.iter().map(String::as_str)) {
                             Some(close) => format!("did you mean `{close}`?"),
-                            None => "globs match `org/name`, e.g. \"personal/canary\" or \"*/staging*\"".into(),
+                            None => {
+                                "globs match `org/name`, e.g. \"personal/canary\" or \"*/staging*\""
+                                    .into()
+                            }
                         };
                         diagnostics.push(
                             Diagnostic::error(
@@ -218,7 +225,9 @@ fn resolve_waves(
                     rack.spans.name.clone(),
                 )
                 .with_related(waves_span.clone(), "the waves")
-                .with_hint("add a glob that matches it, or a last wave of every other rack: [\"*\"]"),
+                .with_hint(
+                    "add a glob that matches it, or a last wave of every other rack: [\"*\"]",
+                ),
             );
         }
     }
@@ -231,8 +240,9 @@ fn resolve_tolerance(
 ) -> Option<Tolerance> {
     let refuse = |message: String, diagnostics: &mut Vec<Diagnostic>| {
         diagnostics.push(
-            Diagnostic::error(message, tolerance.span.clone())
-                .with_hint("a count of racks (e.g. 1) or a percentage of a wave's racks (e.g. \"10%\")"),
+            Diagnostic::error(message, tolerance.span.clone()).with_hint(
+                "a count of racks (e.g. 1) or a percentage of a wave's racks (e.g. \"10%\")",
+            ),
         );
         None
     };
@@ -303,10 +313,9 @@ fn check_alarm_pattern(pattern: &Sp<String>, diagnostics: &mut Vec<Diagnostic>) 
         }
     };
     if let Some(problem) = problem {
-        diagnostics.push(
-            Diagnostic::error(problem, pattern.span.clone())
-                .with_hint("the placeholders are {org}, {name} and {region}, e.g. \"rack-{name}-5xx\""),
-        );
+        diagnostics.push(Diagnostic::error(problem, pattern.span.clone()).with_hint(
+            "the placeholders are {org}, {name} and {region}, e.g. \"rack-{name}-5xx\"",
+        ));
     }
 }
 
@@ -414,7 +423,11 @@ mod tests {
         );
         let long = vec![Sp::new(format!("{}{{name}}", "x".repeat(253)), 0..5)];
         assert!(rack_alarms(&long, "o", "abc", "r", &mut diagnostics).is_empty());
-        assert!(diagnostics[0].message.contains("longer than CloudWatch's 255"));
+        assert!(
+            diagnostics[0]
+                .message
+                .contains("longer than CloudWatch's 255")
+        );
     }
 
     #[test]

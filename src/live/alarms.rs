@@ -31,7 +31,10 @@ pub async fn read_alarms(
     connector: &dyn Connector,
 ) -> AlarmReads {
     let mut wanted: BTreeMap<(String, String), (&OrgSettings, BTreeSet<String>)> = BTreeMap::new();
-    for rack in racks.iter().filter(|rack| !rack.absent && !rack.alarms.is_empty()) {
+    for rack in racks
+        .iter()
+        .filter(|rack| !rack.absent && !rack.alarms.is_empty())
+    {
         let Some(account) = accounts.get(&rack.org) else {
             continue;
         };

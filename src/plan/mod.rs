@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use checks::{PlanProblem, unknown_parameters};
 pub use diff::diff;
 pub use make::{PlanningError, make_plan, select};
-pub use rollout::{Wave, WatchedAlarm, place_in_waves};
+pub use rollout::{WatchedAlarm, Wave, place_in_waves};
 pub use staleness::stale_reasons;
 
 use crate::cloud::{ParameterValue, TemplateSource};

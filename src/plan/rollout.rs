@@ -323,7 +323,10 @@ mod tests {
         );
         let fresh = plan.racks.iter().find(|r| r.name == "fresh").unwrap();
         assert!(
-            fresh.notes.iter().any(|note| note.contains("alarm rack-fresh-5xx does not exist yet")),
+            fresh
+                .notes
+                .iter()
+                .any(|note| note.contains("alarm rack-fresh-5xx does not exist yet")),
             "{:?}",
             fresh.notes
         );

@@ -72,9 +72,17 @@ pub fn plan(plan: &Plan, style: Style) -> String {
     } else {
         // Racks under the wave that takes them, in wave order: the order apply changes them in.
         for wave in &plan.waves {
-            let _ = writeln!(out, "{}", style.paint("1", &super::waves::header(wave, plan.waves.len())));
+            let _ = writeln!(
+                out,
+                "{}",
+                style.paint("1", &super::waves::header(wave, plan.waves.len()))
+            );
             let _ = writeln!(out, "    {}\n", super::waves::detail(wave, &plan.racks));
-            for rack in plan.racks.iter().filter(|rack| wave.racks.contains(&rack.rack)) {
+            for rack in plan
+                .racks
+                .iter()
+                .filter(|rack| wave.racks.contains(&rack.rack))
+            {
                 write_rack(&mut out, rack, style);
             }
         }
@@ -175,9 +183,7 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
                 let retained: Vec<String> = uninstall
                     .retained
                     .iter()
-                    .map(|r| {
-                        format!("{} ({})", escape(&r.logical_id), escape(&r.resource_type))
-                    })
+                    .map(|r| format!("{} ({})", escape(&r.logical_id), escape(&r.resource_type)))
                     .collect();
                 let _ = writeln!(
                     out,

@@ -5,8 +5,8 @@
 
 use std::fmt::Write as _;
 
-use super::{escape, waves};
 use super::human::{Style, disruptions, hold_words, plan as human_plan};
+use super::{escape, waves};
 use crate::plan::{Action, ChangeKind, Plan, RackPlan, TemplateImpact, Update};
 
 pub fn plan(plan: &Plan) -> String {

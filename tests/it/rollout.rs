@@ -124,7 +124,10 @@ fn an_alarm_that_does_not_exist_is_a_plan_error_naming_the_rack_and_the_alarm() 
     let moto = installed();
     moto.write(
         "racks.toml",
-        &racks_toml(4, &CANARY_FIRST.replace("rack-{name}-5xx", "rack-{name}-4xx")),
+        &racks_toml(
+            4,
+            &CANARY_FIRST.replace("rack-{name}-5xx", "rack-{name}-4xx"),
+        ),
     );
     let output = run(moto.rackfile().args(["plan"]));
     assert_eq!(output.code, 1, "{}\n{}", output.stdout, output.stderr);

@@ -151,7 +151,8 @@ async fn a_failed_canary_stops_the_later_waves_and_exits_1() {
 #[tokio::test(start_paused = true)]
 async fn failure_tolerance_one_of_four_goes_on_and_two_of_four_stops() {
     let names = ["w-1", "w-2", "w-3", "w-4", "last"];
-    let rollout = "[rollout]\nwaves = [[\"personal/w-*\"], [\"personal/last\"]]\nfailure_tolerance = 1\n";
+    let rollout =
+        "[rollout]\nwaves = [[\"personal/w-*\"], [\"personal/last\"]]\nfailure_tolerance = 1\n";
     for (failing, goes_on) in [(&["w-2"][..], true), (&["w-2", "w-4"][..], false)] {
         let fleet = Fleet::installed(&names).await;
         fleet.declare(4, rollout);
@@ -159,7 +160,11 @@ async fn failure_tolerance_one_of_four_goes_on_and_two_of_four_stops() {
             fleet.fake.fail_resource(name, "Cluster");
         }
         let (outcome, output) = fleet.apply(None).await;
-        assert_eq!(outcome, Outcome::Failed, "a failed rack fails the run: {output}");
+        assert_eq!(
+            outcome,
+            Outcome::Failed,
+            "a failed rack fails the run: {output}"
+        );
         let last = fleet.count_of("last");
         if goes_on {
             assert_eq!(last, "4", "1 failure of 4 is tolerated: {output}");
@@ -197,14 +202,25 @@ async fn an_alarm_in_alarm_during_the_bake_stops_the_next_wave_and_the_next_appl
         )),
         "{output}"
     );
-    assert!(output.contains("Wave 1: baking 30m, watching 1 alarm"), "{output}");
+    assert!(
+        output.contains("Wave 1: baking 30m, watching 1 alarm"),
+        "{output}"
+    );
     // Stopped at the first poll that saw it, not at the end of the bake.
-    assert!(started.elapsed() < Duration::from_secs(16 * 60), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(16 * 60),
+        "{:?}",
+        started.elapsed()
+    );
 
     // Nothing special to resume: the canary is converged, so its wave is skipped.
-    fleet
-        .fake
-        .set_alarm_state_after(ACCOUNT, REGION, "rack-canary-5xx", AlarmState::Ok, Duration::ZERO);
+    fleet.fake.set_alarm_state_after(
+        ACCOUNT,
+        REGION,
+        "rack-canary-5xx",
+        AlarmState::Ok,
+        Duration::ZERO,
+    );
     let (outcome, output) = fleet.apply(None).await;
     assert_eq!(outcome, Outcome::Success, "{output}");
     assert!(
@@ -299,7 +315,8 @@ async fn a_rollout_of_50_racks_in_3_waves_costs_one_describe_alarms_per_bake_pol
     let (outcome, output) = one_wave.apply(None).await;
     assert_eq!(outcome, Outcome::Success, "{output}");
     let unwaved = &one_wave.fake.calls()[before..];
-    let count_unwaved = |operation: &str| unwaved.iter().filter(|c| c.operation == operation).count();
+    let count_unwaved =
+        |operation: &str| unwaved.iter().filter(|c| c.operation == operation).count();
     eprintln!(
         "the same 50 racks in one wave: {} calls ({} DescribeStacks, {} DescribeStackEvents)",
         unwaved.len(),
@@ -307,7 +324,10 @@ async fn a_rollout_of_50_racks_in_3_waves_costs_one_describe_alarms_per_bake_pol
         count_unwaved("DescribeStackEvents")
     );
     assert_eq!(count("DescribeStacks"), count_unwaved("DescribeStacks"));
-    assert_eq!(count("DescribeStackEvents"), count_unwaved("DescribeStackEvents"));
+    assert_eq!(
+        count("DescribeStackEvents"),
+        count_unwaved("DescribeStackEvents")
+    );
     // The plan's read, then each bake: a read a minute, at its start and its end (31 each).
     assert_eq!(count("DescribeAlarms"), 1 + 2 * 31);
     assert!(took >= waves_and_bakes, "{took:?}");
