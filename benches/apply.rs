@@ -52,6 +52,7 @@ async fn apply(racks: usize) -> Run {
         allow_uninstall: false,
         json: false,
         parallelism: 10,
+        wave: None,
         timings: Timings {
             first_poll: Duration::from_millis(50),
             max_poll: Duration::from_millis(100),

@@ -155,7 +155,7 @@ struct ApplyArgs {
         default_missing_value = "all"
     )]
     auto_approve: Option<Approval>,
-    /// At most this many racks change at once.
+    /// At most this many racks change at once (within a wave, unless [rollout] sets `max_concurrent`).
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     parallelism: u16,
     /// How long a rack may change: a duration (45m, 2h, 1h30m, 90s) or `budget`, each change's own figure
@@ -167,6 +167,9 @@ struct ApplyArgs {
     /// update rackfile started (CancelUpdateStack) and follow its rollback.
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = OnTimeoutArg::Detach, requires = "timeout")]
     on_timeout: OnTimeoutArg,
+    /// Apply only wave N of [rollout] (from 1), and bake it: for pipelines with a gate between waves.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    wave: Option<u16>,
     /// Recover failed racks (see `plan --recover`); a saved plan carries its own choice.
     #[arg(long, conflicts_with = "plan_file")]
     recover: bool,
@@ -258,6 +261,7 @@ impl Cli {
                 allow_uninstall: args.allow_uninstall,
                 json: args.json,
                 parallelism: usize::from(args.parallelism),
+                wave: args.wave.map(usize::from),
                 timings: Timings {
                     timeout: args.timeout,
                     on_timeout: match args.on_timeout {

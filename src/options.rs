@@ -55,6 +55,8 @@ pub struct ApplyOptions {
     /// `--json`: the apply as a stream of JSON lines (`apply::json_stream`).
     pub json: bool,
     pub parallelism: usize,
+    /// `--wave N`: only that wave of the plan's rollout.
+    pub wave: Option<usize>,
     pub timings: Timings,
 }
 

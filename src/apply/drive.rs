@@ -75,11 +75,22 @@ pub struct Executor<'a> {
 }
 
 impl Executor<'_> {
-    /// Runs every rack of the plan, at most `parallelism` at a time; outcomes in plan order.
+    /// Runs every rack of the plan, at most `parallelism` at a time, ignoring its waves (`roll_out`
+    /// follows them); outcomes in plan order.
     pub async fn execute(&self, plan: &Plan) -> Vec<RackOutcome> {
-        let parallelism = self.parallelism.max(1);
+        let racks: Vec<&RackPlan> = plan.racks.iter().collect();
+        self.execute_racks(&racks, self.parallelism).await
+    }
+
+    /// Runs these racks, at most `parallelism` at a time; outcomes in the order given.
+    pub(super) async fn execute_racks(
+        &self,
+        racks: &[&RackPlan],
+        parallelism: usize,
+    ) -> Vec<RackOutcome> {
+        let parallelism = parallelism.max(1);
         let mut outcomes: Vec<(usize, RackOutcome)> =
-            futures::stream::iter(plan.racks.iter().enumerate())
+            futures::stream::iter(racks.iter().copied().enumerate())
                 .map(|(index, rack)| async move { (index, self.run_rack(rack).await) })
                 .buffer_unordered(parallelism)
                 .collect()

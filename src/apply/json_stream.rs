@@ -14,12 +14,13 @@ use serde_json::{Map, Value, json};
 use super::outcome::{RackOutcome, RackResult, StopReason};
 use super::password::InstalledPassword;
 use super::reporter::{Reporter, Sink, write_line};
+use super::rollout::{RolloutStop, StopCause};
 use super::stall::Stall;
 use super::summary::Counts;
 use crate::cloud::StackEvent;
 use crate::config::RackId;
 use crate::outcome::Outcome;
-use crate::plan::Plan;
+use crate::plan::{Plan, Wave};
 
 /// The stream's own version: a consumer checks it on the first line.
 pub const STREAM_FORMAT_VERSION: &str = "1";
@@ -100,6 +101,36 @@ pub fn summary(sink: &Sink, outcomes: &[RackOutcome], interrupted: bool, outcome
     );
 }
 
+/// A rollout stopped before its last wave: why, and the waves not started.
+pub fn rollout_stopped(sink: &Sink, stop: &RolloutStop) {
+    let why = match &stop.why {
+        StopCause::Failures { .. } => "failures",
+        StopCause::Alarm(_) => "alarm",
+        StopCause::AlarmUnreadable { .. } => "alarm_unreadable",
+        StopCause::Interrupted => "interrupted",
+    };
+    let alarm = match &stop.why {
+        StopCause::Alarm(alarm) | StopCause::AlarmUnreadable { alarm, .. } => Some(alarm),
+        _ => None,
+    };
+    let not_started: Vec<Value> = stop
+        .not_started
+        .iter()
+        .map(|(wave, racks)| json!({ "wave": wave, "racks": racks }))
+        .collect();
+    emit(
+        sink,
+        "rollout_stopped",
+        super::summary::rollout_stop(stop).trim(),
+        json!({
+            "after_wave": stop.after_wave,
+            "why": why,
+            "alarm": alarm.map(|a| json!({ "rack": a.rack, "name": a.name, "account_id": a.account_id, "region": a.region })),
+            "not_started": not_started,
+        }),
+    );
+}
+
 /// An error that ended the run: `error` is `Error::json_value()`'s object, whose one-line message the line
 /// carries.
 pub fn diagnostic(sink: &Sink, error: Value) {
@@ -159,9 +190,71 @@ impl JsonStream {
     pub fn new(sink: Sink) -> Self {
         Self { sink }
     }
+
+    /// A `bake` line: `state` is started, baking (the alarms were read, none in ALARM) or passed.
+    fn bake(&self, wave: &Wave, state: &str, remaining: Duration, total: Duration) {
+        let alarms: Vec<&str> = wave.alarms.iter().map(|a| a.name.as_str()).collect();
+        emit(
+            &self.sink,
+            "bake",
+            &format!(
+                "Wave {}: bake {state}, {} of {} left",
+                wave.number,
+                crate::render::waves::bake(remaining.as_secs()),
+                crate::render::waves::bake(total.as_secs())
+            ),
+            json!({
+                "wave": wave.number,
+                "state": state,
+                "remaining_seconds": remaining.as_secs(),
+                "bake_seconds": total.as_secs(),
+                "alarms": alarms,
+            }),
+        );
+    }
 }
 
 impl Reporter for JsonStream {
+    fn wave_started(&self, wave: &Wave, of: usize, changing: usize) {
+        emit(
+            &self.sink,
+            "wave_start",
+            &crate::render::waves::header(wave, of),
+            json!({ "wave": wave.number, "of": of, "racks_to_change": changing, "failure_tolerance": wave.failure_tolerance, "skipped": false }),
+        );
+    }
+
+    fn wave_skipped(&self, wave: &Wave, of: usize) {
+        emit(
+            &self.sink,
+            "wave_start",
+            &crate::render::waves::header(wave, of),
+            json!({ "wave": wave.number, "of": of, "racks_to_change": 0, "skipped": true }),
+        );
+    }
+
+    fn wave_finished(&self, wave: &Wave, failed: usize) {
+        emit(
+            &self.sink,
+            "wave_complete",
+            &format!("Wave {}: every rack done, {failed} failed", wave.number),
+            json!({ "wave": wave.number, "failed": failed, "failure_tolerance": wave.failure_tolerance }),
+        );
+    }
+
+    fn bake_started(&self, wave: &Wave, total: Duration) {
+        self.bake(wave, "started", total, total);
+    }
+
+    fn baking(&self, wave: &Wave, remaining: Duration, total: Duration) {
+        self.bake(wave, "baking", remaining, total);
+    }
+
+    fn bake_passed(&self, wave: &Wave) {
+        let total = Duration::from_secs(wave.bake_seconds);
+        self.bake(wave, "passed", Duration::ZERO, total);
+    }
+
     fn start(&self, rack: &RackId, what: &str, total_resources: usize) {
         emit(
             &self.sink,

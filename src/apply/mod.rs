@@ -7,7 +7,9 @@
 //! (`changed_since_planned`); one file per effect (`install`, `update`, `delete`, `recover`); `follow`
 //! polls a stack to a final status, naming stalled resources (`stall`); `cancel` stops an update at its
 //! timeout or on a second Ctrl-C and follows its rollback; `outcome` says what became of each rack.
+//! `rollout` runs the plan's waves one after another, `bake` waits after a wave watching its alarms.
 
+mod bake;
 mod cancel;
 mod changed_since_planned;
 mod delete;
@@ -21,11 +23,14 @@ pub mod password;
 mod recover;
 pub mod reporter;
 mod request_token;
+mod rollout;
 pub mod stall;
 pub mod summary;
 mod update;
 
+pub use bake::ALARM_POLL;
 pub use cancel::{OnTimeout, SECOND_INTERRUPT_WINDOW, TimeLimit};
 pub use drive::{Cancel, EnvLookup, Executor, Replanner, Timings};
 pub use outcome::{RackOutcome, RackResult, StopReason, format_duration};
 pub use password::InstalledPassword;
+pub use rollout::{RolloutOutcome, RolloutStop, StopCause};

@@ -12,6 +12,8 @@ use super::stall::Stall;
 use super::{RackOutcome, format_duration};
 use crate::cloud::StackEvent;
 use crate::config::RackId;
+use crate::plan::Wave;
+use crate::render::waves;
 
 /// Where text output goes: stdout in the binary, a buffer in tests.
 pub type Sink = Arc<Mutex<dyn Write + Send>>;
@@ -88,6 +90,86 @@ pub trait Reporter: Send + Sync {
     /// A resource has had no event for longer than it should (`stall`): reported once per stall.
     fn stalled(&self, rack: &RackId, stall: &Stall);
     fn finish(&self, rack: &RackId, outcome: &RackOutcome);
+    /// A wave of a rollout starts, with this many racks to change.
+    fn wave_started(&self, _wave: &Wave, _of: usize, _changing: usize) {}
+    /// A wave with nothing to change: neither run nor baked.
+    fn wave_skipped(&self, _wave: &Wave, _of: usize) {}
+    /// Every rack of the wave ended; `failed` of them did not succeed.
+    fn wave_finished(&self, _wave: &Wave, _failed: usize) {}
+    /// The wave's bake begins.
+    fn bake_started(&self, _wave: &Wave, _total: Duration) {}
+    /// The alarms were read and none is in ALARM; `remaining` of `total` is left.
+    fn baking(&self, _wave: &Wave, _remaining: Duration, _total: Duration) {}
+    /// The whole bake passed with no alarm in ALARM.
+    fn bake_passed(&self, _wave: &Wave) {}
+}
+
+/// `Wave 1 of 3`'s short name in progress lines.
+fn wave_name(wave: &Wave) -> String {
+    format!("Wave {}", wave.number)
+}
+
+/// What a wave's progress lines say, whatever draws them.
+fn wave_line(event: WaveEvent<'_>) -> String {
+    match event {
+        WaveEvent::Started { wave, of, changing } => format!(
+            "{}: starting, {changing} {} to change",
+            waves::header(wave, of),
+            if changing == 1 { "rack" } else { "racks" }
+        ),
+        WaveEvent::Skipped { wave, of } => waves::header(wave, of),
+        WaveEvent::Finished { wave, failed } => format!(
+            "{}: every rack done, {failed} failed ({} tolerated)",
+            wave_name(wave),
+            wave.failure_tolerance
+        ),
+        WaveEvent::BakeStarted { wave, total } => format!(
+            "{}: baking {}, watching {} {}",
+            wave_name(wave),
+            waves::bake(total.as_secs()),
+            wave.alarms.len(),
+            if wave.alarms.len() == 1 {
+                "alarm"
+            } else {
+                "alarms"
+            }
+        ),
+        WaveEvent::Baking { wave, remaining } => format!(
+            "{}: baking, no alarm in ALARM, {} left",
+            wave_name(wave),
+            waves::bake(remaining.as_secs())
+        ),
+        WaveEvent::BakePassed { wave } => {
+            format!("{}: bake passed, no alarm in ALARM", wave_name(wave))
+        }
+    }
+}
+
+enum WaveEvent<'a> {
+    Started {
+        wave: &'a Wave,
+        of: usize,
+        changing: usize,
+    },
+    Skipped {
+        wave: &'a Wave,
+        of: usize,
+    },
+    Finished {
+        wave: &'a Wave,
+        failed: usize,
+    },
+    BakeStarted {
+        wave: &'a Wave,
+        total: Duration,
+    },
+    Baking {
+        wave: &'a Wave,
+        remaining: Duration,
+    },
+    BakePassed {
+        wave: &'a Wave,
+    },
 }
 
 /// One plain line per event: no carriage returns, no escape codes.
@@ -131,6 +213,40 @@ impl Reporter for LineReporter {
     fn finish(&self, rack: &RackId, outcome: &RackOutcome) {
         write_line(&self.sink, &format!("{rack}: {}", outcome.describe()));
     }
+
+    fn wave_started(&self, wave: &Wave, of: usize, changing: usize) {
+        write_line(
+            &self.sink,
+            &wave_line(WaveEvent::Started { wave, of, changing }),
+        );
+    }
+
+    fn wave_skipped(&self, wave: &Wave, of: usize) {
+        write_line(&self.sink, &wave_line(WaveEvent::Skipped { wave, of }));
+    }
+
+    fn wave_finished(&self, wave: &Wave, failed: usize) {
+        write_line(&self.sink, &wave_line(WaveEvent::Finished { wave, failed }));
+    }
+
+    fn bake_started(&self, wave: &Wave, total: Duration) {
+        write_line(
+            &self.sink,
+            &wave_line(WaveEvent::BakeStarted { wave, total }),
+        );
+    }
+
+    // The bake reads the alarms once a minute (`bake::ALARM_POLL`): a line each time, a line a minute.
+    fn baking(&self, wave: &Wave, remaining: Duration, _total: Duration) {
+        write_line(
+            &self.sink,
+            &wave_line(WaveEvent::Baking { wave, remaining }),
+        );
+    }
+
+    fn bake_passed(&self, wave: &Wave) {
+        write_line(&self.sink, &wave_line(WaveEvent::BakePassed { wave }));
+    }
 }
 
 /// One bar per rack under a MultiProgress: resources done of the template's total, elapsed time, and the
@@ -139,6 +255,8 @@ pub struct BarReporter {
     multi: MultiProgress,
     bars: Mutex<HashMap<RackId, ProgressBar>>,
     width: usize,
+    /// The countdown of the bake under way.
+    bake: Mutex<Option<ProgressBar>>,
 }
 
 impl BarReporter {
@@ -147,6 +265,7 @@ impl BarReporter {
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stdout()),
             bars: Mutex::new(HashMap::new()),
             width: rack_names.iter().map(String::len).max().unwrap_or(10),
+            bake: Mutex::new(None),
         }
     }
 
@@ -218,6 +337,56 @@ impl Reporter for BarReporter {
                     .println(format!("{rack}: {}", outcome.describe()));
             }
         }
+    }
+
+    fn wave_started(&self, wave: &Wave, of: usize, changing: usize) {
+        let _ = self
+            .multi
+            .println(wave_line(WaveEvent::Started { wave, of, changing }));
+    }
+
+    fn wave_skipped(&self, wave: &Wave, of: usize) {
+        let _ = self
+            .multi
+            .println(wave_line(WaveEvent::Skipped { wave, of }));
+    }
+
+    fn wave_finished(&self, wave: &Wave, failed: usize) {
+        let _ = self
+            .multi
+            .println(wave_line(WaveEvent::Finished { wave, failed }));
+    }
+
+    fn bake_started(&self, wave: &Wave, total: Duration) {
+        let style = ProgressStyle::with_template("{prefix} [{bar:30.yellow/blue}] {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        let bar = self
+            .multi
+            .add(ProgressBar::new(total.as_secs().max(1)).with_style(style));
+        bar.set_prefix(format!("{} bake", wave_name(wave)));
+        bar.set_message(format!("{} left", waves::bake(total.as_secs())));
+        *self.bake.lock().unwrap_or_else(|p| p.into_inner()) = Some(bar);
+    }
+
+    fn baking(&self, _wave: &Wave, remaining: Duration, total: Duration) {
+        if let Some(bar) = &*self.bake.lock().unwrap_or_else(|p| p.into_inner()) {
+            bar.set_position(total.saturating_sub(remaining).as_secs());
+            bar.set_message(format!(
+                "{} left, no alarm in ALARM",
+                waves::bake(remaining.as_secs())
+            ));
+        }
+    }
+
+    fn bake_passed(&self, wave: &Wave) {
+        if let Some(bar) = self.bake.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            bar.set_position(bar.length().unwrap_or(0));
+            bar.finish_with_message("passed, no alarm in ALARM");
+        }
+        let _ = self
+            .multi
+            .println(wave_line(WaveEvent::BakePassed { wave }));
     }
 }
 

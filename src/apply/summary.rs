@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{InstalledPassword, RackOutcome, RackResult, StopReason};
+use super::{InstalledPassword, RackOutcome, RackResult, RolloutStop, StopCause, StopReason};
 use crate::outcome::Outcome;
 
 /// How many racks ended each way: the summary's headline, and the `summary` line of `apply --json`.
@@ -204,4 +204,34 @@ pub fn outcome(outcomes: &[RackOutcome], interrupted: bool) -> Outcome {
     } else {
         Outcome::Success
     }
+}
+
+/// Why a rollout stopped before its last wave, and the waves it did not start, for the summary.
+pub fn rollout_stop(stop: &RolloutStop) -> String {
+    let why = match &stop.why {
+        StopCause::Failures { failed, tolerated } => format!(
+            "{failed} {} failed, {tolerated} tolerated",
+            if *failed == 1 { "rack" } else { "racks" }
+        ),
+        StopCause::Alarm(alarm) => format!(
+            "alarm {} of {} (account {}, {}) went to ALARM during the bake",
+            alarm.name, alarm.rack, alarm.account_id, alarm.region
+        ),
+        StopCause::AlarmUnreadable { alarm, why } => format!(
+            "alarm {} of {} (account {}, {}) could not be read during the bake: {why}",
+            alarm.name, alarm.rack, alarm.account_id, alarm.region
+        ),
+        StopCause::Interrupted => "interrupted; nothing more was started".to_string(),
+    };
+    let mut out = format!("\nRollout stopped after wave {}: {why}.\n", stop.after_wave);
+    if stop.not_started.is_empty() {
+        return out;
+    }
+    for (wave, racks) in &stop.not_started {
+        let _ = writeln!(out, "    wave {wave} not started: {}", racks.join(", "));
+    }
+    out.push_str(
+        "Once the cause is fixed, run apply again: racks already changed are unchanged now, so it starts at the first wave with work left.\n",
+    );
+    out
 }

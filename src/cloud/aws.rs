@@ -186,6 +186,18 @@ impl AwsConnector {
         aws_sdk_ssm::Client::from_conf(config)
     }
 
+    /// A CloudWatch client with the org's credentials in a region.
+    async fn cloudwatch(&self, org: &OrgSettings, region: &str) -> aws_sdk_cloudwatch::Client {
+        let config = self.sdk_config(org, region).await;
+        let config = aws_sdk_cloudwatch::config::Builder::from(&config)
+            .interceptor(CallLog {
+                region: region.to_string(),
+                limit: None,
+            })
+            .build();
+        aws_sdk_cloudwatch::Client::from_conf(config)
+    }
+
     /// An S3 client with the org's credentials, or unsigned (`None`) for a public bucket.
     async fn s3(&self, org: Option<&OrgSettings>, region: &str) -> aws_sdk_s3::Client {
         let config = match org {
@@ -237,6 +249,16 @@ impl Connector for AwsConnector {
 
     async fn cloud(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Cloud>, CloudError> {
         Ok(Arc::new(self.cloudformation(org, region).await?))
+    }
+
+    async fn alarms(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+    ) -> Result<Arc<dyn super::Alarms>, CloudError> {
+        Ok(Arc::new(super::aws_alarms::AwsAlarms::new(
+            self.cloudwatch(org, region).await,
+        )))
     }
 
     async fn ssm_parameter(
@@ -349,7 +371,7 @@ pub struct AwsCloud {
     limit: Arc<RateLimit>,
 }
 
-fn sdk_error<E>(error: SdkError<E, HttpResponse>) -> CloudError
+pub(super) fn sdk_error<E>(error: SdkError<E, HttpResponse>) -> CloudError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {

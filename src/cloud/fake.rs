@@ -15,9 +15,10 @@ use tokio::time::Instant;
 use async_trait::async_trait;
 
 use super::{
-    Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest, Declarations, ParameterValue,
-    PutOutcome, S3Object, Secret, SsmParameter, Stack, StackEvent, StackState, TemplateParameter,
-    TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
+    AlarmState, Alarms, Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest,
+    Declarations, ParameterValue, PutOutcome, S3Object, Secret, SsmParameter, Stack, StackEvent,
+    StackState, TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome,
+    UpdateStackRequest,
 };
 use crate::config::OrgSettings;
 
@@ -132,6 +133,10 @@ struct World {
     calls: Vec<Call>,
     updates: Vec<UpdateSeen>,
     creates: Vec<CreateStackRequest>,
+    /// (account, region, alarm) -> the states it takes, each from a time on tokio's clock, in order.
+    alarms: HashMap<(String, String, String), Vec<(Instant, AlarmState)>>,
+    /// (account, region) where the credentials may not read alarms.
+    alarms_denied: HashSet<(String, String)>,
     stack_serial: usize,
     /// (account, region, export) -> the stacks importing it, for ListImports.
     imports: HashMap<(String, String, String), Vec<String>>,
@@ -397,6 +402,44 @@ impl FakeAws {
         self.world().denied.insert(operation);
     }
 
+    /// A CloudWatch alarm in `state` from now on.
+    pub fn add_alarm(&self, account: &str, region: &str, name: &str, state: AlarmState) {
+        self.set_alarm_state_after(account, region, name, state, Duration::ZERO);
+    }
+
+    /// The alarm goes to `state` once `after` has passed on tokio's clock (instantly on a paused clock
+    /// that a test advances), as SetAlarmState or a breached metric would put it.
+    pub fn set_alarm_state_after(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        state: AlarmState,
+        after: Duration,
+    ) {
+        let mut world = self.world();
+        let timeline = world
+            .alarms
+            .entry((account.to_string(), region.to_string(), name.to_string()))
+            .or_default();
+        timeline.push((Instant::now() + after, state));
+        timeline.sort_by_key(|(from, _)| *from);
+    }
+
+    /// The credentials of `account` may not call DescribeAlarms in `region`.
+    pub fn deny_alarms(&self, account: &str, region: &str) {
+        self.world()
+            .alarms_denied
+            .insert((account.to_string(), region.to_string()));
+    }
+
+    /// Undoes `fail_resource`: the resource is created and updated as any other again.
+    pub fn heal_resource(&self, name: &str, logical_id: &str) {
+        self.world()
+            .failing
+            .remove(&(name.to_string(), logical_id.to_string()));
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.world().calls.clone()
     }
@@ -451,6 +494,20 @@ impl Connector for FakeAws {
             .cloned()
             .ok_or_else(|| CloudError::new(CloudErrorKind::NoCredentials, "no credentials"))?;
         Ok(Arc::new(self.cloud_for(&account, region)))
+    }
+
+    async fn alarms(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Alarms>, CloudError> {
+        let account = self
+            .world()
+            .accounts
+            .get(&org.profile)
+            .cloned()
+            .ok_or_else(|| CloudError::new(CloudErrorKind::NoCredentials, "no credentials"))?;
+        Ok(Arc::new(FakeAlarms {
+            aws: self.clone(),
+            account,
+            region: region.to_string(),
+        }))
     }
 
     async fn ssm_parameter(
@@ -548,6 +605,55 @@ fn ssm_account(
         region: region.to_string(),
     });
     Ok(account)
+}
+
+/// The fake CloudWatch alarms of one account and region.
+struct FakeAlarms {
+    aws: FakeAws,
+    account: String,
+    region: String,
+}
+
+#[async_trait]
+impl Alarms for FakeAlarms {
+    async fn describe_alarms(
+        &self,
+        names: &[String],
+    ) -> Result<BTreeMap<String, AlarmState>, CloudError> {
+        let mut world = self.aws.world();
+        let now = Instant::now();
+        let mut states = BTreeMap::new();
+        for chunk in names.chunks(super::MAX_ALARM_NAMES_PER_CALL) {
+            world.calls.push(Call {
+                operation: "DescribeAlarms",
+                account: self.account.clone(),
+                region: self.region.clone(),
+            });
+            if world
+                .alarms_denied
+                .contains(&(self.account.clone(), self.region.clone()))
+            {
+                return Err(CloudError::new(
+                    CloudErrorKind::AccessDenied,
+                    "AccessDenied: User is not authorized to perform: cloudwatch:DescribeAlarms",
+                ));
+            }
+            for name in chunk {
+                let key = (self.account.clone(), self.region.clone(), name.clone());
+                let state = world.alarms.get(&key).and_then(|timeline| {
+                    timeline
+                        .iter()
+                        .take_while(|(from, _)| *from <= now)
+                        .last()
+                        .map(|(_, state)| *state)
+                });
+                if let Some(state) = state {
+                    states.insert(name.clone(), state);
+                }
+            }
+        }
+        Ok(states)
+    }
 }
 
 /// The fake CloudFormation of one account and region.

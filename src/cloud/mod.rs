@@ -2,7 +2,9 @@
 //! `aws` (the official SDK) and `fake` (a strict in-memory CloudFormation for tests, built only for them: the
 //! `fake` feature). Nothing else in rackfile touches the network.
 
+mod alarms;
 pub mod aws;
+mod aws_alarms;
 pub mod aws_setup;
 mod call_log;
 mod error;
@@ -16,6 +18,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use alarms::{AlarmState, Alarms, MAX_ALARM_NAMES_PER_CALL};
 pub use error::{CloudError, CloudErrorKind};
 
 use crate::config::OrgSettings;
@@ -251,6 +254,8 @@ pub trait Connector: Send + Sync {
     /// STS GetCallerIdentity: the account the org's credentials belong to.
     async fn account_id(&self, org: &OrgSettings, region: &str) -> Result<String, CloudError>;
     async fn cloud(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Cloud>, CloudError>;
+    /// CloudWatch alarms with the org's credentials in a region.
+    async fn alarms(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Alarms>, CloudError>;
     /// S3 GetObject of a template (at most `limit` bytes), with the org's credentials, or unsigned when
     /// `org` is `None` (a public bucket such as Convox's).
     async fn s3_object(

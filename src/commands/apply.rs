@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use crate::apply::json_stream::{self, JsonStream};
 use crate::apply::reporter::{BarReporter, LineReporter, Reporter, Sink, write_line};
-use crate::apply::{Cancel, EnvLookup, Executor, Replanner, summary};
+use crate::apply::{Cancel, EnvLookup, Executor, Replanner, RolloutOutcome, summary};
 use crate::cloud::Connector;
 use crate::config::{self, Config, RackId};
 use crate::error::Error;
@@ -145,6 +145,7 @@ pub async fn run(
     } else {
         console.print(&render::human_plan(&plan, console.style));
     }
+    check_wave(options.wave, &plan)?;
 
     // `--auto-approve=in-place` applies only what the plan says is in place; the rest is held, untouched.
     let hold_for_person = options.auto_approve == Some(Approval::InPlace);
@@ -267,15 +268,25 @@ pub async fn run(
         env: &console.env,
         started_passwords: Default::default(),
     };
-    let outcomes = executor.execute(&plan).await;
+    let RolloutOutcome { outcomes, stopped } = executor.roll_out(&plan, options.wave).await;
     let interrupted = *cancel.borrow() > 0;
-    let outcome = summary::outcome(&outcomes, interrupted);
+    let mut outcome = summary::outcome(&outcomes, interrupted);
+    // A wave that failed its alarm stops the rollout though each of its racks succeeded.
+    if stopped.is_some() && !interrupted {
+        outcome = Outcome::Failed;
+    }
     if options.json {
+        if let Some(stop) = &stopped {
+            json_stream::rollout_stopped(&console.out, stop);
+        }
         // No secret is in it (generated passwords were refused), so stdout is its only place.
         json_stream::summary(&console.out, &outcomes, interrupted, outcome);
         return Ok(outcome);
     }
-    let summary = summary::render(&outcomes, interrupted);
+    let mut summary = summary::render(&outcomes, interrupted);
+    if let Some(stop) = &stopped {
+        summary.push_str(&summary::rollout_stop(stop));
+    }
     if let Err(error) = console.try_print(&summary) {
         // The summary may hold a generated password that exists nowhere else: stderr is the last resort,
         // and the run fails so that nobody takes it for a clean apply.
@@ -289,6 +300,31 @@ pub async fn run(
         return Ok(Outcome::Failed);
     }
     Ok(outcome)
+}
+
+/// `--wave N` names a wave of the plan.
+fn check_wave(wave: Option<usize>, plan: &Plan) -> Result<(), Error> {
+    let Some(number) = wave else {
+        return Ok(());
+    };
+    if plan.waves.is_empty() {
+        return Err(Error::Usage {
+            message: format!(
+                "--wave {number}: racks.toml has no [rollout] waves; nothing was changed"
+            ),
+            hint: Some("declare the waves in [rollout], or leave --wave out".into()),
+        });
+    }
+    if number > plan.waves.len() {
+        return Err(Error::Usage {
+            message: format!(
+                "--wave {number}: the rollout has {} waves; nothing was changed",
+                plan.waves.len()
+            ),
+            hint: Some(format!("name a wave from 1 to {}", plan.waves.len())),
+        });
+    }
+    Ok(())
 }
 
 async fn confirm(console: &mut Console, mut cancel: Cancel) -> Result<(), Error> {

@@ -6,9 +6,11 @@
 pub mod model;
 mod password_store;
 mod reader;
+mod rollout;
 pub mod schema;
 mod validate;
 
+pub use rollout::{Rollout, Tolerance, WaveGlob, WaveRule};
 pub use validate::is_region_name;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -81,6 +83,8 @@ pub struct Config {
     pub source: String,
     pub orgs: BTreeMap<String, OrgSettings>,
     pub racks: Vec<Rack>,
+    /// `[rollout]`; `None`: every rack is one wave, as if there were no waves.
+    pub rollout: Option<Rollout>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +118,8 @@ pub struct Rack {
     pub absent: bool,
     /// Termination protection; `None`: not managed (the live setting stays).
     pub protect: Option<bool>,
+    /// The CloudWatch alarms `[rollout] alarms` names for this rack, in its account and region.
+    pub alarms: Vec<String>,
     pub spans: RackSpans,
 }
 
@@ -131,6 +137,8 @@ pub struct RackSpans {
     pub password_env: Option<Range<usize>>,
     pub password_ssm: Option<Range<usize>>,
     pub ensure: Option<Range<usize>>,
+    /// Alarm name -> the `[rollout] alarms` entry it comes from.
+    pub alarms: BTreeMap<String, Range<usize>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -346,6 +354,7 @@ pub fn parse(path: &Path, source: String, fingerprint: String) -> Result<Config,
         source,
         orgs: resolved.orgs,
         racks: resolved.racks,
+        rollout: resolved.rollout,
     })
 }
 

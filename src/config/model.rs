@@ -50,6 +50,65 @@ pub struct RacksFile {
     /// The racks, one CloudFormation stack each.
     #[schemars(default)]
     pub rack: Vec<RackEntry>,
+    /// How apply rolls a change out across the racks: in waves, a canary first. Without it, every rack is
+    /// one wave.
+    pub rollout: Option<RolloutTable>,
+}
+
+/// `[rollout]`: waves of racks applied one after another, each run to completion, then baked while its
+/// racks' alarms are watched, before the next starts.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RolloutTable {
+    /// Where `[rollout]` is written.
+    #[schemars(skip)]
+    pub span: Range<usize>,
+    /// The waves, in order, each a list of globs over `org/name` (`*` any text, `/` included; `?` one
+    /// character; `[abc]` one of these). A rack joins the first wave one of whose globs matches it; every
+    /// rack must match one, e.g. [["personal/canary"], ["*/staging*"], ["*"]].
+    #[schemars(default)]
+    pub waves: Vec<Sp<Vec<Sp<String>>>>,
+    /// Racks changing at once within a wave. Default: apply's `--parallelism`.
+    #[schemars(range(min = 1))]
+    pub max_concurrent: Option<Sp<i64>>,
+    /// Failed racks a wave may have before the rollout stops: a count, or a percentage of the wave's racks
+    /// to change, rounded down as CloudFormation StackSets does ("10%"). Default 0.
+    pub failure_tolerance: Option<Sp<FailureTolerance>>,
+    /// How long to wait after a wave completes before the next starts, watching the alarms, e.g. "30m",
+    /// "1h 30m". Default: no wait.
+    pub bake: Option<Sp<String>>,
+    /// CloudWatch alarm names, `{org}`, `{name}` and `{region}` substituted, read in each rack's own account
+    /// and region with its org's credentials: a wave fails when one of its racks' alarms is in ALARM during
+    /// its bake. Each must exist when planned, e.g. "rack-{name}-5xx".
+    #[schemars(default)]
+    pub alarms: Vec<Sp<String>>,
+}
+
+/// How many failed racks a wave tolerates, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureTolerance {
+    Count(i64),
+    /// "N%": of the racks the wave changes.
+    Percent(u64),
+}
+
+impl JsonSchema for FailureTolerance {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FailureTolerance".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "anyOf": [
+                { "type": "integer", "minimum": 0 },
+                { "type": "string", "pattern": "^[0-9]+%$" }
+            ]
+        })
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
 }
 
 /// Settings every rack inherits unless it sets its own.

@@ -7,7 +7,10 @@ use schemars::JsonSchema;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::model::{Defaults, Ensure, Org, RackEntry, RacksFile, Shared, Sp, StringTable};
+use super::model::{
+    Defaults, Ensure, FailureTolerance, Org, RackEntry, RacksFile, RolloutTable, Shared, Sp,
+    StringTable,
+};
 use crate::diag::{Diagnostic, did_you_mean};
 
 /// The keys a table accepts, read from the JSON Schema of its model type.
@@ -24,6 +27,7 @@ static FILE_KEYS: LazyLock<Vec<String>> = LazyLock::new(schema_keys::<RacksFile>
 static DEFAULTS_KEYS: LazyLock<Vec<String>> = LazyLock::new(schema_keys::<Defaults>);
 static ORG_KEYS: LazyLock<Vec<String>> = LazyLock::new(schema_keys::<Org>);
 static RACK_KEYS: LazyLock<Vec<String>> = LazyLock::new(schema_keys::<RackEntry>);
+static ROLLOUT_KEYS: LazyLock<Vec<String>> = LazyLock::new(schema_keys::<RolloutTable>);
 
 pub fn read(source: &str) -> (RacksFile, Vec<Diagnostic>) {
     let (document, errors) = DeTable::parse_recoverable(source);
@@ -93,6 +97,13 @@ impl Reader<'_> {
                         other,
                     ),
                 },
+                "rollout" => {
+                    if let Some(table) = self.table(value, "[rollout]") {
+                        let mut rollout = self.rollout(table);
+                        rollout.span = key.span();
+                        file.rollout = Some(rollout);
+                    }
+                }
                 other => self.not_read(other, key.span()),
             }
         }
@@ -170,6 +181,94 @@ impl Reader<'_> {
             );
         }
         rack
+    }
+
+    fn rollout(&mut self, table: &DeTable<'_>) -> RolloutTable {
+        let mut rollout = RolloutTable::default();
+        for (key, value) in self.known_entries(table, &ROLLOUT_KEYS, "[rollout]") {
+            let name = key.get_ref().as_ref();
+            match name {
+                "waves" => rollout.waves = self.waves(value),
+                "max_concurrent" => rollout.max_concurrent = self.integer(name, value),
+                "failure_tolerance" => rollout.failure_tolerance = self.failure_tolerance(value),
+                "bake" => rollout.bake = self.string(name, value),
+                "alarms" => rollout.alarms = self.string_list(name, value),
+                other => self.not_read(other, key.span()),
+            }
+        }
+        rollout
+    }
+
+    /// `waves`: an array of waves, each an array of globs.
+    fn waves(&mut self, value: &Spanned<DeValue<'_>>) -> Vec<Sp<Vec<Sp<String>>>> {
+        let DeValue::Array(waves) = value.get_ref() else {
+            self.wrong_type(
+                value.span(),
+                "waves",
+                "an array of waves, each an array of globs",
+                value.get_ref(),
+            );
+            return Vec::new();
+        };
+        let mut read = Vec::new();
+        for wave in waves.iter() {
+            match wave.get_ref() {
+                DeValue::Array(_) => {
+                    read.push(Sp::new(self.string_list("wave", wave), wave.span()));
+                }
+                other => {
+                    let mut diagnostic = Diagnostic::error(
+                        format!("a wave must be an array of globs, not {}", describe(other)),
+                        wave.span(),
+                    );
+                    if let DeValue::String(glob) = other {
+                        diagnostic =
+                            diagnostic.with_hint(format!("put it in brackets: [\"{glob}\"]"));
+                    }
+                    self.diagnostics.push(diagnostic);
+                }
+            }
+        }
+        read
+    }
+
+    /// `failure_tolerance`: a count, or a percentage written "N%".
+    fn failure_tolerance(&mut self, value: &Spanned<DeValue<'_>>) -> Option<Sp<FailureTolerance>> {
+        let span = value.span();
+        let refuse = |reader: &mut Self, message: String| {
+            reader
+                .diagnostics
+                .push(Diagnostic::error(message, span.clone()).with_hint(
+                    "a count of racks (e.g. 1) or a percentage of a wave's racks (e.g. \"10%\")",
+                ));
+            None
+        };
+        match value.get_ref() {
+            DeValue::Integer(_) => self
+                .integer("failure_tolerance", value)
+                .map(|count| Sp::new(FailureTolerance::Count(count.value), count.span)),
+            DeValue::String(text) => {
+                let digits = text.strip_suffix('%').unwrap_or_default();
+                match digits.parse::<u64>() {
+                    Ok(percent) if digits.bytes().all(|b| b.is_ascii_digit()) => {
+                        Some(Sp::new(FailureTolerance::Percent(percent), span))
+                    }
+                    _ => refuse(
+                        self,
+                        format!(
+                            "`failure_tolerance` must be a count or a percentage, not \"{text}\""
+                        ),
+                    ),
+                }
+            }
+            other => refuse(
+                self,
+                format!(
+                    "`failure_tolerance` must be a count or a percentage, not {}",
+                    describe(other)
+                ),
+            ),
+        }
     }
 
     /// A key the schema accepts but this reader has no arm for: a bug in rackfile, reported as an error at

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::model::{RackEntry, RacksFile, Shared, Sp};
 use super::password_store::resolve_password_ssm;
+use super::rollout::{Rollout, rack_alarms, resolve_rollout};
 use super::{
     DEFAULT_TEMPLATE_URL, MAX_PARAMETER_VALUE_BYTES, MAX_TEMPLATE_BODY_BYTES, OrgSettings,
     RESERVED_TAG_KEYS, Rack, RackSpans, SYSTEM_TAGS, TYPED_PARAMETERS, Template, read_regular_file,
@@ -16,6 +17,7 @@ use crate::diag::{Diagnostic, did_you_mean};
 pub struct Resolved {
     pub orgs: BTreeMap<String, OrgSettings>,
     pub racks: Vec<Rack>,
+    pub rollout: Option<Rollout>,
 }
 
 pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Resolved {
@@ -43,7 +45,7 @@ pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnost
         if let Some(rack) = resolve_rack(
             entry,
             name,
-            defaults,
+            file,
             &orgs,
             base_dir,
             &mut templates,
@@ -52,7 +54,15 @@ pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnost
             racks.push(rack);
         }
     }
-    Resolved { orgs, racks }
+    let rollout = file
+        .rollout
+        .as_ref()
+        .and_then(|table| resolve_rollout(table, table.span.clone(), &racks, diagnostics));
+    Resolved {
+        orgs,
+        racks,
+        rollout,
+    }
 }
 
 /// Two racks are the same stack when they share account, region and name. Offline, an org's account is its
@@ -159,13 +169,15 @@ fn check_org_declared(
 fn resolve_rack(
     entry: &RackEntry,
     name: &Sp<String>,
-    defaults: &Shared,
+    file: &RacksFile,
     orgs: &BTreeMap<String, OrgSettings>,
     base_dir: &Path,
     templates: &mut TemplateFiles,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Rack> {
     let errors_before = diagnostics.len();
+    let no_defaults = Shared::default();
+    let defaults = file.defaults.as_ref().map_or(&no_defaults, |d| &d.shared);
     let own = &entry.shared;
     let settings = own.over(defaults);
     check_stack_name(name, diagnostics);
@@ -273,6 +285,12 @@ fn resolve_rack(
         diagnostics,
     );
     let template = resolve_template(entry, version.as_deref(), base_dir, templates, diagnostics);
+    let alarms = match (&file.rollout, &org, &region) {
+        (Some(rollout), Some(org), Some(region)) => {
+            rack_alarms(&rollout.alarms, org, &name.value, region, diagnostics)
+        }
+        _ => BTreeMap::new(),
+    };
 
     if diagnostics.len() > errors_before {
         return None;
@@ -296,6 +314,7 @@ fn resolve_rack(
             .as_ref()
             .is_some_and(|e| e.value == super::model::Ensure::Absent),
         protect: settings.protect.as_ref().map(|p| p.value),
+        alarms: alarms.keys().cloned().collect(),
         spans: RackSpans {
             name: name.span.clone(),
             parameters: parameter_spans,
@@ -309,6 +328,7 @@ fn resolve_rack(
             password_env: entry.password_env.as_ref().map(|e| e.span.clone()),
             password_ssm: password_ssm.map(|(_, span)| span),
             ensure: entry.ensure.as_ref().map(|e| e.span.clone()),
+            alarms,
         },
     })
 }

@@ -6,9 +6,11 @@
 //! analysis. Independent reads run concurrently. `survey` holds the reads of import and doctor; `preflight`
 //! the reads of the plan's preflight checks, made after the plan is known.
 
+mod alarms;
 mod preflight;
 mod survey;
 
+pub use alarms::{AlarmRead, AlarmReads, read_alarms};
 pub use preflight::{Place, PreflightFacts, PreflightReads, read_preflight};
 pub use survey::{SurveyedStack, identify_org, password_parameters, survey_region};
 
@@ -57,9 +59,16 @@ pub struct LiveState {
     pub ssm_passwords: BTreeMap<(String, String, String), Result<Option<SsmParameter>, CloudError>>,
     /// Convox's release list, read when some rack is built from Convox's published templates.
     pub releases: Option<Releases>,
+    /// The alarms `[rollout] alarms` names, per (account, region).
+    pub alarms: AlarmReads,
 }
 
 impl LiveState {
+    /// An alarm of a rack's account and region, as read.
+    pub fn alarm(&self, account: &str, region: &str, name: &str) -> AlarmRead<'_> {
+        alarms::alarm(&self.alarms, account, region, name)
+    }
+
     pub fn stack(&self, account: &str, region: &str, name: &str) -> Option<&Stack> {
         self.stacks
             .get(&(account.to_string(), region.to_string()))
@@ -367,11 +376,13 @@ pub async fn read(
         Some(cache) => split_by_template_cache(&state, &needing, cache),
         None => (BTreeSet::new(), needing.clone()),
     };
-    let (templates, bodies, ssm_passwords) = futures::join!(
+    let (templates, bodies, ssm_passwords, alarms) = futures::join!(
         read_template_summaries(config, &templates_of, &state.accounts, &clouds, connector),
         read_stack_templates(stack_template_keys(&state, &reading), &clouds),
-        read_ssm_passwords(config, &state, &present, connector)
+        read_ssm_passwords(config, &state, &present, connector),
+        read_alarms(config, racks, &state.accounts, connector)
     );
+    state.alarms = alarms;
     state.unchanged_templates = unchanged;
     state.templates = templates.summaries;
     state.template_documents = templates.documents;

@@ -8,7 +8,7 @@ use crate::diag::did_you_mean;
 use crate::live::{self, EnvLookup, ReadError};
 use crate::template_cache::TemplateCache;
 
-use super::{Plan, PlanProblem, diff, preflight};
+use super::{Plan, PlanProblem, diff, place_in_waves, preflight};
 
 /// Why no plan could be made.
 #[derive(Debug)]
@@ -58,6 +58,10 @@ pub async fn make_plan(
         &facts,
         &preflight::day_of(std::time::SystemTime::now()),
     );
+    if let Some(rollout) = &config.rollout {
+        plan.waves = place_in_waves(rollout, &racks, &mut plan.racks, &live)
+            .map_err(PlanningError::Problems)?;
+    }
     Ok(plan)
 }
 

@@ -12,6 +12,7 @@ mod diff;
 mod impact;
 mod make;
 pub mod preflight;
+mod rollout;
 mod staleness;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ pub use checks::{PlanProblem, unknown_parameters};
 pub use diff::diff;
 pub use make::{PlanInputs, PlanningError, make_plan, select};
 pub use preflight::{PreflightCheck, PreflightKind, Verdict};
+pub use rollout::{WatchedAlarm, Wave, place_in_waves};
 pub use staleness::stale_reasons;
 
 use crate::cloud::{ParameterValue, TemplateSource};
@@ -45,6 +47,10 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub releases: Option<ReleaseListRead>,
     pub summary: Summary,
+    /// The waves of `[rollout]`, in order; empty without one (every rack is then one wave, and the plan
+    /// reads as it did before waves existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waves: Vec<Wave>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

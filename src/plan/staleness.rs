@@ -2,7 +2,7 @@
 //! stacks give now, every field of every rack (not only the fingerprints: an edited plan file must not send
 //! what nobody reviewed).
 
-use super::{Plan, RackPlan, StackFingerprint};
+use super::{Plan, RackPlan, StackFingerprint, Wave};
 
 /// Why `saved` is stale against `fresh`, the plan made now for the same racks and flags, one reason per
 /// rack that differs (the first difference of each); empty when the saved plan still holds.
@@ -20,6 +20,11 @@ pub fn stale_reasons(saved: &Plan, fresh: &Plan) -> Vec<String> {
             stale.push(format!("{}: {}", now.rack, difference(then, now)));
         }
     }
+    // The waves decide the order of the changes, when apply stops and what it watches: an edited plan
+    // file must not run racks in an order, or with a tolerance, nobody reviewed.
+    if stale.is_empty() && saved.waves != fresh.waves {
+        stale.push(waves_difference(&saved.waves, &fresh.waves));
+    }
     // A release Convox published since (a required one puts a step in an upgrade) is the likely cause.
     if !stale.is_empty()
         && let (Some(then), Some(now)) = (&saved.releases, &fresh.releases)
@@ -36,6 +41,32 @@ pub fn stale_reasons(saved: &Plan, fresh: &Plan) -> Vec<String> {
         );
     }
     stale
+}
+
+/// How the saved waves differ from the waves made now, in words.
+fn waves_difference(saved: &[Wave], now: &[Wave]) -> String {
+    if saved.len() != now.len() {
+        return format!(
+            "the plan has {} waves; racks.toml gives {} now",
+            saved.len(),
+            now.len()
+        );
+    }
+    let (then, now) = saved
+        .iter()
+        .zip(now)
+        .find(|(then, now)| then != now)
+        .expect("the waves differ");
+    let field = first_difference(
+        &serde_json::to_value(then).unwrap_or_default(),
+        &serde_json::to_value(now).unwrap_or_default(),
+        String::new(),
+    )
+    .unwrap_or_default();
+    format!(
+        "wave {}: the saved plan's `{field}` is not what racks.toml and the live stacks give now",
+        now.number
+    )
 }
 
 /// A rack plan as far as it decides what apply sends. Notes and warnings only inform (a release Convox

@@ -66,127 +66,27 @@ pub fn plan(plan: &Plan, style: Style) -> String {
     }
     out.push('\n');
 
-    for rack in &plan.racks {
-        let (colour, verb) = match &rack.action {
-            Action::Install(_) => ("32", "will be installed"),
-            Action::Update(_) => ("33", "will be updated"),
-            Action::Upgrade(upgrade) => (
-                "33",
-                if upgrade.steps.len() == 1 {
-                    "will be upgraded in 1 step"
-                } else {
-                    "will be upgraded in steps"
-                },
-            ),
-            Action::Reinstall(_) => ("31", "will be reinstalled"),
-            Action::ContinueRollback => ("33", "will continue its rollback"),
-            Action::Uninstall(_) => ("31", "will be uninstalled"),
-            Action::Unchanged => ("0", "no changes"),
-            Action::Blocked(_) => ("31", "is blocked"),
-        };
-        let header = format!(
-            "{} {} ({}) {verb}",
-            rack.action.symbol(),
-            rack.rack,
-            rack.region
-        );
-        let _ = writeln!(out, "{}", style.paint(colour, &header));
-        let status = rack
-            .stack
-            .as_ref()
-            .map_or("", |stack| stack.status.as_str());
-        match &rack.action {
-            Action::Install(install) => write_install(&mut out, install),
-            Action::Reinstall(install) => {
-                let _ = writeln!(
-                    out,
-                    "    {status}: the failed install is deleted (followed until it is gone), then installed again:"
-                );
-                write_install(&mut out, install);
-            }
-            Action::ContinueRollback => {
-                let _ = writeln!(
-                    out,
-                    "    {status}: ContinueUpdateRollback, followed to UPDATE_ROLLBACK_COMPLETE; then the rack is planned again and its update, if any, applied"
-                );
-            }
-            Action::Uninstall(uninstall) => {
-                if uninstall.dependents.is_empty() {
-                    let _ = writeln!(out, "    apps and resources: none");
-                } else {
-                    let dependents: Vec<String> = uninstall
-                        .dependents
-                        .iter()
-                        .map(|stack| format!("{} ({})", escape(&stack.name), stack.kind.word()))
-                        .collect();
-                    let _ = writeln!(
-                        out,
-                        "    deleted first, its Convox stacks: {}",
-                        dependents.join(", ")
-                    );
-                }
-                let _ = writeln!(
-                    out,
-                    "    then the rack's stack, {} resources",
-                    uninstall.resource_count
-                );
-                if !uninstall.retained.is_empty() {
-                    let retained: Vec<String> = uninstall
-                        .retained
-                        .iter()
-                        .map(|r| {
-                            format!("{} ({})", escape(&r.logical_id), escape(&r.resource_type))
-                        })
-                        .collect();
-                    let _ = writeln!(
-                        out,
-                        "    left behind (DeletionPolicy Retain): {}",
-                        retained.join(", ")
-                    );
-                }
-            }
-            Action::Update(update) => write_update(&mut out, update, "    ", style),
-            Action::Upgrade(upgrade) => {
-                let _ = writeln!(out, "    releases: {}", escape(&upgrade.path()));
-                for (index, step) in upgrade.steps.iter().enumerate() {
-                    let required = if step.required { " (required)" } else { "" };
-                    let _ = writeln!(
-                        out,
-                        "    step {} of {}: to {}{required}",
-                        index + 1,
-                        upgrade.steps.len(),
-                        escape(&step.version)
-                    );
-                    write_update(&mut out, &step.update, "      ", style);
-                }
-            }
-            Action::Unchanged => {}
-            Action::Blocked(blocked) => {
-                // A reason of several lines (one per install-only change) is indented as one block; each
-                // line is escaped on its own, so a value cannot start a line of its own.
-                let reason = blocked
-                    .reason
-                    .split('\n')
-                    .map(|line| escape(line).into_owned())
-                    .collect::<Vec<_>>()
-                    .join("\n      ");
-                let _ = writeln!(out, "    {}: {reason}", blocked.status);
+    if plan.waves.is_empty() {
+        for rack in &plan.racks {
+            write_rack(&mut out, rack, style);
+        }
+    } else {
+        // Racks under the wave that takes them, in wave order: the order apply changes them in.
+        for wave in &plan.waves {
+            let _ = writeln!(
+                out,
+                "{}",
+                style.paint("1", &super::waves::header(wave, plan.waves.len()))
+            );
+            let _ = writeln!(out, "    {}\n", super::waves::detail(wave, &plan.racks));
+            for rack in plan
+                .racks
+                .iter()
+                .filter(|rack| wave.racks.contains(&rack.rack))
+            {
+                write_rack(&mut out, rack, style);
             }
         }
-        for held in &rack.held {
-            let _ = writeln!(out, "    {}", held_line(held));
-        }
-        for note in &rack.notes {
-            let _ = writeln!(out, "    note: {}", escape(note));
-        }
-        for warning in &rack.warnings {
-            let line = format!("    warning: {}", escape(warning));
-            let _ = writeln!(out, "{}", style.paint("33", &line));
-        }
-        for line in super::preflight::lines(rack) {
-            let _ = writeln!(out, "{}", style.paint("33", &format!("    {line}")));
-        }
-        out.push('\n');
     }
 
     if !plan.not_in_racks_toml.is_empty() {
@@ -213,6 +113,128 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         }
     }
     out
+}
+
+/// One rack's block: its header line, what changes, and its notes, then a blank line.
+fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
+    let (colour, verb) = match &rack.action {
+        Action::Install(_) => ("32", "will be installed"),
+        Action::Update(_) => ("33", "will be updated"),
+        Action::Upgrade(upgrade) => (
+            "33",
+            if upgrade.steps.len() == 1 {
+                "will be upgraded in 1 step"
+            } else {
+                "will be upgraded in steps"
+            },
+        ),
+        Action::Reinstall(_) => ("31", "will be reinstalled"),
+        Action::ContinueRollback => ("33", "will continue its rollback"),
+        Action::Uninstall(_) => ("31", "will be uninstalled"),
+        Action::Unchanged => ("0", "no changes"),
+        Action::Blocked(_) => ("31", "is blocked"),
+    };
+    let header = format!(
+        "{} {} ({}) {verb}",
+        rack.action.symbol(),
+        rack.rack,
+        rack.region
+    );
+    let _ = writeln!(out, "{}", style.paint(colour, &header));
+    let status = rack
+        .stack
+        .as_ref()
+        .map_or("", |stack| stack.status.as_str());
+    match &rack.action {
+        Action::Install(install) => write_install(out, install),
+        Action::Reinstall(install) => {
+            let _ = writeln!(
+                out,
+                "    {status}: the failed install is deleted (followed until it is gone), then installed again:"
+            );
+            write_install(out, install);
+        }
+        Action::ContinueRollback => {
+            let _ = writeln!(
+                out,
+                "    {status}: ContinueUpdateRollback, followed to UPDATE_ROLLBACK_COMPLETE; then the rack is planned again and its update, if any, applied"
+            );
+        }
+        Action::Uninstall(uninstall) => {
+            if uninstall.dependents.is_empty() {
+                let _ = writeln!(out, "    apps and resources: none");
+            } else {
+                let dependents: Vec<String> = uninstall
+                    .dependents
+                    .iter()
+                    .map(|stack| format!("{} ({})", escape(&stack.name), stack.kind.word()))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "    deleted first, its Convox stacks: {}",
+                    dependents.join(", ")
+                );
+            }
+            let _ = writeln!(
+                out,
+                "    then the rack's stack, {} resources",
+                uninstall.resource_count
+            );
+            if !uninstall.retained.is_empty() {
+                let retained: Vec<String> = uninstall
+                    .retained
+                    .iter()
+                    .map(|r| format!("{} ({})", escape(&r.logical_id), escape(&r.resource_type)))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "    left behind (DeletionPolicy Retain): {}",
+                    retained.join(", ")
+                );
+            }
+        }
+        Action::Update(update) => write_update(out, update, "    ", style),
+        Action::Upgrade(upgrade) => {
+            let _ = writeln!(out, "    releases: {}", escape(&upgrade.path()));
+            for (index, step) in upgrade.steps.iter().enumerate() {
+                let required = if step.required { " (required)" } else { "" };
+                let _ = writeln!(
+                    out,
+                    "    step {} of {}: to {}{required}",
+                    index + 1,
+                    upgrade.steps.len(),
+                    escape(&step.version)
+                );
+                write_update(out, &step.update, "      ", style);
+            }
+        }
+        Action::Unchanged => {}
+        Action::Blocked(blocked) => {
+            // A reason of several lines (one per install-only change) is indented as one block; each
+            // line is escaped on its own, so a value cannot start a line of its own.
+            let reason = blocked
+                .reason
+                .split('\n')
+                .map(|line| escape(line).into_owned())
+                .collect::<Vec<_>>()
+                .join("\n      ");
+            let _ = writeln!(out, "    {}: {reason}", blocked.status);
+        }
+    }
+    for held in &rack.held {
+        let _ = writeln!(out, "    {}", held_line(held));
+    }
+    for note in &rack.notes {
+        let _ = writeln!(out, "    note: {}", escape(note));
+    }
+    for warning in &rack.warnings {
+        let line = format!("    warning: {}", escape(warning));
+        let _ = writeln!(out, "{}", style.paint("33", &line));
+    }
+    for line in super::preflight::lines(rack) {
+        let _ = writeln!(out, "{}", style.paint("33", &format!("    {line}")));
+    }
+    out.push('\n');
 }
 
 /// The rack's disruptions (decided by the plan), escaped, a line each.

@@ -6,13 +6,26 @@
 use std::fmt::Write as _;
 
 use super::budget::budget_words;
-use super::escape;
 use super::human::{Style, disruptions, hold_words, plan as human_plan};
+use super::{escape, waves};
 use crate::plan::{Action, ChangeKind, Plan, RackPlan, TemplateImpact, Update};
 
 pub fn plan(plan: &Plan) -> String {
     let mut out = String::from("### rackfile plan\n\n");
     let _ = writeln!(out, "**{}.**\n", plan.summary.describe());
+    if !plan.waves.is_empty() {
+        // The order apply changes the racks in, and when it stops.
+        let _ = writeln!(out, "**Rollout in {} waves:**\n", plan.waves.len());
+        for wave in &plan.waves {
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                cell(&waves::header(wave, plan.waves.len())),
+                cell(&waves::detail(wave, &plan.racks))
+            );
+        }
+        out.push('\n');
+    }
     out.push_str(
         "| rack | action | what changes | impact | `--auto-approve=in-place` |\n|---|---|---|---|---|\n",
     );

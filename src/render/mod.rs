@@ -7,6 +7,7 @@ mod json;
 mod markdown;
 mod preflight;
 pub mod status;
+pub mod waves;
 
 pub use budget::span;
 pub use escape::escape;

@@ -81,6 +81,7 @@ pub(crate) fn options(
         allow_uninstall: false,
         json: false,
         parallelism,
+        wave: None,
         timings: Timings {
             first_poll: Duration::from_millis(10),
             max_poll: Duration::from_millis(20),

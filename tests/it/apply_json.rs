@@ -53,6 +53,7 @@ fn options(dir: &tempfile::TempDir, auto_approve: Option<Approval>) -> ApplyOpti
         allow_uninstall: false,
         json: true,
         parallelism: 1,
+        wave: None,
         timings: Timings {
             first_poll: Duration::from_millis(10),
             max_poll: Duration::from_millis(20),

@@ -66,6 +66,8 @@ fn the_corpus_covers_every_case_the_foundation_promises() {
         "missing-template",
         "not-utf8",
         "many-errors",
+        "rollout",
+        "rollout-rack-in-no-wave",
     ] {
         assert!(
             corpus.join(format!("{case}.toml")).is_file(),

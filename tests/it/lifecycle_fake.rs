@@ -73,6 +73,7 @@ impl Setup {
             allow_uninstall: flags.allow_uninstall,
             json: false,
             parallelism: 10,
+            wave: None,
             timings: Timings {
                 first_poll: Duration::from_millis(10),
                 max_poll: Duration::from_millis(20),

@@ -21,6 +21,8 @@ mod preflight;
 mod preflight_fake;
 mod real_templates;
 mod releases;
+mod rollout;
+mod rollout_fake;
 mod schema;
 mod signals;
 mod terminal;

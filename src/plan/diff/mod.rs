@@ -9,7 +9,7 @@ mod install;
 mod recover;
 mod templates;
 #[cfg(test)]
-mod test_support;
+pub(super) mod test_support;
 mod uninstall;
 mod update;
 mod upgrade;
@@ -69,6 +69,7 @@ pub fn diff(
         }),
         racks: planned,
         summary,
+        waves: Vec::new(),
     })
 }
 

@@ -3,27 +3,27 @@
 use std::path::PathBuf;
 
 // What every test of the planner names, so that each file's tests need only this and their own module.
-pub(super) use super::diff;
-pub(super) use crate::cloud::{
+pub(in crate::plan) use super::diff;
+pub(in crate::plan) use crate::cloud::{
     CloudError, CloudErrorKind, Declarations, Stack, TemplateParameter, TemplateSource,
     TemplateSummary,
 };
-pub(super) use crate::config::{Config, Rack, Template};
-pub(super) use crate::convox::{Dependent, Releases};
-pub(super) use crate::live::{LiveState, template_source};
-pub(super) use crate::plan::checks::PlanProblem;
-pub(super) use crate::plan::*;
-pub(super) use crate::template::parse_document;
-pub(super) use std::collections::{BTreeMap, BTreeSet, HashMap};
-pub(super) use std::sync::Arc;
+pub(in crate::plan) use crate::config::{Config, Rack, Template};
+pub(in crate::plan) use crate::convox::{Dependent, Releases};
+pub(in crate::plan) use crate::live::{LiveState, template_source};
+pub(in crate::plan) use crate::plan::checks::PlanProblem;
+pub(in crate::plan) use crate::plan::*;
+pub(in crate::plan) use crate::template::parse_document;
+pub(in crate::plan) use std::collections::{BTreeMap, BTreeSet, HashMap};
+pub(in crate::plan) use std::sync::Arc;
 
 use crate::config::{OrgSettings, RackSpans};
 
-pub(super) const ACCOUNT: &str = "123456789012";
-pub(super) const URL: &str = "https://convox.s3.amazonaws.com/release/2/formation.json";
-pub(super) const PATTERN: &str = crate::config::DEFAULT_TEMPLATE_URL;
+pub(in crate::plan) const ACCOUNT: &str = "123456789012";
+pub(in crate::plan) const URL: &str = "https://convox.s3.amazonaws.com/release/2/formation.json";
+pub(in crate::plan) const PATTERN: &str = crate::config::DEFAULT_TEMPLATE_URL;
 
-pub(super) fn rack() -> Rack {
+pub(in crate::plan) fn rack() -> Rack {
     Rack {
         org: "personal".into(),
         name: "example".into(),
@@ -43,11 +43,12 @@ pub(super) fn rack() -> Rack {
         ignore_changes: BTreeSet::new(),
         absent: false,
         protect: None,
+        alarms: Vec::new(),
         spans: RackSpans::default(),
     }
 }
 
-pub(super) fn config() -> Config {
+pub(in crate::plan) fn config() -> Config {
     Config {
         path: PathBuf::from("racks.toml"),
         fingerprint: "f".repeat(64),
@@ -61,10 +62,11 @@ pub(super) fn config() -> Config {
             },
         )]),
         racks: Vec::new(),
+        rollout: None,
     }
 }
 
-pub(super) fn summary() -> TemplateSummary {
+pub(in crate::plan) fn summary() -> TemplateSummary {
     let parameter = |default: Option<&str>, no_echo| TemplateParameter {
         kind: "String".into(),
         default: default.map(str::to_string),
@@ -92,7 +94,7 @@ pub(super) fn summary() -> TemplateSummary {
 }
 
 /// A stack exactly as `rack()` would be installed, plus an unmanaged parameter and tag set by hand.
-pub(super) fn stack(status: &str) -> Stack {
+pub(in crate::plan) fn stack(status: &str) -> Stack {
     Stack {
         stack_id: "arn:aws:cloudformation:us-east-1:123456789012:stack/example/1".into(),
         name: "example".into(),
@@ -120,7 +122,7 @@ pub(super) fn stack(status: &str) -> Stack {
     }
 }
 
-pub(super) fn live(stacks: Vec<Stack>, rack: &Rack) -> LiveState {
+pub(in crate::plan) fn live(stacks: Vec<Stack>, rack: &Rack) -> LiveState {
     let mut state = LiveState::default();
     state.accounts.insert("personal".into(), ACCOUNT.into());
     state.stacks.insert(
@@ -155,7 +157,7 @@ pub(super) fn live(stacks: Vec<Stack>, rack: &Rack) -> LiveState {
     state
 }
 
-pub(super) fn releases(list: &[(&str, bool, bool)]) -> Releases {
+pub(in crate::plan) fn releases(list: &[(&str, bool, bool)]) -> Releases {
     let json: Vec<String> = list
         .iter()
         .map(|(version, published, required)| {
@@ -167,12 +169,12 @@ pub(super) fn releases(list: &[(&str, bool, bool)]) -> Releases {
     Releases::parse(&format!("[{}]", json.join(","))).unwrap()
 }
 
-pub(super) fn url_of(version: &str) -> String {
+pub(in crate::plan) fn url_of(version: &str) -> String {
     PATTERN.replace("{version}", version)
 }
 
 /// Releases 1 to 5, 3 required, 5 not published yet, with a template for each.
-pub(super) fn with_required_release(state: &mut LiveState) {
+pub(in crate::plan) fn with_required_release(state: &mut LiveState) {
     state.releases = Some(releases(&[
         ("1", true, false),
         ("2", true, false),
@@ -188,22 +190,22 @@ pub(super) fn with_required_release(state: &mut LiveState) {
     }
 }
 
-pub(super) fn plan_with_required_release(rack: Rack) -> Result<Plan, Vec<PlanProblem>> {
+pub(in crate::plan) fn plan_with_required_release(rack: Rack) -> Result<Plan, Vec<PlanProblem>> {
     let mut state = live(vec![stack("UPDATE_COMPLETE")], &rack);
     with_required_release(&mut state);
     diff(&config(), &[rack], &state, false)
 }
 
-pub(super) fn plan_of(rack: Rack, stacks: Vec<Stack>) -> Result<Plan, Vec<PlanProblem>> {
+pub(in crate::plan) fn plan_of(rack: Rack, stacks: Vec<Stack>) -> Result<Plan, Vec<PlanProblem>> {
     let state = live(stacks, &rack);
     diff(&config(), &[rack], &state, false)
 }
 
-pub(super) fn only_action(rack: Rack, stacks: Vec<Stack>) -> Action {
+pub(in crate::plan) fn only_action(rack: Rack, stacks: Vec<Stack>) -> Action {
     plan_of(rack, stacks).unwrap().racks.remove(0).action
 }
 
-pub(super) fn changes(rack: Rack) -> Vec<(String, Option<String>, Option<String>)> {
+pub(in crate::plan) fn changes(rack: Rack) -> Vec<(String, Option<String>, Option<String>)> {
     match only_action(rack, vec![stack("UPDATE_COMPLETE")]) {
         Action::Update(update) => update
             .changes
@@ -214,7 +216,7 @@ pub(super) fn changes(rack: Rack) -> Vec<(String, Option<String>, Option<String>
     }
 }
 
-pub(super) fn change(
+pub(in crate::plan) fn change(
     name: &str,
     before: &str,
     after: &str,
@@ -222,9 +224,9 @@ pub(super) fn change(
     (name.into(), Some(before.into()), Some(after.into()))
 }
 
-pub(super) const RETAINING_TEMPLATE: &str = "Resources:\n  Settings:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n  Vpc:\n    Type: AWS::EC2::VPC\n";
+pub(in crate::plan) const RETAINING_TEMPLATE: &str = "Resources:\n  Settings:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n  Vpc:\n    Type: AWS::EC2::VPC\n";
 
-pub(super) fn tagged(name: &str, tags: &[(&str, &str)], parent: Option<&str>) -> Stack {
+pub(in crate::plan) fn tagged(name: &str, tags: &[(&str, &str)], parent: Option<&str>) -> Stack {
     let mut tagged = stack("UPDATE_COMPLETE");
     tagged.name = name.into();
     tagged.stack_id = format!("arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/{name}/1");
@@ -237,7 +239,7 @@ pub(super) fn tagged(name: &str, tags: &[(&str, &str)], parent: Option<&str>) ->
 }
 
 /// Instances from a launch configuration, replaced a batch at a time.
-pub(super) const INSTANCES_TEMPLATE: &str = r#"{
+pub(in crate::plan) const INSTANCES_TEMPLATE: &str = r#"{
     "Parameters": {"InstanceType": {"Type": "String"}, "InstanceCount": {"Type": "Number"},
                    "Version": {"Type": "String"}},
     "Resources": {

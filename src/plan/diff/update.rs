@@ -102,6 +102,7 @@ pub(super) fn plan_update(
         ignore_changes: _, // read by held_parameters
         absent: _,         // an absent rack is uninstalled, never updated
         protect,
+        alarms: _, // watched by apply during a bake, never sent
         spans: _,
     } = rack;
     let problems = parameters_exist(rack, summary);

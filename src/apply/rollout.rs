@@ -1,0 +1,132 @@
+//! The wave loop: the plan's waves one after another, each run to completion (every step of every upgrade
+//! in it), then baked, before the next starts. A wave whose failures pass its tolerance, or whose alarm goes
+//! to ALARM during its bake, stops the rollout: later waves are not started. A plan without waves is one
+//! wave of every rack. The plan decided every wave's racks, tolerance, bake and alarms; this only follows.
+
+use super::bake::BakeEnd;
+use super::drive::Executor;
+use super::outcome::RackOutcome;
+use crate::plan::{Plan, RackPlan, WatchedAlarm, Wave};
+
+/// What a rollout did: each rack's outcome (racks of waves not started have none), and why it stopped
+/// before its last wave, if it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolloutOutcome {
+    pub outcomes: Vec<RackOutcome>,
+    pub stopped: Option<RolloutStop>,
+}
+
+/// A rollout stopped after wave `after_wave`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolloutStop {
+    pub after_wave: usize,
+    pub why: StopCause,
+    /// The waves with work that were not started, with their racks to change.
+    pub not_started: Vec<(usize, Vec<String>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopCause {
+    /// More racks failed than the wave tolerates.
+    Failures { failed: usize, tolerated: usize },
+    /// An alarm of the wave's racks went to ALARM during its bake.
+    Alarm(WatchedAlarm),
+    /// An alarm could not be read during the bake.
+    AlarmUnreadable { alarm: WatchedAlarm, why: String },
+    /// Ctrl-C, during the wave or its bake.
+    Interrupted,
+}
+
+impl Executor<'_> {
+    /// Runs the plan wave by wave; with `only_wave`, that wave alone (and its bake, so that a pipeline's
+    /// gate after it follows a baked wave).
+    pub async fn roll_out(&self, plan: &Plan, only_wave: Option<usize>) -> RolloutOutcome {
+        if plan.waves.is_empty() {
+            let racks: Vec<&RackPlan> = plan.racks.iter().collect();
+            return RolloutOutcome {
+                outcomes: self.execute_racks(&racks, self.parallelism).await,
+                stopped: None,
+            };
+        }
+        let of = plan.waves.len();
+        let running: Vec<&Wave> = plan
+            .waves
+            .iter()
+            .filter(|wave| only_wave.is_none_or(|number| wave.number == number))
+            .collect();
+        let mut outcomes = Vec::new();
+        for (index, wave) in running.iter().enumerate() {
+            let racks: Vec<&RackPlan> = plan
+                .racks
+                .iter()
+                .filter(|rack| wave.racks.contains(&rack.rack))
+                .collect();
+            if wave.skipped {
+                self.reporter.wave_skipped(wave, of);
+                outcomes.extend(self.execute_racks(&racks, 1).await);
+                continue;
+            }
+            let stop = |why: StopCause| RolloutStop {
+                after_wave: wave.number,
+                why,
+                not_started: running[index + 1..]
+                    .iter()
+                    .filter(|later| !later.skipped)
+                    .map(|later| {
+                        let names = later
+                            .to_change(&plan.racks)
+                            .iter()
+                            .map(|rack| rack.rack.clone())
+                            .collect();
+                        (later.number, names)
+                    })
+                    .collect(),
+            };
+            self.reporter
+                .wave_started(wave, of, wave.to_change(&plan.racks).len());
+            let parallelism = wave.max_concurrent.unwrap_or(self.parallelism);
+            let ran = self.execute_racks(&racks, parallelism).await;
+            // A rack held for a person did not fail: it was not tried.
+            let failed = ran.iter().filter(|o| !o.succeeded() && !o.held()).count();
+            outcomes.extend(ran);
+            self.reporter.wave_finished(wave, failed);
+            if self.cancelled() {
+                return stopped(outcomes, stop(StopCause::Interrupted));
+            }
+            if failed > wave.failure_tolerance {
+                return stopped(
+                    outcomes,
+                    stop(StopCause::Failures {
+                        failed,
+                        tolerated: wave.failure_tolerance,
+                    }),
+                );
+            }
+            if wave.bake_seconds > 0 {
+                let cause = match self.bake(wave).await {
+                    BakeEnd::Passed => None,
+                    BakeEnd::Alarm(alarm) => Some(StopCause::Alarm(alarm)),
+                    BakeEnd::Unreadable { alarm, why } => {
+                        Some(StopCause::AlarmUnreadable { alarm, why })
+                    }
+                    BakeEnd::Interrupted => Some(StopCause::Interrupted),
+                };
+                if let Some(cause) = cause {
+                    return stopped(outcomes, stop(cause));
+                }
+                self.reporter.bake_passed(wave);
+            }
+        }
+        RolloutOutcome {
+            outcomes,
+            stopped: None,
+        }
+    }
+}
+
+fn stopped(outcomes: Vec<RackOutcome>, stop: RolloutStop) -> RolloutOutcome {
+    RolloutOutcome {
+        outcomes,
+        stopped: Some(stop),
+    }
+}

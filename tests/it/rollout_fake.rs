@@ -1,0 +1,412 @@
+//! Rollouts in waves against the strict fake on tokio's paused clock (a 30-minute bake takes no real time):
+//! a failed canary stops the later waves, the failure tolerance, an alarm in ALARM during a bake, `--wave`,
+//! Ctrl-C during a bake, an upgrade through a required release wave by wave, the next apply after a stop,
+//! and what a rollout of 50 racks costs in calls and time.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rackfile::apply::Timings;
+use rackfile::cloud::fake::{FakeAws, FakeTemplate};
+use rackfile::cloud::{AlarmState, TemplateSource};
+use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
+use rackfile::outcome::Outcome;
+use rackfile::render::Style;
+use tokio::time::Instant;
+
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "us-east-1";
+const TEMPLATE_URL: &str = "https://templates.example.com/rack.json";
+const RESOURCES: [(&str, &str); 3] = [
+    ("Vpc", "AWS::EC2::VPC"),
+    ("Subnet0", "AWS::EC2::Subnet"),
+    ("Cluster", "AWS::ECS::Cluster"),
+];
+/// Each resource takes this long, so an update of a rack takes 3 minutes.
+const RESOURCE_TIME: Duration = Duration::from_secs(60);
+
+struct Fleet {
+    fake: FakeAws,
+    dir: tempfile::TempDir,
+    names: Vec<String>,
+}
+
+impl Fleet {
+    /// `names` installed at InstanceCount 3 with an alarm each (`rack-NAME-5xx`, OK), racks.toml then
+    /// without a rollout.
+    async fn installed(names: &[&str]) -> Fleet {
+        let fake = FakeAws::new(RESOURCE_TIME);
+        fake.add_account(None, ACCOUNT);
+        fake.add_template(
+            TemplateSource::Url(TEMPLATE_URL.into()),
+            FakeTemplate::rack(&RESOURCES),
+        );
+        for name in names {
+            fake.add_alarm(ACCOUNT, REGION, &format!("rack-{name}-5xx"), AlarmState::Ok);
+        }
+        let fleet = Fleet {
+            fake,
+            dir: tempfile::tempdir().unwrap(),
+            names: names.iter().map(|n| n.to_string()).collect(),
+        };
+        fleet.declare(3, "");
+        let (outcome, output) = fleet.apply(None).await;
+        assert_eq!(outcome, Outcome::Success, "{output}");
+        fleet
+    }
+
+    /// racks.toml: every rack at `count` instances, and `rollout` (a `[rollout]` table, or nothing).
+    fn declare(&self, count: u32, rollout: &str) {
+        let mut text = format!(
+            "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\nversion = \"1\"\ninstance_count = {count}\n\
+             [org.personal]\naccount_id = \"{ACCOUNT}\"\n{rollout}\n"
+        );
+        for name in &self.names {
+            text.push_str(&format!(
+                "[[rack]]\nname = \"{name}\"\ntemplate_url = \"{TEMPLATE_URL}\"\n"
+            ));
+        }
+        std::fs::write(self.dir.path().join("racks.toml"), text).unwrap();
+    }
+
+    fn options(&self, wave: Option<usize>) -> ApplyOptions {
+        ApplyOptions {
+            source: ApplySource::Config(self.dir.path().join("racks.toml")),
+            targets: Vec::new(),
+            auto_approve: Some(rackfile::options::Approval::All),
+            recover: false,
+            allow_uninstall: false,
+            json: false,
+            parallelism: 10,
+            wave,
+            timings: Timings {
+                heartbeat: Duration::from_secs(3600),
+                ..Timings::default()
+            },
+        }
+    }
+
+    async fn apply(&self, wave: Option<usize>) -> (Outcome, String) {
+        let (_sender, cancel) = tokio::sync::watch::channel(0u8);
+        self.apply_with(wave, cancel).await
+    }
+
+    async fn apply_with(
+        &self,
+        wave: Option<usize>,
+        cancel: tokio::sync::watch::Receiver<u8>,
+    ) -> (Outcome, String) {
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let mut console = Console {
+            out: bytes.clone(),
+            interactive: false,
+            bars: false,
+            style: Style::Plain,
+            read_answer: Box::new(|| None),
+            env: Box::new(|_| None),
+        };
+        let outcome = run(&self.options(wave), &self.fake, &mut console, cancel).await;
+        let text = String::from_utf8(bytes.lock().unwrap().clone()).unwrap();
+        match outcome {
+            Ok(outcome) => (outcome, text),
+            Err(error) => panic!("{}{}", text, error.render()),
+        }
+    }
+
+    fn count_of(&self, name: &str) -> String {
+        self.fake.stack(ACCOUNT, REGION, name).unwrap().parameters["InstanceCount"].clone()
+    }
+
+    /// The racks whose UpdateStack the fake received, in order.
+    fn updated(&self) -> Vec<String> {
+        self.fake.updates().into_iter().map(|u| u.stack).collect()
+    }
+}
+
+const CANARY_FIRST: &str = "[rollout]\nwaves = [[\"personal/canary\"], [\"*\"]]\nbake = \"30m\"\nalarms = [\"rack-{name}-5xx\"]\n";
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_canary_stops_the_later_waves_and_exits_1() {
+    let fleet = Fleet::installed(&["canary", "web-1", "web-2"]).await;
+    fleet.declare(4, CANARY_FIRST);
+    fleet.fake.fail_resource("canary", "Subnet0");
+    let (outcome, output) = fleet.apply(None).await;
+    assert_eq!(outcome, Outcome::Failed, "{output}");
+    assert_eq!(fleet.updated(), ["canary"], "{output}");
+    assert_eq!(fleet.count_of("web-1"), "3");
+    assert!(
+        output.contains("Rollout stopped after wave 1: 1 rack failed, 0 tolerated."),
+        "{output}"
+    );
+    assert!(
+        output.contains("wave 2 not started: personal/web-1, personal/web-2"),
+        "{output}"
+    );
+    assert!(
+        !output.contains("Wave 1: baking"),
+        "a failed wave is not baked: {output}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn failure_tolerance_one_of_four_goes_on_and_two_of_four_stops() {
+    let names = ["w-1", "w-2", "w-3", "w-4", "last"];
+    let rollout =
+        "[rollout]\nwaves = [[\"personal/w-*\"], [\"personal/last\"]]\nfailure_tolerance = 1\n";
+    for (failing, goes_on) in [(&["w-2"][..], true), (&["w-2", "w-4"][..], false)] {
+        let fleet = Fleet::installed(&names).await;
+        fleet.declare(4, rollout);
+        for name in failing {
+            fleet.fake.fail_resource(name, "Cluster");
+        }
+        let (outcome, output) = fleet.apply(None).await;
+        assert_eq!(
+            outcome,
+            Outcome::Failed,
+            "a failed rack fails the run: {output}"
+        );
+        let last = fleet.count_of("last");
+        if goes_on {
+            assert_eq!(last, "4", "1 failure of 4 is tolerated: {output}");
+            assert!(!output.contains("Rollout stopped"), "{output}");
+        } else {
+            assert_eq!(last, "3", "2 failures of 4 stop the rollout: {output}");
+            assert!(
+                output.contains("Rollout stopped after wave 1: 2 racks failed, 1 tolerated."),
+                "{output}"
+            );
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_alarm_in_alarm_during_the_bake_stops_the_next_wave_and_the_next_apply_resumes() {
+    let fleet = Fleet::installed(&["canary", "web-1", "web-2"]).await;
+    fleet.declare(4, CANARY_FIRST);
+    // The canary's wave takes 3 minutes; its alarm fires 10 minutes into the bake.
+    fleet.fake.set_alarm_state_after(
+        ACCOUNT,
+        REGION,
+        "rack-canary-5xx",
+        AlarmState::Alarm,
+        Duration::from_secs(13 * 60),
+    );
+    let started = Instant::now();
+    let (outcome, output) = fleet.apply(None).await;
+    assert_eq!(outcome, Outcome::Failed, "{output}");
+    assert_eq!(fleet.count_of("canary"), "4");
+    assert_eq!(fleet.count_of("web-1"), "3", "{output}");
+    assert!(
+        output.contains(&format!(
+            "Rollout stopped after wave 1: alarm rack-canary-5xx of personal/canary (account {ACCOUNT}, {REGION}) went to ALARM during the bake."
+        )),
+        "{output}"
+    );
+    assert!(
+        output.contains("Wave 1: baking 30m, watching 1 alarm"),
+        "{output}"
+    );
+    // Stopped at the first poll that saw it, not at the end of the bake.
+    assert!(
+        started.elapsed() < Duration::from_secs(16 * 60),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // Nothing special to resume: the canary is converged, so its wave is skipped.
+    fleet.fake.set_alarm_state_after(
+        ACCOUNT,
+        REGION,
+        "rack-canary-5xx",
+        AlarmState::Ok,
+        Duration::ZERO,
+    );
+    let (outcome, output) = fleet.apply(None).await;
+    assert_eq!(outcome, Outcome::Success, "{output}");
+    assert!(
+        output.contains("Wave 1 of 2: personal/canary (nothing to change: skipped, no bake)"),
+        "{output}"
+    );
+    assert_eq!(fleet.updated(), ["canary", "web-1", "web-2"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn wave_2_alone_touches_only_wave_2_and_bakes_it() {
+    let fleet = Fleet::installed(&["canary", "staging-1", "staging-2", "prod"]).await;
+    fleet.declare(
+        4,
+        "[rollout]\nwaves = [[\"personal/canary\"], [\"*/staging*\"], [\"*\"]]\nbake = \"5m\"\nalarms = [\"rack-{name}-5xx\"]\n",
+    );
+    let started = Instant::now();
+    let (outcome, output) = fleet.apply(Some(2)).await;
+    assert_eq!(outcome, Outcome::Success, "{output}");
+    let mut updated = fleet.updated();
+    updated.sort();
+    assert_eq!(updated, ["staging-1", "staging-2"]);
+    assert!(output.contains("Wave 2: bake passed"), "{output}");
+    assert_eq!(
+        started.elapsed().as_secs() / 60,
+        3 + 5,
+        "the wave, then its bake"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn ctrl_c_during_a_bake_exits_130_and_starts_nothing_more() {
+    let fleet = Fleet::installed(&["canary", "web-1"]).await;
+    fleet.declare(4, CANARY_FIRST);
+    let (sender, cancel) = tokio::sync::watch::channel(0u8);
+    let interrupt = async {
+        tokio::time::sleep(Duration::from_secs(10 * 60)).await;
+        sender.send(1).unwrap();
+    };
+    let started = Instant::now();
+    let ((outcome, output), ()) = tokio::join!(fleet.apply_with(None, cancel), interrupt);
+    assert_eq!(outcome, Outcome::Interrupted, "{output}");
+    assert_eq!(outcome.exit_code(), 130);
+    assert_eq!(fleet.updated(), ["canary"], "{output}");
+    assert!(
+        output.contains("Rollout stopped after wave 1: interrupted; nothing more was started."),
+        "{output}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(11 * 60),
+        "Ctrl-C ends the bake at once: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rollout_of_50_racks_in_3_waves_costs_one_describe_alarms_per_bake_poll() {
+    let mut names = vec!["canary".to_string()];
+    names.extend((1..=9).map(|i| format!("staging-{i}")));
+    names.extend((1..=40).map(|i| format!("prod-{i}")));
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let fleet = Fleet::installed(&refs).await;
+    fleet.declare(
+        4,
+        "[rollout]\nwaves = [[\"personal/canary\"], [\"*/staging*\"], [\"*\"]]\nmax_concurrent = 10\nbake = \"30m\"\nalarms = [\"rack-{name}-5xx\"]\n",
+    );
+    let before = fleet.fake.calls().len();
+    let started = Instant::now();
+    let (outcome, output) = fleet.apply(None).await;
+    let took = started.elapsed();
+    assert_eq!(outcome, Outcome::Success, "{output}");
+    let calls = &fleet.fake.calls()[before..];
+    let count = |operation: &str| calls.iter().filter(|c| c.operation == operation).count();
+    // Waves: 1 rack (3m), 9 racks at 10 at once (3m), 40 racks at 10 at once (4 x 3m); bakes after waves
+    // 1 and 2 (30m each), none after the last.
+    let waves_and_bakes = Duration::from_secs((3 + 3 + 12 + 30 + 30) * 60);
+    eprintln!(
+        "50 racks in 3 waves: {} calls in all ({} DescribeStacks, {} DescribeStackEvents, {} UpdateStack, {} DescribeAlarms); virtual time {:?}, waves and bakes {:?}",
+        calls.len(),
+        count("DescribeStacks"),
+        count("DescribeStackEvents"),
+        count("UpdateStack"),
+        count("DescribeAlarms"),
+        took,
+        waves_and_bakes
+    );
+    assert_eq!(count("UpdateStack"), 50);
+    // Following a rack costs what it costs in one wave: the same change to the same fleet without waves.
+    let one_wave = Fleet::installed(&refs).await;
+    one_wave.declare(4, "");
+    let before = one_wave.fake.calls().len();
+    let (outcome, output) = one_wave.apply(None).await;
+    assert_eq!(outcome, Outcome::Success, "{output}");
+    let unwaved = &one_wave.fake.calls()[before..];
+    let count_unwaved =
+        |operation: &str| unwaved.iter().filter(|c| c.operation == operation).count();
+    eprintln!(
+        "the same 50 racks in one wave: {} calls ({} DescribeStacks, {} DescribeStackEvents)",
+        unwaved.len(),
+        count_unwaved("DescribeStacks"),
+        count_unwaved("DescribeStackEvents")
+    );
+    assert_eq!(count("DescribeStacks"), count_unwaved("DescribeStacks"));
+    assert_eq!(
+        count("DescribeStackEvents"),
+        count_unwaved("DescribeStackEvents")
+    );
+    // The plan's read, then each bake: a read a minute, at its start and its end (31 each).
+    assert_eq!(count("DescribeAlarms"), 1 + 2 * 31);
+    assert!(took >= waves_and_bakes, "{took:?}");
+    assert!(
+        took <= waves_and_bakes + Duration::from_secs(3 * 60),
+        "polling adds at most a poll interval per wave: {took:?}"
+    );
+}
+
+const V1: &str = "20200101000000";
+const V2: &str = "20210101000000";
+const V3: &str = "20220101000000";
+
+#[tokio::test(start_paused = true)]
+async fn an_upgrade_through_a_required_release_is_done_wave_by_wave() {
+    let fake = FakeAws::new(Duration::from_secs(10));
+    fake.add_account(None, ACCOUNT);
+    for release in [V1, V2, V3] {
+        let template = FakeTemplate::rack(&RESOURCES);
+        let key = format!("release/{release}/formation.json");
+        fake.add_s3_object("convox", &key, &template.body());
+        fake.add_template(
+            TemplateSource::Url(format!("https://convox.s3.amazonaws.com/{key}")),
+            template,
+        );
+    }
+    let listed: Vec<serde_json::Value> = [(V1, false), (V2, true), (V3, false)]
+        .iter()
+        .map(|(version, required)| {
+            serde_json::json!({"version": version, "description": "", "published": true, "required": required})
+        })
+        .collect();
+    fake.add_s3_object(
+        "convox",
+        "release/versions.json",
+        &serde_json::to_string(&listed).unwrap(),
+    );
+    let fleet = Fleet {
+        fake,
+        dir: tempfile::tempdir().unwrap(),
+        names: vec!["canary".into(), "web".into()],
+    };
+    let declare = |version: &str, rollout: &str| {
+        std::fs::write(
+            fleet.dir.path().join("racks.toml"),
+            format!(
+                "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\nversion = \"{version}\"\n\
+                 [org.personal]\naccount_id = \"{ACCOUNT}\"\n{rollout}\n\
+                 [[rack]]\nname = \"canary\"\n[[rack]]\nname = \"web\"\n"
+            ),
+        )
+        .unwrap();
+    };
+    declare(V1, "");
+    let (outcome, output) = fleet.apply(None).await;
+    assert_eq!(outcome, Outcome::Success, "{output}");
+    declare(
+        V3,
+        "[rollout]\nwaves = [[\"personal/canary\"], [\"*\"]]\nbake = \"1m\"\n",
+    );
+    let (outcome, output) = fleet.apply(None).await;
+    assert_eq!(outcome, Outcome::Success, "{output}");
+    let sent: Vec<(String, Option<String>)> = fleet
+        .fake
+        .updates()
+        .into_iter()
+        .map(|u| (u.stack, u.version))
+        .collect();
+    // Both steps of the canary, then the bake, then both steps of web.
+    assert_eq!(
+        sent,
+        [
+            ("canary".to_string(), Some(V2.to_string())),
+            ("canary".to_string(), Some(V3.to_string())),
+            ("web".to_string(), Some(V2.to_string())),
+            ("web".to_string(), Some(V3.to_string())),
+        ]
+    );
+    let bake = output.find("Wave 1: bake passed").expect(&output);
+    let web = output.find("personal/web: ").expect(&output);
+    assert!(bake < web, "{output}");
+}
