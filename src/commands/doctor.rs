@@ -12,7 +12,7 @@ use crate::config::{self, Config, Rack};
 use crate::diag;
 use crate::doctor::{self, Check};
 use crate::error::Error;
-use crate::live::{self, ReadError, Sweep, template_source};
+use crate::live::{self, AlarmRead, ReadError, Sweep, template_source};
 pub use crate::options::DoctorOptions;
 use crate::outcome::Outcome;
 use crate::plan::{self, Verdict, preflight};
@@ -91,29 +91,71 @@ async fn preflight_checks(config: &Config, connector: &dyn Connector) -> Vec<Che
     let wanted = every_stack(reading.state());
     reading.read_live_templates(wanted).await;
     let state = reading.finish(None);
+    let mut checks = alarm_checks(config, &state);
     let Ok(plan) = plan::diff(config, &config.racks, &state, false) else {
-        return vec![Check::skip(
+        checks.push(Check::skip(
             "preflight checks (racks.toml does not fit the templates: `rackfile plan` says why)",
-        )];
+        ));
+        return checks;
     };
     let reads = preflight::wanted_for_every_rack(&plan, &state);
     let facts = live::read_preflight(config, &reads, connector).await;
     let today = preflight::day_of(SystemTime::now());
-    preflight::every_rack(&plan, &state, &facts, &today)
-        .into_iter()
-        .flat_map(|(rack, checks)| {
-            checks.into_iter().map(move |check| {
-                let text = format!("rack {rack}: preflight: {}", check.says);
-                let read = format!("read: {}", check.read.join(", "));
-                match check.verdict {
-                    Verdict::Passed => Check::pass(text),
-                    Verdict::Warning => Check::pass(format!("{text} (warning)")),
-                    Verdict::NotChecked => Check::skip(format!("{text} ({read})")),
-                    Verdict::Blocked => Check::fail(text, Some(read)),
-                }
-            })
-        })
-        .collect()
+    checks.extend(
+        preflight::every_rack(&plan, &state, &facts, &today)
+            .into_iter()
+            .flat_map(|(rack, checks)| {
+                checks.into_iter().map(move |check| {
+                    let text = format!("rack {rack}: preflight: {}", check.says);
+                    let read = format!("read: {}", check.read.join(", "));
+                    match check.verdict {
+                        Verdict::Passed => Check::pass(text),
+                        Verdict::Warning => Check::pass(format!("{text} (warning)")),
+                        Verdict::NotChecked => Check::skip(format!("{text} ({read})")),
+                        Verdict::Blocked => Check::fail(text, Some(read)),
+                    }
+                })
+            }),
+    );
+    checks
+}
+
+/// Every alarm `[rollout] alarms` names for a declared rack exists where the rack is, readable with the
+/// org's credentials: a rollout would otherwise stop at the plan, or watch nothing.
+fn alarm_checks(config: &Config, state: &live::LiveState) -> Vec<Check> {
+    let mut checks = Vec::new();
+    for rack in config.racks.iter().filter(|rack| !rack.absent) {
+        let Some(account) = state.accounts.get(&rack.org) else {
+            continue;
+        };
+        let installed = state.stack(account, &rack.region, &rack.name).is_some();
+        let place = format!("account {account} ({})", rack.region);
+        for name in &rack.alarms {
+            let what = format!("alarm {name} of {}", rack.id());
+            checks.push(match state.alarm(account, &rack.region, name) {
+                AlarmRead::State(alarm_state) => Check::pass(format!(
+                    "{what}: exists in {place} ({})",
+                    alarm_state.word()
+                )),
+                AlarmRead::Missing if !installed => Check::skip(format!(
+                    "{what}: does not exist yet in {place}; the rack is not installed"
+                )),
+                AlarmRead::Missing => Check::fail(
+                    format!("{what}: does not exist in {place}"),
+                    Some("create it, or correct `alarms` in [rollout]".into()),
+                ),
+                AlarmRead::Unreadable(error) => Check::fail(
+                    format!("{what}: cannot be read in {place}: {error}"),
+                    Some(format!(
+                        "the credentials of org `{}` need cloudwatch:DescribeAlarms there",
+                        rack.org
+                    )),
+                ),
+                AlarmRead::NotRead => Check::skip(format!("{what}: not read")),
+            });
+        }
+    }
+    checks
 }
 
 /// Convox's release list is readable, and names each version racks.toml uses; only when some rack is

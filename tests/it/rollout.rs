@@ -140,4 +140,12 @@ fn an_alarm_that_does_not_exist_is_a_plan_error_naming_the_rack_and_the_alarm() 
         output.stderr
     );
     assert!(output.stderr.contains("racks.toml:"), "{}", output.stderr);
+    // doctor names it too, among its other checks.
+    let doctor = run(moto.rackfile().args(["doctor"]));
+    assert_eq!(doctor.code, 1, "{}\n{}", doctor.stdout, doctor.stderr);
+    let all = format!("{}{}", doctor.stdout, doctor.stderr);
+    assert!(
+        all.contains("alarm rack-canary-4xx of personal/canary: does not exist in account"),
+        "{all}"
+    );
 }
