@@ -4,10 +4,10 @@
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
-use crate::cloud::{Stack, TemplateSummary, is_in_progress, parse_time};
+use crate::cloud::{Stack, StackState, TemplateSummary, parse_time};
 use crate::config::Rack;
 use crate::plan::unknown_parameters;
-use crate::status::convox_status;
+use crate::convox::convox_status;
 
 /// A stack CloudFormation has been changing for longer than this is stuck: a rack update takes minutes,
 /// an install up to about half an hour.
@@ -131,14 +131,14 @@ pub fn stack_health(rack: &Rack, stack: Option<&Stack>, now: SystemTime) -> Chec
             Some("give the rack another `name`, or remove it from racks.toml".into()),
         );
     }
-    let status = stack.status.as_str();
+    let status = &stack.status;
     let word = convox_status(status);
     let reason = stack
         .status_reason
         .as_deref()
         .map(|r| format!(": {r}"))
         .unwrap_or_default();
-    if is_in_progress(status) {
+    if status.is_moving() {
         let changing_for = parse_time(&stack.last_updated).and_then(|t| now.duration_since(t).ok());
         return match changing_for {
             Some(elapsed) if elapsed > STUCK_AFTER => Check::fail(
@@ -154,15 +154,19 @@ pub fn stack_health(rack: &Rack, stack: Option<&Stack>, now: SystemTime) -> Chec
             None => Check::pass(format!("{id}: {word} ({status})")),
         };
     }
-    let hint = match status {
-        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" => {
+    let hint = match status.state() {
+        StackState::FailedInstall => {
             "the install failed: `rackfile apply --recover` deletes the stack and installs it again"
         }
-        "UPDATE_ROLLBACK_FAILED" => {
+        StackState::RollbackFailed => {
             "an update failed to roll back: `rackfile apply --recover` continues the rollback, then applies the update"
         }
-        "DELETE_FAILED" => "the stack could not be deleted: retry the deletion or keep the rack",
-        _ if status.ends_with("_FAILED") => "look at the stack's events for the failed resource",
+        StackState::DeleteFailed => {
+            "the stack could not be deleted: retry the deletion or keep the rack"
+        }
+        _ if status.as_str().ends_with("_FAILED") => {
+            "look at the stack's events for the failed resource"
+        }
         _ => return Check::pass(format!("{id}: {word} ({status})")),
     };
     Check::fail(format!("{id}: {word}: {status}{reason}"), Some(hint.into()))

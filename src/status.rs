@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
+use crate::cloud::StackStatus;
 use crate::config::Rack;
+use crate::convox::convox_status;
 use crate::live::LiveState;
 
 /// A declared rack's live state, in Convox's words.
@@ -14,7 +16,7 @@ pub struct RackStatus {
     /// Convox's word for the stack status, or `not installed`.
     pub status: String,
     /// The CloudFormation status behind `status`; `None` when there is no stack.
-    pub stack_status: Option<String>,
+    pub stack_status: Option<StackStatus>,
     pub version: Option<String>,
     /// Convox's latest published release, for a rack built from Convox's published templates.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -30,37 +32,6 @@ pub const NOT_INSTALLED: &str = "not installed";
 
 /// What `status` shows for a declared name whose stack is not a Convox rack (`convox::is_rack`).
 pub const NOT_A_RACK: &str = "not a rack";
-
-/// Convox's `humanStatus`: the word `convox racks` shows for a CloudFormation stack status. Where the 2016
-/// and current Convox disagree (UPDATE_ROLLBACK_FAILED), the current word wins: the rack cannot be updated.
-/// One deliberate difference: Convox says `running` for DELETE_FAILED, a rack half deleted (its apps or
-/// resources may be gone); rackfile says `delete failed`, which is what an operator needs to know.
-pub fn convox_status(stack_status: &str) -> &'static str {
-    match stack_status {
-        "CREATE_IN_PROGRESS" | "REVIEW_IN_PROGRESS" => "creating",
-        "DELETE_FAILED" => "delete failed",
-        "CREATE_COMPLETE"
-        | "UPDATE_COMPLETE"
-        | "UPDATE_ROLLBACK_COMPLETE"
-        | "IMPORT_COMPLETE"
-        | "IMPORT_ROLLBACK_COMPLETE" => "running",
-        "ROLLBACK_COMPLETE"
-        | "ROLLBACK_FAILED"
-        | "CREATE_FAILED"
-        | "UPDATE_ROLLBACK_FAILED"
-        | "UPDATE_FAILED"
-        | "IMPORT_ROLLBACK_FAILED" => "failed",
-        "DELETE_IN_PROGRESS" | "DELETE_COMPLETE" => "deleting",
-        "ROLLBACK_IN_PROGRESS"
-        | "UPDATE_ROLLBACK_IN_PROGRESS"
-        | "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
-        | "IMPORT_ROLLBACK_IN_PROGRESS" => "rollback",
-        "UPDATE_IN_PROGRESS" | "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS" | "IMPORT_IN_PROGRESS" => {
-            "updating"
-        }
-        _ => "unknown",
-    }
-}
 
 /// One row per rack, in file order.
 pub fn of_racks(racks: &[Rack], live: &LiveState) -> Vec<RackStatus> {
@@ -93,30 +64,4 @@ pub fn of_racks(racks: &[Rack], live: &LiveState) -> Vec<RackStatus> {
             }
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uses_convox_words_for_every_status_convox_names() {
-        for (status, word) in [
-            ("CREATE_IN_PROGRESS", "creating"),
-            ("CREATE_COMPLETE", "running"),
-            ("UPDATE_COMPLETE", "running"),
-            ("UPDATE_ROLLBACK_COMPLETE", "running"),
-            ("DELETE_FAILED", "delete failed"),
-            ("ROLLBACK_COMPLETE", "failed"),
-            ("UPDATE_ROLLBACK_FAILED", "failed"),
-            ("DELETE_IN_PROGRESS", "deleting"),
-            ("ROLLBACK_IN_PROGRESS", "rollback"),
-            ("UPDATE_ROLLBACK_IN_PROGRESS", "rollback"),
-            ("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "rollback"),
-            ("UPDATE_IN_PROGRESS", "updating"),
-            ("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "updating"),
-        ] {
-            assert_eq!(convox_status(status), word, "{status}");
-        }
-    }
 }

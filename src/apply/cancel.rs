@@ -13,7 +13,7 @@ use super::drive::Executor;
 use super::follow::Followed;
 use super::outcome::{RackResult, StopReason, failed};
 use super::request_token::request_token;
-use crate::cloud::{Cloud, CloudErrorKind, Stack, is_failure};
+use crate::cloud::{Cloud, CloudErrorKind, Stack, StackStatus};
 use crate::plan::RackPlan;
 
 /// `--timeout`: how long a rack may change.
@@ -111,7 +111,7 @@ impl Executor<'_> {
                 .follow(plan, cloud, seen, sent)
                 .await
             {
-                Followed::Settled { stack, root_cause } if is_failure(&stack.status) => {
+                Followed::Settled { stack, root_cause } if stack.status.is_failure() => {
                     Err(RackResult::Failed {
                         message: "the update failed and was rolled back".into(),
                         status: Some(stack.status),
@@ -136,7 +136,7 @@ impl Executor<'_> {
             .follow(plan, cloud, seen, sent)
             .await
         {
-            Followed::Settled { stack, .. } if stack.status == "UPDATE_ROLLBACK_COMPLETE" => {
+            Followed::Settled { stack, .. } if stack.status == StackStatus::UpdateRollbackComplete => {
                 Err(RackResult::Cancelled {
                     after,
                     rolled_back_in: rollback_started.elapsed(),

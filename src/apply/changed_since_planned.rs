@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use super::drive::{Executor, Replanner};
 use super::follow::Followed;
 use super::outcome::{RackResult, failed};
-use crate::cloud::{Cloud, is_in_progress};
+use crate::cloud::{Cloud, StackState};
 use crate::plan::{Action, RackPlan, StackFingerprint};
 
 impl Executor<'_> {
@@ -37,11 +37,14 @@ impl Executor<'_> {
             return None;
         }
         if let Some(stack) = &now
-            && is_in_progress(&stack.status)
+            // Only an operation that leaves a stack is worth waiting for: a deletion begun since the plan
+            // ends with no stack to plan, and is reported as the change it is.
+            && stack.state() == StackState::InProgress
             && let Some(replanner) = self.replanner
         {
             return Some(
-                Box::pin(self.wait_then_replan(plan, &stack.status, started, replanner)).await,
+                Box::pin(self.wait_then_replan(plan, stack.status.as_str(), started, replanner))
+                    .await,
             );
         }
         let what = StackFingerprint::change(plan.stack.as_ref(), fingerprint.as_ref())

@@ -153,7 +153,7 @@ impl Executor<'_> {
             // follow, and installing it again is a decision for a new plan, not for this one.
             Action::Blocked(blocked) if blocked.kind == BlockedKind::Busy => match self.replanner {
                 Some(replanner) => {
-                    self.wait_then_replan(plan, &blocked.status, started, replanner)
+                    self.wait_then_replan(plan, blocked.stack_status(), started, replanner)
                         .await
                 }
                 None => RackResult::Blocked {

@@ -15,7 +15,7 @@ use super::events;
 use super::outcome::{RackResult, StopReason, failed};
 use super::reporter::Reporter;
 use super::stall::{StallWatch, expected_times};
-use crate::cloud::{Cloud, Stack, StackEvent, StackState, is_failure, is_in_progress};
+use crate::cloud::{Cloud, Stack, StackEvent, StackState, StackStatus};
 use crate::config::RackId;
 use crate::plan::RackPlan;
 
@@ -115,7 +115,8 @@ impl Follower<'_> {
         let mut last_output = Instant::now();
         let mut done = 0;
         let mut root_cause: Option<String> = None;
-        let mut status = String::from("unknown");
+        // None until the first read says.
+        let mut status: Option<StackStatus> = None;
         let mut consecutive_errors = 0;
         let mut cancel = self.cancel.clone();
         loop {
@@ -127,12 +128,12 @@ impl Follower<'_> {
                 Ok(events) => events
                     .iter()
                     .find(|event| events::is_stack_event(event, name))
-                    .map(|event| event.status.clone()),
+                    .map(|event| StackStatus::parse(&event.status)),
                 Err(_) => None,
             };
             let ended = match (&events, &latest) {
                 (Err(_), _) => true,
-                (Ok(_), Some(latest)) => !is_in_progress(latest),
+                (Ok(_), Some(latest)) => !latest.is_moving(),
                 (Ok(_), None) => false,
             };
             let stack = if ended {
@@ -158,13 +159,13 @@ impl Follower<'_> {
                             format!(
                                 "lost track of the stack ({error}); it may still be changing in AWS"
                             ),
-                            Some(status),
+                            status,
                         ));
                     }
                 }
                 _ => consecutive_errors = 0,
             }
-            if let Some(latest) = latest {
+            if latest.is_some() {
                 status = latest;
             }
             if let Ok(events) = events {
@@ -196,13 +197,13 @@ impl Follower<'_> {
                 last_output = Instant::now();
             }
             match stack {
-                Some(Ok(Some(stack))) if !is_in_progress(&stack.status) => {
-                    if root_cause.is_none() && is_failure(&stack.status) {
+                Some(Ok(Some(stack))) if !stack.status.is_moving() => {
+                    if root_cause.is_none() && stack.status.is_failure() {
                         root_cause = stack.status_reason.clone();
                     }
                     return Watched::Settled { stack, root_cause };
                 }
-                Some(Ok(Some(stack))) => status = stack.status,
+                Some(Ok(Some(stack))) => status = Some(stack.status),
                 _ => {}
             }
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
@@ -212,7 +213,8 @@ impl Follower<'_> {
                 });
             }
             if last_output.elapsed() >= self.timings.heartbeat {
-                self.reporter.heartbeat(rack, &status, started.elapsed());
+                let said = status.as_ref().map_or("unknown", StackStatus::as_str);
+                self.reporter.heartbeat(rack, said, started.elapsed());
                 last_output = Instant::now();
             }
             let sleep = match deadline {
@@ -568,7 +570,7 @@ mod tests {
         assert_eq!(
             result,
             RackResult::StillInProgress {
-                status: "CREATE_IN_PROGRESS".into(),
+                status: Some(StackStatus::CreateInProgress),
                 why: StopReason::Timeout,
             }
         );

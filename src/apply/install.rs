@@ -11,7 +11,7 @@ use super::follow::Followed;
 use super::outcome::{RackResult, failed};
 use super::password;
 use super::request_token::{caused_by, request_token};
-use crate::cloud::{Cloud, CloudErrorKind, CreateStackRequest, is_failure};
+use crate::cloud::{Cloud, CloudErrorKind, CreateStackRequest};
 use crate::plan::{Install, RackPlan};
 
 impl Executor<'_> {
@@ -95,7 +95,7 @@ impl Executor<'_> {
             _ => self.follower(),
         };
         match follower.follow(plan, cloud, HashSet::new(), started).await {
-            Followed::Settled { stack, root_cause } if is_failure(&stack.status) => {
+            Followed::Settled { stack, root_cause } if stack.status.is_failure() => {
                 RackResult::Failed {
                     message: "the install failed".into(),
                     status: Some(stack.status),

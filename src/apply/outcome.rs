@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::InstalledPassword;
+use crate::cloud::StackStatus;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RackOutcome {
@@ -51,19 +52,21 @@ pub enum RackResult {
     AlreadyUpToDate,
     Unchanged,
     Blocked {
-        status: String,
+        /// `None` for a rack not installed.
+        status: Option<StackStatus>,
         reason: String,
     },
     Failed {
         message: String,
         /// The final stack status, when there is a stack.
-        status: Option<String>,
+        status: Option<StackStatus>,
         /// The first failed resource and its reason.
         root_cause: Option<String>,
     },
     /// Still changing in AWS when rackfile stopped following it.
     StillInProgress {
-        status: String,
+        /// `None` when no read said yet.
+        status: Option<StackStatus>,
         why: StopReason,
     },
     /// An update cancelled (CancelUpdateStack, at the timeout or on a second Ctrl-C) and rolled back to
@@ -145,7 +148,10 @@ impl RackResult {
             }
             RackResult::AlreadyUpToDate => "no updates were needed".into(),
             RackResult::Unchanged => "no changes".into(),
-            RackResult::Blocked { status, reason } => format!("not changed: {status}: {reason}"),
+            RackResult::Blocked { status, reason } => match status {
+                Some(status) => format!("not changed: {status}: {reason}"),
+                None => format!("not installed: {reason}"),
+            },
             RackResult::Failed {
                 message,
                 status,
@@ -160,14 +166,17 @@ impl RackResult {
                 }
                 text
             }
-            RackResult::StillInProgress { status, why } => match why {
-                StopReason::Timeout => format!(
-                    "timed out after {elapsed}; CloudFormation is still changing it ({status})"
-                ),
-                StopReason::Interrupted => {
-                    format!("interrupted; CloudFormation is still changing it ({status})")
+            RackResult::StillInProgress { status, why } => {
+                let status = status.as_ref().map_or("status not read yet", StackStatus::as_str);
+                match why {
+                    StopReason::Timeout => format!(
+                        "timed out after {elapsed}; CloudFormation is still changing it ({status})"
+                    ),
+                    StopReason::Interrupted => {
+                        format!("interrupted; CloudFormation is still changing it ({status})")
+                    }
                 }
-            },
+            }
             RackResult::Cancelled {
                 after,
                 rolled_back_in,
@@ -218,7 +227,7 @@ pub fn format_duration(duration: Duration) -> String {
     }
 }
 
-pub(super) fn failed(message: String, status: Option<String>) -> RackResult {
+pub(super) fn failed(message: String, status: Option<StackStatus>) -> RackResult {
     RackResult::Failed {
         message,
         status,

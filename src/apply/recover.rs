@@ -8,7 +8,7 @@ use super::drive::Executor;
 use super::follow::Followed;
 use super::outcome::{RackResult, failed};
 use super::request_token::request_token;
-use crate::cloud::Cloud;
+use crate::cloud::{Cloud, StackStatus};
 use crate::plan::{Action, Install, RackPlan};
 
 impl Executor<'_> {
@@ -63,7 +63,7 @@ impl Executor<'_> {
         self.reporter
             .start(&plan.id(), "continuing the rollback", 0);
         match self.follower().follow(plan, cloud, seen, started).await {
-            Followed::Settled { stack, .. } if stack.status == "UPDATE_ROLLBACK_COMPLETE" => {}
+            Followed::Settled { stack, .. } if stack.status == StackStatus::UpdateRollbackComplete => {}
             Followed::Settled { stack, root_cause } => {
                 return RackResult::Failed {
                     message: "the rollback could not be continued".into(),

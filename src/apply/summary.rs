@@ -137,7 +137,10 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
     let still_changing: Vec<String> = outcomes
         .iter()
         .filter_map(|o| match o.result.settled() {
-            RackResult::StillInProgress { status, .. } => Some(format!("{} ({status})", o.rack)),
+            RackResult::StillInProgress { status, .. } => Some(match status {
+                Some(status) => format!("{} ({status})", o.rack),
+                None => o.rack.to_string(),
+            }),
             _ => None,
         })
         .collect();

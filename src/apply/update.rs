@@ -10,7 +10,7 @@ use super::drive::Executor;
 use super::follow::Followed;
 use super::outcome::{RackResult, failed};
 use super::request_token::{caused_by, request_token};
-use crate::cloud::{Cloud, CloudErrorKind, Stack, UpdateOutcome, UpdateStackRequest, is_failure};
+use crate::cloud::{Cloud, CloudErrorKind, Stack, UpdateOutcome, UpdateStackRequest};
 use crate::plan::{RackPlan, StackFingerprint, Update, Upgrade};
 
 impl Executor<'_> {
@@ -172,7 +172,7 @@ impl Executor<'_> {
             .follow(plan, cloud, seen, started)
             .await
         {
-            Followed::Settled { stack, root_cause } if is_failure(&stack.status) => {
+            Followed::Settled { stack, root_cause } if stack.status.is_failure() => {
                 Err(RackResult::Failed {
                     message: "the update failed and was rolled back".into(),
                     status: Some(stack.status),

@@ -22,7 +22,7 @@ use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
 use super::{
     Cloud, CloudError, Connector, CreateStackRequest, Declarations, ParameterValue, PutOutcome,
-    S3Object, Secret, SsmParameter, Stack, StackEvent, TemplateParameter, TemplateSource,
+    S3Object, Secret, SsmParameter, Stack, StackEvent, StackStatus, TemplateParameter, TemplateSource,
     TemplateSummary, UpdateOutcome, UpdateStackRequest,
 };
 use crate::config::OrgSettings;
@@ -423,10 +423,7 @@ fn stack_from_sdk(stack: &aws_sdk_cloudformation::types::Stack) -> Stack {
     Stack {
         stack_id: stack.stack_id().unwrap_or_default().to_string(),
         name: stack.stack_name().unwrap_or_default().to_string(),
-        status: stack
-            .stack_status()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default(),
+        status: StackStatus::parse(stack.stack_status().map_or("", |s| s.as_str())),
         status_reason: stack.stack_status_reason().map(str::to_string),
         last_updated: time(stack.last_updated_time().or(stack.creation_time())),
         parameters: stack

@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use super::{
     AlarmState, Alarms, Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest,
     Declarations, ParameterValue, PutOutcome, S3Object, Secret, SsmParameter, Stack, StackEvent,
-    StackState, TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome,
+    StackState, StackStatus, TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome,
     UpdateStackRequest,
 };
 use crate::config::OrgSettings;
@@ -181,7 +181,7 @@ pub struct UpdateSeen {
     pub stack: String,
     pub template: TemplateSource,
     pub version: Option<String>,
-    pub status_before: String,
+    pub status_before: StackStatus,
 }
 
 impl World {
@@ -318,7 +318,13 @@ impl FakeAws {
 
     /// Puts a stack in `status` with nothing running, a state the fake reaches no other way (e.g. a
     /// deletion started by someone else).
-    pub fn set_status(&self, account: &str, region: &str, name: &str, status: &str) {
+    pub fn set_status(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        status: impl Into<StackStatus>,
+    ) {
         if let Some(stack) = self
             .world()
             .stacks
@@ -326,7 +332,7 @@ impl FakeAws {
             .and_then(|stacks| stacks.get_mut(name))
         {
             stack.operation = None;
-            stack.stack.status = status.to_string();
+            stack.stack.status = status.into();
         }
     }
 
@@ -869,7 +875,7 @@ impl Cloud for FakeCloud {
             stack: Stack {
                 stack_id: stack_id.clone(),
                 name: request.name.clone(),
-                status: "CREATE_IN_PROGRESS".into(),
+                status: StackStatus::CreateInProgress,
                 status_reason: None,
                 last_updated: now_text(),
                 parameters,
@@ -900,7 +906,7 @@ impl Cloud for FakeCloud {
         };
         push_stack_event(
             &mut stack,
-            "CREATE_IN_PROGRESS",
+            &StackStatus::CreateInProgress,
             Some("User Initiated"),
             &self.aws.event_serial,
         );
@@ -949,7 +955,7 @@ impl Cloud for FakeCloud {
             },
             status_before: status.clone(),
         });
-        if super::is_in_progress(&status) {
+        if status.is_moving() {
             return Err(CloudError::new(
                 CloudErrorKind::Busy,
                 format!(
@@ -959,8 +965,8 @@ impl Cloud for FakeCloud {
             ));
         }
         if matches!(
-            status.as_str(),
-            "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" | "UPDATE_ROLLBACK_FAILED"
+            status.state(),
+            StackState::FailedInstall | StackState::RollbackFailed
         ) {
             return Err(validation(format!(
                 "Stack:{} is in {status} state and can not be updated.",
@@ -995,7 +1001,7 @@ impl Cloud for FakeCloud {
             .position(|(id, _)| failing.contains(&(request.name.clone(), id.clone())));
         stack.stack.parameters = parameters;
         stack.stack.tags = request.tags.clone();
-        stack.stack.status = "UPDATE_IN_PROGRESS".into();
+        stack.stack.status = StackStatus::UpdateInProgress;
         stack.stack.last_updated = now_text();
         stack.template = request.template.clone();
         stack.resources = template.resources.clone();
@@ -1013,7 +1019,7 @@ impl Cloud for FakeCloud {
             timeout: None,
             timed_out: false,
         });
-        push_stack_event(stack, "UPDATE_IN_PROGRESS", Some("User Initiated"), &serial);
+        push_stack_event(stack, &StackStatus::UpdateInProgress, Some("User Initiated"), &serial);
         let stack_id = stack.stack.stack_id.clone();
         if world.lost_answers.remove(&request.name) {
             return Err(CloudError::new(
@@ -1069,7 +1075,7 @@ impl Cloud for FakeCloud {
             let fails_at = resources
                 .iter()
                 .position(|(id, _)| failing.contains(&(name.to_string(), id.clone())));
-            stack.stack.status = "DELETE_IN_PROGRESS".into();
+            stack.stack.status = StackStatus::DeleteInProgress;
             stack.token = Some(token.to_string());
             stack.operation = Some(Operation {
                 kind: OperationKind::Delete,
@@ -1084,7 +1090,7 @@ impl Cloud for FakeCloud {
                 timeout: None,
                 timed_out: false,
             });
-            push_stack_event(stack, "DELETE_IN_PROGRESS", Some("User Initiated"), &serial);
+            push_stack_event(stack, &StackStatus::DeleteInProgress, Some("User Initiated"), &serial);
             Ok(())
         })
     }
@@ -1104,7 +1110,7 @@ impl Cloud for FakeCloud {
                     stack.stack.status
                 )));
             }
-            stack.stack.status = "UPDATE_ROLLBACK_IN_PROGRESS".into();
+            stack.stack.status = StackStatus::UpdateRollbackInProgress;
             stack.token = Some(token.to_string());
             stack.operation = Some(Operation {
                 kind: OperationKind::ContinueRollback,
@@ -1119,7 +1125,7 @@ impl Cloud for FakeCloud {
                 timeout: None,
                 timed_out: false,
             });
-            push_stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", None, &serial);
+            push_stack_event(stack, &StackStatus::UpdateRollbackInProgress, None, &serial);
             Ok(())
         })
     }
@@ -1140,7 +1146,7 @@ impl Cloud for FakeCloud {
                 advance(stack, resource_time, &serial);
             }
             // As AWS: only an update still in progress can be cancelled (not its cleanup, not a rollback).
-            let updating = stack.stack.status == "UPDATE_IN_PROGRESS"
+            let updating = stack.stack.status == StackStatus::UpdateInProgress
                 && stack
                     .operation
                     .as_ref()
@@ -1168,10 +1174,10 @@ impl Cloud for FakeCloud {
                     &serial,
                 );
             }
-            stack.stack.status = "UPDATE_ROLLBACK_IN_PROGRESS".into();
+            stack.stack.status = StackStatus::UpdateRollbackInProgress;
             push_stack_event(
                 stack,
-                "UPDATE_ROLLBACK_IN_PROGRESS",
+                &StackStatus::UpdateRollbackInProgress,
                 Some("User Initiated"),
                 &serial,
             );
@@ -1267,7 +1273,7 @@ impl Cloud for FakeCloud {
 
 fn push_stack_event(
     stack: &mut FakeStack,
-    status: &str,
+    status: &StackStatus,
     reason: Option<&str>,
     serial: &AtomicUsize,
 ) {
@@ -1277,7 +1283,7 @@ fn push_stack_event(
         &name,
         "AWS::CloudFormation::Stack",
         Some(stack.stack.stack_id.clone()),
-        status,
+        status.as_str(),
         reason,
         serial,
     );
@@ -1414,11 +1420,11 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
                 serial,
             );
             let rolling_back = match kind {
-                OperationKind::Create => "ROLLBACK_IN_PROGRESS",
-                _ => "UPDATE_ROLLBACK_IN_PROGRESS",
+                OperationKind::Create => StackStatus::RollbackInProgress,
+                _ => StackStatus::UpdateRollbackInProgress,
             };
-            push_stack_event(stack, rolling_back, Some(&reason), serial);
-            stack.stack.status = rolling_back.into();
+            push_stack_event(stack, &rolling_back, Some(&reason), serial);
+            stack.stack.status = rolling_back;
         } else {
             push_event(
                 stack,
@@ -1473,15 +1479,15 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
     }
     let operation = stack.operation.take().expect("checked above");
     let final_status = match (operation.kind, operation.fails_at) {
-        (OperationKind::Create, None) => "CREATE_COMPLETE",
-        (OperationKind::Update, None) => "UPDATE_COMPLETE",
-        (OperationKind::Create, Some(_)) => "ROLLBACK_COMPLETE",
-        (OperationKind::Update, Some(_)) => "UPDATE_ROLLBACK_COMPLETE",
+        (OperationKind::Create, None) => StackStatus::CreateComplete,
+        (OperationKind::Update, None) => StackStatus::UpdateComplete,
+        (OperationKind::Create, Some(_)) => StackStatus::RollbackComplete,
+        (OperationKind::Update, Some(_)) => StackStatus::UpdateRollbackComplete,
         (OperationKind::ContinueRollback | OperationKind::CancelRollback, _) => {
-            "UPDATE_ROLLBACK_COMPLETE"
+            StackStatus::UpdateRollbackComplete
         }
-        (OperationKind::Delete, None) => "DELETE_COMPLETE",
-        (OperationKind::Delete, Some(_)) => "DELETE_FAILED",
+        (OperationKind::Delete, None) => StackStatus::DeleteComplete,
+        (OperationKind::Delete, Some(_)) => StackStatus::DeleteFailed,
     };
     let rolled_back =
         operation.fails_at.is_some() || operation.kind == OperationKind::CancelRollback;
@@ -1490,15 +1496,15 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
         stack.stack.tags = previous.tags;
         stack.template = template;
     }
-    if final_status == "CREATE_COMPLETE" || final_status == "UPDATE_COMPLETE" {
+    if final_status.state() == StackState::Settled {
         stack.stack.outputs.insert(
             "Dashboard".into(),
             format!("{}.example.elb.amazonaws.com", stack.stack.name),
         );
     }
-    stack.stack.status = final_status.into();
+    push_stack_event(stack, &final_status, None, serial);
+    stack.stack.status = final_status;
     stack.stack.last_updated = now_text();
-    push_stack_event(stack, final_status, None, serial);
 }
 
 /// How much longer than `resource_time` each of `resources` takes in stack `name`.

@@ -11,6 +11,7 @@ mod error;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
 pub mod rate_limit;
+mod status;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use alarms::{AlarmState, Alarms, MAX_ALARM_NAMES_PER_CALL};
 pub use error::{CloudError, CloudErrorKind};
+pub use status::{StackState, StackStatus};
 
 use crate::config::OrgSettings;
 
@@ -28,7 +30,7 @@ use crate::config::OrgSettings;
 pub struct Stack {
     pub stack_id: String,
     pub name: String,
-    pub status: String,
+    pub status: StackStatus,
     pub status_reason: Option<String>,
     /// RFC 3339; the creation time for a stack never updated.
     pub last_updated: String,
@@ -45,7 +47,7 @@ pub struct Stack {
 
 impl Stack {
     pub fn state(&self) -> StackState {
-        StackState::of(&self.status)
+        self.status.state()
     }
 }
 
@@ -328,78 +330,6 @@ pub struct S3Object {
     pub bucket: String,
     pub key: String,
     pub region: String,
-}
-
-/// What a stack's status means for rackfile: one classification, used by the planner, the executor, status,
-/// doctor, import and the fake, so that no two of them disagree about a status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StackState {
-    /// Settled after a successful create or update (or a rollback that restored the previous state): it
-    /// accepts changes.
-    Settled,
-    /// An update failed and was rolled back: settled, and accepts changes, but the last operation failed.
-    RolledBack,
-    /// CloudFormation is creating, updating or rolling it back.
-    InProgress,
-    /// Being deleted.
-    Deleting,
-    /// A failed install (`ROLLBACK_COMPLETE`, `ROLLBACK_FAILED`, `CREATE_FAILED`): it must be deleted before
-    /// it can be installed again.
-    FailedInstall,
-    /// `UPDATE_ROLLBACK_FAILED`: nothing but ContinueUpdateRollback (or a deletion) is accepted.
-    RollbackFailed,
-    /// `DELETE_FAILED`: the deletion stopped; the stack still exists.
-    DeleteFailed,
-    /// Gone (`DELETE_COMPLETE`, as DescribeStacks by StackId reports a deleted stack).
-    Deleted,
-    /// Anything else (`REVIEW_IN_PROGRESS` of a change set never executed, `IMPORT_*` failures).
-    Other,
-}
-
-impl StackState {
-    pub fn of(status: &str) -> Self {
-        match status {
-            "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" => StackState::Settled,
-            "UPDATE_ROLLBACK_COMPLETE" | "IMPORT_ROLLBACK_COMPLETE" => StackState::RolledBack,
-            "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" => StackState::FailedInstall,
-            "UPDATE_ROLLBACK_FAILED" => StackState::RollbackFailed,
-            "DELETE_IN_PROGRESS" => StackState::Deleting,
-            "DELETE_FAILED" => StackState::DeleteFailed,
-            "DELETE_COMPLETE" => StackState::Deleted,
-            "REVIEW_IN_PROGRESS" => StackState::Other,
-            other if other.ends_with("_IN_PROGRESS") => StackState::InProgress,
-            _ => StackState::Other,
-        }
-    }
-
-    /// CloudFormation is working on it: a later read will find it changed.
-    pub fn is_moving(self) -> bool {
-        matches!(self, StackState::InProgress | StackState::Deleting)
-    }
-
-    /// An update can be sent.
-    pub fn accepts_updates(self) -> bool {
-        matches!(
-            self,
-            StackState::Settled | StackState::RolledBack | StackState::DeleteFailed
-        )
-    }
-}
-
-/// Whether CloudFormation is working on a stack in this status (creating, updating, rolling back, deleting).
-pub fn is_in_progress(status: &str) -> bool {
-    StackState::of(status).is_moving()
-}
-
-/// Convox's view of a finished operation: these end states mean the install or update failed.
-pub fn is_failure(status: &str) -> bool {
-    matches!(
-        StackState::of(status),
-        StackState::RolledBack
-            | StackState::FailedInstall
-            | StackState::RollbackFailed
-            | StackState::DeleteFailed
-    ) || status.ends_with("_FAILED")
 }
 
 /// When a stack was last changed, from `Stack::last_updated` (RFC 3339); `None` when the text is not.

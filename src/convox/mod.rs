@@ -1,13 +1,15 @@
 //! What rackfile knows about Convox itself, as data: which stacks are Convox's (racks, and the apps and
 //! resources of a rack), what each parameter change does to a running rack, which parameters Convox's
-//! autoscaler owns, and its releases.
+//! autoscaler owns, its releases, and its words for a stack's status.
 
 pub mod ownership;
 mod parameter_rules;
 pub mod releases;
+mod status;
 
 pub use ownership::{
     Dependent, RACK_TAGS, RESERVED_TAG_KEYS, dependent_of, has_rack_tags, is_rack,
 };
 pub use parameter_rules::{AUTOSCALED_PARAMETERS, Effect, ParameterRule, rule_for};
 pub use releases::{Release, Releases, Route};
+pub use status::convox_status;

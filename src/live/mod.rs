@@ -21,7 +21,7 @@ use futures::future::join_all;
 
 use crate::cloud::{
     Cloud, CloudError, CloudErrorKind, Connector, S3Object, Secret, SsmParameter, Stack,
-    StackState, TemplateSource, TemplateSummary, is_in_progress,
+    StackState, TemplateSource, TemplateSummary,
 };
 use crate::config::{Config, OrgSettings, Rack, Template, sha256_hex};
 use crate::convox::releases::{MAX_RELEASES_BYTES, RELEASES_KEY, RELEASES_URL};
@@ -364,7 +364,7 @@ pub async fn read(
             let account = &state.accounts[&rack.org];
             !state
                 .stack(account, &rack.region, &rack.name)
-                .is_some_and(|s| is_in_progress(&s.status))
+                .is_some_and(|s| s.status.is_moving())
         })
         .collect();
     let present: Vec<&Rack> = needing.iter().copied().filter(|r| !r.absent).collect();

@@ -26,7 +26,7 @@ pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use rollout::{WatchedAlarm, Wave, place_in_waves};
 pub use staleness::stale_reasons;
 
-use crate::cloud::{ParameterValue, TemplateSource};
+use crate::cloud::{ParameterValue, StackStatus, TemplateSource};
 use crate::convox::Effect;
 pub use crate::template::Budget;
 
@@ -378,8 +378,18 @@ pub struct Blocked {
     /// it existed: such a plan then differs from a fresh one and is refused as stale.)
     #[serde(default)]
     pub kind: BlockedKind,
-    pub status: String,
+    /// `None` for a rack not installed (held by preflight).
+    pub status: Option<StackStatus>,
     pub reason: String,
+}
+
+impl Blocked {
+    /// The stack's status as AWS writes it, or `not installed`.
+    pub fn stack_status(&self) -> &str {
+        self.status
+            .as_ref()
+            .map_or("not installed", StackStatus::as_str)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -501,7 +511,7 @@ impl ChangeKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StackFingerprint {
     pub stack_id: String,
-    pub status: String,
+    pub status: StackStatus,
     pub last_updated: String,
     /// SHA-256 over the live parameters, so a change made behind rackfile's back is noticed.
     pub parameters_sha256: String,
@@ -513,7 +523,7 @@ pub struct UndeclaredRack {
     pub account_id: String,
     pub region: String,
     pub name: String,
-    pub status: String,
+    pub status: StackStatus,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

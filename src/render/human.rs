@@ -99,7 +99,7 @@ pub fn plan(plan: &Plan, style: Style) -> String {
                 escape(&rack.name),
                 rack.region,
                 rack.account_id,
-                escape(&rack.status)
+                escape(rack.status.as_str())
             );
         }
         out.push('\n');
@@ -218,7 +218,7 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
                 .map(|line| escape(line).into_owned())
                 .collect::<Vec<_>>()
                 .join("\n      ");
-            let _ = writeln!(out, "    {}: {reason}", blocked.status);
+            let _ = writeln!(out, "    {}: {reason}", blocked.stack_status());
         }
     }
     for held in &rack.held {

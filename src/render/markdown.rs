@@ -162,7 +162,7 @@ fn what_changes(rack: &RackPlan) -> String {
             .collect::<Vec<_>>()
             .join("; "),
         Action::Unchanged => String::new(),
-        Action::Blocked(blocked) => blocked.status.clone(),
+        Action::Blocked(blocked) => blocked.stack_status().to_string(),
     }
 }
 

@@ -563,6 +563,32 @@ async fn a_stack_changed_since_the_plan_is_not_written_with_stale_values() {
     );
 }
 
+// The real clock, as above: the deletion starts while a person is at the prompt.
+#[tokio::test]
+async fn a_deletion_begun_after_the_plan_is_reported_not_waited_for() {
+    let setup = setup(Duration::from_millis(1), &["deleted"]);
+    let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
+    assert_eq!(code, 0, "{output}");
+    manage_count(&setup, "deleted", 5);
+    let fake = setup.fake.clone();
+    // A deletion the fake never finishes: waiting for it would never end.
+    let (code, output) = tokio::time::timeout(
+        Duration::from_secs(20),
+        apply_with_change_at_the_prompt(&setup, move || {
+            fake.set_status(ACCOUNT, "us-east-1", "deleted", "DELETE_IN_PROGRESS");
+        }),
+    )
+    .await
+    .expect("the apply waited for a deletion");
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("its status changed from CREATE_COMPLETE to DELETE_IN_PROGRESS"),
+        "{output}"
+    );
+    assert!(output.contains("nothing was sent"), "{output}");
+    assert!(!output.contains("waiting: DELETE_IN_PROGRESS"), "{output}");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_stack_being_deleted_is_reported_blocked_not_waited_for() {
     let setup = setup(Duration::from_millis(1), &["going"]);

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use rackfile::apply::{OnTimeout, TimeLimit};
-use rackfile::cloud::TemplateSource;
+use rackfile::cloud::{StackStatus, TemplateSource};
 use rackfile::cloud::fake::{FakeAws, FakeTemplate};
 use rackfile::commands::apply::{ApplyOptions, run};
 use rackfile::outcome::Outcome;
@@ -104,7 +104,7 @@ async fn installed_then_rolling() -> Setup {
     setup
 }
 
-fn status(setup: &Setup) -> String {
+fn status(setup: &Setup) -> StackStatus {
     setup.fake.stack(ACCOUNT, REGION, "web").unwrap().status
 }
 

@@ -8,7 +8,7 @@ use crate::plan::{Blocked, BlockedKind};
 pub(super) fn not_a_rack(stack: &Stack) -> Blocked {
     Blocked {
         kind: BlockedKind::NotARack,
-        status: stack.status.clone(),
+        status: Some(stack.status.clone()),
         reason: format!(
             "the stack {} is not a Convox rack (it is not tagged System=convox, Type=rack, nor shaped like an untagged 2016 rack), so rackfile never updates, recovers or deletes it; give the rack another `name`, or remove it from racks.toml",
             stack.name
@@ -21,7 +21,7 @@ pub(super) fn not_a_rack(stack: &Stack) -> Blocked {
 pub(super) fn protected(stack: &Stack, what: &str) -> Option<Blocked> {
     stack.termination_protection.then(|| Blocked {
         kind: BlockedKind::Protected,
-        status: stack.status.clone(),
+        status: Some(stack.status.clone()),
         reason: format!(
             "termination protection is on, so the stack cannot be {what}; set `protect = false`, apply that, then apply this"
         ),
@@ -59,7 +59,7 @@ pub(super) fn blocked(stack: &Stack) -> Option<Blocked> {
     };
     Some(Blocked {
         kind,
-        status: stack.status.clone(),
+        status: Some(stack.status.clone()),
         reason: reason.to_string(),
     })
 }
@@ -93,7 +93,7 @@ mod tests {
         ] {
             match only_action(rack(), vec![stack(status)]) {
                 Action::Blocked(blocked) => {
-                    assert_eq!((blocked.status.as_str(), blocked.kind), (status, kind));
+                    assert_eq!((blocked.stack_status(), blocked.kind), (status, kind));
                     assert!(
                         blocked.reason.contains(reason),
                         "{status}: {}",

@@ -164,7 +164,7 @@ fn plan_live_rack(
             let live_version = live_version.map_or("", String::as_str);
             Action::Blocked(Blocked {
                 kind: BlockedKind::Downgrade,
-                status: stack.status.clone(),
+                status: Some(stack.status.clone()),
                 reason: format!(
                     "racks.toml's version {} is an earlier Convox release than the live {live_version}: Convox does not downgrade racks; set `version` back to {live_version} (or a later release)",
                     rack.version,

@@ -175,7 +175,7 @@ pub(super) fn plan_update(
     if !install_only.is_empty() {
         return Ok(Action::Blocked(Blocked {
             kind: BlockedKind::InstallOnly,
-            status: stack.status.clone(),
+            status: Some(stack.status.clone()),
             reason: install_only.join("\n"),
         }));
     }
@@ -492,7 +492,7 @@ mod tests {
         let Action::Blocked(blocked) = only_action(private, vec![stack("UPDATE_COMPLETE")]) else {
             panic!("expected blocked")
         };
-        assert_eq!(blocked.status, "UPDATE_COMPLETE");
+        assert_eq!(blocked.stack_status(), "UPDATE_COMPLETE");
         assert!(
             blocked
                 .reason

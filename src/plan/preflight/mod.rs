@@ -235,10 +235,7 @@ fn block_if_failed(rack: &mut RackPlan, checks: &[PreflightCheck]) -> Option<Act
     }
     let blocked = Action::Blocked(Blocked {
         kind: BlockedKind::Preflight,
-        status: rack
-            .stack
-            .as_ref()
-            .map_or_else(|| "NOT_INSTALLED".to_string(), |stack| stack.status.clone()),
+        status: rack.stack.as_ref().map(|stack| stack.status.clone()),
         reason: failures.join("\n"),
     });
     Some(std::mem::replace(&mut rack.action, blocked))
