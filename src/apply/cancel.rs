@@ -136,7 +136,9 @@ impl Executor<'_> {
             .follow(plan, cloud, seen, sent)
             .await
         {
-            Followed::Settled { stack, .. } if stack.status == StackStatus::UpdateRollbackComplete => {
+            Followed::Settled { stack, .. }
+                if stack.status == StackStatus::UpdateRollbackComplete =>
+            {
                 Err(RackResult::Cancelled {
                     after,
                     rolled_back_in: rollback_started.elapsed(),

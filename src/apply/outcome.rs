@@ -167,7 +167,9 @@ impl RackResult {
                 text
             }
             RackResult::StillInProgress { status, why } => {
-                let status = status.as_ref().map_or("status not read yet", StackStatus::as_str);
+                let status = status
+                    .as_ref()
+                    .map_or("status not read yet", StackStatus::as_str);
                 match why {
                     StopReason::Timeout => format!(
                         "timed out after {elapsed}; CloudFormation is still changing it ({status})"

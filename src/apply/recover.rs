@@ -63,7 +63,8 @@ impl Executor<'_> {
         self.reporter
             .start(&plan.id(), "continuing the rollback", 0);
         match self.follower().follow(plan, cloud, seen, started).await {
-            Followed::Settled { stack, .. } if stack.status == StackStatus::UpdateRollbackComplete => {}
+            Followed::Settled { stack, .. }
+                if stack.status == StackStatus::UpdateRollbackComplete => {}
             Followed::Settled { stack, root_cause } => {
                 return RackResult::Failed {
                     message: "the rollback could not be continued".into(),

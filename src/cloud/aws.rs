@@ -22,8 +22,8 @@ use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
 use super::{
     Cloud, CloudError, Connector, CreateStackRequest, Declarations, ParameterValue, PutOutcome,
-    S3Object, Secret, SsmParameter, Stack, StackEvent, StackStatus, TemplateParameter, TemplateSource,
-    TemplateSummary, UpdateOutcome, UpdateStackRequest,
+    S3Object, Secret, SsmParameter, Stack, StackEvent, StackStatus, TemplateParameter,
+    TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
 };
 use crate::config::OrgSettings;
 

@@ -1019,7 +1019,12 @@ impl Cloud for FakeCloud {
             timeout: None,
             timed_out: false,
         });
-        push_stack_event(stack, &StackStatus::UpdateInProgress, Some("User Initiated"), &serial);
+        push_stack_event(
+            stack,
+            &StackStatus::UpdateInProgress,
+            Some("User Initiated"),
+            &serial,
+        );
         let stack_id = stack.stack.stack_id.clone();
         if world.lost_answers.remove(&request.name) {
             return Err(CloudError::new(
@@ -1090,7 +1095,12 @@ impl Cloud for FakeCloud {
                 timeout: None,
                 timed_out: false,
             });
-            push_stack_event(stack, &StackStatus::DeleteInProgress, Some("User Initiated"), &serial);
+            push_stack_event(
+                stack,
+                &StackStatus::DeleteInProgress,
+                Some("User Initiated"),
+                &serial,
+            );
             Ok(())
         })
     }

@@ -11,7 +11,10 @@ pub fn convox_status(status: &StackStatus) -> &'static str {
     match status {
         CreateInProgress | ReviewInProgress => "creating",
         DeleteFailed => "delete failed",
-        CreateComplete | UpdateComplete | UpdateRollbackComplete | ImportComplete
+        CreateComplete
+        | UpdateComplete
+        | UpdateRollbackComplete
+        | ImportComplete
         | ImportRollbackComplete => "running",
         RollbackComplete | RollbackFailed | CreateFailed | UpdateRollbackFailed | UpdateFailed
         | ImportRollbackFailed => "failed",
@@ -55,6 +58,9 @@ mod tests {
         for status in StackStatus::KNOWN {
             assert_ne!(convox_status(status), "unknown", "{status}");
         }
-        assert_eq!(convox_status(&StackStatus::parse("EXPORT_IN_PROGRESS")), "unknown");
+        assert_eq!(
+            convox_status(&StackStatus::parse("EXPORT_IN_PROGRESS")),
+            "unknown"
+        );
     }
 }

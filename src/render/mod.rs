@@ -1,6 +1,7 @@
 //! Views of a Plan and of rack status. They only format: every decision is already in the data.
 
 mod budget;
+pub mod doctor;
 mod escape;
 mod human;
 mod json;

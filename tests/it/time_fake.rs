@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use rackfile::apply::{OnTimeout, TimeLimit};
-use rackfile::cloud::{StackStatus, TemplateSource};
 use rackfile::cloud::fake::{FakeAws, FakeTemplate};
+use rackfile::cloud::{StackStatus, TemplateSource};
 use rackfile::commands::apply::{ApplyOptions, run};
 use rackfile::outcome::Outcome;
 

@@ -1,119 +1,45 @@
-//! `rackfile doctor`'s checks as data, the pure decisions behind them, and their rendering: one line per
-//! check with a mark, and a hint under each failure.
+//! Each declared rack's stack: a Convox rack, not failed, not stuck changing; and each region whose
+//! stacks could not be listed.
 
-use std::fmt::Write as _;
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use crate::cloud::{Stack, StackState, TemplateSummary, parse_time};
-use crate::config::Rack;
-use crate::plan::unknown_parameters;
+use super::Check;
+use crate::cloud::{Stack, StackState, parse_time};
+use crate::config::{Config, Rack};
 use crate::convox::convox_status;
+use crate::live::Sweep;
 
 /// A stack CloudFormation has been changing for longer than this is stuck: a rack update takes minutes,
 /// an install up to about half an hour.
 pub const STUCK_AFTER: Duration = Duration::from_secs(60 * 60);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mark {
-    Pass,
-    Fail,
-    /// Not run, because a check it depends on failed.
-    Skip,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
-    pub mark: Mark,
-    pub text: String,
-    pub hint: Option<String>,
-}
-
-impl Check {
-    pub fn pass(text: impl Into<String>) -> Self {
-        Self {
-            mark: Mark::Pass,
-            text: text.into(),
-            hint: None,
-        }
-    }
-
-    pub fn fail(text: impl Into<String>, hint: Option<String>) -> Self {
-        Self {
-            mark: Mark::Fail,
-            text: text.into(),
-            hint,
-        }
-    }
-
-    pub fn skip(text: impl Into<String>) -> Self {
-        Self {
-            mark: Mark::Skip,
-            text: text.into(),
-            hint: None,
-        }
-    }
-}
-
-pub fn render(checks: &[Check]) -> String {
-    let mut out = String::new();
-    for check in checks {
-        let mark = match check.mark {
-            Mark::Pass => "[✓]",
-            Mark::Fail => "[✗]",
-            Mark::Skip => "[-]",
+pub fn stack_checks(
+    config: &Config,
+    accounts: &BTreeMap<String, String>,
+    sweeps: &[Sweep],
+    now: SystemTime,
+) -> Vec<Check> {
+    let mut checks: Vec<Check> = sweeps
+        .iter()
+        .filter_map(|sweep| sweep.stacks.as_ref().err())
+        .map(|error| Check::fail(error.to_string(), error.hint()))
+        .collect();
+    for rack in &config.racks {
+        let Some(account) = accounts.get(&rack.org) else {
+            continue;
         };
-        let mut lines = check.text.lines();
-        let _ = writeln!(out, "{mark} {}", lines.next().unwrap_or_default());
-        for line in lines {
-            let _ = writeln!(out, "    {line}");
-        }
-        if let Some(hint) = &check.hint {
-            let _ = writeln!(out, "    help: {hint}");
-        }
+        let Some(Ok(stacks)) = sweeps
+            .iter()
+            .find(|s| s.account == *account && s.region == rack.region)
+            .map(|s| s.stacks.as_ref())
+        else {
+            continue;
+        };
+        let stack: Option<&Stack> = stacks.iter().find(|s| s.name == rack.name);
+        checks.push(stack_health(rack, stack, now));
     }
-    let count = |mark| checks.iter().filter(|c| c.mark == mark).count();
-    let _ = write!(
-        out,
-        "\nDoctor: {} passed, {} failed",
-        count(Mark::Pass),
-        count(Mark::Fail)
-    );
-    match count(Mark::Skip) {
-        0 => out.push_str(".\n"),
-        skipped => {
-            let _ = writeln!(out, ", {skipped} skipped.");
-        }
-    }
-    out
-}
-
-/// Whether the template has every parameter the racks using it set.
-pub fn template_coverage(template: &str, summary: &TemplateSummary, racks: &[&Rack]) -> Check {
-    let mut missing = Vec::new();
-    for rack in racks {
-        for (name, suggestion) in unknown_parameters(rack, summary) {
-            let hint = suggestion
-                .map(|close| format!(" (did you mean `{close}`?)"))
-                .unwrap_or_default();
-            missing.push(format!("{} sets `{name}`{hint}", rack.id()));
-        }
-    }
-    let users: Vec<String> = racks.iter().map(|r| r.id()).collect();
-    if missing.is_empty() {
-        Check::pass(format!(
-            "template {template}: reachable, {} parameters cover {}",
-            summary.parameters.len(),
-            users.join(", ")
-        ))
-    } else {
-        Check::fail(
-            format!(
-                "template {template}: reachable, but it has no such parameter:\n{}",
-                missing.join("\n")
-            ),
-            Some("fix the name under [rack.parameters], or use a template that has it".into()),
-        )
-    }
+    checks
 }
 
 /// Whether a declared rack's stack is healthy: not failed, not stuck changing.
@@ -184,18 +110,10 @@ fn minutes(elapsed: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::path::Path;
 
+    use super::super::Mark;
+    use super::super::test_support::rack;
     use super::*;
-
-    fn rack() -> Rack {
-        let text = "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n[org.personal]\n\
-                    [[rack]]\nname = \"example\"\n[rack.parameters]\nAutoscal = \"Yes\"\n";
-        crate::config::parse(Path::new("racks.toml"), text.into(), String::new())
-            .unwrap()
-            .racks
-            .remove(0)
-    }
 
     fn stack(status: &str, minutes_ago: u64, now: SystemTime) -> Stack {
         let then = now - Duration::from_secs(minutes_ago * 60);
@@ -255,36 +173,5 @@ mod tests {
         );
         assert_eq!(check("UPDATE_ROLLBACK_COMPLETE", 5).mark, Mark::Pass);
         assert_eq!(stack_health(&rack, None, now).mark, Mark::Pass);
-    }
-
-    #[test]
-    fn a_template_without_a_parameter_the_file_sets_fails_with_a_suggestion() {
-        let rack = rack();
-        let mut summary = TemplateSummary::default();
-        for name in [
-            "Autoscale",
-            "InstanceType",
-            "InstanceCount",
-            "Private",
-            "Version",
-        ] {
-            summary.parameters.insert(name.into(), Default::default());
-        }
-        let check = template_coverage("rack.yml", &summary, &[&rack]);
-        assert_eq!(check.mark, Mark::Fail);
-        assert!(
-            check
-                .text
-                .ends_with("personal/example sets `Autoscal` (did you mean `Autoscale`?)"),
-            "{}",
-            check.text
-        );
-        summary
-            .parameters
-            .insert("Autoscal".into(), Default::default());
-        assert_eq!(
-            template_coverage("rack.yml", &summary, &[&rack]).mark,
-            Mark::Pass
-        );
     }
 }

@@ -1,0 +1,16 @@
+//! The plan's preflight checks, as doctor shows them: a blocked one fails, with what was read; one that
+//! could not be checked is skipped.
+
+use super::Check;
+use crate::plan::{PreflightCheck, Verdict};
+
+pub fn preflight_check(rack: &str, check: PreflightCheck) -> Check {
+    let text = format!("rack {rack}: preflight: {}", check.says);
+    let read = format!("read: {}", check.read.join(", "));
+    match check.verdict {
+        Verdict::Passed => Check::pass(text),
+        Verdict::Warning => Check::pass(format!("{text} (warning)")),
+        Verdict::NotChecked => Check::skip(format!("{text} ({read})")),
+        Verdict::Blocked => Check::fail(text, Some(read)),
+    }
+}
