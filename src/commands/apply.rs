@@ -13,9 +13,7 @@ use crate::config::{self, Config, RackId};
 use crate::error::Error;
 pub use crate::options::{ApplyOptions, ApplySource, Approval};
 use crate::outcome::Outcome;
-use crate::plan::{
-    Action, BlockedKind, FORMAT_VERSION, PasswordSource, Plan, PlanInputs, RackPlan, make_plan,
-};
+use crate::plan::{Action, BlockedKind, PasswordSource, Plan, PlanInputs, RackPlan, make_plan};
 use crate::render;
 
 /// The outside world an apply talks to: where output goes, whether a person is there, the environment.
@@ -405,29 +403,11 @@ impl Replanner for LiveReplanner<'_> {
     }
 }
 
-/// A saved plan holds at most a few MB (local template bodies are at most 51,200 bytes each).
-const MAX_SAVED_PLAN_BYTES: usize = 64 * 1024 * 1024;
-
 fn load_saved_plan(path: &std::path::Path) -> Result<Plan, Error> {
-    let unreadable = |message: String| Error::SavedPlan {
+    crate::plan::file::load(path).map_err(|error| Error::SavedPlan {
         path: path.display().to_string(),
-        message,
-    };
-    let bytes = crate::config::read_regular_file(path, MAX_SAVED_PLAN_BYTES)
-        .map_err(|e| unreadable(e.to_string()))?;
-    let text = String::from_utf8(bytes).map_err(|_| unreadable("not UTF-8 text".into()))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| unreadable(format!("not a saved plan: {e}")))?;
-    match value.get("format_version").and_then(|v| v.as_str()) {
-        Some(FORMAT_VERSION) => {}
-        Some(other) => {
-            return Err(unreadable(format!(
-                "made by a rackfile with plan format {other}; this one reads format {FORMAT_VERSION}"
-            )));
-        }
-        None => return Err(unreadable("not a saved plan: no format_version".into())),
-    }
-    serde_json::from_value(value).map_err(|e| unreadable(format!("not a saved plan: {e}")))
+        message: error.to_string(),
+    })
 }
 
 /// Proves a saved plan still describes the world: the same racks.toml, and exactly the plan racks.toml and

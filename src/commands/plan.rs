@@ -79,17 +79,9 @@ fn refuse_to_overwrite_racks_file(out: &Path, racks_file: &Path) -> Result<(), E
     Ok(())
 }
 
-/// Writes the plan atomically (`atomic_file`), with racks.toml's absolute path: `apply PLANFILE` may run in
-/// another directory.
 fn save(plan: &Plan, path: &std::path::Path) -> Result<(), Error> {
-    let write_error = |error| Error::Write {
+    crate::plan::file::save(plan, path).map_err(|error| Error::Write {
         path: path.display().to_string(),
         error,
-    };
-    let mut saved = plan.clone();
-    saved.racks_file.path = std::path::absolute(&saved.racks_file.path)
-        .map_err(write_error)?
-        .display()
-        .to_string();
-    crate::atomic_file::write(path, render::json_plan(&saved).as_bytes()).map_err(write_error)
+    })
 }

@@ -9,6 +9,7 @@ mod approval;
 mod budget;
 mod checks;
 mod diff;
+pub mod file;
 mod impact;
 mod make;
 pub mod preflight;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use checks::{PlanProblem, unknown_parameters};
 pub use diff::diff;
+pub use file::FORMAT_VERSION;
 pub use make::{PlanInputs, PlanningError, make_plan, select};
 pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use rollout::{WatchedAlarm, Wave, place_in_waves};
@@ -29,8 +31,6 @@ pub use staleness::stale_reasons;
 use crate::cloud::{ParameterValue, StackStatus, TemplateSource};
 use crate::convox::Effect;
 pub use crate::template::Budget;
-
-pub const FORMAT_VERSION: &str = "1";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
