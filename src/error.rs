@@ -208,7 +208,7 @@ impl Error {
         match self {
             Error::Config(LoadError::Invalid {
                 path,
-                source,
+                text: source,
                 diagnostics,
             }) => {
                 let map = SourceMap::new(source);

@@ -260,20 +260,28 @@ pub fn yes_no(flag: bool) -> &'static str {
     if flag { "Yes" } else { "No" }
 }
 
-/// Why racks.toml could not be loaded. `render` gives the text an operator sees.
-#[derive(Debug)]
+/// Why racks.toml could not be loaded. `Display` is one line; `render` gives the text an operator sees,
+/// every diagnostic drawn under its line.
+#[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    #[error("cannot read {}: {error}", path.display())]
     Unreadable {
         path: PathBuf,
+        #[source]
         error: std::io::Error,
     },
-    NotUtf8 {
-        path: PathBuf,
-        location: Location,
-    },
+    #[error("{} is not UTF-8 text: invalid byte at {}:{location}", path.display(), path.display())]
+    NotUtf8 { path: PathBuf, location: Location },
+    #[error(
+        "{} has {} {}",
+        path.display(),
+        diagnostics.len(),
+        if diagnostics.len() == 1 { "error" } else { "errors" }
+    )]
     Invalid {
         path: PathBuf,
-        source: String,
+        /// racks.toml's text, to draw each diagnostic under its line.
+        text: String,
         diagnostics: Vec<Diagnostic>,
     },
 }
@@ -299,7 +307,7 @@ impl LoadError {
             ),
             LoadError::Invalid {
                 path,
-                source,
+                text: source,
                 diagnostics,
             } => {
                 let errors = diagnostics.len();
@@ -344,7 +352,7 @@ pub fn parse(path: &Path, source: String, fingerprint: String) -> Result<Config,
         diagnostics.sort_by_key(|d| d.span.as_ref().map(|s| s.start));
         return Err(LoadError::Invalid {
             path: path.to_path_buf(),
-            source,
+            text: source,
             diagnostics,
         });
     }
@@ -363,4 +371,37 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_load_error_says_itself_in_one_line_and_renders_every_diagnostic() {
+        let error = parse(
+            Path::new("racks.toml"),
+            "[[rack]]\nnam = \"x\"\n".into(),
+            String::new(),
+        )
+        .unwrap_err();
+        let line = error.to_string();
+        assert!(
+            line.starts_with("racks.toml has ") && !line.contains('\n'),
+            "{line}"
+        );
+        assert!(
+            error.render().contains("racks.toml:2:1"),
+            "{}",
+            error.render()
+        );
+        let missing = load(Path::new("/nonexistent/racks.toml")).unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .starts_with("cannot read /nonexistent/racks.toml: "),
+            "{missing}"
+        );
+        assert!(std::error::Error::source(&missing).is_some());
+    }
 }

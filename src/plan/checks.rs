@@ -20,6 +20,12 @@ pub struct PlanProblem {
     pub span: Option<Range<usize>>,
 }
 
+impl std::fmt::Display for PlanProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "rack {}: {}", self.rack, self.message)
+    }
+}
+
 /// The parameters a rack sets that its template does not have, each with the template's closest name.
 pub fn unknown_parameters<'a>(
     rack: &Rack,

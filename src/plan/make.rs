@@ -10,15 +10,27 @@ use crate::template_cache::TemplateCache;
 
 use super::{Plan, PlanProblem, diff, place_in_waves, preflight};
 
-/// Why no plan could be made.
-#[derive(Debug)]
+/// Why no plan could be made. `Display` is one line; `Error::planning` renders each problem at its place
+/// in racks.toml.
+#[derive(Debug, thiserror::Error)]
 pub enum PlanningError {
     /// A `--target` names no rack of racks.toml.
+    #[error("{message}")]
     UnknownTarget { message: String, hint: String },
     /// AWS could not be read: credentials, the account guard, listing stacks, the release list.
+    #[error("{}", first_and_count(.0))]
     Read(Vec<ReadError>),
     /// racks.toml does not fit the live templates.
+    #[error("{}", first_and_count(.0))]
     Problems(Vec<PlanProblem>),
+}
+
+fn first_and_count(errors: &[impl std::fmt::Display]) -> String {
+    match errors {
+        [] => "no reason given".into(),
+        [only] => only.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
+    }
 }
 
 /// What planning reads besides AWS: the environment (`password_env` values) and, for `plan` only, the
@@ -90,4 +102,28 @@ pub fn select(config: &Config, targets: &[RackId]) -> Result<Vec<Rack>, Planning
         .filter(|rack| targets.iter().any(|t| t.to_string() == rack.id()))
         .cloned()
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_planning_error_says_its_first_reason_in_one_line() {
+        let problem = |message: &str| PlanProblem {
+            rack: "personal/web".into(),
+            message: message.into(),
+            hint: None,
+            span: None,
+        };
+        let error = PlanningError::Problems(vec![problem("no such parameter"), problem("another")]);
+        assert_eq!(
+            error.to_string(),
+            "rack personal/web: no such parameter (and 1 more)"
+        );
+        assert_eq!(
+            PlanningError::Problems(vec![problem("only")]).to_string(),
+            "rack personal/web: only"
+        );
+    }
 }
