@@ -559,7 +559,7 @@ impl Cloud for AwsCloud {
         Ok(output.template_body().unwrap_or_default().to_string())
     }
 
-    async fn create_stack(&self, request: &CreateStackRequest) -> Result<String, CloudError> {
+    async fn create_stack(&self, request: &CreateStackRequest) -> Result<(), CloudError> {
         self.limit.acquire().await;
         let call = self
             .client
@@ -590,8 +590,8 @@ impl Cloud for AwsCloud {
             TemplateSource::Url(url) => call.template_url(url),
             TemplateSource::Body(body) => call.template_body(body),
         };
-        let output = call.send().await.map_err(sdk_error)?;
-        Ok(output.stack_id().unwrap_or_default().to_string())
+        call.send().await.map_err(sdk_error)?;
+        Ok(())
     }
 
     async fn update_stack(

@@ -826,7 +826,7 @@ impl Cloud for FakeCloud {
         })
     }
 
-    async fn create_stack(&self, request: &CreateStackRequest) -> Result<String, CloudError> {
+    async fn create_stack(&self, request: &CreateStackRequest) -> Result<(), CloudError> {
         let resource_time = self.aws.resource_time;
         let account = self.account.clone();
         let region = self.region.clone();
@@ -920,7 +920,7 @@ impl Cloud for FakeCloud {
                 ),
             ));
         }
-        Ok(stack_id)
+        Ok(())
     }
 
     async fn update_stack(

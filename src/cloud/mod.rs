@@ -218,8 +218,8 @@ pub trait Cloud: Send + Sync {
     async fn stack_template_summary(&self, name: &str) -> Result<TemplateSummary, CloudError>;
     /// The template body a stack was last created or updated with.
     async fn stack_template(&self, name: &str) -> Result<String, CloudError>;
-    /// Returns the new StackId.
-    async fn create_stack(&self, request: &CreateStackRequest) -> Result<String, CloudError>;
+    /// CreateStack; the stack is then followed by name.
+    async fn create_stack(&self, request: &CreateStackRequest) -> Result<(), CloudError>;
     async fn update_stack(&self, request: &UpdateStackRequest)
     -> Result<UpdateOutcome, CloudError>;
     /// The stack's events, newest first (the first page is enough to follow a running operation).
