@@ -13,7 +13,7 @@ use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
 use crate::live::LiveState;
 use crate::plan::budget::budget_of_update;
 use crate::plan::checks::{Origin, PlanProblem, parameters_exist, value_allowed};
-use crate::plan::impact::{impact_of, supersede_rules_the_template_answers};
+use crate::plan::impact::{rule_impact_of, supersede_rules_the_template_answers};
 use crate::plan::{Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, Update};
 use crate::template::Pseudo;
 
@@ -142,8 +142,8 @@ pub(super) fn plan_update(
             continue;
         }
         let sensitive = declared.is_some_and(|p| p.no_echo);
-        let impact = impact_of(name, batch_size);
-        if let Some(impact) = &impact
+        let rule = rule_impact_of(name, batch_size);
+        if let Some(impact) = &rule
             && impact.effect == Effect::InstallOnly
             && live_value.is_some()
         {
@@ -168,7 +168,7 @@ pub(super) fn plan_update(
             },
             sensitive,
             diff: None,
-            impact,
+            rule,
             reach: None,
         });
     }
@@ -195,7 +195,7 @@ pub(super) fn plan_update(
                     after: Some(url.clone()),
                     sensitive: false,
                     diff: None,
-                    impact: None,
+                    rule: None,
                     reach: None,
                 });
             }
@@ -224,7 +224,7 @@ pub(super) fn plan_update(
                         after: Some(file),
                         sensitive: false,
                         diff: Some(text_diff),
-                        impact: None,
+                        rule: None,
                         reach: None,
                     });
                 }
@@ -262,7 +262,7 @@ pub(super) fn plan_update(
                 after: Some(desired.clone()),
                 sensitive: false,
                 diff: None,
-                impact: None,
+                rule: None,
                 reach: None,
             });
         }
@@ -278,7 +278,7 @@ pub(super) fn plan_update(
             after: Some(on_off(wanted).into()),
             sensitive: false,
             diff: None,
-            impact: None,
+            rule: None,
             reach: None,
         });
     }
@@ -309,7 +309,7 @@ pub(super) fn plan_update(
         tags,
         resource_count: summary.resource_count,
         termination_protection,
-        impact: None,
+        analysis: None,
         budget: None,
     };
     let after_values = after_update(stack, &update, summary).parameters;
@@ -334,7 +334,7 @@ pub(super) fn plan_update(
     }
     let (before, after) = (before(), planned_document(rack, live));
     supersede_rules_the_template_answers(&mut update, &before, &after);
-    update.impact = crate::plan::impact::analyse_update(
+    update.analysis = crate::plan::impact::analyse_update(
         before.as_deref().map_err(Clone::clone),
         &stack.parameters,
         after.as_deref().map_err(Clone::clone),
@@ -343,7 +343,7 @@ pub(super) fn plan_update(
         &mut update.changes,
     );
     update.budget = Some(budget_of_update(
-        update.impact.as_ref(),
+        update.analysis.as_ref(),
         after.as_deref().map_err(Clone::clone),
         &after_values,
         &stack.parameters,
