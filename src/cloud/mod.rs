@@ -10,6 +10,7 @@ mod call_log;
 mod error;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
+mod key;
 pub mod rate_limit;
 mod status;
 
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use alarms::{AlarmState, Alarms, MAX_ALARM_NAMES_PER_CALL};
 pub use error::{CloudError, CloudErrorKind};
+pub use key::{RegionKey, StackKey};
 pub use status::{StackState, StackStatus};
 
 use crate::config::OrgSettings;

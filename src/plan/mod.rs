@@ -28,7 +28,7 @@ pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use rollout::{WatchedAlarm, Wave, place_in_waves};
 pub use staleness::stale_reasons;
 
-use crate::cloud::{ParameterValue, StackStatus, TemplateSource};
+use crate::cloud::{ParameterValue, StackKey, StackStatus, TemplateSource};
 use crate::convox::Effect;
 pub use crate::template::Budget;
 
@@ -543,6 +543,11 @@ pub struct Summary {
 }
 
 impl RackPlan {
+    /// Where the rack's stack is.
+    pub fn key(&self) -> StackKey {
+        StackKey::new(&self.account_id, &self.region, &self.name)
+    }
+
     /// Whether `apply --auto-approve=in-place` holds this rack for a person.
     pub fn is_held(&self) -> bool {
         !self.hold.is_empty()
@@ -559,7 +564,7 @@ impl RackPlan {
 impl Plan {
     /// The stacks, as (account, region, name), whose update changes a parameter or the template: the racks
     /// whose live template the impact analysis needs.
-    pub fn live_templates_wanted(&self) -> Vec<(String, String, String)> {
+    pub fn live_templates_wanted(&self) -> Vec<StackKey> {
         self.racks
             .iter()
             .filter(|rack| {
@@ -568,13 +573,7 @@ impl Plan {
                     .iter()
                     .any(|change| change.kind.reaches_resources())
             })
-            .map(|rack| {
-                (
-                    rack.account_id.clone(),
-                    rack.region.clone(),
-                    rack.name.clone(),
-                )
-            })
+            .map(RackPlan::key)
             .collect()
     }
 }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::cloud::{ParameterValue, Stack, TemplateSummary};
+use crate::cloud::{ParameterValue, Stack, StackKey, TemplateSummary};
 use crate::config::{Rack, Template};
 use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
-use crate::live::LiveState;
+use crate::live::{LiveState, LiveTemplate};
 use crate::plan::budget::budget_of_update;
 use crate::plan::checks::{Origin, PlanProblem, parameters_exist, value_allowed};
 use crate::plan::impact::{rule_impact_of, supersede_rules_the_template_answers};
@@ -200,17 +200,13 @@ pub(super) fn plan_update(
                 });
             }
         }
-        Template::File { .. }
-            if live.unchanged_templates.contains(&(
-                account.to_string(),
-                region.clone(),
-                rack.name.clone(),
-            )) => {}
         Template::File { path, body } => {
-            let key = (account.to_string(), region.clone(), rack.name.clone());
-            match live.stack_templates.get(&key) {
-                Some(Ok(live_body)) if live_body.trim_end() == body.trim_end() => {}
-                Some(Ok(live_body)) => {
+            let key = StackKey::new(account, region, &rack.name);
+            match live.live_template(&key) {
+                Ok(LiveTemplate::UnchangedSinceCached) => {}
+                Ok(LiveTemplate::Read(Ok(live_body)))
+                    if live_body.trim_end() == body.trim_end() => {}
+                Ok(LiveTemplate::Read(Ok(live_body))) => {
                     let file = path.display().to_string();
                     let text_diff = TextDiff::from_lines(live_body.as_str(), body.as_str())
                         .unified_diff()
@@ -228,7 +224,7 @@ pub(super) fn plan_update(
                         reach: None,
                     });
                 }
-                Some(Err(error)) => {
+                Ok(LiveTemplate::Read(Err(error))) => {
                     return Err(vec![PlanProblem {
                         rack: rack.id(),
                         message: format!(
@@ -239,14 +235,7 @@ pub(super) fn plan_update(
                         span: None,
                     }]);
                 }
-                None => {
-                    return Err(vec![PlanProblem {
-                        rack: rack.id(),
-                        message: format!("the live template of stack {} was not read", rack.name),
-                        hint: Some("this is a bug in rackfile: please report it".into()),
-                        span: None,
-                    }]);
-                }
+                Err(missing) => return Err(vec![PlanProblem::not_read(rack, missing)]),
             }
         }
     }
@@ -513,10 +502,7 @@ mod tests {
         count.kind = "Number".into();
         count.min_value = Some("4".into());
         let mut state = live(vec![stack("UPDATE_COMPLETE")], &upgraded);
-        state.templates.insert(
-            (ACCOUNT.into(), template_source(&upgraded.template)),
-            Ok(strict),
-        );
+        state.record_template(ACCOUNT, template_source(&upgraded.template), Ok(strict));
         let problems = diff(&config(), &[upgraded], &state, false).unwrap_err();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(
