@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rackfile::cloud::{Stack, TemplateParameter, TemplateSource, TemplateSummary};
+use rackfile::cloud::{RegionKey, Stack, TemplateParameter, TemplateSource, TemplateSummary};
 use rackfile::config::{self, Config};
 use rackfile::convox::Releases;
 use rackfile::live::LiveState;
@@ -59,15 +59,16 @@ fn world(racks: usize) -> (Config, LiveState) {
         },
     );
     let mut live = LiveState::default();
-    live.accounts.insert("bench".into(), ACCOUNT.into());
-    live.releases = Some(
+    live.record_account("bench", ACCOUNT);
+    live.record_releases(Some(
         Releases::parse(
             r#"[{"version": "20161102160040", "description": "", "published": true, "required": false}]"#,
         )
         .unwrap(),
-    );
-    live.templates.insert(
-        (ACCOUNT.into(), TemplateSource::Url(URL.into())),
+    ));
+    live.record_template(
+        ACCOUNT,
+        TemplateSource::Url(URL.into()),
         Ok(TemplateSummary {
             parameters,
             resource_count: 72,
@@ -82,27 +83,24 @@ fn world(racks: usize) -> (Config, LiveState) {
         if i % 10 == 0 {
             stack_parameters.insert("InstanceCount".into(), "2".into());
         }
-        live.stacks
-            .entry((ACCOUNT.into(), rack.region.clone()))
-            .or_default()
-            .insert(
-                rack.name.clone(),
-                Stack {
-                    stack_id: format!(
-                        "arn:aws:cloudformation:{}:{ACCOUNT}:stack/{}/1",
-                        rack.region, rack.name
-                    ),
-                    name: rack.name.clone(),
-                    status: "UPDATE_COMPLETE".into(),
-                    status_reason: None,
-                    last_updated: "2026-11-27T12:00:00Z".into(),
-                    parameters: stack_parameters,
-                    tags: rack.managed_tags(),
-                    outputs: BTreeMap::new(),
-                    termination_protection: false,
-                    parent_id: None,
-                },
-            );
+        live.record_stacks(
+            RegionKey::new(ACCOUNT, &rack.region),
+            [Stack {
+                stack_id: format!(
+                    "arn:aws:cloudformation:{}:{ACCOUNT}:stack/{}/1",
+                    rack.region, rack.name
+                ),
+                name: rack.name.clone(),
+                status: "UPDATE_COMPLETE".into(),
+                status_reason: None,
+                last_updated: "2026-11-27T12:00:00Z".into(),
+                parameters: stack_parameters,
+                tags: rack.managed_tags(),
+                outputs: BTreeMap::new(),
+                termination_protection: false,
+                parent_id: None,
+            }],
+        );
     }
     (config, live)
 }

@@ -38,8 +38,13 @@ pub fn of_racks(racks: &[Rack], live: &LiveState) -> Vec<RackStatus> {
     racks
         .iter()
         .map(|rack| {
-            let account = live.accounts[&rack.org].clone();
-            let stack = live.stack(&account, &rack.region, &rack.name);
+            // Status reads every org of the racks it shows, or stops before it shows any.
+            let key = live.key_of(rack).ok();
+            let account = key
+                .as_ref()
+                .map(|key| key.account.clone())
+                .unwrap_or_default();
+            let stack = key.as_ref().and_then(|key| live.stack(key));
             let parameter = |name: &str| stack.and_then(|s| s.parameters.get(name).cloned());
             RackStatus {
                 rack: rack.id(),
@@ -52,8 +57,7 @@ pub fn of_racks(racks: &[Rack], live: &LiveState) -> Vec<RackStatus> {
                 stack_status: stack.map(|s| s.status.clone()),
                 version: parameter("Version"),
                 latest: live
-                    .releases
-                    .as_ref()
+                    .releases()
                     .filter(|_| rack.uses_convox_releases())
                     .and_then(|releases| releases.latest_published())
                     .map(|release| release.version.clone()),

@@ -344,7 +344,7 @@ mod tests {
         async fn stack_template(&self, name: &str) -> Result<String, CloudError> {
             self.cloud.stack_template(name).await
         }
-        async fn create_stack(&self, request: &CreateStackRequest) -> Result<String, CloudError> {
+        async fn create_stack(&self, request: &CreateStackRequest) -> Result<(), CloudError> {
             self.cloud.create_stack(request).await
         }
         async fn update_stack(

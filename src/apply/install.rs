@@ -65,7 +65,7 @@ impl Executor<'_> {
                 if error.kind == CloudErrorKind::AlreadyExists
                     && caused_by(cloud, &plan.name, &request.token).await =>
             {
-                Ok(String::new())
+                Ok(())
             }
             other => other,
         };

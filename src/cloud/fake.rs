@@ -2,6 +2,7 @@
 //! changes while a stack is in progress, missing or unknown parameters, UsePreviousValue for a parameter the
 //! stack does not have) and plays operations out in real time, one resource after another, with
 //! per-resource events, failures and rollbacks, so progress, waiting and timeouts can be tested.
+//! Over 600 lines on purpose: it is test support, one trait impl mirroring `aws.rs` plus the knobs tests turn.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -826,7 +827,7 @@ impl Cloud for FakeCloud {
         })
     }
 
-    async fn create_stack(&self, request: &CreateStackRequest) -> Result<String, CloudError> {
+    async fn create_stack(&self, request: &CreateStackRequest) -> Result<(), CloudError> {
         let resource_time = self.aws.resource_time;
         let account = self.account.clone();
         let region = self.region.clone();
@@ -920,7 +921,7 @@ impl Cloud for FakeCloud {
                 ),
             ));
         }
-        Ok(stack_id)
+        Ok(())
     }
 
     async fn update_stack(

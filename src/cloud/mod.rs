@@ -10,6 +10,7 @@ mod call_log;
 mod error;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
+mod key;
 pub mod rate_limit;
 mod status;
 
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use alarms::{AlarmState, Alarms, MAX_ALARM_NAMES_PER_CALL};
 pub use error::{CloudError, CloudErrorKind};
+pub use key::{RegionKey, StackKey};
 pub use status::{StackState, StackStatus};
 
 use crate::config::OrgSettings;
@@ -218,8 +220,8 @@ pub trait Cloud: Send + Sync {
     async fn stack_template_summary(&self, name: &str) -> Result<TemplateSummary, CloudError>;
     /// The template body a stack was last created or updated with.
     async fn stack_template(&self, name: &str) -> Result<String, CloudError>;
-    /// Returns the new StackId.
-    async fn create_stack(&self, request: &CreateStackRequest) -> Result<String, CloudError>;
+    /// CreateStack; the stack is then followed by name.
+    async fn create_stack(&self, request: &CreateStackRequest) -> Result<(), CloudError>;
     async fn update_stack(&self, request: &UpdateStackRequest)
     -> Result<UpdateOutcome, CloudError>;
     /// The stack's events, newest first (the first page is enough to follow a running operation).

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use crate::cloud::{Connector, TemplateSource};
+use crate::cloud::{Connector, RegionKey, StackKey, TemplateSource};
 use crate::commands::validate;
 use crate::config::{self, Config, Rack};
 use crate::doctor::{self, Check, Mark, Summaries};
@@ -90,14 +90,14 @@ async fn preflight_checks(
     connector: &dyn Connector,
     env: &EnvLookup,
 ) -> Vec<Check> {
-    let every_stack = |state: &live::LiveState| -> Vec<(String, String, String)> {
+    let every_stack = |state: &live::LiveState| -> Vec<StackKey> {
         config
             .racks
             .iter()
             .filter_map(|rack| {
-                let account = state.accounts.get(&rack.org)?;
-                state.stack(account, &rack.region, &rack.name)?;
-                Some((account.clone(), rack.region.clone(), rack.name.clone()))
+                let key = state.key_of(rack).ok()?;
+                state.stack(&key)?;
+                Some(key)
             })
             .collect()
     };
@@ -155,14 +155,14 @@ async fn template_checks(
     let mut clouds = live::Clouds::new();
     for sweep in sweeps {
         if let (Ok(_), Some(cloud)) = (&sweep.stacks, &sweep.cloud) {
-            clouds.insert((sweep.account.clone(), sweep.region.clone()), cloud.clone());
+            clouds.insert(RegionKey::new(&sweep.account, &sweep.region), cloud.clone());
         }
     }
     for rack in &config.racks {
         let Some(account) = accounts.get(&rack.org) else {
             continue;
         };
-        if !clouds.contains_key(&(account.clone(), rack.region.clone())) {
+        if !clouds.contains_key(&RegionKey::new(account, &rack.region)) {
             continue;
         }
         users

@@ -32,7 +32,8 @@ pub async fn run(options: &StatusOptions, connector: &dyn Connector) -> Result<O
     } else {
         None
     };
-    let live = live::LiveState { releases, ..live };
+    let mut live = live;
+    live.record_releases(releases);
     let rows = status::of_racks(&config.racks, &live);
     if options.json {
         crate::output::print(&render::status::json(&rows))?;

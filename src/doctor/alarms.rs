@@ -9,10 +9,11 @@ use crate::live::{AlarmRead, LiveState};
 pub fn alarm_checks(config: &Config, state: &LiveState) -> Vec<Check> {
     let mut checks = Vec::new();
     for rack in config.racks.iter().filter(|rack| !rack.absent) {
-        let Some(account) = state.accounts.get(&rack.org) else {
+        let Ok(key) = state.key_of(rack) else {
             continue;
         };
-        let installed = state.stack(account, &rack.region, &rack.name).is_some();
+        let account = &key.account;
+        let installed = state.stack(&key).is_some();
         let place = format!("account {account} ({})", rack.region);
         for name in &rack.alarms {
             let what = format!("alarm {name} of {}", rack.id());

@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::join_all;
 
-use crate::cloud::{AlarmState, CloudError, Connector};
+use crate::cloud::{AlarmState, CloudError, Connector, RegionKey};
 use crate::config::{Config, OrgSettings, Rack};
 
 /// (account, region) -> the state of each alarm asked for that exists, or why none could be read.
-pub type AlarmReads = BTreeMap<(String, String), Result<BTreeMap<String, AlarmState>, CloudError>>;
+pub type AlarmReads = BTreeMap<RegionKey, Result<BTreeMap<String, AlarmState>, CloudError>>;
 
 /// What is known of one alarm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub async fn read_alarms(
     accounts: &BTreeMap<String, String>,
     connector: &dyn Connector,
 ) -> AlarmReads {
-    let mut wanted: BTreeMap<(String, String), (&OrgSettings, BTreeSet<String>)> = BTreeMap::new();
+    let mut wanted: BTreeMap<RegionKey, (&OrgSettings, BTreeSet<String>)> = BTreeMap::new();
     for rack in racks
         .iter()
         .filter(|rack| !rack.absent && !rack.alarms.is_empty())
@@ -39,14 +39,14 @@ pub async fn read_alarms(
             continue;
         };
         wanted
-            .entry((account.clone(), rack.region.clone()))
+            .entry(RegionKey::new(account, &rack.region))
             .or_insert_with(|| (&config.orgs[&rack.org], BTreeSet::new()))
             .1
             .extend(rack.alarms.iter().cloned());
     }
     join_all(wanted.into_iter().map(|(key, (org, names))| async move {
         let names: Vec<String> = names.into_iter().collect();
-        let states = match connector.alarms(org, &key.1).await {
+        let states = match connector.alarms(org, &key.region).await {
             Ok(alarms) => alarms.describe_alarms(&names).await,
             Err(error) => Err(error),
         };
@@ -59,7 +59,7 @@ pub async fn read_alarms(
 
 /// One alarm as read.
 pub fn alarm<'a>(reads: &'a AlarmReads, account: &str, region: &str, name: &str) -> AlarmRead<'a> {
-    match reads.get(&(account.to_string(), region.to_string())) {
+    match reads.get(&RegionKey::new(account, region)) {
         None => AlarmRead::NotRead,
         Some(Err(error)) => AlarmRead::Unreadable(error),
         Some(Ok(states)) => match states.get(name) {

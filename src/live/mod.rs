@@ -8,10 +8,12 @@
 
 mod alarms;
 mod preflight;
+mod state;
 mod survey;
 
 pub use alarms::{AlarmRead, AlarmReads, read_alarms};
 pub use preflight::{Place, PreflightFacts, PreflightReads, read_preflight};
+pub use state::{LiveState, LiveTemplate, NotRead};
 pub use survey::{SurveyedStack, identify_org, password_parameters, survey_region};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -20,8 +22,8 @@ use std::sync::Arc;
 use futures::future::join_all;
 
 use crate::cloud::{
-    Cloud, CloudError, CloudErrorKind, Connector, S3Object, Secret, SsmParameter, Stack,
-    StackState, TemplateSource, TemplateSummary,
+    Cloud, CloudError, CloudErrorKind, Connector, RegionKey, S3Object, Secret, SsmParameter, Stack,
+    StackKey, StackState, TemplateSource, TemplateSummary,
 };
 use crate::config::{Config, OrgSettings, Rack, Template, sha256_hex};
 use crate::convox::releases::{MAX_RELEASES_BYTES, RELEASES_KEY, RELEASES_URL};
@@ -34,47 +36,6 @@ use crate::template_cache::TemplateCache;
 
 /// At most this many GetTemplate calls at once per (account, region), to stay clear of throttling.
 const STACK_TEMPLATE_CONCURRENCY: usize = 8;
-
-#[derive(Debug, Clone, Default)]
-pub struct LiveState {
-    /// org -> the account its credentials belong to.
-    pub accounts: BTreeMap<String, String>,
-    /// (account, region) -> stacks by name.
-    pub stacks: BTreeMap<(String, String), BTreeMap<String, Stack>>,
-    /// (account, template) -> its summary, or why it could not be read.
-    pub templates: HashMap<(String, TemplateSource), Result<TemplateSummary, CloudError>>,
-    /// Each planned template whose body was read (a local file, an S3 object), parsed: the impact analysis
-    /// compares it with the live template. Templates read through GetTemplateSummary have none.
-    pub template_documents: HashMap<TemplateSource, Arc<serde_json::Value>>,
-    /// (account, region, stack) -> the live template body, for racks built from a local template file, racks
-    /// to uninstall, and racks with a change to analyse.
-    pub stack_templates: HashMap<(String, String, String), Result<String, CloudError>>,
-    /// (account, region, stack) of racks built from a local template file that the template cache shows
-    /// unchanged since rackfile last read them: no GetTemplate was needed.
-    pub unchanged_templates: BTreeSet<(String, String, String)>,
-    /// `password_env` variable -> its value at plan time, so installs check it against the template.
-    pub password_env_values: BTreeMap<String, Secret>,
-    /// (account, region, parameter) -> the SSM parameter holding a rack's password, for racks to install
-    /// with `password_ssm`: `None` when it does not exist yet (apply creates it).
-    pub ssm_passwords: BTreeMap<(String, String, String), Result<Option<SsmParameter>, CloudError>>,
-    /// Convox's release list, read when some rack is built from Convox's published templates.
-    pub releases: Option<Releases>,
-    /// The alarms `[rollout] alarms` names, per (account, region).
-    pub alarms: AlarmReads,
-}
-
-impl LiveState {
-    /// An alarm of a rack's account and region, as read.
-    pub fn alarm(&self, account: &str, region: &str, name: &str) -> AlarmRead<'_> {
-        alarms::alarm(&self.alarms, account, region, name)
-    }
-
-    pub fn stack(&self, account: &str, region: &str, name: &str) -> Option<&Stack> {
-        self.stacks
-            .get(&(account.to_string(), region.to_string()))
-            .and_then(|stacks| stacks.get(name))
-    }
-}
 
 /// Why the live state could not be read. Each names the org or region and what to do.
 #[derive(Debug, thiserror::Error)]
@@ -189,7 +150,7 @@ pub async fn identify(
 }
 
 /// An open cloud per (account, region).
-pub type Clouds = BTreeMap<(String, String), Arc<dyn Cloud>>;
+pub type Clouds = BTreeMap<RegionKey, Arc<dyn Cloud>>;
 
 /// What one DescribeStacks sweep of an (account, region) found.
 pub struct Sweep {
@@ -264,12 +225,10 @@ pub async fn read_stacks(
     {
         match stacks {
             Ok(stacks) => {
-                let by_name = stacks.into_iter().map(|s| (s.name.clone(), s)).collect();
-                state
-                    .stacks
-                    .insert((account.clone(), region.clone()), by_name);
+                let region = RegionKey::new(account, region);
+                state.record_stacks(region.clone(), stacks);
                 if let Some(cloud) = cloud {
-                    clouds.insert((account, region), cloud);
+                    clouds.insert(region, cloud);
                 }
             }
             Err(error) => errors.push(error),
@@ -300,24 +259,25 @@ impl Reading {
 
     /// The live templates of these stacks (account, region, name), beyond those already read or known from
     /// the template cache.
-    pub async fn read_live_templates(&mut self, wanted: Vec<(String, String, String)>) {
+    pub async fn read_live_templates(&mut self, wanted: Vec<StackKey>) {
         let state = &self.state;
-        let more: Vec<(String, String, String)> = wanted
+        let more: Vec<StackKey> = wanted
             .into_iter()
-            .filter(|key| {
-                !state.stack_templates.contains_key(key) && !state.unchanged_templates.contains(key)
-            })
+            .filter(|key| !state.live_templates.contains_key(key))
             .collect();
         let more = read_stack_templates(more, &self.clouds).await;
-        self.state.stack_templates.extend(more);
+        self.state.live_templates.extend(
+            more.into_iter()
+                .map(|(key, body)| (key, LiveTemplate::Read(body))),
+        );
     }
 
     /// The live state; `cache`, when given, learns each live template read.
     pub fn finish(self, cache: Option<&mut TemplateCache>) -> LiveState {
         let state = self.state;
         if let Some(cache) = cache {
-            for (key, body) in &state.stack_templates {
-                if let (Ok(body), Some(stack)) = (body, state.stack(&key.0, &key.1, &key.2)) {
+            for (key, template) in &state.live_templates {
+                if let (LiveTemplate::Read(Ok(body)), Some(stack)) = (template, state.stack(key)) {
                     cache.remember(
                         &stack.stack_id,
                         &stack.last_updated,
@@ -361,9 +321,10 @@ pub async fn read(
     let needing: Vec<&Rack> = racks
         .iter()
         .filter(|rack| {
-            let account = &state.accounts[&rack.org];
             !state
-                .stack(account, &rack.region, &rack.name)
+                .key_of(rack)
+                .ok()
+                .and_then(|key| state.stack(&key))
                 .is_some_and(|s| s.status.is_moving())
         })
         .collect();
@@ -383,10 +344,17 @@ pub async fn read(
         read_alarms(config, racks, &state.accounts, connector)
     );
     state.alarms = alarms;
-    state.unchanged_templates = unchanged;
     state.templates = templates.summaries;
     state.template_documents = templates.documents;
-    state.stack_templates = bodies;
+    state.live_templates = bodies
+        .into_iter()
+        .map(|(key, body)| (key, LiveTemplate::Read(body)))
+        .chain(
+            unchanged
+                .into_iter()
+                .map(|key| (key, LiveTemplate::UnchangedSinceCached)),
+        )
+        .collect();
     state.ssm_passwords = ssm_passwords;
     state.password_env_values = racks
         .iter()
@@ -405,22 +373,21 @@ fn split_by_template_cache<'a>(
     state: &LiveState,
     racks: &[&'a Rack],
     cache: &TemplateCache,
-) -> (BTreeSet<(String, String, String)>, Vec<&'a Rack>) {
+) -> (BTreeSet<StackKey>, Vec<&'a Rack>) {
     let mut unchanged = BTreeSet::new();
     let mut reading = Vec::new();
     for rack in racks {
-        let account = &state.accounts[&rack.org];
-        let known = match (
-            &rack.template,
-            state.stack(account, &rack.region, &rack.name),
-        ) {
+        let Ok(key) = state.key_of(rack) else {
+            continue;
+        };
+        let known = match (&rack.template, state.stack(&key)) {
             (Template::File { body, .. }, Some(stack)) if !rack.absent => cache
                 .template_sha256(&stack.stack_id, &stack.last_updated)
                 .is_some_and(|sha| sha == sha256_hex(body.trim_end().as_bytes())),
             _ => false,
         };
         if known {
-            unchanged.insert((account.clone(), rack.region.clone(), rack.name.clone()));
+            unchanged.insert(key);
         } else {
             reading.push(*rack);
         }
@@ -459,9 +426,10 @@ fn stepping_stones(state: &LiveState, racks: &[&Rack]) -> Vec<Rack> {
     };
     let mut stones = Vec::new();
     for rack in racks.iter().filter(|rack| rack.uses_convox_releases()) {
-        let account = &state.accounts[&rack.org];
         let Some(live_version) = state
-            .stack(account, &rack.region, &rack.name)
+            .key_of(rack)
+            .ok()
+            .and_then(|key| state.stack(&key))
             .and_then(|stack| stack.parameters.get("Version"))
         else {
             continue;
@@ -504,7 +472,7 @@ pub async fn read_template_summaries(
         let Some(account) = accounts.get(&rack.org) else {
             continue;
         };
-        let Some(cloud) = clouds.get(&(account.clone(), rack.region.clone())) else {
+        let Some(cloud) = clouds.get(&RegionKey::new(account, &rack.region)) else {
             continue;
         };
         let source = template_source(&rack.template);
@@ -592,22 +560,24 @@ async fn read_ssm_passwords(
     state: &LiveState,
     racks: &[&Rack],
     connector: &dyn Connector,
-) -> BTreeMap<(String, String, String), Result<Option<SsmParameter>, CloudError>> {
-    let mut wanted: BTreeMap<(String, String, String), &OrgSettings> = BTreeMap::new();
+) -> BTreeMap<(RegionKey, String), Result<Option<SsmParameter>, CloudError>> {
+    let mut wanted: BTreeMap<(RegionKey, String), &OrgSettings> = BTreeMap::new();
     for rack in racks {
-        let account = &state.accounts[&rack.org];
+        let Ok(key) = state.key_of(rack) else {
+            continue;
+        };
         // A failed install may be installed again (`--recover`).
         let installing = state
-            .stack(account, &rack.region, &rack.name)
+            .stack(&key)
             .is_none_or(|stack| stack.state() == StackState::FailedInstall);
         if let (true, Some(name)) = (installing, &rack.password_ssm) {
             wanted
-                .entry((account.clone(), rack.region.clone(), name.clone()))
+                .entry((key.region_key(), name.clone()))
                 .or_insert(&config.orgs[&rack.org]);
         }
     }
     join_all(wanted.into_iter().map(|(key, org)| async move {
-        let parameter = connector.ssm_parameter(org, &key.1, &key.2).await;
+        let parameter = connector.ssm_parameter(org, &key.0.region, &key.1).await;
         (key, parameter)
     }))
     .await
@@ -633,14 +603,14 @@ fn template_error(error: crate::template::DocumentError) -> CloudError {
 /// The live stacks whose template the plan needs before it knows what changes: each one built from a local
 /// file, so the planner can show how the file differs from what is live; and each rack to uninstall, for
 /// what its deletion leaves behind.
-fn stack_template_keys(state: &LiveState, racks: &[&Rack]) -> Vec<(String, String, String)> {
+fn stack_template_keys(state: &LiveState, racks: &[&Rack]) -> Vec<StackKey> {
     racks
         .iter()
         .filter(|rack| rack.absent || matches!(rack.template, Template::File { .. }))
         .filter_map(|rack| {
-            let account = state.accounts[&rack.org].clone();
-            state.stack(&account, &rack.region, &rack.name)?;
-            Some((account, rack.region.clone(), rack.name.clone()))
+            let key = state.key_of(rack).ok()?;
+            state.stack(&key)?;
+            Some(key)
         })
         .collect()
 }
@@ -648,39 +618,35 @@ fn stack_template_keys(state: &LiveState, racks: &[&Rack]) -> Vec<(String, Strin
 /// GetTemplate of each of these stacks, at most `STACK_TEMPLATE_CONCURRENCY` at a time per (account,
 /// region). A stack whose (account, region) has no open cloud is left out.
 async fn read_stack_templates(
-    keys: Vec<(String, String, String)>,
+    keys: Vec<StackKey>,
     clouds: &Clouds,
-) -> HashMap<(String, String, String), Result<String, CloudError>> {
-    let mut stack_templates: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for (account, region, name) in keys {
-        if clouds.contains_key(&(account.clone(), region.clone())) {
-            stack_templates
-                .entry((account, region))
-                .or_default()
-                .push(name);
+) -> HashMap<StackKey, Result<String, CloudError>> {
+    let mut stack_templates: BTreeMap<RegionKey, Vec<String>> = BTreeMap::new();
+    for key in keys {
+        let region = key.region_key();
+        if clouds.contains_key(&region) {
+            stack_templates.entry(region).or_default().push(key.name);
         }
     }
     let body_reads = stack_templates
         .into_iter()
-        .map(|((account, region), names)| {
-            let cloud = clouds[&(account.clone(), region.clone())].clone();
-            async move {
-                use futures::StreamExt;
-                futures::stream::iter(names)
-                    .map(|name| {
-                        let cloud = cloud.clone();
-                        async move {
-                            let body = cloud.stack_template(&name).await;
-                            (name, body)
-                        }
-                    })
-                    .buffer_unordered(STACK_TEMPLATE_CONCURRENCY)
-                    .collect::<Vec<_>>()
-                    .await
-                    .into_iter()
-                    .map(move |(name, body)| ((account.clone(), region.clone(), name), body))
-                    .collect::<Vec<_>>()
-            }
+        .filter_map(|(region, names)| Some((clouds.get(&region)?.clone(), region, names)))
+        .map(|(cloud, region, names)| async move {
+            use futures::StreamExt;
+            futures::stream::iter(names)
+                .map(|name| {
+                    let cloud = cloud.clone();
+                    async move {
+                        let body = cloud.stack_template(&name).await;
+                        (name, body)
+                    }
+                })
+                .buffer_unordered(STACK_TEMPLATE_CONCURRENCY)
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .map(move |(name, body)| (region.stack(name), body))
+                .collect::<Vec<_>>()
         });
     join_all(body_reads).await.into_iter().flatten().collect()
 }

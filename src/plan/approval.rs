@@ -29,7 +29,7 @@ pub(super) fn hold_reasons(action: &Action, disruptions: &[Disruption]) -> Vec<H
 }
 
 fn not_analysed(step: Option<StepRef>, update: &Update, reasons: &mut Vec<HoldReason>) {
-    if let Some(TemplateImpact::NotAnalysed { reason }) = &update.impact {
+    if let Some(TemplateImpact::NotAnalysed { reason }) = &update.analysis {
         reasons.push(HoldReason::NotAnalysed {
             step,
             reason: reason.clone(),
@@ -72,7 +72,7 @@ mod tests {
                 after: Some("30".into()),
                 sensitive: false,
                 diff: None,
-                impact: None,
+                rule: None,
                 reach: None,
             }],
             parameters: BTreeMap::new(),
@@ -80,7 +80,7 @@ mod tests {
             resource_count: 1,
             budget: None,
             termination_protection: None,
-            impact,
+            analysis: impact,
         }
     }
 

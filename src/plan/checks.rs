@@ -20,6 +20,18 @@ pub struct PlanProblem {
     pub span: Option<Range<usize>>,
 }
 
+impl PlanProblem {
+    /// A read the planner needed that was not made: the one place such a problem is worded.
+    pub fn not_read(rack: &Rack, missing: crate::live::NotRead) -> Self {
+        PlanProblem {
+            rack: rack.id(),
+            message: missing.to_string(),
+            hint: Some(crate::live::NotRead::HINT.into()),
+            span: None,
+        }
+    }
+}
+
 impl std::fmt::Display for PlanProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "rack {}: {}", self.rack, self.message)
@@ -96,7 +108,7 @@ pub(super) fn ssm_password(
     rack: &Rack,
     summary: &TemplateSummary,
     parameter: &str,
-    read: Option<&Result<Option<SsmParameter>, CloudError>>,
+    read: Result<&Result<Option<SsmParameter>, CloudError>, crate::live::NotRead>,
 ) -> Result<PasswordSource, Vec<PlanProblem>> {
     let problem = |message: String, hint: String| {
         vec![PlanProblem {
@@ -107,18 +119,18 @@ pub(super) fn ssm_password(
         }]
     };
     match read {
-        Some(Ok(None)) => Ok(PasswordSource::Ssm {
+        Ok(Ok(None)) => Ok(PasswordSource::Ssm {
             parameter: parameter.to_string(),
             existing: false,
         }),
-        Some(Ok(Some(found))) if !found.is_secure() => Err(problem(
+        Ok(Ok(Some(found))) if !found.is_secure() => Err(problem(
             format!(
                 "SSM parameter {parameter} is a {}, not a SecureString: a rack password must be stored encrypted",
                 found.kind
             ),
             "delete it (rackfile then generates one and stores it as a SecureString), or store it again with --type SecureString".to_string(),
         )),
-        Some(Ok(Some(found))) => {
+        Ok(Ok(Some(found))) => {
             let problems = value_allowed(
                 rack,
                 summary,
@@ -135,7 +147,7 @@ pub(super) fn ssm_password(
                 Err(problems)
             }
         }
-        Some(Err(error)) => Err(problem(
+        Ok(Err(error)) => Err(problem(
             format!("cannot read SSM parameter {parameter}: {error}"),
             error.hint().map_or_else(
                 || {
@@ -145,10 +157,7 @@ pub(super) fn ssm_password(
                 str::to_string,
             ),
         )),
-        None => Err(problem(
-            format!("SSM parameter {parameter} was not read"),
-            "this is a bug in rackfile: please report it".into(),
-        )),
+        Err(missing) => Err(vec![PlanProblem::not_read(rack, missing)]),
     }
 }
 

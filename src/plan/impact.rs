@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 use std::sync::Arc;
 
-use super::{Action, Disruption, Impact, StepRef, Update};
+use super::{Action, Disruption, RuleImpact, StepRef, Update};
 use crate::convox::{Effect, rule_for};
 
 use super::{Change, ChangeKind, TemplateImpact};
@@ -112,7 +112,7 @@ fn reverted<'a>(
 
 /// Convox's rule for a parameter change, in the words the plan shows. A rolling replacement says how
 /// many instances at a time, from the batch size the update leaves the rack with.
-pub(super) fn impact_of(name: &str, batch_size: Option<&str>) -> Option<Impact> {
+pub(super) fn rule_impact_of(name: &str, batch_size: Option<&str>) -> Option<RuleImpact> {
     let rule = rule_for(name)?;
     let says = match rule.effect {
         Effect::RollingReplacement => format!(
@@ -122,7 +122,7 @@ pub(super) fn impact_of(name: &str, batch_size: Option<&str>) -> Option<Impact> 
         ),
         _ => rule.says.to_string(),
     };
-    Some(Impact {
+    Some(RuleImpact {
         effect: rule.effect,
         says,
         source: rule.source.to_string(),
@@ -141,13 +141,13 @@ pub(super) fn supersede_rules_the_template_answers(
         return;
     }
     for change in &mut update.changes {
-        if change.impact.as_ref().is_some_and(|impact| {
+        if change.rule.as_ref().is_some_and(|impact| {
             matches!(
                 impact.effect,
                 Effect::RollingReplacement | Effect::RecreatesSubnets
             )
         }) {
-            change.impact = None;
+            change.rule = None;
         }
     }
 }
@@ -178,8 +178,8 @@ pub(super) fn disruptions(action: &Action) -> Vec<Disruption> {
     };
     let mut found = Vec::new();
     for (step, update) in updates {
-        let analysed = matches!(update.impact, Some(TemplateImpact::Analysed { .. }));
-        if let Some(TemplateImpact::Analysed { resources, .. }) = &update.impact {
+        let analysed = matches!(update.analysis, Some(TemplateImpact::Analysed { .. }));
+        if let Some(TemplateImpact::Analysed { resources, .. }) = &update.analysis {
             let disruptive: Vec<ResourceImpact> = resources
                 .iter()
                 .filter(|resource| is_disruptive(resource))
@@ -193,7 +193,7 @@ pub(super) fn disruptions(action: &Action) -> Vec<Disruption> {
             }
         }
         for change in &update.changes {
-            let Some(impact) = change.impact.as_ref().filter(|i| i.is_disruptive()) else {
+            let Some(impact) = change.rule.as_ref().filter(|i| i.is_disruptive()) else {
                 continue;
             };
             if analysed && impact.effect != Effect::DataLoss {
@@ -231,7 +231,7 @@ mod tests {
             after: None,
             sensitive: false,
             diff: None,
-            impact: None,
+            rule: None,
             reach: None,
         }
     }

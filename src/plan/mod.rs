@@ -28,7 +28,7 @@ pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use rollout::{WatchedAlarm, Wave, place_in_waves};
 pub use staleness::stale_reasons;
 
-use crate::cloud::{ParameterValue, StackStatus, TemplateSource};
+use crate::cloud::{ParameterValue, StackKey, StackStatus, TemplateSource};
 use crate::convox::Effect;
 pub use crate::template::Budget;
 
@@ -335,10 +335,10 @@ pub struct Update {
     /// UpdateTerminationProtection to this, when `protect` differs from the live setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub termination_protection: Option<bool>,
-    /// What the update does to the stack's resources, from the live and the planned template; absent when
-    /// only tags or termination protection change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub impact: Option<TemplateImpact>,
+    /// The impact analysis: what the update does to the stack's resources, from the live and the planned
+    /// template; absent when only tags or termination protection change.
+    #[serde(rename = "impact", default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<TemplateImpact>,
     /// How long the update should take, from its rolling replacements (`crate::template::update_budget`);
     /// what `apply --timeout budget` waits before its `--on-timeout`. (Absent from plans saved before
     /// budgets.)
@@ -463,25 +463,25 @@ pub struct Change {
     /// A unified diff, for a local template file that differs from the live template.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub diff: Option<String>,
-    /// What the change does to the running rack, by Convox's own rules.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub impact: Option<Impact>,
+    /// What the change does to the running rack, by Convox's own rules (`convox::rule_for`).
+    #[serde(rename = "impact", skip_serializing_if = "Option::is_none", default)]
+    pub rule: Option<RuleImpact>,
     /// The resources a parameter or template change reaches, in a line (`replaces LaunchConfiguration;
     /// rolling replacement of Instances, 1 at a time`); the rack's `impact` lists them.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub reach: Option<String>,
 }
 
-/// What a parameter change does to a running rack, and where that is known from.
+/// What Convox's rule says a parameter change does to a running rack, and where that rule is written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Impact {
+pub struct RuleImpact {
     pub effect: Effect,
     /// In rack terms, e.g. "replaces instances (rolling, 1 at a time)".
     pub says: String,
     pub source: String,
 }
 
-impl Impact {
+impl RuleImpact {
     /// Whether the plan's closing lines call the change out as disruptive.
     pub fn is_disruptive(&self) -> bool {
         matches!(
@@ -543,6 +543,11 @@ pub struct Summary {
 }
 
 impl RackPlan {
+    /// Where the rack's stack is.
+    pub fn key(&self) -> StackKey {
+        StackKey::new(&self.account_id, &self.region, &self.name)
+    }
+
     /// Whether `apply --auto-approve=in-place` holds this rack for a person.
     pub fn is_held(&self) -> bool {
         !self.hold.is_empty()
@@ -559,7 +564,7 @@ impl RackPlan {
 impl Plan {
     /// The stacks, as (account, region, name), whose update changes a parameter or the template: the racks
     /// whose live template the impact analysis needs.
-    pub fn live_templates_wanted(&self) -> Vec<(String, String, String)> {
+    pub fn live_templates_wanted(&self) -> Vec<StackKey> {
         self.racks
             .iter()
             .filter(|rack| {
@@ -568,13 +573,7 @@ impl Plan {
                     .iter()
                     .any(|change| change.kind.reaches_resources())
             })
-            .map(|rack| {
-                (
-                    rack.account_id.clone(),
-                    rack.region.clone(),
-                    rack.name.clone(),
-                )
-            })
+            .map(RackPlan::key)
             .collect()
     }
 }

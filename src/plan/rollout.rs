@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Action, PlanProblem, RackPlan};
 use crate::cloud::CloudErrorKind;
 use crate::config::{Rack, Rollout};
-use crate::live::{AlarmRead, LiveState};
+use crate::live::{AlarmRead, LiveState, NotRead};
 
 /// One wave of a rollout, as apply runs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,12 +184,10 @@ fn watched_alarms(
                 },
                 span,
             }),
-            AlarmRead::NotRead => problems.push(PlanProblem {
-                rack: plan.rack.clone(),
-                message: format!("alarm {name} in {place} was not read"),
-                hint: Some("this is a bug in rackfile: please report it".into()),
-                span,
-            }),
+            AlarmRead::NotRead => problems.push(PlanProblem::not_read(
+                rack,
+                NotRead::Alarm(format!("{name} in {place}")),
+            )),
         }
     }
     if problems.is_empty() {
@@ -261,9 +259,7 @@ mod tests {
             .iter()
             .map(|stack| (format!("rack-{}-5xx", stack.name), AlarmState::Ok))
             .collect();
-        state
-            .alarms
-            .insert((ACCOUNT.into(), "us-east-1".into()), Ok(states));
+        state.record_alarms(RegionKey::new(ACCOUNT, "us-east-1"), Ok(states));
         (racks, state)
     }
 
@@ -372,9 +368,15 @@ mod tests {
         assert!(problems[0].message.contains("in no wave"));
 
         let every = rollout(&[&["*"]], Tolerance::Count(0), 60);
-        if let Some(Ok(states)) = state.alarms.get_mut(&(ACCOUNT.into(), "us-east-1".into())) {
-            states.remove("rack-web-2-5xx");
-        }
+        // As `fleet` reads them (an alarm for each installed rack: not the fresh one), web-2's gone.
+        let all_but_web_2 = racks
+            .iter()
+            .filter(|rack| rack.name != "fresh")
+            .map(|rack| format!("rack-{}-5xx", rack.name))
+            .filter(|name| name != "rack-web-2-5xx")
+            .map(|name| (name, AlarmState::Ok))
+            .collect();
+        state.record_alarms(RegionKey::new(ACCOUNT, "us-east-1"), Ok(all_but_web_2));
         let mut plan = diff(&config(), &racks, &state, false).unwrap();
         let problems = place_in_waves(&every, &racks, &mut plan.racks, &state).unwrap_err();
         assert_eq!(problems.len(), 1);
@@ -385,8 +387,8 @@ mod tests {
         );
         assert_eq!(problems[0].span, Some(5..9), "at the `alarms` entry");
 
-        state.alarms.insert(
-            (ACCOUNT.into(), "us-east-1".into()),
+        state.record_alarms(
+            RegionKey::new(ACCOUNT, "us-east-1"),
             Err(CloudError::new(
                 CloudErrorKind::AccessDenied,
                 "AccessDenied: not authorized to perform cloudwatch:DescribeAlarms",

@@ -305,7 +305,7 @@ fn disruption_words(rack: &RackPlan, disruption: &Disruption) -> String {
 /// An update's changes, each with what it reaches, then the verdict on the whole update.
 fn write_update(out: &mut String, update: &Update, indent: &str, style: Style) {
     write_changes(out, &update.changes, indent, style);
-    match &update.impact {
+    match &update.analysis {
         Some(TemplateImpact::Analysed { verdict, .. }) => {
             let _ = writeln!(out, "{indent}impact: {}", escape(verdict));
         }
@@ -385,7 +385,7 @@ fn write_install(out: &mut String, install: &Install) {
 fn write_changes(out: &mut String, changes: &[Change], indent: &str, style: Style) {
     for change in changes {
         let line = change_line(change);
-        let line = match &change.impact {
+        let line = match &change.rule {
             Some(impact) if impact.is_disruptive() => {
                 format!(
                     "{line}  {}",

@@ -171,10 +171,10 @@ fn impact(rack: &RackPlan) -> String {
         let mut says: Vec<String> = update
             .changes
             .iter()
-            .filter_map(|change| change.impact.as_ref())
+            .filter_map(|change| change.rule.as_ref())
             .map(|impact| impact.says.clone())
             .collect();
-        match &update.impact {
+        match &update.analysis {
             Some(TemplateImpact::Analysed { verdict, .. }) => says.push(verdict.clone()),
             Some(TemplateImpact::NotAnalysed { .. }) => says.push("not analysed".into()),
             None => {}

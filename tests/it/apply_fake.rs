@@ -1,19 +1,15 @@
 //! Timed behaviour of `apply` against the strict in-memory fake: progress lines, a failed install that
 //! rolls back, a rack already in progress, Ctrl-C, parallelism, the timeout, heartbeats.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rackfile::apply::Timings;
 use rackfile::cloud::fake::{FakeAws, FakeTemplate};
 use rackfile::cloud::{Cloud, ParameterValue, TemplateSource, UpdateStackRequest};
-use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
-use rackfile::render::Style;
+use rackfile::commands::apply::{ApplyOptions, run};
 
 use crate::common::snapshot_settings;
+pub(crate) use crate::fake_harness::{ACCOUNT, Harness, TEMPLATE_URL, console};
 
-pub(crate) const ACCOUNT: &str = "123456789012";
-const TEMPLATE_URL: &str = "https://templates.example.com/rack.json";
 const RESOURCES: [(&str, &str); 4] = [
     ("Vpc", "AWS::EC2::VPC"),
     ("GatewayAttachment", "AWS::EC2::VPCGatewayAttachment"),
@@ -21,51 +17,17 @@ const RESOURCES: [(&str, &str); 4] = [
     ("Cluster", "AWS::ECS::Cluster"),
 ];
 
-pub(crate) struct Setup {
-    pub(crate) fake: FakeAws,
-    pub(crate) dir: tempfile::TempDir,
-}
+pub(crate) type Setup = Harness;
 
+/// Racks `rack_names`, each built from the template at `TEMPLATE_URL`, whose resources take `resource_time`.
 pub(crate) fn setup(resource_time: Duration, rack_names: &[&str]) -> Setup {
-    let fake = FakeAws::new(resource_time);
-    fake.add_account(None, ACCOUNT);
-    fake.add_template(
-        TemplateSource::Url(TEMPLATE_URL.into()),
-        FakeTemplate::rack(&RESOURCES),
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let mut racks = format!(
-        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"20161102160040\"\n\
-         [org.personal]\naccount_id = \"{ACCOUNT}\"\n"
-    );
-    for name in rack_names {
-        racks.push_str(&format!(
-            "[[rack]]\nname = \"{name}\"\ntemplate_url = \"{TEMPLATE_URL}\"\n"
-        ));
-    }
-    std::fs::write(dir.path().join("racks.toml"), racks).unwrap();
-    Setup { fake, dir }
-}
-
-pub(crate) struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Buffer {
-    pub(crate) fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
-pub(crate) fn console() -> (Console, Buffer) {
-    let bytes = Arc::new(Mutex::new(Vec::new()));
-    let console = Console {
-        out: bytes.clone(),
-        interactive: false,
-        bars: false,
-        style: Style::Plain,
-        read_answer: Box::new(|| None),
-        env: Box::new(|_| None),
-    };
-    (console, Buffer(bytes))
+    let harness = Harness::with_rack_template(resource_time, &RESOURCES);
+    let racks: String = rack_names
+        .iter()
+        .map(|name| format!("[[rack]]\nname = \"{name}\"\ntemplate_url = \"{TEMPLATE_URL}\"\n"))
+        .collect();
+    harness.declare("version = \"20161102160040\"", &racks);
+    harness
 }
 
 pub(crate) fn options(
@@ -73,38 +35,14 @@ pub(crate) fn options(
     parallelism: usize,
     timeout: Option<Duration>,
 ) -> ApplyOptions {
-    ApplyOptions {
-        source: ApplySource::Config(setup.dir.path().join("racks.toml")),
-        targets: Vec::new(),
-        auto_approve: Some(rackfile::options::Approval::All),
-        recover: false,
-        allow_uninstall: false,
-        json: false,
-        parallelism,
-        wave: None,
-        timings: Timings {
-            first_poll: Duration::from_millis(10),
-            max_poll: Duration::from_millis(20),
-            heartbeat: Duration::from_secs(3600),
-            timeout: timeout.map(rackfile::apply::TimeLimit::After),
-            on_timeout: rackfile::apply::OnTimeout::Detach,
-        },
-    }
+    let mut options = setup.options();
+    options.parallelism = parallelism;
+    options.timings.timeout = timeout.map(rackfile::apply::TimeLimit::After);
+    options
 }
 
 pub(crate) async fn apply(setup: &Setup, options: &ApplyOptions) -> (i32, String) {
-    let (mut console, buffer) = console();
-    let (_sender, cancel) = tokio::sync::watch::channel(0);
-    let code = match run(options, &setup.fake, &mut console, cancel).await {
-        Ok(outcome) => outcome.exit_code(),
-        Err(error) => {
-            return (
-                error.exit_code(),
-                format!("{}{}", buffer.text(), error.render()),
-            );
-        }
-    };
-    (code, buffer.text())
+    setup.apply(options).await
 }
 
 /// Snapshot settings that make output comparable: the temporary directory, durations and the random

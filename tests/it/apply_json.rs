@@ -1,90 +1,50 @@
 //! `apply --json` against the strict fake: the stream's order and shape, a failure, a hold, and the
 //! refusals that keep secrets out of it.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rackfile::apply::Timings;
-use rackfile::cloud::TemplateSource;
-use rackfile::cloud::fake::{FakeAws, FakeTemplate};
-use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
+use rackfile::commands::apply::{ApplyOptions, run};
 use rackfile::options::Approval;
-use rackfile::render::Style;
 use serde_json::Value;
 
 use crate::common::snapshot_settings;
+use crate::fake_harness::{ACCOUNT, Harness, RACK_RESOURCES, TEMPLATE_URL, console};
 
-const ACCOUNT: &str = "123456789012";
-const TEMPLATE_URL: &str = "https://templates.example.com/rack.json";
-
-fn fake_with(racks: &str) -> (FakeAws, tempfile::TempDir) {
-    let fake = FakeAws::new(Duration::from_millis(20));
-    fake.add_account(None, ACCOUNT);
-    fake.add_template(
-        TemplateSource::Url(TEMPLATE_URL.into()),
-        FakeTemplate::rack(&[
-            ("Vpc", "AWS::EC2::VPC"),
-            ("Subnet0", "AWS::EC2::Subnet"),
-            ("Cluster", "AWS::ECS::Cluster"),
-        ]),
-    );
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("racks.toml"),
-        format!(
-            "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"20161102160040\"\n\
-             \n[org.personal]\naccount_id = \"{ACCOUNT}\"\n{}",
-            racks.replace(
-                "[[rack]]\n",
-                &format!("[[rack]]\ntemplate_url = \"{TEMPLATE_URL}\"\n")
-            )
+/// `racks` (`[[rack]]` bodies), each built from the rack template at `TEMPLATE_URL`.
+fn fake_with(racks: &str) -> Harness {
+    let harness = Harness::with_rack_template(Duration::from_millis(20), &RACK_RESOURCES);
+    harness.declare(
+        "version = \"20161102160040\"\n",
+        &racks.replace(
+            "[[rack]]\n",
+            &format!("[[rack]]\ntemplate_url = \"{TEMPLATE_URL}\"\n"),
         ),
-    )
-    .unwrap();
-    (fake, dir)
+    );
+    harness
 }
 
-fn options(dir: &tempfile::TempDir, auto_approve: Option<Approval>) -> ApplyOptions {
-    ApplyOptions {
-        source: ApplySource::Config(dir.path().join("racks.toml")),
-        targets: Vec::new(),
-        auto_approve,
-        recover: false,
-        allow_uninstall: false,
-        json: true,
-        parallelism: 1,
-        wave: None,
-        timings: Timings {
-            first_poll: Duration::from_millis(10),
-            max_poll: Duration::from_millis(20),
-            heartbeat: Duration::from_secs(3600),
-            timeout: None,
-            on_timeout: rackfile::apply::OnTimeout::Detach,
-        },
-    }
+/// One rack at a time, streaming JSON.
+fn options(harness: &Harness, auto_approve: Option<Approval>) -> ApplyOptions {
+    let mut options = harness.options();
+    options.auto_approve = auto_approve;
+    options.json = true;
+    options.parallelism = 1;
+    options
 }
 
 /// The run's exit code and its stdout, each line parsed; an error that ended it is rendered as `main`
 /// does under --json (a `diagnostic` line).
-async fn apply_json(fake: &FakeAws, options: &ApplyOptions) -> (i32, Vec<Value>, String) {
-    let bytes = Arc::new(Mutex::new(Vec::new()));
-    let mut console = Console {
-        out: bytes.clone(),
-        interactive: false,
-        bars: false,
-        style: Style::Plain,
-        read_answer: Box::new(|| None),
-        env: Box::new(|_| None),
-    };
+async fn apply_json(harness: &Harness, options: &ApplyOptions) -> (i32, Vec<Value>, String) {
+    let (mut console, buffer) = console();
     let (_sender, cancel) = tokio::sync::watch::channel(0);
-    let code = match run(options, fake, &mut console, cancel).await {
+    let code = match run(options, &harness.fake, &mut console, cancel).await {
         Ok(outcome) => outcome.exit_code(),
         Err(error) => {
             rackfile::apply::json_stream::diagnostic(&console.out, error.json_value());
             error.exit_code()
         }
     };
-    let text = String::from_utf8(bytes.lock().unwrap().clone()).unwrap();
+    let text = buffer.text();
     let lines = text
         .lines()
         .map(|line| {
@@ -141,12 +101,12 @@ fn snapshot(name: &str, text: &str) {
 
 #[tokio::test(start_paused = true)]
 async fn a_failure_and_a_success_stream_in_order_with_root_cause_and_summary() {
-    let (fake, dir) = fake_with(
+    let harness = fake_with(
         "[[rack]]\nname = \"good\"\npassword_ssm = \"/racks/{name}/password\"\n\n\
          [[rack]]\nname = \"bad\"\npassword_ssm = \"/racks/{name}/password\"\n",
     );
-    fake.fail_resource("bad", "Subnet0");
-    let (code, lines, text) = apply_json(&fake, &options(&dir, Some(Approval::All))).await;
+    harness.fake.fail_resource("bad", "Subnet0");
+    let (code, lines, text) = apply_json(&harness, &options(&harness, Some(Approval::All))).await;
     assert_eq!(code, 1, "{text}");
     assert_contract(&lines);
     let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
@@ -177,7 +137,8 @@ async fn a_failure_and_a_success_stream_in_order_with_root_cause_and_summary() {
         summary["passwords"][0]["ssm_parameter"],
         "/racks/good/password"
     );
-    let (_, stored) = fake
+    let (_, stored) = harness
+        .fake
         .ssm_parameter_value(ACCOUNT, "us-east-1", "/racks/good/password")
         .unwrap();
     assert!(!text.contains(&stored), "a password in the stream");
@@ -186,9 +147,10 @@ async fn a_failure_and_a_success_stream_in_order_with_root_cause_and_summary() {
 
 #[tokio::test(start_paused = true)]
 async fn an_install_held_by_in_place_is_a_rack_held_line_and_exit_3() {
-    let (fake, dir) =
+    let harness =
         fake_with("[[rack]]\nname = \"new\"\npassword_ssm = \"/racks/{name}/password\"\n");
-    let (code, lines, text) = apply_json(&fake, &options(&dir, Some(Approval::InPlace))).await;
+    let (code, lines, text) =
+        apply_json(&harness, &options(&harness, Some(Approval::InPlace))).await;
     assert_eq!(code, 3, "{text}");
     assert_contract(&lines);
     let held = lines.iter().find(|l| l["type"] == "rack_held").unwrap();
@@ -196,13 +158,13 @@ async fn an_install_held_by_in_place_is_a_rack_held_line_and_exit_3() {
     assert_eq!(held["reason"], "installs a new rack");
     assert!(!lines.iter().any(|l| l["type"] == "rack_start"), "{text}");
     assert_eq!(lines.last().unwrap()["outcome"], "held");
-    assert!(fake.stack(ACCOUNT, "us-east-1", "new").is_none());
+    assert!(harness.fake.stack(ACCOUNT, "us-east-1", "new").is_none());
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_generated_password_or_a_missing_approval_is_refused_before_anything_is_sent() {
-    let (fake, dir) = fake_with("[[rack]]\nname = \"new\"\n");
-    let (code, lines, text) = apply_json(&fake, &options(&dir, Some(Approval::All))).await;
+    let harness = fake_with("[[rack]]\nname = \"new\"\n");
+    let (code, lines, text) = apply_json(&harness, &options(&harness, Some(Approval::All))).await;
     assert_eq!(code, 1, "{text}");
     assert_contract(&lines);
     let diagnostic = lines.last().unwrap();
@@ -215,9 +177,9 @@ async fn a_generated_password_or_a_missing_approval_is_refused_before_anything_i
             .contains("password_ssm"),
         "{diagnostic}"
     );
-    assert!(fake.stack(ACCOUNT, "us-east-1", "new").is_none());
+    assert!(harness.fake.stack(ACCOUNT, "us-east-1", "new").is_none());
 
-    let (code, lines, text) = apply_json(&fake, &options(&dir, None)).await;
+    let (code, lines, text) = apply_json(&harness, &options(&harness, None)).await;
     assert_eq!(code, 1, "{text}");
     assert_eq!(lines.len(), 2, "version, then the refusal: {text}");
     assert!(

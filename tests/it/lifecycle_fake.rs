@@ -3,40 +3,20 @@
 //! failed install, termination protection, and uninstalls with their apps first.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rackfile::apply::Timings;
-use rackfile::cloud::fake::{FakeAws, FakeTemplate};
 use rackfile::cloud::{Cloud, CloudErrorKind, CreateStackRequest, TemplateSource};
-use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
-use rackfile::render::Style;
 
-const ACCOUNT: &str = "123456789012";
-const REGION: &str = "us-east-1";
-const TEMPLATE_URL: &str = "https://templates.example.com/rack.json";
-const RESOURCES: [(&str, &str); 3] = [
-    ("Vpc", "AWS::EC2::VPC"),
-    ("Subnet0", "AWS::EC2::Subnet"),
-    ("Cluster", "AWS::ECS::Cluster"),
-];
+use crate::fake_harness::{ACCOUNT, Harness, RACK_RESOURCES, REGION, TEMPLATE_URL};
 
 struct Setup {
-    fake: FakeAws,
-    dir: tempfile::TempDir,
+    harness: Harness,
 }
 
 impl Setup {
     fn new() -> Self {
-        let fake = FakeAws::new(Duration::from_millis(10));
-        fake.add_account(None, ACCOUNT);
-        fake.add_template(
-            TemplateSource::Url(TEMPLATE_URL.into()),
-            FakeTemplate::rack(&RESOURCES),
-        );
         let setup = Setup {
-            fake,
-            dir: tempfile::tempdir().unwrap(),
+            harness: Harness::with_rack_template(Duration::from_millis(10), &RACK_RESOURCES),
         };
         setup.racks("");
         setup
@@ -44,59 +24,26 @@ impl Setup {
 
     /// racks.toml with rack `web`, `settings` added to it.
     fn racks(&self, settings: &str) {
-        std::fs::write(
-            self.dir.path().join("racks.toml"),
-            format!(
-                "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\nversion = \"20161102160040\"\n\
-                 [org.personal]\naccount_id = \"{ACCOUNT}\"\n\
-                 [[rack]]\nname = \"web\"\ntemplate_url = \"{TEMPLATE_URL}\"\n{settings}"
-            ),
-        )
-        .unwrap();
+        self.harness.declare(
+            "version = \"20161102160040\"",
+            &format!("[[rack]]\nname = \"web\"\ntemplate_url = \"{TEMPLATE_URL}\"\n{settings}"),
+        );
     }
 
     async fn apply(&self, flags: Flags) -> (i32, String) {
-        let bytes = Arc::new(Mutex::new(Vec::new()));
-        let mut console = Console {
-            out: bytes.clone(),
-            interactive: false,
-            bars: false,
-            style: Style::Plain,
-            read_answer: Box::new(|| None),
-            env: Box::new(|_| None),
-        };
-        let options = ApplyOptions {
-            source: ApplySource::Config(self.dir.path().join("racks.toml")),
-            targets: Vec::new(),
-            auto_approve: Some(rackfile::options::Approval::All),
-            recover: flags.recover,
-            allow_uninstall: flags.allow_uninstall,
-            json: false,
-            parallelism: 10,
-            wave: None,
-            timings: Timings {
-                first_poll: Duration::from_millis(10),
-                max_poll: Duration::from_millis(20),
-                heartbeat: Duration::from_secs(3600),
-                timeout: None,
-                on_timeout: rackfile::apply::OnTimeout::Detach,
-            },
-        };
-        let (_sender, cancel) = tokio::sync::watch::channel(0);
-        let result = run(&options, &self.fake, &mut console, cancel).await;
-        let text = String::from_utf8(bytes.lock().unwrap().clone()).unwrap();
-        match result {
-            Ok(outcome) => (outcome.exit_code(), text),
-            Err(error) => (error.exit_code(), format!("{text}{}", error.render())),
-        }
+        let mut options = self.harness.options();
+        options.recover = flags.recover;
+        options.allow_uninstall = flags.allow_uninstall;
+        self.harness.apply(&options).await
     }
 
     fn stack(&self, name: &str) -> Option<rackfile::cloud::Stack> {
-        self.fake.stack(ACCOUNT, REGION, name)
+        self.harness.stack(name)
     }
 
     fn operations(&self) -> Vec<&'static str> {
-        self.fake
+        self.harness
+            .fake
             .calls()
             .into_iter()
             .map(|call| call.operation)
@@ -143,6 +90,7 @@ async fn a_failed_rollback_is_blocked_until_recover_continues_it_and_then_the_up
     let setup = Setup::new();
     setup.installed().await;
     setup
+        .harness
         .fake
         .set_status(ACCOUNT, REGION, "web", "UPDATE_ROLLBACK_FAILED");
     setup.racks("instance_count = 5\n");
@@ -166,7 +114,7 @@ async fn a_failed_rollback_is_blocked_until_recover_continues_it_and_then_the_up
         ["ContinueUpdateRollback", "UpdateStack"],
         "the rollback first, then the update the new plan found"
     );
-    let update = &setup.fake.updates()[0];
+    let update = &setup.harness.fake.updates()[0];
     assert_eq!(update.status_before, "UPDATE_ROLLBACK_COMPLETE");
     let stack = setup.stack("web").unwrap();
     assert_eq!(
@@ -193,7 +141,7 @@ async fn the_fake_refuses_what_aws_refuses() {
     let setup = Setup::new();
     setup.racks("protect = true\n");
     setup.installed().await;
-    let cloud = setup.fake.cloud_for(ACCOUNT, REGION);
+    let cloud = setup.harness.fake.cloud_for(ACCOUNT, REGION);
     let refused = cloud
         .continue_update_rollback("web", "t")
         .await
@@ -218,6 +166,7 @@ async fn a_failed_install_is_deleted_and_installed_again_with_recover() {
     let setup = Setup::new();
     setup.installed().await;
     setup
+        .harness
         .fake
         .set_status(ACCOUNT, REGION, "web", "ROLLBACK_COMPLETE");
     let first_id = setup.stack("web").unwrap().stack_id;
@@ -296,7 +245,7 @@ async fn protection_is_set_at_install_changed_alone_and_blocks_an_uninstall_unti
 async fn an_uninstall_deletes_the_apps_first_and_only_with_allow_uninstall() {
     let setup = Setup::new();
     setup.installed().await;
-    let cloud = setup.fake.cloud_for(ACCOUNT, REGION);
+    let cloud = setup.harness.fake.cloud_for(ACCOUNT, REGION);
     for (app, tags) in [
         (
             "web-api",

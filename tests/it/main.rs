@@ -10,6 +10,7 @@ mod approval;
 mod architecture;
 mod bad_input;
 mod examples;
+mod fake_harness;
 mod faults;
 mod lifecycle;
 mod lifecycle_fake;

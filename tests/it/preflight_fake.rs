@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use rackfile::cloud::fake::{FakeAws, FakeTemplate};
+use rackfile::cloud::fake::FakeTemplate;
 use rackfile::cloud::{Cloud, CreateStackRequest, TemplateSource};
-use rackfile::plan::{Action, BlockedKind, Plan, PreflightKind, Verdict, make_plan};
+use rackfile::plan::{Action, BlockedKind, Plan, PreflightKind, Verdict};
 
-const ACCOUNT: &str = "123456789012";
-const REGION: &str = "us-east-1";
+use crate::fake_harness::{ACCOUNT, Harness, REGION};
+
 const PREFLIGHT_CALLS: [&str; 5] = [
     "ListImports",
     "DescribeAvailabilityZones",
@@ -54,37 +54,32 @@ fn template(runtime: &str, export: bool) -> String {
 }
 
 struct Setup {
-    fake: FakeAws,
-    dir: tempfile::TempDir,
+    harness: Harness,
 }
 
 impl Setup {
     fn new() -> Self {
-        let fake = FakeAws::new(Duration::from_millis(10));
-        fake.add_account(None, ACCOUNT);
         Setup {
-            fake,
-            dir: tempfile::tempdir().unwrap(),
+            harness: Harness::new(Duration::from_millis(10)),
         }
     }
 
     /// racks.toml with these racks (each a `[[rack]]` body), built from rack.json.
     fn racks(&self, racks: &[String], body: &str) {
-        let mut text = format!(
-            "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\nversion = \"20161102160040\"\n\
-             \n[org.personal]\naccount_id = \"{ACCOUNT}\"\n"
-        );
-        for rack in racks {
-            text.push_str(&format!("\n[[rack]]\n{rack}\ntemplate = \"rack.json\"\n"));
-        }
-        std::fs::write(self.dir.path().join("racks.toml"), text).unwrap();
-        std::fs::write(self.dir.path().join("rack.json"), body).unwrap();
+        let racks: String = racks
+            .iter()
+            .map(|rack| format!("\n[[rack]]\n{rack}\ntemplate = \"rack.json\"\n"))
+            .collect();
+        self.harness
+            .declare("version = \"20161102160040\"\n", &racks);
+        std::fs::write(self.harness.dir.path().join("rack.json"), body).unwrap();
     }
 
     /// A live rack `name` built from `body` with these instances.
     async fn live_rack(&self, name: &str, body: &str, instance_type: &str, count: &str) {
         let source = TemplateSource::Body(body.to_string());
-        self.fake
+        self.harness
+            .fake
             .add_template(source.clone(), FakeTemplate::rack(&[]));
         let parameters = [
             ("InstanceType", instance_type),
@@ -95,7 +90,8 @@ impl Setup {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        self.fake
+        self.harness
+            .fake
             .cloud_for(ACCOUNT, REGION)
             .create_stack(&CreateStackRequest {
                 name: name.into(),
@@ -116,24 +112,13 @@ impl Setup {
     }
 
     async fn plan(&self) -> Plan {
-        let config = rackfile::config::load(&self.dir.path().join("racks.toml")).unwrap();
-        make_plan(
-            &config,
-            &[],
-            false,
-            &self.fake,
-            rackfile::plan::PlanInputs {
-                env: &|_| None,
-                cache: None,
-            },
-        )
-        .await
-        .unwrap_or_else(|error| panic!("{error:?}"))
+        self.harness.plan().await
     }
 
     /// How many preflight reads the fake has answered.
     fn preflight_calls(&self) -> usize {
-        self.fake
+        self.harness
+            .fake
             .calls()
             .iter()
             .filter(|call| PREFLIGHT_CALLS.contains(&call.operation))
@@ -225,7 +210,7 @@ async fn access_denied_on_each_read_is_a_note_naming_it_never_a_pass() {
             &["name = \"web\"\ninstance_type = \"t3.medium\"".into()],
             &template("", false),
         );
-        setup.fake.deny(operation);
+        setup.harness.fake.deny(operation);
         let plan = setup.plan().await;
         let rack = &plan.racks[0];
         assert!(
@@ -263,10 +248,12 @@ async fn a_type_missing_from_a_zone_and_a_quota_short_of_count_plus_batch_block_
     );
     // Subnet1 takes the region's second zone, us-east-1b.
     setup
+        .harness
         .fake
         .set_offering(REGION, "m5.xlarge", &["us-east-1a", "us-east-1c"]);
     // 3 instances and a batch of 1, 4 vCPUs each: 16 vCPUs; 12 do for the instances alone.
     setup
+        .harness
         .fake
         .set_ec2_quota(ACCOUNT, REGION, "L-1216C47A", 12.0);
     let plan = setup.plan().await;
@@ -295,6 +282,7 @@ async fn the_quota_counts_the_racks_planned_before_in_the_same_account_and_regio
         &template("", false),
     );
     setup
+        .harness
         .fake
         .set_ec2_quota(ACCOUNT, REGION, "L-1216C47A", 10.0);
     let plan = setup.plan().await;
@@ -321,7 +309,12 @@ async fn unchanged_racks_cost_no_preflight_call_and_a_type_change_one_read_per_t
     setup.racks(&unchanged, &body);
     let plan = setup.plan().await;
     assert_eq!(plan.summary.unchanged, 500);
-    assert_eq!(setup.preflight_calls(), 0, "{:?}", setup.fake.calls());
+    assert_eq!(
+        setup.preflight_calls(),
+        0,
+        "{:?}",
+        setup.harness.fake.calls()
+    );
 
     // Ten racks change their type to the same one: each read once for all ten.
     let changed: Vec<String> = names
@@ -333,10 +326,10 @@ async fn unchanged_racks_cost_no_preflight_call_and_a_type_change_one_read_per_t
         })
         .collect();
     setup.racks(&changed, &body);
-    let before = setup.fake.calls().len();
+    let before = setup.harness.fake.calls().len();
     let plan = setup.plan().await;
     assert_eq!(plan.summary.update, 10);
-    let calls: Vec<&str> = setup.fake.calls()[before..]
+    let calls: Vec<&str> = setup.harness.fake.calls()[before..]
         .iter()
         .map(|call| call.operation)
         .filter(|operation| PREFLIGHT_CALLS.contains(operation))

@@ -3,31 +3,22 @@
 //! Ctrl-C during a bake, an upgrade through a required release wave by wave, the next apply after a stop,
 //! and what a rollout of 50 racks costs in calls and time.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rackfile::apply::Timings;
-use rackfile::cloud::fake::{FakeAws, FakeTemplate};
+use rackfile::cloud::fake::FakeTemplate;
 use rackfile::cloud::{AlarmState, TemplateSource};
-use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
+use rackfile::commands::apply::ApplyOptions;
 use rackfile::outcome::Outcome;
-use rackfile::render::Style;
 use tokio::time::Instant;
 
-const ACCOUNT: &str = "123456789012";
-const REGION: &str = "us-east-1";
-const TEMPLATE_URL: &str = "https://templates.example.com/rack.json";
-const RESOURCES: [(&str, &str); 3] = [
-    ("Vpc", "AWS::EC2::VPC"),
-    ("Subnet0", "AWS::EC2::Subnet"),
-    ("Cluster", "AWS::ECS::Cluster"),
-];
+use crate::fake_harness::{ACCOUNT, Harness, RACK_RESOURCES, REGION, TEMPLATE_URL, console};
+
 /// Each resource takes this long, so an update of a rack takes 3 minutes.
 const RESOURCE_TIME: Duration = Duration::from_secs(60);
 
 struct Fleet {
-    fake: FakeAws,
-    dir: tempfile::TempDir,
+    harness: Harness,
     names: Vec<String>,
 }
 
@@ -35,18 +26,14 @@ impl Fleet {
     /// `names` installed at InstanceCount 3 with an alarm each (`rack-NAME-5xx`, OK), racks.toml then
     /// without a rollout.
     async fn installed(names: &[&str]) -> Fleet {
-        let fake = FakeAws::new(RESOURCE_TIME);
-        fake.add_account(None, ACCOUNT);
-        fake.add_template(
-            TemplateSource::Url(TEMPLATE_URL.into()),
-            FakeTemplate::rack(&RESOURCES),
-        );
+        let harness = Harness::with_rack_template(RESOURCE_TIME, &RACK_RESOURCES);
         for name in names {
-            fake.add_alarm(ACCOUNT, REGION, &format!("rack-{name}-5xx"), AlarmState::Ok);
+            harness
+                .fake
+                .add_alarm(ACCOUNT, REGION, &format!("rack-{name}-5xx"), AlarmState::Ok);
         }
         let fleet = Fleet {
-            fake,
-            dir: tempfile::tempdir().unwrap(),
+            harness,
             names: names.iter().map(|n| n.to_string()).collect(),
         };
         fleet.declare(3, "");
@@ -57,33 +44,26 @@ impl Fleet {
 
     /// racks.toml: every rack at `count` instances, and `rollout` (a `[rollout]` table, or nothing).
     fn declare(&self, count: u32, rollout: &str) {
-        let mut text = format!(
-            "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\nversion = \"1\"\ninstance_count = {count}\n\
-             [org.personal]\naccount_id = \"{ACCOUNT}\"\n{rollout}\n"
+        let racks: String = self
+            .names
+            .iter()
+            .map(|name| format!("[[rack]]\nname = \"{name}\"\ntemplate_url = \"{TEMPLATE_URL}\"\n"))
+            .collect();
+        self.harness.declare(
+            &format!("version = \"1\"\ninstance_count = {count}"),
+            &format!("{rollout}\n{racks}"),
         );
-        for name in &self.names {
-            text.push_str(&format!(
-                "[[rack]]\nname = \"{name}\"\ntemplate_url = \"{TEMPLATE_URL}\"\n"
-            ));
-        }
-        std::fs::write(self.dir.path().join("racks.toml"), text).unwrap();
     }
 
+    /// The binary's own polling (2 s, backing off to 10 s), on the paused clock.
     fn options(&self, wave: Option<usize>) -> ApplyOptions {
-        ApplyOptions {
-            source: ApplySource::Config(self.dir.path().join("racks.toml")),
-            targets: Vec::new(),
-            auto_approve: Some(rackfile::options::Approval::All),
-            recover: false,
-            allow_uninstall: false,
-            json: false,
-            parallelism: 10,
-            wave,
-            timings: Timings {
-                heartbeat: Duration::from_secs(3600),
-                ..Timings::default()
-            },
-        }
+        let mut options = self.harness.options();
+        options.wave = wave;
+        options.timings = Timings {
+            heartbeat: Duration::from_secs(3600),
+            ..Timings::default()
+        };
+        options
     }
 
     async fn apply(&self, wave: Option<usize>) -> (Outcome, String) {
@@ -96,30 +76,33 @@ impl Fleet {
         wave: Option<usize>,
         cancel: tokio::sync::watch::Receiver<u8>,
     ) -> (Outcome, String) {
-        let bytes = Arc::new(Mutex::new(Vec::new()));
-        let mut console = Console {
-            out: bytes.clone(),
-            interactive: false,
-            bars: false,
-            style: Style::Plain,
-            read_answer: Box::new(|| None),
-            env: Box::new(|_| None),
-        };
-        let outcome = run(&self.options(wave), &self.fake, &mut console, cancel).await;
-        let text = String::from_utf8(bytes.lock().unwrap().clone()).unwrap();
-        match outcome {
-            Ok(outcome) => (outcome, text),
-            Err(error) => panic!("{}{}", text, error.render()),
+        match self
+            .harness
+            .run(&self.options(wave), console(), cancel)
+            .await
+        {
+            (Ok(outcome), text) => (outcome, text),
+            (Err(error), text) => panic!("{}{}", text, error.render()),
         }
     }
 
     fn count_of(&self, name: &str) -> String {
-        self.fake.stack(ACCOUNT, REGION, name).unwrap().parameters["InstanceCount"].clone()
+        self.harness
+            .fake
+            .stack(ACCOUNT, REGION, name)
+            .unwrap()
+            .parameters["InstanceCount"]
+            .clone()
     }
 
     /// The racks whose UpdateStack the fake received, in order.
     fn updated(&self) -> Vec<String> {
-        self.fake.updates().into_iter().map(|u| u.stack).collect()
+        self.harness
+            .fake
+            .updates()
+            .into_iter()
+            .map(|u| u.stack)
+            .collect()
     }
 }
 
@@ -129,7 +112,7 @@ const CANARY_FIRST: &str = "[rollout]\nwaves = [[\"personal/canary\"], [\"*\"]]\
 async fn a_failed_canary_stops_the_later_waves_and_exits_1() {
     let fleet = Fleet::installed(&["canary", "web-1", "web-2"]).await;
     fleet.declare(4, CANARY_FIRST);
-    fleet.fake.fail_resource("canary", "Subnet0");
+    fleet.harness.fake.fail_resource("canary", "Subnet0");
     let (outcome, output) = fleet.apply(None).await;
     assert_eq!(outcome, Outcome::Failed, "{output}");
     assert_eq!(fleet.updated(), ["canary"], "{output}");
@@ -157,7 +140,7 @@ async fn failure_tolerance_one_of_four_goes_on_and_two_of_four_stops() {
         let fleet = Fleet::installed(&names).await;
         fleet.declare(4, rollout);
         for name in failing {
-            fleet.fake.fail_resource(name, "Cluster");
+            fleet.harness.fake.fail_resource(name, "Cluster");
         }
         let (outcome, output) = fleet.apply(None).await;
         assert_eq!(
@@ -184,7 +167,7 @@ async fn an_alarm_in_alarm_during_the_bake_stops_the_next_wave_and_the_next_appl
     let fleet = Fleet::installed(&["canary", "web-1", "web-2"]).await;
     fleet.declare(4, CANARY_FIRST);
     // The canary's wave takes 3 minutes; its alarm fires 10 minutes into the bake.
-    fleet.fake.set_alarm_state_after(
+    fleet.harness.fake.set_alarm_state_after(
         ACCOUNT,
         REGION,
         "rack-canary-5xx",
@@ -214,7 +197,7 @@ async fn an_alarm_in_alarm_during_the_bake_stops_the_next_wave_and_the_next_appl
     );
 
     // Nothing special to resume: the canary is converged, so its wave is skipped.
-    fleet.fake.set_alarm_state_after(
+    fleet.harness.fake.set_alarm_state_after(
         ACCOUNT,
         REGION,
         "rack-canary-5xx",
@@ -287,12 +270,12 @@ async fn a_rollout_of_50_racks_in_3_waves_costs_one_describe_alarms_per_bake_pol
         4,
         "[rollout]\nwaves = [[\"personal/canary\"], [\"*/staging*\"], [\"*\"]]\nmax_concurrent = 10\nbake = \"30m\"\nalarms = [\"rack-{name}-5xx\"]\n",
     );
-    let before = fleet.fake.calls().len();
+    let before = fleet.harness.fake.calls().len();
     let started = Instant::now();
     let (outcome, output) = fleet.apply(None).await;
     let took = started.elapsed();
     assert_eq!(outcome, Outcome::Success, "{output}");
-    let calls = &fleet.fake.calls()[before..];
+    let calls = &fleet.harness.fake.calls()[before..];
     let count = |operation: &str| calls.iter().filter(|c| c.operation == operation).count();
     // Waves: 1 rack (3m), 9 racks at 10 at once (3m), 40 racks at 10 at once (4 x 3m); bakes after waves
     // 1 and 2 (30m each), none after the last.
@@ -311,10 +294,10 @@ async fn a_rollout_of_50_racks_in_3_waves_costs_one_describe_alarms_per_bake_pol
     // Following a rack costs what it costs in one wave: the same change to the same fleet without waves.
     let one_wave = Fleet::installed(&refs).await;
     one_wave.declare(4, "");
-    let before = one_wave.fake.calls().len();
+    let before = one_wave.harness.fake.calls().len();
     let (outcome, output) = one_wave.apply(None).await;
     assert_eq!(outcome, Outcome::Success, "{output}");
-    let unwaved = &one_wave.fake.calls()[before..];
+    let unwaved = &one_wave.harness.fake.calls()[before..];
     let count_unwaved =
         |operation: &str| unwaved.iter().filter(|c| c.operation == operation).count();
     eprintln!(
@@ -343,10 +326,10 @@ const V3: &str = "20220101000000";
 
 #[tokio::test(start_paused = true)]
 async fn an_upgrade_through_a_required_release_is_done_wave_by_wave() {
-    let fake = FakeAws::new(Duration::from_secs(10));
-    fake.add_account(None, ACCOUNT);
+    let harness = Harness::new(Duration::from_secs(10));
+    let fake = &harness.fake;
     for release in [V1, V2, V3] {
-        let template = FakeTemplate::rack(&RESOURCES);
+        let template = FakeTemplate::rack(&RACK_RESOURCES);
         let key = format!("release/{release}/formation.json");
         fake.add_s3_object("convox", &key, &template.body());
         fake.add_template(
@@ -366,20 +349,14 @@ async fn an_upgrade_through_a_required_release_is_done_wave_by_wave() {
         &serde_json::to_string(&listed).unwrap(),
     );
     let fleet = Fleet {
-        fake,
-        dir: tempfile::tempdir().unwrap(),
+        harness,
         names: vec!["canary".into(), "web".into()],
     };
     let declare = |version: &str, rollout: &str| {
-        std::fs::write(
-            fleet.dir.path().join("racks.toml"),
-            format!(
-                "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\nversion = \"{version}\"\n\
-                 [org.personal]\naccount_id = \"{ACCOUNT}\"\n{rollout}\n\
-                 [[rack]]\nname = \"canary\"\n[[rack]]\nname = \"web\"\n"
-            ),
-        )
-        .unwrap();
+        fleet.harness.declare(
+            &format!("version = \"{version}\""),
+            &format!("{rollout}\n[[rack]]\nname = \"canary\"\n[[rack]]\nname = \"web\"\n"),
+        );
     };
     declare(V1, "");
     let (outcome, output) = fleet.apply(None).await;
@@ -391,6 +368,7 @@ async fn an_upgrade_through_a_required_release_is_done_wave_by_wave() {
     let (outcome, output) = fleet.apply(None).await;
     assert_eq!(outcome, Outcome::Success, "{output}");
     let sent: Vec<(String, Option<String>)> = fleet
+        .harness
         .fake
         .updates()
         .into_iter()

@@ -5,12 +5,13 @@
 use std::time::Duration;
 
 use rackfile::apply::{OnTimeout, TimeLimit};
-use rackfile::cloud::fake::{FakeAws, FakeTemplate};
+use rackfile::cloud::fake::FakeTemplate;
 use rackfile::cloud::{StackStatus, TemplateSource};
 use rackfile::commands::apply::{ApplyOptions, run};
 use rackfile::outcome::Outcome;
 
 use crate::apply_fake::{ACCOUNT, Setup, apply, console, manage_count, options, setup};
+use crate::fake_harness::Harness;
 
 const REGION: &str = "us-east-1";
 const THREE_HOURS: Duration = Duration::from_secs(3 * 3600);
@@ -80,19 +81,15 @@ fn rolling_template() -> (String, FakeTemplate) {
 /// A rack installed from `rolling_template`, then its InstanceType changed in racks.toml, with its
 /// Instances taking three hours to roll.
 async fn installed_then_rolling() -> Setup {
-    let fake = FakeAws::new(Duration::from_secs(5));
-    fake.add_account(None, ACCOUNT);
+    let setup = Harness::new(Duration::from_secs(5));
     let (body, template) = rolling_template();
-    fake.add_template(TemplateSource::Body(body.clone()), template);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("rack.json"), &body).unwrap();
-    let racks = format!(
-        "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\nversion = \"20161102160040\"\n\
-         [org.personal]\naccount_id = \"{ACCOUNT}\"\n\
-         [[rack]]\nname = \"web\"\ntemplate = \"rack.json\"\ninstance_type = \"t2.small\"\n"
-    );
-    std::fs::write(dir.path().join("racks.toml"), &racks).unwrap();
-    let setup = Setup { fake, dir };
+    setup
+        .fake
+        .add_template(TemplateSource::Body(body.clone()), template);
+    std::fs::write(setup.dir.path().join("rack.json"), &body).unwrap();
+    let rack = "[[rack]]\nname = \"web\"\ntemplate = \"rack.json\"\ninstance_type = \"t2.small\"\n";
+    setup.declare("version = \"20161102160040\"", rack);
+    let racks = std::fs::read_to_string(setup.racks_file()).unwrap();
     let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
     assert_eq!(code, 0, "{output}");
     std::fs::write(

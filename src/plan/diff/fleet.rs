@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::cloud::StackKey;
 use crate::config::Rack;
 use crate::live::LiveState;
 use crate::plan::checks::PlanProblem;
@@ -11,13 +12,13 @@ use crate::plan::{AccountRead, Action, RackPlan, Summary, UndeclaredRack};
 /// Two racks of orgs that turn out to reach one account, with the same region and name, are one stack:
 /// planning both would race two changes on it.
 pub(super) fn same_stack_twice(racks: &[Rack], live: &LiveState) -> Vec<PlanProblem> {
-    let mut first: BTreeMap<(&str, &str, &str), &Rack> = BTreeMap::new();
+    let mut first: BTreeMap<StackKey, &Rack> = BTreeMap::new();
     let mut problems = Vec::new();
     for rack in racks {
-        let Some(account) = live.accounts.get(&rack.org) else {
+        let Ok(key) = live.key_of(rack) else {
             continue;
         };
-        let key = (account.as_str(), rack.region.as_str(), rack.name.as_str());
+        let account = &key.account;
         match first.get(&key) {
             Some(earlier) => problems.push(PlanProblem {
                 rack: rack.id(),
@@ -65,7 +66,7 @@ pub(super) fn accounts_read(racks: &[Rack], live: &LiveState) -> Vec<AccountRead
         .filter_map(|(org, regions)| {
             Some(AccountRead {
                 org: org.to_string(),
-                account_id: live.accounts.get(org)?.clone(),
+                account_id: live.account_of(org).ok()?.to_string(),
                 regions: regions.into_iter().map(str::to_string).collect(),
             })
         })
@@ -74,28 +75,18 @@ pub(super) fn accounts_read(racks: &[Rack], live: &LiveState) -> Vec<AccountRead
 
 /// Stacks that are racks (see `Stack::is_rack`) in the accounts and regions read, that no planned rack names.
 pub(super) fn undeclared(racks: &[Rack], live: &LiveState) -> Vec<UndeclaredRack> {
-    let declared: BTreeSet<(&str, &str, &str)> = racks
-        .iter()
-        .filter_map(|r| {
-            Some((
-                live.accounts.get(&r.org)?.as_str(),
-                r.region.as_str(),
-                r.name.as_str(),
-            ))
-        })
-        .collect();
+    let declared: BTreeSet<StackKey> = racks.iter().filter_map(|r| live.key_of(r).ok()).collect();
     let mut org_of_account: BTreeMap<&str, &str> = BTreeMap::new();
     for rack in racks {
-        if let Some(account) = live.accounts.get(&rack.org) {
+        if let Ok(account) = live.account_of(&rack.org) {
             org_of_account.entry(account).or_insert(&rack.org);
         }
     }
     let mut found = Vec::new();
-    for ((account, region), stacks) in &live.stacks {
+    for (place, stacks) in live.regions() {
+        let (account, region) = (&place.account, &place.region);
         for stack in stacks.values() {
-            if crate::convox::is_rack(stack)
-                && !declared.contains(&(account.as_str(), region.as_str(), stack.name.as_str()))
-            {
+            if crate::convox::is_rack(stack) && !declared.contains(&place.stack(&stack.name)) {
                 found.push(UndeclaredRack {
                     org: org_of_account
                         .get(account.as_str())

@@ -1,6 +1,6 @@
 //! An install: every parameter CreateStack gets, the password's source, the tags.
 
-use crate::cloud::TemplateSummary;
+use crate::cloud::{StackKey, TemplateSummary};
 use crate::config::{Rack, TYPED_PARAMETERS};
 use crate::live::LiveState;
 use crate::plan::checks::{
@@ -52,7 +52,7 @@ pub(super) fn plan_install(
             rack,
             summary,
             variable,
-            live.password_env_values.get(variable),
+            live.password_env(variable),
         ));
     }
     let password = match (has_password, &rack.password_env, &rack.password_ssm) {
@@ -61,8 +61,8 @@ pub(super) fn plan_install(
             variable: variable.clone(),
         }),
         (true, None, Some(parameter)) => {
-            let key = (account.to_string(), rack.region.clone(), parameter.clone());
-            match ssm_password(rack, summary, parameter, live.ssm_passwords.get(&key)) {
+            let key = StackKey::new(account, &rack.region, &rack.name);
+            match ssm_password(rack, summary, parameter, live.ssm_password(&key, parameter)) {
                 Ok(source) => Some(source),
                 Err(mut found) => {
                     problems.append(&mut found);

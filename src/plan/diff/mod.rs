@@ -62,7 +62,7 @@ pub fn diff(
         },
         accounts: accounts_read(racks, live),
         not_in_racks_toml: undeclared(racks, live),
-        releases: live.releases.as_ref().map(|releases| ReleaseListRead {
+        releases: live.releases().map(|releases| ReleaseListRead {
             url: RELEASES_URL.into(),
             sha256: releases.sha256.clone(),
             latest_published: releases.latest_published().map(|r| r.version.clone()),
@@ -80,15 +80,11 @@ fn plan_rack(
     live: &LiveState,
     recover: bool,
 ) -> Result<RackPlan, Vec<PlanProblem>> {
-    let Some(account) = live.accounts.get(&rack.org).cloned() else {
-        return Err(vec![PlanProblem {
-            rack: rack.id(),
-            message: format!("the account of org `{}` was not read", rack.org),
-            hint: Some("this is a bug in rackfile: please report it".into()),
-            span: None,
-        }]);
-    };
-    let stack = live.stack(&account, &rack.region, &rack.name);
+    let key = live
+        .key_of(rack)
+        .map_err(|missing| vec![PlanProblem::not_read(rack, missing)])?;
+    let account = key.account.clone();
+    let stack = live.stack(&key);
     let mut held = Vec::new();
     let mut notes = Vec::new();
     let mut warnings = Vec::new();
@@ -203,9 +199,7 @@ mod tests {
         let mut other_region = rack();
         other_region.region = "eu-west-1".into();
         let mut state = live(vec![stack("CREATE_COMPLETE")], &other_region);
-        state
-            .stacks
-            .insert((ACCOUNT.into(), "eu-west-1".into()), BTreeMap::new());
+        state.record_stacks(RegionKey::new(ACCOUNT, "eu-west-1"), Vec::new());
         let plan = diff(&config(), &[other_region], &state, false).unwrap();
         assert!(matches!(plan.racks[0].action, Action::Install(_)));
         assert_eq!(
@@ -232,8 +226,9 @@ mod tests {
     fn an_unreadable_template_is_a_problem_naming_the_url() {
         let rack = rack();
         let mut state = live(vec![], &rack);
-        state.templates.insert(
-            (ACCOUNT.into(), TemplateSource::Url(URL.into())),
+        state.record_template(
+            ACCOUNT,
+            TemplateSource::Url(URL.into()),
             Err(CloudError::new(CloudErrorKind::Validation, "NoSuchBucket")),
         );
         let problems = diff(&config(), &[rack], &state, false).unwrap_err();
@@ -297,21 +292,19 @@ mod tests {
         racks.extend(recovered);
         let mut state = live(stacks, &racks[0]);
         with_required_release(&mut state);
-        state.stack_templates.insert(
-            (ACCOUNT.into(), "us-east-1".into(), "old".into()),
-            Ok(RETAINING_TEMPLATE.into()),
+        state.record_live_template(
+            StackKey::new(ACCOUNT, "us-east-1", "old"),
+            LiveTemplate::Read(Ok(RETAINING_TEMPLATE.into())),
         );
         // Every release has the same small rack: what each change reaches is analysed.
         let document = Arc::new(parse_document(INSTANCES_TEMPLATE).unwrap());
         for version in ["2", "3", "4"] {
-            state
-                .template_documents
-                .insert(TemplateSource::Url(url_of(version)), document.clone());
+            state.record_template_document(TemplateSource::Url(url_of(version)), document.clone());
         }
         for name in ["updated", "upgraded"] {
-            state.stack_templates.insert(
-                (ACCOUNT.into(), "us-east-1".into(), name.into()),
-                Ok(INSTANCES_TEMPLATE.into()),
+            state.record_live_template(
+                StackKey::new(ACCOUNT, "us-east-1", name),
+                LiveTemplate::Read(Ok(INSTANCES_TEMPLATE.into())),
             );
         }
         let plan = diff(&config(), &racks, &state, true).unwrap();

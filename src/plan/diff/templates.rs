@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::cloud::{Declarations, TemplateSummary};
+use crate::cloud::{Declarations, StackKey, TemplateSummary};
 use crate::config::{Rack, Template, sha256_hex};
-use crate::live::{LiveState, template_source};
+use crate::live::{LiveState, LiveTemplate, template_source};
 use crate::plan::TemplatePlan;
 use crate::plan::checks::PlanProblem;
 use crate::template::parse_document;
@@ -26,10 +26,9 @@ pub(super) fn template_summary(
     account: &str,
     live: &LiveState,
 ) -> Result<TemplateSummary, Vec<PlanProblem>> {
-    let source = template_source(&rack.template);
-    match live.templates.get(&(account.to_string(), source)) {
-        Some(Ok(summary)) => Ok(summary.clone()),
-        Some(Err(error)) => Err(vec![PlanProblem {
+    match live.template(account, &rack.template) {
+        Ok(Ok(summary)) => Ok(summary.clone()),
+        Ok(Err(error)) => Err(vec![PlanProblem {
             rack: rack.id(),
             message: format!("cannot read the template {}: {error}", rack.template.describe()),
             hint: error.hint().map(str::to_string).or_else(|| match &rack.template {
@@ -38,12 +37,7 @@ pub(super) fn template_summary(
             }),
             span: None,
         }]),
-        None => Err(vec![PlanProblem {
-            rack: rack.id(),
-            message: format!("the template {} was not read", rack.template.describe()),
-            hint: Some("this is a bug in rackfile: please report it".into()),
-            span: None,
-        }]),
+        Err(missing) => Err(vec![PlanProblem::not_read(rack, missing)]),
     }
 }
 
@@ -64,26 +58,24 @@ pub(super) fn live_document(
     account: &str,
     live: &LiveState,
 ) -> Result<Arc<Value>, String> {
-    let key = (account.to_string(), rack.region.clone(), rack.name.clone());
-    // The template cache showed the live template to be this very file.
-    if live.unchanged_templates.contains(&key)
-        && let Template::File { .. } = &rack.template
-    {
-        return planned_document(rack, live);
-    }
-    match live.stack_templates.get(&key) {
-        Some(Ok(body)) => parse_document(body)
+    let key = StackKey::new(account, &rack.region, &rack.name);
+    match live.live_template(&key) {
+        // The template cache showed the live template to be this very file.
+        Ok(LiveTemplate::UnchangedSinceCached) => planned_document(rack, live),
+        Ok(LiveTemplate::Read(Ok(body))) => parse_document(body)
             .map(Arc::new)
             .map_err(|error| format!("the live template cannot be parsed: {error}")),
-        Some(Err(error)) => Err(format!("cannot read the live template: {error}")),
-        None => Err("the live template was not read".into()),
+        Ok(LiveTemplate::Read(Err(error))) => {
+            Err(format!("cannot read the live template: {error}"))
+        }
+        // Read only for the racks a first plan finds with a change to analyse.
+        Err(_) => Err("the live template was not read".into()),
     }
 }
 
 /// The template a rack is planned with, parsed, or why its resources are not known.
 pub(super) fn planned_document(rack: &Rack, live: &LiveState) -> Result<Arc<Value>, String> {
-    live.template_documents
-        .get(&template_source(&rack.template))
+    live.template_document(&template_source(&rack.template))
         .cloned()
         .ok_or_else(|| {
             format!(

@@ -5,16 +5,16 @@ use std::path::PathBuf;
 // What every test of the planner names, so that each file's tests need only this and their own module.
 pub(in crate::plan) use super::diff;
 pub(in crate::plan) use crate::cloud::{
-    CloudError, CloudErrorKind, Declarations, Stack, TemplateParameter, TemplateSource,
-    TemplateSummary,
+    CloudError, CloudErrorKind, Declarations, RegionKey, Stack, StackKey, TemplateParameter,
+    TemplateSource, TemplateSummary,
 };
 pub(in crate::plan) use crate::config::{Config, Rack, Template};
 pub(in crate::plan) use crate::convox::{Dependent, Releases};
-pub(in crate::plan) use crate::live::{LiveState, template_source};
+pub(in crate::plan) use crate::live::{LiveState, LiveTemplate, template_source};
 pub(in crate::plan) use crate::plan::checks::PlanProblem;
 pub(in crate::plan) use crate::plan::*;
 pub(in crate::plan) use crate::template::parse_document;
-pub(in crate::plan) use std::collections::{BTreeMap, BTreeSet, HashMap};
+pub(in crate::plan) use std::collections::{BTreeMap, BTreeSet};
 pub(in crate::plan) use std::sync::Arc;
 
 use crate::config::{OrgSettings, RackSpans};
@@ -124,35 +124,23 @@ pub(in crate::plan) fn stack(status: &str) -> Stack {
 
 pub(in crate::plan) fn live(stacks: Vec<Stack>, rack: &Rack) -> LiveState {
     let mut state = LiveState::default();
-    state.accounts.insert("personal".into(), ACCOUNT.into());
-    state.stacks.insert(
-        (ACCOUNT.into(), "us-east-1".into()),
-        stacks.into_iter().map(|s| (s.name.clone(), s)).collect(),
-    );
-    state.templates.insert(
-        (ACCOUNT.into(), template_source(&rack.template)),
-        Ok(summary()),
-    );
-    state.releases = Some(releases(&[
+    state.record_account("personal", ACCOUNT);
+    state.record_stacks(RegionKey::new(ACCOUNT, "us-east-1"), stacks);
+    state.record_template(ACCOUNT, template_source(&rack.template), Ok(summary()));
+    state.record_releases(Some(releases(&[
         ("1", true, false),
         ("2", true, false),
         ("3", true, false),
-    ]));
+    ])));
     // A rack's `password_env` is set, to a password the template accepts.
     if let Some(variable) = &rack.password_env {
-        state
-            .password_env_values
-            .insert(variable.clone(), crate::cloud::Secret::new("pw"));
+        state.record_password_env(variable, crate::cloud::Secret::new("pw"));
     }
     if let Template::File { .. } = rack.template {
-        state.stack_templates = HashMap::from([(
-            (
-                ACCOUNT.to_string(),
-                "us-east-1".to_string(),
-                "example".to_string(),
-            ),
-            Ok("Resources: {}\n".to_string()),
-        )]);
+        state.record_live_template(
+            StackKey::new(ACCOUNT, "us-east-1", "example"),
+            LiveTemplate::Read(Ok("Resources: {}\n".to_string())),
+        );
     }
     state
 }
@@ -175,18 +163,15 @@ pub(in crate::plan) fn url_of(version: &str) -> String {
 
 /// Releases 1 to 5, 3 required, 5 not published yet, with a template for each.
 pub(in crate::plan) fn with_required_release(state: &mut LiveState) {
-    state.releases = Some(releases(&[
+    state.record_releases(Some(releases(&[
         ("1", true, false),
         ("2", true, false),
         ("3", true, true),
         ("4", true, false),
         ("5", false, false),
-    ]));
+    ])));
     for version in ["3", "4", "5"] {
-        state.templates.insert(
-            (ACCOUNT.into(), TemplateSource::Url(url_of(version))),
-            Ok(summary()),
-        );
+        state.record_template(ACCOUNT, TemplateSource::Url(url_of(version)), Ok(summary()));
     }
 }
 

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::cloud::{Stack, StackState};
-use crate::config::Rack;
-use crate::live::LiveState;
+use crate::cloud::{Stack, StackKey, StackState};
+use crate::config::{Rack, Template};
+use crate::live::{LiveState, LiveTemplate, NotRead};
 use crate::plan::checks::PlanProblem;
 use crate::plan::{Action, DependentStack, Uninstall};
 use crate::template::{retained_resources, summary_of_body};
@@ -32,10 +32,12 @@ pub(super) fn plan_uninstall(
         }
         _ => {}
     }
-    let key = (account.to_string(), rack.region.clone(), rack.name.clone());
-    let body = match live.stack_templates.get(&key) {
-        Some(Ok(body)) => body,
-        Some(Err(error)) => {
+    let key = StackKey::new(account, &rack.region, &rack.name);
+    let body = match (live.live_template(&key), &rack.template) {
+        (Ok(LiveTemplate::Read(Ok(body))), _) => body,
+        // The template cache showed the live template to be the rack's own file.
+        (Ok(LiveTemplate::UnchangedSinceCached), Template::File { body, .. }) => body,
+        (Ok(LiveTemplate::Read(Err(error))), _) => {
             return Err(vec![PlanProblem {
                 rack: rack.id(),
                 message: format!(
@@ -46,14 +48,13 @@ pub(super) fn plan_uninstall(
                 span: rack.spans.ensure.clone(),
             }]);
         }
-        None => {
-            return Err(vec![PlanProblem {
-                rack: rack.id(),
-                message: format!("the live template of stack {} was not read", rack.name),
-                hint: Some("this is a bug in rackfile: please report it".into()),
-                span: None,
-            }]);
+        (Ok(LiveTemplate::UnchangedSinceCached), Template::Url { .. }) => {
+            return Err(vec![PlanProblem::not_read(
+                rack,
+                NotRead::LiveTemplate(key),
+            )]);
         }
+        (Err(missing), _) => return Err(vec![PlanProblem::not_read(rack, missing)]),
     };
     let retained = retained_resources(body).map_err(|error| {
         vec![PlanProblem {
@@ -72,31 +73,24 @@ pub(super) fn plan_uninstall(
         .filter(|other| {
             other.region == rack.region
                 && live
-                    .accounts
-                    .get(&other.org)
+                    .account_of(&other.org)
+                    .ok()
                     .is_none_or(|other_account| other_account == account)
         })
         .map(|other| other.name.as_str())
         .collect();
     let dependents = live
-        .stacks
-        .get(&(account.to_string(), rack.region.clone()))
-        .map(|stacks| {
-            stacks
-                .values()
-                .filter_map(|other| {
-                    let kind = crate::convox::dependent_of(other, &rack.name, |name| {
-                        declared.contains(name)
-                    })?;
-                    Some(DependentStack {
-                        name: other.name.clone(),
-                        stack_id: other.stack_id.clone(),
-                        kind,
-                    })
-                })
-                .collect()
+        .stacks_in(&key.region_key())
+        .filter_map(|other| {
+            let kind =
+                crate::convox::dependent_of(other, &rack.name, |name| declared.contains(name))?;
+            Some(DependentStack {
+                name: other.name.clone(),
+                stack_id: other.stack_id.clone(),
+                kind,
+            })
         })
-        .unwrap_or_default();
+        .collect();
     let resource_count = summary_of_body(body).map_or(0, |summary| summary.resource_count);
     Ok(Action::Uninstall(Uninstall {
         dependents,
@@ -118,13 +112,13 @@ mod tests {
         let mut rack = rack();
         rack.absent = true;
         let mut state = live(stacks, &rack);
-        state.stack_templates.insert(
-            (ACCOUNT.into(), "us-east-1".into(), "example".into()),
-            Ok(RETAINING_TEMPLATE.into()),
+        state.record_live_template(
+            StackKey::new(ACCOUNT, "us-east-1", "example"),
+            LiveTemplate::Read(Ok(RETAINING_TEMPLATE.into())),
         );
         // Nothing but the live template is read for a rack to uninstall: no template, no release list.
-        state.templates.clear();
-        state.releases = None;
+        state.forget_templates();
+        state.record_releases(None);
         let mut config = config();
         config.racks.push(rack.clone());
         for name in others {

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::cloud::{ParameterValue, Stack, TemplateSummary};
+use crate::cloud::{ParameterValue, Stack, StackKey, TemplateSummary};
 use crate::config::{Rack, Template};
 use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
-use crate::live::LiveState;
+use crate::live::{LiveState, LiveTemplate};
 use crate::plan::budget::budget_of_update;
 use crate::plan::checks::{Origin, PlanProblem, parameters_exist, value_allowed};
-use crate::plan::impact::{impact_of, supersede_rules_the_template_answers};
+use crate::plan::impact::{rule_impact_of, supersede_rules_the_template_answers};
 use crate::plan::{Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, Update};
 use crate::template::Pseudo;
 
@@ -142,8 +142,8 @@ pub(super) fn plan_update(
             continue;
         }
         let sensitive = declared.is_some_and(|p| p.no_echo);
-        let impact = impact_of(name, batch_size);
-        if let Some(impact) = &impact
+        let rule = rule_impact_of(name, batch_size);
+        if let Some(impact) = &rule
             && impact.effect == Effect::InstallOnly
             && live_value.is_some()
         {
@@ -168,7 +168,7 @@ pub(super) fn plan_update(
             },
             sensitive,
             diff: None,
-            impact,
+            rule,
             reach: None,
         });
     }
@@ -195,22 +195,18 @@ pub(super) fn plan_update(
                     after: Some(url.clone()),
                     sensitive: false,
                     diff: None,
-                    impact: None,
+                    rule: None,
                     reach: None,
                 });
             }
         }
-        Template::File { .. }
-            if live.unchanged_templates.contains(&(
-                account.to_string(),
-                region.clone(),
-                rack.name.clone(),
-            )) => {}
         Template::File { path, body } => {
-            let key = (account.to_string(), region.clone(), rack.name.clone());
-            match live.stack_templates.get(&key) {
-                Some(Ok(live_body)) if live_body.trim_end() == body.trim_end() => {}
-                Some(Ok(live_body)) => {
+            let key = StackKey::new(account, region, &rack.name);
+            match live.live_template(&key) {
+                Ok(LiveTemplate::UnchangedSinceCached) => {}
+                Ok(LiveTemplate::Read(Ok(live_body)))
+                    if live_body.trim_end() == body.trim_end() => {}
+                Ok(LiveTemplate::Read(Ok(live_body))) => {
                     let file = path.display().to_string();
                     let text_diff = TextDiff::from_lines(live_body.as_str(), body.as_str())
                         .unified_diff()
@@ -224,11 +220,11 @@ pub(super) fn plan_update(
                         after: Some(file),
                         sensitive: false,
                         diff: Some(text_diff),
-                        impact: None,
+                        rule: None,
                         reach: None,
                     });
                 }
-                Some(Err(error)) => {
+                Ok(LiveTemplate::Read(Err(error))) => {
                     return Err(vec![PlanProblem {
                         rack: rack.id(),
                         message: format!(
@@ -239,14 +235,7 @@ pub(super) fn plan_update(
                         span: None,
                     }]);
                 }
-                None => {
-                    return Err(vec![PlanProblem {
-                        rack: rack.id(),
-                        message: format!("the live template of stack {} was not read", rack.name),
-                        hint: Some("this is a bug in rackfile: please report it".into()),
-                        span: None,
-                    }]);
-                }
+                Err(missing) => return Err(vec![PlanProblem::not_read(rack, missing)]),
             }
         }
     }
@@ -262,7 +251,7 @@ pub(super) fn plan_update(
                 after: Some(desired.clone()),
                 sensitive: false,
                 diff: None,
-                impact: None,
+                rule: None,
                 reach: None,
             });
         }
@@ -278,7 +267,7 @@ pub(super) fn plan_update(
             after: Some(on_off(wanted).into()),
             sensitive: false,
             diff: None,
-            impact: None,
+            rule: None,
             reach: None,
         });
     }
@@ -309,7 +298,7 @@ pub(super) fn plan_update(
         tags,
         resource_count: summary.resource_count,
         termination_protection,
-        impact: None,
+        analysis: None,
         budget: None,
     };
     let after_values = after_update(stack, &update, summary).parameters;
@@ -334,7 +323,7 @@ pub(super) fn plan_update(
     }
     let (before, after) = (before(), planned_document(rack, live));
     supersede_rules_the_template_answers(&mut update, &before, &after);
-    update.impact = crate::plan::impact::analyse_update(
+    update.analysis = crate::plan::impact::analyse_update(
         before.as_deref().map_err(Clone::clone),
         &stack.parameters,
         after.as_deref().map_err(Clone::clone),
@@ -343,7 +332,7 @@ pub(super) fn plan_update(
         &mut update.changes,
     );
     update.budget = Some(budget_of_update(
-        update.impact.as_ref(),
+        update.analysis.as_ref(),
         after.as_deref().map_err(Clone::clone),
         &after_values,
         &stack.parameters,
@@ -513,10 +502,7 @@ mod tests {
         count.kind = "Number".into();
         count.min_value = Some("4".into());
         let mut state = live(vec![stack("UPDATE_COMPLETE")], &upgraded);
-        state.templates.insert(
-            (ACCOUNT.into(), template_source(&upgraded.template)),
-            Ok(strict),
-        );
+        state.record_template(ACCOUNT, template_source(&upgraded.template), Ok(strict));
         let problems = diff(&config(), &[upgraded], &state, false).unwrap_err();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(

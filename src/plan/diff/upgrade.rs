@@ -5,7 +5,7 @@ use crate::cloud::Stack;
 use crate::config::Rack;
 use crate::convox::releases::RELEASES_URL;
 use crate::convox::{Release, Releases};
-use crate::live::LiveState;
+use crate::live::{LiveState, NotRead};
 use crate::plan::checks::PlanProblem;
 use crate::plan::{Action, Blocked, Held, Step, Upgrade};
 
@@ -20,14 +20,9 @@ pub(super) fn convox_releases<'a>(
     if !rack.uses_convox_releases() {
         return Ok(None);
     }
-    match &live.releases {
+    match live.releases() {
         Some(releases) => Ok(Some(releases)),
-        None => Err(vec![PlanProblem {
-            rack: rack.id(),
-            message: "Convox's release list was not read".into(),
-            hint: Some("this is a bug in rackfile: please report it".into()),
-            span: None,
-        }]),
+        None => Err(vec![PlanProblem::not_read(rack, NotRead::Releases)]),
     }
 }
 
@@ -219,15 +214,11 @@ mod tests {
         let mut with_queue = parse_document(live_body).unwrap();
         with_queue["Resources"]["Queue"] = serde_json::json!({"Type": "AWS::SQS::Queue"});
         let with_queue = Arc::new(with_queue);
-        state
-            .template_documents
-            .insert(TemplateSource::Url(url_of("3")), with_queue.clone());
-        state
-            .template_documents
-            .insert(TemplateSource::Url(url_of("4")), with_queue);
-        state.stack_templates.insert(
-            (ACCOUNT.into(), "us-east-1".into(), "example".into()),
-            Ok(live_body.into()),
+        state.record_template_document(TemplateSource::Url(url_of("3")), with_queue.clone());
+        state.record_template_document(TemplateSource::Url(url_of("4")), with_queue);
+        state.record_live_template(
+            StackKey::new(ACCOUNT, "us-east-1", "example"),
+            LiveTemplate::Read(Ok(live_body.into())),
         );
         let plan = diff(&config(), std::slice::from_ref(&rack), &state, false).unwrap();
         let Action::Upgrade(upgrade) = &plan.racks[0].action else {
@@ -342,7 +333,7 @@ mod tests {
             pattern: "https://example.com/{version}/rack.json".into(),
         };
         let mut state = live(vec![], &own);
-        state.releases = None;
+        state.record_releases(None);
         let plan = diff(&config(), &[own], &state, false).unwrap();
         assert!(matches!(plan.racks[0].action, Action::Install(_)));
         assert_eq!(plan.releases, None);

@@ -15,8 +15,10 @@ use super::{Operation, PreflightCheck, PreflightKind, RackOperations, Verdict};
 use crate::live::{Place, PreflightFacts, PreflightReads};
 use crate::template::{SubnetZone, subnet_zones};
 
-/// The EC2 running on-demand vCPU quota an instance type counts against: (quota code, its name). `None`
-/// for families whose quota rackfile does not know.
+/// The EC2 running on-demand vCPU quota an instance type counts against: (quota code, its name), as the
+/// "On-Demand Instance quotas" table of the EC2 User Guide (ec2-on-demand-instances.html#ec2-on-demand-
+/// instances-limits) names them. `None` for a family with no vCPU quota (Mac instances run on dedicated
+/// hosts) or one rackfile does not know.
 pub(super) fn quota_of(instance_type: &str) -> Option<(&'static str, &'static str)> {
     let family: String = instance_type
         .chars()
@@ -24,10 +26,17 @@ pub(super) fn quota_of(instance_type: &str) -> Option<(&'static str, &'static st
         .collect::<String>()
         .to_ascii_lowercase();
     // Prefixes that start like a standard family's letter but have quotas of their own come first.
-    if ["hpc", "inf", "dl", "trn", "mac", "u"]
-        .iter()
-        .any(|own| family.starts_with(own))
-    {
+    let own = [
+        ("hpc", "L-F7808C92", "Running On-Demand HPC instances"),
+        ("inf", "L-1945791B", "Running On-Demand Inf instances"),
+        ("dl", "L-6E869C2A", "Running On-Demand DL instances"),
+        ("trn", "L-2C3B7624", "Running On-Demand Trn instances"),
+        ("u", "L-43DA4232", "Running On-Demand High Memory instances"),
+    ];
+    if let Some((_, code, name)) = own.iter().find(|(prefix, ..)| family.starts_with(prefix)) {
+        return Some((code, name));
+    }
+    if family.starts_with("mac") {
         return None;
     }
     match family.chars().next()? {
@@ -357,10 +366,12 @@ mod tests {
             ("vt1.3xlarge", Some("L-DB2E81BA")),
             ("p3.2xlarge", Some("L-417A185B")),
             ("x2iedn.xlarge", Some("L-7295265B")),
-            ("inf1.xlarge", None),
-            ("hpc6a.48xlarge", None),
-            ("dl1.24xlarge", None),
-            ("u-6tb1.metal", None),
+            ("inf2.xlarge", Some("L-1945791B")),
+            ("hpc6a.48xlarge", Some("L-F7808C92")),
+            ("dl1.24xlarge", Some("L-6E869C2A")),
+            ("trn1.2xlarge", Some("L-2C3B7624")),
+            ("u-6tb1.metal", Some("L-43DA4232")),
+            ("mac2.metal", None),
             ("", None),
         ] {
             assert_eq!(quota_of(kind).map(|(code, _)| code), code, "{kind}");

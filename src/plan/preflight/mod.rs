@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::{Action, Blocked, BlockedKind, ChangeKind, Plan, RackPlan, TemplatePlan, Update};
 use crate::cloud::{ParameterValue, Stack};
-use crate::live::{LiveState, Place, PreflightFacts, PreflightReads};
+use crate::live::{LiveState, LiveTemplate, Place, PreflightFacts, PreflightReads};
 use crate::template::{Pseudo, parse_document};
 
 pub use runtimes::runtime_table_source;
@@ -246,7 +246,7 @@ fn block_if_failed(rack: &mut RackPlan, checks: &[PreflightCheck]) -> Option<Act
 fn operations_of(plan: &Plan, live: &LiveState, unchanged_too: bool) -> Vec<RackOperations> {
     let mut racks = Vec::new();
     for (index, rack) in plan.racks.iter().enumerate() {
-        let stack = live.stack(&rack.account_id, &rack.region, &rack.name);
+        let stack = live.stack(&rack.key());
         let operations = match &rack.action {
             Action::Install(install) | Action::Reinstall(install) => vec![Operation {
                 step: None,
@@ -384,8 +384,7 @@ fn updating(
 
 /// The planned template, parsed, as the plan read it.
 fn planned(template: &TemplatePlan, live: &LiveState) -> Result<Arc<Value>, String> {
-    live.template_documents
-        .get(&template.source())
+    live.template_document(&template.source())
         .cloned()
         .ok_or_else(|| {
             format!(
@@ -402,22 +401,19 @@ fn live_template(
     planned_template: Option<&TemplatePlan>,
     live: &LiveState,
 ) -> Result<Arc<Value>, String> {
-    let key = (
-        rack.account_id.clone(),
-        rack.region.clone(),
-        rack.name.clone(),
-    );
-    if let Some(file @ TemplatePlan::File { .. }) = planned_template
-        && live.unchanged_templates.contains(&key)
-    {
-        return planned(file, live);
-    }
-    match live.stack_templates.get(&key) {
-        Some(Ok(body)) => parse_document(body)
+    match (live.live_template(&rack.key()), planned_template) {
+        (Ok(LiveTemplate::UnchangedSinceCached), Some(file @ TemplatePlan::File { .. })) => {
+            planned(file, live)
+        }
+        (Ok(LiveTemplate::Read(Ok(body))), _) => parse_document(body)
             .map(Arc::new)
             .map_err(|error| format!("the live template cannot be parsed: {error}")),
-        Some(Err(error)) => Err(format!("cannot read the live template: {error}")),
-        None => Err("the live template was not read".into()),
+        (Ok(LiveTemplate::Read(Err(error))), _) => {
+            Err(format!("cannot read the live template: {error}"))
+        }
+        (Ok(LiveTemplate::UnchangedSinceCached), _) | (Err(_), _) => {
+            Err("the live template was not read".into())
+        }
     }
 }
 
