@@ -169,18 +169,18 @@ pub async fn sweep(
     connector: &dyn Connector,
 ) -> Vec<Sweep> {
     // One cloud per (account, region), opened with the first org that reaches it.
-    let mut clouds: BTreeMap<(String, String), &OrgSettings> = BTreeMap::new();
+    let mut clouds: BTreeMap<RegionKey, &OrgSettings> = BTreeMap::new();
     for rack in racks {
         if let Some(account) = accounts.get(&rack.org) {
             clouds
-                .entry((account.clone(), rack.region.clone()))
+                .entry(RegionKey::new(account, &rack.region))
                 .or_insert(&config.orgs[&rack.org]);
         }
     }
     join_all(
         clouds
             .into_iter()
-            .map(|((account, region), org)| async move {
+            .map(|(RegionKey { account, region }, org)| async move {
                 let cloud = connector.cloud(org, &region).await;
                 let stacks = match &cloud {
                     Ok(cloud) => cloud.describe_stacks().await,
