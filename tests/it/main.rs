@@ -3,6 +3,7 @@
 
 mod common;
 
+mod a_silent_endpoint;
 mod apply;
 mod apply_fake;
 mod apply_json;
