@@ -11,7 +11,7 @@ use futures::future::join_all;
 use tokio::time::Instant;
 
 use super::drive::{Cancel, Executor};
-use crate::cloud::{AlarmState, Alarms, CloudError};
+use crate::cloud::{AlarmState, Alarms, CloudError, RegionKey};
 use crate::plan::{WatchedAlarm, Wave};
 
 /// How often the alarms are read during a bake, and how often a line says how long is left without a
@@ -65,15 +65,15 @@ impl Executor<'_> {
     }
 
     async fn alarm_groups(&self, alarms: &[WatchedAlarm]) -> Vec<AlarmGroup> {
-        let mut by_place: BTreeMap<(String, String), Vec<WatchedAlarm>> = BTreeMap::new();
+        let mut by_place: BTreeMap<RegionKey, Vec<WatchedAlarm>> = BTreeMap::new();
         for alarm in alarms {
             by_place
-                .entry((alarm.account_id.clone(), alarm.region.clone()))
+                .entry(RegionKey::new(&alarm.account_id, &alarm.region))
                 .or_default()
                 .push(alarm.clone());
         }
         let mut groups = Vec::new();
-        for ((_, region), watched) in by_place {
+        for (RegionKey { region, .. }, watched) in by_place {
             // Any org of the (account, region) reaches it: the first one's credentials are used.
             let client = self
                 .connector

@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use futures::future::join_all;
 
-use crate::cloud::{Cloud, CloudError, Connector};
+use crate::cloud::{Cloud, CloudError, Connector, RegionKey};
 use crate::config::Config;
 
 /// (account, region).
-pub type Place = (String, String);
+pub type Place = RegionKey;
 
 /// What the preflight checks need read, each key once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,7 +67,7 @@ pub async fn read_preflight(
     }
     let opened = join_all(reads.orgs.iter().map(|(place, org)| async move {
         let cloud = match config.orgs.get(org) {
-            Some(settings) => connector.cloud(settings, &place.1).await,
+            Some(settings) => connector.cloud(settings, &place.region).await,
             None => Err(CloudError::new(
                 crate::cloud::CloudErrorKind::Other,
                 format!("no org {org}"),
@@ -85,7 +85,7 @@ pub async fn read_preflight(
                 crate::cloud::CloudErrorKind::Other,
                 format!(
                     "no credentials were found for account {} in {}",
-                    place.0, place.1
+                    place.account, place.region
                 ),
             )),
         }

@@ -234,7 +234,7 @@ fn a_deprecated_lambda_runtime_blocks_the_install_with_the_dates() {
     assert_exit(&plan, 2);
     assert!(
         plan.stdout.contains(
-            "preflight: function CustomTopic runs nodejs4.3 (Node.js 4.3), which AWS no longer accepts: the operation creates it and AWS refuses that since 2018-12-15 (deprecated 2018-04-30, creates refused from 2018-12-15, updates from 2020-03-06) (read: the runtime table (https://docs.aws.amazon.com/lambda/latest/dg/runtime-support-policy.html, read 2026-12-04))"
+            "preflight: function CustomTopic runs nodejs4.3 (Node.js 4.3), which AWS no longer accepts: the operation creates it and AWS refuses that since 2018-12-15 (deprecated 2018-04-30, creates refused from 2018-12-15, updates from 2020-03-06) (read: the runtime table (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html, read 2026-12-04))"
         ),
         "{}",
         plan.stdout

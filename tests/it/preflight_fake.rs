@@ -147,7 +147,7 @@ async fn a_deprecated_runtime_blocks_an_install_with_the_dates_and_the_source() 
             && reason.contains(
                 "deprecated 2018-04-30, creates refused from 2018-12-15, updates from 2020-03-06"
             )
-            && reason.contains("runtime-support-policy"),
+            && reason.contains("lambda-runtimes.html"),
         "{reason}"
     );
     assert_eq!(plan.summary.blocked, 1);

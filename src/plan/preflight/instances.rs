@@ -169,7 +169,7 @@ pub(super) fn decide(
 fn offered_check(need: &Need<'_>, facts: &PreflightFacts) -> PreflightCheck {
     let place = &need.rack.place;
     let kind = &need.instance_type;
-    let region = &place.1;
+    let region = &place.region;
     let mut read = vec![format!("DescribeInstanceTypeOfferings {kind} in {region}")];
     let not_checked = |read: Vec<String>, says: String| PreflightCheck {
         check: PreflightKind::InstanceTypeOffered,
@@ -280,7 +280,7 @@ fn quota_check(
 ) -> PreflightCheck {
     let place = &need.rack.place;
     let kind = &need.instance_type;
-    let region = &place.1;
+    let region = &place.region;
     let not_checked = |read: Vec<String>, says: String| PreflightCheck {
         check: PreflightKind::InstanceQuota,
         verdict: Verdict::NotChecked,

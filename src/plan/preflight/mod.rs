@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Action, Blocked, BlockedKind, ChangeKind, Plan, RackPlan, TemplatePlan, Update};
-use crate::cloud::{ParameterValue, Stack};
+use crate::cloud::{ParameterValue, RegionKey, Stack};
 use crate::live::{KnownLiveTemplate, LiveState, Place, PreflightFacts, PreflightReads};
 use crate::template::{Pseudo, parse_document};
 
@@ -324,7 +324,7 @@ fn operations_of(plan: &Plan, live: &LiveState, unchanged_too: bool) -> Vec<Rack
         };
         racks.push(RackOperations {
             index,
-            place: (rack.account_id.clone(), rack.region.clone()),
+            place: RegionKey::new(&rack.account_id, &rack.region),
             org: rack.org.clone(),
             pseudo: Pseudo {
                 region: rack.region.clone(),

@@ -255,7 +255,7 @@ mod tests {
             blocked.says
         );
         assert!(
-            blocked.read[0].contains("runtime-support-policy"),
+            blocked.read[0].contains("lambda-runtimes.html"),
             "{:?}",
             blocked.read
         );
