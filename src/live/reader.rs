@@ -242,3 +242,154 @@ impl<'a> Answers for Reader<'a> {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+    use std::time::Duration;
+
+    use crate::cloud::fake::{FakeAws, FakeTemplate};
+    use crate::cloud::{AlarmState, Cloud, CreateStackRequest, TemplateSource};
+    use crate::config::Config;
+    use crate::live::{
+        AlarmRead, LiveTemplate, PresentStack, Reads, UrlLiveTemplate, read as read_live,
+    };
+
+    const ACCOUNT: &str = "123456789012";
+    const REGION: &str = "us-east-1";
+    /// Not in S3: GetTemplateSummary reads it, once per account.
+    const URL: &str = "https://example.com/rack.json";
+
+    async fn install(aws: &FakeAws, name: &str) {
+        aws.cloud_for(ACCOUNT, REGION)
+            .create_stack(&CreateStackRequest {
+                name: name.into(),
+                template: TemplateSource::Url(URL.into()),
+                parameters: BTreeMap::from([
+                    ("Version".to_string(), "1".to_string()),
+                    ("Password".to_string(), "p".to_string()),
+                ]),
+                tags: BTreeMap::from([
+                    ("System".to_string(), "convox".to_string()),
+                    ("Type".to_string(), "rack".to_string()),
+                ]),
+                termination_protection: false,
+                timeout_minutes: None,
+                token: "seed".into(),
+            })
+            .await
+            .unwrap();
+    }
+
+    fn racks_toml(names: &[&str]) -> Config {
+        let mut text = format!(
+            "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\nversion = \"1\"\n\
+             [org.personal]\naccount_id = \"{ACCOUNT}\"\n\
+             [rollout]\nwaves = [[\"*\"]]\nalarms = [\"rack-{{name}}-5xx\"]\n"
+        );
+        for name in names {
+            text.push_str(&format!(
+                "[[rack]]\nname = \"{name}\"\ntemplate_url = \"{URL}\"\n"
+            ));
+        }
+        crate::config::parse(Path::new("racks.toml"), text, String::new()).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn what_racks_share_is_read_once_and_a_live_template_only_when_wanted() {
+        let aws = FakeAws::new(Duration::ZERO);
+        aws.add_account(None, ACCOUNT);
+        aws.add_template(TemplateSource::Url(URL.into()), FakeTemplate::rack(&[]));
+        install(&aws, "web-1").await;
+        install(&aws, "web-2").await;
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        aws.add_alarm(ACCOUNT, REGION, "rack-web-1-5xx", AlarmState::Ok);
+        let config = racks_toml(&["web-1", "web-2", "web-3"]);
+        let before = aws.calls().len();
+
+        let mut reading = read_live(&config, &config.racks, &aws, &|_| None, None)
+            .await
+            .unwrap();
+        let calls = aws.calls()[before..].to_vec();
+        let count = |operation: &str| calls.iter().filter(|c| c.operation == operation).count();
+        let counts = [
+            "GetCallerIdentity",
+            "DescribeStacks",
+            "GetTemplateSummary",
+            "DescribeAlarms",
+            "GetTemplate",
+        ]
+        .map(count);
+        assert_eq!(counts, [1, 1, 1, 1, 0], "{calls:?}");
+
+        let state = reading.state();
+        let present = |index: usize| match &state.racks()[index].reads {
+            Reads::Present(present) => present.clone(),
+            other => panic!("not a rack that stays: {other:?}"),
+        };
+        assert!(matches!(
+            &present(0).stack,
+            PresentStack::Installed(installed) if matches!(
+                installed.live_template,
+                LiveTemplate::OfUrl { live: UrlLiveTemplate::NotWanted, .. }
+            )
+        ));
+        assert!(matches!(present(2).stack, PresentStack::NotInstalled(_)));
+        assert_eq!(
+            present(0).alarms,
+            [(
+                "rack-web-1-5xx".to_string(),
+                AlarmRead::State(AlarmState::Ok)
+            )]
+        );
+        assert_eq!(
+            present(1).alarms,
+            [("rack-web-2-5xx".to_string(), AlarmRead::Missing)]
+        );
+
+        // The second read: web-1's live template, asked for twice, read once; web-2's still not wanted.
+        let web_1 = state.racks()[0].key.clone();
+        let before = aws.calls().len();
+        reading.read_live_templates(&[web_1.clone(), web_1]).await;
+        let get_template = aws.calls()[before..]
+            .iter()
+            .filter(|c| c.operation == "GetTemplate")
+            .count();
+        assert_eq!(get_template, 1);
+        let live_of = |index: usize| match &reading.state().racks()[index].reads {
+            Reads::Present(present) => match &present.stack {
+                PresentStack::Installed(installed) => installed.live_template.known(),
+                other => panic!("not installed: {other:?}"),
+            },
+            other => panic!("not a rack that stays: {other:?}"),
+        };
+        assert!(matches!(
+            live_of(0),
+            crate::live::KnownLiveTemplate::Read(Ok(_))
+        ));
+        assert_eq!(live_of(1), crate::live::KnownLiveTemplate::NotWanted);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_org_refused_by_its_guard_is_one_error_however_many_racks_it_has() {
+        let aws = FakeAws::new(Duration::ZERO);
+        aws.add_account(None, "999999999999");
+        let config = racks_toml(&["web-1", "web-2"]);
+        let Err(errors) = read_live(&config, &config.racks, &aws, &|_| None, None).await else {
+            panic!("the account guard refuses the org");
+        };
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            matches!(&errors[0], crate::live::ReadError::WrongAccount { org, .. } if org == "personal"),
+            "{}",
+            errors[0]
+        );
+        let sweeps = aws
+            .calls()
+            .iter()
+            .filter(|c| c.operation == "DescribeStacks")
+            .count();
+        assert_eq!(sweeps, 0, "no CloudFormation call before the guard holds");
+    }
+}

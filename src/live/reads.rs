@@ -512,3 +512,167 @@ async fn alarm_reads<A: Answers>(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::*;
+    use crate::cloud::{RegionKey, TemplateSource};
+    use crate::live::LiveStateBuilder;
+
+    const ACCOUNT: &str = "123456789012";
+    const REGION: &str = "us-east-1";
+    const URL: &str = "https://example.com/rack.json";
+
+    fn stack(name: &str, status: &str) -> Stack {
+        Stack {
+            stack_id: format!("arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{name}/1"),
+            name: name.into(),
+            status: status.into(),
+            status_reason: None,
+            last_updated: "2026-11-01T00:00:00Z".into(),
+            parameters: BTreeMap::from([("Version".to_string(), "1".to_string())]),
+            tags: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+            termination_protection: false,
+            parent_id: None,
+        }
+    }
+
+    #[test]
+    fn each_rack_gets_the_reads_its_stack_calls_for_and_nothing_it_cannot_use() {
+        let text = format!(
+            "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\nversion = \"1\"\n\
+             [org.personal]\naccount_id = \"{ACCOUNT}\"\n\
+             [[rack]]\nname = \"new\"\npassword_ssm = \"/racks/new/password\"\n\
+             [[rack]]\nname = \"busy\"\n\
+             [[rack]]\nname = \"failed\"\npassword_env = \"PASSWORD\"\n\
+             [[rack]]\nname = \"gone\"\nensure = \"absent\"\n\
+             [[rack]]\nname = \"going\"\nensure = \"absent\"\n"
+        )
+        .replace(
+            "[[rack]]\n",
+            &format!("[[rack]]\ntemplate_url = \"{URL}\"\n"),
+        );
+        let config = crate::config::parse(Path::new("racks.toml"), text, String::new()).unwrap();
+        let place = RegionKey::new(ACCOUNT, REGION);
+        let mut facts = LiveStateBuilder::default();
+        facts.record_account("personal", ACCOUNT);
+        facts.record_stacks(
+            place.clone(),
+            [
+                stack("busy", "UPDATE_IN_PROGRESS"),
+                stack("failed", "ROLLBACK_COMPLETE"),
+                stack("gone", "UPDATE_COMPLETE"),
+                stack("going", "DELETE_IN_PROGRESS"),
+            ],
+        );
+        facts.record_template(
+            ACCOUNT,
+            TemplateSource::Url(URL.into()),
+            Ok(TemplateSummary::default()),
+        );
+        facts.record_ssm_parameter(place.clone(), "/racks/new/password", Ok(None));
+        facts.record_password_env("PASSWORD", Secret::new("pw"));
+        facts.record_live_template(place.stack("gone"), Ok("Resources: {}\n".into()));
+        let state = facts.build(&config.racks);
+        let reads: Vec<&Reads> = state.racks().iter().map(|record| &record.reads).collect();
+
+        let Reads::Present(new) = reads[0] else {
+            panic!("{:?}", reads[0]);
+        };
+        assert!(matches!(
+            &new.stack,
+            PresentStack::NotInstalled(InstallReads {
+                summary: Ok(_),
+                password: PasswordRead::Ssm { read: Ok(None), .. },
+            })
+        ));
+        // A stack CloudFormation is working on is blocked: no template of any kind was wanted for it.
+        let Reads::Present(busy) = reads[1] else {
+            panic!("{:?}", reads[1]);
+        };
+        assert!(matches!(busy.stack, PresentStack::Moving(_)));
+        let Reads::Present(failed) = reads[2] else {
+            panic!("{:?}", reads[2]);
+        };
+        assert!(matches!(
+            &failed.stack,
+            PresentStack::FailedInstall {
+                install: InstallReads {
+                    password: PasswordRead::Env { value: Some(_), .. },
+                    ..
+                },
+                ..
+            }
+        ));
+        assert!(matches!(
+            reads[3],
+            Reads::Uninstall(gone) if matches!(**gone, UninstallReads::Installed { live_template: Ok(_), .. })
+        ));
+        assert!(matches!(
+            reads[4],
+            Reads::Uninstall(going) if matches!(**going, UninstallReads::Moving(_))
+        ));
+    }
+
+    #[test]
+    fn an_upgrade_across_a_required_release_reads_the_template_of_each_release_it_passes() {
+        let pattern = crate::config::DEFAULT_TEMPLATE_URL;
+        let text = format!(
+            "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\n\
+             [org.personal]\naccount_id = \"{ACCOUNT}\"\n\
+             [[rack]]\nname = \"web\"\nversion = \"4\"\n"
+        );
+        let config = crate::config::parse(Path::new("racks.toml"), text, String::new()).unwrap();
+        let mut facts = LiveStateBuilder::default();
+        facts.record_account("personal", ACCOUNT);
+        facts.record_stacks(
+            RegionKey::new(ACCOUNT, REGION),
+            [stack("web", "UPDATE_COMPLETE")],
+        );
+        facts.record_releases(Some(
+            Releases::parse(
+                r#"[{"version": "1", "published": true}, {"version": "2", "published": true, "required": true},
+                    {"version": "3", "published": true, "required": true}, {"version": "4", "published": true}]"#,
+            )
+            .unwrap(),
+        ));
+        for version in ["2", "3", "4"] {
+            let url = pattern.replace("{version}", version);
+            facts.record_template(
+                ACCOUNT,
+                TemplateSource::Url(url),
+                Ok(TemplateSummary::default()),
+            );
+        }
+        let state = facts.build(&config.racks);
+        let Reads::Present(web) = &state.racks()[0].reads else {
+            panic!("{:?}", state.racks()[0].reads);
+        };
+        assert!(web.releases.is_some());
+        let PresentStack::Installed(InstalledReads {
+            route: Route::Steps(steps),
+            ..
+        }) = &web.stack
+        else {
+            panic!("not an upgrade in steps: {:?}", web.stack);
+        };
+        let through: Vec<(&str, &str, bool)> = steps
+            .through
+            .iter()
+            .map(|stone| {
+                (
+                    stone.release.version.as_str(),
+                    stone.rack.version.as_str(),
+                    stone.summary.is_ok(),
+                )
+            })
+            .collect();
+        assert_eq!(through, [("2", "2", true), ("3", "3", true)]);
+        assert_eq!(steps.to.version, "4");
+        assert_eq!(steps.through[0].url, pattern.replace("{version}", "2"));
+    }
+}
