@@ -3,7 +3,7 @@ built on moto's own models:
 
 - states moto never reaches by itself (a failed install left ROLLBACK_COMPLETE, UPDATE_ROLLBACK_FAILED) are set
   in moto's own models:
-      POST /rackfile-test/stack-status  {"account", "region", "name", "status"}
+      POST /rackfile-test/stack-status  {"account" (optional: any account), "region", "name", "status"}
 - the tests' boto3 seeding scripts run here, in the server's own interpreter, instead of one Python start (and
   boto3 import) per call:
       POST /rackfile-test/python        a script; its print()s are the response body, a traceback is a 500
@@ -90,11 +90,13 @@ EC2_QUOTAS = {}
 
 
 def set_stack_status(body):
-    backend = cloudformation_backends[body["account"]][body["region"]]
-    for stack in backend.stacks.values():
-        if stack.name == body["name"]:
-            stack.status = body["status"]
-            return True
+    """Without an account, the stack of that name in the region whichever account holds it."""
+    accounts = [body["account"]] if "account" in body else list(cloudformation_backends.keys())
+    for account in accounts:
+        for stack in cloudformation_backends[account][body["region"]].stacks.values():
+            if stack.name == body["name"]:
+                stack.status = body["status"]
+                return True
     return False
 
 
