@@ -15,7 +15,8 @@ built on moto's own models:
   UPDATE_ROLLBACK_COMPLETE;
 - CloudFormation ListImports, computed from the `Fn::ImportValue`s of the templates of moto's own stacks (a
   literal name, or an `Fn::Sub` of the stack's name, region, account and parameters);
-- a reset that throws moto's backends away instead of rebuilding each first (see drop_backends);
+- speed: a reset that throws moto's backends away instead of rebuilding each first (drop_backends), the
+  service of each host worked out once (backend_for_host), no log line per request;
 - Service Quotas GetServiceQuota for EC2 quotas (moto knows only VPC's): DEFAULT_EC2_QUOTA vCPUs unless a test
   sets one:
       POST /rackfile-test/ec2-quota  {"account", "region", "code", "value"}
@@ -25,6 +26,7 @@ Run by scripts/moto with the venv's python: python moto-server.py HOST PORT
 import copy
 import io
 import json
+import logging
 import re
 import sys
 import traceback
@@ -248,6 +250,20 @@ def drop_backends():
 
 BackendDict.reset = staticmethod(drop_backends)
 
+moto_backend_for_host = DomainDispatcherApplication.get_backend_for_host
+# host -> moto's service for it. moto works it out for every request, under a lock every request takes: a
+# listing of its own package directory and a match against each of its services' URL patterns.
+BACKEND_FOR_HOST = {}
+
+
+def backend_for_host(self, host):
+    if host not in BACKEND_FOR_HOST:
+        BACKEND_FOR_HOST[host] = moto_backend_for_host(self, host)
+    return BACKEND_FOR_HOST[host]
+
+
+DomainDispatcherApplication.get_backend_for_host = backend_for_host
+
 moto_get_service_quota = ServiceQuotasBackend.get_service_quota
 
 
@@ -315,6 +331,9 @@ def main():
                 remember_before_update(region, fields, account)
         return moto(environ, start_response)
 
+    # One log line per request, written under a lock every request thread takes, read by no one: only
+    # werkzeug's warnings and errors (a request that raised) are kept.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     run_simple(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
 
