@@ -9,7 +9,7 @@ use std::path::Path;
 use rackfile::cloud::{RegionKey, Stack, TemplateParameter, TemplateSource, TemplateSummary};
 use rackfile::config::{self, Config};
 use rackfile::convox::Releases;
-use rackfile::live::LiveState;
+use rackfile::live::{LiveState, LiveStateBuilder};
 
 const ACCOUNT: &str = "123456789012";
 const URL: &str = "https://convox.s3.amazonaws.com/release/20161102160040/formation.json";
@@ -58,7 +58,7 @@ fn world(racks: usize) -> (Config, LiveState) {
             ..TemplateParameter::default()
         },
     );
-    let mut live = LiveState::default();
+    let mut live = LiveStateBuilder::default();
     live.record_account("bench", ACCOUNT);
     live.record_releases(Some(
         Releases::parse(
@@ -102,6 +102,7 @@ fn world(racks: usize) -> (Config, LiveState) {
             }],
         );
     }
+    let live = live.build(&config.racks);
     (config, live)
 }
 
@@ -109,7 +110,7 @@ fn world(racks: usize) -> (Config, LiveState) {
 fn diff(bencher: divan::Bencher, racks: usize) {
     let (config, live) = world(racks);
     bencher.bench(|| {
-        let plan = rackfile::plan::diff(&config, &config.racks, &live, false).unwrap();
+        let plan = rackfile::plan::diff(&config, &live, false).unwrap();
         assert_eq!(plan.summary.update, racks.div_ceil(10));
         plan
     });

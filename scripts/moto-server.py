@@ -3,7 +3,7 @@ built on moto's own models:
 
 - states moto never reaches by itself (a failed install left ROLLBACK_COMPLETE, UPDATE_ROLLBACK_FAILED) are set
   in moto's own models:
-      POST /rackfile-test/stack-status  {"account", "region", "name", "status"}
+      POST /rackfile-test/stack-status  {"account" (optional: any account), "region", "name", "status"}
 - the tests' boto3 seeding scripts run here, in the server's own interpreter, instead of one Python start (and
   boto3 import) per call:
       POST /rackfile-test/python        a script; its print()s are the response body, a traceback is a 500
@@ -15,6 +15,8 @@ built on moto's own models:
   UPDATE_ROLLBACK_COMPLETE;
 - CloudFormation ListImports, computed from the `Fn::ImportValue`s of the templates of moto's own stacks (a
   literal name, or an `Fn::Sub` of the stack's name, region, account and parameters);
+- speed: a reset that throws moto's backends away instead of rebuilding each first (drop_backends), the
+  service of each host worked out once (backend_for_host), no log line per request;
 - Service Quotas GetServiceQuota for EC2 quotas (moto knows only VPC's): DEFAULT_EC2_QUOTA vCPUs unless a test
   sets one:
       POST /rackfile-test/ec2-quota  {"account", "region", "code", "value"}
@@ -24,6 +26,7 @@ Run by scripts/moto with the venv's python: python moto-server.py HOST PORT
 import copy
 import io
 import json
+import logging
 import re
 import sys
 import traceback
@@ -35,6 +38,7 @@ import boto3
 from werkzeug.serving import run_simple
 
 from moto.cloudformation.exceptions import ValidationError
+from moto.core.base_backend import BackendDict, BaseBackend, backend_lock
 from moto.cloudformation.models import cloudformation_backends
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult
@@ -90,11 +94,13 @@ EC2_QUOTAS = {}
 
 
 def set_stack_status(body):
-    backend = cloudformation_backends[body["account"]][body["region"]]
-    for stack in backend.stacks.values():
-        if stack.name == body["name"]:
-            stack.status = body["status"]
-            return True
+    """Without an account, the stack of that name in the region whichever account holds it."""
+    accounts = [body["account"]] if "account" in body else list(cloudformation_backends.keys())
+    for account in accounts:
+        for stack in cloudformation_backends[account][body["region"]].stacks.values():
+            if stack.name == body["name"]:
+                stack.status = body["status"]
+                return True
     return False
 
 
@@ -225,6 +231,39 @@ def list_imports(self):
 
 CloudFormationResponse.list_imports = list_imports
 
+
+def drop_backends():
+    """moto's reset (BackendDict.reset, behind /moto-api/reset) rebuilds every backend a test touched only to
+    throw it away: a tenth of a second of CPU per test, spent again by each test's first calls, which build
+    the backends they use anew either way. Throwing them away is the same fresh world; the backends that clean
+    up outside themselves on reset (S3's shared bucket names and temporary files, Batch's job threads) still
+    do."""
+    with backend_lock:
+        for backends in BackendDict._instances:
+            for account_backends in backends.values():
+                for backend in account_backends.values():
+                    if type(backend).reset is not BaseBackend.reset:
+                        backend.reset()
+            backends.clear()
+        BackendDict._instances.clear()
+
+
+BackendDict.reset = staticmethod(drop_backends)
+
+moto_backend_for_host = DomainDispatcherApplication.get_backend_for_host
+# host -> moto's service for it. moto works it out for every request, under a lock every request takes: a
+# listing of its own package directory and a match against each of its services' URL patterns.
+BACKEND_FOR_HOST = {}
+
+
+def backend_for_host(self, host):
+    if host not in BACKEND_FOR_HOST:
+        BACKEND_FOR_HOST[host] = moto_backend_for_host(self, host)
+    return BACKEND_FOR_HOST[host]
+
+
+DomainDispatcherApplication.get_backend_for_host = backend_for_host
+
 moto_get_service_quota = ServiceQuotasBackend.get_service_quota
 
 
@@ -254,8 +293,10 @@ def main():
 
     def app(environ, start_response):
         if environ.get("PATH_INFO") == "/moto-api/reset":
-            # A reset starts every test afresh: the quotas a test set go with moto's own state.
+            # A reset starts every test afresh: the quotas a test set and the updates it made go with moto's
+            # own state.
             EC2_QUOTAS.clear()
+            BEFORE_UPDATE.clear()
         if environ.get("PATH_INFO") == QUOTA_PATH and environ.get("REQUEST_METHOD") == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = json.loads(environ["wsgi.input"].read(length))
@@ -290,6 +331,9 @@ def main():
                 remember_before_update(region, fields, account)
         return moto(environ, start_response)
 
+    # One log line per request, written under a lock every request thread takes, read by no one: only
+    # werkzeug's warnings and errors (a request that raised) are kept.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     run_simple(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
 

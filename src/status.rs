@@ -39,7 +39,7 @@ pub fn of_racks(racks: &[Rack], live: &LiveState) -> Vec<RackStatus> {
         .iter()
         .map(|rack| {
             // Status reads every org of the racks it shows, or stops before it shows any.
-            let key = live.key_of(rack).ok();
+            let key = live.key_of(rack);
             let account = key
                 .as_ref()
                 .map(|key| key.account.clone())

@@ -91,14 +91,11 @@ async fn preflight_checks(
     env: &EnvLookup,
 ) -> Vec<Check> {
     let every_stack = |state: &live::LiveState| -> Vec<StackKey> {
-        config
-            .racks
+        state
+            .racks()
             .iter()
-            .filter_map(|rack| {
-                let key = state.key_of(rack).ok()?;
-                state.stack(&key)?;
-                Some(key)
-            })
+            .filter(|reads| reads.stack().is_some())
+            .map(|reads| reads.key.clone())
             .collect()
     };
     let Ok(mut reading) = live::read(config, &config.racks, connector, env, None).await else {
@@ -107,10 +104,10 @@ async fn preflight_checks(
         )];
     };
     let wanted = every_stack(reading.state());
-    reading.read_live_templates(wanted).await;
+    reading.read_live_templates(&wanted).await;
     let state = reading.finish(None);
-    let mut checks = doctor::alarm_checks(config, &state);
-    let Ok(plan) = plan::diff(config, &config.racks, &state, false) else {
+    let mut checks = doctor::alarm_checks(&state);
+    let Ok(plan) = plan::diff(config, &state, false) else {
         checks.push(Check::skip(
             "preflight checks (racks.toml does not fit the templates: `rackfile plan` says why)",
         ));

@@ -58,15 +58,16 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<Outco
             // A second within 10 s cancels the updates in progress; a third ends the run at once. SIGTERM,
             // SIGHUP and SIGQUIT count the same (see `interrupted`).
             tokio::spawn(async move {
+                let mut interrupts = Interrupts::listen();
                 for presses in 1u8.. {
-                    interrupted().await;
+                    interrupts.next().await;
                     match presses {
                         1 => output::eprint(&format!(
-                            "Interrupted: no new rack starts, and what is in progress goes on in AWS. Press Ctrl-C again within {} s to cancel the updates in progress (CancelUpdateStack); a third time exits at once.",
+                            "Interrupted: no new rack starts, and what is in progress goes on in AWS. Press Ctrl-C again within {} s to cancel the updates in progress (CancelUpdateStack); a third time exits at once.\n",
                             crate::apply::SECOND_INTERRUPT_WINDOW.as_secs()
                         )),
                         2 => output::eprint(
-                            "Cancelling the updates in progress and following their rollbacks; Ctrl-C again exits at once.",
+                            "Cancelling the updates in progress and following their rollbacks; Ctrl-C again exits at once.\n",
                         ),
                         _ => std::process::exit(crate::outcome::EXIT_INTERRUPTED),
                     }
@@ -112,24 +113,49 @@ fn connect(endpoint_url: Option<String>) -> Result<AwsConnector, Error> {
 /// Any signal that ends a run: Ctrl-C, and where there are such signals SIGTERM (a CI job cancelled, a
 /// container stopped), SIGHUP (the terminal closed, an SSH session dropped) and SIGQUIT. Each ends apply the
 /// same way, with the summary and every password of an install that was started; left to their default
-/// action they would kill the process with the password unprinted.
-async fn interrupted() {
+/// action they would kill the process with the password unprinted. Listened to once for the whole run: a
+/// listener made anew after each signal misses one that comes before it is made (a second press answered
+/// the moment the first was acknowledged, a supervisor's two signals in a row).
+struct Interrupts {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let (Ok(mut term), Ok(mut hangup), Ok(mut quit)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-            signal(SignalKind::quit()),
-        ) {
+    unix: Option<[tokio::signal::unix::Signal; 4]>,
+}
+
+impl Interrupts {
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listeners = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
+                signal(SignalKind::quit()),
+            );
+            let unix = match listeners {
+                (Ok(interrupt), Ok(term), Ok(hangup), Ok(quit)) => {
+                    Some([interrupt, term, hangup, quit])
+                }
+                _ => None,
+            };
+            Self { unix }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// The next signal, or the one that came since the last was taken.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        if let Some([interrupt, term, hangup, quit]) = &mut self.unix {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = interrupt.recv() => {}
                 _ = term.recv() => {}
                 _ = hangup.recv() => {}
                 _ = quit.recv() => {}
             }
             return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }

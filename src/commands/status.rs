@@ -10,9 +10,10 @@ use crate::{config, live, render, status};
 
 pub async fn run(options: &StatusOptions, connector: &dyn Connector) -> Result<Outcome, Error> {
     let config = config::load(&options.file)?;
-    let (live, _) = live::read_stacks(&config, &config.racks, connector)
+    let live = live::read_stacks(&config, &config.racks, connector)
         .await
-        .map_err(Error::Read)?;
+        .map_err(Error::Read)?
+        .state;
     // The latest release is a hint beside each version: status still answers without it.
     let releases = if config
         .racks

@@ -1,23 +1,24 @@
 //! Each alarm `[rollout] alarms` names, where each declared rack is.
 
 use super::Check;
-use crate::config::Config;
-use crate::live::{AlarmRead, LiveState};
+use crate::live::{AlarmRead, LiveState, Reads};
 
 /// Every alarm `[rollout] alarms` names for a declared rack exists where the rack is, readable with the
-/// org's credentials: a rollout would otherwise stop at the plan, or watch nothing.
-pub fn alarm_checks(config: &Config, state: &LiveState) -> Vec<Check> {
+/// org's credentials: a rollout would otherwise stop at the plan, or watch nothing. `state` is a read of
+/// every declared rack.
+pub fn alarm_checks(state: &LiveState) -> Vec<Check> {
     let mut checks = Vec::new();
-    for rack in config.racks.iter().filter(|rack| !rack.absent) {
-        let Ok(key) = state.key_of(rack) else {
+    for reads in state.racks() {
+        // A rack to uninstall has nothing to watch.
+        let Reads::Present(present) = &reads.reads else {
             continue;
         };
-        let account = &key.account;
-        let installed = state.stack(&key).is_some();
-        let place = format!("account {account} ({})", rack.region);
-        for name in &rack.alarms {
+        let rack = &reads.rack;
+        let installed = reads.stack().is_some();
+        let place = format!("account {} ({})", reads.key.account, rack.region);
+        for (name, read) in &present.alarms {
             let what = format!("alarm {name} of {}", rack.id());
-            checks.push(match state.alarm(account, &rack.region, name) {
+            checks.push(match read {
                 AlarmRead::State(alarm_state) => Check::pass(format!(
                     "{what}: exists in {place} ({})",
                     alarm_state.word()
@@ -36,7 +37,6 @@ pub fn alarm_checks(config: &Config, state: &LiveState) -> Vec<Check> {
                         rack.org
                     )),
                 ),
-                AlarmRead::NotRead => Check::skip(format!("{what}: not read")),
             });
         }
     }

@@ -20,18 +20,6 @@ pub struct PlanProblem {
     pub span: Option<Range<usize>>,
 }
 
-impl PlanProblem {
-    /// A read the planner needed that was not made: the one place such a problem is worded.
-    pub fn not_read(rack: &Rack, missing: crate::live::NotRead) -> Self {
-        PlanProblem {
-            rack: rack.id(),
-            message: missing.to_string(),
-            hint: Some(crate::live::NotRead::HINT.into()),
-            span: None,
-        }
-    }
-}
-
 impl std::fmt::Display for PlanProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "rack {}: {}", self.rack, self.message)
@@ -108,7 +96,7 @@ pub(super) fn ssm_password(
     rack: &Rack,
     summary: &TemplateSummary,
     parameter: &str,
-    read: Result<&Result<Option<SsmParameter>, CloudError>, crate::live::NotRead>,
+    read: &Result<Option<SsmParameter>, CloudError>,
 ) -> Result<PasswordSource, Vec<PlanProblem>> {
     let problem = |message: String, hint: String| {
         vec![PlanProblem {
@@ -119,18 +107,18 @@ pub(super) fn ssm_password(
         }]
     };
     match read {
-        Ok(Ok(None)) => Ok(PasswordSource::Ssm {
+        Ok(None) => Ok(PasswordSource::Ssm {
             parameter: parameter.to_string(),
             existing: false,
         }),
-        Ok(Ok(Some(found))) if !found.is_secure() => Err(problem(
+        Ok(Some(found)) if !found.is_secure() => Err(problem(
             format!(
                 "SSM parameter {parameter} is a {}, not a SecureString: a rack password must be stored encrypted",
                 found.kind
             ),
             "delete it (rackfile then generates one and stores it as a SecureString), or store it again with --type SecureString".to_string(),
         )),
-        Ok(Ok(Some(found))) => {
+        Ok(Some(found)) => {
             let problems = value_allowed(
                 rack,
                 summary,
@@ -147,7 +135,7 @@ pub(super) fn ssm_password(
                 Err(problems)
             }
         }
-        Ok(Err(error)) => Err(problem(
+        Err(error) => Err(problem(
             format!("cannot read SSM parameter {parameter}: {error}"),
             error.hint().map_or_else(
                 || {
@@ -157,7 +145,6 @@ pub(super) fn ssm_password(
                 str::to_string,
             ),
         )),
-        Err(missing) => Err(vec![PlanProblem::not_read(rack, missing)]),
     }
 }
 

@@ -55,12 +55,12 @@ pub async fn make_plan(
     let mut reading = live::read(config, &racks, connector, env, cache.as_deref())
         .await
         .map_err(PlanningError::Read)?;
-    let wanted = diff(config, &racks, reading.state(), recover)
+    let wanted = diff(config, reading.state(), recover)
         .map(|plan| plan.live_templates_wanted())
         .unwrap_or_default();
-    reading.read_live_templates(wanted).await;
+    reading.read_live_templates(&wanted).await;
     let live = reading.finish(cache);
-    let mut plan = diff(config, &racks, &live, recover).map_err(PlanningError::Problems)?;
+    let mut plan = diff(config, &live, recover).map_err(PlanningError::Problems)?;
     // Preflight reads only what the racks that change need, once the plan says which those are.
     let reads = preflight::wanted(&plan, &live);
     let facts = live::read_preflight(config, &reads, connector).await;
@@ -71,8 +71,8 @@ pub async fn make_plan(
         &preflight::day_of(std::time::SystemTime::now()),
     );
     if let Some(rollout) = &config.rollout {
-        plan.waves = place_in_waves(rollout, &racks, &mut plan.racks, &live)
-            .map_err(PlanningError::Problems)?;
+        plan.waves =
+            place_in_waves(rollout, &live, &mut plan.racks).map_err(PlanningError::Problems)?;
     }
     Ok(plan)
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Action, PlanProblem, RackPlan};
 use crate::cloud::CloudErrorKind;
 use crate::config::{Rack, Rollout};
-use crate::live::{AlarmRead, LiveState, NotRead};
+use crate::live::{AlarmRead, LiveState, Reads};
 
 /// One wave of a rollout, as apply runs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,17 +61,17 @@ fn has_work(rack: &RackPlan) -> bool {
     !matches!(rack.action, Action::Unchanged)
 }
 
-/// The waves of `planned` (the plan of `racks`, in the same order), each rack's alarms checked against what
-/// was read. Notes about alarms not yet there for a new rack are added to its plan.
+/// The waves of `planned` (the plan of the racks `live` holds, in the same order), each rack's alarms
+/// checked against what was read. Notes about alarms not yet there for a new rack are added to its plan.
 pub fn place_in_waves(
     rollout: &Rollout,
-    racks: &[Rack],
-    planned: &mut [RackPlan],
     live: &LiveState,
+    planned: &mut [RackPlan],
 ) -> Result<Vec<Wave>, Vec<PlanProblem>> {
     let mut problems = Vec::new();
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); rollout.waves.len()];
-    for (index, rack) in racks.iter().enumerate() {
+    let racks = live.racks();
+    for (index, rack) in racks.iter().map(|reads| &reads.rack).enumerate() {
         let id = rack.id();
         match rollout.waves.iter().position(|wave| wave.matches(&id)) {
             Some(wave) => members[wave].push(index),
@@ -89,7 +89,10 @@ pub fn place_in_waves(
     let mut watched: Vec<Vec<WatchedAlarm>> = vec![Vec::new(); rollout.waves.len()];
     for (wave, indices) in members.iter().enumerate() {
         for &index in indices {
-            match watched_alarms(&racks[index], &mut planned[index], live) {
+            let (Some(reads), Some(plan)) = (racks.get(index), planned.get_mut(index)) else {
+                continue;
+            };
+            match watched_alarms(&reads.rack, &reads.reads, plan) {
                 Ok(mut alarms) => watched[wave].append(&mut alarms),
                 Err(mut found) => problems.append(&mut found),
             }
@@ -140,19 +143,20 @@ pub fn place_in_waves(
 /// would watch nothing); for a rack not yet installed it cannot exist yet, and the rack's plan says so.
 fn watched_alarms(
     rack: &Rack,
+    reads: &Reads,
     plan: &mut RackPlan,
-    live: &LiveState,
 ) -> Result<Vec<WatchedAlarm>, Vec<PlanProblem>> {
-    if matches!(plan.action, Action::Uninstall(_)) || rack.absent {
+    // A rack to uninstall has nothing to watch.
+    let Reads::Present(present) = reads else {
         return Ok(Vec::new());
-    }
+    };
     let new_rack = plan.stack.is_none();
     let mut watched = Vec::new();
     let mut problems = Vec::new();
     let place = format!("account {} ({})", plan.account_id, plan.region);
-    for name in &rack.alarms {
+    for (name, read) in &present.alarms {
         let span = rack.spans.alarms.get(name).cloned();
-        match live.alarm(&plan.account_id, &plan.region, name) {
+        match read {
             AlarmRead::State(_) => watched.push(WatchedAlarm {
                 rack: plan.rack.clone(),
                 org: plan.org.clone(),
@@ -184,10 +188,6 @@ fn watched_alarms(
                 },
                 span,
             }),
-            AlarmRead::NotRead => problems.push(PlanProblem::not_read(
-                rack,
-                NotRead::Alarm(format!("{name} in {place}")),
-            )),
         }
     }
     if problems.is_empty() {
@@ -237,7 +237,7 @@ mod tests {
     }
 
     /// canary and four web racks change, staging does not, `fresh` is new; every live rack's alarm exists.
-    fn fleet() -> (Vec<Rack>, LiveState) {
+    fn fleet() -> (Vec<Rack>, LiveStateBuilder) {
         let mut racks = Vec::new();
         let mut stacks = Vec::new();
         for (name, count) in [
@@ -263,15 +263,16 @@ mod tests {
         (racks, state)
     }
 
-    fn waves_of(rollout: &Rollout, racks: &[Rack], state: &LiveState) -> Plan {
-        let mut plan = diff(&config(), racks, state, false).unwrap();
-        plan.waves = place_in_waves(rollout, racks, &mut plan.racks, state).unwrap();
+    fn waves_of(rollout: &Rollout, racks: &[Rack], world: &LiveStateBuilder) -> Plan {
+        let state = world.build(racks);
+        let mut plan = diff(&config(), &state, false).unwrap();
+        plan.waves = place_in_waves(rollout, &state, &mut plan.racks).unwrap();
         plan
     }
 
     #[test]
     fn each_rack_joins_its_first_matching_wave_and_a_wave_without_work_is_skipped_with_its_bake() {
-        let (racks, state) = fleet();
+        let (racks, world) = fleet();
         let rollout = rollout(
             &[
                 &["personal/canary"],
@@ -282,7 +283,7 @@ mod tests {
             Tolerance::Percent(25),
             1800,
         );
-        let plan = waves_of(&rollout, &racks, &state);
+        let plan = waves_of(&rollout, &racks, &world);
         let waves: Vec<(Vec<&str>, usize, u64, usize, bool)> = plan
             .waves
             .iter()
@@ -346,8 +347,8 @@ mod tests {
 
     #[test]
     fn without_a_rollout_the_plan_serialises_as_before_waves_existed() {
-        let (racks, state) = fleet();
-        let plan = diff(&config(), &racks, &state, false).unwrap();
+        let (racks, world) = fleet();
+        let plan = diff(&config(), &world.build(&racks), false).unwrap();
         let json = serde_json::to_value(&plan).unwrap();
         assert!(json.get("waves").is_none(), "{json}");
         let back: Plan = serde_json::from_value(json).unwrap();
@@ -356,10 +357,11 @@ mod tests {
 
     #[test]
     fn a_rack_in_no_wave_and_a_missing_or_unreadable_alarm_are_problems_naming_the_rack() {
-        let (racks, mut state) = fleet();
+        let (racks, mut world) = fleet();
         let only_web = rollout(&[&["personal/web-*"]], Tolerance::Count(0), 60);
-        let mut plan = diff(&config(), &racks, &state, false).unwrap();
-        let problems = place_in_waves(&only_web, &racks, &mut plan.racks, &state).unwrap_err();
+        let state = world.build(&racks);
+        let mut plan = diff(&config(), &state, false).unwrap();
+        let problems = place_in_waves(&only_web, &state, &mut plan.racks).unwrap_err();
         let in_no_wave: Vec<&str> = problems.iter().map(|p| p.rack.as_str()).collect();
         assert_eq!(
             in_no_wave,
@@ -376,9 +378,10 @@ mod tests {
             .filter(|name| name != "rack-web-2-5xx")
             .map(|name| (name, AlarmState::Ok))
             .collect();
-        state.record_alarms(RegionKey::new(ACCOUNT, "us-east-1"), Ok(all_but_web_2));
-        let mut plan = diff(&config(), &racks, &state, false).unwrap();
-        let problems = place_in_waves(&every, &racks, &mut plan.racks, &state).unwrap_err();
+        world.record_alarms(RegionKey::new(ACCOUNT, "us-east-1"), Ok(all_but_web_2));
+        let state = world.build(&racks);
+        let mut plan = diff(&config(), &state, false).unwrap();
+        let problems = place_in_waves(&every, &state, &mut plan.racks).unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].rack, "personal/web-2");
         assert_eq!(
@@ -387,15 +390,16 @@ mod tests {
         );
         assert_eq!(problems[0].span, Some(5..9), "at the `alarms` entry");
 
-        state.record_alarms(
+        world.record_alarms(
             RegionKey::new(ACCOUNT, "us-east-1"),
             Err(CloudError::new(
                 CloudErrorKind::AccessDenied,
                 "AccessDenied: not authorized to perform cloudwatch:DescribeAlarms",
             )),
         );
-        let mut plan = diff(&config(), &racks, &state, false).unwrap();
-        let problems = place_in_waves(&every, &racks, &mut plan.racks, &state).unwrap_err();
+        let state = world.build(&racks);
+        let mut plan = diff(&config(), &state, false).unwrap();
+        let problems = place_in_waves(&every, &state, &mut plan.racks).unwrap_err();
         assert_eq!(problems.len(), racks.len(), "every rack, the new one too");
         assert!(problems[0].message.starts_with(
             "cannot read alarm rack-canary-5xx in account 123456789012 (us-east-1): AccessDenied"

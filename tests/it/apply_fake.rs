@@ -555,9 +555,11 @@ async fn ctrl_c_at_the_prompt_ends_the_apply_at_once() {
     let setup = setup(Duration::from_millis(1), &["waiting"]);
     let (mut console, buffer) = console();
     console.interactive = true;
-    // A person who does not answer for a long while (the test's runtime waits for this thread at the end).
-    console.read_answer = Box::new(|| {
-        std::thread::sleep(Duration::from_secs(3));
+    // A person who does not answer for a long while: until the test is over, or for 3 s (the test's runtime
+    // waits for this thread at the end), after which an apply that waited for them fails the 2 s bound below.
+    let (test_over, person) = std::sync::mpsc::channel::<()>();
+    console.read_answer = Box::new(move || {
+        let _ = person.recv_timeout(Duration::from_secs(3));
         Some("yes\n".into())
     });
     let mut options = options(&setup, 10, None);
@@ -584,6 +586,7 @@ async fn ctrl_c_at_the_prompt_ends_the_apply_at_once() {
         buffer.text()
     );
     assert!(setup.fake.stack(ACCOUNT, "us-east-1", "waiting").is_none());
+    drop(test_over);
 }
 
 const V1: &str = "20200101000000";

@@ -28,25 +28,18 @@ pub(super) fn protected(stack: &Stack, what: &str) -> Option<Blocked> {
     })
 }
 
-/// Why a stack accepts no change now, as Convox and CloudFormation see it, and the way out.
+/// Why a stack accepts no change now, as Convox and CloudFormation see it, and the way out; `None` for a
+/// stack that accepts changes.
 pub(super) fn blocked(stack: &Stack) -> Option<Blocked> {
     let (kind, reason) = match stack.state() {
         StackState::Settled | StackState::RolledBack => return None,
-        StackState::InProgress => (
-            BlockedKind::Busy,
-            "CloudFormation is changing the stack; wait for it to finish (`rackfile status` shows when it has)",
-        ),
-        StackState::Deleting | StackState::Deleted => (
-            BlockedKind::Deleting,
-            "the stack is being deleted; plan again once it is gone",
-        ),
+        StackState::InProgress | StackState::Deleting | StackState::Deleted => {
+            return Some(moving(stack));
+        }
+        StackState::FailedInstall => return Some(failed_install(stack)),
         StackState::DeleteFailed => (
             BlockedKind::DeleteFailed,
             "its deletion failed and the stack is left half-deleted; finish the deletion (aws cloudformation delete-stack) first",
-        ),
-        StackState::FailedInstall => (
-            BlockedKind::FailedInstall,
-            "the install failed; `--recover` deletes the stack and installs it again",
         ),
         StackState::RollbackFailed => (
             BlockedKind::RollbackFailed,
@@ -62,6 +55,34 @@ pub(super) fn blocked(stack: &Stack) -> Option<Blocked> {
         status: Some(stack.status.clone()),
         reason: reason.to_string(),
     })
+}
+
+/// A stack CloudFormation is changing or deleting (or has deleted): nothing is planned until it settles.
+pub(super) fn moving(stack: &Stack) -> Blocked {
+    let (kind, reason) = match stack.state() {
+        StackState::Deleting | StackState::Deleted => (
+            BlockedKind::Deleting,
+            "the stack is being deleted; plan again once it is gone",
+        ),
+        _ => (
+            BlockedKind::Busy,
+            "CloudFormation is changing the stack; wait for it to finish (`rackfile status` shows when it has)",
+        ),
+    };
+    Blocked {
+        kind,
+        status: Some(stack.status.clone()),
+        reason: reason.to_string(),
+    }
+}
+
+/// A failed install, without `--recover`.
+pub(super) fn failed_install(stack: &Stack) -> Blocked {
+    Blocked {
+        kind: BlockedKind::FailedInstall,
+        status: Some(stack.status.clone()),
+        reason: "the install failed; `--recover` deletes the stack and installs it again".into(),
+    }
 }
 
 #[cfg(test)]
@@ -126,13 +147,8 @@ mod tests {
         failed_plain.status = "ROLLBACK_COMPLETE".into();
         let mut recovering = rack();
         recovering.absent = false;
-        let plan = diff(
-            &config(),
-            &[recovering.clone()],
-            &live(vec![failed_plain], &recovering),
-            true,
-        )
-        .unwrap();
+        let state = live(vec![failed_plain], &recovering);
+        let plan = diff(&config(), &state.build(&[recovering]), true).unwrap();
         assert!(
             matches!(&plan.racks[0].action, Action::Blocked(b) if b.kind == BlockedKind::NotARack),
             "--recover does not delete it either"

@@ -5,19 +5,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cloud::StackKey;
 use crate::config::Rack;
-use crate::live::LiveState;
+use crate::live::{LiveState, RackReads};
 use crate::plan::checks::PlanProblem;
 use crate::plan::{AccountRead, Action, RackPlan, Summary, UndeclaredRack};
 
 /// Two racks of orgs that turn out to reach one account, with the same region and name, are one stack:
 /// planning both would race two changes on it.
-pub(super) fn same_stack_twice(racks: &[Rack], live: &LiveState) -> Vec<PlanProblem> {
-    let mut first: BTreeMap<StackKey, &Rack> = BTreeMap::new();
+pub(super) fn same_stack_twice(live: &LiveState) -> Vec<PlanProblem> {
+    let mut first: BTreeMap<&StackKey, &Rack> = BTreeMap::new();
     let mut problems = Vec::new();
-    for rack in racks {
-        let Ok(key) = live.key_of(rack) else {
-            continue;
-        };
+    for RackReads { rack, key, .. } in live.racks() {
         let account = &key.account;
         match first.get(&key) {
             Some(earlier) => problems.push(PlanProblem {
@@ -56,31 +53,31 @@ pub(super) fn summarise(racks: &[RackPlan]) -> Summary {
     summary
 }
 
-pub(super) fn accounts_read(racks: &[Rack], live: &LiveState) -> Vec<AccountRead> {
-    let mut regions: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for rack in racks {
-        regions.entry(&rack.org).or_default().insert(&rack.region);
+pub(super) fn accounts_read(live: &LiveState) -> Vec<AccountRead> {
+    let mut regions: BTreeMap<&str, (&str, BTreeSet<&str>)> = BTreeMap::new();
+    for RackReads { rack, key, .. } in live.racks() {
+        regions
+            .entry(&rack.org)
+            .or_insert_with(|| (&key.account, BTreeSet::new()))
+            .1
+            .insert(&rack.region);
     }
     regions
         .into_iter()
-        .filter_map(|(org, regions)| {
-            Some(AccountRead {
-                org: org.to_string(),
-                account_id: live.account_of(org).ok()?.to_string(),
-                regions: regions.into_iter().map(str::to_string).collect(),
-            })
+        .map(|(org, (account, regions))| AccountRead {
+            org: org.to_string(),
+            account_id: account.to_string(),
+            regions: regions.into_iter().map(str::to_string).collect(),
         })
         .collect()
 }
 
 /// Stacks that are racks (see `Stack::is_rack`) in the accounts and regions read, that no planned rack names.
-pub(super) fn undeclared(racks: &[Rack], live: &LiveState) -> Vec<UndeclaredRack> {
-    let declared: BTreeSet<StackKey> = racks.iter().filter_map(|r| live.key_of(r).ok()).collect();
+pub(super) fn undeclared(live: &LiveState) -> Vec<UndeclaredRack> {
+    let declared: BTreeSet<&StackKey> = live.racks().iter().map(|reads| &reads.key).collect();
     let mut org_of_account: BTreeMap<&str, &str> = BTreeMap::new();
-    for rack in racks {
-        if let Ok(account) = live.account_of(&rack.org) {
-            org_of_account.entry(account).or_insert(&rack.org);
-        }
+    for RackReads { rack, key, .. } in live.racks() {
+        org_of_account.entry(&key.account).or_insert(&rack.org);
     }
     let mut found = Vec::new();
     for (place, stacks) in live.regions() {

@@ -1,8 +1,8 @@
 //! An install: every parameter CreateStack gets, the password's source, the tags.
 
-use crate::cloud::{StackKey, TemplateSummary};
+use crate::cloud::TemplateSummary;
 use crate::config::{Rack, TYPED_PARAMETERS};
-use crate::live::LiveState;
+use crate::live::PasswordRead;
 use crate::plan::checks::{
     Origin, PlanProblem, env_password, parameters_exist, ssm_password, value_allowed,
 };
@@ -13,8 +13,7 @@ use super::templates::template_plan;
 pub(super) fn plan_install(
     rack: &Rack,
     summary: &TemplateSummary,
-    account: &str,
-    live: &LiveState,
+    password: &PasswordRead,
 ) -> Result<Install, Vec<PlanProblem>> {
     let mut problems = parameters_exist(rack, summary);
     let mut parameters = rack.managed_parameters();
@@ -45,24 +44,16 @@ pub(super) fn plan_install(
     for (name, value) in &parameters {
         problems.extend(value_allowed(rack, summary, name, value, Origin::RacksToml));
     }
-    if let Some(variable) = &rack.password_env
-        && has_password
-    {
-        problems.extend(env_password(
-            rack,
-            summary,
-            variable,
-            live.password_env(variable),
-        ));
-    }
-    let password = match (has_password, &rack.password_env, &rack.password_ssm) {
-        (false, _, _) => None,
-        (true, Some(variable), _) => Some(PasswordSource::Env {
-            variable: variable.clone(),
-        }),
-        (true, None, Some(parameter)) => {
-            let key = StackKey::new(account, &rack.region, &rack.name);
-            match ssm_password(rack, summary, parameter, live.ssm_password(&key, parameter)) {
+    let password = match (has_password, password) {
+        (false, _) => None,
+        (true, PasswordRead::Env { variable, value }) => {
+            problems.extend(env_password(rack, summary, variable, value.as_ref()));
+            Some(PasswordSource::Env {
+                variable: variable.clone(),
+            })
+        }
+        (true, PasswordRead::Ssm { parameter, read }) => {
+            match ssm_password(rack, summary, parameter, read) {
                 Ok(source) => Some(source),
                 Err(mut found) => {
                     problems.append(&mut found);
@@ -70,7 +61,7 @@ pub(super) fn plan_install(
                 }
             }
         }
-        (true, None, None) => Some(PasswordSource::Generate),
+        (true, PasswordRead::Generate) => Some(PasswordSource::Generate),
     };
     if !problems.is_empty() {
         return Err(problems);

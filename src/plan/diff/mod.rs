@@ -14,37 +14,34 @@ mod uninstall;
 mod update;
 mod upgrade;
 
-use crate::cloud::{Stack, StackState};
+use crate::cloud::StackState;
 use crate::config::{Config, Rack};
 use crate::convox::releases::RELEASES_URL;
-use crate::convox::{Releases, Route};
-use crate::live::LiveState;
+use crate::live::{
+    InstalledReads, LiveState, PresentReads, PresentStack, RackReads, Reads, Route, UninstallReads,
+};
 use crate::plan::checks::PlanProblem;
 use crate::plan::{
     Action, Blocked, BlockedKind, FORMAT_VERSION, FileFingerprint, Held, Plan, RackPlan,
     ReleaseListRead, StackFingerprint,
 };
 
-use blocked::{blocked, not_a_rack};
+use blocked::{blocked, failed_install, moving, not_a_rack, protected};
 use fleet::{accounts_read, same_stack_twice, summarise, undeclared};
 use install::plan_install;
-use recover::plan_recovery;
-use templates::{live_document, template_summary, unchecked};
+use recover::plan_reinstall;
+use templates::{applying, live_document, template_summary, unchecked};
 use uninstall::plan_uninstall;
-use update::plan_update;
-use upgrade::{check_release, convox_releases, plan_upgrade};
+use update::{Templates, plan_update};
+use upgrade::{check_release, plan_upgrade};
 
-/// `recover`: failed racks are planned for recovery (`--recover`) instead of blocked.
-pub fn diff(
-    config: &Config,
-    racks: &[Rack],
-    live: &LiveState,
-    recover: bool,
-) -> Result<Plan, Vec<PlanProblem>> {
-    let mut problems = same_stack_twice(racks, live);
+/// Plans each rack `live` was read for, in that order. `recover`: failed racks are planned for recovery
+/// (`--recover`) instead of blocked.
+pub fn diff(config: &Config, live: &LiveState, recover: bool) -> Result<Plan, Vec<PlanProblem>> {
+    let mut problems = same_stack_twice(live);
     let mut planned = Vec::new();
-    for rack in racks {
-        match plan_rack(rack, &config.racks, live, recover) {
+    for reads in live.racks() {
+        match plan_rack(reads, &config.racks, live, recover) {
             Ok(plan) => planned.push(plan),
             Err(mut found) => problems.append(&mut found),
         }
@@ -60,8 +57,8 @@ pub fn diff(
             path: config.path.display().to_string(),
             sha256: config.fingerprint.clone(),
         },
-        accounts: accounts_read(racks, live),
-        not_in_racks_toml: undeclared(racks, live),
+        accounts: accounts_read(live),
+        not_in_racks_toml: undeclared(live),
         releases: live.releases().map(|releases| ReleaseListRead {
             url: RELEASES_URL.into(),
             sha256: releases.sha256.clone(),
@@ -75,48 +72,40 @@ pub fn diff(
 
 /// `declared`: every rack of racks.toml, targeted or not; none of them is ever deleted as another's app.
 fn plan_rack(
-    rack: &Rack,
+    reads: &RackReads,
     declared: &[Rack],
     live: &LiveState,
     recover: bool,
 ) -> Result<RackPlan, Vec<PlanProblem>> {
-    let key = live
-        .key_of(rack)
-        .map_err(|missing| vec![PlanProblem::not_read(rack, missing)])?;
+    let RackReads { rack, key, .. } = reads;
     let account = key.account.clone();
-    let stack = live.stack(&key);
+    let stack = reads.stack();
     let mut held = Vec::new();
     let mut notes = Vec::new();
     let mut warnings = Vec::new();
     let action = if let Some(stack) = stack.filter(|stack| !crate::convox::is_rack(stack)) {
         Action::Blocked(not_a_rack(stack))
-    } else if rack.absent {
-        match stack {
-            None => Action::Unchanged,
-            Some(stack) => plan_uninstall(rack, stack, declared, &account, live)?,
-        }
     } else {
-        let releases = convox_releases(rack, live)?;
-        if let Some(releases) = releases {
-            check_release(rack, releases, &mut notes, &mut warnings)?;
-        }
-        match stack {
-            Some(stack) => match stack.state() {
-                StackState::FailedInstall | StackState::RollbackFailed if recover => {
-                    plan_recovery(rack, stack, &account, live, &mut notes)?
-                }
-                _ => match blocked(stack) {
-                    Some(blocked) => Action::Blocked(blocked),
-                    None => plan_live_rack(
-                        rack, stack, releases, &account, live, &mut held, &mut notes,
-                    )?,
-                },
+        match &reads.reads {
+            Reads::Uninstall(uninstall) => match &**uninstall {
+                UninstallReads::NoStack => Action::Unchanged,
+                UninstallReads::Moving(stack) => Action::Blocked(
+                    protected(stack, "uninstalled").unwrap_or_else(|| moving(stack)),
+                ),
+                UninstallReads::Installed {
+                    stack,
+                    live_template,
+                } => plan_uninstall(rack, stack, live_template, declared, key, live)?,
             },
-            None => {
-                let summary = template_summary(rack, &account, live)?;
-                notes.extend(unchecked(rack, &summary));
-                Action::Install(plan_install(rack, &summary, &account, live)?)
-            }
+            Reads::Present(present) => plan_present(
+                reads,
+                present,
+                live,
+                recover,
+                &mut held,
+                &mut notes,
+                &mut warnings,
+            )?,
         }
     };
     let disruptions = crate::plan::impact::disruptions(&action);
@@ -138,24 +127,62 @@ fn plan_rack(
     })
 }
 
+/// A rack that stays: installed, recovered, updated or upgraded, or blocked.
+fn plan_present(
+    reads: &RackReads,
+    present: &PresentReads,
+    live: &LiveState,
+    recover: bool,
+    held: &mut Vec<Held>,
+    notes: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) -> Result<Action, Vec<PlanProblem>> {
+    let RackReads { rack, key, .. } = reads;
+    let account = key.account.as_str();
+    if let Some(releases) = &present.releases {
+        check_release(rack, releases, notes, warnings)?;
+    }
+    Ok(match &present.stack {
+        PresentStack::NotInstalled(install) => {
+            let summary = template_summary(rack, &install.summary)?;
+            notes.extend(unchecked(rack, &summary));
+            Action::Install(plan_install(rack, &summary, &install.password)?)
+        }
+        PresentStack::Moving(stack) => Action::Blocked(moving(stack)),
+        PresentStack::FailedInstall { stack, install } if recover => {
+            plan_reinstall(rack, stack, install, notes)?
+        }
+        PresentStack::Installed(installed)
+            if recover && installed.stack.state() == StackState::RollbackFailed =>
+        {
+            Action::ContinueRollback
+        }
+        PresentStack::FailedInstall { stack, .. } => Action::Blocked(failed_install(stack)),
+        PresentStack::Installed(installed) => match blocked(&installed.stack) {
+            Some(blocked) => Action::Blocked(blocked),
+            None => plan_live_rack(rack, installed, account, live, held, notes)?,
+        },
+    })
+}
 /// A live rack that accepts changes: an update, an upgrade in steps, or a downgrade refused.
 fn plan_live_rack(
     rack: &Rack,
-    stack: &Stack,
-    releases: Option<&Releases>,
+    installed: &InstalledReads,
     account: &str,
     live: &LiveState,
     held: &mut Vec<Held>,
     notes: &mut Vec<String>,
 ) -> Result<Action, Vec<PlanProblem>> {
-    let summary = template_summary(rack, account, live)?;
+    let stack = &installed.stack;
+    let summary = template_summary(rack, &installed.summary)?;
     notes.extend(unchecked(rack, &summary));
     let live_version = stack.parameters.get("Version");
-    let route = match (releases, live_version) {
-        (Some(releases), Some(live_version)) => releases.route(live_version, &rack.version),
-        _ => Route::Direct,
+    let before = || live_document(rack, &installed.live_template, live);
+    let templates = || Templates {
+        applying: applying(&installed.live_template),
+        before: &before,
     };
-    Ok(match route {
+    Ok(match &installed.route {
         Route::Downgrade => {
             let live_version = live_version.map_or("", String::as_str);
             Action::Blocked(Blocked {
@@ -167,19 +194,17 @@ fn plan_live_rack(
                 ),
             })
         }
-        Route::Steps(steps) => plan_upgrade(rack, stack, &steps, account, live, held)?,
+        Route::Steps(steps) => plan_upgrade(rack, installed, &summary, steps, account, live, held)?,
         Route::UnknownStart => {
             notes.push(format!(
                 "the live version {} is not in Convox's release list, so which required releases lie between it and {} is unknown: planned as one update",
                 live_version.map_or("", String::as_str),
                 rack.version
             ));
-            let before = || live_document(rack, account, live);
-            plan_update(rack, stack, &before, &summary, account, live, held)?
+            plan_update(rack, stack, templates(), &summary, account, live, held)?
         }
         Route::Stay | Route::Direct => {
-            let before = || live_document(rack, account, live);
-            plan_update(rack, stack, &before, &summary, account, live, held)?
+            plan_update(rack, stack, templates(), &summary, account, live, held)?
         }
     })
 }
@@ -200,7 +225,7 @@ mod tests {
         other_region.region = "eu-west-1".into();
         let mut state = live(vec![stack("CREATE_COMPLETE")], &other_region);
         state.record_stacks(RegionKey::new(ACCOUNT, "eu-west-1"), Vec::new());
-        let plan = diff(&config(), &[other_region], &state, false).unwrap();
+        let plan = diff(&config(), &state.build(&[other_region]), false).unwrap();
         assert!(matches!(plan.racks[0].action, Action::Install(_)));
         assert_eq!(
             plan.not_in_racks_toml.len(),
@@ -231,7 +256,7 @@ mod tests {
             TemplateSource::Url(URL.into()),
             Err(CloudError::new(CloudErrorKind::Validation, "NoSuchBucket")),
         );
-        let problems = diff(&config(), &[rack], &state, false).unwrap_err();
+        let problems = diff(&config(), &state.build(&[rack]), false).unwrap_err();
         assert!(problems[0].message.contains(URL), "{}", problems[0].message);
     }
 
@@ -294,7 +319,7 @@ mod tests {
         with_required_release(&mut state);
         state.record_live_template(
             StackKey::new(ACCOUNT, "us-east-1", "old"),
-            LiveTemplate::Read(Ok(RETAINING_TEMPLATE.into())),
+            Ok(RETAINING_TEMPLATE.into()),
         );
         // Every release has the same small rack: what each change reaches is analysed.
         let document = Arc::new(parse_document(INSTANCES_TEMPLATE).unwrap());
@@ -304,10 +329,10 @@ mod tests {
         for name in ["updated", "upgraded"] {
             state.record_live_template(
                 StackKey::new(ACCOUNT, "us-east-1", name),
-                LiveTemplate::Read(Ok(INSTANCES_TEMPLATE.into())),
+                Ok(INSTANCES_TEMPLATE.into()),
             );
         }
-        let plan = diff(&config(), &racks, &state, true).unwrap();
+        let plan = diff(&config(), &state.build(&racks), true).unwrap();
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
         settings.set_prepend_module_to_snapshot(false);

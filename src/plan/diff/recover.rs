@@ -1,41 +1,34 @@
 //! `--recover` of a failed rack: a failed install is deleted and installed again (unless termination
 //! protection keeps it), a failed rollback is continued.
 
-use crate::cloud::{Stack, StackState};
+use crate::cloud::Stack;
 use crate::config::Rack;
-use crate::live::LiveState;
+use crate::live::InstallReads;
 use crate::plan::Action;
 use crate::plan::checks::PlanProblem;
 
-use super::blocked::{blocked, protected};
+use super::blocked::protected;
 use super::install::plan_install;
 use super::templates::{template_summary, unchecked};
 
-/// The recovery of a stack in a failed state; any other stack is left to the rest of the planner.
-pub(super) fn plan_recovery(
+/// `--recover` of a failed install: deleted and installed again, unless termination protection keeps it.
+/// (A failed rollback is continued: see `plan_present`.)
+pub(super) fn plan_reinstall(
     rack: &Rack,
     stack: &Stack,
-    account: &str,
-    live: &LiveState,
+    install: &InstallReads,
     notes: &mut Vec<String>,
 ) -> Result<Action, Vec<PlanProblem>> {
-    Ok(match stack.state() {
-        StackState::FailedInstall => {
-            match protected(stack, "reinstalled (deleted, then installed again)") {
-                Some(blocked) => Action::Blocked(blocked),
-                None => {
-                    let summary = template_summary(rack, account, live)?;
-                    notes.extend(unchecked(rack, &summary));
-                    Action::Reinstall(plan_install(rack, &summary, account, live)?)
-                }
-            }
-        }
-        StackState::RollbackFailed => Action::ContinueRollback,
-        _ => match blocked(stack) {
+    Ok(
+        match protected(stack, "reinstalled (deleted, then installed again)") {
             Some(blocked) => Action::Blocked(blocked),
-            None => Action::Unchanged,
+            None => {
+                let summary = template_summary(rack, &install.summary)?;
+                notes.extend(unchecked(rack, &summary));
+                Action::Reinstall(plan_install(rack, &summary, &install.password)?)
+            }
         },
-    })
+    )
 }
 
 #[cfg(test)]
@@ -46,7 +39,7 @@ mod tests {
     fn recovering(stack: Stack) -> Action {
         let rack = rack();
         let state = live(vec![stack], &rack);
-        diff(&config(), &[rack], &state, true)
+        diff(&config(), &state.build(&[rack]), true)
             .unwrap()
             .racks
             .remove(0)

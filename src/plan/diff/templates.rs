@@ -1,12 +1,15 @@
-//! The templates a rack is planned with and has live, as the planner reads them from `LiveState`.
+//! The templates a rack is planned with and has live, as the planner reads them from the rack's reads.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::cloud::{Declarations, StackKey, TemplateSummary};
+use crate::cloud::{CloudError, Declarations, TemplateSummary};
 use crate::config::{Rack, Template, sha256_hex};
-use crate::live::{LiveState, LiveTemplate, template_source};
+use crate::live::{
+    FileLiveTemplate, KnownLiveTemplate, LiveState, LiveTemplate, SteppingStone, template_source,
+};
 use crate::plan::TemplatePlan;
 use crate::plan::checks::PlanProblem;
 use crate::template::parse_document;
@@ -21,14 +24,14 @@ pub(super) fn unchecked(rack: &Rack, summary: &TemplateSummary) -> Option<String
     })
 }
 
+/// The parameters of the rack's template as read, or the problem of a template that could not be read.
 pub(super) fn template_summary(
     rack: &Rack,
-    account: &str,
-    live: &LiveState,
+    read: &Result<TemplateSummary, CloudError>,
 ) -> Result<TemplateSummary, Vec<PlanProblem>> {
-    match live.template(account, &rack.template) {
-        Ok(Ok(summary)) => Ok(summary.clone()),
-        Ok(Err(error)) => Err(vec![PlanProblem {
+    match read {
+        Ok(summary) => Ok(summary.clone()),
+        Err(error) => Err(vec![PlanProblem {
             rack: rack.id(),
             message: format!("cannot read the template {}: {error}", rack.template.describe()),
             hint: error.hint().map(str::to_string).or_else(|| match &rack.template {
@@ -37,7 +40,6 @@ pub(super) fn template_summary(
             }),
             span: None,
         }]),
-        Err(missing) => Err(vec![PlanProblem::not_read(rack, missing)]),
     }
 }
 
@@ -52,24 +54,51 @@ pub(super) fn template_plan(rack: &Rack) -> TemplatePlan {
     }
 }
 
+/// The template an update applies, beside what the stack has.
+#[derive(Clone, Copy)]
+pub(super) enum Applying<'a> {
+    /// A template URL (with Convox's, the URL follows the version).
+    Url { url: &'a str, pattern: &'a str },
+    /// A local file, compared with the live template.
+    File {
+        path: &'a Path,
+        body: &'a str,
+        live: &'a FileLiveTemplate,
+    },
+}
+
+pub(super) fn applying(live_template: &LiveTemplate) -> Applying<'_> {
+    match live_template {
+        LiveTemplate::OfFile { path, body, live } => Applying::File { path, body, live },
+        LiveTemplate::OfUrl { url, pattern, .. } => Applying::Url { url, pattern },
+    }
+}
+
+/// What a step through a required release applies: that release's template.
+pub(super) fn applying_stone(stone: &SteppingStone) -> Applying<'_> {
+    Applying::Url {
+        url: &stone.url,
+        pattern: &stone.pattern,
+    }
+}
+
 /// The live template of a rack's stack, parsed, or why it is not known.
 pub(super) fn live_document(
     rack: &Rack,
-    account: &str,
+    live_template: &LiveTemplate,
     live: &LiveState,
 ) -> Result<Arc<Value>, String> {
-    let key = StackKey::new(account, &rack.region, &rack.name);
-    match live.live_template(&key) {
+    match live_template.known() {
         // The template cache showed the live template to be this very file.
-        Ok(LiveTemplate::UnchangedSinceCached) => planned_document(rack, live),
-        Ok(LiveTemplate::Read(Ok(body))) => parse_document(body)
+        KnownLiveTemplate::UnchangedSinceCached => planned_document(rack, live),
+        KnownLiveTemplate::Read(Ok(body)) => parse_document(body)
             .map(Arc::new)
             .map_err(|error| format!("the live template cannot be parsed: {error}")),
-        Ok(LiveTemplate::Read(Err(error))) => {
+        KnownLiveTemplate::Read(Err(error)) => {
             Err(format!("cannot read the live template: {error}"))
         }
         // Read only for the racks a first plan finds with a change to analyse.
-        Err(_) => Err("the live template was not read".into()),
+        KnownLiveTemplate::NotWanted => Err("the live template was not read".into()),
     }
 }
 

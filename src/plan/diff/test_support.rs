@@ -1,4 +1,5 @@
-//! Fixtures shared by the planner's tests: a rack, its stack as installed, a live state holding both.
+//! Fixtures shared by the planner's tests: a rack, its stack as installed, the facts of a live state
+//! holding both (a `LiveStateBuilder`, built for the racks a test plans).
 
 use std::path::PathBuf;
 
@@ -10,7 +11,7 @@ pub(in crate::plan) use crate::cloud::{
 };
 pub(in crate::plan) use crate::config::{Config, Rack, Template};
 pub(in crate::plan) use crate::convox::{Dependent, Releases};
-pub(in crate::plan) use crate::live::{LiveState, LiveTemplate, template_source};
+pub(in crate::plan) use crate::live::{LiveStateBuilder, template_source};
 pub(in crate::plan) use crate::plan::checks::PlanProblem;
 pub(in crate::plan) use crate::plan::*;
 pub(in crate::plan) use crate::template::parse_document;
@@ -122,8 +123,10 @@ pub(in crate::plan) fn stack(status: &str) -> Stack {
     }
 }
 
-pub(in crate::plan) fn live(stacks: Vec<Stack>, rack: &Rack) -> LiveState {
-    let mut state = LiveState::default();
+/// The facts of `rack`'s account with `stacks`: its template, Convox's releases 1 to 3, a `password_env`
+/// set, and the live template of a rack built from a local file.
+pub(in crate::plan) fn live(stacks: Vec<Stack>, rack: &Rack) -> LiveStateBuilder {
+    let mut state = LiveStateBuilder::default();
     state.record_account("personal", ACCOUNT);
     state.record_stacks(RegionKey::new(ACCOUNT, "us-east-1"), stacks);
     state.record_template(ACCOUNT, template_source(&rack.template), Ok(summary()));
@@ -139,7 +142,7 @@ pub(in crate::plan) fn live(stacks: Vec<Stack>, rack: &Rack) -> LiveState {
     if let Template::File { .. } = rack.template {
         state.record_live_template(
             StackKey::new(ACCOUNT, "us-east-1", "example"),
-            LiveTemplate::Read(Ok("Resources: {}\n".to_string())),
+            Ok("Resources: {}\n".to_string()),
         );
     }
     state
@@ -162,7 +165,7 @@ pub(in crate::plan) fn url_of(version: &str) -> String {
 }
 
 /// Releases 1 to 5, 3 required, 5 not published yet, with a template for each.
-pub(in crate::plan) fn with_required_release(state: &mut LiveState) {
+pub(in crate::plan) fn with_required_release(state: &mut LiveStateBuilder) {
     state.record_releases(Some(releases(&[
         ("1", true, false),
         ("2", true, false),
@@ -178,12 +181,11 @@ pub(in crate::plan) fn with_required_release(state: &mut LiveState) {
 pub(in crate::plan) fn plan_with_required_release(rack: Rack) -> Result<Plan, Vec<PlanProblem>> {
     let mut state = live(vec![stack("UPDATE_COMPLETE")], &rack);
     with_required_release(&mut state);
-    diff(&config(), &[rack], &state, false)
+    diff(&config(), &state.build(&[rack]), false)
 }
 
 pub(in crate::plan) fn plan_of(rack: Rack, stacks: Vec<Stack>) -> Result<Plan, Vec<PlanProblem>> {
-    let state = live(stacks, &rack);
-    diff(&config(), &[rack], &state, false)
+    diff(&config(), &live(stacks, &rack).build(&[rack]), false)
 }
 
 pub(in crate::plan) fn only_action(rack: Rack, stacks: Vec<Stack>) -> Action {

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::cloud::{Stack, StackKey, StackState};
-use crate::config::{Rack, Template};
-use crate::live::{LiveState, LiveTemplate, NotRead};
+use crate::cloud::{CloudError, Stack, StackKey, StackState};
+use crate::config::Rack;
+use crate::live::LiveState;
 use crate::plan::checks::PlanProblem;
 use crate::plan::{Action, DependentStack, Uninstall};
 use crate::template::{retained_resources, summary_of_body};
@@ -17,8 +17,9 @@ use super::blocked::{blocked, protected};
 pub(super) fn plan_uninstall(
     rack: &Rack,
     stack: &Stack,
+    live_template: &Result<String, CloudError>,
     declared: &[Rack],
-    account: &str,
+    key: &StackKey,
     live: &LiveState,
 ) -> Result<Action, Vec<PlanProblem>> {
     if let Some(blocked) = protected(stack, "uninstalled") {
@@ -32,12 +33,9 @@ pub(super) fn plan_uninstall(
         }
         _ => {}
     }
-    let key = StackKey::new(account, &rack.region, &rack.name);
-    let body = match (live.live_template(&key), &rack.template) {
-        (Ok(LiveTemplate::Read(Ok(body))), _) => body,
-        // The template cache showed the live template to be the rack's own file.
-        (Ok(LiveTemplate::UnchangedSinceCached), Template::File { body, .. }) => body,
-        (Ok(LiveTemplate::Read(Err(error))), _) => {
+    let body = match live_template {
+        Ok(body) => body,
+        Err(error) => {
             return Err(vec![PlanProblem {
                 rack: rack.id(),
                 message: format!(
@@ -48,13 +46,6 @@ pub(super) fn plan_uninstall(
                 span: rack.spans.ensure.clone(),
             }]);
         }
-        (Ok(LiveTemplate::UnchangedSinceCached), Template::Url { .. }) => {
-            return Err(vec![PlanProblem::not_read(
-                rack,
-                NotRead::LiveTemplate(key),
-            )]);
-        }
-        (Err(missing), _) => return Err(vec![PlanProblem::not_read(rack, missing)]),
     };
     let retained = retained_resources(body).map_err(|error| {
         vec![PlanProblem {
@@ -74,8 +65,7 @@ pub(super) fn plan_uninstall(
             other.region == rack.region
                 && live
                     .account_of(&other.org)
-                    .ok()
-                    .is_none_or(|other_account| other_account == account)
+                    .is_none_or(|other_account| other_account == key.account)
         })
         .map(|other| other.name.as_str())
         .collect();
@@ -114,7 +104,7 @@ mod tests {
         let mut state = live(stacks, &rack);
         state.record_live_template(
             StackKey::new(ACCOUNT, "us-east-1", "example"),
-            LiveTemplate::Read(Ok(RETAINING_TEMPLATE.into())),
+            Ok(RETAINING_TEMPLATE.into()),
         );
         // Nothing but the live template is read for a rack to uninstall: no template, no release list.
         state.forget_templates();
@@ -126,7 +116,7 @@ mod tests {
             other.name = name.to_string();
             config.racks.push(other);
         }
-        diff(&config, &[rack], &state, false)
+        diff(&config, &state.build(&[rack]), false)
             .unwrap()
             .racks
             .remove(0)

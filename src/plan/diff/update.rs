@@ -7,17 +7,17 @@ use std::sync::Arc;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::cloud::{ParameterValue, Stack, StackKey, TemplateSummary};
-use crate::config::{Rack, Template};
+use crate::cloud::{ParameterValue, Stack, TemplateSummary};
+use crate::config::Rack;
 use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
-use crate::live::{LiveState, LiveTemplate};
+use crate::live::{FileLiveTemplate, LiveState};
 use crate::plan::budget::budget_of_update;
 use crate::plan::checks::{Origin, PlanProblem, parameters_exist, value_allowed};
 use crate::plan::impact::{rule_impact_of, supersede_rules_the_template_answers};
 use crate::plan::{Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, Update};
 use crate::template::Pseudo;
 
-use super::templates::{planned_document, template_plan};
+use super::templates::{Applying, planned_document, template_plan};
 
 /// The stack as a completed update leaves it, for planning the next step against: the values sent, the
 /// values kept, and the new template's defaults for parameters new to it.
@@ -75,11 +75,17 @@ pub(super) fn held_parameters(
     held
 }
 
-/// `before`: the template the stack has before this update (read only when something is to be analysed).
+/// The template an update applies, and the one the stack has before it.
+pub(super) struct Templates<'a> {
+    pub(super) applying: Applying<'a>,
+    /// Parsed only when something is to be analysed.
+    pub(super) before: &'a dyn Fn() -> Result<Arc<Value>, String>,
+}
+
 pub(super) fn plan_update(
     rack: &Rack,
     stack: &Stack,
-    before: &dyn Fn() -> Result<Arc<Value>, String>,
+    templates: Templates<'_>,
     summary: &TemplateSummary,
     account: &str,
     live: &LiveState,
@@ -94,7 +100,7 @@ pub(super) fn plan_update(
         instance_type: _,
         instance_count: _,
         private: _,
-        template,
+        template: _,     // `templates` carries it, beside the live one
         password_env: _, // only read at install; updates keep the live password
         password_ssm: _,
         parameters: _,
@@ -180,8 +186,9 @@ pub(super) fn plan_update(
         }));
     }
 
-    match template {
-        Template::Url { url, pattern } => {
+    let Templates { applying, before } = templates;
+    match applying {
+        Applying::Url { url, pattern } => {
             // A live stack does not record its template URL; with Convox the URL follows the version, so a
             // version change is a template change. Showing the old URL beside the new one says so.
             if let Some(live_version) = stack.parameters.get("Version")
@@ -192,7 +199,7 @@ pub(super) fn plan_update(
                     kind: ChangeKind::Template,
                     name: "template".into(),
                     before: Some(pattern.replace("{version}", live_version)),
-                    after: Some(url.clone()),
+                    after: Some(url.to_string()),
                     sensitive: false,
                     diff: None,
                     rule: None,
@@ -200,44 +207,39 @@ pub(super) fn plan_update(
                 });
             }
         }
-        Template::File { path, body } => {
-            let key = StackKey::new(account, region, &rack.name);
-            match live.live_template(&key) {
-                Ok(LiveTemplate::UnchangedSinceCached) => {}
-                Ok(LiveTemplate::Read(Ok(live_body)))
-                    if live_body.trim_end() == body.trim_end() => {}
-                Ok(LiveTemplate::Read(Ok(live_body))) => {
-                    let file = path.display().to_string();
-                    let text_diff = TextDiff::from_lines(live_body.as_str(), body.as_str())
-                        .unified_diff()
-                        .context_radius(2)
-                        .header("live template", &file)
-                        .to_string();
-                    changes.push(Change {
-                        kind: ChangeKind::Template,
-                        name: "template".into(),
-                        before: Some("live template".into()),
-                        after: Some(file),
-                        sensitive: false,
-                        diff: Some(text_diff),
-                        rule: None,
-                        reach: None,
-                    });
-                }
-                Ok(LiveTemplate::Read(Err(error))) => {
-                    return Err(vec![PlanProblem {
-                        rack: rack.id(),
-                        message: format!(
-                            "cannot read the live template of stack {}: {error}",
-                            rack.name
-                        ),
-                        hint: error.hint().map(str::to_string),
-                        span: None,
-                    }]);
-                }
-                Err(missing) => return Err(vec![PlanProblem::not_read(rack, missing)]),
+        Applying::File { path, body, live } => match live {
+            FileLiveTemplate::UnchangedSinceCached => {}
+            FileLiveTemplate::Read(Ok(live_body)) if live_body.trim_end() == body.trim_end() => {}
+            FileLiveTemplate::Read(Ok(live_body)) => {
+                let file = path.display().to_string();
+                let text_diff = TextDiff::from_lines(live_body.as_str(), body)
+                    .unified_diff()
+                    .context_radius(2)
+                    .header("live template", &file)
+                    .to_string();
+                changes.push(Change {
+                    kind: ChangeKind::Template,
+                    name: "template".into(),
+                    before: Some("live template".into()),
+                    after: Some(file),
+                    sensitive: false,
+                    diff: Some(text_diff),
+                    rule: None,
+                    reach: None,
+                });
             }
-        }
+            FileLiveTemplate::Read(Err(error)) => {
+                return Err(vec![PlanProblem {
+                    rack: rack.id(),
+                    message: format!(
+                        "cannot read the live template of stack {}: {error}",
+                        rack.name
+                    ),
+                    hint: error.hint().map(str::to_string),
+                    span: None,
+                }]);
+            }
+        },
     }
 
     let mut tags = stack.tags.clone();
@@ -503,7 +505,7 @@ mod tests {
         count.min_value = Some("4".into());
         let mut state = live(vec![stack("UPDATE_COMPLETE")], &upgraded);
         state.record_template(ACCOUNT, template_source(&upgraded.template), Ok(strict));
-        let problems = diff(&config(), &[upgraded], &state, false).unwrap_err();
+        let problems = diff(&config(), &state.build(&[upgraded]), false).unwrap_err();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(
             problems[0].message.starts_with(

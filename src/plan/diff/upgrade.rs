@@ -1,30 +1,18 @@
 //! Version changes across Convox's releases: the release list checked, and an upgrade through required
 //! releases planned as one update per step.
 
-use crate::cloud::Stack;
+use crate::cloud::TemplateSummary;
 use crate::config::Rack;
+use crate::convox::Releases;
 use crate::convox::releases::RELEASES_URL;
-use crate::convox::{Release, Releases};
-use crate::live::{LiveState, NotRead};
+use crate::live::{InstalledReads, LiveState, Steps};
 use crate::plan::checks::PlanProblem;
 use crate::plan::{Action, Blocked, Held, Step, Upgrade};
 
-use super::templates::{live_document, planned_document, template_summary};
-use super::update::{after_update, plan_update};
-
-/// Convox's release list, for a rack built from Convox's published templates; `None` for any other.
-pub(super) fn convox_releases<'a>(
-    rack: &Rack,
-    live: &'a LiveState,
-) -> Result<Option<&'a Releases>, Vec<PlanProblem>> {
-    if !rack.uses_convox_releases() {
-        return Ok(None);
-    }
-    match live.releases() {
-        Some(releases) => Ok(Some(releases)),
-        None => Err(vec![PlanProblem::not_read(rack, NotRead::Releases)]),
-    }
-}
+use super::templates::{
+    applying, applying_stone, live_document, planned_document, template_summary,
+};
+use super::update::{Templates, after_update, plan_update};
 
 /// racks.toml's version against Convox's list: a version Convox never released is a problem at its line,
 /// with the nearest releases; an unpublished one is a warning; one behind the latest published release
@@ -69,33 +57,45 @@ pub(super) fn check_release(
 /// racks.toml (its parameters, tags and version). A step that cannot be made blocks the whole upgrade.
 pub(super) fn plan_upgrade(
     rack: &Rack,
-    stack: &Stack,
-    steps: &[&Release],
+    installed: &InstalledReads,
+    summary: &TemplateSummary,
+    steps: &Steps,
     account: &str,
     live: &LiveState,
     held: &mut Vec<Held>,
 ) -> Result<Action, Vec<PlanProblem>> {
+    let stack = &installed.stack;
     let mut current = stack.clone();
     let mut planned = Vec::new();
     // Each step is analysed against the template the step before it leaves the stack with.
-    let mut previous: Option<Rack> = None;
-    for (index, release) in steps.iter().enumerate() {
-        let last = index + 1 == steps.len();
-        let step_rack = if last {
-            rack.clone()
-        } else {
-            rack.passing_through(&release.version)
-        };
-        let summary = template_summary(&step_rack, account, live)?;
+    let mut previous: Option<&Rack> = None;
+    let count = steps.through.len() + 1;
+    let through = steps.through.iter().map(|stone| {
+        template_summary(&stone.rack, &stone.summary)
+            .map(|summary| (&stone.release, &stone.rack, summary, applying_stone(stone)))
+    });
+    let last = std::iter::once(Ok((
+        &steps.to,
+        rack,
+        summary.clone(),
+        applying(&installed.live_template),
+    )));
+    for (index, step) in through.chain(last).enumerate() {
+        let (release, step_rack, summary, template) = step?;
+        let last = index + 1 == count;
         let mut step_held = Vec::new();
-        let before = || match &previous {
-            None => live_document(rack, account, live),
+        let before = || match previous {
+            None => live_document(rack, &installed.live_template, live),
             Some(previous) => planned_document(previous, live),
         };
+        let templates = Templates {
+            applying: template,
+            before: &before,
+        };
         match plan_update(
-            &step_rack,
+            step_rack,
             &current,
-            &before,
+            templates,
             &summary,
             account,
             live,
@@ -116,7 +116,7 @@ pub(super) fn plan_upgrade(
                     reason: format!(
                         "step {} of {} of the upgrade (to {}): {}",
                         index + 1,
-                        steps.len(),
+                        count,
                         release.version,
                         blocked.reason
                     ),
@@ -218,9 +218,9 @@ mod tests {
         state.record_template_document(TemplateSource::Url(url_of("4")), with_queue);
         state.record_live_template(
             StackKey::new(ACCOUNT, "us-east-1", "example"),
-            LiveTemplate::Read(Ok(live_body.into())),
+            Ok(live_body.into()),
         );
-        let plan = diff(&config(), std::slice::from_ref(&rack), &state, false).unwrap();
+        let plan = diff(&config(), &state.build(std::slice::from_ref(&rack)), false).unwrap();
         let Action::Upgrade(upgrade) = &plan.racks[0].action else {
             panic!("not an upgrade: {:?}", plan.racks[0].action);
         };
@@ -262,7 +262,7 @@ mod tests {
         };
         let mut state = live(vec![stack("UPDATE_COMPLETE")], &rack);
         with_required_release(&mut state);
-        let plan = diff(&config(), &[rack], &state, false).unwrap();
+        let plan = diff(&config(), &state.build(&[rack]), false).unwrap();
         let Action::Blocked(blocked) = &plan.racks[0].action else {
             panic!("not blocked: {:?}", plan.racks[0].action);
         };
@@ -334,7 +334,7 @@ mod tests {
         };
         let mut state = live(vec![], &own);
         state.record_releases(None);
-        let plan = diff(&config(), &[own], &state, false).unwrap();
+        let plan = diff(&config(), &state.build(&[own]), false).unwrap();
         assert!(matches!(plan.racks[0].action, Action::Install(_)));
         assert_eq!(plan.releases, None);
     }

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::{Action, Blocked, BlockedKind, ChangeKind, Plan, RackPlan, TemplatePlan, Update};
 use crate::cloud::{ParameterValue, RegionKey, Stack};
-use crate::live::{LiveState, LiveTemplate, Place, PreflightFacts, PreflightReads};
+use crate::live::{KnownLiveTemplate, LiveState, Place, PreflightFacts, PreflightReads};
 use crate::template::{Pseudo, parse_document};
 
 pub use runtimes::runtime_table_source;
@@ -402,18 +402,19 @@ fn live_template(
     live: &LiveState,
 ) -> Result<Arc<Value>, String> {
     match (live.live_template(&rack.key()), planned_template) {
-        (Ok(LiveTemplate::UnchangedSinceCached), Some(file @ TemplatePlan::File { .. })) => {
+        (Some(KnownLiveTemplate::UnchangedSinceCached), Some(file @ TemplatePlan::File { .. })) => {
             planned(file, live)
         }
-        (Ok(LiveTemplate::Read(Ok(body))), _) => parse_document(body)
+        (Some(KnownLiveTemplate::Read(Ok(body))), _) => parse_document(body)
             .map(Arc::new)
             .map_err(|error| format!("the live template cannot be parsed: {error}")),
-        (Ok(LiveTemplate::Read(Err(error))), _) => {
+        (Some(KnownLiveTemplate::Read(Err(error))), _) => {
             Err(format!("cannot read the live template: {error}"))
         }
-        (Ok(LiveTemplate::UnchangedSinceCached), _) | (Err(_), _) => {
-            Err("the live template was not read".into())
-        }
+        (
+            Some(KnownLiveTemplate::UnchangedSinceCached | KnownLiveTemplate::NotWanted) | None,
+            _,
+        ) => Err("the live template was not read".into()),
     }
 }
 

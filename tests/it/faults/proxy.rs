@@ -32,6 +32,11 @@ pub struct Faults {
     /// racks take minutes where moto takes none: DescribeStacks of it says `*_IN_PROGRESS`, and its
     /// events hide the completion. Zero: off.
     pub hold_in_progress: Duration,
+    /// Also put moto's own model of a stack back in UPDATE_IN_PROGRESS once moto carried out its UpdateStack,
+    /// before rackfile hears the answer: moto completes an update at once, and the CancelUpdateStack of
+    /// scripts/moto-server.py, as AWS's, accepts only an update in progress. Set here, no test races rackfile
+    /// to the cancel.
+    pub update_in_progress_in_moto: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -256,6 +261,13 @@ async fn serve(mut client: TcpStream, upstream_port: u16, state: Arc<Mutex<State
                 // moto closes after each response, and so does the proxy: the client never waits for the
                 // end of a response that has no length.
                 if let Some(response) = forward(&request.bytes, upstream_port).await {
+                    let in_moto_too = state.lock().unwrap().faults.update_in_progress_in_moto;
+                    if in_moto_too
+                        && action == "UpdateStack"
+                        && response.starts_with(b"HTTP/1.1 200")
+                    {
+                        put_in_progress_in_moto(&request, upstream_port).await;
+                    }
                     let response = hold(&state, &action, &request.body, response);
                     let _ = client.write_all(&response).await;
                 }
@@ -340,6 +352,30 @@ fn without_completions(xml: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// `update_in_progress_in_moto`: the updated stack, in the region its request was signed for, put in
+/// UPDATE_IN_PROGRESS through scripts/moto-server.py's stack-status route.
+async fn put_in_progress_in_moto(update: &Request, upstream_port: u16) {
+    let head = String::from_utf8_lossy(&update.bytes);
+    let region = head
+        .split("Credential=")
+        .nth(1)
+        .and_then(|scope| scope.split('/').nth(2))
+        .expect("the UpdateStack is signed with a credential scope");
+    let name = form_value(&update.body, "StackName").expect("the UpdateStack names its stack");
+    let body =
+        format!(r#"{{"region": "{region}", "name": "{name}", "status": "UPDATE_IN_PROGRESS"}}"#);
+    let request = format!(
+        "POST /rackfile-test/stack-status HTTP/1.1\r\nHost: 127.0.0.1:{upstream_port}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let response = forward(request.as_bytes(), upstream_port).await;
+    assert!(
+        response.is_some_and(|response| response.starts_with(b"HTTP/1.1 200")),
+        "moto did not put {name} in UPDATE_IN_PROGRESS"
+    );
 }
 
 /// Sends one request to moto on a fresh connection and returns its whole response.
