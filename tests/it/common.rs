@@ -78,3 +78,35 @@ pub fn snapshot_settings() -> insta::Settings {
     settings.set_prepend_module_to_snapshot(false);
     settings
 }
+
+/// An AWS endpoint that accepts connections and never answers, and whether anything has connected yet.
+pub fn silent_endpoint() -> (u16, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connected = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = connected.clone();
+    std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in listener.incoming().flatten() {
+            seen.store(true, std::sync::atomic::Ordering::SeqCst);
+            open.push(stream);
+        }
+    });
+    (port, connected)
+}
+
+/// `rackfile` in a directory holding a one-rack racks.toml, with dummy credentials, calling AWS at `port`.
+pub fn rackfile_against(dir: &Path, port: u16) -> Command {
+    std::fs::write(
+        dir.join("racks.toml"),
+        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n[org.personal]\n[[rack]]\nname = \"example\"\n",
+    )
+    .unwrap();
+    let mut command = rackfile(dir);
+    command
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .env("AWS_ACCESS_KEY_ID", "AKIATEST")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    command
+}

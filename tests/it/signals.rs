@@ -7,7 +7,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{Output, rackfile, run};
+use crate::common::{Output, rackfile, rackfile_against, run, silent_endpoint};
 use crate::faults::proxy::{FaultProxy, Faults};
 use crate::faults::through;
 use crate::moto;
@@ -148,28 +148,8 @@ fn a_usage_error_exits_1_and_help_exits_0() {
 #[test]
 fn a_signal_while_apply_still_reads_aws_ends_it_at_once_with_130() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("racks.toml"),
-        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n[org.personal]\n[[rack]]\nname = \"example\"\n",
-    )
-    .unwrap();
-    // Accepts connections and never answers.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let connected = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let seen = connected.clone();
-    std::thread::spawn(move || {
-        let mut open = Vec::new();
-        for stream in listener.incoming().flatten() {
-            seen.store(true, std::sync::atomic::Ordering::SeqCst);
-            open.push(stream);
-        }
-    });
-    let child = rackfile(dir.path())
-        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
-        .env("AWS_ACCESS_KEY_ID", "AKIATEST")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    let (port, connected) = silent_endpoint();
+    let child = rackfile_against(dir.path(), port)
         .args(["apply", "--auto-approve"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
