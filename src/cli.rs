@@ -331,7 +331,9 @@ fn is_approval_word(path: &std::path::Path) -> bool {
 fn value_without_equals(flag: &str, value: &std::path::Path) -> Error {
     let value = value.display();
     Error::Usage {
-        message: format!("`{flag} {value}`: `{value}` was read as a saved plan's file name, not as {flag}'s value"),
+        message: format!(
+            "`{flag} {value}`: `{value}` was read as a saved plan's file name, not as {flag}'s value"
+        ),
         hint: Some(format!("write {flag}={value} (the value needs `=`)")),
     }
 }

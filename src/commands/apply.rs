@@ -373,7 +373,8 @@ fn refuse_unless_yes(answer: &str) -> Result<(), Error> {
     let almost = answer.eq_ignore_ascii_case("y") || answer.eq_ignore_ascii_case("yes");
     Err(Error::Usage {
         message: "apply cancelled; nothing was changed".into(),
-        hint: almost.then(|| format!("only `yes` approves (you typed `{answer}`): type yes to apply")),
+        hint: almost
+            .then(|| format!("only `yes` approves (you typed `{answer}`): type yes to apply")),
     })
 }
 

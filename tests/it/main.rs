@@ -22,6 +22,7 @@ mod plan;
 mod preflight;
 mod preflight_fake;
 mod real_templates;
+mod release;
 mod releases;
 mod rollout;
 mod rollout_fake;

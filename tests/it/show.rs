@@ -10,13 +10,10 @@ fn show_prints_a_saved_plan_exactly_as_plan_did_in_every_format_without_aws() {
     let moto = moto::session();
     seed_world(&moto);
     for format in ["human", "json", "markdown"] {
-        let planned = run(moto.rackfile().args([
-            "plan",
-            "--out",
-            "saved.plan",
-            "--format",
-            format,
-        ]));
+        let planned =
+            run(moto
+                .rackfile()
+                .args(["plan", "--out", "saved.plan", "--format", format]));
         assert_eq!(planned.code, 0, "{format}: {}", planned.stderr);
         let printed = planned
             .stdout
@@ -45,9 +42,16 @@ fn show_of_a_file_that_is_no_plan_names_it_and_exits_1() {
     assert_eq!(output.code, 1, "{}", output.stderr);
     assert_eq!(output.stdout, "");
     assert!(output.stderr.contains("racks.toml"), "{}", output.stderr);
-    assert!(output.stderr.contains("not a saved plan"), "{}", output.stderr);
+    assert!(
+        output.stderr.contains("not a saved plan"),
+        "{}",
+        output.stderr
+    );
     let json = run(rackfile(dir.path()).args(["show", "missing.plan", "--json"]));
     assert_eq!(json.code, 1);
     let error: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    assert!(error["error"].to_string().contains("missing.plan"), "{error}");
+    assert!(
+        error["error"].to_string().contains("missing.plan"),
+        "{error}"
+    );
 }
