@@ -11,7 +11,7 @@ use crate::config::RackId;
 use crate::error::Error;
 use crate::options::{
     ApplyOptions, ApplySource, Approval, DoctorOptions, ImportOptions, PlanFormat, PlanOptions,
-    StatusOptions,
+    ShowOptions, StatusOptions,
 };
 pub use crate::options::{Connection, Invocation};
 
@@ -54,6 +54,9 @@ enum CommandArgs {
     Import(ImportArgs),
     /// Check racks.toml, credentials, account guards, templates and stacks; exit 1 if any check fails.
     Doctor(FileArg),
+    /// Print a plan saved by `rackfile plan --out` again, exactly as plan printed it, from the file alone
+    /// (no AWS call): plan once in CI, comment it on the pull request, apply the same file later.
+    Show(ShowArgs),
     /// Print the JSON Schema of racks.toml.
     Schema,
     /// Print a shell completion script.
@@ -108,6 +111,19 @@ struct PlanArgs {
     /// UPDATE_ROLLBACK_FAILED rollback is continued. Without it they are shown blocked.
     #[arg(long)]
     recover: bool,
+}
+
+#[derive(Debug, Args)]
+struct ShowArgs {
+    /// A plan saved by `rackfile plan --out`.
+    #[arg(value_name = "PLANFILE")]
+    plan_file: PathBuf,
+    /// Print the plan as JSON; short for --format json.
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
+    /// How to print the plan: human (default), json, or markdown.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<PlanFormat>,
 }
 
 #[derive(Debug, Args)]
@@ -221,6 +237,11 @@ impl Cli {
                     format: Some(PlanFormat::Json),
                     ..
                 })
+                | CommandArgs::Show(ShowArgs { json: true, .. })
+                | CommandArgs::Show(ShowArgs {
+                    format: Some(PlanFormat::Json),
+                    ..
+                })
                 | CommandArgs::Status(StatusArgs { json: true, .. })
                 | CommandArgs::Apply(ApplyArgs { json: true, .. })
         )
@@ -242,16 +263,16 @@ impl Cli {
             CommandArgs::Plan(args) => Invocation::Plan(PlanOptions {
                 file: args.file.file,
                 targets: targets(&args.targets)?,
-                format: match (args.json, args.format) {
-                    (true, _) => PlanFormat::Json,
-                    (false, format) => format.unwrap_or(PlanFormat::Human),
-                },
+                format: format(args.json, args.format),
                 out: args.out,
                 detailed_exitcode: args.detailed_exitcode,
                 recover: args.recover,
             }),
             CommandArgs::Apply(args) => Invocation::Apply(ApplyOptions {
                 source: match args.plan_file {
+                    Some(plan) if args.auto_approve.is_some() && is_approval_word(&plan) => {
+                        return Err(value_without_equals("--auto-approve", &plan));
+                    }
                     Some(plan) => ApplySource::SavedPlan(plan),
                     None => ApplySource::Config(args.file.unwrap_or_else(|| "racks.toml".into())),
                 },
@@ -290,10 +311,70 @@ impl Cli {
                 })
             }
             CommandArgs::Doctor(FileArg { file }) => Invocation::Doctor(DoctorOptions { file }),
+            CommandArgs::Show(args) => Invocation::Show(ShowOptions {
+                plan_file: args.plan_file,
+                format: format(args.json, args.format),
+            }),
             CommandArgs::Schema => Invocation::Schema,
             CommandArgs::Completions { shell } => Invocation::Completions { shell },
         };
         Ok((invocation, connection))
+    }
+}
+
+/// `all` or `in-place`: what a person meant as `--auto-approve`'s value when they wrote it after a space,
+/// which clap takes as the saved plan's file name (the value needs `=`, as the flag's value is optional).
+fn is_approval_word(path: &std::path::Path) -> bool {
+    path == std::path::Path::new("in-place") || path == std::path::Path::new("all")
+}
+
+fn value_without_equals(flag: &str, value: &std::path::Path) -> Error {
+    let value = value.display();
+    Error::Usage {
+        message: format!(
+            "`{flag} {value}`: `{value}` was read as a saved plan's file name, not as {flag}'s value"
+        ),
+        hint: Some(format!("write {flag}={value} (the value needs `=`)")),
+    }
+}
+
+/// A hint for the slips of people coming from Terraform and stack_master, given the arguments clap
+/// refused: a long flag written with one dash (`-auto-approve`, `-target=x`), or `--detailed-exitcode` and
+/// `--auto-approve` given their value after a space instead of `=`.
+pub fn hint_for_refused(arguments: &[String]) -> Option<String> {
+    let command = <Cli as clap::CommandFactory>::command();
+    let long_flags: Vec<String> = std::iter::once(&command)
+        .chain(command.get_subcommands())
+        .flat_map(|command| command.get_arguments())
+        .filter_map(|argument| argument.get_long().map(str::to_string))
+        .collect();
+    for (index, argument) in arguments.iter().enumerate() {
+        if let Some(rest) = argument.strip_prefix('-')
+            && !rest.starts_with('-')
+        {
+            let name = rest.split_once('=').map_or(rest, |(name, _)| name);
+            if name.len() > 1 && long_flags.iter().any(|flag| flag == name) {
+                return Some(format!(
+                    "rackfile's long flags take two dashes: write -{argument} (Terraform's `{argument}`)"
+                ));
+            }
+        }
+        if matches!(argument.as_str(), "--detailed-exitcode" | "--auto-approve")
+            && let Some(value) = arguments.get(index + 1)
+            && is_approval_word(std::path::Path::new(value))
+        {
+            return Some(format!("write {argument}={value} (the value needs `=`)"));
+        }
+    }
+    None
+}
+
+/// `--json` or `--format`: JSON wins (clap refuses both at once), human unless told.
+fn format(json: bool, format: Option<PlanFormat>) -> PlanFormat {
+    if json {
+        PlanFormat::Json
+    } else {
+        format.unwrap_or(PlanFormat::Human)
     }
 }
 

@@ -9,6 +9,15 @@ fn main() {
             // `--help` and `--version` print and exit 0. A usage error exits 1, not clap's 2: 2 is what
             // `plan --detailed-exitcode` says for "changes", and a typo in a CI job must not read as that.
             let _ = error.print();
+            if error.exit_code() != 0 {
+                let arguments: Vec<String> = std::env::args_os()
+                    .skip(1)
+                    .map(|argument| argument.to_string_lossy().into_owned())
+                    .collect();
+                if let Some(hint) = rackfile::cli::hint_for_refused(&arguments) {
+                    rackfile::output::eprint(&format!("\nhint: {hint}\n"));
+                }
+            }
             std::process::exit(if error.exit_code() == 0 { 0 } else { 1 });
         }
     };

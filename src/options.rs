@@ -73,6 +73,13 @@ pub struct ImportOptions {
     pub profile: Option<String>,
 }
 
+/// `rackfile show PLANFILE`: a saved plan rendered again, with no AWS call.
+#[derive(Debug, Clone)]
+pub struct ShowOptions {
+    pub plan_file: PathBuf,
+    pub format: PlanFormat,
+}
+
 #[derive(Debug, Clone)]
 pub struct DoctorOptions {
     pub file: PathBuf,
@@ -87,6 +94,7 @@ pub enum Invocation {
     Status(StatusOptions),
     Import(ImportOptions),
     Doctor(DoctorOptions),
+    Show(ShowOptions),
     Schema,
     Completions { shell: Shell },
 }
@@ -103,6 +111,9 @@ impl Invocation {
         matches!(
             self,
             Invocation::Plan(PlanOptions {
+                format: PlanFormat::Json,
+                ..
+            }) | Invocation::Show(ShowOptions {
                 format: PlanFormat::Json,
                 ..
             }) | Invocation::Status(StatusOptions { json: true, .. })

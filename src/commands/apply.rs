@@ -360,13 +360,22 @@ async fn confirm(console: &mut Console, mut cancel: Cancel) -> Result<(), Error>
             return Err(Error::Interrupted("apply interrupted at the prompt; nothing was changed".into()));
         }
     };
-    if answer.unwrap_or_default().trim() != "yes" {
-        return Err(Error::Usage {
-            message: "apply cancelled; nothing was changed".into(),
-            hint: None,
-        });
+    refuse_unless_yes(&answer.unwrap_or_default())
+}
+
+/// Only `yes` approves, as Terraform has it; stack_master and Convox take `y`, so a `y` (or a `yes` in
+/// capitals) is told what to type instead of cancelling without a word.
+fn refuse_unless_yes(answer: &str) -> Result<(), Error> {
+    let answer = answer.trim();
+    if answer == "yes" {
+        return Ok(());
     }
-    Ok(())
+    let almost = answer.eq_ignore_ascii_case("y") || answer.eq_ignore_ascii_case("yes");
+    Err(Error::Usage {
+        message: "apply cancelled; nothing was changed".into(),
+        hint: almost
+            .then(|| format!("only `yes` approves (you typed `{answer}`): type yes to apply")),
+    })
 }
 
 struct LiveReplanner<'a> {
@@ -403,7 +412,7 @@ impl Replanner for LiveReplanner<'_> {
     }
 }
 
-fn load_saved_plan(path: &std::path::Path) -> Result<Plan, Error> {
+pub(super) fn load_saved_plan(path: &std::path::Path) -> Result<Plan, Error> {
     crate::plan::file::load(path).map_err(|error| Error::SavedPlan {
         path: path.display().to_string(),
         message: error.to_string(),

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod doctor;
 pub mod import;
 pub mod plan;
+pub mod show;
 pub mod status;
 mod validate;
 
@@ -91,6 +92,7 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<Outco
         Invocation::Doctor(options) => {
             doctor::run(&options, &connect(connection.endpoint_url)?).await
         }
+        Invocation::Show(options) => show::run(&options),
         Invocation::Schema => {
             output::print(&crate::config::schema::racks_schema_json())?;
             Ok(Outcome::Success)

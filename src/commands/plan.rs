@@ -34,17 +34,13 @@ pub async fn run(
     )
     .await
     .map_err(|error| Error::planning(error, &config))?;
-    // Saved before anything is printed: a stdout that fails must not cost the saved plan.
-    if let Some(out) = &options.out {
-        save(&plan, out)?;
-    }
-    match options.format {
-        PlanFormat::Json => output::print(&render::json_plan(&plan))?,
-        PlanFormat::Markdown => output::print(&render::markdown_plan(&plan))?,
-        PlanFormat::Human => {
-            output::print(&render::human_plan(&plan, render::Style::for_stdout()))?
-        }
-    }
+    // Saved before anything is printed: a stdout that fails must not cost the saved plan. What is printed
+    // is the plan as saved, so `rackfile show` of the file prints it again byte for byte.
+    let plan = match &options.out {
+        Some(out) => save(&plan, out)?,
+        None => plan,
+    };
+    print(&plan, options.format)?;
     if options.format == PlanFormat::Human
         && let Some(out) = &options.out
     {
@@ -79,7 +75,17 @@ fn refuse_to_overwrite_racks_file(out: &Path, racks_file: &Path) -> Result<(), E
     Ok(())
 }
 
-fn save(plan: &Plan, path: &std::path::Path) -> Result<(), Error> {
+/// The plan in the format asked for, on stdout.
+pub(super) fn print(plan: &Plan, format: PlanFormat) -> Result<(), Error> {
+    match format {
+        PlanFormat::Json => output::print(&render::json_plan(plan))?,
+        PlanFormat::Markdown => output::print(&render::markdown_plan(plan))?,
+        PlanFormat::Human => output::print(&render::human_plan(plan, render::Style::for_stdout()))?,
+    }
+    Ok(())
+}
+
+fn save(plan: &Plan, path: &std::path::Path) -> Result<Plan, Error> {
     crate::plan::file::save(plan, path).map_err(|error| Error::Write {
         path: path.display().to_string(),
         error,

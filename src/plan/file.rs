@@ -32,12 +32,15 @@ pub fn to_json(plan: &Plan) -> String {
     text
 }
 
-pub fn save(plan: &Plan, path: &Path) -> std::io::Result<()> {
+/// Saves the plan and returns it as saved (racks.toml's path made absolute), which is what `plan --out`
+/// prints, so that `rackfile show` of the file prints the same bytes.
+pub fn save(plan: &Plan, path: &Path) -> std::io::Result<Plan> {
     let mut saved = plan.clone();
     saved.racks_file.path = std::path::absolute(&saved.racks_file.path)?
         .display()
         .to_string();
-    crate::atomic_file::write(path, to_json(&saved).as_bytes())
+    crate::atomic_file::write(path, to_json(&saved).as_bytes())?;
+    Ok(saved)
 }
 
 pub fn load(path: &Path) -> Result<Plan, PlanFileError> {

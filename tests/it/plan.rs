@@ -84,7 +84,7 @@ pub fn rack_parameters(count: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-pub fn seed_world(moto: &MotoSession) {
+pub(crate) fn seed_world(moto: &MotoSession) {
     moto.write("racks.toml", &racks());
     moto.write("rack.yml", &moto::rack_template());
     moto.publish_template(PERSONAL_ACCOUNT, VERSION, &moto::rack_template());

@@ -23,8 +23,13 @@ fn session() -> MotoSession {
     moto
 }
 
-/// Runs `rackfile apply --auto-approve` in a pseudo-terminal with `extra` environment; everything it wrote.
-fn apply_on_a_terminal(moto: &MotoSession, extra: &[(&str, &str)]) -> String {
+/// Runs `rackfile apply --auto-approve` and `extra_arguments` in a pseudo-terminal with `extra` environment;
+/// everything it wrote.
+fn apply_on_a_terminal(
+    moto: &MotoSession,
+    extra_arguments: &[&str],
+    extra: &[(&str, &str)],
+) -> String {
     let pty = native_pty_system()
         .openpty(PtySize {
             rows: 40,
@@ -35,6 +40,7 @@ fn apply_on_a_terminal(moto: &MotoSession, extra: &[(&str, &str)]) -> String {
         .expect("a pseudo-terminal");
     let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_rackfile"));
     command.args(["apply", "--auto-approve"]);
+    command.args(extra_arguments);
     command.cwd(moto.path());
     command.env_clear();
     for (key, value) in [
@@ -75,7 +81,7 @@ fn apply_on_a_terminal(moto: &MotoSession, extra: &[(&str, &str)]) -> String {
 #[test]
 fn bars_draw_on_a_terminal_and_end_in_the_summary() {
     let moto = session();
-    let output = apply_on_a_terminal(&moto, &[]);
+    let output = apply_on_a_terminal(&moto, &[], &[]);
     let summary = output
         .find("Apply complete: 2 installed")
         .unwrap_or_else(|| panic!("no summary in {output:?}"));
@@ -101,11 +107,14 @@ fn bars_draw_on_a_terminal_and_end_in_the_summary() {
 fn no_color_and_a_dumb_terminal_get_plain_lines() {
     for extra in [[("NO_COLOR", "1")], [("TERM", "dumb")]] {
         let moto = session();
-        let output = apply_on_a_terminal(&moto, &extra);
+        let output = apply_on_a_terminal(&moto, &["-v"], &extra);
         assert!(
             output.contains("personal/web: installing (11 resources)\r\n"),
             "{extra:?}: {output:?}"
         );
         assert!(!output.contains("[===="), "{extra:?}: {output:?}");
+        // Nothing at all is coloured or moved: not the plan, not the lines, not the summary, not the -v log.
+        assert!(!output.contains('\x1b'), "{extra:?}: {output:?}");
+        assert!(output.contains("CreateStack"), "the -v log ran: {output:?}");
     }
 }

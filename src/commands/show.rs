@@ -1,0 +1,14 @@
+//! `rackfile show PLANFILE`: a saved plan printed again, exactly as `plan --out` printed it, from the file
+//! alone. A pipeline plans once, renders the pull-request comment from the file (`--format markdown`) and
+//! applies the same file later; showing it needs no credentials and makes no AWS call. Whether the plan
+//! still holds is `apply PLANFILE`'s question, not this one's.
+
+use crate::error::Error;
+pub use crate::options::ShowOptions;
+use crate::outcome::Outcome;
+
+pub fn run(options: &ShowOptions) -> Result<Outcome, Error> {
+    let plan = super::apply::load_saved_plan(&options.plan_file)?;
+    super::plan::print(&plan, options.format)?;
+    Ok(Outcome::Success)
+}
