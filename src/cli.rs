@@ -10,8 +10,8 @@ use crate::apply::{OnTimeout, TimeLimit, Timings};
 use crate::config::RackId;
 use crate::error::Error;
 use crate::options::{
-    ApplyOptions, ApplySource, Approval, DoctorOptions, ImportOptions, PlanFormat, PlanOptions,
-    ShowOptions, StatusOptions,
+    ApplyOptions, ApplySource, Approval, DoctorOptions, ImportOptions, PermissionsOptions,
+    PlanFormat, PlanOptions, ShowOptions, StatusOptions,
 };
 pub use crate::options::{Connection, Invocation};
 
@@ -57,6 +57,9 @@ enum CommandArgs {
     /// Print a plan saved by `rackfile plan --out` again, exactly as plan printed it, from the file alone
     /// (no AWS call): plan once in CI, comment it on the pull request, apply the same file later.
     Show(ShowArgs),
+    /// Print the IAM policy a command needs for the racks of racks.toml: the narrowest resources AWS
+    /// allows, `*` only where it allows nothing narrower (each says why). Makes no AWS call.
+    Permissions(PermissionsArgs),
     /// Print the JSON Schema of racks.toml.
     Schema,
     /// Print a shell completion script.
@@ -124,6 +127,18 @@ struct ShowArgs {
     /// How to print the plan: human (default), json, or markdown.
     #[arg(long, value_enum, value_name = "FORMAT")]
     format: Option<PlanFormat>,
+}
+
+#[derive(Debug, Args)]
+struct PermissionsArgs {
+    #[command(flatten)]
+    file: FileArg,
+    /// The command whose policy to print.
+    #[arg(value_enum, default_value_t = crate::permissions::Command::Apply)]
+    command: crate::permissions::Command,
+    /// Print only the policy document (for `aws iam put-role-policy --policy-document`).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -243,6 +258,7 @@ impl Cli {
                     ..
                 })
                 | CommandArgs::Status(StatusArgs { json: true, .. })
+                | CommandArgs::Permissions(PermissionsArgs { json: true, .. })
                 | CommandArgs::Apply(ApplyArgs { json: true, .. })
         )
     }
@@ -314,6 +330,11 @@ impl Cli {
             CommandArgs::Show(args) => Invocation::Show(ShowOptions {
                 plan_file: args.plan_file,
                 format: format(args.json, args.format),
+            }),
+            CommandArgs::Permissions(args) => Invocation::Permissions(PermissionsOptions {
+                file: args.file.file,
+                command: args.command,
+                json: args.json,
             }),
             CommandArgs::Schema => Invocation::Schema,
             CommandArgs::Completions { shell } => Invocation::Completions { shell },

@@ -17,6 +17,7 @@ pub mod logging;
 pub mod options;
 pub mod outcome;
 pub mod output;
+pub mod permissions;
 pub mod plan;
 pub mod render;
 pub mod status;

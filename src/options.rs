@@ -80,6 +80,14 @@ pub struct ShowOptions {
     pub format: PlanFormat,
 }
 
+/// `rackfile permissions COMMAND`: the IAM policy the command needs for the racks of racks.toml.
+#[derive(Debug, Clone)]
+pub struct PermissionsOptions {
+    pub file: PathBuf,
+    pub command: crate::permissions::Command,
+    pub json: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct DoctorOptions {
     pub file: PathBuf,
@@ -95,6 +103,7 @@ pub enum Invocation {
     Import(ImportOptions),
     Doctor(DoctorOptions),
     Show(ShowOptions),
+    Permissions(PermissionsOptions),
     Schema,
     Completions { shell: Shell },
 }
@@ -117,6 +126,7 @@ impl Invocation {
                 format: PlanFormat::Json,
                 ..
             }) | Invocation::Status(StatusOptions { json: true, .. })
+                | Invocation::Permissions(PermissionsOptions { json: true, .. })
                 | Invocation::Apply(ApplyOptions { json: true, .. })
         )
     }

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod doctor;
 pub mod import;
+mod permissions;
 pub mod plan;
 pub mod show;
 pub mod status;
@@ -93,6 +94,7 @@ pub async fn run(invocation: Invocation, connection: Connection) -> Result<Outco
             doctor::run(&options, &connect(connection.endpoint_url)?).await
         }
         Invocation::Show(options) => show::run(&options),
+        Invocation::Permissions(options) => permissions::run(&options),
         Invocation::Schema => {
             output::print(&crate::config::schema::racks_schema_json())?;
             Ok(Outcome::Success)

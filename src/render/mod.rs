@@ -6,6 +6,7 @@ mod escape;
 mod human;
 mod json;
 mod markdown;
+pub mod permissions;
 mod preflight;
 pub mod status;
 pub mod waves;

@@ -18,6 +18,7 @@ mod lifecycle_fake;
 mod moto;
 mod operate;
 mod passwords;
+mod permissions;
 mod plan;
 mod preflight;
 mod preflight_fake;
