@@ -22,10 +22,8 @@ pub(super) fn budget_lines(budget: &Budget) -> Vec<String> {
                 let last = lines.len().saturating_sub(1);
                 lines.insert(last, services_line(services));
             }
-            if *saturated {
-                if let Some(last) = lines.last_mut() {
-                    last.push_str(" (the arithmetic overflows: capped at 2^64-1 seconds)");
-                }
+            if *saturated && let Some(last) = lines.last_mut() {
+                last.push_str(" (the arithmetic overflows: capped at 2^64-1 seconds)");
             }
             lines
         }
