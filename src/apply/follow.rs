@@ -107,7 +107,10 @@ impl Follower<'_> {
         // `--timeout D` counts from the start of the rack's work; `--timeout budget` from this change's.
         let deadline = match (self.limited, self.timings.timeout) {
             (true, Some(TimeLimit::After(limit))) => Some(started + limit),
-            (true, Some(TimeLimit::Budget)) => self.budget.map(|budget| Instant::now() + budget),
+            // A budget past what the clock can hold (a saturated one) is no limit.
+            (true, Some(TimeLimit::Budget)) => self
+                .budget
+                .and_then(|budget| Instant::now().checked_add(budget)),
             (false, _) | (_, None) => None,
         };
         let stop_at_presses = self.stop_at_presses;

@@ -63,7 +63,7 @@ pub fn plan(sink: &Sink, plan: &Plan) {
         sink,
         "plan",
         &format!("Plan: {}.", plan.summary.describe()),
-        json!({ "plan": plan }),
+        json!({ "plan": crate::plan::without_secrets(plan) }),
     );
 }
 

@@ -96,7 +96,9 @@ impl StallWatch {
             let limit = self
                 .expected
                 .get(logical_id)
-                .map_or(QUIET_LIMIT, |expected| (*expected * 2).max(QUIET_LIMIT));
+                .map_or(QUIET_LIMIT, |expected| {
+                    expected.saturating_mul(2).max(QUIET_LIMIT)
+                });
             let quiet = now.saturating_duration_since(resource.since);
             if !resource.reported && quiet >= limit {
                 resource.reported = true;

@@ -163,6 +163,7 @@ mod tests {
             template: TemplatePlan::Url { url: "u".into() },
             parameters: BTreeMap::new(),
             template_defaults: BTreeMap::new(),
+            sensitive: Default::default(),
             password: None,
             tags: BTreeMap::new(),
             termination_protection: false,

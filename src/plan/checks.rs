@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::PasswordSource;
-use crate::cloud::{CloudError, Secret, SsmParameter, TemplateSummary};
+use crate::cloud::{CloudError, Secret, SsmParameter, TemplateParameter, TemplateSummary};
 use crate::config::Rack;
 use crate::diag::did_you_mean;
 use crate::template::check_value;
@@ -24,6 +24,16 @@ impl std::fmt::Display for PlanProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "rack {}: {}", self.rack, self.message)
     }
+}
+
+/// The rack's password is a secret whatever its template says: Convox's templates released before 2016-08
+/// do not mark Password NoEcho, so AWS shows its value and nothing in the template says to hide it.
+pub const PASSWORD_PARAMETER: &str = "Password";
+
+/// Whether a parameter's value must never be shown or carried in a plan: every NoEcho parameter, and the
+/// rack's Password.
+pub(crate) fn is_secret(name: &str, declared: &TemplateParameter) -> bool {
+    declared.no_echo || name == PASSWORD_PARAMETER
 }
 
 /// The parameters a rack sets that its template does not have, each with the template's closest name.
@@ -191,7 +201,7 @@ pub(super) enum Origin {
 }
 
 /// Every constraint of the template the value breaks, each a problem naming the rack, the parameter and the
-/// constraint. NoEcho values are never shown.
+/// constraint. Secret values (`is_secret`, or read from `password_env` or `password_ssm`) are never shown.
 pub(super) fn value_allowed(
     rack: &Rack,
     summary: &TemplateSummary,
@@ -202,12 +212,13 @@ pub(super) fn value_allowed(
     let Some(declared) = summary.parameters.get(name) else {
         return Vec::new();
     };
-    let shown =
-        if declared.no_echo || matches!(origin, Origin::PasswordEnv(_) | Origin::PasswordSsm(_)) {
-            "(sensitive)".to_string()
-        } else {
-            format!("{value:?}")
-        };
+    let shown = if is_secret(name, declared)
+        || matches!(origin, Origin::PasswordEnv(_) | Origin::PasswordSsm(_))
+    {
+        "(sensitive)".to_string()
+    } else {
+        format!("{value:?}")
+    };
     check_value(declared, value)
         .into_iter()
         .map(|violation| {

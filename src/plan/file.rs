@@ -25,9 +25,10 @@ pub enum PlanFileError {
     OtherFormat(String),
 }
 
-/// The plan as JSON, the saved plan's format.
+/// The plan as JSON, the saved plan's format, secret values hidden.
 pub fn to_json(plan: &Plan) -> String {
-    let mut text = serde_json::to_string_pretty(plan).expect("a plan is always serialisable");
+    let mut text = serde_json::to_string_pretty(&super::without_secrets(plan))
+        .expect("a plan is always serialisable");
     text.push('\n');
     text
 }

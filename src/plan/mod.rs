@@ -14,6 +14,7 @@ mod impact;
 mod make;
 pub mod preflight;
 mod rollout;
+mod secrets;
 mod staleness;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ pub use file::FORMAT_VERSION;
 pub use make::{PlanInputs, PlanningError, make_plan, select};
 pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use rollout::{WatchedAlarm, Wave, place_in_waves};
+pub use secrets::without_secrets;
 pub use staleness::stale_reasons;
 
 use crate::cloud::{ParameterValue, StackKey, StackStatus, TemplateSource};
@@ -292,6 +294,9 @@ pub struct Install {
     /// Typed settings racks.toml leaves to the template: not sent, shown with the template's default.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub template_defaults: BTreeMap<String, String>,
+    /// Parameters among `parameters` whose values are secret (NoEcho): sent, shown as `(sensitive)`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub sensitive: std::collections::BTreeSet<String>,
     /// `None` when the template has no Password parameter.
     pub password: Option<PasswordSource>,
     pub tags: BTreeMap<String, String>,

@@ -75,6 +75,8 @@ fn waves_difference(saved: &[Wave], now: &[Wave]) -> String {
 /// hash, which are what is sent, stay compared.
 fn comparable(rack: &RackPlan) -> serde_json::Value {
     let mut rack = rack.clone();
+    // A saved plan holds no secret value: compared without them (racks.toml's fingerprint still covers them).
+    super::secrets::hide_secrets(&mut rack);
     rack.notes.clear();
     rack.warnings.clear();
     let mut value = serde_json::to_value(&rack).unwrap_or_default();

@@ -1,8 +1,8 @@
-//! A budget in words: the rolling arithmetic of each AutoScalingGroup an update rolls, and the whole
-//! figure, `rolling: 10 instances, 1 at a time, PT5M pause: up to 55m`.
+//! A budget in words: the rolling arithmetic of each AutoScalingGroup an update rolls, the ECS services it
+//! deploys, and the whole figure, `rolling: 10 instances, 1 at a time, PT5M pause: up to 55m`.
 
 use super::escape;
-use crate::template::{Budget, RollingBudget};
+use crate::template::{Budget, RollingBudget, ServiceBudget};
 
 /// The lines the human view prints under a rack (or a step of its upgrade) for its budget.
 pub(super) fn budget_lines(budget: &Budget) -> Vec<String> {
@@ -11,31 +11,78 @@ pub(super) fn budget_lines(budget: &Budget) -> Vec<String> {
             vec![format!("budget: cannot compute: {}", escape(reason))]
         }
         Budget::Computed {
-            seconds, rolling, ..
-        } => match rolling.as_slice() {
-            [] => vec![format!("budget: up to {}", span(*seconds))],
-            [group] => vec![format!(
-                "rolling: {}: up to {}",
-                arithmetic(group),
-                span(*seconds)
-            )],
-            groups => {
-                let mut lines: Vec<String> = groups
-                    .iter()
-                    .map(|group| {
-                        format!(
-                            "rolling {}: {} ({})",
-                            escape(&group.logical_id),
-                            arithmetic(group),
-                            span(group.seconds)
-                        )
-                    })
-                    .collect();
-                lines.push(format!("budget: up to {}", span(*seconds)));
-                lines
+            seconds,
+            rolling,
+            services,
+            saturated,
+            allowance_seconds: _,
+        } => {
+            let mut lines = rolling_lines(rolling, services, *seconds);
+            if !services.is_empty() {
+                let last = lines.len().saturating_sub(1);
+                lines.insert(last, services_line(services));
             }
-        },
+            if *saturated && let Some(last) = lines.last_mut() {
+                last.push_str(" (the arithmetic overflows: capped at 2^64-1 seconds)");
+            }
+            lines
+        }
     }
+}
+
+/// The rolling groups and the whole figure; with services, the whole figure is a line of its own.
+fn rolling_lines(
+    rolling: &[RollingBudget],
+    services: &[ServiceBudget],
+    seconds: u64,
+) -> Vec<String> {
+    match rolling {
+        [] => vec![format!("budget: up to {}", span(seconds))],
+        [group] if services.is_empty() => vec![format!(
+            "rolling: {}: up to {}",
+            arithmetic(group),
+            span(seconds)
+        )],
+        groups => {
+            let mut lines: Vec<String> = groups
+                .iter()
+                .map(|group| {
+                    format!(
+                        "rolling {}: {} ({})",
+                        escape(&group.logical_id),
+                        arithmetic(group),
+                        span(group.seconds)
+                    )
+                })
+                .collect();
+            lines.push(format!("budget: up to {}", span(seconds)));
+            lines
+        }
+    }
+}
+
+/// `services: 2 ECS services deployed (ServiceMonitorApi, ServiceWebApi), 10m each (20m)`.
+fn services_line(services: &[ServiceBudget]) -> String {
+    let names: Vec<String> = services
+        .iter()
+        .map(|service| escape(&service.logical_id).into_owned())
+        .collect();
+    let each: Vec<u64> = services.iter().map(|service| service.seconds).collect();
+    let total = each
+        .iter()
+        .fold(0u64, |sum, seconds| sum.saturating_add(*seconds));
+    let per = if each.iter().all(|seconds| *seconds == each[0]) {
+        format!("{} each", span(each[0]))
+    } else {
+        "each its own allowance".to_string()
+    };
+    format!(
+        "services: {} ECS service{} deployed ({}), {per} ({})",
+        services.len(),
+        if services.len() == 1 { "" } else { "s" },
+        names.join(", "),
+        span(total)
+    )
 }
 
 /// The budget in a few words, for a table cell: `up to 55m`, or `cannot compute`.
@@ -101,7 +148,9 @@ mod tests {
         let budget = Budget::Computed {
             seconds: 55 * 60,
             rolling: vec![group("Instances", 10, 1, ("PT5M", 300))],
+            services: Vec::new(),
             allowance_seconds: 300,
+            saturated: false,
         };
         assert_eq!(
             budget_lines(&budget),
@@ -118,7 +167,9 @@ mod tests {
                 group("Instances", 4, 2, ("PT15M", 900)),
                 group("Build", 1, 1, ("PT30M", 1_800)),
             ],
+            services: Vec::new(),
             allowance_seconds: 300,
+            saturated: false,
         };
         assert_eq!(
             budget_lines(&budget),
@@ -127,6 +178,45 @@ mod tests {
                 "rolling Build: 1 instance, 1 at a time, PT30M pause (30m)",
                 "budget: up to 1h05m"
             ]
+        );
+    }
+
+    #[test]
+    fn deployed_services_are_a_line_before_the_whole_figure_and_saturation_is_said() {
+        let service = |id: &str| ServiceBudget {
+            logical_id: id.into(),
+            seconds: 600,
+        };
+        let budget = Budget::Computed {
+            seconds: 300 + 1_200 + 300,
+            rolling: vec![group("Instances", 1, 1, ("PT5M", 300))],
+            services: vec![service("ServiceMonitorApi"), service("ServiceWebApi")],
+            allowance_seconds: 300,
+            saturated: false,
+        };
+        assert_eq!(
+            budget_lines(&budget),
+            [
+                "rolling Instances: 1 instance, 1 at a time, PT5M pause (5m)",
+                "services: 2 ECS services deployed (ServiceMonitorApi, ServiceWebApi), 10m each (20m)",
+                "budget: up to 30m"
+            ]
+        );
+        let budget = Budget::Computed {
+            seconds: u64::MAX,
+            rolling: vec![RollingBudget {
+                seconds: u64::MAX,
+                ..group("Instances", 1, 1, ("PT5M", 300))
+            }],
+            services: Vec::new(),
+            allowance_seconds: 300,
+            saturated: true,
+        };
+        let lines = budget_lines(&budget);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].ends_with("(the arithmetic overflows: capped at 2^64-1 seconds)"),
+            "{lines:?}"
         );
     }
 

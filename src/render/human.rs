@@ -329,7 +329,14 @@ fn write_install(out: &mut String, install: &Install) {
     let mut parameters: Vec<(&String, String)> = install
         .parameters
         .iter()
-        .map(|(name, value)| (name, escape(value).into_owned()))
+        .map(|(name, value)| {
+            let shown = if install.sensitive.contains(name) {
+                "(sensitive)".to_string()
+            } else {
+                escape(value).into_owned()
+            };
+            (name, shown)
+        })
         .chain(
             install
                 .template_defaults

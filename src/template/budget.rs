@@ -3,9 +3,13 @@
 //!
 //! The slow part of a rack update is the rolling replacement of its instances: an AutoScalingGroup whose
 //! AutoScalingRollingUpdate policy replaces MaxBatchSize instances at a time and then waits PauseTime before
-//! the next batch. So a group of N instances takes up to ceil(N / MaxBatchSize) x PauseTime; everything else
-//! (launch templates, ECS services, Lambda-backed custom resources) gets a fixed allowance. Groups are summed,
-//! not overlapped: CloudFormation may roll independent groups at once, and a budget is an upper bound.
+//! the next batch. So a group of N instances takes up to ceil(N / MaxBatchSize) x PauseTime. Next come the
+//! ECS services the update modifies, replaces or redeploys (a Convox upgrade gives the rack's own services
+//! new task definitions): CloudFormation waits for each to reach a steady state, so each gets an allowance
+//! of its own. Everything else (launch templates, Lambda-backed custom resources) gets a fixed allowance.
+//! Groups and services are summed, not overlapped: CloudFormation may update independent ones at once, and
+//! a budget is an upper bound. The arithmetic saturates: a template can make any figure overflow u64
+//! (a DesiredCapacity of 2^64-1), and the budget then says it is capped rather than wrap or panic.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,6 +24,18 @@ use super::impact::ResourceImpact;
 /// gives a batch: enough for what an update of a rack does outside its instance groups.
 pub const UPDATE_ALLOWANCE_SECONDS: u64 = 5 * 60;
 
+/// What CloudFormation waits for when it updates an ECS service: the deployment reaching a steady state.
+/// ECS starts the new tasks (pulling the image: a minute or two), waits until the load balancer finds them
+/// healthy (HealthyThresholdCount x HealthCheckIntervalSeconds: AWS's defaults for a target group are 5 x
+/// 30 s, 2m30s), then drains the old ones for the target group's deregistration delay (AWS's default 300 s;
+/// Convox's 2026 template sets 30 s, its older ones leave the default) and stops them (the container's
+/// StopTimeout, 30 s by default). 300 + 150 + 30 s and two minutes to start is ten minutes: a service whose
+/// tasks are replaced in one batch (MaximumPercent 200, as Convox's) fits in it with AWS's defaults.
+pub const ECS_SERVICE_ALLOWANCE_SECONDS: u64 = 10 * 60;
+
+/// The resource type whose updates get `ECS_SERVICE_ALLOWANCE_SECONDS` each.
+const ECS_SERVICE: &str = "AWS::ECS::Service";
+
 /// What an install takes: a rack's network, cluster, instances (launched at once, not rolled) and services.
 /// Convox installs usually complete in 10 to 20 minutes; half an hour leaves room for a slow NAT gateway or
 /// EFS mount target without waiting for CloudFormation's own hours.
@@ -30,11 +46,17 @@ pub const INSTALL_ALLOWANCE_SECONDS: u64 = 30 * 60;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Budget {
     Computed {
-        /// The whole budget: every rolling group plus `allowance_seconds`.
+        /// The whole budget: every rolling group and service plus `allowance_seconds`.
         seconds: u64,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         rolling: Vec<RollingBudget>,
+        /// The ECS services the update deploys, each given `ECS_SERVICE_ALLOWANCE_SECONDS`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        services: Vec<ServiceBudget>,
         allowance_seconds: u64,
+        /// The arithmetic overflowed: `seconds` (and the figure that overflowed) is capped at u64::MAX.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        saturated: bool,
     },
     CannotCompute {
         reason: String,
@@ -64,6 +86,13 @@ pub struct RollingBudget {
     pub seconds: u64,
 }
 
+/// One ECS service the update deploys (modifies, replaces, adds, removes, or may replace).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceBudget {
+    pub logical_id: String,
+    pub seconds: u64,
+}
+
 /// Where the number of instances a group rolls was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -79,7 +108,9 @@ pub fn install_budget() -> Budget {
     Budget::Computed {
         seconds: INSTALL_ALLOWANCE_SECONDS,
         rolling: Vec::new(),
+        services: Vec::new(),
         allowance_seconds: INSTALL_ALLOWANCE_SECONDS,
+        saturated: false,
     }
 }
 
@@ -96,6 +127,7 @@ pub fn update_budget(
     let planned_side = Side::bounded(template, planned, &nothing_hidden, pseudo);
     let live_side = Side::bounded(template, live, &nothing_hidden, pseudo);
     let mut rolling = Vec::new();
+    let mut saturated = false;
     for impact in impacts {
         let Some(policy) = &impact.rolling else {
             continue;
@@ -127,6 +159,10 @@ pub fn update_budget(
             }
         };
         let batches = instances.div_ceil(batch_size);
+        let seconds = batches.checked_mul(pause_seconds).unwrap_or_else(|| {
+            saturated = true;
+            u64::MAX
+        });
         rolling.push(RollingBudget {
             logical_id: group.to_string(),
             instances,
@@ -135,14 +171,37 @@ pub fn update_budget(
             batches,
             pause_time,
             pause_seconds,
-            seconds: batches * pause_seconds,
+            seconds,
         });
     }
-    let rolled: u64 = rolling.iter().map(|group| group.seconds).sum();
+    // Every action counts: CloudFormation waits for a new service's first deployment and for a removed
+    // one's tasks to drain as it does for an updated one.
+    let services: Vec<ServiceBudget> = impacts
+        .iter()
+        .filter(|impact| impact.resource_type == ECS_SERVICE)
+        .map(|impact| ServiceBudget {
+            logical_id: impact.logical_id.clone(),
+            seconds: ECS_SERVICE_ALLOWANCE_SECONDS,
+        })
+        .collect();
+    let parts = rolling
+        .iter()
+        .map(|group| group.seconds)
+        .chain(services.iter().map(|service| service.seconds))
+        .chain([UPDATE_ALLOWANCE_SECONDS]);
+    let mut seconds = 0u64;
+    for part in parts {
+        seconds = seconds.checked_add(part).unwrap_or_else(|| {
+            saturated = true;
+            u64::MAX
+        });
+    }
     Budget::Computed {
-        seconds: rolled + UPDATE_ALLOWANCE_SECONDS,
+        seconds,
         rolling,
+        services,
         allowance_seconds: UPDATE_ALLOWANCE_SECONDS,
+        saturated,
     }
 }
 
@@ -392,6 +451,79 @@ mod tests {
             ("Instances", 4, 1, "PT5M")
         );
         assert_eq!(seconds, 4 * 300 + UPDATE_ALLOWANCE_SECONDS);
+    }
+
+    #[test]
+    fn an_upgrade_like_change_on_convox_s_template_gives_each_redeployed_service_its_allowance() {
+        // A new Version gives the rack's own services new images: their task definitions are replaced, so
+        // ECS redeploys each service and CloudFormation waits for it.
+        let template = template("convox-rack-20260421192651.json");
+        let live = [("InstanceCount", "3"), ("Version", "20260301000000")];
+        let planned = [("InstanceCount", "3"), ("Version", "20260421192651")];
+        let budget = budget_of(&template, &live, &planned);
+        let Budget::Computed {
+            seconds,
+            rolling,
+            services,
+            saturated,
+            ..
+        } = &budget
+        else {
+            panic!("expected a budget, got {budget:?}")
+        };
+        let ids: Vec<&str> = services.iter().map(|s| s.logical_id.as_str()).collect();
+        assert_eq!(ids, ["ServiceMonitorApi", "ServiceWebApi"], "{budget:#?}");
+        assert!(
+            services
+                .iter()
+                .all(|service| service.seconds == ECS_SERVICE_ALLOWANCE_SECONDS)
+        );
+        // The new release's instances roll too: the build instance and 3 rack instances, 5 minutes each.
+        let groups: Vec<(&str, u64)> = rolling
+            .iter()
+            .map(|group| (group.logical_id.as_str(), group.seconds))
+            .collect();
+        assert_eq!(groups, [("BuildInstances", 300), ("Instances", 900)]);
+        assert_eq!(
+            *seconds,
+            300 + 900 + 2 * ECS_SERVICE_ALLOWANCE_SECONDS + UPDATE_ALLOWANCE_SECONDS
+        );
+        assert!(!saturated);
+    }
+
+    #[test]
+    fn a_desired_capacity_of_2_to_the_64_saturates_the_budget_and_says_so() {
+        let template = group_with(
+            serde_json::json!({"PauseTime": "PT5M"}),
+            Value::String(u64::MAX.to_string()),
+        );
+        let budget = budget_of(&template, &[], &[("Type", "b")]);
+        let Budget::Computed {
+            seconds,
+            rolling,
+            saturated,
+            ..
+        } = &budget
+        else {
+            panic!("expected a budget, got {budget:?}")
+        };
+        assert!(*saturated);
+        assert_eq!((*seconds, rolling[0].seconds), (u64::MAX, u64::MAX));
+        assert_eq!(rolling[0].instances, u64::MAX);
+        // A sum that overflows saturates too: a PauseTime just short of the limit, and the allowance.
+        let template = group_with(
+            serde_json::json!({"PauseTime": format!("PT{}S", u64::MAX - 1)}),
+            Value::String("1".into()),
+        );
+        let budget = budget_of(&template, &[], &[("Type", "b")]);
+        assert_eq!(budget.seconds(), Some(u64::MAX));
+        assert!(matches!(
+            budget,
+            Budget::Computed {
+                saturated: true,
+                ..
+            }
+        ));
     }
 
     #[test]

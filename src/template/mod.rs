@@ -26,8 +26,8 @@ pub(crate) mod test_support;
 mod work_budget;
 
 pub use budget::{
-    Budget, INSTALL_ALLOWANCE_SECONDS, InstancesFrom, RollingBudget, UPDATE_ALLOWANCE_SECONDS,
-    install_budget, iso8601_seconds, update_budget,
+    Budget, ECS_SERVICE_ALLOWANCE_SECONDS, INSTALL_ALLOWANCE_SECONDS, InstancesFrom, RollingBudget,
+    ServiceBudget, UPDATE_ALLOWANCE_SECONDS, install_budget, iso8601_seconds, update_budget,
 };
 pub use constraints::{Violation, check_value};
 pub use document::{DocumentError, parse_document};

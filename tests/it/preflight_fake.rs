@@ -154,10 +154,21 @@ async fn a_deprecated_runtime_blocks_an_install_with_the_dates_and_the_source() 
     assert_eq!(plan.summary.install, 0);
 }
 
+/// `template(runtime, false)` with the function's environment fed by InstanceCount: a count change updates it.
+fn template_with_function_reading_the_count(runtime: &str) -> String {
+    let runtime_property = format!(r#""Runtime": "{runtime}""#);
+    template(runtime, false).replace(
+        &runtime_property,
+        &format!(
+            r#"{runtime_property}, "Environment": {{"Variables": {{"COUNT": {{"Ref": "InstanceCount"}}}}}}"#
+        ),
+    )
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_deprecated_runtime_blocks_an_update_of_a_function_the_stack_already_has() {
     let setup = Setup::new();
-    let body = template("nodejs8.10", false);
+    let body = template_with_function_reading_the_count("nodejs8.10");
     setup.live_rack("web", &body, "t2.small", "3").await;
     setup.racks(&["name = \"web\"\ninstance_count = 4".into()], &body);
     let plan = setup.plan().await;
@@ -169,9 +180,45 @@ async fn a_deprecated_runtime_blocks_an_update_of_a_function_the_stack_already_h
     assert_eq!(plan.summary.update, 0);
     assert_eq!(plan.summary.blocked, 1);
 
+    // A function the update does not reach is left alone: a warning naming the date, never a block.
+    let setup = Setup::new();
+    let body = template("nodejs8.10", false);
+    setup.live_rack("web", &body, "t2.small", "3").await;
+    setup.racks(&["name = \"web\"\ninstance_count = 4".into()], &body);
+    let plan = setup.plan().await;
+    assert!(matches!(plan.racks[0].action, Action::Update(_)));
+    let warned: Vec<&str> = plan.racks[0]
+        .preflight
+        .iter()
+        .filter(|check| check.verdict == Verdict::Warning)
+        .map(|check| check.says.as_str())
+        .collect();
+    assert_eq!(warned.len(), 1, "{:?}", plan.racks[0].preflight);
+    assert!(
+        warned[0].contains(
+            "which AWS stopped accepting updates to it on 2020-03-06: the operation leaves it alone"
+        ),
+        "{}",
+        warned[0]
+    );
+
+    // A change of the stack's tags reaches every resource that takes tags: the function may be updated.
+    let setup = Setup::new();
+    setup.live_rack("web", &body, "t2.small", "3").await;
+    setup.racks(
+        &["name = \"web\"\ntags = { team = \"platform\" }".into()],
+        &body,
+    );
+    let plan = setup.plan().await;
+    let reason = blocked_reason(&plan, 0);
+    assert!(
+        reason.contains("the operation may update it and AWS refuses that since 2020-03-06"),
+        "{reason}"
+    );
+
     // The same template on a current runtime is updated, with nothing to say.
     let setup = Setup::new();
-    let body = template("nodejs22.x", false);
+    let body = template_with_function_reading_the_count("nodejs22.x");
     setup.live_rack("web", &body, "t2.small", "3").await;
     setup.racks(&["name = \"web\"\ninstance_count = 4".into()], &body);
     let plan = setup.plan().await;

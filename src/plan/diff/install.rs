@@ -4,7 +4,7 @@ use crate::cloud::TemplateSummary;
 use crate::config::{Rack, TYPED_PARAMETERS};
 use crate::live::PasswordRead;
 use crate::plan::checks::{
-    Origin, PlanProblem, env_password, parameters_exist, ssm_password, value_allowed,
+    Origin, PlanProblem, env_password, is_secret, parameters_exist, ssm_password, value_allowed,
 };
 use crate::plan::{Install, PasswordSource};
 
@@ -74,10 +74,21 @@ pub(super) fn plan_install(
             Some((name.to_string(), declared.default.clone()?))
         })
         .collect();
+    let sensitive = parameters
+        .keys()
+        .filter(|name| {
+            summary
+                .parameters
+                .get(*name)
+                .is_some_and(|declared| is_secret(name, declared))
+        })
+        .cloned()
+        .collect();
     Ok(Install {
         template: template_plan(rack),
         parameters,
         template_defaults,
+        sensitive,
         password,
         tags: rack.managed_tags(),
         termination_protection: rack.protect.unwrap_or(false),
@@ -89,6 +100,22 @@ pub(super) fn plan_install(
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
+
+    #[test]
+    fn a_noecho_value_racks_toml_sets_is_sent_at_install_and_never_shown() {
+        let mut rack = rack();
+        rack.parameters
+            .insert("Key".into(), "my-secret-key-material".into());
+        let plan = plan_of(rack, vec![]).unwrap();
+        let Action::Install(install) = &plan.racks[0].action else {
+            panic!("expected an install")
+        };
+        assert_eq!(install.parameters["Key"], "my-secret-key-material");
+        assert_eq!(install.sensitive.iter().collect::<Vec<_>>(), ["Key"]);
+        let human = crate::render::human_plan(&plan, crate::render::Style::Plain);
+        assert!(human.contains("    Key: (sensitive)\n"), "{human}");
+        assert!(!human.contains("my-secret-key-material"), "{human}");
+    }
 
     #[test]
     fn a_missing_stack_is_installed_with_every_managed_parameter_and_tag() {

@@ -12,7 +12,7 @@ use crate::config::Rack;
 use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
 use crate::live::{FileLiveTemplate, LiveState};
 use crate::plan::budget::budget_of_update;
-use crate::plan::checks::{Origin, PlanProblem, parameters_exist, value_allowed};
+use crate::plan::checks::{Origin, PlanProblem, is_secret, parameters_exist, value_allowed};
 use crate::plan::impact::{rule_impact_of, supersede_rules_the_template_answers};
 use crate::plan::{Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, Update};
 use crate::template::Pseudo;
@@ -147,7 +147,7 @@ pub(super) fn plan_update(
         if live_value == Some(desired) {
             continue;
         }
-        let sensitive = declared.is_some_and(|p| p.no_echo);
+        let sensitive = declared.is_some_and(|p| is_secret(name, p));
         let rule = rule_impact_of(name, batch_size);
         if let Some(impact) = &rule
             && impact.effect == Effect::InstallOnly
@@ -349,8 +349,9 @@ pub(super) fn on_off(enabled: bool) -> &'static str {
 
 /// The UpdateStack parameter list, over the parameters of the template being applied: managed ones get
 /// their value; other live ones are kept, by value when CloudFormation shows it and by UsePreviousValue for
-/// NoEcho and SSM-typed ones (always set explicitly at install: DescribeStacks hides the first and may show
-/// the second resolved); parameters new to the template take their default.
+/// secret and SSM-typed ones (always set explicitly at install: DescribeStacks hides NoEcho values, shows the
+/// Password of a template that does not hide it, which the plan must never carry, and may show an
+/// SSM-typed one resolved); parameters new to the template take their default.
 /// (DESIGN.md section 6: this is right on AWS and also works on moto.)
 pub(super) fn update_parameters(
     managed: &BTreeMap<String, String>,
@@ -362,7 +363,7 @@ pub(super) fn update_parameters(
         let value = if let Some(desired) = managed.get(name) {
             ParameterValue::Value(desired.clone())
         } else if let Some(live_value) = stack.parameters.get(name) {
-            if declared.no_echo || declared.names_ssm_parameter() {
+            if is_secret(name, declared) || declared.names_ssm_parameter() {
                 ParameterValue::UsePrevious
             } else {
                 ParameterValue::Value(live_value.clone())

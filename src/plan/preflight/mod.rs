@@ -19,10 +19,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Action, Blocked, BlockedKind, ChangeKind, Plan, RackPlan, TemplatePlan, Update};
+use super::{
+    Action, Blocked, BlockedKind, ChangeKind, Plan, RackPlan, TemplateImpact, TemplatePlan, Update,
+};
 use crate::cloud::{ParameterValue, RegionKey, Stack};
 use crate::live::{KnownLiveTemplate, LiveState, Place, PreflightFacts, PreflightReads};
-use crate::template::{Pseudo, parse_document};
+use crate::template::{Pseudo, ResourceAction, parse_document};
 
 pub use runtimes::runtime_table_source;
 
@@ -73,6 +75,8 @@ struct Operation {
     reaches_resources: bool,
     /// InstanceType or InstanceCount changes (or the rack is installed).
     changes_instances: bool,
+    /// What the operation does to each resource, as far as rackfile can tell.
+    touches: Touches,
     /// The parameter values the operation leaves the stack with, as far as the plan knows them without the
     /// template (the template's defaults of typed settings racks.toml leaves to it included).
     settings: BTreeMap<String, String>,
@@ -87,6 +91,42 @@ impl Operation {
                 .ok()
                 .and_then(|after| after.parameter(name))
         })
+    }
+}
+
+/// What an operation does to the resources of the stack.
+#[derive(Clone)]
+enum Touches {
+    /// Not known: the update was not analysed, or it changes the stack's tags, which CloudFormation
+    /// propagates to every resource that takes tags. Any resource may be created or updated.
+    Anything,
+    /// The impact analysis of the update: what it does to each resource it reaches; a resource it does
+    /// not list is left alone (CloudFormation calls no API for a resource whose properties do not change).
+    Analysed(BTreeMap<String, ResourceAction>),
+}
+
+impl Touches {
+    /// What the update, as planned, does to the resources of the stack.
+    fn of_update(update: &Update) -> Touches {
+        if update
+            .changes
+            .iter()
+            .any(|change| change.kind == ChangeKind::Tag)
+        {
+            return Touches::Anything;
+        }
+        match &update.analysis {
+            Some(TemplateImpact::Analysed { resources, .. }) => Touches::Analysed(
+                resources
+                    .iter()
+                    .map(|resource| (resource.logical_id.clone(), resource.action))
+                    .collect(),
+            ),
+            Some(TemplateImpact::NotAnalysed { .. }) => Touches::Anything,
+            // Neither a parameter, the template nor a tag changes: termination protection alone, which is
+            // not an UpdateStack and reaches no resource.
+            None => Touches::Analysed(BTreeMap::new()),
+        }
     }
 }
 
@@ -258,6 +298,8 @@ fn operations_of(plan: &Plan, live: &LiveState, unchanged_too: bool) -> Vec<Rack
                 }),
                 reaches_resources: true,
                 changes_instances: true,
+                // Nothing exists before an install: every function is created.
+                touches: Touches::Anything,
                 settings: install
                     .template_defaults
                     .iter()
@@ -314,6 +356,8 @@ fn operations_of(plan: &Plan, live: &LiveState, unchanged_too: bool) -> Vec<Rack
                     after: as_live,
                     reaches_resources: false,
                     changes_instances: true,
+                    // Doctor judges a rack the plan leaves as it is: nothing is done to its functions.
+                    touches: Touches::Analysed(BTreeMap::new()),
                     settings: stack.parameters.clone(),
                 }]
             }
@@ -378,6 +422,7 @@ fn updating(
         }),
         reaches_resources,
         changes_instances,
+        touches: Touches::of_update(update),
         settings: values.clone(),
     }
 }

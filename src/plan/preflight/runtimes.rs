@@ -2,16 +2,22 @@
 //! runtime parameter of nodejs is no longer supported", convox/rack#1524, #2056, #2661), and a rack's update
 //! fails on its first such function. Every function of the planned template is judged by the table in
 //! `lambda_runtimes.toml` (AWS's dates, with the page and the day they were read): blocked when AWS no
-//! longer accepts the runtime for what the operation does to the function (creating it, or updating one the
-//! stack already has), a warning once it is deprecated. Nothing is read from AWS.
+//! longer accepts the runtime for what the operation does to the function (creating it, replacing it, or
+//! updating one the stack already has, or maybe doing so), a warning once it is deprecated. What an update
+//! does to each function is the impact analysis' answer: CloudFormation calls Lambda only for a function
+//! whose properties change, so a function the update leaves alone is a warning naming the date AWS stopped
+//! (or stops) accepting updates to it, never a block: a rack on a retired runtime can still change its
+//! instances. Nothing is read from AWS.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::{Operation, PreflightCheck, PreflightKind, RackOperations, Verdict, step_words};
-use crate::template::{FunctionRuntime, function_runtimes};
+use super::{
+    Operation, PreflightCheck, PreflightKind, RackOperations, Touches, Verdict, step_words,
+};
+use crate::template::{FunctionRuntime, ResourceAction, function_runtimes};
 
 /// The checked-in table of deprecated runtimes.
 #[derive(Debug, Deserialize)]
@@ -54,7 +60,29 @@ pub fn runtime_table_source() -> Option<(&'static str, &'static str)> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Use {
     Create,
+    /// A new function takes the old one's place: AWS judges it as a create.
+    Replace,
+    /// The analysis cannot tell whether the function is replaced or updated: judged as the stricter create.
+    MayReplace,
     Update,
+    /// The update was not analysed: a function the stack already has may be updated.
+    MayUpdate,
+    /// The operation sends nothing to Lambda for it.
+    LeftAlone,
+}
+
+impl Use {
+    /// The words for what the operation does, and whether AWS judges it as a create (else as an update).
+    fn words(self) -> (&'static str, bool) {
+        match self {
+            Use::Create => ("creates it", true),
+            Use::Replace => ("replaces it (a new function is created)", true),
+            Use::MayReplace => ("may replace it (a new function would be created)", true),
+            Use::Update => ("updates it", false),
+            Use::MayUpdate => ("may update it", false),
+            Use::LeftAlone => ("leaves it alone", false),
+        }
+    }
 }
 
 pub(super) fn decide(rack: &RackOperations, today: &str) -> Vec<PreflightCheck> {
@@ -85,8 +113,26 @@ fn decide_operation(
         }];
     };
     let functions = function_runtimes(after.stack(), &rack.pseudo);
-    // A function the stack already has is updated; any other is created. Without the live template, every
-    // function is taken to exist (an update is refused from the later date, so this never blocks early).
+    if let Touches::Analysed(touched) = &operation.touches {
+        return functions
+            .iter()
+            .filter_map(|function| {
+                let action = match touched.get(&function.logical_id) {
+                    None => Use::LeftAlone,
+                    Some(ResourceAction::Add) => Use::Create,
+                    Some(ResourceAction::Replace) => Use::Replace,
+                    Some(ResourceAction::MayReplace) => Use::MayReplace,
+                    Some(ResourceAction::Modify) => Use::Update,
+                    // Not in the planned stack: deleting a function is never refused.
+                    Some(ResourceAction::Remove) => return None,
+                };
+                judge(function, action, &operation.step, today)
+            })
+            .collect();
+    }
+    // Not analysed: a function the stack already has may be updated; any other is created. Without the
+    // live template, every function is taken to exist (an update is refused from the later date, so this
+    // never blocks early).
     let existing: Option<BTreeSet<String>> = match &operation.before {
         None => Some(BTreeSet::new()),
         Some(Ok(before)) => Some(
@@ -102,7 +148,7 @@ fn decide_operation(
         .filter_map(|function| {
             let action = match &existing {
                 Some(existing) if !existing.contains(&function.logical_id) => Use::Create,
-                _ => Use::Update,
+                _ => Use::MayUpdate,
             };
             judge(function, action, &operation.step, today)
         })
@@ -145,19 +191,44 @@ fn judge(
         "the runtime table ({}, read {})",
         table.source, table.read
     )];
-    let (refused_from, verb) = match action {
-        Use::Create => (&entry.block_create, "creates"),
-        Use::Update => (&entry.block_update, "updates"),
+    let (verb, creates) = action.words();
+    let refused_from = if creates {
+        &entry.block_create
+    } else {
+        &entry.block_update
     };
     let dates = format!(
         "deprecated {}, creates refused from {}, updates from {}",
         entry.deprecated, entry.block_create, entry.block_update
     );
-    let (verdict, says) = if today >= refused_from.as_str() {
+    let (verdict, says) = if action == Use::LeftAlone {
+        if today < entry.deprecated.as_str() {
+            (
+                Verdict::Passed,
+                format!(
+                    "function {id}{step} runs {runtime}, which AWS deprecates on {} ({dates}); the operation leaves it alone",
+                    entry.deprecated
+                ),
+            )
+        } else {
+            let stopped = if today >= refused_from.as_str() {
+                "stopped accepting updates to it on"
+            } else {
+                "stops accepting updates to it on"
+            };
+            (
+                Verdict::Warning,
+                format!(
+                    "function {id}{step} runs {runtime} ({}), which AWS {stopped} {refused_from}: the operation leaves it alone, but any later change to it will need a supported runtime ({dates})",
+                    entry.name
+                ),
+            )
+        }
+    } else if today >= refused_from.as_str() {
         (
             Verdict::Blocked,
             format!(
-                "function {id}{step} runs {runtime} ({}), which AWS no longer accepts: the operation {verb} it and AWS refuses that since {refused_from} ({dates})",
+                "function {id}{step} runs {runtime} ({}), which AWS no longer accepts: the operation {verb} and AWS refuses that since {refused_from} ({dates})",
                 entry.name
             ),
         )
@@ -165,7 +236,7 @@ fn judge(
         (
             Verdict::Warning,
             format!(
-                "function {id}{step} runs {runtime} ({}), deprecated by AWS: the operation {verb} it, which AWS refuses from {refused_from} ({dates})",
+                "function {id}{step} runs {runtime} ({}), deprecated by AWS: the operation {verb}, which AWS refuses from {refused_from} ({dates})",
                 entry.name
             ),
         )
@@ -231,6 +302,21 @@ mod tests {
                 runtime.identifier
             );
         }
+    }
+
+    #[test]
+    fn node_0_10_follows_the_notice_aws_sent_its_users() {
+        // convox/rack#2056 quotes AWS's notice (March 2017): deprecation announced on November 2nd 2016,
+        // creating functions turned off on January 11th 2017, updates to code and configuration accepted
+        // until April 30th 2017.
+        let node = function("nodejs");
+        let verdict = |action, today| judge(&node, action, &None, today).unwrap().verdict;
+        assert_eq!(verdict(Use::Create, "2016-11-01"), Verdict::Passed);
+        assert_eq!(verdict(Use::Create, "2016-11-02"), Verdict::Warning);
+        assert_eq!(verdict(Use::Create, "2017-01-10"), Verdict::Warning);
+        assert_eq!(verdict(Use::Create, "2017-01-11"), Verdict::Blocked);
+        assert_eq!(verdict(Use::Update, "2017-03-13"), Verdict::Warning);
+        assert_eq!(verdict(Use::Update, "2017-04-30"), Verdict::Blocked);
     }
 
     #[test]

@@ -1,0 +1,162 @@
+//! Secrets never printed, whatever the template says: Convox's templates released before 2016-08 do not
+//! mark Password NoEcho (tests/templates/convox-rack-20160802200459.json), so AWS shows its value to
+//! DescribeStacks. A plan of an update of such a rack, in every view, and a constraint error on a
+//! `password_env` value it refuses, never show the password.
+
+use std::time::Duration;
+
+use rackfile::cloud::fake::FakeTemplate;
+use rackfile::cloud::{Cloud, CreateStackRequest, ParameterValue, TemplateSource};
+use rackfile::plan::Action;
+
+use crate::common::repo_root;
+use crate::fake_harness::{ACCOUNT, Harness, RACK_RESOURCES, REGION, console};
+
+const RELEASE: &str = "20160802200459";
+const PASSWORD: &str = "correct-horse-battery-staple-42";
+
+fn url() -> String {
+    format!("https://convox.s3.amazonaws.com/release/{RELEASE}/formation.json")
+}
+
+/// The release published where Convox publishes it, and with `live`, rack `web` built from it with
+/// `PASSWORD`, which AWS shows since the template does not hide it.
+async fn pre_2016_08_release(live: bool) -> Harness {
+    let harness = Harness::new(Duration::from_millis(10));
+    let fake = &harness.fake;
+    let body = std::fs::read_to_string(
+        repo_root().join(format!("tests/templates/convox-rack-{RELEASE}.json")),
+    )
+    .unwrap();
+    let declared: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(declared["Parameters"]["Password"].get("NoEcho"), None);
+    fake.add_s3_object(
+        "convox",
+        &format!("release/{RELEASE}/formation.json"),
+        &body,
+    );
+    fake.add_s3_object(
+        "convox",
+        "release/versions.json",
+        &serde_json::json!([{"version": RELEASE, "description": "", "published": true, "required": false}])
+            .to_string(),
+    );
+    let mut template = FakeTemplate::rack(&RACK_RESOURCES);
+    template.parameters.get_mut("Password").unwrap().no_echo = false;
+    fake.add_template(TemplateSource::Url(url()), template.clone());
+    fake.add_template(TemplateSource::Body(body.clone()), template);
+    if live {
+        let parameters = [
+            ("InstanceType", "t2.small"),
+            ("InstanceCount", "3"),
+            ("Version", RELEASE),
+            ("Password", PASSWORD),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        fake.cloud_for(ACCOUNT, REGION)
+            .create_stack(&CreateStackRequest {
+                name: "web".into(),
+                template: TemplateSource::Body(body),
+                parameters,
+                tags: [("System", "convox"), ("Type", "rack")]
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                termination_protection: false,
+                timeout_minutes: None,
+                token: "seed-web".into(),
+            })
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(
+            harness.stack("web").unwrap().parameters["Password"],
+            PASSWORD
+        );
+    }
+    harness
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_password_of_a_pre_2016_08_rack_is_in_no_view_of_its_update_and_is_kept_unread() {
+    let harness = pre_2016_08_release(true).await;
+    harness.declare(
+        "",
+        &format!(
+            "[[rack]]\nname = \"web\"\nversion = \"{RELEASE}\"\ninstance_type = \"t2.medium\"\n"
+        ),
+    );
+    let plan = harness.plan().await;
+    let Action::Update(update) = &plan.racks[0].action else {
+        panic!("not an update: {:#?}", plan.racks[0].action)
+    };
+    assert_eq!(update.parameters["Password"], ParameterValue::UsePrevious);
+    for (view, text) in [
+        (
+            "human",
+            rackfile::render::human_plan(&plan, rackfile::render::Style::Plain),
+        ),
+        ("json", rackfile::render::json_plan(&plan)),
+        ("markdown", rackfile::render::markdown_plan(&plan)),
+        ("saved plan", rackfile::plan::file::to_json(&plan)),
+    ] {
+        assert!(
+            !text.contains(PASSWORD),
+            "{view} shows the password:\n{text}"
+        );
+    }
+
+    // The NDJSON stream of the apply, which carries the plan and every event.
+    let mut options = harness.options();
+    options.json = true;
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("\"type\":\"summary\""), "{output}");
+    assert!(
+        !output.contains(PASSWORD),
+        "the stream shows the password:\n{output}"
+    );
+    let live = harness.stack("web").unwrap();
+    assert_eq!(
+        (
+            live.parameters["InstanceType"].as_str(),
+            live.parameters["Password"].as_str()
+        ),
+        ("t2.medium", PASSWORD)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_password_env_value_the_pre_2016_08_template_refuses_is_named_never_shown() {
+    let harness = pre_2016_08_release(false).await;
+    harness.declare(
+        "",
+        &format!(
+            "[[rack]]\nname = \"fresh\"\nversion = \"{RELEASE}\"\npassword_env = \"RACK_PASSWORD\"\n"
+        ),
+    );
+    let long = format!("{PASSWORD}{}", "-".repeat(30));
+    let (mut console, buffer) = console();
+    let value = long.clone();
+    console.env = Box::new(move |name: &str| (name == "RACK_PASSWORD").then(|| value.clone()));
+    let (_sender, cancel) = tokio::sync::watch::channel(0);
+    let (result, printed) = harness
+        .run(&harness.options(), (console, buffer), cancel)
+        .await;
+    let error = result.expect_err("the install is refused");
+    let shown = format!("{printed}{}", error.render());
+    assert_eq!(error.exit_code(), 1, "{shown}");
+    assert!(
+        shown.contains(
+            "the password in $RACK_PASSWORD is refused by the template's MaxLength of Password"
+        ),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains(PASSWORD),
+        "the password was shown:\n{shown}"
+    );
+    assert!(harness.fake.creates().is_empty());
+}
