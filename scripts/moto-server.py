@@ -17,6 +17,9 @@ built on moto's own models:
   literal name, or an `Fn::Sub` of the stack's name, region, account and parameters);
 - speed: a reset that throws moto's backends away instead of rebuilding each first (drop_backends), the
   service of each host worked out once (backend_for_host), no log line per request;
+- IAM enforcement (moto's POST /moto-api/reset-auth) checks CloudWatch's actions as `cloudwatch:*`, as AWS
+  does, not by its signing name `monitoring:*`, and lets a statement that names resources allow an action
+  whose resource moto does not check; a reset switches enforcement off again;
 - Service Quotas GetServiceQuota for EC2 quotas (moto knows only VPC's): DEFAULT_EC2_QUOTA vCPUs unless a test
   sets one:
       POST /rackfile-test/ec2-quota  {"account", "region", "code", "value"}
@@ -38,7 +41,9 @@ import boto3
 from werkzeug.serving import run_simple
 
 from moto.cloudformation.exceptions import ValidationError
+from moto import settings
 from moto.core.base_backend import BackendDict, BaseBackend, backend_lock
+from moto.iam import access_control
 from moto.cloudformation.models import cloudformation_backends
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult
@@ -287,6 +292,38 @@ def get_service_quota(self, service_code, quota_code):
 ServiceQuotasBackend.get_service_quota = get_service_quota
 
 
+# moto names the action it checks against IAM policies (after POST /moto-api/reset-auth) by the service in
+# the request's signature; CloudWatch signs as `monitoring`, but IAM calls its actions `cloudwatch:*`. Renamed
+# as AWS names them, so that the tests run under exactly the policies `rackfile permissions` prints.
+IAM_PREFIXES = {"monitoring:": "cloudwatch:"}
+_iam_request_init = access_control.IAMRequestBase.__init__
+
+
+def iam_request_init(self, *args, **kwargs):
+    _iam_request_init(self, *args, **kwargs)
+    for signed, iam in IAM_PREFIXES.items():
+        if self._action.startswith(signed):
+            self._action = iam + self._action[len(signed):]
+
+
+access_control.IAMRequestBase.__init__ = iam_request_init
+
+# For every service but S3, SQS and IAM, moto checks only the action: it evaluates the policy against the
+# resource "*", which a statement naming resources (a stack's ARN, a parameter's) never matches, so every
+# scoped policy would be refused. A resource moto cannot name is taken to match, leaving it the action check
+# it makes; the resources are AWS's to check.
+_check_element_matches = access_control.IAMPolicyStatement._check_element_matches
+
+
+def check_element_matches(self, statement_element, value):
+    if statement_element == "Resource" and value == "*":
+        return True
+    return _check_element_matches(self, statement_element, value)
+
+
+access_control.IAMPolicyStatement._check_element_matches = check_element_matches
+
+
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
     moto = DomainDispatcherApplication(create_backend_app)
@@ -297,6 +334,8 @@ def main():
             # own state.
             EC2_QUOTAS.clear()
             BEFORE_UPDATE.clear()
+            # ... and without IAM enforcement, whatever the last test on this server switched on.
+            settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
         if environ.get("PATH_INFO") == QUOTA_PATH and environ.get("REQUEST_METHOD") == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = json.loads(environ["wsgi.input"].read(length))

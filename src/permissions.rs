@@ -45,6 +45,8 @@ enum Scope {
     Ec2Quotas,
     /// Every resource: AWS allows nothing narrower for this action.
     Any(&'static str),
+    /// Every resource, as `Any`, and only when some rack's template is at a URL outside S3.
+    AnyForTemplatesOutsideS3(&'static str),
 }
 
 /// One AWS operation rackfile calls.
@@ -90,7 +92,7 @@ const OPERATIONS: &[Operation] = &[
         service: "CloudFormation",
         operation: "GetTemplateSummary",
         action: "cloudformation:GetTemplateSummary",
-        scope: Scope::Any(
+        scope: Scope::AnyForTemplatesOutsideS3(
             "a template at a URL outside S3 is read through GetTemplateSummary, which names no stack",
         ),
         commands: READERS,
@@ -284,6 +286,16 @@ pub fn policy(config: &Config, command: Command) -> Policy {
     for operation in OPERATIONS.iter().filter(|o| o.commands.contains(&command)) {
         let (resources, why_any) = match operation.scope {
             Scope::Any(why) => (vec!["*".to_string()], Some(why)),
+            Scope::AnyForTemplatesOutsideS3(why) => {
+                let outside_s3 = config.racks.iter().any(|rack| match &rack.template {
+                    Template::Url { url, .. } => S3Location::parse(url).is_none(),
+                    Template::File { .. } => false,
+                });
+                (
+                    outside_s3.then(|| "*".to_string()).into_iter().collect(),
+                    Some(why),
+                )
+            }
             scope => (resources(config, scope), None),
         };
         if resources.is_empty() {
@@ -366,7 +378,7 @@ fn resources(config: &Config, scope: Scope) -> Vec<String> {
                     rack.region
                 ));
             }
-            Scope::Any(_) => {}
+            Scope::Any(_) | Scope::AnyForTemplatesOutsideS3(_) => {}
         }
     }
     found.into_iter().collect()
@@ -471,13 +483,15 @@ alarms = ["rack-{name}-5xx"]
                 "arn:aws:cloudwatch:us-east-1:123456789012:alarm:rack-web-5xx",
             ]
         );
+        // GetTemplateSummary is left out: no template is at a URL outside S3.
+        assert!(!apply.allows("cloudformation:GetTemplateSummary"));
         assert_eq!(
             apply
                 .statements
                 .iter()
                 .map(|s| s.actions.len())
                 .sum::<usize>(),
-            19
+            18
         );
         assert_eq!(
             policy(&config, Plan)
@@ -485,7 +499,7 @@ alarms = ["rack-{name}-5xx"]
                 .iter()
                 .map(|s| s.actions.len())
                 .sum::<usize>(),
-            11
+            10
         );
         assert!(!policy(&config, Plan).allows("cloudformation:UpdateStack"));
         // Every `*` says why.

@@ -331,7 +331,17 @@ impl Connector for AwsConnector {
             .key(&object.key)
             .send()
             .await
-            .map_err(sdk_error)?;
+            .map_err(|error| {
+                // S3's denial is a bare "Access Denied": the action and object it was refused are named here.
+                let mut error = sdk_error(error);
+                if error.kind == super::CloudErrorKind::AccessDenied {
+                    error.message = format!(
+                        "{} (not authorized to perform: s3:GetObject on arn:aws:s3:::{}/{})",
+                        error.message, object.bucket, object.key
+                    );
+                }
+                error
+            })?;
         let too_large = || {
             CloudError::new(
                 super::CloudErrorKind::Validation,
@@ -377,14 +387,30 @@ pub(super) fn sdk_error<E>(error: SdkError<E, HttpResponse>) -> CloudError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let code = error.code().map(str::to_string);
+    let mut code = error.code().map(str::to_string);
     // A service error without a body (S3 answers an anonymous request it refuses with a bare 403) is
     // named by its HTTP status.
     let status = match &error {
         SdkError::ServiceError(service) => Some(service.raw().status().as_u16()),
         _ => None,
     };
-    let message = match (error.message(), &code, status) {
+    // A denial in an XML body from a service that speaks JSON (moto answers SSM's, CloudWatch's and
+    // Service Quotas' denials so) has no code the SDK can read: AWS's own message names the action.
+    let raw = match &error {
+        SdkError::ServiceError(service) => Some(service.raw()),
+        SdkError::ResponseError(response) => Some(response.raw()),
+        _ => None,
+    };
+    let status = status.or_else(|| raw.map(|raw| raw.status().as_u16()));
+    let mut message = error.message().map(str::to_string);
+    if code.is_none()
+        && let Some((xml_code, xml_message)) =
+            raw.and_then(|raw| raw.body().bytes()).and_then(xml_error)
+    {
+        code = Some(xml_code);
+        message = Some(xml_message);
+    }
+    let message = match (message.as_deref(), &code, status) {
         (Some(message), Some(code), _) => format!("{code}: {message}"),
         (Some(message), None, _) => message.to_string(),
         (None, Some(code), _) => code.clone(),
@@ -398,6 +424,17 @@ where
         _ => CloudError::classify(code.as_deref(), &message),
     };
     CloudError::new(kind, message)
+}
+
+/// `<Code>` and `<Message>` of an XML error body (`<ErrorResponse><Errors><Error>...`), when it has both.
+fn xml_error(body: &[u8]) -> Option<(String, String)> {
+    let text = std::str::from_utf8(body).ok()?;
+    let element = |name: &str| -> Option<String> {
+        let start = text.find(&format!("<{name}>"))? + name.len() + 2;
+        let end = start + text[start..].find(&format!("</{name}>"))?;
+        Some(text[start..end].trim().to_string())
+    };
+    Some((element("Code")?, element("Message")?))
 }
 
 /// The error and its causes, joined, without the Debug dump `DisplayErrorContext` appends and without the
@@ -834,6 +871,21 @@ impl Cloud for AwsCloud {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_denial_in_an_xml_body_gives_its_code_and_message() {
+        let body = br#"<?xml version="1.0" encoding="utf-8"?>
+<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/planner is not authorized to perform: ssm:GetParameter</Message><Type>Sender</Type></Error></Errors></ErrorResponse>"#;
+        assert_eq!(
+            xml_error(body),
+            Some((
+                "AccessDenied".to_string(),
+                "User: arn:aws:iam::123456789012:user/planner is not authorized to perform: ssm:GetParameter".to_string()
+            ))
+        );
+        assert_eq!(xml_error(b"{}"), None);
+        assert_eq!(xml_error(b"<Code>AccessDenied</Code>"), None);
+    }
 
     #[tokio::test]
     async fn clients_of_one_account_and_region_share_one_rate_limit_and_retry_partition() {

@@ -48,7 +48,7 @@ impl CloudError {
                 "the credentials have expired: refresh them (e.g. `aws sso login --profile ...`) and run again"
             }
             CloudErrorKind::AccessDenied => {
-                "the credentials are not allowed to do this: check the IAM policy of the org's profile"
+                "the credentials are not allowed to do this: `rackfile permissions COMMAND` prints the IAM policy each command needs for these racks"
             }
             CloudErrorKind::Throttled => "AWS is throttling requests: wait a little and run again",
             CloudErrorKind::Unreachable => {

@@ -33,7 +33,7 @@ pub fn alarm_checks(state: &LiveState) -> Vec<Check> {
                 AlarmRead::Unreadable(error) => Check::fail(
                     format!("{what}: cannot be read in {place}: {error}"),
                     Some(format!(
-                        "the credentials of org `{}` need cloudwatch:DescribeAlarms there",
+                        "the credentials of org `{}` need cloudwatch:DescribeAlarms there (`rackfile permissions plan` prints the policy)",
                         rack.org
                     )),
                 ),

@@ -30,7 +30,7 @@ pub fn password_store_check(
         Err(error) => Check::fail(
             format!("{what} cannot be read: {error}"),
             Some(error.hint().map_or_else(
-                || "the org's credentials need ssm:GetParameter (and kms:Decrypt) on it".to_string(),
+                || "the org's credentials need ssm:GetParameter (and kms:Decrypt) on it (`rackfile permissions plan` prints the policy)".to_string(),
                 str::to_string,
             )),
         ),

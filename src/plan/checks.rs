@@ -149,7 +149,7 @@ pub(super) fn ssm_password(
             format!("cannot read SSM parameter {parameter}: {error}"),
             error.hint().map_or_else(
                 || {
-                    "the org's credentials need ssm:GetParameter (and kms:Decrypt) on it"
+                    "the org's credentials need ssm:GetParameter (and kms:Decrypt) on it (`rackfile permissions plan` prints the policy)"
                         .to_string()
                 },
                 str::to_string,

@@ -181,7 +181,7 @@ fn watched_alarms(
                 message: format!("cannot read alarm {name} in {place}: {error}"),
                 hint: match error.kind {
                     CloudErrorKind::AccessDenied => Some(format!(
-                        "the credentials of org `{}` need cloudwatch:DescribeAlarms there",
+                        "the credentials of org `{}` need cloudwatch:DescribeAlarms there (`rackfile permissions plan` prints the policy)",
                         plan.org
                     )),
                     _ => error.hint().map(str::to_string),
@@ -406,7 +406,9 @@ mod tests {
         ));
         assert_eq!(
             problems[0].hint.as_deref(),
-            Some("the credentials of org `personal` need cloudwatch:DescribeAlarms there")
+            Some(
+                "the credentials of org `personal` need cloudwatch:DescribeAlarms there (`rackfile permissions plan` prints the policy)"
+            )
         );
     }
 }

@@ -273,7 +273,7 @@ pub fn rack_template() -> String {
 
 /// A POST to the moto server on 127.0.0.1: (status code, body). Plain HTTP/1.1 over a socket: the tests need
 /// no HTTP client for this.
-fn post(port: u16, path: &str, body: &str) -> (u16, String) {
+pub fn post(port: u16, path: &str, body: &str) -> (u16, String) {
     use std::io::Write as _;
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("moto listens");
     write!(
