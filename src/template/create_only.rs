@@ -80,7 +80,8 @@ mod tests {
 
     #[test]
     fn the_table_carries_conditional_create_only_properties_apart() {
-        let conditional = |resource_type| &schema_of(resource_type).unwrap().conditional_create_only;
+        let conditional =
+            |resource_type| &schema_of(resource_type).unwrap().conditional_create_only;
         assert_eq!(conditional("AWS::DynamoDB::Table"), &["KeySchema"]);
         assert!(conditional("AWS::RDS::DBInstance").contains(&"Engine"));
         assert!(conditional("AWS::EC2::Instance").contains(&"InstanceType"));
@@ -91,15 +92,19 @@ mod tests {
             .filter(|line| !line.starts_with('#') && line.contains(" ?"))
             .count();
         assert!(
-            TABLE.lines().take(5).any(|line| line
-                .contains(&format!("{types} with conditional create-only properties"))),
+            TABLE
+                .lines()
+                .take(5)
+                .any(|line| line
+                    .contains(&format!("{types} with conditional create-only properties"))),
             "the header counts {types} types with conditional create-only properties"
         );
     }
 
     #[test]
     fn identifiers_and_create_only_properties_are_stable_attributes_and_the_rest_is_not() {
-        let stable = |resource_type, attribute| schema_of(resource_type).unwrap().is_stable(attribute);
+        let stable =
+            |resource_type, attribute| schema_of(resource_type).unwrap().is_stable(attribute);
         assert!(stable("AWS::Lambda::Function", "Arn"));
         assert!(stable("AWS::SSM::Parameter", "Name"));
         assert!(stable("AWS::EC2::SecurityGroup", "GroupId"));
@@ -107,7 +112,10 @@ mod tests {
         assert!(!stable("AWS::SSM::Parameter", "Value"));
         assert!(!stable("AWS::CloudFormation::Stack", "Outputs.Vpc"));
         assert!(!stable("AWS::EC2::LaunchTemplate", "LatestVersionNumber"));
-        assert!(!stable("AWS::StepFunctions::StateMachine", "StateMachineRevisionId"));
+        assert!(!stable(
+            "AWS::StepFunctions::StateMachine",
+            "StateMachineRevisionId"
+        ));
         assert!(!stable("AWS::RDS::DBInstance", "Endpoint.Address"));
     }
 }

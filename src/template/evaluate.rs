@@ -17,10 +17,10 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
+use super::create_only::schema_of;
 pub use super::symbolic::{Comparison, Difference, Fresh, Val};
 #[cfg(test)]
 pub use super::symbolic::{compare, compare_present};
-use super::create_only::schema_of;
 use super::work_budget::Budget;
 
 /// What a value the budget left unevaluated is.
@@ -648,7 +648,10 @@ impl<'a> Side<'a> {
         if !text.is_empty() || merged.is_empty() {
             merged.push(Val::text(&text));
         }
-        let mut choices = merged.iter().enumerate().filter(|(_, part)| is_choice(part));
+        let mut choices = merged
+            .iter()
+            .enumerate()
+            .filter(|(_, part)| is_choice(part));
         if let (Some((at, _)), None) = (choices.next(), choices.next()) {
             return self.choose_inside(merged, at);
         }

@@ -38,7 +38,6 @@ pub use constraints::{Violation, check_value};
 pub use document::{DocumentError, parse_document};
 pub use evaluate::Pseudo;
 pub use impact::{ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse};
-pub use summary::{describe_reach, disruption, verdict};
 pub use parameters::{summary_of_body, summary_of_document};
 pub use preflight::{
     ExportName, FunctionRuntime, SubnetZone, export_names, exports_removed, function_runtimes,
@@ -46,6 +45,7 @@ pub use preflight::{
 };
 pub use resources::{RetainedResource, retained_resources};
 pub use s3_url::{CONVOX_BUCKET, S3Location};
+pub use summary::{describe_reach, disruption, verdict};
 
 /// The largest template body rackfile reads from S3: CloudFormation's own limit for a TemplateURL.
 pub const MAX_URL_TEMPLATE_BYTES: usize = 1_000_000;

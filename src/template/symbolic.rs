@@ -430,8 +430,11 @@ impl<'b> Comparison<'b> {
                     args: b,
                 },
             ) if f == g && a.len() == b.len() => self.remembered(before, after, |this| {
-                let parts: Vec<Difference> =
-                    a.iter().zip(b.iter()).map(|(a, b)| this.compare(a, b)).collect();
+                let parts: Vec<Difference> = a
+                    .iter()
+                    .zip(b.iter())
+                    .map(|(a, b)| this.compare(a, b))
+                    .collect();
                 match f.as_str() {
                     // One part differing in the same place of the same shape: the text differs.
                     "concat" | "Fn::Base64" => worst(parts.into_iter()),
@@ -452,7 +455,8 @@ impl<'b> Comparison<'b> {
                 }
             }),
             // A new id differs from whatever was there.
-            (Ref { fresh, .. } | Att { fresh, .. }, _) | (_, Ref { fresh, .. } | Att { fresh, .. })
+            (Ref { fresh, .. } | Att { fresh, .. }, _)
+            | (_, Ref { fresh, .. } | Att { fresh, .. })
                 if *fresh == Fresh::New =>
             {
                 Difference::Differs

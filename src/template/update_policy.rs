@@ -60,7 +60,10 @@ pub fn group_update(side: &Side<'_>, id: &str, changed: &[&str]) -> GroupUpdate 
     if launch_changes(changed).is_empty() {
         return NOTHING;
     }
-    let Some(policy) = side.resource(id).and_then(|group| group.get("UpdatePolicy")) else {
+    let Some(policy) = side
+        .resource(id)
+        .and_then(|group| group.get("UpdatePolicy"))
+    else {
         return NOTHING;
     };
     let entries = match side.evaluate_in(id, policy) {
@@ -68,9 +71,7 @@ pub fn group_update(side: &Side<'_>, id: &str, changed: &[&str]) -> GroupUpdate 
         Val::NoValue | Val::Null => return NOTHING,
         _ => {
             return GroupUpdate {
-                replaces: Replaces::Maybe(
-                    "its UpdatePolicy depends on what only AWS knows".into(),
-                ),
+                replaces: Replaces::Maybe("its UpdatePolicy depends on what only AWS knows".into()),
                 rolling: Some(Rolling {
                     max_batch_size: None,
                 }),

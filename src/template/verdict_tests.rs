@@ -12,7 +12,11 @@ use super::{
     verdict,
 };
 
-fn change(template: &Value, before: &[(&str, &str)], after: &[(&str, &str)]) -> Vec<ResourceImpact> {
+fn change(
+    template: &Value,
+    before: &[(&str, &str)],
+    after: &[(&str, &str)],
+) -> Vec<ResourceImpact> {
     let (before, after) = (values(before), values(after));
     analyse(
         StackTemplate::new(template, &before),
@@ -146,8 +150,9 @@ fn a_replacing_update_policy_replaces_the_group_and_its_instances() {
     assert!(change(&names, &[], &[("Replace", "false")]).is_empty());
 
     // WillReplace from a parameter, and from Fn::If: evaluated as a property is.
-    let by_parameter =
-        group_with_policy(json!({"AutoScalingReplacingUpdate": {"WillReplace": {"Ref": "Replace"}}}));
+    let by_parameter = group_with_policy(
+        json!({"AutoScalingReplacingUpdate": {"WillReplace": {"Ref": "Replace"}}}),
+    );
     let impacts = change(&by_parameter, &[], &[("Type", "m5.large")]);
     assert_eq!(find(&impacts, "Instances").action, ResourceAction::Replace);
     let impacts = change(
@@ -321,7 +326,8 @@ fn a_value_only_aws_knows_makes_what_it_reaches_may_replace_never_replaced() {
 #[test]
 fn a_refactor_that_leaves_the_value_the_same_changes_nothing() {
     // Whether the first zone is us-east-1a only AWS knows: the condition stays undecided on both sides.
-    let conditions = json!({"InA": {"Fn::Equals": [{"Fn::Select": [0, {"Fn::GetAZs": ""}]}, "us-east-1a"]}});
+    let conditions =
+        json!({"InA": {"Fn::Equals": [{"Fn::Select": [0, {"Fn::GetAZs": ""}]}, "us-east-1a"]}});
     let bucket = |name: Value| {
         json!({
             "Parameters": {"Name": {"Type": "String", "Default": "rack"}},
@@ -415,9 +421,7 @@ fn on_convox_s_own_template_a_replacing_update_policy_replaces_the_instances_gro
         })
     );
     assert!(
-        impacts
-            .iter()
-            .all(|i| i.action == ResourceAction::Modify),
+        impacts.iter().all(|i| i.action == ResourceAction::Modify),
         "{impacts:#?}"
     );
 }
@@ -439,15 +443,15 @@ fn on_convox_s_own_template_a_dynamodb_key_schema_change_may_replace_the_table()
     let replaced = find(&impacts, &table);
     assert_eq!(replaced.action, ResourceAction::MayReplace);
     assert!(
-        replaced.because.starts_with("conditional create-only: KeySchema"),
+        replaced
+            .because
+            .starts_with("conditional create-only: KeySchema"),
         "{replaced:?}"
     );
     // What reads the table's attributes may change with it (a task definition's environment): "may", never
     // certain, never in place when create-only.
     assert!(
-        impacts
-            .iter()
-            .all(|i| i.action != ResourceAction::Replace),
+        impacts.iter().all(|i| i.action != ResourceAction::Replace),
         "{impacts:#?}"
     );
     assert!(
