@@ -48,6 +48,11 @@ pub(super) fn analyse_update(
         StackTemplate::new(after, after_values),
         pseudo,
     );
+    let added: BTreeSet<&str> = whole
+        .iter()
+        .filter(|impact| impact.action == ResourceAction::Add)
+        .map(|impact| impact.logical_id.as_str())
+        .collect();
     let changed_parameters: Vec<String> = changes
         .iter()
         .filter(|change| change.kind == ChangeKind::Parameter)
@@ -63,11 +68,18 @@ pub(super) fn analyse_update(
                     .filter(|name| **name == change.name)
                     .cloned()
                     .collect();
-                analyse(
+                let mut reached = analyse(
                     StackTemplate::new(after, &without).hiding(&hidden),
                     StackTemplate::new(after, after_values),
                     pseudo,
-                )
+                );
+                // Compared within the planned template, a resource the update creates looks as if it were
+                // there before: the parameter cannot replace or modify what the stack does not have yet.
+                reached.retain(|impact| {
+                    matches!(impact.action, ResourceAction::Add | ResourceAction::Remove)
+                        || !added.contains(impact.logical_id.as_str())
+                });
+                reached
             }
             // The template alone: the parameters racks.toml changes keep their live values.
             ChangeKind::Template => {
@@ -359,5 +371,28 @@ mod tests {
             "replaces 1 resource, adds 1 resource, modifies 1 in place"
         );
         assert_eq!(disruptive.as_deref(), Some("replaces Queue"));
+    }
+
+    #[test]
+    fn a_version_change_does_not_replace_what_the_same_update_adds() {
+        let before = json!({
+            "Parameters": {"Version": {"Type": "String"}},
+            "Resources": {
+                "Settings": {"Type": "AWS::SSM::Parameter",
+                    "Properties": {"Name": {"Fn::Sub": "/rack/${Version}"}, "Type": "String", "Value": "x"}},
+            },
+        });
+        let mut after = before.clone();
+        after["Resources"]["Releases"] = json!({"Type": "AWS::SQS::Queue",
+            "Properties": {"QueueName": {"Fn::Sub": "releases-${Version}"}}});
+        let old = BTreeMap::from([("Version".to_string(), "1".to_string())]);
+        let new = BTreeMap::from([("Version".to_string(), "2".to_string())]);
+        let mut changes = [
+            change(ChangeKind::Parameter, "Version"),
+            change(ChangeKind::Template, "template"),
+        ];
+        analyse_update(Ok(&before), &old, Ok(&after), &new, &pseudo(), &mut changes);
+        assert_eq!(changes[0].reach.as_deref(), Some("replaces Settings"));
+        assert_eq!(changes[1].reach.as_deref(), Some("adds Releases"));
     }
 }

@@ -17,6 +17,7 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
+use super::create_only::schema_of;
 pub use super::symbolic::{Comparison, Difference, Fresh, Val};
 #[cfg(test)]
 pub use super::symbolic::{compare, compare_present};
@@ -81,6 +82,9 @@ pub struct Side<'a> {
     /// resource's treatment is known, so it must not read one (and CloudFormation refuses a condition that
     /// refers to a resource).
     in_condition: Cell<usize>,
+    /// The Condition of the resource being evaluated: true wherever its values are read, since
+    /// CloudFormation creates the resource only then.
+    own_condition: Cell<Option<&'a str>>,
     budget: Rc<Budget>,
 }
 
@@ -174,6 +178,7 @@ impl<'a> Side<'a> {
             conditions: RefCell::default(),
             evaluating: RefCell::default(),
             in_condition: Cell::new(0),
+            own_condition: Cell::new(None),
             budget,
         }
     }
@@ -293,6 +298,19 @@ impl<'a> Side<'a> {
         }
     }
 
+    /// Evaluates a value of one resource (its properties, its update policy): an `Fn::If` on the resource's
+    /// own Condition takes its first branch, as it does in every stack that has the resource.
+    pub fn evaluate_in(&self, logical_id: &str, value: &Value) -> Val {
+        let own = self
+            .resource(logical_id)
+            .and_then(|resource| resource.get("Condition"))
+            .and_then(Value::as_str);
+        let outer = self.own_condition.replace(own);
+        let evaluated = self.evaluate(value);
+        self.own_condition.set(outer);
+        evaluated
+    }
+
     /// Evaluates a template value: a resource's properties, an update policy, a condition's operand.
     pub fn evaluate(&self, value: &Value) -> Val {
         if !self.budget.charge(1) {
@@ -384,7 +402,12 @@ impl<'a> Side<'a> {
                 let Some(condition) = arguments[0].as_str() else {
                     return Val::unknown("Fn::If names a condition");
                 };
-                match self.condition(condition) {
+                let truth = if self.own_condition.get() == Some(condition) {
+                    Truth::True
+                } else {
+                    self.condition(condition)
+                };
+                match truth {
                     Truth::True => self.evaluate(&arguments[1]),
                     Truth::False => self.evaluate(&arguments[2]),
                     Truth::Unknown(expression) => {
@@ -523,12 +546,16 @@ impl<'a> Side<'a> {
         let fresh = match self.treatment.borrow().get(resource) {
             Some(Treatment::Replaced) => Fresh::New,
             Some(Treatment::MaybeReplaced) => Fresh::Maybe,
+            // Updated in place: an identifier stays, anything else the update may have changed (an SSM
+            // parameter's Value, a nested stack's Outputs.X), as AWS's schema for the type says.
             Some(Treatment::Modified) => {
                 let kind = self.resource_type(resource).unwrap_or_default();
                 if ATTRIBUTES_NEW_ON_EVERY_UPDATE.contains(&(kind, attribute)) {
                     Fresh::New
-                } else {
+                } else if schema_of(kind).is_some_and(|schema| schema.is_stable(attribute)) {
                     Fresh::Same
+                } else {
+                    Fresh::Maybe
                 }
             }
             None => Fresh::Same,
@@ -599,6 +626,14 @@ impl<'a> Side<'a> {
         self.budget.charge(parts.iter().map(Val::weight).sum());
         let mut merged: Vec<Val> = Vec::new();
         let mut text = String::new();
+        // A concatenation inside a concatenation (a Join of a Sub) is its parts: one value, one shape.
+        let parts = parts.into_iter().flat_map(|part| match part {
+            Val::Call { function, args } if function == "concat" => {
+                self.budget.charge(args.len());
+                args.to_vec()
+            }
+            part => vec![part],
+        });
         for part in parts {
             match part {
                 Val::Text(part) => text.push_str(&part),
@@ -613,11 +648,45 @@ impl<'a> Side<'a> {
         if !text.is_empty() || merged.is_empty() {
             merged.push(Val::text(&text));
         }
+        let mut choices = merged
+            .iter()
+            .enumerate()
+            .filter(|(_, part)| is_choice(part));
+        if let (Some((at, _)), None) = (choices.next(), choices.next()) {
+            return self.choose_inside(merged, at);
+        }
         match merged.as_slice() {
             [Val::Text(_)] => merged.pop().unwrap_or(Val::Null),
             _ => self.call("concat", merged),
         }
     }
+
+    /// A concatenation with one `Fn::If` rackfile cannot decide among its parts, written as the `Fn::If` of
+    /// the two concatenations: `Join ["-", [a, If [C, b, c]]]` and `If [C, "a-b", "a-c"]` are one value,
+    /// however the template writes it. Only one choice is taken out, so the value does not double per choice.
+    fn choose_inside(&self, parts: Vec<Val>, at: usize) -> Val {
+        let Val::Call { args, .. } = &parts[at] else {
+            return self.call("concat", parts);
+        };
+        let (condition, then, otherwise) = (args[0].clone(), args[1].clone(), args[2].clone());
+        let with = |choice: Val| {
+            let mut parts = parts.clone();
+            parts[at] = choice;
+            // The branch itself may be a choice: taken out in turn, each level once.
+            self.concatenation(parts)
+        };
+        let (then, otherwise) = (with(then), with(otherwise));
+        if then == otherwise {
+            then
+        } else {
+            self.call("Fn::If", vec![condition, then, otherwise])
+        }
+    }
+}
+
+/// An `Fn::If` whose condition only AWS can decide (one it can decide is its branch already).
+fn is_choice(value: &Val) -> bool {
+    matches!(value, Val::Call { function, args } if function == "Fn::If" && args.len() == 3)
 }
 
 /// `{"Fn::X": argument}`: an object of exactly one entry.

@@ -11,9 +11,13 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::create_only::create_only_properties;
-use super::evaluate::{Comparison, Difference, Pseudo, Side, TOO_COMPLEX, Treatment, Truth, Val};
+use super::create_only::schema_of;
+use super::evaluate::{
+    Comparison, Difference, Fresh, Pseudo, Side, TOO_COMPLEX, Treatment, Truth, Val,
+};
 use super::references::References;
+use super::summary::list;
+use super::update_policy::{self, Replaces, group_update, launch_changes};
 use super::work_budget::{Budget, WORK_BUDGET};
 
 /// What the update does to one resource, and why.
@@ -78,17 +82,17 @@ impl<'a> StackTemplate<'a> {
     }
 }
 
-/// The properties whose change makes an AutoScalingRollingUpdate policy replace the group's instances.
-const ROLLING_PROPERTIES: &[&str] = &[
-    "LaunchConfigurationName",
-    "LaunchTemplate",
-    "MixedInstancesPolicy",
-    "PlacementGroup",
-    "VPCZoneIdentifier",
+/// Resource attributes other than Properties whose change is an in-place update, evaluated like properties.
+const OTHER_ATTRIBUTES: &[&str] = &[
+    "Metadata",
+    "UpdatePolicy",
+    "CreationPolicy",
+    "DeletionPolicy",
+    "UpdateReplacePolicy",
 ];
 
-/// Resource attributes other than Properties whose change is an in-place update.
-const OTHER_ATTRIBUTES: &[&str] = &["Metadata", "UpdatePolicy", "CreationPolicy"];
+/// A nested stack's properties that change the stack inside it, which rackfile does not read.
+const NESTED_STACK_INPUTS: &[&str] = &["Parameters", "TemplateURL", "TemplateBody"];
 
 /// Every resource the update adds, removes, modifies or replaces, in the order of the planned template
 /// (then the removed ones); unchanged resources are left out. An analysis that runs out of its budget says
@@ -250,7 +254,11 @@ fn resource_impact(id: &str, before: &Side<'_>, after: &Side<'_>) -> Option<Reso
             },
         )),
         (Truth::True, Truth::True) => compare_resource(id, before, after, impact),
-        (Truth::Unknown(a), Truth::Unknown(b)) if a == b => {
+        // The same expression of what only AWS knows: the same truth. A value rackfile cannot know at all
+        // (a NoEcho one) may differ, so the resource may come or go.
+        (Truth::Unknown(a), Truth::Unknown(b))
+            if after.comparison().compare(a, b) == Difference::Same =>
+        {
             compare_resource(id, before, after, impact)
         }
         _ => Some(impact(
@@ -283,7 +291,7 @@ fn compare_resource(
         ));
     }
     let properties = |side: &Side<'_>, resource: &Value| match resource.get("Properties") {
-        Some(properties) => side.evaluate(properties),
+        Some(properties) => side.evaluate_in(id, properties),
         None => Val::map(BTreeMap::new()),
     };
     let (old_properties, new_properties) = (properties(before, old), properties(after, new));
@@ -315,7 +323,9 @@ fn compare_resource(
         .copied()
         .filter(|attribute| {
             let evaluate = |side: &Side<'_>, resource: &Value| {
-                resource.get(*attribute).map(|value| side.evaluate(value))
+                resource
+                    .get(*attribute)
+                    .map(|value| side.evaluate_in(id, value))
             };
             comparison.compare_present(
                 evaluate(before, old).as_ref(),
@@ -334,15 +344,6 @@ fn compare_resource(
     }
 
     let names: Vec<&str> = changed.iter().map(|(name, _)| *name).collect();
-    let through = {
-        let mut found = Vec::new();
-        for (name, _) in &changed {
-            if let Some(value) = new_map.get(*name) {
-                value.fresh_references(&mut found);
-            }
-        }
-        found.into_iter().next()
-    };
     let verb = |names: &[&str]| {
         if names.len() == 1 {
             "changes"
@@ -350,29 +351,42 @@ fn compare_resource(
             "change"
         }
     };
-    let mut decided =
-        if new_type == "AWS::CloudFormation::CustomResource" || new_type.starts_with("Custom::") {
-            impact(
+    let mut decided = if new_type == "AWS::CloudFormation::CustomResource"
+        || new_type.starts_with("Custom::")
+    {
+        impact(
+            ResourceAction::MayReplace,
+            format!(
+                "a custom resource: its handler decides whether a change replaces it ({} {})",
+                list(&names),
+                verb(&names)
+            ),
+        )
+    } else if new_type == "AWS::CloudFormation::Stack"
+        && names.iter().any(|name| NESTED_STACK_INPUTS.contains(name))
+    {
+        impact(
+            ResourceAction::MayReplace,
+            format!(
+                "nested stack not analysed: rackfile does not read the stack inside it ({} {})",
+                list(&names),
+                verb(&names)
+            ),
+        )
+    } else {
+        match schema_of(new_type) {
+            None => impact(
                 ResourceAction::MayReplace,
                 format!(
-                    "a custom resource: its handler decides whether a change replaces it ({} {})",
+                    "rackfile has no AWS resource schema for {new_type} ({} {})",
                     list(&names),
                     verb(&names)
                 ),
-            )
-        } else {
-            match create_only_properties(new_type) {
-                None => impact(
-                    ResourceAction::MayReplace,
-                    format!(
-                        "rackfile has no AWS resource schema for {new_type} ({} {})",
-                        list(&names),
-                        verb(&names)
-                    ),
-                ),
-                Some(create_only) => {
-                    let mut worst: Option<(&str, Difference)> = None;
-                    for path in create_only {
+            ),
+            Some(schema) => {
+                let mut worst = |paths: &[&'static str]| {
+                    let mut worst: Option<(&'static str, Difference)> = None;
+                    for path in paths {
                         let segments: Vec<&str> = path.split('/').collect();
                         let difference = difference_at(
                             &mut comparison,
@@ -383,58 +397,115 @@ fn compare_resource(
                         if difference != Difference::Same
                             && worst.is_none_or(|(_, known)| difference > known)
                         {
-                            worst = Some((path, difference));
+                            worst = Some((*path, difference));
                         }
                     }
-                    match worst {
-                        Some((path, Difference::Differs)) => impact(
-                            ResourceAction::Replace,
-                            format!("{path} changes, and it is create-only"),
-                        ),
-                        Some((path, _)) => impact(
-                            ResourceAction::MayReplace,
-                            format!("{path} may change, and it is create-only"),
-                        ),
-                        None => {
-                            let certain: Vec<&str> = changed
-                                .iter()
-                                .filter(|(_, d)| *d == Difference::Differs)
-                                .map(|(name, _)| *name)
-                                .collect();
-                            let because = if certain.is_empty() {
-                                format!("{} may change", list(&names))
+                    worst
+                };
+                let create_only = worst(&schema.create_only);
+                let conditional: Vec<&'static str> = schema
+                    .conditional_create_only
+                    .iter()
+                    .copied()
+                    .filter(|path| !update_policy::decides(new_type, path))
+                    .collect();
+                let conditional = worst(&conditional);
+                let (action, path, because) = match (create_only, conditional) {
+                    (Some((path, Difference::Differs)), _) => (
+                        ResourceAction::Replace,
+                        Some(path),
+                        format!("{path} changes, and it is create-only"),
+                    ),
+                    (Some((path, _)), _) => (
+                        ResourceAction::MayReplace,
+                        Some(path),
+                        format!("{path} may change, and it is create-only"),
+                    ),
+                    // AWS replaces the resource for some changes of such a property and not for others
+                    // (a DynamoDB KeySchema, an RDS Engine), by rules rackfile does not have.
+                    (None, Some((path, difference))) => (
+                        ResourceAction::MayReplace,
+                        Some(path),
+                        format!(
+                            "conditional create-only: {path} {}, and AWS replaces the resource for some changes of it",
+                            if difference == Difference::Differs {
+                                "changes"
                             } else {
-                                format!("{} {}", list(&names), verb(&names))
-                            };
-                            impact(ResourceAction::Modify, because)
-                        }
+                                "may change"
+                            }
+                        ),
+                    ),
+                    (None, None) => {
+                        let certain = changed.iter().any(|(_, d)| *d == Difference::Differs);
+                        let because = if certain {
+                            format!("{} {}", list(&names), verb(&names))
+                        } else {
+                            format!("{} may change", list(&names))
+                        };
+                        (ResourceAction::Modify, None, because)
                     }
-                }
+                };
+                let mut decided = impact(action, because);
+                decided.through = path.and_then(|path| through(&new_properties, path));
+                decided
             }
-        };
-    decided.through = through;
-    if decided.action == ResourceAction::Modify && new_type == "AWS::AutoScaling::AutoScalingGroup"
+        }
+    };
+    // What reached a resource a property path does not decide: whatever its changed values refer to.
+    if decided.through.is_none() && decided.action != ResourceAction::Replace {
+        let changed_values = names
+            .iter()
+            .filter_map(|name| new_map.get(*name).cloned())
+            .collect();
+        decided.through = through(&Val::list(changed_values), "");
+    }
+    if new_type == "AWS::AutoScaling::AutoScalingGroup"
+        && matches!(
+            decided.action,
+            ResourceAction::Modify | ResourceAction::MayReplace
+        )
     {
-        decided.rolling = rolling(after, new, &names);
+        let policy = group_update(after, id, &names);
+        let launch = launch_changes(&names);
+        match policy.replaces {
+            Replaces::Yes => {
+                decided.action = ResourceAction::Replace;
+                decided.because = format!(
+                    "its AutoScalingReplacingUpdate policy (WillReplace) replaces the group and its instances when {} {}",
+                    list(&launch),
+                    verb(&launch)
+                );
+            }
+            Replaces::Maybe(why) if decided.action == ResourceAction::Modify => {
+                decided.action = ResourceAction::MayReplace;
+                decided.because = format!("{why}, and {} {}", list(&launch), verb(&launch));
+            }
+            Replaces::Maybe(_) | Replaces::No => {}
+        }
+        if decided.action != ResourceAction::Replace {
+            decided.rolling = policy.rolling;
+        }
     }
     Some(decided)
 }
 
-/// The rolling replacement an AutoScalingGroup's update policy makes of a change to these properties.
-fn rolling(side: &Side<'_>, group: &Value, changed: &[&str]) -> Option<Rolling> {
-    if !changed.iter().any(|name| ROLLING_PROPERTIES.contains(name)) {
-        return None;
+/// The replaced (or possibly replaced) resource the value at `path` (`""`: the value itself) refers to: how
+/// the change reached the resource. A certainly new id is named before a possibly new one.
+fn through(properties: &Val, path: &str) -> Option<String> {
+    let mut value = properties;
+    for segment in path.split('/').filter(|segment| !segment.is_empty()) {
+        match value {
+            Val::Map(entries) if segment != "*" => value = entries.get(segment)?,
+            _ => break,
+        }
     }
-    let policy = side.evaluate(group.get("UpdatePolicy")?.get("AutoScalingRollingUpdate")?);
-    let max_batch_size = match &policy {
-        Val::Map(entries) => match entries.get("MaxBatchSize") {
-            None => Some("1".to_string()),
-            Some(Val::Text(size)) => Some(size.to_string()),
-            Some(_) => None,
-        },
-        _ => None,
-    };
-    Some(Rolling { max_batch_size })
+    let mut found = Vec::new();
+    value.fresh_references(&mut found);
+    found
+        .iter()
+        .find(|(_, fresh)| *fresh == Fresh::New)
+        .or(found.first())
+        .map(|(resource, _)| resource.clone())
 }
 
 /// How the value at a create-only property path compares. A path goes through maps; a list (`*`) or a value
@@ -467,221 +538,12 @@ fn step_into<'v>(value: Option<&'v Val>, key: &str) -> Option<Option<&'v Val>> {
     }
 }
 
-/// `A`, `A and B`, `A, B and C`.
-fn list(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [only] => only.to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
-/// Up to three names, then how many more: `A, B and 4 others`.
-fn some_of(names: &[&str]) -> String {
-    if names.len() <= 3 {
-        list(names)
-    } else {
-        format!("{}, {} and {} others", names[0], names[1], names.len() - 2)
-    }
-}
-
-/// `14 resources (NatGateway x2, Subnet x2, ...)`, or the one resource's name.
-fn counted(impacts: &[&ResourceImpact]) -> String {
-    if let [only] = impacts {
-        return only.logical_id.clone();
-    }
-    let mut by_type: Vec<(&str, usize)> = Vec::new();
-    for impact in impacts {
-        let short = impact
-            .resource_type
-            .rsplit("::")
-            .next()
-            .unwrap_or(&impact.resource_type);
-        match by_type.iter_mut().find(|(kind, _)| *kind == short) {
-            Some((_, count)) => *count += 1,
-            None => by_type.push((short, 1)),
-        }
-    }
-    let mut kinds: Vec<String> = by_type
-        .iter()
-        .take(4)
-        .map(|(kind, count)| {
-            if *count > 1 {
-                format!("{kind} x{count}")
-            } else {
-                kind.to_string()
-            }
-        })
-        .collect();
-    if by_type.len() > 4 {
-        kinds.push("...".into());
-    }
-    format!("{} resources ({})", impacts.len(), kinds.join(", "))
-}
-
-fn rolling_text(impact: &ResourceImpact, rolling: &Rolling) -> String {
-    match &rolling.max_batch_size {
-        Some(size) => format!(
-            "rolling replacement of {}, {size} at a time",
-            impact.logical_id
-        ),
-        None => format!(
-            "rolling replacement of {} (batch size known only to AWS)",
-            impact.logical_id
-        ),
-    }
-}
-
-/// What a change reaches, in a line: `replaces LaunchConfiguration; rolling replacement of Instances, 1 at a
-/// time`, `replaces Vpc and 4 resources that refer to it`, `adds 3 resources (Subnet x2, NatGateway)`.
-pub fn describe_reach(impacts: &[ResourceImpact]) -> String {
-    let of = |action: ResourceAction| -> Vec<&ResourceImpact> {
-        impacts.iter().filter(|i| i.action == action).collect()
-    };
-    let mut parts = Vec::new();
-    let replaced = of(ResourceAction::Replace);
-    let direct: Vec<&str> = replaced
-        .iter()
-        .filter(|i| i.through.is_none())
-        .map(|i| i.logical_id.as_str())
-        .collect();
-    let following = replaced.len() - direct.len();
-    if !direct.is_empty() {
-        let mut part = format!("replaces {}", some_of(&direct));
-        if following > 0 {
-            part.push_str(&format!(
-                " and {following} resource{} that refer{} to {}",
-                if following == 1 { "" } else { "s" },
-                if following == 1 { "s" } else { "" },
-                if direct.len() == 1 { "it" } else { "them" }
-            ));
-        }
-        parts.push(part);
-    } else if !replaced.is_empty() {
-        let names: Vec<&str> = replaced.iter().map(|i| i.logical_id.as_str()).collect();
-        parts.push(format!("replaces {}", some_of(&names)));
-    }
-    let maybe: Vec<&str> = of(ResourceAction::MayReplace)
-        .iter()
-        .map(|i| i.logical_id.as_str())
-        .collect();
-    if !maybe.is_empty() {
-        parts.push(format!(
-            "may replace {}{}",
-            some_of(&maybe),
-            too_complex_note(impacts)
-        ));
-    }
-    for impact in impacts {
-        if let Some(rolling) = &impact.rolling {
-            parts.push(rolling_text(impact, rolling));
-        }
-    }
-    let added = of(ResourceAction::Add);
-    if !added.is_empty() {
-        parts.push(format!("adds {}", counted(&added)));
-    }
-    let removed = of(ResourceAction::Remove);
-    if !removed.is_empty() {
-        parts.push(format!("removes {}", counted(&removed)));
-    }
-    let modified: Vec<&str> = impacts
-        .iter()
-        .filter(|i| i.action == ResourceAction::Modify && i.rolling.is_none())
-        .map(|i| i.logical_id.as_str())
-        .collect();
-    if !modified.is_empty() {
-        if modified.len() <= 3 {
-            parts.push(format!("modifies {} in place", list(&modified)));
-        } else {
-            parts.push(format!("modifies {} resources in place", modified.len()));
-        }
-    }
-    if parts.is_empty() {
-        "reaches no resource".into()
-    } else {
-        parts.join("; ")
-    }
-}
-
-/// What follows "may replace ..." when the analysis ran out of budget: why it cannot say more.
-fn too_complex_note(impacts: &[ResourceImpact]) -> &'static str {
-    if impacts.iter().any(|i| i.too_complex) {
-        " (too complex to analyse)"
-    } else {
-        ""
-    }
-}
-
-/// The whole update in a line of counts: `replaces 3 resources, modifies 2 in place; rolling replacement of
-/// Instances, 1 at a time`.
-pub fn verdict(impacts: &[ResourceImpact]) -> String {
-    let count = |action: ResourceAction| impacts.iter().filter(|i| i.action == action).count();
-    let mut counts = Vec::new();
-    for (action, verb) in [
-        (ResourceAction::Replace, "replaces"),
-        (ResourceAction::MayReplace, "may replace"),
-        (ResourceAction::Add, "adds"),
-        (ResourceAction::Remove, "removes"),
-    ] {
-        let n = count(action);
-        if n > 0 {
-            counts.push(format!(
-                "{verb} {n} resource{}{}",
-                if n == 1 { "" } else { "s" },
-                if action == ResourceAction::MayReplace {
-                    too_complex_note(impacts)
-                } else {
-                    ""
-                }
-            ));
-        }
-    }
-    let modified = count(ResourceAction::Modify);
-    if modified > 0 {
-        counts.push(if counts.is_empty() {
-            format!(
-                "modifies {modified} resource{} in place",
-                if modified == 1 { "" } else { "s" }
-            )
-        } else {
-            format!("modifies {modified} in place")
-        });
-    }
-    if counts.is_empty() {
-        return "no resource changes".into();
-    }
-    let mut verdict = counts.join(", ");
-    for impact in impacts {
-        if let Some(rolling) = &impact.rolling {
-            verdict.push_str("; ");
-            verdict.push_str(&rolling_text(impact, rolling));
-        }
-    }
-    verdict
-}
-
-/// The disruptive part of an update, for the plan's closing `Disruptive:` lines: what it replaces (or may),
-/// removes and rolls; `None` when it only adds and modifies in place.
-pub fn disruption(impacts: &[ResourceImpact]) -> Option<String> {
-    let disruptive: Vec<ResourceImpact> = impacts
-        .iter()
-        .filter(|i| {
-            matches!(
-                i.action,
-                ResourceAction::Replace | ResourceAction::MayReplace | ResourceAction::Remove
-            ) || i.rolling.is_some()
-        })
-        .cloned()
-        .collect();
-    (!disruptive.is_empty()).then(|| describe_reach(&disruptive))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
+    use crate::template::summary::{describe_reach, disruption, verdict};
     use crate::template::test_support::{condition_chain, pseudo, resource_chain, values};
 
     /// The impacts of changing `before` to `after` on one template.
@@ -859,8 +721,9 @@ mod tests {
         });
         // The same import name: the same value.
         assert!(change(&template, &[("Cidr", "a")], &[("Cidr", "a")]).is_empty());
+        // Two exports may hold the same value: "may", never a certainty.
         let impacts = change(&template, &[("Cidr", "a")], &[("Cidr", "b")]);
-        assert_eq!(actions(&impacts), [("Vpc", ResourceAction::Replace)]);
+        assert_eq!(actions(&impacts), [("Vpc", ResourceAction::MayReplace)]);
         // A Condition no one can evaluate offline decides nothing either way.
         let template = json!({
             "Parameters": {"Zone": {"Type": "String", "Default": "a"}},
@@ -1124,10 +987,11 @@ mod tests {
             &pseudo(),
             5_000,
         );
+        // Its name is Name wherever it exists (an Fn::If on its own Condition); whether it exists may change.
         assert_eq!(actions(&impacts), [("Bucket", ResourceAction::MayReplace)]);
         assert_eq!(
             impacts[0].because,
-            "BucketName may change, and it is create-only"
+            "whether it exists depends on condition C40, which rackfile cannot evaluate"
         );
         assert!(!impacts[0].too_complex);
     }

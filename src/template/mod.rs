@@ -3,9 +3,10 @@
 //! `parameters` turns a document into the parameter declarations plan checks values against, and
 //! `constraints` does that checking; `resources` names what outlives a deleted stack; `preflight` reads the
 //! exports, Lambda runtimes and subnet zones the plan's preflight checks need; `impact` says what an
-//! update does to each resource (with `evaluate` for the intrinsic functions and `create_only` for AWS's
-//! resource schemas, `symbolic` and `references` for values shared rather than copied, and `work_budget` for
-//! the bound on the work one analysis may do); `budget` says how long a change should take.
+//! update does to each resource (with `evaluate` for the intrinsic functions, `create_only` for AWS's
+//! resource schemas, `update_policy` for what an AutoScalingGroup's UpdatePolicy does to its instances,
+//! `symbolic` and `references` for values shared rather than copied, and `work_budget` for the bound on the
+//! work one analysis may do), and `summary` puts it in words; `budget` says how long a change should take.
 
 mod budget;
 mod condition_cycles;
@@ -20,9 +21,13 @@ mod preflight;
 mod references;
 mod resources;
 mod s3_url;
+mod summary;
 mod symbolic;
 #[cfg(test)]
 pub(crate) mod test_support;
+mod update_policy;
+#[cfg(test)]
+mod verdict_tests;
 mod work_budget;
 
 pub use budget::{
@@ -32,10 +37,7 @@ pub use budget::{
 pub use constraints::{Violation, check_value};
 pub use document::{DocumentError, parse_document};
 pub use evaluate::Pseudo;
-pub use impact::{
-    ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse, describe_reach, disruption,
-    verdict,
-};
+pub use impact::{ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse};
 pub use parameters::{summary_of_body, summary_of_document};
 pub use preflight::{
     ExportName, FunctionRuntime, SubnetZone, export_names, exports_removed, function_runtimes,
@@ -43,6 +45,7 @@ pub use preflight::{
 };
 pub use resources::{RetainedResource, retained_resources};
 pub use s3_url::{CONVOX_BUCKET, S3Location};
+pub use summary::{describe_reach, disruption, verdict};
 
 /// The largest template body rackfile reads from S3: CloudFormation's own limit for a TemplateURL.
 pub const MAX_URL_TEMPLATE_BYTES: usize = 1_000_000;

@@ -236,9 +236,9 @@ impl Val {
         }
     }
 
-    /// The resources whose new (or possibly new) id or attribute this value carries, each shared part
-    /// visited once.
-    pub fn fresh_references(&self, found: &mut Vec<String>) {
+    /// The resources whose new (or possibly new) id or attribute this value carries, with how new, each
+    /// shared part visited once.
+    pub fn fresh_references(&self, found: &mut Vec<(String, Fresh)>) {
         let mut visited = HashSet::new();
         let mut pending = vec![self];
         while let Some(value) = pending.pop() {
@@ -249,8 +249,8 @@ impl Val {
                 Val::Ref { resource, fresh }
                 | Val::Att {
                     resource, fresh, ..
-                } if *fresh != Fresh::Same && !found.iter().any(|f| **f == **resource) => {
-                    found.push(resource.to_string());
+                } if *fresh != Fresh::Same && !found.iter().any(|(f, _)| **f == **resource) => {
+                    found.push((resource.to_string(), *fresh));
                 }
                 Val::List(items) | Val::Call { args: items, .. }
                     if visited.insert(items.0.fingerprint) =>
@@ -368,14 +368,16 @@ impl<'b> Comparison<'b> {
         }
     }
 
+    /// "Differs" only where the values cannot be equal; where either holds something only AWS knows in a
+    /// shape rackfile cannot line up with the other (a custom resource's output against `Fn::GetAZs`), "may
+    /// differ", never a certainty.
     pub fn compare(&mut self, before: &Val, after: &Val) -> Difference {
         use Val::*;
-        if before.is_settled() && after.is_settled() {
-            return if before == after {
-                Difference::Same
-            } else {
-                Difference::Differs
-            };
+        if before.is_settled() && after.is_settled() && before == after {
+            return Difference::Same;
+        }
+        if before.is_concrete() && after.is_concrete() {
+            return Difference::Differs;
         }
         match (before, after) {
             (Unknown(_), _) | (_, Unknown(_)) => Difference::Maybe,
@@ -388,7 +390,14 @@ impl<'b> Comparison<'b> {
                     resource: b,
                     fresh: fb,
                 },
-            ) if a == b => (*fa.max(fb)).into(),
+            ) => {
+                if a == b {
+                    (*fa.max(fb)).into()
+                } else {
+                    // Two resources of a stack never share a physical id.
+                    Difference::Differs
+                }
+            }
             (
                 Att {
                     resource: a,
@@ -421,8 +430,41 @@ impl<'b> Comparison<'b> {
                     args: b,
                 },
             ) if f == g && a.len() == b.len() => self.remembered(before, after, |this| {
-                worst(a.iter().zip(b.iter()).map(|(a, b)| this.compare(a, b)))
+                let parts: Vec<Difference> = a
+                    .iter()
+                    .zip(b.iter())
+                    .map(|(a, b)| this.compare(a, b))
+                    .collect();
+                match f.as_str() {
+                    // One part differing in the same place of the same shape: the text differs.
+                    "concat" | "Fn::Base64" => worst(parts.into_iter()),
+                    // Under the same condition, the value differs only if both branches do.
+                    "Fn::If" => match parts.as_slice() {
+                        [Difference::Same, then, otherwise] => {
+                            if then == otherwise {
+                                *then
+                            } else {
+                                Difference::Maybe
+                            }
+                        }
+                        _ => worst(parts.into_iter()).min(Difference::Maybe),
+                    },
+                    // Other arguments may give the same value (`Fn::GetAZs ""` and `Fn::GetAZs us-east-1`,
+                    // two SSM names of one AMI).
+                    _ => worst(parts.into_iter()).min(Difference::Maybe),
+                }
             }),
+            // A new id differs from whatever was there.
+            (Ref { fresh, .. } | Att { fresh, .. }, _)
+            | (_, Ref { fresh, .. } | Att { fresh, .. })
+                if *fresh == Fresh::New =>
+            {
+                Difference::Differs
+            }
+            // Something only AWS knows against another shape: it may be that very value.
+            (Ref { .. } | Att { .. } | Call { .. } | NoValue, _)
+            | (_, Ref { .. } | Att { .. } | Call { .. } | NoValue) => Difference::Maybe,
+            // A text, a list and a map are never one another.
             _ => Difference::Differs,
         }
     }
