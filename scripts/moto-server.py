@@ -17,6 +17,9 @@ built on moto's own models:
   literal name, or an `Fn::Sub` of the stack's name, region, account and parameters);
 - speed: a reset that throws moto's backends away instead of rebuilding each first (drop_backends), the
   service of each host worked out once (backend_for_host), no log line per request;
+- DescribeStacks of an SSM-typed parameter (`AWS::SSM::Parameter::Value<...>`) as AWS shows it: the SSM name
+  as ParameterValue and what it resolved to as ResolvedValue (moto shows the resolved value as ParameterValue
+  and no ResolvedValue);
 - Service Quotas GetServiceQuota for EC2 quotas (moto knows only VPC's): DEFAULT_EC2_QUOTA vCPUs unless a test
   sets one:
       POST /rackfile-test/ec2-quota  {"account", "region", "code", "value"}
@@ -39,7 +42,7 @@ from werkzeug.serving import run_simple
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.core.base_backend import BackendDict, BaseBackend, backend_lock
-from moto.cloudformation.models import cloudformation_backends
+from moto.cloudformation.models import Stack as MotoStack, cloudformation_backends
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult
 from moto.servicequotas.models import ServiceQuotasBackend
@@ -230,6 +233,26 @@ def list_imports(self):
 
 
 CloudFormationResponse.list_imports = list_imports
+
+
+def parameter_list(self):
+    """moto's Stack.parameter_list, with SSM-typed parameters as AWS shows them."""
+    declared = (self.template_dict or {}).get("Parameters", {}) or {}
+    parameters = []
+    for key, value in self.resource_map.resolved_parameters.items():
+        kind = (declared.get(key) or {}).get("Type", "String")
+        if key in self.resource_map.no_echo_parameter_keys:
+            parameters.append({"ParameterKey": key, "ParameterValue": "****"})
+        elif kind.startswith("AWS::SSM::Parameter::Value<"):
+            name = (self.parameters or {}).get(key, (declared.get(key) or {}).get("Default"))
+            resolved = ",".join(value) if isinstance(value, list) else value
+            parameters.append({"ParameterKey": key, "ParameterValue": name, "ResolvedValue": resolved})
+        else:
+            parameters.append({"ParameterKey": key, "ParameterValue": value})
+    return parameters
+
+
+MotoStack.parameter_list = property(parameter_list)
 
 
 def drop_backends():

@@ -41,8 +41,9 @@ pub struct PlanInputs<'a> {
 }
 
 /// Reads what `targets` (every rack when empty) need and plans them; `recover` plans failed racks for
-/// recovery instead of blocking them. Two reads and two plans: the racks with a change to analyse are
-/// known only from a plan made of everything else read, and only their live templates are read then.
+/// recovery instead of blocking them. Three reads and three plans: the racks with a change to analyse are
+/// known only from a plan made of everything else read, and only their SSM values (what their SSM-typed
+/// parameters resolve to now), then their live templates, are read then.
 pub async fn make_plan(
     config: &Config,
     targets: &[RackId],
@@ -55,6 +56,16 @@ pub async fn make_plan(
     let mut reading = live::read(config, &racks, connector, env, cache.as_deref())
         .await
         .map_err(PlanningError::Read)?;
+    // The SSM parameters the racks that change (or ask to, `refresh`) resolve again, once the first plan
+    // names those racks; a rack `refresh` makes an update is only known after, and so is its live template.
+    let ssm_wanted = diff(config, reading.state(), recover)
+        .map(|plan| super::ssm_wanted(reading.state(), &plan))
+        .unwrap_or_default();
+    if !ssm_wanted.is_empty() {
+        reading
+            .read_ssm_values(config, connector, &ssm_wanted)
+            .await;
+    }
     let wanted = diff(config, reading.state(), recover)
         .map(|plan| plan.live_templates_wanted())
         .unwrap_or_default();

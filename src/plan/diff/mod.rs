@@ -7,6 +7,7 @@ mod blocked;
 mod fleet;
 mod install;
 mod recover;
+mod ssm;
 mod templates;
 #[cfg(test)]
 pub(super) mod test_support;
@@ -31,6 +32,7 @@ use fleet::{accounts_read, same_stack_twice, summarise, undeclared};
 use install::plan_install;
 use recover::plan_reinstall;
 use templates::{applying, live_document, template_summary, unchecked};
+pub use ssm::ssm_wanted;
 use uninstall::plan_uninstall;
 use update::{Templates, plan_update};
 use upgrade::{check_release, plan_upgrade};
@@ -194,17 +196,19 @@ fn plan_live_rack(
                 ),
             })
         }
-        Route::Steps(steps) => plan_upgrade(rack, installed, &summary, steps, account, live, held)?,
+        Route::Steps(steps) => {
+            plan_upgrade(rack, installed, &summary, steps, account, live, held, notes)?
+        }
         Route::UnknownStart => {
             notes.push(format!(
                 "the live version {} is not in Convox's release list, so which required releases lie between it and {} is unknown: planned as one update",
                 live_version.map_or("", String::as_str),
                 rack.version
             ));
-            plan_update(rack, stack, templates(), &summary, account, live, held)?
+            plan_update(rack, stack, templates(), &summary, account, live, held, notes)?
         }
         Route::Stay | Route::Direct => {
-            plan_update(rack, stack, templates(), &summary, account, live, held)?
+            plan_update(rack, stack, templates(), &summary, account, live, held, notes)?
         }
     })
 }

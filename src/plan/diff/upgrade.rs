@@ -63,6 +63,7 @@ pub(super) fn plan_upgrade(
     account: &str,
     live: &LiveState,
     held: &mut Vec<Held>,
+    notes: &mut Vec<String>,
 ) -> Result<Action, Vec<PlanProblem>> {
     let stack = &installed.stack;
     let mut current = stack.clone();
@@ -84,6 +85,7 @@ pub(super) fn plan_upgrade(
         let (release, step_rack, summary, template) = step?;
         let last = index + 1 == count;
         let mut step_held = Vec::new();
+        let mut step_notes = Vec::new();
         let before = || match previous {
             None => live_document(rack, &installed.live_template, live),
             Some(previous) => planned_document(previous, live),
@@ -100,6 +102,7 @@ pub(super) fn plan_upgrade(
             account,
             live,
             &mut step_held,
+            &mut step_notes,
         )? {
             Action::Update(update) => {
                 current = after_update(&current, &update, &summary);
@@ -126,6 +129,12 @@ pub(super) fn plan_upgrade(
         }
         if last {
             held.append(&mut step_held);
+        }
+        // Each step resolves the same SSM parameters: one note of each is enough.
+        for note in step_notes {
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
         }
         previous = Some(step_rack);
     }
