@@ -458,7 +458,12 @@ fn stack_from_sdk(stack: &aws_sdk_cloudformation::types::Stack) -> Stack {
         resolved: stack
             .parameters()
             .iter()
-            .filter_map(|p| Some((p.parameter_key()?.to_string(), p.resolved_value()?.to_string())))
+            .filter_map(|p| {
+                Some((
+                    p.parameter_key()?.to_string(),
+                    p.resolved_value()?.to_string(),
+                ))
+            })
             .collect(),
     }
 }

@@ -788,10 +788,14 @@ fn resolve_ssm(
 ) -> Result<BTreeMap<String, String>, CloudError> {
     let mut resolved = BTreeMap::new();
     for (name, declared) in &template.parameters {
-        let Some(ssm_name) = parameters.get(name).filter(|_| declared.names_ssm_parameter()) else {
+        let Some(ssm_name) = parameters
+            .get(name)
+            .filter(|_| declared.names_ssm_parameter())
+        else {
             continue;
         };
-        let Some((_, value)) = ssm.get(&(account.to_string(), region.to_string(), ssm_name.clone()))
+        let Some((_, value)) =
+            ssm.get(&(account.to_string(), region.to_string(), ssm_name.clone()))
         else {
             return Err(validation(format!(
                 "Parameters [{ssm_name}] referenced by template have types not supported by CloudFormation or do not exist"

@@ -156,7 +156,8 @@ mod tests {
         async fn racks_after_a_newer_ami() -> FakeAws {
             let aws = FakeAws::new(Duration::ZERO);
             aws.add_account(None, ACCOUNT);
-            let mut template = FakeTemplate::rack(&[("Instances", "AWS::AutoScaling::AutoScalingGroup")]);
+            let mut template =
+                FakeTemplate::rack(&[("Instances", "AWS::AutoScaling::AutoScalingGroup")]);
             template.parameters.insert(
                 "DefaultAmi".into(),
                 TemplateParameter {
@@ -203,7 +204,10 @@ mod tests {
             crate::config::parse(Path::new("racks.toml"), text, String::new()).unwrap()
         }
 
-        async fn plan_of(aws: &FakeAws, config: &crate::config::Config) -> (crate::plan::Plan, usize) {
+        async fn plan_of(
+            aws: &FakeAws,
+            config: &crate::config::Config,
+        ) -> (crate::plan::Plan, usize) {
             let before = aws.calls().len();
             let inputs = PlanInputs {
                 env: &|_| None,
@@ -222,7 +226,11 @@ mod tests {
             let aws = racks_after_a_newer_ami().await;
             let (plan, reads) = plan_of(&aws, &racks_toml("", "")).await;
             assert_eq!(reads, 0, "an unchanged fleet costs no GetParameter");
-            assert!(plan.racks.iter().all(|rack| rack.action == Action::Unchanged));
+            assert!(
+                plan.racks
+                    .iter()
+                    .all(|rack| rack.action == Action::Unchanged)
+            );
             assert!(
                 plan.racks
                     .iter()
@@ -237,13 +245,19 @@ mod tests {
                 panic!("three racks: {plan:?}");
             };
             let names = |action: &Action| -> Vec<String> {
-                action.changes().iter().map(|change| change.name.clone()).collect()
+                action
+                    .changes()
+                    .iter()
+                    .map(|change| change.name.clone())
+                    .collect()
             };
             assert_eq!(names(&web.action), ["InstanceCount", "DefaultAmi"]);
             assert_eq!(names(&fresh.action), ["DefaultAmi"]);
             assert_eq!(idle.action, Action::Unchanged);
             assert!(
-                idle.notes.iter().any(|note| note.contains("ami-0aaa -> ami-0bbb")),
+                idle.notes
+                    .iter()
+                    .any(|note| note.contains("ami-0aaa -> ami-0bbb")),
                 "a value read for another rack is noted: {:?}",
                 idle.notes
             );
@@ -257,8 +271,10 @@ mod tests {
             assert_eq!(reads, 1);
             let web = &plan.racks[0];
             assert!(
-                web.notes.iter().any(|note| note.contains("cannot read SSM parameter")
-                    && note.contains("AccessDenied")),
+                web.notes
+                    .iter()
+                    .any(|note| note.contains("cannot read SSM parameter")
+                        && note.contains("AccessDenied")),
                 "{:?}",
                 web.notes
             );

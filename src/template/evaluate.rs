@@ -117,11 +117,11 @@ fn unstable_dynamic_reference(text: &str) -> Option<&str> {
         let reference = &from[..end + 2];
         let inner = &from["{{resolve:".len()..end];
         let stable = match inner.split_once(':') {
-            Some(("ssm" | "ssm-secure", name)) => name
-                .rsplit_once(':')
-                .is_some_and(|(_, version)| {
+            Some(("ssm" | "ssm-secure", name)) => {
+                name.rsplit_once(':').is_some_and(|(_, version)| {
                     !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit())
-                }),
+                })
+            }
             // secret-id:SecretString:json-key:version-stage:version-id; a version id is a UUID.
             Some(("secretsmanager", reference)) => reference
                 .rsplit_once(':')
@@ -835,6 +835,83 @@ mod tests {
         assert_eq!(
             compare_present(None, Some(&Val::Text("x".into()))),
             Difference::Differs
+        );
+    }
+}
+
+#[cfg(test)]
+mod dynamic_reference_tests {
+    use super::unstable_dynamic_reference;
+
+    #[test]
+    fn only_a_pinned_version_is_the_same_value_at_the_next_update() {
+        let cases = [
+            ("{{resolve:ssm:/ami}}", Some("{{resolve:ssm:/ami}}")),
+            ("{{resolve:ssm:/ami:3}}", None),
+            (
+                "x-{{resolve:ssm-secure:db-password}}-y",
+                Some("{{resolve:ssm-secure:db-password}}"),
+            ),
+            ("{{resolve:ssm-secure:db-password:2}}", None),
+            (
+                "{{resolve:secretsmanager:db:SecretString:password::}}",
+                Some("{{resolve:secretsmanager:db:SecretString:password::}}"),
+            ),
+            (
+                "{{resolve:secretsmanager:db:SecretString:password::AWSCURRENT}}",
+                Some("{{resolve:secretsmanager:db:SecretString:password::AWSCURRENT}}"),
+            ),
+            (
+                "{{resolve:secretsmanager:db:SecretString:password::0d1f6c0e-6b1a-4c3e-9a5f-1f2e3d4c5b6a}}",
+                None,
+            ),
+            (
+                "{{resolve:ssm:/a:1}} and {{resolve:ssm:/b}}",
+                Some("{{resolve:ssm:/b}}"),
+            ),
+            (
+                "{{resolve:unknown-service:x:1}}",
+                Some("{{resolve:unknown-service:x:1}}"),
+            ),
+            ("plain text, {{not a reference}}", None),
+        ];
+        for (text, unstable) in cases {
+            assert_eq!(unstable_dynamic_reference(text), unstable, "{text}");
+        }
+    }
+
+    #[test]
+    fn an_ssm_typed_value_resolved_on_each_side_compares_by_what_it_resolves_to() {
+        use super::{Pseudo, Side, Val, resolved_ssm};
+        use std::collections::{BTreeMap, BTreeSet, HashMap};
+        let template = serde_json::json!({
+            "Parameters": {"Ami": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"}},
+            "Resources": {}
+        });
+        let pseudo = Pseudo {
+            region: "us-east-1".into(),
+            stack_name: "web".into(),
+            account_id: "123456789012".into(),
+        };
+        let value = |given: String| {
+            let values = BTreeMap::from([("Ami".to_string(), given)]);
+            let side = Side::new(
+                &template,
+                &values,
+                &BTreeSet::new(),
+                &pseudo,
+                HashMap::new(),
+            );
+            side.evaluate(&serde_json::json!({"Ref": "Ami"}))
+        };
+        assert_eq!(value(resolved_ssm("/ami", Ok("ami-1"))), Val::text("ami-1"));
+        assert!(matches!(
+            value(resolved_ssm("/ami", Err("denied"))),
+            Val::Unknown(_)
+        ));
+        assert_eq!(
+            value("/ami".into()),
+            Val::call("ssm", vec![Val::text("/ami")])
         );
     }
 }

@@ -124,8 +124,12 @@ fn a_newer_ami_is_a_change_of_every_update_and_in_place_approval_holds_the_rolli
     let apply = run(moto.rackfile().args(["apply", "--auto-approve=in-place"]));
     assert_exit(&apply, 3);
     assert!(
-        apply.stdout.contains("personal/web: held for a person, nothing sent")
-            && apply.stdout.contains("personal/fresh: held for a person, nothing sent"),
+        apply
+            .stdout
+            .contains("personal/web: held for a person, nothing sent")
+            && apply
+                .stdout
+                .contains("personal/fresh: held for a person, nothing sent"),
         "{}",
         apply.stdout
     );
@@ -138,7 +142,9 @@ fn an_ami_parameter_that_cannot_be_read_is_a_note_and_holds_the_rack() {
     moto.python(&format!(
         "client('ssm').delete_parameter(Name='{AMI_NAME}')\n"
     ));
-    let json = run(moto.rackfile().args(["plan", "--json", "--target", "personal/web"]));
+    let json = run(moto
+        .rackfile()
+        .args(["plan", "--json", "--target", "personal/web"]));
     assert_exit(&json, 0);
     let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     let web = &plan["racks"][0];

@@ -31,8 +31,8 @@ use blocked::{blocked, failed_install, moving, not_a_rack, protected};
 use fleet::{accounts_read, same_stack_twice, summarise, undeclared};
 use install::plan_install;
 use recover::plan_reinstall;
-use templates::{applying, live_document, template_summary, unchecked};
 pub use ssm::ssm_wanted;
+use templates::{applying, live_document, template_summary, unchecked};
 use uninstall::plan_uninstall;
 use update::{Templates, plan_update};
 use upgrade::{check_release, plan_upgrade};
@@ -205,11 +205,27 @@ fn plan_live_rack(
                 live_version.map_or("", String::as_str),
                 rack.version
             ));
-            plan_update(rack, stack, templates(), &summary, account, live, held, notes)?
+            plan_update(
+                rack,
+                stack,
+                templates(),
+                &summary,
+                account,
+                live,
+                held,
+                notes,
+            )?
         }
-        Route::Stay | Route::Direct => {
-            plan_update(rack, stack, templates(), &summary, account, live, held, notes)?
-        }
+        Route::Stay | Route::Direct => plan_update(
+            rack,
+            stack,
+            templates(),
+            &summary,
+            account,
+            live,
+            held,
+            notes,
+        )?,
     })
 }
 

@@ -247,7 +247,10 @@ pub(super) fn refresh_declared(rack: &Rack, summary: &TemplateSummary) -> Vec<Pl
 pub fn ssm_wanted(live: &LiveState, plan: &Plan) -> Vec<SsmWanted> {
     let mut wanted = Vec::new();
     for record in live.racks() {
-        let Some(planned) = plan.racks.iter().find(|planned| planned.rack == record.rack.id())
+        let Some(planned) = plan
+            .racks
+            .iter()
+            .find(|planned| planned.rack == record.rack.id())
         else {
             continue;
         };
@@ -428,7 +431,11 @@ mod tests {
             .find(|resource| resource.logical_id == "Instances")
             .unwrap_or_else(|| panic!("the group rolls: {resources:?}"));
         assert!(instances.rolling.is_some(), "{instances:?}");
-        assert!(rack.hold.contains(&HoldReason::Disruptive), "{:?}", rack.hold);
+        assert!(
+            rack.hold.contains(&HoldReason::Disruptive),
+            "{:?}",
+            rack.hold
+        );
         let text = human(&plan);
         assert!(
             text.contains(&format!(
@@ -443,7 +450,10 @@ mod tests {
             .find(|change| change.name == "LogRetention")
             .unwrap();
         assert!(
-            !log.reach.as_deref().unwrap_or_default().contains("Instances"),
+            !log.reach
+                .as_deref()
+                .unwrap_or_default()
+                .contains("Instances"),
             "{log:?}"
         );
     }
@@ -459,7 +469,10 @@ mod tests {
             panic!("an update");
         };
         assert!(
-            update.changes.iter().all(|c| c.kind != ChangeKind::SsmValue),
+            update
+                .changes
+                .iter()
+                .all(|c| c.kind != ChangeKind::SsmValue),
             "{:?}",
             update.changes
         );
@@ -511,7 +524,9 @@ mod tests {
         let problems = plan_with(&rack, SSM_IMAGE, newer()).unwrap_err();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(
-            problems[0].message.contains("`refresh` names `LogRetention`"),
+            problems[0]
+                .message
+                .contains("`refresh` names `LogRetention`"),
             "{}",
             problems[0].message
         );
