@@ -111,9 +111,7 @@ fn unstable_dynamic_reference(text: &str) -> Option<&str> {
     let mut rest = text;
     while let Some(start) = rest.find("{{resolve:") {
         let from = &rest[start..];
-        let Some(end) = from.find("}}") else {
-            return None;
-        };
+        let end = from.find("}}")?;
         let reference = &from[..end + 2];
         let inner = &from["{{resolve:".len()..end];
         let stable = match inner.split_once(':') {

@@ -164,3 +164,26 @@ fn an_ami_parameter_that_cannot_be_read_is_a_note_and_holds_the_rack() {
         "{web:#}"
     );
 }
+
+#[test]
+fn refresh_of_a_parameter_the_template_does_not_resolve_from_ssm_is_an_error_at_its_line() {
+    let moto = session();
+    moto.write(
+        "racks.toml",
+        &racks(&format!(
+            "\n[[rack]]\nname = \"web\"\nversion = \"{V2026}\"\nrefresh = [\"DefaultAmi\", \"LogRetention\"]\n"
+        )),
+    );
+    let plan = run(moto.rackfile().arg("plan"));
+    assert_exit(&plan, 1);
+    assert!(
+        plan.stderr.contains("racks.toml:10:")
+            && plan.stderr.contains(
+                "`refresh` names `LogRetention`, which the template https://convox.s3.amazonaws.com/release/"
+            )
+            && plan.stderr.contains("its SSM-typed parameters: DefaultAmi, DefaultAmiArm")
+            && !plan.stderr.contains("`DefaultAmi`"),
+        "{}",
+        plan.stderr
+    );
+}

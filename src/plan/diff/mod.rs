@@ -34,7 +34,7 @@ use recover::plan_reinstall;
 pub use ssm::ssm_wanted;
 use templates::{applying, live_document, template_summary, unchecked};
 use uninstall::plan_uninstall;
-use update::{Templates, plan_update};
+use update::{Remarks, Templates, plan_update};
 use upgrade::{check_release, plan_upgrade};
 
 /// Plans each rack `live` was read for, in that order. `recover`: failed racks are planned for recovery
@@ -196,9 +196,15 @@ fn plan_live_rack(
                 ),
             })
         }
-        Route::Steps(steps) => {
-            plan_upgrade(rack, installed, &summary, steps, account, live, held, notes)?
-        }
+        Route::Steps(steps) => plan_upgrade(
+            rack,
+            installed,
+            &summary,
+            steps,
+            account,
+            live,
+            Remarks { held, notes },
+        )?,
         Route::UnknownStart => {
             notes.push(format!(
                 "the live version {} is not in Convox's release list, so which required releases lie between it and {} is unknown: planned as one update",
@@ -212,8 +218,7 @@ fn plan_live_rack(
                 &summary,
                 account,
                 live,
-                held,
-                notes,
+                Remarks { held, notes },
             )?
         }
         Route::Stay | Route::Direct => plan_update(
@@ -223,8 +228,7 @@ fn plan_live_rack(
             &summary,
             account,
             live,
-            held,
-            notes,
+            Remarks { held, notes },
         )?,
     })
 }

@@ -91,6 +91,12 @@ pub(super) struct Templates<'a> {
     pub(super) before: &'a dyn Fn() -> Result<Arc<Value>, String>,
 }
 
+/// What a rack's plan says beside its action: parameters held at their live value, and notes.
+pub(super) struct Remarks<'a> {
+    pub(super) held: &'a mut Vec<Held>,
+    pub(super) notes: &'a mut Vec<String>,
+}
+
 pub(super) fn plan_update(
     rack: &Rack,
     stack: &Stack,
@@ -98,9 +104,9 @@ pub(super) fn plan_update(
     summary: &TemplateSummary,
     account: &str,
     live: &LiveState,
-    held: &mut Vec<Held>,
-    notes: &mut Vec<String>,
+    remarks: Remarks<'_>,
 ) -> Result<Action, Vec<PlanProblem>> {
+    let Remarks { held, notes } = remarks;
     // Destructured so that a new setting breaks the build here until someone decides how it is planned.
     let Rack {
         org: _,

@@ -7,12 +7,12 @@ use crate::convox::Releases;
 use crate::convox::releases::RELEASES_URL;
 use crate::live::{InstalledReads, LiveState, Steps};
 use crate::plan::checks::PlanProblem;
-use crate::plan::{Action, Blocked, Held, Step, Upgrade};
+use crate::plan::{Action, Blocked, Step, Upgrade};
 
 use super::templates::{
     applying, applying_stone, live_document, planned_document, template_summary,
 };
-use super::update::{Templates, after_update, plan_update};
+use super::update::{Remarks, Templates, after_update, plan_update};
 
 /// racks.toml's version against Convox's list: a version Convox never released is a problem at its line,
 /// with the nearest releases; an unpublished one is a warning; one behind the latest published release
@@ -62,9 +62,9 @@ pub(super) fn plan_upgrade(
     steps: &Steps,
     account: &str,
     live: &LiveState,
-    held: &mut Vec<Held>,
-    notes: &mut Vec<String>,
+    remarks: Remarks<'_>,
 ) -> Result<Action, Vec<PlanProblem>> {
+    let Remarks { held, notes } = remarks;
     let stack = &installed.stack;
     let mut current = stack.clone();
     let mut planned = Vec::new();
@@ -101,8 +101,10 @@ pub(super) fn plan_upgrade(
             &summary,
             account,
             live,
-            &mut step_held,
-            &mut step_notes,
+            Remarks {
+                held: &mut step_held,
+                notes: &mut step_notes,
+            },
         )? {
             Action::Update(update) => {
                 current = after_update(&current, &update, &summary);
