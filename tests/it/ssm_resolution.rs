@@ -177,7 +177,7 @@ fn refresh_of_a_parameter_the_template_does_not_resolve_from_ssm_is_an_error_at_
     let plan = run(moto.rackfile().arg("plan"));
     assert_exit(&plan, 1);
     assert!(
-        plan.stderr.contains("racks.toml:10:")
+        plan.stderr.contains("racks.toml:12:26")
             && plan.stderr.contains(
                 "`refresh` names `LogRetention`, which the template https://convox.s3.amazonaws.com/release/"
             )
