@@ -99,6 +99,7 @@ fn world(racks: usize) -> (Config, LiveState) {
                 outputs: BTreeMap::new(),
                 termination_protection: false,
                 parent_id: None,
+                resolved: BTreeMap::new(),
             }],
         );
     }

@@ -20,6 +20,9 @@ built on moto's own models:
 - IAM enforcement (moto's POST /moto-api/reset-auth) checks CloudWatch's actions as `cloudwatch:*`, as AWS
   does, not by its signing name `monitoring:*`, and lets a statement that names resources allow an action
   whose resource moto does not check; a reset switches enforcement off again;
+- DescribeStacks of an SSM-typed parameter (`AWS::SSM::Parameter::Value<...>`) as AWS shows it: the SSM name
+  as ParameterValue and what it resolved to as ResolvedValue (moto shows the resolved value as ParameterValue
+  and no ResolvedValue);
 - Service Quotas GetServiceQuota for EC2 quotas (moto knows only VPC's): DEFAULT_EC2_QUOTA vCPUs unless a test
   sets one:
       POST /rackfile-test/ec2-quota  {"account", "region", "code", "value"}
@@ -44,7 +47,7 @@ from moto.cloudformation.exceptions import ValidationError
 from moto import settings
 from moto.core.base_backend import BackendDict, BaseBackend, backend_lock
 from moto.iam import access_control
-from moto.cloudformation.models import cloudformation_backends
+from moto.cloudformation.models import Stack as MotoStack, cloudformation_backends
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult
 from moto.servicequotas.models import ServiceQuotasBackend
@@ -235,6 +238,25 @@ def list_imports(self):
 
 
 CloudFormationResponse.list_imports = list_imports
+
+
+def parameter_list(self):
+    """moto's Stack.parameter_list, with SSM-typed parameters as AWS shows them."""
+    declared = (self.template_dict or {}).get("Parameters", {}) or {}
+    parameters = []
+    for key, value in self.resource_map.resolved_parameters.items():
+        kind = (declared.get(key) or {}).get("Type", "String")
+        # NoEcho values stay unmasked, as moto shows them (the tests read passwords back through it).
+        if kind.startswith("AWS::SSM::Parameter::Value<"):
+            name = (self.parameters or {}).get(key, (declared.get(key) or {}).get("Default"))
+            resolved = ",".join(value) if isinstance(value, list) else value
+            parameters.append({"ParameterKey": key, "ParameterValue": name, "ResolvedValue": resolved})
+        else:
+            parameters.append({"ParameterKey": key, "ParameterValue": value})
+    return parameters
+
+
+MotoStack.parameter_list = property(parameter_list)
 
 
 def drop_backends():

@@ -492,6 +492,16 @@ fn stack_from_sdk(stack: &aws_sdk_cloudformation::types::Stack) -> Stack {
             .collect(),
         termination_protection: stack.enable_termination_protection().unwrap_or(false),
         parent_id: stack.parent_id().map(str::to_string),
+        resolved: stack
+            .parameters()
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p.parameter_key()?.to_string(),
+                    p.resolved_value()?.to_string(),
+                ))
+            })
+            .collect(),
     }
 }
 

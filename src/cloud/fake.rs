@@ -611,6 +611,12 @@ fn ssm_account(
         account: account.clone(),
         region: region.to_string(),
     });
+    if world.denied.contains(operation) {
+        return Err(CloudError::new(
+            CloudErrorKind::AccessDenied,
+            format!("AccessDenied: not authorized to perform ssm:{operation}"),
+        ));
+    }
     Ok(account)
 }
 
@@ -771,6 +777,35 @@ fn check_parameters(
     Ok(values)
 }
 
+/// What each SSM-typed parameter's name resolves to in the account and region's Parameter Store, as
+/// CloudFormation resolves them at every create and update (DescribeStacks' ResolvedValue); a name with no
+/// parameter fails the operation, as on AWS.
+fn resolve_ssm(
+    ssm: &HashMap<(String, String, String), (String, String)>,
+    (account, region): (&str, &str),
+    template: &FakeTemplate,
+    parameters: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, CloudError> {
+    let mut resolved = BTreeMap::new();
+    for (name, declared) in &template.parameters {
+        let Some(ssm_name) = parameters
+            .get(name)
+            .filter(|_| declared.names_ssm_parameter())
+        else {
+            continue;
+        };
+        let Some((_, value)) =
+            ssm.get(&(account.to_string(), region.to_string(), ssm_name.clone()))
+        else {
+            return Err(validation(format!(
+                "Parameters [{ssm_name}] referenced by template have types not supported by CloudFormation or do not exist"
+            )));
+        };
+        resolved.insert(name.clone(), value.clone());
+    }
+    Ok(resolved)
+}
+
 #[async_trait]
 impl Cloud for FakeCloud {
     // A deleted stack is kept as DELETE_COMPLETE (its events stay readable) but, as in AWS, DescribeStacks
@@ -840,6 +875,7 @@ impl Cloud for FakeCloud {
             .map(|(k, v)| (k.clone(), Some(v)))
             .collect();
         let parameters = check_parameters(&template, &given, None)?;
+        let resolved = resolve_ssm(&world.ssm, (&account, &region), &template, &parameters)?;
         world.stack_serial += 1;
         let serial = world.stack_serial;
         let fails_at = template
@@ -884,6 +920,7 @@ impl Cloud for FakeCloud {
                 outputs: BTreeMap::new(),
                 termination_protection: request.termination_protection,
                 parent_id: None,
+                resolved,
             },
             template: request.template.clone(),
             resources: template.resources.clone(),
@@ -936,7 +973,10 @@ impl Cloud for FakeCloud {
         let failing = world.failing.clone();
         let extra = extra_times(&world.slow, &request.name, &template.resources);
         let World {
-            stacks, updates, ..
+            stacks,
+            updates,
+            ssm,
+            ..
         } = &mut *world;
         let stacks = stacks.entry(self.key()).or_default();
         let Some(stack) = stacks.get_mut(&request.name) else {
@@ -988,7 +1028,11 @@ impl Cloud for FakeCloud {
             })
             .collect();
         let parameters = check_parameters(&template, &given, Some(&stack.stack))?;
+        let (account, region) = self.key();
+        let resolved = resolve_ssm(ssm, (&account, &region), &template, &parameters)?;
+        // A newer value behind an SSM-typed parameter is an update, as on AWS.
         if parameters == stack.stack.parameters
+            && resolved == stack.stack.resolved
             && request.template == stack.template
             && request.tags == stack.stack.tags
         {
@@ -1001,6 +1045,7 @@ impl Cloud for FakeCloud {
             .iter()
             .position(|(id, _)| failing.contains(&(request.name.clone(), id.clone())));
         stack.stack.parameters = parameters;
+        stack.stack.resolved = resolved;
         stack.stack.tags = request.tags.clone();
         stack.stack.status = StackStatus::UpdateInProgress;
         stack.stack.last_updated = now_text();
@@ -1504,6 +1549,7 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
         operation.fails_at.is_some() || operation.kind == OperationKind::CancelRollback;
     if let (true, Some((previous, template))) = (rolled_back, operation.previous) {
         stack.stack.parameters = previous.parameters;
+        stack.stack.resolved = previous.resolved;
         stack.stack.tags = previous.tags;
         stack.template = template;
     }

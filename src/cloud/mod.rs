@@ -45,6 +45,10 @@ pub struct Stack {
     /// The StackId of the stack this one is nested in.
     #[serde(default)]
     pub parent_id: Option<String>,
+    /// DescribeStacks' ResolvedValue of each SSM-typed parameter (`AWS::SSM::Parameter::Value<...>`): what
+    /// CloudFormation resolved the parameter's SSM name to at the stack's last create or update.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resolved: BTreeMap<String, String>,
 }
 
 impl Stack {

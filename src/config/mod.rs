@@ -114,6 +114,8 @@ pub struct Rack {
     pub tags: BTreeMap<String, String>,
     /// Parameters set at install only and never planned afterwards (the rack's and the defaults' lists).
     pub ignore_changes: BTreeSet<String>,
+    /// SSM-typed parameters whose newer value in Parameter Store is an update of its own (`refresh`).
+    pub refresh: BTreeSet<String>,
     /// `ensure = "absent"`: uninstall.
     pub absent: bool,
     /// Termination protection; `None`: not managed (the live setting stays).
@@ -134,6 +136,8 @@ pub struct RackSpans {
     pub parameter_keys: BTreeMap<String, Range<usize>>,
     /// Parameter -> its entry in `ignore_changes`.
     pub ignore_changes: BTreeMap<String, Range<usize>>,
+    /// Parameter -> its entry in `refresh`.
+    pub refresh: BTreeMap<String, Range<usize>>,
     pub password_env: Option<Range<usize>>,
     pub password_ssm: Option<Range<usize>>,
     pub ensure: Option<Range<usize>>,
@@ -241,6 +245,8 @@ impl Rack {
             protect: None,
             parameters: BTreeMap::new(),
             tags: BTreeMap::new(),
+            // A step is an update whatever `refresh` says, and its release may not declare those parameters.
+            refresh: BTreeSet::new(),
             ..self.clone()
         }
     }

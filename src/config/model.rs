@@ -142,6 +142,11 @@ pub struct Shared {
     /// rack's list adds to the one in [defaults].
     #[schemars(default)]
     pub ignore_changes: Vec<Sp<String>>,
+    /// SSM-typed template parameters (`AWS::SSM::Parameter::Value<...>`, e.g. Convox's `DefaultAmi`) whose
+    /// newer value in Parameter Store makes an otherwise unchanged rack an update (CloudFormation resolves
+    /// them again at every update). A rack's list adds to the one in [defaults].
+    #[schemars(default)]
+    pub refresh: Vec<Sp<String>>,
     /// SSM Parameter Store name of the API password (SecureString in the rack's account and region), `{org}`,
     /// `{name}` and `{region}` substituted, e.g. "/racks/{org}/{name}/password": read at install if it
     /// exists, else generated and stored there before the install starts; never printed. A rack's own
@@ -165,6 +170,7 @@ impl Shared {
             instance_count,
             private,
             ignore_changes,
+            refresh,
             password_ssm,
             protect,
         } = self;
@@ -185,6 +191,7 @@ impl Shared {
                 .chain(ignore_changes)
                 .cloned()
                 .collect(),
+            refresh: defaults.refresh.iter().chain(refresh).cloned().collect(),
             password_ssm: password_ssm
                 .clone()
                 .or_else(|| defaults.password_ssm.clone()),
@@ -286,6 +293,7 @@ mod tests {
             instance_count: Some(Sp::new(at as i64, at..at + 1)),
             private: Some(Sp::new(at.is_multiple_of(2), at..at + 1)),
             ignore_changes: vec![Sp::new(text.to_string(), at..at + 1)],
+            refresh: vec![Sp::new(text.to_string(), at..at + 1)],
             password_ssm: sp(text),
             protect: Some(Sp::new(at.is_multiple_of(2), at..at + 1)),
         }
@@ -304,6 +312,7 @@ mod tests {
             Sp::new("default".to_string(), 2..3),
             Sp::new("own".to_string(), 7..8),
         ];
+        expected.refresh = expected.ignore_changes.clone();
         assert_eq!(format!("{mine:?}"), format!("{expected:?}"));
     }
 }

@@ -131,6 +131,7 @@ impl Reader<'_> {
             "instance_count" => shared.instance_count = self.integer(name, value),
             "private" => shared.private = self.boolean(name, value),
             "ignore_changes" => shared.ignore_changes = self.string_list(name, value),
+            "refresh" => shared.refresh = self.string_list(name, value),
             "password_ssm" => shared.password_ssm = self.string(name, value),
             "protect" => shared.protect = self.boolean(name, value),
             _ => return false,

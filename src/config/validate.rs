@@ -34,6 +34,7 @@ pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnost
         check_region(region, diagnostics);
     }
     check_ignore_changes(&defaults.ignore_changes, diagnostics);
+    check_refresh(&defaults.refresh, diagnostics);
 
     let mut templates = TemplateFiles::default();
     let mut racks = Vec::new();
@@ -263,6 +264,12 @@ fn resolve_rack(
         }
     }
     check_ignore_changes(&own.ignore_changes, diagnostics);
+    check_refresh(&own.refresh, diagnostics);
+    let refresh_spans: BTreeMap<String, Range<usize>> = settings
+        .refresh
+        .iter()
+        .map(|name| (name.value.clone(), name.span.clone()))
+        .collect();
     let ignore_spans: BTreeMap<String, Range<usize>> = settings
         .ignore_changes
         .iter()
@@ -309,6 +316,7 @@ fn resolve_rack(
         parameters: entry.parameters.to_map(),
         tags: entry.tags.to_map(),
         ignore_changes: ignore_spans.keys().cloned().collect(),
+        refresh: refresh_spans.keys().cloned().collect(),
         absent: entry
             .ensure
             .as_ref()
@@ -325,6 +333,7 @@ fn resolve_rack(
                 .map(|(key, _)| (key.value.clone(), key.span.clone()))
                 .collect(),
             ignore_changes: ignore_spans,
+            refresh: refresh_spans,
             password_env: entry.password_env.as_ref().map(|e| e.span.clone()),
             password_ssm: password_ssm.map(|(_, span)| span),
             ensure: entry.ensure.as_ref().map(|e| e.span.clone()),
@@ -420,6 +429,17 @@ fn check_ignore_changes(names: &[Sp<String>], diagnostics: &mut Vec<Diagnostic>)
                 .with_hint("to hold a rack at its release, keep its `version` where it is"),
             );
         }
+    }
+}
+
+/// `refresh` names SSM-typed template parameters; which ones the template declares so is checked at plan
+/// time.
+fn check_refresh(names: &[Sp<String>], diagnostics: &mut Vec<Diagnostic>) {
+    for name in names.iter().filter(|name| name.value.trim().is_empty()) {
+        diagnostics.push(Diagnostic::error(
+            "a `refresh` entry is empty",
+            name.span.clone(),
+        ));
     }
 }
 

@@ -47,6 +47,8 @@ impl LiveStateBuilder {
         state.stacks = self.stacks.clone();
         state.template_documents = self.documents.clone();
         state.releases = self.releases.clone();
+        // Every SSM value recorded reads as read: which a plan asks for is `plan::ssm_wanted`'s to say.
+        state.ssm_values = self.ssm_parameters.clone();
         state.set_racks(futures::executor::block_on(futures::future::join_all(
             records,
         )));

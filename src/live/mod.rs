@@ -24,7 +24,7 @@ pub use reads::{
     PasswordRead, PresentReads, PresentStack, RackReads, Reads, Route, SteppingStone, Steps,
     UninstallReads, UrlLiveTemplate,
 };
-pub use state::LiveState;
+pub use state::{LiveState, SsmWanted};
 pub use survey::{SurveyedStack, identify_org, password_parameters, survey_region};
 pub use templates::{TemplateReads, read_template_summaries, template_source};
 
@@ -355,6 +355,32 @@ impl Reading {
                 })
             });
         join_all(reads).await;
+    }
+
+    /// The current values of these SSM parameters, each distinct (account, region, name) read once, all
+    /// concurrently, with the credentials of the first org that wants it; a value read before is kept.
+    pub async fn read_ssm_values(
+        &mut self,
+        config: &Config,
+        connector: &dyn Connector,
+        wanted: &[SsmWanted],
+    ) {
+        let mut distinct: BTreeMap<(RegionKey, String), &OrgSettings> = BTreeMap::new();
+        for want in wanted {
+            let key = (want.place.clone(), want.name.clone());
+            if self.state.ssm_values.contains_key(&key) {
+                continue;
+            }
+            if let Some(org) = config.orgs.get(&want.org) {
+                distinct.entry(key).or_insert(org);
+            }
+        }
+        let reads = distinct.into_iter().map(|((place, name), org)| async move {
+            let read = connector.ssm_parameter(org, &place.region, &name).await;
+            ((place, name), read)
+        });
+        let values = join_all(reads).await;
+        self.state.ssm_values.extend(values);
     }
 
     /// The live state; `cache`, when given, learns each live template read.

@@ -5,9 +5,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::reads::{KnownLiveTemplate, RackReads};
-use crate::cloud::{RegionKey, Stack, StackKey, TemplateSource};
+use crate::cloud::{CloudError, RegionKey, SsmParameter, Stack, StackKey, TemplateSource};
 use crate::config::Rack;
 use crate::convox::Releases;
+
+/// An SSM parameter the plan needs the current value of, and whose credentials read it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SsmWanted {
+    pub org: String,
+    pub place: RegionKey,
+    pub name: String,
+}
 
 /// What was read. The planner plans the racks it holds records for (`racks`), each record holding every
 /// read the planner needs of that rack; the maps behind the other accessors are the fleet's.
@@ -22,6 +30,10 @@ pub struct LiveState {
     pub(super) template_documents: HashMap<TemplateSource, Arc<serde_json::Value>>,
     /// Convox's release list, read when some rack is built from Convox's published templates.
     pub(super) releases: Option<Arc<Releases>>,
+    /// The current value of each SSM parameter an SSM-typed template parameter names, read in an (account,
+    /// region) for the racks there that are updated or ask for it (`refresh`): CloudFormation resolves the
+    /// name again at their update. Not read: absent.
+    pub(super) ssm_values: BTreeMap<(RegionKey, String), Result<Option<SsmParameter>, CloudError>>,
     /// Each rack read, in the order it was given (`set_racks`).
     racks: Vec<RackReads>,
     /// Where each of `racks` is in it.
@@ -94,6 +106,16 @@ impl LiveState {
             .get(key)
             .and_then(|index| self.racks.get(*index))
             .and_then(RackReads::live_template)
+    }
+
+    /// The current value of SSM parameter `name` in an (account, region), as read (`None`: not read; `Ok(None)`:
+    /// there is no such parameter).
+    pub fn ssm_value(
+        &self,
+        place: &RegionKey,
+        name: &str,
+    ) -> Option<&Result<Option<SsmParameter>, CloudError>> {
+        self.ssm_values.get(&(place.clone(), name.to_string()))
     }
 
     /// Convox's release list, when some rack is built from Convox's published templates.

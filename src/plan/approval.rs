@@ -29,6 +29,13 @@ pub(super) fn hold_reasons(action: &Action, disruptions: &[Disruption]) -> Vec<H
 }
 
 fn not_analysed(step: Option<StepRef>, update: &Update, reasons: &mut Vec<HoldReason>) {
+    for unresolved in &update.unresolved {
+        reasons.push(HoldReason::SsmUnresolved {
+            step: step.clone(),
+            parameter: unresolved.parameter.clone(),
+            ssm_name: unresolved.ssm_name.clone(),
+        });
+    }
     if let Some(TemplateImpact::NotAnalysed { reason }) = &update.analysis {
         reasons.push(HoldReason::NotAnalysed {
             step,
@@ -74,6 +81,7 @@ mod tests {
                 diff: None,
                 rule: None,
                 reach: None,
+                ssm_name: None,
             }],
             parameters: BTreeMap::new(),
             tags: BTreeMap::new(),
@@ -81,6 +89,7 @@ mod tests {
             budget: None,
             termination_protection: None,
             analysis: impact,
+            unresolved: Vec::new(),
         }
     }
 

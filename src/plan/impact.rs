@@ -55,13 +55,14 @@ pub(super) fn analyse_update(
         .collect();
     let changed_parameters: Vec<String> = changes
         .iter()
-        .filter(|change| change.kind == ChangeKind::Parameter)
+        .filter(|change| matches!(change.kind, ChangeKind::Parameter | ChangeKind::SsmValue))
         .map(|change| change.name.clone())
         .collect();
     for change in changes.iter_mut() {
         let reached = match change.kind {
             // The parameter alone, in the planned template: everything else as the update leaves it.
-            ChangeKind::Parameter => {
+            // An SSM value alone, too: the parameter resolved as before, everything else as the update leaves it.
+            ChangeKind::Parameter | ChangeKind::SsmValue => {
                 let without = reverted(after_values, before_values, [change.name.as_str()]);
                 let hidden: BTreeSet<String> = sensitive
                     .iter()
@@ -245,6 +246,7 @@ mod tests {
             diff: None,
             rule: None,
             reach: None,
+            ssm_name: None,
         }
     }
 

@@ -41,8 +41,9 @@ pub struct PlanInputs<'a> {
 }
 
 /// Reads what `targets` (every rack when empty) need and plans them; `recover` plans failed racks for
-/// recovery instead of blocking them. Two reads and two plans: the racks with a change to analyse are
-/// known only from a plan made of everything else read, and only their live templates are read then.
+/// recovery instead of blocking them. Three reads and three plans: the racks with a change to analyse are
+/// known only from a plan made of everything else read, and only their SSM values (what their SSM-typed
+/// parameters resolve to now), then their live templates, are read then.
 pub async fn make_plan(
     config: &Config,
     targets: &[RackId],
@@ -55,6 +56,16 @@ pub async fn make_plan(
     let mut reading = live::read(config, &racks, connector, env, cache.as_deref())
         .await
         .map_err(PlanningError::Read)?;
+    // The SSM parameters the racks that change (or ask to, `refresh`) resolve again, once the first plan
+    // names those racks; a rack `refresh` makes an update is only known after, and so is its live template.
+    let ssm_wanted = diff(config, reading.state(), recover)
+        .map(|plan| super::ssm_wanted(reading.state(), &plan))
+        .unwrap_or_default();
+    if !ssm_wanted.is_empty() {
+        reading
+            .read_ssm_values(config, connector, &ssm_wanted)
+            .await;
+    }
     let wanted = diff(config, reading.state(), recover)
         .map(|plan| plan.live_templates_wanted())
         .unwrap_or_default();
@@ -125,5 +136,156 @@ mod tests {
             PlanningError::Problems(vec![problem("only")]).to_string(),
             "rack personal/web: only"
         );
+    }
+
+    mod ssm_reads {
+        use std::collections::BTreeMap;
+        use std::path::Path;
+        use std::time::Duration;
+
+        use crate::cloud::fake::{FakeAws, FakeTemplate};
+        use crate::cloud::{Cloud, CreateStackRequest, TemplateParameter, TemplateSource};
+        use crate::plan::{Action, HoldReason, PlanInputs, make_plan};
+
+        const ACCOUNT: &str = "123456789012";
+        const REGION: &str = "us-east-1";
+        const URL: &str = "https://example.com/rack.json";
+        const AMI: &str = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id";
+
+        /// Three racks installed from a template with an SSM-typed AMI, before AWS published a newer one.
+        async fn racks_after_a_newer_ami() -> FakeAws {
+            let aws = FakeAws::new(Duration::ZERO);
+            aws.add_account(None, ACCOUNT);
+            let mut template =
+                FakeTemplate::rack(&[("Instances", "AWS::AutoScaling::AutoScalingGroup")]);
+            template.parameters.insert(
+                "DefaultAmi".into(),
+                TemplateParameter {
+                    kind: "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>".into(),
+                    default: Some(AMI.into()),
+                    ..TemplateParameter::default()
+                },
+            );
+            aws.add_template(TemplateSource::Url(URL.into()), template);
+            aws.add_ssm_parameter(ACCOUNT, REGION, AMI, "String", "ami-0aaa");
+            for name in ["web", "idle", "fresh"] {
+                aws.cloud_for(ACCOUNT, REGION)
+                    .create_stack(&CreateStackRequest {
+                        name: name.into(),
+                        template: TemplateSource::Url(URL.into()),
+                        parameters: BTreeMap::from([
+                            ("Version".to_string(), "1".to_string()),
+                            ("Password".to_string(), "p".to_string()),
+                            ("DefaultAmi".to_string(), AMI.to_string()),
+                        ]),
+                        tags: BTreeMap::from([
+                            ("System".to_string(), "convox".to_string()),
+                            ("Type".to_string(), "rack".to_string()),
+                        ]),
+                        termination_protection: false,
+                        timeout_minutes: None,
+                        token: "seed".into(),
+                    })
+                    .await
+                    .unwrap();
+            }
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            aws.add_ssm_parameter(ACCOUNT, REGION, AMI, "String", "ami-0bbb");
+            aws
+        }
+
+        fn racks_toml(web: &str, fresh: &str) -> crate::config::Config {
+            let text = format!(
+                "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\nversion = \"1\"\n\
+                 [org.personal]\naccount_id = \"{ACCOUNT}\"\n\
+                 [[rack]]\nname = \"web\"\n{web}\n[[rack]]\nname = \"idle\"\n[[rack]]\nname = \"fresh\"\n{fresh}\n"
+            )
+            .replace("[[rack]]\n", &format!("[[rack]]\ntemplate_url = \"{URL}\"\n"));
+            crate::config::parse(Path::new("racks.toml"), text, String::new()).unwrap()
+        }
+
+        async fn plan_of(
+            aws: &FakeAws,
+            config: &crate::config::Config,
+        ) -> (crate::plan::Plan, usize) {
+            let before = aws.calls().len();
+            let inputs = PlanInputs {
+                env: &|_| None,
+                cache: None,
+            };
+            let plan = make_plan(config, &[], false, aws, inputs).await.unwrap();
+            let reads = aws.calls()[before..]
+                .iter()
+                .filter(|call| call.operation == "GetParameter")
+                .count();
+            (plan, reads)
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn unchanged_racks_read_no_parameter_and_racks_that_update_read_each_name_once() {
+            let aws = racks_after_a_newer_ami().await;
+            let (plan, reads) = plan_of(&aws, &racks_toml("", "")).await;
+            assert_eq!(reads, 0, "an unchanged fleet costs no GetParameter");
+            assert!(
+                plan.racks
+                    .iter()
+                    .all(|rack| rack.action == Action::Unchanged)
+            );
+            assert!(
+                plan.racks
+                    .iter()
+                    .all(|rack| rack.notes.iter().all(|note| !note.contains("DefaultAmi"))),
+                "not read, not known: {plan:?}"
+            );
+
+            let config = racks_toml("instance_count = 5", "refresh = [\"DefaultAmi\"]");
+            let (plan, reads) = plan_of(&aws, &config).await;
+            assert_eq!(reads, 1, "one read per name per (account, region)");
+            let [web, idle, fresh] = &plan.racks[..] else {
+                panic!("three racks: {plan:?}");
+            };
+            let names = |action: &Action| -> Vec<String> {
+                action
+                    .changes()
+                    .iter()
+                    .map(|change| change.name.clone())
+                    .collect()
+            };
+            assert_eq!(names(&web.action), ["InstanceCount", "DefaultAmi"]);
+            assert_eq!(names(&fresh.action), ["DefaultAmi"]);
+            assert_eq!(idle.action, Action::Unchanged);
+            assert!(
+                idle.notes
+                    .iter()
+                    .any(|note| note.contains("ami-0aaa -> ami-0bbb")),
+                "a value read for another rack is noted: {:?}",
+                idle.notes
+            );
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn a_denied_read_is_a_note_and_a_hold_never_in_place() {
+            let aws = racks_after_a_newer_ami().await;
+            aws.deny("GetParameter");
+            let (plan, reads) = plan_of(&aws, &racks_toml("instance_count = 5", "")).await;
+            assert_eq!(reads, 1);
+            let web = &plan.racks[0];
+            assert!(
+                web.notes
+                    .iter()
+                    .any(|note| note.contains("cannot read SSM parameter")
+                        && note.contains("AccessDenied")),
+                "{:?}",
+                web.notes
+            );
+            assert!(
+                web.hold.iter().any(|reason| matches!(
+                    reason,
+                    HoldReason::SsmUnresolved { parameter, .. } if parameter == "DefaultAmi"
+                )),
+                "{:?}",
+                web.hold
+            );
+        }
     }
 }

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use checks::{PlanProblem, unknown_parameters};
-pub use diff::diff;
+pub use diff::{diff, ssm_wanted};
 pub use file::FORMAT_VERSION;
 pub use make::{PlanInputs, PlanningError, make_plan, select};
 pub use preflight::{PreflightCheck, PreflightKind, Verdict};
@@ -152,6 +152,14 @@ pub enum HoldReason {
     Disruptive,
     /// Continuing a failed rollback moves the stack back by CloudFormation's own choices.
     ContinueRollback,
+    /// The update resolves an SSM-typed parameter whose current value could not be read: what it reaches
+    /// may change.
+    SsmUnresolved {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<StepRef>,
+        parameter: String,
+        ssm_name: String,
+    },
     /// What the update does to the resources is unknown.
     NotAnalysed {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -349,6 +357,18 @@ pub struct Update {
     /// budgets.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<Budget>,
+    /// SSM-typed parameters the update resolves again whose current value could not be read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unresolved: Vec<UnresolvedSsm>,
+}
+
+/// An SSM-typed parameter whose current value in Parameter Store is unknown to the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnresolvedSsm {
+    pub parameter: String,
+    pub ssm_name: String,
+    /// Why: the read's error, or that there is no such parameter.
+    pub reason: String,
 }
 
 /// The template-level analysis of an update (`crate::template::analyse`).
@@ -475,6 +495,9 @@ pub struct Change {
     /// rolling replacement of Instances, 1 at a time`); the rack's `impact` lists them.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub reach: Option<String>,
+    /// The SSM parameter an `SsmValue` change's parameter names.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ssm_name: Option<String>,
 }
 
 /// What Convox's rule says a parameter change does to a running rack, and where that rule is written.
@@ -503,13 +526,20 @@ pub enum ChangeKind {
     Template,
     Tag,
     TerminationProtection,
+    /// An SSM-typed parameter (`AWS::SSM::Parameter::Value<...>`) whose value in Parameter Store is not
+    /// what the stack resolved it to: CloudFormation resolves it again at the update. `before` is the
+    /// stack's ResolvedValue, `after` the value now (`None`: it could not be read).
+    SsmValue,
 }
 
 impl ChangeKind {
     /// Whether a change of this kind reaches the stack's resources through its template, and so is what
     /// the impact analysis looks at (tags and termination protection are not).
     pub fn reaches_resources(self) -> bool {
-        matches!(self, ChangeKind::Parameter | ChangeKind::Template)
+        matches!(
+            self,
+            ChangeKind::Parameter | ChangeKind::Template | ChangeKind::SsmValue
+        )
     }
 }
 

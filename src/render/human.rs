@@ -256,6 +256,16 @@ pub fn hold_words(rack: &RackPlan) -> String {
             HoldReason::ContinueRollback => {
                 words.push("continues a failed rollback (ContinueUpdateRollback)".into())
             }
+            HoldReason::SsmUnresolved {
+                step,
+                parameter,
+                ssm_name,
+            } => words.push(format!(
+                "{}{} resolves SSM {} again, whose value could not be read",
+                step_words(step),
+                escape(parameter),
+                escape(ssm_name)
+            )),
             HoldReason::NotAnalysed { step, reason } => words.push(format!(
                 "{}what it does to the rack's resources is unknown ({})",
                 step_words(step),
@@ -448,6 +458,23 @@ fn change_line(change: &Change) -> String {
         ChangeKind::Template => "template".to_string(),
         ChangeKind::Tag => format!("tag {}", escape(&change.name)),
         ChangeKind::TerminationProtection => "termination protection".to_string(),
+        ChangeKind::SsmValue => {
+            // `DefaultAmi (SSM /aws/service/ecs/...): ami-0aaa -> ami-0bbb, resolved at update`
+            let unknown = |value: &Option<String>| match value {
+                Some(value) => escape(value).into_owned(),
+                None => "(unknown)".to_string(),
+            };
+            return format!(
+                "{} (SSM {}): {} -> {}, resolved at update",
+                escape(&change.name),
+                escape(change.ssm_name.as_deref().unwrap_or_default()),
+                unknown(&change.before),
+                match &change.after {
+                    Some(_) => unknown(&change.after),
+                    None => "(cannot be read)".to_string(),
+                }
+            );
+        }
     };
     format!(
         "{label}: {} -> {}",

@@ -152,6 +152,13 @@ fn what_changes(rack: &RackPlan) -> String {
                     change.before.as_deref().unwrap_or("(none)"),
                     change.after.as_deref().unwrap_or("(none)")
                 ),
+                ChangeKind::SsmValue => format!(
+                    "{} (SSM {}): {} → {}, resolved at update",
+                    change.name,
+                    change.ssm_name.as_deref().unwrap_or_default(),
+                    change.before.as_deref().unwrap_or("(unknown)"),
+                    change.after.as_deref().unwrap_or("(cannot be read)")
+                ),
                 ChangeKind::Template => "template".into(),
                 ChangeKind::Tag => format!("tag {}", change.name),
                 ChangeKind::TerminationProtection => format!(

@@ -70,6 +70,72 @@ pub enum Treatment {
 const ATTRIBUTES_NEW_ON_EVERY_UPDATE: &[(&str, &str)] =
     &[("AWS::EC2::LaunchTemplate", "LatestVersionNumber")];
 
+/// Separates an SSM-typed parameter's SSM name from what plan found it resolves to, in the parameter's value
+/// as handed to the evaluation (`resolved_ssm`): a control character no parameter value holds.
+const RESOLVED_SEPARATOR: char = '\u{1f}';
+
+/// An SSM-typed parameter's value for the evaluation of one side of an update: its SSM `name` and what it
+/// resolves to there (`Ok`), or why that is not known (`Err`): whatever the value reaches may change then.
+pub fn resolved_ssm(name: &str, resolved: Result<&str, &str>) -> String {
+    match resolved {
+        Ok(value) => format!("{name}{RESOLVED_SEPARATOR}={value}"),
+        Err(why) => format!("{name}{RESOLVED_SEPARATOR}?{why}"),
+    }
+}
+
+/// What an SSM-typed parameter's value given to the evaluation says.
+enum SsmResolution<'a> {
+    /// Only the name: nothing is known of the value but that the same name resolves alike on both sides.
+    Name(&'a str),
+    Known(&'a str),
+    Unknown(&'a str),
+}
+
+impl<'a> SsmResolution<'a> {
+    fn of(value: &'a str) -> Self {
+        match value.split_once(RESOLVED_SEPARATOR) {
+            None => SsmResolution::Name(value),
+            Some((_, rest)) => match rest.split_at_checked(1) {
+                Some(("=", resolved)) => SsmResolution::Known(resolved),
+                Some((_, why)) => SsmResolution::Unknown(why),
+                None => SsmResolution::Unknown("its value is not known"),
+            },
+        }
+    }
+}
+
+/// The first dynamic reference in `text` that CloudFormation may resolve to another value at the next
+/// update: `{{resolve:ssm:NAME}}` and `{{resolve:ssm-secure:NAME}}` without a version, and
+/// `{{resolve:secretsmanager:...}}` without a version id (a version stage such as AWSCURRENT moves). A
+/// pinned version (`{{resolve:ssm:NAME:3}}`) is the same value at every update.
+fn unstable_dynamic_reference(text: &str) -> Option<&str> {
+    let mut rest = text;
+    while let Some(start) = rest.find("{{resolve:") {
+        let from = &rest[start..];
+        let end = from.find("}}")?;
+        let reference = &from[..end + 2];
+        let inner = &from["{{resolve:".len()..end];
+        let stable = match inner.split_once(':') {
+            Some(("ssm" | "ssm-secure", name)) => {
+                name.rsplit_once(':').is_some_and(|(_, version)| {
+                    !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit())
+                })
+            }
+            // secret-id:SecretString:json-key:version-stage:version-id; a version id is a UUID.
+            Some(("secretsmanager", reference)) => reference
+                .rsplit_once(':')
+                .is_some_and(|(_, id)| id.len() == 36 && id.matches('-').count() == 4),
+            // A service rackfile does not know: assume the worst.
+            _ => false,
+        };
+        if !stable {
+            return Some(reference);
+        }
+        rest = &from[end + 2..];
+    }
+    None
+}
+
 /// One template evaluated with one set of parameter values.
 pub struct Side<'a> {
     template: &'a Value,
@@ -154,10 +220,17 @@ impl<'a> Side<'a> {
                     }
                     // Kept as it is: whatever it is, it is the same on both sides of the update.
                     None => Val::call("parameter", vec![Val::text(name)]),
-                    // Resolved from Parameter Store at each update: the same name stands for the same value
-                    // as far as rackfile can know.
-                    Some(name) if kind.starts_with("AWS::SSM::Parameter::Value<") => {
-                        Val::call("ssm", vec![Val::text(&name)])
+                    // Resolved from Parameter Store at each update: what plan found it resolves to on this
+                    // side, when plan says (`resolved_ssm`); else the same name stands for the same value.
+                    Some(value) if kind.starts_with("AWS::SSM::Parameter::Value<") => {
+                        match SsmResolution::of(&value) {
+                            SsmResolution::Name(name) => Val::call("ssm", vec![Val::text(name)]),
+                            SsmResolution::Known(resolved) if kind.contains("List<") => {
+                                Val::list(resolved.split(',').map(Val::text).collect())
+                            }
+                            SsmResolution::Known(resolved) => Val::text(resolved),
+                            SsmResolution::Unknown(why) => Val::unknown(format!("{name}: {why}")),
+                        }
                     }
                     Some(list) if kind == "CommaDelimitedList" || kind.starts_with("List<") => {
                         let items: Vec<Val> =
@@ -355,7 +428,13 @@ impl<'a> Side<'a> {
 
     fn text(&self, text: &str) -> Val {
         self.budget.charge(text.len() / 64);
-        Val::text(text)
+        match unstable_dynamic_reference(text) {
+            // CloudFormation resolves it again at every update: it may be another value now.
+            Some(reference) => Val::unknown(format!(
+                "{reference} is resolved again at every update, to whatever it holds then"
+            )),
+            None => Val::text(text),
+        }
     }
 
     fn list(&self, items: Vec<Val>) -> Val {
@@ -823,6 +902,83 @@ mod tests {
         assert_eq!(
             compare_present(None, Some(&Val::Text("x".into()))),
             Difference::Differs
+        );
+    }
+}
+
+#[cfg(test)]
+mod dynamic_reference_tests {
+    use super::unstable_dynamic_reference;
+
+    #[test]
+    fn only_a_pinned_version_is_the_same_value_at_the_next_update() {
+        let cases = [
+            ("{{resolve:ssm:/ami}}", Some("{{resolve:ssm:/ami}}")),
+            ("{{resolve:ssm:/ami:3}}", None),
+            (
+                "x-{{resolve:ssm-secure:db-password}}-y",
+                Some("{{resolve:ssm-secure:db-password}}"),
+            ),
+            ("{{resolve:ssm-secure:db-password:2}}", None),
+            (
+                "{{resolve:secretsmanager:db:SecretString:password::}}",
+                Some("{{resolve:secretsmanager:db:SecretString:password::}}"),
+            ),
+            (
+                "{{resolve:secretsmanager:db:SecretString:password::AWSCURRENT}}",
+                Some("{{resolve:secretsmanager:db:SecretString:password::AWSCURRENT}}"),
+            ),
+            (
+                "{{resolve:secretsmanager:db:SecretString:password::0d1f6c0e-6b1a-4c3e-9a5f-1f2e3d4c5b6a}}",
+                None,
+            ),
+            (
+                "{{resolve:ssm:/a:1}} and {{resolve:ssm:/b}}",
+                Some("{{resolve:ssm:/b}}"),
+            ),
+            (
+                "{{resolve:unknown-service:x:1}}",
+                Some("{{resolve:unknown-service:x:1}}"),
+            ),
+            ("plain text, {{not a reference}}", None),
+        ];
+        for (text, unstable) in cases {
+            assert_eq!(unstable_dynamic_reference(text), unstable, "{text}");
+        }
+    }
+
+    #[test]
+    fn an_ssm_typed_value_resolved_on_each_side_compares_by_what_it_resolves_to() {
+        use super::{Pseudo, Side, Val, resolved_ssm};
+        use std::collections::{BTreeMap, BTreeSet, HashMap};
+        let template = serde_json::json!({
+            "Parameters": {"Ami": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"}},
+            "Resources": {}
+        });
+        let pseudo = Pseudo {
+            region: "us-east-1".into(),
+            stack_name: "web".into(),
+            account_id: "123456789012".into(),
+        };
+        let value = |given: String| {
+            let values = BTreeMap::from([("Ami".to_string(), given)]);
+            let side = Side::new(
+                &template,
+                &values,
+                &BTreeSet::new(),
+                &pseudo,
+                HashMap::new(),
+            );
+            side.evaluate(&serde_json::json!({"Ref": "Ami"}))
+        };
+        assert_eq!(value(resolved_ssm("/ami", Ok("ami-1"))), Val::text("ami-1"));
+        assert!(matches!(
+            value(resolved_ssm("/ami", Err("denied"))),
+            Val::Unknown(_)
+        ));
+        assert_eq!(
+            value("/ami".into()),
+            Val::call("ssm", vec![Val::text("/ami")])
         );
     }
 }

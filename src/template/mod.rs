@@ -36,7 +36,7 @@ pub use budget::{
 };
 pub use constraints::{Violation, check_value};
 pub use document::{DocumentError, parse_document};
-pub use evaluate::Pseudo;
+pub use evaluate::{Pseudo, resolved_ssm};
 pub use impact::{ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse};
 pub use parameters::{summary_of_body, summary_of_document};
 pub use preflight::{

@@ -32,6 +32,7 @@ mod schema;
 mod secrets_fake;
 mod show;
 mod signals;
+mod ssm_resolution;
 mod terminal;
 mod time_fake;
 mod time_moto;

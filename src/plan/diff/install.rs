@@ -16,6 +16,7 @@ pub(super) fn plan_install(
     password: &PasswordRead,
 ) -> Result<Install, Vec<PlanProblem>> {
     let mut problems = parameters_exist(rack, summary);
+    problems.extend(super::ssm::refresh_declared(rack, summary));
     let mut parameters = rack.managed_parameters();
     // SSM-typed parameters are given explicitly (their default path), so updates can keep them with
     // UsePreviousValue: DescribeStacks may show their resolved value, which is not what was set.

@@ -7,6 +7,7 @@ mod blocked;
 mod fleet;
 mod install;
 mod recover;
+mod ssm;
 mod templates;
 #[cfg(test)]
 pub(super) mod test_support;
@@ -30,9 +31,10 @@ use blocked::{blocked, failed_install, moving, not_a_rack, protected};
 use fleet::{accounts_read, same_stack_twice, summarise, undeclared};
 use install::plan_install;
 use recover::plan_reinstall;
+pub use ssm::ssm_wanted;
 use templates::{applying, live_document, template_summary, unchecked};
 use uninstall::plan_uninstall;
-use update::{Templates, plan_update};
+use update::{Remarks, Templates, plan_update};
 use upgrade::{check_release, plan_upgrade};
 
 /// Plans each rack `live` was read for, in that order. `recover`: failed racks are planned for recovery
@@ -194,18 +196,40 @@ fn plan_live_rack(
                 ),
             })
         }
-        Route::Steps(steps) => plan_upgrade(rack, installed, &summary, steps, account, live, held)?,
+        Route::Steps(steps) => plan_upgrade(
+            rack,
+            installed,
+            &summary,
+            steps,
+            account,
+            live,
+            Remarks { held, notes },
+        )?,
         Route::UnknownStart => {
             notes.push(format!(
                 "the live version {} is not in Convox's release list, so which required releases lie between it and {} is unknown: planned as one update",
                 live_version.map_or("", String::as_str),
                 rack.version
             ));
-            plan_update(rack, stack, templates(), &summary, account, live, held)?
+            plan_update(
+                rack,
+                stack,
+                templates(),
+                &summary,
+                account,
+                live,
+                Remarks { held, notes },
+            )?
         }
-        Route::Stay | Route::Direct => {
-            plan_update(rack, stack, templates(), &summary, account, live, held)?
-        }
+        Route::Stay | Route::Direct => plan_update(
+            rack,
+            stack,
+            templates(),
+            &summary,
+            account,
+            live,
+            Remarks { held, notes },
+        )?,
     })
 }
 

@@ -42,6 +42,7 @@ pub(in crate::plan) fn rack() -> Rack {
         parameters: BTreeMap::new(),
         tags: BTreeMap::new(),
         ignore_changes: BTreeSet::new(),
+        refresh: BTreeSet::new(),
         absent: false,
         protect: None,
         alarms: Vec::new(),
@@ -120,6 +121,7 @@ pub(in crate::plan) fn stack(status: &str) -> Stack {
         outputs: BTreeMap::new(),
         termination_protection: false,
         parent_id: None,
+        resolved: BTreeMap::new(),
     }
 }
 

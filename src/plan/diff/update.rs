@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::cloud::{ParameterValue, Stack, TemplateSummary};
+use crate::cloud::{ParameterValue, RegionKey, Stack, TemplateSummary};
 use crate::config::Rack;
 use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
 use crate::live::{FileLiveTemplate, LiveState};
@@ -17,6 +17,7 @@ use crate::plan::impact::{rule_impact_of, supersede_rules_the_template_answers};
 use crate::plan::{Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, Update};
 use crate::template::Pseudo;
 
+use super::ssm::{SsmResolutions, refresh_declared};
 use super::templates::{Applying, planned_document, template_plan};
 
 /// The stack as a completed update leaves it, for planning the next step against: the values sent, the
@@ -34,10 +35,18 @@ pub(super) fn after_update(stack: &Stack, update: &Update, summary: &TemplateSum
             Some((name.clone(), value))
         })
         .collect();
+    // What the update resolved its SSM-typed parameters to, as far as the plan knows.
+    let mut resolved = stack.resolved.clone();
+    for change in &update.changes {
+        if let (ChangeKind::SsmValue, Some(value)) = (change.kind, &change.after) {
+            resolved.insert(change.name.clone(), value.clone());
+        }
+    }
     Stack {
         status: "UPDATE_COMPLETE".into(),
         parameters,
         tags: update.tags.clone(),
+        resolved,
         ..stack.clone()
     }
 }
@@ -82,6 +91,12 @@ pub(super) struct Templates<'a> {
     pub(super) before: &'a dyn Fn() -> Result<Arc<Value>, String>,
 }
 
+/// What a rack's plan says beside its action: parameters held at their live value, and notes.
+pub(super) struct Remarks<'a> {
+    pub(super) held: &'a mut Vec<Held>,
+    pub(super) notes: &'a mut Vec<String>,
+}
+
 pub(super) fn plan_update(
     rack: &Rack,
     stack: &Stack,
@@ -89,8 +104,9 @@ pub(super) fn plan_update(
     summary: &TemplateSummary,
     account: &str,
     live: &LiveState,
-    held: &mut Vec<Held>,
+    remarks: Remarks<'_>,
 ) -> Result<Action, Vec<PlanProblem>> {
+    let Remarks { held, notes } = remarks;
     // Destructured so that a new setting breaks the build here until someone decides how it is planned.
     let Rack {
         org: _,
@@ -106,12 +122,14 @@ pub(super) fn plan_update(
         parameters: _,
         tags: _,
         ignore_changes: _, // read by held_parameters
+        refresh: _,        // read by ssm::resolutions
         absent: _,         // an absent rack is uninstalled, never updated
         protect,
         alarms: _, // watched by apply during a bake, never sent
         spans: _,
     } = rack;
-    let problems = parameters_exist(rack, summary);
+    let mut problems = parameters_exist(rack, summary);
+    problems.extend(refresh_declared(rack, summary));
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -130,6 +148,14 @@ pub(super) fn plan_update(
         }
     }
     let parameters = update_parameters(&managed, stack, summary);
+    let ssm = SsmResolutions::of(
+        stack,
+        summary,
+        &parameters,
+        live,
+        &RegionKey::new(account, region),
+    );
+    let (refreshed, newer) = ssm.changes(rack);
     let batch_size = match parameters.get("InstanceUpdateBatchSize") {
         Some(ParameterValue::Value(size)) => Some(size.as_str()),
         _ => None,
@@ -176,6 +202,7 @@ pub(super) fn plan_update(
             diff: None,
             rule,
             reach: None,
+            ssm_name: None,
         });
     }
     if !install_only.is_empty() {
@@ -204,6 +231,7 @@ pub(super) fn plan_update(
                     diff: None,
                     rule: None,
                     reach: None,
+                    ssm_name: None,
                 });
             }
         }
@@ -226,6 +254,7 @@ pub(super) fn plan_update(
                     diff: Some(text_diff),
                     rule: None,
                     reach: None,
+                    ssm_name: None,
                 });
             }
             FileLiveTemplate::Read(Err(error)) => {
@@ -255,6 +284,7 @@ pub(super) fn plan_update(
                 diff: None,
                 rule: None,
                 reach: None,
+                ssm_name: None,
             });
         }
         tags.insert(key, desired);
@@ -271,9 +301,25 @@ pub(super) fn plan_update(
             diff: None,
             rule: None,
             reach: None,
+            ssm_name: None,
         });
     }
 
+    changes.extend(refreshed);
+    // Only an UpdateStack resolves the SSM-typed parameters again (termination protection is not one).
+    let updates_stack = changes
+        .iter()
+        .any(|change| change.kind != ChangeKind::TerminationProtection);
+    let unresolved = if updates_stack {
+        changes.extend(newer);
+        let (unknown, unresolved) = ssm.unresolved();
+        changes.extend(unknown);
+        notes.extend(ssm.unreadable_notes());
+        unresolved
+    } else {
+        notes.extend(ssm.notes_of_unchanged(rack));
+        Vec::new()
+    };
     if changes.is_empty() {
         return Ok(Action::Unchanged);
     }
@@ -302,6 +348,7 @@ pub(super) fn plan_update(
         termination_protection,
         analysis: None,
         budget: None,
+        unresolved,
     };
     let after_values = after_update(stack, &update, summary).parameters;
     let pseudo = Pseudo {
@@ -325,9 +372,14 @@ pub(super) fn plan_update(
     }
     let (before, after) = (before(), planned_document(rack, live));
     supersede_rules_the_template_answers(&mut update, &before, &after);
+    // The analysis sees each SSM-typed parameter as what it resolves to on each side.
+    let (before_values, after_values) = (
+        ssm.for_analysis(&stack.parameters, true),
+        ssm.for_analysis(&after_values, false),
+    );
     update.analysis = crate::plan::impact::analyse_update(
         before.as_deref().map_err(Clone::clone),
-        &stack.parameters,
+        &before_values,
         after.as_deref().map_err(Clone::clone),
         &after_values,
         &pseudo,
@@ -337,7 +389,7 @@ pub(super) fn plan_update(
         update.analysis.as_ref(),
         after.as_deref().map_err(Clone::clone),
         &after_values,
-        &stack.parameters,
+        &before_values,
         &pseudo,
     ));
     Ok(Action::Update(update))

@@ -7,12 +7,12 @@ use crate::convox::Releases;
 use crate::convox::releases::RELEASES_URL;
 use crate::live::{InstalledReads, LiveState, Steps};
 use crate::plan::checks::PlanProblem;
-use crate::plan::{Action, Blocked, Held, Step, Upgrade};
+use crate::plan::{Action, Blocked, Step, Upgrade};
 
 use super::templates::{
     applying, applying_stone, live_document, planned_document, template_summary,
 };
-use super::update::{Templates, after_update, plan_update};
+use super::update::{Remarks, Templates, after_update, plan_update};
 
 /// racks.toml's version against Convox's list: a version Convox never released is a problem at its line,
 /// with the nearest releases; an unpublished one is a warning; one behind the latest published release
@@ -62,8 +62,9 @@ pub(super) fn plan_upgrade(
     steps: &Steps,
     account: &str,
     live: &LiveState,
-    held: &mut Vec<Held>,
+    remarks: Remarks<'_>,
 ) -> Result<Action, Vec<PlanProblem>> {
+    let Remarks { held, notes } = remarks;
     let stack = &installed.stack;
     let mut current = stack.clone();
     let mut planned = Vec::new();
@@ -84,6 +85,7 @@ pub(super) fn plan_upgrade(
         let (release, step_rack, summary, template) = step?;
         let last = index + 1 == count;
         let mut step_held = Vec::new();
+        let mut step_notes = Vec::new();
         let before = || match previous {
             None => live_document(rack, &installed.live_template, live),
             Some(previous) => planned_document(previous, live),
@@ -99,7 +101,10 @@ pub(super) fn plan_upgrade(
             &summary,
             account,
             live,
-            &mut step_held,
+            Remarks {
+                held: &mut step_held,
+                notes: &mut step_notes,
+            },
         )? {
             Action::Update(update) => {
                 current = after_update(&current, &update, &summary);
@@ -126,6 +131,12 @@ pub(super) fn plan_upgrade(
         }
         if last {
             held.append(&mut step_held);
+        }
+        // Each step resolves the same SSM parameters: one note of each is enough.
+        for note in step_notes {
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
         }
         previous = Some(step_rack);
     }
