@@ -238,17 +238,26 @@ pub(crate) async fn plan_before_preflight(
     rackfile::plan::diff(config, &live, false).map_err(|problems| format!("{problems:?}"))
 }
 
-/// Both plans of a case.
+/// The plans of a case: the plan, and when preflight blocked the rack, the plan before preflight.
 pub(crate) struct Planned {
     pub(crate) full: Result<Plan, PlanningError>,
-    pub(crate) before_preflight: Result<Plan, String>,
+    pub(crate) before_preflight: Option<Result<Plan, String>>,
 }
 
 pub(crate) async fn plan_case(corpus: &[Release], case: &Case<'_>) -> Planned {
     let (fake, config) = world(corpus, case).await;
+    let full = plan(&fake, &config).await;
+    let blocked_by_preflight = full.as_ref().is_ok_and(|plan| {
+        matches!(&plan.racks[0].action, Action::Blocked(blocked) if blocked.kind == BlockedKind::Preflight)
+    });
+    let before_preflight = if blocked_by_preflight {
+        Some(plan_before_preflight(&fake, &config).await)
+    } else {
+        None
+    };
     Planned {
-        full: plan(&fake, &config).await,
-        before_preflight: plan_before_preflight(&fake, &config).await,
+        full,
+        before_preflight,
     }
 }
 
@@ -259,12 +268,17 @@ pub(crate) fn shortfalls(case: &Case<'_>, planned: &Planned) -> Vec<String> {
         Err(error) => return vec![format!("no plan: {error}")],
     };
     let diffed = match &planned.before_preflight {
-        Ok(plan) => plan,
-        Err(error) => return vec![format!("no plan before preflight: {error}")],
+        None => plan,
+        Some(Ok(plan)) => plan,
+        Some(Err(error)) => return vec![format!("no plan before preflight: {error}")],
     };
     let mut found = Vec::new();
     let mut views = Vec::new();
-    for (stage, plan) in [("", plan), (" (before preflight)", diffed)] {
+    let mut stages = vec![("", plan)];
+    if !std::ptr::eq(plan, diffed) {
+        stages.push((" (before preflight)", diffed));
+    }
+    for (stage, plan) in stages {
         views.push((
             format!("human{stage}"),
             rackfile::render::human_plan(plan, rackfile::render::Style::Plain),
@@ -322,6 +336,11 @@ pub(crate) fn shortfalls(case: &Case<'_>, planned: &Planned) -> Vec<String> {
             Some(Budget::CannotCompute { reason }) => found.push(format!("no budget: {reason}")),
             None => found.push("no budget".into()),
         }
+    }
+    // Both changes reach the rack's resources (the instance type its launch configuration, a release its
+    // code): an analysis that finds nothing is no analysis.
+    if !updates.is_empty() && touched.is_empty() {
+        found.push("the analysis finds nothing the change reaches".into());
     }
     if views.iter().any(|(_, text)| text.contains("too complex"))
         && !found.iter().any(|f| f.starts_with("too complex"))
