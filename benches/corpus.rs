@@ -6,7 +6,9 @@
 //! blocked, and the median and the slowest plan (best of 3 each).
 //!
 //!     cargo bench --bench corpus
-//!     /usr/bin/time -v cargo bench --bench corpus -- --sample-count 1 --sample-size 1   # peak memory
+//!     cargo bench --profile dev --bench corpus   # reuses the test build (here, a release build of the
+//!                                                # bench started rebuilding the AWS SDK crates)
+//!     /usr/bin/time -v target/debug/deps/corpus-HASH --bench --sample-count 3   # peak memory
 
 #[path = "../tests/it/corpus.rs"]
 #[allow(dead_code)]
