@@ -90,7 +90,7 @@ pub(crate) fn corpus() -> Vec<Release> {
 }
 
 /// What a case changes on a rack live at its release.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Change {
     /// racks.toml names the next release of the corpus.
     Upgrade,
@@ -500,10 +500,7 @@ async fn plan_every(change: Change) {
     );
     let mut failures = Vec::new();
     let mut planned = 0;
-    for case in cases(&corpus)
-        .iter()
-        .filter(|case| std::mem::discriminant(&case.change) == std::mem::discriminant(&change))
-    {
+    for case in cases(&corpus).iter().filter(|case| case.change == change) {
         let planned_case = plan_case(&corpus, case).await;
         planned += 1;
         for shortfall in shortfalls(case, &planned_case) {
@@ -545,4 +542,36 @@ async fn the_oldest_releases_show_the_password_in_clear_to_describe_stacks() {
     let stack = fake.stack(ACCOUNT, REGION, RACK).unwrap();
     assert_eq!(stack.parameters["Password"], PASSWORD);
     assert!(corpus.last().unwrap().password_is_no_echo());
+}
+
+/// What the runtime assertion rests on: the reckoning of what a change may touch follows references, so a
+/// function fed the new Version or rewritten is touched and one that neither names nor is rewritten is not.
+#[test]
+fn the_reckoning_of_touched_resources_follows_references_and_leaves_unrelated_functions_alone() {
+    let corpus = corpus();
+    let release = |version: &str| corpus.iter().find(|r| r.version == version).unwrap();
+    let newest = release("20260421192651");
+    let instance_type = touched_resources(&Case {
+        from: newest,
+        to: newest,
+        change: Change::InstanceType,
+    });
+    for launch_template in ["InstancesLaunchTemplate", "BuildLaunchTemplate"] {
+        assert!(instance_type.contains(launch_template), "{instance_type:?}");
+    }
+    assert!(!instance_type.contains("CustomTopic"), "{instance_type:?}");
+
+    let upgrade = touched_resources(&Case {
+        from: release("20160827235031"),
+        to: release("20161130205330"),
+        change: Change::Upgrade,
+    });
+    // CustomTopic is the same in both templates but its code is the release's; the lifecycle handler is
+    // rewritten; the log subscription function is neither.
+    assert!(upgrade.contains("CustomTopic"), "{upgrade:?}");
+    assert!(upgrade.contains("InstancesLifecycleHandler"), "{upgrade:?}");
+    assert!(
+        !upgrade.contains("LogSubscriptionFilterFunction"),
+        "{upgrade:?}"
+    );
 }
