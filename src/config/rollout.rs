@@ -13,6 +13,10 @@ use crate::diag::{Diagnostic, did_you_mean};
 /// CloudWatch's limit on an alarm name.
 const MAX_ALARM_NAME_CHARS: usize = 255;
 
+/// The longest `bake`: a canary watched for more than a week is a typo (a CI job is cancelled long before,
+/// and the next apply serves the bake anyway), and a longer one would overflow the clock it is added to.
+pub const MAX_BAKE: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// The placeholders an alarm name may use.
 const ALARM_PLACEHOLDERS: [&str; 3] = ["org", "name", "region"];
 
@@ -266,6 +270,19 @@ fn resolve_tolerance(
 
 fn resolve_bake(bake: &Sp<String>, diagnostics: &mut Vec<Diagnostic>) -> Option<Duration> {
     match humantime::parse_duration(&bake.value) {
+        Ok(duration) if duration > MAX_BAKE => {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!(
+                        "`bake` \"{}\" is longer than a week, the longest bake",
+                        bake.value
+                    ),
+                    bake.span.clone(),
+                )
+                .with_hint("a bake watches a wave's alarms for minutes or hours, e.g. \"30m\", \"4h\""),
+            );
+            None
+        }
         Ok(duration) if duration.subsec_nanos() == 0 => Some(duration),
         Ok(_) => {
             diagnostics.push(
@@ -428,6 +445,27 @@ mod tests {
                 .message
                 .contains("longer than CloudWatch's 255")
         );
+    }
+
+    #[test]
+    fn a_bake_past_a_week_is_refused_at_its_line_and_a_week_is_taken() {
+        for (text, refused) in [
+            ("500000000000y", true),
+            ("7days 1s", true),
+            ("7days", false),
+        ] {
+            let mut diagnostics = Vec::new();
+            let bake = resolve_bake(&Sp::new(text.to_string(), 4..9), &mut diagnostics);
+            assert_eq!(bake.is_none(), refused, "{text}");
+            if refused {
+                assert!(
+                    diagnostics[0].message.contains("longer than a week"),
+                    "{text}: {}",
+                    diagnostics[0].message
+                );
+                assert_eq!(diagnostics[0].span, Some(4..9));
+            }
+        }
     }
 
     #[test]
