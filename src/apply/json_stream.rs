@@ -101,6 +101,36 @@ pub fn summary(sink: &Sink, outcomes: &[RackOutcome], interrupted: bool, outcome
     );
 }
 
+/// The last line of a run ended at once by a third interrupt: no rack's outcome is known, and a password in
+/// SSM is named (a generated one was refused before anything was sent).
+pub fn exited_at_once(
+    sink: &Sink,
+    passwords: &std::collections::BTreeMap<String, InstalledPassword>,
+) {
+    let passwords: Vec<Value> = passwords
+        .iter()
+        .filter_map(|(rack, password)| match password {
+            InstalledPassword::Ssm { parameter } => {
+                Some(json!({ "rack": rack, "ssm_parameter": parameter }))
+            }
+            InstalledPassword::Generated(_) => None,
+        })
+        .collect();
+    emit(
+        sink,
+        "summary",
+        "Apply interrupted a third time: exited at once; what was in progress goes on in AWS.",
+        json!({
+            "outcome": outcome_word(Outcome::Interrupted),
+            "exit_code": Outcome::Interrupted.exit_code(),
+            "counts": Counts::default(),
+            "racks": [],
+            "passwords": passwords,
+            "exited_at_once": true,
+        }),
+    );
+}
+
 /// A rollout stopped before its last wave: why, and the waves not started.
 pub fn rollout_stopped(sink: &Sink, stop: &RolloutStop) {
     let why = match &stop.why {

@@ -27,6 +27,7 @@ mod rollout;
 mod rollout_fake;
 mod schema;
 mod signals;
+mod sinks;
 mod terminal;
 mod time_fake;
 mod time_moto;
