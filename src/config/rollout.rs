@@ -169,6 +169,8 @@ fn resolve_waves(
     }
     let ids: Vec<String> = racks.iter().map(Rack::id).collect();
     let mut waves = Vec::new();
+    // Each kept wave's number (a wave without globs is reported and left out).
+    let mut numbers = Vec::new();
     for (index, wave) in table.waves.iter().enumerate() {
         if wave.value.is_empty() {
             diagnostics.push(
@@ -217,7 +219,32 @@ fn resolve_waves(
                 ),
             }
         }
-        waves.push(WaveRule { globs });
+        let wave_rule = WaveRule { globs };
+        // A wave whose racks all join an earlier one (a rack joins its first matching wave) can never run:
+        // `[["*"], ["personal/canary"]]` would send the release everywhere before its canary.
+        let matched: Vec<&String> = ids.iter().filter(|id| wave_rule.matches(id)).collect();
+        if let Some(first) = matched.first()
+            && matched
+                .iter()
+                .all(|id| waves.iter().any(|earlier: &WaveRule| earlier.matches(id)))
+        {
+            let taken_by = waves
+                .iter()
+                .position(|earlier| earlier.matches(first))
+                .map_or(0, |position| numbers[position]);
+            diagnostics.push(
+                Diagnostic::error(
+                    format!(
+                        "wave {} can never get a rack: every rack it matches joins an earlier wave (`{first}` joins wave {taken_by})",
+                        index + 1
+                    ),
+                    wave.span.clone(),
+                )
+                .with_hint("a rack joins its first matching wave: put the narrower wave first, e.g. [[\"personal/canary\"], [\"*\"]]"),
+            );
+        }
+        waves.push(wave_rule);
+        numbers.push(index + 1);
     }
     let waves_span = table.waves[0].span.start..table.waves[table.waves.len() - 1].span.end;
     for rack in racks {
