@@ -73,6 +73,35 @@ pub async fn run_and_report(invocation: Invocation, connection: Connection) -> i
     }
 }
 
+/// Reports an error that ended `apply --json` before the command ran (a bad flag, a malformed target) as the
+/// stream would: its `version` line, then the error as a `diagnostic`, so a consumer reading lines never
+/// gets text; on stderr if stdout takes nothing.
+pub fn report_apply_stream_error(error: &Error) {
+    let sink = crate::apply::reporter::stdout_sink();
+    crate::apply::json_stream::version(&sink);
+    crate::apply::json_stream::diagnostic(&sink, error.json_value());
+    if sink_refuses(&sink) {
+        output::eprint(&error.render());
+    }
+}
+
+/// Whether the command line asks for `apply --json`, read from the raw arguments: for an error clap finds
+/// before there is any parsed command to ask.
+pub fn apply_json_requested(args: &[std::ffi::OsString]) -> bool {
+    let mut args = args.iter().skip(1);
+    let mut subcommand: Option<&std::ffi::OsString> = None;
+    while let Some(arg) = args.next() {
+        if arg == "--endpoint-url" {
+            args.next();
+        } else if !arg.to_string_lossy().starts_with('-') {
+            subcommand = Some(arg);
+            break;
+        }
+    }
+    subcommand.is_some_and(|command| command == "apply")
+        && args.take_while(|arg| *arg != "--").any(|arg| arg == "--json")
+}
+
 /// Whether a sink takes no more output: it goes nowhere, or a write to it failed.
 fn sink_refuses(sink: &crate::apply::reporter::Sink) -> bool {
     let mut out = sink.lock().unwrap_or_else(|p| p.into_inner());

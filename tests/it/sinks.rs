@@ -90,3 +90,56 @@ fn apply_json_into_a_closed_stdout_is_refused_before_anything_is_sent() {
     );
     assert_eq!(stacks(&moto), "0", "nothing was installed");
 }
+
+/// A reader that goes away while apply runs: the next line fails to be written, no new rack starts (the
+/// second of two racks, one at a time, is never created), and the run exits 1 saying why on stderr.
+#[test]
+fn apply_json_whose_reader_goes_away_starts_nothing_more_and_exits_1() {
+    use std::io::BufRead as _;
+    use std::time::Duration;
+
+    use crate::faults::proxy::{FaultProxy, Faults};
+    use crate::faults::through;
+    use crate::signals::finished;
+
+    let moto = moto::session();
+    moto.write("rack.yml", &moto::rack_template());
+    moto.write(
+        "racks.toml",
+        &format!("{RACKS}[[rack]]\nname = \"api\"\ntemplate = \"rack.yml\"\npassword_env = \"WEB_PASSWORD\"\n"),
+    );
+    // The first install stays CREATE_IN_PROGRESS, so a line about it comes after the reader has gone.
+    let proxy = FaultProxy::start(
+        moto.port,
+        Faults {
+            hold_in_progress: Duration::from_secs(90),
+            ..Faults::default()
+        },
+    );
+    let mut child = through(&moto, &proxy)
+        .env("WEB_PASSWORD", "a-password-of-thirty-characters")
+        .args(["apply", "--json", "--auto-approve", "--parallelism", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("\"type\":\"rack_start\"") {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "no rack_start");
+    }
+    drop(stdout);
+    let output = finished(child);
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("error: cannot write to stdout (Broken pipe"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(
+        proxy.count("CreateStack", None),
+        1,
+        "the second rack was never started"
+    );
+}
