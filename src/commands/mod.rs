@@ -130,7 +130,17 @@ impl Run {
             Invocation::Plan(options) => {
                 let connector = connect(connection.endpoint_url)?;
                 let mut cache = TemplateCache::load(TemplateCache::user_path());
+                if !TemplateCache::trusted_in(std::env::var("CI").ok().as_deref()) {
+                    cache.distrust();
+                }
                 let outcome = plan::run(&options, &connector, &mut cache).await;
+                if !cache.contradictions().is_empty() {
+                    output::eprint(&format!(
+                        "warning: the template cache said something else of the template of {} at the time read now; it was written by someone else (a CI cache shared with other jobs?) and was not used. Delete {} if you did not expect this.\n",
+                        cache.contradictions().join(", "),
+                        TemplateCache::user_path().map_or_else(|| "it".into(), |path| path.display().to_string())
+                    ));
+                }
                 cache.save();
                 outcome
             }

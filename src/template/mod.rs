@@ -24,6 +24,7 @@ mod symbolic;
 #[cfg(test)]
 pub(crate) mod test_support;
 mod work_budget;
+mod yaml_refusals;
 
 pub use budget::{
     Budget, INSTALL_ALLOWANCE_SECONDS, InstancesFrom, RollingBudget, UPDATE_ALLOWANCE_SECONDS,

@@ -19,7 +19,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Action, Blocked, BlockedKind, ChangeKind, Plan, RackPlan, TemplatePlan, Update};
+use super::{
+    Action, Blocked, BlockedKind, ChangeKind, HoldReason, Plan, RackPlan, TemplatePlan, Update,
+};
 use crate::cloud::{ParameterValue, RegionKey, Stack};
 use crate::live::{KnownLiveTemplate, LiveState, Place, PreflightFacts, PreflightReads};
 use crate::template::{Pseudo, parse_document};
@@ -193,6 +195,18 @@ pub fn conclude(plan: &mut Plan, live: &LiveState, facts: &PreflightFacts, today
             // A blocked rack does nothing: nothing disruptive happens and nobody has anything to approve.
             rack.disruptions.clear();
             rack.hold.clear();
+        } else {
+            // Not knowing who imports a removed export is no pass: a person decides.
+            rack.hold.extend(
+                found
+                    .iter()
+                    .filter(|check| {
+                        check.check == PreflightKind::Exports && check.verdict == Verdict::NotChecked
+                    })
+                    .map(|check| HoldReason::ExportsNotChecked {
+                        says: check.says.clone(),
+                    }),
+            );
         }
         rack.preflight = found;
     }
