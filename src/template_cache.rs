@@ -144,7 +144,10 @@ mod tests {
         cache.remember("stack/1", "2026-11-27T10:00:00Z", "planted".into());
         cache.remember("stack/2", "2026-11-27T10:00:00Z", "same".into());
         cache.distrust();
-        assert_eq!(cache.template_sha256("stack/1", "2026-11-27T10:00:00Z"), None);
+        assert_eq!(
+            cache.template_sha256("stack/1", "2026-11-27T10:00:00Z"),
+            None
+        );
         // What a plan reads now: stack 1's template is not what the cache says at that very time.
         cache.remember("stack/1", "2026-11-27T10:00:00Z", "real".into());
         cache.remember("stack/2", "2026-11-27T10:00:00Z", "same".into());

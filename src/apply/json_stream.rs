@@ -407,12 +407,19 @@ mod tests {
             .nth(1)
             .expect("the README has the stream's section");
         let mut rows = BTreeMap::new();
-        for row in table.lines().skip_while(|l| !l.starts_with("| type")).skip(2) {
+        for row in table
+            .lines()
+            .skip_while(|l| !l.starts_with("| type"))
+            .skip(2)
+        {
             if !row.starts_with('|') {
                 break;
             }
             let cells: Vec<&str> = row.split(" | ").collect();
-            let kind = cells[0].trim_start_matches("| ").trim_matches('`').to_string();
+            let kind = cells[0]
+                .trim_start_matches("| ")
+                .trim_matches('`')
+                .to_string();
             let mut fields = BTreeSet::new();
             let mut depth = 0;
             let mut word: Option<String> = None;
@@ -425,7 +432,9 @@ mod tests {
                         // A command quoted in the prose (`plan --json`) is no field.
                         if !text.contains(' ') {
                             fields.insert(
-                                text.trim_end_matches('?').trim_end_matches("[]").to_string(),
+                                text.trim_end_matches('?')
+                                    .trim_end_matches("[]")
+                                    .to_string(),
                             );
                         }
                         word = None;
@@ -531,7 +540,10 @@ mod tests {
         let outcomes: Vec<RackOutcome> = results.into_iter().map(outcome).collect();
         summary(&sink, &outcomes, false, Outcome::Failed);
         exited_at_once(&sink, &BTreeMap::new());
-        diagnostic(&sink, json!({ "kind": "usage", "message": "m", "problems": [] }));
+        diagnostic(
+            &sink,
+            json!({ "kind": "usage", "message": "m", "problems": [] }),
+        );
 
         let text = String::from_utf8(bytes.lock().unwrap().clone()).unwrap();
         let mut types: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

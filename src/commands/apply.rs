@@ -321,8 +321,12 @@ pub async fn run(
 fn check_out(console: &Console, json: bool) -> Result<(), Error> {
     match console.out_unusable(json) {
         Some(error) => Err(Error::Usage {
-            message: format!("cannot write apply's output to stdout ({error}); nothing was changed"),
-            hint: Some("give stdout somewhere that takes it: a file with room, a reader that stays".into()),
+            message: format!(
+                "cannot write apply's output to stdout ({error}); nothing was changed"
+            ),
+            hint: Some(
+                "give stdout somewhere that takes it: a file with room, a reader that stays".into(),
+            ),
         }),
         None => Ok(()),
     }

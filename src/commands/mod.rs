@@ -29,7 +29,9 @@ pub async fn run_and_report(invocation: Invocation, connection: Connection) -> i
         Ok(outcome) => outcome.exit_code(),
         Err(Error::StdoutClosed) if json => {
             // A machine reading the JSON went away: whoever started it learns why from stderr.
-            output::eprint("error: cannot write the JSON output: stdout was closed by its reader\n");
+            output::eprint(
+                "error: cannot write the JSON output: stdout was closed by its reader\n",
+            );
             Error::StdoutClosed.exit_code()
         }
         Err(Error::StdoutClosed) => Error::StdoutClosed.exit_code(),
@@ -99,7 +101,9 @@ pub fn apply_json_requested(args: &[std::ffi::OsString]) -> bool {
         }
     }
     subcommand.is_some_and(|command| command == "apply")
-        && args.take_while(|arg| *arg != "--").any(|arg| arg == "--json")
+        && args
+            .take_while(|arg| *arg != "--")
+            .any(|arg| arg == "--json")
 }
 
 /// Whether a sink takes no more output: it goes nowhere, or a write to it failed.
@@ -138,7 +142,8 @@ impl Run {
                     output::eprint(&format!(
                         "warning: the template cache said something else of the template of {} at the time read now; it was written by someone else (a CI cache shared with other jobs?) and was not used. Delete {} if you did not expect this.\n",
                         cache.contradictions().join(", "),
-                        TemplateCache::user_path().map_or_else(|| "it".into(), |path| path.display().to_string())
+                        TemplateCache::user_path()
+                            .map_or_else(|| "it".into(), |path| path.display().to_string())
                     ));
                 }
                 cache.save();
@@ -240,7 +245,8 @@ fn exit_at_once(
         let summary = crate::apply::summary::exited_at_once(passwords);
         let written = {
             let mut sink = out.lock().unwrap_or_else(|p| p.into_inner());
-            sink.write_all(summary.as_bytes()).and_then(|()| sink.flush())
+            sink.write_all(summary.as_bytes())
+                .and_then(|()| sink.flush())
         };
         if written.is_err() {
             output::eprint(&summary);

@@ -76,7 +76,11 @@ pub async fn run(
 /// read from AWS.
 fn refuse_out_path(out: &Path, racks_file: &Path, templates: &[&Path]) -> Result<(), Error> {
     let mut protected = vec![(racks_file, "the racks file")];
-    protected.extend(templates.iter().map(|template| (*template, "a template the racks use")));
+    protected.extend(
+        templates
+            .iter()
+            .map(|template| (*template, "a template the racks use")),
+    );
     crate::plan::file::refuse_out_path(out, &protected).map_err(|why| Error::Usage {
         message: format!("--out {}: {why}", out.display()),
         hint: Some("save the plan elsewhere, e.g. --out racks.plan".into()),

@@ -306,7 +306,9 @@ fn resolve_bake(bake: &Sp<String>, diagnostics: &mut Vec<Diagnostic>) -> Option<
                     ),
                     bake.span.clone(),
                 )
-                .with_hint("a bake watches a wave's alarms for minutes or hours, e.g. \"30m\", \"4h\""),
+                .with_hint(
+                    "a bake watches a wave's alarms for minutes or hours, e.g. \"30m\", \"4h\"",
+                ),
             );
             None
         }

@@ -46,7 +46,9 @@ pub fn markdown(text: &str) -> String {
                 out.push(':');
                 out.push_str(BREAK);
             }
-            '.' if out.len() >= 3 && out.as_bytes()[out.len() - 3..].eq_ignore_ascii_case(b"www") => {
+            '.' if out.len() >= 3
+                && out.as_bytes()[out.len() - 3..].eq_ignore_ascii_case(b"www") =>
+            {
                 out.push_str(BREAK);
                 out.push('.');
             }

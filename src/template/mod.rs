@@ -31,6 +31,7 @@ pub use budget::{
     install_budget, iso8601_seconds, update_budget,
 };
 pub use constraints::{Violation, check_value};
+pub use declaration_checks::check_declaration;
 pub use document::{DocumentError, parse_document};
 pub use evaluate::Pseudo;
 pub use impact::{

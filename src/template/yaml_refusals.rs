@@ -147,14 +147,8 @@ mod tests {
                 "line 4 column 7: a YAML merge key (<<)",
             ),
             ("Outputs:\n  - *one\n", "line 2 column 5: a YAML alias"),
-            (
-                "Tags: [a, *b]\n",
-                "line 1 column 11: a YAML alias",
-            ),
-            (
-                "Value: !Ref &r Vpc\n",
-                "line 1 column 13: a YAML anchor",
-            ),
+            ("Tags: [a, *b]\n", "line 1 column 11: a YAML alias"),
+            ("Value: !Ref &r Vpc\n", "line 1 column 13: a YAML anchor"),
         ] {
             let found = refused_yaml(body).unwrap_or_else(|| panic!("nothing in {body:?}"));
             assert!(found.starts_with(says), "{body:?}: {found}");

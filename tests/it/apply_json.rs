@@ -267,7 +267,10 @@ fn a_bad_flag_or_target_under_apply_json_is_a_diagnostic_line() {
             &["--paralelism", "3"][..],
             "unexpected argument '--paralelism' found",
         ),
-        (&["--target", "nosuch"][..], "--target nosuch: expected ORG/NAME"),
+        (
+            &["--target", "nosuch"][..],
+            "--target nosuch: expected ORG/NAME",
+        ),
         (
             &["--target", "personal/nosuch"][..],
             "--target personal/nosuch: no such rack",

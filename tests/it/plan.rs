@@ -448,7 +448,8 @@ fn an_edited_template_cache_can_make_a_plan_cheap_but_never_makes_apply_skip_a_c
         ci.stdout
     );
     assert!(
-        ci.stderr.contains("warning: the template cache said something else of the template of ")
+        ci.stderr
+            .contains("warning: the template cache said something else of the template of ")
             && ci.stderr.contains("was not used"),
         "{}",
         ci.stderr

@@ -376,8 +376,9 @@ async fn a_removed_export_whose_importers_cannot_be_read_holds_the_rack_from_in_
         assert!(rack.is_held(), "denied: {:?}", rack.hold);
         let words = rackfile::render::hold_words(rack);
         assert!(
-            words.contains("removes export web:Cluster; whether a stack imports it could not be read")
-                && words.contains("AccessDenied"),
+            words.contains(
+                "removes export web:Cluster; whether a stack imports it could not be read"
+            ) && words.contains("AccessDenied"),
             "{words}"
         );
     }

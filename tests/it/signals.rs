@@ -217,11 +217,17 @@ fn a_third_interrupt_exits_at_once_with_the_password_of_the_install_it_started()
         });
         send(signals[0], child.id());
         wait_until("the first interrupt", Duration::from_secs(10), || {
-            stderr.lock().unwrap().contains("Interrupted: no new rack starts")
+            stderr
+                .lock()
+                .unwrap()
+                .contains("Interrupted: no new rack starts")
         });
         send(signals[1], child.id());
         wait_until("the second interrupt", Duration::from_secs(10), || {
-            stderr.lock().unwrap().contains("Cancelling the updates in progress")
+            stderr
+                .lock()
+                .unwrap()
+                .contains("Cancelling the updates in progress")
         });
         let sent = Instant::now();
         send(signals[2], child.id());

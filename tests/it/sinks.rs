@@ -133,7 +133,9 @@ fn apply_json_whose_reader_goes_away_starts_nothing_more_and_exits_1() {
     let output = finished(child);
     assert_eq!(output.code, 1, "{}", output.stderr);
     assert!(
-        output.stderr.contains("error: cannot write to stdout (Broken pipe"),
+        output
+            .stderr
+            .contains("error: cannot write to stdout (Broken pipe"),
         "{}",
         output.stderr
     );

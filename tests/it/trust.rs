@@ -86,11 +86,26 @@ fn a_plan_is_saved_only_to_a_regular_file_that_is_neither_racks_toml_nor_a_templ
     std::fs::hard_link(dir.path().join("racks.toml"), dir.path().join("hard.plan")).unwrap();
     std::fs::create_dir(dir.path().join("plans")).unwrap();
     for (out, says) in [
-        ("/dev/null", "that is a device, FIFO or socket; a plan is saved only to a regular file"),
-        ("link.plan", "that is a symbolic link; a plan is saved only to a regular file"),
-        ("plans", "that is a directory; a plan is saved only to a regular file"),
-        ("rack.yml", "that is a template the racks use; the plan would overwrite it"),
-        ("hard.plan", "that is the racks file; the plan would overwrite it"),
+        (
+            "/dev/null",
+            "that is a device, FIFO or socket; a plan is saved only to a regular file",
+        ),
+        (
+            "link.plan",
+            "that is a symbolic link; a plan is saved only to a regular file",
+        ),
+        (
+            "plans",
+            "that is a directory; a plan is saved only to a regular file",
+        ),
+        (
+            "rack.yml",
+            "that is a template the racks use; the plan would overwrite it",
+        ),
+        (
+            "hard.plan",
+            "that is the racks file; the plan would overwrite it",
+        ),
     ] {
         let output = run(rackfile(dir.path()).args(["plan", "--out", out]));
         assert_eq!(output.code, 1, "{out}: {}", output.stderr);

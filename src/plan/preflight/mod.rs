@@ -201,7 +201,8 @@ pub fn conclude(plan: &mut Plan, live: &LiveState, facts: &PreflightFacts, today
                 found
                     .iter()
                     .filter(|check| {
-                        check.check == PreflightKind::Exports && check.verdict == Verdict::NotChecked
+                        check.check == PreflightKind::Exports
+                            && check.verdict == Verdict::NotChecked
                     })
                     .map(|check| HoldReason::ExportsNotChecked {
                         says: check.says.clone(),
