@@ -66,6 +66,7 @@ async fn apply(racks: usize) -> Run {
         style: Style::Plain,
         read_answer: Box::new(|| None),
         env: Box::new(|_| None),
+        passwords: Default::default(),
     };
     let (_sender, cancel) = tokio::sync::watch::channel(0);
     let started = Instant::now();

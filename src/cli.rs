@@ -224,6 +224,10 @@ enum OnTimeoutArg {
     Cancel,
 }
 
+/// The longest `--timeout`: far past any stack operation, and far from the clock's own limit (a larger
+/// duration added to the start of a rack's work would overflow it).
+pub const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
 fn parse_timeout(text: &str) -> Result<TimeLimit, String> {
     if text == "budget" {
         return Ok(TimeLimit::Budget);
@@ -233,6 +237,12 @@ fn parse_timeout(text: &str) -> Result<TimeLimit, String> {
     })?;
     if duration.is_zero() {
         return Err("the timeout must be more than zero".into());
+    }
+    if duration > MAX_TIMEOUT {
+        return Err(format!(
+            "`{text}` is longer than the most --timeout takes, {}: no CloudFormation operation rackfile follows waits that long (a WaitCondition's limit is 12 hours), so a longer one is a typo",
+            humantime::format_duration(MAX_TIMEOUT)
+        ));
     }
     Ok(TimeLimit::After(duration))
 }
@@ -450,6 +460,8 @@ mod tests {
         assert_eq!(timings.timeout, Some(TimeLimit::Budget));
         assert_eq!(timings.on_timeout, OnTimeout::Cancel);
         assert_eq!(apply_timings(&[]).unwrap().timeout, None);
+        let week = apply_timings(&["--timeout", "7days"]).unwrap();
+        assert_eq!(week.timeout, Some(TimeLimit::After(MAX_TIMEOUT)));
     }
 
     #[test]
@@ -465,6 +477,14 @@ mod tests {
             ),
             (&["--on-timeout", "cancel"][..], "--timeout"),
             (&["--timeout", "5m", "--on-timeout", "kill"][..], "kill"),
+            (
+                &["--timeout", "400000000000y"][..],
+                "longer than the most --timeout takes, 7days",
+            ),
+            (
+                &["--timeout", "7days 1s"][..],
+                "longer than the most --timeout takes",
+            ),
         ] {
             let error = apply_timings(args).unwrap_err();
             assert!(error.contains(says), "{args:?}: {error}");

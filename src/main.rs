@@ -3,8 +3,25 @@ use clap::Parser as _;
 use rackfile::cli::Cli;
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let apply_stream = rackfile::commands::apply_json_requested(&args);
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
+        Err(error) if apply_stream && error.exit_code() != 0 => {
+            // `apply --json` is read line by line as JSON, even when a flag is wrong. clap's text is its
+            // error line, then a tip, then the usage.
+            let text = error.render().to_string();
+            let line = |prefix: &str| {
+                text.lines()
+                    .find_map(|line| line.trim().strip_prefix(prefix).map(str::to_string))
+            };
+            let usage = rackfile::error::Error::Usage {
+                message: line("error: ").unwrap_or_else(|| text.trim().to_string()),
+                hint: line("tip: ").or_else(|| Some("see `rackfile apply --help`".into())),
+            };
+            rackfile::commands::report_apply_stream_error(&usage);
+            std::process::exit(1);
+        }
         Err(error) => {
             // `--help` and `--version` print and exit 0. A usage error exits 1, not clap's 2: 2 is what
             // `plan --detailed-exitcode` says for "changes", and a typo in a CI job must not read as that.
@@ -46,8 +63,14 @@ fn main() {
         Ok((invocation, connection)) => {
             runtime.block_on(rackfile::commands::run_and_report(invocation, connection))
         }
+        Err(error) if apply_stream => {
+            rackfile::commands::report_apply_stream_error(&error);
+            error.exit_code()
+        }
         Err(error) if json => {
-            let _ = rackfile::output::print(&error.render_json());
+            if rackfile::output::print(&error.render_json()).is_err() {
+                rackfile::output::eprint(&error.render());
+            }
             error.exit_code()
         }
         Err(error) => {

@@ -34,6 +34,10 @@ pub struct TemplateCache {
     path: Option<PathBuf>,
     file: File,
     changed: bool,
+    /// Answers nothing, only checks what it is told against what it holds (`distrust`).
+    distrusted: bool,
+    /// Stacks whose cached hash, at the very LastUpdatedTime read now, is not their template's.
+    contradicted: Vec<String>,
 }
 
 impl TemplateCache {
@@ -53,12 +57,35 @@ impl TemplateCache {
         Self {
             path,
             file,
-            changed: false,
+            ..Self::default()
         }
+    }
+
+    /// Whether a run in this environment may trust the cache: not in CI (`CI` set, as every CI service sets
+    /// it), where the cache directory is typically restored from a cache shared with other branches' jobs,
+    /// which anyone who can open a pull request can fill.
+    pub fn trusted_in(ci: Option<&str>) -> bool {
+        ci.is_none_or(|value| matches!(value.trim(), "" | "0" | "false"))
+    }
+
+    /// Stops answering: every template is read as if the cache were empty, and what is read is checked
+    /// against what the cache says (`contradictions`).
+    pub fn distrust(&mut self) {
+        self.distrusted = true;
+    }
+
+    /// The stacks for which the cache held a hash that is not their template's at the same LastUpdatedTime:
+    /// a template only changes with an update, which moves that time, so such an entry was written by
+    /// someone else.
+    pub fn contradictions(&self) -> &[String] {
+        &self.contradicted
     }
 
     /// The hash of the stack's template, if it was seen at this LastUpdatedTime.
     pub fn template_sha256(&self, stack_id: &str, last_updated: &str) -> Option<&str> {
+        if self.distrusted {
+            return None;
+        }
         self.file
             .stacks
             .get(stack_id)
@@ -72,6 +99,12 @@ impl TemplateCache {
             last_updated: last_updated.to_string(),
             template_sha256,
         };
+        if let Some(held) = self.file.stacks.get(stack_id)
+            && held.last_updated == entry.last_updated
+            && held.template_sha256 != entry.template_sha256
+        {
+            self.contradicted.push(stack_id.to_string());
+        }
         if self.file.stacks.get(stack_id) != Some(&entry) {
             self.file.stacks.insert(stack_id.to_string(), entry);
             self.changed = true;
@@ -100,6 +133,27 @@ impl TemplateCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_ci_the_cache_answers_nothing_and_an_entry_contradicting_a_read_template_is_reported() {
+        assert!(TemplateCache::trusted_in(None));
+        assert!(TemplateCache::trusted_in(Some("false")));
+        assert!(!TemplateCache::trusted_in(Some("true")));
+        assert!(!TemplateCache::trusted_in(Some("1")));
+        let mut cache = TemplateCache::default();
+        cache.remember("stack/1", "2026-11-27T10:00:00Z", "planted".into());
+        cache.remember("stack/2", "2026-11-27T10:00:00Z", "same".into());
+        cache.distrust();
+        assert_eq!(
+            cache.template_sha256("stack/1", "2026-11-27T10:00:00Z"),
+            None
+        );
+        // What a plan reads now: stack 1's template is not what the cache says at that very time.
+        cache.remember("stack/1", "2026-11-27T10:00:00Z", "real".into());
+        cache.remember("stack/2", "2026-11-27T10:00:00Z", "same".into());
+        cache.remember("stack/3", "2026-11-27T10:00:00Z", "new".into());
+        assert_eq!(cache.contradictions(), ["stack/1".to_string()]);
+    }
 
     #[test]
     fn a_hash_is_known_only_at_the_last_updated_time_it_was_seen() {

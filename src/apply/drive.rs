@@ -12,7 +12,6 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use tokio::sync::watch;
 
-use super::InstalledPassword;
 use super::cancel::{OnTimeout, TimeLimit};
 use super::outcome::{RackOutcome, RackResult, failed};
 use super::reporter::Reporter;
@@ -71,7 +70,7 @@ pub struct Executor<'a> {
     pub env: &'a EnvLookup,
     /// rack -> where its password is, from the moment its install is about to start: whatever happens
     /// next (a failure, a timeout, Ctrl-C), the summary shows it.
-    pub started_passwords: std::sync::Mutex<BTreeMap<String, InstalledPassword>>,
+    pub started_passwords: super::password::PasswordLedger,
 }
 
 impl Executor<'_> {
@@ -114,7 +113,8 @@ impl Executor<'_> {
             .started_passwords
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&plan.rack);
+            .get(&plan.rack)
+            .cloned();
         let outcome = RackOutcome {
             rack: plan.rack.clone(),
             result,

@@ -105,9 +105,10 @@ impl Follower<'_> {
     ) -> Watched {
         let mut stalls = StallWatch::new(self.expected.clone());
         // `--timeout D` counts from the start of the rack's work; `--timeout budget` from this change's.
+        // A limit past the clock's range (a budget from an absurd instance count) is no limit at all.
         let deadline = match (self.limited, self.timings.timeout) {
-            (true, Some(TimeLimit::After(limit))) => Some(started + limit),
             // A budget past what the clock can hold (a saturated one) is no limit.
+            (true, Some(TimeLimit::After(limit))) => started.checked_add(limit),
             (true, Some(TimeLimit::Budget)) => self
                 .budget
                 .and_then(|budget| Instant::now().checked_add(budget)),

@@ -101,6 +101,36 @@ pub fn summary(sink: &Sink, outcomes: &[RackOutcome], interrupted: bool, outcome
     );
 }
 
+/// The last line of a run ended at once by a third interrupt: no rack's outcome is known, and a password in
+/// SSM is named (a generated one was refused before anything was sent).
+pub fn exited_at_once(
+    sink: &Sink,
+    passwords: &std::collections::BTreeMap<String, InstalledPassword>,
+) {
+    let passwords: Vec<Value> = passwords
+        .iter()
+        .filter_map(|(rack, password)| match password {
+            InstalledPassword::Ssm { parameter } => {
+                Some(json!({ "rack": rack, "ssm_parameter": parameter }))
+            }
+            InstalledPassword::Generated(_) => None,
+        })
+        .collect();
+    emit(
+        sink,
+        "summary",
+        "Apply interrupted a third time: exited at once; what was in progress goes on in AWS.",
+        json!({
+            "outcome": outcome_word(Outcome::Interrupted),
+            "exit_code": Outcome::Interrupted.exit_code(),
+            "counts": Counts::default(),
+            "racks": [],
+            "passwords": passwords,
+            "exited_at_once": true,
+        }),
+    );
+}
+
 /// A rollout stopped before its last wave: why, and the waves not started.
 pub fn rollout_stopped(sink: &Sink, stop: &RolloutStop) {
     let why = match &stop.why {
@@ -355,5 +385,190 @@ impl Reporter for JsonStream {
             _ => "rack_errored",
         };
         emit(&self.sink, kind, &message, fields);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::apply::rollout::{RolloutStop, StopCause};
+    use crate::cloud::StackStatus;
+    use crate::plan::WatchedAlarm;
+
+    /// Each line type the README's table lists, with the fields it names (backquoted words outside
+    /// parentheses, `?` and `[]` dropped).
+    fn readme_table() -> BTreeMap<String, BTreeSet<String>> {
+        let readme = include_str!("../../README.md");
+        let table = readme
+            .split("#### The apply stream (a contract)")
+            .nth(1)
+            .expect("the README has the stream's section");
+        let mut rows = BTreeMap::new();
+        for row in table
+            .lines()
+            .skip_while(|l| !l.starts_with("| type"))
+            .skip(2)
+        {
+            if !row.starts_with('|') {
+                break;
+            }
+            let cells: Vec<&str> = row.split(" | ").collect();
+            let kind = cells[0]
+                .trim_start_matches("| ")
+                .trim_matches('`')
+                .to_string();
+            let mut fields = BTreeSet::new();
+            let mut depth = 0;
+            let mut word: Option<String> = None;
+            for c in cells[2].chars() {
+                match (c, &mut word) {
+                    ('(', None) => depth += 1,
+                    (')', None) => depth -= 1,
+                    ('`', None) if depth == 0 => word = Some(String::new()),
+                    ('`', Some(text)) => {
+                        // A command quoted in the prose (`plan --json`) is no field.
+                        if !text.contains(' ') {
+                            fields.insert(
+                                text.trim_end_matches('?')
+                                    .trim_end_matches("[]")
+                                    .to_string(),
+                            );
+                        }
+                        word = None;
+                    }
+                    (c, Some(text)) => text.push(c),
+                    _ => {}
+                }
+            }
+            rows.insert(kind, fields);
+        }
+        rows
+    }
+
+    /// Every line type the stream prints (but `plan`, whose one field is the plan), with the union of the
+    /// fields it carries, from each reporter call and each closing line.
+    fn printed() -> BTreeMap<String, BTreeSet<String>> {
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let sink: Sink = bytes.clone();
+        let stream = JsonStream::new(sink.clone());
+        let rack: RackId = "personal/web".parse().unwrap();
+        let alarm = WatchedAlarm {
+            rack: "personal/web".into(),
+            org: "personal".into(),
+            account_id: "123456789012".into(),
+            region: "us-east-1".into(),
+            name: "rack-web-5xx".into(),
+        };
+        let wave = Wave {
+            number: 1,
+            globs: vec!["*".into()],
+            racks: vec!["personal/web".into()],
+            max_concurrent: None,
+            failure_tolerance: 0,
+            bake_seconds: 60,
+            alarms: vec![alarm.clone()],
+            skipped: false,
+        };
+        let outcome = |result| RackOutcome {
+            rack: "personal/web".into(),
+            result,
+            elapsed: Duration::from_secs(3),
+            password: Some(InstalledPassword::Ssm {
+                parameter: "/racks/web".into(),
+            }),
+        };
+        version(&sink);
+        stream.wave_started(&wave, 2, 1);
+        stream.wave_skipped(&wave, 2);
+        stream.start(&rack, "installing", 3);
+        stream.stack_event(
+            &rack,
+            &StackEvent {
+                event_id: "e".into(),
+                logical_id: "Vpc".into(),
+                physical_id: None,
+                resource_type: "AWS::EC2::VPC".into(),
+                status: "CREATE_IN_PROGRESS".into(),
+                reason: None,
+                timestamp: "t".into(),
+                token: None,
+            },
+        );
+        stream.progress(&rack, "Created VPC", 1);
+        stream.heartbeat(&rack, "CREATE_IN_PROGRESS", Duration::from_secs(30));
+        stream.stalled(
+            &rack,
+            &Stall {
+                logical_id: "Vpc".into(),
+                resource_type: "AWS::EC2::VPC".into(),
+                quiet: Duration::from_secs(900),
+            },
+        );
+        let results = [
+            RackResult::Installed { dashboard: None },
+            RackResult::Held {
+                reason: "replaces".into(),
+            },
+            RackResult::Failed {
+                message: "no".into(),
+                status: Some(StackStatus::parse("ROLLBACK_COMPLETE")),
+                root_cause: Some("Vpc".into()),
+            },
+            RackResult::Cancelled {
+                after: Duration::from_secs(1),
+                rolled_back_in: Duration::from_secs(2),
+            },
+        ];
+        for result in &results {
+            stream.finish(&rack, &outcome(result.clone()));
+        }
+        stream.wave_finished(&wave, 0);
+        stream.bake_started(&wave, Duration::from_secs(60));
+        stream.baking(&wave, Duration::from_secs(30), Duration::from_secs(60));
+        stream.bake_passed(&wave);
+        rollout_stopped(
+            &sink,
+            &RolloutStop {
+                after_wave: 1,
+                why: StopCause::Alarm(alarm),
+                not_started: vec![(2, vec!["personal/api".into()])],
+            },
+        );
+        let outcomes: Vec<RackOutcome> = results.into_iter().map(outcome).collect();
+        summary(&sink, &outcomes, false, Outcome::Failed);
+        exited_at_once(&sink, &BTreeMap::new());
+        diagnostic(
+            &sink,
+            json!({ "kind": "usage", "message": "m", "problems": [] }),
+        );
+
+        let text = String::from_utf8(bytes.lock().unwrap().clone()).unwrap();
+        let mut types: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for line in text.lines() {
+            let Value::Object(fields) = serde_json::from_str(line).unwrap() else {
+                panic!("not an object: {line}");
+            };
+            let kind = fields["type"].as_str().unwrap().to_string();
+            types.entry(kind).or_default().extend(
+                fields
+                    .keys()
+                    .filter(|key| !["type", "timestamp", "message"].contains(&key.as_str()))
+                    .cloned(),
+            );
+        }
+        types
+    }
+
+    #[test]
+    fn the_readmes_stream_table_names_every_type_printed_with_its_fields() {
+        let mut documented = readme_table();
+        assert_eq!(
+            documented.remove("plan"),
+            Some(BTreeSet::from(["plan".to_string()]))
+        );
+        assert_eq!(documented, printed());
     }
 }

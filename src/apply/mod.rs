@@ -32,5 +32,5 @@ pub use bake::ALARM_POLL;
 pub use cancel::{OnTimeout, SECOND_INTERRUPT_WINDOW, TimeLimit};
 pub use drive::{Cancel, EnvLookup, Executor, Replanner, Timings};
 pub use outcome::{RackOutcome, RackResult, StopReason, format_duration};
-pub use password::InstalledPassword;
+pub use password::{InstalledPassword, PasswordLedger};
 pub use rollout::{RolloutOutcome, RolloutStop, StopCause};

@@ -17,6 +17,12 @@ pub enum InstalledPassword {
     Ssm { parameter: String },
 }
 
+/// rack -> where the password of its install is, from the moment the install is about to start to the end
+/// of the process: shared with whatever prints it when the run ends, however it ends (a signal that exits
+/// at once included), because a generated password exists nowhere else.
+pub type PasswordLedger =
+    std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, InstalledPassword>>>;
+
 /// The password to install with and where it will be, or why the install cannot start. An SSM password
 /// that does not exist yet is generated and stored *before* it is used, so a stack never holds a password
 /// that exists nowhere else; if someone stored one first, theirs is used.

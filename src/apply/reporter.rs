@@ -30,6 +30,18 @@ pub fn stdout_sink() -> Sink {
     }
 }
 
+/// `stdout_sink`, with its first failed write recorded in `failure` (see `output::Watched`).
+pub fn watched_stdout_sink(failure: &crate::output::WriteFailure) -> Sink {
+    if stdout_goes_nowhere() {
+        Arc::new(Mutex::new(Nowhere))
+    } else {
+        Arc::new(Mutex::new(crate::output::Watched::new(
+            std::io::stdout(),
+            failure.clone(),
+        )))
+    }
+}
+
 #[cfg(unix)]
 fn stdout_goes_nowhere() -> bool {
     use std::os::fd::AsFd;
@@ -62,6 +74,11 @@ impl Write for Nowhere {
     fn flush(&mut self) -> std::io::Result<()> {
         Err(nowhere())
     }
+}
+
+/// Whether `error` is a `stdout_sink` that goes nowhere refusing a write (rather than a write that failed).
+pub fn goes_nowhere(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::NotConnected && error.to_string() == nowhere().to_string()
 }
 
 fn nowhere() -> std::io::Error {

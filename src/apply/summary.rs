@@ -196,6 +196,32 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
     out
 }
 
+/// The summary of a run ended at once by a third interrupt: what it knows without waiting for any rack,
+/// which is where every install it started keeps its password.
+pub fn exited_at_once(passwords: &std::collections::BTreeMap<String, InstalledPassword>) -> String {
+    let mut out = String::from(
+        "\nApply interrupted a third time: exited at once. What was in progress goes on in AWS; watch it with \
+         `rackfile status`, and a new apply waits for it.\n",
+    );
+    for (rack, password) in passwords {
+        match password {
+            InstalledPassword::Generated(password) => {
+                let _ = writeln!(
+                    out,
+                    "\nPassword for {rack} (its install was started; if CloudFormation completes it, this is its password) (shown only this once; store it now): {password}"
+                );
+            }
+            InstalledPassword::Ssm { parameter } => {
+                let _ = writeln!(
+                    out,
+                    "\nPassword for {rack} is in SSM parameter {parameter} (SecureString)"
+                );
+            }
+        }
+    }
+    out
+}
+
 /// What the racks' outcomes add up to.
 pub fn outcome(outcomes: &[RackOutcome], interrupted: bool) -> Outcome {
     if interrupted {

@@ -26,6 +26,8 @@ pub struct Console {
     pub style: render::Style,
     pub read_answer: Box<dyn FnMut() -> Option<String> + Send>,
     pub env: Box<EnvLookup>,
+    /// Where each started install's password is, shared with whoever prints it if the run ends at once.
+    pub passwords: crate::apply::PasswordLedger,
 }
 
 impl Console {
@@ -46,6 +48,7 @@ impl Console {
                 Some(line)
             }),
             env: Box::new(|name| std::env::var(name).ok()),
+            passwords: Default::default(),
         }
     }
 
@@ -57,6 +60,16 @@ impl Console {
     fn out_refuses_writes(&self) -> bool {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         out.write(&[]).is_err()
+    }
+
+    /// Why stdout cannot take this apply's output, if it cannot: a write to it failed; or, under `--json`,
+    /// whose stream is all a machine gets, it goes nowhere (closed, /dev/null).
+    fn out_unusable(&self, json: bool) -> Option<std::io::Error> {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        match out.write(&[]) {
+            Err(error) if json || !crate::apply::reporter::goes_nowhere(&error) => Some(error),
+            _ => None,
+        }
     }
 
     /// Like `print`, but says whether the text was written.
@@ -94,6 +107,7 @@ pub async fn run(
                 hint: Some("review with `rackfile plan --out PLANFILE`, then `rackfile apply --json PLANFILE`".into()),
             });
         }
+        check_out(console, true)?;
     }
     // The reads race the signal: a Ctrl-C while AWS is slow ends the run at once (nothing was sent yet),
     // not after the call's timeout.
@@ -189,6 +203,9 @@ pub async fn run(
         confirm(console, cancel.clone()).await?;
     }
 
+    // Nothing is sent while the output is failing: the stream (or a password) would reach nobody.
+    check_out(console, options.json)?;
+
     // A generated password is printed once, at the end; with nowhere to print it (stdout closed), it would
     // exist nowhere but in the stack.
     let generates: Vec<&str> = plan
@@ -264,7 +281,7 @@ pub async fn run(
         replanner: if saved { None } else { Some(&replanner) },
         hold_for_person,
         env: &console.env,
-        started_passwords: Default::default(),
+        started_passwords: console.passwords.clone(),
     };
     let RolloutOutcome { outcomes, stopped } = executor.roll_out(&plan, options.wave).await;
     let interrupted = *cancel.borrow() > 0;
@@ -298,6 +315,21 @@ pub async fn run(
         return Ok(Outcome::Failed);
     }
     Ok(outcome)
+}
+
+/// Refuses to go on when stdout cannot take the output (see `Console::out_unusable`).
+fn check_out(console: &Console, json: bool) -> Result<(), Error> {
+    match console.out_unusable(json) {
+        Some(error) => Err(Error::Usage {
+            message: format!(
+                "cannot write apply's output to stdout ({error}); nothing was changed"
+            ),
+            hint: Some(
+                "give stdout somewhere that takes it: a file with room, a reader that stays".into(),
+            ),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// `--wave N` names a wave of the plan.

@@ -10,6 +10,9 @@ pub mod show;
 pub mod status;
 mod validate;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::cli::{Connection, Invocation};
 use crate::cloud::aws::AwsConnector;
 use crate::error::Error;
@@ -21,89 +24,239 @@ use crate::template_cache::TemplateCache;
 pub async fn run_and_report(invocation: Invocation, connection: Connection) -> i32 {
     let json = invocation.wants_json();
     let apply_stream = matches!(invocation, Invocation::Apply(_));
-    match run(invocation, connection).await {
+    let run = Run::default();
+    let result = run.command(invocation, connection).await;
+    let code_is_outcome = result.is_ok();
+    let code = match result {
         Ok(outcome) => outcome.exit_code(),
+        Err(Error::StdoutClosed) if json => {
+            // A machine reading the JSON went away: whoever started it learns why from stderr.
+            output::eprint(
+                "error: cannot write the JSON output: stdout was closed by its reader\n",
+            );
+            Error::StdoutClosed.exit_code()
+        }
         Err(Error::StdoutClosed) => Error::StdoutClosed.exit_code(),
         Err(error) if json && apply_stream => {
             // The stream's last line: the error as a `diagnostic`.
-            let sink = crate::apply::reporter::stdout_sink();
-            crate::apply::json_stream::diagnostic(&sink, error.json_value());
+            let sink = crate::apply::reporter::watched_stdout_sink(&run.stdout);
+            if run.stdout.first().is_none() {
+                crate::apply::json_stream::diagnostic(&sink, error.json_value());
+            }
+            if sink_refuses(&sink) {
+                output::eprint(&error.render());
+            }
             error.exit_code()
         }
         Err(error) if json => {
-            // A JSON error that cannot be written either still ends the run with the error's code.
-            let _ = output::print(&error.render_json());
+            // A JSON error that cannot be written goes to stderr, and still ends the run with its code.
+            if output::print(&error.render_json()).is_err() {
+                output::eprint(&error.render());
+            }
             error.exit_code()
         }
         Err(error) => {
             output::eprint(&error.render());
             error.exit_code()
         }
+    };
+    match run.stdout.first() {
+        // The run stopped starting work at the failure; it is reported now, as the run's last word (an
+        // error that ended the run was reported above, with its own code).
+        Some(failure) if code_is_outcome => {
+            output::eprint(&format!(
+                "error: cannot write to stdout ({failure}): apply started nothing after it; what was in progress goes on in AWS (see `rackfile status`)\n"
+            ));
+            if run.signalled.load(Ordering::SeqCst) {
+                crate::outcome::EXIT_INTERRUPTED
+            } else {
+                1
+            }
+        }
+        _ => code,
     }
 }
 
-/// Runs a command: how it ended, or the error that ended it.
-pub async fn run(invocation: Invocation, connection: Connection) -> Result<Outcome, Error> {
-    match invocation {
-        Invocation::Validate { file } => validate::run(&file),
-        Invocation::Plan(options) => {
-            let connector = connect(connection.endpoint_url)?;
-            let mut cache = TemplateCache::load(TemplateCache::user_path());
-            let outcome = plan::run(&options, &connector, &mut cache).await;
-            cache.save();
-            outcome
-        }
-        Invocation::Apply(options) => {
-            let connector = connect(connection.endpoint_url)?;
-            let (cancel_sender, cancel) = tokio::sync::watch::channel(0u8);
-            // Ctrl-C stops new work and the waiting; CloudFormation carries on, and the summary says where.
-            // A second within 10 s cancels the updates in progress; a third ends the run at once. SIGTERM,
-            // SIGHUP and SIGQUIT count the same (see `interrupted`).
-            tokio::spawn(async move {
-                let mut interrupts = Interrupts::listen();
-                for presses in 1u8.. {
-                    interrupts.next().await;
-                    match presses {
-                        1 => output::eprint(&format!(
-                            "Interrupted: no new rack starts, and what is in progress goes on in AWS. Press Ctrl-C again within {} s to cancel the updates in progress (CancelUpdateStack); a third time exits at once.\n",
-                            crate::apply::SECOND_INTERRUPT_WINDOW.as_secs()
-                        )),
-                        2 => output::eprint(
-                            "Cancelling the updates in progress and following their rollbacks; Ctrl-C again exits at once.\n",
-                        ),
-                        _ => std::process::exit(crate::outcome::EXIT_INTERRUPTED),
-                    }
-                    let _ = cancel_sender.send(presses);
-                }
-            });
-            apply::run(
-                &options,
-                &connector,
-                &mut apply::Console::terminal(),
-                cancel,
-            )
-            .await
-        }
-        Invocation::Status(options) => {
-            status::run(&options, &connect(connection.endpoint_url)?).await
-        }
-        Invocation::Import(options) => {
-            import::run(&options, &connect(connection.endpoint_url)?).await
-        }
-        Invocation::Doctor(options) => {
-            doctor::run(&options, &connect(connection.endpoint_url)?).await
-        }
-        Invocation::Show(options) => show::run(&options),
-        Invocation::Permissions(options) => permissions::run(&options),
-        Invocation::Schema => {
-            output::print(&crate::config::schema::racks_schema_json())?;
-            Ok(Outcome::Success)
-        }
-        Invocation::Completions { shell } => {
-            output::print(&crate::cli::completions(shell))?;
-            Ok(Outcome::Success)
+/// Reports an error that ended `apply --json` before the command ran (a bad flag, a malformed target) as the
+/// stream would: its `version` line, then the error as a `diagnostic`, so a consumer reading lines never
+/// gets text; on stderr if stdout takes nothing.
+pub fn report_apply_stream_error(error: &Error) {
+    let sink = crate::apply::reporter::stdout_sink();
+    crate::apply::json_stream::version(&sink);
+    crate::apply::json_stream::diagnostic(&sink, error.json_value());
+    if sink_refuses(&sink) {
+        output::eprint(&error.render());
+    }
+}
+
+/// Whether the command line asks for `apply --json`, read from the raw arguments: for an error clap finds
+/// before there is any parsed command to ask.
+pub fn apply_json_requested(args: &[std::ffi::OsString]) -> bool {
+    let mut args = args.iter().skip(1);
+    let mut subcommand: Option<&std::ffi::OsString> = None;
+    while let Some(arg) = args.next() {
+        if arg == "--endpoint-url" {
+            args.next();
+        } else if !arg.to_string_lossy().starts_with('-') {
+            subcommand = Some(arg);
+            break;
         }
     }
+    subcommand.is_some_and(|command| command == "apply")
+        && args
+            .take_while(|arg| *arg != "--")
+            .any(|arg| arg == "--json")
+}
+
+/// Whether a sink takes no more output: it goes nowhere, or a write to it failed.
+fn sink_refuses(sink: &crate::apply::reporter::Sink) -> bool {
+    let mut out = sink.lock().unwrap_or_else(|p| p.into_inner());
+    out.write(&[]).and_then(|_| out.flush()).is_err()
+}
+
+/// What one run of the binary shares between its command and the code that ends it.
+#[derive(Default)]
+struct Run {
+    /// apply's stdout: its first failed write.
+    stdout: output::WriteFailure,
+    /// A signal came (the exit code is then 130, whatever else failed).
+    signalled: Arc<AtomicBool>,
+}
+
+impl Run {
+    /// Runs a command: how it ended, or the error that ended it.
+    async fn command(
+        &self,
+        invocation: Invocation,
+        connection: Connection,
+    ) -> Result<Outcome, Error> {
+        let json = invocation.wants_json();
+        match invocation {
+            Invocation::Validate { file } => validate::run(&file),
+            Invocation::Plan(options) => {
+                let connector = connect(connection.endpoint_url)?;
+                let mut cache = TemplateCache::load(TemplateCache::user_path());
+                if !TemplateCache::trusted_in(std::env::var("CI").ok().as_deref()) {
+                    cache.distrust();
+                }
+                let outcome = plan::run(&options, &connector, &mut cache).await;
+                if !cache.contradictions().is_empty() {
+                    output::eprint(&format!(
+                        "warning: the template cache said something else of the template of {} at the time read now; it was written by someone else (a CI cache shared with other jobs?) and was not used. Delete {} if you did not expect this.\n",
+                        cache.contradictions().join(", "),
+                        TemplateCache::user_path()
+                            .map_or_else(|| "it".into(), |path| path.display().to_string())
+                    ));
+                }
+                cache.save();
+                outcome
+            }
+            Invocation::Apply(options) => {
+                let connector = connect(connection.endpoint_url)?;
+                let (cancel_sender, cancel) = tokio::sync::watch::channel(0u8);
+                let mut console = apply::Console::terminal();
+                console.out = crate::apply::reporter::watched_stdout_sink(&self.stdout);
+                // A failed write to stdout stops new work as a first Ctrl-C does; the exit code and the
+                // message are `run_and_report`'s.
+                let stop = cancel_sender.clone();
+                self.stdout.on_failure(move || {
+                    stop.send_if_modified(|presses| {
+                        let first = *presses == 0;
+                        if first {
+                            *presses = 1;
+                        }
+                        first
+                    });
+                });
+                tokio::spawn(handle_signals(
+                    cancel_sender,
+                    self.signalled.clone(),
+                    console.passwords.clone(),
+                    console.out.clone(),
+                    json,
+                ));
+                apply::run(&options, &connector, &mut console, cancel).await
+            }
+            Invocation::Status(options) => {
+                status::run(&options, &connect(connection.endpoint_url)?).await
+            }
+            Invocation::Import(options) => {
+                import::run(&options, &connect(connection.endpoint_url)?).await
+            }
+            Invocation::Doctor(options) => {
+                doctor::run(&options, &connect(connection.endpoint_url)?).await
+            }
+            Invocation::Show(options) => show::run(&options),
+            Invocation::Permissions(options) => permissions::run(&options),
+            Invocation::Schema => {
+                output::print(&crate::config::schema::racks_schema_json())?;
+                Ok(Outcome::Success)
+            }
+            Invocation::Completions { shell } => {
+                output::print(&crate::cli::completions(shell))?;
+                Ok(Outcome::Success)
+            }
+        }
+    }
+}
+
+/// Ctrl-C stops new work and the waiting; CloudFormation carries on, and the summary says where. A second
+/// within 10 s cancels the updates in progress; a third ends the run at once, with what a summary can say
+/// without waiting for any rack: every started install's password (it exists nowhere else). SIGTERM, SIGHUP
+/// and SIGQUIT count the same (see `Interrupts`); only SIGKILL, which no process can catch, loses one.
+async fn handle_signals(
+    cancel_sender: tokio::sync::watch::Sender<u8>,
+    signalled: Arc<AtomicBool>,
+    passwords: crate::apply::PasswordLedger,
+    out: crate::apply::reporter::Sink,
+    json: bool,
+) {
+    let mut interrupts = Interrupts::listen();
+    for presses in 1u8.. {
+        interrupts.next().await;
+        signalled.store(true, Ordering::SeqCst);
+        match presses {
+            1 => output::eprint(&format!(
+                "Interrupted: no new rack starts, and what is in progress goes on in AWS. Press Ctrl-C again within {} s to cancel the updates in progress (CancelUpdateStack); a third time exits at once.\n",
+                crate::apply::SECOND_INTERRUPT_WINDOW.as_secs()
+            )),
+            2 => output::eprint(
+                "Cancelling the updates in progress and following their rollbacks; Ctrl-C again exits at once.\n",
+            ),
+            _ => {
+                let passwords = passwords
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .clone();
+                exit_at_once(&out, &passwords, json);
+            }
+        }
+        // At most one press a step: a failed write may have taken the first already.
+        cancel_sender.send_modify(|taken| *taken = (*taken).max(presses));
+    }
+}
+
+/// Prints the summary of a run ended by a third interrupt, on stdout or, when stdout takes nothing, on
+/// stderr; then exits 130.
+fn exit_at_once(
+    out: &crate::apply::reporter::Sink,
+    passwords: &std::collections::BTreeMap<String, crate::apply::InstalledPassword>,
+    json: bool,
+) -> ! {
+    if json {
+        crate::apply::json_stream::exited_at_once(out, passwords);
+    } else {
+        let summary = crate::apply::summary::exited_at_once(passwords);
+        let written = {
+            let mut sink = out.lock().unwrap_or_else(|p| p.into_inner());
+            sink.write_all(summary.as_bytes())
+                .and_then(|()| sink.flush())
+        };
+        if written.is_err() {
+            output::eprint(&summary);
+        }
+    }
+    std::process::exit(crate::outcome::EXIT_INTERRUPTED)
 }
 
 /// The AWS connector, once the endpoint and the shared AWS files it would be given are checked.

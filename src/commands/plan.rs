@@ -18,9 +18,20 @@ pub async fn run(
     cache: &mut TemplateCache,
 ) -> Result<Outcome, Error> {
     if let Some(out) = &options.out {
-        refuse_to_overwrite_racks_file(out, &options.file)?;
+        refuse_out_path(out, &options.file, &[])?;
     }
     let config = config::load(&options.file)?;
+    if let Some(out) = &options.out {
+        let templates: Vec<&Path> = config
+            .racks
+            .iter()
+            .filter_map(|rack| match &rack.template {
+                config::Template::File { path, .. } => Some(path.as_path()),
+                config::Template::Url { .. } => None,
+            })
+            .collect();
+        refuse_out_path(out, &options.file, &templates)?;
+    }
     let inputs = PlanInputs {
         env: &|name| std::env::var(name).ok(),
         cache: Some(cache),
@@ -57,22 +68,19 @@ pub async fn run(
     })
 }
 
-/// `--out racks.toml` would replace the record with a plan.
-fn refuse_to_overwrite_racks_file(out: &Path, racks_file: &Path) -> Result<(), Error> {
-    let same = match (out.canonicalize(), racks_file.canonicalize()) {
-        (Ok(out), Ok(racks)) => out == racks,
-        _ => out == racks_file,
-    };
-    if same {
-        return Err(Error::Usage {
-            message: format!(
-                "--out {}: that is the racks file; the plan would overwrite it",
-                out.display()
-            ),
-            hint: Some("save the plan elsewhere, e.g. --out racks.plan".into()),
-        });
-    }
-    Ok(())
+/// `--out` names a file a plan may be saved to (`plan::file::refuse_out_path`): checked before anything is
+/// read from AWS.
+fn refuse_out_path(out: &Path, racks_file: &Path, templates: &[&Path]) -> Result<(), Error> {
+    let mut protected = vec![(racks_file, "the racks file")];
+    protected.extend(
+        templates
+            .iter()
+            .map(|template| (*template, "a template the racks use")),
+    );
+    crate::plan::file::refuse_out_path(out, &protected).map_err(|why| Error::Usage {
+        message: format!("--out {}: {why}", out.display()),
+        hint: Some("save the plan elsewhere, e.g. --out racks.plan".into()),
+    })
 }
 
 /// The plan in the format asked for, on stdout.

@@ -86,7 +86,7 @@ impl Reader<'_> {
                     DeValue::Array(racks) => {
                         for rack in racks.iter() {
                             if let Some(table) = self.table(rack, "[[rack]]") {
-                                file.rack.push(self.rack(table, value.span()));
+                                file.rack.push(self.rack(table, rack.span()));
                             }
                         }
                     }

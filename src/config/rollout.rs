@@ -13,6 +13,10 @@ use crate::diag::{Diagnostic, did_you_mean};
 /// CloudWatch's limit on an alarm name.
 const MAX_ALARM_NAME_CHARS: usize = 255;
 
+/// The longest `bake`: a canary watched for more than a week is a typo (a CI job is cancelled long before,
+/// and the next apply serves the bake anyway), and a longer one would overflow the clock it is added to.
+pub const MAX_BAKE: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// The placeholders an alarm name may use.
 const ALARM_PLACEHOLDERS: [&str; 3] = ["org", "name", "region"];
 
@@ -165,6 +169,8 @@ fn resolve_waves(
     }
     let ids: Vec<String> = racks.iter().map(Rack::id).collect();
     let mut waves = Vec::new();
+    // Each kept wave's number (a wave without globs is reported and left out).
+    let mut numbers = Vec::new();
     for (index, wave) in table.waves.iter().enumerate() {
         if wave.value.is_empty() {
             diagnostics.push(
@@ -213,7 +219,32 @@ fn resolve_waves(
                 ),
             }
         }
-        waves.push(WaveRule { globs });
+        let wave_rule = WaveRule { globs };
+        // A wave whose racks all join an earlier one (a rack joins its first matching wave) can never run:
+        // `[["*"], ["personal/canary"]]` would send the release everywhere before its canary.
+        let matched: Vec<&String> = ids.iter().filter(|id| wave_rule.matches(id)).collect();
+        if let Some(first) = matched.first()
+            && matched
+                .iter()
+                .all(|id| waves.iter().any(|earlier: &WaveRule| earlier.matches(id)))
+        {
+            let taken_by = waves
+                .iter()
+                .position(|earlier| earlier.matches(first))
+                .map_or(0, |position| numbers[position]);
+            diagnostics.push(
+                Diagnostic::error(
+                    format!(
+                        "wave {} can never get a rack: every rack it matches joins an earlier wave (`{first}` joins wave {taken_by})",
+                        index + 1
+                    ),
+                    wave.span.clone(),
+                )
+                .with_hint("a rack joins its first matching wave: put the narrower wave first, e.g. [[\"personal/canary\"], [\"*\"]]"),
+            );
+        }
+        waves.push(wave_rule);
+        numbers.push(index + 1);
     }
     let waves_span = table.waves[0].span.start..table.waves[table.waves.len() - 1].span.end;
     for rack in racks {
@@ -266,6 +297,21 @@ fn resolve_tolerance(
 
 fn resolve_bake(bake: &Sp<String>, diagnostics: &mut Vec<Diagnostic>) -> Option<Duration> {
     match humantime::parse_duration(&bake.value) {
+        Ok(duration) if duration > MAX_BAKE => {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!(
+                        "`bake` \"{}\" is longer than a week, the longest bake",
+                        bake.value
+                    ),
+                    bake.span.clone(),
+                )
+                .with_hint(
+                    "a bake watches a wave's alarms for minutes or hours, e.g. \"30m\", \"4h\"",
+                ),
+            );
+            None
+        }
         Ok(duration) if duration.subsec_nanos() == 0 => Some(duration),
         Ok(_) => {
             diagnostics.push(
@@ -428,6 +474,27 @@ mod tests {
                 .message
                 .contains("longer than CloudWatch's 255")
         );
+    }
+
+    #[test]
+    fn a_bake_past_a_week_is_refused_at_its_line_and_a_week_is_taken() {
+        for (text, refused) in [
+            ("500000000000y", true),
+            ("7days 1s", true),
+            ("7days", false),
+        ] {
+            let mut diagnostics = Vec::new();
+            let bake = resolve_bake(&Sp::new(text.to_string(), 4..9), &mut diagnostics);
+            assert_eq!(bake.is_none(), refused, "{text}");
+            if refused {
+                assert!(
+                    diagnostics[0].message.contains("longer than a week"),
+                    "{text}: {}",
+                    diagnostics[0].message
+                );
+                assert_eq!(diagnostics[0].span, Some(4..9));
+            }
+        }
     }
 
     #[test]

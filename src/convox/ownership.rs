@@ -44,15 +44,20 @@ impl Dependent {
     }
 }
 
-/// Whether `stack` is a Convox rack: tagged `System=convox`, `Type=rack`, or an untagged 2016 rack (no
-/// `System` tag at all) with the rack template's `Version` and `InstanceType` parameters and its `Dashboard`
-/// output.
+/// Whether `stack` is a Convox rack: a top-level stack tagged `System=convox`, `Type=rack`, or an untagged
+/// 2016 rack (no `System` tag at all) with the rack template's `Version`, `InstanceType` and `Password`
+/// parameters and its `Dashboard` output. A nested stack is never a rack: CloudFormation gives it its
+/// parent's tags, so a rack's own nested stacks carry `Type=rack`. `Version` and `InstanceType` alone are
+/// common names (any stack that launches a versioned service may declare them); the rack API's `Password`
+/// is the rack template's own.
 pub fn is_rack(stack: &Stack) -> bool {
-    has_rack_tags(stack)
-        || (!stack.tags.contains_key("System")
-            && stack.parameters.contains_key("Version")
-            && stack.parameters.contains_key("InstanceType")
-            && stack.outputs.contains_key("Dashboard"))
+    stack.parent_id.is_none()
+        && (has_rack_tags(stack)
+            || (!stack.tags.contains_key("System")
+                && ["Version", "InstanceType", "Password"]
+                    .iter()
+                    .all(|name| stack.parameters.contains_key(*name))
+                && stack.outputs.contains_key("Dashboard")))
 }
 
 /// Tagged `System=convox`, `Type=rack`, as Convox (and rackfile) tag the racks they install.
@@ -129,7 +134,21 @@ mod tests {
         old.parameters
             .insert("InstanceType".into(), "t2.small".into());
         old.outputs.insert("Dashboard".into(), "elb".into());
+        assert!(
+            !is_rack(&old),
+            "Version, InstanceType and a Dashboard: a lookalike without the rack API's Password"
+        );
+        old.parameters.insert("Password".into(), "****".into());
         assert!(is_rack(&old));
+        let mut nested = stack("r-Nested", &[("System", "convox"), ("Type", "rack")]);
+        nested.parent_id = Some("arn:aws:cloudformation:us-east-1:1:stack/r/1".into());
+        assert!(!is_rack(&nested), "a rack's nested stack carries its tags");
+        nested.parent_id = None;
+        nested.parameters = old.parameters.clone();
+        nested.outputs = old.outputs.clone();
+        nested.tags.clear();
+        nested.parent_id = Some("arn:parent".into());
+        assert!(!is_rack(&nested), "nor is an untagged nested one");
         old.tags.insert("System".into(), "billing".into());
         assert!(
             !is_rack(&old),

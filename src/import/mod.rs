@@ -309,6 +309,28 @@ mod tests {
         assert!(skipped.iter().all(|s| s.reason == "not a rack"));
     }
 
+    /// A rack's nested stacks carry its tags; a stack of another kind may declare `Version` and
+    /// `InstanceType` and output a `Dashboard`. Neither is declared as a rack.
+    #[test]
+    fn a_racks_nested_stack_and_a_lookalike_without_the_rack_password_are_not_declared() {
+        let tags = [("System", "convox"), ("Type", "rack")];
+        let rack = stack("web", &tags, &[]);
+        let mut nested = stack("web-Registry", &tags, &[]);
+        nested.parent_id = Some("arn:aws:cloudformation:us-east-1:1:stack/web/1".into());
+        let mut lookalike = stack("grafana", &[], &["Dashboard"]);
+        lookalike.parameters.remove("Password");
+        let (racks, skipped) = sort(vec![
+            candidate(rack),
+            candidate(nested),
+            candidate(lookalike),
+        ]);
+        let declared: Vec<&str> = racks.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(declared, ["web"]);
+        let names: Vec<&str> = skipped.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["grafana", "web-Registry"]);
+        assert!(skipped.iter().all(|s| s.reason == "not a rack"));
+    }
+
     #[test]
     fn failed_busy_and_odd_racks_are_skipped_with_the_reason() {
         let tags = [("System", "convox"), ("Type", "rack")];

@@ -33,6 +33,47 @@ pub fn to_json(plan: &Plan) -> String {
     text
 }
 
+/// Why `path` may not take a saved plan: only a regular file is written (or created), never a link, a
+/// device (as root, renaming a plan over `/dev/stdout` replaces the device), a FIFO or a directory; and
+/// never one of `protected` (racks.toml, the racks' templates), a hard link to one included.
+pub fn refuse_out_path(path: &Path, protected: &[(&Path, &str)]) -> Result<(), String> {
+    let existing = match std::fs::symlink_metadata(path) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(format!("cannot read what is there: {error}")),
+    };
+    let kind = existing.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_symlink() {
+            "a symbolic link"
+        } else if kind.is_dir() {
+            "a directory"
+        } else {
+            "a device, FIFO or socket"
+        };
+        return Err(format!(
+            "that is {what}; a plan is saved only to a regular file (or a new one)"
+        ));
+    }
+    for (file, what) in protected {
+        if std::fs::metadata(file).is_ok_and(|metadata| same_file(&existing, &metadata)) {
+            return Err(format!("that is {what}; the plan would overwrite it"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    a.len() == b.len() && a.modified().ok() == b.modified().ok()
+}
+
 /// Saves the plan and returns it as saved (racks.toml's path made absolute), which is what `plan --out`
 /// prints, so that `rackfile show` of the file prints the same bytes.
 pub fn save(plan: &Plan, path: &Path) -> std::io::Result<Plan> {

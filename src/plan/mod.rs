@@ -166,6 +166,10 @@ pub enum HoldReason {
         step: Option<StepRef>,
         reason: String,
     },
+    /// The update removes an export (or may), and whether another stack imports it could not be read
+    /// (ListImports denied or failed): CloudFormation may refuse it halfway and roll it back. `says` is the
+    /// preflight check's own words.
+    ExportsNotChecked { says: String },
 }
 
 /// A parameter racks.toml sets, kept at its live value on a live rack.

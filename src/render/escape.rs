@@ -24,16 +24,34 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 /// `text` made inert for a Markdown view (a pull-request comment): escaped as `escape` does, then every
 /// character that could start a link, emphasis, strikethrough, code, HTML or a table cell written as
 /// literal text, and every `@` broken from what follows it, so `@everyone` or `@org/team` notifies no one.
+/// GitHub's autolinks work on the rendered text, where a backslash or an entity is already gone, so they
+/// are broken the same way, by a zero-width space: after `#` (`#123`, an issue reference), after a `:`
+/// that something follows (`https://...`, `mailto:`, the emoji `:+1:`) and inside `www.`.
 pub fn markdown(text: &str) -> String {
+    const BREAK: &str = "&#8203;";
     let text = escape(text);
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            // A zero-width space after it: GitHub links a mention only when the name follows at once.
-            '@' => out.push_str("@&#8203;"),
+            // GitHub links a mention or a reference only when the name or number follows at once.
+            '@' | '#' => {
+                out.push(c);
+                out.push_str(BREAK);
+            }
+            ':' if chars.peek().is_some_and(|next| !next.is_whitespace()) => {
+                out.push(':');
+                out.push_str(BREAK);
+            }
+            '.' if out.len() >= 3
+                && out.as_bytes()[out.len() - 3..].eq_ignore_ascii_case(b"www") =>
+            {
+                out.push_str(BREAK);
+                out.push('.');
+            }
             '\\' | '`' | '*' | '_' | '[' | ']' | '~' | '|' => {
                 out.push('\\');
                 out.push(c);
@@ -74,7 +92,7 @@ mod tests {
         assert_eq!(markdown("t3.small (rolling)"), "t3.small (rolling)");
         assert_eq!(
             markdown("[click](https://evil.example) @everyone"),
-            "\\[click\\](https://evil.example) @&#8203;everyone"
+            "\\[click\\](https:&#8203;//evil.example) @&#8203;everyone"
         );
         assert_eq!(
             markdown("*a* _b_ ~~c~~ `d` <img src=x> a|b \\"),
@@ -82,5 +100,22 @@ mod tests {
         );
         // The newline escape's backslash is itself escaped, so the comment shows `\n`.
         assert_eq!(markdown("x\n@org/team"), "x\\\\n@&#8203;org/team");
+    }
+
+    /// GitHub autolinks bare URLs, `www.` hosts and e-mail addresses, links `#123` to an issue and draws
+    /// `:+1:` as an emoji, all on the rendered text: each is broken by a zero-width space.
+    #[test]
+    fn markdown_bare_urls_references_and_emoji_are_made_inert() {
+        use super::markdown;
+        assert_eq!(
+            markdown("see https://evil.example/x or WWW.evil.example, fixes #123 :+1:"),
+            "see https:&#8203;//evil.example/x or WWW&#8203;.evil.example, fixes #&#8203;123 :&#8203;+1:"
+        );
+        assert_eq!(
+            markdown("mailto:a@b.example"),
+            "mailto:&#8203;a@&#8203;b.example"
+        );
+        // A colon before a space or at the end starts nothing, and stays as it is.
+        assert_eq!(markdown("Reason: done:"), "Reason: done:");
     }
 }

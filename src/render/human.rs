@@ -271,6 +271,7 @@ pub fn hold_words(rack: &RackPlan) -> String {
                 step_words(step),
                 escape(reason)
             )),
+            HoldReason::ExportsNotChecked { says } => words.push(escape(says).into_owned()),
         }
     }
     words.join("; ")

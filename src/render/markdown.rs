@@ -238,7 +238,7 @@ mod tests {
         let value = "Key: [x](https://evil.example) → @everyone | <b>*now*</b>";
         assert_eq!(
             cell(value),
-            "Key: \\[x\\](https://evil.example) → @&#8203;everyone \\| &lt;b&gt;\\*now\\*&lt;/b&gt;"
+            "Key: \\[x\\](https:&#8203;//evil.example) → @&#8203;everyone \\| &lt;b&gt;\\*now\\*&lt;/b&gt;"
         );
     }
 }

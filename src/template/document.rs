@@ -22,10 +22,14 @@ pub fn parse_document(body: &str) -> Result<Value, DocumentError> {
             serde_yaml_ng::from_str(body).map_err(|error| DocumentError {
                 message: format!("not a valid YAML template: {error}"),
             })?;
-        from_yaml(yaml).map_err(|error| match unknown_tag_location(body) {
+        let value = from_yaml(yaml).map_err(|error| match unknown_tag_location(body) {
             Some(located) => DocumentError { message: located },
             None => error,
-        })?
+        })?;
+        if let Some(message) = super::yaml_refusals::refused_yaml(body) {
+            return Err(DocumentError { message });
+        }
+        value
     };
     if !value.is_object() {
         return Err(DocumentError {
@@ -259,6 +263,22 @@ mod tests {
             .map(|tag| format!("  {tag}: !{tag} x\n"))
             .collect();
         parse_document(&format!("Outputs:\n{known}")).unwrap();
+    }
+
+    #[test]
+    fn an_alias_or_a_merge_key_is_refused_as_cloudformation_refuses_it() {
+        let body = "Parameters:\n  A: &p\n    Type: String\n  B: *p\nResources: {}\n";
+        let message = parse_document(body).unwrap_err().message;
+        assert!(
+            message.starts_with("line 2 column 6: a YAML anchor"),
+            "{message}"
+        );
+        let body = "Resources:\n  A:\n    Type: X\n    Properties:\n      <<: {Name: a}\n";
+        let message = parse_document(body).unwrap_err().message;
+        assert!(
+            message.starts_with("line 5 column 7: a YAML merge key"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -29,12 +29,14 @@ mod update_policy;
 #[cfg(test)]
 mod verdict_tests;
 mod work_budget;
+mod yaml_refusals;
 
 pub use budget::{
     Budget, ECS_SERVICE_ALLOWANCE_SECONDS, INSTALL_ALLOWANCE_SECONDS, InstancesFrom, RollingBudget,
     ServiceBudget, UPDATE_ALLOWANCE_SECONDS, install_budget, iso8601_seconds, update_budget,
 };
 pub use constraints::{Violation, check_value};
+pub use declaration_checks::check_declaration;
 pub use document::{DocumentError, parse_document};
 pub use evaluate::{Pseudo, resolved_ssm};
 pub use impact::{ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse};

@@ -251,3 +251,51 @@ fn a_consumer_reads_a_real_apply_line_by_line() {
     assert_eq!(summary["counts"]["updated"], 1);
     assert_eq!(moto.live_parameter("web", "LogRetention"), "30");
 }
+
+/// `apply --json` is read as JSON lines whatever ends it: a misspelt flag, a malformed target and a target
+/// racks.toml does not have each give the `version` line and then a `diagnostic`, never text.
+#[test]
+fn a_bad_flag_or_target_under_apply_json_is_a_diagnostic_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("racks.toml"),
+        "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n[org.personal]\n[[rack]]\nname = \"example\"\n",
+    )
+    .unwrap();
+    for (args, says) in [
+        (
+            &["--paralelism", "3"][..],
+            "unexpected argument '--paralelism' found",
+        ),
+        (
+            &["--target", "nosuch"][..],
+            "--target nosuch: expected ORG/NAME",
+        ),
+        (
+            &["--target", "personal/nosuch"][..],
+            "--target personal/nosuch: no such rack",
+        ),
+    ] {
+        let output = crate::common::run(
+            crate::common::rackfile(dir.path())
+                .args(["apply", "--json", "--auto-approve"])
+                .args(args),
+        );
+        assert_eq!(output.code, 1, "{args:?}: {}", output.stderr);
+        assert_eq!(output.stderr, "", "{args:?}");
+        let lines: Vec<serde_json::Value> = output
+            .stdout
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("{args:?}: not a JSON line ({e}): {line}"))
+            })
+            .collect();
+        assert_eq!(lines.len(), 2, "{args:?}: {}", output.stdout);
+        assert_eq!(lines[0]["type"], "version", "{args:?}");
+        assert_eq!(lines[1]["type"], "diagnostic", "{args:?}");
+        let message = lines[1]["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(says), "{args:?}: {message}");
+        assert_eq!(lines[1]["error"]["kind"], "usage", "{args:?}");
+    }
+}

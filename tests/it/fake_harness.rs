@@ -146,6 +146,7 @@ pub(crate) fn console() -> (Console, Buffer) {
         style: Style::Plain,
         read_answer: Box::new(|| None),
         env: Box::new(|_| None),
+        passwords: Default::default(),
     };
     (console, Buffer(bytes))
 }

@@ -33,6 +33,7 @@ mod schema;
 mod secrets_fake;
 mod show;
 mod signals;
+mod sinks;
 mod ssm_resolution;
 mod terminal;
 mod time_fake;

@@ -437,6 +437,24 @@ fn an_edited_template_cache_can_make_a_plan_cheap_but_never_makes_apply_skip_a_c
         "the plan trusts the cache (it is only a cost saving) and shows no template change:\n{}",
         plan.stdout
     );
+    // In CI the cache may come from another branch's job: it is not trusted, and the forgery is reported.
+    let ci = run(moto
+        .rackfile()
+        .env("CI", "true")
+        .args(["plan", "--target", "personal/python"]));
+    assert!(
+        ci.stdout.contains("+      RetentionInDays: 14"),
+        "in CI the live template is read:\n{}",
+        ci.stdout
+    );
+    assert!(
+        ci.stderr
+            .contains("warning: the template cache said something else of the template of ")
+            && ci.stderr.contains("was not used"),
+        "{}",
+        ci.stderr
+    );
+    std::fs::write(&cache_path, cache.replace(&live_hash, &forged)).unwrap();
 
     let apply = run(moto.rackfile().args([
         "-v",

@@ -395,3 +395,38 @@ async fn unchanged_racks_cost_no_preflight_call_and_a_type_change_one_read_per_t
         ])
     );
 }
+
+/// An update that removes an export whose importers cannot be read (ListImports denied) is no in-place
+/// change: `--auto-approve=in-place` holds it, saying why. Read and found unimported, it is not held.
+#[tokio::test(start_paused = true)]
+async fn a_removed_export_whose_importers_cannot_be_read_holds_the_rack_from_in_place_approval() {
+    for denied in [true, false] {
+        let setup = Setup::new();
+        setup
+            .live_rack("web", &template("", true), "t2.small", "3")
+            .await;
+        setup.racks(&["name = \"web\"".into()], &template("", false));
+        if denied {
+            setup.harness.fake.deny("ListImports");
+        }
+        let plan = setup.plan().await;
+        let rack = &plan.racks[0];
+        assert!(
+            matches!(rack.action, Action::Update(_)),
+            "{:?}",
+            rack.action
+        );
+        if !denied {
+            assert!(!rack.is_held(), "{:?}", rack.hold);
+            continue;
+        }
+        assert!(rack.is_held(), "denied: {:?}", rack.hold);
+        let words = rackfile::render::hold_words(rack);
+        assert!(
+            words.contains(
+                "removes export web:Cluster; whether a stack imports it could not be read"
+            ) && words.contains("AccessDenied"),
+            "{words}"
+        );
+    }
+}

@@ -170,3 +170,87 @@ fn a_signal_while_apply_still_reads_aws_ends_it_at_once_with_130() {
         output.stderr
     );
 }
+
+/// A third interrupt exits at once, yet with the password of the install it started: SIGINT three times,
+/// and SIGINT then SIGTERM twice (a supervisor stopping a job someone pressed Ctrl-C in).
+#[test]
+fn a_third_interrupt_exits_at_once_with_the_password_of_the_install_it_started() {
+    use std::io::Read as _;
+    use std::sync::{Arc, Mutex};
+    for signals in [["INT", "INT", "INT"], ["INT", "TERM", "TERM"]] {
+        let moto = moto::session();
+        moto.write("rack.yml", &moto::rack_template());
+        moto.write("racks.toml", RACKS);
+        let proxy = FaultProxy::start(
+            moto.port,
+            Faults {
+                hold_in_progress: Duration::from_secs(120),
+                ..Faults::default()
+            },
+        );
+        let mut child = through(&moto, &proxy)
+            .args(["apply", "--auto-approve"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // stderr is read as it comes, so each signal is sent once the one before it was taken.
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().unwrap();
+        let reader = {
+            let stderr = stderr.clone();
+            std::thread::spawn(move || {
+                let mut chunk = [0u8; 4096];
+                while let Ok(read) = pipe.read(&mut chunk) {
+                    if read == 0 {
+                        break;
+                    }
+                    stderr
+                        .lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&chunk[..read]));
+                }
+            })
+        };
+        wait_until("the CreateStack", Duration::from_secs(30), || {
+            proxy.count("CreateStack", None) >= 1
+        });
+        send(signals[0], child.id());
+        wait_until("the first interrupt", Duration::from_secs(10), || {
+            stderr
+                .lock()
+                .unwrap()
+                .contains("Interrupted: no new rack starts")
+        });
+        send(signals[1], child.id());
+        wait_until("the second interrupt", Duration::from_secs(10), || {
+            stderr
+                .lock()
+                .unwrap()
+                .contains("Cancelling the updates in progress")
+        });
+        let sent = Instant::now();
+        send(signals[2], child.id());
+        let output = finished(child);
+        reader.join().unwrap();
+        let stderr = stderr.lock().unwrap().clone();
+        assert!(
+            sent.elapsed() < Duration::from_secs(10),
+            "at once: the install is held in progress for two minutes"
+        );
+        assert_eq!(output.code, 130, "{signals:?}:\n{}{stderr}", output.stdout);
+        let password = output
+            .stdout
+            .lines()
+            .find_map(|line| line.strip_prefix("Password for personal/web (its install was started; if CloudFormation completes it, this is its password) (shown only this once; store it now): "))
+            .unwrap_or_else(|| panic!("{signals:?}: no password:\n{}{stderr}", output.stdout));
+        assert_eq!(password.len(), 30, "{password}");
+        assert!(
+            output
+                .stdout
+                .contains("Apply interrupted a third time: exited at once."),
+            "{}",
+            output.stdout
+        );
+    }
+}

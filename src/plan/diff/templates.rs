@@ -12,7 +12,7 @@ use crate::live::{
 };
 use crate::plan::TemplatePlan;
 use crate::plan::checks::PlanProblem;
-use crate::template::parse_document;
+use crate::template::{check_declaration, parse_document};
 
 /// What the plan could not check because the template's body was not read.
 pub(super) fn unchecked(rack: &Rack, summary: &TemplateSummary) -> Option<String> {
@@ -30,6 +30,27 @@ pub(super) fn template_summary(
     read: &Result<TemplateSummary, CloudError>,
 ) -> Result<TemplateSummary, Vec<PlanProblem>> {
     match read {
+        // A body read here was checked whole when it was summarised; GetTemplateSummary's declarations are
+        // checked here, as far as they go (type, default, AllowedValues). CloudFormation refuses a template
+        // whose own Default its constraints refuse, whatever value racks.toml passes for it.
+        Ok(summary) if summary.declarations == Declarations::SummaryOnly => {
+            let problems: Vec<PlanProblem> = summary
+                .parameters
+                .iter()
+                .filter_map(|(name, declared)| check_declaration(name, declared).err())
+                .map(|error| PlanProblem {
+                    rack: rack.id(),
+                    message: format!("the template {}: {error}", rack.template.describe()),
+                    hint: Some("fix the template's declaration: CloudFormation refuses the template as it is".into()),
+                    span: None,
+                })
+                .collect();
+            if problems.is_empty() {
+                Ok(summary.clone())
+            } else {
+                Err(problems)
+            }
+        }
         Ok(summary) => Ok(summary.clone()),
         Err(error) => Err(vec![PlanProblem {
             rack: rack.id(),
@@ -112,4 +133,34 @@ pub(super) fn planned_document(rack: &Rack, live: &LiveState) -> Result<Arc<Valu
                 rack.template.describe()
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::diff::test_support::{rack, summary};
+
+    /// A template read through GetTemplateSummary whose own Default is not among its AllowedValues is a
+    /// problem, though racks.toml sets the parameter (CloudFormation refuses the template itself).
+    #[test]
+    fn a_summarised_templates_invalid_default_is_a_problem_even_when_racks_toml_sets_it() {
+        let mut rack = rack();
+        rack.parameters.insert("Autoscale".into(), "Yes".into());
+        let mut read = summary();
+        read.declarations = Declarations::SummaryOnly;
+        let autoscale = read.parameters.get_mut("Autoscale").unwrap();
+        autoscale.default = Some("Maybe".into());
+        autoscale.allowed_values = vec!["Yes".into(), "No".into()];
+        let problems = template_summary(&rack, &Ok(read.clone())).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].message.contains(
+                "parameter `Autoscale`: its Default \"Maybe\" is refused by its own AllowedValues"
+            ),
+            "{}",
+            problems[0].message
+        );
+        read.parameters.get_mut("Autoscale").unwrap().default = Some("No".into());
+        assert!(template_summary(&rack, &Ok(read)).is_ok());
+    }
 }

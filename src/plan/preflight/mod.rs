@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    Action, Blocked, BlockedKind, ChangeKind, Plan, RackPlan, TemplateImpact, TemplatePlan, Update,
+    Action, Blocked, BlockedKind, ChangeKind, HoldReason, Plan, RackPlan, TemplateImpact, TemplatePlan,
+    Update,
 };
 use crate::cloud::{ParameterValue, RegionKey, Stack};
 use crate::live::{KnownLiveTemplate, LiveState, Place, PreflightFacts, PreflightReads};
@@ -233,6 +234,19 @@ pub fn conclude(plan: &mut Plan, live: &LiveState, facts: &PreflightFacts, today
             // A blocked rack does nothing: nothing disruptive happens and nobody has anything to approve.
             rack.disruptions.clear();
             rack.hold.clear();
+        } else {
+            // Not knowing who imports a removed export is no pass: a person decides.
+            rack.hold.extend(
+                found
+                    .iter()
+                    .filter(|check| {
+                        check.check == PreflightKind::Exports
+                            && check.verdict == Verdict::NotChecked
+                    })
+                    .map(|check| HoldReason::ExportsNotChecked {
+                        says: check.says.clone(),
+                    }),
+            );
         }
         rack.preflight = found;
     }
