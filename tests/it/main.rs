@@ -12,6 +12,7 @@ mod architecture;
 mod bad_input;
 mod examples;
 mod fake_harness;
+mod gates;
 mod gates_fake;
 mod faults;
 mod lifecycle;
