@@ -338,6 +338,46 @@ fn check_wave(wave: Option<usize>, plan: &Plan) -> Result<(), Error> {
             hint: Some(format!("name a wave from 1 to {}", plan.waves.len())),
         });
     }
+    // A pipeline's `--wave N` gets the same gate as a whole rollout: every earlier wave converged, its
+    // alarms quiet and its bake served.
+    let earlier_work: Vec<String> = plan
+        .waves
+        .iter()
+        .filter(|wave| wave.number < number && !wave.skipped)
+        .map(|wave| {
+            let racks: Vec<&str> = wave
+                .to_change(&plan.racks)
+                .iter()
+                .map(|rack| rack.rack.as_str())
+                .collect();
+            format!("wave {} ({})", wave.number, racks.join(", "))
+        })
+        .collect();
+    if !earlier_work.is_empty() {
+        return Err(Error::Usage {
+            message: format!(
+                "--wave {number}: {} still to change; nothing was changed",
+                earlier_work.join(" and ")
+            ),
+            hint: Some(format!(
+                "apply the earlier waves first (`--wave {}`), or leave --wave out",
+                plan.waves
+                    .iter()
+                    .find(|wave| wave.number < number && !wave.skipped)
+                    .map_or(1, |wave| wave.number)
+            )),
+        });
+    }
+    if let Some(wave) = plan.waves.iter().find(|wave| wave.number == number)
+        && let Some(gate) = render::waves::gate(wave)
+    {
+        return Err(Error::Usage {
+            message: format!("--wave {number} may not start yet ({gate}); nothing was changed"),
+            hint: Some(format!(
+                "apply --wave {number} again once the bake is served and the alarms are OK, or leave --wave out to wait for the bake"
+            )),
+        });
+    }
     Ok(())
 }
 

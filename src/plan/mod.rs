@@ -27,7 +27,7 @@ pub use file::FORMAT_VERSION;
 pub use gate::{Gate, Permissions, Refusal, gate};
 pub use make::{PlanInputs, PlanningError, make_plan, select};
 pub use preflight::{PreflightCheck, PreflightKind, Verdict};
-pub use rollout::{WatchedAlarm, Wave, place_in_waves};
+pub use rollout::{WatchedAlarm, Wave, WaveGate, holds, place_in_waves};
 pub use staleness::stale_reasons;
 
 use crate::cloud::{ParameterValue, StackKey, StackStatus, TemplateSource};
