@@ -27,6 +27,7 @@ mod real_templates;
 mod releases;
 mod rollout;
 mod rollout_fake;
+mod rollout_gates;
 mod schema;
 mod signals;
 mod terminal;
