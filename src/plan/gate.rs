@@ -137,7 +137,10 @@ mod tests {
             allow_uninstall: false,
             ..allowed()
         };
-        assert_eq!(gate(&uninstall, &without), Gate::Refused(Refusal::Uninstall));
+        assert_eq!(
+            gate(&uninstall, &without),
+            Gate::Refused(Refusal::Uninstall)
+        );
     }
 
     #[test]
@@ -183,7 +186,10 @@ mod tests {
             racks: Some(vec!["personal/other".into()]),
             ..allowed()
         };
-        assert_eq!(gate(&unchanged, &elsewhere), Gate::Refused(Refusal::NotInRun));
+        assert_eq!(
+            gate(&unchanged, &elsewhere),
+            Gate::Refused(Refusal::NotInRun)
+        );
         let other_account = Permissions {
             accounts: BTreeMap::from([("personal".to_string(), "999999999999".to_string())]),
             ..allowed()

@@ -233,7 +233,10 @@ impl Action {
 
     /// A change planned now; a rack to wait for is not one yet (its change is known after the wait).
     pub fn is_change(&self) -> bool {
-        !matches!(self, Action::Unchanged | Action::Blocked(_) | Action::Wait(_))
+        !matches!(
+            self,
+            Action::Unchanged | Action::Blocked(_) | Action::Wait(_)
+        )
     }
 }
 

@@ -57,10 +57,7 @@ pub struct Wave {
 pub enum WaveGate {
     /// An earlier wave with nothing to change now was changed less than `bake` ago (its racks' stacks'
     /// LastUpdatedTime): apply waits out the rest, watching that wave's alarms.
-    Bake {
-        wave: usize,
-        remaining_seconds: u64,
-    },
+    Bake { wave: usize, remaining_seconds: u64 },
     /// An alarm of an earlier wave's rack is in ALARM, or in INSUFFICIENT_DATA (without `missing_data =
     /// "ok"`): apply does not start the wave.
     Alarm {
@@ -238,7 +235,10 @@ pub fn place_in_waves(
                 failure_tolerance: rollout.failure_tolerance.count_of(changing),
                 bake_seconds: if bakes { bake_seconds } else { 0 },
                 alarms: if bakes {
-                    watched[wave].iter().map(|(alarm, _)| alarm.clone()).collect()
+                    watched[wave]
+                        .iter()
+                        .map(|(alarm, _)| alarm.clone())
+                        .collect()
                 } else {
                     Vec::new()
                 },
@@ -275,7 +275,8 @@ fn unserved_bake(
     let served = now.duration_since(newest).unwrap_or(Duration::ZERO);
     let remaining = bake.saturating_sub(served);
     // Whole seconds, rounded up: a bake is never cut short by a fraction.
-    let remaining = Duration::from_secs(remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0));
+    let remaining =
+        Duration::from_secs(remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0));
     (!remaining.is_zero()).then_some(remaining)
 }
 
@@ -506,7 +507,8 @@ mod tests {
         let only_web = rollout(&[&["personal/web-*"]], Tolerance::Count(0), 60);
         let state = world.build(&racks);
         let mut plan = diff(&config(), &state, false).unwrap();
-        let problems = place_in_waves(&only_web, &state, &mut plan.racks, SystemTime::now()).unwrap_err();
+        let problems =
+            place_in_waves(&only_web, &state, &mut plan.racks, SystemTime::now()).unwrap_err();
         let in_no_wave: Vec<&str> = problems.iter().map(|p| p.rack.as_str()).collect();
         assert_eq!(
             in_no_wave,
@@ -526,7 +528,8 @@ mod tests {
         world.record_alarms(RegionKey::new(ACCOUNT, "us-east-1"), Ok(all_but_web_2));
         let state = world.build(&racks);
         let mut plan = diff(&config(), &state, false).unwrap();
-        let problems = place_in_waves(&every, &state, &mut plan.racks, SystemTime::now()).unwrap_err();
+        let problems =
+            place_in_waves(&every, &state, &mut plan.racks, SystemTime::now()).unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].rack, "personal/web-2");
         assert_eq!(
@@ -544,7 +547,8 @@ mod tests {
         );
         let state = world.build(&racks);
         let mut plan = diff(&config(), &state, false).unwrap();
-        let problems = place_in_waves(&every, &state, &mut plan.racks, SystemTime::now()).unwrap_err();
+        let problems =
+            place_in_waves(&every, &state, &mut plan.racks, SystemTime::now()).unwrap_err();
         assert_eq!(problems.len(), racks.len(), "every rack, the new one too");
         assert!(problems[0].message.starts_with(
             "cannot read alarm rack-canary-5xx in account 123456789012 (us-east-1): AccessDenied"
@@ -616,7 +620,11 @@ mod tests {
         ] {
             let plan = canary_then_web(state, missing_data_ok, 60);
             let gate = plan.waves[1].held_by_alarm();
-            assert_eq!(gate.is_some(), held, "{state:?}, missing_data_ok {missing_data_ok}");
+            assert_eq!(
+                gate.is_some(),
+                held,
+                "{state:?}, missing_data_ok {missing_data_ok}"
+            );
             if held {
                 assert_eq!(
                     crate::render::waves::header(&plan.waves[1], 2),

@@ -87,7 +87,10 @@ fn a_busy_rack_to_uninstall_is_waited_for_and_its_uninstall_refused_without_allo
             output.contains("--allow-uninstall was not given; nothing was sent"),
             "{args:?}: {output}"
         );
-        assert!(still_there(&moto), "{args:?}: uninstalled anyway:\n{output}");
+        assert!(
+            still_there(&moto),
+            "{args:?}: uninstalled anyway:\n{output}"
+        );
     }
     let (code, output) = apply_while_busy(&moto, &["apply", "--auto-approve", "--allow-uninstall"]);
     assert_eq!(code, Some(0), "{output}");

@@ -37,7 +37,8 @@ fn an_alarm_still_in_alarm_on_the_next_apply_holds_wave_2() {
     let next = apply(&moto, &["--auto-approve"]);
     assert_eq!(next.code, 1, "{}\n{}", next.stdout, next.stderr);
     assert!(
-        next.stdout.contains("Wave 2 of 2: *; held: rack-canary-5xx in ALARM"),
+        next.stdout
+            .contains("Wave 2 of 2: *; held: rack-canary-5xx in ALARM"),
         "{}",
         next.stdout
     );
@@ -84,7 +85,9 @@ fn after_ctrl_c_during_the_canarys_bake_wave_2_is_refused_until_the_bake_is_serv
     let wave_2 = apply(&moto, &["--auto-approve", "--wave", "2"]);
     assert_eq!(wave_2.code, 1, "{}\n{}", wave_2.stdout, wave_2.stderr);
     assert!(
-        wave_2.stderr.contains("--wave 2 may not start yet (waits 59m")
+        wave_2
+            .stderr
+            .contains("--wave 2 may not start yet (waits 59m")
             && wave_2
                 .stderr
                 .contains(" for wave 1's bake); nothing was changed"),

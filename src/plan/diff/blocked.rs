@@ -90,7 +90,11 @@ mod tests {
 
     #[test]
     fn a_busy_stack_is_a_wait_whether_the_rack_stays_or_goes() {
-        for status in ["CREATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_IN_PROGRESS"] {
+        for status in [
+            "CREATE_IN_PROGRESS",
+            "UPDATE_ROLLBACK_IN_PROGRESS",
+            "UPDATE_IN_PROGRESS",
+        ] {
             for absent in [false, true] {
                 let mut declared = rack();
                 declared.absent = absent;
