@@ -24,6 +24,8 @@ pub enum BakeEnd {
     /// The whole bake passed with no alarm in ALARM.
     Passed,
     Alarm(WatchedAlarm),
+    /// An alarm in INSUFFICIENT_DATA, read where no data holds the next wave (a wave's gate).
+    NoData(WatchedAlarm),
     /// An alarm could not be read, or is gone: the wave cannot be shown healthy.
     Unreadable {
         alarm: WatchedAlarm,
@@ -49,7 +51,7 @@ impl Executor<'_> {
         self.reporter.bake_started(wave, total);
         let mut cancel = self.cancel.clone();
         loop {
-            if let Some(end) = poll(&groups).await {
+            if let Some(end) = poll(&groups, false).await {
                 return end;
             }
             let now = Instant::now();
@@ -62,6 +64,20 @@ impl Executor<'_> {
                 return BakeEnd::Interrupted;
             }
         }
+    }
+
+    /// One read of `alarms`, just before a wave starts: what holds it, if anything (ALARM; INSUFFICIENT_DATA
+    /// unless `missing_data_ok`; an alarm that cannot be read).
+    pub(super) async fn alarms_hold(
+        &self,
+        alarms: &[WatchedAlarm],
+        missing_data_ok: bool,
+    ) -> Option<BakeEnd> {
+        if alarms.is_empty() {
+            return None;
+        }
+        let groups = self.alarm_groups(alarms).await;
+        poll(&groups, !missing_data_ok).await
     }
 
     async fn alarm_groups(&self, alarms: &[WatchedAlarm]) -> Vec<AlarmGroup> {
@@ -92,8 +108,9 @@ impl Executor<'_> {
     }
 }
 
-/// One read of every group, concurrently; what ends the bake, if anything.
-async fn poll(groups: &[AlarmGroup]) -> Option<BakeEnd> {
+/// One read of every group, concurrently; what ends the bake, if anything. `no_data_holds`: an alarm in
+/// INSUFFICIENT_DATA ends it too.
+async fn poll(groups: &[AlarmGroup], no_data_holds: bool) -> Option<BakeEnd> {
     let reads = join_all(groups.iter().map(|group| async move {
         match &group.client {
             Ok(client) => client
@@ -117,6 +134,9 @@ async fn poll(groups: &[AlarmGroup]) -> Option<BakeEnd> {
         for alarm in &group.watched {
             match states.get(&alarm.name) {
                 Some(AlarmState::Alarm) => return Some(BakeEnd::Alarm(alarm.clone())),
+                Some(AlarmState::InsufficientData) if no_data_holds => {
+                    return Some(BakeEnd::NoData(alarm.clone()));
+                }
                 Some(_) => {}
                 None => {
                     return Some(BakeEnd::Unreadable {

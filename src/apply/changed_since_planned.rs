@@ -83,11 +83,16 @@ impl Executor<'_> {
             Followed::Stopped(result) => return result,
         }
         match replanner.replan(&plan.id()).await {
-            // Waiting twice would be a loop: a rack busy again after the wait is reported as blocked.
+            // Waiting twice would be a loop: a rack busy again after the wait is reported as blocked. Any
+            // other plan passes the run's gate in `run_action`, as the first plan did.
             Ok(new_plan) => match &new_plan.action {
                 Action::Blocked(blocked) => RackResult::Blocked {
                     status: blocked.status.clone(),
                     reason: blocked.reason.clone(),
+                },
+                Action::Wait(wait) => RackResult::Blocked {
+                    status: Some(wait.status.clone()),
+                    reason: "CloudFormation began changing the stack again after the wait; plan again once it has finished".into(),
                 },
                 action => Box::pin(self.run_action(&new_plan, action, started)).await,
             },

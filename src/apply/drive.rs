@@ -17,7 +17,7 @@ use super::outcome::{RackOutcome, RackResult, failed};
 use super::reporter::Reporter;
 use crate::cloud::{Cloud, CloudError, Connector};
 use crate::config::{OrgSettings, RackId};
-use crate::plan::{Action, BlockedKind, Plan, RackPlan};
+use crate::plan::{Action, Gate, Permissions, Plan, RackPlan, gate};
 
 /// Timings of the wait loop; tests shorten them.
 #[derive(Debug, Clone)]
@@ -63,9 +63,9 @@ pub struct Executor<'a> {
     pub parallelism: usize,
     pub cancel: Cancel,
     pub replanner: Option<&'a dyn Replanner>,
-    /// `--auto-approve=in-place`: a rack the plan holds for a person (`RackPlan::hold`) is not applied,
-    /// including one planned again after a wait.
-    pub hold_for_person: bool,
+    /// What the run may do: every rack's plan, the first and each one made again after a wait, passes
+    /// `plan::gate` before anything is sent.
+    pub permissions: Permissions,
     /// Reads environment variables (the password of `password_env`); the process environment in the binary.
     pub env: &'a EnvLookup,
     /// rack -> where its password is, from the moment its install is about to start: whatever happens
@@ -142,23 +142,37 @@ impl Executor<'_> {
         action: &Action,
         started: Instant,
     ) -> RackResult {
-        if self.hold_for_person && plan.is_held() {
-            return RackResult::Held {
-                reason: crate::render::hold_words(plan),
-            };
+        match gate(plan, &self.permissions) {
+            Gate::Go => {}
+            Gate::Held => {
+                return RackResult::Held {
+                    reason: crate::render::hold_words(plan),
+                };
+            }
+            // The first plan's refusals stopped the run before anything started (`commands::apply`):
+            // this is a plan made again while it ran.
+            Gate::Refused(refusal) => {
+                return RackResult::Blocked {
+                    status: plan.stack.as_ref().map(|stack| stack.status.clone()),
+                    reason: format!(
+                        "its new plan {}; nothing was sent",
+                        crate::render::refusal_words(&refusal)
+                    ),
+                };
+            }
         }
         match action {
             Action::Unchanged => RackResult::Unchanged,
-            // Only a stack CloudFormation is creating or updating is waited for: a deletion leaves nothing to
-            // follow, and installing it again is a decision for a new plan, not for this one.
-            Action::Blocked(blocked) if blocked.kind == BlockedKind::Busy => match self.replanner {
+            // What to do once the stack settles is the decision of a new plan, gated like the first.
+            Action::Wait(wait) => match self.replanner {
                 Some(replanner) => {
-                    self.wait_then_replan(plan, blocked.stack_status(), started, replanner)
+                    self.wait_then_replan(plan, wait.status.as_str(), started, replanner)
                         .await
                 }
+                // A saved plan is applied as reviewed: a plan made after the wait was not.
                 None => RackResult::Blocked {
-                    status: blocked.status.clone(),
-                    reason: blocked.reason.clone(),
+                    status: Some(wait.status.clone()),
+                    reason: "CloudFormation was changing the stack when the plan was made, and a saved plan is not planned again; plan again once it has finished".into(),
                 },
             },
             Action::Blocked(blocked) => RackResult::Blocked {

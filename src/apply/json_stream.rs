@@ -137,10 +137,13 @@ pub fn rollout_stopped(sink: &Sink, stop: &RolloutStop) {
         StopCause::Failures { .. } => "failures",
         StopCause::Alarm(_) => "alarm",
         StopCause::AlarmUnreadable { .. } => "alarm_unreadable",
+        StopCause::Held { .. } => "held",
         StopCause::Interrupted => "interrupted",
     };
     let alarm = match &stop.why {
-        StopCause::Alarm(alarm) | StopCause::AlarmUnreadable { alarm, .. } => Some(alarm),
+        StopCause::Alarm(alarm)
+        | StopCause::AlarmUnreadable { alarm, .. }
+        | StopCause::Held { alarm, .. } => Some(alarm),
         _ => None,
     };
     let not_started: Vec<Value> = stop

@@ -3,9 +3,13 @@
 //! to ALARM during its bake, stops the rollout: later waves are not started. A plan without waves is one
 //! wave of every rack. The plan decided every wave's racks, tolerance, bake and alarms; this only follows.
 
+// tokio's clock: waiting out an earlier wave's bake follows a paused test clock.
+use tokio::time::Instant;
+
 use super::bake::BakeEnd;
 use super::drive::Executor;
 use super::outcome::RackOutcome;
+use crate::cloud::AlarmState;
 use crate::plan::{Plan, RackPlan, WatchedAlarm, Wave};
 
 /// What a rollout did: each rack's outcome (racks of waves not started have none), and why it stopped
@@ -33,6 +37,13 @@ pub enum StopCause {
     Alarm(WatchedAlarm),
     /// An alarm could not be read during the bake.
     AlarmUnreadable { alarm: WatchedAlarm, why: String },
+    /// Just before wave `holds` would start, an alarm of an earlier wave's rack was in ALARM (or
+    /// INSUFFICIENT_DATA without `missing_data = "ok"`).
+    Held {
+        alarm: WatchedAlarm,
+        state: AlarmState,
+        holds: usize,
+    },
     /// Ctrl-C, during the wave or its bake.
     Interrupted,
 }
@@ -49,6 +60,7 @@ impl Executor<'_> {
             };
         }
         let of = plan.waves.len();
+        let run_started = Instant::now();
         let running: Vec<&Wave> = plan
             .waves
             .iter()
@@ -66,10 +78,8 @@ impl Executor<'_> {
                 outcomes.extend(self.execute_racks(&racks, 1).await);
                 continue;
             }
-            let stop = |why: StopCause| RolloutStop {
-                after_wave: wave.number,
-                why,
-                not_started: running[index + 1..]
+            let not_started_from = |from: usize| -> Vec<(usize, Vec<String>)> {
+                running[from..]
                     .iter()
                     .filter(|later| !later.skipped)
                     .map(|later| {
@@ -80,8 +90,23 @@ impl Executor<'_> {
                             .collect();
                         (later.number, names)
                     })
-                    .collect(),
+                    .collect()
             };
+            let stop = |why: StopCause| RolloutStop {
+                after_wave: wave.number,
+                why,
+                not_started: not_started_from(index + 1),
+            };
+            if let Some(why) = self.pass_gate(plan, wave, run_started).await {
+                return stopped(
+                    outcomes,
+                    RolloutStop {
+                        after_wave: wave.number - 1,
+                        why,
+                        not_started: not_started_from(index),
+                    },
+                );
+            }
             self.reporter
                 .wave_started(wave, of, wave.to_change(&plan.racks).len());
             let parallelism = wave.max_concurrent.unwrap_or(self.parallelism);
@@ -106,6 +131,11 @@ impl Executor<'_> {
                 let cause = match self.bake(wave).await {
                     BakeEnd::Passed => None,
                     BakeEnd::Alarm(alarm) => Some(StopCause::Alarm(alarm)),
+                    BakeEnd::NoData(alarm) => Some(StopCause::Held {
+                        alarm,
+                        state: AlarmState::InsufficientData,
+                        holds: wave.number + 1,
+                    }),
                     BakeEnd::Unreadable { alarm, why } => {
                         Some(StopCause::AlarmUnreadable { alarm, why })
                     }
@@ -121,6 +151,54 @@ impl Executor<'_> {
             outcomes,
             stopped: None,
         }
+    }
+}
+
+impl Executor<'_> {
+    /// The wave's gate, as the plan made it and as the alarms are now: waits out what is left of an earlier
+    /// wave's bake (watching that wave's alarms), then reads every earlier wave's alarms once more. Why the
+    /// wave may not start, if it may not.
+    async fn pass_gate(&self, plan: &Plan, wave: &Wave, run_started: Instant) -> Option<StopCause> {
+        let held = |end: BakeEnd| match end {
+            BakeEnd::Passed => None,
+            BakeEnd::Alarm(alarm) => Some(StopCause::Held {
+                alarm,
+                state: AlarmState::Alarm,
+                holds: wave.number,
+            }),
+            BakeEnd::NoData(alarm) => Some(StopCause::Held {
+                alarm,
+                state: AlarmState::InsufficientData,
+                holds: wave.number,
+            }),
+            BakeEnd::Unreadable { alarm, why } => Some(StopCause::AlarmUnreadable { alarm, why }),
+            BakeEnd::Interrupted => Some(StopCause::Interrupted),
+        };
+        if let Some((earlier, remaining)) = wave.bake_wait()
+            && let Some(earlier_wave) = plan.waves.iter().find(|w| w.number == earlier)
+        {
+            // The plan's figure counts from when the plan was made, just before this run started.
+            let left = remaining.saturating_sub(run_started.elapsed());
+            if !left.is_zero() {
+                let mut rest = earlier_wave.clone();
+                rest.bake_seconds = left.as_secs().max(1);
+                rest.alarms = wave
+                    .gate_alarms
+                    .iter()
+                    .filter(|alarm| earlier_wave.racks.contains(&alarm.rack))
+                    .cloned()
+                    .collect();
+                if let Some(cause) = held(self.bake(&rest).await) {
+                    return Some(cause);
+                }
+                self.reporter.bake_passed(&rest);
+            }
+        }
+        held(
+            self.alarms_hold(&wave.gate_alarms, wave.missing_data_ok)
+                .await
+                .unwrap_or(BakeEnd::Passed),
+        )
     }
 }
 

@@ -250,6 +250,23 @@ pub fn rollout_stop(stop: &RolloutStop) -> String {
             "alarm {} of {} (account {}, {}) could not be read during the bake: {why}",
             alarm.name, alarm.rack, alarm.account_id, alarm.region
         ),
+        StopCause::Held {
+            alarm,
+            state,
+            holds,
+        } => format!(
+            "alarm {} of {} (account {}, {}) is in {}, which holds wave {holds}{}",
+            alarm.name,
+            alarm.rack,
+            alarm.account_id,
+            alarm.region,
+            state.word(),
+            if *state == crate::cloud::AlarmState::InsufficientData {
+                " ([rollout] missing_data = \"ok\" lets it pass)"
+            } else {
+                ""
+            }
+        ),
         StopCause::Interrupted => "interrupted; nothing more was started".to_string(),
     };
     let mut out = format!("\nRollout stopped after wave {}: {why}.\n", stop.after_wave);

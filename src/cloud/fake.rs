@@ -592,6 +592,11 @@ impl Connector for FakeAws {
         }
         Ok(body)
     }
+
+    /// The fake's clock, on which its stacks' LastUpdatedTime is written (tokio's, paused in tests).
+    fn now(&self) -> SystemTime {
+        now()
+    }
 }
 
 /// The account an org's credentials reach, with the SSM call recorded.

@@ -287,6 +287,11 @@ pub trait Connector: Send + Sync {
         name: &str,
         value: &Secret,
     ) -> Result<PutOutcome, CloudError>;
+    /// The time now, to compare with the times AWS reports (a stack's LastUpdatedTime): the system clock,
+    /// or a fake's own.
+    fn now(&self) -> std::time::SystemTime {
+        std::time::SystemTime::now()
+    }
 }
 
 /// An SSM parameter as read: its type and (decrypted) value.

@@ -13,7 +13,9 @@ use crate::config::{self, Config, RackId};
 use crate::error::Error;
 pub use crate::options::{ApplyOptions, ApplySource, Approval};
 use crate::outcome::Outcome;
-use crate::plan::{Action, BlockedKind, PasswordSource, Plan, PlanInputs, RackPlan, make_plan};
+use crate::plan::{
+    Action, Gate, PasswordSource, Permissions, Plan, PlanInputs, RackPlan, Refusal, gate, make_plan,
+};
 use crate::render;
 
 /// The outside world an apply talks to: where output goes, whether a person is there, the environment.
@@ -159,20 +161,25 @@ pub async fn run(
     }
     check_wave(options.wave, &plan)?;
 
-    // `--auto-approve=in-place` applies only what the plan says is in place; the rest is held, untouched.
-    let hold_for_person = options.auto_approve == Some(Approval::InPlace);
-    let applied = |rack: &&RackPlan| !(hold_for_person && rack.is_held());
-    let waits = plan.racks.iter().any(|rack| {
-        matches!(&rack.action, Action::Blocked(blocked) if blocked.kind == BlockedKind::Busy)
-    });
-    let uninstalls: Vec<&str> = plan
-        .racks
-        .iter()
-        .filter(applied)
-        .filter(|rack| matches!(rack.action, Action::Uninstall(_)))
-        .map(|rack| rack.rack.as_str())
-        .collect();
-    if !uninstalls.is_empty() && !options.allow_uninstall {
+    // One gate for the first plan and every plan made again while apply runs (`plan::gate`).
+    let permissions = Permissions {
+        allow_uninstall: options.allow_uninstall,
+        json: options.json,
+        password_sink: !console.out_refuses_writes(),
+        // `--auto-approve=in-place` applies only what the plan says is in place; the rest is held.
+        in_place_only: options.auto_approve == Some(Approval::InPlace),
+        racks: racks_in_run(options, &plan),
+        accounts: Permissions::accounts_of(&plan),
+    };
+    let refused = |wanted: Refusal| -> Vec<&str> {
+        plan.racks
+            .iter()
+            .filter(|rack| gate(rack, &permissions) == Gate::Refused(wanted.clone()))
+            .map(|rack| rack.rack.as_str())
+            .collect()
+    };
+    let uninstalls = refused(Refusal::Uninstall);
+    if !uninstalls.is_empty() {
         return Err(Error::Usage {
             message: format!(
                 "the plan uninstalls {} (ensure = \"absent\"), and --allow-uninstall was not given; nothing was changed",
@@ -183,7 +190,7 @@ pub async fn run(
             ),
         });
     }
-    if !plan.summary.has_changes() && !waits {
+    if !plan.summary.has_work() {
         let outcome = if plan.summary.blocked > 0 {
             Outcome::Failed
         } else {
@@ -208,17 +215,8 @@ pub async fn run(
 
     // A generated password is printed once, at the end; with nowhere to print it (stdout closed), it would
     // exist nowhere but in the stack.
-    let generates: Vec<&str> = plan
-        .racks
-        .iter()
-        .filter(applied)
-        .filter(|rack| {
-            matches!(&rack.action, Action::Install(install) | Action::Reinstall(install)
-                if install.password == Some(PasswordSource::Generate))
-        })
-        .map(|rack| rack.rack.as_str())
-        .collect();
-    if !generates.is_empty() && options.json {
+    let generates = refused(Refusal::GeneratedPasswordUnderJson);
+    if !generates.is_empty() {
         return Err(Error::Usage {
             message: format!(
                 "the install of {} generates an API password, which apply --json never prints; nothing was changed",
@@ -227,7 +225,8 @@ pub async fn run(
             hint: Some("set `password_ssm` (kept in SSM Parameter Store) or `password_env` for these racks".into()),
         });
     }
-    if !generates.is_empty() && console.out_refuses_writes() {
+    let generates = refused(Refusal::GeneratedPasswordWithoutSink);
+    if !generates.is_empty() {
         return Err(Error::Usage {
             message: format!(
                 "stdout is closed or /dev/null, and the install of {} generates an API password that is printed only there; nothing was changed",
@@ -242,7 +241,11 @@ pub async fn run(
 
     // Without a terminal, stdout is usually a CI log, which anyone with access to the job can read.
     if !console.bars && !options.json {
-        for rack in plan.racks.iter().filter(applied) {
+        for rack in plan
+            .racks
+            .iter()
+            .filter(|rack| gate(rack, &permissions) == Gate::Go)
+        {
             if let Action::Install(install) | Action::Reinstall(install) = &rack.action
                 && install.password == Some(PasswordSource::Generate)
             {
@@ -279,7 +282,7 @@ pub async fn run(
         parallelism: options.parallelism,
         cancel: cancel.clone(),
         replanner: if saved { None } else { Some(&replanner) },
-        hold_for_person,
+        permissions,
         env: &console.env,
         started_passwords: console.passwords.clone(),
     };
@@ -332,6 +335,19 @@ fn check_out(console: &Console, json: bool) -> Result<(), Error> {
     }
 }
 
+/// The racks this run may act on: `--target`'s (the plan holds only those) and, with `--wave N`, that
+/// wave's; `None`: every rack of the plan.
+fn racks_in_run(options: &ApplyOptions, plan: &Plan) -> Option<Vec<String>> {
+    let wave = options
+        .wave
+        .and_then(|number| plan.waves.iter().find(|wave| wave.number == number));
+    match wave {
+        Some(wave) => Some(wave.racks.clone()),
+        None if options.targets.is_empty() => None,
+        None => Some(plan.racks.iter().map(|rack| rack.rack.clone()).collect()),
+    }
+}
+
 /// `--wave N` names a wave of the plan.
 fn check_wave(wave: Option<usize>, plan: &Plan) -> Result<(), Error> {
     let Some(number) = wave else {
@@ -352,6 +368,46 @@ fn check_wave(wave: Option<usize>, plan: &Plan) -> Result<(), Error> {
                 plan.waves.len()
             ),
             hint: Some(format!("name a wave from 1 to {}", plan.waves.len())),
+        });
+    }
+    // A pipeline's `--wave N` gets the same gate as a whole rollout: every earlier wave converged, its
+    // alarms quiet and its bake served.
+    let earlier_work: Vec<String> = plan
+        .waves
+        .iter()
+        .filter(|wave| wave.number < number && !wave.skipped)
+        .map(|wave| {
+            let racks: Vec<&str> = wave
+                .to_change(&plan.racks)
+                .iter()
+                .map(|rack| rack.rack.as_str())
+                .collect();
+            format!("wave {} ({})", wave.number, racks.join(", "))
+        })
+        .collect();
+    if !earlier_work.is_empty() {
+        return Err(Error::Usage {
+            message: format!(
+                "--wave {number}: {} still to change; nothing was changed",
+                earlier_work.join(" and ")
+            ),
+            hint: Some(format!(
+                "apply the earlier waves first (`--wave {}`), or leave --wave out",
+                plan.waves
+                    .iter()
+                    .find(|wave| wave.number < number && !wave.skipped)
+                    .map_or(1, |wave| wave.number)
+            )),
+        });
+    }
+    if let Some(wave) = plan.waves.iter().find(|wave| wave.number == number)
+        && let Some(gate) = render::waves::gate(wave)
+    {
+        return Err(Error::Usage {
+            message: format!("--wave {number} may not start yet ({gate}); nothing was changed"),
+            hint: Some(format!(
+                "apply --wave {number} again once the bake is served and the alarms are OK, or leave --wave out to wait for the bake"
+            )),
         });
     }
     Ok(())

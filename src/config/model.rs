@@ -82,6 +82,10 @@ pub struct RolloutTable {
     /// its bake. Each must exist when planned, e.g. "rack-{name}-5xx".
     #[schemars(default)]
     pub alarms: Vec<Sp<String>>,
+    /// What an alarm in INSUFFICIENT_DATA means before a later wave starts: "hold" (the default: no data
+    /// proves nothing about the earlier wave, so the later one does not start) or "ok".
+    #[schemars(extend("enum" = ["hold", "ok"]))]
+    pub missing_data: Option<Sp<String>>,
 }
 
 /// How many failed racks a wave tolerates, as written.

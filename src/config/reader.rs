@@ -194,6 +194,7 @@ impl Reader<'_> {
                 "failure_tolerance" => rollout.failure_tolerance = self.failure_tolerance(value),
                 "bake" => rollout.bake = self.string(name, value),
                 "alarms" => rollout.alarms = self.string_list(name, value),
+                "missing_data" => rollout.missing_data = self.string(name, value),
                 other => self.not_read(other, key.span()),
             }
         }

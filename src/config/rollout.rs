@@ -32,6 +32,8 @@ pub struct Rollout {
     pub bake: Duration,
     /// Where `waves` is written (or `[rollout]` itself when it has none), for a rack no wave takes.
     pub waves_span: Range<usize>,
+    /// `missing_data = "ok"`: an alarm in INSUFFICIENT_DATA does not hold a later wave.
+    pub missing_data_ok: bool,
 }
 
 /// One wave as racks.toml defines it.
@@ -136,6 +138,24 @@ pub(super) fn resolve_rollout(
     for pattern in &table.alarms {
         check_alarm_pattern(pattern, diagnostics);
     }
+    let missing_data_ok = match &table.missing_data {
+        None => false,
+        Some(value) if value.value == "hold" => false,
+        Some(value) if value.value == "ok" => true,
+        Some(value) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!(
+                        "`missing_data` must be \"hold\" or \"ok\", not \"{}\"",
+                        value.value.escape_debug()
+                    ),
+                    value.span.clone(),
+                )
+                .with_hint("\"hold\" (the default): an alarm in INSUFFICIENT_DATA holds the next wave; \"ok\": it does not"),
+            );
+            false
+        }
+    };
     if diagnostics.len() > errors_before {
         return None;
     }
@@ -151,6 +171,7 @@ pub(super) fn resolve_rollout(
         failure_tolerance,
         bake,
         waves_span,
+        missing_data_ok,
     })
 }
 

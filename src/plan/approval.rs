@@ -20,7 +20,12 @@ pub(super) fn hold_reasons(action: &Action, disruptions: &[Disruption]) -> Vec<H
                 not_analysed(Some(step_ref), &step.update, &mut reasons);
             }
         }
-        Action::Reinstall(_) | Action::Uninstall(_) | Action::Unchanged | Action::Blocked(_) => {}
+        // After a wait, the rack's new plan is gated again: nothing is known to hold now.
+        Action::Reinstall(_)
+        | Action::Uninstall(_)
+        | Action::Unchanged
+        | Action::Blocked(_)
+        | Action::Wait(_) => {}
     }
     if !disruptions.is_empty() {
         reasons.insert(0, HoldReason::Disruptive);

@@ -185,7 +185,11 @@ pub(super) fn disruptions(action: &Action) -> Vec<Disruption> {
                 (Some(step_ref), &step.update)
             })
             .collect(),
-        Action::Install(_) | Action::ContinueRollback | Action::Unchanged | Action::Blocked(_) => {
+        Action::Install(_)
+        | Action::ContinueRollback
+        | Action::Unchanged
+        | Action::Blocked(_)
+        | Action::Wait(_) => {
             return Vec::new();
         }
     };

@@ -82,8 +82,8 @@ pub async fn make_plan(
         &preflight::day_of(std::time::SystemTime::now()),
     );
     if let Some(rollout) = &config.rollout {
-        plan.waves =
-            place_in_waves(rollout, &live, &mut plan.racks).map_err(PlanningError::Problems)?;
+        plan.waves = place_in_waves(rollout, &live, &mut plan.racks, connector.now())
+            .map_err(PlanningError::Problems)?;
     }
     Ok(plan)
 }

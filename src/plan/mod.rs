@@ -10,6 +10,7 @@ mod budget;
 mod checks;
 mod diff;
 pub mod file;
+mod gate;
 mod impact;
 mod make;
 pub mod preflight;
@@ -24,9 +25,10 @@ use serde::{Deserialize, Serialize};
 pub use checks::{PlanProblem, unknown_parameters};
 pub use diff::{diff, ssm_wanted};
 pub use file::FORMAT_VERSION;
+pub use gate::{Gate, Permissions, Refusal, gate};
 pub use make::{PlanInputs, PlanningError, make_plan, select};
 pub use preflight::{PreflightCheck, PreflightKind, Verdict};
-pub use rollout::{WatchedAlarm, Wave, place_in_waves};
+pub use rollout::{WatchedAlarm, Wave, WaveGate, holds, place_in_waves};
 pub use secrets::without_secrets;
 pub use staleness::stale_reasons;
 
@@ -204,6 +206,9 @@ pub enum Action {
     Uninstall(Uninstall),
     Unchanged,
     Blocked(Blocked),
+    /// CloudFormation is changing the stack now: apply waits for it to settle, plans the rack again and
+    /// gates that plan (`gate`) like the first; `plan` shows the wait, never a change it cannot know yet.
+    Wait(Wait),
 }
 
 impl Action {
@@ -217,6 +222,7 @@ impl Action {
             Action::Uninstall(_) => "-",
             Action::Unchanged => " ",
             Action::Blocked(_) => "!",
+            Action::Wait(_) => "…",
         }
     }
 
@@ -234,12 +240,17 @@ impl Action {
             | Action::ContinueRollback
             | Action::Uninstall(_)
             | Action::Unchanged
-            | Action::Blocked(_) => Vec::new(),
+            | Action::Blocked(_)
+            | Action::Wait(_) => Vec::new(),
         }
     }
 
+    /// A change planned now; a rack to wait for is not one yet (its change is known after the wait).
     pub fn is_change(&self) -> bool {
-        !matches!(self, Action::Unchanged | Action::Blocked(_))
+        !matches!(
+            self,
+            Action::Unchanged | Action::Blocked(_) | Action::Wait(_)
+        )
     }
 }
 
@@ -421,11 +432,19 @@ impl Blocked {
     }
 }
 
+/// A rack whose stack CloudFormation is creating, updating or rolling back when planned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wait {
+    pub status: StackStatus,
+    /// Whether racks.toml wants the rack gone (`ensure = "absent"`): after the wait it is likely an
+    /// uninstall, which needs `--allow-uninstall`.
+    #[serde(default)]
+    pub absent: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BlockedKind {
-    /// CloudFormation is creating or updating it: apply waits, then plans the rack again.
-    Busy,
     /// Being deleted: nothing to wait for that this plan could use.
     Deleting,
     /// A failed install; `--recover` reinstalls it.
@@ -579,6 +598,9 @@ pub struct Summary {
     pub uninstall: usize,
     pub unchanged: usize,
     pub blocked: usize,
+    /// Racks busy when planned: apply waits for each, then plans it again.
+    #[serde(default)]
+    pub wait: usize,
 }
 
 impl RackPlan {
@@ -621,7 +643,12 @@ impl Summary {
     /// Whether the live racks differ from racks.toml: a change to make, or a rack blocked from one (it is
     /// not what racks.toml says either). What `plan --detailed-exitcode` exits 2 for.
     pub fn differs(&self) -> bool {
-        self.has_changes() || self.blocked > 0
+        self.has_changes() || self.blocked > 0 || self.wait > 0
+    }
+
+    /// Whether apply has anything to do: a change, or a rack to wait for and plan again.
+    pub fn has_work(&self) -> bool {
+        self.has_changes() || self.wait > 0
     }
 
     pub fn has_changes(&self) -> bool {
@@ -645,6 +672,7 @@ impl Summary {
             (self.reinstall, "to reinstall"),
             (self.continue_rollback, "to continue rollback"),
             (self.uninstall, "to uninstall"),
+            (self.wait, "to wait for"),
         ] {
             if count > 0 {
                 parts.push(format!("{count} {what}"));

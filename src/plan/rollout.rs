@@ -1,12 +1,18 @@
 //! Placing the planned racks in the waves of `[rollout]`: each joins the first wave one of whose globs
 //! matches its `org/name`; a wave's failure tolerance becomes a count of its racks; its bake and the alarms
 //! watched during it are decided here, so apply only follows the waves. Pure: the alarms were read by
-//! `live`.
+//! `live`, and the time is given.
+//!
+//! Each wave's gate needs no memory of earlier runs: it is read from the earlier waves as they are now
+//! (an alarm in ALARM, or INSUFFICIENT_DATA unless `missing_data = "ok"`; racks last updated less than
+//! `bake` ago), so a rollout stopped by an alarm, or interrupted during a bake, is not resumed past it.
+
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 use super::{Action, PlanProblem, RackPlan};
-use crate::cloud::CloudErrorKind;
+use crate::cloud::{AlarmState, CloudErrorKind};
 use crate::config::{Rack, Rollout};
 use crate::live::{AlarmRead, LiveState, Reads};
 
@@ -33,6 +39,65 @@ pub struct Wave {
     pub alarms: Vec<WatchedAlarm>,
     /// Nothing in it to change: apply skips it, bake included.
     pub skipped: bool,
+    /// What holds the wave before it starts, from the earlier waves as read when planned; empty for a wave
+    /// skipped, and for one that only waits for earlier waves of this run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<WaveGate>,
+    /// Every alarm of the earlier waves' racks: apply reads them again just before the wave starts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gate_alarms: Vec<WatchedAlarm>,
+    /// `[rollout] missing_data = "ok"`: an alarm in INSUFFICIENT_DATA does not hold the next wave.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub missing_data_ok: bool,
+}
+
+/// What holds a wave before it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WaveGate {
+    /// An earlier wave with nothing to change now was changed less than `bake` ago (its racks' stacks'
+    /// LastUpdatedTime): apply waits out the rest, watching that wave's alarms.
+    Bake { wave: usize, remaining_seconds: u64 },
+    /// An alarm of an earlier wave's rack is in ALARM, or in INSUFFICIENT_DATA (without `missing_data =
+    /// "ok"`): apply does not start the wave.
+    Alarm {
+        wave: usize,
+        alarm: WatchedAlarm,
+        state: AlarmState,
+    },
+}
+
+impl Wave {
+    /// The longest wait for an earlier wave's bake, and that wave's number.
+    pub fn bake_wait(&self) -> Option<(usize, Duration)> {
+        self.gates
+            .iter()
+            .filter_map(|gate| match gate {
+                WaveGate::Bake {
+                    wave,
+                    remaining_seconds,
+                } => Some((*wave, Duration::from_secs(*remaining_seconds))),
+                WaveGate::Alarm { .. } => None,
+            })
+            .max_by_key(|(_, remaining)| *remaining)
+    }
+
+    /// Whether an alarm holds the wave.
+    pub fn held_by_alarm(&self) -> Option<(&WatchedAlarm, AlarmState)> {
+        self.gates.iter().find_map(|gate| match gate {
+            WaveGate::Alarm { alarm, state, .. } => Some((alarm, *state)),
+            WaveGate::Bake { .. } => None,
+        })
+    }
+}
+
+/// Whether an alarm in `state` holds a later wave.
+pub fn holds(state: AlarmState, missing_data_ok: bool) -> bool {
+    match state {
+        AlarmState::Alarm => true,
+        AlarmState::InsufficientData => !missing_data_ok,
+        AlarmState::Ok => false,
+    }
 }
 
 impl Wave {
@@ -62,11 +127,13 @@ fn has_work(rack: &RackPlan) -> bool {
 }
 
 /// The waves of `planned` (the plan of the racks `live` holds, in the same order), each rack's alarms
-/// checked against what was read. Notes about alarms not yet there for a new rack are added to its plan.
+/// checked against what was read, each wave's gate decided at `now`. Notes about alarms not yet there for
+/// a new rack are added to its plan.
 pub fn place_in_waves(
     rollout: &Rollout,
     live: &LiveState,
     planned: &mut [RackPlan],
+    now: SystemTime,
 ) -> Result<Vec<Wave>, Vec<PlanProblem>> {
     let mut problems = Vec::new();
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); rollout.waves.len()];
@@ -86,7 +153,7 @@ pub fn place_in_waves(
             }),
         }
     }
-    let mut watched: Vec<Vec<WatchedAlarm>> = vec![Vec::new(); rollout.waves.len()];
+    let mut watched: Vec<Vec<(WatchedAlarm, AlarmState)>> = vec![Vec::new(); rollout.waves.len()];
     for (wave, indices) in members.iter().enumerate() {
         for &index in indices {
             let (Some(reads), Some(plan)) = (racks.get(index), planned.get_mut(index)) else {
@@ -106,6 +173,45 @@ pub fn place_in_waves(
         .map(|indices| indices.iter().any(|&index| has_work(&planned[index])))
         .collect();
     let bake_seconds = rollout.bake.as_secs();
+    let gates: Vec<Vec<WaveGate>> = (0..rollout.waves.len())
+        .map(|wave| {
+            if !with_work[wave] {
+                return Vec::new();
+            }
+            let mut gates = Vec::new();
+            for earlier in 0..wave {
+                for (alarm, state) in &watched[earlier] {
+                    if holds(*state, rollout.missing_data_ok) {
+                        gates.push(WaveGate::Alarm {
+                            wave: earlier + 1,
+                            alarm: alarm.clone(),
+                            state: *state,
+                        });
+                    }
+                }
+                // A wave with work in this run is baked by this run, after it.
+                if !with_work[earlier]
+                    && let Some(remaining) =
+                        unserved_bake(&members[earlier], planned, rollout.bake, now)
+                {
+                    gates.push(WaveGate::Bake {
+                        wave: earlier + 1,
+                        remaining_seconds: remaining.as_secs(),
+                    });
+                }
+            }
+            gates
+        })
+        .collect();
+    let gate_alarms: Vec<Vec<WatchedAlarm>> = (0..rollout.waves.len())
+        .map(|wave| {
+            watched[..wave]
+                .iter()
+                .flatten()
+                .map(|(alarm, _)| alarm.clone())
+                .collect()
+        })
+        .collect();
     Ok(rollout
         .waves
         .iter()
@@ -129,23 +235,59 @@ pub fn place_in_waves(
                 failure_tolerance: rollout.failure_tolerance.count_of(changing),
                 bake_seconds: if bakes { bake_seconds } else { 0 },
                 alarms: if bakes {
-                    std::mem::take(&mut watched[wave])
+                    watched[wave]
+                        .iter()
+                        .map(|(alarm, _)| alarm.clone())
+                        .collect()
                 } else {
                     Vec::new()
                 },
                 skipped: !with_work[wave],
+                gates: gates[wave].clone(),
+                gate_alarms: if with_work[wave] {
+                    gate_alarms[wave].clone()
+                } else {
+                    Vec::new()
+                },
+                missing_data_ok: rollout.missing_data_ok,
             }
         })
         .collect())
 }
 
-/// The alarms of one rack apply watches. An alarm that does not exist is a problem for a live rack (a typo
-/// would watch nothing); for a rack not yet installed it cannot exist yet, and the rack's plan says so.
+/// How much of `bake` is left since the newest change to the racks of a wave (`members`, indices of
+/// `planned`) at `now`; `None` when it is served, or no rack of the wave has a stack. A time that cannot be
+/// read counts as a change just now: the bake is never taken as served on a guess.
+fn unserved_bake(
+    members: &[usize],
+    planned: &[RackPlan],
+    bake: Duration,
+    now: SystemTime,
+) -> Option<Duration> {
+    if bake.is_zero() {
+        return None;
+    }
+    let newest = members
+        .iter()
+        .filter_map(|&index| planned[index].stack.as_ref())
+        .map(|stack| humantime::parse_rfc3339_weak(&stack.last_updated).unwrap_or(now))
+        .max()?;
+    let served = now.duration_since(newest).unwrap_or(Duration::ZERO);
+    let remaining = bake.saturating_sub(served);
+    // Whole seconds, rounded up: a bake is never cut short by a fraction.
+    let remaining =
+        Duration::from_secs(remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0));
+    (!remaining.is_zero()).then_some(remaining)
+}
+
+/// The alarms of one rack apply watches, with their state as read. An alarm that does not exist is a
+/// problem for a live rack (a typo would watch nothing); for a rack not yet installed it cannot exist yet,
+/// and the rack's plan says so.
 fn watched_alarms(
     rack: &Rack,
     reads: &Reads,
     plan: &mut RackPlan,
-) -> Result<Vec<WatchedAlarm>, Vec<PlanProblem>> {
+) -> Result<Vec<(WatchedAlarm, AlarmState)>, Vec<PlanProblem>> {
     // A rack to uninstall has nothing to watch.
     let Reads::Present(present) = reads else {
         return Ok(Vec::new());
@@ -157,13 +299,16 @@ fn watched_alarms(
     for (name, read) in &present.alarms {
         let span = rack.spans.alarms.get(name).cloned();
         match read {
-            AlarmRead::State(_) => watched.push(WatchedAlarm {
-                rack: plan.rack.clone(),
-                org: plan.org.clone(),
-                account_id: plan.account_id.clone(),
-                region: plan.region.clone(),
-                name: name.clone(),
-            }),
+            AlarmRead::State(state) => watched.push((
+                WatchedAlarm {
+                    rack: plan.rack.clone(),
+                    org: plan.org.clone(),
+                    account_id: plan.account_id.clone(),
+                    region: plan.region.clone(),
+                    name: name.clone(),
+                },
+                *state,
+            )),
             AlarmRead::Missing if new_rack => plan.notes.push(format!(
                 "alarm {name} does not exist yet in {place}: it is not watched while this new rack's wave bakes"
             )),
@@ -221,6 +366,7 @@ mod tests {
             failure_tolerance: tolerance,
             bake: Duration::from_secs(bake),
             waves_span: 0..1,
+            missing_data_ok: false,
         }
     }
 
@@ -266,7 +412,7 @@ mod tests {
     fn waves_of(rollout: &Rollout, racks: &[Rack], world: &LiveStateBuilder) -> Plan {
         let state = world.build(racks);
         let mut plan = diff(&config(), &state, false).unwrap();
-        plan.waves = place_in_waves(rollout, &state, &mut plan.racks).unwrap();
+        plan.waves = place_in_waves(rollout, &state, &mut plan.racks, SystemTime::now()).unwrap();
         plan
     }
 
@@ -361,7 +507,8 @@ mod tests {
         let only_web = rollout(&[&["personal/web-*"]], Tolerance::Count(0), 60);
         let state = world.build(&racks);
         let mut plan = diff(&config(), &state, false).unwrap();
-        let problems = place_in_waves(&only_web, &state, &mut plan.racks).unwrap_err();
+        let problems =
+            place_in_waves(&only_web, &state, &mut plan.racks, SystemTime::now()).unwrap_err();
         let in_no_wave: Vec<&str> = problems.iter().map(|p| p.rack.as_str()).collect();
         assert_eq!(
             in_no_wave,
@@ -381,7 +528,8 @@ mod tests {
         world.record_alarms(RegionKey::new(ACCOUNT, "us-east-1"), Ok(all_but_web_2));
         let state = world.build(&racks);
         let mut plan = diff(&config(), &state, false).unwrap();
-        let problems = place_in_waves(&every, &state, &mut plan.racks).unwrap_err();
+        let problems =
+            place_in_waves(&every, &state, &mut plan.racks, SystemTime::now()).unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].rack, "personal/web-2");
         assert_eq!(
@@ -399,7 +547,8 @@ mod tests {
         );
         let state = world.build(&racks);
         let mut plan = diff(&config(), &state, false).unwrap();
-        let problems = place_in_waves(&every, &state, &mut plan.racks).unwrap_err();
+        let problems =
+            place_in_waves(&every, &state, &mut plan.racks, SystemTime::now()).unwrap_err();
         assert_eq!(problems.len(), racks.len(), "every rack, the new one too");
         assert!(problems[0].message.starts_with(
             "cannot read alarm rack-canary-5xx in account 123456789012 (us-east-1): AccessDenied"
@@ -410,5 +559,80 @@ mod tests {
                 "the credentials of org `personal` need cloudwatch:DescribeAlarms there (`rackfile permissions plan` prints the policy)"
             )
         );
+    }
+
+    /// canary (converged: count 3, last updated 2026-11-01T00:00:00Z) then web-1 (to change), each with
+    /// its alarm in `canary_alarm` / OK; the plan made `minutes` after the canary's last update.
+    fn canary_then_web(canary_alarm: AlarmState, missing_data_ok: bool, minutes: u64) -> Plan {
+        let (canary, canary_stack) = named("canary", 3);
+        let (web, web_stack) = named("web-1", 4);
+        let racks = vec![canary, web];
+        let mut world = live(vec![canary_stack, web_stack], &racks[0]);
+        world.record_alarms(
+            RegionKey::new(ACCOUNT, "us-east-1"),
+            Ok(BTreeMap::from([
+                ("rack-canary-5xx".to_string(), canary_alarm),
+                ("rack-web-1-5xx".to_string(), AlarmState::Ok),
+            ])),
+        );
+        let mut rollout = rollout(&[&["personal/canary"], &["*"]], Tolerance::Count(0), 1800);
+        rollout.missing_data_ok = missing_data_ok;
+        let state = world.build(&racks);
+        let mut plan = diff(&config(), &state, false).unwrap();
+        let updated = humantime::parse_rfc3339("2026-11-01T00:00:00Z").unwrap();
+        let now = updated + Duration::from_secs(minutes * 60);
+        plan.waves = place_in_waves(&rollout, &state, &mut plan.racks, now).unwrap();
+        plan
+    }
+
+    #[test]
+    fn a_converged_wave_changed_less_than_its_bake_ago_makes_the_next_wave_wait_out_the_rest() {
+        let plan = canary_then_web(AlarmState::Ok, false, 18);
+        assert!(plan.waves[0].skipped, "{:?}", plan.waves[0]);
+        assert_eq!(
+            plan.waves[1].gates,
+            [WaveGate::Bake {
+                wave: 1,
+                remaining_seconds: 12 * 60
+            }]
+        );
+        assert_eq!(plan.waves[1].gate_alarms.len(), 1, "the canary's alarm");
+        assert_eq!(
+            crate::render::waves::header(&plan.waves[1], 2),
+            "Wave 2 of 2: *; waits 12m for wave 1's bake"
+        );
+        let json = serde_json::to_value(&plan).unwrap();
+        assert_eq!(
+            json["waves"][1]["gates"][0],
+            serde_json::json!({"kind": "bake", "wave": 1, "remaining_seconds": 720})
+        );
+        // Served: nothing holds the wave.
+        let served = canary_then_web(AlarmState::Ok, false, 31);
+        assert_eq!(served.waves[1].gates, []);
+    }
+
+    #[test]
+    fn an_alarm_of_an_earlier_wave_in_alarm_or_without_data_holds_the_next_wave() {
+        for (state, missing_data_ok, held) in [
+            (AlarmState::Alarm, false, true),
+            (AlarmState::Alarm, true, true),
+            (AlarmState::InsufficientData, false, true),
+            (AlarmState::InsufficientData, true, false),
+            (AlarmState::Ok, false, false),
+        ] {
+            let plan = canary_then_web(state, missing_data_ok, 60);
+            let gate = plan.waves[1].held_by_alarm();
+            assert_eq!(
+                gate.is_some(),
+                held,
+                "{state:?}, missing_data_ok {missing_data_ok}"
+            );
+            if held {
+                assert_eq!(
+                    crate::render::waves::header(&plan.waves[1], 2),
+                    format!("Wave 2 of 2: *; held: rack-canary-5xx in {}", state.word())
+                );
+            }
+        }
     }
 }

@@ -9,7 +9,7 @@ use super::escape;
 use crate::diag::{self, Diagnostic};
 use crate::plan::{
     Action, Change, ChangeKind, Disruption, Held, HeldReason, HoldReason, Install, PasswordSource,
-    Plan, PlanProblem, RackPlan, StepRef, TemplateImpact, Update,
+    Plan, PlanProblem, RackPlan, Refusal, StepRef, TemplateImpact, Update, Wait,
 };
 use crate::template::describe_reach;
 
@@ -133,6 +133,7 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
         Action::Uninstall(_) => ("31", "will be uninstalled"),
         Action::Unchanged => ("0", "no changes"),
         Action::Blocked(_) => ("31", "is blocked"),
+        Action::Wait(_) => ("33", "is waited for, then planned again"),
     };
     let header = format!(
         "{} {} ({}) {verb}",
@@ -220,6 +221,9 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
                 .join("\n      ");
             let _ = writeln!(out, "    {}: {reason}", blocked.stack_status());
         }
+        Action::Wait(wait) => {
+            let _ = writeln!(out, "    {}: {}", wait.status, wait_words(wait));
+        }
     }
     for held in &rack.held {
         let _ = writeln!(out, "    {}", held_line(held));
@@ -243,6 +247,33 @@ pub(super) fn disruptions(rack: &RackPlan) -> Vec<String> {
         .iter()
         .map(|disruption| disruption_words(rack, disruption))
         .collect()
+}
+
+/// Why the run may not act on a rack, completing "its new plan ...".
+pub fn refusal_words(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::Uninstall => {
+            "uninstalls the rack (ensure = \"absent\"), and --allow-uninstall was not given".into()
+        }
+        Refusal::GeneratedPasswordUnderJson => "installs it with a generated API password, which apply --json never prints; set `password_ssm` or `password_env`".into(),
+        Refusal::GeneratedPasswordWithoutSink => "installs it with a generated API password, and stdout takes no writes to print it on; set `password_ssm` or `password_env`".into(),
+        Refusal::NotInRun => "is outside this run's --target or --wave".into(),
+        Refusal::Account { expected, found } => format!(
+            "reaches account {}, not the account {} this run planned",
+            escape(found),
+            escape(expected)
+        ),
+    }
+}
+
+/// What apply does with a rack CloudFormation is changing.
+pub fn wait_words(wait: &Wait) -> String {
+    let then = if wait.absent {
+        "then plans it again (an uninstall needs --allow-uninstall)"
+    } else {
+        "then plans it again and applies that plan if this run allows it"
+    };
+    format!("CloudFormation is changing the stack; apply waits for it to finish, {then}")
 }
 
 /// Why `apply --auto-approve=in-place` holds the rack for a person, escaped, in a line:

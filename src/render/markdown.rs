@@ -91,7 +91,7 @@ pub fn plan(plan: &Plan) -> String {
     let human = human_plan(plan, Style::Plain);
     for block in human
         .split("\n\n")
-        .filter(|b| b.starts_with(['+', '~', '>', '-', '↺', ' ', '!']))
+        .filter(|b| b.starts_with(['+', '~', '>', '-', '↺', ' ', '!', '…']))
     {
         let title = block.lines().next().unwrap_or_default();
         let _ = write!(
@@ -125,6 +125,7 @@ fn action(rack: &RackPlan) -> &'static str {
         Action::Uninstall(_) => "**uninstall**",
         Action::Unchanged => "no changes",
         Action::Blocked(_) => "**blocked**",
+        Action::Wait(_) => "wait, then plan again",
     }
 }
 
@@ -170,6 +171,7 @@ fn what_changes(rack: &RackPlan) -> String {
             .join("; "),
         Action::Unchanged => String::new(),
         Action::Blocked(blocked) => blocked.stack_status().to_string(),
+        Action::Wait(wait) => wait.status.to_string(),
     }
 }
 
@@ -206,6 +208,7 @@ fn impact(rack: &RackPlan) -> String {
             .next()
             .unwrap_or_default()
             .to_string(),
+        Action::Wait(wait) => super::human::wait_words(wait),
         Action::Install(install) | Action::Reinstall(install) => install
             .budget
             .as_ref()

@@ -13,6 +13,8 @@ pub mod waves;
 
 pub use budget::span;
 pub use escape::escape;
-pub use human::{Style, hold_words, plan as human_plan, problems as human_problems};
+pub use human::{
+    Style, hold_words, plan as human_plan, problems as human_problems, refusal_words, wait_words,
+};
 pub use json::plan as json_plan;
 pub use markdown::plan as markdown_plan;

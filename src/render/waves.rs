@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::escape;
-use crate::plan::{RackPlan, Wave};
+use crate::plan::{RackPlan, Wave, WaveGate};
 
 /// How many alarm names a header lists before it counts the rest.
 const ALARMS_SHOWN: usize = 3;
@@ -23,7 +23,36 @@ pub fn header(wave: &Wave, of: usize) -> String {
             text.push_str(&format!(", alarms {alarms}"));
         }
     }
+    if let Some(gate) = gate(wave) {
+        text.push_str("; ");
+        text.push_str(&gate);
+    }
     text
+}
+
+/// What holds the wave before it starts: `held: rack-canary-5xx in ALARM`, `waits 12m for wave 1's bake`;
+/// `None` when only the earlier waves of the run come first.
+pub fn gate(wave: &Wave) -> Option<String> {
+    let mut parts = Vec::new();
+    let mut held: Vec<String> = Vec::new();
+    for gate in &wave.gates {
+        if let WaveGate::Alarm { alarm, state, .. } = gate {
+            let words = format!("{} in {}", escape(&alarm.name), state.word());
+            if !held.contains(&words) {
+                held.push(words);
+            }
+        }
+    }
+    if !held.is_empty() {
+        parts.push(format!("held: {}", held.join(", ")));
+    }
+    if let Some((earlier, remaining)) = wave.bake_wait() {
+        parts.push(format!(
+            "waits {} for wave {earlier}'s bake",
+            bake(remaining.as_secs())
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// `2 racks to change, stops at the first failure, at most 10 at once`.

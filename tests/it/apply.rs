@@ -421,11 +421,11 @@ fn a_create_that_fails_on_moto_is_reported_with_the_stack_it_left() {
         "the stack moto left is not reported:\n{}",
         output.stdout
     );
-    // A later plan shows it blocked rather than trying to install it again.
+    // A later plan waits for it rather than trying to install it again.
     let plan = run(moto.rackfile().args(["plan"]));
     assert!(
         plan.stdout
-            .contains("! personal/broken (us-east-1) is blocked"),
+            .contains("… personal/broken (us-east-1) is waited for, then planned again"),
         "{}",
         plan.stdout
     );

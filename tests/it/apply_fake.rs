@@ -169,7 +169,7 @@ async fn a_rack_already_in_progress_is_waited_for_then_planned_again() {
     let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
     assert_eq!(code, 0, "{output}");
     assert!(
-        output.contains("! personal/busy (us-east-1) is blocked"),
+        output.contains("… personal/busy (us-east-1) is waited for, then planned again"),
         "{output}"
     );
     assert!(

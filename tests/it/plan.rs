@@ -133,7 +133,7 @@ fn plan_shows_every_action_and_the_racks_nobody_declared() {
     assert!(
         output
             .stdout
-            .ends_with("Plan: 1 to install, 1 to update, 1 unchanged, 1 blocked.\n")
+            .ends_with("Plan: 1 to install, 1 to update, 1 to wait for, 1 unchanged, 0 blocked.\n")
     );
     assert!(
         !output.stdout.contains("website"),
@@ -209,7 +209,7 @@ fn plan_json_is_the_same_plan_with_a_format_version() {
             ("personal/example", "install"),
             ("personal/python", "update"),
             ("work/staging", "unchanged"),
-            ("personal/stuck", "blocked"),
+            ("personal/stuck", "wait"),
         ]
     );
     let python = &plan["racks"][1];
@@ -235,7 +235,7 @@ fn plan_json_is_the_same_plan_with_a_format_version() {
     assert_eq!(plan["racks"][3]["status"], "CREATE_IN_PROGRESS");
     assert_eq!(
         plan["summary"],
-        serde_json::json!({"install": 1, "update": 1, "upgrade": 0, "reinstall": 0, "continue_rollback": 0, "uninstall": 0, "unchanged": 1, "blocked": 1})
+        serde_json::json!({"install": 1, "update": 1, "upgrade": 0, "reinstall": 0, "continue_rollback": 0, "uninstall": 0, "unchanged": 1, "blocked": 0, "wait": 1})
     );
     assert_eq!(plan["not_in_racks_toml"][0]["name"], "legacy");
     assert!(

@@ -11,7 +11,7 @@ use crate::moto::{self, MotoSession};
 const RACKS: [&str; 3] = ["canary", "web-1", "web-2"];
 
 /// racks.toml: the three racks from the example template at `count` instances, then `rollout`.
-fn racks_toml(count: u32, rollout: &str) -> String {
+pub(crate) fn racks_toml(count: u32, rollout: &str) -> String {
     let mut text = format!(
         "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"20161102160040\"\n\
          instance_count = {count}\n[org.personal]\nprofile = \"personal\"\naccount_id = \"{}\"\n{rollout}\n",
@@ -26,7 +26,7 @@ fn racks_toml(count: u32, rollout: &str) -> String {
 }
 
 /// The three racks installed at 3 instances, each with an OK alarm `rack-NAME-5xx`.
-fn installed() -> MotoSession {
+pub(crate) fn installed() -> MotoSession {
     let moto = moto::session();
     moto.write("rack.yml", &moto::rack_template());
     moto.write("racks.toml", &racks_toml(3, ""));
@@ -48,7 +48,7 @@ fn installed() -> MotoSession {
     moto
 }
 
-const CANARY_FIRST: &str = "[rollout]\nwaves = [[\"personal/canary\"], [\"*\"]]\nbake = \"4s\"\nalarms = [\"rack-{name}-5xx\"]\n";
+pub(crate) const CANARY_FIRST: &str = "[rollout]\nwaves = [[\"personal/canary\"], [\"*\"]]\nbake = \"4s\"\nalarms = [\"rack-{name}-5xx\"]\n";
 
 #[test]
 fn an_alarm_set_to_alarm_during_the_bake_stops_the_next_wave() {

@@ -220,12 +220,16 @@ async fn wave_2_alone_touches_only_wave_2_and_bakes_it() {
         4,
         "[rollout]\nwaves = [[\"personal/canary\"], [\"*/staging*\"], [\"*\"]]\nbake = \"5m\"\nalarms = [\"rack-{name}-5xx\"]\n",
     );
+    // Wave 2 waits for wave 1: the canary first (and its bake, which `--wave 1` serves).
+    let (outcome, output) = fleet.apply(Some(1)).await;
+    assert_eq!(outcome, Outcome::Success, "{output}");
+    assert_eq!(fleet.updated(), ["canary"]);
     let started = Instant::now();
     let (outcome, output) = fleet.apply(Some(2)).await;
     assert_eq!(outcome, Outcome::Success, "{output}");
     let mut updated = fleet.updated();
     updated.sort();
-    assert_eq!(updated, ["staging-1", "staging-2"]);
+    assert_eq!(updated, ["canary", "staging-1", "staging-2"]);
     assert!(output.contains("Wave 2: bake passed"), "{output}");
     assert_eq!(
         started.elapsed().as_secs() / 60,
@@ -311,8 +315,9 @@ async fn a_rollout_of_50_racks_in_3_waves_costs_one_describe_alarms_per_bake_pol
         count("DescribeStackEvents"),
         count_unwaved("DescribeStackEvents")
     );
-    // The plan's read, then each bake: a read a minute, at its start and its end (31 each).
-    assert_eq!(count("DescribeAlarms"), 1 + 2 * 31);
+    // The plan's read, then each bake: a read a minute, at its start and its end (31 each), and each later
+    // wave's gate: the earlier waves' alarms read once more just before it starts (one region: one call).
+    assert_eq!(count("DescribeAlarms"), 1 + 2 * 31 + 2);
     assert!(took >= waves_and_bakes, "{took:?}");
     assert!(
         took <= waves_and_bakes + Duration::from_secs(3 * 60),
@@ -387,4 +392,134 @@ async fn an_upgrade_through_a_required_release_is_done_wave_by_wave() {
     let bake = output.find("Wave 1: bake passed").expect(&output);
     let web = output.find("personal/web: ").expect(&output);
     assert!(bake < web, "{output}");
+}
+
+/// Runs apply with `wave`, never interrupted: its result (an error too) and what it printed.
+async fn apply_result(fleet: &Fleet, wave: Option<usize>) -> (Result<Outcome, String>, String) {
+    let (_sender, cancel) = tokio::sync::watch::channel(0u8);
+    match fleet
+        .harness
+        .run(&fleet.options(wave), console(), cancel)
+        .await
+    {
+        (Ok(outcome), text) => (Ok(outcome), text),
+        (Err(error), text) => (Err(error.render()), text),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_alarm_still_in_alarm_on_the_next_apply_holds_wave_2() {
+    let fleet = Fleet::installed(&["canary", "web-1", "web-2"]).await;
+    fleet.declare(4, CANARY_FIRST);
+    fleet.harness.fake.set_alarm_state_after(
+        ACCOUNT,
+        REGION,
+        "rack-canary-5xx",
+        AlarmState::Alarm,
+        Duration::from_secs(13 * 60),
+    );
+    let (outcome, output) = fleet.apply(None).await;
+    assert_eq!(outcome, Outcome::Failed, "{output}");
+    assert_eq!(fleet.updated(), ["canary"]);
+
+    // Nothing remembers the stop: the next apply sees the canary converged and its alarm still firing.
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    let (outcome, output) = fleet.apply(None).await;
+    assert_eq!(outcome, Outcome::Failed, "{output}");
+    assert_eq!(fleet.updated(), ["canary"], "wave 2 held: {output}");
+    assert!(
+        output.contains("Wave 2 of 2: *; held: rack-canary-5xx in ALARM"),
+        "the plan shows the gate: {output}"
+    );
+    assert!(
+        output.contains(&format!(
+            "Rollout stopped after wave 1: alarm rack-canary-5xx of personal/canary (account {ACCOUNT}, {REGION}) is in ALARM, which holds wave 2."
+        )),
+        "{output}"
+    );
+    assert!(
+        output.contains("wave 2 not started: personal/web-1, personal/web-2"),
+        "{output}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn ctrl_c_during_a_bake_then_wave_2_is_refused_and_a_whole_apply_waits_out_the_rest() {
+    let fleet = Fleet::installed(&["canary", "web-1"]).await;
+    fleet.declare(4, CANARY_FIRST);
+    let (sender, cancel) = tokio::sync::watch::channel(0u8);
+    let interrupt = async {
+        tokio::time::sleep(Duration::from_secs(10 * 60)).await;
+        sender.send(1).unwrap();
+    };
+    let ((outcome, output), ()) = tokio::join!(fleet.apply_with(None, cancel), interrupt);
+    assert_eq!(outcome, Outcome::Interrupted, "{output}");
+    assert_eq!(fleet.updated(), ["canary"]);
+
+    // The canary's update (3 minutes, the fake stamps LastUpdatedTime as it completes) ended 7 minutes
+    // before Ctrl-C: 23 of its 30 minutes of bake are left, give or take a poll.
+    let (result, output) = apply_result(&fleet, Some(2)).await;
+    let error = result.expect_err(&output);
+    assert!(
+        error.contains("--wave 2 may not start yet (waits 23m")
+            && error.contains(" for wave 1's bake); nothing was changed"),
+        "{error}"
+    );
+    assert_eq!(fleet.updated(), ["canary"]);
+
+    let started = Instant::now();
+    let (outcome, output) = fleet.apply(None).await;
+    assert_eq!(outcome, Outcome::Success, "{output}");
+    assert!(output.contains("Wave 1: baking 23m"), "{output}");
+    assert_eq!(fleet.updated(), ["canary", "web-1"]);
+    assert!(
+        started.elapsed() >= Duration::from_secs(23 * 60),
+        "the rest of the bake was served: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn wave_3_is_refused_while_waves_1_and_2_have_changes() {
+    let fleet = Fleet::installed(&["canary", "staging", "prod"]).await;
+    fleet.declare(
+        4,
+        "[rollout]\nwaves = [[\"personal/canary\"], [\"*/staging*\"], [\"*\"]]\n",
+    );
+    let (result, output) = apply_result(&fleet, Some(3)).await;
+    let error = result.expect_err(&output);
+    assert!(
+        error.contains(
+            "--wave 3: wave 1 (personal/canary) and wave 2 (personal/staging) still to change; nothing was changed"
+        ),
+        "{error}"
+    );
+    assert_eq!(fleet.updated(), Vec::<String>::new());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_alarm_without_data_holds_the_next_wave_unless_missing_data_is_ok() {
+    for (missing_data, goes_on) in [("", false), ("missing_data = \"ok\"\n", true)] {
+        let fleet = Fleet::installed(&["canary", "web-1"]).await;
+        fleet.harness.fake.set_alarm_state_after(
+            ACCOUNT,
+            REGION,
+            "rack-canary-5xx",
+            AlarmState::InsufficientData,
+            Duration::ZERO,
+        );
+        fleet.declare(4, &format!("{CANARY_FIRST}{missing_data}"));
+        let (outcome, output) = fleet.apply(None).await;
+        if goes_on {
+            assert_eq!(outcome, Outcome::Success, "{output}");
+            assert_eq!(fleet.updated(), ["canary", "web-1"]);
+        } else {
+            assert_eq!(outcome, Outcome::Failed, "{output}");
+            assert_eq!(fleet.updated(), ["canary"], "{output}");
+            assert!(
+                output.contains("is in INSUFFICIENT_DATA, which holds wave 2"),
+                "{output}"
+            );
+        }
+    }
 }

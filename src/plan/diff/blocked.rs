@@ -2,7 +2,7 @@
 //! of the rack's name that is not a rack.
 
 use crate::cloud::{Stack, StackState};
-use crate::plan::{Blocked, BlockedKind};
+use crate::plan::{Action, Blocked, BlockedKind, Wait};
 
 /// A stack that has a declared rack's name and is not a rack: another system's, never Convox's to change.
 pub(super) fn not_a_rack(stack: &Stack) -> Blocked {
@@ -28,15 +28,16 @@ pub(super) fn protected(stack: &Stack, what: &str) -> Option<Blocked> {
     })
 }
 
-/// Why a stack accepts no change now, as Convox and CloudFormation see it, and the way out; `None` for a
-/// stack that accepts changes.
-pub(super) fn blocked(stack: &Stack) -> Option<Blocked> {
+/// Why a stack accepts no change now, as Convox and CloudFormation see it, and the way out (a wait, for a
+/// stack CloudFormation is changing); `None` for a stack that accepts changes. `absent`: racks.toml wants
+/// the rack gone.
+pub(super) fn blocked(stack: &Stack, absent: bool) -> Option<Action> {
     let (kind, reason) = match stack.state() {
         StackState::Settled | StackState::RolledBack => return None,
         StackState::InProgress | StackState::Deleting | StackState::Deleted => {
-            return Some(moving(stack));
+            return Some(moving(stack, absent));
         }
-        StackState::FailedInstall => return Some(failed_install(stack)),
+        StackState::FailedInstall => return Some(Action::Blocked(failed_install(stack))),
         StackState::DeleteFailed => (
             BlockedKind::DeleteFailed,
             "its deletion failed and the stack is left half-deleted; finish the deletion (aws cloudformation delete-stack) first",
@@ -50,29 +51,27 @@ pub(super) fn blocked(stack: &Stack) -> Option<Blocked> {
             "rackfile does not change a stack in this status; see it in the CloudFormation console",
         ),
     };
-    Some(Blocked {
+    Some(Action::Blocked(Blocked {
         kind,
         status: Some(stack.status.clone()),
         reason: reason.to_string(),
-    })
+    }))
 }
 
 /// A stack CloudFormation is changing or deleting (or has deleted): nothing is planned until it settles.
-pub(super) fn moving(stack: &Stack) -> Blocked {
-    let (kind, reason) = match stack.state() {
-        StackState::Deleting | StackState::Deleted => (
-            BlockedKind::Deleting,
-            "the stack is being deleted; plan again once it is gone",
-        ),
-        _ => (
-            BlockedKind::Busy,
-            "CloudFormation is changing the stack; wait for it to finish (`rackfile status` shows when it has)",
-        ),
-    };
-    Blocked {
-        kind,
-        status: Some(stack.status.clone()),
-        reason: reason.to_string(),
+/// A change in progress is a `Wait`: what to do after it is a decision for the plan made then, gated like
+/// this one. A deletion leaves no stack to plan with, so it blocks.
+pub(super) fn moving(stack: &Stack, absent: bool) -> Action {
+    match stack.state() {
+        StackState::Deleting | StackState::Deleted => Action::Blocked(Blocked {
+            kind: BlockedKind::Deleting,
+            status: Some(stack.status.clone()),
+            reason: "the stack is being deleted; plan again once it is gone".into(),
+        }),
+        _ => Action::Wait(Wait {
+            status: stack.status.clone(),
+            absent,
+        }),
     }
 }
 
@@ -90,14 +89,31 @@ mod tests {
     use super::super::test_support::*;
 
     #[test]
-    fn busy_or_broken_stacks_are_blocked_with_a_reason() {
+    fn a_busy_stack_is_a_wait_whether_the_rack_stays_or_goes() {
+        for status in [
+            "CREATE_IN_PROGRESS",
+            "UPDATE_ROLLBACK_IN_PROGRESS",
+            "UPDATE_IN_PROGRESS",
+        ] {
+            for absent in [false, true] {
+                let mut declared = rack();
+                declared.absent = absent;
+                let action = only_action(declared, vec![stack(status)]);
+                assert_eq!(
+                    action,
+                    Action::Wait(Wait {
+                        status: StackStatus::parse(status),
+                        absent
+                    }),
+                    "{status}, absent {absent}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn broken_stacks_are_blocked_with_a_reason() {
         for (status, kind, reason) in [
-            ("CREATE_IN_PROGRESS", BlockedKind::Busy, "wait for it"),
-            (
-                "UPDATE_ROLLBACK_IN_PROGRESS",
-                BlockedKind::Busy,
-                "wait for it",
-            ),
             ("DELETE_IN_PROGRESS", BlockedKind::Deleting, "being deleted"),
             (
                 "ROLLBACK_COMPLETE",

@@ -48,6 +48,7 @@ pub(super) fn summarise(racks: &[RackPlan]) -> Summary {
             Action::Uninstall(_) => summary.uninstall += 1,
             Action::Unchanged => summary.unchanged += 1,
             Action::Blocked(_) => summary.blocked += 1,
+            Action::Wait(_) => summary.wait += 1,
         }
     }
     summary

@@ -91,9 +91,10 @@ fn plan_rack(
         match &reads.reads {
             Reads::Uninstall(uninstall) => match &**uninstall {
                 UninstallReads::NoStack => Action::Unchanged,
-                UninstallReads::Moving(stack) => Action::Blocked(
-                    protected(stack, "uninstalled").unwrap_or_else(|| moving(stack)),
-                ),
+                UninstallReads::Moving(stack) => match protected(stack, "uninstalled") {
+                    Some(protected) => Action::Blocked(protected),
+                    None => moving(stack, true),
+                },
                 UninstallReads::Installed {
                     stack,
                     live_template,
@@ -150,7 +151,7 @@ fn plan_present(
             notes.extend(unchecked(rack, &summary));
             Action::Install(plan_install(rack, &summary, &install.password)?)
         }
-        PresentStack::Moving(stack) => Action::Blocked(moving(stack)),
+        PresentStack::Moving(stack) => moving(stack, false),
         PresentStack::FailedInstall { stack, install } if recover => {
             plan_reinstall(rack, stack, install, notes)?
         }
@@ -160,8 +161,8 @@ fn plan_present(
             Action::ContinueRollback
         }
         PresentStack::FailedInstall { stack, .. } => Action::Blocked(failed_install(stack)),
-        PresentStack::Installed(installed) => match blocked(&installed.stack) {
-            Some(blocked) => Action::Blocked(blocked),
+        PresentStack::Installed(installed) => match blocked(&installed.stack, false) {
+            Some(action) => action,
             None => plan_live_rack(rack, installed, account, live, held, notes)?,
         },
     })

@@ -62,10 +62,7 @@ mod tests {
         // In progress is still waited for, never interrupted.
         assert!(matches!(
             recovering(stack("UPDATE_ROLLBACK_IN_PROGRESS")),
-            Action::Blocked(Blocked {
-                kind: BlockedKind::Busy,
-                ..
-            })
+            Action::Wait(_)
         ));
         let mut protected = stack("ROLLBACK_COMPLETE");
         protected.termination_protection = true;

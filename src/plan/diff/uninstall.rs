@@ -27,8 +27,8 @@ pub(super) fn plan_uninstall(
     }
     match stack.state() {
         StackState::InProgress | StackState::Deleting | StackState::Other => {
-            if let Some(blocked) = blocked(stack) {
-                return Ok(Action::Blocked(blocked));
+            if let Some(action) = blocked(stack, true) {
+                return Ok(action);
             }
         }
         _ => {}

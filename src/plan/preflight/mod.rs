@@ -228,6 +228,7 @@ pub fn conclude(plan: &mut Plan, live: &LiveState, facts: &PreflightFacts, today
                 Action::Uninstall(_) => &mut plan.summary.uninstall,
                 Action::Unchanged => &mut plan.summary.unchanged,
                 Action::Blocked(_) => &mut plan.summary.blocked,
+                Action::Wait(_) => &mut plan.summary.wait,
             };
             *count = count.saturating_sub(1);
             plan.summary.blocked += 1;
@@ -378,7 +379,8 @@ fn operations_of(plan: &Plan, live: &LiveState, unchanged_too: bool) -> Vec<Rack
             Action::ContinueRollback
             | Action::Uninstall(_)
             | Action::Unchanged
-            | Action::Blocked(_) => continue,
+            | Action::Blocked(_)
+            | Action::Wait(_) => continue,
         };
         racks.push(RackOperations {
             index,
