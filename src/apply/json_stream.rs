@@ -474,6 +474,9 @@ mod tests {
             bake_seconds: 60,
             alarms: vec![alarm.clone()],
             skipped: false,
+            gates: Vec::new(),
+            gate_alarms: Vec::new(),
+            missing_data_ok: false,
         };
         let outcome = |result| RackOutcome {
             rack: "personal/web".into(),

@@ -36,7 +36,8 @@ pub fn hide_secrets(rack: &mut RackPlan) {
         Action::ContinueRollback
         | Action::Uninstall(_)
         | Action::Unchanged
-        | Action::Blocked(_) => {}
+        | Action::Blocked(_)
+        | Action::Wait(_) => {}
     }
 }
 
