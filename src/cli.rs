@@ -48,7 +48,8 @@ enum CommandArgs {
     Plan(PlanArgs),
     /// Install and update racks: plan, confirm, then apply (or apply a saved plan exactly).
     Apply(ApplyArgs),
-    /// Show each declared rack's live state, like `convox racks`: RACK STATUS VERSION REGION COUNT TYPE.
+    /// Show each declared rack's live state, like `convox racks`, with its
+    /// endpoint.
     Status(StatusArgs),
     /// Print a racks.toml for the racks already live in an account (redirect it to a file).
     Import(ImportArgs),

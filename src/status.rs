@@ -1,6 +1,8 @@
 //! What `rackfile status` reports: each declared rack as Convox names it (`convox racks` + `convox rack`),
 //! computed from a live snapshot without I/O.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::cloud::StackStatus;
@@ -26,7 +28,15 @@ pub struct RackStatus {
     pub count: Option<String>,
     #[serde(rename = "type")]
     pub instance_type: Option<String>,
+    /// Where the rack answers: what `convox rack` shows as its Router (the `Domain` output), else its
+    /// `Dashboard` output (the API's load balancer, and the only endpoint of racks before 2018).
+    pub endpoint: Option<String>,
+    /// Every output of the stack; empty when there is none.
+    pub outputs: BTreeMap<String, String>,
 }
+
+/// The outputs `endpoint` is read from, in order.
+pub const ENDPOINT_OUTPUTS: [&str; 2] = ["Domain", "Dashboard"];
 
 pub const NOT_INSTALLED: &str = "not installed";
 
@@ -65,6 +75,13 @@ pub fn of_racks(racks: &[Rack], live: &LiveState) -> Vec<RackStatus> {
                 account_id: account,
                 count: parameter("InstanceCount"),
                 instance_type: parameter("InstanceType"),
+                endpoint: stack.and_then(|stack| {
+                    ENDPOINT_OUTPUTS
+                        .iter()
+                        .find_map(|name| stack.outputs.get(*name).filter(|v| !v.is_empty()))
+                        .cloned()
+                }),
+                outputs: stack.map(|stack| stack.outputs.clone()).unwrap_or_default(),
             }
         })
         .collect()

@@ -1,12 +1,14 @@
 //! What rackfile knows about Convox itself, as data: which stacks are Convox's (racks, and the apps and
 //! resources of a rack), what each parameter change does to a running rack, which parameters Convox's
-//! autoscaler owns, its releases, and its words for a stack's status.
+//! autoscaler owns, which parameter combinations its CLI refuses, its releases, and its words for a stack's status.
 
+mod interlocks;
 pub mod ownership;
 mod parameter_rules;
 pub mod releases;
 mod status;
 
+pub use interlocks::{INTERLOCKS, Interlock, Refusal, Values as InterlockValues, refusals};
 pub use ownership::{
     Dependent, RACK_TAGS, RESERVED_TAG_KEYS, dependent_of, has_rack_tags, is_rack,
 };

@@ -2,11 +2,13 @@
 //! names exists, and every value rackfile would send satisfies the template's declaration. Each problem
 //! points at the racks.toml text that causes it, when there is one.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use super::PasswordSource;
 use crate::cloud::{CloudError, Secret, SsmParameter, TemplateParameter, TemplateSummary};
 use crate::config::Rack;
+use crate::convox::{InterlockValues, refusals};
 use crate::diag::did_you_mean;
 use crate::template::check_value;
 
@@ -188,6 +190,68 @@ pub(crate) fn env_password(
     }
 }
 
+/// Convox's interlocks (`convox::refusals`) the values an operation leaves the rack with break: `after` is
+/// every value it sends or keeps, `live` the rack's values before an update (`None` for an install). Each
+/// problem quotes Convox, shows the values of the rule with where they come from, and points at the
+/// racks.toml line of the refused parameter (else of another of the rule's that racks.toml sets).
+pub(super) fn interlocks(
+    rack: &Rack,
+    summary: &TemplateSummary,
+    after: &BTreeMap<String, String>,
+    live: Option<&BTreeMap<String, String>>,
+) -> Vec<PlanProblem> {
+    let managed = rack.managed_parameters();
+    let values = InterlockValues { after, live };
+    let span_of = |name: &str| {
+        managed.contains_key(name).then(|| {
+            rack.spans
+                .parameters
+                .get(name)
+                .or_else(|| rack.spans.parameter_keys.get(name))
+                .cloned()
+        })?
+    };
+    let shown = |name: &str| {
+        let value = after.get(name).map_or("", String::as_str);
+        let secret = summary
+            .parameters
+            .get(name)
+            .is_some_and(|declared| is_secret(name, declared));
+        let value = if secret {
+            "(sensitive)".to_string()
+        } else {
+            format!("{value:?}")
+        };
+        let origin = if managed.contains_key(name) {
+            "racks.toml"
+        } else if live.is_some_and(|live| live.get(name) == after.get(name)) {
+            "live"
+        } else {
+            "template default"
+        };
+        format!("{name} = {value} ({origin})")
+    };
+    refusals(|name| summary.parameters.contains_key(name), &values)
+        .into_iter()
+        .map(|refusal| {
+            let rule = refusal.interlock;
+            let span = std::iter::once(refusal.at)
+                .chain(rule.parameters.iter().copied())
+                .find_map(|name| span_of(name));
+            let involved: Vec<String> = rule.parameters.iter().map(|name| shown(name)).collect();
+            PlanProblem {
+                rack: rack.id(),
+                message: format!("Convox refuses {}: {}", involved.join(" with "), rule.says),
+                hint: Some(format!(
+                    "Convox's own check, made before AWS is called: {}",
+                    rule.cited()
+                )),
+                span,
+            }
+        })
+        .collect()
+}
+
 /// Where a value rackfile would send comes from.
 pub(super) enum Origin {
     /// racks.toml: the problem points at it.
@@ -259,4 +323,90 @@ pub(super) fn value_allowed(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::diff::test_support::*;
+
+    const DOWN: &str = "ScheduleRackScaleDown";
+    const UP: &str = "ScheduleRackScaleUp";
+
+    fn with_schedule(mut summary: TemplateSummary) -> TemplateSummary {
+        for name in [DOWN, UP] {
+            summary.parameters.insert(
+                name.into(),
+                TemplateParameter {
+                    kind: "String".into(),
+                    default: Some(String::new()),
+                    ..TemplateParameter::default()
+                },
+            );
+        }
+        summary
+    }
+
+    /// `rack` planned against a live stack with `live_up` as its ScheduleRackScaleUp, and a template that
+    /// declares the schedule pair.
+    fn plan_schedule(rack: Rack, live_up: &str) -> Result<Plan, Vec<PlanProblem>> {
+        let mut stack = stack("UPDATE_COMPLETE");
+        stack.parameters.insert(DOWN.into(), String::new());
+        stack.parameters.insert(UP.into(), live_up.into());
+        let summary = with_schedule(summary());
+        let mut state = live(vec![stack], &rack);
+        state.record_template(ACCOUNT, template_source(&rack.template), Ok(summary));
+        diff(&config(), &state.build(&[rack]), false)
+    }
+
+    fn setting_scale_down() -> Rack {
+        let mut rack = rack();
+        rack.parameters
+            .insert(DOWN.into(), "cron(0 18 * * ? *)".into());
+        rack.spans.parameters.insert(DOWN.into(), 120..140);
+        rack
+    }
+
+    #[test]
+    fn half_a_schedule_is_refused_at_its_racks_toml_value_quoting_convox() {
+        let problems = plan_schedule(setting_scale_down(), "").unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let problem = &problems[0];
+        assert_eq!(problem.span, Some(120..140));
+        assert_eq!(
+            problem.message,
+            "Convox refuses ScheduleRackScaleDown = \"cron(0 18 * * ? *)\" (racks.toml) with \
+             ScheduleRackScaleUp = \"\" (live): to configure ScheduleAction you need both \
+             ScheduleRackScaleDown and ScheduleRackScaleUp parameters"
+        );
+        assert!(
+            problem
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("convox/rack@3fc6cc6d5 pkg/cli/rack.go:991 validateParams"),
+            "{problem:?}"
+        );
+    }
+
+    #[test]
+    fn the_live_scale_up_completes_the_pair_racks_toml_sets_half_of() {
+        let plan = plan_schedule(setting_scale_down(), "cron(0 6 * * ? *)").unwrap();
+        assert!(matches!(plan.racks[0].action, Action::Update(_)));
+    }
+
+    #[test]
+    fn an_install_with_half_a_schedule_is_refused_with_the_template_default_named() {
+        let summary = with_schedule(summary());
+        let rack = setting_scale_down();
+        let mut state = live(vec![], &rack);
+        state.record_template(ACCOUNT, template_source(&rack.template), Ok(summary));
+        let problems = diff(&config(), &state.build(&[rack]), false).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0]
+                .message
+                .contains("ScheduleRackScaleUp = \"\" (template default)"),
+            "{problems:?}"
+        );
+    }
 }

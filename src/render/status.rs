@@ -5,13 +5,13 @@ use std::fmt::Write as _;
 use super::escape;
 use crate::status::RackStatus;
 
-const HEADERS: [&str; 7] = [
-    "RACK", "STATUS", "VERSION", "LATEST", "REGION", "COUNT", "TYPE",
+const HEADERS: [&str; 8] = [
+    "RACK", "STATUS", "VERSION", "LATEST", "REGION", "COUNT", "TYPE", "ENDPOINT",
 ];
 
-/// The table; LATEST (Convox's latest published release) is `-` for racks with a template of their own.
+/// The table; ENDPOINT is `-` where the stack has no endpoint output; LATEST (Convox's latest published release) is `-` for racks with a template of their own.
 pub fn table(rows: &[RackStatus]) -> String {
-    let cells: Vec<[String; 7]> = rows
+    let cells: Vec<[String; 8]> = rows
         .iter()
         .map(|row| {
             let or_dash = |value: &Option<String>| {
@@ -27,6 +27,7 @@ pub fn table(rows: &[RackStatus]) -> String {
                 row.region.clone(),
                 or_dash(&row.count),
                 or_dash(&row.instance_type),
+                or_dash(&row.endpoint),
             ]
         })
         .collect();

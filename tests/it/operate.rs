@@ -37,7 +37,7 @@ fn status_shows_each_declared_rack_in_convox_words() {
     assert_eq!(
         rows[0],
         [
-            "RACK", "STATUS", "VERSION", "LATEST", "REGION", "COUNT", "TYPE"
+            "RACK", "STATUS", "VERSION", "LATEST", "REGION", "COUNT", "TYPE", "ENDPOINT"
         ]
     );
     // LATEST is Convox's latest published release, for the rack built from Convox's template URL only.
@@ -51,6 +51,7 @@ fn status_shows_each_declared_rack_in_convox_words() {
             VERSION,
             "us-east-1",
             "-",
+            "-",
             "-"
         ]
     );
@@ -63,7 +64,8 @@ fn status_shows_each_declared_rack_in_convox_words() {
             "-",
             "us-east-1",
             "3",
-            "t2.small"
+            "t2.small",
+            "python.us-east-1.elb.amazonaws.com"
         ]
     );
     assert_eq!(rows[4][..2], ["personal/stuck", "creating"]);

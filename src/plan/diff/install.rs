@@ -4,7 +4,8 @@ use crate::cloud::TemplateSummary;
 use crate::config::{Rack, TYPED_PARAMETERS};
 use crate::live::PasswordRead;
 use crate::plan::checks::{
-    Origin, PlanProblem, env_password, is_secret, parameters_exist, ssm_password, value_allowed,
+    Origin, PlanProblem, env_password, interlocks, is_secret, parameters_exist, ssm_password,
+    value_allowed,
 };
 use crate::plan::{Install, PasswordSource};
 
@@ -45,6 +46,13 @@ pub(super) fn plan_install(
     for (name, value) in &parameters {
         problems.extend(value_allowed(rack, summary, name, value, Origin::RacksToml));
     }
+    let mut sent = parameters.clone();
+    for (name, declared) in &summary.parameters {
+        if let (false, Some(default)) = (sent.contains_key(name), &declared.default) {
+            sent.insert(name.clone(), default.clone());
+        }
+    }
+    problems.extend(interlocks(rack, summary, &sent, None));
     let password = match (has_password, password) {
         (false, _) => None,
         (true, PasswordRead::Env { variable, value }) => {

@@ -12,7 +12,9 @@ use crate::config::Rack;
 use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
 use crate::live::{FileLiveTemplate, LiveState};
 use crate::plan::budget::budget_of_update;
-use crate::plan::checks::{Origin, PlanProblem, is_secret, parameters_exist, value_allowed};
+use crate::plan::checks::{
+    Origin, PlanProblem, interlocks, is_secret, parameters_exist, value_allowed,
+};
 use crate::plan::impact::{rule_impact_of, supersede_rules_the_template_answers};
 use crate::plan::{Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, Update};
 use crate::template::Pseudo;
@@ -351,6 +353,10 @@ pub(super) fn plan_update(
         unresolved,
     };
     let after_values = after_update(stack, &update, summary).parameters;
+    let refused = interlocks(rack, summary, &after_values, Some(&stack.parameters));
+    if !refused.is_empty() {
+        return Err(refused);
+    }
     let pseudo = Pseudo {
         region: region.clone(),
         stack_name: rack.name.clone(),
