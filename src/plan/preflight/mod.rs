@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    Action, Blocked, BlockedKind, ChangeKind, HoldReason, Plan, RackPlan, TemplateImpact, TemplatePlan,
-    Update,
+    Action, Blocked, BlockedKind, ChangeKind, HoldReason, Plan, RackPlan, TemplateImpact,
+    TemplatePlan, Update,
 };
 use crate::cloud::{ParameterValue, RegionKey, Stack};
 use crate::live::{KnownLiveTemplate, LiveState, Place, PreflightFacts, PreflightReads};
