@@ -165,6 +165,25 @@ pub(crate) async fn world(
         &serde_json::Value::Array(listed).to_string(),
     );
 
+    // The SSM parameters the releases' SSM-typed parameters name (the ECS-optimized AMIs), which AWS
+    // resolves at create and at each update: one value each, the same before and after.
+    for release in [&case.from, &case.to] {
+        let template: serde_json::Value = serde_json::from_str(&release.body).unwrap();
+        for declaration in template["Parameters"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(_, d)| d)
+        {
+            if declaration["Type"]
+                .as_str()
+                .is_some_and(|kind| kind.starts_with("AWS::SSM::Parameter::Value<"))
+                && let Some(name) = declaration["Default"].as_str()
+            {
+                fake.add_ssm_parameter(ACCOUNT, REGION, name, "String", "ami-0corpus");
+            }
+        }
+    }
     let live = TemplateSource::Body(case.from.body.clone());
     fake.add_template(live.clone(), case.from.fake_template());
     // The fake shows every value in DescribeStacks; AWS shows a NoEcho one as `****`. Installed with what

@@ -633,7 +633,7 @@ fn plan_format_markdown_renders_a_table_and_collapsible_details() {
     );
     assert!(
         output.stdout.contains(
-            "<details><summary><code>! personal/stuck (us-east-1) is blocked</code></summary>"
+            "<details><summary><code>… personal/stuck (us-east-1) is waited for, then planned again</code></summary>"
         ),
         "{}",
         output.stdout
