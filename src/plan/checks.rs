@@ -237,7 +237,7 @@ pub(super) fn interlocks(
             let rule = refusal.interlock;
             let span = std::iter::once(refusal.at)
                 .chain(rule.parameters.iter().copied())
-                .find_map(|name| span_of(name));
+                .find_map(&span_of);
             let involved: Vec<String> = rule.parameters.iter().map(|name| shown(name)).collect();
             PlanProblem {
                 rack: rack.id(),
