@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rackfile::apply::{OnTimeout, Timings};
 use rackfile::cloud::fake::{FakeAws, FakeTemplate};
-use rackfile::cloud::{Stack, TemplateSource};
+use rackfile::cloud::{Cloud, CreateStackRequest, Stack, TemplateSource};
 use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
 use rackfile::error::Error;
 use rackfile::outcome::Outcome;
@@ -120,6 +120,36 @@ impl Harness {
         make_plan(&config, &[], false, &self.fake, inputs)
             .await
             .unwrap_or_else(|error| panic!("{error:?}"))
+    }
+
+    /// A live rack `name` built from `template` with `parameters`, tagged as Convox tags its racks, as
+    /// another tool (or an earlier rackfile) left it; returns once the fake has finished creating it.
+    pub(crate) async fn seed_rack(
+        &self,
+        name: &str,
+        template: TemplateSource,
+        parameters: &[(&str, &str)],
+    ) {
+        let pairs = |pairs: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        self.fake
+            .cloud_for(ACCOUNT, REGION)
+            .create_stack(&CreateStackRequest {
+                name: name.into(),
+                template,
+                parameters: pairs(parameters),
+                tags: pairs(&[("System", "convox"), ("Type", "rack")]),
+                termination_protection: false,
+                timeout_minutes: None,
+                token: format!("seed-{name}"),
+            })
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 
     pub(crate) fn stack(&self, name: &str) -> Option<Stack> {

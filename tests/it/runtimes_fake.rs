@@ -6,12 +6,12 @@
 
 use std::time::Duration;
 
+use rackfile::cloud::TemplateSource;
 use rackfile::cloud::fake::FakeTemplate;
-use rackfile::cloud::{Cloud, CreateStackRequest, TemplateSource};
 use rackfile::plan::{Action, BlockedKind, Plan, PreflightKind, Verdict};
 
 use crate::common::repo_root;
-use crate::fake_harness::{ACCOUNT, Harness, REGION};
+use crate::fake_harness::Harness;
 
 const OLD: &str = "20190822194002";
 const NEW: &str = "20190905141723";
@@ -46,31 +46,18 @@ async fn live_2019_rack() -> Harness {
     );
     let source = TemplateSource::Body(real_template(OLD));
     fake.add_template(source.clone(), FakeTemplate::rack(&[]));
-    let parameters = [
-        ("InstanceType", "t3.small"),
-        ("InstanceCount", "3"),
-        ("Version", OLD),
-        ("Password", "secret-secret"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    fake.cloud_for(ACCOUNT, REGION)
-        .create_stack(&CreateStackRequest {
-            name: "web".into(),
-            template: source,
-            parameters,
-            tags: [("System", "convox"), ("Type", "rack")]
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            termination_protection: false,
-            timeout_minutes: None,
-            token: "seed-web".into(),
-        })
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    harness
+        .seed_rack(
+            "web",
+            source,
+            &[
+                ("InstanceType", "t3.small"),
+                ("InstanceCount", "3"),
+                ("Version", OLD),
+                ("Password", "secret-secret"),
+            ],
+        )
+        .await;
     harness
 }
 

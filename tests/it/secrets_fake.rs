@@ -6,11 +6,11 @@
 use std::time::Duration;
 
 use rackfile::cloud::fake::FakeTemplate;
-use rackfile::cloud::{Cloud, CreateStackRequest, ParameterValue, TemplateSource};
+use rackfile::cloud::{ParameterValue, TemplateSource};
 use rackfile::plan::Action;
 
 use crate::common::repo_root;
-use crate::fake_harness::{ACCOUNT, Harness, RACK_RESOURCES, REGION, console};
+use crate::fake_harness::{Harness, RACK_RESOURCES, console};
 
 const RELEASE: &str = "20160802200459";
 const PASSWORD: &str = "correct-horse-battery-staple-42";
@@ -46,31 +46,18 @@ async fn pre_2016_08_release(live: bool) -> Harness {
     fake.add_template(TemplateSource::Url(url()), template.clone());
     fake.add_template(TemplateSource::Body(body.clone()), template);
     if live {
-        let parameters = [
-            ("InstanceType", "t2.small"),
-            ("InstanceCount", "3"),
-            ("Version", RELEASE),
-            ("Password", PASSWORD),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        fake.cloud_for(ACCOUNT, REGION)
-            .create_stack(&CreateStackRequest {
-                name: "web".into(),
-                template: TemplateSource::Body(body),
-                parameters,
-                tags: [("System", "convox"), ("Type", "rack")]
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-                termination_protection: false,
-                timeout_minutes: None,
-                token: "seed-web".into(),
-            })
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        harness
+            .seed_rack(
+                "web",
+                TemplateSource::Body(body),
+                &[
+                    ("InstanceType", "t2.small"),
+                    ("InstanceCount", "3"),
+                    ("Version", RELEASE),
+                    ("Password", PASSWORD),
+                ],
+            )
+            .await;
         assert_eq!(
             harness.stack("web").unwrap().parameters["Password"],
             PASSWORD
