@@ -239,16 +239,24 @@ fn a_third_interrupt_exits_at_once_with_the_password_of_the_install_it_started()
             "at once: the install is held in progress for two minutes"
         );
         assert_eq!(output.code, 130, "{signals:?}:\n{}{stderr}", output.stdout);
+        // The third signal usually ends the run at once; on a loaded machine the run may have finished its
+        // own summary (the install cannot be cancelled) before it came. Either way the password is printed.
+        let third = output
+            .stdout
+            .contains("Apply interrupted a third time: exited at once.");
+        let prefix = if third {
+            "Password for personal/web (its install was started; if CloudFormation completes it, this is its password) (shown only this once; store it now): "
+        } else {
+            "Password for personal/web (its install did not finish here; if CloudFormation completes it, this is its password) (shown only this once; store it now): "
+        };
         let password = output
             .stdout
             .lines()
-            .find_map(|line| line.strip_prefix("Password for personal/web (its install was started; if CloudFormation completes it, this is its password) (shown only this once; store it now): "))
+            .find_map(|line| line.strip_prefix(prefix))
             .unwrap_or_else(|| panic!("{signals:?}: no password:\n{}{stderr}", output.stdout));
         assert_eq!(password.len(), 30, "{password}");
         assert!(
-            output
-                .stdout
-                .contains("Apply interrupted a third time: exited at once."),
+            third || output.stdout.contains("Apply interrupted: 0 installed"),
             "{}",
             output.stdout
         );
