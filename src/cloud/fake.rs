@@ -284,6 +284,36 @@ impl FakeAws {
             .insert((bucket.to_string(), key.to_string()), body.to_string());
     }
 
+    /// Starts the install of a rack as Convox (or an earlier rackfile) leaves one: tagged `System=convox`,
+    /// `Type=rack`, built from `template` with `parameters`. The fake plays the create out on tokio's clock.
+    pub async fn seed_convox_rack(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        template: TemplateSource,
+        parameters: &[(&str, &str)],
+    ) {
+        let pairs = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        self.cloud_for(account, region)
+            .create_stack(&CreateStackRequest {
+                name: name.into(),
+                template,
+                parameters: pairs(parameters),
+                tags: pairs(&[("System", "convox"), ("Type", "rack")]),
+                termination_protection: false,
+                timeout_minutes: None,
+                token: format!("seed-{name}"),
+            })
+            .await
+            .expect("the fake creates a seeded rack");
+    }
+
     /// Puts a parameter in the fake SSM Parameter Store.
     pub fn add_ssm_parameter(
         &self,

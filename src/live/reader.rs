@@ -245,12 +245,11 @@ impl<'a> Answers for Reader<'a> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
     use std::path::Path;
     use std::time::Duration;
 
     use crate::cloud::fake::{FakeAws, FakeTemplate};
-    use crate::cloud::{AlarmState, Cloud, CreateStackRequest, TemplateSource};
+    use crate::cloud::{AlarmState, TemplateSource};
     use crate::config::Config;
     use crate::live::{
         AlarmRead, LiveTemplate, PresentStack, Reads, UrlLiveTemplate, read as read_live,
@@ -262,24 +261,14 @@ mod tests {
     const URL: &str = "https://example.com/rack.json";
 
     async fn install(aws: &FakeAws, name: &str) {
-        aws.cloud_for(ACCOUNT, REGION)
-            .create_stack(&CreateStackRequest {
-                name: name.into(),
-                template: TemplateSource::Url(URL.into()),
-                parameters: BTreeMap::from([
-                    ("Version".to_string(), "1".to_string()),
-                    ("Password".to_string(), "p".to_string()),
-                ]),
-                tags: BTreeMap::from([
-                    ("System".to_string(), "convox".to_string()),
-                    ("Type".to_string(), "rack".to_string()),
-                ]),
-                termination_protection: false,
-                timeout_minutes: None,
-                token: "seed".into(),
-            })
-            .await
-            .unwrap();
+        aws.seed_convox_rack(
+            ACCOUNT,
+            REGION,
+            name,
+            TemplateSource::Url(URL.into()),
+            &[("Version", "1"), ("Password", "p")],
+        )
+        .await;
     }
 
     fn racks_toml(names: &[&str]) -> Config {

@@ -139,12 +139,11 @@ mod tests {
     }
 
     mod ssm_reads {
-        use std::collections::BTreeMap;
         use std::path::Path;
         use std::time::Duration;
 
         use crate::cloud::fake::{FakeAws, FakeTemplate};
-        use crate::cloud::{Cloud, CreateStackRequest, TemplateParameter, TemplateSource};
+        use crate::cloud::{TemplateParameter, TemplateSource};
         use crate::plan::{Action, HoldReason, PlanInputs, make_plan};
 
         const ACCOUNT: &str = "123456789012";
@@ -169,25 +168,14 @@ mod tests {
             aws.add_template(TemplateSource::Url(URL.into()), template);
             aws.add_ssm_parameter(ACCOUNT, REGION, AMI, "String", "ami-0aaa");
             for name in ["web", "idle", "fresh"] {
-                aws.cloud_for(ACCOUNT, REGION)
-                    .create_stack(&CreateStackRequest {
-                        name: name.into(),
-                        template: TemplateSource::Url(URL.into()),
-                        parameters: BTreeMap::from([
-                            ("Version".to_string(), "1".to_string()),
-                            ("Password".to_string(), "p".to_string()),
-                            ("DefaultAmi".to_string(), AMI.to_string()),
-                        ]),
-                        tags: BTreeMap::from([
-                            ("System".to_string(), "convox".to_string()),
-                            ("Type".to_string(), "rack".to_string()),
-                        ]),
-                        termination_protection: false,
-                        timeout_minutes: None,
-                        token: "seed".into(),
-                    })
-                    .await
-                    .unwrap();
+                aws.seed_convox_rack(
+                    ACCOUNT,
+                    REGION,
+                    name,
+                    TemplateSource::Url(URL.into()),
+                    &[("Version", "1"), ("Password", "p"), ("DefaultAmi", AMI)],
+                )
+                .await;
             }
             tokio::time::sleep(Duration::from_secs(60)).await;
             aws.add_ssm_parameter(ACCOUNT, REGION, AMI, "String", "ami-0bbb");

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rackfile::apply::{OnTimeout, Timings};
 use rackfile::cloud::fake::{FakeAws, FakeTemplate};
-use rackfile::cloud::{Cloud, CreateStackRequest, Stack, TemplateSource};
+use rackfile::cloud::{Stack, TemplateSource};
 use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
 use rackfile::error::Error;
 use rackfile::outcome::Outcome;
@@ -130,25 +130,9 @@ impl Harness {
         template: TemplateSource,
         parameters: &[(&str, &str)],
     ) {
-        let pairs = |pairs: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        };
         self.fake
-            .cloud_for(ACCOUNT, REGION)
-            .create_stack(&CreateStackRequest {
-                name: name.into(),
-                template,
-                parameters: pairs(parameters),
-                tags: pairs(&[("System", "convox"), ("Type", "rack")]),
-                termination_protection: false,
-                timeout_minutes: None,
-                token: format!("seed-{name}"),
-            })
-            .await
-            .unwrap();
+            .seed_convox_rack(ACCOUNT, REGION, name, template, parameters)
+            .await;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 
