@@ -447,7 +447,7 @@ pub(super) fn uninstall_step_words(step: &UninstallStep) -> String {
             "could not disable the autoscaler rule {rule} ({error}); going on without it, as `convox rack uninstall` does"
         ),
         UninstallStep::NoAutoscalerRule => {
-            "no autoscaler rule to disable (Autoscale is off)".into()
+            "no autoscaler rule to disable (Autoscale is off, or the template has none)".into()
         }
         UninstallStep::GroupDeleted { stack, group } => format!(
             "force-deleting AutoScalingGroup {group} of {stack} with its instances, so the ECS services finish deleting"
