@@ -59,6 +59,11 @@ impl Executor<'_> {
             Recheck::Gone => {}
             Recheck::Refuse(why) => return Err(nothing_deleted(why)),
         }
+        // The preparation is the uninstall's first write: a rack without instances is no longer a rack that
+        // runs, so an interrupt that came first stops it here.
+        if self.cancelled() {
+            return Err(nothing_deleted("interrupted before the uninstall began".into()));
+        }
         let services = self
             .connector
             .rack_services(&self.orgs[&plan.org], &plan.region)
