@@ -1,6 +1,7 @@
 //! The CloudFormation and STS calls rackfile needs, as a trait over plain data, with two implementations:
 //! `aws` (the official SDK) and `fake` (a strict in-memory CloudFormation for tests, built only for them: the
-//! `fake` feature). Nothing else in rackfile touches the network.
+//! `fake` feature). Nothing else in rackfile touches the network. `rack_services` holds the other services
+//! Convox calls around a rack's operations (Auto Scaling, EventBridge, DynamoDB, SNS).
 
 mod alarms;
 pub mod aws;
