@@ -62,7 +62,9 @@ impl Executor<'_> {
         // The preparation is the uninstall's first write: a rack without instances is no longer a rack that
         // runs, so an interrupt that came first stops it here.
         if self.cancelled() {
-            return Err(nothing_deleted("interrupted before the uninstall began".into()));
+            return Err(nothing_deleted(
+                "interrupted before the uninstall began".into(),
+            ));
         }
         let services = self
             .connector
