@@ -43,6 +43,16 @@ enum Scope {
     Alarms,
     /// The EC2 quotas of the racks' accounts and regions.
     Ec2Quotas,
+    /// For a rack to uninstall, the EventBridge rules CloudFormation made for its stacks (named
+    /// `RACK-LOGICALID-...`): Convox's autoscaler rule.
+    UninstallRules,
+    /// For a rack to uninstall, the AutoScalingGroups CloudFormation made for its stacks and its apps'
+    /// (named `RACK-...`).
+    UninstallGroups,
+    /// For a rack kept, its releases table (Convox names it `RACK-releases`).
+    ReleasesTables,
+    /// For a rack kept, its notification topic (Convox names it `RACK-notifications`).
+    NotificationTopics,
     /// Every resource: AWS allows nothing narrower for this action.
     Any(&'static str),
     /// Every resource, as `Any`, and only when some rack's template is at a URL outside S3.
@@ -151,6 +161,41 @@ const OPERATIONS: &[Operation] = &[
         operation: "DescribeStackEvents",
         action: "cloudformation:DescribeStackEvents",
         scope: Scope::RackAndAppStacks,
+        commands: &[Apply],
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "ListStackResources",
+        action: "cloudformation:ListStackResources",
+        scope: Scope::RackAndAppStacks,
+        commands: &[Apply],
+    },
+    Operation {
+        service: "EventBridge",
+        operation: "DisableRule",
+        action: "events:DisableRule",
+        scope: Scope::UninstallRules,
+        commands: &[Apply],
+    },
+    Operation {
+        service: "Auto Scaling",
+        operation: "DeleteAutoScalingGroup",
+        action: "autoscaling:DeleteAutoScalingGroup",
+        scope: Scope::UninstallGroups,
+        commands: &[Apply],
+    },
+    Operation {
+        service: "DynamoDB",
+        operation: "PutItem",
+        action: "dynamodb:PutItem",
+        scope: Scope::ReleasesTables,
+        commands: &[Apply],
+    },
+    Operation {
+        service: "SNS",
+        operation: "Publish",
+        action: "sns:Publish",
+        scope: Scope::NotificationTopics,
         commands: &[Apply],
     },
     Operation {
@@ -378,6 +423,34 @@ fn resources(config: &Config, scope: Scope) -> Vec<String> {
                     rack.region
                 ));
             }
+            Scope::UninstallRules if rack.absent => {
+                found.insert(format!(
+                    "arn:aws:events:{}:{account}:rule/{}-*",
+                    rack.region, rack.name
+                ));
+            }
+            Scope::UninstallGroups if rack.absent => {
+                found.insert(format!(
+                    "arn:aws:autoscaling:{}:{account}:autoScalingGroup:*:autoScalingGroupName/{}-*",
+                    rack.region, rack.name
+                ));
+            }
+            Scope::ReleasesTables if !rack.absent => {
+                found.insert(format!(
+                    "arn:aws:dynamodb:{}:{account}:table/{}-releases",
+                    rack.region, rack.name
+                ));
+            }
+            Scope::NotificationTopics if !rack.absent => {
+                found.insert(format!(
+                    "arn:aws:sns:{}:{account}:{}-notifications",
+                    rack.region, rack.name
+                ));
+            }
+            Scope::UninstallRules
+            | Scope::UninstallGroups
+            | Scope::ReleasesTables
+            | Scope::NotificationTopics => {}
             Scope::Any(_) | Scope::AnyForTemplatesOutsideS3(_) => {}
         }
     }
@@ -476,6 +549,24 @@ alarms = ["rack-{name}-5xx"]
             ["arn:aws:ssm:us-east-1:123456789012:parameter/racks/personal/web/password"]
         );
         assert_eq!(on("s3:GetObject"), ["arn:aws:s3:::my-templates/rack.json"]);
+        // What Convox does around an uninstall, for the rack to uninstall only; its release records, for
+        // the rack kept only.
+        assert_eq!(
+            on("events:DisableRule"),
+            ["arn:aws:events:eu-west-1:*:rule/old-*"]
+        );
+        assert_eq!(
+            on("autoscaling:DeleteAutoScalingGroup"),
+            ["arn:aws:autoscaling:eu-west-1:*:autoScalingGroup:*:autoScalingGroupName/old-*"]
+        );
+        assert_eq!(
+            on("dynamodb:PutItem"),
+            ["arn:aws:dynamodb:us-east-1:123456789012:table/web-releases"]
+        );
+        assert_eq!(
+            on("sns:Publish"),
+            ["arn:aws:sns:us-east-1:123456789012:web-notifications"]
+        );
         assert_eq!(
             on("cloudwatch:DescribeAlarms"),
             [
@@ -491,7 +582,7 @@ alarms = ["rack-{name}-5xx"]
                 .iter()
                 .map(|s| s.actions.len())
                 .sum::<usize>(),
-            18
+            23
         );
         assert_eq!(
             policy(&config, Plan)

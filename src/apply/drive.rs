@@ -71,6 +71,8 @@ pub struct Executor<'a> {
     /// rack -> where its password is, from the moment its install is about to start: whatever happens
     /// next (a failure, a timeout, Ctrl-C), the summary shows it.
     pub started_passwords: super::password::PasswordLedger,
+    /// rack -> what could not be recorded of its new version (`release_record`), for its outcome.
+    pub record_warnings: super::release_record::RecordWarnings,
 }
 
 impl Executor<'_> {
@@ -115,11 +117,18 @@ impl Executor<'_> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .get(&plan.rack)
             .cloned();
+        let warnings = self
+            .record_warnings
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&plan.rack)
+            .unwrap_or_default();
         let outcome = RackOutcome {
             rack: plan.rack.clone(),
             result,
             elapsed: started.elapsed(),
             password,
+            warnings,
         };
         if !matches!(
             outcome.result,

@@ -24,8 +24,8 @@ use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
 use super::{
     Cloud, CloudError, Connector, CreateStackRequest, Declarations, ParameterValue, PutOutcome,
-    S3Object, Secret, SsmParameter, Stack, StackEvent, StackStatus, TemplateParameter,
-    TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
+    S3Object, Secret, SsmParameter, Stack, StackEvent, StackResource, StackStatus,
+    TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
 };
 use crate::config::OrgSettings;
 
@@ -261,6 +261,40 @@ impl Connector for AwsConnector {
         Ok(Arc::new(super::aws_alarms::AwsAlarms::new(
             self.cloudwatch(org, region).await,
         )))
+    }
+
+    async fn rack_services(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+    ) -> Result<Arc<dyn super::RackServices>, CloudError> {
+        let sdk = self.sdk_config(org, region).await;
+        let log = CallLog {
+            region: region.to_string(),
+            limit: None,
+        };
+        Ok(Arc::new(super::aws_rack_services::AwsRackServices {
+            autoscaling: aws_sdk_autoscaling::Client::from_conf(
+                aws_sdk_autoscaling::config::Builder::from(&sdk)
+                    .interceptor(log.clone())
+                    .build(),
+            ),
+            eventbridge: aws_sdk_eventbridge::Client::from_conf(
+                aws_sdk_eventbridge::config::Builder::from(&sdk)
+                    .interceptor(log.clone())
+                    .build(),
+            ),
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(&sdk)
+                    .interceptor(log.clone())
+                    .build(),
+            ),
+            sns: aws_sdk_sns::Client::from_conf(
+                aws_sdk_sns::config::Builder::from(&sdk)
+                    .interceptor(log)
+                    .build(),
+            ),
+        }))
     }
 
     async fn ssm_parameter(
@@ -737,6 +771,38 @@ impl Cloud for AwsCloud {
             .await
             .map_err(sdk_error)?;
         Ok(())
+    }
+
+    async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, CloudError> {
+        let mut pages = self
+            .client
+            .list_stack_resources()
+            .stack_name(name)
+            .into_paginator()
+            .send();
+        let mut resources = Vec::new();
+        loop {
+            self.limit.acquire().await;
+            let Some(page) = pages.next().await else {
+                break;
+            };
+            let page = page.map_err(sdk_error)?;
+            resources.extend(page.stack_resource_summaries().iter().map(|resource| {
+                StackResource {
+                    logical_id: resource
+                        .logical_resource_id()
+                        .unwrap_or_default()
+                        .to_string(),
+                    physical_id: resource.physical_resource_id().map(str::to_string),
+                    resource_type: resource.resource_type().unwrap_or_default().to_string(),
+                    status: resource
+                        .resource_status()
+                        .map(|status| status.as_str().to_string())
+                        .unwrap_or_default(),
+                }
+            }));
+        }
+        Ok(resources)
     }
 
     async fn list_imports(&self, export: &str) -> Result<Vec<String>, CloudError> {

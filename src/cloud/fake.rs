@@ -23,6 +23,10 @@ use super::{
 };
 use crate::config::OrgSettings;
 
+#[path = "fake_rack_services.rs"]
+mod rack_services;
+pub use rack_services::RackServiceWrite;
+
 /// A template the fake knows: its parameters and its resources (logical id, type), in creation order.
 #[derive(Debug, Clone, Default)]
 pub struct FakeTemplate {
@@ -148,6 +152,8 @@ struct World {
     quotas: HashMap<(String, String, String), f64>,
     /// Operations refused with AccessDenied, as for a role without the permission.
     denied: HashSet<&'static str>,
+    /// (account, region, write) of Auto Scaling, EventBridge, DynamoDB and SNS, in order.
+    rack_service_writes: Vec<(String, String, RackServiceWrite)>,
 }
 
 /// The instance types the fake's EC2 knows, with their vCPUs; any other is unknown to it, as a made-up
@@ -477,6 +483,36 @@ impl FakeAws {
             .remove(&(name.to_string(), logical_id.to_string()));
     }
 
+    /// What the fake's Auto Scaling, EventBridge, DynamoDB and SNS were asked to do in an account and
+    /// region, in order.
+    pub fn rack_service_writes(&self, account: &str, region: &str) -> Vec<RackServiceWrite> {
+        self.world()
+            .rack_service_writes
+            .iter()
+            .filter(|(a, r, _)| a == account && r == region)
+            .map(|(_, _, write)| write.clone())
+            .collect()
+    }
+
+    /// The physical id the fake gives a resource of a stack (see `fake_rack_services`).
+    pub fn physical_id(
+        &self,
+        account: &str,
+        region: &str,
+        stack: &str,
+        logical_id: &str,
+    ) -> String {
+        let world = self.world();
+        let kind = world
+            .stacks
+            .get(&(account.to_string(), region.to_string()))
+            .and_then(|stacks| stacks.get(stack))
+            .and_then(|stack| stack.resources.iter().find(|(id, _)| id == logical_id))
+            .map(|(_, kind)| kind.clone())
+            .unwrap_or_default();
+        rack_services::fake_physical_id(account, region, stack, logical_id, &kind)
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.world().calls.clone()
     }
@@ -541,6 +577,24 @@ impl Connector for FakeAws {
             .cloned()
             .ok_or_else(|| CloudError::new(CloudErrorKind::NoCredentials, "no credentials"))?;
         Ok(Arc::new(FakeAlarms {
+            aws: self.clone(),
+            account,
+            region: region.to_string(),
+        }))
+    }
+
+    async fn rack_services(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+    ) -> Result<Arc<dyn super::RackServices>, CloudError> {
+        let account = self
+            .world()
+            .accounts
+            .get(&org.profile)
+            .cloned()
+            .ok_or_else(|| CloudError::new(CloudErrorKind::NoCredentials, "no credentials"))?;
+        Ok(Arc::new(rack_services::FakeRackServices {
             aws: self.clone(),
             account,
             region: region.to_string(),
@@ -1286,6 +1340,30 @@ impl Cloud for FakeCloud {
                 timed_out: false,
             });
             Ok(())
+        })
+    }
+
+    async fn stack_resources(&self, name: &str) -> Result<Vec<super::StackResource>, CloudError> {
+        if self.aws.world().denied.contains("ListStackResources") {
+            let mut world = self.aws.world();
+            return self
+                .read(&mut world, "ListStackResources")
+                .map(|()| Vec::new());
+        }
+        let (account, region) = self.key();
+        self.with_stacks("ListStackResources", |stacks| {
+            match stacks
+                .get(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+            {
+                Some(stack) => Ok(rack_services::listed_resources(
+                    &account,
+                    &region,
+                    name,
+                    &stack.resources,
+                )),
+                None => Err(validation(format!("Stack with id {name} does not exist"))),
+            }
         })
     }
 

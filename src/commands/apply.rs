@@ -285,6 +285,7 @@ pub async fn run(
         permissions,
         env: &console.env,
         started_passwords: console.passwords.clone(),
+        record_warnings: Default::default(),
     };
     let RolloutOutcome { outcomes, stopped } = executor.roll_out(&plan, options.wave).await;
     let interrupted = *cancel.borrow() > 0;

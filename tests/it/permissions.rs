@@ -52,6 +52,16 @@ fn allowed(moto: &MotoSession, command: &str) -> BTreeSet<String> {
 /// Runs `rackfile -v ARGS` and checks that every operation it called is in `command`'s policy; returns
 /// the actions it needed.
 fn covered(moto: &MotoSession, command: &str, arguments: &[&str], code: i32) -> BTreeSet<String> {
+    covered_run(moto, command, arguments, code).0
+}
+
+/// As `covered`, with the run's output.
+pub(crate) fn covered_run(
+    moto: &MotoSession,
+    command: &str,
+    arguments: &[&str],
+    code: i32,
+) -> (BTreeSet<String>, Output) {
     let output = run(moto.rackfile().arg("-v").args(arguments));
     assert_eq!(output.code, code, "{}\n{}", output.stdout, output.stderr);
     let policy = allowed(moto, command);
@@ -72,7 +82,7 @@ fn covered(moto: &MotoSession, command: &str, arguments: &[&str], code: i32) -> 
             }
         }
     }
-    needed
+    (needed, output)
 }
 
 #[test]
