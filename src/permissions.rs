@@ -19,9 +19,10 @@ pub enum Command {
     Status,
     Import,
     Doctor,
+    Drift,
 }
 
-use Command::{Apply, Doctor, Import, Plan, Status};
+use Command::{Apply, Doctor, Drift, Import, Plan, Status};
 
 /// Which resources a policy may name for an operation, at the narrowest AWS allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,9 @@ struct Operation {
 
 const READERS: &[Command] = &[Plan, Apply, Doctor];
 
+/// `drift`, and `plan --drift` / `apply --drift`.
+const DRIFT_READERS: &[Command] = &[Plan, Apply, Drift];
+
 /// Every AWS operation rackfile calls but STS GetCallerIdentity (which IAM always allows).
 const OPERATIONS: &[Operation] = &[
     Operation {
@@ -70,7 +74,7 @@ const OPERATIONS: &[Operation] = &[
         scope: Scope::Any(
             "each region is read with one paginated DescribeStacks of every stack, which IAM allows only on *",
         ),
-        commands: &[Plan, Apply, Status, Import, Doctor],
+        commands: &[Plan, Apply, Status, Import, Doctor, Drift],
     },
     Operation {
         service: "CloudFormation",
@@ -152,6 +156,38 @@ const OPERATIONS: &[Operation] = &[
         action: "cloudformation:DescribeStackEvents",
         scope: Scope::RackAndAppStacks,
         commands: &[Apply],
+    },
+    // DetectStackDrift reads each resource with the caller's own credentials: a role without a resource
+    // type's Describe/Get/List actions gets that resource UNKNOWN, which `drift` names.
+    Operation {
+        service: "CloudFormation",
+        operation: "DetectStackDrift",
+        action: "cloudformation:DetectStackDrift",
+        scope: Scope::RackStacks,
+        commands: DRIFT_READERS,
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "DescribeStackDriftDetectionStatus",
+        action: "cloudformation:DescribeStackDriftDetectionStatus",
+        scope: Scope::Any(
+            "DescribeStackDriftDetectionStatus names a detection id, not a stack IAM can scope",
+        ),
+        commands: DRIFT_READERS,
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "DescribeStackResourceDrifts",
+        action: "cloudformation:DescribeStackResourceDrifts",
+        scope: Scope::RackStacks,
+        commands: DRIFT_READERS,
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "ListStackResources",
+        action: "cloudformation:ListStackResources",
+        scope: Scope::RackStacks,
+        commands: DRIFT_READERS,
     },
     Operation {
         service: "S3",
@@ -275,6 +311,7 @@ fn command_word(command: Command) -> &'static str {
         Status => "Status",
         Import => "Import",
         Doctor => "Doctor",
+        Drift => "Drift",
     }
 }
 

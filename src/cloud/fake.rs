@@ -23,6 +23,10 @@ use super::{
 };
 use crate::config::OrgSettings;
 
+#[path = "fake_drift.rs"]
+mod drift;
+pub use drift::physical_id;
+
 /// A template the fake knows: its parameters and its resources (logical id, type), in creation order.
 #[derive(Debug, Clone, Default)]
 pub struct FakeTemplate {
@@ -148,6 +152,7 @@ struct World {
     quotas: HashMap<(String, String, String), f64>,
     /// Operations refused with AccessDenied, as for a role without the permission.
     denied: HashSet<&'static str>,
+    drift: drift::DriftWorld,
 }
 
 /// The instance types the fake's EC2 knows, with their vCPUs; any other is unknown to it, as a made-up
@@ -545,6 +550,20 @@ impl Connector for FakeAws {
             account,
             region: region.to_string(),
         }))
+    }
+
+    async fn drift(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+    ) -> Result<Arc<dyn super::Drift>, CloudError> {
+        let account = self
+            .world()
+            .accounts
+            .get(&org.profile)
+            .cloned()
+            .ok_or_else(|| CloudError::new(CloudErrorKind::NoCredentials, "no credentials"))?;
+        Ok(self.drift_for(&account, region))
     }
 
     async fn ssm_parameter(
