@@ -10,8 +10,8 @@ use crate::apply::{OnTimeout, TimeLimit, Timings};
 use crate::config::RackId;
 use crate::error::Error;
 use crate::options::{
-    ApplyOptions, ApplySource, Approval, DoctorOptions, ImportOptions, PermissionsOptions,
-    PlanFormat, PlanOptions, ShowOptions, StatusOptions,
+    ApplyOptions, ApplySource, Approval, DoctorOptions, DriftOptions, ImportOptions,
+    PermissionsOptions, PlanFormat, PlanOptions, ShowOptions, StatusOptions,
 };
 pub use crate::options::{Connection, Invocation};
 
@@ -51,6 +51,10 @@ enum CommandArgs {
     /// Show each declared rack's live state, like `convox racks`, with its
     /// endpoint.
     Status(StatusArgs),
+    /// Detect what was changed outside CloudFormation on every declared rack at once (CloudFormation's drift
+    /// detection): drifted resources in rack terms, what Convox itself changes (and `drift_ignore`) apart,
+    /// and every resource CloudFormation did not check, named.
+    Drift(DriftArgs),
     /// Print a racks.toml for the racks already live in an account (redirect it to a file).
     Import(ImportArgs),
     /// Check racks.toml, credentials, account guards, templates and stacks; exit 1 if any check fails.
@@ -149,6 +153,22 @@ struct StatusArgs {
     /// Print the status as JSON.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Args)]
+struct DriftArgs {
+    #[command(flatten)]
+    file: FileArg,
+    /// Detect only on this rack (org/name); repeatable.
+    #[arg(long = "target", value_name = "ORG/NAME")]
+    targets: Vec<String>,
+    /// Print the report as JSON (a documented contract with a format_version).
+    #[arg(long)]
+    json: bool,
+    /// Exit 2 when a rack has drifted (0: no drift, 1: error, or a rack that could not be checked).
+    /// Resources CloudFormation does not check are listed, never drift.
+    #[arg(long)]
+    detailed_exitcode: bool,
 }
 
 #[derive(Debug, Args)]
@@ -269,6 +289,7 @@ impl Cli {
                     ..
                 })
                 | CommandArgs::Status(StatusArgs { json: true, .. })
+                | CommandArgs::Drift(DriftArgs { json: true, .. })
                 | CommandArgs::Permissions(PermissionsArgs { json: true, .. })
                 | CommandArgs::Apply(ApplyArgs { json: true, .. })
         )
@@ -322,6 +343,13 @@ impl Cli {
             CommandArgs::Status(args) => Invocation::Status(StatusOptions {
                 file: args.file.file,
                 json: args.json,
+            }),
+            CommandArgs::Drift(args) => Invocation::Drift(DriftOptions {
+                file: args.file.file,
+                targets: targets(&args.targets)?,
+                json: args.json,
+                detailed_exitcode: args.detailed_exitcode,
+                timings: crate::live::drift::DriftTimings::default(),
             }),
             CommandArgs::Import(args) => {
                 // A region named twice would declare each of its racks twice.

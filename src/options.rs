@@ -60,6 +60,17 @@ pub struct ApplyOptions {
     pub timings: Timings,
 }
 
+/// `rackfile drift`: CloudFormation's drift detection on the declared racks.
+#[derive(Debug, Clone)]
+pub struct DriftOptions {
+    pub file: PathBuf,
+    pub targets: Vec<RackId>,
+    pub json: bool,
+    /// `--detailed-exitcode`: exit 2 when a rack drifted.
+    pub detailed_exitcode: bool,
+    pub timings: crate::live::drift::DriftTimings,
+}
+
 #[derive(Debug, Clone)]
 pub struct StatusOptions {
     pub file: PathBuf,
@@ -100,6 +111,7 @@ pub enum Invocation {
     Plan(PlanOptions),
     Apply(ApplyOptions),
     Status(StatusOptions),
+    Drift(DriftOptions),
     Import(ImportOptions),
     Doctor(DoctorOptions),
     Show(ShowOptions),
@@ -126,6 +138,7 @@ impl Invocation {
                 format: PlanFormat::Json,
                 ..
             }) | Invocation::Status(StatusOptions { json: true, .. })
+                | Invocation::Drift(DriftOptions { json: true, .. })
                 | Invocation::Permissions(PermissionsOptions { json: true, .. })
                 | Invocation::Apply(ApplyOptions { json: true, .. })
         )

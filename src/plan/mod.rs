@@ -9,6 +9,7 @@ mod approval;
 mod budget;
 mod checks;
 mod diff;
+pub mod drift;
 pub mod file;
 mod gate;
 mod impact;

@@ -1,0 +1,312 @@
+//! What a rack's drift detection means, decided once as data for every view: which resources drifted (each
+//! property that differs), which differences are what Convox itself changes (`convox::managed_by_convox`) or
+//! what racks.toml's `drift_ignore` names (reported as "managed outside CloudFormation", not drift), which
+//! resources CloudFormation did not check (NOT_CHECKED: left out of the results; UNKNOWN: it could not), and
+//! racks whose detection failed, timed out or could not start. Nothing unchecked is ever "in sync".
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cloud::drift::{DetectionStatus, DifferenceKind, ResourceDriftStatus};
+use crate::config::{DriftIgnore, Rack};
+use crate::live::drift::DriftRead;
+
+/// The drift of every rack asked for: `rackfile drift`'s model, printed by `render::drift`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftReport {
+    pub format_version: String,
+    pub racks: Vec<RackDrift>,
+    pub summary: DriftSummary,
+}
+
+pub const DRIFT_FORMAT_VERSION: &str = "1";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RackDrift {
+    /// `org/name`.
+    pub rack: String,
+    pub region: String,
+    #[serde(flatten)]
+    pub outcome: DriftOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum DriftOutcome {
+    /// The detection ran; `findings` says what it found and what it could not check.
+    Detected(DriftFindings),
+    /// No stack of that name: nothing to detect.
+    NotInstalled,
+    /// Not checked: the stack is in the middle of an operation.
+    Busy { status: String },
+    /// Not checked: a call failed (the AWS error).
+    Failed { error: String },
+    /// Not checked: the detection was still running when rackfile stopped waiting (it goes on in AWS).
+    TimedOut { after_seconds: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DriftFindings {
+    /// DETECTION_FAILED: CloudFormation could not check some resources (`unknown`); the rest was checked.
+    pub detection_failed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detection_reason: Option<String>,
+    /// MODIFIED or DELETED resources, with only the differences nothing else manages.
+    pub drifted: Vec<DriftedResource>,
+    /// Differences Convox or `drift_ignore` accounts for.
+    pub managed: Vec<ManagedDifference>,
+    /// Resources CloudFormation does not check (custom resources, types without drift support).
+    pub not_checked: Vec<UncheckedResource>,
+    /// Resources CloudFormation tried and could not check.
+    pub unknown: Vec<UncheckedResource>,
+    pub in_sync: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftedResource {
+    pub logical_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_id: Option<String>,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// MODIFIED or DELETED.
+    pub status: ResourceDriftStatus,
+    pub differences: Vec<Difference>,
+}
+
+/// A property that differs; values are CloudFormation's JSON text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Difference {
+    pub path: String,
+    pub expected: String,
+    pub actual: String,
+    pub kind: DifferenceKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedDifference {
+    pub logical_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_id: Option<String>,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub difference: Difference,
+    pub by: ManagedBy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum ManagedBy {
+    /// Convox changes it on a running rack.
+    Convox { what: String, source: String },
+    /// racks.toml's `drift_ignore` names it.
+    DriftIgnore { entry: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UncheckedResource {
+    pub logical_id: String,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DriftSummary {
+    pub racks: usize,
+    pub drifted: usize,
+    pub in_sync: usize,
+    /// Racks whose detection could not be run or finished (busy, failed, timed out).
+    pub not_checked: usize,
+    pub not_installed: usize,
+    /// Resources, over every rack, CloudFormation did not check (NOT_CHECKED) or could not (UNKNOWN).
+    pub resources_not_checked: usize,
+    pub resources_unknown: usize,
+}
+
+impl DriftSummary {
+    /// Whether some rack drifted: `--detailed-exitcode` exits 2.
+    pub fn differs(&self) -> bool {
+        self.drifted > 0
+    }
+
+    /// Whether some rack could not be checked: an error, exit 1 (never "in sync").
+    pub fn incomplete(&self) -> bool {
+        self.not_checked > 0
+    }
+}
+
+impl DriftFindings {
+    pub fn has_drifted(&self) -> bool {
+        !self.drifted.is_empty()
+    }
+}
+
+/// The report of `racks`' reads, in their order.
+pub fn drift_report(racks: &[Rack], reads: Vec<DriftRead>) -> DriftReport {
+    let racks: Vec<RackDrift> = racks
+        .iter()
+        .zip(reads)
+        .map(|(rack, read)| RackDrift {
+            rack: rack.id(),
+            region: rack.region.clone(),
+            outcome: outcome(&rack.drift_ignore, read),
+        })
+        .collect();
+    let mut summary = DriftSummary {
+        racks: racks.len(),
+        ..DriftSummary::default()
+    };
+    for rack in &racks {
+        match &rack.outcome {
+            DriftOutcome::Detected(findings) => {
+                if findings.has_drifted() {
+                    summary.drifted += 1;
+                } else {
+                    summary.in_sync += 1;
+                }
+                summary.resources_not_checked += findings.not_checked.len();
+                summary.resources_unknown += findings.unknown.len();
+            }
+            DriftOutcome::NotInstalled => summary.not_installed += 1,
+            DriftOutcome::Busy { .. }
+            | DriftOutcome::Failed { .. }
+            | DriftOutcome::TimedOut { .. } => summary.not_checked += 1,
+        }
+    }
+    DriftReport {
+        format_version: DRIFT_FORMAT_VERSION.to_string(),
+        racks,
+        summary,
+    }
+}
+
+/// What one rack's read means.
+pub fn outcome(ignore: &[DriftIgnore], read: DriftRead) -> DriftOutcome {
+    match read {
+        DriftRead::Detected {
+            detection,
+            drifts,
+            resources,
+            parameters,
+        } => {
+            let mut findings = DriftFindings {
+                detection_failed: detection.status == DetectionStatus::DetectionFailed,
+                detection_reason: detection.reason,
+                ..DriftFindings::default()
+            };
+            let reported: BTreeSet<&str> = drifts.iter().map(|d| d.logical_id.as_str()).collect();
+            // AWS leaves the resources it does not check out of the results: they are the stack's other
+            // resources.
+            findings.not_checked = resources
+                .iter()
+                .filter(|resource| !reported.contains(resource.logical_id.as_str()))
+                .map(|resource| UncheckedResource {
+                    logical_id: resource.logical_id.clone(),
+                    resource_type: resource.resource_type.clone(),
+                    reason: None,
+                })
+                .collect();
+            for drift in drifts {
+                match drift.status {
+                    ResourceDriftStatus::InSync => findings.in_sync += 1,
+                    ResourceDriftStatus::NotChecked => {
+                        findings.not_checked.push(UncheckedResource {
+                            logical_id: drift.logical_id,
+                            resource_type: drift.resource_type,
+                            reason: drift.reason,
+                        })
+                    }
+                    ResourceDriftStatus::Unknown => findings.unknown.push(UncheckedResource {
+                        logical_id: drift.logical_id,
+                        resource_type: drift.resource_type,
+                        reason: drift.reason,
+                    }),
+                    ResourceDriftStatus::Deleted => findings.drifted.push(DriftedResource {
+                        logical_id: drift.logical_id,
+                        physical_id: drift.physical_id,
+                        resource_type: drift.resource_type,
+                        status: ResourceDriftStatus::Deleted,
+                        differences: Vec::new(),
+                    }),
+                    ResourceDriftStatus::Modified => {
+                        let mut remaining = Vec::new();
+                        for difference in drift.differences {
+                            let difference = Difference {
+                                path: difference.path,
+                                expected: difference.expected,
+                                actual: difference.actual,
+                                kind: difference.kind,
+                            };
+                            match managed_by(
+                                ignore,
+                                &drift.resource_type,
+                                &drift.logical_id,
+                                &difference.path,
+                                &parameters,
+                            ) {
+                                Some(by) => findings.managed.push(ManagedDifference {
+                                    logical_id: drift.logical_id.clone(),
+                                    physical_id: drift.physical_id.clone(),
+                                    resource_type: drift.resource_type.clone(),
+                                    difference,
+                                    by,
+                                }),
+                                None => remaining.push(difference),
+                            }
+                        }
+                        // A MODIFIED resource without a difference listed is still drift: AWS said so.
+                        let still_drifted = !remaining.is_empty()
+                            || findings
+                                .managed
+                                .iter()
+                                .all(|managed| managed.logical_id != drift.logical_id);
+                        if still_drifted {
+                            findings.drifted.push(DriftedResource {
+                                logical_id: drift.logical_id,
+                                physical_id: drift.physical_id,
+                                resource_type: drift.resource_type,
+                                status: ResourceDriftStatus::Modified,
+                                differences: remaining,
+                            });
+                        }
+                    }
+                }
+            }
+            DriftOutcome::Detected(findings)
+        }
+        DriftRead::NoStack => DriftOutcome::NotInstalled,
+        DriftRead::Busy { status } => DriftOutcome::Busy { status },
+        DriftRead::Failed { error } => DriftOutcome::Failed {
+            error: error.message,
+        },
+        DriftRead::TimedOut { after } => DriftOutcome::TimedOut {
+            after_seconds: after.as_secs(),
+        },
+    }
+}
+
+fn managed_by(
+    ignore: &[DriftIgnore],
+    resource_type: &str,
+    logical_id: &str,
+    path: &str,
+    parameters: &BTreeMap<String, String>,
+) -> Option<ManagedBy> {
+    if let Some(entry) =
+        crate::convox::managed_by_convox(resource_type, logical_id, path, parameters)
+    {
+        return Some(ManagedBy::Convox {
+            what: entry.by.to_string(),
+            source: entry.cited(),
+        });
+    }
+    ignore
+        .iter()
+        .find(|entry| entry.covers(logical_id, path))
+        .map(|entry| ManagedBy::DriftIgnore {
+            entry: entry.text(),
+        })
+}
