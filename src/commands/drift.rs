@@ -14,6 +14,21 @@ pub async fn run(
     connector: &dyn Connector,
     progress: &dyn live::drift::DriftProgress,
 ) -> Result<Outcome, Error> {
+    let report = detect(options, connector, progress).await?;
+    if options.json {
+        output::print(&render::drift::json(&report))?;
+    } else {
+        output::print(&render::drift::human(&report))?;
+    }
+    Ok(outcome(&report, options.detailed_exitcode))
+}
+
+/// The report of the racks `options` names, detected at once.
+pub async fn detect(
+    options: &DriftOptions,
+    connector: &dyn Connector,
+    progress: &dyn live::drift::DriftProgress,
+) -> Result<plan::drift::DriftReport, Error> {
     let config = config::load(&options.file)?;
     let racks =
         plan::select(&config, &options.targets).map_err(|error| Error::planning(error, &config))?;
@@ -21,19 +36,19 @@ pub async fn run(
     let reads = live::drift::detect_drift(&config, &racks, connector, options.timings, progress)
         .await
         .map_err(Error::Read)?;
-    let report = plan::drift::drift_report(&racks, reads);
-    if options.json {
-        output::print(&render::drift::json(&report))?;
-    } else {
-        output::print(&render::drift::human(&report))?;
-    }
-    Ok(if report.summary.incomplete() {
+    Ok(plan::drift::drift_report(&racks, reads))
+}
+
+/// As plan's: 1 when a rack could not be checked (never taken for in sync), 2 with `--detailed-exitcode`
+/// when a rack drifted, else 0.
+pub fn outcome(report: &plan::drift::DriftReport, detailed_exitcode: bool) -> Outcome {
+    if report.summary.incomplete() {
         Outcome::Failed
-    } else if options.detailed_exitcode && report.summary.differs() {
+    } else if detailed_exitcode && report.summary.differs() {
         Outcome::Changes
     } else {
         Outcome::Success
-    })
+    }
 }
 
 /// Spinners on a terminal that can draw them, plain lines otherwise; both on stderr.

@@ -311,6 +311,7 @@ mod tests {
             private: Some(Sp::new(at.is_multiple_of(2), at..at + 1)),
             ignore_changes: vec![Sp::new(text.to_string(), at..at + 1)],
             refresh: vec![Sp::new(text.to_string(), at..at + 1)],
+            drift_ignore: vec![Sp::new(text.to_string(), at..at + 1)],
             password_ssm: sp(text),
             protect: Some(Sp::new(at.is_multiple_of(2), at..at + 1)),
         }
@@ -330,6 +331,7 @@ mod tests {
             Sp::new("own".to_string(), 7..8),
         ];
         expected.refresh = expected.ignore_changes.clone();
+        expected.drift_ignore = expected.ignore_changes.clone();
         assert_eq!(format!("{mine:?}"), format!("{expected:?}"));
     }
 }

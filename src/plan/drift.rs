@@ -310,3 +310,195 @@ fn managed_by(
             entry: entry.text(),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::drift::{
+        Detection, PropertyDifference, ResourceDrift, StackDriftStatus, StackResource,
+    };
+
+    fn resource(logical_id: &str, resource_type: &str) -> StackResource {
+        StackResource {
+            logical_id: logical_id.into(),
+            physical_id: Some(format!("{logical_id}-1")),
+            resource_type: resource_type.into(),
+        }
+    }
+
+    fn drift(
+        logical_id: &str,
+        resource_type: &str,
+        status: ResourceDriftStatus,
+        differences: &[(&str, &str, &str)],
+    ) -> ResourceDrift {
+        ResourceDrift {
+            logical_id: logical_id.into(),
+            physical_id: Some(format!("{logical_id}-1")),
+            resource_type: resource_type.into(),
+            status,
+            differences: differences
+                .iter()
+                .map(|(path, expected, actual)| PropertyDifference {
+                    path: path.to_string(),
+                    expected: expected.to_string(),
+                    actual: actual.to_string(),
+                    kind: DifferenceKind::NotEqual,
+                })
+                .collect(),
+            reason: None,
+        }
+    }
+
+    fn detected(
+        drifts: Vec<ResourceDrift>,
+        resources: Vec<StackResource>,
+        parameters: &[(&str, &str)],
+    ) -> DriftRead {
+        DriftRead::Detected {
+            detection: Detection {
+                status: DetectionStatus::DetectionComplete,
+                stack_drift: Some(StackDriftStatus::Drifted),
+                reason: None,
+                drifted_resources: None,
+            },
+            drifts,
+            resources,
+            parameters: parameters
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    const GROUP: &str = "AWS::AutoScaling::AutoScalingGroup";
+
+    #[test]
+    fn what_convox_changes_is_managed_and_the_rest_of_the_resource_is_still_drift() {
+        let read = detected(
+            vec![drift(
+                "Instances",
+                GROUP,
+                ResourceDriftStatus::Modified,
+                &[("/DesiredCapacity", "3", "5"), ("/MaxSize", "1000", "10")],
+            )],
+            vec![resource("Instances", GROUP)],
+            &[("Autoscale", "Yes")],
+        );
+        let DriftOutcome::Detected(findings) = outcome(&[], read) else {
+            panic!("detected")
+        };
+        assert_eq!(findings.managed.len(), 1);
+        assert!(matches!(findings.managed[0].by, ManagedBy::Convox { .. }));
+        assert_eq!(findings.drifted.len(), 1);
+        assert_eq!(findings.drifted[0].differences[0].path, "/MaxSize");
+    }
+
+    #[test]
+    fn a_resource_whose_every_difference_is_managed_has_not_drifted() {
+        let read = detected(
+            vec![drift(
+                "Instances",
+                GROUP,
+                ResourceDriftStatus::Modified,
+                &[("/DesiredCapacity", "3", "5"), ("/MaxSize", "1000", "10")],
+            )],
+            vec![resource("Instances", GROUP)],
+            &[("Autoscale", "Yes")],
+        );
+        let ignore = [DriftIgnore::parse("Instances.MaxSize").unwrap()];
+        let DriftOutcome::Detected(findings) = outcome(&ignore, read) else {
+            panic!("detected")
+        };
+        assert!(!findings.has_drifted());
+        assert!(matches!(
+            &findings.managed[1].by,
+            ManagedBy::DriftIgnore { entry } if entry == "Instances.MaxSize"
+        ));
+    }
+
+    #[test]
+    fn the_same_change_with_autoscale_off_is_drift() {
+        let read = detected(
+            vec![drift(
+                "Instances",
+                GROUP,
+                ResourceDriftStatus::Modified,
+                &[("/DesiredCapacity", "3", "0")],
+            )],
+            vec![resource("Instances", GROUP)],
+            &[("Autoscale", "No")],
+        );
+        let DriftOutcome::Detected(findings) = outcome(&[], read) else {
+            panic!("detected")
+        };
+        assert!(findings.has_drifted());
+        assert!(findings.managed.is_empty());
+    }
+
+    #[test]
+    fn resources_left_out_of_the_results_are_not_checked_and_never_in_sync() {
+        let read = detected(
+            vec![
+                drift("Vpc", "AWS::EC2::VPC", ResourceDriftStatus::InSync, &[]),
+                ResourceDrift {
+                    reason: Some("Internal Failure".into()),
+                    ..drift("Odd", "AWS::Made::Up", ResourceDriftStatus::Unknown, &[])
+                },
+            ],
+            vec![
+                resource("Vpc", "AWS::EC2::VPC"),
+                resource("Odd", "AWS::Made::Up"),
+                resource("Custom", "Custom::Thing"),
+            ],
+            &[],
+        );
+        let rack = crate::plan::diff::test_support::rack();
+        let report = drift_report(std::slice::from_ref(&rack), vec![read]);
+        let DriftOutcome::Detected(findings) = &report.racks[0].outcome else {
+            panic!("detected")
+        };
+        assert_eq!(findings.in_sync, 1);
+        assert_eq!(findings.not_checked[0].logical_id, "Custom");
+        assert_eq!(findings.unknown[0].logical_id, "Odd");
+        assert_eq!(report.summary.resources_not_checked, 1);
+        assert_eq!(report.summary.resources_unknown, 1);
+        assert!(!report.summary.differs());
+        let text = crate::render::drift::human(&report);
+        assert!(
+            text.contains("no drift in the 1 resources checked; 2 not checked"),
+            "{text}"
+        );
+        assert!(!text.contains("in sync"), "{text}");
+        assert!(text.contains("Custom (Custom::Thing)"), "{text}");
+        assert!(
+            text.contains("Odd (AWS::Made::Up): Internal Failure"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_rack_that_could_not_be_checked_makes_the_report_incomplete() {
+        let rack = crate::plan::diff::test_support::rack();
+        for read in [
+            DriftRead::Busy {
+                status: "UPDATE_IN_PROGRESS".into(),
+            },
+            DriftRead::TimedOut {
+                after: std::time::Duration::from_secs(900),
+            },
+            DriftRead::Failed {
+                error: crate::cloud::CloudError::new(
+                    crate::cloud::CloudErrorKind::AccessDenied,
+                    "AccessDenied",
+                ),
+            },
+        ] {
+            let report = drift_report(std::slice::from_ref(&rack), vec![read]);
+            assert!(report.summary.incomplete());
+            assert_eq!(report.summary.in_sync, 0);
+        }
+        let gone = drift_report(std::slice::from_ref(&rack), vec![DriftRead::NoStack]);
+        assert!(!gone.summary.incomplete());
+    }
+}

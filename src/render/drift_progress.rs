@@ -13,6 +13,12 @@ use crate::live::drift::DriftProgress;
 /// A line at most this often per rack while its detection runs.
 const LINE_EVERY: Duration = Duration::from_secs(30);
 
+/// A line on stderr; a stderr that takes nothing costs the line, never the run.
+fn line(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
 /// Plain lines on stderr.
 #[derive(Default)]
 pub struct DriftLines {
@@ -22,7 +28,7 @@ pub struct DriftLines {
 
 impl DriftProgress for DriftLines {
     fn started(&self, rack: &str) {
-        crate::output::eprint(&format!("{rack}: drift detection started\n"));
+        line(&format!("{rack}: drift detection started\n"));
     }
 
     fn polled(&self, rack: &str, elapsed: Duration) {
@@ -30,7 +36,7 @@ impl DriftProgress for DriftLines {
         let previous = last.get(rack).copied().unwrap_or_default();
         if elapsed.saturating_sub(previous) >= LINE_EVERY {
             last.insert(rack.to_string(), elapsed);
-            crate::output::eprint(&format!(
+            line(&format!(
                 "{rack}: still detecting drift ({})\n",
                 humantime::format_duration(Duration::from_secs(elapsed.as_secs()))
             ));
@@ -38,7 +44,7 @@ impl DriftProgress for DriftLines {
     }
 
     fn finished(&self, rack: &str, how: &str) {
-        crate::output::eprint(&format!("{rack}: drift detection {how}\n"));
+        line(&format!("{rack}: drift detection {how}\n"));
     }
 }
 

@@ -11,6 +11,7 @@ mod approval;
 mod architecture;
 mod bad_input;
 mod corpus;
+mod drift_fake;
 mod examples;
 mod fake_harness;
 mod faults;
