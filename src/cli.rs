@@ -119,6 +119,11 @@ struct PlanArgs {
     /// UPDATE_ROLLBACK_FAILED rollback is continued. Without it they are shown blocked.
     #[arg(long)]
     recover: bool,
+    /// Detect drift (CloudFormation's drift detection) on the racks the plan updates, and mark each
+    /// resource changed outside CloudFormation that the update would put back; `apply
+    /// --auto-approve=in-place` holds such a rack.
+    #[arg(long)]
+    drift: bool,
 }
 
 #[derive(Debug, Args)]
@@ -315,6 +320,7 @@ impl Cli {
                 out: args.out,
                 detailed_exitcode: args.detailed_exitcode,
                 recover: args.recover,
+                drift: args.drift,
             }),
             CommandArgs::Apply(args) => Invocation::Apply(ApplyOptions {
                 source: match args.plan_file {

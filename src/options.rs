@@ -35,6 +35,8 @@ pub struct PlanOptions {
     /// `--detailed-exitcode`: `InPlace` also exits 3 when `apply --auto-approve=in-place` would hold a rack.
     pub detailed_exitcode: Option<Approval>,
     pub recover: bool,
+    /// `--drift`: detect drift on the racks the plan updates and mark what each update overwrites.
+    pub drift: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::cloud::drift::{DetectionStatus, DifferenceKind, ResourceDriftStatus};
 use crate::config::{DriftIgnore, Rack};
 use crate::live::drift::DriftRead;
+use crate::plan::{Action, HoldReason, TemplateImpact, Update};
 
 /// The drift of every rack asked for: `rackfile drift`'s model, printed by `render::drift`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,6 +289,77 @@ pub fn outcome(ignore: &[DriftIgnore], read: DriftRead) -> DriftOutcome {
     }
 }
 
+/// A drifted resource an update changes, so puts back as its template says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverwrittenDrift {
+    #[serde(flatten)]
+    pub resource: DriftedResource,
+    /// False when the update could not be analysed: it may or may not touch the resource.
+    pub certain: bool,
+}
+
+/// What `plan --drift` holds an update or upgrade for: the drifted resources it changes (every one, "may",
+/// when what it changes is not known), or a detection that could not be made. Nothing for other actions.
+pub fn drift_holds(action: &Action, drift: &DriftOutcome) -> Vec<HoldReason> {
+    let updates: Vec<&Update> = match action {
+        Action::Update(update) => vec![update],
+        Action::Upgrade(upgrade) => upgrade.steps.iter().map(|step| &step.update).collect(),
+        _ => return Vec::new(),
+    };
+    let findings = match drift {
+        DriftOutcome::Detected(findings) => findings,
+        DriftOutcome::NotInstalled => return Vec::new(),
+        DriftOutcome::Busy { status } => {
+            return vec![HoldReason::DriftNotChecked {
+                reason: format!("the stack is {status}"),
+            }];
+        }
+        DriftOutcome::Failed { error } => {
+            return vec![HoldReason::DriftNotChecked {
+                reason: error.clone(),
+            }];
+        }
+        DriftOutcome::TimedOut { after_seconds } => {
+            return vec![HoldReason::DriftNotChecked {
+                reason: format!("the detection was still running after {after_seconds} s"),
+            }];
+        }
+    };
+    let mut overwritten = Vec::new();
+    for resource in &findings.drifted {
+        let mut touched = None;
+        for update in &updates {
+            match &update.analysis {
+                Some(TemplateImpact::Analysed { resources, .. }) => {
+                    if resources
+                        .iter()
+                        .any(|impact| impact.logical_id == resource.logical_id)
+                    {
+                        touched = Some(true);
+                    }
+                }
+                // What an update not analysed changes is unknown: it may put any drift back.
+                Some(TemplateImpact::NotAnalysed { .. }) | None => {
+                    touched = touched.or(Some(false));
+                }
+            }
+        }
+        if let Some(certain) = touched {
+            overwritten.push(OverwrittenDrift {
+                resource: resource.clone(),
+                certain,
+            });
+        }
+    }
+    if overwritten.is_empty() {
+        Vec::new()
+    } else {
+        vec![HoldReason::OverwritesDrift {
+            resources: overwritten,
+        }]
+    }
+}
+
 fn managed_by(
     ignore: &[DriftIgnore],
     resource_type: &str,
@@ -500,5 +572,111 @@ mod tests {
         }
         let gone = drift_report(std::slice::from_ref(&rack), vec![DriftRead::NoStack]);
         assert!(!gone.summary.incomplete());
+    }
+
+    fn update(analysis: Option<TemplateImpact>) -> Update {
+        Update {
+            template: crate::plan::TemplatePlan::Url { url: "u".into() },
+            changes: Vec::new(),
+            parameters: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            resource_count: 2,
+            budget: None,
+            termination_protection: None,
+            analysis,
+            unresolved: Vec::new(),
+        }
+    }
+
+    fn drifted_logs_and_group() -> DriftOutcome {
+        outcome(
+            &[],
+            detected(
+                vec![
+                    drift(
+                        "Logs",
+                        "AWS::Logs::LogGroup",
+                        ResourceDriftStatus::Modified,
+                        &[("/RetentionInDays", "7", "30")],
+                    ),
+                    drift(
+                        "Sg",
+                        "AWS::EC2::SecurityGroup",
+                        ResourceDriftStatus::Modified,
+                        &[("/GroupDescription", "\"a\"", "\"b\"")],
+                    ),
+                ],
+                vec![
+                    resource("Logs", "AWS::Logs::LogGroup"),
+                    resource("Sg", "AWS::EC2::SecurityGroup"),
+                ],
+                &[],
+            ),
+        )
+    }
+
+    #[test]
+    fn an_update_is_held_for_the_drifted_resources_it_changes_and_only_those() {
+        let touches_logs = Action::Update(update(Some(TemplateImpact::Analysed {
+            verdict: String::new(),
+            disruptive: None,
+            resources: vec![crate::template::ResourceImpact {
+                logical_id: "Logs".into(),
+                resource_type: "AWS::Logs::LogGroup".into(),
+                action: crate::template::ResourceAction::Modify,
+                because: "LogRetention changes".into(),
+                through: None,
+                rolling: None,
+                too_complex: false,
+            }],
+        })));
+        let holds = drift_holds(&touches_logs, &drifted_logs_and_group());
+        let [HoldReason::OverwritesDrift { resources }] = holds.as_slice() else {
+            panic!("{holds:?}")
+        };
+        assert_eq!(resources.len(), 1);
+        assert_eq!(resources[0].resource.logical_id, "Logs");
+        assert!(resources[0].certain);
+        let plan_rack = |hold: Vec<HoldReason>| crate::plan::RackPlan {
+            rack: "personal/web".into(),
+            org: "personal".into(),
+            name: "web".into(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            action: Action::Unchanged,
+            stack: None,
+            held: Vec::new(),
+            notes: Vec::new(),
+            warnings: Vec::new(),
+            disruptions: Vec::new(),
+            hold,
+            preflight: Vec::new(),
+        };
+        let lines = crate::render::drift::overwrite_lines(&plan_rack(holds.clone()));
+        assert_eq!(
+            lines[0],
+            "will overwrite a change made outside CloudFormation: log group Logs (Logs-1): retention 7 -> 30 days"
+        );
+    }
+
+    #[test]
+    fn an_update_not_analysed_may_overwrite_every_drifted_resource_and_unknown_drift_holds_too() {
+        let unknown = Action::Update(update(Some(TemplateImpact::NotAnalysed {
+            reason: "summary only".into(),
+        })));
+        let holds = drift_holds(&unknown, &drifted_logs_and_group());
+        let [HoldReason::OverwritesDrift { resources }] = holds.as_slice() else {
+            panic!("{holds:?}")
+        };
+        assert_eq!(resources.len(), 2);
+        assert!(resources.iter().all(|r| !r.certain));
+        let busy = DriftOutcome::Busy {
+            status: "UPDATE_IN_PROGRESS".into(),
+        };
+        assert!(matches!(
+            drift_holds(&unknown, &busy).as_slice(),
+            [HoldReason::DriftNotChecked { .. }]
+        ));
+        assert!(drift_holds(&Action::Unchanged, &drifted_logs_and_group()).is_empty());
     }
 }

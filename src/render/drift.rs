@@ -154,6 +154,35 @@ fn unchecked_lines(out: &mut String, heading: &str, resources: &[UncheckedResour
     }
 }
 
+/// `plan --drift`'s lines for a rack: each drifted resource its update puts back, or why drift is unknown.
+pub fn overwrite_lines(rack: &crate::plan::RackPlan) -> Vec<String> {
+    let mut lines = Vec::new();
+    for reason in &rack.hold {
+        match reason {
+            crate::plan::HoldReason::OverwritesDrift { resources } => {
+                for overwritten in resources {
+                    let verb = if overwritten.certain { "will" } else { "may" };
+                    for line in resource_lines(&overwritten.resource) {
+                        if line.starts_with(' ') {
+                            lines.push(format!("  {line}"));
+                        } else {
+                            lines.push(format!(
+                                "{verb} overwrite a change made outside CloudFormation: {line}"
+                            ));
+                        }
+                    }
+                }
+            }
+            crate::plan::HoldReason::DriftNotChecked { reason } => lines.push(format!(
+                "drift not checked: {}; what this update overwrites is unknown",
+                escape(reason)
+            )),
+            _ => {}
+        }
+    }
+    lines
+}
+
 /// A drifted resource in rack terms, one line per difference, each followed by CloudFormation's own view.
 pub fn resource_lines(resource: &DriftedResource) -> Vec<String> {
     let what = resource_words(
