@@ -12,6 +12,7 @@ mod architecture;
 mod bad_input;
 mod corpus;
 mod drift_fake;
+mod drift_moto;
 mod examples;
 mod fake_harness;
 mod faults;
