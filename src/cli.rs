@@ -230,6 +230,10 @@ struct ApplyArgs {
     /// Recover failed racks (see `plan --recover`); a saved plan carries its own choice.
     #[arg(long, conflicts_with = "plan_file")]
     recover: bool,
+    /// Detect drift on the racks to update first (see `plan --drift`): each resource changed outside
+    /// CloudFormation that an update puts back is shown, and `--auto-approve=in-place` holds that rack.
+    #[arg(long)]
+    drift: bool,
     /// Allow the racks with `ensure = "absent"` to be uninstalled; without it an apply that would
     /// uninstall anything changes nothing.
     #[arg(long)]
@@ -337,6 +341,7 @@ impl Cli {
                 json: args.json,
                 parallelism: usize::from(args.parallelism),
                 wave: args.wave.map(usize::from),
+                drift: args.drift,
                 timings: Timings {
                     timeout: args.timeout,
                     on_timeout: match args.on_timeout {

@@ -59,6 +59,8 @@ pub struct ApplyOptions {
     pub parallelism: usize,
     /// `--wave N`: only that wave of the plan's rollout.
     pub wave: Option<usize>,
+    /// `--drift`: detect drift on the racks to update first, and hold (in place) or show what they overwrite.
+    pub drift: bool,
     pub timings: Timings,
 }
 
