@@ -528,7 +528,8 @@ alarms = ["rack-{name}-5xx"]
                 .iter()
                 .map(|s| s.actions.len())
                 .sum::<usize>(),
-            18
+            22,
+            "18, and the 4 drift actions of apply --drift"
         );
         assert_eq!(
             policy(&config, Plan)
@@ -536,11 +537,28 @@ alarms = ["rack-{name}-5xx"]
                 .iter()
                 .map(|s| s.actions.len())
                 .sum::<usize>(),
-            10
+            14,
+            "10, and the 4 drift actions of plan --drift"
         );
         assert!(!policy(&config, Plan).allows("cloudformation:UpdateStack"));
+        let drift = policy(&config, Drift);
+        assert!(!drift.allows("cloudformation:UpdateStack"));
+        assert!(!drift.allows("cloudformation:GetTemplate"));
+        assert!(drift.allows("cloudformation:DescribeStacks"));
+        assert_eq!(
+            drift
+                .statements
+                .iter()
+                .find(|s| s.actions.contains(&"cloudformation:DetectStackDrift"))
+                .map(|s| s.resources.clone())
+                .unwrap_or_default(),
+            [
+                "arn:aws:cloudformation:eu-west-1:*:stack/old/*",
+                "arn:aws:cloudformation:us-east-1:123456789012:stack/web/*",
+            ]
+        );
         // Every `*` says why.
-        for command in [Plan, Apply, Status, Import, Doctor] {
+        for command in [Plan, Apply, Status, Import, Doctor, Drift] {
             for statement in policy(&config, command).statements {
                 assert_eq!(
                     statement.resources == ["*"],

@@ -126,4 +126,30 @@ fn a_rule_and_a_retention_changed_by_hand_are_found_and_plan_drift_warns_before_
         .args(["plan", "--detailed-exitcode=in-place"]));
     assert_exit(&without, 2);
     assert!(!without.stdout.contains("overwrite"), "{}", without.stdout);
+
+    // apply --drift holds it for a person under in-place approval: the hand-made retention stays.
+    let apply = run(moto
+        .rackfile()
+        .args(["apply", "--drift", "--auto-approve=in-place"]));
+    assert_exit(&apply, 3);
+    assert!(
+        apply
+            .stdout
+            .contains("overwrites changes made outside CloudFormation (LogGroup)"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(moto.live_parameter("web", "LogRetention"), "7");
+
+    // A plan saved with --drift is not stale for its drift: apply --drift detects again, and holds again.
+    let saved = run(moto
+        .rackfile()
+        .args(["plan", "--drift", "--out", "web.plan"]));
+    assert_exit(&saved, 0);
+    let apply_saved =
+        run(moto
+            .rackfile()
+            .args(["apply", "--drift", "--auto-approve=in-place", "web.plan"]));
+    assert_exit(&apply_saved, 3);
+    assert_eq!(moto.live_parameter("web", "LogRetention"), "7");
 }
