@@ -77,13 +77,13 @@ impl DriftRead {
     fn word(&self) -> &'static str {
         match self {
             DriftRead::Detected { detection, .. } => match detection.status {
-                DetectionStatus::DetectionFailed => "detection failed for some resources",
-                _ => "detected",
+                DetectionStatus::DetectionFailed => "complete, but failed for some resources",
+                _ => "complete",
             },
-            DriftRead::NoStack => "not installed",
-            DriftRead::Busy { .. } => "busy",
+            DriftRead::NoStack => "not run: no stack",
+            DriftRead::Busy { .. } => "not run: the stack is busy",
             DriftRead::Failed { .. } => "failed",
-            DriftRead::TimedOut { .. } => "timed out",
+            DriftRead::TimedOut { .. } => "still running; stopped waiting",
         }
     }
 }
