@@ -53,6 +53,7 @@ async fn apply(racks: usize) -> Run {
         json: false,
         parallelism: 10,
         wave: None,
+        drift: false,
         timings: Timings {
             first_poll: Duration::from_millis(50),
             max_poll: Duration::from_millis(100),

@@ -29,6 +29,13 @@ built on moto's own models:
   sets one:
       POST /rackfile-test/ec2-quota  {"account", "region", "code", "value"}
 
+- CloudFormation's drift detection, which moto lacks: DetectStackDrift, DescribeStackDriftDetectionStatus and
+  DescribeStackResourceDrifts (MaxResults/NextToken pages), comparing each stack's template (evaluated with
+  moto's own parser) with the state moto's backends keep: a security group's ingress rules, a log group's
+  RetentionInDays, an AutoScalingGroup's MinSize/MaxSize/DesiredCapacity. Every other resource is not
+  checked and, as on AWS, left out of the results. A detection completes at once. ListStackResources is
+  answered here too, from moto's resource map: moto's own leaves out the logical id and type of most models.
+
 Run by scripts/moto with the venv's python: python moto-server.py HOST PORT
 """
 import copy
@@ -194,6 +201,200 @@ def cancel_update_stack(start_response, region, fields, account):
         f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
         "</CancelUpdateStackResponse>",
     )
+
+# detection id -> (account, region, stack name, stack id, results); (account, region, name) -> latest results.
+DRIFT_DETECTIONS = {}
+LAST_DRIFT = {}
+
+PROTOCOLS = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp", "icmp": "icmp", "1": "icmp", "-1": "-1", "all": "-1"}
+
+
+def rule_key(protocol, from_port, to_port, cidr):
+    protocol = PROTOCOLS.get(str(protocol).lower(), str(protocol).lower())
+    if protocol == "-1":
+        return ("-1", None, None, cidr)
+    return (protocol, int(from_port), int(to_port), cidr)
+
+
+def rule_json(key):
+    protocol, from_port, to_port, cidr = key
+    rule = {"CidrIp": cidr, "IpProtocol": protocol}
+    if from_port is not None:
+        rule["FromPort"] = from_port
+        rule["ToPort"] = to_port
+    return json.dumps(rule, sort_keys=True)
+
+
+def security_group_differences(expected, group):
+    wanted = [
+        rule_key(rule.get("IpProtocol"), rule.get("FromPort"), rule.get("ToPort"), rule.get("CidrIp"))
+        for rule in expected.get("SecurityGroupIngress") or []
+    ]
+    actual = []
+    for rule in group.ingress_rules:
+        cidr = (rule.ip_range or {}).get("CidrIp")
+        actual.append(rule_key(rule.ip_protocol, rule.from_port, rule.to_port, cidr))
+    differences = []
+    for index, key in enumerate(actual):
+        if key not in wanted:
+            differences.append((f"/SecurityGroupIngress/{index}", "null", rule_json(key), "ADD"))
+    for index, key in enumerate(wanted):
+        if key not in actual:
+            differences.append((f"/SecurityGroupIngress/{index}", rule_json(key), "null", "REMOVE"))
+    return differences
+
+
+def number_difference(path, expected, actual):
+    wanted = None if expected is None else int(expected)
+    found = None if actual is None else int(actual)
+    if wanted == found:
+        return []
+    if wanted is None:
+        return [(path, "null", json.dumps(found), "ADD")]
+    if found is None:
+        return [(path, json.dumps(wanted), "null", "REMOVE")]
+    return [(path, json.dumps(wanted), json.dumps(found), "NOT_EQUAL")]
+
+
+def resource_drifts(stack):
+    """(logical id, physical id, type, status, differences) of each resource this launcher can check."""
+    from moto.cloudformation.parsing import clean_json
+
+    results = []
+    for logical_id, resource_json in stack.resource_map._resource_json_map.items():
+        kind = resource_json.get("Type")
+        if kind not in ("AWS::EC2::SecurityGroup", "AWS::Logs::LogGroup", "AWS::AutoScaling::AutoScalingGroup"):
+            continue
+        model = stack.resource_map[logical_id]
+        if model is None:
+            continue
+        expected = clean_json(resource_json.get("Properties", {}), stack.resource_map)
+        if kind == "AWS::EC2::SecurityGroup":
+            differences = security_group_differences(expected, model)
+        elif kind == "AWS::Logs::LogGroup":
+            differences = number_difference("/RetentionInDays", expected.get("RetentionInDays"), model.retention_in_days)
+        else:
+            differences = []
+            for prop, value in (("MinSize", model.min_size), ("MaxSize", model.max_size), ("DesiredCapacity", model.desired_capacity)):
+                if prop in expected:
+                    differences += number_difference("/" + prop, expected.get(prop), value)
+        physical = getattr(model, "physical_resource_id", None)
+        results.append((logical_id, physical, kind, "MODIFIED" if differences else "IN_SYNC", differences))
+    return results
+
+
+def cloudformation_error(start_response, message):
+    return xml_response(
+        start_response,
+        "400 Bad Request",
+        '<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error>'
+        f"<Type>Sender</Type><Code>ValidationError</Code><Message>{message}</Message></Error>"
+        f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>",
+    )
+
+
+def cloudformation_answer(start_response, action, inner):
+    return xml_response(
+        start_response,
+        "200 OK",
+        f'<{action}Response xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">'
+        f"<{action}Result>{inner}</{action}Result>"
+        f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata></{action}Response>",
+    )
+
+
+def detect_stack_drift(start_response, region, fields, account):
+    name = fields.get("StackName")
+    account_id, stack = find_stack(region, name, account)
+    if stack is None:
+        return cloudformation_error(start_response, f"Stack with id {name} does not exist")
+    if stack.status.endswith("_IN_PROGRESS"):
+        return cloudformation_error(start_response, f"Stack [{name}] is in {stack.status} state and can not be checked for drift")
+    results = resource_drifts(stack)
+    detection = str(uuid.uuid4())
+    DRIFT_DETECTIONS[detection] = (account_id, region, stack.name, stack.stack_id, results)
+    LAST_DRIFT[(account_id, region, stack.name)] = results
+    return cloudformation_answer(
+        start_response, "DetectStackDrift", f"<StackDriftDetectionId>{detection}</StackDriftDetectionId>"
+    )
+
+
+def describe_drift_detection_status(start_response, fields):
+    detection = fields.get("StackDriftDetectionId")
+    if detection not in DRIFT_DETECTIONS:
+        return cloudformation_error(start_response, f"Drift detection with id {detection} does not exist")
+    _, _, _, stack_id, results = DRIFT_DETECTIONS[detection]
+    drifted = sum(1 for result in results if result[3] != "IN_SYNC")
+    status = "DRIFTED" if drifted else ("IN_SYNC" if results else "NOT_CHECKED")
+    return cloudformation_answer(
+        start_response,
+        "DescribeStackDriftDetectionStatus",
+        f"<StackId>{stack_id}</StackId><StackDriftDetectionId>{detection}</StackDriftDetectionId>"
+        f"<StackDriftStatus>{status}</StackDriftStatus><DetectionStatus>DETECTION_COMPLETE</DetectionStatus>"
+        f"<DriftedStackResourceCount>{drifted}</DriftedStackResourceCount>"
+        "<Timestamp>2026-01-01T00:00:00Z</Timestamp>",
+    )
+
+
+def describe_stack_resource_drifts(start_response, region, fields, account):
+    from xml.sax.saxutils import escape
+
+    name = fields.get("StackName")
+    account_id, stack = find_stack(region, name, account)
+    if stack is None:
+        return cloudformation_error(start_response, f"Stack with id {name} does not exist")
+    results = LAST_DRIFT.get((account_id, region, stack.name), [])
+    start = int(fields.get("NextToken") or 0)
+    size = int(fields.get("MaxResults") or 100)
+    page = results[start:start + size]
+    members = []
+    for logical_id, physical, kind, status, differences in page:
+        diffs = "".join(
+            f"<member><PropertyPath>{escape(path)}</PropertyPath><ExpectedValue>{escape(expected)}</ExpectedValue>"
+            f"<ActualValue>{escape(actual)}</ActualValue><DifferenceType>{difference}</DifferenceType></member>"
+            for path, expected, actual, difference in differences
+        )
+        members.append(
+            f"<member><StackId>{stack.stack_id}</StackId><LogicalResourceId>{logical_id}</LogicalResourceId>"
+            f"<PhysicalResourceId>{escape(str(physical or ''))}</PhysicalResourceId><ResourceType>{kind}</ResourceType>"
+            f"<PropertyDifferences>{diffs}</PropertyDifferences>"
+            f"<StackResourceDriftStatus>{status}</StackResourceDriftStatus>"
+            "<Timestamp>2026-01-01T00:00:00Z</Timestamp></member>"
+        )
+    token = f"<NextToken>{start + size}</NextToken>" if start + size < len(results) else ""
+    return cloudformation_answer(
+        start_response,
+        "DescribeStackResourceDrifts",
+        f"<StackResourceDrifts>{''.join(members)}</StackResourceDrifts>{token}",
+    )
+
+
+def list_stack_resources(start_response, region, fields, account):
+    from xml.sax.saxutils import escape
+
+    name = fields.get("StackName")
+    account_id, stack = find_stack(region, name, account)
+    if stack is None:
+        return cloudformation_error(start_response, f"Stack with id {name} does not exist")
+    checked = {result[0]: result[3] for result in LAST_DRIFT.get((account_id, region, stack.name), [])}
+    members = []
+    for logical_id, resource_json in stack.resource_map._resource_json_map.items():
+        model = stack.resource_map[logical_id]
+        if model is None:
+            continue
+        physical = getattr(model, "physical_resource_id", None) or ""
+        members.append(
+            f"<member><LogicalResourceId>{logical_id}</LogicalResourceId>"
+            f"<PhysicalResourceId>{escape(str(physical))}</PhysicalResourceId>"
+            f"<ResourceType>{escape(resource_json.get('Type', ''))}</ResourceType>"
+            "<LastUpdatedTimestamp>2026-01-01T00:00:00Z</LastUpdatedTimestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus>"
+            f"<DriftInformation><StackResourceDriftStatus>{checked.get(logical_id, 'NOT_CHECKED')}</StackResourceDriftStatus></DriftInformation>"
+            "</member>"
+        )
+    return cloudformation_answer(
+        start_response, "ListStackResources", f"<StackResourceSummaries>{''.join(members)}</StackResourceSummaries>"
+    )
+
 
 def import_name(value, stack):
     """The export name an Fn::ImportValue argument names, or None when it is not one this launcher resolves."""
@@ -374,6 +575,8 @@ def main():
             # own state.
             EC2_QUOTAS.clear()
             BEFORE_UPDATE.clear()
+            DRIFT_DETECTIONS.clear()
+            LAST_DRIFT.clear()
             # ... and without IAM enforcement, whatever the last test on this server switched on.
             settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
         if environ.get("PATH_INFO") == QUOTA_PATH and environ.get("REQUEST_METHOD") == "POST":
@@ -408,6 +611,14 @@ def main():
                 return cancel_update_stack(start_response, region, fields, account)
             if action == "UpdateStack":
                 remember_before_update(region, fields, account)
+            if action == "DetectStackDrift":
+                return detect_stack_drift(start_response, region, fields, account)
+            if action == "DescribeStackDriftDetectionStatus":
+                return describe_drift_detection_status(start_response, fields)
+            if action == "ListStackResources":
+                return list_stack_resources(start_response, region, fields, account)
+            if action == "DescribeStackResourceDrifts":
+                return describe_stack_resource_drifts(start_response, region, fields, account)
         return moto(environ, start_response)
 
     # One log line per request, written under a lock every request thread takes, read by no one: only

@@ -10,8 +10,8 @@ use crate::apply::{OnTimeout, TimeLimit, Timings};
 use crate::config::RackId;
 use crate::error::Error;
 use crate::options::{
-    ApplyOptions, ApplySource, Approval, DoctorOptions, ImportOptions, PermissionsOptions,
-    PlanFormat, PlanOptions, ShowOptions, StatusOptions,
+    ApplyOptions, ApplySource, Approval, DoctorOptions, DriftOptions, ImportOptions,
+    PermissionsOptions, PlanFormat, PlanOptions, ShowOptions, StatusOptions,
 };
 pub use crate::options::{Connection, Invocation};
 
@@ -51,6 +51,10 @@ enum CommandArgs {
     /// Show each declared rack's live state, like `convox racks`, with its
     /// endpoint.
     Status(StatusArgs),
+    /// Detect what was changed outside CloudFormation on every declared rack at once (CloudFormation's drift
+    /// detection): drifted resources in rack terms, what Convox itself changes (and `drift_ignore`) apart,
+    /// and every resource CloudFormation did not check, named.
+    Drift(DriftArgs),
     /// Print a racks.toml for the racks already live in an account (redirect it to a file).
     Import(ImportArgs),
     /// Check racks.toml, credentials, account guards, templates and stacks; exit 1 if any check fails.
@@ -115,6 +119,11 @@ struct PlanArgs {
     /// UPDATE_ROLLBACK_FAILED rollback is continued. Without it they are shown blocked.
     #[arg(long)]
     recover: bool,
+    /// Detect drift (CloudFormation's drift detection) on the racks the plan updates, and mark each
+    /// resource changed outside CloudFormation that the update would put back; `apply
+    /// --auto-approve=in-place` holds such a rack.
+    #[arg(long)]
+    drift: bool,
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +158,22 @@ struct StatusArgs {
     /// Print the status as JSON.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Args)]
+struct DriftArgs {
+    #[command(flatten)]
+    file: FileArg,
+    /// Detect only on this rack (org/name); repeatable.
+    #[arg(long = "target", value_name = "ORG/NAME")]
+    targets: Vec<String>,
+    /// Print the report as JSON (a documented contract with a format_version).
+    #[arg(long)]
+    json: bool,
+    /// Exit 2 when a rack has drifted (0: no drift, 1: error, or a rack that could not be checked).
+    /// Resources CloudFormation does not check are listed, never drift.
+    #[arg(long)]
+    detailed_exitcode: bool,
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +230,10 @@ struct ApplyArgs {
     /// Recover failed racks (see `plan --recover`); a saved plan carries its own choice.
     #[arg(long, conflicts_with = "plan_file")]
     recover: bool,
+    /// Detect drift on the racks to update first (see `plan --drift`): each resource changed outside
+    /// CloudFormation that an update puts back is shown, and `--auto-approve=in-place` holds that rack.
+    #[arg(long)]
+    drift: bool,
     /// Allow the racks with `ensure = "absent"` to be uninstalled; without it an apply that would
     /// uninstall anything changes nothing.
     #[arg(long)]
@@ -269,6 +298,7 @@ impl Cli {
                     ..
                 })
                 | CommandArgs::Status(StatusArgs { json: true, .. })
+                | CommandArgs::Drift(DriftArgs { json: true, .. })
                 | CommandArgs::Permissions(PermissionsArgs { json: true, .. })
                 | CommandArgs::Apply(ApplyArgs { json: true, .. })
         )
@@ -294,6 +324,7 @@ impl Cli {
                 out: args.out,
                 detailed_exitcode: args.detailed_exitcode,
                 recover: args.recover,
+                drift: args.drift,
             }),
             CommandArgs::Apply(args) => Invocation::Apply(ApplyOptions {
                 source: match args.plan_file {
@@ -310,6 +341,7 @@ impl Cli {
                 json: args.json,
                 parallelism: usize::from(args.parallelism),
                 wave: args.wave.map(usize::from),
+                drift: args.drift,
                 timings: Timings {
                     timeout: args.timeout,
                     on_timeout: match args.on_timeout {
@@ -322,6 +354,13 @@ impl Cli {
             CommandArgs::Status(args) => Invocation::Status(StatusOptions {
                 file: args.file.file,
                 json: args.json,
+            }),
+            CommandArgs::Drift(args) => Invocation::Drift(DriftOptions {
+                file: args.file.file,
+                targets: targets(&args.targets)?,
+                json: args.json,
+                detailed_exitcode: args.detailed_exitcode,
+                timings: crate::live::drift::DriftTimings::default(),
             }),
             CommandArgs::Import(args) => {
                 // A region named twice would declare each of its racks twice.

@@ -35,6 +35,8 @@ pub struct PlanOptions {
     /// `--detailed-exitcode`: `InPlace` also exits 3 when `apply --auto-approve=in-place` would hold a rack.
     pub detailed_exitcode: Option<Approval>,
     pub recover: bool,
+    /// `--drift`: detect drift on the racks the plan updates and mark what each update overwrites.
+    pub drift: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -57,7 +59,20 @@ pub struct ApplyOptions {
     pub parallelism: usize,
     /// `--wave N`: only that wave of the plan's rollout.
     pub wave: Option<usize>,
+    /// `--drift`: detect drift on the racks to update first, and hold (in place) or show what they overwrite.
+    pub drift: bool,
     pub timings: Timings,
+}
+
+/// `rackfile drift`: CloudFormation's drift detection on the declared racks.
+#[derive(Debug, Clone)]
+pub struct DriftOptions {
+    pub file: PathBuf,
+    pub targets: Vec<RackId>,
+    pub json: bool,
+    /// `--detailed-exitcode`: exit 2 when a rack drifted.
+    pub detailed_exitcode: bool,
+    pub timings: crate::live::drift::DriftTimings,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +115,7 @@ pub enum Invocation {
     Plan(PlanOptions),
     Apply(ApplyOptions),
     Status(StatusOptions),
+    Drift(DriftOptions),
     Import(ImportOptions),
     Doctor(DoctorOptions),
     Show(ShowOptions),
@@ -126,6 +142,7 @@ impl Invocation {
                 format: PlanFormat::Json,
                 ..
             }) | Invocation::Status(StatusOptions { json: true, .. })
+                | Invocation::Drift(DriftOptions { json: true, .. })
                 | Invocation::Permissions(PermissionsOptions { json: true, .. })
                 | Invocation::Apply(ApplyOptions { json: true, .. })
         )

@@ -19,9 +19,10 @@ pub enum Command {
     Status,
     Import,
     Doctor,
+    Drift,
 }
 
-use Command::{Apply, Doctor, Import, Plan, Status};
+use Command::{Apply, Doctor, Drift, Import, Plan, Status};
 
 /// Which resources a policy may name for an operation, at the narrowest AWS allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +72,9 @@ struct Operation {
 
 const READERS: &[Command] = &[Plan, Apply, Doctor];
 
+/// `drift`, and `plan --drift` / `apply --drift`.
+const DRIFT_READERS: &[Command] = &[Plan, Apply, Drift];
+
 /// Every AWS operation rackfile calls but STS GetCallerIdentity (which IAM always allows).
 const OPERATIONS: &[Operation] = &[
     Operation {
@@ -80,7 +84,7 @@ const OPERATIONS: &[Operation] = &[
         scope: Scope::Any(
             "each region is read with one paginated DescribeStacks of every stack, which IAM allows only on *",
         ),
-        commands: &[Plan, Apply, Status, Import, Doctor],
+        commands: &[Plan, Apply, Status, Import, Doctor, Drift],
     },
     Operation {
         service: "CloudFormation",
@@ -162,6 +166,38 @@ const OPERATIONS: &[Operation] = &[
         action: "cloudformation:DescribeStackEvents",
         scope: Scope::RackAndAppStacks,
         commands: &[Apply],
+    },
+    // DetectStackDrift reads each resource with the caller's own credentials: a role without a resource
+    // type's Describe/Get/List actions gets that resource UNKNOWN, which `drift` names.
+    Operation {
+        service: "CloudFormation",
+        operation: "DetectStackDrift",
+        action: "cloudformation:DetectStackDrift",
+        scope: Scope::RackStacks,
+        commands: DRIFT_READERS,
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "DescribeStackDriftDetectionStatus",
+        action: "cloudformation:DescribeStackDriftDetectionStatus",
+        scope: Scope::Any(
+            "DescribeStackDriftDetectionStatus names a detection id, not a stack IAM can scope",
+        ),
+        commands: DRIFT_READERS,
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "DescribeStackResourceDrifts",
+        action: "cloudformation:DescribeStackResourceDrifts",
+        scope: Scope::RackStacks,
+        commands: DRIFT_READERS,
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "ListStackResources",
+        action: "cloudformation:ListStackResources",
+        scope: Scope::RackStacks,
+        commands: DRIFT_READERS,
     },
     Operation {
         service: "CloudFormation",
@@ -320,6 +356,7 @@ fn command_word(command: Command) -> &'static str {
         Status => "Status",
         Import => "Import",
         Doctor => "Doctor",
+        Drift => "Drift",
     }
 }
 
@@ -582,7 +619,8 @@ alarms = ["rack-{name}-5xx"]
                 .iter()
                 .map(|s| s.actions.len())
                 .sum::<usize>(),
-            23
+            26,
+            "18, the 5 of Convox's uninstall preparation and release records, and the 3 more of apply --drift"
         );
         assert_eq!(
             policy(&config, Plan)
@@ -590,11 +628,28 @@ alarms = ["rack-{name}-5xx"]
                 .iter()
                 .map(|s| s.actions.len())
                 .sum::<usize>(),
-            10
+            14,
+            "10, and the 4 drift actions of plan --drift"
         );
         assert!(!policy(&config, Plan).allows("cloudformation:UpdateStack"));
+        let drift = policy(&config, Drift);
+        assert!(!drift.allows("cloudformation:UpdateStack"));
+        assert!(!drift.allows("cloudformation:GetTemplate"));
+        assert!(drift.allows("cloudformation:DescribeStacks"));
+        assert_eq!(
+            drift
+                .statements
+                .iter()
+                .find(|s| s.actions.contains(&"cloudformation:DetectStackDrift"))
+                .map(|s| s.resources.clone())
+                .unwrap_or_default(),
+            [
+                "arn:aws:cloudformation:eu-west-1:*:stack/old/*",
+                "arn:aws:cloudformation:us-east-1:123456789012:stack/web/*",
+            ]
+        );
         // Every `*` says why.
-        for command in [Plan, Apply, Status, Import, Doctor] {
+        for command in [Plan, Apply, Status, Import, Doctor, Drift] {
             for statement in policy(&config, command).statements {
                 assert_eq!(
                     statement.resources == ["*"],

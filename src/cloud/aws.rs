@@ -297,6 +297,18 @@ impl Connector for AwsConnector {
         }))
     }
 
+    async fn drift(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+    ) -> Result<Arc<dyn super::Drift>, CloudError> {
+        let cloud = self.cloudformation(org, region).await?;
+        Ok(Arc::new(super::aws_drift::AwsDrift::new(
+            cloud.client,
+            cloud.limit,
+        )))
+    }
+
     async fn ssm_parameter(
         &self,
         org: &OrgSettings,

@@ -26,6 +26,9 @@ use crate::config::OrgSettings;
 #[path = "fake_rack_services.rs"]
 mod rack_services;
 pub use rack_services::RackServiceWrite;
+#[path = "fake_drift.rs"]
+mod drift;
+pub use drift::physical_id;
 
 /// A template the fake knows: its parameters and its resources (logical id, type), in creation order.
 #[derive(Debug, Clone, Default)]
@@ -154,6 +157,7 @@ struct World {
     denied: HashSet<&'static str>,
     /// (account, region, write) of Auto Scaling, EventBridge, DynamoDB and SNS, in order.
     rack_service_writes: Vec<(String, String, RackServiceWrite)>,
+    drift: drift::DriftWorld,
 }
 
 /// The instance types the fake's EC2 knows, with their vCPUs; any other is unknown to it, as a made-up
@@ -599,6 +603,20 @@ impl Connector for FakeAws {
             account,
             region: region.to_string(),
         }))
+    }
+
+    async fn drift(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+    ) -> Result<Arc<dyn super::Drift>, CloudError> {
+        let account = self
+            .world()
+            .accounts
+            .get(&org.profile)
+            .cloned()
+            .ok_or_else(|| CloudError::new(CloudErrorKind::NoCredentials, "no credentials"))?;
+        Ok(self.drift_for(&account, region))
     }
 
     async fn ssm_parameter(

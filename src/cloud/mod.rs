@@ -7,8 +7,10 @@ mod alarms;
 pub mod aws;
 mod aws_alarms;
 mod aws_rack_services;
+mod aws_drift;
 pub mod aws_setup;
 mod call_log;
+pub mod drift;
 mod error;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
@@ -24,6 +26,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub use alarms::{AlarmState, Alarms, MAX_ALARM_NAMES_PER_CALL};
+pub use drift::Drift;
 pub use error::{CloudError, CloudErrorKind};
 pub use key::{RegionKey, StackKey};
 pub use rack_services::{GroupDeletion, RackServices, ReleaseItem, StackResource};
@@ -278,6 +281,9 @@ pub trait Connector: Send + Sync {
         org: &OrgSettings,
         region: &str,
     ) -> Result<Arc<dyn RackServices>, CloudError>;
+    /// CloudFormation's drift detection with the org's credentials in a region, under the same shared rate
+    /// limit as its other CloudFormation calls.
+    async fn drift(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Drift>, CloudError>;
     /// S3 GetObject of a template (at most `limit` bytes), with the org's credentials, or unsigned when
     /// `org` is `None` (a public bucket such as Convox's).
     async fn s3_object(

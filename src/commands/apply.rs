@@ -146,7 +146,7 @@ pub async fn run(
             }
         }
     };
-    let (config, plan, saved) = tokio::select! {
+    let (config, mut plan, saved) = tokio::select! {
         planned = planning => planned?,
         _ = interrupted.wait_for(|presses| *presses > 0) => {
             return Err(Error::Interrupted(
@@ -154,6 +154,24 @@ pub async fn run(
             ));
         }
     };
+    if options.drift {
+        let progress = crate::render::drift_progress::DriftLines::default();
+        let detecting = super::drift::hold_overwritten_drift(
+            &mut plan,
+            &config,
+            connector,
+            &progress,
+            crate::live::drift::DriftTimings::default(),
+        );
+        tokio::select! {
+            detected = detecting => detected?,
+            _ = interrupted.wait_for(|presses| *presses > 0) => {
+                return Err(Error::Interrupted(
+                    "apply interrupted while detecting drift; nothing was changed".into(),
+                ));
+            }
+        }
+    }
     if options.json {
         json_stream::plan(&console.out, &plan);
     } else {

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod doctor;
+pub mod drift;
 pub mod import;
 mod permissions;
 pub mod plan;
@@ -179,6 +180,11 @@ impl Run {
             }
             Invocation::Status(options) => {
                 status::run(&options, &connect(connection.endpoint_url)?).await
+            }
+            Invocation::Drift(options) => {
+                let connector = connect(connection.endpoint_url)?;
+                let progress = drift::progress_for_stderr(options.json);
+                drift::run(&options, &connector, progress.as_ref()).await
             }
             Invocation::Import(options) => {
                 import::run(&options, &connect(connection.endpoint_url)?).await

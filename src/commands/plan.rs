@@ -45,6 +45,18 @@ pub async fn run(
     )
     .await
     .map_err(|error| Error::planning(error, &config))?;
+    let mut plan = plan;
+    if options.drift {
+        let progress = super::drift::progress_for_stderr(options.format != PlanFormat::Human);
+        super::drift::hold_overwritten_drift(
+            &mut plan,
+            &config,
+            connector,
+            progress.as_ref(),
+            crate::live::drift::DriftTimings::default(),
+        )
+        .await?;
+    }
     // Saved before anything is printed: a stdout that fails must not cost the saved plan. What is printed
     // is the plan as saved, so `rackfile show` of the file prints it again byte for byte.
     let plan = match &options.out {

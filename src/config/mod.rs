@@ -116,6 +116,8 @@ pub struct Rack {
     pub ignore_changes: BTreeSet<String>,
     /// SSM-typed parameters whose newer value in Parameter Store is an update of its own (`refresh`).
     pub refresh: BTreeSet<String>,
+    /// `drift_ignore`: properties `drift` reports as managed outside CloudFormation, not as drift.
+    pub drift_ignore: Vec<DriftIgnore>,
     /// `ensure = "absent"`: uninstall.
     pub absent: bool,
     /// Termination protection; `None`: not managed (the live setting stays).
@@ -123,6 +125,49 @@ pub struct Rack {
     /// The CloudWatch alarms `[rollout] alarms` names for this rack, in its account and region.
     pub alarms: Vec<String>,
     pub spans: RackSpans,
+}
+
+/// A `drift_ignore` entry: a resource's property, and everything under it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DriftIgnore {
+    pub logical_id: String,
+    /// As a JSON pointer, the way CloudFormation's PropertyPath writes it: `/SecurityGroupIngress`.
+    pub path: String,
+}
+
+impl DriftIgnore {
+    /// `LogicalId.Property[.Sub...]`; why not, otherwise.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (logical_id, path) = text.split_once('.').ok_or_else(|| {
+            format!("`{text}` names no property: write LogicalId.PropertyPath, e.g. Instances.DesiredCapacity")
+        })?;
+        if logical_id.is_empty() || !logical_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(format!(
+                "`{logical_id}` is not a logical id: CloudFormation's are letters and digits only"
+            ));
+        }
+        if path.split('.').any(str::is_empty) {
+            return Err(format!("`{text}` has an empty property name"));
+        }
+        Ok(Self {
+            logical_id: logical_id.to_string(),
+            path: format!("/{}", path.replace('.', "/")),
+        })
+    }
+
+    /// Whether it covers the property at `path` of `logical_id` (the property itself or inside it).
+    pub fn covers(&self, logical_id: &str, path: &str) -> bool {
+        logical_id == self.logical_id
+            && (path == self.path
+                || path
+                    .strip_prefix(&self.path)
+                    .is_some_and(|rest| rest.starts_with('/')))
+    }
+
+    /// As racks.toml writes it.
+    pub fn text(&self) -> String {
+        format!("{}{}", self.logical_id, self.path.replace('/', "."))
+    }
 }
 
 /// Where a rack's settings are written in racks.toml, so problems found against its template point at

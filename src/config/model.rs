@@ -151,6 +151,12 @@ pub struct Shared {
     /// them again at every update). A rack's list adds to the one in [defaults].
     #[schemars(default)]
     pub refresh: Vec<Sp<String>>,
+    /// What `rackfile drift` reports as "managed outside CloudFormation" rather than drift, beside what
+    /// Convox itself changes: "LogicalId.PropertyPath" entries, e.g. "Instances.DesiredCapacity" or
+    /// "RackSecurityGroup.SecurityGroupIngress" (a property and everything under it). A rack's list adds to
+    /// the one in [defaults].
+    #[schemars(default)]
+    pub drift_ignore: Vec<Sp<String>>,
     /// SSM Parameter Store name of the API password (SecureString in the rack's account and region), `{org}`,
     /// `{name}` and `{region}` substituted, e.g. "/racks/{org}/{name}/password": read at install if it
     /// exists, else generated and stored there before the install starts; never printed. A rack's own
@@ -175,6 +181,7 @@ impl Shared {
             private,
             ignore_changes,
             refresh,
+            drift_ignore,
             password_ssm,
             protect,
         } = self;
@@ -196,6 +203,12 @@ impl Shared {
                 .cloned()
                 .collect(),
             refresh: defaults.refresh.iter().chain(refresh).cloned().collect(),
+            drift_ignore: defaults
+                .drift_ignore
+                .iter()
+                .chain(drift_ignore)
+                .cloned()
+                .collect(),
             password_ssm: password_ssm
                 .clone()
                 .or_else(|| defaults.password_ssm.clone()),
@@ -298,6 +311,7 @@ mod tests {
             private: Some(Sp::new(at.is_multiple_of(2), at..at + 1)),
             ignore_changes: vec![Sp::new(text.to_string(), at..at + 1)],
             refresh: vec![Sp::new(text.to_string(), at..at + 1)],
+            drift_ignore: vec![Sp::new(text.to_string(), at..at + 1)],
             password_ssm: sp(text),
             protect: Some(Sp::new(at.is_multiple_of(2), at..at + 1)),
         }
@@ -317,6 +331,7 @@ mod tests {
             Sp::new("own".to_string(), 7..8),
         ];
         expected.refresh = expected.ignore_changes.clone();
+        expected.drift_ignore = expected.ignore_changes.clone();
         assert_eq!(format!("{mine:?}"), format!("{expected:?}"));
     }
 }

@@ -132,6 +132,7 @@ impl Reader<'_> {
             "private" => shared.private = self.boolean(name, value),
             "ignore_changes" => shared.ignore_changes = self.string_list(name, value),
             "refresh" => shared.refresh = self.string_list(name, value),
+            "drift_ignore" => shared.drift_ignore = self.string_list(name, value),
             "password_ssm" => shared.password_ssm = self.string(name, value),
             "protect" => shared.protect = self.boolean(name, value),
             _ => return false,

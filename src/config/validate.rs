@@ -35,6 +35,7 @@ pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnost
     }
     check_ignore_changes(&defaults.ignore_changes, diagnostics);
     check_refresh(&defaults.refresh, diagnostics);
+    check_drift_ignore(&defaults.drift_ignore, diagnostics);
 
     let mut templates = TemplateFiles::default();
     let mut racks = Vec::new();
@@ -265,6 +266,8 @@ fn resolve_rack(
     }
     check_ignore_changes(&own.ignore_changes, diagnostics);
     check_refresh(&own.refresh, diagnostics);
+    check_drift_ignore(&own.drift_ignore, diagnostics);
+    let drift_ignore = parsed_drift_ignore(&settings.drift_ignore);
     let refresh_spans: BTreeMap<String, Range<usize>> = settings
         .refresh
         .iter()
@@ -317,6 +320,7 @@ fn resolve_rack(
         tags: entry.tags.to_map(),
         ignore_changes: ignore_spans.keys().cloned().collect(),
         refresh: refresh_spans.keys().cloned().collect(),
+        drift_ignore,
         absent: entry
             .ensure
             .as_ref()
@@ -430,6 +434,32 @@ fn check_ignore_changes(names: &[Sp<String>], diagnostics: &mut Vec<Diagnostic>)
             );
         }
     }
+}
+
+/// Each `drift_ignore` entry must be `LogicalId.PropertyPath`: an error at each that is not.
+fn check_drift_ignore(entries: &[Sp<String>], diagnostics: &mut Vec<Diagnostic>) {
+    for entry in entries {
+        if let Err(why) = super::DriftIgnore::parse(&entry.value) {
+            diagnostics.push(Diagnostic::error(
+                format!("a `drift_ignore` entry is not LogicalId.PropertyPath: {why}"),
+                entry.span.clone(),
+            ));
+        }
+    }
+}
+
+/// The `drift_ignore` entries of a rack and its defaults, each once (the malformed ones were reported).
+fn parsed_drift_ignore(entries: &[Sp<String>]) -> Vec<super::DriftIgnore> {
+    let mut found: Vec<super::DriftIgnore> = Vec::new();
+    for ignore in entries
+        .iter()
+        .filter_map(|entry| super::DriftIgnore::parse(&entry.value).ok())
+    {
+        if !found.contains(&ignore) {
+            found.push(ignore);
+        }
+    }
+    found
 }
 
 /// `refresh` names SSM-typed template parameters; which ones the template declares so is checked at plan

@@ -9,6 +9,7 @@
 
 #[cfg(any(test, feature = "fake"))]
 mod builder;
+pub mod drift;
 mod preflight;
 mod reader;
 mod reads;

@@ -9,6 +9,7 @@ mod approval;
 mod budget;
 mod checks;
 mod diff;
+pub mod drift;
 pub mod file;
 mod gate;
 mod impact;
@@ -172,6 +173,13 @@ pub enum HoldReason {
     /// (ListImports denied or failed): CloudFormation may refuse it halfway and roll it back. `says` is the
     /// preflight check's own words.
     ExportsNotChecked { says: String },
+    /// `--drift`: the update changes resources someone changed outside CloudFormation, and would put them
+    /// back as the template says.
+    OverwritesDrift {
+        resources: Vec<drift::OverwrittenDrift>,
+    },
+    /// `--drift` was asked and the rack's drift could not be detected: what the update overwrites is unknown.
+    DriftNotChecked { reason: String },
 }
 
 /// A parameter racks.toml sets, kept at its live value on a live rack.

@@ -79,6 +79,14 @@ fn comparable(rack: &RackPlan) -> serde_json::Value {
     super::secrets::hide_secrets(&mut rack);
     rack.notes.clear();
     rack.warnings.clear();
+    // Drift is what `--drift` saw when it looked, and changes whenever someone touches the console: apply
+    // --drift detects it again rather than refuse a reviewed plan over it.
+    rack.hold.retain(|reason| {
+        !matches!(
+            reason,
+            super::HoldReason::OverwritesDrift { .. } | super::HoldReason::DriftNotChecked { .. }
+        )
+    });
     let mut value = serde_json::to_value(&rack).unwrap_or_default();
     forget_template_paths(&mut value);
     value

@@ -232,6 +232,9 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
     for held in &rack.held {
         let _ = writeln!(out, "    {}", held_line(held));
     }
+    for line in super::drift::overwrite_lines(rack) {
+        let _ = writeln!(out, "{}", style.paint("33", &format!("    {line}")));
+    }
     for note in &rack.notes {
         let _ = writeln!(out, "    note: {}", escape(note));
     }
@@ -307,6 +310,18 @@ pub fn hold_words(rack: &RackPlan) -> String {
                 escape(reason)
             )),
             HoldReason::ExportsNotChecked { says } => words.push(escape(says).into_owned()),
+            HoldReason::OverwritesDrift { resources } => words.push(format!(
+                "overwrites changes made outside CloudFormation ({})",
+                resources
+                    .iter()
+                    .map(|overwritten| escape(&overwritten.resource.logical_id).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            HoldReason::DriftNotChecked { reason } => words.push(format!(
+                "its drift could not be detected ({})",
+                escape(reason)
+            )),
         }
     }
     words.join("; ")

@@ -2,6 +2,8 @@
 
 mod budget;
 pub mod doctor;
+pub mod drift;
+pub mod drift_progress;
 mod escape;
 mod human;
 mod json;

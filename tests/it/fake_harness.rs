@@ -79,6 +79,7 @@ impl Harness {
             json: false,
             parallelism: 10,
             wave: None,
+            drift: false,
             timings: Timings {
                 first_poll: Duration::from_millis(10),
                 max_poll: Duration::from_millis(20),

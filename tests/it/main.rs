@@ -13,6 +13,8 @@ mod bad_input;
 mod convox_ops;
 mod convox_ops_fake;
 mod corpus;
+mod drift_fake;
+mod drift_moto;
 mod examples;
 mod fake_harness;
 mod faults;

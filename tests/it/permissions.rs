@@ -101,6 +101,9 @@ fn every_call_each_command_makes_is_in_its_generated_policy() {
     moto.write("racks.toml", &racks("t2.small", ""));
     let mut needed = covered(&moto, "plan", &["plan"], 0);
     needed.extend(covered(&moto, "apply", &["apply", "--auto-approve"], 0));
+    needed.extend(covered(&moto, "drift", &["drift"], 0));
+    moto.write("racks.toml", &racks("t3.small", ""));
+    needed.extend(covered(&moto, "plan", &["plan", "--drift"], 0));
     moto.write("racks.toml", &racks("t3.small", "ensure = \"absent\""));
     needed.extend(covered(&moto, "plan", &["plan"], 0));
     needed.extend(covered(
@@ -132,6 +135,8 @@ fn every_call_each_command_makes_is_in_its_generated_policy() {
         "cloudformation:UpdateStack",
         "cloudformation:DeleteStack",
         "cloudformation:GetTemplate",
+        "cloudformation:DetectStackDrift",
+        "cloudformation:DescribeStackResourceDrifts",
         "s3:GetObject",
         "ssm:GetParameter",
         "ssm:PutParameter",

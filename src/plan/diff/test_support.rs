@@ -43,6 +43,7 @@ pub(in crate::plan) fn rack() -> Rack {
         tags: BTreeMap::new(),
         ignore_changes: BTreeSet::new(),
         refresh: BTreeSet::new(),
+        drift_ignore: Vec::new(),
         absent: false,
         protect: None,
         alarms: Vec::new(),

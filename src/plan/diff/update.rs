@@ -125,6 +125,7 @@ pub(super) fn plan_update(
         tags: _,
         ignore_changes: _, // read by held_parameters
         refresh: _,        // read by ssm::resolutions
+        drift_ignore: _,   // read by drift detection, never sent
         absent: _,         // an absent rack is uninstalled, never updated
         protect,
         alarms: _, // watched by apply during a bake, never sent
