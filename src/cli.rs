@@ -10,8 +10,8 @@ use crate::apply::{OnTimeout, TimeLimit, Timings};
 use crate::config::RackId;
 use crate::error::Error;
 use crate::options::{
-    ApplyOptions, ApplySource, Approval, DoctorOptions, ImportOptions, PermissionsOptions,
-    PlanFormat, PlanOptions, ShowOptions, StatusOptions,
+    ApplyOptions, ApplySource, Approval, CancelOptions, DoctorOptions, EventsOptions,
+    ImportOptions, PermissionsOptions, PlanFormat, PlanOptions, ShowOptions, StatusOptions,
 };
 pub use crate::options::{Connection, Invocation};
 
@@ -51,6 +51,13 @@ enum CommandArgs {
     /// Show each declared rack's live state, like `convox racks`, with its
     /// endpoint.
     Status(StatusArgs),
+    /// Explain each rack's last operation, whoever started it (`convox`, the autoscaler, a detached
+    /// apply): how it ended, its root cause (the first failed resource, with CloudFormation's reason) and
+    /// the recent events. Changes nothing.
+    Events(EventsArgs),
+    /// Cancel an update in progress (CancelUpdateStack), whoever started it; CloudFormation rolls it back
+    /// to the rack's previous template and parameters. Asks for confirmation like apply.
+    Cancel(CancelArgs),
     /// Print a racks.toml for the racks already live in an account (redirect it to a file).
     Import(ImportArgs),
     /// Check racks.toml, credentials, account guards, templates and stacks; exit 1 if any check fails.
@@ -152,6 +159,36 @@ struct StatusArgs {
 }
 
 #[derive(Debug, Args)]
+struct EventsArgs {
+    #[command(flatten)]
+    file: FileArg,
+    /// Only this rack (org/name); repeatable.
+    #[arg(long = "target", value_name = "ORG/NAME")]
+    targets: Vec<String>,
+    /// Show every event of this last while (90s, 45m, 2h, 3d), not only the last operation's.
+    #[arg(long, value_name = "DURATION", value_parser = parse_since)]
+    since: Option<std::time::Duration>,
+    /// Print the histories as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct CancelArgs {
+    #[command(flatten)]
+    file: FileArg,
+    /// The rack whose update to cancel (org/name, declared in racks.toml); repeatable.
+    #[arg(long = "target", value_name = "ORG/NAME", required = true)]
+    targets: Vec<String>,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    auto_approve: bool,
+    /// Follow each rollback to its end, as apply does, and exit 1 unless every one completed.
+    #[arg(long)]
+    wait: bool,
+}
+
+#[derive(Debug, Args)]
 struct ImportArgs {
     /// The org name the racks are declared under in the printed racks.toml.
     #[arg(long, value_name = "ORG")]
@@ -225,6 +262,11 @@ enum OnTimeoutArg {
     Cancel,
 }
 
+fn parse_since(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|error| format!("`{text}` is not a duration like 90s, 45m, 2h or 3d: {error}"))
+}
+
 /// The longest `--timeout`: far past any stack operation, and far from the clock's own limit (a larger
 /// duration added to the start of a rack's work would overflow it).
 pub const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
@@ -269,6 +311,7 @@ impl Cli {
                     ..
                 })
                 | CommandArgs::Status(StatusArgs { json: true, .. })
+                | CommandArgs::Events(EventsArgs { json: true, .. })
                 | CommandArgs::Permissions(PermissionsArgs { json: true, .. })
                 | CommandArgs::Apply(ApplyArgs { json: true, .. })
         )
@@ -322,6 +365,19 @@ impl Cli {
             CommandArgs::Status(args) => Invocation::Status(StatusOptions {
                 file: args.file.file,
                 json: args.json,
+            }),
+            CommandArgs::Events(args) => Invocation::Events(EventsOptions {
+                file: args.file.file,
+                targets: targets(&args.targets)?,
+                since: args.since,
+                json: args.json,
+            }),
+            CommandArgs::Cancel(args) => Invocation::Cancel(CancelOptions {
+                file: args.file.file,
+                targets: targets(&args.targets)?,
+                auto_approve: args.auto_approve,
+                wait: args.wait,
+                timings: Timings::default(),
             }),
             CommandArgs::Import(args) => {
                 // A region named twice would declare each of its racks twice.

@@ -66,6 +66,28 @@ pub struct StatusOptions {
     pub json: bool,
 }
 
+/// `rackfile events`: the last operation of each rack, its outcome, root cause and recent events.
+#[derive(Debug, Clone)]
+pub struct EventsOptions {
+    pub file: PathBuf,
+    pub targets: Vec<RackId>,
+    /// `--since D`: show every event of the last D, not only the last operation's.
+    pub since: Option<std::time::Duration>,
+    pub json: bool,
+}
+
+/// `rackfile cancel`: CancelUpdateStack of updates in progress, whoever started them.
+#[derive(Debug, Clone)]
+pub struct CancelOptions {
+    pub file: PathBuf,
+    pub targets: Vec<RackId>,
+    /// `--auto-approve`: no confirmation.
+    pub auto_approve: bool,
+    /// `--wait`: follow each rollback to its end, as apply does.
+    pub wait: bool,
+    pub timings: Timings,
+}
+
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
     pub org: String,
@@ -100,6 +122,8 @@ pub enum Invocation {
     Plan(PlanOptions),
     Apply(ApplyOptions),
     Status(StatusOptions),
+    Events(EventsOptions),
+    Cancel(CancelOptions),
     Import(ImportOptions),
     Doctor(DoctorOptions),
     Show(ShowOptions),
@@ -126,6 +150,7 @@ impl Invocation {
                 format: PlanFormat::Json,
                 ..
             }) | Invocation::Status(StatusOptions { json: true, .. })
+                | Invocation::Events(EventsOptions { json: true, .. })
                 | Invocation::Permissions(PermissionsOptions { json: true, .. })
                 | Invocation::Apply(ApplyOptions { json: true, .. })
         )

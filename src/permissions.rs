@@ -17,11 +17,13 @@ pub enum Command {
     Plan,
     Apply,
     Status,
+    Events,
+    Cancel,
     Import,
     Doctor,
 }
 
-use Command::{Apply, Doctor, Import, Plan, Status};
+use Command::{Apply, Cancel, Doctor, Events, Import, Plan, Status};
 
 /// Which resources a policy may name for an operation, at the narrowest AWS allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +72,7 @@ const OPERATIONS: &[Operation] = &[
         scope: Scope::Any(
             "each region is read with one paginated DescribeStacks of every stack, which IAM allows only on *",
         ),
-        commands: &[Plan, Apply, Status, Import, Doctor],
+        commands: &[Plan, Apply, Status, Events, Cancel, Import, Doctor],
     },
     Operation {
         service: "CloudFormation",
@@ -130,7 +132,7 @@ const OPERATIONS: &[Operation] = &[
         operation: "CancelUpdateStack",
         action: "cloudformation:CancelUpdateStack",
         scope: Scope::RackStacks,
-        commands: &[Apply],
+        commands: &[Apply, Cancel],
     },
     Operation {
         service: "CloudFormation",
@@ -152,6 +154,15 @@ const OPERATIONS: &[Operation] = &[
         action: "cloudformation:DescribeStackEvents",
         scope: Scope::RackAndAppStacks,
         commands: &[Apply],
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "DescribeStackEvents",
+        action: "cloudformation:DescribeStackEvents",
+        // `status` reads the events of a rack being updated (is it converging?); `events` and `cancel`
+        // those of the racks they name.
+        scope: Scope::RackStacks,
+        commands: &[Status, Events, Cancel],
     },
     Operation {
         service: "S3",
@@ -273,6 +284,8 @@ fn command_word(command: Command) -> &'static str {
         Plan => "Plan",
         Apply => "Apply",
         Status => "Status",
+        Events => "Events",
+        Cancel => "Cancel",
         Import => "Import",
         Doctor => "Doctor",
     }
@@ -436,16 +449,38 @@ alarms = ["rack-{name}-5xx"]
     fn each_command_gets_its_operations_on_the_racks_own_resources() {
         let config = config(RACKS);
         let status = policy(&config, Status);
+        let stacks = vec![
+            "arn:aws:cloudformation:eu-west-1:*:stack/old/*".to_string(),
+            "arn:aws:cloudformation:us-east-1:123456789012:stack/web/*".to_string(),
+        ];
         assert_eq!(
             status.statements,
-            vec![Statement {
-                actions: vec!["cloudformation:DescribeStacks"],
-                resources: vec!["*".into()],
-                why_any: Some(
-                    "each region is read with one paginated DescribeStacks of every stack, which IAM allows only on *"
-                ),
-            }]
+            vec![
+                Statement {
+                    actions: vec!["cloudformation:DescribeStacks"],
+                    resources: vec!["*".into()],
+                    why_any: Some(
+                        "each region is read with one paginated DescribeStacks of every stack, which IAM allows only on *"
+                    ),
+                },
+                Statement {
+                    actions: vec!["cloudformation:DescribeStackEvents"],
+                    resources: stacks.clone(),
+                    why_any: None,
+                }
+            ]
         );
+        let cancel = policy(&config, Cancel);
+        assert_eq!(cancel.statements.len(), 2);
+        assert_eq!(
+            cancel.statements[1].actions,
+            [
+                "cloudformation:CancelUpdateStack",
+                "cloudformation:DescribeStackEvents"
+            ]
+        );
+        assert_eq!(cancel.statements[1].resources, stacks);
+        assert!(!policy(&config, Events).allows("cloudformation:CancelUpdateStack"));
         let apply = policy(&config, Apply);
         let on = |action: &str| -> Vec<String> {
             apply
@@ -503,7 +538,7 @@ alarms = ["rack-{name}-5xx"]
         );
         assert!(!policy(&config, Plan).allows("cloudformation:UpdateStack"));
         // Every `*` says why.
-        for command in [Plan, Apply, Status, Import, Doctor] {
+        for command in [Plan, Apply, Status, Events, Cancel, Import, Doctor] {
             for statement in policy(&config, command).statements {
                 assert_eq!(
                     statement.resources == ["*"],

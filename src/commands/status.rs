@@ -2,6 +2,8 @@
 //! one DescribeStacks sweep per account and region), without reading any template; and Convox's release
 //! list once, for the latest release beside each version.
 
+use futures::future::join_all;
+
 use crate::cloud::Connector;
 use crate::error::Error;
 pub use crate::options::StatusOptions;
@@ -35,11 +37,59 @@ pub async fn run(options: &StatusOptions, connector: &dyn Connector) -> Result<O
     };
     let mut live = live;
     live.record_releases(releases);
-    let rows = status::of_racks(&config.racks, &live);
+    let mut rows = status::of_racks(&config.racks, &live);
+    mark_converging(&config, &mut rows, connector).await?;
     if options.json {
         crate::output::print(&render::status::json(&rows))?;
     } else {
         crate::output::print(&render::status::table(&rows))?;
     }
     Ok(Outcome::Success)
+}
+
+/// `converging` where an update is replacing the rack's instances: one DescribeStackEvents per rack that is
+/// updating or rolling back (none for racks at rest), read concurrently. A rack whose events cannot be read
+/// stops status, as an unreadable stack list does: an answer without it would say `updating` where Convox
+/// says `converging`.
+async fn mark_converging(
+    config: &config::Config,
+    rows: &mut [status::RackStatus],
+    connector: &dyn Connector,
+) -> Result<(), Error> {
+    let reads = config
+        .racks
+        .iter()
+        .zip(rows.iter())
+        .filter(|(_, row)| row.may_be_converging())
+        .map(|(rack, row)| async move {
+            let read_error = |error| crate::live::ReadError::Events {
+                rack: row.rack.clone(),
+                error,
+            };
+            let cloud = connector
+                .cloud(&config.orgs[&rack.org], &rack.region)
+                .await
+                .map_err(read_error)?;
+            let events = cloud.stack_events(&rack.name).await.map_err(read_error)?;
+            let status = row
+                .stack_status
+                .clone()
+                .unwrap_or(crate::cloud::StackStatus::UpdateInProgress);
+            Ok::<_, crate::live::ReadError>((
+                row.rack.clone(),
+                crate::history::replacing_instances(&rack.name, &events, &status),
+            ))
+        });
+    for read in join_all(reads).await {
+        match read {
+            Ok((rack, true)) => {
+                if let Some(row) = rows.iter_mut().find(|row| row.rack == rack) {
+                    row.mark_converging();
+                }
+            }
+            Ok((_, false)) => {}
+            Err(error) => return Err(Error::Read(vec![error])),
+        }
+    }
+    Ok(())
 }

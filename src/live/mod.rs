@@ -67,6 +67,9 @@ pub enum ReadError {
         region: String,
         error: CloudError,
     },
+    /// DescribeStackEvents of a rack (`events`, and `status` for a rack being updated).
+    #[error("{rack}: cannot read the stack's events: {error}")]
+    Events { rack: String, error: CloudError },
     #[error("cannot read Convox's release list {url}: {message}")]
     Releases {
         url: String,
@@ -78,9 +81,9 @@ pub enum ReadError {
 impl ReadError {
     pub fn hint(&self) -> Option<String> {
         match self {
-            ReadError::Identity { error, .. } | ReadError::Stacks { error, .. } => {
-                error.hint().map(str::to_string)
-            }
+            ReadError::Identity { error, .. }
+            | ReadError::Stacks { error, .. }
+            | ReadError::Events { error, .. } => error.hint().map(str::to_string),
             ReadError::WrongAccount { org, .. } => Some(format!(
                 "check the profile of [org.{org}] or the credentials in the environment"
             )),

@@ -3,6 +3,7 @@
 mod budget;
 pub mod doctor;
 mod escape;
+pub mod events;
 mod human;
 mod json;
 mod markdown;
