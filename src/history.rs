@@ -38,8 +38,9 @@ impl RackHistory {
             Some(stack) => crate::convox::convox_status(&stack.status),
         }
         .to_string();
-        let last_operation =
-            stack.and_then(|stack| last_operation(&stack.name, events_newest_first, &stack.status));
+        let last_operation = stack
+            .filter(|stack| crate::convox::is_rack(stack))
+            .map(|stack| last_operation(stack, events_newest_first));
         let recent = match since {
             Some(since) => {
                 let mut recent: Vec<StackEvent> = events_newest_first
@@ -166,13 +167,39 @@ fn starts(status: &str, stack_event_before: Option<&str>) -> Option<OperationKin
     }
 }
 
-/// The last operation of stack `stack_name` from its events (newest first, as DescribeStackEvents gives
-/// them) and its status now; `None` when the events name no operation at all.
-pub fn last_operation(
-    stack_name: &str,
-    events_newest_first: &[StackEvent],
-    status: &StackStatus,
-) -> Option<LastOperation> {
+/// Whether a stack's status can follow an operation of `kind`: the status says which operation it is in
+/// or ended, and an operation whose start is not among the events read (moto's forced statuses; a first page
+/// that ends inside a long operation) must not be taken for the one before it.
+fn fits(kind: OperationKind, status: &StackStatus) -> bool {
+    let status = status.as_str();
+    match kind {
+        OperationKind::Create => status.starts_with("CREATE_") || status.starts_with("ROLLBACK_"),
+        OperationKind::Update => status.starts_with("UPDATE_"),
+        OperationKind::ContinueRollback => status.starts_with("UPDATE_ROLLBACK_"),
+        OperationKind::Delete => status.starts_with("DELETE_"),
+        OperationKind::Import => status.starts_with("IMPORT_"),
+    }
+}
+
+/// The kind of operation a status belongs to, for an operation whose start was not read.
+fn kind_of(status: &StackStatus) -> OperationKind {
+    let status = status.as_str();
+    if status.starts_with("CREATE_") || status.starts_with("ROLLBACK_") {
+        OperationKind::Create
+    } else if status.starts_with("DELETE_") {
+        OperationKind::Delete
+    } else if status.starts_with("IMPORT_") {
+        OperationKind::Import
+    } else {
+        OperationKind::Update
+    }
+}
+
+/// The last operation of `stack` from its events (newest first, as DescribeStackEvents gives them) and its
+/// status now.
+pub fn last_operation(stack: &Stack, events_newest_first: &[StackEvent]) -> LastOperation {
+    let stack_name = stack.name.as_str();
+    let status = &stack.status;
     let stack_events: Vec<(usize, &StackEvent)> = events_newest_first
         .iter()
         .enumerate()
@@ -197,33 +224,64 @@ pub fn last_operation(
             break;
         }
     }
-    let (complete, index, first, kind) = match start {
-        Some((index, event, kind)) => (true, index, event, kind),
-        // No start among the events read: the operation began before the first page.
-        None => {
-            let last = events_newest_first.len().checked_sub(1)?;
-            let kind = match status {
-                StackStatus::CreateInProgress | StackStatus::RollbackInProgress => {
-                    OperationKind::Create
-                }
-                StackStatus::DeleteInProgress | StackStatus::DeleteFailed => OperationKind::Delete,
-                _ => OperationKind::Update,
-            };
-            (false, last, &events_newest_first[last], kind)
+    let (complete, kind, events, started, started_reason) = match start {
+        Some((index, event, kind)) if fits(kind, status) => {
+            let mut events = events_newest_first[..=index].to_vec();
+            events.reverse();
+            (
+                true,
+                kind,
+                events,
+                event.timestamp.clone(),
+                event.reason.clone(),
+            )
+        }
+        // The operation began before the events read, or left no event of its own: what is known of it is
+        // its status, and the events since the stack's last event that ended an operation.
+        _ => {
+            // The newest stack event may be this operation's own end (its status is the stack's now).
+            let own_end = stack_events
+                .first()
+                .is_some_and(|(_, event)| event.status == status.as_str());
+            let ended = stack_events
+                .iter()
+                .skip(usize::from(own_end))
+                .find(|(_, event)| !StackStatus::parse(&event.status).is_moving())
+                .map_or(events_newest_first.len(), |(index, _)| *index);
+            let mut events = events_newest_first[..ended].to_vec();
+            events.reverse();
+            let started = events.first().map_or_else(
+                || stack.last_updated.clone(),
+                |event| event.timestamp.clone(),
+            );
+            (false, kind_of(status), events, started, None)
         }
     };
-    let mut events: Vec<StackEvent> = events_newest_first[..=index].to_vec();
-    events.reverse();
-    Some(LastOperation {
+    let outcome = OperationOutcome::of(kind, status);
+    let root_cause = root_cause(stack_name, &events).or_else(|| {
+        // What DescribeStacks says of the stack's failure, when no event said it.
+        stack
+            .status_reason
+            .clone()
+            .filter(|_| outcome.is_failure())
+            .map(|reason| RootCause {
+                logical_id: stack_name.to_string(),
+                resource_type: "AWS::CloudFormation::Stack".into(),
+                status: status.as_str().to_string(),
+                reason,
+                timestamp: stack.last_updated.clone(),
+            })
+    });
+    LastOperation {
         kind,
-        started: first.timestamp.clone(),
-        started_reason: first.reason.clone().filter(|_| complete),
-        outcome: OperationOutcome::of(kind, status),
+        started,
+        started_reason,
+        outcome,
         status: status.clone(),
-        root_cause: root_cause(stack_name, &events),
+        root_cause,
         events,
         complete,
-    })
+    }
 }
 
 /// The first `*_FAILED` event of a resource (oldest first), with its reason; else the stack's own first
@@ -334,6 +392,22 @@ mod tests {
 
     const STACK: &str = "AWS::CloudFormation::Stack";
 
+    fn stack(status: StackStatus, reason: Option<&str>) -> Stack {
+        Stack {
+            stack_id: "arn:aws:cloudformation:us-east-1:123456789012:stack/web/1".into(),
+            name: "web".into(),
+            status,
+            status_reason: reason.map(str::to_string),
+            last_updated: "2026-12-07T10:30:00Z".into(),
+            parameters: Default::default(),
+            tags: Default::default(),
+            outputs: Default::default(),
+            termination_protection: false,
+            parent_id: None,
+            resolved: Default::default(),
+        }
+    }
+
     /// Oldest first in, newest first out, as DescribeStackEvents lists them.
     fn newest_first(mut events: Vec<StackEvent>) -> Vec<StackEvent> {
         events.reverse();
@@ -382,8 +456,7 @@ mod tests {
             ),
             event(7, "web", STACK, "UPDATE_ROLLBACK_COMPLETE", None),
         ]);
-        let operation =
-            last_operation("web", &events, &StackStatus::UpdateRollbackComplete).unwrap();
+        let operation = last_operation(&stack(StackStatus::UpdateRollbackComplete, None), &events);
         assert_eq!(operation.kind, OperationKind::Update);
         assert_eq!(operation.outcome, OperationOutcome::RolledBack);
         assert!(operation.complete);
@@ -424,8 +497,7 @@ mod tests {
             event(4, "web", STACK, "UPDATE_ROLLBACK_IN_PROGRESS", None),
             event(5, "web", STACK, "UPDATE_ROLLBACK_COMPLETE", None),
         ]);
-        let operation =
-            last_operation("web", &events, &StackStatus::UpdateRollbackComplete).unwrap();
+        let operation = last_operation(&stack(StackStatus::UpdateRollbackComplete, None), &events);
         assert_eq!(operation.kind, OperationKind::ContinueRollback);
         assert_eq!(operation.outcome, OperationOutcome::Succeeded);
         assert_eq!(operation.root_cause, None);
@@ -445,7 +517,7 @@ mod tests {
                 Some("Stack rollback failed: role is invalid"),
             ),
         ]);
-        let operation = last_operation("web", &events, &StackStatus::UpdateRollbackFailed).unwrap();
+        let operation = last_operation(&stack(StackStatus::UpdateRollbackFailed, None), &events);
         assert!(!operation.complete);
         assert_eq!(operation.kind, OperationKind::Update);
         assert_eq!(operation.outcome, OperationOutcome::Failed);
@@ -453,9 +525,42 @@ mod tests {
             operation.root_cause.unwrap().reason,
             "Stack rollback failed: role is invalid"
         );
+    }
+
+    #[test]
+    fn a_status_the_events_do_not_explain_is_an_operation_whose_start_was_not_read() {
+        // The events end with the install; the stack is now UPDATE_ROLLBACK_FAILED (an update whose events
+        // are not among those read): that update, not the install, is the last operation.
+        let events = newest_first(vec![
+            event(
+                1,
+                "web",
+                STACK,
+                "CREATE_IN_PROGRESS",
+                Some("User Initiated"),
+            ),
+            event(2, "web", STACK, "CREATE_COMPLETE", None),
+        ]);
+        let failed = stack(
+            StackStatus::UpdateRollbackFailed,
+            Some("The following resource(s) failed to update: [Fn]."),
+        );
+        let operation = last_operation(&failed, &events);
+        assert_eq!(operation.kind, OperationKind::Update);
+        assert!(!operation.complete);
+        assert!(operation.events.is_empty());
+        assert_eq!(operation.started, "2026-12-07T10:30:00Z");
+        assert_eq!(operation.outcome, OperationOutcome::Failed);
+        // DescribeStacks' reason is the root cause when no event gives one.
         assert_eq!(
-            last_operation("web", &[], &StackStatus::UpdateComplete),
-            None
+            operation.root_cause.unwrap().reason,
+            "The following resource(s) failed to update: [Fn]."
+        );
+        // The same events with the install's own status: the install, complete.
+        let operation = last_operation(&stack(StackStatus::CreateComplete, None), &events);
+        assert_eq!(
+            (operation.kind, operation.outcome, operation.complete),
+            (OperationKind::Create, OperationOutcome::Succeeded, true)
         );
     }
 

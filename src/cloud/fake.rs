@@ -1543,13 +1543,18 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
         && start <= elapsed
     {
         let (id, resource_type) = &resources[step];
+        // As CloudFormation does while an AutoScalingGroup works through its instances in an update.
+        let reason = (kind != OperationKind::Create
+            && kind != OperationKind::Delete
+            && resource_type == "AWS::AutoScaling::AutoScalingGroup")
+            .then_some(ROLLING_UPDATE_REASON);
         push_event(
             stack,
             id,
             resource_type,
             None,
             verb_in_progress,
-            None,
+            reason,
             serial,
         );
         announced = Some(step);
@@ -1598,6 +1603,10 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
     stack.stack.status = final_status;
     stack.stack.last_updated = now_text();
 }
+
+/// The reason CloudFormation gives an AutoScalingGroup's UPDATE_IN_PROGRESS when a rolling update starts;
+/// the fake gives it to a slow AutoScalingGroup of an update (`FakeAws::slow_resource`).
+pub const ROLLING_UPDATE_REASON: &str = "Rolling update initiated. Terminating 3 obsolete instance(s) in batches of 1, while keeping at least 2 instance(s) in service.";
 
 /// How much longer than `resource_time` each of `resources` takes in stack `name`.
 fn extra_times(

@@ -13,6 +13,20 @@ use crate::outcome::Outcome;
 use crate::{config, live, plan, render};
 
 pub async fn run(options: &EventsOptions, connector: &dyn Connector) -> Result<Outcome, Error> {
+    let histories = read(options, connector).await?;
+    if options.json {
+        crate::output::print(&render::events::json(&histories))?;
+    } else {
+        crate::output::print(&render::events::text(&histories))?;
+    }
+    Ok(Outcome::Success)
+}
+
+/// Each named rack's history, in file order.
+pub async fn read(
+    options: &EventsOptions,
+    connector: &dyn Connector,
+) -> Result<Vec<RackHistory>, Error> {
     let config = config::load(&options.file)?;
     let racks =
         plan::select(&config, &options.targets).map_err(|error| Error::planning(error, &config))?;
@@ -65,10 +79,5 @@ pub async fn run(options: &EventsOptions, connector: &dyn Connector) -> Result<O
     if !errors.is_empty() {
         return Err(Error::Read(errors));
     }
-    if options.json {
-        crate::output::print(&render::events::json(&histories))?;
-    } else {
-        crate::output::print(&render::events::text(&histories))?;
-    }
-    Ok(Outcome::Success)
+    Ok(histories)
 }

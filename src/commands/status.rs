@@ -11,6 +11,20 @@ use crate::outcome::Outcome;
 use crate::{config, live, render, status};
 
 pub async fn run(options: &StatusOptions, connector: &dyn Connector) -> Result<Outcome, Error> {
+    let rows = read(options, connector).await?;
+    if options.json {
+        crate::output::print(&render::status::json(&rows))?;
+    } else {
+        crate::output::print(&render::status::table(&rows))?;
+    }
+    Ok(Outcome::Success)
+}
+
+/// Each declared rack's status, in file order.
+pub async fn read(
+    options: &StatusOptions,
+    connector: &dyn Connector,
+) -> Result<Vec<status::RackStatus>, Error> {
     let config = config::load(&options.file)?;
     let live = live::read_stacks(&config, &config.racks, connector)
         .await
@@ -39,12 +53,7 @@ pub async fn run(options: &StatusOptions, connector: &dyn Connector) -> Result<O
     live.record_releases(releases);
     let mut rows = status::of_racks(&config.racks, &live);
     mark_converging(&config, &mut rows, connector).await?;
-    if options.json {
-        crate::output::print(&render::status::json(&rows))?;
-    } else {
-        crate::output::print(&render::status::table(&rows))?;
-    }
-    Ok(Outcome::Success)
+    Ok(rows)
 }
 
 /// `converging` where an update is replacing the rack's instances: one DescribeStackEvents per rack that is

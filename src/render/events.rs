@@ -27,8 +27,6 @@ pub fn text(racks: &[RackHistory]) -> String {
         }
         if let Some(operation) = &rack.last_operation {
             operation_lines(&mut out, operation);
-        } else if rack.stack_status.is_some() {
-            out.push_str("  last operation: none in the stack's events\n");
         }
         events_lines(&mut out, &rack.recent);
     }
@@ -55,7 +53,7 @@ fn operation_lines(out: &mut String, operation: &LastOperation) {
         format!("started {}", escape(&operation.started))
     } else {
         format!(
-            "started before {} (its first events are older than those read)",
+            "started by {} (its start is not among the events read)",
             escape(&operation.started)
         )
     };

@@ -21,6 +21,7 @@ mod lifecycle;
 mod lifecycle_fake;
 mod moto;
 mod operate;
+mod operations_fake;
 mod passwords;
 mod permissions;
 mod plan;
