@@ -205,6 +205,12 @@ pub fn last_operation(stack: &Stack, events_newest_first: &[StackEvent]) -> Last
         .enumerate()
         .filter(|(_, event)| is_stack_event(event, stack_name))
         .collect();
+    // The newest stack event must be where the stack is now (its status, or one more step of an operation
+    // still running): an ended operation followed by another status is not the operation that status ended.
+    let newest_explains = stack_events.first().is_some_and(|(_, event)| {
+        let newest = StackStatus::parse(&event.status);
+        newest == *status || (newest.is_moving() && status.is_moving())
+    });
     let mut start = None;
     for (position, (index, event)) in stack_events.iter().enumerate() {
         let before = stack_events
@@ -225,7 +231,7 @@ pub fn last_operation(stack: &Stack, events_newest_first: &[StackEvent]) -> Last
         }
     }
     let (complete, kind, events, started, started_reason) = match start {
-        Some((index, event, kind)) if fits(kind, status) => {
+        Some((index, event, kind)) if fits(kind, status) && newest_explains => {
             let mut events = events_newest_first[..=index].to_vec();
             events.reverse();
             (
@@ -556,6 +562,21 @@ mod tests {
             operation.root_cause.unwrap().reason,
             "The following resource(s) failed to update: [Fn]."
         );
+        // An update that completed, and the stack UPDATE_ROLLBACK_FAILED since: not that update.
+        let mut updated = newest_first(vec![
+            event(
+                3,
+                "web",
+                STACK,
+                "UPDATE_IN_PROGRESS",
+                Some("User Initiated"),
+            ),
+            event(4, "web", STACK, "UPDATE_COMPLETE", None),
+        ]);
+        updated.extend(events.clone());
+        let operation = last_operation(&failed, &updated);
+        assert!(!operation.complete);
+        assert!(operation.events.is_empty(), "{:?}", operation.events);
         // The same events with the install's own status: the install, complete.
         let operation = last_operation(&stack(StackStatus::CreateComplete, None), &events);
         assert_eq!(

@@ -22,6 +22,7 @@ mod lifecycle_fake;
 mod moto;
 mod operate;
 mod operations_fake;
+mod operations_moto;
 mod passwords;
 mod permissions;
 mod plan;
