@@ -242,6 +242,11 @@ struct ApplyArgs {
     /// Recover failed racks (see `plan --recover`); a saved plan carries its own choice.
     #[arg(long, conflicts_with = "plan_file")]
     recover: bool,
+    /// With --recover, for the rack whose rollback failed (UPDATE_ROLLBACK_FAILED): continue its rollback
+    /// without rolling back these resources (logical ids; each must itself have failed). CloudFormation
+    /// leaves each as it is, so the stack may drift from its template. Needed again on every apply.
+    #[arg(long = "skip", value_name = "RESOURCE", num_args = 1.., requires = "recover", conflicts_with = "json")]
+    skip: Vec<String>,
     /// Allow the racks with `ensure = "absent"` to be uninstalled; without it an apply that would
     /// uninstall anything changes nothing.
     #[arg(long)]
@@ -349,6 +354,7 @@ impl Cli {
                 targets: targets(&args.targets)?,
                 auto_approve: args.auto_approve,
                 recover: args.recover,
+                skip: args.skip,
                 allow_uninstall: args.allow_uninstall,
                 json: args.json,
                 parallelism: usize::from(args.parallelism),

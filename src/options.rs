@@ -51,6 +51,8 @@ pub struct ApplyOptions {
     pub auto_approve: Option<Approval>,
     /// `--recover` (a saved plan carries its own).
     pub recover: bool,
+    /// `--skip`: resources the continued rollback leaves as they are (only with `--recover`).
+    pub skip: Vec<String>,
     pub allow_uninstall: bool,
     /// `--json`: the apply as a stream of JSON lines (`apply::json_stream`).
     pub json: bool,

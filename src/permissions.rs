@@ -143,6 +143,14 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         service: "CloudFormation",
+        operation: "DescribeStackResources",
+        action: "cloudformation:DescribeStackResources",
+        // `apply --recover --skip` checks that each resource to skip has failed.
+        scope: Scope::RackStacks,
+        commands: &[Apply],
+    },
+    Operation {
+        service: "CloudFormation",
         operation: "UpdateTerminationProtection",
         action: "cloudformation:UpdateTerminationProtection",
         scope: Scope::RackStacks,
@@ -526,7 +534,7 @@ alarms = ["rack-{name}-5xx"]
                 .iter()
                 .map(|s| s.actions.len())
                 .sum::<usize>(),
-            18
+            19
         );
         assert_eq!(
             policy(&config, Plan)

@@ -368,8 +368,15 @@ mod tests {
             &self,
             name: &str,
             token: &str,
+            skip: &[String],
         ) -> Result<(), CloudError> {
-            self.cloud.continue_update_rollback(name, token).await
+            self.cloud.continue_update_rollback(name, token, skip).await
+        }
+        async fn stack_resources(
+            &self,
+            name: &str,
+        ) -> Result<Vec<crate::cloud::StackResource>, CloudError> {
+            self.cloud.stack_resources(name).await
         }
         async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
             self.cloud.cancel_update_stack(name, token).await

@@ -24,8 +24,8 @@ use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
 use super::{
     Cloud, CloudError, Connector, CreateStackRequest, Declarations, ParameterValue, PutOutcome,
-    S3Object, Secret, SsmParameter, Stack, StackEvent, StackStatus, TemplateParameter,
-    TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
+    S3Object, Secret, SsmParameter, Stack, StackEvent, StackResource, StackStatus,
+    TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
 };
 use crate::config::OrgSettings;
 
@@ -699,16 +699,49 @@ impl Cloud for AwsCloud {
         Ok(())
     }
 
-    async fn continue_update_rollback(&self, name: &str, token: &str) -> Result<(), CloudError> {
+    async fn continue_update_rollback(
+        &self,
+        name: &str,
+        token: &str,
+        skip: &[String],
+    ) -> Result<(), CloudError> {
         self.limit.acquire().await;
         self.client
             .continue_update_rollback()
             .stack_name(name)
             .client_request_token(token)
+            .set_resources_to_skip((!skip.is_empty()).then(|| skip.to_vec()))
             .send()
             .await
             .map_err(sdk_error)?;
         Ok(())
+    }
+
+    async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, CloudError> {
+        self.limit.acquire().await;
+        let output = self
+            .client
+            .describe_stack_resources()
+            .stack_name(name)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(output
+            .stack_resources()
+            .iter()
+            .map(|resource| StackResource {
+                logical_id: resource
+                    .logical_resource_id()
+                    .unwrap_or_default()
+                    .to_string(),
+                resource_type: resource.resource_type().unwrap_or_default().to_string(),
+                status: resource
+                    .resource_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                reason: resource.resource_status_reason().map(str::to_string),
+            })
+            .collect())
     }
 
     async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {

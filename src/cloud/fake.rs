@@ -18,8 +18,8 @@ use async_trait::async_trait;
 use super::{
     AlarmState, Alarms, Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest,
     Declarations, ParameterValue, PutOutcome, S3Object, Secret, SsmParameter, Stack, StackEvent,
-    StackState, StackStatus, TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome,
-    UpdateStackRequest,
+    StackResource, StackState, StackStatus, TemplateParameter, TemplateSource, TemplateSummary,
+    UpdateOutcome, UpdateStackRequest,
 };
 use crate::config::OrgSettings;
 
@@ -129,6 +129,11 @@ struct World {
     /// Stacks whose next create or update is carried out but its answer lost, so the caller sees what a
     /// retry of the same request meets: AlreadyExists, or a stack busy updating.
     lost_answers: HashSet<String>,
+    /// (stack name, logical id) that fail to roll back: each ContinueUpdateRollback that does not skip them
+    /// fails again (`FakeAws::fail_rollback`).
+    rollback_failing: HashSet<(String, String)>,
+    /// ContinueUpdateRollback's ResourcesToSkip, per call, for tests to inspect.
+    skipped: Vec<(String, Vec<String>)>,
     /// Stacks whose update completes just before a CancelUpdateStack arrives, which AWS then refuses.
     finished_before_cancel: HashSet<String>,
     calls: Vec<Call>,
@@ -388,6 +393,58 @@ impl FakeAws {
         self.world()
             .failing
             .insert((name.to_string(), logical_id.to_string()));
+    }
+
+    /// Leaves stack `name` (settled) UPDATE_ROLLBACK_FAILED because resource `logical_id` could not be rolled
+    /// back, with the events CloudFormation writes; every ContinueUpdateRollback that does not skip it fails
+    /// on it again, as a resource that cannot return to its old state does.
+    pub fn fail_rollback(&self, account: &str, region: &str, name: &str, logical_id: &str) {
+        let serial = self.event_serial.clone();
+        let resource_time = self.resource_time;
+        let mut world = self.world();
+        world
+            .rollback_failing
+            .insert((name.to_string(), logical_id.to_string()));
+        let Some(stack) = world
+            .stacks
+            .get_mut(&(account.to_string(), region.to_string()))
+            .and_then(|stacks| stacks.get_mut(name))
+        else {
+            return;
+        };
+        advance(stack, resource_time, &serial);
+        let resource_type = stack
+            .resources
+            .iter()
+            .find(|(id, _)| id == logical_id)
+            .map_or_else(
+                || "AWS::CloudFormation::CustomResource".to_string(),
+                |(_, kind)| kind.clone(),
+            );
+        stack.operation = None;
+        push_event(
+            stack,
+            logical_id,
+            &resource_type,
+            None,
+            "UPDATE_FAILED",
+            Some("Resource failed to roll back: the fake was told to fail it"),
+            &serial,
+        );
+        stack.stack.status = StackStatus::UpdateRollbackFailed;
+        push_stack_event(
+            stack,
+            &StackStatus::UpdateRollbackFailed,
+            Some(&format!(
+                "The following resource(s) failed to update: [{logical_id}]."
+            )),
+            &serial,
+        );
+    }
+
+    /// The ResourcesToSkip of each ContinueUpdateRollback, in order: (stack, logical ids).
+    pub fn skipped(&self) -> Vec<(String, Vec<String>)> {
+        self.world().skipped.clone()
     }
 
     /// Makes resource `logical_id` of stack `name` take `extra` longer than the others when created or
@@ -1186,8 +1243,18 @@ impl Cloud for FakeCloud {
         })
     }
 
-    async fn continue_update_rollback(&self, name: &str, token: &str) -> Result<(), CloudError> {
+    async fn continue_update_rollback(
+        &self,
+        name: &str,
+        token: &str,
+        skip: &[String],
+    ) -> Result<(), CloudError> {
         let serial = self.aws.event_serial.clone();
+        let rollback_failing = {
+            let mut world = self.aws.world();
+            world.skipped.push((name.to_string(), skip.to_vec()));
+            world.rollback_failing.clone()
+        };
         self.with_stacks("ContinueUpdateRollback", |stacks| {
             let Some(stack) = stacks
                 .get_mut(name)
@@ -1201,13 +1268,51 @@ impl Cloud for FakeCloud {
                     stack.stack.status
                 )));
             }
+            // As AWS: only a resource whose rollback failed may be skipped.
+            let statuses = resource_statuses(stack);
+            for id in skip {
+                let failed = statuses
+                    .iter()
+                    .any(|r| &r.logical_id == id && r.status.ends_with("_FAILED"));
+                if !failed {
+                    return Err(validation(format!(
+                        "Resource [{id}] cannot be skipped: it is not in a FAILED state"
+                    )));
+                }
+            }
             stack.stack.status = StackStatus::UpdateRollbackInProgress;
             stack.token = Some(token.to_string());
+            push_stack_event(stack, &StackStatus::UpdateRollbackInProgress, None, &serial);
+            for id in skip {
+                let resource_type = statuses
+                    .iter()
+                    .find(|r| &r.logical_id == id)
+                    .map(|r| r.resource_type.clone())
+                    .unwrap_or_default();
+                push_event(
+                    stack,
+                    id,
+                    &resource_type,
+                    None,
+                    "UPDATE_COMPLETE",
+                    Some("Resource skipped during UPDATE_ROLLBACK"),
+                    &serial,
+                );
+            }
+            let resources: Vec<(String, String)> = stack
+                .resources
+                .iter()
+                .filter(|(id, _)| !skip.contains(id))
+                .cloned()
+                .collect();
+            let fails_at = resources
+                .iter()
+                .position(|(id, _)| rollback_failing.contains(&(name.to_string(), id.clone())));
             stack.operation = Some(Operation {
                 kind: OperationKind::ContinueRollback,
                 started: Instant::now(),
-                resources: stack.resources.clone(),
-                fails_at: None,
+                resources,
+                fails_at,
                 previous: None,
                 emitted: 0,
                 extra: Vec::new(),
@@ -1216,8 +1321,19 @@ impl Cloud for FakeCloud {
                 timeout: None,
                 timed_out: false,
             });
-            push_stack_event(stack, &StackStatus::UpdateRollbackInProgress, None, &serial);
             Ok(())
+        })
+    }
+
+    async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, CloudError> {
+        self.with_stacks("DescribeStackResources", |stacks| {
+            match stacks
+                .get(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+            {
+                Some(stack) => Ok(resource_statuses(stack)),
+                None => Err(validation(format!("Stack with id {name} does not exist"))),
+            }
         })
     }
 
@@ -1360,6 +1476,28 @@ impl Cloud for FakeCloud {
             }
         })
     }
+}
+
+/// Each resource of the stack with the status and reason of its newest event, as DescribeStackResources
+/// reports them; a resource with no event yet is CREATE_COMPLETE (the fake settles stacks it is told to).
+fn resource_statuses(stack: &FakeStack) -> Vec<StackResource> {
+    stack
+        .resources
+        .iter()
+        .map(|(id, kind)| {
+            let newest = stack
+                .events
+                .iter()
+                .rev()
+                .find(|event| &event.logical_id == id);
+            StackResource {
+                logical_id: id.clone(),
+                resource_type: kind.clone(),
+                status: newest.map_or_else(|| "CREATE_COMPLETE".to_string(), |e| e.status.clone()),
+                reason: newest.and_then(|e| e.reason.clone()),
+            }
+        })
+        .collect()
 }
 
 fn push_stack_event(
@@ -1510,12 +1648,15 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
                 Some(&resource_reason),
                 serial,
             );
-            let rolling_back = match kind {
-                OperationKind::Create => StackStatus::RollbackInProgress,
-                _ => StackStatus::UpdateRollbackInProgress,
-            };
-            push_stack_event(stack, &rolling_back, Some(&reason), serial);
-            stack.stack.status = rolling_back;
+            // A continued rollback that fails again is already rolling back: it ends UPDATE_ROLLBACK_FAILED.
+            if kind != OperationKind::ContinueRollback {
+                let rolling_back = match kind {
+                    OperationKind::Create => StackStatus::RollbackInProgress,
+                    _ => StackStatus::UpdateRollbackInProgress,
+                };
+                push_stack_event(stack, &rolling_back, Some(&reason), serial);
+                stack.stack.status = rolling_back;
+            }
         } else {
             push_event(
                 stack,
@@ -1579,6 +1720,7 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
         (OperationKind::Update, None) => StackStatus::UpdateComplete,
         (OperationKind::Create, Some(_)) => StackStatus::RollbackComplete,
         (OperationKind::Update, Some(_)) => StackStatus::UpdateRollbackComplete,
+        (OperationKind::ContinueRollback, Some(_)) => StackStatus::UpdateRollbackFailed,
         (OperationKind::ContinueRollback | OperationKind::CancelRollback, _) => {
             StackStatus::UpdateRollbackComplete
         }

@@ -209,6 +209,15 @@ pub struct StackEvent {
     pub token: Option<String>,
 }
 
+/// One resource of a stack as DescribeStackResources reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StackResource {
+    pub logical_id: String,
+    pub resource_type: String,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
 /// CloudFormation in one account and region, already authenticated.
 #[async_trait]
 pub trait Cloud: Send + Sync {
@@ -232,8 +241,16 @@ pub trait Cloud: Send + Sync {
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError>;
     /// DeleteStack; refused while termination protection is on.
     async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError>;
-    /// ContinueUpdateRollback of a stack in UPDATE_ROLLBACK_FAILED.
-    async fn continue_update_rollback(&self, name: &str, token: &str) -> Result<(), CloudError>;
+    /// ContinueUpdateRollback of a stack in UPDATE_ROLLBACK_FAILED; CloudFormation marks the resources of
+    /// `skip` (ResourcesToSkip: logical ids, failed ones) UPDATE_COMPLETE without rolling them back.
+    async fn continue_update_rollback(
+        &self,
+        name: &str,
+        token: &str,
+        skip: &[String],
+    ) -> Result<(), CloudError>;
+    /// DescribeStackResources: every resource of the stack with its status (at most 100, as AWS gives them).
+    async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, CloudError>;
     /// CancelUpdateStack of a stack in UPDATE_IN_PROGRESS: the update stops and rolls back. AWS refuses it
     /// in any other status (a validation error), e.g. when the update completed meanwhile.
     async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError>;

@@ -190,6 +190,30 @@ pub async fn run(
             ),
         });
     }
+    // Which resources a continued rollback skips is checked first (a --skip with no
+    // rollback to continue is refused, not ignored), its consequence shown before the question: never a
+    // resource that has not failed.
+    let resources_to_skip = if options.skip.is_empty() {
+        Default::default()
+    } else {
+        let going: Vec<&RackPlan> = plan
+            .racks
+            .iter()
+            .filter(|rack| gate(rack, &permissions) == Gate::Go)
+            .collect();
+        let skips = crate::plan::skip::resources_to_skip(&config, &going, &options.skip, connector)
+            .await
+            .map_err(render::skip::refusal)?;
+        console.print(&render::skip::consequence(&skips));
+        std::collections::BTreeMap::from([(
+            skips.rack.clone(),
+            skips
+                .resources
+                .iter()
+                .map(|resource| resource.logical_id.clone())
+                .collect(),
+        )])
+    };
     if !plan.summary.has_work() {
         let outcome = if plan.summary.blocked > 0 {
             Outcome::Failed
@@ -285,6 +309,7 @@ pub async fn run(
         permissions,
         env: &console.env,
         started_passwords: console.passwords.clone(),
+        resources_to_skip,
     };
     let RolloutOutcome { outcomes, stopped } = executor.roll_out(&plan, options.wave).await;
     let interrupted = *cancel.borrow() > 0;

@@ -111,6 +111,7 @@ pub async fn run(
         },
         env: &console.env,
         started_passwords: console.passwords.clone(),
+        resources_to_skip: Default::default(),
     };
     let outcomes: Vec<RackOutcome> = join_all(updating.iter().map(|(rack, stack)| {
         let executor = &executor;

@@ -9,6 +9,7 @@ mod json;
 mod markdown;
 pub mod permissions;
 mod preflight;
+pub mod skip;
 pub mod status;
 pub mod waves;
 

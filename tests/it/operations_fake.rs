@@ -426,3 +426,81 @@ async fn cancel_refuses_racks_it_cannot_cancel_and_sends_nothing() {
         "UPDATE_IN_PROGRESS"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn recover_skip_continues_a_failed_rollback_past_failed_resources_only() {
+    let harness = setup().await;
+    harness
+        .fake
+        .fail_rollback(ACCOUNT, REGION, "web", "Instances");
+    let continues = |harness: &Harness| {
+        harness
+            .fake
+            .calls()
+            .iter()
+            .filter(|call| call.operation == "ContinueUpdateRollback")
+            .count()
+    };
+    let mut options = harness.options();
+    options.targets = vec!["personal/web".parse().unwrap()];
+    options.recover = true;
+
+    // A resource that did not fail is refused by name, and nothing is sent.
+    options.skip = vec!["Vpc".into(), "Instances".into()];
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("--skip: personal/web: only a resource that itself failed can be skipped, not Vpc (CREATE_COMPLETE); nothing was changed"),
+        "{output}"
+    );
+    assert_eq!(continues(&harness), 0);
+
+    // Without --skip the rollback fails on the same resource again.
+    options.skip = Vec::new();
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("the rollback could not be continued"),
+        "{output}"
+    );
+    assert_eq!(
+        harness.stack("web").unwrap().status.as_str(),
+        "UPDATE_ROLLBACK_FAILED"
+    );
+
+    // Skipping it: the consequence is printed, the rollback completes.
+    options.skip = vec!["Instances".into()];
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("--skip: the rollback of personal/web goes on without rolling back Instances (AWS::AutoScaling::AutoScalingGroup, UPDATE_FAILED: "),
+        "{output}"
+    );
+    assert!(
+        output.contains("the stack may drift from its template"),
+        "{output}"
+    );
+    assert!(
+        output.contains("continuing the rollback, skipping Instances (left as it is)"),
+        "{output}"
+    );
+    assert_eq!(
+        harness.stack("web").unwrap().status.as_str(),
+        "UPDATE_ROLLBACK_COMPLETE"
+    );
+    assert_eq!(
+        harness.fake.skipped(),
+        [
+            ("web".to_string(), Vec::<String>::new()),
+            ("web".to_string(), vec!["Instances".to_string()])
+        ]
+    );
+
+    // No rack continues a rollback now: --skip is refused, not ignored.
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("--skip: no rack of this apply continues a rollback"),
+        "{output}"
+    );
+}
