@@ -528,6 +528,45 @@ mod tests {
     }
 
     #[test]
+    fn skip_needs_recover_takes_several_resources_and_is_never_under_json() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["rackfile", "apply"].iter().chain(args))
+                .map_err(|error| error.to_string())
+        };
+        let error = parse(&["--skip", "Instances"]).unwrap_err();
+        assert!(error.contains("--recover"), "{error}");
+        let error = parse(&["--recover", "--json", "--auto-approve", "--skip", "Fn"]).unwrap_err();
+        assert!(error.contains("cannot be used with"), "{error}");
+        match parse(&["--recover", "--skip", "Instances", "Fn"])
+            .unwrap()
+            .into_invocation()
+        {
+            Ok((Invocation::Apply(options), _)) => assert_eq!(options.skip, ["Instances", "Fn"]),
+            other => panic!("not an apply: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn cancel_needs_a_target_and_events_a_duration() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once(&"rackfile").chain(args))
+                .map_err(|error| error.to_string())
+        };
+        assert!(parse(&["cancel"]).unwrap_err().contains("--target"));
+        let error = parse(&["events", "--since", "lately"]).unwrap_err();
+        assert!(error.contains("is not a duration like 90s"), "{error}");
+        match parse(&["events", "--since", "2h"])
+            .unwrap()
+            .into_invocation()
+        {
+            Ok((Invocation::Events(options), _)) => {
+                assert_eq!(options.since, Some(Duration::from_secs(7200)))
+            }
+            other => panic!("not events: {other:?}"),
+        }
+    }
+
+    #[test]
     fn a_timeout_that_is_no_duration_or_zero_and_on_timeout_alone_are_refused() {
         for (args, says) in [
             (

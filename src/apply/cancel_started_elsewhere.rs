@@ -16,6 +16,17 @@ use super::request_token::request_token;
 use crate::cloud::{Cloud, CloudErrorKind, StackStatus};
 use crate::config::Rack;
 
+/// How long the update of `stack` has run (since its LastUpdatedTime), by the clock AWS's times are
+/// compared with; zero when that time cannot be read.
+pub fn running_for(
+    connector: &dyn crate::cloud::Connector,
+    stack: &crate::cloud::Stack,
+) -> Duration {
+    crate::cloud::parse_time(&stack.last_updated)
+        .and_then(|since| connector.now().duration_since(since).ok())
+        .unwrap_or_default()
+}
+
 /// A cancel CloudFormation accepted: what following its rollback needs.
 pub struct CancelSent {
     /// The events before the cancel, so that following reports only the rollback's.

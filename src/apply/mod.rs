@@ -32,7 +32,7 @@ mod update;
 
 pub use bake::ALARM_POLL;
 pub use cancel::{OnTimeout, SECOND_INTERRUPT_WINDOW, TimeLimit};
-pub use cancel_started_elsewhere::CancelSent;
+pub use cancel_started_elsewhere::{CancelSent, running_for};
 pub use drive::{Cancel, EnvLookup, Executor, Replanner, Timings};
 pub use outcome::{RackOutcome, RackResult, StopReason, format_duration};
 pub use password::{InstalledPassword, PasswordLedger};

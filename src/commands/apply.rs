@@ -203,7 +203,13 @@ pub async fn run(
             .collect();
         let skips = crate::plan::skip::resources_to_skip(&config, &going, &options.skip, connector)
             .await
-            .map_err(render::skip::refusal)?;
+            .map_err(|refusal| {
+                let (message, hint) = render::skip::refusal(refusal);
+                Error::Usage {
+                    message,
+                    hint: Some(hint),
+                }
+            })?;
         console.print(&render::skip::consequence(&skips));
         std::collections::BTreeMap::from([(
             skips.rack.clone(),

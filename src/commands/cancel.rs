@@ -58,12 +58,7 @@ pub async fn run(
             ),
         });
     }
-    let now = connector.now();
-    let running_for = |stack: &Stack| {
-        crate::cloud::parse_time(&stack.last_updated)
-            .and_then(|since| now.duration_since(since).ok())
-            .unwrap_or_default()
-    };
+    let running_for = |stack: &Stack| crate::apply::running_for(connector, stack);
     let mut text = String::from(
         "CancelUpdateStack stops each update and rolls the rack back to its previous template and parameters:\n",
     );

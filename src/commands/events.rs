@@ -3,9 +3,7 @@
 //! root cause and the recent events. Reads only: one STS call per org, one DescribeStacks sweep per account
 //! and region, and one DescribeStackEvents (its first page, the newest events) per installed rack.
 
-use futures::future::join_all;
-
-use crate::cloud::{Connector, StackEvent};
+use crate::cloud::Connector;
 use crate::error::Error;
 use crate::history::RackHistory;
 pub use crate::options::EventsOptions;
@@ -34,50 +32,30 @@ pub async fn read(
         .await
         .map_err(Error::Read)?
         .state;
+    // Another tool's stack of the same name is not read: rackfile never reports on it.
+    let installed: Vec<&config::Rack> = racks
+        .iter()
+        .filter(|rack| {
+            live.key_of(rack)
+                .and_then(|key| live.stack(&key))
+                .is_some_and(crate::convox::is_rack)
+        })
+        .collect();
+    let read = live::read_events(&config, &installed, connector)
+        .await
+        .map_err(Error::Read)?;
     let since = options.since.map(|since| {
-        connector
-            .now()
+        read.read_at
             .checked_sub(since)
             .unwrap_or(std::time::UNIX_EPOCH)
     });
-    let orgs = &config.orgs;
-    let reads = racks.iter().map(|rack| {
-        let stack = live.key_of(rack).and_then(|key| live.stack(&key).cloned());
-        async move {
-            let events: Vec<StackEvent> = match &stack {
-                // Another tool's stack of the same name is not read: rackfile never reports on it.
-                Some(stack) if crate::convox::is_rack(stack) => {
-                    let read_error = |error| live::ReadError::Events {
-                        rack: rack.id(),
-                        error,
-                    };
-                    let cloud = connector
-                        .cloud(&orgs[&rack.org], &rack.region)
-                        .await
-                        .map_err(read_error)?;
-                    cloud.stack_events(&rack.name).await.map_err(read_error)?
-                }
-                _ => Vec::new(),
-            };
-            Ok::<_, live::ReadError>(RackHistory::of(
-                rack.id(),
-                rack.region.clone(),
-                stack.as_ref(),
-                &events,
-                since,
-            ))
-        }
-    });
-    let mut histories = Vec::new();
-    let mut errors = Vec::new();
-    for read in join_all(reads).await {
-        match read {
-            Ok(history) => histories.push(history),
-            Err(error) => errors.push(error),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Error::Read(errors));
-    }
+    let histories = racks
+        .iter()
+        .map(|rack| {
+            let stack = live.key_of(rack).and_then(|key| live.stack(&key));
+            let events = read.events.get(&rack.id()).map_or(&[][..], Vec::as_slice);
+            RackHistory::of(rack.id(), rack.region.clone(), stack, events, since)
+        })
+        .collect();
     Ok(histories)
 }

@@ -2,8 +2,6 @@
 //! one DescribeStacks sweep per account and region), without reading any template; and Convox's release
 //! list once, for the latest release beside each version.
 
-use futures::future::join_all;
-
 use crate::cloud::Connector;
 use crate::error::Error;
 pub use crate::options::StatusOptions;
@@ -57,47 +55,33 @@ pub async fn read(
 }
 
 /// `converging` where an update is replacing the rack's instances: one DescribeStackEvents per rack that is
-/// updating or rolling back (none for racks at rest), read concurrently. A rack whose events cannot be read
-/// stops status, as an unreadable stack list does: an answer without it would say `updating` where Convox
-/// says `converging`.
+/// updating or rolling back (none for racks at rest). A rack whose events cannot be read stops status, as an
+/// unreadable stack list does: an answer without it would say `updating` where Convox says `converging`.
 async fn mark_converging(
     config: &config::Config,
     rows: &mut [status::RackStatus],
     connector: &dyn Connector,
 ) -> Result<(), Error> {
-    let reads = config
+    let updating: Vec<&config::Rack> = config
         .racks
         .iter()
         .zip(rows.iter())
         .filter(|(_, row)| row.may_be_converging())
-        .map(|(rack, row)| async move {
-            let read_error = |error| crate::live::ReadError::Events {
-                rack: row.rack.clone(),
-                error,
-            };
-            let cloud = connector
-                .cloud(&config.orgs[&rack.org], &rack.region)
-                .await
-                .map_err(read_error)?;
-            let events = cloud.stack_events(&rack.name).await.map_err(read_error)?;
-            let status = row
-                .stack_status
-                .clone()
-                .unwrap_or(crate::cloud::StackStatus::UpdateInProgress);
-            Ok::<_, crate::live::ReadError>((
-                row.rack.clone(),
-                crate::history::replacing_instances(&rack.name, &events, &status),
-            ))
-        });
-    for read in join_all(reads).await {
-        match read {
-            Ok((rack, true)) => {
-                if let Some(row) = rows.iter_mut().find(|row| row.rack == rack) {
-                    row.mark_converging();
-                }
-            }
-            Ok((_, false)) => {}
-            Err(error) => return Err(Error::Read(vec![error])),
+        .map(|(rack, _)| rack)
+        .collect();
+    if updating.is_empty() {
+        return Ok(());
+    }
+    let read = live::read_events(config, &updating, connector)
+        .await
+        .map_err(Error::Read)?;
+    for (rack, row) in config.racks.iter().zip(rows.iter_mut()) {
+        let (Some(events), Some(status)) = (read.events.get(&row.rack), row.stack_status.clone())
+        else {
+            continue;
+        };
+        if crate::history::replacing_instances(&rack.name, events, &status) {
+            row.mark_converging();
         }
     }
     Ok(())

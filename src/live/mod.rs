@@ -9,6 +9,7 @@
 
 #[cfg(any(test, feature = "fake"))]
 mod builder;
+mod events;
 mod preflight;
 mod reader;
 mod reads;
@@ -18,6 +19,7 @@ mod templates;
 
 #[cfg(any(test, feature = "fake"))]
 pub use builder::LiveStateBuilder;
+pub use events::{EventsRead, read_events};
 pub use preflight::{Place, PreflightFacts, PreflightReads, read_preflight};
 pub use reads::{
     AlarmRead, FileLiveTemplate, InstallReads, InstalledReads, KnownLiveTemplate, LiveTemplate,

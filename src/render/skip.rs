@@ -1,7 +1,6 @@
 //! The words of `apply --recover --skip`: what skipping does to the rack, and why a skip is refused.
 
 use super::escape;
-use crate::error::Error;
 use crate::plan::skip::{SkipRefusal, Skips};
 
 /// What the continued rollback will leave as it is, and what that means; printed before the question.
@@ -33,8 +32,9 @@ pub fn consequence(skips: &Skips) -> String {
     )
 }
 
-pub fn refusal(refusal: SkipRefusal) -> Error {
-    let (message, hint) = match refusal {
+/// Why a `--skip` was refused, and what to do: (message, hint).
+pub fn refusal(refusal: SkipRefusal) -> (String, String) {
+    match refusal {
         SkipRefusal::NoRollbackToContinue => (
             "--skip: no rack of this apply continues a rollback (a rack in UPDATE_ROLLBACK_FAILED, with --recover); nothing was changed".to_string(),
             "`rackfile status` shows which racks failed".to_string(),
@@ -69,9 +69,5 @@ pub fn refusal(refusal: SkipRefusal) -> Error {
             ),
             "`rackfile permissions apply` lists what apply needs".to_string(),
         ),
-    };
-    Error::Usage {
-        message,
-        hint: Some(hint),
     }
 }
