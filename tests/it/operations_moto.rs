@@ -143,6 +143,43 @@ fn a_failed_rollback_is_failed_in_status_and_explained_by_events() {
         "{}",
         output.stdout
     );
+    // `--recover --skip` reads the stack's resources (DescribeStackResources, in apply's policy) and refuses
+    // what has not failed, naming it; nothing is sent. (moto reports its resources with the stack's status and
+    // without their logical ids, so only a resource the stack does not have is refused here; the fake tests
+    // a resource that did not fail.)
+    let needed = covered(
+        &moto,
+        "apply",
+        &["apply", "--recover", "--auto-approve", "--skip", "Nope"],
+        1,
+    );
+    assert!(
+        needed.contains("cloudformation:DescribeStackResources"),
+        "{needed:?}"
+    );
+    assert!(
+        !needed.contains("cloudformation:ContinueUpdateRollback"),
+        "{needed:?}"
+    );
+    let output =
+        run(moto
+            .rackfile()
+            .args(["apply", "--recover", "--auto-approve", "--skip", "Nope"]));
+    assert_eq!(output.code, 1, "{}", output.stdout);
+    assert!(
+        output.stderr.contains(
+            "--skip: personal/web: only a resource that itself failed can be skipped, not Nope (no such resource in the stack); nothing was changed"
+        ),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(
+        moto.python(
+            "print(client('cloudformation').describe_stacks(StackName='web')['Stacks'][0]['StackStatus'])"
+        )
+        .trim(),
+        "UPDATE_ROLLBACK_FAILED"
+    );
     // An undeclared rack is refused by name.
     let output = run(moto
         .rackfile()
