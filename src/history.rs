@@ -104,8 +104,8 @@ impl OperationOutcome {
             // A continued rollback ends as the update's rollback would have: that is its success.
             StackState::RolledBack if kind == OperationKind::ContinueRollback => Self::Succeeded,
             StackState::RolledBack => Self::RolledBack,
-            _ if status.is_failure() => Self::Failed,
-            // REVIEW_IN_PROGRESS, UPDATE_FAILED without a rollback, a status newer than rackfile.
+            // A failed install or deletion, UPDATE_ROLLBACK_FAILED; and what is not what anyone asked for:
+            // UPDATE_FAILED without a rollback, REVIEW_IN_PROGRESS, a status newer than rackfile.
             _ => Self::Failed,
         }
     }

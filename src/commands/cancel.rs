@@ -5,7 +5,8 @@
 
 use futures::future::join_all;
 
-use super::apply::{Console, Question, ask};
+use super::apply::Console;
+use super::confirm::{Question, ask};
 use crate::apply::reporter::{BarReporter, LineReporter, Reporter};
 use crate::apply::{Cancel, Executor, RackOutcome, RackResult};
 use crate::cloud::{Connector, Stack, StackStatus};
@@ -41,9 +42,9 @@ pub async fn run(
     let mut refusals: Vec<String> = Vec::new();
     for rack in &racks {
         let stack = live.key_of(rack).and_then(|key| live.stack(&key).cloned());
-        match refusal(rack, stack.as_ref()) {
-            Some(why) => refusals.push(format!("{}: {why}", rack.id())),
-            None => updating.push((rack, stack.expect("a rack to cancel has a stack"))),
+        match updating_stack(rack, stack) {
+            Ok(stack) => updating.push((rack, stack)),
+            Err(why) => refusals.push(format!("{}: {why}", rack.id())),
         }
     }
     if !refusals.is_empty() {
@@ -76,7 +77,7 @@ pub async fn run(
             ),
         ));
     }
-    console_print(console, &text);
+    console.print(&text);
     if !options.auto_approve {
         ask(console, cancel.clone(), &CANCEL_QUESTION).await?;
     }
@@ -135,7 +136,7 @@ pub async fn run(
     .await;
     drop(reporter);
     let interrupted = *cancel.borrow() > 0;
-    console_print(console, &summary(&outcomes, options.wait, interrupted));
+    console.print(&summary(&outcomes, options.wait, interrupted));
     Ok(if interrupted {
         Outcome::Interrupted
     } else if outcomes
@@ -148,22 +149,22 @@ pub async fn run(
     })
 }
 
-/// Why `rack` cannot have its update cancelled now, if it cannot.
-fn refusal(rack: &Rack, stack: Option<&Stack>) -> Option<String> {
+/// The stack of `rack` when its update can be cancelled now; else why not.
+fn updating_stack(rack: &Rack, stack: Option<Stack>) -> Result<Stack, String> {
     let Some(stack) = stack else {
-        return Some(format!(
+        return Err(format!(
             "not installed in {} (no stack {})",
             rack.region, rack.name
         ));
     };
-    if !crate::convox::is_rack(stack) {
-        return Some(format!(
+    if !crate::convox::is_rack(&stack) {
+        return Err(format!(
             "the stack {} is not a Convox rack; rackfile never changes it",
             rack.name
         ));
     }
-    Some(match &stack.status {
-        StackStatus::UpdateInProgress => return None,
+    Err(match &stack.status {
+        StackStatus::UpdateInProgress => return Ok(stack),
         StackStatus::CreateInProgress => "it is being installed (CREATE_IN_PROGRESS): an install cannot be cancelled; CloudFormation rolls a failed install back itself".into(),
         StackStatus::UpdateCompleteCleanupInProgress => "its update has completed (UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: CloudFormation removes what it replaced); there is nothing to cancel".into(),
         status if status.as_str().contains("ROLLBACK") && status.is_moving() => {
@@ -205,8 +206,4 @@ fn summary(outcomes: &[RackOutcome], wait: bool, interrupted: bool) -> String {
         out.push_str(&format!("    {}: {line}\n", outcome.rack));
     }
     out
-}
-
-fn console_print(console: &Console, text: &str) {
-    crate::apply::reporter::write_line(&console.out, text.trim_end_matches('\n'));
 }

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod cancel;
+mod confirm;
 pub mod doctor;
 pub mod events;
 pub mod import;
