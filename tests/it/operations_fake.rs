@@ -504,3 +504,39 @@ async fn recover_skip_continues_a_failed_rollback_past_failed_resources_only() {
         "{output}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_cancel_that_arrives_after_the_update_completed_is_reported_as_refused_exit_1() {
+    let harness = setup().await;
+    harness
+        .fake
+        .slow_resource("web", "Instances", Duration::from_secs(600));
+    update_elsewhere(&harness, "web", "5").await;
+    tokio::time::sleep(RESOURCE_TIME * 3).await;
+    // The update completes between rackfile's read and its CancelUpdateStack, which AWS then refuses.
+    harness.fake.finish_before_cancel("web");
+    let (_sender, cancel) = tokio::sync::watch::channel(0u8);
+    let (mut console, buffer) = console();
+    let outcome = cancel::run(
+        &cancel_options(&harness, &["personal/web"], true),
+        &harness.fake,
+        &mut console,
+        cancel,
+    )
+    .await
+    .unwrap();
+    let output = buffer.text();
+    assert_eq!(outcome.exit_code(), 1, "{output}");
+    assert!(
+        output.contains("Cancel failed: 0 of 1 cancelled."),
+        "{output}"
+    );
+    assert!(
+        output.contains("CancelUpdateStack refused (ValidationError: CancelUpdateStack cannot be called from current stack status): the update is no longer in progress, nothing was cancelled; the stack is UPDATE_COMPLETE"),
+        "{output}"
+    );
+    assert_eq!(
+        harness.stack("web").unwrap().parameters["InstanceCount"],
+        "5"
+    );
+}
