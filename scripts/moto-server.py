@@ -23,6 +23,8 @@ built on moto's own models:
 - DescribeStacks of an SSM-typed parameter (`AWS::SSM::Parameter::Value<...>`) as AWS shows it: the SSM name
   as ParameterValue and what it resolved to as ResolvedValue (moto shows the resolved value as ParameterValue
   and no ResolvedValue);
+- CloudFormation deleting a stack whose AutoScalingGroup was force-deleted before (as an uninstall does):
+  the missing group is taken as deleted, as AWS takes it, where moto's delete raises;
 - Service Quotas GetServiceQuota for EC2 quotas (moto knows only VPC's): DEFAULT_EC2_QUOTA vCPUs unless a test
   sets one:
       POST /rackfile-test/ec2-quota  {"account", "region", "code", "value"}
@@ -344,6 +346,22 @@ def check_element_matches(self, statement_element, value):
 
 
 access_control.IAMPolicyStatement._check_element_matches = check_element_matches
+
+
+# CloudFormation deletes a stack whose AutoScalingGroup is already gone (`convox rack uninstall`, and rackfile's
+# uninstall, force-delete the groups first) as AWS does, taking the missing group as deleted; moto's group
+# raises ValidationError "AutoScalingGroup name not found" there, which would fail the stack's deletion.
+from moto.autoscaling.models import FakeAutoScalingGroup, autoscaling_backends
+
+_delete_auto_scaling_group = FakeAutoScalingGroup.delete
+
+
+def delete_auto_scaling_group_if_present(self, account_id, region_name):
+    if self.name in autoscaling_backends[account_id][region_name].autoscaling_groups:
+        _delete_auto_scaling_group(self, account_id, region_name)
+
+
+FakeAutoScalingGroup.delete = delete_auto_scaling_group_if_present
 
 
 def main():

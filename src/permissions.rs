@@ -45,6 +45,16 @@ enum Scope {
     Alarms,
     /// The EC2 quotas of the racks' accounts and regions.
     Ec2Quotas,
+    /// For a rack to uninstall, the EventBridge rules CloudFormation made for its stacks (named
+    /// `RACK-LOGICALID-...`): Convox's autoscaler rule.
+    UninstallRules,
+    /// For a rack to uninstall, the AutoScalingGroups CloudFormation made for its stacks and its apps'
+    /// (named `RACK-...`).
+    UninstallGroups,
+    /// For a rack kept, its releases table (Convox names it `RACK-releases`).
+    ReleasesTables,
+    /// For a rack kept, its notification topic (Convox names it `RACK-notifications`).
+    NotificationTopics,
     /// Every resource: AWS allows nothing narrower for this action.
     Any(&'static str),
     /// Every resource, as `Any`, and only when some rack's template is at a URL outside S3.
@@ -143,14 +153,6 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         service: "CloudFormation",
-        operation: "DescribeStackResources",
-        action: "cloudformation:DescribeStackResources",
-        // `apply --recover --skip` checks that each resource to skip has failed.
-        scope: Scope::RackStacks,
-        commands: &[Apply],
-    },
-    Operation {
-        service: "CloudFormation",
         operation: "UpdateTerminationProtection",
         action: "cloudformation:UpdateTerminationProtection",
         scope: Scope::RackStacks,
@@ -171,6 +173,43 @@ const OPERATIONS: &[Operation] = &[
         // those of the racks they name.
         scope: Scope::RackStacks,
         commands: &[Status, Events, Cancel],
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "ListStackResources",
+        action: "cloudformation:ListStackResources",
+        // The uninstall preparation finds the rack's groups and rules; `apply --recover --skip` checks that
+        // each resource to skip has failed.
+        scope: Scope::RackAndAppStacks,
+        commands: &[Apply],
+    },
+    Operation {
+        service: "EventBridge",
+        operation: "DisableRule",
+        action: "events:DisableRule",
+        scope: Scope::UninstallRules,
+        commands: &[Apply],
+    },
+    Operation {
+        service: "Auto Scaling",
+        operation: "DeleteAutoScalingGroup",
+        action: "autoscaling:DeleteAutoScalingGroup",
+        scope: Scope::UninstallGroups,
+        commands: &[Apply],
+    },
+    Operation {
+        service: "DynamoDB",
+        operation: "PutItem",
+        action: "dynamodb:PutItem",
+        scope: Scope::ReleasesTables,
+        commands: &[Apply],
+    },
+    Operation {
+        service: "SNS",
+        operation: "Publish",
+        action: "sns:Publish",
+        scope: Scope::NotificationTopics,
+        commands: &[Apply],
     },
     Operation {
         service: "S3",
@@ -399,6 +438,34 @@ fn resources(config: &Config, scope: Scope) -> Vec<String> {
                     rack.region
                 ));
             }
+            Scope::UninstallRules if rack.absent => {
+                found.insert(format!(
+                    "arn:aws:events:{}:{account}:rule/{}-*",
+                    rack.region, rack.name
+                ));
+            }
+            Scope::UninstallGroups if rack.absent => {
+                found.insert(format!(
+                    "arn:aws:autoscaling:{}:{account}:autoScalingGroup:*:autoScalingGroupName/{}-*",
+                    rack.region, rack.name
+                ));
+            }
+            Scope::ReleasesTables if !rack.absent => {
+                found.insert(format!(
+                    "arn:aws:dynamodb:{}:{account}:table/{}-releases",
+                    rack.region, rack.name
+                ));
+            }
+            Scope::NotificationTopics if !rack.absent => {
+                found.insert(format!(
+                    "arn:aws:sns:{}:{account}:{}-notifications",
+                    rack.region, rack.name
+                ));
+            }
+            Scope::UninstallRules
+            | Scope::UninstallGroups
+            | Scope::ReleasesTables
+            | Scope::NotificationTopics => {}
             Scope::Any(_) | Scope::AnyForTemplatesOutsideS3(_) => {}
         }
     }
@@ -519,6 +586,24 @@ alarms = ["rack-{name}-5xx"]
             ["arn:aws:ssm:us-east-1:123456789012:parameter/racks/personal/web/password"]
         );
         assert_eq!(on("s3:GetObject"), ["arn:aws:s3:::my-templates/rack.json"]);
+        // What Convox does around an uninstall, for the rack to uninstall only; its release records, for
+        // the rack kept only.
+        assert_eq!(
+            on("events:DisableRule"),
+            ["arn:aws:events:eu-west-1:*:rule/old-*"]
+        );
+        assert_eq!(
+            on("autoscaling:DeleteAutoScalingGroup"),
+            ["arn:aws:autoscaling:eu-west-1:*:autoScalingGroup:*:autoScalingGroupName/old-*"]
+        );
+        assert_eq!(
+            on("dynamodb:PutItem"),
+            ["arn:aws:dynamodb:us-east-1:123456789012:table/web-releases"]
+        );
+        assert_eq!(
+            on("sns:Publish"),
+            ["arn:aws:sns:us-east-1:123456789012:web-notifications"]
+        );
         assert_eq!(
             on("cloudwatch:DescribeAlarms"),
             [
@@ -534,7 +619,7 @@ alarms = ["rack-{name}-5xx"]
                 .iter()
                 .map(|s| s.actions.len())
                 .sum::<usize>(),
-            19
+            23
         );
         assert_eq!(
             policy(&config, Plan)

@@ -113,6 +113,7 @@ impl Executor<'_> {
             result,
             elapsed: started.elapsed(),
             password: None,
+            warnings: Vec::new(),
         };
         self.reporter.finish(&id, &outcome);
         outcome

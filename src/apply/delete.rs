@@ -21,6 +21,9 @@ impl Executor<'_> {
         cloud: &dyn Cloud,
         started: Instant,
     ) -> RackResult {
+        if let Err(result) = self.prepare_uninstall(plan, uninstall, cloud).await {
+            return result;
+        }
         let total = uninstall.dependents.len();
         for (done, dependent) in uninstall.dependents.iter().enumerate() {
             if self.cancelled() {
@@ -42,7 +45,7 @@ impl Executor<'_> {
             )
             .await
             {
-                Recheck::Delete => {}
+                Recheck::Delete(_) => {}
                 Recheck::Gone => continue,
                 Recheck::Refuse(why) => {
                     return failed(
@@ -71,9 +74,22 @@ impl Executor<'_> {
             .stack
             .as_ref()
             .map_or("", |stack| stack.stack_id.as_str());
-        if let Recheck::Refuse(why) =
-            recheck_before_delete(cloud, &plan.name, planned_rack, crate::convox::is_rack).await
-        {
+        let why =
+            match recheck_before_delete(cloud, &plan.name, planned_rack, crate::convox::is_rack)
+                .await
+            {
+                Recheck::Refuse(why) => Some(why),
+                Recheck::Delete(stack) => crate::convox::operations::nlb_deletion_protection(
+                    &stack.parameters,
+                )
+                .map(|(parameter, value)| {
+                    format!(
+                        "NLB deletion protection was turned on since the plan ({parameter}={value})"
+                    )
+                }),
+                Recheck::Gone => None,
+            };
+        if let Some(why) = why {
             return failed(
                 format!("{why}, so the rack's stack was not deleted; its apps and resources were"),
                 None,
@@ -143,8 +159,9 @@ impl Executor<'_> {
 }
 
 /// What a stack planned for deletion is now, read just before its DeleteStack.
-enum Recheck {
-    Delete,
+pub(super) enum Recheck {
+    /// Still the stack planned, as read now.
+    Delete(Box<Stack>),
     /// Already deleted (by someone else): nothing to do.
     Gone,
     /// It is no longer the stack the plan listed: why.
@@ -153,7 +170,7 @@ enum Recheck {
 
 /// Whether `name` is still the stack `stack_id` the plan listed, and still what the plan took it for
 /// (`still`): a stack renamed, replaced or re-tagged since the plan is never deleted.
-async fn recheck_before_delete(
+pub(super) async fn recheck_before_delete(
     cloud: &dyn Cloud,
     name: &str,
     stack_id: &str,
@@ -170,7 +187,7 @@ async fn recheck_before_delete(
         Ok(Some(stack)) if !still(&stack) => Recheck::Refuse(format!(
             "{name}'s tags changed since the plan: it is no longer a Convox stack of this rack"
         )),
-        Ok(Some(_)) => Recheck::Delete,
+        Ok(Some(stack)) => Recheck::Delete(Box::new(stack)),
     }
 }
 
@@ -223,7 +240,7 @@ mod tests {
         let cloud = aws.cloud_for(ACCOUNT, REGION);
         assert!(matches!(
             recheck_before_delete(&cloud, "web-api", &planned.stack_id, still_an_app).await,
-            Recheck::Delete
+            Recheck::Delete(_)
         ));
         assert!(matches!(
             recheck_before_delete(&cloud, "web-api", "arn:another", still_an_app).await,

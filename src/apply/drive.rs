@@ -74,6 +74,8 @@ pub struct Executor<'a> {
     /// rack -> the resources its continued rollback skips (`apply --recover --skip`, checked failed by
     /// `commands::apply` before anything was sent). Given for this run only: never saved, never re-derived.
     pub resources_to_skip: BTreeMap<String, Vec<String>>,
+    /// rack -> what could not be recorded of its new version (`release_record`), for its outcome.
+    pub record_warnings: super::release_record::RecordWarnings,
 }
 
 impl Executor<'_> {
@@ -118,11 +120,18 @@ impl Executor<'_> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .get(&plan.rack)
             .cloned();
+        let warnings = self
+            .record_warnings
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&plan.rack)
+            .unwrap_or_default();
         let outcome = RackOutcome {
             rack: plan.rack.clone(),
             result,
             elapsed: started.elapsed(),
             password,
+            warnings,
         };
         if !matches!(
             outcome.result,

@@ -372,12 +372,6 @@ mod tests {
         ) -> Result<(), CloudError> {
             self.cloud.continue_update_rollback(name, token, skip).await
         }
-        async fn stack_resources(
-            &self,
-            name: &str,
-        ) -> Result<Vec<crate::cloud::StackResource>, CloudError> {
-            self.cloud.stack_resources(name).await
-        }
         async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
             self.cloud.cancel_update_stack(name, token).await
         }
@@ -390,6 +384,12 @@ mod tests {
         }
         async fn list_imports(&self, export: &str) -> Result<Vec<String>, CloudError> {
             self.cloud.list_imports(export).await
+        }
+        async fn stack_resources(
+            &self,
+            name: &str,
+        ) -> Result<Vec<crate::cloud::StackResource>, CloudError> {
+            self.cloud.stack_resources(name).await
         }
         async fn availability_zones(&self) -> Result<Vec<String>, CloudError> {
             self.cloud.availability_zones().await

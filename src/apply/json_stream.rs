@@ -4,7 +4,8 @@
 //!
 //! The first line is `version`, the last `summary` (or a `diagnostic` for an error that ended the run);
 //! between them `plan`, then per rack `rack_start` ... `rack_complete` or `rack_errored`, or `rack_held`
-//! for a rack held for a person; `rack_stalled` names a resource quiet in progress for too long. Never a secret: an install whose password would be generated and printed
+//! for a rack held for a person; `rack_stalled` names a resource quiet in progress for too long;
+//! `uninstall_step` is a step of what Convox does before an uninstall's first DeleteStack. Never a secret: an install whose password would be generated and printed
 //! is refused before anything is sent, and a password in SSM is named by its parameter only.
 
 use std::time::{Duration, SystemTime};
@@ -17,6 +18,7 @@ use super::reporter::{Reporter, Sink, write_line};
 use super::rollout::{RolloutStop, StopCause};
 use super::stall::Stall;
 use super::summary::Counts;
+use super::uninstall_prep::UninstallStep;
 use crate::cloud::StackEvent;
 use crate::config::RackId;
 use crate::outcome::Outcome;
@@ -326,6 +328,38 @@ impl Reporter for JsonStream {
         );
     }
 
+    fn uninstall_step(&self, rack: &RackId, step: &UninstallStep) {
+        let mut fields = json!({ "rack": rack.to_string() });
+        let (kind, names) = match step {
+            UninstallStep::AutoscalerRuleDisabled { rule } => {
+                ("autoscaler_rule_disabled", vec![("rule", rule)])
+            }
+            UninstallStep::AutoscalerRuleNotDisabled { rule, error } => (
+                "autoscaler_rule_not_disabled",
+                vec![("rule", rule), ("error", error)],
+            ),
+            UninstallStep::NoAutoscalerRule => ("no_autoscaler_rule", vec![]),
+            UninstallStep::GroupDeleted { stack, group } => (
+                "auto_scaling_group_deleted",
+                vec![("stack", stack), ("group", group)],
+            ),
+            UninstallStep::GroupAlreadyGone { stack, group } => (
+                "auto_scaling_group_gone",
+                vec![("stack", stack), ("group", group)],
+            ),
+        };
+        fields["step"] = kind.into();
+        for (name, value) in names {
+            fields[name] = value.as_str().into();
+        }
+        emit(
+            &self.sink,
+            "uninstall_step",
+            &format!("{rack}: {}", super::reporter::uninstall_step_words(step)),
+            fields,
+        );
+    }
+
     fn heartbeat(&self, rack: &RackId, status: &str, elapsed: Duration) {
         emit(
             &self.sink,
@@ -359,6 +393,13 @@ impl Reporter for JsonStream {
             "result": result_kind(&outcome.result),
             "elapsed_seconds": outcome.elapsed.as_secs(),
         });
+        if !outcome.warnings.is_empty() {
+            fields["warnings"] = outcome
+                .warnings
+                .iter()
+                .map(super::summary::record_warning_words)
+                .collect();
+        }
         let kind = match outcome.result.settled() {
             RackResult::Held { reason } => {
                 fields["reason"] = reason.as_str().into();
@@ -485,6 +526,7 @@ mod tests {
             password: Some(InstalledPassword::Ssm {
                 parameter: "/racks/web".into(),
             }),
+            warnings: Vec::new(),
         };
         version(&sink);
         stream.wave_started(&wave, 2, 1);
@@ -528,8 +570,37 @@ mod tests {
                 rolled_back_in: Duration::from_secs(2),
             },
         ];
+        for step in [
+            UninstallStep::AutoscalerRuleDisabled { rule: "r".into() },
+            UninstallStep::AutoscalerRuleNotDisabled {
+                rule: "r".into(),
+                error: "e".into(),
+            },
+            UninstallStep::NoAutoscalerRule,
+            UninstallStep::GroupDeleted {
+                stack: "web".into(),
+                group: "g".into(),
+            },
+            UninstallStep::GroupAlreadyGone {
+                stack: "web".into(),
+                group: "g".into(),
+            },
+        ] {
+            stream.uninstall_step(&rack, &step);
+        }
         for result in &results {
             stream.finish(&rack, &outcome(result.clone()));
+            // A rack held for a person was not updated: nothing of it to record.
+            if matches!(result, RackResult::Held { .. }) {
+                continue;
+            }
+            let mut warned = outcome(result.clone());
+            warned.warnings = vec![crate::apply::RecordWarning {
+                version: "2".into(),
+                what: crate::apply::Unrecorded::ReleaseRecord,
+                why: "AccessDenied".into(),
+            }];
+            stream.finish(&rack, &warned);
         }
         stream.wave_finished(&wave, 0);
         stream.bake_started(&wave, Duration::from_secs(60));

@@ -4,7 +4,8 @@
 //! back to the planner (`Replanner`), never planned here.
 //!
 //! `drive` runs the racks and hands each planned action to its effect; every effect opens the same way
-//! (`changed_since_planned`); one file per effect (`install`, `update`, `delete`, `recover`); `follow`
+//! (`changed_since_planned`); one file per effect (`install`, `update`, `delete`, `recover`; `uninstall_prep`, what Convox does before
+//! an uninstall's first DeleteStack); `follow`
 //! polls a stack to a final status, naming stalled resources (`stall`); `cancel` stops an update at its
 //! timeout or on a second Ctrl-C and follows its rollback (`cancel_started_elsewhere`: one rackfile did not
 //! start, for `rackfile cancel`); `outcome` says what became of each rack.
@@ -23,11 +24,13 @@ pub mod json_stream;
 mod outcome;
 pub mod password;
 mod recover;
+mod release_record;
 pub mod reporter;
 mod request_token;
 mod rollout;
 pub mod stall;
 pub mod summary;
+mod uninstall_prep;
 mod update;
 
 pub use bake::ALARM_POLL;
@@ -36,4 +39,6 @@ pub use cancel_started_elsewhere::{CancelSent, running_for};
 pub use drive::{Cancel, EnvLookup, Executor, Replanner, Timings};
 pub use outcome::{RackOutcome, RackResult, StopReason, format_duration};
 pub use password::{InstalledPassword, PasswordLedger};
+pub use release_record::{RecordWarning, RecordWarnings, Unrecorded};
 pub use rollout::{RolloutOutcome, RolloutStop, StopCause};
+pub use uninstall_prep::UninstallStep;

@@ -13,6 +13,8 @@ pub struct RackOutcome {
     pub elapsed: Duration,
     /// Where the password of an install that was started is (`None`: from the environment, or no install).
     pub password: Option<InstalledPassword>,
+    /// What could not be recorded where Convox records a new version: warnings, never a failure.
+    pub warnings: Vec<super::RecordWarning>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

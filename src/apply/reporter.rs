@@ -9,6 +9,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::stall::Stall;
+use super::uninstall_prep::UninstallStep;
 use super::{RackOutcome, format_duration};
 use crate::cloud::StackEvent;
 use crate::config::RackId;
@@ -107,6 +108,8 @@ pub trait Reporter: Send + Sync {
     /// A resource has had no event for longer than it should (`stall`): reported once per stall.
     fn stalled(&self, rack: &RackId, stall: &Stall);
     fn finish(&self, rack: &RackId, outcome: &RackOutcome);
+    /// A step of an uninstall's preparation (`uninstall_prep`) is done.
+    fn uninstall_step(&self, _rack: &RackId, _step: &UninstallStep) {}
     /// A wave of a rollout starts, with this many racks to change.
     fn wave_started(&self, _wave: &Wave, _of: usize, _changing: usize) {}
     /// A wave with nothing to change: neither run nor baked.
@@ -214,6 +217,13 @@ impl Reporter for LineReporter {
 
     fn progress(&self, rack: &RackId, line: &str, _done: usize) {
         write_line(&self.sink, &format!("{rack}: {line}"));
+    }
+
+    fn uninstall_step(&self, rack: &RackId, step: &UninstallStep) {
+        write_line(
+            &self.sink,
+            &format!("{rack}: {}", uninstall_step_words(step)),
+        );
     }
 
     fn heartbeat(&self, rack: &RackId, status: &str, elapsed: Duration) {
@@ -330,6 +340,13 @@ impl Reporter for BarReporter {
         }
     }
 
+    // Printed above the bars: each step is a fact to keep on screen, not a passing message.
+    fn uninstall_step(&self, rack: &RackId, step: &UninstallStep) {
+        let _ = self
+            .multi
+            .println(format!("{rack}: {}", uninstall_step_words(step)));
+    }
+
     fn heartbeat(&self, _rack: &RackId, _status: &str, _elapsed: Duration) {
         // The bar's own elapsed counter already shows that time passes.
     }
@@ -416,4 +433,27 @@ pub(super) fn stall_words(stall: &Stall) -> String {
         stall.resource_type,
         crate::render::span(stall.quiet.as_secs() / 60 * 60)
     )
+}
+
+/// What a step of an uninstall's preparation did, in Convox's terms.
+pub(super) fn uninstall_step_words(step: &UninstallStep) -> String {
+    match step {
+        UninstallStep::AutoscalerRuleDisabled { rule } => {
+            format!(
+                "disabled the autoscaler rule {rule}, so it sends no update while the rack goes"
+            )
+        }
+        UninstallStep::AutoscalerRuleNotDisabled { rule, error } => format!(
+            "could not disable the autoscaler rule {rule} ({error}); going on without it, as `convox rack uninstall` does"
+        ),
+        UninstallStep::NoAutoscalerRule => {
+            "no autoscaler rule to disable (Autoscale is off, or the template has none)".into()
+        }
+        UninstallStep::GroupDeleted { stack, group } => format!(
+            "force-deleting AutoScalingGroup {group} of {stack} with its instances, so the ECS services finish deleting"
+        ),
+        UninstallStep::GroupAlreadyGone { stack, group } => {
+            format!("AutoScalingGroup {group} of {stack} is already gone")
+        }
+    }
 }

@@ -3,7 +3,10 @@
 
 use std::fmt::Write as _;
 
-use super::{InstalledPassword, RackOutcome, RackResult, RolloutStop, StopCause, StopReason};
+use super::{
+    InstalledPassword, RackOutcome, RackResult, RecordWarning, RolloutStop, StopCause, StopReason,
+    Unrecorded,
+};
 use crate::outcome::Outcome;
 
 /// How many racks ended each way: the summary's headline, and the `summary` line of `apply --json`.
@@ -119,6 +122,17 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
             held.join(", "),
             targets.join(" ")
         );
+    }
+
+    for outcome in outcomes {
+        for warning in &outcome.warnings {
+            let _ = writeln!(
+                out,
+                "\nWarning: {}: {}",
+                outcome.rack,
+                record_warning_words(warning)
+            );
+        }
     }
 
     let cancelled: Vec<&str> = outcomes
@@ -280,4 +294,18 @@ pub fn rollout_stop(stop: &RolloutStop) -> String {
         "Once the cause is fixed, run apply again: racks already changed are unchanged now, so it starts at the first wave with work left.\n",
     );
     out
+}
+
+/// A version not recorded where Convox records it, and what that leaves unaware of it.
+pub fn record_warning_words(warning: &RecordWarning) -> String {
+    match warning.what {
+        Unrecorded::ReleaseRecord => format!(
+            "version {} was applied but not written to the rack's releases table, so `convox rack releases` does not list it: {}",
+            warning.version, warning.why
+        ),
+        Unrecorded::RackUpdateEvent => format!(
+            "version {} was applied but no rack:update event was sent to the rack's notification topic, so its webhooks did not hear of it: {}",
+            warning.version, warning.why
+        ),
+    }
 }

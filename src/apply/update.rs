@@ -1,5 +1,6 @@
 //! Updating a rack: termination protection first (it is immediate), then one UpdateStack followed to a
-//! final status; an upgrade through required releases is such updates, strictly one after another.
+//! final status; an upgrade through required releases is such updates, strictly one after another. Each
+//! that completed with a new version is recorded as Convox records it (`release_record`).
 
 use std::time::Duration;
 
@@ -31,7 +32,10 @@ impl Executor<'_> {
             .update_and_follow(plan, update, cloud, started, "updating")
             .await
         {
-            Ok(Some(_)) => RackResult::Updated,
+            Ok(Some(_)) => {
+                self.record_release(plan, update, cloud).await;
+                RackResult::Updated
+            }
             Ok(None) => RackResult::AlreadyUpToDate,
             Err(result) => result,
         }
@@ -109,7 +113,10 @@ impl Executor<'_> {
                 .update_and_follow(plan, &step.update, cloud, started, &label)
                 .await
             {
-                Ok(Some(stack)) => left_by_last_step = Some(StackFingerprint::of(&stack)),
+                Ok(Some(stack)) => {
+                    left_by_last_step = Some(StackFingerprint::of(&stack));
+                    self.record_release(plan, &step.update, cloud).await;
+                }
                 Ok(None) => {}
                 Err(result) => return stopped(result),
             }

@@ -263,6 +263,40 @@ impl Connector for AwsConnector {
         )))
     }
 
+    async fn rack_services(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+    ) -> Result<Arc<dyn super::RackServices>, CloudError> {
+        let sdk = self.sdk_config(org, region).await;
+        let log = CallLog {
+            region: region.to_string(),
+            limit: None,
+        };
+        Ok(Arc::new(super::aws_rack_services::AwsRackServices {
+            autoscaling: aws_sdk_autoscaling::Client::from_conf(
+                aws_sdk_autoscaling::config::Builder::from(&sdk)
+                    .interceptor(log.clone())
+                    .build(),
+            ),
+            eventbridge: aws_sdk_eventbridge::Client::from_conf(
+                aws_sdk_eventbridge::config::Builder::from(&sdk)
+                    .interceptor(log.clone())
+                    .build(),
+            ),
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(&sdk)
+                    .interceptor(log.clone())
+                    .build(),
+            ),
+            sns: aws_sdk_sns::Client::from_conf(
+                aws_sdk_sns::config::Builder::from(&sdk)
+                    .interceptor(log)
+                    .build(),
+            ),
+        }))
+    }
+
     async fn ssm_parameter(
         &self,
         org: &OrgSettings,
@@ -717,33 +751,6 @@ impl Cloud for AwsCloud {
         Ok(())
     }
 
-    async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, CloudError> {
-        self.limit.acquire().await;
-        let output = self
-            .client
-            .describe_stack_resources()
-            .stack_name(name)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(output
-            .stack_resources()
-            .iter()
-            .map(|resource| StackResource {
-                logical_id: resource
-                    .logical_resource_id()
-                    .unwrap_or_default()
-                    .to_string(),
-                resource_type: resource.resource_type().unwrap_or_default().to_string(),
-                status: resource
-                    .resource_status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
-                reason: resource.resource_status_reason().map(str::to_string),
-            })
-            .collect())
-    }
-
     async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
         self.limit.acquire().await;
         self.client
@@ -770,6 +777,38 @@ impl Cloud for AwsCloud {
             .await
             .map_err(sdk_error)?;
         Ok(())
+    }
+
+    async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, CloudError> {
+        let mut pages = self
+            .client
+            .list_stack_resources()
+            .stack_name(name)
+            .into_paginator()
+            .send();
+        let mut resources = Vec::new();
+        loop {
+            self.limit.acquire().await;
+            let Some(page) = pages.next().await else {
+                break;
+            };
+            let page = page.map_err(sdk_error)?;
+            resources.extend(page.stack_resource_summaries().iter().map(|resource| {
+                StackResource {
+                    logical_id: resource
+                        .logical_resource_id()
+                        .unwrap_or_default()
+                        .to_string(),
+                    physical_id: resource.physical_resource_id().map(str::to_string),
+                    resource_type: resource.resource_type().unwrap_or_default().to_string(),
+                    status: resource
+                        .resource_status()
+                        .map(|status| status.as_str().to_string())
+                        .unwrap_or_default(),
+                }
+            }));
+        }
+        Ok(resources)
     }
 
     async fn list_imports(&self, export: &str) -> Result<Vec<String>, CloudError> {

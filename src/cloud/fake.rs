@@ -18,10 +18,14 @@ use async_trait::async_trait;
 use super::{
     AlarmState, Alarms, Cloud, CloudError, CloudErrorKind, Connector, CreateStackRequest,
     Declarations, ParameterValue, PutOutcome, S3Object, Secret, SsmParameter, Stack, StackEvent,
-    StackResource, StackState, StackStatus, TemplateParameter, TemplateSource, TemplateSummary,
-    UpdateOutcome, UpdateStackRequest,
+    StackState, StackStatus, TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome,
+    UpdateStackRequest,
 };
 use crate::config::OrgSettings;
+
+#[path = "fake_rack_services.rs"]
+mod rack_services;
+pub use rack_services::RackServiceWrite;
 
 /// A template the fake knows: its parameters and its resources (logical id, type), in creation order.
 #[derive(Debug, Clone, Default)]
@@ -153,6 +157,8 @@ struct World {
     quotas: HashMap<(String, String, String), f64>,
     /// Operations refused with AccessDenied, as for a role without the permission.
     denied: HashSet<&'static str>,
+    /// (account, region, write) of Auto Scaling, EventBridge, DynamoDB and SNS, in order.
+    rack_service_writes: Vec<(String, String, RackServiceWrite)>,
 }
 
 /// The instance types the fake's EC2 knows, with their vCPUs; any other is unknown to it, as a made-up
@@ -534,6 +540,36 @@ impl FakeAws {
             .remove(&(name.to_string(), logical_id.to_string()));
     }
 
+    /// What the fake's Auto Scaling, EventBridge, DynamoDB and SNS were asked to do in an account and
+    /// region, in order.
+    pub fn rack_service_writes(&self, account: &str, region: &str) -> Vec<RackServiceWrite> {
+        self.world()
+            .rack_service_writes
+            .iter()
+            .filter(|(a, r, _)| a == account && r == region)
+            .map(|(_, _, write)| write.clone())
+            .collect()
+    }
+
+    /// The physical id the fake gives a resource of a stack (see `fake_rack_services`).
+    pub fn physical_id(
+        &self,
+        account: &str,
+        region: &str,
+        stack: &str,
+        logical_id: &str,
+    ) -> String {
+        let world = self.world();
+        let kind = world
+            .stacks
+            .get(&(account.to_string(), region.to_string()))
+            .and_then(|stacks| stacks.get(stack))
+            .and_then(|stack| stack.resources.iter().find(|(id, _)| id == logical_id))
+            .map(|(_, kind)| kind.clone())
+            .unwrap_or_default();
+        rack_services::fake_physical_id(account, region, stack, logical_id, &kind)
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.world().calls.clone()
     }
@@ -598,6 +634,24 @@ impl Connector for FakeAws {
             .cloned()
             .ok_or_else(|| CloudError::new(CloudErrorKind::NoCredentials, "no credentials"))?;
         Ok(Arc::new(FakeAlarms {
+            aws: self.clone(),
+            account,
+            region: region.to_string(),
+        }))
+    }
+
+    async fn rack_services(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+    ) -> Result<Arc<dyn super::RackServices>, CloudError> {
+        let account = self
+            .world()
+            .accounts
+            .get(&org.profile)
+            .cloned()
+            .ok_or_else(|| CloudError::new(CloudErrorKind::NoCredentials, "no credentials"))?;
+        Ok(Arc::new(rack_services::FakeRackServices {
             aws: self.clone(),
             account,
             region: region.to_string(),
@@ -1269,11 +1323,9 @@ impl Cloud for FakeCloud {
                 )));
             }
             // As AWS: only a resource whose rollback failed may be skipped.
-            let statuses = resource_statuses(stack);
             for id in skip {
-                let failed = statuses
-                    .iter()
-                    .any(|r| &r.logical_id == id && r.status.ends_with("_FAILED"));
+                let failed =
+                    newest_status(stack, id).is_some_and(|status| status.ends_with("_FAILED"));
                 if !failed {
                     return Err(validation(format!(
                         "Resource [{id}] cannot be skipped: it is not in a FAILED state"
@@ -1284,10 +1336,11 @@ impl Cloud for FakeCloud {
             stack.token = Some(token.to_string());
             push_stack_event(stack, &StackStatus::UpdateRollbackInProgress, None, &serial);
             for id in skip {
-                let resource_type = statuses
+                let resource_type = stack
+                    .resources
                     .iter()
-                    .find(|r| &r.logical_id == id)
-                    .map(|r| r.resource_type.clone())
+                    .find(|(logical_id, _)| logical_id == id)
+                    .map(|(_, kind)| kind.clone())
                     .unwrap_or_default();
                 push_event(
                     stack,
@@ -1322,18 +1375,6 @@ impl Cloud for FakeCloud {
                 timed_out: false,
             });
             Ok(())
-        })
-    }
-
-    async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, CloudError> {
-        self.with_stacks("DescribeStackResources", |stacks| {
-            match stacks
-                .get(name)
-                .filter(|s| s.stack.state() != StackState::Deleted)
-            {
-                Some(stack) => Ok(resource_statuses(stack)),
-                None => Err(validation(format!("Stack with id {name} does not exist"))),
-            }
         })
     }
 
@@ -1402,6 +1443,36 @@ impl Cloud for FakeCloud {
                 timed_out: false,
             });
             Ok(())
+        })
+    }
+
+    async fn stack_resources(&self, name: &str) -> Result<Vec<super::StackResource>, CloudError> {
+        if self.aws.world().denied.contains("ListStackResources") {
+            let mut world = self.aws.world();
+            return self
+                .read(&mut world, "ListStackResources")
+                .map(|()| Vec::new());
+        }
+        let (account, region) = self.key();
+        self.with_stacks("ListStackResources", |stacks| {
+            match stacks
+                .get(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+            {
+                Some(stack) => {
+                    let mut resources =
+                        rack_services::listed_resources(&account, &region, name, &stack.resources);
+                    // What the stack's events say of each resource, as ListStackResources reports it
+                    // (a resource whose update or rollback failed is UPDATE_FAILED).
+                    for resource in &mut resources {
+                        if let Some(status) = newest_status(stack, &resource.logical_id) {
+                            resource.status = status;
+                        }
+                    }
+                    Ok(resources)
+                }
+                None => Err(validation(format!("Stack with id {name} does not exist"))),
+            }
         })
     }
 
@@ -1478,26 +1549,14 @@ impl Cloud for FakeCloud {
     }
 }
 
-/// Each resource of the stack with the status and reason of its newest event, as DescribeStackResources
-/// reports them; a resource with no event yet is CREATE_COMPLETE (the fake settles stacks it is told to).
-fn resource_statuses(stack: &FakeStack) -> Vec<StackResource> {
+/// The status of the newest event of resource `logical_id` of the stack, if it has one.
+fn newest_status(stack: &FakeStack, logical_id: &str) -> Option<String> {
     stack
-        .resources
+        .events
         .iter()
-        .map(|(id, kind)| {
-            let newest = stack
-                .events
-                .iter()
-                .rev()
-                .find(|event| &event.logical_id == id);
-            StackResource {
-                logical_id: id.clone(),
-                resource_type: kind.clone(),
-                status: newest.map_or_else(|| "CREATE_COMPLETE".to_string(), |e| e.status.clone()),
-                reason: newest.and_then(|e| e.reason.clone()),
-            }
-        })
-        .collect()
+        .rev()
+        .find(|event| event.logical_id == logical_id)
+        .map(|event| event.status.clone())
 }
 
 fn push_stack_event(

@@ -1,16 +1,19 @@
 //! The CloudFormation and STS calls rackfile needs, as a trait over plain data, with two implementations:
 //! `aws` (the official SDK) and `fake` (a strict in-memory CloudFormation for tests, built only for them: the
-//! `fake` feature). Nothing else in rackfile touches the network.
+//! `fake` feature). Nothing else in rackfile touches the network. `rack_services` holds the other services
+//! Convox calls around a rack's operations (Auto Scaling, EventBridge, DynamoDB, SNS).
 
 mod alarms;
 pub mod aws;
 mod aws_alarms;
+mod aws_rack_services;
 pub mod aws_setup;
 mod call_log;
 mod error;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
 mod key;
+mod rack_services;
 pub mod rate_limit;
 mod status;
 
@@ -23,6 +26,7 @@ use serde::{Deserialize, Serialize};
 pub use alarms::{AlarmState, Alarms, MAX_ALARM_NAMES_PER_CALL};
 pub use error::{CloudError, CloudErrorKind};
 pub use key::{RegionKey, StackKey};
+pub use rack_services::{GroupDeletion, RackServices, ReleaseItem, StackResource};
 pub use status::{StackState, StackStatus};
 
 use crate::config::OrgSettings;
@@ -209,15 +213,6 @@ pub struct StackEvent {
     pub token: Option<String>,
 }
 
-/// One resource of a stack as DescribeStackResources reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StackResource {
-    pub logical_id: String,
-    pub resource_type: String,
-    pub status: String,
-    pub reason: Option<String>,
-}
-
 /// CloudFormation in one account and region, already authenticated.
 #[async_trait]
 pub trait Cloud: Send + Sync {
@@ -249,14 +244,15 @@ pub trait Cloud: Send + Sync {
         token: &str,
         skip: &[String],
     ) -> Result<(), CloudError>;
-    /// DescribeStackResources: every resource of the stack with its status (at most 100, as AWS gives them).
-    async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, CloudError>;
     /// CancelUpdateStack of a stack in UPDATE_IN_PROGRESS: the update stops and rolls back. AWS refuses it
     /// in any other status (a validation error), e.g. when the update completed meanwhile.
     async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError>;
     /// UpdateTerminationProtection.
     async fn set_termination_protection(&self, name: &str, enabled: bool)
     -> Result<(), CloudError>;
+    /// ListStackResources, all pages: every resource of the stack (DescribeStackResources stops at 100,
+    /// fewer than a rack has).
+    async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, CloudError>;
     /// ListImports, all pages: the stacks that import an export; empty when none does (CloudFormation
     /// answers that with an error, which this hides).
     async fn list_imports(&self, export: &str) -> Result<Vec<String>, CloudError>;
@@ -281,6 +277,13 @@ pub trait Connector: Send + Sync {
     async fn cloud(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Cloud>, CloudError>;
     /// CloudWatch alarms with the org's credentials in a region.
     async fn alarms(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Alarms>, CloudError>;
+    /// Auto Scaling, EventBridge, DynamoDB and SNS with the org's credentials in a region: what Convox calls
+    /// around a rack's operations.
+    async fn rack_services(
+        &self,
+        org: &OrgSettings,
+        region: &str,
+    ) -> Result<Arc<dyn RackServices>, CloudError>;
     /// S3 GetObject of a template (at most `limit` bytes), with the org's credentials, or unsigned when
     /// `org` is `None` (a public bucket such as Convox's).
     async fn s3_object(

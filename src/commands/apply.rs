@@ -318,6 +318,7 @@ pub async fn run(
         env: &console.env,
         started_passwords: console.passwords.clone(),
         resources_to_skip,
+        record_warnings: Default::default(),
     };
     let RolloutOutcome { outcomes, stopped } = executor.roll_out(&plan, options.wave).await;
     let interrupted = *cancel.borrow() > 0;

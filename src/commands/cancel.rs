@@ -108,6 +108,7 @@ pub async fn run(
         env: &console.env,
         started_passwords: console.passwords.clone(),
         resources_to_skip: Default::default(),
+        record_warnings: Default::default(),
     };
     let outcomes: Vec<RackOutcome> = join_all(updating.iter().map(|(rack, stack)| {
         let executor = &executor;
@@ -119,6 +120,7 @@ pub async fn run(
                     result,
                     elapsed: Default::default(),
                     password: None,
+                    warnings: Vec::new(),
                 },
                 Ok(sent) if options.wait => executor.follow_cancelled(rack, sent).await,
                 Ok(_) => RackOutcome {
@@ -129,6 +131,7 @@ pub async fn run(
                     },
                     elapsed: Default::default(),
                     password: None,
+                    warnings: Vec::new(),
                 },
             }
         }

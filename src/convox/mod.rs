@@ -3,6 +3,7 @@
 //! autoscaler owns, which parameter combinations its CLI refuses, its releases, and its words for a stack's status.
 
 mod interlocks;
+pub mod operations;
 pub mod ownership;
 mod parameter_rules;
 pub mod releases;

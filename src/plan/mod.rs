@@ -460,6 +460,9 @@ pub enum BlockedKind {
     Downgrade,
     /// Termination protection is on, and the plan would delete the stack.
     Protected,
+    /// NLB deletion protection is on (Convox's `NLBDeletionProtection` or `NLBInternalDeletionProtection`),
+    /// and the plan would delete the stack: Convox refuses that uninstall.
+    NlbDeletionProtection,
     /// A stack of the rack's name exists and is not a Convox rack (`convox::is_rack`): rackfile never
     /// changes it.
     NotARack,

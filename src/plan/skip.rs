@@ -2,7 +2,7 @@
 //! UPDATE_ROLLBACK_FAILED may leave as they are (ContinueUpdateRollback's ResourcesToSkip, as CDK's
 //! `rollback --orphan`). Only a resource that is itself failed may be skipped: anything else is refused by
 //! name, before anything is sent. Decided from the rack's plan and its stack's resources as
-//! DescribeStackResources reports them now; given on the command line each time, never saved in a plan.
+//! ListStackResources reports them now; given on the command line each time, never saved in a plan.
 
 use crate::cloud::{Connector, StackResource};
 use crate::config::Config;
@@ -13,7 +13,7 @@ use crate::plan::{Action, RackPlan};
 pub struct Skips {
     /// `org/name`.
     pub rack: String,
-    /// Each named resource, as DescribeStackResources reports it (failed, every one).
+    /// Each named resource, as ListStackResources reports it (failed, every one).
     pub resources: Vec<StackResource>,
 }
 
@@ -104,9 +104,9 @@ mod tests {
     fn resource(id: &str, status: &str) -> StackResource {
         StackResource {
             logical_id: id.into(),
+            physical_id: Some(format!("{id}-1")),
             resource_type: "AWS::Lambda::Function".into(),
             status: status.into(),
-            reason: None,
         }
     }
 

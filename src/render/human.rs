@@ -162,6 +162,10 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
             );
         }
         Action::Uninstall(uninstall) => {
+            let _ = writeln!(
+                out,
+                "    before any deletion, as `convox rack uninstall`: its autoscaler rule disabled, then the AutoScalingGroups of each stack deleted with ForceDelete (their instances terminate)"
+            );
             if uninstall.dependents.is_empty() {
                 let _ = writeln!(out, "    apps and resources: none");
             } else {

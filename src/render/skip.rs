@@ -9,17 +9,12 @@ pub fn consequence(skips: &Skips) -> String {
         .resources
         .iter()
         .map(|resource| {
-            let mut text = format!(
-                "{} ({}, {}",
+            format!(
+                "{} ({}, {})",
                 escape(&resource.logical_id),
                 escape(&resource.resource_type),
                 escape(&resource.status)
-            );
-            if let Some(reason) = &resource.reason {
-                text.push_str(&format!(": {}", escape(reason)));
-            }
-            text.push(')');
-            text
+            )
         })
         .collect();
     format!(
@@ -64,7 +59,7 @@ pub fn refusal(refusal: SkipRefusal) -> (String, String) {
         }
         SkipRefusal::Unreadable { rack, error } => (
             format!(
-                "--skip: {rack}: cannot read the stack's resources (DescribeStackResources): {}; nothing was changed",
+                "--skip: {rack}: cannot read the stack's resources (ListStackResources): {}; nothing was changed",
                 escape(&error)
             ),
             "`rackfile permissions apply` lists what apply needs".to_string(),

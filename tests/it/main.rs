@@ -10,6 +10,8 @@ mod apply_json;
 mod approval;
 mod architecture;
 mod bad_input;
+mod convox_ops;
+mod convox_ops_fake;
 mod corpus;
 mod examples;
 mod fake_harness;

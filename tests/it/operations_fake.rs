@@ -473,7 +473,7 @@ async fn recover_skip_continues_a_failed_rollback_past_failed_resources_only() {
     let (code, output) = harness.apply(&options).await;
     assert_eq!(code, 0, "{output}");
     assert!(
-        output.contains("--skip: the rollback of personal/web goes on without rolling back Instances (AWS::AutoScaling::AutoScalingGroup, UPDATE_FAILED: "),
+        output.contains("--skip: the rollback of personal/web goes on without rolling back Instances (AWS::AutoScaling::AutoScalingGroup, UPDATE_FAILED)."),
         "{output}"
     );
     assert!(

@@ -143,7 +143,7 @@ fn a_failed_rollback_is_failed_in_status_and_explained_by_events() {
         "{}",
         output.stdout
     );
-    // `--recover --skip` reads the stack's resources (DescribeStackResources, in apply's policy) and refuses
+    // `--recover --skip` reads the stack's resources (ListStackResources, in apply's policy) and refuses
     // what has not failed, naming it; nothing is sent. (moto reports its resources with the stack's status and
     // without their logical ids, so only a resource the stack does not have is refused here; the fake tests
     // a resource that did not fail.)
@@ -154,7 +154,7 @@ fn a_failed_rollback_is_failed_in_status_and_explained_by_events() {
         1,
     );
     assert!(
-        needed.contains("cloudformation:DescribeStackResources"),
+        needed.contains("cloudformation:ListStackResources"),
         "{needed:?}"
     );
     assert!(

@@ -57,6 +57,16 @@ pub(crate) fn covered(
     arguments: &[&str],
     code: i32,
 ) -> BTreeSet<String> {
+    covered_run(moto, command, arguments, code).0
+}
+
+/// As `covered`, with the run's output.
+pub(crate) fn covered_run(
+    moto: &MotoSession,
+    command: &str,
+    arguments: &[&str],
+    code: i32,
+) -> (BTreeSet<String>, Output) {
     let output = run(moto.rackfile().arg("-v").args(arguments));
     assert_eq!(output.code, code, "{}\n{}", output.stdout, output.stderr);
     let policy = allowed(moto, command);
@@ -77,7 +87,7 @@ pub(crate) fn covered(
             }
         }
     }
-    needed
+    (needed, output)
 }
 
 #[test]

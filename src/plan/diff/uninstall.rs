@@ -6,7 +6,7 @@ use crate::cloud::{CloudError, Stack, StackKey, StackState};
 use crate::config::Rack;
 use crate::live::LiveState;
 use crate::plan::checks::PlanProblem;
-use crate::plan::{Action, DependentStack, Uninstall};
+use crate::plan::{Action, Blocked, BlockedKind, DependentStack, Uninstall};
 use crate::template::{retained_resources, summary_of_body};
 
 use super::blocked::{blocked, protected};
@@ -24,6 +24,17 @@ pub(super) fn plan_uninstall(
 ) -> Result<Action, Vec<PlanProblem>> {
     if let Some(blocked) = protected(stack, "uninstalled") {
         return Ok(Action::Blocked(blocked));
+    }
+    if let Some((parameter, value)) =
+        crate::convox::operations::nlb_deletion_protection(&stack.parameters)
+    {
+        return Ok(Action::Blocked(Blocked {
+            kind: BlockedKind::NlbDeletionProtection,
+            status: Some(stack.status.clone()),
+            reason: format!(
+                "NLB deletion protection is on ({parameter}={value}): Convox refuses to uninstall such a rack, as AWS refuses to delete its load balancer and the deletion would fail halfway; set NLBDeletionProtection = \"No\" and NLBInternalDeletionProtection = \"No\" in [rack.parameters] with the rack present, apply that, then apply this"
+            ),
+        }));
     }
     match stack.state() {
         StackState::InProgress | StackState::Deleting | StackState::Other => {
@@ -187,6 +198,28 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn an_uninstall_is_blocked_while_either_nlb_has_deletion_protection_as_convox_refuses_it() {
+        for parameter in ["NLBDeletionProtection", "NLBInternalDeletionProtection"] {
+            let mut live = stack("UPDATE_COMPLETE");
+            live.parameters.insert(parameter.into(), "Yes".into());
+            let Action::Blocked(blocked) = uninstalling(vec![live]) else {
+                panic!("an uninstall with {parameter}=Yes is not blocked");
+            };
+            assert_eq!(blocked.kind, BlockedKind::NlbDeletionProtection);
+            assert!(
+                blocked.reason.contains(&format!("({parameter}=Yes)"))
+                    && blocked.reason.contains("NLBDeletionProtection = \"No\""),
+                "names the parameter and the way out: {}",
+                blocked.reason
+            );
+        }
+        let mut off = stack("UPDATE_COMPLETE");
+        off.parameters
+            .insert("NLBDeletionProtection".into(), "No".into());
+        assert!(matches!(uninstalling(vec![off]), Action::Uninstall(_)));
     }
 
     #[test]
