@@ -49,6 +49,7 @@ async fn apply(racks: usize) -> Run {
         targets: Vec::new(),
         auto_approve: Some(rackfile::options::Approval::All),
         recover: false,
+        skip: Vec::new(),
         allow_uninstall: false,
         json: false,
         parallelism: 10,

@@ -10,8 +10,8 @@ use crate::apply::{OnTimeout, TimeLimit, Timings};
 use crate::config::RackId;
 use crate::error::Error;
 use crate::options::{
-    ApplyOptions, ApplySource, Approval, DoctorOptions, DriftOptions, ImportOptions,
-    PermissionsOptions, PlanFormat, PlanOptions, ShowOptions, StatusOptions,
+    ApplyOptions, ApplySource, Approval, CancelOptions, DoctorOptions, DriftOptions, EventsOptions,
+    ImportOptions, PermissionsOptions, PlanFormat, PlanOptions, ShowOptions, StatusOptions,
 };
 pub use crate::options::{Connection, Invocation};
 
@@ -55,6 +55,13 @@ enum CommandArgs {
     /// detection): drifted resources in rack terms, what Convox itself changes (and `drift_ignore`) apart,
     /// and every resource CloudFormation did not check, named.
     Drift(DriftArgs),
+    /// Explain each rack's last operation, whoever started it (`convox`, the autoscaler, a detached
+    /// apply): how it ended, its root cause (the first failed resource, with CloudFormation's reason) and
+    /// the recent events. Changes nothing.
+    Events(EventsArgs),
+    /// Cancel an update in progress (CancelUpdateStack), whoever started it; CloudFormation rolls it back
+    /// to the rack's previous template and parameters. Asks for confirmation like apply.
+    Cancel(CancelArgs),
     /// Print a racks.toml for the racks already live in an account (redirect it to a file).
     Import(ImportArgs),
     /// Check racks.toml, credentials, account guards, templates and stacks; exit 1 if any check fails.
@@ -177,6 +184,36 @@ struct DriftArgs {
 }
 
 #[derive(Debug, Args)]
+struct EventsArgs {
+    #[command(flatten)]
+    file: FileArg,
+    /// Only this rack (org/name); repeatable.
+    #[arg(long = "target", value_name = "ORG/NAME")]
+    targets: Vec<String>,
+    /// Show every event of this last while (90s, 45m, 2h, 3d), not only the last operation's.
+    #[arg(long, value_name = "DURATION", value_parser = parse_since)]
+    since: Option<std::time::Duration>,
+    /// Print the histories as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct CancelArgs {
+    #[command(flatten)]
+    file: FileArg,
+    /// The rack whose update to cancel (org/name, declared in racks.toml); repeatable.
+    #[arg(long = "target", value_name = "ORG/NAME", required = true)]
+    targets: Vec<String>,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    auto_approve: bool,
+    /// Follow each rollback to its end, as apply does, and exit 1 unless every one completed.
+    #[arg(long)]
+    wait: bool,
+}
+
+#[derive(Debug, Args)]
 struct ImportArgs {
     /// The org name the racks are declared under in the printed racks.toml.
     #[arg(long, value_name = "ORG")]
@@ -234,6 +271,11 @@ struct ApplyArgs {
     /// CloudFormation that an update puts back is shown, and `--auto-approve=in-place` holds that rack.
     #[arg(long)]
     drift: bool,
+    /// With --recover, for the rack whose rollback failed (UPDATE_ROLLBACK_FAILED): continue its rollback
+    /// without rolling back these resources (logical ids; each must itself have failed). CloudFormation
+    /// leaves each as it is, so the stack may drift from its template. Needed again on every apply.
+    #[arg(long = "skip", value_name = "RESOURCE", num_args = 1.., requires = "recover", conflicts_with = "json")]
+    skip: Vec<String>,
     /// Allow the racks with `ensure = "absent"` to be uninstalled; without it an apply that would
     /// uninstall anything changes nothing.
     #[arg(long)]
@@ -252,6 +294,11 @@ enum OnTimeoutArg {
     Detach,
     /// Cancel an update rackfile started (CancelUpdateStack) and follow its rollback.
     Cancel,
+}
+
+fn parse_since(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|error| format!("`{text}` is not a duration like 90s, 45m, 2h or 3d: {error}"))
 }
 
 /// The longest `--timeout`: far past any stack operation, and far from the clock's own limit (a larger
@@ -299,6 +346,7 @@ impl Cli {
                 })
                 | CommandArgs::Status(StatusArgs { json: true, .. })
                 | CommandArgs::Drift(DriftArgs { json: true, .. })
+                | CommandArgs::Events(EventsArgs { json: true, .. })
                 | CommandArgs::Permissions(PermissionsArgs { json: true, .. })
                 | CommandArgs::Apply(ApplyArgs { json: true, .. })
         )
@@ -337,6 +385,7 @@ impl Cli {
                 targets: targets(&args.targets)?,
                 auto_approve: args.auto_approve,
                 recover: args.recover,
+                skip: args.skip,
                 allow_uninstall: args.allow_uninstall,
                 json: args.json,
                 parallelism: usize::from(args.parallelism),
@@ -361,6 +410,19 @@ impl Cli {
                 json: args.json,
                 detailed_exitcode: args.detailed_exitcode,
                 timings: crate::live::drift::DriftTimings::default(),
+            }),
+            CommandArgs::Events(args) => Invocation::Events(EventsOptions {
+                file: args.file.file,
+                targets: targets(&args.targets)?,
+                since: args.since,
+                json: args.json,
+            }),
+            CommandArgs::Cancel(args) => Invocation::Cancel(CancelOptions {
+                file: args.file.file,
+                targets: targets(&args.targets)?,
+                auto_approve: args.auto_approve,
+                wait: args.wait,
+                timings: Timings::default(),
             }),
             CommandArgs::Import(args) => {
                 // A region named twice would declare each of its racks twice.
@@ -502,6 +564,45 @@ mod tests {
         assert_eq!(apply_timings(&[]).unwrap().timeout, None);
         let week = apply_timings(&["--timeout", "7days"]).unwrap();
         assert_eq!(week.timeout, Some(TimeLimit::After(MAX_TIMEOUT)));
+    }
+
+    #[test]
+    fn skip_needs_recover_takes_several_resources_and_is_never_under_json() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["rackfile", "apply"].iter().chain(args))
+                .map_err(|error| error.to_string())
+        };
+        let error = parse(&["--skip", "Instances"]).unwrap_err();
+        assert!(error.contains("--recover"), "{error}");
+        let error = parse(&["--recover", "--json", "--auto-approve", "--skip", "Fn"]).unwrap_err();
+        assert!(error.contains("cannot be used with"), "{error}");
+        match parse(&["--recover", "--skip", "Instances", "Fn"])
+            .unwrap()
+            .into_invocation()
+        {
+            Ok((Invocation::Apply(options), _)) => assert_eq!(options.skip, ["Instances", "Fn"]),
+            other => panic!("not an apply: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn cancel_needs_a_target_and_events_a_duration() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once(&"rackfile").chain(args))
+                .map_err(|error| error.to_string())
+        };
+        assert!(parse(&["cancel"]).unwrap_err().contains("--target"));
+        let error = parse(&["events", "--since", "lately"]).unwrap_err();
+        assert!(error.contains("is not a duration like 90s"), "{error}");
+        match parse(&["events", "--since", "2h"])
+            .unwrap()
+            .into_invocation()
+        {
+            Ok((Invocation::Events(options), _)) => {
+                assert_eq!(options.since, Some(Duration::from_secs(7200)))
+            }
+            other => panic!("not events: {other:?}"),
+        }
     }
 
     #[test]

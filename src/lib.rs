@@ -11,6 +11,7 @@ pub mod convox;
 pub mod diag;
 pub mod doctor;
 pub mod error;
+pub mod history;
 pub mod import;
 pub mod live;
 pub mod logging;

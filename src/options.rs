@@ -53,6 +53,8 @@ pub struct ApplyOptions {
     pub auto_approve: Option<Approval>,
     /// `--recover` (a saved plan carries its own).
     pub recover: bool,
+    /// `--skip`: resources the continued rollback leaves as they are (only with `--recover`).
+    pub skip: Vec<String>,
     pub allow_uninstall: bool,
     /// `--json`: the apply as a stream of JSON lines (`apply::json_stream`).
     pub json: bool,
@@ -79,6 +81,28 @@ pub struct DriftOptions {
 pub struct StatusOptions {
     pub file: PathBuf,
     pub json: bool,
+}
+
+/// `rackfile events`: the last operation of each rack, its outcome, root cause and recent events.
+#[derive(Debug, Clone)]
+pub struct EventsOptions {
+    pub file: PathBuf,
+    pub targets: Vec<RackId>,
+    /// `--since D`: show every event of the last D, not only the last operation's.
+    pub since: Option<std::time::Duration>,
+    pub json: bool,
+}
+
+/// `rackfile cancel`: CancelUpdateStack of updates in progress, whoever started them.
+#[derive(Debug, Clone)]
+pub struct CancelOptions {
+    pub file: PathBuf,
+    pub targets: Vec<RackId>,
+    /// `--auto-approve`: no confirmation.
+    pub auto_approve: bool,
+    /// `--wait`: follow each rollback to its end, as apply does.
+    pub wait: bool,
+    pub timings: Timings,
 }
 
 #[derive(Debug, Clone)]
@@ -116,6 +140,8 @@ pub enum Invocation {
     Apply(ApplyOptions),
     Status(StatusOptions),
     Drift(DriftOptions),
+    Events(EventsOptions),
+    Cancel(CancelOptions),
     Import(ImportOptions),
     Doctor(DoctorOptions),
     Show(ShowOptions),
@@ -143,6 +169,7 @@ impl Invocation {
                 ..
             }) | Invocation::Status(StatusOptions { json: true, .. })
                 | Invocation::Drift(DriftOptions { json: true, .. })
+                | Invocation::Events(EventsOptions { json: true, .. })
                 | Invocation::Permissions(PermissionsOptions { json: true, .. })
                 | Invocation::Apply(ApplyOptions { json: true, .. })
         )

@@ -17,12 +17,14 @@ pub enum Command {
     Plan,
     Apply,
     Status,
+    Events,
+    Cancel,
     Import,
     Doctor,
     Drift,
 }
 
-use Command::{Apply, Doctor, Drift, Import, Plan, Status};
+use Command::{Apply, Cancel, Doctor, Drift, Events, Import, Plan, Status};
 
 /// Which resources a policy may name for an operation, at the narrowest AWS allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +86,7 @@ const OPERATIONS: &[Operation] = &[
         scope: Scope::Any(
             "each region is read with one paginated DescribeStacks of every stack, which IAM allows only on *",
         ),
-        commands: &[Plan, Apply, Status, Import, Doctor, Drift],
+        commands: &[Plan, Apply, Status, Events, Cancel, Import, Doctor, Drift],
     },
     Operation {
         service: "CloudFormation",
@@ -144,7 +146,7 @@ const OPERATIONS: &[Operation] = &[
         operation: "CancelUpdateStack",
         action: "cloudformation:CancelUpdateStack",
         scope: Scope::RackStacks,
-        commands: &[Apply],
+        commands: &[Apply, Cancel],
     },
     Operation {
         service: "CloudFormation",
@@ -201,8 +203,19 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         service: "CloudFormation",
+        operation: "DescribeStackEvents",
+        action: "cloudformation:DescribeStackEvents",
+        // `status` reads the events of a rack being updated (is it converging?); `events` and `cancel`
+        // those of the racks they name.
+        scope: Scope::RackStacks,
+        commands: &[Status, Events, Cancel],
+    },
+    Operation {
+        service: "CloudFormation",
         operation: "ListStackResources",
         action: "cloudformation:ListStackResources",
+        // The uninstall preparation finds the rack's groups and rules; `apply --recover --skip` checks that
+        // each resource to skip has failed.
         scope: Scope::RackAndAppStacks,
         commands: &[Apply],
     },
@@ -354,6 +367,8 @@ fn command_word(command: Command) -> &'static str {
         Plan => "Plan",
         Apply => "Apply",
         Status => "Status",
+        Events => "Events",
+        Cancel => "Cancel",
         Import => "Import",
         Doctor => "Doctor",
         Drift => "Drift",
@@ -546,16 +561,38 @@ alarms = ["rack-{name}-5xx"]
     fn each_command_gets_its_operations_on_the_racks_own_resources() {
         let config = config(RACKS);
         let status = policy(&config, Status);
+        let stacks = vec![
+            "arn:aws:cloudformation:eu-west-1:*:stack/old/*".to_string(),
+            "arn:aws:cloudformation:us-east-1:123456789012:stack/web/*".to_string(),
+        ];
         assert_eq!(
             status.statements,
-            vec![Statement {
-                actions: vec!["cloudformation:DescribeStacks"],
-                resources: vec!["*".into()],
-                why_any: Some(
-                    "each region is read with one paginated DescribeStacks of every stack, which IAM allows only on *"
-                ),
-            }]
+            vec![
+                Statement {
+                    actions: vec!["cloudformation:DescribeStacks"],
+                    resources: vec!["*".into()],
+                    why_any: Some(
+                        "each region is read with one paginated DescribeStacks of every stack, which IAM allows only on *"
+                    ),
+                },
+                Statement {
+                    actions: vec!["cloudformation:DescribeStackEvents"],
+                    resources: stacks.clone(),
+                    why_any: None,
+                }
+            ]
         );
+        let cancel = policy(&config, Cancel);
+        assert_eq!(cancel.statements.len(), 2);
+        assert_eq!(
+            cancel.statements[1].actions,
+            [
+                "cloudformation:CancelUpdateStack",
+                "cloudformation:DescribeStackEvents"
+            ]
+        );
+        assert_eq!(cancel.statements[1].resources, stacks);
+        assert!(!policy(&config, Events).allows("cloudformation:CancelUpdateStack"));
         let apply = policy(&config, Apply);
         let on = |action: &str| -> Vec<String> {
             apply
@@ -649,7 +686,7 @@ alarms = ["rack-{name}-5xx"]
             ]
         );
         // Every `*` says why.
-        for command in [Plan, Apply, Status, Import, Doctor, Drift] {
+        for command in [Plan, Apply, Status, Events, Cancel, Import, Doctor, Drift] {
             for statement in policy(&config, command).statements {
                 assert_eq!(
                     statement.resources == ["*"],

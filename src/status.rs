@@ -33,6 +33,29 @@ pub struct RackStatus {
     pub endpoint: Option<String>,
     /// Every output of the stack; empty when there is none.
     pub outputs: BTreeMap<String, String>,
+    /// The stack's last operation did not do what it was started for (a failed install, an update rolled
+    /// back, a rollback or deletion that failed): `rackfile events` says why.
+    pub last_operation_failed: bool,
+}
+
+/// What `status` shows while CloudFormation replaces the rack's instances (`history::replacing_instances`),
+/// as `convox rack` does.
+pub const CONVERGING: &str = "converging";
+
+impl RackStatus {
+    /// The rack's instances are being replaced now.
+    pub fn mark_converging(&mut self) {
+        self.status = CONVERGING.to_string();
+    }
+
+    /// Whether `status` reads the stack's events to tell `converging` from `updating`: only while an update
+    /// (or its rollback) runs, so a fleet at rest costs no call.
+    pub fn may_be_converging(&self) -> bool {
+        matches!(
+            self.stack_status,
+            Some(StackStatus::UpdateInProgress | StackStatus::UpdateRollbackInProgress)
+        ) && self.status != NOT_A_RACK
+    }
 }
 
 /// The outputs `endpoint` is read from, in order.
@@ -82,6 +105,9 @@ pub fn of_racks(racks: &[Rack], live: &LiveState) -> Vec<RackStatus> {
                         .cloned()
                 }),
                 outputs: stack.map(|stack| stack.outputs.clone()).unwrap_or_default(),
+                last_operation_failed: stack.is_some_and(|stack| {
+                    crate::convox::is_rack(stack) && stack.status.is_failure()
+                }),
             }
         })
         .collect()

@@ -71,6 +71,9 @@ pub struct Executor<'a> {
     /// rack -> where its password is, from the moment its install is about to start: whatever happens
     /// next (a failure, a timeout, Ctrl-C), the summary shows it.
     pub started_passwords: super::password::PasswordLedger,
+    /// rack -> the resources its continued rollback skips (`apply --recover --skip`, checked failed by
+    /// `commands::apply` before anything was sent). Given for this run only: never saved, never re-derived.
+    pub resources_to_skip: BTreeMap<String, Vec<String>>,
     /// rack -> what could not be recorded of its new version (`release_record`), for its outcome.
     pub record_warnings: super::release_record::RecordWarnings,
 }

@@ -368,8 +368,9 @@ mod tests {
             &self,
             name: &str,
             token: &str,
+            skip: &[String],
         ) -> Result<(), CloudError> {
-            self.cloud.continue_update_rollback(name, token).await
+            self.cloud.continue_update_rollback(name, token, skip).await
         }
         async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
             self.cloud.cancel_update_stack(name, token).await

@@ -7,11 +7,13 @@
 //! (`changed_since_planned`); one file per effect (`install`, `update`, `delete`, `recover`; `uninstall_prep`, what Convox does before
 //! an uninstall's first DeleteStack); `follow`
 //! polls a stack to a final status, naming stalled resources (`stall`); `cancel` stops an update at its
-//! timeout or on a second Ctrl-C and follows its rollback; `outcome` says what became of each rack.
+//! timeout or on a second Ctrl-C and follows its rollback (`cancel_started_elsewhere`: one rackfile did not
+//! start, for `rackfile cancel`); `outcome` says what became of each rack.
 //! `rollout` runs the plan's waves one after another, `bake` waits after a wave watching its alarms.
 
 mod bake;
 mod cancel;
+mod cancel_started_elsewhere;
 mod changed_since_planned;
 mod delete;
 mod drive;
@@ -33,6 +35,7 @@ mod update;
 
 pub use bake::ALARM_POLL;
 pub use cancel::{OnTimeout, SECOND_INTERRUPT_WINDOW, TimeLimit};
+pub use cancel_started_elsewhere::{CancelSent, running_for};
 pub use drive::{Cancel, EnvLookup, Executor, Replanner, Timings};
 pub use outcome::{RackOutcome, RackResult, StopReason, format_duration};
 pub use password::{InstalledPassword, PasswordLedger};

@@ -51,8 +51,13 @@ impl Executor<'_> {
             Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
             Err(error) => return failed(format!("cannot read the stack's events: {error}"), None),
         };
+        let skip = self
+            .resources_to_skip
+            .get(&plan.rack)
+            .cloned()
+            .unwrap_or_default();
         if let Err(error) = cloud
-            .continue_update_rollback(&plan.name, &request_token())
+            .continue_update_rollback(&plan.name, &request_token(), &skip)
             .await
         {
             return failed(
@@ -60,8 +65,15 @@ impl Executor<'_> {
                 None,
             );
         }
-        self.reporter
-            .start(&plan.id(), "continuing the rollback", 0);
+        let what = if skip.is_empty() {
+            "continuing the rollback".to_string()
+        } else {
+            format!(
+                "continuing the rollback, skipping {} (left as it is)",
+                skip.join(", ")
+            )
+        };
+        self.reporter.start(&plan.id(), &what, 0);
         match self.follower().follow(plan, cloud, seen, started).await {
             Followed::Settled { stack, .. }
                 if stack.status == StackStatus::UpdateRollbackComplete => {}

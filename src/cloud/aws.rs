@@ -745,12 +745,18 @@ impl Cloud for AwsCloud {
         Ok(())
     }
 
-    async fn continue_update_rollback(&self, name: &str, token: &str) -> Result<(), CloudError> {
+    async fn continue_update_rollback(
+        &self,
+        name: &str,
+        token: &str,
+        skip: &[String],
+    ) -> Result<(), CloudError> {
         self.limit.acquire().await;
         self.client
             .continue_update_rollback()
             .stack_name(name)
             .client_request_token(token)
+            .set_resources_to_skip((!skip.is_empty()).then(|| skip.to_vec()))
             .send()
             .await
             .map_err(sdk_error)?;

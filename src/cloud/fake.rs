@@ -136,6 +136,11 @@ struct World {
     /// Stacks whose next create or update is carried out but its answer lost, so the caller sees what a
     /// retry of the same request meets: AlreadyExists, or a stack busy updating.
     lost_answers: HashSet<String>,
+    /// (stack name, logical id) that fail to roll back: each ContinueUpdateRollback that does not skip them
+    /// fails again (`FakeAws::fail_rollback`).
+    rollback_failing: HashSet<(String, String)>,
+    /// ContinueUpdateRollback's ResourcesToSkip, per call, for tests to inspect.
+    skipped: Vec<(String, Vec<String>)>,
     /// Stacks whose update completes just before a CancelUpdateStack arrives, which AWS then refuses.
     finished_before_cancel: HashSet<String>,
     calls: Vec<Call>,
@@ -398,6 +403,58 @@ impl FakeAws {
         self.world()
             .failing
             .insert((name.to_string(), logical_id.to_string()));
+    }
+
+    /// Leaves stack `name` (settled) UPDATE_ROLLBACK_FAILED because resource `logical_id` could not be rolled
+    /// back, with the events CloudFormation writes; every ContinueUpdateRollback that does not skip it fails
+    /// on it again, as a resource that cannot return to its old state does.
+    pub fn fail_rollback(&self, account: &str, region: &str, name: &str, logical_id: &str) {
+        let serial = self.event_serial.clone();
+        let resource_time = self.resource_time;
+        let mut world = self.world();
+        world
+            .rollback_failing
+            .insert((name.to_string(), logical_id.to_string()));
+        let Some(stack) = world
+            .stacks
+            .get_mut(&(account.to_string(), region.to_string()))
+            .and_then(|stacks| stacks.get_mut(name))
+        else {
+            return;
+        };
+        advance(stack, resource_time, &serial);
+        let resource_type = stack
+            .resources
+            .iter()
+            .find(|(id, _)| id == logical_id)
+            .map_or_else(
+                || "AWS::CloudFormation::CustomResource".to_string(),
+                |(_, kind)| kind.clone(),
+            );
+        stack.operation = None;
+        push_event(
+            stack,
+            logical_id,
+            &resource_type,
+            None,
+            "UPDATE_FAILED",
+            Some("Resource failed to roll back: the fake was told to fail it"),
+            &serial,
+        );
+        stack.stack.status = StackStatus::UpdateRollbackFailed;
+        push_stack_event(
+            stack,
+            &StackStatus::UpdateRollbackFailed,
+            Some(&format!(
+                "The following resource(s) failed to update: [{logical_id}]."
+            )),
+            &serial,
+        );
+    }
+
+    /// The ResourcesToSkip of each ContinueUpdateRollback, in order: (stack, logical ids).
+    pub fn skipped(&self) -> Vec<(String, Vec<String>)> {
+        self.world().skipped.clone()
     }
 
     /// Makes resource `logical_id` of stack `name` take `extra` longer than the others when created or
@@ -1258,8 +1315,18 @@ impl Cloud for FakeCloud {
         })
     }
 
-    async fn continue_update_rollback(&self, name: &str, token: &str) -> Result<(), CloudError> {
+    async fn continue_update_rollback(
+        &self,
+        name: &str,
+        token: &str,
+        skip: &[String],
+    ) -> Result<(), CloudError> {
         let serial = self.aws.event_serial.clone();
+        let rollback_failing = {
+            let mut world = self.aws.world();
+            world.skipped.push((name.to_string(), skip.to_vec()));
+            world.rollback_failing.clone()
+        };
         self.with_stacks("ContinueUpdateRollback", |stacks| {
             let Some(stack) = stacks
                 .get_mut(name)
@@ -1273,13 +1340,50 @@ impl Cloud for FakeCloud {
                     stack.stack.status
                 )));
             }
+            // As AWS: only a resource whose rollback failed may be skipped.
+            for id in skip {
+                let failed =
+                    newest_status(stack, id).is_some_and(|status| status.ends_with("_FAILED"));
+                if !failed {
+                    return Err(validation(format!(
+                        "Resource [{id}] cannot be skipped: it is not in a FAILED state"
+                    )));
+                }
+            }
             stack.stack.status = StackStatus::UpdateRollbackInProgress;
             stack.token = Some(token.to_string());
+            push_stack_event(stack, &StackStatus::UpdateRollbackInProgress, None, &serial);
+            for id in skip {
+                let resource_type = stack
+                    .resources
+                    .iter()
+                    .find(|(logical_id, _)| logical_id == id)
+                    .map(|(_, kind)| kind.clone())
+                    .unwrap_or_default();
+                push_event(
+                    stack,
+                    id,
+                    &resource_type,
+                    None,
+                    "UPDATE_COMPLETE",
+                    Some("Resource skipped during UPDATE_ROLLBACK"),
+                    &serial,
+                );
+            }
+            let resources: Vec<(String, String)> = stack
+                .resources
+                .iter()
+                .filter(|(id, _)| !skip.contains(id))
+                .cloned()
+                .collect();
+            let fails_at = resources
+                .iter()
+                .position(|(id, _)| rollback_failing.contains(&(name.to_string(), id.clone())));
             stack.operation = Some(Operation {
                 kind: OperationKind::ContinueRollback,
                 started: Instant::now(),
-                resources: stack.resources.clone(),
-                fails_at: None,
+                resources,
+                fails_at,
                 previous: None,
                 emitted: 0,
                 extra: Vec::new(),
@@ -1288,7 +1392,6 @@ impl Cloud for FakeCloud {
                 timeout: None,
                 timed_out: false,
             });
-            push_stack_event(stack, &StackStatus::UpdateRollbackInProgress, None, &serial);
             Ok(())
         })
     }
@@ -1374,12 +1477,18 @@ impl Cloud for FakeCloud {
                 .get(name)
                 .filter(|s| s.stack.state() != StackState::Deleted)
             {
-                Some(stack) => Ok(rack_services::listed_resources(
-                    &account,
-                    &region,
-                    name,
-                    &stack.resources,
-                )),
+                Some(stack) => {
+                    let mut resources =
+                        rack_services::listed_resources(&account, &region, name, &stack.resources);
+                    // What the stack's events say of each resource, as ListStackResources reports it
+                    // (a resource whose update or rollback failed is UPDATE_FAILED).
+                    for resource in &mut resources {
+                        if let Some(status) = newest_status(stack, &resource.logical_id) {
+                            resource.status = status;
+                        }
+                    }
+                    Ok(resources)
+                }
                 None => Err(validation(format!("Stack with id {name} does not exist"))),
             }
         })
@@ -1456,6 +1565,16 @@ impl Cloud for FakeCloud {
             }
         })
     }
+}
+
+/// The status of the newest event of resource `logical_id` of the stack, if it has one.
+fn newest_status(stack: &FakeStack, logical_id: &str) -> Option<String> {
+    stack
+        .events
+        .iter()
+        .rev()
+        .find(|event| event.logical_id == logical_id)
+        .map(|event| event.status.clone())
 }
 
 fn push_stack_event(
@@ -1606,12 +1725,15 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
                 Some(&resource_reason),
                 serial,
             );
-            let rolling_back = match kind {
-                OperationKind::Create => StackStatus::RollbackInProgress,
-                _ => StackStatus::UpdateRollbackInProgress,
-            };
-            push_stack_event(stack, &rolling_back, Some(&reason), serial);
-            stack.stack.status = rolling_back;
+            // A continued rollback that fails again is already rolling back: it ends UPDATE_ROLLBACK_FAILED.
+            if kind != OperationKind::ContinueRollback {
+                let rolling_back = match kind {
+                    OperationKind::Create => StackStatus::RollbackInProgress,
+                    _ => StackStatus::UpdateRollbackInProgress,
+                };
+                push_stack_event(stack, &rolling_back, Some(&reason), serial);
+                stack.stack.status = rolling_back;
+            }
         } else {
             push_event(
                 stack,
@@ -1639,13 +1761,18 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
         && start <= elapsed
     {
         let (id, resource_type) = &resources[step];
+        // As CloudFormation does while an AutoScalingGroup works through its instances in an update.
+        let reason = (kind != OperationKind::Create
+            && kind != OperationKind::Delete
+            && resource_type == "AWS::AutoScaling::AutoScalingGroup")
+            .then_some(ROLLING_UPDATE_REASON);
         push_event(
             stack,
             id,
             resource_type,
             None,
             verb_in_progress,
-            None,
+            reason,
             serial,
         );
         announced = Some(step);
@@ -1670,6 +1797,7 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
         (OperationKind::Update, None) => StackStatus::UpdateComplete,
         (OperationKind::Create, Some(_)) => StackStatus::RollbackComplete,
         (OperationKind::Update, Some(_)) => StackStatus::UpdateRollbackComplete,
+        (OperationKind::ContinueRollback, Some(_)) => StackStatus::UpdateRollbackFailed,
         (OperationKind::ContinueRollback | OperationKind::CancelRollback, _) => {
             StackStatus::UpdateRollbackComplete
         }
@@ -1694,6 +1822,10 @@ fn advance(stack: &mut FakeStack, resource_time: Duration, serial: &AtomicUsize)
     stack.stack.status = final_status;
     stack.stack.last_updated = now_text();
 }
+
+/// The reason CloudFormation gives an AutoScalingGroup's UPDATE_IN_PROGRESS when a rolling update starts;
+/// the fake gives it to a slow AutoScalingGroup of an update (`FakeAws::slow_resource`).
+pub const ROLLING_UPDATE_REASON: &str = "Rolling update initiated. Terminating 3 obsolete instance(s) in batches of 1, while keeping at least 2 instance(s) in service.";
 
 /// How much longer than `resource_time` each of `resources` takes in stack `name`.
 fn extra_times(

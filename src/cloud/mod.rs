@@ -239,8 +239,14 @@ pub trait Cloud: Send + Sync {
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError>;
     /// DeleteStack; refused while termination protection is on.
     async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError>;
-    /// ContinueUpdateRollback of a stack in UPDATE_ROLLBACK_FAILED.
-    async fn continue_update_rollback(&self, name: &str, token: &str) -> Result<(), CloudError>;
+    /// ContinueUpdateRollback of a stack in UPDATE_ROLLBACK_FAILED; CloudFormation marks the resources of
+    /// `skip` (ResourcesToSkip: logical ids, failed ones) UPDATE_COMPLETE without rolling them back.
+    async fn continue_update_rollback(
+        &self,
+        name: &str,
+        token: &str,
+        skip: &[String],
+    ) -> Result<(), CloudError>;
     /// CancelUpdateStack of a stack in UPDATE_IN_PROGRESS: the update stops and rolls back. AWS refuses it
     /// in any other status (a validation error), e.g. when the update completed meanwhile.
     async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError>;

@@ -18,6 +18,8 @@ use crate::plan::{
 };
 use crate::render;
 
+use super::confirm::{Question, ask};
+
 /// The outside world an apply talks to: where output goes, whether a person is there, the environment.
 pub struct Console {
     pub out: Sink,
@@ -54,7 +56,7 @@ impl Console {
         }
     }
 
-    fn print(&self, text: &str) {
+    pub(super) fn print(&self, text: &str) {
         write_line(&self.out, text.trim_end_matches('\n'));
     }
 
@@ -208,6 +210,36 @@ pub async fn run(
             ),
         });
     }
+    // Which resources a continued rollback skips is checked first (a --skip with no
+    // rollback to continue is refused, not ignored), its consequence shown before the question: never a
+    // resource that has not failed.
+    let resources_to_skip = if options.skip.is_empty() {
+        Default::default()
+    } else {
+        let going: Vec<&RackPlan> = plan
+            .racks
+            .iter()
+            .filter(|rack| gate(rack, &permissions) == Gate::Go)
+            .collect();
+        let skips = crate::plan::skip::resources_to_skip(&config, &going, &options.skip, connector)
+            .await
+            .map_err(|refusal| {
+                let (message, hint) = render::skip::refusal(refusal);
+                Error::Usage {
+                    message,
+                    hint: Some(hint),
+                }
+            })?;
+        console.print(&render::skip::consequence(&skips));
+        std::collections::BTreeMap::from([(
+            skips.rack.clone(),
+            skips
+                .resources
+                .iter()
+                .map(|resource| resource.logical_id.clone())
+                .collect(),
+        )])
+    };
     if !plan.summary.has_work() {
         let outcome = if plan.summary.blocked > 0 {
             Outcome::Failed
@@ -303,6 +335,7 @@ pub async fn run(
         permissions,
         env: &console.env,
         started_passwords: console.passwords.clone(),
+        resources_to_skip,
         record_warnings: Default::default(),
     };
     let RolloutOutcome { outcomes, stopped } = executor.roll_out(&plan, options.wave).await;
@@ -432,58 +465,17 @@ fn check_wave(wave: Option<usize>, plan: &Plan) -> Result<(), Error> {
     Ok(())
 }
 
-async fn confirm(console: &mut Console, mut cancel: Cancel) -> Result<(), Error> {
-    if !console.interactive {
-        return Err(Error::Usage {
-            message: "apply needs a confirmation, and stdin is not a terminal; nothing was changed".into(),
-            hint: Some("review the plan, then run `rackfile apply --auto-approve`, or save it with `rackfile plan --out PLANFILE` and run `rackfile apply PLANFILE`".into()),
-        });
-    }
-    console.print(
-        "\nDo you want to apply these changes?\n  Only 'yes' will be accepted to approve.\n",
-    );
-    {
-        let mut out = console.out.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = write!(out, "  Enter a value: ");
-        let _ = out.flush();
-    }
-    // The answer is read on a thread of its own, so that Ctrl-C (which the runtime receives) ends the
-    // prompt at once instead of after the next Enter.
-    let mut read_answer = std::mem::replace(&mut console.read_answer, Box::new(|| None));
-    let reading = tokio::task::spawn_blocking(move || {
-        let answer = read_answer();
-        (answer, read_answer)
-    });
-    let answer = tokio::select! {
-        read = reading => match read {
-            Ok((answer, read_answer)) => {
-                console.read_answer = read_answer;
-                answer
-            }
-            Err(_) => None,
-        },
-        _ = cancel.wait_for(|presses| *presses > 0) => {
-            console.print("");
-            return Err(Error::Interrupted("apply interrupted at the prompt; nothing was changed".into()));
-        }
-    };
-    refuse_unless_yes(&answer.unwrap_or_default())
+async fn confirm(console: &mut Console, cancel: Cancel) -> Result<(), Error> {
+    ask(console, cancel, &APPLY_QUESTION).await
 }
 
-/// Only `yes` approves, as Terraform has it; stack_master and Convox take `y`, so a `y` (or a `yes` in
-/// capitals) is told what to type instead of cancelling without a word.
-fn refuse_unless_yes(answer: &str) -> Result<(), Error> {
-    let answer = answer.trim();
-    if answer == "yes" {
-        return Ok(());
-    }
-    let almost = answer.eq_ignore_ascii_case("y") || answer.eq_ignore_ascii_case("yes");
-    Err(Error::Usage {
-        message: "apply cancelled; nothing was changed".into(),
-        hint: almost
-            .then(|| format!("only `yes` approves (you typed `{answer}`): type yes to apply")),
-    })
-}
+const APPLY_QUESTION: Question = Question {
+    command: "apply",
+    question: "Do you want to apply these changes?",
+    nothing_done: "nothing was changed",
+    refused: "apply cancelled",
+    without_terminal: "review the plan, then run `rackfile apply --auto-approve`, or save it with `rackfile plan --out PLANFILE` and run `rackfile apply PLANFILE`",
+};
 
 struct LiveReplanner<'a> {
     config: &'a Config,

@@ -2,8 +2,11 @@
 //! in the form the command's output uses.
 
 pub mod apply;
+pub mod cancel;
+mod confirm;
 pub mod doctor;
 pub mod drift;
+pub mod events;
 pub mod import;
 mod permissions;
 pub mod plan;
@@ -185,6 +188,23 @@ impl Run {
                 let connector = connect(connection.endpoint_url)?;
                 let progress = drift::progress_for_stderr(options.json);
                 drift::run(&options, &connector, progress.as_ref()).await
+            }
+            Invocation::Events(options) => {
+                events::run(&options, &connect(connection.endpoint_url)?).await
+            }
+            Invocation::Cancel(options) => {
+                let connector = connect(connection.endpoint_url)?;
+                let (cancel_sender, cancel) = tokio::sync::watch::channel(0u8);
+                let mut console = apply::Console::terminal();
+                // Ctrl-C while following stops following (the rollback goes on in AWS); no second meaning.
+                tokio::spawn(async move {
+                    let mut interrupts = Interrupts::listen();
+                    loop {
+                        interrupts.next().await;
+                        cancel_sender.send_modify(|presses| *presses = presses.saturating_add(1));
+                    }
+                });
+                cancel::run(&options, &connector, &mut console, cancel).await
             }
             Invocation::Import(options) => {
                 import::run(&options, &connect(connection.endpoint_url)?).await

@@ -10,6 +10,7 @@
 #[cfg(any(test, feature = "fake"))]
 mod builder;
 pub mod drift;
+mod events;
 mod preflight;
 mod reader;
 mod reads;
@@ -19,6 +20,7 @@ mod templates;
 
 #[cfg(any(test, feature = "fake"))]
 pub use builder::LiveStateBuilder;
+pub use events::{EventsRead, read_events};
 pub use preflight::{Place, PreflightFacts, PreflightReads, read_preflight};
 pub use reads::{
     AlarmRead, FileLiveTemplate, InstallReads, InstalledReads, KnownLiveTemplate, LiveTemplate,
@@ -68,6 +70,9 @@ pub enum ReadError {
         region: String,
         error: CloudError,
     },
+    /// DescribeStackEvents of a rack (`events`, and `status` for a rack being updated).
+    #[error("{rack}: cannot read the stack's events: {error}")]
+    Events { rack: String, error: CloudError },
     #[error("cannot read Convox's release list {url}: {message}")]
     Releases {
         url: String,
@@ -79,9 +84,9 @@ pub enum ReadError {
 impl ReadError {
     pub fn hint(&self) -> Option<String> {
         match self {
-            ReadError::Identity { error, .. } | ReadError::Stacks { error, .. } => {
-                error.hint().map(str::to_string)
-            }
+            ReadError::Identity { error, .. }
+            | ReadError::Stacks { error, .. }
+            | ReadError::Events { error, .. } => error.hint().map(str::to_string),
             ReadError::WrongAccount { org, .. } => Some(format!(
                 "check the profile of [org.{org}] or the credentials in the environment"
             )),

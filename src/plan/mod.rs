@@ -17,6 +17,7 @@ mod make;
 pub mod preflight;
 mod rollout;
 mod secrets;
+pub mod skip;
 mod staleness;
 
 use std::collections::BTreeMap;

@@ -5,11 +5,13 @@ pub mod doctor;
 pub mod drift;
 pub mod drift_progress;
 mod escape;
+pub mod events;
 mod human;
 mod json;
 mod markdown;
 pub mod permissions;
 mod preflight;
+pub mod skip;
 pub mod status;
 pub mod waves;
 

@@ -21,7 +21,7 @@ pub fn table(rows: &[RackStatus]) -> String {
             };
             [
                 row.rack.clone(),
-                escape(&row.status).into_owned(),
+                escape(&status_words(row)).into_owned(),
                 or_dash(&row.version),
                 or_dash(&row.latest),
                 row.region.clone(),
@@ -55,6 +55,16 @@ pub fn table(rows: &[RackStatus]) -> String {
         line(&row.each_ref().map(String::as_str));
     }
     out
+}
+
+/// The STATUS cell: Convox's word, and where the last operation failed, where to find out why.
+fn status_words(row: &RackStatus) -> String {
+    match (row.last_operation_failed, row.status.as_str()) {
+        (false, word) => word.to_string(),
+        // UPDATE_ROLLBACK_COMPLETE: Convox says running, and it does, as before the update.
+        (true, "running") => "running, last update rolled back: see rackfile events".to_string(),
+        (true, word) => format!("{word}: see rackfile events"),
+    }
 }
 
 pub fn json(rows: &[RackStatus]) -> String {

@@ -191,6 +191,7 @@ const LAYERS: &[&[&str]] = &[
     &["convox", "template"],
     &["live", "import", "permissions"],
     &["plan", "status"],
+    &["history"],
     &["error", "doctor"],
     &["output"],
     &["render", "apply"],

@@ -75,6 +75,7 @@ impl Harness {
             targets: Vec::new(),
             auto_approve: Some(rackfile::options::Approval::All),
             recover: false,
+            skip: Vec::new(),
             allow_uninstall: false,
             json: false,
             parallelism: 10,

@@ -143,7 +143,7 @@ async fn the_fake_refuses_what_aws_refuses() {
     setup.installed().await;
     let cloud = setup.harness.fake.cloud_for(ACCOUNT, REGION);
     let refused = cloud
-        .continue_update_rollback("web", "t")
+        .continue_update_rollback("web", "t", &[])
         .await
         .unwrap_err();
     assert!(

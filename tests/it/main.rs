@@ -25,6 +25,8 @@ mod lifecycle;
 mod lifecycle_fake;
 mod moto;
 mod operate;
+mod operations_fake;
+mod operations_moto;
 mod passwords;
 mod permissions;
 mod plan;

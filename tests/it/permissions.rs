@@ -51,7 +51,12 @@ fn allowed(moto: &MotoSession, command: &str) -> BTreeSet<String> {
 
 /// Runs `rackfile -v ARGS` and checks that every operation it called is in `command`'s policy; returns
 /// the actions it needed.
-fn covered(moto: &MotoSession, command: &str, arguments: &[&str], code: i32) -> BTreeSet<String> {
+pub(crate) fn covered(
+    moto: &MotoSession,
+    command: &str,
+    arguments: &[&str],
+    code: i32,
+) -> BTreeSet<String> {
     covered_run(moto, command, arguments, code).0
 }
 

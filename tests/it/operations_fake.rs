@@ -1,0 +1,542 @@
+//! Convox's own operations around a rack that rackfile did not start, against the strict fake on tokio's
+//! paused clock: `events` explains an update another tool started and that failed; `status` says
+//! `converging` while an update replaces instances and where to look when the last operation failed;
+//! `cancel` cancels someone else's update and follows its rollback, and refuses what it cannot cancel.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rackfile::cloud::fake::ROLLING_UPDATE_REASON;
+use rackfile::cloud::{Cloud, ParameterValue, TemplateSource, UpdateStackRequest};
+use rackfile::commands::cancel::{self, CancelOptions};
+use rackfile::commands::events::{self as events_command, EventsOptions};
+use rackfile::commands::status::{self as status_command, StatusOptions};
+use rackfile::history::{OperationKind, OperationOutcome};
+
+use crate::fake_harness::{ACCOUNT, Harness, REGION, TEMPLATE_URL, console};
+
+const RESOURCE_TIME: Duration = Duration::from_secs(1);
+/// A rack whose instances are an AutoScalingGroup, as Convox's are (`Instances`).
+const RESOURCES: [(&str, &str); 3] = [
+    ("Vpc", "AWS::EC2::VPC"),
+    ("Instances", "AWS::AutoScaling::AutoScalingGroup"),
+    ("Cluster", "AWS::ECS::Cluster"),
+];
+
+/// Racks `web` and `api`, both live and complete.
+async fn setup() -> Harness {
+    let harness = Harness::with_rack_template(RESOURCE_TIME, &RESOURCES);
+    harness.declare(
+        "version = \"20161102160040\"",
+        &format!(
+            "[[rack]]\nname = \"web\"\ntemplate_url = \"{TEMPLATE_URL}\"\n\n\
+             [[rack]]\nname = \"api\"\ntemplate_url = \"{TEMPLATE_URL}\"\n"
+        ),
+    );
+    for name in ["web", "api"] {
+        harness
+            .seed_rack(
+                name,
+                TemplateSource::Url(TEMPLATE_URL.into()),
+                &[("Version", "20161102160040"), ("Password", "secret")],
+            )
+            .await;
+        tokio::time::sleep(RESOURCE_TIME * 4).await;
+        // The fake writes a stack's events when it is next read, with that time: read now, so that each
+        // event has about the time it would have on AWS.
+        assert!(harness.stack(name).is_some());
+    }
+    harness
+}
+
+/// An update of `name` to `count` instances as another tool (`convox rack params set`) sends it.
+async fn update_elsewhere(harness: &Harness, name: &str, count: &str) {
+    let cloud = harness.fake.cloud_for(ACCOUNT, REGION);
+    let parameters: BTreeMap<String, ParameterValue> = [
+        ("Version", ParameterValue::Value("20161102160040".into())),
+        ("InstanceCount", ParameterValue::Value(count.into())),
+        ("Password", ParameterValue::UsePrevious),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let tags = harness.stack(name).unwrap().tags;
+    cloud
+        .update_stack(&UpdateStackRequest {
+            name: name.into(),
+            template: TemplateSource::Url(TEMPLATE_URL.into()),
+            parameters,
+            tags,
+            token: "convox-cli".into(),
+        })
+        .await
+        .unwrap();
+}
+
+fn events_options(harness: &Harness, targets: &[&str]) -> EventsOptions {
+    EventsOptions {
+        file: harness.racks_file(),
+        targets: targets.iter().map(|t| t.parse().unwrap()).collect(),
+        since: None,
+        json: false,
+    }
+}
+
+fn status_options(harness: &Harness) -> StatusOptions {
+    StatusOptions {
+        file: harness.racks_file(),
+        json: false,
+    }
+}
+
+fn cancel_options(harness: &Harness, targets: &[&str], wait: bool) -> CancelOptions {
+    let timings = harness.options().timings;
+    CancelOptions {
+        file: harness.racks_file(),
+        targets: targets.iter().map(|t| t.parse().unwrap()).collect(),
+        auto_approve: true,
+        wait,
+        timings,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn events_explain_an_update_another_tool_started_and_that_failed() {
+    let harness = setup().await;
+    harness.fake.fail_resource("web", "Instances");
+    update_elsewhere(&harness, "web", "5").await;
+    tokio::time::sleep(RESOURCE_TIME * 10).await;
+    assert_eq!(
+        harness.stack("web").unwrap().status.as_str(),
+        "UPDATE_ROLLBACK_COMPLETE"
+    );
+
+    let histories = events_command::read(&events_options(&harness, &[]), &harness.fake)
+        .await
+        .unwrap();
+    assert_eq!(histories.len(), 2);
+    let web = &histories[0];
+    let operation = web.last_operation.as_ref().unwrap();
+    assert_eq!(operation.kind, OperationKind::Update);
+    assert_eq!(operation.outcome, OperationOutcome::RolledBack);
+    assert!(operation.complete);
+    let cause = operation.root_cause.as_ref().unwrap();
+    assert_eq!(
+        (cause.logical_id.as_str(), cause.status.as_str()),
+        ("Instances", "UPDATE_FAILED")
+    );
+    // The recent events are the update's, from its start to its rollback's end.
+    assert_eq!(web.recent.first().unwrap().status, "UPDATE_IN_PROGRESS");
+    assert_eq!(
+        web.recent.last().unwrap().status,
+        "UPDATE_ROLLBACK_COMPLETE"
+    );
+    assert!(web.recent.iter().all(|e| e.status != "CREATE_COMPLETE"));
+    // The other rack's last operation is its install, which succeeded.
+    let api = histories[1].last_operation.as_ref().unwrap();
+    assert_eq!(
+        (api.kind, api.outcome),
+        (OperationKind::Create, OperationOutcome::Succeeded)
+    );
+
+    let text = rackfile::render::events::text(&histories);
+    assert!(
+        text.contains("personal/web  running (UPDATE_ROLLBACK_COMPLETE, us-east-1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("last operation: update (UpdateStack), started "),
+        "{text}"
+    );
+    assert!(
+        text.contains("root cause: Instances (AWS::AutoScaling::AutoScalingGroup) UPDATE_FAILED: Resource creation cancelled: the fake was told to fail it"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&rackfile::render::events::json(&histories)).unwrap();
+    assert_eq!(json["racks"][0]["last_operation"]["outcome"], "rolled_back");
+    assert_eq!(
+        json["racks"][0]["last_operation"]["root_cause"]["logical_id"],
+        "Instances"
+    );
+
+    // `status` says where to look.
+    let rows = status_command::read(&status_options(&harness), &harness.fake)
+        .await
+        .unwrap();
+    assert!(rows[0].last_operation_failed);
+    assert!(!rows[1].last_operation_failed);
+    let table = rackfile::render::status::table(&rows);
+    assert!(
+        table.contains("running, last update rolled back: see rackfile events"),
+        "{table}"
+    );
+
+    // `--target` reads only that rack; `--since` shows every event of the while asked, the install's too.
+    let mut options = events_options(&harness, &["personal/api"]);
+    options.since = Some(Duration::from_secs(24 * 3600));
+    let histories = events_command::read(&options, &harness.fake).await.unwrap();
+    assert_eq!(histories.len(), 1);
+    assert_eq!(histories[0].recent[0].status, "CREATE_IN_PROGRESS");
+    options.since = Some(Duration::from_secs(1));
+    let histories = events_command::read(&options, &harness.fake).await.unwrap();
+    assert!(histories[0].recent.is_empty(), "{:?}", histories[0].recent);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_rollback_says_failed_see_rackfile_events_and_the_way_out() {
+    let harness = setup().await;
+    harness
+        .fake
+        .set_status(ACCOUNT, REGION, "web", "UPDATE_ROLLBACK_FAILED");
+    let rows = status_command::read(&status_options(&harness), &harness.fake)
+        .await
+        .unwrap();
+    let table = rackfile::render::status::table(&rows);
+    let web = table
+        .lines()
+        .find(|l| l.starts_with("personal/web"))
+        .unwrap();
+    assert!(web.contains("failed: see rackfile events"), "{table}");
+    let histories =
+        events_command::read(&events_options(&harness, &["personal/web"]), &harness.fake)
+            .await
+            .unwrap();
+    let text = rackfile::render::events::text(&histories);
+    assert!(
+        text.contains("way out: `rackfile apply --recover` continues the rollback"),
+        "{text}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn status_says_converging_only_while_an_update_replaces_instances() {
+    let harness = setup().await;
+    // The AutoScalingGroup takes long: CloudFormation says it is rolling through the instances.
+    harness
+        .fake
+        .slow_resource("web", "Instances", Duration::from_secs(60));
+    update_elsewhere(&harness, "web", "5").await;
+    tokio::time::sleep(RESOURCE_TIME * 2).await;
+    let rows = status_command::read(&status_options(&harness), &harness.fake)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows[0].stack_status.as_ref().unwrap().as_str(),
+        "UPDATE_IN_PROGRESS"
+    );
+    assert_eq!(rows[0].status, "converging");
+    assert_eq!(rows[1].status, "running");
+    let events = harness
+        .fake
+        .cloud_for(ACCOUNT, REGION)
+        .stack_events("web")
+        .await
+        .unwrap();
+    assert_eq!(events[0].reason.as_deref(), Some(ROLLING_UPDATE_REASON));
+
+    // Only the updating rack's events were read.
+    let reads = |harness: &Harness| {
+        harness
+            .fake
+            .calls()
+            .iter()
+            .filter(|call| call.operation == "DescribeStackEvents")
+            .count()
+    };
+    let before = reads(&harness);
+    status_command::read(&status_options(&harness), &harness.fake)
+        .await
+        .unwrap();
+    assert_eq!(reads(&harness) - before, 1);
+
+    // Once the group is done, the update goes on (updating), then completes (running), with no call more.
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    let rows = status_command::read(&status_options(&harness), &harness.fake)
+        .await
+        .unwrap();
+    assert_ne!(rows[0].status, "converging");
+    tokio::time::sleep(RESOURCE_TIME * 4).await;
+    let before = reads(&harness);
+    let rows = status_command::read(&status_options(&harness), &harness.fake)
+        .await
+        .unwrap();
+    assert_eq!(rows[0].status, "running");
+    assert_eq!(
+        reads(&harness),
+        before,
+        "a rack at rest costs no events read"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancel_cancels_an_update_another_tool_started_and_follows_its_rollback() {
+    let harness = setup().await;
+    harness
+        .fake
+        .slow_resource("web", "Instances", Duration::from_secs(600));
+    update_elsewhere(&harness, "web", "5").await;
+    tokio::time::sleep(RESOURCE_TIME * 3).await;
+    assert_eq!(
+        harness.stack("web").unwrap().parameters["InstanceCount"],
+        "5"
+    );
+
+    let (sender, cancel) = tokio::sync::watch::channel(0u8);
+    let (mut console, buffer) = console();
+    let outcome = cancel::run(
+        &cancel_options(&harness, &["personal/web"], true),
+        &harness.fake,
+        &mut console,
+        cancel,
+    )
+    .await
+    .unwrap();
+    drop(sender);
+    let output = buffer.text();
+    assert_eq!(outcome.exit_code(), 0, "{output}");
+    let stack = harness.stack("web").unwrap();
+    assert_eq!(stack.status.as_str(), "UPDATE_ROLLBACK_COMPLETE");
+    assert_eq!(stack.parameters["InstanceCount"], "3", "rolled back");
+    assert!(
+        output.contains("  personal/web: UPDATE_IN_PROGRESS for "),
+        "{output}"
+    );
+    assert!(
+        output.contains("personal/web: cancelled (CancelUpdateStack): following the rollback"),
+        "{output}"
+    );
+    assert!(
+        output.contains("Cancel complete: 1 of 1 cancelled."),
+        "{output}"
+    );
+    assert!(
+        output.contains("personal/web: cancelled after "),
+        "{output}"
+    );
+    let cancels: Vec<_> = harness
+        .fake
+        .calls()
+        .into_iter()
+        .filter(|call| call.operation == "CancelUpdateStack")
+        .collect();
+    assert_eq!(cancels.len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancel_without_wait_returns_once_cloudformation_accepts_it() {
+    let harness = setup().await;
+    harness
+        .fake
+        .slow_resource("web", "Instances", Duration::from_secs(600));
+    update_elsewhere(&harness, "web", "5").await;
+    tokio::time::sleep(RESOURCE_TIME * 3).await;
+    let (_sender, cancel) = tokio::sync::watch::channel(0u8);
+    let (mut console, buffer) = console();
+    let outcome = cancel::run(
+        &cancel_options(&harness, &["personal/web"], false),
+        &harness.fake,
+        &mut console,
+        cancel,
+    )
+    .await
+    .unwrap();
+    let output = buffer.text();
+    assert_eq!(outcome.exit_code(), 0, "{output}");
+    assert!(
+        output
+            .contains("personal/web: cancel requested; CloudFormation is rolling the update back"),
+        "{output}"
+    );
+    assert_eq!(
+        harness.stack("web").unwrap().status.as_str(),
+        "UPDATE_ROLLBACK_IN_PROGRESS"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancel_refuses_racks_it_cannot_cancel_and_sends_nothing() {
+    let harness = setup().await;
+    harness
+        .fake
+        .slow_resource("web", "Instances", Duration::from_secs(600));
+    update_elsewhere(&harness, "web", "5").await;
+    tokio::time::sleep(RESOURCE_TIME * 3).await;
+
+    // `api` is at rest: neither rack is cancelled, though `web` could be.
+    let (_sender, cancel) = tokio::sync::watch::channel(0u8);
+    let (mut console, _buffer) = console();
+    let error = cancel::run(
+        &cancel_options(&harness, &["personal/web", "personal/api"], true),
+        &harness.fake,
+        &mut console,
+        cancel.clone(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.exit_code(), 1);
+    let text = error.render();
+    assert!(
+        text.contains("nothing was cancelled:\n  personal/api: no update is in progress (the stack is CREATE_COMPLETE)"),
+        "{text}"
+    );
+    assert!(!text.contains("personal/web:"), "{text}");
+
+    // A rack racks.toml does not declare.
+    let error = cancel::run(
+        &cancel_options(&harness, &["personal/other"], true),
+        &harness.fake,
+        &mut console,
+        cancel.clone(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.exit_code(), 1);
+    assert!(
+        error
+            .render()
+            .contains("--target personal/other: no such rack in"),
+        "{}",
+        error.render()
+    );
+
+    // Without --auto-approve and without a terminal it asks nobody and refuses.
+    let mut options = cancel_options(&harness, &["personal/web"], true);
+    options.auto_approve = false;
+    let error = cancel::run(&options, &harness.fake, &mut console, cancel)
+        .await
+        .unwrap_err();
+    assert!(
+        error.render().contains(
+            "cancel needs a confirmation, and stdin is not a terminal; nothing was cancelled"
+        ),
+        "{}",
+        error.render()
+    );
+    assert!(
+        !harness
+            .fake
+            .calls()
+            .iter()
+            .any(|call| call.operation == "CancelUpdateStack"),
+        "nothing was sent"
+    );
+    assert_eq!(
+        harness.stack("web").unwrap().status.as_str(),
+        "UPDATE_IN_PROGRESS"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn recover_skip_continues_a_failed_rollback_past_failed_resources_only() {
+    let harness = setup().await;
+    harness
+        .fake
+        .fail_rollback(ACCOUNT, REGION, "web", "Instances");
+    let continues = |harness: &Harness| {
+        harness
+            .fake
+            .calls()
+            .iter()
+            .filter(|call| call.operation == "ContinueUpdateRollback")
+            .count()
+    };
+    let mut options = harness.options();
+    options.targets = vec!["personal/web".parse().unwrap()];
+    options.recover = true;
+
+    // A resource that did not fail is refused by name, and nothing is sent.
+    options.skip = vec!["Vpc".into(), "Instances".into()];
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("--skip: personal/web: only a resource that itself failed can be skipped, not Vpc (CREATE_COMPLETE); nothing was changed"),
+        "{output}"
+    );
+    assert_eq!(continues(&harness), 0);
+
+    // Without --skip the rollback fails on the same resource again.
+    options.skip = Vec::new();
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("the rollback could not be continued"),
+        "{output}"
+    );
+    assert_eq!(
+        harness.stack("web").unwrap().status.as_str(),
+        "UPDATE_ROLLBACK_FAILED"
+    );
+
+    // Skipping it: the consequence is printed, the rollback completes.
+    options.skip = vec!["Instances".into()];
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("--skip: the rollback of personal/web goes on without rolling back Instances (AWS::AutoScaling::AutoScalingGroup, UPDATE_FAILED)."),
+        "{output}"
+    );
+    assert!(
+        output.contains("the stack may drift from its template"),
+        "{output}"
+    );
+    assert!(
+        output.contains("continuing the rollback, skipping Instances (left as it is)"),
+        "{output}"
+    );
+    assert_eq!(
+        harness.stack("web").unwrap().status.as_str(),
+        "UPDATE_ROLLBACK_COMPLETE"
+    );
+    assert_eq!(
+        harness.fake.skipped(),
+        [
+            ("web".to_string(), Vec::<String>::new()),
+            ("web".to_string(), vec!["Instances".to_string()])
+        ]
+    );
+
+    // No rack continues a rollback now: --skip is refused, not ignored.
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("--skip: no rack of this apply continues a rollback"),
+        "{output}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancel_that_arrives_after_the_update_completed_is_reported_as_refused_exit_1() {
+    let harness = setup().await;
+    harness
+        .fake
+        .slow_resource("web", "Instances", Duration::from_secs(600));
+    update_elsewhere(&harness, "web", "5").await;
+    tokio::time::sleep(RESOURCE_TIME * 3).await;
+    // The update completes between rackfile's read and its CancelUpdateStack, which AWS then refuses.
+    harness.fake.finish_before_cancel("web");
+    let (_sender, cancel) = tokio::sync::watch::channel(0u8);
+    let (mut console, buffer) = console();
+    let outcome = cancel::run(
+        &cancel_options(&harness, &["personal/web"], true),
+        &harness.fake,
+        &mut console,
+        cancel,
+    )
+    .await
+    .unwrap();
+    let output = buffer.text();
+    assert_eq!(outcome.exit_code(), 1, "{output}");
+    assert!(
+        output.contains("Cancel failed: 0 of 1 cancelled."),
+        "{output}"
+    );
+    assert!(
+        output.contains("CancelUpdateStack refused (ValidationError: CancelUpdateStack cannot be called from current stack status): the update is no longer in progress, nothing was cancelled; the stack is UPDATE_COMPLETE"),
+        "{output}"
+    );
+    assert_eq!(
+        harness.stack("web").unwrap().parameters["InstanceCount"],
+        "5"
+    );
+}
