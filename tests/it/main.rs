@@ -15,6 +15,7 @@ mod convox_ops_fake;
 mod corpus;
 mod examples;
 mod fake_harness;
+mod fake_vs_moto;
 mod faults;
 mod gates;
 mod gates_fake;
