@@ -281,9 +281,7 @@ const SCENARIOS: &[Scenario] = &[
                 &[("Version", Value::Is("2")), ("Password", Value::Previous)],
             ),
         ],
-        backends: Backends::FakeOnly(
-            "moto updates a stack in ROLLBACK_COMPLETE, which AWS refuses",
-        ),
+        backends: Backends::Both,
         expected: "create a: ok\nupdate a: Validation: ValidationError: Stack:ARN is in ROLLBACK_COMPLETE state and can not be updated.\n",
     },
 ];
