@@ -14,6 +14,7 @@ mod convox_ops;
 mod convox_ops_fake;
 mod corpus;
 mod examples;
+mod fake_contract;
 mod fake_harness;
 mod fake_vs_moto;
 mod faults;
