@@ -34,6 +34,8 @@ enum Step {
     Delete(&'static str),
     Cancel(&'static str),
     Describe(&'static str),
+    /// DescribeStackEvents: how many events, or the refusal.
+    Events(&'static str),
     /// Lets every operation run to its end: a long wait on the fake's clock; nothing on moto, whose operations
     /// complete at once.
     Settle,
@@ -284,6 +286,37 @@ const SCENARIOS: &[Scenario] = &[
         backends: Backends::Both,
         expected: "create a: ok\nupdate a: Validation: ValidationError: Stack:ARN is in ROLLBACK_COMPLETE state and can not be updated.\n",
     },
+    Scenario {
+        name: "events_of_a_missing_stack",
+        steps: &[Step::Events("nothing")],
+        backends: Backends::MotoWords(
+            "events nothing: Validation: ValidationError: Stack with id nothing does not exist\n",
+        ),
+        expected: "events nothing: Validation: ValidationError: Stack [nothing] does not exist\n",
+    },
+    Scenario {
+        name: "cancel_a_missing_stack",
+        steps: &[Step::Cancel("nothing")],
+        backends: Backends::Both,
+        expected: "cancel nothing: Validation: ValidationError: Stack [nothing] does not exist\n",
+    },
+    Scenario {
+        name: "update_after_a_rolled_back_update",
+        steps: &[
+            Step::Create("a", PARAMETERS),
+            Step::Settle,
+            Step::Hold("a", "UPDATE_ROLLBACK_COMPLETE"),
+            Step::Update(
+                "a",
+                Template::Rack,
+                &[("Version", Value::Is("2")), ("Password", Value::Previous)],
+            ),
+            Step::Settle,
+            Step::Describe("a"),
+        ],
+        backends: Backends::Both,
+        expected: "create a: ok\nupdate a: started\ndescribe a: UPDATE_COMPLETE\n",
+    },
 ];
 
 /// The template every scenario uses: the rack's parameters, and resources moto can create.
@@ -321,6 +354,7 @@ fn label(step: &Step) -> Option<String> {
         Step::Delete(name) => format!("delete {name}"),
         Step::Cancel(name) => format!("cancel {name}"),
         Step::Describe(name) => format!("describe {name}"),
+        Step::Events(name) => format!("events {name}"),
         Step::Settle | Step::Hold(..) => return None,
     })
 }
@@ -396,6 +430,10 @@ async fn on_fake(scenario: &Scenario) -> String {
             Step::Describe(name) => match cloud.describe_stack(name).await {
                 Ok(Some(stack)) => stack.status.to_string(),
                 Ok(None) => "no such stack".to_string(),
+                Err(error) => error_line(&error, arn(name).as_deref()),
+            },
+            Step::Events(name) => match cloud.stack_events(name).await {
+                Ok(events) => format!("{} events", events.len()),
                 Err(error) => error_line(&error, arn(name).as_deref()),
             },
             Step::Settle => {
@@ -485,6 +523,9 @@ fn moto_script(scenario: &Scenario) -> String {
             Step::Describe(name) => {
                 format!("step('describe {name}', lambda: describe('{name}'))\n")
             }
+            Step::Events(name) => format!(
+                "step('events {name}', lambda: str(len(cf.describe_stack_events(StackName='{name}')['StackEvents'])) + ' events')\n"
+            ),
             Step::Settle => continue,
             Step::Hold(name, status) => format!(
                 "requests.post(f'{{ENDPOINT}}/rackfile-test/stack-status', json={{'account': '{PERSONAL_ACCOUNT}', 'region': '{REGION}', 'name': '{name}', 'status': '{status}'}}).raise_for_status()\n"
