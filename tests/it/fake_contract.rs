@@ -10,7 +10,8 @@
 //! - DeleteStack: termination protection on; the stack is changing (but not deleting).
 //! - CancelUpdateStack: anything but an update still in progress (a settled stack, a rollback, an update
 //!   that finished just before the cancel arrived); ContinueUpdateRollback: anything but UPDATE_ROLLBACK_FAILED.
-//! - Reads of a stack that does not exist (events, template, template summary, resources, protection).
+//! - Reads of a stack that does not exist (events, template, template summary, resources, protection), a
+//!   deleted one included (and an update of it).
 //! - An operation a test denied (AccessDenied); a profile with no credentials (NoCredentials); an S3 key that
 //!   does not exist (NotFound) or an object over the size limit.
 //!
@@ -443,7 +444,7 @@ async fn use_previous_value_for_a_parameter_the_stack_lacks_is_refused() {
 
 #[tokio::test(start_paused = true)]
 async fn update_that_changes_nothing_is_nothing_to_do() {
-    let (fake, cloud) = fake();
+    let (_fake, cloud) = fake();
     created(&cloud, "a").await;
     let request = update("a", &[("Version", Some("1")), ("Password", None)]);
     assert_eq!(
@@ -451,7 +452,6 @@ async fn update_that_changes_nothing_is_nothing_to_do() {
         UpdateOutcome::NothingToDo
     );
     assert_eq!(status(&cloud, "a").await, "CREATE_COMPLETE");
-    let _ = fake;
 }
 
 #[tokio::test(start_paused = true)]
@@ -731,6 +731,40 @@ async fn reads_of_a_missing_stack_are_refused() {
         Validation: ValidationError: Stack [a] does not exist
         Validation: ValidationError: Stack [a] does not exist
     "#);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deleted_stack_is_gone_for_every_call_by_its_name() {
+    let (fake, cloud) = fake();
+    created(&cloud, "a").await;
+    cloud.delete_stack("a", "t").await.unwrap();
+    settle().await;
+    let answers = [
+        cloud.update_stack(&upgrade("a")).await.map(|_| ()),
+        cloud.stack_template("a").await.map(|_| ()),
+        cloud.stack_template_summary("a").await.map(|_| ()),
+        cloud.stack_events("a").await.map(|_| ()),
+        cloud.stack_resources("a").await.map(|_| ()),
+        cloud.set_termination_protection("a", true).await,
+        cloud.cancel_update_stack("a", "t").await,
+    ];
+    let text: Vec<String> = answers
+        .into_iter()
+        .map(|answer| match answer {
+            Ok(()) => "accepted".to_string(),
+            Err(error) => refusal(&fake, "a", error),
+        })
+        .collect();
+    insta::assert_snapshot!(text.join("\n"), @r#"
+        Validation: ValidationError: Stack [a] does not exist
+        Validation: ValidationError: Stack with id a does not exist
+        Validation: ValidationError: Stack with id a does not exist
+        Validation: ValidationError: Stack [a] does not exist
+        Validation: ValidationError: Stack with id a does not exist
+        Validation: ValidationError: Stack [a] does not exist
+        Validation: ValidationError: Stack [a] does not exist
+    "#);
+    assert_eq!(status(&cloud, "a").await, "no such stack");
 }
 
 #[tokio::test(start_paused = true)]

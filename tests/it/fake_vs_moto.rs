@@ -317,6 +317,25 @@ const SCENARIOS: &[Scenario] = &[
         backends: Backends::Both,
         expected: "create a: ok\nupdate a: started\ndescribe a: UPDATE_COMPLETE\n",
     },
+    Scenario {
+        name: "update_a_deleted_stack",
+        steps: &[
+            Step::Create("a", PARAMETERS),
+            Step::Settle,
+            Step::Delete("a"),
+            Step::Settle,
+            Step::Update(
+                "a",
+                Template::Rack,
+                &[("Version", Value::Is("2")), ("Password", Value::Previous)],
+            ),
+            Step::Describe("a"),
+        ],
+        backends: Backends::MotoWords(
+            "create a: ok\ndelete a: ok\nupdate a: Validation: ValidationError: Stack with id a does not exist\ndescribe a: no such stack\n",
+        ),
+        expected: "create a: ok\ndelete a: ok\nupdate a: Validation: ValidationError: Stack [a] does not exist\ndescribe a: no such stack\n",
+    },
 ];
 
 /// The template every scenario uses: the rack's parameters, and resources moto can create.
