@@ -29,6 +29,12 @@ enum Value {
 #[derive(Clone, Copy)]
 enum Step {
     Create(&'static str, &'static [(&'static str, &'static str)]),
+    /// A create from another template than the rack's.
+    CreateFrom(
+        &'static str,
+        Template,
+        &'static [(&'static str, &'static str)],
+    ),
     /// An update with the rack template (`Template::Rack`) or the one that adds a parameter.
     Update(&'static str, Template, &'static [(&'static str, Value)]),
     Delete(&'static str),
@@ -49,6 +55,8 @@ enum Template {
     Rack,
     /// The rack template plus a required parameter `Extra`.
     WithExtra,
+    /// The rack template plus an SSM-typed parameter `Ami`.
+    WithSsm,
 }
 
 enum Backends {
@@ -336,16 +344,36 @@ const SCENARIOS: &[Scenario] = &[
         ),
         expected: "create a: ok\ndelete a: ok\nupdate a: Validation: ValidationError: Stack [a] does not exist\ndescribe a: no such stack\n",
     },
+    Scenario {
+        name: "create_with_an_ssm_parameter_naming_nothing",
+        steps: &[
+            Step::CreateFrom(
+                "a",
+                Template::WithSsm,
+                &[("Version", "1"), ("Password", "pw"), ("Ami", "/missing")],
+            ),
+            Step::Describe("a"),
+        ],
+        backends: Backends::FakeOnly(
+            "moto answers a create whose SSM-typed parameter names nothing with a body boto3 cannot parse as CloudFormation's XML",
+        ),
+        expected: "create a: Validation: ValidationError: Parameters [/missing] referenced by template have types not supported by CloudFormation or do not exist\ndescribe a: no such stack\n",
+    },
 ];
 
 /// The template every scenario uses: the rack's parameters, and resources moto can create.
 fn template(which: Template) -> FakeTemplate {
     let mut template = FakeTemplate::rack(&[("Topic", "AWS::SNS::Topic")]);
-    if which == Template::WithExtra {
+    let added = match which {
+        Template::Rack => None,
+        Template::WithExtra => Some(("Extra", "String")),
+        Template::WithSsm => Some(("Ami", "AWS::SSM::Parameter::Value<String>")),
+    };
+    if let Some((name, kind)) = added {
         template.parameters.insert(
-            "Extra".into(),
+            name.into(),
             TemplateParameter {
-                kind: "String".into(),
+                kind: kind.into(),
                 ..TemplateParameter::default()
             },
         );
@@ -368,7 +396,7 @@ fn error_line(error: &CloudError, arn: Option<&str>) -> String {
 
 fn label(step: &Step) -> Option<String> {
     Some(match step {
-        Step::Create(name, _) => format!("create {name}"),
+        Step::Create(name, _) | Step::CreateFrom(name, ..) => format!("create {name}"),
         Step::Update(name, ..) => format!("update {name}"),
         Step::Delete(name) => format!("delete {name}"),
         Step::Cancel(name) => format!("cancel {name}"),
@@ -380,7 +408,7 @@ fn label(step: &Step) -> Option<String> {
 
 async fn on_fake(scenario: &Scenario) -> String {
     let fake = FakeAws::new(Duration::from_secs(10));
-    for which in [Template::Rack, Template::WithExtra] {
+    for which in [Template::Rack, Template::WithExtra, Template::WithSsm] {
         fake.add_template(TemplateSource::Body(body(which)), template(which));
     }
     let cloud = fake.cloud_for(PERSONAL_ACCOUNT, REGION);
@@ -391,10 +419,14 @@ async fn on_fake(scenario: &Scenario) -> String {
                 .map(|stack| stack.stack_id)
         };
         let answer = match *step {
-            Step::Create(name, parameters) => {
+            Step::Create(name, parameters) | Step::CreateFrom(name, _, parameters) => {
+                let which = match *step {
+                    Step::CreateFrom(_, which, _) => which,
+                    _ => Template::Rack,
+                };
                 let request = CreateStackRequest {
                     name: name.into(),
-                    template: TemplateSource::Body(body(Template::Rack)),
+                    template: TemplateSource::Body(body(which)),
                     parameters: parameters
                         .iter()
                         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -508,14 +540,18 @@ fn moto_script(scenario: &Scenario) -> String {
     );
     for (index, step) in scenario.steps.iter().enumerate() {
         let line = match *step {
-            Step::Create(name, parameters) => {
+            Step::Create(name, parameters) | Step::CreateFrom(name, _, parameters) => {
+                let which = match *step {
+                    Step::CreateFrom(_, which, _) => which,
+                    _ => Template::Rack,
+                };
                 let pairs: Vec<String> = parameters
                     .iter()
                     .map(|(k, v)| format!("('{k}', '{v}')"))
                     .collect();
                 format!(
                     "step('create {name}', lambda: cf.create_stack(StackName='{name}', TemplateBody={body:?}, Parameters=parameters([{pairs}]), ClientRequestToken='token-{index}') and 'ok')\n",
-                    body = body(Template::Rack),
+                    body = body(which),
                     pairs = pairs.join(", ")
                 )
             }
