@@ -77,8 +77,11 @@ impl CloudError {
             | "TooManyRequestsException" => CloudErrorKind::Throttled,
             "AlreadyExistsException" => CloudErrorKind::AlreadyExists,
             "NoSuchKey" | "NoSuchBucket" | "NotFound" => CloudErrorKind::NotFound,
+            // Only a stack that is changing is busy: AWS words its refusal of a failed install
+            // (ROLLBACK_COMPLETE) or a failed rollback the same way, and those never settle by waiting.
             "ValidationError"
-                if lower.contains("can not be updated") || lower.contains("in progress") =>
+                if (lower.contains("can not be updated") && lower.contains("_in_progress"))
+                    || lower.contains("in progress") =>
             {
                 CloudErrorKind::Busy
             }
@@ -128,6 +131,25 @@ mod tests {
             CloudError::classify(
                 Some("ValidationError"),
                 "Stack:x is in UPDATE_IN_PROGRESS state and can not be updated."
+            ),
+            CloudErrorKind::Busy
+        );
+        // A stack that will never accept an update (a failed install, a failed rollback) is not busy: nothing
+        // is changing it, and waiting would not help.
+        for settled in ["ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED"] {
+            assert_eq!(
+                CloudError::classify(
+                    Some("ValidationError"),
+                    &format!("Stack:x is in {settled} state and can not be updated.")
+                ),
+                CloudErrorKind::Validation,
+                "{settled}"
+            );
+        }
+        assert_eq!(
+            CloudError::classify(
+                Some("ValidationError"),
+                "Stack:x is in UPDATE_COMPLETE_CLEANUP_IN_PROGRESS state and can not be updated."
             ),
             CloudErrorKind::Busy
         );

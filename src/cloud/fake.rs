@@ -1005,7 +1005,10 @@ impl Cloud for FakeCloud {
 
     async fn stack_template_summary(&self, name: &str) -> Result<TemplateSummary, CloudError> {
         let source = self.with_stacks("GetTemplateSummary", |stacks| {
-            stacks.get(name).map(|s| s.template.clone())
+            stacks
+                .get(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+                .map(|s| s.template.clone())
         });
         let source =
             source.ok_or_else(|| validation(format!("Stack with id {name} does not exist")))?;
@@ -1015,14 +1018,17 @@ impl Cloud for FakeCloud {
     }
 
     async fn stack_template(&self, name: &str) -> Result<String, CloudError> {
-        let mut world = self.aws.world();
-        self.record(&mut world, "GetTemplate");
-        let Some(stack) = world.stacks.get(&self.key()).and_then(|s| s.get(name)) else {
-            return Err(validation(format!("Stack with id {name} does not exist")));
-        };
-        Ok(match &stack.template {
+        let source = self.with_stacks("GetTemplate", |stacks| {
+            stacks
+                .get(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+                .map(|s| s.template.clone())
+        });
+        let source =
+            source.ok_or_else(|| validation(format!("Stack with id {name} does not exist")))?;
+        Ok(match &source {
             TemplateSource::Body(body) => body.clone(),
-            TemplateSource::Url(_) => world.template(&stack.template)?.body(),
+            TemplateSource::Url(_) => self.aws.world().template(&source)?.body(),
         })
     }
 
@@ -1143,13 +1149,20 @@ impl Cloud for FakeCloud {
             ..
         } = &mut *world;
         let stacks = stacks.entry(self.key()).or_default();
-        let Some(stack) = stacks.get_mut(&request.name) else {
+        if let Some(stack) = stacks.get_mut(&request.name) {
+            advance(stack, resource_time, &serial);
+        }
+        // A deleted stack is kept for its events, but by name it no longer exists: AWS refuses the update
+        // rather than bringing the stack back.
+        let Some(stack) = stacks
+            .get_mut(&request.name)
+            .filter(|s| s.stack.state() != StackState::Deleted)
+        else {
             return Err(validation(format!(
                 "Stack [{}] does not exist",
                 request.name
             )));
         };
-        advance(stack, resource_time, &serial);
         let status = stack.stack.status.clone();
         updates.push(UpdateSeen {
             stack: request.name.clone(),
