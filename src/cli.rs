@@ -115,6 +115,12 @@ struct PlanArgs {
     /// UPDATE_ROLLBACK_FAILED rollback is continued. Without it they are shown blocked.
     #[arg(long)]
     recover: bool,
+    /// Check every update against CloudFormation's own view of it: a change set per update (made of
+    /// exactly what the update sends), compared resource by resource with rackfile's analysis. The change
+    /// sets are deleted before plan exits, unless --out keeps them for `rackfile apply PLANFILE`, which
+    /// then executes them.
+    #[arg(long)]
+    changeset: bool,
 }
 
 #[derive(Debug, Args)]
@@ -294,6 +300,7 @@ impl Cli {
                 out: args.out,
                 detailed_exitcode: args.detailed_exitcode,
                 recover: args.recover,
+                changeset: args.changeset,
             }),
             CommandArgs::Apply(args) => Invocation::Apply(ApplyOptions {
                 source: match args.plan_file {

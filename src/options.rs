@@ -35,6 +35,8 @@ pub struct PlanOptions {
     /// `--detailed-exitcode`: `InPlace` also exits 3 when `apply --auto-approve=in-place` would hold a rack.
     pub detailed_exitcode: Option<Approval>,
     pub recover: bool,
+    /// `--changeset`: every update checked against CloudFormation's change set of it.
+    pub changeset: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -118,6 +118,36 @@ const OPERATIONS: &[Operation] = &[
         scope: Scope::RackStacks,
         commands: &[Apply],
     },
+    // `plan --changeset` and `apply --auto-approve=in-place`: CloudFormation's own view of each update, which
+    // changes no stack until ExecuteChangeSet.
+    Operation {
+        service: "CloudFormation",
+        operation: "CreateChangeSet",
+        action: "cloudformation:CreateChangeSet",
+        scope: Scope::RackStacks,
+        commands: &[Plan, Apply],
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "DescribeChangeSet",
+        action: "cloudformation:DescribeChangeSet",
+        scope: Scope::RackStacks,
+        commands: &[Plan, Apply],
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "ExecuteChangeSet",
+        action: "cloudformation:ExecuteChangeSet",
+        scope: Scope::RackStacks,
+        commands: &[Apply],
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "DeleteChangeSet",
+        action: "cloudformation:DeleteChangeSet",
+        scope: Scope::RackStacks,
+        commands: &[Plan, Apply],
+    },
     Operation {
         service: "CloudFormation",
         operation: "DeleteStack",

@@ -71,6 +71,9 @@ pub struct Executor<'a> {
     /// rack -> where its password is, from the moment its install is about to start: whatever happens
     /// next (a failure, a timeout, Ctrl-C), the summary shows it.
     pub started_passwords: super::password::PasswordLedger,
+    /// The change sets this run made or was given: each one executed is struck off, the rest deleted when
+    /// the run ends.
+    pub change_sets: crate::live::ChangeSetLedger,
 }
 
 impl Executor<'_> {

@@ -13,8 +13,10 @@ use crate::config::{self, Config, RackId};
 use crate::error::Error;
 pub use crate::options::{ApplyOptions, ApplySource, Approval};
 use crate::outcome::Outcome;
+use crate::live::ChangeSetLedger;
 use crate::plan::{
-    Action, Gate, PasswordSource, Permissions, Plan, PlanInputs, RackPlan, Refusal, gate, make_plan,
+    Action, ChangeSets, Gate, PasswordSource, Permissions, Plan, PlanInputs, RackPlan, Refusal, gate,
+    make_plan,
 };
 use crate::render;
 
@@ -100,6 +102,35 @@ pub async fn run(
     console: &mut Console,
     cancel: Cancel,
 ) -> Result<Outcome, Error> {
+    // The change sets the run makes (or a saved plan kept) and does not execute are deleted however it
+    // ends: an error, a held rack, Ctrl-C.
+    let change_sets = ChangeSetLedger::default();
+    let result = run_with(options, connector, console, cancel, &change_sets).await;
+    let left = change_sets.delete_left().await;
+    if !left.is_empty() {
+        let named: Vec<String> = left
+            .iter()
+            .map(|(change_set, error)| {
+                format!("{} of stack {} ({error})", change_set.name, change_set.stack)
+            })
+            .collect();
+        crate::output::eprint(&format!(
+            "warning: these change sets could not be deleted: {}\n",
+            named.join(", ")
+        ));
+    }
+    result
+}
+
+async fn run_with(
+    options: &ApplyOptions,
+    connector: &dyn Connector,
+    console: &mut Console,
+    cancel: Cancel,
+    change_sets: &ChangeSetLedger,
+) -> Result<Outcome, Error> {
+    // In-place approval needs CloudFormation's own view of each update as well as the analysis'.
+    let in_place = options.auto_approve == Some(Approval::InPlace);
     if options.json {
         // The stream's first line, before anything can fail: every error after it is a `diagnostic` line.
         json_stream::version(&console.out);
@@ -122,6 +153,14 @@ pub async fn run(
                 let inputs = PlanInputs {
                     env: &console.env,
                     cache: None,
+                    change_sets: if in_place {
+                        ChangeSets::Make {
+                            ledger: change_sets,
+                            parallelism: options.parallelism,
+                        }
+                    } else {
+                        ChangeSets::None
+                    },
                 };
                 let plan = make_plan(
                     &config,
@@ -138,7 +177,8 @@ pub async fn run(
                 let saved = load_saved_plan(path)?;
                 // What is shown and applied is the plan made now, proven equal to the saved one rack by rack:
                 // nothing of the file's own text (a summary, the racks not in racks.toml) is trusted.
-                let (config, plan) = check_saved_plan(&saved, connector, &console.env).await?;
+                let (config, plan) =
+                    check_saved_plan(&saved, connector, &console.env, change_sets).await?;
                 if !options.json {
                     console.print(&format!("Applying the saved plan {}.\n", path.display()));
                 }
@@ -167,7 +207,7 @@ pub async fn run(
         json: options.json,
         password_sink: !console.out_refuses_writes(),
         // `--auto-approve=in-place` applies only what the plan says is in place; the rest is held.
-        in_place_only: options.auto_approve == Some(Approval::InPlace),
+        in_place_only: in_place,
         racks: racks_in_run(options, &plan),
         accounts: Permissions::accounts_of(&plan),
     };
@@ -262,6 +302,8 @@ pub async fn run(
         recover: plan.recover,
         connector,
         env: &console.env,
+        change_sets: in_place.then_some(change_sets),
+        parallelism: options.parallelism,
     };
     let rack_names: Vec<String> = plan.racks.iter().map(|r| r.rack.clone()).collect();
     let reporter: Box<dyn Reporter> = if options.json {
@@ -285,6 +327,7 @@ pub async fn run(
         permissions,
         env: &console.env,
         started_passwords: console.passwords.clone(),
+        change_sets: change_sets.clone(),
     };
     let RolloutOutcome { outcomes, stopped } = executor.roll_out(&plan, options.wave).await;
     let interrupted = *cancel.borrow() > 0;
@@ -471,6 +514,9 @@ struct LiveReplanner<'a> {
     recover: bool,
     connector: &'a dyn Connector,
     env: &'a EnvLookup,
+    /// Where the change sets of plans made again go, when the run makes them (in-place approval).
+    change_sets: Option<&'a ChangeSetLedger>,
+    parallelism: usize,
 }
 
 #[async_trait]
@@ -484,6 +530,13 @@ impl Replanner for LiveReplanner<'_> {
             PlanInputs {
                 env: self.env,
                 cache: None,
+                change_sets: match self.change_sets {
+                    Some(ledger) => ChangeSets::Make {
+                        ledger,
+                        parallelism: self.parallelism,
+                    },
+                    None => ChangeSets::None,
+                },
             },
         )
         .await
@@ -500,6 +553,22 @@ impl Replanner for LiveReplanner<'_> {
     }
 }
 
+/// The change set of each update (an upgrade's first step) a saved plan was made with, by stack.
+fn kept_change_sets(plan: &Plan) -> std::collections::BTreeMap<crate::cloud::StackKey, crate::cloud::ChangeSetRef> {
+    plan.racks
+        .iter()
+        .filter_map(|rack| {
+            let update = match &rack.action {
+                Action::Update(update) => update,
+                Action::Upgrade(upgrade) => &upgrade.steps.first()?.update,
+                _ => return None,
+            };
+            let check = update.change_set.as_ref()?;
+            Some((rack.key(), check.change_set.clone()))
+        })
+        .collect()
+}
+
 pub(super) fn load_saved_plan(path: &std::path::Path) -> Result<Plan, Error> {
     crate::plan::file::load(path).map_err(|error| Error::SavedPlan {
         path: path.display().to_string(),
@@ -514,6 +583,7 @@ async fn check_saved_plan(
     plan: &Plan,
     connector: &dyn Connector,
     env: &EnvLookup,
+    change_sets: &ChangeSetLedger,
 ) -> Result<(Config, Plan), Error> {
     // `plan --out` records racks.toml's absolute path, so the plan applies from any directory; below the
     // current one it is named as the user would name it.
@@ -538,10 +608,37 @@ async fn check_saved_plan(
             path: path.display().to_string(),
             message: format!("not a saved plan: a rack named {message}"),
         })?;
-    let inputs = PlanInputs { env, cache: None };
+    // The change sets the plan was reviewed with are read again, never made anew: they are what runs.
+    let kept = kept_change_sets(plan);
+    let inputs = PlanInputs {
+        env,
+        cache: None,
+        change_sets: if kept.is_empty() {
+            ChangeSets::None
+        } else {
+            ChangeSets::Kept {
+                ledger: change_sets,
+                kept: &kept,
+            }
+        },
+    };
     let fresh = make_plan(&config, &targets, plan.recover, connector, inputs)
         .await
         .map_err(|error| Error::planning(error, &config))?;
+    // A kept change set that is gone, or can no longer be executed, is named with AWS's own reason.
+    let unusable: Vec<String> = fresh
+        .racks
+        .iter()
+        .filter_map(|rack| match &rack.action {
+            Action::Blocked(blocked) if blocked.kind == crate::plan::BlockedKind::ChangeSet => {
+                Some(format!("{}: {}", rack.rack, blocked.reason))
+            }
+            _ => None,
+        })
+        .collect();
+    if !unusable.is_empty() {
+        return Err(Error::StalePlan(unusable));
+    }
     let stale = crate::plan::stale_reasons(plan, &fresh);
     if stale.is_empty() {
         Ok((config, fresh))

@@ -7,7 +7,8 @@ use crate::config;
 use crate::error::Error;
 pub use crate::options::{Approval, PlanFormat, PlanOptions};
 use crate::outcome::Outcome;
-use crate::plan::{Plan, PlanInputs, make_plan};
+use crate::live::ChangeSetLedger;
+use crate::plan::{ChangeSets, Plan, PlanInputs, make_plan};
 use crate::template_cache::TemplateCache;
 use crate::{output, render};
 
@@ -32,23 +33,89 @@ pub async fn run(
             .collect();
         refuse_out_path(out, &options.file, &templates)?;
     }
+    // Every change set made is deleted before plan exits, whatever ends it, unless --out keeps them.
+    let ledger = ChangeSetLedger::default();
     let inputs = PlanInputs {
         env: &|name| std::env::var(name).ok(),
         cache: Some(cache),
+        change_sets: if options.changeset {
+            ChangeSets::Make {
+                ledger: &ledger,
+                parallelism: CHANGE_SET_PARALLELISM,
+            }
+        } else {
+            ChangeSets::None
+        },
     };
-    let plan = make_plan(
+    let planning = make_plan(
         &config,
         &options.targets,
         options.recover,
         connector,
         inputs,
+    );
+    let planned = if options.changeset {
+        let mut interrupts = super::Interrupts::listen();
+        tokio::select! {
+            planned = planning => planned,
+            _ = interrupts.next() => {
+                let left = ledger.delete_left().await;
+                return Err(Error::Interrupted(format!(
+                    "plan interrupted; {}",
+                    change_sets_left_words(&left)
+                )));
+            }
+        }
+    } else {
+        planning.await
+    };
+    let result = finish(options, config, planned, &ledger);
+    let left = ledger.delete_left().await;
+    if !left.is_empty() {
+        output::eprint(&format!("warning: {}\n", change_sets_left_words(&left)));
+    }
+    result
+}
+
+/// At most this many change sets are made at once (each then polled once per interval).
+const CHANGE_SET_PARALLELISM: usize = 10;
+
+/// What became of the change sets a plan made and did not keep, in a line.
+fn change_sets_left_words(left: &[(crate::cloud::ChangeSetRef, crate::cloud::CloudError)]) -> String {
+    if left.is_empty() {
+        return "every change set it made was deleted".into();
+    }
+    let named: Vec<String> = left
+        .iter()
+        .map(|(change_set, error)| {
+            format!(
+                "{} of stack {} ({error})",
+                change_set.name, change_set.stack
+            )
+        })
+        .collect();
+    format!(
+        "these change sets could not be deleted: {}; delete them with `aws cloudformation delete-change-set`",
+        named.join(", ")
     )
-    .await
-    .map_err(|error| Error::planning(error, &config))?;
+}
+
+fn finish(
+    options: &PlanOptions,
+    config: config::Config,
+    planned: Result<Plan, crate::plan::PlanningError>,
+    ledger: &ChangeSetLedger,
+) -> Result<Outcome, Error> {
+    let plan = planned.map_err(|error| Error::planning(error, &config))?;
     // Saved before anything is printed: a stdout that fails must not cost the saved plan. What is printed
     // is the plan as saved, so `rackfile show` of the file prints it again byte for byte.
     let plan = match &options.out {
-        Some(out) => save(&plan, out)?,
+        Some(out) => {
+            let saved = save(&plan, out)?;
+            // The saved plan's apply executes them.
+            ledger.keep();
+            saved
+        }
         None => plan,
     };
     print(&plan, options.format)?;

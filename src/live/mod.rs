@@ -9,6 +9,7 @@
 
 #[cfg(any(test, feature = "fake"))]
 mod builder;
+mod change_sets;
 mod preflight;
 mod reader;
 mod reads;
@@ -18,6 +19,9 @@ mod templates;
 
 #[cfg(any(test, feature = "fake"))]
 pub use builder::LiveStateBuilder;
+pub use change_sets::{
+    ChangeSetFact, ChangeSetLedger, ChangeSetWanted, client_token, read_change_sets,
+};
 pub use preflight::{Place, PreflightFacts, PreflightReads, read_preflight};
 pub use reads::{
     AlarmRead, FileLiveTemplate, InstallReads, InstalledReads, KnownLiveTemplate, LiveTemplate,

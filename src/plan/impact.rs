@@ -26,6 +26,7 @@ pub(super) fn analyse_update(
     after_values: &BTreeMap<String, String>,
     pseudo: &Pseudo,
     changes: &mut [Change],
+    change_set: &BTreeMap<String, crate::template::Forced>,
 ) -> Option<TemplateImpact> {
     if !changes.iter().any(|change| change.kind.reaches_resources()) {
         return None;
@@ -43,10 +44,11 @@ pub(super) fn analyse_update(
         .filter(|change| change.kind == ChangeKind::Parameter && change.sensitive)
         .map(|change| change.name.clone())
         .collect();
-    let whole = analyse(
+    let whole = crate::template::analyse_with_change_set(
         StackTemplate::new(before, before_values).hiding(&sensitive),
         StackTemplate::new(after, after_values),
         pseudo,
+        change_set,
     );
     let added: BTreeSet<&str> = whole
         .iter()

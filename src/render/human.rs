@@ -303,6 +303,19 @@ pub fn hold_words(rack: &RackPlan) -> String {
                 escape(reason)
             )),
             HoldReason::ExportsNotChecked { says } => words.push(escape(says).into_owned()),
+            HoldReason::ChangeSet {
+                step,
+                logical_id,
+                says,
+            } => words.push(match logical_id {
+                Some(id) => format!(
+                    "{}change set: {} {}",
+                    step_words(step),
+                    escape(id),
+                    escape(says)
+                ),
+                None => format!("{}{}", step_words(step), escape(says)),
+            }),
         }
     }
     words.join("; ")

@@ -102,7 +102,30 @@ pub fn analyse(
     after: StackTemplate<'_>,
     pseudo: &Pseudo,
 ) -> Vec<ResourceImpact> {
-    analyse_within(before, after, pseudo, WORK_BUDGET)
+    analyse_within(before, after, pseudo, WORK_BUDGET, &BTreeMap::new())
+}
+
+/// What CloudFormation's change set says of a resource beyond what the analysis found: the analysis run
+/// again takes the resource as changed at least so (its properties changed, replaced or possibly
+/// replaced), and follows what that reaches, so that a new image behind a launch template still rolls the
+/// instances of the group that uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forced {
+    pub action: ResourceAction,
+    /// The properties CloudFormation names as changed.
+    pub properties: Vec<String>,
+    pub because: String,
+}
+
+/// `analyse`, with what CloudFormation's change set says of some resources (`Forced`, by logical id)
+/// taken as known.
+pub fn analyse_with_change_set(
+    before: StackTemplate<'_>,
+    after: StackTemplate<'_>,
+    pseudo: &Pseudo,
+    forced: &BTreeMap<String, Forced>,
+) -> Vec<ResourceImpact> {
+    analyse_within(before, after, pseudo, WORK_BUDGET, forced)
 }
 
 /// `analyse`, stopping after `units` of work.
@@ -111,6 +134,7 @@ fn analyse_within(
     after: StackTemplate<'_>,
     pseudo: &Pseudo,
     units: u64,
+    forced: &BTreeMap<String, Forced>,
 ) -> Vec<ResourceImpact> {
     let budget = Rc::new(Budget::new(units));
     let references = References::of(after.template);
@@ -138,7 +162,7 @@ fn analyse_within(
         while let Some(resource) = pending.pop_front() {
             queued.remove(&resource);
             let id = references.name(resource);
-            let impact = resource_impact(id, &before, &after);
+            let impact = with_forced(resource_impact(id, &before, &after), id, &after, forced);
             if budget.is_exhausted() {
                 break 'groups;
             }
@@ -168,7 +192,7 @@ fn analyse_within(
         .collect();
     if !budget.is_exhausted() {
         for id in &removed {
-            let impact = resource_impact(id, &before, &after);
+            let impact = with_forced(resource_impact(id, &before, &after), id, &before, forced);
             if budget.is_exhausted() {
                 break;
             }
@@ -459,14 +483,28 @@ fn compare_resource(
             .collect();
         decided.through = through(&Val::list(changed_values), "");
     }
-    if new_type == "AWS::AutoScaling::AutoScalingGroup"
-        && matches!(
-            decided.action,
-            ResourceAction::Modify | ResourceAction::MayReplace
-        )
-    {
-        let policy = group_update(after, id, &names);
-        let launch = launch_changes(&names);
+    if new_type == "AWS::AutoScaling::AutoScalingGroup" {
+        group_rolls(after, id, &names, &mut decided);
+    }
+    Some(decided)
+}
+
+/// What an AutoScalingGroup's update policy does when `names` change: replace the group (WillReplace), or
+/// roll its instances.
+fn group_rolls(after: &Side<'_>, id: &str, names: &[&str], decided: &mut ResourceImpact) {
+    let verb = |names: &[&str]| {
+        if names.len() == 1 {
+            "changes"
+        } else {
+            "change"
+        }
+    };
+    if matches!(
+        decided.action,
+        ResourceAction::Modify | ResourceAction::MayReplace
+    ) {
+        let policy = group_update(after, id, names);
+        let launch = launch_changes(names);
         match policy.replaces {
             Replaces::Yes => {
                 decided.action = ResourceAction::Replace;
@@ -485,6 +523,47 @@ fn compare_resource(
         if decided.action != ResourceAction::Replace {
             decided.rolling = policy.rolling;
         }
+    }
+}
+
+/// How much a resource action changes the resource, for "at least": the change set's view only ever adds.
+fn severity(action: ResourceAction) -> u8 {
+    match action {
+        ResourceAction::Modify => 1,
+        ResourceAction::MayReplace => 2,
+        ResourceAction::Add | ResourceAction::Remove | ResourceAction::Replace => 3,
+    }
+}
+
+/// The analysis' impact on a resource, raised to what CloudFormation's change set says of it, if that is
+/// more.
+fn with_forced(
+    computed: Option<ResourceImpact>,
+    id: &str,
+    side: &Side<'_>,
+    forced: &BTreeMap<String, Forced>,
+) -> Option<ResourceImpact> {
+    let Some(forced) = forced.get(id) else {
+        return computed;
+    };
+    if let Some(computed) = &computed
+        && severity(computed.action) >= severity(forced.action)
+    {
+        return Some(computed.clone());
+    }
+    let resource_type = side.resource_type(id).unwrap_or("(no type)").to_string();
+    let mut decided = ResourceImpact {
+        logical_id: id.to_string(),
+        resource_type: resource_type.clone(),
+        action: forced.action,
+        because: forced.because.clone(),
+        through: None,
+        rolling: None,
+        too_complex: false,
+    };
+    if resource_type == "AWS::AutoScaling::AutoScalingGroup" {
+        let names: Vec<&str> = forced.properties.iter().map(String::as_str).collect();
+        group_rolls(side, id, &names, &mut decided);
     }
     Some(decided)
 }
@@ -945,6 +1024,7 @@ mod tests {
             StackTemplate::new(template, &after),
             &pseudo(),
             units,
+            &BTreeMap::new(),
         )
     }
 
@@ -967,6 +1047,7 @@ mod tests {
             StackTemplate::new(&planned, &empty),
             &pseudo(),
             5_000,
+            &BTreeMap::new(),
         );
         assert_eq!(actions(&impacts), [("Bucket", ResourceAction::MayReplace)]);
         assert_eq!(
@@ -986,6 +1067,7 @@ mod tests {
             StackTemplate::new(&template, &after).hiding(&hidden),
             &pseudo(),
             5_000,
+            &BTreeMap::new(),
         );
         // Its name is Name wherever it exists (an Fn::If on its own Condition); whether it exists may change.
         assert_eq!(actions(&impacts), [("Bucket", ResourceAction::MayReplace)]);

@@ -1,0 +1,314 @@
+//! The cross-check of an update with CloudFormation's own view of it (a change set), resource by resource:
+//! both agree; CloudFormation says more (a replacement, a Conditional, a change the analysis did not
+//! predict), and the analysis is run again with that taken as known; or the analysis says more (rolling
+//! replacements, Convox's rules, "may replace" where CloudFormation says False), which is kept. Pure: the
+//! change set was read by `live`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{HoldReason, StepRef, TemplateImpact, Update};
+use crate::cloud::{ChangeSet, ChangeSetRef, Replacement, ResourceChange};
+use crate::live::ChangeSetFact;
+use crate::template::{Forced, ResourceAction, ResourceImpact};
+
+/// CloudFormation's view of an update, beside the analysis'.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeSetCheck {
+    /// The change set: apply executes exactly it (`ExecuteChangeSet`), from a saved plan too.
+    pub change_set: ChangeSetRef,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    #[serde(flatten)]
+    pub status: CheckStatus,
+    /// Every resource either view changes, in the analysis' order, then CloudFormation's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<ResourceCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change_set_status", rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// Made and executable.
+    Ready,
+    /// CloudFormation says the update changes nothing ("didn't contain changes"): nothing to execute.
+    NoChanges,
+    /// It could not be made or read, or it cannot be executed: AWS's own words.
+    Failed { error: String },
+}
+
+/// One resource, as each view sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceCheck {
+    pub logical_id: String,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub agreement: Agreement,
+    /// What the analysis said before it saw the change set; absent: nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<ResourceAction>,
+    /// Whether the analysis rolls the group's instances (which a change set never shows).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rolling: bool,
+    /// What the change set says; absent: nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_set: Option<ResourceChange>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Agreement {
+    Agrees,
+    /// CloudFormation says more than the analysis: the analysis was run again with it.
+    ChangeSetSaysMore,
+    /// The analysis says more: kept.
+    AnalysisOnly,
+}
+
+impl ChangeSetCheck {
+    pub fn agrees(&self) -> bool {
+        self.resources
+            .iter()
+            .all(|resource| resource.agreement != Agreement::ChangeSetSaysMore)
+    }
+}
+
+/// What a change set's view of a resource amounts to, as an analysis verdict (CDK's reading: a
+/// replacement CloudFormation derives only from values it learns while updating, Dynamic, "may replace").
+/// A Modify with no Replacement (moto's) is "may replace": never taken for in place.
+pub fn cloudformation_says(change: &ResourceChange) -> ResourceAction {
+    match change.action.as_str() {
+        "Add" => ResourceAction::Add,
+        "Remove" => ResourceAction::Remove,
+        "Modify" => match change.replacement {
+            Some(Replacement::False) => ResourceAction::Modify,
+            Some(Replacement::True) if only_dynamic_recreation(change) => {
+                ResourceAction::MayReplace
+            }
+            Some(Replacement::True) => ResourceAction::Replace,
+            Some(Replacement::Conditional) | None => ResourceAction::MayReplace,
+        },
+        _ => ResourceAction::MayReplace,
+    }
+}
+
+fn only_dynamic_recreation(change: &ResourceChange) -> bool {
+    let always: Vec<_> = change
+        .details
+        .iter()
+        .filter(|detail| detail.requires_recreation.as_deref() == Some("Always"))
+        .collect();
+    !always.is_empty()
+        && always
+            .iter()
+            .all(|detail| detail.evaluation.as_deref() == Some("Dynamic"))
+}
+
+fn severity(action: ResourceAction) -> u8 {
+    match action {
+        ResourceAction::Modify => 1,
+        ResourceAction::MayReplace => 2,
+        ResourceAction::Add | ResourceAction::Remove | ResourceAction::Replace => 3,
+    }
+}
+
+/// The change set's check against the analysis of the update it was made for.
+pub fn check(fact: &ChangeSetFact, analysis: Option<&TemplateImpact>) -> ChangeSetCheck {
+    let (id, status, changes): (String, CheckStatus, &[ResourceChange]) = match &fact.read {
+        Err(error) => (
+            String::new(),
+            CheckStatus::Failed {
+                error: error.message.clone(),
+            },
+            &[],
+        ),
+        Ok(change_set) => (change_set.id.clone(), status_of(change_set), &change_set.changes),
+    };
+    let analysed: &[ResourceImpact] = match analysis {
+        Some(TemplateImpact::Analysed { resources, .. }) => resources,
+        _ => &[],
+    };
+    let mut resources: Vec<ResourceCheck> = analysed
+        .iter()
+        .map(|impact| {
+            let change = changes
+                .iter()
+                .find(|change| change.logical_id == impact.logical_id);
+            let agreement = match change {
+                None => Agreement::AnalysisOnly,
+                Some(change) => {
+                    let says = cloudformation_says(change);
+                    if severity(says) > severity(impact.action)
+                        || (says != impact.action && severity(says) == severity(impact.action))
+                    {
+                        Agreement::ChangeSetSaysMore
+                    } else if severity(impact.action) > severity(says) || impact.rolling.is_some()
+                    {
+                        Agreement::AnalysisOnly
+                    } else {
+                        Agreement::Agrees
+                    }
+                }
+            };
+            ResourceCheck {
+                logical_id: impact.logical_id.clone(),
+                resource_type: impact.resource_type.clone(),
+                agreement,
+                analysis: Some(impact.action),
+                rolling: impact.rolling.is_some(),
+                change_set: change.cloned(),
+            }
+        })
+        .collect();
+    resources.extend(
+        changes
+            .iter()
+            .filter(|change| {
+                !analysed
+                    .iter()
+                    .any(|impact| impact.logical_id == change.logical_id)
+            })
+            .map(|change| ResourceCheck {
+                logical_id: change.logical_id.clone(),
+                resource_type: change.resource_type.clone(),
+                agreement: Agreement::ChangeSetSaysMore,
+                analysis: None,
+                rolling: false,
+                change_set: Some(change.clone()),
+            }),
+    );
+    ChangeSetCheck {
+        change_set: fact.reference.clone(),
+        id,
+        status,
+        resources,
+    }
+}
+
+fn status_of(change_set: &ChangeSet) -> CheckStatus {
+    if change_set.is_empty_update() {
+        CheckStatus::NoChanges
+    } else if change_set.is_executable() {
+        CheckStatus::Ready
+    } else {
+        CheckStatus::Failed {
+            error: match &change_set.status_reason {
+                Some(reason) => format!("{}: {reason}", change_set.status),
+                None => format!(
+                    "{} (execution status {})",
+                    change_set.status, change_set.execution_status
+                ),
+            },
+        }
+    }
+}
+
+/// What the analysis, run again, takes as known: each resource CloudFormation says more of.
+pub fn forced(check: &ChangeSetCheck) -> BTreeMap<String, Forced> {
+    check
+        .resources
+        .iter()
+        .filter(|resource| resource.agreement == Agreement::ChangeSetSaysMore)
+        .filter_map(|resource| {
+            let change = resource.change_set.as_ref()?;
+            let properties: Vec<String> = change
+                .details
+                .iter()
+                .filter(|detail| detail.attribute == "Properties")
+                .filter_map(|detail| detail.name.clone())
+                .collect();
+            Some((
+                resource.logical_id.clone(),
+                Forced {
+                    action: cloudformation_says(change),
+                    because: because(change, &properties),
+                    properties,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// `CloudFormation's change set: Modify, Replacement True (ImageId, from parameter DefaultAmi)`.
+fn because(change: &ResourceChange, properties: &[String]) -> String {
+    let mut text = format!("CloudFormation's change set: {}", change.action);
+    if let Some(replacement) = change.replacement {
+        text.push_str(&format!(", Replacement {replacement:?}"));
+    }
+    let causes: Vec<String> = change
+        .details
+        .iter()
+        .filter_map(|detail| {
+            let source = detail.change_source.as_deref()?;
+            Some(match &detail.causing_entity {
+                Some(entity) => format!("{source} {entity}"),
+                None => source.to_string(),
+            })
+        })
+        .collect();
+    if !properties.is_empty() || !causes.is_empty() {
+        let mut parts = Vec::new();
+        if !properties.is_empty() {
+            parts.push(properties.join(", "));
+        }
+        if !causes.is_empty() {
+            parts.push(format!("from {}", causes.join(", ")));
+        }
+        text.push_str(&format!(" ({})", parts.join("; ")));
+    }
+    text
+}
+
+/// Why `--auto-approve=in-place` holds an update for its change set: it could not be made, it says a
+/// resource is replaced, may be, or removed, or it names a change the analysis did not predict. An update
+/// planned with change sets that has none (a later step of an upgrade, made only when the step before has
+/// run) is held too: CloudFormation's view of it is not known.
+pub(super) fn hold_reasons(
+    step: Option<StepRef>,
+    update: &Update,
+    asked: bool,
+    reasons: &mut Vec<HoldReason>,
+) {
+    let Some(check) = &update.change_set else {
+        if asked && update.changes_the_stack() {
+            reasons.push(HoldReason::ChangeSet {
+                step,
+                logical_id: None,
+                says: "no change set (it can be made only once the step before has run)".into(),
+            });
+        }
+        return;
+    };
+    if let CheckStatus::Failed { error } = &check.status {
+        reasons.push(HoldReason::ChangeSet {
+            step: step.clone(),
+            logical_id: None,
+            says: format!("the change set failed: {error}"),
+        });
+    }
+    for resource in &check.resources {
+        let Some(change) = &resource.change_set else {
+            continue;
+        };
+        let says = cloudformation_says(change);
+        let words = match (says, resource.agreement) {
+            (ResourceAction::Modify | ResourceAction::Add, Agreement::ChangeSetSaysMore) => {
+                "a change the analysis did not predict"
+            }
+            (ResourceAction::Modify | ResourceAction::Add, _) => continue,
+            (ResourceAction::Replace, _) => "Replacement True",
+            (ResourceAction::MayReplace, _) => match change.replacement {
+                Some(Replacement::Conditional) => "Replacement Conditional",
+                Some(_) => "Replacement decided while updating (Dynamic)",
+                None => "no Replacement given",
+            },
+            (ResourceAction::Remove, _) => "Remove",
+        };
+        reasons.push(HoldReason::ChangeSet {
+            step: step.clone(),
+            logical_id: Some(resource.logical_id.clone()),
+            says: format!("{} {words}", change.action),
+        });
+    }
+}
