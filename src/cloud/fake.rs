@@ -155,6 +155,8 @@ struct World {
     change_sets: HashMap<(String, String), BTreeMap<(String, String), change_sets::FakeChangeSet>>,
     /// stack name -> the Modify changes its change sets report (see `FakeAws::script_change_set`).
     change_set_scripts: HashMap<String, Vec<super::ResourceChange>>,
+    /// Stacks whose change sets find nothing to change (`FakeAws::change_sets_find_nothing`).
+    change_sets_find_nothing: HashSet<String>,
 }
 
 /// The instance types the fake's EC2 knows, with their vCPUs; any other is unknown to it, as a made-up

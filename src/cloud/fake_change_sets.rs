@@ -40,6 +40,13 @@ impl FakeAws {
             .insert(stack.to_string(), changes);
     }
 
+    /// Makes the change sets of `stack` FAILED "didn't contain changes" whatever they are made of: what
+    /// CloudFormation answers when the values it compares are equal once it has normalised them (a Number
+    /// written `01`, a list with spaces) though the text the plan compared differs.
+    pub fn change_sets_find_nothing(&self, stack: &str) {
+        self.world().change_sets_find_nothing.insert(stack.to_string());
+    }
+
     /// The change sets left in an account and region (executed ones are not listed, as they are part of
     /// the stack's history).
     pub fn change_sets(&self, account: &str, region: &str) -> Vec<ChangeSetRef> {
@@ -124,6 +131,7 @@ impl FakeCloud {
             &parameters,
         )?;
         let scripted = self.aws.world_scripts(&world, &update.name);
+        let finds_nothing = world.change_sets_find_nothing.contains(&update.name);
         let key = (update.name.clone(), name.to_string());
         let sets = world.change_sets.entry(self.key()).or_default();
         if sets.contains_key(&key) {
@@ -132,7 +140,8 @@ impl FakeCloud {
                 format!("AlreadyExistsException: ChangeSet [{name}] already exists"),
             ));
         }
-        let unchanged = parameters == stack.parameters
+        let unchanged = finds_nothing
+            || parameters == stack.parameters
             && resolved == stack.resolved
             && update.template == live_template
             && update.tags == stack.tags;

@@ -12,11 +12,29 @@ use crate::plan::{ChangeSets, Plan, PlanInputs, make_plan};
 use crate::template_cache::TemplateCache;
 use crate::{output, render};
 
-/// `cache` spares GetTemplate calls for racks it shows unchanged, and learns what this plan read.
+/// `cache` spares GetTemplate calls for racks it shows unchanged, and learns what this plan read. A signal
+/// (Ctrl-C, SIGTERM, ...) while change sets are made ends it, deleting them.
 pub async fn run(
     options: &PlanOptions,
     connector: &dyn Connector,
     cache: &mut TemplateCache,
+) -> Result<Outcome, Error> {
+    if options.changeset {
+        let mut interrupts = super::Interrupts::listen();
+        run_until(options, connector, cache, interrupts.next()).await
+    } else {
+        // Listening would take the signals' default action away: a plain plan ends at Ctrl-C as it is.
+        run_until(options, connector, cache, std::future::pending()).await
+    }
+}
+
+/// `run`, ended early when `interrupted` completes (while change sets are made; a plain plan holds
+/// nothing that needs it).
+pub async fn run_until(
+    options: &PlanOptions,
+    connector: &dyn Connector,
+    cache: &mut TemplateCache,
+    interrupted: impl std::future::Future<Output = ()>,
 ) -> Result<Outcome, Error> {
     if let Some(out) = &options.out {
         refuse_out_path(out, &options.file, &[])?;
@@ -55,10 +73,9 @@ pub async fn run(
         inputs,
     );
     let planned = if options.changeset {
-        let mut interrupts = super::Interrupts::listen();
         tokio::select! {
             planned = planning => planned,
-            _ = interrupts.next() => {
+            () = interrupted => {
                 let left = ledger.delete_left().await;
                 return Err(Error::Interrupted(format!(
                     "plan interrupted; {}",

@@ -273,6 +273,7 @@ mod tests {
             &values,
             &pseudo(),
             &mut changes,
+            &BTreeMap::new(),
         );
         assert_eq!(impact, None);
         assert!(changes.iter().all(|c| c.reach.is_none()));
@@ -291,6 +292,7 @@ mod tests {
             &values,
             &pseudo(),
             &mut changes,
+            &BTreeMap::new(),
         );
         assert_eq!(impact, Some(TemplateImpact::NotAnalysed { reason }));
         assert_eq!(changes[0].reach, None);
@@ -325,6 +327,7 @@ mod tests {
             &planned,
             &pseudo(),
             &mut changes,
+            &BTreeMap::new(),
         );
         assert_eq!(changes[0].reach.as_deref(), Some("may replace Config"));
         let Some(TemplateImpact::Analysed { resources, .. }) = impact else {
@@ -361,7 +364,15 @@ mod tests {
             change(ChangeKind::Parameter, "Name"),
             change(ChangeKind::Template, "template"),
         ];
-        let impact = analyse_update(Ok(&before), &old, Ok(&after), &new, &pseudo(), &mut changes);
+        let impact = analyse_update(
+            Ok(&before),
+            &old,
+            Ok(&after),
+            &new,
+            &pseudo(),
+            &mut changes,
+            &BTreeMap::new(),
+        );
         assert_eq!(changes[0].reach.as_deref(), Some("modifies Log in place"));
         assert_eq!(changes[1].reach.as_deref(), Some("replaces Queue"));
         assert_eq!(changes[2].reach.as_deref(), Some("adds Topic"));
@@ -399,7 +410,15 @@ mod tests {
             change(ChangeKind::Parameter, "Version"),
             change(ChangeKind::Template, "template"),
         ];
-        analyse_update(Ok(&before), &old, Ok(&after), &new, &pseudo(), &mut changes);
+        analyse_update(
+            Ok(&before),
+            &old,
+            Ok(&after),
+            &new,
+            &pseudo(),
+            &mut changes,
+            &BTreeMap::new(),
+        );
         assert_eq!(changes[0].reach.as_deref(), Some("replaces Settings"));
         assert_eq!(changes[1].reach.as_deref(), Some("adds Releases"));
     }

@@ -373,6 +373,9 @@ fn write_update(out: &mut String, update: &Update, indent: &str, style: Style) {
         }
         None => {}
     }
+    for line in update.change_set.iter().flat_map(super::change_set::lines) {
+        let _ = writeln!(out, "{indent}{line}");
+    }
     for line in update.budget.iter().flat_map(budget_lines) {
         let _ = writeln!(out, "{indent}{line}");
     }
