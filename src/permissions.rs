@@ -521,7 +521,8 @@ alarms = ["rack-{name}-5xx"]
                 .iter()
                 .map(|s| s.actions.len())
                 .sum::<usize>(),
-            18
+            // 18, and the change sets of in-place approval: Create, Describe, Execute, Delete.
+            22
         );
         assert_eq!(
             policy(&config, Plan)
@@ -529,9 +530,11 @@ alarms = ["rack-{name}-5xx"]
                 .iter()
                 .map(|s| s.actions.len())
                 .sum::<usize>(),
-            10
+            // 10, and `plan --changeset`'s CreateChangeSet, DescribeChangeSet and DeleteChangeSet.
+            13
         );
         assert!(!policy(&config, Plan).allows("cloudformation:UpdateStack"));
+        assert!(!policy(&config, Plan).allows("cloudformation:ExecuteChangeSet"));
         // Every `*` says why.
         for command in [Plan, Apply, Status, Import, Doctor] {
             for statement in policy(&config, command).statements {

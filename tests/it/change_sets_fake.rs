@@ -444,3 +444,31 @@ async fn a_change_set_that_contains_no_changes_is_a_clean_no_change() {
     assert!(ledger.delete_left().await.is_empty());
     assert_eq!(harness.fake.change_sets(ACCOUNT, REGION), []);
 }
+
+/// A new instance count: the analysis modifies the group in place, and so does CloudFormation. In-place
+/// approval applies the rack, by executing that change set (never UpdateStack), and nothing is left.
+#[tokio::test(start_paused = true)]
+async fn an_update_both_views_call_in_place_is_applied_by_its_change_set() {
+    let harness = live_rack("instance_count = 5").await;
+    harness.fake.script_change_set(
+        "web",
+        vec![modify(
+            "Instances",
+            "AWS::AutoScaling::AutoScalingGroup",
+            Replacement::False,
+            "DesiredCapacity",
+            "Never",
+            ("ParameterReference", Some("InstanceCount")),
+        )],
+    );
+    let mut options = harness.options();
+    options.auto_approve = Some(Approval::InPlace);
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("change set agrees (rackfile-"), "{output}");
+    assert_eq!(operations(&harness, "CreateChangeSet"), 1);
+    assert_eq!(operations(&harness, "ExecuteChangeSet"), 1);
+    assert_eq!(operations(&harness, "UpdateStack"), 0);
+    assert_eq!(harness.stack("web").unwrap().parameters["InstanceCount"], "5");
+    assert_eq!(harness.fake.change_sets(ACCOUNT, REGION), []);
+}
