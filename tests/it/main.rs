@@ -8,6 +8,7 @@ mod apply;
 mod apply_fake;
 mod apply_json;
 mod approval;
+mod change_sets;
 mod change_sets_fake;
 mod architecture;
 mod bad_input;
