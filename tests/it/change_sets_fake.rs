@@ -472,3 +472,85 @@ async fn an_update_both_views_call_in_place_is_applied_by_its_change_set() {
     assert_eq!(harness.stack("web").unwrap().parameters["InstanceCount"], "5");
     assert_eq!(harness.fake.change_sets(ACCOUNT, REGION), []);
 }
+
+/// What `--changeset` costs: a plan of 500 live racks, 10 of them changed, with and without change sets.
+/// Unchanged racks cost nothing more; each update costs one CreateChangeSet, its polls (one per rack per
+/// interval, backing off from 2 s while the fake takes 5 s to make it) and one DeleteChangeSet. Prints the
+/// figures (`cargo test --test it -- change_sets_fake::cost --nocapture`).
+#[tokio::test(start_paused = true)]
+async fn cost_of_a_plan_of_500_racks_with_10_changed() {
+    let harness = Harness::with_rack_template(
+        Duration::ZERO,
+        &crate::fake_harness::RACK_RESOURCES,
+    );
+    let mut racks = String::new();
+    for index in 0..500 {
+        let name = format!("rack{index:03}");
+        harness
+            .fake
+            .seed_convox_rack(
+                ACCOUNT,
+                REGION,
+                &name,
+                TemplateSource::Url(crate::fake_harness::TEMPLATE_URL.into()),
+                &[("Version", "1"), ("Password", "secret")],
+            )
+            .await;
+        let count = if index % 50 == 0 { "instance_count = 5\n" } else { "" };
+        racks.push_str(&format!(
+            "[[rack]]\nname = \"{name}\"\ntemplate_url = \"{}\"\n{count}",
+            crate::fake_harness::TEMPLATE_URL
+        ));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    harness.declare("version = \"1\"", &racks);
+    let count_calls = |from: usize| -> BTreeMap<&'static str, usize> {
+        let mut counted = BTreeMap::new();
+        for call in &harness.fake.calls()[from..] {
+            *counted.entry(call.operation).or_default() += 1;
+        }
+        counted
+    };
+
+    let before = harness.fake.calls().len();
+    let (wall, waited) = (std::time::Instant::now(), tokio::time::Instant::now());
+    let plain = harness.plan().await;
+    let (plain_wall, plain_waited) = (wall.elapsed(), waited.elapsed());
+    let plain_calls = count_calls(before);
+    assert_eq!(plain.summary.update, 10);
+
+    let before = harness.fake.calls().len();
+    let ledger = ChangeSetLedger::default();
+    let (wall, waited) = (std::time::Instant::now(), tokio::time::Instant::now());
+    let checked = plan_with_change_sets(&harness, &ledger).await;
+    assert!(ledger.delete_left().await.is_empty());
+    let (checked_wall, checked_waited) = (wall.elapsed(), waited.elapsed());
+    let checked_calls = count_calls(before);
+    assert_eq!(checked.summary.update, 10);
+
+    println!(
+        "500 racks, 10 changed, without --changeset: {plain_calls:?}, {plain_wall:?} of CPU, {plain_waited:?} waited"
+    );
+    println!(
+        "500 racks, 10 changed, with --changeset: {checked_calls:?}, {checked_wall:?} of CPU, {checked_waited:?} waited"
+    );
+    let extra = |operation: &str| {
+        checked_calls.get(operation).copied().unwrap_or(0)
+            - plain_calls.get(operation).copied().unwrap_or(0)
+    };
+    assert_eq!(extra("CreateChangeSet"), 10);
+    assert_eq!(extra("DeleteChangeSet"), 10);
+    // Made in 5 s, asked at 0, 2 and 6 s: three polls each.
+    assert_eq!(extra("DescribeChangeSet"), 30);
+    for (operation, count) in &plain_calls {
+        assert_eq!(
+            checked_calls.get(operation),
+            Some(count),
+            "{operation}: the reads of a plan are the same with change sets"
+        );
+    }
+    assert_eq!(
+        checked_calls.values().sum::<usize>() - plain_calls.values().sum::<usize>(),
+        50
+    );
+}
