@@ -23,9 +23,10 @@ use super::aws_setup::{self, SetupError};
 use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
 use super::{
-    ChangeDetail, ChangeSet, ChangeSetRef, Cloud, CloudError, Replacement, ResourceChange, Connector, CreateStackRequest, Declarations, ParameterValue, PutOutcome,
-    S3Object, Secret, SsmParameter, Stack, StackEvent, StackStatus, TemplateParameter,
-    TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
+    ChangeDetail, ChangeSet, ChangeSetRef, Cloud, CloudError, Connector, CreateStackRequest,
+    Declarations, ParameterValue, PutOutcome, Replacement, ResourceChange, S3Object, Secret,
+    SsmParameter, Stack, StackEvent, StackStatus, TemplateParameter, TemplateSource,
+    TemplateSummary, UpdateOutcome, UpdateStackRequest,
 };
 use crate::config::OrgSettings;
 
@@ -765,7 +766,10 @@ impl Cloud for AwsCloud {
         Ok(answer.id().unwrap_or(name).to_string())
     }
 
-    async fn describe_change_set(&self, change_set: &ChangeSetRef) -> Result<ChangeSet, CloudError> {
+    async fn describe_change_set(
+        &self,
+        change_set: &ChangeSetRef,
+    ) -> Result<ChangeSet, CloudError> {
         let mut next: Option<String> = None;
         let mut described: Option<ChangeSet> = None;
         loop {

@@ -30,7 +30,10 @@ pub const NO_CHANGES_REASON: &str = "The submitted information didn't contain ch
 impl ChangeSet {
     /// Still being made: ask again.
     pub fn is_pending(&self) -> bool {
-        matches!(self.status.as_str(), "CREATE_PENDING" | "CREATE_IN_PROGRESS")
+        matches!(
+            self.status.as_str(),
+            "CREATE_PENDING" | "CREATE_IN_PROGRESS"
+        )
     }
 
     /// FAILED because the update would change nothing: a clean "no changes", not an error.

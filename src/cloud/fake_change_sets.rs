@@ -10,8 +10,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{
-    CloudError, CloudErrorKind, FakeAws, FakeCloud, ParameterValue, StackState,
-    UpdateStackRequest, check_parameters, resolve_ssm, validation,
+    CloudError, CloudErrorKind, FakeAws, FakeCloud, ParameterValue, StackState, UpdateStackRequest,
+    check_parameters, resolve_ssm, validation,
 };
 use crate::cloud::{ChangeSet, ChangeSetRef, NO_CHANGES_REASON, ResourceChange};
 
@@ -44,7 +44,9 @@ impl FakeAws {
     /// CloudFormation answers when the values it compares are equal once it has normalised them (a Number
     /// written `01`, a list with spaces) though the text the plan compared differs.
     pub fn change_sets_find_nothing(&self, stack: &str) {
-        self.world().change_sets_find_nothing.insert(stack.to_string());
+        self.world()
+            .change_sets_find_nothing
+            .insert(stack.to_string());
     }
 
     /// The change sets left in an account and region (executed ones are not listed, as they are part of
@@ -142,9 +144,9 @@ impl FakeCloud {
         }
         let unchanged = finds_nothing
             || parameters == stack.parameters
-            && resolved == stack.resolved
-            && update.template == live_template
-            && update.tags == stack.tags;
+                && resolved == stack.resolved
+                && update.template == live_template
+                && update.tags == stack.tags;
         let mut changes: Vec<ResourceChange> = Vec::new();
         if !unchanged {
             let kept = |id: &str| template.resources.iter().any(|(r, _)| r == id);
@@ -226,7 +228,11 @@ impl FakeCloud {
             status: status.into(),
             status_reason: set.failed.clone().filter(|_| made),
             execution_status: execution_status.into(),
-            changes: if made { set.changes.clone() } else { Vec::new() },
+            changes: if made {
+                set.changes.clone()
+            } else {
+                Vec::new()
+            },
         })
     }
 
@@ -272,7 +278,10 @@ impl FakeCloud {
         Ok(())
     }
 
-    pub(super) fn delete_fake_change_set(&self, change_set: &ChangeSetRef) -> Result<(), CloudError> {
+    pub(super) fn delete_fake_change_set(
+        &self,
+        change_set: &ChangeSetRef,
+    ) -> Result<(), CloudError> {
         let mut world = self.aws.world();
         self.record(&mut world, "DeleteChangeSet");
         let sets = world.change_sets.entry(self.key()).or_default();
@@ -311,4 +320,3 @@ fn plain_change(action: &str, logical_id: &str, resource_type: &str) -> Resource
         details: Vec::new(),
     }
 }
-

@@ -240,7 +240,8 @@ pub trait Cloud: Send + Sync {
         name: &str,
     ) -> Result<String, CloudError>;
     /// DescribeChangeSet with IncludePropertyValues, every page.
-    async fn describe_change_set(&self, change_set: &ChangeSetRef) -> Result<ChangeSet, CloudError>;
+    async fn describe_change_set(&self, change_set: &ChangeSetRef)
+    -> Result<ChangeSet, CloudError>;
     /// ExecuteChangeSet; `token` marks the update it starts, as UpdateStack's ClientRequestToken does.
     async fn execute_change_set(
         &self,

@@ -11,12 +11,12 @@ use crate::apply::{Cancel, EnvLookup, Executor, Replanner, RolloutOutcome, summa
 use crate::cloud::Connector;
 use crate::config::{self, Config, RackId};
 use crate::error::Error;
+use crate::live::ChangeSetLedger;
 pub use crate::options::{ApplyOptions, ApplySource, Approval};
 use crate::outcome::Outcome;
-use crate::live::ChangeSetLedger;
 use crate::plan::{
-    Action, ChangeSets, Gate, PasswordSource, Permissions, Plan, PlanInputs, RackPlan, Refusal, gate,
-    make_plan,
+    Action, ChangeSets, Gate, PasswordSource, Permissions, Plan, PlanInputs, RackPlan, Refusal,
+    gate, make_plan,
 };
 use crate::render;
 
@@ -111,7 +111,10 @@ pub async fn run(
         let named: Vec<String> = left
             .iter()
             .map(|(change_set, error)| {
-                format!("{} of stack {} ({error})", change_set.name, change_set.stack)
+                format!(
+                    "{} of stack {} ({error})",
+                    change_set.name, change_set.stack
+                )
             })
             .collect();
         crate::output::eprint(&format!(
@@ -554,7 +557,9 @@ impl Replanner for LiveReplanner<'_> {
 }
 
 /// The change set of each update (an upgrade's first step) a saved plan was made with, by stack.
-fn kept_change_sets(plan: &Plan) -> std::collections::BTreeMap<crate::cloud::StackKey, crate::cloud::ChangeSetRef> {
+fn kept_change_sets(
+    plan: &Plan,
+) -> std::collections::BTreeMap<crate::cloud::StackKey, crate::cloud::ChangeSetRef> {
     plan.racks
         .iter()
         .filter_map(|rack| {

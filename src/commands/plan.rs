@@ -5,9 +5,9 @@ use std::path::Path;
 use crate::cloud::Connector;
 use crate::config;
 use crate::error::Error;
+use crate::live::ChangeSetLedger;
 pub use crate::options::{Approval, PlanFormat, PlanOptions};
 use crate::outcome::Outcome;
-use crate::live::ChangeSetLedger;
 use crate::plan::{ChangeSets, Plan, PlanInputs, make_plan};
 use crate::template_cache::TemplateCache;
 use crate::{output, render};
@@ -98,7 +98,9 @@ pub async fn run_until(
 const CHANGE_SET_PARALLELISM: usize = 10;
 
 /// What became of the change sets a plan made and did not keep, in a line.
-fn change_sets_left_words(left: &[(crate::cloud::ChangeSetRef, crate::cloud::CloudError)]) -> String {
+fn change_sets_left_words(
+    left: &[(crate::cloud::ChangeSetRef, crate::cloud::CloudError)],
+) -> String {
     if left.is_empty() {
         return "every change set it made was deleted".into();
     }

@@ -39,10 +39,13 @@ pub struct ChangeSetFact {
     pub read: Result<ChangeSet, CloudError>,
 }
 
+/// A change set made, with the CloudFormation of its account and region.
+type Made = (Arc<dyn Cloud>, ChangeSetRef);
+
 /// Change sets made by this run and not executed (yet): what `delete_left` deletes.
 #[derive(Clone, Default)]
 pub struct ChangeSetLedger {
-    made: Arc<Mutex<Vec<(Arc<dyn Cloud>, ChangeSetRef)>>>,
+    made: Arc<Mutex<Vec<Made>>>,
 }
 
 impl ChangeSetLedger {
@@ -50,8 +53,10 @@ impl ChangeSetLedger {
         self.entries().push((cloud, reference));
     }
 
-    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<(Arc<dyn Cloud>, ChangeSetRef)>> {
-        self.made.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<Made>> {
+        self.made
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A change set that was executed: it is the stack's history now, not something left behind.
@@ -71,7 +76,7 @@ impl ChangeSetLedger {
     /// Deletes every change set made and not executed; one already gone is fine. The ones that could not
     /// be deleted, and why.
     pub async fn delete_left(&self) -> Vec<(ChangeSetRef, CloudError)> {
-        let left: Vec<(Arc<dyn Cloud>, ChangeSetRef)> = std::mem::take(&mut *self.entries());
+        let left: Vec<Made> = std::mem::take(&mut *self.entries());
         let deletions = left.into_iter().map(|(cloud, reference)| async move {
             match cloud.delete_change_set(&reference).await {
                 Ok(()) => None,

@@ -123,7 +123,11 @@ pub fn check(fact: &ChangeSetFact, analysis: Option<&TemplateImpact>) -> ChangeS
             },
             &[],
         ),
-        Ok(change_set) => (change_set.id.clone(), status_of(change_set), &change_set.changes),
+        Ok(change_set) => (
+            change_set.id.clone(),
+            status_of(change_set),
+            &change_set.changes,
+        ),
     };
     let analysed: &[ResourceImpact] = match analysis {
         Some(TemplateImpact::Analysed { resources, .. }) => resources,
@@ -143,8 +147,7 @@ pub fn check(fact: &ChangeSetFact, analysis: Option<&TemplateImpact>) -> ChangeS
                         || (says != impact.action && severity(says) == severity(impact.action))
                     {
                         Agreement::ChangeSetSaysMore
-                    } else if severity(impact.action) > severity(says) || impact.rolling.is_some()
-                    {
+                    } else if severity(impact.action) > severity(says) || impact.rolling.is_some() {
                         Agreement::AnalysisOnly
                     } else {
                         Agreement::Agrees

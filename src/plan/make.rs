@@ -111,7 +111,8 @@ pub async fn make_plan(
             _ => None,
         };
         let wanted = change_sets_wanted(&plan, kept);
-        let facts = live::read_change_sets(&config.orgs, connector, wanted, ledger, parallelism).await;
+        let facts =
+            live::read_change_sets(&config.orgs, connector, wanted, ledger, parallelism).await;
         live.set_change_sets(facts);
         plan = diff(config, &live, recover).map_err(PlanningError::Problems)?;
     }

@@ -97,7 +97,10 @@ pub fn lines(check: &ChangeSetCheck) -> Vec<String> {
         })
         .collect();
     if differing.is_empty() {
-        return vec![format!("change set agrees ({})", escape(&check.change_set.name))];
+        return vec![format!(
+            "change set agrees ({})",
+            escape(&check.change_set.name)
+        )];
     }
     let agreeing = check.resources.len() - differing.len();
     let mut lines = differing;

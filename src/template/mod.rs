@@ -40,7 +40,8 @@ pub use declaration_checks::check_declaration;
 pub use document::{DocumentError, parse_document};
 pub use evaluate::{Pseudo, resolved_ssm};
 pub use impact::{
-    Forced, ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse, analyse_with_change_set,
+    Forced, ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse,
+    analyse_with_change_set,
 };
 pub use parameters::{summary_of_body, summary_of_document};
 pub use preflight::{

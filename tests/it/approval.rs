@@ -68,12 +68,12 @@ fn in_place_holds_the_replacement_untouched_with_exit_3_and_on_moto_the_in_place
     let apply = run(moto.rackfile().args(["apply", "--auto-approve=in-place"]));
     assert_exit(&apply, 3);
     assert!(
-        apply.stdout.lines().any(|line| line
-            .starts_with("personal/web: held for a person, nothing sent: replaces LaunchConfiguration;")
-            && line.contains("rolling replacement of Instances"))
+        apply.stdout.lines().any(|line| line.starts_with(
+            "personal/web: held for a person, nothing sent: replaces LaunchConfiguration;"
+        ) && line.contains("rolling replacement of Instances"))
             && apply.stdout.lines().any(|line| line
-            .starts_with("personal/calm: held for a person, nothing sent:")
-            && line.contains("Modify no Replacement given")),
+                .starts_with("personal/calm: held for a person, nothing sent:")
+                && line.contains("Modify no Replacement given")),
         "{}",
         apply.stdout
     );

@@ -56,8 +56,7 @@ fn plan_with_changeset_makes_reads_and_deletes_a_change_set_and_changes_nothing(
     let json = run(moto.rackfile().args(["plan", "--changeset", "--json"]));
     let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(
-        value["racks"][0]["change_set"]["change_set_status"],
-        "ready",
+        value["racks"][0]["change_set"]["change_set_status"], "ready",
         "{:#}",
         value["racks"][0]
     );
@@ -68,12 +67,9 @@ fn plan_with_changeset_makes_reads_and_deletes_a_change_set_and_changes_nothing(
 fn a_saved_plan_executes_its_change_set_and_does_not_make_another() {
     let moto = one_rack();
     let saved = moto.path().join("web.plan");
-    let plan = run(moto.rackfile().args([
-        "plan",
-        "--changeset",
-        "--out",
-        saved.to_str().unwrap(),
-    ]));
+    let plan = run(moto
+        .rackfile()
+        .args(["plan", "--changeset", "--out", saved.to_str().unwrap()]));
     assert_exit(&plan, 0);
     let kept = change_sets(&moto, "web");
     let [(name, status)] = &kept[..] else {

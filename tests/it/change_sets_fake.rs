@@ -210,10 +210,7 @@ async fn a_replacement_only_the_change_set_reports_holds_the_rack_and_shows_both
     let checked = &json["racks"][0]["change_set"]["resources"][0];
     assert_eq!(checked["agreement"], "change_set_says_more");
     assert_eq!(checked["change_set"]["replacement"], "True");
-    assert_eq!(
-        checked["change_set"]["details"][0]["causing_entity"],
-        "Key"
-    );
+    assert_eq!(checked["change_set"]["details"][0]["causing_entity"], "Key");
 
     assert!(ledger.delete_left().await.is_empty());
     // Under in-place approval apply holds it (exit 3), sends nothing, and leaves no change set.
@@ -469,7 +466,10 @@ async fn an_update_both_views_call_in_place_is_applied_by_its_change_set() {
     assert_eq!(operations(&harness, "CreateChangeSet"), 1);
     assert_eq!(operations(&harness, "ExecuteChangeSet"), 1);
     assert_eq!(operations(&harness, "UpdateStack"), 0);
-    assert_eq!(harness.stack("web").unwrap().parameters["InstanceCount"], "5");
+    assert_eq!(
+        harness.stack("web").unwrap().parameters["InstanceCount"],
+        "5"
+    );
     assert_eq!(harness.fake.change_sets(ACCOUNT, REGION), []);
 }
 
@@ -479,10 +479,7 @@ async fn an_update_both_views_call_in_place_is_applied_by_its_change_set() {
 /// figures (`cargo test --test it -- change_sets_fake::cost --nocapture`).
 #[tokio::test(start_paused = true)]
 async fn cost_of_a_plan_of_500_racks_with_10_changed() {
-    let harness = Harness::with_rack_template(
-        Duration::ZERO,
-        &crate::fake_harness::RACK_RESOURCES,
-    );
+    let harness = Harness::with_rack_template(Duration::ZERO, &crate::fake_harness::RACK_RESOURCES);
     let mut racks = String::new();
     for index in 0..500 {
         let name = format!("rack{index:03}");
@@ -496,7 +493,11 @@ async fn cost_of_a_plan_of_500_racks_with_10_changed() {
                 &[("Version", "1"), ("Password", "secret")],
             )
             .await;
-        let count = if index % 50 == 0 { "instance_count = 5\n" } else { "" };
+        let count = if index % 50 == 0 {
+            "instance_count = 5\n"
+        } else {
+            ""
+        };
         racks.push_str(&format!(
             "[[rack]]\nname = \"{name}\"\ntemplate_url = \"{}\"\n{count}",
             crate::fake_harness::TEMPLATE_URL

@@ -376,7 +376,15 @@ pub(super) fn plan_update(
             &pseudo,
         ));
         // Tags alone: nothing for the analysis, and the change set is compared with that nothing.
-        return Ok(cross_check(rack, stack, account, live, update, notes, |_, _| None));
+        return Ok(cross_check(
+            rack,
+            stack,
+            account,
+            live,
+            update,
+            notes,
+            |_, _| None,
+        ));
     }
     let (before, after) = (before(), planned_document(rack, live));
     supersede_rules_the_template_answers(&mut update, &before, &after);
@@ -397,9 +405,15 @@ pub(super) fn plan_update(
         )
     };
     update.analysis = analyse(&mut update.changes, &BTreeMap::new());
-    let action = cross_check(rack, stack, account, live, update, notes, |changes, forced| {
-        Some(analyse(changes, forced))
-    });
+    let action = cross_check(
+        rack,
+        stack,
+        account,
+        live,
+        update,
+        notes,
+        |changes, forced| Some(analyse(changes, forced)),
+    );
     let Action::Update(mut update) = action else {
         return Ok(action);
     };
