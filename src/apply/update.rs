@@ -154,10 +154,7 @@ impl Executor<'_> {
                 CheckStatus::Ready => cloud
                     .execute_change_set(&check.change_set, &request.token)
                     .await
-                    .map(|()| {
-                        self.change_sets.executed(&check.change_set);
-                        UpdateOutcome::Started
-                    })
+                    .map(|()| UpdateOutcome::Started)
                     .map_err(|error| ("ExecuteChangeSet", error)),
             },
             None => cloud
@@ -178,6 +175,10 @@ impl Executor<'_> {
                     None,
                 ));
             }
+        }
+        // Executed (a retry included, that met the update its first attempt started): the stack's history.
+        if let Some(check) = &update.change_set {
+            self.change_sets.executed(&check.change_set);
         }
         let sent = Instant::now();
         let budget = update

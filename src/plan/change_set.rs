@@ -315,3 +315,183 @@ pub(super) fn hold_reasons(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::{ChangeDetail, CloudError, CloudErrorKind, UpdateStackRequest};
+    use crate::template::Rolling;
+
+    fn change(
+        replacement: Option<Replacement>,
+        recreation: &str,
+        evaluation: &str,
+    ) -> ResourceChange {
+        ResourceChange {
+            action: "Modify".into(),
+            logical_id: "LaunchTemplate".into(),
+            resource_type: "AWS::EC2::LaunchTemplate".into(),
+            replacement,
+            scope: vec!["Properties".into()],
+            details: vec![ChangeDetail {
+                attribute: "Properties".into(),
+                name: Some("LaunchTemplateData".into()),
+                requires_recreation: Some(recreation.into()),
+                evaluation: Some(evaluation.into()),
+                change_source: Some("ParameterReference".into()),
+                causing_entity: Some("DefaultAmi".into()),
+            }],
+        }
+    }
+
+    fn fact(read: Result<ChangeSet, CloudError>) -> ChangeSetFact {
+        ChangeSetFact {
+            reference: ChangeSetRef {
+                stack: "web".into(),
+                name: "rackfile-x".into(),
+            },
+            request: UpdateStackRequest {
+                name: "web".into(),
+                template: crate::cloud::TemplateSource::Url("u".into()),
+                parameters: Default::default(),
+                tags: Default::default(),
+                token: "t".into(),
+            },
+            read,
+        }
+    }
+
+    fn ready(changes: Vec<ResourceChange>) -> Result<ChangeSet, CloudError> {
+        Ok(ChangeSet {
+            id: "arn:cs".into(),
+            status: "CREATE_COMPLETE".into(),
+            status_reason: None,
+            execution_status: "AVAILABLE".into(),
+            changes,
+        })
+    }
+
+    fn analysed(action: ResourceAction, rolling: bool) -> TemplateImpact {
+        TemplateImpact::Analysed {
+            verdict: String::new(),
+            disruptive: None,
+            resources: vec![ResourceImpact {
+                logical_id: "LaunchTemplate".into(),
+                resource_type: "AWS::EC2::LaunchTemplate".into(),
+                action,
+                because: String::new(),
+                through: None,
+                rolling: rolling.then(|| Rolling {
+                    max_batch_size: Some("1".into()),
+                }),
+                too_complex: false,
+            }],
+        }
+    }
+
+    #[test]
+    fn cloudformation_s_replacement_reads_as_cdk_reads_it_and_never_laxer() {
+        let says = |replacement, recreation, evaluation| {
+            cloudformation_says(&change(replacement, recreation, evaluation))
+        };
+        assert_eq!(
+            says(Some(Replacement::True), "Always", "Static"),
+            ResourceAction::Replace
+        );
+        assert_eq!(
+            says(Some(Replacement::True), "Always", "Dynamic"),
+            ResourceAction::MayReplace
+        );
+        assert_eq!(
+            says(Some(Replacement::Conditional), "Conditionally", "Static"),
+            ResourceAction::MayReplace
+        );
+        assert_eq!(
+            says(Some(Replacement::False), "Never", "Static"),
+            ResourceAction::Modify
+        );
+        // moto's: no Replacement at all.
+        assert_eq!(says(None, "Never", "Static"), ResourceAction::MayReplace);
+    }
+
+    #[test]
+    fn each_resource_is_agreed_said_more_by_cloudformation_or_kept_from_the_analysis() {
+        let agreed = check(
+            &fact(ready(vec![change(
+                Some(Replacement::False),
+                "Never",
+                "Static",
+            )])),
+            Some(&analysed(ResourceAction::Modify, false)),
+        );
+        assert_eq!(agreed.resources[0].agreement, Agreement::Agrees);
+        assert!(agreed.agrees() && forced(&agreed).is_empty());
+
+        let more = check(
+            &fact(ready(vec![change(
+                Some(Replacement::True),
+                "Always",
+                "Static",
+            )])),
+            Some(&analysed(ResourceAction::Modify, false)),
+        );
+        assert_eq!(more.resources[0].agreement, Agreement::ChangeSetSaysMore);
+        let forced = forced(&more);
+        assert_eq!(forced["LaunchTemplate"].action, ResourceAction::Replace);
+        assert_eq!(forced["LaunchTemplate"].properties, ["LaunchTemplateData"]);
+        assert_eq!(
+            forced["LaunchTemplate"].because,
+            "CloudFormation's change set: Modify, Replacement True (LaunchTemplateData; from ParameterReference DefaultAmi)"
+        );
+
+        let rolling = check(
+            &fact(ready(vec![change(
+                Some(Replacement::False),
+                "Never",
+                "Static",
+            )])),
+            Some(&analysed(ResourceAction::Modify, true)),
+        );
+        assert_eq!(rolling.resources[0].agreement, Agreement::AnalysisOnly);
+        let unseen = check(
+            &fact(ready(Vec::new())),
+            Some(&analysed(ResourceAction::Replace, false)),
+        );
+        assert_eq!(unseen.resources[0].agreement, Agreement::AnalysisOnly);
+    }
+
+    #[test]
+    fn a_change_set_that_failed_or_found_nothing_says_so() {
+        let failed = check(
+            &fact(Err(CloudError::new(
+                CloudErrorKind::AccessDenied,
+                "AccessDenied: not authorized to perform cloudformation:CreateChangeSet",
+            ))),
+            None,
+        );
+        assert!(
+            matches!(&failed.status, CheckStatus::Failed { error } if error.contains("CreateChangeSet"))
+        );
+        let nothing = check(
+            &fact(Ok(ChangeSet {
+                id: "arn:cs".into(),
+                status: "FAILED".into(),
+                status_reason: Some(crate::cloud::NO_CHANGES_REASON.into()),
+                execution_status: "UNAVAILABLE".into(),
+                changes: Vec::new(),
+            })),
+            None,
+        );
+        assert_eq!(nothing.status, CheckStatus::NoChanges);
+        let obsolete = check(
+            &fact(Ok(ChangeSet {
+                execution_status: "OBSOLETE".into(),
+                ..ready(Vec::new()).unwrap()
+            })),
+            None,
+        );
+        assert!(
+            matches!(&obsolete.status, CheckStatus::Failed { error } if error.contains("OBSOLETE"))
+        );
+    }
+}
