@@ -494,4 +494,57 @@ mod tests {
             matches!(&obsolete.status, CheckStatus::Failed { error } if error.contains("OBSOLETE"))
         );
     }
+
+    #[test]
+    fn an_update_planned_with_change_sets_and_without_one_is_held() {
+        let update = |change_set: Option<ChangeSetCheck>| Update {
+            template: crate::plan::TemplatePlan::Url { url: "u".into() },
+            changes: vec![crate::plan::Change {
+                kind: crate::plan::ChangeKind::Parameter,
+                name: "Version".into(),
+                before: Some("1".into()),
+                after: Some("2".into()),
+                sensitive: false,
+                diff: None,
+                rule: None,
+                reach: None,
+                ssm_name: None,
+            }],
+            parameters: Default::default(),
+            tags: Default::default(),
+            resource_count: 1,
+            termination_protection: None,
+            analysis: None,
+            budget: None,
+            unresolved: Vec::new(),
+            change_set,
+        };
+        let step = Some(StepRef {
+            number: 2,
+            version: "2".into(),
+        });
+        let mut reasons = Vec::new();
+        hold_reasons(step.clone(), &update(None), true, &mut reasons);
+        assert!(
+            matches!(&reasons[..], [HoldReason::ChangeSet { step: Some(s), logical_id: None, says }]
+                if s.number == 2 && says.starts_with("no change set")),
+            "{reasons:?}"
+        );
+        // Without change sets asked for, the analysis alone decides.
+        let mut reasons = Vec::new();
+        hold_reasons(step.clone(), &update(None), false, &mut reasons);
+        assert_eq!(reasons, []);
+        // A change set that says in place holds nothing.
+        let agreed = check(
+            &fact(ready(vec![change(
+                Some(Replacement::False),
+                "Never",
+                "Static",
+            )])),
+            Some(&analysed(ResourceAction::Modify, false)),
+        );
+        let mut reasons = Vec::new();
+        hold_reasons(step, &update(Some(agreed)), true, &mut reasons);
+        assert_eq!(reasons, []);
+    }
 }

@@ -555,3 +555,33 @@ async fn cost_of_a_plan_of_500_racks_with_10_changed() {
         50
     );
 }
+
+/// A change set CloudFormation will not make (here, the role may not CreateChangeSet) is never a silent
+/// pass: the rack is blocked with AWS's error, and in-place approval applies nothing.
+#[tokio::test(start_paused = true)]
+async fn a_change_set_that_cannot_be_made_blocks_the_rack_with_the_aws_error() {
+    let harness = live_rack("instance_count = 5").await;
+    harness.fake.deny("CreateChangeSet");
+    let ledger = ChangeSetLedger::default();
+    let plan = plan_with_change_sets(&harness, &ledger).await;
+    let Action::Blocked(blocked) = &plan.racks[0].action else {
+        panic!("{:?}", plan.racks[0].action);
+    };
+    assert_eq!(blocked.kind, rackfile::plan::BlockedKind::ChangeSet);
+    assert!(
+        blocked.reason.contains("AccessDenied")
+            && blocked.reason.contains("cloudformation:CreateChangeSet"),
+        "{}",
+        blocked.reason
+    );
+    assert!(plan.summary.differs());
+    assert!(ledger.delete_left().await.is_empty());
+
+    let mut options = harness.options();
+    options.auto_approve = Some(Approval::InPlace);
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("AccessDenied"), "{output}");
+    assert_eq!(operations(&harness, "UpdateStack"), 0);
+    assert_eq!(operations(&harness, "ExecuteChangeSet"), 0);
+}
