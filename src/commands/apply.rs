@@ -1,7 +1,6 @@
 //! `rackfile apply`: plan (or load a saved plan and prove it is still true), confirm, execute, summarise.
 
 use std::io::BufRead;
-use std::path::PathBuf;
 
 use async_trait::async_trait;
 
@@ -177,11 +176,11 @@ async fn run_with(
                 Ok::<_, Error>((config, plan, false))
             }
             ApplySource::SavedPlan(path) => {
-                let saved = load_saved_plan(path)?;
+                let saved = super::saved_plan::load(path)?;
                 // What is shown and applied is the plan made now, proven equal to the saved one rack by rack:
                 // nothing of the file's own text (a summary, the racks not in racks.toml) is trusted.
                 let (config, plan) =
-                    check_saved_plan(&saved, connector, &console.env, change_sets).await?;
+                    super::saved_plan::check(&saved, connector, &console.env, change_sets).await?;
                 if !options.json {
                     console.print(&format!("Applying the saved plan {}.\n", path.display()));
                 }
@@ -553,101 +552,5 @@ impl Replanner for LiveReplanner<'_> {
             .into_iter()
             .next()
             .ok_or_else(|| format!("{rack} is no longer planned"))
-    }
-}
-
-/// The change set of each update (an upgrade's first step) a saved plan was made with, by stack.
-fn kept_change_sets(
-    plan: &Plan,
-) -> std::collections::BTreeMap<crate::cloud::StackKey, crate::cloud::ChangeSetRef> {
-    plan.racks
-        .iter()
-        .filter_map(|rack| {
-            let update = match &rack.action {
-                Action::Update(update) => update,
-                Action::Upgrade(upgrade) => &upgrade.steps.first()?.update,
-                _ => return None,
-            };
-            let check = update.change_set.as_ref()?;
-            Some((rack.key(), check.change_set.clone()))
-        })
-        .collect()
-}
-
-pub(super) fn load_saved_plan(path: &std::path::Path) -> Result<Plan, Error> {
-    crate::plan::file::load(path).map_err(|error| Error::SavedPlan {
-        path: path.display().to_string(),
-        message: error.to_string(),
-    })
-}
-
-/// Proves a saved plan still describes the world: the same racks.toml, and exactly the plan racks.toml and
-/// the live stacks give now (`plan::stale_reasons`); returns that plan, made now. Reads only; any
-/// difference refuses the whole plan.
-async fn check_saved_plan(
-    plan: &Plan,
-    connector: &dyn Connector,
-    env: &EnvLookup,
-    change_sets: &ChangeSetLedger,
-) -> Result<(Config, Plan), Error> {
-    // `plan --out` records racks.toml's absolute path, so the plan applies from any directory; below the
-    // current one it is named as the user would name it.
-    let recorded = PathBuf::from(&plan.racks_file.path);
-    let path = std::env::current_dir()
-        .ok()
-        .and_then(|here| recorded.strip_prefix(here).ok().map(PathBuf::from))
-        .unwrap_or(recorded);
-    let config = config::load(&path)?;
-    if config.fingerprint != plan.racks_file.sha256 {
-        return Err(Error::StalePlan(vec![format!(
-            "{} changed since the plan was made",
-            path.display()
-        )]));
-    }
-    let targets: Vec<RackId> = plan
-        .racks
-        .iter()
-        .map(|r| r.rack.parse())
-        .collect::<Result<_, String>>()
-        .map_err(|message| Error::SavedPlan {
-            path: path.display().to_string(),
-            message: format!("not a saved plan: a rack named {message}"),
-        })?;
-    // The change sets the plan was reviewed with are read again, never made anew: they are what runs.
-    let kept = kept_change_sets(plan);
-    let inputs = PlanInputs {
-        env,
-        cache: None,
-        change_sets: if kept.is_empty() {
-            ChangeSets::None
-        } else {
-            ChangeSets::Kept {
-                ledger: change_sets,
-                kept: &kept,
-            }
-        },
-    };
-    let fresh = make_plan(&config, &targets, plan.recover, connector, inputs)
-        .await
-        .map_err(|error| Error::planning(error, &config))?;
-    // A kept change set that is gone, or can no longer be executed, is named with AWS's own reason.
-    let unusable: Vec<String> = fresh
-        .racks
-        .iter()
-        .filter_map(|rack| match &rack.action {
-            Action::Blocked(blocked) if blocked.kind == crate::plan::BlockedKind::ChangeSet => {
-                Some(format!("{}: {}", rack.rack, blocked.reason))
-            }
-            _ => None,
-        })
-        .collect();
-    if !unusable.is_empty() {
-        return Err(Error::StalePlan(unusable));
-    }
-    let stale = crate::plan::stale_reasons(plan, &fresh);
-    if stale.is_empty() {
-        Ok((config, fresh))
-    } else {
-        Err(Error::StalePlan(stale))
     }
 }

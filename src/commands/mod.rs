@@ -2,10 +2,12 @@
 //! in the form the command's output uses.
 
 pub mod apply;
+mod change_sets;
 pub mod doctor;
 pub mod import;
 mod permissions;
 pub mod plan;
+mod saved_plan;
 pub mod show;
 pub mod status;
 mod validate;

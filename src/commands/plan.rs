@@ -79,7 +79,7 @@ pub async fn run_until(
                 let left = ledger.delete_left().await;
                 return Err(Error::Interrupted(format!(
                     "plan interrupted; {}",
-                    change_sets_left_words(&left)
+                    super::change_sets::left_words(&left)
                 )));
             }
         }
@@ -87,37 +87,12 @@ pub async fn run_until(
         planning.await
     };
     let result = finish(options, config, planned, &ledger);
-    let left = ledger.delete_left().await;
-    if !left.is_empty() {
-        output::eprint(&format!("warning: {}\n", change_sets_left_words(&left)));
-    }
+    super::change_sets::warn_left(&ledger.delete_left().await);
     result
 }
 
 /// At most this many change sets are made at once (each then polled once per interval).
 const CHANGE_SET_PARALLELISM: usize = 10;
-
-/// What became of the change sets a plan made and did not keep, in a line.
-fn change_sets_left_words(
-    left: &[(crate::cloud::ChangeSetRef, crate::cloud::CloudError)],
-) -> String {
-    if left.is_empty() {
-        return "every change set it made was deleted".into();
-    }
-    let named: Vec<String> = left
-        .iter()
-        .map(|(change_set, error)| {
-            format!(
-                "{} of stack {} ({error})",
-                change_set.name, change_set.stack
-            )
-        })
-        .collect();
-    format!(
-        "these change sets could not be deleted: {}; delete them with `aws cloudformation delete-change-set`",
-        named.join(", ")
-    )
-}
 
 fn finish(
     options: &PlanOptions,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{HoldReason, StepRef, TemplateImpact, Update};
 use crate::cloud::{ChangeSet, ChangeSetRef, Replacement, ResourceChange};
 use crate::live::ChangeSetFact;
-use crate::template::{Forced, ResourceAction, ResourceImpact};
+use crate::template::{Forced, ResourceAction, ResourceImpact, severity};
 
 /// CloudFormation's view of an update, beside the analysis'.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,14 +103,6 @@ fn only_dynamic_recreation(change: &ResourceChange) -> bool {
         && always
             .iter()
             .all(|detail| detail.evaluation.as_deref() == Some("Dynamic"))
-}
-
-fn severity(action: ResourceAction) -> u8 {
-    match action {
-        ResourceAction::Modify => 1,
-        ResourceAction::MayReplace => 2,
-        ResourceAction::Add | ResourceAction::Remove | ResourceAction::Replace => 3,
-    }
 }
 
 /// The change set's check against the analysis of the update it was made for.

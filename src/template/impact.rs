@@ -15,6 +15,7 @@ use super::create_only::schema_of;
 use super::evaluate::{
     Comparison, Difference, Fresh, Pseudo, Side, TOO_COMPLEX, Treatment, Truth, Val,
 };
+use super::forced::{Forced, with_forced};
 use super::references::References;
 use super::summary::list;
 use super::update_policy::{self, Replaces, group_update, launch_changes};
@@ -103,18 +104,6 @@ pub fn analyse(
     pseudo: &Pseudo,
 ) -> Vec<ResourceImpact> {
     analyse_within(before, after, pseudo, WORK_BUDGET, &BTreeMap::new())
-}
-
-/// What CloudFormation's change set says of a resource beyond what the analysis found: the analysis run
-/// again takes the resource as changed at least so (its properties changed, replaced or possibly
-/// replaced), and follows what that reaches, so that a new image behind a launch template still rolls the
-/// instances of the group that uses it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Forced {
-    pub action: ResourceAction,
-    /// The properties CloudFormation names as changed.
-    pub properties: Vec<String>,
-    pub because: String,
 }
 
 /// `analyse`, with what CloudFormation's change set says of some resources (`Forced`, by logical id)
@@ -491,7 +480,12 @@ fn compare_resource(
 
 /// What an AutoScalingGroup's update policy does when `names` change: replace the group (WillReplace), or
 /// roll its instances.
-fn group_rolls(after: &Side<'_>, id: &str, names: &[&str], decided: &mut ResourceImpact) {
+pub(super) fn group_rolls(
+    after: &Side<'_>,
+    id: &str,
+    names: &[&str],
+    decided: &mut ResourceImpact,
+) {
     let verb = |names: &[&str]| {
         if names.len() == 1 {
             "changes"
@@ -524,48 +518,6 @@ fn group_rolls(after: &Side<'_>, id: &str, names: &[&str], decided: &mut Resourc
             decided.rolling = policy.rolling;
         }
     }
-}
-
-/// How much a resource action changes the resource, for "at least": the change set's view only ever adds.
-fn severity(action: ResourceAction) -> u8 {
-    match action {
-        ResourceAction::Modify => 1,
-        ResourceAction::MayReplace => 2,
-        ResourceAction::Add | ResourceAction::Remove | ResourceAction::Replace => 3,
-    }
-}
-
-/// The analysis' impact on a resource, raised to what CloudFormation's change set says of it, if that is
-/// more.
-fn with_forced(
-    computed: Option<ResourceImpact>,
-    id: &str,
-    side: &Side<'_>,
-    forced: &BTreeMap<String, Forced>,
-) -> Option<ResourceImpact> {
-    let Some(forced) = forced.get(id) else {
-        return computed;
-    };
-    if let Some(computed) = &computed
-        && severity(computed.action) >= severity(forced.action)
-    {
-        return Some(computed.clone());
-    }
-    let resource_type = side.resource_type(id).unwrap_or("(no type)").to_string();
-    let mut decided = ResourceImpact {
-        logical_id: id.to_string(),
-        resource_type: resource_type.clone(),
-        action: forced.action,
-        because: forced.because.clone(),
-        through: None,
-        rolling: None,
-        too_complex: false,
-    };
-    if resource_type == "AWS::AutoScaling::AutoScalingGroup" {
-        let names: Vec<&str> = forced.properties.iter().map(String::as_str).collect();
-        group_rolls(side, id, &names, &mut decided);
-    }
-    Some(decided)
 }
 
 /// The replaced (or possibly replaced) resource the value at `path` (`""`: the value itself) refers to: how
