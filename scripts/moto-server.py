@@ -25,6 +25,8 @@ built on moto's own models:
   and no ResolvedValue);
 - CloudFormation deleting a stack whose AutoScalingGroup was force-deleted before (as an uninstall does):
   the missing group is taken as deleted, as AWS takes it, where moto's delete raises;
+- CreateChangeSet with UsePreviousValue for an SSM-typed parameter keeps the SSM name, as AWS does (moto takes
+  the resolved value, and then fails to execute the change set);
 - Service Quotas GetServiceQuota for EC2 quotas (moto knows only VPC's): DEFAULT_EC2_QUOTA vCPUs unless a test
   sets one:
       POST /rackfile-test/ec2-quota  {"account", "region", "code", "value"}
@@ -157,6 +159,30 @@ def remember_before_update(region, fields, account):
             copy.deepcopy(stack.parameters),
             copy.deepcopy(stack.tags),
         )
+
+
+def keep_ssm_names(region, fields, account):
+    """moto's CreateChangeSet takes a UsePreviousValue parameter's resolved value (an AMI id, for an SSM-typed
+    parameter) where AWS keeps the SSM name it resolves again, so executing the change set fails in moto
+    (the id is no SSM parameter). Rewrites such a parameter to the name, as AWS uses it; whether anything was
+    rewritten."""
+    _, stack = find_stack(region, fields.get("StackName"), account)
+    if stack is None:
+        return False
+    declared = (stack.template_dict or {}).get("Parameters", {}) or {}
+    names = {entry["ParameterKey"]: entry["ParameterValue"] for entry in parameter_list(stack)}
+    rewritten = False
+    number = 1
+    while f"Parameters.member.{number}.ParameterKey" in fields:
+        key = fields[f"Parameters.member.{number}.ParameterKey"]
+        previous = f"Parameters.member.{number}.UsePreviousValue"
+        kind = (declared.get(key) or {}).get("Type", "String")
+        if fields.get(previous) == "true" and kind.startswith("AWS::SSM::Parameter::Value<") and key in names:
+            del fields[previous]
+            fields[f"Parameters.member.{number}.ParameterValue"] = names[key]
+            rewritten = True
+        number += 1
+    return rewritten
 
 
 def xml_response(start_response, status, text):
@@ -619,6 +645,12 @@ def main():
                 return list_stack_resources(start_response, region, fields, account)
             if action == "DescribeStackResourceDrifts":
                 return describe_stack_resource_drifts(start_response, region, fields, account)
+            # Read again with the empty values (a parameter set to ""), which the rewritten body must keep.
+            every_field = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            if action == "CreateChangeSet" and keep_ssm_names(region, every_field, account):
+                body = urllib.parse.urlencode(every_field).encode()
+                environ["wsgi.input"] = io.BytesIO(body)
+                environ["CONTENT_LENGTH"] = str(len(body))
         return moto(environ, start_response)
 
     # One log line per request, written under a lock every request thread takes, read by no one: only

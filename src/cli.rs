@@ -131,6 +131,12 @@ struct PlanArgs {
     /// --auto-approve=in-place` holds such a rack.
     #[arg(long)]
     drift: bool,
+    /// Check every update against CloudFormation's own view of it: a change set per update (made of
+    /// exactly what the update sends), compared resource by resource with rackfile's analysis. The change
+    /// sets are deleted before plan exits, unless --out keeps them for `rackfile apply PLANFILE`, which
+    /// then executes them.
+    #[arg(long)]
+    changeset: bool,
 }
 
 #[derive(Debug, Args)]
@@ -373,6 +379,7 @@ impl Cli {
                 detailed_exitcode: args.detailed_exitcode,
                 recover: args.recover,
                 drift: args.drift,
+                changeset: args.changeset,
             }),
             CommandArgs::Apply(args) => Invocation::Apply(ApplyOptions {
                 source: match args.plan_file {

@@ -37,6 +37,8 @@ pub struct PlanOptions {
     pub recover: bool,
     /// `--drift`: detect drift on the racks the plan updates and mark what each update overwrites.
     pub drift: bool,
+    /// `--changeset`: every update checked against CloudFormation's change set of it.
+    pub changeset: bool,
 }
 
 #[derive(Debug, Clone)]

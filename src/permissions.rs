@@ -134,6 +134,36 @@ const OPERATIONS: &[Operation] = &[
         scope: Scope::RackStacks,
         commands: &[Apply],
     },
+    // `plan --changeset` and `apply --auto-approve=in-place`: CloudFormation's own view of each update, which
+    // changes no stack until ExecuteChangeSet.
+    Operation {
+        service: "CloudFormation",
+        operation: "CreateChangeSet",
+        action: "cloudformation:CreateChangeSet",
+        scope: Scope::RackStacks,
+        commands: &[Plan, Apply],
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "DescribeChangeSet",
+        action: "cloudformation:DescribeChangeSet",
+        scope: Scope::RackStacks,
+        commands: &[Plan, Apply],
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "ExecuteChangeSet",
+        action: "cloudformation:ExecuteChangeSet",
+        scope: Scope::RackStacks,
+        commands: &[Apply],
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "DeleteChangeSet",
+        action: "cloudformation:DeleteChangeSet",
+        scope: Scope::RackStacks,
+        commands: &[Plan, Apply],
+    },
     Operation {
         service: "CloudFormation",
         operation: "DeleteStack",
@@ -656,8 +686,8 @@ alarms = ["rack-{name}-5xx"]
                 .iter()
                 .map(|s| s.actions.len())
                 .sum::<usize>(),
-            26,
-            "18, the 5 of Convox's uninstall preparation and release records, and the 3 more of apply --drift"
+            30,
+            "18, the 5 of Convox's uninstall preparation and release records, the 3 more of apply --drift, and the change sets of in-place approval (Create, Describe, Execute, Delete)"
         );
         assert_eq!(
             policy(&config, Plan)
@@ -665,10 +695,11 @@ alarms = ["rack-{name}-5xx"]
                 .iter()
                 .map(|s| s.actions.len())
                 .sum::<usize>(),
-            14,
-            "10, and the 4 drift actions of plan --drift"
+            17,
+            "10, the 4 drift actions of plan --drift, and plan --changeset's CreateChangeSet, DescribeChangeSet and DeleteChangeSet"
         );
         assert!(!policy(&config, Plan).allows("cloudformation:UpdateStack"));
+        assert!(!policy(&config, Plan).allows("cloudformation:ExecuteChangeSet"));
         let drift = policy(&config, Drift);
         assert!(!drift.allows("cloudformation:UpdateStack"));
         assert!(!drift.allows("cloudformation:GetTemplate"));

@@ -76,6 +76,9 @@ pub struct Executor<'a> {
     pub resources_to_skip: BTreeMap<String, Vec<String>>,
     /// rack -> what could not be recorded of its new version (`release_record`), for its outcome.
     pub record_warnings: super::release_record::RecordWarnings,
+    /// The change sets this run made or was given: each one executed is struck off, the rest deleted when
+    /// the run ends.
+    pub change_sets: crate::live::ChangeSetLedger,
 }
 
 impl Executor<'_> {

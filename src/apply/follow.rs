@@ -357,6 +357,32 @@ mod tests {
         ) -> Result<UpdateOutcome, CloudError> {
             self.cloud.update_stack(request).await
         }
+        async fn create_change_set(
+            &self,
+            update: &UpdateStackRequest,
+            name: &str,
+        ) -> Result<String, CloudError> {
+            self.cloud.create_change_set(update, name).await
+        }
+        async fn describe_change_set(
+            &self,
+            change_set: &crate::cloud::ChangeSetRef,
+        ) -> Result<crate::cloud::ChangeSet, CloudError> {
+            self.cloud.describe_change_set(change_set).await
+        }
+        async fn execute_change_set(
+            &self,
+            change_set: &crate::cloud::ChangeSetRef,
+            token: &str,
+        ) -> Result<(), CloudError> {
+            self.cloud.execute_change_set(change_set, token).await
+        }
+        async fn delete_change_set(
+            &self,
+            change_set: &crate::cloud::ChangeSetRef,
+        ) -> Result<(), CloudError> {
+            self.cloud.delete_change_set(change_set).await
+        }
         async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError> {
             self.event_reads.lock().unwrap().push(Instant::now());
             self.cloud.stack_events(name).await

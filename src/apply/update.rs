@@ -11,7 +11,8 @@ use super::drive::Executor;
 use super::follow::Followed;
 use super::outcome::{RackResult, failed};
 use super::request_token::{caused_by, request_token};
-use crate::cloud::{Cloud, CloudErrorKind, Stack, UpdateOutcome, UpdateStackRequest};
+use crate::cloud::{Cloud, CloudErrorKind, Stack, UpdateOutcome};
+use crate::plan::change_set::CheckStatus;
 use crate::plan::{RackPlan, StackFingerprint, Update, Upgrade};
 
 impl Executor<'_> {
@@ -134,13 +135,7 @@ impl Executor<'_> {
         started: Instant,
         label: &str,
     ) -> Result<Option<Stack>, RackResult> {
-        let request = UpdateStackRequest {
-            name: plan.name.clone(),
-            template: update.template.source(),
-            parameters: update.parameters.clone(),
-            tags: update.tags.clone(),
-            token: request_token(),
-        };
+        let request = update.request(&plan.name, request_token());
         // Events from before this update are history, not progress.
         let seen = match cloud.stack_events(&plan.name).await {
             Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
@@ -153,19 +148,44 @@ impl Executor<'_> {
         };
         self.reporter
             .start(&plan.id(), label, update.resource_count);
-        match cloud.update_stack(&request).await {
+        // What was checked is what runs: an update planned with a change set is that change set executed.
+        let sent = match &update.change_set {
+            Some(check) => match &check.status {
+                CheckStatus::NoChanges => return Ok(None),
+                CheckStatus::Failed { error } => {
+                    return Err(failed(
+                        format!("its change set cannot be executed ({error}); nothing was sent"),
+                        None,
+                    ));
+                }
+                CheckStatus::Ready => cloud
+                    .execute_change_set(&check.change_set, &request.token)
+                    .await
+                    .map(|()| UpdateOutcome::Started)
+                    .map_err(|error| ("ExecuteChangeSet", error)),
+            },
+            None => cloud
+                .update_stack(&request)
+                .await
+                .map_err(|error| ("UpdateStack", error)),
+        };
+        match sent {
             Ok(UpdateOutcome::NothingToDo) => return Ok(None),
             Ok(UpdateOutcome::Started) => {}
             // As for installs: a retried update that meets the update its first attempt started.
-            Err(error)
+            Err((_, error))
                 if error.kind == CloudErrorKind::Busy
                     && caused_by(cloud, &plan.name, &request.token).await => {}
-            Err(error) => {
+            Err((operation, error)) => {
                 return Err(failed(
-                    format!("UpdateStack failed, the stack was not changed: {error}"),
+                    format!("{operation} failed, the stack was not changed: {error}"),
                     None,
                 ));
             }
+        }
+        // Executed (a retry included, that met the update its first attempt started): the stack's history.
+        if let Some(check) = &update.change_set {
+            self.change_sets.executed(&check.change_set);
         }
         let sent = Instant::now();
         let budget = update

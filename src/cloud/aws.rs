@@ -23,9 +23,10 @@ use super::aws_setup::{self, SetupError};
 use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
 use super::{
-    Cloud, CloudError, Connector, CreateStackRequest, Declarations, ParameterValue, PutOutcome,
-    S3Object, Secret, SsmParameter, Stack, StackEvent, StackResource, StackStatus,
-    TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
+    ChangeDetail, ChangeSet, ChangeSetRef, Cloud, CloudError, Connector, CreateStackRequest,
+    Declarations, ParameterValue, PutOutcome, Replacement, ResourceChange, S3Object, Secret,
+    SsmParameter, Stack, StackEvent, StackResource, StackStatus, TemplateParameter, TemplateSource,
+    TemplateSummary, UpdateOutcome, UpdateStackRequest,
 };
 use crate::config::OrgSettings;
 
@@ -585,6 +586,94 @@ fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
+/// The input UpdateStack and CreateChangeSet share, set on either call from the one request value, so
+/// that a change set is made of exactly what the update would send. The request is taken apart field by
+/// field: a field added to `UpdateStackRequest` does not compile until it is set here, for both calls.
+macro_rules! with_update_input {
+    ($call:expr, $request:expr) => {{
+        let UpdateStackRequest {
+            name,
+            template,
+            parameters,
+            tags,
+            // UpdateStack's ClientRequestToken; CreateChangeSet's ClientToken: set by each caller.
+            token: _,
+        } = $request;
+        let call = $call
+            .stack_name(name)
+            .capabilities(Capability::CapabilityIam)
+            .set_parameters(Some(sdk_parameters(parameters)))
+            .set_tags(Some(sdk_tags(tags)));
+        match template {
+            TemplateSource::Url(url) => call.template_url(url),
+            TemplateSource::Body(body) => call.template_body(body),
+        }
+    }};
+}
+
+fn sdk_parameters(parameters: &BTreeMap<String, ParameterValue>) -> Vec<Parameter> {
+    parameters
+        .iter()
+        .map(|(key, value)| match value {
+            ParameterValue::Value(value) => Parameter::builder()
+                .parameter_key(key)
+                .parameter_value(value)
+                .build(),
+            ParameterValue::UsePrevious => Parameter::builder()
+                .parameter_key(key)
+                .use_previous_value(true)
+                .build(),
+        })
+        .collect()
+}
+
+fn resource_change_from_sdk(
+    change: &aws_sdk_cloudformation::types::ResourceChange,
+) -> ResourceChange {
+    use aws_sdk_cloudformation::types::Replacement as Sdk;
+    ResourceChange {
+        action: change
+            .action()
+            .map(|action| action.as_str().to_string())
+            .unwrap_or_default(),
+        logical_id: change.logical_resource_id().unwrap_or_default().to_string(),
+        resource_type: change.resource_type().unwrap_or_default().to_string(),
+        replacement: change.replacement().map(|replacement| match replacement {
+            Sdk::False => Replacement::False,
+            Sdk::True => Replacement::True,
+            // Conditional, and any value this SDK does not know: never taken for "in place".
+            _ => Replacement::Conditional,
+        }),
+        scope: change
+            .scope()
+            .iter()
+            .map(|scope| scope.as_str().to_string())
+            .collect(),
+        details: change
+            .details()
+            .iter()
+            .map(|detail| {
+                let target = detail.target();
+                ChangeDetail {
+                    attribute: target
+                        .and_then(|target| target.attribute())
+                        .map(|attribute| attribute.as_str().to_string())
+                        .unwrap_or_default(),
+                    name: target.and_then(|target| target.name()).map(str::to_string),
+                    requires_recreation: target
+                        .and_then(|target| target.requires_recreation())
+                        .map(|value| value.as_str().to_string()),
+                    evaluation: detail.evaluation().map(|value| value.as_str().to_string()),
+                    change_source: detail
+                        .change_source()
+                        .map(|value| value.as_str().to_string()),
+                    causing_entity: detail.causing_entity().map(str::to_string),
+                }
+            })
+            .collect(),
+    }
+}
+
 #[async_trait]
 impl Cloud for AwsCloud {
     async fn describe_stacks(&self) -> Result<Vec<Stack>, CloudError> {
@@ -694,32 +783,8 @@ impl Cloud for AwsCloud {
         request: &UpdateStackRequest,
     ) -> Result<UpdateOutcome, CloudError> {
         self.limit.acquire().await;
-        let parameters = request
-            .parameters
-            .iter()
-            .map(|(key, value)| match value {
-                ParameterValue::Value(value) => Parameter::builder()
-                    .parameter_key(key)
-                    .parameter_value(value)
-                    .build(),
-                ParameterValue::UsePrevious => Parameter::builder()
-                    .parameter_key(key)
-                    .use_previous_value(true)
-                    .build(),
-            })
-            .collect();
-        let call = self
-            .client
-            .update_stack()
-            .stack_name(&request.name)
-            .client_request_token(&request.token)
-            .capabilities(Capability::CapabilityIam)
-            .set_parameters(Some(parameters))
-            .set_tags(Some(sdk_tags(&request.tags)));
-        let call = match &request.template {
-            TemplateSource::Url(url) => call.template_url(url),
-            TemplateSource::Body(body) => call.template_body(body),
-        };
+        let call = with_update_input!(self.client.update_stack(), request)
+            .client_request_token(&request.token);
         match call.send().await {
             Ok(_) => Ok(UpdateOutcome::Started),
             Err(error) => {
@@ -731,6 +796,98 @@ impl Cloud for AwsCloud {
                 }
             }
         }
+    }
+
+    async fn create_change_set(
+        &self,
+        update: &UpdateStackRequest,
+        name: &str,
+    ) -> Result<String, CloudError> {
+        self.limit.acquire().await;
+        let call = with_update_input!(self.client.create_change_set(), update)
+            .change_set_name(name)
+            .change_set_type(aws_sdk_cloudformation::types::ChangeSetType::Update)
+            .client_token(&update.token);
+        let answer = call.send().await.map_err(sdk_error)?;
+        Ok(answer.id().unwrap_or(name).to_string())
+    }
+
+    async fn describe_change_set(
+        &self,
+        change_set: &ChangeSetRef,
+    ) -> Result<ChangeSet, CloudError> {
+        let mut next: Option<String> = None;
+        let mut described: Option<ChangeSet> = None;
+        loop {
+            self.limit.acquire().await;
+            let page = self
+                .client
+                .describe_change_set()
+                .stack_name(&change_set.stack)
+                .change_set_name(&change_set.name)
+                .include_property_values(true)
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            let changes = page
+                .changes()
+                .iter()
+                .filter_map(|change| change.resource_change())
+                .map(resource_change_from_sdk);
+            match &mut described {
+                Some(described) => described.changes.extend(changes),
+                None => {
+                    described = Some(ChangeSet {
+                        id: page.change_set_id().unwrap_or_default().to_string(),
+                        status: page
+                            .status()
+                            .map(|status| status.as_str().to_string())
+                            .unwrap_or_default(),
+                        status_reason: page.status_reason().map(str::to_string),
+                        execution_status: page
+                            .execution_status()
+                            .map(|status| status.as_str().to_string())
+                            .unwrap_or_default(),
+                        changes: changes.collect(),
+                    })
+                }
+            }
+            match page.next_token() {
+                Some(token) if !token.is_empty() => next = Some(token.to_string()),
+                _ => break,
+            }
+        }
+        Ok(described.expect("the loop reads at least one page"))
+    }
+
+    async fn execute_change_set(
+        &self,
+        change_set: &ChangeSetRef,
+        token: &str,
+    ) -> Result<(), CloudError> {
+        self.limit.acquire().await;
+        self.client
+            .execute_change_set()
+            .stack_name(&change_set.stack)
+            .change_set_name(&change_set.name)
+            .client_request_token(token)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn delete_change_set(&self, change_set: &ChangeSetRef) -> Result<(), CloudError> {
+        self.limit.acquire().await;
+        self.client
+            .delete_change_set()
+            .stack_name(&change_set.stack)
+            .change_set_name(&change_set.name)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
     }
 
     async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {

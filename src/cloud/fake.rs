@@ -29,6 +29,8 @@ pub use rack_services::RackServiceWrite;
 #[path = "fake_drift.rs"]
 mod drift;
 pub use drift::physical_id;
+#[path = "fake_change_sets.rs"]
+mod change_sets;
 
 /// A template the fake knows: its parameters and its resources (logical id, type), in creation order.
 #[derive(Debug, Clone, Default)]
@@ -163,6 +165,12 @@ struct World {
     /// (account, region, write) of Auto Scaling, EventBridge, DynamoDB and SNS, in order.
     rack_service_writes: Vec<(String, String, RackServiceWrite)>,
     drift: drift::DriftWorld,
+    /// Change sets, by (account, region) and then (stack, name).
+    change_sets: HashMap<(String, String), BTreeMap<(String, String), change_sets::FakeChangeSet>>,
+    /// stack name -> the Modify changes its change sets report (see `FakeAws::script_change_set`).
+    change_set_scripts: HashMap<String, Vec<super::ResourceChange>>,
+    /// Stacks whose change sets find nothing to change (`FakeAws::change_sets_find_nothing`).
+    change_sets_find_nothing: HashSet<String>,
 }
 
 /// The instance types the fake's EC2 knows, with their vCPUs; any other is unknown to it, as a made-up
@@ -902,6 +910,137 @@ impl FakeCloud {
         world.stacks.insert(self.key(), stacks);
         result
     }
+
+    /// UpdateStack, or the update an ExecuteChangeSet starts (`operation`): the one strict path both take.
+    fn start_update(
+        &self,
+        request: &UpdateStackRequest,
+        operation: &'static str,
+    ) -> Result<UpdateOutcome, CloudError> {
+        let resource_time = self.aws.resource_time;
+        let serial = self.aws.event_serial.clone();
+        let mut world = self.aws.world();
+        self.record(&mut world, operation);
+        let template = world.template(&request.template)?.clone();
+        let failing = world.failing.clone();
+        let extra = extra_times(&world.slow, &request.name, &template.resources);
+        let World {
+            stacks,
+            updates,
+            ssm,
+            ..
+        } = &mut *world;
+        let stacks = stacks.entry(self.key()).or_default();
+        if let Some(stack) = stacks.get_mut(&request.name) {
+            advance(stack, resource_time, &serial);
+        }
+        // A deleted stack is kept for its events, but by name it no longer exists: AWS refuses the update
+        // rather than bringing the stack back.
+        let Some(stack) = stacks
+            .get_mut(&request.name)
+            .filter(|s| s.stack.state() != StackState::Deleted)
+        else {
+            return Err(validation(format!(
+                "Stack [{}] does not exist",
+                request.name
+            )));
+        };
+        let status = stack.stack.status.clone();
+        updates.push(UpdateSeen {
+            stack: request.name.clone(),
+            template: request.template.clone(),
+            version: match request.parameters.get("Version") {
+                Some(ParameterValue::Value(version)) => Some(version.clone()),
+                _ => None,
+            },
+            status_before: status.clone(),
+        });
+        if status.is_moving() {
+            return Err(CloudError::new(
+                CloudErrorKind::Busy,
+                format!(
+                    "ValidationError: Stack:{} is in {status} state and can not be updated.",
+                    stack.stack.stack_id
+                ),
+            ));
+        }
+        if matches!(
+            status.state(),
+            StackState::FailedInstall | StackState::RollbackFailed
+        ) {
+            return Err(validation(format!(
+                "Stack:{} is in {status} state and can not be updated.",
+                stack.stack.stack_id
+            )));
+        }
+        let given = request
+            .parameters
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    match v {
+                        ParameterValue::Value(value) => Some(value),
+                        ParameterValue::UsePrevious => None,
+                    },
+                )
+            })
+            .collect();
+        let parameters = check_parameters(&template, &given, Some(&stack.stack))?;
+        let (account, region) = self.key();
+        let resolved = resolve_ssm(ssm, (&account, &region), &template, &parameters)?;
+        // A newer value behind an SSM-typed parameter is an update, as on AWS.
+        if parameters == stack.stack.parameters
+            && resolved == stack.stack.resolved
+            && request.template == stack.template
+            && request.tags == stack.stack.tags
+        {
+            // AWS answers with a "No updates are to be performed" error, which the SDK adapter maps to this.
+            return Ok(UpdateOutcome::NothingToDo);
+        }
+        let previous = (stack.stack.clone(), stack.template.clone());
+        let fails_at = template
+            .resources
+            .iter()
+            .position(|(id, _)| failing.contains(&(request.name.clone(), id.clone())));
+        stack.stack.parameters = parameters;
+        stack.stack.resolved = resolved;
+        stack.stack.tags = request.tags.clone();
+        stack.stack.status = StackStatus::UpdateInProgress;
+        stack.stack.last_updated = now_text();
+        stack.template = request.template.clone();
+        stack.resources = template.resources.clone();
+        stack.token = Some(request.token.clone());
+        stack.operation = Some(Operation {
+            kind: OperationKind::Update,
+            started: Instant::now(),
+            resources: template.resources.clone(),
+            fails_at,
+            previous: Some(previous),
+            emitted: 0,
+            extra,
+            announced: None,
+            hurried: false,
+            timeout: None,
+            timed_out: false,
+        });
+        push_stack_event(
+            stack,
+            &StackStatus::UpdateInProgress,
+            Some("User Initiated"),
+            &serial,
+        );
+        let stack_id = stack.stack.stack_id.clone();
+        if world.lost_answers.remove(&request.name) {
+            return Err(CloudError::new(
+                CloudErrorKind::Busy,
+                format!(
+                    "ValidationError: Stack:{stack_id} is in UPDATE_IN_PROGRESS state and can not be updated."
+                ),
+            ));
+        }
+        Ok(UpdateOutcome::Started)
+    }
 }
 
 /// Checks parameters against a template as CloudFormation does.
@@ -1135,129 +1274,34 @@ impl Cloud for FakeCloud {
         &self,
         request: &UpdateStackRequest,
     ) -> Result<UpdateOutcome, CloudError> {
-        let resource_time = self.aws.resource_time;
-        let serial = self.aws.event_serial.clone();
-        let mut world = self.aws.world();
-        self.record(&mut world, "UpdateStack");
-        let template = world.template(&request.template)?.clone();
-        let failing = world.failing.clone();
-        let extra = extra_times(&world.slow, &request.name, &template.resources);
-        let World {
-            stacks,
-            updates,
-            ssm,
-            ..
-        } = &mut *world;
-        let stacks = stacks.entry(self.key()).or_default();
-        if let Some(stack) = stacks.get_mut(&request.name) {
-            advance(stack, resource_time, &serial);
-        }
-        // A deleted stack is kept for its events, but by name it no longer exists: AWS refuses the update
-        // rather than bringing the stack back.
-        let Some(stack) = stacks
-            .get_mut(&request.name)
-            .filter(|s| s.stack.state() != StackState::Deleted)
-        else {
-            return Err(validation(format!(
-                "Stack [{}] does not exist",
-                request.name
-            )));
-        };
-        let status = stack.stack.status.clone();
-        updates.push(UpdateSeen {
-            stack: request.name.clone(),
-            template: request.template.clone(),
-            version: match request.parameters.get("Version") {
-                Some(ParameterValue::Value(version)) => Some(version.clone()),
-                _ => None,
-            },
-            status_before: status.clone(),
-        });
-        if status.is_moving() {
-            return Err(CloudError::new(
-                CloudErrorKind::Busy,
-                format!(
-                    "ValidationError: Stack:{} is in {status} state and can not be updated.",
-                    stack.stack.stack_id
-                ),
-            ));
-        }
-        if matches!(
-            status.state(),
-            StackState::FailedInstall | StackState::RollbackFailed
-        ) {
-            return Err(validation(format!(
-                "Stack:{} is in {status} state and can not be updated.",
-                stack.stack.stack_id
-            )));
-        }
-        let given = request
-            .parameters
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    match v {
-                        ParameterValue::Value(value) => Some(value),
-                        ParameterValue::UsePrevious => None,
-                    },
-                )
-            })
-            .collect();
-        let parameters = check_parameters(&template, &given, Some(&stack.stack))?;
-        let (account, region) = self.key();
-        let resolved = resolve_ssm(ssm, (&account, &region), &template, &parameters)?;
-        // A newer value behind an SSM-typed parameter is an update, as on AWS.
-        if parameters == stack.stack.parameters
-            && resolved == stack.stack.resolved
-            && request.template == stack.template
-            && request.tags == stack.stack.tags
-        {
-            // AWS answers with a "No updates are to be performed" error, which the SDK adapter maps to this.
-            return Ok(UpdateOutcome::NothingToDo);
-        }
-        let previous = (stack.stack.clone(), stack.template.clone());
-        let fails_at = template
-            .resources
-            .iter()
-            .position(|(id, _)| failing.contains(&(request.name.clone(), id.clone())));
-        stack.stack.parameters = parameters;
-        stack.stack.resolved = resolved;
-        stack.stack.tags = request.tags.clone();
-        stack.stack.status = StackStatus::UpdateInProgress;
-        stack.stack.last_updated = now_text();
-        stack.template = request.template.clone();
-        stack.resources = template.resources.clone();
-        stack.token = Some(request.token.clone());
-        stack.operation = Some(Operation {
-            kind: OperationKind::Update,
-            started: Instant::now(),
-            resources: template.resources.clone(),
-            fails_at,
-            previous: Some(previous),
-            emitted: 0,
-            extra,
-            announced: None,
-            hurried: false,
-            timeout: None,
-            timed_out: false,
-        });
-        push_stack_event(
-            stack,
-            &StackStatus::UpdateInProgress,
-            Some("User Initiated"),
-            &serial,
-        );
-        let stack_id = stack.stack.stack_id.clone();
-        if world.lost_answers.remove(&request.name) {
-            return Err(CloudError::new(
-                CloudErrorKind::Busy,
-                format!(
-                    "ValidationError: Stack:{stack_id} is in UPDATE_IN_PROGRESS state and can not be updated."
-                ),
-            ));
-        }
-        Ok(UpdateOutcome::Started)
+        self.start_update(request, "UpdateStack")
+    }
+
+    async fn create_change_set(
+        &self,
+        update: &UpdateStackRequest,
+        name: &str,
+    ) -> Result<String, CloudError> {
+        self.create_fake_change_set(update, name)
+    }
+
+    async fn describe_change_set(
+        &self,
+        change_set: &super::ChangeSetRef,
+    ) -> Result<super::ChangeSet, CloudError> {
+        self.describe_fake_change_set(change_set)
+    }
+
+    async fn execute_change_set(
+        &self,
+        change_set: &super::ChangeSetRef,
+        token: &str,
+    ) -> Result<(), CloudError> {
+        self.execute_fake_change_set(change_set, token)
+    }
+
+    async fn delete_change_set(&self, change_set: &super::ChangeSetRef) -> Result<(), CloudError> {
+        self.delete_fake_change_set(change_set)
     }
 
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError> {

@@ -11,6 +11,7 @@ mod aws_drift;
 pub mod aws_setup;
 mod call_log;
 pub mod drift;
+mod change_set;
 mod error;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
@@ -27,6 +28,9 @@ use serde::{Deserialize, Serialize};
 
 pub use alarms::{AlarmState, Alarms, MAX_ALARM_NAMES_PER_CALL};
 pub use drift::Drift;
+pub use change_set::{
+    ChangeDetail, ChangeSet, ChangeSetRef, NO_CHANGES_REASON, Replacement, ResourceChange,
+};
 pub use error::{CloudError, CloudErrorKind};
 pub use key::{RegionKey, StackKey};
 pub use rack_services::{GroupDeletion, RackServices, ReleaseItem, StackResource};
@@ -235,6 +239,24 @@ pub trait Cloud: Send + Sync {
     async fn create_stack(&self, request: &CreateStackRequest) -> Result<(), CloudError>;
     async fn update_stack(&self, request: &UpdateStackRequest)
     -> Result<UpdateOutcome, CloudError>;
+    /// CreateChangeSet (UPDATE) named `name`, made of exactly the input `update` would send to UpdateStack:
+    /// the change set's id.
+    async fn create_change_set(
+        &self,
+        update: &UpdateStackRequest,
+        name: &str,
+    ) -> Result<String, CloudError>;
+    /// DescribeChangeSet with IncludePropertyValues, every page.
+    async fn describe_change_set(&self, change_set: &ChangeSetRef)
+    -> Result<ChangeSet, CloudError>;
+    /// ExecuteChangeSet; `token` marks the update it starts, as UpdateStack's ClientRequestToken does.
+    async fn execute_change_set(
+        &self,
+        change_set: &ChangeSetRef,
+        token: &str,
+    ) -> Result<(), CloudError>;
+    /// DeleteChangeSet.
+    async fn delete_change_set(&self, change_set: &ChangeSetRef) -> Result<(), CloudError>;
     /// The stack's events, newest first (the first page is enough to follow a running operation).
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError>;
     /// DeleteStack; refused while termination protection is on.

@@ -1,7 +1,6 @@
 //! `rackfile apply`: plan (or load a saved plan and prove it is still true), confirm, execute, summarise.
 
 use std::io::BufRead;
-use std::path::PathBuf;
 
 use async_trait::async_trait;
 
@@ -11,10 +10,12 @@ use crate::apply::{Cancel, EnvLookup, Executor, Replanner, RolloutOutcome, summa
 use crate::cloud::Connector;
 use crate::config::{self, Config, RackId};
 use crate::error::Error;
+use crate::live::ChangeSetLedger;
 pub use crate::options::{ApplyOptions, ApplySource, Approval};
 use crate::outcome::Outcome;
 use crate::plan::{
-    Action, Gate, PasswordSource, Permissions, Plan, PlanInputs, RackPlan, Refusal, gate, make_plan,
+    Action, ChangeSets, Gate, PasswordSource, Permissions, Plan, PlanInputs, RackPlan, Refusal,
+    gate, make_plan,
 };
 use crate::render;
 
@@ -102,6 +103,38 @@ pub async fn run(
     console: &mut Console,
     cancel: Cancel,
 ) -> Result<Outcome, Error> {
+    // The change sets the run makes (or a saved plan kept) and does not execute are deleted however it
+    // ends: an error, a held rack, Ctrl-C.
+    let change_sets = ChangeSetLedger::default();
+    let result = run_with(options, connector, console, cancel, &change_sets).await;
+    let left = change_sets.delete_left().await;
+    if !left.is_empty() {
+        let named: Vec<String> = left
+            .iter()
+            .map(|(change_set, error)| {
+                format!(
+                    "{} of stack {} ({error})",
+                    change_set.name, change_set.stack
+                )
+            })
+            .collect();
+        crate::output::eprint(&format!(
+            "warning: these change sets could not be deleted: {}\n",
+            named.join(", ")
+        ));
+    }
+    result
+}
+
+async fn run_with(
+    options: &ApplyOptions,
+    connector: &dyn Connector,
+    console: &mut Console,
+    cancel: Cancel,
+    change_sets: &ChangeSetLedger,
+) -> Result<Outcome, Error> {
+    // In-place approval needs CloudFormation's own view of each update as well as the analysis'.
+    let in_place = options.auto_approve == Some(Approval::InPlace);
     if options.json {
         // The stream's first line, before anything can fail: every error after it is a `diagnostic` line.
         json_stream::version(&console.out);
@@ -124,6 +157,14 @@ pub async fn run(
                 let inputs = PlanInputs {
                     env: &console.env,
                     cache: None,
+                    change_sets: if in_place {
+                        ChangeSets::Make {
+                            ledger: change_sets,
+                            parallelism: options.parallelism,
+                        }
+                    } else {
+                        ChangeSets::None
+                    },
                 };
                 let plan = make_plan(
                     &config,
@@ -137,10 +178,11 @@ pub async fn run(
                 Ok::<_, Error>((config, plan, false))
             }
             ApplySource::SavedPlan(path) => {
-                let saved = load_saved_plan(path)?;
+                let saved = super::saved_plan::load(path)?;
                 // What is shown and applied is the plan made now, proven equal to the saved one rack by rack:
                 // nothing of the file's own text (a summary, the racks not in racks.toml) is trusted.
-                let (config, plan) = check_saved_plan(&saved, connector, &console.env).await?;
+                let (config, plan) =
+                    super::saved_plan::check(&saved, connector, &console.env, change_sets).await?;
                 if !options.json {
                     console.print(&format!("Applying the saved plan {}.\n", path.display()));
                 }
@@ -187,7 +229,7 @@ pub async fn run(
         json: options.json,
         password_sink: !console.out_refuses_writes(),
         // `--auto-approve=in-place` applies only what the plan says is in place; the rest is held.
-        in_place_only: options.auto_approve == Some(Approval::InPlace),
+        in_place_only: in_place,
         racks: racks_in_run(options, &plan),
         accounts: Permissions::accounts_of(&plan),
     };
@@ -312,6 +354,8 @@ pub async fn run(
         recover: plan.recover,
         connector,
         env: &console.env,
+        change_sets: in_place.then_some(change_sets),
+        parallelism: options.parallelism,
     };
     let rack_names: Vec<String> = plan.racks.iter().map(|r| r.rack.clone()).collect();
     let reporter: Box<dyn Reporter> = if options.json {
@@ -337,6 +381,7 @@ pub async fn run(
         started_passwords: console.passwords.clone(),
         resources_to_skip,
         record_warnings: Default::default(),
+        change_sets: change_sets.clone(),
     };
     let RolloutOutcome { outcomes, stopped } = executor.roll_out(&plan, options.wave).await;
     let interrupted = *cancel.borrow() > 0;
@@ -482,6 +527,9 @@ struct LiveReplanner<'a> {
     recover: bool,
     connector: &'a dyn Connector,
     env: &'a EnvLookup,
+    /// Where the change sets of plans made again go, when the run makes them (in-place approval).
+    change_sets: Option<&'a ChangeSetLedger>,
+    parallelism: usize,
 }
 
 #[async_trait]
@@ -495,6 +543,13 @@ impl Replanner for LiveReplanner<'_> {
             PlanInputs {
                 env: self.env,
                 cache: None,
+                change_sets: match self.change_sets {
+                    Some(ledger) => ChangeSets::Make {
+                        ledger,
+                        parallelism: self.parallelism,
+                    },
+                    None => ChangeSets::None,
+                },
             },
         )
         .await
@@ -508,55 +563,5 @@ impl Replanner for LiveReplanner<'_> {
             .into_iter()
             .next()
             .ok_or_else(|| format!("{rack} is no longer planned"))
-    }
-}
-
-pub(super) fn load_saved_plan(path: &std::path::Path) -> Result<Plan, Error> {
-    crate::plan::file::load(path).map_err(|error| Error::SavedPlan {
-        path: path.display().to_string(),
-        message: error.to_string(),
-    })
-}
-
-/// Proves a saved plan still describes the world: the same racks.toml, and exactly the plan racks.toml and
-/// the live stacks give now (`plan::stale_reasons`); returns that plan, made now. Reads only; any
-/// difference refuses the whole plan.
-async fn check_saved_plan(
-    plan: &Plan,
-    connector: &dyn Connector,
-    env: &EnvLookup,
-) -> Result<(Config, Plan), Error> {
-    // `plan --out` records racks.toml's absolute path, so the plan applies from any directory; below the
-    // current one it is named as the user would name it.
-    let recorded = PathBuf::from(&plan.racks_file.path);
-    let path = std::env::current_dir()
-        .ok()
-        .and_then(|here| recorded.strip_prefix(here).ok().map(PathBuf::from))
-        .unwrap_or(recorded);
-    let config = config::load(&path)?;
-    if config.fingerprint != plan.racks_file.sha256 {
-        return Err(Error::StalePlan(vec![format!(
-            "{} changed since the plan was made",
-            path.display()
-        )]));
-    }
-    let targets: Vec<RackId> = plan
-        .racks
-        .iter()
-        .map(|r| r.rack.parse())
-        .collect::<Result<_, String>>()
-        .map_err(|message| Error::SavedPlan {
-            path: path.display().to_string(),
-            message: format!("not a saved plan: a rack named {message}"),
-        })?;
-    let inputs = PlanInputs { env, cache: None };
-    let fresh = make_plan(&config, &targets, plan.recover, connector, inputs)
-        .await
-        .map_err(|error| Error::planning(error, &config))?;
-    let stale = crate::plan::stale_reasons(plan, &fresh);
-    if stale.is_empty() {
-        Ok((config, fresh))
-    } else {
-        Err(Error::StalePlan(stale))
     }
 }

@@ -4,12 +4,14 @@
 pub mod apply;
 pub mod cancel;
 mod confirm;
+mod change_sets;
 pub mod doctor;
 pub mod drift;
 pub mod events;
 pub mod import;
 mod permissions;
 pub mod plan;
+mod saved_plan;
 pub mod show;
 pub mod status;
 mod validate;

@@ -5,17 +5,36 @@ use std::path::Path;
 use crate::cloud::Connector;
 use crate::config;
 use crate::error::Error;
+use crate::live::ChangeSetLedger;
 pub use crate::options::{Approval, PlanFormat, PlanOptions};
 use crate::outcome::Outcome;
-use crate::plan::{Plan, PlanInputs, make_plan};
+use crate::plan::{ChangeSets, Plan, PlanInputs, make_plan};
 use crate::template_cache::TemplateCache;
 use crate::{output, render};
 
-/// `cache` spares GetTemplate calls for racks it shows unchanged, and learns what this plan read.
+/// `cache` spares GetTemplate calls for racks it shows unchanged, and learns what this plan read. A signal
+/// (Ctrl-C, SIGTERM, ...) while change sets are made ends it, deleting them.
 pub async fn run(
     options: &PlanOptions,
     connector: &dyn Connector,
     cache: &mut TemplateCache,
+) -> Result<Outcome, Error> {
+    if options.changeset {
+        let mut interrupts = super::Interrupts::listen();
+        run_until(options, connector, cache, interrupts.next()).await
+    } else {
+        // Listening would take the signals' default action away: a plain plan ends at Ctrl-C as it is.
+        run_until(options, connector, cache, std::future::pending()).await
+    }
+}
+
+/// `run`, ended early when `interrupted` completes (while change sets are made; a plain plan holds
+/// nothing that needs it).
+pub async fn run_until(
+    options: &PlanOptions,
+    connector: &dyn Connector,
+    cache: &mut TemplateCache,
+    interrupted: impl std::future::Future<Output = ()>,
 ) -> Result<Outcome, Error> {
     if let Some(out) = &options.out {
         refuse_out_path(out, &options.file, &[])?;
@@ -32,35 +51,84 @@ pub async fn run(
             .collect();
         refuse_out_path(out, &options.file, &templates)?;
     }
+    // Every change set made is deleted before plan exits, whatever ends it, unless --out keeps them.
+    let ledger = ChangeSetLedger::default();
     let inputs = PlanInputs {
         env: &|name| std::env::var(name).ok(),
         cache: Some(cache),
+        change_sets: if options.changeset {
+            ChangeSets::Make {
+                ledger: &ledger,
+                parallelism: CHANGE_SET_PARALLELISM,
+            }
+        } else {
+            ChangeSets::None
+        },
     };
-    let plan = make_plan(
+    let planning = make_plan(
         &config,
         &options.targets,
         options.recover,
         connector,
         inputs,
-    )
-    .await
-    .map_err(|error| Error::planning(error, &config))?;
-    let mut plan = plan;
-    if options.drift {
-        let progress = super::drift::progress_for_stderr(options.format != PlanFormat::Human);
-        super::drift::hold_overwritten_drift(
-            &mut plan,
-            &config,
-            connector,
-            progress.as_ref(),
-            crate::live::drift::DriftTimings::default(),
-        )
-        .await?;
-    }
+    );
+    let planned = if options.changeset {
+        tokio::select! {
+            planned = planning => planned,
+            () = interrupted => {
+                let left = ledger.delete_left().await;
+                return Err(Error::Interrupted(format!(
+                    "plan interrupted; {}",
+                    super::change_sets::left_words(&left)
+                )));
+            }
+        }
+    } else {
+        planning.await
+    };
+    let planned = match planned {
+        Ok(mut plan) if options.drift => {
+            let progress = super::drift::progress_for_stderr(options.format != PlanFormat::Human);
+            let held = super::drift::hold_overwritten_drift(
+                &mut plan,
+                &config,
+                connector,
+                progress.as_ref(),
+                crate::live::drift::DriftTimings::default(),
+            )
+            .await;
+            if let Err(error) = held {
+                super::change_sets::warn_left(&ledger.delete_left().await);
+                return Err(error);
+            }
+            Ok(plan)
+        }
+        other => other,
+    };
+    let result = finish(options, config, planned, &ledger);
+    super::change_sets::warn_left(&ledger.delete_left().await);
+    result
+}
+
+/// At most this many change sets are made at once (each then polled once per interval).
+const CHANGE_SET_PARALLELISM: usize = 10;
+
+fn finish(
+    options: &PlanOptions,
+    config: config::Config,
+    planned: Result<Plan, crate::plan::PlanningError>,
+    ledger: &ChangeSetLedger,
+) -> Result<Outcome, Error> {
+    let plan = planned.map_err(|error| Error::planning(error, &config))?;
     // Saved before anything is printed: a stdout that fails must not cost the saved plan. What is printed
     // is the plan as saved, so `rackfile show` of the file prints it again byte for byte.
     let plan = match &options.out {
-        Some(out) => save(&plan, out)?,
+        Some(out) => {
+            let saved = save(&plan, out)?;
+            // The saved plan's apply executes them.
+            ledger.keep();
+            saved
+        }
         None => plan,
     };
     print(&plan, options.format)?;

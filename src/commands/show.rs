@@ -8,7 +8,7 @@ pub use crate::options::ShowOptions;
 use crate::outcome::Outcome;
 
 pub fn run(options: &ShowOptions) -> Result<Outcome, Error> {
-    let plan = super::apply::load_saved_plan(&options.plan_file)?;
+    let plan = super::saved_plan::load(&options.plan_file)?;
     super::plan::print(&plan, options.format)?;
     Ok(Outcome::Success)
 }

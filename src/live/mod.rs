@@ -11,6 +11,7 @@
 mod builder;
 pub mod drift;
 mod events;
+mod change_sets;
 mod preflight;
 mod reader;
 mod reads;
@@ -21,6 +22,9 @@ mod templates;
 #[cfg(any(test, feature = "fake"))]
 pub use builder::LiveStateBuilder;
 pub use events::{EventsRead, read_events};
+pub use change_sets::{
+    ChangeSetFact, ChangeSetLedger, ChangeSetWanted, client_token, read_change_sets,
+};
 pub use preflight::{Place, PreflightFacts, PreflightReads, read_preflight};
 pub use reads::{
     AlarmRead, FileLiveTemplate, InstallReads, InstalledReads, KnownLiveTemplate, LiveTemplate,

@@ -38,9 +38,26 @@ pub struct LiveState {
     racks: Vec<RackReads>,
     /// Where each of `racks` is in it.
     rack_at: HashMap<StackKey, usize>,
+    /// CloudFormation's own view of each update planned (`plan --changeset`): `None` when not asked for.
+    change_sets: Option<BTreeMap<StackKey, super::ChangeSetFact>>,
 }
 
 impl LiveState {
+    /// The change sets read for this plan: every update planned is then cross-checked with one.
+    pub fn set_change_sets(&mut self, facts: BTreeMap<StackKey, super::ChangeSetFact>) {
+        self.change_sets = Some(facts);
+    }
+
+    /// Whether the plan is made with change sets (`plan --changeset`, `apply --auto-approve=in-place`).
+    pub fn change_sets_asked(&self) -> bool {
+        self.change_sets.is_some()
+    }
+
+    /// The change set made for the rack's update (its first step, for an upgrade).
+    pub fn change_set(&self, key: &StackKey) -> Option<&super::ChangeSetFact> {
+        self.change_sets.as_ref()?.get(key)
+    }
+
     pub(super) fn set_racks(&mut self, racks: Vec<RackReads>) {
         self.rack_at = racks
             .iter()

@@ -5,19 +5,34 @@
 use super::{Action, Disruption, HoldReason, StepRef, TemplateImpact, Update};
 
 /// Why the rack is held for a person; empty when it is applied in place, or has nothing to apply.
-pub(super) fn hold_reasons(action: &Action, disruptions: &[Disruption]) -> Vec<HoldReason> {
+/// `change_sets`: the plan was made with CloudFormation's change sets, and each update needs its own to be
+/// in place (`change_set::hold_reasons`).
+pub(super) fn hold_reasons(
+    action: &Action,
+    disruptions: &[Disruption],
+    change_sets: bool,
+) -> Vec<HoldReason> {
     let mut reasons = Vec::new();
     match action {
         Action::Install(_) => reasons.push(HoldReason::Install),
         Action::ContinueRollback => reasons.push(HoldReason::ContinueRollback),
-        Action::Update(update) => not_analysed(None, update, &mut reasons),
+        Action::Update(update) => {
+            not_analysed(None, update, &mut reasons);
+            super::change_set::hold_reasons(None, update, change_sets, &mut reasons);
+        }
         Action::Upgrade(upgrade) => {
             for (index, step) in upgrade.steps.iter().enumerate() {
                 let step_ref = StepRef {
                     number: index + 1,
                     version: step.version.clone(),
                 };
-                not_analysed(Some(step_ref), &step.update, &mut reasons);
+                not_analysed(Some(step_ref.clone()), &step.update, &mut reasons);
+                super::change_set::hold_reasons(
+                    Some(step_ref),
+                    &step.update,
+                    change_sets,
+                    &mut reasons,
+                );
             }
         }
         // After a wait, the rack's new plan is gated again: nothing is known to hold now.
@@ -95,6 +110,7 @@ mod tests {
             termination_protection: None,
             analysis: impact,
             unresolved: Vec::new(),
+            change_set: None,
         }
     }
 
@@ -107,7 +123,7 @@ mod tests {
     }
 
     fn hold(action: &Action) -> Vec<HoldReason> {
-        hold_reasons(action, &disruptions(action))
+        hold_reasons(action, &disruptions(action), false)
     }
 
     #[test]

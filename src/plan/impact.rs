@@ -26,6 +26,7 @@ pub(super) fn analyse_update(
     after_values: &BTreeMap<String, String>,
     pseudo: &Pseudo,
     changes: &mut [Change],
+    change_set: &BTreeMap<String, crate::template::Forced>,
 ) -> Option<TemplateImpact> {
     if !changes.iter().any(|change| change.kind.reaches_resources()) {
         return None;
@@ -43,10 +44,11 @@ pub(super) fn analyse_update(
         .filter(|change| change.kind == ChangeKind::Parameter && change.sensitive)
         .map(|change| change.name.clone())
         .collect();
-    let whole = analyse(
+    let whole = crate::template::analyse_with_change_set(
         StackTemplate::new(before, before_values).hiding(&sensitive),
         StackTemplate::new(after, after_values),
         pseudo,
+        change_set,
     );
     let added: BTreeSet<&str> = whole
         .iter()
@@ -271,6 +273,7 @@ mod tests {
             &values,
             &pseudo(),
             &mut changes,
+            &BTreeMap::new(),
         );
         assert_eq!(impact, None);
         assert!(changes.iter().all(|c| c.reach.is_none()));
@@ -289,6 +292,7 @@ mod tests {
             &values,
             &pseudo(),
             &mut changes,
+            &BTreeMap::new(),
         );
         assert_eq!(impact, Some(TemplateImpact::NotAnalysed { reason }));
         assert_eq!(changes[0].reach, None);
@@ -323,6 +327,7 @@ mod tests {
             &planned,
             &pseudo(),
             &mut changes,
+            &BTreeMap::new(),
         );
         assert_eq!(changes[0].reach.as_deref(), Some("may replace Config"));
         let Some(TemplateImpact::Analysed { resources, .. }) = impact else {
@@ -359,7 +364,15 @@ mod tests {
             change(ChangeKind::Parameter, "Name"),
             change(ChangeKind::Template, "template"),
         ];
-        let impact = analyse_update(Ok(&before), &old, Ok(&after), &new, &pseudo(), &mut changes);
+        let impact = analyse_update(
+            Ok(&before),
+            &old,
+            Ok(&after),
+            &new,
+            &pseudo(),
+            &mut changes,
+            &BTreeMap::new(),
+        );
         assert_eq!(changes[0].reach.as_deref(), Some("modifies Log in place"));
         assert_eq!(changes[1].reach.as_deref(), Some("replaces Queue"));
         assert_eq!(changes[2].reach.as_deref(), Some("adds Topic"));
@@ -397,7 +410,15 @@ mod tests {
             change(ChangeKind::Parameter, "Version"),
             change(ChangeKind::Template, "template"),
         ];
-        analyse_update(Ok(&before), &old, Ok(&after), &new, &pseudo(), &mut changes);
+        analyse_update(
+            Ok(&before),
+            &old,
+            Ok(&after),
+            &new,
+            &pseudo(),
+            &mut changes,
+            &BTreeMap::new(),
+        );
         assert_eq!(changes[0].reach.as_deref(), Some("replaces Settings"));
         assert_eq!(changes[1].reach.as_deref(), Some("adds Releases"));
     }

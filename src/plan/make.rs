@@ -2,10 +2,10 @@
 //! place that reads AWS), then the pure `diff`, then the preflight checks of the racks that change (their
 //! reads, then the pure decision). Commands and the executor's replanner all plan through here.
 
-use crate::cloud::Connector;
+use crate::cloud::{ChangeSetRef, Connector, StackKey};
 use crate::config::{Config, Rack, RackId};
 use crate::diag::did_you_mean;
-use crate::live::{self, EnvLookup, ReadError};
+use crate::live::{self, ChangeSetLedger, ChangeSetWanted, EnvLookup, ReadError};
 use crate::template_cache::TemplateCache;
 
 use super::{Plan, PlanProblem, diff, place_in_waves, preflight};
@@ -38,6 +38,26 @@ fn first_and_count(errors: &[impl std::fmt::Display]) -> String {
 pub struct PlanInputs<'a> {
     pub env: &'a EnvLookup,
     pub cache: Option<&'a mut TemplateCache>,
+    /// Whether each update is checked against CloudFormation's change set of it.
+    pub change_sets: ChangeSets<'a>,
+}
+
+/// Change sets in a plan (`plan --changeset`, `apply --auto-approve=in-place`, a saved plan's).
+#[derive(Clone, Copy, Default)]
+pub enum ChangeSets<'a> {
+    #[default]
+    None,
+    /// Make one per update (the first step of an upgrade; a later one can only be made once the step
+    /// before has run), each written in the ledger before it is asked for.
+    Make {
+        ledger: &'a ChangeSetLedger,
+        parallelism: usize,
+    },
+    /// Read again the ones a saved plan kept, by stack; never make one.
+    Kept {
+        ledger: &'a ChangeSetLedger,
+        kept: &'a std::collections::BTreeMap<StackKey, ChangeSetRef>,
+    },
 }
 
 /// Reads what `targets` (every rack when empty) need and plans them; `recover` plans failed racks for
@@ -51,7 +71,11 @@ pub async fn make_plan(
     connector: &dyn Connector,
     inputs: PlanInputs<'_>,
 ) -> Result<Plan, PlanningError> {
-    let PlanInputs { env, cache } = inputs;
+    let PlanInputs {
+        env,
+        cache,
+        change_sets,
+    } = inputs;
     let racks = select(config, targets)?;
     let mut reading = live::read(config, &racks, connector, env, cache.as_deref())
         .await
@@ -70,8 +94,28 @@ pub async fn make_plan(
         .map(|plan| plan.live_templates_wanted())
         .unwrap_or_default();
     reading.read_live_templates(&wanted).await;
-    let live = reading.finish(cache);
+    let mut live = reading.finish(cache);
     let mut plan = diff(config, &live, recover).map_err(PlanningError::Problems)?;
+    // CloudFormation's view of each update the plan makes, then the plan made again with it.
+    let (ledger, parallelism) = match change_sets {
+        ChangeSets::None => (None, 0),
+        ChangeSets::Make {
+            ledger,
+            parallelism,
+        } => (Some(ledger), parallelism),
+        ChangeSets::Kept { ledger, .. } => (Some(ledger), 10),
+    };
+    if let Some(ledger) = ledger {
+        let kept = match change_sets {
+            ChangeSets::Kept { kept, .. } => Some(kept),
+            _ => None,
+        };
+        let wanted = change_sets_wanted(&plan, kept);
+        let facts =
+            live::read_change_sets(&config.orgs, connector, wanted, ledger, parallelism).await;
+        live.set_change_sets(facts);
+        plan = diff(config, &live, recover).map_err(PlanningError::Problems)?;
+    }
     // Preflight reads only what the racks that change need, once the plan says which those are.
     let reads = preflight::wanted(&plan, &live);
     let facts = live::read_preflight(config, &reads, connector).await;
@@ -86,6 +130,37 @@ pub async fn make_plan(
             .map_err(PlanningError::Problems)?;
     }
     Ok(plan)
+}
+
+/// The change set each update of the plan wants: made of exactly its UpdateStack input (an upgrade's first
+/// step's), or, for a saved plan, the one it kept.
+fn change_sets_wanted(
+    plan: &Plan,
+    kept: Option<&std::collections::BTreeMap<StackKey, ChangeSetRef>>,
+) -> Vec<ChangeSetWanted> {
+    plan.racks
+        .iter()
+        .filter_map(|rack| {
+            let update = match &rack.action {
+                super::Action::Update(update) => update,
+                super::Action::Upgrade(upgrade) => &upgrade.steps.first()?.update,
+                _ => return None,
+            };
+            if !update.changes_the_stack() {
+                return None;
+            }
+            let kept = match kept {
+                Some(kept) => Some(kept.get(&rack.key())?.clone()),
+                None => None,
+            };
+            Some(ChangeSetWanted {
+                key: rack.key(),
+                org: rack.org.clone(),
+                request: update.request(&rack.name, crate::live::client_token()),
+                kept,
+            })
+        })
+        .collect()
 }
 
 /// The racks `--target` names, in file order; all racks without `--target`.
@@ -200,6 +275,7 @@ mod tests {
             let inputs = PlanInputs {
                 env: &|_| None,
                 cache: None,
+                change_sets: Default::default(),
             };
             let plan = make_plan(config, &[], false, aws, inputs).await.unwrap();
             let reads = aws.calls()[before..]

@@ -7,6 +7,7 @@
 
 mod approval;
 mod budget;
+pub mod change_set;
 mod checks;
 mod diff;
 pub mod drift;
@@ -28,7 +29,7 @@ pub use checks::{PlanProblem, unknown_parameters};
 pub use diff::{diff, ssm_wanted};
 pub use file::FORMAT_VERSION;
 pub use gate::{Gate, Permissions, Refusal, gate};
-pub use make::{PlanInputs, PlanningError, make_plan, select};
+pub use make::{ChangeSets, PlanInputs, PlanningError, make_plan, select};
 pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use rollout::{WatchedAlarm, Wave, WaveGate, holds, place_in_waves};
 pub use secrets::without_secrets;
@@ -156,6 +157,15 @@ pub enum HoldReason {
     Disruptive,
     /// Continuing a failed rollback moves the stack back by CloudFormation's own choices.
     ContinueRollback,
+    /// CloudFormation's change set does not show the update in place (`change_set::hold_reasons`): what
+    /// it says, of a resource or of the change set as a whole.
+    ChangeSet {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<StepRef>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        logical_id: Option<String>,
+        says: String,
+    },
     /// The update resolves an SSM-typed parameter whose current value could not be read: what it reaches
     /// may change.
     SsmUnresolved {
@@ -384,6 +394,10 @@ pub struct Update {
     /// SSM-typed parameters the update resolves again whose current value could not be read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unresolved: Vec<UnresolvedSsm>,
+    /// CloudFormation's own view of the update (`plan --changeset`), checked against the analysis; apply
+    /// executes this change set instead of sending UpdateStack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_set: Option<change_set::ChangeSetCheck>,
 }
 
 /// An SSM-typed parameter whose current value in Parameter Store is unknown to the plan.
@@ -413,6 +427,17 @@ pub enum TemplateImpact {
 }
 
 impl Update {
+    /// The UpdateStack input this update sends, the one value a change set is made of too.
+    pub fn request(&self, stack: &str, token: String) -> crate::cloud::UpdateStackRequest {
+        crate::cloud::UpdateStackRequest {
+            name: stack.to_string(),
+            template: self.template.source(),
+            parameters: self.parameters.clone(),
+            tags: self.tags.clone(),
+            token,
+        }
+    }
+
     /// Whether anything but termination protection changes, so that an UpdateStack is needed.
     pub fn changes_the_stack(&self) -> bool {
         self.changes
@@ -477,6 +502,9 @@ pub enum BlockedKind {
     /// A preflight check found what would make the operation fail halfway (`RackPlan::preflight` says
     /// which, and what it read).
     Preflight,
+    /// CloudFormation's change set of the update could not be made, read or executed (`plan --changeset`):
+    /// AWS's own error is the reason.
+    ChangeSet,
     /// A status rackfile does not change a stack in (e.g. REVIEW_IN_PROGRESS).
     #[default]
     Other,

@@ -322,6 +322,19 @@ pub fn hold_words(rack: &RackPlan) -> String {
                 "its drift could not be detected ({})",
                 escape(reason)
             )),
+            HoldReason::ChangeSet {
+                step,
+                logical_id,
+                says,
+            } => words.push(match logical_id {
+                Some(id) => format!(
+                    "{}change set: {} {}",
+                    step_words(step),
+                    escape(id),
+                    escape(says)
+                ),
+                None => format!("{}{}", step_words(step), escape(says)),
+            }),
         }
     }
     words.join("; ")
@@ -378,6 +391,9 @@ fn write_update(out: &mut String, update: &Update, indent: &str, style: Style) {
             );
         }
         None => {}
+    }
+    for line in update.change_set.iter().flat_map(super::change_set::lines) {
+        let _ = writeln!(out, "{indent}{line}");
     }
     for line in update.budget.iter().flat_map(budget_lines) {
         let _ = writeln!(out, "{indent}{line}");

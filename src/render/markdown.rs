@@ -70,6 +70,39 @@ pub fn plan(plan: &Plan) -> String {
             }
         }
     }
+    // Both views of each update checked with a change set, resource by resource.
+    for rack in &plan.racks {
+        let checks: Vec<&crate::plan::change_set::ChangeSetCheck> = match &rack.action {
+            crate::plan::Action::Update(update) => update.change_set.iter().collect(),
+            crate::plan::Action::Upgrade(upgrade) => upgrade
+                .steps
+                .iter()
+                .filter_map(|step| step.update.change_set.as_ref())
+                .collect(),
+            _ => Vec::new(),
+        };
+        for check in checks {
+            let rows = super::change_set::rows(check);
+            if rows.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "\n**`{}`: the analysis and CloudFormation's change set**\n\n| resource | analysis | CloudFormation | verdict |\n|---|---|---|---|",
+                cell(&rack.rack)
+            );
+            for [resource, analysis, cloudformation, verdict] in rows {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} | {} |",
+                    cell(&resource),
+                    cell(&analysis),
+                    cell(&cloudformation),
+                    cell(&verdict)
+                );
+            }
+        }
+    }
     let preflight: Vec<String> = plan
         .racks
         .iter()

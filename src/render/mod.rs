@@ -1,6 +1,7 @@
 //! Views of a Plan and of rack status. They only format: every decision is already in the data.
 
 mod budget;
+mod change_set;
 pub mod doctor;
 pub mod drift;
 pub mod drift_progress;

@@ -15,6 +15,7 @@ use super::create_only::schema_of;
 use super::evaluate::{
     Comparison, Difference, Fresh, Pseudo, Side, TOO_COMPLEX, Treatment, Truth, Val,
 };
+use super::forced::{Forced, with_forced};
 use super::references::References;
 use super::summary::list;
 use super::update_policy::{self, Replaces, group_update, launch_changes};
@@ -102,7 +103,18 @@ pub fn analyse(
     after: StackTemplate<'_>,
     pseudo: &Pseudo,
 ) -> Vec<ResourceImpact> {
-    analyse_within(before, after, pseudo, WORK_BUDGET)
+    analyse_within(before, after, pseudo, WORK_BUDGET, &BTreeMap::new())
+}
+
+/// `analyse`, with what CloudFormation's change set says of some resources (`Forced`, by logical id)
+/// taken as known.
+pub fn analyse_with_change_set(
+    before: StackTemplate<'_>,
+    after: StackTemplate<'_>,
+    pseudo: &Pseudo,
+    forced: &BTreeMap<String, Forced>,
+) -> Vec<ResourceImpact> {
+    analyse_within(before, after, pseudo, WORK_BUDGET, forced)
 }
 
 /// `analyse`, stopping after `units` of work.
@@ -111,6 +123,7 @@ fn analyse_within(
     after: StackTemplate<'_>,
     pseudo: &Pseudo,
     units: u64,
+    forced: &BTreeMap<String, Forced>,
 ) -> Vec<ResourceImpact> {
     let budget = Rc::new(Budget::new(units));
     let references = References::of(after.template);
@@ -138,7 +151,7 @@ fn analyse_within(
         while let Some(resource) = pending.pop_front() {
             queued.remove(&resource);
             let id = references.name(resource);
-            let impact = resource_impact(id, &before, &after);
+            let impact = with_forced(resource_impact(id, &before, &after), id, &after, forced);
             if budget.is_exhausted() {
                 break 'groups;
             }
@@ -168,7 +181,7 @@ fn analyse_within(
         .collect();
     if !budget.is_exhausted() {
         for id in &removed {
-            let impact = resource_impact(id, &before, &after);
+            let impact = with_forced(resource_impact(id, &before, &after), id, &before, forced);
             if budget.is_exhausted() {
                 break;
             }
@@ -459,14 +472,33 @@ fn compare_resource(
             .collect();
         decided.through = through(&Val::list(changed_values), "");
     }
-    if new_type == "AWS::AutoScaling::AutoScalingGroup"
-        && matches!(
-            decided.action,
-            ResourceAction::Modify | ResourceAction::MayReplace
-        )
-    {
-        let policy = group_update(after, id, &names);
-        let launch = launch_changes(&names);
+    if new_type == "AWS::AutoScaling::AutoScalingGroup" {
+        group_rolls(after, id, &names, &mut decided);
+    }
+    Some(decided)
+}
+
+/// What an AutoScalingGroup's update policy does when `names` change: replace the group (WillReplace), or
+/// roll its instances.
+pub(super) fn group_rolls(
+    after: &Side<'_>,
+    id: &str,
+    names: &[&str],
+    decided: &mut ResourceImpact,
+) {
+    let verb = |names: &[&str]| {
+        if names.len() == 1 {
+            "changes"
+        } else {
+            "change"
+        }
+    };
+    if matches!(
+        decided.action,
+        ResourceAction::Modify | ResourceAction::MayReplace
+    ) {
+        let policy = group_update(after, id, names);
+        let launch = launch_changes(names);
         match policy.replaces {
             Replaces::Yes => {
                 decided.action = ResourceAction::Replace;
@@ -486,7 +518,6 @@ fn compare_resource(
             decided.rolling = policy.rolling;
         }
     }
-    Some(decided)
 }
 
 /// The replaced (or possibly replaced) resource the value at `path` (`""`: the value itself) refers to: how
@@ -945,6 +976,7 @@ mod tests {
             StackTemplate::new(template, &after),
             &pseudo(),
             units,
+            &BTreeMap::new(),
         )
     }
 
@@ -967,6 +999,7 @@ mod tests {
             StackTemplate::new(&planned, &empty),
             &pseudo(),
             5_000,
+            &BTreeMap::new(),
         );
         assert_eq!(actions(&impacts), [("Bucket", ResourceAction::MayReplace)]);
         assert_eq!(
@@ -986,6 +1019,7 @@ mod tests {
             StackTemplate::new(&template, &after).hiding(&hidden),
             &pseudo(),
             5_000,
+            &BTreeMap::new(),
         );
         // Its name is Name wherever it exists (an Fn::If on its own Condition); whether it exists may change.
         assert_eq!(actions(&impacts), [("Bucket", ResourceAction::MayReplace)]);

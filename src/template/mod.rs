@@ -15,6 +15,7 @@ mod create_only;
 mod declaration_checks;
 mod document;
 mod evaluate;
+mod forced;
 mod impact;
 mod parameters;
 mod preflight;
@@ -39,7 +40,10 @@ pub use constraints::{Violation, check_value};
 pub use declaration_checks::check_declaration;
 pub use document::{DocumentError, parse_document};
 pub use evaluate::{Pseudo, resolved_ssm};
-pub use impact::{ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse};
+pub use forced::{Forced, severity};
+pub use impact::{
+    ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse, analyse_with_change_set,
+};
 pub use parameters::{summary_of_body, summary_of_document};
 pub use preflight::{
     ExportName, FunctionRuntime, SubnetZone, export_names, exports_removed, function_runtimes,

@@ -345,6 +345,7 @@ async fn plan_reads_each_account_and_region_once_however_many_racks() {
         rackfile::plan::PlanInputs {
             env: &|_| None,
             cache: None,
+            change_sets: Default::default(),
         },
     )
     .await

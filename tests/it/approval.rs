@@ -23,7 +23,7 @@ fn two_racks() -> crate::moto::MotoSession {
 }
 
 #[test]
-fn in_place_applies_the_in_place_rack_and_holds_the_replacement_untouched_with_exit_3() {
+fn in_place_holds_the_replacement_untouched_with_exit_3_and_on_moto_the_in_place_rack_too() {
     let moto = two_racks();
 
     // The plan says it first: in a pull request, and to a CI job by its exit code.
@@ -62,30 +62,46 @@ fn in_place_applies_the_in_place_rack_and_holds_the_replacement_untouched_with_e
     assert_eq!(plan["racks"][1]["hold"][0]["kind"], "disruptive");
     assert_eq!(plan["racks"][1]["disruptions"][0]["kind"], "resources");
 
+    // Under in-place approval CloudFormation's change set must say "in place" as well. moto's change sets
+    // give no Replacement (AWS's always do for a Modify), which is never taken for in place: on moto even
+    // `calm` is held, naming why. `change_sets_fake` shows an in-place rack applied by its change set.
     let apply = run(moto.rackfile().args(["apply", "--auto-approve=in-place"]));
     assert_exit(&apply, 3);
     assert!(
-        apply.stdout.contains(
-            "personal/web: held for a person, nothing sent: replaces LaunchConfiguration; rolling replacement of Instances"
-        ),
+        apply.stdout.lines().any(|line| line.starts_with(
+            "personal/web: held for a person, nothing sent: replaces LaunchConfiguration;"
+        ) && line.contains("rolling replacement of Instances"))
+            && apply.stdout.lines().any(|line| line
+                .starts_with("personal/calm: held for a person, nothing sent:")
+                && line.contains("Modify no Replacement given")),
         "{}",
         apply.stdout
     );
     assert!(
         apply
             .stdout
-            .contains("1 updated, 0 failed, 1 held for a person")
-            && apply
-                .stdout
-                .contains("rackfile apply --target personal/web"),
+            .contains("0 updated, 0 failed, 2 held for a person"),
         "{}",
         apply.stdout
     );
+    assert_eq!(moto.live_parameter("calm", "InstanceUpdateBatchSize"), "1");
+    assert_eq!(
+        moto.python(
+            "print(len(client('cloudformation').list_change_sets(StackName='calm')['Summaries']))"
+        )
+        .trim(),
+        "0",
+        "the change sets of held racks are deleted"
+    );
+    let calm = run(moto
+        .rackfile()
+        .args(["apply", "--auto-approve", "--target", "personal/calm"]));
+    assert_exit(&calm, 0);
     assert_eq!(moto.live_parameter("calm", "InstanceUpdateBatchSize"), "2");
     assert_eq!(moto.live_parameter("calm", "LogRetention"), "30");
     assert_eq!(moto.live_parameter("web", "InstanceType"), "t3.small");
 
-    // Applied once: the in-place rack has converged, the held one still waits for a person.
+    // The in-place rack has converged, the held one still waits for a person.
     let again = run(moto
         .rackfile()
         .args(["plan", "--detailed-exitcode=in-place"]));

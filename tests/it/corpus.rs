@@ -236,6 +236,7 @@ pub(crate) async fn plan(
     let inputs = PlanInputs {
         env: &|_| None,
         cache: None,
+        change_sets: Default::default(),
     };
     make_plan(config, &[], false, fake, inputs).await
 }

@@ -118,6 +118,7 @@ impl Harness {
         let inputs = PlanInputs {
             env: &|_| None,
             cache: None,
+            change_sets: Default::default(),
         };
         make_plan(&config, &[], false, &self.fake, inputs)
             .await

@@ -12,6 +12,8 @@ mod architecture;
 mod bad_input;
 mod convox_ops;
 mod convox_ops_fake;
+mod change_sets;
+mod change_sets_fake;
 mod corpus;
 mod drift_fake;
 mod drift_moto;

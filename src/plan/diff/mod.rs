@@ -112,7 +112,7 @@ fn plan_rack(
         }
     };
     let disruptions = crate::plan::impact::disruptions(&action);
-    let hold = crate::plan::approval::hold_reasons(&action, &disruptions);
+    let hold = crate::plan::approval::hold_reasons(&action, &disruptions, live.change_sets_asked());
     Ok(RackPlan {
         rack: rack.id(),
         org: rack.org.clone(),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::cloud::{ParameterValue, RegionKey, Stack, TemplateSummary};
+use crate::cloud::{ParameterValue, RegionKey, Stack, StackKey, TemplateSummary};
 use crate::config::Rack;
 use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
 use crate::live::{FileLiveTemplate, LiveState};
@@ -352,6 +352,7 @@ pub(super) fn plan_update(
         analysis: None,
         budget: None,
         unresolved,
+        change_set: None,
     };
     let after_values = after_update(stack, &update, summary).parameters;
     let refused = interlocks(rack, summary, &after_values, Some(&stack.parameters));
@@ -375,7 +376,16 @@ pub(super) fn plan_update(
             &stack.parameters,
             &pseudo,
         ));
-        return Ok(Action::Update(update));
+        // Tags alone: nothing for the analysis, and the change set is compared with that nothing.
+        return Ok(cross_check(
+            rack,
+            stack,
+            account,
+            live,
+            update,
+            notes,
+            |_, _| None,
+        ));
     }
     let (before, after) = (before(), planned_document(rack, live));
     supersede_rules_the_template_answers(&mut update, &before, &after);
@@ -384,14 +394,30 @@ pub(super) fn plan_update(
         ssm.for_analysis(&stack.parameters, true),
         ssm.for_analysis(&after_values, false),
     );
-    update.analysis = crate::plan::impact::analyse_update(
-        before.as_deref().map_err(Clone::clone),
-        &before_values,
-        after.as_deref().map_err(Clone::clone),
-        &after_values,
-        &pseudo,
-        &mut update.changes,
+    let analyse = |changes: &mut [Change], forced: &_| {
+        crate::plan::impact::analyse_update(
+            before.as_deref().map_err(Clone::clone),
+            &before_values,
+            after.as_deref().map_err(Clone::clone),
+            &after_values,
+            &pseudo,
+            changes,
+            forced,
+        )
+    };
+    update.analysis = analyse(&mut update.changes, &BTreeMap::new());
+    let action = cross_check(
+        rack,
+        stack,
+        account,
+        live,
+        update,
+        notes,
+        |changes, forced| Some(analyse(changes, forced)),
     );
+    let Action::Update(mut update) = action else {
+        return Ok(action);
+    };
     update.budget = Some(budget_of_update(
         update.analysis.as_ref(),
         after.as_deref().map_err(Clone::clone),
@@ -400,6 +426,60 @@ pub(super) fn plan_update(
         &pseudo,
     ));
     Ok(Action::Update(update))
+}
+
+/// The update, checked against CloudFormation's change set of exactly it when the plan has one: where the
+/// change set says more, `reanalyse` runs the analysis again with that taken as known. A change set that
+/// failed blocks the rack with AWS's error; one that says nothing changes leaves the rack unchanged (unless
+/// termination protection changes, which is no stack update).
+fn cross_check(
+    rack: &Rack,
+    stack: &Stack,
+    account: &str,
+    live: &LiveState,
+    mut update: Update,
+    notes: &mut Vec<String>,
+    reanalyse: impl FnOnce(
+        &mut [Change],
+        &BTreeMap<String, crate::template::Forced>,
+    ) -> Option<Option<crate::plan::TemplateImpact>>,
+) -> Action {
+    use crate::plan::change_set::{CheckStatus, check, forced};
+    let key = StackKey::new(account, &rack.region, &rack.name);
+    let Some(fact) = live
+        .change_set(&key)
+        .filter(|fact| fact.request == update.request(&rack.name, fact.request.token.clone()))
+    else {
+        return Action::Update(update);
+    };
+    let checked = check(fact, update.analysis.as_ref());
+    let forced = forced(&checked);
+    if !forced.is_empty()
+        && let Some(analysis) = reanalyse(&mut update.changes, &forced)
+    {
+        update.analysis = analysis;
+    }
+    match &checked.status {
+        CheckStatus::Failed { error } => {
+            return Action::Blocked(Blocked {
+                kind: BlockedKind::ChangeSet,
+                status: Some(stack.status.clone()),
+                reason: format!(
+                    "CloudFormation's change set {} of the update failed: {error}",
+                    checked.change_set.name
+                ),
+            });
+        }
+        CheckStatus::NoChanges if update.termination_protection.is_none() => {
+            notes.push(
+                "CloudFormation's change set says the update changes nothing (\"didn't contain changes\")".into(),
+            );
+            return Action::Unchanged;
+        }
+        CheckStatus::NoChanges | CheckStatus::Ready => {}
+    }
+    update.change_set = Some(checked);
+    Action::Update(update)
 }
 
 pub(super) fn on_off(enabled: bool) -> &'static str {
