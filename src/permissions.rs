@@ -43,6 +43,8 @@ enum Scope {
     Alarms,
     /// The EC2 quotas of the racks' accounts and regions.
     Ec2Quotas,
+    /// The racks' CloudFormation service roles (`role_arn`).
+    ServiceRoles,
     /// Every resource: AWS allows nothing narrower for this action.
     Any(&'static str),
 }
@@ -209,6 +211,10 @@ const OPERATIONS: &[Operation] = &[
     },
 ];
 
+/// Actions IAM checks on what a call passes rather than on a call of their own: CloudFormation's writes
+/// with a RoleARN need iam:PassRole on that role (action, scope, commands).
+const PASSED: &[(&str, Scope, &[Command])] = &[("iam:PassRole", Scope::ServiceRoles, &[Apply])];
+
 /// Operations IAM allows to everyone: called, but never in a policy.
 const ALWAYS_ALLOWED: &[(&str, &str)] = &[("STS", "GetCallerIdentity")];
 
@@ -238,6 +244,10 @@ pub struct Statement {
 pub struct Policy {
     pub command: Command,
     pub statements: Vec<Statement>,
+    /// The racks (`org/name`) that pass a CloudFormation service role, and those that do not: with one,
+    /// CloudFormation changes the rack's resources with that role, not with these credentials.
+    pub with_service_role: Vec<String>,
+    pub without_service_role: Vec<String>,
 }
 
 impl Policy {
@@ -281,8 +291,12 @@ fn command_word(command: Command) -> &'static str {
 /// (no alarms, no private template, no `password_ssm`) is left out: the command never calls it.
 pub fn policy(config: &Config, command: Command) -> Policy {
     let mut statements: Vec<Statement> = Vec::new();
-    for operation in OPERATIONS.iter().filter(|o| o.commands.contains(&command)) {
-        let (resources, why_any) = match operation.scope {
+    let actions = OPERATIONS
+        .iter()
+        .map(|o| (o.action, o.scope, o.commands))
+        .chain(PASSED.iter().copied());
+    for (action, scope, _) in actions.filter(|(_, _, commands)| commands.contains(&command)) {
+        let (resources, why_any) = match scope {
             Scope::Any(why) => (vec!["*".to_string()], Some(why)),
             scope => (resources(config, scope), None),
         };
@@ -293,17 +307,21 @@ pub fn policy(config: &Config, command: Command) -> Policy {
             .iter_mut()
             .find(|s| s.resources == resources && s.why_any == why_any)
         {
-            Some(statement) => statement.actions.push(operation.action),
+            Some(statement) => statement.actions.push(action),
             None => statements.push(Statement {
-                actions: vec![operation.action],
+                actions: vec![action],
                 resources,
                 why_any,
             }),
         }
     }
+    let (with, without): (Vec<&Rack>, Vec<&Rack>) =
+        config.racks.iter().partition(|rack| rack.role_arn.is_some());
     Policy {
         command,
         statements,
+        with_service_role: with.iter().map(|rack| rack.id()).collect(),
+        without_service_role: without.iter().map(|rack| rack.id()).collect(),
     }
 }
 
@@ -366,6 +384,7 @@ fn resources(config: &Config, scope: Scope) -> Vec<String> {
                     rack.region
                 ));
             }
+            Scope::ServiceRoles => found.extend(rack.role_arn.clone()),
             Scope::Any(_) => {}
         }
     }

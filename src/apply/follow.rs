@@ -360,15 +360,23 @@ mod tests {
             self.event_reads.lock().unwrap().push(Instant::now());
             self.cloud.stack_events(name).await
         }
-        async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
-            self.cloud.delete_stack(name, token).await
+        async fn delete_stack(
+            &self,
+            name: &str,
+            role_arn: Option<&str>,
+            token: &str,
+        ) -> Result<(), CloudError> {
+            self.cloud.delete_stack(name, role_arn, token).await
         }
         async fn continue_update_rollback(
             &self,
             name: &str,
+            role_arn: Option<&str>,
             token: &str,
         ) -> Result<(), CloudError> {
-            self.cloud.continue_update_rollback(name, token).await
+            self.cloud
+                .continue_update_rollback(name, role_arn, token)
+                .await
         }
         async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
             self.cloud.cancel_update_stack(name, token).await
@@ -440,6 +448,7 @@ mod tests {
                 tags: BTreeMap::new(),
                 termination_protection: false,
                 timeout_minutes: None,
+                role_arn: None,
                 token: "create".into(),
             })
             .await

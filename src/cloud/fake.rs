@@ -148,6 +148,17 @@ struct World {
     quotas: HashMap<(String, String, String), f64>,
     /// Operations refused with AccessDenied, as for a role without the permission.
     denied: HashSet<&'static str>,
+    /// Every write's RoleARN, in order.
+    roles: Vec<RoleSeen>,
+}
+
+/// A write the fake received and the RoleARN it carried, so tests can tell that every write of a rack
+/// passes its service role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleSeen {
+    pub operation: &'static str,
+    pub stack: String,
+    pub role_arn: Option<String>,
 }
 
 /// The instance types the fake's EC2 knows, with their vCPUs; any other is unknown to it, as a made-up
@@ -455,6 +466,11 @@ impl FakeAws {
         self.world().updates.clone()
     }
 
+    /// Every CreateStack, UpdateStack, DeleteStack and ContinueUpdateRollback, with its RoleARN.
+    pub fn roles(&self) -> Vec<RoleSeen> {
+        self.world().roles.clone()
+    }
+
     /// The stack as DescribeStacks would show it now.
     pub fn stack(&self, account: &str, region: &str, name: &str) -> Option<Stack> {
         let mut world = self.world();
@@ -705,6 +721,14 @@ impl FakeCloud {
         (self.account.clone(), self.region.clone())
     }
 
+    fn write_with_role(&self, operation: &'static str, stack: &str, role_arn: Option<&str>) {
+        self.aws.world().roles.push(RoleSeen {
+            operation,
+            stack: stack.to_string(),
+            role_arn: role_arn.map(str::to_string),
+        });
+    }
+
     /// Records a read and refuses it if the test denied the operation.
     fn read(&self, world: &mut World, operation: &'static str) -> Result<(), CloudError> {
         self.record(world, operation);
@@ -833,6 +857,11 @@ impl Cloud for FakeCloud {
         let region = self.region.clone();
         let mut world = self.aws.world();
         self.record(&mut world, "CreateStack");
+        world.roles.push(RoleSeen {
+            operation: "CreateStack",
+            stack: request.name.clone(),
+            role_arn: request.role_arn.clone(),
+        });
         let template = world.template(&request.template)?.clone();
         let given = request
             .parameters
@@ -884,6 +913,7 @@ impl Cloud for FakeCloud {
                 outputs: BTreeMap::new(),
                 termination_protection: request.termination_protection,
                 parent_id: None,
+                role_arn: request.role_arn.clone(),
             },
             template: request.template.clone(),
             resources: template.resources.clone(),
@@ -932,6 +962,11 @@ impl Cloud for FakeCloud {
         let serial = self.aws.event_serial.clone();
         let mut world = self.aws.world();
         self.record(&mut world, "UpdateStack");
+        world.roles.push(RoleSeen {
+            operation: "UpdateStack",
+            stack: request.name.clone(),
+            role_arn: request.role_arn.clone(),
+        });
         let template = world.template(&request.template)?.clone();
         let failing = world.failing.clone();
         let extra = extra_times(&world.slow, &request.name, &template.resources);
@@ -988,9 +1023,12 @@ impl Cloud for FakeCloud {
             })
             .collect();
         let parameters = check_parameters(&template, &given, Some(&stack.stack))?;
+        // Without a RoleARN CloudFormation keeps the stack's role; another one is a change of the stack.
+        let role_arn = request.role_arn.clone().or(stack.stack.role_arn.clone());
         if parameters == stack.stack.parameters
             && request.template == stack.template
             && request.tags == stack.stack.tags
+            && role_arn == stack.stack.role_arn
         {
             // AWS answers with a "No updates are to be performed" error, which the SDK adapter maps to this.
             return Ok(UpdateOutcome::NothingToDo);
@@ -1002,6 +1040,7 @@ impl Cloud for FakeCloud {
             .position(|(id, _)| failing.contains(&(request.name.clone(), id.clone())));
         stack.stack.parameters = parameters;
         stack.stack.tags = request.tags.clone();
+        stack.stack.role_arn = role_arn;
         stack.stack.status = StackStatus::UpdateInProgress;
         stack.stack.last_updated = now_text();
         stack.template = request.template.clone();
@@ -1050,7 +1089,13 @@ impl Cloud for FakeCloud {
         })
     }
 
-    async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
+    async fn delete_stack(
+        &self,
+        name: &str,
+        role_arn: Option<&str>,
+        token: &str,
+    ) -> Result<(), CloudError> {
+        self.write_with_role("DeleteStack", name, role_arn);
         let failing = self.aws.world().failing.clone();
         let serial = self.aws.event_serial.clone();
         self.with_stacks("DeleteStack", |stacks| {
@@ -1082,6 +1127,9 @@ impl Cloud for FakeCloud {
                 .iter()
                 .position(|(id, _)| failing.contains(&(name.to_string(), id.clone())));
             stack.stack.status = StackStatus::DeleteInProgress;
+            if let Some(role) = role_arn {
+                stack.stack.role_arn = Some(role.to_string());
+            }
             stack.token = Some(token.to_string());
             stack.operation = Some(Operation {
                 kind: OperationKind::Delete,
@@ -1106,7 +1154,13 @@ impl Cloud for FakeCloud {
         })
     }
 
-    async fn continue_update_rollback(&self, name: &str, token: &str) -> Result<(), CloudError> {
+    async fn continue_update_rollback(
+        &self,
+        name: &str,
+        role_arn: Option<&str>,
+        token: &str,
+    ) -> Result<(), CloudError> {
+        self.write_with_role("ContinueUpdateRollback", name, role_arn);
         let serial = self.aws.event_serial.clone();
         self.with_stacks("ContinueUpdateRollback", |stacks| {
             let Some(stack) = stacks
@@ -1122,6 +1176,9 @@ impl Cloud for FakeCloud {
                 )));
             }
             stack.stack.status = StackStatus::UpdateRollbackInProgress;
+            if let Some(role) = role_arn {
+                stack.stack.role_arn = Some(role.to_string());
+            }
             stack.token = Some(token.to_string());
             stack.operation = Some(Operation {
                 kind: OperationKind::ContinueRollback,

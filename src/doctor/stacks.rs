@@ -134,6 +134,7 @@ mod tests {
             outputs: BTreeMap::new(),
             termination_protection: false,
             parent_id: None,
+            role_arn: None,
         }
     }
 

@@ -247,6 +247,7 @@ mod tests {
                 .collect(),
             termination_protection: false,
             parent_id: None,
+            role_arn: None,
         }
     }
 

@@ -276,6 +276,7 @@ mod tests {
                 ]),
                 termination_protection: false,
                 timeout_minutes: None,
+                role_arn: None,
                 token: "seed".into(),
             })
             .await

@@ -146,13 +146,13 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
         .as_ref()
         .map_or("", |stack| stack.status.as_str());
     match &rack.action {
-        Action::Install(install) => write_install(out, install),
+        Action::Install(install) => write_install(out, install, rack.role_arn.as_deref()),
         Action::Reinstall(install) => {
             let _ = writeln!(
                 out,
                 "    {status}: the failed install is deleted (followed until it is gone), then installed again:"
             );
-            write_install(out, install);
+            write_install(out, install, rack.role_arn.as_deref());
         }
         Action::ContinueRollback => {
             let _ = writeln!(
@@ -323,8 +323,9 @@ fn write_update(out: &mut String, update: &Update, indent: &str, style: Style) {
     }
 }
 
-/// What an install creates: template, parameters, password source, tags.
-fn write_install(out: &mut String, install: &Install) {
+/// What an install creates: template, parameters, password source, tags, the service role it is
+/// created with.
+fn write_install(out: &mut String, install: &Install, role_arn: Option<&str>) {
     let _ = writeln!(out, "    template: {}", escape(install.template.describe()));
     let mut parameters: Vec<(&String, String)> = install
         .parameters
@@ -382,6 +383,9 @@ fn write_install(out: &mut String, install: &Install) {
     let _ = writeln!(out, "    tags: {}", tags.join(", "));
     if install.termination_protection {
         let _ = writeln!(out, "    termination protection: on");
+    }
+    if let Some(role) = role_arn {
+        let _ = writeln!(out, "    role: {}", escape(role));
     }
     for line in install.budget.iter().flat_map(budget_lines) {
         let _ = writeln!(out, "    {line}");
@@ -448,6 +452,7 @@ fn change_line(change: &Change) -> String {
         ChangeKind::Template => "template".to_string(),
         ChangeKind::Tag => format!("tag {}", escape(&change.name)),
         ChangeKind::TerminationProtection => "termination protection".to_string(),
+        ChangeKind::Role => "role".to_string(),
     };
     format!(
         "{label}: {} -> {}",

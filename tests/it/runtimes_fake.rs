@@ -66,6 +66,7 @@ async fn live_2019_rack() -> Harness {
                 .collect(),
             termination_protection: false,
             timeout_minutes: None,
+            role_arn: None,
             token: "seed-web".into(),
         })
         .await

@@ -66,6 +66,7 @@ async fn pre_2016_08_release(live: bool) -> Harness {
                     .collect(),
                 termination_protection: false,
                 timeout_minutes: None,
+                role_arn: None,
                 token: "seed-web".into(),
             })
             .await

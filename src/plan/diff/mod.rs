@@ -117,6 +117,7 @@ fn plan_rack(
         region: rack.region.clone(),
         account_id: account,
         action,
+        role_arn: rack.role_arn.clone(),
         stack: stack.map(StackFingerprint::of),
         held,
         notes,

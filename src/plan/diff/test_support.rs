@@ -44,6 +44,7 @@ pub(in crate::plan) fn rack() -> Rack {
         ignore_changes: BTreeSet::new(),
         absent: false,
         protect: None,
+        role_arn: None,
         alarms: Vec::new(),
         spans: RackSpans::default(),
     }
@@ -120,6 +121,7 @@ pub(in crate::plan) fn stack(status: &str) -> Stack {
         outputs: BTreeMap::new(),
         termination_protection: false,
         parent_id: None,
+        role_arn: None,
     }
 }
 

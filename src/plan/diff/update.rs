@@ -34,10 +34,16 @@ pub(super) fn after_update(stack: &Stack, update: &Update, summary: &TemplateSum
             Some((name.clone(), value))
         })
         .collect();
+    let role_arn = update
+        .changes
+        .iter()
+        .find(|change| change.kind == ChangeKind::Role)
+        .map_or_else(|| stack.role_arn.clone(), |change| change.after.clone());
     Stack {
         status: "UPDATE_COMPLETE".into(),
         parameters,
         tags: update.tags.clone(),
+        role_arn,
         ..stack.clone()
     }
 }
@@ -108,6 +114,7 @@ pub(super) fn plan_update(
         ignore_changes: _, // read by held_parameters
         absent: _,         // an absent rack is uninstalled, never updated
         protect,
+        role_arn,
         alarms: _, // watched by apply during a bake, never sent
         spans: _,
     } = rack;
@@ -267,6 +274,22 @@ pub(super) fn plan_update(
             name: "termination protection".into(),
             before: Some(on_off(stack.termination_protection).into()),
             after: Some(on_off(wanted).into()),
+            sensitive: false,
+            diff: None,
+            rule: None,
+            reach: None,
+        });
+    }
+
+    // Unset, the live role is not managed: an update without RoleARN keeps it.
+    if let Some(wanted) = role_arn.as_ref()
+        && stack.role_arn.as_ref() != Some(wanted)
+    {
+        changes.push(Change {
+            kind: ChangeKind::Role,
+            name: "role".into(),
+            before: stack.role_arn.clone(),
+            after: Some(wanted.clone()),
             sensitive: false,
             diff: None,
             rule: None,
