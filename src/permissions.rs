@@ -542,6 +542,35 @@ alarms = ["rack-{name}-5xx"]
     }
 
     #[test]
+    fn apply_may_pass_each_racks_service_role_and_says_which_racks_have_one() {
+        let config = config(&format!(
+            "{RACKS}\n[[rack]]\nname = \"api\"\nrole_arn = \"arn:aws:iam::123456789012:role/cfn\"\n\
+             [[rack]]\nname = \"jobs\"\nrole_arn = \"arn:aws:iam::123456789012:role/cfn\"\n"
+        ));
+        let apply = policy(&config, Apply);
+        let pass = apply
+            .statements
+            .iter()
+            .find(|s| s.actions.contains(&"iam:PassRole"))
+            .expect("iam:PassRole allowed");
+        assert_eq!(pass.resources, ["arn:aws:iam::123456789012:role/cfn"]);
+        assert_eq!(apply.with_service_role, ["personal/api", "personal/jobs"]);
+        assert_eq!(apply.without_service_role, ["personal/web", "loose/old"]);
+        assert!(!policy(&config, Plan).allows("iam:PassRole"));
+        assert!(!policy(&self::config(RACKS), Apply).allows("iam:PassRole"));
+
+        let text = crate::render::permissions::permissions(&apply, "apply", "racks.toml");
+        assert!(
+            text.contains("With its CloudFormation service role (role_arn), CloudFormation creates and changes the resources of personal/api, personal/jobs with that role"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Without a CloudFormation service role (personal/web, loose/old), CloudFormation"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn the_sdk_names_of_an_operation_find_its_action() {
         assert_eq!(
             action_of("CloudFormation", "UpdateStack"),

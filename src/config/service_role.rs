@@ -96,7 +96,71 @@ pub(super) fn resolve_role_arn(
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::role_account;
+
+    const ORG_ROLE: &str = "arn:aws:iam::123456789012:role/org";
+    const DEFAULT_ROLE: &str = "arn:aws:iam::123456789012:role/defaults";
+    const OWN_ROLE: &str = "arn:aws:iam::123456789012:role/own";
+
+    fn roles(defaults: &str, racks: &str) -> Vec<(String, Option<String>)> {
+        let text = format!(
+            "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n{defaults}\n\
+             [org.personal]\naccount_id = \"123456789012\"\nrole_arn = \"{ORG_ROLE}\"\n\
+             [org.other]\n{racks}"
+        );
+        let config = crate::config::parse(Path::new("racks.toml"), text, String::new())
+            .unwrap_or_else(|error| panic!("{}", error.render()));
+        config
+            .racks
+            .into_iter()
+            .map(|rack| (rack.id(), rack.role_arn))
+            .collect()
+    }
+
+    #[test]
+    fn a_rack_takes_its_own_role_over_the_defaults_over_its_orgs() {
+        let racks = format!(
+            "[[rack]]\nname = \"own\"\nrole_arn = \"{OWN_ROLE}\"\n\
+             [[rack]]\nname = \"inherits\"\n\
+             [[rack]]\nname = \"elsewhere\"\norg = \"other\"\n"
+        );
+        assert_eq!(
+            roles("", &racks),
+            [
+                ("personal/own".to_string(), Some(OWN_ROLE.to_string())),
+                ("personal/inherits".to_string(), Some(ORG_ROLE.to_string())),
+                ("other/elsewhere".to_string(), None),
+            ]
+        );
+        assert_eq!(
+            roles(&format!("role_arn = \"{DEFAULT_ROLE}\""), &racks),
+            [
+                ("personal/own".to_string(), Some(OWN_ROLE.to_string())),
+                ("personal/inherits".to_string(), Some(DEFAULT_ROLE.to_string())),
+                ("other/elsewhere".to_string(), Some(DEFAULT_ROLE.to_string())),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_role_of_another_account_is_an_error_at_its_line_once() {
+        let text = "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n\
+                    role_arn = \"arn:aws:iam::210987654321:role/cfn\"\n\
+                    [org.personal]\naccount_id = \"123456789012\"\n\
+                    [[rack]]\nname = \"a\"\n[[rack]]\nname = \"b\"\n";
+        let error =
+            crate::config::parse(Path::new("racks.toml"), text.into(), String::new()).unwrap_err();
+        let rendered = error.render();
+        assert!(
+            rendered.contains(
+                "`role_arn` is in account 210987654321, not in org `personal`'s account 123456789012"
+            ) && rendered.contains("racks.toml:5:12"),
+            "{rendered}"
+        );
+        assert!(error.to_string().ends_with("has 1 error"), "{error}");
+    }
 
     #[test]
     fn only_an_iam_role_arn_with_an_account_is_a_service_role() {

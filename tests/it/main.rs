@@ -30,6 +30,8 @@ mod rollout_fake;
 mod runtimes_fake;
 mod schema;
 mod secrets_fake;
+mod service_role;
+mod service_role_fake;
 mod show;
 mod signals;
 mod terminal;

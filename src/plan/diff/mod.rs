@@ -7,6 +7,8 @@ mod blocked;
 mod fleet;
 mod install;
 mod recover;
+#[cfg(test)]
+mod role_tests;
 mod templates;
 #[cfg(test)]
 pub(super) mod test_support;
