@@ -315,8 +315,10 @@ pub fn policy(config: &Config, command: Command) -> Policy {
             }),
         }
     }
-    let (with, without): (Vec<&Rack>, Vec<&Rack>) =
-        config.racks.iter().partition(|rack| rack.role_arn.is_some());
+    let (with, without): (Vec<&Rack>, Vec<&Rack>) = config
+        .racks
+        .iter()
+        .partition(|rack| rack.role_arn.is_some());
     Policy {
         command,
         statements,
@@ -565,7 +567,9 @@ alarms = ["rack-{name}-5xx"]
             "{text}"
         );
         assert!(
-            text.contains("Without a CloudFormation service role (personal/web, loose/old), CloudFormation"),
+            text.contains(
+                "Without a CloudFormation service role (personal/web, loose/old), CloudFormation"
+            ),
             "{text}"
         );
     }

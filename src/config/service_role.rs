@@ -45,7 +45,9 @@ pub(super) fn check_role_arn(role: &Sp<String>, diagnostics: &mut Vec<Diagnostic
             format!("`role_arn` \"{}\" is not an IAM role ARN", role.value),
             role.span.clone(),
         )
-        .with_hint("a CloudFormation service role looks like \"arn:aws:iam::123456789012:role/NAME\""),
+        .with_hint(
+            "a CloudFormation service role looks like \"arn:aws:iam::123456789012:role/NAME\"",
+        ),
     );
     false
 }
@@ -138,8 +140,14 @@ mod tests {
             roles(&format!("role_arn = \"{DEFAULT_ROLE}\""), &racks),
             [
                 ("personal/own".to_string(), Some(OWN_ROLE.to_string())),
-                ("personal/inherits".to_string(), Some(DEFAULT_ROLE.to_string())),
-                ("other/elsewhere".to_string(), Some(DEFAULT_ROLE.to_string())),
+                (
+                    "personal/inherits".to_string(),
+                    Some(DEFAULT_ROLE.to_string())
+                ),
+                (
+                    "other/elsewhere".to_string(),
+                    Some(DEFAULT_ROLE.to_string())
+                ),
             ]
         );
     }
@@ -170,7 +178,10 @@ mod tests {
                 "arn:aws:iam::123456789012:role/service/rack-deployer",
                 Some("123456789012"),
             ),
-            ("arn:aws-cn:iam::123456789012:role/a.b@c", Some("123456789012")),
+            (
+                "arn:aws-cn:iam::123456789012:role/a.b@c",
+                Some("123456789012"),
+            ),
             ("arn:aws:iam::123456789012:user/cfn", None),
             ("arn:aws:iam::123456789012:role/", None),
             ("arn:aws:iam::123456789012:role/service/", None),

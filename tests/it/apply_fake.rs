@@ -430,6 +430,7 @@ fn change_ami_behind_rackfiles_back(fake: &FakeAws, name: &str, ami: &str) {
         template: TemplateSource::Url(TEMPLATE_URL.into()),
         parameters,
         tags: live.tags.clone(),
+        role_arn: None,
         token: "someone-else".into(),
     }))
     .unwrap();

@@ -9,7 +9,10 @@ fn role(name: &str) -> String {
 }
 
 fn racks(role_arn: &str) -> String {
-    format!("{}\n[[rack]]\nname = \"example\"\nrole_arn = \"{role_arn}\"\n", moto::TWO_ORGS)
+    format!(
+        "{}\n[[rack]]\nname = \"example\"\nrole_arn = \"{role_arn}\"\n",
+        moto::TWO_ORGS
+    )
 }
 
 /// The RoleARN DescribeStacks shows for stack `example` (empty when none).
@@ -37,7 +40,8 @@ fn a_rack_is_installed_with_its_service_role_and_another_role_is_an_update() {
     let plan = run(moto.rackfile().arg("plan"));
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     assert!(
-        plan.stdout.contains(&format!("    role: {}\n", role("cfn-a"))),
+        plan.stdout
+            .contains(&format!("    role: {}\n", role("cfn-a"))),
         "{}",
         plan.stdout
     );
@@ -46,7 +50,11 @@ fn a_rack_is_installed_with_its_service_role_and_another_role_is_an_update() {
     assert_eq!(live_role(&moto), role("cfn-a"));
 
     let again = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    assert_eq!(again.code, 0, "the live role is the declared one:\n{}", again.stdout);
+    assert_eq!(
+        again.code, 0,
+        "the live role is the declared one:\n{}",
+        again.stdout
+    );
 
     moto.write("racks.toml", &racks(&role("cfn-b")));
     let change = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));

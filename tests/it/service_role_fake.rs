@@ -38,12 +38,18 @@ async fn every_write_of_a_rack_passes_its_role_and_a_new_role_is_applied_in_plac
     assert_eq!(code, 0, "{output}");
     assert_eq!(harness.stack("web").unwrap().role_arn.as_deref(), Some(A));
 
-    declare(&harness, &format!("role_arn = \"{A}\"\ninstance_count = 4\n"));
+    declare(
+        &harness,
+        &format!("role_arn = \"{A}\"\ninstance_count = 4\n"),
+    );
     let (code, output) = harness.apply(&options).await;
     assert_eq!(code, 0, "{output}");
 
     // Another role: an update in place, which --auto-approve=in-place applies.
-    declare(&harness, &format!("role_arn = \"{B}\"\ninstance_count = 4\n"));
+    declare(
+        &harness,
+        &format!("role_arn = \"{B}\"\ninstance_count = 4\n"),
+    );
     let plan = harness.plan().await;
     let Action::Update(update) = &plan.racks[0].action else {
         panic!("an update: {:?}", plan.racks[0].action);
@@ -64,6 +70,7 @@ async fn every_write_of_a_rack_passes_its_role_and_a_new_role_is_applied_in_plac
     assert_eq!(harness.stack("web").unwrap().role_arn.as_deref(), Some(B));
 
     // Without role_arn the live role is not managed: an update passes none, and CloudFormation keeps B.
+    options.auto_approve = Some(Approval::All);
     declare(&harness, "instance_count = 5\n");
     let (code, output) = harness.apply(&options).await;
     assert_eq!(code, 0, "{output}");
@@ -72,15 +79,20 @@ async fn every_write_of_a_rack_passes_its_role_and_a_new_role_is_applied_in_plac
     assert_eq!(plan.racks[0].action, Action::Unchanged);
 
     // A failed rollback continued, then the uninstall: both with the rack's role.
-    declare(&harness, &format!("role_arn = \"{A}\"\ninstance_count = 5\n"));
+    declare(
+        &harness,
+        &format!("role_arn = \"{A}\"\ninstance_count = 5\n"),
+    );
     harness
         .fake
         .set_status(ACCOUNT, REGION, "web", "UPDATE_ROLLBACK_FAILED");
-    options.auto_approve = Some(Approval::All);
     options.recover = true;
     let (code, output) = harness.apply(&options).await;
     assert_eq!(code, 0, "{output}");
-    declare(&harness, &format!("role_arn = \"{A}\"\nensure = \"absent\"\n"));
+    declare(
+        &harness,
+        &format!("role_arn = \"{A}\"\nensure = \"absent\"\n"),
+    );
     options.recover = false;
     options.allow_uninstall = true;
     let (code, output) = harness.apply(&options).await;

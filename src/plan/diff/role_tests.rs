@@ -28,7 +28,10 @@ fn an_install_passes_the_role_and_every_view_shows_it() {
     let json = serde_json::to_string(&plan).unwrap();
     assert!(json.contains(&format!(r#""role_arn":"{A}""#)), "{json}");
     let markdown = crate::render::markdown_plan(&plan);
-    assert!(markdown.contains(&format!("new rack, role {A}")), "{markdown}");
+    assert!(
+        markdown.contains(&format!("new rack, role {A}")),
+        "{markdown}"
+    );
 
     let without = plan_of(rack(), vec![]).unwrap();
     assert_eq!(without.racks[0].role_arn, None);
@@ -47,18 +50,31 @@ fn another_role_than_the_live_one_is_an_update_in_place_shown_in_every_view() {
         assert_eq!(update.changes.len(), 1, "{:?}", update.changes);
         let change = &update.changes[0];
         assert_eq!(
-            (change.kind, change.before.as_deref(), change.after.as_deref()),
+            (
+                change.kind,
+                change.before.as_deref(),
+                change.after.as_deref()
+            ),
             (ChangeKind::Role, live, Some(B))
         );
-        assert!(update.changes_the_stack(), "UpdateStack passes the new role");
+        assert!(
+            update.changes_the_stack(),
+            "UpdateStack passes the new role"
+        );
         assert!(rack.hold.is_empty(), "{:?}", rack.hold);
         assert!(rack.disruptions.is_empty(), "{:?}", rack.disruptions);
         assert_eq!(rack.role_arn.as_deref(), Some(B));
         let human = crate::render::human_plan(&plan, crate::render::Style::Plain);
         let before = live.unwrap_or("(none)");
-        assert!(human.contains(&format!("role: {before} -> {B}\n")), "{human}");
+        assert!(
+            human.contains(&format!("role: {before} -> {B}\n")),
+            "{human}"
+        );
         let markdown = crate::render::markdown_plan(&plan);
-        assert!(markdown.contains(&format!("role: {before} → {B}")), "{markdown}");
+        assert!(
+            markdown.contains(&format!("role: {before} → {B}")),
+            "{markdown}"
+        );
     }
 }
 
