@@ -205,7 +205,10 @@ impl Follower<'_> {
                     if root_cause.is_none() && stack.status.is_failure() {
                         root_cause = stack.status_reason.clone();
                     }
-                    return Watched::Settled { stack, root_cause };
+                    return Watched::Settled {
+                        stack: Box::new(stack),
+                        root_cause,
+                    };
                 }
                 Some(Ok(Some(stack))) => status = Some(stack.status),
                 _ => {}
@@ -239,7 +242,8 @@ impl Follower<'_> {
 /// How following the rack's own stack through a create or update ended.
 pub(super) enum Followed {
     Settled {
-        stack: Stack,
+        // Boxed: a Stack is far larger than the other variant.
+        stack: Box<Stack>,
         root_cause: Option<String>,
     },
     Stopped(RackResult),
@@ -248,7 +252,7 @@ pub(super) enum Followed {
 /// How following any stack ended: settled, gone (the end of a deletion), or stopped.
 pub(super) enum Watched {
     Settled {
-        stack: Stack,
+        stack: Box<Stack>,
         root_cause: Option<String>,
     },
     Gone,
@@ -361,15 +365,23 @@ mod tests {
             self.event_reads.lock().unwrap().push(Instant::now());
             self.cloud.stack_events(name).await
         }
-        async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
-            self.cloud.delete_stack(name, token).await
+        async fn delete_stack(
+            &self,
+            name: &str,
+            role_arn: Option<&str>,
+            token: &str,
+        ) -> Result<(), CloudError> {
+            self.cloud.delete_stack(name, role_arn, token).await
         }
         async fn continue_update_rollback(
             &self,
             name: &str,
+            role_arn: Option<&str>,
             token: &str,
         ) -> Result<(), CloudError> {
-            self.cloud.continue_update_rollback(name, token).await
+            self.cloud
+                .continue_update_rollback(name, role_arn, token)
+                .await
         }
         async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
             self.cloud.cancel_update_stack(name, token).await
@@ -441,6 +453,7 @@ mod tests {
                 tags: BTreeMap::new(),
                 termination_protection: false,
                 timeout_minutes: None,
+                role_arn: None,
                 token: "create".into(),
             })
             .await

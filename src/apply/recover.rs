@@ -22,7 +22,14 @@ impl Executor<'_> {
         started: Instant,
     ) -> RackResult {
         if let Err(result) = self
-            .delete_and_follow(&plan.id(), &plan.name, cloud, started, 0)
+            .delete_and_follow(
+                &plan.id(),
+                &plan.name,
+                plan.role_arn.as_deref(),
+                cloud,
+                started,
+                0,
+            )
             .await
         {
             return result;
@@ -52,7 +59,7 @@ impl Executor<'_> {
             Err(error) => return failed(format!("cannot read the stack's events: {error}"), None),
         };
         if let Err(error) = cloud
-            .continue_update_rollback(&plan.name, &request_token())
+            .continue_update_rollback(&plan.name, plan.role_arn.as_deref(), &request_token())
             .await
         {
             return failed(

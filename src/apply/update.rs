@@ -132,6 +132,7 @@ impl Executor<'_> {
             template: update.template.source(),
             parameters: update.parameters.clone(),
             tags: update.tags.clone(),
+            role_arn: plan.role_arn.clone(),
             token: request_token(),
         };
         // Events from before this update are history, not progress.
@@ -179,7 +180,7 @@ impl Executor<'_> {
                     root_cause,
                 })
             }
-            Followed::Settled { stack, .. } => Ok(Some(stack)),
+            Followed::Settled { stack, .. } => Ok(Some(*stack)),
             Followed::Stopped(stopped) => self.cancel_if_asked(plan, cloud, sent, stopped).await,
         }
     }

@@ -502,6 +502,7 @@ fn stack_from_sdk(stack: &aws_sdk_cloudformation::types::Stack) -> Stack {
                 ))
             })
             .collect(),
+        role_arn: stack.role_arn().map(str::to_string),
     }
 }
 
@@ -617,6 +618,7 @@ impl Cloud for AwsCloud {
             .client_request_token(&request.token)
             .capabilities(Capability::CapabilityIam)
             .enable_termination_protection(request.termination_protection)
+            .set_role_arn(request.role_arn.clone())
             .set_timeout_in_minutes(
                 request
                     .timeout_minutes
@@ -668,6 +670,7 @@ impl Cloud for AwsCloud {
             .stack_name(&request.name)
             .client_request_token(&request.token)
             .capabilities(Capability::CapabilityIam)
+            .set_role_arn(request.role_arn.clone())
             .set_parameters(Some(parameters))
             .set_tags(Some(sdk_tags(&request.tags)));
         let call = match &request.template {
@@ -687,11 +690,17 @@ impl Cloud for AwsCloud {
         }
     }
 
-    async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
+    async fn delete_stack(
+        &self,
+        name: &str,
+        role_arn: Option<&str>,
+        token: &str,
+    ) -> Result<(), CloudError> {
         self.limit.acquire().await;
         self.client
             .delete_stack()
             .stack_name(name)
+            .set_role_arn(role_arn.map(str::to_string))
             .client_request_token(token)
             .send()
             .await
@@ -699,11 +708,17 @@ impl Cloud for AwsCloud {
         Ok(())
     }
 
-    async fn continue_update_rollback(&self, name: &str, token: &str) -> Result<(), CloudError> {
+    async fn continue_update_rollback(
+        &self,
+        name: &str,
+        role_arn: Option<&str>,
+        token: &str,
+    ) -> Result<(), CloudError> {
         self.limit.acquire().await;
         self.client
             .continue_update_rollback()
             .stack_name(name)
+            .set_role_arn(role_arn.map(str::to_string))
             .client_request_token(token)
             .send()
             .await

@@ -148,6 +148,17 @@ struct World {
     quotas: HashMap<(String, String, String), f64>,
     /// Operations refused with AccessDenied, as for a role without the permission.
     denied: HashSet<&'static str>,
+    /// Every write's RoleARN, in order.
+    roles: Vec<RoleSeen>,
+}
+
+/// A write the fake received and the RoleARN it carried, so tests can tell that every write of a rack
+/// passes its service role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleSeen {
+    pub operation: &'static str,
+    pub stack: String,
+    pub role_arn: Option<String>,
 }
 
 /// The instance types the fake's EC2 knows, with their vCPUs; any other is unknown to it, as a made-up
@@ -308,6 +319,7 @@ impl FakeAws {
                 tags: pairs(&[("System", "convox"), ("Type", "rack")]),
                 termination_protection: false,
                 timeout_minutes: None,
+                role_arn: None,
                 token: format!("seed-{name}"),
             })
             .await
@@ -483,6 +495,11 @@ impl FakeAws {
 
     pub fn updates(&self) -> Vec<UpdateSeen> {
         self.world().updates.clone()
+    }
+
+    /// Every CreateStack, UpdateStack, DeleteStack and ContinueUpdateRollback, with its RoleARN.
+    pub fn roles(&self) -> Vec<RoleSeen> {
+        self.world().roles.clone()
     }
 
     /// The stack as DescribeStacks would show it now.
@@ -746,6 +763,14 @@ impl FakeCloud {
         (self.account.clone(), self.region.clone())
     }
 
+    fn write_with_role(&self, operation: &'static str, stack: &str, role_arn: Option<&str>) {
+        self.aws.world().roles.push(RoleSeen {
+            operation,
+            stack: stack.to_string(),
+            role_arn: role_arn.map(str::to_string),
+        });
+    }
+
     /// Records a read and refuses it if the test denied the operation.
     fn read(&self, world: &mut World, operation: &'static str) -> Result<(), CloudError> {
         self.record(world, operation);
@@ -903,6 +928,11 @@ impl Cloud for FakeCloud {
         let region = self.region.clone();
         let mut world = self.aws.world();
         self.record(&mut world, "CreateStack");
+        world.roles.push(RoleSeen {
+            operation: "CreateStack",
+            stack: request.name.clone(),
+            role_arn: request.role_arn.clone(),
+        });
         let template = world.template(&request.template)?.clone();
         let given = request
             .parameters
@@ -956,6 +986,7 @@ impl Cloud for FakeCloud {
                 termination_protection: request.termination_protection,
                 parent_id: None,
                 resolved,
+                role_arn: request.role_arn.clone(),
             },
             template: request.template.clone(),
             resources: template.resources.clone(),
@@ -1004,6 +1035,11 @@ impl Cloud for FakeCloud {
         let serial = self.aws.event_serial.clone();
         let mut world = self.aws.world();
         self.record(&mut world, "UpdateStack");
+        world.roles.push(RoleSeen {
+            operation: "UpdateStack",
+            stack: request.name.clone(),
+            role_arn: request.role_arn.clone(),
+        });
         let template = world.template(&request.template)?.clone();
         let failing = world.failing.clone();
         let extra = extra_times(&world.slow, &request.name, &template.resources);
@@ -1065,11 +1101,14 @@ impl Cloud for FakeCloud {
         let parameters = check_parameters(&template, &given, Some(&stack.stack))?;
         let (account, region) = self.key();
         let resolved = resolve_ssm(ssm, (&account, &region), &template, &parameters)?;
+        // Without a RoleARN CloudFormation keeps the stack's role; another one is a change of the stack.
+        let role_arn = request.role_arn.clone().or(stack.stack.role_arn.clone());
         // A newer value behind an SSM-typed parameter is an update, as on AWS.
         if parameters == stack.stack.parameters
             && resolved == stack.stack.resolved
             && request.template == stack.template
             && request.tags == stack.stack.tags
+            && role_arn == stack.stack.role_arn
         {
             // AWS answers with a "No updates are to be performed" error, which the SDK adapter maps to this.
             return Ok(UpdateOutcome::NothingToDo);
@@ -1082,6 +1121,7 @@ impl Cloud for FakeCloud {
         stack.stack.parameters = parameters;
         stack.stack.resolved = resolved;
         stack.stack.tags = request.tags.clone();
+        stack.stack.role_arn = role_arn;
         stack.stack.status = StackStatus::UpdateInProgress;
         stack.stack.last_updated = now_text();
         stack.template = request.template.clone();
@@ -1130,7 +1170,13 @@ impl Cloud for FakeCloud {
         })
     }
 
-    async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
+    async fn delete_stack(
+        &self,
+        name: &str,
+        role_arn: Option<&str>,
+        token: &str,
+    ) -> Result<(), CloudError> {
+        self.write_with_role("DeleteStack", name, role_arn);
         let failing = self.aws.world().failing.clone();
         let serial = self.aws.event_serial.clone();
         self.with_stacks("DeleteStack", |stacks| {
@@ -1162,6 +1208,9 @@ impl Cloud for FakeCloud {
                 .iter()
                 .position(|(id, _)| failing.contains(&(name.to_string(), id.clone())));
             stack.stack.status = StackStatus::DeleteInProgress;
+            if let Some(role) = role_arn {
+                stack.stack.role_arn = Some(role.to_string());
+            }
             stack.token = Some(token.to_string());
             stack.operation = Some(Operation {
                 kind: OperationKind::Delete,
@@ -1186,7 +1235,13 @@ impl Cloud for FakeCloud {
         })
     }
 
-    async fn continue_update_rollback(&self, name: &str, token: &str) -> Result<(), CloudError> {
+    async fn continue_update_rollback(
+        &self,
+        name: &str,
+        role_arn: Option<&str>,
+        token: &str,
+    ) -> Result<(), CloudError> {
+        self.write_with_role("ContinueUpdateRollback", name, role_arn);
         let serial = self.aws.event_serial.clone();
         self.with_stacks("ContinueUpdateRollback", |stacks| {
             let Some(stack) = stacks
@@ -1202,6 +1257,9 @@ impl Cloud for FakeCloud {
                 )));
             }
             stack.stack.status = StackStatus::UpdateRollbackInProgress;
+            if let Some(role) = role_arn {
+                stack.stack.role_arn = Some(role.to_string());
+            }
             stack.token = Some(token.to_string());
             stack.operation = Some(Operation {
                 kind: OperationKind::ContinueRollback,

@@ -49,6 +49,10 @@ pub struct Stack {
     /// CloudFormation resolved the parameter's SSM name to at the stack's last create or update.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub resolved: BTreeMap<String, String>,
+    /// The service role CloudFormation uses for the stack's operations (RoleARN): the one the last write
+    /// passed, kept by CloudFormation until another write passes another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
 }
 
 impl Stack {
@@ -174,6 +178,8 @@ pub struct CreateStackRequest {
     pub termination_protection: bool,
     /// CreateStack's TimeoutInMinutes: CloudFormation fails and rolls back a create that takes longer.
     pub timeout_minutes: Option<u32>,
+    /// RoleARN: the service role CloudFormation creates the stack with; `None`: the caller's credentials.
+    pub role_arn: Option<String>,
     /// Marks the request (and the stack events it causes) as this apply's, so a retry of a write whose
     /// answer was lost is recognised as the same write.
     pub token: String,
@@ -185,6 +191,8 @@ pub struct UpdateStackRequest {
     pub template: TemplateSource,
     pub parameters: BTreeMap<String, ParameterValue>,
     pub tags: BTreeMap<String, String>,
+    /// RoleARN; `None`: CloudFormation keeps the stack's role (or the caller's credentials, without one).
+    pub role_arn: Option<String>,
     /// See `CreateStackRequest::token`.
     pub token: String,
 }
@@ -230,10 +238,20 @@ pub trait Cloud: Send + Sync {
     -> Result<UpdateOutcome, CloudError>;
     /// The stack's events, newest first (the first page is enough to follow a running operation).
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError>;
-    /// DeleteStack; refused while termination protection is on.
-    async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError>;
-    /// ContinueUpdateRollback of a stack in UPDATE_ROLLBACK_FAILED.
-    async fn continue_update_rollback(&self, name: &str, token: &str) -> Result<(), CloudError>;
+    /// DeleteStack; refused while termination protection is on. `role_arn` as in `UpdateStackRequest`.
+    async fn delete_stack(
+        &self,
+        name: &str,
+        role_arn: Option<&str>,
+        token: &str,
+    ) -> Result<(), CloudError>;
+    /// ContinueUpdateRollback of a stack in UPDATE_ROLLBACK_FAILED. `role_arn` as in `UpdateStackRequest`.
+    async fn continue_update_rollback(
+        &self,
+        name: &str,
+        role_arn: Option<&str>,
+        token: &str,
+    ) -> Result<(), CloudError>;
     /// CancelUpdateStack of a stack in UPDATE_IN_PROGRESS: the update stops and rolls back. AWS refuses it
     /// in any other status (a validation error), e.g. when the update completed meanwhile.
     async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError>;

@@ -8,6 +8,7 @@ mod password_store;
 mod reader;
 mod rollout;
 pub mod schema;
+mod service_role;
 mod validate;
 
 pub use rollout::{Rollout, Tolerance, WaveGlob, WaveRule};
@@ -120,6 +121,9 @@ pub struct Rack {
     pub absent: bool,
     /// Termination protection; `None`: not managed (the live setting stays).
     pub protect: Option<bool>,
+    /// The CloudFormation service role passed as RoleARN on every write of the rack; `None`: not managed
+    /// (CloudFormation keeps a live stack's role).
+    pub role_arn: Option<String>,
     /// The CloudWatch alarms `[rollout] alarms` names for this rack, in its account and region.
     pub alarms: Vec<String>,
     pub spans: RackSpans,
@@ -141,6 +145,7 @@ pub struct RackSpans {
     pub password_env: Option<Range<usize>>,
     pub password_ssm: Option<Range<usize>>,
     pub ensure: Option<Range<usize>>,
+    pub role_arn: Option<Range<usize>>,
     /// Alarm name -> the `[rollout] alarms` entry it comes from.
     pub alarms: BTreeMap<String, Range<usize>>,
 }

@@ -160,6 +160,10 @@ pub struct Shared {
     /// Protection. Unset: the live setting is left as it is. A protected rack cannot be uninstalled or
     /// reinstalled until `protect = false` has been applied.
     pub protect: Option<Sp<bool>>,
+    /// The CloudFormation service role (`arn:aws:iam::ACCOUNT:role/NAME`, in the org's account) passed as
+    /// RoleARN on every write of the rack, so CloudFormation acts with it rather than the caller's
+    /// credentials. Over the org's `role_arn`. Unset everywhere: a live stack's role is left as it is.
+    pub role_arn: Option<Sp<String>>,
 }
 
 impl Shared {
@@ -177,6 +181,7 @@ impl Shared {
             refresh,
             password_ssm,
             protect,
+            role_arn,
         } = self;
         Shared {
             org: org.clone().or_else(|| defaults.org.clone()),
@@ -200,6 +205,7 @@ impl Shared {
                 .clone()
                 .or_else(|| defaults.password_ssm.clone()),
             protect: protect.clone().or_else(|| defaults.protect.clone()),
+            role_arn: role_arn.clone().or_else(|| defaults.role_arn.clone()),
         }
     }
 }
@@ -223,6 +229,9 @@ pub struct Org {
     /// Guard: refuse to read or write any account but this one (12 digits).
     #[schemars(regex(pattern = r"^[0-9]{12}$"))]
     pub account_id: Option<Sp<String>>,
+    /// The CloudFormation service role of the org's racks (`arn:aws:iam::ACCOUNT:role/NAME`); `[defaults]`
+    /// and a rack's own `role_arn` take its place.
+    pub role_arn: Option<Sp<String>>,
 }
 
 /// One rack: a CloudFormation stack built from the Convox rack template.
@@ -300,6 +309,7 @@ mod tests {
             refresh: vec![Sp::new(text.to_string(), at..at + 1)],
             password_ssm: sp(text),
             protect: Some(Sp::new(at.is_multiple_of(2), at..at + 1)),
+            role_arn: sp(text),
         }
     }
 

@@ -134,6 +134,7 @@ impl Reader<'_> {
             "refresh" => shared.refresh = self.string_list(name, value),
             "password_ssm" => shared.password_ssm = self.string(name, value),
             "protect" => shared.protect = self.boolean(name, value),
+            "role_arn" => shared.role_arn = self.string(name, value),
             _ => return false,
         }
         true
@@ -146,6 +147,7 @@ impl Reader<'_> {
             match name {
                 "profile" => org.profile = self.string(name, value),
                 "account_id" => org.account_id = self.string(name, value),
+                "role_arn" => org.role_arn = self.string(name, value),
                 other => self.not_read(other, key.span()),
             }
         }

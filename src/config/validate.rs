@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use super::model::{RackEntry, RacksFile, Shared, Sp};
 use super::password_store::resolve_password_ssm;
 use super::rollout::{Rollout, rack_alarms, resolve_rollout};
+use super::service_role::{ReportedRoles, check_role_arn, resolve_role_arn};
 use super::{
     DEFAULT_TEMPLATE_URL, MAX_PARAMETER_VALUE_BYTES, MAX_TEMPLATE_BODY_BYTES, OrgSettings,
     RESERVED_TAG_KEYS, Rack, RackSpans, SYSTEM_TAGS, TYPED_PARAMETERS, Template, read_regular_file,
@@ -35,8 +36,15 @@ pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnost
     }
     check_ignore_changes(&defaults.ignore_changes, diagnostics);
     check_refresh(&defaults.refresh, diagnostics);
+    if let Some(role) = &defaults.role_arn {
+        check_role_arn(role, diagnostics);
+    }
+    for role in file.org.values().filter_map(|org| org.role_arn.as_ref()) {
+        check_role_arn(role, diagnostics);
+    }
 
     let mut templates = TemplateFiles::default();
+    let mut roles = ReportedRoles::default();
     let mut racks = Vec::new();
     let mut seen: HashMap<(String, String, String), Range<usize>> = HashMap::new();
     for entry in &file.rack {
@@ -49,7 +57,7 @@ pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnost
             file,
             &orgs,
             base_dir,
-            &mut templates,
+            (&mut templates, &mut roles),
             diagnostics,
         ) {
             racks.push(rack);
@@ -173,7 +181,7 @@ fn resolve_rack(
     file: &RacksFile,
     orgs: &BTreeMap<String, OrgSettings>,
     base_dir: &Path,
-    templates: &mut TemplateFiles,
+    (templates, roles): (&mut TemplateFiles, &mut ReportedRoles),
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Rack> {
     let errors_before = diagnostics.len();
@@ -291,6 +299,17 @@ fn resolve_rack(
         ],
         diagnostics,
     );
+    if let Some(role) = &own.role_arn {
+        check_role_arn(role, diagnostics);
+    }
+    let role_arn = resolve_role_arn(
+        own,
+        defaults,
+        org.as_deref()
+            .and_then(|name| Some((name, file.org.get(name)?))),
+        roles,
+        diagnostics,
+    );
     let template = resolve_template(entry, version.as_deref(), base_dir, templates, diagnostics);
     let alarms = match (&file.rollout, &org, &region) {
         (Some(rollout), Some(org), Some(region)) => {
@@ -322,6 +341,7 @@ fn resolve_rack(
             .as_ref()
             .is_some_and(|e| e.value == super::model::Ensure::Absent),
         protect: settings.protect.as_ref().map(|p| p.value),
+        role_arn: role_arn.as_ref().map(|(role, _)| role.clone()),
         alarms: alarms.keys().cloned().collect(),
         spans: RackSpans {
             name: name.span.clone(),
@@ -337,6 +357,7 @@ fn resolve_rack(
             password_env: entry.password_env.as_ref().map(|e| e.span.clone()),
             password_ssm: password_ssm.map(|(_, span)| span),
             ensure: entry.ensure.as_ref().map(|e| e.span.clone()),
+            role_arn: role_arn.map(|(_, span)| span),
             alarms,
         },
     })

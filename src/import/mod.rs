@@ -248,6 +248,7 @@ mod tests {
             termination_protection: false,
             parent_id: None,
             resolved: BTreeMap::new(),
+            role_arn: None,
         }
     }
 

@@ -95,7 +95,7 @@ pub(super) fn analyse_update(
                     pseudo,
                 )
             }
-            ChangeKind::Tag | ChangeKind::TerminationProtection => continue,
+            ChangeKind::Tag | ChangeKind::TerminationProtection | ChangeKind::Role => continue,
         };
         change.reach = Some(describe_reach(&reached));
     }

@@ -87,6 +87,11 @@ pub struct RackPlan {
     pub account_id: String,
     #[serde(flatten)]
     pub action: Action,
+    /// racks.toml's `role_arn`: the service role apply passes as RoleARN on every write of the rack
+    /// (CreateStack, UpdateStack, DeleteStack, ContinueUpdateRollback). Absent: none is passed, and
+    /// CloudFormation keeps a live stack's role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
     /// The stack as it was when planned; apply refuses a saved plan if it no longer matches.
     pub stack: Option<StackFingerprint>,
     /// Parameters racks.toml sets that this plan leaves at their live value, and why.
@@ -553,6 +558,9 @@ pub enum ChangeKind {
     /// what the stack resolved it to: CloudFormation resolves it again at the update. `before` is the
     /// stack's ResolvedValue, `after` the value now (`None`: it could not be read).
     SsmValue,
+    /// The stack's service role (RoleARN): changed by the UpdateStack that passes the new one; it reaches
+    /// no resource.
+    Role,
 }
 
 impl ChangeKind {

@@ -147,13 +147,13 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
         .as_ref()
         .map_or("", |stack| stack.status.as_str());
     match &rack.action {
-        Action::Install(install) => write_install(out, install),
+        Action::Install(install) => write_install(out, install, rack.role_arn.as_deref()),
         Action::Reinstall(install) => {
             let _ = writeln!(
                 out,
                 "    {status}: the failed install is deleted (followed until it is gone), then installed again:"
             );
-            write_install(out, install);
+            write_install(out, install, rack.role_arn.as_deref());
         }
         Action::ContinueRollback => {
             let _ = writeln!(
@@ -365,8 +365,9 @@ fn write_update(out: &mut String, update: &Update, indent: &str, style: Style) {
     }
 }
 
-/// What an install creates: template, parameters, password source, tags.
-fn write_install(out: &mut String, install: &Install) {
+/// What an install creates: template, parameters, password source, tags, the service role it is
+/// created with.
+fn write_install(out: &mut String, install: &Install, role_arn: Option<&str>) {
     let _ = writeln!(out, "    template: {}", escape(install.template.describe()));
     let mut parameters: Vec<(&String, String)> = install
         .parameters
@@ -424,6 +425,9 @@ fn write_install(out: &mut String, install: &Install) {
     let _ = writeln!(out, "    tags: {}", tags.join(", "));
     if install.termination_protection {
         let _ = writeln!(out, "    termination protection: on");
+    }
+    if let Some(role) = role_arn {
+        let _ = writeln!(out, "    role: {}", escape(role));
     }
     for line in install.budget.iter().flat_map(budget_lines) {
         let _ = writeln!(out, "    {line}");
@@ -507,6 +511,7 @@ fn change_line(change: &Change) -> String {
                 }
             );
         }
+        ChangeKind::Role => "role".to_string(),
     };
     format!(
         "{label}: {} -> {}",

@@ -208,6 +208,7 @@ pub(crate) async fn world(
             ]),
             termination_protection: false,
             timeout_minutes: None,
+            role_arn: None,
             token: "corpus".into(),
         })
         .await

@@ -35,6 +35,8 @@ mod rollout_gates;
 mod runtimes_fake;
 mod schema;
 mod secrets_fake;
+mod service_role;
+mod service_role_fake;
 mod show;
 mod signals;
 mod sinks;

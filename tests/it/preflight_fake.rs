@@ -103,6 +103,7 @@ impl Setup {
                     .collect(),
                 termination_protection: false,
                 timeout_minutes: None,
+                role_arn: None,
                 token: format!("seed-{name}"),
             })
             .await

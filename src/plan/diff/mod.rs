@@ -6,6 +6,7 @@
 mod blocked;
 mod fleet;
 mod install;
+mod options;
 mod recover;
 mod ssm;
 mod templates;
@@ -120,6 +121,7 @@ fn plan_rack(
         region: rack.region.clone(),
         account_id: account,
         action,
+        role_arn: rack.role_arn.clone(),
         stack: stack.map(StackFingerprint::of),
         held,
         notes,

@@ -45,6 +45,7 @@ pub(in crate::plan) fn rack() -> Rack {
         refresh: BTreeSet::new(),
         absent: false,
         protect: None,
+        role_arn: None,
         alarms: Vec::new(),
         spans: RackSpans::default(),
     }
@@ -122,6 +123,7 @@ pub(in crate::plan) fn stack(status: &str) -> Stack {
         termination_protection: false,
         parent_id: None,
         resolved: BTreeMap::new(),
+        role_arn: None,
     }
 }
 

@@ -19,6 +19,7 @@ use crate::plan::impact::{rule_impact_of, supersede_rules_the_template_answers};
 use crate::plan::{Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, Update};
 use crate::template::Pseudo;
 
+use super::options::role_change;
 use super::ssm::{SsmResolutions, refresh_declared};
 use super::templates::{Applying, planned_document, template_plan};
 
@@ -44,11 +45,17 @@ pub(super) fn after_update(stack: &Stack, update: &Update, summary: &TemplateSum
             resolved.insert(change.name.clone(), value.clone());
         }
     }
+    let role_arn = update
+        .changes
+        .iter()
+        .find(|change| change.kind == ChangeKind::Role)
+        .map_or_else(|| stack.role_arn.clone(), |change| change.after.clone());
     Stack {
         status: "UPDATE_COMPLETE".into(),
         parameters,
         tags: update.tags.clone(),
         resolved,
+        role_arn,
         ..stack.clone()
     }
 }
@@ -127,6 +134,7 @@ pub(super) fn plan_update(
         refresh: _,        // read by ssm::resolutions
         absent: _,         // an absent rack is uninstalled, never updated
         protect,
+        role_arn,
         alarms: _, // watched by apply during a bake, never sent
         spans: _,
     } = rack;
@@ -307,6 +315,7 @@ pub(super) fn plan_update(
         });
     }
 
+    changes.extend(role_change(role_arn.as_ref(), stack));
     changes.extend(refreshed);
     // Only an UpdateStack resolves the SSM-typed parameters again (termination protection is not one).
     let updates_stack = changes
