@@ -101,6 +101,8 @@ fn world(racks: usize) -> (Config, LiveState) {
                 parent_id: None,
                 resolved: BTreeMap::new(),
                 role_arn: None,
+                notification_arns: Vec::new(),
+                rollback: None,
             }],
         );
     }

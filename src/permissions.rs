@@ -45,6 +45,8 @@ enum Scope {
     Ec2Quotas,
     /// The racks' CloudFormation service roles (`role_arn`).
     ServiceRoles,
+    /// The stacks of the racks whose `stack_policy` racks.toml manages.
+    PolicyStacks,
     /// Every resource: AWS allows nothing narrower for this action.
     Any(&'static str),
     /// Every resource, as `Any`, and only when some rack's template is at a URL outside S3.
@@ -139,6 +141,20 @@ const OPERATIONS: &[Operation] = &[
         operation: "ContinueUpdateRollback",
         action: "cloudformation:ContinueUpdateRollback",
         scope: Scope::RackStacks,
+        commands: &[Apply],
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "GetStackPolicy",
+        action: "cloudformation:GetStackPolicy",
+        scope: Scope::PolicyStacks,
+        commands: READERS,
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "SetStackPolicy",
+        action: "cloudformation:SetStackPolicy",
+        scope: Scope::PolicyStacks,
         commands: &[Apply],
     },
     Operation {
@@ -399,6 +415,11 @@ fn resources(config: &Config, scope: Scope) -> Vec<String> {
                 ));
             }
             Scope::ServiceRoles => found.extend(rack.role_arn.clone()),
+            Scope::PolicyStacks => {
+                if rack.stack_policy.is_some() && !rack.absent {
+                    found.insert(stack(&rack.name));
+                }
+            }
             Scope::Any(_) | Scope::AnyForTemplatesOutsideS3(_) => {}
         }
     }

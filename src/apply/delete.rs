@@ -209,6 +209,7 @@ mod tests {
                 termination_protection: false,
                 timeout_minutes: None,
                 role_arn: None,
+                options: Default::default(),
                 token: "seed".into(),
             })
             .await

@@ -383,6 +383,12 @@ mod tests {
                 .continue_update_rollback(name, role_arn, token)
                 .await
         }
+        async fn stack_policy(&self, name: &str) -> Result<Option<String>, CloudError> {
+            self.cloud.stack_policy(name).await
+        }
+        async fn set_stack_policy(&self, name: &str, body: &str) -> Result<(), CloudError> {
+            self.cloud.set_stack_policy(name, body).await
+        }
         async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
             self.cloud.cancel_update_stack(name, token).await
         }
@@ -454,6 +460,7 @@ mod tests {
                 termination_protection: false,
                 timeout_minutes: None,
                 role_arn: None,
+                options: Default::default(),
                 token: "create".into(),
             })
             .await

@@ -1,4 +1,5 @@
-//! Updating a rack: termination protection first (it is immediate), then one UpdateStack followed to a
+//! Updating a rack: termination protection and the stack policy first (they are immediate), then one
+//! UpdateStack followed to a
 //! final status; an upgrade through required releases is such updates, strictly one after another.
 
 use std::time::Duration;
@@ -11,7 +12,7 @@ use super::follow::Followed;
 use super::outcome::{RackResult, failed};
 use super::request_token::{caused_by, request_token};
 use crate::cloud::{Cloud, CloudErrorKind, Stack, UpdateOutcome, UpdateStackRequest};
-use crate::plan::{RackPlan, StackFingerprint, Update, Upgrade};
+use crate::plan::{ChangeKind, RackPlan, StackFingerprint, Update, Upgrade};
 
 impl Executor<'_> {
     pub(super) async fn update(
@@ -22,6 +23,9 @@ impl Executor<'_> {
         started: Instant,
     ) -> RackResult {
         if let Err(result) = self.set_protection(plan, update, cloud).await {
+            return result;
+        }
+        if let Err(result) = self.set_policy(plan, update, cloud).await {
             return result;
         }
         if !update.changes_the_stack() {
@@ -55,6 +59,34 @@ impl Executor<'_> {
                     format!("UpdateTerminationProtection failed, nothing was changed: {error}"),
                     None,
                 )
+            })
+    }
+
+    /// SetStackPolicy, when the update changes the policy: immediate, and an UpdateStack that changes
+    /// nothing else would have nothing to do.
+    async fn set_policy(
+        &self,
+        plan: &RackPlan,
+        update: &Update,
+        cloud: &dyn Cloud,
+    ) -> Result<(), RackResult> {
+        let changes_policy = update
+            .changes
+            .iter()
+            .any(|change| change.kind == ChangeKind::StackPolicy);
+        let Some(policy) = plan.options.stack_policy.as_ref().filter(|_| changes_policy) else {
+            return Ok(());
+        };
+        cloud
+            .set_stack_policy(&plan.name, &policy.body)
+            .await
+            .map_err(|error| {
+                let protection = if update.termination_protection.is_some() {
+                    "termination protection was changed, nothing else"
+                } else {
+                    "nothing was changed"
+                };
+                failed(format!("SetStackPolicy failed, {protection}: {error}"), None)
             })
     }
 
@@ -133,6 +165,7 @@ impl Executor<'_> {
             parameters: update.parameters.clone(),
             tags: update.tags.clone(),
             role_arn: plan.role_arn.clone(),
+            options: plan.options.request(),
             token: request_token(),
         };
         // Events from before this update are history, not progress.

@@ -23,7 +23,7 @@ use super::aws_setup::{self, SetupError};
 use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
 use super::{
-    Cloud, CloudError, Connector, CreateStackRequest, Declarations, ParameterValue, PutOutcome,
+    Cloud, CloudError, RollbackConfiguration, StackOptions, Connector, CreateStackRequest, Declarations, ParameterValue, PutOutcome,
     S3Object, Secret, SsmParameter, Stack, StackEvent, StackStatus, TemplateParameter,
     TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
 };
@@ -458,6 +458,29 @@ fn time(value: Option<&aws_sdk_cloudformation::primitives::DateTime>) -> String 
         .unwrap_or_default()
 }
 
+/// The SDK's RollbackConfiguration of the options; `None` sends none (an update keeps the stack's).
+fn sdk_rollback(
+    options: &StackOptions,
+) -> Option<aws_sdk_cloudformation::types::RollbackConfiguration> {
+    let rollback = options.rollback.as_ref()?;
+    let triggers = rollback
+        .alarm_arns
+        .iter()
+        .map(|arn| {
+            aws_sdk_cloudformation::types::RollbackTrigger::builder()
+                .arn(arn)
+                .r#type("AWS::CloudWatch::Alarm")
+                .build()
+        })
+        .collect();
+    Some(
+        aws_sdk_cloudformation::types::RollbackConfiguration::builder()
+            .set_rollback_triggers(Some(triggers))
+            .monitoring_time_in_minutes(i32::try_from(rollback.monitoring_minutes).unwrap_or(0))
+            .build(),
+    )
+}
+
 fn stack_from_sdk(stack: &aws_sdk_cloudformation::types::Stack) -> Stack {
     Stack {
         stack_id: stack.stack_id().unwrap_or_default().to_string(),
@@ -503,6 +526,21 @@ fn stack_from_sdk(stack: &aws_sdk_cloudformation::types::Stack) -> Stack {
             })
             .collect(),
         role_arn: stack.role_arn().map(str::to_string),
+        notification_arns: stack.notification_arns().to_vec(),
+        rollback: stack
+            .rollback_configuration()
+            .filter(|configuration| !configuration.rollback_triggers().is_empty())
+            .map(|configuration| RollbackConfiguration {
+                alarm_arns: configuration
+                    .rollback_triggers()
+                    .iter()
+                    .filter_map(|trigger| trigger.arn().map(str::to_string))
+                    .collect(),
+                monitoring_minutes: configuration
+                    .monitoring_time_in_minutes()
+                    .and_then(|minutes| u32::try_from(minutes).ok())
+                    .unwrap_or(0),
+            }),
     }
 }
 
@@ -619,6 +657,9 @@ impl Cloud for AwsCloud {
             .capabilities(Capability::CapabilityIam)
             .enable_termination_protection(request.termination_protection)
             .set_role_arn(request.role_arn.clone())
+            .set_notification_arns(request.options.notification_arns.clone())
+            .set_stack_policy_body(request.options.stack_policy_body.clone())
+            .set_rollback_configuration(sdk_rollback(&request.options))
             .set_timeout_in_minutes(
                 request
                     .timeout_minutes
@@ -671,6 +712,9 @@ impl Cloud for AwsCloud {
             .client_request_token(&request.token)
             .capabilities(Capability::CapabilityIam)
             .set_role_arn(request.role_arn.clone())
+            .set_notification_arns(request.options.notification_arns.clone())
+            .set_stack_policy_body(request.options.stack_policy_body.clone())
+            .set_rollback_configuration(sdk_rollback(&request.options))
             .set_parameters(Some(parameters))
             .set_tags(Some(sdk_tags(&request.tags)));
         let call = match &request.template {
@@ -732,6 +776,33 @@ impl Cloud for AwsCloud {
             .cancel_update_stack()
             .stack_name(name)
             .client_request_token(token)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn stack_policy(&self, name: &str) -> Result<Option<String>, CloudError> {
+        self.limit.acquire().await;
+        let output = self
+            .client
+            .get_stack_policy()
+            .stack_name(name)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(output
+            .stack_policy_body()
+            .filter(|body| !body.trim().is_empty())
+            .map(str::to_string))
+    }
+
+    async fn set_stack_policy(&self, name: &str, body: &str) -> Result<(), CloudError> {
+        self.limit.acquire().await;
+        self.client
+            .set_stack_policy()
+            .stack_name(name)
+            .stack_policy_body(body)
             .send()
             .await
             .map_err(sdk_error)?;

@@ -214,6 +214,8 @@ struct FakeStack {
     operation: Option<Operation>,
     /// The ClientRequestToken of the last create or update, carried by the events it causes.
     token: Option<String>,
+    /// The stack policy, as CreateStack, UpdateStack or SetStackPolicy last set it.
+    policy: Option<String>,
 }
 
 struct Operation {
@@ -320,6 +322,7 @@ impl FakeAws {
                 termination_protection: false,
                 timeout_minutes: None,
                 role_arn: None,
+                options: Default::default(),
                 token: format!("seed-{name}"),
             })
             .await
@@ -728,6 +731,56 @@ pub struct FakeCloud {
     region: String,
 }
 
+/// What CloudFormation refuses in a write's stack options: more than five rollback triggers, a monitoring
+/// time over three hours, a topic that is not an SNS ARN, a policy that is not a JSON object of statements.
+fn check_options(options: &crate::cloud::StackOptions) -> Result<(), CloudError> {
+    if let Some(rollback) = &options.rollback {
+        if rollback.alarm_arns.len() > 5 {
+            return Err(validation(
+                "RollbackConfiguration: at most 5 rollback triggers",
+            ));
+        }
+        if rollback.monitoring_minutes > 180 {
+            return Err(validation(
+                "RollbackConfiguration: MonitoringTimeInMinutes must be at most 180",
+            ));
+        }
+        if let Some(arn) = rollback
+            .alarm_arns
+            .iter()
+            .find(|arn| !arn.starts_with("arn:aws:cloudwatch:") || !arn.contains(":alarm:"))
+        {
+            return Err(validation(format!("RollbackTrigger: {arn} is not an alarm ARN")));
+        }
+    }
+    if let Some(arn) = options
+        .notification_arns
+        .iter()
+        .flatten()
+        .find(|arn| !arn.starts_with("arn:aws:sns:"))
+    {
+        return Err(validation(format!(
+            "NotificationARNs: {arn} is not an SNS topic ARN"
+        )));
+    }
+    if let Some(body) = &options.stack_policy_body {
+        check_policy(body)?;
+    }
+    Ok(())
+}
+
+fn check_policy(body: &str) -> Result<(), CloudError> {
+    let statements = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|policy| policy.get("Statement").cloned());
+    match statements {
+        Some(serde_json::Value::Array(_)) => Ok(()),
+        _ => Err(validation(
+            "Error validating stack policy: a JSON object with a Statement array is required",
+        )),
+    }
+}
+
 fn validation(message: impl Into<String>) -> CloudError {
     CloudError::new(
         CloudErrorKind::Validation,
@@ -940,6 +993,7 @@ impl Cloud for FakeCloud {
             .map(|(k, v)| (k.clone(), Some(v)))
             .collect();
         let parameters = check_parameters(&template, &given, None)?;
+        check_options(&request.options)?;
         let resolved = resolve_ssm(&world.ssm, (&account, &region), &template, &parameters)?;
         world.stack_serial += 1;
         let serial = world.stack_serial;
@@ -987,11 +1041,18 @@ impl Cloud for FakeCloud {
                 parent_id: None,
                 resolved,
                 role_arn: request.role_arn.clone(),
+                notification_arns: request
+                    .options
+                    .notification_arns
+                    .clone()
+                    .unwrap_or_default(),
+                rollback: request.options.rollback.clone(),
             },
             template: request.template.clone(),
             resources: template.resources.clone(),
             events: Vec::new(),
             token: Some(request.token.clone()),
+            policy: request.options.stack_policy_body.clone(),
             operation: Some(Operation {
                 kind: OperationKind::Create,
                 started: Instant::now(),
@@ -1099,6 +1160,21 @@ impl Cloud for FakeCloud {
             })
             .collect();
         let parameters = check_parameters(&template, &given, Some(&stack.stack))?;
+        check_options(&request.options)?;
+        // A policy passed with an update replaces the stack's whether or not the update has work to do.
+        if let Some(body) = &request.options.stack_policy_body {
+            stack.policy = Some(body.clone());
+        }
+        // Options not passed are kept, as CloudFormation keeps them.
+        let notification_arns = request
+            .options
+            .notification_arns
+            .clone()
+            .unwrap_or_else(|| stack.stack.notification_arns.clone());
+        let rollback = match &request.options.rollback {
+            Some(rollback) => Some(rollback.clone()),
+            None => stack.stack.rollback.clone(),
+        };
         let (account, region) = self.key();
         let resolved = resolve_ssm(ssm, (&account, &region), &template, &parameters)?;
         // Without a RoleARN CloudFormation keeps the stack's role; another one is a change of the stack.
@@ -1109,6 +1185,8 @@ impl Cloud for FakeCloud {
             && request.template == stack.template
             && request.tags == stack.stack.tags
             && role_arn == stack.stack.role_arn
+            && notification_arns == stack.stack.notification_arns
+            && rollback == stack.stack.rollback
         {
             // AWS answers with a "No updates are to be performed" error, which the SDK adapter maps to this.
             return Ok(UpdateOutcome::NothingToDo);
@@ -1122,6 +1200,8 @@ impl Cloud for FakeCloud {
         stack.stack.resolved = resolved;
         stack.stack.tags = request.tags.clone();
         stack.stack.role_arn = role_arn;
+        stack.stack.notification_arns = notification_arns;
+        stack.stack.rollback = rollback;
         stack.stack.status = StackStatus::UpdateInProgress;
         stack.stack.last_updated = now_text();
         stack.template = request.template.clone();
@@ -1398,6 +1478,34 @@ impl Cloud for FakeCloud {
         self.read(&mut world, "GetServiceQuota")?;
         let key = (self.account.clone(), self.region.clone(), code.to_string());
         Ok(world.quotas.get(&key).copied().unwrap_or(DEFAULT_EC2_QUOTA))
+    }
+
+    async fn stack_policy(&self, name: &str) -> Result<Option<String>, CloudError> {
+        self.with_stacks("GetStackPolicy", |stacks| {
+            match stacks
+                .get(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+            {
+                Some(stack) => Ok(stack.policy.clone()),
+                None => Err(validation(format!("Stack [{name}] does not exist"))),
+            }
+        })
+    }
+
+    async fn set_stack_policy(&self, name: &str, body: &str) -> Result<(), CloudError> {
+        check_policy(body)?;
+        self.with_stacks("SetStackPolicy", |stacks| {
+            match stacks
+                .get_mut(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+            {
+                Some(stack) => {
+                    stack.policy = Some(body.to_string());
+                    Ok(())
+                }
+                None => Err(validation(format!("Stack [{name}] does not exist"))),
+            }
+        })
     }
 
     async fn set_termination_protection(

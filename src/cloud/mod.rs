@@ -53,6 +53,35 @@ pub struct Stack {
     /// passed, kept by CloudFormation until another write passes another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
+    /// DescribeStacks' NotificationARNs: the SNS topics CloudFormation sends the stack's events to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notification_arns: Vec<String>,
+    /// DescribeStacks' RollbackConfiguration; `None` when it has no trigger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<RollbackConfiguration>,
+}
+
+/// CloudFormation's rollback triggers: it rolls back a create or update when one of these alarms goes to
+/// ALARM during the operation or the monitoring time after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollbackConfiguration {
+    /// CloudWatch alarm ARNs (AWS allows up to five).
+    pub alarm_arns: Vec<String>,
+    pub monitoring_minutes: u32,
+}
+
+/// The stack options a CreateStack or UpdateStack sends beside the template, parameters, tags and role;
+/// `None`: not sent (an update then keeps the stack's).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StackOptions {
+    /// NotificationARNs; `Some(empty)` removes every topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_arns: Option<Vec<String>>,
+    /// StackPolicyBody: the stack policy, kept by CloudFormation until another replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_policy_body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<RollbackConfiguration>,
 }
 
 impl Stack {
@@ -180,6 +209,7 @@ pub struct CreateStackRequest {
     pub timeout_minutes: Option<u32>,
     /// RoleARN: the service role CloudFormation creates the stack with; `None`: the caller's credentials.
     pub role_arn: Option<String>,
+    pub options: StackOptions,
     /// Marks the request (and the stack events it causes) as this apply's, so a retry of a write whose
     /// answer was lost is recognised as the same write.
     pub token: String,
@@ -193,6 +223,7 @@ pub struct UpdateStackRequest {
     pub tags: BTreeMap<String, String>,
     /// RoleARN; `None`: CloudFormation keeps the stack's role (or the caller's credentials, without one).
     pub role_arn: Option<String>,
+    pub options: StackOptions,
     /// See `CreateStackRequest::token`.
     pub token: String,
 }
@@ -255,6 +286,10 @@ pub trait Cloud: Send + Sync {
     /// CancelUpdateStack of a stack in UPDATE_IN_PROGRESS: the update stops and rolls back. AWS refuses it
     /// in any other status (a validation error), e.g. when the update completed meanwhile.
     async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError>;
+    /// GetStackPolicy: the stack's policy body, `None` when it has none.
+    async fn stack_policy(&self, name: &str) -> Result<Option<String>, CloudError>;
+    /// SetStackPolicy: immediate, no stack operation.
+    async fn set_stack_policy(&self, name: &str, body: &str) -> Result<(), CloudError>;
     /// UpdateTerminationProtection.
     async fn set_termination_protection(&self, name: &str, enabled: bool)
     -> Result<(), CloudError>;

@@ -86,6 +86,13 @@ pub struct RolloutTable {
     /// proves nothing about the earlier wave, so the later one does not start) or "ok".
     #[schemars(extend("enum" = ["hold", "ok"]))]
     pub missing_data: Option<Sp<String>>,
+    /// Pass each rack's `alarms` to CloudFormation as rollback triggers (RollbackConfiguration, at most 5
+    /// per rack): CloudFormation itself rolls back an update during which, or during `rollback_monitoring`
+    /// after which, one of them goes to ALARM. Default false.
+    pub rollback_alarms: Option<Sp<bool>>,
+    /// How long CloudFormation keeps watching the rollback triggers after an update, in whole minutes up to
+    /// 3h, e.g. "10m". Default "0m" (during the update only).
+    pub rollback_monitoring: Option<Sp<String>>,
 }
 
 /// How many failed racks a wave tolerates, as written.
@@ -164,6 +171,13 @@ pub struct Shared {
     /// RoleARN on every write of the rack, so CloudFormation acts with it rather than the caller's
     /// credentials. Over the org's `role_arn`. Unset everywhere: a live stack's role is left as it is.
     pub role_arn: Option<Sp<String>>,
+    /// SNS topic ARNs (in the rack's region) CloudFormation sends the stack's events to (NotificationARNs).
+    /// Unset: the live topics stay; `[]` removes them.
+    pub notification_arns: Option<Sp<Vec<Sp<String>>>>,
+    /// The stack policy: a JSON file relative to racks.toml, or "convox-stateful" (built in: denies
+    /// Update:Replace and Update:Delete on the rack's DynamoDB tables, S3 buckets, EFS file system and log
+    /// groups, as its template declares them). Unset: the live policy stays.
+    pub stack_policy: Option<Sp<String>>,
 }
 
 impl Shared {
@@ -182,6 +196,8 @@ impl Shared {
             password_ssm,
             protect,
             role_arn,
+            notification_arns,
+            stack_policy,
         } = self;
         Shared {
             org: org.clone().or_else(|| defaults.org.clone()),
@@ -206,6 +222,12 @@ impl Shared {
                 .or_else(|| defaults.password_ssm.clone()),
             protect: protect.clone().or_else(|| defaults.protect.clone()),
             role_arn: role_arn.clone().or_else(|| defaults.role_arn.clone()),
+            notification_arns: notification_arns
+                .clone()
+                .or_else(|| defaults.notification_arns.clone()),
+            stack_policy: stack_policy
+                .clone()
+                .or_else(|| defaults.stack_policy.clone()),
         }
     }
 }
@@ -310,6 +332,8 @@ mod tests {
             password_ssm: sp(text),
             protect: Some(Sp::new(at.is_multiple_of(2), at..at + 1)),
             role_arn: sp(text),
+            notification_arns: None,
+            stack_policy: sp(text),
         }
     }
 

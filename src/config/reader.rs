@@ -135,6 +135,10 @@ impl Reader<'_> {
             "password_ssm" => shared.password_ssm = self.string(name, value),
             "protect" => shared.protect = self.boolean(name, value),
             "role_arn" => shared.role_arn = self.string(name, value),
+            "notification_arns" => {
+                shared.notification_arns = Some(Sp::new(self.string_list(name, value), value.span()));
+            }
+            "stack_policy" => shared.stack_policy = self.string(name, value),
             _ => return false,
         }
         true
@@ -197,6 +201,8 @@ impl Reader<'_> {
                 "bake" => rollout.bake = self.string(name, value),
                 "alarms" => rollout.alarms = self.string_list(name, value),
                 "missing_data" => rollout.missing_data = self.string(name, value),
+                "rollback_alarms" => rollout.rollback_alarms = self.boolean(name, value),
+                "rollback_monitoring" => rollout.rollback_monitoring = self.string(name, value),
                 other => self.not_read(other, key.span()),
             }
         }

@@ -9,6 +9,8 @@ use super::model::{RackEntry, RacksFile, Shared, Sp};
 use super::password_store::resolve_password_ssm;
 use super::rollout::{Rollout, rack_alarms, resolve_rollout};
 use super::service_role::{ReportedRoles, check_role_arn, resolve_role_arn};
+use super::stack_options::{resolve_notification_arns, resolve_stack_policy};
+use super::MAX_ROLLBACK_TRIGGERS;
 use super::{
     DEFAULT_TEMPLATE_URL, MAX_PARAMETER_VALUE_BYTES, MAX_TEMPLATE_BODY_BYTES, OrgSettings,
     RESERVED_TAG_KEYS, Rack, RackSpans, SYSTEM_TAGS, TYPED_PARAMETERS, Template, read_regular_file,
@@ -67,6 +69,9 @@ pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnost
         .rollout
         .as_ref()
         .and_then(|table| resolve_rollout(table, table.span.clone(), &racks, diagnostics));
+    if let (Some(rollout), Some(table)) = (&rollout, &file.rollout) {
+        pass_rollback_triggers(rollout, table, &mut racks, diagnostics);
+    }
     Resolved {
         orgs,
         racks,
@@ -310,6 +315,12 @@ fn resolve_rack(
         roles,
         diagnostics,
     );
+    let notification_arns = resolve_notification_arns(
+        settings.notification_arns.as_ref(),
+        region.as_deref(),
+        diagnostics,
+    );
+    let stack_policy = resolve_stack_policy(settings.stack_policy.as_ref(), base_dir, diagnostics);
     let template = resolve_template(entry, version.as_deref(), base_dir, templates, diagnostics);
     let alarms = match (&file.rollout, &org, &region) {
         (Some(rollout), Some(org), Some(region)) => {
@@ -342,6 +353,9 @@ fn resolve_rack(
             .is_some_and(|e| e.value == super::model::Ensure::Absent),
         protect: settings.protect.as_ref().map(|p| p.value),
         role_arn: role_arn.as_ref().map(|(role, _)| role.clone()),
+        notification_arns,
+        stack_policy,
+        rollback_minutes: None, // set once [rollout] is resolved
         alarms: alarms.keys().cloned().collect(),
         spans: RackSpans {
             name: name.span.clone(),
@@ -361,6 +375,40 @@ fn resolve_rack(
             alarms,
         },
     })
+}
+
+/// `rollback_alarms = true`: each rack's alarms become its rollback triggers, at most
+/// `MAX_ROLLBACK_TRIGGERS` of them (CloudFormation refuses more).
+fn pass_rollback_triggers(
+    rollout: &Rollout,
+    table: &super::model::RolloutTable,
+    racks: &mut [Rack],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let Some(minutes) = rollout.rollback_minutes else {
+        return;
+    };
+    let span = table
+        .rollback_alarms
+        .as_ref()
+        .map_or(table.span.clone(), |on| on.span.clone());
+    for rack in racks {
+        if rack.alarms.len() > MAX_ROLLBACK_TRIGGERS {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!(
+                        "`rollback_alarms = true`, but {} has {} alarms: CloudFormation takes at most {MAX_ROLLBACK_TRIGGERS} rollback triggers",
+                        rack.id(),
+                        rack.alarms.len()
+                    ),
+                    span.clone(),
+                )
+                .with_hint("name at most 5 alarms per rack in [rollout] `alarms`"),
+            );
+            continue;
+        }
+        rack.rollback_minutes = Some(minutes);
+    }
 }
 
 fn check_stack_name(name: &Sp<String>, diagnostics: &mut Vec<Diagnostic>) {

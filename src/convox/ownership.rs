@@ -115,6 +115,8 @@ mod tests {
             parent_id: None,
             resolved: BTreeMap::new(),
             role_arn: None,
+            notification_arns: Vec::new(),
+            rollback: None,
         }
     }
 

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use checks::{PlanProblem, unknown_parameters};
-pub use diff::{diff, ssm_wanted};
+pub use diff::{describe_policy, describe_rollback, diff, ssm_wanted};
 pub use file::FORMAT_VERSION;
 pub use gate::{Gate, Permissions, Refusal, gate};
 pub use make::{PlanInputs, PlanningError, make_plan, select};
@@ -92,6 +92,9 @@ pub struct RackPlan {
     /// CloudFormation keeps a live stack's role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
+    /// racks.toml's stack options, sent with every CreateStack and UpdateStack of the rack.
+    #[serde(default, skip_serializing_if = "PlannedOptions::is_empty")]
+    pub options: PlannedOptions,
     /// The stack as it was when planned; apply refuses a saved plan if it no longer matches.
     pub stack: Option<StackFingerprint>,
     /// Parameters racks.toml sets that this plan leaves at their live value, and why.
@@ -411,9 +414,7 @@ pub enum TemplateImpact {
 impl Update {
     /// Whether anything but termination protection changes, so that an UpdateStack is needed.
     pub fn changes_the_stack(&self) -> bool {
-        self.changes
-            .iter()
-            .any(|change| change.kind != ChangeKind::TerminationProtection)
+        self.changes.iter().any(|change| change.kind.is_update_stack())
     }
 }
 
@@ -561,9 +562,24 @@ pub enum ChangeKind {
     /// The stack's service role (RoleARN): changed by the UpdateStack that passes the new one; it reaches
     /// no resource.
     Role,
+    /// The SNS topics of the stack's events: changed by the UpdateStack that passes them.
+    NotificationArns,
+    /// The stack policy, described by what it denies: set by SetStackPolicy before any UpdateStack.
+    StackPolicy,
+    /// The rollback triggers and monitoring time: changed by the UpdateStack that passes them.
+    Rollback,
 }
 
 impl ChangeKind {
+    /// Whether apply sends an UpdateStack for a change of this kind: termination protection and the stack
+    /// policy are set by calls of their own.
+    pub fn is_update_stack(self) -> bool {
+        !matches!(
+            self,
+            ChangeKind::TerminationProtection | ChangeKind::StackPolicy
+        )
+    }
+
     /// Whether a change of this kind reaches the stack's resources through its template, and so is what
     /// the impact analysis looks at (tags and termination protection are not).
     pub fn reaches_resources(self) -> bool {
@@ -572,6 +588,42 @@ impl ChangeKind {
             ChangeKind::Parameter | ChangeKind::Template | ChangeKind::SsmValue
         )
     }
+}
+
+/// The stack options racks.toml manages (`None`: not managed, CloudFormation keeps the live one).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PlannedOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_arns: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_policy: Option<PlannedStackPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<crate::cloud::RollbackConfiguration>,
+}
+
+impl PlannedOptions {
+    pub fn is_empty(&self) -> bool {
+        *self == PlannedOptions::default()
+    }
+
+    /// What CreateStack and UpdateStack send.
+    pub fn request(&self) -> crate::cloud::StackOptions {
+        crate::cloud::StackOptions {
+            notification_arns: self.notification_arns.clone(),
+            stack_policy_body: self.stack_policy.as_ref().map(|policy| policy.body.clone()),
+            rollback: self.rollback.clone(),
+        }
+    }
+}
+
+/// A stack policy as planned: the body sent, and what it protects in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedStackPolicy {
+    /// "convox-stateful" or the file's path.
+    pub source: String,
+    /// What it denies, e.g. "denies Update:Replace, Update:Delete on Bucket, Table".
+    pub protects: String,
+    pub body: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -169,8 +169,17 @@ fn what_changes(rack: &RackPlan) -> String {
                     "termination protection {}",
                     change.after.as_deref().unwrap_or_default()
                 ),
-                ChangeKind::Role => format!(
-                    "role: {} → {}",
+                ChangeKind::Role
+                | ChangeKind::NotificationArns
+                | ChangeKind::StackPolicy
+                | ChangeKind::Rollback => format!(
+                    "{}: {} → {}",
+                    match change.kind {
+                        ChangeKind::Role => "role",
+                        ChangeKind::NotificationArns => "notification topics",
+                        ChangeKind::StackPolicy => "stack policy",
+                        _ => "rollback triggers",
+                    },
                     change.before.as_deref().unwrap_or("(none)"),
                     change.after.as_deref().unwrap_or("(none)")
                 ),

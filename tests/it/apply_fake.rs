@@ -154,6 +154,7 @@ async fn a_rack_already_in_progress_is_waited_for_then_planned_again() {
             parameters,
             tags: live.tags.clone(),
             role_arn: None,
+            options: Default::default(),
             token: "behind-rackfiles-back".into(),
         })
         .await
@@ -431,6 +432,7 @@ fn change_ami_behind_rackfiles_back(fake: &FakeAws, name: &str, ami: &str) {
         parameters,
         tags: live.tags.clone(),
         role_arn: None,
+        options: Default::default(),
         token: "someone-else".into(),
     }))
     .unwrap();
@@ -790,6 +792,7 @@ async fn in_place_holds_a_rack_planned_again_after_a_wait_when_its_new_plan_need
             parameters,
             tags: live.tags.clone(),
             role_arn: None,
+            options: Default::default(),
             token: "behind-rackfiles-back".into(),
         })
         .await

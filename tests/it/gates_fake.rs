@@ -35,6 +35,7 @@ async fn installed_then_busy(name: &str) -> Setup {
             parameters,
             tags: live.tags.clone(),
             role_arn: None,
+            options: Default::default(),
             token: "behind-rackfiles-back".into(),
         })
         .await
@@ -118,6 +119,7 @@ async fn a_busy_install_that_ends_rolled_back_is_not_reinstalled_by_recover_json
             termination_protection: false,
             timeout_minutes: None,
             role_arn: None,
+            options: Default::default(),
             token: "behind-rackfiles-back".into(),
         })
         .await

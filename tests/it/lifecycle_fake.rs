@@ -273,6 +273,7 @@ async fn an_uninstall_deletes_the_apps_first_and_only_with_allow_uninstall() {
                 termination_protection: false,
                 timeout_minutes: None,
                 role_arn: None,
+                options: Default::default(),
                 token: format!("seed-{app}"),
             })
             .await

@@ -104,6 +104,7 @@ impl Setup {
                 termination_protection: false,
                 timeout_minutes: None,
                 role_arn: None,
+                options: Default::default(),
                 token: format!("seed-{name}"),
             })
             .await

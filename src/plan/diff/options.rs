@@ -1,9 +1,276 @@
-//! The stack options of an update planned like settings: each is sent with every UpdateStack (and
-//! CreateStack) of the rack, so a difference from the live stack is a change of the stack that reaches no
-//! resource. Unset in racks.toml, an option is not managed and the live one stays.
+//! The stack options of a rack planned like settings: the service role, the notification topics, the
+//! stack policy and the rollback triggers. Each is sent with every CreateStack and UpdateStack of the rack
+//! (the policy on a live stack by SetStackPolicy), so a difference from the live stack is a change that
+//! reaches no resource. Unset in racks.toml, an option is not managed and the live one stays.
 
-use crate::cloud::Stack;
-use crate::plan::{Change, ChangeKind};
+use serde_json::{Value, json};
+
+use crate::cloud::{CloudError, RollbackConfiguration, Stack, StackKey};
+use crate::config::{CONVOX_STATEFUL, Rack, StackPolicy};
+use crate::live::LiveState;
+use crate::plan::checks::PlanProblem;
+use crate::plan::{Change, ChangeKind, PlannedOptions, PlannedStackPolicy};
+
+use super::templates::planned_document;
+
+/// The resource types "convox-stateful" protects: what holds a rack's data, which a replacement or a
+/// deletion would lose.
+const STATEFUL_TYPES: [&str; 4] = [
+    "AWS::DynamoDB::Table",
+    "AWS::S3::Bucket",
+    "AWS::EFS::FileSystem",
+    "AWS::Logs::LogGroup",
+];
+
+/// The options racks.toml manages for `rack` in `account`, as CreateStack and UpdateStack send them.
+pub(super) fn planned_options(
+    rack: &Rack,
+    account: &str,
+    live: &LiveState,
+) -> Result<PlannedOptions, Vec<PlanProblem>> {
+    let stack_policy = match &rack.stack_policy {
+        None => None,
+        Some(StackPolicy::File { path, body }) => Some(PlannedStackPolicy {
+            source: path.display().to_string(),
+            protects: describe_policy(body),
+            body: body.clone(),
+        }),
+        Some(StackPolicy::ConvoxStateful) => {
+            let document = planned_document(rack, live).map_err(|why| {
+                vec![PlanProblem {
+                    rack: rack.id(),
+                    message: format!(
+                        "stack_policy = \"{CONVOX_STATEFUL}\" is decided from the template's resources, and {why}"
+                    ),
+                    hint: Some("give the stack policy as a JSON file instead".into()),
+                    span: None,
+                }]
+            })?;
+            let body = convox_stateful(&document);
+            Some(PlannedStackPolicy {
+                source: CONVOX_STATEFUL.into(),
+                protects: describe_policy(&body),
+                body,
+            })
+        }
+    };
+    Ok(PlannedOptions {
+        notification_arns: rack.notification_arns.clone(),
+        stack_policy,
+        rollback: rack.rollback_minutes.map(|minutes| RollbackConfiguration {
+            alarm_arns: rack
+                .alarms
+                .iter()
+                .map(|name| format!("arn:aws:cloudwatch:{}:{account}:alarm:{name}", rack.region))
+                .collect(),
+            monitoring_minutes: minutes,
+        }),
+    })
+}
+
+/// The built-in policy: every update allowed but a replacement or deletion of the template's stateful
+/// resources (a stack policy denies everything it does not allow).
+fn convox_stateful(document: &Value) -> String {
+    let mut stateful: Vec<String> = document
+        .get("Resources")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, resource)| {
+            resource
+                .get("Type")
+                .and_then(Value::as_str)
+                .is_some_and(|kind| STATEFUL_TYPES.contains(&kind))
+        })
+        .map(|(id, _)| format!("LogicalResourceId/{id}"))
+        .collect();
+    stateful.sort();
+    let mut statements = vec![json!({
+        "Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"
+    })];
+    if !stateful.is_empty() {
+        statements.push(json!({
+            "Effect": "Deny",
+            "Action": ["Update:Replace", "Update:Delete"],
+            "Principal": "*",
+            "Resource": stateful,
+        }));
+    }
+    serde_json::to_string_pretty(&json!({ "Statement": statements }))
+        .expect("a JSON value serialises")
+}
+
+/// A stack policy by what it protects: the actions each Deny statement denies and on what, e.g. "denies
+/// Update:Replace, Update:Delete on Bucket, Table".
+pub fn describe_policy(body: &str) -> String {
+    let Ok(policy) = serde_json::from_str::<Value>(body) else {
+        return "a policy that is not JSON".into();
+    };
+    let strings = |value: Option<&Value>| -> Vec<String> {
+        match value {
+            Some(Value::String(one)) => vec![one.clone()],
+            Some(Value::Array(many)) => many
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let denials: Vec<String> = policy
+        .get("Statement")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|statement| statement.get("Effect").and_then(Value::as_str) == Some("Deny"))
+        .map(|statement| {
+            let resources: Vec<String> = strings(statement.get("Resource"))
+                .iter()
+                .map(|resource| {
+                    resource
+                        .strip_prefix("LogicalResourceId/")
+                        .unwrap_or(resource)
+                        .to_string()
+                })
+                .collect();
+            let resources = if resources.is_empty() {
+                strings(statement.get("NotResource"))
+                    .first()
+                    .map(|_| "resources but some".to_string())
+                    .unwrap_or_else(|| "(no resource)".into())
+            } else {
+                resources.join(", ")
+            };
+            format!(
+                "denies {} on {resources}",
+                strings(statement.get("Action")).join(", ")
+            )
+        })
+        .collect();
+    if denials.is_empty() {
+        "denies nothing".into()
+    } else {
+        denials.join("; ")
+    }
+}
+
+fn change(kind: ChangeKind, name: &str, before: String, after: String) -> Change {
+    Change {
+        kind,
+        name: name.into(),
+        before: Some(before),
+        after: Some(after),
+        sensitive: false,
+        diff: None,
+        rule: None,
+        reach: None,
+        ssm_name: None,
+    }
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "(none)".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// Rollback triggers in words: the alarms by name, and the monitoring time.
+pub fn describe_rollback(rollback: Option<&RollbackConfiguration>) -> String {
+    match rollback {
+        None => "(none)".into(),
+        Some(rollback) => {
+            let names: Vec<String> = rollback
+                .alarm_arns
+                .iter()
+                .map(|arn| arn.rsplit(":alarm:").next().unwrap_or(arn).to_string())
+                .collect();
+            format!(
+                "alarms {}, monitored {}m after",
+                list_or_none(&names),
+                rollback.monitoring_minutes
+            )
+        }
+    }
+}
+
+/// How the managed options differ from the live stack's. The stack policy is compared as JSON, so a
+/// reformatted file is no change.
+pub(super) fn option_changes(
+    rack: &Rack,
+    planned: &PlannedOptions,
+    stack: &Stack,
+    key: &StackKey,
+    live: &LiveState,
+) -> Result<Vec<Change>, Vec<PlanProblem>> {
+    let mut changes = Vec::new();
+    if let Some(wanted) = &planned.notification_arns {
+        let mut sorted_wanted = wanted.clone();
+        sorted_wanted.sort();
+        let mut sorted_live = stack.notification_arns.clone();
+        sorted_live.sort();
+        if sorted_wanted != sorted_live {
+            changes.push(change(
+                ChangeKind::NotificationArns,
+                "notification_arns",
+                list_or_none(&stack.notification_arns),
+                list_or_none(wanted),
+            ));
+        }
+    }
+    if let Some(wanted) = &planned.stack_policy {
+        let live_policy = match live.stack_policy(key) {
+            Some(Ok(policy)) => policy.clone(),
+            Some(Err(error)) => return Err(vec![unreadable_policy(rack, error)]),
+            None => {
+                return Err(vec![unreadable_policy(
+                    rack,
+                    &CloudError::new(crate::cloud::CloudErrorKind::Other, "it was not read"),
+                )]);
+            }
+        };
+        let as_json = |body: &str| serde_json::from_str::<Value>(body).ok();
+        let same = live_policy
+            .as_deref()
+            .is_some_and(|live| as_json(live).is_some() && as_json(live) == as_json(&wanted.body));
+        if !same {
+            changes.push(change(
+                ChangeKind::StackPolicy,
+                "stack_policy",
+                live_policy
+                    .as_deref()
+                    .map_or_else(|| "(none)".into(), describe_policy),
+                wanted.protects.clone(),
+            ));
+        }
+    }
+    if let Some(wanted) = &planned.rollback {
+        let sorted = |rollback: &RollbackConfiguration| {
+            let mut arns = rollback.alarm_arns.clone();
+            arns.sort();
+            (arns, rollback.monitoring_minutes)
+        };
+        if stack.rollback.as_ref().map(sorted) != Some(sorted(wanted)) {
+            changes.push(change(
+                ChangeKind::Rollback,
+                "rollback triggers",
+                describe_rollback(stack.rollback.as_ref()),
+                describe_rollback(Some(wanted)),
+            ));
+        }
+    }
+    Ok(changes)
+}
+
+fn unreadable_policy(rack: &Rack, error: &CloudError) -> PlanProblem {
+    PlanProblem {
+        rack: rack.id(),
+        message: format!("cannot read the stack's policy (GetStackPolicy): {error}"),
+        hint: error.hint().map(str::to_string),
+        span: None,
+    }
+}
 
 /// The service role (`role_arn`): an update without RoleARN keeps the stack's, so only a declared role
 /// that differs from the live one is a change.

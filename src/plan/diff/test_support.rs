@@ -46,6 +46,9 @@ pub(in crate::plan) fn rack() -> Rack {
         absent: false,
         protect: None,
         role_arn: None,
+        notification_arns: None,
+        stack_policy: None,
+        rollback_minutes: None,
         alarms: Vec::new(),
         spans: RackSpans::default(),
     }
@@ -124,6 +127,8 @@ pub(in crate::plan) fn stack(status: &str) -> Stack {
         parent_id: None,
         resolved: BTreeMap::new(),
         role_arn: None,
+        notification_arns: Vec::new(),
+        rollback: None,
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::cloud::{ParameterValue, RegionKey, Stack, TemplateSummary};
+use crate::cloud::{ParameterValue, RegionKey, Stack, StackKey, TemplateSummary};
 use crate::config::Rack;
 use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
 use crate::live::{FileLiveTemplate, LiveState};
@@ -19,7 +19,7 @@ use crate::plan::impact::{rule_impact_of, supersede_rules_the_template_answers};
 use crate::plan::{Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, Update};
 use crate::template::Pseudo;
 
-use super::options::role_change;
+use super::options::{option_changes, planned_options, role_change};
 use super::ssm::{SsmResolutions, refresh_declared};
 use super::templates::{Applying, planned_document, template_plan};
 
@@ -135,6 +135,9 @@ pub(super) fn plan_update(
         absent: _,         // an absent rack is uninstalled, never updated
         protect,
         role_arn,
+        notification_arns: _, // with the other stack options, by options::option_changes
+        stack_policy: _,
+        rollback_minutes: _,
         alarms: _, // watched by apply during a bake, never sent
         spans: _,
     } = rack;
@@ -316,11 +319,13 @@ pub(super) fn plan_update(
     }
 
     changes.extend(role_change(role_arn.as_ref(), stack));
+    let key = StackKey::new(account, region, &stack.name);
+    let options = planned_options(rack, account, live)?;
+    changes.extend(option_changes(rack, &options, stack, &key, live)?);
     changes.extend(refreshed);
-    // Only an UpdateStack resolves the SSM-typed parameters again (termination protection is not one).
-    let updates_stack = changes
-        .iter()
-        .any(|change| change.kind != ChangeKind::TerminationProtection);
+    // Only an UpdateStack resolves the SSM-typed parameters again (termination protection and the stack
+    // policy are set apart).
+    let updates_stack = changes.iter().any(|change| change.kind.is_update_stack());
     let unresolved = if updates_stack {
         changes.extend(newer);
         let (unknown, unresolved) = ssm.unresolved();
