@@ -74,7 +74,12 @@ impl Executor<'_> {
             .changes
             .iter()
             .any(|change| change.kind == ChangeKind::StackPolicy);
-        let Some(policy) = plan.options.stack_policy.as_ref().filter(|_| changes_policy) else {
+        let Some(policy) = plan
+            .options
+            .stack_policy
+            .as_ref()
+            .filter(|_| changes_policy)
+        else {
             return Ok(());
         };
         cloud
@@ -86,7 +91,10 @@ impl Executor<'_> {
                 } else {
                     "nothing was changed"
                 };
-                failed(format!("SetStackPolicy failed, {protection}: {error}"), None)
+                failed(
+                    format!("SetStackPolicy failed, {protection}: {error}"),
+                    None,
+                )
             })
     }
 

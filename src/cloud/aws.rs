@@ -23,9 +23,10 @@ use super::aws_setup::{self, SetupError};
 use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
 use super::{
-    Cloud, CloudError, RollbackConfiguration, StackOptions, Connector, CreateStackRequest, Declarations, ParameterValue, PutOutcome,
-    S3Object, Secret, SsmParameter, Stack, StackEvent, StackStatus, TemplateParameter,
-    TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
+    Cloud, CloudError, Connector, CreateStackRequest, Declarations, ParameterValue, PutOutcome,
+    RollbackConfiguration, S3Object, Secret, SsmParameter, Stack, StackEvent, StackOptions,
+    StackStatus, TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome,
+    UpdateStackRequest,
 };
 use crate::config::OrgSettings;
 

@@ -516,6 +516,16 @@ impl FakeAws {
         Some(stack.stack.clone()).filter(|stack| stack.state() != StackState::Deleted)
     }
 
+    /// The stack's policy, as the last CreateStack, UpdateStack or SetStackPolicy set it.
+    pub fn stack_policy(&self, account: &str, region: &str, name: &str) -> Option<String> {
+        self.world()
+            .stacks
+            .get(&(account.to_string(), region.to_string()))?
+            .get(name)?
+            .policy
+            .clone()
+    }
+
     pub fn cloud_for(&self, account: &str, region: &str) -> FakeCloud {
         FakeCloud {
             aws: self.clone(),
@@ -750,7 +760,9 @@ fn check_options(options: &crate::cloud::StackOptions) -> Result<(), CloudError>
             .iter()
             .find(|arn| !arn.starts_with("arn:aws:cloudwatch:") || !arn.contains(":alarm:"))
         {
-            return Err(validation(format!("RollbackTrigger: {arn} is not an alarm ARN")));
+            return Err(validation(format!(
+                "RollbackTrigger: {arn} is not an alarm ARN"
+            )));
         }
     }
     if let Some(arn) = options

@@ -136,7 +136,8 @@ impl Reader<'_> {
             "protect" => shared.protect = self.boolean(name, value),
             "role_arn" => shared.role_arn = self.string(name, value),
             "notification_arns" => {
-                shared.notification_arns = Some(Sp::new(self.string_list(name, value), value.span()));
+                shared.notification_arns =
+                    Some(Sp::new(self.string_list(name, value), value.span()));
             }
             "stack_policy" => shared.stack_policy = self.string(name, value),
             _ => return false,

@@ -61,7 +61,9 @@ pub(super) fn resolve_notification_arns(
                     ),
                     topic.span.clone(),
                 )
-                .with_hint("CloudFormation sends a stack's events only to topics in its own region"),
+                .with_hint(
+                    "CloudFormation sends a stack's events only to topics in its own region",
+                ),
             );
             continue;
         }
@@ -138,7 +140,8 @@ pub(super) fn resolve_rollback(
                 Ok(duration)
                     if duration.as_secs() % 60 == 0
                         && duration.subsec_nanos() == 0
-                        && duration <= Duration::from_secs(MAX_ROLLBACK_MONITORING_MINUTES * 60) =>
+                        && duration
+                            <= Duration::from_secs(MAX_ROLLBACK_MONITORING_MINUTES * 60) =>
                 {
                     Ok(duration.as_secs() / 60)
                 }
@@ -182,8 +185,11 @@ pub(super) fn resolve_rollback(
             .as_ref()
             .map_or(table.span.clone(), |on| on.span.clone());
         diagnostics.push(
-            Diagnostic::error("`rollback_alarms = true` but [rollout] names no `alarms`", span)
-                .with_hint("name the racks' alarms in `alarms`: they become the rollback triggers"),
+            Diagnostic::error(
+                "`rollback_alarms = true` but [rollout] names no `alarms`",
+                span,
+            )
+            .with_hint("name the racks' alarms in `alarms`: they become the rollback triggers"),
         );
         return None;
     }
@@ -213,7 +219,10 @@ mod tests {
         );
         let messages: Vec<_> = diagnostics.iter().map(|d| d.message.clone()).collect();
         assert_eq!(messages.len(), 2, "{messages:?}");
-        assert!(messages[0].contains("is not an SNS topic ARN"), "{messages:?}");
+        assert!(
+            messages[0].contains("is not an SNS topic ARN"),
+            "{messages:?}"
+        );
         assert!(
             messages[1].contains("is in us-east-1, not in the rack's region eu-west-1"),
             "{messages:?}"
@@ -231,19 +240,35 @@ mod tests {
             Some(StackPolicy::File { .. })
         ));
         assert_eq!(
-            resolve_stack_policy(Some(&sp(CONVOX_STATEFUL.into())), dir.path(), &mut diagnostics),
+            resolve_stack_policy(
+                Some(&sp(CONVOX_STATEFUL.into())),
+                dir.path(),
+                &mut diagnostics
+            ),
             Some(StackPolicy::ConvoxStateful)
         );
         assert!(diagnostics.is_empty());
         for missing_or_bad in ["bad.json", "missing.json"] {
             assert_eq!(
-                resolve_stack_policy(Some(&sp(missing_or_bad.into())), dir.path(), &mut diagnostics),
+                resolve_stack_policy(
+                    Some(&sp(missing_or_bad.into())),
+                    dir.path(),
+                    &mut diagnostics
+                ),
                 None
             );
         }
         assert_eq!(diagnostics.len(), 2);
-        assert!(diagnostics[0].message.contains("it has no `Statement` array"));
-        assert!(diagnostics[1].message.contains("cannot read the stack policy"));
+        assert!(
+            diagnostics[0]
+                .message
+                .contains("it has no `Statement` array")
+        );
+        assert!(
+            diagnostics[1]
+                .message
+                .contains("cannot read the stack policy")
+        );
     }
 
     #[test]

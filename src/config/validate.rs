@@ -5,12 +5,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use super::MAX_ROLLBACK_TRIGGERS;
 use super::model::{RackEntry, RacksFile, Shared, Sp};
 use super::password_store::resolve_password_ssm;
 use super::rollout::{Rollout, rack_alarms, resolve_rollout};
 use super::service_role::{ReportedRoles, check_role_arn, resolve_role_arn};
 use super::stack_options::{resolve_notification_arns, resolve_stack_policy};
-use super::MAX_ROLLBACK_TRIGGERS;
 use super::{
     DEFAULT_TEMPLATE_URL, MAX_PARAMETER_VALUE_BYTES, MAX_TEMPLATE_BODY_BYTES, OrgSettings,
     RESERVED_TAG_KEYS, Rack, RackSpans, SYSTEM_TAGS, TYPED_PARAMETERS, Template, read_regular_file,

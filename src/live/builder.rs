@@ -193,7 +193,7 @@ impl Answers for LiveStateBuilder {
         self.stack_policies
             .get(key)
             .cloned()
-            .unwrap_or_else(|| Ok(None))
+            .unwrap_or(Ok(None))
     }
 
     async fn ssm_parameter(

@@ -110,7 +110,10 @@ impl LiveState {
 
     /// The stack's policy as GetStackPolicy read it, when racks.toml manages it (`None`: not read).
     pub fn stack_policy(&self, key: &StackKey) -> Option<&Result<Option<String>, CloudError>> {
-        let reads = self.rack_at.get(key).and_then(|index| self.racks.get(*index))?;
+        let reads = self
+            .rack_at
+            .get(key)
+            .and_then(|index| self.racks.get(*index))?;
         let super::Reads::Present(present) = &reads.reads else {
             return None;
         };

@@ -414,7 +414,9 @@ pub enum TemplateImpact {
 impl Update {
     /// Whether anything but termination protection changes, so that an UpdateStack is needed.
     pub fn changes_the_stack(&self) -> bool {
-        self.changes.iter().any(|change| change.kind.is_update_stack())
+        self.changes
+            .iter()
+            .any(|change| change.kind.is_update_stack())
     }
 }
 

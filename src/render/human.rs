@@ -147,7 +147,9 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
         .as_ref()
         .map_or("", |stack| stack.status.as_str());
     match &rack.action {
-        Action::Install(install) => write_install(out, install, rack.role_arn.as_deref(), &rack.options),
+        Action::Install(install) => {
+            write_install(out, install, rack.role_arn.as_deref(), &rack.options)
+        }
         Action::Reinstall(install) => {
             let _ = writeln!(
                 out,
@@ -435,7 +437,11 @@ fn write_install(
         let _ = writeln!(out, "    role: {}", escape(role));
     }
     if let Some(topics) = &options.notification_arns {
-        let _ = writeln!(out, "    notification topics: {}", escape(&topics.join(", ")));
+        let _ = writeln!(
+            out,
+            "    notification topics: {}",
+            escape(&topics.join(", "))
+        );
     }
     if let Some(policy) = &options.stack_policy {
         let _ = writeln!(

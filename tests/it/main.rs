@@ -41,6 +41,7 @@ mod show;
 mod signals;
 mod sinks;
 mod ssm_resolution;
+mod stack_options_fake;
 mod status_endpoint;
 mod terminal;
 mod time_fake;

@@ -24,9 +24,8 @@ use crate::live::{
 };
 use crate::plan::checks::PlanProblem;
 use crate::plan::{
-    PlannedOptions,
-    Action, Blocked, BlockedKind, FORMAT_VERSION, FileFingerprint, Held, Plan, RackPlan,
-    ReleaseListRead, StackFingerprint,
+    Action, Blocked, BlockedKind, FORMAT_VERSION, FileFingerprint, Held, Plan, PlannedOptions,
+    RackPlan, ReleaseListRead, StackFingerprint,
 };
 
 use blocked::{blocked, failed_install, moving, not_a_rack, protected};

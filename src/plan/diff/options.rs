@@ -294,6 +294,9 @@ pub(super) fn role_change(declared: Option<&String>, stack: &Stack) -> Option<Ch
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
+    use crate::cloud::RollbackConfiguration;
+    use crate::config::StackPolicy;
+    use serde_json::{Value, json};
 
     const A: &str = "arn:aws:iam::123456789012:role/cfn-a";
     const B: &str = "arn:aws:iam::123456789012:role/cfn-b";
@@ -394,6 +397,196 @@ mod tests {
             update.changes.iter().all(|c| c.kind != ChangeKind::Role),
             "{:?}",
             update.changes
+        );
+    }
+
+    /// A rack template with one of each stateful resource and an instance group that is not one.
+    const STATEFUL_TEMPLATE: &str = r#"{"Resources": {
+        "Settings": {"Type": "AWS::S3::Bucket"},
+        "Builds": {"Type": "AWS::DynamoDB::Table"},
+        "Volumes": {"Type": "AWS::EFS::FileSystem"},
+        "LogGroup": {"Type": "AWS::Logs::LogGroup"},
+        "Instances": {"Type": "AWS::AutoScaling::AutoScalingGroup"}
+    }}"#;
+    const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:racks";
+
+    fn with_options(rack: &mut Rack) {
+        rack.notification_arns = Some(vec![TOPIC.into()]);
+        rack.stack_policy = Some(StackPolicy::ConvoxStateful);
+        rack.alarms = vec!["rack-example-5xx".into()];
+        rack.rollback_minutes = Some(10);
+    }
+
+    /// The facts of `rack` with `stacks`, its template's resources known, and the live policy.
+    fn plan_with(rack: Rack, stacks: Vec<Stack>, policy: Option<&str>) -> Plan {
+        let mut state = live(stacks, &rack);
+        state.record_template_document(
+            template_source(&rack.template),
+            Arc::new(serde_json::from_str(STATEFUL_TEMPLATE).unwrap()),
+        );
+        state.record_stack_policy(
+            StackKey::new(ACCOUNT, "us-east-1", "example"),
+            Ok(policy.map(str::to_string)),
+        );
+        diff(&config(), &state.build(&[rack]), false).unwrap()
+    }
+
+    const PROTECTS: &str =
+        "denies Update:Replace, Update:Delete on Builds, LogGroup, Settings, Volumes";
+
+    #[test]
+    fn an_install_sends_every_option_and_shows_the_policy_by_what_it_protects() {
+        let mut rack = rack();
+        with_options(&mut rack);
+        let plan = plan_with(rack, vec![], None);
+        let planned = &plan.racks[0];
+        assert!(matches!(planned.action, Action::Install(_)));
+        let sent = planned.options.request();
+        assert_eq!(sent.notification_arns, Some(vec![TOPIC.to_string()]));
+        assert_eq!(
+            sent.rollback,
+            Some(RollbackConfiguration {
+                alarm_arns: vec![format!(
+                    "arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:rack-example-5xx"
+                )],
+                monitoring_minutes: 10,
+            })
+        );
+        let policy: Value = serde_json::from_str(&sent.stack_policy_body.unwrap()).unwrap();
+        assert_eq!(
+            policy["Statement"][1]["Resource"],
+            json!([
+                "LogicalResourceId/Builds",
+                "LogicalResourceId/LogGroup",
+                "LogicalResourceId/Settings",
+                "LogicalResourceId/Volumes"
+            ]),
+            "the instances are not stateful: {policy}"
+        );
+        assert_eq!(policy["Statement"][0]["Action"], "Update:*");
+        let human = crate::render::human_plan(&plan, crate::render::Style::Plain);
+        assert!(
+            human.contains(&format!("    stack policy (convox-stateful): {PROTECTS}\n")),
+            "{human}"
+        );
+        assert!(!human.contains("LogicalResourceId"), "no raw JSON: {human}");
+        assert!(
+            human.contains(&format!("    notification topics: {TOPIC}\n")),
+            "{human}"
+        );
+        assert!(
+            human.contains("    rollback triggers: alarms rack-example-5xx, monitored 10m after\n"),
+            "{human}"
+        );
+        // A saved plan keeps them.
+        let saved: Plan = serde_json::from_str(&serde_json::to_string(&plan).unwrap()).unwrap();
+        assert_eq!(saved.racks[0].options, plan.racks[0].options);
+    }
+
+    #[test]
+    fn options_that_differ_from_the_live_stack_are_an_update_in_place_and_equal_ones_are_not() {
+        let mut rack = rack();
+        with_options(&mut rack);
+        let planned = plan_with(rack.clone(), vec![], None).racks[0]
+            .options
+            .clone();
+        // Live as the install left it: nothing to do, the policy compared as JSON whatever its layout.
+        let mut installed = stack("UPDATE_COMPLETE");
+        installed.notification_arns = vec![TOPIC.into()];
+        installed.rollback = planned.rollback.clone();
+        let live_policy: Value =
+            serde_json::from_str(&planned.stack_policy.as_ref().unwrap().body).unwrap();
+        let compact = serde_json::to_string(&live_policy).unwrap();
+        let plan = plan_with(rack.clone(), vec![installed.clone()], Some(&compact));
+        assert_eq!(plan.racks[0].action, Action::Unchanged);
+
+        // Live with none of them.
+        let plan = plan_with(rack.clone(), vec![stack("UPDATE_COMPLETE")], None);
+        let Action::Update(update) = &plan.racks[0].action else {
+            panic!("an update, not {:?}", plan.racks[0].action);
+        };
+        let seen: Vec<_> = update
+            .changes
+            .iter()
+            .map(|c| (c.kind, c.before.as_deref(), c.after.as_deref()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (ChangeKind::NotificationArns, Some("(none)"), Some(TOPIC)),
+                (ChangeKind::StackPolicy, Some("(none)"), Some(PROTECTS)),
+                (
+                    ChangeKind::Rollback,
+                    Some("(none)"),
+                    Some("alarms rack-example-5xx, monitored 10m after")
+                ),
+            ]
+        );
+        assert!(plan.racks[0].hold.is_empty(), "{:?}", plan.racks[0].hold);
+        assert!(update.changes_the_stack());
+
+        // Only the policy differs: SetStackPolicy, no UpdateStack.
+        let plan = plan_with(
+            rack.clone(),
+            vec![installed.clone()],
+            Some(
+                r#"{"Statement": [{"Effect": "Deny", "Action": "Update:*", "Principal": "*", "Resource": "LogicalResourceId/Settings"}]}"#,
+            ),
+        );
+        let Action::Update(update) = &plan.racks[0].action else {
+            panic!("an update, not {:?}", plan.racks[0].action);
+        };
+        assert_eq!(update.changes.len(), 1, "{:?}", update.changes);
+        assert_eq!(
+            update.changes[0].before.as_deref(),
+            Some("denies Update:* on Settings")
+        );
+        assert!(
+            !update.changes_the_stack(),
+            "a policy alone is no UpdateStack"
+        );
+
+        // Unmanaged options leave the live ones be.
+        let mut unmanaged = rack.clone();
+        unmanaged.notification_arns = None;
+        unmanaged.stack_policy = None;
+        unmanaged.rollback_minutes = None;
+        let plan = plan_with(unmanaged, vec![installed], None);
+        assert_eq!(plan.racks[0].action, Action::Unchanged);
+    }
+
+    #[test]
+    fn an_unreadable_live_policy_is_a_problem_not_a_guess() {
+        let mut rack = rack();
+        rack.stack_policy = Some(StackPolicy::ConvoxStateful);
+        let mut state = live(vec![stack("UPDATE_COMPLETE")], &rack);
+        state.record_template_document(
+            template_source(&rack.template),
+            Arc::new(serde_json::from_str(STATEFUL_TEMPLATE).unwrap()),
+        );
+        state.record_stack_policy(
+            StackKey::new(ACCOUNT, "us-east-1", "example"),
+            Err(CloudError::new(CloudErrorKind::AccessDenied, "not allowed")),
+        );
+        let problems = diff(&config(), &state.build(&[rack]), false).unwrap_err();
+        assert!(
+            problems[0]
+                .message
+                .contains("cannot read the stack's policy (GetStackPolicy)"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn convox_stateful_without_the_templates_resources_is_a_problem() {
+        let mut rack = rack();
+        rack.stack_policy = Some(StackPolicy::ConvoxStateful);
+        let problems = plan_of(rack, vec![]).unwrap_err();
+        assert!(
+            problems[0].message.contains(
+                "stack_policy = \"convox-stateful\" is decided from the template's resources"
+            ),
+            "{problems:?}"
         );
     }
 }
