@@ -190,10 +190,7 @@ impl Answers for LiveStateBuilder {
         _place: &(),
     ) -> Result<Option<String>, CloudError> {
         // A stack with no policy recorded has none.
-        self.stack_policies
-            .get(key)
-            .cloned()
-            .unwrap_or(Ok(None))
+        self.stack_policies.get(key).cloned().unwrap_or(Ok(None))
     }
 
     async fn ssm_parameter(

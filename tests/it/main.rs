@@ -5,6 +5,7 @@ mod common;
 
 mod a_silent_endpoint;
 mod apply;
+mod apply_enforced;
 mod apply_fake;
 mod apply_json;
 mod approval;

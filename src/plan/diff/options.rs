@@ -96,8 +96,7 @@ fn convox_stateful(document: &Value) -> String {
             "Resource": stateful,
         }));
     }
-    serde_json::to_string_pretty(&json!({ "Statement": statements }))
-        .expect("a JSON value serialises")
+    serde_json::to_string(&json!({ "Statement": statements })).expect("a JSON value serialises")
 }
 
 /// A stack policy by what it protects: the actions each Deny statement denies and on what, e.g. "denies
