@@ -158,6 +158,22 @@ const OPERATIONS: &[Operation] = &[
         commands: &[Apply],
     },
     Operation {
+        service: "IAM",
+        operation: "GetRole",
+        action: "iam:GetRole",
+        scope: Scope::ServiceRoles,
+        commands: &[Doctor],
+    },
+    Operation {
+        service: "IAM",
+        operation: "SimulatePrincipalPolicy",
+        action: "iam:SimulatePrincipalPolicy",
+        scope: Scope::Any(
+            "doctor simulates the credentials' own user or role, known only when it runs (optional: without it doctor says it cannot tell)",
+        ),
+        commands: &[Doctor],
+    },
+    Operation {
         service: "CloudFormation",
         operation: "UpdateTerminationProtection",
         action: "cloudformation:UpdateTerminationProtection",

@@ -127,7 +127,7 @@ impl AwsConnector {
         })
     }
 
-    async fn sdk_config(&self, org: &OrgSettings, region: &str) -> SdkConfig {
+    pub(super) async fn sdk_config(&self, org: &OrgSettings, region: &str) -> SdkConfig {
         let key = (org.profile.clone(), region.to_string());
         let mut configs = self.configs.lock().await;
         if let Some(config) = configs.get(&key) {
@@ -252,6 +252,22 @@ impl Connector for AwsConnector {
 
     async fn cloud(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Cloud>, CloudError> {
         Ok(Arc::new(self.cloudformation(org, region).await?))
+    }
+
+    async fn role_trust_policy(
+        &self,
+        org: &OrgSettings,
+        role_arn: &str,
+    ) -> Result<Option<String>, CloudError> {
+        self.get_role_trust(org, role_arn).await
+    }
+
+    async fn denied_actions(
+        &self,
+        org: &OrgSettings,
+        statements: &[(Vec<String>, Vec<String>)],
+    ) -> Result<Vec<String>, CloudError> {
+        self.simulate(org, statements).await
     }
 
     async fn alarms(

@@ -148,6 +148,10 @@ struct World {
     quotas: HashMap<(String, String, String), f64>,
     /// Operations refused with AccessDenied, as for a role without the permission.
     denied: HashSet<&'static str>,
+    /// IAM roles: ARN -> trust policy (JSON).
+    iam_roles: HashMap<String, String>,
+    /// What SimulatePrincipalPolicy denies; `None`: the call itself is refused (AccessDenied).
+    simulation: Option<Vec<String>>,
     /// Every write's RoleARN, in order.
     roles: Vec<RoleSeen>,
 }
@@ -449,6 +453,18 @@ impl FakeAws {
         );
     }
 
+    /// An IAM role with its trust policy.
+    pub fn add_role(&self, arn: &str, trust_policy: &str) {
+        self.world()
+            .iam_roles
+            .insert(arn.to_string(), trust_policy.to_string());
+    }
+
+    /// SimulatePrincipalPolicy answers, denying `denied` (it is refused until this is called).
+    pub fn allow_simulation(&self, denied: &[&str]) {
+        self.world().simulation = Some(denied.iter().map(|a| a.to_string()).collect());
+    }
+
     /// Refuses every call of `operation` (e.g. "ListImports") with AccessDenied.
     pub fn deny(&self, operation: &'static str) {
         self.world().denied.insert(operation);
@@ -561,6 +577,45 @@ impl Connector for FakeAws {
             .cloned()
             .ok_or_else(|| CloudError::new(CloudErrorKind::NoCredentials, "no credentials"))?;
         Ok(Arc::new(self.cloud_for(&account, region)))
+    }
+
+    async fn role_trust_policy(
+        &self,
+        _org: &OrgSettings,
+        role_arn: &str,
+    ) -> Result<Option<String>, CloudError> {
+        let mut world = self.world();
+        world.calls.push(Call {
+            operation: "GetRole",
+            account: String::new(),
+            region: String::new(),
+        });
+        Ok(world.iam_roles.get(role_arn).cloned())
+    }
+
+    async fn denied_actions(
+        &self,
+        _org: &OrgSettings,
+        statements: &[(Vec<String>, Vec<String>)],
+    ) -> Result<Vec<String>, CloudError> {
+        let mut world = self.world();
+        world.calls.push(Call {
+            operation: "SimulatePrincipalPolicy",
+            account: String::new(),
+            region: String::new(),
+        });
+        let denied = world.simulation.clone().ok_or_else(|| {
+            CloudError::new(
+                CloudErrorKind::AccessDenied,
+                "AccessDenied: not authorized to perform: iam:SimulatePrincipalPolicy",
+            )
+        })?;
+        Ok(statements
+            .iter()
+            .flat_map(|(actions, _)| actions)
+            .filter(|action| denied.contains(action))
+            .cloned()
+            .collect())
     }
 
     async fn alarms(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Alarms>, CloudError> {

@@ -5,6 +5,7 @@
 mod alarms;
 pub mod aws;
 mod aws_alarms;
+mod aws_iam;
 pub mod aws_setup;
 mod call_log;
 mod error;
@@ -317,6 +318,20 @@ pub trait Connector: Send + Sync {
     async fn cloud(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Cloud>, CloudError>;
     /// CloudWatch alarms with the org's credentials in a region.
     async fn alarms(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Alarms>, CloudError>;
+    /// IAM GetRole of a service role with the org's credentials: its trust policy (JSON), `None` when there
+    /// is no such role.
+    async fn role_trust_policy(
+        &self,
+        org: &OrgSettings,
+        role_arn: &str,
+    ) -> Result<Option<String>, CloudError>;
+    /// IAM SimulatePrincipalPolicy of the org's own principal against each (actions, resources): the
+    /// actions it is not allowed.
+    async fn denied_actions(
+        &self,
+        org: &OrgSettings,
+        statements: &[(Vec<String>, Vec<String>)],
+    ) -> Result<Vec<String>, CloudError>;
     /// S3 GetObject of a template (at most `limit` bytes), with the org's credentials, or unsigned when
     /// `org` is `None` (a public bucket such as Convox's).
     async fn s3_object(

@@ -59,6 +59,7 @@ async fn check_config(config: &Config, connector: &dyn Connector, env: &EnvLooku
         }
     }
 
+    checks.extend(privilege_checks(config, &accounts, connector).await);
     checks.extend(release_checks(config, connector).await);
     let sweeps = live::sweep(config, &config.racks, &accounts, connector).await;
     let (template_checks, summaries) = template_checks(config, &accounts, &sweeps, connector).await;
@@ -125,6 +126,51 @@ async fn preflight_checks(
                     .map(move |check| doctor::preflight_check(&rack, check))
             }),
     );
+    checks
+}
+
+/// Each org's credentials against the plan policy, and each service role (once, with the racks using it).
+async fn privilege_checks(
+    config: &Config,
+    accounts: &BTreeMap<String, String>,
+    connector: &dyn Connector,
+) -> Vec<Check> {
+    let policy = crate::permissions::policy(config, crate::permissions::Command::Plan);
+    let statements: Vec<(Vec<String>, Vec<String>)> = policy
+        .statements
+        .iter()
+        .map(|statement| {
+            (
+                statement.actions.iter().map(|a| a.to_string()).collect(),
+                statement.resources.clone(),
+            )
+        })
+        .collect();
+    let mut checks = Vec::new();
+    for org in accounts.keys() {
+        let Some(settings) = config.orgs.get(org) else {
+            continue;
+        };
+        let simulated = connector.denied_actions(settings, &statements).await;
+        checks.push(doctor::plan_policy_check(org, &simulated));
+    }
+    let mut roles: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+    for rack in config
+        .racks
+        .iter()
+        .filter(|rack| accounts.contains_key(&rack.org))
+    {
+        if let Some(role) = &rack.role_arn {
+            roles
+                .entry((rack.org.as_str(), role.as_str()))
+                .or_default()
+                .push(rack.id());
+        }
+    }
+    for ((org, role), racks) in roles {
+        let read = connector.role_trust_policy(&config.orgs[org], role).await;
+        checks.push(doctor::service_role_check(role, &racks, &read));
+    }
     checks
 }
 

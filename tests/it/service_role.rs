@@ -70,3 +70,50 @@ fn a_rack_is_installed_with_its_service_role_and_another_role_is_an_update() {
     assert_eq!(update.code, 0, "{}\n{}", update.stdout, update.stderr);
     assert_eq!(live_role(&moto), role("cfn-b"));
 }
+
+/// Doctor reads each service role with the org's credentials (GetRole): one CloudFormation may assume
+/// passes, one only Lambda may assume and one that does not exist fail, each naming its racks. moto does
+/// not serve SimulatePrincipalPolicy, so the plan-policy check says it cannot tell rather than guessing.
+#[test]
+fn doctor_checks_each_service_role_exists_and_trusts_cloudformation() {
+    let moto = moto::session();
+    moto.publish_template(PERSONAL_ACCOUNT, "20161102160040", &moto::rack_template());
+    moto.python(
+        "iam = client('iam')\n\
+         def trust(service):\n    return json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', \
+         'Principal': {'Service': service}, 'Action': 'sts:AssumeRole'}]})\n\
+         iam.create_role(RoleName='cfn-a', AssumeRolePolicyDocument=trust('cloudformation.amazonaws.com'))\n\
+         iam.create_role(RoleName='lambda-only', AssumeRolePolicyDocument=trust('lambda.amazonaws.com'))\n",
+    );
+    moto.write(
+        "racks.toml",
+        &format!(
+            "{}\n[[rack]]\nname = \"web\"\nrole_arn = \"{}\"\n\n[[rack]]\nname = \"api\"\nrole_arn = \"{}\"\n\n\
+             [[rack]]\nname = \"jobs\"\nrole_arn = \"{}\"\n",
+            moto::TWO_ORGS,
+            role("cfn-a"),
+            role("lambda-only"),
+            role("missing")
+        ),
+    );
+    let doctor = run(moto.rackfile().arg("doctor"));
+    let said = format!("{}{}", doctor.stdout, doctor.stderr);
+    assert_eq!(doctor.code, 1, "{said}");
+    for line in [
+        format!(
+            "service role {} (personal/web) exists and trusts cloudformation.amazonaws.com",
+            role("cfn-a")
+        ),
+        format!(
+            "service role {} (personal/api) does not let cloudformation.amazonaws.com assume it",
+            role("lambda-only")
+        ),
+        format!(
+            "service role {} (personal/jobs) does not exist",
+            role("missing")
+        ),
+        "org personal's credentials against the plan policy: cannot tell".to_string(),
+    ] {
+        assert!(said.contains(&line), "no {line:?} in:\n{said}");
+    }
+}
