@@ -588,4 +588,32 @@ mod tests {
             "{problems:?}"
         );
     }
+
+    /// Every step of an upgrade passes the options: the first step's change sets them, and a later step
+    /// does not show them changing again.
+    #[test]
+    fn an_upgrade_shows_an_option_change_on_its_first_step_only() {
+        let mut rack = rack();
+        rack.version = "4".into();
+        rack.template = Template::Url {
+            url: url_of("4"),
+            pattern: PATTERN.into(),
+        };
+        rack.notification_arns = Some(vec![TOPIC.into()]);
+        let plan = plan_with_required_release(rack).unwrap();
+        let Action::Upgrade(upgrade) = &plan.racks[0].action else {
+            panic!("an upgrade, not {:?}", plan.racks[0].action);
+        };
+        let topics_changed: Vec<bool> = upgrade
+            .steps
+            .iter()
+            .map(|step| {
+                step.update
+                    .changes
+                    .iter()
+                    .any(|change| change.kind == ChangeKind::NotificationArns)
+            })
+            .collect();
+        assert_eq!(topics_changed, [true, false]);
+    }
 }
