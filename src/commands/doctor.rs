@@ -146,31 +146,17 @@ async fn privilege_checks(
             )
         })
         .collect();
-    let mut checks = Vec::new();
-    for org in accounts.keys() {
-        let Some(settings) = config.orgs.get(org) else {
-            continue;
-        };
-        let simulated = connector.denied_actions(settings, &statements).await;
-        checks.push(doctor::plan_policy_check(org, &simulated));
-    }
-    let mut roles: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
-    for rack in config
-        .racks
+    let mut checks: Vec<Check> = live::simulated_denials(config, accounts, &statements, connector)
+        .await
         .iter()
-        .filter(|rack| accounts.contains_key(&rack.org))
-    {
-        if let Some(role) = &rack.role_arn {
-            roles
-                .entry((rack.org.as_str(), role.as_str()))
-                .or_default()
-                .push(rack.id());
-        }
-    }
-    for ((org, role), racks) in roles {
-        let read = connector.role_trust_policy(&config.orgs[org], role).await;
-        checks.push(doctor::service_role_check(role, &racks, &read));
-    }
+        .map(|(org, simulated)| doctor::plan_policy_check(org, simulated))
+        .collect();
+    checks.extend(
+        live::service_roles(config, accounts, connector)
+            .await
+            .iter()
+            .map(|(role, racks, read)| doctor::service_role_check(role, racks, read)),
+    );
     checks
 }
 

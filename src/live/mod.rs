@@ -10,6 +10,7 @@
 #[cfg(any(test, feature = "fake"))]
 mod builder;
 mod preflight;
+mod privilege;
 mod reader;
 mod reads;
 mod state;
@@ -19,6 +20,7 @@ mod templates;
 #[cfg(any(test, feature = "fake"))]
 pub use builder::LiveStateBuilder;
 pub use preflight::{Place, PreflightFacts, PreflightReads, read_preflight};
+pub use privilege::{service_roles, simulated_denials};
 pub use reads::{
     AlarmRead, FileLiveTemplate, InstallReads, InstalledReads, KnownLiveTemplate, LiveTemplate,
     PasswordRead, PresentReads, PresentStack, RackReads, Reads, Route, SteppingStone, Steps,
