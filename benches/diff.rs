@@ -100,6 +100,9 @@ fn world(racks: usize) -> (Config, LiveState) {
                 termination_protection: false,
                 parent_id: None,
                 resolved: BTreeMap::new(),
+                role_arn: None,
+                notification_arns: Vec::new(),
+                rollback: None,
             }],
         );
     }

@@ -56,6 +56,10 @@ enum Scope {
     ReleasesTables,
     /// For a rack kept, its notification topic (Convox names it `RACK-notifications`).
     NotificationTopics,
+    /// The racks' CloudFormation service roles (`role_arn`).
+    ServiceRoles,
+    /// The stacks of the racks whose `stack_policy` racks.toml manages.
+    PolicyStacks,
     /// Every resource: AWS allows nothing narrower for this action.
     Any(&'static str),
     /// Every resource, as `Any`, and only when some rack's template is at a URL outside S3.
@@ -184,6 +188,36 @@ const OPERATIONS: &[Operation] = &[
         action: "cloudformation:ContinueUpdateRollback",
         scope: Scope::RackStacks,
         commands: &[Apply],
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "GetStackPolicy",
+        action: "cloudformation:GetStackPolicy",
+        scope: Scope::PolicyStacks,
+        commands: READERS,
+    },
+    Operation {
+        service: "CloudFormation",
+        operation: "SetStackPolicy",
+        action: "cloudformation:SetStackPolicy",
+        scope: Scope::PolicyStacks,
+        commands: &[Apply],
+    },
+    Operation {
+        service: "IAM",
+        operation: "GetRole",
+        action: "iam:GetRole",
+        scope: Scope::ServiceRoles,
+        commands: &[Doctor],
+    },
+    Operation {
+        service: "IAM",
+        operation: "SimulatePrincipalPolicy",
+        action: "iam:SimulatePrincipalPolicy",
+        scope: Scope::Any(
+            "doctor simulates the credentials' own user or role, known only when it runs (optional: without it doctor says it cannot tell)",
+        ),
+        commands: &[Doctor],
     },
     Operation {
         service: "CloudFormation",
@@ -335,6 +369,10 @@ const OPERATIONS: &[Operation] = &[
     },
 ];
 
+/// Actions IAM checks on what a call passes rather than on a call of their own: CloudFormation's writes
+/// with a RoleARN need iam:PassRole on that role (action, scope, commands).
+const PASSED: &[(&str, Scope, &[Command])] = &[("iam:PassRole", Scope::ServiceRoles, &[Apply])];
+
 /// Operations IAM allows to everyone: called, but never in a policy.
 const ALWAYS_ALLOWED: &[(&str, &str)] = &[("STS", "GetCallerIdentity")];
 
@@ -364,6 +402,10 @@ pub struct Statement {
 pub struct Policy {
     pub command: Command,
     pub statements: Vec<Statement>,
+    /// The racks (`org/name`) that pass a CloudFormation service role, and those that do not: with one,
+    /// CloudFormation changes the rack's resources with that role, not with these credentials.
+    pub with_service_role: Vec<String>,
+    pub without_service_role: Vec<String>,
 }
 
 impl Policy {
@@ -410,8 +452,12 @@ fn command_word(command: Command) -> &'static str {
 /// (no alarms, no private template, no `password_ssm`) is left out: the command never calls it.
 pub fn policy(config: &Config, command: Command) -> Policy {
     let mut statements: Vec<Statement> = Vec::new();
-    for operation in OPERATIONS.iter().filter(|o| o.commands.contains(&command)) {
-        let (resources, why_any) = match operation.scope {
+    let actions = OPERATIONS
+        .iter()
+        .map(|o| (o.action, o.scope, o.commands))
+        .chain(PASSED.iter().copied());
+    for (action, scope, _) in actions.filter(|(_, _, commands)| commands.contains(&command)) {
+        let (resources, why_any) = match scope {
             Scope::Any(why) => (vec!["*".to_string()], Some(why)),
             Scope::AnyForTemplatesOutsideS3(why) => {
                 let outside_s3 = config.racks.iter().any(|rack| match &rack.template {
@@ -432,17 +478,23 @@ pub fn policy(config: &Config, command: Command) -> Policy {
             .iter_mut()
             .find(|s| s.resources == resources && s.why_any == why_any)
         {
-            Some(statement) => statement.actions.push(operation.action),
+            Some(statement) => statement.actions.push(action),
             None => statements.push(Statement {
-                actions: vec![operation.action],
+                actions: vec![action],
                 resources,
                 why_any,
             }),
         }
     }
+    let (with, without): (Vec<&Rack>, Vec<&Rack>) = config
+        .racks
+        .iter()
+        .partition(|rack| rack.role_arn.is_some());
     Policy {
         command,
         statements,
+        with_service_role: with.iter().map(|rack| rack.id()).collect(),
+        without_service_role: without.iter().map(|rack| rack.id()).collect(),
     }
 }
 
@@ -533,6 +585,12 @@ fn resources(config: &Config, scope: Scope) -> Vec<String> {
             | Scope::UninstallGroups
             | Scope::ReleasesTables
             | Scope::NotificationTopics => {}
+            Scope::ServiceRoles => found.extend(rack.role_arn.clone()),
+            Scope::PolicyStacks => {
+                if rack.stack_policy.is_some() && !rack.absent {
+                    found.insert(stack(&rack.name));
+                }
+            }
             Scope::Any(_) | Scope::AnyForTemplatesOutsideS3(_) => {}
         }
     }
@@ -748,6 +806,37 @@ alarms = ["rack-{name}-5xx"]
         assert_eq!(document["Version"], "2012-10-17");
         assert_eq!(document["Statement"][0]["Effect"], "Allow");
         assert_eq!(document["Statement"][0]["Sid"], "RackfilePlan1");
+    }
+
+    #[test]
+    fn apply_may_pass_each_racks_service_role_and_says_which_racks_have_one() {
+        let config = config(&format!(
+            "{RACKS}\n[[rack]]\nname = \"api\"\nrole_arn = \"arn:aws:iam::123456789012:role/cfn\"\n\
+             [[rack]]\nname = \"jobs\"\nrole_arn = \"arn:aws:iam::123456789012:role/cfn\"\n"
+        ));
+        let apply = policy(&config, Apply);
+        let pass = apply
+            .statements
+            .iter()
+            .find(|s| s.actions.contains(&"iam:PassRole"))
+            .expect("iam:PassRole allowed");
+        assert_eq!(pass.resources, ["arn:aws:iam::123456789012:role/cfn"]);
+        assert_eq!(apply.with_service_role, ["personal/api", "personal/jobs"]);
+        assert_eq!(apply.without_service_role, ["personal/web", "loose/old"]);
+        assert!(!policy(&config, Plan).allows("iam:PassRole"));
+        assert!(!policy(&self::config(RACKS), Apply).allows("iam:PassRole"));
+
+        let text = crate::render::permissions::permissions(&apply, "apply", "racks.toml");
+        assert!(
+            text.contains("With its CloudFormation service role (role_arn), CloudFormation creates and changes the resources of personal/api, personal/jobs with that role"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "Without a CloudFormation service role (personal/web, loose/old), CloudFormation"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

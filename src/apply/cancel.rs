@@ -118,7 +118,7 @@ impl Executor<'_> {
                         root_cause,
                     })
                 }
-                Followed::Settled { stack, .. } => Ok(Some(stack)),
+                Followed::Settled { stack, .. } => Ok(Some(*stack)),
                 Followed::Stopped(result) => Err(result),
             };
         }

@@ -57,7 +57,7 @@ impl Executor<'_> {
                 }
             }
             if let Err(result) = self
-                .delete_and_follow(&plan.id(), &dependent.name, cloud, started, 0)
+                .delete_and_follow(&plan.id(), &dependent.name, None, cloud, started, 0)
                 .await
             {
                 return result;
@@ -99,6 +99,7 @@ impl Executor<'_> {
             .delete_and_follow(
                 &plan.id(),
                 &plan.name,
+                plan.role_arn.as_deref(),
                 cloud,
                 started,
                 uninstall.resource_count,
@@ -117,11 +118,13 @@ impl Executor<'_> {
         }
     }
 
-    /// DeleteStack of `stack`, followed until it is gone, reported as `rack`'s progress.
+    /// DeleteStack of `stack`, followed until it is gone, reported as `rack`'s progress. `role_arn`: the
+    /// rack's service role, for the rack's own stack (an app's stack keeps the role Convox gave it).
     pub(super) async fn delete_and_follow(
         &self,
         rack: &RackId,
         stack: &str,
+        role_arn: Option<&str>,
         cloud: &dyn Cloud,
         started: Instant,
         resource_count: usize,
@@ -131,7 +134,7 @@ impl Executor<'_> {
             .await
             .map(|events| events.into_iter().map(|e| e.event_id).collect())
             .unwrap_or_default();
-        if let Err(error) = cloud.delete_stack(stack, &request_token()).await {
+        if let Err(error) = cloud.delete_stack(stack, role_arn, &request_token()).await {
             return Err(failed(
                 format!("DeleteStack of {stack} failed, nothing was deleted: {error}"),
                 None,
@@ -222,6 +225,8 @@ mod tests {
                 ]),
                 termination_protection: false,
                 timeout_minutes: None,
+                role_arn: None,
+                options: Default::default(),
                 token: "seed".into(),
             })
             .await
@@ -251,7 +256,7 @@ mod tests {
             recheck_before_delete(&cloud, "web-api", &planned.stack_id, still_an_app).await,
             Recheck::Refuse(why) if why.contains("tags changed since the plan")
         ));
-        cloud.delete_stack("web-api", "t").await.unwrap();
+        cloud.delete_stack("web-api", None, "t").await.unwrap();
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert!(matches!(
             recheck_before_delete(&cloud, "web-api", &planned.stack_id, still_an_app).await,

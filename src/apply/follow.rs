@@ -205,7 +205,10 @@ impl Follower<'_> {
                     if root_cause.is_none() && stack.status.is_failure() {
                         root_cause = stack.status_reason.clone();
                     }
-                    return Watched::Settled { stack, root_cause };
+                    return Watched::Settled {
+                        stack: Box::new(stack),
+                        root_cause,
+                    };
                 }
                 Some(Ok(Some(stack))) => status = Some(stack.status),
                 _ => {}
@@ -239,7 +242,8 @@ impl Follower<'_> {
 /// How following the rack's own stack through a create or update ended.
 pub(super) enum Followed {
     Settled {
-        stack: Stack,
+        // Boxed: a Stack is far larger than the other variant.
+        stack: Box<Stack>,
         root_cause: Option<String>,
     },
     Stopped(RackResult),
@@ -248,7 +252,7 @@ pub(super) enum Followed {
 /// How following any stack ended: settled, gone (the end of a deletion), or stopped.
 pub(super) enum Watched {
     Settled {
-        stack: Stack,
+        stack: Box<Stack>,
         root_cause: Option<String>,
     },
     Gone,
@@ -387,16 +391,30 @@ mod tests {
             self.event_reads.lock().unwrap().push(Instant::now());
             self.cloud.stack_events(name).await
         }
-        async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
-            self.cloud.delete_stack(name, token).await
+        async fn delete_stack(
+            &self,
+            name: &str,
+            role_arn: Option<&str>,
+            token: &str,
+        ) -> Result<(), CloudError> {
+            self.cloud.delete_stack(name, role_arn, token).await
         }
         async fn continue_update_rollback(
             &self,
             name: &str,
+            role_arn: Option<&str>,
             token: &str,
             skip: &[String],
         ) -> Result<(), CloudError> {
-            self.cloud.continue_update_rollback(name, token, skip).await
+            self.cloud
+                .continue_update_rollback(name, role_arn, token, skip)
+                .await
+        }
+        async fn stack_policy(&self, name: &str) -> Result<Option<String>, CloudError> {
+            self.cloud.stack_policy(name).await
+        }
+        async fn set_stack_policy(&self, name: &str, body: &str) -> Result<(), CloudError> {
+            self.cloud.set_stack_policy(name, body).await
         }
         async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
             self.cloud.cancel_update_stack(name, token).await
@@ -474,6 +492,8 @@ mod tests {
                 tags: BTreeMap::new(),
                 termination_protection: false,
                 timeout_minutes: None,
+                role_arn: None,
+                options: Default::default(),
                 token: "create".into(),
             })
             .await

@@ -54,6 +54,8 @@ impl Executor<'_> {
             tags: install.tags.clone(),
             termination_protection: install.termination_protection,
             timeout_minutes: self.install_timeout_minutes(install),
+            role_arn: plan.role_arn.clone(),
+            options: plan.options.request(),
             token: request_token(),
         };
         self.reporter

@@ -22,7 +22,14 @@ impl Executor<'_> {
         started: Instant,
     ) -> RackResult {
         if let Err(result) = self
-            .delete_and_follow(&plan.id(), &plan.name, cloud, started, 0)
+            .delete_and_follow(
+                &plan.id(),
+                &plan.name,
+                plan.role_arn.as_deref(),
+                cloud,
+                started,
+                0,
+            )
             .await
         {
             return result;
@@ -57,7 +64,7 @@ impl Executor<'_> {
             .cloned()
             .unwrap_or_default();
         if let Err(error) = cloud
-            .continue_update_rollback(&plan.name, &request_token(), &skip)
+            .continue_update_rollback(&plan.name, plan.role_arn.as_deref(), &request_token(), &skip)
             .await
         {
             return failed(

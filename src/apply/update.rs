@@ -1,6 +1,7 @@
-//! Updating a rack: termination protection first (it is immediate), then one UpdateStack followed to a
-//! final status; an upgrade through required releases is such updates, strictly one after another. Each
-//! that completed with a new version is recorded as Convox records it (`release_record`).
+//! Updating a rack: termination protection and the stack policy first (they are immediate), then one
+//! UpdateStack followed to a final status; an upgrade through required releases is such updates, strictly
+//! one after another. Each that completed with a new version is recorded as Convox records it
+//! (`release_record`).
 
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use super::outcome::{RackResult, failed};
 use super::request_token::{caused_by, request_token};
 use crate::cloud::{Cloud, CloudErrorKind, Stack, UpdateOutcome};
 use crate::plan::change_set::CheckStatus;
-use crate::plan::{RackPlan, StackFingerprint, Update, Upgrade};
+use crate::plan::{ChangeKind, RackPlan, StackFingerprint, Update, Upgrade};
 
 impl Executor<'_> {
     pub(super) async fn update(
@@ -24,6 +25,9 @@ impl Executor<'_> {
         started: Instant,
     ) -> RackResult {
         if let Err(result) = self.set_protection(plan, update, cloud).await {
+            return result;
+        }
+        if let Err(result) = self.set_policy(plan, update, cloud).await {
             return result;
         }
         if !update.changes_the_stack() {
@@ -58,6 +62,42 @@ impl Executor<'_> {
             .map_err(|error| {
                 failed(
                     format!("UpdateTerminationProtection failed, nothing was changed: {error}"),
+                    None,
+                )
+            })
+    }
+
+    /// SetStackPolicy, when the update changes the policy: immediate, and an UpdateStack that changes
+    /// nothing else would have nothing to do.
+    async fn set_policy(
+        &self,
+        plan: &RackPlan,
+        update: &Update,
+        cloud: &dyn Cloud,
+    ) -> Result<(), RackResult> {
+        let changes_policy = update
+            .changes
+            .iter()
+            .any(|change| change.kind == ChangeKind::StackPolicy);
+        let Some(policy) = plan
+            .options
+            .stack_policy
+            .as_ref()
+            .filter(|_| changes_policy)
+        else {
+            return Ok(());
+        };
+        cloud
+            .set_stack_policy(&plan.name, &policy.body)
+            .await
+            .map_err(|error| {
+                let protection = if update.termination_protection.is_some() {
+                    "termination protection was changed, nothing else"
+                } else {
+                    "nothing was changed"
+                };
+                failed(
+                    format!("SetStackPolicy failed, {protection}: {error}"),
                     None,
                 )
             })
@@ -135,7 +175,7 @@ impl Executor<'_> {
         started: Instant,
         label: &str,
     ) -> Result<Option<Stack>, RackResult> {
-        let request = update.request(&plan.name, request_token());
+        let request = plan.update_request(update, request_token());
         // Events from before this update are history, not progress.
         let seen = match cloud.stack_events(&plan.name).await {
             Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
@@ -206,7 +246,7 @@ impl Executor<'_> {
                     root_cause,
                 })
             }
-            Followed::Settled { stack, .. } => Ok(Some(stack)),
+            Followed::Settled { stack, .. } => Ok(Some(*stack)),
             Followed::Stopped(stopped) => self.cancel_if_asked(plan, cloud, sent, stopped).await,
         }
     }

@@ -24,9 +24,9 @@ use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
 use super::{
     ChangeDetail, ChangeSet, ChangeSetRef, Cloud, CloudError, Connector, CreateStackRequest,
-    Declarations, ParameterValue, PutOutcome, Replacement, ResourceChange, S3Object, Secret,
-    SsmParameter, Stack, StackEvent, StackResource, StackStatus, TemplateParameter, TemplateSource,
-    TemplateSummary, UpdateOutcome, UpdateStackRequest,
+    Declarations, ParameterValue, PutOutcome, Replacement, ResourceChange, RollbackConfiguration,
+    S3Object, Secret, SsmParameter, Stack, StackEvent, StackOptions, StackResource, StackStatus,
+    TemplateParameter, TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
 };
 use crate::config::OrgSettings;
 
@@ -127,7 +127,7 @@ impl AwsConnector {
         })
     }
 
-    async fn sdk_config(&self, org: &OrgSettings, region: &str) -> SdkConfig {
+    pub(super) async fn sdk_config(&self, org: &OrgSettings, region: &str) -> SdkConfig {
         let key = (org.profile.clone(), region.to_string());
         let mut configs = self.configs.lock().await;
         if let Some(config) = configs.get(&key) {
@@ -252,6 +252,22 @@ impl Connector for AwsConnector {
 
     async fn cloud(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Cloud>, CloudError> {
         Ok(Arc::new(self.cloudformation(org, region).await?))
+    }
+
+    async fn role_trust_policy(
+        &self,
+        org: &OrgSettings,
+        role_arn: &str,
+    ) -> Result<Option<String>, CloudError> {
+        self.get_role_trust(org, role_arn).await
+    }
+
+    async fn denied_actions(
+        &self,
+        org: &OrgSettings,
+        statements: &[(Vec<String>, Vec<String>)],
+    ) -> Result<Vec<String>, CloudError> {
+        self.simulate(org, statements).await
     }
 
     async fn alarms(
@@ -505,6 +521,29 @@ fn time(value: Option<&aws_sdk_cloudformation::primitives::DateTime>) -> String 
         .unwrap_or_default()
 }
 
+/// The SDK's RollbackConfiguration of the options; `None` sends none (an update keeps the stack's).
+fn sdk_rollback(
+    options: &StackOptions,
+) -> Option<aws_sdk_cloudformation::types::RollbackConfiguration> {
+    let rollback = options.rollback.as_ref()?;
+    let triggers = rollback
+        .alarm_arns
+        .iter()
+        .map(|arn| {
+            aws_sdk_cloudformation::types::RollbackTrigger::builder()
+                .arn(arn)
+                .r#type("AWS::CloudWatch::Alarm")
+                .build()
+        })
+        .collect();
+    Some(
+        aws_sdk_cloudformation::types::RollbackConfiguration::builder()
+            .set_rollback_triggers(Some(triggers))
+            .monitoring_time_in_minutes(i32::try_from(rollback.monitoring_minutes).unwrap_or(0))
+            .build(),
+    )
+}
+
 fn stack_from_sdk(stack: &aws_sdk_cloudformation::types::Stack) -> Stack {
     Stack {
         stack_id: stack.stack_id().unwrap_or_default().to_string(),
@@ -549,6 +588,22 @@ fn stack_from_sdk(stack: &aws_sdk_cloudformation::types::Stack) -> Stack {
                 ))
             })
             .collect(),
+        role_arn: stack.role_arn().map(str::to_string),
+        notification_arns: stack.notification_arns().to_vec(),
+        rollback: stack
+            .rollback_configuration()
+            .filter(|configuration| !configuration.rollback_triggers().is_empty())
+            .map(|configuration| RollbackConfiguration {
+                alarm_arns: configuration
+                    .rollback_triggers()
+                    .iter()
+                    .filter_map(|trigger| trigger.arn().map(str::to_string))
+                    .collect(),
+                monitoring_minutes: configuration
+                    .monitoring_time_in_minutes()
+                    .and_then(|minutes| u32::try_from(minutes).ok())
+                    .unwrap_or(0),
+            }),
     }
 }
 
@@ -596,12 +651,17 @@ macro_rules! with_update_input {
             template,
             parameters,
             tags,
+            role_arn,
+            options,
             // UpdateStack's ClientRequestToken; CreateChangeSet's ClientToken: set by each caller.
             token: _,
         } = $request;
         let call = $call
             .stack_name(name)
             .capabilities(Capability::CapabilityIam)
+            .set_role_arn(role_arn.clone())
+            .set_notification_arns(options.notification_arns.clone())
+            .set_rollback_configuration(sdk_rollback(options))
             .set_parameters(Some(sdk_parameters(parameters)))
             .set_tags(Some(sdk_tags(tags)));
         match template {
@@ -752,6 +812,10 @@ impl Cloud for AwsCloud {
             .client_request_token(&request.token)
             .capabilities(Capability::CapabilityIam)
             .enable_termination_protection(request.termination_protection)
+            .set_role_arn(request.role_arn.clone())
+            .set_notification_arns(request.options.notification_arns.clone())
+            .set_stack_policy_body(request.options.stack_policy_body.clone())
+            .set_rollback_configuration(sdk_rollback(&request.options))
             .set_timeout_in_minutes(
                 request
                     .timeout_minutes
@@ -783,7 +847,10 @@ impl Cloud for AwsCloud {
         request: &UpdateStackRequest,
     ) -> Result<UpdateOutcome, CloudError> {
         self.limit.acquire().await;
+        // CreateChangeSet has no StackPolicyBody (apply sets a changed policy with SetStackPolicy first), so
+        // only UpdateStack sends it.
         let call = with_update_input!(self.client.update_stack(), request)
+            .set_stack_policy_body(request.options.stack_policy_body.clone())
             .client_request_token(&request.token);
         match call.send().await {
             Ok(_) => Ok(UpdateOutcome::Started),
@@ -890,11 +957,17 @@ impl Cloud for AwsCloud {
         Ok(())
     }
 
-    async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
+    async fn delete_stack(
+        &self,
+        name: &str,
+        role_arn: Option<&str>,
+        token: &str,
+    ) -> Result<(), CloudError> {
         self.limit.acquire().await;
         self.client
             .delete_stack()
             .stack_name(name)
+            .set_role_arn(role_arn.map(str::to_string))
             .client_request_token(token)
             .send()
             .await
@@ -905,6 +978,7 @@ impl Cloud for AwsCloud {
     async fn continue_update_rollback(
         &self,
         name: &str,
+        role_arn: Option<&str>,
         token: &str,
         skip: &[String],
     ) -> Result<(), CloudError> {
@@ -912,6 +986,7 @@ impl Cloud for AwsCloud {
         self.client
             .continue_update_rollback()
             .stack_name(name)
+            .set_role_arn(role_arn.map(str::to_string))
             .client_request_token(token)
             .set_resources_to_skip((!skip.is_empty()).then(|| skip.to_vec()))
             .send()
@@ -926,6 +1001,33 @@ impl Cloud for AwsCloud {
             .cancel_update_stack()
             .stack_name(name)
             .client_request_token(token)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn stack_policy(&self, name: &str) -> Result<Option<String>, CloudError> {
+        self.limit.acquire().await;
+        let output = self
+            .client
+            .get_stack_policy()
+            .stack_name(name)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(output
+            .stack_policy_body()
+            .filter(|body| !body.trim().is_empty())
+            .map(str::to_string))
+    }
+
+    async fn set_stack_policy(&self, name: &str, body: &str) -> Result<(), CloudError> {
+        self.limit.acquire().await;
+        self.client
+            .set_stack_policy()
+            .stack_name(name)
+            .stack_policy_body(body)
             .send()
             .await
             .map_err(sdk_error)?;

@@ -171,6 +171,21 @@ struct World {
     change_set_scripts: HashMap<String, Vec<super::ResourceChange>>,
     /// Stacks whose change sets find nothing to change (`FakeAws::change_sets_find_nothing`).
     change_sets_find_nothing: HashSet<String>,
+    /// IAM roles: ARN -> trust policy (JSON).
+    iam_roles: HashMap<String, String>,
+    /// What SimulatePrincipalPolicy denies; `None`: the call itself is refused (AccessDenied).
+    simulation: Option<Vec<String>>,
+    /// Every write's RoleARN, in order.
+    roles: Vec<RoleSeen>,
+}
+
+/// A write the fake received and the RoleARN it carried, so tests can tell that every write of a rack
+/// passes its service role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleSeen {
+    pub operation: &'static str,
+    pub stack: String,
+    pub role_arn: Option<String>,
 }
 
 /// The instance types the fake's EC2 knows, with their vCPUs; any other is unknown to it, as a made-up
@@ -226,6 +241,8 @@ struct FakeStack {
     operation: Option<Operation>,
     /// The ClientRequestToken of the last create or update, carried by the events it causes.
     token: Option<String>,
+    /// The stack policy, as CreateStack, UpdateStack or SetStackPolicy last set it.
+    policy: Option<String>,
 }
 
 struct Operation {
@@ -331,6 +348,8 @@ impl FakeAws {
                 tags: pairs(&[("System", "convox"), ("Type", "rack")]),
                 termination_protection: false,
                 timeout_minutes: None,
+                role_arn: None,
+                options: Default::default(),
                 token: format!("seed-{name}"),
             })
             .await
@@ -509,6 +528,18 @@ impl FakeAws {
         );
     }
 
+    /// An IAM role with its trust policy.
+    pub fn add_role(&self, arn: &str, trust_policy: &str) {
+        self.world()
+            .iam_roles
+            .insert(arn.to_string(), trust_policy.to_string());
+    }
+
+    /// SimulatePrincipalPolicy answers, denying `denied` (it is refused until this is called).
+    pub fn allow_simulation(&self, denied: &[&str]) {
+        self.world().simulation = Some(denied.iter().map(|a| a.to_string()).collect());
+    }
+
     /// Refuses every call of `operation` (e.g. "ListImports") with AccessDenied.
     pub fn deny(&self, operation: &'static str) {
         self.world().denied.insert(operation);
@@ -590,6 +621,11 @@ impl FakeAws {
         self.world().updates.clone()
     }
 
+    /// Every CreateStack, UpdateStack, DeleteStack and ContinueUpdateRollback, with its RoleARN.
+    pub fn roles(&self) -> Vec<RoleSeen> {
+        self.world().roles.clone()
+    }
+
     /// The stack as DescribeStacks would show it now.
     pub fn stack(&self, account: &str, region: &str, name: &str) -> Option<Stack> {
         let mut world = self.world();
@@ -599,6 +635,16 @@ impl FakeAws {
             .get_mut(name)?;
         advance(stack, self.resource_time, &self.event_serial);
         Some(stack.stack.clone()).filter(|stack| stack.state() != StackState::Deleted)
+    }
+
+    /// The stack's policy, as the last CreateStack, UpdateStack or SetStackPolicy set it.
+    pub fn stack_policy(&self, account: &str, region: &str, name: &str) -> Option<String> {
+        self.world()
+            .stacks
+            .get(&(account.to_string(), region.to_string()))?
+            .get(name)?
+            .policy
+            .clone()
     }
 
     pub fn cloud_for(&self, account: &str, region: &str) -> FakeCloud {
@@ -636,6 +682,45 @@ impl Connector for FakeAws {
             .cloned()
             .ok_or_else(|| CloudError::new(CloudErrorKind::NoCredentials, "no credentials"))?;
         Ok(Arc::new(self.cloud_for(&account, region)))
+    }
+
+    async fn role_trust_policy(
+        &self,
+        _org: &OrgSettings,
+        role_arn: &str,
+    ) -> Result<Option<String>, CloudError> {
+        let mut world = self.world();
+        world.calls.push(Call {
+            operation: "GetRole",
+            account: String::new(),
+            region: String::new(),
+        });
+        Ok(world.iam_roles.get(role_arn).cloned())
+    }
+
+    async fn denied_actions(
+        &self,
+        _org: &OrgSettings,
+        statements: &[(Vec<String>, Vec<String>)],
+    ) -> Result<Vec<String>, CloudError> {
+        let mut world = self.world();
+        world.calls.push(Call {
+            operation: "SimulatePrincipalPolicy",
+            account: String::new(),
+            region: String::new(),
+        });
+        let denied = world.simulation.clone().ok_or_else(|| {
+            CloudError::new(
+                CloudErrorKind::AccessDenied,
+                "AccessDenied: not authorized to perform: iam:SimulatePrincipalPolicy",
+            )
+        })?;
+        Ok(statements
+            .iter()
+            .flat_map(|(actions, _)| actions)
+            .filter(|action| denied.contains(action))
+            .cloned()
+            .collect())
     }
 
     async fn alarms(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Alarms>, CloudError> {
@@ -848,6 +933,58 @@ pub struct FakeCloud {
     region: String,
 }
 
+/// What CloudFormation refuses in a write's stack options: more than five rollback triggers, a monitoring
+/// time over three hours, a topic that is not an SNS ARN, a policy that is not a JSON object of statements.
+fn check_options(options: &crate::cloud::StackOptions) -> Result<(), CloudError> {
+    if let Some(rollback) = &options.rollback {
+        if rollback.alarm_arns.len() > 5 {
+            return Err(validation(
+                "RollbackConfiguration: at most 5 rollback triggers",
+            ));
+        }
+        if rollback.monitoring_minutes > 180 {
+            return Err(validation(
+                "RollbackConfiguration: MonitoringTimeInMinutes must be at most 180",
+            ));
+        }
+        if let Some(arn) = rollback
+            .alarm_arns
+            .iter()
+            .find(|arn| !arn.starts_with("arn:aws:cloudwatch:") || !arn.contains(":alarm:"))
+        {
+            return Err(validation(format!(
+                "RollbackTrigger: {arn} is not an alarm ARN"
+            )));
+        }
+    }
+    if let Some(arn) = options
+        .notification_arns
+        .iter()
+        .flatten()
+        .find(|arn| !arn.starts_with("arn:aws:sns:"))
+    {
+        return Err(validation(format!(
+            "NotificationARNs: {arn} is not an SNS topic ARN"
+        )));
+    }
+    if let Some(body) = &options.stack_policy_body {
+        check_policy(body)?;
+    }
+    Ok(())
+}
+
+fn check_policy(body: &str) -> Result<(), CloudError> {
+    let statements = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|policy| policy.get("Statement").cloned());
+    match statements {
+        Some(serde_json::Value::Array(_)) => Ok(()),
+        _ => Err(validation(
+            "Error validating stack policy: a JSON object with a Statement array is required",
+        )),
+    }
+}
+
 fn validation(message: impl Into<String>) -> CloudError {
     CloudError::new(
         CloudErrorKind::Validation,
@@ -881,6 +1018,14 @@ impl FakeCloud {
 
     fn key(&self) -> (String, String) {
         (self.account.clone(), self.region.clone())
+    }
+
+    fn write_with_role(&self, operation: &'static str, stack: &str, role_arn: Option<&str>) {
+        self.aws.world().roles.push(RoleSeen {
+            operation,
+            stack: stack.to_string(),
+            role_arn: role_arn.map(str::to_string),
+        });
     }
 
     /// Records a read and refuses it if the test denied the operation.
@@ -921,6 +1066,11 @@ impl FakeCloud {
         let serial = self.aws.event_serial.clone();
         let mut world = self.aws.world();
         self.record(&mut world, operation);
+        world.roles.push(RoleSeen {
+            operation,
+            stack: request.name.clone(),
+            role_arn: request.role_arn.clone(),
+        });
         let template = world.template(&request.template)?.clone();
         let failing = world.failing.clone();
         let extra = extra_times(&world.slow, &request.name, &template.resources);
@@ -987,13 +1137,33 @@ impl FakeCloud {
             })
             .collect();
         let parameters = check_parameters(&template, &given, Some(&stack.stack))?;
+        check_options(&request.options)?;
+        // A policy passed with an update replaces the stack's whether or not the update has work to do.
+        if let Some(body) = &request.options.stack_policy_body {
+            stack.policy = Some(body.clone());
+        }
+        // Options not passed are kept, as CloudFormation keeps them.
+        let notification_arns = request
+            .options
+            .notification_arns
+            .clone()
+            .unwrap_or_else(|| stack.stack.notification_arns.clone());
+        let rollback = match &request.options.rollback {
+            Some(rollback) => Some(rollback.clone()),
+            None => stack.stack.rollback.clone(),
+        };
         let (account, region) = self.key();
         let resolved = resolve_ssm(ssm, (&account, &region), &template, &parameters)?;
+        // Without a RoleARN CloudFormation keeps the stack's role; another one is a change of the stack.
+        let role_arn = request.role_arn.clone().or(stack.stack.role_arn.clone());
         // A newer value behind an SSM-typed parameter is an update, as on AWS.
         if parameters == stack.stack.parameters
             && resolved == stack.stack.resolved
             && request.template == stack.template
             && request.tags == stack.stack.tags
+            && role_arn == stack.stack.role_arn
+            && notification_arns == stack.stack.notification_arns
+            && rollback == stack.stack.rollback
         {
             // AWS answers with a "No updates are to be performed" error, which the SDK adapter maps to this.
             return Ok(UpdateOutcome::NothingToDo);
@@ -1006,6 +1176,9 @@ impl FakeCloud {
         stack.stack.parameters = parameters;
         stack.stack.resolved = resolved;
         stack.stack.tags = request.tags.clone();
+        stack.stack.role_arn = role_arn;
+        stack.stack.notification_arns = notification_arns;
+        stack.stack.rollback = rollback;
         stack.stack.status = StackStatus::UpdateInProgress;
         stack.stack.last_updated = now_text();
         stack.template = request.template.clone();
@@ -1177,6 +1350,11 @@ impl Cloud for FakeCloud {
         let region = self.region.clone();
         let mut world = self.aws.world();
         self.record(&mut world, "CreateStack");
+        world.roles.push(RoleSeen {
+            operation: "CreateStack",
+            stack: request.name.clone(),
+            role_arn: request.role_arn.clone(),
+        });
         let template = world.template(&request.template)?.clone();
         let given = request
             .parameters
@@ -1184,6 +1362,7 @@ impl Cloud for FakeCloud {
             .map(|(k, v)| (k.clone(), Some(v)))
             .collect();
         let parameters = check_parameters(&template, &given, None)?;
+        check_options(&request.options)?;
         let resolved = resolve_ssm(&world.ssm, (&account, &region), &template, &parameters)?;
         world.stack_serial += 1;
         let serial = world.stack_serial;
@@ -1230,11 +1409,19 @@ impl Cloud for FakeCloud {
                 termination_protection: request.termination_protection,
                 parent_id: None,
                 resolved,
+                role_arn: request.role_arn.clone(),
+                notification_arns: request
+                    .options
+                    .notification_arns
+                    .clone()
+                    .unwrap_or_default(),
+                rollback: request.options.rollback.clone(),
             },
             template: request.template.clone(),
             resources: template.resources.clone(),
             events: Vec::new(),
             token: Some(request.token.clone()),
+            policy: request.options.stack_policy_body.clone(),
             operation: Some(Operation {
                 kind: OperationKind::Create,
                 started: Instant::now(),
@@ -1316,7 +1503,13 @@ impl Cloud for FakeCloud {
         })
     }
 
-    async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError> {
+    async fn delete_stack(
+        &self,
+        name: &str,
+        role_arn: Option<&str>,
+        token: &str,
+    ) -> Result<(), CloudError> {
+        self.write_with_role("DeleteStack", name, role_arn);
         let failing = self.aws.world().failing.clone();
         let serial = self.aws.event_serial.clone();
         self.with_stacks("DeleteStack", |stacks| {
@@ -1348,6 +1541,9 @@ impl Cloud for FakeCloud {
                 .iter()
                 .position(|(id, _)| failing.contains(&(name.to_string(), id.clone())));
             stack.stack.status = StackStatus::DeleteInProgress;
+            if let Some(role) = role_arn {
+                stack.stack.role_arn = Some(role.to_string());
+            }
             stack.token = Some(token.to_string());
             stack.operation = Some(Operation {
                 kind: OperationKind::Delete,
@@ -1375,9 +1571,11 @@ impl Cloud for FakeCloud {
     async fn continue_update_rollback(
         &self,
         name: &str,
+        role_arn: Option<&str>,
         token: &str,
         skip: &[String],
     ) -> Result<(), CloudError> {
+        self.write_with_role("ContinueUpdateRollback", name, role_arn);
         let serial = self.aws.event_serial.clone();
         let rollback_failing = {
             let mut world = self.aws.world();
@@ -1408,6 +1606,9 @@ impl Cloud for FakeCloud {
                 }
             }
             stack.stack.status = StackStatus::UpdateRollbackInProgress;
+            if let Some(role) = role_arn {
+                stack.stack.role_arn = Some(role.to_string());
+            }
             stack.token = Some(token.to_string());
             push_stack_event(stack, &StackStatus::UpdateRollbackInProgress, None, &serial);
             for id in skip {
@@ -1602,6 +1803,34 @@ impl Cloud for FakeCloud {
         self.read(&mut world, "GetServiceQuota")?;
         let key = (self.account.clone(), self.region.clone(), code.to_string());
         Ok(world.quotas.get(&key).copied().unwrap_or(DEFAULT_EC2_QUOTA))
+    }
+
+    async fn stack_policy(&self, name: &str) -> Result<Option<String>, CloudError> {
+        self.with_stacks("GetStackPolicy", |stacks| {
+            match stacks
+                .get(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+            {
+                Some(stack) => Ok(stack.policy.clone()),
+                None => Err(validation(format!("Stack [{name}] does not exist"))),
+            }
+        })
+    }
+
+    async fn set_stack_policy(&self, name: &str, body: &str) -> Result<(), CloudError> {
+        check_policy(body)?;
+        self.with_stacks("SetStackPolicy", |stacks| {
+            match stacks
+                .get_mut(name)
+                .filter(|s| s.stack.state() != StackState::Deleted)
+            {
+                Some(stack) => {
+                    stack.policy = Some(body.to_string());
+                    Ok(())
+                }
+                None => Err(validation(format!("Stack [{name}] does not exist"))),
+            }
+        })
     }
 
     async fn set_termination_protection(

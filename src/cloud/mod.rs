@@ -8,6 +8,7 @@ pub mod aws;
 mod aws_alarms;
 mod aws_rack_services;
 mod aws_drift;
+mod aws_iam;
 pub mod aws_setup;
 mod call_log;
 pub mod drift;
@@ -60,6 +61,39 @@ pub struct Stack {
     /// CloudFormation resolved the parameter's SSM name to at the stack's last create or update.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub resolved: BTreeMap<String, String>,
+    /// The service role CloudFormation uses for the stack's operations (RoleARN): the one the last write
+    /// passed, kept by CloudFormation until another write passes another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// DescribeStacks' NotificationARNs: the SNS topics CloudFormation sends the stack's events to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notification_arns: Vec<String>,
+    /// DescribeStacks' RollbackConfiguration; `None` when it has no trigger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<RollbackConfiguration>,
+}
+
+/// CloudFormation's rollback triggers: it rolls back a create or update when one of these alarms goes to
+/// ALARM during the operation or the monitoring time after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollbackConfiguration {
+    /// CloudWatch alarm ARNs (AWS allows up to five).
+    pub alarm_arns: Vec<String>,
+    pub monitoring_minutes: u32,
+}
+
+/// The stack options a CreateStack or UpdateStack sends beside the template, parameters, tags and role;
+/// `None`: not sent (an update then keeps the stack's).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StackOptions {
+    /// NotificationARNs; `Some(empty)` removes every topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_arns: Option<Vec<String>>,
+    /// StackPolicyBody: the stack policy, kept by CloudFormation until another replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_policy_body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<RollbackConfiguration>,
 }
 
 impl Stack {
@@ -185,6 +219,9 @@ pub struct CreateStackRequest {
     pub termination_protection: bool,
     /// CreateStack's TimeoutInMinutes: CloudFormation fails and rolls back a create that takes longer.
     pub timeout_minutes: Option<u32>,
+    /// RoleARN: the service role CloudFormation creates the stack with; `None`: the caller's credentials.
+    pub role_arn: Option<String>,
+    pub options: StackOptions,
     /// Marks the request (and the stack events it causes) as this apply's, so a retry of a write whose
     /// answer was lost is recognised as the same write.
     pub token: String,
@@ -196,6 +233,9 @@ pub struct UpdateStackRequest {
     pub template: TemplateSource,
     pub parameters: BTreeMap<String, ParameterValue>,
     pub tags: BTreeMap<String, String>,
+    /// RoleARN; `None`: CloudFormation keeps the stack's role (or the caller's credentials, without one).
+    pub role_arn: Option<String>,
+    pub options: StackOptions,
     /// See `CreateStackRequest::token`.
     pub token: String,
 }
@@ -259,19 +299,30 @@ pub trait Cloud: Send + Sync {
     async fn delete_change_set(&self, change_set: &ChangeSetRef) -> Result<(), CloudError>;
     /// The stack's events, newest first (the first page is enough to follow a running operation).
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError>;
-    /// DeleteStack; refused while termination protection is on.
-    async fn delete_stack(&self, name: &str, token: &str) -> Result<(), CloudError>;
-    /// ContinueUpdateRollback of a stack in UPDATE_ROLLBACK_FAILED; CloudFormation marks the resources of
-    /// `skip` (ResourcesToSkip: logical ids, failed ones) UPDATE_COMPLETE without rolling them back.
+    /// DeleteStack; refused while termination protection is on. `role_arn` as in `UpdateStackRequest`.
+    async fn delete_stack(
+        &self,
+        name: &str,
+        role_arn: Option<&str>,
+        token: &str,
+    ) -> Result<(), CloudError>;
+    /// ContinueUpdateRollback of a stack in UPDATE_ROLLBACK_FAILED. `role_arn` as in `UpdateStackRequest`;
+    /// CloudFormation marks the resources of `skip` (ResourcesToSkip: logical ids, failed ones)
+    /// UPDATE_COMPLETE without rolling them back.
     async fn continue_update_rollback(
         &self,
         name: &str,
+        role_arn: Option<&str>,
         token: &str,
         skip: &[String],
     ) -> Result<(), CloudError>;
     /// CancelUpdateStack of a stack in UPDATE_IN_PROGRESS: the update stops and rolls back. AWS refuses it
     /// in any other status (a validation error), e.g. when the update completed meanwhile.
     async fn cancel_update_stack(&self, name: &str, token: &str) -> Result<(), CloudError>;
+    /// GetStackPolicy: the stack's policy body, `None` when it has none.
+    async fn stack_policy(&self, name: &str) -> Result<Option<String>, CloudError>;
+    /// SetStackPolicy: immediate, no stack operation.
+    async fn set_stack_policy(&self, name: &str, body: &str) -> Result<(), CloudError>;
     /// UpdateTerminationProtection.
     async fn set_termination_protection(&self, name: &str, enabled: bool)
     -> Result<(), CloudError>;
@@ -312,6 +363,20 @@ pub trait Connector: Send + Sync {
     /// CloudFormation's drift detection with the org's credentials in a region, under the same shared rate
     /// limit as its other CloudFormation calls.
     async fn drift(&self, org: &OrgSettings, region: &str) -> Result<Arc<dyn Drift>, CloudError>;
+    /// IAM GetRole of a service role with the org's credentials: its trust policy (JSON), `None` when there
+    /// is no such role.
+    async fn role_trust_policy(
+        &self,
+        org: &OrgSettings,
+        role_arn: &str,
+    ) -> Result<Option<String>, CloudError>;
+    /// IAM SimulatePrincipalPolicy of the org's own principal against each (actions, resources): the
+    /// actions it is not allowed.
+    async fn denied_actions(
+        &self,
+        org: &OrgSettings,
+        statements: &[(Vec<String>, Vec<String>)],
+    ) -> Result<Vec<String>, CloudError>;
     /// S3 GetObject of a template (at most `limit` bytes), with the org's credentials, or unsigned when
     /// `org` is `None` (a public bucket such as Convox's).
     async fn s3_object(

@@ -59,6 +59,7 @@ async fn check_config(config: &Config, connector: &dyn Connector, env: &EnvLooku
         }
     }
 
+    checks.extend(privilege_checks(config, &accounts, connector).await);
     checks.extend(release_checks(config, connector).await);
     let sweeps = live::sweep(config, &config.racks, &accounts, connector).await;
     let (template_checks, summaries) = template_checks(config, &accounts, &sweeps, connector).await;
@@ -124,6 +125,37 @@ async fn preflight_checks(
                     .into_iter()
                     .map(move |check| doctor::preflight_check(&rack, check))
             }),
+    );
+    checks
+}
+
+/// Each org's credentials against the plan policy, and each service role (once, with the racks using it).
+async fn privilege_checks(
+    config: &Config,
+    accounts: &BTreeMap<String, String>,
+    connector: &dyn Connector,
+) -> Vec<Check> {
+    let policy = crate::permissions::policy(config, crate::permissions::Command::Plan);
+    let statements: Vec<(Vec<String>, Vec<String>)> = policy
+        .statements
+        .iter()
+        .map(|statement| {
+            (
+                statement.actions.iter().map(|a| a.to_string()).collect(),
+                statement.resources.clone(),
+            )
+        })
+        .collect();
+    let mut checks: Vec<Check> = live::simulated_denials(config, accounts, &statements, connector)
+        .await
+        .iter()
+        .map(|(org, simulated)| doctor::plan_policy_check(org, simulated))
+        .collect();
+    checks.extend(
+        live::service_roles(config, accounts, connector)
+            .await
+            .iter()
+            .map(|(role, racks, read)| doctor::service_role_check(role, racks, read)),
     );
     checks
 }

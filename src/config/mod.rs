@@ -8,9 +8,12 @@ mod password_store;
 mod reader;
 mod rollout;
 pub mod schema;
+mod service_role;
+mod stack_options;
 mod validate;
 
 pub use rollout::{Rollout, Tolerance, WaveGlob, WaveRule};
+pub use stack_options::{CONVOX_STATEFUL, MAX_ROLLBACK_TRIGGERS, StackPolicy};
 pub use validate::is_region_name;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -122,6 +125,16 @@ pub struct Rack {
     pub absent: bool,
     /// Termination protection; `None`: not managed (the live setting stays).
     pub protect: Option<bool>,
+    /// The CloudFormation service role passed as RoleARN on every write of the rack; `None`: not managed
+    /// (CloudFormation keeps a live stack's role).
+    pub role_arn: Option<String>,
+    /// NotificationARNs; `None`: not managed (the live topics stay).
+    pub notification_arns: Option<Vec<String>>,
+    /// The stack policy; `None`: not managed (the live policy stays).
+    pub stack_policy: Option<StackPolicy>,
+    /// `[rollout] rollback_alarms = true`: `alarms` are passed as rollback triggers, watched this many
+    /// minutes after each write.
+    pub rollback_minutes: Option<u32>,
     /// The CloudWatch alarms `[rollout] alarms` names for this rack, in its account and region.
     pub alarms: Vec<String>,
     pub spans: RackSpans,
@@ -186,6 +199,7 @@ pub struct RackSpans {
     pub password_env: Option<Range<usize>>,
     pub password_ssm: Option<Range<usize>>,
     pub ensure: Option<Range<usize>>,
+    pub role_arn: Option<Range<usize>>,
     /// Alarm name -> the `[rollout] alarms` entry it comes from.
     pub alarms: BTreeMap<String, Range<usize>>,
 }

@@ -86,6 +86,13 @@ pub struct RolloutTable {
     /// proves nothing about the earlier wave, so the later one does not start) or "ok".
     #[schemars(extend("enum" = ["hold", "ok"]))]
     pub missing_data: Option<Sp<String>>,
+    /// Pass each rack's `alarms` to CloudFormation as rollback triggers (RollbackConfiguration, at most 5
+    /// per rack): CloudFormation itself rolls back an update during which, or during `rollback_monitoring`
+    /// after which, one of them goes to ALARM. Default false.
+    pub rollback_alarms: Option<Sp<bool>>,
+    /// How long CloudFormation keeps watching the rollback triggers after an update, in whole minutes up to
+    /// 3h, e.g. "10m". Default "0m" (during the update only).
+    pub rollback_monitoring: Option<Sp<String>>,
 }
 
 /// How many failed racks a wave tolerates, as written.
@@ -166,6 +173,17 @@ pub struct Shared {
     /// Protection. Unset: the live setting is left as it is. A protected rack cannot be uninstalled or
     /// reinstalled until `protect = false` has been applied.
     pub protect: Option<Sp<bool>>,
+    /// The CloudFormation service role (`arn:aws:iam::ACCOUNT:role/NAME`, in the org's account) passed as
+    /// RoleARN on every write of the rack, so CloudFormation acts with it rather than the caller's
+    /// credentials. Over the org's `role_arn`. Unset everywhere: a live stack's role is left as it is.
+    pub role_arn: Option<Sp<String>>,
+    /// SNS topic ARNs (in the rack's region) CloudFormation sends the stack's events to (NotificationARNs).
+    /// Unset: the live topics stay; `[]` removes them.
+    pub notification_arns: Option<Sp<Vec<Sp<String>>>>,
+    /// The stack policy: a JSON file relative to racks.toml, or "convox-stateful" (built in: denies
+    /// Update:Replace and Update:Delete on the rack's DynamoDB tables, S3 buckets, EFS file system and log
+    /// groups, as its template declares them). Unset: the live policy stays.
+    pub stack_policy: Option<Sp<String>>,
 }
 
 impl Shared {
@@ -184,6 +202,9 @@ impl Shared {
             drift_ignore,
             password_ssm,
             protect,
+            role_arn,
+            notification_arns,
+            stack_policy,
         } = self;
         Shared {
             org: org.clone().or_else(|| defaults.org.clone()),
@@ -213,6 +234,13 @@ impl Shared {
                 .clone()
                 .or_else(|| defaults.password_ssm.clone()),
             protect: protect.clone().or_else(|| defaults.protect.clone()),
+            role_arn: role_arn.clone().or_else(|| defaults.role_arn.clone()),
+            notification_arns: notification_arns
+                .clone()
+                .or_else(|| defaults.notification_arns.clone()),
+            stack_policy: stack_policy
+                .clone()
+                .or_else(|| defaults.stack_policy.clone()),
         }
     }
 }
@@ -236,6 +264,9 @@ pub struct Org {
     /// Guard: refuse to read or write any account but this one (12 digits).
     #[schemars(regex(pattern = r"^[0-9]{12}$"))]
     pub account_id: Option<Sp<String>>,
+    /// The CloudFormation service role of the org's racks (`arn:aws:iam::ACCOUNT:role/NAME`); `[defaults]`
+    /// and a rack's own `role_arn` take its place.
+    pub role_arn: Option<Sp<String>>,
 }
 
 /// One rack: a CloudFormation stack built from the Convox rack template.
@@ -314,6 +345,9 @@ mod tests {
             drift_ignore: vec![Sp::new(text.to_string(), at..at + 1)],
             password_ssm: sp(text),
             protect: Some(Sp::new(at.is_multiple_of(2), at..at + 1)),
+            role_arn: sp(text),
+            notification_arns: None,
+            stack_policy: sp(text),
         }
     }
 

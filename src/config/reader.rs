@@ -135,6 +135,12 @@ impl Reader<'_> {
             "drift_ignore" => shared.drift_ignore = self.string_list(name, value),
             "password_ssm" => shared.password_ssm = self.string(name, value),
             "protect" => shared.protect = self.boolean(name, value),
+            "role_arn" => shared.role_arn = self.string(name, value),
+            "notification_arns" => {
+                shared.notification_arns =
+                    Some(Sp::new(self.string_list(name, value), value.span()));
+            }
+            "stack_policy" => shared.stack_policy = self.string(name, value),
             _ => return false,
         }
         true
@@ -147,6 +153,7 @@ impl Reader<'_> {
             match name {
                 "profile" => org.profile = self.string(name, value),
                 "account_id" => org.account_id = self.string(name, value),
+                "role_arn" => org.role_arn = self.string(name, value),
                 other => self.not_read(other, key.span()),
             }
         }
@@ -196,6 +203,8 @@ impl Reader<'_> {
                 "bake" => rollout.bake = self.string(name, value),
                 "alarms" => rollout.alarms = self.string_list(name, value),
                 "missing_data" => rollout.missing_data = self.string(name, value),
+                "rollback_alarms" => rollout.rollback_alarms = self.boolean(name, value),
+                "rollback_monitoring" => rollout.rollback_monitoring = self.string(name, value),
                 other => self.not_read(other, key.span()),
             }
         }

@@ -34,6 +34,8 @@ pub struct Rollout {
     pub waves_span: Range<usize>,
     /// `missing_data = "ok"`: an alarm in INSUFFICIENT_DATA does not hold a later wave.
     pub missing_data_ok: bool,
+    /// `rollback_alarms = true`: the monitoring minutes of the racks' rollback triggers.
+    pub rollback_minutes: Option<u32>,
 }
 
 /// One wave as racks.toml defines it.
@@ -156,6 +158,7 @@ pub(super) fn resolve_rollout(
             false
         }
     };
+    let rollback_minutes = super::stack_options::resolve_rollback(table, diagnostics);
     if diagnostics.len() > errors_before {
         return None;
     }
@@ -172,6 +175,7 @@ pub(super) fn resolve_rollout(
         bake,
         waves_span,
         missing_data_ok,
+        rollback_minutes,
     })
 }
 

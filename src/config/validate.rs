@@ -5,9 +5,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use super::MAX_ROLLBACK_TRIGGERS;
 use super::model::{RackEntry, RacksFile, Shared, Sp};
 use super::password_store::resolve_password_ssm;
 use super::rollout::{Rollout, rack_alarms, resolve_rollout};
+use super::service_role::{ReportedRoles, check_role_arn, resolve_role_arn};
+use super::stack_options::{resolve_notification_arns, resolve_stack_policy};
 use super::{
     DEFAULT_TEMPLATE_URL, MAX_PARAMETER_VALUE_BYTES, MAX_TEMPLATE_BODY_BYTES, OrgSettings,
     RESERVED_TAG_KEYS, Rack, RackSpans, SYSTEM_TAGS, TYPED_PARAMETERS, Template, read_regular_file,
@@ -36,8 +39,15 @@ pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnost
     check_ignore_changes(&defaults.ignore_changes, diagnostics);
     check_refresh(&defaults.refresh, diagnostics);
     check_drift_ignore(&defaults.drift_ignore, diagnostics);
+    if let Some(role) = &defaults.role_arn {
+        check_role_arn(role, diagnostics);
+    }
+    for role in file.org.values().filter_map(|org| org.role_arn.as_ref()) {
+        check_role_arn(role, diagnostics);
+    }
 
     let mut templates = TemplateFiles::default();
+    let mut roles = ReportedRoles::default();
     let mut racks = Vec::new();
     let mut seen: HashMap<(String, String, String), Range<usize>> = HashMap::new();
     for entry in &file.rack {
@@ -50,7 +60,7 @@ pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnost
             file,
             &orgs,
             base_dir,
-            &mut templates,
+            (&mut templates, &mut roles),
             diagnostics,
         ) {
             racks.push(rack);
@@ -60,6 +70,9 @@ pub fn resolve(file: &RacksFile, base_dir: &Path, diagnostics: &mut Vec<Diagnost
         .rollout
         .as_ref()
         .and_then(|table| resolve_rollout(table, table.span.clone(), &racks, diagnostics));
+    if let (Some(rollout), Some(table)) = (&rollout, &file.rollout) {
+        pass_rollback_triggers(rollout, table, &mut racks, diagnostics);
+    }
     Resolved {
         orgs,
         racks,
@@ -174,7 +187,7 @@ fn resolve_rack(
     file: &RacksFile,
     orgs: &BTreeMap<String, OrgSettings>,
     base_dir: &Path,
-    templates: &mut TemplateFiles,
+    (templates, roles): (&mut TemplateFiles, &mut ReportedRoles),
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Rack> {
     let errors_before = diagnostics.len();
@@ -294,6 +307,23 @@ fn resolve_rack(
         ],
         diagnostics,
     );
+    if let Some(role) = &own.role_arn {
+        check_role_arn(role, diagnostics);
+    }
+    let role_arn = resolve_role_arn(
+        own,
+        defaults,
+        org.as_deref()
+            .and_then(|name| Some((name, file.org.get(name)?))),
+        roles,
+        diagnostics,
+    );
+    let notification_arns = resolve_notification_arns(
+        settings.notification_arns.as_ref(),
+        region.as_deref(),
+        diagnostics,
+    );
+    let stack_policy = resolve_stack_policy(settings.stack_policy.as_ref(), base_dir, diagnostics);
     let template = resolve_template(entry, version.as_deref(), base_dir, templates, diagnostics);
     let alarms = match (&file.rollout, &org, &region) {
         (Some(rollout), Some(org), Some(region)) => {
@@ -326,6 +356,10 @@ fn resolve_rack(
             .as_ref()
             .is_some_and(|e| e.value == super::model::Ensure::Absent),
         protect: settings.protect.as_ref().map(|p| p.value),
+        role_arn: role_arn.as_ref().map(|(role, _)| role.clone()),
+        notification_arns,
+        stack_policy,
+        rollback_minutes: None, // set once [rollout] is resolved
         alarms: alarms.keys().cloned().collect(),
         spans: RackSpans {
             name: name.span.clone(),
@@ -341,9 +375,44 @@ fn resolve_rack(
             password_env: entry.password_env.as_ref().map(|e| e.span.clone()),
             password_ssm: password_ssm.map(|(_, span)| span),
             ensure: entry.ensure.as_ref().map(|e| e.span.clone()),
+            role_arn: role_arn.map(|(_, span)| span),
             alarms,
         },
     })
+}
+
+/// `rollback_alarms = true`: each rack's alarms become its rollback triggers, at most
+/// `MAX_ROLLBACK_TRIGGERS` of them (CloudFormation refuses more).
+fn pass_rollback_triggers(
+    rollout: &Rollout,
+    table: &super::model::RolloutTable,
+    racks: &mut [Rack],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let Some(minutes) = rollout.rollback_minutes else {
+        return;
+    };
+    let span = table
+        .rollback_alarms
+        .as_ref()
+        .map_or(table.span.clone(), |on| on.span.clone());
+    for rack in racks {
+        if rack.alarms.len() > MAX_ROLLBACK_TRIGGERS {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!(
+                        "`rollback_alarms = true`, but {} has {} alarms: CloudFormation takes at most {MAX_ROLLBACK_TRIGGERS} rollback triggers",
+                        rack.id(),
+                        rack.alarms.len()
+                    ),
+                    span.clone(),
+                )
+                .with_hint("name at most 5 alarms per rack in [rollout] `alarms`"),
+            );
+            continue;
+        }
+        rack.rollback_minutes = Some(minutes);
+    }
 }
 
 fn check_stack_name(name: &Sp<String>, diagnostics: &mut Vec<Diagnostic>) {

@@ -7,6 +7,7 @@ mod alarms;
 mod passwords;
 mod preflight;
 mod releases;
+mod service_roles;
 mod stacks;
 mod templates;
 
@@ -15,6 +16,7 @@ pub use alarms::alarm_checks;
 pub use passwords::{password_env_checks, password_store_check};
 pub use preflight::preflight_check;
 pub use releases::release_checks;
+pub use service_roles::{plan_policy_check, service_role_check, trusts_cloudformation};
 pub use stacks::{STUCK_AFTER, stack_checks, stack_health};
 pub use templates::{Summaries, template_coverage, template_read_check};
 

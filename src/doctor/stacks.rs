@@ -135,6 +135,9 @@ mod tests {
             termination_protection: false,
             parent_id: None,
             resolved: BTreeMap::new(),
+            role_arn: None,
+            notification_arns: Vec::new(),
+            rollback: None,
         }
     }
 

@@ -27,6 +27,7 @@ pub struct LiveStateBuilder {
     ssm_parameters: BTreeMap<(RegionKey, String), Result<Option<SsmParameter>, CloudError>>,
     releases: Option<Arc<Releases>>,
     alarms: BTreeMap<RegionKey, Result<BTreeMap<String, AlarmState>, CloudError>>,
+    stack_policies: HashMap<StackKey, Result<Option<String>, CloudError>>,
 }
 
 impl LiveStateBuilder {
@@ -53,6 +54,11 @@ impl LiveStateBuilder {
             records,
         )));
         state
+    }
+
+    /// What GetStackPolicy of the stack answers (unrecorded: no policy).
+    pub fn record_stack_policy(&mut self, key: StackKey, read: Result<Option<String>, CloudError>) {
+        self.stack_policies.insert(key, read);
     }
 
     pub fn record_account(&mut self, org: &str, account: &str) {
@@ -176,6 +182,15 @@ impl Answers for LiveStateBuilder {
             .get(key)
             .cloned()
             .unwrap_or_else(|| Err(not_recorded(format!("the live template of {key}"))))
+    }
+
+    async fn stack_policy(
+        &self,
+        key: &StackKey,
+        _place: &(),
+    ) -> Result<Option<String>, CloudError> {
+        // A stack with no policy recorded has none.
+        self.stack_policies.get(key).cloned().unwrap_or(Ok(None))
     }
 
     async fn ssm_parameter(

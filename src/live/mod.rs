@@ -13,6 +13,7 @@ pub mod drift;
 mod events;
 mod change_sets;
 mod preflight;
+mod privilege;
 mod reader;
 mod reads;
 mod state;
@@ -26,6 +27,7 @@ pub use change_sets::{
     ChangeSetFact, ChangeSetLedger, ChangeSetWanted, client_token, read_change_sets,
 };
 pub use preflight::{Place, PreflightFacts, PreflightReads, read_preflight};
+pub use privilege::{service_roles, simulated_denials};
 pub use reads::{
     AlarmRead, FileLiveTemplate, InstallReads, InstalledReads, KnownLiveTemplate, LiveTemplate,
     PasswordRead, PresentReads, PresentStack, RackReads, Reads, Route, SteppingStone, Steps,

@@ -201,6 +201,14 @@ impl<'a> Answers for Reader<'a> {
             .await
     }
 
+    async fn stack_policy(
+        &self,
+        key: &StackKey,
+        cloud: &Arc<dyn Cloud>,
+    ) -> Result<Option<String>, CloudError> {
+        cloud.stack_policy(&key.name).await
+    }
+
     async fn ssm_parameter(
         &self,
         rack: &Rack,

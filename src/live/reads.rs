@@ -87,6 +87,8 @@ pub struct InstalledReads {
     pub live_template: LiveTemplate,
     /// From the live version to racks.toml's, by Convox's release list.
     pub route: Route,
+    /// GetStackPolicy, read only when racks.toml manages the rack's `stack_policy`; `Ok(None)`: it has none.
+    pub stack_policy: Option<Result<Option<String>, CloudError>>,
 }
 
 /// A live stack's template beside the rack's, by how racks.toml gives the rack's.
@@ -281,6 +283,13 @@ pub(super) trait Answers: Sync {
         place: &'a Self::Place,
     ) -> impl Future<Output = Result<String, CloudError>> + Send + 'a;
 
+    /// GetStackPolicy of the rack's stack.
+    fn stack_policy<'a>(
+        &'a self,
+        key: &'a StackKey,
+        place: &'a Self::Place,
+    ) -> impl Future<Output = Result<Option<String>, CloudError>> + Send + 'a;
+
     /// The SSM parameter `name` with the rack's org's credentials in its account and region.
     fn ssm_parameter<'a>(
         &'a self,
@@ -357,16 +366,24 @@ async fn present_stack<A: Answers>(
         return PresentStack::FailedInstall { stack, install };
     }
     let route = route_of(rack, &stack, releases);
-    let (summary, live_template, route) = futures::join!(
+    let stack_policy = async {
+        match rack.stack_policy {
+            Some(_) => Some(answers.stack_policy(key, place).await),
+            None => None,
+        }
+    };
+    let (summary, live_template, route, stack_policy) = futures::join!(
         answers.summary(rack, key, place),
         live_template(rack, key, &stack, place, answers),
-        read_stepping_stones(route, key, place, answers)
+        read_stepping_stones(route, key, place, answers),
+        stack_policy
     );
     PresentStack::Installed(InstalledReads {
         stack,
         summary,
         live_template,
         route,
+        stack_policy,
     })
 }
 
@@ -539,6 +556,9 @@ mod tests {
             termination_protection: false,
             parent_id: None,
             resolved: BTreeMap::new(),
+            role_arn: None,
+            notification_arns: Vec::new(),
+            rollback: None,
         }
     }
 

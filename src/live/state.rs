@@ -125,6 +125,21 @@ impl LiveState {
             .and_then(RackReads::live_template)
     }
 
+    /// The stack's policy as GetStackPolicy read it, when racks.toml manages it (`None`: not read).
+    pub fn stack_policy(&self, key: &StackKey) -> Option<&Result<Option<String>, CloudError>> {
+        let reads = self
+            .rack_at
+            .get(key)
+            .and_then(|index| self.racks.get(*index))?;
+        let super::Reads::Present(present) = &reads.reads else {
+            return None;
+        };
+        let super::PresentStack::Installed(installed) = &present.stack else {
+            return None;
+        };
+        installed.stack_policy.as_ref()
+    }
+
     /// The current value of SSM parameter `name` in an (account, region), as read (`None`: not read; `Ok(None)`:
     /// there is no such parameter).
     pub fn ssm_value(

@@ -97,7 +97,12 @@ pub(super) fn analyse_update(
                     pseudo,
                 )
             }
-            ChangeKind::Tag | ChangeKind::TerminationProtection => continue,
+            ChangeKind::Tag
+            | ChangeKind::TerminationProtection
+            | ChangeKind::Role
+            | ChangeKind::NotificationArns
+            | ChangeKind::StackPolicy
+            | ChangeKind::Rollback => continue,
         };
         change.reach = Some(describe_reach(&reached));
     }

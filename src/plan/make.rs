@@ -156,7 +156,7 @@ fn change_sets_wanted(
             Some(ChangeSetWanted {
                 key: rack.key(),
                 org: rack.org.clone(),
-                request: update.request(&rack.name, crate::live::client_token()),
+                request: rack.update_request(update, crate::live::client_token()),
                 kept,
             })
         })

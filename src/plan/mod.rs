@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use checks::{PlanProblem, unknown_parameters};
-pub use diff::{diff, ssm_wanted};
+pub use diff::{describe_policy, describe_rollback, diff, ssm_wanted};
 pub use file::FORMAT_VERSION;
 pub use gate::{Gate, Permissions, Refusal, gate};
 pub use make::{ChangeSets, PlanInputs, PlanningError, make_plan, select};
@@ -90,6 +90,14 @@ pub struct RackPlan {
     pub account_id: String,
     #[serde(flatten)]
     pub action: Action,
+    /// racks.toml's `role_arn`: the service role apply passes as RoleARN on every write of the rack
+    /// (CreateStack, UpdateStack, DeleteStack, ContinueUpdateRollback). Absent: none is passed, and
+    /// CloudFormation keeps a live stack's role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// racks.toml's stack options, sent with every CreateStack and UpdateStack of the rack.
+    #[serde(default, skip_serializing_if = "PlannedOptions::is_empty")]
+    pub options: PlannedOptions,
     /// The stack as it was when planned; apply refuses a saved plan if it no longer matches.
     pub stack: Option<StackFingerprint>,
     /// Parameters racks.toml sets that this plan leaves at their live value, and why.
@@ -427,13 +435,16 @@ pub enum TemplateImpact {
 }
 
 impl Update {
-    /// The UpdateStack input this update sends, the one value a change set is made of too.
+    /// What this update sends of its own, without the rack's service role and stack options
+    /// (`RackPlan::update_request` adds them).
     pub fn request(&self, stack: &str, token: String) -> crate::cloud::UpdateStackRequest {
         crate::cloud::UpdateStackRequest {
             name: stack.to_string(),
             template: self.template.source(),
             parameters: self.parameters.clone(),
             tags: self.tags.clone(),
+            role_arn: None,
+            options: Default::default(),
             token,
         }
     }
@@ -442,7 +453,7 @@ impl Update {
     pub fn changes_the_stack(&self) -> bool {
         self.changes
             .iter()
-            .any(|change| change.kind != ChangeKind::TerminationProtection)
+            .any(|change| change.kind.is_update_stack())
     }
 }
 
@@ -593,9 +604,27 @@ pub enum ChangeKind {
     /// what the stack resolved it to: CloudFormation resolves it again at the update. `before` is the
     /// stack's ResolvedValue, `after` the value now (`None`: it could not be read).
     SsmValue,
+    /// The stack's service role (RoleARN): changed by the UpdateStack that passes the new one; it reaches
+    /// no resource.
+    Role,
+    /// The SNS topics of the stack's events: changed by the UpdateStack that passes them.
+    NotificationArns,
+    /// The stack policy, described by what it denies: set by SetStackPolicy before any UpdateStack.
+    StackPolicy,
+    /// The rollback triggers and monitoring time: changed by the UpdateStack that passes them.
+    Rollback,
 }
 
 impl ChangeKind {
+    /// Whether apply sends an UpdateStack for a change of this kind: termination protection and the stack
+    /// policy are set by calls of their own.
+    pub fn is_update_stack(self) -> bool {
+        !matches!(
+            self,
+            ChangeKind::TerminationProtection | ChangeKind::StackPolicy
+        )
+    }
+
     /// Whether a change of this kind reaches the stack's resources through its template, and so is what
     /// the impact analysis looks at (tags and termination protection are not).
     pub fn reaches_resources(self) -> bool {
@@ -604,6 +633,42 @@ impl ChangeKind {
             ChangeKind::Parameter | ChangeKind::Template | ChangeKind::SsmValue
         )
     }
+}
+
+/// The stack options racks.toml manages (`None`: not managed, CloudFormation keeps the live one).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PlannedOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_arns: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_policy: Option<PlannedStackPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<crate::cloud::RollbackConfiguration>,
+}
+
+impl PlannedOptions {
+    pub fn is_empty(&self) -> bool {
+        *self == PlannedOptions::default()
+    }
+
+    /// What CreateStack and UpdateStack send.
+    pub fn request(&self) -> crate::cloud::StackOptions {
+        crate::cloud::StackOptions {
+            notification_arns: self.notification_arns.clone(),
+            stack_policy_body: self.stack_policy.as_ref().map(|policy| policy.body.clone()),
+            rollback: self.rollback.clone(),
+        }
+    }
+}
+
+/// A stack policy as planned: the body sent, and what it protects in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedStackPolicy {
+    /// "convox-stateful" or the file's path.
+    pub source: String,
+    /// What it denies, e.g. "denies Update:Replace, Update:Delete on Bucket, Table".
+    pub protects: String,
+    pub body: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -644,6 +709,16 @@ pub struct Summary {
 }
 
 impl RackPlan {
+    /// The UpdateStack input of `update` for this rack, its service role and stack options included: the
+    /// one value both UpdateStack and a change set of it are made of.
+    pub fn update_request(&self, update: &Update, token: String) -> crate::cloud::UpdateStackRequest {
+        crate::cloud::UpdateStackRequest {
+            role_arn: self.role_arn.clone(),
+            options: self.options.request(),
+            ..update.request(&self.name, token)
+        }
+    }
+
     /// Where the rack's stack is.
     pub fn key(&self) -> StackKey {
         StackKey::new(&self.account_id, &self.region, &self.name)

@@ -367,6 +367,7 @@ mod tests {
             bake: Duration::from_secs(bake),
             waves_span: 0..1,
             missing_data_ok: false,
+            rollback_minutes: None,
         }
     }
 

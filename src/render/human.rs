@@ -9,7 +9,7 @@ use super::escape;
 use crate::diag::{self, Diagnostic};
 use crate::plan::{
     Action, Change, ChangeKind, Disruption, Held, HeldReason, HoldReason, Install, PasswordSource,
-    Plan, PlanProblem, RackPlan, Refusal, StepRef, TemplateImpact, Update, Wait,
+    Plan, PlanProblem, PlannedOptions, RackPlan, Refusal, StepRef, TemplateImpact, Update, Wait,
 };
 use crate::template::describe_reach;
 
@@ -147,13 +147,15 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
         .as_ref()
         .map_or("", |stack| stack.status.as_str());
     match &rack.action {
-        Action::Install(install) => write_install(out, install),
+        Action::Install(install) => {
+            write_install(out, install, rack.role_arn.as_deref(), &rack.options)
+        }
         Action::Reinstall(install) => {
             let _ = writeln!(
                 out,
                 "    {status}: the failed install is deleted (followed until it is gone), then installed again:"
             );
-            write_install(out, install);
+            write_install(out, install, rack.role_arn.as_deref(), &rack.options);
         }
         Action::ContinueRollback => {
             let _ = writeln!(
@@ -400,8 +402,14 @@ fn write_update(out: &mut String, update: &Update, indent: &str, style: Style) {
     }
 }
 
-/// What an install creates: template, parameters, password source, tags.
-fn write_install(out: &mut String, install: &Install) {
+/// What an install creates: template, parameters, password source, tags, the service role it is
+/// created with.
+fn write_install(
+    out: &mut String,
+    install: &Install,
+    role_arn: Option<&str>,
+    options: &PlannedOptions,
+) {
     let _ = writeln!(out, "    template: {}", escape(install.template.describe()));
     let mut parameters: Vec<(&String, String)> = install
         .parameters
@@ -459,6 +467,31 @@ fn write_install(out: &mut String, install: &Install) {
     let _ = writeln!(out, "    tags: {}", tags.join(", "));
     if install.termination_protection {
         let _ = writeln!(out, "    termination protection: on");
+    }
+    if let Some(role) = role_arn {
+        let _ = writeln!(out, "    role: {}", escape(role));
+    }
+    if let Some(topics) = &options.notification_arns {
+        let _ = writeln!(
+            out,
+            "    notification topics: {}",
+            escape(&topics.join(", "))
+        );
+    }
+    if let Some(policy) = &options.stack_policy {
+        let _ = writeln!(
+            out,
+            "    stack policy ({}): {}",
+            escape(&policy.source),
+            escape(&policy.protects)
+        );
+    }
+    if let Some(rollback) = &options.rollback {
+        let _ = writeln!(
+            out,
+            "    rollback triggers: {}",
+            escape(&crate::plan::describe_rollback(Some(rollback)))
+        );
     }
     for line in install.budget.iter().flat_map(budget_lines) {
         let _ = writeln!(out, "    {line}");
@@ -542,6 +575,10 @@ fn change_line(change: &Change) -> String {
                 }
             );
         }
+        ChangeKind::Role => "role".to_string(),
+        ChangeKind::NotificationArns => "notification topics".to_string(),
+        ChangeKind::StackPolicy => "stack policy".to_string(),
+        ChangeKind::Rollback => "rollback triggers".to_string(),
     };
     format!(
         "{label}: {} -> {}",

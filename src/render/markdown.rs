@@ -164,7 +164,10 @@ fn action(rack: &RackPlan) -> &'static str {
 
 fn what_changes(rack: &RackPlan) -> String {
     match &rack.action {
-        Action::Install(_) => "new rack".into(),
+        Action::Install(_) => match &rack.role_arn {
+            Some(role) => format!("new rack, role {role}"),
+            None => "new rack".into(),
+        },
         Action::Upgrade(upgrade) => format!("releases {}", upgrade.path()),
         Action::Reinstall(_) => "failed install deleted, then installed again".into(),
         Action::ContinueRollback => "ContinueUpdateRollback, then planned again".into(),
@@ -198,6 +201,20 @@ fn what_changes(rack: &RackPlan) -> String {
                 ChangeKind::TerminationProtection => format!(
                     "termination protection {}",
                     change.after.as_deref().unwrap_or_default()
+                ),
+                ChangeKind::Role
+                | ChangeKind::NotificationArns
+                | ChangeKind::StackPolicy
+                | ChangeKind::Rollback => format!(
+                    "{}: {} → {}",
+                    match change.kind {
+                        ChangeKind::Role => "role",
+                        ChangeKind::NotificationArns => "notification topics",
+                        ChangeKind::StackPolicy => "stack policy",
+                        _ => "rollback triggers",
+                    },
+                    change.before.as_deref().unwrap_or("(none)"),
+                    change.after.as_deref().unwrap_or("(none)")
                 ),
             })
             .collect::<Vec<_>>()

@@ -25,13 +25,30 @@ pub fn permissions(policy: &Policy, command_name: &str, racks_file: &str) -> Str
         "\nsts:GetCallerIdentity (the account guard) needs no permission: IAM allows it to every identity."
     );
     if command_name == "apply" {
-        let _ = writeln!(
-            out,
-            "Without a CloudFormation service role, CloudFormation creates and changes the rack's resources \
-             (VPC, ECS cluster, IAM roles, Lambda functions, ...) with these same credentials: they then need \
-             every permission the rack template's resources need too, which rackfile cannot narrow (in practice \
-             PowerUserAccess plus IAM role management, like Convox's own rack API role)."
-        );
+        if !policy.with_service_role.is_empty() {
+            let _ = writeln!(
+                out,
+                "With its CloudFormation service role (role_arn), CloudFormation creates and changes the \
+                 resources of {} with that role: for them these credentials need only the actions above \
+                 (iam:PassRole on the role included).",
+                policy.with_service_role.join(", ")
+            );
+        }
+        if !policy.without_service_role.is_empty() {
+            let racks = if policy.with_service_role.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", policy.without_service_role.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "Without a CloudFormation service role{racks}, CloudFormation creates and changes the rack's \
+                 resources (VPC, ECS cluster, IAM roles, Lambda functions, ...) with these same credentials: \
+                 they then need every permission the rack template's resources need too, which rackfile \
+                 cannot narrow (in practice PowerUserAccess plus IAM role management, like Convox's own rack \
+                 API role). Set `role_arn` to pass a service role instead."
+            );
+        }
     }
     out
 }

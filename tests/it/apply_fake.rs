@@ -153,6 +153,8 @@ async fn a_rack_already_in_progress_is_waited_for_then_planned_again() {
             template: TemplateSource::Url(TEMPLATE_URL.into()),
             parameters,
             tags: live.tags.clone(),
+            role_arn: None,
+            options: Default::default(),
             token: "behind-rackfiles-back".into(),
         })
         .await
@@ -430,6 +432,8 @@ fn change_ami_behind_rackfiles_back(fake: &FakeAws, name: &str, ami: &str) {
         template: TemplateSource::Url(TEMPLATE_URL.into()),
         parameters,
         tags: live.tags.clone(),
+        role_arn: None,
+        options: Default::default(),
         token: "someone-else".into(),
     }))
     .unwrap();
@@ -788,6 +792,8 @@ async fn in_place_holds_a_rack_planned_again_after_a_wait_when_its_new_plan_need
             template: TemplateSource::Url(TEMPLATE_URL.into()),
             parameters,
             tags: live.tags.clone(),
+            role_arn: None,
+            options: Default::default(),
             token: "behind-rackfiles-back".into(),
         })
         .await

@@ -208,6 +208,8 @@ pub(crate) async fn world(
             ]),
             termination_protection: false,
             timeout_minutes: None,
+            role_arn: None,
+            options: Default::default(),
             token: "corpus".into(),
         })
         .await

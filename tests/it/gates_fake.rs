@@ -34,6 +34,8 @@ async fn installed_then_busy(name: &str) -> Setup {
             template: TemplateSource::Url(TEMPLATE_URL.into()),
             parameters,
             tags: live.tags.clone(),
+            role_arn: None,
+            options: Default::default(),
             token: "behind-rackfiles-back".into(),
         })
         .await
@@ -116,6 +118,8 @@ async fn a_busy_install_that_ends_rolled_back_is_not_reinstalled_by_recover_json
             ]),
             termination_protection: false,
             timeout_minutes: None,
+            role_arn: None,
+            options: Default::default(),
             token: "behind-rackfiles-back".into(),
         })
         .await

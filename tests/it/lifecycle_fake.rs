@@ -143,7 +143,7 @@ async fn the_fake_refuses_what_aws_refuses() {
     setup.installed().await;
     let cloud = setup.harness.fake.cloud_for(ACCOUNT, REGION);
     let refused = cloud
-        .continue_update_rollback("web", "t", &[])
+        .continue_update_rollback("web", None, "t", &[])
         .await
         .unwrap_err();
     assert!(
@@ -152,7 +152,7 @@ async fn the_fake_refuses_what_aws_refuses() {
             .contains("can not continue an update rollback"),
         "{refused:?}"
     );
-    let refused = cloud.delete_stack("web", "t").await.unwrap_err();
+    let refused = cloud.delete_stack("web", None, "t").await.unwrap_err();
     assert_eq!(refused.kind, CloudErrorKind::Validation);
     assert!(
         refused.message.contains("TerminationProtection is enabled"),
@@ -272,6 +272,8 @@ async fn an_uninstall_deletes_the_apps_first_and_only_with_allow_uninstall() {
                     .collect(),
                 termination_protection: false,
                 timeout_minutes: None,
+                role_arn: None,
+                options: Default::default(),
                 token: format!("seed-{app}"),
             })
             .await

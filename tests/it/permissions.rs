@@ -157,7 +157,7 @@ fn every_call_each_command_makes_is_in_its_generated_policy() {
 
 /// Switches moto's IAM enforcement on (`true`) or off; every session starts with it off (scripts/
 /// moto-server.py's reset).
-fn enforce_iam(moto: &MotoSession, on: bool) {
+pub(crate) fn enforce_iam(moto: &MotoSession, on: bool) {
     let (status, body) = moto::post(
         moto.port,
         "/moto-api/reset-auth",
@@ -167,7 +167,7 @@ fn enforce_iam(moto: &MotoSession, on: bool) {
 }
 
 /// Gives the `personal` profile an IAM user of its own whose only permissions are `policy`.
-fn personal_profile_with_policy(moto: &MotoSession, policy: &serde_json::Value) {
+pub(crate) fn personal_profile_with_policy(moto: &MotoSession, policy: &serde_json::Value) {
     let keys = moto.python(&format!(
         "iam = client('iam')\n\
          try:\n    iam.create_user(UserName='rackfile')\nexcept iam.exceptions.EntityAlreadyExistsException:\n    pass\n\

@@ -103,6 +103,8 @@ impl Setup {
                     .collect(),
                 termination_protection: false,
                 timeout_minutes: None,
+                role_arn: None,
+                options: Default::default(),
                 token: format!("seed-{name}"),
             })
             .await

@@ -6,6 +6,7 @@
 mod blocked;
 mod fleet;
 mod install;
+mod options;
 mod recover;
 mod ssm;
 mod templates;
@@ -23,13 +24,15 @@ use crate::live::{
 };
 use crate::plan::checks::PlanProblem;
 use crate::plan::{
-    Action, Blocked, BlockedKind, FORMAT_VERSION, FileFingerprint, Held, Plan, RackPlan,
-    ReleaseListRead, StackFingerprint,
+    Action, Blocked, BlockedKind, FORMAT_VERSION, FileFingerprint, Held, Plan, PlannedOptions,
+    RackPlan, ReleaseListRead, StackFingerprint,
 };
 
 use blocked::{blocked, failed_install, moving, not_a_rack, protected};
 use fleet::{accounts_read, same_stack_twice, summarise, undeclared};
 use install::plan_install;
+use options::planned_options;
+pub use options::{describe_policy, describe_rollback};
 use recover::plan_reinstall;
 pub use ssm::ssm_wanted;
 use templates::{applying, live_document, template_summary, unchecked};
@@ -111,6 +114,13 @@ fn plan_rack(
             )?,
         }
     };
+    // Sent with every CreateStack and UpdateStack: only an action that sends one needs them planned.
+    let options = match &action {
+        Action::Install(_) | Action::Reinstall(_) | Action::Update(_) | Action::Upgrade(_) => {
+            planned_options(rack, &account, live)?
+        }
+        _ => PlannedOptions::default(),
+    };
     let disruptions = crate::plan::impact::disruptions(&action);
     let hold = crate::plan::approval::hold_reasons(&action, &disruptions, live.change_sets_asked());
     Ok(RackPlan {
@@ -120,6 +130,8 @@ fn plan_rack(
         region: rack.region.clone(),
         account_id: account,
         action,
+        role_arn: rack.role_arn.clone(),
+        options,
         stack: stack.map(StackFingerprint::of),
         held,
         notes,

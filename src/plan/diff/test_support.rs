@@ -46,6 +46,10 @@ pub(in crate::plan) fn rack() -> Rack {
         drift_ignore: Vec::new(),
         absent: false,
         protect: None,
+        role_arn: None,
+        notification_arns: None,
+        stack_policy: None,
+        rollback_minutes: None,
         alarms: Vec::new(),
         spans: RackSpans::default(),
     }
@@ -123,6 +127,9 @@ pub(in crate::plan) fn stack(status: &str) -> Stack {
         termination_protection: false,
         parent_id: None,
         resolved: BTreeMap::new(),
+        role_arn: None,
+        notification_arns: Vec::new(),
+        rollback: None,
     }
 }
 

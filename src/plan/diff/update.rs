@@ -19,6 +19,7 @@ use crate::plan::impact::{rule_impact_of, supersede_rules_the_template_answers};
 use crate::plan::{Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, Update};
 use crate::template::Pseudo;
 
+use super::options::{option_changes, planned_options, role_change};
 use super::ssm::{SsmResolutions, refresh_declared};
 use super::templates::{Applying, planned_document, template_plan};
 
@@ -44,11 +45,17 @@ pub(super) fn after_update(stack: &Stack, update: &Update, summary: &TemplateSum
             resolved.insert(change.name.clone(), value.clone());
         }
     }
+    let role_arn = update
+        .changes
+        .iter()
+        .find(|change| change.kind == ChangeKind::Role)
+        .map_or_else(|| stack.role_arn.clone(), |change| change.after.clone());
     Stack {
         status: "UPDATE_COMPLETE".into(),
         parameters,
         tags: update.tags.clone(),
         resolved,
+        role_arn,
         ..stack.clone()
     }
 }
@@ -128,6 +135,10 @@ pub(super) fn plan_update(
         drift_ignore: _,   // read by drift detection, never sent
         absent: _,         // an absent rack is uninstalled, never updated
         protect,
+        role_arn,
+        notification_arns: _, // with the other stack options, by options::option_changes
+        stack_policy: _,
+        rollback_minutes: _,
         alarms: _, // watched by apply during a bake, never sent
         spans: _,
     } = rack;
@@ -308,11 +319,14 @@ pub(super) fn plan_update(
         });
     }
 
+    changes.extend(role_change(role_arn.as_ref(), stack));
+    let key = StackKey::new(account, region, &stack.name);
+    let options = planned_options(rack, account, live)?;
+    changes.extend(option_changes(rack, &options, stack, &key, live)?);
     changes.extend(refreshed);
-    // Only an UpdateStack resolves the SSM-typed parameters again (termination protection is not one).
-    let updates_stack = changes
-        .iter()
-        .any(|change| change.kind != ChangeKind::TerminationProtection);
+    // Only an UpdateStack resolves the SSM-typed parameters again (termination protection and the stack
+    // policy are set apart).
+    let updates_stack = changes.iter().any(|change| change.kind.is_update_stack());
     let unresolved = if updates_stack {
         changes.extend(newer);
         let (unknown, unresolved) = ssm.unresolved();
@@ -448,7 +462,16 @@ fn cross_check(
     let key = StackKey::new(account, &rack.region, &rack.name);
     let Some(fact) = live
         .change_set(&key)
-        .filter(|fact| fact.request == update.request(&rack.name, fact.request.token.clone()))
+        .filter(|fact| {
+            // The rack's service role and stack options are planned beside the update, from the same
+            // racks.toml in the same run: the change set must match the update in everything else.
+            let expected = crate::cloud::UpdateStackRequest {
+                role_arn: fact.request.role_arn.clone(),
+                options: fact.request.options.clone(),
+                ..update.request(&rack.name, fact.request.token.clone())
+            };
+            fact.request == expected
+        })
     else {
         return Action::Update(update);
     };

@@ -106,7 +106,19 @@ pub(super) fn plan_upgrade(
                 notes: &mut step_notes,
             },
         )? {
-            Action::Update(update) => {
+            Action::Update(mut update) => {
+                // Every step's UpdateStack passes the stack options, so the first sets them: a later step
+                // finds them set, though the live options the plan read are from before the first.
+                if !planned.is_empty() {
+                    update.changes.retain(|change| {
+                        !matches!(
+                            change.kind,
+                            crate::plan::ChangeKind::StackPolicy
+                                | crate::plan::ChangeKind::NotificationArns
+                                | crate::plan::ChangeKind::Rollback
+                        )
+                    });
+                }
                 current = after_update(&current, &update, &summary);
                 planned.push(Step {
                     version: release.version.clone(),

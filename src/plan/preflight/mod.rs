@@ -124,8 +124,8 @@ impl Touches {
                     .collect(),
             ),
             Some(TemplateImpact::NotAnalysed { .. }) => Touches::Anything,
-            // Neither a parameter, the template nor a tag changes: termination protection alone, which is
-            // not an UpdateStack and reaches no resource.
+            // Neither a parameter, the template nor a tag changes: termination protection (not an
+            // UpdateStack) or the service role, which reach no resource.
             None => Touches::Analysed(BTreeMap::new()),
         }
     }

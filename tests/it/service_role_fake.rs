@@ -1,0 +1,113 @@
+//! `role_arn` against the strict fake: every write of a rack (CreateStack, UpdateStack, DeleteStack,
+//! ContinueUpdateRollback) passes its service role; a change of role is planned in place and applied by an
+//! UpdateStack with the new one; a rack without `role_arn` leaves the live role alone.
+
+use std::time::Duration;
+
+use rackfile::cloud::fake::RoleSeen;
+use rackfile::options::Approval;
+use rackfile::plan::{Action, ChangeKind};
+
+use crate::fake_harness::{ACCOUNT, Harness, RACK_RESOURCES, REGION, TEMPLATE_URL};
+
+const A: &str = "arn:aws:iam::123456789012:role/cfn-a";
+const B: &str = "arn:aws:iam::123456789012:role/cfn-b";
+
+fn declare(harness: &Harness, settings: &str) {
+    harness.declare(
+        "version = \"20161102160040\"",
+        &format!("[[rack]]\nname = \"web\"\ntemplate_url = \"{TEMPLATE_URL}\"\n{settings}"),
+    );
+}
+
+fn seen(operation: &'static str, role: Option<&str>) -> RoleSeen {
+    RoleSeen {
+        operation,
+        stack: "web".into(),
+        role_arn: role.map(str::to_string),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_write_of_a_rack_passes_its_role_and_a_new_role_is_applied_in_place() {
+    let harness = Harness::with_rack_template(Duration::from_millis(10), &RACK_RESOURCES);
+    let mut options = harness.options();
+
+    declare(&harness, &format!("role_arn = \"{A}\"\n"));
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 0, "{output}");
+    assert_eq!(harness.stack("web").unwrap().role_arn.as_deref(), Some(A));
+
+    declare(
+        &harness,
+        &format!("role_arn = \"{A}\"\ninstance_count = 4\n"),
+    );
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 0, "{output}");
+
+    // Another role: an update in place, which --auto-approve=in-place applies.
+    declare(
+        &harness,
+        &format!("role_arn = \"{B}\"\ninstance_count = 4\n"),
+    );
+    let plan = harness.plan().await;
+    let Action::Update(update) = &plan.racks[0].action else {
+        panic!("an update: {:?}", plan.racks[0].action);
+    };
+    assert_eq!(
+        update
+            .changes
+            .iter()
+            .map(|c| (c.kind, c.before.as_deref(), c.after.as_deref()))
+            .collect::<Vec<_>>(),
+        [(ChangeKind::Role, Some(A), Some(B))]
+    );
+    assert!(plan.racks[0].hold.is_empty(), "{:?}", plan.racks[0].hold);
+    options.auto_approve = Some(Approval::InPlace);
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("role: "), "{output}");
+    assert_eq!(harness.stack("web").unwrap().role_arn.as_deref(), Some(B));
+
+    // Without role_arn the live role is not managed: an update passes none, and CloudFormation keeps B.
+    options.auto_approve = Some(Approval::All);
+    declare(&harness, "instance_count = 5\n");
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 0, "{output}");
+    assert_eq!(harness.stack("web").unwrap().role_arn.as_deref(), Some(B));
+    let plan = harness.plan().await;
+    assert_eq!(plan.racks[0].action, Action::Unchanged);
+
+    // A failed rollback continued, then the uninstall: both with the rack's role.
+    declare(
+        &harness,
+        &format!("role_arn = \"{A}\"\ninstance_count = 5\n"),
+    );
+    harness
+        .fake
+        .set_status(ACCOUNT, REGION, "web", "UPDATE_ROLLBACK_FAILED");
+    options.recover = true;
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 0, "{output}");
+    declare(
+        &harness,
+        &format!("role_arn = \"{A}\"\nensure = \"absent\"\n"),
+    );
+    options.recover = false;
+    options.allow_uninstall = true;
+    let (code, output) = harness.apply(&options).await;
+    assert_eq!(code, 0, "{output}");
+
+    assert_eq!(
+        harness.fake.roles(),
+        [
+            seen("CreateStack", Some(A)),
+            seen("UpdateStack", Some(A)),
+            seen("UpdateStack", Some(B)),
+            seen("UpdateStack", None),
+            // CloudFormation keeps the role a write passes: the plan after the rollback has nothing to do.
+            seen("ContinueUpdateRollback", Some(A)),
+            seen("DeleteStack", Some(A)),
+        ]
+    );
+}
