@@ -14,7 +14,7 @@ use crate::live::ChangeSetLedger;
 pub use crate::options::{ApplyOptions, ApplySource, Approval};
 use crate::outcome::Outcome;
 use crate::plan::{
-    Action, ChangeSets, Gate, PasswordSource, Permissions, Plan, PlanInputs, RackPlan, Refusal,
+    Action, ChangeSets, Gate, HoldReason, PasswordSource, Permissions, Plan, PlanInputs, RackPlan, Refusal,
     gate, make_plan,
 };
 use crate::render;
@@ -356,6 +356,15 @@ async fn run_with(
         env: &console.env,
         change_sets: in_place.then_some(change_sets),
         parallelism: options.parallelism,
+        drift: options.drift
+            || plan.racks.iter().any(|rack| {
+                rack.hold.iter().any(|hold| {
+                    matches!(
+                        hold,
+                        HoldReason::OverwritesDrift { .. } | HoldReason::DriftNotChecked { .. }
+                    )
+                })
+            }),
     };
     let rack_names: Vec<String> = plan.racks.iter().map(|r| r.rack.clone()).collect();
     let reporter: Box<dyn Reporter> = if options.json {
@@ -530,12 +539,15 @@ struct LiveReplanner<'a> {
     /// Where the change sets of plans made again go, when the run makes them (in-place approval).
     change_sets: Option<&'a ChangeSetLedger>,
     parallelism: usize,
+    /// Detect drift again on a plan made again: its drift holds came from the first detection, and a rack
+    /// that waited for another operation must not lose them.
+    drift: bool,
 }
 
 #[async_trait]
 impl Replanner for LiveReplanner<'_> {
     async fn replan(&self, rack: &RackId) -> Result<RackPlan, String> {
-        let plan = make_plan(
+        let mut plan = make_plan(
             self.config,
             std::slice::from_ref(rack),
             self.recover,
@@ -559,6 +571,17 @@ impl Replanner for LiveReplanner<'_> {
                 .trim_end()
                 .to_string()
         })?;
+        if self.drift {
+            super::drift::hold_overwritten_drift(
+                &mut plan,
+                self.config,
+                self.connector,
+                &crate::render::drift_progress::DriftLines::default(),
+                crate::live::drift::DriftTimings::default(),
+            )
+            .await
+            .map_err(|error| error.render().trim_end().to_string())?;
+        }
         plan.racks
             .into_iter()
             .next()

@@ -108,6 +108,7 @@ pub async fn run(
         env: &console.env,
         started_passwords: console.passwords.clone(),
         resources_to_skip: Default::default(),
+        change_sets: Default::default(),
         record_warnings: Default::default(),
     };
     let outcomes: Vec<RackOutcome> = join_all(updating.iter().map(|(rack, stack)| {

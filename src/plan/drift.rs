@@ -585,6 +585,7 @@ mod tests {
             termination_protection: None,
             analysis,
             unresolved: Vec::new(),
+            change_set: None,
         }
     }
 

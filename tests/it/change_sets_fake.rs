@@ -403,6 +403,7 @@ async fn an_interrupted_plan_leaves_no_change_set() {
         detailed_exitcode: None,
         recover: false,
         changeset: true,
+        drift: false,
     };
     let mut cache = rackfile::template_cache::TemplateCache::load(None);
     let result = rackfile::commands::plan::run_until(

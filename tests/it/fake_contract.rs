@@ -689,7 +689,7 @@ async fn cancel_arriving_just_after_the_update_finished_is_refused() {
 async fn continue_rollback_is_refused_unless_the_rollback_failed() {
     let (fake, cloud) = fake();
     created(&cloud, "a").await;
-    let error = cloud.continue_update_rollback("a", "t").await.unwrap_err();
+    let error = cloud.continue_update_rollback("a", "t", &[]).await.unwrap_err();
     insta::assert_snapshot!(refusal(&fake, "a", error), @"Validation: ValidationError: Stack [a] is in CREATE_COMPLETE state and can not continue an update rollback");
 }
 
@@ -698,7 +698,7 @@ async fn continue_rollback_from_update_rollback_failed_completes_the_rollback() 
     let (fake, cloud) = fake();
     created(&cloud, "a").await;
     fake.set_status(ACCOUNT, REGION, "a", "UPDATE_ROLLBACK_FAILED");
-    cloud.continue_update_rollback("a", "t").await.unwrap();
+    cloud.continue_update_rollback("a", "t", &[]).await.unwrap();
     assert_eq!(status(&cloud, "a").await, "UPDATE_ROLLBACK_IN_PROGRESS");
     settle().await;
     assert_eq!(status(&cloud, "a").await, "UPDATE_ROLLBACK_COMPLETE");
@@ -715,7 +715,7 @@ async fn reads_of_a_missing_stack_are_refused() {
         cloud.stack_template_summary("a").await.map(|_| ()),
         cloud.stack_resources("a").await.map(|_| ()),
         cloud.set_termination_protection("a", true).await,
-        cloud.continue_update_rollback("a", "t").await,
+        cloud.continue_update_rollback("a", "t", &[]).await,
         cloud.cancel_update_stack("a", "t").await,
     ];
     let text: Vec<String> = answers
