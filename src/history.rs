@@ -411,6 +411,9 @@ mod tests {
             termination_protection: false,
             parent_id: None,
             resolved: Default::default(),
+            role_arn: None,
+            notification_arns: Vec::new(),
+            rollback: None,
         }
     }
 

@@ -744,8 +744,8 @@ alarms = ["rack-{name}-5xx"]
                 .iter()
                 .map(|s| s.actions.len())
                 .sum::<usize>(),
-            30,
-            "18, the 5 of Convox's uninstall preparation and release records, the 3 more of apply --drift, and the change sets of in-place approval (Create, Describe, Execute, Delete)"
+            31,
+            "18, the 5 of Convox's uninstall preparation and release records, the 3 more of apply --drift, the change sets of in-place approval (Create, Describe, Execute, Delete), and ListStackResources a second time: on the rack stacks for drift, on the rack's and its apps' stacks for the uninstall"
         );
         assert_eq!(
             policy(&config, Plan)

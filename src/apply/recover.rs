@@ -64,7 +64,12 @@ impl Executor<'_> {
             .cloned()
             .unwrap_or_default();
         if let Err(error) = cloud
-            .continue_update_rollback(&plan.name, plan.role_arn.as_deref(), &request_token(), &skip)
+            .continue_update_rollback(
+                &plan.name,
+                plan.role_arn.as_deref(),
+                &request_token(),
+                &skip,
+            )
             .await
         {
             return failed(

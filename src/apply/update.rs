@@ -191,7 +191,13 @@ impl Executor<'_> {
         // What was checked is what runs: an update planned with a change set is that change set executed.
         let sent = match &update.change_set {
             Some(check) => match &check.status {
-                CheckStatus::NoChanges => return Ok(None),
+                CheckStatus::NoChanges if !update.changes_stack_settings() => return Ok(None),
+                // The change set found no resource to change; the stack's own settings (role, topics,
+                // rollback triggers) are changed by the UpdateStack of the same request.
+                CheckStatus::NoChanges => cloud
+                    .update_stack(&request)
+                    .await
+                    .map_err(|error| ("UpdateStack", error)),
                 CheckStatus::Failed { error } => {
                     return Err(failed(
                         format!("its change set cannot be executed ({error}); nothing was sent"),

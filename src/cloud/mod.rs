@@ -6,13 +6,13 @@
 mod alarms;
 pub mod aws;
 mod aws_alarms;
-mod aws_rack_services;
 mod aws_drift;
 mod aws_iam;
+mod aws_rack_services;
 pub mod aws_setup;
 mod call_log;
-pub mod drift;
 mod change_set;
+pub mod drift;
 mod error;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
@@ -28,10 +28,10 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub use alarms::{AlarmState, Alarms, MAX_ALARM_NAMES_PER_CALL};
-pub use drift::Drift;
 pub use change_set::{
     ChangeDetail, ChangeSet, ChangeSetRef, NO_CHANGES_REASON, Replacement, ResourceChange,
 };
+pub use drift::Drift;
 pub use error::{CloudError, CloudErrorKind};
 pub use key::{RegionKey, StackKey};
 pub use rack_services::{GroupDeletion, RackServices, ReleaseItem, StackResource};

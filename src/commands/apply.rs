@@ -14,8 +14,8 @@ use crate::live::ChangeSetLedger;
 pub use crate::options::{ApplyOptions, ApplySource, Approval};
 use crate::outcome::Outcome;
 use crate::plan::{
-    Action, ChangeSets, Gate, HoldReason, PasswordSource, Permissions, Plan, PlanInputs, RackPlan, Refusal,
-    gate, make_plan,
+    Action, ChangeSets, Gate, HoldReason, PasswordSource, Permissions, Plan, PlanInputs, RackPlan,
+    Refusal, gate, make_plan,
 };
 use crate::render;
 

@@ -3,8 +3,8 @@
 
 pub mod apply;
 pub mod cancel;
-mod confirm;
 mod change_sets;
+mod confirm;
 pub mod doctor;
 pub mod drift;
 pub mod events;

@@ -9,9 +9,9 @@
 
 #[cfg(any(test, feature = "fake"))]
 mod builder;
+mod change_sets;
 pub mod drift;
 mod events;
-mod change_sets;
 mod preflight;
 mod privilege;
 mod reader;
@@ -22,10 +22,10 @@ mod templates;
 
 #[cfg(any(test, feature = "fake"))]
 pub use builder::LiveStateBuilder;
-pub use events::{EventsRead, read_events};
 pub use change_sets::{
     ChangeSetFact, ChangeSetLedger, ChangeSetWanted, client_token, read_change_sets,
 };
+pub use events::{EventsRead, read_events};
 pub use preflight::{Place, PreflightFacts, PreflightReads, read_preflight};
 pub use privilege::{service_roles, simulated_denials};
 pub use reads::{

@@ -347,6 +347,8 @@ mod tests {
                 template: crate::cloud::TemplateSource::Url("u".into()),
                 parameters: Default::default(),
                 tags: Default::default(),
+                role_arn: None,
+                options: Default::default(),
                 token: "t".into(),
             },
             read,

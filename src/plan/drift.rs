@@ -652,6 +652,8 @@ mod tests {
             disruptions: Vec::new(),
             hold,
             preflight: Vec::new(),
+            role_arn: None,
+            options: Default::default(),
         };
         let lines = crate::render::drift::overwrite_lines(&plan_rack(holds.clone()));
         assert_eq!(

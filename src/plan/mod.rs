@@ -449,6 +449,17 @@ impl Update {
         }
     }
 
+    /// Whether the UpdateStack changes the stack's own settings (role, topics, rollback triggers), which a
+    /// change set does not show: after "didn't contain changes" such an update still has work to do.
+    pub fn changes_stack_settings(&self) -> bool {
+        self.changes.iter().any(|change| {
+            matches!(
+                change.kind,
+                ChangeKind::Role | ChangeKind::NotificationArns | ChangeKind::Rollback
+            )
+        })
+    }
+
     /// Whether anything but termination protection changes, so that an UpdateStack is needed.
     pub fn changes_the_stack(&self) -> bool {
         self.changes
@@ -711,7 +722,11 @@ pub struct Summary {
 impl RackPlan {
     /// The UpdateStack input of `update` for this rack, its service role and stack options included: the
     /// one value both UpdateStack and a change set of it are made of.
-    pub fn update_request(&self, update: &Update, token: String) -> crate::cloud::UpdateStackRequest {
+    pub fn update_request(
+        &self,
+        update: &Update,
+        token: String,
+    ) -> crate::cloud::UpdateStackRequest {
         crate::cloud::UpdateStackRequest {
             role_arn: self.role_arn.clone(),
             options: self.options.request(),

@@ -83,6 +83,8 @@ async fn installed_with_an_app(harness: &Harness) {
                 .collect(),
             termination_protection: false,
             timeout_minutes: None,
+            role_arn: None,
+            options: Default::default(),
             token: "seed-web-api".into(),
         })
         .await

@@ -72,6 +72,8 @@ fn create(name: &str, parameters: &[(&str, &str)]) -> CreateStackRequest {
         tags: BTreeMap::new(),
         termination_protection: false,
         timeout_minutes: None,
+        role_arn: None,
+        options: Default::default(),
         token: format!("create-{name}"),
     }
 }
@@ -93,6 +95,8 @@ fn update(name: &str, parameters: &[(&str, Option<&str>)]) -> UpdateStackRequest
             })
             .collect(),
         tags: BTreeMap::new(),
+        role_arn: None,
+        options: Default::default(),
         token: format!("update-{name}"),
     }
 }
@@ -550,7 +554,7 @@ async fn a_lost_update_answer_leaves_the_update_running_and_reads_as_busy() {
 async fn delete_plays_out_newest_resource_first_and_frees_the_name() {
     let (_fake, cloud) = fake();
     created(&cloud, "a").await;
-    cloud.delete_stack("a", "delete-a").await.unwrap();
+    cloud.delete_stack("a", None, "delete-a").await.unwrap();
     tokio::time::sleep(STEP / 2).await;
     assert_eq!(status(&cloud, "a").await, "DELETE_IN_PROGRESS");
     let before: usize = events(&cloud, "a").await.lines().count();
@@ -572,10 +576,10 @@ async fn delete_plays_out_newest_resource_first_and_frees_the_name() {
 #[tokio::test(start_paused = true)]
 async fn delete_of_a_missing_or_deleting_stack_succeeds() {
     let (_fake, cloud) = fake();
-    cloud.delete_stack("nothing", "t").await.unwrap();
+    cloud.delete_stack("nothing", None, "t").await.unwrap();
     created(&cloud, "a").await;
-    cloud.delete_stack("a", "t1").await.unwrap();
-    cloud.delete_stack("a", "t2").await.unwrap();
+    cloud.delete_stack("a", None, "t1").await.unwrap();
+    cloud.delete_stack("a", None, "t2").await.unwrap();
     assert_eq!(status(&cloud, "a").await, "DELETE_IN_PROGRESS");
 }
 
@@ -586,10 +590,10 @@ async fn delete_with_termination_protection_is_refused() {
     request.termination_protection = true;
     cloud.create_stack(&request).await.unwrap();
     settle().await;
-    let error = cloud.delete_stack("a", "t").await.unwrap_err();
+    let error = cloud.delete_stack("a", None, "t").await.unwrap_err();
     insta::assert_snapshot!(refusal(&fake, "a", error), @"Validation: ValidationError: Stack [a] cannot be deleted while TerminationProtection is enabled");
     cloud.set_termination_protection("a", false).await.unwrap();
-    cloud.delete_stack("a", "t").await.unwrap();
+    cloud.delete_stack("a", None, "t").await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]
@@ -597,7 +601,7 @@ async fn delete_while_the_stack_is_changing_is_refused() {
     let (fake, cloud) = fake();
     created(&cloud, "a").await;
     cloud.update_stack(&upgrade("a")).await.unwrap();
-    let error = cloud.delete_stack("a", "t").await.unwrap_err();
+    let error = cloud.delete_stack("a", None, "t").await.unwrap_err();
     insta::assert_snapshot!(refusal(&fake, "a", error), @"Validation: ValidationError: Stack [a] is in UPDATE_IN_PROGRESS state and can not be deleted");
 }
 
@@ -606,7 +610,7 @@ async fn a_resource_that_cannot_be_deleted_leaves_delete_failed() {
     let (fake, cloud) = fake();
     created(&cloud, "a").await;
     fake.fail_resource("a", "Subnet0");
-    cloud.delete_stack("a", "t").await.unwrap();
+    cloud.delete_stack("a", None, "t").await.unwrap();
     settle().await;
     assert_eq!(status(&cloud, "a").await, "DELETE_FAILED");
     let last: Vec<String> = events(&cloud, "a")
@@ -689,7 +693,10 @@ async fn cancel_arriving_just_after_the_update_finished_is_refused() {
 async fn continue_rollback_is_refused_unless_the_rollback_failed() {
     let (fake, cloud) = fake();
     created(&cloud, "a").await;
-    let error = cloud.continue_update_rollback("a", "t", &[]).await.unwrap_err();
+    let error = cloud
+        .continue_update_rollback("a", None, "t", &[])
+        .await
+        .unwrap_err();
     insta::assert_snapshot!(refusal(&fake, "a", error), @"Validation: ValidationError: Stack [a] is in CREATE_COMPLETE state and can not continue an update rollback");
 }
 
@@ -698,7 +705,10 @@ async fn continue_rollback_from_update_rollback_failed_completes_the_rollback() 
     let (fake, cloud) = fake();
     created(&cloud, "a").await;
     fake.set_status(ACCOUNT, REGION, "a", "UPDATE_ROLLBACK_FAILED");
-    cloud.continue_update_rollback("a", "t", &[]).await.unwrap();
+    cloud
+        .continue_update_rollback("a", None, "t", &[])
+        .await
+        .unwrap();
     assert_eq!(status(&cloud, "a").await, "UPDATE_ROLLBACK_IN_PROGRESS");
     settle().await;
     assert_eq!(status(&cloud, "a").await, "UPDATE_ROLLBACK_COMPLETE");
@@ -715,7 +725,7 @@ async fn reads_of_a_missing_stack_are_refused() {
         cloud.stack_template_summary("a").await.map(|_| ()),
         cloud.stack_resources("a").await.map(|_| ()),
         cloud.set_termination_protection("a", true).await,
-        cloud.continue_update_rollback("a", "t", &[]).await,
+        cloud.continue_update_rollback("a", None, "t", &[]).await,
         cloud.cancel_update_stack("a", "t").await,
     ];
     let text: Vec<String> = answers
@@ -737,7 +747,7 @@ async fn reads_of_a_missing_stack_are_refused() {
 async fn a_deleted_stack_is_gone_for_every_call_by_its_name() {
     let (fake, cloud) = fake();
     created(&cloud, "a").await;
-    cloud.delete_stack("a", "t").await.unwrap();
+    cloud.delete_stack("a", None, "t").await.unwrap();
     settle().await;
     let answers = [
         cloud.update_stack(&upgrade("a")).await.map(|_| ()),

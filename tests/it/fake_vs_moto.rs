@@ -434,6 +434,8 @@ async fn on_fake(scenario: &Scenario) -> String {
                     tags: BTreeMap::new(),
                     termination_protection: false,
                     timeout_minutes: None,
+                    role_arn: None,
+                    options: Default::default(),
                     token: format!("token-{index}"),
                 };
                 match cloud.create_stack(&request).await {
@@ -456,6 +458,8 @@ async fn on_fake(scenario: &Scenario) -> String {
                         })
                         .collect(),
                     tags: BTreeMap::new(),
+                    role_arn: None,
+                    options: Default::default(),
                     token: format!("token-{index}"),
                 };
                 let arn = arn(name);
@@ -465,7 +469,10 @@ async fn on_fake(scenario: &Scenario) -> String {
                     Err(error) => error_line(&error, arn.as_deref()),
                 }
             }
-            Step::Delete(name) => match cloud.delete_stack(name, &format!("token-{index}")).await {
+            Step::Delete(name) => match cloud
+                .delete_stack(name, None, &format!("token-{index}"))
+                .await
+            {
                 Ok(()) => "ok".to_string(),
                 Err(error) => error_line(&error, arn(name).as_deref()),
             },

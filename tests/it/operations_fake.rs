@@ -67,6 +67,8 @@ async fn update_elsewhere(harness: &Harness, name: &str, count: &str) {
             template: TemplateSource::Url(TEMPLATE_URL.into()),
             parameters,
             tags,
+            role_arn: None,
+            options: Default::default(),
             token: "convox-cli".into(),
         })
         .await

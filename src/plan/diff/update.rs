@@ -460,19 +460,16 @@ fn cross_check(
 ) -> Action {
     use crate::plan::change_set::{CheckStatus, check, forced};
     let key = StackKey::new(account, &rack.region, &rack.name);
-    let Some(fact) = live
-        .change_set(&key)
-        .filter(|fact| {
-            // The rack's service role and stack options are planned beside the update, from the same
-            // racks.toml in the same run: the change set must match the update in everything else.
-            let expected = crate::cloud::UpdateStackRequest {
-                role_arn: fact.request.role_arn.clone(),
-                options: fact.request.options.clone(),
-                ..update.request(&rack.name, fact.request.token.clone())
-            };
-            fact.request == expected
-        })
-    else {
+    let Some(fact) = live.change_set(&key).filter(|fact| {
+        // The rack's service role and stack options are planned beside the update, from the same
+        // racks.toml in the same run: the change set must match the update in everything else.
+        let expected = crate::cloud::UpdateStackRequest {
+            role_arn: fact.request.role_arn.clone(),
+            options: fact.request.options.clone(),
+            ..update.request(&rack.name, fact.request.token.clone())
+        };
+        fact.request == expected
+    }) else {
         return Action::Update(update);
     };
     let checked = check(fact, update.analysis.as_ref());
@@ -493,7 +490,16 @@ fn cross_check(
                 ),
             });
         }
-        CheckStatus::NoChanges if update.termination_protection.is_none() => {
+        // Termination protection, the stack policy and the stack's own settings are not in a change set's
+        // view: "didn't contain changes" leaves them to do.
+        CheckStatus::NoChanges
+            if update.termination_protection.is_none()
+                && !update.changes_stack_settings()
+                && !update
+                    .changes
+                    .iter()
+                    .any(|change| change.kind == crate::plan::ChangeKind::StackPolicy) =>
+        {
             notes.push(
                 "CloudFormation's change set says the update changes nothing (\"didn't contain changes\")".into(),
             );
