@@ -336,3 +336,29 @@ fn scripts_run_the_binary_where_cargo_target_dir_puts_it() {
     }
     assert!(checked >= 1, "no script builds rackfile");
 }
+
+/// The release profile builds every AWS SDK crate at opt-level 1 (Cargo.toml says why): a new SDK crate
+/// left at opt-level 3 would add minutes to every clean release build.
+#[test]
+fn every_sdk_crate_is_built_at_the_release_profiles_lower_opt_level() {
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap()).unwrap();
+    let packages = &manifest["profile"]["release"]["package"];
+    let sdk_crates: Vec<&String> = manifest["dependencies"]
+        .as_table()
+        .unwrap()
+        .keys()
+        .filter(|name| name.starts_with("aws-sdk-"))
+        .collect();
+    assert!(sdk_crates.len() >= 7, "{sdk_crates:?}");
+    for name in sdk_crates {
+        assert_eq!(
+            packages
+                .get(name.as_str())
+                .and_then(|package| package.get("opt-level"))
+                .and_then(|level| level.as_integer()),
+            Some(1),
+            "{name} has no [profile.release.package.{name}] opt-level = 1"
+        );
+    }
+}
