@@ -489,6 +489,43 @@ where
     CloudError::new(kind, message)
 }
 
+/// ListStackResources, every page, each under the (account, region)'s rate limit: the one reader of a
+/// stack's resources, for the uninstall, the release record, `--skip` and drift alike.
+pub(super) async fn list_stack_resources(
+    client: &aws_sdk_cloudformation::Client,
+    limit: &RateLimit,
+    name: &str,
+) -> Result<Vec<StackResource>, CloudError> {
+    let mut pages = client
+        .list_stack_resources()
+        .stack_name(name)
+        .into_paginator()
+        .send();
+    let mut resources = Vec::new();
+    loop {
+        limit.acquire().await;
+        let Some(page) = pages.next().await else {
+            break;
+        };
+        let page = page.map_err(sdk_error)?;
+        resources.extend(page.stack_resource_summaries().iter().map(|resource| {
+            StackResource {
+                logical_id: resource
+                    .logical_resource_id()
+                    .unwrap_or_default()
+                    .to_string(),
+                physical_id: resource.physical_resource_id().map(str::to_string),
+                resource_type: resource.resource_type().unwrap_or_default().to_string(),
+                status: resource
+                    .resource_status()
+                    .map(|status| status.as_str().to_string())
+                    .unwrap_or_default(),
+            }
+        }));
+    }
+    Ok(resources)
+}
+
 /// `<Code>` and `<Message>` of an XML error body (`<ErrorResponse><Errors><Error>...`), when it has both.
 fn xml_error(body: &[u8]) -> Option<(String, String)> {
     let text = std::str::from_utf8(body).ok()?;
@@ -1051,35 +1088,7 @@ impl Cloud for AwsCloud {
     }
 
     async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, CloudError> {
-        let mut pages = self
-            .client
-            .list_stack_resources()
-            .stack_name(name)
-            .into_paginator()
-            .send();
-        let mut resources = Vec::new();
-        loop {
-            self.limit.acquire().await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(sdk_error)?;
-            resources.extend(page.stack_resource_summaries().iter().map(|resource| {
-                StackResource {
-                    logical_id: resource
-                        .logical_resource_id()
-                        .unwrap_or_default()
-                        .to_string(),
-                    physical_id: resource.physical_resource_id().map(str::to_string),
-                    resource_type: resource.resource_type().unwrap_or_default().to_string(),
-                    status: resource
-                        .resource_status()
-                        .map(|status| status.as_str().to_string())
-                        .unwrap_or_default(),
-                }
-            }));
-        }
-        Ok(resources)
+        list_stack_resources(&self.client, &self.limit, name).await
     }
 
     async fn list_imports(&self, export: &str) -> Result<Vec<String>, CloudError> {

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::StackResource;
 use super::aws::sdk_error;
 use super::drift::{
     Detection, DetectionStatus, DifferenceKind, Drift, PropertyDifference, ResourceDrift,
-    ResourceDriftStatus, StackDriftStatus, StackResource,
+    ResourceDriftStatus, StackDriftStatus,
 };
 use super::rate_limit::RateLimit;
 use super::{CloudError, CloudErrorKind};
@@ -125,30 +126,6 @@ impl Drift for AwsDrift {
     }
 
     async fn stack_resources(&self, stack: &str) -> Result<Vec<StackResource>, CloudError> {
-        let mut pages = self
-            .client
-            .list_stack_resources()
-            .stack_name(stack)
-            .into_paginator()
-            .send();
-        let mut resources = Vec::new();
-        loop {
-            self.limit.acquire().await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(sdk_error)?;
-            resources.extend(page.stack_resource_summaries().iter().map(|summary| {
-                StackResource {
-                    logical_id: summary
-                        .logical_resource_id()
-                        .unwrap_or_default()
-                        .to_string(),
-                    physical_id: summary.physical_resource_id().map(str::to_string),
-                    resource_type: summary.resource_type().unwrap_or_default().to_string(),
-                }
-            }));
-        }
-        Ok(resources)
+        super::aws::list_stack_resources(&self.client, &self.limit, stack).await
     }
 }

@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::CloudError;
+use super::{CloudError, StackResource};
 
 /// DescribeStackDriftDetectionStatus' DetectionStatus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,14 +166,6 @@ pub struct ResourceDrift {
     pub reason: Option<String>,
 }
 
-/// One resource of a stack (ListStackResources' summary).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StackResource {
-    pub logical_id: String,
-    pub physical_id: Option<String>,
-    pub resource_type: String,
-}
-
 /// CloudFormation's drift detection in one account and region, already authenticated. Every call waits its
 /// turn under the (account, region)'s shared rate limit.
 #[async_trait]
@@ -184,6 +176,6 @@ pub trait Drift: Send + Sync {
     async fn detection_status(&self, detection_id: &str) -> Result<Detection, CloudError>;
     /// DescribeStackResourceDrifts, every page: the resources the stack's last detection checked, or tried to.
     async fn resource_drifts(&self, stack: &str) -> Result<Vec<ResourceDrift>, CloudError>;
-    /// ListStackResources, every page.
+    /// ListStackResources, every page (the same reader as `Cloud::stack_resources`).
     async fn stack_resources(&self, stack: &str) -> Result<Vec<StackResource>, CloudError>;
 }

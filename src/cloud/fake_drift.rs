@@ -14,11 +14,11 @@ use async_trait::async_trait;
 use tokio::time::Instant;
 
 use super::{Call, CloudError, FakeAws, World, validation};
-use crate::cloud::StackState;
 use crate::cloud::drift::{
     Detection, DetectionStatus, Drift, PropertyDifference, ResourceDrift, ResourceDriftStatus,
-    StackDriftStatus, StackResource,
+    StackDriftStatus,
 };
+use crate::cloud::{StackResource, StackState};
 
 /// Types CloudFormation's drift detection does not check: custom resources and wait conditions.
 fn never_checked(resource_type: &str) -> bool {
@@ -355,6 +355,7 @@ impl Drift for FakeDrift {
                 physical_id: Some(physical_id(stack, &logical_id)),
                 logical_id,
                 resource_type,
+                status: "CREATE_COMPLETE".into(),
             })
             .collect())
     }

@@ -10,8 +10,8 @@ use std::time::Duration;
 use futures::future::join_all;
 use tokio::time::Instant;
 
-use crate::cloud::drift::{Detection, DetectionStatus, Drift, ResourceDrift, StackResource};
-use crate::cloud::{CloudError, Connector, StackState};
+use crate::cloud::drift::{Detection, DetectionStatus, Drift, ResourceDrift};
+use crate::cloud::{CloudError, Connector, StackResource, StackState};
 use crate::config::{Config, Rack};
 
 /// How often detection is polled, and for how long.

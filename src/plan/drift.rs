@@ -386,15 +386,15 @@ fn managed_by(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloud::drift::{
-        Detection, PropertyDifference, ResourceDrift, StackDriftStatus, StackResource,
-    };
+    use crate::cloud::StackResource;
+    use crate::cloud::drift::{Detection, PropertyDifference, ResourceDrift, StackDriftStatus};
 
     fn resource(logical_id: &str, resource_type: &str) -> StackResource {
         StackResource {
             logical_id: logical_id.into(),
             physical_id: Some(format!("{logical_id}-1")),
             resource_type: resource_type.into(),
+            status: "CREATE_COMPLETE".into(),
         }
     }
 
