@@ -479,6 +479,11 @@ where
         (None, Some(code), _) => code.clone(),
         (None, None, Some(403)) => "HTTP 403 Forbidden: access denied".to_string(),
         (None, None, Some(404)) => "HTTP 404 Not Found".to_string(),
+        // An answer the SDK cannot read as an AWS error (an emulator that does not serve the call, a proxy's
+        // page): its status says more than the parser's complaint about the body.
+        (None, None, Some(status)) if status >= 400 => {
+            format!("HTTP {status}, with no AWS error in the answer")
+        }
         (None, None, _) => error_chain(&error),
     };
     let kind = match (code.as_deref(), status) {
