@@ -15,12 +15,12 @@ mod bake;
 mod cancel;
 mod cancel_started_elsewhere;
 mod changed_since_planned;
+mod context;
 mod delete;
 mod drive;
 pub mod events;
 mod follow;
 mod install;
-pub mod json_stream;
 mod outcome;
 pub mod password;
 mod recover;
@@ -29,16 +29,18 @@ pub mod reporter;
 mod request_token;
 mod rollout;
 pub mod stall;
-pub mod summary;
 mod uninstall_prep;
 mod update;
 
 pub use bake::ALARM_POLL;
-pub use cancel::{OnTimeout, SECOND_INTERRUPT_WINDOW, TimeLimit};
-pub use cancel_started_elsewhere::{CancelSent, running_for};
-pub use drive::{Cancel, EnvLookup, Executor, Replanner, Timings};
-pub use outcome::{RackOutcome, RackResult, StopReason, format_duration};
+pub use cancel::SECOND_INTERRUPT_WINDOW;
+pub use cancel_started_elsewhere::{CancelSent, follow_cancelled, running_for, send_cancel};
+pub use context::{Cancel, Context, EnvLookup, OnTimeout, Replanner, TimeLimit, Timings};
+pub use drive::execute;
+pub use outcome::{
+    BlockReason, Counts, Failure, RackOutcome, RackResult, Retained, StopReason, run_outcome,
+};
 pub use password::{InstalledPassword, PasswordLedger};
 pub use release_record::{RecordWarning, RecordWarnings, Unrecorded};
-pub use rollout::{RolloutOutcome, RolloutStop, StopCause};
+pub use rollout::{RolloutOutcome, RolloutStop, StopCause, roll_out};
 pub use uninstall_prep::UninstallStep;

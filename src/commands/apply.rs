@@ -4,9 +4,8 @@ use std::io::BufRead;
 
 use async_trait::async_trait;
 
-use crate::apply::json_stream::{self, JsonStream};
-use crate::apply::reporter::{BarReporter, LineReporter, Reporter, Sink, write_line};
-use crate::apply::{Cancel, EnvLookup, Executor, Replanner, RolloutOutcome, summary};
+use crate::apply::reporter::{Reporter, Sink, write_line};
+use crate::apply::{Cancel, Context, EnvLookup, Replanner, RolloutOutcome};
 use crate::cloud::Connector;
 use crate::config::{self, Config, RackId};
 use crate::error::Error;
@@ -18,6 +17,9 @@ use crate::plan::{
     Refusal, gate, make_plan,
 };
 use crate::render;
+use crate::render::RenderError as _;
+use crate::render::apply::json_stream::{self, JsonStream};
+use crate::render::apply::{BarReporter, LineReporter, summary};
 
 use super::confirm::{Question, ask};
 
@@ -377,7 +379,7 @@ async fn run_with(
     if !options.json {
         console.print("");
     }
-    let executor = Executor {
+    let context = Context {
         connector,
         orgs: &config.orgs,
         reporter: reporter.as_ref(),
@@ -392,9 +394,10 @@ async fn run_with(
         record_warnings: Default::default(),
         change_sets: change_sets.clone(),
     };
-    let RolloutOutcome { outcomes, stopped } = executor.roll_out(&plan, options.wave).await;
+    let RolloutOutcome { outcomes, stopped } =
+        crate::apply::roll_out(&context, &plan, options.wave).await;
     let interrupted = *cancel.borrow() > 0;
-    let mut outcome = summary::outcome(&outcomes, interrupted);
+    let mut outcome = crate::apply::run_outcome(&outcomes, interrupted);
     // A wave that failed its alarm stops the rollout though each of its racks succeeded.
     if stopped.is_some() && !interrupted {
         outcome = Outcome::Failed;
