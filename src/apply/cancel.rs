@@ -3,14 +3,13 @@
 //! rollback is followed to UPDATE_ROLLBACK_COMPLETE and reported. An install is never cancelled: it is
 //! created with TimeoutInMinutes, so CloudFormation rolls it back itself.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 // tokio's clock, not the system's: the cancel and its rollback follow a paused test clock.
 use tokio::time::Instant;
 
 use super::context::{Context, OnTimeout};
-use super::follow::{Followed, Follower};
+use super::follow::{Followed, Follower, events_so_far};
 use super::outcome::{Failure, RackResult, StopReason, failed};
 use super::reporter::Progress;
 use super::request_token::request_token;
@@ -67,10 +66,7 @@ async fn cancel_update(
     sent: Instant,
 ) -> Result<Option<Stack>, RackResult> {
     let after = sent.elapsed();
-    let seen: HashSet<String> = match cloud.stack_events(&plan.name).await {
-        Ok(events) => events.into_iter().map(|event| event.event_id).collect(),
-        Err(_) => HashSet::new(),
-    };
+    let seen = events_so_far(cloud, &plan.name).await.unwrap_or_default();
     let token = request_token();
     let rack = plan.id();
     if let Err(error) = cloud.cancel_update_stack(&plan.name, &token).await {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::context::Context;
-use super::follow::{Follower, Watched};
+use super::follow::{Follower, Watched, events_so_far};
 use super::outcome::{RackOutcome, RackResult, failed};
 use super::reporter::Work;
 use super::request_token::request_token;
@@ -45,8 +45,8 @@ pub async fn send_cancel(
     after: Duration,
 ) -> Result<CancelSent, RackResult> {
     let cloud = rack_cloud(ctx, rack).await?;
-    let seen = match cloud.stack_events(&rack.name).await {
-        Ok(events) => events.into_iter().map(|event| event.event_id).collect(),
+    let seen = match events_so_far(cloud.as_ref(), &rack.name).await {
+        Ok(seen) => seen,
         Err(error) => {
             return Err(failed(
                 format!("cannot read the stack's events, nothing was sent: {error}"),

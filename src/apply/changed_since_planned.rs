@@ -1,13 +1,11 @@
 //! The stack read again just before the first write of a rack: still as planned, or waited for and planned
 //! again when another operation is changing it, or the rack stopped with nothing sent.
 
-use std::collections::HashSet;
-
 // tokio's clock, not the system's: the wait follows a paused test clock.
 use tokio::time::Instant;
 
 use super::context::{Context, Replanner};
-use super::follow::{Followed, Follower};
+use super::follow::{Followed, Follower, events_so_far};
 use super::outcome::{BlockReason, RackResult, failed};
 use super::reporter::Work;
 use crate::cloud::{Cloud, StackState};
@@ -75,10 +73,9 @@ pub(super) async fn wait_then_replan(
         Err(error) => return failed(format!("cannot reach CloudFormation: {error}"), None),
     };
     ctx.reporter.start(&plan.id(), &Work::Waiting { status }, 0);
-    let seen = match cloud.stack_events(&plan.name).await {
-        Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
-        Err(_) => HashSet::new(),
-    };
+    let seen = events_so_far(cloud.as_ref(), &plan.name)
+        .await
+        .unwrap_or_default();
     match Follower::new(ctx)
         .follow(plan, cloud.as_ref(), seen, started)
         .await

@@ -5,7 +5,7 @@
 use tokio::time::Instant;
 
 use super::context::Context;
-use super::follow::{Follower, Watched};
+use super::follow::{Follower, Watched, events_so_far};
 use super::outcome::{RackResult, Retained, failed};
 use super::reporter::Work;
 use super::request_token::request_token;
@@ -123,11 +123,7 @@ pub(super) async fn delete_and_follow(
     started: Instant,
     resource_count: usize,
 ) -> Result<(), RackResult> {
-    let seen = cloud
-        .stack_events(stack)
-        .await
-        .map(|events| events.into_iter().map(|e| e.event_id).collect())
-        .unwrap_or_default();
+    let seen = events_so_far(cloud, stack).await.unwrap_or_default();
     if let Err(error) = cloud.delete_stack(stack, role_arn, &request_token()).await {
         return Err(failed(
             format!("DeleteStack of {stack} failed, nothing was deleted: {error}"),

@@ -14,7 +14,7 @@ use super::events;
 use super::outcome::{RackResult, StopReason, failed};
 use super::reporter::{Progress, Reporter};
 use super::stall::{StallWatch, expected_times};
-use crate::cloud::{Cloud, Stack, StackEvent, StackState, StackStatus};
+use crate::cloud::{Cloud, CloudError, Stack, StackEvent, StackState, StackStatus};
 use crate::config::RackId;
 use crate::plan::RackPlan;
 
@@ -241,6 +241,19 @@ impl Follower<'_> {
             interval = (interval * 3 / 2).min(self.timings.max_poll);
         }
     }
+}
+
+/// The ids of the events `stack` has had so far: history, not progress, for a follow that starts now.
+pub(super) async fn events_so_far(
+    cloud: &dyn Cloud,
+    stack: &str,
+) -> Result<HashSet<String>, CloudError> {
+    Ok(cloud
+        .stack_events(stack)
+        .await?
+        .into_iter()
+        .map(|event| event.event_id)
+        .collect())
 }
 
 /// How following the rack's own stack through a create or update ended.

@@ -3,13 +3,15 @@
 //! each rack is followed to a final status. A rack that was busy when planned is waited for and then handed
 //! back to the planner (`Replanner`), never planned here.
 //!
+//! Every effect is a function over one `context::Context` (clients, orgs, reporter, timings, cancellation):
 //! `drive` runs the racks and hands each planned action to its effect; every effect opens the same way
-//! (`changed_since_planned`); one file per effect (`install`, `update`, `delete`, `recover`; `uninstall_prep`, what Convox does before
-//! an uninstall's first DeleteStack); `follow`
-//! polls a stack to a final status, naming stalled resources (`stall`); `cancel` stops an update at its
-//! timeout or on a second Ctrl-C and follows its rollback (`cancel_started_elsewhere`: one rackfile did not
-//! start, for `rackfile cancel`); `outcome` says what became of each rack.
-//! `rollout` runs the plan's waves one after another, `bake` waits after a wave watching its alarms.
+//! (`changed_since_planned`); one file per effect (`install`, `update`, `delete`, `recover`;
+//! `uninstall_prep`, what Convox does before an uninstall's first DeleteStack); `follow` polls a stack to a
+//! final status, naming stalled resources (`stall`); `cancel` stops an update at its timeout or on a second
+//! Ctrl-C and follows its rollback (`cancel_started_elsewhere`: one rackfile did not start, for `rackfile
+//! cancel`); `outcome` says what became of each rack, as data. `rollout` runs the plan's waves one after
+//! another, `bake` waits after a wave watching its alarms. Progress goes out as data (`reporter`); the
+//! views that word it are in `render::apply`.
 
 mod bake;
 mod cancel;

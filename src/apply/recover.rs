@@ -5,7 +5,7 @@
 use tokio::time::Instant;
 
 use super::context::Context;
-use super::follow::{Followed, Follower};
+use super::follow::{Followed, Follower, events_so_far};
 use super::outcome::{RackResult, failed};
 use super::reporter::Work;
 use super::request_token::request_token;
@@ -54,8 +54,8 @@ pub(super) async fn continue_rollback(
     cloud: &dyn Cloud,
     started: Instant,
 ) -> RackResult {
-    let seen = match cloud.stack_events(&plan.name).await {
-        Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
+    let seen = match events_so_far(cloud, &plan.name).await {
+        Ok(seen) => seen,
         Err(error) => return failed(format!("cannot read the stack's events: {error}"), None),
     };
     let skip = ctx

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::context::Context;
-use super::follow::{Followed, Follower};
+use super::follow::{Followed, Follower, events_so_far};
 use super::outcome::{RackResult, failed};
 use super::reporter::Work;
 use super::request_token::{caused_by, request_token};
@@ -168,8 +168,8 @@ async fn update_and_follow(
 ) -> Result<Option<Stack>, RackResult> {
     let request = plan.update_request(update, request_token());
     // Events from before this update are history, not progress.
-    let seen = match cloud.stack_events(&plan.name).await {
-        Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
+    let seen = match events_so_far(cloud, &plan.name).await {
+        Ok(seen) => seen,
         Err(error) => {
             return Err(failed(
                 format!("cannot read the stack's events: {error}"),

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod cancel;
 mod change_sets;
 mod confirm;
+mod console;
 pub mod doctor;
 pub mod drift;
 pub mod events;

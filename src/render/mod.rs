@@ -6,6 +6,7 @@ mod change_set;
 pub mod doctor;
 pub mod drift;
 pub mod drift_progress;
+mod duration;
 mod error;
 mod escape;
 pub mod events;
@@ -19,6 +20,7 @@ pub mod status;
 pub mod waves;
 
 pub use budget::span;
+pub use duration::{Notation, duration};
 pub use error::RenderError;
 pub use escape::escape;
 pub use human::{

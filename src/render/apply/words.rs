@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::super::waves;
-use super::super::{hold_words, refusal_words, span};
+use super::super::{Notation, duration, hold_words, refusal_words, span};
 use super::stack_events;
 use crate::apply::reporter::{Progress, Work};
 use crate::apply::stall::Stall;
@@ -20,15 +20,8 @@ pub fn outcome_words(outcome: &RackOutcome) -> String {
 }
 
 /// How long a rack's work took, as its lines say it: `4m02s`, `45s`, `300ms`.
-pub fn elapsed(duration: Duration) -> String {
-    let seconds = duration.as_secs();
-    if seconds >= 60 {
-        format!("{}m{:02}s", seconds / 60, seconds % 60)
-    } else if seconds >= 1 {
-        format!("{seconds}s")
-    } else {
-        format!("{}ms", duration.as_millis())
-    }
+pub fn elapsed(took: Duration) -> String {
+    duration(took, Notation::Elapsed)
 }
 
 /// What work on a rack begins: `installing`, `upgrading to 20260101000000 (step 2 of 3)`.
