@@ -324,7 +324,7 @@ fn parse_timeout(text: &str) -> Result<TimeLimit, String> {
     if duration > MAX_TIMEOUT {
         return Err(format!(
             "`{text}` is longer than the most --timeout takes, {}: no CloudFormation operation rackfile follows waits that long (a WaitCondition's limit is 12 hours), so a longer one is a typo",
-            humantime::format_duration(MAX_TIMEOUT)
+            crate::render::duration(MAX_TIMEOUT, crate::render::Notation::Words)
         ));
     }
     Ok(TimeLimit::After(duration))

@@ -21,8 +21,9 @@ pub enum Error {
     /// AWS could not be read (credentials, account guard, listing stacks).
     #[error("{}", render_read_errors(.0).trim_end())]
     Read(Vec<ReadError>),
-    /// The plan cannot be made: something in racks.toml does not fit the live templates.
-    #[error("{}", crate::render::human_problems(problems, file, text).trim_end())]
+    /// The plan cannot be made: something in racks.toml does not fit the live templates. Its text for a
+    /// person draws each problem at its line (`render::RenderError`).
+    #[error("{file} does not fit the live racks")]
     Plan {
         /// racks.toml's name and text, so each problem is drawn at its line.
         file: String,
@@ -142,29 +143,6 @@ impl Error {
 
     pub fn exit_code(&self) -> i32 {
         self.kind().exit_code()
-    }
-
-    /// The text for stderr, ending in a newline. Messages that are not already `error: ...` get the prefix.
-    /// Values quoted from AWS or racks.toml inside it cannot move the cursor or recolour the terminal: every
-    /// control character but the line breaks the message is made of is shown as an escape.
-    pub fn render(&self) -> String {
-        let mut text = self
-            .to_string()
-            .split('\n')
-            .map(|line| crate::render::escape(line).into_owned())
-            .collect::<Vec<_>>()
-            .join("\n");
-        if !text.starts_with("error:") {
-            text = format!("error: {text}");
-        }
-        text.push('\n');
-        if let Error::Usage {
-            hint: Some(hint), ..
-        } = self
-        {
-            write_help(&mut text, &crate::render::escape(hint));
-        }
-        text
     }
 
     /// The JSON form for `--json`, so a machine reading stdout always gets JSON: the kind, a one-line

@@ -1,6 +1,7 @@
 use clap::Parser as _;
 
 use rackfile::cli::Cli;
+use rackfile::render::RenderError as _;
 
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();

@@ -10,7 +10,7 @@ use futures::future::join_all;
 // tokio's clock: a 30-minute bake takes no time on a paused test clock.
 use tokio::time::Instant;
 
-use super::drive::{Cancel, Executor};
+use super::context::{Cancel, Context};
 use crate::cloud::{AlarmState, Alarms, CloudError, RegionKey};
 use crate::plan::{WatchedAlarm, Wave};
 
@@ -41,71 +41,69 @@ struct AlarmGroup {
     watched: Vec<WatchedAlarm>,
 }
 
-impl Executor<'_> {
-    /// Waits `wave.bake_seconds`, polling the wave's alarms every `ALARM_POLL` (at the start and at the end
-    /// too), reporting the time left after each poll.
-    pub(super) async fn bake(&self, wave: &Wave) -> BakeEnd {
-        let total = Duration::from_secs(wave.bake_seconds);
-        let ends = Instant::now() + total;
-        let groups = self.alarm_groups(&wave.alarms).await;
-        self.reporter.bake_started(wave, total);
-        let mut cancel = self.cancel.clone();
-        loop {
-            if let Some(end) = poll(&groups, false).await {
-                return end;
-            }
-            let now = Instant::now();
-            if now >= ends {
-                return BakeEnd::Passed;
-            }
-            let remaining = ends - now;
-            self.reporter.baking(wave, remaining, total);
-            if interrupted_during(&mut cancel, ALARM_POLL.min(remaining)).await {
-                return BakeEnd::Interrupted;
-            }
+/// Waits `wave.bake_seconds`, polling the wave's alarms every `ALARM_POLL` (at the start and at the end
+/// too), reporting the time left after each poll.
+pub(super) async fn bake(ctx: &Context<'_>, wave: &Wave) -> BakeEnd {
+    let total = Duration::from_secs(wave.bake_seconds);
+    let ends = Instant::now() + total;
+    let groups = alarm_groups(ctx, &wave.alarms).await;
+    ctx.reporter.bake_started(wave, total);
+    let mut cancel = ctx.cancel.clone();
+    loop {
+        if let Some(end) = poll(&groups, false).await {
+            return end;
+        }
+        let now = Instant::now();
+        if now >= ends {
+            return BakeEnd::Passed;
+        }
+        let remaining = ends - now;
+        ctx.reporter.baking(wave, remaining, total);
+        if interrupted_during(&mut cancel, ALARM_POLL.min(remaining)).await {
+            return BakeEnd::Interrupted;
         }
     }
+}
 
-    /// One read of `alarms`, just before a wave starts: what holds it, if anything (ALARM; INSUFFICIENT_DATA
-    /// unless `missing_data_ok`; an alarm that cannot be read).
-    pub(super) async fn alarms_hold(
-        &self,
-        alarms: &[WatchedAlarm],
-        missing_data_ok: bool,
-    ) -> Option<BakeEnd> {
-        if alarms.is_empty() {
-            return None;
-        }
-        let groups = self.alarm_groups(alarms).await;
-        poll(&groups, !missing_data_ok).await
+/// One read of `alarms`, just before a wave starts: what holds it, if anything (ALARM; INSUFFICIENT_DATA
+/// unless `missing_data_ok`; an alarm that cannot be read).
+pub(super) async fn alarms_hold(
+    ctx: &Context<'_>,
+    alarms: &[WatchedAlarm],
+    missing_data_ok: bool,
+) -> Option<BakeEnd> {
+    if alarms.is_empty() {
+        return None;
     }
+    let groups = alarm_groups(ctx, alarms).await;
+    poll(&groups, !missing_data_ok).await
+}
 
-    async fn alarm_groups(&self, alarms: &[WatchedAlarm]) -> Vec<AlarmGroup> {
-        let mut by_place: BTreeMap<RegionKey, Vec<WatchedAlarm>> = BTreeMap::new();
-        for alarm in alarms {
-            by_place
-                .entry(RegionKey::new(&alarm.account_id, &alarm.region))
-                .or_default()
-                .push(alarm.clone());
-        }
-        let mut groups = Vec::new();
-        for (RegionKey { region, .. }, watched) in by_place {
-            // Any org of the (account, region) reaches it: the first one's credentials are used.
-            let client = self
-                .connector
-                .alarms(&self.orgs[&watched[0].org], &region)
-                .await;
-            let mut names: Vec<String> = watched.iter().map(|a| a.name.clone()).collect();
-            names.sort();
-            names.dedup();
-            groups.push(AlarmGroup {
-                client,
-                names,
-                watched,
-            });
-        }
-        groups
+async fn alarm_groups(ctx: &Context<'_>, alarms: &[WatchedAlarm]) -> Vec<AlarmGroup> {
+    let mut by_place: BTreeMap<RegionKey, Vec<WatchedAlarm>> = BTreeMap::new();
+    for alarm in alarms {
+        by_place
+            .entry(RegionKey::new(&alarm.account_id, &alarm.region))
+            .or_default()
+            .push(alarm.clone());
     }
+    let mut groups = Vec::new();
+    for (RegionKey { region, .. }, watched) in by_place {
+        // Any org of the (account, region) reaches it: the first one's credentials are used.
+        let client = ctx
+            .connector
+            .alarms(&ctx.orgs[&watched[0].org], &region)
+            .await;
+        let mut names: Vec<String> = watched.iter().map(|a| a.name.clone()).collect();
+        names.sort();
+        names.dedup();
+        groups.push(AlarmGroup {
+            client,
+            names,
+            watched,
+        });
+    }
+    groups
 }
 
 /// One read of every group, concurrently; what ends the bake, if anything. `no_data_holds`: an alarm in

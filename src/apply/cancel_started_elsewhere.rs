@@ -9,9 +9,10 @@ use std::time::Duration;
 // tokio's clock, not the system's: the rollback follows a paused test clock.
 use tokio::time::Instant;
 
-use super::drive::Executor;
-use super::follow::Watched;
+use super::context::Context;
+use super::follow::{Follower, Watched, events_so_far};
 use super::outcome::{RackOutcome, RackResult, failed};
+use super::reporter::Work;
 use super::request_token::request_token;
 use crate::cloud::{Cloud, CloudErrorKind, StackStatus};
 use crate::config::Rack;
@@ -35,96 +36,92 @@ pub struct CancelSent {
     pub after: Duration,
 }
 
-impl Executor<'_> {
-    /// Sends CancelUpdateStack for `rack`, whose update has run for `after`. AWS refuses it (a validation
-    /// error) unless the stack is UPDATE_IN_PROGRESS, e.g. when the update ended since it was read: that is
-    /// reported with the status the stack has now.
-    pub async fn send_cancel(
-        &self,
-        rack: &Rack,
-        after: Duration,
-    ) -> Result<CancelSent, RackResult> {
-        let cloud = self.rack_cloud(rack).await?;
-        let seen = match cloud.stack_events(&rack.name).await {
-            Ok(events) => events.into_iter().map(|event| event.event_id).collect(),
-            Err(error) => {
-                return Err(failed(
-                    format!("cannot read the stack's events, nothing was sent: {error}"),
-                    None,
-                ));
-            }
+/// Sends CancelUpdateStack for `rack`, whose update has run for `after`. AWS refuses it (a validation
+/// error) unless the stack is UPDATE_IN_PROGRESS, e.g. when the update ended since it was read: that is
+/// reported with the status the stack has now.
+pub async fn send_cancel(
+    ctx: &Context<'_>,
+    rack: &Rack,
+    after: Duration,
+) -> Result<CancelSent, RackResult> {
+    let cloud = rack_cloud(ctx, rack).await?;
+    let seen = match events_so_far(cloud.as_ref(), &rack.name).await {
+        Ok(seen) => seen,
+        Err(error) => {
+            return Err(failed(
+                format!("cannot read the stack's events, nothing was sent: {error}"),
+                None,
+            ));
+        }
+    };
+    if let Err(error) = cloud
+        .cancel_update_stack(&rack.name, &request_token())
+        .await
+    {
+        let status = match cloud.describe_stack(&rack.name).await {
+            Ok(Some(stack)) => Some(stack.status),
+            _ => None,
         };
-        if let Err(error) = cloud
-            .cancel_update_stack(&rack.name, &request_token())
+        let message = if error.kind == CloudErrorKind::Validation {
+            format!(
+                "CancelUpdateStack refused ({error}): the update is no longer in progress, nothing was cancelled"
+            )
+        } else {
+            format!("CancelUpdateStack failed ({error}); the update goes on in AWS")
+        };
+        return Err(failed(message, status));
+    }
+    Ok(CancelSent { seen, after })
+}
+
+/// Follows the rollback of a cancelled update to its end, as apply follows its own; only Ctrl-C stops
+/// following (the rollback goes on in AWS).
+pub async fn follow_cancelled(ctx: &Context<'_>, rack: &Rack, sent: CancelSent) -> RackOutcome {
+    let started = Instant::now();
+    let id = rack_id(rack);
+    ctx.reporter.start(&id, &Work::FollowingCancel, 0);
+    let result = match rack_cloud(ctx, rack).await {
+        Err(result) => result,
+        Ok(cloud) => match Follower::past_timeout(ctx)
+            .follow_stack(&id, &rack.name, cloud.as_ref(), sent.seen, started, false)
             .await
         {
-            let status = match cloud.describe_stack(&rack.name).await {
-                Ok(Some(stack)) => Some(stack.status),
-                _ => None,
-            };
-            let message = if error.kind == CloudErrorKind::Validation {
-                format!(
-                    "CancelUpdateStack refused ({error}): the update is no longer in progress, nothing was cancelled"
-                )
-            } else {
-                format!("CancelUpdateStack failed ({error}); the update goes on in AWS")
-            };
-            return Err(failed(message, status));
-        }
-        Ok(CancelSent { seen, after })
-    }
-
-    /// Follows the rollback of a cancelled update to its end, as apply follows its own; only Ctrl-C stops
-    /// following (the rollback goes on in AWS).
-    pub async fn follow_cancelled(&self, rack: &Rack, sent: CancelSent) -> RackOutcome {
-        let started = Instant::now();
-        let id = rack_id(rack);
-        self.reporter.start(
-            &id,
-            "cancelled (CancelUpdateStack): following the rollback",
-            0,
-        );
-        let result = match self.rack_cloud(rack).await {
-            Err(result) => result,
-            Ok(cloud) => match self
-                .follower_past_timeout()
-                .follow_stack(&id, &rack.name, cloud.as_ref(), sent.seen, started, false)
-                .await
+            Watched::Settled { stack, .. }
+                if stack.status == StackStatus::UpdateRollbackComplete =>
             {
-                Watched::Settled { stack, .. }
-                    if stack.status == StackStatus::UpdateRollbackComplete =>
-                {
-                    RackResult::Cancelled {
-                        after: sent.after,
-                        rolled_back_in: started.elapsed(),
-                    }
+                RackResult::Cancelled {
+                    after: sent.after,
+                    rolled_back_in: started.elapsed(),
                 }
-                Watched::Settled { stack, root_cause } => RackResult::Failed {
-                    message: "cancelled; the rollback did not complete: `rackfile apply --recover` continues it".into(),
-                    status: Some(stack.status),
-                    root_cause,
-                },
-                Watched::Gone => failed("the stack disappeared while being followed".into(), None),
-                Watched::Stopped(result) => result,
+            }
+            Watched::Settled { stack, root_cause } => RackResult::Failed {
+                message: "cancelled; the rollback did not complete: `rackfile apply --recover` continues it".into(),
+                status: Some(stack.status),
+                root_cause,
             },
-        };
-        let outcome = RackOutcome {
-            rack: rack.id(),
-            result,
-            elapsed: started.elapsed(),
-            password: None,
-            warnings: Vec::new(),
-        };
-        self.reporter.finish(&id, &outcome);
-        outcome
-    }
+            Watched::Gone => failed("the stack disappeared while being followed".into(), None),
+            Watched::Stopped(result) => result,
+        },
+    };
+    let outcome = RackOutcome {
+        rack: rack.id(),
+        result,
+        elapsed: started.elapsed(),
+        password: None,
+        warnings: Vec::new(),
+    };
+    ctx.reporter.finish(&id, &outcome);
+    outcome
+}
 
-    async fn rack_cloud(&self, rack: &Rack) -> Result<std::sync::Arc<dyn Cloud>, RackResult> {
-        self.connector
-            .cloud(&self.orgs[&rack.org], &rack.region)
-            .await
-            .map_err(|error| failed(format!("cannot reach CloudFormation: {error}"), None))
-    }
+async fn rack_cloud(
+    ctx: &Context<'_>,
+    rack: &Rack,
+) -> Result<std::sync::Arc<dyn Cloud>, RackResult> {
+    ctx.connector
+        .cloud(&ctx.orgs[&rack.org], &rack.region)
+        .await
+        .map_err(|error| failed(format!("cannot reach CloudFormation: {error}"), None))
 }
 
 fn rack_id(rack: &Rack) -> crate::config::RackId {

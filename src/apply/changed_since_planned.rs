@@ -1,105 +1,105 @@
 //! The stack read again just before the first write of a rack: still as planned, or waited for and planned
 //! again when another operation is changing it, or the rack stopped with nothing sent.
 
-use std::collections::HashSet;
-
 // tokio's clock, not the system's: the wait follows a paused test clock.
 use tokio::time::Instant;
 
-use super::drive::{Executor, Replanner};
-use super::follow::Followed;
-use super::outcome::{RackResult, failed};
+use super::context::{Context, Replanner};
+use super::follow::{Followed, Follower, events_so_far};
+use super::outcome::{BlockReason, RackResult, failed};
+use super::reporter::Work;
 use crate::cloud::{Cloud, StackState};
 use crate::plan::{Action, RackPlan, StackFingerprint};
 
-impl Executor<'_> {
-    /// Reads the stack again just before writing to it. A change made since the plan (by a person, the
-    /// autoscaler, another apply) must not be undone by values read before it: a stack another operation
-    /// is changing is waited for and planned again (when re-planning is allowed); any other change stops
-    /// the rack with nothing sent.
-    pub(super) async fn changed_since_planned(
-        &self,
-        plan: &RackPlan,
-        cloud: &dyn Cloud,
-        started: Instant,
-    ) -> Option<RackResult> {
-        let now = match cloud.describe_stack(&plan.name).await {
-            Ok(now) => now,
-            Err(error) => {
-                return Some(failed(
-                    format!("cannot read the stack before changing it: {error}; nothing was sent"),
-                    None,
-                ));
-            }
-        };
-        let fingerprint = now.as_ref().map(StackFingerprint::of);
-        if fingerprint == plan.stack {
-            return None;
-        }
-        if let Some(stack) = &now
-            // Only an operation that leaves a stack is worth waiting for: a deletion begun since the plan
-            // ends with no stack to plan, and is reported as the change it is.
-            && stack.state() == StackState::InProgress
-            && let Some(replanner) = self.replanner
-        {
-            return Some(
-                Box::pin(self.wait_then_replan(plan, stack.status.as_str(), started, replanner))
-                    .await,
-            );
-        }
-        let what = StackFingerprint::change(plan.stack.as_ref(), fingerprint.as_ref())
-            .unwrap_or_else(|| "it changed".to_string());
-        Some(failed(
-            format!(
-                "the stack changed since the plan ({what}); nothing was sent. Plan again: `rackfile plan` shows the rack as it is now"
-            ),
-            now.map(|stack| stack.status),
-        ))
-    }
-
-    pub(super) async fn wait_then_replan(
-        &self,
-        plan: &RackPlan,
-        status: &str,
-        started: Instant,
-        replanner: &dyn Replanner,
-    ) -> RackResult {
-        let cloud = match self.cloud(plan).await {
-            Ok(cloud) => cloud,
-            Err(error) => return failed(format!("cannot reach CloudFormation: {error}"), None),
-        };
-        self.reporter
-            .start(&plan.id(), &format!("waiting: {status}"), 0);
-        let seen = match cloud.stack_events(&plan.name).await {
-            Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
-            Err(_) => HashSet::new(),
-        };
-        match self
-            .follower()
-            .follow(plan, cloud.as_ref(), seen, started)
-            .await
-        {
-            Followed::Settled { .. } => {}
-            Followed::Stopped(result) => return result,
-        }
-        match replanner.replan(&plan.id()).await {
-            // Waiting twice would be a loop: a rack busy again after the wait is reported as blocked. Any
-            // other plan passes the run's gate in `run_action`, as the first plan did.
-            Ok(new_plan) => match &new_plan.action {
-                Action::Blocked(blocked) => RackResult::Blocked {
-                    status: blocked.status.clone(),
-                    reason: blocked.reason.clone(),
-                },
-                Action::Wait(wait) => RackResult::Blocked {
-                    status: Some(wait.status.clone()),
-                    reason: "CloudFormation began changing the stack again after the wait; plan again once it has finished".into(),
-                },
-                action => Box::pin(self.run_action(&new_plan, action, started)).await,
-            },
-            Err(message) => failed(
-                format!("re-planning after the wait failed: {message}"),
+/// Reads the stack again just before writing to it. A change made since the plan (by a person, the
+/// autoscaler, another apply) must not be undone by values read before it: a stack another operation
+/// is changing is waited for and planned again (when re-planning is allowed); any other change stops
+/// the rack with nothing sent.
+pub(super) async fn check(
+    ctx: &Context<'_>,
+    plan: &RackPlan,
+    cloud: &dyn Cloud,
+    started: Instant,
+) -> Option<RackResult> {
+    let now = match cloud.describe_stack(&plan.name).await {
+        Ok(now) => now,
+        Err(error) => {
+            return Some(failed(
+                format!("cannot read the stack before changing it: {error}; nothing was sent"),
                 None,
-            ),
+            ));
         }
+    };
+    let fingerprint = now.as_ref().map(StackFingerprint::of);
+    if fingerprint == plan.stack {
+        return None;
+    }
+    if let Some(stack) = &now
+        // Only an operation that leaves a stack is worth waiting for: a deletion begun since the plan
+        // ends with no stack to plan, and is reported as the change it is.
+        && stack.state() == StackState::InProgress
+        && let Some(replanner) = ctx.replanner
+    {
+        return Some(
+            Box::pin(wait_then_replan(
+                ctx,
+                plan,
+                stack.status.as_str(),
+                started,
+                replanner,
+            ))
+            .await,
+        );
+    }
+    let what = StackFingerprint::change(plan.stack.as_ref(), fingerprint.as_ref())
+        .unwrap_or_else(|| "it changed".to_string());
+    Some(failed(
+        format!(
+            "the stack changed since the plan ({what}); nothing was sent. Plan again: `rackfile plan` shows the rack as it is now"
+        ),
+        now.map(|stack| stack.status),
+    ))
+}
+
+pub(super) async fn wait_then_replan(
+    ctx: &Context<'_>,
+    plan: &RackPlan,
+    status: &str,
+    started: Instant,
+    replanner: &dyn Replanner,
+) -> RackResult {
+    let cloud = match ctx.cloud(&plan.org, &plan.region).await {
+        Ok(cloud) => cloud,
+        Err(error) => return failed(format!("cannot reach CloudFormation: {error}"), None),
+    };
+    ctx.reporter.start(&plan.id(), &Work::Waiting { status }, 0);
+    let seen = events_so_far(cloud.as_ref(), &plan.name)
+        .await
+        .unwrap_or_default();
+    match Follower::new(ctx)
+        .follow(plan, cloud.as_ref(), seen, started)
+        .await
+    {
+        Followed::Settled { .. } => {}
+        Followed::Stopped(result) => return result,
+    }
+    match replanner.replan(&plan.id()).await {
+        // Waiting twice would be a loop: a rack busy again after the wait is reported as blocked. Any
+        // other plan passes the run's gate in `run_action`, as the first plan did.
+        Ok(new_plan) => match &new_plan.action {
+            Action::Blocked(blocked) => RackResult::Blocked {
+                status: blocked.status.clone(),
+                reason: BlockReason::Planned(blocked.reason.clone()),
+            },
+            Action::Wait(wait) => RackResult::Blocked {
+                status: Some(wait.status.clone()),
+                reason: BlockReason::BusyAgain,
+            },
+            action => Box::pin(super::drive::run_action(ctx, &new_plan, action, started)).await,
+        },
+        Err(message) => failed(
+            format!("re-planning after the wait failed: {message}"),
+            None,
+        ),
     }
 }

@@ -4,160 +4,148 @@
 // tokio's clock, not the system's: the deletions follow a paused test clock.
 use tokio::time::Instant;
 
-use super::drive::Executor;
-use super::follow::Watched;
-use super::outcome::{RackResult, failed};
+use super::context::Context;
+use super::follow::{Follower, Watched, events_so_far};
+use super::outcome::{RackResult, Retained, failed};
+use super::reporter::Work;
 use super::request_token::request_token;
 use crate::cloud::{Cloud, Stack, StackState};
 use crate::config::RackId;
 use crate::plan::{RackPlan, Uninstall};
 
-impl Executor<'_> {
-    /// `ensure = "absent"`: each app stack, then the rack, each deleted and followed until gone.
-    pub(super) async fn uninstall(
-        &self,
-        plan: &RackPlan,
-        uninstall: &Uninstall,
-        cloud: &dyn Cloud,
-        started: Instant,
-    ) -> RackResult {
-        if let Err(result) = self.prepare_uninstall(plan, uninstall, cloud).await {
-            return result;
+/// `ensure = "absent"`: each app stack, then the rack, each deleted and followed until gone.
+pub(super) async fn run(
+    ctx: &Context<'_>,
+    plan: &RackPlan,
+    uninstall: &Uninstall,
+    cloud: &dyn Cloud,
+    started: Instant,
+) -> RackResult {
+    if let Err(result) = super::uninstall_prep::prepare(ctx, plan, uninstall, cloud).await {
+        return result;
+    }
+    let total = uninstall.dependents.len();
+    for (done, dependent) in uninstall.dependents.iter().enumerate() {
+        if ctx.cancelled() {
+            return failed(
+                format!(
+                    "interrupted after deleting {done} of {total} app and resource stacks; the rack's stack was not deleted"
+                ),
+                None,
+            );
         }
-        let total = uninstall.dependents.len();
-        for (done, dependent) in uninstall.dependents.iter().enumerate() {
-            if self.cancelled() {
+        let still_dependent = |stack: &Stack| {
+            crate::convox::dependent_of(stack, &plan.name, |_| false) == Some(dependent.kind)
+        };
+        match recheck_before_delete(cloud, &dependent.name, &dependent.stack_id, still_dependent)
+            .await
+        {
+            Recheck::Delete(_) => {}
+            Recheck::Gone => continue,
+            Recheck::Refuse(why) => {
                 return failed(
                     format!(
-                        "interrupted after deleting {done} of {total} app and resource stacks; the rack's stack was not deleted"
+                        "{why}, so it was not deleted; {done} of {total} app and resource stacks were, and the rack's stack was not. Plan again: `rackfile plan` lists what the uninstall deletes now"
                     ),
                     None,
                 );
             }
-            let still_dependent = |stack: &Stack| {
-                crate::convox::dependent_of(stack, &plan.name, |_| false) == Some(dependent.kind)
-            };
-            match recheck_before_delete(
-                cloud,
-                &dependent.name,
-                &dependent.stack_id,
-                still_dependent,
-            )
-            .await
-            {
-                Recheck::Delete(_) => {}
-                Recheck::Gone => continue,
-                Recheck::Refuse(why) => {
-                    return failed(
-                        format!(
-                            "{why}, so it was not deleted; {done} of {total} app and resource stacks were, and the rack's stack was not. Plan again: `rackfile plan` lists what the uninstall deletes now"
-                        ),
-                        None,
-                    );
-                }
-            }
-            if let Err(result) = self
-                .delete_and_follow(&plan.id(), &dependent.name, None, cloud, started, 0)
-                .await
-            {
-                return result;
-            }
         }
-        if self.cancelled() {
-            return failed(
-                "interrupted after deleting the app and resource stacks; the rack's stack was not deleted"
-                    .into(),
-                None,
-            );
-        }
-        let planned_rack = plan
-            .stack
-            .as_ref()
-            .map_or("", |stack| stack.stack_id.as_str());
-        let why =
-            match recheck_before_delete(cloud, &plan.name, planned_rack, crate::convox::is_rack)
-                .await
-            {
-                Recheck::Refuse(why) => Some(why),
-                Recheck::Delete(stack) => crate::convox::operations::nlb_deletion_protection(
-                    &stack.parameters,
-                )
-                .map(|(parameter, value)| {
-                    format!(
-                        "NLB deletion protection was turned on since the plan ({parameter}={value})"
-                    )
-                }),
-                Recheck::Gone => None,
-            };
-        if let Some(why) = why {
-            return failed(
-                format!("{why}, so the rack's stack was not deleted; its apps and resources were"),
-                None,
-            );
-        }
-        if let Err(result) = self
-            .delete_and_follow(
-                &plan.id(),
-                &plan.name,
-                plan.role_arn.as_deref(),
-                cloud,
-                started,
-                uninstall.resource_count,
-            )
-            .await
+        if let Err(result) =
+            delete_and_follow(ctx, &plan.id(), &dependent.name, None, cloud, started, 0).await
         {
             return result;
         }
-        RackResult::Uninstalled {
-            apps: total,
-            retained: uninstall
-                .retained
-                .iter()
-                .map(|r| format!("{} ({})", r.logical_id, r.resource_type))
-                .collect(),
-        }
     }
+    if ctx.cancelled() {
+        return failed(
+            "interrupted after deleting the app and resource stacks; the rack's stack was not deleted"
+                .into(),
+            None,
+        );
+    }
+    let planned_rack = plan
+        .stack
+        .as_ref()
+        .map_or("", |stack| stack.stack_id.as_str());
+    let why = match recheck_before_delete(cloud, &plan.name, planned_rack, crate::convox::is_rack)
+        .await
+    {
+        Recheck::Refuse(why) => Some(why),
+        Recheck::Delete(stack) => crate::convox::operations::nlb_deletion_protection(
+            &stack.parameters,
+        )
+        .map(|(parameter, value)| {
+            format!("NLB deletion protection was turned on since the plan ({parameter}={value})")
+        }),
+        Recheck::Gone => None,
+    };
+    if let Some(why) = why {
+        return failed(
+            format!("{why}, so the rack's stack was not deleted; its apps and resources were"),
+            None,
+        );
+    }
+    if let Err(result) = delete_and_follow(
+        ctx,
+        &plan.id(),
+        &plan.name,
+        plan.role_arn.as_deref(),
+        cloud,
+        started,
+        uninstall.resource_count,
+    )
+    .await
+    {
+        return result;
+    }
+    RackResult::Uninstalled {
+        apps: total,
+        retained: uninstall
+            .retained
+            .iter()
+            .map(|r| Retained {
+                logical_id: r.logical_id.clone(),
+                resource_type: r.resource_type.clone(),
+            })
+            .collect(),
+    }
+}
 
-    /// DeleteStack of `stack`, followed until it is gone, reported as `rack`'s progress. `role_arn`: the
-    /// rack's service role, for the rack's own stack (an app's stack keeps the role Convox gave it).
-    pub(super) async fn delete_and_follow(
-        &self,
-        rack: &RackId,
-        stack: &str,
-        role_arn: Option<&str>,
-        cloud: &dyn Cloud,
-        started: Instant,
-        resource_count: usize,
-    ) -> Result<(), RackResult> {
-        let seen = cloud
-            .stack_events(stack)
-            .await
-            .map(|events| events.into_iter().map(|e| e.event_id).collect())
-            .unwrap_or_default();
-        if let Err(error) = cloud.delete_stack(stack, role_arn, &request_token()).await {
-            return Err(failed(
-                format!("DeleteStack of {stack} failed, nothing was deleted: {error}"),
-                None,
-            ));
-        }
-        self.reporter
-            .start(rack, &format!("deleting {stack}"), resource_count);
-        match self
-            .follower()
-            .follow_stack(rack, stack, cloud, seen, started, true)
-            .await
-        {
-            Watched::Gone => Ok(()),
-            Watched::Settled {
-                stack: left,
-                root_cause,
-            } => Err(RackResult::Failed {
-                message: format!("the deletion of {stack} failed"),
-                status: Some(left.status),
-                root_cause,
-            }),
-            Watched::Stopped(result) => Err(result),
-        }
+/// DeleteStack of `stack`, followed until it is gone, reported as `rack`'s progress. `role_arn`: the
+/// rack's service role, for the rack's own stack (an app's stack keeps the role Convox gave it).
+pub(super) async fn delete_and_follow(
+    ctx: &Context<'_>,
+    rack: &RackId,
+    stack: &str,
+    role_arn: Option<&str>,
+    cloud: &dyn Cloud,
+    started: Instant,
+    resource_count: usize,
+) -> Result<(), RackResult> {
+    let seen = events_so_far(cloud, stack).await.unwrap_or_default();
+    if let Err(error) = cloud.delete_stack(stack, role_arn, &request_token()).await {
+        return Err(failed(
+            format!("DeleteStack of {stack} failed, nothing was deleted: {error}"),
+            None,
+        ));
+    }
+    ctx.reporter
+        .start(rack, &Work::Deleting { stack }, resource_count);
+    match Follower::new(ctx)
+        .follow_stack(rack, stack, cloud, seen, started, true)
+        .await
+    {
+        Watched::Gone => Ok(()),
+        Watched::Settled {
+            stack: left,
+            root_cause,
+        } => Err(RackResult::Failed {
+            message: format!("the deletion of {stack} failed").into(),
+            status: Some(left.status),
+            root_cause,
+        }),
+        Watched::Stopped(result) => Err(result),
     }
 }
 

@@ -1,36 +1,7 @@
-//! How a stack event is told to a person, in Convox's own wording (`Created VPC: vpc-c4e80aa2`), with its
-//! friendly resource names and the plumbing resources it hides.
+//! What a stack event is to an apply: the stack's own or a resource's, a resource done, worth a line of
+//! progress or plumbing Convox hides (`render::apply::stack_events` words it).
 
 use crate::cloud::StackEvent;
-
-/// Convox's names for the resources a rack is made of (cmd/convox/install.go).
-fn friendly_name(resource_type: &str) -> Option<&'static str> {
-    Some(match resource_type {
-        "AWS::AutoScaling::AutoScalingGroup" => "AutoScalingGroup",
-        "AWS::CloudFormation::Stack" => "CloudFormation Stack",
-        "AWS::DynamoDB::Table" => "DynamoDB Table",
-        "AWS::EC2::EIP" => "NAT Elastic IP",
-        "AWS::EC2::InternetGateway" => "VPC Internet Gateway",
-        "AWS::EC2::NatGateway" => "NAT Gateway",
-        "AWS::EC2::RouteTable" => "Routing Table",
-        "AWS::EC2::SecurityGroup" => "Security Group",
-        "AWS::EC2::Subnet" => "VPC Subnet",
-        "AWS::EC2::VPC" => "VPC",
-        "AWS::ECS::Cluster" => "ECS Cluster",
-        "AWS::ECS::Service" => "ECS Service",
-        "AWS::ECS::TaskDefinition" => "ECS TaskDefinition",
-        "AWS::EFS::FileSystem" => "EFS Filesystem",
-        "AWS::ElasticLoadBalancing::LoadBalancer" => "Elastic Load Balancer",
-        "AWS::IAM::AccessKey" => "Access Key",
-        "AWS::IAM::User" => "IAM User",
-        "AWS::Kinesis::Stream" => "Kinesis Stream",
-        "AWS::KMS::Key" => "KMS Key",
-        "AWS::Lambda::Function" => "Lambda Function",
-        "AWS::Logs::LogGroup" => "CloudWatch Log Group",
-        "AWS::S3::Bucket" => "S3 Bucket",
-        _ => return None,
-    })
-}
 
 /// Plumbing Convox does not show while installing.
 fn is_hidden(resource_type: &str) -> bool {
@@ -56,35 +27,17 @@ pub fn is_stack_event(event: &StackEvent, stack_name: &str) -> bool {
     event.resource_type == "AWS::CloudFormation::Stack" && event.logical_id == stack_name
 }
 
-/// The line for an event, or `None` for events not worth a line (in-progress resource steps, plumbing).
-pub fn describe(event: &StackEvent, stack_name: &str) -> Option<String> {
-    if is_stack_event(event, stack_name) {
-        return Some(match &event.reason {
-            Some(reason)
-                if event.status.ends_with("_FAILED") || event.status.contains("ROLLBACK") =>
-            {
-                format!("{}: {reason}", event.status)
-            }
-            _ => event.status.clone(),
-        });
+/// Whether the event is worth a line of progress: not an in-progress resource step, nor plumbing Convox
+/// does not show while installing (a failure always is).
+pub fn shown(event: &StackEvent, stack_name: &str) -> bool {
+    if is_stack_event(event, stack_name) || event.status.ends_with("_FAILED") {
+        return true;
     }
-    let name = friendly_name(&event.resource_type).unwrap_or(&event.resource_type);
-    // Convox names a resource by its physical id, unless that is an ARN, which says less than the logical id.
-    let id = match &event.physical_id {
-        Some(physical) if !physical.is_empty() && !physical.starts_with("arn:") => {
-            physical.as_str()
-        }
-        _ => event.logical_id.as_str(),
-    };
-    let reason = event.reason.as_deref().unwrap_or("no reason given");
-    match event.status.as_str() {
-        status if status.ends_with("_FAILED") => Some(format!("Failed {name}: {reason}")),
-        _ if is_hidden(&event.resource_type) => None,
-        "CREATE_COMPLETE" => Some(format!("Created {name}: {id}")),
-        "UPDATE_COMPLETE" => Some(format!("Updated {name}: {id}")),
-        "DELETE_COMPLETE" => Some(format!("Deleted {name}: {id}")),
-        _ => None,
-    }
+    !is_hidden(&event.resource_type)
+        && matches!(
+            event.status.as_str(),
+            "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE"
+        )
 }
 
 /// Whether the event marks a resource as done, for progress counts.
@@ -100,65 +53,30 @@ pub fn completes_resource(event: &StackEvent, stack_name: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn event(
-        resource_type: &str,
-        physical: Option<&str>,
-        status: &str,
-        reason: Option<&str>,
-    ) -> StackEvent {
+    fn event(resource_type: &str, status: &str) -> StackEvent {
         StackEvent {
             event_id: "1".into(),
             logical_id: "Vpc".into(),
-            physical_id: physical.map(str::to_string),
+            physical_id: None,
             resource_type: resource_type.into(),
             status: status.into(),
-            reason: reason.map(str::to_string),
+            reason: None,
             timestamp: String::new(),
             token: None,
         }
     }
 
     #[test]
-    fn uses_convox_wording() {
-        let created = event(
-            "AWS::EC2::VPC",
-            Some("vpc-c4e80aa2"),
-            "CREATE_COMPLETE",
-            None,
-        );
-        assert_eq!(
-            describe(&created, "example").as_deref(),
-            Some("Created VPC: vpc-c4e80aa2")
-        );
-        let arn = event(
-            "AWS::ECS::Cluster",
-            Some("arn:aws:ecs:x"),
-            "CREATE_COMPLETE",
-            None,
-        );
-        assert_eq!(
-            describe(&arn, "example").as_deref(),
-            Some("Created ECS Cluster: Vpc")
-        );
-        let failed = event(
-            "AWS::EC2::Subnet",
-            None,
-            "CREATE_FAILED",
-            Some("CIDR overlaps"),
-        );
-        assert_eq!(
-            describe(&failed, "example").as_deref(),
-            Some("Failed VPC Subnet: CIDR overlaps")
-        );
-    }
-
-    #[test]
     fn hides_plumbing_and_in_progress_steps_but_never_failures() {
-        let route = event("AWS::EC2::Route", Some("r-1"), "CREATE_COMPLETE", None);
-        assert_eq!(describe(&route, "example"), None);
-        let failed_route = event("AWS::EC2::Route", Some("r-1"), "CREATE_FAILED", Some("no"));
-        assert!(describe(&failed_route, "example").is_some());
-        let started = event("AWS::EC2::VPC", None, "CREATE_IN_PROGRESS", None);
-        assert_eq!(describe(&started, "example"), None);
+        assert!(!shown(
+            &event("AWS::EC2::Route", "CREATE_COMPLETE"),
+            "example"
+        ));
+        assert!(shown(&event("AWS::EC2::Route", "CREATE_FAILED"), "example"));
+        assert!(!shown(
+            &event("AWS::EC2::VPC", "CREATE_IN_PROGRESS"),
+            "example"
+        ));
+        assert!(shown(&event("AWS::EC2::VPC", "CREATE_COMPLETE"), "example"));
     }
 }

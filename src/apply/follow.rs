@@ -9,13 +9,12 @@ use std::time::Duration;
 // tokio's clock, not the system's: the waits and the timeout follow a paused test clock.
 use tokio::time::Instant;
 
-use super::cancel::TimeLimit;
-use super::drive::{Cancel, Executor, Timings};
+use super::context::{Cancel, Context, TimeLimit, Timings};
 use super::events;
 use super::outcome::{RackResult, StopReason, failed};
-use super::reporter::Reporter;
+use super::reporter::{Progress, Reporter};
 use super::stall::{StallWatch, expected_times};
-use crate::cloud::{Cloud, Stack, StackEvent, StackState, StackStatus};
+use crate::cloud::{Cloud, CloudError, Stack, StackEvent, StackState, StackStatus};
 use crate::config::RackId;
 use crate::plan::RackPlan;
 
@@ -35,12 +34,12 @@ pub(super) struct Follower<'a> {
     pub expected: HashMap<String, Duration>,
 }
 
-impl Executor<'_> {
-    pub(super) fn follower(&self) -> Follower<'_> {
+impl<'a> Follower<'a> {
+    pub(super) fn new(ctx: &'a Context<'_>) -> Self {
         Follower {
-            reporter: self.reporter,
-            timings: &self.timings,
-            cancel: &self.cancel,
+            reporter: ctx.reporter,
+            timings: &ctx.timings,
+            cancel: &ctx.cancel,
             budget: None,
             limited: true,
             stop_at_presses: 1,
@@ -50,16 +49,14 @@ impl Executor<'_> {
 
     /// Follows past `--timeout`: the rollback of an update rackfile cancelled, or an install CloudFormation
     /// times out itself; only a Ctrl-C more than those already pressed stops it.
-    pub(super) fn follower_past_timeout(&self) -> Follower<'_> {
+    pub(super) fn past_timeout(ctx: &'a Context<'_>) -> Self {
         Follower {
             limited: false,
-            stop_at_presses: self.cancel.borrow().saturating_add(1),
-            ..self.follower()
+            stop_at_presses: ctx.cancel.borrow().saturating_add(1),
+            ..Follower::new(ctx)
         }
     }
-}
 
-impl Follower<'_> {
     /// Limited by this budget under `--timeout budget`.
     pub(super) fn within(self, budget: Option<Duration>) -> Self {
         Self { budget, ..self }
@@ -190,8 +187,15 @@ impl Follower<'_> {
                             event.reason.as_deref().unwrap_or("no reason given")
                         ));
                     }
-                    if let Some(line) = events::describe(&event, name) {
-                        self.reporter.progress(rack, &line, done);
+                    if events::shown(&event, name) {
+                        self.reporter.progress(
+                            rack,
+                            &Progress::Event {
+                                event: &event,
+                                stack: name,
+                            },
+                            done,
+                        );
                         last_output = Instant::now();
                     }
                 }
@@ -237,6 +241,19 @@ impl Follower<'_> {
             interval = (interval * 3 / 2).min(self.timings.max_poll);
         }
     }
+}
+
+/// The ids of the events `stack` has had so far: history, not progress, for a follow that starts now.
+pub(super) async fn events_so_far(
+    cloud: &dyn Cloud,
+    stack: &str,
+) -> Result<HashSet<String>, CloudError> {
+    Ok(cloud
+        .stack_events(stack)
+        .await?
+        .into_iter()
+        .map(|event| event.event_id)
+        .collect())
 }
 
 /// How following the rack's own stack through a create or update ended.
@@ -309,10 +326,13 @@ mod tests {
     }
 
     impl Reporter for Recorded {
-        fn start(&self, _: &RackId, _: &str, _: usize) {}
+        fn start(&self, _: &RackId, _: &crate::apply::reporter::Work<'_>, _: usize) {}
 
-        fn progress(&self, _: &RackId, line: &str, done: usize) {
-            self.progress.lock().unwrap().push((line.to_string(), done));
+        fn progress(&self, _: &RackId, progress: &Progress<'_>, done: usize) {
+            self.progress
+                .lock()
+                .unwrap()
+                .push((crate::render::apply::progress_words(progress), done));
         }
 
         fn heartbeat(&self, _: &RackId, status: &str, _: Duration) {
@@ -523,7 +543,13 @@ mod tests {
         events.reverse();
         events
             .iter()
-            .filter_map(|event| events::describe(event, STACK))
+            .filter(|event| events::shown(event, STACK))
+            .map(|event| {
+                crate::render::apply::progress_words(&Progress::Event {
+                    event,
+                    stack: STACK,
+                })
+            })
             .collect()
     }
 

@@ -3,24 +3,26 @@
 //! each rack is followed to a final status. A rack that was busy when planned is waited for and then handed
 //! back to the planner (`Replanner`), never planned here.
 //!
+//! Every effect is a function over one `context::Context` (clients, orgs, reporter, timings, cancellation):
 //! `drive` runs the racks and hands each planned action to its effect; every effect opens the same way
-//! (`changed_since_planned`); one file per effect (`install`, `update`, `delete`, `recover`; `uninstall_prep`, what Convox does before
-//! an uninstall's first DeleteStack); `follow`
-//! polls a stack to a final status, naming stalled resources (`stall`); `cancel` stops an update at its
-//! timeout or on a second Ctrl-C and follows its rollback (`cancel_started_elsewhere`: one rackfile did not
-//! start, for `rackfile cancel`); `outcome` says what became of each rack.
-//! `rollout` runs the plan's waves one after another, `bake` waits after a wave watching its alarms.
+//! (`changed_since_planned`); one file per effect (`install`, `update`, `delete`, `recover`;
+//! `uninstall_prep`, what Convox does before an uninstall's first DeleteStack); `follow` polls a stack to a
+//! final status, naming stalled resources (`stall`); `cancel` stops an update at its timeout or on a second
+//! Ctrl-C and follows its rollback (`cancel_started_elsewhere`: one rackfile did not start, for `rackfile
+//! cancel`); `outcome` says what became of each rack, as data. `rollout` runs the plan's waves one after
+//! another, `bake` waits after a wave watching its alarms. Progress goes out as data (`reporter`); the
+//! views that word it are in `render::apply`.
 
 mod bake;
 mod cancel;
 mod cancel_started_elsewhere;
 mod changed_since_planned;
+mod context;
 mod delete;
 mod drive;
 pub mod events;
 mod follow;
 mod install;
-pub mod json_stream;
 mod outcome;
 pub mod password;
 mod recover;
@@ -29,16 +31,18 @@ pub mod reporter;
 mod request_token;
 mod rollout;
 pub mod stall;
-pub mod summary;
 mod uninstall_prep;
 mod update;
 
 pub use bake::ALARM_POLL;
-pub use cancel::{OnTimeout, SECOND_INTERRUPT_WINDOW, TimeLimit};
-pub use cancel_started_elsewhere::{CancelSent, running_for};
-pub use drive::{Cancel, EnvLookup, Executor, Replanner, Timings};
-pub use outcome::{RackOutcome, RackResult, StopReason, format_duration};
+pub use cancel::SECOND_INTERRUPT_WINDOW;
+pub use cancel_started_elsewhere::{CancelSent, follow_cancelled, running_for, send_cancel};
+pub use context::{Cancel, Context, EnvLookup, OnTimeout, Replanner, TimeLimit, Timings};
+pub use drive::execute;
+pub use outcome::{
+    BlockReason, Counts, Failure, RackOutcome, RackResult, Retained, StopReason, run_outcome,
+};
 pub use password::{InstalledPassword, PasswordLedger};
 pub use release_record::{RecordWarning, RecordWarnings, Unrecorded};
-pub use rollout::{RolloutOutcome, RolloutStop, StopCause};
+pub use rollout::{RolloutOutcome, RolloutStop, StopCause, roll_out};
 pub use uninstall_prep::UninstallStep;

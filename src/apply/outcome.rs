@@ -1,10 +1,12 @@
-//! What became of each rack: a `RackResult` and the sentence that says it, which the reporter and the
-//! summary print.
+//! What became of each rack, as data (`render::apply` words it), and what the racks add up to: the counts
+//! and the run's `Outcome`.
 
 use std::time::Duration;
 
 use super::InstalledPassword;
 use crate::cloud::StackStatus;
+use crate::outcome::Outcome;
+use crate::plan::{RackPlan, Refusal};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RackOutcome {
@@ -35,7 +37,7 @@ pub enum RackResult {
     /// is left.
     Uninstalled {
         apps: usize,
-        retained: Vec<String>,
+        retained: Vec<Retained>,
     },
     Updated,
     /// Every step of an upgrade through required releases completed.
@@ -56,10 +58,10 @@ pub enum RackResult {
     Blocked {
         /// `None` for a rack not installed.
         status: Option<StackStatus>,
-        reason: String,
+        reason: BlockReason,
     },
     Failed {
-        message: String,
+        message: Failure,
         /// The final stack status, when there is a stack.
         status: Option<StackStatus>,
         /// The first failed resource and its reason.
@@ -81,8 +83,50 @@ pub enum RackResult {
     NotStarted,
     /// Not applied: `--auto-approve=in-place` holds a change that is not in place for a person.
     Held {
-        reason: String,
+        /// The plan held: its hold reasons, and the disruptions a disruptive change stands for.
+        plan: Box<RackPlan>,
     },
+}
+
+/// What failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// In the executor's words.
+    Said(String),
+    /// An update cancelled after this long whose rollback did not reach UPDATE_ROLLBACK_COMPLETE.
+    RollbackNotCompleted { cancelled_after: Duration },
+}
+
+impl From<String> for Failure {
+    fn from(said: String) -> Self {
+        Failure::Said(said)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(said: &str) -> Self {
+        Failure::Said(said.to_string())
+    }
+}
+
+/// A resource an uninstall left behind (DeletionPolicy Retain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retained {
+    pub logical_id: String,
+    pub resource_type: String,
+}
+
+/// Why a rack was not changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlockReason {
+    /// The plan blocked it, for this reason.
+    Planned(String),
+    /// CloudFormation was changing the stack when the plan was made, and a saved plan is not planned again.
+    SavedPlanWaited,
+    /// CloudFormation began changing the stack again after the wait: waiting twice would be a loop.
+    BusyAgain,
+    /// The plan made again after a wait is one this run may not apply; nothing was sent.
+    Refused(Refusal),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,99 +142,6 @@ impl RackResult {
             RackResult::UpgradeStopped { result, .. } => result.settled(),
             RackResult::RollbackContinued { then: Some(then) } => then.settled(),
             other => other,
-        }
-    }
-
-    fn describe(&self, elapsed: &str) -> String {
-        match self {
-            RackResult::Installed { .. } => format!("installed in {elapsed}"),
-            RackResult::Reinstalled { .. } => {
-                format!("deleted and installed again in {elapsed}")
-            }
-            RackResult::RollbackContinued { then: None } => format!(
-                "rollback continued to UPDATE_ROLLBACK_COMPLETE in {elapsed}; `rackfile plan` shows what is left to apply"
-            ),
-            RackResult::RollbackContinued { then: Some(then) } => format!(
-                "rollback continued to UPDATE_ROLLBACK_COMPLETE, then {}",
-                then.describe(elapsed)
-            ),
-            RackResult::Uninstalled { apps, retained } => {
-                let mut text = match apps {
-                    0 => format!("uninstalled in {elapsed}"),
-                    1 => format!("uninstalled with its 1 app or resource stack in {elapsed}"),
-                    _ => {
-                        format!("uninstalled with its {apps} app and resource stacks in {elapsed}")
-                    }
-                };
-                if !retained.is_empty() {
-                    text.push_str(&format!(
-                        "; left behind (DeletionPolicy Retain): {}",
-                        retained.join(", ")
-                    ));
-                }
-                text
-            }
-            RackResult::Updated => format!("updated in {elapsed}"),
-            RackResult::Upgraded { steps } => format!("upgraded in {steps} steps in {elapsed}"),
-            RackResult::UpgradeStopped {
-                step,
-                of,
-                version,
-                result,
-            } => {
-                let rest = match of - step {
-                    0 => String::new(),
-                    1 => format!("; step {of} was not started"),
-                    _ => format!("; steps {} to {of} were not started", step + 1),
-                };
-                format!(
-                    "upgrade stopped at step {step} of {of} (to {version}): {}{rest}",
-                    result.describe(elapsed)
-                )
-            }
-            RackResult::AlreadyUpToDate => "no updates were needed".into(),
-            RackResult::Unchanged => "no changes".into(),
-            RackResult::Blocked { status, reason } => match status {
-                Some(status) => format!("not changed: {status}: {reason}"),
-                None => format!("not installed: {reason}"),
-            },
-            RackResult::Failed {
-                message,
-                status,
-                root_cause,
-            } => {
-                let mut text = format!("failed after {elapsed}: {message}");
-                if let Some(status) = status {
-                    text.push_str(&format!("; the stack is {status}"));
-                }
-                if let Some(cause) = root_cause {
-                    text.push_str(&format!("; root cause: {cause}"));
-                }
-                text
-            }
-            RackResult::StillInProgress { status, why } => {
-                let status = status
-                    .as_ref()
-                    .map_or("status not read yet", StackStatus::as_str);
-                match why {
-                    StopReason::Timeout => format!(
-                        "timed out after {elapsed}; CloudFormation is still changing it ({status})"
-                    ),
-                    StopReason::Interrupted => {
-                        format!("interrupted; CloudFormation is still changing it ({status})")
-                    }
-                }
-            }
-            RackResult::Cancelled {
-                after,
-                rolled_back_in,
-            } => format!(
-                "cancelled after {}; rolled back in {}",
-                crate::render::span(after.as_secs()),
-                crate::render::span(rolled_back_in.as_secs())
-            ),
-            RackResult::NotStarted => "not started (interrupted)".into(),
-            RackResult::Held { reason } => format!("held for a person, nothing sent: {reason}"),
         }
     }
 }
@@ -214,27 +165,79 @@ impl RackOutcome {
     pub fn held(&self) -> bool {
         matches!(self.result, RackResult::Held { .. })
     }
-
-    pub fn describe(&self) -> String {
-        self.result.describe(&format_duration(self.elapsed))
-    }
-}
-
-pub fn format_duration(duration: Duration) -> String {
-    let seconds = duration.as_secs();
-    if seconds >= 60 {
-        format!("{}m{:02}s", seconds / 60, seconds % 60)
-    } else if seconds >= 1 {
-        format!("{seconds}s")
-    } else {
-        format!("{}ms", duration.as_millis())
-    }
 }
 
 pub(super) fn failed(message: String, status: Option<StackStatus>) -> RackResult {
     RackResult::Failed {
-        message,
+        message: message.into(),
         status,
         root_cause: None,
+    }
+}
+
+/// How many racks ended each way: the summary's headline, and the `summary` line of `apply --json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Counts {
+    pub installed: usize,
+    pub updated: usize,
+    pub reinstalled: usize,
+    pub recovered: usize,
+    pub uninstalled: usize,
+    pub failed: usize,
+    /// Updates cancelled (at their timeout or on a second Ctrl-C) and rolled back.
+    pub cancelled: usize,
+    pub blocked: usize,
+    pub held: usize,
+    /// Every rack ended as planned, or was held for a person.
+    #[serde(skip)]
+    pub all_ok: bool,
+}
+
+impl Counts {
+    pub fn of(outcomes: &[RackOutcome]) -> Self {
+        // An upgrade stopped at a step counts as what happened at that step.
+        let count = |wanted: fn(&RackResult) -> bool| {
+            outcomes
+                .iter()
+                .filter(|o| wanted(o.result.settled()))
+                .count()
+        };
+        Counts {
+            installed: count(|r| matches!(r, RackResult::Installed { .. })),
+            reinstalled: count(|r| matches!(r, RackResult::Reinstalled { .. })),
+            recovered: outcomes
+                .iter()
+                .filter(|o| matches!(o.result, RackResult::RollbackContinued { .. }))
+                .count(),
+            uninstalled: count(|r| matches!(r, RackResult::Uninstalled { .. })),
+            updated: count(|r| matches!(r, RackResult::Updated | RackResult::Upgraded { .. })),
+            failed: count(|r| {
+                matches!(
+                    r,
+                    RackResult::Failed { .. }
+                        | RackResult::StillInProgress {
+                            why: StopReason::Timeout,
+                            ..
+                        }
+                )
+            }),
+            cancelled: count(|r| matches!(r, RackResult::Cancelled { .. })),
+            blocked: count(|r| matches!(r, RackResult::Blocked { .. })),
+            held: outcomes.iter().filter(|o| o.held()).count(),
+            all_ok: outcomes.iter().all(|o| o.succeeded() || o.held()),
+        }
+    }
+}
+
+/// What the racks' outcomes add up to.
+pub fn run_outcome(outcomes: &[RackOutcome], interrupted: bool) -> Outcome {
+    if interrupted {
+        Outcome::Interrupted
+    } else if !outcomes.iter().all(|o| o.succeeded() || o.held()) {
+        Outcome::Failed
+    } else if outcomes.iter().any(RackOutcome::held) {
+        Outcome::Held
+    } else {
+        Outcome::Success
     }
 }

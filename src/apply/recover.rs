@@ -4,128 +4,119 @@
 // tokio's clock, not the system's: the recovery follows a paused test clock.
 use tokio::time::Instant;
 
-use super::drive::Executor;
-use super::follow::Followed;
+use super::context::Context;
+use super::follow::{Followed, Follower, events_so_far};
 use super::outcome::{RackResult, failed};
+use super::reporter::Work;
 use super::request_token::request_token;
 use crate::cloud::{Cloud, StackStatus};
 use crate::plan::{Action, Install, RackPlan};
 
-impl Executor<'_> {
-    /// `--recover` of a failed install: the stack is deleted and followed until it is gone, then installed
-    /// as planned.
-    pub(super) async fn reinstall(
-        &self,
-        plan: &RackPlan,
-        install: &Install,
-        cloud: &dyn Cloud,
-        started: Instant,
-    ) -> RackResult {
-        if let Err(result) = self
-            .delete_and_follow(
-                &plan.id(),
-                &plan.name,
-                plan.role_arn.as_deref(),
-                cloud,
-                started,
-                0,
-            )
-            .await
-        {
-            return result;
-        }
-        if self.cancelled() {
-            return failed(
-                "interrupted after the failed install was deleted; the rack was not installed again (`rackfile apply` installs it)".into(),
-                None,
-            );
-        }
-        match self.install(plan, install, cloud, started).await {
-            RackResult::Installed { dashboard } => RackResult::Reinstalled { dashboard },
-            other => other,
-        }
+/// `--recover` of a failed install: the stack is deleted and followed until it is gone, then installed
+/// as planned.
+pub(super) async fn reinstall(
+    ctx: &Context<'_>,
+    plan: &RackPlan,
+    install: &Install,
+    cloud: &dyn Cloud,
+    started: Instant,
+) -> RackResult {
+    if let Err(result) = super::delete::delete_and_follow(
+        ctx,
+        &plan.id(),
+        &plan.name,
+        plan.role_arn.as_deref(),
+        cloud,
+        started,
+        0,
+    )
+    .await
+    {
+        return result;
     }
+    if ctx.cancelled() {
+        return failed(
+            "interrupted after the failed install was deleted; the rack was not installed again (`rackfile apply` installs it)".into(),
+            None,
+        );
+    }
+    match super::install::run(ctx, plan, install, cloud, started).await {
+        RackResult::Installed { dashboard } => RackResult::Reinstalled { dashboard },
+        other => other,
+    }
+}
 
-    /// `--recover` of UPDATE_ROLLBACK_FAILED: ContinueUpdateRollback, followed to UPDATE_ROLLBACK_COMPLETE;
-    /// then the rack is planned again (when re-planning is allowed) and what that plan says is done.
-    pub(super) async fn continue_rollback(
-        &self,
-        plan: &RackPlan,
-        cloud: &dyn Cloud,
-        started: Instant,
-    ) -> RackResult {
-        let seen = match cloud.stack_events(&plan.name).await {
-            Ok(events) => events.into_iter().map(|e| e.event_id).collect(),
-            Err(error) => return failed(format!("cannot read the stack's events: {error}"), None),
-        };
-        let skip = self
-            .resources_to_skip
-            .get(&plan.rack)
-            .cloned()
-            .unwrap_or_default();
-        if let Err(error) = cloud
-            .continue_update_rollback(
-                &plan.name,
-                plan.role_arn.as_deref(),
-                &request_token(),
-                &skip,
-            )
-            .await
-        {
-            return failed(
-                format!("ContinueUpdateRollback failed, nothing was changed: {error}"),
-                None,
-            );
+/// `--recover` of UPDATE_ROLLBACK_FAILED: ContinueUpdateRollback, followed to UPDATE_ROLLBACK_COMPLETE;
+/// then the rack is planned again (when re-planning is allowed) and what that plan says is done.
+pub(super) async fn continue_rollback(
+    ctx: &Context<'_>,
+    plan: &RackPlan,
+    cloud: &dyn Cloud,
+    started: Instant,
+) -> RackResult {
+    let seen = match events_so_far(cloud, &plan.name).await {
+        Ok(seen) => seen,
+        Err(error) => return failed(format!("cannot read the stack's events: {error}"), None),
+    };
+    let skip = ctx
+        .resources_to_skip
+        .get(&plan.rack)
+        .cloned()
+        .unwrap_or_default();
+    if let Err(error) = cloud
+        .continue_update_rollback(
+            &plan.name,
+            plan.role_arn.as_deref(),
+            &request_token(),
+            &skip,
+        )
+        .await
+    {
+        return failed(
+            format!("ContinueUpdateRollback failed, nothing was changed: {error}"),
+            None,
+        );
+    }
+    ctx.reporter
+        .start(&plan.id(), &Work::ContinuingRollback { skipping: &skip }, 0);
+    match Follower::new(ctx).follow(plan, cloud, seen, started).await {
+        Followed::Settled { stack, .. } if stack.status == StackStatus::UpdateRollbackComplete => {}
+        Followed::Settled { stack, root_cause } => {
+            return RackResult::Failed {
+                message: "the rollback could not be continued".into(),
+                status: Some(stack.status),
+                root_cause,
+            };
         }
-        let what = if skip.is_empty() {
-            "continuing the rollback".to_string()
-        } else {
-            format!(
-                "continuing the rollback, skipping {} (left as it is)",
-                skip.join(", ")
-            )
-        };
-        self.reporter.start(&plan.id(), &what, 0);
-        match self.follower().follow(plan, cloud, seen, started).await {
-            Followed::Settled { stack, .. }
-                if stack.status == StackStatus::UpdateRollbackComplete => {}
-            Followed::Settled { stack, root_cause } => {
-                return RackResult::Failed {
-                    message: "the rollback could not be continued".into(),
-                    status: Some(stack.status),
-                    root_cause,
-                };
-            }
-            Followed::Stopped(result) => return result,
-        }
-        let Some(replanner) = self.replanner else {
-            return RackResult::RollbackContinued { then: None };
-        };
-        match replanner.replan(&plan.id()).await {
-            Ok(new_plan) => match &new_plan.action {
-                Action::Unchanged => RackResult::RollbackContinued { then: None },
-                // Never a second recovery in one run: a rack that failed again is for a person to see.
-                Action::ContinueRollback | Action::Reinstall(_) => RackResult::RollbackContinued {
-                    then: Some(Box::new(failed(
-                        format!(
-                            "after the rollback the stack is {}",
-                            new_plan.stack.as_ref().map_or("", |s| s.status.as_str())
-                        ),
-                        None,
-                    ))),
-                },
-                action => RackResult::RollbackContinued {
-                    then: Some(Box::new(
-                        Box::pin(self.run_action(&new_plan, action, started)).await,
-                    )),
-                },
-            },
-            Err(message) => RackResult::RollbackContinued {
+        Followed::Stopped(result) => return result,
+    }
+    let Some(replanner) = ctx.replanner else {
+        return RackResult::RollbackContinued { then: None };
+    };
+    match replanner.replan(&plan.id()).await {
+        Ok(new_plan) => match &new_plan.action {
+            Action::Unchanged => RackResult::RollbackContinued { then: None },
+            // Never a second recovery in one run: a rack that failed again is for a person to see.
+            Action::ContinueRollback | Action::Reinstall(_) => RackResult::RollbackContinued {
                 then: Some(Box::new(failed(
-                    format!("re-planning after the rollback failed: {message}"),
+                    format!(
+                        "after the rollback the stack is {}",
+                        new_plan.stack.as_ref().map_or("", |s| s.status.as_str())
+                    ),
                     None,
                 ))),
             },
-        }
+            action => RackResult::RollbackContinued {
+                then: Some(Box::new(
+                    Box::pin(super::drive::run_action(ctx, &new_plan, action, started)).await,
+                )),
+            },
+        },
+        Err(message) => RackResult::RollbackContinued {
+            then: Some(Box::new(failed(
+                format!("re-planning after the rollback failed: {message}"),
+                None,
+            ))),
+        },
     }
 }

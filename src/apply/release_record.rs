@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::drive::Executor;
+use super::context::Context;
 use crate::cloud::{Cloud, CloudError};
 use crate::convox::operations::{
     NOTIFICATION_TOPIC, RACK_UPDATE, RELEASES_TABLE, physical_id, rack_update_message, release_item,
@@ -42,63 +42,61 @@ pub fn new_version(update: &Update) -> Option<&str> {
         .and_then(|change| change.after.as_deref())
 }
 
-impl Executor<'_> {
-    /// Records `update`'s new version as Convox does, once the update completed; warnings, never errors.
-    pub(super) async fn record_release(&self, plan: &RackPlan, update: &Update, cloud: &dyn Cloud) {
-        let Some(version) = new_version(update) else {
-            return;
-        };
-        let warn = |what, why: String| {
-            self.record_warnings
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .entry(plan.rack.clone())
-                .or_default()
-                .push(RecordWarning {
-                    version: version.to_string(),
-                    what,
-                    why,
-                });
-        };
-        let both = |why: &str| {
-            warn(Unrecorded::ReleaseRecord, why.to_string());
-            warn(Unrecorded::RackUpdateEvent, why.to_string());
-        };
-        let resources = match cloud.stack_resources(&plan.name).await {
-            Ok(resources) => resources,
-            Err(error) => {
-                return both(&format!(
-                    "cannot list the rack's resources to find its releases table and notification topic: {error}"
-                ));
-            }
-        };
-        let services = match self
-            .connector
-            .rack_services(&self.orgs[&plan.org], &plan.region)
-            .await
-        {
-            Ok(services) => services,
-            Err(error) => return both(&format!("cannot reach DynamoDB and SNS: {error}")),
-        };
-        let now = self.connector.now();
-        let missing = |logical_id: &str| format!("the rack's stack has no {logical_id} resource");
-        let unrecorded = |error: CloudError| error.to_string();
-        match physical_id(&resources, RELEASES_TABLE) {
-            None => warn(Unrecorded::ReleaseRecord, missing(RELEASES_TABLE)),
-            Some(table) => {
-                let item = release_item(&plan.name, version, now);
-                if let Err(error) = services.put_release(table, &item).await {
-                    warn(Unrecorded::ReleaseRecord, unrecorded(error));
-                }
+/// Records `update`'s new version as Convox does, once the update completed; warnings, never errors.
+pub(super) async fn record(ctx: &Context<'_>, plan: &RackPlan, update: &Update, cloud: &dyn Cloud) {
+    let Some(version) = new_version(update) else {
+        return;
+    };
+    let warn = |what, why: String| {
+        ctx.record_warnings
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(plan.rack.clone())
+            .or_default()
+            .push(RecordWarning {
+                version: version.to_string(),
+                what,
+                why,
+            });
+    };
+    let both = |why: &str| {
+        warn(Unrecorded::ReleaseRecord, why.to_string());
+        warn(Unrecorded::RackUpdateEvent, why.to_string());
+    };
+    let resources = match cloud.stack_resources(&plan.name).await {
+        Ok(resources) => resources,
+        Err(error) => {
+            return both(&format!(
+                "cannot list the rack's resources to find its releases table and notification topic: {error}"
+            ));
+        }
+    };
+    let services = match ctx
+        .connector
+        .rack_services(&ctx.orgs[&plan.org], &plan.region)
+        .await
+    {
+        Ok(services) => services,
+        Err(error) => return both(&format!("cannot reach DynamoDB and SNS: {error}")),
+    };
+    let now = ctx.connector.now();
+    let missing = |logical_id: &str| format!("the rack's stack has no {logical_id} resource");
+    let unrecorded = |error: CloudError| error.to_string();
+    match physical_id(&resources, RELEASES_TABLE) {
+        None => warn(Unrecorded::ReleaseRecord, missing(RELEASES_TABLE)),
+        Some(table) => {
+            let item = release_item(&plan.name, version, now);
+            if let Err(error) = services.put_release(table, &item).await {
+                warn(Unrecorded::ReleaseRecord, unrecorded(error));
             }
         }
-        match physical_id(&resources, NOTIFICATION_TOPIC) {
-            None => warn(Unrecorded::RackUpdateEvent, missing(NOTIFICATION_TOPIC)),
-            Some(topic) => {
-                let message = rack_update_message(&plan.name, version, now);
-                if let Err(error) = services.publish(topic, RACK_UPDATE, &message).await {
-                    warn(Unrecorded::RackUpdateEvent, unrecorded(error));
-                }
+    }
+    match physical_id(&resources, NOTIFICATION_TOPIC) {
+        None => warn(Unrecorded::RackUpdateEvent, missing(NOTIFICATION_TOPIC)),
+        Some(topic) => {
+            let message = rack_update_message(&plan.name, version, now);
+            if let Err(error) = services.publish(topic, RACK_UPDATE, &message).await {
+                warn(Unrecorded::RackUpdateEvent, unrecorded(error));
             }
         }
     }

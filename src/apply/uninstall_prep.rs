@@ -3,8 +3,8 @@
 //! delete force-deleted, the rack's among them, so the ECS services of the apps finish deleting. Each stack
 //! is re-checked before anything is written, as before its DeleteStack.
 
+use super::context::Context;
 use super::delete::{Recheck, recheck_before_delete};
-use super::drive::Executor;
 use super::outcome::{RackResult, failed};
 use crate::cloud::{Cloud, GroupDeletion, RackServices};
 use crate::convox::operations::{AUTOSCALER_RULE, auto_scaling_groups, physical_id};
@@ -33,101 +33,98 @@ pub enum UninstallStep {
     },
 }
 
-impl Executor<'_> {
-    /// The preparation, before the first DeleteStack of `uninstall`: every stack re-checked first, then
-    /// the autoscaler rule, then the groups. An error stops the uninstall before any stack is deleted.
-    pub(super) async fn prepare_uninstall(
-        &self,
-        plan: &RackPlan,
-        uninstall: &Uninstall,
-        cloud: &dyn Cloud,
-    ) -> Result<(), RackResult> {
-        let mut stacks = Vec::new();
-        for dependent in &uninstall.dependents {
-            let still = |stack: &crate::cloud::Stack| {
-                crate::convox::dependent_of(stack, &plan.name, |_| false) == Some(dependent.kind)
-            };
-            match recheck_before_delete(cloud, &dependent.name, &dependent.stack_id, still).await {
-                Recheck::Delete(_) => stacks.push(dependent.name.as_str()),
-                Recheck::Gone => {}
-                Recheck::Refuse(why) => return Err(nothing_deleted(why)),
-            }
-        }
-        let planned_rack = plan.stack.as_ref().map_or("", |s| s.stack_id.as_str());
-        match recheck_before_delete(cloud, &plan.name, planned_rack, crate::convox::is_rack).await {
-            Recheck::Delete(_) => stacks.push(plan.name.as_str()),
+/// The preparation, before the first DeleteStack of `uninstall`: every stack re-checked first, then
+/// the autoscaler rule, then the groups. An error stops the uninstall before any stack is deleted.
+pub(super) async fn prepare(
+    ctx: &Context<'_>,
+    plan: &RackPlan,
+    uninstall: &Uninstall,
+    cloud: &dyn Cloud,
+) -> Result<(), RackResult> {
+    let mut stacks = Vec::new();
+    for dependent in &uninstall.dependents {
+        let still = |stack: &crate::cloud::Stack| {
+            crate::convox::dependent_of(stack, &plan.name, |_| false) == Some(dependent.kind)
+        };
+        match recheck_before_delete(cloud, &dependent.name, &dependent.stack_id, still).await {
+            Recheck::Delete(_) => stacks.push(dependent.name.as_str()),
             Recheck::Gone => {}
             Recheck::Refuse(why) => return Err(nothing_deleted(why)),
         }
-        // The preparation is the uninstall's first write: a rack without instances is no longer a rack that
-        // runs, so an interrupt that came first stops it here.
-        if self.cancelled() {
-            return Err(nothing_deleted(
-                "interrupted before the uninstall began".into(),
-            ));
-        }
-        let services = self
-            .connector
-            .rack_services(&self.orgs[&plan.org], &plan.region)
-            .await
-            .map_err(|error| {
-                nothing_deleted(format!(
-                    "cannot reach Auto Scaling and EventBridge: {error}"
-                ))
-            })?;
-        let mut resources = Vec::new();
-        for stack in &stacks {
-            let listed = cloud.stack_resources(stack).await.map_err(|error| {
-                nothing_deleted(format!("cannot list the resources of {stack}: {error}"))
-            })?;
-            resources.push((*stack, listed));
-        }
-        if let Some((_, rack_resources)) = resources.iter().find(|(s, _)| *s == plan.name) {
-            self.disable_autoscaler(plan, rack_resources, services.as_ref())
-                .await;
-        }
-        for (stack, listed) in &resources {
-            for group in auto_scaling_groups(listed) {
-                let step = match services.force_delete_auto_scaling_group(&group).await {
-                    Ok(GroupDeletion::Deleting) => UninstallStep::GroupDeleted {
-                        stack: stack.to_string(),
-                        group,
-                    },
-                    Ok(GroupDeletion::AlreadyGone) => UninstallStep::GroupAlreadyGone {
-                        stack: stack.to_string(),
-                        group,
-                    },
-                    Err(error) => {
-                        return Err(nothing_deleted(format!(
-                            "DeleteAutoScalingGroup of {group} (stack {stack}) failed: {error}"
-                        )));
-                    }
-                };
-                self.reporter.uninstall_step(&plan.id(), &step);
-            }
-        }
-        Ok(())
     }
-
-    /// `disableAutoscalerRule`: best effort, reported either way.
-    async fn disable_autoscaler(
-        &self,
-        plan: &RackPlan,
-        rack_resources: &[crate::cloud::StackResource],
-        services: &dyn RackServices,
-    ) {
-        let step = match physical_id(rack_resources, AUTOSCALER_RULE) {
-            None => UninstallStep::NoAutoscalerRule,
-            Some(rule) => match services.disable_rule(rule).await {
-                Ok(()) => UninstallStep::AutoscalerRuleDisabled { rule: rule.into() },
-                Err(error) => UninstallStep::AutoscalerRuleNotDisabled {
-                    rule: rule.into(),
-                    error: error.to_string(),
+    let planned_rack = plan.stack.as_ref().map_or("", |s| s.stack_id.as_str());
+    match recheck_before_delete(cloud, &plan.name, planned_rack, crate::convox::is_rack).await {
+        Recheck::Delete(_) => stacks.push(plan.name.as_str()),
+        Recheck::Gone => {}
+        Recheck::Refuse(why) => return Err(nothing_deleted(why)),
+    }
+    // The preparation is the uninstall's first write: a rack without instances is no longer a rack that
+    // runs, so an interrupt that came first stops it here.
+    if ctx.cancelled() {
+        return Err(nothing_deleted(
+            "interrupted before the uninstall began".into(),
+        ));
+    }
+    let services = ctx
+        .connector
+        .rack_services(&ctx.orgs[&plan.org], &plan.region)
+        .await
+        .map_err(|error| {
+            nothing_deleted(format!(
+                "cannot reach Auto Scaling and EventBridge: {error}"
+            ))
+        })?;
+    let mut resources = Vec::new();
+    for stack in &stacks {
+        let listed = cloud.stack_resources(stack).await.map_err(|error| {
+            nothing_deleted(format!("cannot list the resources of {stack}: {error}"))
+        })?;
+        resources.push((*stack, listed));
+    }
+    if let Some((_, rack_resources)) = resources.iter().find(|(s, _)| *s == plan.name) {
+        disable_autoscaler(ctx, plan, rack_resources, services.as_ref()).await;
+    }
+    for (stack, listed) in &resources {
+        for group in auto_scaling_groups(listed) {
+            let step = match services.force_delete_auto_scaling_group(&group).await {
+                Ok(GroupDeletion::Deleting) => UninstallStep::GroupDeleted {
+                    stack: stack.to_string(),
+                    group,
                 },
-            },
-        };
-        self.reporter.uninstall_step(&plan.id(), &step);
+                Ok(GroupDeletion::AlreadyGone) => UninstallStep::GroupAlreadyGone {
+                    stack: stack.to_string(),
+                    group,
+                },
+                Err(error) => {
+                    return Err(nothing_deleted(format!(
+                        "DeleteAutoScalingGroup of {group} (stack {stack}) failed: {error}"
+                    )));
+                }
+            };
+            ctx.reporter.uninstall_step(&plan.id(), &step);
+        }
     }
+    Ok(())
+}
+
+/// `disableAutoscalerRule`: best effort, reported either way.
+async fn disable_autoscaler(
+    ctx: &Context<'_>,
+    plan: &RackPlan,
+    rack_resources: &[crate::cloud::StackResource],
+    services: &dyn RackServices,
+) {
+    let step = match physical_id(rack_resources, AUTOSCALER_RULE) {
+        None => UninstallStep::NoAutoscalerRule,
+        Some(rule) => match services.disable_rule(rule).await {
+            Ok(()) => UninstallStep::AutoscalerRuleDisabled { rule: rule.into() },
+            Err(error) => UninstallStep::AutoscalerRuleNotDisabled {
+                rule: rule.into(),
+                error: error.to_string(),
+            },
+        },
+    };
+    ctx.reporter.uninstall_step(&plan.id(), &step);
 }
 
 fn nothing_deleted(why: String) -> RackResult {

@@ -1,12 +1,11 @@
 //! `rackfile apply`: plan (or load a saved plan and prove it is still true), confirm, execute, summarise.
 
-use std::io::BufRead;
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use crate::apply::json_stream::{self, JsonStream};
-use crate::apply::reporter::{BarReporter, LineReporter, Reporter, Sink, write_line};
-use crate::apply::{Cancel, EnvLookup, Executor, Replanner, RolloutOutcome, summary};
+use crate::apply::reporter::Reporter;
+use crate::apply::{Cancel, Context, EnvLookup, Replanner, RolloutOutcome};
 use crate::cloud::Connector;
 use crate::config::{self, Config, RackId};
 use crate::error::Error;
@@ -18,84 +17,12 @@ use crate::plan::{
     Refusal, gate, make_plan,
 };
 use crate::render;
+use crate::render::RenderError as _;
+use crate::render::apply::json_stream::{self, JsonStream};
+use crate::render::apply::{BarReporter, LineReporter, summary};
 
 use super::confirm::{Question, ask};
-
-/// The outside world an apply talks to: where output goes, whether a person is there, the environment.
-pub struct Console {
-    pub out: Sink,
-    /// stdin is a terminal, so a person can confirm.
-    pub interactive: bool,
-    /// stdout is a terminal: progress bars and colour.
-    pub bars: bool,
-    pub style: render::Style,
-    pub read_answer: Box<dyn FnMut() -> Option<String> + Send>,
-    pub env: Box<EnvLookup>,
-    /// Where each started install's password is, shared with whoever prints it if the run ends at once.
-    pub passwords: crate::apply::PasswordLedger,
-}
-
-impl Console {
-    pub fn terminal() -> Self {
-        use std::io::IsTerminal;
-        Console {
-            out: crate::apply::reporter::stdout_sink(),
-            interactive: std::io::stdin().is_terminal(),
-            bars: bars_wanted(
-                std::io::stdout().is_terminal(),
-                std::env::var_os("TERM").as_deref(),
-                std::env::var_os("NO_COLOR").as_deref(),
-            ),
-            style: render::Style::for_stdout(),
-            read_answer: Box::new(|| {
-                let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).ok()?;
-                Some(line)
-            }),
-            env: Box::new(|name| std::env::var(name).ok()),
-            passwords: Default::default(),
-        }
-    }
-
-    pub(super) fn print(&self, text: &str) {
-        write_line(&self.out, text.trim_end_matches('\n'));
-    }
-
-    /// Whether the output refuses even an empty write (stdout closed or /dev/null, see `stdout_sink`).
-    fn out_refuses_writes(&self) -> bool {
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        out.write(&[]).is_err()
-    }
-
-    /// Why stdout cannot take this apply's output, if it cannot: a write to it failed; or, under `--json`,
-    /// whose stream is all a machine gets, it goes nowhere (closed, /dev/null).
-    fn out_unusable(&self, json: bool) -> Option<std::io::Error> {
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        match out.write(&[]) {
-            Err(error) if json || !crate::apply::reporter::goes_nowhere(&error) => Some(error),
-            _ => None,
-        }
-    }
-
-    /// Like `print`, but says whether the text was written.
-    fn try_print(&self, text: &str) -> std::io::Result<()> {
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        writeln!(out, "{}", text.trim_end_matches('\n'))?;
-        out.flush()
-    }
-}
-
-/// Progress bars need a terminal that can move the cursor: not a dumb one, and not one whose user asked for
-/// plain output with NO_COLOR; everything else gets one line per event.
-fn bars_wanted(
-    stdout_is_terminal: bool,
-    term: Option<&std::ffi::OsStr>,
-    no_color: Option<&std::ffi::OsStr>,
-) -> bool {
-    stdout_is_terminal
-        && term.is_none_or(|term| term != "dumb")
-        && no_color.is_none_or(|value| value.is_empty())
-}
+pub use super::console::Console;
 
 pub async fn run(
     options: &ApplyOptions,
@@ -136,16 +63,67 @@ async fn run_with(
     // In-place approval needs CloudFormation's own view of each update as well as the analysis'.
     let in_place = options.auto_approve == Some(Approval::InPlace);
     if options.json {
-        // The stream's first line, before anything can fail: every error after it is a `diagnostic` line.
-        json_stream::version(&console.out);
-        if options.auto_approve.is_none() && matches!(options.source, ApplySource::Config(_)) {
-            return Err(Error::Usage {
-                message: "apply --json cannot ask for confirmation: it needs --auto-approve (or =in-place), or a saved plan; nothing was changed".into(),
-                hint: Some("review with `rackfile plan --out PLANFILE`, then `rackfile apply --json PLANFILE`".into()),
-            });
-        }
-        check_out(console, true)?;
+        open_stream(options, console)?;
     }
+    let (config, plan, saved) =
+        plan_or_load(options, connector, console, &cancel, change_sets, in_place).await?;
+    if options.json {
+        json_stream::plan(&console.out, &plan);
+    } else {
+        console.print(&render::human_plan(&plan, console.style));
+    }
+    check_wave(options.wave, &plan)?;
+    let (permissions, resources_to_skip) =
+        match gate_run(options, connector, console, &config, &plan, in_place).await? {
+            Gated::NothingToApply(outcome) => return Ok(outcome),
+            Gated::Go {
+                permissions,
+                resources_to_skip,
+            } => (permissions, resources_to_skip),
+        };
+    // A saved plan was reviewed when it was made, as in Terraform.
+    if !saved && options.auto_approve.is_none() {
+        confirm(console, cancel.clone()).await?;
+    }
+    check_before_sending(options, console, &plan, &permissions)?;
+    let ran = execute(
+        options,
+        connector,
+        console,
+        &cancel,
+        change_sets,
+        (&config, &plan, saved),
+        permissions,
+        resources_to_skip,
+    )
+    .await;
+    report(options, console, &cancel, ran)
+}
+
+/// `apply --json`'s first line, before anything can fail: every error after it is a `diagnostic` line.
+/// The stream cannot ask for confirmation, and needs a stdout that takes it.
+fn open_stream(options: &ApplyOptions, console: &Console) -> Result<(), Error> {
+    json_stream::version(&console.out);
+    if options.auto_approve.is_none() && matches!(options.source, ApplySource::Config(_)) {
+        return Err(Error::Usage {
+            message: "apply --json cannot ask for confirmation: it needs --auto-approve (or =in-place), or a saved plan; nothing was changed".into(),
+            hint: Some("review with `rackfile plan --out PLANFILE`, then `rackfile apply --json PLANFILE`".into()),
+        });
+    }
+    check_out(console, true)
+}
+
+/// The plan to apply: made now from racks.toml, or a saved plan proven still true; with `--drift`, the
+/// changes made outside CloudFormation it would overwrite held. Ctrl-C meanwhile ends the run, as nothing
+/// was sent.
+async fn plan_or_load(
+    options: &ApplyOptions,
+    connector: &dyn Connector,
+    console: &Console,
+    cancel: &Cancel,
+    change_sets: &ChangeSetLedger,
+    in_place: bool,
+) -> Result<(Config, Plan, bool), Error> {
     // The reads race the signal: a Ctrl-C while AWS is slow ends the run at once (nothing was sent yet),
     // not after the call's timeout.
     let mut interrupted = cancel.clone();
@@ -216,13 +194,20 @@ async fn run_with(
             }
         }
     }
-    if options.json {
-        json_stream::plan(&console.out, &plan);
-    } else {
-        console.print(&render::human_plan(&plan, console.style));
-    }
-    check_wave(options.wave, &plan)?;
+    Ok((config, plan, saved))
+}
 
+/// What the run may do: the gate every plan passes (`plan::gate`), the refusals that stop it before the
+/// question (an uninstall without --allow-uninstall, a --skip of resources that did not fail), or nothing
+/// to apply.
+async fn gate_run(
+    options: &ApplyOptions,
+    connector: &dyn Connector,
+    console: &Console,
+    config: &Config,
+    plan: &Plan,
+    in_place: bool,
+) -> Result<Gated, Error> {
     // One gate for the first plan and every plan made again while apply runs (`plan::gate`).
     let permissions = Permissions {
         allow_uninstall: options.allow_uninstall,
@@ -230,17 +215,10 @@ async fn run_with(
         password_sink: !console.out_refuses_writes(),
         // `--auto-approve=in-place` applies only what the plan says is in place; the rest is held.
         in_place_only: in_place,
-        racks: racks_in_run(options, &plan),
-        accounts: Permissions::accounts_of(&plan),
+        racks: racks_in_run(options, plan),
+        accounts: Permissions::accounts_of(plan),
     };
-    let refused = |wanted: Refusal| -> Vec<&str> {
-        plan.racks
-            .iter()
-            .filter(|rack| gate(rack, &permissions) == Gate::Refused(wanted.clone()))
-            .map(|rack| rack.rack.as_str())
-            .collect()
-    };
-    let uninstalls = refused(Refusal::Uninstall);
+    let uninstalls = refused(plan, &permissions, Refusal::Uninstall);
     if !uninstalls.is_empty() {
         return Err(Error::Usage {
             message: format!(
@@ -263,7 +241,7 @@ async fn run_with(
             .iter()
             .filter(|rack| gate(rack, &permissions) == Gate::Go)
             .collect();
-        let skips = crate::plan::skip::resources_to_skip(&config, &going, &options.skip, connector)
+        let skips = crate::plan::skip::resources_to_skip(config, &going, &options.skip, connector)
             .await
             .map_err(|refusal| {
                 let (message, hint) = render::skip::refusal(refusal);
@@ -273,7 +251,7 @@ async fn run_with(
                 }
             })?;
         console.print(&render::skip::consequence(&skips));
-        std::collections::BTreeMap::from([(
+        BTreeMap::from([(
             skips.rack.clone(),
             skips
                 .resources
@@ -295,19 +273,47 @@ async fn run_with(
         } else {
             console.print("\nNo changes. The racks match racks.toml.");
         }
-        return Ok(outcome);
+        return Ok(Gated::NothingToApply(outcome));
     }
-    // A saved plan was reviewed when it was made, as in Terraform.
-    if !saved && options.auto_approve.is_none() {
-        confirm(console, cancel.clone()).await?;
-    }
+    Ok(Gated::Go {
+        permissions,
+        resources_to_skip,
+    })
+}
 
+/// How the gate left the run.
+enum Gated {
+    NothingToApply(Outcome),
+    Go {
+        permissions: Permissions,
+        /// rack -> the resources its continued rollback skips (`--skip`).
+        resources_to_skip: BTreeMap<String, Vec<String>>,
+    },
+}
+
+/// The racks of the plan the gate refuses for this reason.
+fn refused<'p>(plan: &'p Plan, permissions: &Permissions, wanted: Refusal) -> Vec<&'p str> {
+    plan.racks
+        .iter()
+        .filter(|rack| gate(rack, permissions) == Gate::Refused(wanted.clone()))
+        .map(|rack| rack.rack.as_str())
+        .collect()
+}
+
+/// The last checks before anything is sent, once the plan was confirmed: stdout takes the output, and a
+/// generated password has somewhere to be printed (and a warning when that is a CI log).
+fn check_before_sending(
+    options: &ApplyOptions,
+    console: &Console,
+    plan: &Plan,
+    permissions: &Permissions,
+) -> Result<(), Error> {
     // Nothing is sent while the output is failing: the stream (or a password) would reach nobody.
     check_out(console, options.json)?;
 
     // A generated password is printed once, at the end; with nowhere to print it (stdout closed), it would
     // exist nowhere but in the stack.
-    let generates = refused(Refusal::GeneratedPasswordUnderJson);
+    let generates = refused(plan, permissions, Refusal::GeneratedPasswordUnderJson);
     if !generates.is_empty() {
         return Err(Error::Usage {
             message: format!(
@@ -317,7 +323,7 @@ async fn run_with(
             hint: Some("set `password_ssm` (kept in SSM Parameter Store) or `password_env` for these racks".into()),
         });
     }
-    let generates = refused(Refusal::GeneratedPasswordWithoutSink);
+    let generates = refused(plan, permissions, Refusal::GeneratedPasswordWithoutSink);
     if !generates.is_empty() {
         return Err(Error::Usage {
             message: format!(
@@ -336,7 +342,7 @@ async fn run_with(
         for rack in plan
             .racks
             .iter()
-            .filter(|rack| gate(rack, &permissions) == Gate::Go)
+            .filter(|rack| gate(rack, permissions) == Gate::Go)
         {
             if let Action::Install(install) | Action::Reinstall(install) = &rack.action
                 && install.password == Some(PasswordSource::Generate)
@@ -348,9 +354,25 @@ async fn run_with(
             }
         }
     }
+    Ok(())
+}
 
+/// Every rack of the plan, wave by wave, through the executor; progress through the view the run asked
+/// for (JSON lines, bars, plain lines).
+#[allow(clippy::too_many_arguments)]
+async fn execute(
+    options: &ApplyOptions,
+    connector: &dyn Connector,
+    console: &Console,
+    cancel: &Cancel,
+    change_sets: &ChangeSetLedger,
+    (config, plan, saved): (&Config, &Plan, bool),
+    permissions: Permissions,
+    resources_to_skip: BTreeMap<String, Vec<String>>,
+) -> RolloutOutcome {
+    let in_place = options.auto_approve == Some(Approval::InPlace);
     let replanner = LiveReplanner {
-        config: &config,
+        config,
         recover: plan.recover,
         connector,
         env: &console.env,
@@ -377,7 +399,7 @@ async fn run_with(
     if !options.json {
         console.print("");
     }
-    let executor = Executor {
+    let context = Context {
         connector,
         orgs: &config.orgs,
         reporter: reporter.as_ref(),
@@ -392,9 +414,19 @@ async fn run_with(
         record_warnings: Default::default(),
         change_sets: change_sets.clone(),
     };
-    let RolloutOutcome { outcomes, stopped } = executor.roll_out(&plan, options.wave).await;
+    crate::apply::roll_out(&context, plan, options.wave).await
+}
+
+/// What the run adds up to, reported: the JSON stream's closing lines, or the summary (on stderr when
+/// stdout fails, since it may hold a generated password that exists nowhere else).
+fn report(
+    options: &ApplyOptions,
+    console: &Console,
+    cancel: &Cancel,
+    RolloutOutcome { outcomes, stopped }: RolloutOutcome,
+) -> Result<Outcome, Error> {
     let interrupted = *cancel.borrow() > 0;
-    let mut outcome = summary::outcome(&outcomes, interrupted);
+    let mut outcome = crate::apply::run_outcome(&outcomes, interrupted);
     // A wave that failed its alarm stops the rollout though each of its racks succeeded.
     if stopped.is_some() && !interrupted {
         outcome = Outcome::Failed;

@@ -7,14 +7,15 @@ use futures::future::join_all;
 
 use super::apply::Console;
 use super::confirm::{Question, ask};
-use crate::apply::reporter::{BarReporter, LineReporter, Reporter};
-use crate::apply::{Cancel, Executor, RackOutcome, RackResult};
+use crate::apply::reporter::Reporter;
+use crate::apply::{Cancel, Context, RackOutcome, RackResult};
 use crate::cloud::{Connector, Stack, StackStatus};
 use crate::config::{self, Rack};
 use crate::error::Error;
 pub use crate::options::CancelOptions;
 use crate::outcome::Outcome;
 use crate::plan::Permissions;
+use crate::render::apply::{BarReporter, LineReporter};
 use crate::{live, plan, render};
 
 const CANCEL_QUESTION: Question = Question {
@@ -88,7 +89,7 @@ pub async fn run(
     } else {
         Box::new(LineReporter::new(console.out.clone()))
     };
-    let executor = Executor {
+    let context = Context {
         connector,
         orgs: &config.orgs,
         reporter: reporter.as_ref(),
@@ -112,10 +113,10 @@ pub async fn run(
         record_warnings: Default::default(),
     };
     let outcomes: Vec<RackOutcome> = join_all(updating.iter().map(|(rack, stack)| {
-        let executor = &executor;
+        let context = &context;
         let after = running_for(stack);
         async move {
-            match executor.send_cancel(rack, after).await {
+            match crate::apply::send_cancel(context, rack, after).await {
                 Err(result) => RackOutcome {
                     rack: rack.id(),
                     result,
@@ -123,7 +124,9 @@ pub async fn run(
                     password: None,
                     warnings: Vec::new(),
                 },
-                Ok(sent) if options.wait => executor.follow_cancelled(rack, sent).await,
+                Ok(sent) if options.wait => {
+                    crate::apply::follow_cancelled(context, rack, sent).await
+                }
                 Ok(_) => RackOutcome {
                     rack: rack.id(),
                     result: RackResult::StillInProgress {
@@ -205,7 +208,7 @@ fn summary(outcomes: &[RackOutcome], wait: bool, interrupted: bool) -> String {
             RackResult::StillInProgress { .. } if !wait || interrupted => {
                 "cancel requested; CloudFormation is rolling the update back (`rackfile status` shows it, `rackfile events` its events)".to_string()
             }
-            _ => outcome.describe(),
+            _ => crate::render::apply::outcome_words(outcome),
         };
         out.push_str(&format!("    {}: {line}\n", outcome.rack));
     }

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod cancel;
 mod change_sets;
 mod confirm;
+mod console;
 pub mod doctor;
 pub mod drift;
 pub mod events;
@@ -24,6 +25,7 @@ use crate::cloud::aws::AwsConnector;
 use crate::error::Error;
 use crate::outcome::Outcome;
 use crate::output;
+use crate::render::RenderError as _;
 use crate::template_cache::TemplateCache;
 
 /// Runs a command and reports its error, if any; returns the process exit code.
@@ -47,7 +49,7 @@ pub async fn run_and_report(invocation: Invocation, connection: Connection) -> i
             // The stream's last line: the error as a `diagnostic`.
             let sink = crate::apply::reporter::watched_stdout_sink(&run.stdout);
             if run.stdout.first().is_none() {
-                crate::apply::json_stream::diagnostic(&sink, error.json_value());
+                crate::render::apply::json_stream::diagnostic(&sink, error.json_value());
             }
             if sink_refuses(&sink) {
                 output::eprint(&error.render());
@@ -88,8 +90,8 @@ pub async fn run_and_report(invocation: Invocation, connection: Connection) -> i
 /// gets text; on stderr if stdout takes nothing.
 pub fn report_apply_stream_error(error: &Error) {
     let sink = crate::apply::reporter::stdout_sink();
-    crate::apply::json_stream::version(&sink);
-    crate::apply::json_stream::diagnostic(&sink, error.json_value());
+    crate::render::apply::json_stream::version(&sink);
+    crate::render::apply::json_stream::diagnostic(&sink, error.json_value());
     if sink_refuses(&sink) {
         output::eprint(&error.render());
     }
@@ -272,9 +274,9 @@ fn exit_at_once(
     json: bool,
 ) -> ! {
     if json {
-        crate::apply::json_stream::exited_at_once(out, passwords);
+        crate::render::apply::json_stream::exited_at_once(out, passwords);
     } else {
-        let summary = crate::apply::summary::exited_at_once(passwords);
+        let summary = crate::render::apply::summary::exited_at_once(passwords);
         let written = {
             let mut sink = out.lock().unwrap_or_else(|p| p.into_inner());
             sink.write_all(summary.as_bytes())

@@ -1,7 +1,7 @@
 //! A budget in words: the rolling arithmetic of each AutoScalingGroup an update rolls, the ECS services it
 //! deploys, and the whole figure, `rolling: 10 instances, 1 at a time, PT5M pause: up to 55m`.
 
-use super::escape;
+use super::{Notation, duration, escape};
 use crate::template::{Budget, RollingBudget, ServiceBudget};
 
 /// The lines the human view prints under a rack (or a step of its upgrade) for its budget.
@@ -104,15 +104,9 @@ fn arithmetic(group: &RollingBudget) -> String {
     )
 }
 
-/// A span of time as people read it: `45s`, `55m`, `5h05m`.
+/// A span of time as people read it: `45s`, `55m`, `5h05m` (`duration::Notation::Span`).
 pub fn span(seconds: u64) -> String {
-    let (hours, minutes, rest) = (seconds / 3_600, seconds % 3_600 / 60, seconds % 60);
-    match (hours, minutes, rest) {
-        (0, 0, rest) => format!("{rest}s"),
-        (0, minutes, 0) => format!("{minutes}m"),
-        (0, minutes, rest) => format!("{minutes}m{rest:02}s"),
-        (hours, minutes, _) => format!("{hours}h{minutes:02}m"),
-    }
+    duration(std::time::Duration::from_secs(seconds), Notation::Span)
 }
 
 #[cfg(test)]
@@ -132,15 +126,6 @@ mod tests {
             pause_seconds: pause.1,
             seconds: batches * pause.1,
         }
-    }
-
-    #[test]
-    fn spans_read_as_people_write_them() {
-        assert_eq!(span(45), "45s");
-        assert_eq!(span(55 * 60), "55m");
-        assert_eq!(span(6 * 60 + 5), "6m05s");
-        assert_eq!(span(2 * 3_600), "2h00m");
-        assert_eq!(span(5 * 3_600 + 5 * 60 + 7), "5h05m");
     }
 
     #[test]

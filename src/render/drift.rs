@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::escape;
+use super::{Notation, duration, escape};
 use crate::cloud::drift::{DifferenceKind, ResourceDriftStatus};
 use crate::plan::drift::{
     Difference, DriftFindings, DriftOutcome, DriftReport, DriftedResource, ManagedBy,
@@ -47,7 +47,10 @@ pub fn human(report: &DriftReport) -> String {
                 let _ = writeln!(
                     out,
                     "{name}: NOT CHECKED: drift detection still running after {}; it goes on in AWS, run `rackfile drift --target {name}` again later",
-                    humantime::format_duration(std::time::Duration::from_secs(*after_seconds))
+                    duration(
+                        std::time::Duration::from_secs(*after_seconds),
+                        Notation::Words
+                    )
                 );
             }
         }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::{Notation, duration};
 use crate::live::drift::DriftProgress;
 
 /// A line at most this often per rack while its detection runs.
@@ -38,7 +39,7 @@ impl DriftProgress for DriftLines {
             last.insert(rack.to_string(), elapsed);
             line(&format!(
                 "{rack}: still detecting drift ({})\n",
-                humantime::format_duration(Duration::from_secs(elapsed.as_secs()))
+                duration(Duration::from_secs(elapsed.as_secs()), Notation::Words)
             ));
         }
     }

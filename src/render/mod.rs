@@ -1,10 +1,13 @@
 //! Views of a Plan and of rack status. They only format: every decision is already in the data.
 
+pub mod apply;
 mod budget;
 mod change_set;
 pub mod doctor;
 pub mod drift;
 pub mod drift_progress;
+mod duration;
+mod error;
 mod escape;
 pub mod events;
 mod human;
@@ -17,6 +20,8 @@ pub mod status;
 pub mod waves;
 
 pub use budget::span;
+pub use duration::{Notation, duration};
+pub use error::RenderError;
 pub use escape::escape;
 pub use human::{
     Style, hold_words, plan as human_plan, problems as human_problems, refusal_words, wait_words,

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::escape;
+use super::{Notation, duration, escape};
 use crate::plan::{RackPlan, Wave, WaveGate};
 
 /// How many alarm names a header lists before it counts the rest.
@@ -80,7 +80,7 @@ pub fn detail(wave: &Wave, racks: &[RackPlan]) -> String {
 
 /// A bake as people write it: `30m`, `1h 30m`.
 pub fn bake(seconds: u64) -> String {
-    humantime::format_duration(Duration::from_secs(seconds)).to_string()
+    duration(Duration::from_secs(seconds), Notation::Words)
 }
 
 /// The distinct alarm names watched, the first few, then how many more.

@@ -40,7 +40,7 @@ async fn apply_json(harness: &Harness, options: &ApplyOptions) -> (i32, Vec<Valu
     let code = match run(options, &harness.fake, &mut console, cancel).await {
         Ok(outcome) => outcome.exit_code(),
         Err(error) => {
-            rackfile::apply::json_stream::diagnostic(&console.out, error.json_value());
+            rackfile::render::apply::json_stream::diagnostic(&console.out, error.json_value());
             error.exit_code()
         }
     };

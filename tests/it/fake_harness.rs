@@ -13,6 +13,7 @@ use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
 use rackfile::error::Error;
 use rackfile::outcome::Outcome;
 use rackfile::plan::{Plan, PlanInputs, make_plan};
+use rackfile::render::RenderError as _;
 use rackfile::render::Style;
 
 pub(crate) const ACCOUNT: &str = "123456789012";

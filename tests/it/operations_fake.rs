@@ -12,6 +12,7 @@ use rackfile::commands::cancel::{self, CancelOptions};
 use rackfile::commands::events::{self as events_command, EventsOptions};
 use rackfile::commands::status::{self as status_command, StatusOptions};
 use rackfile::history::{OperationKind, OperationOutcome};
+use rackfile::render::RenderError as _;
 
 use crate::fake_harness::{ACCOUNT, Harness, REGION, TEMPLATE_URL, console};
 

@@ -10,6 +10,7 @@ use rackfile::cloud::fake::FakeTemplate;
 use rackfile::cloud::{AlarmState, TemplateSource};
 use rackfile::commands::apply::ApplyOptions;
 use rackfile::outcome::Outcome;
+use rackfile::render::RenderError as _;
 use tokio::time::Instant;
 
 use crate::fake_harness::{ACCOUNT, Harness, RACK_RESOURCES, REGION, TEMPLATE_URL, console};

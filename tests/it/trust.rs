@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::common::{finish_within, rackfile, run};
 use crate::moto::{self, PERSONAL_ACCOUNT};
 use crate::plan::{seed_stuck_stack, seed_world};
+use rackfile::render::RenderError as _;
 
 const VALID: &str = "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n[org.personal]\n[[rack]]\nname = \"example\"\n";
 

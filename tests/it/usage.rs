@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::common::{rackfile, run};
 use crate::fake_harness::{Harness, RACK_RESOURCES, console};
+use rackfile::render::RenderError as _;
 
 fn in_empty_dir(arguments: &[&str]) -> crate::common::Output {
     let dir = tempfile::tempdir().unwrap();

@@ -12,13 +12,16 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value, json};
 
-use super::outcome::{RackOutcome, RackResult, StopReason};
-use super::password::InstalledPassword;
-use super::reporter::{Reporter, Sink, write_line};
-use super::rollout::{RolloutStop, StopCause};
-use super::stall::Stall;
-use super::summary::Counts;
-use super::uninstall_prep::UninstallStep;
+use super::super::{hold_words, waves};
+use super::words::{
+    heartbeat_words, outcome_words, progress_words, stall_words, uninstall_step_words, work_words,
+};
+use crate::apply::reporter::{Progress, Reporter, Sink, Work, write_line};
+use crate::apply::stall::Stall;
+use crate::apply::{
+    Counts, InstalledPassword, RackOutcome, RackResult, RolloutStop, StopCause, StopReason,
+    UninstallStep,
+};
 use crate::cloud::StackEvent;
 use crate::config::RackId;
 use crate::outcome::Outcome;
@@ -77,7 +80,7 @@ pub fn summary(sink: &Sink, outcomes: &[RackOutcome], interrupted: bool, outcome
     let racks: Vec<Value> = outcomes
         .iter()
         .filter(|o| o.result != RackResult::Unchanged)
-        .map(|o| json!({ "rack": o.rack, "result": result_kind(&o.result), "message": o.describe() }))
+        .map(|o| json!({ "rack": o.rack, "result": result_kind(&o.result), "message": outcome_words(o) }))
         .collect();
     let passwords: Vec<Value> = outcomes
         .iter()
@@ -92,7 +95,7 @@ pub fn summary(sink: &Sink, outcomes: &[RackOutcome], interrupted: bool, outcome
     emit(
         sink,
         "summary",
-        &counts.headline(interrupted),
+        &super::summary::headline(&counts, interrupted),
         json!({
             "outcome": outcome_word(outcome),
             "exit_code": outcome.exit_code(),
@@ -235,8 +238,8 @@ impl JsonStream {
             &format!(
                 "Wave {}: bake {state}, {} of {} left",
                 wave.number,
-                crate::render::waves::bake(remaining.as_secs()),
-                crate::render::waves::bake(total.as_secs())
+                waves::bake(remaining.as_secs()),
+                waves::bake(total.as_secs())
             ),
             json!({
                 "wave": wave.number,
@@ -254,7 +257,7 @@ impl Reporter for JsonStream {
         emit(
             &self.sink,
             "wave_start",
-            &crate::render::waves::header(wave, of),
+            &waves::header(wave, of),
             json!({ "wave": wave.number, "of": of, "racks_to_change": changing, "failure_tolerance": wave.failure_tolerance, "skipped": false }),
         );
     }
@@ -263,7 +266,7 @@ impl Reporter for JsonStream {
         emit(
             &self.sink,
             "wave_start",
-            &crate::render::waves::header(wave, of),
+            &waves::header(wave, of),
             json!({ "wave": wave.number, "of": of, "racks_to_change": 0, "skipped": true }),
         );
     }
@@ -290,7 +293,8 @@ impl Reporter for JsonStream {
         self.bake(wave, "passed", Duration::ZERO, total);
     }
 
-    fn start(&self, rack: &RackId, what: &str, total_resources: usize) {
+    fn start(&self, rack: &RackId, work: &Work<'_>, total_resources: usize) {
+        let what = work_words(work);
         emit(
             &self.sink,
             "rack_start",
@@ -319,11 +323,11 @@ impl Reporter for JsonStream {
         );
     }
 
-    fn progress(&self, rack: &RackId, line: &str, done: usize) {
+    fn progress(&self, rack: &RackId, progress: &Progress<'_>, done: usize) {
         emit(
             &self.sink,
             "rack_progress",
-            &format!("{rack}: {line}"),
+            &format!("{rack}: {}", progress_words(progress)),
             json!({ "rack": rack.to_string(), "resources_done": done }),
         );
     }
@@ -355,7 +359,7 @@ impl Reporter for JsonStream {
         emit(
             &self.sink,
             "uninstall_step",
-            &format!("{rack}: {}", super::reporter::uninstall_step_words(step)),
+            &format!("{rack}: {}", uninstall_step_words(step)),
             fields,
         );
     }
@@ -364,10 +368,7 @@ impl Reporter for JsonStream {
         emit(
             &self.sink,
             "rack_progress",
-            &format!(
-                "{rack}: still {status} ({})",
-                super::format_duration(elapsed)
-            ),
+            &format!("{rack}: {}", heartbeat_words(status, elapsed)),
             json!({ "rack": rack.to_string(), "status": status, "elapsed_seconds": elapsed.as_secs() }),
         );
     }
@@ -376,7 +377,7 @@ impl Reporter for JsonStream {
         emit(
             &self.sink,
             "rack_stalled",
-            &format!("{rack}: {}", super::reporter::stall_words(stall)),
+            &format!("{rack}: {}", stall_words(stall)),
             json!({
                 "rack": rack.to_string(),
                 "logical_id": stall.logical_id,
@@ -387,7 +388,7 @@ impl Reporter for JsonStream {
     }
 
     fn finish(&self, rack: &RackId, outcome: &RackOutcome) {
-        let message = format!("{rack}: {}", outcome.describe());
+        let message = format!("{rack}: {}", outcome_words(outcome));
         let mut fields = json!({
             "rack": rack.to_string(),
             "result": result_kind(&outcome.result),
@@ -401,8 +402,8 @@ impl Reporter for JsonStream {
                 .collect();
         }
         let kind = match outcome.result.settled() {
-            RackResult::Held { reason } => {
-                fields["reason"] = reason.as_str().into();
+            RackResult::Held { plan } => {
+                fields["reason"] = hold_words(plan).into();
                 "rack_held"
             }
             RackResult::Failed {
@@ -438,14 +439,33 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::apply::rollout::{RolloutStop, StopCause};
     use crate::cloud::StackStatus;
-    use crate::plan::WatchedAlarm;
+    use crate::plan::{Action, HoldReason, RackPlan, WatchedAlarm};
+
+    fn held_plan() -> RackPlan {
+        RackPlan {
+            rack: "personal/web".into(),
+            org: "personal".into(),
+            name: "web".into(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            action: Action::Unchanged,
+            role_arn: None,
+            options: Default::default(),
+            stack: None,
+            held: Vec::new(),
+            notes: Vec::new(),
+            warnings: Vec::new(),
+            disruptions: Vec::new(),
+            hold: vec![HoldReason::Install],
+            preflight: Vec::new(),
+        }
+    }
 
     /// Each line type the README's table lists, with the fields it names (backquoted words outside
     /// parentheses, `?` and `[]` dropped).
     fn readme_table() -> BTreeMap<String, BTreeSet<String>> {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../../../README.md");
         let table = readme
             .split("#### The apply stream (a contract)")
             .nth(1)
@@ -531,7 +551,7 @@ mod tests {
         version(&sink);
         stream.wave_started(&wave, 2, 1);
         stream.wave_skipped(&wave, 2);
-        stream.start(&rack, "installing", 3);
+        stream.start(&rack, &Work::Installing, 3);
         stream.stack_event(
             &rack,
             &StackEvent {
@@ -545,7 +565,13 @@ mod tests {
                 token: None,
             },
         );
-        stream.progress(&rack, "Created VPC", 1);
+        stream.progress(
+            &rack,
+            &Progress::Cancelling {
+                after: Duration::from_secs(1),
+            },
+            1,
+        );
         stream.heartbeat(&rack, "CREATE_IN_PROGRESS", Duration::from_secs(30));
         stream.stalled(
             &rack,
@@ -558,7 +584,7 @@ mod tests {
         let results = [
             RackResult::Installed { dashboard: None },
             RackResult::Held {
-                reason: "replaces".into(),
+                plan: Box::new(held_plan()),
             },
             RackResult::Failed {
                 message: "no".into(),

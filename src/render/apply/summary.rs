@@ -1,102 +1,49 @@
 //! The closing summary of an apply: counts, one line per rack with its time, generated passwords (shown
-//! once), racks CloudFormation is still changing, and the outcome all that adds up to.
+//! once), racks CloudFormation is still changing (what that adds up to is `apply::Counts` and
+//! `apply::run_outcome`).
 
 use std::fmt::Write as _;
 
-use super::{
-    InstalledPassword, RackOutcome, RackResult, RecordWarning, RolloutStop, StopCause, StopReason,
+use super::words::outcome_words;
+use crate::apply::{
+    Counts, InstalledPassword, RackOutcome, RackResult, RecordWarning, RolloutStop, StopCause,
     Unrecorded,
 };
-use crate::outcome::Outcome;
 
-/// How many racks ended each way: the summary's headline, and the `summary` line of `apply --json`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct Counts {
-    pub installed: usize,
-    pub updated: usize,
-    pub reinstalled: usize,
-    pub recovered: usize,
-    pub uninstalled: usize,
-    pub failed: usize,
-    /// Updates cancelled (at their timeout or on a second Ctrl-C) and rolled back.
-    pub cancelled: usize,
-    pub blocked: usize,
-    pub held: usize,
-    /// Every rack ended as planned, or was held for a person.
-    #[serde(skip)]
-    pub all_ok: bool,
-}
-
-impl Counts {
-    pub fn of(outcomes: &[RackOutcome]) -> Self {
-        // An upgrade stopped at a step counts as what happened at that step.
-        let count = |wanted: fn(&RackResult) -> bool| {
-            outcomes
-                .iter()
-                .filter(|o| wanted(o.result.settled()))
-                .count()
-        };
-        Counts {
-            installed: count(|r| matches!(r, RackResult::Installed { .. })),
-            reinstalled: count(|r| matches!(r, RackResult::Reinstalled { .. })),
-            recovered: outcomes
-                .iter()
-                .filter(|o| matches!(o.result, RackResult::RollbackContinued { .. }))
-                .count(),
-            uninstalled: count(|r| matches!(r, RackResult::Uninstalled { .. })),
-            updated: count(|r| matches!(r, RackResult::Updated | RackResult::Upgraded { .. })),
-            failed: count(|r| {
-                matches!(
-                    r,
-                    RackResult::Failed { .. }
-                        | RackResult::StillInProgress {
-                            why: StopReason::Timeout,
-                            ..
-                        }
-                )
-            }),
-            cancelled: count(|r| matches!(r, RackResult::Cancelled { .. })),
-            blocked: count(|r| matches!(r, RackResult::Blocked { .. })),
-            held: outcomes.iter().filter(|o| o.held()).count(),
-            all_ok: outcomes.iter().all(|o| o.succeeded() || o.held()),
+/// `Apply complete: 1 installed, 0 updated, 0 failed.`
+pub fn headline(counts: &Counts, interrupted: bool) -> String {
+    let verdict = if interrupted {
+        "Apply interrupted"
+    } else if counts.all_ok {
+        "Apply complete"
+    } else {
+        "Apply failed"
+    };
+    let mut out = format!(
+        "{verdict}: {} installed, {} updated",
+        counts.installed, counts.updated
+    );
+    for (number, what) in [
+        (counts.reinstalled, "reinstalled"),
+        (counts.recovered, "recovered"),
+        (counts.uninstalled, "uninstalled"),
+    ] {
+        if number > 0 {
+            let _ = write!(out, ", {number} {what}");
         }
     }
-
-    /// `Apply complete: 1 installed, 0 updated, 0 failed.`
-    pub fn headline(&self, interrupted: bool) -> String {
-        let verdict = if interrupted {
-            "Apply interrupted"
-        } else if self.all_ok {
-            "Apply complete"
-        } else {
-            "Apply failed"
-        };
-        let mut out = format!(
-            "{verdict}: {} installed, {} updated",
-            self.installed, self.updated
-        );
-        for (number, what) in [
-            (self.reinstalled, "reinstalled"),
-            (self.recovered, "recovered"),
-            (self.uninstalled, "uninstalled"),
-        ] {
-            if number > 0 {
-                let _ = write!(out, ", {number} {what}");
-            }
-        }
-        let _ = write!(out, ", {} failed", self.failed);
-        if self.cancelled > 0 {
-            let _ = write!(out, ", {} cancelled", self.cancelled);
-        }
-        if self.blocked > 0 {
-            let _ = write!(out, ", {} blocked", self.blocked);
-        }
-        if self.held > 0 {
-            let _ = write!(out, ", {} held for a person", self.held);
-        }
-        out.push('.');
-        out
+    let _ = write!(out, ", {} failed", counts.failed);
+    if counts.cancelled > 0 {
+        let _ = write!(out, ", {} cancelled", counts.cancelled);
     }
+    if counts.blocked > 0 {
+        let _ = write!(out, ", {} blocked", counts.blocked);
+    }
+    if counts.held > 0 {
+        let _ = write!(out, ", {} held for a person", counts.held);
+    }
+    out.push('.');
+    out
 }
 
 pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
@@ -105,12 +52,12 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
         .filter(|o| o.held())
         .map(|o| o.rack.as_str())
         .collect();
-    let mut out = format!("\n{}\n", Counts::of(outcomes).headline(interrupted));
+    let mut out = format!("\n{}\n", headline(&Counts::of(outcomes), interrupted));
     for outcome in outcomes
         .iter()
         .filter(|o| o.result != RackResult::Unchanged)
     {
-        let _ = writeln!(out, "    {}: {}", outcome.rack, outcome.describe());
+        let _ = writeln!(out, "    {}: {}", outcome.rack, outcome_words(outcome));
     }
 
     if !held.is_empty() {
@@ -234,19 +181,6 @@ pub fn exited_at_once(passwords: &std::collections::BTreeMap<String, InstalledPa
         }
     }
     out
-}
-
-/// What the racks' outcomes add up to.
-pub fn outcome(outcomes: &[RackOutcome], interrupted: bool) -> Outcome {
-    if interrupted {
-        Outcome::Interrupted
-    } else if !outcomes.iter().all(|o| o.succeeded() || o.held()) {
-        Outcome::Failed
-    } else if outcomes.iter().any(RackOutcome::held) {
-        Outcome::Held
-    } else {
-        Outcome::Success
-    }
 }
 
 /// Why a rollout stopped before its last wave, and the waves it did not start, for the summary.
