@@ -7,10 +7,10 @@ use std::sync::Arc;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::cloud::{ParameterValue, RegionKey, Stack, StackKey, TemplateSummary};
+use crate::cloud::{CloudError, ParameterValue, RegionKey, Stack, StackKey, TemplateSummary};
 use crate::config::Rack;
 use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
-use crate::live::{FileLiveTemplate, LiveState};
+use crate::live::LiveState;
 use crate::plan::budget::budget_of_update;
 use crate::plan::checks::{
     Origin, PlanProblem, interlocks, is_secret, parameters_exist, value_allowed,
@@ -21,7 +21,7 @@ use crate::template::Pseudo;
 
 use super::options::{option_changes, planned_options, role_change};
 use super::ssm::{SsmResolutions, refresh_declared};
-use super::templates::{Applying, planned_document, template_plan};
+use super::templates::{Applying, FileLiveTemplate, planned_document, template_plan};
 
 /// The stack as a completed update leaves it, for planning the next step against: the values sent, the
 /// values kept, and the new template's defaults for parameters new to it.
@@ -272,15 +272,13 @@ pub(super) fn plan_update(
                 });
             }
             FileLiveTemplate::Read(Err(error)) => {
-                return Err(vec![PlanProblem {
-                    rack: rack.id(),
-                    message: format!(
-                        "cannot read the live template of stack {}: {error}",
-                        rack.name
-                    ),
-                    hint: error.hint().map(str::to_string),
-                    span: None,
-                }]);
+                return Err(vec![unreadable_live_template(rack, error)]);
+            }
+            FileLiveTemplate::NotRead => {
+                return Err(vec![unreadable_live_template(
+                    rack,
+                    &super::templates::not_read(),
+                )]);
             }
         },
     }
@@ -542,6 +540,18 @@ pub(super) fn update_parameters(
         parameters.insert(name.clone(), value);
     }
     parameters
+}
+
+fn unreadable_live_template(rack: &Rack, error: &CloudError) -> PlanProblem {
+    PlanProblem {
+        rack: rack.id(),
+        message: format!(
+            "cannot read the live template of stack {}: {error}",
+            rack.name
+        ),
+        hint: error.hint().map(str::to_string),
+        span: None,
+    }
 }
 
 #[cfg(test)]
