@@ -66,6 +66,8 @@ pub struct LiveState {
     pub(super) ssm_values: BTreeMap<(RegionKey, String), Result<Option<SsmParameter>, CloudError>>,
     /// The alarms that exist, of those asked for, in each (account, region) read.
     pub(super) alarms: BTreeMap<RegionKey, Result<BTreeMap<String, AlarmState>, CloudError>>,
+    /// CloudFormation's drift detection of each rack the plan updates (`--drift`): `None` when not asked for.
+    pub(super) drift: Option<BTreeMap<StackKey, super::drift::DriftRead>>,
     /// CloudFormation's own view of each update planned (`plan --changeset`): `None` when not asked for.
     pub(super) change_sets: Option<BTreeMap<StackKey, super::ChangeSetFact>>,
 }
@@ -84,6 +86,17 @@ impl LiveState {
     /// The change set made for the rack's update (its first step, for an upgrade).
     pub fn change_set(&self, key: &StackKey) -> Option<&super::ChangeSetFact> {
         self.change_sets.as_ref()?.get(key)
+    }
+
+    /// The drift detected on the racks a plan updates (`--drift`): each update is then held for the drifted
+    /// resources it puts back, or for drift that could not be detected.
+    pub fn set_drift(&mut self, reads: BTreeMap<StackKey, super::drift::DriftRead>) {
+        self.drift = Some(reads);
+    }
+
+    /// The drift detected on the rack at `key`; `None` when it was not detected.
+    pub fn drift(&self, key: &StackKey) -> Option<&super::drift::DriftRead> {
+        self.drift.as_ref()?.get(key)
     }
 
     /// The racks being planned, each with where its stack is, in the order they were given.

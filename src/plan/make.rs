@@ -62,6 +62,26 @@ pub enum ChangeSets<'a> {
     },
 }
 
+/// `--drift` for plan and apply: detection on the racks a plan updates or upgrades, with progress.
+#[derive(Clone, Copy)]
+pub struct DriftCheck<'a> {
+    pub progress: &'a dyn live::drift::DriftProgress,
+    pub timings: live::drift::DriftTimings,
+}
+
+/// `make_plan` with drift detected on the racks it updates or upgrades (a round after the change sets'):
+/// each is held for the drifted resources its update puts back, or for drift it could not detect.
+pub async fn make_plan_checking_drift(
+    config: &Config,
+    targets: &[RackId],
+    recover: bool,
+    connector: &dyn Connector,
+    inputs: PlanInputs<'_>,
+    drift: DriftCheck<'_>,
+) -> Result<Plan, PlanningError> {
+    plan_in_rounds(config, targets, recover, connector, inputs, Some(drift)).await
+}
+
 /// Reads what `targets` (every rack when empty) need and plans them; `recover` plans failed racks for
 /// recovery instead of blocking them. Three reads and three plans: the racks with a change to analyse are
 /// known only from a plan made of everything else read, and only their SSM values (what their SSM-typed
@@ -72,6 +92,17 @@ pub async fn make_plan(
     recover: bool,
     connector: &dyn Connector,
     inputs: PlanInputs<'_>,
+) -> Result<Plan, PlanningError> {
+    plan_in_rounds(config, targets, recover, connector, inputs, None).await
+}
+
+async fn plan_in_rounds(
+    config: &Config,
+    targets: &[RackId],
+    recover: bool,
+    connector: &dyn Connector,
+    inputs: PlanInputs<'_>,
+    drift: Option<DriftCheck<'_>>,
 ) -> Result<Plan, PlanningError> {
     let PlanInputs {
         env,
@@ -115,6 +146,34 @@ pub async fn make_plan(
             live::read_change_sets(&config.orgs, connector, wanted, ledger, parallelism).await;
         live.set_change_sets(facts);
         plan = diff(config, &live, recover).map_err(PlanningError::Problems)?;
+    }
+    // Drift on the racks the plan updates, then the plan made again with it.
+    if let Some(DriftCheck { progress, timings }) = drift {
+        let updating: Vec<Rack> = racks
+            .iter()
+            .filter(|rack| {
+                plan.racks.iter().any(|planned| {
+                    planned.rack == rack.id()
+                        && matches!(
+                            planned.action,
+                            super::Action::Update(_) | super::Action::Upgrade(_)
+                        )
+                })
+            })
+            .cloned()
+            .collect();
+        if !updating.is_empty() {
+            let reads = live::drift::detect_drift(config, &updating, connector, timings, progress)
+                .await
+                .map_err(PlanningError::Read)?;
+            let keyed = updating
+                .iter()
+                .zip(reads)
+                .filter_map(|(rack, read)| Some((live.key_of(rack)?, read)))
+                .collect();
+            live.set_drift(keyed);
+            plan = diff(config, &live, recover).map_err(PlanningError::Problems)?;
+        }
     }
     // Preflight reads only what the racks that change need, once the plan says which those are.
     let reads = preflight::wanted(&plan, &live);

@@ -30,7 +30,10 @@ pub use checks::{PlanProblem, unknown_parameters};
 pub use diff::{describe_policy, describe_rollback, diff, ssm_wanted};
 pub use file::FORMAT_VERSION;
 pub use gate::{Gate, Permissions, Refusal, gate};
-pub use make::{ChangeSets, PlanInputs, PlanningError, make_plan, read, select};
+pub use make::{
+    ChangeSets, DriftCheck, PlanInputs, PlanningError, make_plan, make_plan_checking_drift, read,
+    select,
+};
 pub use needs::needs;
 pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use rollout::{WatchedAlarm, Wave, WaveGate, holds, place_in_waves};

@@ -110,7 +110,12 @@ fn plan_rack(
         _ => PlannedOptions::default(),
     };
     let disruptions = crate::plan::impact::disruptions(&action);
-    let hold = crate::plan::approval::hold_reasons(&action, &disruptions, live.change_sets_asked());
+    let mut hold =
+        crate::plan::approval::hold_reasons(&action, &disruptions, live.change_sets_asked());
+    if let Some(read) = live.drift(key) {
+        let drift = crate::plan::drift::outcome(&rack.drift_ignore, read.clone());
+        hold.extend(crate::plan::drift::drift_holds(&action, &drift));
+    }
     Ok(RackPlan {
         rack: rack.id(),
         org: rack.org.clone(),
