@@ -66,6 +66,10 @@ pub struct LiveState {
     pub(super) ssm_values: BTreeMap<(RegionKey, String), Result<Option<SsmParameter>, CloudError>>,
     /// The alarms that exist, of those asked for, in each (account, region) read.
     pub(super) alarms: BTreeMap<RegionKey, Result<BTreeMap<String, AlarmState>, CloudError>>,
+    /// The preflight checks' facts of the racks a plan changes, and the day (YYYY-MM-DD) they are judged on.
+    pub(super) preflight: Option<(super::PreflightFacts, String)>,
+    /// When the facts were read (the connector's clock): a rollout's gates are decided at that time.
+    pub(super) read_at: Option<std::time::SystemTime>,
     /// CloudFormation's drift detection of each rack the plan updates (`--drift`): `None` when not asked for.
     pub(super) drift: Option<BTreeMap<StackKey, super::drift::DriftRead>>,
     /// CloudFormation's own view of each update planned (`plan --changeset`): `None` when not asked for.
@@ -97,6 +101,26 @@ impl LiveState {
     /// The drift detected on the rack at `key`; `None` when it was not detected.
     pub fn drift(&self, key: &StackKey) -> Option<&super::drift::DriftRead> {
         self.drift.as_ref()?.get(key)
+    }
+
+    /// The preflight checks' facts, and the day they are judged on.
+    pub fn set_preflight(&mut self, facts: super::PreflightFacts, today: String) {
+        self.preflight = Some((facts, today));
+    }
+
+    pub fn preflight(&self) -> Option<(&super::PreflightFacts, &str)> {
+        self.preflight
+            .as_ref()
+            .map(|(facts, today)| (facts, today.as_str()))
+    }
+
+    /// Records when the facts were read.
+    pub fn set_read_at(&mut self, at: std::time::SystemTime) {
+        self.read_at = Some(at);
+    }
+
+    pub fn read_at(&self) -> Option<std::time::SystemTime> {
+        self.read_at
     }
 
     /// The racks being planned, each with where its stack is, in the order they were given.

@@ -10,7 +10,7 @@ use crate::live::{self, ChangeSetLedger, ChangeSetWanted, EnvLookup, ReadError, 
 use crate::template_cache::TemplateCache;
 
 use super::needs::{live_template_needs, needs, ssm_needs};
-use super::{Plan, PlanProblem, diff, place_in_waves, preflight};
+use super::{Plan, PlanProblem, decide, diff, preflight};
 
 /// Why no plan could be made. `Display` is one line; `Error::planning` renders each problem at its place
 /// in racks.toml.
@@ -175,20 +175,13 @@ async fn plan_in_rounds(
             plan = diff(config, &live, recover).map_err(PlanningError::Problems)?;
         }
     }
-    // Preflight reads only what the racks that change need, once the plan says which those are.
+    // Preflight reads only what the racks that change need, once the plan says which those are; the
+    // last plan is made of every fact at once.
     let reads = preflight::wanted(&plan, &live);
     let facts = live::read_preflight(config, &reads, connector).await;
-    preflight::conclude(
-        &mut plan,
-        &live,
-        &facts,
-        &preflight::day_of(std::time::SystemTime::now()),
-    );
-    if let Some(rollout) = &config.rollout {
-        plan.waves = place_in_waves(rollout, &live, &mut plan.racks, connector.now())
-            .map_err(PlanningError::Problems)?;
-    }
-    Ok(plan)
+    live.set_preflight(facts, preflight::day_of(std::time::SystemTime::now()));
+    live.set_read_at(connector.now());
+    decide(config, &live, recover).map_err(PlanningError::Problems)
 }
 
 /// The first round of a plan's reads: the accounts and stacks of `racks` (`live::read_stacks`), Convox's

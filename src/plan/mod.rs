@@ -9,6 +9,7 @@ mod approval;
 mod budget;
 pub mod change_set;
 mod checks;
+mod decide;
 mod diff;
 pub mod drift;
 pub mod file;
@@ -27,6 +28,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use checks::{PlanProblem, unknown_parameters};
+pub use decide::decide;
 pub use diff::{describe_policy, describe_rollback, diff, ssm_wanted};
 pub use file::FORMAT_VERSION;
 pub use gate::{Gate, Permissions, Refusal, gate};
