@@ -11,7 +11,7 @@ use crate::cloud::{ParameterValue, RegionKey, Stack, TemplateSummary};
 use crate::config::Rack;
 use crate::live::{LiveState, SsmWanted, template_source};
 use crate::plan::checks::PlanProblem;
-use crate::plan::{Action, Change, ChangeKind, Plan, UnresolvedSsm};
+use crate::plan::{Action, Change, Plan, UnresolvedSsm};
 use crate::template::resolved_ssm;
 
 /// What an SSM name resolves to now, as read.
@@ -193,17 +193,12 @@ impl SsmResolutions {
 }
 
 fn ssm_change(resolution: &Resolution, after: Option<String>) -> Change {
-    Change {
-        kind: ChangeKind::SsmValue,
-        name: resolution.parameter.clone(),
-        before: resolution.before.clone(),
+    Change::ssm_value(
+        resolution.parameter.clone(),
+        resolution.name.clone(),
+        resolution.before.clone(),
         after,
-        sensitive: false,
-        diff: None,
-        rule: None,
-        reach: None,
-        ssm_name: Some(resolution.name.clone()),
-    }
+    )
 }
 
 /// Every `refresh` entry must be an SSM-typed parameter of the rack's template: a typo, or a parameter

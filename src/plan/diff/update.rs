@@ -203,21 +203,13 @@ pub(super) fn plan_update(
             ));
             continue;
         }
-        changes.push(Change {
-            kind: ChangeKind::Parameter,
-            name: name.clone(),
-            before: if sensitive { None } else { live_value.cloned() },
-            after: if sensitive {
-                None
-            } else {
-                Some(desired.clone())
-            },
+        changes.push(Change::parameter(
+            name.clone(),
+            live_value.cloned(),
+            desired.clone(),
             sensitive,
-            diff: None,
             rule,
-            reach: None,
-            ssm_name: None,
-        });
+        ));
     }
     if !install_only.is_empty() {
         return Ok(Action::Blocked(Blocked {
@@ -236,17 +228,12 @@ pub(super) fn plan_update(
                 && live_version != version
                 && pattern.contains("{version}")
             {
-                changes.push(Change {
-                    kind: ChangeKind::Template,
-                    name: "template".into(),
-                    before: Some(pattern.replace("{version}", live_version)),
-                    after: Some(url.to_string()),
-                    sensitive: false,
-                    diff: None,
-                    rule: None,
-                    reach: None,
-                    ssm_name: None,
-                });
+                changes.push(Change::new(
+                    ChangeKind::Template,
+                    "template",
+                    Some(pattern.replace("{version}", live_version)),
+                    Some(url.to_string()),
+                ));
             }
         }
         Applying::File { path, body, live } => match live {
@@ -259,17 +246,15 @@ pub(super) fn plan_update(
                     .context_radius(2)
                     .header("live template", &file)
                     .to_string();
-                changes.push(Change {
-                    kind: ChangeKind::Template,
-                    name: "template".into(),
-                    before: Some("live template".into()),
-                    after: Some(file),
-                    sensitive: false,
-                    diff: Some(text_diff),
-                    rule: None,
-                    reach: None,
-                    ssm_name: None,
-                });
+                changes.push(
+                    Change::new(
+                        ChangeKind::Template,
+                        "template",
+                        Some("live template".into()),
+                        Some(file),
+                    )
+                    .with_diff(text_diff),
+                );
             }
             FileLiveTemplate::Read(Err(error)) => {
                 return Err(vec![unreadable_live_template(rack, error)]);
@@ -287,34 +272,24 @@ pub(super) fn plan_update(
     for (key, desired) in rack.managed_tags() {
         let live_value = stack.tags.get(&key);
         if live_value != Some(&desired) {
-            changes.push(Change {
-                kind: ChangeKind::Tag,
-                name: key.clone(),
-                before: live_value.cloned(),
-                after: Some(desired.clone()),
-                sensitive: false,
-                diff: None,
-                rule: None,
-                reach: None,
-                ssm_name: None,
-            });
+            changes.push(Change::new(
+                ChangeKind::Tag,
+                key.clone(),
+                live_value.cloned(),
+                Some(desired.clone()),
+            ));
         }
         tags.insert(key, desired);
     }
 
     let termination_protection = protect.filter(|wanted| *wanted != stack.termination_protection);
     if let Some(wanted) = termination_protection {
-        changes.push(Change {
-            kind: ChangeKind::TerminationProtection,
-            name: "termination protection".into(),
-            before: Some(on_off(stack.termination_protection).into()),
-            after: Some(on_off(wanted).into()),
-            sensitive: false,
-            diff: None,
-            rule: None,
-            reach: None,
-            ssm_name: None,
-        });
+        changes.push(Change::new(
+            ChangeKind::TerminationProtection,
+            "termination protection",
+            Some(on_off(stack.termination_protection).into()),
+            Some(on_off(wanted).into()),
+        ));
     }
 
     changes.extend(role_change(role_arn.as_ref(), stack));
