@@ -579,41 +579,45 @@ struct LiveReplanner<'a> {
 #[async_trait]
 impl Replanner for LiveReplanner<'_> {
     async fn replan(&self, rack: &RackId) -> Result<RackPlan, String> {
-        let mut plan = make_plan(
-            self.config,
-            std::slice::from_ref(rack),
-            self.recover,
-            self.connector,
-            PlanInputs {
-                env: self.env,
-                cache: None,
-                change_sets: match self.change_sets {
-                    Some(ledger) => ChangeSets::Make {
-                        ledger,
-                        parallelism: self.parallelism,
-                    },
-                    None => ChangeSets::None,
+        let inputs = PlanInputs {
+            env: self.env,
+            cache: None,
+            change_sets: match self.change_sets {
+                Some(ledger) => ChangeSets::Make {
+                    ledger,
+                    parallelism: self.parallelism,
                 },
+                None => ChangeSets::None,
             },
-        )
-        .await
-        .map_err(|e| {
+        };
+        // The same pipeline as the first plan, the drift round included.
+        let (targets, lines) = (
+            std::slice::from_ref(rack),
+            crate::render::drift_progress::DriftLines::default(),
+        );
+        let planned = if self.drift {
+            let drift = crate::plan::DriftCheck {
+                progress: &lines,
+                timings: crate::live::drift::DriftTimings::default(),
+            };
+            crate::plan::make_plan_checking_drift(
+                self.config,
+                targets,
+                self.recover,
+                self.connector,
+                inputs,
+                drift,
+            )
+            .await
+        } else {
+            make_plan(self.config, targets, self.recover, self.connector, inputs).await
+        };
+        let plan = planned.map_err(|e| {
             Error::planning(e, self.config)
                 .render()
                 .trim_end()
                 .to_string()
         })?;
-        if self.drift {
-            super::drift::hold_overwritten_drift(
-                &mut plan,
-                self.config,
-                self.connector,
-                &crate::render::drift_progress::DriftLines::default(),
-                crate::live::drift::DriftTimings::default(),
-            )
-            .await
-            .map_err(|error| error.render().trim_end().to_string())?;
-        }
         plan.racks
             .into_iter()
             .next()

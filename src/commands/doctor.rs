@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use crate::cloud::{Connector, RegionKey, StackKey, TemplateSource};
+use crate::cloud::{Connector, RegionKey, TemplateSource};
 use crate::commands::validate;
 use crate::config::{self, Config, Rack};
 use crate::doctor::{self, Check, Mark, Summaries};
@@ -91,21 +91,13 @@ async fn preflight_checks(
     connector: &dyn Connector,
     env: &EnvLookup,
 ) -> Vec<Check> {
-    let every_stack = |state: &live::LiveState| -> Vec<StackKey> {
-        state
-            .racks()
-            .iter()
-            .filter(|reads| reads.stack().is_some())
-            .map(|reads| reads.key.clone())
-            .collect()
-    };
-    let Ok(mut reading) = live::read(config, &config.racks, connector, env, None).await else {
+    let Ok(mut reading) = plan::read(config, &config.racks, connector, env, None).await else {
         return vec![Check::skip(
             "preflight checks (the racks' accounts or stacks could not be read)",
         )];
     };
-    let wanted = every_stack(reading.state());
-    reading.read_live_templates(&wanted).await;
+    let wanted = plan::needs::every_live_template(reading.state());
+    reading.fetch(config, connector, env, None, &wanted).await;
     let state = reading.finish(None);
     let mut checks = doctor::alarm_checks(&state);
     let Ok(plan) = plan::diff(config, &state, false) else {

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::live::ChangeSetLedger;
 pub use crate::options::{Approval, PlanFormat, PlanOptions};
 use crate::outcome::Outcome;
-use crate::plan::{ChangeSets, Plan, PlanInputs, make_plan};
+use crate::plan::{ChangeSets, DriftCheck, Plan, PlanInputs, make_plan, make_plan_checking_drift};
 use crate::template_cache::TemplateCache;
 use crate::{output, render};
 
@@ -65,13 +65,40 @@ pub async fn run_until(
             ChangeSets::None
         },
     };
-    let planning = make_plan(
-        &config,
-        &options.targets,
-        options.recover,
-        connector,
-        inputs,
-    );
+    // `--drift`: detection on the racks the plan updates is a round of the planning itself.
+    let progress = options
+        .drift
+        .then(|| super::drift::progress_for_stderr(options.format != PlanFormat::Human));
+    let planning = async {
+        match &progress {
+            Some(progress) => {
+                let drift = DriftCheck {
+                    progress: progress.as_ref(),
+                    timings: crate::live::drift::DriftTimings::default(),
+                };
+                let targets = &options.targets;
+                make_plan_checking_drift(
+                    &config,
+                    targets,
+                    options.recover,
+                    connector,
+                    inputs,
+                    drift,
+                )
+                .await
+            }
+            None => {
+                make_plan(
+                    &config,
+                    &options.targets,
+                    options.recover,
+                    connector,
+                    inputs,
+                )
+                .await
+            }
+        }
+    };
     let planned = if options.changeset {
         tokio::select! {
             planned = planning => planned,
@@ -85,25 +112,6 @@ pub async fn run_until(
         }
     } else {
         planning.await
-    };
-    let planned = match planned {
-        Ok(mut plan) if options.drift => {
-            let progress = super::drift::progress_for_stderr(options.format != PlanFormat::Human);
-            let held = super::drift::hold_overwritten_drift(
-                &mut plan,
-                &config,
-                connector,
-                progress.as_ref(),
-                crate::live::drift::DriftTimings::default(),
-            )
-            .await;
-            if let Err(error) = held {
-                super::change_sets::warn_left(&ledger.delete_left().await);
-                return Err(error);
-            }
-            Ok(plan)
-        }
-        other => other,
     };
     let result = finish(options, config, planned, &ledger);
     super::change_sets::warn_left(&ledger.delete_left().await);

@@ -194,6 +194,18 @@ impl Releases {
             }
         }
     }
+
+    /// The required releases an upgrade from `live` to `target` passes through before `target`, in order:
+    /// none unless its route goes in steps.
+    pub fn passed(&self, live: &str, target: &str) -> Vec<&Release> {
+        match self.route(live, target) {
+            Route::Steps(mut steps) => {
+                steps.pop();
+                steps
+            }
+            Route::Stay | Route::Direct | Route::Downgrade | Route::UnknownStart => Vec::new(),
+        }
+    }
 }
 
 /// The longest version a release list may hold; Convox's are 14 characters.

@@ -1,7 +1,7 @@
 //! Each alarm `[rollout] alarms` names, where each declared rack is.
 
 use super::Check;
-use crate::live::{AlarmRead, LiveState, Reads};
+use crate::live::{AlarmRead, LiveState};
 
 /// Every alarm `[rollout] alarms` names for a declared rack exists where the rack is, readable with the
 /// org's credentials: a rollout would otherwise stop at the plan, or watch nothing. `state` is a read of
@@ -9,14 +9,14 @@ use crate::live::{AlarmRead, LiveState, Reads};
 pub fn alarm_checks(state: &LiveState) -> Vec<Check> {
     let mut checks = Vec::new();
     for reads in state.racks() {
-        // A rack to uninstall has nothing to watch.
-        let Reads::Present(present) = &reads.reads else {
-            continue;
-        };
         let rack = &reads.rack;
-        let installed = reads.stack().is_some();
+        // A rack to uninstall has nothing to watch.
+        if rack.absent {
+            continue;
+        }
+        let installed = state.stack(&reads.key).is_some();
         let place = format!("account {} ({})", reads.key.account, rack.region);
-        for (name, read) in &present.alarms {
+        for (name, read) in &state.alarms_of(rack, &reads.key) {
             let what = format!("alarm {name} of {}", rack.id());
             checks.push(match read {
                 AlarmRead::State(alarm_state) => Check::pass(format!(

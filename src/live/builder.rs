@@ -1,16 +1,15 @@
-//! `LiveStateBuilder`: a `LiveState` made from facts recorded by hand, for tests and benches. It answers the
-//! same decisions as a real read (`reads::reads_of`), so a state built here holds the records a read of
-//! the same facts would. A fact a rack needs and the test did not record reads as an error naming it.
+//! `LiveStateBuilder`: a `LiveState` made from facts recorded by hand, for tests and benches. A fact a plan
+//! needs and the test did not record reads as not read, as a fetch that was not asked for it would leave
+//! it; what a read would find of what was not recorded (no alarm in an (account, region), no stack policy)
+//! is filled in by `build`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use super::reads::{Answers, UrlLiveTemplate, reads_of};
-use super::state::LiveState;
-use super::template_source;
+use super::state::{LiveState, RackAt};
 use crate::cloud::{
-    AlarmState, CloudError, CloudErrorKind, RegionKey, Secret, SsmParameter, Stack, StackKey,
-    TemplateSource, TemplateSummary,
+    AlarmState, CloudError, RegionKey, Secret, SsmParameter, Stack, StackKey, TemplateSource,
+    TemplateSummary,
 };
 use crate::config::Rack;
 use crate::convox::Releases;
@@ -31,28 +30,44 @@ pub struct LiveStateBuilder {
 }
 
 impl LiveStateBuilder {
-    /// The state `read` of `racks` would make of these facts. A rack of an org with no recorded account
+    /// The state a read of `racks` would make of these facts. A rack of an org with no recorded account
     /// is left out.
     pub fn build(&self, racks: &[Rack]) -> LiveState {
-        let records = racks.iter().filter_map(|rack| {
-            let key = StackKey::new(self.accounts.get(&rack.org)?, &rack.region, &rack.name);
-            let stack = self
-                .stacks
-                .get(&key.region_key())
-                .and_then(|stacks| stacks.get(&rack.name))
-                .cloned();
-            Some(async move { reads_of(rack, key, stack, &(), self).await })
-        });
-        let mut state = LiveState::default();
-        state.accounts = self.accounts.clone();
-        state.stacks = self.stacks.clone();
-        state.template_documents = self.documents.clone();
-        state.releases = self.releases.clone();
-        // Every SSM value recorded reads as read: which a plan asks for is `plan::ssm_wanted`'s to say.
-        state.ssm_values = self.ssm_parameters.clone();
-        state.set_racks(futures::executor::block_on(futures::future::join_all(
-            records,
-        )));
+        let mut state = LiveState {
+            accounts: self.accounts.clone(),
+            stacks: self.stacks.clone(),
+            summaries: self.templates.clone(),
+            template_documents: self.documents.clone(),
+            live_templates: self.live_templates.clone(),
+            unchanged_since_cached: self.unchanged_since_cached.clone(),
+            stack_policies: self.stack_policies.clone(),
+            password_env: self.password_env.clone(),
+            releases: self.releases.clone(),
+            ssm_values: self.ssm_parameters.clone(),
+            alarms: self.alarms.clone(),
+            ..LiveState::default()
+        };
+        state.racks = racks
+            .iter()
+            .filter_map(|rack| {
+                let key = StackKey::new(self.accounts.get(&rack.org)?, &rack.region, &rack.name);
+                Some(RackAt {
+                    rack: rack.clone(),
+                    key,
+                })
+            })
+            .collect();
+        for RackAt { rack, key } in &state.racks {
+            if !rack.alarms.is_empty() {
+                state
+                    .alarms
+                    .entry(key.region_key())
+                    .or_insert_with(|| Ok(BTreeMap::new()));
+            }
+            if rack.stack_policy.is_some() {
+                state.stack_policies.entry(key.clone()).or_insert(Ok(None));
+            }
+        }
         state
     }
 
@@ -99,7 +114,7 @@ impl LiveStateBuilder {
     }
 
     /// Records GetTemplate's answer for a stack: a rack built from a template URL then has it as if the
-    /// second read had read it.
+    /// second round had read it.
     pub fn record_live_template(&mut self, key: StackKey, template: Result<String, CloudError>) {
         self.live_templates.insert(key, template);
     }
@@ -113,6 +128,8 @@ impl LiveStateBuilder {
         self.password_env.insert(variable.to_string(), value);
     }
 
+    /// Records an SSM parameter as read: every one recorded reads as read, which a plan asks for being
+    /// `plan::needs`'s to say.
     pub fn record_ssm_parameter(
         &mut self,
         region: RegionKey,
@@ -133,87 +150,5 @@ impl LiveStateBuilder {
         states: Result<BTreeMap<String, AlarmState>, CloudError>,
     ) {
         self.alarms.insert(region, states);
-    }
-}
-
-fn not_recorded(what: String) -> CloudError {
-    CloudError::new(
-        CloudErrorKind::Other,
-        format!("{what} was not recorded in the LiveStateBuilder"),
-    )
-}
-
-impl Answers for LiveStateBuilder {
-    type Place = ();
-
-    fn releases(&self) -> Option<Arc<Releases>> {
-        self.releases.clone()
-    }
-
-    fn password_env(&self, variable: &str) -> Option<Secret> {
-        self.password_env.get(variable).cloned()
-    }
-
-    fn unchanged_since_cached(&self, key: &StackKey, _body: &str, _stack: &Stack) -> bool {
-        self.unchanged_since_cached.contains(key)
-    }
-
-    fn url_live_template(&self, key: &StackKey) -> UrlLiveTemplate {
-        match self.live_templates.get(key) {
-            Some(read) => UrlLiveTemplate::Read(read.clone()),
-            None => UrlLiveTemplate::NotWanted,
-        }
-    }
-
-    async fn summary(
-        &self,
-        rack: &Rack,
-        key: &StackKey,
-        _place: &(),
-    ) -> Result<TemplateSummary, CloudError> {
-        self.templates
-            .get(&(key.account.clone(), template_source(&rack.template)))
-            .cloned()
-            .unwrap_or_else(|| Err(not_recorded(rack.template.describe())))
-    }
-
-    async fn stack_template(&self, key: &StackKey, _place: &()) -> Result<String, CloudError> {
-        self.live_templates
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| Err(not_recorded(format!("the live template of {key}"))))
-    }
-
-    async fn stack_policy(
-        &self,
-        key: &StackKey,
-        _place: &(),
-    ) -> Result<Option<String>, CloudError> {
-        // A stack with no policy recorded has none.
-        self.stack_policies.get(key).cloned().unwrap_or(Ok(None))
-    }
-
-    async fn ssm_parameter(
-        &self,
-        _rack: &Rack,
-        key: &StackKey,
-        name: &str,
-    ) -> Result<Option<SsmParameter>, CloudError> {
-        self.ssm_parameters
-            .get(&(key.region_key(), name.to_string()))
-            .cloned()
-            .unwrap_or_else(|| Err(not_recorded(format!("SSM parameter {name}"))))
-    }
-
-    async fn alarms(
-        &self,
-        _rack: &Rack,
-        key: &StackKey,
-    ) -> Result<BTreeMap<String, AlarmState>, CloudError> {
-        // An (account, region) with no alarm recorded has none.
-        self.alarms
-            .get(&key.region_key())
-            .cloned()
-            .unwrap_or_else(|| Ok(BTreeMap::new()))
     }
 }

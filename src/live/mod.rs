@@ -1,21 +1,21 @@
-//! LiveState: a plain-data snapshot of what AWS holds for the racks being planned, read through the `Cloud`
-//! traits as cheaply as possible. Order of reads: STS once per org (the account guard must hold before any
-//! CloudFormation call), then one paginated DescribeStacks per (account, region), then Convox's release
-//! list when a rack is built from its templates, then what each rack needs (`reads::reads_of` decides;
-//! `reader::Reader` reads each thing once however many racks need it); last, GetTemplate for the racks a
-//! first plan finds with a parameter or template change, for the impact analysis. Independent reads run
-//! concurrently. `survey` holds the reads of import and doctor; `preflight` the reads of the plan's
-//! preflight checks, made after the plan is known.
+//! LiveState: plain facts of what AWS holds for the racks being planned, read through the `Cloud` traits as
+//! cheaply as possible. Order of reads: STS once per org (the account guard must hold before any
+//! CloudFormation call), then one paginated DescribeStacks per (account, region) (`read_stacks`), then
+//! Convox's release list when a rack is built from its templates; then each round of a plan's reads
+//! fetches exactly the `Needs` the planner lists (`Reading::fetch`). Nothing here decides what a rack
+//! needs or what a fact means: that is `plan`'s. Independent reads run concurrently. `survey` holds the
+//! reads of import and doctor; `preflight` the reads of the plan's preflight checks.
 
 #[cfg(any(test, feature = "fake"))]
 mod builder;
 mod change_sets;
 pub mod drift;
 mod events;
+mod fetch;
+mod needs;
 mod preflight;
 mod privilege;
 mod reader;
-mod reads;
 mod state;
 mod survey;
 mod templates;
@@ -26,14 +26,11 @@ pub use change_sets::{
     ChangeSetFact, ChangeSetLedger, ChangeSetWanted, client_token, read_change_sets,
 };
 pub use events::{EventsRead, read_events};
+pub use fetch::Reading;
+pub use needs::Needs;
 pub use preflight::{Place, PreflightFacts, PreflightReads, read_preflight};
 pub use privilege::{service_roles, simulated_denials};
-pub use reads::{
-    AlarmRead, FileLiveTemplate, InstallReads, InstalledReads, KnownLiveTemplate, LiveTemplate,
-    PasswordRead, PresentReads, PresentStack, RackReads, Reads, Route, SteppingStone, Steps,
-    UninstallReads, UrlLiveTemplate,
-};
-pub use state::{LiveState, SsmWanted};
+pub use state::{AlarmRead, LiveState, RackAt, SsmWanted};
 pub use survey::{SurveyedStack, identify_org, password_parameters, survey_region};
 pub use templates::{TemplateReads, read_template_summaries, template_source};
 
@@ -44,14 +41,11 @@ use futures::FutureExt;
 use futures::future::join_all;
 
 use crate::cloud::{Cloud, CloudError, Connector, RegionKey, S3Object, Stack, StackKey};
-use crate::config::{Config, OrgSettings, Rack, sha256_hex};
+use crate::config::{Config, OrgSettings, Rack};
 use crate::convox::Releases;
 use crate::convox::releases::{MAX_RELEASES_BYTES, RELEASES_KEY, RELEASES_URL};
 use crate::template::CONVOX_BUCKET;
-use crate::template_cache::TemplateCache;
-use reader::{Memo, Reader, StackTemplatePermits};
-use reads::reads_of;
-use templates::{ReadKey, TemplateAnswer, read_template, template_read};
+use reader::Memo;
 
 /// Why the live state could not be read. Each names the org or region and what to do.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -214,18 +208,12 @@ pub async fn sweep(
     .await
 }
 
-/// Where one rack is, what is there, and the cloud that reads it.
-struct SweptRack {
-    key: StackKey,
-    stack: Option<Stack>,
-    cloud: Arc<dyn Cloud>,
-}
-
-/// Every stack of the (account, region)s some racks live in, and each of those racks, in their order.
+/// Every stack of the (account, region)s some racks live in, each of those racks with where its stack is,
+/// and the cloud that read each (account, region).
 pub struct Swept {
-    /// The accounts and the stacks; no rack's reads yet.
+    /// The accounts, the racks and the stacks; nothing else read yet.
     pub state: LiveState,
-    racks: Vec<SweptRack>,
+    clouds: BTreeMap<RegionKey, Arc<dyn Cloud>>,
 }
 
 /// The account of each rack's org (STS once per org, the account guard enforced before any CloudFormation
@@ -280,7 +268,7 @@ pub async fn read_stacks(
     }))
     .await;
     let mut state = LiveState::default();
-    let mut swept_racks = Vec::new();
+    let mut clouds = BTreeMap::new();
     let mut errors: BTreeMap<RegionKey, ReadError> = BTreeMap::new();
     for ((rack, key), sweep) in racks.iter().zip(keys).zip(swept) {
         state
@@ -295,8 +283,11 @@ pub async fn read_stacks(
                         .map(|stack| (stack.name.clone(), stack.clone()))
                         .collect()
                 });
-                let stack = stacks.iter().find(|stack| stack.name == key.name).cloned();
-                swept_racks.push(SweptRack { key, stack, cloud });
+                clouds.entry(key.region_key()).or_insert(cloud);
+                state.racks.push(RackAt {
+                    rack: rack.clone(),
+                    key,
+                });
             }
             Err(error) => {
                 errors.entry(key.region_key()).or_insert(error);
@@ -304,10 +295,7 @@ pub async fn read_stacks(
         }
     }
     if errors.is_empty() {
-        Ok(Swept {
-            state,
-            racks: swept_racks,
-        })
+        Ok(Swept { state, clouds })
     } else {
         Err(errors.into_values().collect())
     }
@@ -315,165 +303,6 @@ pub async fn read_stacks(
 
 /// Reads an environment variable: the process environment in the binary, a map in tests.
 pub type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
-
-/// A read in progress: everything but the live templates of racks with a change to analyse, which only a
-/// plan made of the rest can name (`read_live_templates`), then `finish`.
-pub struct Reading {
-    state: LiveState,
-    /// The cloud of each of `state`'s racks, in the same order.
-    clouds: Vec<Arc<dyn Cloud>>,
-    permits: Arc<StackTemplatePermits>,
-}
-
-impl Reading {
-    /// What has been read so far.
-    pub fn state(&self) -> &LiveState {
-        &self.state
-    }
-
-    /// The live templates of these stacks that are wanted and not read yet (those of racks built from a
-    /// template URL: the rest are read with everything else).
-    pub async fn read_live_templates(&mut self, wanted: &[StackKey]) {
-        let wanted: BTreeSet<&StackKey> = wanted.iter().collect();
-        let permits = &self.permits;
-        let reads = self
-            .state
-            .racks_mut()
-            .iter_mut()
-            .zip(&self.clouds)
-            .filter_map(|(record, cloud)| {
-                let RackReads { key, reads, .. } = record;
-                let Reads::Present(present) = reads else {
-                    return None;
-                };
-                let PresentStack::Installed(InstalledReads {
-                    live_template:
-                        LiveTemplate::OfUrl {
-                            live: live @ UrlLiveTemplate::NotWanted,
-                            ..
-                        },
-                    ..
-                }) = &mut present.stack
-                else {
-                    return None;
-                };
-                if !wanted.contains(key) {
-                    return None;
-                }
-                let key = &*key;
-                Some(async move {
-                    *live =
-                        UrlLiveTemplate::Read(permits.stack_template(key, cloud.as_ref()).await);
-                })
-            });
-        join_all(reads).await;
-    }
-
-    /// The current values of these SSM parameters, each distinct (account, region, name) read once, all
-    /// concurrently, with the credentials of the first org that wants it; a value read before is kept.
-    pub async fn read_ssm_values(
-        &mut self,
-        config: &Config,
-        connector: &dyn Connector,
-        wanted: &[SsmWanted],
-    ) {
-        let mut distinct: BTreeMap<(RegionKey, String), &OrgSettings> = BTreeMap::new();
-        for want in wanted {
-            let key = (want.place.clone(), want.name.clone());
-            if self.state.ssm_values.contains_key(&key) {
-                continue;
-            }
-            if let Some(org) = config.orgs.get(&want.org) {
-                distinct.entry(key).or_insert(org);
-            }
-        }
-        let reads = distinct.into_iter().map(|((place, name), org)| async move {
-            let read = connector.ssm_parameter(org, &place.region, &name).await;
-            ((place, name), read)
-        });
-        let values = join_all(reads).await;
-        self.state.ssm_values.extend(values);
-    }
-
-    /// The live state; `cache`, when given, learns each live template read.
-    pub fn finish(self, cache: Option<&mut TemplateCache>) -> LiveState {
-        let state = self.state;
-        if let Some(cache) = cache {
-            for record in state.racks() {
-                if let (Some(KnownLiveTemplate::Read(Ok(body))), Some(stack)) =
-                    (record.live_template(), record.stack())
-                {
-                    cache.remember(
-                        &stack.stack_id,
-                        &stack.last_updated,
-                        sha256_hex(body.trim_end().as_bytes()),
-                    );
-                }
-            }
-        }
-        state
-    }
-}
-
-/// Reads everything the planner needs for `racks` but the live templates of racks with a change to
-/// analyse (see `Reading`): an unchanged rack costs no GetTemplate. What each rack needs is decided in
-/// `reads::reads_of`. `env` gives the values of `password_env` variables, which installs check against the
-/// template.
-///
-/// `cache`, when given, lets a rack built from a local template whose live template it shows to be that file
-/// go without a GetTemplate. Apply passes none: a cached fact may make a plan cheap, never make apply skip
-/// a change (a cache file is the user's, and can be edited).
-pub async fn read(
-    config: &Config,
-    racks: &[Rack],
-    connector: &dyn Connector,
-    env: &EnvLookup,
-    cache: Option<&TemplateCache>,
-) -> Result<Reading, Vec<ReadError>> {
-    let Swept {
-        mut state,
-        racks: swept,
-    } = read_stacks(config, racks, connector).await?;
-    // After the account guard and the sweep, as every other read: a run that stops there reads nothing else.
-    if racks
-        .iter()
-        .any(|rack| !rack.absent && rack.uses_convox_releases())
-    {
-        state.releases = Some(Arc::new(
-            read_releases(connector)
-                .await
-                .map_err(|error| vec![error])?,
-        ));
-    }
-    let places: Vec<(&Rack, &StackKey)> = racks.iter().zip(swept.iter().map(|s| &s.key)).collect();
-    let reader = Reader::new(
-        config,
-        connector,
-        env,
-        cache,
-        state.releases.clone(),
-        &places,
-    );
-    let records = {
-        let reader = &reader;
-        join_all(racks.iter().zip(swept).map(
-            |(rack, SweptRack { key, stack, cloud })| async move {
-                let record = reads_of(rack, key, stack, &cloud, reader).await;
-                (record, cloud)
-            },
-        ))
-        .await
-    };
-    let permits = reader.permits();
-    state.template_documents = reader.into_documents();
-    let (records, clouds) = records.into_iter().unzip();
-    state.set_racks(records);
-    Ok(Reading {
-        state,
-        clouds,
-        permits,
-    })
-}
 
 /// Convox's release list: one unsigned S3 GetObject of its public bucket.
 pub async fn read_releases(connector: &dyn Connector) -> Result<Releases, ReadError> {

@@ -1,14 +1,16 @@
-//! Making a plan: the racks `--target` selects, everything the planner needs read through `live` (the only
-//! place that reads AWS), then the pure `diff`, then the preflight checks of the racks that change (their
-//! reads, then the pure decision). Commands and the executor's replanner all plan through here.
+//! Making a plan: the racks `--target` selects, then rounds of needs -> fetch -> diff: what the planner
+//! needs (`needs`, pure) read through `live` (the only place that reads AWS), then the pure `diff`; then
+//! the preflight checks of the racks that change (their reads, then the pure decision). Commands and the
+//! executor's replanner all plan through here.
 
 use crate::cloud::{ChangeSetRef, Connector, StackKey};
 use crate::config::{Config, Rack, RackId};
 use crate::diag::did_you_mean;
-use crate::live::{self, ChangeSetLedger, ChangeSetWanted, EnvLookup, ReadError};
+use crate::live::{self, ChangeSetLedger, ChangeSetWanted, EnvLookup, ReadError, Reading};
 use crate::template_cache::TemplateCache;
 
-use super::{Plan, PlanProblem, diff, place_in_waves, preflight};
+use super::needs::{live_template_needs, needs, ssm_needs};
+use super::{Plan, PlanProblem, decide, diff, preflight};
 
 /// Why no plan could be made. `Display` is one line; `Error::planning` renders each problem at its place
 /// in racks.toml.
@@ -34,7 +36,7 @@ fn first_and_count(errors: &[impl std::fmt::Display]) -> String {
 }
 
 /// What planning reads besides AWS: the environment (`password_env` values) and, for `plan` only, the
-/// template cache, which may save GetTemplate calls (see `live::read`); apply passes none.
+/// template cache, which may save GetTemplate calls (see `Reading::fetch`); apply passes none.
 pub struct PlanInputs<'a> {
     pub env: &'a EnvLookup,
     pub cache: Option<&'a mut TemplateCache>,
@@ -60,6 +62,26 @@ pub enum ChangeSets<'a> {
     },
 }
 
+/// `--drift` for plan and apply: detection on the racks a plan updates or upgrades, with progress.
+#[derive(Clone, Copy)]
+pub struct DriftCheck<'a> {
+    pub progress: &'a dyn live::drift::DriftProgress,
+    pub timings: live::drift::DriftTimings,
+}
+
+/// `make_plan` with drift detected on the racks it updates or upgrades (a round after the change sets'):
+/// each is held for the drifted resources its update puts back, or for drift it could not detect.
+pub async fn make_plan_checking_drift(
+    config: &Config,
+    targets: &[RackId],
+    recover: bool,
+    connector: &dyn Connector,
+    inputs: PlanInputs<'_>,
+    drift: DriftCheck<'_>,
+) -> Result<Plan, PlanningError> {
+    plan_in_rounds(config, targets, recover, connector, inputs, Some(drift)).await
+}
+
 /// Reads what `targets` (every rack when empty) need and plans them; `recover` plans failed racks for
 /// recovery instead of blocking them. Three reads and three plans: the racks with a change to analyse are
 /// known only from a plan made of everything else read, and only their SSM values (what their SSM-typed
@@ -71,29 +93,38 @@ pub async fn make_plan(
     connector: &dyn Connector,
     inputs: PlanInputs<'_>,
 ) -> Result<Plan, PlanningError> {
+    plan_in_rounds(config, targets, recover, connector, inputs, None).await
+}
+
+async fn plan_in_rounds(
+    config: &Config,
+    targets: &[RackId],
+    recover: bool,
+    connector: &dyn Connector,
+    inputs: PlanInputs<'_>,
+    drift: Option<DriftCheck<'_>>,
+) -> Result<Plan, PlanningError> {
     let PlanInputs {
         env,
         cache,
         change_sets,
     } = inputs;
     let racks = select(config, targets)?;
-    let mut reading = live::read(config, &racks, connector, env, cache.as_deref())
+    let mut reading = read(config, &racks, connector, env, cache.as_deref())
         .await
         .map_err(PlanningError::Read)?;
     // The SSM parameters the racks that change (or ask to, `refresh`) resolve again, once the first plan
     // names those racks; a rack `refresh` makes an update is only known after, and so is its live template.
-    let ssm_wanted = diff(config, reading.state(), recover)
-        .map(|plan| super::ssm_wanted(reading.state(), &plan))
+    let ssm = diff(config, reading.state(), recover)
+        .map(|plan| ssm_needs(reading.state(), &plan))
         .unwrap_or_default();
-    if !ssm_wanted.is_empty() {
-        reading
-            .read_ssm_values(config, connector, &ssm_wanted)
-            .await;
-    }
-    let wanted = diff(config, reading.state(), recover)
-        .map(|plan| plan.live_templates_wanted())
+    reading.fetch(config, connector, env, None, &ssm).await;
+    let templates = diff(config, reading.state(), recover)
+        .map(|plan| live_template_needs(&plan))
         .unwrap_or_default();
-    reading.read_live_templates(&wanted).await;
+    reading
+        .fetch(config, connector, env, None, &templates)
+        .await;
     let mut live = reading.finish(cache);
     let mut plan = diff(config, &live, recover).map_err(PlanningError::Problems)?;
     // CloudFormation's view of each update the plan makes, then the plan made again with it.
@@ -116,20 +147,71 @@ pub async fn make_plan(
         live.set_change_sets(facts);
         plan = diff(config, &live, recover).map_err(PlanningError::Problems)?;
     }
-    // Preflight reads only what the racks that change need, once the plan says which those are.
+    // Drift on the racks the plan updates, then the plan made again with it.
+    if let Some(DriftCheck { progress, timings }) = drift {
+        let updating: Vec<Rack> = racks
+            .iter()
+            .filter(|rack| {
+                plan.racks.iter().any(|planned| {
+                    planned.rack == rack.id()
+                        && matches!(
+                            planned.action,
+                            super::Action::Update(_) | super::Action::Upgrade(_)
+                        )
+                })
+            })
+            .cloned()
+            .collect();
+        if !updating.is_empty() {
+            let reads = live::drift::detect_drift(config, &updating, connector, timings, progress)
+                .await
+                .map_err(PlanningError::Read)?;
+            let keyed = updating
+                .iter()
+                .zip(reads)
+                .filter_map(|(rack, read)| Some((live.key_of(rack)?, read)))
+                .collect();
+            live.set_drift(keyed);
+            plan = diff(config, &live, recover).map_err(PlanningError::Problems)?;
+        }
+    }
+    // Preflight reads only what the racks that change need, once the plan says which those are; the
+    // last plan is made of every fact at once.
     let reads = preflight::wanted(&plan, &live);
     let facts = live::read_preflight(config, &reads, connector).await;
-    preflight::conclude(
-        &mut plan,
-        &live,
-        &facts,
-        &preflight::day_of(std::time::SystemTime::now()),
-    );
-    if let Some(rollout) = &config.rollout {
-        plan.waves = place_in_waves(rollout, &live, &mut plan.racks, connector.now())
-            .map_err(PlanningError::Problems)?;
-    }
-    Ok(plan)
+    live.set_preflight(facts, preflight::day_of(std::time::SystemTime::now()));
+    live.set_read_at(connector.now());
+    decide(config, &live, recover).map_err(PlanningError::Problems)
+}
+
+/// The first round of a plan's reads: the accounts and stacks of `racks` (`live::read_stacks`), Convox's
+/// release list when a rack is built from its templates, then what `needs` lists. `env` gives the values of
+/// `password_env` variables; `cache`, when given, spares GetTemplate calls (see `Reading::fetch`).
+pub async fn read(
+    config: &Config,
+    racks: &[Rack],
+    connector: &dyn Connector,
+    env: &EnvLookup,
+    cache: Option<&TemplateCache>,
+) -> Result<Reading, Vec<ReadError>> {
+    let swept = live::read_stacks(config, racks, connector).await?;
+    // After the account guard and the sweep, as every other read: a run that stops there reads nothing else.
+    let releases = if racks
+        .iter()
+        .any(|rack| !rack.absent && rack.uses_convox_releases())
+    {
+        Some(
+            live::read_releases(connector)
+                .await
+                .map_err(|error| vec![error])?,
+        )
+    } else {
+        None
+    };
+    let mut reading = Reading::new(swept, releases);
+    let needs = needs(reading.state());
+    reading.fetch(config, connector, env, cache, &needs).await;
+    Ok(reading)
 }
 
 /// The change set each update of the plan wants: made of exactly its UpdateStack input (an upgrade's first
@@ -350,6 +432,130 @@ mod tests {
                 "{:?}",
                 web.hold
             );
+        }
+    }
+    mod reads {
+        use std::collections::BTreeSet;
+        use std::path::Path;
+        use std::time::Duration;
+
+        use crate::cloud::fake::{FakeAws, FakeTemplate};
+        use crate::cloud::{AlarmState, TemplateSource};
+        use crate::config::Config;
+        use crate::live::{AlarmRead, Needs};
+        use crate::plan::read;
+
+        const ACCOUNT: &str = "123456789012";
+        const REGION: &str = "us-east-1";
+        /// Not in S3: GetTemplateSummary reads it, once per account.
+        const URL: &str = "https://example.com/rack.json";
+
+        async fn install(aws: &FakeAws, name: &str) {
+            aws.seed_convox_rack(
+                ACCOUNT,
+                REGION,
+                name,
+                TemplateSource::Url(URL.into()),
+                &[("Version", "1"), ("Password", "p")],
+            )
+            .await;
+        }
+
+        fn racks_toml(names: &[&str]) -> Config {
+            let mut text = format!(
+                "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\nversion = \"1\"\n\
+                 [org.personal]\naccount_id = \"{ACCOUNT}\"\n\
+                 [rollout]\nwaves = [[\"*\"]]\nalarms = [\"rack-{{name}}-5xx\"]\n"
+            );
+            for name in names {
+                text.push_str(&format!(
+                    "[[rack]]\nname = \"{name}\"\ntemplate_url = \"{URL}\"\n"
+                ));
+            }
+            crate::config::parse(Path::new("racks.toml"), text, String::new()).unwrap()
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn what_racks_share_is_read_once_and_a_live_template_only_when_wanted() {
+            let aws = FakeAws::new(Duration::ZERO);
+            aws.add_account(None, ACCOUNT);
+            aws.add_template(TemplateSource::Url(URL.into()), FakeTemplate::rack(&[]));
+            install(&aws, "web-1").await;
+            install(&aws, "web-2").await;
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            aws.add_alarm(ACCOUNT, REGION, "rack-web-1-5xx", AlarmState::Ok);
+            let config = racks_toml(&["web-1", "web-2", "web-3"]);
+            let before = aws.calls().len();
+
+            let mut reading = read(&config, &config.racks, &aws, &|_| None, None)
+                .await
+                .unwrap();
+            let calls = aws.calls()[before..].to_vec();
+            let count = |operation: &str| calls.iter().filter(|c| c.operation == operation).count();
+            let counts = [
+                "GetCallerIdentity",
+                "DescribeStacks",
+                "GetTemplateSummary",
+                "DescribeAlarms",
+                "GetTemplate",
+            ]
+            .map(count);
+            assert_eq!(counts, [1, 1, 1, 1, 0], "{calls:?}");
+
+            let state = reading.state();
+            let key = |index: usize| state.racks()[index].key.clone();
+            assert!(state.live_template(&key(0)).is_none());
+            let alarms = |index: usize| state.alarms_of(&state.racks()[index].rack, &key(index));
+            assert_eq!(
+                alarms(0),
+                [(
+                    "rack-web-1-5xx".to_string(),
+                    AlarmRead::State(AlarmState::Ok)
+                )]
+            );
+            assert_eq!(
+                alarms(1),
+                [("rack-web-2-5xx".to_string(), AlarmRead::Missing)]
+            );
+
+            // A later round: web-1's live template, read once however often asked for; web-2's not wanted.
+            let (web_1, web_2) = (key(0), key(1));
+            let wanted = Needs {
+                live_templates: BTreeSet::from([web_1.clone()]),
+                ..Needs::default()
+            };
+            let before = aws.calls().len();
+            reading.fetch(&config, &aws, &|_| None, None, &wanted).await;
+            reading.fetch(&config, &aws, &|_| None, None, &wanted).await;
+            let get_template = aws.calls()[before..]
+                .iter()
+                .filter(|c| c.operation == "GetTemplate")
+                .count();
+            assert_eq!(get_template, 1);
+            assert!(matches!(reading.state().live_template(&web_1), Some(Ok(_))));
+            assert!(reading.state().live_template(&web_2).is_none());
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn an_org_refused_by_its_guard_is_one_error_however_many_racks_it_has() {
+            let aws = FakeAws::new(Duration::ZERO);
+            aws.add_account(None, "999999999999");
+            let config = racks_toml(&["web-1", "web-2"]);
+            let Err(errors) = read(&config, &config.racks, &aws, &|_| None, None).await else {
+                panic!("the account guard refuses the org");
+            };
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(
+                matches!(&errors[0], crate::live::ReadError::WrongAccount { org, .. } if org == "personal"),
+                "{}",
+                errors[0]
+            );
+            let sweeps = aws
+                .calls()
+                .iter()
+                .filter(|c| c.operation == "DescribeStacks")
+                .count();
+            assert_eq!(sweeps, 0, "no CloudFormation call before the guard holds");
         }
     }
 }

@@ -7,14 +7,17 @@
 
 mod approval;
 mod budget;
+mod change;
 pub mod change_set;
 mod checks;
+mod decide;
 mod diff;
 pub mod drift;
 pub mod file;
 mod gate;
 mod impact;
 mod make;
+pub mod needs;
 pub mod preflight;
 mod rollout;
 mod secrets;
@@ -26,10 +29,15 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use checks::{PlanProblem, unknown_parameters};
+pub use decide::decide;
 pub use diff::{describe_policy, describe_rollback, diff, ssm_wanted};
 pub use file::FORMAT_VERSION;
 pub use gate::{Gate, Permissions, Refusal, gate};
-pub use make::{ChangeSets, PlanInputs, PlanningError, make_plan, select};
+pub use make::{
+    ChangeSets, DriftCheck, PlanInputs, PlanningError, make_plan, make_plan_checking_drift, read,
+    select,
+};
+pub use needs::needs;
 pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use rollout::{WatchedAlarm, Wave, WaveGate, holds, place_in_waves};
 pub use secrets::without_secrets;

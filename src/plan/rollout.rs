@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::{Action, PlanProblem, RackPlan};
 use crate::cloud::{AlarmState, CloudErrorKind};
 use crate::config::{Rack, Rollout};
-use crate::live::{AlarmRead, LiveState, Reads};
+use crate::live::{AlarmRead, LiveState};
 
 /// One wave of a rollout, as apply runs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,7 +159,12 @@ pub fn place_in_waves(
             let (Some(reads), Some(plan)) = (racks.get(index), planned.get_mut(index)) else {
                 continue;
             };
-            match watched_alarms(&reads.rack, &reads.reads, plan) {
+            // A rack to uninstall has nothing to watch.
+            let alarms = match reads.rack.absent {
+                true => Vec::new(),
+                false => live.alarms_of(&reads.rack, &reads.key),
+            };
+            match watched_alarms(&reads.rack, &alarms, plan) {
                 Ok(mut alarms) => watched[wave].append(&mut alarms),
                 Err(mut found) => problems.append(&mut found),
             }
@@ -285,18 +290,14 @@ fn unserved_bake(
 /// and the rack's plan says so.
 fn watched_alarms(
     rack: &Rack,
-    reads: &Reads,
+    alarms: &[(String, AlarmRead)],
     plan: &mut RackPlan,
 ) -> Result<Vec<(WatchedAlarm, AlarmState)>, Vec<PlanProblem>> {
-    // A rack to uninstall has nothing to watch.
-    let Reads::Present(present) = reads else {
-        return Ok(Vec::new());
-    };
     let new_rack = plan.stack.is_none();
     let mut watched = Vec::new();
     let mut problems = Vec::new();
     let place = format!("account {} ({})", plan.account_id, plan.region);
-    for (name, read) in &present.alarms {
+    for (name, read) in alarms {
         let span = rack.spans.alarms.get(name).cloned();
         match read {
             AlarmRead::State(state) => watched.push((

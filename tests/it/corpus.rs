@@ -249,13 +249,13 @@ pub(crate) async fn plan_before_preflight(
     fake: &FakeAws,
     config: &rackfile::config::Config,
 ) -> Result<Plan, String> {
-    let mut reading = rackfile::live::read(config, &config.racks, fake, &|_| None, None)
+    let mut reading = rackfile::plan::read(config, &config.racks, fake, &|_| None, None)
         .await
         .map_err(|errors| format!("{errors:?}"))?;
     let wanted = rackfile::plan::diff(config, reading.state(), false)
-        .map(|plan| plan.live_templates_wanted())
+        .map(|plan| rackfile::plan::needs::live_template_needs(&plan))
         .unwrap_or_default();
-    reading.read_live_templates(&wanted).await;
+    reading.fetch(config, fake, &|_| None, None, &wanted).await;
     let live = reading.finish(None);
     rackfile::plan::diff(config, &live, false).map_err(|problems| format!("{problems:?}"))
 }

@@ -246,3 +246,66 @@ async fn drift_ignore_turns_a_change_into_managed_and_a_target_limits_the_run() 
         .count();
     assert_eq!(detections, 1, "only the target");
 }
+
+/// `apply --drift` plans a rack again once another tool's operation ends: the plan made again goes through
+/// the same drift round as the first, so the update that would put the drift back is held, not applied.
+#[tokio::test(start_paused = true)]
+async fn a_rack_planned_again_after_a_wait_keeps_its_drift_hold() {
+    use rackfile::cloud::{Cloud, ParameterValue, UpdateStackRequest};
+
+    let harness = fleet(&["web"]).await;
+    harness.declare(
+        "version = \"1\"",
+        &format!(
+            "[[rack]]\nname = \"web\"\ntemplate_url = \"{TEMPLATE_URL}\"\ninstance_type = \"t3.large\"\n"
+        ),
+    );
+    let live = harness.fake.stack(ACCOUNT, REGION, "web").unwrap();
+    let mut parameters: std::collections::BTreeMap<String, ParameterValue> = live
+        .parameters
+        .iter()
+        .map(|(name, value)| (name.clone(), ParameterValue::Value(value.clone())))
+        .collect();
+    parameters.insert(
+        "InstanceType".into(),
+        ParameterValue::Value("t3.medium".into()),
+    );
+    harness
+        .fake
+        .cloud_for(ACCOUNT, REGION)
+        .update_stack(&UpdateStackRequest {
+            name: "web".into(),
+            template: TemplateSource::Url(TEMPLATE_URL.into()),
+            parameters,
+            tags: live.tags.clone(),
+            role_arn: None,
+            options: Default::default(),
+            token: "behind-rackfiles-back".into(),
+        })
+        .await
+        .unwrap();
+    ssh_rule_and_retention(&harness, "web");
+
+    let mut options = harness.options();
+    options.drift = true;
+    options.auto_approve = Some(rackfile::options::Approval::InPlace);
+    let (code, output) = harness.apply(&options).await;
+    assert!(
+        output.contains("personal/web: waiting: UPDATE_IN_PROGRESS"),
+        "{output}"
+    );
+    assert_eq!(code, 3, "{output}");
+    // Drift is detected once the other operation ends: only the plan made again can hold for it.
+    assert!(
+        output.contains("personal/web: held for a person, nothing sent: ")
+            && output.contains(
+                "overwrites changes made outside CloudFormation (RackSecurityGroup, LogGroup)"
+            ),
+        "{output}"
+    );
+    let after = harness.fake.stack(ACCOUNT, REGION, "web").unwrap();
+    assert_eq!(
+        after.parameters["InstanceType"], "t3.medium",
+        "nothing was sent"
+    );
+}

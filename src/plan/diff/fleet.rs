@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cloud::StackKey;
 use crate::config::Rack;
-use crate::live::{LiveState, RackReads};
+use crate::live::{LiveState, RackAt};
 use crate::plan::checks::PlanProblem;
 use crate::plan::{AccountRead, Action, RackPlan, Summary, UndeclaredRack};
 
@@ -14,7 +14,7 @@ use crate::plan::{AccountRead, Action, RackPlan, Summary, UndeclaredRack};
 pub(super) fn same_stack_twice(live: &LiveState) -> Vec<PlanProblem> {
     let mut first: BTreeMap<&StackKey, &Rack> = BTreeMap::new();
     let mut problems = Vec::new();
-    for RackReads { rack, key, .. } in live.racks() {
+    for RackAt { rack, key } in live.racks() {
         let account = &key.account;
         match first.get(&key) {
             Some(earlier) => problems.push(PlanProblem {
@@ -56,7 +56,7 @@ pub(super) fn summarise(racks: &[RackPlan]) -> Summary {
 
 pub(super) fn accounts_read(live: &LiveState) -> Vec<AccountRead> {
     let mut regions: BTreeMap<&str, (&str, BTreeSet<&str>)> = BTreeMap::new();
-    for RackReads { rack, key, .. } in live.racks() {
+    for RackAt { rack, key } in live.racks() {
         regions
             .entry(&rack.org)
             .or_insert_with(|| (&key.account, BTreeSet::new()))
@@ -77,7 +77,7 @@ pub(super) fn accounts_read(live: &LiveState) -> Vec<AccountRead> {
 pub(super) fn undeclared(live: &LiveState) -> Vec<UndeclaredRack> {
     let declared: BTreeSet<&StackKey> = live.racks().iter().map(|reads| &reads.key).collect();
     let mut org_of_account: BTreeMap<&str, &str> = BTreeMap::new();
-    for RackReads { rack, key, .. } in live.racks() {
+    for RackAt { rack, key } in live.racks() {
         org_of_account.entry(&key.account).or_insert(&rack.org);
     }
     let mut found = Vec::new();

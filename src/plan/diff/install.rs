@@ -1,8 +1,9 @@
 //! An install: every parameter CreateStack gets, the password's source, the tags.
 
 use crate::cloud::TemplateSummary;
+use crate::cloud::{CloudError, Secret, SsmParameter, StackKey};
 use crate::config::{Rack, TYPED_PARAMETERS};
-use crate::live::PasswordRead;
+use crate::live::LiveState;
 use crate::plan::checks::{
     Origin, PlanProblem, env_password, interlocks, is_secret, parameters_exist, ssm_password,
     value_allowed,
@@ -10,6 +11,42 @@ use crate::plan::checks::{
 use crate::plan::{Install, PasswordSource};
 
 use super::templates::template_plan;
+
+/// Where an install's password comes from, as read at plan time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum PasswordRead {
+    /// `password_env`: the variable's value, `None` when it is unset or empty.
+    Env {
+        variable: String,
+        value: Option<Secret>,
+    },
+    /// `password_ssm`: the parameter in the rack's account and region, `None` when it does not exist yet
+    /// (apply creates it).
+    Ssm {
+        parameter: String,
+        read: Result<Option<SsmParameter>, CloudError>,
+    },
+    /// Neither: apply generates one.
+    Generate,
+}
+
+/// The rack's password source, as the facts give it (`password_env` first).
+pub(super) fn password_read(rack: &Rack, key: &StackKey, live: &LiveState) -> PasswordRead {
+    match (&rack.password_env, &rack.password_ssm) {
+        (Some(variable), _) => PasswordRead::Env {
+            variable: variable.clone(),
+            value: live.password_env(variable).cloned(),
+        },
+        (None, Some(parameter)) => PasswordRead::Ssm {
+            parameter: parameter.clone(),
+            read: live
+                .ssm_value(&key.region_key(), parameter)
+                .cloned()
+                .unwrap_or_else(|| Err(super::templates::not_read())),
+        },
+        (None, None) => PasswordRead::Generate,
+    }
+}
 
 pub(super) fn plan_install(
     rack: &Rack,

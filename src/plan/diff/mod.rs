@@ -1,5 +1,6 @@
-//! The planner: a pure, synchronous function of (config, live state) -> plan. It decides everything apply
-//! will do, including the exact parameter list of each UpdateStack call.
+//! The planner: a pure, synchronous function of (config, facts) -> plan. It decides everything apply will
+//! do from the facts `live` fetched, including what a stack's status means (busy, a failed install, an
+//! uninstall), the route of an upgrade and the exact parameter list of each UpdateStack call.
 //!
 //! A thin dispatcher: each kind of change is planned in its own file.
 
@@ -16,12 +17,11 @@ mod uninstall;
 mod update;
 mod upgrade;
 
-use crate::cloud::StackState;
-use crate::config::{Config, Rack};
+use crate::cloud::{Stack, StackKey, StackState};
+use crate::config::{Config, Rack, Template};
 use crate::convox::releases::RELEASES_URL;
-use crate::live::{
-    InstalledReads, LiveState, PresentReads, PresentStack, RackReads, Reads, Route, UninstallReads,
-};
+use crate::convox::{Releases, Route};
+use crate::live::{LiveState, RackAt};
 use crate::plan::checks::PlanProblem;
 use crate::plan::{
     Action, Blocked, BlockedKind, FORMAT_VERSION, FileFingerprint, Held, Plan, PlannedOptions,
@@ -30,23 +30,23 @@ use crate::plan::{
 
 use blocked::{blocked, failed_install, moving, not_a_rack, protected};
 use fleet::{accounts_read, same_stack_twice, summarise, undeclared};
-use install::plan_install;
+use install::{password_read, plan_install};
 use options::planned_options;
 pub use options::{describe_policy, describe_rollback};
 use recover::plan_reinstall;
 pub use ssm::ssm_wanted;
-use templates::{applying, live_document, template_summary, unchecked};
+use templates::{applying, live_document, live_template, not_read, read_summary, unchecked};
 use uninstall::plan_uninstall;
 use update::{Remarks, Templates, plan_update};
-use upgrade::{check_release, plan_upgrade};
+use upgrade::{Passing, check_release, plan_upgrade, route};
 
 /// Plans each rack `live` was read for, in that order. `recover`: failed racks are planned for recovery
 /// (`--recover`) instead of blocked.
 pub fn diff(config: &Config, live: &LiveState, recover: bool) -> Result<Plan, Vec<PlanProblem>> {
     let mut problems = same_stack_twice(live);
     let mut planned = Vec::new();
-    for reads in live.racks() {
-        match plan_rack(reads, &config.racks, live, recover) {
+    for rack in live.racks() {
+        match plan_rack(rack, &config.racks, live, recover) {
             Ok(plan) => planned.push(plan),
             Err(mut found) => problems.append(&mut found),
         }
@@ -77,42 +77,30 @@ pub fn diff(config: &Config, live: &LiveState, recover: bool) -> Result<Plan, Ve
 
 /// `declared`: every rack of racks.toml, targeted or not; none of them is ever deleted as another's app.
 fn plan_rack(
-    reads: &RackReads,
+    at: &RackAt,
     declared: &[Rack],
     live: &LiveState,
     recover: bool,
 ) -> Result<RackPlan, Vec<PlanProblem>> {
-    let RackReads { rack, key, .. } = reads;
+    let RackAt { rack, key } = at;
     let account = key.account.clone();
-    let stack = reads.stack();
+    let stack = live.stack(key);
     let mut held = Vec::new();
     let mut notes = Vec::new();
     let mut warnings = Vec::new();
-    let action = if let Some(stack) = stack.filter(|stack| !crate::convox::is_rack(stack)) {
-        Action::Blocked(not_a_rack(stack))
-    } else {
-        match &reads.reads {
-            Reads::Uninstall(uninstall) => match &**uninstall {
-                UninstallReads::NoStack => Action::Unchanged,
-                UninstallReads::Moving(stack) => match protected(stack, "uninstalled") {
-                    Some(protected) => Action::Blocked(protected),
-                    None => moving(stack, true),
-                },
-                UninstallReads::Installed {
-                    stack,
-                    live_template,
-                } => plan_uninstall(rack, stack, live_template, declared, key, live)?,
-            },
-            Reads::Present(present) => plan_present(
-                reads,
-                present,
-                live,
-                recover,
-                &mut held,
-                &mut notes,
-                &mut warnings,
-            )?,
-        }
+    let action = match stack {
+        Some(stack) if !crate::convox::is_rack(stack) => Action::Blocked(not_a_rack(stack)),
+        _ if rack.absent => plan_absent(rack, key, stack, declared, live)?,
+        _ => plan_present(
+            rack,
+            key,
+            stack,
+            live,
+            recover,
+            &mut held,
+            &mut notes,
+            &mut warnings,
+        )?,
     };
     // Sent with every CreateStack and UpdateStack: only an action that sends one needs them planned.
     let options = match &action {
@@ -122,7 +110,12 @@ fn plan_rack(
         _ => PlannedOptions::default(),
     };
     let disruptions = crate::plan::impact::disruptions(&action);
-    let hold = crate::plan::approval::hold_reasons(&action, &disruptions, live.change_sets_asked());
+    let mut hold =
+        crate::plan::approval::hold_reasons(&action, &disruptions, live.change_sets_asked());
+    if let Some(read) = live.drift(key) {
+        let drift = crate::plan::drift::outcome(&rack.drift_ignore, read.clone());
+        hold.extend(crate::plan::drift::drift_holds(&action, &drift));
+    }
     Ok(RackPlan {
         rack: rack.id(),
         org: rack.org.clone(),
@@ -142,62 +135,114 @@ fn plan_rack(
     })
 }
 
+/// A rack to uninstall (`ensure = "absent"`): nothing to do without a stack; a stack CloudFormation is
+/// working on waits (or is blocked by its termination protection).
+fn plan_absent(
+    rack: &Rack,
+    key: &StackKey,
+    stack: Option<&Stack>,
+    declared: &[Rack],
+    live: &LiveState,
+) -> Result<Action, Vec<PlanProblem>> {
+    Ok(match stack {
+        None => Action::Unchanged,
+        Some(stack) if stack.status.is_moving() => match protected(stack, "uninstalled") {
+            Some(protected) => Action::Blocked(protected),
+            None => moving(stack, true),
+        },
+        Some(stack) => {
+            let not_read = Err(not_read());
+            let live_template = live.live_template(key).unwrap_or(&not_read);
+            plan_uninstall(rack, stack, live_template, declared, key, live)?
+        }
+    })
+}
+
 /// A rack that stays: installed, recovered, updated or upgraded, or blocked.
+#[allow(clippy::too_many_arguments)]
 fn plan_present(
-    reads: &RackReads,
-    present: &PresentReads,
+    rack: &Rack,
+    key: &StackKey,
+    stack: Option<&Stack>,
     live: &LiveState,
     recover: bool,
     held: &mut Vec<Held>,
     notes: &mut Vec<String>,
     warnings: &mut Vec<String>,
 ) -> Result<Action, Vec<PlanProblem>> {
-    let RackReads { rack, key, .. } = reads;
     let account = key.account.as_str();
-    if let Some(releases) = &present.releases {
+    let releases = live.releases().filter(|_| rack.uses_convox_releases());
+    if let Some(releases) = releases {
         check_release(rack, releases, notes, warnings)?;
     }
-    Ok(match &present.stack {
-        PresentStack::NotInstalled(install) => {
-            let summary = template_summary(rack, &install.summary)?;
+    Ok(match stack {
+        None => {
+            let summary = read_summary(rack, account, live)?;
             notes.extend(unchecked(rack, &summary));
-            Action::Install(plan_install(rack, &summary, &install.password)?)
+            let password = password_read(rack, key, live);
+            Action::Install(plan_install(rack, &summary, &password)?)
         }
-        PresentStack::Moving(stack) => moving(stack, false),
-        PresentStack::FailedInstall { stack, install } if recover => {
-            plan_reinstall(rack, stack, install, notes)?
+        Some(stack) if stack.status.is_moving() => moving(stack, false),
+        Some(stack) if stack.state() == StackState::FailedInstall => {
+            if recover {
+                plan_reinstall(rack, stack, key, live, notes)?
+            } else {
+                Action::Blocked(failed_install(stack))
+            }
         }
-        PresentStack::Installed(installed)
-            if recover && installed.stack.state() == StackState::RollbackFailed =>
-        {
+        Some(stack) if recover && stack.state() == StackState::RollbackFailed => {
             Action::ContinueRollback
         }
-        PresentStack::FailedInstall { stack, .. } => Action::Blocked(failed_install(stack)),
-        PresentStack::Installed(installed) => match blocked(&installed.stack, false) {
+        Some(stack) => match blocked(stack, false) {
             Some(action) => action,
-            None => plan_live_rack(rack, installed, account, live, held, notes)?,
+            None => plan_live_rack(rack, key, stack, releases, live, Remarks { held, notes })?,
         },
     })
 }
-/// A live rack that accepts changes: an update, an upgrade in steps, or a downgrade refused.
+
+/// A live rack that accepts changes: an update, an upgrade in steps, or a downgrade refused. `releases`:
+/// Convox's release list, for a rack built from Convox's published templates.
 fn plan_live_rack(
     rack: &Rack,
-    installed: &InstalledReads,
-    account: &str,
+    key: &StackKey,
+    stack: &Stack,
+    releases: Option<&Releases>,
     live: &LiveState,
-    held: &mut Vec<Held>,
-    notes: &mut Vec<String>,
+    remarks: Remarks<'_>,
 ) -> Result<Action, Vec<PlanProblem>> {
-    let stack = &installed.stack;
-    let summary = template_summary(rack, &installed.summary)?;
+    let Remarks { held, notes } = remarks;
+    let account = key.account.as_str();
+    let summary = read_summary(rack, account, live)?;
     notes.extend(unchecked(rack, &summary));
     let live_version = stack.parameters.get("Version");
-    let before = || live_document(rack, &installed.live_template, live);
+    let live_template = live_template(rack, key, live);
+    let before = || live_document(rack, &live_template, live);
     let templates = || Templates {
-        applying: applying(&installed.live_template),
+        applying: applying(&live_template),
         before: &before,
     };
-    Ok(match &installed.route {
+    let route = route(rack, stack, releases);
+    if let (Route::Steps(steps), Template::Url { pattern, .. }) = (&route, &rack.template)
+        && let Some((to, through)) = steps.split_last()
+    {
+        let passing = Passing {
+            through,
+            to,
+            pattern,
+        };
+        let remarks = Remarks { held, notes };
+        return plan_upgrade(
+            rack,
+            stack,
+            &live_template,
+            &summary,
+            passing,
+            account,
+            live,
+            remarks,
+        );
+    }
+    Ok(match route {
         Route::Downgrade => {
             let live_version = live_version.map_or("", String::as_str);
             Action::Blocked(Blocked {
@@ -209,15 +254,6 @@ fn plan_live_rack(
                 ),
             })
         }
-        Route::Steps(steps) => plan_upgrade(
-            rack,
-            installed,
-            &summary,
-            steps,
-            account,
-            live,
-            Remarks { held, notes },
-        )?,
         Route::UnknownStart => {
             notes.push(format!(
                 "the live version {} is not in Convox's release list, so which required releases lie between it and {} is unknown: planned as one update",
@@ -234,7 +270,7 @@ fn plan_live_rack(
                 Remarks { held, notes },
             )?
         }
-        Route::Stay | Route::Direct => plan_update(
+        Route::Stay | Route::Direct | Route::Steps(_) => plan_update(
             rack,
             stack,
             templates(),

@@ -154,17 +154,7 @@ pub fn describe_policy(body: &str) -> String {
 }
 
 fn change(kind: ChangeKind, name: &str, before: String, after: String) -> Change {
-    Change {
-        kind,
-        name: name.into(),
-        before: Some(before),
-        after: Some(after),
-        sensitive: false,
-        diff: None,
-        rule: None,
-        reach: None,
-        ssm_name: None,
-    }
+    Change::new(kind, name, Some(before), Some(after))
 }
 
 fn list_or_none(items: &[String]) -> String {
@@ -275,16 +265,13 @@ fn unreadable_policy(rack: &Rack, error: &CloudError) -> PlanProblem {
 /// that differs from the live one is a change.
 pub(super) fn role_change(declared: Option<&String>, stack: &Stack) -> Option<Change> {
     let wanted = declared?;
-    (stack.role_arn.as_ref() != Some(wanted)).then(|| Change {
-        kind: ChangeKind::Role,
-        name: "role".into(),
-        before: stack.role_arn.clone(),
-        after: Some(wanted.clone()),
-        sensitive: false,
-        diff: None,
-        rule: None,
-        reach: None,
-        ssm_name: None,
+    (stack.role_arn.as_ref() != Some(wanted)).then(|| {
+        Change::new(
+            ChangeKind::Role,
+            "role",
+            stack.role_arn.clone(),
+            Some(wanted.clone()),
+        )
     })
 }
 

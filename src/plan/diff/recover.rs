@@ -1,31 +1,33 @@
 //! `--recover` of a failed rack: a failed install is deleted and installed again (unless termination
 //! protection keeps it), a failed rollback is continued.
 
-use crate::cloud::Stack;
+use crate::cloud::{Stack, StackKey};
 use crate::config::Rack;
-use crate::live::InstallReads;
+use crate::live::LiveState;
 use crate::plan::Action;
 use crate::plan::checks::PlanProblem;
 
 use super::blocked::protected;
-use super::install::plan_install;
-use super::templates::{template_summary, unchecked};
+use super::install::{password_read, plan_install};
+use super::templates::{read_summary, unchecked};
 
 /// `--recover` of a failed install: deleted and installed again, unless termination protection keeps it.
 /// (A failed rollback is continued: see `plan_present`.)
 pub(super) fn plan_reinstall(
     rack: &Rack,
     stack: &Stack,
-    install: &InstallReads,
+    key: &StackKey,
+    live: &LiveState,
     notes: &mut Vec<String>,
 ) -> Result<Action, Vec<PlanProblem>> {
     Ok(
         match protected(stack, "reinstalled (deleted, then installed again)") {
             Some(blocked) => Action::Blocked(blocked),
             None => {
-                let summary = template_summary(rack, &install.summary)?;
+                let summary = read_summary(rack, &key.account, live)?;
                 notes.extend(unchecked(rack, &summary));
-                Action::Reinstall(plan_install(rack, &summary, &install.password)?)
+                let password = password_read(rack, key, live);
+                Action::Reinstall(plan_install(rack, &summary, &password)?)
             }
         },
     )

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 
 use crate::cloud::{ParameterValue, RegionKey, Stack, TemplateSummary};
 use crate::config::Rack;
-use crate::live::{InstalledReads, LiveState, PresentStack, Reads, Route, SsmWanted};
+use crate::live::{LiveState, SsmWanted, template_source};
 use crate::plan::checks::PlanProblem;
-use crate::plan::{Action, Change, ChangeKind, Plan, UnresolvedSsm};
+use crate::plan::{Action, Change, Plan, UnresolvedSsm};
 use crate::template::resolved_ssm;
 
 /// What an SSM name resolves to now, as read.
@@ -193,17 +193,12 @@ impl SsmResolutions {
 }
 
 fn ssm_change(resolution: &Resolution, after: Option<String>) -> Change {
-    Change {
-        kind: ChangeKind::SsmValue,
-        name: resolution.parameter.clone(),
-        before: resolution.before.clone(),
+    Change::ssm_value(
+        resolution.parameter.clone(),
+        resolution.name.clone(),
+        resolution.before.clone(),
         after,
-        sensitive: false,
-        diff: None,
-        rule: None,
-        reach: None,
-        ssm_name: Some(resolution.name.clone()),
-    }
+    )
 }
 
 /// Every `refresh` entry must be an SSM-typed parameter of the rack's template: a typo, or a parameter
@@ -258,24 +253,23 @@ pub fn ssm_wanted(live: &LiveState, plan: &Plan) -> Vec<SsmWanted> {
         if !updated && (record.rack.refresh.is_empty() || planned.action != Action::Unchanged) {
             continue;
         }
-        let Reads::Present(present) = &record.reads else {
+        // A live rack that stays and that CloudFormation is not working on, nor a failed install.
+        let Some(stack) = live.stack(&record.key).filter(|stack| {
+            !record.rack.absent
+                && !stack.status.is_moving()
+                && stack.state() != crate::cloud::StackState::FailedInstall
+        }) else {
             continue;
         };
-        let PresentStack::Installed(InstalledReads {
-            stack,
-            summary,
-            route,
-            ..
-        }) = &present.stack
-        else {
-            continue;
-        };
-        let mut summaries = vec![summary];
-        if let Route::Steps(steps) = route {
-            summaries.extend(steps.through.iter().map(|stone| &stone.summary));
-        }
+        let releases = live
+            .releases()
+            .filter(|_| record.rack.uses_convox_releases());
+        let templates = crate::plan::needs::planned_templates(&record.rack, stack, releases);
+        let summaries = templates.iter().filter_map(|planned| {
+            live.summary(&record.key.account, &template_source(&planned.template))
+        });
         let managed = record.rack.managed_parameters();
-        for summary in summaries.into_iter().flatten() {
+        for summary in summaries.flatten() {
             for (parameter, declared) in &summary.parameters {
                 if !declared.names_ssm_parameter() {
                     continue;

@@ -1,15 +1,13 @@
-//! The templates a rack is planned with and has live, as the planner reads them from the rack's reads.
+//! The templates a rack is planned with and has live, as the planner finds them among the facts read.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::cloud::{CloudError, Declarations, TemplateSummary};
+use crate::cloud::{CloudError, CloudErrorKind, Declarations, StackKey, TemplateSummary};
 use crate::config::{Rack, Template, sha256_hex};
-use crate::live::{
-    FileLiveTemplate, KnownLiveTemplate, LiveState, LiveTemplate, SteppingStone, template_source,
-};
+use crate::live::{LiveState, template_source};
 use crate::plan::TemplatePlan;
 use crate::plan::checks::PlanProblem;
 use crate::template::{check_declaration, parse_document};
@@ -22,6 +20,24 @@ pub(super) fn unchecked(rack: &Rack, summary: &TemplateSummary) -> Option<String
             rack.template.describe()
         )
     })
+}
+
+/// The parameters of the rack's template as `account` read it, or the problem of a template that could not
+/// be read.
+pub(super) fn read_summary(
+    rack: &Rack,
+    account: &str,
+    live: &LiveState,
+) -> Result<TemplateSummary, Vec<PlanProblem>> {
+    match live.summary(account, &template_source(&rack.template)) {
+        Some(read) => template_summary(rack, read),
+        None => template_summary(rack, &Err(not_read())),
+    }
+}
+
+/// Why a fact the plan needs is missing: `plan::needs` did not ask for it.
+pub(super) fn not_read() -> CloudError {
+    CloudError::new(CloudErrorKind::Other, "it was not read")
 }
 
 /// The parameters of the rack's template as read, or the problem of a template that could not be read.
@@ -84,22 +100,66 @@ pub(super) enum Applying<'a> {
     File {
         path: &'a Path,
         body: &'a str,
-        live: &'a FileLiveTemplate,
+        live: FileLiveTemplate<'a>,
     },
 }
 
-pub(super) fn applying(live_template: &LiveTemplate) -> Applying<'_> {
-    match live_template {
-        LiveTemplate::OfFile { path, body, live } => Applying::File { path, body, live },
-        LiveTemplate::OfUrl { url, pattern, .. } => Applying::Url { url, pattern },
+/// A live stack's template beside the rack's, by how racks.toml gives the rack's.
+#[derive(Clone, Copy)]
+pub(super) enum LiveTemplate<'a> {
+    /// A local file: the live template is read in the first round (or known from the template cache), so
+    /// the plan can show how the file differs from it.
+    OfFile {
+        path: &'a Path,
+        body: &'a str,
+        live: FileLiveTemplate<'a>,
+    },
+    /// A template URL: the live template is read only for the impact analysis of a change (`None`: not).
+    OfUrl {
+        url: &'a str,
+        pattern: &'a str,
+        live: Option<&'a Result<String, CloudError>>,
+    },
+}
+
+#[derive(Clone, Copy)]
+pub(super) enum FileLiveTemplate<'a> {
+    /// The template cache shows it to be the rack's own template file, unchanged: no GetTemplate was needed.
+    UnchangedSinceCached,
+    /// GetTemplate's answer.
+    Read(&'a Result<String, CloudError>),
+    NotRead,
+}
+
+/// The live template of the rack's stack at `key`, as the facts give it.
+pub(super) fn live_template<'a>(
+    rack: &'a Rack,
+    key: &StackKey,
+    live: &'a LiveState,
+) -> LiveTemplate<'a> {
+    match &rack.template {
+        Template::File { path, body } => LiveTemplate::OfFile {
+            path,
+            body,
+            live: if live.unchanged_since_cached(key) {
+                FileLiveTemplate::UnchangedSinceCached
+            } else {
+                live.live_template(key)
+                    .map_or(FileLiveTemplate::NotRead, FileLiveTemplate::Read)
+            },
+        },
+        Template::Url { url, pattern } => LiveTemplate::OfUrl {
+            url,
+            pattern,
+            live: live.live_template(key),
+        },
     }
 }
 
-/// What a step through a required release applies: that release's template.
-pub(super) fn applying_stone(stone: &SteppingStone) -> Applying<'_> {
-    Applying::Url {
-        url: &stone.url,
-        pattern: &stone.pattern,
+pub(super) fn applying<'a>(live_template: &LiveTemplate<'a>) -> Applying<'a> {
+    match *live_template {
+        LiveTemplate::OfFile { path, body, live } => Applying::File { path, body, live },
+        LiveTemplate::OfUrl { url, pattern, .. } => Applying::Url { url, pattern },
     }
 }
 
@@ -109,17 +169,33 @@ pub(super) fn live_document(
     live_template: &LiveTemplate,
     live: &LiveState,
 ) -> Result<Arc<Value>, String> {
-    match live_template.known() {
+    let read = match *live_template {
         // The template cache showed the live template to be this very file.
-        KnownLiveTemplate::UnchangedSinceCached => planned_document(rack, live),
-        KnownLiveTemplate::Read(Ok(body)) => parse_document(body)
+        LiveTemplate::OfFile {
+            live: FileLiveTemplate::UnchangedSinceCached,
+            ..
+        } => return planned_document(rack, live),
+        LiveTemplate::OfFile {
+            live: FileLiveTemplate::Read(read),
+            ..
+        }
+        | LiveTemplate::OfUrl {
+            live: Some(read), ..
+        } => read,
+        // A URL's is read only for the racks a first plan finds with a change to analyse.
+        LiveTemplate::OfFile {
+            live: FileLiveTemplate::NotRead,
+            ..
+        }
+        | LiveTemplate::OfUrl { live: None, .. } => {
+            return Err("the live template was not read".into());
+        }
+    };
+    match read {
+        Ok(body) => parse_document(body)
             .map(Arc::new)
             .map_err(|error| format!("the live template cannot be parsed: {error}")),
-        KnownLiveTemplate::Read(Err(error)) => {
-            Err(format!("cannot read the live template: {error}"))
-        }
-        // Read only for the racks a first plan finds with a change to analyse.
-        KnownLiveTemplate::NotWanted => Err("the live template was not read".into()),
+        Err(error) => Err(format!("cannot read the live template: {error}")),
     }
 }
 

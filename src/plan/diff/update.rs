@@ -7,10 +7,10 @@ use std::sync::Arc;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::cloud::{ParameterValue, RegionKey, Stack, StackKey, TemplateSummary};
+use crate::cloud::{CloudError, ParameterValue, RegionKey, Stack, StackKey, TemplateSummary};
 use crate::config::Rack;
 use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
-use crate::live::{FileLiveTemplate, LiveState};
+use crate::live::LiveState;
 use crate::plan::budget::budget_of_update;
 use crate::plan::checks::{
     Origin, PlanProblem, interlocks, is_secret, parameters_exist, value_allowed,
@@ -21,7 +21,7 @@ use crate::template::Pseudo;
 
 use super::options::{option_changes, planned_options, role_change};
 use super::ssm::{SsmResolutions, refresh_declared};
-use super::templates::{Applying, planned_document, template_plan};
+use super::templates::{Applying, FileLiveTemplate, planned_document, template_plan};
 
 /// The stack as a completed update leaves it, for planning the next step against: the values sent, the
 /// values kept, and the new template's defaults for parameters new to it.
@@ -203,21 +203,13 @@ pub(super) fn plan_update(
             ));
             continue;
         }
-        changes.push(Change {
-            kind: ChangeKind::Parameter,
-            name: name.clone(),
-            before: if sensitive { None } else { live_value.cloned() },
-            after: if sensitive {
-                None
-            } else {
-                Some(desired.clone())
-            },
+        changes.push(Change::parameter(
+            name.clone(),
+            live_value.cloned(),
+            desired.clone(),
             sensitive,
-            diff: None,
             rule,
-            reach: None,
-            ssm_name: None,
-        });
+        ));
     }
     if !install_only.is_empty() {
         return Ok(Action::Blocked(Blocked {
@@ -236,17 +228,12 @@ pub(super) fn plan_update(
                 && live_version != version
                 && pattern.contains("{version}")
             {
-                changes.push(Change {
-                    kind: ChangeKind::Template,
-                    name: "template".into(),
-                    before: Some(pattern.replace("{version}", live_version)),
-                    after: Some(url.to_string()),
-                    sensitive: false,
-                    diff: None,
-                    rule: None,
-                    reach: None,
-                    ssm_name: None,
-                });
+                changes.push(Change::new(
+                    ChangeKind::Template,
+                    "template",
+                    Some(pattern.replace("{version}", live_version)),
+                    Some(url.to_string()),
+                ));
             }
         }
         Applying::File { path, body, live } => match live {
@@ -259,28 +246,24 @@ pub(super) fn plan_update(
                     .context_radius(2)
                     .header("live template", &file)
                     .to_string();
-                changes.push(Change {
-                    kind: ChangeKind::Template,
-                    name: "template".into(),
-                    before: Some("live template".into()),
-                    after: Some(file),
-                    sensitive: false,
-                    diff: Some(text_diff),
-                    rule: None,
-                    reach: None,
-                    ssm_name: None,
-                });
+                changes.push(
+                    Change::new(
+                        ChangeKind::Template,
+                        "template",
+                        Some("live template".into()),
+                        Some(file),
+                    )
+                    .with_diff(text_diff),
+                );
             }
             FileLiveTemplate::Read(Err(error)) => {
-                return Err(vec![PlanProblem {
-                    rack: rack.id(),
-                    message: format!(
-                        "cannot read the live template of stack {}: {error}",
-                        rack.name
-                    ),
-                    hint: error.hint().map(str::to_string),
-                    span: None,
-                }]);
+                return Err(vec![unreadable_live_template(rack, error)]);
+            }
+            FileLiveTemplate::NotRead => {
+                return Err(vec![unreadable_live_template(
+                    rack,
+                    &super::templates::not_read(),
+                )]);
             }
         },
     }
@@ -289,34 +272,24 @@ pub(super) fn plan_update(
     for (key, desired) in rack.managed_tags() {
         let live_value = stack.tags.get(&key);
         if live_value != Some(&desired) {
-            changes.push(Change {
-                kind: ChangeKind::Tag,
-                name: key.clone(),
-                before: live_value.cloned(),
-                after: Some(desired.clone()),
-                sensitive: false,
-                diff: None,
-                rule: None,
-                reach: None,
-                ssm_name: None,
-            });
+            changes.push(Change::new(
+                ChangeKind::Tag,
+                key.clone(),
+                live_value.cloned(),
+                Some(desired.clone()),
+            ));
         }
         tags.insert(key, desired);
     }
 
     let termination_protection = protect.filter(|wanted| *wanted != stack.termination_protection);
     if let Some(wanted) = termination_protection {
-        changes.push(Change {
-            kind: ChangeKind::TerminationProtection,
-            name: "termination protection".into(),
-            before: Some(on_off(stack.termination_protection).into()),
-            after: Some(on_off(wanted).into()),
-            sensitive: false,
-            diff: None,
-            rule: None,
-            reach: None,
-            ssm_name: None,
-        });
+        changes.push(Change::new(
+            ChangeKind::TerminationProtection,
+            "termination protection",
+            Some(on_off(stack.termination_protection).into()),
+            Some(on_off(wanted).into()),
+        ));
     }
 
     changes.extend(role_change(role_arn.as_ref(), stack));
@@ -542,6 +515,18 @@ pub(super) fn update_parameters(
         parameters.insert(name.clone(), value);
     }
     parameters
+}
+
+fn unreadable_live_template(rack: &Rack, error: &CloudError) -> PlanProblem {
+    PlanProblem {
+        rack: rack.id(),
+        message: format!(
+            "cannot read the live template of stack {}: {error}",
+            rack.name
+        ),
+        hint: error.hint().map(str::to_string),
+        span: None,
+    }
 }
 
 #[cfg(test)]

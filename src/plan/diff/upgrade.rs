@@ -1,16 +1,16 @@
 //! Version changes across Convox's releases: the release list checked, and an upgrade through required
 //! releases planned as one update per step.
 
-use crate::cloud::TemplateSummary;
-use crate::config::Rack;
-use crate::convox::Releases;
+use crate::cloud::{Stack, TemplateSummary};
+use crate::config::{Rack, Template};
 use crate::convox::releases::RELEASES_URL;
-use crate::live::{InstalledReads, LiveState, Steps};
+use crate::convox::{Release, Releases, Route};
+use crate::live::LiveState;
 use crate::plan::checks::PlanProblem;
 use crate::plan::{Action, Blocked, Step, Upgrade};
 
 use super::templates::{
-    applying, applying_stone, live_document, planned_document, template_summary,
+    Applying, LiveTemplate, applying, live_document, planned_document, read_summary,
 };
 use super::update::{Remarks, Templates, after_update, plan_update};
 
@@ -52,34 +52,75 @@ pub(super) fn check_release(
     Ok(())
 }
 
+/// How a live rack gets from its live version to racks.toml's: by Convox's release list (`releases`, given
+/// for a rack built from Convox's published templates) when its stack says its version; else straight.
+pub(super) fn route<'a>(rack: &Rack, stack: &Stack, releases: Option<&'a Releases>) -> Route<'a> {
+    match (releases, stack.parameters.get("Version"), &rack.template) {
+        (Some(releases), Some(live_version), Template::Url { .. }) => {
+            releases.route(live_version, &rack.version)
+        }
+        _ => Route::Direct,
+    }
+}
+
+/// The required releases an upgrade passes through (in order) and the one it ends at, racks.toml's.
+pub(super) struct Passing<'a> {
+    pub through: &'a [&'a Release],
+    pub to: &'a Release,
+    /// The rack's template URL pattern: each release's template is its own URL.
+    pub pattern: &'a str,
+}
+
+/// A required release an upgrade passes through: the rack at that release (`Rack::passing_through`).
+struct SteppingStone<'a> {
+    release: &'a Release,
+    rack: Rack,
+    url: String,
+}
+
 /// An upgrade through required releases: one full update per step, each planned against the stack as the
 /// step before leaves it. Steps before the last change the release and nothing else; the last applies
 /// racks.toml (its parameters, tags and version). A step that cannot be made blocks the whole upgrade.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn plan_upgrade(
     rack: &Rack,
-    installed: &InstalledReads,
+    stack: &Stack,
+    live_template: &LiveTemplate,
     summary: &TemplateSummary,
-    steps: &Steps,
+    passing: Passing<'_>,
     account: &str,
     live: &LiveState,
     remarks: Remarks<'_>,
 ) -> Result<Action, Vec<PlanProblem>> {
     let Remarks { held, notes } = remarks;
-    let stack = &installed.stack;
     let mut current = stack.clone();
     let mut planned = Vec::new();
     // Each step is analysed against the template the step before it leaves the stack with.
     let mut previous: Option<&Rack> = None;
-    let count = steps.through.len() + 1;
-    let through = steps.through.iter().map(|stone| {
-        template_summary(&stone.rack, &stone.summary)
-            .map(|summary| (&stone.release, &stone.rack, summary, applying_stone(stone)))
+    let count = passing.through.len() + 1;
+    let stones: Vec<SteppingStone> = passing
+        .through
+        .iter()
+        .map(|release| SteppingStone {
+            release,
+            rack: rack.passing_through(&release.version),
+            url: passing.pattern.replace("{version}", &release.version),
+        })
+        .collect();
+    let through = stones.iter().map(|stone| {
+        read_summary(&stone.rack, account, live).map(|summary| {
+            let applying = Applying::Url {
+                url: &stone.url,
+                pattern: passing.pattern,
+            };
+            (stone.release, &stone.rack, summary, applying)
+        })
     });
     let last = std::iter::once(Ok((
-        &steps.to,
+        passing.to,
         rack,
         summary.clone(),
-        applying(&installed.live_template),
+        applying(live_template),
     )));
     for (index, step) in through.chain(last).enumerate() {
         let (release, step_rack, summary, template) = step?;
@@ -87,7 +128,7 @@ pub(super) fn plan_upgrade(
         let mut step_held = Vec::new();
         let mut step_notes = Vec::new();
         let before = || match previous {
-            None => live_document(rack, &installed.live_template, live),
+            None => live_document(rack, live_template, live),
             Some(previous) => planned_document(previous, live),
         };
         let templates = Templates {

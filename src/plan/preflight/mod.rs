@@ -24,7 +24,7 @@ use super::{
     TemplatePlan, Update,
 };
 use crate::cloud::{ParameterValue, RegionKey, Stack};
-use crate::live::{KnownLiveTemplate, LiveState, Place, PreflightFacts, PreflightReads};
+use crate::live::{LiveState, Place, PreflightFacts, PreflightReads};
 use crate::template::{Pseudo, ResourceAction, parse_document};
 
 pub use runtimes::runtime_table_source;
@@ -462,20 +462,19 @@ fn live_template(
     planned_template: Option<&TemplatePlan>,
     live: &LiveState,
 ) -> Result<Arc<Value>, String> {
-    match (live.live_template(&rack.key()), planned_template) {
-        (Some(KnownLiveTemplate::UnchangedSinceCached), Some(file @ TemplatePlan::File { .. })) => {
-            planned(file, live)
-        }
-        (Some(KnownLiveTemplate::Read(Ok(body))), _) => parse_document(body)
+    let key = rack.key();
+    if live.unchanged_since_cached(&key) {
+        return match planned_template {
+            Some(file @ TemplatePlan::File { .. }) => planned(file, live),
+            _ => Err("the live template was not read".into()),
+        };
+    }
+    match live.live_template(&key) {
+        Some(Ok(body)) => parse_document(body)
             .map(Arc::new)
             .map_err(|error| format!("the live template cannot be parsed: {error}")),
-        (Some(KnownLiveTemplate::Read(Err(error))), _) => {
-            Err(format!("cannot read the live template: {error}"))
-        }
-        (
-            Some(KnownLiveTemplate::UnchangedSinceCached | KnownLiveTemplate::NotWanted) | None,
-            _,
-        ) => Err("the live template was not read".into()),
+        Some(Err(error)) => Err(format!("cannot read the live template: {error}")),
+        None => Err("the live template was not read".into()),
     }
 }
 
