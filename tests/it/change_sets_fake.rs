@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use rackfile::cloud::fake::FakeTemplate;
 use rackfile::cloud::{ChangeDetail, Replacement, ResourceChange, TemplateSource};
 use rackfile::live::ChangeSetLedger;
 use rackfile::options::Approval;
 use rackfile::plan::change_set::{Agreement, CheckStatus};
 use rackfile::plan::{Action, ChangeSets, Plan, PlanInputs, make_plan};
+use rackfile_fake::FakeTemplate;
 
 use crate::fake_harness::{ACCOUNT, Harness, REGION};
 

@@ -7,13 +7,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rackfile::apply::{OnTimeout, Timings};
-use rackfile::cloud::fake::{FakeAws, FakeTemplate};
 use rackfile::cloud::{Stack, TemplateSource};
 use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
 use rackfile::error::Error;
 use rackfile::outcome::Outcome;
 use rackfile::plan::{Plan, PlanInputs, make_plan};
 use rackfile::render::Style;
+use rackfile_fake::{FakeAws, FakeTemplate};
 
 pub(crate) const ACCOUNT: &str = "123456789012";
 pub(crate) const REGION: &str = "us-east-1";

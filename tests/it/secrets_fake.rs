@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use rackfile::cloud::fake::FakeTemplate;
 use rackfile::cloud::{ParameterValue, TemplateSource};
 use rackfile::plan::Action;
+use rackfile_fake::FakeTemplate;
 
 use crate::common::repo_root;
 use crate::fake_harness::{Harness, RACK_RESOURCES, console};
