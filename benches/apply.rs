@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use rackfile::apply::Timings;
 use rackfile::cloud::TemplateSource;
-use rackfile::cloud::fake::{FakeAws, FakeTemplate};
 use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
 use rackfile::render::Style;
+use rackfile_fake::{FakeAws, FakeTemplate};
 
 const URL: &str = "https://templates.example.com/rack.json";
 

@@ -1,7 +1,8 @@
-//! The CloudFormation and STS calls rackfile needs, as a trait over plain data, with two implementations:
-//! `aws` (the official SDK) and `fake` (a strict in-memory CloudFormation for tests, built only for them: the
-//! `fake` feature). Nothing else in rackfile touches the network. `rack_services` holds the other services
-//! Convox calls around a rack's operations (Auto Scaling, EventBridge, DynamoDB, SNS).
+//! The CloudFormation and STS calls rackfile needs, as a trait over plain data, implemented by `aws` (the
+//! official SDK) and, for tests and benches only, by the strict in-memory fake (the workspace crate
+//! `rackfile-fake`, a dev-dependency: never in the shipped binary). Nothing else in rackfile touches the
+//! network. `rack_services` holds the other services Convox calls around a rack's operations (Auto Scaling,
+//! EventBridge, DynamoDB, SNS).
 
 mod alarms;
 pub mod aws;
@@ -14,8 +15,6 @@ mod call_log;
 mod change_set;
 pub mod drift;
 mod error;
-#[cfg(any(test, feature = "fake"))]
-pub mod fake;
 mod key;
 mod rack_services;
 pub mod rate_limit;

@@ -6,7 +6,6 @@
 //! needs or what a fact means: that is `plan`'s. Independent reads run concurrently. `survey` holds the
 //! reads of import and doctor; `preflight` the reads of the plan's preflight checks.
 
-#[cfg(any(test, feature = "fake"))]
 mod builder;
 mod change_sets;
 pub mod drift;
@@ -20,7 +19,6 @@ mod state;
 mod survey;
 mod templates;
 
-#[cfg(any(test, feature = "fake"))]
 pub use builder::LiveStateBuilder;
 pub use change_sets::{
     ChangeSetFact, ChangeSetLedger, ChangeSetWanted, client_token, read_change_sets,

@@ -64,7 +64,7 @@ fn in_place_holds_the_replacement_untouched_with_exit_3_and_on_moto_the_in_place
 
     // Under in-place approval CloudFormation's change set must say "in place" as well. moto's change sets
     // give no Replacement (AWS's always do for a Modify), which is never taken for in place: on moto even
-    // `calm` is held, naming why. `change_sets_fake` shows an in-place rack applied by its change set.
+    // `calm` is held, naming why. `change_sets::fake` shows an in-place rack applied by its change set.
     let apply = run(moto.rackfile().args(["apply", "--auto-approve=in-place"]));
     assert_exit(&apply, 3);
     assert!(

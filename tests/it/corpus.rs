@@ -16,13 +16,13 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
-use rackfile::cloud::fake::{FakeAws, FakeTemplate};
 use rackfile::cloud::{Cloud, CreateStackRequest, TemplateSource, TemplateSummary};
 use rackfile::plan::{
     Action, BlockedKind, Plan, PlanInputs, PlanningError, PreflightKind, RackPlan, TemplateImpact,
     Update, Verdict, make_plan,
 };
 use rackfile::template::{Budget, UPDATE_ALLOWANCE_SECONDS, summary_of_body};
+use rackfile_fake::{FakeAws, FakeTemplate};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";

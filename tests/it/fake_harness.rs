@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rackfile::apply::{OnTimeout, Timings};
-use rackfile::cloud::fake::{FakeAws, FakeTemplate};
 use rackfile::cloud::{Stack, TemplateSource};
 use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
 use rackfile::error::Error;
@@ -15,6 +14,7 @@ use rackfile::outcome::Outcome;
 use rackfile::plan::{Plan, PlanInputs, make_plan};
 use rackfile::render::RenderError as _;
 use rackfile::render::Style;
+use rackfile_fake::{FakeAws, FakeTemplate};
 
 pub(crate) const ACCOUNT: &str = "123456789012";
 pub(crate) const REGION: &str = "us-east-1";

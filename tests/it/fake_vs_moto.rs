@@ -10,11 +10,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use rackfile::cloud::fake::{FakeAws, FakeTemplate};
 use rackfile::cloud::{
     Cloud, CloudError, CreateStackRequest, ParameterValue, TemplateParameter, TemplateSource,
     UpdateOutcome, UpdateStackRequest,
 };
+use rackfile_fake::{FakeAws, FakeTemplate};
 
 use crate::moto::{MotoSession, PERSONAL_ACCOUNT};
 

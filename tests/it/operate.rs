@@ -104,14 +104,24 @@ fn status_with_a_wrong_account_reads_nothing_and_says_why() {
     let moto = moto::session();
     seed_world_guarding_work_with_a_wrong_account(&moto);
     let output = run(moto.rackfile().args(["status", "--json"]));
-    assert_eq!(output.code, 1);
-    let error: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("999999999999")
-    );
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        {
+          "format_version": "1",
+          "error": {
+            "kind": "aws",
+            "message": "org `work`: the credentials belong to account 210987654321, but racks.toml says account_id = \"999999999999\"; nothing was read or changed",
+            "problems": [
+              {
+                "message": "org `work`: the credentials belong to account 210987654321, but racks.toml says account_id = \"999999999999\"; nothing was read or changed",
+                "hint": "check the profile of [org.work] or the credentials in the environment"
+              }
+            ]
+          }
+        }
+        --- stderr
+        "#);
 }
 
 /// Racks as a team would have them: two in us-east-1 (one with a non-default parameter and a team tag),

@@ -162,22 +162,17 @@ fn plan_of_targets_reads_and_shows_only_them() {
         run(moto
             .rackfile()
             .args(["plan", "--target", "work/staging", "--detailed-exitcode"]));
-    assert_eq!(
-        output.code, 0,
-        "unchanged rack, so no changes: {}",
-        output.stderr
-    );
-    assert!(
-        output
-            .stdout
-            .contains("work/staging (eu-west-1) no changes")
-    );
-    assert!(!output.stdout.contains("personal/"), "{}", output.stdout);
-    assert!(
-        output
-            .stdout
-            .ends_with("Plan: 0 to install, 0 to update, 1 unchanged, 0 blocked.\n")
-    );
+    // An unchanged rack, so no changes: exit 0.
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 210987654321 (org work): eu-west-1
+
+          work/staging (eu-west-1) no changes
+
+        Plan: 0 to install, 0 to update, 1 unchanged, 0 blocked.
+        --- stderr
+        "#);
 }
 
 #[test]
@@ -313,19 +308,14 @@ fn a_missing_published_template_names_the_rack_and_the_url() {
          [[rack]]\nname = \"example\"\n",
     );
     let output = run(moto.rackfile().arg("plan"));
-    assert_eq!(output.code, 1);
-    assert!(
-        output.stderr.contains("personal/example"),
-        "{}",
-        output.stderr
-    );
-    assert!(
-        output
-            .stderr
-            .contains("release/20991231000000/formation.json"),
-        "{}",
-        output.stderr
-    );
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: personal/example: cannot read the template https://convox.s3.amazonaws.com/release/20991231000000/formation.json: NoSuchKey: The specified key does not exist.
+           = help: check `version` and `template_url`: the URL must name a published template
+        error: cannot plan: 1 problem; nothing was changed
+        "#);
 }
 
 #[test]

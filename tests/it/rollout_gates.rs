@@ -7,7 +7,7 @@ use std::process::Stdio;
 
 use crate::common::{Output, run};
 use crate::moto::{self, MotoSession};
-use crate::rollout::{CANARY_FIRST, installed, racks_toml};
+use crate::rollout::moto::{CANARY_FIRST, installed, racks_toml};
 
 fn apply(moto: &MotoSession, args: &[&str]) -> Output {
     run(moto

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use rackfile::cloud::TemplateSource;
-use rackfile::cloud::fake::FakeTemplate;
 use rackfile::plan::{Action, BlockedKind, Plan, PreflightKind, Verdict};
+use rackfile_fake::FakeTemplate;
 
 use crate::common::repo_root;
 use crate::fake_harness::Harness;

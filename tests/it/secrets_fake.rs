@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use rackfile::cloud::fake::FakeTemplate;
 use rackfile::cloud::{ParameterValue, TemplateSource};
 use rackfile::plan::Action;
 use rackfile::render::RenderError as _;
+use rackfile_fake::FakeTemplate;
 
 use crate::common::repo_root;
 use crate::fake_harness::{Harness, RACK_RESOURCES, console};

@@ -39,14 +39,12 @@ fn show_of_a_file_that_is_no_plan_names_it_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("racks.toml"), "[defaults]\n").unwrap();
     let output = run(rackfile(dir.path()).args(["show", "racks.toml"]));
-    assert_eq!(output.code, 1, "{}", output.stderr);
-    assert_eq!(output.stdout, "");
-    assert!(output.stderr.contains("racks.toml"), "{}", output.stderr);
-    assert!(
-        output.stderr.contains("not a saved plan"),
-        "{}",
-        output.stderr
-    );
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: cannot use the saved plan racks.toml: not a saved plan: expected value at line 1 column 2
+        "#);
     let json = run(rackfile(dir.path()).args(["show", "missing.plan", "--json"]));
     assert_eq!(json.code, 1);
     let error: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use rackfile::cloud::fake::FakeTemplate;
 use rackfile::cloud::{AlarmState, RollbackConfiguration, TemplateSource};
 use rackfile::plan::{Action, ChangeKind};
+use rackfile_fake::FakeTemplate;
 
 use crate::fake_harness::{ACCOUNT, Harness, REGION};
 

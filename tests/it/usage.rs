@@ -14,62 +14,97 @@ fn in_empty_dir(arguments: &[&str]) -> crate::common::Output {
 
 #[test]
 fn a_long_flag_with_one_dash_suggests_two() {
-    for (arguments, hint) in [
-        (
-            &["apply", "-auto-approve"][..],
-            "hint: rackfile's long flags take two dashes: write --auto-approve (Terraform's `-auto-approve`)",
-        ),
-        (
-            &["plan", "-detailed-exitcode"][..],
-            "hint: rackfile's long flags take two dashes: write --detailed-exitcode",
-        ),
-        (
-            &["plan", "-target=personal/web"][..],
-            "hint: rackfile's long flags take two dashes: write --target=personal/web",
-        ),
-    ] {
-        let output = in_empty_dir(arguments);
-        assert_eq!(output.code, 1, "{arguments:?}: {}", output.stderr);
-        assert!(
-            output.stderr.contains(hint),
-            "{arguments:?}: {}",
-            output.stderr
-        );
-    }
+    let outputs: Vec<String> = [
+        &["apply", "-auto-approve"][..],
+        &["plan", "-detailed-exitcode"],
+        &["plan", "-target=personal/web"],
+    ]
+    .iter()
+    .map(|arguments| {
+        format!(
+            "$ rackfile {}\n{}",
+            arguments.join(" "),
+            in_empty_dir(arguments).snapshot()
+        )
+    })
+    .collect();
+    insta::assert_snapshot!(outputs.join("\n"), @r#"
+        $ rackfile apply -auto-approve
+        exit: 1
+        --- stdout
+        --- stderr
+        error: unexpected argument '-a' found
+
+          tip: to pass '-a' as a value, use '-- -a'
+
+        Usage: rackfile apply [OPTIONS] [PLANFILE]
+
+        For more information, try '--help'.
+
+        hint: rackfile's long flags take two dashes: write --auto-approve (Terraform's `-auto-approve`)
+
+        $ rackfile plan -detailed-exitcode
+        exit: 1
+        --- stdout
+        --- stderr
+        error: unexpected argument '-d' found
+
+        Usage: rackfile plan [OPTIONS]
+
+        For more information, try '--help'.
+
+        hint: rackfile's long flags take two dashes: write --detailed-exitcode (Terraform's `-detailed-exitcode`)
+
+        $ rackfile plan -target=personal/web
+        exit: 1
+        --- stdout
+        --- stderr
+        error: unexpected argument '-t' found
+
+        Usage: rackfile plan [OPTIONS]
+
+        For more information, try '--help'.
+
+        hint: rackfile's long flags take two dashes: write --target=personal/web (Terraform's `-target=personal/web`)
+        "#);
 }
 
 #[test]
 fn an_approval_value_after_a_space_says_to_write_equals() {
     let output = in_empty_dir(&["plan", "--detailed-exitcode", "in-place"]);
-    assert_eq!(output.code, 1, "{}", output.stderr);
-    assert!(
-        output
-            .stderr
-            .contains("hint: write --detailed-exitcode=in-place (the value needs `=`)"),
-        "{}",
-        output.stderr
-    );
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: unexpected argument 'in-place' found
+
+        Usage: rackfile plan [OPTIONS]
+
+        For more information, try '--help'.
+
+        hint: write --detailed-exitcode=in-place (the value needs `=`)
+        "#);
     // clap takes `in-place` as apply's saved plan: refused before any file is read.
     let output = in_empty_dir(&["apply", "--auto-approve", "in-place"]);
-    assert_eq!(output.code, 1, "{}", output.stderr);
-    assert!(
-        output
-            .stderr
-            .contains("`in-place` was read as a saved plan's file name"),
-        "{}",
-        output.stderr
-    );
-    assert!(
-        output
-            .stderr
-            .contains("write --auto-approve=in-place (the value needs `=`)"),
-        "{}",
-        output.stderr
-    );
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: `--auto-approve in-place`: `in-place` was read as a saved plan's file name, not as --auto-approve's value
+           = help: write --auto-approve=in-place (the value needs `=`)
+        "#);
     // The same flags written right are not hinted at.
     let output = in_empty_dir(&["plan", "--detailed-exitcode=in-place", "--nope"]);
-    assert_eq!(output.code, 1);
-    assert!(!output.stderr.contains("hint: write"), "{}", output.stderr);
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: unexpected argument '--nope' found
+
+        Usage: rackfile plan --detailed-exitcode[=<WHICH>]
+
+        For more information, try '--help'.
+        "#);
 }
 
 #[tokio::test(start_paused = true)]
@@ -88,15 +123,11 @@ async fn y_at_the_prompt_says_to_type_yes_and_changes_nothing() {
     let (_sender, cancel) = tokio::sync::watch::channel(0);
     let (result, printed) = harness.run(&options, (prompt, buffer), cancel).await;
     let error = result.expect_err("`y` does not approve");
-    assert_eq!(error.exit_code(), 1);
-    let rendered = error.render();
-    assert!(
-        rendered.contains("apply cancelled; nothing was changed"),
-        "{rendered}"
-    );
-    assert!(
-        rendered.contains("only `yes` approves (you typed `y`): type yes to apply"),
-        "{printed}{rendered}"
-    );
+    let rendered = format!("exit: {}\n{}", error.exit_code(), error.render());
+    insta::assert_snapshot!(rendered, @r#"
+        exit: 1
+        error: apply cancelled; nothing was changed
+           = help: only `yes` approves (you typed `y`): type yes to apply
+        "#);
     assert!(harness.stack("web").is_none(), "{printed}");
 }

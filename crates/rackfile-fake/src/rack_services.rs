@@ -3,11 +3,13 @@
 //! call on one that does not is refused as AWS refuses it (a group already gone is not an error there).
 
 use async_trait::async_trait;
+use tokio::time::Instant;
 
-use super::{FakeAws, World};
-use crate::cloud::{
+use rackfile::cloud::{
     CloudError, CloudErrorKind, GroupDeletion, RackServices, ReleaseItem, StackResource, StackState,
 };
+
+use crate::{Call, FakeAws, World};
 
 /// A write the fake received from `RackServices`, for tests to inspect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +75,8 @@ pub(super) struct FakeRackServices {
 impl FakeRackServices {
     /// Records the call and refuses it when the test denied the operation.
     fn call(&self, world: &mut World, operation: &'static str) -> Result<(), CloudError> {
-        world.calls.push(super::Call {
+        world.calls.push(Call {
+            at: Instant::now(),
             operation,
             account: self.account.clone(),
             region: self.region.clone(),

@@ -67,7 +67,7 @@ fn a_rack_is_installed_with_its_service_role_and_another_role_is_an_update() {
         change.stdout
     );
     // moto's change sets give no Replacement, so in-place approval would hold the rack for a person (as
-    // approval.rs shows); the role change itself is tested in place on the fake (service_role_fake.rs).
+    // approval.rs shows); the role change itself is tested in place on the fake (service_role/fake.rs).
     let update = run(moto.rackfile().args(["apply", "--auto-approve"]));
     assert_eq!(update.code, 0, "{}\n{}", update.stdout, update.stderr);
     assert_eq!(live_role(&moto), role("cfn-b"));

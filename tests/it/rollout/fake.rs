@@ -6,11 +6,11 @@
 use std::time::Duration;
 
 use rackfile::apply::Timings;
-use rackfile::cloud::fake::FakeTemplate;
 use rackfile::cloud::{AlarmState, TemplateSource};
 use rackfile::commands::apply::ApplyOptions;
 use rackfile::outcome::Outcome;
 use rackfile::render::RenderError as _;
+use rackfile_fake::FakeTemplate;
 use tokio::time::Instant;
 
 use crate::fake_harness::{ACCOUNT, Harness, RACK_RESOURCES, REGION, TEMPLATE_URL, console};

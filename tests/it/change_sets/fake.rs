@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use rackfile::cloud::fake::FakeTemplate;
 use rackfile::cloud::{ChangeDetail, Replacement, ResourceChange, TemplateSource};
 use rackfile::live::ChangeSetLedger;
 use rackfile::options::Approval;
 use rackfile::plan::change_set::{Agreement, CheckStatus};
 use rackfile::plan::{Action, ChangeSets, Plan, PlanInputs, make_plan};
+use rackfile_fake::FakeTemplate;
 
 use crate::fake_harness::{ACCOUNT, Harness, REGION};
 
@@ -477,7 +477,7 @@ async fn an_update_both_views_call_in_place_is_applied_by_its_change_set() {
 /// What `--changeset` costs: a plan of 500 live racks, 10 of them changed, with and without change sets.
 /// Unchanged racks cost nothing more; each update costs one CreateChangeSet, its polls (one per rack per
 /// interval, backing off from 2 s while the fake takes 5 s to make it) and one DeleteChangeSet. Prints the
-/// figures (`cargo test --test it -- change_sets_fake::cost --nocapture`).
+/// figures (`cargo test --test it -- change_sets::fake::cost --nocapture`).
 #[tokio::test(start_paused = true)]
 async fn cost_of_a_plan_of_500_racks_with_10_changed() {
     let harness = Harness::with_rack_template(Duration::ZERO, &crate::fake_harness::RACK_RESOURCES);

@@ -6,13 +6,13 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use rackfile::cloud::fake::ROLLING_UPDATE_REASON;
 use rackfile::cloud::{Cloud, ParameterValue, TemplateSource, UpdateStackRequest};
 use rackfile::commands::cancel::{self, CancelOptions};
 use rackfile::commands::events::{self as events_command, EventsOptions};
 use rackfile::commands::status::{self as status_command, StatusOptions};
 use rackfile::history::{OperationKind, OperationOutcome};
 use rackfile::render::RenderError as _;
+use rackfile_fake::ROLLING_UPDATE_REASON;
 
 use crate::fake_harness::{ACCOUNT, Harness, REGION, TEMPLATE_URL, console};
 

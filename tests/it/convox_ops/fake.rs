@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use rackfile::cloud::TemplateSource;
-use rackfile::cloud::fake::{FakeTemplate, RackServiceWrite};
 use rackfile::cloud::{Cloud, CreateStackRequest, TemplateParameter};
+use rackfile_fake::{FakeTemplate, RackServiceWrite};
 
 use crate::fake_harness::{ACCOUNT, Harness, REGION, TEMPLATE_URL};
 

@@ -5,12 +5,12 @@
 use std::time::Duration;
 
 use rackfile::apply::{OnTimeout, TimeLimit};
-use rackfile::cloud::fake::FakeTemplate;
 use rackfile::cloud::{StackStatus, TemplateSource};
 use rackfile::commands::apply::{ApplyOptions, run};
 use rackfile::outcome::Outcome;
+use rackfile_fake::FakeTemplate;
 
-use crate::apply_fake::{ACCOUNT, Setup, apply, console, manage_count, options, setup};
+use crate::apply::fake::{ACCOUNT, Setup, apply, console, manage_count, options, setup};
 use crate::fake_harness::Harness;
 
 const REGION: &str = "us-east-1";

@@ -9,11 +9,13 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{
-    CloudError, CloudErrorKind, FakeAws, FakeCloud, ParameterValue, StackState, UpdateStackRequest,
-    check_parameters, resolve_ssm, validation,
+use rackfile::cloud::{
+    ChangeSet, ChangeSetRef, CloudError, CloudErrorKind, NO_CHANGES_REASON, ParameterValue,
+    ResourceChange, StackState, UpdateStackRequest,
 };
-use crate::cloud::{ChangeSet, ChangeSetRef, NO_CHANGES_REASON, ResourceChange};
+
+use crate::checks::{check_parameters, resolve_ssm};
+use crate::{FakeAws, FakeCloud, World, validation};
 
 /// How long CloudFormation takes to make a change set (it is seconds to a minute on AWS).
 pub const CHANGE_SET_TIME: Duration = Duration::from_secs(5);
@@ -301,7 +303,7 @@ impl FakeCloud {
 }
 
 impl FakeAws {
-    fn world_scripts(&self, world: &super::World, stack: &str) -> Vec<ResourceChange> {
+    fn world_scripts(&self, world: &World, stack: &str) -> Vec<ResourceChange> {
         world
             .change_set_scripts
             .get(stack)

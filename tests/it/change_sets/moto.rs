@@ -1,7 +1,7 @@
 //! Change sets end to end against moto: `plan --changeset` makes, reads and deletes one per update;
 //! `plan --changeset --out` keeps it and `apply PLANFILE` executes exactly it. moto's change sets carry only
 //! Action, LogicalResourceId and ResourceType (no Replacement, Scope or Details): the disagreements between
-//! the two views are the fake's tests (`change_sets_fake`).
+//! the two views are the fake's tests (`change_sets::fake`).
 
 use crate::common::run;
 use crate::real_templates::{V2026, assert_exit, racks, seed, session};

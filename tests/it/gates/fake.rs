@@ -9,7 +9,7 @@ use rackfile::cloud::{
     Cloud, CreateStackRequest, ParameterValue, TemplateSource, UpdateStackRequest,
 };
 
-use crate::apply_fake::{ACCOUNT, Setup, TEMPLATE_URL, apply, manage_count, options, setup};
+use crate::apply::fake::{ACCOUNT, Setup, TEMPLATE_URL, apply, manage_count, options, setup};
 
 const REGION: &str = "us-east-1";
 

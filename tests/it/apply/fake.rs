@@ -3,10 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use rackfile::cloud::fake::{FakeAws, FakeTemplate};
 use rackfile::cloud::{Cloud, ParameterValue, TemplateSource, UpdateStackRequest};
 use rackfile::commands::apply::{ApplyOptions, run};
 use rackfile::render::RenderError as _;
+use rackfile_fake::{FakeAws, FakeTemplate};
 
 use crate::common::snapshot_settings;
 pub(crate) use crate::fake_harness::{ACCOUNT, Harness, TEMPLATE_URL, console};

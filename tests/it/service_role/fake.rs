@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use rackfile::cloud::fake::RoleSeen;
 use rackfile::options::Approval;
 use rackfile::plan::{Action, ChangeKind};
+use rackfile_fake::RoleSeen;
 
 use crate::fake_harness::{ACCOUNT, Harness, RACK_RESOURCES, REGION, TEMPLATE_URL};
 

@@ -13,12 +13,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-use super::{Call, CloudError, FakeAws, World, validation};
-use crate::cloud::drift::{
+use rackfile::cloud::drift::{
     Detection, DetectionStatus, Drift, PropertyDifference, ResourceDrift, ResourceDriftStatus,
     StackDriftStatus,
 };
-use crate::cloud::{StackResource, StackState};
+use rackfile::cloud::{CloudError, CloudErrorKind, StackResource, StackState};
+
+use crate::playback::advance;
+use crate::{Call, FakeAws, World, validation};
 
 /// Types CloudFormation's drift detection does not check: custom resources and wait conditions.
 fn never_checked(resource_type: &str) -> bool {
@@ -158,13 +160,14 @@ struct FakeDrift {
 impl FakeDrift {
     fn record(&self, world: &mut World, operation: &'static str) -> Result<(), CloudError> {
         world.calls.push(Call {
+            at: Instant::now(),
             operation,
             account: self.account.clone(),
             region: self.region.clone(),
         });
         if world.denied.contains(operation) {
             return Err(CloudError::new(
-                super::CloudErrorKind::AccessDenied,
+                CloudErrorKind::AccessDenied,
                 format!("AccessDenied: not authorized to perform cloudformation:{operation}"),
             ));
         }
@@ -185,7 +188,7 @@ impl FakeDrift {
             .and_then(|stacks| stacks.get_mut(name))
             .filter(|stack| stack.stack.state() != StackState::Deleted)
             .ok_or_else(|| validation(format!("Stack with id {name} does not exist")))?;
-        super::advance(stack, self.aws.resource_time, &self.aws.event_serial);
+        advance(stack, self.aws.resource_time, &self.aws.event_serial);
         Ok((stack.resources.clone(), stack.stack.state()))
     }
 }
@@ -364,9 +367,9 @@ impl Drift for FakeDrift {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloud::TemplateSource;
-    use crate::cloud::drift::DifferenceKind;
-    use crate::cloud::fake::FakeTemplate;
+    use crate::FakeTemplate;
+    use rackfile::cloud::TemplateSource;
+    use rackfile::cloud::drift::DifferenceKind;
 
     const ACCOUNT: &str = "123456789012";
     const REGION: &str = "us-east-1";

@@ -1,6 +1,6 @@
-//! The strict in-memory fake (`rackfile::cloud::fake`) tested on its own, on tokio's paused clock: every
-//! refusal it promises, answered with the kind and words AWS uses, and the way it plays operations out.
-//! Where moto refuses the same request too, `fake_vs_moto` runs it against both.
+//! The strict in-memory fake tested on its own, on tokio's paused clock: every refusal it promises, answered
+//! with the kind and words AWS uses, and the way it plays operations out. Where moto refuses the same request
+//! too, rackfile's `tests/it/fake_vs_moto.rs` runs it against both.
 //!
 //! Refusals (each a test below):
 //! - CreateStack: a stack of that name exists (AlreadyExists); a template it does not know; a required
@@ -28,12 +28,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use rackfile::cloud::fake::{FakeAws, FakeCloud, FakeTemplate};
 use rackfile::cloud::{
     AlarmState, Cloud, CloudError, Connector, CreateStackRequest, ParameterValue, PutOutcome,
     S3Object, Secret, TemplateParameter, TemplateSource, UpdateOutcome, UpdateStackRequest,
 };
 use rackfile::config::OrgSettings;
+use rackfile_fake::{FakeAws, FakeCloud, FakeTemplate};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use rackfile::cloud::fake::FakeTemplate;
 use rackfile::cloud::{Cloud, CreateStackRequest, TemplateSource};
 use rackfile::plan::{Action, BlockedKind, Plan, PreflightKind, Verdict};
+use rackfile_fake::FakeTemplate;
 
 use crate::fake_harness::{ACCOUNT, Harness, REGION};
 
