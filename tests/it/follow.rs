@@ -8,8 +8,8 @@ use std::time::Duration;
 use rackfile::apply::TimeLimit;
 use rackfile::apply::events::shown;
 use rackfile::apply::reporter::Progress;
-use rackfile::render::apply::progress_words;
 use rackfile::cloud::Cloud;
+use rackfile::render::apply::progress_words;
 
 use crate::fake_harness::{ACCOUNT, Harness, REGION, TEMPLATE_URL};
 
@@ -41,7 +41,12 @@ async fn history_lines(harness: &Harness) -> Vec<String> {
     events
         .iter()
         .filter(|event| shown(event, STACK))
-        .map(|event| progress_words(&Progress::Event { event, stack: STACK }))
+        .map(|event| {
+            progress_words(&Progress::Event {
+                event,
+                stack: STACK,
+            })
+        })
         .collect()
 }
 

@@ -6,9 +6,9 @@ mod ssm_reads {
     use std::path::Path;
     use std::time::Duration;
 
-    use rackfile_fake::{FakeAws, FakeTemplate};
     use rackfile::cloud::{TemplateParameter, TemplateSource};
     use rackfile::plan::{Action, HoldReason, PlanInputs, make_plan};
+    use rackfile_fake::{FakeAws, FakeTemplate};
 
     const ACCOUNT: &str = "123456789012";
     const REGION: &str = "us-east-1";
@@ -146,11 +146,11 @@ mod reads {
     use std::path::Path;
     use std::time::Duration;
 
-    use rackfile_fake::{FakeAws, FakeTemplate};
     use rackfile::cloud::{AlarmState, TemplateSource};
     use rackfile::config::Config;
     use rackfile::live::{AlarmRead, Needs};
     use rackfile::plan::read;
+    use rackfile_fake::{FakeAws, FakeTemplate};
 
     const ACCOUNT: &str = "123456789012";
     const REGION: &str = "us-east-1";
