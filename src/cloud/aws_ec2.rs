@@ -227,7 +227,8 @@ impl AwsEc2 {
 
 /// Where EC2 is: the endpoint override the SDK's EC2 client would take (AWS_ENDPOINT_URL_EC2 or the profile's
 /// `ec2` endpoint_url, unless the config was given one explicitly, then AWS_ENDPOINT_URL / `--endpoint-url`),
-/// else the region's public endpoint.
+/// else the region's public endpoint, FIPS when the config asks for it. (A dual-stack setting is not followed:
+/// the IPv4 endpoint answers the same, and rackfile sets none.)
 fn endpoint(sdk: &SdkConfig, region: &str) -> String {
     let service_specific = || {
         let key = ServiceConfigKey::builder()
