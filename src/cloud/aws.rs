@@ -19,6 +19,7 @@ use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use tokio::sync::Mutex;
 
+use super::aws_ec2::AwsEc2;
 use super::aws_setup::{self, SetupError};
 use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
@@ -113,15 +114,12 @@ impl AwsConnector {
             region: region.to_string(),
             limit: None,
         };
-        let ec2 = aws_sdk_ec2::config::Builder::from(&sdk)
-            .interceptor(log.clone())
-            .build();
         let quotas = aws_sdk_servicequotas::config::Builder::from(&sdk)
-            .interceptor(log)
+            .interceptor(log.clone())
             .build();
         Ok(AwsCloud {
             client: aws_sdk_cloudformation::Client::from_conf(config),
-            ec2: aws_sdk_ec2::Client::from_conf(ec2),
+            ec2: AwsEc2::new(&sdk, region, log),
             quotas: aws_sdk_servicequotas::Client::from_conf(quotas),
             limit,
         })
@@ -441,7 +439,7 @@ pub struct AwsCloud {
     client: aws_sdk_cloudformation::Client,
     // EC2 and Service Quotas are read only by the preflight checks, a few calls a plan: they do not share
     // CloudFormation's request rate.
-    ec2: aws_sdk_ec2::Client,
+    ec2: AwsEc2,
     quotas: aws_sdk_servicequotas::Client,
     limit: Arc<RateLimit>,
 }
@@ -1124,66 +1122,15 @@ impl Cloud for AwsCloud {
     }
 
     async fn availability_zones(&self) -> Result<Vec<String>, CloudError> {
-        let output = self
-            .ec2
-            .describe_availability_zones()
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let mut zones: Vec<String> = output
-            .availability_zones()
-            .iter()
-            .filter_map(|zone| zone.zone_name().map(str::to_string))
-            .collect();
-        zones.sort();
-        Ok(zones)
+        self.ec2.availability_zones().await
     }
 
     async fn instance_type_zones(&self, instance_type: &str) -> Result<Vec<String>, CloudError> {
-        use aws_sdk_ec2::types::{Filter, LocationType};
-        let mut pages = self
-            .ec2
-            .describe_instance_type_offerings()
-            .location_type(LocationType::AvailabilityZone)
-            .filters(
-                Filter::builder()
-                    .name("instance-type")
-                    .values(instance_type)
-                    .build(),
-            )
-            .into_paginator()
-            .send();
-        let mut zones = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(sdk_error)?;
-            zones.extend(
-                page.instance_type_offerings()
-                    .iter()
-                    .filter_map(|offering| offering.location().map(str::to_string)),
-            );
-        }
-        zones.sort();
-        zones.dedup();
-        Ok(zones)
+        self.ec2.instance_type_zones(instance_type).await
     }
 
     async fn instance_type_vcpus(&self, instance_type: &str) -> Result<Option<u32>, CloudError> {
-        let answer = self
-            .ec2
-            .describe_instance_types()
-            .instance_types(aws_sdk_ec2::types::InstanceType::from(instance_type))
-            .send()
-            .await;
-        match answer {
-            Ok(output) => Ok(output
-                .instance_types()
-                .first()
-                .and_then(|info| info.v_cpu_info())
-                .and_then(|cpus| cpus.default_v_cpus())
-                .and_then(|cpus| u32::try_from(cpus).ok())),
-            Err(error) if error.code() == Some("InvalidInstanceType") => Ok(None),
-            Err(error) => Err(sdk_error(error)),
-        }
+        self.ec2.instance_type_vcpus(instance_type).await
     }
 
     async fn ec2_quota(&self, code: &str) -> Result<f64, CloudError> {

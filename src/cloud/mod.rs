@@ -8,6 +8,7 @@ mod alarms;
 pub mod aws;
 mod aws_alarms;
 mod aws_drift;
+mod aws_ec2;
 mod aws_iam;
 mod aws_rack_services;
 pub mod aws_setup;
