@@ -13,8 +13,8 @@ use crate::live::ChangeSetLedger;
 pub use crate::options::{ApplyOptions, ApplySource, Approval};
 use crate::outcome::Outcome;
 use crate::plan::{
-    Action, ChangeSets, Gate, HoldReason, PasswordSource, Permissions, Plan, PlanInputs, RackPlan,
-    Refusal, gate, make_plan,
+    Action, ChangeSets, DriftCheck, Gate, HoldReason, PasswordSource, Permissions, Plan,
+    PlanInputs, RackPlan, Refusal, gate, plan_in_rounds,
 };
 use crate::render;
 use crate::render::RenderError as _;
@@ -127,6 +127,13 @@ async fn plan_or_load(
     // The reads race the signal: a Ctrl-C while AWS is slow ends the run at once (nothing was sent yet),
     // not after the call's timeout.
     let mut interrupted = cancel.clone();
+    // `--drift`: detection on the racks the plan updates is a round of the planning (the saved plan's
+    // check plans again, so it is one there too).
+    let drift_progress = crate::render::drift_progress::DriftLines::default();
+    let drift = options.drift.then(|| DriftCheck {
+        progress: &drift_progress,
+        timings: crate::live::drift::DriftTimings::default(),
+    });
     let planning = async {
         match &options.source {
             ApplySource::Config(file) => {
@@ -144,12 +151,13 @@ async fn plan_or_load(
                         ChangeSets::None
                     },
                 };
-                let plan = make_plan(
+                let plan = plan_in_rounds(
                     &config,
                     &options.targets,
                     options.recover,
                     connector,
                     inputs,
+                    drift,
                 )
                 .await
                 .map_err(|error| Error::planning(error, &config))?;
@@ -160,7 +168,8 @@ async fn plan_or_load(
                 // What is shown and applied is the plan made now, proven equal to the saved one rack by rack:
                 // nothing of the file's own text (a summary, the racks not in racks.toml) is trusted.
                 let (config, plan) =
-                    super::saved_plan::check(&saved, connector, &console.env, change_sets).await?;
+                    super::saved_plan::check(&saved, connector, &console.env, change_sets, drift)
+                        .await?;
                 if !options.json {
                     console.print(&format!("Applying the saved plan {}.\n", path.display()));
                 }
@@ -168,7 +177,7 @@ async fn plan_or_load(
             }
         }
     };
-    let (config, mut plan, saved) = tokio::select! {
+    let (config, plan, saved) = tokio::select! {
         planned = planning => planned?,
         _ = interrupted.wait_for(|presses| *presses > 0) => {
             return Err(Error::Interrupted(
@@ -176,24 +185,6 @@ async fn plan_or_load(
             ));
         }
     };
-    if options.drift {
-        let progress = crate::render::drift_progress::DriftLines::default();
-        let detecting = super::drift::hold_overwritten_drift(
-            &mut plan,
-            &config,
-            connector,
-            &progress,
-            crate::live::drift::DriftTimings::default(),
-        );
-        tokio::select! {
-            detected = detecting => detected?,
-            _ = interrupted.wait_for(|presses| *presses > 0) => {
-                return Err(Error::Interrupted(
-                    "apply interrupted while detecting drift; nothing was changed".into(),
-                ));
-            }
-        }
-    }
     Ok((config, plan, saved))
 }
 
@@ -595,23 +586,19 @@ impl Replanner for LiveReplanner<'_> {
             std::slice::from_ref(rack),
             crate::render::drift_progress::DriftLines::default(),
         );
-        let planned = if self.drift {
-            let drift = crate::plan::DriftCheck {
-                progress: &lines,
-                timings: crate::live::drift::DriftTimings::default(),
-            };
-            crate::plan::make_plan_checking_drift(
-                self.config,
-                targets,
-                self.recover,
-                self.connector,
-                inputs,
-                drift,
-            )
-            .await
-        } else {
-            make_plan(self.config, targets, self.recover, self.connector, inputs).await
-        };
+        let drift = self.drift.then(|| DriftCheck {
+            progress: &lines,
+            timings: crate::live::drift::DriftTimings::default(),
+        });
+        let planned = plan_in_rounds(
+            self.config,
+            targets,
+            self.recover,
+            self.connector,
+            inputs,
+            drift,
+        )
+        .await;
         let plan = planned.map_err(|e| {
             Error::planning(e, self.config)
                 .render()

@@ -51,45 +51,6 @@ pub fn outcome(report: &plan::drift::DriftReport, detailed_exitcode: bool) -> Ou
     }
 }
 
-/// `--drift` for plan and apply: detection on the racks `plan` updates or upgrades, and each rack held for
-/// the drifted resources its update puts back (or for drift it could not detect).
-pub async fn hold_overwritten_drift(
-    plan: &mut plan::Plan,
-    config: &config::Config,
-    connector: &dyn Connector,
-    progress: &dyn live::drift::DriftProgress,
-    timings: live::drift::DriftTimings,
-) -> Result<(), Error> {
-    let updating: Vec<config::Rack> = config
-        .racks
-        .iter()
-        .filter(|rack| {
-            plan.racks.iter().any(|planned| {
-                planned.rack == rack.id()
-                    && matches!(
-                        planned.action,
-                        plan::Action::Update(_) | plan::Action::Upgrade(_)
-                    )
-            })
-        })
-        .cloned()
-        .collect();
-    if updating.is_empty() {
-        return Ok(());
-    }
-    let reads = live::drift::detect_drift(config, &updating, connector, timings, progress)
-        .await
-        .map_err(Error::Read)?;
-    for (rack, read) in updating.iter().zip(reads) {
-        let drift = plan::drift::outcome(&rack.drift_ignore, read);
-        if let Some(planned) = plan.racks.iter_mut().find(|p| p.rack == rack.id()) {
-            let holds = plan::drift::drift_holds(&planned.action, &drift);
-            planned.hold.extend(holds);
-        }
-    }
-    Ok(())
-}
-
 /// Spinners on a terminal that can draw them, plain lines otherwise; both on stderr.
 pub fn progress_for_stderr(json: bool) -> Box<dyn live::drift::DriftProgress> {
     let term = std::env::var_os("TERM");

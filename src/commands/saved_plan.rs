@@ -7,7 +7,7 @@ use crate::cloud::Connector;
 use crate::config::{self, Config, RackId};
 use crate::error::Error;
 use crate::live::{ChangeSetLedger, EnvLookup};
-use crate::plan::{Action, ChangeSets, Plan, PlanInputs, make_plan};
+use crate::plan::{Action, ChangeSets, DriftCheck, Plan, PlanInputs, plan_in_rounds};
 
 /// The plan saved at `path`.
 pub(super) fn load(path: &std::path::Path) -> Result<Plan, Error> {
@@ -25,6 +25,7 @@ pub(super) async fn check(
     connector: &dyn Connector,
     env: &EnvLookup,
     change_sets: &ChangeSetLedger,
+    drift: Option<DriftCheck<'_>>,
 ) -> Result<(Config, Plan), Error> {
     // `plan --out` records racks.toml's absolute path, so the plan applies from any directory; below the
     // current one it is named as the user would name it.
@@ -63,7 +64,7 @@ pub(super) async fn check(
             }
         },
     };
-    let fresh = make_plan(&config, &targets, plan.recover, connector, inputs)
+    let fresh = plan_in_rounds(&config, &targets, plan.recover, connector, inputs, drift)
         .await
         .map_err(|error| Error::planning(error, &config))?;
     // A kept change set that is gone, or can no longer be executed, is named with AWS's own reason.

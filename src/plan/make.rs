@@ -96,7 +96,8 @@ pub async fn make_plan(
     plan_in_rounds(config, targets, recover, connector, inputs, None).await
 }
 
-async fn plan_in_rounds(
+/// `make_plan`, with drift detected when `drift` asks for it: for a caller that decides at run time.
+pub async fn plan_in_rounds(
     config: &Config,
     targets: &[RackId],
     recover: bool,
