@@ -285,6 +285,52 @@ async fn access_denied_on_each_read_is_a_note_naming_it_never_a_pass() {
     }
 }
 
+/// An install reads what an update reads (no ListImports: nothing is removed); a read that fails is as loud.
+#[tokio::test(start_paused = true)]
+async fn access_denied_on_each_read_of_an_install_is_a_note_naming_it_never_a_pass() {
+    for (operation, check) in [
+        (
+            "DescribeAvailabilityZones",
+            PreflightKind::InstanceTypeOffered,
+        ),
+        (
+            "DescribeInstanceTypeOfferings",
+            PreflightKind::InstanceTypeOffered,
+        ),
+        ("DescribeInstanceTypes", PreflightKind::InstanceQuota),
+        ("GetServiceQuota", PreflightKind::InstanceQuota),
+    ] {
+        let setup = Setup::new();
+        setup.racks(
+            &["name = \"web\"\ninstance_type = \"t3.medium\"".into()],
+            &template("", false),
+        );
+        setup.harness.fake.deny(operation);
+        let plan = setup.plan().await;
+        let rack = &plan.racks[0];
+        assert!(
+            matches!(rack.action, Action::Install(_)),
+            "{operation}: {:?}",
+            rack.action
+        );
+        let noted = rack
+            .preflight
+            .iter()
+            .find(|found| found.check == check && found.verdict == Verdict::NotChecked)
+            .unwrap_or_else(|| panic!("{operation}: no note in {:?}", rack.preflight));
+        assert!(
+            noted.says.contains("AccessDenied") && noted.says.contains(operation),
+            "{operation}: {}",
+            noted.says
+        );
+        let human = rackfile::render::human_plan(&plan, rackfile::render::Style::Plain);
+        assert!(
+            human.contains("    preflight: not checked: ") && human.contains(operation),
+            "{operation}:\n{human}"
+        );
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_type_missing_from_a_zone_and_a_quota_short_of_count_plus_batch_block_the_rack() {
     let setup = Setup::new();
