@@ -138,7 +138,7 @@ async fn plan_or_load(
         match &options.source {
             ApplySource::Config(file) => {
                 let config = config::load(file)?;
-                // No template cache: apply compares every live template itself (see `live::read`).
+                // No template cache: apply compares every live template itself (see `plan::read`).
                 let inputs = PlanInputs {
                     env: &console.env,
                     cache: None,
