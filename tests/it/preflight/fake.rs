@@ -261,28 +261,34 @@ async fn access_denied_on_each_read_is_a_note_naming_it_never_a_pass() {
         );
         setup.harness.fake.deny(operation);
         let plan = setup.plan().await;
-        let rack = &plan.racks[0];
         assert!(
-            matches!(rack.action, Action::Update(_)),
+            matches!(plan.racks[0].action, Action::Update(_)),
             "{operation}: {:?}",
-            rack.action
+            plan.racks[0].action
         );
-        let noted = rack
-            .preflight
-            .iter()
-            .find(|found| found.check == check && found.verdict == Verdict::NotChecked)
-            .unwrap_or_else(|| panic!("{operation}: no note in {:?}", rack.preflight));
-        assert!(
-            noted.says.contains("AccessDenied") && noted.says.contains(operation),
-            "{operation}: {}",
-            noted.says
-        );
-        let human = rackfile::render::human_plan(&plan, rackfile::render::Style::Plain);
-        assert!(
-            human.contains("    preflight: not checked: ") && human.contains(operation),
-            "{operation}:\n{human}"
-        );
+        assert_noted_not_checked(&plan, operation, check);
     }
+}
+
+/// The plan's one rack notes `check` as not checked, naming the denied `operation`, in its data and its
+/// human view.
+fn assert_noted_not_checked(plan: &Plan, operation: &str, check: PreflightKind) {
+    let rack = &plan.racks[0];
+    let noted = rack
+        .preflight
+        .iter()
+        .find(|found| found.check == check && found.verdict == Verdict::NotChecked)
+        .unwrap_or_else(|| panic!("{operation}: no note in {:?}", rack.preflight));
+    assert!(
+        noted.says.contains("AccessDenied") && noted.says.contains(operation),
+        "{operation}: {}",
+        noted.says
+    );
+    let human = rackfile::render::human_plan(plan, rackfile::render::Style::Plain);
+    assert!(
+        human.contains("    preflight: not checked: ") && human.contains(operation),
+        "{operation}:\n{human}"
+    );
 }
 
 /// An install reads what an update reads (no ListImports: nothing is removed); a read that fails is as loud.
@@ -307,27 +313,12 @@ async fn access_denied_on_each_read_of_an_install_is_a_note_naming_it_never_a_pa
         );
         setup.harness.fake.deny(operation);
         let plan = setup.plan().await;
-        let rack = &plan.racks[0];
         assert!(
-            matches!(rack.action, Action::Install(_)),
+            matches!(plan.racks[0].action, Action::Install(_)),
             "{operation}: {:?}",
-            rack.action
+            plan.racks[0].action
         );
-        let noted = rack
-            .preflight
-            .iter()
-            .find(|found| found.check == check && found.verdict == Verdict::NotChecked)
-            .unwrap_or_else(|| panic!("{operation}: no note in {:?}", rack.preflight));
-        assert!(
-            noted.says.contains("AccessDenied") && noted.says.contains(operation),
-            "{operation}: {}",
-            noted.says
-        );
-        let human = rackfile::render::human_plan(&plan, rackfile::render::Style::Plain);
-        assert!(
-            human.contains("    preflight: not checked: ") && human.contains(operation),
-            "{operation}:\n{human}"
-        );
+        assert_noted_not_checked(&plan, operation, check);
     }
 }
 
