@@ -61,8 +61,29 @@ pub enum OnTimeout {
 /// Plans one rack again, after a wait. Implemented by the command with the real planner.
 #[async_trait]
 pub trait Replanner: Send + Sync {
-    async fn replan(&self, rack: &RackId) -> Result<RackPlan, String>;
+    async fn replan(&self, rack: &RackId) -> Result<RackPlan, ReplanError>;
 }
+
+/// Why a rack could not be planned again: the planner's own error (worded by `render`, as the first plan's
+/// would be), or a rack the new plan no longer holds.
+#[derive(Debug, Clone)]
+pub enum ReplanError {
+    Planning(std::sync::Arc<crate::error::Error>),
+    NotPlanned(RackId),
+}
+
+/// Two planning errors are the same error only if they are one: `Error` has no equality of its own.
+impl PartialEq for ReplanError {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (ReplanError::Planning(a), ReplanError::Planning(b)) => std::sync::Arc::ptr_eq(a, b),
+            (ReplanError::NotPlanned(a), ReplanError::NotPlanned(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for ReplanError {}
 
 /// How many times Ctrl-C (or another ending signal) was pressed. The first: no new rack starts and waits
 /// stop (the changes go on in AWS); a second within `cancel::SECOND_INTERRUPT_WINDOW`: the updates in

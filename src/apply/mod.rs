@@ -37,10 +37,13 @@ mod update;
 pub use bake::ALARM_POLL;
 pub use cancel::SECOND_INTERRUPT_WINDOW;
 pub use cancel_started_elsewhere::{CancelSent, follow_cancelled, running_for, send_cancel};
-pub use context::{Cancel, Context, EnvLookup, OnTimeout, Replanner, TimeLimit, Timings};
+pub use context::{
+    Cancel, Context, EnvLookup, OnTimeout, ReplanError, Replanner, TimeLimit, Timings,
+};
 pub use drive::execute;
 pub use outcome::{
-    BlockReason, Counts, Failure, RackOutcome, RackResult, Retained, StopReason, run_outcome,
+    BlockReason, Counts, Failure, RackOutcome, RackResult, ReplanAfter, Retained, StopReason,
+    run_outcome,
 };
 pub use password::{InstalledPassword, PasswordLedger};
 pub use release_record::{RecordWarning, RecordWarnings, Unrecorded};

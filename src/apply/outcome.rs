@@ -95,6 +95,20 @@ pub enum Failure {
     Said(String),
     /// An update cancelled after this long whose rollback did not reach UPDATE_ROLLBACK_COMPLETE.
     RollbackNotCompleted { cancelled_after: Duration },
+    /// The rack could not be planned again after what apply waited for.
+    Replan {
+        after: ReplanAfter,
+        error: super::context::ReplanError,
+    },
+}
+
+/// What a re-plan came after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplanAfter {
+    /// Another operation on the stack, waited for.
+    Wait,
+    /// A continued rollback.
+    Rollback,
 }
 
 impl From<String> for Failure {

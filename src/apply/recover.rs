@@ -6,7 +6,7 @@ use tokio::time::Instant;
 
 use super::context::Context;
 use super::follow::{Followed, Follower, events_so_far};
-use super::outcome::{RackResult, failed};
+use super::outcome::{Failure, RackResult, ReplanAfter, failed};
 use super::reporter::Work;
 use super::request_token::request_token;
 use crate::cloud::{Cloud, StackStatus};
@@ -112,11 +112,15 @@ pub(super) async fn continue_rollback(
                 )),
             },
         },
-        Err(message) => RackResult::RollbackContinued {
-            then: Some(Box::new(failed(
-                format!("re-planning after the rollback failed: {message}"),
-                None,
-            ))),
+        Err(error) => RackResult::RollbackContinued {
+            then: Some(Box::new(RackResult::Failed {
+                message: Failure::Replan {
+                    after: ReplanAfter::Rollback,
+                    error,
+                },
+                status: None,
+                root_cause: None,
+            })),
         },
     }
 }

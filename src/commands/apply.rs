@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use crate::apply::reporter::Reporter;
-use crate::apply::{Cancel, Context, EnvLookup, Replanner, RolloutOutcome};
+use crate::apply::{Cancel, Context, EnvLookup, ReplanError, Replanner, RolloutOutcome};
 use crate::cloud::Connector;
 use crate::config::{self, Config, RackId};
 use crate::error::Error;
@@ -17,7 +17,6 @@ use crate::plan::{
     PlanInputs, RackPlan, Refusal, gate, plan_in_rounds,
 };
 use crate::render;
-use crate::render::RenderError as _;
 use crate::render::apply::json_stream::{self, JsonStream};
 use crate::render::apply::{BarReporter, LineReporter, summary};
 
@@ -569,7 +568,7 @@ struct LiveReplanner<'a> {
 
 #[async_trait]
 impl Replanner for LiveReplanner<'_> {
-    async fn replan(&self, rack: &RackId) -> Result<RackPlan, String> {
+    async fn replan(&self, rack: &RackId) -> Result<RackPlan, ReplanError> {
         let inputs = PlanInputs {
             env: self.env,
             cache: None,
@@ -599,15 +598,12 @@ impl Replanner for LiveReplanner<'_> {
             drift,
         )
         .await;
-        let plan = planned.map_err(|e| {
-            Error::planning(e, self.config)
-                .render()
-                .trim_end()
-                .to_string()
+        let plan = planned.map_err(|error| {
+            ReplanError::Planning(std::sync::Arc::new(Error::planning(error, self.config)))
         })?;
         plan.racks
             .into_iter()
             .next()
-            .ok_or_else(|| format!("{rack} is no longer planned"))
+            .ok_or_else(|| ReplanError::NotPlanned(rack.clone()))
     }
 }

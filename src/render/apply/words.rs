@@ -9,10 +9,12 @@ use super::stack_events;
 use crate::apply::reporter::{Progress, Work};
 use crate::apply::stall::Stall;
 use crate::apply::{
-    BlockReason, Failure, RackOutcome, RackResult, Retained, StopReason, UninstallStep,
+    BlockReason, Failure, RackOutcome, RackResult, ReplanAfter, ReplanError, Retained, StopReason,
+    UninstallStep,
 };
 use crate::cloud::StackStatus;
 use crate::plan::Wave;
+use crate::render::RenderError as _;
 
 /// What became of a rack, in a line: `updated in 4m02s`.
 pub fn outcome_words(outcome: &RackOutcome) -> String {
@@ -81,6 +83,17 @@ fn failure_words(failure: &Failure) -> String {
             "cancelled after {}; the rollback did not complete: `rackfile plan --recover` continues it",
             span(cancelled_after.as_secs())
         ),
+        Failure::Replan { after, error } => {
+            let after = match after {
+                ReplanAfter::Wait => "wait",
+                ReplanAfter::Rollback => "rollback",
+            };
+            let why = match error {
+                ReplanError::Planning(error) => error.render().trim_end().to_string(),
+                ReplanError::NotPlanned(rack) => format!("{rack} is no longer planned"),
+            };
+            format!("re-planning after the {after} failed: {why}")
+        }
     }
 }
 
@@ -287,5 +300,39 @@ pub fn uninstall_step_words(step: &UninstallStep) -> String {
         UninstallStep::GroupAlreadyGone { stack, group } => {
             format!("AutoScalingGroup {group} of {stack} is already gone")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::error::Error;
+
+    #[test]
+    fn a_failed_re_plan_says_what_it_came_after_and_the_planners_own_words() {
+        let not_planned = Failure::Replan {
+            after: ReplanAfter::Wait,
+            error: ReplanError::NotPlanned("personal/web".parse().unwrap()),
+        };
+        assert_eq!(
+            failure_words(&not_planned),
+            "re-planning after the wait failed: personal/web is no longer planned"
+        );
+        let error = Error::Interrupted("the reads were interrupted".into());
+        let rendered = error.render().trim_end().to_string();
+        let planning = Failure::Replan {
+            after: ReplanAfter::Rollback,
+            error: ReplanError::Planning(Arc::new(error)),
+        };
+        assert_eq!(
+            failure_words(&planning),
+            format!("re-planning after the rollback failed: {rendered}")
+        );
+        assert!(
+            rendered.contains("the reads were interrupted"),
+            "{rendered}"
+        );
     }
 }
