@@ -9,7 +9,7 @@ use similar::TextDiff;
 
 use crate::cloud::{CloudError, ParameterValue, RegionKey, Stack, StackKey, TemplateSummary};
 use crate::config::Rack;
-use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
+use crate::convox::{AUTOSCALED_PARAMETERS, Effect, names};
 use crate::live::LiveState;
 use crate::plan::budget::budget_of_update;
 use crate::plan::checks::{
@@ -72,12 +72,12 @@ pub(super) fn held_parameters(
     managed: &BTreeMap<String, String>,
 ) -> BTreeMap<String, HeldReason> {
     let autoscale = managed
-        .get("Autoscale")
-        .or_else(|| stack.parameters.get("Autoscale"))
+        .get(names::AUTOSCALE)
+        .or_else(|| stack.parameters.get(names::AUTOSCALE))
         .or_else(|| {
             summary
                 .parameters
-                .get("Autoscale")
+                .get(names::AUTOSCALE)
                 .and_then(|p| p.default.as_ref())
         });
     let mut held: BTreeMap<String, HeldReason> = rack
@@ -254,7 +254,7 @@ fn parameter_changes(
     stack: &Stack,
     summary: &TemplateSummary,
 ) -> Result<Vec<Change>, Blocked> {
-    let batch_size = match parameters.get("InstanceUpdateBatchSize") {
+    let batch_size = match parameters.get(names::INSTANCE_UPDATE_BATCH_SIZE) {
         Some(ParameterValue::Value(size)) => Some(size.as_str()),
         _ => None,
     };
@@ -315,7 +315,7 @@ fn template_change(
         Applying::Url { url, pattern } => {
             // A live stack does not record its template URL; with Convox the URL follows the version, so a
             // version change is a template change. Showing the old URL beside the new one says so.
-            if let Some(live_version) = stack.parameters.get("Version")
+            if let Some(live_version) = stack.parameters.get(names::VERSION)
                 && live_version != version
                 && pattern.contains("{version}")
             {
