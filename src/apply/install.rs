@@ -12,6 +12,7 @@ use super::password;
 use super::reporter::Work;
 use super::request_token::{caused_by, request_token};
 use crate::cloud::{Cloud, CloudErrorKind, CreateStackRequest};
+use crate::convox::names;
 use crate::plan::{Install, RackPlan};
 
 /// CreateStack as planned, with the password read or made first (and where it is noted before the
@@ -35,7 +36,7 @@ pub(super) async fn run(
         .await
         {
             Ok((password, shown)) => {
-                parameters.insert("Password".into(), password.expose().to_string());
+                parameters.insert(names::PASSWORD.into(), password.expose().to_string());
                 if let Some(shown) = shown {
                     ctx.started_passwords
                         .lock()

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use super::context::Context;
 use crate::cloud::{Cloud, CloudError};
+use crate::convox::names;
 use crate::convox::operations::{
     NOTIFICATION_TOPIC, RACK_UPDATE, RELEASES_TABLE, physical_id, rack_update_message, release_item,
 };
@@ -38,7 +39,7 @@ pub fn new_version(update: &Update) -> Option<&str> {
     update
         .changes
         .iter()
-        .find(|change| change.kind == ChangeKind::Parameter && change.name == "Version")
+        .find(|change| change.kind == ChangeKind::Parameter && change.name == names::VERSION)
         .and_then(|change| change.after.as_deref())
 }
 

@@ -4,6 +4,7 @@
 
 mod drift_noise;
 mod interlocks;
+pub mod names;
 pub mod operations;
 pub mod ownership;
 mod parameter_rules;

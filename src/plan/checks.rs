@@ -8,6 +8,7 @@ use std::ops::Range;
 use super::PasswordSource;
 use crate::cloud::{CloudError, Secret, SsmParameter, TemplateParameter, TemplateSummary};
 use crate::config::Rack;
+use crate::convox::names;
 use crate::convox::{InterlockValues, refusals};
 use crate::diag::did_you_mean;
 use crate::template::check_value;
@@ -28,14 +29,10 @@ impl std::fmt::Display for PlanProblem {
     }
 }
 
-/// The rack's password is a secret whatever its template says: Convox's templates released before 2016-08
-/// do not mark Password NoEcho, so AWS shows its value and nothing in the template says to hide it.
-pub const PASSWORD_PARAMETER: &str = "Password";
-
 /// Whether a parameter's value must never be shown or carried in a plan: every NoEcho parameter, and the
 /// rack's Password.
 pub(crate) fn is_secret(name: &str, declared: &TemplateParameter) -> bool {
-    declared.no_echo || name == PASSWORD_PARAMETER
+    declared.no_echo || name == names::PASSWORD
 }
 
 /// The parameters a rack sets that its template does not have, each with the template's closest name.
@@ -134,7 +131,7 @@ pub(super) fn ssm_password(
             let problems = value_allowed(
                 rack,
                 summary,
-                "Password",
+                names::PASSWORD,
                 found.value.expose(),
                 Origin::PasswordSsm(parameter.to_string()),
             );
@@ -173,7 +170,7 @@ pub(crate) fn env_password(
         Some(password) => value_allowed(
             rack,
             summary,
-            "Password",
+            names::PASSWORD,
             password.expose(),
             Origin::PasswordEnv(variable.to_string()),
         ),

@@ -13,6 +13,7 @@
 use crate::cloud::{Stack, StackKey, StackState};
 use crate::config::{Rack, Template};
 use crate::convox::Releases;
+use crate::convox::names;
 use crate::live::{LiveState, Needs, RackAt, SsmWanted};
 
 use super::Plan;
@@ -95,7 +96,7 @@ pub(crate) fn planned_templates(
     releases: Option<&Releases>,
 ) -> Vec<Rack> {
     let mut racks = vec![rack.clone()];
-    if let (Some(releases), Some(live_version)) = (releases, stack.parameters.get("Version")) {
+    if let (Some(releases), Some(live_version)) = (releases, stack.parameters.get(names::VERSION)) {
         racks.extend(
             releases
                 .passed(live_version, &rack.version)

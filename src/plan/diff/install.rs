@@ -3,6 +3,7 @@
 use crate::cloud::TemplateSummary;
 use crate::cloud::{CloudError, Secret, SsmParameter, StackKey};
 use crate::config::{Rack, TYPED_PARAMETERS};
+use crate::convox::names;
 use crate::live::LiveState;
 use crate::plan::checks::{
     Origin, PlanProblem, env_password, interlocks, is_secret, parameters_exist, ssm_password,
@@ -67,9 +68,10 @@ pub(super) fn plan_install(
                 .or_insert_with(|| default.clone());
         }
     }
-    let has_password = summary.parameters.contains_key("Password");
+    let has_password = summary.parameters.contains_key(names::PASSWORD);
     for (name, parameter) in &summary.parameters {
-        if parameter.default.is_none() && !parameters.contains_key(name) && name != "Password" {
+        if parameter.default.is_none() && !parameters.contains_key(name) && name != names::PASSWORD
+        {
             problems.push(PlanProblem {
                 rack: rack.id(),
                 message: format!(

@@ -20,7 +20,7 @@ mod upgrade;
 use crate::cloud::{Stack, StackKey, StackState};
 use crate::config::{Config, Rack, Template};
 use crate::convox::releases::RELEASES_URL;
-use crate::convox::{Releases, Route};
+use crate::convox::{Releases, Route, names};
 use crate::live::{LiveState, RackAt};
 use crate::plan::checks::PlanProblem;
 use crate::plan::{
@@ -214,7 +214,7 @@ fn plan_live_rack(
     let account = key.account.as_str();
     let summary = read_summary(rack, account, live)?;
     notes.extend(unchecked(rack, &summary));
-    let live_version = stack.parameters.get("Version");
+    let live_version = stack.parameters.get(names::VERSION);
     let live_template = live_template(rack, key, live);
     let before = || live_document(rack, &live_template, live);
     let templates = || Templates {

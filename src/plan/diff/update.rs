@@ -9,14 +9,16 @@ use similar::TextDiff;
 
 use crate::cloud::{CloudError, ParameterValue, RegionKey, Stack, StackKey, TemplateSummary};
 use crate::config::Rack;
-use crate::convox::{AUTOSCALED_PARAMETERS, Effect};
+use crate::convox::{AUTOSCALED_PARAMETERS, Effect, names};
 use crate::live::LiveState;
 use crate::plan::budget::budget_of_update;
 use crate::plan::checks::{
     Origin, PlanProblem, interlocks, is_secret, parameters_exist, value_allowed,
 };
 use crate::plan::impact::{rule_impact_of, supersede_rules_the_template_answers};
-use crate::plan::{Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, Update};
+use crate::plan::{
+    Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, UnresolvedSsm, Update,
+};
 use crate::template::Pseudo;
 
 use super::options::{option_changes, planned_options, role_change};
@@ -70,12 +72,12 @@ pub(super) fn held_parameters(
     managed: &BTreeMap<String, String>,
 ) -> BTreeMap<String, HeldReason> {
     let autoscale = managed
-        .get("Autoscale")
-        .or_else(|| stack.parameters.get("Autoscale"))
+        .get(names::AUTOSCALE)
+        .or_else(|| stack.parameters.get(names::AUTOSCALE))
         .or_else(|| {
             summary
                 .parameters
-                .get("Autoscale")
+                .get(names::AUTOSCALE)
                 .and_then(|p| p.default.as_ref())
         });
     let mut held: BTreeMap<String, HeldReason> = rack
@@ -106,6 +108,9 @@ pub(super) struct Remarks<'a> {
     pub(super) notes: &'a mut Vec<String>,
 }
 
+/// A live rack's update, step by step: the parameters held at their live value, the UpdateStack parameter
+/// list, then each kind of change (parameters, template, tags, protection, role, stack options, SSM
+/// values), the checks of what is sent, and the analysis of what it reaches.
 pub(super) fn plan_update(
     rack: &Rack,
     stack: &Stack,
@@ -142,11 +147,89 @@ pub(super) fn plan_update(
         alarms: _, // watched by apply during a bake, never sent
         spans: _,
     } = rack;
+    check_declared(rack, summary)?;
+    let managed = hold_at_live(rack, stack, summary, held);
+    let parameters = update_parameters(&managed, stack, summary);
+    let ssm = SsmResolutions::of(
+        stack,
+        summary,
+        &parameters,
+        live,
+        &RegionKey::new(account, region),
+    );
+    let (refreshed, newer) = ssm.changes(rack);
+    let mut changes = match parameter_changes(&managed, &parameters, stack, summary) {
+        Ok(changes) => changes,
+        Err(blocked) => return Ok(Action::Blocked(blocked)),
+    };
+    let Templates { applying, before } = templates;
+    changes.extend(template_change(rack, stack, applying, version)?);
+    let (tag_changes, tags) = tag_changes(rack, stack);
+    changes.extend(tag_changes);
+    let termination_protection = protect.filter(|wanted| *wanted != stack.termination_protection);
+    changes.extend(termination_protection.map(|wanted| protection_change(stack, wanted)));
+    changes.extend(role_change(role_arn.as_ref(), stack));
+    let options = planned_options(rack, account, live)?;
+    let key = StackKey::new(account, region, &stack.name);
+    changes.extend(option_changes(rack, &options, stack, &key, live)?);
+    changes.extend(refreshed);
+    let unresolved = ssm_changes(rack, &ssm, newer, &mut changes, notes);
+    if changes.is_empty() {
+        return Ok(Action::Unchanged);
+    }
+    check_values_sent(rack, summary, &parameters, &managed)?;
+    let update = Update {
+        template: template_plan(rack),
+        parameters,
+        changes,
+        tags,
+        resource_count: summary.resource_count,
+        termination_protection,
+        analysis: None,
+        budget: None,
+        unresolved,
+        change_set: None,
+    };
+    let after_values = after_update(stack, &update, summary).parameters;
+    let refused = interlocks(rack, summary, &after_values, Some(&stack.parameters));
+    if !refused.is_empty() {
+        return Err(refused);
+    }
+    let subject = Subject {
+        rack,
+        stack,
+        account,
+        live,
+    };
+    Ok(analysed(
+        &subject,
+        update,
+        notes,
+        before,
+        &ssm,
+        &after_values,
+    ))
+}
+
+/// Every parameter racks.toml sets or refreshes is one the template declares.
+fn check_declared(rack: &Rack, summary: &TemplateSummary) -> Result<(), Vec<PlanProblem>> {
     let mut problems = parameters_exist(rack, summary);
     problems.extend(refresh_declared(rack, summary));
-    if !problems.is_empty() {
-        return Err(problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
     }
+}
+
+/// racks.toml's parameter values less the ones held at their live value; each held one with a live value
+/// is recorded in `held`, for the plan to say so.
+fn hold_at_live(
+    rack: &Rack,
+    stack: &Stack,
+    summary: &TemplateSummary,
+    held: &mut Vec<Held>,
+) -> BTreeMap<String, String> {
     let mut managed = rack.managed_parameters();
     for (name, reason) in held_parameters(rack, stack, summary, &managed) {
         let Some(declared) = managed.remove(&name) else {
@@ -161,23 +244,23 @@ pub(super) fn plan_update(
             });
         }
     }
-    let parameters = update_parameters(&managed, stack, summary);
-    let ssm = SsmResolutions::of(
-        stack,
-        summary,
-        &parameters,
-        live,
-        &RegionKey::new(account, region),
-    );
-    let (refreshed, newer) = ssm.changes(rack);
-    let batch_size = match parameters.get("InstanceUpdateBatchSize") {
+    managed
+}
+
+/// The parameters racks.toml changes, or the rack blocked when one of them is set at install only.
+fn parameter_changes(
+    managed: &BTreeMap<String, String>,
+    parameters: &BTreeMap<String, ParameterValue>,
+    stack: &Stack,
+    summary: &TemplateSummary,
+) -> Result<Vec<Change>, Blocked> {
+    let batch_size = match parameters.get(names::INSTANCE_UPDATE_BATCH_SIZE) {
         Some(ParameterValue::Value(size)) => Some(size.as_str()),
         _ => None,
     };
     let mut changes = Vec::new();
     let mut install_only = Vec::new();
-
-    for (name, desired) in &managed {
+    for (name, desired) in managed {
         let declared = summary.parameters.get(name);
         // A parameter new to the template has its default on the rack until now.
         let live_value = stack
@@ -212,33 +295,44 @@ pub(super) fn plan_update(
         ));
     }
     if !install_only.is_empty() {
-        return Ok(Action::Blocked(Blocked {
+        return Err(Blocked {
             kind: BlockedKind::InstallOnly,
             status: Some(stack.status.clone()),
             reason: install_only.join("\n"),
-        }));
+        });
     }
+    Ok(changes)
+}
 
-    let Templates { applying, before } = templates;
+/// The template change, if the update applies another template than the live one.
+fn template_change(
+    rack: &Rack,
+    stack: &Stack,
+    applying: Applying<'_>,
+    version: &str,
+) -> Result<Option<Change>, Vec<PlanProblem>> {
     match applying {
         Applying::Url { url, pattern } => {
             // A live stack does not record its template URL; with Convox the URL follows the version, so a
             // version change is a template change. Showing the old URL beside the new one says so.
-            if let Some(live_version) = stack.parameters.get("Version")
+            if let Some(live_version) = stack.parameters.get(names::VERSION)
                 && live_version != version
                 && pattern.contains("{version}")
             {
-                changes.push(Change::new(
+                return Ok(Some(Change::new(
                     ChangeKind::Template,
                     "template",
                     Some(pattern.replace("{version}", live_version)),
                     Some(url.to_string()),
-                ));
+                )));
             }
+            Ok(None)
         }
         Applying::File { path, body, live } => match live {
-            FileLiveTemplate::UnchangedSinceCached => {}
-            FileLiveTemplate::Read(Ok(live_body)) if live_body.trim_end() == body.trim_end() => {}
+            FileLiveTemplate::UnchangedSinceCached => Ok(None),
+            FileLiveTemplate::Read(Ok(live_body)) if live_body.trim_end() == body.trim_end() => {
+                Ok(None)
+            }
             FileLiveTemplate::Read(Ok(live_body)) => {
                 let file = path.display().to_string();
                 let text_diff = TextDiff::from_lines(live_body.as_str(), body)
@@ -246,7 +340,7 @@ pub(super) fn plan_update(
                     .context_radius(2)
                     .header("live template", &file)
                     .to_string();
-                changes.push(
+                Ok(Some(
                     Change::new(
                         ChangeKind::Template,
                         "template",
@@ -254,20 +348,20 @@ pub(super) fn plan_update(
                         Some(file),
                     )
                     .with_diff(text_diff),
-                );
+                ))
             }
-            FileLiveTemplate::Read(Err(error)) => {
-                return Err(vec![unreadable_live_template(rack, error)]);
-            }
-            FileLiveTemplate::NotRead => {
-                return Err(vec![unreadable_live_template(
-                    rack,
-                    &super::templates::not_read(),
-                )]);
-            }
+            FileLiveTemplate::Read(Err(error)) => Err(vec![unreadable_live_template(rack, error)]),
+            FileLiveTemplate::NotRead => Err(vec![unreadable_live_template(
+                rack,
+                &super::templates::not_read(),
+            )]),
         },
     }
+}
 
+/// The tags racks.toml changes, and the stack's tags after the update (live ones kept).
+fn tag_changes(rack: &Rack, stack: &Stack) -> (Vec<Change>, BTreeMap<String, String>) {
+    let mut changes = Vec::new();
     let mut tags = stack.tags.clone();
     for (key, desired) in rack.managed_tags() {
         let live_value = stack.tags.get(&key);
@@ -281,26 +375,28 @@ pub(super) fn plan_update(
         }
         tags.insert(key, desired);
     }
+    (changes, tags)
+}
 
-    let termination_protection = protect.filter(|wanted| *wanted != stack.termination_protection);
-    if let Some(wanted) = termination_protection {
-        changes.push(Change::new(
-            ChangeKind::TerminationProtection,
-            "termination protection",
-            Some(on_off(stack.termination_protection).into()),
-            Some(on_off(wanted).into()),
-        ));
-    }
+fn protection_change(stack: &Stack, wanted: bool) -> Change {
+    Change::new(
+        ChangeKind::TerminationProtection,
+        "termination protection",
+        Some(on_off(stack.termination_protection).into()),
+        Some(on_off(wanted).into()),
+    )
+}
 
-    changes.extend(role_change(role_arn.as_ref(), stack));
-    let key = StackKey::new(account, region, &stack.name);
-    let options = planned_options(rack, account, live)?;
-    changes.extend(option_changes(rack, &options, stack, &key, live)?);
-    changes.extend(refreshed);
-    // Only an UpdateStack resolves the SSM-typed parameters again (termination protection and the stack
-    // policy are set apart).
-    let updates_stack = changes.iter().any(|change| change.kind.is_update_stack());
-    let unresolved = if updates_stack {
+/// The SSM-typed parameters' changes and the ones left unresolved. Only an UpdateStack resolves them again
+/// (termination protection and the stack policy are set apart): without one, the plan only notes them.
+fn ssm_changes(
+    rack: &Rack,
+    ssm: &SsmResolutions,
+    newer: Vec<Change>,
+    changes: &mut Vec<Change>,
+    notes: &mut Vec<String>,
+) -> Vec<UnresolvedSsm> {
+    if changes.iter().any(|change| change.kind.is_update_stack()) {
         changes.extend(newer);
         let (unknown, unresolved) = ssm.unresolved();
         changes.extend(unknown);
@@ -309,14 +405,19 @@ pub(super) fn plan_update(
     } else {
         notes.extend(ssm.notes_of_unchanged(rack));
         Vec::new()
-    };
-    if changes.is_empty() {
-        return Ok(Action::Unchanged);
     }
-    // Every value the update sends must satisfy the template it is applied with, the live ones kept
-    // included: a new release can refuse what the old one accepted.
+}
+
+/// Every value the update sends must satisfy the template it is applied with, the live ones kept
+/// included: a new release can refuse what the old one accepted.
+fn check_values_sent(
+    rack: &Rack,
+    summary: &TemplateSummary,
+    parameters: &BTreeMap<String, ParameterValue>,
+    managed: &BTreeMap<String, String>,
+) -> Result<(), Vec<PlanProblem>> {
     let mut problems = Vec::new();
-    for (name, value) in &parameters {
+    for (name, value) in parameters {
         if let ParameterValue::Value(value) = value {
             let origin = if managed.contains_key(name) {
                 Origin::RacksToml
@@ -326,28 +427,39 @@ pub(super) fn plan_update(
             problems.extend(value_allowed(rack, summary, name, value, origin));
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
     }
-    let mut update = Update {
-        template: template_plan(rack),
-        parameters,
-        changes,
-        tags,
-        resource_count: summary.resource_count,
-        termination_protection,
-        analysis: None,
-        budget: None,
-        unresolved,
-        change_set: None,
-    };
-    let after_values = after_update(stack, &update, summary).parameters;
-    let refused = interlocks(rack, summary, &after_values, Some(&stack.parameters));
-    if !refused.is_empty() {
-        return Err(refused);
-    }
+}
+
+/// The rack being updated and what the plan knows of it, for the steps that look at all of it.
+struct Subject<'a> {
+    rack: &'a Rack,
+    stack: &'a Stack,
+    account: &'a str,
+    live: &'a LiveState,
+}
+
+/// The update with what it reaches: the impact analysis of the templates before and after (none when
+/// nothing reaches resources), checked against CloudFormation's change set, and the budget.
+fn analysed(
+    subject: &Subject<'_>,
+    mut update: Update,
+    notes: &mut Vec<String>,
+    before: &dyn Fn() -> Result<Arc<Value>, String>,
+    ssm: &SsmResolutions,
+    after_values: &BTreeMap<String, String>,
+) -> Action {
+    let Subject {
+        rack,
+        stack,
+        account,
+        live,
+    } = *subject;
     let pseudo = Pseudo {
-        region: region.clone(),
+        region: rack.region.clone(),
         stack_name: rack.name.clone(),
         account_id: account.to_string(),
     };
@@ -359,27 +471,19 @@ pub(super) fn plan_update(
         update.budget = Some(budget_of_update(
             None,
             Err(String::new()),
-            &after_values,
+            after_values,
             &stack.parameters,
             &pseudo,
         ));
         // Tags alone: nothing for the analysis, and the change set is compared with that nothing.
-        return Ok(cross_check(
-            rack,
-            stack,
-            account,
-            live,
-            update,
-            notes,
-            |_, _| None,
-        ));
+        return cross_check(subject, update, notes, |_, _| None);
     }
     let (before, after) = (before(), planned_document(rack, live));
     supersede_rules_the_template_answers(&mut update, &before, &after);
     // The analysis sees each SSM-typed parameter as what it resolves to on each side.
     let (before_values, after_values) = (
         ssm.for_analysis(&stack.parameters, true),
-        ssm.for_analysis(&after_values, false),
+        ssm.for_analysis(after_values, false),
     );
     let analyse = |changes: &mut [Change], forced: &_| {
         crate::plan::impact::analyse_update(
@@ -393,17 +497,11 @@ pub(super) fn plan_update(
         )
     };
     update.analysis = analyse(&mut update.changes, &BTreeMap::new());
-    let action = cross_check(
-        rack,
-        stack,
-        account,
-        live,
-        update,
-        notes,
-        |changes, forced| Some(analyse(changes, forced)),
-    );
+    let action = cross_check(subject, update, notes, |changes, forced| {
+        Some(analyse(changes, forced))
+    });
     let Action::Update(mut update) = action else {
-        return Ok(action);
+        return action;
     };
     update.budget = Some(budget_of_update(
         update.analysis.as_ref(),
@@ -412,7 +510,7 @@ pub(super) fn plan_update(
         &before_values,
         &pseudo,
     ));
-    Ok(Action::Update(update))
+    Action::Update(update)
 }
 
 /// The update, checked against CloudFormation's change set of exactly it when the plan has one: where the
@@ -420,10 +518,7 @@ pub(super) fn plan_update(
 /// failed blocks the rack with AWS's error; one that says nothing changes leaves the rack unchanged (unless
 /// termination protection changes, which is no stack update).
 fn cross_check(
-    rack: &Rack,
-    stack: &Stack,
-    account: &str,
-    live: &LiveState,
+    subject: &Subject<'_>,
     mut update: Update,
     notes: &mut Vec<String>,
     reanalyse: impl FnOnce(
@@ -432,6 +527,12 @@ fn cross_check(
     ) -> Option<Option<crate::plan::TemplateImpact>>,
 ) -> Action {
     use crate::plan::change_set::{CheckStatus, check, forced};
+    let Subject {
+        rack,
+        stack,
+        account,
+        live,
+    } = *subject;
     let key = StackKey::new(account, &rack.region, &rack.name);
     let Some(fact) = live.change_set(&key).filter(|fact| {
         // The rack's service role and stack options are planned beside the update, from the same

@@ -3,6 +3,7 @@
 
 use crate::cloud::{Stack, TemplateSummary};
 use crate::config::{Rack, Template};
+use crate::convox::names;
 use crate::convox::releases::RELEASES_URL;
 use crate::convox::{Release, Releases, Route};
 use crate::live::LiveState;
@@ -33,7 +34,7 @@ pub(super) fn check_release(
                 releases.len()
             ),
             hint,
-            span: rack.spans.parameters.get("Version").cloned(),
+            span: rack.spans.parameters.get(names::VERSION).cloned(),
         }]);
     };
     if !release.published {
@@ -55,7 +56,11 @@ pub(super) fn check_release(
 /// How a live rack gets from its live version to racks.toml's: by Convox's release list (`releases`, given
 /// for a rack built from Convox's published templates) when its stack says its version; else straight.
 pub(super) fn route<'a>(rack: &Rack, stack: &Stack, releases: Option<&'a Releases>) -> Route<'a> {
-    match (releases, stack.parameters.get("Version"), &rack.template) {
+    match (
+        releases,
+        stack.parameters.get(names::VERSION),
+        &rack.template,
+    ) {
         (Some(releases), Some(live_version), Template::Url { .. }) => {
             releases.route(live_version, &rack.version)
         }
@@ -194,7 +199,11 @@ pub(super) fn plan_upgrade(
         previous = Some(step_rack);
     }
     Ok(Action::Upgrade(Upgrade {
-        from: stack.parameters.get("Version").cloned().unwrap_or_default(),
+        from: stack
+            .parameters
+            .get(names::VERSION)
+            .cloned()
+            .unwrap_or_default(),
         steps: planned,
     }))
 }

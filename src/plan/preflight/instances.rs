@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Operation, PreflightCheck, PreflightKind, RackOperations, Verdict};
+use crate::convox::names;
 use crate::live::{Place, PreflightFacts, PreflightReads};
 use crate::template::{SubnetZone, subnet_zones};
 
@@ -69,16 +70,16 @@ fn need_of(rack: &RackOperations) -> Option<Need<'_>> {
         .iter()
         .rev()
         .find(|operation| operation.changes_instances)?;
-    let instance_type = operation.setting("InstanceType")?;
+    let instance_type = operation.setting(names::INSTANCE_TYPE)?;
     let count = operation
-        .setting("InstanceCount")
+        .setting(names::INSTANCE_COUNT)
         .and_then(|count| count.trim().parse().ok())
         .unwrap_or(0);
     let batch = if rack.installs {
         0
     } else {
         operation
-            .setting("InstanceUpdateBatchSize")
+            .setting(names::INSTANCE_UPDATE_BATCH_SIZE)
             .and_then(|size| size.trim().parse().ok())
             .unwrap_or(1)
     };

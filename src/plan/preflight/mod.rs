@@ -24,6 +24,7 @@ use super::{
     TemplatePlan, Update,
 };
 use crate::cloud::{ParameterValue, RegionKey, Stack};
+use crate::convox::names;
 use crate::live::{LiveState, Place, PreflightFacts, PreflightReads};
 use crate::template::{Pseudo, ResourceAction, parse_document};
 
@@ -426,7 +427,10 @@ fn updating(
         .any(|change| change.kind.reaches_resources());
     let changes_instances = update.changes.iter().any(|change| {
         change.kind == ChangeKind::Parameter
-            && matches!(change.name.as_str(), "InstanceType" | "InstanceCount")
+            && matches!(
+                change.name.as_str(),
+                names::INSTANCE_TYPE | names::INSTANCE_COUNT
+            )
     });
     Operation {
         step,
