@@ -6,7 +6,7 @@ use tokio::time::Instant;
 
 use super::context::{Context, Replanner};
 use super::follow::{Followed, Follower, events_so_far};
-use super::outcome::{BlockReason, Failure, RackResult, ReplanAfter, failed};
+use super::outcome::{BlockReason, RackResult, ReplanAfter, failed, replan_failed};
 use super::reporter::Work;
 use crate::cloud::{Cloud, StackState};
 use crate::plan::{Action, RackPlan, StackFingerprint};
@@ -97,13 +97,6 @@ pub(super) async fn wait_then_replan(
             },
             action => Box::pin(super::drive::run_action(ctx, &new_plan, action, started)).await,
         },
-        Err(error) => RackResult::Failed {
-            message: Failure::Replan {
-                after: ReplanAfter::Wait,
-                error,
-            },
-            status: None,
-            root_cause: None,
-        },
+        Err(error) => replan_failed(ReplanAfter::Wait, error),
     }
 }

@@ -189,6 +189,15 @@ pub(super) fn failed(message: String, status: Option<StackStatus>) -> RackResult
     }
 }
 
+/// The rack could not be planned again after `after`.
+pub(super) fn replan_failed(after: ReplanAfter, error: super::context::ReplanError) -> RackResult {
+    RackResult::Failed {
+        message: Failure::Replan { after, error },
+        status: None,
+        root_cause: None,
+    }
+}
+
 /// How many racks ended each way: the summary's headline, and the `summary` line of `apply --json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Counts {

@@ -6,7 +6,7 @@ use tokio::time::Instant;
 
 use super::context::Context;
 use super::follow::{Followed, Follower, events_so_far};
-use super::outcome::{Failure, RackResult, ReplanAfter, failed};
+use super::outcome::{RackResult, ReplanAfter, failed, replan_failed};
 use super::reporter::Work;
 use super::request_token::request_token;
 use crate::cloud::{Cloud, StackStatus};
@@ -113,14 +113,7 @@ pub(super) async fn continue_rollback(
             },
         },
         Err(error) => RackResult::RollbackContinued {
-            then: Some(Box::new(RackResult::Failed {
-                message: Failure::Replan {
-                    after: ReplanAfter::Rollback,
-                    error,
-                },
-                status: None,
-                root_cause: None,
-            })),
+            then: Some(Box::new(replan_failed(ReplanAfter::Rollback, error))),
         },
     }
 }

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::live::ChangeSetLedger;
 pub use crate::options::{Approval, PlanFormat, PlanOptions};
 use crate::outcome::Outcome;
-use crate::plan::{ChangeSets, DriftCheck, Plan, PlanInputs, make_plan, make_plan_checking_drift};
+use crate::plan::{ChangeSets, DriftCheck, Plan, PlanInputs, plan_in_rounds};
 use crate::template_cache::TemplateCache;
 use crate::{output, render};
 
@@ -69,36 +69,18 @@ pub async fn run_until(
     let progress = options
         .drift
         .then(|| super::drift::progress_for_stderr(options.format != PlanFormat::Human));
-    let planning = async {
-        match &progress {
-            Some(progress) => {
-                let drift = DriftCheck {
-                    progress: progress.as_ref(),
-                    timings: crate::live::drift::DriftTimings::default(),
-                };
-                let targets = &options.targets;
-                make_plan_checking_drift(
-                    &config,
-                    targets,
-                    options.recover,
-                    connector,
-                    inputs,
-                    drift,
-                )
-                .await
-            }
-            None => {
-                make_plan(
-                    &config,
-                    &options.targets,
-                    options.recover,
-                    connector,
-                    inputs,
-                )
-                .await
-            }
-        }
-    };
+    let drift = progress.as_ref().map(|progress| DriftCheck {
+        progress: progress.as_ref(),
+        timings: crate::live::drift::DriftTimings::default(),
+    });
+    let planning = plan_in_rounds(
+        &config,
+        &options.targets,
+        options.recover,
+        connector,
+        inputs,
+        drift,
+    );
     let planned = if options.changeset {
         tokio::select! {
             planned = planning => planned,

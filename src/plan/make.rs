@@ -69,19 +69,6 @@ pub struct DriftCheck<'a> {
     pub timings: live::drift::DriftTimings,
 }
 
-/// `make_plan` with drift detected on the racks it updates or upgrades (a round after the change sets'):
-/// each is held for the drifted resources its update puts back, or for drift it could not detect.
-pub async fn make_plan_checking_drift(
-    config: &Config,
-    targets: &[RackId],
-    recover: bool,
-    connector: &dyn Connector,
-    inputs: PlanInputs<'_>,
-    drift: DriftCheck<'_>,
-) -> Result<Plan, PlanningError> {
-    plan_in_rounds(config, targets, recover, connector, inputs, Some(drift)).await
-}
-
 /// Reads what `targets` (every rack when empty) need and plans them; `recover` plans failed racks for
 /// recovery instead of blocking them. Three reads and three plans: the racks with a change to analyse are
 /// known only from a plan made of everything else read, and only their SSM values (what their SSM-typed
@@ -96,7 +83,9 @@ pub async fn make_plan(
     plan_in_rounds(config, targets, recover, connector, inputs, None).await
 }
 
-/// `make_plan`, with drift detected when `drift` asks for it: for a caller that decides at run time.
+/// `make_plan`, with drift detected when `drift` asks for it on the racks the plan updates or upgrades (a
+/// round after the change sets'): each is held for the drifted resources its update puts back, or for drift
+/// it could not detect.
 pub async fn plan_in_rounds(
     config: &Config,
     targets: &[RackId],
