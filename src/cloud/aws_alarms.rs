@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use aws_sdk_cloudwatch::types::{AlarmType, StateValue};
 
-use super::aws::sdk_error;
+use super::aws_error::sdk_error;
 use super::{AlarmState, Alarms, CloudError, MAX_ALARM_NAMES_PER_CALL};
 
 pub struct AwsAlarms {

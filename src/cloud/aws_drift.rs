@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::StackResource;
-use super::aws::sdk_error;
+use super::aws_error::sdk_error;
 use super::drift::{
     Detection, DetectionStatus, DifferenceKind, Drift, PropertyDifference, ResourceDrift,
     ResourceDriftStatus, StackDriftStatus,
@@ -126,6 +126,6 @@ impl Drift for AwsDrift {
     }
 
     async fn stack_resources(&self, stack: &str) -> Result<Vec<StackResource>, CloudError> {
-        super::aws::list_stack_resources(&self.client, &self.limit, stack).await
+        super::aws_cloudformation::list_stack_resources(&self.client, &self.limit, stack).await
     }
 }

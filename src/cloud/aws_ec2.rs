@@ -37,7 +37,7 @@ use aws_types::SigningName;
 use aws_types::region::SigningRegion;
 use aws_types::service_config::ServiceConfigKey;
 
-use super::aws::sdk_error;
+use super::aws_error::sdk_error;
 use super::call_log::CallLog;
 use super::{CloudError, CloudErrorKind};
 

@@ -3,7 +3,8 @@
 
 use aws_sdk_iam::error::ProvideErrorMetadata;
 
-use super::aws::{AwsConnector, sdk_error};
+use super::aws_connector::AwsConnector;
+use super::aws_error::sdk_error;
 use super::call_log::CallLog;
 use super::{CloudError, CloudErrorKind};
 use crate::config::OrgSettings;

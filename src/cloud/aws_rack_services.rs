@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::aws::sdk_error;
+use super::aws_error::sdk_error;
 use super::{CloudError, GroupDeletion, RackServices, ReleaseItem};
 
 pub struct AwsRackServices {

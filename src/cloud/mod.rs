@@ -1,14 +1,18 @@
-//! The CloudFormation and STS calls rackfile needs, as a trait over plain data, implemented by `aws` (the
-//! official SDK) and, for tests and benches only, by the strict in-memory fake (the workspace crate
-//! `rackfile-fake`, a dev-dependency: never in the shipped binary). Nothing else in rackfile touches the
-//! network. `rack_services` holds the other services Convox calls around a rack's operations (Auto Scaling,
+//! The CloudFormation and STS calls rackfile needs, as a trait over plain data, implemented by the `aws_*`
+//! modules (the official SDK: `aws_connector` makes the clients, `aws_cloudformation` is the `Cloud`) and,
+//! for tests and benches only, by the strict in-memory fake (the workspace crate `rackfile-fake`, a
+//! dev-dependency: never in the shipped binary). Nothing else in rackfile touches the network.
+//! `rack_services` holds the other services Convox calls around a rack's operations (Auto Scaling,
 //! EventBridge, DynamoDB, SNS).
 
 mod alarms;
-pub mod aws;
 mod aws_alarms;
+mod aws_cloudformation;
+pub mod aws_connector;
+mod aws_convert;
 mod aws_drift;
 mod aws_ec2;
+mod aws_error;
 mod aws_iam;
 mod aws_rack_services;
 pub mod aws_setup;

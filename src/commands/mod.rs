@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::{Connection, Invocation};
-use crate::cloud::aws::AwsConnector;
+use crate::cloud::aws_connector::AwsConnector;
 use crate::error::Error;
 use crate::outcome::Outcome;
 use crate::output;
