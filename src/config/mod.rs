@@ -3,18 +3,20 @@
 //! Nothing outside this module sees raw TOML: `load` either returns a `Config` in which every rack is fully
 //! specified (defaults applied, template resolved) or every problem in the file, each with its location.
 
+mod checks;
 pub mod model;
 mod password_store;
 mod reader;
+mod resolve;
 mod rollout;
 pub mod schema;
 mod service_role;
 mod stack_options;
-mod validate;
+mod template_file;
 
+pub use checks::is_region_name;
 pub use rollout::{Rollout, Tolerance, WaveGlob, WaveRule};
 pub use stack_options::{CONVOX_STATEFUL, MAX_ROLLBACK_TRIGGERS, StackPolicy};
-pub use validate::is_region_name;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -412,7 +414,7 @@ pub fn load(path: &Path) -> Result<Config, LoadError> {
 pub fn parse(path: &Path, source: String, fingerprint: String) -> Result<Config, LoadError> {
     let (file, mut diagnostics) = reader::read(&source);
     let base_dir = path.parent().unwrap_or(Path::new("."));
-    let resolved = validate::resolve(&file, base_dir, &mut diagnostics);
+    let resolved = resolve::resolve(&file, base_dir, &mut diagnostics);
     if !diagnostics.is_empty() {
         diagnostics.sort_by_key(|d| d.span.as_ref().map(|s| s.start));
         return Err(LoadError::Invalid {
