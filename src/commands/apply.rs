@@ -129,10 +129,7 @@ async fn plan_or_load(
     // `--drift`: detection on the racks the plan updates is a round of the planning (the saved plan's
     // check plans again, so it is one there too).
     let drift_progress = crate::render::drift_progress::DriftLines::default();
-    let drift = options.drift.then(|| DriftCheck {
-        progress: &drift_progress,
-        timings: crate::live::drift::DriftTimings::default(),
-    });
+    let drift = options.drift.then(|| DriftCheck::new(&drift_progress));
     let planning = async {
         match &options.source {
             ApplySource::Config(file) => {
@@ -585,10 +582,7 @@ impl Replanner for LiveReplanner<'_> {
             std::slice::from_ref(rack),
             crate::render::drift_progress::DriftLines::default(),
         );
-        let drift = self.drift.then(|| DriftCheck {
-            progress: &lines,
-            timings: crate::live::drift::DriftTimings::default(),
-        });
+        let drift = self.drift.then(|| DriftCheck::new(&lines));
         let planned = plan_in_rounds(
             self.config,
             targets,

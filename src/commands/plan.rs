@@ -69,10 +69,9 @@ pub async fn run_until(
     let progress = options
         .drift
         .then(|| super::drift::progress_for_stderr(options.format != PlanFormat::Human));
-    let drift = progress.as_ref().map(|progress| DriftCheck {
-        progress: progress.as_ref(),
-        timings: crate::live::drift::DriftTimings::default(),
-    });
+    let drift = progress
+        .as_ref()
+        .map(|progress| DriftCheck::new(progress.as_ref()));
     let planning = plan_in_rounds(
         &config,
         &options.targets,

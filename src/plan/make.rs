@@ -69,6 +69,16 @@ pub struct DriftCheck<'a> {
     pub timings: live::drift::DriftTimings,
 }
 
+impl<'a> DriftCheck<'a> {
+    /// Detection at CloudFormation's usual pace (`DriftTimings::default`), as plan and apply run it.
+    pub fn new(progress: &'a dyn live::drift::DriftProgress) -> Self {
+        Self {
+            progress,
+            timings: live::drift::DriftTimings::default(),
+        }
+    }
+}
+
 /// Reads what `targets` (every rack when empty) need and plans them; `recover` plans failed racks for
 /// recovery instead of blocking them. Three reads and three plans: the racks with a change to analyse are
 /// known only from a plan made of everything else read, and only their SSM values (what their SSM-typed
