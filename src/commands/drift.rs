@@ -33,7 +33,11 @@ pub async fn detect(
     let racks =
         plan::select(&config, &options.targets).map_err(|error| Error::planning(error, &config))?;
     // An uninstalled rack (`ensure = "absent"`) is reported as such if its stack is gone, and checked if not.
-    let reads = live::drift::detect_drift(&config, &racks, connector, options.timings, progress)
+    let check = plan::DriftCheck {
+        progress,
+        timings: options.timings,
+    };
+    let reads = plan::detect_drift(&config, &racks, connector, check)
         .await
         .map_err(Error::Read)?;
     Ok(plan::drift::drift_report(&racks, reads))

@@ -1,8 +1,9 @@
 //! Runs CloudFormation's drift detection on many racks at once and reads what it found: per rack one
 //! DetectStackDrift, then one DescribeStackDriftDetectionStatus per poll interval until it ends (or the
 //! timeout), then DescribeStackResourceDrifts and ListStackResources, every page. Every call goes through the
-//! (account, region)'s shared rate limit, so a fleet backs off together when AWS throttles. Only facts here;
-//! `plan::drift` decides what they mean.
+//! (account, region)'s shared rate limit, so a fleet backs off together when AWS throttles. Only facts here:
+//! `plan::detect_drift` chooses the stacks detection runs on (`plan::drift::detectable`), and `plan::drift`
+//! decides what the reads mean.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use futures::future::join_all;
 use tokio::time::Instant;
 
 use crate::cloud::drift::{Detection, DetectionStatus, Drift, ResourceDrift};
-use crate::cloud::{CloudError, Connector, StackResource, StackState};
+use crate::cloud::{CloudError, Connector, Stack, StackResource, StackStatus};
 use crate::config::{Config, Rack};
 
 /// How often detection is polled, and for how long.
@@ -65,8 +66,8 @@ pub enum DriftRead {
     },
     /// No stack: nothing to detect.
     NoStack,
-    /// The stack is in the middle of an operation; CloudFormation cannot detect drift now.
-    Busy { status: String },
+    /// Not run: the stack's status when it was swept, one the planner runs no detection in.
+    NotRun { status: StackStatus },
     /// A call failed.
     Failed { error: CloudError },
     /// Still running after the timeout.
@@ -81,50 +82,33 @@ impl DriftRead {
                 _ => "complete",
             },
             DriftRead::NoStack => "not run: no stack",
-            DriftRead::Busy { .. } => "not run: the stack is busy",
+            DriftRead::NotRun { .. } => "not run",
             DriftRead::Failed { .. } => "failed",
             DriftRead::TimedOut { .. } => "still running; stopped waiting",
         }
     }
 }
 
-/// Detects drift on each of `racks` at once (their orgs' accounts identified and guarded, their stacks
-/// swept once per account and region); the results in the racks' order.
+/// Detects drift on each of `stacks` (a rack and its stack as swept) at once; the reads in their order.
 pub async fn detect_drift(
     config: &Config,
-    racks: &[Rack],
+    stacks: &[(&Rack, &Stack)],
     connector: &dyn Connector,
     timings: DriftTimings,
     progress: &dyn DriftProgress,
-) -> Result<Vec<DriftRead>, Vec<super::ReadError>> {
-    let live = super::read_stacks(config, racks, connector).await?.state;
-    let reads = racks.iter().map(|rack| {
-        let stack = live.key_of(rack).and_then(|key| live.stack(&key).cloned());
-        async move {
-            let Some(stack) = stack else {
-                return DriftRead::NoStack;
-            };
-            match stack.state() {
-                StackState::InProgress | StackState::Deleting => {
-                    return DriftRead::Busy {
-                        status: stack.status.as_str().to_string(),
-                    };
-                }
-                StackState::Deleted => return DriftRead::NoStack,
-                _ => {}
-            }
-            let drift = match connector.drift(&config.orgs[&rack.org], &rack.region).await {
-                Ok(drift) => drift,
-                Err(error) => return DriftRead::Failed { error },
-            };
-            let id = rack.id();
-            let read =
-                detect_one(drift, &rack.name, &id, stack.parameters, timings, progress).await;
-            progress.finished(&id, read.word());
-            read
-        }
+) -> Vec<DriftRead> {
+    let reads = stacks.iter().map(|&(rack, stack)| async move {
+        let drift = match connector.drift(&config.orgs[&rack.org], &rack.region).await {
+            Ok(drift) => drift,
+            Err(error) => return DriftRead::Failed { error },
+        };
+        let id = rack.id();
+        let parameters = stack.parameters.clone();
+        let read = detect_one(drift, &rack.name, &id, parameters, timings, progress).await;
+        progress.finished(&id, read.word());
+        read
     });
-    Ok(join_all(reads).await)
+    join_all(reads).await
 }
 
 async fn detect_one(

@@ -2,13 +2,15 @@
 //! property that differs), which differences are what Convox itself changes (`convox::managed_by_convox`) or
 //! what racks.toml's `drift_ignore` names (reported as "managed outside CloudFormation", not drift), which
 //! resources CloudFormation did not check (NOT_CHECKED: left out of the results; UNKNOWN: it could not), and
-//! racks whose detection failed, timed out or could not start. Nothing unchecked is ever "in sync".
+//! racks whose detection failed, timed out or could not start. Nothing unchecked is ever "in sync". Which
+//! stacks detection runs on is decided here too (`detectable`): not on one busy or deleted.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::cloud::drift::{DetectionStatus, DifferenceKind, ResourceDriftStatus};
+use crate::cloud::{Stack, StackState};
 use crate::config::{DriftIgnore, Rack};
 use crate::live::drift::DriftRead;
 use crate::plan::{Action, HoldReason, TemplateImpact, Update};
@@ -145,6 +147,15 @@ impl DriftFindings {
     }
 }
 
+/// Whether drift detection runs on `stack`: not while CloudFormation is in the middle of an operation on it
+/// (it cannot detect drift then: the rack is reported busy), nor on a stack deleted (nothing to detect).
+pub fn detectable(stack: &Stack) -> bool {
+    !matches!(
+        stack.state(),
+        StackState::InProgress | StackState::Deleting | StackState::Deleted
+    )
+}
+
 /// The report of `racks`' reads, in their order.
 pub fn drift_report(racks: &[Rack], reads: Vec<DriftRead>) -> DriftReport {
     let racks: Vec<RackDrift> = racks
@@ -279,7 +290,12 @@ pub fn outcome(ignore: &[DriftIgnore], read: DriftRead) -> DriftOutcome {
             DriftOutcome::Detected(findings)
         }
         DriftRead::NoStack => DriftOutcome::NotInstalled,
-        DriftRead::Busy { status } => DriftOutcome::Busy { status },
+        DriftRead::NotRun { status } => match status.state() {
+            StackState::Deleted => DriftOutcome::NotInstalled,
+            _ => DriftOutcome::Busy {
+                status: status.as_str().to_string(),
+            },
+        },
         DriftRead::Failed { error } => DriftOutcome::Failed {
             error: error.message,
         },
@@ -553,7 +569,7 @@ mod tests {
     fn a_rack_that_could_not_be_checked_makes_the_report_incomplete() {
         let rack = crate::plan::diff::test_support::rack();
         for read in [
-            DriftRead::Busy {
+            DriftRead::NotRun {
                 status: "UPDATE_IN_PROGRESS".into(),
             },
             DriftRead::TimedOut {
@@ -572,6 +588,40 @@ mod tests {
         }
         let gone = drift_report(std::slice::from_ref(&rack), vec![DriftRead::NoStack]);
         assert!(!gone.summary.incomplete());
+    }
+
+    #[test]
+    fn detection_runs_on_a_settled_stack_and_not_on_one_busy_or_deleted() {
+        use crate::plan::diff::test_support::stack;
+        for status in [
+            "CREATE_COMPLETE",
+            "UPDATE_ROLLBACK_COMPLETE",
+            "ROLLBACK_COMPLETE",
+        ] {
+            assert!(detectable(&stack(status)), "{status}");
+        }
+        for status in [
+            "UPDATE_IN_PROGRESS",
+            "DELETE_IN_PROGRESS",
+            "DELETE_COMPLETE",
+        ] {
+            assert!(!detectable(&stack(status)), "{status}");
+        }
+        let not_run = |status: &str| {
+            outcome(
+                &[],
+                DriftRead::NotRun {
+                    status: status.into(),
+                },
+            )
+        };
+        assert_eq!(
+            not_run("UPDATE_IN_PROGRESS"),
+            DriftOutcome::Busy {
+                status: "UPDATE_IN_PROGRESS".into()
+            }
+        );
+        assert_eq!(not_run("DELETE_COMPLETE"), DriftOutcome::NotInstalled);
     }
 
     fn update(analysis: Option<TemplateImpact>) -> Update {

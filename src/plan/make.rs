@@ -3,12 +3,14 @@
 //! the preflight checks of the racks that change (their reads, then the pure decision). Commands and the
 //! executor's replanner all plan through here.
 
-use crate::cloud::{ChangeSetRef, Connector, StackKey};
+use crate::cloud::{ChangeSetRef, Connector, Stack, StackKey};
 use crate::config::{Config, Rack, RackId};
 use crate::diag::did_you_mean;
+use crate::live::drift::DriftRead;
 use crate::live::{self, ChangeSetLedger, ChangeSetWanted, EnvLookup, ReadError, Reading};
 use crate::template_cache::TemplateCache;
 
+use super::drift::detectable;
 use super::needs::{live_template_needs, needs, ssm_needs};
 use super::{Plan, PlanProblem, decide, diff, preflight};
 
@@ -148,7 +150,7 @@ pub async fn plan_in_rounds(
         plan = diff(config, &live, recover).map_err(PlanningError::Problems)?;
     }
     // Drift on the racks the plan updates, then the plan made again with it.
-    if let Some(DriftCheck { progress, timings }) = drift {
+    if let Some(check) = drift {
         let updating: Vec<Rack> = racks
             .iter()
             .filter(|rack| {
@@ -163,7 +165,7 @@ pub async fn plan_in_rounds(
             .cloned()
             .collect();
         if !updating.is_empty() {
-            let reads = live::drift::detect_drift(config, &updating, connector, timings, progress)
+            let reads = detect_drift(config, &updating, connector, check)
                 .await
                 .map_err(PlanningError::Read)?;
             let keyed = updating
@@ -182,6 +184,41 @@ pub async fn plan_in_rounds(
     live.set_preflight(facts, preflight::day_of(std::time::SystemTime::now()));
     live.set_read_at(connector.now());
     decide(config, &live, recover).map_err(PlanningError::Problems)
+}
+
+/// Drift detection on `racks` (`--drift`, `rackfile drift`): their stacks swept again (their status now,
+/// not at the plan's first read), then detection run by `live` on each `drift::detectable` stack; one read
+/// per rack, in their order.
+pub async fn detect_drift(
+    config: &Config,
+    racks: &[Rack],
+    connector: &dyn Connector,
+    check: DriftCheck<'_>,
+) -> Result<Vec<DriftRead>, Vec<ReadError>> {
+    let swept = live::read_stacks(config, racks, connector).await?.state;
+    let stacks: Vec<Option<&Stack>> = racks
+        .iter()
+        .map(|rack| swept.key_of(rack).and_then(|key| swept.stack(&key)))
+        .collect();
+    let detected: Vec<(&Rack, &Stack)> = racks
+        .iter()
+        .zip(&stacks)
+        .filter_map(|(rack, stack)| Some((rack, (*stack).filter(|stack| detectable(stack))?)))
+        .collect();
+    let mut reads =
+        live::drift::detect_drift(config, &detected, connector, check.timings, check.progress)
+            .await
+            .into_iter();
+    Ok(stacks
+        .into_iter()
+        .map(|stack| match stack {
+            None => DriftRead::NoStack,
+            Some(stack) if !detectable(stack) => DriftRead::NotRun {
+                status: stack.status.clone(),
+            },
+            Some(_) => reads.next().expect("live reads each stack it is given"),
+        })
+        .collect())
 }
 
 /// The first round of a plan's reads: the accounts and stacks of `racks` (`live::read_stacks`), Convox's

@@ -34,7 +34,8 @@ pub use diff::{describe_policy, describe_rollback, diff, ssm_wanted};
 pub use file::FORMAT_VERSION;
 pub use gate::{Gate, Permissions, Refusal, gate};
 pub use make::{
-    ChangeSets, DriftCheck, PlanInputs, PlanningError, make_plan, plan_in_rounds, read, select,
+    ChangeSets, DriftCheck, PlanInputs, PlanningError, detect_drift, make_plan, plan_in_rounds,
+    read, select,
 };
 pub use needs::needs;
 pub use preflight::{PreflightCheck, PreflightKind, Verdict};
