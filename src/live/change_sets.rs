@@ -48,6 +48,14 @@ pub struct ChangeSetLedger {
     made: Arc<Mutex<Vec<Made>>>,
 }
 
+impl std::fmt::Debug for ChangeSetLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.entries().iter().map(|(_, made)| made))
+            .finish()
+    }
+}
+
 impl ChangeSetLedger {
     fn record(&self, cloud: Arc<dyn Cloud>, reference: ChangeSetRef) {
         self.entries().push((cloud, reference));

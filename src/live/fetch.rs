@@ -2,7 +2,8 @@
 //! What several racks need is read once: a template once per account (or once, for one read whole), a
 //! stack's template once, an SSM parameter once per account and region, the alarms of an account and
 //! region in one DescribeAlarms. Every read of a round runs concurrently; GetTemplate at most
-//! `STACK_TEMPLATE_CONCURRENCY` at a time per (account, region).
+//! `STACK_TEMPLATE_CONCURRENCY` at a time per (account, region), change sets at most the parallelism their
+//! needs give (`read_change_sets`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -10,9 +11,10 @@ use std::sync::Arc;
 use futures::FutureExt;
 use futures::future::join_all;
 
+use super::needs::ChangeSetNeeds;
 use super::reader::{Memo, StackTemplatePermits};
 use super::templates::{ReadKey, TemplateAnswer, read_template, template_read, template_source};
-use super::{EnvLookup, LiveState, Needs, Swept};
+use super::{EnvLookup, LiveState, Needs, Swept, read_change_sets};
 use crate::cloud::{Cloud, Connector, RegionKey, Secret};
 use crate::config::{Config, sha256_hex};
 use crate::convox::Releases;
@@ -143,12 +145,32 @@ impl Reading {
             };
             (region, read)
         }));
-        let (summaries, live_templates, stack_policies, ssm_values, alarms) = futures::join!(
+        let change_sets = async {
+            match &needs.change_sets {
+                Some(ChangeSetNeeds {
+                    wanted,
+                    ledger,
+                    parallelism,
+                }) => Some(
+                    read_change_sets(
+                        &config.orgs,
+                        connector,
+                        wanted.clone(),
+                        ledger,
+                        *parallelism,
+                    )
+                    .await,
+                ),
+                None => None,
+            }
+        };
+        let (summaries, live_templates, stack_policies, ssm_values, alarms, change_sets) = futures::join!(
             summaries,
             live_templates,
             stack_policies,
             ssm_values,
-            alarms
+            alarms,
+            change_sets
         );
         let mut documents = HashMap::new();
         for (account, source, (summary, document)) in summaries {
@@ -162,6 +184,13 @@ impl Reading {
         state.stack_policies.extend(stack_policies);
         state.ssm_values.extend(ssm_values);
         state.alarms.extend(alarms);
+        // Asked for, even with no update to make one of: the plan holds each update it has none for.
+        if let Some(change_sets) = change_sets {
+            state
+                .change_sets
+                .get_or_insert_with(BTreeMap::new)
+                .extend(change_sets);
+        }
     }
 
     /// The live state; `cache`, when given, learns each live template read.

@@ -25,7 +25,7 @@ pub use change_sets::{
 };
 pub use events::{EventsRead, read_events};
 pub use fetch::Reading;
-pub use needs::Needs;
+pub use needs::{ChangeSetNeeds, Needs};
 pub use preflight::{Place, PreflightFacts, PreflightReads, read_preflight};
 pub use privilege::{service_roles, simulated_denials};
 pub use state::{AlarmRead, LiveState, RackAt, SsmWanted};

@@ -1,9 +1,10 @@
-//! `Needs`: what one round of a plan's reads fetches, as `plan::needs` lists it. Data only: which facts a
-//! rack needs is the planner's decision, and `fetch` reads exactly these, each once.
+//! `Needs`: what one round of a plan's reads fetches, as `plan::needs` lists it. Data only (but for the
+//! change sets' ledger): which facts a rack needs is the planner's decision, and `fetch` reads exactly
+//! these, each once.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::SsmWanted;
+use super::{ChangeSetLedger, ChangeSetWanted, SsmWanted};
 use crate::cloud::{RegionKey, StackKey};
 use crate::config::Rack;
 
@@ -25,6 +26,20 @@ pub struct Needs {
     pub ssm_values: BTreeSet<SsmWanted>,
     /// The alarms named in each (account, region), read with the credentials of the org given.
     pub alarms: BTreeMap<RegionKey, (String, BTreeSet<String>)>,
+    /// CloudFormation's change set of each of these updates (`plan --changeset`); `None` when the plan is
+    /// made without change sets.
+    pub change_sets: Option<ChangeSetNeeds>,
+}
+
+/// The change sets a round makes (or reads again, a saved plan's).
+#[derive(Debug, Clone)]
+pub struct ChangeSetNeeds {
+    pub wanted: Vec<ChangeSetWanted>,
+    /// Where each change set made is written before it is asked for. Not a fact to read, but it goes with
+    /// the change sets: each is an AWS object that this run must delete on every way out unless it runs it.
+    pub ledger: ChangeSetLedger,
+    /// How many are made (and waited for) at a time.
+    pub parallelism: usize,
 }
 
 impl Needs {
@@ -36,5 +51,6 @@ impl Needs {
             && self.password_env.is_empty()
             && self.ssm_values.is_empty()
             && self.alarms.is_empty()
+            && self.change_sets.is_none()
     }
 }

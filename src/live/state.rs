@@ -77,11 +77,6 @@ pub struct LiveState {
 }
 
 impl LiveState {
-    /// The change sets read for this plan: every update planned is then cross-checked with one.
-    pub fn set_change_sets(&mut self, facts: BTreeMap<StackKey, super::ChangeSetFact>) {
-        self.change_sets = Some(facts);
-    }
-
     /// Whether the plan is made with change sets (`plan --changeset`, `apply --auto-approve=in-place`).
     pub fn change_sets_asked(&self) -> bool {
         self.change_sets.is_some()

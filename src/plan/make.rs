@@ -7,11 +7,11 @@ use crate::cloud::{ChangeSetRef, Connector, Stack, StackKey};
 use crate::config::{Config, Rack, RackId};
 use crate::diag::did_you_mean;
 use crate::live::drift::DriftRead;
-use crate::live::{self, ChangeSetLedger, ChangeSetWanted, EnvLookup, ReadError, Reading};
+use crate::live::{self, ChangeSetLedger, EnvLookup, ReadError, Reading};
 use crate::template_cache::TemplateCache;
 
 use super::drift::detectable;
-use super::needs::{live_template_needs, needs, ssm_needs};
+use super::needs::{change_set_needs, live_template_needs, needs, ssm_needs};
 use super::{Plan, PlanProblem, decide, diff, preflight};
 
 /// Why no plan could be made. `Display` is one line; `Error::planning` renders each problem at its place
@@ -127,28 +127,16 @@ pub async fn plan_in_rounds(
     reading
         .fetch(config, connector, env, None, &templates)
         .await;
-    let mut live = reading.finish(cache);
-    let mut plan = diff(config, &live, recover).map_err(PlanningError::Problems)?;
+    let mut plan = diff(config, reading.state(), recover).map_err(PlanningError::Problems)?;
     // CloudFormation's view of each update the plan makes, then the plan made again with it.
-    let (ledger, parallelism) = match change_sets {
-        ChangeSets::None => (None, 0),
-        ChangeSets::Make {
-            ledger,
-            parallelism,
-        } => (Some(ledger), parallelism),
-        ChangeSets::Kept { ledger, .. } => (Some(ledger), 10),
-    };
-    if let Some(ledger) = ledger {
-        let kept = match change_sets {
-            ChangeSets::Kept { kept, .. } => Some(kept),
-            _ => None,
-        };
-        let wanted = change_sets_wanted(&plan, kept);
-        let facts =
-            live::read_change_sets(&config.orgs, connector, wanted, ledger, parallelism).await;
-        live.set_change_sets(facts);
-        plan = diff(config, &live, recover).map_err(PlanningError::Problems)?;
+    let change_sets = change_set_needs(&plan, change_sets);
+    if !change_sets.is_empty() {
+        reading
+            .fetch(config, connector, env, None, &change_sets)
+            .await;
+        plan = diff(config, reading.state(), recover).map_err(PlanningError::Problems)?;
     }
+    let mut live = reading.finish(cache);
     // Drift on the racks the plan updates, then the plan made again with it.
     if let Some(check) = drift {
         let updating: Vec<Rack> = racks
@@ -249,37 +237,6 @@ pub async fn read(
     let needs = needs(reading.state());
     reading.fetch(config, connector, env, cache, &needs).await;
     Ok(reading)
-}
-
-/// The change set each update of the plan wants: made of exactly its UpdateStack input (an upgrade's first
-/// step's), or, for a saved plan, the one it kept.
-fn change_sets_wanted(
-    plan: &Plan,
-    kept: Option<&std::collections::BTreeMap<StackKey, ChangeSetRef>>,
-) -> Vec<ChangeSetWanted> {
-    plan.racks
-        .iter()
-        .filter_map(|rack| {
-            let update = match &rack.action {
-                super::Action::Update(update) => update,
-                super::Action::Upgrade(upgrade) => &upgrade.steps.first()?.update,
-                _ => return None,
-            };
-            if !update.changes_the_stack() {
-                return None;
-            }
-            let kept = match kept {
-                Some(kept) => Some(kept.get(&rack.key())?.clone()),
-                None => None,
-            };
-            Some(ChangeSetWanted {
-                key: rack.key(),
-                org: rack.org.clone(),
-                request: rack.update_request(update, crate::live::client_token()),
-                kept,
-            })
-        })
-        .collect()
 }
 
 /// The racks `--target` names, in file order; all racks without `--target`.

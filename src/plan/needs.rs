@@ -1,6 +1,7 @@
 //! What a plan needs read, decided from racks.toml and the stacks as swept: the first round of a plan's
-//! reads (`needs`), and the later rounds a plan made of the first names (`needs_after`). Pure: `live`
-//! fetches exactly what these list, and `diff` finds every fact it needs among what was fetched.
+//! reads (`needs`), and the later rounds a plan made of the first names (SSM values, live templates, change
+//! sets). Pure: `live` fetches exactly what these list, and `diff` finds every fact it needs among what was
+//! fetched.
 //!
 //! A stack CloudFormation is working on is blocked until it settles, so it needs nothing more; a rack to
 //! uninstall needs its live template, to name what its deletion leaves behind; an install (or a failed
@@ -14,9 +15,9 @@ use crate::cloud::{Stack, StackKey, StackState};
 use crate::config::{Rack, Template};
 use crate::convox::Releases;
 use crate::convox::names;
-use crate::live::{LiveState, Needs, RackAt, SsmWanted};
+use crate::live::{ChangeSetNeeds, ChangeSetWanted, LiveState, Needs, RackAt, SsmWanted};
 
-use super::Plan;
+use super::{Action, ChangeSets, Plan};
 
 /// The first round: what each rack of `swept` (the racks, their stacks and Convox's release list) needs.
 pub fn needs(swept: &LiveState) -> Needs {
@@ -121,6 +122,52 @@ pub fn ssm_needs(live: &LiveState, plan: &Plan) -> Needs {
 pub fn live_template_needs(plan: &Plan) -> Needs {
     Needs {
         live_templates: plan.live_templates_wanted().into_iter().collect(),
+        ..Needs::default()
+    }
+}
+
+/// The round after the plan is made of every other fact, when it is made with change sets: the change set
+/// of each update (its first step's, for an upgrade) that changes the stack, made of exactly its
+/// UpdateStack input; or, for a saved plan, the one it kept. Asked for even when no update wants one.
+pub fn change_set_needs(plan: &Plan, change_sets: ChangeSets<'_>) -> Needs {
+    let (ledger, parallelism, kept) = match change_sets {
+        ChangeSets::None => return Needs::default(),
+        ChangeSets::Make {
+            ledger,
+            parallelism,
+        } => (ledger, parallelism, None),
+        ChangeSets::Kept { ledger, kept } => (ledger, 10, Some(kept)),
+    };
+    let wanted = plan
+        .racks
+        .iter()
+        .filter_map(|rack| {
+            let update = match &rack.action {
+                Action::Update(update) => update,
+                Action::Upgrade(upgrade) => &upgrade.steps.first()?.update,
+                _ => return None,
+            };
+            if !update.changes_the_stack() {
+                return None;
+            }
+            let kept = match kept {
+                Some(kept) => Some(kept.get(&rack.key())?.clone()),
+                None => None,
+            };
+            Some(ChangeSetWanted {
+                key: rack.key(),
+                org: rack.org.clone(),
+                request: rack.update_request(update, crate::live::client_token()),
+                kept,
+            })
+        })
+        .collect();
+    Needs {
+        change_sets: Some(ChangeSetNeeds {
+            wanted,
+            ledger: ledger.clone(),
+            parallelism,
+        }),
         ..Needs::default()
     }
 }
