@@ -3,7 +3,9 @@
 //! it and the executor in `apply` carries it out without making choices of its own.
 //!
 //! The JSON form (`plan --json`, `plan --out`) is a contract: fields are only added within a
-//! `format_version`; removing or changing one bumps it.
+//! `format_version`; removing or changing one bumps it. Over 600 lines on purpose: the contract's types are
+//! kept in one file, read top to bottom as the JSON nests, with their small accessors; what decides them
+//! lives in the files beside it.
 
 mod approval;
 mod budget;
