@@ -81,7 +81,7 @@ async fn cancel_update(
         {
             Followed::Settled { stack, root_cause } if stack.status.is_failure() => {
                 Err(RackResult::Failed {
-                    failure: Failure::UpdateRolledBack,
+                    failure: Box::new(Failure::UpdateRolledBack),
                     status: Some(stack.status),
                     root_cause,
                 })
@@ -104,9 +104,9 @@ async fn cancel_update(
             })
         }
         Followed::Settled { stack, root_cause } => Err(RackResult::Failed {
-            failure: Failure::RollbackNotCompleted {
+            failure: Box::new(Failure::RollbackNotCompleted {
                 cancelled_after: after,
-            },
+            }),
             status: Some(stack.status),
             root_cause,
         }),

@@ -93,7 +93,7 @@ pub async fn follow_cancelled(ctx: &Context<'_>, rack: &Rack, sent: CancelSent) 
                 }
             }
             Watched::Settled { stack, root_cause } => RackResult::Failed {
-                failure: Failure::CancelElsewhere(CancelStop::RollbackNotCompleted),
+                failure: Box::new(Failure::CancelElsewhere(CancelStop::RollbackNotCompleted)),
                 status: Some(stack.status),
                 root_cause,
             },

@@ -145,9 +145,9 @@ pub(super) async fn delete_and_follow(
             stack: left,
             root_cause,
         } => Err(RackResult::Failed {
-            failure: Failure::DeletionFailed {
+            failure: Box::new(Failure::DeletionFailed {
                 stack: stack.to_string(),
-            },
+            }),
             status: Some(left.status),
             root_cause,
         }),

@@ -106,7 +106,7 @@ pub(super) async fn run(
     match follower.follow(plan, cloud, HashSet::new(), started).await {
         Followed::Settled { stack, root_cause } if stack.status.is_failure() => {
             RackResult::Failed {
-                failure: Failure::InstallFailed,
+                failure: Box::new(Failure::InstallFailed),
                 status: Some(stack.status),
                 root_cause,
             }

@@ -62,7 +62,8 @@ pub enum RackResult {
         reason: BlockReason,
     },
     Failed {
-        failure: Failure,
+        // Boxed: a Failure is far larger than the other results.
+        failure: Box<Failure>,
         /// The final stack status, when there is a stack.
         status: Option<StackStatus>,
         /// What CloudFormation said made the operation fail.
@@ -351,7 +352,7 @@ impl RackOutcome {
 
 pub(super) fn failed(failure: Failure, status: Option<StackStatus>) -> RackResult {
     RackResult::Failed {
-        failure,
+        failure: Box::new(failure),
         status,
         root_cause: None,
     }
@@ -360,7 +361,7 @@ pub(super) fn failed(failure: Failure, status: Option<StackStatus>) -> RackResul
 /// The rack could not be planned again after `after`.
 pub(super) fn replan_failed(after: ReplanAfter, error: super::context::ReplanError) -> RackResult {
     RackResult::Failed {
-        failure: Failure::Replan { after, error },
+        failure: Box::new(Failure::Replan { after, error }),
         status: None,
         root_cause: None,
     }

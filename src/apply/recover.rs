@@ -77,7 +77,7 @@ pub(super) async fn continue_rollback(
         Followed::Settled { stack, .. } if stack.status == StackStatus::UpdateRollbackComplete => {}
         Followed::Settled { stack, root_cause } => {
             return RackResult::Failed {
-                failure: Failure::RollbackNotRecovered,
+                failure: Box::new(Failure::RollbackNotRecovered),
                 status: Some(stack.status),
                 root_cause,
             };

@@ -228,7 +228,7 @@ async fn update_and_follow(
     {
         Followed::Settled { stack, root_cause } if stack.status.is_failure() => {
             Err(RackResult::Failed {
-                failure: Failure::UpdateRolledBack,
+                failure: Box::new(Failure::UpdateRolledBack),
                 status: Some(stack.status),
                 root_cause,
             })

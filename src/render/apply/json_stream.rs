@@ -575,7 +575,7 @@ mod tests {
                 dependents: Vec::new(),
             },
             RackResult::Failed {
-                failure: Failure::InstallFailed,
+                failure: Box::new(Failure::InstallFailed),
                 status: Some(StackStatus::parse("ROLLBACK_COMPLETE")),
                 root_cause: Some(RootCause::Stack {
                     reason: "Vpc".into(),
