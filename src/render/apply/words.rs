@@ -283,3 +283,42 @@ pub fn uninstall_step_words(step: &UninstallStep) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::convox::Dependent;
+    use crate::plan::{DependentStack, Disruption, HoldReason};
+
+    fn held(reasons: Vec<HoldReason>, dependents: Vec<DependentStack>) -> String {
+        result_words(
+            &RackResult::Held {
+                reasons,
+                disruptions: vec![Disruption::Uninstall],
+                dependents,
+            },
+            "1s",
+        )
+    }
+
+    #[test]
+    fn a_held_rack_is_worded_from_the_hold_reasons_and_disruptions_it_carries() {
+        assert_eq!(
+            held(vec![HoldReason::Install], Vec::new()),
+            "held for a person, nothing sent: installs a new rack"
+        );
+        assert_eq!(
+            held(vec![HoldReason::Disruptive], Vec::new()),
+            "held for a person, nothing sent: is uninstalled: the stack and every resource it does not retain are deleted"
+        );
+        let app = DependentStack {
+            name: "web-app".into(),
+            stack_id: "arn:app".into(),
+            kind: Dependent::App,
+        };
+        assert_eq!(
+            held(vec![HoldReason::Disruptive], vec![app]),
+            "held for a person, nothing sent: is uninstalled: 1 app stack and the rack, with every resource not retained, are deleted"
+        );
+    }
+}
