@@ -29,9 +29,18 @@ pub enum BakeEnd {
     /// An alarm could not be read, or is gone: the wave cannot be shown healthy.
     Unreadable {
         alarm: WatchedAlarm,
-        why: String,
+        why: AlarmUnread,
     },
     Interrupted,
+}
+
+/// Why an alarm of a bake could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlarmUnread {
+    /// No CloudWatch client, or DescribeAlarms failed.
+    Failed(CloudError),
+    /// DescribeAlarms no longer lists it.
+    Gone,
 }
 
 /// The alarms of one (account, region), read together.
@@ -114,8 +123,8 @@ async fn poll(groups: &[AlarmGroup], no_data_holds: bool) -> Option<BakeEnd> {
             Ok(client) => client
                 .describe_alarms(&group.names)
                 .await
-                .map_err(|e| e.to_string()),
-            Err(error) => Err(error.to_string()),
+                .map_err(AlarmUnread::Failed),
+            Err(error) => Err(AlarmUnread::Failed(error.clone())),
         }
     }))
     .await;
@@ -139,7 +148,7 @@ async fn poll(groups: &[AlarmGroup], no_data_holds: bool) -> Option<BakeEnd> {
                 None => {
                     return Some(BakeEnd::Unreadable {
                         alarm: alarm.clone(),
-                        why: "the alarm no longer exists".into(),
+                        why: AlarmUnread::Gone,
                     });
                 }
             }

@@ -71,12 +71,7 @@ async fn cancel_update(
     let rack = plan.id();
     if let Err(error) = cloud.cancel_update_stack(&plan.name, &token).await {
         if error.kind != CloudErrorKind::Validation {
-            return Err(failed(
-                format!(
-                    "CancelUpdateStack failed ({error}); the update goes on in AWS: `rackfile status` shows it"
-                ),
-                None,
-            ));
+            return Err(failed(Failure::CancelNotSent { error }, None));
         }
         ctx.reporter
             .progress(&rack, &Progress::CancelRefused { error: &error }, 0);
@@ -86,7 +81,7 @@ async fn cancel_update(
         {
             Followed::Settled { stack, root_cause } if stack.status.is_failure() => {
                 Err(RackResult::Failed {
-                    message: "the update failed and was rolled back".into(),
+                    failure: Box::new(Failure::UpdateRolledBack),
                     status: Some(stack.status),
                     root_cause,
                 })
@@ -109,9 +104,9 @@ async fn cancel_update(
             })
         }
         Followed::Settled { stack, root_cause } => Err(RackResult::Failed {
-            message: Failure::RollbackNotCompleted {
+            failure: Box::new(Failure::RollbackNotCompleted {
                 cancelled_after: after,
-            },
+            }),
             status: Some(stack.status),
             root_cause,
         }),

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::context::Context;
 use super::follow::{Follower, Watched, events_so_far};
-use super::outcome::{RackOutcome, RackResult, failed};
+use super::outcome::{CancelStop, Failure, RackOutcome, RackResult, failed};
 use super::reporter::Work;
 use super::request_token::request_token;
 use crate::cloud::{Cloud, CloudErrorKind, StackStatus};
@@ -49,7 +49,7 @@ pub async fn send_cancel(
         Ok(seen) => seen,
         Err(error) => {
             return Err(failed(
-                format!("cannot read the stack's events, nothing was sent: {error}"),
+                Failure::CancelElsewhere(CancelStop::EventsUnreadable { error }),
                 None,
             ));
         }
@@ -62,14 +62,12 @@ pub async fn send_cancel(
             Ok(Some(stack)) => Some(stack.status),
             _ => None,
         };
-        let message = if error.kind == CloudErrorKind::Validation {
-            format!(
-                "CancelUpdateStack refused ({error}): the update is no longer in progress, nothing was cancelled"
-            )
+        let stop = if error.kind == CloudErrorKind::Validation {
+            CancelStop::Refused { error }
         } else {
-            format!("CancelUpdateStack failed ({error}); the update goes on in AWS")
+            CancelStop::NotSent { error }
         };
-        return Err(failed(message, status));
+        return Err(failed(Failure::CancelElsewhere(stop), status));
     }
     Ok(CancelSent { seen, after })
 }
@@ -95,11 +93,11 @@ pub async fn follow_cancelled(ctx: &Context<'_>, rack: &Rack, sent: CancelSent) 
                 }
             }
             Watched::Settled { stack, root_cause } => RackResult::Failed {
-                message: "cancelled; the rollback did not complete: `rackfile apply --recover` continues it".into(),
+                failure: Box::new(Failure::CancelElsewhere(CancelStop::RollbackNotCompleted)),
                 status: Some(stack.status),
                 root_cause,
             },
-            Watched::Gone => failed("the stack disappeared while being followed".into(), None),
+            Watched::Gone => failed(Failure::StackGone, None),
             Watched::Stopped(result) => result,
         },
     };
@@ -121,7 +119,7 @@ async fn rack_cloud(
     ctx.connector
         .cloud(&ctx.orgs[&rack.org], &rack.region)
         .await
-        .map_err(|error| failed(format!("cannot reach CloudFormation: {error}"), None))
+        .map_err(|error| failed(Failure::Unreachable { error }, None))
 }
 
 fn rack_id(rack: &Rack) -> crate::config::RackId {

@@ -6,7 +6,9 @@ use tokio::time::Instant;
 
 use super::context::{Context, Replanner};
 use super::follow::{Followed, Follower, events_so_far};
-use super::outcome::{BlockReason, RackResult, ReplanAfter, failed, replan_failed};
+use super::outcome::{
+    BlockReason, Failure, RackResult, ReplanAfter, Reread, failed, replan_failed,
+};
 use super::reporter::Work;
 use crate::cloud::{Cloud, StackState};
 use crate::plan::{Action, RackPlan, StackFingerprint};
@@ -25,7 +27,10 @@ pub(super) async fn check(
         Ok(now) => now,
         Err(error) => {
             return Some(failed(
-                format!("cannot read the stack before changing it: {error}; nothing was sent"),
+                Failure::StackUnreadable {
+                    before: Reread::FirstWrite,
+                    error,
+                },
                 None,
             ));
         }
@@ -51,12 +56,12 @@ pub(super) async fn check(
             .await,
         );
     }
-    let what = StackFingerprint::change(plan.stack.as_ref(), fingerprint.as_ref())
-        .unwrap_or_else(|| "it changed".to_string());
     Some(failed(
-        format!(
-            "the stack changed since the plan ({what}); nothing was sent. Plan again: `rackfile plan` shows the rack as it is now"
-        ),
+        Failure::StackChanged {
+            since: Reread::FirstWrite,
+            then: plan.stack.clone(),
+            now: fingerprint,
+        },
         now.map(|stack| stack.status),
     ))
 }
@@ -70,7 +75,7 @@ pub(super) async fn wait_then_replan(
 ) -> RackResult {
     let cloud = match ctx.cloud(&plan.org, &plan.region).await {
         Ok(cloud) => cloud,
-        Err(error) => return failed(format!("cannot reach CloudFormation: {error}"), None),
+        Err(error) => return failed(Failure::Unreachable { error }, None),
     };
     ctx.reporter.start(&plan.id(), &Work::Waiting { status }, 0);
     let seen = events_so_far(cloud.as_ref(), &plan.name)

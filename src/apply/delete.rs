@@ -6,7 +6,9 @@ use tokio::time::Instant;
 
 use super::context::Context;
 use super::follow::{Follower, Watched, events_so_far};
-use super::outcome::{RackResult, Retained, failed};
+use super::outcome::{
+    Failure, NotAsPlanned, RackKept, RackResult, Retained, UninstallStop, failed,
+};
 use super::reporter::Work;
 use super::request_token::request_token;
 use crate::cloud::{Cloud, Stack, StackState};
@@ -27,12 +29,10 @@ pub(super) async fn run(
     let total = uninstall.dependents.len();
     for (done, dependent) in uninstall.dependents.iter().enumerate() {
         if ctx.cancelled() {
-            return failed(
-                format!(
-                    "interrupted after deleting {done} of {total} app and resource stacks; the rack's stack was not deleted"
-                ),
-                None,
-            );
+            return stopped(UninstallStop::Interrupted {
+                deleted: done,
+                of: total,
+            });
         }
         let still_dependent = |stack: &Stack| {
             crate::convox::dependent_of(stack, &plan.name, |_| false) == Some(dependent.kind)
@@ -43,12 +43,11 @@ pub(super) async fn run(
             Recheck::Delete(_) => {}
             Recheck::Gone => continue,
             Recheck::Refuse(why) => {
-                return failed(
-                    format!(
-                        "{why}, so it was not deleted; {done} of {total} app and resource stacks were, and the rack's stack was not. Plan again: `rackfile plan` lists what the uninstall deletes now"
-                    ),
-                    None,
-                );
+                return stopped(UninstallStop::DependentNotAsPlanned {
+                    why,
+                    deleted: done,
+                    of: total,
+                });
             }
         }
         if let Err(result) =
@@ -58,11 +57,10 @@ pub(super) async fn run(
         }
     }
     if ctx.cancelled() {
-        return failed(
-            "interrupted after deleting the app and resource stacks; the rack's stack was not deleted"
-                .into(),
-            None,
-        );
+        return stopped(UninstallStop::Interrupted {
+            deleted: total,
+            of: total,
+        });
     }
     let planned_rack = plan
         .stack
@@ -71,20 +69,18 @@ pub(super) async fn run(
     let why = match recheck_before_delete(cloud, &plan.name, planned_rack, crate::convox::is_rack)
         .await
     {
-        Recheck::Refuse(why) => Some(why),
+        Recheck::Refuse(why) => Some(RackKept::NotAsPlanned(why)),
         Recheck::Delete(stack) => crate::convox::operations::nlb_deletion_protection(
             &stack.parameters,
         )
-        .map(|(parameter, value)| {
-            format!("NLB deletion protection was turned on since the plan ({parameter}={value})")
+        .map(|(parameter, value)| RackKept::NlbProtection {
+            parameter: parameter.to_string(),
+            value: value.to_string(),
         }),
         Recheck::Gone => None,
     };
     if let Some(why) = why {
-        return failed(
-            format!("{why}, so the rack's stack was not deleted; its apps and resources were"),
-            None,
-        );
+        return stopped(UninstallStop::RackKept(why));
     }
     if let Err(result) = delete_and_follow(
         ctx,
@@ -112,6 +108,11 @@ pub(super) async fn run(
     }
 }
 
+/// An uninstall that stopped with the rack's stack not deleted.
+fn stopped(stop: UninstallStop) -> RackResult {
+    failed(Failure::Uninstall(stop), None)
+}
+
 /// DeleteStack of `stack`, followed until it is gone, reported as `rack`'s progress. `role_arn`: the
 /// rack's service role, for the rack's own stack (an app's stack keeps the role Convox gave it).
 pub(super) async fn delete_and_follow(
@@ -126,7 +127,10 @@ pub(super) async fn delete_and_follow(
     let seen = events_so_far(cloud, stack).await.unwrap_or_default();
     if let Err(error) = cloud.delete_stack(stack, role_arn, &request_token()).await {
         return Err(failed(
-            format!("DeleteStack of {stack} failed, nothing was deleted: {error}"),
+            Failure::DeleteNotSent {
+                stack: stack.to_string(),
+                error,
+            },
             None,
         ));
     }
@@ -141,7 +145,9 @@ pub(super) async fn delete_and_follow(
             stack: left,
             root_cause,
         } => Err(RackResult::Failed {
-            message: format!("the deletion of {stack} failed").into(),
+            failure: Box::new(Failure::DeletionFailed {
+                stack: stack.to_string(),
+            }),
             status: Some(left.status),
             root_cause,
         }),
@@ -155,8 +161,8 @@ pub(super) enum Recheck {
     Delete(Box<Stack>),
     /// Already deleted (by someone else): nothing to do.
     Gone,
-    /// It is no longer the stack the plan listed: why.
-    Refuse(String),
+    /// It is no longer the stack the plan listed: how.
+    Refuse(NotAsPlanned),
 }
 
 /// Whether `name` is still the stack `stack_id` the plan listed, and still what the plan took it for
@@ -168,16 +174,20 @@ pub(super) async fn recheck_before_delete(
     still: impl Fn(&Stack) -> bool,
 ) -> Recheck {
     match cloud.describe_stack(name).await {
-        Err(error) => Recheck::Refuse(format!("cannot read {name} before deleting it: {error}")),
+        Err(error) => Recheck::Refuse(NotAsPlanned::Unreadable {
+            stack: name.to_string(),
+            error,
+        }),
         Ok(None) => Recheck::Gone,
         Ok(Some(stack)) if stack.state() == StackState::Deleted => Recheck::Gone,
-        Ok(Some(stack)) if stack.stack_id != stack_id => Recheck::Refuse(format!(
-            "{name} is another stack than the one planned (StackId {} now, {stack_id} planned)",
-            stack.stack_id
-        )),
-        Ok(Some(stack)) if !still(&stack) => Recheck::Refuse(format!(
-            "{name}'s tags changed since the plan: it is no longer a Convox stack of this rack"
-        )),
+        Ok(Some(stack)) if stack.stack_id != stack_id => Recheck::Refuse(NotAsPlanned::Replaced {
+            stack: name.to_string(),
+            now: stack.stack_id,
+            planned: stack_id.to_string(),
+        }),
+        Ok(Some(stack)) if !still(&stack) => Recheck::Refuse(NotAsPlanned::Retagged {
+            stack: name.to_string(),
+        }),
         Ok(Some(stack)) => Recheck::Delete(Box::new(stack)),
     }
 }

@@ -7,7 +7,7 @@ use tokio::time::Instant;
 use futures::StreamExt;
 
 use super::context::Context;
-use super::outcome::{BlockReason, RackOutcome, RackResult, failed};
+use super::outcome::{BlockReason, Failure, RackOutcome, RackResult, failed};
 use super::{changed_since_planned, delete, install, recover, update};
 use crate::cloud::Cloud;
 use crate::plan::{Action, Gate, Plan, RackPlan, gate};
@@ -81,7 +81,12 @@ pub(super) async fn run_action(
         Gate::Go => {}
         Gate::Held => {
             return RackResult::Held {
-                plan: Box::new(plan.clone()),
+                reasons: plan.hold.clone(),
+                disruptions: plan.disruptions.clone(),
+                dependents: match &plan.action {
+                    Action::Uninstall(uninstall) => uninstall.dependents.clone(),
+                    _ => Vec::new(),
+                },
             };
         }
         // The first plan's refusals stopped the run before anything started (`commands::apply`):
@@ -166,7 +171,7 @@ async fn opened(
 ) -> RackResult {
     let cloud = match ctx.cloud(&plan.org, &plan.region).await {
         Ok(cloud) => cloud,
-        Err(error) => return failed(format!("cannot reach CloudFormation: {error}"), None),
+        Err(error) => return failed(Failure::Unreachable { error }, None),
     };
     if let Some(result) = changed_since_planned::check(ctx, plan, cloud.as_ref(), started).await {
         return result;

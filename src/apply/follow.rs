@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::context::{Cancel, Context, TimeLimit, Timings};
 use super::events;
-use super::outcome::{RackResult, StopReason, failed};
+use super::outcome::{Failure, RackResult, RootCause, StopReason, failed};
 use super::reporter::{Progress, Reporter};
 use super::stall::{StallWatch, expected_times};
 use crate::cloud::{Cloud, CloudError, Stack, StackEvent, StackState, StackStatus};
@@ -81,10 +81,7 @@ impl Follower<'_> {
             .await
         {
             Watched::Settled { stack, root_cause } => Followed::Settled { stack, root_cause },
-            Watched::Gone => Followed::Stopped(failed(
-                "the stack disappeared while being followed".into(),
-                None,
-            )),
+            Watched::Gone => Followed::Stopped(failed(Failure::StackGone, None)),
             Watched::Stopped(result) => Followed::Stopped(result),
         }
     }
@@ -115,7 +112,7 @@ impl Follower<'_> {
         let mut interval = self.timings.first_poll;
         let mut last_output = Instant::now();
         let mut done = 0;
-        let mut root_cause: Option<String> = None;
+        let mut root_cause: Option<RootCause> = None;
         // None until the first read says.
         let mut status: Option<StackStatus> = None;
         let mut consecutive_errors = 0;
@@ -157,9 +154,9 @@ impl Follower<'_> {
                     // The SDK already retried each call; several rounds in a row mean AWS is not answering.
                     if consecutive_errors >= 5 {
                         return Watched::Stopped(failed(
-                            format!(
-                                "lost track of the stack ({error}); it may still be changing in AWS"
-                            ),
+                            Failure::LostTrack {
+                                error: error.clone(),
+                            },
                             status,
                         ));
                     }
@@ -180,12 +177,11 @@ impl Follower<'_> {
                         && event.status.ends_with("_FAILED")
                         && !events::is_stack_event(&event, name)
                     {
-                        root_cause = Some(format!(
-                            "{} ({}): {}",
-                            event.logical_id,
-                            event.resource_type,
-                            event.reason.as_deref().unwrap_or("no reason given")
-                        ));
+                        root_cause = Some(RootCause::Resource {
+                            logical_id: event.logical_id.clone(),
+                            resource_type: event.resource_type.clone(),
+                            reason: event.reason.clone(),
+                        });
                     }
                     if events::shown(&event, name) {
                         self.reporter.progress(
@@ -207,7 +203,10 @@ impl Follower<'_> {
             match stack {
                 Some(Ok(Some(stack))) if !stack.status.is_moving() => {
                     if root_cause.is_none() && stack.status.is_failure() {
-                        root_cause = stack.status_reason.clone();
+                        root_cause = stack
+                            .status_reason
+                            .clone()
+                            .map(|reason| RootCause::Stack { reason });
                     }
                     return Watched::Settled {
                         stack: Box::new(stack),
@@ -261,7 +260,7 @@ pub(super) enum Followed {
     Settled {
         // Boxed: a Stack is far larger than the other variant.
         stack: Box<Stack>,
-        root_cause: Option<String>,
+        root_cause: Option<RootCause>,
     },
     Stopped(RackResult),
 }
@@ -270,7 +269,7 @@ pub(super) enum Followed {
 pub(super) enum Watched {
     Settled {
         stack: Box<Stack>,
-        root_cause: Option<String>,
+        root_cause: Option<RootCause>,
     },
     Gone,
     Stopped(RackResult),

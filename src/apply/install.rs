@@ -7,7 +7,7 @@ use tokio::time::Instant;
 
 use super::context::{Context, OnTimeout, TimeLimit};
 use super::follow::{Followed, Follower};
-use super::outcome::{RackResult, failed};
+use super::outcome::{AfterCreate, Failure, RackResult, failed};
 use super::password;
 use super::reporter::Work;
 use super::request_token::{caused_by, request_token};
@@ -44,7 +44,7 @@ pub(super) async fn run(
                         .insert(plan.rack.clone(), shown);
                 }
             }
-            Err(message) => return failed(message, None),
+            Err(error) => return failed(Failure::Password(error), None),
         }
     }
     let request = CreateStackRequest {
@@ -75,17 +75,24 @@ pub(super) async fn run(
         // A create can fail after CloudFormation made the stack; say so rather than leave it unmentioned.
         return match cloud.describe_stack(&plan.name).await {
             Ok(None) => failed(
-                format!("CreateStack failed, nothing was created: {error}"),
+                Failure::CreateNotSent {
+                    error,
+                    stack: AfterCreate::Absent,
+                },
                 None,
             ),
             Ok(Some(stack)) => failed(
-                format!("CreateStack failed, but the stack exists: {error}"),
+                Failure::CreateNotSent {
+                    error,
+                    stack: AfterCreate::Exists,
+                },
                 Some(stack.status),
             ),
             Err(_) => failed(
-                format!(
-                    "CreateStack failed (whether the stack exists is unknown; `rackfile status` tells): {error}"
-                ),
+                Failure::CreateNotSent {
+                    error,
+                    stack: AfterCreate::Unknown,
+                },
                 None,
             ),
         };
@@ -99,7 +106,7 @@ pub(super) async fn run(
     match follower.follow(plan, cloud, HashSet::new(), started).await {
         Followed::Settled { stack, root_cause } if stack.status.is_failure() => {
             RackResult::Failed {
-                message: "the install failed".into(),
+                failure: Box::new(Failure::InstallFailed),
                 status: Some(stack.status),
                 root_cause,
             }

@@ -34,7 +34,7 @@ pub mod stall;
 mod uninstall_prep;
 mod update;
 
-pub use bake::ALARM_POLL;
+pub use bake::{ALARM_POLL, AlarmUnread};
 pub use cancel::SECOND_INTERRUPT_WINDOW;
 pub use cancel_started_elsewhere::{CancelSent, follow_cancelled, running_for, send_cancel};
 pub use context::{
@@ -42,10 +42,11 @@ pub use context::{
 };
 pub use drive::execute;
 pub use outcome::{
-    BlockReason, Counts, Failure, RackOutcome, RackResult, ReplanAfter, Retained, StopReason,
-    run_outcome,
+    AfterCreate, BlockReason, CancelStop, Counts, Failure, NotAsPlanned, PrepStop, RackKept,
+    RackOutcome, RackResult, ReplanAfter, Reread, Retained, RootCause, StopReason, UninstallStop,
+    UpdateCall, run_outcome,
 };
-pub use password::{InstalledPassword, PasswordLedger};
-pub use release_record::{RecordWarning, RecordWarnings, Unrecorded};
+pub use password::{InstalledPassword, PasswordError, PasswordLedger};
+pub use release_record::{NotRecorded, RecordWarning, RecordWarnings, Unrecorded};
 pub use rollout::{RolloutOutcome, RolloutStop, StopCause, roll_out};
 pub use uninstall_prep::UninstallStep;

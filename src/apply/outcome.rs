@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use super::InstalledPassword;
-use crate::cloud::StackStatus;
+use super::password::PasswordError;
+use crate::cloud::{CloudError, StackStatus};
 use crate::outcome::Outcome;
-use crate::plan::{RackPlan, Refusal};
+use crate::plan::{DependentStack, Disruption, HoldReason, Refusal, StackFingerprint};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RackOutcome {
@@ -61,11 +62,12 @@ pub enum RackResult {
         reason: BlockReason,
     },
     Failed {
-        message: Failure,
+        // Boxed: a Failure is far larger than the other results.
+        failure: Box<Failure>,
         /// The final stack status, when there is a stack.
         status: Option<StackStatus>,
-        /// The first failed resource and its reason.
-        root_cause: Option<String>,
+        /// What CloudFormation said made the operation fail.
+        root_cause: Option<RootCause>,
     },
     /// Still changing in AWS when rackfile stopped following it.
     StillInProgress {
@@ -83,23 +85,202 @@ pub enum RackResult {
     NotStarted,
     /// Not applied: `--auto-approve=in-place` holds a change that is not in place for a person.
     Held {
-        /// The plan held: its hold reasons, and the disruptions a disruptive change stands for.
-        plan: Box<RackPlan>,
+        /// The plan's hold reasons.
+        reasons: Vec<HoldReason>,
+        /// The disruptions a `HoldReason::Disruptive` stands for.
+        disruptions: Vec<Disruption>,
+        /// The app and resource stacks an uninstall deletes before the rack, which its disruption counts;
+        /// empty for any other action.
+        dependents: Vec<DependentStack>,
     },
 }
 
-/// What failed.
+/// What failed, as data: the call, the stack, AWS's error; `render::apply` words it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
-    /// In the executor's words.
-    Said(String),
+    /// No CloudFormation client for the rack's org and region.
+    Unreachable { error: CloudError },
+    /// The stack's events (what a follow starts from) could not be read before a write; nothing was sent.
+    EventsUnreadable { error: CloudError },
+    /// The stack could not be read again just before a write; nothing was sent.
+    StackUnreadable { before: Reread, error: CloudError },
+    /// The stack is no longer what the plan (or the upgrade's step before) left; nothing was sent.
+    StackChanged {
+        since: Reread,
+        then: Option<StackFingerprint>,
+        now: Option<StackFingerprint>,
+    },
+    /// The stack disappeared while it was followed to the end of its operation.
+    StackGone,
+    /// AWS stopped answering while the stack was followed; it may still be changing.
+    LostTrack { error: CloudError },
+    /// UpdateTerminationProtection refused; nothing was changed.
+    ProtectionNotSet { error: CloudError },
+    /// SetStackPolicy refused; termination protection, when the update changes it, was set before it.
+    PolicyNotSet {
+        protection_set: bool,
+        error: CloudError,
+    },
+    /// The change set the plan checked failed, so there is nothing to execute; nothing was sent.
+    ChangeSetFailed { error: String },
+    /// UpdateStack or ExecuteChangeSet refused; the stack was not changed.
+    UpdateNotSent { call: UpdateCall, error: CloudError },
+    /// CreateStack refused, and what became of the stack.
+    CreateNotSent {
+        error: CloudError,
+        stack: AfterCreate,
+    },
+    /// ContinueUpdateRollback refused; nothing was changed.
+    RollbackNotContinued { error: CloudError },
+    /// DeleteStack of `stack` refused; nothing was deleted.
+    DeleteNotSent { stack: String, error: CloudError },
+    /// The install ended in a failure status (rolled back).
+    InstallFailed,
+    /// The update ended in a failure status, rolled back.
+    UpdateRolledBack,
+    /// ContinueUpdateRollback ended elsewhere than UPDATE_ROLLBACK_COMPLETE.
+    RollbackNotRecovered,
+    /// The deletion of `stack` ended with the stack still there.
+    DeletionFailed { stack: String },
+    /// After a continued rollback the new plan is a recovery again (the stack in this status): one recovery
+    /// a run.
+    RecoveryNeededAgain { status: Option<StackStatus> },
+    /// A failed install was deleted, then Ctrl-C came before it was installed again.
+    ReinstallInterrupted,
+    /// The install's API password could not be had; nothing was created.
+    Password(PasswordError),
+    /// An uninstall stopped before deleting the rack's stack.
+    Uninstall(UninstallStop),
+    /// CancelUpdateStack of an update apply started refused (other than as ended); the update goes on.
+    CancelNotSent { error: CloudError },
     /// An update cancelled after this long whose rollback did not reach UPDATE_ROLLBACK_COMPLETE.
     RollbackNotCompleted { cancelled_after: Duration },
+    /// `rackfile cancel` of an update rackfile did not start, and where it stopped.
+    CancelElsewhere(CancelStop),
     /// The rack could not be planned again after what apply waited for.
     Replan {
         after: ReplanAfter,
         error: super::context::ReplanError,
     },
+}
+
+/// What made a stack's operation fail, as CloudFormation said it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootCause {
+    /// The first resource whose event failed, with the event's reason (`None`: it gave none).
+    Resource {
+        logical_id: String,
+        resource_type: String,
+        reason: Option<String>,
+    },
+    /// The stack's own StackStatusReason, when no resource failed.
+    Stack { reason: String },
+}
+
+/// When the stack was read again before a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reread {
+    /// Before the rack's first write, against the plan.
+    FirstWrite,
+    /// Before the next step of an upgrade, against what step `step` (1-based) left.
+    AfterStep(usize),
+}
+
+/// The write an update sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateCall {
+    UpdateStack,
+    ExecuteChangeSet,
+}
+
+/// The stack after a CreateStack AWS refused, read to say whether it was made anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterCreate {
+    Absent,
+    /// Its status is the failure's.
+    Exists,
+    /// It could not be read.
+    Unknown,
+}
+
+/// Where an uninstall stopped, with the rack's stack not deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UninstallStop {
+    /// Before anything was deleted: the preparation (`uninstall_prep`) stopped.
+    NothingDeleted(PrepStop),
+    /// Ctrl-C after `deleted` of the `of` app and resource stacks.
+    Interrupted { deleted: usize, of: usize },
+    /// An app or resource stack is not the one planned, after `deleted` of `of` were deleted.
+    DependentNotAsPlanned {
+        why: NotAsPlanned,
+        deleted: usize,
+        of: usize,
+    },
+    /// The apps and resources were deleted; the rack's stack is kept, for this reason.
+    RackKept(RackKept),
+}
+
+/// Why an uninstall's preparation stopped before its first write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrepStop {
+    NotAsPlanned(NotAsPlanned),
+    Interrupted,
+    /// No Auto Scaling and EventBridge client.
+    ServicesUnreachable {
+        error: CloudError,
+    },
+    ResourcesUnlisted {
+        stack: String,
+        error: CloudError,
+    },
+    GroupNotDeleted {
+        group: String,
+        stack: String,
+        error: CloudError,
+    },
+}
+
+/// Why the rack's own stack was not deleted after its apps and resources were.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RackKept {
+    NotAsPlanned(NotAsPlanned),
+    /// NLB deletion protection was turned on since the plan (this parameter, this value).
+    NlbProtection {
+        parameter: String,
+        value: String,
+    },
+}
+
+/// How a stack planned for deletion is no longer the one planned, read just before its DeleteStack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotAsPlanned {
+    Unreadable {
+        stack: String,
+        error: CloudError,
+    },
+    /// Another stack of that name (its StackId now, and the one planned).
+    Replaced {
+        stack: String,
+        now: String,
+        planned: String,
+    },
+    /// Its tags no longer make it a Convox stack of this rack.
+    Retagged {
+        stack: String,
+    },
+}
+
+/// Where `rackfile cancel` stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CancelStop {
+    /// The events before the cancel could not be read; nothing was sent.
+    EventsUnreadable { error: CloudError },
+    /// CancelUpdateStack refused as invalid: the update is no longer in progress.
+    Refused { error: CloudError },
+    /// CancelUpdateStack failed otherwise; the update goes on.
+    NotSent { error: CloudError },
+    /// The rollback did not reach UPDATE_ROLLBACK_COMPLETE.
+    RollbackNotCompleted,
 }
 
 /// What a re-plan came after.
@@ -109,18 +290,6 @@ pub enum ReplanAfter {
     Wait,
     /// A continued rollback.
     Rollback,
-}
-
-impl From<String> for Failure {
-    fn from(said: String) -> Self {
-        Failure::Said(said)
-    }
-}
-
-impl From<&str> for Failure {
-    fn from(said: &str) -> Self {
-        Failure::Said(said.to_string())
-    }
 }
 
 /// A resource an uninstall left behind (DeletionPolicy Retain).
@@ -181,9 +350,9 @@ impl RackOutcome {
     }
 }
 
-pub(super) fn failed(message: String, status: Option<StackStatus>) -> RackResult {
+pub(super) fn failed(failure: Failure, status: Option<StackStatus>) -> RackResult {
     RackResult::Failed {
-        message: message.into(),
+        failure: Box::new(failure),
         status,
         root_cause: None,
     }
@@ -192,7 +361,7 @@ pub(super) fn failed(message: String, status: Option<StackStatus>) -> RackResult
 /// The rack could not be planned again after `after`.
 pub(super) fn replan_failed(after: ReplanAfter, error: super::context::ReplanError) -> RackResult {
     RackResult::Failed {
-        message: Failure::Replan { after, error },
+        failure: Box::new(Failure::Replan { after, error }),
         status: None,
         root_cause: None,
     }

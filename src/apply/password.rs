@@ -4,7 +4,7 @@
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
-use crate::cloud::{Connector, PutOutcome, Secret};
+use crate::cloud::{CloudError, Connector, PutOutcome, Secret};
 use crate::config::OrgSettings;
 use crate::plan::PasswordSource;
 
@@ -23,6 +23,25 @@ pub enum InstalledPassword {
 pub type PasswordLedger =
     std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, InstalledPassword>>>;
 
+/// Why an install has no password, so nothing was created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordError {
+    /// `password_env` names a variable that is not set, or empty.
+    EnvNotSet { variable: String },
+    /// The SSM parameter is of this type, not a SecureString.
+    NotSecure { parameter: String, kind: String },
+    Unreadable {
+        parameter: String,
+        error: CloudError,
+    },
+    /// Someone stored a parameter of that name while rackfile did, and it is now no SecureString (or gone).
+    ChangedWhileStoring { parameter: String },
+    NotStored {
+        parameter: String,
+        error: CloudError,
+    },
+}
+
 /// The password to install with and where it will be, or why the install cannot start. An SSM password
 /// that does not exist yet is generated and stored *before* it is used, so a stack never holds a password
 /// that exists nowhere else; if someone stored one first, theirs is used.
@@ -32,13 +51,13 @@ pub async fn for_install(
     org: &OrgSettings,
     region: &str,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(Secret, Option<InstalledPassword>), String> {
+) -> Result<(Secret, Option<InstalledPassword>), PasswordError> {
     match source {
         PasswordSource::Env { variable } => match env(variable) {
             Some(password) if !password.is_empty() => Ok((Secret::new(password), None)),
-            _ => Err(format!(
-                "${variable} is not set; the rack's API password must be in it (password_env)"
-            )),
+            _ => Err(PasswordError::EnvNotSet {
+                variable: variable.clone(),
+            }),
         },
         PasswordSource::Generate => {
             let password = generate();
@@ -51,16 +70,17 @@ pub async fn for_install(
             let stored = InstalledPassword::Ssm {
                 parameter: parameter.clone(),
             };
-            let read = |error| {
-                format!("cannot read SSM parameter {parameter}: {error}; nothing was created")
+            let read = |error| PasswordError::Unreadable {
+                parameter: parameter.clone(),
+                error,
             };
             match connector.ssm_parameter(org, region, parameter).await {
                 Ok(Some(found)) if found.is_secure() => return Ok((found.value, Some(stored))),
                 Ok(Some(found)) => {
-                    return Err(format!(
-                        "SSM parameter {parameter} is a {}, not a SecureString; nothing was created",
-                        found.kind
-                    ));
+                    return Err(PasswordError::NotSecure {
+                        parameter: parameter.clone(),
+                        kind: found.kind,
+                    });
                 }
                 Ok(None) => {}
                 Err(error) => return Err(read(error)),
@@ -74,15 +94,16 @@ pub async fn for_install(
                 Ok(PutOutcome::AlreadyExists) => {
                     match connector.ssm_parameter(org, region, parameter).await {
                         Ok(Some(found)) if found.is_secure() => Ok((found.value, Some(stored))),
-                        Ok(_) => Err(format!(
-                            "SSM parameter {parameter} changed while rackfile stored it; nothing was created"
-                        )),
+                        Ok(_) => Err(PasswordError::ChangedWhileStoring {
+                            parameter: parameter.clone(),
+                        }),
                         Err(error) => Err(read(error)),
                     }
                 }
-                Err(error) => Err(format!(
-                    "cannot store the password in SSM parameter {parameter}: {error}; nothing was created"
-                )),
+                Err(error) => Err(PasswordError::NotStored {
+                    parameter: parameter.clone(),
+                    error,
+                }),
             }
         }
     }

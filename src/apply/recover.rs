@@ -6,7 +6,7 @@ use tokio::time::Instant;
 
 use super::context::Context;
 use super::follow::{Followed, Follower, events_so_far};
-use super::outcome::{RackResult, ReplanAfter, failed, replan_failed};
+use super::outcome::{Failure, RackResult, ReplanAfter, failed, replan_failed};
 use super::reporter::Work;
 use super::request_token::request_token;
 use crate::cloud::{Cloud, StackStatus};
@@ -35,10 +35,7 @@ pub(super) async fn reinstall(
         return result;
     }
     if ctx.cancelled() {
-        return failed(
-            "interrupted after the failed install was deleted; the rack was not installed again (`rackfile apply` installs it)".into(),
-            None,
-        );
+        return failed(Failure::ReinstallInterrupted, None);
     }
     match super::install::run(ctx, plan, install, cloud, started).await {
         RackResult::Installed { dashboard } => RackResult::Reinstalled { dashboard },
@@ -56,7 +53,7 @@ pub(super) async fn continue_rollback(
 ) -> RackResult {
     let seen = match events_so_far(cloud, &plan.name).await {
         Ok(seen) => seen,
-        Err(error) => return failed(format!("cannot read the stack's events: {error}"), None),
+        Err(error) => return failed(Failure::EventsUnreadable { error }, None),
     };
     let skip = ctx
         .resources_to_skip
@@ -72,10 +69,7 @@ pub(super) async fn continue_rollback(
         )
         .await
     {
-        return failed(
-            format!("ContinueUpdateRollback failed, nothing was changed: {error}"),
-            None,
-        );
+        return failed(Failure::RollbackNotContinued { error }, None);
     }
     ctx.reporter
         .start(&plan.id(), &Work::ContinuingRollback { skipping: &skip }, 0);
@@ -83,7 +77,7 @@ pub(super) async fn continue_rollback(
         Followed::Settled { stack, .. } if stack.status == StackStatus::UpdateRollbackComplete => {}
         Followed::Settled { stack, root_cause } => {
             return RackResult::Failed {
-                message: "the rollback could not be continued".into(),
+                failure: Box::new(Failure::RollbackNotRecovered),
                 status: Some(stack.status),
                 root_cause,
             };
@@ -99,10 +93,9 @@ pub(super) async fn continue_rollback(
             // Never a second recovery in one run: a rack that failed again is for a person to see.
             Action::ContinueRollback | Action::Reinstall(_) => RackResult::RollbackContinued {
                 then: Some(Box::new(failed(
-                    format!(
-                        "after the rollback the stack is {}",
-                        new_plan.stack.as_ref().map_or("", |s| s.status.as_str())
-                    ),
+                    Failure::RecoveryNeededAgain {
+                        status: new_plan.stack.as_ref().map(|s| s.status.clone()),
+                    },
                     None,
                 ))),
             },

@@ -20,7 +20,20 @@ use crate::plan::{ChangeKind, RackPlan, Update};
 pub struct RecordWarning {
     pub version: String,
     pub what: Unrecorded,
-    pub why: String,
+    pub why: NotRecorded,
+}
+
+/// Why a new version was not recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotRecorded {
+    /// The rack's resources, where its releases table and notification topic are found, could not be listed.
+    ResourcesUnlisted(CloudError),
+    /// No DynamoDB and SNS client.
+    ServicesUnreachable(CloudError),
+    /// The rack's stack has no resource of this logical id.
+    NoResource(String),
+    /// PutItem or Publish failed.
+    Refused(CloudError),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +61,7 @@ pub(super) async fn record(ctx: &Context<'_>, plan: &RackPlan, update: &Update, 
     let Some(version) = new_version(update) else {
         return;
     };
-    let warn = |what, why: String| {
+    let warn = |what, why: NotRecorded| {
         ctx.record_warnings
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -60,16 +73,14 @@ pub(super) async fn record(ctx: &Context<'_>, plan: &RackPlan, update: &Update, 
                 why,
             });
     };
-    let both = |why: &str| {
-        warn(Unrecorded::ReleaseRecord, why.to_string());
-        warn(Unrecorded::RackUpdateEvent, why.to_string());
+    let both = |why: NotRecorded| {
+        warn(Unrecorded::ReleaseRecord, why.clone());
+        warn(Unrecorded::RackUpdateEvent, why);
     };
     let resources = match cloud.stack_resources(&plan.name).await {
         Ok(resources) => resources,
         Err(error) => {
-            return both(&format!(
-                "cannot list the rack's resources to find its releases table and notification topic: {error}"
-            ));
+            return both(NotRecorded::ResourcesUnlisted(error));
         }
     };
     let services = match ctx
@@ -78,17 +89,16 @@ pub(super) async fn record(ctx: &Context<'_>, plan: &RackPlan, update: &Update, 
         .await
     {
         Ok(services) => services,
-        Err(error) => return both(&format!("cannot reach DynamoDB and SNS: {error}")),
+        Err(error) => return both(NotRecorded::ServicesUnreachable(error)),
     };
     let now = ctx.connector.now();
-    let missing = |logical_id: &str| format!("the rack's stack has no {logical_id} resource");
-    let unrecorded = |error: CloudError| error.to_string();
+    let missing = |logical_id: &str| NotRecorded::NoResource(logical_id.to_string());
     match physical_id(&resources, RELEASES_TABLE) {
         None => warn(Unrecorded::ReleaseRecord, missing(RELEASES_TABLE)),
         Some(table) => {
             let item = release_item(&plan.name, version, now);
             if let Err(error) = services.put_release(table, &item).await {
-                warn(Unrecorded::ReleaseRecord, unrecorded(error));
+                warn(Unrecorded::ReleaseRecord, NotRecorded::Refused(error));
             }
         }
     }
@@ -97,7 +107,7 @@ pub(super) async fn record(ctx: &Context<'_>, plan: &RackPlan, update: &Update, 
         Some(topic) => {
             let message = rack_update_message(&plan.name, version, now);
             if let Err(error) = services.publish(topic, RACK_UPDATE, &message).await {
-                warn(Unrecorded::RackUpdateEvent, unrecorded(error));
+                warn(Unrecorded::RackUpdateEvent, NotRecorded::Refused(error));
             }
         }
     }

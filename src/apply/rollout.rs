@@ -36,7 +36,10 @@ pub enum StopCause {
     /// An alarm of the wave's racks went to ALARM during its bake.
     Alarm(WatchedAlarm),
     /// An alarm could not be read during the bake.
-    AlarmUnreadable { alarm: WatchedAlarm, why: String },
+    AlarmUnreadable {
+        alarm: WatchedAlarm,
+        why: super::bake::AlarmUnread,
+    },
     /// Just before wave `holds` would start, an alarm of an earlier wave's rack was in ALARM (or
     /// INSUFFICIENT_DATA without `missing_data = "ok"`).
     Held {

@@ -5,7 +5,7 @@
 
 use super::context::Context;
 use super::delete::{Recheck, recheck_before_delete};
-use super::outcome::{RackResult, failed};
+use super::outcome::{Failure, PrepStop, RackResult, UninstallStop, failed};
 use crate::cloud::{Cloud, GroupDeletion, RackServices};
 use crate::convox::operations::{AUTOSCALER_RULE, auto_scaling_groups, physical_id};
 use crate::plan::{RackPlan, Uninstall};
@@ -49,35 +49,32 @@ pub(super) async fn prepare(
         match recheck_before_delete(cloud, &dependent.name, &dependent.stack_id, still).await {
             Recheck::Delete(_) => stacks.push(dependent.name.as_str()),
             Recheck::Gone => {}
-            Recheck::Refuse(why) => return Err(nothing_deleted(why)),
+            Recheck::Refuse(why) => return Err(nothing_deleted(PrepStop::NotAsPlanned(why))),
         }
     }
     let planned_rack = plan.stack.as_ref().map_or("", |s| s.stack_id.as_str());
     match recheck_before_delete(cloud, &plan.name, planned_rack, crate::convox::is_rack).await {
         Recheck::Delete(_) => stacks.push(plan.name.as_str()),
         Recheck::Gone => {}
-        Recheck::Refuse(why) => return Err(nothing_deleted(why)),
+        Recheck::Refuse(why) => return Err(nothing_deleted(PrepStop::NotAsPlanned(why))),
     }
     // The preparation is the uninstall's first write: a rack without instances is no longer a rack that
     // runs, so an interrupt that came first stops it here.
     if ctx.cancelled() {
-        return Err(nothing_deleted(
-            "interrupted before the uninstall began".into(),
-        ));
+        return Err(nothing_deleted(PrepStop::Interrupted));
     }
     let services = ctx
         .connector
         .rack_services(&ctx.orgs[&plan.org], &plan.region)
         .await
-        .map_err(|error| {
-            nothing_deleted(format!(
-                "cannot reach Auto Scaling and EventBridge: {error}"
-            ))
-        })?;
+        .map_err(|error| nothing_deleted(PrepStop::ServicesUnreachable { error }))?;
     let mut resources = Vec::new();
     for stack in &stacks {
         let listed = cloud.stack_resources(stack).await.map_err(|error| {
-            nothing_deleted(format!("cannot list the resources of {stack}: {error}"))
+            nothing_deleted(PrepStop::ResourcesUnlisted {
+                stack: stack.to_string(),
+                error,
+            })
         })?;
         resources.push((*stack, listed));
     }
@@ -96,9 +93,11 @@ pub(super) async fn prepare(
                     group,
                 },
                 Err(error) => {
-                    return Err(nothing_deleted(format!(
-                        "DeleteAutoScalingGroup of {group} (stack {stack}) failed: {error}"
-                    )));
+                    return Err(nothing_deleted(PrepStop::GroupNotDeleted {
+                        group,
+                        stack: stack.to_string(),
+                        error,
+                    }));
                 }
             };
             ctx.reporter.uninstall_step(&plan.id(), &step);
@@ -127,11 +126,6 @@ async fn disable_autoscaler(
     ctx.reporter.uninstall_step(&plan.id(), &step);
 }
 
-fn nothing_deleted(why: String) -> RackResult {
-    failed(
-        format!(
-            "{why}; no stack was deleted (the uninstall stops before its first DeleteStack). Plan again: `rackfile plan` lists what the uninstall deletes now"
-        ),
-        None,
-    )
+fn nothing_deleted(why: PrepStop) -> RackResult {
+    failed(Failure::Uninstall(UninstallStop::NothingDeleted(why)), None)
 }

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use super::context::Context;
 use super::follow::{Followed, Follower, events_so_far};
-use super::outcome::{RackResult, failed};
+use super::outcome::{Failure, RackResult, Reread, UpdateCall, failed};
 use super::reporter::Work;
 use super::request_token::{caused_by, request_token};
 use crate::cloud::{Cloud, CloudErrorKind, Stack, UpdateOutcome};
@@ -55,12 +55,7 @@ async fn set_protection(
     cloud
         .set_termination_protection(&plan.name, enabled)
         .await
-        .map_err(|error| {
-            failed(
-                format!("UpdateTerminationProtection failed, nothing was changed: {error}"),
-                None,
-            )
-        })
+        .map_err(|error| failed(Failure::ProtectionNotSet { error }, None))
 }
 
 /// SetStackPolicy, when the update changes the policy: immediate, and an UpdateStack that changes
@@ -82,13 +77,11 @@ async fn set_policy(plan: &RackPlan, update: &Update, cloud: &dyn Cloud) -> Resu
         .set_stack_policy(&plan.name, &policy.body)
         .await
         .map_err(|error| {
-            let protection = if update.termination_protection.is_some() {
-                "termination protection was changed, nothing else"
-            } else {
-                "nothing was changed"
-            };
             failed(
-                format!("SetStackPolicy failed, {protection}: {error}"),
+                Failure::PolicyNotSet {
+                    protection_set: update.termination_protection.is_some(),
+                    error,
+                },
                 None,
             )
         })
@@ -122,20 +115,23 @@ pub(super) async fn upgrade(
                 Ok(now) => now.as_ref().map(StackFingerprint::of),
                 Err(error) => {
                     return stopped(failed(
-                        format!(
-                            "cannot read the stack before this step: {error}; nothing was sent"
-                        ),
+                        Failure::StackUnreadable {
+                            before: Reread::AfterStep(index),
+                            error,
+                        },
                         None,
                     ));
                 }
             };
-            if let Some(change) = StackFingerprint::change(left_by_last_step.as_ref(), now.as_ref())
-            {
+            if left_by_last_step != now {
+                let status = now.as_ref().map(|stack| stack.status.clone());
                 return stopped(failed(
-                    format!(
-                        "the stack changed after step {index} ({change}); nothing was sent. Plan again: `rackfile plan` plans the rest of the upgrade"
-                    ),
-                    now.map(|stack| stack.status),
+                    Failure::StackChanged {
+                        since: Reread::AfterStep(index),
+                        then: left_by_last_step,
+                        now,
+                    },
+                    status,
                 ));
             }
         }
@@ -171,10 +167,7 @@ async fn update_and_follow(
     let seen = match events_so_far(cloud, &plan.name).await {
         Ok(seen) => seen,
         Err(error) => {
-            return Err(failed(
-                format!("cannot read the stack's events: {error}"),
-                None,
-            ));
+            return Err(failed(Failure::EventsUnreadable { error }, None));
         }
     };
     ctx.reporter.start(&plan.id(), &work, update.resource_count);
@@ -187,10 +180,12 @@ async fn update_and_follow(
             CheckStatus::NoChanges => cloud
                 .update_stack(&request)
                 .await
-                .map_err(|error| ("UpdateStack", error)),
+                .map_err(|error| (UpdateCall::UpdateStack, error)),
             CheckStatus::Failed { error } => {
                 return Err(failed(
-                    format!("its change set cannot be executed ({error}); nothing was sent"),
+                    Failure::ChangeSetFailed {
+                        error: error.clone(),
+                    },
                     None,
                 ));
             }
@@ -198,12 +193,12 @@ async fn update_and_follow(
                 .execute_change_set(&check.change_set, &request.token)
                 .await
                 .map(|()| UpdateOutcome::Started)
-                .map_err(|error| ("ExecuteChangeSet", error)),
+                .map_err(|error| (UpdateCall::ExecuteChangeSet, error)),
         },
         None => cloud
             .update_stack(&request)
             .await
-            .map_err(|error| ("UpdateStack", error)),
+            .map_err(|error| (UpdateCall::UpdateStack, error)),
     };
     match sent {
         Ok(UpdateOutcome::NothingToDo) => return Ok(None),
@@ -212,11 +207,8 @@ async fn update_and_follow(
         Err((_, error))
             if error.kind == CloudErrorKind::Busy
                 && caused_by(cloud, &plan.name, &request.token).await => {}
-        Err((operation, error)) => {
-            return Err(failed(
-                format!("{operation} failed, the stack was not changed: {error}"),
-                None,
-            ));
+        Err((call, error)) => {
+            return Err(failed(Failure::UpdateNotSent { call, error }, None));
         }
     }
     // Executed (a retry included, that met the update its first attempt started): the stack's history.
@@ -236,7 +228,7 @@ async fn update_and_follow(
     {
         Followed::Settled { stack, root_cause } if stack.status.is_failure() => {
             Err(RackResult::Failed {
-                message: "the update failed and was rolled back".into(),
+                failure: Box::new(Failure::UpdateRolledBack),
                 status: Some(stack.status),
                 root_cause,
             })

@@ -8,8 +8,9 @@ use super::budget::budget_lines;
 use super::escape;
 use crate::diag::{self, Diagnostic};
 use crate::plan::{
-    Action, Change, ChangeKind, Disruption, Held, HeldReason, HoldReason, Install, PasswordSource,
-    Plan, PlanProblem, PlannedOptions, RackPlan, Refusal, StepRef, TemplateImpact, Update, Wait,
+    Action, Change, ChangeKind, DependentStack, Disruption, Held, HeldReason, HoldReason, Install,
+    PasswordSource, Plan, PlanProblem, PlannedOptions, RackPlan, Refusal, StepRef, TemplateImpact,
+    Update, Wait,
 };
 use crate::template::describe_reach;
 
@@ -252,10 +253,23 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
 
 /// The rack's disruptions (decided by the plan), escaped, a line each.
 pub(super) fn disruptions(rack: &RackPlan) -> Vec<String> {
-    rack.disruptions
+    disruption_list(&rack.disruptions, uninstalled_dependents(rack))
+}
+
+/// The disruptions in words; `dependents`: what an uninstall deletes before the rack.
+fn disruption_list(disruptions: &[Disruption], dependents: &[DependentStack]) -> Vec<String> {
+    disruptions
         .iter()
-        .map(|disruption| disruption_words(rack, disruption))
+        .map(|disruption| disruption_words(dependents, disruption))
         .collect()
+}
+
+/// The app and resource stacks the rack's uninstall deletes before it; none for any other action.
+fn uninstalled_dependents(rack: &RackPlan) -> &[DependentStack] {
+    match &rack.action {
+        Action::Uninstall(uninstall) => &uninstall.dependents,
+        _ => &[],
+    }
 }
 
 /// Why the run may not act on a rack, completing "its new plan ...".
@@ -288,10 +302,20 @@ pub fn wait_words(wait: &Wait) -> String {
 /// Why `apply --auto-approve=in-place` holds the rack for a person, escaped, in a line:
 /// `replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time`.
 pub fn hold_words(rack: &RackPlan) -> String {
+    held_words(&rack.hold, &rack.disruptions, uninstalled_dependents(rack))
+}
+
+/// `hold_words` from the plan's data alone, as an apply's outcome carries it: its hold reasons, its
+/// disruptions, and the stacks an uninstall deletes before the rack.
+pub fn held_words(
+    reasons: &[HoldReason],
+    disruptions: &[Disruption],
+    dependents: &[DependentStack],
+) -> String {
     let mut words = Vec::new();
-    for reason in &rack.hold {
+    for reason in reasons {
         match reason {
-            HoldReason::Disruptive => words.extend(disruptions(rack)),
+            HoldReason::Disruptive => words.extend(disruption_list(disruptions, dependents)),
             HoldReason::Install => words.push("installs a new rack".into()),
             HoldReason::ContinueRollback => {
                 words.push("continues a failed rollback (ContinueUpdateRollback)".into())
@@ -349,17 +373,17 @@ fn step_words(step: &Option<StepRef>) -> String {
     }
 }
 
-fn disruption_words(rack: &RackPlan, disruption: &Disruption) -> String {
+fn disruption_words(dependents: &[DependentStack], disruption: &Disruption) -> String {
     match disruption {
         Disruption::Reinstall => "is deleted and installed again".into(),
-        Disruption::Uninstall => match &rack.action {
-            Action::Uninstall(uninstall) if !uninstall.dependents.is_empty() => format!(
-                "is uninstalled: {} and the rack, with every resource not retained, are deleted",
-                counted_dependents(&uninstall.dependents)
-            ),
-            _ => {
+        Disruption::Uninstall => match dependents {
+            [] => {
                 "is uninstalled: the stack and every resource it does not retain are deleted".into()
             }
+            dependents => format!(
+                "is uninstalled: {} and the rack, with every resource not retained, are deleted",
+                counted_dependents(dependents)
+            ),
         },
         Disruption::Resources { step, resources } => {
             format!("{}{}", step_words(step), escape(&describe_reach(resources)))
@@ -619,7 +643,7 @@ pub fn problems(problems: &[PlanProblem], file_name: &str, source: &str) -> Stri
 }
 
 /// `2 app stacks, 1 resource stack`.
-pub(crate) fn counted_dependents(dependents: &[crate::plan::DependentStack]) -> String {
+pub(crate) fn counted_dependents(dependents: &[DependentStack]) -> String {
     use crate::convox::Dependent;
     let count = |kind: Dependent| dependents.iter().filter(|d| d.kind == kind).count();
     [Dependent::App, Dependent::Resource]

@@ -24,7 +24,8 @@ pub use duration::{Notation, duration};
 pub use error::RenderError;
 pub use escape::escape;
 pub use human::{
-    Style, hold_words, plan as human_plan, problems as human_problems, refusal_words, wait_words,
+    Style, held_words, hold_words, plan as human_plan, problems as human_problems, refusal_words,
+    wait_words,
 };
 pub use json::plan as json_plan;
 pub use markdown::plan as markdown_plan;

@@ -12,7 +12,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value, json};
 
-use super::super::{hold_words, waves};
+use super::super::{held_words, waves};
+use super::failures::root_cause_words;
 use super::words::{
     heartbeat_words, outcome_words, progress_words, stall_words, uninstall_step_words, work_words,
 };
@@ -402,15 +403,19 @@ impl Reporter for JsonStream {
                 .collect();
         }
         let kind = match outcome.result.settled() {
-            RackResult::Held { plan } => {
-                fields["reason"] = hold_words(plan).into();
+            RackResult::Held {
+                reasons,
+                disruptions,
+                dependents,
+            } => {
+                fields["reason"] = held_words(reasons, disruptions, dependents).into();
                 "rack_held"
             }
             RackResult::Failed {
                 status, root_cause, ..
             } => {
                 fields["status"] = json!(status);
-                fields["root_cause"] = json!(root_cause);
+                fields["root_cause"] = json!(root_cause.as_ref().map(root_cause_words));
                 "rack_errored"
             }
             RackResult::StillInProgress { status, .. } | RackResult::Blocked { status, .. } => {
@@ -439,28 +444,9 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
+    use crate::apply::{Failure, RootCause};
     use crate::cloud::StackStatus;
-    use crate::plan::{Action, HoldReason, RackPlan, WatchedAlarm};
-
-    fn held_plan() -> RackPlan {
-        RackPlan {
-            rack: "personal/web".into(),
-            org: "personal".into(),
-            name: "web".into(),
-            region: "us-east-1".into(),
-            account_id: "123456789012".into(),
-            action: Action::Unchanged,
-            role_arn: None,
-            options: Default::default(),
-            stack: None,
-            held: Vec::new(),
-            notes: Vec::new(),
-            warnings: Vec::new(),
-            disruptions: Vec::new(),
-            hold: vec![HoldReason::Install],
-            preflight: Vec::new(),
-        }
-    }
+    use crate::plan::{HoldReason, WatchedAlarm};
 
     /// Each line type the README's table lists, with the fields it names (backquoted words outside
     /// parentheses, `?` and `[]` dropped).
@@ -584,12 +570,16 @@ mod tests {
         let results = [
             RackResult::Installed { dashboard: None },
             RackResult::Held {
-                plan: Box::new(held_plan()),
+                reasons: vec![HoldReason::Install],
+                disruptions: Vec::new(),
+                dependents: Vec::new(),
             },
             RackResult::Failed {
-                message: "no".into(),
+                failure: Box::new(Failure::InstallFailed),
                 status: Some(StackStatus::parse("ROLLBACK_COMPLETE")),
-                root_cause: Some("Vpc".into()),
+                root_cause: Some(RootCause::Stack {
+                    reason: "Vpc".into(),
+                }),
             },
             RackResult::Cancelled {
                 after: Duration::from_secs(1),
@@ -624,7 +614,10 @@ mod tests {
             warned.warnings = vec![crate::apply::RecordWarning {
                 version: "2".into(),
                 what: crate::apply::Unrecorded::ReleaseRecord,
-                why: "AccessDenied".into(),
+                why: crate::apply::NotRecorded::Refused(crate::cloud::CloudError::new(
+                    crate::cloud::CloudErrorKind::AccessDenied,
+                    "AccessDenied",
+                )),
             }];
             stream.finish(&rack, &warned);
         }

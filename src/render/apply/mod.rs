@@ -3,6 +3,7 @@
 //! (`apply::reporter::{Work, Progress}`, `apply::RackResult`); none of them decides anything.
 
 pub mod bars;
+mod failures;
 pub mod json_stream;
 pub mod lines;
 mod stack_events;

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use super::words::outcome_words;
 use crate::apply::{
-    Counts, InstalledPassword, RackOutcome, RackResult, RecordWarning, RolloutStop, StopCause,
-    Unrecorded,
+    AlarmUnread, Counts, InstalledPassword, NotRecorded, RackOutcome, RackResult, RecordWarning,
+    RolloutStop, StopCause, Unrecorded,
 };
 
 /// `Apply complete: 1 installed, 0 updated, 0 failed.`
@@ -195,8 +195,15 @@ pub fn rollout_stop(stop: &RolloutStop) -> String {
             alarm.name, alarm.rack, alarm.account_id, alarm.region
         ),
         StopCause::AlarmUnreadable { alarm, why } => format!(
-            "alarm {} of {} (account {}, {}) could not be read during the bake: {why}",
-            alarm.name, alarm.rack, alarm.account_id, alarm.region
+            "alarm {} of {} (account {}, {}) could not be read during the bake: {}",
+            alarm.name,
+            alarm.rack,
+            alarm.account_id,
+            alarm.region,
+            match why {
+                AlarmUnread::Failed(error) => error.to_string(),
+                AlarmUnread::Gone => "the alarm no longer exists".into(),
+            }
         ),
         StopCause::Held {
             alarm,
@@ -235,11 +242,101 @@ pub fn record_warning_words(warning: &RecordWarning) -> String {
     match warning.what {
         Unrecorded::ReleaseRecord => format!(
             "version {} was applied but not written to the rack's releases table, so `convox rack releases` does not list it: {}",
-            warning.version, warning.why
+            warning.version,
+            not_recorded_words(&warning.why)
         ),
         Unrecorded::RackUpdateEvent => format!(
             "version {} was applied but no rack:update event was sent to the rack's notification topic, so its webhooks did not hear of it: {}",
-            warning.version, warning.why
+            warning.version,
+            not_recorded_words(&warning.why)
         ),
+    }
+}
+
+fn not_recorded_words(why: &NotRecorded) -> String {
+    match why {
+        NotRecorded::ResourcesUnlisted(error) => format!(
+            "cannot list the rack's resources to find its releases table and notification topic: {error}"
+        ),
+        NotRecorded::ServicesUnreachable(error) => {
+            format!("cannot reach DynamoDB and SNS: {error}")
+        }
+        NotRecorded::NoResource(logical_id) => {
+            format!("the rack's stack has no {logical_id} resource")
+        }
+        NotRecorded::Refused(error) => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::{CloudError, CloudErrorKind};
+
+    #[test]
+    fn an_alarm_unread_during_a_bake_says_why() {
+        let stop = |why| RolloutStop {
+            after_wave: 1,
+            why: StopCause::AlarmUnreadable {
+                alarm: crate::plan::WatchedAlarm {
+                    rack: "personal/web".into(),
+                    org: "personal".into(),
+                    account_id: "123456789012".into(),
+                    region: "us-east-1".into(),
+                    name: "web-5xx".into(),
+                },
+                why,
+            },
+            not_started: Vec::new(),
+        };
+        assert_eq!(
+            rollout_stop(&stop(AlarmUnread::Gone)),
+            "\nRollout stopped after wave 1: alarm web-5xx of personal/web (account 123456789012, us-east-1) could not be read during the bake: the alarm no longer exists.\n"
+        );
+        assert_eq!(
+            rollout_stop(&stop(AlarmUnread::Failed(CloudError::new(
+                CloudErrorKind::Throttled,
+                "Rate exceeded"
+            )))),
+            "\nRollout stopped after wave 1: alarm web-5xx of personal/web (account 123456789012, us-east-1) could not be read during the bake: Rate exceeded.\n"
+        );
+    }
+
+    #[test]
+    fn a_version_not_recorded_says_where_and_why() {
+        let warning = |what, why| RecordWarning {
+            version: "20260101000000".into(),
+            what,
+            why,
+        };
+        let denied = || CloudError::new(CloudErrorKind::AccessDenied, "AccessDenied: no");
+        let releases = "version 20260101000000 was applied but not written to the rack's releases table, so `convox rack releases` does not list it";
+        let event = "version 20260101000000 was applied but no rack:update event was sent to the rack's notification topic, so its webhooks did not hear of it";
+        for (what, why, words) in [
+            (
+                Unrecorded::ReleaseRecord,
+                NotRecorded::ResourcesUnlisted(denied()),
+                format!(
+                    "{releases}: cannot list the rack's resources to find its releases table and notification topic: AccessDenied: no"
+                ),
+            ),
+            (
+                Unrecorded::RackUpdateEvent,
+                NotRecorded::ServicesUnreachable(denied()),
+                format!("{event}: cannot reach DynamoDB and SNS: AccessDenied: no"),
+            ),
+            (
+                Unrecorded::ReleaseRecord,
+                NotRecorded::NoResource("Releases".into()),
+                format!("{releases}: the rack's stack has no Releases resource"),
+            ),
+            (
+                Unrecorded::RackUpdateEvent,
+                NotRecorded::Refused(denied()),
+                format!("{event}: AccessDenied: no"),
+            ),
+        ] {
+            assert_eq!(record_warning_words(&warning(what, why)), words);
+        }
     }
 }

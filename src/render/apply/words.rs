@@ -4,17 +4,14 @@
 use std::time::Duration;
 
 use super::super::waves;
-use super::super::{Notation, duration, hold_words, refusal_words, span};
+use super::super::{Notation, duration, held_words, refusal_words, span};
+use super::failures::{failure_words, root_cause_words};
 use super::stack_events;
 use crate::apply::reporter::{Progress, Work};
 use crate::apply::stall::Stall;
-use crate::apply::{
-    BlockReason, Failure, RackOutcome, RackResult, ReplanAfter, ReplanError, Retained, StopReason,
-    UninstallStep,
-};
+use crate::apply::{BlockReason, RackOutcome, RackResult, Retained, StopReason, UninstallStep};
 use crate::cloud::StackStatus;
 use crate::plan::Wave;
-use crate::render::RenderError as _;
 
 /// What became of a rack, in a line: `updated in 4m02s`.
 pub fn outcome_words(outcome: &RackOutcome) -> String {
@@ -72,27 +69,6 @@ pub fn block_words(reason: &BlockReason) -> String {
         BlockReason::BusyAgain => "CloudFormation began changing the stack again after the wait; plan again once it has finished".into(),
         BlockReason::Refused(refusal) => {
             format!("its new plan {}; nothing was sent", refusal_words(refusal))
-        }
-    }
-}
-
-fn failure_words(failure: &Failure) -> String {
-    match failure {
-        Failure::Said(said) => said.clone(),
-        Failure::RollbackNotCompleted { cancelled_after } => format!(
-            "cancelled after {}; the rollback did not complete: `rackfile plan --recover` continues it",
-            span(cancelled_after.as_secs())
-        ),
-        Failure::Replan { after, error } => {
-            let after = match after {
-                ReplanAfter::Wait => "wait",
-                ReplanAfter::Rollback => "rollback",
-            };
-            let why = match error {
-                ReplanError::Planning(error) => error.render().trim_end().to_string(),
-                ReplanError::NotPlanned(rack) => format!("{rack} is no longer planned"),
-            };
-            format!("re-planning after the {after} failed: {why}")
         }
     }
 }
@@ -160,16 +136,16 @@ fn result_words(result: &RackResult, elapsed: &str) -> String {
             None => format!("not installed: {}", block_words(reason)),
         },
         RackResult::Failed {
-            message,
+            failure,
             status,
             root_cause,
         } => {
-            let mut text = format!("failed after {elapsed}: {}", failure_words(message));
+            let mut text = format!("failed after {elapsed}: {}", failure_words(failure));
             if let Some(status) = status {
                 text.push_str(&format!("; the stack is {status}"));
             }
             if let Some(cause) = root_cause {
-                text.push_str(&format!("; root cause: {cause}"));
+                text.push_str(&format!("; root cause: {}", root_cause_words(cause)));
             }
             text
         }
@@ -195,9 +171,14 @@ fn result_words(result: &RackResult, elapsed: &str) -> String {
             span(rolled_back_in.as_secs())
         ),
         RackResult::NotStarted => "not started (interrupted)".into(),
-        RackResult::Held { plan } => {
-            format!("held for a person, nothing sent: {}", hold_words(plan))
-        }
+        RackResult::Held {
+            reasons,
+            disruptions,
+            dependents,
+        } => format!(
+            "held for a person, nothing sent: {}",
+            held_words(reasons, disruptions, dependents)
+        ),
     }
 }
 
@@ -305,34 +286,39 @@ pub fn uninstall_step_words(step: &UninstallStep) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
-    use crate::error::Error;
+    use crate::convox::Dependent;
+    use crate::plan::{DependentStack, Disruption, HoldReason};
+
+    fn held(reasons: Vec<HoldReason>, dependents: Vec<DependentStack>) -> String {
+        result_words(
+            &RackResult::Held {
+                reasons,
+                disruptions: vec![Disruption::Uninstall],
+                dependents,
+            },
+            "1s",
+        )
+    }
 
     #[test]
-    fn a_failed_re_plan_says_what_it_came_after_and_the_planners_own_words() {
-        let not_planned = Failure::Replan {
-            after: ReplanAfter::Wait,
-            error: ReplanError::NotPlanned("personal/web".parse().unwrap()),
+    fn a_held_rack_is_worded_from_the_hold_reasons_and_disruptions_it_carries() {
+        assert_eq!(
+            held(vec![HoldReason::Install], Vec::new()),
+            "held for a person, nothing sent: installs a new rack"
+        );
+        assert_eq!(
+            held(vec![HoldReason::Disruptive], Vec::new()),
+            "held for a person, nothing sent: is uninstalled: the stack and every resource it does not retain are deleted"
+        );
+        let app = DependentStack {
+            name: "web-app".into(),
+            stack_id: "arn:app".into(),
+            kind: Dependent::App,
         };
         assert_eq!(
-            failure_words(&not_planned),
-            "re-planning after the wait failed: personal/web is no longer planned"
-        );
-        let error = Error::Interrupted("the reads were interrupted".into());
-        let rendered = error.render().trim_end().to_string();
-        let planning = Failure::Replan {
-            after: ReplanAfter::Rollback,
-            error: ReplanError::Planning(Arc::new(error)),
-        };
-        assert_eq!(
-            failure_words(&planning),
-            format!("re-planning after the rollback failed: {rendered}")
-        );
-        assert!(
-            rendered.contains("the reads were interrupted"),
-            "{rendered}"
+            held(vec![HoldReason::Disruptive], vec![app]),
+            "held for a person, nothing sent: is uninstalled: 1 app stack and the rack, with every resource not retained, are deleted"
         );
     }
 }
