@@ -7,10 +7,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::test_support::{pseudo, values};
-use super::{
-    ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse, describe_reach, disruption,
-    verdict,
-};
+use super::{ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse};
+use crate::render::impact::{describe_reach, disruption, verdict};
 
 fn change(
     template: &Value,
