@@ -8,6 +8,14 @@ use super::impact::{disruption, reach_words, verdict};
 use crate::plan::{Action, Plan, TemplateImpact, Update, without_secrets};
 
 pub fn plan(plan: &Plan) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&document(plan)).expect("a JSON value is serialisable");
+    text.push('\n');
+    text
+}
+
+/// The plan's JSON document, as `plan --json` prints it and the apply stream's `plan` event carries it.
+pub(super) fn document(plan: &Plan) -> Value {
     let plan = without_secrets(plan);
     let mut document = serde_json::to_value(&plan).expect("a plan is always serialisable");
     let racks = document.get_mut("racks").and_then(Value::as_array_mut);
@@ -29,9 +37,7 @@ pub fn plan(plan: &Plan) -> String {
             | Action::Wait(_) => {}
         }
     }
-    let mut text = serde_json::to_string_pretty(&document).expect("a JSON value is serialisable");
-    text.push('\n');
-    text
+    document
 }
 
 /// An update's words in its JSON object (a rack's, or an upgrade step's: the update is flattened into it),
