@@ -163,7 +163,7 @@ pub(super) fn print(plan: &Plan, format: PlanFormat) -> Result<(), Error> {
 }
 
 fn save(plan: &Plan, path: &std::path::Path) -> Result<Plan, Error> {
-    crate::plan::file::save(plan, path).map_err(|error| Error::Write {
+    crate::plan::file::save(plan, path, render::json_plan).map_err(|error| Error::Write {
         path: path.display().to_string(),
         error,
     })

@@ -115,11 +115,7 @@ mod tests {
     }
 
     fn analysed(resources: Vec<ResourceImpact>) -> Option<TemplateImpact> {
-        Some(TemplateImpact::Analysed {
-            verdict: String::new(),
-            disruptive: None,
-            resources,
-        })
+        Some(TemplateImpact::Analysed { resources })
     }
 
     fn hold(action: &Action) -> Vec<HoldReason> {

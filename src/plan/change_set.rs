@@ -367,8 +367,6 @@ mod tests {
 
     fn analysed(action: ResourceAction, rolling: bool) -> TemplateImpact {
         TemplateImpact::Analysed {
-            verdict: String::new(),
-            disruptive: None,
             resources: vec![ResourceImpact {
                 logical_id: "LaunchTemplate".into(),
                 resource_type: "AWS::EC2::LaunchTemplate".into(),

@@ -669,8 +669,6 @@ mod tests {
     #[test]
     fn an_update_is_held_for_the_drifted_resources_it_changes_and_only_those() {
         let touches_logs = Action::Update(update(Some(TemplateImpact::Analysed {
-            verdict: String::new(),
-            disruptive: None,
             resources: vec![crate::template::ResourceImpact {
                 logical_id: "Logs".into(),
                 resource_type: "AWS::Logs::LogGroup".into(),

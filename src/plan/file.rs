@@ -25,14 +25,6 @@ pub enum PlanFileError {
     OtherFormat(String),
 }
 
-/// The plan as JSON, the saved plan's format, secret values hidden.
-pub fn to_json(plan: &Plan) -> String {
-    let mut text = serde_json::to_string_pretty(&super::without_secrets(plan))
-        .expect("a plan is always serialisable");
-    text.push('\n');
-    text
-}
-
 /// Why `path` may not take a saved plan: only a regular file is written (or created), never a link, a
 /// device (as root, renaming a plan over `/dev/stdout` replaces the device), a FIFO or a directory; and
 /// never one of `protected` (racks.toml, the racks' templates), a hard link to one included.
@@ -74,14 +66,15 @@ fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
     a.len() == b.len() && a.modified().ok() == b.modified().ok()
 }
 
-/// Saves the plan and returns it as saved (racks.toml's path made absolute), which is what `plan --out`
-/// prints, so that `rackfile show` of the file prints the same bytes.
-pub fn save(plan: &Plan, path: &Path) -> std::io::Result<Plan> {
+/// Saves the plan as `document` writes it (the JSON view, `render::json_plan`: the saved plan is `plan
+/// --json`'s document, words included) and returns it as saved (racks.toml's path made absolute), which is
+/// what `plan --out` prints, so that `rackfile show` of the file prints the same bytes.
+pub fn save(plan: &Plan, path: &Path, document: fn(&Plan) -> String) -> std::io::Result<Plan> {
     let mut saved = plan.clone();
     saved.racks_file.path = std::path::absolute(&saved.racks_file.path)?
         .display()
         .to_string();
-    crate::atomic_file::write(path, to_json(&saved).as_bytes())?;
+    crate::atomic_file::write(path, document(&saved).as_bytes())?;
     Ok(saved)
 }
 

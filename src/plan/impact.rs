@@ -1,6 +1,6 @@
 //! The template-level impact of a planned update: the live template and parameters against the planned
 //! ones, for the whole update (the rack's `impact`) and for each parameter or template change alone (its
-//! `reach`), so that every change says what it does to the running rack.
+//! `reach`), as data: what the views say of each change (`render::impact`) is made from it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,11 +10,8 @@ use std::sync::Arc;
 use super::{Action, Disruption, RuleImpact, StepRef, Update};
 use crate::convox::{Effect, rule_for};
 
-use super::{Change, ChangeKind, TemplateImpact};
-use crate::template::{
-    Pseudo, ResourceAction, ResourceImpact, StackTemplate, analyse, describe_reach, disruption,
-    verdict,
-};
+use super::{Change, ChangeKind, Reach, TemplateImpact};
+use crate::template::{Pseudo, ResourceAction, ResourceImpact, StackTemplate, analyse};
 
 /// The impact of an update from `before` (the live template and values) to `after`, with each parameter
 /// and template change in `changes` given its reach. `None` when nothing but tags or termination
@@ -104,13 +101,9 @@ pub(super) fn analyse_update(
             | ChangeKind::StackPolicy
             | ChangeKind::Rollback => continue,
         };
-        change.reach = Some(describe_reach(&reached));
+        change.reach = Some(Reach::Resources(reached));
     }
-    Some(TemplateImpact::Analysed {
-        verdict: verdict(&whole),
-        disruptive: disruption(&whole),
-        resources: whole,
-    })
+    Some(TemplateImpact::Analysed { resources: whole })
 }
 
 /// `values` with these parameters set back to their `before` value (or to the template default, for a
@@ -235,7 +228,7 @@ pub(super) fn disruptions(action: &Action) -> Vec<Disruption> {
 }
 
 /// A resource whose change a running rack feels: replaced (or maybe), removed, or its instances rolled.
-fn is_disruptive(resource: &ResourceImpact) -> bool {
+pub fn is_disruptive(resource: &ResourceImpact) -> bool {
     matches!(
         resource.action,
         ResourceAction::Replace | ResourceAction::MayReplace | ResourceAction::Remove
@@ -262,6 +255,17 @@ mod tests {
     }
 
     use crate::template::test_support::pseudo;
+
+    /// What a change alone reaches, as (logical id, action): what its words are made from.
+    fn reached(change: &Change) -> Vec<(&str, ResourceAction)> {
+        match &change.reach {
+            Some(Reach::Resources(resources)) => resources
+                .iter()
+                .map(|resource| (resource.logical_id.as_str(), resource.action))
+                .collect(),
+            other => panic!("{} reaches no analysed resources: {other:?}", change.name),
+        }
+    }
 
     #[test]
     fn only_tags_or_protection_changing_reach_no_resource_through_the_template() {
@@ -334,7 +338,10 @@ mod tests {
             &mut changes,
             &BTreeMap::new(),
         );
-        assert_eq!(changes[0].reach.as_deref(), Some("may replace Config"));
+        assert_eq!(
+            reached(&changes[0]),
+            [("Config", ResourceAction::MayReplace)]
+        );
         let Some(TemplateImpact::Analysed { resources, .. }) = impact else {
             panic!("analysed")
         };
@@ -378,23 +385,27 @@ mod tests {
             &mut changes,
             &BTreeMap::new(),
         );
-        assert_eq!(changes[0].reach.as_deref(), Some("modifies Log in place"));
-        assert_eq!(changes[1].reach.as_deref(), Some("replaces Queue"));
-        assert_eq!(changes[2].reach.as_deref(), Some("adds Topic"));
-        let Some(TemplateImpact::Analysed {
-            verdict,
-            disruptive,
-            resources,
-        }) = impact
-        else {
+        assert_eq!(reached(&changes[0]), [("Log", ResourceAction::Modify)]);
+        assert_eq!(reached(&changes[1]), [("Queue", ResourceAction::Replace)]);
+        assert_eq!(reached(&changes[2]), [("Topic", ResourceAction::Add)]);
+        let Some(TemplateImpact::Analysed { resources }) = impact else {
             panic!("analysed")
         };
-        assert_eq!(resources.len(), 3);
+        let whole: Vec<(&str, ResourceAction)> = resources
+            .iter()
+            .map(|resource| (resource.logical_id.as_str(), resource.action))
+            .collect();
         assert_eq!(
-            verdict,
-            "replaces 1 resource, adds 1 resource, modifies 1 in place"
+            whole,
+            [
+                ("Queue", ResourceAction::Replace),
+                ("Log", ResourceAction::Modify),
+                ("Topic", ResourceAction::Add)
+            ]
         );
-        assert_eq!(disruptive.as_deref(), Some("replaces Queue"));
+        assert!(resources.iter().all(|resource| resource.through.is_none()
+            && resource.rolling.is_none()
+            && !resource.too_complex));
     }
 
     #[test]
@@ -424,7 +435,10 @@ mod tests {
             &mut changes,
             &BTreeMap::new(),
         );
-        assert_eq!(changes[0].reach.as_deref(), Some("replaces Settings"));
-        assert_eq!(changes[1].reach.as_deref(), Some("adds Releases"));
+        assert_eq!(
+            reached(&changes[0]),
+            [("Settings", ResourceAction::Replace)]
+        );
+        assert_eq!(reached(&changes[1]), [("Releases", ResourceAction::Add)]);
     }
 }

@@ -3,9 +3,11 @@
 //! it and the executor in `apply` carries it out without making choices of its own.
 //!
 //! The JSON form (`plan --json`, `plan --out`) is a contract: fields are only added within a
-//! `format_version`; removing or changing one bumps it. Over 600 lines on purpose: the contract's types are
-//! kept in one file, read top to bottom as the JSON nests, with their small accessors; what decides them
-//! lives in the files beside it.
+//! `format_version`; removing or changing one bumps it. It is this data with the impact analysis's words
+//! (`render::json_plan`); a plan made now holds what an update reaches as data, and one read back from its
+//! file the words it was saved with (`Reach::Saved`).
+//! Over 600 lines on purpose: the contract's types are kept in one file, read top to bottom as the JSON
+//! nests, with their small accessors; what decides them lives in the files beside it.
 
 mod approval;
 mod budget;
@@ -35,6 +37,7 @@ pub use decide::decide;
 pub use diff::{describe_policy, describe_rollback, diff, ssm_wanted};
 pub use file::FORMAT_VERSION;
 pub use gate::{Gate, Permissions, Refusal, gate};
+pub use impact::is_disruptive;
 pub use make::{
     ChangeSets, DriftCheck, PlanInputs, PlanningError, detect_drift, make_plan, plan_in_rounds,
     read, select,
@@ -431,12 +434,10 @@ pub struct UnresolvedSsm {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "analysis", rename_all = "snake_case")]
 pub enum TemplateImpact {
+    /// The views word it (`render::impact`): its verdict, and what it replaces, may replace, removes or
+    /// rolls. A saved plan's `verdict` and `disruptive` are those words, made again from `resources` when
+    /// it is read.
     Analysed {
-        /// The whole update in a line: `replaces 1 resource, modifies 1 in place; rolling ...`.
-        verdict: String,
-        /// What it replaces, may replace, removes or rolls, for the plan's `Disruptive:` lines.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        disruptive: Option<String>,
         /// Every resource the update adds, removes, modifies or replaces.
         resources: Vec<crate::template::ResourceImpact>,
     },
@@ -586,13 +587,25 @@ pub struct Change {
     /// What the change does to the running rack, by Convox's own rules (`convox::rule_for`).
     #[serde(rename = "impact", skip_serializing_if = "Option::is_none", default)]
     pub rule: Option<RuleImpact>,
-    /// The resources a parameter or template change reaches, in a line (`replaces LaunchConfiguration;
-    /// rolling replacement of Instances, 1 at a time`); the rack's `impact` lists them.
+    /// What a parameter or template change alone reaches (`plan::impact`); the rack's `impact` is what the
+    /// whole update reaches.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub reach: Option<String>,
+    pub reach: Option<Reach>,
     /// The SSM parameter an `SsmValue` change's parameter names.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ssm_name: Option<String>,
+}
+
+/// What a change alone reaches in the stack's resources. The views word it (`render::impact`:
+/// `replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Reach {
+    /// What the analysis finds, in a plan made now.
+    Resources(Vec<crate::template::ResourceImpact>),
+    /// A saved plan's line. The saved plan is `plan --json`'s document, which keeps the words, not the
+    /// resources they were made from; `rackfile show` prints them as they were.
+    Saved(String),
 }
 
 /// What Convox's rule says a parameter change does to a running rack, and where that rule is written.

@@ -82,7 +82,10 @@ mod tests {
                 other => panic!("{what}: {other:?}"),
             };
             assert_eq!(sent, KEY, "{what}");
-            let saved = super::super::file::to_json(&plan);
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("racks.plan");
+            super::super::file::save(&plan, &path, crate::render::json_plan).unwrap();
+            let saved = std::fs::read_to_string(&path).unwrap();
             let views = [
                 ("json", crate::render::json_plan(&plan)),
                 ("saved", saved.clone()),

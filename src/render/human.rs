@@ -6,13 +6,13 @@ use std::io::IsTerminal;
 
 use super::budget::budget_lines;
 use super::escape;
+use super::impact::{describe_reach, reach_words, verdict};
 use crate::diag::{self, Diagnostic};
 use crate::plan::{
     Action, Change, ChangeKind, DependentStack, Disruption, Held, HeldReason, HoldReason, Install,
     PasswordSource, Plan, PlanProblem, PlannedOptions, RackPlan, Refusal, StepRef, TemplateImpact,
     Update, Wait,
 };
-use crate::template::describe_reach;
 
 /// Whether to colour output: only on a terminal, never when NO_COLOR is set (https://no-color.org), and
 /// never on a terminal that says it has no colour (`TERM=dumb`: Emacs shells, some CI consoles).
@@ -406,8 +406,8 @@ fn disruption_words(dependents: &[DependentStack], disruption: &Disruption) -> S
 fn write_update(out: &mut String, update: &Update, indent: &str, style: Style) {
     write_changes(out, &update.changes, indent, style);
     match &update.analysis {
-        Some(TemplateImpact::Analysed { verdict, .. }) => {
-            let _ = writeln!(out, "{indent}impact: {}", escape(verdict));
+        Some(TemplateImpact::Analysed { resources }) => {
+            let _ = writeln!(out, "{indent}impact: {}", escape(&verdict(resources)));
         }
         Some(TemplateImpact::NotAnalysed { reason }) => {
             let _ = writeln!(
@@ -538,7 +538,7 @@ fn write_changes(out: &mut String, changes: &[Change], indent: &str, style: Styl
         };
         let _ = writeln!(out, "{indent}{line}");
         if let Some(reach) = &change.reach {
-            let _ = writeln!(out, "{indent}  ↳ {}", escape(reach));
+            let _ = writeln!(out, "{indent}  ↳ {}", escape(&reach_words(reach)));
         }
         if let Some(diff) = &change.diff {
             for line in diff.lines() {

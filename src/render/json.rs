@@ -1,7 +1,69 @@
-//! The JSON view: the Plan itself, which carries its `format_version`.
+//! The JSON view: the Plan itself, which carries its `format_version`, secret values hidden, with the impact
+//! analysis's words (`render::impact`) where the plan holds their data: each change's `reach` line, and each
+//! analysed update's `verdict` and `disruptive`. `plan --out` saves this document.
 
-use crate::plan::Plan;
+use serde_json::{Map, Value};
+
+use super::impact::{disruption, reach_words, verdict};
+use crate::plan::{Action, Plan, TemplateImpact, Update, without_secrets};
 
 pub fn plan(plan: &Plan) -> String {
-    crate::plan::file::to_json(plan)
+    let mut text =
+        serde_json::to_string_pretty(&document(plan)).expect("a JSON value is serialisable");
+    text.push('\n');
+    text
+}
+
+/// The plan's JSON document, as `plan --json` prints it and the apply stream's `plan` event carries it.
+pub(super) fn document(plan: &Plan) -> Value {
+    let plan = without_secrets(plan);
+    let mut document = serde_json::to_value(&plan).expect("a plan is always serialisable");
+    let racks = document.get_mut("racks").and_then(Value::as_array_mut);
+    for (rack, shown) in plan.racks.iter().zip(racks.into_iter().flatten()) {
+        match &rack.action {
+            Action::Update(update) => word_update(update, shown),
+            Action::Upgrade(upgrade) => {
+                let steps = shown.get_mut("steps").and_then(Value::as_array_mut);
+                for (step, shown) in upgrade.steps.iter().zip(steps.into_iter().flatten()) {
+                    word_update(&step.update, shown);
+                }
+            }
+            Action::Install(_)
+            | Action::Reinstall(_)
+            | Action::ContinueRollback
+            | Action::Uninstall(_)
+            | Action::Unchanged
+            | Action::Blocked(_)
+            | Action::Wait(_) => {}
+        }
+    }
+    document
+}
+
+/// An update's words in its JSON object (a rack's, or an upgrade step's: the update is flattened into it),
+/// each where the saved plans before the words moved to the views had it.
+fn word_update(update: &Update, shown: &mut Value) {
+    let changes = shown.get_mut("changes").and_then(Value::as_array_mut);
+    for (change, shown) in update.changes.iter().zip(changes.into_iter().flatten()) {
+        if let Some(reach) = &change.reach {
+            shown["reach"] = Value::String(reach_words(reach).into_owned());
+        }
+    }
+    if let (Some(TemplateImpact::Analysed { resources }), Some(Value::Object(impact))) =
+        (&update.analysis, shown.get_mut("impact"))
+    {
+        // `{"analysis": "analysed", verdict, disruptive?, resources}`: the words after the tag.
+        let mut worded = Map::new();
+        for (key, value) in std::mem::take(impact) {
+            let is_tag = key == "analysis";
+            worded.insert(key, value);
+            if is_tag {
+                worded.insert("verdict".into(), Value::String(verdict(resources)));
+                if let Some(disruptive) = disruption(resources) {
+                    worded.insert("disruptive".into(), Value::String(disruptive));
+                }
+            }
+        }
+        *impact = worded;
+    }
 }

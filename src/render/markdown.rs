@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use super::budget::budget_words;
 use super::human::{Style, disruptions, hold_words, plan as human_plan};
+use super::impact::verdict;
 use super::{escape, waves};
 use crate::plan::{Action, ChangeKind, Plan, RackPlan, TemplateImpact, Update};
 
@@ -234,7 +235,7 @@ fn impact(rack: &RackPlan) -> String {
             .map(|impact| impact.says.clone())
             .collect();
         match &update.analysis {
-            Some(TemplateImpact::Analysed { verdict, .. }) => says.push(verdict.clone()),
+            Some(TemplateImpact::Analysed { resources }) => says.push(verdict(resources)),
             Some(TemplateImpact::NotAnalysed { .. }) => says.push("not analysed".into()),
             None => {}
         }

@@ -11,6 +11,7 @@ mod error;
 mod escape;
 pub mod events;
 mod human;
+pub mod impact;
 mod json;
 mod markdown;
 pub mod permissions;

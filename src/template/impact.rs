@@ -17,7 +17,6 @@ use super::evaluate::{
 };
 use super::forced::{Forced, with_forced};
 use super::references::References;
-use super::summary::list;
 use super::update_policy::{self, Replaces, group_update, launch_changes};
 use super::work_budget::{Budget, WORK_BUDGET};
 
@@ -569,12 +568,21 @@ fn step_into<'v>(value: Option<&'v Val>, key: &str) -> Option<Option<&'v Val>> {
     }
 }
 
+/// `A`, `A and B`, `A, B and C`.
+fn list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [only] => only.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
-    use crate::template::summary::{describe_reach, disruption, verdict};
+    use crate::render::impact::{describe_reach, disruption, verdict};
     use crate::template::test_support::{condition_chain, pseudo, resource_chain, values};
 
     /// The impacts of changing `before` to `after` on one template.

@@ -6,7 +6,7 @@
 //! update does to each resource (with `evaluate` for the intrinsic functions, `create_only` for AWS's
 //! resource schemas, `update_policy` for what an AutoScalingGroup's UpdatePolicy does to its instances,
 //! `symbolic` and `references` for values shared rather than copied, and `work_budget` for the bound on the
-//! work one analysis may do), and `summary` puts it in words; `budget` says how long a change should take.
+//! work one analysis may do; `render::impact` puts it in words); `budget` says how long a change should take.
 
 mod budget;
 mod condition_cycles;
@@ -22,7 +22,6 @@ mod preflight;
 mod references;
 mod resources;
 mod s3_url;
-mod summary;
 mod symbolic;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -51,7 +50,6 @@ pub use preflight::{
 };
 pub use resources::{RetainedResource, retained_resources};
 pub use s3_url::{CONVOX_BUCKET, S3Location};
-pub use summary::{describe_reach, disruption, verdict};
 
 /// The largest template body rackfile reads from S3: CloudFormation's own limit for a TemplateURL.
 pub const MAX_URL_TEMPLATE_BYTES: usize = 1_000_000;

@@ -362,6 +362,33 @@ fn each_change_says_what_it_reaches_in_the_rack_like_template_and_only_changed_r
     assert_eq!(instances["through"], "LaunchConfiguration");
     assert_eq!(instances["rolling"]["max_batch_size"], "2");
     assert!(plan["racks"][1].get("impact").is_none());
+
+    // The saved plan keeps the impact's words: `show` prints them as `plan` did, with no AWS to ask.
+    for format in ["human", "json", "markdown"] {
+        let planned =
+            run(moto
+                .rackfile()
+                .args(["plan", "--out", "saved.plan", "--format", format]));
+        assert_exit(&planned, 0);
+        let shown = run(crate::common::rackfile(moto.path()).args([
+            "show",
+            "saved.plan",
+            "--format",
+            format,
+        ]));
+        assert_exit(&shown, 0);
+        let printed = planned
+            .stdout
+            .strip_suffix(
+                "\nSaved the plan to saved.plan. Apply exactly this plan with: rackfile apply saved.plan\n",
+            )
+            .unwrap_or(&planned.stdout);
+        assert!(
+            printed.contains("replaces LaunchConfiguration"),
+            "{format}: {printed}"
+        );
+        assert_eq!(shown.stdout, printed, "{format}");
+    }
 }
 
 /// A template whose own declarations CloudFormation would refuse (a Number default that is no number,

@@ -211,6 +211,7 @@ pub(super) fn plan_upgrade(
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
+    use crate::template::ResourceAction;
 
     #[test]
     fn a_version_change_across_a_required_release_is_planned_in_steps() {
@@ -274,6 +275,72 @@ mod tests {
 
     #[test]
     fn each_step_of_an_upgrade_is_analysed_against_the_template_the_step_before_leaves() {
+        let plan = upgrade_adding_a_queue();
+        let Action::Upgrade(upgrade) = &plan.racks[0].action else {
+            panic!("not an upgrade: {:?}", plan.racks[0].action);
+        };
+        // What each step's template change alone reaches, as (logical id, action).
+        let reach = |step: &Step| -> Vec<Vec<(String, ResourceAction)>> {
+            step.update
+                .changes
+                .iter()
+                .filter(|c| c.kind == ChangeKind::Template)
+                .map(|c| match &c.reach {
+                    Some(Reach::Resources(resources)) => resources
+                        .iter()
+                        .map(|resource| (resource.logical_id.clone(), resource.action))
+                        .collect(),
+                    other => panic!("not analysed: {other:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(
+            reach(&upgrade.steps[0]),
+            [[("Queue".to_string(), ResourceAction::Add)]]
+        );
+        // Against the live template it would add the queue again; against step 1's, nothing differs.
+        assert_eq!(reach(&upgrade.steps[1]), [Vec::new()]);
+    }
+
+    #[test]
+    fn a_saved_upgrade_reads_back_with_the_words_it_was_saved_with_and_is_not_stale() {
+        let plan = upgrade_adding_a_queue();
+        let saved = crate::render::json_plan(&plan);
+        assert!(saved.contains("\"reach\": \"adds Queue\""), "{saved}");
+        assert!(
+            saved.contains("\"verdict\": \"adds 1 resource\""),
+            "{saved}"
+        );
+        let loaded: Plan = serde_json::from_str(&saved).unwrap();
+        let Action::Upgrade(upgrade) = &loaded.racks[0].action else {
+            panic!("not an upgrade: {:?}", loaded.racks[0].action);
+        };
+        let reach = &upgrade.steps[0]
+            .update
+            .changes
+            .iter()
+            .find(|c| c.kind == ChangeKind::Template)
+            .unwrap()
+            .reach;
+        assert_eq!(reach, &Some(Reach::Saved("adds Queue".into())));
+        assert_eq!(crate::render::json_plan(&loaded), saved);
+        assert_eq!(
+            crate::render::human_plan(&loaded, crate::render::Style::Plain),
+            crate::render::human_plan(&plan, crate::render::Style::Plain)
+        );
+        assert_eq!(
+            crate::render::markdown_plan(&loaded),
+            crate::render::markdown_plan(&plan)
+        );
+        assert_eq!(
+            crate::plan::stale_reasons(&loaded, &plan),
+            Vec::<String>::new()
+        );
+    }
+
+    /// An upgrade from 2 through the required release 3 to 4, where release 3 adds a queue and 4 keeps
+    /// the template of 3.
+    fn upgrade_adding_a_queue() -> Plan {
         let mut rack = rack();
         rack.version = "4".into();
         rack.template = Template::Url {
@@ -293,24 +360,7 @@ mod tests {
             StackKey::new(ACCOUNT, "us-east-1", "example"),
             Ok(live_body.into()),
         );
-        let plan = diff(&config(), &state.build(std::slice::from_ref(&rack)), false).unwrap();
-        let Action::Upgrade(upgrade) = &plan.racks[0].action else {
-            panic!("not an upgrade: {:?}", plan.racks[0].action);
-        };
-        let reach = |step: &Step| -> Vec<Option<String>> {
-            step.update
-                .changes
-                .iter()
-                .filter(|c| c.kind == ChangeKind::Template)
-                .map(|c| c.reach.clone())
-                .collect()
-        };
-        assert_eq!(reach(&upgrade.steps[0]), [Some("adds Queue".to_string())]);
-        // Against the live template it would add the queue again; against step 1's, nothing differs.
-        assert_eq!(
-            reach(&upgrade.steps[1]),
-            [Some("reaches no resource".to_string())]
-        );
+        diff(&config(), &state.build(std::slice::from_ref(&rack)), false).unwrap()
     }
 
     #[test]

@@ -69,7 +69,7 @@ pub fn plan(sink: &Sink, plan: &Plan) {
         sink,
         "plan",
         &format!("Plan: {}.", plan.summary.describe()),
-        json!({ "plan": crate::plan::without_secrets(plan) }),
+        json!({ "plan": crate::render::json::document(plan) }),
     );
 }
 
@@ -447,6 +447,40 @@ mod tests {
     use crate::apply::{Failure, RootCause};
     use crate::cloud::StackStatus;
     use crate::plan::{HoldReason, WatchedAlarm};
+
+    #[test]
+    fn the_plan_line_carries_the_plan_as_plan_json_prints_it_words_included() {
+        let resource = json!({"logical_id": "Queue", "type": "AWS::SQS::Queue", "action": "add",
+            "because": "new in the template"});
+        let plan: Plan = serde_json::from_value(json!({
+            "format_version": "1",
+            "racks_file": {"path": "racks.toml", "sha256": "0"},
+            "accounts": [],
+            "racks": [{
+                "rack": "personal/web", "org": "personal", "name": "web", "region": "us-east-1",
+                "account_id": "123456789012", "action": "update",
+                "template": {"url": {"url": "https://templates.example.com/rack.json"}},
+                "changes": [{"kind": "template", "name": "template", "before": null, "after": null,
+                    "sensitive": false, "reach": [resource]}],
+                "parameters": {}, "tags": {}, "resource_count": 1,
+                "impact": {"analysis": "analysed", "resources": [resource]},
+                "stack": null,
+            }],
+            "not_in_racks_toml": [],
+            "summary": {"install": 0, "update": 1, "upgrade": 0, "reinstall": 0, "continue_rollback": 0,
+                "uninstall": 0, "unchanged": 0, "blocked": 0, "wait": 0},
+        }))
+        .unwrap();
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let sink: Sink = bytes.clone();
+        super::plan(&sink, &plan);
+        let line: Value = serde_json::from_slice(&bytes.lock().unwrap()).unwrap();
+        let printed: Value = serde_json::from_str(&crate::render::json_plan(&plan)).unwrap();
+        assert_eq!(line["plan"], printed);
+        let web = &line["plan"]["racks"][0];
+        assert_eq!(web["changes"][0]["reach"], "adds Queue", "{web:#}");
+        assert_eq!(web["impact"]["verdict"], "adds 1 resource", "{web:#}");
+    }
 
     /// Each line type the README's table lists, with the fields it names (backquoted words outside
     /// parentheses, `?` and `[]` dropped).

@@ -299,7 +299,7 @@ async fn a_saved_plan_executes_its_change_set_and_refuses_once_the_stack_changed
         let ledger = ChangeSetLedger::default();
         let plan = plan_with_change_sets(&harness, &ledger).await;
         let saved = harness.dir.path().join("web.plan");
-        rackfile::plan::file::save(&plan, &saved).unwrap();
+        rackfile::plan::file::save(&plan, &saved, rackfile::render::json_plan).unwrap();
         ledger.keep();
         assert_eq!(harness.fake.change_sets(ACCOUNT, REGION).len(), 1);
         let creates = operations(&harness, "CreateChangeSet");
@@ -357,7 +357,7 @@ async fn a_saved_plan_whose_change_set_is_gone_is_refused_naming_why() {
     let ledger = ChangeSetLedger::default();
     let plan = plan_with_change_sets(&harness, &ledger).await;
     let saved = harness.dir.path().join("web.plan");
-    rackfile::plan::file::save(&plan, &saved).unwrap();
+    rackfile::plan::file::save(&plan, &saved, rackfile::render::json_plan).unwrap();
     ledger.delete_left().await;
     let mut options = harness.options();
     options.source = rackfile::options::ApplySource::SavedPlan(saved);

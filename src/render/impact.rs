@@ -1,10 +1,14 @@
-//! An update's impact in words: the line each change reaches (`replaces Vpc and 5 resources that refer to it`),
-//! the update's verdict in counts, and its disruptive part.
+//! An update's impact in words, from the analysis's data (`template::analyse`, `plan::impact`): the line each
+//! change reaches (`replaces Vpc and 5 resources that refer to it`), the update's verdict in counts, and its
+//! disruptive part. The human, Markdown and JSON views all take their words from here.
 
-use super::impact::{ResourceAction, ResourceImpact, Rolling};
+use std::borrow::Cow;
+
+use crate::plan::{Reach, is_disruptive};
+use crate::template::{ResourceAction, ResourceImpact, Rolling};
 
 /// `A`, `A and B`, `A, B and C`.
-pub(super) fn list(names: &[&str]) -> String {
+fn list(names: &[&str]) -> String {
     match names {
         [] => String::new(),
         [only] => only.to_string(),
@@ -65,6 +69,14 @@ fn rolling_text(impact: &ResourceImpact, rolling: &Rolling) -> String {
             "rolling replacement of {} (batch size known only to AWS)",
             impact.logical_id
         ),
+    }
+}
+
+/// What a change reaches, in a line; a saved plan's line as it was saved.
+pub fn reach_words(reach: &Reach) -> Cow<'_, str> {
+    match reach {
+        Reach::Resources(resources) => Cow::Owned(describe_reach(resources)),
+        Reach::Saved(words) => Cow::Borrowed(words),
     }
 }
 
@@ -202,13 +214,85 @@ pub fn verdict(impacts: &[ResourceImpact]) -> String {
 pub fn disruption(impacts: &[ResourceImpact]) -> Option<String> {
     let disruptive: Vec<ResourceImpact> = impacts
         .iter()
-        .filter(|i| {
-            matches!(
-                i.action,
-                ResourceAction::Replace | ResourceAction::MayReplace | ResourceAction::Remove
-            ) || i.rolling.is_some()
-        })
+        .filter(|resource| is_disruptive(resource))
         .cloned()
         .collect();
     (!disruptive.is_empty()).then(|| describe_reach(&disruptive))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resource(logical_id: &str, resource_type: &str, action: ResourceAction) -> ResourceImpact {
+        ResourceImpact {
+            logical_id: logical_id.into(),
+            resource_type: resource_type.into(),
+            action,
+            because: String::new(),
+            through: None,
+            rolling: None,
+            too_complex: false,
+        }
+    }
+
+    // The words of what `plan::impact`'s tests find each change alone, and the whole update, reaches.
+
+    #[test]
+    fn a_noecho_value_racks_toml_sets_may_replace_what_it_reaches() {
+        let reached = [resource(
+            "Config",
+            "AWS::AutoScaling::LaunchConfiguration",
+            ResourceAction::MayReplace,
+        )];
+        assert_eq!(describe_reach(&reached), "may replace Config");
+    }
+
+    #[test]
+    fn each_change_is_worded_by_what_it_alone_reaches_and_the_update_by_its_counts() {
+        let log = resource("Log", "AWS::Logs::LogGroup", ResourceAction::Modify);
+        let queue = resource("Queue", "AWS::SQS::Queue", ResourceAction::Replace);
+        let topic = resource("Topic", "AWS::SNS::Topic", ResourceAction::Add);
+        assert_eq!(
+            describe_reach(std::slice::from_ref(&log)),
+            "modifies Log in place"
+        );
+        assert_eq!(
+            describe_reach(std::slice::from_ref(&queue)),
+            "replaces Queue"
+        );
+        assert_eq!(describe_reach(std::slice::from_ref(&topic)), "adds Topic");
+        let whole = [queue, log, topic];
+        assert_eq!(
+            verdict(&whole),
+            "replaces 1 resource, adds 1 resource, modifies 1 in place"
+        );
+        assert_eq!(disruption(&whole).as_deref(), Some("replaces Queue"));
+    }
+
+    #[test]
+    fn a_version_change_is_worded_by_what_it_replaces_and_the_template_by_what_it_adds() {
+        let settings = [resource(
+            "Settings",
+            "AWS::SSM::Parameter",
+            ResourceAction::Replace,
+        )];
+        let releases = [resource("Releases", "AWS::SQS::Queue", ResourceAction::Add)];
+        assert_eq!(describe_reach(&settings), "replaces Settings");
+        assert_eq!(describe_reach(&releases), "adds Releases");
+    }
+
+    #[test]
+    fn a_plan_made_now_words_its_resources_and_a_saved_plan_keeps_its_line() {
+        assert_eq!(
+            reach_words(&Reach::Resources(Vec::new())),
+            "reaches no resource"
+        );
+        let queue = resource("Queue", "AWS::SQS::Queue", ResourceAction::Add);
+        assert_eq!(reach_words(&Reach::Resources(vec![queue])), "adds Queue");
+        assert_eq!(
+            reach_words(&Reach::Saved("replaces Vpc".into())),
+            "replaces Vpc"
+        );
+    }
 }
