@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rackfile::apply::Timings;
+use rackfile::cli::commands::apply::{ApplyOptions, ApplySource, Console, run};
 use rackfile::cloud::TemplateSource;
-use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
 use rackfile::render::Style;
 use rackfile_fake::{FakeAws, FakeTemplate};
 
@@ -47,7 +47,7 @@ async fn apply(racks: usize) -> Run {
     let options = ApplyOptions {
         source: ApplySource::Config(dir.path().join("racks.toml")),
         targets: Vec::new(),
-        auto_approve: Some(rackfile::options::Approval::All),
+        auto_approve: Some(rackfile::cli::options::Approval::All),
         recover: false,
         skip: Vec::new(),
         allow_uninstall: false,

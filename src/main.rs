@@ -5,7 +5,7 @@ use rackfile::render::RenderError as _;
 
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let apply_stream = rackfile::commands::apply_json_requested(&args);
+    let apply_stream = rackfile::cli::commands::apply_json_requested(&args);
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(error) if apply_stream && error.exit_code() != 0 => {
@@ -20,7 +20,7 @@ fn main() {
                 message: line("error: ").unwrap_or_else(|| text.trim().to_string()),
                 hint: line("tip: ").or_else(|| Some("see `rackfile apply --help`".into())),
             };
-            rackfile::commands::report_apply_stream_error(&usage);
+            rackfile::cli::commands::report_apply_stream_error(&usage);
             std::process::exit(1);
         }
         Err(error) => {
@@ -61,11 +61,11 @@ fn main() {
     };
     let json = cli.wants_json();
     let code = match cli.into_invocation() {
-        Ok((invocation, connection)) => {
-            runtime.block_on(rackfile::commands::run_and_report(invocation, connection))
-        }
+        Ok((invocation, connection)) => runtime.block_on(rackfile::cli::commands::run_and_report(
+            invocation, connection,
+        )),
         Err(error) if apply_stream => {
-            rackfile::commands::report_apply_stream_error(&error);
+            rackfile::cli::commands::report_apply_stream_error(&error);
             error.exit_code()
         }
         Err(error) if json => {

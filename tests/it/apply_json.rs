@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use rackfile::commands::apply::{ApplyOptions, run};
-use rackfile::options::Approval;
+use rackfile::cli::commands::apply::{ApplyOptions, run};
+use rackfile::cli::options::Approval;
 use serde_json::Value;
 
 use crate::common::snapshot_settings;

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rackfile::apply::{OnTimeout, Timings};
+use rackfile::cli::commands::apply::{ApplyOptions, ApplySource, Console, run};
 use rackfile::cloud::{Stack, TemplateSource};
-use rackfile::commands::apply::{ApplyOptions, ApplySource, Console, run};
 use rackfile::error::Error;
 use rackfile::outcome::Outcome;
 use rackfile::plan::{Plan, PlanInputs, make_plan};
@@ -74,7 +74,7 @@ impl Harness {
         ApplyOptions {
             source: ApplySource::Config(self.racks_file()),
             targets: Vec::new(),
-            auto_approve: Some(rackfile::options::Approval::All),
+            auto_approve: Some(rackfile::cli::options::Approval::All),
             recover: false,
             skip: Vec::new(),
             allow_uninstall: false,

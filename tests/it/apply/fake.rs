@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use rackfile::cli::commands::apply::{ApplyOptions, run};
 use rackfile::cloud::{Cloud, ParameterValue, TemplateSource, UpdateStackRequest};
-use rackfile::commands::apply::{ApplyOptions, run};
 use rackfile::render::RenderError as _;
 use rackfile_fake::{FakeAws, FakeTemplate};
 
@@ -801,7 +801,7 @@ async fn in_place_holds_a_rack_planned_again_after_a_wait_when_its_new_plan_need
         .unwrap();
 
     let mut in_place = options(&setup, 10, None);
-    in_place.auto_approve = Some(rackfile::options::Approval::InPlace);
+    in_place.auto_approve = Some(rackfile::cli::options::Approval::InPlace);
     let (code, output) = apply(&setup, &in_place).await;
     assert_eq!(code, 3, "{output}");
     assert!(

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use rackfile::cli::options::Approval;
 use rackfile::cloud::{ChangeDetail, Replacement, ResourceChange, TemplateSource};
 use rackfile::live::ChangeSetLedger;
-use rackfile::options::Approval;
 use rackfile::plan::change_set::{Agreement, CheckStatus};
 use rackfile::plan::{Action, ChangeSets, Plan, PlanInputs, make_plan};
 use rackfile_fake::FakeTemplate;
@@ -320,7 +320,7 @@ async fn a_saved_plan_executes_its_change_set_and_refuses_once_the_stack_changed
             tokio::time::sleep(Duration::from_secs(30)).await;
         }
         let mut options = harness.options();
-        options.source = rackfile::options::ApplySource::SavedPlan(saved);
+        options.source = rackfile::cli::options::ApplySource::SavedPlan(saved);
         options.auto_approve = None;
         let (code, output) = harness.apply(&options).await;
         assert_eq!(
@@ -360,7 +360,7 @@ async fn a_saved_plan_whose_change_set_is_gone_is_refused_naming_why() {
     rackfile::plan::file::save(&plan, &saved, rackfile::render::json_plan).unwrap();
     ledger.delete_left().await;
     let mut options = harness.options();
-    options.source = rackfile::options::ApplySource::SavedPlan(saved);
+    options.source = rackfile::cli::options::ApplySource::SavedPlan(saved);
     options.auto_approve = None;
     let (code, output) = harness.apply(&options).await;
     assert_eq!(code, 1, "{output}");
@@ -395,10 +395,10 @@ async fn an_interrupted_plan_leaves_no_change_set() {
     assert_eq!(harness.fake.change_sets(ACCOUNT, REGION), []);
 
     // `rackfile plan --changeset` itself, interrupted the same way.
-    let plan_options = rackfile::options::PlanOptions {
+    let plan_options = rackfile::cli::options::PlanOptions {
         file: harness.racks_file(),
         targets: Vec::new(),
-        format: rackfile::options::PlanFormat::Json,
+        format: rackfile::cli::options::PlanFormat::Json,
         out: None,
         detailed_exitcode: None,
         recover: false,
@@ -406,7 +406,7 @@ async fn an_interrupted_plan_leaves_no_change_set() {
         drift: false,
     };
     let mut cache = rackfile::template_cache::TemplateCache::load(None);
-    let result = rackfile::commands::plan::run_until(
+    let result = rackfile::cli::commands::plan::run_until(
         &plan_options,
         &harness.fake,
         &mut cache,

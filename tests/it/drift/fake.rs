@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
+use rackfile::cli::commands::drift::{DriftOptions, detect, outcome};
 use rackfile::cloud::TemplateSource;
 use rackfile::cloud::drift::{DifferenceKind, PropertyDifference};
-use rackfile::commands::drift::{DriftOptions, detect, outcome};
 use rackfile::live::drift::{DriftTimings, Quiet};
 use rackfile::plan::drift::DriftOutcome;
 
@@ -288,7 +288,7 @@ async fn a_rack_planned_again_after_a_wait_keeps_its_drift_hold() {
 
     let mut options = harness.options();
     options.drift = true;
-    options.auto_approve = Some(rackfile::options::Approval::InPlace);
+    options.auto_approve = Some(rackfile::cli::options::Approval::InPlace);
     let (code, output) = harness.apply(&options).await;
     assert!(
         output.contains("personal/web: waiting: UPDATE_IN_PROGRESS"),

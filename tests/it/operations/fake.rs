@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use rackfile::cli::commands::cancel::{self, CancelOptions};
+use rackfile::cli::commands::events::{self as events_command, EventsOptions};
+use rackfile::cli::commands::status::{self as status_command, StatusOptions};
 use rackfile::cloud::{Cloud, ParameterValue, TemplateSource, UpdateStackRequest};
-use rackfile::commands::cancel::{self, CancelOptions};
-use rackfile::commands::events::{self as events_command, EventsOptions};
-use rackfile::commands::status::{self as status_command, StatusOptions};
 use rackfile::history::{OperationKind, OperationOutcome};
 use rackfile::render::RenderError as _;
 use rackfile_fake::ROLLING_UPDATE_REASON;

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use rackfile::apply::Timings;
+use rackfile::cli::commands::apply::ApplyOptions;
 use rackfile::cloud::{AlarmState, TemplateSource};
-use rackfile::commands::apply::ApplyOptions;
 use rackfile::outcome::Outcome;
 use rackfile::render::RenderError as _;
 use rackfile_fake::FakeTemplate;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use rackfile::options::Approval;
+use rackfile::cli::options::Approval;
 use rackfile::plan::{Action, ChangeKind};
 use rackfile_fake::RoleSeen;
 

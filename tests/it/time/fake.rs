@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use rackfile::apply::{OnTimeout, TimeLimit};
+use rackfile::cli::commands::apply::{ApplyOptions, run};
 use rackfile::cloud::{StackStatus, TemplateSource};
-use rackfile::commands::apply::{ApplyOptions, run};
 use rackfile::outcome::Outcome;
 use rackfile_fake::FakeTemplate;
 

@@ -4,13 +4,13 @@
 
 use futures::future::join_all;
 
+use crate::cli::commands::validate::plural;
+pub use crate::cli::options::ImportOptions;
 use crate::cloud::Connector;
-use crate::commands::validate::plural;
 use crate::config::{OrgSettings, is_region_name};
 use crate::error::Error;
 use crate::import::{self, Candidate, Origin};
 use crate::live;
-pub use crate::options::ImportOptions;
 use crate::outcome::Outcome;
 
 pub async fn run(options: &ImportOptions, connector: &dyn Connector) -> Result<Outcome, Error> {

@@ -2,9 +2,9 @@
 //! one DescribeStacks sweep per account and region), without reading any template; and Convox's release
 //! list once, for the latest release beside each version.
 
+pub use crate::cli::options::StatusOptions;
 use crate::cloud::Connector;
 use crate::error::Error;
-pub use crate::options::StatusOptions;
 use crate::outcome::Outcome;
 use crate::{config, live, render, status};
 

@@ -1,8 +1,8 @@
 //! `rackfile permissions COMMAND`: the IAM policy a command needs for the racks of racks.toml, from the
 //! table of every AWS operation rackfile calls (`crate::permissions`). Reads racks.toml only.
 
+use crate::cli::options::PermissionsOptions;
 use crate::error::Error;
-use crate::options::PermissionsOptions;
 use crate::outcome::Outcome;
 use crate::permissions::policy;
 use crate::{config, output, render};

@@ -1,19 +1,22 @@
 //! Command-line arguments. Raw clap types stay here: `Cli::into_invocation` checks them and hands the rest
 //! of rackfile plain, validated options.
 
+pub mod commands;
+pub mod options;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
 use crate::apply::{OnTimeout, TimeLimit, Timings};
-use crate::config::RackId;
-use crate::error::Error;
-use crate::options::{
+use crate::cli::options::{
     ApplyOptions, ApplySource, Approval, CancelOptions, DoctorOptions, DriftOptions, EventsOptions,
     ImportOptions, PermissionsOptions, PlanFormat, PlanOptions, ShowOptions, StatusOptions,
 };
-pub use crate::options::{Connection, Invocation};
+pub use crate::cli::options::{Connection, Invocation};
+use crate::config::RackId;
+use crate::error::Error;
 
 /// Manage Convox Racks declaratively: racks.toml is the record, `plan` shows what would change,
 /// `apply` makes it so.

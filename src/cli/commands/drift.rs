@@ -3,9 +3,9 @@
 
 use std::io::IsTerminal;
 
+pub use crate::cli::options::DriftOptions;
 use crate::cloud::Connector;
 use crate::error::Error;
-pub use crate::options::DriftOptions;
 use crate::outcome::Outcome;
 use crate::{config, live, output, plan, render};
 

@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
+pub use crate::cli::options::{Approval, PlanFormat, PlanOptions};
 use crate::cloud::Connector;
 use crate::config;
 use crate::error::Error;
 use crate::live::ChangeSetLedger;
-pub use crate::options::{Approval, PlanFormat, PlanOptions};
 use crate::outcome::Outcome;
 use crate::plan::{ChangeSets, DriftCheck, Plan, PlanInputs, plan_in_rounds};
 use crate::template_cache::TemplateCache;

@@ -7,13 +7,13 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
+use crate::cli::commands::validate;
+pub use crate::cli::options::DoctorOptions;
 use crate::cloud::{Connector, RegionKey, TemplateSource};
-use crate::commands::validate;
 use crate::config::{self, Config, Rack};
 use crate::doctor::{self, Check, Mark, Summaries};
 use crate::error::Error;
 use crate::live::{self, EnvLookup, Sweep, template_source};
-pub use crate::options::DoctorOptions;
 use crate::outcome::Outcome;
 use crate::plan::{self, preflight};
 use crate::render;

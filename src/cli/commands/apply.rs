@@ -6,11 +6,11 @@ use async_trait::async_trait;
 
 use crate::apply::reporter::Reporter;
 use crate::apply::{Cancel, Context, EnvLookup, ReplanError, Replanner, RolloutOutcome};
+pub use crate::cli::options::{ApplyOptions, ApplySource, Approval};
 use crate::cloud::Connector;
 use crate::config::{self, Config, RackId};
 use crate::error::Error;
 use crate::live::ChangeSetLedger;
-pub use crate::options::{ApplyOptions, ApplySource, Approval};
 use crate::outcome::Outcome;
 use crate::plan::{
     Action, ChangeSets, DriftCheck, Gate, HoldReason, PasswordSource, Permissions, Plan,

@@ -3,10 +3,10 @@
 //! root cause and the recent events. Reads only: one STS call per org, one DescribeStacks sweep per account
 //! and region, and one DescribeStackEvents (its first page, the newest events) per installed rack.
 
+pub use crate::cli::options::EventsOptions;
 use crate::cloud::Connector;
 use crate::error::Error;
 use crate::history::RackHistory;
-pub use crate::options::EventsOptions;
 use crate::outcome::Outcome;
 use crate::{config, live, plan, render};
 

@@ -3,8 +3,8 @@
 //! applies the same file later; showing it needs no credentials and makes no AWS call. Whether the plan
 //! still holds is `apply PLANFILE`'s question, not this one's.
 
+pub use crate::cli::options::ShowOptions;
 use crate::error::Error;
-pub use crate::options::ShowOptions;
 use crate::outcome::Outcome;
 
 pub fn run(options: &ShowOptions) -> Result<Outcome, Error> {
