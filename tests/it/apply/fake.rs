@@ -8,7 +8,7 @@ use rackfile::commands::apply::{ApplyOptions, run};
 use rackfile::render::RenderError as _;
 use rackfile_fake::{FakeAws, FakeTemplate};
 
-use crate::common::snapshot_settings;
+use crate::common::stable_snapshots;
 pub(crate) use crate::fake_harness::{ACCOUNT, Harness, TEMPLATE_URL, console};
 
 const RESOURCES: [(&str, &str); 4] = [
@@ -44,25 +44,6 @@ pub(crate) fn options(
 
 pub(crate) async fn apply(setup: &Setup, options: &ApplyOptions) -> (i32, String) {
     setup.apply(options).await
-}
-
-/// Snapshot settings that make output comparable: the temporary directory, durations and the random
-/// password are filtered. (On tokio's paused clock the interleaving of concurrent racks is deterministic.)
-fn stable_snapshots(dir: &std::path::Path) -> insta::Settings {
-    let mut settings = snapshot_settings();
-    settings.add_filter(&regex_escape(&dir.display().to_string()), "[dir]");
-    settings.add_filter(r"\b\d+(ms|s|m\d+s)\b", "[time]");
-    settings.add_filter(r"(store it now\): )\S+", "$1[password]");
-    settings
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
-            special.then_some('\\').into_iter().chain([c])
-        })
-        .collect()
 }
 
 #[tokio::test(start_paused = true)]
