@@ -92,6 +92,12 @@ pub fn stable_snapshots(dir: &Path) -> insta::Settings {
     settings
 }
 
+/// An in-process run's exit code and everything it printed (one stream), as `Output::snapshot` shows a
+/// process's.
+pub fn exit_and_output(code: i32, output: &str) -> String {
+    format!("exit: {code}\n--- output\n{output}")
+}
+
 fn regex_escape(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
