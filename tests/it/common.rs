@@ -80,8 +80,8 @@ pub fn snapshot_settings() -> insta::Settings {
 }
 
 /// `snapshot_settings` with what differs between runs filtered: the test's directory `dir`, durations, the
-/// port of a local endpoint, a generated password and the random part of moto's stack ids, so a whole
-/// output can be pinned.
+/// port of a local endpoint, a generated password, the random part of moto's stack ids and wall-clock
+/// timestamps, so a whole output can be pinned.
 pub fn stable_snapshots(dir: &Path) -> insta::Settings {
     let mut settings = snapshot_settings();
     settings.add_filter(&regex_escape(&dir.display().to_string()), "[dir]");
@@ -89,6 +89,7 @@ pub fn stable_snapshots(dir: &Path) -> insta::Settings {
     settings.add_filter(r"(store it now\): )\S+", "$1[password]");
     settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
     settings.add_filter(r"(:stack/[\w-]+/)[0-9a-f-]{36}", "$1[stack-id]");
+    settings.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[timestamp]");
     settings
 }
 
