@@ -83,9 +83,16 @@ pub fn snapshot_settings() -> insta::Settings {
 /// port of a local endpoint, a generated password, the random part of moto's stack ids and wall-clock
 /// timestamps, so a whole output can be pinned.
 pub fn stable_snapshots(dir: &Path) -> insta::Settings {
+    let mut settings = timed_snapshots(dir);
+    settings.add_filter(r"\b\d+(ms|s|m\d+s)\b", "[time]");
+    settings
+}
+
+/// `stable_snapshots` with durations kept: on tokio's paused clock they are exact, and they are what a test
+/// of timeouts, stalls and cancels pins.
+pub fn timed_snapshots(dir: &Path) -> insta::Settings {
     let mut settings = snapshot_settings();
     settings.add_filter(&regex_escape(&dir.display().to_string()), "[dir]");
-    settings.add_filter(r"\b\d+(ms|s|m\d+s)\b", "[time]");
     settings.add_filter(r"(store it now\): )\S+", "$1[password]");
     settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
     settings.add_filter(r"(:stack/[\w-]+/)[0-9a-f-]{36}", "$1[stack-id]");
