@@ -53,7 +53,7 @@ fn a_closed_stdout_ends_the_run_quietly_and_a_full_one_is_an_error() {
 }
 
 #[test]
-fn a_plan_is_never_saved_over_racks_toml() {
+fn plan_out_never_saves_over_racks_toml() {
     let dir = dir_with_racks();
     let output = run(rackfile(dir.path()).args(["plan", "--out", "./racks.toml"]));
     stable_snapshots(dir.path()).bind(|| {
@@ -169,7 +169,7 @@ fn a_fifo_as_racks_toml_or_saved_plan_is_refused_without_hanging() {
 }
 
 #[test]
-fn an_empty_endpoint_is_no_endpoint() {
+fn status_treats_an_empty_endpoint_as_none() {
     let dir = dir_with_racks();
     for command in [
         rackfile(dir.path()).args(["--endpoint-url", "", "status"]),
@@ -199,7 +199,7 @@ fn an_empty_endpoint_is_no_endpoint() {
 }
 
 #[test]
-fn each_org_uses_its_profile_even_with_keys_in_the_environment() {
+fn plan_uses_each_org_s_profile_even_with_keys_in_the_environment() {
     let moto = moto::session();
     seed_world(&moto);
     let output = run(moto
@@ -244,7 +244,7 @@ fn each_org_uses_its_profile_even_with_keys_in_the_environment() {
 }
 
 #[test]
-fn two_orgs_reaching_one_account_cannot_declare_the_same_stack() {
+fn plan_refuses_one_stack_declared_through_two_orgs_reaching_one_account() {
     let moto = moto::session();
     moto.write(
         "racks.toml",
@@ -312,7 +312,7 @@ fn sigterm_ends_an_apply_like_ctrl_c() {
 }
 
 #[test]
-fn live_values_cannot_forge_or_recolour_plan_and_status_lines() {
+fn plan_and_status_escape_live_values_that_would_forge_or_recolour_lines() {
     let moto = moto::session();
     moto.write("rack.yml", &moto::rack_template());
     moto.write(
@@ -546,7 +546,7 @@ fn an_apply_whose_stdout_fails_sends_nothing_and_says_why_on_stderr() {
 }
 
 #[test]
-fn a_profile_that_does_not_exist_is_an_error() {
+fn plan_with_a_profile_that_does_not_exist_is_an_error() {
     let moto = moto::session();
     moto.write(
         "racks.toml",
@@ -602,7 +602,7 @@ fn an_error_quoting_a_value_cannot_recolour_the_terminal() {
 
 /// A machine reading `--json` gets each problem's place as fields, not the human rendering with its caret.
 #[test]
-fn a_racks_toml_error_under_json_names_file_line_and_column_as_fields() {
+fn plan_json_names_a_racks_toml_error_s_file_line_and_column_as_fields() {
     let dir = tempfile::tempdir().unwrap();
     let broken = VALID.replacen("[[rack]]", "[[rack]]\ninstance_typo = \"t3.small\"", 1);
     std::fs::write(dir.path().join("racks.toml"), &broken).unwrap();
@@ -648,7 +648,7 @@ fn a_racks_toml_error_under_json_names_file_line_and_column_as_fields() {
 }
 
 #[test]
-fn an_argument_error_under_json_is_json() {
+fn plan_json_reports_an_argument_error_as_json() {
     let dir = dir_with_racks();
     let output = run(rackfile(dir.path()).args(["plan", "--json", "--target", "nosuch"]));
     assert_eq!(output.code, 1);

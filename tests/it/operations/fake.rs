@@ -202,7 +202,7 @@ async fn events_explain_an_update_another_tool_started_and_that_failed() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_failed_rollback_says_failed_see_rackfile_events_and_the_way_out() {
+async fn status_and_events_of_a_failed_rollback_say_failed_and_the_way_out() {
     let harness = setup().await;
     harness
         .fake
@@ -446,7 +446,7 @@ async fn cancel_refuses_racks_it_cannot_cancel_and_sends_nothing() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn recover_skip_continues_a_failed_rollback_past_failed_resources_only() {
+async fn apply_recover_skip_continues_a_failed_rollback_past_failed_resources_only() {
     let harness = setup().await;
     harness
         .fake
@@ -576,7 +576,7 @@ async fn recover_skip_continues_a_failed_rollback_past_failed_resources_only() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_cancel_that_arrives_after_the_update_completed_is_reported_as_refused_exit_1() {
+async fn cancel_arriving_after_the_update_completed_is_reported_as_refused_exit_1() {
     let harness = setup().await;
     harness
         .fake

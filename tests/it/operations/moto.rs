@@ -108,7 +108,7 @@ fn cancel_rolls_back_an_update_in_progress_and_events_and_status_tell_it() {
 }
 
 #[test]
-fn a_failed_rollback_is_failed_in_status_and_explained_by_events() {
+fn status_says_failed_and_events_explain_a_failed_rollback() {
     let moto = updated();
     moto.set_stack_status("web", "UPDATE_ROLLBACK_FAILED");
     let output = run(moto.rackfile().arg("status"));

@@ -111,7 +111,7 @@ fn instance_count(setup: &Setup) -> String {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_stalled_resource_is_named_once_and_the_update_still_completes() {
+async fn apply_names_a_stalled_resource_once_and_the_update_still_completes() {
     let setup = installed_then_changed(THREE_HOURS).await;
     let (code, output) = apply(&setup, &slow_polling(&setup, None, OnTimeout::Detach)).await;
     timed_snapshots(setup.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
@@ -148,7 +148,7 @@ async fn a_stalled_resource_is_named_once_and_the_update_still_completes() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn on_timeout_cancel_cancels_the_update_and_follows_its_rollback() {
+async fn apply_on_timeout_cancel_cancels_the_update_and_follows_its_rollback() {
     let setup = installed_then_changed(THREE_HOURS).await;
     let options = slow_polling(
         &setup,
@@ -207,7 +207,7 @@ async fn on_timeout_cancel_cancels_the_update_and_follows_its_rollback() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn timeout_budget_cancels_at_the_plan_s_own_figure() {
+async fn apply_timeout_budget_cancels_at_the_plan_s_own_figure() {
     let setup = installed_then_rolling().await;
     let options = slow_polling(&setup, Some(TimeLimit::Budget), OnTimeout::Cancel);
     let (code, output) = apply(&setup, &options).await;
@@ -279,7 +279,7 @@ async fn a_rolling_group_stalls_only_after_twice_its_budget() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn on_timeout_detach_leaves_the_update_running() {
+async fn apply_on_timeout_detach_leaves_the_update_running() {
     let setup = installed_then_changed(THREE_HOURS).await;
     let options = slow_polling(
         &setup,
@@ -326,7 +326,7 @@ async fn on_timeout_detach_leaves_the_update_running() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_cancel_refused_because_the_update_completed_meanwhile_is_reported_as_completed() {
+async fn apply_reports_a_cancel_refused_because_the_update_completed_meanwhile_as_completed() {
     let setup = installed_then_changed(THREE_HOURS).await;
     setup.fake.finish_before_cancel("web");
     let options = slow_polling(
@@ -391,7 +391,7 @@ async fn interrupted_at(setup: &Setup, presses: &[Duration]) -> (Outcome, String
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_second_ctrl_c_within_ten_seconds_cancels_the_update_and_follows_its_rollback() {
+async fn apply_cancels_the_update_on_a_second_ctrl_c_within_ten_seconds() {
     let setup = installed_then_changed(THREE_HOURS).await;
     let minute = Duration::from_secs(60);
     let (outcome, output) =
@@ -435,7 +435,7 @@ async fn a_second_ctrl_c_within_ten_seconds_cancels_the_update_and_follows_its_r
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_single_ctrl_c_detaches_and_leaves_the_update_running() {
+async fn apply_detaches_on_a_single_ctrl_c_and_leaves_the_update_running() {
     let setup = installed_then_changed(THREE_HOURS).await;
     let (outcome, output) = interrupted_at(&setup, &[Duration::from_secs(60)]).await;
     timed_snapshots(setup.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(outcome.exit_code(), &output), @r#"
