@@ -79,6 +79,42 @@ pub fn snapshot_settings() -> insta::Settings {
     settings
 }
 
+/// `snapshot_settings` with what differs between runs filtered: the test's directory `dir`, durations, the
+/// port of a local endpoint, a generated password, the random part of moto's stack ids and wall-clock
+/// timestamps, so a whole output can be pinned.
+pub fn stable_snapshots(dir: &Path) -> insta::Settings {
+    let mut settings = timed_snapshots(dir);
+    settings.add_filter(r"\b\d+(ms|s|m\d+s)\b", "[time]");
+    settings
+}
+
+/// `stable_snapshots` with durations kept: on tokio's paused clock they are exact, and they are what a test
+/// of timeouts, stalls and cancels pins.
+pub fn timed_snapshots(dir: &Path) -> insta::Settings {
+    let mut settings = snapshot_settings();
+    settings.add_filter(&regex_escape(&dir.display().to_string()), "[dir]");
+    settings.add_filter(r"(store it now\): )\S+", "$1[password]");
+    settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
+    settings.add_filter(r"(:stack/[\w-]+/)[0-9a-f-]{36}", "$1[stack-id]");
+    settings.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[timestamp]");
+    settings
+}
+
+/// An in-process run's exit code and everything it printed (one stream), as `Output::snapshot` shows a
+/// process's.
+pub fn exit_and_output(code: i32, output: &str) -> String {
+    format!("exit: {code}\n--- output\n{output}")
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
+            special.then_some('\\').into_iter().chain([c])
+        })
+        .collect()
+}
+
 /// An AWS endpoint that accepts connections and never answers, and whether anything has connected yet.
 pub fn silent_endpoint() -> (u16, std::sync::Arc<std::sync::atomic::AtomicBool>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -2,7 +2,7 @@
 //! installed), `import` (skipping stacks that are not racks, and the round trip to a clean plan) and
 //! `doctor` (every check, a wrong account, a template without a parameter the file sets).
 
-use crate::common::{run, snapshot_settings};
+use crate::common::{run, stable_snapshots};
 use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT};
 use crate::plan::{SYSTEM_TAGS, VERSION, rack_parameters, seed_rack, seed_world};
 
@@ -28,49 +28,18 @@ fn status_shows_each_declared_rack_in_convox_words() {
     let moto = moto::session();
     seed_world(&moto);
     let output = run(moto.rackfile().arg("status"));
-    assert_eq!(output.code, 0, "{}", output.stderr);
-    let rows: Vec<Vec<&str>> = output
-        .stdout
-        .lines()
-        .map(|line| line.split_whitespace().collect())
-        .collect();
-    assert_eq!(
-        rows[0],
-        [
-            "RACK", "STATUS", "VERSION", "LATEST", "REGION", "COUNT", "TYPE", "ENDPOINT"
-        ]
-    );
-    // LATEST is Convox's latest published release, for the rack built from Convox's template URL only.
-    assert_eq!(
-        rows[1],
-        [
-            "personal/example",
-            "not",
-            "installed",
-            "-",
-            VERSION,
-            "us-east-1",
-            "-",
-            "-",
-            "-"
-        ]
-    );
-    assert_eq!(
-        rows[2],
-        [
-            "personal/python",
-            "running",
-            VERSION,
-            "-",
-            "us-east-1",
-            "3",
-            "t2.small",
-            "python.us-east-1.elb.amazonaws.com"
-        ]
-    );
-    assert_eq!(rows[4][..2], ["personal/stuck", "creating"]);
     assert!(!output.stdout.contains("legacy"), "only declared racks");
-    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+    // LATEST is Convox's latest published release, for the rack built from Convox's template URL only.
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        RACK              STATUS         VERSION         LATEST          REGION     COUNT  TYPE      ENDPOINT
+        personal/example  not installed  -               20161102160040  us-east-1  -      -         -
+        personal/python   running        20161102160040  -               us-east-1  3      t2.small  python.us-east-1.elb.amazonaws.com
+        work/staging      running        20161102160040  -               eu-west-1  3      t2.small  staging.eu-west-1.elb.amazonaws.com
+        personal/stuck    creating       -               -               us-east-1  -      -         -
+        --- stderr
+        "#);
 }
 
 #[test]
@@ -181,34 +150,67 @@ fn import_declares_the_live_racks_and_plan_then_finds_nothing_to_change() {
         "--region",
         "us-east-1",
     ]));
-    assert_eq!(output.code, 0, "{}", output.stderr);
     assert!(
         !output.stdout.contains("secret-password") && !output.stdout.contains("Password ="),
         "the password was imported:\n{}",
         output.stdout
     );
-    assert!(
-        output
-            .stderr
-            .contains("Skipped website (us-east-1): not a rack")
-    );
-    assert!(
-        output
-            .stderr
-            .contains("Skipped lookalike (us-east-1): not a rack"),
-        "a stack with Version and InstanceType but no Dashboard output is not a rack"
-    );
-    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+    // lookalike has Version and InstanceType but no Dashboard output: not a rack.
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        # Imported by `rackfile import` from account 123456789012 (org personal): us-east-1, eu-west-1.
+        # Each rack uses Convox's published template for its version; set `template_url` or `template` if it
+        # was built from another. Passwords are never imported: updates keep the live one.
+
+        [defaults]
+        org = "personal"
+        region = "us-east-1"
+        version = "20161102160040"
+
+        [org.personal]
+        profile = "personal"
+        account_id = "123456789012"
+
+        [[rack]]
+        name = "europe"
+        region = "eu-west-1"
+        private = true
+
+        [[rack]]
+        name = "api"
+        instance_count = 4
+
+        [[rack]]
+        name = "web"
+
+        [rack.parameters]
+        Autoscale = "Yes"
+
+        [rack.tags]
+        team = "web"
+        --- stderr
+        Imported 3 racks from account 123456789012 (us-east-1, eu-west-1).
+        Skipped lookalike (us-east-1): not a rack
+        Skipped website (us-east-1): not a rack
+        "#);
 
     moto.write("racks.toml", &output.stdout);
     let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
-    assert!(
-        plan.stdout
-            .ends_with("Plan: 0 to install, 0 to update, 3 unchanged, 0 blocked.\n"),
-        "{}",
-        plan.stdout
-    );
+    insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): eu-west-1, us-east-1
+
+          personal/europe (eu-west-1) no changes
+
+          personal/api (us-east-1) no changes
+
+          personal/web (us-east-1) no changes
+
+        Plan: 0 to install, 0 to update, 3 unchanged, 0 blocked.
+        --- stderr
+        "#);
 }
 
 #[test]
@@ -220,15 +222,28 @@ fn an_imported_untagged_2016_rack_is_tagged_by_the_next_apply_and_nothing_else()
         run(moto
             .rackfile()
             .args(["import", "--org", "personal", "--region", "us-east-1"]));
-    assert_eq!(output.code, 0, "{}", output.stderr);
-    assert!(
-        output.stdout.contains(
-            "# A 2016 rack without Convox's tags: the first apply tags it System=convox, Type=rack.\n[[rack]]\nname = \"old\"\n"
-        ),
-        "{}",
-        output.stdout
-    );
     assert!(!output.stdout.contains("profile ="), "no --profile given");
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        # Imported by `rackfile import` from account 123456789012 (org personal): us-east-1.
+        # Each rack uses Convox's published template for its version; set `template_url` or `template` if it
+        # was built from another. Passwords are never imported: updates keep the live one.
+
+        [defaults]
+        org = "personal"
+        region = "us-east-1"
+        version = "20161102160040"
+
+        [org.personal]
+        account_id = "123456789012"
+
+        # A 2016 rack without Convox's tags: the first apply tags it System=convox, Type=rack.
+        [[rack]]
+        name = "old"
+        --- stderr
+        Imported 1 rack from account 123456789012 (us-east-1).
+        "#);
     moto.write("racks.toml", &output.stdout);
     let plan = run(moto.rackfile().args(["plan", "--json"]));
     assert_eq!(plan.code, 0, "{}", plan.stderr);
@@ -254,29 +269,20 @@ fn import_with_unusable_credentials_is_one_clear_error() {
         "--region",
         "us-east-1",
     ]));
-    assert_eq!(output.code, 1);
-    assert!(
-        output
-            .stderr
-            .starts_with("error: org `personal`: cannot identify the AWS account (us-east-1)"),
-        "{}",
-        output.stderr
-    );
     assert!(output.stdout.is_empty(), "no half-written racks.toml");
     // Not "check the network": the profile is named, and the config file it was looked for in.
-    assert!(
-        output.stderr.contains(&format!(
-            "AWS profile `nobody` does not exist (looked in {} (AWS_CONFIG_FILE)",
-            moto.path().join("aws-config").display()
-        )),
-        "{}",
-        output.stderr
-    );
     assert!(
         !output.stderr.contains("check the network"),
         "{}",
         output.stderr
     );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: org `personal`: cannot identify the AWS account (us-east-1): AWS profile `nobody` does not exist (looked in [dir]/aws-config (AWS_CONFIG_FILE) and [dir]/aws-credentials (AWS_SHARED_CREDENTIALS_FILE))
+           = help: name a profile that exists (`aws configure list-profiles`), or add it with `aws configure --profile NAME`
+        "#));
 }
 
 /// `import` with a region racks.toml would refuse, a malformed endpoint, or a shared AWS file that is not
@@ -348,9 +354,35 @@ fn doctor_passes_every_check_of_a_healthy_setup() {
     let racks = std::fs::read_to_string(moto.path().join("racks.toml")).unwrap();
     // The stuck rack's stack was just created, so it is creating, not stuck.
     let output = run(moto.rackfile().arg("doctor"));
-    assert_eq!(output.code, 0, "{}{}", output.stdout, output.stderr);
     assert!(racks.contains("name = \"stuck\""));
-    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        [✓] racks.toml is valid: 4 racks in 2 orgs, 2 regions
+        [✓] org personal: credentials (profile personal) resolve to account 123456789012
+        [✓] org personal: account guard holds (123456789012)
+        [✓] org work: credentials (profile work) resolve to account 210987654321
+        [✓] org work: account guard holds (210987654321)
+        [-] org personal's credentials against the plan policy: cannot tell (iam:SimulatePrincipalPolicy: HTTP 500, with no AWS error in the answer)
+        [-] org work's credentials against the plan policy: cannot tell (iam:SimulatePrincipalPolicy: HTTP 500, with no AWS error in the answer)
+        [✓] Convox's release list is readable: 1 release, the latest published is 20161102160040
+        [✓] template https://convox.s3.amazonaws.com/release/20161102160040/formation.json (account 123456789012): reachable, 15 parameters cover personal/example
+        [✓] template rack.yml (account 123456789012): reachable, 15 parameters cover personal/python, personal/stuck
+        [✓] template rack.yml (account 210987654321): reachable, 15 parameters cover work/staging
+        [✓] personal/example: not installed (apply installs it)
+        [✓] personal/python: running (CREATE_COMPLETE)
+        [✓] work/staging: running (CREATE_COMPLETE)
+        [✓] personal/stuck: creating (CREATE_IN_PROGRESS for 0m)
+        [✓] rack personal/example: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
+        [✓] rack personal/example: preflight: 3 instances of t2.small need 3 vCPUs (1 each); quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
+        [✓] rack personal/python: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
+        [✓] rack personal/python: preflight: 5 instances of t2.small plus a rolling batch of 1 need 6 vCPUs (1 each), and racks example planned before it in this account and region ask 3; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
+        [✓] rack work/staging: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
+        [✓] rack work/staging: preflight: 3 instances of t2.small plus a rolling batch of 1 need 4 vCPUs (1 each); quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
+
+        Doctor: 19 passed, 0 failed, 2 skipped.
+        --- stderr
+        "#);
 }
 
 #[test]
@@ -358,20 +390,32 @@ fn doctor_fails_on_a_wrong_account_and_still_checks_the_other_org() {
     let moto = moto::session();
     seed_world_guarding_work_with_a_wrong_account(&moto);
     let output = run(moto.rackfile().arg("doctor"));
-    assert_eq!(output.code, 1);
-    assert!(output.stdout.contains(
-        "[✗] org work: account guard fails: the credentials reach account 210987654321, racks.toml says account_id = \"999999999999\""
-    ), "{}", output.stdout);
-    assert!(
-        output
-            .stdout
-            .contains("[✓] personal/python: running (CREATE_COMPLETE)")
-    );
     assert!(
         !output.stdout.contains("work/staging"),
         "no stack of the guarded org is read"
     );
-    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        [✓] racks.toml is valid: 4 racks in 2 orgs, 2 regions
+        [✓] org personal: credentials (profile personal) resolve to account 123456789012
+        [✓] org personal: account guard holds (123456789012)
+        [✓] org work: credentials (profile work) resolve to account 210987654321
+        [✗] org work: account guard fails: the credentials reach account 210987654321, racks.toml says account_id = "999999999999"
+            help: check the profile of [org.work] or the credentials in the environment
+        [-] org work: templates and stacks not checked (the account guard failed)
+        [-] org personal's credentials against the plan policy: cannot tell (iam:SimulatePrincipalPolicy: HTTP 500, with no AWS error in the answer)
+        [✓] Convox's release list is readable: 1 release, the latest published is 20161102160040
+        [✓] template https://convox.s3.amazonaws.com/release/20161102160040/formation.json (account 123456789012): reachable, 15 parameters cover personal/example
+        [✓] template rack.yml (account 123456789012): reachable, 15 parameters cover personal/python, personal/stuck
+        [✓] personal/example: not installed (apply installs it)
+        [✓] personal/python: running (CREATE_COMPLETE)
+        [✓] personal/stuck: creating (CREATE_IN_PROGRESS for 0m)
+        [-] preflight checks (the racks' accounts or stacks could not be read)
+
+        Doctor: 10 passed, 1 failed, 3 skipped.
+        --- stderr
+        "#);
 }
 
 #[test]
@@ -387,21 +431,25 @@ fn doctor_fails_on_a_template_without_a_parameter_and_on_an_unreadable_template(
         ),
     );
     let output = run(moto.rackfile().arg("doctor"));
-    assert_eq!(output.code, 1);
-    assert!(
-        output
-            .stdout
-            .contains("personal/example sets `Autoscal` (did you mean `Autoscale`?)"),
-        "{}",
-        output.stdout
-    );
-    assert!(
-        output.stdout.contains(
-            "[✗] template http://localhost/missing.json (account 123456789012): cannot be read"
-        ),
-        "{}",
-        output.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        [✓] racks.toml is valid: 2 racks in 1 org, 1 region
+        [✓] org personal: credentials (profile personal) resolve to account 123456789012
+        [✓] org personal: account guard holds (123456789012)
+        [-] org personal's credentials against the plan policy: cannot tell (iam:SimulatePrincipalPolicy: HTTP 500, with no AWS error in the answer)
+        [✗] template http://localhost/missing.json (account 123456789012): cannot be read: HTTP 500, with no AWS error in the answer
+            help: check `version` and `template_url`: the URL must name a published template
+        [✗] template rack.yml (account 123456789012): reachable, but it has no such parameter:
+            personal/example sets `Autoscal` (did you mean `Autoscale`?)
+            help: fix the name under [rack.parameters], or use a template that has it
+        [✓] personal/example: not installed (apply installs it)
+        [✓] personal/broken: not installed (apply installs it)
+        [-] preflight checks (racks.toml does not fit the templates: `rackfile plan` says why)
+
+        Doctor: 5 passed, 2 failed, 2 skipped.
+        --- stderr
+        "#));
 }
 
 #[test]
@@ -412,16 +460,36 @@ fn doctor_of_an_invalid_file_fails_with_its_errors_and_reads_nothing() {
         "[defaults]\nregion = \"us-east-1\"\n[[rack]]\nname = \"x\"\nvresion = \"1\"\n",
     );
     let output = run(moto.rackfile().arg("doctor"));
-    assert_eq!(output.code, 1);
-    assert!(
-        output.stdout.starts_with("[✗] racks.toml is not valid:"),
-        "{}",
-        output.stdout
-    );
-    assert!(
-        output.stdout.contains("racks.toml:5:1"),
-        "{}",
-        output.stdout
-    );
-    assert!(output.stdout.contains("[-] AWS checks"));
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        [✗] racks.toml is not valid:
+            error: rack `x` has no org
+             --> racks.toml:4:8
+              |
+            4 | name = "x"
+              |        ^^^
+               = help: set `org` in this rack or in [defaults]
+            
+            error: rack `x` has no version
+             --> racks.toml:4:8
+              |
+            4 | name = "x"
+              |        ^^^
+               = help: set `version` (a Convox release, e.g. "20161102160040") in this rack or in [defaults]
+            
+            error: unknown key `vresion` in [[rack]]
+             --> racks.toml:5:1
+              |
+            5 | vresion = "1"
+              | ^^^^^^^
+               = help: did you mean `version`?
+            
+            error: racks.toml has 3 errors
+            help: fix racks.toml; `rackfile validate` checks it offline
+        [-] AWS checks (they need a valid racks.toml)
+
+        Doctor: 0 passed, 1 failed, 1 skipped.
+        --- stderr
+        "#));
 }

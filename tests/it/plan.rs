@@ -1,7 +1,7 @@
 //! `rackfile plan` against moto: every action, the default template URL served from moto's S3, the account
 //! guard, --target, --json, --out and the exit codes.
 
-use crate::common::{run, snapshot_settings};
+use crate::common::{run, stable_snapshots};
 use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT, WORK_ACCOUNT};
 
 pub const VERSION: &str = "20161102160040";
@@ -129,12 +129,6 @@ fn plan_shows_every_action_and_the_racks_nobody_declared() {
     let moto = moto::session();
     seed_world(&moto);
     let output = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    assert_eq!(output.code, 2, "{}", output.stderr);
-    assert!(
-        output
-            .stdout
-            .ends_with("Plan: 1 to install, 1 to update, 1 to wait for, 1 unchanged, 0 blocked.\n")
-    );
     assert!(
         !output.stdout.contains("website"),
         "a non-rack stack was listed"
@@ -143,7 +137,39 @@ fn plan_shows_every_action_and_the_racks_nobody_declared() {
         !output.stdout.contains("secret-password"),
         "a NoEcho value was printed"
     );
-    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+        Read account 210987654321 (org work): eu-west-1
+
+        + personal/example (us-east-1) will be installed
+            template: https://convox.s3.amazonaws.com/release/20161102160040/formation.json
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        ~ personal/python (us-east-1) will be updated
+            InstanceCount: 3 -> 5
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+          work/staging (eu-west-1) no changes
+
+        … personal/stuck (us-east-1) is waited for, then planned again
+            CREATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again and applies that plan if this run allows it
+
+        Not in racks.toml (rackfile never touches these):
+            personal/legacy (us-east-1, account 123456789012) CREATE_COMPLETE
+
+        Plan: 1 to install, 1 to update, 1 to wait for, 1 unchanged, 0 blocked.
+        --- stderr
+        "#);
 }
 
 #[test]
@@ -181,7 +207,13 @@ fn an_unknown_target_is_an_error_with_a_suggestion() {
     seed_world(&moto);
     let output = run(moto.rackfile().args(["plan", "--target", "work/stagin"]));
     assert_eq!(output.code, 1);
-    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: --target work/stagin: no such rack in racks.toml
+           = help: did you mean `work/staging`?
+        "#);
 }
 
 #[test]
@@ -246,8 +278,41 @@ fn plan_out_saves_the_plan_with_fingerprints() {
     let moto = moto::session();
     seed_world(&moto);
     let output = run(moto.rackfile().args(["plan", "--out", "saved.plan"]));
-    assert_eq!(output.code, 0, "{}", output.stderr);
-    assert!(output.stdout.contains("Saved the plan to saved.plan"));
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+        Read account 210987654321 (org work): eu-west-1
+
+        + personal/example (us-east-1) will be installed
+            template: https://convox.s3.amazonaws.com/release/20161102160040/formation.json
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        ~ personal/python (us-east-1) will be updated
+            InstanceCount: 3 -> 5
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+          work/staging (eu-west-1) no changes
+
+        … personal/stuck (us-east-1) is waited for, then planned again
+            CREATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again and applies that plan if this run allows it
+
+        Not in racks.toml (rackfile never touches these):
+            personal/legacy (us-east-1, account 123456789012) CREATE_COMPLETE
+
+        Plan: 1 to install, 1 to update, 1 to wait for, 1 unchanged, 0 blocked.
+
+        Saved the plan to saved.plan. Apply exactly this plan with: rackfile apply saved.plan
+        --- stderr
+        "#);
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(moto.path().join("saved.plan")).unwrap())
             .unwrap();
@@ -270,17 +335,32 @@ fn the_account_guard_stops_everything_naming_both_accounts() {
     );
     moto.write("rack.yml", &moto::rack_template());
     let output = run(moto.rackfile().args(["plan", "--json"]));
-    assert_eq!(output.code, 1);
-    let error: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
-    assert_eq!(error["error"]["kind"], "aws", "{error}");
-    let message = error["error"]["message"].as_str().unwrap();
-    assert!(
-        message.contains("999999999999") && message.contains(WORK_ACCOUNT),
-        "{message}"
-    );
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        {
+          "format_version": "1",
+          "error": {
+            "kind": "aws",
+            "message": "org `work`: the credentials belong to account 210987654321, but racks.toml says account_id = \"999999999999\"; nothing was read or changed",
+            "problems": [
+              {
+                "message": "org `work`: the credentials belong to account 210987654321, but racks.toml says account_id = \"999999999999\"; nothing was read or changed",
+                "hint": "check the profile of [org.work] or the credentials in the environment"
+              }
+            ]
+          }
+        }
+        --- stderr
+        "#);
     let output = run(moto.rackfile().arg("plan"));
-    assert_eq!(output.code, 1);
-    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: org `work`: the credentials belong to account 210987654321, but racks.toml says account_id = "999999999999"; nothing was read or changed
+           = help: check the profile of [org.work] or the credentials in the environment
+        "#);
 }
 
 #[test]
@@ -294,7 +374,19 @@ fn an_unknown_parameter_is_caught_at_plan_time_with_a_suggestion() {
     moto.write("rack.yml", &moto::rack_template());
     let output = run(moto.rackfile().arg("plan"));
     assert_eq!(output.code, 1);
-    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: personal/example: the template rack.yml has no parameter `Autoscal`
+          --> racks.toml:10:1
+           |
+        10 | Autoscal = "Yes"
+           | ^^^^^^^^
+           = help: did you mean `Autoscale`?
+
+        error: cannot plan: 1 problem; nothing was changed
+        "#);
 }
 
 #[test]
@@ -352,7 +444,30 @@ fn a_changed_local_template_is_shown_as_a_diff_and_noecho_values_are_hidden() {
         "a NoEcho value was printed:\n{}",
         output.stdout
     );
-    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/python (us-east-1) will be updated
+            Key: (sensitive) -> (sensitive)
+              ↳ reaches no resource
+            template: live template -> rack.yml
+              ↳ reaches no resource
+              --- live template
+              +++ rack.yml
+              @@ -27,4 +27,5 @@
+                   Type: String
+                   Default: ""
+              +    NoEcho: true
+                 Password:
+                   Type: String
+            impact: no resource changes
+            budget: up to 5m
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        "#);
 }
 
 #[test]
@@ -422,28 +537,61 @@ fn an_edited_template_cache_can_make_a_plan_cheap_but_never_makes_apply_skip_a_c
     let plan = run(moto
         .rackfile()
         .args(["plan", "--target", "personal/python"]));
-    assert!(
-        plan.stdout.contains("InstanceCount: 3 -> 5") && !plan.stdout.contains("RetentionInDays"),
-        "the plan trusts the cache (it is only a cost saving) and shows no template change:\n{}",
-        plan.stdout
-    );
+    // The plan trusts the cache (it is only a cost saving) and shows no template change.
+    assert!(!plan.stdout.contains("RetentionInDays"), "{}", plan.stdout);
+    insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/python (us-east-1) will be updated
+            InstanceCount: 3 -> 5
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        Not in racks.toml (rackfile never touches these):
+            personal/legacy (us-east-1, account 123456789012) CREATE_COMPLETE
+            personal/stuck (us-east-1, account 123456789012) CREATE_IN_PROGRESS
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        "#);
     // In CI the cache may come from another branch's job: it is not trusted, and the forgery is reported.
     let ci = run(moto
         .rackfile()
         .env("CI", "true")
         .args(["plan", "--target", "personal/python"]));
-    assert!(
-        ci.stdout.contains("+      RetentionInDays: 14"),
-        "in CI the live template is read:\n{}",
-        ci.stdout
-    );
-    assert!(
-        ci.stderr
-            .contains("warning: the template cache said something else of the template of ")
-            && ci.stderr.contains("was not used"),
-        "{}",
-        ci.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(ci.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/python (us-east-1) will be updated
+            InstanceCount: 3 -> 5
+              ↳ reaches no resource
+            template: live template -> rack.yml
+              ↳ modifies LogGroup in place
+              --- live template
+              +++ rack.yml
+              @@ -100,5 +100,5 @@
+                   Type: AWS::Logs::LogGroup
+                   Properties:
+              -      RetentionInDays: 7
+              +      RetentionInDays: 14
+                 Settings:
+                   Type: AWS::S3::Bucket
+            impact: modifies 1 resource in place
+            budget: up to 5m
+
+        Not in racks.toml (rackfile never touches these):
+            personal/legacy (us-east-1, account 123456789012) CREATE_COMPLETE
+            personal/stuck (us-east-1, account 123456789012) CREATE_IN_PROGRESS
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        warning: the template cache said something else of the template of arn:aws:cloudformation:us-east-1:123456789012:stack/python/[stack-id] at the time read now; it was written by someone else (a CI cache shared with other jobs?) and was not used. Delete [dir]/.cache/rackfile/templates.json if you did not expect this.
+        "#));
     std::fs::write(&cache_path, cache.replace(&live_hash, &forged)).unwrap();
 
     let apply = run(moto.rackfile().args([
@@ -488,15 +636,40 @@ fn orgs_in_two_accounts_plan_from_one_set_of_environment_credentials_as_in_the_c
         .env("AWS_ACCESS_KEY_ID", "AKIAHUBROLE")
         .env("AWS_SECRET_ACCESS_KEY", "hub-secret")
         .env("AWS_SESSION_TOKEN", "hub-session"));
-    assert_eq!(output.code, 0, "{}", output.stderr);
     // Both account guards held: each org's role is in its own account.
-    assert!(
-        output
-            .stdout
-            .starts_with("Read account 123456789012 (org personal): us-east-1\nRead account 210987654321 (org work): eu-west-1\n"),
-        "{}",
-        output.stdout
-    );
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+        Read account 210987654321 (org work): eu-west-1
+
+        + personal/example (us-east-1) will be installed
+            template: https://convox.s3.amazonaws.com/release/20161102160040/formation.json
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        ~ personal/python (us-east-1) will be updated
+            InstanceCount: 3 -> 5
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+          work/staging (eu-west-1) no changes
+
+        … personal/stuck (us-east-1) is waited for, then planned again
+            CREATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again and applies that plan if this run allows it
+
+        Not in racks.toml (rackfile never touches these):
+            personal/legacy (us-east-1, account 123456789012) CREATE_COMPLETE
+
+        Plan: 1 to install, 1 to update, 1 to wait for, 1 unchanged, 0 blocked.
+        --- stderr
+        "#);
 }
 
 #[test]
@@ -511,14 +684,16 @@ fn the_endpoint_url_flag_points_every_client_at_the_emulator() {
         "--target",
         "work/staging",
     ]));
-    assert_eq!(output.code, 0, "{}", output.stderr);
-    assert!(
-        output
-            .stdout
-            .contains("Read account 210987654321 (org work): eu-west-1"),
-        "{}",
-        output.stdout
-    );
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 210987654321 (org work): eu-west-1
+
+          work/staging (eu-west-1) no changes
+
+        Plan: 0 to install, 0 to update, 1 unchanged, 0 blocked.
+        --- stderr
+        "#);
 }
 
 #[test]
@@ -536,17 +711,16 @@ fn missing_credentials_are_one_clear_error_naming_the_org() {
             moto.path().join("missing-credentials"),
         )
         .arg("plan"));
-    assert_eq!(output.code, 1);
-    assert!(
-        output
-            .stderr
-            .starts_with("error: org `personal`: cannot identify the AWS account (us-east-1)"),
-        "{}",
-        output.stderr
-    );
-    assert!(
-        output.stderr.contains("no AWS credentials were found"),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: org `personal`: cannot identify the AWS account (us-east-1): dispatch failure: other: the credential provider was not enabled: no credentials found in chain. Attempted:
+          Environment: the credential provider was not enabled: environment variable not set
+          Profile: the credential provider was not enabled
+          WebIdentityToken: the credential provider was not enabled: $AWS_WEB_IDENTITY_TOKEN_FILE was not set
+          EcsContainer: the credential provider was not enabled: ECS provider not configured
+          Ec2InstanceMetadata: the credential provider was not enabled: IMDS disabled by AWS_EC2_METADATA_DISABLED env var set to `true`
+           = help: no AWS credentials were found: set the org's `profile`, or AWS_PROFILE / AWS_ACCESS_KEY_ID, or run `aws sso login`
+        "#));
 }

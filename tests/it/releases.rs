@@ -4,7 +4,7 @@
 //! a downgrade is blocked; an unpublished release is warned about; a rack behind the latest gets a note; a
 //! rack with a template of its own never reads the list.
 
-use crate::common::{Output, run, snapshot_settings};
+use crate::common::{Output, run, stable_snapshots};
 use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT};
 
 const V1: &str = "20200101000000";
@@ -67,7 +67,31 @@ fn an_upgrade_across_a_required_release_is_applied_as_two_updates_in_order() {
 
     let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
     assert_exit(&plan, 2);
-    snapshot_settings().bind(|| insta::assert_snapshot!(plan.snapshot()));
+    insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        > personal/web (us-east-1) will be upgraded in steps
+            releases: 20200101000000 > 20210101000000 (required) > 20220101000000
+            step 1 of 2: to 20210101000000 (required)
+              Version: 20200101000000 -> 20210101000000
+                ↳ reaches no resource
+              template: https://convox.s3.amazonaws.com/release/20200101000000/formation.json -> https://convox.s3.amazonaws.com/release/20210101000000/formation.json
+                ↳ reaches no resource
+              impact: no resource changes
+              budget: up to 5m
+            step 2 of 2: to 20220101000000
+              Version: 20210101000000 -> 20220101000000
+                ↳ reaches no resource
+              template: https://convox.s3.amazonaws.com/release/20210101000000/formation.json -> https://convox.s3.amazonaws.com/release/20220101000000/formation.json
+                ↳ reaches no resource
+              impact: no resource changes
+              budget: up to 5m
+
+        Plan: 0 to install, 0 to update, 1 to upgrade in steps, 0 unchanged, 0 blocked.
+        --- stderr
+        "#);
 
     let apply = run(moto.rackfile().args(["-v", "apply", "--auto-approve"]));
     assert_exit(&apply, 0);
@@ -148,7 +172,19 @@ fn a_version_convox_never_released_is_refused_at_its_line_with_the_nearest_relea
     moto.write("racks.toml", &racks_at("20210601000000"));
     let plan = run(moto.rackfile().arg("plan"));
     assert_exit(&plan, 1);
-    snapshot_settings().bind(|| insta::assert_snapshot!(plan.snapshot()));
+    insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: personal/web: version 20210601000000 is not one of Convox's releases (4 listed in https://convox.s3.amazonaws.com/release/versions.json)
+          --> racks.toml:14:11
+           |
+        14 | version = "20210601000000"
+           |           ^^^^^^^^^^^^^^^^
+           = help: the nearest releases are 20210101000000 (before) and 20220101000000 (after)
+
+        error: cannot plan: 1 problem; nothing was changed
+        "#);
     assert_eq!(
         moto.python("print(len(client('cloudformation').describe_stacks()['Stacks']))")
             .trim(),
@@ -179,41 +215,55 @@ fn an_unpublished_release_is_warned_about_and_a_rack_behind_the_latest_gets_a_no
     let moto = session();
     installed_at(&moto, V1);
     let behind = run(moto.rackfile().arg("plan"));
-    assert_exit(&behind, 0);
-    assert!(
-        behind.stdout.contains(&format!(
-            "    note: Convox's latest published release is {V3} (2 published releases after {V1})\n"
-        )),
-        "{}",
-        behind.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(behind.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+          personal/web (us-east-1) no changes
+            note: Convox's latest published release is 20220101000000 (2 published releases after 20200101000000)
+
+        Plan: 0 to install, 0 to update, 1 unchanged, 0 blocked.
+        --- stderr
+        "#));
     let status = run(moto.rackfile().arg("status"));
-    assert_exit(&status, 0);
-    let row: Vec<&str> = status
-        .stdout
-        .lines()
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .collect();
-    assert_eq!(
-        row[..4],
-        ["personal/web", "running", V1, V3],
-        "{}",
-        status.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(status.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        RACK          STATUS   VERSION         LATEST          REGION     COUNT  TYPE      ENDPOINT
+        personal/web  running  20200101000000  20220101000000  us-east-1  3      t2.small  web.us-east-1.elb.amazonaws.com
+        --- stderr
+        "#));
 
     moto.write("racks.toml", &racks_at(V4));
     let ahead = run(moto.rackfile().arg("plan"));
-    assert_exit(&ahead, 0);
-    assert!(
-        ahead.stdout.contains(&format!(
-            "    warning: version {V4} is a Convox release that is not published"
-        )),
-        "{}",
-        ahead.stdout
-    );
     assert!(!ahead.stdout.contains("note:"), "{}", ahead.stdout);
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(ahead.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        > personal/web (us-east-1) will be upgraded in steps
+            releases: 20200101000000 > 20210101000000 (required) > 20230101000000
+            step 1 of 2: to 20210101000000 (required)
+              Version: 20200101000000 -> 20210101000000
+                ↳ reaches no resource
+              template: https://convox.s3.amazonaws.com/release/20200101000000/formation.json -> https://convox.s3.amazonaws.com/release/20210101000000/formation.json
+                ↳ reaches no resource
+              impact: no resource changes
+              budget: up to 5m
+            step 2 of 2: to 20230101000000
+              Version: 20210101000000 -> 20230101000000
+                ↳ reaches no resource
+              template: https://convox.s3.amazonaws.com/release/20210101000000/formation.json -> https://convox.s3.amazonaws.com/release/20230101000000/formation.json
+                ↳ reaches no resource
+              impact: no resource changes
+              budget: up to 5m
+            warning: version 20230101000000 is a Convox release that is not published (Convox publishes a release once it is tested)
+
+        Plan: 0 to install, 0 to update, 1 to upgrade in steps, 0 unchanged, 0 blocked.
+        --- stderr
+        "#));
 }
 
 #[test]
@@ -282,15 +332,15 @@ fn a_saved_plan_made_before_a_new_required_release_is_refused() {
         (V3, true, false),
     ]);
     let apply = run(moto.rackfile().args(["apply", "upgrade.plan"]));
-    assert_exit(&apply, 1);
-    assert!(
-        apply.stderr.contains("the saved plan is stale; nothing was changed")
-            && apply
-                .stderr
-                .contains("Convox's release list https://convox.s3.amazonaws.com/release/versions.json changed since the plan was made"),
-        "{}",
-        apply.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(apply.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: the saved plan is stale; nothing was changed
+            Convox's release list https://convox.s3.amazonaws.com/release/versions.json changed since the plan was made (latest published release then 20220101000000, now 20220101000000)
+            personal/web: the saved plan's `steps` is not what racks.toml and the live stack give now
+           = help: run `rackfile plan --out PLANFILE` again, review it, and apply the new plan
+        "#));
     assert_eq!(moto.live_parameter("web", "Version"), V1);
 }
 
@@ -313,11 +363,32 @@ fn a_release_published_since_a_saved_plan_invalidates_it_only_when_it_changes_th
         (V5, true, false),
     ]);
     let plan = run(moto.rackfile().arg("plan"));
-    assert!(
-        plan.stdout.contains(V5),
-        "the note names the new release:\n{}",
-        plan.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        > personal/web (us-east-1) will be upgraded in steps
+            releases: 20200101000000 > 20210101000000 (required) > 20220101000000
+            step 1 of 2: to 20210101000000 (required)
+              Version: 20200101000000 -> 20210101000000
+                ↳ reaches no resource
+              template: https://convox.s3.amazonaws.com/release/20200101000000/formation.json -> https://convox.s3.amazonaws.com/release/20210101000000/formation.json
+                ↳ reaches no resource
+              impact: no resource changes
+              budget: up to 5m
+            step 2 of 2: to 20220101000000
+              Version: 20210101000000 -> 20220101000000
+                ↳ reaches no resource
+              template: https://convox.s3.amazonaws.com/release/20210101000000/formation.json -> https://convox.s3.amazonaws.com/release/20220101000000/formation.json
+                ↳ reaches no resource
+              impact: no resource changes
+              budget: up to 5m
+            note: Convox's latest published release is 20240101000000 (1 published release after 20220101000000)
+
+        Plan: 0 to install, 0 to update, 1 to upgrade in steps, 0 unchanged, 0 blocked.
+        --- stderr
+        "#));
     let later = run(moto.rackfile().args(["plan", "--out", "later.plan"]));
     assert_exit(&later, 0);
 
@@ -337,13 +408,15 @@ fn a_release_published_since_a_saved_plan_invalidates_it_only_when_it_changes_th
         (V5, true, false),
     ]);
     let stale = run(moto.rackfile().args(["apply", "later.plan"]));
-    assert_exit(&stale, 1);
-    assert!(
-        stale.stderr.contains("Convox's release list")
-            && stale.stderr.contains("changed since the plan was made"),
-        "{}",
-        stale.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(stale.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: the saved plan is stale; nothing was changed
+            Convox's release list https://convox.s3.amazonaws.com/release/versions.json changed since the plan was made (latest published release then 20240101000000, now 20240101000000)
+            personal/web: the saved plan's `steps` is not what racks.toml and the live stack give now
+           = help: run `rackfile plan --out PLANFILE` again, review it, and apply the new plan
+        "#));
 
     // Back to the list with only the later, unrequired release: the first saved plan still applies.
     moto.publish_releases(&[

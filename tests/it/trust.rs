@@ -6,7 +6,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::common::{finish_within, rackfile, run};
+use crate::common::{finish_within, rackfile, run, stable_snapshots};
 use crate::moto::{self, PERSONAL_ACCOUNT};
 use crate::plan::{seed_stuck_stack, seed_world};
 use rackfile::render::RenderError as _;
@@ -53,17 +53,18 @@ fn a_closed_stdout_ends_the_run_quietly_and_a_full_one_is_an_error() {
 }
 
 #[test]
-fn a_plan_is_never_saved_over_racks_toml() {
+fn plan_out_never_saves_over_racks_toml() {
     let dir = dir_with_racks();
     let output = run(rackfile(dir.path()).args(["plan", "--out", "./racks.toml"]));
-    assert_eq!(output.code, 1);
-    assert!(
-        output.stderr.starts_with(
-            "error: --out ./racks.toml: that is the racks file; the plan would overwrite it"
-        ),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(dir.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: --out ./racks.toml: that is the racks file; the plan would overwrite it
+           = help: save the plan elsewhere, e.g. --out racks.plan
+        "#)
+    });
     assert_eq!(
         std::fs::read_to_string(dir.path().join("racks.toml")).unwrap(),
         VALID
@@ -168,7 +169,7 @@ fn a_fifo_as_racks_toml_or_saved_plan_is_refused_without_hanging() {
 }
 
 #[test]
-fn an_empty_endpoint_is_no_endpoint() {
+fn status_treats_an_empty_endpoint_as_none() {
     let dir = dir_with_racks();
     for command in [
         rackfile(dir.path()).args(["--endpoint-url", "", "status"]),
@@ -198,7 +199,7 @@ fn an_empty_endpoint_is_no_endpoint() {
 }
 
 #[test]
-fn each_org_uses_its_profile_even_with_keys_in_the_environment() {
+fn plan_uses_each_org_s_profile_even_with_keys_in_the_environment() {
     let moto = moto::session();
     seed_world(&moto);
     let output = run(moto
@@ -206,18 +207,44 @@ fn each_org_uses_its_profile_even_with_keys_in_the_environment() {
         .env("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT")
         .env("AWS_SECRET_ACCESS_KEY", "secret")
         .args(["plan"]));
-    assert_eq!(output.code, 0, "{}", output.stderr);
-    assert!(
-        output
-            .stdout
-            .contains("Read account 210987654321 (org work): eu-west-1"),
-        "the work profile's role was not used:\n{}",
-        output.stdout
-    );
+    // The work profile's role is used: its account is read.
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+        Read account 210987654321 (org work): eu-west-1
+
+        + personal/example (us-east-1) will be installed
+            template: https://convox.s3.amazonaws.com/release/20161102160040/formation.json
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        ~ personal/python (us-east-1) will be updated
+            InstanceCount: 3 -> 5
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+          work/staging (eu-west-1) no changes
+
+        … personal/stuck (us-east-1) is waited for, then planned again
+            CREATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again and applies that plan if this run allows it
+
+        Not in racks.toml (rackfile never touches these):
+            personal/legacy (us-east-1, account 123456789012) CREATE_COMPLETE
+
+        Plan: 1 to install, 1 to update, 1 to wait for, 1 unchanged, 0 blocked.
+        --- stderr
+        "#));
 }
 
 #[test]
-fn two_orgs_reaching_one_account_cannot_declare_the_same_stack() {
+fn plan_refuses_one_stack_declared_through_two_orgs_reaching_one_account() {
     let moto = moto::session();
     moto.write(
         "racks.toml",
@@ -228,14 +255,19 @@ fn two_orgs_reaching_one_account_cannot_declare_the_same_stack() {
     );
     moto.write("rack.yml", &moto::rack_template());
     let output = run(moto.rackfile().args(["plan"]));
-    assert_eq!(output.code, 1, "{}", output.stdout);
-    assert!(
-        output.stderr.contains(&format!(
-            "error: again/web: is the same stack as personal/web (account {PERSONAL_ACCOUNT}, us-east-1, stack web)"
-        )),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: again/web: is the same stack as personal/web (account 123456789012, us-east-1, stack web): both orgs' credentials reach that account
+          --> racks.toml:14:8
+           |
+        14 | name = "web"
+           |        ^^^^^
+           = help: declare the rack once, or give each org its `account_id` and the right profile
+
+        error: cannot plan: 1 problem; nothing was changed
+        "#));
 }
 
 #[test]
@@ -280,7 +312,7 @@ fn sigterm_ends_an_apply_like_ctrl_c() {
 }
 
 #[test]
-fn live_values_cannot_forge_or_recolour_plan_and_status_lines() {
+fn plan_and_status_escape_live_values_that_would_forge_or_recolour_lines() {
     let moto = moto::session();
     moto.write("rack.yml", &moto::rack_template());
     moto.write(
@@ -309,14 +341,6 @@ fn live_values_cannot_forge_or_recolour_plan_and_status_lines() {
         &[("System", "convox"), ("Type", "rack")],
     );
     let plan = run(moto.rackfile().args(["plan"]));
-    assert_eq!(plan.code, 0, "{}", plan.stderr);
-    assert!(
-        plan.stdout.contains(
-            "    Ami: ami-1\\n+ personal/fake (us-east-1) will be installed -> ami-new\n"
-        ),
-        "{}",
-        plan.stdout
-    );
     assert!(
         !plan
             .stdout
@@ -325,14 +349,31 @@ fn live_values_cannot_forge_or_recolour_plan_and_status_lines() {
         "{}",
         plan.stdout
     );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/python (us-east-1) will be updated
+            Ami: ami-1\n+ personal/fake (us-east-1) will be installed -> ami-new
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        "#)
+    });
     let status = run(moto.rackfile().args(["status"]));
-    assert_eq!(status.code, 0, "{}", status.stderr);
     assert!(!status.stdout.contains('\u{202e}'), "{}", status.stdout);
-    assert!(
-        status.stdout.contains("\\u{202e}t2.small"),
-        "{}",
-        status.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(status.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        RACK             STATUS   VERSION         LATEST  REGION     COUNT  TYPE              ENDPOINT
+        personal/python  running  20161102160040  -       us-east-1  3      \u{202e}t2.small  python.us-east-1.elb.amazonaws.com
+        --- stderr
+        "#));
 }
 
 #[test]
@@ -369,14 +410,14 @@ fn an_edited_saved_plan_is_refused_naming_the_field_and_nothing_is_changed() {
     python["parameters"]["InstanceType"] = serde_json::json!({"value": "m5.24xlarge"});
     moto.write("edited.plan", &plan.to_string());
     let output = run(moto.rackfile().args(["apply", "edited.plan"]));
-    assert_eq!(output.code, 1, "{}", output.stdout);
-    assert!(
-        output.stderr.contains(
-            "personal/python: the saved plan's `parameters.InstanceType.value` is not what racks.toml and the live stack give now"
-        ),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: the saved plan is stale; nothing was changed
+            personal/python: the saved plan's `parameters.InstanceType.value` is not what racks.toml and the live stack give now
+           = help: run `rackfile plan --out PLANFILE` again, review it, and apply the new plan
+        "#));
 
     // A rack entry pointing at another stack, or at an org nobody declared: refused, never a panic.
     for (field, value) in [("name", "victim"), ("org", "nosuch")] {
@@ -436,19 +477,36 @@ fn a_saved_plan_prints_the_plan_made_now_never_its_own_summary_and_applies_from_
         .rackfile()
         .current_dir(elsewhere.path())
         .args(["apply", "forged.plan"]));
-    assert_eq!(output.code, 0, "{}{}", output.stdout, output.stderr);
-    assert!(
-        output
-            .stdout
-            .contains("Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked."),
-        "{}",
-        output.stdout
-    );
-    assert!(
-        !output.stdout.contains("all-is-well") && output.stdout.contains("personal/legacy"),
-        "{}",
-        output.stdout
-    );
+    assert!(!output.stdout.contains("all-is-well"), "{}", output.stdout);
+    stable_snapshots(elsewhere.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Applying the saved plan forged.plan.
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/python (us-east-1) will be updated
+            InstanceCount: 3 -> 5
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        Not in racks.toml (rackfile never touches these):
+            personal/legacy (us-east-1, account 123456789012) CREATE_COMPLETE
+            personal/stuck (us-east-1, account 123456789012) CREATE_IN_PROGRESS
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+
+        personal/python: updating (11 resources)
+        personal/python: UPDATE_IN_PROGRESS
+        personal/python: UPDATE_COMPLETE
+        personal/python: updated in [time]
+
+        Apply complete: 0 installed, 1 updated, 0 failed.
+            personal/python: updated in [time]
+        --- stderr
+        "#)
+    });
     assert_eq!(moto.live_parameter("python", "InstanceCount"), "5");
 }
 
@@ -488,7 +546,7 @@ fn an_apply_whose_stdout_fails_sends_nothing_and_says_why_on_stderr() {
 }
 
 #[test]
-fn a_profile_that_does_not_exist_is_an_error() {
+fn plan_with_a_profile_that_does_not_exist_is_an_error() {
     let moto = moto::session();
     moto.write(
         "racks.toml",
@@ -500,15 +558,13 @@ fn a_profile_that_does_not_exist_is_an_error() {
         .env("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT")
         .env("AWS_SECRET_ACCESS_KEY", "secret")
         .args(["plan"]));
-    assert_eq!(output.code, 1, "{}", output.stdout);
-    assert!(
-        output
-            .stderr
-            .starts_with("error: org `personal`: cannot identify the AWS account (us-east-1):"),
-        "{}",
-        output.stderr
-    );
-    assert!(output.stderr.contains("nosuch"), "{}", output.stderr);
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: org `personal`: cannot identify the AWS account (us-east-1): AWS profile `nosuch` does not exist (looked in [dir]/aws-config (AWS_CONFIG_FILE) and [dir]/aws-credentials (AWS_SHARED_CREDENTIALS_FILE))
+           = help: name a profile that exists (`aws configure list-profiles`), or add it with `aws configure --profile NAME`
+        "#));
 }
 
 #[test]
@@ -546,7 +602,7 @@ fn an_error_quoting_a_value_cannot_recolour_the_terminal() {
 
 /// A machine reading `--json` gets each problem's place as fields, not the human rendering with its caret.
 #[test]
-fn a_racks_toml_error_under_json_names_file_line_and_column_as_fields() {
+fn plan_json_names_a_racks_toml_error_s_file_line_and_column_as_fields() {
     let dir = tempfile::tempdir().unwrap();
     let broken = VALID.replacen("[[rack]]", "[[rack]]\ninstance_typo = \"t3.small\"", 1);
     std::fs::write(dir.path().join("racks.toml"), &broken).unwrap();
@@ -565,39 +621,61 @@ fn a_racks_toml_error_under_json_names_file_line_and_column_as_fields() {
     assert_eq!(problem["line"], line, "{error}");
     assert_eq!(problem["column"], 1, "{error}");
     let message = problem["message"].as_str().unwrap();
-    assert!(
-        message.contains("instance_typo") && !message.contains('^'),
-        "{error}"
-    );
-    assert!(
-        problem["hint"].as_str().unwrap().contains("instance_type"),
-        "{error}"
-    );
+    assert!(!message.contains('^'), "{error}");
+    stable_snapshots(dir.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        {
+          "format_version": "1",
+          "error": {
+            "kind": "input",
+            "message": "unknown key `instance_typo` in [[rack]]",
+            "problems": [
+              {
+                "message": "unknown key `instance_typo` in [[rack]]",
+                "file": "racks.toml",
+                "line": 7,
+                "column": 1,
+                "hint": "did you mean `instance_type`?"
+              }
+            ]
+          }
+        }
+        --- stderr
+        "#)
+    });
 }
 
 #[test]
-fn an_argument_error_under_json_is_json() {
+fn plan_json_reports_an_argument_error_as_json() {
     let dir = dir_with_racks();
     let output = run(rackfile(dir.path()).args(["plan", "--json", "--target", "nosuch"]));
     assert_eq!(output.code, 1);
     assert_eq!(output.stderr, "");
     let error: serde_json::Value = serde_json::from_str(&output.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", output.stdout));
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("--target nosuch: expected ORG/NAME"),
-        "{error}"
-    );
     assert_eq!(error["error"]["kind"], "usage", "{error}");
-    assert!(
-        error["error"]["problems"][0]["hint"]
-            .as_str()
-            .unwrap()
-            .contains("--target personal/example"),
-        "{error}"
-    );
+    stable_snapshots(dir.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        {
+          "format_version": "1",
+          "error": {
+            "kind": "usage",
+            "message": "--target nosuch: expected ORG/NAME",
+            "problems": [
+              {
+                "message": "--target nosuch: expected ORG/NAME",
+                "hint": "racks are named by org and stack name, e.g. --target personal/example"
+              }
+            ]
+          }
+        }
+        --- stderr
+        "#)
+    });
     // A well-formed target that names no rack is found only once racks.toml is read: JSON as well.
     let output = run(rackfile(dir.path()).args(["plan", "--json", "--target", "personal/nosuch"]));
     assert_eq!(output.code, 1);
@@ -605,13 +683,26 @@ fn an_argument_error_under_json_is_json() {
     let error: serde_json::Value = serde_json::from_str(&output.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", output.stdout));
     assert_eq!(error["error"]["kind"], "usage", "{error}");
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("--target personal/nosuch: no such rack"),
-        "{error}"
-    );
+    stable_snapshots(dir.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        {
+          "format_version": "1",
+          "error": {
+            "kind": "usage",
+            "message": "--target personal/nosuch: no such rack in racks.toml",
+            "problems": [
+              {
+                "message": "--target personal/nosuch: no such rack in racks.toml",
+                "hint": "did you mean `personal/example`?"
+              }
+            ]
+          }
+        }
+        --- stderr
+        "#)
+    });
 }
 
 #[test]

@@ -8,7 +8,7 @@ use rackfile::cloud::{Cloud, ParameterValue, TemplateSource, UpdateStackRequest}
 use rackfile::render::RenderError as _;
 use rackfile_fake::{FakeAws, FakeTemplate};
 
-use crate::common::snapshot_settings;
+use crate::common::{exit_and_output, stable_snapshots};
 pub(crate) use crate::fake_harness::{ACCOUNT, Harness, TEMPLATE_URL, console};
 
 const RESOURCES: [(&str, &str); 4] = [
@@ -44,25 +44,6 @@ pub(crate) fn options(
 
 pub(crate) async fn apply(setup: &Setup, options: &ApplyOptions) -> (i32, String) {
     setup.apply(options).await
-}
-
-/// Snapshot settings that make output comparable: the temporary directory, durations and the random
-/// password are filtered. (On tokio's paused clock the interleaving of concurrent racks is deterministic.)
-fn stable_snapshots(dir: &std::path::Path) -> insta::Settings {
-    let mut settings = snapshot_settings();
-    settings.add_filter(&regex_escape(&dir.display().to_string()), "[dir]");
-    settings.add_filter(r"\b\d+(ms|s|m\d+s)\b", "[time]");
-    settings.add_filter(r"(store it now\): )\S+", "$1[password]");
-    settings
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
-            special.then_some('\\').into_iter().chain([c])
-        })
-        .collect()
 }
 
 #[tokio::test(start_paused = true)]
@@ -170,19 +151,34 @@ async fn a_rack_already_in_progress_is_waited_for_then_planned_again() {
     );
 
     let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
-    assert_eq!(code, 0, "{output}");
-    assert!(
-        output.contains("… personal/busy (us-east-1) is waited for, then planned again"),
-        "{output}"
-    );
-    assert!(
-        output.contains("personal/busy: waiting: UPDATE_IN_PROGRESS"),
-        "{output}"
-    );
-    assert!(
-        output.contains("personal/busy: updated in"),
-        "re-planned and updated back to 3:\n{output}"
-    );
+    // Re-planned after the wait, and updated back to 3.
+    stable_snapshots(setup.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+            exit: 0
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            … personal/busy (us-east-1) is waited for, then planned again
+                UPDATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again and applies that plan if this run allows it
+
+            Plan: 0 to install, 0 to update, 1 to wait for, 0 unchanged, 0 blocked.
+
+            personal/busy: waiting: UPDATE_IN_PROGRESS
+            personal/busy: Updated VPC: vpc-0
+            personal/busy: Updated VPC Subnet: subnet0-2
+            personal/busy: Updated ECS Cluster: cluster-3
+            personal/busy: UPDATE_COMPLETE
+            personal/busy: updating (4 resources)
+            personal/busy: UPDATE_IN_PROGRESS
+            personal/busy: Updated VPC: vpc-0
+            personal/busy: Updated VPC Subnet: subnet0-2
+            personal/busy: Updated ECS Cluster: cluster-3
+            personal/busy: UPDATE_COMPLETE
+            personal/busy: updated in [time]
+
+            Apply complete: 0 installed, 1 updated, 0 failed.
+                personal/busy: updated in [time]
+            "#));
     let stack = setup.fake.stack(ACCOUNT, "us-east-1", "busy").unwrap();
     assert_eq!(stack.parameters["InstanceCount"], "3");
 }
@@ -291,15 +287,39 @@ async fn the_timeout_reports_the_rack_as_still_in_progress_and_exits_1() {
         &options(&setup, 10, Some(Duration::from_millis(300))),
     )
     .await;
-    assert_eq!(code, 1, "{output}");
-    assert!(
-        output.contains("personal/slow: timed out after"),
-        "{output}"
-    );
-    assert!(
-        output.contains("CloudFormation is still changing personal/slow (CREATE_IN_PROGRESS)"),
-        "{output}"
-    );
+    stable_snapshots(setup.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+            exit: 1
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            + personal/slow (us-east-1) will be installed
+                template: https://templates.example.com/rack.json
+                InstanceCount: 3 (template default)
+                InstanceType: t2.small (template default)
+                Private: No (template default)
+                Version: 20161102160040
+                Password: (sensitive, generated and printed once at install)
+                tags: System=convox, Type=rack
+                budget: up to 30m
+                note: https://templates.example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                preflight: not checked: the Lambda runtimes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the planned template)
+                preflight: not checked: the zones of the rack's subnets are not all known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: DescribeInstanceTypeOfferings t2.small in us-east-1)
+
+            Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+            warning: personal/slow: its generated API password will be printed below, and stdout is not a terminal (a CI log?); set `password_ssm` to keep it in SSM Parameter Store instead
+
+            personal/slow: installing (4 resources)
+            personal/slow: CREATE_IN_PROGRESS
+            personal/slow: timed out after [time]; CloudFormation is still changing it (CREATE_IN_PROGRESS)
+
+            Apply failed: 0 installed, 0 updated, 1 failed.
+                personal/slow: timed out after [time]; CloudFormation is still changing it (CREATE_IN_PROGRESS)
+
+            CloudFormation is still changing personal/slow (CREATE_IN_PROGRESS); rackfile stopped following, AWS did not stop. Watch them with `rackfile status`; a new apply waits for them.
+
+            Password for personal/slow (its install did not finish here; if CloudFormation completes it, this is its password) (shown only this once; store it now): [password]
+            "#));
 }
 
 #[tokio::test(start_paused = true)]
@@ -308,11 +328,51 @@ async fn a_heartbeat_line_is_printed_while_nothing_happens() {
     let mut options = options(&setup, 10, None);
     options.timings.heartbeat = Duration::from_millis(100);
     let (code, output) = apply(&setup, &options).await;
-    assert_eq!(code, 0, "{output}");
-    assert!(
-        output.contains("personal/quiet: still CREATE_IN_PROGRESS ("),
-        "{output}"
-    );
+    stable_snapshots(setup.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+            exit: 0
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            + personal/quiet (us-east-1) will be installed
+                template: https://templates.example.com/rack.json
+                InstanceCount: 3 (template default)
+                InstanceType: t2.small (template default)
+                Private: No (template default)
+                Version: 20161102160040
+                Password: (sensitive, generated and printed once at install)
+                tags: System=convox, Type=rack
+                budget: up to 30m
+                note: https://templates.example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                preflight: not checked: the Lambda runtimes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the planned template)
+                preflight: not checked: the zones of the rack's subnets are not all known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: DescribeInstanceTypeOfferings t2.small in us-east-1)
+
+            Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+            warning: personal/quiet: its generated API password will be printed below, and stdout is not a terminal (a CI log?); set `password_ssm` to keep it in SSM Parameter Store instead
+
+            personal/quiet: installing (4 resources)
+            personal/quiet: CREATE_IN_PROGRESS
+            personal/quiet: still CREATE_IN_PROGRESS ([time])
+            personal/quiet: still CREATE_IN_PROGRESS ([time])
+            personal/quiet: Created VPC: vpc-0
+            personal/quiet: still CREATE_IN_PROGRESS ([time])
+            personal/quiet: still CREATE_IN_PROGRESS ([time])
+            personal/quiet: still CREATE_IN_PROGRESS ([time])
+            personal/quiet: still CREATE_IN_PROGRESS ([time])
+            personal/quiet: still CREATE_IN_PROGRESS ([time])
+            personal/quiet: Created VPC Subnet: subnet0-2
+            personal/quiet: still CREATE_IN_PROGRESS ([time])
+            personal/quiet: still CREATE_IN_PROGRESS ([time])
+            personal/quiet: Created ECS Cluster: cluster-3
+            personal/quiet: CREATE_COMPLETE
+            personal/quiet: installed in [time]
+
+            Apply complete: 1 installed, 0 updated, 0 failed.
+                personal/quiet: installed in [time]
+
+            Password for personal/quiet (shown only this once; store it now): [password]
+            Dashboard: quiet.example.elb.amazonaws.com
+            "#));
 }
 
 #[tokio::test(start_paused = true)]
@@ -325,11 +385,13 @@ async fn the_account_guard_stops_before_any_cloudformation_call() {
         dir: setup.dir,
     };
     let (code, output) = apply(&wrong, &options(&wrong, 10, None)).await;
-    assert_eq!(code, 1, "{output}");
-    assert!(
-        output.contains("999999999999") && output.contains(ACCOUNT),
-        "{output}"
-    );
+    stable_snapshots(wrong.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+            exit: 1
+            --- output
+            error: org `personal`: the credentials belong to account 999999999999, but racks.toml says account_id = "123456789012"; nothing was read or changed
+               = help: check the profile of [org.personal] or the credentials in the environment
+            "#));
     let operations: Vec<&str> = wrong.fake.calls().iter().map(|c| c.operation).collect();
     assert_eq!(operations, ["GetCallerIdentity"]);
 }
@@ -374,24 +436,76 @@ async fn a_write_whose_answer_was_lost_is_recognised_as_ours_by_its_token() {
     let setup = setup(Duration::from_millis(10), &["alpha"]);
     setup.fake.lose_next_answer("alpha");
     let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
-    assert_eq!(code, 0, "{output}");
-    assert!(
-        output.contains("Apply complete: 1 installed, 0 updated, 0 failed."),
-        "an install whose CreateStack answer was lost is still an install:\n{output}"
-    );
-    assert!(
-        output.contains("Password for personal/alpha (shown only this once"),
-        "{output}"
-    );
+    // An install whose CreateStack answer was lost is still an install.
+    stable_snapshots(setup.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+            exit: 0
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            + personal/alpha (us-east-1) will be installed
+                template: https://templates.example.com/rack.json
+                InstanceCount: 3 (template default)
+                InstanceType: t2.small (template default)
+                Private: No (template default)
+                Version: 20161102160040
+                Password: (sensitive, generated and printed once at install)
+                tags: System=convox, Type=rack
+                budget: up to 30m
+                note: https://templates.example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                preflight: not checked: the Lambda runtimes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the planned template)
+                preflight: not checked: the zones of the rack's subnets are not all known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: DescribeInstanceTypeOfferings t2.small in us-east-1)
+
+            Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+            warning: personal/alpha: its generated API password will be printed below, and stdout is not a terminal (a CI log?); set `password_ssm` to keep it in SSM Parameter Store instead
+
+            personal/alpha: installing (4 resources)
+            personal/alpha: CREATE_IN_PROGRESS
+            personal/alpha: Created VPC: vpc-0
+            personal/alpha: Created VPC Subnet: subnet0-2
+            personal/alpha: Created ECS Cluster: cluster-3
+            personal/alpha: CREATE_COMPLETE
+            personal/alpha: installed in [time]
+
+            Apply complete: 1 installed, 0 updated, 0 failed.
+                personal/alpha: installed in [time]
+
+            Password for personal/alpha (shown only this once; store it now): [password]
+            Dashboard: alpha.example.elb.amazonaws.com
+            "#));
 
     manage_count(&setup, "alpha", 5);
     setup.fake.lose_next_answer("alpha");
     let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
-    assert_eq!(code, 0, "{output}");
-    assert!(
-        output.contains("Apply complete: 0 installed, 1 updated, 0 failed."),
-        "an update met in progress after its own lost answer is followed, not reported unchanged:\n{output}"
-    );
+    // An update met in progress after its own lost answer is followed, not reported unchanged.
+    stable_snapshots(setup.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+            exit: 0
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            ~ personal/alpha (us-east-1) will be updated
+                InstanceCount: 3 -> 5
+                impact: not analysed (https://templates.example.com/rack.json is read through GetTemplateSummary, which does not return its resources); what the change replaces is unknown
+                budget: cannot compute: the update could not be analysed: https://templates.example.com/rack.json is read through GetTemplateSummary, which does not return its resources
+                note: https://templates.example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                preflight: not checked: the exports the update removes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the live and planned templates)
+                preflight: not checked: the Lambda runtimes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the planned template)
+                preflight: not checked: the zones of the rack's subnets are not all known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: DescribeInstanceTypeOfferings t2.small in us-east-1)
+
+            Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+
+            personal/alpha: updating (4 resources)
+            personal/alpha: UPDATE_IN_PROGRESS
+            personal/alpha: Updated VPC: vpc-0
+            personal/alpha: Updated VPC Subnet: subnet0-2
+            personal/alpha: Updated ECS Cluster: cluster-3
+            personal/alpha: UPDATE_COMPLETE
+            personal/alpha: updated in [time]
+
+            Apply complete: 0 installed, 1 updated, 0 failed.
+                personal/alpha: updated in [time]
+            "#));
     let stack = setup.fake.stack(ACCOUNT, "us-east-1", "alpha").unwrap();
     assert_eq!(stack.parameters["InstanceCount"], "5");
     assert_eq!(stack.status, "UPDATE_COMPLETE");
@@ -465,11 +579,43 @@ async fn a_change_made_at_the_prompt_is_waited_for_and_never_undone() {
         change_ami_behind_rackfiles_back(&fake, "busy", "ami-theirs")
     })
     .await;
-    assert_eq!(code, 0, "{output}");
-    assert!(
-        output.contains("personal/busy: waiting: UPDATE_IN_PROGRESS"),
-        "the update in progress at the moment of writing was not waited for:\n{output}"
-    );
+    // The update in progress at the moment of writing is waited for.
+    stable_snapshots(setup.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+            exit: 0
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            ~ personal/busy (us-east-1) will be updated
+                InstanceCount: 3 -> 5
+                impact: not analysed (https://templates.example.com/rack.json is read through GetTemplateSummary, which does not return its resources); what the change replaces is unknown
+                budget: cannot compute: the update could not be analysed: https://templates.example.com/rack.json is read through GetTemplateSummary, which does not return its resources
+                note: https://templates.example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                preflight: not checked: the exports the update removes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the live and planned templates)
+                preflight: not checked: the Lambda runtimes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the planned template)
+                preflight: not checked: the zones of the rack's subnets are not all known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: DescribeInstanceTypeOfferings t2.small in us-east-1)
+
+            Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+
+            Do you want to apply these changes?
+              Only 'yes' will be accepted to approve.
+              Enter a value: 
+            personal/busy: waiting: UPDATE_IN_PROGRESS
+            personal/busy: Updated VPC: vpc-0
+            personal/busy: Updated VPC Subnet: subnet0-2
+            personal/busy: Updated ECS Cluster: cluster-3
+            personal/busy: UPDATE_COMPLETE
+            personal/busy: updating (4 resources)
+            personal/busy: UPDATE_IN_PROGRESS
+            personal/busy: Updated VPC: vpc-0
+            personal/busy: Updated VPC Subnet: subnet0-2
+            personal/busy: Updated ECS Cluster: cluster-3
+            personal/busy: UPDATE_COMPLETE
+            personal/busy: updated in [time]
+
+            Apply complete: 0 installed, 1 updated, 0 failed.
+                personal/busy: updated in [time]
+            "#));
     let stack = setup.fake.stack(ACCOUNT, "us-east-1", "busy").unwrap();
     assert_eq!(stack.parameters["InstanceCount"], "5");
     assert_eq!(
@@ -493,12 +639,31 @@ async fn a_stack_changed_since_the_plan_is_not_written_with_stale_values() {
         std::thread::sleep(Duration::from_millis(50));
     })
     .await;
-    assert_eq!(code, 1, "{output}");
-    assert!(
-        output.contains("the stack changed since the plan (its status changed from CREATE_COMPLETE to UPDATE_COMPLETE)"),
-        "{output}"
-    );
-    assert!(output.contains("nothing was sent"), "{output}");
+    stable_snapshots(setup.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+            exit: 1
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            ~ personal/changed (us-east-1) will be updated
+                InstanceCount: 3 -> 5
+                impact: not analysed (https://templates.example.com/rack.json is read through GetTemplateSummary, which does not return its resources); what the change replaces is unknown
+                budget: cannot compute: the update could not be analysed: https://templates.example.com/rack.json is read through GetTemplateSummary, which does not return its resources
+                note: https://templates.example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                preflight: not checked: the exports the update removes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the live and planned templates)
+                preflight: not checked: the Lambda runtimes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the planned template)
+                preflight: not checked: the zones of the rack's subnets are not all known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: DescribeInstanceTypeOfferings t2.small in us-east-1)
+
+            Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+
+            Do you want to apply these changes?
+              Only 'yes' will be accepted to approve.
+              Enter a value: 
+            personal/changed: failed after [time]: the stack changed since the plan (its status changed from CREATE_COMPLETE to UPDATE_COMPLETE); nothing was sent. Plan again: `rackfile plan` shows the rack as it is now; the stack is UPDATE_COMPLETE
+
+            Apply failed: 0 installed, 0 updated, 1 failed.
+                personal/changed: failed after [time]: the stack changed since the plan (its status changed from CREATE_COMPLETE to UPDATE_COMPLETE); nothing was sent. Plan again: `rackfile plan` shows the rack as it is now; the stack is UPDATE_COMPLETE
+            "#));
     let stack = setup.fake.stack(ACCOUNT, "us-east-1", "changed").unwrap();
     assert_eq!(stack.parameters["Ami"], "ami-theirs");
     assert_ne!(
@@ -524,13 +689,32 @@ async fn a_deletion_begun_after_the_plan_is_reported_not_waited_for() {
     )
     .await
     .expect("the apply waited for a deletion");
-    assert_eq!(code, 1, "{output}");
-    assert!(
-        output.contains("its status changed from CREATE_COMPLETE to DELETE_IN_PROGRESS"),
-        "{output}"
-    );
-    assert!(output.contains("nothing was sent"), "{output}");
     assert!(!output.contains("waiting: DELETE_IN_PROGRESS"), "{output}");
+    stable_snapshots(setup.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+            exit: 1
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            ~ personal/deleted (us-east-1) will be updated
+                InstanceCount: 3 -> 5
+                impact: not analysed (https://templates.example.com/rack.json is read through GetTemplateSummary, which does not return its resources); what the change replaces is unknown
+                budget: cannot compute: the update could not be analysed: https://templates.example.com/rack.json is read through GetTemplateSummary, which does not return its resources
+                note: https://templates.example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                preflight: not checked: the exports the update removes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the live and planned templates)
+                preflight: not checked: the Lambda runtimes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the planned template)
+                preflight: not checked: the zones of the rack's subnets are not all known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: DescribeInstanceTypeOfferings t2.small in us-east-1)
+
+            Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+
+            Do you want to apply these changes?
+              Only 'yes' will be accepted to approve.
+              Enter a value: 
+            personal/deleted: failed after [time]: the stack changed since the plan (its status changed from CREATE_COMPLETE to DELETE_IN_PROGRESS); nothing was sent. Plan again: `rackfile plan` shows the rack as it is now; the stack is DELETE_IN_PROGRESS
+
+            Apply failed: 0 installed, 0 updated, 1 failed.
+                personal/deleted: failed after [time]: the stack changed since the plan (its status changed from CREATE_COMPLETE to DELETE_IN_PROGRESS); nothing was sent. Plan again: `rackfile plan` shows the rack as it is now; the stack is DELETE_IN_PROGRESS
+            "#));
 }
 
 #[tokio::test(start_paused = true)]
@@ -542,16 +726,21 @@ async fn a_stack_being_deleted_is_reported_blocked_not_waited_for() {
         .fake
         .set_status(ACCOUNT, "us-east-1", "going", "DELETE_IN_PROGRESS");
     let (code, output) = apply(&setup, &options(&setup, 10, Some(Duration::from_secs(5)))).await;
-    assert_eq!(code, 1, "{output}");
-    assert!(
-        output.contains("! personal/going (us-east-1) is blocked"),
-        "{output}"
-    );
-    assert!(
-        output.contains("Nothing to apply, but some racks are blocked"),
-        "{output}"
-    );
     assert!(!output.contains("waiting: DELETE_IN_PROGRESS"), "{output}");
+    stable_snapshots(setup.dir.path()).bind(|| {
+        insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+            exit: 1
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            ! personal/going (us-east-1) is blocked
+                DELETE_IN_PROGRESS: the stack is being deleted; plan again once it is gone
+
+            Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked.
+
+            Nothing to apply, but some racks are blocked (see above).
+            "#)
+    });
 }
 
 // The real clock: a person at the prompt is a blocking thread, and a paused clock does not move while one
@@ -724,21 +913,42 @@ async fn a_failed_first_step_leaves_the_second_undone_and_says_so() {
         (stack.status.as_str(), stack.parameters["Version"].as_str()),
         ("UPDATE_ROLLBACK_COMPLETE", V1)
     );
-    assert!(
-        output.contains("Apply failed: 0 installed, 0 updated, 1 failed."),
-        "{output}"
-    );
-    assert!(
-        output.contains(&format!(
-            "personal/web: upgrade stopped at step 1 of 2 (to {V2}): failed after"
-        )),
-        "{output}"
-    );
-    assert!(
-        output.contains("the update failed and was rolled back; the stack is UPDATE_ROLLBACK_COMPLETE; root cause: Subnet0 (AWS::EC2::Subnet)"),
-        "{output}"
-    );
-    assert!(output.contains("; step 2 was not started"), "{output}");
+    stable_snapshots(setup.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+            exit: 1
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            > personal/web (us-east-1) will be upgraded in steps
+                releases: 20200101000000 > 20210101000000 (required) > 20220101000000
+                step 1 of 2: to 20210101000000 (required)
+                  Version: 20200101000000 -> 20210101000000
+                    ↳ reaches no resource
+                  template: https://convox.s3.amazonaws.com/release/20200101000000/formation.json -> https://convox.s3.amazonaws.com/release/20210101000000/formation.json
+                    ↳ reaches no resource
+                  impact: no resource changes
+                  budget: up to 5m
+                step 2 of 2: to 20220101000000
+                  Version: 20210101000000 -> 20220101000000
+                    ↳ reaches no resource
+                  template: https://convox.s3.amazonaws.com/release/20210101000000/formation.json -> https://convox.s3.amazonaws.com/release/20220101000000/formation.json
+                    ↳ adds Listener
+                  impact: adds 1 resource
+                  budget: up to 5m
+
+            Plan: 0 to install, 0 to update, 1 to upgrade in steps, 0 unchanged, 0 blocked.
+
+            personal/web: upgrading to 20210101000000 (step 1 of 2) (4 resources)
+            personal/web: UPDATE_IN_PROGRESS
+            personal/web: Updated VPC: vpc-0
+            personal/web: Failed VPC Subnet: Resource creation cancelled: the fake was told to fail it
+            personal/web: UPDATE_ROLLBACK_IN_PROGRESS: The following resource(s) failed to create: [Subnet0].
+            personal/web: UPDATE_ROLLBACK_COMPLETE
+            personal/web: upgrade stopped at step 1 of 2 (to 20210101000000): failed after [time]: the update failed and was rolled back; the stack is UPDATE_ROLLBACK_COMPLETE; root cause: Subnet0 (AWS::EC2::Subnet): Resource creation cancelled: the fake was told to fail it; step 2 was not started
+
+            Apply failed: 0 installed, 0 updated, 1 failed.
+                personal/web: upgrade stopped at step 1 of 2 (to 20210101000000): failed after [time]: the update failed and was rolled back; the stack is UPDATE_ROLLBACK_COMPLETE; root cause: Subnet0 (AWS::EC2::Subnet): Resource creation cancelled: the fake was told to fail it; step 2 was not started
+            "#));
 }
 
 #[tokio::test(start_paused = true)]
@@ -751,24 +961,89 @@ async fn after_a_failed_last_step_a_new_plan_starts_from_the_required_release() 
 
     let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
     assert_eq!(code, 1, "{output}");
-    assert!(
-        output.contains(&format!("upgrade stopped at step 2 of 2 (to {V3})")),
-        "{output}"
-    );
+    stable_snapshots(setup.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+            exit: 1
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            > personal/web (us-east-1) will be upgraded in steps
+                releases: 20200101000000 > 20210101000000 (required) > 20220101000000
+                step 1 of 2: to 20210101000000 (required)
+                  Version: 20200101000000 -> 20210101000000
+                    ↳ reaches no resource
+                  template: https://convox.s3.amazonaws.com/release/20200101000000/formation.json -> https://convox.s3.amazonaws.com/release/20210101000000/formation.json
+                    ↳ reaches no resource
+                  impact: no resource changes
+                  budget: up to 5m
+                step 2 of 2: to 20220101000000
+                  Version: 20210101000000 -> 20220101000000
+                    ↳ reaches no resource
+                  template: https://convox.s3.amazonaws.com/release/20210101000000/formation.json -> https://convox.s3.amazonaws.com/release/20220101000000/formation.json
+                    ↳ adds Listener
+                  impact: adds 1 resource
+                  budget: up to 5m
+
+            Plan: 0 to install, 0 to update, 1 to upgrade in steps, 0 unchanged, 0 blocked.
+
+            personal/web: upgrading to 20210101000000 (step 1 of 2) (4 resources)
+            personal/web: UPDATE_IN_PROGRESS
+            personal/web: Updated VPC: vpc-0
+            personal/web: Updated VPC Subnet: subnet0-2
+            personal/web: Updated ECS Cluster: cluster-3
+            personal/web: UPDATE_COMPLETE
+            personal/web: upgrading to 20220101000000 (step 2 of 2) (5 resources)
+            personal/web: UPDATE_IN_PROGRESS
+            personal/web: Updated VPC: vpc-0
+            personal/web: Updated VPC Subnet: subnet0-2
+            personal/web: Updated ECS Cluster: cluster-3
+            personal/web: Failed AWS::ElasticLoadBalancingV2::Listener: Resource creation cancelled: the fake was told to fail it
+            personal/web: UPDATE_ROLLBACK_IN_PROGRESS: The following resource(s) failed to create: [Listener].
+            personal/web: UPDATE_ROLLBACK_COMPLETE
+            personal/web: upgrade stopped at step 2 of 2 (to 20220101000000): failed after [time]: the update failed and was rolled back; the stack is UPDATE_ROLLBACK_COMPLETE; root cause: Listener (AWS::ElasticLoadBalancingV2::Listener): Resource creation cancelled: the fake was told to fail it
+
+            Apply failed: 0 installed, 0 updated, 1 failed.
+                personal/web: upgrade stopped at step 2 of 2 (to 20220101000000): failed after [time]: the update failed and was rolled back; the stack is UPDATE_ROLLBACK_COMPLETE; root cause: Listener (AWS::ElasticLoadBalancingV2::Listener): Resource creation cancelled: the fake was told to fail it
+
+            Warning: personal/web: version 20210101000000 was applied but not written to the rack's releases table, so `convox rack releases` does not list it: the rack's stack has no DynamoReleases resource
+
+            Warning: personal/web: version 20210101000000 was applied but no rack:update event was sent to the rack's notification topic, so its webhooks did not hear of it: the rack's stack has no NotificationTopic resource
+            "#));
     let stack = setup.fake.stack(ACCOUNT, "us-east-1", "web").unwrap();
     assert_eq!(stack.parameters["Version"], V2, "step 1 stays done");
 
     // The rack is at the required release now: what is left is one plain update.
     let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
-    assert_eq!(code, 1, "the Listener still fails: {output}");
-    assert!(
-        output.contains("~ personal/web (us-east-1) will be updated"),
-        "{output}"
-    );
-    assert!(
-        output.contains(&format!("Version: {V2} -> {V3}")),
-        "{output}"
-    );
+    // The Listener still fails.
+    stable_snapshots(setup.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+            exit: 1
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            ~ personal/web (us-east-1) will be updated
+                Version: 20210101000000 -> 20220101000000
+                  ↳ reaches no resource
+                template: https://convox.s3.amazonaws.com/release/20210101000000/formation.json -> https://convox.s3.amazonaws.com/release/20220101000000/formation.json
+                  ↳ adds Listener
+                impact: adds 1 resource
+                budget: up to 5m
+
+            Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+
+            personal/web: updating (5 resources)
+            personal/web: UPDATE_IN_PROGRESS
+            personal/web: Updated VPC: vpc-0
+            personal/web: Updated VPC Subnet: subnet0-2
+            personal/web: Updated ECS Cluster: cluster-3
+            personal/web: Failed AWS::ElasticLoadBalancingV2::Listener: Resource creation cancelled: the fake was told to fail it
+            personal/web: UPDATE_ROLLBACK_IN_PROGRESS: The following resource(s) failed to create: [Listener].
+            personal/web: UPDATE_ROLLBACK_COMPLETE
+            personal/web: failed after [time]: the update failed and was rolled back; the stack is UPDATE_ROLLBACK_COMPLETE; root cause: Listener (AWS::ElasticLoadBalancingV2::Listener): Resource creation cancelled: the fake was told to fail it
+
+            Apply failed: 0 installed, 0 updated, 1 failed.
+                personal/web: failed after [time]: the update failed and was rolled back; the stack is UPDATE_ROLLBACK_COMPLETE; root cause: Listener (AWS::ElasticLoadBalancingV2::Listener): Resource creation cancelled: the fake was told to fail it
+            "#));
 }
 
 /// `--auto-approve=in-place` holds a rack whose plan, made again after a wait, is not in place: the wait
@@ -803,16 +1078,30 @@ async fn in_place_holds_a_rack_planned_again_after_a_wait_when_its_new_plan_need
     let mut in_place = options(&setup, 10, None);
     in_place.auto_approve = Some(rackfile::cli::options::Approval::InPlace);
     let (code, output) = apply(&setup, &in_place).await;
-    assert_eq!(code, 3, "{output}");
-    assert!(
-        output.contains("personal/busy: waiting: UPDATE_IN_PROGRESS"),
-        "{output}"
-    );
     // The template is read through GetTemplateSummary: what the update does to resources is unknown.
-    assert!(
-        output.contains("personal/busy: held for a person, nothing sent: what it does to the rack's resources is unknown"),
-        "{output}"
-    );
+    stable_snapshots(setup.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+            exit: 3
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            … personal/busy (us-east-1) is waited for, then planned again
+                UPDATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again and applies that plan if this run allows it
+
+            Plan: 0 to install, 0 to update, 1 to wait for, 0 unchanged, 0 blocked.
+
+            personal/busy: waiting: UPDATE_IN_PROGRESS
+            personal/busy: Updated VPC: vpc-0
+            personal/busy: Updated VPC Subnet: subnet0-2
+            personal/busy: Updated ECS Cluster: cluster-3
+            personal/busy: UPDATE_COMPLETE
+            personal/busy: held for a person, nothing sent: what it does to the rack's resources is unknown (https://templates.example.com/rack.json is read through GetTemplateSummary, which does not return its resources); the exports the update removes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources
+
+            Apply complete: 0 installed, 0 updated, 0 failed, 1 held for a person.
+                personal/busy: held for a person, nothing sent: what it does to the rack's resources is unknown (https://templates.example.com/rack.json is read through GetTemplateSummary, which does not return its resources); the exports the update removes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources
+
+            Held for a person by --auto-approve=in-place (their changes are not all in place): personal/busy. Review their plan, then apply them with `rackfile apply --target personal/busy`, which asks for confirmation.
+            "#));
     let after = setup.fake.stack(ACCOUNT, "us-east-1", "busy").unwrap();
     assert_eq!(after.parameters["InstanceCount"], "7", "nothing was sent");
 }

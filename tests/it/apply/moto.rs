@@ -2,7 +2,7 @@
 //! served from moto's S3), a clean second plan, an idle second apply, saved plans applied exactly and
 //! refused when stale, a version upgrade switching the template, and passwords.
 
-use crate::common::{run, snapshot_settings};
+use crate::common::{run, stable_snapshots};
 use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT, WORK_ACCOUNT};
 
 /// The racks of this module's tests, in the two orgs of `moto::TWO_ORGS`.
@@ -95,35 +95,78 @@ fn apply_installs_in_two_regions_then_plan_is_clean_and_apply_does_nothing() {
     );
 
     let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    assert_eq!(plan.code, 0, "a second plan has changes:\n{}", plan.stdout);
-    assert!(
-        plan.stdout
-            .ends_with("Plan: 0 to install, 0 to update, 2 unchanged, 0 blocked.\n")
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+        Read account 210987654321 (org work): eu-west-1
+
+          personal/example (us-east-1) no changes
+
+          work/staging (eu-west-1) no changes
+
+        Plan: 0 to install, 0 to update, 2 unchanged, 0 blocked.
+        --- stderr
+        "#)
+    });
 
     let again = run(moto.rackfile().args(["apply", "--auto-approve"]));
-    assert_eq!(again.code, 0, "{}", again.stderr);
-    assert!(
-        again
-            .stdout
-            .ends_with("No changes. The racks match racks.toml.\n"),
-        "{}",
-        again.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(again.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+        Read account 210987654321 (org work): eu-west-1
+
+          personal/example (us-east-1) no changes
+
+          work/staging (eu-west-1) no changes
+
+        Plan: 0 to install, 0 to update, 2 unchanged, 0 blocked.
+
+        No changes. The racks match racks.toml.
+        --- stderr
+        "#)
+    });
 }
 
 #[test]
 fn apply_without_a_terminal_refuses_unless_auto_approved_and_changes_nothing() {
     let moto = setup();
     let output = run(moto.rackfile().arg("apply").env("STAGING_PASSWORD", "x"));
-    assert_eq!(output.code, 1);
-    assert!(
-        output
-            .stderr
-            .contains("stdin is not a terminal; nothing was changed"),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+        Read account 210987654321 (org work): eu-west-1
+
+        + personal/example (us-east-1) will be installed
+            template: https://convox.s3.amazonaws.com/release/20161102160040/formation.json
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        + work/staging (eu-west-1) will be installed
+            template: rack.yml
+            Autoscale: Yes
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: Yes
+            Version: 20161102160040
+            Password: (sensitive, from $STAGING_PASSWORD)
+            tags: System=convox, Type=rack, team=platform
+            budget: up to 30m
+
+        Plan: 2 to install, 0 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        error: apply needs a confirmation, and stdin is not a terminal; nothing was changed
+           = help: review the plan, then run `rackfile apply --auto-approve`, or save it with `rackfile plan --out PLANFILE` and run `rackfile apply PLANFILE`
+        "#));
     let plan = run(moto
         .rackfile()
         .args(["plan", "--json"])
@@ -180,14 +223,28 @@ fn a_missing_or_empty_password_env_is_refused_at_plan_time_and_nothing_is_instal
         .env("STAGING_PASSWORD", "pw"));
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     let doctor = run(moto.rackfile().args(["doctor"]).env("STAGING_PASSWORD", ""));
-    assert_eq!(doctor.code, 1, "{}", doctor.stdout);
-    assert!(
-        doctor.stdout.contains(
-            "[✗] rack work/staging: `password_env` names $STAGING_PASSWORD, which is not set or is empty"
-        ) && doctor.stdout.contains("racks.toml:24:"),
-        "{}",
-        doctor.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(doctor.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        [✓] racks.toml is valid: 2 racks in 2 orgs, 2 regions
+        [✓] org personal: credentials (profile personal) resolve to account 123456789012
+        [✓] org personal: account guard holds (123456789012)
+        [✓] org work: credentials (profile work) resolve to account 210987654321
+        [✓] org work: account guard holds (210987654321)
+        [-] org personal's credentials against the plan policy: cannot tell (iam:SimulatePrincipalPolicy: HTTP 500, with no AWS error in the answer)
+        [-] org work's credentials against the plan policy: cannot tell (iam:SimulatePrincipalPolicy: HTTP 500, with no AWS error in the answer)
+        [✓] Convox's release list is readable: 1 release, the latest published is 20161102160040
+        [✓] template https://convox.s3.amazonaws.com/release/20161102160040/formation.json (account 123456789012): reachable, 15 parameters cover personal/example
+        [✓] template rack.yml (account 210987654321): reachable, 15 parameters cover work/staging
+        [✗] rack work/staging: `password_env` names $STAGING_PASSWORD, which is not set or is empty (racks.toml:24:16)
+            help: set STAGING_PASSWORD to the rack's password in the environment of plan and apply, or remove `password_env` to have one generated
+        [✓] personal/example: not installed (apply installs it)
+        [✓] work/staging: not installed (apply installs it)
+        [-] preflight checks (racks.toml does not fit the templates: `rackfile plan` says why)
+
+        Doctor: 10 passed, 1 failed, 3 skipped.
+        --- stderr
+        "#));
 }
 
 #[test]
@@ -219,21 +276,32 @@ fn an_update_changes_managed_values_and_keeps_the_rest() {
         run(moto
             .rackfile()
             .args(["apply", "--auto-approve", "--target", "personal/example"]));
-    assert_eq!(output.code, 0, "{}\n{}", output.stdout, output.stderr);
-    assert!(
-        output
-            .stdout
-            .contains("    InstanceCount: 3 -> 4\n      ↳ reaches no resource\n    InstanceType: t2.small -> t3.small\n      ↳ reaches no resource\n"),
-        "{}",
-        output.stdout
-    );
-    assert!(
-        output
-            .stdout
-            .contains("Apply complete: 0 installed, 1 updated, 0 failed."),
-        "{}",
-        output.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/example (us-east-1) will be updated
+            InstanceCount: 3 -> 4
+              ↳ reaches no resource
+            InstanceType: t2.small -> t3.small
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+
+        personal/example: updating (11 resources)
+        personal/example: UPDATE_IN_PROGRESS
+        personal/example: UPDATE_COMPLETE
+        personal/example: updated in [time]
+
+        Apply complete: 0 installed, 1 updated, 0 failed.
+            personal/example: updated in [time]
+        --- stderr
+        "#)
+    });
     let live = live_parameters(&moto, PERSONAL_ACCOUNT, "us-east-1", "example");
     assert_eq!(live["InstanceCount"], "4");
     assert_eq!(live["InstanceType"], "t3.small");
@@ -268,8 +336,22 @@ fn a_version_upgrade_switches_the_template() {
     let plan = run(moto
         .rackfile()
         .args(["plan", "--target", "personal/example"]));
-    assert_eq!(plan.code, 0, "{}", plan.stderr);
-    snapshot_settings().bind(|| insta::assert_snapshot!(plan.snapshot()));
+    insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/example (us-east-1) will be updated
+            Version: 20161102160040 -> 20170101000000
+              ↳ reaches no resource
+            template: https://convox.s3.amazonaws.com/release/20161102160040/formation.json -> https://convox.s3.amazonaws.com/release/20170101000000/formation.json
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        "#);
 
     let output =
         run(moto
@@ -320,14 +402,17 @@ fn a_saved_plan_applies_exactly_and_without_a_prompt() {
         .rackfile()
         .args(["apply", "install.plan"])
         .env("STAGING_PASSWORD", "pw"));
-    assert_eq!(again.code, 1);
-    assert!(
-        again
-            .stderr
-            .contains("personal/example: a stack of that name was created since the plan was made"),
-        "{}",
-        again.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(again.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: the saved plan is stale; nothing was changed
+            personal/example: a stack of that name was created since the plan was made
+            work/staging: a stack of that name was created since the plan was made
+           = help: run `rackfile plan --out PLANFILE` again, review it, and apply the new plan
+        "#)
+    });
 }
 
 #[test]
@@ -362,9 +447,15 @@ fn a_stale_saved_plan_is_refused_naming_what_changed_and_nothing_is_changed() {
          cfn.update_stack(StackName='example', UsePreviousTemplate=True, Parameters=params)\n",
     );
     let output = run(moto.rackfile().args(["apply", "update.plan"]));
-    assert_eq!(output.code, 1);
     assert!(output.stdout.is_empty(), "{}", output.stdout);
-    assert!(output.stderr.contains("personal/example: its status changed from CREATE_COMPLETE to UPDATE_COMPLETE since the plan was made"), "{}", output.stderr);
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: the saved plan is stale; nothing was changed
+            personal/example: its status changed from CREATE_COMPLETE to UPDATE_COMPLETE since the plan was made
+           = help: run `rackfile plan --out PLANFILE` again, review it, and apply the new plan
+        "#));
     assert_eq!(
         live_parameters(&moto, PERSONAL_ACCOUNT, "us-east-1", "example")["InstanceCount"],
         "9"
@@ -383,8 +474,14 @@ fn a_stale_saved_plan_is_refused_naming_what_changed_and_nothing_is_changed() {
         ),
     );
     let output = run(moto.rackfile().args(["apply", "update.plan"]));
-    assert_eq!(output.code, 1);
-    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+    insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: the saved plan is stale; nothing was changed
+            racks.toml changed since the plan was made
+           = help: run `rackfile plan --out PLANFILE` again, review it, and apply the new plan
+        "#);
     assert_eq!(
         live_parameters(&moto, PERSONAL_ACCOUNT, "us-east-1", "example")["InstanceCount"],
         "9"
@@ -405,28 +502,37 @@ fn a_create_that_fails_on_moto_is_reported_with_the_stack_it_left() {
          [[rack]]\nname = \"broken\"\ntemplate = \"broken.yml\"\n",
     );
     let output = run(moto.rackfile().args(["apply", "--auto-approve"]));
-    assert_eq!(output.code, 1);
-    assert!(
-        output.stdout.contains("personal/broken: failed after"),
-        "{}",
-        output.stdout
-    );
-    assert!(
-        output.stdout.contains("CreateStack failed"),
-        "{}",
-        output.stdout
-    );
-    assert!(
-        output.stdout.contains("the stack is CREATE_IN_PROGRESS"),
-        "the stack moto left is not reported:\n{}",
-        output.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        + personal/broken (us-east-1) will be installed
+            template: broken.yml
+            Version: 1
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+
+        personal/broken: installing (1 resources)
+        personal/broken: failed after [time]: CreateStack failed, but the stack exists: InvalidVpcID.NotFound: VpcID vpc-missing does not exist.; the stack is CREATE_IN_PROGRESS
+
+        Apply failed: 0 installed, 0 updated, 1 failed.
+            personal/broken: failed after [time]: CreateStack failed, but the stack exists: InvalidVpcID.NotFound: VpcID vpc-missing does not exist.; the stack is CREATE_IN_PROGRESS
+        --- stderr
+        "#));
     // A later plan waits for it rather than trying to install it again.
     let plan = run(moto.rackfile().args(["plan"]));
-    assert!(
-        plan.stdout
-            .contains("… personal/broken (us-east-1) is waited for, then planned again"),
-        "{}",
-        plan.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        … personal/broken (us-east-1) is waited for, then planned again
+            CREATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again and applies that plan if this run allows it
+
+        Plan: 0 to install, 0 to update, 1 to wait for, 0 unchanged, 0 blocked.
+        --- stderr
+        "#));
 }

@@ -10,6 +10,7 @@ use rackfile::cloud::drift::{DifferenceKind, PropertyDifference};
 use rackfile::live::drift::{DriftTimings, Quiet};
 use rackfile::plan::drift::DriftOutcome;
 
+use crate::common::{exit_and_output, timed_snapshots};
 use crate::fake_harness::{ACCOUNT, Harness, REGION, TEMPLATE_URL};
 
 const RESOURCES: [(&str, &str); 5] = [
@@ -106,34 +107,21 @@ async fn drift_reports_each_rack_in_rack_terms_with_what_convox_manages_and_what
         .await
         .unwrap();
     let text = rackfile::render::drift::human(&report);
-    assert!(
-        text.contains("personal/web: drifted: 2 resources changed outside CloudFormation"),
-        "{text}"
-    );
-    assert!(
-        text.contains(
-            "security group RackSecurityGroup (web-racksecuritygroup): ingress 0.0.0.0/0:22 added"
-        ),
-        "{text}"
-    );
-    assert!(
-        text.contains("/SecurityGroupIngress/1 ADD: expected (none), actual {\"CidrIp\""),
-        "{text}"
-    );
-    assert!(
-        text.contains("log group LogGroup (web-loggroup): retention 7 -> 30 days"),
-        "{text}"
-    );
-    assert!(
-        text.contains("personal/api: no drift in the 3 resources checked; 1 not checked"),
-        "{text}"
-    );
-    assert!(
-        text.contains("autoscaling group Instances (api-instances): desired capacity 3 -> 5 (managed by Convox: Convox's autoscaler"),
-        "{text}"
-    );
-    assert!(text.contains("1 not checked (CloudFormation does not check these):\n    Announcer (Custom::Announcer)"), "{text}");
-    assert!(text.contains("Drift: 1 drifted, 1 without drift, 0 not checked, 0 not installed; 2 resources CloudFormation does not check, 0 it could not check."), "{text}");
+    timed_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(&text, @r#"
+        personal/web: drifted: 2 resources changed outside CloudFormation
+          security group RackSecurityGroup (web-racksecuritygroup): ingress 0.0.0.0/0:22 added
+              /SecurityGroupIngress/1 ADD: expected (none), actual {"CidrIp":"0.0.0.0/0","FromPort":22,"IpProtocol":"tcp","ToPort":22}
+          log group LogGroup (web-loggroup): retention 7 -> 30 days
+              /RetentionInDays NOT_EQUAL: expected 7, actual 30
+          1 not checked (CloudFormation does not check these):
+            Announcer (Custom::Announcer)
+        personal/api: no drift in the 3 resources checked; 1 not checked (below)
+          autoscaling group Instances (api-instances): desired capacity 3 -> 5 (managed by Convox: Convox's autoscaler (Autoscale=Yes) resizes the instances, then records the count as InstanceCount (convox/rack@3fc6cc6d5 provider/aws/lambda/autoscale/handler.go:128 (UpdateStack of InstanceCount/NoHaInstanceCount)))
+          1 not checked (CloudFormation does not check these):
+            Announcer (Custom::Announcer)
+
+        Drift: 1 drifted, 1 without drift, 0 not checked, 0 not installed; 2 resources CloudFormation does not check, 0 it could not check.
+        "#));
     assert_eq!(outcome(&report, true).exit_code(), 2);
     assert_eq!(outcome(&report, false).exit_code(), 0);
     let json: serde_json::Value =
@@ -170,14 +158,12 @@ async fn a_busy_rack_and_a_detection_that_outlasts_the_timeout_are_named_and_fai
         matches!(&report.racks[1].outcome, DriftOutcome::Busy { status } if status == "UPDATE_IN_PROGRESS")
     );
     let text = rackfile::render::drift::human(&report);
-    assert!(
-        text.contains("personal/web: NOT CHECKED: drift detection still running after 10m"),
-        "{text}"
-    );
-    assert!(
-        text.contains("personal/busy: NOT CHECKED: the stack is UPDATE_IN_PROGRESS"),
-        "{text}"
-    );
+    timed_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(&text, @r#"
+        personal/web: NOT CHECKED: drift detection still running after 10m 4s; it goes on in AWS, run `rackfile drift --target personal/web` again later
+        personal/busy: NOT CHECKED: the stack is UPDATE_IN_PROGRESS; CloudFormation detects drift only on a settled stack
+
+        Drift: 0 drifted, 0 without drift, 2 not checked, 0 not installed; 0 resources CloudFormation does not check, 0 it could not check.
+        "#));
     assert_eq!(outcome(&report, true).exit_code(), 1);
 }
 
@@ -232,14 +218,15 @@ async fn drift_ignore_turns_a_change_into_managed_and_a_target_limits_the_run() 
     assert_eq!(report.racks.len(), 1);
     assert_eq!(report.summary.drifted, 0);
     let text = rackfile::render::drift::human(&report);
-    assert!(
-        text.contains("retention 7 -> 30 days (managed outside CloudFormation: drift_ignore \"LogGroup.RetentionInDays\")"),
-        "{text}"
-    );
-    assert!(
-        text.contains("drift_ignore \"RackSecurityGroup.SecurityGroupIngress\""),
-        "{text}"
-    );
+    timed_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(&text, @r#"
+        personal/web: no drift in the 2 resources checked; 1 not checked (below)
+          security group RackSecurityGroup (web-racksecuritygroup): ingress 0.0.0.0/0:22 added (managed outside CloudFormation: drift_ignore "RackSecurityGroup.SecurityGroupIngress")
+          log group LogGroup (web-loggroup): retention 7 -> 30 days (managed outside CloudFormation: drift_ignore "LogGroup.RetentionInDays")
+          1 not checked (CloudFormation does not check these):
+            Announcer (Custom::Announcer)
+
+        Drift: 0 drifted, 1 without drift, 0 not checked, 0 not installed; 1 resources CloudFormation does not check, 0 it could not check.
+        "#));
     let detections = harness.fake.calls()[before..]
         .iter()
         .filter(|call| call.operation == "DetectStackDrift")
@@ -290,19 +277,31 @@ async fn a_rack_planned_again_after_a_wait_keeps_its_drift_hold() {
     options.drift = true;
     options.auto_approve = Some(rackfile::cli::options::Approval::InPlace);
     let (code, output) = harness.apply(&options).await;
-    assert!(
-        output.contains("personal/web: waiting: UPDATE_IN_PROGRESS"),
-        "{output}"
-    );
-    assert_eq!(code, 3, "{output}");
     // Drift is detected once the other operation ends: only the plan made again can hold for it.
-    assert!(
-        output.contains("personal/web: held for a person, nothing sent: ")
-            && output.contains(
-                "overwrites changes made outside CloudFormation (RackSecurityGroup, LogGroup)"
-            ),
-        "{output}"
-    );
+    timed_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+        exit: 3
+        --- output
+        Read account 123456789012 (org personal): us-east-1
+
+        … personal/web (us-east-1) is waited for, then planned again
+            UPDATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again and applies that plan if this run allows it
+
+        Plan: 0 to install, 0 to update, 1 to wait for, 0 unchanged, 0 blocked.
+
+        personal/web: waiting: UPDATE_IN_PROGRESS
+        personal/web: Updated Security Group: racksecuritygroup-0
+        personal/web: Updated CloudWatch Log Group: loggroup-1
+        personal/web: Updated AutoScalingGroup: instances-2
+        personal/web: Updated ECS Cluster: cluster-3
+        personal/web: Updated Custom::Announcer: announcer-4
+        personal/web: UPDATE_COMPLETE
+        personal/web: held for a person, nothing sent: replaces instances (rolling, 1 at a time) (InstanceType); what it does to the rack's resources is unknown (https://templates.example.com/rack.json is read through GetTemplateSummary, which does not return its resources); overwrites changes made outside CloudFormation (RackSecurityGroup, LogGroup); the exports the update removes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources
+
+        Apply complete: 0 installed, 0 updated, 0 failed, 1 held for a person.
+            personal/web: held for a person, nothing sent: replaces instances (rolling, 1 at a time) (InstanceType); what it does to the rack's resources is unknown (https://templates.example.com/rack.json is read through GetTemplateSummary, which does not return its resources); overwrites changes made outside CloudFormation (RackSecurityGroup, LogGroup); the exports the update removes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources
+
+        Held for a person by --auto-approve=in-place (their changes are not all in place): personal/web. Review their plan, then apply them with `rackfile apply --target personal/web`, which asks for confirmation.
+        "#));
     let after = harness.fake.stack(ACCOUNT, REGION, "web").unwrap();
     assert_eq!(
         after.parameters["InstanceType"], "t3.medium",

@@ -2,7 +2,7 @@
 //! and an uninstall (`ensure = "absent"`: apps first, `--allow-uninstall` required). moto never leaves a
 //! stack ROLLBACK_COMPLETE by itself; scripts/moto-server.py's test route puts it there.
 
-use crate::common::{Output, run, snapshot_settings};
+use crate::common::{Output, run, stable_snapshots};
 use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT};
 
 fn racks(settings: &str) -> String {
@@ -55,20 +55,42 @@ fn a_failed_install_is_blocked_until_recover_deletes_it_and_installs_it_again() 
 
     // A blocked rack is a difference, never "no changes".
     let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    assert_exit(&plan, 2);
-    assert!(
-        plan.stdout.contains(
-            "ROLLBACK_COMPLETE: the install failed; `--recover` deletes the stack and installs it again"
-        ),
-        "{}",
-        plan.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ! personal/web (us-east-1) is blocked
+            ROLLBACK_COMPLETE: the install failed; `--recover` deletes the stack and installs it again
+
+        Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked.
+        --- stderr
+        "#));
 
     let plan = run(moto
         .rackfile()
         .args(["plan", "--recover", "--detailed-exitcode"]));
     assert_exit(&plan, 2);
-    snapshot_settings().bind(|| insta::assert_snapshot!(plan.snapshot()));
+    insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        -/+ personal/web (us-east-1) will be reinstalled
+            ROLLBACK_COMPLETE: the failed install is deleted (followed until it is gone), then installed again:
+            template: rack.yml
+            InstanceCount: 3
+            InstanceType: t2.small
+            Private: No
+            Version: 20161102160040
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        Plan: 0 to install, 0 to update, 1 to reinstall, 0 unchanged, 0 blocked.
+        Disruptive: personal/web is deleted and installed again
+        --- stderr
+        "#);
 
     let apply = run(moto
         .rackfile()
@@ -121,14 +143,23 @@ fn an_uninstall_needs_the_flag_deletes_the_apps_first_and_names_what_is_left_beh
     moto.write("racks.toml", &racks("ensure = \"absent\"\n"));
 
     let refused = run(moto.rackfile().args(["apply", "--auto-approve"]));
-    assert_exit(&refused, 1);
-    assert!(
-        refused.stderr.contains(
-            "the plan uninstalls personal/web (ensure = \"absent\"), and --allow-uninstall was not given; nothing was changed"
-        ),
-        "{}",
-        refused.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(refused.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        - personal/web (us-east-1) will be uninstalled
+            before any deletion, as `convox rack uninstall`: its autoscaler rule disabled, then the AutoScalingGroups of each stack deleted with ForceDelete (their instances terminate)
+            deleted first, its Convox stacks: web-api (app), web-worker (resource)
+            then the rack's stack, 11 resources
+            left behind (DeletionPolicy Retain): Settings (AWS::S3::Bucket)
+
+        Plan: 0 to install, 0 to update, 1 to uninstall, 0 unchanged, 0 blocked.
+        Disruptive: personal/web is uninstalled: 1 app stack, 1 resource stack and the rack, with every resource not retained, are deleted
+        --- stderr
+        error: the plan uninstalls personal/web (ensure = "absent"), and --allow-uninstall was not given; nothing was changed
+           = help: review what the uninstall deletes above, then add --allow-uninstall
+        "#));
     assert_eq!(
         stack_names(&moto),
         ["billing-db", "other-api", "web", "web-api", "web-worker"]
@@ -136,15 +167,43 @@ fn an_uninstall_needs_the_flag_deletes_the_apps_first_and_names_what_is_left_beh
 
     let plan = run(moto.rackfile().args(["plan", "--out", "uninstall.plan"]));
     assert_exit(&plan, 0);
-    snapshot_settings().bind(|| insta::assert_snapshot!(plan.snapshot()));
+    insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        - personal/web (us-east-1) will be uninstalled
+            before any deletion, as `convox rack uninstall`: its autoscaler rule disabled, then the AutoScalingGroups of each stack deleted with ForceDelete (their instances terminate)
+            deleted first, its Convox stacks: web-api (app), web-worker (resource)
+            then the rack's stack, 11 resources
+            left behind (DeletionPolicy Retain): Settings (AWS::S3::Bucket)
+
+        Plan: 0 to install, 0 to update, 1 to uninstall, 0 unchanged, 0 blocked.
+        Disruptive: personal/web is uninstalled: 1 app stack, 1 resource stack and the rack, with every resource not retained, are deleted
+
+        Saved the plan to uninstall.plan. Apply exactly this plan with: rackfile apply uninstall.plan
+        --- stderr
+        "#);
     // A saved plan was reviewed, but an uninstall still needs the flag.
     let saved = run(moto.rackfile().args(["apply", "uninstall.plan"]));
-    assert_exit(&saved, 1);
-    assert!(
-        saved.stderr.contains("--allow-uninstall"),
-        "{}",
-        saved.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(saved.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        Applying the saved plan uninstall.plan.
+        Read account 123456789012 (org personal): us-east-1
+
+        - personal/web (us-east-1) will be uninstalled
+            before any deletion, as `convox rack uninstall`: its autoscaler rule disabled, then the AutoScalingGroups of each stack deleted with ForceDelete (their instances terminate)
+            deleted first, its Convox stacks: web-api (app), web-worker (resource)
+            then the rack's stack, 11 resources
+            left behind (DeletionPolicy Retain): Settings (AWS::S3::Bucket)
+
+        Plan: 0 to install, 0 to update, 1 to uninstall, 0 unchanged, 0 blocked.
+        Disruptive: personal/web is uninstalled: 1 app stack, 1 resource stack and the rack, with every resource not retained, are deleted
+        --- stderr
+        error: the plan uninstalls personal/web (ensure = "absent"), and --allow-uninstall was not given; nothing was changed
+           = help: review what the uninstall deletes above, then add --allow-uninstall
+        "#));
 
     let apply = run(moto
         .rackfile()
@@ -173,14 +232,18 @@ fn an_uninstall_needs_the_flag_deletes_the_apps_first_and_names_what_is_left_beh
     assert_eq!(stack_names(&moto), ["billing-db", "other-api"]);
 
     let again = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    assert_exit(&again, 0);
-    assert!(
-        again
-            .stdout
-            .contains("  personal/web (us-east-1) no changes"),
-        "{}",
-        again.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(again.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+          personal/web (us-east-1) no changes
+
+        Plan: 0 to install, 0 to update, 1 unchanged, 0 blocked.
+        --- stderr
+        "#)
+    });
 }
 
 #[test]
@@ -228,22 +291,28 @@ fn a_declared_name_whose_stack_is_not_a_rack_is_blocked_and_never_changed_or_del
     );
 
     let status = run(moto.rackfile().args(["status"]));
-    assert!(
-        status
-            .stdout
-            .lines()
-            .any(|line| line.starts_with("personal/web") && line.contains("not a rack")),
-        "{}",
-        status.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(status.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        RACK          STATUS      VERSION  LATEST  REGION     COUNT  TYPE  ENDPOINT
+        personal/web  not a rack  -        -       us-east-1  -      -     -
+        --- stderr
+        "#)
+    });
     let doctor = run(moto.rackfile().args(["doctor"]));
-    assert_exit(&doctor, 1);
-    assert!(
-        doctor
-            .stdout
-            .contains("personal/web: the stack web is not a Convox rack"),
-        "{}{}",
-        doctor.stdout,
-        doctor.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(doctor.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        [✓] racks.toml is valid: 1 rack in 1 org, 1 region
+        [✓] org personal: credentials (profile personal) resolve to account 123456789012
+        [✓] org personal: account guard holds (123456789012)
+        [-] org personal's credentials against the plan policy: cannot tell (iam:SimulatePrincipalPolicy: HTTP 500, with no AWS error in the answer)
+        [✓] template rack.yml (account 123456789012): reachable, 15 parameters cover personal/web
+        [✗] personal/web: the stack web is not a Convox rack (not tagged System=convox, Type=rack); rackfile never changes it
+            help: give the rack another `name`, or remove it from racks.toml
+
+        Doctor: 4 passed, 1 failed, 1 skipped.
+        --- stderr
+        "#));
 }

@@ -3,7 +3,7 @@
 //! operation and `status` where it failed, with moto's forced UPDATE_ROLLBACK_FAILED; each command calls
 //! only what `rackfile permissions` grants it.
 
-use crate::common::run;
+use crate::common::{run, stable_snapshots};
 use crate::moto::{self, MotoSession};
 use crate::permissions::covered;
 
@@ -37,11 +37,13 @@ fn cancel_rolls_back_an_update_in_progress_and_events_and_status_tell_it() {
     moto.set_stack_status("web", "UPDATE_IN_PROGRESS");
     covered(&moto, "status", &["status"], 0);
     let output = run(moto.rackfile().args(["status"]));
-    assert!(
-        output.stdout.contains("personal/web  updating"),
-        "{}",
-        output.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        RACK          STATUS    VERSION         LATEST  REGION     COUNT  TYPE      ENDPOINT
+        personal/web  updating  20161102160040  -       us-east-1  4      t2.small  web.us-east-1.elb.amazonaws.com
+        --- stderr
+        "#));
 
     let needed = covered(
         &moto,
@@ -82,67 +84,52 @@ fn cancel_rolls_back_an_update_in_progress_and_events_and_status_tell_it() {
     assert_eq!(statuses.last(), Some(&"UPDATE_ROLLBACK_COMPLETE"));
 
     let output = run(moto.rackfile().arg("status"));
-    assert!(
-        output
-            .stdout
-            .contains("personal/web  running, last update rolled back: see rackfile events"),
-        "{}",
-        output.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        RACK          STATUS                                                 VERSION         LATEST  REGION     COUNT  TYPE      ENDPOINT
+        personal/web  running, last update rolled back: see rackfile events  20161102160040  -       us-east-1  3      t2.small  web.us-east-1.elb.amazonaws.com
+        --- stderr
+        "#));
 
     // A second cancel finds nothing in progress: refused, exit 1, nothing sent.
     let output =
         run(moto
             .rackfile()
             .args(["cancel", "--target", "personal/web", "--auto-approve"]));
-    assert_eq!(output.code, 1, "{}", output.stdout);
-    assert!(
-        output.stderr.contains(
-            "personal/web: no update is in progress (the stack is UPDATE_ROLLBACK_COMPLETE)"
-        ),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: nothing was cancelled:
+          personal/web: no update is in progress (the stack is UPDATE_ROLLBACK_COMPLETE)
+           = help: `rackfile status` shows what each rack is doing, `rackfile events` its last operation
+        "#));
 }
 
 #[test]
-fn a_failed_rollback_is_failed_in_status_and_explained_by_events() {
+fn status_says_failed_and_events_explain_a_failed_rollback() {
     let moto = updated();
     moto.set_stack_status("web", "UPDATE_ROLLBACK_FAILED");
     let output = run(moto.rackfile().arg("status"));
-    assert_eq!(output.code, 0, "{}", output.stderr);
-    assert!(
-        output
-            .stdout
-            .contains("personal/web  failed: see rackfile events"),
-        "{}",
-        output.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        RACK          STATUS                       VERSION         LATEST  REGION     COUNT  TYPE      ENDPOINT
+        personal/web  failed: see rackfile events  20161102160040  -       us-east-1  4      t2.small  web.us-east-1.elb.amazonaws.com
+        --- stderr
+        "#));
     let output = run(moto.rackfile().args(["events", "--target", "personal/web"]));
-    assert_eq!(output.code, 0, "{}", output.stderr);
     // moto's forced status has no event of its own: the events end with the update rackfile made, which is
     // not taken for the operation that failed.
-    assert!(
-        output
-            .stdout
-            .contains("personal/web  failed (UPDATE_ROLLBACK_FAILED, us-east-1)"),
-        "{}",
-        output.stdout
-    );
-    assert!(
-        output
-            .stdout
-            .contains("(its start is not among the events read): failed"),
-        "{}",
-        output.stdout
-    );
-    assert!(
-        output
-            .stdout
-            .contains("way out: `rackfile apply --recover` continues the rollback"),
-        "{}",
-        output.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        personal/web  failed (UPDATE_ROLLBACK_FAILED, us-east-1)
+          last operation: update (UpdateStack), started by [timestamp] (its start is not among the events read): failed
+          way out: `rackfile apply --recover` continues the rollback
+        --- stderr
+        "#));
     // `--recover --skip` reads the stack's resources (ListStackResources, in apply's policy) and refuses
     // what has not failed, naming it; nothing is sent. (moto reports its resources with the stack's status and
     // without their logical ids, so only a resource the stack does not have is refused here; the fake tests
@@ -165,14 +152,19 @@ fn a_failed_rollback_is_failed_in_status_and_explained_by_events() {
         run(moto
             .rackfile()
             .args(["apply", "--recover", "--auto-approve", "--skip", "Nope"]));
-    assert_eq!(output.code, 1, "{}", output.stdout);
-    assert!(
-        output.stderr.contains(
-            "--skip: personal/web: only a resource that itself failed can be skipped, not Nope (no such resource in the stack); nothing was changed"
-        ),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ↺ personal/web (us-east-1) will continue its rollback
+            UPDATE_ROLLBACK_FAILED: ContinueUpdateRollback, followed to UPDATE_ROLLBACK_COMPLETE; then the rack is planned again and its update, if any, applied
+
+        Plan: 0 to install, 0 to update, 1 to continue rollback, 0 unchanged, 0 blocked.
+        --- stderr
+        error: --skip: personal/web: only a resource that itself failed can be skipped, not Nope (no such resource in the stack); nothing was changed
+           = help: `rackfile events --target personal/web` names the failed resources
+        "#));
     assert_eq!(
         moto.python(
             "print(client('cloudformation').describe_stacks(StackName='web')['Stacks'][0]['StackStatus'])"
@@ -184,12 +176,13 @@ fn a_failed_rollback_is_failed_in_status_and_explained_by_events() {
     let output = run(moto
         .rackfile()
         .args(["events", "--target", "personal/nope"]));
-    assert_eq!(output.code, 1);
-    assert!(
-        output
-            .stderr
-            .contains("--target personal/nope: no such rack in"),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: --target personal/nope: no such rack in racks.toml
+           = help: did you mean `personal/web`?
+        "#)
+    });
 }

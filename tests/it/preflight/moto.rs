@@ -4,7 +4,7 @@
 //! stack imports it; an instance type moto does not offer in one of the rack's zones; a quota too small for
 //! the count plus a rolling batch; a deprecated Lambda runtime at install.
 
-use crate::common::{Output, run};
+use crate::common::{Output, run, stable_snapshots};
 use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT};
 
 const V1: &str = "20200101000000";
@@ -89,14 +89,23 @@ fn an_upgrade_dropping_an_export_an_app_imports_is_blocked_naming_the_app_then_p
     // Once no stack imports it, the same drop is an ordinary update.
     moto.python("client('cloudformation').delete_stack(StackName='web-myapp')\n");
     let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    assert_exit(&plan, 2);
-    assert!(
-        plan.stdout
-            .contains("~ personal/web (us-east-1) will be updated")
-            && !plan.stdout.contains("preflight:"),
-        "{}",
-        plan.stdout
-    );
+    assert!(!plan.stdout.contains("preflight:"), "{}", plan.stdout);
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/web (us-east-1) will be updated
+            Version: 20200101000000 -> 20210101000000
+              ↳ reaches no resource
+            template: https://convox.s3.amazonaws.com/release/20200101000000/formation.json -> https://convox.s3.amazonaws.com/release/20210101000000/formation.json
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        "#));
     let json = run(moto.rackfile().args(["plan", "--format", "json"]));
     assert_exit(&json, 0);
     let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
@@ -162,14 +171,27 @@ fn an_instance_type_moto_does_not_offer_in_one_of_the_zones_blocks_the_install()
     // In zones that offer it, the same install is planned.
     moto.write("rack.yml", &zoned_template(0, 5));
     let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    assert_exit(&plan, 2);
-    assert!(
-        plan.stdout
-            .contains("+ personal/web (us-east-1) will be installed")
-            && !plan.stdout.contains("preflight:"),
-        "{}",
-        plan.stdout
-    );
+    assert!(!plan.stdout.contains("preflight:"), "{}", plan.stdout);
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        + personal/web (us-east-1) will be installed
+            template: rack.yml
+            InstanceCount: 3
+            InstanceType: c5.xlarge
+            Private: No
+            Version: 20161102160040
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        "#)
+    });
 }
 
 fn set_quota(moto: &MotoSession, value: u32) {
@@ -199,23 +221,35 @@ fn a_quota_too_small_for_the_count_plus_a_rolling_batch_blocks_the_type_change()
         ),
     );
     let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    assert_exit(&plan, 2);
-    assert!(
-        plan.stdout.contains(
-            "preflight: 3 instances of t2.medium plus a rolling batch of 1 need 8 vCPUs (2 each); quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 7 vCPUs (read: DescribeInstanceTypes t2.medium, GetServiceQuota ec2 L-1216C47A in us-east-1)"
-        ),
-        "{}",
-        plan.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ! personal/web (us-east-1) is blocked
+            CREATE_COMPLETE: preflight: 3 instances of t2.medium plus a rolling batch of 1 need 8 vCPUs (2 each); quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 7 vCPUs (read: DescribeInstanceTypes t2.medium, GetServiceQuota ec2 L-1216C47A in us-east-1)
+
+        Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked.
+        --- stderr
+        "#));
     set_quota(&moto, 8);
     let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    assert_exit(&plan, 2);
-    assert!(
-        plan.stdout
-            .contains("~ personal/web (us-east-1) will be updated"),
-        "{}",
-        plan.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/web (us-east-1) will be updated
+            InstanceType: t2.small -> t2.medium
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        "#)
+    });
 }
 
 #[test]
@@ -231,12 +265,15 @@ fn a_deprecated_lambda_runtime_blocks_the_install_with_the_dates() {
         &racks("20161102160040", "template = \"rack.yml\"\n"),
     );
     let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    assert_exit(&plan, 2);
-    assert!(
-        plan.stdout.contains(
-            "preflight: function CustomTopic runs nodejs4.3 (Node.js 4.3), which AWS no longer accepts: the operation creates it and AWS refuses that since 2018-12-15 (deprecated 2018-04-30, creates refused from 2018-12-15, updates from 2020-03-06) (read: the runtime table (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html, read 2026-12-04))"
-        ),
-        "{}",
-        plan.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot(), @r#"
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ! personal/web (us-east-1) is blocked
+            not installed: preflight: function CustomTopic runs nodejs4.3 (Node.js 4.3), which AWS no longer accepts: the operation creates it and AWS refuses that since 2018-12-15 (deprecated 2018-04-30, creates refused from 2018-12-15, updates from 2020-03-06) (read: the runtime table (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html, read 2026-12-04))
+
+        Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked.
+        --- stderr
+        "#));
 }
