@@ -554,7 +554,7 @@ mod tests {
         assert!(!report.summary.differs());
         let text = crate::render::drift::human(&report);
         assert!(
-            text.contains("no drift in the 1 resources checked; 2 not checked"),
+            text.contains("no drift in the 1 resource checked; 2 not checked"),
             "{text}"
         );
         assert!(!text.contains("in sync"), "{text}");

@@ -30,13 +30,26 @@ pub fn stale_reasons(saved: &Plan, fresh: &Plan) -> Vec<String> {
         && let (Some(then), Some(now)) = (&saved.releases, &fresh.releases)
         && then.sha256 != now.sha256
     {
+        let latest = |seen: &Option<String>| seen.as_deref().unwrap_or("none").to_string();
+        // The list can change without a new latest release (a required one added between two older ones):
+        // "then X, now X" would read as no change.
+        let what = if then.latest_published == now.latest_published {
+            format!(
+                "its latest published release is still {}",
+                latest(&now.latest_published)
+            )
+        } else {
+            format!(
+                "latest published release then {}, now {}",
+                latest(&then.latest_published),
+                latest(&now.latest_published)
+            )
+        };
         stale.insert(
             0,
             format!(
-                "Convox's release list {} changed since the plan was made (latest published release then {}, now {})",
-                now.url,
-                then.latest_published.as_deref().unwrap_or("none"),
-                now.latest_published.as_deref().unwrap_or("none")
+                "Convox's release list {} changed since the plan was made ({what})",
+                now.url
             ),
         );
     }

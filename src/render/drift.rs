@@ -58,12 +58,13 @@ pub fn human(report: &DriftReport) -> String {
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "\nDrift: {} drifted, {} without drift, {} not checked, {} not installed; {} resources CloudFormation does not check, {} it could not check.",
+        "\nDrift: {} drifted, {} without drift, {} not checked, {} not installed; {} resource{} CloudFormation does not check, {} it could not check.",
         s.drifted,
         s.in_sync,
         s.not_checked,
         s.not_installed,
         s.resources_not_checked,
+        plural(s.resources_not_checked),
         s.resources_unknown
     );
     out
@@ -81,15 +82,17 @@ fn rack_findings(out: &mut String, name: &str, findings: &DriftFindings) {
     } else if unchecked == 0 {
         let _ = writeln!(
             out,
-            "{name}: in sync ({} resources checked)",
-            findings.in_sync
+            "{name}: in sync ({} resource{} checked)",
+            findings.in_sync,
+            plural(findings.in_sync)
         );
     } else {
         // Never "in sync" while something was not checked.
         let _ = writeln!(
             out,
-            "{name}: no drift in the {} resources checked; {unchecked} not checked (below)",
-            findings.in_sync
+            "{name}: no drift in the {} resource{} checked; {unchecked} not checked (below)",
+            findings.in_sync,
+            plural(findings.in_sync)
         );
     }
     for resource in &findings.drifted {

@@ -337,7 +337,7 @@ fn a_saved_plan_made_before_a_new_required_release_is_refused() {
         --- stdout
         --- stderr
         error: the saved plan is stale; nothing was changed
-            Convox's release list https://convox.s3.amazonaws.com/release/versions.json changed since the plan was made (latest published release then 20220101000000, now 20220101000000)
+            Convox's release list https://convox.s3.amazonaws.com/release/versions.json changed since the plan was made (its latest published release is still 20220101000000)
             personal/web: the saved plan's `steps` is not what racks.toml and the live stack give now
            = help: run `rackfile plan --out PLANFILE` again, review it, and apply the new plan
         "#));
@@ -413,7 +413,7 @@ fn a_release_published_since_a_saved_plan_invalidates_it_only_when_it_changes_th
         --- stdout
         --- stderr
         error: the saved plan is stale; nothing was changed
-            Convox's release list https://convox.s3.amazonaws.com/release/versions.json changed since the plan was made (latest published release then 20240101000000, now 20240101000000)
+            Convox's release list https://convox.s3.amazonaws.com/release/versions.json changed since the plan was made (its latest published release is still 20240101000000)
             personal/web: the saved plan's `steps` is not what racks.toml and the live stack give now
            = help: run `rackfile plan --out PLANFILE` again, review it, and apply the new plan
         "#));

@@ -29,7 +29,10 @@ impl Reporter for LineReporter {
         if total_resources > 0 {
             write_line(
                 &self.sink,
-                &format!("{rack}: {what} ({total_resources} resources)"),
+                &format!(
+                    "{rack}: {what} ({total_resources} resource{})",
+                    if total_resources == 1 { "" } else { "s" }
+                ),
             );
         } else {
             write_line(&self.sink, &format!("{rack}: {what}"));

@@ -515,7 +515,7 @@ fn a_create_that_fails_on_moto_is_reported_with_the_stack_it_left() {
 
         Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
 
-        personal/broken: installing (1 resources)
+        personal/broken: installing (1 resource)
         personal/broken: failed after [time]: CreateStack failed, but the stack exists: InvalidVpcID.NotFound: VpcID vpc-missing does not exist.; the stack is CREATE_IN_PROGRESS
 
         Apply failed: 0 installed, 0 updated, 1 failed.

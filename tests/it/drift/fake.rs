@@ -225,7 +225,7 @@ async fn drift_ignore_turns_a_change_into_managed_and_a_target_limits_the_run() 
           1 not checked (CloudFormation does not check these):
             Announcer (Custom::Announcer)
 
-        Drift: 0 drifted, 1 without drift, 0 not checked, 0 not installed; 1 resources CloudFormation does not check, 0 it could not check.
+        Drift: 0 drifted, 1 without drift, 0 not checked, 0 not installed; 1 resource CloudFormation does not check, 0 it could not check.
         "#));
     let detections = harness.fake.calls()[before..]
         .iter()
