@@ -1,8 +1,10 @@
-//! The `Cloud` and `Connector` traits over the official AWS SDK. One SDK config per (profile, region),
+//! The `Cloud` and `Connector` traits over AWS: CloudFormation, S3 and STS through their SDK crates, the
+//! other services through their own files (`aws_protocol` requests). One SDK config per (profile, region),
 //! built the same way for every command: standard credential chain or the org's profile, `--endpoint-url` /
 //! AWS_ENDPOINT_URL honoured, adaptive bounded retries and timeouts so a dead endpoint fails instead of hanging.
 //! Over 600 lines on purpose: the `Cloud` implementation is one trait impl (Rust does not split a trait impl
-//! across files), one short SDK call and translation per AWS operation; alarms already live apart.
+//! across files), one short SDK call and translation per CloudFormation operation; the other services live
+//! apart.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -20,7 +22,9 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use tokio::sync::Mutex;
 
 use super::aws_ec2::AwsEc2;
+use super::aws_quotas::AwsQuotas;
 use super::aws_setup::{self, SetupError};
+use super::aws_ssm::AwsSsm;
 use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
 use super::{
@@ -110,17 +114,11 @@ impl AwsConnector {
             })
             .build();
         let sdk = self.sdk_config(org, region).await;
-        let log = CallLog {
-            region: region.to_string(),
-            limit: None,
-        };
-        let quotas = aws_sdk_servicequotas::config::Builder::from(&sdk)
-            .interceptor(log.clone())
-            .build();
+        let log = call_log(region);
         Ok(AwsCloud {
             client: aws_sdk_cloudformation::Client::from_conf(config),
-            ec2: AwsEc2::new(&sdk, region, log),
-            quotas: aws_sdk_servicequotas::Client::from_conf(quotas),
+            ec2: AwsEc2::new(&sdk, region, log.clone()),
+            quotas: AwsQuotas::new(&sdk, region, log),
             limit,
         })
     }
@@ -174,29 +172,10 @@ impl AwsConnector {
         loader
     }
 
-    /// An SSM client with the org's credentials in a region. Its call log names operations and errors, never
-    /// values.
-    async fn ssm(&self, org: &OrgSettings, region: &str) -> aws_sdk_ssm::Client {
+    /// SSM with the org's credentials in a region.
+    async fn ssm(&self, org: &OrgSettings, region: &str) -> AwsSsm {
         let config = self.sdk_config(org, region).await;
-        let config = aws_sdk_ssm::config::Builder::from(&config)
-            .interceptor(CallLog {
-                region: region.to_string(),
-                limit: None,
-            })
-            .build();
-        aws_sdk_ssm::Client::from_conf(config)
-    }
-
-    /// A CloudWatch client with the org's credentials in a region.
-    async fn cloudwatch(&self, org: &OrgSettings, region: &str) -> aws_sdk_cloudwatch::Client {
-        let config = self.sdk_config(org, region).await;
-        let config = aws_sdk_cloudwatch::config::Builder::from(&config)
-            .interceptor(CallLog {
-                region: region.to_string(),
-                limit: None,
-            })
-            .build();
-        aws_sdk_cloudwatch::Client::from_conf(config)
+        AwsSsm::new(&config, region, call_log(region))
     }
 
     /// An S3 client with the org's credentials, or unsigned (`None`) for a public bucket.
@@ -273,8 +252,11 @@ impl Connector for AwsConnector {
         org: &OrgSettings,
         region: &str,
     ) -> Result<Arc<dyn super::Alarms>, CloudError> {
+        let sdk = self.sdk_config(org, region).await;
         Ok(Arc::new(super::aws_alarms::AwsAlarms::new(
-            self.cloudwatch(org, region).await,
+            &sdk,
+            region,
+            call_log(region),
         )))
     }
 
@@ -284,32 +266,11 @@ impl Connector for AwsConnector {
         region: &str,
     ) -> Result<Arc<dyn super::RackServices>, CloudError> {
         let sdk = self.sdk_config(org, region).await;
-        let log = CallLog {
-            region: region.to_string(),
-            limit: None,
-        };
-        Ok(Arc::new(super::aws_rack_services::AwsRackServices {
-            autoscaling: aws_sdk_autoscaling::Client::from_conf(
-                aws_sdk_autoscaling::config::Builder::from(&sdk)
-                    .interceptor(log.clone())
-                    .build(),
-            ),
-            eventbridge: aws_sdk_eventbridge::Client::from_conf(
-                aws_sdk_eventbridge::config::Builder::from(&sdk)
-                    .interceptor(log.clone())
-                    .build(),
-            ),
-            dynamodb: aws_sdk_dynamodb::Client::from_conf(
-                aws_sdk_dynamodb::config::Builder::from(&sdk)
-                    .interceptor(log.clone())
-                    .build(),
-            ),
-            sns: aws_sdk_sns::Client::from_conf(
-                aws_sdk_sns::config::Builder::from(&sdk)
-                    .interceptor(log)
-                    .build(),
-            ),
-        }))
+        Ok(Arc::new(super::aws_rack_services::AwsRackServices::new(
+            &sdk,
+            region,
+            call_log(region),
+        )))
     }
 
     async fn drift(
@@ -330,25 +291,7 @@ impl Connector for AwsConnector {
         region: &str,
         name: &str,
     ) -> Result<Option<SsmParameter>, CloudError> {
-        let answer = self
-            .ssm(org, region)
-            .await
-            .get_parameter()
-            .name(name)
-            .with_decryption(true)
-            .send()
-            .await;
-        match answer {
-            Ok(output) => Ok(output.parameter().map(|parameter| SsmParameter {
-                kind: parameter
-                    .r#type()
-                    .map(|kind| kind.as_str().to_string())
-                    .unwrap_or_default(),
-                value: Secret::new(parameter.value().unwrap_or_default()),
-            })),
-            Err(error) if error.code() == Some("ParameterNotFound") => Ok(None),
-            Err(error) => Err(sdk_error(error)),
-        }
+        self.ssm(org, region).await.parameter(name).await
     }
 
     async fn put_ssm_secure_string(
@@ -358,24 +301,10 @@ impl Connector for AwsConnector {
         name: &str,
         value: &Secret,
     ) -> Result<PutOutcome, CloudError> {
-        let answer = self
-            .ssm(org, region)
+        self.ssm(org, region)
             .await
-            .put_parameter()
-            .name(name)
-            .value(value.expose())
-            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-            .overwrite(false)
-            .description("Convox rack API password, stored by rackfile")
-            .send()
-            .await;
-        match answer {
-            Ok(_) => Ok(PutOutcome::Stored),
-            Err(error) if error.code() == Some("ParameterAlreadyExists") => {
-                Ok(PutOutcome::AlreadyExists)
-            }
-            Err(error) => Err(sdk_error(error)),
-        }
+            .put_secure_string(name, value)
+            .await
     }
 
     async fn s3_object(
@@ -440,8 +369,16 @@ pub struct AwsCloud {
     // EC2 and Service Quotas are read only by the preflight checks, a few calls a plan: they do not share
     // CloudFormation's request rate.
     ec2: AwsEc2,
-    quotas: aws_sdk_servicequotas::Client,
+    quotas: AwsQuotas,
     limit: Arc<RateLimit>,
+}
+
+/// The call log of a service that does not share CloudFormation's request rate.
+fn call_log(region: &str) -> CallLog {
+    CallLog {
+        region: region.to_string(),
+        limit: None,
+    }
 }
 
 pub(super) fn sdk_error<E>(error: SdkError<E, HttpResponse>) -> CloudError
@@ -1134,23 +1071,7 @@ impl Cloud for AwsCloud {
     }
 
     async fn ec2_quota(&self, code: &str) -> Result<f64, CloudError> {
-        let output = self
-            .quotas
-            .get_service_quota()
-            .service_code("ec2")
-            .quota_code(code)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        output
-            .quota()
-            .and_then(|quota| quota.value())
-            .ok_or_else(|| {
-                CloudError::new(
-                    super::CloudErrorKind::Other,
-                    format!("Service Quotas returned no value for ec2 {code}"),
-                )
-            })
+        self.quotas.ec2_quota(code).await
     }
 
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError> {
