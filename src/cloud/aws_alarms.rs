@@ -15,7 +15,6 @@ use super::{AlarmState, Alarms, CloudError, MAX_ALARM_NAMES_PER_CALL};
 
 const CLOUDWATCH: Service = Service {
     name: "CloudWatch",
-    config_id: "CloudWatch",
     signing_name: "monitoring",
     endpoint_prefix: "monitoring",
     global: false,

@@ -15,7 +15,6 @@ use super::call_log::CallLog;
 
 pub(super) const EC2: Service = Service {
     name: "EC2",
-    config_id: "EC2",
     signing_name: "ec2",
     endpoint_prefix: "ec2",
     global: false,

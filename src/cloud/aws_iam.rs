@@ -15,7 +15,6 @@ const IAM_REGION: &str = "us-east-1";
 
 const IAM: Service = Service {
     name: "IAM",
-    config_id: "IAM",
     signing_name: "iam",
     endpoint_prefix: "iam",
     global: true,

@@ -46,11 +46,10 @@ use super::{CloudError, CloudErrorKind};
 /// is spoken to.
 #[derive(Debug)]
 pub struct Service {
-    /// The service name of the call log (`{name}.{operation}`), as the SDK's client names it.
+    /// The service's id, as the SDK's client of it names it: in the call log (`{name}.{operation}`, which
+    /// `permissions` maps to IAM actions) and in its endpoint override (AWS_ENDPOINT_URL_<NAME>, upper case
+    /// with `_` for spaces, and the profile's `services` section).
     pub name: &'static str,
-    /// The service's id for its endpoint override: AWS_ENDPOINT_URL_<ID> (upper case, `_` for spaces) and
-    /// the profile's `services` section.
-    pub config_id: &'static str,
     /// The SigV4 service name.
     pub signing_name: &'static str,
     /// The first label of the service's public host name.
@@ -232,7 +231,7 @@ impl ServiceClient {
 fn endpoint(service: &Service, sdk: &SdkConfig, region: &str) -> String {
     let service_specific = || {
         let key = ServiceConfigKey::builder()
-            .service_id(service.config_id)
+            .service_id(service.name)
             .env("AWS_ENDPOINT_URL")
             .profile("endpoint_url")
             .build()

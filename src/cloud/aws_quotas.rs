@@ -9,8 +9,7 @@ use super::call_log::CallLog;
 use super::{CloudError, CloudErrorKind};
 
 const SERVICE_QUOTAS: Service = Service {
-    name: "ServiceQuotas",
-    config_id: "Service Quotas",
+    name: "Service Quotas",
     signing_name: "servicequotas",
     endpoint_prefix: "servicequotas",
     global: false,

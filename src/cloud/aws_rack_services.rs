@@ -13,8 +13,7 @@ use super::call_log::CallLog;
 use super::{CloudError, GroupDeletion, RackServices, ReleaseItem};
 
 const AUTO_SCALING: Service = Service {
-    name: "AutoScaling",
-    config_id: "Auto Scaling",
+    name: "Auto Scaling",
     signing_name: "autoscaling",
     endpoint_prefix: "autoscaling",
     global: false,
@@ -26,7 +25,6 @@ const AUTO_SCALING: Service = Service {
 
 const EVENTBRIDGE: Service = Service {
     name: "EventBridge",
-    config_id: "EventBridge",
     signing_name: "events",
     endpoint_prefix: "events",
     global: false,
@@ -39,7 +37,6 @@ const EVENTBRIDGE: Service = Service {
 
 const DYNAMODB: Service = Service {
     name: "DynamoDB",
-    config_id: "DynamoDB",
     signing_name: "dynamodb",
     endpoint_prefix: "dynamodb",
     global: false,
@@ -52,7 +49,6 @@ const DYNAMODB: Service = Service {
 
 const SNS: Service = Service {
     name: "SNS",
-    config_id: "SNS",
     signing_name: "sns",
     endpoint_prefix: "sns",
     global: false,

@@ -12,7 +12,6 @@ use super::{CloudError, PutOutcome, Secret, SsmParameter};
 
 const SSM: Service = Service {
     name: "SSM",
-    config_id: "SSM",
     signing_name: "ssm",
     endpoint_prefix: "ssm",
     global: false,

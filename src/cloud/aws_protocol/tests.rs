@@ -11,7 +11,6 @@ use crate::cloud::aws::sdk_error;
 
 const JSON_SERVICE: Service = Service {
     name: "SSM",
-    config_id: "SSM",
     signing_name: "ssm",
     endpoint_prefix: "ssm",
     global: false,
@@ -23,8 +22,7 @@ const JSON_SERVICE: Service = Service {
 };
 
 const QUERY_SERVICE: Service = Service {
-    name: "AutoScaling",
-    config_id: "Auto Scaling",
+    name: "Auto Scaling",
     signing_name: "autoscaling",
     endpoint_prefix: "autoscaling",
     global: false,
@@ -36,7 +34,6 @@ const QUERY_SERVICE: Service = Service {
 
 const GLOBAL_SERVICE: Service = Service {
     name: "IAM",
-    config_id: "IAM",
     signing_name: "iam",
     endpoint_prefix: "iam",
     global: true,
