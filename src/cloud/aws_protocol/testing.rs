@@ -21,10 +21,13 @@ use aws_smithy_types::retry::RetryConfig;
 
 use crate::cloud::call_log::CallLog;
 
+/// An answer to give: status, headers, body.
+type Answer = (u16, Vec<(String, String)>, String);
+
 /// An HTTP client that answers from a list and keeps every request it was sent.
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
-    answers: Arc<Mutex<VecDeque<(u16, Vec<(String, String)>, String)>>>,
+    answers: Arc<Mutex<VecDeque<Answer>>>,
     pub requests: Arc<Mutex<Vec<HttpRequest>>>,
 }
 
