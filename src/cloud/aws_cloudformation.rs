@@ -12,10 +12,11 @@ use super::aws_convert::{
     summary_from_sdk, time,
 };
 use super::aws_ec2::AwsEc2;
+use super::aws_quotas::AwsQuotas;
 use super::aws_error::sdk_error;
 use super::rate_limit::RateLimit;
 use super::{
-    ChangeSet, ChangeSetRef, Cloud, CloudError, CloudErrorKind, CreateStackRequest, Stack,
+    ChangeSet, ChangeSetRef, Cloud, CloudError, CreateStackRequest, Stack,
     StackEvent, StackResource, TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
 };
 
@@ -24,7 +25,7 @@ pub struct AwsCloud {
     // EC2 and Service Quotas are read only by the preflight checks, a few calls a plan: they do not share
     // CloudFormation's request rate.
     pub(super) ec2: AwsEc2,
-    pub(super) quotas: aws_sdk_servicequotas::Client,
+    pub(super) quotas: AwsQuotas,
     pub(super) limit: Arc<RateLimit>,
 }
 
@@ -455,23 +456,7 @@ impl Cloud for AwsCloud {
     }
 
     async fn ec2_quota(&self, code: &str) -> Result<f64, CloudError> {
-        let output = self
-            .quotas
-            .get_service_quota()
-            .service_code("ec2")
-            .quota_code(code)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        output
-            .quota()
-            .and_then(|quota| quota.value())
-            .ok_or_else(|| {
-                CloudError::new(
-                    CloudErrorKind::Other,
-                    format!("Service Quotas returned no value for ec2 {code}"),
-                )
-            })
+        self.quotas.ec2_quota(code).await
     }
 
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError> {

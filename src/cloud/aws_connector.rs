@@ -13,13 +13,14 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudformation::config::retry::RetryPartition;
-use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use tokio::sync::Mutex;
 
 use super::aws_cloudformation::AwsCloud;
 use super::aws_ec2::AwsEc2;
+use super::aws_quotas::AwsQuotas;
 use super::aws_error::sdk_error;
 use super::aws_setup::{self, SetupError};
+use super::aws_ssm::AwsSsm;
 use super::call_log::CallLog;
 use super::rate_limit::RateLimit;
 use super::{Cloud, CloudError, Connector, PutOutcome, S3Object, Secret, SsmParameter};
@@ -104,17 +105,11 @@ impl AwsConnector {
             })
             .build();
         let sdk = self.sdk_config(org, region).await;
-        let log = CallLog {
-            region: region.to_string(),
-            limit: None,
-        };
-        let quotas = aws_sdk_servicequotas::config::Builder::from(&sdk)
-            .interceptor(log.clone())
-            .build();
+        let log = call_log(region);
         Ok(AwsCloud {
             client: aws_sdk_cloudformation::Client::from_conf(config),
-            ec2: AwsEc2::new(&sdk, region, log),
-            quotas: aws_sdk_servicequotas::Client::from_conf(quotas),
+            ec2: AwsEc2::new(&sdk, region, log.clone()),
+            quotas: AwsQuotas::new(&sdk, region, log),
             limit,
         })
     }
@@ -168,29 +163,10 @@ impl AwsConnector {
         loader
     }
 
-    /// An SSM client with the org's credentials in a region. Its call log names operations and errors, never
-    /// values.
-    async fn ssm(&self, org: &OrgSettings, region: &str) -> aws_sdk_ssm::Client {
+    /// SSM with the org's credentials in a region.
+    async fn ssm(&self, org: &OrgSettings, region: &str) -> AwsSsm {
         let config = self.sdk_config(org, region).await;
-        let config = aws_sdk_ssm::config::Builder::from(&config)
-            .interceptor(CallLog {
-                region: region.to_string(),
-                limit: None,
-            })
-            .build();
-        aws_sdk_ssm::Client::from_conf(config)
-    }
-
-    /// A CloudWatch client with the org's credentials in a region.
-    async fn cloudwatch(&self, org: &OrgSettings, region: &str) -> aws_sdk_cloudwatch::Client {
-        let config = self.sdk_config(org, region).await;
-        let config = aws_sdk_cloudwatch::config::Builder::from(&config)
-            .interceptor(CallLog {
-                region: region.to_string(),
-                limit: None,
-            })
-            .build();
-        aws_sdk_cloudwatch::Client::from_conf(config)
+        AwsSsm::new(&config, region, call_log(region))
     }
 
     /// An S3 client with the org's credentials, or unsigned (`None`) for a public bucket.
@@ -267,8 +243,11 @@ impl Connector for AwsConnector {
         org: &OrgSettings,
         region: &str,
     ) -> Result<Arc<dyn super::Alarms>, CloudError> {
+        let sdk = self.sdk_config(org, region).await;
         Ok(Arc::new(super::aws_alarms::AwsAlarms::new(
-            self.cloudwatch(org, region).await,
+            &sdk,
+            region,
+            call_log(region),
         )))
     }
 
@@ -278,32 +257,11 @@ impl Connector for AwsConnector {
         region: &str,
     ) -> Result<Arc<dyn super::RackServices>, CloudError> {
         let sdk = self.sdk_config(org, region).await;
-        let log = CallLog {
-            region: region.to_string(),
-            limit: None,
-        };
-        Ok(Arc::new(super::aws_rack_services::AwsRackServices {
-            autoscaling: aws_sdk_autoscaling::Client::from_conf(
-                aws_sdk_autoscaling::config::Builder::from(&sdk)
-                    .interceptor(log.clone())
-                    .build(),
-            ),
-            eventbridge: aws_sdk_eventbridge::Client::from_conf(
-                aws_sdk_eventbridge::config::Builder::from(&sdk)
-                    .interceptor(log.clone())
-                    .build(),
-            ),
-            dynamodb: aws_sdk_dynamodb::Client::from_conf(
-                aws_sdk_dynamodb::config::Builder::from(&sdk)
-                    .interceptor(log.clone())
-                    .build(),
-            ),
-            sns: aws_sdk_sns::Client::from_conf(
-                aws_sdk_sns::config::Builder::from(&sdk)
-                    .interceptor(log)
-                    .build(),
-            ),
-        }))
+        Ok(Arc::new(super::aws_rack_services::AwsRackServices::new(
+            &sdk,
+            region,
+            call_log(region),
+        )))
     }
 
     async fn drift(
@@ -324,25 +282,7 @@ impl Connector for AwsConnector {
         region: &str,
         name: &str,
     ) -> Result<Option<SsmParameter>, CloudError> {
-        let answer = self
-            .ssm(org, region)
-            .await
-            .get_parameter()
-            .name(name)
-            .with_decryption(true)
-            .send()
-            .await;
-        match answer {
-            Ok(output) => Ok(output.parameter().map(|parameter| SsmParameter {
-                kind: parameter
-                    .r#type()
-                    .map(|kind| kind.as_str().to_string())
-                    .unwrap_or_default(),
-                value: Secret::new(parameter.value().unwrap_or_default()),
-            })),
-            Err(error) if error.code() == Some("ParameterNotFound") => Ok(None),
-            Err(error) => Err(sdk_error(error)),
-        }
+        self.ssm(org, region).await.parameter(name).await
     }
 
     async fn put_ssm_secure_string(
@@ -352,24 +292,10 @@ impl Connector for AwsConnector {
         name: &str,
         value: &Secret,
     ) -> Result<PutOutcome, CloudError> {
-        let answer = self
-            .ssm(org, region)
+        self.ssm(org, region)
             .await
-            .put_parameter()
-            .name(name)
-            .value(value.expose())
-            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-            .overwrite(false)
-            .description("Convox rack API password, stored by rackfile")
-            .send()
-            .await;
-        match answer {
-            Ok(_) => Ok(PutOutcome::Stored),
-            Err(error) if error.code() == Some("ParameterAlreadyExists") => {
-                Ok(PutOutcome::AlreadyExists)
-            }
-            Err(error) => Err(sdk_error(error)),
-        }
+            .put_secure_string(name, value)
+            .await
     }
 
     async fn s3_object(
@@ -426,6 +352,14 @@ impl Connector for AwsConnector {
                 "the template is not UTF-8 text",
             )
         })
+    }
+}
+
+/// The call log of a service that does not share CloudFormation's request rate.
+fn call_log(region: &str) -> CallLog {
+    CallLog {
+        region: region.to_string(),
+        limit: None,
     }
 }
 

@@ -1,71 +1,47 @@
 //! EC2's three calls of the preflight checks (DescribeAvailabilityZones, DescribeInstanceTypeOfferings,
 //! DescribeInstanceTypes) without aws-sdk-ec2: that crate models all of EC2's ~700 operations and was the largest
-//! crate of the release build (README, Performance). Each call is an EC2 Query-protocol request (a form-encoded
-//! POST, an XML answer) run by the same smithy orchestrator as the SDK's own clients, from the org's SdkConfig:
-//! its HTTP client, credentials and identity cache, SigV4 signing, the standard retries with the classifiers the
-//! SDK's EC2 client uses (throttling and transient codes, timeouts and connection errors, HTTP 5xx), the timeouts
-//! and the call log. A failure is an `SdkError` like any other adapter's, so `sdk_error` names its code and
-//! message.
-
-use std::fmt;
+//! crate of the release build (README, Performance). Each call is an EC2 Query-protocol request made by
+//! `aws_protocol`; this file says what is asked and reads EC2's answers (its own XML shape: `<item>` lists and a
+//! `nextToken`).
 
 use aws_config::SdkConfig;
-use aws_runtime::auth::SigV4OperationSigningConfig;
-use aws_runtime::auth::sigv4::{self, SigV4AuthScheme};
-use aws_runtime::retries::classifiers::AwsErrorCodeClassifier;
-use aws_sdk_cloudformation::error::SdkError;
-use aws_smithy_runtime::client::identity::IdentityCache;
-use aws_smithy_runtime::client::orchestrator::operation::Operation;
-use aws_smithy_runtime::client::retries::classifiers::{
-    HttpStatusCodeClassifier, TransientErrorClassifier,
-};
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::auth::AuthSchemeOptionResolverParams;
-use aws_smithy_runtime_api::client::auth::static_resolver::StaticAuthSchemeOptionResolver;
-use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
-use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse, OrchestratorError};
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder;
-use aws_smithy_runtime_api::client::runtime_plugin::StaticRuntimePlugin;
-use aws_smithy_types::body::SdkBody;
-use aws_smithy_types::config_bag::Layer;
-use aws_smithy_types::error::ErrorMetadata;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use aws_smithy_types::retry::RetryConfig;
-use aws_smithy_types::timeout::TimeoutConfig;
 use aws_smithy_xml::decode::{Document, ScopedDecoder, XmlDecodeError, try_data};
-use aws_types::SigningName;
-use aws_types::region::SigningRegion;
-use aws_types::service_config::ServiceConfigKey;
 
+use super::CloudError;
 use super::aws_error::sdk_error;
+use super::aws_protocol::{Protocol, Service, ServiceClient};
 use super::call_log::CallLog;
-use super::{CloudError, CloudErrorKind};
 
-/// The EC2 API version every Query request names (the one aws-sdk-ec2 sends).
-const API_VERSION: &str = "2016-11-15";
+pub(super) const EC2: Service = Service {
+    name: "EC2",
+    signing_name: "ec2",
+    endpoint_prefix: "ec2",
+    global: false,
+    // The EC2 API version every Query request names (the one aws-sdk-ec2 sends).
+    protocol: Protocol::Query {
+        version: "2016-11-15",
+    },
+    names_codeless_errors: true,
+};
 
 /// EC2 of one org in one region.
 pub struct AwsEc2 {
-    sdk: SdkConfig,
-    region: String,
-    endpoint: String,
-    log: CallLog,
+    client: ServiceClient,
 }
 
 impl AwsEc2 {
     pub fn new(sdk: &SdkConfig, region: &str, log: CallLog) -> Self {
         Self {
-            sdk: sdk.clone(),
-            region: region.to_string(),
-            endpoint: endpoint(sdk, region),
-            log,
+            client: ServiceClient::new(&EC2, sdk, region, log),
         }
     }
 
     /// The names of the region's zones available to the account, sorted.
     pub async fn availability_zones(&self) -> Result<Vec<String>, CloudError> {
         let mut zones = self
-            .call("DescribeAvailabilityZones", &[], zone_names)
+            .client
+            .query("DescribeAvailabilityZones", &[], zone_names)
             .await?
             .map_err(sdk_error)?;
         zones.sort();
@@ -81,15 +57,16 @@ impl AwsEc2 {
         let mut next_token: Option<String> = None;
         loop {
             let mut params = vec![
-                ("LocationType", "availability-zone".to_string()),
-                ("Filter.1.Name", "instance-type".to_string()),
-                ("Filter.1.Value.1", instance_type.to_string()),
+                ("LocationType".to_string(), "availability-zone".to_string()),
+                ("Filter.1.Name".to_string(), "instance-type".to_string()),
+                ("Filter.1.Value.1".to_string(), instance_type.to_string()),
             ];
             if let Some(token) = &next_token {
-                params.push(("NextToken", token.clone()));
+                params.push(("NextToken".to_string(), token.clone()));
             }
             let page = self
-                .call("DescribeInstanceTypeOfferings", &params, offering_locations)
+                .client
+                .query("DescribeInstanceTypeOfferings", &params, offering_locations)
                 .await?
                 .map_err(sdk_error)?;
             zones.extend(page.items);
@@ -110,9 +87,10 @@ impl AwsEc2 {
         instance_type: &str,
     ) -> Result<Option<u32>, CloudError> {
         let answer = self
-            .call(
+            .client
+            .query(
                 "DescribeInstanceTypes",
-                &[("InstanceType.1", instance_type.to_string())],
+                &[("InstanceType.1".to_string(), instance_type.to_string())],
                 default_vcpus,
             )
             .await?;
@@ -122,242 +100,6 @@ impl AwsEc2 {
             Err(error) => Err(sdk_error(error)),
         }
     }
-
-    /// One Query request of `action` with `params`, its successful answer read by `parse`. The outer error
-    /// is a request that could not be made (no credentials provider); the inner one is EC2's answer.
-    async fn call<O>(
-        &self,
-        action: &'static str,
-        params: &[(&str, String)],
-        parse: fn(&[u8]) -> Result<O, XmlDecodeError>,
-    ) -> Result<Result<O, SdkError<Ec2Error, HttpResponse>>, CloudError>
-    where
-        O: fmt::Debug + Send + Sync + 'static,
-    {
-        let operation = self.operation(action, parse)?;
-        Ok(operation.invoke(query_body(action, params)).await)
-    }
-
-    fn operation<O>(
-        &self,
-        action: &'static str,
-        parse: fn(&[u8]) -> Result<O, XmlDecodeError>,
-    ) -> Result<Operation<String, O, Ec2Error>, CloudError>
-    where
-        O: fmt::Debug + Send + Sync + 'static,
-    {
-        let credentials = self.sdk.credentials_provider().ok_or_else(|| {
-            CloudError::new(
-                CloudErrorKind::NoCredentials,
-                format!("no credentials provider for EC2 in {}", self.region),
-            )
-        })?;
-
-        // SigV4 with service name ec2 and the region, from the config's credentials through its identity
-        // cache (the cache the other clients of this config share, so EC2 resolves no credentials of its own).
-        let mut signing = Layer::new("ec2-query");
-        signing.store_put(AuthSchemeOptionResolverParams::new(()));
-        signing.store_put(SigV4OperationSigningConfig::default());
-        signing.store_put(SigningName::from_static("ec2"));
-        signing.store_put(SigningRegion::from(aws_types::region::Region::new(
-            self.region.clone(),
-        )));
-        let mut components = RuntimeComponentsBuilder::new("ec2-query");
-        components
-            .set_auth_scheme_option_resolver(Some(StaticAuthSchemeOptionResolver::new(vec![
-                sigv4::SCHEME_ID,
-            ])))
-            .push_auth_scheme(SigV4AuthScheme::new())
-            .set_identity_resolver(sigv4::SCHEME_ID, credentials)
-            .set_identity_cache(Some(
-                self.sdk
-                    .identity_cache()
-                    .unwrap_or_else(|| IdentityCache::lazy().build()),
-            ))
-            .push_retry_classifier(TransientErrorClassifier::<Ec2Error>::new())
-            .push_retry_classifier(AwsErrorCodeClassifier::<Ec2Error>::new())
-            .push_retry_classifier(HttpStatusCodeClassifier::default());
-
-        let mut builder = Operation::builder()
-            .service_name("EC2")
-            .operation_name(action)
-            .behavior_version(
-                self.sdk
-                    .behavior_version()
-                    .unwrap_or_else(BehaviorVersion::latest),
-            )
-            .endpoint_url(&self.endpoint)
-            .standard_retry(
-                &self
-                    .sdk
-                    .retry_config()
-                    .cloned()
-                    .unwrap_or_else(RetryConfig::standard),
-            )
-            .timeout_config(
-                self.sdk
-                    .timeout_config()
-                    .cloned()
-                    .unwrap_or_else(TimeoutConfig::disabled),
-            )
-            .interceptor(self.log.clone())
-            .with_connection_poisoning()
-            .runtime_plugin(
-                StaticRuntimePlugin::new()
-                    .with_config(signing.freeze())
-                    .with_runtime_components(components),
-            );
-        // What the config leaves out (aws-config's loader sets no HTTP client) comes from the runtime's
-        // defaults, as it does for the SDK's clients: the default HTTPS client, Tokio's sleep, the system clock.
-        if let Some(http_client) = self.sdk.http_client() {
-            builder = builder.http_client(http_client);
-        }
-        if let Some(sleep) = self.sdk.sleep_impl() {
-            builder = builder.sleep_impl(sleep);
-        }
-        if let Some(time) = self.sdk.time_source() {
-            builder = builder.time_source(time);
-        }
-        Ok(builder
-            .serializer(serialize)
-            .deserializer(move |response: &HttpResponse| deserialize(response, parse))
-            .build())
-    }
-}
-
-/// Where EC2 is: the endpoint override the SDK's EC2 client would take (AWS_ENDPOINT_URL_EC2 or the profile's
-/// `ec2` endpoint_url, unless the config was given one explicitly, then AWS_ENDPOINT_URL / `--endpoint-url`),
-/// else the region's public endpoint, FIPS when the config asks for it. (A dual-stack setting is not followed:
-/// the IPv4 endpoint answers the same, and rackfile sets none.)
-fn endpoint(sdk: &SdkConfig, region: &str) -> String {
-    let service_specific = || {
-        let key = ServiceConfigKey::builder()
-            .service_id("EC2")
-            .env("AWS_ENDPOINT_URL")
-            .profile("endpoint_url")
-            .build()
-            .ok()?;
-        sdk.service_config()?.load_config(key)
-    };
-    let configured = if sdk.get_origin("endpoint_url").is_client_config() {
-        sdk.endpoint_url().map(str::to_string)
-    } else {
-        service_specific().or_else(|| sdk.endpoint_url().map(str::to_string))
-    };
-    configured.unwrap_or_else(|| {
-        let host = if sdk.use_fips() == Some(true) {
-            "ec2-fips"
-        } else {
-            "ec2"
-        };
-        let suffix = if region.starts_with("cn-") {
-            "amazonaws.com.cn"
-        } else {
-            "amazonaws.com"
-        };
-        format!("https://{host}.{region}.{suffix}")
-    })
-}
-
-/// The form-encoded body of a Query request.
-fn query_body(action: &str, params: &[(&str, String)]) -> String {
-    let mut body = String::new();
-    let mut writer = aws_smithy_query::QueryWriter::new(&mut body, action, API_VERSION);
-    for (name, value) in params {
-        writer.prefix(name).string(value);
-    }
-    writer.finish();
-    body
-}
-
-fn serialize(body: String) -> Result<HttpRequest, BoxError> {
-    let length = body.len();
-    let mut request = HttpRequest::new(SdkBody::from(body));
-    request.set_method("POST")?;
-    request.set_uri("/")?;
-    request
-        .headers_mut()
-        .insert("content-type", "application/x-www-form-urlencoded");
-    request
-        .headers_mut()
-        .insert("content-length", length.to_string());
-    Ok(request)
-}
-
-fn deserialize<O>(
-    response: &HttpResponse,
-    parse: fn(&[u8]) -> Result<O, XmlDecodeError>,
-) -> Result<O, OrchestratorError<Ec2Error>> {
-    let body = response.body().bytes().unwrap_or_default();
-    if response.status().is_success() {
-        parse(body).map_err(|error| OrchestratorError::response(Box::new(error)))
-    } else {
-        Err(OrchestratorError::operation(Ec2Error::from_body(
-            response.status().as_u16(),
-            body,
-        )))
-    }
-}
-
-/// An error EC2 answered with: its code and message when the body says them.
-#[derive(Debug)]
-pub struct Ec2Error {
-    meta: ErrorMetadata,
-}
-
-impl Ec2Error {
-    fn from_body(status: u16, body: &[u8]) -> Self {
-        let meta = match error_metadata(body) {
-            Ok(meta) if meta.code().is_some() => meta,
-            _ => ErrorMetadata::builder()
-                .message(format!("EC2 answered HTTP {status}"))
-                .build(),
-        };
-        Self { meta }
-    }
-}
-
-impl fmt::Display for Ec2Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.meta.code(), self.meta.message()) {
-            (Some(code), Some(message)) => write!(f, "{code}: {message}"),
-            (Some(code), None) => f.write_str(code),
-            (None, message) => f.write_str(message.unwrap_or("EC2 error")),
-        }
-    }
-}
-
-impl std::error::Error for Ec2Error {}
-
-impl ProvideErrorMetadata for Ec2Error {
-    fn meta(&self) -> &ErrorMetadata {
-        &self.meta
-    }
-}
-
-/// `<Response><Errors><Error><Code>..</Code><Message>..</Message></Error></Errors>..</Response>`.
-fn error_metadata(body: &[u8]) -> Result<ErrorMetadata, XmlDecodeError> {
-    let mut doc = Document::try_from(body)?;
-    let mut root = doc.root_element()?;
-    let mut meta = ErrorMetadata::builder();
-    while let Some(mut errors) = root.next_tag() {
-        if errors.start_el().local() != "Errors" {
-            continue;
-        }
-        while let Some(mut error) = errors.next_tag() {
-            if error.start_el().local() != "Error" {
-                continue;
-            }
-            while let Some(mut field) = error.next_tag() {
-                match field.start_el().local() {
-                    "Code" => meta = meta.code(try_data(&mut field)?),
-                    "Message" => meta = meta.message(try_data(&mut field)?),
-                    _ => {}
-                }
-            }
-        }
-    }
-    Ok(meta.build())
 }
 
 /// A page of a paginated answer.
@@ -460,107 +202,22 @@ fn default_vcpus(body: &[u8]) -> Result<Vec<u32>, XmlDecodeError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::VecDeque;
-    use std::sync::{Arc, Mutex};
-
     use aws_config::Region;
     use aws_credential_types::Credentials;
     use aws_credential_types::provider::SharedCredentialsProvider;
-    use aws_smithy_async::time::{SharedTimeSource, StaticTimeSource};
-    use aws_smithy_runtime_api::client::http::{
-        HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
-        SharedHttpConnector,
-    };
-    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-    use aws_smithy_runtime_api::http::StatusCode;
 
+    use aws_smithy_runtime_api::http::Headers;
+
+    use super::super::aws_protocol::ServiceError;
+    use super::super::aws_protocol::testing::{Recorder, log, sdk_config};
     use super::*;
-
-    /// An HTTP client that answers from a list and keeps every request it was sent.
-    #[derive(Debug, Clone, Default)]
-    struct Recorder {
-        answers: Arc<Mutex<VecDeque<(u16, String)>>>,
-        requests: Arc<Mutex<Vec<HttpRequest>>>,
-    }
-
-    impl Recorder {
-        fn answering(answers: &[(u16, &str)]) -> Self {
-            let recorder = Self::default();
-            recorder.answers.lock().unwrap().extend(
-                answers
-                    .iter()
-                    .map(|(status, body)| (*status, body.to_string())),
-            );
-            recorder
-        }
-
-        fn bodies(&self) -> Vec<String> {
-            self.requests
-                .lock()
-                .unwrap()
-                .iter()
-                .map(|request| String::from_utf8_lossy(request.body().bytes().unwrap()).into())
-                .collect()
-        }
-    }
-
-    impl HttpConnector for Recorder {
-        fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-            self.requests.lock().unwrap().push(request);
-            let (status, body) = self
-                .answers
-                .lock()
-                .unwrap()
-                .pop_front()
-                .expect("a request beyond the answers the test gave");
-            HttpConnectorFuture::ready(Ok(HttpResponse::new(
-                StatusCode::try_from(status).unwrap(),
-                SdkBody::from(body),
-            )))
-        }
-    }
-
-    impl HttpClient for Recorder {
-        fn http_connector(
-            &self,
-            _settings: &HttpConnectorSettings,
-            _components: &RuntimeComponents,
-        ) -> SharedHttpConnector {
-            SharedHttpConnector::new(self.clone())
-        }
-    }
-
-    /// 2026-01-02T03:04:05Z, so the signature's date is known.
-    const NOW: u64 = 1_767_323_045;
+    use crate::cloud::CloudErrorKind;
 
     fn ec2(recorder: &Recorder, endpoint_url: Option<&str>) -> AwsEc2 {
-        let mut sdk = SdkConfig::builder()
-            .region(Region::new("eu-west-1"))
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                "AKIDEXAMPLE",
-                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-                Some("session-token".to_string()),
-                None,
-                "test",
-            )))
-            .http_client(SharedHttpClient::new(recorder.clone()))
-            .time_source(SharedTimeSource::new(StaticTimeSource::from_secs(NOW)))
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(3)
-                    .with_initial_backoff(std::time::Duration::from_millis(1)),
-            )
-            .behavior_version(BehaviorVersion::latest());
-        if let Some(url) = endpoint_url {
-            sdk = sdk.endpoint_url(url);
-        }
         AwsEc2::new(
-            &sdk.build(),
+            &sdk_config(recorder, "eu-west-1", endpoint_url),
             "eu-west-1",
-            CallLog {
-                region: "eu-west-1".to_string(),
-                limit: None,
-            },
+            log("eu-west-1"),
         )
     }
 
@@ -653,8 +310,10 @@ mod tests {
 
     #[test]
     fn an_error_body_gives_its_code_and_message() {
-        let error = Ec2Error::from_body(
+        let error = ServiceError::from_answer(
+            &EC2,
             400,
+            &Headers::new(),
             error_body(
                 "InvalidInstanceType",
                 "The following supplied instance types do not exist: [t9.huge]",
@@ -667,7 +326,8 @@ mod tests {
             "InvalidInstanceType: The following supplied instance types do not exist: [t9.huge]"
         );
         // A body that says nothing (a proxy's HTML page) is named by its status.
-        let error = Ec2Error::from_body(502, b"<html>Bad Gateway</html>");
+        let error =
+            ServiceError::from_answer(&EC2, 502, &Headers::new(), b"<html>Bad Gateway</html>");
         assert_eq!(error.code(), None);
         assert_eq!(error.to_string(), "EC2 answered HTTP 502");
     }
@@ -818,13 +478,10 @@ mod tests {
             )))
             .build();
         assert!(sdk.http_client().is_none());
-        let log = CallLog {
-            region: "eu-west-1".to_string(),
-            limit: None,
-        };
-        let ec2 = AwsEc2::new(&sdk, "eu-west-1", log);
+        let client = ServiceClient::new(&EC2, &sdk, "eu-west-1", log("eu-west-1"));
         assert!(
-            ec2.operation("DescribeAvailabilityZones", zone_names)
+            client
+                .operation("DescribeAvailabilityZones", |body| Ok(zone_names(body)?))
                 .is_ok()
         );
     }

@@ -1,10 +1,12 @@
 //! The IAM reads doctor makes: whether a service role exists and whom it trusts (GetRole), and whether the
 //! org's own credentials are allowed a policy's actions (SimulatePrincipalPolicy).
 
-use aws_sdk_iam::error::ProvideErrorMetadata;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_xml::decode::{XmlDecodeError, try_data};
 
 use super::aws_connector::AwsConnector;
 use super::aws_error::sdk_error;
+use super::aws_protocol::{Protocol, Service, ServiceClient, child_texts, query_list, visit_path};
 use super::call_log::CallLog;
 use super::{CloudError, CloudErrorKind};
 use crate::config::OrgSettings;
@@ -12,16 +14,21 @@ use crate::config::OrgSettings;
 /// IAM is global; its calls are signed for us-east-1.
 const IAM_REGION: &str = "us-east-1";
 
+const IAM: Service = Service {
+    name: "IAM",
+    signing_name: "iam",
+    endpoint_prefix: "iam",
+    global: true,
+    protocol: Protocol::Query {
+        version: "2010-05-08",
+    },
+    names_codeless_errors: false,
+};
+
 impl AwsConnector {
-    async fn iam(&self, org: &OrgSettings) -> aws_sdk_iam::Client {
+    async fn iam(&self, org: &OrgSettings) -> ServiceClient {
         let config = self.sdk_config(org, IAM_REGION).await;
-        let config = aws_sdk_iam::config::Builder::from(&config)
-            .interceptor(CallLog {
-                region: IAM_REGION.to_string(),
-                limit: None,
-            })
-            .build();
-        aws_sdk_iam::Client::from_conf(config)
+        iam_client(&config)
     }
 
     pub(super) async fn get_role_trust(
@@ -29,17 +36,7 @@ impl AwsConnector {
         org: &OrgSettings,
         role_arn: &str,
     ) -> Result<Option<String>, CloudError> {
-        let name = role_arn.rsplit('/').next().unwrap_or(role_arn);
-        match self.iam(org).await.get_role().role_name(name).send().await {
-            Ok(output) => Ok(Some(percent_decode(
-                output
-                    .role()
-                    .and_then(|role| role.assume_role_policy_document())
-                    .unwrap_or_default(),
-            ))),
-            Err(error) if error.code() == Some("NoSuchEntity") => Ok(None),
-            Err(error) => Err(sdk_error(error)),
-        }
+        role_trust(&self.iam(org).await, role_arn).await
     }
 
     pub(super) async fn simulate(
@@ -58,27 +55,101 @@ impl AwsConnector {
                 ),
             )
         })?;
-        let iam = self.iam(org).await;
-        let mut denied = Vec::new();
-        for (actions, resources) in statements {
-            let output = iam
-                .simulate_principal_policy()
-                .policy_source_arn(&principal)
-                .set_action_names(Some(actions.clone()))
-                .set_resource_arns(Some(resources.clone()))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for result in output.evaluation_results() {
-                if result.eval_decision().as_str() != "allowed" {
-                    denied.push(result.eval_action_name().to_string());
-                }
+        denied_actions(&self.iam(org).await, &principal, statements).await
+    }
+}
+
+fn iam_client(config: &aws_config::SdkConfig) -> ServiceClient {
+    ServiceClient::new(
+        &IAM,
+        config,
+        IAM_REGION,
+        CallLog {
+            region: IAM_REGION.to_string(),
+            limit: None,
+        },
+    )
+}
+
+/// The trust policy of the role `role_arn` names (GetRole), `None` when there is no such role.
+async fn role_trust(iam: &ServiceClient, role_arn: &str) -> Result<Option<String>, CloudError> {
+    let name = role_arn.rsplit('/').next().unwrap_or(role_arn);
+    let params = [("RoleName".to_string(), name.to_string())];
+    match iam.query("GetRole", &params, trust_policy).await? {
+        Ok(document) => Ok(Some(percent_decode(&document.unwrap_or_default()))),
+        Err(error) if error.code() == Some("NoSuchEntity") => Ok(None),
+        Err(error) => Err(sdk_error(error)),
+    }
+}
+
+/// The actions of `statements` (actions, resources) that `principal` is not allowed, sorted, one
+/// SimulatePrincipalPolicy per statement.
+async fn denied_actions(
+    iam: &ServiceClient,
+    principal: &str,
+    statements: &[(Vec<String>, Vec<String>)],
+) -> Result<Vec<String>, CloudError> {
+    let mut denied = Vec::new();
+    for (actions, resources) in statements {
+        let mut params = vec![("PolicySourceArn".to_string(), principal.to_string())];
+        params.extend(query_list("ActionNames", actions));
+        params.extend(query_list("ResourceArns", resources));
+        let decisions = iam
+            .query("SimulatePrincipalPolicy", &params, evaluation_results)
+            .await?
+            .map_err(sdk_error)?;
+        for (action, decision) in decisions {
+            if decision != "allowed" {
+                denied.push(action);
             }
         }
-        denied.sort();
-        denied.dedup();
-        Ok(denied)
     }
+    denied.sort();
+    denied.dedup();
+    Ok(denied)
+}
+
+/// GetRole's AssumeRolePolicyDocument (URL-encoded).
+fn trust_policy(body: &[u8]) -> Result<Option<String>, XmlDecodeError> {
+    let mut document = None;
+    visit_path(
+        body,
+        &[
+            "GetRoleResponse",
+            "GetRoleResult",
+            "Role",
+            "AssumeRolePolicyDocument",
+        ],
+        &mut |element| {
+            document = Some(try_data(element)?.into_owned());
+            Ok(())
+        },
+    )?;
+    Ok(document)
+}
+
+/// SimulatePrincipalPolicy's (EvalActionName, EvalDecision) pairs.
+fn evaluation_results(body: &[u8]) -> Result<Vec<(String, String)>, XmlDecodeError> {
+    let mut results = Vec::new();
+    visit_path(
+        body,
+        &[
+            "SimulatePrincipalPolicyResponse",
+            "SimulatePrincipalPolicyResult",
+            "EvaluationResults",
+            "member",
+        ],
+        &mut |member| match child_texts(member, ["EvalActionName", "EvalDecision"])? {
+            [Some(action), Some(decision)] => {
+                results.push((action, decision));
+                Ok(())
+            }
+            _ => Err(XmlDecodeError::custom(
+                "an evaluation result without EvalActionName or EvalDecision",
+            )),
+        },
+    )?;
+    Ok(results)
 }
 
 /// The IAM principal behind a caller ARN: a user as it is, an assumed role's session as its role (IAM
@@ -126,6 +197,7 @@ fn percent_decode(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::aws_protocol::testing::{Recorder, sdk_config};
     use super::*;
 
     #[test]
@@ -139,6 +211,152 @@ mod tests {
             Some("arn:aws:iam::123456789012:user/deployer")
         );
         assert_eq!(principal_of("arn:aws:iam::123456789012:root"), None);
+    }
+
+    fn iam(recorder: &Recorder) -> ServiceClient {
+        iam_client(&sdk_config(recorder, IAM_REGION, None))
+    }
+
+    const ROLE: &str = r#"<GetRoleResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <GetRoleResult>
+    <Role>
+      <Path>/</Path>
+      <AssumeRolePolicyDocument>%7B%22Statement%22%3A%5B%7B%22Principal%22%3A%7B%22Service%22%3A%22cloudformation.amazonaws.com%22%7D%7D%5D%7D</AssumeRolePolicyDocument>
+      <RoleName>racks-deploy</RoleName>
+      <Arn>arn:aws:iam::123456789012:role/racks-deploy</Arn>
+      <Tags><member><Key>team</Key><Value>ops</Value></member></Tags>
+    </Role>
+  </GetRoleResult>
+  <ResponseMetadata><RequestId>df37e965-9967-11e1-a4c3-270EXAMPLE04</RequestId></ResponseMetadata>
+</GetRoleResponse>"#;
+
+    #[tokio::test]
+    async fn get_role_is_a_signed_query_to_the_global_endpoint_and_reads_the_decoded_trust() {
+        let recorder = Recorder::answering(&[(200, ROLE)]);
+        let trust = role_trust(
+            &iam(&recorder),
+            "arn:aws:iam::123456789012:role/racks-deploy",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            trust.as_deref(),
+            Some(r#"{"Statement":[{"Principal":{"Service":"cloudformation.amazonaws.com"}}]}"#)
+        );
+        assert_eq!(recorder.uri(0), "https://iam.amazonaws.com/");
+        assert_eq!(
+            recorder.bodies(),
+            ["Action=GetRole&Version=2010-05-08&RoleName=racks-deploy"]
+        );
+        let authorization = recorder.header(0, "authorization").unwrap();
+        assert!(
+            authorization.contains("/20260102/us-east-1/iam/aws4_request"),
+            "{authorization}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_role_is_none_and_other_errors_name_iams_code() {
+        let error = |code: &str, message: &str| {
+            format!(
+                r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>r</RequestId></ErrorResponse>"#
+            )
+        };
+        let recorder = Recorder::answering(&[
+            (
+                404,
+                &error(
+                    "NoSuchEntity",
+                    "The role with name racks-deploy cannot be found.",
+                ),
+            ),
+            (
+                403,
+                &error(
+                    "AccessDenied",
+                    "User: arn:aws:iam::123456789012:user/planner is not authorized to perform: iam:GetRole",
+                ),
+            ),
+        ]);
+        let iam = iam(&recorder);
+        assert_eq!(role_trust(&iam, "racks-deploy").await.unwrap(), None);
+        let denied = role_trust(&iam, "racks-deploy").await.unwrap_err();
+        assert_eq!(denied.kind, CloudErrorKind::AccessDenied);
+        assert_eq!(
+            denied.message,
+            "AccessDenied: User: arn:aws:iam::123456789012:user/planner is not authorized to perform: iam:GetRole"
+        );
+    }
+
+    fn simulation(results: &[(&str, &str)]) -> String {
+        let members: String = results
+            .iter()
+            .map(|(action, decision)| {
+                format!(
+                    "<member><EvalResourceName>*</EvalResourceName><EvalActionName>{action}</EvalActionName><MatchedStatements><member><SourcePolicyId>p</SourcePolicyId></member></MatchedStatements><EvalDecision>{decision}</EvalDecision></member>"
+                )
+            })
+            .collect();
+        format!(
+            r#"<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><SimulatePrincipalPolicyResult><IsTruncated>false</IsTruncated><EvaluationResults>{members}</EvaluationResults></SimulatePrincipalPolicyResult></SimulatePrincipalPolicyResponse>"#
+        )
+    }
+
+    #[tokio::test]
+    async fn each_statement_is_simulated_and_the_denied_actions_are_listed_once() {
+        let recorder = Recorder::answering(&[
+            (
+                200,
+                &simulation(&[
+                    ("cloudformation:DescribeStacks", "allowed"),
+                    ("cloudformation:GetTemplate", "implicitDeny"),
+                ]),
+            ),
+            (
+                200,
+                &simulation(&[
+                    ("ssm:GetParameter", "explicitDeny"),
+                    ("cloudformation:GetTemplate", "implicitDeny"),
+                ]),
+            ),
+        ]);
+        let statements = [
+            (
+                vec![
+                    "cloudformation:DescribeStacks".to_string(),
+                    "cloudformation:GetTemplate".to_string(),
+                ],
+                vec!["*".to_string()],
+            ),
+            (
+                vec![
+                    "ssm:GetParameter".to_string(),
+                    "cloudformation:GetTemplate".to_string(),
+                ],
+                vec![],
+            ),
+        ];
+        let denied = denied_actions(
+            &iam(&recorder),
+            "arn:aws:iam::123456789012:role/racks-plan",
+            &statements,
+        )
+        .await
+        .unwrap();
+        assert_eq!(denied, ["cloudformation:GetTemplate", "ssm:GetParameter"]);
+        assert_eq!(
+            recorder.bodies(),
+            [
+                "Action=SimulatePrincipalPolicy&Version=2010-05-08&PolicySourceArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fracks-plan&ActionNames.member.1=cloudformation%3ADescribeStacks&ActionNames.member.2=cloudformation%3AGetTemplate&ResourceArns.member.1=%2A",
+                "Action=SimulatePrincipalPolicy&Version=2010-05-08&PolicySourceArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fracks-plan&ActionNames.member.1=ssm%3AGetParameter&ActionNames.member.2=cloudformation%3AGetTemplate&ResourceArns=",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_evaluation_result_without_its_decision_is_an_unreadable_answer() {
+        assert!(evaluation_results(b"<SimulatePrincipalPolicyResponse><SimulatePrincipalPolicyResult><EvaluationResults><member><EvalActionName>a</EvalActionName></member></EvaluationResults></SimulatePrincipalPolicyResult></SimulatePrincipalPolicyResponse>").is_err());
+        assert!(evaluation_results(ROLE.as_bytes()).is_err());
     }
 
     #[test]

@@ -351,7 +351,14 @@ fn every_sdk_crate_is_built_at_the_release_profiles_lower_opt_level() {
         .keys()
         .filter(|name| name.starts_with("aws-sdk-"))
         .collect();
-    assert!(sdk_crates.len() >= 7, "{sdk_crates:?}");
+    // The manifest was read: the SDK crates rackfile keeps (CloudFormation, most of what it calls; S3;
+    // STS, which aws-config needs) are there.
+    for kept in ["aws-sdk-cloudformation", "aws-sdk-s3", "aws-sdk-sts"] {
+        assert!(
+            sdk_crates.iter().any(|name| name.as_str() == kept),
+            "{sdk_crates:?}"
+        );
+    }
     for name in sdk_crates {
         assert_eq!(
             packages
