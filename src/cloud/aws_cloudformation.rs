@@ -12,12 +12,12 @@ use super::aws_convert::{
     summary_from_sdk, time,
 };
 use super::aws_ec2::AwsEc2;
-use super::aws_quotas::AwsQuotas;
 use super::aws_error::sdk_error;
+use super::aws_quotas::AwsQuotas;
 use super::rate_limit::RateLimit;
 use super::{
-    ChangeSet, ChangeSetRef, Cloud, CloudError, CreateStackRequest, Stack,
-    StackEvent, StackResource, TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
+    ChangeSet, ChangeSetRef, Cloud, CloudError, CreateStackRequest, Stack, StackEvent,
+    StackResource, TemplateSource, TemplateSummary, UpdateOutcome, UpdateStackRequest,
 };
 
 pub struct AwsCloud {

@@ -17,8 +17,8 @@ use tokio::sync::Mutex;
 
 use super::aws_cloudformation::AwsCloud;
 use super::aws_ec2::AwsEc2;
-use super::aws_quotas::AwsQuotas;
 use super::aws_error::sdk_error;
+use super::aws_quotas::AwsQuotas;
 use super::aws_setup::{self, SetupError};
 use super::aws_ssm::AwsSsm;
 use super::call_log::CallLog;
