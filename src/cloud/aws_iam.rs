@@ -14,7 +14,7 @@ use crate::config::OrgSettings;
 /// IAM is global; its calls are signed for us-east-1.
 const IAM_REGION: &str = "us-east-1";
 
-const IAM: Service = Service {
+pub(super) const IAM: Service = Service {
     name: "IAM",
     signing_name: "iam",
     endpoint_prefix: "iam",

@@ -12,7 +12,7 @@ use super::aws_protocol::{Protocol, Service, ServiceClient, visit_path};
 use super::call_log::CallLog;
 use super::{CloudError, GroupDeletion, RackServices, ReleaseItem};
 
-const AUTO_SCALING: Service = Service {
+pub(super) const AUTO_SCALING: Service = Service {
     name: "Auto Scaling",
     signing_name: "autoscaling",
     endpoint_prefix: "autoscaling",

@@ -10,7 +10,7 @@ use super::aws_protocol::{Protocol, Service, ServiceClient};
 use super::call_log::CallLog;
 use super::{CloudError, PutOutcome, Secret, SsmParameter};
 
-const SSM: Service = Service {
+pub(super) const SSM: Service = Service {
     name: "SSM",
     signing_name: "ssm",
     endpoint_prefix: "ssm",

@@ -8,40 +8,9 @@ use serde_json::json;
 use super::testing::{Recorder, log, sdk_config};
 use super::*;
 use crate::cloud::aws_error::sdk_error;
-
-const JSON_SERVICE: Service = Service {
-    name: "SSM",
-    signing_name: "ssm",
-    endpoint_prefix: "ssm",
-    global: false,
-    protocol: Protocol::Json {
-        json_version: "1.1",
-        target_prefix: "AmazonSSM",
-    },
-    names_codeless_errors: false,
-};
-
-const QUERY_SERVICE: Service = Service {
-    name: "Auto Scaling",
-    signing_name: "autoscaling",
-    endpoint_prefix: "autoscaling",
-    global: false,
-    protocol: Protocol::Query {
-        version: "2011-01-01",
-    },
-    names_codeless_errors: false,
-};
-
-const GLOBAL_SERVICE: Service = Service {
-    name: "IAM",
-    signing_name: "iam",
-    endpoint_prefix: "iam",
-    global: true,
-    protocol: Protocol::Query {
-        version: "2010-05-08",
-    },
-    names_codeless_errors: false,
-};
+use crate::cloud::aws_iam::IAM;
+use crate::cloud::aws_rack_services::AUTO_SCALING;
+use crate::cloud::aws_ssm::SSM;
 
 fn client(service: &'static Service, recorder: &Recorder) -> ServiceClient {
     ServiceClient::new(
@@ -95,34 +64,34 @@ fn the_endpoint_is_the_services_override_then_the_general_one_then_the_regions()
     let services = || vec![("Auto Scaling", "http://autoscaling.local:4566")];
     let none = config(None, None, vec![], false);
     assert_eq!(
-        endpoint(&QUERY_SERVICE, &none, "eu-west-1"),
+        endpoint(&AUTO_SCALING, &none, "eu-west-1"),
         "https://autoscaling.eu-west-1.amazonaws.com"
     );
     assert_eq!(
-        endpoint(&QUERY_SERVICE, &none, "cn-north-1"),
+        endpoint(&AUTO_SCALING, &none, "cn-north-1"),
         "https://autoscaling.cn-north-1.amazonaws.com.cn"
     );
     assert_eq!(
-        endpoint(&GLOBAL_SERVICE, &none, "us-east-1"),
+        endpoint(&IAM, &none, "us-east-1"),
         "https://iam.amazonaws.com"
     );
     let fips = config(None, None, vec![], true);
     assert_eq!(
-        endpoint(&QUERY_SERVICE, &fips, "us-east-2"),
+        endpoint(&AUTO_SCALING, &fips, "us-east-2"),
         "https://autoscaling-fips.us-east-2.amazonaws.com"
     );
     assert_eq!(
-        endpoint(&GLOBAL_SERVICE, &fips, "us-east-1"),
+        endpoint(&IAM, &fips, "us-east-1"),
         "https://iam-fips.amazonaws.com"
     );
     // AWS_ENDPOINT_URL (from the environment) gives way to AWS_ENDPOINT_URL_AUTO_SCALING ...
     let environment = config(Some("http://localhost:5000"), None, services(), false);
     assert_eq!(
-        endpoint(&QUERY_SERVICE, &environment, "eu-west-1"),
+        endpoint(&AUTO_SCALING, &environment, "eu-west-1"),
         "http://autoscaling.local:4566"
     );
     assert_eq!(
-        endpoint(&JSON_SERVICE, &environment, "eu-west-1"),
+        endpoint(&SSM, &environment, "eu-west-1"),
         "http://localhost:5000"
     );
     // ... and `--endpoint-url`, set on the config itself, to nothing.
@@ -133,7 +102,7 @@ fn the_endpoint_is_the_services_override_then_the_general_one_then_the_regions()
         false,
     );
     assert_eq!(
-        endpoint(&QUERY_SERVICE, &flag, "eu-west-1"),
+        endpoint(&AUTO_SCALING, &flag, "eu-west-1"),
         "http://localhost:5000"
     );
 }
@@ -141,7 +110,7 @@ fn the_endpoint_is_the_services_override_then_the_general_one_then_the_regions()
 #[tokio::test]
 async fn a_json_request_is_a_signed_post_naming_its_target() {
     let recorder = Recorder::answering(&[(200, r#"{"Answer": [1, 2]}"#)]);
-    let answer = client(&JSON_SERVICE, &recorder)
+    let answer = client(&SSM, &recorder)
         .json(
             "GetParameter",
             &json!({"Name": "/a b", "WithDecryption": true}),
@@ -197,7 +166,7 @@ async fn an_empty_json_answer_is_null_and_one_that_is_not_json_is_an_error() {
         (200, "<html/>"),
         (200, "<html/>"),
     ]);
-    let client = client(&JSON_SERVICE, &recorder);
+    let client = client(&SSM, &recorder);
     assert_eq!(
         client
             .json("DisableRule", &json!({}))
@@ -227,7 +196,7 @@ async fn a_json_errors_code_may_come_in_a_header() {
         )],
         "{}",
     );
-    let error = client(&JSON_SERVICE, &recorder)
+    let error = client(&SSM, &recorder)
         .json("GetParameter", &json!({}))
         .await
         .unwrap()
@@ -243,7 +212,7 @@ async fn a_query_request_is_form_encoded_with_the_services_version() {
         ("AutoScalingGroupName".to_string(), "a b/c".to_string()),
         ("ForceDelete".to_string(), "true".to_string()),
     ];
-    client(&QUERY_SERVICE, &recorder)
+    client(&AUTO_SCALING, &recorder)
         .query("DeleteAutoScalingGroup", &params, nothing)
         .await
         .unwrap()
@@ -285,7 +254,7 @@ fn json_error_of(headers: &[(&str, &str)], body: &str) -> ServiceError {
     for (name, value) in headers {
         map.insert(name.to_string(), value.to_string());
     }
-    ServiceError::from_answer(&JSON_SERVICE, 400, &map, body.as_bytes())
+    ServiceError::from_answer(&SSM, 400, &map, body.as_bytes())
 }
 
 #[test]
@@ -326,16 +295,16 @@ fn a_json_error_is_read_as_the_sdks_clients_read_one() {
 #[test]
 fn a_query_error_is_read_from_either_shape() {
     let wrapped = br#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>The role with name x cannot be found.</Message></Error><RequestId>r</RequestId></ErrorResponse>"#;
-    let error = ServiceError::from_answer(&GLOBAL_SERVICE, 404, &Headers::new(), wrapped);
+    let error = ServiceError::from_answer(&IAM, 404, &Headers::new(), wrapped);
     assert_eq!(error.code(), Some("NoSuchEntity"));
     assert_eq!(
         error.message(),
         Some("The role with name x cannot be found.")
     );
     let ec2 = br#"<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>no</Message></Error></Errors><RequestID>r</RequestID></Response>"#;
-    let error = ServiceError::from_answer(&QUERY_SERVICE, 403, &Headers::new(), ec2);
+    let error = ServiceError::from_answer(&AUTO_SCALING, 403, &Headers::new(), ec2);
     assert_eq!(error.code(), Some("UnauthorizedOperation"));
-    let error = ServiceError::from_answer(&QUERY_SERVICE, 500, &Headers::new(), b"oops");
+    let error = ServiceError::from_answer(&AUTO_SCALING, 500, &Headers::new(), b"oops");
     assert_eq!(error.code(), None);
     assert_eq!(error.message(), None);
 }
@@ -349,7 +318,7 @@ async fn json_throttling_is_retried() {
         ),
         (200, "{}"),
     ]);
-    let answer = client(&JSON_SERVICE, &recorder)
+    let answer = client(&SSM, &recorder)
         .json("GetParameter", &json!({}))
         .await
         .unwrap();
@@ -362,7 +331,7 @@ async fn json_throttling_is_retried() {
 #[tokio::test]
 async fn an_error_without_a_code_is_named_by_its_status() {
     let recorder = Recorder::answering(&[(500, "oops"), (500, "oops"), (500, "oops"), (403, "")]);
-    let client = client(&GLOBAL_SERVICE, &recorder);
+    let client = client(&IAM, &recorder);
     let error = sdk_error(
         client
             .query("SimulatePrincipalPolicy", &[], nothing)
@@ -414,12 +383,12 @@ fn an_operation_needs_credentials_but_no_http_client() {
             "test",
         )))
         .build();
-    let client = ServiceClient::new(&JSON_SERVICE, &sdk, "eu-west-1", log("eu-west-1"));
+    let client = ServiceClient::new(&SSM, &sdk, "eu-west-1", log("eu-west-1"));
     assert!(client.operation("GetParameter", |_| Ok(())).is_ok());
     let anonymous = SdkConfig::builder()
         .region(Region::new("eu-west-1"))
         .build();
-    let client = ServiceClient::new(&JSON_SERVICE, &anonymous, "eu-west-1", log("eu-west-1"));
+    let client = ServiceClient::new(&SSM, &anonymous, "eu-west-1", log("eu-west-1"));
     let error = client.operation("GetParameter", |_| Ok(())).err().unwrap();
     assert_eq!(error.kind, CloudErrorKind::NoCredentials);
 }
