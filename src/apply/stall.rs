@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::events;
 use crate::cloud::StackEvent;
-use crate::plan::{Action, RackPlan, Update};
+use crate::plan::RackPlan;
 use crate::template::Budget;
 
 /// How long a resource the plan expects nothing of may stay quiet in progress; the floor for every other.
@@ -51,13 +51,8 @@ impl StallWatch {
 /// What a rack's change is expected to take of each AutoScalingGroup it rolls, as its budget says (the longest
 /// of an upgrade's steps).
 pub(super) fn expected_times(plan: &RackPlan) -> HashMap<String, Duration> {
-    let updates: Vec<&Update> = match &plan.action {
-        Action::Update(update) => vec![update],
-        Action::Upgrade(upgrade) => upgrade.steps.iter().map(|step| &step.update).collect(),
-        _ => Vec::new(),
-    };
     let mut expected: HashMap<String, Duration> = HashMap::new();
-    for update in updates {
+    for update in plan.action.updates() {
         if let Some(Budget::Computed { rolling, .. }) = &update.budget {
             for group in rolling {
                 let time = Duration::from_secs(group.seconds);

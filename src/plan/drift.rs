@@ -13,7 +13,7 @@ use crate::cloud::drift::{DetectionStatus, DifferenceKind, ResourceDriftStatus};
 use crate::cloud::{Stack, StackState};
 use crate::config::{DriftIgnore, Rack};
 use crate::live::drift::DriftRead;
-use crate::plan::{Action, HoldReason, TemplateImpact, Update};
+use crate::plan::{Action, HoldReason, TemplateImpact};
 
 /// The drift of every rack asked for: `rackfile drift`'s model, printed by `render::drift`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -317,11 +317,10 @@ pub struct OverwrittenDrift {
 /// What `plan --drift` holds an update or upgrade for: the drifted resources it changes (every one, "may",
 /// when what it changes is not known), or a detection that could not be made. Nothing for other actions.
 pub fn drift_holds(action: &Action, drift: &DriftOutcome) -> Vec<HoldReason> {
-    let updates: Vec<&Update> = match action {
-        Action::Update(update) => vec![update],
-        Action::Upgrade(upgrade) => upgrade.steps.iter().map(|step| &step.update).collect(),
-        _ => return Vec::new(),
-    };
+    let updates = action.updates();
+    if updates.is_empty() {
+        return Vec::new();
+    }
     let findings = match drift {
         DriftOutcome::Detected(findings) => findings,
         DriftOutcome::NotInstalled => return Vec::new(),
@@ -404,6 +403,7 @@ mod tests {
     use super::*;
     use crate::cloud::StackResource;
     use crate::cloud::drift::{Detection, PropertyDifference, ResourceDrift, StackDriftStatus};
+    use crate::plan::Update;
 
     fn resource(logical_id: &str, resource_type: &str) -> StackResource {
         StackResource {

@@ -268,12 +268,34 @@ impl Action {
 
     /// Every change the action makes, the steps of an upgrade in order.
     pub fn changes(&self) -> Vec<&Change> {
+        self.updates()
+            .into_iter()
+            .flat_map(|update| &update.changes)
+            .collect()
+    }
+
+    /// The updates this action sends, in order: an update's one, each step's of an upgrade.
+    pub fn updates(&self) -> Vec<&Update> {
         match self {
-            Action::Update(update) => update.changes.iter().collect(),
+            Action::Update(update) => vec![update],
+            Action::Upgrade(upgrade) => upgrade.steps.iter().map(|step| &step.update).collect(),
+            Action::Install(_)
+            | Action::Reinstall(_)
+            | Action::ContinueRollback
+            | Action::Uninstall(_)
+            | Action::Unchanged
+            | Action::Blocked(_)
+            | Action::Wait(_) => Vec::new(),
+        }
+    }
+
+    fn updates_mut(&mut self) -> Vec<&mut Update> {
+        match self {
+            Action::Update(update) => vec![update],
             Action::Upgrade(upgrade) => upgrade
                 .steps
-                .iter()
-                .flat_map(|step| &step.update.changes)
+                .iter_mut()
+                .map(|step| &mut step.update)
                 .collect(),
             Action::Install(_)
             | Action::Reinstall(_)

@@ -2,7 +2,7 @@
 //! stacks give now, every field of every rack (not only the fingerprints: an edited plan file must not send
 //! what nobody reviewed).
 
-use super::{Action, Plan, RackPlan, StackFingerprint, Update, Wave};
+use super::{Action, Plan, RackPlan, StackFingerprint, Wave};
 
 /// Why `saved` is stale against `fresh`, the plan made now for the same racks and flags, one reason per
 /// rack that differs (the first difference of each); empty when the saved plan still holds.
@@ -110,22 +110,7 @@ fn comparable(rack: &RackPlan) -> serde_json::Value {
 }
 
 fn forget_reach(action: &mut Action) {
-    let updates: Vec<&mut Update> = match action {
-        Action::Update(update) => vec![update],
-        Action::Upgrade(upgrade) => upgrade
-            .steps
-            .iter_mut()
-            .map(|step| &mut step.update)
-            .collect(),
-        Action::Install(_)
-        | Action::Reinstall(_)
-        | Action::ContinueRollback
-        | Action::Uninstall(_)
-        | Action::Unchanged
-        | Action::Blocked(_)
-        | Action::Wait(_) => Vec::new(),
-    };
-    for update in updates {
+    for update in action.updates_mut() {
         for change in &mut update.changes {
             change.reach = None;
         }
