@@ -17,6 +17,7 @@ use aws_runtime::retries::classifiers::AwsErrorCodeClassifier;
 use aws_sdk_cloudformation::error::SdkError;
 use aws_smithy_runtime::client::identity::IdentityCache;
 use aws_smithy_runtime::client::orchestrator::operation::Operation;
+use aws_smithy_runtime::client::retries::RetryPartition;
 use aws_smithy_runtime::client::retries::classifiers::{
     HttpStatusCodeClassifier, TransientErrorClassifier,
 };
@@ -158,6 +159,13 @@ impl ServiceClient {
         signing.store_put(SigningName::from_static(service.signing_name));
         signing.store_put(SigningRegion::from(aws_types::region::Region::new(
             self.region.clone(),
+        )));
+        // One retry token bucket per service and region, as the SDK's clients partition theirs: by default
+        // the runtime names the partition after the service alone, so one throttled region would spend the
+        // retries of every other org and region.
+        signing.store_put(RetryPartition::new(format!(
+            "{}-{}",
+            service.signing_name, self.region
         )));
         let mut components = RuntimeComponentsBuilder::new("rackfile-aws-protocol");
         components
