@@ -1,6 +1,7 @@
-//! The `Cloud` trait over the official CloudFormation SDK (and, for the preflight checks, EC2 and Service
-//! Quotas): one short SDK call per AWS operation, each under the (account, region)'s shared rate limit, its
-//! answer translated by `aws_convert`.
+//! The `Cloud` trait over the official CloudFormation SDK: one short SDK call per CloudFormation operation,
+//! each under the (account, region)'s shared rate limit, its answer translated by `aws_convert`. The
+//! preflight checks' EC2 and Service Quotas reads are `aws_protocol` requests (`aws_ec2`, `aws_quotas`), outside
+//! that rate limit.
 
 use std::sync::Arc;
 

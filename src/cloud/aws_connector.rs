@@ -1,8 +1,9 @@
 //! The `Connector` over the official AWS SDK: one SDK config per (profile, region), built the same way for
 //! every command: standard credential chain or the org's profile, `--endpoint-url` / AWS_ENDPOINT_URL honoured,
-//! adaptive bounded retries and timeouts so a dead endpoint fails instead of hanging. It makes each service's
-//! client from that config (the CloudFormation one in `aws_cloudformation`) and answers the few reads that need
-//! no client of their own (STS's account, an SSM parameter, an S3 object).
+//! standard bounded retries and timeouts so a dead endpoint fails instead of hanging. It makes each service's
+//! client from that config (the CloudFormation one in `aws_cloudformation`, the `aws_protocol` ones in their
+//! files) and answers the few reads of its own (STS's account, an SSM parameter through `aws_ssm`, an S3
+//! object).
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -17,8 +17,8 @@ where
         SdkError::ServiceError(service) => Some(service.raw().status().as_u16()),
         _ => None,
     };
-    // A denial in an XML body from a service that speaks JSON (moto answers SSM's, CloudWatch's and
-    // Service Quotas' denials so) has no code the SDK can read: AWS's own message names the action.
+    // A denial in an XML body from a service that speaks JSON (moto answers SSM's and Service Quotas'
+    // denials so) has no code a JSON reader finds: AWS's own message names the action.
     let raw = match &error {
         SdkError::ServiceError(service) => Some(service.raw()),
         SdkError::ResponseError(response) => Some(response.raw()),
