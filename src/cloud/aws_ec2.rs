@@ -202,10 +202,6 @@ fn default_vcpus(body: &[u8]) -> Result<Vec<u32>, XmlDecodeError> {
 
 #[cfg(test)]
 mod tests {
-    use aws_config::Region;
-    use aws_credential_types::Credentials;
-    use aws_credential_types::provider::SharedCredentialsProvider;
-
     use aws_smithy_runtime_api::http::Headers;
 
     use super::super::aws_protocol::ServiceError;
@@ -461,40 +457,5 @@ mod tests {
         let error = ec2(&recorder, None).availability_zones().await.unwrap_err();
         assert_eq!(error.message, "EC2 answered HTTP 500");
         assert_eq!(recorder.requests.lock().unwrap().len(), 3);
-    }
-
-    /// aws-config's loader puts no HTTP client in the SdkConfig: the operation takes the runtime's default
-    /// HTTPS client, as the SDK's clients do, instead of failing before it sends anything.
-    #[test]
-    fn a_config_without_an_http_client_still_makes_an_operation() {
-        let sdk = SdkConfig::builder()
-            .region(Region::new("eu-west-1"))
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                "AKIDEXAMPLE",
-                "secret",
-                None,
-                None,
-                "test",
-            )))
-            .build();
-        assert!(sdk.http_client().is_none());
-        let client = ServiceClient::new(&EC2, &sdk, "eu-west-1", log("eu-west-1"));
-        assert!(
-            client
-                .operation("DescribeAvailabilityZones", |body| Ok(zone_names(body)?))
-                .is_ok()
-        );
-    }
-
-    /// The reason this file exists: the build does not carry the whole EC2 model for three calls.
-    #[test]
-    fn aws_sdk_ec2_is_not_in_the_build() {
-        let lock =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock")).unwrap();
-        assert!(
-            lock.contains("name = \"aws-smithy-xml\""),
-            "not a Cargo.lock"
-        );
-        assert!(!lock.contains("name = \"aws-sdk-ec2\""));
     }
 }
