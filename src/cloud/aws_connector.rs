@@ -106,7 +106,7 @@ impl AwsConnector {
             })
             .build();
         let sdk = self.sdk_config(org, region).await;
-        let log = call_log(region);
+        let log = CallLog::outside_rate_limit(region);
         Ok(AwsCloud {
             client: aws_sdk_cloudformation::Client::from_conf(config),
             ec2: AwsEc2::new(&sdk, region, log.clone()),
@@ -167,7 +167,7 @@ impl AwsConnector {
     /// SSM with the org's credentials in a region.
     async fn ssm(&self, org: &OrgSettings, region: &str) -> AwsSsm {
         let config = self.sdk_config(org, region).await;
-        AwsSsm::new(&config, region, call_log(region))
+        AwsSsm::new(&config, region, CallLog::outside_rate_limit(region))
     }
 
     /// An S3 client with the org's credentials, or unsigned (`None`) for a public bucket.
@@ -179,10 +179,7 @@ impl AwsConnector {
         let config = aws_sdk_s3::config::Builder::from(&config)
             // An endpoint override (a local emulator) has no per-bucket host names.
             .force_path_style(self.endpoint_url.is_some() || config.endpoint_url().is_some())
-            .interceptor(CallLog {
-                region: region.to_string(),
-                limit: None,
-            })
+            .interceptor(CallLog::outside_rate_limit(region))
             .build();
         aws_sdk_s3::Client::from_conf(config)
     }
@@ -199,10 +196,7 @@ impl Connector for AwsConnector {
         }
         let config = self.sdk_config(org, region).await;
         let config = aws_sdk_sts::config::Builder::from(&config)
-            .interceptor(CallLog {
-                region: region.to_string(),
-                limit: None,
-            })
+            .interceptor(CallLog::outside_rate_limit(region))
             .build();
         let identity = aws_sdk_sts::Client::from_conf(config)
             .get_caller_identity()
@@ -248,7 +242,7 @@ impl Connector for AwsConnector {
         Ok(Arc::new(super::aws_alarms::AwsAlarms::new(
             &sdk,
             region,
-            call_log(region),
+            CallLog::outside_rate_limit(region),
         )))
     }
 
@@ -261,7 +255,7 @@ impl Connector for AwsConnector {
         Ok(Arc::new(super::aws_rack_services::AwsRackServices::new(
             &sdk,
             region,
-            call_log(region),
+            CallLog::outside_rate_limit(region),
         )))
     }
 
@@ -353,14 +347,6 @@ impl Connector for AwsConnector {
                 "the template is not UTF-8 text",
             )
         })
-    }
-}
-
-/// The call log of a service that does not share CloudFormation's request rate.
-fn call_log(region: &str) -> CallLog {
-    CallLog {
-        region: region.to_string(),
-        limit: None,
     }
 }
 

@@ -64,10 +64,7 @@ fn iam_client(config: &aws_config::SdkConfig) -> ServiceClient {
         &IAM,
         config,
         IAM_REGION,
-        CallLog {
-            region: IAM_REGION.to_string(),
-            limit: None,
-        },
+        CallLog::outside_rate_limit(IAM_REGION),
     )
 }
 

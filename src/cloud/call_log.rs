@@ -26,6 +26,16 @@ pub struct CallLog {
     pub limit: Option<(String, Arc<RateLimit>)>,
 }
 
+impl CallLog {
+    /// The log of a service's calls in `region` that do not share CloudFormation's request rate.
+    pub fn outside_rate_limit(region: &str) -> Self {
+        Self {
+            region: region.to_string(),
+            limit: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct CallStarted(Instant);
 

@@ -142,8 +142,5 @@ pub fn sdk_config(recorder: &Recorder, region: &str, endpoint_url: Option<&str>)
 }
 
 pub fn log(region: &str) -> CallLog {
-    CallLog {
-        region: region.to_string(),
-        limit: None,
-    }
+    CallLog::outside_rate_limit(region)
 }
