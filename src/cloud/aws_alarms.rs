@@ -8,8 +8,9 @@ use async_trait::async_trait;
 use aws_config::SdkConfig;
 use aws_smithy_xml::decode::{XmlDecodeError, try_data};
 
-use super::aws_error::sdk_error;
-use super::aws_protocol::{Protocol, Service, ServiceClient, child_texts, query_list, visit_path};
+use super::aws_protocol::{
+    Page, Protocol, Service, ServiceClient, child_texts, query_list, visit_path,
+};
 use super::call_log::CallLog;
 use super::{AlarmState, Alarms, CloudError, MAX_ALARM_NAMES_PER_CALL};
 
@@ -37,15 +38,9 @@ impl AwsAlarms {
 }
 
 /// A page of DescribeAlarms: (name, state word) of every metric and composite alarm, and the next token.
-#[derive(Debug, PartialEq)]
-struct AlarmPage {
-    alarms: Vec<(String, String)>,
-    next_token: Option<String>,
-}
-
-fn alarm_page(body: &[u8]) -> Result<AlarmPage, XmlDecodeError> {
-    let mut page = AlarmPage {
-        alarms: Vec::new(),
+fn alarm_page(body: &[u8]) -> Result<Page<(String, String)>, XmlDecodeError> {
+    let mut page = Page {
+        items: Vec::new(),
         next_token: None,
     };
     for kind in ["MetricAlarms", "CompositeAlarms"] {
@@ -60,7 +55,7 @@ fn alarm_page(body: &[u8]) -> Result<AlarmPage, XmlDecodeError> {
             &mut |member| {
                 if let [Some(name), Some(state)] = child_texts(member, ["AlarmName", "StateValue"])?
                 {
-                    page.alarms.push((name, state));
+                    page.items.push((name, state));
                 }
                 Ok(())
             },
@@ -89,34 +84,22 @@ impl Alarms for AwsAlarms {
     ) -> Result<BTreeMap<String, AlarmState>, CloudError> {
         let mut states = BTreeMap::new();
         for chunk in names.chunks(MAX_ALARM_NAMES_PER_CALL) {
-            let mut next_token: Option<String> = None;
-            loop {
-                let mut params = query_list("AlarmNames", chunk);
-                // Without AlarmTypes, DescribeAlarms answers metric alarms only: a composite alarm would
-                // look missing.
-                params.extend(query_list(
-                    "AlarmTypes",
-                    &["MetricAlarm".to_string(), "CompositeAlarm".to_string()],
-                ));
-                params.push(("MaxRecords".to_string(), "100".to_string()));
-                if let Some(token) = &next_token {
-                    params.push(("NextToken".to_string(), token.clone()));
+            let mut params = query_list("AlarmNames", chunk);
+            // Without AlarmTypes, DescribeAlarms answers metric alarms only: a composite alarm would look
+            // missing.
+            params.extend(query_list(
+                "AlarmTypes",
+                &["MetricAlarm".to_string(), "CompositeAlarm".to_string()],
+            ));
+            params.push(("MaxRecords".to_string(), "100".to_string()));
+            let alarms = self
+                .client
+                .query_pages("DescribeAlarms", &params, "NextToken", alarm_page)
+                .await?;
+            for (name, state) in alarms {
+                if let Some(state) = AlarmState::parse(&state) {
+                    states.insert(name, state);
                 }
-                let page = self
-                    .client
-                    .query("DescribeAlarms", &params, alarm_page)
-                    .await?
-                    .map_err(sdk_error)?;
-                for (name, state) in page.alarms {
-                    if let Some(state) = AlarmState::parse(&state) {
-                        states.insert(name, state);
-                    }
-                }
-                // A page that hands back the token it was asked with would loop forever.
-                if page.next_token.is_none() || page.next_token == next_token {
-                    break;
-                }
-                next_token = page.next_token;
             }
         }
         Ok(states)
@@ -195,6 +178,27 @@ mod tests {
         );
     }
 
+    /// A token handed back again would loop forever, and stopping there would leave alarms unread (a gate
+    /// would read them as missing): it is an error naming the call.
+    #[tokio::test]
+    async fn pages_that_go_round_in_a_circle_are_an_error() {
+        let recorder = Recorder::answering(&[
+            (200, &page(&[("prod-5xx", "OK")], &[], Some("A"))),
+            (200, &page(&[], &[], Some("B"))),
+            (200, &page(&[], &[], Some("A"))),
+        ]);
+        let error = alarms(&recorder)
+            .describe_alarms(&["prod-5xx".to_string()])
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind, CloudErrorKind::Other);
+        assert_eq!(
+            error.message,
+            r#"DescribeAlarms handed back the page token "A" a second time: its pages go round in a circle, so the answer is incomplete"#
+        );
+        assert_eq!(recorder.bodies().len(), 3);
+    }
+
     #[tokio::test]
     async fn more_than_a_calls_worth_of_names_is_asked_in_chunks() {
         let recorder = Recorder::answering(&[
@@ -233,8 +237,8 @@ mod tests {
     fn a_page_without_alarms_or_token_is_empty() {
         assert_eq!(
             alarm_page(page(&[], &[], None).as_bytes()).unwrap(),
-            AlarmPage {
-                alarms: vec![],
+            Page {
+                items: vec![],
                 next_token: None
             }
         );

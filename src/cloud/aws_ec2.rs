@@ -10,7 +10,7 @@ use aws_smithy_xml::decode::{Document, ScopedDecoder, XmlDecodeError, try_data};
 
 use super::CloudError;
 use super::aws_error::sdk_error;
-use super::aws_protocol::{Protocol, Service, ServiceClient};
+use super::aws_protocol::{Page, Protocol, Service, ServiceClient};
 use super::call_log::CallLog;
 
 pub(super) const EC2: Service = Service {
@@ -53,29 +53,20 @@ impl AwsEc2 {
         &self,
         instance_type: &str,
     ) -> Result<Vec<String>, CloudError> {
-        let mut zones = Vec::new();
-        let mut next_token: Option<String> = None;
-        loop {
-            let mut params = vec![
-                ("LocationType".to_string(), "availability-zone".to_string()),
-                ("Filter.1.Name".to_string(), "instance-type".to_string()),
-                ("Filter.1.Value.1".to_string(), instance_type.to_string()),
-            ];
-            if let Some(token) = &next_token {
-                params.push(("NextToken".to_string(), token.clone()));
-            }
-            let page = self
-                .client
-                .query("DescribeInstanceTypeOfferings", &params, offering_locations)
-                .await?
-                .map_err(sdk_error)?;
-            zones.extend(page.items);
-            // A page that hands back the token it was asked with would loop forever.
-            if page.next_token.is_none() || page.next_token == next_token {
-                break;
-            }
-            next_token = page.next_token;
-        }
+        let params = [
+            ("LocationType".to_string(), "availability-zone".to_string()),
+            ("Filter.1.Name".to_string(), "instance-type".to_string()),
+            ("Filter.1.Value.1".to_string(), instance_type.to_string()),
+        ];
+        let mut zones = self
+            .client
+            .query_pages(
+                "DescribeInstanceTypeOfferings",
+                &params,
+                "NextToken",
+                offering_locations,
+            )
+            .await?;
         zones.sort();
         zones.dedup();
         Ok(zones)
@@ -100,13 +91,6 @@ impl AwsEc2 {
             Err(error) => Err(sdk_error(error)),
         }
     }
-}
-
-/// A page of a paginated answer.
-#[derive(Debug, PartialEq)]
-struct Page<T> {
-    items: Vec<T>,
-    next_token: Option<String>,
 }
 
 /// Reads an `<{Action}Response>`: `read_item` is given each `<item>` of its `list` element; returns the items

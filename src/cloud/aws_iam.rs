@@ -6,7 +6,9 @@ use aws_smithy_xml::decode::{XmlDecodeError, try_data};
 
 use super::aws_connector::AwsConnector;
 use super::aws_error::sdk_error;
-use super::aws_protocol::{Protocol, Service, ServiceClient, child_texts, query_list, visit_path};
+use super::aws_protocol::{
+    Page, Protocol, Service, ServiceClient, child_texts, query_list, visit_path,
+};
 use super::call_log::CallLog;
 use super::{CloudError, CloudErrorKind};
 use crate::config::OrgSettings;
@@ -92,9 +94,13 @@ async fn denied_actions(
         params.extend(query_list("ActionNames", actions));
         params.extend(query_list("ResourceArns", resources));
         let decisions = iam
-            .query("SimulatePrincipalPolicy", &params, evaluation_results)
-            .await?
-            .map_err(sdk_error)?;
+            .query_pages(
+                "SimulatePrincipalPolicy",
+                &params,
+                "Marker",
+                evaluation_results,
+            )
+            .await?;
         for (action, decision) in decisions {
             if decision != "allowed" {
                 denied.push(action);
@@ -126,7 +132,9 @@ fn trust_policy(body: &[u8]) -> Result<Option<String>, XmlDecodeError> {
 }
 
 /// SimulatePrincipalPolicy's (EvalActionName, EvalDecision) pairs.
-fn evaluation_results(body: &[u8]) -> Result<Vec<(String, String)>, XmlDecodeError> {
+/// A page of SimulatePrincipalPolicy's (action, decision) pairs; the next page's `Marker` when
+/// `IsTruncated` says there is one.
+fn evaluation_results(body: &[u8]) -> Result<Page<(String, String)>, XmlDecodeError> {
     let mut results = Vec::new();
     visit_path(
         body,
@@ -146,7 +154,33 @@ fn evaluation_results(body: &[u8]) -> Result<Vec<(String, String)>, XmlDecodeErr
             )),
         },
     )?;
-    Ok(results)
+    let result = |field: &'static str| {
+        let mut text = None;
+        visit_path(
+            body,
+            &[
+                "SimulatePrincipalPolicyResponse",
+                "SimulatePrincipalPolicyResult",
+                field,
+            ],
+            &mut |element| {
+                text = Some(try_data(element)?.into_owned());
+                Ok(())
+            },
+        )
+        .map(|()| text)
+    };
+    let truncated = result("IsTruncated")?.is_some_and(|text| text.trim() == "true");
+    let marker = result("Marker")?.filter(|marker| !marker.is_empty());
+    if truncated && marker.is_none() {
+        return Err(XmlDecodeError::custom(
+            "a truncated answer (IsTruncated true) without a Marker for the rest",
+        ));
+    }
+    Ok(Page {
+        items: results,
+        next_token: marker.filter(|_| truncated),
+    })
 }
 
 /// The IAM principal behind a caller ARN: a user as it is, an assumed role's session as its role (IAM
@@ -286,6 +320,11 @@ mod tests {
     }
 
     fn simulation(results: &[(&str, &str)]) -> String {
+        simulation_page(results, None)
+    }
+
+    /// A page of SimulatePrincipalPolicy: truncated, with `marker` for the rest, when there is one.
+    fn simulation_page(results: &[(&str, &str)], marker: Option<&str>) -> String {
         let members: String = results
             .iter()
             .map(|(action, decision)| {
@@ -294,9 +333,56 @@ mod tests {
                 )
             })
             .collect();
+        let rest = marker.map_or_else(
+            || "<IsTruncated>false</IsTruncated>".to_string(),
+            |marker| format!("<IsTruncated>true</IsTruncated><Marker>{marker}</Marker>"),
+        );
         format!(
-            r#"<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><SimulatePrincipalPolicyResult><IsTruncated>false</IsTruncated><EvaluationResults>{members}</EvaluationResults></SimulatePrincipalPolicyResult></SimulatePrincipalPolicyResponse>"#
+            r#"<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><SimulatePrincipalPolicyResult>{rest}<EvaluationResults>{members}</EvaluationResults></SimulatePrincipalPolicyResult></SimulatePrincipalPolicyResponse>"#
         )
+    }
+
+    /// IAM answers a long action list a page at a time: an action denied on a later page is still
+    /// reported (the simulation once read only the first page).
+    #[tokio::test]
+    async fn a_denial_on_a_later_page_of_the_simulation_is_reported() {
+        let recorder = Recorder::answering(&[
+            (
+                200,
+                &simulation_page(&[("cloudformation:DescribeStacks", "allowed")], Some("m/2")),
+            ),
+            (
+                200,
+                &simulation(&[("cloudformation:UpdateStack", "implicitDeny")]),
+            ),
+        ]);
+        let statements = [(
+            vec![
+                "cloudformation:DescribeStacks".to_string(),
+                "cloudformation:UpdateStack".to_string(),
+            ],
+            vec!["*".to_string()],
+        )];
+        let denied = denied_actions(
+            &iam(&recorder),
+            "arn:aws:iam::123456789012:role/racks-apply",
+            &statements,
+        )
+        .await
+        .unwrap();
+        assert_eq!(denied, ["cloudformation:UpdateStack"]);
+        let bodies = recorder.bodies();
+        assert_eq!(bodies.len(), 2);
+        assert_eq!(bodies[1], format!("{}&Marker=m%2F2", bodies[0]));
+    }
+
+    #[test]
+    fn a_truncated_simulation_without_a_marker_is_an_unreadable_answer() {
+        let body = simulation(&[("a", "allowed")]).replace(
+            "<IsTruncated>false</IsTruncated>",
+            "<IsTruncated>true</IsTruncated>",
+        );
+        assert!(evaluation_results(body.as_bytes()).is_err());
     }
 
     #[tokio::test]

@@ -77,6 +77,13 @@ pub enum Protocol {
 /// A request that could not be made (no credentials provider), or the service's answer.
 pub type Answer<O> = Result<Result<O, SdkError<ServiceError, HttpResponse>>, CloudError>;
 
+/// A page of a paginated Query answer: its items, and the token of the page after it (`None`: the last).
+#[derive(Debug, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_token: Option<String>,
+}
+
 /// One service of one org in one region.
 pub struct ServiceClient {
     service: &'static Service,
@@ -94,6 +101,48 @@ impl ServiceClient {
             region: region.to_string(),
             endpoint: endpoint(service, sdk, region),
             log,
+        }
+    }
+
+    /// Every page of a paginated Query request, `token` naming the parameter that asks for the next one
+    /// (`NextToken`, IAM's `Marker`). A token handed back a second time is an error, not the end: a
+    /// service cycling A -> B -> A would loop forever, and stopping there would answer with pages missing
+    /// (for IAM's simulation, denied actions unreported).
+    pub async fn query_pages<T>(
+        &self,
+        action: &'static str,
+        params: &[(String, String)],
+        token: &str,
+        parse: fn(&[u8]) -> Result<Page<T>, XmlDecodeError>,
+    ) -> Result<Vec<T>, CloudError>
+    where
+        T: fmt::Debug + Send + Sync + 'static,
+    {
+        let mut items = Vec::new();
+        let mut sent = std::collections::BTreeSet::new();
+        let mut next: Option<String> = None;
+        loop {
+            let mut page_params = params.to_vec();
+            if let Some(next) = &next {
+                page_params.push((token.to_string(), next.clone()));
+            }
+            let page = self
+                .query(action, &page_params, parse)
+                .await?
+                .map_err(super::aws_error::sdk_error)?;
+            items.extend(page.items);
+            let Some(following) = page.next_token else {
+                return Ok(items);
+            };
+            if !sent.insert(following.clone()) {
+                return Err(CloudError::new(
+                    CloudErrorKind::Other,
+                    format!(
+                        "{action} handed back the page token {following:?} a second time: its pages go round in a circle, so the answer is incomplete"
+                    ),
+                ));
+            }
+            next = Some(following);
         }
     }
 

@@ -121,12 +121,13 @@ pub fn plan(plan: &Plan) -> String {
         }
     }
     // The human view, which already escapes every value, in a fenced block per the whole plan: each rack's
-    // block is collapsible, so a long plan stays readable in a comment.
+    // block is collapsible, so a long plan stays readable in a comment. An unchanged rack's block is its one
+    // line, which the table already shows: collapsed, it would open on the same line again.
     let human = human_plan(plan, Style::Plain);
-    for block in human
-        .split("\n\n")
-        .filter(|b| b.starts_with(['+', '~', '>', '-', '↺', ' ', '!', '…']))
-    {
+    for block in human.split("\n\n").filter(|block| {
+        block.starts_with(['+', '~', '>', '-', '↺', ' ', '!', '…'])
+            && !(block.starts_with(' ') && block.trim_end().lines().count() == 1)
+    }) {
         let title = block.lines().next().unwrap_or_default();
         let _ = write!(
             out,

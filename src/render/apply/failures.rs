@@ -88,7 +88,7 @@ pub(super) fn failure_words(failure: &Failure) -> String {
             "CancelUpdateStack failed ({error}); the update goes on in AWS: `rackfile status` shows it"
         ),
         Failure::RollbackNotCompleted { cancelled_after } => format!(
-            "cancelled after {}; the rollback did not complete: `rackfile plan --recover` continues it",
+            "cancelled after {}; the rollback did not complete: `rackfile apply --recover` continues it",
             span(cancelled_after.as_secs())
         ),
         Failure::CancelElsewhere(stop) => cancel_words(stop),
@@ -573,7 +573,7 @@ mod tests {
                 Failure::RollbackNotCompleted {
                     cancelled_after: Duration::from_secs(300),
                 },
-                "cancelled after 5m; the rollback did not complete: `rackfile plan --recover` continues it",
+                "cancelled after 5m; the rollback did not complete: `rackfile apply --recover` continues it",
             ),
             (
                 Failure::CancelElsewhere(CancelStop::EventsUnreadable { error: aws() }),

@@ -9,6 +9,7 @@ use crate::apply::{
     AlarmUnread, Counts, InstalledPassword, NotRecorded, RackOutcome, RackResult, RecordWarning,
     RolloutStop, StopCause, Unrecorded,
 };
+use crate::cloud::StackState;
 
 /// `Apply complete: 1 installed, 0 updated, 0 failed.`
 pub fn headline(counts: &Counts, interrupted: bool) -> String {
@@ -75,7 +76,7 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
         for warning in &outcome.warnings {
             let _ = writeln!(
                 out,
-                "\nWarning: {}: {}",
+                "\nwarning: {}: {}",
                 outcome.rack,
                 record_warning_words(warning)
             );
@@ -124,8 +125,20 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
             }
             _ => None,
         };
-        // A password is shown for every install that was started, finished or not: the stack may still
-        // complete with it in AWS, and it exists nowhere else.
+        // A password is shown for every install that may still complete with it in AWS: it exists nowhere
+        // else. An install that ended failed (rolled back, deleted) never uses it: a new install generates
+        // another, so printing it would only ask someone to store a secret that opens nothing.
+        let ended_failed = match &outcome.result {
+            RackResult::Failed {
+                status: Some(status),
+                ..
+            } => matches!(
+                status.state(),
+                StackState::FailedInstall | StackState::Deleted
+            )
+            .then_some(status),
+            _ => None,
+        };
         let unfinished = if matches!(
             outcome.result,
             RackResult::Installed { .. } | RackResult::Reinstalled { .. }
@@ -134,15 +147,29 @@ pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
         } else {
             " (its install did not finish here; if CloudFormation completes it, this is its password)"
         };
-        match password {
-            InstalledPassword::Generated(password) => {
+        match (password, ended_failed) {
+            (InstalledPassword::Generated(_), Some(status)) => {
+                let _ = writeln!(
+                    out,
+                    "\nPassword for {} was not used: its install ended {status}, and the next install generates another",
+                    outcome.rack
+                );
+            }
+            (InstalledPassword::Ssm { parameter }, Some(status)) => {
+                let _ = writeln!(
+                    out,
+                    "\nPassword for {} is in SSM parameter {parameter} (SecureString); its install ended {status}, and the next install uses it again",
+                    outcome.rack
+                );
+            }
+            (InstalledPassword::Generated(password), None) => {
                 let _ = writeln!(
                     out,
                     "\nPassword for {}{unfinished} (shown only this once; store it now): {password}",
                     outcome.rack
                 );
             }
-            InstalledPassword::Ssm { parameter } => {
+            (InstalledPassword::Ssm { parameter }, None) => {
                 let _ = writeln!(
                     out,
                     "\nPassword for {}{unfinished} is in SSM parameter {parameter} (SecureString)",
@@ -299,6 +326,59 @@ mod tests {
                 "Rate exceeded"
             )))),
             "\nRollout stopped after wave 1: alarm web-5xx of personal/web (account 123456789012, us-east-1) could not be read during the bake: Rate exceeded.\n"
+        );
+    }
+
+    /// A password is printed while the install may still complete with it; once the install has ended
+    /// failed, the generated one opens nothing (the next install makes another) and the SSM one is used
+    /// again, and the summary says so instead.
+    #[test]
+    fn a_password_line_says_whether_the_install_can_still_use_it() {
+        let install = |status: Option<&str>, password: InstalledPassword| RackOutcome {
+            rack: "personal/web".into(),
+            result: RackResult::Failed {
+                failure: Box::new(crate::apply::Failure::InstallFailed),
+                status: status.map(crate::cloud::StackStatus::from),
+                root_cause: None,
+            },
+            elapsed: std::time::Duration::from_secs(60),
+            password: Some(password),
+            warnings: Vec::new(),
+        };
+        let generated = || InstalledPassword::Generated("s3cret".into());
+        let ssm = || InstalledPassword::Ssm {
+            parameter: "/racks/web".into(),
+        };
+        let password_lines = |outcome: RackOutcome| -> Vec<String> {
+            render(&[outcome], false)
+                .lines()
+                .filter(|line| line.starts_with("Password"))
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(
+            password_lines(install(Some("ROLLBACK_COMPLETE"), generated())),
+            [
+                "Password for personal/web was not used: its install ended ROLLBACK_COMPLETE, and the next install generates another"
+            ]
+        );
+        assert_eq!(
+            password_lines(install(Some("DELETE_COMPLETE"), ssm())),
+            [
+                "Password for personal/web is in SSM parameter /racks/web (SecureString); its install ended DELETE_COMPLETE, and the next install uses it again"
+            ]
+        );
+        assert_eq!(
+            password_lines(install(Some("CREATE_IN_PROGRESS"), generated())),
+            [
+                "Password for personal/web (its install did not finish here; if CloudFormation completes it, this is its password) (shown only this once; store it now): s3cret"
+            ]
+        );
+        assert_eq!(
+            password_lines(install(None, generated())),
+            [
+                "Password for personal/web (its install did not finish here; if CloudFormation completes it, this is its password) (shown only this once; store it now): s3cret"
+            ]
         );
     }
 

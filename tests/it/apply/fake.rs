@@ -1005,9 +1005,9 @@ async fn after_a_failed_last_step_a_new_plan_starts_from_the_required_release() 
             Apply failed: 0 installed, 0 updated, 1 failed.
                 personal/web: upgrade stopped at step 2 of 2 (to 20220101000000): failed after [time]: the update failed and was rolled back; the stack is UPDATE_ROLLBACK_COMPLETE; root cause: Listener (AWS::ElasticLoadBalancingV2::Listener): Resource creation cancelled: the fake was told to fail it
 
-            Warning: personal/web: version 20210101000000 was applied but not written to the rack's releases table, so `convox rack releases` does not list it: the rack's stack has no DynamoReleases resource
+            warning: personal/web: version 20210101000000 was applied but not written to the rack's releases table, so `convox rack releases` does not list it: the rack's stack has no DynamoReleases resource
 
-            Warning: personal/web: version 20210101000000 was applied but no rack:update event was sent to the rack's notification topic, so its webhooks did not hear of it: the rack's stack has no NotificationTopic resource
+            warning: personal/web: version 20210101000000 was applied but no rack:update event was sent to the rack's notification topic, so its webhooks did not hear of it: the rack's stack has no NotificationTopic resource
             "#));
     let stack = setup.fake.stack(ACCOUNT, "us-east-1", "web").unwrap();
     assert_eq!(stack.parameters["Version"], V2, "step 1 stays done");

@@ -345,7 +345,7 @@ async fn a_version_that_cannot_be_recorded_is_a_warning_and_the_update_still_suc
         Apply complete: 0 installed, 1 updated, 0 failed.
             personal/web: updated in [time]
 
-        Warning: personal/web: version 2 was applied but not written to the rack's releases table, so `convox rack releases` does not list it: AccessDenied: not authorized to perform PutItem
+        warning: personal/web: version 2 was applied but not written to the rack's releases table, so `convox rack releases` does not list it: AccessDenied: not authorized to perform PutItem
         "#));
     assert!(
         matches!(&writes(&harness)[..], [RackServiceWrite::Published { .. }]),

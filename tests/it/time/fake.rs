@@ -599,6 +599,6 @@ async fn an_install_that_outlasts_its_timeout_is_failed_and_rolled_back_by_cloud
         Apply failed: 0 installed, 0 updated, 1 failed.
             personal/new: failed after 10m09s: the install failed; the stack is ROLLBACK_COMPLETE; root cause: Cluster (AWS::ECS::Cluster): Resource creation cancelled
 
-        Password for personal/new (its install did not finish here; if CloudFormation completes it, this is its password) (shown only this once; store it now): [password]
+        Password for personal/new was not used: its install ended ROLLBACK_COMPLETE, and the next install generates another
         "#));
 }
