@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::cloud::StackStatus;
 use crate::config::Rack;
 use crate::convox::convox_status;
+use crate::convox::names;
 use crate::live::LiveState;
 
 /// A declared rack's live state, in Convox's words.
@@ -88,7 +89,7 @@ pub fn of_racks(racks: &[Rack], live: &LiveState) -> Vec<RackStatus> {
                 }
                 .to_string(),
                 stack_status: stack.map(|s| s.status.clone()),
-                version: parameter("Version"),
+                version: parameter(names::VERSION),
                 latest: live
                     .releases()
                     .filter(|_| rack.uses_convox_releases())
@@ -96,8 +97,8 @@ pub fn of_racks(racks: &[Rack], live: &LiveState) -> Vec<RackStatus> {
                     .map(|release| release.version.clone()),
                 region: rack.region.clone(),
                 account_id: account,
-                count: parameter("InstanceCount"),
-                instance_type: parameter("InstanceType"),
+                count: parameter(names::INSTANCE_COUNT),
+                instance_type: parameter(names::INSTANCE_TYPE),
                 endpoint: stack.and_then(|stack| {
                     ENDPOINT_OUTPUTS
                         .iter()

@@ -10,6 +10,9 @@ pub const PASSWORD: &str = "Password";
 pub const INSTANCE_TYPE: &str = "InstanceType";
 pub const INSTANCE_COUNT: &str = "InstanceCount";
 
+/// Yes: the rack's instances are in private subnets behind NAT gateways.
+pub const PRIVATE: &str = "Private";
+
 /// While it is Yes, Convox's autoscaler owns the instance counts.
 pub const AUTOSCALE: &str = "Autoscale";
 

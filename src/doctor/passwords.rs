@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::{Check, Summaries};
 use crate::cloud::{CloudError, SsmParameter, StackState};
 use crate::config::{Config, Rack};
+use crate::convox::names;
 use crate::diag;
 use crate::live::{EnvLookup, Sweep, template_source};
 use crate::template::check_value;
@@ -87,7 +88,7 @@ pub fn password_env_checks(
         let declared = account
             .and_then(|account| summaries.get(&(account.clone(), template_source(&rack.template))))
             .and_then(|summary| summary.as_ref().ok())
-            .and_then(|summary| summary.parameters.get("Password"));
+            .and_then(|summary| summary.parameters.get(names::PASSWORD));
         let refused =
             declared.and_then(|declared| check_value(declared, &value).into_iter().next());
         checks.push(match refused {

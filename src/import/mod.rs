@@ -10,6 +10,7 @@ pub use write::{Origin, racks_toml};
 use crate::cloud::{Stack, StackState, TemplateSummary};
 use crate::config::{RESERVED_TAG_KEYS, TYPED_PARAMETERS};
 use crate::convox::AUTOSCALED_PARAMETERS;
+use crate::convox::names;
 
 /// A live stack read for import, with the summary of the template it was built from.
 pub struct Candidate {
@@ -105,7 +106,7 @@ fn declare(candidate: &Candidate) -> Result<ImportedRack, String> {
             .get(name)
             .ok_or(format!("it has no {name} parameter"))
     };
-    let version = parameter("Version")?.clone();
+    let version = parameter(names::VERSION)?.clone();
     let default_of = |name: &str| {
         summary
             .parameters
@@ -122,13 +123,13 @@ fn declare(candidate: &Candidate) -> Result<ImportedRack, String> {
     };
     let autoscaled = stack
         .parameters
-        .get("Autoscale")
+        .get(names::AUTOSCALE)
         .map(String::as_str)
-        .or_else(|| default_of("Autoscale"))
+        .or_else(|| default_of(names::AUTOSCALE))
         == Some("Yes");
-    let instance_type = differs("InstanceType").cloned();
+    let instance_type = differs(names::INSTANCE_TYPE).cloned();
     // While the autoscaler owns the count, racks.toml's count would apply at install only: leave it out.
-    let instance_count = match differs("InstanceCount").filter(|_| !autoscaled) {
+    let instance_count = match differs(names::INSTANCE_COUNT).filter(|_| !autoscaled) {
         None => None,
         Some(count) => Some(
             count
@@ -140,7 +141,7 @@ fn declare(candidate: &Candidate) -> Result<ImportedRack, String> {
                 ))?,
         ),
     };
-    let private = match differs("Private").map(String::as_str) {
+    let private = match differs(names::PRIVATE).map(String::as_str) {
         Some("Yes") => Some(true),
         Some("No") => Some(false),
         None => None,
@@ -153,7 +154,7 @@ fn declare(candidate: &Candidate) -> Result<ImportedRack, String> {
         .filter(|(name, value)| {
             let declared = summary.parameters.get(*name);
             let left_out = typed(name)
-                || *name == "Password"
+                || *name == names::PASSWORD
                 || (autoscaled && AUTOSCALED_PARAMETERS.contains(&name.as_str()))
                 || declared.is_some_and(|p| p.no_echo)
                 // An SSM-typed value names a parameter CloudFormation resolves; left unmanaged, updates

@@ -12,6 +12,7 @@ use crate::apply::{Cancel, Context, RackOutcome, RackResult};
 pub use crate::cli::options::CancelOptions;
 use crate::cloud::{Connector, Stack, StackStatus};
 use crate::config::{self, Rack};
+use crate::convox::names;
 use crate::error::Error;
 use crate::outcome::Outcome;
 use crate::plan::Permissions;
@@ -73,7 +74,7 @@ pub async fn run(
             render::escape(
                 stack
                     .parameters
-                    .get("Version")
+                    .get(names::VERSION)
                     .map_or("unknown", String::as_str)
             ),
         ));
