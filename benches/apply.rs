@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rackfile::apply::Timings;
-use rackfile::cli::commands::apply::{ApplyOptions, ApplySource, Console, run};
+use rackfile::cli::commands::apply::{ApplyOptions, ApplySource, run};
+use rackfile::cli::commands::console::Console;
 use rackfile::cloud::TemplateSource;
 use rackfile::render::Style;
 use rackfile_fake::{FakeAws, FakeTemplate};

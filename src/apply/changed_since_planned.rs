@@ -7,7 +7,7 @@ use tokio::time::Instant;
 use super::context::{Context, Replanner};
 use super::follow::{Followed, Follower, events_so_far};
 use super::outcome::{
-    BlockReason, Failure, RackResult, ReplanAfter, Reread, failed, replan_failed,
+    BlockReason, Failure, RackResult, ReplanAfter, Replanned, Reread, failed, replan_failed,
 };
 use super::reporter::Work;
 use crate::cloud::{Cloud, StackState};
@@ -22,17 +22,17 @@ pub(super) async fn check(
     plan: &RackPlan,
     cloud: &dyn Cloud,
     started: Instant,
-) -> Option<RackResult> {
+) -> Option<Replanned> {
     let now = match cloud.describe_stack(&plan.name).await {
         Ok(now) => now,
         Err(error) => {
-            return Some(failed(
+            return Some(Replanned::Done(failed(
                 Failure::StackUnreadable {
                     before: Reread::FirstWrite,
                     error,
                 },
                 None,
-            ));
+            )));
         }
     };
     let fingerprint = now.as_ref().map(StackFingerprint::of);
@@ -45,25 +45,16 @@ pub(super) async fn check(
         && stack.state() == StackState::InProgress
         && let Some(replanner) = ctx.replanner
     {
-        return Some(
-            Box::pin(wait_then_replan(
-                ctx,
-                plan,
-                stack.status.as_str(),
-                started,
-                replanner,
-            ))
-            .await,
-        );
+        return Some(wait_then_replan(ctx, plan, stack.status.as_str(), started, replanner).await);
     }
-    Some(failed(
+    Some(Replanned::Done(failed(
         Failure::StackChanged {
             since: Reread::FirstWrite,
             then: plan.stack.clone(),
             now: fingerprint,
         },
         now.map(|stack| stack.status),
-    ))
+    )))
 }
 
 pub(super) async fn wait_then_replan(
@@ -72,10 +63,10 @@ pub(super) async fn wait_then_replan(
     status: &str,
     started: Instant,
     replanner: &dyn Replanner,
-) -> RackResult {
+) -> Replanned {
     let cloud = match ctx.cloud(&plan.org, &plan.region).await {
         Ok(cloud) => cloud,
-        Err(error) => return failed(Failure::Unreachable { error }, None),
+        Err(error) => return Replanned::Done(failed(Failure::Unreachable { error }, None)),
     };
     ctx.reporter.start(&plan.id(), &Work::Waiting { status }, 0);
     let seen = events_so_far(cloud.as_ref(), &plan.name)
@@ -86,22 +77,22 @@ pub(super) async fn wait_then_replan(
         .await
     {
         Followed::Settled { .. } => {}
-        Followed::Stopped(result) => return result,
+        Followed::Stopped(result) => return Replanned::Done(result),
     }
     match replanner.replan(&plan.id()).await {
         // Waiting twice would be a loop: a rack busy again after the wait is reported as blocked. Any
         // other plan passes the run's gate in `run_action`, as the first plan did.
         Ok(new_plan) => match &new_plan.action {
-            Action::Blocked(blocked) => RackResult::Blocked {
+            Action::Blocked(blocked) => Replanned::Done(RackResult::Blocked {
                 status: blocked.status.clone(),
                 reason: BlockReason::Planned(blocked.reason.clone()),
-            },
-            Action::Wait(wait) => RackResult::Blocked {
+            }),
+            Action::Wait(wait) => Replanned::Done(RackResult::Blocked {
                 status: Some(wait.status.clone()),
                 reason: BlockReason::BusyAgain,
-            },
-            action => Box::pin(super::drive::run_action(ctx, &new_plan, action, started)).await,
+            }),
+            _ => Replanned::Run(Box::new(new_plan)),
         },
-        Err(error) => replan_failed(ReplanAfter::Wait, error),
+        Err(error) => Replanned::Done(replan_failed(ReplanAfter::Wait, error)),
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
+use super::outcome::ReplanError;
 use super::reporter::Reporter;
 use crate::cloud::{Cloud, CloudError, Connector};
 use crate::config::{OrgSettings, RackId};
@@ -64,27 +65,6 @@ pub trait Replanner: Send + Sync {
     async fn replan(&self, rack: &RackId) -> Result<RackPlan, ReplanError>;
 }
 
-/// Why a rack could not be planned again: the planner's own error (worded by `render`, as the first plan's
-/// would be), or a rack the new plan no longer holds.
-#[derive(Debug, Clone)]
-pub enum ReplanError {
-    Planning(std::sync::Arc<crate::error::Error>),
-    NotPlanned(RackId),
-}
-
-/// Two planning errors are the same error only if they are one: `Error` has no equality of its own.
-impl PartialEq for ReplanError {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (ReplanError::Planning(a), ReplanError::Planning(b)) => std::sync::Arc::ptr_eq(a, b),
-            (ReplanError::NotPlanned(a), ReplanError::NotPlanned(b)) => a == b,
-            _ => false,
-        }
-    }
-}
-
-impl Eq for ReplanError {}
-
 /// How many times Ctrl-C (or another ending signal) was pressed. The first: no new rack starts and waits
 /// stop (the changes go on in AWS); a second within `cancel::SECOND_INTERRUPT_WINDOW`: the updates in
 /// progress are cancelled and their rollbacks followed. The command exits at once on a third.
@@ -110,7 +90,7 @@ pub struct Context<'a> {
     /// `commands::apply` before anything was sent). Given for this run only: never saved, never re-derived.
     pub resources_to_skip: BTreeMap<String, Vec<String>>,
     /// rack -> what could not be recorded of its new version (`release_record`), for its outcome.
-    pub record_warnings: super::release_record::RecordWarnings,
+    pub record_warnings: super::outcome::RecordWarnings,
     /// The change sets this run made or was given: each one executed is struck off, the rest deleted when
     /// the run ends.
     pub change_sets: crate::live::ChangeSetLedger,

@@ -6,12 +6,11 @@ use tokio::time::Instant;
 
 use super::context::Context;
 use super::follow::{Follower, Watched, events_so_far};
-use super::outcome::{
-    Failure, NotAsPlanned, RackKept, RackResult, Retained, UninstallStop, failed,
-};
+use super::outcome::{Failure, RackKept, RackResult, Retained, UninstallStop, failed};
+use super::recheck::{Recheck, recheck_before_delete};
 use super::reporter::Work;
 use super::request_token::request_token;
-use crate::cloud::{Cloud, Stack, StackState};
+use crate::cloud::{Cloud, Stack};
 use crate::config::RackId;
 use crate::plan::{RackPlan, Uninstall};
 
@@ -152,42 +151,5 @@ pub(super) async fn delete_and_follow(
             root_cause,
         }),
         Watched::Stopped(result) => Err(result),
-    }
-}
-
-/// What a stack planned for deletion is now, read just before its DeleteStack.
-pub(super) enum Recheck {
-    /// Still the stack planned, as read now.
-    Delete(Box<Stack>),
-    /// Already deleted (by someone else): nothing to do.
-    Gone,
-    /// It is no longer the stack the plan listed: how.
-    Refuse(NotAsPlanned),
-}
-
-/// Whether `name` is still the stack `stack_id` the plan listed, and still what the plan took it for
-/// (`still`): a stack renamed, replaced or re-tagged since the plan is never deleted.
-pub(super) async fn recheck_before_delete(
-    cloud: &dyn Cloud,
-    name: &str,
-    stack_id: &str,
-    still: impl Fn(&Stack) -> bool,
-) -> Recheck {
-    match cloud.describe_stack(name).await {
-        Err(error) => Recheck::Refuse(NotAsPlanned::Unreadable {
-            stack: name.to_string(),
-            error,
-        }),
-        Ok(None) => Recheck::Gone,
-        Ok(Some(stack)) if stack.state() == StackState::Deleted => Recheck::Gone,
-        Ok(Some(stack)) if stack.stack_id != stack_id => Recheck::Refuse(NotAsPlanned::Replaced {
-            stack: name.to_string(),
-            now: stack.stack_id,
-            planned: stack_id.to_string(),
-        }),
-        Ok(Some(stack)) if !still(&stack) => Recheck::Refuse(NotAsPlanned::Retagged {
-            stack: name.to_string(),
-        }),
-        Ok(Some(stack)) => Recheck::Delete(Box::new(stack)),
     }
 }

@@ -7,7 +7,7 @@ use tokio::time::Instant;
 use futures::StreamExt;
 
 use super::context::Context;
-use super::outcome::{BlockReason, Failure, RackOutcome, RackResult, failed};
+use super::outcome::{BlockReason, Failure, RackOutcome, RackResult, Replanned, failed};
 use super::{changed_since_planned, delete, install, recover, update};
 use crate::cloud::Cloud;
 use crate::plan::{Action, Gate, Plan, RackPlan, gate};
@@ -103,7 +103,7 @@ pub(super) async fn run_action(
         // What to do once the stack settles is the decision of a new plan, gated like the first.
         Action::Wait(wait) => match ctx.replanner {
             Some(replanner) => {
-                changed_since_planned::wait_then_replan(
+                match changed_since_planned::wait_then_replan(
                     ctx,
                     plan,
                     wait.status.as_str(),
@@ -111,6 +111,12 @@ pub(super) async fn run_action(
                     replanner,
                 )
                 .await
+                {
+                    Replanned::Done(result) => result,
+                    Replanned::Run(new_plan) => {
+                        Box::pin(run_action(ctx, &new_plan, &new_plan.action, started)).await
+                    }
+                }
             }
             // A saved plan is applied as reviewed: a plan made after the wait was not.
             None => RackResult::Blocked {
@@ -147,9 +153,19 @@ pub(super) async fn run_action(
             .await
         }
         Action::ContinueRollback => {
-            opened(ctx, plan, started, async |cloud| {
-                Box::pin(recover::continue_rollback(ctx, plan, cloud, started)).await
-            })
+            opened(
+                ctx,
+                plan,
+                started,
+                async |cloud| match recover::continue_rollback(ctx, plan, cloud, started).await {
+                    Replanned::Done(result) => result,
+                    Replanned::Run(new_plan) => RackResult::RollbackContinued {
+                        then: Some(Box::new(
+                            Box::pin(run_action(ctx, &new_plan, &new_plan.action, started)).await,
+                        )),
+                    },
+                },
+            )
             .await
         }
         Action::Uninstall(planned) => {
@@ -173,8 +189,12 @@ async fn opened(
         Ok(cloud) => cloud,
         Err(error) => return failed(Failure::Unreachable { error }, None),
     };
-    if let Some(result) = changed_since_planned::check(ctx, plan, cloud.as_ref(), started).await {
-        return result;
+    match changed_since_planned::check(ctx, plan, cloud.as_ref(), started).await {
+        None => {}
+        Some(Replanned::Done(result)) => return result,
+        Some(Replanned::Run(new_plan)) => {
+            return Box::pin(run_action(ctx, &new_plan, &new_plan.action, started)).await;
+        }
     }
     effect(cloud.as_ref()).await
 }

@@ -25,6 +25,7 @@ mod follow;
 mod install;
 mod outcome;
 pub mod password;
+mod recheck;
 mod recover;
 mod release_record;
 pub mod reporter;
@@ -37,16 +38,13 @@ mod update;
 pub use bake::{ALARM_POLL, AlarmUnread};
 pub use cancel::SECOND_INTERRUPT_WINDOW;
 pub use cancel_started_elsewhere::{CancelSent, follow_cancelled, running_for, send_cancel};
-pub use context::{
-    Cancel, Context, EnvLookup, OnTimeout, ReplanError, Replanner, TimeLimit, Timings,
-};
+pub use context::{Cancel, Context, EnvLookup, OnTimeout, Replanner, TimeLimit, Timings};
 pub use drive::execute;
 pub use outcome::{
-    AfterCreate, BlockReason, CancelStop, Counts, Failure, NotAsPlanned, PrepStop, RackKept,
-    RackOutcome, RackResult, ReplanAfter, Reread, Retained, RootCause, StopReason, UninstallStop,
-    UpdateCall, run_outcome,
+    AfterCreate, BlockReason, CancelStop, Counts, Failure, NotAsPlanned, NotRecorded, PrepStop,
+    RackKept, RackOutcome, RackResult, RecordWarning, RecordWarnings, ReplanAfter, ReplanError,
+    Reread, Retained, RootCause, StopReason, UninstallStop, Unrecorded, UpdateCall, run_outcome,
 };
 pub use password::{InstalledPassword, PasswordError, PasswordLedger};
-pub use release_record::{NotRecorded, RecordWarning, RecordWarnings, Unrecorded};
+pub use reporter::UninstallStep;
 pub use rollout::{RolloutOutcome, RolloutStop, StopCause, roll_out};
-pub use uninstall_prep::UninstallStep;

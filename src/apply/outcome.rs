@@ -1,6 +1,8 @@
 //! What became of each rack, as data (`render::apply` words it), and what the racks add up to: the counts
 //! and the run's `Outcome`.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::InstalledPassword;
@@ -17,7 +19,7 @@ pub struct RackOutcome {
     /// Where the password of an install that was started is (`None`: from the environment, or no install).
     pub password: Option<InstalledPassword>,
     /// What could not be recorded where Convox records a new version: warnings, never a failure.
-    pub warnings: Vec<super::RecordWarning>,
+    pub warnings: Vec<RecordWarning>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +97,15 @@ pub enum RackResult {
     },
 }
 
+/// What an effect that plans its rack again hands back to the driver: the rack's result, or the new plan
+/// to run, which the driver gates and runs like the first (so no effect calls back into the driver).
+#[derive(Debug)]
+pub enum Replanned {
+    Done(RackResult),
+    // Boxed: a plan is far larger than a result.
+    Run(Box<crate::plan::RackPlan>),
+}
+
 /// What failed, as data: the call, the stack, AWS's error; `render::apply` words it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -160,7 +171,7 @@ pub enum Failure {
     /// The rack could not be planned again after what apply waited for.
     Replan {
         after: ReplanAfter,
-        error: super::context::ReplanError,
+        error: ReplanError,
     },
 }
 
@@ -359,7 +370,7 @@ pub(super) fn failed(failure: Failure, status: Option<StackStatus>) -> RackResul
 }
 
 /// The rack could not be planned again after `after`.
-pub(super) fn replan_failed(after: ReplanAfter, error: super::context::ReplanError) -> RackResult {
+pub(super) fn replan_failed(after: ReplanAfter, error: ReplanError) -> RackResult {
     RackResult::Failed {
         failure: Box::new(Failure::Replan { after, error }),
         status: None,
@@ -433,3 +444,56 @@ pub fn run_outcome(outcomes: &[RackOutcome], interrupted: bool) -> Outcome {
         Outcome::Success
     }
 }
+
+/// Why a rack could not be planned again: the planner's own error (worded by `render`, as the first plan's
+/// would be), or a rack the new plan no longer holds.
+#[derive(Debug, Clone)]
+pub enum ReplanError {
+    Planning(std::sync::Arc<crate::error::Error>),
+    NotPlanned(crate::config::RackId),
+}
+
+/// Two planning errors are the same error only if they are one: `Error` has no equality of its own.
+impl PartialEq for ReplanError {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (ReplanError::Planning(a), ReplanError::Planning(b)) => std::sync::Arc::ptr_eq(a, b),
+            (ReplanError::NotPlanned(a), ReplanError::NotPlanned(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for ReplanError {}
+
+/// What could not be recorded for a rack's new version, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordWarning {
+    pub version: String,
+    pub what: Unrecorded,
+    pub why: NotRecorded,
+}
+
+/// Why a new version was not recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotRecorded {
+    /// The rack's resources, where its releases table and notification topic are found, could not be listed.
+    ResourcesUnlisted(CloudError),
+    /// No DynamoDB and SNS client.
+    ServicesUnreachable(CloudError),
+    /// The rack's stack has no resource of this logical id.
+    NoResource(String),
+    /// PutItem or Publish failed.
+    Refused(CloudError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unrecorded {
+    /// The item in the rack's releases table.
+    ReleaseRecord,
+    /// The `rack:update` event on the rack's notification topic.
+    RackUpdateEvent,
+}
+
+/// rack -> what could not be recorded for it during this apply, for its outcome.
+pub type RecordWarnings = Arc<Mutex<HashMap<String, Vec<RecordWarning>>>>;

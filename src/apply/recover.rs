@@ -6,7 +6,7 @@ use tokio::time::Instant;
 
 use super::context::Context;
 use super::follow::{Followed, Follower, events_so_far};
-use super::outcome::{Failure, RackResult, ReplanAfter, failed, replan_failed};
+use super::outcome::{Failure, RackResult, ReplanAfter, Replanned, failed, replan_failed};
 use super::reporter::Work;
 use super::request_token::request_token;
 use crate::cloud::{Cloud, StackStatus};
@@ -50,10 +50,10 @@ pub(super) async fn continue_rollback(
     plan: &RackPlan,
     cloud: &dyn Cloud,
     started: Instant,
-) -> RackResult {
+) -> Replanned {
     let seen = match events_so_far(cloud, &plan.name).await {
         Ok(seen) => seen,
-        Err(error) => return failed(Failure::EventsUnreadable { error }, None),
+        Err(error) => return Replanned::Done(failed(Failure::EventsUnreadable { error }, None)),
     };
     let skip = ctx
         .resources_to_skip
@@ -69,44 +69,42 @@ pub(super) async fn continue_rollback(
         )
         .await
     {
-        return failed(Failure::RollbackNotContinued { error }, None);
+        return Replanned::Done(failed(Failure::RollbackNotContinued { error }, None));
     }
     ctx.reporter
         .start(&plan.id(), &Work::ContinuingRollback { skipping: &skip }, 0);
     match Follower::new(ctx).follow(plan, cloud, seen, started).await {
         Followed::Settled { stack, .. } if stack.status == StackStatus::UpdateRollbackComplete => {}
         Followed::Settled { stack, root_cause } => {
-            return RackResult::Failed {
+            return Replanned::Done(RackResult::Failed {
                 failure: Box::new(Failure::RollbackNotRecovered),
                 status: Some(stack.status),
                 root_cause,
-            };
+            });
         }
-        Followed::Stopped(result) => return result,
+        Followed::Stopped(result) => return Replanned::Done(result),
     }
     let Some(replanner) = ctx.replanner else {
-        return RackResult::RollbackContinued { then: None };
+        return Replanned::Done(RackResult::RollbackContinued { then: None });
     };
     match replanner.replan(&plan.id()).await {
         Ok(new_plan) => match &new_plan.action {
-            Action::Unchanged => RackResult::RollbackContinued { then: None },
+            Action::Unchanged => Replanned::Done(RackResult::RollbackContinued { then: None }),
             // Never a second recovery in one run: a rack that failed again is for a person to see.
-            Action::ContinueRollback | Action::Reinstall(_) => RackResult::RollbackContinued {
-                then: Some(Box::new(failed(
-                    Failure::RecoveryNeededAgain {
-                        status: new_plan.stack.as_ref().map(|s| s.status.clone()),
-                    },
-                    None,
-                ))),
-            },
-            action => RackResult::RollbackContinued {
-                then: Some(Box::new(
-                    Box::pin(super::drive::run_action(ctx, &new_plan, action, started)).await,
-                )),
-            },
+            Action::ContinueRollback | Action::Reinstall(_) => {
+                Replanned::Done(RackResult::RollbackContinued {
+                    then: Some(Box::new(failed(
+                        Failure::RecoveryNeededAgain {
+                            status: new_plan.stack.as_ref().map(|s| s.status.clone()),
+                        },
+                        None,
+                    ))),
+                })
+            }
+            _ => Replanned::Run(Box::new(new_plan)),
         },
-        Err(error) => RackResult::RollbackContinued {
+        Err(error) => Replanned::Done(RackResult::RollbackContinued {
             then: Some(Box::new(replan_failed(ReplanAfter::Rollback, error))),
-        },
+        }),
     }
 }

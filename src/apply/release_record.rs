@@ -4,48 +4,14 @@
 //! hear of it. Both are found from the rack's own resources. A failure to record is a warning for the
 //! summary, never a failed update: the rack itself was updated.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use super::context::Context;
-use crate::cloud::{Cloud, CloudError};
+use super::outcome::{NotRecorded, RecordWarning, Unrecorded};
+use crate::cloud::Cloud;
 use crate::convox::names;
 use crate::convox::operations::{
     NOTIFICATION_TOPIC, RACK_UPDATE, RELEASES_TABLE, physical_id, rack_update_message, release_item,
 };
 use crate::plan::{ChangeKind, RackPlan, Update};
-
-/// What could not be recorded for a rack's new version, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordWarning {
-    pub version: String,
-    pub what: Unrecorded,
-    pub why: NotRecorded,
-}
-
-/// Why a new version was not recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NotRecorded {
-    /// The rack's resources, where its releases table and notification topic are found, could not be listed.
-    ResourcesUnlisted(CloudError),
-    /// No DynamoDB and SNS client.
-    ServicesUnreachable(CloudError),
-    /// The rack's stack has no resource of this logical id.
-    NoResource(String),
-    /// PutItem or Publish failed.
-    Refused(CloudError),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unrecorded {
-    /// The item in the rack's releases table.
-    ReleaseRecord,
-    /// The `rack:update` event on the rack's notification topic.
-    RackUpdateEvent,
-}
-
-/// rack -> what could not be recorded for it during this apply, for its outcome.
-pub type RecordWarnings = Arc<Mutex<HashMap<String, Vec<RecordWarning>>>>;
 
 /// The version an update moves the rack to, when it changes the rack's `Version`.
 pub fn new_version(update: &Update) -> Option<&str> {

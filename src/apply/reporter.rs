@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use super::RackOutcome;
 use super::stall::Stall;
-use super::uninstall_prep::UninstallStep;
 use crate::cloud::{CloudError, StackEvent};
 use crate::config::RackId;
 use crate::plan::Wave;
@@ -159,4 +158,27 @@ pub trait Reporter: Send + Sync {
     fn baking(&self, _wave: &Wave, _remaining: Duration, _total: Duration) {}
     /// The whole bake passed with no alarm in ALARM.
     fn bake_passed(&self, _wave: &Wave) {}
+}
+
+/// One step of the preparation, as reported while it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UninstallStep {
+    AutoscalerRuleDisabled {
+        rule: String,
+    },
+    /// DisableRule failed: Convox goes on without it, and so does rackfile.
+    AutoscalerRuleNotDisabled {
+        rule: String,
+        error: String,
+    },
+    /// The rack has no autoscaler rule (its `Autoscale` is off).
+    NoAutoscalerRule,
+    GroupDeleted {
+        stack: String,
+        group: String,
+    },
+    GroupAlreadyGone {
+        stack: String,
+        group: String,
+    },
 }

@@ -4,34 +4,12 @@
 //! is re-checked before anything is written, as before its DeleteStack.
 
 use super::context::Context;
-use super::delete::{Recheck, recheck_before_delete};
 use super::outcome::{Failure, PrepStop, RackResult, UninstallStop, failed};
+use super::recheck::{Recheck, recheck_before_delete};
+use super::reporter::UninstallStep;
 use crate::cloud::{Cloud, GroupDeletion, RackServices};
 use crate::convox::operations::{AUTOSCALER_RULE, auto_scaling_groups, physical_id};
 use crate::plan::{RackPlan, Uninstall};
-
-/// One step of the preparation, as reported while it runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UninstallStep {
-    AutoscalerRuleDisabled {
-        rule: String,
-    },
-    /// DisableRule failed: Convox goes on without it, and so does rackfile.
-    AutoscalerRuleNotDisabled {
-        rule: String,
-        error: String,
-    },
-    /// The rack has no autoscaler rule (its `Autoscale` is off).
-    NoAutoscalerRule,
-    GroupDeleted {
-        stack: String,
-        group: String,
-    },
-    GroupAlreadyGone {
-        stack: String,
-        group: String,
-    },
-}
 
 /// The preparation, before the first DeleteStack of `uninstall`: every stack re-checked first, then
 /// the autoscaler rule, then the groups. An error stops the uninstall before any stack is deleted.

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rackfile::apply::{OnTimeout, Timings};
-use rackfile::cli::commands::apply::{ApplyOptions, ApplySource, Console, run};
+use rackfile::cli::commands::apply::{ApplyOptions, ApplySource, run};
+use rackfile::cli::commands::console::Console;
 use rackfile::cloud::{Stack, TemplateSource};
 use rackfile::error::Error;
 use rackfile::outcome::Outcome;

@@ -21,7 +21,7 @@ use crate::render::apply::json_stream::{self, JsonStream};
 use crate::render::apply::{BarReporter, LineReporter, summary};
 
 use super::confirm::{Question, ask};
-pub use super::console::Console;
+use super::console::Console;
 
 pub async fn run(
     options: &ApplyOptions,

@@ -5,8 +5,8 @@
 
 use futures::future::join_all;
 
-use super::apply::Console;
 use super::confirm::{Question, ask};
+use super::console::Console;
 use crate::apply::reporter::Reporter;
 use crate::apply::{Cancel, Context, RackOutcome, RackResult};
 pub use crate::cli::options::CancelOptions;

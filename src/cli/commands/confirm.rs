@@ -4,7 +4,7 @@
 use crate::apply::Cancel;
 use crate::error::Error;
 
-use super::apply::Console;
+use super::console::Console;
 
 /// What a command asks before it changes anything, and what it says when it may not go on.
 pub struct Question {

@@ -5,7 +5,7 @@ pub mod apply;
 pub mod cancel;
 mod change_sets;
 mod confirm;
-mod console;
+pub mod console;
 pub mod doctor;
 pub mod drift;
 pub mod events;
@@ -162,7 +162,7 @@ impl Run {
             Invocation::Apply(options) => {
                 let connector = connect(connection.endpoint_url)?;
                 let (cancel_sender, cancel) = tokio::sync::watch::channel(0u8);
-                let mut console = apply::Console::terminal();
+                let mut console = console::Console::terminal();
                 console.out = crate::apply::reporter::watched_stdout_sink(&self.stdout);
                 // A failed write to stdout stops new work as a first Ctrl-C does; the exit code and the
                 // message are `run_and_report`'s.
@@ -199,7 +199,7 @@ impl Run {
             Invocation::Cancel(options) => {
                 let connector = connect(connection.endpoint_url)?;
                 let (cancel_sender, cancel) = tokio::sync::watch::channel(0u8);
-                let mut console = apply::Console::terminal();
+                let mut console = console::Console::terminal();
                 // Ctrl-C while following stops following (the rollback goes on in AWS); no second meaning.
                 tokio::spawn(async move {
                     let mut interrupts = Interrupts::listen();
