@@ -20,7 +20,11 @@ fn list(names: &[&str]) -> String {
 /// `A changes`, `A and B change`.
 fn change_or_changes<S: AsRef<str>>(names: &[S]) -> String {
     let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
-    let verb = if names.len() == 1 { "changes" } else { "change" };
+    let verb = if names.len() == 1 {
+        "changes"
+    } else {
+        "change"
+    };
     format!("{} {verb}", list(&names))
 }
 
@@ -332,6 +336,8 @@ pub fn disruption(impacts: &[ResourceImpact]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloud::Replacement;
+    use crate::template::ChangeSource;
 
     fn resource(logical_id: &str, resource_type: &str, action: ResourceAction) -> ResourceImpact {
         ResourceImpact {
@@ -389,6 +395,220 @@ mod tests {
         let releases = [resource("Releases", "AWS::SQS::Queue", ResourceAction::Add)];
         assert_eq!(describe_reach(&settings), "replaces Settings");
         assert_eq!(describe_reach(&releases), "adds Releases");
+    }
+
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| name.to_string()).collect()
+    }
+
+    // The words of the causes `template::analyse`'s tests (impact.rs, verdict_tests.rs) find.
+
+    #[test]
+    fn a_resource_s_cause_in_words() {
+        let cases = [
+            (Cause::NewInTemplate, "new in the template"),
+            (Cause::GoneFromTemplate, "no longer in the template"),
+            (
+                Cause::ConditionTurns {
+                    condition: "Private".into(),
+                    to: true,
+                },
+                "condition Private becomes true",
+            ),
+            (
+                Cause::ConditionTurns {
+                    condition: "Private".into(),
+                    to: false,
+                },
+                "condition Private becomes false",
+            ),
+            (
+                Cause::ExistenceUnknown {
+                    condition: "C40".into(),
+                },
+                "whether it exists depends on condition C40, which rackfile cannot evaluate",
+            ),
+            (
+                Cause::TypeChanges {
+                    from: "Vendor::Thing::Widget".into(),
+                    to: "AWS::SNS::Topic".into(),
+                },
+                "its type changes from Vendor::Thing::Widget to AWS::SNS::Topic",
+            ),
+            (
+                Cause::AttributesChange {
+                    attributes: names(&["DeletionPolicy"]),
+                },
+                "its DeletionPolicy changes",
+            ),
+            (
+                Cause::AttributesChange {
+                    attributes: names(&["Metadata", "UpdatePolicy"]),
+                },
+                "its Metadata and UpdatePolicy changes",
+            ),
+            (
+                Cause::CustomResource {
+                    properties: names(&["Token"]),
+                },
+                "a custom resource: its handler decides whether a change replaces it (Token changes)",
+            ),
+            (
+                Cause::NestedStack {
+                    properties: names(&["Parameters"]),
+                },
+                "nested stack not analysed: rackfile does not read the stack inside it (Parameters changes)",
+            ),
+            (
+                Cause::NoSchema {
+                    resource_type: "Vendor::Thing::Widget".into(),
+                    properties: names(&["Name", "Size"]),
+                },
+                "rackfile has no AWS resource schema for Vendor::Thing::Widget (Name and Size change)",
+            ),
+            (
+                Cause::CreateOnly {
+                    property: "CidrBlock".into(),
+                    certain: true,
+                },
+                "CidrBlock changes, and it is create-only",
+            ),
+            (
+                Cause::CreateOnly {
+                    property: "BucketName".into(),
+                    certain: false,
+                },
+                "BucketName may change, and it is create-only",
+            ),
+            (
+                Cause::ConditionalCreateOnly {
+                    property: "KeySchema".into(),
+                    certain: true,
+                },
+                "conditional create-only: KeySchema changes, and AWS replaces the resource for some changes of it",
+            ),
+            (
+                Cause::ConditionalCreateOnly {
+                    property: "Engine".into(),
+                    certain: false,
+                },
+                "conditional create-only: Engine may change, and AWS replaces the resource for some changes of it",
+            ),
+            (
+                Cause::PropertiesChange {
+                    properties: names(&["Tags"]),
+                    certain: true,
+                },
+                "Tags changes",
+            ),
+            (
+                Cause::PropertiesChange {
+                    properties: names(&["A", "B", "C"]),
+                    certain: true,
+                },
+                "A, B and C change",
+            ),
+            (
+                Cause::PropertiesChange {
+                    properties: names(&["A", "B"]),
+                    certain: false,
+                },
+                "A and B may change",
+            ),
+            (
+                Cause::ReplacingUpdate {
+                    launch: names(&["LaunchTemplate"]),
+                },
+                "its AutoScalingReplacingUpdate policy (WillReplace) replaces the group and its instances when LaunchTemplate changes",
+            ),
+            (
+                Cause::UpdatePolicyUnknown {
+                    unknown: PolicyUnknown::WillReplace,
+                    launch: names(&["LaunchTemplate"]),
+                },
+                "whether its AutoScalingReplacingUpdate replaces the group (WillReplace) is known only to AWS, and LaunchTemplate changes",
+            ),
+            (
+                Cause::UpdatePolicyUnknown {
+                    unknown: PolicyUnknown::ReplacingUpdate,
+                    launch: names(&["LaunchTemplate", "VPCZoneIdentifier"]),
+                },
+                "its AutoScalingReplacingUpdate is known only to AWS, and LaunchTemplate and VPCZoneIdentifier change",
+            ),
+            (
+                Cause::UpdatePolicyUnknown {
+                    unknown: PolicyUnknown::UpdatePolicy,
+                    launch: names(&["LaunchConfigurationName"]),
+                },
+                "its UpdatePolicy depends on what only AWS knows, and LaunchConfigurationName changes",
+            ),
+            (
+                Cause::TooComplex,
+                "too complex to analyse: rackfile stops after a fixed amount of work, before it could tell what the update does to it",
+            ),
+        ];
+        for (cause, words) in cases {
+            assert_eq!(because(&cause), words, "{cause:?}");
+        }
+    }
+
+    #[test]
+    fn what_cloudformation_s_change_set_says_of_a_resource_in_words() {
+        let change_set = |replacement, properties: &[&str], sources: Vec<ChangeSource>| {
+            because(&Cause::ChangeSet {
+                action: "Modify".into(),
+                replacement,
+                properties: names(properties),
+                sources,
+            })
+        };
+        let source = |source: &str, entity: Option<&str>| ChangeSource {
+            source: source.into(),
+            entity: entity.map(str::to_string),
+        };
+        assert_eq!(
+            change_set(
+                Some(Replacement::True),
+                &["LaunchTemplateData"],
+                vec![source("ParameterReference", Some("DefaultAmi"))]
+            ),
+            "CloudFormation's change set: Modify, Replacement True (LaunchTemplateData; from ParameterReference DefaultAmi)"
+        );
+        assert_eq!(
+            change_set(None, &[], Vec::new()),
+            "CloudFormation's change set: Modify"
+        );
+        assert_eq!(
+            change_set(
+                Some(Replacement::Conditional),
+                &[],
+                vec![
+                    source("DirectModification", None),
+                    source("Automatic", None)
+                ]
+            ),
+            "CloudFormation's change set: Modify, Replacement Conditional (from DirectModification, Automatic)"
+        );
+        assert_eq!(
+            change_set(Some(Replacement::False), &["A", "B"], Vec::new()),
+            "CloudFormation's change set: Modify, Replacement False (A, B)"
+        );
+    }
+
+    #[test]
+    fn convox_s_rule_in_words_a_rolling_replacement_with_its_batch() {
+        assert_eq!(
+            rule_says(Rule::InstanceLaunch, Some("2")),
+            "replaces instances (rolling, 2 at a time)"
+        );
+        assert_eq!(
+            rule_says(Rule::SharedEfsEncryption, None),
+            "recreates the shared EFS volume: application volume data is lost"
+        );
+        assert_eq!(
+            rule_says(Rule::SubnetCidr, None),
+            "recreates the subnet and what runs in it"
+        );
     }
 
     #[test]

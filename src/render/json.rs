@@ -40,7 +40,11 @@ pub(super) fn document(plan: &Plan) -> Value {
             | Action::Wait(_) => {}
         }
         let disruptions = shown.get_mut("disruptions").and_then(Value::as_array_mut);
-        for (disruption, shown) in rack.disruptions.iter().zip(disruptions.into_iter().flatten()) {
+        for (disruption, shown) in rack
+            .disruptions
+            .iter()
+            .zip(disruptions.into_iter().flatten())
+        {
             word_disruption(disruption, shown);
         }
     }
@@ -141,4 +145,227 @@ fn insert_before(shown: &mut Value, key: &str, name: &str, words: Value) {
         worded.insert(field, value);
     }
     *object = worded;
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::cloud::Replacement;
+    use crate::convox::{Effect, Rule};
+    use crate::plan::{RuleImpact, StepRef};
+    use crate::template::{Cause, ChangeSource, PolicyUnknown, ResourceAction};
+
+    /// One resource per cause, so that each kind of cause goes through the saved plan.
+    fn every_cause() -> Vec<ResourceImpact> {
+        let names = |names: &[&str]| names.iter().map(|name| name.to_string()).collect();
+        let causes = [
+            Cause::NewInTemplate,
+            Cause::GoneFromTemplate,
+            Cause::ConditionTurns {
+                condition: "Private".into(),
+                to: false,
+            },
+            Cause::ExistenceUnknown {
+                condition: String::new(),
+            },
+            Cause::TypeChanges {
+                from: "AWS::SQS::Queue".into(),
+                to: "AWS::SNS::Topic".into(),
+            },
+            Cause::AttributesChange {
+                attributes: names(&["Metadata"]),
+            },
+            Cause::CustomResource {
+                properties: names(&["Token"]),
+            },
+            Cause::NestedStack {
+                properties: names(&["Parameters", "Tags"]),
+            },
+            Cause::NoSchema {
+                resource_type: "Vendor::Thing::Widget".into(),
+                properties: names(&["Name"]),
+            },
+            Cause::CreateOnly {
+                property: "CidrBlock".into(),
+                certain: true,
+            },
+            Cause::ConditionalCreateOnly {
+                property: "Engine".into(),
+                certain: false,
+            },
+            Cause::PropertiesChange {
+                properties: names(&["Tags"]),
+                certain: false,
+            },
+            Cause::ReplacingUpdate {
+                launch: names(&["LaunchTemplate"]),
+            },
+            Cause::UpdatePolicyUnknown {
+                unknown: PolicyUnknown::WillReplace,
+                launch: names(&["LaunchTemplate"]),
+            },
+            Cause::ChangeSet {
+                action: "Modify".into(),
+                replacement: Some(Replacement::Conditional),
+                properties: names(&["ImageId"]),
+                sources: vec![ChangeSource {
+                    source: "ParameterReference".into(),
+                    entity: Some("Ami".into()),
+                }],
+            },
+            Cause::ChangeSet {
+                action: "Modify".into(),
+                replacement: None,
+                properties: Vec::new(),
+                sources: Vec::new(),
+            },
+            Cause::TooComplex,
+        ];
+        causes
+            .into_iter()
+            .enumerate()
+            .map(|(index, cause)| ResourceImpact {
+                logical_id: format!("R{index}"),
+                resource_type: "AWS::SQS::Queue".into(),
+                action: ResourceAction::MayReplace,
+                too_complex: cause == Cause::TooComplex,
+                cause,
+                through: None,
+                rolling: None,
+            })
+            .collect()
+    }
+
+    /// An update of `InstanceType` whose template was analysed, and of `Subnet0CIDR` where Convox's rule
+    /// says what no analysis did.
+    fn update_plan() -> Plan {
+        let mut plan: Plan = serde_json::from_value(json!({
+            "format_version": crate::plan::file::FORMAT_VERSION,
+            "racks_file": {"path": "racks.toml", "sha256": "0"},
+            "accounts": [],
+            "racks": [{
+                "rack": "personal/web", "org": "personal", "name": "web", "region": "us-east-1",
+                "account_id": "123456789012", "action": "update",
+                "template": {"url": {"url": "https://templates.example.com/rack.json"}},
+                "changes": [
+                    {"kind": "parameter", "name": "InstanceType", "before": "t3.small", "after": "t3.large",
+                     "sensitive": false},
+                    {"kind": "parameter", "name": "Subnet0CIDR", "before": "10.0.1.0/24",
+                     "after": "10.0.9.0/24", "sensitive": false},
+                ],
+                "parameters": {}, "tags": {}, "resource_count": 1, "stack": null,
+            }],
+            "not_in_racks_toml": [],
+            "summary": {"install": 0, "update": 1, "upgrade": 0, "reinstall": 0, "continue_rollback": 0,
+                "uninstall": 0, "unchanged": 0, "blocked": 0, "wait": 0},
+        }))
+        .unwrap();
+        let rack = &mut plan.racks[0];
+        let Action::Update(update) = &mut rack.action else {
+            panic!("an update")
+        };
+        update.changes[0].rule = Some(RuleImpact {
+            effect: Effect::RollingReplacement,
+            source: "the docs".into(),
+            rule: Rule::InstanceLaunch,
+            at_a_time: Some("2".into()),
+        });
+        update.changes[0].reached = Some(every_cause());
+        update.changes[1].rule = Some(RuleImpact {
+            effect: Effect::RecreatesSubnets,
+            source: "the docs".into(),
+            rule: Rule::SubnetCidr,
+            at_a_time: None,
+        });
+        update.changes[1].reached = Some(Vec::new());
+        update.analysis = Some(TemplateImpact::Analysed {
+            resources: every_cause(),
+        });
+        rack.disruptions = vec![
+            Disruption::Resources {
+                step: None,
+                resources: every_cause(),
+            },
+            Disruption::ConvoxRule {
+                step: Some(StepRef {
+                    number: 1,
+                    version: "20260421192651".into(),
+                }),
+                parameter: "InstanceType".into(),
+                effect: Effect::RollingReplacement,
+                rule: Rule::InstanceLaunch,
+                at_a_time: Some("2".into()),
+            },
+        ];
+        plan
+    }
+
+    #[test]
+    fn a_saved_plan_loads_back_to_the_same_causes_rules_and_reach() {
+        let plan = update_plan();
+        let saved = super::plan(&plan);
+        let loaded: Plan = serde_json::from_str(&saved).unwrap();
+        assert_eq!(loaded, plan);
+        assert_eq!(super::plan(&loaded), saved);
+    }
+
+    #[test]
+    fn each_word_is_written_before_or_after_the_data_it_is_made_from() {
+        let document: Value = serde_json::from_str(&super::plan(&update_plan())).unwrap();
+        let web = &document["racks"][0];
+        let keys =
+            |value: &Value| -> Vec<String> { value.as_object().unwrap().keys().cloned().collect() };
+        let instance_type = &web["changes"][0];
+        assert_eq!(
+            keys(instance_type),
+            [
+                "kind",
+                "name",
+                "before",
+                "after",
+                "sensitive",
+                "impact",
+                "reach",
+                "reached"
+            ]
+        );
+        assert_eq!(
+            instance_type["impact"],
+            json!({"effect": "rolling_replacement", "says": "replaces instances (rolling, 2 at a time)",
+                "source": "the docs", "rule": "instance_launch", "at_a_time": "2"})
+        );
+        assert_eq!(web["changes"][1]["reach"], "reaches no resource");
+        assert_eq!(
+            web["changes"][1]["impact"]["says"],
+            "recreates the subnet and what runs in it"
+        );
+        let resources = [
+            &instance_type["reached"],
+            &web["impact"]["resources"],
+            &web["disruptions"][0]["resources"],
+        ];
+        for resources in resources {
+            let resources = resources.as_array().unwrap();
+            assert_eq!(resources.len(), every_cause().len());
+            for (shown, resource) in resources.iter().zip(every_cause()) {
+                assert_eq!(shown["because"], because(&resource.cause), "{shown:#}");
+                assert_eq!(
+                    keys(shown)[..5],
+                    ["logical_id", "type", "action", "because", "cause"]
+                );
+            }
+        }
+        assert_eq!(
+            keys(&web["impact"])[..3],
+            ["analysis", "verdict", "disruptive"]
+        );
+        assert_eq!(
+            web["disruptions"][1],
+            json!({"kind": "convox_rule", "step": {"number": 1, "version": "20260421192651"},
+                "parameter": "InstanceType", "effect": "rolling_replacement",
+                "says": "replaces instances (rolling, 2 at a time)", "rule": "instance_launch", "at_a_time": "2"})
+        );
+    }
 }

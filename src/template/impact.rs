@@ -364,102 +364,101 @@ fn compare_resource(
     }
 
     let names: Vec<&str> = changed.iter().map(|(name, _)| *name).collect();
-    let mut decided = if new_type == "AWS::CloudFormation::CustomResource"
-        || new_type.starts_with("Custom::")
-    {
-        impact(
-            ResourceAction::MayReplace,
-            Cause::CustomResource {
-                properties: owned(&names),
-            },
-        )
-    } else if new_type == "AWS::CloudFormation::Stack"
-        && names.iter().any(|name| NESTED_STACK_INPUTS.contains(name))
-    {
-        impact(
-            ResourceAction::MayReplace,
-            Cause::NestedStack {
-                properties: owned(&names),
-            },
-        )
-    } else {
-        match schema_of(new_type) {
-            None => impact(
+    let mut decided =
+        if new_type == "AWS::CloudFormation::CustomResource" || new_type.starts_with("Custom::") {
+            impact(
                 ResourceAction::MayReplace,
-                Cause::NoSchema {
-                    resource_type: new_type.to_string(),
+                Cause::CustomResource {
                     properties: owned(&names),
                 },
-            ),
-            Some(schema) => {
-                let mut worst = |paths: &[&'static str]| {
-                    let mut worst: Option<(&'static str, Difference)> = None;
-                    for path in paths {
-                        let segments: Vec<&str> = path.split('/').collect();
-                        let difference = difference_at(
-                            &mut comparison,
-                            Some(&old_properties),
-                            Some(&new_properties),
-                            &segments,
-                        );
-                        if difference != Difference::Same
-                            && worst.is_none_or(|(_, known)| difference > known)
-                        {
-                            worst = Some((*path, difference));
+            )
+        } else if new_type == "AWS::CloudFormation::Stack"
+            && names.iter().any(|name| NESTED_STACK_INPUTS.contains(name))
+        {
+            impact(
+                ResourceAction::MayReplace,
+                Cause::NestedStack {
+                    properties: owned(&names),
+                },
+            )
+        } else {
+            match schema_of(new_type) {
+                None => impact(
+                    ResourceAction::MayReplace,
+                    Cause::NoSchema {
+                        resource_type: new_type.to_string(),
+                        properties: owned(&names),
+                    },
+                ),
+                Some(schema) => {
+                    let mut worst = |paths: &[&'static str]| {
+                        let mut worst: Option<(&'static str, Difference)> = None;
+                        for path in paths {
+                            let segments: Vec<&str> = path.split('/').collect();
+                            let difference = difference_at(
+                                &mut comparison,
+                                Some(&old_properties),
+                                Some(&new_properties),
+                                &segments,
+                            );
+                            if difference != Difference::Same
+                                && worst.is_none_or(|(_, known)| difference > known)
+                            {
+                                worst = Some((*path, difference));
+                            }
                         }
-                    }
-                    worst
-                };
-                let create_only = worst(&schema.create_only);
-                let conditional: Vec<&'static str> = schema
-                    .conditional_create_only
-                    .iter()
-                    .copied()
-                    .filter(|path| !update_policy::decides(new_type, path))
-                    .collect();
-                let conditional = worst(&conditional);
-                let (action, path, cause) = match (create_only, conditional) {
-                    (Some((path, Difference::Differs)), _) => (
-                        ResourceAction::Replace,
-                        Some(path),
-                        Cause::CreateOnly {
-                            property: path.to_string(),
-                            certain: true,
-                        },
-                    ),
-                    (Some((path, _)), _) => (
-                        ResourceAction::MayReplace,
-                        Some(path),
-                        Cause::CreateOnly {
-                            property: path.to_string(),
-                            certain: false,
-                        },
-                    ),
-                    // AWS replaces the resource for some changes of such a property and not for others
-                    // (a DynamoDB KeySchema, an RDS Engine), by rules rackfile does not have.
-                    (None, Some((path, difference))) => (
-                        ResourceAction::MayReplace,
-                        Some(path),
-                        Cause::ConditionalCreateOnly {
-                            property: path.to_string(),
-                            certain: difference == Difference::Differs,
-                        },
-                    ),
-                    (None, None) => (
-                        ResourceAction::Modify,
-                        None,
-                        Cause::PropertiesChange {
-                            properties: owned(&names),
-                            certain: changed.iter().any(|(_, d)| *d == Difference::Differs),
-                        },
-                    ),
-                };
-                let mut decided = impact(action, cause);
-                decided.through = path.and_then(|path| through(&new_properties, path));
-                decided
+                        worst
+                    };
+                    let create_only = worst(&schema.create_only);
+                    let conditional: Vec<&'static str> = schema
+                        .conditional_create_only
+                        .iter()
+                        .copied()
+                        .filter(|path| !update_policy::decides(new_type, path))
+                        .collect();
+                    let conditional = worst(&conditional);
+                    let (action, path, cause) = match (create_only, conditional) {
+                        (Some((path, Difference::Differs)), _) => (
+                            ResourceAction::Replace,
+                            Some(path),
+                            Cause::CreateOnly {
+                                property: path.to_string(),
+                                certain: true,
+                            },
+                        ),
+                        (Some((path, _)), _) => (
+                            ResourceAction::MayReplace,
+                            Some(path),
+                            Cause::CreateOnly {
+                                property: path.to_string(),
+                                certain: false,
+                            },
+                        ),
+                        // AWS replaces the resource for some changes of such a property and not for others
+                        // (a DynamoDB KeySchema, an RDS Engine), by rules rackfile does not have.
+                        (None, Some((path, difference))) => (
+                            ResourceAction::MayReplace,
+                            Some(path),
+                            Cause::ConditionalCreateOnly {
+                                property: path.to_string(),
+                                certain: difference == Difference::Differs,
+                            },
+                        ),
+                        (None, None) => (
+                            ResourceAction::Modify,
+                            None,
+                            Cause::PropertiesChange {
+                                properties: owned(&names),
+                                certain: changed.iter().any(|(_, d)| *d == Difference::Differs),
+                            },
+                        ),
+                    };
+                    let mut decided = impact(action, cause);
+                    decided.through = path.and_then(|path| through(&new_properties, path));
+                    decided
+                }
             }
-        }
-    };
+        };
     // What reached a resource a property path does not decide: whatever its changed values refer to.
     if decided.through.is_none() && decided.action != ResourceAction::Replace {
         let changed_values = names

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::test_support::{pseudo, values};
-use super::{Cause, PolicyUnknown, ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse};
+use super::{
+    Cause, PolicyUnknown, ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse,
+};
 // The words of a verdict are the views' (`render::impact`); this whole file is test code (`template/mod.rs`
 // includes it under `cfg(test)`), marked here too for the architecture test, which reads it as a file.
 #[cfg(test)]

@@ -481,8 +481,7 @@ mod tests {
         assert_eq!(web["changes"][0]["reach"], "adds Queue", "{web:#}");
         assert_eq!(web["impact"]["verdict"], "adds 1 resource", "{web:#}");
         assert_eq!(
-            web["impact"]["resources"][0]["because"],
-            "new in the template",
+            web["impact"]["resources"][0]["because"], "new in the template",
             "{web:#}"
         );
     }
