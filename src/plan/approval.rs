@@ -73,14 +73,17 @@ mod tests {
     use crate::plan::{
         Change, ChangeKind, Install, Step, TemplatePlan, Uninstall, Update, Upgrade,
     };
-    use crate::template::{ResourceAction, ResourceImpact, Rolling};
+    use crate::template::{Cause, ResourceAction, ResourceImpact, Rolling};
 
     fn resource(logical_id: &str, action: ResourceAction, rolling: bool) -> ResourceImpact {
         ResourceImpact {
             logical_id: logical_id.into(),
             resource_type: "AWS::AutoScaling::AutoScalingGroup".into(),
             action,
-            because: "InstanceType changes".into(),
+            cause: Cause::PropertiesChange {
+                properties: vec!["LaunchConfigurationName".into()],
+                certain: true,
+            },
             through: None,
             too_complex: false,
             rolling: rolling.then(|| Rolling {
@@ -100,7 +103,7 @@ mod tests {
                 sensitive: false,
                 diff: None,
                 rule: None,
-                reach: None,
+                reached: None,
                 ssm_name: None,
             }],
             parameters: BTreeMap::new(),

@@ -19,7 +19,7 @@ impl Change {
             sensitive: false,
             diff: None,
             rule: None,
-            reach: None,
+            reached: None,
             ssm_name: None,
         }
     }

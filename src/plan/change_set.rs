@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{HoldReason, StepRef, TemplateImpact, Update};
 use crate::cloud::{ChangeSet, ChangeSetRef, Replacement, ResourceChange};
 use crate::live::ChangeSetFact;
-use crate::template::{Forced, ResourceAction, ResourceImpact, severity};
+use crate::template::{Cause, ChangeSource, Forced, ResourceAction, ResourceImpact, severity};
 
 /// CloudFormation's view of an update, beside the analysis'.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,7 +217,12 @@ pub fn forced(check: &ChangeSetCheck) -> BTreeMap<String, Forced> {
                 resource.logical_id.clone(),
                 Forced {
                     action: cloudformation_says(change),
-                    because: because(change, &properties),
+                    cause: Cause::ChangeSet {
+                        action: change.action.clone(),
+                        replacement: change.replacement,
+                        properties: properties.clone(),
+                        sources: sources(change),
+                    },
                     properties,
                 },
             ))
@@ -225,34 +230,18 @@ pub fn forced(check: &ChangeSetCheck) -> BTreeMap<String, Forced> {
         .collect()
 }
 
-/// `CloudFormation's change set: Modify, Replacement True (ImageId, from parameter DefaultAmi)`.
-fn because(change: &ResourceChange, properties: &[String]) -> String {
-    let mut text = format!("CloudFormation's change set: {}", change.action);
-    if let Some(replacement) = change.replacement {
-        text.push_str(&format!(", Replacement {replacement:?}"));
-    }
-    let causes: Vec<String> = change
+/// What caused the change set's changes of a resource, as its details name it.
+fn sources(change: &ResourceChange) -> Vec<ChangeSource> {
+    change
         .details
         .iter()
         .filter_map(|detail| {
-            let source = detail.change_source.as_deref()?;
-            Some(match &detail.causing_entity {
-                Some(entity) => format!("{source} {entity}"),
-                None => source.to_string(),
+            Some(ChangeSource {
+                source: detail.change_source.clone()?,
+                entity: detail.causing_entity.clone(),
             })
         })
-        .collect();
-    if !properties.is_empty() || !causes.is_empty() {
-        let mut parts = Vec::new();
-        if !properties.is_empty() {
-            parts.push(properties.join(", "));
-        }
-        if !causes.is_empty() {
-            parts.push(format!("from {}", causes.join(", ")));
-        }
-        text.push_str(&format!(" ({})", parts.join("; ")));
-    }
-    text
+        .collect()
 }
 
 /// Why `--auto-approve=in-place` holds an update for its change set: it could not be made, it says a
@@ -371,7 +360,10 @@ mod tests {
                 logical_id: "LaunchTemplate".into(),
                 resource_type: "AWS::EC2::LaunchTemplate".into(),
                 action,
-                because: String::new(),
+                cause: Cause::PropertiesChange {
+                    properties: vec!["LaunchTemplateData".into()],
+                    certain: true,
+                },
                 through: None,
                 rolling: rolling.then(|| Rolling {
                     max_batch_size: Some("1".into()),
@@ -431,9 +423,18 @@ mod tests {
         let forced = forced(&more);
         assert_eq!(forced["LaunchTemplate"].action, ResourceAction::Replace);
         assert_eq!(forced["LaunchTemplate"].properties, ["LaunchTemplateData"]);
+        // Worded by `render::impact::because`'s tests.
         assert_eq!(
-            forced["LaunchTemplate"].because,
-            "CloudFormation's change set: Modify, Replacement True (LaunchTemplateData; from ParameterReference DefaultAmi)"
+            forced["LaunchTemplate"].cause,
+            Cause::ChangeSet {
+                action: "Modify".into(),
+                replacement: Some(Replacement::True),
+                properties: vec!["LaunchTemplateData".into()],
+                sources: vec![ChangeSource {
+                    source: "ParameterReference".into(),
+                    entity: Some("DefaultAmi".into()),
+                }],
+            }
         );
 
         let rolling = check(
@@ -499,7 +500,7 @@ mod tests {
                 sensitive: false,
                 diff: None,
                 rule: None,
-                reach: None,
+                reached: None,
                 ssm_name: None,
             }],
             parameters: Default::default(),

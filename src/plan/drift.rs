@@ -673,7 +673,10 @@ mod tests {
                 logical_id: "Logs".into(),
                 resource_type: "AWS::Logs::LogGroup".into(),
                 action: crate::template::ResourceAction::Modify,
-                because: "LogRetention changes".into(),
+                cause: crate::template::Cause::PropertiesChange {
+                    properties: vec!["RetentionInDays".into()],
+                    certain: true,
+                },
                 through: None,
                 rolling: None,
                 too_complex: false,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::{Action, Disruption, RuleImpact, StepRef, Update};
 use crate::convox::{Effect, rule_for};
 
-use super::{Change, ChangeKind, Reach, TemplateImpact};
+use super::{Change, ChangeKind, TemplateImpact};
 use crate::template::{Pseudo, ResourceAction, ResourceImpact, StackTemplate, analyse};
 
 /// The impact of an update from `before` (the live template and values) to `after`, with each parameter
@@ -101,7 +101,7 @@ pub(super) fn analyse_update(
             | ChangeKind::StackPolicy
             | ChangeKind::Rollback => continue,
         };
-        change.reach = Some(Reach::Resources(reached));
+        change.reached = Some(reached);
     }
     Some(TemplateImpact::Analysed { resources: whole })
 }
@@ -123,22 +123,16 @@ fn reverted<'a>(
     values
 }
 
-/// Convox's rule for a parameter change, in the words the plan shows. A rolling replacement says how
-/// many instances at a time, from the batch size the update leaves the rack with.
+/// Convox's rule for a parameter change. A rolling replacement goes as many instances at a time as the
+/// batch size the update leaves the rack with (1 when it sets none).
 pub(super) fn rule_impact_of(name: &str, batch_size: Option<&str>) -> Option<RuleImpact> {
     let rule = rule_for(name)?;
-    let says = match rule.effect {
-        Effect::RollingReplacement => format!(
-            "{} (rolling, {} at a time)",
-            rule.says,
-            batch_size.unwrap_or("1")
-        ),
-        _ => rule.says.to_string(),
-    };
     Some(RuleImpact {
         effect: rule.effect,
-        says,
         source: rule.source.to_string(),
+        rule: rule.rule,
+        at_a_time: (rule.effect == Effect::RollingReplacement)
+            .then(|| batch_size.unwrap_or("1").to_string()),
     })
 }
 
@@ -220,7 +214,8 @@ pub(super) fn disruptions(action: &Action) -> Vec<Disruption> {
                 step: step.clone(),
                 parameter: change.name.clone(),
                 effect: impact.effect,
-                says: impact.says.clone(),
+                rule: impact.rule,
+                at_a_time: impact.at_a_time.clone(),
             });
         }
     }
@@ -249,7 +244,7 @@ mod tests {
             sensitive: false,
             diff: None,
             rule: None,
-            reach: None,
+            reached: None,
             ssm_name: None,
         }
     }
@@ -258,8 +253,8 @@ mod tests {
 
     /// What a change alone reaches, as (logical id, action): what its words are made from.
     fn reached(change: &Change) -> Vec<(&str, ResourceAction)> {
-        match &change.reach {
-            Some(Reach::Resources(resources)) => resources
+        match &change.reached {
+            Some(resources) => resources
                 .iter()
                 .map(|resource| (resource.logical_id.as_str(), resource.action))
                 .collect(),
@@ -285,7 +280,7 @@ mod tests {
             &BTreeMap::new(),
         );
         assert_eq!(impact, None);
-        assert!(changes.iter().all(|c| c.reach.is_none()));
+        assert!(changes.iter().all(|c| c.reached.is_none()));
     }
 
     #[test]
@@ -304,7 +299,7 @@ mod tests {
             &BTreeMap::new(),
         );
         assert_eq!(impact, Some(TemplateImpact::NotAnalysed { reason }));
-        assert_eq!(changes[0].reach, None);
+        assert_eq!(changes[0].reached, None);
     }
 
     #[test]
@@ -347,8 +342,11 @@ mod tests {
         };
         assert_eq!(resources.len(), 1, "{resources:?}");
         assert_eq!(
-            resources[0].because,
-            "KeyName may change, and it is create-only"
+            resources[0].cause,
+            crate::template::Cause::CreateOnly {
+                property: "KeyName".into(),
+                certain: false
+            }
         );
     }
 

@@ -3,9 +3,9 @@
 //! it and the executor in `apply` carries it out without making choices of its own.
 //!
 //! The JSON form (`plan --json`, `plan --out`) is a contract: fields are only added within a
-//! `format_version`; removing or changing one bumps it. It is this data with the impact analysis's words
-//! (`render::json_plan`); a plan made now holds what an update reaches as data, and one read back from its
-//! file the words it was saved with (`Reach::Saved`).
+//! `format_version`; removing or changing one bumps it. It is this data with the words the views make of it
+//! written beside it (`render::json_plan`); a plan read back from its file takes the data and leaves the
+//! words.
 //! Over 600 lines on purpose: the contract's types are kept in one file, read top to bottom as the JSON
 //! nests, with their small accessors; what decides them lives in the files beside it.
 
@@ -157,7 +157,10 @@ pub enum Disruption {
         step: Option<StepRef>,
         parameter: String,
         effect: Effect,
-        says: String,
+        /// The rule and its batch size, as in the change's `RuleImpact`: the views word them.
+        rule: crate::convox::Rule,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_a_time: Option<String>,
     },
 }
 
@@ -279,24 +282,6 @@ impl Action {
         match self {
             Action::Update(update) => vec![update],
             Action::Upgrade(upgrade) => upgrade.steps.iter().map(|step| &step.update).collect(),
-            Action::Install(_)
-            | Action::Reinstall(_)
-            | Action::ContinueRollback
-            | Action::Uninstall(_)
-            | Action::Unchanged
-            | Action::Blocked(_)
-            | Action::Wait(_) => Vec::new(),
-        }
-    }
-
-    fn updates_mut(&mut self) -> Vec<&mut Update> {
-        match self {
-            Action::Update(update) => vec![update],
-            Action::Upgrade(upgrade) => upgrade
-                .steps
-                .iter_mut()
-                .map(|step| &mut step.update)
-                .collect(),
             Action::Install(_)
             | Action::Reinstall(_)
             | Action::ContinueRollback
@@ -610,33 +595,28 @@ pub struct Change {
     #[serde(rename = "impact", skip_serializing_if = "Option::is_none", default)]
     pub rule: Option<RuleImpact>,
     /// What a parameter or template change alone reaches (`plan::impact`); the rack's `impact` is what the
-    /// whole update reaches.
+    /// whole update reaches. The views word it (`render::impact::describe_reach`: `replaces
+    /// LaunchConfiguration; rolling replacement of Instances, 1 at a time`), the JSON view as `reach`
+    /// beside it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub reach: Option<Reach>,
+    pub reached: Option<Vec<crate::template::ResourceImpact>>,
     /// The SSM parameter an `SsmValue` change's parameter names.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ssm_name: Option<String>,
 }
 
-/// What a change alone reaches in the stack's resources. The views word it (`render::impact`:
-/// `replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Reach {
-    /// What the analysis finds, in a plan made now.
-    Resources(Vec<crate::template::ResourceImpact>),
-    /// A saved plan's line. The saved plan is `plan --json`'s document, which keeps the words, not the
-    /// resources they were made from; `rackfile show` prints them as they were.
-    Saved(String),
-}
-
-/// What Convox's rule says a parameter change does to a running rack, and where that rule is written.
+/// What Convox's rule says a parameter change does to a running rack, and where that rule is written. The
+/// views word it (`render::impact::rule_says`: "replaces instances (rolling, 1 at a time)"), the JSON view
+/// as `says` beside `effect`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleImpact {
     pub effect: Effect,
-    /// In rack terms, e.g. "replaces instances (rolling, 1 at a time)".
-    pub says: String,
     pub source: String,
+    pub rule: crate::convox::Rule,
+    /// Instances replaced at a time, for a rolling replacement: the batch size the update leaves the rack
+    /// with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_a_time: Option<String>,
 }
 
 impl RuleImpact {

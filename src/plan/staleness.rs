@@ -2,7 +2,7 @@
 //! stacks give now, every field of every rack (not only the fingerprints: an edited plan file must not send
 //! what nobody reviewed).
 
-use super::{Action, Plan, RackPlan, StackFingerprint, Wave};
+use super::{Plan, RackPlan, StackFingerprint, Wave};
 
 /// Why `saved` is stale against `fresh`, the plan made now for the same racks and flags, one reason per
 /// rack that differs (the first difference of each); empty when the saved plan still holds.
@@ -92,10 +92,6 @@ fn comparable(rack: &RackPlan) -> serde_json::Value {
     super::secrets::hide_secrets(&mut rack);
     rack.notes.clear();
     rack.warnings.clear();
-    // What a change alone reaches is made from what stays compared (the live stack, the planned template and
-    // parameters), and a saved plan keeps only its words (`Reach::Saved`), never equal to the resources of
-    // a plan made now.
-    forget_reach(&mut rack.action);
     // Drift is what `--drift` saw when it looked, and changes whenever someone touches the console: apply
     // --drift detects it again rather than refuse a reviewed plan over it.
     rack.hold.retain(|reason| {
@@ -107,14 +103,6 @@ fn comparable(rack: &RackPlan) -> serde_json::Value {
     let mut value = serde_json::to_value(&rack).unwrap_or_default();
     forget_template_paths(&mut value);
     value
-}
-
-fn forget_reach(action: &mut Action) {
-    for update in action.updates_mut() {
-        for change in &mut update.changes {
-            change.reach = None;
-        }
-    }
 }
 
 fn forget_template_paths(value: &mut serde_json::Value) {

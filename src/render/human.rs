@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 
 use super::budget::budget_lines;
 use super::escape;
-use super::impact::{describe_reach, reach_words, verdict};
+use super::impact::{describe_reach, rule_says, verdict};
 use crate::diag::{self, Diagnostic};
 use crate::plan::{
     Action, Change, ChangeKind, DependentStack, Disruption, Held, HeldReason, HoldReason, Install,
@@ -391,12 +391,13 @@ fn disruption_words(dependents: &[DependentStack], disruption: &Disruption) -> S
         Disruption::ConvoxRule {
             step,
             parameter,
-            says,
+            rule,
+            at_a_time,
             ..
         } => format!(
             "{}{} ({})",
             step_words(step),
-            escape(says),
+            escape(&rule_says(*rule, at_a_time.as_deref())),
             escape(parameter)
         ),
     }
@@ -528,17 +529,18 @@ fn write_changes(out: &mut String, changes: &[Change], indent: &str, style: Styl
         let line = change_line(change);
         let line = match &change.rule {
             Some(impact) if impact.is_disruptive() => {
-                format!(
-                    "{line}  {}",
-                    style.paint("31", &format!("# {}", impact.says))
-                )
+                let says = rule_says(impact.rule, impact.at_a_time.as_deref());
+                format!("{line}  {}", style.paint("31", &format!("# {says}")))
             }
-            Some(impact) => format!("{line}  # {}", impact.says),
+            Some(impact) => format!(
+                "{line}  # {}",
+                rule_says(impact.rule, impact.at_a_time.as_deref())
+            ),
             None => line,
         };
         let _ = writeln!(out, "{indent}{line}");
-        if let Some(reach) = &change.reach {
-            let _ = writeln!(out, "{indent}  ↳ {}", escape(&reach_words(reach)));
+        if let Some(reached) = &change.reached {
+            let _ = writeln!(out, "{indent}  ↳ {}", escape(&describe_reach(reached)));
         }
         if let Some(diff) = &change.diff {
             for line in diff.lines() {

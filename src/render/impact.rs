@@ -1,11 +1,12 @@
-//! An update's impact in words, from the analysis's data (`template::analyse`, `plan::impact`): the line each
-//! change reaches (`replaces Vpc and 5 resources that refer to it`), the update's verdict in counts, and its
-//! disruptive part. The human, Markdown and JSON views all take their words from here.
+//! An update's impact in words, from the analysis's data (`template::analyse`, `plan::impact`): why each
+//! resource is reached (`CidrBlock changes, and it is create-only`), the line each change reaches
+//! (`replaces Vpc and 5 resources that refer to it`), the update's verdict in counts, its disruptive part,
+//! and what Convox's rule says of a parameter change. The human, Markdown and JSON views all take their
+//! words from here.
 
-use std::borrow::Cow;
-
-use crate::plan::{Reach, is_disruptive};
-use crate::template::{ResourceAction, ResourceImpact, Rolling};
+use crate::convox::Rule;
+use crate::plan::is_disruptive;
+use crate::template::{Cause, PolicyUnknown, ResourceAction, ResourceImpact, Rolling};
 
 /// `A`, `A and B`, `A, B and C`.
 fn list(names: &[&str]) -> String {
@@ -13,6 +14,126 @@ fn list(names: &[&str]) -> String {
         [] => String::new(),
         [only] => only.to_string(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// `A changes`, `A and B change`.
+fn change_or_changes<S: AsRef<str>>(names: &[S]) -> String {
+    let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+    let verb = if names.len() == 1 {
+        "changes"
+    } else {
+        "change"
+    };
+    format!("{} {verb}", list(&names))
+}
+
+/// Why the analysis decided what it did of a resource: `CidrBlock changes, and it is create-only`.
+pub fn because(cause: &Cause) -> String {
+    let changes_or_may = |certain: bool| if certain { "changes" } else { "may change" };
+    match cause {
+        Cause::NewInTemplate => "new in the template".into(),
+        Cause::GoneFromTemplate => "no longer in the template".into(),
+        Cause::ConditionTurns { condition, to } => {
+            format!("condition {condition} becomes {to}")
+        }
+        Cause::ExistenceUnknown { condition } => format!(
+            "whether it exists depends on condition {condition}, which rackfile cannot evaluate"
+        ),
+        Cause::TypeChanges { from, to } => format!("its type changes from {from} to {to}"),
+        // "its Metadata and UpdatePolicy changes": the attributes as one thing, its attributes.
+        Cause::AttributesChange { attributes } => format!("its {} changes", names(attributes)),
+        Cause::CustomResource { properties } => format!(
+            "a custom resource: its handler decides whether a change replaces it ({})",
+            change_or_changes(properties)
+        ),
+        Cause::NestedStack { properties } => format!(
+            "nested stack not analysed: rackfile does not read the stack inside it ({})",
+            change_or_changes(properties)
+        ),
+        Cause::NoSchema {
+            resource_type,
+            properties,
+        } => format!(
+            "rackfile has no AWS resource schema for {resource_type} ({})",
+            change_or_changes(properties)
+        ),
+        Cause::CreateOnly { property, certain } => {
+            format!("{property} {}, and it is create-only", changes_or_may(*certain))
+        }
+        Cause::ConditionalCreateOnly { property, certain } => format!(
+            "conditional create-only: {property} {}, and AWS replaces the resource for some changes of it",
+            changes_or_may(*certain)
+        ),
+        Cause::PropertiesChange {
+            properties,
+            certain: true,
+        } => change_or_changes(properties),
+        Cause::PropertiesChange {
+            properties,
+            certain: false,
+        } => format!("{} may change", names(properties)),
+        Cause::ReplacingUpdate { launch } => format!(
+            "its AutoScalingReplacingUpdate policy (WillReplace) replaces the group and its instances when {}",
+            change_or_changes(launch)
+        ),
+        Cause::UpdatePolicyUnknown { unknown, launch } => {
+            let unknown = match unknown {
+                PolicyUnknown::UpdatePolicy => "its UpdatePolicy depends on what only AWS knows",
+                PolicyUnknown::ReplacingUpdate => {
+                    "its AutoScalingReplacingUpdate is known only to AWS"
+                }
+                PolicyUnknown::WillReplace => {
+                    "whether its AutoScalingReplacingUpdate replaces the group (WillReplace) is known only to AWS"
+                }
+            };
+            format!("{unknown}, and {}", change_or_changes(launch))
+        }
+        Cause::ChangeSet {
+            action,
+            replacement,
+            properties,
+            sources,
+        } => {
+            let mut text = format!("CloudFormation's change set: {action}");
+            if let Some(replacement) = replacement {
+                text.push_str(&format!(", Replacement {replacement:?}"));
+            }
+            let sources: Vec<String> = sources
+                .iter()
+                .map(|cause| match &cause.entity {
+                    Some(entity) => format!("{} {entity}", cause.source),
+                    None => cause.source.clone(),
+                })
+                .collect();
+            let mut parts = Vec::new();
+            if !properties.is_empty() {
+                parts.push(properties.join(", "));
+            }
+            if !sources.is_empty() {
+                parts.push(format!("from {}", sources.join(", ")));
+            }
+            if !parts.is_empty() {
+                text.push_str(&format!(" ({})", parts.join("; ")));
+            }
+            text
+        }
+        Cause::TooComplex => "too complex to analyse: rackfile stops after a fixed amount of work, before it could tell what the update does to it".into(),
+    }
+}
+
+/// `list` of owned names.
+fn names(names: &[String]) -> String {
+    list(&names.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// What Convox's rule says a parameter change does, in rack terms: the rule's own words (`convox::rule`),
+/// and how many instances at a time for a rolling replacement: `replaces instances (rolling, 1 at a time)`.
+pub fn rule_says(rule: Rule, at_a_time: Option<&str>) -> String {
+    let says = crate::convox::rule(rule).says;
+    match at_a_time {
+        Some(count) => format!("{says} (rolling, {count} at a time)"),
+        None => says.to_string(),
     }
 }
 
@@ -69,14 +190,6 @@ fn rolling_text(impact: &ResourceImpact, rolling: &Rolling) -> String {
             "rolling replacement of {} (batch size known only to AWS)",
             impact.logical_id
         ),
-    }
-}
-
-/// What a change reaches, in a line; a saved plan's line as it was saved.
-pub fn reach_words(reach: &Reach) -> Cow<'_, str> {
-    match reach {
-        Reach::Resources(resources) => Cow::Owned(describe_reach(resources)),
-        Reach::Saved(words) => Cow::Borrowed(words),
     }
 }
 
@@ -223,13 +336,15 @@ pub fn disruption(impacts: &[ResourceImpact]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloud::Replacement;
+    use crate::template::ChangeSource;
 
     fn resource(logical_id: &str, resource_type: &str, action: ResourceAction) -> ResourceImpact {
         ResourceImpact {
             logical_id: logical_id.into(),
             resource_type: resource_type.into(),
             action,
-            because: String::new(),
+            cause: Cause::NewInTemplate,
             through: None,
             rolling: None,
             too_complex: false,
@@ -282,17 +397,224 @@ mod tests {
         assert_eq!(describe_reach(&releases), "adds Releases");
     }
 
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| name.to_string()).collect()
+    }
+
+    // The words of the causes `template::analyse`'s tests (impact.rs, verdict_tests.rs) find.
+
     #[test]
-    fn a_plan_made_now_words_its_resources_and_a_saved_plan_keeps_its_line() {
+    fn a_resource_s_cause_in_words() {
+        let cases = [
+            (Cause::NewInTemplate, "new in the template"),
+            (Cause::GoneFromTemplate, "no longer in the template"),
+            (
+                Cause::ConditionTurns {
+                    condition: "Private".into(),
+                    to: true,
+                },
+                "condition Private becomes true",
+            ),
+            (
+                Cause::ConditionTurns {
+                    condition: "Private".into(),
+                    to: false,
+                },
+                "condition Private becomes false",
+            ),
+            (
+                Cause::ExistenceUnknown {
+                    condition: "C40".into(),
+                },
+                "whether it exists depends on condition C40, which rackfile cannot evaluate",
+            ),
+            (
+                Cause::TypeChanges {
+                    from: "Vendor::Thing::Widget".into(),
+                    to: "AWS::SNS::Topic".into(),
+                },
+                "its type changes from Vendor::Thing::Widget to AWS::SNS::Topic",
+            ),
+            (
+                Cause::AttributesChange {
+                    attributes: names(&["DeletionPolicy"]),
+                },
+                "its DeletionPolicy changes",
+            ),
+            (
+                Cause::AttributesChange {
+                    attributes: names(&["Metadata", "UpdatePolicy"]),
+                },
+                "its Metadata and UpdatePolicy changes",
+            ),
+            (
+                Cause::CustomResource {
+                    properties: names(&["Token"]),
+                },
+                "a custom resource: its handler decides whether a change replaces it (Token changes)",
+            ),
+            (
+                Cause::NestedStack {
+                    properties: names(&["Parameters"]),
+                },
+                "nested stack not analysed: rackfile does not read the stack inside it (Parameters changes)",
+            ),
+            (
+                Cause::NoSchema {
+                    resource_type: "Vendor::Thing::Widget".into(),
+                    properties: names(&["Name", "Size"]),
+                },
+                "rackfile has no AWS resource schema for Vendor::Thing::Widget (Name and Size change)",
+            ),
+            (
+                Cause::CreateOnly {
+                    property: "CidrBlock".into(),
+                    certain: true,
+                },
+                "CidrBlock changes, and it is create-only",
+            ),
+            (
+                Cause::CreateOnly {
+                    property: "BucketName".into(),
+                    certain: false,
+                },
+                "BucketName may change, and it is create-only",
+            ),
+            (
+                Cause::ConditionalCreateOnly {
+                    property: "KeySchema".into(),
+                    certain: true,
+                },
+                "conditional create-only: KeySchema changes, and AWS replaces the resource for some changes of it",
+            ),
+            (
+                Cause::ConditionalCreateOnly {
+                    property: "Engine".into(),
+                    certain: false,
+                },
+                "conditional create-only: Engine may change, and AWS replaces the resource for some changes of it",
+            ),
+            (
+                Cause::PropertiesChange {
+                    properties: names(&["Tags"]),
+                    certain: true,
+                },
+                "Tags changes",
+            ),
+            (
+                Cause::PropertiesChange {
+                    properties: names(&["A", "B", "C"]),
+                    certain: true,
+                },
+                "A, B and C change",
+            ),
+            (
+                Cause::PropertiesChange {
+                    properties: names(&["A", "B"]),
+                    certain: false,
+                },
+                "A and B may change",
+            ),
+            (
+                Cause::ReplacingUpdate {
+                    launch: names(&["LaunchTemplate"]),
+                },
+                "its AutoScalingReplacingUpdate policy (WillReplace) replaces the group and its instances when LaunchTemplate changes",
+            ),
+            (
+                Cause::UpdatePolicyUnknown {
+                    unknown: PolicyUnknown::WillReplace,
+                    launch: names(&["LaunchTemplate"]),
+                },
+                "whether its AutoScalingReplacingUpdate replaces the group (WillReplace) is known only to AWS, and LaunchTemplate changes",
+            ),
+            (
+                Cause::UpdatePolicyUnknown {
+                    unknown: PolicyUnknown::ReplacingUpdate,
+                    launch: names(&["LaunchTemplate", "VPCZoneIdentifier"]),
+                },
+                "its AutoScalingReplacingUpdate is known only to AWS, and LaunchTemplate and VPCZoneIdentifier change",
+            ),
+            (
+                Cause::UpdatePolicyUnknown {
+                    unknown: PolicyUnknown::UpdatePolicy,
+                    launch: names(&["LaunchConfigurationName"]),
+                },
+                "its UpdatePolicy depends on what only AWS knows, and LaunchConfigurationName changes",
+            ),
+            (
+                Cause::TooComplex,
+                "too complex to analyse: rackfile stops after a fixed amount of work, before it could tell what the update does to it",
+            ),
+        ];
+        for (cause, words) in cases {
+            assert_eq!(because(&cause), words, "{cause:?}");
+        }
+    }
+
+    #[test]
+    fn what_cloudformation_s_change_set_says_of_a_resource_in_words() {
+        let change_set = |replacement, properties: &[&str], sources: Vec<ChangeSource>| {
+            because(&Cause::ChangeSet {
+                action: "Modify".into(),
+                replacement,
+                properties: names(properties),
+                sources,
+            })
+        };
+        let source = |source: &str, entity: Option<&str>| ChangeSource {
+            source: source.into(),
+            entity: entity.map(str::to_string),
+        };
         assert_eq!(
-            reach_words(&Reach::Resources(Vec::new())),
-            "reaches no resource"
+            change_set(
+                Some(Replacement::True),
+                &["LaunchTemplateData"],
+                vec![source("ParameterReference", Some("DefaultAmi"))]
+            ),
+            "CloudFormation's change set: Modify, Replacement True (LaunchTemplateData; from ParameterReference DefaultAmi)"
         );
+        assert_eq!(
+            change_set(None, &[], Vec::new()),
+            "CloudFormation's change set: Modify"
+        );
+        assert_eq!(
+            change_set(
+                Some(Replacement::Conditional),
+                &[],
+                vec![
+                    source("DirectModification", None),
+                    source("Automatic", None)
+                ]
+            ),
+            "CloudFormation's change set: Modify, Replacement Conditional (from DirectModification, Automatic)"
+        );
+        assert_eq!(
+            change_set(Some(Replacement::False), &["A", "B"], Vec::new()),
+            "CloudFormation's change set: Modify, Replacement False (A, B)"
+        );
+    }
+
+    #[test]
+    fn convox_s_rule_in_words_a_rolling_replacement_with_its_batch() {
+        assert_eq!(
+            rule_says(Rule::InstanceLaunch, Some("2")),
+            "replaces instances (rolling, 2 at a time)"
+        );
+        assert_eq!(
+            rule_says(Rule::SharedEfsEncryption, None),
+            "recreates the shared EFS volume: application volume data is lost"
+        );
+        assert_eq!(
+            rule_says(Rule::SubnetCidr, None),
+            "recreates the subnet and what runs in it"
+        );
+    }
+
+    #[test]
+    fn a_change_that_reaches_nothing_says_so() {
+        assert_eq!(describe_reach(&[]), "reaches no resource");
         let queue = resource("Queue", "AWS::SQS::Queue", ResourceAction::Add);
-        assert_eq!(reach_words(&Reach::Resources(vec![queue])), "adds Queue");
-        assert_eq!(
-            reach_words(&Reach::Saved("replaces Vpc".into())),
-            "replaces Vpc"
-        );
+        assert_eq!(describe_reach(&[queue]), "adds Queue");
     }
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::budget::budget_words;
 use super::human::{Style, disruptions, hold_words, plan as human_plan};
-use super::impact::verdict;
+use super::impact::{rule_says, verdict};
 use super::{escape, waves};
 use crate::plan::{Action, ChangeKind, Plan, RackPlan, TemplateImpact, Update};
 
@@ -233,7 +233,7 @@ fn impact(rack: &RackPlan) -> String {
             .changes
             .iter()
             .filter_map(|change| change.rule.as_ref())
-            .map(|impact| impact.says.clone())
+            .map(|impact| rule_says(impact.rule, impact.at_a_time.as_deref()))
             .collect();
         match &update.analysis {
             Some(TemplateImpact::Analysed { resources }) => says.push(verdict(resources)),

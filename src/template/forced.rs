@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::cause::Cause;
 use super::evaluate::Side;
 use super::impact::{ResourceAction, ResourceImpact, group_rolls};
 
@@ -16,7 +17,8 @@ pub struct Forced {
     pub action: ResourceAction,
     /// The properties CloudFormation names as changed.
     pub properties: Vec<String>,
-    pub because: String,
+    /// What the change set says of it (`Cause::ChangeSet`).
+    pub cause: Cause,
 }
 
 /// How much a resource action changes the resource, for "at least": the change set's view only ever adds.
@@ -49,7 +51,7 @@ pub(super) fn with_forced(
         logical_id: id.to_string(),
         resource_type: resource_type.clone(),
         action: forced.action,
-        because: forced.because.clone(),
+        cause: forced.cause.clone(),
         through: None,
         rolling: None,
         too_complex: false,

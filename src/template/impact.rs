@@ -11,10 +11,9 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::cause::Cause;
 use super::create_only::schema_of;
-use super::evaluate::{
-    Comparison, Difference, Fresh, Pseudo, Side, TOO_COMPLEX, Treatment, Truth, Val,
-};
+use super::evaluate::{Comparison, Difference, Fresh, Pseudo, Side, Treatment, Truth, Val};
 use super::forced::{Forced, with_forced};
 use super::references::References;
 use super::update_policy::{self, Replaces, group_update, launch_changes};
@@ -27,7 +26,8 @@ pub struct ResourceImpact {
     #[serde(rename = "type")]
     pub resource_type: String,
     pub action: ResourceAction,
-    pub because: String,
+    /// Why: the views word it (`render::impact::because`), and the JSON view writes those words beside it.
+    pub cause: Cause,
     /// The replaced resource this one refers to (Ref, Fn::GetAtt): how the change reached it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub through: Option<String>,
@@ -217,9 +217,7 @@ fn too_complex(id: &str, before: &Side<'_>, after: &Side<'_>) -> ResourceImpact 
             .unwrap_or("(no type)")
             .to_string(),
         action: ResourceAction::MayReplace,
-        because: format!(
-            "{TOO_COMPLEX}: rackfile stops after a fixed amount of work, before it could tell what the update does to it"
-        ),
+        cause: Cause::TooComplex,
         through: None,
         rolling: None,
         too_complex: true,
@@ -238,11 +236,11 @@ fn resource_impact(id: &str, before: &Side<'_>, after: &Side<'_>) -> Option<Reso
             .and_then(Value::as_str)
             .map(str::to_string)
     };
-    let impact = |action, because: String| ResourceImpact {
+    let impact = |action, cause: Cause| ResourceImpact {
         logical_id: id.to_string(),
         resource_type: resource_type.clone(),
         action,
-        because,
+        cause,
         through: None,
         rolling: None,
         too_complex: false,
@@ -254,15 +252,21 @@ fn resource_impact(id: &str, before: &Side<'_>, after: &Side<'_>) -> Option<Reso
         (Truth::False, Truth::True) => Some(impact(
             ResourceAction::Add,
             match (before.resource(id), condition(after)) {
-                (Some(_), Some(name)) => format!("condition {name} becomes true"),
-                _ => "new in the template".into(),
+                (Some(_), Some(condition)) => Cause::ConditionTurns {
+                    condition,
+                    to: true,
+                },
+                _ => Cause::NewInTemplate,
             },
         )),
         (Truth::True, Truth::False) => Some(impact(
             ResourceAction::Remove,
             match (after.resource(id), condition(after)) {
-                (Some(_), Some(name)) => format!("condition {name} becomes false"),
-                _ => "no longer in the template".into(),
+                (Some(_), Some(condition)) => Cause::ConditionTurns {
+                    condition,
+                    to: false,
+                },
+                _ => Cause::GoneFromTemplate,
             },
         )),
         (Truth::True, Truth::True) => compare_resource(id, before, after, impact),
@@ -275,12 +279,11 @@ fn resource_impact(id: &str, before: &Side<'_>, after: &Side<'_>) -> Option<Reso
         }
         _ => Some(impact(
             ResourceAction::MayReplace,
-            format!(
-                "whether it exists depends on condition {}, which rackfile cannot evaluate",
-                condition(after)
+            Cause::ExistenceUnknown {
+                condition: condition(after)
                     .or_else(|| condition(before))
-                    .unwrap_or_default()
-            ),
+                    .unwrap_or_default(),
+            },
         )),
     }
 }
@@ -289,7 +292,7 @@ fn compare_resource(
     id: &str,
     before: &Side<'_>,
     after: &Side<'_>,
-    impact: impl Fn(ResourceAction, String) -> ResourceImpact,
+    impact: impl Fn(ResourceAction, Cause) -> ResourceImpact,
 ) -> Option<ResourceImpact> {
     let (old, new) = (before.resource(id)?, after.resource(id)?);
     let (old_type, new_type) = (
@@ -299,7 +302,10 @@ fn compare_resource(
     if old_type != new_type {
         return Some(impact(
             ResourceAction::Replace,
-            format!("its type changes from {old_type} to {new_type}"),
+            Cause::TypeChanges {
+                from: old_type.to_string(),
+                to: new_type.to_string(),
+            },
         ));
     }
     let properties = |side: &Side<'_>, resource: &Value| match resource.get("Properties") {
@@ -351,118 +357,108 @@ fn compare_resource(
         }
         return Some(impact(
             ResourceAction::Modify,
-            format!("its {} changes", list(&other_changes)),
+            Cause::AttributesChange {
+                attributes: owned(&other_changes),
+            },
         ));
     }
 
     let names: Vec<&str> = changed.iter().map(|(name, _)| *name).collect();
-    let verb = |names: &[&str]| {
-        if names.len() == 1 {
-            "changes"
-        } else {
-            "change"
-        }
-    };
-    let mut decided = if new_type == "AWS::CloudFormation::CustomResource"
-        || new_type.starts_with("Custom::")
-    {
-        impact(
-            ResourceAction::MayReplace,
-            format!(
-                "a custom resource: its handler decides whether a change replaces it ({} {})",
-                list(&names),
-                verb(&names)
-            ),
-        )
-    } else if new_type == "AWS::CloudFormation::Stack"
-        && names.iter().any(|name| NESTED_STACK_INPUTS.contains(name))
-    {
-        impact(
-            ResourceAction::MayReplace,
-            format!(
-                "nested stack not analysed: rackfile does not read the stack inside it ({} {})",
-                list(&names),
-                verb(&names)
-            ),
-        )
-    } else {
-        match schema_of(new_type) {
-            None => impact(
+    let mut decided =
+        if new_type == "AWS::CloudFormation::CustomResource" || new_type.starts_with("Custom::") {
+            impact(
                 ResourceAction::MayReplace,
-                format!(
-                    "rackfile has no AWS resource schema for {new_type} ({} {})",
-                    list(&names),
-                    verb(&names)
+                Cause::CustomResource {
+                    properties: owned(&names),
+                },
+            )
+        } else if new_type == "AWS::CloudFormation::Stack"
+            && names.iter().any(|name| NESTED_STACK_INPUTS.contains(name))
+        {
+            impact(
+                ResourceAction::MayReplace,
+                Cause::NestedStack {
+                    properties: owned(&names),
+                },
+            )
+        } else {
+            match schema_of(new_type) {
+                None => impact(
+                    ResourceAction::MayReplace,
+                    Cause::NoSchema {
+                        resource_type: new_type.to_string(),
+                        properties: owned(&names),
+                    },
                 ),
-            ),
-            Some(schema) => {
-                let mut worst = |paths: &[&'static str]| {
-                    let mut worst: Option<(&'static str, Difference)> = None;
-                    for path in paths {
-                        let segments: Vec<&str> = path.split('/').collect();
-                        let difference = difference_at(
-                            &mut comparison,
-                            Some(&old_properties),
-                            Some(&new_properties),
-                            &segments,
-                        );
-                        if difference != Difference::Same
-                            && worst.is_none_or(|(_, known)| difference > known)
-                        {
-                            worst = Some((*path, difference));
-                        }
-                    }
-                    worst
-                };
-                let create_only = worst(&schema.create_only);
-                let conditional: Vec<&'static str> = schema
-                    .conditional_create_only
-                    .iter()
-                    .copied()
-                    .filter(|path| !update_policy::decides(new_type, path))
-                    .collect();
-                let conditional = worst(&conditional);
-                let (action, path, because) = match (create_only, conditional) {
-                    (Some((path, Difference::Differs)), _) => (
-                        ResourceAction::Replace,
-                        Some(path),
-                        format!("{path} changes, and it is create-only"),
-                    ),
-                    (Some((path, _)), _) => (
-                        ResourceAction::MayReplace,
-                        Some(path),
-                        format!("{path} may change, and it is create-only"),
-                    ),
-                    // AWS replaces the resource for some changes of such a property and not for others
-                    // (a DynamoDB KeySchema, an RDS Engine), by rules rackfile does not have.
-                    (None, Some((path, difference))) => (
-                        ResourceAction::MayReplace,
-                        Some(path),
-                        format!(
-                            "conditional create-only: {path} {}, and AWS replaces the resource for some changes of it",
-                            if difference == Difference::Differs {
-                                "changes"
-                            } else {
-                                "may change"
+                Some(schema) => {
+                    let mut worst = |paths: &[&'static str]| {
+                        let mut worst: Option<(&'static str, Difference)> = None;
+                        for path in paths {
+                            let segments: Vec<&str> = path.split('/').collect();
+                            let difference = difference_at(
+                                &mut comparison,
+                                Some(&old_properties),
+                                Some(&new_properties),
+                                &segments,
+                            );
+                            if difference != Difference::Same
+                                && worst.is_none_or(|(_, known)| difference > known)
+                            {
+                                worst = Some((*path, difference));
                             }
+                        }
+                        worst
+                    };
+                    let create_only = worst(&schema.create_only);
+                    let conditional: Vec<&'static str> = schema
+                        .conditional_create_only
+                        .iter()
+                        .copied()
+                        .filter(|path| !update_policy::decides(new_type, path))
+                        .collect();
+                    let conditional = worst(&conditional);
+                    let (action, path, cause) = match (create_only, conditional) {
+                        (Some((path, Difference::Differs)), _) => (
+                            ResourceAction::Replace,
+                            Some(path),
+                            Cause::CreateOnly {
+                                property: path.to_string(),
+                                certain: true,
+                            },
                         ),
-                    ),
-                    (None, None) => {
-                        let certain = changed.iter().any(|(_, d)| *d == Difference::Differs);
-                        let because = if certain {
-                            format!("{} {}", list(&names), verb(&names))
-                        } else {
-                            format!("{} may change", list(&names))
-                        };
-                        (ResourceAction::Modify, None, because)
-                    }
-                };
-                let mut decided = impact(action, because);
-                decided.through = path.and_then(|path| through(&new_properties, path));
-                decided
+                        (Some((path, _)), _) => (
+                            ResourceAction::MayReplace,
+                            Some(path),
+                            Cause::CreateOnly {
+                                property: path.to_string(),
+                                certain: false,
+                            },
+                        ),
+                        // AWS replaces the resource for some changes of such a property and not for others
+                        // (a DynamoDB KeySchema, an RDS Engine), by rules rackfile does not have.
+                        (None, Some((path, difference))) => (
+                            ResourceAction::MayReplace,
+                            Some(path),
+                            Cause::ConditionalCreateOnly {
+                                property: path.to_string(),
+                                certain: difference == Difference::Differs,
+                            },
+                        ),
+                        (None, None) => (
+                            ResourceAction::Modify,
+                            None,
+                            Cause::PropertiesChange {
+                                properties: owned(&names),
+                                certain: changed.iter().any(|(_, d)| *d == Difference::Differs),
+                            },
+                        ),
+                    };
+                    let mut decided = impact(action, cause);
+                    decided.through = path.and_then(|path| through(&new_properties, path));
+                    decided
+                }
             }
-        }
-    };
+        };
     // What reached a resource a property path does not decide: whatever its changed values refer to.
     if decided.through.is_none() && decided.action != ResourceAction::Replace {
         let changed_values = names
@@ -485,13 +481,6 @@ pub(super) fn group_rolls(
     names: &[&str],
     decided: &mut ResourceImpact,
 ) {
-    let verb = |names: &[&str]| {
-        if names.len() == 1 {
-            "changes"
-        } else {
-            "change"
-        }
-    };
     if matches!(
         decided.action,
         ResourceAction::Modify | ResourceAction::MayReplace
@@ -501,15 +490,16 @@ pub(super) fn group_rolls(
         match policy.replaces {
             Replaces::Yes => {
                 decided.action = ResourceAction::Replace;
-                decided.because = format!(
-                    "its AutoScalingReplacingUpdate policy (WillReplace) replaces the group and its instances when {} {}",
-                    list(&launch),
-                    verb(&launch)
-                );
+                decided.cause = Cause::ReplacingUpdate {
+                    launch: owned(&launch),
+                };
             }
-            Replaces::Maybe(why) if decided.action == ResourceAction::Modify => {
+            Replaces::Maybe(unknown) if decided.action == ResourceAction::Modify => {
                 decided.action = ResourceAction::MayReplace;
-                decided.because = format!("{why}, and {} {}", list(&launch), verb(&launch));
+                decided.cause = Cause::UpdatePolicyUnknown {
+                    unknown,
+                    launch: owned(&launch),
+                };
             }
             Replaces::Maybe(_) | Replaces::No => {}
         }
@@ -568,13 +558,8 @@ fn step_into<'v>(value: Option<&'v Val>, key: &str) -> Option<Option<&'v Val>> {
     }
 }
 
-/// `A`, `A and B`, `A, B and C`.
-fn list(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [only] => only.to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
+fn owned(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| name.to_string()).collect()
 }
 
 #[cfg(test)]
@@ -597,6 +582,19 @@ mod tests {
             StackTemplate::new(template, &after),
             &pseudo(),
         )
+    }
+
+    fn create_only(property: &str) -> Cause {
+        Cause::CreateOnly {
+            property: property.into(),
+            certain: true,
+        }
+    }
+
+    fn existence_unknown(condition: &str) -> Cause {
+        Cause::ExistenceUnknown {
+            condition: condition.into(),
+        }
     }
 
     fn actions(impacts: &[ResourceImpact]) -> Vec<(&str, ResourceAction)> {
@@ -652,10 +650,7 @@ mod tests {
                 ("Subnet", ResourceAction::Replace)
             ]
         );
-        assert_eq!(
-            impacts[0].because,
-            "CidrBlock changes, and it is create-only"
-        );
+        assert_eq!(impacts[0].cause, create_only("CidrBlock"));
         assert_eq!(impacts[0].through, None);
         assert_eq!(impacts[1].through.as_deref(), Some("Vpc"));
         assert_eq!(
@@ -675,11 +670,19 @@ mod tests {
                 ("Odd", ResourceAction::MayReplace)
             ]
         );
-        assert_eq!(impacts[0].because, "Tags changes");
-        assert!(
-            impacts[1]
-                .because
-                .contains("no AWS resource schema for Vendor::Thing::Widget")
+        assert_eq!(
+            impacts[0].cause,
+            Cause::PropertiesChange {
+                properties: vec!["Tags".into()],
+                certain: true
+            }
+        );
+        assert_eq!(
+            impacts[1].cause,
+            Cause::NoSchema {
+                resource_type: "Vendor::Thing::Widget".into(),
+                properties: vec!["Name".into()]
+            }
         );
         assert_eq!(
             describe_reach(&impacts),
@@ -694,7 +697,13 @@ mod tests {
             actions(&impacts),
             [("Nat", ResourceAction::Add), ("NatIp", ResourceAction::Add)]
         );
-        assert_eq!(impacts[0].because, "condition Private becomes true");
+        assert_eq!(
+            impacts[0].cause,
+            Cause::ConditionTurns {
+                condition: "Private".into(),
+                to: true
+            }
+        );
         assert_eq!(
             describe_reach(&impacts),
             "adds 2 resources (NatGateway, EIP)"
@@ -717,7 +726,12 @@ mod tests {
     fn a_custom_resource_may_be_replaced_never_safe() {
         let impacts = change(&network(), &[], &[("Token", "u")]);
         assert_eq!(actions(&impacts), [("Hook", ResourceAction::MayReplace)]);
-        assert!(impacts[0].because.starts_with("a custom resource"));
+        assert_eq!(
+            impacts[0].cause,
+            Cause::CustomResource {
+                properties: vec!["Token".into()]
+            }
+        );
         assert_eq!(disruption(&impacts).unwrap(), "may replace Hook");
     }
 
@@ -744,10 +758,14 @@ mod tests {
             ]
         );
         assert_eq!(
-            impacts[0].because,
-            "its type changes from Vendor::Thing::Widget to AWS::SNS::Topic"
+            impacts[0].cause,
+            Cause::TypeChanges {
+                from: "Vendor::Thing::Widget".into(),
+                to: "AWS::SNS::Topic".into()
+            }
         );
-        assert_eq!(impacts[2].because, "no longer in the template");
+        assert_eq!(impacts[1].cause, Cause::NewInTemplate);
+        assert_eq!(impacts[2].cause, Cause::GoneFromTemplate);
     }
 
     #[test]
@@ -772,7 +790,7 @@ mod tests {
         assert!(change(&template, &[], &[]).is_empty());
         let impacts = change(&template, &[], &[("Zone", "b")]);
         assert_eq!(actions(&impacts), [("Ip", ResourceAction::MayReplace)]);
-        assert!(impacts[0].because.contains("cannot evaluate"));
+        assert_eq!(impacts[0].cause, existence_unknown("InZone"));
     }
 
     fn rack_like() -> Value {
@@ -927,7 +945,7 @@ mod tests {
         assert_eq!(generator.resource_type, "Custom::SelfSignedCertificate");
         assert_eq!(generator.action, ResourceAction::MayReplace);
         assert!(
-            generator.because.starts_with("a custom resource"),
+            matches!(generator.cause, Cause::CustomResource { .. }),
             "{generator:?}"
         );
         // What reads the certificate may change with it, so it may be replaced too: never called safe.
@@ -994,10 +1012,7 @@ mod tests {
         // Whether the bucket exists only AWS knows, the same before and after: its name changes.
         let impacts = within(&template, &[], &[("Name", "b")], 5_000);
         assert_eq!(actions(&impacts), [("Bucket", ResourceAction::Replace)]);
-        assert_eq!(
-            impacts[0].because,
-            "BucketName changes, and it is create-only"
-        );
+        assert_eq!(impacts[0].cause, create_only("BucketName"));
         assert!(within(&template, &[], &[], 5_000).is_empty());
         // The chain's root changed in the planned template: whether the bucket exists may change.
         let planned = condition_chain(40, json!({"Fn::Sub": "${AWS::StackId}-2"}));
@@ -1010,10 +1025,7 @@ mod tests {
             &BTreeMap::new(),
         );
         assert_eq!(actions(&impacts), [("Bucket", ResourceAction::MayReplace)]);
-        assert_eq!(
-            impacts[0].because,
-            "whether it exists depends on condition C40, which rackfile cannot evaluate"
-        );
+        assert_eq!(impacts[0].cause, existence_unknown("C40"));
     }
 
     #[test]
@@ -1031,10 +1043,7 @@ mod tests {
         );
         // Its name is Name wherever it exists (an Fn::If on its own Condition); whether it exists may change.
         assert_eq!(actions(&impacts), [("Bucket", ResourceAction::MayReplace)]);
-        assert_eq!(
-            impacts[0].because,
-            "whether it exists depends on condition C40, which rackfile cannot evaluate"
-        );
+        assert_eq!(impacts[0].cause, existence_unknown("C40"));
         assert!(!impacts[0].too_complex);
     }
 
@@ -1076,7 +1085,7 @@ mod tests {
         for impact in &cut {
             if impact.too_complex {
                 assert_eq!(impact.action, ResourceAction::MayReplace);
-                assert!(impact.because.starts_with("too complex to analyse"));
+                assert_eq!(impact.cause, Cause::TooComplex);
             } else {
                 assert_eq!(
                     whole.iter().find(|i| i.logical_id == impact.logical_id),

@@ -9,6 +9,7 @@
 //! work one analysis may do; `render::impact` puts it in words); `budget` says how long a change should take.
 
 mod budget;
+mod cause;
 mod condition_cycles;
 mod constraints;
 mod create_only;
@@ -35,6 +36,7 @@ pub use budget::{
     Budget, ECS_SERVICE_ALLOWANCE_SECONDS, INSTALL_ALLOWANCE_SECONDS, InstancesFrom, RollingBudget,
     ServiceBudget, UPDATE_ALLOWANCE_SECONDS, install_budget, iso8601_seconds, update_budget,
 };
+pub use cause::{Cause, ChangeSource, PolicyUnknown};
 pub use constraints::{Violation, check_value};
 pub use declaration_checks::check_declaration;
 pub use document::{DocumentError, parse_document};

@@ -4,6 +4,7 @@
 //! and `WillReplace: true` CloudFormation builds a new group and deletes the old one (it takes precedence over
 //! a rolling update); with `AutoScalingRollingUpdate` it replaces the instances batch by batch.
 
+use super::cause::PolicyUnknown;
 use super::evaluate::{Side, Val};
 use super::impact::Rolling;
 
@@ -22,8 +23,8 @@ pub enum Replaces {
     No,
     /// `AutoScalingReplacingUpdate` with `WillReplace: true`.
     Yes,
-    /// The policy, or its `WillReplace`, is known only to AWS: why.
-    Maybe(String),
+    /// The policy, or its `WillReplace`, is known only to AWS: which part.
+    Maybe(PolicyUnknown),
 }
 
 /// What the policy does to a group whose properties `changed`.
@@ -71,7 +72,7 @@ pub fn group_update(side: &Side<'_>, id: &str, changed: &[&str]) -> GroupUpdate 
         Val::NoValue | Val::Null => return NOTHING,
         _ => {
             return GroupUpdate {
-                replaces: Replaces::Maybe("its UpdatePolicy depends on what only AWS knows".into()),
+                replaces: Replaces::Maybe(PolicyUnknown::UpdatePolicy),
                 rolling: Some(Rolling {
                     max_batch_size: None,
                 }),
@@ -84,14 +85,9 @@ pub fn group_update(side: &Side<'_>, id: &str, changed: &[&str]) -> GroupUpdate 
             None => Replaces::No,
             Some(Val::Text(flag)) if flag.eq_ignore_ascii_case("true") => Replaces::Yes,
             Some(Val::Text(_)) => Replaces::No,
-            Some(_) => Replaces::Maybe(
-                "whether its AutoScalingReplacingUpdate replaces the group (WillReplace) is known only to AWS"
-                    .into(),
-            ),
+            Some(_) => Replaces::Maybe(PolicyUnknown::WillReplace),
         },
-        Some(_) => Replaces::Maybe(
-            "its AutoScalingReplacingUpdate is known only to AWS".into(),
-        ),
+        Some(_) => Replaces::Maybe(PolicyUnknown::ReplacingUpdate),
     };
     if replaces == Replaces::Yes {
         return GroupUpdate {

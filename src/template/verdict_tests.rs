@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::test_support::{pseudo, values};
-use super::{ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse};
+use super::{
+    Cause, PolicyUnknown, ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse,
+};
 // The words of a verdict are the views' (`render::impact`); this whole file is test code (`template/mod.rs`
 // includes it under `cfg(test)`), marked here too for the architecture test, which reads it as a file.
 #[cfg(test)]
@@ -88,10 +90,11 @@ fn a_conditional_create_only_property_may_replace_never_in_place() {
             "{resource_type}"
         );
         assert_eq!(
-            impacts[0].because,
-            format!(
-                "conditional create-only: {property} changes, and AWS replaces the resource for some changes of it"
-            )
+            impacts[0].cause,
+            Cause::ConditionalCreateOnly {
+                property: property.into(),
+                certain: true
+            }
         );
         assert_eq!(verdict(&impacts), "may replace 1 resource");
         assert!(disruption(&impacts).is_some());
@@ -137,8 +140,10 @@ fn a_replacing_update_policy_replaces_the_group_and_its_instances() {
     );
     let group = find(&impacts, "Instances");
     assert_eq!(
-        group.because,
-        "its AutoScalingReplacingUpdate policy (WillReplace) replaces the group and its instances when LaunchTemplate changes"
+        group.cause,
+        Cause::ReplacingUpdate {
+            launch: vec!["LaunchTemplate".into()]
+        }
     );
     assert_eq!(group.rolling, None);
     assert_eq!(
@@ -173,7 +178,14 @@ fn a_replacing_update_policy_replaces_the_group_and_its_instances() {
     let impacts = change(&unknown, &[], &[("Type", "m5.large")]);
     let group = find(&impacts, "Instances");
     assert_eq!(group.action, ResourceAction::MayReplace, "{group:?}");
-    assert!(group.because.contains("WillReplace"), "{group:?}");
+    assert_eq!(
+        group.cause,
+        Cause::UpdatePolicyUnknown {
+            unknown: PolicyUnknown::WillReplace,
+            launch: vec!["LaunchTemplate".into()]
+        },
+        "{group:?}"
+    );
 }
 
 #[test]
@@ -213,7 +225,12 @@ fn a_deletion_policy_is_compared_evaluated() {
     assert!(change(&template, &[], &[]).is_empty());
     let impacts = change(&template, &[], &[("Keep", "no")]);
     assert_eq!(actions(&impacts), [("Data", ResourceAction::Modify)]);
-    assert_eq!(impacts[0].because, "its DeletionPolicy changes");
+    assert_eq!(
+        impacts[0].cause,
+        Cause::AttributesChange {
+            attributes: vec!["DeletionPolicy".into()]
+        }
+    );
     // Written differently, the same policy: no change.
     let mut literal = template.clone();
     literal["Resources"]["Data"]["DeletionPolicy"] = json!("Retain");
@@ -244,8 +261,11 @@ fn an_attribute_of_a_resource_modified_in_place_may_change_unless_it_is_an_ident
     );
     let by_value = find(&impacts, "ByValue");
     assert_eq!(
-        by_value.because,
-        "BucketName may change, and it is create-only"
+        by_value.cause,
+        Cause::CreateOnly {
+            property: "BucketName".into(),
+            certain: false
+        }
     );
     assert_eq!(by_value.through.as_deref(), Some("Setting"));
 }
@@ -272,8 +292,10 @@ fn a_nested_stack_whose_inputs_change_may_replace_and_so_may_what_reads_its_outp
         ]
     );
     assert_eq!(
-        impacts[0].because,
-        "nested stack not analysed: rackfile does not read the stack inside it (Parameters changes)"
+        impacts[0].cause,
+        Cause::NestedStack {
+            properties: vec!["Parameters".into()]
+        }
     );
     assert_eq!(impacts[1].through.as_deref(), Some("Network"));
     // Only its tags: modified in place, and its outputs may still change for what reads them.
@@ -304,8 +326,11 @@ fn a_value_only_aws_knows_makes_what_it_reaches_may_replace_never_replaced() {
     let subnet = find(&impacts, "Subnet0");
     assert_eq!(subnet.action, ResourceAction::MayReplace, "{subnet:?}");
     assert_eq!(
-        subnet.because,
-        "AvailabilityZone may change, and it is create-only"
+        subnet.cause,
+        Cause::CreateOnly {
+            property: "AvailabilityZone".into(),
+            certain: false
+        }
     );
     // Two names that may resolve to the same value are not "different" either.
     let template = json!({
@@ -444,9 +469,7 @@ fn on_convox_s_own_template_a_dynamodb_key_schema_change_may_replace_the_table()
     let replaced = find(&impacts, &table);
     assert_eq!(replaced.action, ResourceAction::MayReplace);
     assert!(
-        replaced
-            .because
-            .starts_with("conditional create-only: KeySchema"),
+        matches!(&replaced.cause, Cause::ConditionalCreateOnly { property, .. } if property == "KeySchema"),
         "{replaced:?}"
     );
     // What reads the table's attributes may change with it (a task definition's environment): "may", never

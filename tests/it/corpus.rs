@@ -338,7 +338,8 @@ pub(crate) fn shortfalls(case: &Case<'_>, planned: &Planned) -> Vec<String> {
                     if resource.too_complex {
                         found.push(format!(
                             "too complex: {} {}",
-                            resource.logical_id, resource.because
+                            resource.logical_id,
+                            rackfile::render::impact::because(&resource.cause)
                         ));
                     }
                 }

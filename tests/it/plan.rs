@@ -243,7 +243,7 @@ fn plan_json_is_the_same_plan_with_a_format_version() {
     assert_eq!(
         python["changes"],
         serde_json::json!([{"kind": "parameter", "name": "InstanceCount", "before": "3", "after": "5", "sensitive": false,
-                            "reach": "reaches no resource"}])
+                            "reach": "reaches no resource", "reached": []}])
     );
     // The example template sizes nothing by InstanceCount: the analysis says so rather than guess.
     assert_eq!(

@@ -443,7 +443,7 @@ mod tests {
             .iter()
             .find(|change| change.name == "LogRetention")
             .unwrap();
-        let Some(crate::plan::Reach::Resources(reached)) = &log.reach else {
+        let Some(reached) = &log.reached else {
             panic!("LogRetention's reach is analysed: {log:?}");
         };
         assert!(

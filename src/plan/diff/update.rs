@@ -281,7 +281,7 @@ fn parameter_changes(
                 "{name} is set at install only ({:?} -> {:?}): {}; keep racks.toml at the live value, or install a new rack (source: {})",
                 live_value.map_or("(none)", String::as_str),
                 desired,
-                impact.says,
+                crate::convox::rule(impact.rule).says,
                 impact.source
             ));
             continue;

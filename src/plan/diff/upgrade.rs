@@ -285,8 +285,8 @@ mod tests {
                 .changes
                 .iter()
                 .filter(|c| c.kind == ChangeKind::Template)
-                .map(|c| match &c.reach {
-                    Some(Reach::Resources(resources)) => resources
+                .map(|c| match &c.reached {
+                    Some(resources) => resources
                         .iter()
                         .map(|resource| (resource.logical_id.clone(), resource.action))
                         .collect(),
@@ -303,7 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn a_saved_upgrade_reads_back_with_the_words_it_was_saved_with_and_is_not_stale() {
+    fn a_saved_upgrade_reads_back_to_the_same_data_and_words_and_is_not_stale() {
         let plan = upgrade_adding_a_queue();
         let saved = crate::render::json_plan(&plan);
         assert!(saved.contains("\"reach\": \"adds Queue\""), "{saved}");
@@ -315,14 +315,20 @@ mod tests {
         let Action::Upgrade(upgrade) = &loaded.racks[0].action else {
             panic!("not an upgrade: {:?}", loaded.racks[0].action);
         };
-        let reach = &upgrade.steps[0]
+        let reached = &upgrade.steps[0]
             .update
             .changes
             .iter()
             .find(|c| c.kind == ChangeKind::Template)
             .unwrap()
-            .reach;
-        assert_eq!(reach, &Some(Reach::Saved("adds Queue".into())));
+            .reached;
+        let reached: Vec<(&str, ResourceAction)> = reached
+            .iter()
+            .flatten()
+            .map(|resource| (resource.logical_id.as_str(), resource.action))
+            .collect();
+        assert_eq!(reached, [("Queue", ResourceAction::Add)]);
+        assert_eq!(loaded, plan);
         assert_eq!(crate::render::json_plan(&loaded), saved);
         assert_eq!(
             crate::render::human_plan(&loaded, crate::render::Style::Plain),

@@ -451,7 +451,7 @@ mod tests {
     #[test]
     fn the_plan_line_carries_the_plan_as_plan_json_prints_it_words_included() {
         let resource = json!({"logical_id": "Queue", "type": "AWS::SQS::Queue", "action": "add",
-            "because": "new in the template"});
+            "cause": {"kind": "new_in_template"}});
         let plan: Plan = serde_json::from_value(json!({
             "format_version": "1",
             "racks_file": {"path": "racks.toml", "sha256": "0"},
@@ -461,7 +461,7 @@ mod tests {
                 "account_id": "123456789012", "action": "update",
                 "template": {"url": {"url": "https://templates.example.com/rack.json"}},
                 "changes": [{"kind": "template", "name": "template", "before": null, "after": null,
-                    "sensitive": false, "reach": [resource]}],
+                    "sensitive": false, "reached": [resource]}],
                 "parameters": {}, "tags": {}, "resource_count": 1,
                 "impact": {"analysis": "analysed", "resources": [resource]},
                 "stack": null,
@@ -480,6 +480,10 @@ mod tests {
         let web = &line["plan"]["racks"][0];
         assert_eq!(web["changes"][0]["reach"], "adds Queue", "{web:#}");
         assert_eq!(web["impact"]["verdict"], "adds 1 resource", "{web:#}");
+        assert_eq!(
+            web["impact"]["resources"][0]["because"], "new in the template",
+            "{web:#}"
+        );
     }
 
     /// Each line type the README's table lists, with the fields it names (backquoted words outside
