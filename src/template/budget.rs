@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::evaluate::{Pseudo, Side, Val};
-use super::impact::ResourceImpact;
+use super::resource_impact::ResourceImpact;
 
 /// What an update takes besides its rolling replacements: resources updated in place, replaced launch
 /// configurations, the cleanup of replaced resources. Five minutes, the PauseTime Convox's own template

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use super::cause::Cause;
 use super::evaluate::Side;
-use super::impact::{ResourceAction, ResourceImpact, group_rolls};
+use super::resource_impact::{ResourceAction, ResourceImpact};
+use super::update_policy::group_rolls;
 
 /// What CloudFormation's change set says of a resource beyond what the analysis found: the analysis run
 /// again takes the resource as changed at least so (its properties changed, replaced or possibly

@@ -8,7 +8,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::cause::Cause;
@@ -16,45 +15,9 @@ use super::create_only::schema_of;
 use super::evaluate::{Comparison, Difference, Fresh, Pseudo, Side, Treatment, Truth, Val};
 use super::forced::{Forced, with_forced};
 use super::references::References;
-use super::update_policy::{self, Replaces, group_update, launch_changes};
+use super::resource_impact::{ResourceAction, ResourceImpact};
+use super::update_policy::{self, group_rolls};
 use super::work_budget::{Budget, WORK_BUDGET};
-
-/// What the update does to one resource, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResourceImpact {
-    pub logical_id: String,
-    #[serde(rename = "type")]
-    pub resource_type: String,
-    pub action: ResourceAction,
-    /// Why: the views word it (`render::impact::because`), and the JSON view writes those words beside it.
-    pub cause: Cause,
-    /// The replaced resource this one refers to (Ref, Fn::GetAtt): how the change reached it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub through: Option<String>,
-    /// An AutoScalingGroup whose AutoScalingRollingUpdate policy replaces its instances.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rolling: Option<Rolling>,
-    /// The analysis ran out of its budget before it could tell: the resource may be replaced.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub too_complex: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResourceAction {
-    Add,
-    Remove,
-    Modify,
-    Replace,
-    MayReplace,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rolling {
-    /// Instances replaced at a time (MaxBatchSize, 1 when the policy leaves it out); `None` when it is only
-    /// known to AWS.
-    pub max_batch_size: Option<String>,
-}
 
 /// A template with the parameter values of a stack built from it.
 #[derive(Debug, Clone, Copy)]
@@ -471,42 +434,6 @@ fn compare_resource(
         group_rolls(after, id, &names, &mut decided);
     }
     Some(decided)
-}
-
-/// What an AutoScalingGroup's update policy does when `names` change: replace the group (WillReplace), or
-/// roll its instances.
-pub(super) fn group_rolls(
-    after: &Side<'_>,
-    id: &str,
-    names: &[&str],
-    decided: &mut ResourceImpact,
-) {
-    if matches!(
-        decided.action,
-        ResourceAction::Modify | ResourceAction::MayReplace
-    ) {
-        let policy = group_update(after, id, names);
-        let launch = launch_changes(names);
-        match policy.replaces {
-            Replaces::Yes => {
-                decided.action = ResourceAction::Replace;
-                decided.cause = Cause::ReplacingUpdate {
-                    launch: owned(&launch),
-                };
-            }
-            Replaces::Maybe(unknown) if decided.action == ResourceAction::Modify => {
-                decided.action = ResourceAction::MayReplace;
-                decided.cause = Cause::UpdatePolicyUnknown {
-                    unknown,
-                    launch: owned(&launch),
-                };
-            }
-            Replaces::Maybe(_) | Replaces::No => {}
-        }
-        if decided.action != ResourceAction::Replace {
-            decided.rolling = policy.rolling;
-        }
-    }
 }
 
 /// The replaced (or possibly replaced) resource the value at `path` (`""`: the value itself) refers to: how

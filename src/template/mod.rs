@@ -21,6 +21,7 @@ mod impact;
 mod parameters;
 mod preflight;
 mod references;
+mod resource_impact;
 mod resources;
 mod s3_url;
 mod symbolic;
@@ -42,14 +43,13 @@ pub use declaration_checks::check_declaration;
 pub use document::{DocumentError, parse_document};
 pub use evaluate::{Pseudo, resolved_ssm};
 pub use forced::{Forced, severity};
-pub use impact::{
-    ResourceAction, ResourceImpact, Rolling, StackTemplate, analyse, analyse_with_change_set,
-};
+pub use impact::{StackTemplate, analyse, analyse_with_change_set};
 pub use parameters::{summary_of_body, summary_of_document};
 pub use preflight::{
     ExportName, FunctionRuntime, SubnetZone, export_names, exports_removed, function_runtimes,
     subnet_zones,
 };
+pub use resource_impact::{ResourceAction, ResourceImpact, Rolling};
 pub use resources::{RetainedResource, retained_resources};
 pub use s3_url::{CONVOX_BUCKET, S3Location};
 

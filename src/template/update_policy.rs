@@ -4,9 +4,9 @@
 //! and `WillReplace: true` CloudFormation builds a new group and deletes the old one (it takes precedence over
 //! a rolling update); with `AutoScalingRollingUpdate` it replaces the instances batch by batch.
 
-use super::cause::PolicyUnknown;
+use super::cause::{Cause, PolicyUnknown};
 use super::evaluate::{Side, Val};
-use super::impact::Rolling;
+use super::resource_impact::{ResourceAction, ResourceImpact, Rolling};
 
 /// The properties whose change makes an update policy replace the group's instances.
 const ROLLING_PROPERTIES: &[&str] = &[
@@ -109,4 +109,40 @@ pub fn group_update(side: &Side<'_>, id: &str, changed: &[&str]) -> GroupUpdate 
         }),
     };
     GroupUpdate { replaces, rolling }
+}
+
+/// What an AutoScalingGroup's update policy does when `names` change: replace the group (WillReplace), or
+/// roll its instances.
+pub(super) fn group_rolls(
+    after: &Side<'_>,
+    id: &str,
+    names: &[&str],
+    decided: &mut ResourceImpact,
+) {
+    if matches!(
+        decided.action,
+        ResourceAction::Modify | ResourceAction::MayReplace
+    ) {
+        let policy = group_update(after, id, names);
+        let launch = launch_changes(names);
+        match policy.replaces {
+            Replaces::Yes => {
+                decided.action = ResourceAction::Replace;
+                decided.cause = Cause::ReplacingUpdate {
+                    launch: launch.iter().map(|name| name.to_string()).collect(),
+                };
+            }
+            Replaces::Maybe(unknown) if decided.action == ResourceAction::Modify => {
+                decided.action = ResourceAction::MayReplace;
+                decided.cause = Cause::UpdatePolicyUnknown {
+                    unknown,
+                    launch: launch.iter().map(|name| name.to_string()).collect(),
+                };
+            }
+            Replaces::Maybe(_) | Replaces::No => {}
+        }
+        if decided.action != ResourceAction::Replace {
+            decided.rolling = policy.rolling;
+        }
+    }
 }

@@ -451,9 +451,9 @@ fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> BTreeSet<Vec<String>> {
 }
 
 /// Import cycles among a module's files still there, each to be struck when it goes (issue 34 ended the
-/// cycle among apply's drive, follow and cancel, and the ones through apply's context).
-const KNOWN_FILE_CYCLES: &[(&str, &[&str])] =
-    &[("template", &["forced", "impact", "update_policy"])];
+/// cycle among apply's drive, follow and cancel, the ones through apply's context, and template's among
+/// the analysis, its forced re-run and the update policies).
+const KNOWN_FILE_CYCLES: &[(&str, &[&str])] = &[];
 
 /// Files of one module name each other one way: an effect names the context and the effects it runs, never
 /// the driver; a view names the words it uses, never the view that uses it.
