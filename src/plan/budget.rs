@@ -19,7 +19,10 @@ pub(super) fn budget_of_update(
     pseudo: &Pseudo,
 ) -> Budget {
     match (impact, planned) {
-        (Some(TemplateImpact::NotAnalysed { why }), _) => Budget::CannotCompute {
+        // An analysis runs only with both templates known, so an analysed update whose planned template
+        // is unknown is as good as not analysed.
+        (Some(TemplateImpact::NotAnalysed { why }), _)
+        | (Some(TemplateImpact::Analysed { .. }), Err(why)) => Budget::CannotCompute {
             why: BudgetUnknown::NotAnalysed {
                 template: why.clone(),
             },
@@ -27,12 +30,6 @@ pub(super) fn budget_of_update(
         (Some(TemplateImpact::Analysed { resources, .. }), Ok(template)) => {
             update_budget(resources, template, planned_values, live_values, pseudo)
         }
-        // An analysis ran only with both templates known: unknown here, it is as good as not analysed.
-        (Some(TemplateImpact::Analysed { .. }), Err(why)) => Budget::CannotCompute {
-            why: BudgetUnknown::NotAnalysed {
-                template: why.clone(),
-            },
-        },
         // Nothing reaches the resources, so nothing rolls: the allowance alone.
         (None, _) => update_budget(&[], &Value::Null, planned_values, live_values, pseudo),
     }

@@ -59,9 +59,8 @@ pub enum Budget {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         saturated: bool,
     },
-    CannotCompute {
-        why: BudgetUnknown,
-    },
+    /// The JSON view writes `why`'s words as `reason` before it.
+    CannotCompute { why: BudgetUnknown },
 }
 
 /// Why rackfile cannot say how long an update takes: facts only, worded by `render::budget`.
