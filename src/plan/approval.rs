@@ -56,10 +56,10 @@ fn not_analysed(step: Option<StepRef>, update: &Update, reasons: &mut Vec<HoldRe
             ssm_name: unresolved.ssm_name.clone(),
         });
     }
-    if let Some(TemplateImpact::NotAnalysed { reason }) = &update.analysis {
+    if let Some(TemplateImpact::NotAnalysed { why }) = &update.analysis {
         reasons.push(HoldReason::NotAnalysed {
             step,
-            reason: reason.clone(),
+            why: why.clone(),
         });
     }
 }
@@ -156,7 +156,9 @@ mod tests {
 
     #[test]
     fn an_update_whose_impact_was_not_analysed_is_held_naming_the_step() {
-        let reason = "the template is read through GetTemplateSummary".to_string();
+        let why = crate::template::TemplateUnknown::SummaryOnly {
+            template: "https://example.com/rack.json".into(),
+        };
         let upgrade = Action::Upgrade(Upgrade {
             from: "1".into(),
             steps: vec![
@@ -168,9 +170,7 @@ mod tests {
                 Step {
                     version: "3".into(),
                     required: false,
-                    update: update(Some(TemplateImpact::NotAnalysed {
-                        reason: reason.clone(),
-                    })),
+                    update: update(Some(TemplateImpact::NotAnalysed { why: why.clone() })),
                 },
             ],
         });
@@ -181,7 +181,7 @@ mod tests {
                     number: 2,
                     version: "3".into()
                 }),
-                reason
+                why
             }]
         );
     }

@@ -716,7 +716,7 @@ mod tests {
     #[test]
     fn an_update_not_analysed_may_overwrite_every_drifted_resource_and_unknown_drift_holds_too() {
         let unknown = Action::Update(update(Some(TemplateImpact::NotAnalysed {
-            reason: "summary only".into(),
+            why: crate::template::TemplateUnknown::LiveNotRead,
         })));
         let holds = drift_holds(&unknown, &drifted_logs_and_group());
         let [HoldReason::OverwritesDrift { resources }] = holds.as_slice() else {

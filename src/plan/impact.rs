@@ -11,15 +11,17 @@ use super::{Action, Disruption, RuleImpact, StepRef, Update};
 use crate::convox::{Effect, rule_for};
 
 use super::{Change, ChangeKind, TemplateImpact};
-use crate::template::{Pseudo, ResourceAction, ResourceImpact, StackTemplate, analyse};
+use crate::template::{
+    Pseudo, ResourceAction, ResourceImpact, StackTemplate, TemplateUnknown, analyse,
+};
 
 /// The impact of an update from `before` (the live template and values) to `after`, with each parameter
 /// and template change in `changes` given its reach. `None` when nothing but tags or termination
 /// protection changes: no resource is reached through the template then.
 pub(super) fn analyse_update(
-    before: Result<&Value, String>,
+    before: Result<&Value, &TemplateUnknown>,
     before_values: &BTreeMap<String, String>,
-    after: Result<&Value, String>,
+    after: Result<&Value, &TemplateUnknown>,
     after_values: &BTreeMap<String, String>,
     pseudo: &Pseudo,
     changes: &mut [Change],
@@ -30,8 +32,8 @@ pub(super) fn analyse_update(
     }
     let (before, after) = match (before, after) {
         (Ok(before), Ok(after)) => (before, after),
-        (Err(reason), _) | (_, Err(reason)) => {
-            return Some(TemplateImpact::NotAnalysed { reason });
+        (Err(why), _) | (_, Err(why)) => {
+            return Some(TemplateImpact::NotAnalysed { why: why.clone() });
         }
     };
     // A NoEcho parameter racks.toml sets is compared with a live value AWS shows as `****`: what it reaches
@@ -141,8 +143,8 @@ pub(super) fn rule_impact_of(name: &str, batch_size: Option<&str>) -> Option<Rul
 /// and data-loss rules stay: they say what no template can.
 pub(super) fn supersede_rules_the_template_answers(
     update: &mut Update,
-    before: &Result<Arc<Value>, String>,
-    after: &Result<Arc<Value>, String>,
+    before: &Result<Arc<Value>, TemplateUnknown>,
+    after: &Result<Arc<Value>, TemplateUnknown>,
 ) {
     if before.is_err() || after.is_err() {
         return;
@@ -288,17 +290,19 @@ mod tests {
         let template = json!({"Resources": {}});
         let mut changes = [change(ChangeKind::Parameter, "InstanceType")];
         let values = BTreeMap::new();
-        let reason = "https://example.com/rack.json is read through GetTemplateSummary".to_string();
+        let why = TemplateUnknown::SummaryOnly {
+            template: "https://example.com/rack.json".into(),
+        };
         let impact = analyse_update(
             Ok(&template),
             &values,
-            Err(reason.clone()),
+            Err(&why),
             &values,
             &pseudo(),
             &mut changes,
             &BTreeMap::new(),
         );
-        assert_eq!(impact, Some(TemplateImpact::NotAnalysed { reason }));
+        assert_eq!(impact, Some(TemplateImpact::NotAnalysed { why }));
         assert_eq!(changes[0].reached, None);
     }
 

@@ -22,6 +22,7 @@ mod gate;
 mod impact;
 mod make;
 pub mod needs;
+mod notes;
 pub mod preflight;
 mod rollout;
 mod secrets;
@@ -43,6 +44,7 @@ pub use make::{
     read, select,
 };
 pub use needs::needs;
+pub use notes::{Note, SsmUnknown, Warning};
 pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use rollout::{WatchedAlarm, Wave, WaveGate, holds, place_in_waves};
 pub use secrets::without_secrets;
@@ -50,7 +52,7 @@ pub use staleness::stale_reasons;
 
 use crate::cloud::{ParameterValue, StackKey, StackStatus, TemplateSource};
 use crate::convox::Effect;
-pub use crate::template::Budget;
+pub use crate::template::{Budget, BudgetUnknown, TemplateUnknown};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
@@ -117,11 +119,17 @@ pub struct RackPlan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held: Vec<Held>,
     /// What the plan could not check, e.g. constraints of a template read only through GetTemplateSummary.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-    /// What is allowed but probably not meant, e.g. a release Convox has not published.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
+    /// The JSON view writes their words as `notes` before this data.
+    #[serde(rename = "note_data", default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
+    /// What is allowed but probably not meant, e.g. a release Convox has not published. The JSON view
+    /// writes their words as `warnings` before this data.
+    #[serde(
+        rename = "warning_data",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub warnings: Vec<Warning>,
     /// What the change does that a person should see before it happens: the plan's `Disruptive:` lines.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disruptions: Vec<Disruption>,
@@ -198,11 +206,11 @@ pub enum HoldReason {
         parameter: String,
         ssm_name: String,
     },
-    /// What the update does to the resources is unknown.
+    /// What the update does to the resources is unknown. The JSON view writes `why`'s words as `reason`.
     NotAnalysed {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         step: Option<StepRef>,
-        reason: String,
+        why: TemplateUnknown,
     },
     /// The update removes an export (or may), and whether another stack imports it could not be read
     /// (ListImports denied or failed): CloudFormation may refuse it halfway and roll it back. `says` is the
@@ -433,8 +441,9 @@ pub struct Update {
 pub struct UnresolvedSsm {
     pub parameter: String,
     pub ssm_name: String,
-    /// Why: the read's error, or that there is no such parameter.
-    pub reason: String,
+    /// Why: the read's error, or that there is no such parameter. The JSON view writes its words as
+    /// `reason`.
+    pub why: SsmUnknown,
 }
 
 /// The template-level analysis of an update (`crate::template::analyse`).
@@ -448,8 +457,9 @@ pub enum TemplateImpact {
         /// Every resource the update adds, removes, modifies or replaces.
         resources: Vec<crate::template::ResourceImpact>,
     },
-    /// Why rackfile could not say, e.g. a template read only through GetTemplateSummary.
-    NotAnalysed { reason: String },
+    /// Why rackfile could not say, e.g. a template read only through GetTemplateSummary. The JSON view
+    /// writes its words as `reason`.
+    NotAnalysed { why: TemplateUnknown },
 }
 
 impl Update {

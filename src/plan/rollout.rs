@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Action, PlanProblem, RackPlan};
+use super::{Action, Note, PlanProblem, RackPlan};
 use crate::cloud::{AlarmState, CloudErrorKind};
 use crate::config::{Rack, Rollout};
 use crate::live::{AlarmRead, LiveState};
@@ -310,9 +310,11 @@ fn watched_alarms(
                 },
                 *state,
             )),
-            AlarmRead::Missing if new_rack => plan.notes.push(format!(
-                "alarm {name} does not exist yet in {place}: it is not watched while this new rack's wave bakes"
-            )),
+            AlarmRead::Missing if new_rack => plan.notes.push(Note::AlarmNotYet {
+                alarm: name.clone(),
+                account_id: plan.account_id.clone(),
+                region: plan.region.clone(),
+            }),
             AlarmRead::Missing => problems.push(PlanProblem {
                 rack: plan.rack.clone(),
                 message: format!("alarm {name} does not exist in {place}"),
@@ -468,10 +470,9 @@ mod tests {
         );
         let fresh = plan.racks.iter().find(|r| r.name == "fresh").unwrap();
         assert!(
-            fresh
-                .notes
-                .iter()
-                .any(|note| note.contains("alarm rack-fresh-5xx does not exist yet")),
+            fresh.notes.iter().any(
+                |note| matches!(note, Note::AlarmNotYet { alarm, .. } if alarm == "rack-fresh-5xx")
+            ),
             "{:?}",
             fresh.notes
         );

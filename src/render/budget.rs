@@ -2,13 +2,16 @@
 //! deploys, and the whole figure, `rolling: 10 instances, 1 at a time, PT5M pause: up to 55m`.
 
 use super::{Notation, duration, escape};
-use crate::template::{Budget, RollingBudget, ServiceBudget};
+use crate::template::{Budget, BudgetUnknown, RollingBudget, ServiceBudget};
 
 /// The lines the human view prints under a rack (or a step of its upgrade) for its budget.
 pub(super) fn budget_lines(budget: &Budget) -> Vec<String> {
     match budget {
-        Budget::CannotCompute { reason } => {
-            vec![format!("budget: cannot compute: {}", escape(reason))]
+        Budget::CannotCompute { why } => {
+            vec![format!(
+                "budget: cannot compute: {}",
+                escape(&budget_unknown_words(why))
+            )]
         }
         Budget::Computed {
             seconds,
@@ -83,6 +86,38 @@ fn services_line(services: &[ServiceBudget]) -> String {
         names.join(", "),
         span(total)
     )
+}
+
+/// Why the budget cannot be computed, unescaped: the JSON view keeps it as the budget's `reason`.
+pub(super) fn budget_unknown_words(why: &BudgetUnknown) -> String {
+    match why {
+        BudgetUnknown::NotAnalysed { template } => format!(
+            "the update could not be analysed: {}",
+            super::notes::template_unknown_words(template)
+        ),
+        BudgetUnknown::MaxBatchSizeNotANumber {
+            group,
+            max_batch_size,
+        } => format!("{group}'s MaxBatchSize is {max_batch_size:?}, not a whole number above 0"),
+        BudgetUnknown::MaxBatchSizeUnknown { group } => {
+            format!("{group}'s MaxBatchSize is only known to AWS")
+        }
+        BudgetUnknown::NotInPlannedTemplate { group } => {
+            format!("{group} is not in the planned template")
+        }
+        BudgetUnknown::PolicyUnknown { group } => {
+            format!("{group}: its AutoScalingRollingUpdate policy is only known to AWS")
+        }
+        BudgetUnknown::PauseTimeUnknown { group } => {
+            format!("{group}: its PauseTime is only known to AWS")
+        }
+        BudgetUnknown::PauseTimeNotIso8601 { group, pause_time } => {
+            format!("{group}: its PauseTime {pause_time:?} is not an ISO 8601 duration (PT5M)")
+        }
+        BudgetUnknown::InstancesUnknown { group } => format!(
+            "how many instances {group} has is only known to AWS (its DesiredCapacity does not resolve and the rack has no InstanceCount)"
+        ),
+    }
 }
 
 /// The budget in a few words, for a table cell: `up to 55m`, or `cannot compute`.
@@ -208,12 +243,60 @@ mod tests {
     #[test]
     fn a_budget_rackfile_cannot_compute_says_so_and_why() {
         let budget = Budget::CannotCompute {
-            reason: "Instances's MaxBatchSize is only known to AWS".into(),
+            why: BudgetUnknown::MaxBatchSizeUnknown {
+                group: "Instances".into(),
+            },
         };
         assert_eq!(
             budget_lines(&budget),
             ["budget: cannot compute: Instances's MaxBatchSize is only known to AWS"]
         );
         assert_eq!(budget_words(&budget), "cannot compute");
+    }
+
+    #[test]
+    fn each_reason_a_budget_cannot_be_computed_has_its_words() {
+        let group = || "Group".to_string();
+        let cases = [
+            (
+                BudgetUnknown::PauseTimeNotIso8601 {
+                    group: group(),
+                    pause_time: "five minutes".into(),
+                },
+                "Group: its PauseTime \"five minutes\" is not an ISO 8601 duration (PT5M)",
+            ),
+            (
+                BudgetUnknown::InstancesUnknown { group: group() },
+                "how many instances Group has is only known to AWS (its DesiredCapacity does not resolve and the rack has no InstanceCount)",
+            ),
+            (
+                BudgetUnknown::MaxBatchSizeNotANumber {
+                    group: group(),
+                    max_batch_size: "0".into(),
+                },
+                "Group's MaxBatchSize is \"0\", not a whole number above 0",
+            ),
+            (
+                BudgetUnknown::NotInPlannedTemplate { group: group() },
+                "Group is not in the planned template",
+            ),
+            (
+                BudgetUnknown::PolicyUnknown { group: group() },
+                "Group: its AutoScalingRollingUpdate policy is only known to AWS",
+            ),
+            (
+                BudgetUnknown::PauseTimeUnknown { group: group() },
+                "Group: its PauseTime is only known to AWS",
+            ),
+            (
+                BudgetUnknown::NotAnalysed {
+                    template: crate::template::TemplateUnknown::LiveNotRead,
+                },
+                "the update could not be analysed: the live template was not read",
+            ),
+        ];
+        for (why, words) in cases {
+            assert_eq!(budget_unknown_words(&why), words);
+        }
     }
 }

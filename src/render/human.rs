@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use super::budget::budget_lines;
 use super::escape;
 use super::impact::{describe_reach, rule_says, verdict};
+use super::notes::{note_words, template_unknown_words, warning_words};
 use crate::diag::{self, Diagnostic};
 use crate::plan::{
     Action, Change, ChangeKind, DependentStack, Disruption, Held, HeldReason, HoldReason, Install,
@@ -239,10 +240,10 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
         let _ = writeln!(out, "{}", style.paint("33", &format!("    {line}")));
     }
     for note in &rack.notes {
-        let _ = writeln!(out, "    note: {}", escape(note));
+        let _ = writeln!(out, "    note: {}", escape(&note_words(note)));
     }
     for warning in &rack.warnings {
-        let line = format!("    warning: {}", escape(warning));
+        let line = format!("    warning: {}", escape(&warning_words(warning)));
         let _ = writeln!(out, "{}", style.paint("33", &line));
     }
     for line in super::preflight::lines(rack) {
@@ -330,10 +331,10 @@ pub fn held_words(
                 escape(parameter),
                 escape(ssm_name)
             )),
-            HoldReason::NotAnalysed { step, reason } => words.push(format!(
+            HoldReason::NotAnalysed { step, why } => words.push(format!(
                 "{}what it does to the rack's resources is unknown ({})",
                 step_words(step),
-                escape(reason)
+                escape(&template_unknown_words(why))
             )),
             HoldReason::ExportsNotChecked { says } => words.push(escape(says).into_owned()),
             HoldReason::OverwritesDrift { resources } => words.push(format!(
@@ -410,11 +411,11 @@ fn write_update(out: &mut String, update: &Update, indent: &str, style: Style) {
         Some(TemplateImpact::Analysed { resources }) => {
             let _ = writeln!(out, "{indent}impact: {}", escape(&verdict(resources)));
         }
-        Some(TemplateImpact::NotAnalysed { reason }) => {
+        Some(TemplateImpact::NotAnalysed { why }) => {
             let _ = writeln!(
                 out,
                 "{indent}impact: not analysed ({}); what the change replaces is unknown",
-                escape(reason)
+                escape(&template_unknown_words(why))
             );
         }
         None => {}

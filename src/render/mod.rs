@@ -14,6 +14,7 @@ mod human;
 pub mod impact;
 mod json;
 mod markdown;
+pub mod notes;
 pub mod permissions;
 mod preflight;
 pub mod skip;

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use super::evaluate::{Pseudo, Side, Val};
 use super::resource_impact::ResourceImpact;
+use super::unknown::TemplateUnknown;
 
 /// What an update takes besides its rolling replacements: resources updated in place, replaced launch
 /// configurations, the cleanup of replaced resources. Five minutes, the PauseTime Convox's own template
@@ -58,8 +59,45 @@ pub enum Budget {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         saturated: bool,
     },
-    CannotCompute {
-        reason: String,
+    /// The JSON view writes `why`'s words as `reason` before it.
+    CannotCompute { why: BudgetUnknown },
+}
+
+/// Why rackfile cannot say how long an update takes: facts only, worded by `render::budget`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BudgetUnknown {
+    /// The update's impact analysis could not run.
+    NotAnalysed {
+        template: TemplateUnknown,
+    },
+    /// The group's MaxBatchSize, as the template sets it, is not a whole number above 0.
+    MaxBatchSizeNotANumber {
+        group: String,
+        max_batch_size: String,
+    },
+    MaxBatchSizeUnknown {
+        group: String,
+    },
+    /// The group the analysis rolls is not in the planned template.
+    NotInPlannedTemplate {
+        group: String,
+    },
+    /// The group's AutoScalingRollingUpdate policy does not resolve.
+    PolicyUnknown {
+        group: String,
+    },
+    PauseTimeUnknown {
+        group: String,
+    },
+    /// The group's PauseTime, as the template sets it, is not an ISO 8601 duration.
+    PauseTimeNotIso8601 {
+        group: String,
+        pause_time: String,
+    },
+    /// Its DesiredCapacity does not resolve and the rack has no InstanceCount.
+    InstancesUnknown {
+        group: String,
     },
 }
 
@@ -133,29 +171,36 @@ pub fn update_budget(
             continue;
         };
         let group = impact.logical_id.as_str();
+        let group_name = || group.to_string();
         let batch_size = match policy.max_batch_size.as_deref().map(positive_number) {
             Some(Some(size)) => size,
             Some(None) => {
-                return cannot(format!(
-                    "{group}'s MaxBatchSize is {:?}, not a whole number above 0",
-                    policy.max_batch_size.as_deref().unwrap_or_default()
-                ));
+                return cannot(BudgetUnknown::MaxBatchSizeNotANumber {
+                    group: group_name(),
+                    max_batch_size: policy.max_batch_size.clone().unwrap_or_default(),
+                });
             }
-            None => return cannot(format!("{group}'s MaxBatchSize is only known to AWS")),
+            None => {
+                return cannot(BudgetUnknown::MaxBatchSizeUnknown {
+                    group: group_name(),
+                });
+            }
         };
         let Some(resource) = planned_side.resource(group) else {
-            return cannot(format!("{group} is not in the planned template"));
+            return cannot(BudgetUnknown::NotInPlannedTemplate {
+                group: group_name(),
+            });
         };
-        let (pause_time, pause_seconds) = match pause_time(&planned_side, resource) {
+        let (pause_time, pause_seconds) = match pause_time(&planned_side, resource, group) {
             Ok(pause) => pause,
-            Err(reason) => return cannot(format!("{group}: {reason}")),
+            Err(why) => return cannot(why),
         };
         let (instances, instances_from) = match instances(&live_side, resource, live) {
             Some(found) => found,
             None => {
-                return cannot(format!(
-                    "how many instances {group} has is only known to AWS (its DesiredCapacity does not resolve and the rack has no InstanceCount)"
-                ));
+                return cannot(BudgetUnknown::InstancesUnknown {
+                    group: group_name(),
+                });
             }
         };
         let batches = instances.div_ceil(batch_size);
@@ -205,23 +250,33 @@ pub fn update_budget(
     }
 }
 
-fn cannot(reason: String) -> Budget {
-    Budget::CannotCompute { reason }
+fn cannot(why: BudgetUnknown) -> Budget {
+    Budget::CannotCompute { why }
 }
 
 /// The policy's PauseTime, or AWS's default for it: PT5M when the group waits on resource signals, else
 /// PT0S (AWS::AutoScaling::AutoScalingGroup UpdatePolicy, AutoScalingRollingUpdate).
-fn pause_time(side: &Side<'_>, group: &Value) -> Result<(String, u64), String> {
-    let policy = group
+fn pause_time(
+    side: &Side<'_>,
+    resource: &Value,
+    group: &str,
+) -> Result<(String, u64), BudgetUnknown> {
+    let policy = resource
         .get("UpdatePolicy")
         .and_then(|policy| policy.get("AutoScalingRollingUpdate"))
         .map(|policy| side.evaluate(policy));
     let Some(Val::Map(policy)) = policy else {
-        return Err("its AutoScalingRollingUpdate policy is only known to AWS".into());
+        return Err(BudgetUnknown::PolicyUnknown {
+            group: group.to_string(),
+        });
     };
     let text = match policy.get("PauseTime") {
         Some(Val::Text(text)) => text.to_string(),
-        Some(_) => return Err("its PauseTime is only known to AWS".into()),
+        Some(_) => {
+            return Err(BudgetUnknown::PauseTimeUnknown {
+                group: group.to_string(),
+            });
+        }
         None => {
             let waits = matches!(
                 policy.get("WaitOnResourceSignals"),
@@ -230,8 +285,10 @@ fn pause_time(side: &Side<'_>, group: &Value) -> Result<(String, u64), String> {
             if waits { "PT5M" } else { "PT0S" }.to_string()
         }
     };
-    let seconds = iso8601_seconds(&text)
-        .ok_or_else(|| format!("its PauseTime {text:?} is not an ISO 8601 duration (PT5M)"))?;
+    let seconds = iso8601_seconds(&text).ok_or_else(|| BudgetUnknown::PauseTimeNotIso8601 {
+        group: group.to_string(),
+        pause_time: text.clone(),
+    })?;
     Ok((text, seconds))
 }
 
@@ -594,20 +651,20 @@ mod tests {
         );
         assert_eq!(
             budget_of(&template, &[], &[("Type", "b")]),
-            cannot(
-                "Group: its PauseTime \"five minutes\" is not an ISO 8601 duration (PT5M)".into()
-            )
+            cannot(BudgetUnknown::PauseTimeNotIso8601 {
+                group: "Group".into(),
+                pause_time: "five minutes".into(),
+            })
         );
         let template = group_with(
             serde_json::json!({"PauseTime": "PT1M"}),
             serde_json::json!({"Fn::GetAtt": ["Config", "Whatever"]}),
         );
-        let Budget::CannotCompute { reason } = budget_of(&template, &[], &[("Type", "b")]) else {
-            panic!("expected no budget")
-        };
-        assert!(
-            reason.starts_with("how many instances Group has"),
-            "{reason}"
+        assert_eq!(
+            budget_of(&template, &[], &[("Type", "b")]),
+            cannot(BudgetUnknown::InstancesUnknown {
+                group: "Group".into()
+            })
         );
         // The live InstanceCount stands in for a DesiredCapacity only AWS knows.
         let budget = budget_of(

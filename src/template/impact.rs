@@ -495,6 +495,7 @@ mod tests {
     use serde_json::json;
 
     use crate::render::impact::{describe_reach, disruption, verdict};
+    use crate::template::Rolling;
     use crate::template::test_support::{condition_chain, pseudo, resource_chain, values};
 
     /// The impacts of changing `before` to `after` on one template.

@@ -27,6 +27,7 @@ mod s3_url;
 mod symbolic;
 #[cfg(test)]
 pub(crate) mod test_support;
+mod unknown;
 mod update_policy;
 #[cfg(test)]
 mod verdict_tests;
@@ -34,8 +35,9 @@ mod work_budget;
 mod yaml_refusals;
 
 pub use budget::{
-    Budget, ECS_SERVICE_ALLOWANCE_SECONDS, INSTALL_ALLOWANCE_SECONDS, InstancesFrom, RollingBudget,
-    ServiceBudget, UPDATE_ALLOWANCE_SECONDS, install_budget, iso8601_seconds, update_budget,
+    Budget, BudgetUnknown, ECS_SERVICE_ALLOWANCE_SECONDS, INSTALL_ALLOWANCE_SECONDS, InstancesFrom,
+    RollingBudget, ServiceBudget, UPDATE_ALLOWANCE_SECONDS, install_budget, iso8601_seconds,
+    update_budget,
 };
 pub use cause::{Cause, ChangeSource, PolicyUnknown};
 pub use constraints::{Violation, check_value};
@@ -52,6 +54,7 @@ pub use preflight::{
 pub use resource_impact::{ResourceAction, ResourceImpact, Rolling};
 pub use resources::{RetainedResource, retained_resources};
 pub use s3_url::{CONVOX_BUCKET, S3Location};
+pub use unknown::TemplateUnknown;
 
 /// The largest template body rackfile reads from S3: CloudFormation's own limit for a TemplateURL.
 pub const MAX_URL_TEMPLATE_BYTES: usize = 1_000_000;

@@ -344,8 +344,8 @@ pub(crate) fn shortfalls(case: &Case<'_>, planned: &Planned) -> Vec<String> {
                     }
                 }
             }
-            Some(TemplateImpact::NotAnalysed { reason }) => {
-                found.push(format!("not analysed: {reason}"));
+            Some(TemplateImpact::NotAnalysed { why }) => {
+                found.push(format!("not analysed: {why:?}"));
             }
             None => {
                 found.push("no analysis of a change that reaches the template".into());
@@ -356,7 +356,7 @@ pub(crate) fn shortfalls(case: &Case<'_>, planned: &Planned) -> Vec<String> {
             Some(Budget::Computed { seconds, .. }) => found.push(format!(
                 "a budget of {seconds} s, under the {UPDATE_ALLOWANCE_SECONDS} s allowance"
             )),
-            Some(Budget::CannotCompute { reason }) => found.push(format!("no budget: {reason}")),
+            Some(Budget::CannotCompute { why }) => found.push(format!("no budget: {why:?}")),
             None => found.push("no budget".into()),
         }
     }

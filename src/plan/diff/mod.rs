@@ -24,8 +24,8 @@ use crate::convox::{Releases, Route, names};
 use crate::live::{LiveState, RackAt};
 use crate::plan::checks::PlanProblem;
 use crate::plan::{
-    Action, Blocked, BlockedKind, FORMAT_VERSION, FileFingerprint, Held, Plan, PlannedOptions,
-    RackPlan, ReleaseListRead, StackFingerprint,
+    Action, Blocked, BlockedKind, FORMAT_VERSION, FileFingerprint, Held, Note, Plan,
+    PlannedOptions, RackPlan, ReleaseListRead, StackFingerprint, Warning,
 };
 
 use blocked::{blocked, failed_install, moving, not_a_rack, protected};
@@ -167,8 +167,8 @@ fn plan_present(
     live: &LiveState,
     recover: bool,
     held: &mut Vec<Held>,
-    notes: &mut Vec<String>,
-    warnings: &mut Vec<String>,
+    notes: &mut Vec<Note>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Action, Vec<PlanProblem>> {
     let account = key.account.as_str();
     let releases = live.releases().filter(|_| rack.uses_convox_releases());
@@ -255,11 +255,10 @@ fn plan_live_rack(
             })
         }
         Route::UnknownStart => {
-            notes.push(format!(
-                "the live version {} is not in Convox's release list, so which required releases lie between it and {} is unknown: planned as one update",
-                live_version.map_or("", String::as_str),
-                rack.version
-            ));
+            notes.push(Note::UnknownLiveVersion {
+                live: live_version.cloned().unwrap_or_default(),
+                declared: rack.version.clone(),
+            });
             plan_update(
                 rack,
                 stack,

@@ -36,11 +36,13 @@ pub(super) fn planned_options(
             body: body.clone(),
         }),
         Some(StackPolicy::ConvoxStateful) => {
-            let document = planned_document(rack, live).map_err(|why| {
+            // The planned template is unknown only when read through GetTemplateSummary.
+            let document = planned_document(rack, live).map_err(|_| {
                 vec![PlanProblem {
                     rack: rack.id(),
                     message: format!(
-                        "stack_policy = \"{CONVOX_STATEFUL}\" is decided from the template's resources, and {why}"
+                        "stack_policy = \"{CONVOX_STATEFUL}\" is decided from the template's resources, and {} is read through GetTemplateSummary, which does not return its resources",
+                        rack.template.describe()
                     ),
                     hint: Some("give the stack policy as a JSON file instead".into()),
                     span: None,

@@ -4,8 +4,8 @@
 use crate::cloud::{Stack, StackKey};
 use crate::config::Rack;
 use crate::live::LiveState;
-use crate::plan::Action;
 use crate::plan::checks::PlanProblem;
+use crate::plan::{Action, Note};
 
 use super::blocked::protected;
 use super::install::{password_read, plan_install};
@@ -18,7 +18,7 @@ pub(super) fn plan_reinstall(
     stack: &Stack,
     key: &StackKey,
     live: &LiveState,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> Result<Action, Vec<PlanProblem>> {
     Ok(
         match protected(stack, "reinstalled (deleted, then installed again)") {

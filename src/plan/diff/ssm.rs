@@ -11,7 +11,7 @@ use crate::cloud::{ParameterValue, RegionKey, Stack, TemplateSummary};
 use crate::config::Rack;
 use crate::live::{LiveState, SsmWanted, template_source};
 use crate::plan::checks::PlanProblem;
-use crate::plan::{Action, Change, Plan, UnresolvedSsm};
+use crate::plan::{Action, Change, Note, Plan, SsmUnknown, UnresolvedSsm};
 use crate::template::resolved_ssm;
 
 /// What an SSM name resolves to now, as read.
@@ -19,7 +19,7 @@ use crate::template::resolved_ssm;
 enum Current {
     Value(String),
     /// The read failed (denied, throttled past retries) or there is no such parameter: why.
-    Unknown(String),
+    Unknown(SsmUnknown),
     /// Not read: the rack is neither updated nor asks for it.
     NotRead,
 }
@@ -66,13 +66,14 @@ impl SsmResolutions {
                 let current = match live.ssm_value(place, &name) {
                     None => Current::NotRead,
                     Some(Ok(Some(value))) => Current::Value(value.value.expose().to_string()),
-                    Some(Ok(None)) => Current::Unknown(format!(
-                        "SSM parameter {name} does not exist in {}",
-                        place.region
-                    )),
-                    Some(Err(error)) => {
-                        Current::Unknown(format!("cannot read SSM parameter {name}: {error}"))
-                    }
+                    Some(Ok(None)) => Current::Unknown(SsmUnknown::Missing {
+                        name: name.clone(),
+                        region: place.region.clone(),
+                    }),
+                    Some(Err(error)) => Current::Unknown(SsmUnknown::Unreadable {
+                        name: name.clone(),
+                        error: error.to_string(),
+                    }),
                 };
                 Some(Resolution {
                     parameter: parameter.clone(),
@@ -114,12 +115,12 @@ impl SsmResolutions {
         self.resolutions
             .iter()
             .filter_map(|resolution| match &resolution.current {
-                Current::Unknown(reason) => Some((
+                Current::Unknown(why) => Some((
                     ssm_change(resolution, None),
                     UnresolvedSsm {
                         parameter: resolution.parameter.clone(),
                         ssm_name: resolution.name.clone(),
-                        reason: reason.clone(),
+                        why: why.clone(),
                     },
                 )),
                 Current::Value(_) | Current::NotRead => None,
@@ -128,18 +129,15 @@ impl SsmResolutions {
     }
 
     /// The notes of a rack left unchanged: newer values the next update resolves, and reads that failed.
-    pub(super) fn notes_of_unchanged(&self, rack: &Rack) -> Vec<String> {
+    pub(super) fn notes_of_unchanged(&self, rack: &Rack) -> Vec<Note> {
         let (_, newer) = self.changes(rack);
-        let mut notes: Vec<String> = newer
-            .iter()
-            .map(|change| {
-                format!(
-                    "{} (SSM {}): {} -> {} in Parameter Store, resolved at the rack's next update (list it in `refresh` to update now)",
-                    change.name,
-                    change.ssm_name.as_deref().unwrap_or_default(),
-                    change.before.as_deref().unwrap_or("(unknown)"),
-                    change.after.as_deref().unwrap_or("(unknown)"),
-                )
+        let mut notes: Vec<Note> = newer
+            .into_iter()
+            .map(|change| Note::NewerSsmValue {
+                parameter: change.name,
+                ssm_name: change.ssm_name.unwrap_or_default(),
+                before: change.before,
+                after: change.after,
             })
             .collect();
         notes.extend(self.unreadable_notes());
@@ -147,14 +145,14 @@ impl SsmResolutions {
     }
 
     /// A note for each value that could not be read.
-    pub(super) fn unreadable_notes(&self) -> Vec<String> {
+    pub(super) fn unreadable_notes(&self) -> Vec<Note> {
         self.resolutions
             .iter()
             .filter_map(|resolution| match &resolution.current {
-                Current::Unknown(reason) => Some(format!(
-                    "{}: {reason}; what CloudFormation resolves it to at the update is unknown, so what it reaches may change",
-                    resolution.parameter
-                )),
+                Current::Unknown(why) => Some(Note::SsmUnresolved {
+                    parameter: resolution.parameter.clone(),
+                    why: why.clone(),
+                }),
                 Current::Value(_) | Current::NotRead => None,
             })
             .collect()
@@ -171,6 +169,7 @@ impl SsmResolutions {
     ) -> BTreeMap<String, String> {
         let mut values = values.clone();
         for resolution in &self.resolutions {
+            let unknown;
             let Some(name) = values.get(&resolution.parameter).cloned() else {
                 continue;
             };
@@ -182,13 +181,30 @@ impl SsmResolutions {
             } else {
                 match &resolution.current {
                     Current::Value(value) => Ok(value.as_str()),
-                    Current::Unknown(reason) => Err(reason.as_str()),
+                    Current::Unknown(why) => {
+                        unknown = unknown_to_the_analysis(why);
+                        Err(unknown.as_str())
+                    }
                     Current::NotRead => Err("its SSM parameter was not read"),
                 }
             };
             values.insert(resolution.parameter.clone(), resolved_ssm(&name, resolved));
         }
         values
+    }
+}
+
+/// What the analysis's unknown value says of itself: the evaluation tells unknown values apart by this text
+/// (and a "may change" of what the value reaches may quote it), so it stays what it was when the plan held
+/// these words. A person reads a note's words from `render::notes`.
+fn unknown_to_the_analysis(why: &SsmUnknown) -> String {
+    match why {
+        SsmUnknown::Missing { name, region } => {
+            format!("SSM parameter {name} does not exist in {region}")
+        }
+        SsmUnknown::Unreadable { name, error } => {
+            format!("cannot read SSM parameter {name}: {error}")
+        }
     }
 }
 
@@ -298,6 +314,7 @@ mod tests {
     use super::super::test_support::*;
     use super::ssm_wanted;
     use crate::cloud::{ParameterValue, SsmParameter};
+    use crate::plan::{Note, SsmUnknown};
 
     const AMI_NAME: &str = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id";
 
@@ -481,9 +498,13 @@ mod tests {
         let rack = &plan.racks[0];
         assert_eq!(rack.action, Action::Unchanged);
         assert!(
-            rack.notes.iter().any(|note| note.contains("DefaultAmi")
-                && note.contains("ami-0aaa -> ami-0bbb")
-                && note.contains("refresh")),
+            rack.notes.iter().any(|note| matches!(
+                note,
+                Note::NewerSsmValue { parameter, before, after, .. }
+                    if parameter == "DefaultAmi"
+                        && before.as_deref() == Some("ami-0aaa")
+                        && after.as_deref() == Some("ami-0bbb")
+            )),
             "{:?}",
             rack.notes
         );
@@ -545,12 +566,23 @@ mod tests {
             panic!("an update");
         };
         assert!(
-            rack.notes
-                .iter()
-                .any(|note| note.starts_with("DefaultAmi: cannot read SSM parameter")),
+            rack.notes.iter().any(|note| matches!(
+                note,
+                Note::SsmUnresolved { parameter, why: SsmUnknown::Unreadable { .. } }
+                    if parameter == "DefaultAmi"
+            )),
             "{:?}",
             rack.notes
         );
+        // Saved (`plan --out` writes the JSON view) and read back, the note and what is unresolved are
+        // the same data.
+        let saved: Plan = serde_json::from_str(&crate::render::json_plan(&plan)).unwrap();
+        assert_eq!(saved.racks[0].notes, rack.notes);
+        let Action::Update(saved_update) = &saved.racks[0].action else {
+            panic!("an update");
+        };
+        assert_eq!(saved_update.unresolved, update.unresolved);
+        assert_eq!(saved.racks[0].hold, rack.hold);
         assert!(
             rack.hold.iter().any(|reason| matches!(
                 reason,

@@ -8,17 +8,14 @@ use serde_json::Value;
 use crate::cloud::{CloudError, CloudErrorKind, Declarations, StackKey, TemplateSummary};
 use crate::config::{Rack, Template, sha256_hex};
 use crate::live::{LiveState, template_source};
-use crate::plan::TemplatePlan;
 use crate::plan::checks::PlanProblem;
-use crate::template::{check_declaration, parse_document};
+use crate::plan::{Note, TemplatePlan};
+use crate::template::{TemplateUnknown, check_declaration, parse_document};
 
 /// What the plan could not check because the template's body was not read.
-pub(super) fn unchecked(rack: &Rack, summary: &TemplateSummary) -> Option<String> {
-    (summary.declarations == Declarations::SummaryOnly).then(|| {
-        format!(
-            "{} is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)",
-            rack.template.describe()
-        )
+pub(super) fn unchecked(rack: &Rack, summary: &TemplateSummary) -> Option<Note> {
+    (summary.declarations == Declarations::SummaryOnly).then(|| Note::SummaryOnly {
+        template: rack.template.describe(),
     })
 }
 
@@ -168,7 +165,7 @@ pub(super) fn live_document(
     rack: &Rack,
     live_template: &LiveTemplate,
     live: &LiveState,
-) -> Result<Arc<Value>, String> {
+) -> Result<Arc<Value>, TemplateUnknown> {
     let read = match *live_template {
         // The template cache showed the live template to be this very file.
         LiveTemplate::OfFile {
@@ -188,26 +185,32 @@ pub(super) fn live_document(
             ..
         }
         | LiveTemplate::OfUrl { live: None, .. } => {
-            return Err("the live template was not read".into());
+            return Err(TemplateUnknown::LiveNotRead);
         }
     };
     match read {
-        Ok(body) => parse_document(body)
-            .map(Arc::new)
-            .map_err(|error| format!("the live template cannot be parsed: {error}")),
-        Err(error) => Err(format!("cannot read the live template: {error}")),
+        Ok(body) => {
+            parse_document(body)
+                .map(Arc::new)
+                .map_err(|error| TemplateUnknown::LiveUnparsable {
+                    error: error.to_string(),
+                })
+        }
+        Err(error) => Err(TemplateUnknown::LiveUnreadable {
+            error: error.to_string(),
+        }),
     }
 }
 
 /// The template a rack is planned with, parsed, or why its resources are not known.
-pub(super) fn planned_document(rack: &Rack, live: &LiveState) -> Result<Arc<Value>, String> {
+pub(super) fn planned_document(
+    rack: &Rack,
+    live: &LiveState,
+) -> Result<Arc<Value>, TemplateUnknown> {
     live.template_document(&template_source(&rack.template))
         .cloned()
-        .ok_or_else(|| {
-            format!(
-                "{} is read through GetTemplateSummary, which does not return its resources",
-                rack.template.describe()
-            )
+        .ok_or_else(|| TemplateUnknown::SummaryOnly {
+            template: rack.template.describe(),
         })
 }
 

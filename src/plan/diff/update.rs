@@ -17,9 +17,9 @@ use crate::plan::checks::{
 };
 use crate::plan::impact::{rule_impact_of, supersede_rules_the_template_answers};
 use crate::plan::{
-    Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, UnresolvedSsm, Update,
+    Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, Note, UnresolvedSsm, Update,
 };
-use crate::template::Pseudo;
+use crate::template::{Pseudo, TemplateUnknown};
 
 use super::options::{option_changes, planned_options, role_change};
 use super::ssm::{SsmResolutions, refresh_declared};
@@ -99,13 +99,13 @@ pub(super) fn held_parameters(
 pub(super) struct Templates<'a> {
     pub(super) applying: Applying<'a>,
     /// Parsed only when something is to be analysed.
-    pub(super) before: &'a dyn Fn() -> Result<Arc<Value>, String>,
+    pub(super) before: &'a dyn Fn() -> Result<Arc<Value>, TemplateUnknown>,
 }
 
 /// What a rack's plan says beside its action: parameters held at their live value, and notes.
 pub(super) struct Remarks<'a> {
     pub(super) held: &'a mut Vec<Held>,
-    pub(super) notes: &'a mut Vec<String>,
+    pub(super) notes: &'a mut Vec<Note>,
 }
 
 /// A live rack's update, step by step: the parameters held at their live value, the UpdateStack parameter
@@ -394,7 +394,7 @@ fn ssm_changes(
     ssm: &SsmResolutions,
     newer: Vec<Change>,
     changes: &mut Vec<Change>,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> Vec<UnresolvedSsm> {
     if changes.iter().any(|change| change.kind.is_update_stack()) {
         changes.extend(newer);
@@ -447,8 +447,8 @@ struct Subject<'a> {
 fn analysed(
     subject: &Subject<'_>,
     mut update: Update,
-    notes: &mut Vec<String>,
-    before: &dyn Fn() -> Result<Arc<Value>, String>,
+    notes: &mut Vec<Note>,
+    before: &dyn Fn() -> Result<Arc<Value>, TemplateUnknown>,
     ssm: &SsmResolutions,
     after_values: &BTreeMap<String, String>,
 ) -> Action {
@@ -468,9 +468,10 @@ fn analysed(
         .iter()
         .any(|change| change.kind.reaches_resources())
     {
+        // Without an analysis the budget reads no template.
         update.budget = Some(budget_of_update(
             None,
-            Err(String::new()),
+            Ok(&Value::Null),
             after_values,
             &stack.parameters,
             &pseudo,
@@ -487,9 +488,9 @@ fn analysed(
     );
     let analyse = |changes: &mut [Change], forced: &_| {
         crate::plan::impact::analyse_update(
-            before.as_deref().map_err(Clone::clone),
+            before.as_deref(),
             &before_values,
-            after.as_deref().map_err(Clone::clone),
+            after.as_deref(),
             &after_values,
             &pseudo,
             changes,
@@ -505,7 +506,7 @@ fn analysed(
     };
     update.budget = Some(budget_of_update(
         update.analysis.as_ref(),
-        after.as_deref().map_err(Clone::clone),
+        after.as_deref(),
         &after_values,
         &before_values,
         &pseudo,
@@ -520,7 +521,7 @@ fn analysed(
 fn cross_check(
     subject: &Subject<'_>,
     mut update: Update,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
     reanalyse: impl FnOnce(
         &mut [Change],
         &BTreeMap<String, crate::template::Forced>,
@@ -574,9 +575,7 @@ fn cross_check(
                     .iter()
                     .any(|change| change.kind == crate::plan::ChangeKind::StackPolicy) =>
         {
-            notes.push(
-                "CloudFormation's change set says the update changes nothing (\"didn't contain changes\")".into(),
-            );
+            notes.push(Note::ChangeSetNoChanges);
             return Action::Unchanged;
         }
         CheckStatus::NoChanges | CheckStatus::Ready => {}

@@ -8,7 +8,7 @@ use crate::convox::releases::RELEASES_URL;
 use crate::convox::{Release, Releases, Route};
 use crate::live::LiveState;
 use crate::plan::checks::PlanProblem;
-use crate::plan::{Action, Blocked, Step, Upgrade};
+use crate::plan::{Action, Blocked, Note, Step, Upgrade, Warning};
 
 use super::templates::{
     Applying, LiveTemplate, applying, live_document, planned_document, read_summary,
@@ -21,8 +21,8 @@ use super::update::{Remarks, Templates, after_update, plan_update};
 pub(super) fn check_release(
     rack: &Rack,
     releases: &Releases,
-    notes: &mut Vec<String>,
-    warnings: &mut Vec<String>,
+    notes: &mut Vec<Note>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<(), Vec<PlanProblem>> {
     let version = &rack.version;
     let Some(release) = releases.get(version) else {
@@ -38,17 +38,17 @@ pub(super) fn check_release(
         }]);
     };
     if !release.published {
-        warnings.push(format!(
-            "version {version} is a Convox release that is not published (Convox publishes a release once it is tested)"
-        ));
+        warnings.push(Warning::UnpublishedRelease {
+            version: version.clone(),
+        });
     }
     let ahead = releases.published_after(version);
     if let Some(latest) = releases.latest_published().filter(|_| ahead > 0) {
-        notes.push(format!(
-            "Convox's latest published release is {} ({ahead} published release{} after {version})",
-            latest.version,
-            if ahead == 1 { "" } else { "s" }
-        ));
+        notes.push(Note::LaterPublished {
+            version: version.clone(),
+            latest: latest.version.clone(),
+            ahead,
+        });
     }
     Ok(())
 }
@@ -211,6 +211,7 @@ pub(super) fn plan_upgrade(
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
+    use crate::plan::{Note, Warning};
     use crate::template::ResourceAction;
 
     #[test]
@@ -439,8 +440,14 @@ mod tests {
             pattern: PATTERN.into(),
         };
         let plan = plan_with_required_release(ahead).unwrap();
-        assert_eq!(plan.racks[0].warnings.len(), 1, "{:?}", plan.racks[0]);
-        assert!(plan.racks[0].warnings[0].contains("not published"));
+        assert_eq!(
+            plan.racks[0].warnings,
+            [Warning::UnpublishedRelease {
+                version: "5".into()
+            }],
+            "{:?}",
+            plan.racks[0]
+        );
         assert!(plan.racks[0].notes.is_empty());
 
         let mut behind = rack();
@@ -448,7 +455,11 @@ mod tests {
         let plan = plan_with_required_release(behind).unwrap();
         assert_eq!(
             plan.racks[0].notes,
-            ["Convox's latest published release is 4 (2 published releases after 2)"]
+            [Note::LaterPublished {
+                version: "2".into(),
+                latest: "4".into(),
+                ahead: 2
+            }]
         );
         assert!(matches!(plan.racks[0].action, Action::Update(_)));
     }
