@@ -1,11 +1,16 @@
 //! The JSON view: the Plan itself, which carries its `format_version`, secret values hidden, with the impact
 //! analysis's words (`render::impact`) where the plan holds their data: each change's `reach` line, and each
-//! analysed update's `verdict` and `disruptive`. `plan --out` saves this document.
+//! analysed update's `verdict` and `disruptive`; and the preflight words (`render::preflight`): each check's
+//! `says` beside its `finding`, an exports hold's `says`, and a preflight-blocked rack's `reason`. `plan
+//! --out` saves this document.
 
 use serde_json::{Map, Value};
 
 use super::impact::{disruption, reach_words, verdict};
-use crate::plan::{Action, Plan, TemplateImpact, Update, without_secrets};
+use super::preflight::{blocked_reason, says};
+use crate::plan::{
+    Action, BlockedKind, HoldReason, Plan, RackPlan, TemplateImpact, Update, without_secrets,
+};
 
 pub fn plan(plan: &Plan) -> String {
     let mut text =
@@ -20,6 +25,7 @@ pub(super) fn document(plan: &Plan) -> Value {
     let mut document = serde_json::to_value(&plan).expect("a plan is always serialisable");
     let racks = document.get_mut("racks").and_then(Value::as_array_mut);
     for (rack, shown) in plan.racks.iter().zip(racks.into_iter().flatten()) {
+        word_preflight(rack, shown);
         match &rack.action {
             Action::Update(update) => word_update(update, shown),
             Action::Upgrade(upgrade) => {
@@ -66,4 +72,42 @@ fn word_update(update: &Update, shown: &mut Value) {
         }
         *impact = worded;
     }
+}
+
+/// A rack's preflight words, each where the saved plans before the words moved to the views had it: a
+/// check's `says` after its `read` (its `finding` follows), an exports hold's `says` after its `kind`, and
+/// a preflight-blocked rack's `reason`.
+fn word_preflight(rack: &RackPlan, shown: &mut Value) {
+    let checks = shown.get_mut("preflight").and_then(Value::as_array_mut);
+    for (check, shown) in rack.preflight.iter().zip(checks.into_iter().flatten()) {
+        insert_after(shown, "read", "says", says(&check.finding));
+    }
+    let holds = shown.get_mut("hold").and_then(Value::as_array_mut);
+    for (hold, shown) in rack.hold.iter().zip(holds.into_iter().flatten()) {
+        if let HoldReason::ExportsNotChecked { finding } = hold {
+            insert_after(shown, "kind", "says", says(finding));
+        }
+    }
+    if let Action::Blocked(blocked) = &rack.action
+        && blocked.kind == BlockedKind::Preflight
+    {
+        shown["reason"] = Value::String(blocked_reason(&rack.preflight));
+    }
+}
+
+/// Puts `key: words` into the object right after `after`.
+fn insert_after(shown: &mut Value, after: &str, key: &str, words: String) {
+    let Value::Object(object) = shown else {
+        return;
+    };
+    let mut words = Some(words);
+    let mut worded = Map::new();
+    for (name, value) in std::mem::take(object) {
+        let is_after = name == after;
+        worded.insert(name, value);
+        if is_after && let Some(words) = words.take() {
+            worded.insert(key.into(), Value::String(words));
+        }
+    }
+    *object = worded;
 }

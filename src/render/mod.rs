@@ -15,7 +15,7 @@ pub mod impact;
 mod json;
 mod markdown;
 pub mod permissions;
-mod preflight;
+pub mod preflight;
 pub mod skip;
 pub mod status;
 pub mod waves;

@@ -115,7 +115,8 @@ fn an_upgrade_dropping_an_export_an_app_imports_is_blocked_naming_the_app_then_p
             "check": "exports",
             "verdict": "passed",
             "read": ["ListImports web:Cluster"],
-            "says": "the update removes export web:Cluster, which no stack imports"
+            "says": "the update removes export web:Cluster, which no stack imports",
+            "finding": {"kind": "export_unused", "export": "web:Cluster"}
         })
     );
 }
