@@ -111,3 +111,86 @@ fn insert_after(shown: &mut Value, after: &str, key: &str, words: String) {
     }
     *object = worded;
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::plan::{Finding, PreflightCheck, PreflightKind, Verdict};
+
+    /// A rack blocked by preflight, with a check of every finding and an exports hold.
+    fn blocked_by_preflight() -> Plan {
+        let mut plan: Plan = serde_json::from_value(json!({
+            "format_version": "1",
+            "racks_file": {"path": "racks.toml", "sha256": "0"},
+            "accounts": [],
+            "racks": [{
+                "rack": "personal/web", "org": "personal", "name": "web", "region": "us-east-1",
+                "account_id": "123456789012", "action": "blocked", "kind": "preflight",
+                "status": "UPDATE_COMPLETE", "reason": "", "stack": null,
+            }],
+            "not_in_racks_toml": [],
+            "summary": {"install": 0, "update": 0, "upgrade": 0, "reinstall": 0, "continue_rollback": 0,
+                "uninstall": 0, "unchanged": 0, "blocked": 1, "wait": 0},
+        }))
+        .unwrap();
+        let rack = &mut plan.racks[0];
+        rack.preflight = super::super::preflight::every_finding_and_its_words()
+            .into_iter()
+            .enumerate()
+            .map(|(index, (finding, _))| PreflightCheck {
+                check: PreflightKind::InstanceQuota,
+                verdict: [Verdict::Blocked, Verdict::NotChecked, Verdict::Warning][index % 3],
+                read: vec![format!("Read{index}")],
+                finding,
+            })
+            .collect();
+        rack.hold = vec![HoldReason::ExportsNotChecked {
+            finding: Finding::ImportsNotRead {
+                step: None,
+                export: "web:Cluster".into(),
+            },
+        }];
+        plan
+    }
+
+    #[test]
+    fn a_saved_plan_s_preflight_loads_back_as_it_was_planned() {
+        let plan = blocked_by_preflight();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("racks.plan");
+        std::fs::write(&path, super::plan(&plan)).unwrap();
+        let loaded = crate::plan::file::load(&path).unwrap();
+        assert_eq!(loaded, plan);
+        assert_eq!(super::plan(&loaded), super::plan(&plan));
+    }
+
+    #[test]
+    fn each_preflight_word_is_where_saved_plans_had_it_and_the_finding_beside_it() {
+        let plan = blocked_by_preflight();
+        let shown: Value = serde_json::from_str(&super::plan(&plan)).unwrap();
+        let rack = &shown["racks"][0];
+        let check = rack["preflight"][0].as_object().unwrap();
+        assert_eq!(
+            check.keys().collect::<Vec<_>>(),
+            ["check", "verdict", "read", "says", "finding"]
+        );
+        assert_eq!(
+            check["says"],
+            super::super::preflight::says(&plan.racks[0].preflight[0].finding)
+        );
+        assert_eq!(
+            rack["hold"][0],
+            json!({"kind": "exports_not_checked",
+                "says": "the update removes export web:Cluster; its importers were not read",
+                "finding": {"kind": "imports_not_read", "export": "web:Cluster"}})
+        );
+        let reason = rack["reason"].as_str().unwrap();
+        assert_eq!(
+            reason,
+            super::super::preflight::blocked_reason(&plan.racks[0].preflight)
+        );
+        assert!(reason.starts_with("preflight: the exports the update (upgrade step to 20200101000000) removes are not known: "), "{reason}");
+    }
+}
