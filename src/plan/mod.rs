@@ -43,10 +43,7 @@ pub use make::{
     read, select,
 };
 pub use needs::needs;
-pub use preflight::{
-    DeprecatedRuntime, Ec2Quota, Finding, FunctionUse, PreflightCheck, PreflightKind, QuotaNeed,
-    RuntimeStanding, Unknown, Verdict, ZoneSubnets,
-};
+pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use rollout::{WatchedAlarm, Wave, WaveGate, holds, place_in_waves};
 pub use secrets::without_secrets;
 pub use staleness::stale_reasons;

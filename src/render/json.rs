@@ -117,7 +117,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::plan::{Finding, PreflightCheck, PreflightKind, Verdict};
+    use crate::plan::preflight::Finding;
+    use crate::plan::{PreflightCheck, PreflightKind, Verdict};
 
     /// A rack blocked by preflight, with a check of every finding and an exports hold.
     fn blocked_by_preflight() -> Plan {

@@ -5,10 +5,10 @@
 use std::borrow::Cow;
 
 use super::escape;
-use crate::plan::{
-    Blocked, BlockedKind, DeprecatedRuntime, Finding, FunctionUse, PreflightCheck, QuotaNeed,
-    RackPlan, RuntimeStanding, Unknown, Verdict,
+use crate::plan::preflight::{
+    DeprecatedRuntime, Finding, FunctionUse, QuotaNeed, RuntimeStanding, Unknown,
 };
+use crate::plan::{Blocked, BlockedKind, PreflightCheck, RackPlan, Verdict};
 
 /// The rack's preflight lines, unindented and escaped.
 pub(super) fn lines(rack: &RackPlan) -> Vec<String> {
@@ -332,7 +332,7 @@ fn quota_compared(need: &QuotaNeed) -> String {
 /// A finding of every kind, with the sentence the plan stored before the words moved to this view.
 #[cfg(test)]
 pub(super) fn every_finding_and_its_words() -> Vec<(Finding, String)> {
-    use crate::plan::{Ec2Quota, ZoneSubnets};
+    use crate::plan::preflight::{Ec2Quota, ZoneSubnets};
     let step = || Some("20200101000000".to_string());
     let quota = || Ec2Quota {
         code: "L-1216C47A".into(),

@@ -17,9 +17,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use rackfile::cloud::{Cloud, CreateStackRequest, TemplateSource, TemplateSummary};
+use rackfile::plan::preflight::Finding;
 use rackfile::plan::{
-    Action, BlockedKind, Finding, Plan, PlanInputs, PlanningError, PreflightKind, RackPlan,
-    TemplateImpact, Update, Verdict, make_plan,
+    Action, BlockedKind, Plan, PlanInputs, PlanningError, PreflightKind, RackPlan, TemplateImpact,
+    Update, Verdict, make_plan,
 };
 use rackfile::render::preflight::says;
 use rackfile::template::{Budget, UPDATE_ALLOWANCE_SECONDS, summary_of_body};
