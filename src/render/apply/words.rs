@@ -322,4 +322,31 @@ mod tests {
             "held for a person, nothing sent: is uninstalled: 1 app stack and the rack, with every resource not retained, are deleted"
         );
     }
+
+    #[test]
+    fn a_rack_blocked_by_preflight_is_worded_from_its_failed_checks() {
+        use crate::plan::preflight::Finding;
+        use crate::plan::{PreflightCheck, PreflightKind, Verdict};
+        let check = |verdict, export: &str| PreflightCheck {
+            check: PreflightKind::Exports,
+            verdict,
+            read: vec![format!("ListImports {export}")],
+            finding: Finding::ExportImported {
+                step: None,
+                export: export.into(),
+                importers: vec!["web-myapp".into()],
+            },
+        };
+        let result = RackResult::Blocked {
+            status: Some(StackStatus::parse("UPDATE_COMPLETE")),
+            reason: BlockReason::Preflight(vec![
+                check(Verdict::Blocked, "web:Cluster"),
+                check(Verdict::Warning, "web:Other"),
+            ]),
+        };
+        assert_eq!(
+            result_words(&result, "1s"),
+            "not changed: UPDATE_COMPLETE: preflight: the update removes export web:Cluster, which stack web-myapp imports: CloudFormation would roll it back; update or delete it first (read: ListImports web:Cluster)"
+        );
+    }
 }
