@@ -85,7 +85,7 @@ pub(super) async fn wait_then_replan(
         Ok(new_plan) => match &new_plan.action {
             Action::Blocked(blocked) => Replanned::Done(RackResult::Blocked {
                 status: blocked.status.clone(),
-                reason: BlockReason::Planned(blocked.reason.clone()),
+                reason: BlockReason::planned(&new_plan, blocked),
             }),
             Action::Wait(wait) => Replanned::Done(RackResult::Blocked {
                 status: Some(wait.status.clone()),

@@ -126,7 +126,7 @@ pub(super) async fn run_action(
         },
         Action::Blocked(blocked) => RackResult::Blocked {
             status: blocked.status.clone(),
-            reason: BlockReason::Planned(blocked.reason.clone()),
+            reason: BlockReason::planned(plan, blocked),
         },
         Action::Install(planned) => {
             opened(ctx, plan, started, async |cloud| {

@@ -4,8 +4,9 @@
 use super::Check;
 use crate::plan::{PreflightCheck, Verdict};
 
-pub fn preflight_check(rack: &str, check: PreflightCheck) -> Check {
-    let text = format!("rack {rack}: preflight: {}", check.says);
+/// `says` is the check's finding in words (`render::preflight::says`).
+pub fn preflight_check(rack: &str, check: PreflightCheck, says: &str) -> Check {
+    let text = format!("rack {rack}: preflight: {says}");
     let read = format!("read: {}", check.read.join(", "));
     match check.verdict {
         Verdict::Passed => Check::pass(text),

@@ -213,9 +213,9 @@ pub enum HoldReason {
         why: TemplateUnknown,
     },
     /// The update removes an export (or may), and whether another stack imports it could not be read
-    /// (ListImports denied or failed): CloudFormation may refuse it halfway and roll it back. `says` is the
-    /// preflight check's own words.
-    ExportsNotChecked { says: String },
+    /// (ListImports denied or failed): CloudFormation may refuse it halfway and roll it back. The finding
+    /// is the preflight check's.
+    ExportsNotChecked { finding: preflight::Finding },
     /// `--drift`: the update changes resources someone changed outside CloudFormation, and would put them
     /// back as the template says.
     OverwritesDrift {
@@ -497,6 +497,7 @@ impl Update {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "SavedBlocked")]
 pub struct Blocked {
     /// Why, as apply reads it: only `busy` is waited for and planned again. (Absent from plans saved before
     /// it existed: such a plan then differs from a fresh one and is refused as stale.)
@@ -504,7 +505,33 @@ pub struct Blocked {
     pub kind: BlockedKind,
     /// `None` for a rack not installed (held by preflight).
     pub status: Option<StackStatus>,
+    /// Empty for `BlockedKind::Preflight`: the rack's failed checks (`RackPlan::preflight`) are the
+    /// reason, and the views word them.
     pub reason: String,
+}
+
+/// A `Blocked` as the JSON view writes it: a preflight block's `reason` there is the views' words of the
+/// failed checks, dropped on load (the checks are read back with the rack).
+#[derive(Deserialize)]
+struct SavedBlocked {
+    #[serde(default)]
+    kind: BlockedKind,
+    status: Option<StackStatus>,
+    reason: String,
+}
+
+impl From<SavedBlocked> for Blocked {
+    fn from(saved: SavedBlocked) -> Blocked {
+        let reason = match saved.kind {
+            BlockedKind::Preflight => String::new(),
+            _ => saved.reason,
+        };
+        Blocked {
+            kind: saved.kind,
+            status: saved.status,
+            reason,
+        }
+    }
 }
 
 impl Blocked {

@@ -221,8 +221,8 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
         Action::Blocked(blocked) => {
             // A reason of several lines (one per install-only change) is indented as one block; each
             // line is escaped on its own, so a value cannot start a line of its own.
-            let reason = blocked
-                .reason
+            let reason = super::preflight::reason_of(rack, blocked);
+            let reason = reason
                 .split('\n')
                 .map(|line| escape(line).into_owned())
                 .collect::<Vec<_>>()
@@ -336,7 +336,9 @@ pub fn held_words(
                 step_words(step),
                 escape(&template_unknown_words(why))
             )),
-            HoldReason::ExportsNotChecked { says } => words.push(escape(says).into_owned()),
+            HoldReason::ExportsNotChecked { finding } => {
+                words.push(escape(&super::preflight::says(finding)).into_owned())
+            }
             HoldReason::OverwritesDrift { resources } => words.push(format!(
                 "overwrites changes made outside CloudFormation ({})",
                 resources

@@ -1,18 +1,21 @@
 //! The JSON view: the Plan itself, which carries its `format_version`, secret values hidden, with the words
 //! the views make of its data, each written beside (just before or after) that data: the impact analysis's
 //! (`render::impact`: each resource's `because`, each change's `reach` line and Convox rule's `says`, each
-//! analysed update's `verdict` and `disruptive`, each Convox rule disruption's `says`), and each rack's
+//! analysed update's `verdict` and `disruptive`, each Convox rule disruption's `says`); each rack's
 //! `notes` and `warnings` and the `reason` of what could not be analysed, read or computed
-//! (`render::notes`). `plan --out` saves this document; loading it reads the data and passes over the words.
+//! (`render::notes`); and the preflight words (`render::preflight`: each check's `says` beside its
+//! `finding`, an exports hold's `says`, a preflight-blocked rack's `reason`). `plan --out` saves this
+//! document; loading it reads the data and passes over the words.
 
 use serde_json::{Map, Value};
 
 use super::budget::budget_unknown_words;
 use super::impact::{because, describe_reach, disruption, rule_says, verdict};
 use super::notes::{note_words, ssm_unknown_words, template_unknown_words, warning_words};
+use super::preflight::{blocked_reason, says};
 use crate::plan::{
-    Action, Budget, Change, Disruption, HoldReason, Install, Plan, RackPlan, TemplateImpact,
-    Update, without_secrets,
+    Action, BlockedKind, Budget, Change, Disruption, HoldReason, Install, Plan, RackPlan,
+    TemplateImpact, Update, without_secrets,
 };
 use crate::template::ResourceImpact;
 
@@ -30,6 +33,7 @@ pub(super) fn document(plan: &Plan) -> Value {
     let racks = document.get_mut("racks").and_then(Value::as_array_mut);
     for (rack, shown) in plan.racks.iter().zip(racks.into_iter().flatten()) {
         word_rack(rack, shown);
+        word_preflight(rack, shown);
         match &rack.action {
             Action::Install(install) | Action::Reinstall(install) => word_install(install, shown),
             Action::Update(update) => word_update(update, shown),
@@ -209,6 +213,31 @@ fn insert_before(shown: &mut Value, key: &str, name: &str, words: Value) {
         worded.insert(field, value);
     }
     *object = worded;
+}
+
+/// A rack's preflight words, each where the saved plans before the words moved to the views had it: a
+/// check's `says` after its `read` (its `finding` follows), an exports hold's `says` after its `kind`, and
+/// a preflight-blocked rack's `reason`.
+fn word_preflight(rack: &RackPlan, shown: &mut Value) {
+    let checks = shown.get_mut("preflight").and_then(Value::as_array_mut);
+    for (check, shown) in rack.preflight.iter().zip(checks.into_iter().flatten()) {
+        insert_after(
+            shown,
+            "read",
+            vec![("says", Value::String(says(&check.finding)))],
+        );
+    }
+    let holds = shown.get_mut("hold").and_then(Value::as_array_mut);
+    for (hold, shown) in rack.hold.iter().zip(holds.into_iter().flatten()) {
+        if let HoldReason::ExportsNotChecked { finding } = hold {
+            insert_after(shown, "kind", vec![("says", Value::String(says(finding)))]);
+        }
+    }
+    if let Action::Blocked(blocked) = &rack.action
+        && blocked.kind == BlockedKind::Preflight
+    {
+        shown["reason"] = Value::String(blocked_reason(&rack.preflight));
+    }
 }
 
 #[cfg(test)]
@@ -536,5 +565,83 @@ mod tests {
         let facts = plan_of_facts();
         let saved: Plan = serde_json::from_str(&plan(&facts)).unwrap();
         assert_eq!(saved, facts);
+    }
+
+    use crate::plan::preflight::Finding;
+    use crate::plan::{PreflightCheck, PreflightKind, Verdict};
+
+    /// A rack blocked by preflight, with a check of every finding and an exports hold.
+    fn blocked_by_preflight() -> Plan {
+        let mut plan: Plan = serde_json::from_value(json!({
+            "format_version": "1",
+            "racks_file": {"path": "racks.toml", "sha256": "0"},
+            "accounts": [],
+            "racks": [{
+                "rack": "personal/web", "org": "personal", "name": "web", "region": "us-east-1",
+                "account_id": "123456789012", "action": "blocked", "kind": "preflight",
+                "status": "UPDATE_COMPLETE", "reason": "", "stack": null,
+            }],
+            "not_in_racks_toml": [],
+            "summary": {"install": 0, "update": 0, "upgrade": 0, "reinstall": 0, "continue_rollback": 0,
+                "uninstall": 0, "unchanged": 0, "blocked": 1, "wait": 0},
+        }))
+        .unwrap();
+        let rack = &mut plan.racks[0];
+        rack.preflight = super::super::preflight::every_finding_and_its_words()
+            .into_iter()
+            .enumerate()
+            .map(|(index, (finding, _))| PreflightCheck {
+                check: PreflightKind::InstanceQuota,
+                verdict: [Verdict::Blocked, Verdict::NotChecked, Verdict::Warning][index % 3],
+                read: vec![format!("Read{index}")],
+                finding,
+            })
+            .collect();
+        rack.hold = vec![HoldReason::ExportsNotChecked {
+            finding: Finding::ImportsNotRead {
+                step: None,
+                export: "web:Cluster".into(),
+            },
+        }];
+        plan
+    }
+
+    #[test]
+    fn a_saved_plan_s_preflight_loads_back_as_it_was_planned() {
+        let plan = blocked_by_preflight();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("racks.plan");
+        std::fs::write(&path, super::plan(&plan)).unwrap();
+        let loaded = crate::plan::file::load(&path).unwrap();
+        assert_eq!(loaded, plan);
+        assert_eq!(super::plan(&loaded), super::plan(&plan));
+    }
+
+    #[test]
+    fn each_preflight_word_is_where_saved_plans_had_it_and_the_finding_beside_it() {
+        let plan = blocked_by_preflight();
+        let shown: Value = serde_json::from_str(&super::plan(&plan)).unwrap();
+        let rack = &shown["racks"][0];
+        let check = rack["preflight"][0].as_object().unwrap();
+        assert_eq!(
+            check.keys().collect::<Vec<_>>(),
+            ["check", "verdict", "read", "says", "finding"]
+        );
+        assert_eq!(
+            check["says"],
+            super::super::preflight::says(&plan.racks[0].preflight[0].finding)
+        );
+        assert_eq!(
+            rack["hold"][0],
+            json!({"kind": "exports_not_checked",
+                "says": "the update removes export web:Cluster; its importers were not read",
+                "finding": {"kind": "imports_not_read", "export": "web:Cluster"}})
+        );
+        let reason = rack["reason"].as_str().unwrap();
+        assert_eq!(
+            reason,
+            super::super::preflight::blocked_reason(&plan.racks[0].preflight)
+        );
+        assert!(reason.starts_with("preflight: the exports the update (upgrade step to 20200101000000) removes are not known: "), "{reason}");
     }
 }

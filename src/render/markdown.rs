@@ -254,8 +254,7 @@ fn impact(rack: &RackPlan) -> String {
             .map(|(index, step)| format!("step {}: {}", index + 1, of_update(&step.update)))
             .collect::<Vec<_>>()
             .join("; "),
-        Action::Blocked(blocked) => blocked
-            .reason
+        Action::Blocked(blocked) => super::preflight::reason_of(rack, blocked)
             .lines()
             .next()
             .unwrap_or_default()

@@ -16,7 +16,7 @@ mod json;
 mod markdown;
 pub mod notes;
 pub mod permissions;
-mod preflight;
+pub mod preflight;
 pub mod skip;
 pub mod status;
 pub mod waves;

@@ -17,10 +17,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use rackfile::cloud::{Cloud, CreateStackRequest, TemplateSource, TemplateSummary};
+use rackfile::plan::preflight::Finding;
 use rackfile::plan::{
     Action, BlockedKind, Plan, PlanInputs, PlanningError, PreflightKind, RackPlan, TemplateImpact,
     Update, Verdict, make_plan,
 };
+use rackfile::render::preflight::says;
 use rackfile::template::{Budget, UPDATE_ALLOWANCE_SECONDS, summary_of_body};
 use rackfile_fake::{FakeAws, FakeTemplate};
 
@@ -392,23 +394,16 @@ fn runtime_blocks_of_untouched_functions(
         .iter()
         .filter(|check| check.verdict == Verdict::Blocked)
         .filter_map(|check| {
+            let says = says(&check.finding);
             if check.check != PreflightKind::LambdaRuntime {
-                return Some(format!(
-                    "blocked by the {:?} check: {}",
-                    check.check, check.says
-                ));
+                return Some(format!("blocked by the {:?} check: {says}", check.check));
             }
-            let function = check
-                .says
-                .strip_prefix("function ")?
-                .split([' ', ','])
-                .next()?;
+            let Finding::DeprecatedRuntime { function, .. } = &check.finding else {
+                return None;
+            };
             let left_alone = !touched.contains(function) && !analysed_as_touched.contains(function);
             left_alone.then(|| {
-                format!(
-                    "runtime block of {function}, which the change leaves alone: {}",
-                    check.says
-                )
+                format!("runtime block of {function}, which the change leaves alone: {says}")
             })
         })
         .collect()

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use rackfile::cloud::TemplateSource;
 use rackfile::plan::{Action, BlockedKind, Plan, PreflightKind, Verdict};
+use rackfile::render::preflight::{blocked_reason, says};
 use rackfile_fake::FakeTemplate;
 
 use crate::common::repo_root;
@@ -66,7 +67,7 @@ fn runtime_checks(plan: &Plan) -> Vec<(Verdict, String)> {
         .preflight
         .iter()
         .filter(|check| check.check == PreflightKind::LambdaRuntime)
-        .map(|check| (check.verdict, check.says.clone()))
+        .map(|check| (check.verdict, says(&check.finding)))
         .collect()
 }
 
@@ -125,12 +126,12 @@ async fn an_upgrade_that_changes_the_2019_function_s_code_is_blocked() {
         panic!("not blocked: {:#?}", plan.racks[0].action)
     };
     assert_eq!(blocked.kind, BlockedKind::Preflight);
+    let reason = blocked_reason(&plan.racks[0].preflight);
     assert!(
-        blocked.reason.contains(
+        reason.contains(
             "function CustomTopic runs nodejs8.10 (Node.js 8.10), which AWS no longer accepts: the operation updates it and AWS refuses that since 2020-03-06"
         ),
-        "{}",
-        blocked.reason
+        "{reason}"
     );
     assert_eq!((plan.summary.update, plan.summary.blocked), (0, 1));
 }

@@ -113,9 +113,10 @@ async fn preflight_checks(
         preflight::every_rack(&plan, &state, &facts, &today)
             .into_iter()
             .flat_map(|(rack, checks)| {
-                checks
-                    .into_iter()
-                    .map(move |check| doctor::preflight_check(&rack, check))
+                checks.into_iter().map(move |check| {
+                    let says = render::preflight::says(&check.finding);
+                    doctor::preflight_check(&rack, check, &says)
+                })
             }),
     );
     checks

@@ -11,7 +11,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Operation, PreflightCheck, PreflightKind, RackOperations, Verdict};
+use super::{
+    Ec2Quota, Finding, Operation, PreflightCheck, PreflightKind, QuotaNeed, RackOperations,
+    Unknown, Verdict, ZoneSubnets,
+};
 use crate::convox::names;
 use crate::live::{Place, PreflightFacts, PreflightReads};
 use crate::template::{SubnetZone, subnet_zones};
@@ -101,7 +104,7 @@ struct Zones {
     /// Some subnet leaves the zone to AWS.
     any: bool,
     /// Why some zones are not known.
-    unknown: Vec<String>,
+    unknown: Vec<Unknown>,
 }
 
 fn zones_of(need: &Need<'_>) -> Zones {
@@ -129,7 +132,7 @@ fn zones_of(need: &Need<'_>) -> Zones {
             SubnetZone::Named(zone) => zones.named.entry(zone).or_default().push(subnet),
             SubnetZone::NthOfRegion(index) => zones.by_index.push((index, subnet)),
             SubnetZone::ChosenByAws => zones.any = true,
-            SubnetZone::Unknown(why) => zones.unknown.push(why),
+            SubnetZone::Unknown(why) => zones.unknown.push(Unknown::SubnetZone { why }),
         }
     }
     zones
@@ -169,24 +172,42 @@ pub(super) fn decide(
 
 fn offered_check(need: &Need<'_>, facts: &PreflightFacts) -> PreflightCheck {
     let place = &need.rack.place;
-    let kind = &need.instance_type;
+    let instance_type = &need.instance_type;
     let region = &place.region;
-    let mut read = vec![format!("DescribeInstanceTypeOfferings {kind} in {region}")];
-    let not_checked = |read: Vec<String>, says: String| PreflightCheck {
+    let mut read = vec![format!(
+        "DescribeInstanceTypeOfferings {instance_type} in {region}"
+    )];
+    let check = |verdict, read, finding| PreflightCheck {
         check: PreflightKind::InstanceTypeOffered,
-        verdict: Verdict::NotChecked,
+        verdict,
         read,
-        says,
+        finding,
     };
-    let offered: BTreeSet<String> = match facts.offered_in.get(&(place.clone(), kind.clone())) {
+    let offered: BTreeSet<String> = match facts
+        .offered_in
+        .get(&(place.clone(), instance_type.clone()))
+    {
         Some(Ok(zones)) => zones.iter().cloned().collect(),
         Some(Err(error)) => {
-            return not_checked(
+            return check(
+                Verdict::NotChecked,
                 read,
-                format!("where {kind} is offered in {region} could not be read: {error}"),
+                Finding::OfferingsUnreadable {
+                    instance_type: instance_type.clone(),
+                    region: region.clone(),
+                    error: error.to_string(),
+                },
             );
         }
-        None => return not_checked(read, format!("where {kind} is offered was not read")),
+        None => {
+            return check(
+                Verdict::NotChecked,
+                read,
+                Finding::OfferingsNotRead {
+                    instance_type: instance_type.clone(),
+                },
+            );
+        }
     };
     let zones = zones_of(need);
     let mut needed = zones.named.clone();
@@ -198,80 +219,86 @@ fn offered_check(need: &Need<'_>, facts: &PreflightFacts) -> PreflightCheck {
                     match region_zones.get(*index) {
                         Some(zone) => needed.entry(zone.clone()).or_default().push(subnet.clone()),
                         None => {
-                            return PreflightCheck {
-                                check: PreflightKind::InstanceTypeOffered,
-                                verdict: Verdict::Blocked,
+                            return check(
+                                Verdict::Blocked,
                                 read,
-                                says: format!(
-                                    "subnet {subnet} takes zone {} of {region}, which has {} available to the account",
-                                    index + 1,
-                                    region_zones.len()
-                                ),
-                            };
+                                Finding::ZoneBeyondRegion {
+                                    subnet: subnet.clone(),
+                                    index: *index,
+                                    region: region.clone(),
+                                    available: region_zones.len(),
+                                },
+                            );
                         }
                     }
                 }
             }
             Some(Err(error)) => {
-                return not_checked(
+                return check(
+                    Verdict::NotChecked,
                     read,
-                    format!("the zones of {region} could not be read: {error}"),
+                    Finding::ZonesUnreadable {
+                        region: region.clone(),
+                        error: error.to_string(),
+                    },
                 );
             }
-            None => return not_checked(read, format!("the zones of {region} were not read")),
+            None => {
+                return check(
+                    Verdict::NotChecked,
+                    read,
+                    Finding::ZonesNotRead {
+                        region: region.clone(),
+                    },
+                );
+            }
         }
     }
-    let missing: Vec<String> = needed
+    let missing: Vec<ZoneSubnets> = needed
         .iter()
         .filter(|(zone, _)| !offered.contains(*zone))
-        .map(|(zone, subnets)| format!("{zone} (subnets {})", subnets.join(", ")))
+        .map(|(zone, subnets)| ZoneSubnets {
+            zone: zone.clone(),
+            subnets: subnets.clone(),
+        })
         .collect();
-    let offered_words = if offered.is_empty() {
-        "none".to_string()
-    } else {
-        offered.iter().cloned().collect::<Vec<_>>().join(", ")
-    };
     if !missing.is_empty() {
-        return PreflightCheck {
-            check: PreflightKind::InstanceTypeOffered,
-            verdict: Verdict::Blocked,
+        return check(
+            Verdict::Blocked,
             read,
-            says: format!(
-                "instance type {kind} is not offered in {}; zones of {region} offering it: {offered_words}",
-                missing.join(", ")
-            ),
-        };
-    }
-    if zones.any && offered.is_empty() {
-        return PreflightCheck {
-            check: PreflightKind::InstanceTypeOffered,
-            verdict: Verdict::Blocked,
-            read,
-            says: format!("instance type {kind} is not offered in any zone of {region}"),
-        };
-    }
-    if !zones.unknown.is_empty() {
-        return not_checked(
-            read,
-            format!(
-                "the zones of the rack's subnets are not all known: {}",
-                zones.unknown.join("; ")
-            ),
+            Finding::NotOfferedInZones {
+                instance_type: instance_type.clone(),
+                region: region.clone(),
+                missing,
+                offered: offered.into_iter().collect(),
+            },
         );
     }
-    let zones_words = if needed.is_empty() {
-        "zones AWS chooses".to_string()
-    } else {
-        needed.keys().cloned().collect::<Vec<_>>().join(", ")
-    };
-    PreflightCheck {
-        check: PreflightKind::InstanceTypeOffered,
-        verdict: Verdict::Passed,
-        read,
-        says: format!(
-            "instance type {kind} is offered in the rack's subnets' zones ({zones_words})"
-        ),
+    if zones.any && offered.is_empty() {
+        return check(
+            Verdict::Blocked,
+            read,
+            Finding::NotOfferedInRegion {
+                instance_type: instance_type.clone(),
+                region: region.clone(),
+            },
+        );
     }
+    if !zones.unknown.is_empty() {
+        return check(
+            Verdict::NotChecked,
+            read,
+            Finding::SubnetZonesUnknown { why: zones.unknown },
+        );
+    }
+    check(
+        Verdict::Passed,
+        read,
+        Finding::Offered {
+            instance_type: instance_type.clone(),
+            zones: needed.into_keys().collect(),
+        },
+    )
 }
 
 fn quota_check(
@@ -280,76 +307,91 @@ fn quota_check(
     asked: &mut BTreeMap<(Place, &'static str), (u64, Vec<String>)>,
 ) -> PreflightCheck {
     let place = &need.rack.place;
-    let kind = &need.instance_type;
+    let instance_type = &need.instance_type;
     let region = &place.region;
-    let not_checked = |read: Vec<String>, says: String| PreflightCheck {
+    let not_checked = |read: Vec<String>, finding: Finding| PreflightCheck {
         check: PreflightKind::InstanceQuota,
         verdict: Verdict::NotChecked,
         read,
-        says,
+        finding,
     };
-    let Some((code, name)) = quota_of(kind) else {
+    let Some((code, name)) = quota_of(instance_type) else {
         return not_checked(
             Vec::new(),
-            format!("rackfile knows no EC2 vCPU quota for the family of {kind}"),
+            Finding::NoQuotaKnown {
+                instance_type: instance_type.clone(),
+            },
         );
     };
-    let mut read = vec![format!("DescribeInstanceTypes {kind}")];
-    let vcpus = match facts.vcpus.get(&(place.clone(), kind.clone())) {
+    let quota = Ec2Quota {
+        code: code.to_string(),
+        name: name.to_string(),
+    };
+    let mut read = vec![format!("DescribeInstanceTypes {instance_type}")];
+    let vcpus_each = match facts.vcpus.get(&(place.clone(), instance_type.clone())) {
         Some(Ok(Some(vcpus))) => u64::from(*vcpus),
         Some(Ok(None)) => {
-            return not_checked(read, format!("EC2 does not know instance type {kind}"));
+            return not_checked(
+                read,
+                Finding::InstanceTypeUnknown {
+                    instance_type: instance_type.clone(),
+                },
+            );
         }
         Some(Err(error)) => {
             return not_checked(
                 read,
-                format!("the vCPUs of {kind} could not be read: {error}"),
+                Finding::VcpusUnreadable {
+                    instance_type: instance_type.clone(),
+                    error: error.to_string(),
+                },
             );
         }
-        None => return not_checked(read, format!("the vCPUs of {kind} were not read")),
+        None => {
+            return not_checked(
+                read,
+                Finding::VcpusNotRead {
+                    instance_type: instance_type.clone(),
+                },
+            );
+        }
     };
     read.push(format!("GetServiceQuota ec2 {code} in {region}"));
-    let quota = match facts.quotas.get(&(place.clone(), code.to_string())) {
-        Some(Ok(quota)) => quota.max(0.0).floor() as u64,
+    let quota_vcpus = match facts.quotas.get(&(place.clone(), code.to_string())) {
+        Some(Ok(value)) => value.max(0.0).floor() as u64,
         Some(Err(error)) => {
             return not_checked(
                 read,
-                format!("the EC2 quota {code} ({name}) could not be read: {error}"),
+                Finding::QuotaUnreadable {
+                    quota,
+                    error: error.to_string(),
+                },
             );
         }
-        None => return not_checked(read, format!("the EC2 quota {code} was not read")),
+        None => return not_checked(read, Finding::QuotaNotRead { quota }),
     };
-    let own = (need.count + need.batch) * vcpus;
     let entry = asked.entry((place.clone(), code)).or_default();
-    let (others, other_racks) = (entry.0, entry.1.clone());
-    entry.0 += own;
+    let compared = QuotaNeed {
+        instance_type: instance_type.clone(),
+        count: need.count,
+        batch: need.batch,
+        vcpus_each,
+        earlier_racks: entry.1.clone(),
+        earlier_vcpus: entry.0,
+        quota,
+        quota_vcpus,
+    };
+    entry.0 += compared.vcpus();
     entry.1.push(need.rack.pseudo.stack_name.clone());
-    let batch_words = if need.batch == 0 {
-        String::new()
-    } else {
-        format!(" plus a rolling batch of {}", need.batch)
-    };
-    let others_words = if other_racks.is_empty() {
-        String::new()
-    } else {
-        format!(
-            ", and racks {} planned before it in this account and region ask {others}",
-            other_racks.join(", ")
-        )
-    };
-    let says = format!(
-        "{} instances of {kind}{batch_words} need {own} vCPUs ({vcpus} each){others_words}; quota {code} ({name}) is {quota} vCPUs",
-        need.count
-    );
     PreflightCheck {
         check: PreflightKind::InstanceQuota,
-        verdict: if others + own > quota {
+        verdict: if compared.exceeds_quota() {
             Verdict::Blocked
         } else {
             Verdict::Passed
         },
         read,
-        says,
+        finding: Finding::QuotaCompared(compared),
     }
 }
 

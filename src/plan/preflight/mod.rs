@@ -10,6 +10,7 @@
 //! batch). A check that cannot be made is `not_checked` with what could not be read, never a pass.
 
 mod exports;
+mod finding;
 mod instances;
 mod runtimes;
 
@@ -28,6 +29,10 @@ use crate::convox::names;
 use crate::live::{LiveState, Place, PreflightFacts, PreflightReads};
 use crate::template::{Pseudo, ResourceAction, parse_document};
 
+pub use finding::{
+    DeprecatedRuntime, Ec2Quota, Finding, FunctionUse, QuotaNeed, RuntimeStanding, Unknown,
+    ZoneSubnets,
+};
 pub use runtimes::runtime_table_source;
 
 /// One preflight check of a rack, as decided.
@@ -38,8 +43,8 @@ pub struct PreflightCheck {
     /// What the decision rests on: the AWS calls made (with what they asked for), the templates, the
     /// runtime table.
     pub read: Vec<String>,
-    /// The finding, in a sentence.
-    pub says: String,
+    /// What the check found (`render::preflight::says` words it).
+    pub finding: Finding,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,9 +75,9 @@ struct Operation {
     /// The release an upgrade step goes to.
     step: Option<String>,
     /// The stack's template and values before the operation; `None` for an install.
-    before: Option<Result<Evaluable, String>>,
+    before: Option<Result<Evaluable, Unknown>>,
     /// The template and values the operation leaves the stack with.
-    after: Result<Evaluable, String>,
+    after: Result<Evaluable, Unknown>,
     /// Whether a parameter or the template changes (tags alone cannot change what the stack exports).
     reaches_resources: bool,
     /// InstanceType or InstanceCount changes (or the rack is installed).
@@ -246,7 +251,7 @@ pub fn conclude(plan: &mut Plan, live: &LiveState, facts: &PreflightFacts, today
                             && check.verdict == Verdict::NotChecked
                     })
                     .map(|check| HoldReason::ExportsNotChecked {
-                        says: check.says.clone(),
+                        finding: check.finding.clone(),
                     }),
             );
         }
@@ -272,27 +277,16 @@ fn decide_all(
     checks
 }
 
-/// Turns a rack with a blocked check into `Action::Blocked`, naming each failure and what it read; returns
-/// the action it replaced.
+/// Turns a rack with a blocked check into `Action::Blocked`; returns the action it replaced. The reason
+/// is the failed checks themselves (`RackPlan::preflight`), which the views word.
 fn block_if_failed(rack: &mut RackPlan, checks: &[PreflightCheck]) -> Option<Action> {
-    let failures: Vec<String> = checks
-        .iter()
-        .filter(|check| check.verdict == Verdict::Blocked)
-        .map(|check| {
-            format!(
-                "preflight: {} (read: {})",
-                check.says,
-                check.read.join(", ")
-            )
-        })
-        .collect();
-    if failures.is_empty() {
+    if !checks.iter().any(|check| check.verdict == Verdict::Blocked) {
         return None;
     }
     let blocked = Action::Blocked(Blocked {
         kind: BlockedKind::Preflight,
         status: rack.stack.as_ref().map(|stack| stack.status.clone()),
-        reason: failures.join("\n"),
+        reason: String::new(),
     });
     Some(std::mem::replace(&mut rack.action, blocked))
 }
@@ -401,7 +395,7 @@ fn operations_of(plan: &Plan, live: &LiveState, unchanged_too: bool) -> Vec<Rack
 
 fn updating(
     step: Option<String>,
-    before: Option<Result<Evaluable, String>>,
+    before: Option<Result<Evaluable, Unknown>>,
     update: &Update,
     stack: &Stack,
     live: &LiveState,
@@ -448,14 +442,11 @@ fn updating(
 }
 
 /// The planned template, parsed, as the plan read it.
-fn planned(template: &TemplatePlan, live: &LiveState) -> Result<Arc<Value>, String> {
+fn planned(template: &TemplatePlan, live: &LiveState) -> Result<Arc<Value>, Unknown> {
     live.template_document(&template.source())
         .cloned()
-        .ok_or_else(|| {
-            format!(
-                "{} was read through GetTemplateSummary, which does not return its outputs or resources",
-                template.describe()
-            )
+        .ok_or_else(|| Unknown::SummaryOnly {
+            template: template.describe().to_string(),
         })
 }
 
@@ -465,28 +456,27 @@ fn live_template(
     rack: &RackPlan,
     planned_template: Option<&TemplatePlan>,
     live: &LiveState,
-) -> Result<Arc<Value>, String> {
+) -> Result<Arc<Value>, Unknown> {
     let key = rack.key();
     if live.unchanged_since_cached(&key) {
         return match planned_template {
             Some(file @ TemplatePlan::File { .. }) => planned(file, live),
-            _ => Err("the live template was not read".into()),
+            _ => Err(Unknown::LiveTemplateNotRead),
         };
     }
     match live.live_template(&key) {
-        Some(Ok(body)) => parse_document(body)
-            .map(Arc::new)
-            .map_err(|error| format!("the live template cannot be parsed: {error}")),
-        Some(Err(error)) => Err(format!("cannot read the live template: {error}")),
-        None => Err("the live template was not read".into()),
+        Some(Ok(body)) => {
+            parse_document(body)
+                .map(Arc::new)
+                .map_err(|error| Unknown::LiveTemplateUnparsable {
+                    error: error.to_string(),
+                })
+        }
+        Some(Err(error)) => Err(Unknown::LiveTemplateUnreadable {
+            error: error.to_string(),
+        }),
+        None => Err(Unknown::LiveTemplateNotRead),
     }
-}
-
-/// A step's name in a check's words: ` (step to 20230101000000)`, or nothing.
-fn step_words(step: &Option<String>) -> String {
-    step.as_ref()
-        .map(|version| format!(" (upgrade step to {version})"))
-        .unwrap_or_default()
 }
 
 /// The day of a time, YYYY-MM-DD (UTC): what the runtime table's dates are compared with.

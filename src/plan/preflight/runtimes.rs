@@ -15,7 +15,8 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use super::{
-    Operation, PreflightCheck, PreflightKind, RackOperations, Touches, Verdict, step_words,
+    DeprecatedRuntime, Finding, FunctionUse, Operation, PreflightCheck, PreflightKind,
+    RackOperations, RuntimeStanding, Touches, Verdict,
 };
 use crate::template::{FunctionRuntime, ResourceAction, function_runtimes};
 
@@ -26,12 +27,12 @@ struct RuntimeTable {
     source: String,
     /// The day the table was read from `source`.
     read: String,
-    runtime: Vec<DeprecatedRuntime>,
+    runtime: Vec<TableRuntime>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct DeprecatedRuntime {
+struct TableRuntime {
     identifier: String,
     name: String,
     deprecated: String,
@@ -56,35 +57,6 @@ pub fn runtime_table_source() -> Option<(&'static str, &'static str)> {
         .map(|table| (table.source.as_str(), table.read.as_str()))
 }
 
-/// What the operation does to a function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Use {
-    Create,
-    /// A new function takes the old one's place: AWS judges it as a create.
-    Replace,
-    /// The analysis cannot tell whether the function is replaced or updated: judged as the stricter create.
-    MayReplace,
-    Update,
-    /// The update was not analysed: a function the stack already has may be updated.
-    MayUpdate,
-    /// The operation sends nothing to Lambda for it.
-    LeftAlone,
-}
-
-impl Use {
-    /// The words for what the operation does, and whether AWS judges it as a create (else as an update).
-    fn words(self) -> (&'static str, bool) {
-        match self {
-            Use::Create => ("creates it", true),
-            Use::Replace => ("replaces it (a new function is created)", true),
-            Use::MayReplace => ("may replace it (a new function would be created)", true),
-            Use::Update => ("updates it", false),
-            Use::MayUpdate => ("may update it", false),
-            Use::LeftAlone => ("leaves it alone", false),
-        }
-    }
-}
-
 pub(super) fn decide(rack: &RackOperations, today: &str) -> Vec<PreflightCheck> {
     let mut checks = Vec::new();
     for operation in &rack.operations {
@@ -98,19 +70,21 @@ fn decide_operation(
     rack: &RackOperations,
     today: &str,
 ) -> Vec<PreflightCheck> {
-    let Ok(after) = &operation.after else {
+    let after = match &operation.after {
+        Ok(after) => after,
         // Without the planned template's body there are no functions to read; the plan says so already
         // (the impact is "not analysed"), and an install of such a template is rare: say it once.
-        return vec![PreflightCheck {
-            check: PreflightKind::LambdaRuntime,
-            verdict: Verdict::NotChecked,
-            read: vec!["the planned template".into()],
-            says: format!(
-                "the Lambda runtimes{} are not known: {}",
-                step_words(&operation.step),
-                operation.after.as_ref().err().map_or("", String::as_str)
-            ),
-        }];
+        Err(why) => {
+            return vec![PreflightCheck {
+                check: PreflightKind::LambdaRuntime,
+                verdict: Verdict::NotChecked,
+                read: vec!["the planned template".into()],
+                finding: Finding::RuntimesUnknown {
+                    step: operation.step.clone(),
+                    why: why.clone(),
+                },
+            }];
+        }
     };
     let functions = function_runtimes(after.stack(), &rack.pseudo);
     if let Touches::Analysed(touched) = &operation.touches {
@@ -118,11 +92,11 @@ fn decide_operation(
             .iter()
             .filter_map(|function| {
                 let action = match touched.get(&function.logical_id) {
-                    None => Use::LeftAlone,
-                    Some(ResourceAction::Add) => Use::Create,
-                    Some(ResourceAction::Replace) => Use::Replace,
-                    Some(ResourceAction::MayReplace) => Use::MayReplace,
-                    Some(ResourceAction::Modify) => Use::Update,
+                    None => FunctionUse::LeftAlone,
+                    Some(ResourceAction::Add) => FunctionUse::Create,
+                    Some(ResourceAction::Replace) => FunctionUse::Replace,
+                    Some(ResourceAction::MayReplace) => FunctionUse::MayReplace,
+                    Some(ResourceAction::Modify) => FunctionUse::Update,
                     // Not in the planned stack: deleting a function is never refused.
                     Some(ResourceAction::Remove) => return None,
                 };
@@ -147,8 +121,8 @@ fn decide_operation(
         .iter()
         .filter_map(|function| {
             let action = match &existing {
-                Some(existing) if !existing.contains(&function.logical_id) => Use::Create,
-                _ => Use::MayUpdate,
+                Some(existing) if !existing.contains(&function.logical_id) => FunctionUse::Create,
+                _ => FunctionUse::MayUpdate,
             };
             judge(function, action, &operation.step, today)
         })
@@ -158,12 +132,10 @@ fn decide_operation(
 /// The check of one function, or `None` when its runtime is not deprecated.
 fn judge(
     function: &FunctionRuntime,
-    action: Use,
+    operation: FunctionUse,
     step: &Option<String>,
     today: &str,
 ) -> Option<PreflightCheck> {
-    let step = step_words(step);
-    let id = &function.logical_id;
     let runtime = match &function.runtime {
         Ok(runtime) => runtime,
         Err(why) => {
@@ -171,7 +143,11 @@ fn judge(
                 check: PreflightKind::LambdaRuntime,
                 verdict: Verdict::NotChecked,
                 read: vec!["the planned template".into()],
-                says: format!("the runtime of function {id}{step} is not known: {why}"),
+                finding: Finding::RuntimeUnknown {
+                    step: step.clone(),
+                    function: function.logical_id.clone(),
+                    why: why.clone(),
+                },
             });
         }
     };
@@ -182,7 +158,9 @@ fn judge(
                 check: PreflightKind::LambdaRuntime,
                 verdict: Verdict::NotChecked,
                 read: vec!["lambda_runtimes.toml".into()],
-                says: format!("the runtime table cannot be read: {error}"),
+                finding: Finding::RuntimeTableUnreadable {
+                    error: error.to_string(),
+                },
             });
         }
     };
@@ -191,69 +169,42 @@ fn judge(
         "the runtime table ({}, read {})",
         table.source, table.read
     )];
-    let (verb, creates) = action.words();
-    let refused_from = if creates {
-        &entry.block_create
-    } else {
-        &entry.block_update
+    let runtime = DeprecatedRuntime {
+        identifier: entry.identifier.clone(),
+        name: entry.name.clone(),
+        deprecated: entry.deprecated.clone(),
+        block_create: entry.block_create.clone(),
+        block_update: entry.block_update.clone(),
     };
-    let dates = format!(
-        "deprecated {}, creates refused from {}, updates from {}",
-        entry.deprecated, entry.block_create, entry.block_update
-    );
-    let (verdict, says) = if action == Use::LeftAlone {
-        if today < entry.deprecated.as_str() {
-            (
-                Verdict::Passed,
-                format!(
-                    "function {id}{step} runs {runtime}, which AWS deprecates on {} ({dates}); the operation leaves it alone",
-                    entry.deprecated
-                ),
-            )
+    let refused = today >= runtime.refused_from(operation);
+    let deprecated = today >= runtime.deprecated.as_str();
+    // A function left alone is judged for a later update to it: a warning once deprecated, never a block.
+    let (verdict, standing) = if operation == FunctionUse::LeftAlone {
+        if !deprecated {
+            (Verdict::Passed, RuntimeStanding::NotYetDeprecated)
+        } else if refused {
+            (Verdict::Warning, RuntimeStanding::Refused)
         } else {
-            let stopped = if today >= refused_from.as_str() {
-                "stopped accepting updates to it on"
-            } else {
-                "stops accepting updates to it on"
-            };
-            (
-                Verdict::Warning,
-                format!(
-                    "function {id}{step} runs {runtime} ({}), which AWS {stopped} {refused_from}: the operation leaves it alone, but any later change to it will need a supported runtime ({dates})",
-                    entry.name
-                ),
-            )
+            (Verdict::Warning, RuntimeStanding::Deprecated)
         }
-    } else if today >= refused_from.as_str() {
-        (
-            Verdict::Blocked,
-            format!(
-                "function {id}{step} runs {runtime} ({}), which AWS no longer accepts: the operation {verb} and AWS refuses that since {refused_from} ({dates})",
-                entry.name
-            ),
-        )
-    } else if today >= entry.deprecated.as_str() {
-        (
-            Verdict::Warning,
-            format!(
-                "function {id}{step} runs {runtime} ({}), deprecated by AWS: the operation {verb}, which AWS refuses from {refused_from} ({dates})",
-                entry.name
-            ),
-        )
+    } else if refused {
+        (Verdict::Blocked, RuntimeStanding::Refused)
+    } else if deprecated {
+        (Verdict::Warning, RuntimeStanding::Deprecated)
     } else {
-        (
-            Verdict::Passed,
-            format!(
-                "function {id}{step} runs {runtime}, which AWS deprecates on {} ({dates})",
-                entry.deprecated
-            ),
-        )
+        (Verdict::Passed, RuntimeStanding::NotYetDeprecated)
     };
     Some(PreflightCheck {
         check: PreflightKind::LambdaRuntime,
         verdict,
         read,
-        says,
+        finding: Finding::DeprecatedRuntime {
+            step: step.clone(),
+            function: function.logical_id.clone(),
+            runtime,
+            operation,
+            standing,
+        },
     })
 }
 
@@ -311,12 +262,12 @@ mod tests {
         // until April 30th 2017.
         let node = function("nodejs");
         let verdict = |action, today| judge(&node, action, &None, today).unwrap().verdict;
-        assert_eq!(verdict(Use::Create, "2016-11-01"), Verdict::Passed);
-        assert_eq!(verdict(Use::Create, "2016-11-02"), Verdict::Warning);
-        assert_eq!(verdict(Use::Create, "2017-01-10"), Verdict::Warning);
-        assert_eq!(verdict(Use::Create, "2017-01-11"), Verdict::Blocked);
-        assert_eq!(verdict(Use::Update, "2017-03-13"), Verdict::Warning);
-        assert_eq!(verdict(Use::Update, "2017-04-30"), Verdict::Blocked);
+        assert_eq!(verdict(FunctionUse::Create, "2016-11-01"), Verdict::Passed);
+        assert_eq!(verdict(FunctionUse::Create, "2016-11-02"), Verdict::Warning);
+        assert_eq!(verdict(FunctionUse::Create, "2017-01-10"), Verdict::Warning);
+        assert_eq!(verdict(FunctionUse::Create, "2017-01-11"), Verdict::Blocked);
+        assert_eq!(verdict(FunctionUse::Update, "2017-03-13"), Verdict::Warning);
+        assert_eq!(verdict(FunctionUse::Update, "2017-04-30"), Verdict::Blocked);
     }
 
     #[test]
@@ -324,34 +275,53 @@ mod tests {
         // nodejs4.3: deprecated 2018-04-30, creates refused from 2018-12-15, updates from 2020-03-06.
         let node = function("nodejs4.3");
         let verdict = |action, today| judge(&node, action, &None, today).unwrap().verdict;
-        assert_eq!(verdict(Use::Create, "2018-04-29"), Verdict::Passed);
-        assert_eq!(verdict(Use::Create, "2018-04-30"), Verdict::Warning);
-        assert_eq!(verdict(Use::Create, "2018-12-15"), Verdict::Blocked);
-        assert_eq!(verdict(Use::Update, "2019-06-01"), Verdict::Warning);
-        assert_eq!(verdict(Use::Update, "2020-03-06"), Verdict::Blocked);
-        let blocked = judge(&node, Use::Update, &Some("20200101".into()), "2026-12-04").unwrap();
-        assert!(
-            blocked.says.contains("since 2020-03-06"),
-            "{}",
-            blocked.says
-        );
-        assert!(
-            blocked.says.contains("upgrade step to 20200101"),
-            "{}",
-            blocked.says
-        );
+        assert_eq!(verdict(FunctionUse::Create, "2018-04-29"), Verdict::Passed);
+        assert_eq!(verdict(FunctionUse::Create, "2018-04-30"), Verdict::Warning);
+        assert_eq!(verdict(FunctionUse::Create, "2018-12-15"), Verdict::Blocked);
+        assert_eq!(verdict(FunctionUse::Update, "2019-06-01"), Verdict::Warning);
+        assert_eq!(verdict(FunctionUse::Update, "2020-03-06"), Verdict::Blocked);
+        // What the words of a block rest on (`render::preflight` words them): the step, the day AWS
+        // refuses the update from, and the table read.
+        let blocked = judge(
+            &node,
+            FunctionUse::Update,
+            &Some("20200101".into()),
+            "2026-12-04",
+        )
+        .unwrap();
+        let Finding::DeprecatedRuntime {
+            step,
+            runtime,
+            operation,
+            standing,
+            ..
+        } = &blocked.finding
+        else {
+            panic!("{:?}", blocked.finding)
+        };
+        assert_eq!(step.as_deref(), Some("20200101"));
+        assert_eq!(runtime.refused_from(*operation), "2020-03-06");
+        assert_eq!(*standing, RuntimeStanding::Refused);
         assert!(
             blocked.read[0].contains("lambda-runtimes.html"),
             "{:?}",
             blocked.read
         );
-        assert!(judge(&function("nodejs22.x"), Use::Create, &None, "2026-12-04").is_none());
+        assert!(
+            judge(
+                &function("nodejs22.x"),
+                FunctionUse::Create,
+                &None,
+                "2026-12-04"
+            )
+            .is_none()
+        );
         let unknown = FunctionRuntime {
             logical_id: "Fn".into(),
             runtime: Err("it is computed by AWS at deploy time".into()),
         };
         assert_eq!(
-            judge(&unknown, Use::Update, &None, "2026-12-04")
+            judge(&unknown, FunctionUse::Update, &None, "2026-12-04")
                 .unwrap()
                 .verdict,
             Verdict::NotChecked

@@ -65,6 +65,7 @@ pub fn heartbeat_words(status: &str, elapsed_so_far: Duration) -> String {
 pub fn block_words(reason: &BlockReason) -> String {
     match reason {
         BlockReason::Planned(reason) => reason.clone(),
+        BlockReason::Preflight(checks) => crate::render::preflight::blocked_reason(checks),
         BlockReason::SavedPlanWaited => "CloudFormation was changing the stack when the plan was made, and a saved plan is not planned again; plan again once it has finished".into(),
         BlockReason::BusyAgain => "CloudFormation began changing the stack again after the wait; plan again once it has finished".into(),
         BlockReason::Refused(refusal) => {
@@ -319,6 +320,33 @@ mod tests {
         assert_eq!(
             held(vec![HoldReason::Disruptive], vec![app]),
             "held for a person, nothing sent: is uninstalled: 1 app stack and the rack, with every resource not retained, are deleted"
+        );
+    }
+
+    #[test]
+    fn a_rack_blocked_by_preflight_is_worded_from_its_failed_checks() {
+        use crate::plan::preflight::Finding;
+        use crate::plan::{PreflightCheck, PreflightKind, Verdict};
+        let check = |verdict, export: &str| PreflightCheck {
+            check: PreflightKind::Exports,
+            verdict,
+            read: vec![format!("ListImports {export}")],
+            finding: Finding::ExportImported {
+                step: None,
+                export: export.into(),
+                importers: vec!["web-myapp".into()],
+            },
+        };
+        let result = RackResult::Blocked {
+            status: Some(StackStatus::parse("UPDATE_COMPLETE")),
+            reason: BlockReason::Preflight(vec![
+                check(Verdict::Blocked, "web:Cluster"),
+                check(Verdict::Warning, "web:Other"),
+            ]),
+        };
+        assert_eq!(
+            result_words(&result, "1s"),
+            "not changed: UPDATE_COMPLETE: preflight: the update removes export web:Cluster, which stack web-myapp imports: CloudFormation would roll it back; update or delete it first (read: ListImports web:Cluster)"
         );
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use rackfile::cloud::{Cloud, CreateStackRequest, TemplateSource};
 use rackfile::plan::{Action, BlockedKind, Plan, PreflightKind, Verdict};
+use rackfile::render::preflight::says;
 use rackfile_fake::FakeTemplate;
 
 use crate::fake_harness::{ACCOUNT, Harness, REGION};
@@ -131,7 +132,7 @@ impl Setup {
 fn blocked_reason(plan: &Plan, rack: usize) -> String {
     match &plan.racks[rack].action {
         Action::Blocked(blocked) if blocked.kind == BlockedKind::Preflight => {
-            blocked.reason.clone()
+            rackfile::render::preflight::blocked_reason(&plan.racks[rack].preflight)
         }
         other => panic!("not blocked by preflight: {other:?}"),
     }
@@ -189,11 +190,11 @@ async fn a_deprecated_runtime_blocks_an_update_of_a_function_the_stack_already_h
     setup.racks(&["name = \"web\"\ninstance_count = 4".into()], &body);
     let plan = setup.plan().await;
     assert!(matches!(plan.racks[0].action, Action::Update(_)));
-    let warned: Vec<&str> = plan.racks[0]
+    let warned: Vec<String> = plan.racks[0]
         .preflight
         .iter()
         .filter(|check| check.verdict == Verdict::Warning)
-        .map(|check| check.says.as_str())
+        .map(|check| says(&check.finding))
         .collect();
     assert_eq!(warned.len(), 1, "{:?}", plan.racks[0].preflight);
     assert!(
@@ -279,10 +280,10 @@ fn assert_noted_not_checked(plan: &Plan, operation: &str, check: PreflightKind) 
         .iter()
         .find(|found| found.check == check && found.verdict == Verdict::NotChecked)
         .unwrap_or_else(|| panic!("{operation}: no note in {:?}", rack.preflight));
+    let noted = says(&noted.finding);
     assert!(
-        noted.says.contains("AccessDenied") && noted.says.contains(operation),
-        "{operation}: {}",
-        noted.says
+        noted.contains("AccessDenied") && noted.contains(operation),
+        "{operation}: {noted}"
     );
     let human = rackfile::render::human_plan(plan, rackfile::render::Style::Plain);
     assert!(

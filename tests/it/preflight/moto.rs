@@ -115,7 +115,8 @@ fn an_upgrade_dropping_an_export_an_app_imports_is_blocked_naming_the_app_then_p
             "check": "exports",
             "verdict": "passed",
             "read": ["ListImports web:Cluster"],
-            "says": "the update removes export web:Cluster, which no stack imports"
+            "says": "the update removes export web:Cluster, which no stack imports",
+            "finding": {"kind": "export_unused", "export": "web:Cluster"}
         })
     );
 }
@@ -230,6 +231,42 @@ fn a_quota_too_small_for_the_count_plus_a_rolling_batch_blocks_the_type_change()
             CREATE_COMPLETE: preflight: 3 instances of t2.medium plus a rolling batch of 1 need 8 vCPUs (2 each); quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 7 vCPUs (read: DescribeInstanceTypes t2.medium, GetServiceQuota ec2 L-1216C47A in us-east-1)
 
         Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked.
+        --- stderr
+        "#));
+    // The views word the reason from the failed checks: a saved plan shows the same words in every format,
+    // and applying it reports them.
+    for format in ["human", "json", "markdown"] {
+        let planned =
+            run(moto
+                .rackfile()
+                .args(["plan", "--out", "blocked.plan", "--format", format]));
+        let printed = planned
+            .stdout
+            .strip_suffix(
+                "\nSaved the plan to blocked.plan. Apply exactly this plan with: rackfile apply blocked.plan\n",
+            )
+            .unwrap_or(&planned.stdout);
+        let shown = run(moto
+            .rackfile()
+            .args(["show", "blocked.plan", "--format", format]));
+        assert_eq!(shown.code, 0, "{format}: {}", shown.stderr);
+        assert_eq!(shown.stdout, printed, "{format}");
+    }
+    let apply = run(moto
+        .rackfile()
+        .args(["apply", "blocked.plan", "--auto-approve"]));
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(apply.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        Applying the saved plan blocked.plan.
+        Read account 123456789012 (org personal): us-east-1
+
+        ! personal/web (us-east-1) is blocked
+            CREATE_COMPLETE: preflight: 3 instances of t2.medium plus a rolling batch of 1 need 8 vCPUs (2 each); quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 7 vCPUs (read: DescribeInstanceTypes t2.medium, GetServiceQuota ec2 L-1216C47A in us-east-1)
+
+        Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked.
+
+        Nothing to apply, but some racks are blocked (see above).
         --- stderr
         "#));
     set_quota(&moto, 8);
