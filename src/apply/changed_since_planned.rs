@@ -94,7 +94,10 @@ pub(super) async fn wait_then_replan(
         Ok(new_plan) => match &new_plan.action {
             Action::Blocked(blocked) => RackResult::Blocked {
                 status: blocked.status.clone(),
-                reason: BlockReason::Planned(blocked.reason.clone()),
+                reason: BlockReason::Planned {
+                    blocked: blocked.clone(),
+                    preflight: new_plan.preflight.clone(),
+                },
             },
             Action::Wait(wait) => RackResult::Blocked {
                 status: Some(wait.status.clone()),

@@ -7,7 +7,9 @@ use super::InstalledPassword;
 use super::password::PasswordError;
 use crate::cloud::{CloudError, StackStatus};
 use crate::outcome::Outcome;
-use crate::plan::{DependentStack, Disruption, HoldReason, Refusal, StackFingerprint};
+use crate::plan::{
+    Blocked, DependentStack, Disruption, HoldReason, PreflightCheck, Refusal, StackFingerprint,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RackOutcome {
@@ -302,8 +304,11 @@ pub struct Retained {
 /// Why a rack was not changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BlockReason {
-    /// The plan blocked it, for this reason.
-    Planned(String),
+    /// The plan blocked it: why, and the rack's preflight checks (which say why, when preflight blocked it).
+    Planned {
+        blocked: Blocked,
+        preflight: Vec<PreflightCheck>,
+    },
     /// CloudFormation was changing the stack when the plan was made, and a saved plan is not planned again.
     SavedPlanWaited,
     /// CloudFormation began changing the stack again after the wait: waiting twice would be a loop.

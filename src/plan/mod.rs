@@ -130,7 +130,7 @@ pub struct RackPlan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hold: Vec<HoldReason>,
     /// The preflight checks of a rack that installs, updates or upgrades (`preflight`), each with what it
-    /// read; a failed one has made the rack `Blocked` with `BlockedKind::Preflight`.
+    /// read; a failed one has made the rack `Blocked` with `BlockedWhy::Preflight`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub preflight: Vec<PreflightCheck>,
 }
@@ -501,15 +501,18 @@ impl Update {
     }
 }
 
+/// A rack the plan changes nothing of, and why; the views word the reason (`render::blocked`). In JSON the
+/// why's tag is the rack's `kind` and its facts sit beside it; the view adds the `reason` words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blocked {
-    /// Why, as apply reads it: only `busy` is waited for and planned again. (Absent from plans saved before
-    /// it existed: such a plan then differs from a fresh one and is refused as stale.)
-    #[serde(default)]
-    pub kind: BlockedKind,
+    /// Why, as apply reads it (only a busy stack is waited for and planned again), with the facts.
+    #[serde(flatten)]
+    pub why: BlockedWhy,
     /// `None` for a rack not installed (held by preflight).
     pub status: Option<StackStatus>,
-    pub reason: String,
+    /// The step of an upgrade that is blocked; `None` for a rack blocked as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<StepOf>,
 }
 
 impl Blocked {
@@ -519,6 +522,14 @@ impl Blocked {
             .as_ref()
             .map_or("not installed", StackStatus::as_str)
     }
+}
+
+/// One step of an upgrade among all of them: its number (from 1), how many there are, the release it goes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepOf {
+    pub number: usize,
+    pub count: usize,
+    pub version: String,
 }
 
 /// A rack whose stack CloudFormation is creating, updating or rolling back when planned.
@@ -531,9 +542,10 @@ pub struct Wait {
     pub absent: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BlockedKind {
+/// Why a rack is blocked, with what the plan read that says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BlockedWhy {
     /// Being deleted: nothing to wait for that this plan could use.
     Deleting,
     /// A failed install; `--recover` reinstalls it.
@@ -542,27 +554,44 @@ pub enum BlockedKind {
     RollbackFailed,
     /// DELETE_FAILED: the deletion must be finished first.
     DeleteFailed,
-    /// A change to a parameter Convox sets at install only.
-    InstallOnly,
+    /// Changes to parameters Convox sets at install only, each with Convox's rule.
+    InstallOnly { parameters: Vec<InstallOnlyChange> },
     /// racks.toml's version is an earlier release than the live one.
-    Downgrade,
+    Downgrade { declared: String, live: String },
     /// Termination protection is on, and the plan would delete the stack.
-    Protected,
+    Protected { operation: Deletion },
     /// NLB deletion protection is on (Convox's `NLBDeletionProtection` or `NLBInternalDeletionProtection`),
     /// and the plan would delete the stack: Convox refuses that uninstall.
-    NlbDeletionProtection,
+    NlbDeletionProtection { parameter: String, value: String },
     /// A stack of the rack's name exists and is not a Convox rack (`convox::is_rack`): rackfile never
     /// changes it.
-    NotARack,
+    NotARack { stack_name: String },
     /// A preflight check found what would make the operation fail halfway (`RackPlan::preflight` says
     /// which, and what it read).
     Preflight,
     /// CloudFormation's change set of the update could not be made, read or executed (`plan --changeset`):
-    /// AWS's own error is the reason.
-    ChangeSet,
+    /// AWS's own error.
+    ChangeSet { change_set: String, error: String },
     /// A status rackfile does not change a stack in (e.g. REVIEW_IN_PROGRESS).
-    #[default]
     Other,
+}
+
+/// A change racks.toml asks of a parameter Convox sets at install only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallOnlyChange {
+    pub parameter: String,
+    pub live: String,
+    pub declared: String,
+    pub rule: RuleImpact,
+}
+
+/// The operation that would delete a protected stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deletion {
+    Uninstall,
+    /// `--recover` of a failed install: deleted, then installed again.
+    Reinstall,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

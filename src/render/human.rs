@@ -220,8 +220,7 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
         Action::Blocked(blocked) => {
             // A reason of several lines (one per install-only change) is indented as one block; each
             // line is escaped on its own, so a value cannot start a line of its own.
-            let reason = blocked
-                .reason
+            let reason = super::blocked::reason(blocked, &rack.preflight)
                 .split('\n')
                 .map(|line| escape(line).into_owned())
                 .collect::<Vec<_>>()

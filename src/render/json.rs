@@ -28,16 +28,51 @@ pub(super) fn document(plan: &Plan) -> Value {
                     word_update(&step.update, shown);
                 }
             }
+            Action::Blocked(blocked) => {
+                let words = super::blocked::reason(blocked, &rack.preflight);
+                word_blocked(words, shown);
+            }
             Action::Install(_)
             | Action::Reinstall(_)
             | Action::ContinueRollback
             | Action::Uninstall(_)
             | Action::Unchanged
-            | Action::Blocked(_)
             | Action::Wait(_) => {}
         }
     }
     document
+}
+
+/// A blocked rack's `reason` in its JSON object, where plans before the reason moved to the views had it:
+/// `kind, status, reason`, then the facts that serialise between the `kind` tag and `status`.
+fn word_blocked(reason: String, shown: &mut Value) {
+    let Value::Object(rack) = shown else {
+        return;
+    };
+    let mut worded = Map::new();
+    // `None` before the `kind` tag; the facts after it until `status`, then taken.
+    let mut facts: Option<Map<String, Value>> = None;
+    for (key, value) in std::mem::take(rack) {
+        match (key.as_str(), &mut facts) {
+            ("kind", None) => {
+                worded.insert(key, value);
+                facts = Some(Map::new());
+            }
+            ("status", Some(between)) if !worded.contains_key("reason") => {
+                let mut between = std::mem::take(between);
+                worded.insert(key, value);
+                worded.insert("reason".into(), Value::String(reason.clone()));
+                worded.append(&mut between);
+            }
+            (_, Some(between)) if !worded.contains_key("reason") => {
+                between.insert(key, value);
+            }
+            _ => {
+                worded.insert(key, value);
+            }
+        }
+    }
+    *rack = worded;
 }
 
 /// An update's words in its JSON object (a rack's, or an upgrade step's: the update is flattened into it),

@@ -1,6 +1,7 @@
 //! Views of a Plan and of rack status. They only format: every decision is already in the data.
 
 pub mod apply;
+pub mod blocked;
 mod budget;
 mod change_set;
 pub mod doctor;

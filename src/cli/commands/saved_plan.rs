@@ -72,8 +72,14 @@ pub(super) async fn check(
         .racks
         .iter()
         .filter_map(|rack| match &rack.action {
-            Action::Blocked(blocked) if blocked.kind == crate::plan::BlockedKind::ChangeSet => {
-                Some(format!("{}: {}", rack.rack, blocked.reason))
+            Action::Blocked(blocked)
+                if matches!(blocked.why, crate::plan::BlockedWhy::ChangeSet { .. }) =>
+            {
+                Some(format!(
+                    "{}: {}",
+                    rack.rack,
+                    crate::render::blocked::reason(blocked, &rack.preflight)
+                ))
             }
             _ => None,
         })

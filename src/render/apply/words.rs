@@ -64,7 +64,7 @@ pub fn heartbeat_words(status: &str, elapsed_so_far: Duration) -> String {
 /// Why a rack was not changed.
 pub fn block_words(reason: &BlockReason) -> String {
     match reason {
-        BlockReason::Planned(reason) => reason.clone(),
+        BlockReason::Planned { blocked, preflight } => crate::render::blocked::reason(blocked, preflight),
         BlockReason::SavedPlanWaited => "CloudFormation was changing the stack when the plan was made, and a saved plan is not planned again; plan again once it has finished".into(),
         BlockReason::BusyAgain => "CloudFormation began changing the stack again after the wait; plan again once it has finished".into(),
         BlockReason::Refused(refusal) => {
