@@ -46,7 +46,7 @@ pub use needs::needs;
 pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use rollout::{WatchedAlarm, Wave, WaveGate, holds, place_in_waves};
 pub use secrets::without_secrets;
-pub use staleness::stale_reasons;
+pub use staleness::{RackDifference, Stale, WavesDifference, stale_reasons};
 
 use crate::cloud::{ParameterValue, StackKey, StackStatus, TemplateSource};
 use crate::convox::Effect;
@@ -185,7 +185,8 @@ pub enum HoldReason {
         step: Option<StepRef>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         logical_id: Option<String>,
-        says: String,
+        #[serde(flatten)]
+        finding: change_set::ChangeSetFinding,
     },
     /// The update resolves an SSM-typed parameter whose current value could not be read: what it reaches
     /// may change.
@@ -211,7 +212,10 @@ pub enum HoldReason {
         resources: Vec<drift::OverwrittenDrift>,
     },
     /// `--drift` was asked and the rack's drift could not be detected: what the update overwrites is unknown.
-    DriftNotChecked { reason: String },
+    DriftNotChecked {
+        #[serde(flatten)]
+        why: drift::DriftUnchecked,
+    },
 }
 
 /// A parameter racks.toml sets, kept at its live value on a live rack.
@@ -905,19 +909,19 @@ impl StackFingerprint {
         }
     }
 
-    /// How a stack moved from `then` to `now`, either of which may be absent (no stack), in words; `None`
-    /// when nothing changed.
-    pub fn change(then: Option<&Self>, now: Option<&Self>) -> Option<String> {
+    /// How a stack moved from `then` to `now`, either of which may be absent (no stack); `None` when
+    /// nothing changed.
+    pub fn change(then: Option<&Self>, now: Option<&Self>) -> Option<StackDifference> {
         match (then, now) {
             (None, None) => None,
-            (None, Some(_)) => Some("a stack of that name was created".into()),
-            (Some(_), None) => Some("the stack was deleted".into()),
+            (None, Some(_)) => Some(StackDifference::Created),
+            (Some(_), None) => Some(StackDifference::Deleted),
             (Some(then), Some(now)) => then.difference(now),
         }
     }
 
-    /// How this fingerprint differs from another, in words, or `None` when they match.
-    pub fn difference(&self, now: &StackFingerprint) -> Option<String> {
+    /// How this fingerprint differs from another (the first difference), or `None` when they match.
+    pub fn difference(&self, now: &StackFingerprint) -> Option<StackDifference> {
         let Self {
             stack_id,
             status,
@@ -925,18 +929,39 @@ impl StackFingerprint {
             parameters_sha256,
         } = self;
         if *stack_id != now.stack_id {
-            Some("the stack was replaced (its StackId changed)".into())
+            Some(StackDifference::Replaced)
         } else if *status != now.status {
-            Some(format!(
-                "its status changed from {status} to {}",
-                now.status
-            ))
+            Some(StackDifference::Status {
+                then: status.clone(),
+                now: now.status.clone(),
+            })
         } else if *last_updated != now.last_updated {
-            Some(format!("it was updated at {}", now.last_updated))
+            Some(StackDifference::Updated {
+                at: now.last_updated.clone(),
+            })
         } else if *parameters_sha256 != now.parameters_sha256 {
-            Some("its parameters changed".into())
+            Some(StackDifference::Parameters)
         } else {
             None
         }
     }
+}
+
+/// How a stack moved between two readings of it (`StackFingerprint::change`); `render::staleness` words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StackDifference {
+    /// A stack of the name was created where there was none.
+    Created,
+    Deleted,
+    /// Replaced: its StackId changed.
+    Replaced,
+    Status {
+        then: StackStatus,
+        now: StackStatus,
+    },
+    /// Updated at this LastUpdatedTime.
+    Updated {
+        at: String,
+    },
+    Parameters,
 }

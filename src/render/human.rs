@@ -343,23 +343,26 @@ pub fn held_words(
                     .collect::<Vec<_>>()
                     .join(", ")
             )),
-            HoldReason::DriftNotChecked { reason } => words.push(format!(
+            HoldReason::DriftNotChecked { why } => words.push(format!(
                 "its drift could not be detected ({})",
-                escape(reason)
+                escape(&super::drift::unchecked_words(why))
             )),
             HoldReason::ChangeSet {
                 step,
                 logical_id,
-                says,
-            } => words.push(match logical_id {
-                Some(id) => format!(
-                    "{}change set: {} {}",
-                    step_words(step),
-                    escape(id),
-                    escape(says)
-                ),
-                None => format!("{}{}", step_words(step), escape(says)),
-            }),
+                finding,
+            } => {
+                let says = super::change_set::finding_words(finding);
+                words.push(match logical_id {
+                    Some(id) => format!(
+                        "{}change set: {} {}",
+                        step_words(step),
+                        escape(id),
+                        escape(&says)
+                    ),
+                    None => format!("{}{}", step_words(step), escape(&says)),
+                })
+            }
         }
     }
     words.join("; ")

@@ -4,8 +4,10 @@
 
 use serde_json::{Map, Value};
 
+use super::change_set::finding_words;
+use super::drift::unchecked_words;
 use super::impact::{disruption, reach_words, verdict};
-use crate::plan::{Action, Plan, TemplateImpact, Update, without_secrets};
+use crate::plan::{Action, HoldReason, Plan, TemplateImpact, Update, without_secrets};
 
 pub fn plan(plan: &Plan) -> String {
     let mut text =
@@ -20,6 +22,7 @@ pub(super) fn document(plan: &Plan) -> Value {
     let mut document = serde_json::to_value(&plan).expect("a plan is always serialisable");
     let racks = document.get_mut("racks").and_then(Value::as_array_mut);
     for (rack, shown) in plan.racks.iter().zip(racks.into_iter().flatten()) {
+        word_holds(&rack.hold, shown);
         match &rack.action {
             Action::Update(update) => word_update(update, shown),
             Action::Upgrade(upgrade) => {
@@ -41,6 +44,20 @@ pub(super) fn document(plan: &Plan) -> Value {
         }
     }
     document
+}
+
+/// The words of each hold reason made of data, last in its JSON object: a change set's `says`, an
+/// undetected drift's `reason`.
+fn word_holds(holds: &[HoldReason], shown: &mut Value) {
+    let shown = shown.get_mut("hold").and_then(Value::as_array_mut);
+    for (hold, shown) in holds.iter().zip(shown.into_iter().flatten()) {
+        let (key, words) = match hold {
+            HoldReason::ChangeSet { finding, .. } => ("says", finding_words(finding)),
+            HoldReason::DriftNotChecked { why } => ("reason", unchecked_words(why)),
+            _ => continue,
+        };
+        shown[key] = Value::String(words);
+    }
 }
 
 /// A blocked rack's `reason` in its JSON object, where plans before the reason moved to the views had it:

@@ -18,6 +18,7 @@ mod markdown;
 pub mod permissions;
 mod preflight;
 pub mod skip;
+pub mod staleness;
 pub mod status;
 pub mod waves;
 

@@ -87,7 +87,10 @@ pub(super) async fn check(
     if !unusable.is_empty() {
         return Err(Error::StalePlan(unusable));
     }
-    let stale = crate::plan::stale_reasons(plan, &fresh);
+    let stale: Vec<String> = crate::plan::stale_reasons(plan, &fresh)
+        .iter()
+        .map(crate::render::staleness::stale_words)
+        .collect();
     if stale.is_empty() {
         Ok((config, fresh))
     } else {

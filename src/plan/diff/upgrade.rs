@@ -329,10 +329,7 @@ mod tests {
             crate::render::markdown_plan(&loaded),
             crate::render::markdown_plan(&plan)
         );
-        assert_eq!(
-            crate::plan::stale_reasons(&loaded, &plan),
-            Vec::<String>::new()
-        );
+        assert_eq!(crate::plan::stale_reasons(&loaded, &plan), Vec::new());
     }
 
     /// An upgrade from 2 through the required release 3 to 4, where release 3 adds a queue and 4 keeps
