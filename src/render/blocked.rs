@@ -2,7 +2,7 @@
 //! view prints this reason (the human view a line per install-only change, Markdown its first line, JSON as
 //! `reason`), and apply reports it for a rack it left unchanged.
 
-use crate::plan::{Blocked, BlockedWhy, Deletion, InstallOnlyChange, PreflightCheck, Verdict};
+use crate::plan::{Blocked, BlockedWhy, Deletion, InstallOnlyChange, PreflightCheck};
 
 /// The reason, unescaped: a line per install-only change or failed preflight check. `preflight` is the
 /// rack's checks (`RackPlan::preflight`), which say why a preflight-blocked rack is blocked.
@@ -49,18 +49,7 @@ fn why_words(why: &BlockedWhy, preflight: &[PreflightCheck]) -> String {
         BlockedWhy::NotARack { stack_name } => format!(
             "the stack {stack_name} is not a Convox rack (it is not tagged System=convox, Type=rack, nor shaped like an untagged 2016 rack), so rackfile never updates, recovers or deletes it; give the rack another `name`, or remove it from racks.toml"
         ),
-        BlockedWhy::Preflight => preflight
-            .iter()
-            .filter(|check| check.verdict == Verdict::Blocked)
-            .map(|check| {
-                format!(
-                    "preflight: {} (read: {})",
-                    check.says,
-                    check.read.join(", ")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
+        BlockedWhy::Preflight => super::preflight::blocked_reason(preflight),
         BlockedWhy::ChangeSet { change_set, error } => {
             format!("CloudFormation's change set {change_set} of the update failed: {error}")
         }

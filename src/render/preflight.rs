@@ -32,3 +32,20 @@ fn words(check: &PreflightCheck) -> String {
         )
     }
 }
+
+/// Why a rack is blocked by its preflight checks, unescaped: a line for each failed check, with what it
+/// read.
+pub fn blocked_reason(checks: &[PreflightCheck]) -> String {
+    checks
+        .iter()
+        .filter(|check| check.verdict == Verdict::Blocked)
+        .map(|check| {
+            format!(
+                "preflight: {} (read: {})",
+                check.says,
+                check.read.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
