@@ -61,8 +61,8 @@ fn summary() {
             let started = Instant::now();
             let planned = runtime.block_on(plan(&fake, &config)).unwrap();
             best = best.min(started.elapsed());
-            if let Action::Blocked(why) = &planned.racks[0].action {
-                blocked.push(format!("{}: {:?}", case.name(), why.kind));
+            if let Action::Blocked(blocked_rack) = &planned.racks[0].action {
+                blocked.push(format!("{}: {:?}", case.name(), blocked_rack.why));
             }
         }
         times.push((best, case.name()));

@@ -85,7 +85,10 @@ pub(super) async fn wait_then_replan(
         Ok(new_plan) => match &new_plan.action {
             Action::Blocked(blocked) => Replanned::Done(RackResult::Blocked {
                 status: blocked.status.clone(),
-                reason: BlockReason::planned(&new_plan, blocked),
+                reason: BlockReason::Planned {
+                    blocked: blocked.clone(),
+                    preflight: new_plan.preflight.clone(),
+                },
             }),
             Action::Wait(wait) => Replanned::Done(RackResult::Blocked {
                 status: Some(wait.status.clone()),

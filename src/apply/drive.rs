@@ -126,7 +126,10 @@ pub(super) async fn run_action(
         },
         Action::Blocked(blocked) => RackResult::Blocked {
             status: blocked.status.clone(),
-            reason: BlockReason::planned(plan, blocked),
+            reason: BlockReason::Planned {
+                blocked: blocked.clone(),
+                preflight: plan.preflight.clone(),
+            },
         },
         Action::Install(planned) => {
             opened(ctx, plan, started, async |cloud| {

@@ -10,8 +10,7 @@ use super::password::PasswordError;
 use crate::cloud::{CloudError, StackStatus};
 use crate::outcome::Outcome;
 use crate::plan::{
-    Blocked, BlockedKind, DependentStack, Disruption, HoldReason, PreflightCheck, RackPlan,
-    Refusal, StackFingerprint,
+    Blocked, DependentStack, Disruption, HoldReason, PreflightCheck, Refusal, StackFingerprint,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,26 +315,17 @@ pub struct Retained {
 /// Why a rack was not changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BlockReason {
-    /// The plan blocked it, for this reason.
-    Planned(String),
-    /// The plan blocked it on a failed preflight check: the rack's checks.
-    Preflight(Vec<PreflightCheck>),
+    /// The plan blocked it: why, and the rack's preflight checks (which say why, when preflight blocked it).
+    Planned {
+        blocked: Blocked,
+        preflight: Vec<PreflightCheck>,
+    },
     /// CloudFormation was changing the stack when the plan was made, and a saved plan is not planned again.
     SavedPlanWaited,
     /// CloudFormation began changing the stack again after the wait: waiting twice would be a loop.
     BusyAgain,
     /// The plan made again after a wait is one this run may not apply; nothing was sent.
     Refused(Refusal),
-}
-
-impl BlockReason {
-    /// Why the plan blocked `rack`.
-    pub fn planned(rack: &RackPlan, blocked: &Blocked) -> BlockReason {
-        match blocked.kind {
-            BlockedKind::Preflight => BlockReason::Preflight(rack.preflight.clone()),
-            _ => BlockReason::Planned(blocked.reason.clone()),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -244,6 +244,37 @@ fn sources(change: &ResourceChange) -> Vec<ChangeSource> {
         .collect()
 }
 
+/// What CloudFormation's change set says (or that there is none) that holds an update for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "finding", rename_all = "snake_case")]
+pub enum ChangeSetFinding {
+    /// No change set: it can be made only once the step before has run.
+    NotMade,
+    /// It could not be made, read or executed: AWS's own error.
+    Failed { error: String },
+    /// Of a resource: CloudFormation's action for it (Add, Modify, Remove, ...) and what of it holds the
+    /// update.
+    Resource { action: String, holds: ResourceHold },
+}
+
+/// What of a change set's resource change holds the update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceHold {
+    /// A change the template analysis did not predict.
+    Unpredicted,
+    /// Replacement True.
+    Replacement,
+    /// Replacement Conditional.
+    ConditionalReplacement,
+    /// A replacement CloudFormation decides while updating (Dynamic).
+    DynamicReplacement,
+    /// A Modify with no Replacement given.
+    NoReplacementGiven,
+    /// The resource is removed.
+    Remove,
+}
+
 /// Why `--auto-approve=in-place` holds an update for its change set: it could not be made, it says a
 /// resource is replaced, may be, or removed, or it names a change the analysis did not predict. An update
 /// planned with change sets that has none (a later step of an upgrade, made only when the step before has
@@ -259,7 +290,7 @@ pub(super) fn hold_reasons(
             reasons.push(HoldReason::ChangeSet {
                 step,
                 logical_id: None,
-                says: "no change set (it can be made only once the step before has run)".into(),
+                finding: ChangeSetFinding::NotMade,
             });
         }
         return;
@@ -268,7 +299,9 @@ pub(super) fn hold_reasons(
         reasons.push(HoldReason::ChangeSet {
             step: step.clone(),
             logical_id: None,
-            says: format!("the change set failed: {error}"),
+            finding: ChangeSetFinding::Failed {
+                error: error.clone(),
+            },
         });
     }
     for resource in &check.resources {
@@ -276,23 +309,26 @@ pub(super) fn hold_reasons(
             continue;
         };
         let says = cloudformation_says(change);
-        let words = match (says, resource.agreement) {
+        let holds = match (says, resource.agreement) {
             (ResourceAction::Modify | ResourceAction::Add, Agreement::ChangeSetSaysMore) => {
-                "a change the analysis did not predict"
+                ResourceHold::Unpredicted
             }
             (ResourceAction::Modify | ResourceAction::Add, _) => continue,
-            (ResourceAction::Replace, _) => "Replacement True",
+            (ResourceAction::Replace, _) => ResourceHold::Replacement,
             (ResourceAction::MayReplace, _) => match change.replacement {
-                Some(Replacement::Conditional) => "Replacement Conditional",
-                Some(_) => "Replacement decided while updating (Dynamic)",
-                None => "no Replacement given",
+                Some(Replacement::Conditional) => ResourceHold::ConditionalReplacement,
+                Some(_) => ResourceHold::DynamicReplacement,
+                None => ResourceHold::NoReplacementGiven,
             },
-            (ResourceAction::Remove, _) => "Remove",
+            (ResourceAction::Remove, _) => ResourceHold::Remove,
         };
         reasons.push(HoldReason::ChangeSet {
             step: step.clone(),
             logical_id: Some(resource.logical_id.clone()),
-            says: format!("{} {words}", change.action),
+            finding: ChangeSetFinding::Resource {
+                action: change.action.clone(),
+                holds,
+            },
         });
     }
 }
@@ -519,8 +555,8 @@ mod tests {
         let mut reasons = Vec::new();
         hold_reasons(step.clone(), &update(None), true, &mut reasons);
         assert!(
-            matches!(&reasons[..], [HoldReason::ChangeSet { step: Some(s), logical_id: None, says }]
-                if s.number == 2 && says.starts_with("no change set")),
+            matches!(&reasons[..], [HoldReason::ChangeSet { step: Some(s), logical_id: None, finding: ChangeSetFinding::NotMade }]
+                if s.number == 2),
             "{reasons:?}"
         );
         // Without change sets asked for, the analysis alone decides.

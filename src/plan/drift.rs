@@ -305,6 +305,18 @@ pub fn outcome(ignore: &[DriftIgnore], read: DriftRead) -> DriftOutcome {
     }
 }
 
+/// Why a rack's drift could not be detected for `plan --drift` (`DriftOutcome`'s not-checked cases).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "detection", rename_all = "snake_case")]
+pub enum DriftUnchecked {
+    /// The stack is in the middle of an operation.
+    Busy { status: String },
+    /// A call failed: AWS's error.
+    Failed { error: String },
+    /// The detection was still running when rackfile stopped waiting.
+    TimedOut { after_seconds: u64 },
+}
+
 /// A drifted resource an update changes, so puts back as its template says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverwrittenDrift {
@@ -321,23 +333,24 @@ pub fn drift_holds(action: &Action, drift: &DriftOutcome) -> Vec<HoldReason> {
     if updates.is_empty() {
         return Vec::new();
     }
+    let not_checked = |why| vec![HoldReason::DriftNotChecked { why }];
     let findings = match drift {
         DriftOutcome::Detected(findings) => findings,
         DriftOutcome::NotInstalled => return Vec::new(),
         DriftOutcome::Busy { status } => {
-            return vec![HoldReason::DriftNotChecked {
-                reason: format!("the stack is {status}"),
-            }];
+            return not_checked(DriftUnchecked::Busy {
+                status: status.clone(),
+            });
         }
         DriftOutcome::Failed { error } => {
-            return vec![HoldReason::DriftNotChecked {
-                reason: error.clone(),
-            }];
+            return not_checked(DriftUnchecked::Failed {
+                error: error.clone(),
+            });
         }
         DriftOutcome::TimedOut { after_seconds } => {
-            return vec![HoldReason::DriftNotChecked {
-                reason: format!("the detection was still running after {after_seconds} s"),
-            }];
+            return not_checked(DriftUnchecked::TimedOut {
+                after_seconds: *after_seconds,
+            });
         }
     };
     let mut overwritten = Vec::new();

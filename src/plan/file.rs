@@ -114,3 +114,199 @@ mod tests {
         assert_eq!(load(&path).unwrap_err().to_string(), "not UTF-8 text");
     }
 }
+
+/// A saved plan (`plan --json`) keeps the plan's data beside the views' words, and loads back to the same
+/// plan: why a rack is blocked, and the hold reasons made of data.
+#[cfg(test)]
+mod saved {
+    use crate::plan::change_set::{ChangeSetFinding, ResourceHold};
+    use crate::plan::diff::test_support::*;
+    use crate::plan::drift::DriftUnchecked;
+
+    fn every_why() -> Vec<BlockedWhy> {
+        let rule = RuleImpact {
+            effect: crate::convox::Effect::InstallOnly,
+            source: "convox/rack#2975".into(),
+            rule: crate::convox::Rule::Private,
+            at_a_time: None,
+        };
+        vec![
+            BlockedWhy::Deleting,
+            BlockedWhy::FailedInstall,
+            BlockedWhy::RollbackFailed,
+            BlockedWhy::DeleteFailed,
+            BlockedWhy::InstallOnly {
+                parameters: vec![InstallOnlyChange {
+                    parameter: "Private".into(),
+                    live: "No".into(),
+                    declared: "Yes".into(),
+                    rule,
+                }],
+            },
+            BlockedWhy::Downgrade {
+                declared: "1".into(),
+                live: "2".into(),
+            },
+            BlockedWhy::Protected {
+                operation: Deletion::Uninstall,
+            },
+            BlockedWhy::Protected {
+                operation: Deletion::Reinstall,
+            },
+            BlockedWhy::NlbDeletionProtection {
+                parameter: "NLBDeletionProtection".into(),
+                value: "Yes".into(),
+            },
+            BlockedWhy::NotARack {
+                stack_name: "example".into(),
+            },
+            BlockedWhy::Preflight,
+            BlockedWhy::ChangeSet {
+                change_set: "rackfile-1".into(),
+                error: "AccessDenied: no".into(),
+            },
+            BlockedWhy::Other,
+        ]
+    }
+
+    fn saved_and_loaded(plan: &Plan) -> (serde_json::Value, Plan) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("racks.plan");
+        let text = crate::render::json_plan(plan);
+        std::fs::write(&path, &text).unwrap();
+        let loaded = super::load(&path).unwrap();
+        (serde_json::from_str(&text).unwrap(), loaded)
+    }
+
+    #[test]
+    fn every_blocked_rack_loads_back_from_its_saved_plan_as_planned() {
+        let mut plan = plan_of(rack(), vec![stack("DELETE_FAILED")]).unwrap();
+        let steps = [
+            None,
+            Some(StepOf {
+                number: 2,
+                count: 3,
+                version: "20240101".into(),
+            }),
+        ];
+        for why in every_why() {
+            for step in steps.clone() {
+                let blocked = Blocked {
+                    why: why.clone(),
+                    status: Some(StackStatus::parse("UPDATE_COMPLETE")),
+                    step,
+                };
+                plan.racks[0].action = Action::Blocked(blocked.clone());
+                let (saved, loaded) = saved_and_loaded(&plan);
+                assert_eq!(loaded, plan, "{blocked:?}");
+                assert_eq!(
+                    saved["racks"][0]["reason"],
+                    crate::render::blocked::reason(&blocked, &[]),
+                    "the words stay beside the data"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_blocked_rack_says_kind_status_and_reason_first_then_the_facts() {
+        let declared = rack();
+        let plan = plan_of(declared, vec![stack("UPDATE_COMPLETE")]).unwrap();
+        let mut plan = plan;
+        plan.racks[0].action = Action::Blocked(Blocked {
+            why: BlockedWhy::Downgrade {
+                declared: "1".into(),
+                live: "2".into(),
+            },
+            status: Some(StackStatus::parse("UPDATE_COMPLETE")),
+            step: Some(StepOf {
+                number: 1,
+                count: 2,
+                version: "1".into(),
+            }),
+        });
+        let (saved, _) = saved_and_loaded(&plan);
+        let keys: Vec<&str> = saved["racks"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let from_action = keys.iter().position(|key| *key == "action").unwrap();
+        assert_eq!(
+            keys[from_action..from_action + 8],
+            [
+                "action", "kind", "status", "reason", "declared", "live", "step", "stack"
+            ]
+        );
+    }
+
+    #[test]
+    fn hold_reasons_made_of_data_load_back_beside_their_words() {
+        let mut plan = plan_of(rack(), vec![stack("UPDATE_COMPLETE")]).unwrap();
+        let step = Some(StepRef {
+            number: 2,
+            version: "3".into(),
+        });
+        plan.racks[0].hold = vec![
+            HoldReason::ChangeSet {
+                step: step.clone(),
+                logical_id: None,
+                finding: ChangeSetFinding::NotMade,
+            },
+            HoldReason::ChangeSet {
+                step: None,
+                logical_id: None,
+                finding: ChangeSetFinding::Failed {
+                    error: "AccessDenied: no".into(),
+                },
+            },
+            HoldReason::ChangeSet {
+                step,
+                logical_id: Some("Instances".into()),
+                finding: ChangeSetFinding::Resource {
+                    action: "Modify".into(),
+                    holds: ResourceHold::ConditionalReplacement,
+                },
+            },
+            HoldReason::DriftNotChecked {
+                why: DriftUnchecked::Busy {
+                    status: "UPDATE_IN_PROGRESS".into(),
+                },
+            },
+            HoldReason::DriftNotChecked {
+                why: DriftUnchecked::Failed {
+                    error: "Throttling".into(),
+                },
+            },
+            HoldReason::DriftNotChecked {
+                why: DriftUnchecked::TimedOut { after_seconds: 300 },
+            },
+        ];
+        let (saved, loaded) = saved_and_loaded(&plan);
+        assert_eq!(loaded, plan);
+        let hold = &saved["racks"][0]["hold"];
+        assert_eq!(
+            hold[2],
+            serde_json::json!({"kind": "change_set", "step": {"number": 2, "version": "3"},
+                "logical_id": "Instances", "finding": "resource", "action": "Modify",
+                "holds": "conditional_replacement", "says": "Modify Replacement Conditional"})
+        );
+        assert_eq!(
+            hold[3],
+            serde_json::json!({"kind": "drift_not_checked", "detection": "busy",
+                "status": "UPDATE_IN_PROGRESS", "reason": "the stack is UPDATE_IN_PROGRESS"})
+        );
+        let keys: Vec<&str> = hold[2]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys.last(),
+            Some(&"says"),
+            "the words where they were, after the rest"
+        );
+    }
+}

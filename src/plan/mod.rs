@@ -48,7 +48,7 @@ pub use notes::{Note, SsmUnknown, Warning};
 pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use rollout::{WatchedAlarm, Wave, WaveGate, holds, place_in_waves};
 pub use secrets::without_secrets;
-pub use staleness::stale_reasons;
+pub use staleness::{RackDifference, Stale, WavesDifference, stale_reasons};
 
 use crate::cloud::{ParameterValue, StackKey, StackStatus, TemplateSource};
 use crate::convox::Effect;
@@ -138,7 +138,7 @@ pub struct RackPlan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hold: Vec<HoldReason>,
     /// The preflight checks of a rack that installs, updates or upgrades (`preflight`), each with what it
-    /// read; a failed one has made the rack `Blocked` with `BlockedKind::Preflight`.
+    /// read; a failed one has made the rack `Blocked` with `BlockedWhy::Preflight`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub preflight: Vec<PreflightCheck>,
 }
@@ -196,7 +196,8 @@ pub enum HoldReason {
         step: Option<StepRef>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         logical_id: Option<String>,
-        says: String,
+        #[serde(flatten)]
+        finding: change_set::ChangeSetFinding,
     },
     /// The update resolves an SSM-typed parameter whose current value could not be read: what it reaches
     /// may change.
@@ -222,7 +223,10 @@ pub enum HoldReason {
         resources: Vec<drift::OverwrittenDrift>,
     },
     /// `--drift` was asked and the rack's drift could not be detected: what the update overwrites is unknown.
-    DriftNotChecked { reason: String },
+    DriftNotChecked {
+        #[serde(flatten)]
+        why: drift::DriftUnchecked,
+    },
 }
 
 /// A parameter racks.toml sets, kept at its live value on a live rack.
@@ -496,42 +500,18 @@ impl Update {
     }
 }
 
+/// A rack the plan changes nothing of, and why; the views word the reason (`render::blocked`). In JSON the
+/// why's tag is the rack's `kind` and its facts sit beside it; the view adds the `reason` words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "SavedBlocked")]
 pub struct Blocked {
-    /// Why, as apply reads it: only `busy` is waited for and planned again. (Absent from plans saved before
-    /// it existed: such a plan then differs from a fresh one and is refused as stale.)
-    #[serde(default)]
-    pub kind: BlockedKind,
+    /// Why, as apply reads it (only a busy stack is waited for and planned again), with the facts.
+    #[serde(flatten)]
+    pub why: BlockedWhy,
     /// `None` for a rack not installed (held by preflight).
     pub status: Option<StackStatus>,
-    /// Empty for `BlockedKind::Preflight`: the rack's failed checks (`RackPlan::preflight`) are the
-    /// reason, and the views word them.
-    pub reason: String,
-}
-
-/// A `Blocked` as the JSON view writes it: a preflight block's `reason` there is the views' words of the
-/// failed checks, dropped on load (the checks are read back with the rack).
-#[derive(Deserialize)]
-struct SavedBlocked {
-    #[serde(default)]
-    kind: BlockedKind,
-    status: Option<StackStatus>,
-    reason: String,
-}
-
-impl From<SavedBlocked> for Blocked {
-    fn from(saved: SavedBlocked) -> Blocked {
-        let reason = match saved.kind {
-            BlockedKind::Preflight => String::new(),
-            _ => saved.reason,
-        };
-        Blocked {
-            kind: saved.kind,
-            status: saved.status,
-            reason,
-        }
-    }
+    /// The step of an upgrade that is blocked; `None` for a rack blocked as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<StepOf>,
 }
 
 impl Blocked {
@@ -541,6 +521,14 @@ impl Blocked {
             .as_ref()
             .map_or("not installed", StackStatus::as_str)
     }
+}
+
+/// One step of an upgrade among all of them: its number (from 1), how many there are, the release it goes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepOf {
+    pub number: usize,
+    pub count: usize,
+    pub version: String,
 }
 
 /// A rack whose stack CloudFormation is creating, updating or rolling back when planned.
@@ -553,9 +541,10 @@ pub struct Wait {
     pub absent: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BlockedKind {
+/// Why a rack is blocked, with what the plan read that says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BlockedWhy {
     /// Being deleted: nothing to wait for that this plan could use.
     Deleting,
     /// A failed install; `--recover` reinstalls it.
@@ -564,27 +553,44 @@ pub enum BlockedKind {
     RollbackFailed,
     /// DELETE_FAILED: the deletion must be finished first.
     DeleteFailed,
-    /// A change to a parameter Convox sets at install only.
-    InstallOnly,
+    /// Changes to parameters Convox sets at install only, each with Convox's rule.
+    InstallOnly { parameters: Vec<InstallOnlyChange> },
     /// racks.toml's version is an earlier release than the live one.
-    Downgrade,
+    Downgrade { declared: String, live: String },
     /// Termination protection is on, and the plan would delete the stack.
-    Protected,
+    Protected { operation: Deletion },
     /// NLB deletion protection is on (Convox's `NLBDeletionProtection` or `NLBInternalDeletionProtection`),
     /// and the plan would delete the stack: Convox refuses that uninstall.
-    NlbDeletionProtection,
+    NlbDeletionProtection { parameter: String, value: String },
     /// A stack of the rack's name exists and is not a Convox rack (`convox::is_rack`): rackfile never
     /// changes it.
-    NotARack,
+    NotARack { stack_name: String },
     /// A preflight check found what would make the operation fail halfway (`RackPlan::preflight` says
     /// which, and what it read).
     Preflight,
     /// CloudFormation's change set of the update could not be made, read or executed (`plan --changeset`):
-    /// AWS's own error is the reason.
-    ChangeSet,
+    /// AWS's own error.
+    ChangeSet { change_set: String, error: String },
     /// A status rackfile does not change a stack in (e.g. REVIEW_IN_PROGRESS).
-    #[default]
     Other,
+}
+
+/// A change racks.toml asks of a parameter Convox sets at install only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallOnlyChange {
+    pub parameter: String,
+    pub live: String,
+    pub declared: String,
+    pub rule: RuleImpact,
+}
+
+/// The operation that would delete a protected stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deletion {
+    Uninstall,
+    /// `--recover` of a failed install: deleted, then installed again.
+    Reinstall,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -893,19 +899,19 @@ impl StackFingerprint {
         }
     }
 
-    /// How a stack moved from `then` to `now`, either of which may be absent (no stack), in words; `None`
-    /// when nothing changed.
-    pub fn change(then: Option<&Self>, now: Option<&Self>) -> Option<String> {
+    /// How a stack moved from `then` to `now`, either of which may be absent (no stack); `None` when
+    /// nothing changed.
+    pub fn change(then: Option<&Self>, now: Option<&Self>) -> Option<StackDifference> {
         match (then, now) {
             (None, None) => None,
-            (None, Some(_)) => Some("a stack of that name was created".into()),
-            (Some(_), None) => Some("the stack was deleted".into()),
+            (None, Some(_)) => Some(StackDifference::Created),
+            (Some(_), None) => Some(StackDifference::Deleted),
             (Some(then), Some(now)) => then.difference(now),
         }
     }
 
-    /// How this fingerprint differs from another, in words, or `None` when they match.
-    pub fn difference(&self, now: &StackFingerprint) -> Option<String> {
+    /// How this fingerprint differs from another (the first difference), or `None` when they match.
+    pub fn difference(&self, now: &StackFingerprint) -> Option<StackDifference> {
         let Self {
             stack_id,
             status,
@@ -913,18 +919,39 @@ impl StackFingerprint {
             parameters_sha256,
         } = self;
         if *stack_id != now.stack_id {
-            Some("the stack was replaced (its StackId changed)".into())
+            Some(StackDifference::Replaced)
         } else if *status != now.status {
-            Some(format!(
-                "its status changed from {status} to {}",
-                now.status
-            ))
+            Some(StackDifference::Status {
+                then: status.clone(),
+                now: now.status.clone(),
+            })
         } else if *last_updated != now.last_updated {
-            Some(format!("it was updated at {}", now.last_updated))
+            Some(StackDifference::Updated {
+                at: now.last_updated.clone(),
+            })
         } else if *parameters_sha256 != now.parameters_sha256 {
-            Some("its parameters changed".into())
+            Some(StackDifference::Parameters)
         } else {
             None
         }
     }
+}
+
+/// How a stack moved between two readings of it (`StackFingerprint::change`); `render::staleness` words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StackDifference {
+    /// A stack of the name was created where there was none.
+    Created,
+    Deleted,
+    /// Replaced: its StackId changed.
+    Replaced,
+    Status {
+        then: StackStatus,
+        now: StackStatus,
+    },
+    /// Updated at this LastUpdatedTime.
+    Updated {
+        at: String,
+    },
+    Parameters,
 }

@@ -103,7 +103,7 @@ mod tests {
             let loaded: Plan = serde_json::from_str(&saved).unwrap();
             assert_eq!(
                 super::super::stale_reasons(&loaded, &plan),
-                Vec::<String>::new(),
+                Vec::new(),
                 "{what}"
             );
         }

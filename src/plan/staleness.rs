@@ -1,85 +1,120 @@
 //! Whether a saved plan still describes the world: it must be exactly the plan racks.toml and the live
 //! stacks give now, every field of every rack (not only the fingerprints: an edited plan file must not send
-//! what nobody reviewed).
+//! what nobody reviewed). The reasons are data; `render::staleness` words them.
 
-use super::{Plan, RackPlan, StackFingerprint, Wave};
+use super::{Plan, RackPlan, StackDifference, StackFingerprint, Wave};
+
+/// Why a saved plan no longer describes the world; the words are `render::staleness`'s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stale {
+    /// The saved plan has `saved` racks; racks.toml gives `now` for the same targets.
+    RackCount { saved: usize, now: usize },
+    /// A rack's saved plan differs from the one made now: the first difference.
+    Rack {
+        rack: String,
+        difference: RackDifference,
+    },
+    /// The waves differ: they decide the order of the changes, when apply stops and what it watches.
+    Waves(WavesDifference),
+    /// Convox's release list changed since the plan was made, with its latest published release then and
+    /// now: the likely cause of the rest.
+    ReleaseList {
+        url: String,
+        then: Option<String>,
+        now: Option<String>,
+    },
+}
+
+/// How a saved rack plan differs from the one made now: what changed in AWS first, else the first field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RackDifference {
+    /// The credentials now belong to another account than the plan was made for.
+    Account { saved: String, now: String },
+    /// The rack's stack changed since the plan was made.
+    Stack(StackDifference),
+    /// The first field of the saved rack plan (a JSON path) that the plan made now differs in.
+    Field { path: String },
+    /// They differ, though no field can be named.
+    Unnamed,
+}
+
+/// How the saved waves differ from the waves made now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WavesDifference {
+    Count {
+        saved: usize,
+        now: usize,
+    },
+    /// The first field (a JSON path) of the first wave that differs.
+    Field {
+        wave: usize,
+        path: String,
+    },
+}
 
 /// Why `saved` is stale against `fresh`, the plan made now for the same racks and flags, one reason per
 /// rack that differs (the first difference of each); empty when the saved plan still holds.
-pub fn stale_reasons(saved: &Plan, fresh: &Plan) -> Vec<String> {
+pub fn stale_reasons(saved: &Plan, fresh: &Plan) -> Vec<Stale> {
     let mut stale = Vec::new();
     if fresh.racks.len() != saved.racks.len() {
-        stale.push(format!(
-            "the plan has {} racks; racks.toml gives {} for the same targets",
-            saved.racks.len(),
-            fresh.racks.len()
-        ));
+        stale.push(Stale::RackCount {
+            saved: saved.racks.len(),
+            now: fresh.racks.len(),
+        });
     }
     for (then, now) in saved.racks.iter().zip(&fresh.racks) {
         if comparable(then) != comparable(now) {
-            stale.push(format!("{}: {}", now.rack, difference(then, now)));
+            stale.push(Stale::Rack {
+                rack: now.rack.clone(),
+                difference: difference(then, now),
+            });
         }
     }
     // The waves decide the order of the changes, when apply stops and what it watches: an edited plan
     // file must not run racks in an order, or with a tolerance, nobody reviewed.
     if stale.is_empty() && saved.waves != fresh.waves {
-        stale.push(waves_difference(&saved.waves, &fresh.waves));
+        stale.push(Stale::Waves(waves_difference(&saved.waves, &fresh.waves)));
     }
     // A release Convox published since (a required one puts a step in an upgrade) is the likely cause.
     if !stale.is_empty()
         && let (Some(then), Some(now)) = (&saved.releases, &fresh.releases)
         && then.sha256 != now.sha256
     {
-        let latest = |seen: &Option<String>| seen.as_deref().unwrap_or("none").to_string();
-        // The list can change without a new latest release (a required one added between two older ones):
-        // "then X, now X" would read as no change.
-        let what = if then.latest_published == now.latest_published {
-            format!(
-                "its latest published release is still {}",
-                latest(&now.latest_published)
-            )
-        } else {
-            format!(
-                "latest published release then {}, now {}",
-                latest(&then.latest_published),
-                latest(&now.latest_published)
-            )
-        };
         stale.insert(
             0,
-            format!(
-                "Convox's release list {} changed since the plan was made ({what})",
-                now.url
-            ),
+            Stale::ReleaseList {
+                url: now.url.clone(),
+                then: then.latest_published.clone(),
+                now: now.latest_published.clone(),
+            },
         );
     }
     stale
 }
 
-/// How the saved waves differ from the waves made now, in words.
-fn waves_difference(saved: &[Wave], now: &[Wave]) -> String {
+/// How the saved waves differ from the waves made now.
+fn waves_difference(saved: &[Wave], now: &[Wave]) -> WavesDifference {
     if saved.len() != now.len() {
-        return format!(
-            "the plan has {} waves; racks.toml gives {} now",
-            saved.len(),
-            now.len()
-        );
+        return WavesDifference::Count {
+            saved: saved.len(),
+            now: now.len(),
+        };
     }
     let (then, now) = saved
         .iter()
         .zip(now)
         .find(|(then, now)| then != now)
         .expect("the waves differ");
-    let field = first_difference(
+    let path = first_difference(
         &serde_json::to_value(then).unwrap_or_default(),
         &serde_json::to_value(now).unwrap_or_default(),
         String::new(),
     )
     .unwrap_or_default();
-    format!(
-        "wave {}: the saved plan's `{field}` is not what racks.toml and the live stacks give now",
-        now.number
-    )
+    WavesDifference::Field {
+        wave: now.number,
+        path,
+    }
 }
 
 /// A rack plan as far as it decides what apply sends. Notes and warnings only inform (a release Convox
@@ -121,23 +156,21 @@ fn forget_template_paths(value: &mut serde_json::Value) {
     }
 }
 
-/// How a saved rack plan differs from the one made now, in words: what changed in AWS first, else the first
-/// field that differs.
-fn difference(saved: &RackPlan, now: &RackPlan) -> String {
+/// How a saved rack plan differs from the one made now: what changed in AWS first, else the first field
+/// that differs.
+fn difference(saved: &RackPlan, now: &RackPlan) -> RackDifference {
     if saved.account_id != now.account_id {
-        return format!(
-            "the credentials now belong to account {}, the plan was made for {}",
-            now.account_id, saved.account_id
-        );
+        return RackDifference::Account {
+            saved: saved.account_id.clone(),
+            now: now.account_id.clone(),
+        };
     }
     if let Some(change) = StackFingerprint::change(saved.stack.as_ref(), now.stack.as_ref()) {
-        return format!("{change} since the plan was made");
+        return RackDifference::Stack(change);
     }
     match first_difference(&comparable(saved), &comparable(now), String::new()) {
-        Some(path) => {
-            format!("the saved plan's `{path}` is not what racks.toml and the live stack give now")
-        }
-        None => "the saved plan differs from the plan made now".into(),
+        Some(path) => RackDifference::Field { path },
+        None => RackDifference::Unnamed,
     }
 }
 

@@ -3,7 +3,9 @@
 //! ChangeSource and CausingEntity; and the rows of the Markdown table that carries both views.
 
 use crate::cloud::ResourceChange;
-use crate::plan::change_set::{Agreement, ChangeSetCheck, CheckStatus, cloudformation_says};
+use crate::plan::change_set::{
+    Agreement, ChangeSetCheck, ChangeSetFinding, CheckStatus, ResourceHold, cloudformation_says,
+};
 use crate::template::ResourceAction;
 
 use super::escape;
@@ -136,4 +138,79 @@ pub fn rows(check: &ChangeSetCheck) -> Vec<[String; 4]> {
             ]
         })
         .collect()
+}
+
+/// What a change set says that holds an update for a person, unescaped: `Modify Replacement True`.
+pub(super) fn finding_words(finding: &ChangeSetFinding) -> String {
+    match finding {
+        ChangeSetFinding::NotMade => {
+            "no change set (it can be made only once the step before has run)".into()
+        }
+        ChangeSetFinding::Failed { error } => format!("the change set failed: {error}"),
+        ChangeSetFinding::Resource { action, holds } => {
+            let words = match holds {
+                ResourceHold::Unpredicted => "a change the analysis did not predict",
+                ResourceHold::Replacement => "Replacement True",
+                ResourceHold::ConditionalReplacement => "Replacement Conditional",
+                ResourceHold::DynamicReplacement => "Replacement decided while updating (Dynamic)",
+                ResourceHold::NoReplacementGiven => "no Replacement given",
+                ResourceHold::Remove => "Remove",
+            };
+            format!("{action} {words}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_holds_an_update_for_its_change_set_is_said_with_cloudformation_s_action() {
+        let resource = |holds| ChangeSetFinding::Resource {
+            action: "Modify".into(),
+            holds,
+        };
+        for (finding, said) in [
+            (
+                ChangeSetFinding::NotMade,
+                "no change set (it can be made only once the step before has run)",
+            ),
+            (
+                ChangeSetFinding::Failed {
+                    error: "AccessDenied: no".into(),
+                },
+                "the change set failed: AccessDenied: no",
+            ),
+            (
+                resource(ResourceHold::Unpredicted),
+                "Modify a change the analysis did not predict",
+            ),
+            (
+                resource(ResourceHold::Replacement),
+                "Modify Replacement True",
+            ),
+            (
+                resource(ResourceHold::ConditionalReplacement),
+                "Modify Replacement Conditional",
+            ),
+            (
+                resource(ResourceHold::DynamicReplacement),
+                "Modify Replacement decided while updating (Dynamic)",
+            ),
+            (
+                resource(ResourceHold::NoReplacementGiven),
+                "Modify no Replacement given",
+            ),
+            (
+                ChangeSetFinding::Resource {
+                    action: "Remove".into(),
+                    holds: ResourceHold::Remove,
+                },
+                "Remove Remove",
+            ),
+        ] {
+            assert_eq!(finding_words(&finding), said);
+        }
+    }
 }

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use super::{Notation, duration, escape};
 use crate::cloud::drift::{DifferenceKind, ResourceDriftStatus};
 use crate::plan::drift::{
-    Difference, DriftFindings, DriftOutcome, DriftReport, DriftedResource, ManagedBy,
-    UncheckedResource,
+    Difference, DriftFindings, DriftOutcome, DriftReport, DriftUnchecked, DriftedResource,
+    ManagedBy, UncheckedResource,
 };
 
 /// The report as JSON (`format_version` "1", documented in the README).
@@ -179,14 +179,25 @@ pub fn overwrite_lines(rack: &crate::plan::RackPlan) -> Vec<String> {
                     }
                 }
             }
-            crate::plan::HoldReason::DriftNotChecked { reason } => lines.push(format!(
+            crate::plan::HoldReason::DriftNotChecked { why } => lines.push(format!(
                 "drift not checked: {}; what this update overwrites is unknown",
-                escape(reason)
+                escape(&unchecked_words(why))
             )),
             _ => {}
         }
     }
     lines
+}
+
+/// Why `plan --drift` could not detect a rack's drift, unescaped.
+pub fn unchecked_words(why: &DriftUnchecked) -> String {
+    match why {
+        DriftUnchecked::Busy { status } => format!("the stack is {status}"),
+        DriftUnchecked::Failed { error } => error.clone(),
+        DriftUnchecked::TimedOut { after_seconds } => {
+            format!("the detection was still running after {after_seconds} s")
+        }
+    }
 }
 
 /// A drifted resource in rack terms, one line per difference, each followed by CloudFormation's own view.
@@ -353,6 +364,30 @@ fn plural(count: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn why_drift_was_not_checked_is_said_with_aws_s_error_as_it_is() {
+        for (why, said) in [
+            (
+                DriftUnchecked::Busy {
+                    status: "UPDATE_IN_PROGRESS".into(),
+                },
+                "the stack is UPDATE_IN_PROGRESS",
+            ),
+            (
+                DriftUnchecked::Failed {
+                    error: "Throttling: slow down".into(),
+                },
+                "Throttling: slow down",
+            ),
+            (
+                DriftUnchecked::TimedOut { after_seconds: 300 },
+                "the detection was still running after 300 s",
+            ),
+        ] {
+            assert_eq!(unchecked_words(&why), said);
+        }
+    }
 
     fn difference(path: &str, expected: &str, actual: &str, kind: DifferenceKind) -> Difference {
         Difference {

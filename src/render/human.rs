@@ -221,8 +221,7 @@ fn write_rack(out: &mut String, rack: &RackPlan, style: Style) {
         Action::Blocked(blocked) => {
             // A reason of several lines (one per install-only change) is indented as one block; each
             // line is escaped on its own, so a value cannot start a line of its own.
-            let reason = super::preflight::reason_of(rack, blocked);
-            let reason = reason
+            let reason = super::blocked::reason(blocked, &rack.preflight)
                 .split('\n')
                 .map(|line| escape(line).into_owned())
                 .collect::<Vec<_>>()
@@ -347,23 +346,26 @@ pub fn held_words(
                     .collect::<Vec<_>>()
                     .join(", ")
             )),
-            HoldReason::DriftNotChecked { reason } => words.push(format!(
+            HoldReason::DriftNotChecked { why } => words.push(format!(
                 "its drift could not be detected ({})",
-                escape(reason)
+                escape(&super::drift::unchecked_words(why))
             )),
             HoldReason::ChangeSet {
                 step,
                 logical_id,
-                says,
-            } => words.push(match logical_id {
-                Some(id) => format!(
-                    "{}change set: {} {}",
-                    step_words(step),
-                    escape(id),
-                    escape(says)
-                ),
-                None => format!("{}{}", step_words(step), escape(says)),
-            }),
+                finding,
+            } => {
+                let says = super::change_set::finding_words(finding);
+                words.push(match logical_id {
+                    Some(id) => format!(
+                        "{}change set: {} {}",
+                        step_words(step),
+                        escape(id),
+                        escape(&says)
+                    ),
+                    None => format!("{}{}", step_words(step), escape(&says)),
+                })
+            }
         }
     }
     words.join("; ")

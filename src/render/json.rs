@@ -10,12 +10,14 @@
 use serde_json::{Map, Value};
 
 use super::budget::budget_unknown_words;
+use super::change_set::finding_words;
+use super::drift::unchecked_words;
 use super::impact::{because, describe_reach, disruption, rule_says, verdict};
 use super::notes::{note_words, ssm_unknown_words, template_unknown_words, warning_words};
-use super::preflight::{blocked_reason, says};
+use super::preflight::says;
 use crate::plan::{
-    Action, BlockedKind, Budget, Change, Disruption, HoldReason, Install, Plan, RackPlan,
-    TemplateImpact, Update, without_secrets,
+    Action, Budget, Change, Disruption, HoldReason, Install, Plan, RackPlan, TemplateImpact,
+    Update, without_secrets,
 };
 use crate::template::ResourceImpact;
 
@@ -34,6 +36,7 @@ pub(super) fn document(plan: &Plan) -> Value {
     for (rack, shown) in plan.racks.iter().zip(racks.into_iter().flatten()) {
         word_rack(rack, shown);
         word_preflight(rack, shown);
+        word_holds(&rack.hold, shown);
         match &rack.action {
             Action::Install(install) | Action::Reinstall(install) => word_install(install, shown),
             Action::Update(update) => word_update(update, shown),
@@ -43,10 +46,13 @@ pub(super) fn document(plan: &Plan) -> Value {
                     word_update(&step.update, shown);
                 }
             }
+            Action::Blocked(blocked) => {
+                let words = super::blocked::reason(blocked, &rack.preflight);
+                word_blocked(words, shown);
+            }
             Action::ContinueRollback
             | Action::Uninstall(_)
             | Action::Unchanged
-            | Action::Blocked(_)
             | Action::Wait(_) => {}
         }
         let disruptions = shown.get_mut("disruptions").and_then(Value::as_array_mut);
@@ -96,6 +102,52 @@ fn word_budget(budget: &Budget, shown: &mut Value) {
     if let (Budget::CannotCompute { why }, Some(shown)) = (budget, shown.get_mut("budget")) {
         insert_before(shown, "why", "reason", budget_unknown_words(why).into());
     }
+}
+
+/// The words of each hold reason made of data, last in its JSON object: a change set's `says`, an
+/// undetected drift's `reason`.
+fn word_holds(holds: &[HoldReason], shown: &mut Value) {
+    let shown = shown.get_mut("hold").and_then(Value::as_array_mut);
+    for (hold, shown) in holds.iter().zip(shown.into_iter().flatten()) {
+        let (key, words) = match hold {
+            HoldReason::ChangeSet { finding, .. } => ("says", finding_words(finding)),
+            HoldReason::DriftNotChecked { why } => ("reason", unchecked_words(why)),
+            _ => continue,
+        };
+        shown[key] = Value::String(words);
+    }
+}
+
+/// A blocked rack's `reason` in its JSON object, where plans before the reason moved to the views had it:
+/// `kind, status, reason`, then the facts that serialise between the `kind` tag and `status`.
+fn word_blocked(reason: String, shown: &mut Value) {
+    let Value::Object(rack) = shown else {
+        return;
+    };
+    let mut worded = Map::new();
+    // `None` before the `kind` tag; the facts after it until `status`, then taken.
+    let mut facts: Option<Map<String, Value>> = None;
+    for (key, value) in std::mem::take(rack) {
+        match (key.as_str(), &mut facts) {
+            ("kind", None) => {
+                worded.insert(key, value);
+                facts = Some(Map::new());
+            }
+            ("status", Some(between)) if !worded.contains_key("reason") => {
+                let mut between = std::mem::take(between);
+                worded.insert(key, value);
+                worded.insert("reason".into(), Value::String(reason.clone()));
+                worded.append(&mut between);
+            }
+            (_, Some(between)) if !worded.contains_key("reason") => {
+                between.insert(key, value);
+            }
+            _ => {
+                worded.insert(key, value);
+            }
+        }
+    }
+    *rack = worded;
 }
 
 /// An update's words in its JSON object (a rack's, or an upgrade step's: the update is flattened into it),
@@ -216,8 +268,8 @@ fn insert_before(shown: &mut Value, key: &str, name: &str, words: Value) {
 }
 
 /// A rack's preflight words, each where the saved plans before the words moved to the views had it: a
-/// check's `says` after its `read` (its `finding` follows), an exports hold's `says` after its `kind`, and
-/// a preflight-blocked rack's `reason`.
+/// check's `says` after its `read` (its `finding` follows), and an exports hold's `says` after its `kind`
+/// (a preflight-blocked rack's `reason` is `word_blocked`'s, as every blocked rack's).
 fn word_preflight(rack: &RackPlan, shown: &mut Value) {
     let checks = shown.get_mut("preflight").and_then(Value::as_array_mut);
     for (check, shown) in rack.preflight.iter().zip(checks.into_iter().flatten()) {
@@ -232,11 +284,6 @@ fn word_preflight(rack: &RackPlan, shown: &mut Value) {
         if let HoldReason::ExportsNotChecked { finding } = hold {
             insert_after(shown, "kind", vec![("says", Value::String(says(finding)))]);
         }
-    }
-    if let Action::Blocked(blocked) = &rack.action
-        && blocked.kind == BlockedKind::Preflight
-    {
-        shown["reason"] = Value::String(blocked_reason(&rack.preflight));
     }
 }
 

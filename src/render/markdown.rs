@@ -254,7 +254,7 @@ fn impact(rack: &RackPlan) -> String {
             .map(|(index, step)| format!("step {}: {}", index + 1, of_update(&step.update)))
             .collect::<Vec<_>>()
             .join("; "),
-        Action::Blocked(blocked) => super::preflight::reason_of(rack, blocked)
+        Action::Blocked(blocked) => super::blocked::reason(blocked, &rack.preflight)
             .lines()
             .next()
             .unwrap_or_default()

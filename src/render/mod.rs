@@ -1,6 +1,7 @@
 //! Views of a Plan and of rack status. They only format: every decision is already in the data.
 
 pub mod apply;
+pub mod blocked;
 mod budget;
 mod change_set;
 pub mod doctor;
@@ -18,6 +19,7 @@ pub mod notes;
 pub mod permissions;
 pub mod preflight;
 pub mod skip;
+pub mod staleness;
 pub mod status;
 pub mod waves;
 

@@ -2,13 +2,11 @@
 //! something to say (a warning, or a check that could not be made), naming what it read, and the reason of a
 //! rack a check blocked. A check that passed says nothing under the rack.
 
-use std::borrow::Cow;
-
 use super::escape;
 use crate::plan::preflight::{
     DeprecatedRuntime, Finding, FunctionUse, QuotaNeed, RuntimeStanding, Unknown,
 };
-use crate::plan::{Blocked, BlockedKind, PreflightCheck, RackPlan, Verdict};
+use crate::plan::{PreflightCheck, RackPlan, Verdict};
 
 /// The rack's preflight lines, unindented and escaped.
 pub(super) fn lines(rack: &RackPlan) -> Vec<String> {
@@ -36,14 +34,6 @@ fn words(check: &PreflightCheck) -> String {
             escape(&says),
             escape(&check.read.join(", "))
         )
-    }
-}
-
-/// Why a rack is blocked, unescaped: a preflight block's reason is its failed checks.
-pub(super) fn reason_of<'a>(rack: &RackPlan, blocked: &'a Blocked) -> Cow<'a, str> {
-    match blocked.kind {
-        BlockedKind::Preflight => Cow::Owned(blocked_reason(&rack.preflight)),
-        _ => Cow::Borrowed(&blocked.reason),
     }
 }
 

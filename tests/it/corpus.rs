@@ -19,7 +19,7 @@ use std::time::Duration;
 use rackfile::cloud::{Cloud, CreateStackRequest, TemplateSource, TemplateSummary};
 use rackfile::plan::preflight::Finding;
 use rackfile::plan::{
-    Action, BlockedKind, Plan, PlanInputs, PlanningError, PreflightKind, RackPlan, TemplateImpact,
+    Action, BlockedWhy, Plan, PlanInputs, PlanningError, PreflightKind, RackPlan, TemplateImpact,
     Update, Verdict, make_plan,
 };
 use rackfile::render::preflight::says;
@@ -272,7 +272,7 @@ pub(crate) async fn plan_case(corpus: &[Release], case: &Case<'_>) -> Planned {
     let (fake, config) = world(corpus, case).await;
     let full = plan(&fake, &config).await;
     let blocked_by_preflight = full.as_ref().is_ok_and(|plan| {
-        matches!(&plan.racks[0].action, Action::Blocked(blocked) if blocked.kind == BlockedKind::Preflight)
+        matches!(&plan.racks[0].action, Action::Blocked(blocked) if blocked.why == BlockedWhy::Preflight)
     });
     let before_preflight = if blocked_by_preflight {
         Some(plan_before_preflight(&fake, &config).await)
@@ -319,9 +319,10 @@ pub(crate) fn shortfalls(case: &Case<'_>, planned: &Planned) -> Vec<String> {
         }
     }
     if let Action::Blocked(blocked) = &plan.racks[0].action
-        && blocked.kind != BlockedKind::Preflight
+        && blocked.why != BlockedWhy::Preflight
     {
-        found.push(format!("blocked ({:?}): {}", blocked.kind, blocked.reason));
+        let reason = rackfile::render::blocked::reason(blocked, &plan.racks[0].preflight);
+        found.push(format!("blocked ({:?}): {reason}", blocked.why));
     }
     let updates: Vec<&Update> = match &diffed.racks[0].action {
         Action::Update(update) => vec![update],

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use rackfile::cloud::TemplateSource;
-use rackfile::plan::{Action, BlockedKind, Plan, PreflightKind, Verdict};
-use rackfile::render::preflight::{blocked_reason, says};
+use rackfile::plan::{Action, BlockedWhy, Plan, PreflightKind, Verdict};
+use rackfile::render::preflight::says;
 use rackfile_fake::FakeTemplate;
 
 use crate::common::repo_root;
@@ -125,8 +125,8 @@ async fn an_upgrade_that_changes_the_2019_function_s_code_is_blocked() {
     let Action::Blocked(blocked) = &plan.racks[0].action else {
         panic!("not blocked: {:#?}", plan.racks[0].action)
     };
-    assert_eq!(blocked.kind, BlockedKind::Preflight);
-    let reason = blocked_reason(&plan.racks[0].preflight);
+    assert_eq!(blocked.why, BlockedWhy::Preflight);
+    let reason = rackfile::render::blocked::reason(blocked, &plan.racks[0].preflight);
     assert!(
         reason.contains(
             "function CustomTopic runs nodejs8.10 (Node.js 8.10), which AWS no longer accepts: the operation updates it and AWS refuses that since 2020-03-06"

@@ -72,8 +72,14 @@ pub(super) async fn check(
         .racks
         .iter()
         .filter_map(|rack| match &rack.action {
-            Action::Blocked(blocked) if blocked.kind == crate::plan::BlockedKind::ChangeSet => {
-                Some(format!("{}: {}", rack.rack, blocked.reason))
+            Action::Blocked(blocked)
+                if matches!(blocked.why, crate::plan::BlockedWhy::ChangeSet { .. }) =>
+            {
+                Some(format!(
+                    "{}: {}",
+                    rack.rack,
+                    crate::render::blocked::reason(blocked, &rack.preflight)
+                ))
             }
             _ => None,
         })
@@ -81,7 +87,10 @@ pub(super) async fn check(
     if !unusable.is_empty() {
         return Err(Error::StalePlan(unusable));
     }
-    let stale = crate::plan::stale_reasons(plan, &fresh);
+    let stale: Vec<String> = crate::plan::stale_reasons(plan, &fresh)
+        .iter()
+        .map(crate::render::staleness::stale_words)
+        .collect();
     if stale.is_empty() {
         Ok((config, fresh))
     } else {

@@ -2,60 +2,50 @@
 //! of the rack's name that is not a rack.
 
 use crate::cloud::{Stack, StackState};
-use crate::plan::{Action, Blocked, BlockedKind, Wait};
+use crate::plan::{Action, Blocked, BlockedWhy, Deletion, Wait};
+
+/// A rack blocked as a whole (not at a step of an upgrade), in the stack's status.
+pub(super) fn blocked_as(stack: &Stack, why: BlockedWhy) -> Blocked {
+    Blocked {
+        why,
+        status: Some(stack.status.clone()),
+        step: None,
+    }
+}
 
 /// A stack that has a declared rack's name and is not a rack: another system's, never Convox's to change.
 pub(super) fn not_a_rack(stack: &Stack) -> Blocked {
-    Blocked {
-        kind: BlockedKind::NotARack,
-        status: Some(stack.status.clone()),
-        reason: format!(
-            "the stack {} is not a Convox rack (it is not tagged System=convox, Type=rack, nor shaped like an untagged 2016 rack), so rackfile never updates, recovers or deletes it; give the rack another `name`, or remove it from racks.toml",
-            stack.name
-        ),
-    }
+    blocked_as(
+        stack,
+        BlockedWhy::NotARack {
+            stack_name: stack.name.clone(),
+        },
+    )
 }
 
 /// A stack that termination protection keeps from being deleted, as a blocked rack; `None` when it is
 /// not protected.
-pub(super) fn protected(stack: &Stack, what: &str) -> Option<Blocked> {
-    stack.termination_protection.then(|| Blocked {
-        kind: BlockedKind::Protected,
-        status: Some(stack.status.clone()),
-        reason: format!(
-            "termination protection is on, so the stack cannot be {what}; set `protect = false`, apply that, then apply this"
-        ),
-    })
+pub(super) fn protected(stack: &Stack, operation: Deletion) -> Option<Blocked> {
+    stack
+        .termination_protection
+        .then(|| blocked_as(stack, BlockedWhy::Protected { operation }))
 }
 
 /// Why a stack accepts no change now, as Convox and CloudFormation see it, and the way out (a wait, for a
 /// stack CloudFormation is changing); `None` for a stack that accepts changes. `absent`: racks.toml wants
 /// the rack gone.
 pub(super) fn blocked(stack: &Stack, absent: bool) -> Option<Action> {
-    let (kind, reason) = match stack.state() {
+    let why = match stack.state() {
         StackState::Settled | StackState::RolledBack => return None,
         StackState::InProgress | StackState::Deleting | StackState::Deleted => {
             return Some(moving(stack, absent));
         }
-        StackState::FailedInstall => return Some(Action::Blocked(failed_install(stack))),
-        StackState::DeleteFailed => (
-            BlockedKind::DeleteFailed,
-            "its deletion failed and the stack is left half-deleted; finish the deletion (aws cloudformation delete-stack) first",
-        ),
-        StackState::RollbackFailed => (
-            BlockedKind::RollbackFailed,
-            "an update failed to roll back; `--recover` continues the rollback (ContinueUpdateRollback), then applies the update",
-        ),
-        StackState::Other => (
-            BlockedKind::Other,
-            "rackfile does not change a stack in this status; see it in the CloudFormation console",
-        ),
+        StackState::FailedInstall => BlockedWhy::FailedInstall,
+        StackState::DeleteFailed => BlockedWhy::DeleteFailed,
+        StackState::RollbackFailed => BlockedWhy::RollbackFailed,
+        StackState::Other => BlockedWhy::Other,
     };
-    Some(Action::Blocked(Blocked {
-        kind,
-        status: Some(stack.status.clone()),
-        reason: reason.to_string(),
-    }))
+    Some(Action::Blocked(blocked_as(stack, why)))
 }
 
 /// A stack CloudFormation is changing or deleting (or has deleted): nothing is planned until it settles.
@@ -63,11 +53,9 @@ pub(super) fn blocked(stack: &Stack, absent: bool) -> Option<Action> {
 /// this one. A deletion leaves no stack to plan with, so it blocks.
 pub(super) fn moving(stack: &Stack, absent: bool) -> Action {
     match stack.state() {
-        StackState::Deleting | StackState::Deleted => Action::Blocked(Blocked {
-            kind: BlockedKind::Deleting,
-            status: Some(stack.status.clone()),
-            reason: "the stack is being deleted; plan again once it is gone".into(),
-        }),
+        StackState::Deleting | StackState::Deleted => {
+            Action::Blocked(blocked_as(stack, BlockedWhy::Deleting))
+        }
         _ => Action::Wait(Wait {
             status: stack.status.clone(),
             absent,
@@ -77,11 +65,7 @@ pub(super) fn moving(stack: &Stack, absent: bool) -> Action {
 
 /// A failed install, without `--recover`.
 pub(super) fn failed_install(stack: &Stack) -> Blocked {
-    Blocked {
-        kind: BlockedKind::FailedInstall,
-        status: Some(stack.status.clone()),
-        reason: "the install failed; `--recover` deletes the stack and installs it again".into(),
-    }
+    blocked_as(stack, BlockedWhy::FailedInstall)
 }
 
 #[cfg(test)]
@@ -112,33 +96,23 @@ mod tests {
     }
 
     #[test]
-    fn broken_stacks_are_blocked_with_a_reason() {
-        for (status, kind, reason) in [
-            ("DELETE_IN_PROGRESS", BlockedKind::Deleting, "being deleted"),
-            (
-                "ROLLBACK_COMPLETE",
-                BlockedKind::FailedInstall,
-                "`--recover` deletes the stack",
-            ),
-            (
-                "UPDATE_ROLLBACK_FAILED",
-                BlockedKind::RollbackFailed,
-                "`--recover` continues the rollback",
-            ),
-            ("DELETE_FAILED", BlockedKind::DeleteFailed, "deletion"),
-            ("REVIEW_IN_PROGRESS", BlockedKind::Other, "does not change"),
+    fn broken_stacks_are_blocked_with_why() {
+        for (status, why) in [
+            ("DELETE_IN_PROGRESS", BlockedWhy::Deleting),
+            ("ROLLBACK_COMPLETE", BlockedWhy::FailedInstall),
+            ("UPDATE_ROLLBACK_FAILED", BlockedWhy::RollbackFailed),
+            ("DELETE_FAILED", BlockedWhy::DeleteFailed),
+            ("REVIEW_IN_PROGRESS", BlockedWhy::Other),
         ] {
-            match only_action(rack(), vec![stack(status)]) {
-                Action::Blocked(blocked) => {
-                    assert_eq!((blocked.stack_status(), blocked.kind), (status, kind));
-                    assert!(
-                        blocked.reason.contains(reason),
-                        "{status}: {}",
-                        blocked.reason
-                    );
-                }
-                other => panic!("{status}: expected blocked, got {other:?}"),
-            }
+            assert_eq!(
+                only_action(rack(), vec![stack(status)]),
+                Action::Blocked(Blocked {
+                    why,
+                    status: Some(StackStatus::parse(status)),
+                    step: None,
+                }),
+                "{status}"
+            );
         }
     }
 
@@ -152,11 +126,11 @@ mod tests {
             let Action::Blocked(blocked) = &action else {
                 panic!("not blocked: {action:?}");
             };
-            assert_eq!(blocked.kind, BlockedKind::NotARack);
-            assert!(
-                blocked.reason.contains("is not a Convox rack"),
-                "{}",
-                blocked.reason
+            assert_eq!(
+                blocked.why,
+                BlockedWhy::NotARack {
+                    stack_name: "example".into()
+                }
             );
         }
         let mut failed_plain = plain;
@@ -166,7 +140,7 @@ mod tests {
         let state = live(vec![failed_plain], &recovering);
         let plan = diff(&config(), &state.build(&[recovering]), true).unwrap();
         assert!(
-            matches!(&plan.racks[0].action, Action::Blocked(b) if b.kind == BlockedKind::NotARack),
+            matches!(&plan.racks[0].action, Action::Blocked(b) if matches!(b.why, BlockedWhy::NotARack { .. })),
             "--recover does not delete it either"
         );
     }

@@ -24,11 +24,11 @@ use crate::convox::{Releases, Route, names};
 use crate::live::{LiveState, RackAt};
 use crate::plan::checks::PlanProblem;
 use crate::plan::{
-    Action, Blocked, BlockedKind, FORMAT_VERSION, FileFingerprint, Held, Note, Plan,
+    Action, BlockedWhy, Deletion, FORMAT_VERSION, FileFingerprint, Held, Note, Plan,
     PlannedOptions, RackPlan, ReleaseListRead, StackFingerprint, Warning,
 };
 
-use blocked::{blocked, failed_install, moving, not_a_rack, protected};
+use blocked::{blocked, blocked_as, failed_install, moving, not_a_rack, protected};
 use fleet::{accounts_read, same_stack_twice, summarise, undeclared};
 use install::{password_read, plan_install};
 use options::planned_options;
@@ -146,7 +146,7 @@ fn plan_absent(
 ) -> Result<Action, Vec<PlanProblem>> {
     Ok(match stack {
         None => Action::Unchanged,
-        Some(stack) if stack.status.is_moving() => match protected(stack, "uninstalled") {
+        Some(stack) if stack.status.is_moving() => match protected(stack, Deletion::Uninstall) {
             Some(protected) => Action::Blocked(protected),
             None => moving(stack, true),
         },
@@ -245,14 +245,13 @@ fn plan_live_rack(
     Ok(match route {
         Route::Downgrade => {
             let live_version = live_version.map_or("", String::as_str);
-            Action::Blocked(Blocked {
-                kind: BlockedKind::Downgrade,
-                status: Some(stack.status.clone()),
-                reason: format!(
-                    "racks.toml's version {} is an earlier Convox release than the live {live_version}: Convox does not downgrade racks; set `version` back to {live_version} (or a later release)",
-                    rack.version,
-                ),
-            })
+            Action::Blocked(blocked_as(
+                stack,
+                BlockedWhy::Downgrade {
+                    declared: rack.version.clone(),
+                    live: live_version.to_string(),
+                },
+            ))
         }
         Route::UnknownStart => {
             notes.push(Note::UnknownLiveVersion {

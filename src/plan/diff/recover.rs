@@ -5,7 +5,7 @@ use crate::cloud::{Stack, StackKey};
 use crate::config::Rack;
 use crate::live::LiveState;
 use crate::plan::checks::PlanProblem;
-use crate::plan::{Action, Note};
+use crate::plan::{Action, Deletion, Note};
 
 use super::blocked::protected;
 use super::install::{password_read, plan_install};
@@ -20,17 +20,15 @@ pub(super) fn plan_reinstall(
     live: &LiveState,
     notes: &mut Vec<Note>,
 ) -> Result<Action, Vec<PlanProblem>> {
-    Ok(
-        match protected(stack, "reinstalled (deleted, then installed again)") {
-            Some(blocked) => Action::Blocked(blocked),
-            None => {
-                let summary = read_summary(rack, &key.account, live)?;
-                notes.extend(unchecked(rack, &summary));
-                let password = password_read(rack, key, live);
-                Action::Reinstall(plan_install(rack, &summary, &password)?)
-            }
-        },
-    )
+    Ok(match protected(stack, Deletion::Reinstall) {
+        Some(blocked) => Action::Blocked(blocked),
+        None => {
+            let summary = read_summary(rack, &key.account, live)?;
+            notes.extend(unchecked(rack, &summary));
+            let password = password_read(rack, key, live);
+            Action::Reinstall(plan_install(rack, &summary, &password)?)
+        }
+    })
 }
 
 #[cfg(test)]
@@ -71,11 +69,11 @@ mod tests {
         let Action::Blocked(blocked) = recovering(protected) else {
             panic!("a protected failed install cannot be deleted");
         };
-        assert_eq!(blocked.kind, BlockedKind::Protected);
-        assert!(
-            blocked.reason.contains("`protect = false`"),
-            "{}",
-            blocked.reason
+        assert_eq!(
+            blocked.why,
+            BlockedWhy::Protected {
+                operation: Deletion::Reinstall
+            }
         );
     }
 }

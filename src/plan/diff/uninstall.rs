@@ -6,10 +6,10 @@ use crate::cloud::{CloudError, Stack, StackKey, StackState};
 use crate::config::Rack;
 use crate::live::LiveState;
 use crate::plan::checks::PlanProblem;
-use crate::plan::{Action, Blocked, BlockedKind, DependentStack, Uninstall};
+use crate::plan::{Action, BlockedWhy, Deletion, DependentStack, Uninstall};
 use crate::template::{retained_resources, summary_of_body};
 
-use super::blocked::{blocked, protected};
+use super::blocked::{blocked, blocked_as, protected};
 
 /// `ensure = "absent"` of a live rack: the apps and resources Convox made for it (`convox::dependent_of`, never
 /// a rack racks.toml declares in its account and region) go first, then the
@@ -22,19 +22,19 @@ pub(super) fn plan_uninstall(
     key: &StackKey,
     live: &LiveState,
 ) -> Result<Action, Vec<PlanProblem>> {
-    if let Some(blocked) = protected(stack, "uninstalled") {
+    if let Some(blocked) = protected(stack, Deletion::Uninstall) {
         return Ok(Action::Blocked(blocked));
     }
     if let Some((parameter, value)) =
         crate::convox::operations::nlb_deletion_protection(&stack.parameters)
     {
-        return Ok(Action::Blocked(Blocked {
-            kind: BlockedKind::NlbDeletionProtection,
-            status: Some(stack.status.clone()),
-            reason: format!(
-                "NLB deletion protection is on ({parameter}={value}): Convox refuses to uninstall such a rack, as AWS refuses to delete its load balancer and the deletion would fail halfway; set NLBDeletionProtection = \"No\" and NLBInternalDeletionProtection = \"No\" in [rack.parameters] with the rack present, apply that, then apply this"
-            ),
-        }));
+        return Ok(Action::Blocked(blocked_as(
+            stack,
+            BlockedWhy::NlbDeletionProtection {
+                parameter: parameter.to_string(),
+                value: value.to_string(),
+            },
+        )));
     }
     match stack.state() {
         StackState::InProgress | StackState::Deleting | StackState::Other => {
@@ -194,7 +194,9 @@ mod tests {
         assert!(matches!(
             uninstalling(vec![protected]),
             Action::Blocked(Blocked {
-                kind: BlockedKind::Protected,
+                why: BlockedWhy::Protected {
+                    operation: Deletion::Uninstall
+                },
                 ..
             })
         ));
@@ -208,12 +210,12 @@ mod tests {
             let Action::Blocked(blocked) = uninstalling(vec![live]) else {
                 panic!("an uninstall with {parameter}=Yes is not blocked");
             };
-            assert_eq!(blocked.kind, BlockedKind::NlbDeletionProtection);
-            assert!(
-                blocked.reason.contains(&format!("({parameter}=Yes)"))
-                    && blocked.reason.contains("NLBDeletionProtection = \"No\""),
-                "names the parameter and the way out: {}",
-                blocked.reason
+            assert_eq!(
+                blocked.why,
+                BlockedWhy::NlbDeletionProtection {
+                    parameter: parameter.into(),
+                    value: "Yes".into()
+                }
             );
         }
         let mut off = stack("UPDATE_COMPLETE");

@@ -17,10 +17,12 @@ use crate::plan::checks::{
 };
 use crate::plan::impact::{rule_impact_of, supersede_rules_the_template_answers};
 use crate::plan::{
-    Action, Blocked, BlockedKind, Change, ChangeKind, Held, HeldReason, Note, UnresolvedSsm, Update,
+    Action, Blocked, BlockedWhy, Change, ChangeKind, Held, HeldReason, InstallOnlyChange, Note,
+    UnresolvedSsm, Update,
 };
 use crate::template::{Pseudo, TemplateUnknown};
 
+use super::blocked::blocked_as;
 use super::options::{option_changes, planned_options, role_change};
 use super::ssm::{SsmResolutions, refresh_declared};
 use super::templates::{Applying, FileLiveTemplate, planned_document, template_plan};
@@ -274,16 +276,14 @@ fn parameter_changes(
         let rule = rule_impact_of(name, batch_size);
         if let Some(impact) = &rule
             && impact.effect == Effect::InstallOnly
-            && live_value.is_some()
+            && let Some(live_value) = live_value
         {
-            // Quoted (and so escaped): the reason is shown a line per change.
-            install_only.push(format!(
-                "{name} is set at install only ({:?} -> {:?}): {}; keep racks.toml at the live value, or install a new rack (source: {})",
-                live_value.map_or("(none)", String::as_str),
-                desired,
-                crate::convox::rule(impact.rule).says,
-                impact.source
-            ));
+            install_only.push(InstallOnlyChange {
+                parameter: name.clone(),
+                live: live_value.clone(),
+                declared: desired.clone(),
+                rule: impact.clone(),
+            });
             continue;
         }
         changes.push(Change::parameter(
@@ -295,11 +295,12 @@ fn parameter_changes(
         ));
     }
     if !install_only.is_empty() {
-        return Err(Blocked {
-            kind: BlockedKind::InstallOnly,
-            status: Some(stack.status.clone()),
-            reason: install_only.join("\n"),
-        });
+        return Err(blocked_as(
+            stack,
+            BlockedWhy::InstallOnly {
+                parameters: install_only,
+            },
+        ));
     }
     Ok(changes)
 }
@@ -556,14 +557,13 @@ fn cross_check(
     }
     match &checked.status {
         CheckStatus::Failed { error } => {
-            return Action::Blocked(Blocked {
-                kind: BlockedKind::ChangeSet,
-                status: Some(stack.status.clone()),
-                reason: format!(
-                    "CloudFormation's change set {} of the update failed: {error}",
-                    checked.change_set.name
-                ),
-            });
+            return Action::Blocked(blocked_as(
+                stack,
+                BlockedWhy::ChangeSet {
+                    change_set: checked.change_set.name.clone(),
+                    error: error.clone(),
+                },
+            ));
         }
         // Termination protection, the stack policy and the stack's own settings are not in a change set's
         // view: "didn't contain changes" leaves them to do.
@@ -738,13 +738,24 @@ mod tests {
             panic!("expected blocked")
         };
         assert_eq!(blocked.stack_status(), "UPDATE_COMPLETE");
+        let BlockedWhy::InstallOnly { parameters } = &blocked.why else {
+            panic!("not install-only: {blocked:?}")
+        };
+        let [private] = &parameters[..] else {
+            panic!("one parameter: {parameters:?}")
+        };
+        assert_eq!(
+            (
+                private.parameter.as_str(),
+                private.live.as_str(),
+                private.declared.as_str()
+            ),
+            ("Private", "No", "Yes")
+        );
         assert!(
-            blocked
-                .reason
-                .starts_with("Private is set at install only (\"No\" -> \"Yes\")")
-                && blocked.reason.contains("convox/rack#2975"),
-            "{}",
-            blocked.reason
+            private.rule.source.contains("convox/rack#2975"),
+            "{:?}",
+            private.rule
         );
     }
 

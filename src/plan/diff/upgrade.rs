@@ -8,7 +8,7 @@ use crate::convox::releases::RELEASES_URL;
 use crate::convox::{Release, Releases, Route};
 use crate::live::LiveState;
 use crate::plan::checks::PlanProblem;
-use crate::plan::{Action, Blocked, Note, Step, Upgrade, Warning};
+use crate::plan::{Action, Blocked, Note, Step, StepOf, Upgrade, Warning};
 
 use super::templates::{
     Applying, LiveTemplate, applying, live_document, planned_document, read_summary,
@@ -174,15 +174,12 @@ pub(super) fn plan_upgrade(
             }
             Action::Blocked(blocked) => {
                 return Ok(Action::Blocked(Blocked {
-                    kind: blocked.kind,
-                    status: blocked.status,
-                    reason: format!(
-                        "step {} of {} of the upgrade (to {}): {}",
-                        index + 1,
+                    step: Some(StepOf {
+                        number: index + 1,
                         count,
-                        release.version,
-                        blocked.reason
-                    ),
+                        version: release.version.clone(),
+                    }),
+                    ..blocked
                 }));
             }
             _ => {}
@@ -339,10 +336,7 @@ mod tests {
             crate::render::markdown_plan(&loaded),
             crate::render::markdown_plan(&plan)
         );
-        assert_eq!(
-            crate::plan::stale_reasons(&loaded, &plan),
-            Vec::<String>::new()
-        );
+        assert_eq!(crate::plan::stale_reasons(&loaded, &plan), Vec::new());
     }
 
     /// An upgrade from 2 through the required release 3 to 4, where release 3 adds a queue and 4 keeps
@@ -383,7 +377,7 @@ mod tests {
     }
 
     #[test]
-    fn a_downgrade_is_blocked_with_the_reason() {
+    fn a_downgrade_is_blocked_naming_both_versions() {
         let mut rack = rack();
         rack.version = "1".into();
         rack.template = Template::Url {
@@ -396,12 +390,12 @@ mod tests {
         let Action::Blocked(blocked) = &plan.racks[0].action else {
             panic!("not blocked: {:?}", plan.racks[0].action);
         };
-        assert!(
-            blocked
-                .reason
-                .contains("earlier Convox release than the live 2"),
-            "{}",
-            blocked.reason
+        assert_eq!(
+            blocked.why,
+            BlockedWhy::Downgrade {
+                declared: "1".into(),
+                live: "2".into()
+            }
         );
     }
 

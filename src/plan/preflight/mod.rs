@@ -2,7 +2,7 @@
 //! section 8). It runs after the diff, on the racks that install, update or upgrade: first `wanted` says
 //! what must be read (nothing for an unchanged rack), then `live::read_preflight` reads it, then `conclude`
 //! decides, synchronously, adding each rack's checks to its plan and turning a rack that fails one into
-//! `Action::Blocked` with `BlockedKind::Preflight`.
+//! `Action::Blocked` with `BlockedWhy::Preflight`.
 //!
 //! The checks, one file each: `exports` (an update must not remove an export another stack imports),
 //! `runtimes` (no Lambda function on a runtime AWS no longer accepts), `instances` (the instance type is
@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    Action, Blocked, BlockedKind, ChangeKind, HoldReason, Plan, RackPlan, TemplateImpact,
+    Action, Blocked, BlockedWhy, ChangeKind, HoldReason, Plan, RackPlan, TemplateImpact,
     TemplatePlan, Update,
 };
 use crate::cloud::{ParameterValue, RegionKey, Stack};
@@ -277,16 +277,16 @@ fn decide_all(
     checks
 }
 
-/// Turns a rack with a blocked check into `Action::Blocked`; returns the action it replaced. The reason
-/// is the failed checks themselves (`RackPlan::preflight`), which the views word.
+/// Turns a rack with a blocked check into `Action::Blocked` (the views name each failure and what it read,
+/// from `RackPlan::preflight`); returns the action it replaced.
 fn block_if_failed(rack: &mut RackPlan, checks: &[PreflightCheck]) -> Option<Action> {
     if !checks.iter().any(|check| check.verdict == Verdict::Blocked) {
         return None;
     }
     let blocked = Action::Blocked(Blocked {
-        kind: BlockedKind::Preflight,
+        why: BlockedWhy::Preflight,
         status: rack.stack.as_ref().map(|stack| stack.status.clone()),
-        reason: String::new(),
+        step: None,
     });
     Some(std::mem::replace(&mut rack.action, blocked))
 }

@@ -8,6 +8,7 @@ use crate::apply::{
 };
 use crate::plan::StackFingerprint;
 use crate::render::RenderError as _;
+use crate::render::staleness::stack_difference_words;
 
 pub(super) fn failure_words(failure: &Failure) -> String {
     match failure {
@@ -22,7 +23,7 @@ pub(super) fn failure_words(failure: &Failure) -> String {
         }
         Failure::StackChanged { since, then, now } => {
             let what = StackFingerprint::change(then.as_ref(), now.as_ref())
-                .unwrap_or_else(|| "it changed".to_string());
+                .map_or_else(|| "it changed".to_string(), |moved| stack_difference_words(&moved));
             match since {
                 Reread::FirstWrite => format!(
                     "the stack changed since the plan ({what}); nothing was sent. Plan again: `rackfile plan` shows the rack as it is now"

@@ -64,8 +64,7 @@ pub fn heartbeat_words(status: &str, elapsed_so_far: Duration) -> String {
 /// Why a rack was not changed.
 pub fn block_words(reason: &BlockReason) -> String {
     match reason {
-        BlockReason::Planned(reason) => reason.clone(),
-        BlockReason::Preflight(checks) => crate::render::preflight::blocked_reason(checks),
+        BlockReason::Planned { blocked, preflight } => crate::render::blocked::reason(blocked, preflight),
         BlockReason::SavedPlanWaited => "CloudFormation was changing the stack when the plan was made, and a saved plan is not planned again; plan again once it has finished".into(),
         BlockReason::BusyAgain => "CloudFormation began changing the stack again after the wait; plan again once it has finished".into(),
         BlockReason::Refused(refusal) => {
@@ -339,10 +338,17 @@ mod tests {
         };
         let result = RackResult::Blocked {
             status: Some(StackStatus::parse("UPDATE_COMPLETE")),
-            reason: BlockReason::Preflight(vec![
-                check(Verdict::Blocked, "web:Cluster"),
-                check(Verdict::Warning, "web:Other"),
-            ]),
+            reason: BlockReason::Planned {
+                blocked: crate::plan::Blocked {
+                    why: crate::plan::BlockedWhy::Preflight,
+                    status: Some(StackStatus::parse("UPDATE_COMPLETE")),
+                    step: None,
+                },
+                preflight: vec![
+                    check(Verdict::Blocked, "web:Cluster"),
+                    check(Verdict::Warning, "web:Other"),
+                ],
+            },
         };
         assert_eq!(
             result_words(&result, "1s"),

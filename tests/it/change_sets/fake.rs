@@ -569,12 +569,14 @@ async fn a_change_set_that_cannot_be_made_blocks_the_rack_with_the_aws_error() {
     let Action::Blocked(blocked) = &plan.racks[0].action else {
         panic!("{:?}", plan.racks[0].action);
     };
-    assert_eq!(blocked.kind, rackfile::plan::BlockedKind::ChangeSet);
     assert!(
-        blocked.reason.contains("AccessDenied")
-            && blocked.reason.contains("cloudformation:CreateChangeSet"),
-        "{}",
-        blocked.reason
+        matches!(blocked.why, rackfile::plan::BlockedWhy::ChangeSet { .. }),
+        "{blocked:?}"
+    );
+    let reason = rackfile::render::blocked::reason(blocked, &plan.racks[0].preflight);
+    assert!(
+        reason.contains("AccessDenied") && reason.contains("cloudformation:CreateChangeSet"),
+        "{reason}"
     );
     assert!(plan.summary.differs());
     assert!(ledger.delete_left().await.is_empty());

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use rackfile::cloud::{Cloud, CreateStackRequest, TemplateSource};
-use rackfile::plan::{Action, BlockedKind, Plan, PreflightKind, Verdict};
+use rackfile::plan::{Action, BlockedWhy, Plan, PreflightKind, Verdict};
 use rackfile::render::preflight::says;
 use rackfile_fake::FakeTemplate;
 
@@ -131,8 +131,8 @@ impl Setup {
 
 fn blocked_reason(plan: &Plan, rack: usize) -> String {
     match &plan.racks[rack].action {
-        Action::Blocked(blocked) if blocked.kind == BlockedKind::Preflight => {
-            rackfile::render::preflight::blocked_reason(&plan.racks[rack].preflight)
+        Action::Blocked(blocked) if blocked.why == BlockedWhy::Preflight => {
+            rackfile::render::blocked::reason(blocked, &plan.racks[rack].preflight)
         }
         other => panic!("not blocked by preflight: {other:?}"),
     }
