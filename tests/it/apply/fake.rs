@@ -848,8 +848,7 @@ fn set_version(setup: &Setup, version: &str) {
 }
 
 #[tokio::test(start_paused = true)]
-async fn apply_an_upgrade_across_a_required_release_is_two_updates_the_second_after_the_first_completed()
- {
+async fn apply_an_upgrade_across_a_required_release_is_two_updates_one_after_the_other() {
     let setup = releases_setup(V1);
     let (code, output) = apply(&setup, &options(&setup, 10, None)).await;
     assert_eq!(code, 0, "{output}");

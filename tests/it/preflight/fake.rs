@@ -508,8 +508,7 @@ async fn plan_unchanged_racks_cost_no_preflight_call_and_a_type_change_one_read_
 /// An update that removes an export whose importers cannot be read (ListImports denied) is no in-place
 /// change: `--auto-approve=in-place` holds it, saying why. Read and found unimported, it is not held.
 #[tokio::test(start_paused = true)]
-async fn plan_a_removed_export_whose_importers_cannot_be_read_holds_the_rack_from_in_place_approval()
- {
+async fn plan_a_removed_export_whose_importers_cannot_be_read_is_held_from_in_place_approval() {
     for denied in [true, false] {
         let setup = Setup::new();
         setup
