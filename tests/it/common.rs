@@ -34,6 +34,13 @@ impl Output {
             self.code, self.stdout, self.stderr
         )
     }
+
+    /// The exit code and stdout of a run with `-v`, whose stderr is the log of AWS calls: wall-clock
+    /// timestamps and latencies, and as many polls as the machine's speed makes, so a test counts the calls
+    /// it means in `stderr` instead of pinning it.
+    pub fn snapshot_of_stdout(&self) -> String {
+        format!("exit: {}\n--- stdout\n{}", self.code, self.stdout)
+    }
 }
 
 pub fn run(command: &mut Command) -> Output {
