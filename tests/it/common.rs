@@ -44,14 +44,20 @@ impl Output {
 }
 
 pub fn run(command: &mut Command) -> Output {
-    let output = command.output().expect("the rackfile binary runs");
-    Output {
-        code: output
-            .status
-            .code()
-            .expect("rackfile exits, it is not killed by a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    Output::from(command.output().expect("the rackfile binary runs"))
+}
+
+/// A finished run; what was not piped (a stdout sent to a file, say) is empty.
+impl From<std::process::Output> for Output {
+    fn from(output: std::process::Output) -> Self {
+        Output {
+            code: output
+                .status
+                .code()
+                .expect("rackfile exits, it is not killed by a signal"),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
     }
 }
 

@@ -333,7 +333,8 @@ fn plan_a_rack_with_a_template_url_of_its_own_never_reads_the_release_list() {
         ),
     );
     let plan = run(moto.rackfile().args(["-v", "plan"]));
-    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot_of_stdout(), @"
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(plan.snapshot_of_stdout(), @"
         exit: 0
         --- stdout
         Read account 123456789012 (org personal): us-east-1
@@ -349,7 +350,8 @@ fn plan_a_rack_with_a_template_url_of_its_own_never_reads_the_release_list() {
             budget: up to 30m
 
         Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
-        "));
+        ")
+    });
     assert_eq!(
         plan.stderr.matches("S3.GetObject").count(),
         1,
