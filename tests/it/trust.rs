@@ -151,21 +151,25 @@ fn validate_and_apply_refuse_a_fifo_as_racks_toml_or_saved_plan_without_hanging(
     let mut validate = rackfile(dir.path());
     validate.args(["validate", "-f", "fifo"]);
     let output = finish_within(validate, Duration::from_secs(20));
-    stable_snapshots(dir.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @"
+    stable_snapshots(dir.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @"
         exit: 1
         --- stdout
         --- stderr
         error: cannot read fifo: not a regular file
-        "));
+        ")
+    });
     let mut apply = rackfile(dir.path());
     apply.args(["apply", "fifo"]);
     let output = finish_within(apply, Duration::from_secs(20));
-    stable_snapshots(dir.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @"
+    stable_snapshots(dir.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @"
         exit: 1
         --- stdout
         --- stderr
         error: cannot use the saved plan fifo: not a regular file
-        "));
+        ")
+    });
 }
 
 #[test]
@@ -416,7 +420,8 @@ fn import_refuses_an_org_name_that_would_make_a_broken_file() {
             run(rackfile(dir.path()).args(["import", "--org", org, "--region", "us-east-1"]));
         outputs.push_str(&output.snapshot());
     }
-    stable_snapshots(dir.path()).bind(|| insta::assert_snapshot!(outputs, @r#"
+    stable_snapshots(dir.path()).bind(|| {
+        insta::assert_snapshot!(outputs, @r#"
         exit: 1
         --- stdout
         --- stderr
@@ -427,7 +432,8 @@ fn import_refuses_an_org_name_that_would_make_a_broken_file() {
         --- stderr
         error: --org "team\nname": an org name must be non-empty text without control characters
            = help: e.g. --org personal
-        "#));
+        "#)
+    });
 }
 
 #[test]
@@ -629,12 +635,14 @@ fn plan_out_with_a_full_stdout_still_saves_the_plan() {
             .output()
             .unwrap(),
     );
-    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @"
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @"
         exit: 1
         --- stdout
         --- stderr
         error: cannot write stdout: No space left on device (os error 28)
-        "));
+        ")
+    });
     let saved = std::fs::read_to_string(moto.path().join("p.json")).expect("the plan was saved");
     assert!(saved.contains("\"format_version\": \"1\""));
 }
