@@ -110,10 +110,7 @@ pub fn timed_snapshots(dir: &Path) -> insta::Settings {
     settings.add_filter(r"(store it now\): )\S+", "$1[password]");
     settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
     settings.add_filter(r"(:stack/[\w-]+/)[0-9a-f-]{36}", "$1[stack-id]");
-    settings.add_filter(
-        r"\b(sg|vpc|subnet|igw)-[0-9a-f]{8,17}\b",
-        "$1-[id]",
-    );
+    settings.add_filter(r"\b(sg|vpc|subnet|igw)-[0-9a-f]{8,17}\b", "$1-[id]");
     // CloudFormation names a resource `<stack>-<logical id>-<12 or 13 random capitals and digits>`.
     settings.add_filter(r"(\w-\w+)-[A-Z0-9]{12,13}\b", "$1-[id]");
     settings.add_filter(r"\brackfile-[a-z0-9]{12}\b", "rackfile-[change-set]");
