@@ -102,11 +102,13 @@ fn apply_on_a_terminal_draws_bars_and_ends_in_the_summary() {
     assert!(!after.contains("\x1b["), "{after:?}");
     assert!(!after.contains("===="), "{after:?}");
     let summary = after.replace("\r\n", "\n");
-    crate::common::stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(summary, @"
+    crate::common::stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(summary, @"
         Apply complete: 2 installed, 0 updated, 0 failed.
             personal/web: installed in [time]
             personal/api: installed in [time]
-        "));
+        ")
+    });
 }
 
 #[test]
