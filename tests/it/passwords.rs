@@ -63,7 +63,8 @@ fn assert_nowhere(secret: &str, outputs: &[&Output]) {
 fn apply_stores_a_new_password_in_ssm_before_the_install_and_never_shows_it() {
     let moto = session();
     let plan = run(moto.rackfile().args(["plan"]));
-    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot(), @"
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(plan.snapshot(), @"
         exit: 0
         --- stdout
         Read account 123456789012 (org personal): us-east-1
@@ -80,7 +81,8 @@ fn apply_stores_a_new_password_in_ssm_before_the_install_and_never_shows_it() {
 
         Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
         --- stderr
-        "));
+        ")
+    });
     let json = run(moto.rackfile().args(["plan", "--json"]));
     let document: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(
@@ -98,7 +100,8 @@ fn apply_stores_a_new_password_in_ssm_before_the_install_and_never_shows_it() {
         password,
         "the stack got the stored password"
     );
-    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(apply.snapshot_of_stdout(), @"
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(apply.snapshot_of_stdout(), @"
         exit: 0
         --- stdout
         Read account 123456789012 (org personal): us-east-1
@@ -125,7 +128,8 @@ fn apply_stores_a_new_password_in_ssm_before_the_install_and_never_shows_it() {
 
         Password for personal/web is in SSM parameter /racks/personal/web/password (SecureString)
         Dashboard: web.us-east-1.elb.amazonaws.com
-        "));
+        ")
+    });
     assert!(
         !apply.stdout.contains("warning:"),
         "no CI warning for an SSM password:\n{}",
@@ -143,7 +147,8 @@ fn apply_uses_an_existing_password_in_ssm() {
     let moto = session();
     put(&moto, "SecureString", "existing-password-1");
     let plan = run(moto.rackfile().args(["plan"]));
-    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot(), @"
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(plan.snapshot(), @"
         exit: 0
         --- stdout
         Read account 123456789012 (org personal): us-east-1
@@ -160,7 +165,8 @@ fn apply_uses_an_existing_password_in_ssm() {
 
         Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
         --- stderr
-        "));
+        ")
+    });
     let apply = run(moto.rackfile().args(["apply", "--auto-approve"]));
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
     assert_eq!(stack_password(&moto), "existing-password-1");
@@ -256,7 +262,8 @@ fn apply_after_an_install_that_failed_past_storing_its_password_uses_it() {
     let (_, password) = stored(&moto).expect("the password was stored before CreateStack");
 
     let plan = run(moto.rackfile().args(["plan"]));
-    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot(), @"
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(plan.snapshot(), @"
         exit: 0
         --- stdout
         Read account 123456789012 (org personal): us-east-1
@@ -273,7 +280,8 @@ fn apply_after_an_install_that_failed_past_storing_its_password_uses_it() {
 
         Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
         --- stderr
-        "));
+        ")
+    });
     let apply = run(moto.rackfile().args(["apply", "--auto-approve"]));
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
     assert_eq!(
