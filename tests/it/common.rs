@@ -124,6 +124,18 @@ pub fn exit_and_output(code: i32, output: &str) -> String {
     format!("exit: {code}\n--- output\n{output}")
 }
 
+/// The exit code and what apply printed from its summary on, for runs whose progress lines before it differ
+/// from run to run: racks side by side, a fault proxy's delays, a signal's timing.
+pub fn exit_and_summary(code: i32, stdout: &str) -> String {
+    let summary = stdout
+        .rfind("\nApply ")
+        .unwrap_or_else(|| panic!("no summary:\n{stdout}"));
+    format!(
+        "exit: {code}\n--- stdout from the summary on\n{}",
+        &stdout[summary + 1..]
+    )
+}
+
 fn regex_escape(text: &str) -> String {
     text.chars()
         .flat_map(|c| {

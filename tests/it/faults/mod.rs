@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use proxy::{Fault, FaultProxy, Faults};
 
-use crate::common::{run, stable_snapshots};
+use crate::common::{exit_and_summary, run, stable_snapshots};
 use crate::moto::{self, MotoSession};
 use crate::plan::seed_world;
 
@@ -17,18 +17,6 @@ pub fn through(moto: &MotoSession, proxy: &FaultProxy) -> Command {
     let mut command = moto.rackfile();
     command.env("AWS_ENDPOINT_URL", proxy.endpoint());
     command
-}
-
-/// The exit code and what apply printed from its summary on: the progress lines before it interleave as
-/// the racks run side by side and the proxy's faults delay them, so they differ from run to run.
-fn exit_and_summary(code: i32, stdout: &str) -> String {
-    let summary = stdout
-        .rfind("\nApply ")
-        .unwrap_or_else(|| panic!("no summary:\n{stdout}"));
-    format!(
-        "exit: {code}\n--- stdout from the summary on\n{}",
-        &stdout[summary + 1..]
-    )
 }
 
 fn throttling() -> Faults {
@@ -111,8 +99,8 @@ fn apply_installs_and_updates_the_same_under_throttling_and_under_errors_and_res
         "the shared rate limit heard the first throttle:\n{}",
         install.stderr
     );
-    stable_snapshots(moto.path())
-        .bind(|| insta::assert_snapshot!(exit_and_summary(install.code, &install.stdout), @"
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(exit_and_summary(install.code, &install.stdout), @"
             exit: 0
             --- stdout from the summary on
             Apply complete: 3 installed, 0 updated, 0 failed.
@@ -128,7 +116,8 @@ fn apply_installs_and_updates_the_same_under_throttling_and_under_errors_and_res
 
             Password for personal/charlie (shown only this once; store it now): [password]
             Dashboard: charlie.us-east-1.elb.amazonaws.com
-            "));
+            ")
+    });
     assert!(
         proxy.faults_injected() >= 2,
         "the proxy injected {} faults",
@@ -142,15 +131,16 @@ fn apply_installs_and_updates_the_same_under_throttling_and_under_errors_and_res
     let proxy = FaultProxy::start(moto.port, errors_and_resets());
     let update = run(through(&moto, &proxy).args(["apply", "--auto-approve"]));
     assert_eq!(update.stderr, "");
-    stable_snapshots(moto.path())
-        .bind(|| insta::assert_snapshot!(exit_and_summary(update.code, &update.stdout), @"
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(exit_and_summary(update.code, &update.stdout), @"
             exit: 0
             --- stdout from the summary on
             Apply complete: 0 installed, 3 updated, 0 failed.
                 personal/alpha: updated in [time]
                 personal/bravo: updated in [time]
                 personal/charlie: updated in [time]
-            "));
+            ")
+    });
     assert!(
         proxy.count("UpdateStack", None) == 3,
         "each update reached moto once"
