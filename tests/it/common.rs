@@ -136,6 +136,23 @@ pub fn exit_and_summary(code: i32, stdout: &str) -> String {
     )
 }
 
+/// Each line of apply's JSON stream as its type and message: what the stream says, without the plan it
+/// carries (whose fields the JSON tests pin) or its timestamps.
+pub fn stream_messages(stream: &str) -> String {
+    stream
+        .lines()
+        .map(|line| {
+            let event: serde_json::Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            format!(
+                "{}: {}\n",
+                event["type"].as_str().unwrap(),
+                event["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
 fn regex_escape(text: &str) -> String {
     text.chars()
         .flat_map(|c| {

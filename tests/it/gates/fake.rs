@@ -10,7 +10,7 @@ use rackfile::cloud::{
 };
 
 use crate::apply::fake::{ACCOUNT, Setup, TEMPLATE_URL, apply, manage_count, options, setup};
-use crate::common::{exit_and_output, stable_snapshots};
+use crate::common::{exit_and_output, stable_snapshots, stream_messages};
 
 const REGION: &str = "us-east-1";
 
@@ -53,23 +53,6 @@ fn declare_absent(setup: &Setup, name: &str) {
     );
 }
 
-/// Each line of apply's JSON stream as its type and message: what the stream says, without the plan it
-/// carries (whose fields the JSON tests pin) or its timestamps.
-fn messages(stream: &str) -> String {
-    stream
-        .lines()
-        .map(|line| {
-            let event: serde_json::Value =
-                serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
-            format!(
-                "{}: {}\n",
-                event["type"].as_str().unwrap(),
-                event["message"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
 #[tokio::test(start_paused = true)]
 async fn apply_waits_for_a_busy_rack_to_uninstall_and_uninstalls_it_only_with_allow_uninstall() {
     for json in [false, true] {
@@ -81,7 +64,7 @@ async fn apply_waits_for_a_busy_rack_to_uninstall_and_uninstalls_it_only_with_al
         let snapshots = stable_snapshots(setup.dir.path());
         if json {
             snapshots
-                .bind(|| insta::assert_snapshot!(exit_and_output(code, &messages(&output)), @r#"
+                .bind(|| insta::assert_snapshot!(exit_and_output(code, &stream_messages(&output)), @r#"
                     exit: 1
                     --- output
                     version: rackfile 0.1.0 apply stream, format 1
@@ -201,7 +184,7 @@ async fn apply_recover_json_does_not_reinstall_a_busy_install_that_rolled_back_w
     recover_json.json = true;
     let (code, output) = apply(&setup, &recover_json).await;
     stable_snapshots(setup.dir.path())
-        .bind(|| insta::assert_snapshot!(exit_and_output(code, &messages(&output)), @"
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &stream_messages(&output)), @"
             exit: 1
             --- output
             version: rackfile 0.1.0 apply stream, format 1
