@@ -38,7 +38,8 @@ fn apply_installs_a_rack_with_its_service_role_and_plan_shows_another_role_as_an
     moto.write("racks.toml", &racks(&role("cfn-a")));
 
     let plan = run(moto.rackfile().arg("plan"));
-    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot(), @"
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(plan.snapshot(), @"
         exit: 0
         --- stdout
         Read account 123456789012 (org personal): us-east-1
@@ -56,7 +57,8 @@ fn apply_installs_a_rack_with_its_service_role_and_plan_shows_another_role_as_an
 
         Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
         --- stderr
-        "));
+        ")
+    });
     let install = run(moto.rackfile().args(["apply", "--auto-approve"]));
     assert_eq!(install.code, 0, "{}\n{}", install.stdout, install.stderr);
     assert_eq!(live_role(&moto), role("cfn-a"));
@@ -70,7 +72,8 @@ fn apply_installs_a_rack_with_its_service_role_and_plan_shows_another_role_as_an
 
     moto.write("racks.toml", &racks(&role("cfn-b")));
     let change = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(change.snapshot(), @"
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(change.snapshot(), @"
         exit: 2
         --- stdout
         Read account 123456789012 (org personal): us-east-1
@@ -81,7 +84,8 @@ fn apply_installs_a_rack_with_its_service_role_and_plan_shows_another_role_as_an
 
         Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
         --- stderr
-        "));
+        ")
+    });
     // moto's change sets give no Replacement, so in-place approval would hold the rack for a person (as
     // approval.rs shows); the role change itself is tested in place on the fake (service_role/fake.rs).
     let update = run(moto.rackfile().args(["apply", "--auto-approve"]));
