@@ -107,8 +107,8 @@ async fn apply_keeps_a_pre_2016_08_rack_s_password_unread_and_in_no_view_of_its_
         !output.contains(PASSWORD),
         "the stream shows the password:\n{output}"
     );
-    stable_snapshots(harness.dir.path())
-        .bind(|| insta::assert_snapshot!(exit_and_output(code, &stream_messages(&output)), @"
+    stable_snapshots(harness.dir.path()).bind(|| {
+        insta::assert_snapshot!(exit_and_output(code, &stream_messages(&output)), @"
             exit: 0
             --- output
             version: rackfile 0.1.0 apply stream, format 1
@@ -129,7 +129,8 @@ async fn apply_keeps_a_pre_2016_08_rack_s_password_unread_and_in_no_view_of_its_
             rack_progress: personal/web: UPDATE_COMPLETE
             rack_complete: personal/web: updated in [time]
             summary: Apply complete: 0 installed, 1 updated, 0 failed.
-            "));
+            ")
+    });
     let live = harness.stack("web").unwrap();
     assert_eq!(
         (
