@@ -85,7 +85,8 @@ fn apply_on_timeout_cancel_cancels_an_update_in_progress_and_follows_its_rollbac
         exit_and_summary(output.code, &output.stdout),
         output.stderr
     );
-    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(summary, @"
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(summary, @"
         exit: 1
         --- stdout from the summary on
         Apply failed: 0 installed, 0 updated, 0 failed, 1 cancelled.
@@ -93,7 +94,8 @@ fn apply_on_timeout_cancel_cancels_an_update_in_progress_and_follows_its_rollbac
 
         Cancelled and rolled back to UPDATE_ROLLBACK_COMPLETE: personal/web.
         --- stderr
-        "));
+        ")
+    });
     assert_eq!(proxy.count("CancelUpdateStack", None), 1);
     assert_eq!(stack_status(&moto), "UPDATE_ROLLBACK_COMPLETE");
     assert_eq!(moto.live_parameter("web", "InstanceType"), "t2.small");
