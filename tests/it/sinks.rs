@@ -34,13 +34,15 @@ fn plan_json_whose_error_cannot_be_written_to_stdout_says_it_on_stderr() {
         .args(["plan", "--json", "-f", "missing.toml"])
         .stdout(dev_full()));
     // The error itself, on stderr.
-    stable_snapshots(dir.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @"
+    stable_snapshots(dir.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @"
         exit: 1
         --- stdout
         --- stderr
         error: cannot read missing.toml: No such file or directory (os error 2)
            = help: create it, or point at another file with -f FILE
-        "));
+        ")
+    });
 }
 
 #[test]
