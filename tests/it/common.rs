@@ -94,8 +94,8 @@ pub fn snapshot_settings() -> insta::Settings {
 
 /// `snapshot_settings` with what differs between runs filtered: the test's directory `dir`, durations, the
 /// port of a local endpoint, a generated password, the random parts of moto's ids (stack ids, EC2 ids, the
-/// names CloudFormation makes up for resources), the random part of a change set's name and wall-clock
-/// timestamps, so a whole output can be pinned.
+/// names CloudFormation makes up for resources), the fake's world in its stack ids, the random part of a
+/// change set's name and wall-clock timestamps, so a whole output can be pinned.
 pub fn stable_snapshots(dir: &Path) -> insta::Settings {
     let mut settings = timed_snapshots(dir);
     settings.add_filter(r"\b\d+(ms|s|m\d+s)\b", "[time]");
@@ -110,6 +110,8 @@ pub fn timed_snapshots(dir: &Path) -> insta::Settings {
     settings.add_filter(r"(store it now\): )\S+", "$1[password]");
     settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
     settings.add_filter(r"(:stack/[\w-]+/)[0-9a-f-]{36}", "$1[stack-id]");
+    // The fake's stack ids number its worlds in the order tests make them, which runs in parallel.
+    settings.add_filter(r"(:stack/[\w-]+/fake-)\d+-", "$1[world]-");
     settings.add_filter(r"\b(sg|vpc|subnet|igw)-[0-9a-f]{8,17}\b", "$1-[id]");
     // CloudFormation names a resource `<stack>-<logical id>-<12 or 13 random capitals and digits>`.
     settings.add_filter(r"(\w-\w+)-[A-Z0-9]{12,13}\b", "$1-[id]");
