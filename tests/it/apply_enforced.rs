@@ -3,7 +3,7 @@
 //! the built-in stack policy), updated and uninstalled. moto checks the caller's CloudFormation, SSM, EC2,
 //! STS and CloudWatch actions, so a call the generated policy lacks fails the step.
 
-use crate::common::run;
+use crate::common::{run, stable_snapshots};
 use crate::moto::{self, PERSONAL_ACCOUNT};
 use crate::permissions::{enforce_iam, personal_profile_with_policy};
 
@@ -69,20 +69,39 @@ fn apply_with_exactly_its_generated_policy_and_a_service_role_installs_updates_a
             apply.stdout, apply.stderr
         );
         if step == "install" {
-            assert!(
-                apply.stdout.contains(
-                    "stack policy (convox-stateful): denies Update:Replace, Update:Delete on "
-                ),
-                "{}",
-                apply.stdout
-            );
-            assert!(
-                apply.stdout.contains(&format!(
-                    "role: arn:aws:iam::{PERSONAL_ACCOUNT}:role/rack-cloudformation"
-                )),
-                "{}",
-                apply.stdout
-            );
+            // The install shows its stack policy and its service role.
+            stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(apply.snapshot(), @"
+                exit: 0
+                --- stdout
+                Read account 123456789012 (org personal): us-east-1
+
+                + personal/web (us-east-1) will be installed
+                    template: https://my-templates.s3.amazonaws.com/rack.json
+                    InstanceCount: 3 (template default)
+                    InstanceType: t2.small
+                    Private: No (template default)
+                    Version: 1
+                    Password: (sensitive, generated and printed once at install)
+                    tags: System=convox, Type=rack
+                    role: arn:aws:iam::123456789012:role/rack-cloudformation
+                    stack policy (convox-stateful): denies Update:Replace, Update:Delete on Builds, LogGroup, Settings
+                    budget: up to 30m
+
+                Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+                warning: personal/web: its generated API password will be printed below, and stdout is not a terminal (a CI log?); set `password_ssm` to keep it in SSM Parameter Store instead
+
+                personal/web: installing (11 resources)
+                personal/web: CREATE_IN_PROGRESS
+                personal/web: CREATE_COMPLETE
+                personal/web: installed in [time]
+
+                Apply complete: 1 installed, 0 updated, 0 failed.
+                    personal/web: installed in [time]
+
+                Password for personal/web (shown only this once; store it now): [password]
+                Dashboard: web.us-east-1.elb.amazonaws.com
+                --- stderr
+                "));
         }
     }
     enforce_iam(&moto, false);

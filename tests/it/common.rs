@@ -34,17 +34,30 @@ impl Output {
             self.code, self.stdout, self.stderr
         )
     }
+
+    /// The exit code and stdout of a run with `-v`, whose stderr is the log of AWS calls: wall-clock
+    /// timestamps and latencies, and as many polls as the machine's speed makes, so a test counts the calls
+    /// it means in `stderr` instead of pinning it.
+    pub fn snapshot_of_stdout(&self) -> String {
+        format!("exit: {}\n--- stdout\n{}", self.code, self.stdout)
+    }
 }
 
 pub fn run(command: &mut Command) -> Output {
-    let output = command.output().expect("the rackfile binary runs");
-    Output {
-        code: output
-            .status
-            .code()
-            .expect("rackfile exits, it is not killed by a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    Output::from(command.output().expect("the rackfile binary runs"))
+}
+
+/// A finished run; what was not piped (a stdout sent to a file, say) is empty.
+impl From<std::process::Output> for Output {
+    fn from(output: std::process::Output) -> Self {
+        Output {
+            code: output
+                .status
+                .code()
+                .expect("rackfile exits, it is not killed by a signal"),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
     }
 }
 
@@ -80,8 +93,9 @@ pub fn snapshot_settings() -> insta::Settings {
 }
 
 /// `snapshot_settings` with what differs between runs filtered: the test's directory `dir`, durations, the
-/// port of a local endpoint, a generated password, the random part of moto's stack ids and wall-clock
-/// timestamps, so a whole output can be pinned.
+/// port of a local endpoint, a generated password, the random parts of moto's ids (stack ids, EC2 ids, the
+/// names CloudFormation makes up for resources), the fake's world in its stack ids, the random part of a
+/// change set's name and wall-clock timestamps, so a whole output can be pinned.
 pub fn stable_snapshots(dir: &Path) -> insta::Settings {
     let mut settings = timed_snapshots(dir);
     settings.add_filter(r"\b\d+(ms|s|m\d+s)\b", "[time]");
@@ -96,6 +110,12 @@ pub fn timed_snapshots(dir: &Path) -> insta::Settings {
     settings.add_filter(r"(store it now\): )\S+", "$1[password]");
     settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
     settings.add_filter(r"(:stack/[\w-]+/)[0-9a-f-]{36}", "$1[stack-id]");
+    // The fake's stack ids number its worlds in the order tests make them, which runs in parallel.
+    settings.add_filter(r"(:stack/[\w-]+/fake-)\d+-", "$1[world]-");
+    settings.add_filter(r"\b(sg|vpc|subnet|igw)-[0-9a-f]{8,17}\b", "$1-[id]");
+    // CloudFormation names a resource `<stack>-<logical id>-<12 or 13 random capitals and digits>`.
+    settings.add_filter(r"(\w-\w+)-[A-Z0-9]{12,13}\b", "$1-[id]");
+    settings.add_filter(r"\brackfile-[a-z0-9]{12}\b", "rackfile-[change-set]");
     settings.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[timestamp]");
     settings
 }
@@ -104,6 +124,35 @@ pub fn timed_snapshots(dir: &Path) -> insta::Settings {
 /// process's.
 pub fn exit_and_output(code: i32, output: &str) -> String {
     format!("exit: {code}\n--- output\n{output}")
+}
+
+/// The exit code and what apply printed from its summary on, for runs whose progress lines before it differ
+/// from run to run: racks side by side, a fault proxy's delays, a signal's timing.
+pub fn exit_and_summary(code: i32, stdout: &str) -> String {
+    let summary = stdout
+        .rfind("\nApply ")
+        .unwrap_or_else(|| panic!("no summary:\n{stdout}"));
+    format!(
+        "exit: {code}\n--- stdout from the summary on\n{}",
+        &stdout[summary + 1..]
+    )
+}
+
+/// Each line of apply's JSON stream as its type and message: what the stream says, without the plan it
+/// carries (whose fields the JSON tests pin) or its timestamps.
+pub fn stream_messages(stream: &str) -> String {
+    stream
+        .lines()
+        .map(|line| {
+            let event: serde_json::Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            format!(
+                "{}: {}\n",
+                event["type"].as_str().unwrap(),
+                event["message"].as_str().unwrap()
+            )
+        })
+        .collect()
 }
 
 fn regex_escape(text: &str) -> String {

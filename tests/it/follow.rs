@@ -11,6 +11,7 @@ use rackfile::apply::reporter::Progress;
 use rackfile::cloud::Cloud;
 use rackfile::render::apply::progress_words;
 
+use crate::common::{exit_and_output, timed_snapshots};
 use crate::fake_harness::{ACCOUNT, Harness, REGION, TEMPLATE_URL};
 
 const STACK: &str = "web";
@@ -64,7 +65,7 @@ fn progress_lines(output: &str) -> Vec<String> {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_stack_in_progress_is_followed_to_complete_with_each_event_reported_once() {
+async fn apply_follows_a_stack_in_progress_to_complete_reporting_each_event_once() {
     let harness = to_install(Duration::from_secs(5), None);
 
     let (code, output) = harness.apply(&harness.options()).await;
@@ -82,28 +83,52 @@ async fn a_stack_in_progress_is_followed_to_complete_with_each_event_reported_on
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_failure_names_the_first_failed_resource_as_the_root_cause() {
+async fn apply_names_the_first_failed_resource_as_a_failure_s_root_cause() {
     let harness = to_install(Duration::from_secs(5), Some("Cluster"));
 
     let (code, output) = harness.apply(&harness.options()).await;
 
-    assert_eq!(code, 1, "{output}");
     assert_eq!(harness.stack(STACK).unwrap().status, "ROLLBACK_COMPLETE");
-    let root_cause = output
-        .split("; root cause: ")
-        .nth(1)
-        .and_then(|rest| rest.lines().next())
-        .unwrap_or_else(|| panic!("a root cause in {output}"));
-    assert!(
-        root_cause.starts_with("Cluster (AWS::ECS::Cluster): ")
-            && root_cause.contains("the fake was told to fail it"),
-        "{root_cause}"
-    );
     assert_eq!(progress_lines(&output), history_lines(&harness).await);
+    timed_snapshots(harness.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
+            exit: 1
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            + personal/web (us-east-1) will be installed
+                template: https://templates.example.com/rack.json
+                InstanceCount: 3 (template default)
+                InstanceType: t2.small (template default)
+                Private: No (template default)
+                Version: 1
+                Password: (sensitive, generated and printed once at install)
+                tags: System=convox, Type=rack
+                budget: up to 30m
+                note: https://templates.example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                preflight: not checked: the Lambda runtimes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the planned template)
+                preflight: not checked: the zones of the rack's subnets are not all known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: DescribeInstanceTypeOfferings t2.small in us-east-1)
+
+            Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+            warning: personal/web: its generated API password will be printed below, and stdout is not a terminal (a CI log?); set `password_ssm` to keep it in SSM Parameter Store instead
+
+            personal/web: installing (3 resources)
+            personal/web: CREATE_IN_PROGRESS
+            personal/web: Created VPC: vpc-0
+            personal/web: Failed ECS Cluster: Resource creation cancelled: the fake was told to fail it
+            personal/web: ROLLBACK_IN_PROGRESS: The following resource(s) failed to create: [Cluster].
+            personal/web: ROLLBACK_COMPLETE
+            personal/web: failed after 15s: the install failed; the stack is ROLLBACK_COMPLETE; root cause: Cluster (AWS::ECS::Cluster): Resource creation cancelled: the fake was told to fail it
+
+            Apply failed: 0 installed, 0 updated, 1 failed.
+                personal/web: failed after 15s: the install failed; the stack is ROLLBACK_COMPLETE; root cause: Cluster (AWS::ECS::Cluster): Resource creation cancelled: the fake was told to fail it
+
+            Password for personal/web was not used: its install ended ROLLBACK_COMPLETE, and the next install generates another
+            "));
 }
 
 #[tokio::test(start_paused = true)]
-async fn polling_backs_off_from_the_first_interval_to_the_longest() {
+async fn apply_polling_backs_off_from_the_first_interval_to_the_longest() {
     let harness = to_install(Duration::from_secs(20), None);
     let mut options = harness.options();
     options.timings.first_poll = Duration::from_secs(2);
@@ -137,7 +162,7 @@ async fn polling_backs_off_from_the_first_interval_to_the_longest() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_timeout_stops_following_with_the_stack_still_in_progress_and_heartbeats_meanwhile() {
+async fn apply_timeout_stops_following_the_stack_still_in_progress_with_heartbeats_meanwhile() {
     let harness = to_install(Duration::from_secs(60), None);
     let mut options = harness.options();
     options.timings.first_poll = Duration::from_secs(2);
@@ -148,12 +173,42 @@ async fn the_timeout_stops_following_with_the_stack_still_in_progress_and_heartb
 
     let (code, output) = harness.apply(&options).await;
 
-    assert_eq!(code, 1, "{output}");
     assert_eq!(started.elapsed(), Duration::from_secs(30), "{output}");
-    assert!(
-        output.contains("CloudFormation is still changing personal/web (CREATE_IN_PROGRESS)"),
-        "{output}"
-    );
+    timed_snapshots(harness.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
+            exit: 1
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            + personal/web (us-east-1) will be installed
+                template: https://templates.example.com/rack.json
+                InstanceCount: 3 (template default)
+                InstanceType: t2.small (template default)
+                Private: No (template default)
+                Version: 1
+                Password: (sensitive, generated and printed once at install)
+                tags: System=convox, Type=rack
+                budget: up to 30m
+                note: https://templates.example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                preflight: not checked: the Lambda runtimes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the planned template)
+                preflight: not checked: the zones of the rack's subnets are not all known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: DescribeInstanceTypeOfferings t2.small in us-east-1)
+
+            Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+            warning: personal/web: its generated API password will be printed below, and stdout is not a terminal (a CI log?); set `password_ssm` to keep it in SSM Parameter Store instead
+
+            personal/web: installing (3 resources)
+            personal/web: CREATE_IN_PROGRESS
+            personal/web: still CREATE_IN_PROGRESS (16s)
+            personal/web: still CREATE_IN_PROGRESS (26s)
+            personal/web: timed out after 30s; CloudFormation is still changing it (CREATE_IN_PROGRESS)
+
+            Apply failed: 0 installed, 0 updated, 1 failed.
+                personal/web: timed out after 30s; CloudFormation is still changing it (CREATE_IN_PROGRESS)
+
+            CloudFormation is still changing personal/web (CREATE_IN_PROGRESS); rackfile stopped following, AWS did not stop. Watch them with `rackfile status`; a new apply waits for them.
+
+            Password for personal/web (its install did not finish here; if CloudFormation completes it, this is its password) (shown only this once; store it now): [password]
+            "));
     let heartbeats: Vec<&str> = output
         .lines()
         .filter(|line| line.starts_with("personal/web: still "))

@@ -2,7 +2,7 @@
 //! and never shown, an existing one used, a String-typed one refused at plan time, and an install that failed
 //! after the password was stored finding it there again.
 
-use crate::common::{Output, run, snapshot_settings};
+use crate::common::{Output, run, stable_snapshots};
 use crate::faults::proxy::{FaultProxy, Faults};
 use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT};
 
@@ -60,17 +60,29 @@ fn assert_nowhere(secret: &str, outputs: &[&Output]) {
 }
 
 #[test]
-fn an_install_stores_a_new_password_in_ssm_first_and_never_shows_it() {
+fn apply_stores_a_new_password_in_ssm_before_the_install_and_never_shows_it() {
     let moto = session();
     let plan = run(moto.rackfile().args(["plan"]));
-    assert_eq!(plan.code, 0, "{}", plan.stderr);
-    assert!(
-        plan.stdout.contains(&format!(
-            "    Password: (sensitive, from SSM {PARAMETER}, created at install)\n"
-        )),
-        "{}",
-        plan.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(plan.snapshot(), @"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        + personal/web (us-east-1) will be installed
+            template: rack.yml
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, from SSM /racks/personal/web/password, created at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        ")
+    });
     let json = run(moto.rackfile().args(["plan", "--json"]));
     let document: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(
@@ -88,13 +100,36 @@ fn an_install_stores_a_new_password_in_ssm_first_and_never_shows_it() {
         password,
         "the stack got the stored password"
     );
-    assert!(
-        apply.stdout.contains(&format!(
-            "Password for personal/web is in SSM parameter {PARAMETER} (SecureString)"
-        )),
-        "{}",
-        apply.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(apply.snapshot_of_stdout(), @"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        + personal/web (us-east-1) will be installed
+            template: rack.yml
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, from SSM /racks/personal/web/password, created at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+
+        personal/web: installing (11 resources)
+        personal/web: CREATE_IN_PROGRESS
+        personal/web: CREATE_COMPLETE
+        personal/web: installed in [time]
+
+        Apply complete: 1 installed, 0 updated, 0 failed.
+            personal/web: installed in [time]
+
+        Password for personal/web is in SSM parameter /racks/personal/web/password (SecureString)
+        Dashboard: web.us-east-1.elb.amazonaws.com
+        ")
+    });
     assert!(
         !apply.stdout.contains("warning:"),
         "no CI warning for an SSM password:\n{}",
@@ -108,17 +143,30 @@ fn an_install_stores_a_new_password_in_ssm_first_and_never_shows_it() {
 }
 
 #[test]
-fn an_existing_password_in_ssm_is_used() {
+fn apply_uses_an_existing_password_in_ssm() {
     let moto = session();
     put(&moto, "SecureString", "existing-password-1");
     let plan = run(moto.rackfile().args(["plan"]));
-    assert!(
-        plan.stdout.contains(&format!(
-            "    Password: (sensitive, from SSM {PARAMETER}, existing)\n"
-        )),
-        "{}",
-        plan.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(plan.snapshot(), @"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        + personal/web (us-east-1) will be installed
+            template: rack.yml
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, from SSM /racks/personal/web/password, existing)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        ")
+    });
     let apply = run(moto.rackfile().args(["apply", "--auto-approve"]));
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
     assert_eq!(stack_password(&moto), "existing-password-1");
@@ -130,13 +178,25 @@ fn an_existing_password_in_ssm_is_used() {
 }
 
 #[test]
-fn a_string_parameter_or_one_the_template_refuses_is_an_error_at_plan_time() {
+fn plan_refuses_a_string_parameter_or_a_password_the_template_refuses() {
     let moto = session();
     put(&moto, "String", "plain-text-password");
     let output = run(moto.rackfile().args(["apply", "--auto-approve"]));
     assert_eq!(output.code, 1);
     assert_nowhere("plain-text-password", &[&output]);
-    snapshot_settings().bind(|| insta::assert_snapshot!(output.snapshot()));
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: personal/web: SSM parameter /racks/personal/web/password is a String, not a SecureString: a rack password must be stored encrypted
+         --> racks.toml:5:16
+          |
+        5 | password_ssm = "/racks/{org}/{name}/password"
+          |                ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+           = help: delete it (rackfile then generates one and stores it as a SecureString), or store it again with --type SecureString
+
+        error: cannot plan: 1 problem; nothing was changed
+        "#));
     let stacks = moto.python("print(len(client('cloudformation').describe_stacks()['Stacks']))");
     assert_eq!(stacks.trim(), "0", "nothing may be created");
 
@@ -146,19 +206,24 @@ fn a_string_parameter_or_one_the_template_refuses_is_an_error_at_plan_time() {
     ));
     put(&moto, "SecureString", &"x".repeat(60));
     let output = run(moto.rackfile().args(["plan"]));
-    assert_eq!(output.code, 1);
-    assert!(
-        output.stderr.contains(&format!(
-            "error: personal/web: the password in SSM parameter {PARAMETER} is refused by the template's MaxLength of Password: must be at most 50 characters long, not 60"
-        )),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: personal/web: the password in SSM parameter /racks/personal/web/password is refused by the template's MaxLength of Password: must be at most 50 characters long, not 60
+         --> racks.toml:5:16
+          |
+        5 | password_ssm = "/racks/{org}/{name}/password"
+          |                ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+           = help: store a password the template accepts in /racks/personal/web/password, or delete the parameter to have one generated
+
+        error: cannot plan: 1 problem; nothing was changed
+        "#));
     assert_nowhere(&"x".repeat(60), &[&output]);
 }
 
 #[test]
-fn an_install_that_failed_after_storing_its_password_uses_it_on_the_next_apply() {
+fn apply_after_an_install_that_failed_past_storing_its_password_uses_it() {
     let moto = session();
     let proxy = FaultProxy::start(
         moto.port,
@@ -168,23 +233,55 @@ fn an_install_that_failed_after_storing_its_password_uses_it_on_the_next_apply()
         },
     );
     let failed = run(crate::faults::through(&moto, &proxy).args(["apply", "--auto-approve"]));
-    assert_eq!(failed.code, 1, "{}", failed.stdout);
-    assert!(
-        failed
-            .stdout
-            .contains("CreateStack failed, nothing was created"),
-        "{}",
-        failed.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(failed.snapshot(), @"
+        exit: 1
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        + personal/web (us-east-1) will be installed
+            template: rack.yml
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, from SSM /racks/personal/web/password, created at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+
+        personal/web: installing (11 resources)
+        personal/web: failed after [time]: CreateStack failed, nothing was created: InternalFailure: injected by the fault proxy
+
+        Apply failed: 0 installed, 0 updated, 1 failed.
+            personal/web: failed after [time]: CreateStack failed, nothing was created: InternalFailure: injected by the fault proxy
+
+        Password for personal/web (its install did not finish here; if CloudFormation completes it, this is its password) is in SSM parameter /racks/personal/web/password (SecureString)
+        --- stderr
+        "));
     let (_, password) = stored(&moto).expect("the password was stored before CreateStack");
 
     let plan = run(moto.rackfile().args(["plan"]));
-    assert!(
-        plan.stdout
-            .contains(&format!("from SSM {PARAMETER}, existing)")),
-        "{}",
-        plan.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(plan.snapshot(), @"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        + personal/web (us-east-1) will be installed
+            template: rack.yml
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, from SSM /racks/personal/web/password, existing)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        ")
+    });
     let apply = run(moto.rackfile().args(["apply", "--auto-approve"]));
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
     assert_eq!(
@@ -195,7 +292,7 @@ fn an_install_that_failed_after_storing_its_password_uses_it_on_the_next_apply()
 }
 
 #[test]
-fn without_a_password_source_a_ci_apply_warns_before_printing_the_generated_password() {
+fn apply_in_ci_without_a_password_source_warns_before_printing_the_password() {
     let moto = session();
     let racks = std::fs::read_to_string(moto.path().join("racks.toml")).unwrap();
     moto.write(
@@ -203,20 +300,40 @@ fn without_a_password_source_a_ci_apply_warns_before_printing_the_generated_pass
         &racks.replace("password_ssm = \"/racks/{org}/{name}/password\"\n", ""),
     );
     let apply = run(moto.rackfile().args(["apply", "--auto-approve"]));
-    assert_eq!(apply.code, 0, "{}", apply.stderr);
-    let warning = apply
-        .stdout
-        .find("warning: personal/web: its generated API password will be printed below")
-        .unwrap_or_else(|| panic!("no warning:\n{}", apply.stdout));
-    let password = apply
-        .stdout
-        .find("Password for personal/web (shown only this once")
-        .expect("the password is still printed");
-    assert!(warning < password);
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(apply.snapshot(), @"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        + personal/web (us-east-1) will be installed
+            template: rack.yml
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+        warning: personal/web: its generated API password will be printed below, and stdout is not a terminal (a CI log?); set `password_ssm` to keep it in SSM Parameter Store instead
+
+        personal/web: installing (11 resources)
+        personal/web: CREATE_IN_PROGRESS
+        personal/web: CREATE_COMPLETE
+        personal/web: installed in [time]
+
+        Apply complete: 1 installed, 0 updated, 0 failed.
+            personal/web: installed in [time]
+
+        Password for personal/web (shown only this once; store it now): [password]
+        Dashboard: web.us-east-1.elb.amazonaws.com
+        --- stderr
+        "));
 }
 
 #[test]
-fn a_create_whose_answer_was_lost_never_loses_the_generated_password() {
+fn apply_never_loses_the_generated_password_of_a_create_whose_answer_was_lost() {
     let moto = session();
     let racks = std::fs::read_to_string(moto.path().join("racks.toml")).unwrap();
     moto.write(
@@ -244,11 +361,31 @@ fn a_create_whose_answer_was_lost_never_loses_the_generated_password() {
         password,
         "the shown password is the stack's"
     );
-    assert!(
-        output
-            .stdout
-            .contains("CreateStack failed, but the stack exists"),
-        "{}",
-        output.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @"
+        exit: 1
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        + personal/web (us-east-1) will be installed
+            template: rack.yml
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+        warning: personal/web: its generated API password will be printed below, and stdout is not a terminal (a CI log?); set `password_ssm` to keep it in SSM Parameter Store instead
+
+        personal/web: installing (11 resources)
+        personal/web: failed after [time]: CreateStack failed, but the stack exists: AlreadyExistsException: Stack web already exists; the stack is CREATE_COMPLETE
+
+        Apply failed: 0 installed, 0 updated, 1 failed.
+            personal/web: failed after [time]: CreateStack failed, but the stack exists: AlreadyExistsException: Stack web already exists; the stack is CREATE_COMPLETE
+
+        Password for personal/web (its install did not finish here; if CloudFormation completes it, this is its password) (shown only this once; store it now): [password]
+        --- stderr
+        "));
 }

@@ -202,7 +202,7 @@ fn plan_of_targets_reads_and_shows_only_them() {
 }
 
 #[test]
-fn an_unknown_target_is_an_error_with_a_suggestion() {
+fn plan_refuses_an_unknown_target_with_a_suggestion() {
     let moto = moto::session();
     seed_world(&moto);
     let output = run(moto.rackfile().args(["plan", "--target", "work/stagin"]));
@@ -324,7 +324,7 @@ fn plan_out_saves_the_plan_with_fingerprints() {
 }
 
 #[test]
-fn the_account_guard_stops_everything_naming_both_accounts() {
+fn plan_stops_at_the_account_guard_naming_both_accounts() {
     let moto = moto::session();
     moto.write(
         "racks.toml",
@@ -364,7 +364,7 @@ fn the_account_guard_stops_everything_naming_both_accounts() {
 }
 
 #[test]
-fn an_unknown_parameter_is_caught_at_plan_time_with_a_suggestion() {
+fn plan_catches_an_unknown_parameter_with_a_suggestion() {
     let moto = moto::session();
     moto.write(
         "racks.toml",
@@ -411,7 +411,7 @@ fn a_missing_published_template_names_the_rack_and_the_url() {
 }
 
 #[test]
-fn a_changed_local_template_is_shown_as_a_diff_and_noecho_values_are_hidden() {
+fn plan_shows_a_changed_local_template_as_a_diff_and_hides_noecho_values() {
     let moto = moto::session();
     let template = moto::rack_template();
     let three = rack_parameters("3");
@@ -471,7 +471,7 @@ fn a_changed_local_template_is_shown_as_a_diff_and_noecho_values_are_hidden() {
 }
 
 #[test]
-fn an_unchanged_local_template_costs_no_get_template_from_the_second_plan_on() {
+fn plan_of_an_unchanged_local_template_costs_no_get_template_from_the_second_on() {
     let moto = moto::session();
     seed_world(&moto);
     let get_templates = |output: &crate::common::Output| {
@@ -504,11 +504,63 @@ fn an_unchanged_local_template_costs_no_get_template_from_the_second_plan_on() {
     let changed = run(moto.rackfile().args(["-v", "plan"]));
     assert_eq!(changed.code, 0, "{}", changed.stderr);
     assert_eq!(get_templates(&changed), 2, "{}", changed.stderr);
-    assert!(
-        changed.stdout.contains("+      RetentionInDays: 14"),
-        "{}",
-        changed.stdout
-    );
+    stable_snapshots(moto.path())
+        .bind(|| insta::assert_snapshot!(changed.snapshot_of_stdout(), @"
+            exit: 0
+            --- stdout
+            Read account 123456789012 (org personal): us-east-1
+            Read account 210987654321 (org work): eu-west-1
+
+            + personal/example (us-east-1) will be installed
+                template: https://convox.s3.amazonaws.com/release/20161102160040/formation.json
+                InstanceCount: 3 (template default)
+                InstanceType: t2.small (template default)
+                Private: No (template default)
+                Version: 20161102160040
+                Password: (sensitive, generated and printed once at install)
+                tags: System=convox, Type=rack
+                budget: up to 30m
+
+            ~ personal/python (us-east-1) will be updated
+                InstanceCount: 3 -> 5
+                  ↳ reaches no resource
+                template: live template -> rack.yml
+                  ↳ modifies LogGroup in place
+                  --- live template
+                  +++ rack.yml
+                  @@ -100,5 +100,5 @@
+                       Type: AWS::Logs::LogGroup
+                       Properties:
+                  -      RetentionInDays: 7
+                  +      RetentionInDays: 14
+                     Settings:
+                       Type: AWS::S3::Bucket
+                impact: modifies 1 resource in place
+                budget: up to 5m
+
+            ~ work/staging (eu-west-1) will be updated
+                template: live template -> rack.yml
+                  ↳ modifies LogGroup in place
+                  --- live template
+                  +++ rack.yml
+                  @@ -100,5 +100,5 @@
+                       Type: AWS::Logs::LogGroup
+                       Properties:
+                  -      RetentionInDays: 7
+                  +      RetentionInDays: 14
+                     Settings:
+                       Type: AWS::S3::Bucket
+                impact: modifies 1 resource in place
+                budget: up to 5m
+
+            … personal/stuck (us-east-1) is waited for, then planned again
+                CREATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again and applies that plan if this run allows it
+
+            Not in racks.toml (rackfile never touches these):
+                personal/legacy (us-east-1, account 123456789012) CREATE_COMPLETE
+
+            Plan: 1 to install, 2 to update, 1 to wait for, 0 unchanged, 0 blocked.
+            "));
 
     // The cache is safe to delete: it only costs the reads again.
     std::fs::remove_dir_all(moto.path().join(".cache")).unwrap();
@@ -519,7 +571,7 @@ fn an_unchanged_local_template_costs_no_get_template_from_the_second_plan_on() {
 }
 
 #[test]
-fn an_edited_template_cache_can_make_a_plan_cheap_but_never_makes_apply_skip_a_change() {
+fn plan_trusts_an_edited_template_cache_but_apply_never_skips_a_change() {
     let moto = moto::session();
     seed_world(&moto);
     let first = run(moto.rackfile().arg("plan"));
@@ -601,12 +653,45 @@ fn an_edited_template_cache_can_make_a_plan_cheap_but_never_makes_apply_skip_a_c
         "--target",
         "personal/python",
     ]));
-    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
-    assert!(
-        apply.stdout.contains("+      RetentionInDays: 14"),
-        "apply compared the live template itself:\n{}",
-        apply.stdout
-    );
+    // Apply compared the live template itself: it shows the change the forged cache hid.
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(apply.snapshot_of_stdout(), @"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/python (us-east-1) will be updated
+            InstanceCount: 3 -> 5
+              ↳ reaches no resource
+            template: live template -> rack.yml
+              ↳ modifies LogGroup in place
+              --- live template
+              +++ rack.yml
+              @@ -100,5 +100,5 @@
+                   Type: AWS::Logs::LogGroup
+                   Properties:
+              -      RetentionInDays: 7
+              +      RetentionInDays: 14
+                 Settings:
+                   Type: AWS::S3::Bucket
+            impact: modifies 1 resource in place
+            budget: up to 5m
+
+        Not in racks.toml (rackfile never touches these):
+            personal/legacy (us-east-1, account 123456789012) CREATE_COMPLETE
+            personal/stuck (us-east-1, account 123456789012) CREATE_IN_PROGRESS
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+
+        personal/python: updating (11 resources)
+        personal/python: UPDATE_IN_PROGRESS
+        personal/python: UPDATE_COMPLETE
+        personal/python: updated in [time]
+
+        Apply complete: 0 installed, 1 updated, 0 failed.
+            personal/python: updated in [time]
+        ")
+    });
     assert!(
         apply.stderr.contains("CloudFormation.UpdateStack ("),
         "{}",
@@ -620,7 +705,7 @@ fn an_edited_template_cache_can_make_a_plan_cheap_but_never_makes_apply_skip_a_c
 /// The CI example's credentials: one set in the environment (what OIDC gives the job), and a profile per org
 /// assuming that org's role in its own account from it (`credential_source = Environment`).
 #[test]
-fn orgs_in_two_accounts_plan_from_one_set_of_environment_credentials_as_in_the_ci_example() {
+fn plan_of_orgs_in_two_accounts_from_one_set_of_environment_credentials_as_in_ci() {
     let moto = moto::session();
     seed_world(&moto);
     moto.write(
@@ -673,7 +758,7 @@ fn orgs_in_two_accounts_plan_from_one_set_of_environment_credentials_as_in_the_c
 }
 
 #[test]
-fn the_endpoint_url_flag_points_every_client_at_the_emulator() {
+fn plan_with_endpoint_url_points_every_client_at_the_emulator() {
     let moto = moto::session();
     seed_world(&moto);
     let endpoint = moto.endpoint();
@@ -697,7 +782,7 @@ fn the_endpoint_url_flag_points_every_client_at_the_emulator() {
 }
 
 #[test]
-fn missing_credentials_are_one_clear_error_naming_the_org() {
+fn plan_without_credentials_is_one_clear_error_naming_the_org() {
     let moto = moto::session();
     moto.write(
         "racks.toml",

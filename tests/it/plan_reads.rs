@@ -7,9 +7,10 @@ mod ssm_reads {
     use std::time::Duration;
 
     use rackfile::cloud::{TemplateParameter, TemplateSource};
-    use rackfile::plan::{Action, HoldReason, PlanInputs, make_plan};
-    use rackfile::render::notes::note_words;
+    use rackfile::plan::{Action, HoldReason, Plan, PlanInputs, make_plan};
     use rackfile_fake::{FakeAws, FakeTemplate};
+
+    use crate::common::snapshot_settings;
 
     const ACCOUNT: &str = "123456789012";
     const REGION: &str = "us-east-1";
@@ -47,6 +48,11 @@ mod ssm_reads {
         aws
     }
 
+    /// The plan as `rackfile plan` prints it.
+    fn shown(plan: &Plan) -> String {
+        rackfile::render::human_plan(plan, rackfile::render::Style::Plain)
+    }
+
     fn racks_toml(web: &str, fresh: &str) -> rackfile::config::Config {
         let text = format!(
             "[defaults]\norg = \"personal\"\nregion = \"{REGION}\"\nversion = \"1\"\n\
@@ -76,7 +82,7 @@ mod ssm_reads {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn unchanged_racks_read_no_parameter_and_racks_that_update_read_each_name_once() {
+    async fn plan_of_unchanged_racks_reads_no_parameter_and_of_updates_each_name_once() {
         let aws = racks_after_a_newer_ami().await;
         let (plan, reads) = plan_of(&aws, &racks_toml("", "")).await;
         assert_eq!(reads, 0, "an unchanged fleet costs no GetParameter");
@@ -85,12 +91,10 @@ mod ssm_reads {
                 .iter()
                 .all(|rack| rack.action == Action::Unchanged)
         );
+        let human = shown(&plan);
         assert!(
-            plan.racks.iter().all(|rack| rack
-                .notes
-                .iter()
-                .all(|note| !note_words(note).contains("DefaultAmi"))),
-            "not read, not known: {plan:?}"
+            !human.contains("DefaultAmi"),
+            "not read, not known:\n{human}"
         );
 
         let config = racks_toml("instance_count = 5", "refresh = [\"DefaultAmi\"]");
@@ -109,31 +113,67 @@ mod ssm_reads {
         assert_eq!(names(&web.action), ["InstanceCount", "DefaultAmi"]);
         assert_eq!(names(&fresh.action), ["DefaultAmi"]);
         assert_eq!(idle.action, Action::Unchanged);
-        assert!(
-            idle.notes
-                .iter()
-                .any(|note| note_words(note).contains("ami-0aaa -> ami-0bbb")),
-            "a value read for another rack is noted: {:?}",
-            idle.notes
-        );
+        // A value read for another rack is noted for the idle one.
+        snapshot_settings().bind(|| insta::assert_snapshot!(shown(&plan), @"
+            Read account 123456789012 (org personal): us-east-1
+
+            ~ personal/web (us-east-1) will be updated
+                InstanceCount: 3 -> 5
+                DefaultAmi (SSM /aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id): ami-0aaa -> ami-0bbb, resolved at update
+                impact: not analysed (https://example.com/rack.json is read through GetTemplateSummary, which does not return its resources); what the change replaces is unknown
+                budget: cannot compute: the update could not be analysed: https://example.com/rack.json is read through GetTemplateSummary, which does not return its resources
+                note: https://example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                preflight: not checked: the exports the update removes are not known: https://example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the live and planned templates)
+                preflight: not checked: the Lambda runtimes are not known: https://example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the planned template)
+                preflight: not checked: the zones of the rack's subnets are not all known: https://example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: DescribeInstanceTypeOfferings t2.small in us-east-1)
+
+              personal/idle (us-east-1) no changes
+                note: https://example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                note: DefaultAmi (SSM /aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id): ami-0aaa -> ami-0bbb in Parameter Store, resolved at the rack's next update (list it in `refresh` to update now)
+
+            ~ personal/fresh (us-east-1) will be updated
+                DefaultAmi (SSM /aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id): ami-0aaa -> ami-0bbb, resolved at update
+                impact: not analysed (https://example.com/rack.json is read through GetTemplateSummary, which does not return its resources); what the change replaces is unknown
+                budget: cannot compute: the update could not be analysed: https://example.com/rack.json is read through GetTemplateSummary, which does not return its resources
+                note: https://example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                preflight: not checked: the exports the update removes are not known: https://example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the live and planned templates)
+                preflight: not checked: the Lambda runtimes are not known: https://example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the planned template)
+
+            Plan: 0 to install, 2 to update, 1 unchanged, 0 blocked.
+            "));
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_denied_read_is_a_note_and_a_hold_never_in_place() {
+    async fn plan_notes_a_denied_read_and_holds_the_rack_never_in_place() {
         let aws = racks_after_a_newer_ami().await;
         aws.deny("GetParameter");
         let (plan, reads) = plan_of(&aws, &racks_toml("instance_count = 5", "")).await;
         assert_eq!(reads, 1);
         let web = &plan.racks[0];
-        assert!(
-            web.notes
-                .iter()
-                .map(note_words)
-                .any(|note| note.contains("cannot read SSM parameter")
-                    && note.contains("AccessDenied")),
-            "{:?}",
-            web.notes
-        );
+        snapshot_settings().bind(|| insta::assert_snapshot!(shown(&plan), @"
+            Read account 123456789012 (org personal): us-east-1
+
+            ~ personal/web (us-east-1) will be updated
+                InstanceCount: 3 -> 5
+                DefaultAmi (SSM /aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id): ami-0aaa -> (cannot be read), resolved at update
+                impact: not analysed (https://example.com/rack.json is read through GetTemplateSummary, which does not return its resources); what the change replaces is unknown
+                budget: cannot compute: the update could not be analysed: https://example.com/rack.json is read through GetTemplateSummary, which does not return its resources
+                note: https://example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                note: DefaultAmi: cannot read SSM parameter /aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id: AccessDenied: not authorized to perform ssm:GetParameter; what CloudFormation resolves it to at the update is unknown, so what it reaches may change
+                preflight: not checked: the exports the update removes are not known: https://example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the live and planned templates)
+                preflight: not checked: the Lambda runtimes are not known: https://example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the planned template)
+                preflight: not checked: the zones of the rack's subnets are not all known: https://example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: DescribeInstanceTypeOfferings t2.small in us-east-1)
+
+              personal/idle (us-east-1) no changes
+                note: https://example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                note: DefaultAmi: cannot read SSM parameter /aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id: AccessDenied: not authorized to perform ssm:GetParameter; what CloudFormation resolves it to at the update is unknown, so what it reaches may change
+
+              personal/fresh (us-east-1) no changes
+                note: https://example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                note: DefaultAmi: cannot read SSM parameter /aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id: AccessDenied: not authorized to perform ssm:GetParameter; what CloudFormation resolves it to at the update is unknown, so what it reaches may change
+
+            Plan: 0 to install, 1 to update, 2 unchanged, 0 blocked.
+            "));
         assert!(
             web.hold.iter().any(|reason| matches!(
                 reason,

@@ -3,7 +3,7 @@
 //! where Convox publishes them, so rackfile reads them from S3 by the default template URL as it would in
 //! production.
 
-use crate::common::{Output, repo_root, run, snapshot_settings};
+use crate::common::{Output, repo_root, run, snapshot_settings, stable_snapshots};
 use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT};
 
 pub(crate) const V2016: &str = "20161102160040";
@@ -86,7 +86,7 @@ pub(crate) fn assert_exit(output: &Output, code: i32) {
 }
 
 #[test]
-fn an_install_leaves_unset_settings_to_each_release_and_the_template_is_read_once_from_s3() {
+fn plan_leaves_unset_settings_to_each_release_and_reads_a_template_once_from_s3() {
     let moto = session();
     moto.write(
         "racks.toml",
@@ -96,15 +96,48 @@ fn an_install_leaves_unset_settings_to_each_release_and_the_template_is_read_onc
         )),
     );
     let plan = run(moto.rackfile().args(["plan", "-v"]));
-    assert_exit(&plan, 0);
-    for expected in [
-        "    InstanceType: t2.small (template default)\n",
-        "    InstanceType: t3.small (template default)\n",
-        "    InstanceType: c5.large\n",
-        "    InstanceCount: 3 (template default)\n",
-    ] {
-        assert!(plan.stdout.contains(expected), "{expected}{}", plan.stdout);
-    }
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot_of_stdout(), @"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        + personal/old (us-east-1) will be installed
+            template: https://convox.s3.amazonaws.com/release/20161102160040/formation.json
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+            note: Convox's latest published release is 20260421192651 (1 published release after 20161102160040)
+
+        + personal/modern (us-east-1) will be installed
+            template: https://convox.s3.amazonaws.com/release/20260421192651/formation.json
+            DefaultAmi: /aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id
+            DefaultAmiArm: /aws/service/ecs/optimized-ami/amazon-linux-2/arm64/recommended/image_id
+            InstanceCount: 3 (template default)
+            InstanceType: t3.small (template default)
+            Private: No (template default)
+            Version: 20260421192651
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        + personal/modern2 (us-east-1) will be installed
+            template: https://convox.s3.amazonaws.com/release/20260421192651/formation.json
+            DefaultAmi: /aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id
+            DefaultAmiArm: /aws/service/ecs/optimized-ami/amazon-linux-2/arm64/recommended/image_id
+            InstanceCount: 3 (template default)
+            InstanceType: c5.large
+            Private: No (template default)
+            Version: 20260421192651
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        Plan: 3 to install, 0 to update, 0 unchanged, 0 blocked.
+        "));
     // One S3 GetObject per distinct template URL, whatever the number of racks using it, and one of
     // Convox's release list; no GetTemplateSummary, since the body says more.
     let calls = |operation: &str| plan.stderr.matches(operation).count();
@@ -128,7 +161,7 @@ fn an_install_leaves_unset_settings_to_each_release_and_the_template_is_read_onc
 }
 
 #[test]
-fn every_value_breaking_a_constraint_is_refused_at_its_line_and_nothing_is_created() {
+fn apply_refuses_every_value_breaking_a_constraint_at_its_line_and_creates_nothing() {
     let moto = session();
     moto.write(
         "rack-with-pattern.yml",
@@ -164,7 +197,7 @@ fn every_value_breaking_a_constraint_is_refused_at_its_line_and_nothing_is_creat
 }
 
 #[test]
-fn an_autoscaled_rack_keeps_its_count_while_a_rack_without_autoscale_is_updated() {
+fn plan_keeps_an_autoscaled_rack_s_count_and_updates_a_rack_without_autoscale() {
     let moto = session();
     seed(&moto, "scaled", V2026, &[]);
     autoscaler_sets_count(&moto, "scaled", "5");
@@ -184,17 +217,37 @@ fn an_autoscaled_rack_keeps_its_count_while_a_rack_without_autoscale_is_updated(
     assert_exit(&apply, 0);
     assert_eq!(moto.live_parameter("scaled", "InstanceCount"), "5");
     assert_eq!(moto.live_parameter("fixed", "InstanceCount"), "4");
-    assert!(
-        apply
-            .stdout
-            .contains("Apply complete: 0 installed, 1 updated, 0 failed."),
-        "{}",
-        apply.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(apply.snapshot(), @"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+          personal/scaled (us-east-1) no changes
+            InstanceCount: 5 (autoscaled; racks.toml's 3 applies at install only)
+
+        ~ personal/fixed (us-east-1) will be updated
+            InstanceCount: 3 -> 4
+              ↳ modifies Instances in place
+            impact: modifies 1 resource in place
+            budget: up to 5m
+
+        Plan: 0 to install, 1 to update, 1 unchanged, 0 blocked.
+
+        personal/fixed: updating (13 resources)
+        personal/fixed: UPDATE_IN_PROGRESS
+        personal/fixed: UPDATE_COMPLETE
+        personal/fixed: updated in [time]
+
+        Apply complete: 0 installed, 1 updated, 0 failed.
+            personal/fixed: updated in [time]
+        --- stderr
+        ")
+    });
 }
 
 #[test]
-fn ignore_changes_keeps_a_live_value_and_must_name_a_template_parameter() {
+fn plan_ignore_changes_keeps_a_live_value_and_must_name_a_template_parameter() {
     let moto = session();
     seed(&moto, "old", V2016, &[("Ami", "ami-live")]);
     moto.write(
@@ -204,14 +257,18 @@ fn ignore_changes_keeps_a_live_value_and_must_name_a_template_parameter() {
         )),
     );
     let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    assert_exit(&plan, 0);
-    assert!(
-        plan.stdout.contains(
-            "  personal/old (us-east-1) no changes\n    Ami: ami-live (ignore_changes; racks.toml's ami-install applies at install only)\n"
-        ),
-        "{}",
-        plan.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot(), @"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+          personal/old (us-east-1) no changes
+            Ami: ami-live (ignore_changes; racks.toml's ami-install applies at install only)
+            note: Convox's latest published release is 20260421192651 (1 published release after 20161102160040)
+
+        Plan: 0 to install, 0 to update, 1 unchanged, 0 blocked.
+        --- stderr
+        "));
     let apply = run(moto.rackfile().args(["apply", "--auto-approve"]));
     assert_exit(&apply, 0);
     assert_eq!(moto.live_parameter("old", "Ami"), "ami-live");
@@ -225,11 +282,17 @@ fn ignore_changes_keeps_a_live_value_and_must_name_a_template_parameter() {
     );
     let typo = run(moto.rackfile().args(["plan"]));
     assert_exit(&typo, 1);
-    snapshot_settings().bind(|| insta::assert_snapshot!(typo.snapshot()));
+    // Named: the inline snapshot above would take the test's name for itself.
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!(
+            "plan_ignore_changes_keeps_a_live_value_and_must_name_a_template_parameter",
+            typo.snapshot()
+        )
+    });
 }
 
 #[test]
-fn an_install_only_change_blocks_the_rack_and_a_rolling_replacement_is_called_disruptive() {
+fn plan_blocks_an_install_only_change_and_calls_a_rolling_replacement_disruptive() {
     let moto = session();
     seed(&moto, "public", V2026, &[]);
     seed(&moto, "old", V2016, &[]);
@@ -247,11 +310,40 @@ fn an_install_only_change_blocks_the_rack_and_a_rolling_replacement_is_called_di
     assert_eq!(moto.live_parameter("public", "Private"), "No");
     assert_eq!(moto.live_parameter("public", "HighAvailability"), "true");
     assert_eq!(moto.live_parameter("old", "InstanceType"), "m5.large");
-    assert!(
-        apply.stdout.contains("personal/public: not changed"),
-        "{}",
-        apply.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(apply.snapshot(), @r#"
+        exit: 1
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ! personal/public (us-east-1) is blocked
+            CREATE_COMPLETE: HighAvailability is set at install only ("true" -> "false"): high availability is chosen at install; Convox's CLI refuses to change it afterwards; keep racks.toml at the live value, or install a new rack (source: convox/rack cmd/convox rack params set (refuses HighAvailability on an installed rack))
+              Private is set at install only ("No" -> "Yes"): a rack cannot be switched between public and private: its EFS mount targets would need new subnets, and the update ends in UPDATE_ROLLBACK_FAILED; keep racks.toml at the live value, or install a new rack (source: Convox private networking docs ("not currently possible to toggle a Rack between Public and Private"); convox/rack#2975)
+
+        ~ personal/old (us-east-1) will be updated
+            InstanceType: t2.small -> m5.large
+              ↳ replaces LaunchConfiguration; rolling replacement of Instances, 2 at a time
+            InstanceUpdateBatchSize: 1 -> 2
+              ↳ modifies Instances in place
+            impact: replaces 1 resource, modifies 1 in place; rolling replacement of Instances, 2 at a time
+            rolling: 3 instances, 2 at a time, PT15M pause: up to 35m
+            note: Convox's latest published release is 20260421192651 (1 published release after 20161102160040)
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 1 blocked.
+        Disruptive: personal/old replaces LaunchConfiguration; rolling replacement of Instances, 2 at a time
+
+        personal/public: not changed: CREATE_COMPLETE: HighAvailability is set at install only ("true" -> "false"): high availability is chosen at install; Convox's CLI refuses to change it afterwards; keep racks.toml at the live value, or install a new rack (source: convox/rack cmd/convox rack params set (refuses HighAvailability on an installed rack))
+        Private is set at install only ("No" -> "Yes"): a rack cannot be switched between public and private: its EFS mount targets would need new subnets, and the update ends in UPDATE_ROLLBACK_FAILED; keep racks.toml at the live value, or install a new rack (source: Convox private networking docs ("not currently possible to toggle a Rack between Public and Private"); convox/rack#2975)
+        personal/old: updating (13 resources)
+        personal/old: UPDATE_IN_PROGRESS
+        personal/old: UPDATE_COMPLETE
+        personal/old: updated in [time]
+
+        Apply failed: 0 installed, 1 updated, 0 failed, 1 blocked.
+            personal/public: not changed: CREATE_COMPLETE: HighAvailability is set at install only ("true" -> "false"): high availability is chosen at install; Convox's CLI refuses to change it afterwards; keep racks.toml at the live value, or install a new rack (source: convox/rack cmd/convox rack params set (refuses HighAvailability on an installed rack))
+        Private is set at install only ("No" -> "Yes"): a rack cannot be switched between public and private: its EFS mount targets would need new subnets, and the update ends in UPDATE_ROLLBACK_FAILED; keep racks.toml at the live value, or install a new rack (source: Convox private networking docs ("not currently possible to toggle a Rack between Public and Private"); convox/rack#2975)
+            personal/old: updated in [time]
+        --- stderr
+        "#));
 }
 
 #[test]
@@ -289,8 +381,7 @@ fn import_round_trips_racks_of_both_releases_autoscaled_included() {
 }
 
 #[test]
-fn each_change_says_what_it_reaches_in_the_rack_like_template_and_only_changed_racks_cost_a_get_template()
- {
+fn plan_says_what_each_change_reaches_and_reads_only_changed_racks_templates() {
     let moto = session();
     seed(&moto, "web", V2026, &[]);
     seed(&moto, "calm", V2026, &[]);
@@ -305,20 +396,6 @@ fn each_change_says_what_it_reaches_in_the_rack_like_template_and_only_changed_r
     let plan = run(moto.rackfile().args(["plan"]));
     assert_exit(&plan, 0);
     snapshot_settings().bind(|| insta::assert_snapshot!(plan.snapshot()));
-    for expected in [
-        "    InstanceType: t3.small -> m5.large\n      \
-         ↳ replaces LaunchConfiguration; rolling replacement of Instances, 2 at a time\n",
-        "    LogRetention: 7 -> 30\n      ↳ reaches no resource\n",
-        "    InstanceUpdateBatchSize: 1 -> 2\n      ↳ modifies Instances in place\n",
-        "    impact: replaces 1 resource, modifies 1 in place; rolling replacement of Instances, 2 at a time\n",
-        "Disruptive: personal/web replaces LaunchConfiguration; rolling replacement of Instances, 2 at a time\n",
-    ] {
-        assert!(
-            plan.stdout.contains(expected),
-            "{expected}\n{}",
-            plan.stdout
-        );
-    }
     // Convox's rule for InstanceType says what the template says: the template's own words stand.
     assert_eq!(
         plan.stdout.matches("Disruptive:").count(),
@@ -396,46 +473,41 @@ fn each_change_says_what_it_reaches_in_the_rack_like_template_and_only_changed_r
 /// an unknown YAML tag) is a plan-time error naming the rack, the template file and what is wrong, not a
 /// clean install that fails at apply.
 #[test]
-fn a_template_cloudformation_would_refuse_is_an_error_at_plan_time() {
+fn plan_refuses_a_template_cloudformation_would_refuse() {
     let moto = moto::session();
     let resources = "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n";
     let cases = [
         (
             "number.yml",
             format!("Parameters:\n  Count:\n    Type: Number\n    Default: abc\n{resources}"),
-            "parameter `Count`: its Default \"abc\" is refused by its own Type",
         ),
         (
             "bounds.yml",
             format!(
                 "Parameters:\n  Count:\n    Type: Number\n    MinValue: 5\n    MaxValue: 2\n{resources}"
             ),
-            "parameter `Count`: MinValue 5 is above MaxValue 2",
         ),
         (
             "type.yml",
             format!("Parameters:\n  Name:\n    Type: Text\n{resources}"),
-            "parameter `Name`: unknown Type \"Text\"",
         ),
         (
             "pattern.yml",
             format!(
                 "Parameters:\n  Name:\n    Type: String\n    AllowedPattern: '[unclosed'\n{resources}"
             ),
-            "parameter `Name`: AllowedPattern \"[unclosed\" is not a valid regular expression",
         ),
         (
             "loop.yml",
             format!("Conditions:\n  C1: !Condition C2\n  C2: !Not [!Condition C1]\n{resources}"),
-            "the Conditions form a loop: C1 -> C2 -> C1",
         ),
         (
             "tag.yml",
             format!("{resources}    Properties:\n      CidrBlock: !Foo 10.0.0.0/16\n"),
-            "line 5 column 18: Resources.Vpc.Properties.CidrBlock: unknown YAML tag !Foo",
         ),
     ];
-    for (file, body, what) in &cases {
+    let mut plans = String::new();
+    for (file, body) in &cases {
         moto.write(file, body);
         moto.write(
             "racks.toml",
@@ -444,13 +516,38 @@ fn a_template_cloudformation_would_refuse_is_an_error_at_plan_time() {
             )),
         );
         let plan = run(moto.rackfile().args(["plan"]));
-        assert_exit(&plan, 1);
-        let expected = format!("error: personal/broken: cannot read the template {file}: {what}");
-        assert!(
-            plan.stderr.contains(&expected),
-            "{expected}\n{}",
-            plan.stderr
-        );
-        assert!(plan.stdout.is_empty(), "{}", plan.stdout);
+        plans.push_str(&plan.snapshot());
     }
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plans, @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: personal/broken: cannot read the template number.yml: parameter `Count`: its Default "abc" is refused by its own Type: must be a number (the parameter's type is Number)
+        error: cannot plan: 1 problem; nothing was changed
+        exit: 1
+        --- stdout
+        --- stderr
+        error: personal/broken: cannot read the template bounds.yml: parameter `Count`: MinValue 5 is above MaxValue 2: no value is allowed
+        error: cannot plan: 1 problem; nothing was changed
+        exit: 1
+        --- stdout
+        --- stderr
+        error: personal/broken: cannot read the template type.yml: parameter `Name`: unknown Type "Text" (CloudFormation's are String, Number, List<Number>, CommaDelimitedList, and the AWS-specific AWS::... types)
+        error: cannot plan: 1 problem; nothing was changed
+        exit: 1
+        --- stdout
+        --- stderr
+        error: personal/broken: cannot read the template pattern.yml: parameter `Name`: AllowedPattern "[unclosed" is not a valid regular expression: unclosed character class
+        error: cannot plan: 1 problem; nothing was changed
+        exit: 1
+        --- stdout
+        --- stderr
+        error: personal/broken: cannot read the template loop.yml: the Conditions form a loop: C1 -> C2 -> C1 (a condition cannot depend on itself)
+        error: cannot plan: 1 problem; nothing was changed
+        exit: 1
+        --- stdout
+        --- stderr
+        error: personal/broken: cannot read the template tag.yml: line 5 column 18: Resources.Vpc.Properties.CidrBlock: unknown YAML tag !Foo (CloudFormation's tags are the short forms of its functions: !Ref, !Sub, !GetAtt, !If, ...)
+        error: cannot plan: 1 problem; nothing was changed
+        "#));
 }

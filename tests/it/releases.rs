@@ -60,7 +60,7 @@ fn live_template(moto: &MotoSession) -> String {
 }
 
 #[test]
-fn an_upgrade_across_a_required_release_is_applied_as_two_updates_in_order() {
+fn apply_an_upgrade_across_a_required_release_is_two_updates_in_order() {
     let moto = session();
     installed_at(&moto, V1);
     moto.write("racks.toml", &racks_at(V3));
@@ -119,23 +119,49 @@ fn an_upgrade_across_a_required_release_is_applied_as_two_updates_in_order() {
         calls[updates[0]..updates[1]].contains(&"CloudFormation.DescribeStacks"),
         "the second step was sent without following the first: {calls:?}"
     );
-    assert!(
-        apply
-            .stdout
-            .contains(&format!("personal/web: upgrading to {V2} (step 1 of 2)"))
-            && apply
-                .stdout
-                .contains(&format!("personal/web: upgrading to {V3} (step 2 of 2)")),
-        "{}",
-        apply.stdout
-    );
-    assert!(
-        apply
-            .stdout
-            .contains("personal/web: upgraded in 2 steps in"),
-        "{}",
-        apply.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(apply.snapshot_of_stdout(), @"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        > personal/web (us-east-1) will be upgraded in steps
+            releases: 20200101000000 > 20210101000000 (required) > 20220101000000
+            step 1 of 2: to 20210101000000 (required)
+              Version: 20200101000000 -> 20210101000000
+                ↳ reaches no resource
+              template: https://convox.s3.amazonaws.com/release/20200101000000/formation.json -> https://convox.s3.amazonaws.com/release/20210101000000/formation.json
+                ↳ reaches no resource
+              impact: no resource changes
+              budget: up to 5m
+            step 2 of 2: to 20220101000000
+              Version: 20210101000000 -> 20220101000000
+                ↳ reaches no resource
+              template: https://convox.s3.amazonaws.com/release/20210101000000/formation.json -> https://convox.s3.amazonaws.com/release/20220101000000/formation.json
+                ↳ reaches no resource
+              impact: no resource changes
+              budget: up to 5m
+
+        Plan: 0 to install, 0 to update, 1 to upgrade in steps, 0 unchanged, 0 blocked.
+
+        personal/web: upgrading to 20210101000000 (step 1 of 2) (11 resources)
+        personal/web: UPDATE_IN_PROGRESS
+        personal/web: UPDATE_COMPLETE
+        personal/web: upgrading to 20220101000000 (step 2 of 2) (11 resources)
+        personal/web: UPDATE_IN_PROGRESS
+        personal/web: UPDATE_COMPLETE
+        personal/web: upgraded in 2 steps in [time]
+
+        Apply complete: 0 installed, 1 updated, 0 failed.
+            personal/web: upgraded in 2 steps in [time]
+
+        warning: personal/web: version 20210101000000 was applied but not written to the rack's releases table, so `convox rack releases` does not list it: the rack's stack has no DynamoReleases resource
+
+        warning: personal/web: version 20210101000000 was applied but no rack:update event was sent to the rack's notification topic, so its webhooks did not hear of it: the rack's stack has no NotificationTopic resource
+
+        warning: personal/web: version 20220101000000 was applied but not written to the rack's releases table, so `convox rack releases` does not list it: the rack's stack has no DynamoReleases resource
+
+        warning: personal/web: version 20220101000000 was applied but no rack:update event was sent to the rack's notification topic, so its webhooks did not hear of it: the rack's stack has no NotificationTopic resource
+        "));
     assert_eq!(moto.live_parameter("web", "Version"), V3);
     assert!(live_template(&moto).contains(&format!("Description: Convox rack {V3}\n")));
 
@@ -144,19 +170,38 @@ fn an_upgrade_across_a_required_release_is_applied_as_two_updates_in_order() {
 }
 
 #[test]
-fn an_upgrade_with_no_required_release_between_is_one_update() {
+fn apply_an_upgrade_with_no_required_release_between_is_one_update() {
     let moto = session();
     installed_at(&moto, V2);
     moto.write("racks.toml", &racks_at(V3));
     let apply = run(moto.rackfile().args(["-v", "apply", "--auto-approve"]));
-    assert_exit(&apply, 0);
-    assert!(
-        apply
-            .stdout
-            .contains("~ personal/web (us-east-1) will be updated"),
-        "{}",
-        apply.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(apply.snapshot_of_stdout(), @"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/web (us-east-1) will be updated
+            Version: 20210101000000 -> 20220101000000
+              ↳ reaches no resource
+            template: https://convox.s3.amazonaws.com/release/20210101000000/formation.json -> https://convox.s3.amazonaws.com/release/20220101000000/formation.json
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+
+        personal/web: updating (11 resources)
+        personal/web: UPDATE_IN_PROGRESS
+        personal/web: UPDATE_COMPLETE
+        personal/web: updated in [time]
+
+        Apply complete: 0 installed, 1 updated, 0 failed.
+            personal/web: updated in [time]
+
+        warning: personal/web: version 20220101000000 was applied but not written to the rack's releases table, so `convox rack releases` does not list it: the rack's stack has no DynamoReleases resource
+
+        warning: personal/web: version 20220101000000 was applied but no rack:update event was sent to the rack's notification topic, so its webhooks did not hear of it: the rack's stack has no NotificationTopic resource
+        "));
     assert_eq!(
         apply.stderr.matches("CloudFormation.UpdateStack").count(),
         1,
@@ -167,7 +212,7 @@ fn an_upgrade_with_no_required_release_between_is_one_update() {
 }
 
 #[test]
-fn a_version_convox_never_released_is_refused_at_its_line_with_the_nearest_releases() {
+fn plan_a_version_convox_never_released_is_refused_at_its_line_naming_the_nearest() {
     let moto = session();
     moto.write("racks.toml", &racks_at("20210601000000"));
     let plan = run(moto.rackfile().arg("plan"));
@@ -193,25 +238,30 @@ fn a_version_convox_never_released_is_refused_at_its_line_with_the_nearest_relea
 }
 
 #[test]
-fn a_downgrade_is_blocked_and_nothing_is_sent() {
+fn apply_a_downgrade_is_blocked_and_nothing_is_sent() {
     let moto = session();
     installed_at(&moto, V3);
     moto.write("racks.toml", &racks_at(V2));
     let apply = run(moto.rackfile().args(["-v", "apply", "--auto-approve"]));
-    assert_exit(&apply, 1);
-    assert!(
-        apply.stdout.contains(&format!(
-            "racks.toml's version {V2} is an earlier Convox release than the live {V3}: Convox does not downgrade racks"
-        )),
-        "{}",
-        apply.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(apply.snapshot_of_stdout(), @"
+        exit: 1
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ! personal/web (us-east-1) is blocked
+            CREATE_COMPLETE: racks.toml's version 20210101000000 is an earlier Convox release than the live 20220101000000: Convox does not downgrade racks; set `version` back to 20220101000000 (or a later release)
+            note: Convox's latest published release is 20220101000000 (1 published release after 20210101000000)
+
+        Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked.
+
+        Nothing to apply, but some racks are blocked (see above).
+        "));
     assert!(!apply.stderr.contains("UpdateStack"), "{}", apply.stderr);
     assert_eq!(moto.live_parameter("web", "Version"), V3);
 }
 
 #[test]
-fn an_unpublished_release_is_warned_about_and_a_rack_behind_the_latest_gets_a_note() {
+fn plan_an_unpublished_release_is_warned_about_and_a_rack_behind_the_latest_gets_a_note() {
     let moto = session();
     installed_at(&moto, V1);
     let behind = run(moto.rackfile().arg("plan"));
@@ -267,7 +317,7 @@ fn an_unpublished_release_is_warned_about_and_a_rack_behind_the_latest_gets_a_no
 }
 
 #[test]
-fn a_rack_with_a_template_url_of_its_own_never_reads_the_release_list() {
+fn plan_a_rack_with_a_template_url_of_its_own_never_reads_the_release_list() {
     let moto = moto::session();
     // No release list anywhere: a read of it would fail the plan.
     moto.python(&format!(
@@ -283,13 +333,25 @@ fn a_rack_with_a_template_url_of_its_own_never_reads_the_release_list() {
         ),
     );
     let plan = run(moto.rackfile().args(["-v", "plan"]));
-    assert_exit(&plan, 0);
-    assert!(
-        plan.stdout
-            .contains("+ personal/web (us-east-1) will be installed"),
-        "{}",
-        plan.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(plan.snapshot_of_stdout(), @"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        + personal/web (us-east-1) will be installed
+            template: https://own-templates.s3.amazonaws.com/racks/1.2.3/rack.yml
+            InstanceCount: 3
+            InstanceType: t2.small
+            Private: No
+            Version: 1.2.3
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+        ")
+    });
     assert_eq!(
         plan.stderr.matches("S3.GetObject").count(),
         1,
@@ -297,11 +359,25 @@ fn a_rack_with_a_template_url_of_its_own_never_reads_the_release_list() {
         plan.stderr
     );
     let doctor = run(moto.rackfile().arg("doctor"));
-    assert!(!doctor.stdout.contains("release list"), "{}", doctor.stdout);
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(doctor.snapshot(), @"
+        exit: 0
+        --- stdout
+        [✓] racks.toml is valid: 1 rack in 1 org, 1 region
+        [✓] org personal: credentials (profile personal) resolve to account 123456789012
+        [✓] org personal: account guard holds (123456789012)
+        [-] org personal's credentials against the plan policy: cannot tell (iam:SimulatePrincipalPolicy: HTTP 500, with no AWS error in the answer)
+        [✓] template https://own-templates.s3.amazonaws.com/racks/1.2.3/rack.yml (account 123456789012): reachable, 15 parameters cover personal/web
+        [✓] personal/web: not installed (apply installs it)
+        [✓] rack personal/web: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
+        [✓] rack personal/web: preflight: 3 instances of t2.small need 3 vCPUs (1 each); quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
+
+        Doctor: 7 passed, 0 failed, 1 skipped.
+        --- stderr
+        "));
 }
 
 #[test]
-fn a_saved_plan_made_before_a_new_required_release_is_refused() {
+fn apply_a_saved_plan_made_before_a_new_required_release_is_refused() {
     let moto = session();
     installed_at(&moto, V1);
     moto.write("racks.toml", &racks_at(V3));
@@ -345,7 +421,7 @@ fn a_saved_plan_made_before_a_new_required_release_is_refused() {
 }
 
 #[test]
-fn a_release_published_since_a_saved_plan_invalidates_it_only_when_it_changes_the_plan() {
+fn apply_a_saved_plan_is_refused_only_when_a_new_release_changes_its_plan() {
     let moto = session();
     installed_at(&moto, V1);
     moto.write("racks.toml", &racks_at(V3));
@@ -434,8 +510,9 @@ fn a_release_published_since_a_saved_plan_invalidates_it_only_when_it_changes_th
 /// A release list entry whose version is no release id (it would become a path in a template URL, or a
 /// forged plan line) refuses the list, naming its URL; nothing is planned from it.
 #[test]
-fn a_release_list_with_a_version_that_is_no_release_id_is_refused_naming_its_url() {
+fn plan_a_release_list_with_a_version_that_is_no_release_id_is_refused_naming_its_url() {
     let moto = session();
+    let mut outputs = String::new();
     for evil in [
         "../../bucket/evil",
         "1\\n+ personal/fake (us-east-1) will be installed",
@@ -443,14 +520,7 @@ fn a_release_list_with_a_version_that_is_no_release_id_is_refused_naming_its_url
         moto.publish_releases(&[(V1, true, false), (evil, true, true), (V3, true, false)]);
         moto.write("racks.toml", &racks_at(V3));
         let plan = run(moto.rackfile().args(["plan"]));
-        assert_exit(&plan, 1);
-        assert!(
-            plan.stderr.contains(
-                "Convox's release list https://convox.s3.amazonaws.com/release/versions.json"
-            ) && plan.stderr.contains("which is not a release id"),
-            "{}",
-            plan.stderr
-        );
+        outputs.push_str(&plan.snapshot());
         assert!(
             !plan
                 .stderr
@@ -459,6 +529,17 @@ fn a_release_list_with_a_version_that_is_no_release_id_is_refused_naming_its_url
             "a forged line:\n{}",
             plan.stderr
         );
-        assert!(plan.stdout.is_empty(), "{}", plan.stdout);
     }
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(outputs, @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: cannot read Convox's release list https://convox.s3.amazonaws.com/release/versions.json: not Convox's release list: entry 2 has the version "../../bucket/evil", which is not a release id (Convox's are timestamps like 20161102160040: letters, digits, `.`, `-` and `_`, at most 64 characters)
+           = help: racks with a `template` or `template_url` of their own do not need it
+        exit: 1
+        --- stdout
+        --- stderr
+        error: cannot read Convox's release list https://convox.s3.amazonaws.com/release/versions.json: not Convox's release list: entry 2 has the version "1\n+ personal/fake (us-east-1) will be installed", which is not a release id (Convox's are timestamps like 20161102160040: letters, digits, `.`, `-` and `_`, at most 64 characters)
+           = help: racks with a `template` or `template_url` of their own do not need it
+        "#));
 }

@@ -5,8 +5,8 @@
 use std::io::{BufRead, BufReader, Read};
 use std::process::Stdio;
 
-use crate::common::{Output, run};
-use crate::moto::{self, MotoSession};
+use crate::common::{Output, exit_and_summary, run, stable_snapshots};
+use crate::moto::MotoSession;
 use crate::rollout::moto::{CANARY_FIRST, installed, racks_toml};
 
 fn apply(moto: &MotoSession, args: &[&str]) -> Output {
@@ -28,33 +28,54 @@ fn counts(moto: &MotoSession) -> [String; 3] {
 }
 
 #[test]
-fn an_alarm_still_in_alarm_on_the_next_apply_holds_wave_2() {
+fn apply_holds_wave_2_while_an_alarm_is_still_in_alarm_on_the_next_run() {
     let moto = installed();
     moto.write("racks.toml", &racks_toml(4, CANARY_FIRST));
     let first = apply(&moto, &["--auto-approve", "--wave", "1"]);
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     set_alarm(&moto, "rack-canary-5xx", "ALARM");
     let next = apply(&moto, &["--auto-approve"]);
-    assert_eq!(next.code, 1, "{}\n{}", next.stdout, next.stderr);
-    assert!(
-        next.stdout
-            .contains("Wave 2 of 2: *; held: rack-canary-5xx in ALARM"),
-        "{}",
-        next.stdout
-    );
-    assert!(
-        next.stdout.contains(&format!(
-            "Rollout stopped after wave 1: alarm rack-canary-5xx of personal/canary (account {}, us-east-1) is in ALARM, which holds wave 2.",
-            moto::PERSONAL_ACCOUNT
-        )),
-        "{}",
-        next.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(next.snapshot(), @"
+        exit: 1
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        Wave 1 of 2: personal/canary (nothing to change: skipped, no bake)
+            0 racks to change, 1 unchanged
+
+          personal/canary (us-east-1) no changes
+
+        Wave 2 of 2: *; held: rack-canary-5xx in ALARM
+            2 racks to change, stops at the first failure
+
+        ~ personal/web-1 (us-east-1) will be updated
+            InstanceCount: 3 -> 4
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        ~ personal/web-2 (us-east-1) will be updated
+            InstanceCount: 3 -> 4
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        Plan: 0 to install, 2 to update, 1 unchanged, 0 blocked.
+
+        Wave 1 of 2: personal/canary (nothing to change: skipped, no bake)
+
+        Apply complete: 0 installed, 0 updated, 0 failed.
+
+        Rollout stopped after wave 1: alarm rack-canary-5xx of personal/canary (account 123456789012, us-east-1) is in ALARM, which holds wave 2.
+            wave 2 not started: personal/web-1, personal/web-2
+        Once the cause is fixed, run apply again: racks already changed are unchanged now, so it starts at the first wave with work left.
+        --- stderr
+        "));
     assert_eq!(counts(&moto), ["4", "3", "3"]);
 }
 
 #[test]
-fn after_ctrl_c_during_the_canarys_bake_wave_2_is_refused_until_the_bake_is_served() {
+fn apply_wave_2_after_ctrl_c_during_the_canarys_bake_is_refused_until_it_is_served() {
     let moto = installed();
     let hour_bake = CANARY_FIRST.replace("bake = \"4s\"", "bake = \"1h\"");
     moto.write("racks.toml", &racks_toml(4, &hour_bake));
@@ -83,27 +104,49 @@ fn after_ctrl_c_during_the_canarys_bake_wave_2_is_refused_until_the_bake_is_serv
     assert_eq!(child.wait().unwrap().code(), Some(130), "{seen}");
 
     let wave_2 = apply(&moto, &["--auto-approve", "--wave", "2"]);
-    assert_eq!(wave_2.code, 1, "{}\n{}", wave_2.stdout, wave_2.stderr);
     // What is left of the hour's bake, to the second of the canary's LastUpdatedTime: exactly 1h when no
     // whole second passed between that stamp and this plan (a fast machine), 59m and seconds otherwise.
-    assert!(
-        (wave_2
-            .stderr
-            .contains("--wave 2 may not start yet (waits 1h for wave 1's bake)")
-            || wave_2
-                .stderr
-                .contains("--wave 2 may not start yet (waits 59m"))
-            && wave_2
-                .stderr
-                .contains(" for wave 1's bake); nothing was changed"),
-        "{}",
-        wave_2.stderr
+    let mut snapshots = stable_snapshots(moto.path());
+    // stable_snapshots has made the seconds `[time]` already.
+    snapshots.add_filter(
+        r"waits (1h|59m( \[time\])?) for",
+        "waits [the hour's rest] for",
     );
+    snapshots.bind(|| insta::assert_snapshot!(wave_2.snapshot(), @"
+        exit: 1
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        Wave 1 of 2: personal/canary (nothing to change: skipped, no bake)
+            0 racks to change, 1 unchanged
+
+          personal/canary (us-east-1) no changes
+
+        Wave 2 of 2: *; waits [the hour's rest] for wave 1's bake
+            2 racks to change, stops at the first failure
+
+        ~ personal/web-1 (us-east-1) will be updated
+            InstanceCount: 3 -> 4
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        ~ personal/web-2 (us-east-1) will be updated
+            InstanceCount: 3 -> 4
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        Plan: 0 to install, 2 to update, 1 unchanged, 0 blocked.
+        --- stderr
+        error: --wave 2 may not start yet (waits [the hour's rest] for wave 1's bake); nothing was changed
+           = help: apply --wave 2 again once the bake is served and the alarms are OK, or leave --wave out to wait for the bake
+        "));
     assert_eq!(counts(&moto), ["4", "3", "3"]);
 }
 
 #[test]
-fn wave_3_is_refused_while_waves_1_and_2_have_changes() {
+fn apply_wave_3_is_refused_while_waves_1_and_2_have_changes() {
     let moto = installed();
     moto.write(
         "racks.toml",
@@ -113,31 +156,65 @@ fn wave_3_is_refused_while_waves_1_and_2_have_changes() {
         ),
     );
     let output = apply(&moto, &["--auto-approve", "--wave", "3"]);
-    assert_eq!(output.code, 1, "{}\n{}", output.stdout, output.stderr);
-    assert!(
-        output.stderr.contains(
-            "--wave 3: wave 1 (personal/canary) and wave 2 (personal/web-1) still to change; nothing was changed"
-        ),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @"
+        exit: 1
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        Wave 1 of 3: personal/canary
+            1 rack to change, stops at the first failure
+
+        ~ personal/canary (us-east-1) will be updated
+            InstanceCount: 3 -> 4
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        Wave 2 of 3: personal/web-1
+            1 rack to change, stops at the first failure
+
+        ~ personal/web-1 (us-east-1) will be updated
+            InstanceCount: 3 -> 4
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        Wave 3 of 3: *
+            1 rack to change, stops at the first failure
+
+        ~ personal/web-2 (us-east-1) will be updated
+            InstanceCount: 3 -> 4
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+
+        Plan: 0 to install, 3 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        error: --wave 3: wave 1 (personal/canary) and wave 2 (personal/web-1) still to change; nothing was changed
+           = help: apply the earlier waves first (`--wave 1`), or leave --wave out
+        "));
     assert_eq!(counts(&moto), ["3", "3", "3"]);
 }
 
 #[test]
-fn an_alarm_in_insufficient_data_holds_the_next_wave() {
+fn apply_holds_the_next_wave_while_an_alarm_is_in_insufficient_data() {
     let moto = installed();
     set_alarm(&moto, "rack-canary-5xx", "INSUFFICIENT_DATA");
     let short_bake = CANARY_FIRST.replace("bake = \"4s\"", "bake = \"1s\"");
     moto.write("racks.toml", &racks_toml(4, &short_bake));
     let output = apply(&moto, &["--auto-approve"]);
-    assert_eq!(output.code, 1, "{}\n{}", output.stdout, output.stderr);
-    assert!(
-        output
-            .stdout
-            .contains("is in INSUFFICIENT_DATA, which holds wave 2"),
-        "{}",
-        output.stdout
-    );
+    // How many times the one-second bake polls is the machine's speed: the summary on is pinned.
+    assert_eq!(output.stderr, "");
+    stable_snapshots(moto.path())
+        .bind(|| insta::assert_snapshot!(exit_and_summary(output.code, &output.stdout), @r#"
+            exit: 1
+            --- stdout from the summary on
+            Apply complete: 0 installed, 1 updated, 0 failed.
+                personal/canary: updated in [time]
+
+            Rollout stopped after wave 1: alarm rack-canary-5xx of personal/canary (account 123456789012, us-east-1) is in INSUFFICIENT_DATA, which holds wave 2 ([rollout] missing_data = "ok" lets it pass).
+                wave 2 not started: personal/web-1, personal/web-2
+            Once the cause is fixed, run apply again: racks already changed are unchanged now, so it starts at the first wave with work left.
+            "#));
     assert_eq!(counts(&moto), ["4", "3", "3"]);
 }

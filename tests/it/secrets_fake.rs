@@ -10,7 +10,7 @@ use rackfile::plan::Action;
 use rackfile::render::RenderError as _;
 use rackfile_fake::FakeTemplate;
 
-use crate::common::repo_root;
+use crate::common::{exit_and_output, repo_root, stable_snapshots, stream_messages};
 use crate::fake_harness::{Harness, RACK_RESOURCES, console};
 
 const RELEASE: &str = "20160802200459";
@@ -68,7 +68,7 @@ async fn pre_2016_08_release(live: bool) -> Harness {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_password_of_a_pre_2016_08_rack_is_in_no_view_of_its_update_and_is_kept_unread() {
+async fn apply_keeps_a_pre_2016_08_rack_s_password_unread_and_in_no_view_of_its_update() {
     let harness = pre_2016_08_release(true).await;
     harness.declare(
         "",
@@ -103,12 +103,34 @@ async fn the_password_of_a_pre_2016_08_rack_is_in_no_view_of_its_update_and_is_k
     let mut options = harness.options();
     options.json = true;
     let (code, output) = harness.apply(&options).await;
-    assert_eq!(code, 0, "{output}");
-    assert!(output.contains("\"type\":\"summary\""), "{output}");
     assert!(
         !output.contains(PASSWORD),
         "the stream shows the password:\n{output}"
     );
+    stable_snapshots(harness.dir.path()).bind(|| {
+        insta::assert_snapshot!(exit_and_output(code, &stream_messages(&output)), @"
+            exit: 0
+            --- output
+            version: rackfile 0.1.0 apply stream, format 1
+            plan: Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+            rack_start: personal/web: updating
+            stack_event: personal/web: web AWS::CloudFormation::Stack UPDATE_IN_PROGRESS
+            rack_progress: personal/web: UPDATE_IN_PROGRESS
+            stack_event: personal/web: Vpc AWS::EC2::VPC UPDATE_IN_PROGRESS
+            stack_event: personal/web: Vpc AWS::EC2::VPC UPDATE_COMPLETE
+            rack_progress: personal/web: Updated VPC: vpc-0
+            stack_event: personal/web: Subnet0 AWS::EC2::Subnet UPDATE_IN_PROGRESS
+            stack_event: personal/web: Subnet0 AWS::EC2::Subnet UPDATE_COMPLETE
+            rack_progress: personal/web: Updated VPC Subnet: subnet0-1
+            stack_event: personal/web: Cluster AWS::ECS::Cluster UPDATE_IN_PROGRESS
+            stack_event: personal/web: Cluster AWS::ECS::Cluster UPDATE_COMPLETE
+            rack_progress: personal/web: Updated ECS Cluster: cluster-2
+            stack_event: personal/web: web AWS::CloudFormation::Stack UPDATE_COMPLETE
+            rack_progress: personal/web: UPDATE_COMPLETE
+            rack_complete: personal/web: updated in [time]
+            summary: Apply complete: 0 installed, 1 updated, 0 failed.
+            ")
+    });
     let live = harness.stack("web").unwrap();
     assert_eq!(
         (
@@ -120,7 +142,7 @@ async fn the_password_of_a_pre_2016_08_rack_is_in_no_view_of_its_update_and_is_k
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_password_env_value_the_pre_2016_08_template_refuses_is_named_never_shown() {
+async fn apply_names_a_password_env_value_the_pre_2016_08_template_refuses_never_shown() {
     let harness = pre_2016_08_release(false).await;
     harness.declare(
         "",
@@ -138,13 +160,19 @@ async fn a_password_env_value_the_pre_2016_08_template_refuses_is_named_never_sh
         .await;
     let error = result.expect_err("the install is refused");
     let shown = format!("{printed}{}", error.render());
-    assert_eq!(error.exit_code(), 1, "{shown}");
-    assert!(
-        shown.contains(
-            "the password in $RACK_PASSWORD is refused by the template's MaxLength of Password"
-        ),
-        "{shown}"
-    );
+    stable_snapshots(harness.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(error.exit_code(), &shown), @r#"
+            exit: 1
+            --- output
+            error: personal/fresh: the password in $RACK_PASSWORD is refused by the template's MaxLength of Password: must be at most 50 characters long, not 61
+              --> [dir]/racks.toml:10:16
+               |
+            10 | password_env = "RACK_PASSWORD"
+               |                ^^^^^^^^^^^^^^^
+               = help: put a password the template accepts in $RACK_PASSWORD
+
+            error: cannot plan: 1 problem; nothing was changed
+            "#));
     assert!(
         !shown.contains(PASSWORD),
         "the password was shown:\n{shown}"

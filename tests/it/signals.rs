@@ -7,7 +7,9 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{Output, rackfile, rackfile_against, run, silent_endpoint};
+use crate::common::{
+    Output, exit_and_summary, rackfile, rackfile_against, run, silent_endpoint, stable_snapshots,
+};
 use crate::faults::proxy::{FaultProxy, Faults};
 use crate::faults::through;
 use crate::moto;
@@ -46,7 +48,7 @@ pub(crate) fn finished(child: std::process::Child) -> Output {
 }
 
 #[test]
-fn a_hangup_or_quit_during_an_install_prints_the_summary_and_the_password_and_exits_130() {
+fn apply_on_a_hangup_or_quit_during_an_install_prints_the_summary_and_password_and_exits_130() {
     for signal in ["HUP", "QUIT"] {
         let moto = moto::session();
         moto.write("rack.yml", &moto::rack_template());
@@ -70,30 +72,31 @@ fn a_hangup_or_quit_during_an_install_prints_the_summary_and_the_password_and_ex
         });
         send(signal, child.id());
         let output = finished(child);
-        assert_eq!(
-            output.code, 130,
-            "SIG{signal}:\n{}{}",
-            output.stdout, output.stderr
+        // The same summary whichever signal came (where the progress lines before it stop is timing).
+        let summary = format!(
+            "{}--- stderr\n{}",
+            exit_and_summary(output.code, &output.stdout),
+            output.stderr
         );
-        assert!(
-            output
-                .stdout
-                .contains("Password for personal/web (its install did not finish here; if CloudFormation completes it, this is its password) (shown only this once; store it now): "),
-            "SIG{signal}:\n{}",
-            output.stdout
-        );
-        assert!(
-            output
-                .stdout
-                .contains("CloudFormation is still changing personal/web"),
-            "SIG{signal}:\n{}",
-            output.stdout
-        );
+        insta::allow_duplicates! {
+            stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(summary, @"
+                exit: 130
+                --- stdout from the summary on
+                Apply interrupted: 0 installed, 0 updated, 0 failed.
+                    personal/web: interrupted; CloudFormation is still changing it (CREATE_IN_PROGRESS)
+
+                CloudFormation is still changing personal/web (CREATE_IN_PROGRESS); rackfile stopped following, AWS did not stop. Watch them with `rackfile status`; a new apply waits for them.
+
+                Password for personal/web (its install did not finish here; if CloudFormation completes it, this is its password) (shown only this once; store it now): [password]
+                --- stderr
+                Interrupted: no new rack starts, and what is in progress goes on in AWS. Press Ctrl-C again within 10 s to cancel the updates in progress (CancelUpdateStack); a third time exits at once.
+                "))
+        }
     }
 }
 
 #[test]
-fn a_closed_stdout_is_refused_before_an_install_whose_password_would_be_printed_there() {
+fn apply_refuses_a_closed_stdout_before_an_install_whose_password_would_be_printed_there() {
     use std::os::unix::process::CommandExt;
     let moto = moto::session();
     moto.write("rack.yml", &moto::rack_template());
@@ -108,18 +111,19 @@ fn a_closed_stdout_is_refused_before_an_install_whose_password_would_be_printed_
         });
     }
     let output = run(&mut apply);
-    assert_eq!(output.code, 1, "{}", output.stderr);
-    assert!(
-        output.stderr.contains("stdout is closed or /dev/null, and the install of personal/web generates an API password that is printed only there; nothing was changed"),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: stdout is closed or /dev/null, and the install of personal/web generates an API password that is printed only there; nothing was changed
+           = help: give stdout somewhere to go (a file, a terminal), or set `password_ssm` or `password_env`
+        "));
     let stacks = moto.python("print(len(client('cloudformation').describe_stacks()['Stacks']))");
     assert_eq!(stacks.trim(), "0", "nothing was installed");
 }
 
 #[test]
-fn a_full_stderr_is_no_panic() {
+fn validate_with_a_full_stderr_exits_1_without_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let full = std::fs::OpenOptions::new()
         .write(true)
@@ -132,21 +136,27 @@ fn a_full_stderr_is_no_panic() {
 }
 
 #[test]
-fn a_usage_error_exits_1_and_help_exits_0() {
+fn plan_with_a_usage_error_exits_1_and_with_help_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     let typo = run(rackfile(dir.path()).args(["plan", "--detailed-exitcod"]));
-    assert_eq!(typo.code, 1, "{}", typo.stderr);
-    assert!(
-        typo.stderr.contains("--detailed-exitcode"),
-        "{}",
-        typo.stderr
-    );
+    insta::assert_snapshot!(typo.snapshot(), @"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: unexpected argument '--detailed-exitcod' found
+
+          tip: a similar argument exists: '--detailed-exitcode'
+
+        Usage: rackfile plan --detailed-exitcode[=<WHICH>]
+
+        For more information, try '--help'.
+        ");
     let help = run(rackfile(dir.path()).args(["plan", "--help"]));
     assert_eq!(help.code, 0, "{}", help.stderr);
 }
 
 #[test]
-fn a_signal_while_apply_still_reads_aws_ends_it_at_once_with_130() {
+fn apply_on_a_signal_while_it_still_reads_aws_ends_at_once_with_130() {
     let dir = tempfile::tempdir().unwrap();
     let (port, connected) = silent_endpoint();
     let child = rackfile_against(dir.path(), port)
@@ -161,20 +171,19 @@ fn a_signal_while_apply_still_reads_aws_ends_it_at_once_with_130() {
     send("TERM", child.id());
     let output = finished(child);
     // The interrupt ended it, not the call's 30 s timeout (which is exit 1 and an AWS error).
-    assert_eq!(output.code, 130, "{}{}", output.stdout, output.stderr);
-    assert!(
-        output
-            .stderr
-            .contains("apply interrupted while reading AWS; nothing was changed"),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(dir.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @"
+        exit: 130
+        --- stdout
+        --- stderr
+        Interrupted: no new rack starts, and what is in progress goes on in AWS. Press Ctrl-C again within 10 s to cancel the updates in progress (CancelUpdateStack); a third time exits at once.
+        error: apply interrupted while reading AWS; nothing was changed
+        "));
 }
 
 /// A third interrupt exits at once, yet with the password of the install it started: SIGINT three times,
 /// and SIGINT then SIGTERM twice (a supervisor stopping a job someone pressed Ctrl-C in).
 #[test]
-fn a_third_interrupt_exits_at_once_with_the_password_of_the_install_it_started() {
+fn apply_on_a_third_interrupt_exits_at_once_with_the_password_of_the_install_it_started() {
     use std::io::Read as _;
     use std::sync::{Arc, Mutex};
     for signals in [["INT", "INT", "INT"], ["INT", "TERM", "TERM"]] {

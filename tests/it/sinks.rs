@@ -4,7 +4,7 @@
 
 use std::process::Stdio;
 
-use crate::common::{rackfile, run};
+use crate::common::{rackfile, run, stable_snapshots};
 use crate::moto;
 
 /// One rack to install with a password from the environment (so `--json` may install it).
@@ -28,17 +28,21 @@ fn stacks(moto: &moto::MotoSession) -> String {
 }
 
 #[test]
-fn a_json_error_that_cannot_be_written_to_stdout_is_on_stderr() {
+fn plan_json_whose_error_cannot_be_written_to_stdout_says_it_on_stderr() {
     let dir = tempfile::tempdir().unwrap();
     let output = run(rackfile(dir.path())
         .args(["plan", "--json", "-f", "missing.toml"])
         .stdout(dev_full()));
-    assert_eq!(output.code, 1, "{}", output.stderr);
-    assert!(
-        output.stderr.contains("missing.toml"),
-        "the error itself, on stderr: {:?}",
-        output.stderr
-    );
+    // The error itself, on stderr.
+    stable_snapshots(dir.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: cannot read missing.toml: No such file or directory (os error 2)
+           = help: create it, or point at another file with -f FILE
+        ")
+    });
 }
 
 #[test]
@@ -51,14 +55,13 @@ fn apply_json_into_a_full_disk_is_refused_before_anything_is_sent() {
         .env("WEB_PASSWORD", "a-password-of-thirty-characters")
         .args(["apply", "--json", "--auto-approve"])
         .stdout(dev_full()));
-    assert_eq!(output.code, 1, "{}", output.stderr);
-    assert!(
-        output
-            .stderr
-            .contains("cannot write apply's output to stdout (No space left on device"),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: cannot write apply's output to stdout (No space left on device (os error 28)); nothing was changed
+           = help: give stdout somewhere that takes it: a file with room, a reader that stays
+        "));
     assert_eq!(stacks(&moto), "0", "nothing was installed");
 }
 
@@ -80,14 +83,13 @@ fn apply_json_into_a_closed_stdout_is_refused_before_anything_is_sent() {
         });
     }
     let output = run(&mut apply);
-    assert_eq!(output.code, 1, "{}", output.stderr);
-    assert!(
-        output.stderr.contains(
-            "cannot write apply's output to stdout (stdout is closed or /dev/null); nothing was changed"
-        ),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: cannot write apply's output to stdout (stdout is closed or /dev/null); nothing was changed
+           = help: give stdout somewhere that takes it: a file with room, a reader that stays
+        "));
     assert_eq!(stacks(&moto), "0", "nothing was installed");
 }
 
@@ -131,14 +133,13 @@ fn apply_json_whose_reader_goes_away_starts_nothing_more_and_exits_1() {
     }
     drop(stdout);
     let output = finished(child);
-    assert_eq!(output.code, 1, "{}", output.stderr);
-    assert!(
-        output
-            .stderr
-            .contains("error: cannot write to stdout (Broken pipe"),
-        "{}",
-        output.stderr
-    );
+    // stdout is what the reader left unread: pinned is the exit code and what stderr says.
+    let stderr = format!("exit: {}\n--- stderr\n{}", output.code, output.stderr);
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(stderr, @"
+        exit: 1
+        --- stderr
+        error: cannot write to stdout (Broken pipe (os error 32)): apply started nothing after it; what was in progress goes on in AWS (see `rackfile status`)
+        "));
     assert_eq!(
         proxy.count("CreateStack", None),
         1,

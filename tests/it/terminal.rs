@@ -79,7 +79,7 @@ fn apply_on_a_terminal(
 }
 
 #[test]
-fn bars_draw_on_a_terminal_and_end_in_the_summary() {
+fn apply_on_a_terminal_draws_bars_and_ends_in_the_summary() {
     let moto = session();
     let output = apply_on_a_terminal(&moto, &[], &[]);
     let summary = output
@@ -101,10 +101,18 @@ fn bars_draw_on_a_terminal_and_end_in_the_summary() {
     assert!(!after.replace("\r\n", "\n").contains('\r'), "{after:?}");
     assert!(!after.contains("\x1b["), "{after:?}");
     assert!(!after.contains("===="), "{after:?}");
+    let summary = after.replace("\r\n", "\n");
+    crate::common::stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(summary, @"
+        Apply complete: 2 installed, 0 updated, 0 failed.
+            personal/web: installed in [time]
+            personal/api: installed in [time]
+        ")
+    });
 }
 
 #[test]
-fn no_color_and_a_dumb_terminal_get_plain_lines() {
+fn apply_with_no_color_or_on_a_dumb_terminal_prints_plain_lines() {
     for extra in [[("NO_COLOR", "1")], [("TERM", "dumb")]] {
         let moto = session();
         let output = apply_on_a_terminal(&moto, &["-v"], &extra);

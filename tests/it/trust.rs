@@ -6,7 +6,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::common::{finish_within, rackfile, run, stable_snapshots};
+use crate::common::{Output, finish_within, rackfile, run, stable_snapshots};
 use crate::moto::{self, PERSONAL_ACCOUNT};
 use crate::plan::{seed_stuck_stack, seed_world};
 use rackfile::render::RenderError as _;
@@ -20,7 +20,7 @@ fn dir_with_racks() -> tempfile::TempDir {
 }
 
 #[test]
-fn a_closed_stdout_ends_the_run_quietly_and_a_full_one_is_an_error() {
+fn validate_to_a_closed_stdout_ends_quietly_and_schema_to_a_full_one_is_an_error() {
     let dir = dir_with_racks();
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
@@ -33,23 +33,25 @@ fn a_closed_stdout_ends_the_run_quietly_and_a_full_one_is_an_error() {
     assert_eq!(closed.status.code(), Some(141));
     assert_eq!(String::from_utf8_lossy(&closed.stderr), "");
 
-    let full = rackfile(dir.path())
-        .arg("schema")
-        .stdout(
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open("/dev/full")
-                .unwrap(),
-        )
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    assert_eq!(full.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&full.stderr);
-    assert!(
-        stderr.starts_with("error: cannot write stdout: No space left on device"),
-        "{stderr}"
+    let full = Output::from(
+        rackfile(dir.path())
+            .arg("schema")
+            .stdout(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap(),
+            )
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap(),
     );
+    insta::assert_snapshot!(full.snapshot(), @"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: cannot write stdout: No space left on device (os error 28)
+        ");
 }
 
 #[test]
@@ -75,7 +77,7 @@ fn plan_out_never_saves_over_racks_toml() {
 /// link, a directory, and a template the racks use (a hard link to racks.toml included) are refused before
 /// anything is read from AWS, each left as it was.
 #[test]
-fn a_plan_is_saved_only_to_a_regular_file_that_is_neither_racks_toml_nor_a_template() {
+fn plan_out_saves_only_to_a_regular_file_that_is_neither_racks_toml_nor_a_template() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("racks.toml"),
@@ -87,38 +89,38 @@ fn a_plan_is_saved_only_to_a_regular_file_that_is_neither_racks_toml_nor_a_templ
     std::os::unix::fs::symlink("elsewhere", dir.path().join("link.plan")).unwrap();
     std::fs::hard_link(dir.path().join("racks.toml"), dir.path().join("hard.plan")).unwrap();
     std::fs::create_dir(dir.path().join("plans")).unwrap();
-    for (out, says) in [
-        (
-            "/dev/null",
-            "that is a device, FIFO or socket; a plan is saved only to a regular file",
-        ),
-        (
-            "link.plan",
-            "that is a symbolic link; a plan is saved only to a regular file",
-        ),
-        (
-            "plans",
-            "that is a directory; a plan is saved only to a regular file",
-        ),
-        (
-            "rack.yml",
-            "that is a template the racks use; the plan would overwrite it",
-        ),
-        (
-            "hard.plan",
-            "that is the racks file; the plan would overwrite it",
-        ),
-    ] {
+    let mut outputs = String::new();
+    for out in ["/dev/null", "link.plan", "plans", "rack.yml", "hard.plan"] {
         let output = run(rackfile(dir.path()).args(["plan", "--out", out]));
-        assert_eq!(output.code, 1, "{out}: {}", output.stderr);
-        assert!(
-            output
-                .stderr
-                .starts_with(&format!("error: --out {out}: {says}")),
-            "{out}: {}",
-            output.stderr
-        );
+        outputs.push_str(&output.snapshot());
     }
+    stable_snapshots(dir.path()).bind(|| insta::assert_snapshot!(outputs, @"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: --out /dev/null: that is a device, FIFO or socket; a plan is saved only to a regular file (or a new one)
+           = help: save the plan elsewhere, e.g. --out racks.plan
+        exit: 1
+        --- stdout
+        --- stderr
+        error: --out link.plan: that is a symbolic link; a plan is saved only to a regular file (or a new one)
+           = help: save the plan elsewhere, e.g. --out racks.plan
+        exit: 1
+        --- stdout
+        --- stderr
+        error: --out plans: that is a directory; a plan is saved only to a regular file (or a new one)
+           = help: save the plan elsewhere, e.g. --out racks.plan
+        exit: 1
+        --- stdout
+        --- stderr
+        error: --out rack.yml: that is a template the racks use; the plan would overwrite it
+           = help: save the plan elsewhere, e.g. --out racks.plan
+        exit: 1
+        --- stdout
+        --- stderr
+        error: --out hard.plan: that is the racks file; the plan would overwrite it
+           = help: save the plan elsewhere, e.g. --out racks.plan
+        "));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("rack.yml")).unwrap(),
         "Resources: {}\n"
@@ -136,7 +138,7 @@ fn a_plan_is_saved_only_to_a_regular_file_that_is_neither_racks_toml_nor_a_templ
 }
 
 #[test]
-fn a_fifo_as_racks_toml_or_saved_plan_is_refused_without_hanging() {
+fn validate_and_apply_refuse_a_fifo_as_racks_toml_or_saved_plan_without_hanging() {
     let dir = dir_with_racks();
     let fifo = dir.path().join("fifo");
     assert!(
@@ -149,28 +151,31 @@ fn a_fifo_as_racks_toml_or_saved_plan_is_refused_without_hanging() {
     let mut validate = rackfile(dir.path());
     validate.args(["validate", "-f", "fifo"]);
     let output = finish_within(validate, Duration::from_secs(20));
-    assert_eq!(output.code, 1);
-    assert!(
-        output
-            .stderr
-            .starts_with("error: cannot read fifo: not a regular file"),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(dir.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: cannot read fifo: not a regular file
+        ")
+    });
     let mut apply = rackfile(dir.path());
     apply.args(["apply", "fifo"]);
     let output = finish_within(apply, Duration::from_secs(20));
-    assert_eq!(output.code, 1);
-    assert!(
-        output.stderr.contains("not a regular file"),
-        "{}",
-        output.stderr
-    );
+    stable_snapshots(dir.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: cannot use the saved plan fifo: not a regular file
+        ")
+    });
 }
 
 #[test]
 fn status_treats_an_empty_endpoint_as_none() {
     let dir = dir_with_racks();
+    let mut outputs = String::new();
     for command in [
         rackfile(dir.path()).args(["--endpoint-url", "", "status"]),
         rackfile(dir.path())
@@ -188,14 +193,30 @@ fn status_treats_an_empty_endpoint_as_none() {
             std::mem::replace(command, Command::new("true")),
             Duration::from_secs(60),
         );
-        assert_eq!(output.code, 1, "{}", output.stderr);
-        assert!(!output.stderr.contains("panicked"), "{}", output.stderr);
-        assert!(
-            output.stderr.contains("no AWS credentials were found"),
-            "{}",
-            output.stderr
-        );
+        outputs.push_str(&output.snapshot());
     }
+    stable_snapshots(dir.path()).bind(|| insta::assert_snapshot!(outputs, @"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: org `personal`: cannot identify the AWS account (us-east-1): dispatch failure: other: the credential provider was not enabled: no credentials found in chain. Attempted:
+          Environment: the credential provider was not enabled: environment variable not set
+          Profile: the credential provider was not enabled
+          WebIdentityToken: the credential provider was not enabled: $AWS_WEB_IDENTITY_TOKEN_FILE was not set
+          EcsContainer: the credential provider was not enabled: ECS provider not configured
+          Ec2InstanceMetadata: the credential provider was not enabled: IMDS disabled by AWS_EC2_METADATA_DISABLED env var set to `true`
+           = help: no AWS credentials were found: set the org's `profile`, or AWS_PROFILE / AWS_ACCESS_KEY_ID, or run `aws sso login`
+        exit: 1
+        --- stdout
+        --- stderr
+        error: org `personal`: cannot identify the AWS account (us-east-1): dispatch failure: other: the credential provider was not enabled: no credentials found in chain. Attempted:
+          Environment: the credential provider was not enabled: environment variable not set
+          Profile: the credential provider was not enabled
+          WebIdentityToken: the credential provider was not enabled: $AWS_WEB_IDENTITY_TOKEN_FILE was not set
+          EcsContainer: the credential provider was not enabled: ECS provider not configured
+          Ec2InstanceMetadata: the credential provider was not enabled: IMDS disabled by AWS_EC2_METADATA_DISABLED env var set to `true`
+           = help: no AWS credentials were found: set the org's `profile`, or AWS_PROFILE / AWS_ACCESS_KEY_ID, or run `aws sso login`
+        "));
 }
 
 #[test]
@@ -271,7 +292,7 @@ fn plan_refuses_one_stack_declared_through_two_orgs_reaching_one_account() {
 }
 
 #[test]
-fn sigterm_ends_an_apply_like_ctrl_c() {
+fn apply_ends_on_sigterm_as_on_ctrl_c() {
     let moto = moto::session();
     moto.write("rack.yml", &moto::rack_template());
     moto.write(
@@ -304,11 +325,25 @@ fn sigterm_ends_an_apply_like_ctrl_c() {
     );
     std::io::Read::read_to_string(&mut lines, &mut stdout).unwrap();
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "{stdout}");
-    assert!(
-        stdout.contains("CloudFormation is still changing personal/stuck"),
-        "{stdout}"
-    );
+    let output = format!("exit: {}\n--- stdout\n{stdout}", status.code().unwrap());
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output, @"
+        exit: 130
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        … personal/stuck (us-east-1) is waited for, then planned again
+            CREATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again and applies that plan if this run allows it
+
+        Plan: 0 to install, 0 to update, 1 to wait for, 0 unchanged, 0 blocked.
+
+        personal/stuck: waiting: CREATE_IN_PROGRESS
+        personal/stuck: interrupted; CloudFormation is still changing it (CREATE_IN_PROGRESS)
+
+        Apply interrupted: 0 installed, 0 updated, 0 failed.
+            personal/stuck: interrupted; CloudFormation is still changing it (CREATE_IN_PROGRESS)
+
+        CloudFormation is still changing personal/stuck (CREATE_IN_PROGRESS); rackfile stopped following, AWS did not stop. Watch them with `rackfile status`; a new apply waits for them.
+        "));
 }
 
 #[test]
@@ -379,22 +414,30 @@ fn plan_and_status_escape_live_values_that_would_forge_or_recolour_lines() {
 #[test]
 fn import_refuses_an_org_name_that_would_make_a_broken_file() {
     let dir = dir_with_racks();
+    let mut outputs = String::new();
     for org in ["", "team\nname"] {
         let output =
             run(rackfile(dir.path()).args(["import", "--org", org, "--region", "us-east-1"]));
-        assert_eq!(output.code, 1);
-        assert!(
-            output
-                .stderr
-                .contains("an org name must be non-empty text without control characters"),
-            "{}",
-            output.stderr
-        );
+        outputs.push_str(&output.snapshot());
     }
+    stable_snapshots(dir.path()).bind(|| {
+        insta::assert_snapshot!(outputs, @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: --org "": an org name must be non-empty text without control characters
+           = help: e.g. --org personal
+        exit: 1
+        --- stdout
+        --- stderr
+        error: --org "team\nname": an org name must be non-empty text without control characters
+           = help: e.g. --org personal
+        "#)
+    });
 }
 
 #[test]
-fn an_edited_saved_plan_is_refused_naming_the_field_and_nothing_is_changed() {
+fn apply_refuses_an_edited_saved_plan_naming_the_field_and_changes_nothing() {
     let moto = moto::session();
     seed_world(&moto);
     let saved = run(moto.rackfile().args(["plan", "--out", "update.plan"]));
@@ -420,6 +463,7 @@ fn an_edited_saved_plan_is_refused_naming_the_field_and_nothing_is_changed() {
         "#));
 
     // A rack entry pointing at another stack, or at an org nobody declared: refused, never a panic.
+    let mut outputs = String::new();
     for (field, value) in [("name", "victim"), ("org", "nosuch")] {
         let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
         let python = plan["racks"]
@@ -431,15 +475,22 @@ fn an_edited_saved_plan_is_refused_naming_the_field_and_nothing_is_changed() {
         python[field] = serde_json::json!(value);
         moto.write("edited.plan", &plan.to_string());
         let output = run(moto.rackfile().args(["apply", "edited.plan"]));
-        assert_eq!(output.code, 1, "{field}: {}", output.stderr);
-        assert!(
-            output
-                .stderr
-                .contains(&format!("personal/python: the saved plan's `{field}`")),
-            "{field}: {}",
-            output.stderr
-        );
+        outputs.push_str(&output.snapshot());
     }
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(outputs, @"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: the saved plan is stale; nothing was changed
+            personal/python: the saved plan's `name` is not what racks.toml and the live stack give now
+           = help: run `rackfile plan --out PLANFILE` again, review it, and apply the new plan
+        exit: 1
+        --- stdout
+        --- stderr
+        error: the saved plan is stale; nothing was changed
+            personal/python: the saved plan's `org` is not what racks.toml and the live stack give now
+           = help: run `rackfile plan --out PLANFILE` again, review it, and apply the new plan
+        "));
     assert_eq!(
         moto.live_parameter("python", "InstanceType"),
         "t2.small",
@@ -448,7 +499,7 @@ fn an_edited_saved_plan_is_refused_naming_the_field_and_nothing_is_changed() {
 }
 
 #[test]
-fn a_saved_plan_prints_the_plan_made_now_never_its_own_summary_and_applies_from_any_directory() {
+fn apply_of_a_saved_plan_prints_the_plan_made_now_and_works_from_any_directory() {
     let moto = moto::session();
     seed_world(&moto);
     let saved = run(moto.rackfile().args([
@@ -513,7 +564,7 @@ fn a_saved_plan_prints_the_plan_made_now_never_its_own_summary_and_applies_from_
 /// A stdout that fails while the plan is printed stops the apply before anything is sent: the install and
 /// its generated password would be reported to nobody.
 #[test]
-fn an_apply_whose_stdout_fails_sends_nothing_and_says_why_on_stderr() {
+fn apply_whose_stdout_fails_sends_nothing_and_says_why_on_stderr() {
     let moto = moto::session();
     moto.write("rack.yml", &moto::rack_template());
     moto.write(
@@ -521,26 +572,26 @@ fn an_apply_whose_stdout_fails_sends_nothing_and_says_why_on_stderr() {
         "[defaults]\norg = \"personal\"\nregion = \"us-east-1\"\nversion = \"1\"\n\
          [org.personal]\nprofile = \"personal\"\n[[rack]]\nname = \"web\"\ntemplate = \"rack.yml\"\n",
     );
-    let output = moto
-        .rackfile()
-        .args(["apply", "--auto-approve"])
-        .stdout(
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open("/dev/full")
-                .unwrap(),
-        )
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.starts_with(
-            "error: cannot write apply's output to stdout (No space left on device (os error 28)); nothing was changed"
-        ),
-        "{stderr}"
+    let output = Output::from(
+        moto.rackfile()
+            .args(["apply", "--auto-approve"])
+            .stdout(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap(),
+            )
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap(),
     );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: cannot write apply's output to stdout (No space left on device (os error 28)); nothing was changed
+           = help: give stdout somewhere that takes it: a file with room, a reader that stays
+        "));
     let stacks = moto.python("print(len(client('cloudformation').describe_stacks()['Stacks']))");
     assert_eq!(stacks.trim(), "0", "nothing was installed");
 }
@@ -568,22 +619,30 @@ fn plan_with_a_profile_that_does_not_exist_is_an_error() {
 }
 
 #[test]
-fn a_plan_saved_with_a_full_stdout_is_still_saved() {
+fn plan_out_with_a_full_stdout_still_saves_the_plan() {
     let moto = moto::session();
     seed_world(&moto);
-    let output = moto
-        .rackfile()
-        .args(["plan", "--out", "p.json"])
-        .stdout(
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open("/dev/full")
-                .unwrap(),
-        )
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    let output = Output::from(
+        moto.rackfile()
+            .args(["plan", "--out", "p.json"])
+            .stdout(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap(),
+            )
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap(),
+    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(output.snapshot(), @"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: cannot write stdout: No space left on device (os error 28)
+        ")
+    });
     let saved = std::fs::read_to_string(moto.path().join("p.json")).expect("the plan was saved");
     assert!(saved.contains("\"format_version\": \"1\""));
 }
@@ -620,8 +679,6 @@ fn plan_json_names_a_racks_toml_error_s_file_line_and_column_as_fields() {
     assert_eq!(problem["file"], "racks.toml", "{error}");
     assert_eq!(problem["line"], line, "{error}");
     assert_eq!(problem["column"], 1, "{error}");
-    let message = problem["message"].as_str().unwrap();
-    assert!(!message.contains('^'), "{error}");
     stable_snapshots(dir.path()).bind(|| {
         insta::assert_snapshot!(output.snapshot(), @r#"
         exit: 1
@@ -710,25 +767,59 @@ fn plan_format_markdown_renders_a_table_and_collapsible_details() {
     let moto = moto::session();
     seed_world(&moto);
     let output = run(moto.rackfile().args(["plan", "--format", "markdown"]));
-    assert_eq!(output.code, 0, "{}", output.stderr);
-    assert!(
-        output.stdout.starts_with("### rackfile plan\n"),
-        "{}",
-        output.stdout
-    );
-    assert!(
-        output
-            .stdout
-            .contains("| `personal/python` (us-east-1) | update | InstanceCount: 3 → 5 |"),
-        "{}",
-        output.stdout
-    );
-    assert!(
-        output.stdout.contains(
-            "<details><summary><code>… personal/stuck (us-east-1) is waited for, then planned again</code></summary>"
-        ),
-        "{}",
-        output.stdout
-    );
-    assert!(!output.stdout.contains('\u{1b}'));
+    assert!(!output.stdout.contains('\u{1b}'), "no colour in Markdown");
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(output.snapshot(), @r"
+        exit: 0
+        --- stdout
+        ### rackfile plan
+
+        **1 to install, 1 to update, 1 to wait for, 1 unchanged, 0 blocked.**
+
+        | rack | action | what changes | impact | `--auto-approve=in-place` |
+        |---|---|---|---|---|
+        | `personal/example` (us-east-1) | install | new rack | budget up to 30m | **held** |
+        | `personal/python` (us-east-1) | update | InstanceCount: 3 → 5 | no resource changes; budget up to 5m | applied |
+        | `work/staging` (eu-west-1) | no changes |  |  |  |
+        | `personal/stuck` (us-east-1) | wait, then plan again | CREATE\_IN\_PROGRESS | CloudFormation is changing the stack; apply waits for it to finish, then plans it again and applies that plan if this run allows it |  |
+
+        - **Needs a person** (held by `--auto-approve=in-place`): `personal/example` installs a new rack
+
+        <details><summary><code>+ personal/example (us-east-1) will be installed</code></summary>
+
+        ```
+        + personal/example (us-east-1) will be installed
+            template: https://convox.s3.amazonaws.com/release/20161102160040/formation.json
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+        ```
+
+        </details>
+
+        <details><summary><code>~ personal/python (us-east-1) will be updated</code></summary>
+
+        ```
+        ~ personal/python (us-east-1) will be updated
+            InstanceCount: 3 -> 5
+              ↳ reaches no resource
+            impact: no resource changes
+            budget: up to 5m
+        ```
+
+        </details>
+
+        <details><summary><code>… personal/stuck (us-east-1) is waited for, then planned again</code></summary>
+
+        ```
+        … personal/stuck (us-east-1) is waited for, then planned again
+            CREATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again and applies that plan if this run allows it
+        ```
+
+        </details>
+        --- stderr
+        "));
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use rackfile::cloud::{Cloud, CreateStackRequest, TemplateSource};
 
+use crate::common::{exit_and_output, stable_snapshots};
 use crate::fake_harness::{ACCOUNT, Harness, RACK_RESOURCES, REGION, TEMPLATE_URL};
 
 /// The first app's template: enough resources that its deletion takes a while.
@@ -103,7 +104,7 @@ async fn uninstall_while(
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_app_stack_re_tagged_since_the_plan_is_not_deleted_nor_the_rack() {
+async fn apply_uninstall_deletes_neither_an_app_stack_re_tagged_since_the_plan_nor_the_rack() {
     let harness = uninstall_declared().await;
 
     let (code, output) = uninstall_while(&harness, async {
@@ -113,17 +114,18 @@ async fn an_app_stack_re_tagged_since_the_plan_is_not_deleted_nor_the_rack() {
     })
     .await;
 
-    assert_eq!(code, 1, "{output}");
-    assert!(
-        output.contains("web-b's tags changed since the plan: it is no longer a Convox stack of this rack, so it was not deleted"),
-        "{output}"
-    );
+    stable_snapshots(harness.dir.path()).bind(|| {
+        insta::assert_snapshot!(
+            "apply_uninstall_deletes_neither_an_app_stack_re_tagged_since_the_plan_nor_the_rack",
+            exit_and_output(code, &output)
+        )
+    });
     assert!(harness.stack("web-a").is_none(), "{output}");
     assert!(harness.stack("web-b").is_some() && harness.stack("web").is_some());
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_app_stack_replaced_since_the_plan_is_not_deleted_nor_the_rack() {
+async fn apply_uninstall_deletes_neither_an_app_stack_replaced_since_the_plan_nor_the_rack() {
     let harness = uninstall_declared().await;
 
     let (code, output) = uninstall_while(&harness, async {
@@ -132,16 +134,17 @@ async fn an_app_stack_replaced_since_the_plan_is_not_deleted_nor_the_rack() {
     })
     .await;
 
-    assert_eq!(code, 1, "{output}");
-    assert!(
-        output.contains("web-b is another stack than the one planned (StackId"),
-        "{output}"
-    );
+    stable_snapshots(harness.dir.path()).bind(|| {
+        insta::assert_snapshot!(
+            "apply_uninstall_deletes_neither_an_app_stack_replaced_since_the_plan_nor_the_rack",
+            exit_and_output(code, &output)
+        )
+    });
     assert!(harness.stack("web-b").is_some() && harness.stack("web").is_some());
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_app_stack_deleted_since_the_plan_is_passed_over_and_the_rack_deleted() {
+async fn apply_uninstall_passes_over_an_app_stack_deleted_since_the_plan_and_deletes_the_rack() {
     let harness = uninstall_declared().await;
 
     let (code, output) = uninstall_while(&harness, delete_web_b(&harness)).await;

@@ -2,7 +2,7 @@
 //! served from moto's S3), a clean second plan, an idle second apply, saved plans applied exactly and
 //! refused when stale, a version upgrade switching the template, and passwords.
 
-use crate::common::{run, stable_snapshots};
+use crate::common::{exit_and_summary, run, stable_snapshots};
 use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT, WORK_ACCOUNT};
 
 /// The racks of this module's tests, in the two orgs of `moto::TWO_ORGS`.
@@ -67,14 +67,20 @@ fn apply_installs_in_two_regions_then_plan_is_clean_and_apply_does_nothing() {
         .rackfile()
         .args(["apply", "--auto-approve"])
         .env("STAGING_PASSWORD", "staging-secret-1"));
-    assert_eq!(output.code, 0, "{}\n{}", output.stdout, output.stderr);
-    assert!(
-        output
-            .stdout
-            .contains("Apply complete: 2 installed, 0 updated, 0 failed."),
-        "{}",
-        output.stdout
-    );
+    // The two regions' progress lines interleave as they go: the summary on is pinned.
+    assert_eq!(output.stderr, "");
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(exit_and_summary(output.code, &output.stdout), @"
+            exit: 0
+            --- stdout from the summary on
+            Apply complete: 2 installed, 0 updated, 0 failed.
+                personal/example: installed in [time]
+                work/staging: installed in [time]
+
+            Password for personal/example (shown only this once; store it now): [password]
+            Dashboard: example.us-east-1.elb.amazonaws.com
+            ")
+    });
 
     let example = live_parameters(&moto, PERSONAL_ACCOUNT, "us-east-1", "example");
     assert_eq!(
@@ -178,8 +184,9 @@ fn apply_without_a_terminal_refuses_unless_auto_approved_and_changes_nothing() {
 /// An unset or empty `password_env` is refused at plan time, naming the rack and its racks.toml line,
 /// before anything is installed; plan and doctor say the same. The value is never printed.
 #[test]
-fn a_missing_or_empty_password_env_is_refused_at_plan_time_and_nothing_is_installed() {
+fn apply_refuses_a_missing_or_empty_password_env_at_plan_time_and_installs_nothing() {
     let moto = setup();
+    let mut outputs = String::new();
     for value in [None, Some(""), Some(&*"p".repeat(51))] {
         let mut command = moto.rackfile();
         command.args(["apply", "--auto-approve"]);
@@ -187,36 +194,48 @@ fn a_missing_or_empty_password_env_is_refused_at_plan_time_and_nothing_is_instal
             command.env("STAGING_PASSWORD", value);
         }
         let output = run(&mut command);
-        assert_eq!(output.code, 1, "{value:?}: {}", output.stdout);
-        let expected = match value {
-            Some(long) if !long.is_empty() => {
-                "work/staging: the password in $STAGING_PASSWORD is refused by the template's MaxLength of Password"
-            }
-            _ => {
-                "work/staging: `password_env` names $STAGING_PASSWORD, which is not set or is empty"
-            }
-        };
-        assert!(
-            output.stderr.contains(expected),
-            "{value:?}:\n{}",
-            output.stderr
-        );
-        // The error points at the line of `password_env` (line 24 of racks.toml).
-        assert!(
-            output.stderr.contains("racks.toml:24:"),
-            "{value:?}:\n{}",
-            output.stderr
-        );
         assert!(
             !output.stderr.contains(&"p".repeat(51)),
             "the password was shown"
         );
-        assert!(
-            !output.stdout.contains("Apply"),
-            "{value:?}: apply started:\n{}",
-            output.stdout
-        );
+        outputs.push_str(&output.snapshot());
     }
+    // Each error points at the line of `password_env` (line 24 of racks.toml).
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(outputs, @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: work/staging: `password_env` names $STAGING_PASSWORD, which is not set or is empty: the install has no password to send
+          --> racks.toml:24:16
+           |
+        24 | password_env = "STAGING_PASSWORD"
+           |                ^^^^^^^^^^^^^^^^^^
+           = help: set STAGING_PASSWORD to the rack's password in the environment of plan and apply (it is never printed), or remove `password_env` to have one generated
+
+        error: cannot plan: 1 problem; nothing was changed
+        exit: 1
+        --- stdout
+        --- stderr
+        error: work/staging: `password_env` names $STAGING_PASSWORD, which is not set or is empty: the install has no password to send
+          --> racks.toml:24:16
+           |
+        24 | password_env = "STAGING_PASSWORD"
+           |                ^^^^^^^^^^^^^^^^^^
+           = help: set STAGING_PASSWORD to the rack's password in the environment of plan and apply (it is never printed), or remove `password_env` to have one generated
+
+        error: cannot plan: 1 problem; nothing was changed
+        exit: 1
+        --- stdout
+        --- stderr
+        error: work/staging: the password in $STAGING_PASSWORD is refused by the template's MaxLength of Password: must be at most 50 characters long, not 51
+          --> racks.toml:24:16
+           |
+        24 | password_env = "STAGING_PASSWORD"
+           |                ^^^^^^^^^^^^^^^^^^
+           = help: put a password the template accepts in $STAGING_PASSWORD
+
+        error: cannot plan: 1 problem; nothing was changed
+        "#));
     let plan = run(moto
         .rackfile()
         .args(["plan", "--json"])
@@ -248,7 +267,7 @@ fn a_missing_or_empty_password_env_is_refused_at_plan_time_and_nothing_is_instal
 }
 
 #[test]
-fn an_update_changes_managed_values_and_keeps_the_rest() {
+fn apply_of_an_update_changes_managed_values_and_keeps_the_rest() {
     let moto = setup();
     let first = run(moto
         .rackfile()
@@ -313,7 +332,7 @@ fn an_update_changes_managed_values_and_keeps_the_rest() {
 }
 
 #[test]
-fn a_version_upgrade_switches_the_template() {
+fn apply_of_a_version_upgrade_switches_the_template() {
     let moto = setup();
     let first =
         run(moto
@@ -372,7 +391,7 @@ fn a_version_upgrade_switches_the_template() {
 }
 
 #[test]
-fn a_saved_plan_applies_exactly_and_without_a_prompt() {
+fn apply_of_a_saved_plan_applies_exactly_and_without_a_prompt() {
     let moto = setup();
     let plan = run(moto
         .rackfile()
@@ -384,7 +403,6 @@ fn a_saved_plan_applies_exactly_and_without_a_prompt() {
         .rackfile()
         .args(["apply", "install.plan"])
         .env("STAGING_PASSWORD", "pw"));
-    assert_eq!(output.code, 0, "{}\n{}", output.stdout, output.stderr);
     assert!(
         output
             .stdout
@@ -392,11 +410,19 @@ fn a_saved_plan_applies_exactly_and_without_a_prompt() {
         "{}",
         output.stdout
     );
-    assert!(
-        output.stdout.contains("Apply complete: 2 installed"),
-        "{}",
-        output.stdout
-    );
+    assert_eq!(output.stderr, "");
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(exit_and_summary(output.code, &output.stdout), @"
+            exit: 0
+            --- stdout from the summary on
+            Apply complete: 2 installed, 0 updated, 0 failed.
+                personal/example: installed in [time]
+                work/staging: installed in [time]
+
+            Password for personal/example (shown only this once; store it now): [password]
+            Dashboard: example.us-east-1.elb.amazonaws.com
+            ")
+    });
     // The same saved plan again is stale: the stacks it planned to install now exist.
     let again = run(moto
         .rackfile()
@@ -416,7 +442,7 @@ fn a_saved_plan_applies_exactly_and_without_a_prompt() {
 }
 
 #[test]
-fn a_stale_saved_plan_is_refused_naming_what_changed_and_nothing_is_changed() {
+fn apply_refuses_a_stale_saved_plan_naming_what_changed_and_changes_nothing() {
     let moto = setup();
     assert_eq!(
         run(moto
@@ -489,7 +515,7 @@ fn a_stale_saved_plan_is_refused_naming_what_changed_and_nothing_is_changed() {
 }
 
 #[test]
-fn a_create_that_fails_on_moto_is_reported_with_the_stack_it_left() {
+fn apply_reports_a_create_that_fails_on_moto_with_the_stack_it_left() {
     let moto = setup();
     moto.write(
         "broken.yml",

@@ -11,9 +11,10 @@ use rackfile::cloud::{ChangeDetail, Replacement, ResourceChange, TemplateSource}
 use rackfile::live::ChangeSetLedger;
 use rackfile::plan::change_set::{Agreement, CheckStatus};
 use rackfile::plan::{Action, ChangeSets, Plan, PlanInputs, make_plan};
-use rackfile::render::notes::note_words;
+use rackfile::render::RenderError as _;
 use rackfile_fake::FakeTemplate;
 
+use crate::common::{exit_and_output, stable_snapshots};
 use crate::fake_harness::{ACCOUNT, Harness, REGION};
 
 /// A rack's shape: a launch configuration (InstanceType is create-only in it) rolled into an
@@ -151,7 +152,7 @@ fn operations(harness: &Harness, name: &str) -> usize {
 /// of it. The analysis is run again with that: the group's instances roll. In-place approval holds the
 /// rack, and the plan shows both views with the change set's cause.
 #[tokio::test(start_paused = true)]
-async fn a_replacement_only_the_change_set_reports_holds_the_rack_and_shows_both_views() {
+async fn plan_changeset_a_replacement_only_cloudformation_sees_holds_the_rack_shows_both_views() {
     let harness = live_rack("[rack.parameters]\nKey = \"deploy\"").await;
     harness.fake.script_change_set(
         "web",
@@ -190,22 +191,56 @@ async fn a_replacement_only_the_change_set_reports_holds_the_rack_and_shows_both
         .expect("the group is reached");
     assert!(instances.rolling.is_some(), "{instances:?}");
     assert!(rack.is_held());
+    let snapshots = stable_snapshots(harness.dir.path());
     let words = rackfile::render::hold_words(rack);
-    assert!(
-        words.contains("change set: LaunchConfiguration Modify Replacement True"),
-        "{words}"
-    );
-
+    snapshots.bind(|| insta::assert_snapshot!(words, @"replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time; change set: LaunchConfiguration Modify Replacement True"));
     let human = rackfile::render::human_plan(&plan, rackfile::render::Style::Plain);
-    assert!(
-        human.contains("change set: LaunchConfiguration: CloudFormation says replace (Modify, Replacement True; ImageId from ParameterReference Key), the analysis said nothing"),
-        "{human}"
-    );
+    snapshots.bind(|| insta::assert_snapshot!(human, @"
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/web (us-east-1) will be updated
+            Key:  -> deploy
+              ↳ reaches no resource
+            impact: replaces 1 resource, modifies 1 in place; rolling replacement of Instances, 1 at a time
+            change set: LaunchConfiguration: CloudFormation says replace (Modify, Replacement True; ImageId from ParameterReference Key), the analysis said nothing
+            rolling: 3 instances, 1 at a time, PT5M pause: up to 20m
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+        Disruptive: personal/web replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time
+        "));
     let markdown = rackfile::render::markdown_plan(&plan);
-    assert!(
-        markdown.contains("| `LaunchConfiguration` | nothing | replace (Modify, Replacement True; ImageId from ParameterReference Key) | CloudFormation says more |"),
-        "{markdown}"
-    );
+    snapshots.bind(|| insta::assert_snapshot!(markdown, @"
+        ### rackfile plan
+
+        **0 to install, 1 to update, 0 unchanged, 0 blocked.**
+
+        | rack | action | what changes | impact | `--auto-approve=in-place` |
+        |---|---|---|---|---|
+        | `personal/web` (us-east-1) | update | Key:  → deploy | replaces 1 resource, modifies 1 in place; rolling replacement of Instances, 1 at a time; budget up to 20m | **held** |
+
+        - **Disruptive:** `personal/web` replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time
+
+        - **Needs a person** (held by `--auto-approve=in-place`): `personal/web` replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time; change set: LaunchConfiguration Modify Replacement True
+
+        **`personal/web`: the analysis and CloudFormation's change set**
+
+        | resource | analysis | CloudFormation | verdict |
+        |---|---|---|---|
+        | `LaunchConfiguration` | nothing | replace (Modify, Replacement True; ImageId from ParameterReference Key) | CloudFormation says more |
+
+        <details><summary><code>~ personal/web (us-east-1) will be updated</code></summary>
+
+        ```
+        ~ personal/web (us-east-1) will be updated
+            Key:  -> deploy
+              ↳ reaches no resource
+            impact: replaces 1 resource, modifies 1 in place; rolling replacement of Instances, 1 at a time
+            change set: LaunchConfiguration: CloudFormation says replace (Modify, Replacement True; ImageId from ParameterReference Key), the analysis said nothing
+            rolling: 3 instances, 1 at a time, PT5M pause: up to 20m
+        ```
+
+        </details>
+        "));
     let json: serde_json::Value =
         serde_json::from_str(&rackfile::render::json_plan(&plan)).unwrap();
     let checked = &json["racks"][0]["change_set"]["resources"][0];
@@ -218,11 +253,28 @@ async fn a_replacement_only_the_change_set_reports_holds_the_rack_and_shows_both
     let mut options = harness.options();
     options.auto_approve = Some(Approval::InPlace);
     let (code, output) = harness.apply(&options).await;
-    assert_eq!(code, 3, "{output}");
-    assert!(
-        output.contains("change set: LaunchConfiguration Modify Replacement True"),
-        "{output}"
-    );
+    snapshots.bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
+        exit: 3
+        --- output
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/web (us-east-1) will be updated
+            Key:  -> deploy
+              ↳ reaches no resource
+            impact: replaces 1 resource, modifies 1 in place; rolling replacement of Instances, 1 at a time
+            change set: LaunchConfiguration: CloudFormation says replace (Modify, Replacement True; ImageId from ParameterReference Key), the analysis said nothing
+            rolling: 3 instances, 1 at a time, PT5M pause: up to 20m
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+        Disruptive: personal/web replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time
+
+        personal/web: held for a person, nothing sent: replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time; change set: LaunchConfiguration Modify Replacement True
+
+        Apply complete: 0 installed, 0 updated, 0 failed, 1 held for a person.
+            personal/web: held for a person, nothing sent: replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time; change set: LaunchConfiguration Modify Replacement True
+
+        Held for a person by --auto-approve=in-place (their changes are not all in place): personal/web. Review their plan, then apply them with `rackfile apply --target personal/web`, which asks for confirmation.
+        "));
     assert_eq!(operations(&harness, "UpdateStack"), 0);
     assert_eq!(operations(&harness, "ExecuteChangeSet"), 0);
     assert_eq!(harness.fake.change_sets(ACCOUNT, REGION), []);
@@ -232,7 +284,7 @@ async fn a_replacement_only_the_change_set_reports_holds_the_rack_and_shows_both
 /// CloudFormation agrees on the replacement and calls the group a plain Modify. The rolling replacement
 /// is kept, "analysis only".
 #[tokio::test(start_paused = true)]
-async fn a_rolling_replacement_the_change_set_calls_modify_is_kept() {
+async fn plan_changeset_a_rolling_replacement_the_change_set_calls_modify_is_kept() {
     let harness = live_rack("instance_type = \"m5.large\"").await;
     harness.fake.script_change_set(
         "web",
@@ -275,10 +327,20 @@ async fn a_rolling_replacement_the_change_set_calls_modify_is_kept() {
     );
     assert!(check.agrees());
     let human = rackfile::render::human_plan(&plan, rackfile::render::Style::Plain);
-    assert!(
-        human.contains("change set: Instances: analysis only: rolling replacement of its instances (CloudFormation says modify in place)"),
-        "{human}"
-    );
+    stable_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(human, @"
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/web (us-east-1) will be updated
+            InstanceType: t2.small -> m5.large
+              ↳ replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time
+            impact: replaces 1 resource, modifies 1 in place; rolling replacement of Instances, 1 at a time
+            change set: Instances: analysis only: rolling replacement of its instances (CloudFormation says modify in place)
+            change set agrees on the other 1 resource
+            rolling: 3 instances, 1 at a time, PT5M pause: up to 20m
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+        Disruptive: personal/web replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time
+        "));
     assert!(
         plan.racks[0]
             .disruptions
@@ -294,7 +356,7 @@ async fn a_rolling_replacement_the_change_set_calls_modify_is_kept() {
 /// `plan --changeset --out` keeps the change set; `apply PLAN` executes exactly it (no UpdateStack, no
 /// second CreateChangeSet). A plan whose stack changed after it was made is refused, naming the rack.
 #[tokio::test(start_paused = true)]
-async fn a_saved_plan_executes_its_change_set_and_refuses_once_the_stack_changed() {
+async fn apply_a_saved_plan_executes_its_change_set_and_refuses_once_the_stack_changed() {
     for changed_after in [false, true] {
         let harness = live_rack("[rack.parameters]\nKey = \"deploy\"").await;
         let ledger = ChangeSetLedger::default();
@@ -329,15 +391,44 @@ async fn a_saved_plan_executes_its_change_set_and_refuses_once_the_stack_changed
             creates,
             "a saved plan's change set is executed, never made again"
         );
+        let snapshots = stable_snapshots(harness.dir.path());
         if changed_after {
-            assert_eq!(code, 1, "{output}");
-            assert!(
-                output.contains("personal/web") && output.contains("changed"),
-                "{output}"
-            );
+            snapshots.bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
+                exit: 1
+                --- output
+                error: the saved plan is stale; nothing was changed
+                    personal/web: CloudFormation's change set rackfile-[change-set] of the update failed: CREATE_COMPLETE (execution status OBSOLETE)
+                   = help: run `rackfile plan --out PLANFILE` again, review it, and apply the new plan
+                "));
             assert_eq!(operations(&harness, "ExecuteChangeSet"), 0);
         } else {
-            assert_eq!(code, 0, "{output}");
+            snapshots.bind(|| {
+                insta::assert_snapshot!(exit_and_output(code, &output), @"
+                exit: 0
+                --- output
+                Applying the saved plan [dir]/web.plan.
+                Read account 123456789012 (org personal): us-east-1
+
+                ~ personal/web (us-east-1) will be updated
+                    Key:  -> deploy
+                      ↳ reaches no resource
+                    impact: no resource changes
+                    change set agrees (rackfile-[change-set])
+                    budget: up to 5m
+
+                Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+
+                personal/web: updating (3 resources)
+                personal/web: UPDATE_IN_PROGRESS
+                personal/web: Updated AutoScalingGroup: instances-1
+                personal/web: Updated CloudWatch Log Group: logs-2
+                personal/web: UPDATE_COMPLETE
+                personal/web: updated in [time]
+
+                Apply complete: 0 installed, 1 updated, 0 failed.
+                    personal/web: updated in [time]
+                ")
+            });
             assert_eq!(operations(&harness, "ExecuteChangeSet"), 1);
             assert_eq!(operations(&harness, "UpdateStack"), 0);
             assert_eq!(
@@ -353,7 +444,7 @@ async fn a_saved_plan_executes_its_change_set_and_refuses_once_the_stack_changed
 /// The same change set, no longer executable when applied (it was deleted behind rackfile's back): the
 /// saved plan is refused naming the rack and AWS's reason.
 #[tokio::test(start_paused = true)]
-async fn a_saved_plan_whose_change_set_is_gone_is_refused_naming_why() {
+async fn apply_a_saved_plan_whose_change_set_is_gone_is_refused_naming_why() {
     let harness = live_rack("[rack.parameters]\nKey = \"deploy\"").await;
     let ledger = ChangeSetLedger::default();
     let plan = plan_with_change_sets(&harness, &ledger).await;
@@ -364,18 +455,20 @@ async fn a_saved_plan_whose_change_set_is_gone_is_refused_naming_why() {
     options.source = rackfile::cli::options::ApplySource::SavedPlan(saved);
     options.auto_approve = None;
     let (code, output) = harness.apply(&options).await;
-    assert_eq!(code, 1, "{output}");
-    assert!(
-        output.contains("personal/web: CloudFormation's change set rackfile-")
-            && output.contains("ChangeSetNotFound"),
-        "{output}"
-    );
+    stable_snapshots(harness.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
+            exit: 1
+            --- output
+            error: the saved plan is stale; nothing was changed
+                personal/web: CloudFormation's change set rackfile-[change-set] of the update failed: ChangeSetNotFoundException: ChangeSet [rackfile-[change-set]] does not exist
+               = help: run `rackfile plan --out PLANFILE` again, review it, and apply the new plan
+            "));
     assert_eq!(operations(&harness, "UpdateStack"), 0);
 }
 
 /// Ctrl-C while the change set is being made: the run ends (130) and the change set is deleted.
 #[tokio::test(start_paused = true)]
-async fn an_interrupted_plan_leaves_no_change_set() {
+async fn plan_changeset_interrupted_leaves_no_change_set() {
     let harness = live_rack("[rack.parameters]\nKey = \"deploy\"").await;
     let mut options = harness.options();
     options.auto_approve = Some(Approval::InPlace);
@@ -389,8 +482,17 @@ async fn an_interrupted_plan_leaves_no_change_set() {
         harness.run(&options, crate::fake_harness::console(), cancel),
         interrupt
     );
-    let code = result.map_or_else(|error| error.exit_code(), |outcome| outcome.exit_code());
-    assert_eq!(code, 130, "{output}");
+    let output = match result {
+        Ok(outcome) => exit_and_output(outcome.exit_code(), &output),
+        Err(error) => exit_and_output(error.exit_code(), &format!("{output}{}", error.render())),
+    };
+    stable_snapshots(harness.dir.path()).bind(|| {
+        insta::assert_snapshot!(output, @"
+        exit: 130
+        --- output
+        error: apply interrupted while reading AWS; nothing was changed
+        ")
+    });
     assert_eq!(operations(&harness, "CreateChangeSet"), 1);
     assert_eq!(operations(&harness, "DeleteChangeSet"), 1);
     assert_eq!(harness.fake.change_sets(ACCOUNT, REGION), []);
@@ -414,10 +516,17 @@ async fn an_interrupted_plan_leaves_no_change_set() {
         tokio::time::sleep(Duration::from_millis(1500)),
     )
     .await;
-    assert!(
-        matches!(&result, Err(rackfile::error::Error::Interrupted(message)) if message.contains("every change set it made was deleted")),
-        "{result:?}"
-    );
+    let Err(error) = result else {
+        panic!("{result:?}")
+    };
+    let output = exit_and_output(error.exit_code(), &error.render());
+    stable_snapshots(harness.dir.path()).bind(|| {
+        insta::assert_snapshot!(output, @"
+        exit: 130
+        --- output
+        error: plan interrupted; every change set it made was deleted
+        ")
+    });
     assert_eq!(operations(&harness, "CreateChangeSet"), 2);
     assert_eq!(harness.fake.change_sets(ACCOUNT, REGION), []);
 }
@@ -425,21 +534,22 @@ async fn an_interrupted_plan_leaves_no_change_set() {
 /// CloudFormation finds nothing to change where the plan saw a change: the rack is unchanged, with a note,
 /// and nothing is left behind.
 #[tokio::test(start_paused = true)]
-async fn a_change_set_that_contains_no_changes_is_a_clean_no_change() {
+async fn plan_changeset_a_change_set_that_contains_no_changes_is_a_clean_no_change() {
     let harness = live_rack("[rack.parameters]\nKey = \"deploy\"").await;
     harness.fake.change_sets_find_nothing("web");
     let ledger = ChangeSetLedger::default();
     let plan = plan_with_change_sets(&harness, &ledger).await;
     assert_eq!(plan.racks[0].action, Action::Unchanged);
     assert!(!plan.summary.differs(), "{:?}", plan.summary);
-    assert!(
-        plan.racks[0]
-            .notes
-            .iter()
-            .any(|note| note_words(note).contains("didn't contain changes")),
-        "{:?}",
-        plan.racks[0].notes
-    );
+    let human = rackfile::render::human_plan(&plan, rackfile::render::Style::Plain);
+    stable_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(human, @r#"
+        Read account 123456789012 (org personal): us-east-1
+
+          personal/web (us-east-1) no changes
+            note: CloudFormation's change set says the update changes nothing ("didn't contain changes")
+
+        Plan: 0 to install, 0 to update, 1 unchanged, 0 blocked.
+        "#));
     assert!(ledger.delete_left().await.is_empty());
     assert_eq!(harness.fake.change_sets(ACCOUNT, REGION), []);
 }
@@ -447,7 +557,7 @@ async fn a_change_set_that_contains_no_changes_is_a_clean_no_change() {
 /// A new instance count: the analysis modifies the group in place, and so does CloudFormation. In-place
 /// approval applies the rack, by executing that change set (never UpdateStack), and nothing is left.
 #[tokio::test(start_paused = true)]
-async fn an_update_both_views_call_in_place_is_applied_by_its_change_set() {
+async fn apply_in_place_an_update_both_views_call_in_place_is_applied_by_its_change_set() {
     let harness = live_rack("instance_count = 5").await;
     harness.fake.script_change_set(
         "web",
@@ -463,8 +573,32 @@ async fn an_update_both_views_call_in_place_is_applied_by_its_change_set() {
     let mut options = harness.options();
     options.auto_approve = Some(Approval::InPlace);
     let (code, output) = harness.apply(&options).await;
-    assert_eq!(code, 0, "{output}");
-    assert!(output.contains("change set agrees (rackfile-"), "{output}");
+    stable_snapshots(harness.dir.path()).bind(|| {
+        insta::assert_snapshot!(exit_and_output(code, &output), @"
+            exit: 0
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            ~ personal/web (us-east-1) will be updated
+                InstanceCount: 3 -> 5
+                  ↳ modifies Instances in place
+                impact: modifies 1 resource in place
+                change set agrees (rackfile-[change-set])
+                budget: up to 5m
+
+            Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+
+            personal/web: updating (3 resources)
+            personal/web: UPDATE_IN_PROGRESS
+            personal/web: Updated AutoScalingGroup: instances-1
+            personal/web: Updated CloudWatch Log Group: logs-2
+            personal/web: UPDATE_COMPLETE
+            personal/web: updated in [time]
+
+            Apply complete: 0 installed, 1 updated, 0 failed.
+                personal/web: updated in [time]
+            ")
+    });
     assert_eq!(operations(&harness, "CreateChangeSet"), 1);
     assert_eq!(operations(&harness, "ExecuteChangeSet"), 1);
     assert_eq!(operations(&harness, "UpdateStack"), 0);
@@ -561,7 +695,7 @@ async fn cost_of_a_plan_of_500_racks_with_10_changed() {
 /// A change set CloudFormation will not make (here, the role may not CreateChangeSet) is never a silent
 /// pass: the rack is blocked with AWS's error, and in-place approval applies nothing.
 #[tokio::test(start_paused = true)]
-async fn a_change_set_that_cannot_be_made_blocks_the_rack_with_the_aws_error() {
+async fn plan_changeset_a_change_set_that_cannot_be_made_blocks_the_rack_with_the_aws_error() {
     let harness = live_rack("instance_count = 5").await;
     harness.fake.deny("CreateChangeSet");
     let ledger = ChangeSetLedger::default();
@@ -573,19 +707,34 @@ async fn a_change_set_that_cannot_be_made_blocks_the_rack_with_the_aws_error() {
         matches!(blocked.why, rackfile::plan::BlockedWhy::ChangeSet { .. }),
         "{blocked:?}"
     );
-    let reason = rackfile::render::blocked::reason(blocked, &plan.racks[0].preflight);
-    assert!(
-        reason.contains("AccessDenied") && reason.contains("cloudformation:CreateChangeSet"),
-        "{reason}"
-    );
+    let snapshots = stable_snapshots(harness.dir.path());
+    let human = rackfile::render::human_plan(&plan, rackfile::render::Style::Plain);
+    snapshots.bind(|| insta::assert_snapshot!(human, @"
+        Read account 123456789012 (org personal): us-east-1
+
+        ! personal/web (us-east-1) is blocked
+            CREATE_COMPLETE: CloudFormation's change set rackfile-[change-set] of the update failed: AccessDenied: not authorized to perform cloudformation:CreateChangeSet
+
+        Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked.
+        "));
     assert!(plan.summary.differs());
     assert!(ledger.delete_left().await.is_empty());
 
     let mut options = harness.options();
     options.auto_approve = Some(Approval::InPlace);
     let (code, output) = harness.apply(&options).await;
-    assert_eq!(code, 1, "{output}");
-    assert!(output.contains("AccessDenied"), "{output}");
+    snapshots.bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
+        exit: 1
+        --- output
+        Read account 123456789012 (org personal): us-east-1
+
+        ! personal/web (us-east-1) is blocked
+            CREATE_COMPLETE: CloudFormation's change set rackfile-[change-set] of the update failed: AccessDenied: not authorized to perform cloudformation:CreateChangeSet
+
+        Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked.
+
+        Nothing to apply, but some racks are blocked (see above).
+        "));
     assert_eq!(operations(&harness, "UpdateStack"), 0);
     assert_eq!(operations(&harness, "ExecuteChangeSet"), 0);
 }

@@ -3,7 +3,7 @@
 //! retention changed behind CloudFormation's back with boto3 are both found, and `plan --drift` warns before
 //! an update that would put the retention back.
 
-use crate::common::run;
+use crate::common::{run, stable_snapshots};
 use crate::moto::{MotoSession, PERSONAL_ACCOUNT};
 use crate::real_templates::{V2026, assert_exit, racks, seed, session};
 
@@ -38,9 +38,10 @@ fn a_rack_changed_by_hand() -> (MotoSession, String) {
 }
 
 #[test]
-fn a_rule_and_a_retention_changed_by_hand_are_found_and_plan_drift_warns_before_putting_the_retention_back()
- {
+fn drift_finds_a_rule_and_a_retention_changed_by_hand_and_plan_drift_warns_before_undoing_one() {
     let (moto, group) = a_rack_changed_by_hand();
+    assert!(group.starts_with("sg-"), "{group}");
+    let snapshots = stable_snapshots(moto.path());
     moto.write(
         "racks.toml",
         &racks(&format!(
@@ -49,53 +50,126 @@ fn a_rule_and_a_retention_changed_by_hand_are_found_and_plan_drift_warns_before_
     );
 
     let drift = run(moto.rackfile().args(["drift", "--detailed-exitcode"]));
-    assert_exit(&drift, 2);
-    assert!(
-        drift
-            .stdout
-            .contains("personal/web: drifted: 2 resources changed outside CloudFormation"),
-        "{}",
-        drift.stdout
-    );
-    assert!(
-        drift.stdout.contains(&format!(
-            "security group SecurityGroup ({group}): ingress 0.0.0.0/0:22 added"
-        )),
-        "{}",
-        drift.stdout
-    );
-    assert!(
-        drift.stdout.contains("log group LogGroup (")
-            && drift.stdout.contains("): retention 7 -> 30 days"),
-        "{}",
-        drift.stdout
-    );
     // moto's backends keep no state to compare for the rest: CloudFormation "did not check" them, named.
-    assert!(
-        drift
-            .stdout
-            .contains("not checked (CloudFormation does not check these):"),
-        "{}",
-        drift.stdout
-    );
-    assert!(
-        drift.stdout.contains("    Vpc (AWS::EC2::VPC)"),
-        "{}",
-        drift.stdout
-    );
-    assert!(
-        drift
-            .stderr
-            .contains("personal/web: drift detection started"),
-        "{}",
-        drift.stderr
-    );
+    snapshots.bind(|| insta::assert_snapshot!(drift.snapshot(), @r#"
+        exit: 2
+        --- stdout
+        personal/web: drifted: 2 resources changed outside CloudFormation
+          security group SecurityGroup (sg-[id]): ingress 0.0.0.0/0:22 added
+              /SecurityGroupIngress/1 ADD: expected (none), actual {"CidrIp": "0.0.0.0/0", "FromPort": 22, "IpProtocol": "tcp", "ToPort": 22}
+          log group LogGroup (web-LogGroup-[id]): retention 7 -> 30 days
+              /RetentionInDays NOT_EQUAL: expected 7, actual 30
+          8 not checked (CloudFormation does not check these):
+            Vpc (AWS::EC2::VPC)
+            Gateway (AWS::EC2::InternetGateway)
+            GatewayAttachment (AWS::EC2::VPCGatewayAttachment)
+            Subnet0 (AWS::EC2::Subnet)
+            Subnet1 (AWS::EC2::Subnet)
+            Cluster (AWS::ECS::Cluster)
+            LaunchConfiguration (AWS::AutoScaling::LaunchConfiguration)
+            Settings (AWS::S3::Bucket)
+
+        Drift: 1 drifted, 0 without drift, 0 not checked, 0 not installed; 8 resources CloudFormation does not check, 0 it could not check.
+        --- stderr
+        personal/web: drift detection started
+        personal/web: drift detection complete
+        "#));
 
     let json = run(moto.rackfile().args(["drift", "--json"]));
-    assert_exit(&json, 0);
-    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    assert_eq!(report["format_version"], "1");
-    assert_eq!(report["summary"]["drifted"], 1);
+    snapshots.bind(|| insta::assert_snapshot!(json.snapshot(), @r#"
+        exit: 0
+        --- stdout
+        {
+          "format_version": "1",
+          "racks": [
+            {
+              "rack": "personal/web",
+              "region": "us-east-1",
+              "outcome": "detected",
+              "detection_failed": false,
+              "drifted": [
+                {
+                  "logical_id": "SecurityGroup",
+                  "physical_id": "sg-[id]",
+                  "type": "AWS::EC2::SecurityGroup",
+                  "status": "MODIFIED",
+                  "differences": [
+                    {
+                      "path": "/SecurityGroupIngress/1",
+                      "expected": "null",
+                      "actual": "{\"CidrIp\": \"0.0.0.0/0\", \"FromPort\": 22, \"IpProtocol\": \"tcp\", \"ToPort\": 22}",
+                      "kind": "ADD"
+                    }
+                  ]
+                },
+                {
+                  "logical_id": "LogGroup",
+                  "physical_id": "web-LogGroup-[id]",
+                  "type": "AWS::Logs::LogGroup",
+                  "status": "MODIFIED",
+                  "differences": [
+                    {
+                      "path": "/RetentionInDays",
+                      "expected": "7",
+                      "actual": "30",
+                      "kind": "NOT_EQUAL"
+                    }
+                  ]
+                }
+              ],
+              "managed": [],
+              "not_checked": [
+                {
+                  "logical_id": "Vpc",
+                  "type": "AWS::EC2::VPC"
+                },
+                {
+                  "logical_id": "Gateway",
+                  "type": "AWS::EC2::InternetGateway"
+                },
+                {
+                  "logical_id": "GatewayAttachment",
+                  "type": "AWS::EC2::VPCGatewayAttachment"
+                },
+                {
+                  "logical_id": "Subnet0",
+                  "type": "AWS::EC2::Subnet"
+                },
+                {
+                  "logical_id": "Subnet1",
+                  "type": "AWS::EC2::Subnet"
+                },
+                {
+                  "logical_id": "Cluster",
+                  "type": "AWS::ECS::Cluster"
+                },
+                {
+                  "logical_id": "LaunchConfiguration",
+                  "type": "AWS::AutoScaling::LaunchConfiguration"
+                },
+                {
+                  "logical_id": "Settings",
+                  "type": "AWS::S3::Bucket"
+                }
+              ],
+              "unknown": [],
+              "in_sync": 1
+            }
+          ],
+          "summary": {
+            "racks": 1,
+            "drifted": 1,
+            "in_sync": 0,
+            "not_checked": 0,
+            "not_installed": 0,
+            "resources_not_checked": 8,
+            "resources_unknown": 0
+          }
+        }
+        --- stderr
+        personal/web: drift detection started
+        personal/web: drift detection complete
+        "#));
 
     // An update that sets the retention puts the hand-made 30 days back: plan --drift says so, and only of
     // the log group (the update leaves the security group alone).
@@ -108,37 +182,80 @@ fn a_rule_and_a_retention_changed_by_hand_are_found_and_plan_drift_warns_before_
     let plan = run(moto
         .rackfile()
         .args(["plan", "--drift", "--detailed-exitcode=in-place"]));
-    assert_exit(&plan, 3);
-    assert!(
-        plan.stdout
-            .contains("will overwrite a change made outside CloudFormation: log group LogGroup ("),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout.contains("retention 7 -> 30 days"),
-        "{}",
-        plan.stdout
-    );
     assert!(!plan.stdout.contains("SecurityGroup ("), "{}", plan.stdout);
+    snapshots.bind(|| insta::assert_snapshot!(plan.snapshot(), @"
+        exit: 3
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/web (us-east-1) will be updated
+            LogRetention: 7 -> 14
+              ↳ modifies LogGroup in place
+            impact: modifies 1 resource in place
+            budget: up to 5m
+            will overwrite a change made outside CloudFormation: log group LogGroup (web-LogGroup-[id]): retention 7 -> 30 days
+                  /RetentionInDays NOT_EQUAL: expected 7, actual 30
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        personal/web: drift detection started
+        personal/web: drift detection complete
+        "));
     let without = run(moto
         .rackfile()
         .args(["plan", "--detailed-exitcode=in-place"]));
-    assert_exit(&without, 2);
     assert!(!without.stdout.contains("overwrite"), "{}", without.stdout);
+    snapshots.bind(|| {
+        insta::assert_snapshot!(without.snapshot(), @"
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/web (us-east-1) will be updated
+            LogRetention: 7 -> 14
+              ↳ modifies LogGroup in place
+            impact: modifies 1 resource in place
+            budget: up to 5m
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        ")
+    });
 
     // apply --drift holds it for a person under in-place approval: the hand-made retention stays.
     let apply = run(moto
         .rackfile()
         .args(["apply", "--drift", "--auto-approve=in-place"]));
-    assert_exit(&apply, 3);
-    assert!(
-        apply
-            .stdout
-            .contains("overwrites changes made outside CloudFormation (LogGroup)"),
-        "{}",
-        apply.stdout
-    );
+    snapshots.bind(|| insta::assert_snapshot!(apply.snapshot(), @"
+        exit: 3
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/web (us-east-1) will be updated
+            LogRetention: 7 -> 14
+              ↳ modifies LogGroup in place
+            impact: may replace 3 resources, modifies 2 in place
+            change set: LogGroup: analysis only: modify in place (CloudFormation says nothing)
+            change set: Gateway: CloudFormation says may replace (Modify, no Replacement given), the analysis said nothing
+            change set: Cluster: CloudFormation says may replace (Modify, no Replacement given), the analysis said nothing
+            change set: Settings: CloudFormation says may replace (Modify, no Replacement given), the analysis said nothing
+            budget: up to 5m
+            will overwrite a change made outside CloudFormation: log group LogGroup (web-LogGroup-[id]): retention 7 -> 30 days
+                  /RetentionInDays NOT_EQUAL: expected 7, actual 30
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+        Disruptive: personal/web may replace Gateway, Cluster and Settings
+
+        personal/web: held for a person, nothing sent: may replace Gateway, Cluster and Settings; change set: Gateway Modify no Replacement given; change set: Cluster Modify no Replacement given; change set: Settings Modify no Replacement given; overwrites changes made outside CloudFormation (LogGroup)
+
+        Apply complete: 0 installed, 0 updated, 0 failed, 1 held for a person.
+            personal/web: held for a person, nothing sent: may replace Gateway, Cluster and Settings; change set: Gateway Modify no Replacement given; change set: Cluster Modify no Replacement given; change set: Settings Modify no Replacement given; overwrites changes made outside CloudFormation (LogGroup)
+
+        Held for a person by --auto-approve=in-place (their changes are not all in place): personal/web. Review their plan, then apply them with `rackfile apply --target personal/web`, which asks for confirmation.
+        --- stderr
+        personal/web: drift detection started
+        personal/web: drift detection complete
+        "));
     assert_eq!(moto.live_parameter("web", "LogRetention"), "7");
 
     // A plan saved with --drift is not stale for its drift: apply --drift detects again, and holds again.
@@ -150,6 +267,31 @@ fn a_rule_and_a_retention_changed_by_hand_are_found_and_plan_drift_warns_before_
         run(moto
             .rackfile()
             .args(["apply", "--drift", "--auto-approve=in-place", "web.plan"]));
-    assert_exit(&apply_saved, 3);
+    snapshots.bind(|| insta::assert_snapshot!(apply_saved.snapshot(), @"
+        exit: 3
+        --- stdout
+        Applying the saved plan web.plan.
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/web (us-east-1) will be updated
+            LogRetention: 7 -> 14
+              ↳ modifies LogGroup in place
+            impact: modifies 1 resource in place
+            budget: up to 5m
+            will overwrite a change made outside CloudFormation: log group LogGroup (web-LogGroup-[id]): retention 7 -> 30 days
+                  /RetentionInDays NOT_EQUAL: expected 7, actual 30
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+
+        personal/web: held for a person, nothing sent: overwrites changes made outside CloudFormation (LogGroup)
+
+        Apply complete: 0 installed, 0 updated, 0 failed, 1 held for a person.
+            personal/web: held for a person, nothing sent: overwrites changes made outside CloudFormation (LogGroup)
+
+        Held for a person by --auto-approve=in-place (their changes are not all in place): personal/web. Review their plan, then apply them with `rackfile apply --target personal/web`, which asks for confirmation.
+        --- stderr
+        personal/web: drift detection started
+        personal/web: drift detection complete
+        "));
     assert_eq!(moto.live_parameter("web", "LogRetention"), "7");
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use proxy::{Fault, FaultProxy, Faults};
 
-use crate::common::run;
+use crate::common::{exit_and_summary, run, stable_snapshots};
 use crate::moto::{self, MotoSession};
 use crate::plan::seed_world;
 
@@ -99,13 +99,25 @@ fn apply_installs_and_updates_the_same_under_throttling_and_under_errors_and_res
         "the shared rate limit heard the first throttle:\n{}",
         install.stderr
     );
-    assert!(
-        install
-            .stdout
-            .contains("Apply complete: 3 installed, 0 updated, 0 failed."),
-        "{}",
-        install.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(exit_and_summary(install.code, &install.stdout), @"
+            exit: 0
+            --- stdout from the summary on
+            Apply complete: 3 installed, 0 updated, 0 failed.
+                personal/alpha: installed in [time]
+                personal/bravo: installed in [time]
+                personal/charlie: installed in [time]
+
+            Password for personal/alpha (shown only this once; store it now): [password]
+            Dashboard: alpha.us-east-1.elb.amazonaws.com
+
+            Password for personal/bravo (shown only this once; store it now): [password]
+            Dashboard: bravo.us-east-1.elb.amazonaws.com
+
+            Password for personal/charlie (shown only this once; store it now): [password]
+            Dashboard: charlie.us-east-1.elb.amazonaws.com
+            ")
+    });
     assert!(
         proxy.faults_injected() >= 2,
         "the proxy injected {} faults",
@@ -118,14 +130,17 @@ fn apply_installs_and_updates_the_same_under_throttling_and_under_errors_and_res
     );
     let proxy = FaultProxy::start(moto.port, errors_and_resets());
     let update = run(through(&moto, &proxy).args(["apply", "--auto-approve"]));
-    assert_eq!(update.code, 0, "{}{}", update.stdout, update.stderr);
-    assert!(
-        update
-            .stdout
-            .contains("Apply complete: 0 installed, 3 updated, 0 failed."),
-        "{}",
-        update.stdout
-    );
+    assert_eq!(update.stderr, "");
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(exit_and_summary(update.code, &update.stdout), @"
+            exit: 0
+            --- stdout from the summary on
+            Apply complete: 0 installed, 3 updated, 0 failed.
+                personal/alpha: updated in [time]
+                personal/bravo: updated in [time]
+                personal/charlie: updated in [time]
+            ")
+    });
     assert!(
         proxy.count("UpdateStack", None) == 3,
         "each update reached moto once"
@@ -208,31 +223,24 @@ fn an_apply_that_fails_midway_says_exactly_which_racks_changed() {
         },
     );
     let output = run(through(&moto, &proxy).args(["apply", "--auto-approve"]));
-    assert_eq!(output.code, 1, "{}{}", output.stdout, output.stderr);
-    let summary = output
-        .stdout
-        .split("Apply failed:")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no failure summary:\n{}", output.stdout));
-    assert!(
-        summary.starts_with(" 2 installed, 0 updated, 1 failed."),
-        "{summary}"
-    );
-    assert!(
-        summary.contains("personal/alpha: installed in"),
-        "{summary}"
-    );
-    assert!(
-        summary.contains("personal/charlie: installed in"),
-        "{summary}"
-    );
-    assert!(
-        summary.contains("personal/bravo: failed after ")
-            && summary.contains(
-                ": CreateStack failed, nothing was created: InternalFailure: injected by the fault proxy\n"
-            ),
-        "{summary}"
-    );
+    assert_eq!(output.stderr, "");
+    stable_snapshots(moto.path())
+        .bind(|| insta::assert_snapshot!(exit_and_summary(output.code, &output.stdout), @"
+            exit: 1
+            --- stdout from the summary on
+            Apply failed: 2 installed, 0 updated, 1 failed.
+                personal/alpha: installed in [time]
+                personal/bravo: failed after [time]: CreateStack failed, nothing was created: InternalFailure: injected by the fault proxy
+                personal/charlie: installed in [time]
+
+            Password for personal/alpha (shown only this once; store it now): [password]
+            Dashboard: alpha.us-east-1.elb.amazonaws.com
+
+            Password for personal/bravo (its install did not finish here; if CloudFormation completes it, this is its password) (shown only this once; store it now): [password]
+
+            Password for personal/charlie (shown only this once; store it now): [password]
+            Dashboard: charlie.us-east-1.elb.amazonaws.com
+            "));
     assert_eq!(proxy.count("CreateStack", Some(Fault::ServerError)), 5);
 
     // The report matches AWS.

@@ -10,6 +10,7 @@ use rackfile::cloud::{
 };
 
 use crate::apply::fake::{ACCOUNT, Setup, TEMPLATE_URL, apply, manage_count, options, setup};
+use crate::common::{exit_and_output, stable_snapshots, stream_messages};
 
 const REGION: &str = "us-east-1";
 
@@ -53,30 +54,60 @@ fn declare_absent(setup: &Setup, name: &str) {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_busy_rack_to_uninstall_is_planned_as_a_wait_and_not_uninstalled_without_allow_uninstall()
-{
+async fn apply_waits_for_a_busy_rack_to_uninstall_and_uninstalls_it_only_with_allow_uninstall() {
     for json in [false, true] {
         let setup = installed_then_busy("old").await;
         declare_absent(&setup, "old");
         let mut without = options(&setup, 10, None);
         without.json = json;
         let (code, output) = apply(&setup, &without).await;
-        assert_eq!(code, 1, "json {json}: {output}");
-        if !json {
-            assert!(
-                output.contains("… personal/old (us-east-1) is waited for, then planned again"),
-                "{output}"
-            );
-            assert!(
-                output.contains("personal/old: not changed: UPDATE_COMPLETE: its new plan uninstalls the rack (ensure = \"absent\"), and --allow-uninstall was not given; nothing was sent"),
-                "{output}"
-            );
+        let snapshots = stable_snapshots(setup.dir.path());
+        if json {
+            snapshots
+                .bind(|| insta::assert_snapshot!(exit_and_output(code, &stream_messages(&output)), @r#"
+                    exit: 1
+                    --- output
+                    version: rackfile 0.1.0 apply stream, format 1
+                    plan: Plan: 0 to install, 0 to update, 1 to wait for, 0 unchanged, 0 blocked.
+                    rack_start: personal/old: waiting: UPDATE_IN_PROGRESS
+                    stack_event: personal/old: Vpc AWS::EC2::VPC UPDATE_IN_PROGRESS
+                    stack_event: personal/old: Vpc AWS::EC2::VPC UPDATE_COMPLETE
+                    rack_progress: personal/old: Updated VPC: vpc-0
+                    stack_event: personal/old: GatewayAttachment AWS::EC2::VPCGatewayAttachment UPDATE_IN_PROGRESS
+                    stack_event: personal/old: GatewayAttachment AWS::EC2::VPCGatewayAttachment UPDATE_COMPLETE
+                    stack_event: personal/old: Subnet0 AWS::EC2::Subnet UPDATE_IN_PROGRESS
+                    stack_event: personal/old: Subnet0 AWS::EC2::Subnet UPDATE_COMPLETE
+                    rack_progress: personal/old: Updated VPC Subnet: subnet0-2
+                    stack_event: personal/old: Cluster AWS::ECS::Cluster UPDATE_IN_PROGRESS
+                    stack_event: personal/old: Cluster AWS::ECS::Cluster UPDATE_COMPLETE
+                    rack_progress: personal/old: Updated ECS Cluster: cluster-3
+                    stack_event: personal/old: old AWS::CloudFormation::Stack UPDATE_COMPLETE
+                    rack_progress: personal/old: UPDATE_COMPLETE
+                    rack_errored: personal/old: not changed: UPDATE_COMPLETE: its new plan uninstalls the rack (ensure = "absent"), and --allow-uninstall was not given; nothing was sent
+                    summary: Apply failed: 0 installed, 0 updated, 0 failed, 1 blocked.
+                    "#));
+        } else {
+            snapshots.bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+                exit: 1
+                --- output
+                Read account 123456789012 (org personal): us-east-1
+
+                … personal/old (us-east-1) is waited for, then planned again
+                    UPDATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again (an uninstall needs --allow-uninstall)
+
+                Plan: 0 to install, 0 to update, 1 to wait for, 0 unchanged, 0 blocked.
+
+                personal/old: waiting: UPDATE_IN_PROGRESS
+                personal/old: Updated VPC: vpc-0
+                personal/old: Updated VPC Subnet: subnet0-2
+                personal/old: Updated ECS Cluster: cluster-3
+                personal/old: UPDATE_COMPLETE
+                personal/old: not changed: UPDATE_COMPLETE: its new plan uninstalls the rack (ensure = "absent"), and --allow-uninstall was not given; nothing was sent
+
+                Apply failed: 0 installed, 0 updated, 0 failed, 1 blocked.
+                    personal/old: not changed: UPDATE_COMPLETE: its new plan uninstalls the rack (ensure = "absent"), and --allow-uninstall was not given; nothing was sent
+                "#));
         }
-        // The JSON stream escapes the quotes of `ensure = "absent"`: the end of the reason is the same.
-        assert!(
-            output.contains("--allow-uninstall was not given; nothing was sent"),
-            "json {json}: {output}"
-        );
         let stack = setup.fake.stack(ACCOUNT, REGION, "old");
         assert_eq!(
             stack.map(|stack| stack.status.to_string()),
@@ -91,14 +122,38 @@ async fn a_busy_rack_to_uninstall_is_planned_as_a_wait_and_not_uninstalled_witho
     let mut allowed = options(&setup, 10, None);
     allowed.allow_uninstall = true;
     let (code, output) = apply(&setup, &allowed).await;
-    assert_eq!(code, 0, "{output}");
-    assert!(output.contains("personal/old: uninstalled"), "{output}");
+    stable_snapshots(setup.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
+            exit: 0
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            … personal/old (us-east-1) is waited for, then planned again
+                UPDATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again (an uninstall needs --allow-uninstall)
+
+            Plan: 0 to install, 0 to update, 1 to wait for, 0 unchanged, 0 blocked.
+
+            personal/old: waiting: UPDATE_IN_PROGRESS
+            personal/old: Updated VPC: vpc-0
+            personal/old: Updated VPC Subnet: subnet0-2
+            personal/old: Updated ECS Cluster: cluster-3
+            personal/old: UPDATE_COMPLETE
+            personal/old: no autoscaler rule to disable (Autoscale is off, or the template has none)
+            personal/old: deleting old (4 resources)
+            personal/old: DELETE_IN_PROGRESS
+            personal/old: Deleted ECS Cluster: cluster-0
+            personal/old: Deleted VPC Subnet: subnet0-1
+            personal/old: uninstalled in [time]
+
+            Apply complete: 0 installed, 0 updated, 1 uninstalled, 0 failed.
+                personal/old: uninstalled in [time]
+            "));
     assert!(setup.fake.stack(ACCOUNT, REGION, "old").is_none());
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_busy_install_that_ends_rolled_back_is_not_reinstalled_by_recover_json_with_a_generated_password()
- {
+async fn apply_recover_json_does_not_reinstall_a_busy_install_that_rolled_back_with_a_new_password()
+{
     let setup = setup(Duration::from_millis(30), &["fresh"]);
     // Someone else's install of the rack, which fails and rolls back while apply waits for it.
     setup.fake.fail_resource("fresh", "Subnet0");
@@ -128,11 +183,28 @@ async fn a_busy_install_that_ends_rolled_back_is_not_reinstalled_by_recover_json
     recover_json.recover = true;
     recover_json.json = true;
     let (code, output) = apply(&setup, &recover_json).await;
-    assert_eq!(code, 1, "{output}");
-    assert!(
-        output.contains("generated API password, which apply --json never prints"),
-        "{output}"
-    );
+    stable_snapshots(setup.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &stream_messages(&output)), @"
+            exit: 1
+            --- output
+            version: rackfile 0.1.0 apply stream, format 1
+            plan: Plan: 0 to install, 0 to update, 1 to wait for, 0 unchanged, 0 blocked.
+            rack_start: personal/fresh: waiting: CREATE_IN_PROGRESS
+            stack_event: personal/fresh: Vpc AWS::EC2::VPC CREATE_IN_PROGRESS
+            stack_event: personal/fresh: Vpc AWS::EC2::VPC CREATE_COMPLETE
+            rack_progress: personal/fresh: Created VPC: vpc-0
+            stack_event: personal/fresh: GatewayAttachment AWS::EC2::VPCGatewayAttachment CREATE_IN_PROGRESS
+            stack_event: personal/fresh: GatewayAttachment AWS::EC2::VPCGatewayAttachment CREATE_COMPLETE
+            stack_event: personal/fresh: Subnet0 AWS::EC2::Subnet CREATE_IN_PROGRESS
+            stack_event: personal/fresh: Subnet0 AWS::EC2::Subnet CREATE_FAILED
+            rack_progress: personal/fresh: Failed VPC Subnet: Resource creation cancelled: the fake was told to fail it
+            stack_event: personal/fresh: fresh AWS::CloudFormation::Stack ROLLBACK_IN_PROGRESS
+            rack_progress: personal/fresh: ROLLBACK_IN_PROGRESS: The following resource(s) failed to create: [Subnet0].
+            stack_event: personal/fresh: fresh AWS::CloudFormation::Stack ROLLBACK_COMPLETE
+            rack_progress: personal/fresh: ROLLBACK_COMPLETE
+            rack_errored: personal/fresh: not changed: ROLLBACK_COMPLETE: its new plan installs it with a generated API password, which apply --json never prints; set `password_ssm` or `password_env`; nothing was sent
+            summary: Apply failed: 0 installed, 0 updated, 0 failed, 1 blocked.
+            "));
     assert_eq!(
         setup.fake.creates().len(),
         1,

@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::process::Stdio;
 
-use crate::common::run;
+use crate::common::{run, stable_snapshots, stream_messages};
 use crate::moto::{self, MotoSession};
 
 fn racks_toml(ensure: &str) -> String {
@@ -74,26 +74,67 @@ fn still_there(moto: &MotoSession) -> bool {
 }
 
 #[test]
-fn a_busy_rack_to_uninstall_is_waited_for_and_its_uninstall_refused_without_allow_uninstall() {
+fn apply_waits_for_a_busy_rack_to_uninstall_and_refuses_it_without_allow_uninstall() {
     let moto = installed();
     moto.write("racks.toml", &racks_toml("absent"));
-    for args in [
-        &["apply", "--auto-approve"][..],
-        &["apply", "--auto-approve", "--json"][..],
-    ] {
-        let (code, output) = apply_while_busy(&moto, args);
-        assert_eq!(code, Some(1), "{args:?}: {output}");
-        assert!(
-            output.contains("--allow-uninstall was not given; nothing was sent"),
-            "{args:?}: {output}"
-        );
-        assert!(
-            still_there(&moto),
-            "{args:?}: uninstalled anyway:\n{output}"
-        );
-    }
+    let snapshots = stable_snapshots(moto.path());
+
+    let (code, output) = apply_while_busy(&moto, &["apply", "--auto-approve"]);
+    let output = format!("exit: {}\n--- output\n{output}", code.unwrap());
+    snapshots.bind(|| insta::assert_snapshot!(output, @r#"
+        exit: 1
+        --- output
+        Read account 123456789012 (org personal): us-east-1
+
+        … personal/old (us-east-1) is waited for, then planned again
+            UPDATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again (an uninstall needs --allow-uninstall)
+
+        Plan: 0 to install, 0 to update, 1 to wait for, 0 unchanged, 0 blocked.
+
+        personal/old: waiting: UPDATE_IN_PROGRESS
+        personal/old: not changed: UPDATE_COMPLETE: its new plan uninstalls the rack (ensure = "absent"), and --allow-uninstall was not given; nothing was sent
+
+        Apply failed: 0 installed, 0 updated, 0 failed, 1 blocked.
+            personal/old: not changed: UPDATE_COMPLETE: its new plan uninstalls the rack (ensure = "absent"), and --allow-uninstall was not given; nothing was sent
+        "#));
+    assert!(still_there(&moto), "uninstalled anyway:\n{output}");
+
+    let (code, output) = apply_while_busy(&moto, &["apply", "--auto-approve", "--json"]);
+    let output = format!(
+        "exit: {}\n--- output\n{}",
+        code.unwrap(),
+        stream_messages(&output)
+    );
+    snapshots.bind(|| insta::assert_snapshot!(output, @r#"
+        exit: 1
+        --- output
+        version: rackfile 0.1.0 apply stream, format 1
+        plan: Plan: 0 to install, 0 to update, 1 to wait for, 0 unchanged, 0 blocked.
+        rack_start: personal/old: waiting: UPDATE_IN_PROGRESS
+        rack_errored: personal/old: not changed: UPDATE_COMPLETE: its new plan uninstalls the rack (ensure = "absent"), and --allow-uninstall was not given; nothing was sent
+        summary: Apply failed: 0 installed, 0 updated, 0 failed, 1 blocked.
+        "#));
+    assert!(still_there(&moto), "uninstalled anyway:\n{output}");
+
     let (code, output) = apply_while_busy(&moto, &["apply", "--auto-approve", "--allow-uninstall"]);
-    assert_eq!(code, Some(0), "{output}");
-    assert!(output.contains("personal/old: uninstalled"), "{output}");
+    let output = format!("exit: {}\n--- output\n{output}", code.unwrap());
+    snapshots.bind(|| insta::assert_snapshot!(output, @"
+        exit: 0
+        --- output
+        Read account 123456789012 (org personal): us-east-1
+
+        … personal/old (us-east-1) is waited for, then planned again
+            UPDATE_IN_PROGRESS: CloudFormation is changing the stack; apply waits for it to finish, then plans it again (an uninstall needs --allow-uninstall)
+
+        Plan: 0 to install, 0 to update, 1 to wait for, 0 unchanged, 0 blocked.
+
+        personal/old: waiting: UPDATE_IN_PROGRESS
+        personal/old: no autoscaler rule to disable (Autoscale is off, or the template has none)
+        personal/old: deleting old (11 resources)
+        personal/old: uninstalled in [time]; left behind (DeletionPolicy Retain): Settings (AWS::S3::Bucket)
+
+        Apply complete: 0 installed, 0 updated, 1 uninstalled, 0 failed.
+            personal/old: uninstalled in [time]; left behind (DeletionPolicy Retain): Settings (AWS::S3::Bucket)
+        "));
     assert!(!still_there(&moto), "{output}");
 }

@@ -2,7 +2,7 @@
 //! and an uninstall (`ensure = "absent"`: apps first, `--allow-uninstall` required). moto never leaves a
 //! stack ROLLBACK_COMPLETE by itself; scripts/moto-server.py's test route puts it there.
 
-use crate::common::{Output, run, stable_snapshots};
+use crate::common::{Output, exit_and_summary, run, stable_snapshots};
 use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT};
 
 fn racks(settings: &str) -> String {
@@ -48,7 +48,7 @@ fn stack_names(moto: &MotoSession) -> Vec<String> {
 }
 
 #[test]
-fn a_failed_install_is_blocked_until_recover_deletes_it_and_installs_it_again() {
+fn apply_blocks_a_failed_install_until_recover_deletes_it_and_installs_it_again() {
     let moto = session_with_web();
     let failed_id = stack_id(&moto, "web");
     moto.set_stack_status("web", "ROLLBACK_COMPLETE");
@@ -110,26 +110,44 @@ fn a_failed_install_is_blocked_until_recover_deletes_it_and_installs_it_again() 
         ["CloudFormation.DeleteStack", "CloudFormation.CreateStack"]
     );
     assert_ne!(stack_id(&moto, "web"), failed_id, "a new stack");
-    assert!(
-        apply
-            .stdout
-            .contains("personal/web: deleted and installed again in"),
-        "{}",
-        apply.stdout
-    );
-    assert!(
-        apply
-            .stdout
-            .contains("Password for personal/web (shown only this once; store it now): "),
-        "{}",
-        apply.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(apply.snapshot_of_stdout(), @"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        -/+ personal/web (us-east-1) will be reinstalled
+            ROLLBACK_COMPLETE: the failed install is deleted (followed until it is gone), then installed again:
+            template: rack.yml
+            InstanceCount: 3
+            InstanceType: t2.small
+            Private: No
+            Version: 20161102160040
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            budget: up to 30m
+
+        Plan: 0 to install, 0 to update, 1 to reinstall, 0 unchanged, 0 blocked.
+        Disruptive: personal/web is deleted and installed again
+        warning: personal/web: its generated API password will be printed below, and stdout is not a terminal (a CI log?); set `password_ssm` to keep it in SSM Parameter Store instead
+
+        personal/web: deleting web
+        personal/web: installing (11 resources)
+        personal/web: CREATE_IN_PROGRESS
+        personal/web: CREATE_COMPLETE
+        personal/web: deleted and installed again in [time]
+
+        Apply complete: 0 installed, 0 updated, 1 reinstalled, 0 failed.
+            personal/web: deleted and installed again in [time]
+
+        Password for personal/web (shown only this once; store it now): [password]
+        Dashboard: web.us-east-1.elb.amazonaws.com
+        "));
     let again = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
     assert_exit(&again, 0);
 }
 
 #[test]
-fn an_uninstall_needs_the_flag_deletes_the_apps_first_and_names_what_is_left_behind() {
+fn apply_uninstall_needs_the_flag_deletes_the_apps_first_and_names_what_is_left() {
     let moto = session_with_web();
     // An app and a resource of `web` and an app of another rack, as Convox tags them; and a stack that
     // carries `Rack=web` as a cost tag only, which is not Convox's.
@@ -219,16 +237,15 @@ fn an_uninstall_needs_the_flag_deletes_the_apps_first_and_names_what_is_left_beh
     assert!(
         position("personal/web: deleting web-worker") < position("personal/web: deleting web (")
     );
-    assert!(
-        apply
-            .stdout
-            .contains("personal/web: uninstalled with its 2 app and resource stacks in")
-            && apply
-                .stdout
-                .contains("left behind (DeletionPolicy Retain): Settings (AWS::S3::Bucket)"),
-        "{}",
-        apply.stdout
-    );
+    // The two app stacks go side by side, in either order: the summary on is pinned.
+    assert_eq!(apply.stderr, "");
+    stable_snapshots(moto.path())
+        .bind(|| insta::assert_snapshot!(exit_and_summary(apply.code, &apply.stdout), @"
+            exit: 0
+            --- stdout from the summary on
+            Apply complete: 0 installed, 0 updated, 1 uninstalled, 0 failed.
+                personal/web: uninstalled with its 2 app and resource stacks in [time]; left behind (DeletionPolicy Retain): Settings (AWS::S3::Bucket)
+            "));
     assert_eq!(stack_names(&moto), ["billing-db", "other-api"]);
 
     let again = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
@@ -247,7 +264,7 @@ fn an_uninstall_needs_the_flag_deletes_the_apps_first_and_names_what_is_left_beh
 }
 
 #[test]
-fn a_declared_name_whose_stack_is_not_a_rack_is_blocked_and_never_changed_or_deleted() {
+fn plan_blocks_a_declared_name_whose_stack_is_not_a_rack_and_apply_never_touches_it() {
     let moto = moto::session();
     moto.write("rack.yml", &moto::rack_template());
     // Someone else's stack, with a name racks.toml declares.
@@ -257,17 +274,11 @@ fn a_declared_name_whose_stack_is_not_a_rack_is_blocked_and_never_changed_or_del
          cfn.create_stack(StackName='web', TemplateBody=body, Tags=[{'Key': 'team', 'Value': 'data'}])\n",
     );
     let planted = stack_id(&moto, "web");
+    let mut plans = String::new();
     for settings in ["", "instance_count = 4\n", "ensure = \"absent\"\n"] {
         moto.write("racks.toml", &racks(settings));
         let plan = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-        assert_exit(&plan, 2);
-        assert!(
-            plan.stdout.contains(
-                "the stack web is not a Convox rack (it is not tagged System=convox, Type=rack"
-            ),
-            "{}",
-            plan.stdout
-        );
+        plans.push_str(&plan.snapshot());
         let apply = run(moto.rackfile().args([
             "apply",
             "--auto-approve",
@@ -282,6 +293,35 @@ fn a_declared_name_whose_stack_is_not_a_rack_is_blocked_and_never_changed_or_del
             apply.stdout
         );
     }
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plans, @"
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ! personal/web (us-east-1) is blocked
+            CREATE_COMPLETE: the stack web is not a Convox rack (it is not tagged System=convox, Type=rack, nor shaped like an untagged 2016 rack), so rackfile never updates, recovers or deletes it; give the rack another `name`, or remove it from racks.toml
+
+        Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked.
+        --- stderr
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ! personal/web (us-east-1) is blocked
+            CREATE_COMPLETE: the stack web is not a Convox rack (it is not tagged System=convox, Type=rack, nor shaped like an untagged 2016 rack), so rackfile never updates, recovers or deletes it; give the rack another `name`, or remove it from racks.toml
+
+        Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked.
+        --- stderr
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ! personal/web (us-east-1) is blocked
+            CREATE_COMPLETE: the stack web is not a Convox rack (it is not tagged System=convox, Type=rack, nor shaped like an untagged 2016 rack), so rackfile never updates, recovers or deletes it; give the rack another `name`, or remove it from racks.toml
+
+        Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked.
+        --- stderr
+        "));
     let body = moto.python(
         "print(json.dumps(client('cloudformation').get_template(StackName='web')['TemplateBody']))",
     );

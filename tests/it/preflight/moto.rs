@@ -51,8 +51,7 @@ fn installed_with_export() -> MotoSession {
 }
 
 #[test]
-fn an_upgrade_dropping_an_export_an_app_imports_is_blocked_naming_the_app_then_planned_without_it()
-{
+fn plan_blocks_an_upgrade_dropping_an_imported_export_and_not_once_unimported() {
     let moto = installed_with_export();
     // A Convox app stack of the rack, importing its cluster as apps do.
     moto.python(
@@ -61,21 +60,16 @@ fn an_upgrade_dropping_an_export_an_app_imports_is_blocked_naming_the_app_then_p
          Tags=[{'Key': 'System', 'Value': 'convox'}, {'Key': 'Rack', 'Value': 'web'}, {'Key': 'Type', 'Value': 'app'}])\n",
     );
     let plan = run(moto.rackfile().args(["-v", "plan", "--detailed-exitcode"]));
-    assert_exit(&plan, 2);
-    assert!(
-        plan.stdout.contains("! personal/web (us-east-1) is blocked")
-            && plan.stdout.contains(
-                "preflight: the update removes export web:Cluster, which stack web-myapp imports: CloudFormation would roll it back; update or delete it first (read: ListImports web:Cluster)"
-            ),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout
-            .contains("Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked."),
-        "{}",
-        plan.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot_of_stdout(), @"
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ! personal/web (us-east-1) is blocked
+            CREATE_COMPLETE: preflight: the update removes export web:Cluster, which stack web-myapp imports: CloudFormation would roll it back; update or delete it first (read: ListImports web:Cluster)
+
+        Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked.
+        "));
     assert_eq!(
         plan.stderr.matches("CloudFormation.ListImports").count(),
         1,
@@ -136,7 +130,7 @@ fn zoned_template(first: usize, second: usize) -> String {
 }
 
 #[test]
-fn an_instance_type_moto_does_not_offer_in_one_of_the_zones_blocks_the_install() {
+fn plan_blocks_an_install_of_a_type_moto_does_not_offer_in_one_of_the_zones() {
     let moto = moto::session();
     // moto offers c5.xlarge in us-east-1a-d and f, not in us-east-1e (the fifth zone).
     moto.write("rack.yml", &zoned_template(0, 4));
@@ -148,14 +142,16 @@ fn an_instance_type_moto_does_not_offer_in_one_of_the_zones_blocks_the_install()
         ),
     );
     let plan = run(moto.rackfile().args(["-v", "plan", "--detailed-exitcode"]));
-    assert_exit(&plan, 2);
-    assert!(
-        plan.stdout.contains(
-            "preflight: instance type c5.xlarge is not offered in us-east-1e (subnets Subnet1); zones of us-east-1 offering it: us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1f (read: DescribeInstanceTypeOfferings c5.xlarge in us-east-1, DescribeAvailabilityZones us-east-1)"
-        ),
-        "{}",
-        plan.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(plan.snapshot_of_stdout(), @"
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ! personal/web (us-east-1) is blocked
+            not installed: preflight: instance type c5.xlarge is not offered in us-east-1e (subnets Subnet1); zones of us-east-1 offering it: us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1f (read: DescribeInstanceTypeOfferings c5.xlarge in us-east-1, DescribeAvailabilityZones us-east-1)
+
+        Plan: 0 to install, 0 to update, 0 unchanged, 1 blocked.
+        "));
     for call in [
         "EC2.DescribeInstanceTypeOfferings",
         "EC2.DescribeInstanceTypes",
@@ -203,7 +199,7 @@ fn set_quota(moto: &MotoSession, value: u32) {
 }
 
 #[test]
-fn a_quota_too_small_for_the_count_plus_a_rolling_batch_blocks_the_type_change() {
+fn plan_blocks_a_type_change_whose_quota_is_short_of_the_count_plus_a_batch() {
     let moto = moto::session();
     moto.write("rack.yml", &moto::rack_template());
     moto.write(
@@ -290,7 +286,7 @@ fn a_quota_too_small_for_the_count_plus_a_rolling_batch_blocks_the_type_change()
 }
 
 #[test]
-fn a_deprecated_lambda_runtime_blocks_the_install_with_the_dates() {
+fn plan_blocks_an_install_on_a_deprecated_lambda_runtime_naming_the_dates() {
     let moto = moto::session();
     let template = moto::rack_template().replace(
         "  Cluster:\n    Type: AWS::ECS::Cluster\n",

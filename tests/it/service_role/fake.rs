@@ -8,6 +8,7 @@ use rackfile::cli::options::Approval;
 use rackfile::plan::{Action, ChangeKind};
 use rackfile_fake::RoleSeen;
 
+use crate::common::{exit_and_output, stable_snapshots};
 use crate::fake_harness::{ACCOUNT, Harness, RACK_RESOURCES, REGION, TEMPLATE_URL};
 
 const A: &str = "arn:aws:iam::123456789012:role/cfn-a";
@@ -29,7 +30,7 @@ fn seen(operation: &'static str, role: Option<&str>) -> RoleSeen {
 }
 
 #[tokio::test(start_paused = true)]
-async fn every_write_of_a_rack_passes_its_role_and_a_new_role_is_applied_in_place() {
+async fn apply_passes_a_rack_s_role_with_every_write_and_applies_a_new_role_in_place() {
     let harness = Harness::with_rack_template(Duration::from_millis(10), &RACK_RESOURCES);
     let mut options = harness.options();
 
@@ -65,8 +66,32 @@ async fn every_write_of_a_rack_passes_its_role_and_a_new_role_is_applied_in_plac
     assert!(plan.racks[0].hold.is_empty(), "{:?}", plan.racks[0].hold);
     options.auto_approve = Some(Approval::InPlace);
     let (code, output) = harness.apply(&options).await;
-    assert_eq!(code, 0, "{output}");
-    assert!(output.contains("role: "), "{output}");
+    stable_snapshots(harness.dir.path())
+        .bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
+            exit: 0
+            --- output
+            Read account 123456789012 (org personal): us-east-1
+
+            ~ personal/web (us-east-1) will be updated
+                role: arn:aws:iam::123456789012:role/cfn-a -> arn:aws:iam::123456789012:role/cfn-b
+                change set: CloudFormation finds nothing to change
+                budget: up to 5m
+                note: https://templates.example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
+                preflight: not checked: the Lambda runtimes are not known: https://templates.example.com/rack.json was read through GetTemplateSummary, which does not return its outputs or resources (read: the planned template)
+
+            Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+
+            personal/web: updating (3 resources)
+            personal/web: UPDATE_IN_PROGRESS
+            personal/web: Updated VPC: vpc-0
+            personal/web: Updated VPC Subnet: subnet0-1
+            personal/web: Updated ECS Cluster: cluster-2
+            personal/web: UPDATE_COMPLETE
+            personal/web: updated in [time]
+
+            Apply complete: 0 installed, 1 updated, 0 failed.
+                personal/web: updated in [time]
+            "));
     assert_eq!(harness.stack("web").unwrap().role_arn.as_deref(), Some(B));
 
     // Without role_arn the live role is not managed: an update passes none, and CloudFormation keeps B.

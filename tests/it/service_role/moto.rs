@@ -1,7 +1,7 @@
 //! `role_arn` against moto: CloudFormation keeps the service role a rack is installed with (DescribeStacks
 //! returns it), a plan then finds the rack unchanged, and another role is an update that passes it.
 
-use crate::common::run;
+use crate::common::{run, stable_snapshots};
 use crate::moto::{self, MotoSession, PERSONAL_ACCOUNT};
 
 fn role(name: &str) -> String {
@@ -26,7 +26,7 @@ fn live_role(moto: &MotoSession) -> String {
 }
 
 #[test]
-fn a_rack_is_installed_with_its_service_role_and_another_role_is_an_update() {
+fn apply_installs_a_rack_with_its_service_role_and_plan_shows_another_role_as_an_update() {
     let moto = moto::session();
     moto.publish_template(PERSONAL_ACCOUNT, "20161102160040", &moto::rack_template());
     moto.python(
@@ -38,13 +38,27 @@ fn a_rack_is_installed_with_its_service_role_and_another_role_is_an_update() {
     moto.write("racks.toml", &racks(&role("cfn-a")));
 
     let plan = run(moto.rackfile().arg("plan"));
-    assert_eq!(plan.code, 0, "{}", plan.stderr);
-    assert!(
-        plan.stdout
-            .contains(&format!("    role: {}\n", role("cfn-a"))),
-        "{}",
-        plan.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(plan.snapshot(), @"
+        exit: 0
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        + personal/example (us-east-1) will be installed
+            template: https://convox.s3.amazonaws.com/release/20161102160040/formation.json
+            InstanceCount: 3 (template default)
+            InstanceType: t2.small (template default)
+            Private: No (template default)
+            Version: 20161102160040
+            Password: (sensitive, generated and printed once at install)
+            tags: System=convox, Type=rack
+            role: arn:aws:iam::123456789012:role/cfn-a
+            budget: up to 30m
+
+        Plan: 1 to install, 0 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        ")
+    });
     let install = run(moto.rackfile().args(["apply", "--auto-approve"]));
     assert_eq!(install.code, 0, "{}\n{}", install.stdout, install.stderr);
     assert_eq!(live_role(&moto), role("cfn-a"));
@@ -58,14 +72,20 @@ fn a_rack_is_installed_with_its_service_role_and_another_role_is_an_update() {
 
     moto.write("racks.toml", &racks(&role("cfn-b")));
     let change = run(moto.rackfile().args(["plan", "--detailed-exitcode"]));
-    assert_eq!(change.code, 2, "{}", change.stderr);
-    assert!(
-        change
-            .stdout
-            .contains(&format!("role: {} -> {}\n", role("cfn-a"), role("cfn-b"))),
-        "{}",
-        change.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(change.snapshot(), @"
+        exit: 2
+        --- stdout
+        Read account 123456789012 (org personal): us-east-1
+
+        ~ personal/example (us-east-1) will be updated
+            role: arn:aws:iam::123456789012:role/cfn-a -> arn:aws:iam::123456789012:role/cfn-b
+            budget: up to 5m
+
+        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+        --- stderr
+        ")
+    });
     // moto's change sets give no Replacement, so in-place approval would hold the rack for a person (as
     // approval.rs shows); the role change itself is tested in place on the fake (service_role/fake.rs).
     let update = run(moto.rackfile().args(["apply", "--auto-approve"]));
@@ -99,23 +119,31 @@ fn doctor_checks_each_service_role_exists_and_trusts_cloudformation() {
         ),
     );
     let doctor = run(moto.rackfile().arg("doctor"));
-    let said = format!("{}{}", doctor.stdout, doctor.stderr);
-    assert_eq!(doctor.code, 1, "{said}");
-    for line in [
-        format!(
-            "service role {} (personal/web) exists and trusts cloudformation.amazonaws.com",
-            role("cfn-a")
-        ),
-        format!(
-            "service role {} (personal/api) does not let cloudformation.amazonaws.com assume it",
-            role("lambda-only")
-        ),
-        format!(
-            "service role {} (personal/jobs) does not exist",
-            role("missing")
-        ),
-        "org personal's credentials against the plan policy: cannot tell".to_string(),
-    ] {
-        assert!(said.contains(&line), "no {line:?} in:\n{said}");
-    }
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(doctor.snapshot(), @"
+        exit: 1
+        --- stdout
+        [✓] racks.toml is valid: 3 racks in 1 org, 1 region
+        [✓] org personal: credentials (profile personal) resolve to account 123456789012
+        [✓] org personal: account guard holds (123456789012)
+        [-] org personal's credentials against the plan policy: cannot tell (iam:SimulatePrincipalPolicy: HTTP 500, with no AWS error in the answer)
+        [✓] service role arn:aws:iam::123456789012:role/cfn-a (personal/web) exists and trusts cloudformation.amazonaws.com
+        [✗] service role arn:aws:iam::123456789012:role/lambda-only (personal/api) does not let cloudformation.amazonaws.com assume it
+            help: its trust policy needs an Allow of sts:AssumeRole for the service principal cloudformation.amazonaws.com
+        [✗] service role arn:aws:iam::123456789012:role/missing (personal/jobs) does not exist
+            help: create it, or fix `role_arn`: CloudFormation refuses a write with a role it cannot assume
+        [✓] Convox's release list is readable: 1 release, the latest published is 20161102160040
+        [✓] template https://convox.s3.amazonaws.com/release/20161102160040/formation.json (account 123456789012): reachable, 15 parameters cover personal/web, personal/api, personal/jobs
+        [✓] personal/web: not installed (apply installs it)
+        [✓] personal/api: not installed (apply installs it)
+        [✓] personal/jobs: not installed (apply installs it)
+        [✓] rack personal/web: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
+        [✓] rack personal/web: preflight: 3 instances of t2.small need 3 vCPUs (1 each); quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
+        [✓] rack personal/api: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
+        [✓] rack personal/api: preflight: 3 instances of t2.small need 3 vCPUs (1 each), and racks web planned before it in this account and region ask 3; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
+        [✓] rack personal/jobs: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
+        [✓] rack personal/jobs: preflight: 3 instances of t2.small need 3 vCPUs (1 each), and racks web, api planned before it in this account and region ask 6; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
+
+        Doctor: 15 passed, 2 failed, 1 skipped.
+        --- stderr
+        "));
 }

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::common::run;
+use crate::common::{exit_and_summary, run, stable_snapshots};
 use crate::faults::proxy::{FaultProxy, Faults};
 use crate::faults::through;
 use crate::moto;
@@ -48,7 +48,7 @@ fn held_update() -> Faults {
 }
 
 #[test]
-fn on_timeout_cancel_cancels_an_update_in_progress_and_follows_its_rollback_on_moto() {
+fn apply_on_timeout_cancel_cancels_an_update_in_progress_and_follows_its_rollback() {
     let moto = installed_then_changed();
     // moto completes an update at once; the proxy shows it in progress for two minutes, as a rack's
     // update is, and puts moto's own model back in UPDATE_IN_PROGRESS before rackfile hears that the
@@ -79,13 +79,23 @@ fn on_timeout_cancel_cancels_an_update_in_progress_and_follows_its_rollback_on_m
         cancelling.ends_with("s (CancelUpdateStack): following the rollback"),
         "{cancelling}"
     );
-    assert!(
-        output
-            .stdout
-            .contains("Cancelled and rolled back to UPDATE_ROLLBACK_COMPLETE: personal/web."),
-        "{}",
-        output.stdout
+    // Where the polls before the timeout fall is timing: the summary on is pinned.
+    let summary = format!(
+        "{}--- stderr\n{}",
+        exit_and_summary(output.code, &output.stdout),
+        output.stderr
     );
+    stable_snapshots(moto.path()).bind(|| {
+        insta::assert_snapshot!(summary, @"
+        exit: 1
+        --- stdout from the summary on
+        Apply failed: 0 installed, 0 updated, 0 failed, 1 cancelled.
+            personal/web: cancelled after [time]; rolled back in [time]
+
+        Cancelled and rolled back to UPDATE_ROLLBACK_COMPLETE: personal/web.
+        --- stderr
+        ")
+    });
     assert_eq!(proxy.count("CancelUpdateStack", None), 1);
     assert_eq!(stack_status(&moto), "UPDATE_ROLLBACK_COMPLETE");
     assert_eq!(moto.live_parameter("web", "InstanceType"), "t2.small");
@@ -111,7 +121,7 @@ fn moto_refuses_a_cancel_when_no_update_is_in_progress_as_aws_does() {
 }
 
 #[test]
-fn a_second_ctrl_c_cancels_the_update_in_progress_and_follows_its_rollback_on_moto() {
+fn apply_on_a_second_ctrl_c_cancels_the_update_in_progress_and_follows_its_rollback() {
     let moto = installed_then_changed();
     let proxy = FaultProxy::start(moto.port, held_update());
     let mut child = through(&moto, &proxy)
@@ -146,18 +156,22 @@ fn a_second_ctrl_c_cancels_the_update_in_progress_and_follows_its_rollback_on_mo
     send("INT", child.id());
     let output = finished(child);
     let stderr = stderr.join().unwrap();
-    assert_eq!(output.code, 130, "{}{stderr}", output.stdout);
-    assert!(
-        stderr.contains("Press Ctrl-C again within 10 s to cancel the updates in progress"),
-        "{stderr}"
+    // Where the polls before each Ctrl-C fall is timing: the summary on is pinned.
+    let summary = format!(
+        "{}--- stderr\n{stderr}",
+        exit_and_summary(output.code, &output.stdout)
     );
-    assert!(
-        output
-            .stdout
-            .contains("Cancelled and rolled back to UPDATE_ROLLBACK_COMPLETE: personal/web."),
-        "{}{stderr}",
-        output.stdout
-    );
+    stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(summary, @"
+        exit: 130
+        --- stdout from the summary on
+        Apply interrupted: 0 installed, 0 updated, 0 failed, 1 cancelled.
+            personal/web: cancelled after [time]; rolled back in [time]
+
+        Cancelled and rolled back to UPDATE_ROLLBACK_COMPLETE: personal/web.
+        --- stderr
+        Interrupted: no new rack starts, and what is in progress goes on in AWS. Press Ctrl-C again within 10 s to cancel the updates in progress (CancelUpdateStack); a third time exits at once.
+        Cancelling the updates in progress and following their rollbacks; Ctrl-C again exits at once.
+        "));
     assert_eq!(stack_status(&moto), "UPDATE_ROLLBACK_COMPLETE");
     assert_eq!(moto.live_parameter("web", "InstanceType"), "t2.small");
 }
