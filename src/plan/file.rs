@@ -23,6 +23,12 @@ pub enum PlanFileError {
     NotAPlan(String),
     #[error("made by a rackfile with plan format {0}; this one reads format {FORMAT_VERSION}")]
     OtherFormat(String),
+    /// A plan of this format saved before the plan carried as data what it once carried only in words
+    /// (the reasons, causes and findings): the words cannot be read back into the data.
+    #[error(
+        "saved by an earlier rackfile, whose plans keep in words what this one reads as data ({0}); make the plan again"
+    )]
+    Earlier(String),
 }
 
 /// Why `path` may not take a saved plan: only a regular file is written (or created), never a link, a
@@ -89,7 +95,14 @@ pub fn load(path: &Path) -> Result<Plan, PlanFileError> {
         Some(other) => return Err(PlanFileError::OtherFormat(other.to_string())),
         None => return Err(PlanFileError::NotAPlan("no format_version".into())),
     }
-    serde_json::from_value(value).map_err(|error| PlanFileError::NotAPlan(error.to_string()))
+    serde_json::from_value(value).map_err(|error| {
+        let error = error.to_string();
+        if error.starts_with("missing field") {
+            PlanFileError::Earlier(error)
+        } else {
+            PlanFileError::NotAPlan(error)
+        }
+    })
 }
 
 #[cfg(test)]
@@ -109,6 +122,23 @@ mod tests {
             "made by a rackfile with plan format 2; this one reads format 1"
         );
         assert_eq!(refusal("{}"), "not a saved plan: no format_version");
+        // A rack blocked in a plan saved before the reasons were data: only the words, which are not read.
+        let earlier = serde_json::json!({
+            "format_version": "1",
+            "racks_file": {"path": "racks.toml", "sha256": "0"},
+            "accounts": [],
+            "racks": [{
+                "rack": "personal/web", "org": "personal", "name": "web", "region": "us-east-1",
+                "account_id": "123456789012", "action": "blocked", "kind": "install_only",
+                "status": "CREATE_COMPLETE", "stack": null,
+                "reason": "Private is set at install only"
+            }],
+            "undeclared": []
+        });
+        assert_eq!(
+            refusal(&earlier.to_string()),
+            "saved by an earlier rackfile, whose plans keep in words what this one reads as data (missing field `parameters`); make the plan again"
+        );
         assert!(refusal("racks").starts_with("not a saved plan: expected value"));
         std::fs::write(&path, [0xff, 0xfe]).unwrap();
         assert_eq!(load(&path).unwrap_err().to_string(), "not UTF-8 text");
