@@ -16,6 +16,6 @@ pub use interlocks::{INTERLOCKS, Interlock, Refusal, Values as InterlockValues, 
 pub use ownership::{
     Dependent, RACK_TAGS, RESERVED_TAG_KEYS, dependent_of, has_rack_tags, is_rack,
 };
-pub use parameter_rules::{AUTOSCALED_PARAMETERS, Effect, ParameterRule, Rule, rule, rule_for};
+pub use parameter_rules::{AUTOSCALED_PARAMETERS, Effect, ParameterRule, Rule, rule_for};
 pub use releases::{Release, Releases, Route};
 pub use status::convox_status;

@@ -19,7 +19,7 @@ pub enum Effect {
 }
 
 /// Which of the rules below a plan names (the six launch parameters share one, as do the subnets'):
-/// what a plan keeps of a rule, so that a saved plan's views find the rule's own words again (`rule`).
+/// what a plan keeps of a rule; the views word what it does to a running rack (`render::impact::rule_words`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
@@ -40,8 +40,6 @@ pub struct ParameterRule {
     pub parameter: &'static str,
     pub rule: Rule,
     pub effect: Effect,
-    /// What happens, in rack terms.
-    pub says: &'static str,
     /// Where Convox says so.
     pub source: &'static str,
 }
@@ -56,7 +54,6 @@ const fn rolling_replacement(parameter: &'static str) -> ParameterRule {
         parameter,
         rule: Rule::InstanceLaunch,
         effect: Effect::RollingReplacement,
-        says: "replaces instances",
         source: RACK_PARAMETERS_DOC,
     }
 }
@@ -66,42 +63,36 @@ pub const PARAMETER_RULES: &[ParameterRule] = &[
         parameter: "Private",
         rule: Rule::Private,
         effect: Effect::InstallOnly,
-        says: "a rack cannot be switched between public and private: its EFS mount targets would need new subnets, and the update ends in UPDATE_ROLLBACK_FAILED",
         source: "Convox private networking docs (\"not currently possible to toggle a Rack between Public and Private\"); convox/rack#2975",
     },
     ParameterRule {
         parameter: "HighAvailability",
         rule: Rule::HighAvailability,
         effect: Effect::InstallOnly,
-        says: "high availability is chosen at install; Convox's CLI refuses to change it afterwards",
         source: "convox/rack cmd/convox rack params set (refuses HighAvailability on an installed rack)",
     },
     ParameterRule {
         parameter: "ExistingVpc",
         rule: Rule::ExistingVpc,
         effect: Effect::InstallOnly,
-        says: "moving an installed rack to another VPC is not supported and may result in infrastructure failures",
         source: "Convox docs, rack parameter ExistingVpc (install into an existing VPC)",
     },
     ParameterRule {
         parameter: "InternetGateway",
         rule: Rule::InternetGateway,
         effect: Effect::InstallOnly,
-        says: "the internet gateway of an existing VPC is given at install; changing it is not supported and may result in infrastructure failures",
         source: "Convox docs, rack parameter InternetGateway (\"If installing rack on existing VPC\")",
     },
     ParameterRule {
         parameter: "VPCCIDR",
         rule: Rule::VpcCidr,
         effect: Effect::InstallOnly,
-        says: "a VPC's CIDR block cannot be changed after it is created (CidrBlock is create-only)",
         source: RACK_PARAMETERS_DOC,
     },
     ParameterRule {
         parameter: "EnableSharedEFSVolumeEncryption",
         rule: Rule::SharedEfsEncryption,
         effect: Effect::DataLoss,
-        says: "recreates the shared EFS volume: application volume data is lost",
         source: "Convox docs, rack parameter EnableSharedEFSVolumeEncryption",
     },
     rolling_replacement("InstanceType"),
@@ -114,7 +105,6 @@ pub const PARAMETER_RULES: &[ParameterRule] = &[
         parameter: "AvailabilityZones",
         rule: Rule::AvailabilityZones,
         effect: Effect::RecreatesSubnets,
-        says: "can recreate subnets and what runs in them",
         source: RACK_PARAMETERS_DOC,
     },
 ];
@@ -124,7 +114,6 @@ const SUBNET_RULE: ParameterRule = ParameterRule {
     parameter: "Subnet*CIDR",
     rule: Rule::SubnetCidr,
     effect: Effect::RecreatesSubnets,
-    says: "recreates the subnet and what runs in it",
     source: RACK_PARAMETERS_DOC,
 };
 
@@ -141,15 +130,6 @@ pub fn rule_for(parameter: &str) -> Option<&'static ParameterRule> {
         .or_else(|| {
             (parameter.starts_with("Subnet") && parameter.ends_with("CIDR")).then_some(&SUBNET_RULE)
         })
-}
-
-/// The rule a plan names, with its words and source.
-pub fn rule(rule: Rule) -> &'static ParameterRule {
-    PARAMETER_RULES
-        .iter()
-        .chain([&SUBNET_RULE])
-        .find(|known| known.rule == rule)
-        .expect("every Rule has an entry in the table")
 }
 
 #[cfg(test)]
@@ -197,18 +177,5 @@ mod tests {
             Effect::RecreatesSubnets
         );
         assert_eq!(rule_for("ApiCount"), None);
-    }
-
-    #[test]
-    fn each_rule_a_plan_names_finds_its_own_entry_again() {
-        for known in PARAMETER_RULES.iter().chain([&SUBNET_RULE]) {
-            let found = rule(known.rule);
-            assert_eq!(
-                (found.effect, found.says, found.source),
-                (known.effect, known.says, known.source),
-                "{}",
-                known.parameter
-            );
-        }
     }
 }

@@ -67,7 +67,7 @@ fn install_only_words(change: &InstallOnlyChange) -> String {
     } = change;
     format!(
         "{parameter} is set at install only ({live:?} -> {declared:?}): {}; keep racks.toml at the live value, or install a new rack (source: {})",
-        crate::convox::rule(rule.rule).says,
+        super::impact::rule_words(rule.rule),
         rule.source
     )
 }

@@ -127,13 +127,41 @@ fn names(names: &[String]) -> String {
     list(&names.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
-/// What Convox's rule says a parameter change does, in rack terms: the rule's own words (`convox::rule`),
-/// and how many instances at a time for a rolling replacement: `replaces instances (rolling, 1 at a time)`.
+/// What Convox's rule says a parameter change does, in rack terms: the rule's words (`rule_words`), and
+/// how many instances at a time for a rolling replacement: `replaces instances (rolling, 1 at a time)`.
 pub fn rule_says(rule: Rule, at_a_time: Option<&str>) -> String {
-    let says = crate::convox::rule(rule).says;
+    let says = rule_words(rule);
     match at_a_time {
         Some(count) => format!("{says} (rolling, {count} at a time)"),
         None => says.to_string(),
+    }
+}
+
+/// What changing a parameter under Convox's `rule` does to a running rack, in rack terms (where Convox says
+/// so is the rule's `source`, in `convox::PARAMETER_RULES`).
+pub fn rule_words(rule: Rule) -> &'static str {
+    match rule {
+        Rule::Private => {
+            "a rack cannot be switched between public and private: its EFS mount targets would need new subnets, and the update ends in UPDATE_ROLLBACK_FAILED"
+        }
+        Rule::HighAvailability => {
+            "high availability is chosen at install; Convox's CLI refuses to change it afterwards"
+        }
+        Rule::ExistingVpc => {
+            "moving an installed rack to another VPC is not supported and may result in infrastructure failures"
+        }
+        Rule::InternetGateway => {
+            "the internet gateway of an existing VPC is given at install; changing it is not supported and may result in infrastructure failures"
+        }
+        Rule::VpcCidr => {
+            "a VPC's CIDR block cannot be changed after it is created (CidrBlock is create-only)"
+        }
+        Rule::SharedEfsEncryption => {
+            "recreates the shared EFS volume: application volume data is lost"
+        }
+        Rule::InstanceLaunch => "replaces instances",
+        Rule::AvailabilityZones => "can recreate subnets and what runs in them",
+        Rule::SubnetCidr => "recreates the subnet and what runs in it",
     }
 }
 
