@@ -131,7 +131,6 @@ fn trust_policy(body: &[u8]) -> Result<Option<String>, XmlDecodeError> {
     Ok(document)
 }
 
-/// SimulatePrincipalPolicy's (EvalActionName, EvalDecision) pairs.
 /// A page of SimulatePrincipalPolicy's (action, decision) pairs; the next page's `Marker` when
 /// `IsTruncated` says there is one.
 fn evaluation_results(body: &[u8]) -> Result<Page<(String, String)>, XmlDecodeError> {

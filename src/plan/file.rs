@@ -95,6 +95,9 @@ pub fn load(path: &Path) -> Result<Plan, PlanFileError> {
         Some(other) => return Err(PlanFileError::OtherFormat(other.to_string())),
         None => return Err(PlanFileError::NotAPlan("no format_version".into())),
     }
+    if let Some(missing) = words_without_data(&value) {
+        return Err(PlanFileError::Earlier(missing));
+    }
     serde_json::from_value(value).map_err(|error| {
         let error = error.to_string();
         if error.starts_with("missing field") {
@@ -103,6 +106,25 @@ pub fn load(path: &Path) -> Result<Plan, PlanFileError> {
             PlanFileError::NotAPlan(error)
         }
     })
+}
+
+/// Words an earlier rackfile saved without the data this one reads them from, which loading would drop
+/// silently (they are optional): a rack's `notes` or `warnings`, a change's `reach`.
+fn words_without_data(value: &serde_json::Value) -> Option<String> {
+    const PAIRS: [(&str, &str); 3] = [
+        ("notes", "note_data"),
+        ("warnings", "warning_data"),
+        ("reach", "reached"),
+    ];
+    match value {
+        serde_json::Value::Object(object) => PAIRS
+            .iter()
+            .find(|(words, data)| object.contains_key(*words) && !object.contains_key(*data))
+            .map(|(words, data)| format!("`{words}` without `{data}`"))
+            .or_else(|| object.values().find_map(words_without_data)),
+        serde_json::Value::Array(items) => items.iter().find_map(words_without_data),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -138,6 +160,14 @@ mod tests {
         assert_eq!(
             refusal(&earlier.to_string()),
             "saved by an earlier rackfile, whose plans keep in words what this one reads as data (missing field `parameters`); make the plan again"
+        );
+        // Optional words whose data an earlier rackfile did not save: refused, not loaded without them.
+        let mut noted = earlier.clone();
+        noted["racks"][0]["action"] = "unchanged".into();
+        noted["racks"][0]["notes"] = serde_json::json!(["a note the reviewer read"]);
+        assert_eq!(
+            refusal(&noted.to_string()),
+            "saved by an earlier rackfile, whose plans keep in words what this one reads as data (`notes` without `note_data`); make the plan again"
         );
         assert!(refusal("racks").starts_with("not a saved plan: expected value"));
         std::fs::write(&path, [0xff, 0xfe]).unwrap();

@@ -504,7 +504,7 @@ impl Update {
 /// why's tag is the rack's `kind` and its facts sit beside it; the view adds the `reason` words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blocked {
-    /// Why, as apply reads it (only a busy stack is waited for and planned again), with the facts.
+    /// Why, with the facts the views word it from.
     #[serde(flatten)]
     pub why: BlockedWhy,
     /// `None` for a rack not installed (held by preflight).

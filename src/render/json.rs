@@ -1,11 +1,11 @@
 //! The JSON view: the Plan itself, which carries its `format_version`, secret values hidden, with the words
-//! the views make of its data, each written beside (just before or after) that data: the impact analysis's
-//! (`render::impact`: each resource's `because`, each change's `reach` line and Convox rule's `says`, each
-//! analysed update's `verdict` and `disruptive`, each Convox rule disruption's `says`); each rack's
-//! `notes` and `warnings` and the `reason` of what could not be analysed, read or computed
-//! (`render::notes`); and the preflight words (`render::preflight`: each check's `says` beside its
-//! `finding`, an exports hold's `says`, a preflight-blocked rack's `reason`). `plan --out` saves this
-//! document; loading it reads the data and passes over the words.
+//! the views make of its data, each written beside (just before or after) that data, where the saved plans
+//! before the words moved to the views had it: the impact analysis's (`render::impact`: each resource's
+//! `because`, each change's `reach` line and Convox rule's `says`, each analysed update's `verdict` and
+//! `disruptive`, each Convox rule disruption's `says`); each rack's `notes` and `warnings` and the `reason`
+//! of what could not be analysed, read or computed (`render::notes`); the preflight checks' `says`
+//! (`render::preflight`); each hold's words; a blocked rack's `reason` (`render::blocked`). `plan --out`
+//! saves this document; loading it reads the data and passes over the words.
 
 use serde_json::{Map, Value};
 
@@ -34,7 +34,7 @@ pub(super) fn document(plan: &Plan) -> Value {
     let mut document = serde_json::to_value(&plan).expect("a plan is always serialisable");
     let racks = document.get_mut("racks").and_then(Value::as_array_mut);
     for (rack, shown) in plan.racks.iter().zip(racks.into_iter().flatten()) {
-        word_rack(rack, shown);
+        word_notes(rack, shown);
         word_preflight(rack, shown);
         word_holds(&rack.hold, shown);
         match &rack.action {
@@ -67,10 +67,9 @@ pub(super) fn document(plan: &Plan) -> Value {
     document
 }
 
-/// A rack's notes, warnings and hold reasons in words, each where the saved plans before the words moved to
-/// the views had them: `notes` before `note_data`, `warnings` before `warning_data`, a hold's `reason` before
-/// its `why`.
-fn word_rack(rack: &RackPlan, shown: &mut Value) {
+/// A rack's notes and warnings in words, where the saved plans before the words moved to the views had
+/// them: `notes` before `note_data`, `warnings` before `warning_data`.
+fn word_notes(rack: &RackPlan, shown: &mut Value) {
     let words = |words: Vec<String>| Value::from(words);
     insert_before(
         shown,
@@ -84,12 +83,6 @@ fn word_rack(rack: &RackPlan, shown: &mut Value) {
         "warnings",
         words(rack.warnings.iter().map(warning_words).collect()),
     );
-    let holds = shown.get_mut("hold").and_then(Value::as_array_mut);
-    for (reason, shown) in rack.hold.iter().zip(holds.into_iter().flatten()) {
-        if let HoldReason::NotAnalysed { why, .. } = reason {
-            insert_before(shown, "why", "reason", template_unknown_words(why).into());
-        }
-    }
 }
 
 fn word_install(install: &Install, shown: &mut Value) {
@@ -104,17 +97,31 @@ fn word_budget(budget: &Budget, shown: &mut Value) {
     }
 }
 
-/// The words of each hold reason made of data, last in its JSON object: a change set's `says`, an
-/// undetected drift's `reason`.
+/// Each hold reason's words, where the saved plans before the words moved to the views had them: a
+/// not-analysed hold's `reason` before its `why`, an exports hold's `says` after its `kind`, a change set's
+/// `says` and an undetected drift's `reason` last.
 fn word_holds(holds: &[HoldReason], shown: &mut Value) {
     let shown = shown.get_mut("hold").and_then(Value::as_array_mut);
     for (hold, shown) in holds.iter().zip(shown.into_iter().flatten()) {
-        let (key, words) = match hold {
-            HoldReason::ChangeSet { finding, .. } => ("says", finding_words(finding)),
-            HoldReason::DriftNotChecked { why } => ("reason", unchecked_words(why)),
-            _ => continue,
-        };
-        shown[key] = Value::String(words);
+        match hold {
+            HoldReason::NotAnalysed { why, .. } => {
+                insert_before(shown, "why", "reason", template_unknown_words(why).into());
+            }
+            HoldReason::ExportsNotChecked { finding } => {
+                insert_after(shown, "kind", vec![("says", Value::String(says(finding)))]);
+            }
+            HoldReason::ChangeSet { finding, .. } => {
+                shown["says"] = Value::String(finding_words(finding));
+            }
+            HoldReason::DriftNotChecked { why } => {
+                shown["reason"] = Value::String(unchecked_words(why));
+            }
+            HoldReason::Install
+            | HoldReason::Disruptive
+            | HoldReason::ContinueRollback
+            | HoldReason::SsmUnresolved { .. }
+            | HoldReason::OverwritesDrift { .. } => {}
+        }
     }
 }
 
@@ -267,9 +274,8 @@ fn insert_before(shown: &mut Value, key: &str, name: &str, words: Value) {
     *object = worded;
 }
 
-/// A rack's preflight words, each where the saved plans before the words moved to the views had it: a
-/// check's `says` after its `read` (its `finding` follows), and an exports hold's `says` after its `kind`
-/// (a preflight-blocked rack's `reason` is `word_blocked`'s, as every blocked rack's).
+/// A rack's preflight checks' words, where the saved plans before the words moved to the views had them: a
+/// check's `says` after its `read` (its `finding` follows).
 fn word_preflight(rack: &RackPlan, shown: &mut Value) {
     let checks = shown.get_mut("preflight").and_then(Value::as_array_mut);
     for (check, shown) in rack.preflight.iter().zip(checks.into_iter().flatten()) {
@@ -278,12 +284,6 @@ fn word_preflight(rack: &RackPlan, shown: &mut Value) {
             "read",
             vec![("says", Value::String(says(&check.finding)))],
         );
-    }
-    let holds = shown.get_mut("hold").and_then(Value::as_array_mut);
-    for (hold, shown) in rack.hold.iter().zip(holds.into_iter().flatten()) {
-        if let HoldReason::ExportsNotChecked { finding } = hold {
-            insert_after(shown, "kind", vec![("says", Value::String(says(finding)))]);
-        }
     }
 }
 
