@@ -220,10 +220,6 @@ fn plan_notes_an_ami_parameter_that_cannot_be_read_and_holds_the_rack() {
             rolling: 3 instances, 1 at a time, PT5M pause: up to 20m
             note: DefaultAmi: SSM parameter /rackfile-test/ecs/image_id does not exist in us-east-1; what CloudFormation resolves it to at the update is unknown, so what it reaches may change
 
-        Not in racks.toml (rackfile never touches these):
-            personal/fresh (us-east-1, account 123456789012) CREATE_COMPLETE
-            personal/idle (us-east-1, account 123456789012) CREATE_COMPLETE
-
         Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
         Disruptive: personal/web may replace LaunchConfiguration; rolling replacement of Instances, 1 at a time
         --- stderr

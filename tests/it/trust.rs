@@ -530,33 +530,32 @@ fn apply_of_a_saved_plan_prints_the_plan_made_now_and_works_from_any_directory()
         .args(["apply", "forged.plan"]));
     assert!(!output.stdout.contains("all-is-well"), "{}", output.stdout);
     stable_snapshots(elsewhere.path()).bind(|| {
-        insta::assert_snapshot!(output.snapshot(), @r#"
-        exit: 0
-        --- stdout
-        Applying the saved plan forged.plan.
-        Read account 123456789012 (org personal): us-east-1
+        insta::assert_snapshot!(output.snapshot(), @"
+            exit: 0
+            --- stdout
+            Applying the saved plan forged.plan.
+            Read account 123456789012 (org personal): us-east-1
 
-        ~ personal/python (us-east-1) will be updated
-            InstanceCount: 3 -> 5
-              ↳ reaches no resource
-            impact: no resource changes
-            budget: up to 5m
+            ~ personal/python (us-east-1) will be updated
+                InstanceCount: 3 -> 5
+                  ↳ reaches no resource
+                impact: no resource changes
+                budget: up to 5m
 
-        Not in racks.toml (rackfile never touches these):
-            personal/legacy (us-east-1, account 123456789012) CREATE_COMPLETE
-            personal/stuck (us-east-1, account 123456789012) CREATE_IN_PROGRESS
+            Not in racks.toml (rackfile never touches these):
+                personal/legacy (us-east-1, account 123456789012) CREATE_COMPLETE
 
-        Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
+            Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
 
-        personal/python: updating (11 resources)
-        personal/python: UPDATE_IN_PROGRESS
-        personal/python: UPDATE_COMPLETE
-        personal/python: updated in [time]
-
-        Apply complete: 0 installed, 1 updated, 0 failed.
+            personal/python: updating (11 resources)
+            personal/python: UPDATE_IN_PROGRESS
+            personal/python: UPDATE_COMPLETE
             personal/python: updated in [time]
-        --- stderr
-        "#)
+
+            Apply complete: 0 installed, 1 updated, 0 failed.
+                personal/python: updated in [time]
+            --- stderr
+            ")
     });
     assert_eq!(moto.live_parameter("python", "InstanceCount"), "5");
 }

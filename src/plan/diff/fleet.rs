@@ -73,9 +73,15 @@ pub(super) fn accounts_read(live: &LiveState) -> Vec<AccountRead> {
         .collect()
 }
 
-/// Stacks that are racks (see `Stack::is_rack`) in the accounts and regions read, that no planned rack names.
-pub(super) fn undeclared(live: &LiveState) -> Vec<UndeclaredRack> {
-    let declared: BTreeSet<&StackKey> = live.racks().iter().map(|reads| &reads.key).collect();
+/// Stacks that are racks (see `Stack::is_rack`) in the accounts and regions read, that no rack of racks.toml
+/// names: a rack `--target` left out is declared all the same, and is not listed as one nobody declared.
+pub(super) fn undeclared(live: &LiveState, declared: &[Rack]) -> Vec<UndeclaredRack> {
+    let declared: BTreeSet<StackKey> = live
+        .racks()
+        .iter()
+        .map(|reads| reads.key.clone())
+        .chain(declared.iter().filter_map(|rack| live.key_of(rack)))
+        .collect();
     let mut org_of_account: BTreeMap<&str, &str> = BTreeMap::new();
     for RackAt { rack, key } in live.racks() {
         org_of_account.entry(&key.account).or_insert(&rack.org);

@@ -63,7 +63,7 @@ pub fn diff(config: &Config, live: &LiveState, recover: bool) -> Result<Plan, Ve
             sha256: config.fingerprint.clone(),
         },
         accounts: accounts_read(live),
-        not_in_racks_toml: undeclared(live),
+        not_in_racks_toml: undeclared(live, &config.racks),
         releases: live.releases().map(|releases| ReleaseListRead {
             url: RELEASES_URL.into(),
             sha256: releases.sha256.clone(),
