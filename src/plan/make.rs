@@ -3,15 +3,15 @@
 //! the preflight checks of the racks that change (their reads, then the pure decision). Commands and the
 //! executor's replanner all plan through here.
 
-use crate::cloud::{ChangeSetRef, Connector, Stack, StackKey};
+use crate::cloud::{Connector, Stack};
 use crate::config::{Config, Rack, RackId};
 use crate::diag::did_you_mean;
 use crate::live::drift::DriftRead;
-use crate::live::{self, ChangeSetLedger, EnvLookup, ReadError, Reading};
+use crate::live::{self, EnvLookup, ReadError, Reading};
 use crate::template_cache::TemplateCache;
 
 use super::drift::detectable;
-use super::needs::{change_set_needs, live_template_needs, needs, ssm_needs};
+use super::needs::{ChangeSets, change_set_needs, live_template_needs, needs, ssm_needs};
 use super::{Plan, PlanProblem, decide, diff, preflight};
 
 /// Why no plan could be made. `Display` is one line; `Error::planning` renders each problem at its place
@@ -44,24 +44,6 @@ pub struct PlanInputs<'a> {
     pub cache: Option<&'a mut TemplateCache>,
     /// Whether each update is checked against CloudFormation's change set of it.
     pub change_sets: ChangeSets<'a>,
-}
-
-/// Change sets in a plan (`plan --changeset`, `apply --auto-approve=in-place`, a saved plan's).
-#[derive(Clone, Copy, Default)]
-pub enum ChangeSets<'a> {
-    #[default]
-    None,
-    /// Make one per update (the first step of an upgrade; a later one can only be made once the step
-    /// before has run), each written in the ledger before it is asked for.
-    Make {
-        ledger: &'a ChangeSetLedger,
-        parallelism: usize,
-    },
-    /// Read again the ones a saved plan kept, by stack; never make one.
-    Kept {
-        ledger: &'a ChangeSetLedger,
-        kept: &'a std::collections::BTreeMap<StackKey, ChangeSetRef>,
-    },
 }
 
 /// `--drift` for plan and apply: detection on the racks a plan updates or upgrades, with progress.

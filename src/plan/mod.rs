@@ -40,10 +40,9 @@ pub use file::FORMAT_VERSION;
 pub use gate::{Gate, Permissions, Refusal, gate};
 pub use impact::is_disruptive;
 pub use make::{
-    ChangeSets, DriftCheck, PlanInputs, PlanningError, detect_drift, make_plan, plan_in_rounds,
-    read, select,
+    DriftCheck, PlanInputs, PlanningError, detect_drift, make_plan, plan_in_rounds, read, select,
 };
-pub use needs::needs;
+pub use needs::{ChangeSets, needs};
 pub use notes::{Note, SsmUnknown, Warning};
 pub use preflight::{PreflightCheck, PreflightKind, Verdict};
 pub use rollout::{WatchedAlarm, Wave, WaveGate, holds, place_in_waves};

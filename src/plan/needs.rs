@@ -11,13 +11,15 @@
 //! racks.toml manages it, and, for an upgrade across required releases, each release's template; every
 //! rack that stays needs its alarms.
 
-use crate::cloud::{Stack, StackKey, StackState};
+use crate::cloud::{ChangeSetRef, Stack, StackKey, StackState};
 use crate::config::{Rack, Template};
 use crate::convox::Releases;
 use crate::convox::names;
-use crate::live::{ChangeSetNeeds, ChangeSetWanted, LiveState, Needs, RackAt, SsmWanted};
+use crate::live::{
+    ChangeSetLedger, ChangeSetNeeds, ChangeSetWanted, LiveState, Needs, RackAt, SsmWanted,
+};
 
-use super::{Action, ChangeSets, Plan};
+use super::{Action, Plan};
 
 /// The first round: what each rack of `swept` (the racks, their stacks and Convox's release list) needs.
 pub fn needs(swept: &LiveState) -> Needs {
@@ -124,6 +126,24 @@ pub fn live_template_needs(plan: &Plan) -> Needs {
         live_templates: plan.live_templates_wanted().into_iter().collect(),
         ..Needs::default()
     }
+}
+
+/// Change sets in a plan (`plan --changeset`, `apply --auto-approve=in-place`, a saved plan's).
+#[derive(Clone, Copy, Default)]
+pub enum ChangeSets<'a> {
+    #[default]
+    None,
+    /// Make one per update (the first step of an upgrade; a later one can only be made once the step
+    /// before has run), each written in the ledger before it is asked for.
+    Make {
+        ledger: &'a ChangeSetLedger,
+        parallelism: usize,
+    },
+    /// Read again the ones a saved plan kept, by stack; never make one.
+    Kept {
+        ledger: &'a ChangeSetLedger,
+        kept: &'a std::collections::BTreeMap<StackKey, ChangeSetRef>,
+    },
 }
 
 /// The round after the plan is made of every other fact, when it is made with change sets: the change set

@@ -128,12 +128,14 @@ fn crate_modules_named(code: &str) -> BTreeSet<String> {
 
 /// The modules `code` names through `prefix` (`crate::`, `super::`), in paths and in groups.
 fn modules_named(code: &str, prefix: &str) -> BTreeSet<String> {
-    let ident = |text: &str| -> String {
-        text.trim_start()
-            .chars()
-            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-            .collect()
-    };
+    names_after(code, prefix, |c| c.is_ascii_lowercase() || c == '_')
+}
+
+/// The names `code` takes through `prefix`, in paths and in groups, each made of the characters `part`
+/// takes: modules (lowercase) or any item (a type a `mod.rs` re-exports).
+fn names_after(code: &str, prefix: &str, part: fn(char) -> bool) -> BTreeSet<String> {
+    let ident =
+        |text: &str| -> String { text.trim_start().chars().take_while(|c| part(*c)).collect() };
     let mut names = BTreeSet::new();
     for (index, _) in code.match_indices(prefix) {
         let rest = &code[index + prefix.len()..];
@@ -408,10 +410,19 @@ fn sibling_graphs() -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
             .collect();
         let code = without_test_items(&std::fs::read_to_string(file).unwrap());
         let dir_path = format!("crate::{}::", dir.to_string_lossy().replace('/', "::"));
-        let named: BTreeSet<String> = modules_named(&code, "super::")
+        let reexported = reexports(&file.parent().unwrap().join("mod.rs"));
+        let item = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let named: BTreeSet<String> = names_after(&code, "super::", item)
             .into_iter()
-            .chain(modules_named(&code, &dir_path))
-            .filter(|name| siblings.contains(name) && *name != stem)
+            .chain(names_after(&code, &dir_path, item))
+            .filter_map(|name| {
+                if siblings.contains(&name) {
+                    Some(name)
+                } else {
+                    reexported.get(&name).cloned()
+                }
+            })
+            .filter(|name| *name != stem)
             .collect();
         graphs
             .entry(dir.to_string_lossy().to_string())
@@ -419,6 +430,32 @@ fn sibling_graphs() -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
             .insert(stem, named);
     }
     graphs
+}
+
+/// The items a directory's `mod.rs` re-exports (`pub use file::{A, B}`, `pub use file::A`), each with the
+/// file it comes from: `use super::A` in a sibling names that file.
+fn reexports(mod_rs: &Path) -> BTreeMap<String, String> {
+    let Ok(text) = std::fs::read_to_string(mod_rs) else {
+        return BTreeMap::new();
+    };
+    let mut items = BTreeMap::new();
+    for statement in text.split(';') {
+        let Some(at) = statement.find("pub use ") else {
+            continue;
+        };
+        let path = statement[at + "pub use ".len()..].trim();
+        let Some((file, rest)) = path.split_once("::") else {
+            continue;
+        };
+        let names = rest.trim().trim_start_matches('{').trim_end_matches('}');
+        for name in names.split(',') {
+            let name = name.trim();
+            if !name.is_empty() && !name.contains("::") && !name.contains(' ') {
+                items.insert(name.to_string(), file.trim().to_string());
+            }
+        }
+    }
+    items
 }
 
 /// The files of one graph that reach themselves again, each cycle as its sorted members.
@@ -463,6 +500,11 @@ fn no_files_of_a_module_name_each_other_in_a_circle() {
     assert!(
         graphs["apply"]["drive"].contains("update"),
         "the graph sees apply's driver name its effects: {:?}",
+        graphs["apply"]
+    );
+    assert!(
+        graphs["apply"]["reporter"].contains("outcome"),
+        "the graph sees a name apply/mod.rs re-exports (`use super::RackOutcome`) as its file: {:?}",
         graphs["apply"]
     );
     let mut found = Vec::new();
