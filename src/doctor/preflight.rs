@@ -4,10 +4,11 @@
 use super::Check;
 use crate::plan::{PreflightCheck, Verdict};
 
-/// `says` is the check's finding in words (`render::preflight::says`).
-pub fn preflight_check(rack: &str, check: PreflightCheck, says: &str) -> Check {
+/// `says` is the check's finding in words (`render::preflight::says`), `read` what it read
+/// (`render::preflight::read_words`).
+pub fn preflight_check(rack: &str, check: PreflightCheck, says: &str, read: &str) -> Check {
     let text = format!("rack {rack}: preflight: {says}");
-    let read = format!("read: {}", check.read.join(", "));
+    let read = format!("read: {read}");
     match check.verdict {
         Verdict::Passed => Check::pass(text),
         Verdict::Warning => Check::pass(format!("{text} (warning)")),

@@ -14,7 +14,7 @@ use super::change_set::finding_words;
 use super::drift::unchecked_words;
 use super::impact::{because, describe_reach, disruption, rule_says, verdict};
 use super::notes::{note_words, ssm_unknown_words, template_unknown_words, warning_words};
-use super::preflight::says;
+use super::preflight::{read_words_each, says};
 use crate::plan::{
     Action, Budget, Change, Disruption, HoldReason, Install, Plan, RackPlan, TemplateImpact,
     Update, without_secrets,
@@ -275,15 +275,13 @@ fn insert_before(shown: &mut Value, key: &str, name: &str, words: Value) {
 }
 
 /// A rack's preflight checks' words, where the saved plans before the words moved to the views had them: a
-/// check's `says` after its `read` (its `finding` follows).
+/// check's `read` and `says` before its `finding` (its `read_data` follows).
 fn word_preflight(rack: &RackPlan, shown: &mut Value) {
     let checks = shown.get_mut("preflight").and_then(Value::as_array_mut);
     for (check, shown) in rack.preflight.iter().zip(checks.into_iter().flatten()) {
-        insert_after(
-            shown,
-            "read",
-            vec![("says", Value::String(says(&check.finding)))],
-        );
+        let read: Vec<String> = read_words_each(check);
+        insert_before(shown, "finding", "read", read.into());
+        insert_before(shown, "finding", "says", says(&check.finding).into());
     }
 }
 
@@ -634,13 +632,14 @@ mod tests {
         }))
         .unwrap();
         let rack = &mut plan.racks[0];
+        let every_read = super::super::preflight::every_read;
         rack.preflight = super::super::preflight::every_finding_and_its_words()
             .into_iter()
             .enumerate()
             .map(|(index, (finding, _))| PreflightCheck {
                 check: PreflightKind::InstanceQuota,
                 verdict: [Verdict::Blocked, Verdict::NotChecked, Verdict::Warning][index % 3],
-                read: vec![format!("Read{index}")],
+                read: vec![every_read()[index % every_read().len()].0.clone()],
                 finding,
             })
             .collect();
@@ -672,7 +671,7 @@ mod tests {
         let check = rack["preflight"][0].as_object().unwrap();
         assert_eq!(
             check.keys().collect::<Vec<_>>(),
-            ["check", "verdict", "read", "says", "finding"]
+            ["check", "verdict", "read", "says", "finding", "read_data"]
         );
         assert_eq!(
             check["says"],

@@ -4,7 +4,7 @@
 
 use super::escape;
 use crate::plan::preflight::{
-    DeprecatedRuntime, Finding, FunctionUse, QuotaNeed, RuntimeStanding, Unknown,
+    DeprecatedRuntime, Finding, FunctionUse, QuotaNeed, Read, RuntimeStanding, Unknown,
 };
 use crate::plan::{PreflightCheck, RackPlan, Verdict};
 
@@ -29,11 +29,38 @@ fn words(check: &PreflightCheck) -> String {
     if check.read.is_empty() {
         escape(&says).into_owned()
     } else {
-        format!(
-            "{} (read: {})",
-            escape(&says),
-            escape(&check.read.join(", "))
-        )
+        format!("{} (read: {})", escape(&says), escape(&read_words(check)))
+    }
+}
+
+/// What a check read, in the order it read it: `ListImports web:Cluster, ...`.
+pub fn read_words(check: &PreflightCheck) -> String {
+    read_words_each(check).join(", ")
+}
+
+/// Each thing a check read, in words.
+pub fn read_words_each(check: &PreflightCheck) -> Vec<String> {
+    check.read.iter().map(read).collect()
+}
+
+fn read(read: &Read) -> String {
+    match read {
+        Read::LiveAndPlannedTemplates => "the live and planned templates".into(),
+        Read::PlannedTemplate => "the planned template".into(),
+        Read::RuntimeTableFile => "lambda_runtimes.toml".into(),
+        Read::RuntimeTable { source, read_on } => {
+            format!("the runtime table ({source}, read {read_on})")
+        }
+        Read::ListImports { export } => format!("ListImports {export}"),
+        Read::DescribeInstanceTypeOfferings {
+            instance_type,
+            region,
+        } => format!("DescribeInstanceTypeOfferings {instance_type} in {region}"),
+        Read::DescribeAvailabilityZones { region } => format!("DescribeAvailabilityZones {region}"),
+        Read::DescribeInstanceTypes { instance_type } => {
+            format!("DescribeInstanceTypes {instance_type}")
+        }
+        Read::GetServiceQuota { code, region } => format!("GetServiceQuota ec2 {code} in {region}"),
     }
 }
 
@@ -47,7 +74,7 @@ pub fn blocked_reason(checks: &[PreflightCheck]) -> String {
             format!(
                 "preflight: {} (read: {})",
                 says(&check.finding),
-                check.read.join(", ")
+                read_words(check)
             )
         })
         .collect::<Vec<_>>()
@@ -317,6 +344,58 @@ fn quota_compared(need: &QuotaNeed) -> String {
         quota.code,
         quota.name
     )
+}
+
+/// A read of every kind, with the words the plan stored before the words moved to this view.
+#[cfg(test)]
+pub(super) fn every_read() -> Vec<(Read, &'static str)> {
+    vec![
+        (
+            Read::LiveAndPlannedTemplates,
+            "the live and planned templates",
+        ),
+        (Read::PlannedTemplate, "the planned template"),
+        (Read::RuntimeTableFile, "lambda_runtimes.toml"),
+        (
+            Read::RuntimeTable {
+                source: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html".into(),
+                read_on: "2026-11-30".into(),
+            },
+            "the runtime table (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html, read 2026-11-30)",
+        ),
+        (
+            Read::ListImports {
+                export: "web:Cluster".into(),
+            },
+            "ListImports web:Cluster",
+        ),
+        (
+            Read::DescribeInstanceTypeOfferings {
+                instance_type: "t3.small".into(),
+                region: "us-east-1".into(),
+            },
+            "DescribeInstanceTypeOfferings t3.small in us-east-1",
+        ),
+        (
+            Read::DescribeAvailabilityZones {
+                region: "us-east-1".into(),
+            },
+            "DescribeAvailabilityZones us-east-1",
+        ),
+        (
+            Read::DescribeInstanceTypes {
+                instance_type: "t3.small".into(),
+            },
+            "DescribeInstanceTypes t3.small",
+        ),
+        (
+            Read::GetServiceQuota {
+                code: "L-1216C47A".into(),
+                region: "us-east-1".into(),
+            },
+            "GetServiceQuota ec2 L-1216C47A in us-east-1",
+        ),
+    ]
 }
 
 /// A finding of every kind, with the sentence the plan stored before the words moved to this view.
@@ -661,11 +740,23 @@ mod tests {
     }
 
     #[test]
+    fn each_read_in_the_words_the_plan_stored_before() {
+        for (read, words) in every_read() {
+            assert_eq!(super::read(&read), words, "{read:?}");
+        }
+    }
+
+    #[test]
     fn a_blocked_rack_s_reason_is_a_line_per_failed_check_with_what_it_read() {
-        let check = |verdict, read: &[&str], finding| PreflightCheck {
+        let check = |verdict, exports: &[&str], finding| PreflightCheck {
             check: PreflightKind::Exports,
             verdict,
-            read: read.iter().map(|read| read.to_string()).collect(),
+            read: exports
+                .iter()
+                .map(|export| Read::ListImports {
+                    export: export.to_string(),
+                })
+                .collect(),
             finding,
         };
         let export = |name: &str| Finding::ImportsNotRead {
@@ -673,12 +764,8 @@ mod tests {
             export: name.into(),
         };
         let checks = [
-            check(
-                Verdict::Blocked,
-                &["ListImports a", "ListImports b"],
-                export("a"),
-            ),
-            check(Verdict::NotChecked, &["ListImports c"], export("c")),
+            check(Verdict::Blocked, &["a", "b"], export("a")),
+            check(Verdict::NotChecked, &["c"], export("c")),
             check(Verdict::Blocked, &[], export("d")),
         ];
         assert_eq!(

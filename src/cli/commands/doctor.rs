@@ -115,7 +115,8 @@ async fn preflight_checks(
             .flat_map(|(rack, checks)| {
                 checks.into_iter().map(move |check| {
                     let says = render::preflight::says(&check.finding);
-                    doctor::preflight_check(&rack, check, &says)
+                    let read = render::preflight::read_words(&check);
+                    doctor::preflight_check(&rack, check, &says, &read)
                 })
             }),
     );

@@ -3,7 +3,9 @@
 //! evaluated with each side's values; for each one that disappears, ListImports says who imports it. One
 //! ListImports per export that disappears; none when nothing does, and none for an install.
 
-use super::{Finding, Operation, PreflightCheck, PreflightKind, RackOperations, Unknown, Verdict};
+use super::{
+    Finding, Operation, PreflightCheck, PreflightKind, RackOperations, Read, Unknown, Verdict,
+};
 use crate::live::{PreflightFacts, PreflightReads};
 use crate::template::{export_names, exports_removed};
 
@@ -65,12 +67,14 @@ pub(super) fn decide(rack: &RackOperations, facts: &PreflightFacts) -> Vec<Prefl
             Some(Removal::Unknown(why)) => checks.push(PreflightCheck {
                 check: PreflightKind::Exports,
                 verdict: Verdict::NotChecked,
-                read: vec!["the live and planned templates".into()],
+                read: vec![Read::LiveAndPlannedTemplates],
                 finding: Finding::ExportsUnknown { step, why },
             }),
             Some(Removal::Removed(names)) => {
                 for export in names {
-                    let read = vec![format!("ListImports {export}")];
+                    let read = vec![Read::ListImports {
+                        export: export.clone(),
+                    }];
                     let step = step.clone();
                     let (verdict, finding) =
                         match facts.imports.get(&(rack.place.clone(), export.clone())) {

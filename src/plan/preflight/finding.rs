@@ -126,6 +126,39 @@ pub enum Finding {
     QuotaCompared(QuotaNeed),
 }
 
+/// What a preflight check read: an AWS call with what it asked for, a template, the runtime table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Read {
+    /// The exports of both sides of an update, from the templates alone.
+    LiveAndPlannedTemplates,
+    PlannedTemplate,
+    /// The checked-in table of deprecated runtimes, which did not parse.
+    RuntimeTableFile,
+    /// The checked-in table of deprecated runtimes: where it comes from, and the day it was read there.
+    RuntimeTable {
+        source: String,
+        read_on: String,
+    },
+    ListImports {
+        export: String,
+    },
+    DescribeInstanceTypeOfferings {
+        instance_type: String,
+        region: String,
+    },
+    DescribeAvailabilityZones {
+        region: String,
+    },
+    DescribeInstanceTypes {
+        instance_type: String,
+    },
+    GetServiceQuota {
+        code: String,
+        region: String,
+    },
+}
+
 /// Why something a check needs is not known offline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

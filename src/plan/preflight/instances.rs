@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
-    Ec2Quota, Finding, Operation, PreflightCheck, PreflightKind, QuotaNeed, RackOperations,
+    Ec2Quota, Finding, Operation, PreflightCheck, PreflightKind, QuotaNeed, RackOperations, Read,
     Unknown, Verdict, ZoneSubnets,
 };
 use crate::convox::names;
@@ -174,9 +174,10 @@ fn offered_check(need: &Need<'_>, facts: &PreflightFacts) -> PreflightCheck {
     let place = &need.rack.place;
     let instance_type = &need.instance_type;
     let region = &place.region;
-    let mut read = vec![format!(
-        "DescribeInstanceTypeOfferings {instance_type} in {region}"
-    )];
+    let mut read = vec![Read::DescribeInstanceTypeOfferings {
+        instance_type: instance_type.clone(),
+        region: region.clone(),
+    }];
     let check = |verdict, read, finding| PreflightCheck {
         check: PreflightKind::InstanceTypeOffered,
         verdict,
@@ -212,7 +213,9 @@ fn offered_check(need: &Need<'_>, facts: &PreflightFacts) -> PreflightCheck {
     let zones = zones_of(need);
     let mut needed = zones.named.clone();
     if !zones.by_index.is_empty() {
-        read.push(format!("DescribeAvailabilityZones {region}"));
+        read.push(Read::DescribeAvailabilityZones {
+            region: region.clone(),
+        });
         match facts.zones.get(place) {
             Some(Ok(region_zones)) => {
                 for (index, subnet) in &zones.by_index {
@@ -309,7 +312,7 @@ fn quota_check(
     let place = &need.rack.place;
     let instance_type = &need.instance_type;
     let region = &place.region;
-    let not_checked = |read: Vec<String>, finding: Finding| PreflightCheck {
+    let not_checked = |read: Vec<Read>, finding: Finding| PreflightCheck {
         check: PreflightKind::InstanceQuota,
         verdict: Verdict::NotChecked,
         read,
@@ -327,7 +330,9 @@ fn quota_check(
         code: code.to_string(),
         name: name.to_string(),
     };
-    let mut read = vec![format!("DescribeInstanceTypes {instance_type}")];
+    let mut read = vec![Read::DescribeInstanceTypes {
+        instance_type: instance_type.clone(),
+    }];
     let vcpus_each = match facts.vcpus.get(&(place.clone(), instance_type.clone())) {
         Some(Ok(Some(vcpus))) => u64::from(*vcpus),
         Some(Ok(None)) => {
@@ -356,7 +361,10 @@ fn quota_check(
             );
         }
     };
-    read.push(format!("GetServiceQuota ec2 {code} in {region}"));
+    read.push(Read::GetServiceQuota {
+        code: code.to_string(),
+        region: region.clone(),
+    });
     let quota_vcpus = match facts.quotas.get(&(place.clone(), code.to_string())) {
         Some(Ok(value)) => value.max(0.0).floor() as u64,
         Some(Err(error)) => {

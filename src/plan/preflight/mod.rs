@@ -30,7 +30,7 @@ use crate::live::{LiveState, Place, PreflightFacts, PreflightReads};
 use crate::template::{Pseudo, ResourceAction, parse_document};
 
 pub use finding::{
-    DeprecatedRuntime, Ec2Quota, Finding, FunctionUse, QuotaNeed, RuntimeStanding, Unknown,
+    DeprecatedRuntime, Ec2Quota, Finding, FunctionUse, QuotaNeed, Read, RuntimeStanding, Unknown,
     ZoneSubnets,
 };
 pub use runtimes::runtime_table_source;
@@ -40,11 +40,12 @@ pub use runtimes::runtime_table_source;
 pub struct PreflightCheck {
     pub check: PreflightKind,
     pub verdict: Verdict,
-    /// What the decision rests on: the AWS calls made (with what they asked for), the templates, the
-    /// runtime table.
-    pub read: Vec<String>,
     /// What the check found (`render::preflight::says` words it).
     pub finding: Finding,
+    /// What the decision rests on (`render::preflight::read_words` words it; the JSON view writes those
+    /// words as `read`, where plans before had them).
+    #[serde(rename = "read_data")]
+    pub read: Vec<Read>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

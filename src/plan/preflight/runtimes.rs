@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::{
     DeprecatedRuntime, Finding, FunctionUse, Operation, PreflightCheck, PreflightKind,
-    RackOperations, RuntimeStanding, Touches, Verdict,
+    RackOperations, Read, RuntimeStanding, Touches, Verdict,
 };
 use crate::template::{FunctionRuntime, ResourceAction, function_runtimes};
 
@@ -78,7 +78,7 @@ fn decide_operation(
             return vec![PreflightCheck {
                 check: PreflightKind::LambdaRuntime,
                 verdict: Verdict::NotChecked,
-                read: vec!["the planned template".into()],
+                read: vec![Read::PlannedTemplate],
                 finding: Finding::RuntimesUnknown {
                     step: operation.step.clone(),
                     why: why.clone(),
@@ -142,7 +142,7 @@ fn judge(
             return Some(PreflightCheck {
                 check: PreflightKind::LambdaRuntime,
                 verdict: Verdict::NotChecked,
-                read: vec!["the planned template".into()],
+                read: vec![Read::PlannedTemplate],
                 finding: Finding::RuntimeUnknown {
                     step: step.clone(),
                     function: function.logical_id.clone(),
@@ -157,7 +157,7 @@ fn judge(
             return Some(PreflightCheck {
                 check: PreflightKind::LambdaRuntime,
                 verdict: Verdict::NotChecked,
-                read: vec!["lambda_runtimes.toml".into()],
+                read: vec![Read::RuntimeTableFile],
                 finding: Finding::RuntimeTableUnreadable {
                     error: error.to_string(),
                 },
@@ -165,10 +165,10 @@ fn judge(
         }
     };
     let entry = table.runtime.iter().find(|r| r.identifier == *runtime)?;
-    let read = vec![format!(
-        "the runtime table ({}, read {})",
-        table.source, table.read
-    )];
+    let read = vec![Read::RuntimeTable {
+        source: table.source.clone(),
+        read_on: table.read.clone(),
+    }];
     let runtime = DeprecatedRuntime {
         identifier: entry.identifier.clone(),
         name: entry.name.clone(),
@@ -303,7 +303,7 @@ mod tests {
         assert_eq!(runtime.refused_from(*operation), "2020-03-06");
         assert_eq!(*standing, RuntimeStanding::Refused);
         assert!(
-            blocked.read[0].contains("lambda-runtimes.html"),
+            matches!(&blocked.read[..], [Read::RuntimeTable { source, .. }] if source.contains("lambda-runtimes.html")),
             "{:?}",
             blocked.read
         );

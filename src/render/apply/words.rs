@@ -329,7 +329,9 @@ mod tests {
         let check = |verdict, export: &str| PreflightCheck {
             check: PreflightKind::Exports,
             verdict,
-            read: vec![format!("ListImports {export}")],
+            read: vec![crate::plan::preflight::Read::ListImports {
+                export: export.into(),
+            }],
             finding: Finding::ExportImported {
                 step: None,
                 export: export.into(),

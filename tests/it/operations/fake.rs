@@ -466,7 +466,7 @@ async fn apply_recover_skip_continues_a_failed_rollback_past_failed_resources_on
     // A resource that did not fail is refused by name, and nothing is sent.
     options.skip = vec!["Vpc".into(), "Instances".into()];
     let (code, output) = harness.apply(&options).await;
-    stable_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+    stable_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
         exit: 1
         --- output
         Read account 123456789012 (org personal): us-east-1
@@ -474,28 +474,22 @@ async fn apply_recover_skip_continues_a_failed_rollback_past_failed_resources_on
         ↺ personal/web (us-east-1) will continue its rollback
             UPDATE_ROLLBACK_FAILED: ContinueUpdateRollback, followed to UPDATE_ROLLBACK_COMPLETE; then the rack is planned again and its update, if any, applied
 
-        Not in racks.toml (rackfile never touches these):
-            personal/api (us-east-1, account 123456789012) CREATE_COMPLETE
-
         Plan: 0 to install, 0 to update, 1 to continue rollback, 0 unchanged, 0 blocked.
         error: --skip: personal/web: only a resource that itself failed can be skipped, not Vpc (CREATE_COMPLETE); nothing was changed
            = help: `rackfile events --target personal/web` names the failed resources
-        "#));
+        "));
     assert_eq!(continues(&harness), 0);
 
     // Without --skip the rollback fails on the same resource again.
     options.skip = Vec::new();
     let (code, output) = harness.apply(&options).await;
-    stable_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+    stable_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
         exit: 1
         --- output
         Read account 123456789012 (org personal): us-east-1
 
         ↺ personal/web (us-east-1) will continue its rollback
             UPDATE_ROLLBACK_FAILED: ContinueUpdateRollback, followed to UPDATE_ROLLBACK_COMPLETE; then the rack is planned again and its update, if any, applied
-
-        Not in racks.toml (rackfile never touches these):
-            personal/api (us-east-1, account 123456789012) CREATE_COMPLETE
 
         Plan: 0 to install, 0 to update, 1 to continue rollback, 0 unchanged, 0 blocked.
 
@@ -508,7 +502,7 @@ async fn apply_recover_skip_continues_a_failed_rollback_past_failed_resources_on
 
         Apply failed: 0 installed, 0 updated, 1 failed.
             personal/web: failed after [time]: the rollback could not be continued; the stack is UPDATE_ROLLBACK_FAILED; root cause: Instances (AWS::AutoScaling::AutoScalingGroup): Resource creation cancelled: the fake was told to fail it
-        "#));
+        "));
     assert_eq!(
         harness.stack("web").unwrap().status.as_str(),
         "UPDATE_ROLLBACK_FAILED"
@@ -517,16 +511,13 @@ async fn apply_recover_skip_continues_a_failed_rollback_past_failed_resources_on
     // Skipping it: the consequence is printed, the rollback completes.
     options.skip = vec!["Instances".into()];
     let (code, output) = harness.apply(&options).await;
-    stable_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+    stable_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
         exit: 0
         --- output
         Read account 123456789012 (org personal): us-east-1
 
         ↺ personal/web (us-east-1) will continue its rollback
             UPDATE_ROLLBACK_FAILED: ContinueUpdateRollback, followed to UPDATE_ROLLBACK_COMPLETE; then the rack is planned again and its update, if any, applied
-
-        Not in racks.toml (rackfile never touches these):
-            personal/api (us-east-1, account 123456789012) CREATE_COMPLETE
 
         Plan: 0 to install, 0 to update, 1 to continue rollback, 0 unchanged, 0 blocked.
 
@@ -543,7 +534,7 @@ async fn apply_recover_skip_continues_a_failed_rollback_past_failed_resources_on
 
         Apply complete: 0 installed, 0 updated, 1 recovered, 0 failed.
             personal/web: rollback continued to UPDATE_ROLLBACK_COMPLETE in [time]; `rackfile plan` shows what is left to apply
-        "#));
+        "));
     assert_eq!(
         harness.stack("web").unwrap().status.as_str(),
         "UPDATE_ROLLBACK_COMPLETE"
@@ -558,7 +549,7 @@ async fn apply_recover_skip_continues_a_failed_rollback_past_failed_resources_on
 
     // No rack continues a rollback now: --skip is refused, not ignored.
     let (code, output) = harness.apply(&options).await;
-    stable_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+    stable_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
         exit: 1
         --- output
         Read account 123456789012 (org personal): us-east-1
@@ -566,13 +557,10 @@ async fn apply_recover_skip_continues_a_failed_rollback_past_failed_resources_on
           personal/web (us-east-1) no changes
             note: https://templates.example.com/rack.json is neither a local file nor in S3, so only parameter types and AllowedValues were checked (not AllowedPattern, lengths or bounds)
 
-        Not in racks.toml (rackfile never touches these):
-            personal/api (us-east-1, account 123456789012) CREATE_COMPLETE
-
         Plan: 0 to install, 0 to update, 1 unchanged, 0 blocked.
         error: --skip: no rack of this apply continues a rollback (a rack in UPDATE_ROLLBACK_FAILED, with --recover); nothing was changed
            = help: `rackfile status` shows which racks failed
-        "#));
+        "));
 }
 
 #[tokio::test(start_paused = true)]

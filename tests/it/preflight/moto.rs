@@ -110,7 +110,8 @@ fn plan_blocks_an_upgrade_dropping_an_imported_export_and_not_once_unimported() 
             "verdict": "passed",
             "read": ["ListImports web:Cluster"],
             "says": "the update removes export web:Cluster, which no stack imports",
-            "finding": {"kind": "export_unused", "export": "web:Cluster"}
+            "finding": {"kind": "export_unused", "export": "web:Cluster"},
+            "read_data": [{"kind": "list_imports", "export": "web:Cluster"}]
         })
     );
 }
