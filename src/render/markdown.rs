@@ -6,7 +6,8 @@
 use std::fmt::Write as _;
 
 use super::budget::budget_words;
-use super::human::{Style, disruptions, hold_words, plan as human_plan};
+use super::hold::{disruptions, hold_words};
+use super::human::{Style, plan as human_plan};
 use super::impact::{rule_says, verdict};
 use super::{escape, waves};
 use crate::plan::{Action, ChangeKind, Plan, RackPlan, TemplateImpact, Update};
@@ -178,7 +179,7 @@ fn what_changes(rack: &RackPlan) -> String {
         }
         Action::Uninstall(uninstall) => format!(
             "{}, then the rack's stack",
-            super::human::counted_dependents(&uninstall.dependents)
+            super::hold::counted_dependents(&uninstall.dependents)
         ),
         Action::Update(update) => update
             .changes
@@ -259,7 +260,7 @@ fn impact(rack: &RackPlan) -> String {
             .next()
             .unwrap_or_default()
             .to_string(),
-        Action::Wait(wait) => super::human::wait_words(wait),
+        Action::Wait(wait) => super::hold::wait_words(wait),
         Action::Install(install) | Action::Reinstall(install) => install
             .budget
             .as_ref()

@@ -11,6 +11,7 @@ mod duration;
 mod error;
 mod escape;
 pub mod events;
+mod hold;
 mod human;
 pub mod impact;
 mod json;
@@ -27,9 +28,7 @@ pub use budget::span;
 pub use duration::{Notation, duration};
 pub use error::RenderError;
 pub use escape::escape;
-pub use human::{
-    Style, held_words, hold_words, plan as human_plan, problems as human_problems, refusal_words,
-    wait_words,
-};
+pub use hold::{held_words, hold_words, refusal_words, wait_words};
+pub use human::{Style, plan as human_plan, problems as human_problems};
 pub use json::plan as json_plan;
 pub use markdown::plan as markdown_plan;
