@@ -13,7 +13,7 @@ use super::words::{
 };
 use crate::apply::reporter::{Progress, Reporter, Work};
 use crate::apply::stall::Stall;
-use crate::apply::{RackOutcome, UninstallStep};
+use crate::apply::{Counts, RackOutcome, UninstallStep};
 use crate::config::RackId;
 use crate::plan::Wave;
 
@@ -128,10 +128,10 @@ impl Reporter for BarReporter {
             .println(wave_line(WaveEvent::Skipped { wave, of }));
     }
 
-    fn wave_finished(&self, wave: &Wave, failed: usize) {
+    fn wave_finished(&self, wave: &Wave, counts: &Counts) {
         let _ = self
             .multi
-            .println(wave_line(WaveEvent::Finished { wave, failed }));
+            .println(wave_line(WaveEvent::Finished { wave, counts }));
     }
 
     fn bake_started(&self, wave: &Wave, total: Duration) {

@@ -8,7 +8,7 @@ use super::words::{
 };
 use crate::apply::reporter::{Progress, Reporter, Sink, Work, write_line};
 use crate::apply::stall::Stall;
-use crate::apply::{RackOutcome, UninstallStep};
+use crate::apply::{Counts, RackOutcome, UninstallStep};
 use crate::config::RackId;
 use crate::plan::Wave;
 
@@ -77,8 +77,8 @@ impl Reporter for LineReporter {
         write_line(&self.sink, &wave_line(WaveEvent::Skipped { wave, of }));
     }
 
-    fn wave_finished(&self, wave: &Wave, failed: usize) {
-        write_line(&self.sink, &wave_line(WaveEvent::Finished { wave, failed }));
+    fn wave_finished(&self, wave: &Wave, counts: &Counts) {
+        write_line(&self.sink, &wave_line(WaveEvent::Finished { wave, counts }));
     }
 
     fn bake_started(&self, wave: &Wave, total: Duration) {
