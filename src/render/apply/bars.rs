@@ -8,8 +8,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::super::waves;
 use super::words::{
-    WaveEvent, outcome_words, progress_words, stall_words, uninstall_step_words, wave_line,
-    wave_name, work_words,
+    WaveEvent, outcome_line, outcome_words, progress_words, stall_words, uninstall_step_words,
+    wave_line, wave_name, work_words,
 };
 use crate::apply::reporter::{Progress, Reporter, Work};
 use crate::apply::stall::Stall;
@@ -109,9 +109,7 @@ impl Reporter for BarReporter {
                 bar.finish_with_message(outcome_words(outcome));
             }
             None => {
-                let _ = self
-                    .multi
-                    .println(format!("{rack}: {}", outcome_words(outcome)));
+                let _ = self.multi.println(outcome_line("", rack, outcome));
             }
         }
     }

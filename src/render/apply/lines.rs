@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::words::{
-    WaveEvent, heartbeat_words, outcome_words, progress_words, stall_words, uninstall_step_words,
+    WaveEvent, heartbeat_words, outcome_line, progress_words, stall_words, uninstall_step_words,
     wave_line, work_words,
 };
 use crate::apply::reporter::{Progress, Reporter, Sink, Work, write_line};
@@ -63,7 +63,7 @@ impl Reporter for LineReporter {
     }
 
     fn finish(&self, rack: &RackId, outcome: &RackOutcome) {
-        write_line(&self.sink, &format!("{rack}: {}", outcome_words(outcome)));
+        write_line(&self.sink, &outcome_line("", rack, outcome));
     }
 
     fn wave_started(&self, wave: &Wave, of: usize, changing: usize) {

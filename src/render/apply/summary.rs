@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::words::{not_done_words, outcome_words};
+use super::words::{not_done_words, outcome_line};
 use crate::apply::{
     AlarmUnread, Counts, InstalledPassword, NotRecorded, RackOutcome, RackResult, RecordWarning,
     RolloutStop, StopCause, Unrecorded,
@@ -57,7 +57,7 @@ pub fn render(outcomes: &[RackOutcome], outcome: Outcome, rollout_stopped: bool)
         .iter()
         .filter(|o| o.result != RackResult::Unchanged)
     {
-        let _ = writeln!(out, "    {}: {}", outcome.rack, outcome_words(outcome));
+        let _ = writeln!(out, "{}", outcome_line("    ", &outcome.rack, outcome));
     }
 
     if !held.is_empty() {

@@ -20,6 +20,15 @@ pub fn outcome_words(outcome: &RackOutcome) -> String {
     result_words(&outcome.result, &elapsed(outcome.elapsed))
 }
 
+/// `personal/web: updated in 4m02s`, after `indent`. A result of several lines (a blocked rack's reason, a
+/// line per install-only change) hangs under its first line's words, so the later lines read as part of
+/// the rack's result, not as lines of their own.
+pub fn outcome_line(indent: &str, rack: &impl std::fmt::Display, outcome: &RackOutcome) -> String {
+    let head = format!("{indent}{rack}: ");
+    let hang = format!("\n{}", " ".repeat(head.chars().count()));
+    format!("{head}{}", outcome_words(outcome).replace('\n', &hang))
+}
+
 /// How long a rack's work took, as its lines say it: `4m02s`, `45s`, `300ms`.
 pub fn elapsed(took: Duration) -> String {
     duration(took, Notation::Elapsed)
