@@ -212,7 +212,7 @@ fn plan_refuses_an_alarm_that_does_not_exist_naming_the_rack_and_the_alarm() {
         [✓] rack personal/canary: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
         [✓] rack personal/canary: preflight: 4 instances of t2.small plus a rolling batch of 1 need 5 vCPUs (1 each); quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
         [✓] rack personal/web-1: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
-        [✓] rack personal/web-1: preflight: 4 instances of t2.small plus a rolling batch of 1 need 5 vCPUs (1 each), and racks canary planned before it in this account and region ask 5; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
+        [✓] rack personal/web-1: preflight: 4 instances of t2.small plus a rolling batch of 1 need 5 vCPUs (1 each), and rack canary planned before it in this account and region ask 5; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
         [✓] rack personal/web-2: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
         [✓] rack personal/web-2: preflight: 4 instances of t2.small plus a rolling batch of 1 need 5 vCPUs (1 each), and racks canary, web-1 planned before it in this account and region ask 10; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
 
