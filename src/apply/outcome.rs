@@ -437,11 +437,12 @@ impl Counts {
     }
 }
 
-/// What the racks' outcomes add up to.
-pub fn run_outcome(outcomes: &[RackOutcome], interrupted: bool) -> Outcome {
+/// What the racks' outcomes add up to. A rollout stopped before its last wave fails even when every rack it
+/// ran succeeded: the racks of the waves it did not start were not changed.
+pub fn run_outcome(outcomes: &[RackOutcome], rollout_stopped: bool, interrupted: bool) -> Outcome {
     if interrupted {
         Outcome::Interrupted
-    } else if !outcomes.iter().all(|o| o.succeeded() || o.held()) {
+    } else if rollout_stopped || !outcomes.iter().all(|o| o.succeeded() || o.held()) {
         Outcome::Failed
     } else if outcomes.iter().any(RackOutcome::held) {
         Outcome::Held

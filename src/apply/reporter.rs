@@ -150,8 +150,8 @@ pub trait Reporter: Send + Sync {
     fn wave_started(&self, _wave: &Wave, _of: usize, _changing: usize) {}
     /// A wave with nothing to change: neither run nor baked.
     fn wave_skipped(&self, _wave: &Wave, _of: usize) {}
-    /// Every rack of the wave ended; `failed` of them did not succeed.
-    fn wave_finished(&self, _wave: &Wave, _failed: usize) {}
+    /// Every rack of the wave ended, and how, counted as the summary counts them.
+    fn wave_finished(&self, _wave: &Wave, _counts: &super::Counts) {}
     /// The wave's bake begins.
     fn bake_started(&self, _wave: &Wave, _total: Duration) {}
     /// The alarms were read and none is in ALARM; `remaining` of `total` is left.

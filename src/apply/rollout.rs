@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use super::bake::BakeEnd;
 use super::context::Context;
-use super::outcome::RackOutcome;
+use super::outcome::{Counts, RackOutcome};
 use crate::cloud::AlarmState;
 use crate::plan::{Plan, RackPlan, WatchedAlarm, Wave};
 
@@ -31,8 +31,9 @@ pub struct RolloutStop {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StopCause {
-    /// More racks failed than the wave tolerates.
-    Failures { failed: usize, tolerated: usize },
+    /// More of the wave's racks did not end as planned (failed, blocked, cancelled) than it tolerates; `counts`
+    /// are the wave's own.
+    Failures { counts: Counts, tolerated: usize },
     /// An alarm of the wave's racks went to ALARM during its bake.
     Alarm(WatchedAlarm),
     /// An alarm could not be read during the bake.
@@ -115,8 +116,9 @@ pub async fn roll_out(ctx: &Context<'_>, plan: &Plan, only_wave: Option<usize>) 
         let ran = super::drive::execute_racks(ctx, &racks, parallelism).await;
         // A rack held for a person did not fail: it was not tried.
         let failed = ran.iter().filter(|o| !o.succeeded() && !o.held()).count();
+        let counts = Counts::of(&ran);
         outcomes.extend(ran);
-        ctx.reporter.wave_finished(wave, failed);
+        ctx.reporter.wave_finished(wave, &counts);
         if ctx.cancelled() {
             return stopped(outcomes, stop(StopCause::Interrupted));
         }
@@ -124,7 +126,7 @@ pub async fn roll_out(ctx: &Context<'_>, plan: &Plan, only_wave: Option<usize>) 
             return stopped(
                 outcomes,
                 stop(StopCause::Failures {
-                    failed,
+                    counts,
                     tolerated: wave.failure_tolerance,
                 }),
             );

@@ -424,6 +424,9 @@ fn held_line(held: &Held) -> String {
 fn change_line(change: &Change) -> String {
     let show = |value: &Option<String>| match value {
         _ if change.sensitive => "(sensitive)".to_string(),
+        // An empty value is a value (a parameter set to ""), not an absent one: printed as nothing, it read
+        // as a slip (`Key:  -> deploy`).
+        Some(value) if value.is_empty() => "\"\"".to_string(),
         Some(value) => escape(value).into_owned(),
         None => "(none)".to_string(),
     };

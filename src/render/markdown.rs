@@ -189,8 +189,8 @@ fn what_changes(rack: &RackPlan) -> String {
                 ChangeKind::Parameter => format!(
                     "{}: {} → {}",
                     change.name,
-                    change.before.as_deref().unwrap_or("(none)"),
-                    change.after.as_deref().unwrap_or("(none)")
+                    parameter_value(change.before.as_deref()),
+                    parameter_value(change.after.as_deref())
                 ),
                 ChangeKind::SsmValue => format!(
                     "{} (SSM {}): {} → {}, resolved at update",
@@ -280,6 +280,15 @@ fn html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// A parameter's value as the human view prints it: absent as `(none)`, empty (set to "") as `""`.
+fn parameter_value(value: Option<&str>) -> &str {
+    match value {
+        None => "(none)",
+        Some("") => "\"\"",
+        Some(value) => value,
+    }
 }
 
 #[cfg(test)]

@@ -334,7 +334,12 @@ fn quota_compared(need: &QuotaNeed) -> String {
         String::new()
     } else {
         format!(
-            ", and racks {} planned before it in this account and region ask {earlier_vcpus}",
+            ", and {} {} planned before it in this account and region ask {earlier_vcpus}",
+            if earlier_racks.len() == 1 {
+                "rack"
+            } else {
+                "racks"
+            },
             earlier_racks.join(", ")
         )
     };

@@ -376,7 +376,7 @@ fn doctor_passes_every_check_of_a_healthy_setup() {
         [✓] rack personal/example: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
         [✓] rack personal/example: preflight: 3 instances of t2.small need 3 vCPUs (1 each); quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
         [✓] rack personal/python: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
-        [✓] rack personal/python: preflight: 5 instances of t2.small plus a rolling batch of 1 need 6 vCPUs (1 each), and racks example planned before it in this account and region ask 3; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
+        [✓] rack personal/python: preflight: 5 instances of t2.small plus a rolling batch of 1 need 6 vCPUs (1 each), and rack example planned before it in this account and region ask 3; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
         [✓] rack work/staging: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
         [✓] rack work/staging: preflight: 3 instances of t2.small plus a rolling batch of 1 need 4 vCPUs (1 each); quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
 

@@ -332,7 +332,7 @@ fn plan_blocks_an_install_only_change_and_calls_a_rolling_replacement_disruptive
         Disruptive: personal/old replaces LaunchConfiguration; rolling replacement of Instances, 2 at a time
 
         personal/public: not changed: CREATE_COMPLETE: HighAvailability is set at install only ("true" -> "false"): high availability is chosen at install; Convox's CLI refuses to change it afterwards; keep racks.toml at the live value, or install a new rack (source: convox/rack cmd/convox rack params set (refuses HighAvailability on an installed rack))
-        Private is set at install only ("No" -> "Yes"): a rack cannot be switched between public and private: its EFS mount targets would need new subnets, and the update ends in UPDATE_ROLLBACK_FAILED; keep racks.toml at the live value, or install a new rack (source: Convox private networking docs ("not currently possible to toggle a Rack between Public and Private"); convox/rack#2975)
+                         Private is set at install only ("No" -> "Yes"): a rack cannot be switched between public and private: its EFS mount targets would need new subnets, and the update ends in UPDATE_ROLLBACK_FAILED; keep racks.toml at the live value, or install a new rack (source: Convox private networking docs ("not currently possible to toggle a Rack between Public and Private"); convox/rack#2975)
         personal/old: updating (13 resources)
         personal/old: UPDATE_IN_PROGRESS
         personal/old: UPDATE_COMPLETE
@@ -340,7 +340,7 @@ fn plan_blocks_an_install_only_change_and_calls_a_rolling_replacement_disruptive
 
         Apply failed: 0 installed, 1 updated, 0 failed, 1 blocked.
             personal/public: not changed: CREATE_COMPLETE: HighAvailability is set at install only ("true" -> "false"): high availability is chosen at install; Convox's CLI refuses to change it afterwards; keep racks.toml at the live value, or install a new rack (source: convox/rack cmd/convox rack params set (refuses HighAvailability on an installed rack))
-        Private is set at install only ("No" -> "Yes"): a rack cannot be switched between public and private: its EFS mount targets would need new subnets, and the update ends in UPDATE_ROLLBACK_FAILED; keep racks.toml at the live value, or install a new rack (source: Convox private networking docs ("not currently possible to toggle a Rack between Public and Private"); convox/rack#2975)
+                             Private is set at install only ("No" -> "Yes"): a rack cannot be switched between public and private: its EFS mount targets would need new subnets, and the update ends in UPDATE_ROLLBACK_FAILED; keep racks.toml at the live value, or install a new rack (source: Convox private networking docs ("not currently possible to toggle a Rack between Public and Private"); convox/rack#2975)
             personal/old: updated in [time]
         --- stderr
         "#));

@@ -64,7 +64,7 @@ fn apply_holds_wave_2_while_an_alarm_is_still_in_alarm_on_the_next_run() {
 
         Wave 1 of 2: personal/canary (nothing to change: skipped, no bake)
 
-        Apply complete: 0 installed, 0 updated, 0 failed.
+        Apply stopped: 0 installed, 0 updated, 0 failed.
 
         Rollout stopped after wave 1: alarm rack-canary-5xx of personal/canary (account 123456789012, us-east-1) is in ALARM, which holds wave 2.
             wave 2 not started: personal/web-1, personal/web-2
@@ -209,7 +209,7 @@ fn apply_holds_the_next_wave_while_an_alarm_is_in_insufficient_data() {
         .bind(|| insta::assert_snapshot!(exit_and_summary(output.code, &output.stdout), @r#"
             exit: 1
             --- stdout from the summary on
-            Apply complete: 0 installed, 1 updated, 0 failed.
+            Apply stopped: 0 installed, 1 updated, 0 failed.
                 personal/canary: updated in [time]
 
             Rollout stopped after wave 1: alarm rack-canary-5xx of personal/canary (account 123456789012, us-east-1) is in INSUFFICIENT_DATA, which holds wave 2 ([rollout] missing_data = "ok" lets it pass).

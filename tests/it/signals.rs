@@ -72,11 +72,20 @@ fn apply_on_a_hangup_or_quit_during_an_install_prints_the_summary_and_password_a
         });
         send(signal, child.id());
         let output = finished(child);
-        // The same summary whichever signal came (where the progress lines before it stop is timing).
+        // The same summary whichever signal came (where the progress lines before it stop is timing); the
+        // answer on stderr names the signal, not Ctrl-C, which nobody pressed.
+        let name = format!("SIG{signal}");
+        assert!(
+            output
+                .stderr
+                .starts_with(&format!("Interrupted by {name}: ")),
+            "{}",
+            output.stderr
+        );
         let summary = format!(
             "{}--- stderr\n{}",
             exit_and_summary(output.code, &output.stdout),
-            output.stderr
+            output.stderr.replacen(&name, "[signal]", 1)
         );
         insta::allow_duplicates! {
             stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(summary, @"
@@ -89,7 +98,7 @@ fn apply_on_a_hangup_or_quit_during_an_install_prints_the_summary_and_password_a
 
                 Password for personal/web (its install did not finish here; if CloudFormation completes it, this is its password) (shown only this once; store it now): [password]
                 --- stderr
-                Interrupted: no new rack starts, and what is in progress goes on in AWS. Press Ctrl-C again within 10 s to cancel the updates in progress (CancelUpdateStack); a third time exits at once.
+                Interrupted by [signal]: no new rack starts, and what is in progress goes on in AWS. Another signal (SIGTERM, SIGHUP, SIGQUIT or Ctrl-C) within 10 s cancels the updates in progress (CancelUpdateStack); a third exits at once.
                 "))
         }
     }
@@ -175,7 +184,7 @@ fn apply_on_a_signal_while_it_still_reads_aws_ends_at_once_with_130() {
         exit: 130
         --- stdout
         --- stderr
-        Interrupted: no new rack starts, and what is in progress goes on in AWS. Press Ctrl-C again within 10 s to cancel the updates in progress (CancelUpdateStack); a third time exits at once.
+        Interrupted by SIGTERM: no new rack starts, and what is in progress goes on in AWS. Another signal (SIGTERM, SIGHUP, SIGQUIT or Ctrl-C) within 10 s cancels the updates in progress (CancelUpdateStack); a third exits at once.
         error: apply interrupted while reading AWS; nothing was changed
         "));
 }

@@ -254,7 +254,7 @@ async fn gate_run(
             Outcome::Success
         };
         if options.json {
-            json_stream::summary(&console.out, &[], false, outcome);
+            json_stream::summary(&console.out, &[], outcome, false);
         } else if outcome == Outcome::Failed {
             console.print("\nNothing to apply, but some racks are blocked (see above).");
         } else {
@@ -413,20 +413,16 @@ fn report(
     RolloutOutcome { outcomes, stopped }: RolloutOutcome,
 ) -> Result<Outcome, Error> {
     let interrupted = *cancel.borrow() > 0;
-    let mut outcome = crate::apply::run_outcome(&outcomes, interrupted);
-    // A wave that failed its alarm stops the rollout though each of its racks succeeded.
-    if stopped.is_some() && !interrupted {
-        outcome = Outcome::Failed;
-    }
+    let outcome = crate::apply::run_outcome(&outcomes, stopped.is_some(), interrupted);
     if options.json {
         if let Some(stop) = &stopped {
             json_stream::rollout_stopped(&console.out, stop);
         }
         // No secret is in it (generated passwords were refused), so stdout is its only place.
-        json_stream::summary(&console.out, &outcomes, interrupted, outcome);
+        json_stream::summary(&console.out, &outcomes, outcome, stopped.is_some());
         return Ok(outcome);
     }
-    let mut summary = summary::render(&outcomes, interrupted);
+    let mut summary = summary::render(&outcomes, outcome, stopped.is_some());
     if let Some(stop) = &stopped {
         summary.push_str(&summary::rollout_stop(stop));
     }

@@ -243,15 +243,23 @@ async fn handle_signals(
 ) {
     let mut interrupts = Interrupts::listen();
     for presses in 1u8.. {
-        interrupts.next().await;
+        let signal = interrupts.next().await;
         signalled.store(true, Ordering::SeqCst);
-        match presses {
-            1 => output::eprint(&format!(
-                "Interrupted: no new rack starts, and what is in progress goes on in AWS. Press Ctrl-C again within {} s to cancel the updates in progress (CancelUpdateStack); a third time exits at once.\n",
-                crate::apply::SECOND_INTERRUPT_WINDOW.as_secs()
+        let window = crate::apply::SECOND_INTERRUPT_WINDOW.as_secs();
+        // "Press Ctrl-C again" only answers a Ctrl-C: a SIGTERM came from a supervisor, a SIGHUP from a
+        // closed terminal, where nobody can press it.
+        match (presses, signal.name()) {
+            (1, None) => output::eprint(&format!(
+                "Interrupted: no new rack starts, and what is in progress goes on in AWS. Press Ctrl-C again within {window} s to cancel the updates in progress (CancelUpdateStack); a third time exits at once.\n",
             )),
-            2 => output::eprint(
+            (1, Some(name)) => output::eprint(&format!(
+                "Interrupted by {name}: no new rack starts, and what is in progress goes on in AWS. Another signal (SIGTERM, SIGHUP, SIGQUIT or Ctrl-C) within {window} s cancels the updates in progress (CancelUpdateStack); a third exits at once.\n",
+            )),
+            (2, None) => output::eprint(
                 "Cancelling the updates in progress and following their rollbacks; Ctrl-C again exits at once.\n",
+            ),
+            (2, Some(_)) => output::eprint(
+                "Cancelling the updates in progress and following their rollbacks; a third signal exits at once.\n",
             ),
             _ => {
                 let passwords = passwords
@@ -332,17 +340,39 @@ impl Interrupts {
     }
 
     /// The next signal, or the one that came since the last was taken.
-    async fn next(&mut self) {
+    async fn next(&mut self) -> Signal {
         #[cfg(unix)]
         if let Some([interrupt, term, hangup, quit]) = &mut self.unix {
-            tokio::select! {
-                _ = interrupt.recv() => {}
-                _ = term.recv() => {}
-                _ = hangup.recv() => {}
-                _ = quit.recv() => {}
-            }
-            return;
+            return tokio::select! {
+                _ = interrupt.recv() => Signal::Interrupt,
+                _ = term.recv() => Signal::Terminate,
+                _ = hangup.recv() => Signal::Hangup,
+                _ = quit.recv() => Signal::Quit,
+            };
         }
         let _ = tokio::signal::ctrl_c().await;
+        Signal::Interrupt
+    }
+}
+
+/// Which of `Interrupts`' signals came: what answers it says how to send the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    /// Ctrl-C (SIGINT).
+    Interrupt,
+    Terminate,
+    Hangup,
+    Quit,
+}
+
+impl Signal {
+    /// The signal's name; `None` for Ctrl-C, which a person sends from the terminal.
+    fn name(self) -> Option<&'static str> {
+        match self {
+            Signal::Interrupt => None,
+            Signal::Terminate => Some("SIGTERM"),
+            Signal::Hangup => Some("SIGHUP"),
+            Signal::Quit => Some("SIGQUIT"),
+        }
     }
 }

@@ -21,7 +21,10 @@ pub async fn run(
 ) -> Result<Outcome, Error> {
     if options.changeset {
         let mut interrupts = super::Interrupts::listen();
-        run_until(options, connector, cache, interrupts.next()).await
+        run_until(options, connector, cache, async {
+            interrupts.next().await;
+        })
+        .await
     } else {
         // Listening would take the signals' default action away: a plain plan ends at Ctrl-C as it is.
         run_until(options, connector, cache, std::future::pending()).await

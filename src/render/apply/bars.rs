@@ -8,12 +8,12 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::super::waves;
 use super::words::{
-    WaveEvent, outcome_words, progress_words, stall_words, uninstall_step_words, wave_line,
-    wave_name, work_words,
+    WaveEvent, outcome_line, outcome_words, progress_words, stall_words, uninstall_step_words,
+    wave_line, wave_name, work_words,
 };
 use crate::apply::reporter::{Progress, Reporter, Work};
 use crate::apply::stall::Stall;
-use crate::apply::{RackOutcome, UninstallStep};
+use crate::apply::{Counts, RackOutcome, UninstallStep};
 use crate::config::RackId;
 use crate::plan::Wave;
 
@@ -109,9 +109,7 @@ impl Reporter for BarReporter {
                 bar.finish_with_message(outcome_words(outcome));
             }
             None => {
-                let _ = self
-                    .multi
-                    .println(format!("{rack}: {}", outcome_words(outcome)));
+                let _ = self.multi.println(outcome_line("", rack, outcome));
             }
         }
     }
@@ -128,10 +126,10 @@ impl Reporter for BarReporter {
             .println(wave_line(WaveEvent::Skipped { wave, of }));
     }
 
-    fn wave_finished(&self, wave: &Wave, failed: usize) {
+    fn wave_finished(&self, wave: &Wave, counts: &Counts) {
         let _ = self
             .multi
-            .println(wave_line(WaveEvent::Finished { wave, failed }));
+            .println(wave_line(WaveEvent::Finished { wave, counts }));
     }
 
     fn bake_started(&self, wave: &Wave, total: Duration) {

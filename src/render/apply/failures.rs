@@ -156,8 +156,9 @@ fn uninstall_words(stop: &UninstallStop) -> String {
             "interrupted after deleting the app and resource stacks; the rack's stack was not deleted".into()
         }
         UninstallStop::DependentNotAsPlanned { why, deleted, of } => format!(
-            "{}, so it was not deleted; {deleted} of {of} app and resource stacks were, and the rack's stack was not. Plan again: `rackfile plan` lists what the uninstall deletes now",
-            not_as_planned_words(why)
+            "{}, so it was not deleted; {deleted} of {of} app and resource stacks {}, and the rack's stack was not. Plan again: `rackfile plan` lists what the uninstall deletes now",
+            not_as_planned_words(why),
+            if *deleted == 1 { "was" } else { "were" }
         ),
         UninstallStop::RackKept(why) => {
             let why = match why {
@@ -547,7 +548,7 @@ mod tests {
                     deleted: 1,
                     of: 2,
                 }),
-                "web-app is another stack than the one planned (StackId arn:2 now, arn:1 planned), so it was not deleted; 1 of 2 app and resource stacks were, and the rack's stack was not. Plan again: `rackfile plan` lists what the uninstall deletes now",
+                "web-app is another stack than the one planned (StackId arn:2 now, arn:1 planned), so it was not deleted; 1 of 2 app and resource stacks was, and the rack's stack was not. Plan again: `rackfile plan` lists what the uninstall deletes now",
             ),
             (
                 Failure::Uninstall(UninstallStop::RackKept(RackKept::NotAsPlanned(replaced()))),

@@ -74,10 +74,8 @@ pub fn plan(sink: &Sink, plan: &Plan) {
 }
 
 /// The last line of a run that got as far as applying (or found nothing to apply).
-pub fn summary(sink: &Sink, outcomes: &[RackOutcome], interrupted: bool, outcome: Outcome) {
-    let mut counts = Counts::of(outcomes);
-    // Nothing applied, yet a failure: racks blocked from their changes.
-    counts.all_ok &= outcome != Outcome::Failed;
+pub fn summary(sink: &Sink, outcomes: &[RackOutcome], outcome: Outcome, rollout_stopped: bool) {
+    let counts = Counts::of(outcomes);
     let racks: Vec<Value> = outcomes
         .iter()
         .filter(|o| o.result != RackResult::Unchanged)
@@ -96,7 +94,7 @@ pub fn summary(sink: &Sink, outcomes: &[RackOutcome], interrupted: bool, outcome
     emit(
         sink,
         "summary",
-        &super::summary::headline(&counts, interrupted),
+        &super::summary::headline(&counts, outcome, rollout_stopped),
         json!({
             "outcome": outcome_word(outcome),
             "exit_code": outcome.exit_code(),
@@ -272,12 +270,22 @@ impl Reporter for JsonStream {
         );
     }
 
-    fn wave_finished(&self, wave: &Wave, failed: usize) {
+    fn wave_finished(&self, wave: &Wave, counts: &Counts) {
         emit(
             &self.sink,
             "wave_complete",
-            &format!("Wave {}: every rack done, {failed} failed", wave.number),
-            json!({ "wave": wave.number, "failed": failed, "failure_tolerance": wave.failure_tolerance }),
+            &format!(
+                "Wave {}: every rack done, {}",
+                wave.number,
+                super::words::not_done_words(counts)
+            ),
+            json!({
+                "wave": wave.number,
+                "failed": counts.failed,
+                "cancelled": counts.cancelled,
+                "blocked": counts.blocked,
+                "failure_tolerance": wave.failure_tolerance
+            }),
         );
     }
 
@@ -659,7 +667,7 @@ mod tests {
             }];
             stream.finish(&rack, &warned);
         }
-        stream.wave_finished(&wave, 0);
+        stream.wave_finished(&wave, &Counts::default());
         stream.bake_started(&wave, Duration::from_secs(60));
         stream.baking(&wave, Duration::from_secs(30), Duration::from_secs(60));
         stream.bake_passed(&wave);
@@ -672,7 +680,7 @@ mod tests {
             },
         );
         let outcomes: Vec<RackOutcome> = results.into_iter().map(outcome).collect();
-        summary(&sink, &outcomes, false, Outcome::Failed);
+        summary(&sink, &outcomes, Outcome::Failed, true);
         exited_at_once(&sink, &BTreeMap::new());
         diagnostic(
             &sink,

@@ -3,12 +3,12 @@
 use std::time::Duration;
 
 use super::words::{
-    WaveEvent, heartbeat_words, outcome_words, progress_words, stall_words, uninstall_step_words,
+    WaveEvent, heartbeat_words, outcome_line, progress_words, stall_words, uninstall_step_words,
     wave_line, work_words,
 };
 use crate::apply::reporter::{Progress, Reporter, Sink, Work, write_line};
 use crate::apply::stall::Stall;
-use crate::apply::{RackOutcome, UninstallStep};
+use crate::apply::{Counts, RackOutcome, UninstallStep};
 use crate::config::RackId;
 use crate::plan::Wave;
 
@@ -63,7 +63,7 @@ impl Reporter for LineReporter {
     }
 
     fn finish(&self, rack: &RackId, outcome: &RackOutcome) {
-        write_line(&self.sink, &format!("{rack}: {}", outcome_words(outcome)));
+        write_line(&self.sink, &outcome_line("", rack, outcome));
     }
 
     fn wave_started(&self, wave: &Wave, of: usize, changing: usize) {
@@ -77,8 +77,8 @@ impl Reporter for LineReporter {
         write_line(&self.sink, &wave_line(WaveEvent::Skipped { wave, of }));
     }
 
-    fn wave_finished(&self, wave: &Wave, failed: usize) {
-        write_line(&self.sink, &wave_line(WaveEvent::Finished { wave, failed }));
+    fn wave_finished(&self, wave: &Wave, counts: &Counts) {
+        write_line(&self.sink, &wave_line(WaveEvent::Finished { wave, counts }));
     }
 
     fn bake_started(&self, wave: &Wave, total: Duration) {

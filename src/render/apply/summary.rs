@@ -4,21 +4,23 @@
 
 use std::fmt::Write as _;
 
-use super::words::outcome_words;
+use super::words::{not_done_words, outcome_line};
 use crate::apply::{
     AlarmUnread, Counts, InstalledPassword, NotRecorded, RackOutcome, RackResult, RecordWarning,
     RolloutStop, StopCause, Unrecorded,
 };
 use crate::cloud::StackState;
+use crate::outcome::Outcome;
 
-/// `Apply complete: 1 installed, 0 updated, 0 failed.`
-pub fn headline(counts: &Counts, interrupted: bool) -> String {
-    let verdict = if interrupted {
-        "Apply interrupted"
-    } else if counts.all_ok {
-        "Apply complete"
-    } else {
-        "Apply failed"
+/// `Apply complete: 1 installed, 0 updated, 0 failed.` Its verdict is the run's outcome (its exit code):
+/// a run that fails never says it is complete. `rollout_stopped`: a rollout stopped before its last wave.
+pub fn headline(counts: &Counts, outcome: Outcome, rollout_stopped: bool) -> String {
+    let verdict = match outcome {
+        Outcome::Interrupted => "Apply interrupted",
+        // Every rack it ran ended as planned: what failed is the waves it did not start.
+        Outcome::Failed if rollout_stopped && counts.all_ok => "Apply stopped",
+        Outcome::Failed => "Apply failed",
+        Outcome::Success | Outcome::Held | Outcome::Changes => "Apply complete",
     };
     let mut out = format!(
         "{verdict}: {} installed, {} updated",
@@ -33,13 +35,7 @@ pub fn headline(counts: &Counts, interrupted: bool) -> String {
             let _ = write!(out, ", {number} {what}");
         }
     }
-    let _ = write!(out, ", {} failed", counts.failed);
-    if counts.cancelled > 0 {
-        let _ = write!(out, ", {} cancelled", counts.cancelled);
-    }
-    if counts.blocked > 0 {
-        let _ = write!(out, ", {} blocked", counts.blocked);
-    }
+    let _ = write!(out, ", {}", not_done_words(counts));
     if counts.held > 0 {
         let _ = write!(out, ", {} held for a person", counts.held);
     }
@@ -47,18 +43,21 @@ pub fn headline(counts: &Counts, interrupted: bool) -> String {
     out
 }
 
-pub fn render(outcomes: &[RackOutcome], interrupted: bool) -> String {
+pub fn render(outcomes: &[RackOutcome], outcome: Outcome, rollout_stopped: bool) -> String {
     let held: Vec<&str> = outcomes
         .iter()
         .filter(|o| o.held())
         .map(|o| o.rack.as_str())
         .collect();
-    let mut out = format!("\n{}\n", headline(&Counts::of(outcomes), interrupted));
+    let mut out = format!(
+        "\n{}\n",
+        headline(&Counts::of(outcomes), outcome, rollout_stopped)
+    );
     for outcome in outcomes
         .iter()
         .filter(|o| o.result != RackResult::Unchanged)
     {
-        let _ = writeln!(out, "    {}: {}", outcome.rack, outcome_words(outcome));
+        let _ = writeln!(out, "{}", outcome_line("    ", &outcome.rack, outcome));
     }
 
     if !held.is_empty() {
@@ -213,10 +212,30 @@ pub fn exited_at_once(passwords: &std::collections::BTreeMap<String, InstalledPa
 /// Why a rollout stopped before its last wave, and the waves it did not start, for the summary.
 pub fn rollout_stop(stop: &RolloutStop) -> String {
     let why = match &stop.why {
-        StopCause::Failures { failed, tolerated } => format!(
-            "{failed} {} failed, {tolerated} tolerated",
-            if *failed == 1 { "rack" } else { "racks" }
-        ),
+        StopCause::Failures { counts, tolerated } => {
+            let kinds: Vec<(usize, &str)> = [
+                (counts.failed, "failed"),
+                (counts.cancelled, "cancelled"),
+                (counts.blocked, "blocked"),
+            ]
+            .into_iter()
+            .filter(|(number, _)| *number > 0)
+            .collect();
+            let racks = |number: usize| if number == 1 { "rack" } else { "racks" };
+            match kinds.as_slice() {
+                [(number, what)] => {
+                    format!("{number} {} {what}, {tolerated} tolerated", racks(*number))
+                }
+                _ => {
+                    let total = counts.failed + counts.cancelled + counts.blocked;
+                    format!(
+                        "{total} {} did not end as planned ({}), {tolerated} tolerated",
+                        racks(total),
+                        not_done_words(counts)
+                    )
+                }
+            }
+        }
         StopCause::Alarm(alarm) => format!(
             "alarm {} of {} (account {}, {}) went to ALARM during the bake",
             alarm.name, alarm.rack, alarm.account_id, alarm.region
@@ -300,6 +319,69 @@ mod tests {
     use super::*;
     use crate::cloud::{CloudError, CloudErrorKind};
 
+    /// The headline's verdict is the exit code's: a rollout stopped after racks that all succeeded exits 1,
+    /// so it is "stopped", never "complete"; a rack that did not end as planned makes it "failed".
+    #[test]
+    fn a_headline_never_calls_a_failed_run_complete() {
+        let updated = Counts {
+            updated: 1,
+            all_ok: true,
+            ..Counts::default()
+        };
+        assert_eq!(
+            headline(&updated, Outcome::Failed, true),
+            "Apply stopped: 0 installed, 1 updated, 0 failed."
+        );
+        assert_eq!(
+            headline(&updated, Outcome::Success, false),
+            "Apply complete: 0 installed, 1 updated, 0 failed."
+        );
+        let blocked = Counts {
+            blocked: 1,
+            all_ok: false,
+            ..Counts::default()
+        };
+        assert_eq!(
+            headline(&blocked, Outcome::Failed, true),
+            "Apply failed: 0 installed, 0 updated, 0 failed, 1 blocked."
+        );
+        // Nothing to apply but blocked racks: no rack ran, and it is a failure.
+        assert_eq!(
+            headline(&Counts::of(&[]), Outcome::Failed, false),
+            "Apply failed: 0 installed, 0 updated, 0 failed."
+        );
+    }
+
+    /// A wave stopped by its racks names them as the summary's counts do: a blocked rack is blocked there too.
+    #[test]
+    fn a_wave_stopped_by_its_racks_counts_them_as_the_summary_does() {
+        let stop = |failed, cancelled, blocked| RolloutStop {
+            after_wave: 1,
+            why: StopCause::Failures {
+                counts: Counts {
+                    failed,
+                    cancelled,
+                    blocked,
+                    ..Counts::default()
+                },
+                tolerated: 0,
+            },
+            not_started: Vec::new(),
+        };
+        assert_eq!(
+            rollout_stop(&stop(1, 0, 0)),
+            "\nRollout stopped after wave 1: 1 rack failed, 0 tolerated.\n"
+        );
+        assert_eq!(
+            rollout_stop(&stop(0, 0, 2)),
+            "\nRollout stopped after wave 1: 2 racks blocked, 0 tolerated.\n"
+        );
+        assert_eq!(
+            rollout_stop(&stop(1, 1, 1)),
+            "\nRollout stopped after wave 1: 3 racks did not end as planned (1 failed, 1 cancelled, 1 blocked), 0 tolerated.\n"
+        );
+    }
+
     #[test]
     fn an_alarm_unread_during_a_bake_says_why() {
         let stop = |why| RolloutStop {
@@ -350,7 +432,7 @@ mod tests {
             parameter: "/racks/web".into(),
         };
         let password_lines = |outcome: RackOutcome| -> Vec<String> {
-            render(&[outcome], false)
+            render(&[outcome], Outcome::Failed, false)
                 .lines()
                 .filter(|line| line.starts_with("Password"))
                 .map(str::to_string)

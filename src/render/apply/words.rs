@@ -9,13 +9,24 @@ use super::failures::{failure_words, root_cause_words};
 use super::stack_events;
 use crate::apply::reporter::{Progress, Work};
 use crate::apply::stall::Stall;
-use crate::apply::{BlockReason, RackOutcome, RackResult, Retained, StopReason, UninstallStep};
+use crate::apply::{
+    BlockReason, Counts, RackOutcome, RackResult, Retained, StopReason, UninstallStep,
+};
 use crate::cloud::StackStatus;
 use crate::plan::Wave;
 
 /// What became of a rack, in a line: `updated in 4m02s`.
 pub fn outcome_words(outcome: &RackOutcome) -> String {
     result_words(&outcome.result, &elapsed(outcome.elapsed))
+}
+
+/// `personal/web: updated in 4m02s`, after `indent`. A result of several lines (a blocked rack's reason, a
+/// line per install-only change) hangs under its first line's words, so the later lines read as part of
+/// the rack's result, not as lines of their own.
+pub fn outcome_line(indent: &str, rack: &impl std::fmt::Display, outcome: &RackOutcome) -> String {
+    let head = format!("{indent}{rack}: ");
+    let hang = format!("\n{}", " ".repeat(head.chars().count()));
+    format!("{head}{}", outcome_words(outcome).replace('\n', &hang))
 }
 
 /// How long a rack's work took, as its lines say it: `4m02s`, `45s`, `300ms`.
@@ -182,6 +193,18 @@ fn result_words(result: &RackResult, elapsed: &str) -> String {
     }
 }
 
+/// The racks that did not end as planned, `1 failed, 1 blocked`, counted one way wherever they are: the
+/// summary's headline, a wave's last line. Failed is always said, even when none did.
+pub(super) fn not_done_words(counts: &Counts) -> String {
+    let mut out = format!("{} failed", counts.failed);
+    for (number, what) in [(counts.cancelled, "cancelled"), (counts.blocked, "blocked")] {
+        if number > 0 {
+            out.push_str(&format!(", {number} {what}"));
+        }
+    }
+    out
+}
+
 /// `Wave 1 of 3`'s short name in progress lines.
 pub(super) fn wave_name(wave: &Wave) -> String {
     format!("Wave {}", wave.number)
@@ -196,9 +219,10 @@ pub(super) fn wave_line(event: WaveEvent<'_>) -> String {
             if changing == 1 { "rack" } else { "racks" }
         ),
         WaveEvent::Skipped { wave, of } => waves::header(wave, of),
-        WaveEvent::Finished { wave, failed } => format!(
-            "{}: every rack done, {failed} failed ({} tolerated)",
+        WaveEvent::Finished { wave, counts } => format!(
+            "{}: every rack done, {} ({} tolerated)",
             wave_name(wave),
+            not_done_words(counts),
             wave.failure_tolerance
         ),
         WaveEvent::BakeStarted { wave, total } => format!(
@@ -235,7 +259,7 @@ pub(super) enum WaveEvent<'a> {
     },
     Finished {
         wave: &'a Wave,
-        failed: usize,
+        counts: &'a Counts,
     },
     BakeStarted {
         wave: &'a Wave,

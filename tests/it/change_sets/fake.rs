@@ -195,11 +195,11 @@ async fn plan_changeset_a_replacement_only_cloudformation_sees_holds_the_rack_sh
     let words = rackfile::render::hold_words(rack);
     snapshots.bind(|| insta::assert_snapshot!(words, @"replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time; change set: LaunchConfiguration Modify Replacement True"));
     let human = rackfile::render::human_plan(&plan, rackfile::render::Style::Plain);
-    snapshots.bind(|| insta::assert_snapshot!(human, @"
+    snapshots.bind(|| insta::assert_snapshot!(human, @r#"
         Read account 123456789012 (org personal): us-east-1
 
         ~ personal/web (us-east-1) will be updated
-            Key:  -> deploy
+            Key: "" -> deploy
               ↳ reaches no resource
             impact: replaces 1 resource, modifies 1 in place; rolling replacement of Instances, 1 at a time
             change set: LaunchConfiguration: CloudFormation says replace (Modify, Replacement True; ImageId from ParameterReference Key), the analysis said nothing
@@ -207,16 +207,16 @@ async fn plan_changeset_a_replacement_only_cloudformation_sees_holds_the_rack_sh
 
         Plan: 0 to install, 1 to update, 0 unchanged, 0 blocked.
         Disruptive: personal/web replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time
-        "));
+        "#));
     let markdown = rackfile::render::markdown_plan(&plan);
-    snapshots.bind(|| insta::assert_snapshot!(markdown, @"
+    snapshots.bind(|| insta::assert_snapshot!(markdown, @r#"
         ### rackfile plan
 
         **0 to install, 1 to update, 0 unchanged, 0 blocked.**
 
         | rack | action | what changes | impact | `--auto-approve=in-place` |
         |---|---|---|---|---|
-        | `personal/web` (us-east-1) | update | Key:  → deploy | replaces 1 resource, modifies 1 in place; rolling replacement of Instances, 1 at a time; budget up to 20m | **held** |
+        | `personal/web` (us-east-1) | update | Key: "" → deploy | replaces 1 resource, modifies 1 in place; rolling replacement of Instances, 1 at a time; budget up to 20m | **held** |
 
         - **Disruptive:** `personal/web` replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time
 
@@ -232,7 +232,7 @@ async fn plan_changeset_a_replacement_only_cloudformation_sees_holds_the_rack_sh
 
         ```
         ~ personal/web (us-east-1) will be updated
-            Key:  -> deploy
+            Key: "" -> deploy
               ↳ reaches no resource
             impact: replaces 1 resource, modifies 1 in place; rolling replacement of Instances, 1 at a time
             change set: LaunchConfiguration: CloudFormation says replace (Modify, Replacement True; ImageId from ParameterReference Key), the analysis said nothing
@@ -240,7 +240,7 @@ async fn plan_changeset_a_replacement_only_cloudformation_sees_holds_the_rack_sh
         ```
 
         </details>
-        "));
+        "#));
     let json: serde_json::Value =
         serde_json::from_str(&rackfile::render::json_plan(&plan)).unwrap();
     let checked = &json["racks"][0]["change_set"]["resources"][0];
@@ -253,13 +253,13 @@ async fn plan_changeset_a_replacement_only_cloudformation_sees_holds_the_rack_sh
     let mut options = harness.options();
     options.auto_approve = Some(Approval::InPlace);
     let (code, output) = harness.apply(&options).await;
-    snapshots.bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
+    snapshots.bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
         exit: 3
         --- output
         Read account 123456789012 (org personal): us-east-1
 
         ~ personal/web (us-east-1) will be updated
-            Key:  -> deploy
+            Key: "" -> deploy
               ↳ reaches no resource
             impact: replaces 1 resource, modifies 1 in place; rolling replacement of Instances, 1 at a time
             change set: LaunchConfiguration: CloudFormation says replace (Modify, Replacement True; ImageId from ParameterReference Key), the analysis said nothing
@@ -274,7 +274,7 @@ async fn plan_changeset_a_replacement_only_cloudformation_sees_holds_the_rack_sh
             personal/web: held for a person, nothing sent: replaces LaunchConfiguration; rolling replacement of Instances, 1 at a time; change set: LaunchConfiguration Modify Replacement True
 
         Held for a person by --auto-approve=in-place (their changes are not all in place): personal/web. Review their plan, then apply them with `rackfile apply --target personal/web`, which asks for confirmation.
-        "));
+        "#));
     assert_eq!(operations(&harness, "UpdateStack"), 0);
     assert_eq!(operations(&harness, "ExecuteChangeSet"), 0);
     assert_eq!(harness.fake.change_sets(ACCOUNT, REGION), []);
@@ -403,14 +403,14 @@ async fn apply_a_saved_plan_executes_its_change_set_and_refuses_once_the_stack_c
             assert_eq!(operations(&harness, "ExecuteChangeSet"), 0);
         } else {
             snapshots.bind(|| {
-                insta::assert_snapshot!(exit_and_output(code, &output), @"
+                insta::assert_snapshot!(exit_and_output(code, &output), @r#"
                 exit: 0
                 --- output
                 Applying the saved plan [dir]/web.plan.
                 Read account 123456789012 (org personal): us-east-1
 
                 ~ personal/web (us-east-1) will be updated
-                    Key:  -> deploy
+                    Key: "" -> deploy
                       ↳ reaches no resource
                     impact: no resource changes
                     change set agrees (rackfile-[change-set])
@@ -427,7 +427,7 @@ async fn apply_a_saved_plan_executes_its_change_set_and_refuses_once_the_stack_c
 
                 Apply complete: 0 installed, 1 updated, 0 failed.
                     personal/web: updated in [time]
-                ")
+                "#)
             });
             assert_eq!(operations(&harness, "ExecuteChangeSet"), 1);
             assert_eq!(operations(&harness, "UpdateStack"), 0);

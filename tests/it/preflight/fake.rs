@@ -444,7 +444,7 @@ async fn plan_the_quota_counts_the_racks_planned_before_in_the_same_account_and_
                 budget: up to 30m
 
             ! personal/two (us-east-1) is blocked
-                not installed: preflight: 3 instances of t2.medium need 6 vCPUs (2 each), and racks one planned before it in this account and region ask 6; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 10 vCPUs (read: DescribeInstanceTypes t2.medium, GetServiceQuota ec2 L-1216C47A in us-east-1)
+                not installed: preflight: 3 instances of t2.medium need 6 vCPUs (2 each), and rack one planned before it in this account and region ask 6; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 10 vCPUs (read: DescribeInstanceTypes t2.medium, GetServiceQuota ec2 L-1216C47A in us-east-1)
 
             Plan: 1 to install, 0 to update, 0 unchanged, 1 blocked.
             "));

@@ -478,7 +478,7 @@ async fn apply_an_alarm_still_in_alarm_on_the_next_apply_holds_wave_2() {
 
             Wave 1 of 2: personal/canary (nothing to change: skipped, no bake)
 
-            Apply complete: 0 installed, 0 updated, 0 failed.
+            Apply stopped: 0 installed, 0 updated, 0 failed.
 
             Rollout stopped after wave 1: alarm rack-canary-5xx of personal/canary (account 123456789012, us-east-1) is in ALARM, which holds wave 2.
                 wave 2 not started: personal/web-1, personal/web-2

@@ -86,7 +86,7 @@ fn apply_stops_the_next_wave_when_an_alarm_goes_to_alarm_during_the_bake() {
     stable_snapshots(moto.path()).bind(|| insta::assert_snapshot!(summary, @"
         exit: 1
         --- stdout from the summary on
-        Apply complete: 0 installed, 1 updated, 0 failed.
+        Apply stopped: 0 installed, 1 updated, 0 failed.
             personal/canary: updated in [time]
 
         Rollout stopped after wave 1: alarm rack-canary-5xx of personal/canary (account 123456789012, us-east-1) went to ALARM during the bake.
@@ -138,12 +138,12 @@ fn apply_stops_the_later_waves_when_the_canary_is_forced_into_failure() {
 
         Wave 1 of 2: personal/canary; then bake 4s, alarms rack-canary-5xx: starting, 1 rack to change
         personal/canary: not changed: UPDATE_ROLLBACK_FAILED: an update failed to roll back; `--recover` continues the rollback (ContinueUpdateRollback), then applies the update
-        Wave 1: every rack done, 1 failed (0 tolerated)
+        Wave 1: every rack done, 0 failed, 1 blocked (0 tolerated)
 
         Apply failed: 0 installed, 0 updated, 0 failed, 1 blocked.
             personal/canary: not changed: UPDATE_ROLLBACK_FAILED: an update failed to roll back; `--recover` continues the rollback (ContinueUpdateRollback), then applies the update
 
-        Rollout stopped after wave 1: 1 rack failed, 0 tolerated.
+        Rollout stopped after wave 1: 1 rack blocked, 0 tolerated.
             wave 2 not started: personal/web-1, personal/web-2
         Once the cause is fixed, run apply again: racks already changed are unchanged now, so it starts at the first wave with work left.
         --- stderr
@@ -212,7 +212,7 @@ fn plan_refuses_an_alarm_that_does_not_exist_naming_the_rack_and_the_alarm() {
         [✓] rack personal/canary: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
         [✓] rack personal/canary: preflight: 4 instances of t2.small plus a rolling batch of 1 need 5 vCPUs (1 each); quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
         [✓] rack personal/web-1: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
-        [✓] rack personal/web-1: preflight: 4 instances of t2.small plus a rolling batch of 1 need 5 vCPUs (1 each), and racks canary planned before it in this account and region ask 5; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
+        [✓] rack personal/web-1: preflight: 4 instances of t2.small plus a rolling batch of 1 need 5 vCPUs (1 each), and rack canary planned before it in this account and region ask 5; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
         [✓] rack personal/web-2: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
         [✓] rack personal/web-2: preflight: 4 instances of t2.small plus a rolling batch of 1 need 5 vCPUs (1 each), and racks canary, web-1 planned before it in this account and region ask 10; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
 

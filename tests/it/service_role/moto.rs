@@ -139,7 +139,7 @@ fn doctor_checks_each_service_role_exists_and_trusts_cloudformation() {
         [✓] rack personal/web: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
         [✓] rack personal/web: preflight: 3 instances of t2.small need 3 vCPUs (1 each); quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
         [✓] rack personal/api: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
-        [✓] rack personal/api: preflight: 3 instances of t2.small need 3 vCPUs (1 each), and racks web planned before it in this account and region ask 3; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
+        [✓] rack personal/api: preflight: 3 instances of t2.small need 3 vCPUs (1 each), and rack web planned before it in this account and region ask 3; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
         [✓] rack personal/jobs: preflight: instance type t2.small is offered in the rack's subnets' zones (zones AWS chooses)
         [✓] rack personal/jobs: preflight: 3 instances of t2.small need 3 vCPUs (1 each), and racks web, api planned before it in this account and region ask 6; quota L-1216C47A (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances) is 256 vCPUs
 
