@@ -81,7 +81,7 @@ pub async fn follow_cancelled(ctx: &Context<'_>, rack: &Rack, sent: CancelSent) 
     let result = match rack_cloud(ctx, rack).await {
         Err(result) => result,
         Ok(cloud) => match Follower::past_timeout(ctx)
-            .follow_stack(&id, &rack.name, cloud.as_ref(), sent.seen, started, false)
+            .follow_stack(&id, &rack.name, cloud.as_ref(), sent.seen, started, None)
             .await
         {
             Watched::Settled { stack, .. }

@@ -49,8 +49,17 @@ pub(super) async fn run(
                 });
             }
         }
-        if let Err(result) =
-            delete_and_follow(ctx, &plan.id(), &dependent.name, None, cloud, started, 0).await
+        if let Err(result) = delete_and_follow(
+            ctx,
+            &plan.id(),
+            &dependent.name,
+            &dependent.stack_id,
+            None,
+            cloud,
+            started,
+            0,
+        )
+        .await
         {
             return result;
         }
@@ -85,6 +94,7 @@ pub(super) async fn run(
         ctx,
         &plan.id(),
         &plan.name,
+        planned_rack,
         plan.role_arn.as_deref(),
         cloud,
         started,
@@ -112,12 +122,16 @@ fn stopped(stop: UninstallStop) -> RackResult {
     failed(Failure::Uninstall(stop), None)
 }
 
-/// DeleteStack of `stack`, followed until it is gone, reported as `rack`'s progress. `role_arn`: the
-/// rack's service role, for the rack's own stack (an app's stack keeps the role Convox gave it).
+/// DeleteStack of `stack`, followed until it is gone, reported as `rack`'s progress. `stack_id`: the
+/// stack checked just before, which the deletion is followed by (its last events are read by id; an empty
+/// one, when the plan knew none, follows by name). `role_arn`: the rack's service role, for the rack's own
+/// stack (an app's stack keeps the role Convox gave it).
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn delete_and_follow(
     ctx: &Context<'_>,
     rack: &RackId,
     stack: &str,
+    stack_id: &str,
     role_arn: Option<&str>,
     cloud: &dyn Cloud,
     started: Instant,
@@ -136,7 +150,14 @@ pub(super) async fn delete_and_follow(
     ctx.reporter
         .start(rack, &Work::Deleting { stack }, resource_count);
     match Follower::new(ctx)
-        .follow_stack(rack, stack, cloud, seen, started, true)
+        .follow_stack(
+            rack,
+            stack,
+            cloud,
+            seen,
+            started,
+            Some(if stack_id.is_empty() { stack } else { stack_id }),
+        )
         .await
     {
         Watched::Gone => Ok(()),

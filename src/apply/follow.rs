@@ -77,7 +77,7 @@ impl Follower<'_> {
             ..self.clone()
         };
         match follower
-            .follow_stack(&plan.id(), &plan.name, cloud, seen, started, false)
+            .follow_stack(&plan.id(), &plan.name, cloud, seen, started, None)
             .await
         {
             Watched::Settled { stack, root_cause } => Followed::Settled { stack, root_cause },
@@ -88,6 +88,8 @@ impl Follower<'_> {
 
     /// Polls a stack until it settles (or, when `deleting`, until it is gone), reporting each new event once
     /// as `rack`'s progress; stops on timeout or Ctrl-C.
+    /// `deleting`: the StackId of a stack being deleted, which it is read by: AWS still answers for a deleted
+    /// stack by its id (by name it is gone with its events), so the last deletions are shown too.
     pub(super) async fn follow_stack(
         &self,
         rack: &RackId,
@@ -95,8 +97,9 @@ impl Follower<'_> {
         cloud: &dyn Cloud,
         mut seen: HashSet<String>,
         started: Instant,
-        deleting: bool,
+        deleting: Option<&str>,
     ) -> Watched {
+        let read_as = deleting.unwrap_or(name);
         let mut stalls = StallWatch::new(self.expected.clone());
         // `--timeout D` counts from the start of the rack's work; `--timeout budget` from this change's.
         // A limit past the clock's range (a budget from an absurd instance count) is no limit at all.
@@ -121,7 +124,7 @@ impl Follower<'_> {
             // One call per poll: the stack's own events carry its status. DescribeStacks only when they say
             // the operation ended (for the final status, outputs and reason) or cannot be read (a stack gone
             // takes its events with it).
-            let events = cloud.stack_events(name).await;
+            let events = cloud.stack_events(read_as).await;
             let latest = match &events {
                 Ok(events) => events
                     .iter()
@@ -135,19 +138,16 @@ impl Follower<'_> {
                 (Ok(_), None) => false,
             };
             let stack = if ended {
-                Some(cloud.describe_stack(name).await)
+                Some(cloud.describe_stack(read_as).await)
             } else {
                 None
             };
             // Once a stack is gone its events cannot be read either: that is the end, not an error.
             let gone = match &stack {
                 Some(Ok(None)) => true,
-                Some(Ok(Some(stack))) => deleting && stack.state() == StackState::Deleted,
+                Some(Ok(Some(stack))) => deleting.is_some() && stack.state() == StackState::Deleted,
                 _ => false,
             };
-            if gone {
-                return Watched::Gone;
-            }
             match (&events, &stack) {
                 (Err(error), Some(Err(_)) | None) => {
                     consecutive_errors += 1;
@@ -195,6 +195,10 @@ impl Follower<'_> {
                         last_output = Instant::now();
                     }
                 }
+            }
+            // A deletion read by StackId ends with its last events read: they were shown just above.
+            if gone {
+                return Watched::Gone;
             }
             for stall in stalls.stalls(Instant::now()) {
                 self.reporter.stalled(rack, &stall);

@@ -21,10 +21,15 @@ pub(super) async fn reinstall(
     cloud: &dyn Cloud,
     started: Instant,
 ) -> RackResult {
+    let failed_install = plan
+        .stack
+        .as_ref()
+        .map_or("", |stack| stack.stack_id.as_str());
     if let Err(result) = super::delete::delete_and_follow(
         ctx,
         &plan.id(),
         &plan.name,
+        failed_install,
         plan.role_arn.as_deref(),
         cloud,
         started,

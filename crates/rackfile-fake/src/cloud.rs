@@ -77,6 +77,18 @@ impl FakeCloud {
     }
 }
 
+/// The stack `name` names: by name, a stack that is not deleted; by StackId, as AWS answers it, a deleted
+/// one too (DELETE_COMPLETE, its events readable), which is how a deletion is followed to its last event.
+fn named<'a>(stacks: &'a BTreeMap<String, FakeStack>, name: &str) -> Option<&'a FakeStack> {
+    if name.starts_with("arn:") {
+        stacks.values().find(|s| s.stack.stack_id == name)
+    } else {
+        stacks
+            .get(name)
+            .filter(|s| s.stack.state() != StackState::Deleted)
+    }
+}
+
 #[async_trait]
 impl Cloud for FakeCloud {
     // A deleted stack is kept as DELETE_COMPLETE (its events stay readable) but, as in AWS, DescribeStacks
@@ -93,10 +105,7 @@ impl Cloud for FakeCloud {
 
     async fn describe_stack(&self, name: &str) -> Result<Option<Stack>, CloudError> {
         Ok(self.with_stacks("DescribeStacks", |stacks| {
-            stacks
-                .get(name)
-                .filter(|s| s.stack.state() != StackState::Deleted)
-                .map(|s| s.stack.clone())
+            named(stacks, name).map(|s| s.stack.clone())
         }))
     }
 
@@ -174,14 +183,9 @@ impl Cloud for FakeCloud {
     }
 
     async fn stack_events(&self, name: &str) -> Result<Vec<StackEvent>, CloudError> {
-        self.with_stacks("DescribeStackEvents", |stacks| {
-            match stacks
-                .get(name)
-                .filter(|s| s.stack.state() != StackState::Deleted)
-            {
-                Some(stack) => Ok(stack.events.iter().rev().cloned().collect()),
-                None => Err(validation(format!("Stack [{name}] does not exist"))),
-            }
+        self.with_stacks("DescribeStackEvents", |stacks| match named(stacks, name) {
+            Some(stack) => Ok(stack.events.iter().rev().cloned().collect()),
+            None => Err(validation(format!("Stack [{name}] does not exist"))),
         })
     }
 

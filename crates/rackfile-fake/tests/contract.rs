@@ -21,7 +21,7 @@
 //! TimeoutInMinutes fails and rolls back; a slow resource shows its start; a cancel rolls back what the update
 //! reached; events carry the ClientRequestToken of their request; an update that changes nothing is
 //! NothingToDo, but a newer value behind an SSM-typed parameter is an update; UsePreviousValue keeps the live
-//! value; a deleted stack is gone from DescribeStacks and its name free; a lost answer leaves the write done and
+//! value; a deleted stack is gone from DescribeStacks and its name free (by its StackId it is still read); a lost answer leaves the write done and
 //! a retry meeting it; deleting a missing or deleting stack succeeds; PutParameter does not overwrite; an alarm
 //! takes its states at their times; an instance type EC2 does not know is offered nowhere.
 
@@ -571,6 +571,26 @@ async fn delete_plays_out_newest_resource_first_and_frees_the_name() {
     assert_eq!(status(&cloud, "a").await, "no such stack");
     assert!(cloud.describe_stacks().await.unwrap().is_empty());
     cloud.create_stack(&create("a", RACK)).await.unwrap();
+}
+
+/// As in AWS, a deleted stack is still answered for by its StackId: DELETE_COMPLETE, with every event to
+/// the last (by name it is gone), which is how apply follows a deletion to its end.
+#[tokio::test(start_paused = true)]
+async fn a_deleted_stack_is_still_read_by_its_stack_id() {
+    let (_fake, cloud) = fake();
+    created(&cloud, "a").await;
+    let id = cloud.describe_stack("a").await.unwrap().unwrap().stack_id;
+    cloud.delete_stack("a", None, "delete-a").await.unwrap();
+    settle().await;
+    assert_eq!(status(&cloud, "a").await, "no such stack");
+    assert!(cloud.stack_events("a").await.is_err());
+    assert_eq!(status(&cloud, &id).await, "DELETE_COMPLETE");
+    let all = events(&cloud, &id).await;
+    insta::assert_snapshot!(all.lines().rev().take(3).collect::<Vec<_>>().join("\n"), @"
+        a DELETE_COMPLETE
+        Vpc DELETE_COMPLETE
+        Vpc DELETE_IN_PROGRESS
+    ");
 }
 
 #[tokio::test(start_paused = true)]

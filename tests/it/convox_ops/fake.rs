@@ -145,7 +145,7 @@ async fn an_uninstall_disables_the_autoscaler_and_force_deletes_every_group_befo
         "every preparation before the first DeleteStack"
     );
     assert!(harness.stack("web").is_none() && harness.stack("web-api").is_none());
-    stable_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+    stable_snapshots(harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
         exit: 0
         --- output
         Read account 123456789012 (org personal): us-east-1
@@ -165,16 +165,21 @@ async fn an_uninstall_disables_the_autoscaler_and_force_deletes_every_group_befo
         personal/web: deleting web-api
         personal/web: DELETE_IN_PROGRESS
         personal/web: Deleted AutoScalingGroup: buildinstances-0
+        personal/web: Deleted ECS Service: service-1
+        personal/web: DELETE_COMPLETE
         personal/web: deleting web (6 resources)
         personal/web: DELETE_IN_PROGRESS
         personal/web: Deleted AWS::Events::Rule: instancesautoscalerevent-0
         personal/web: Deleted AutoScalingGroup: spotinstances-1
         personal/web: Deleted AutoScalingGroup: instances-2
+        personal/web: Deleted DynamoDB Table: dynamoreleases-4
+        personal/web: Deleted VPC: vpc-5
+        personal/web: DELETE_COMPLETE
         personal/web: uninstalled with its 1 app or resource stack in [time]
 
         Apply complete: 0 installed, 0 updated, 1 uninstalled, 0 failed.
             personal/web: uninstalled with its 1 app or resource stack in [time]
-        "#));
+        "));
 }
 
 #[tokio::test(start_paused = true)]

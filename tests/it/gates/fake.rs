@@ -143,6 +143,8 @@ async fn apply_waits_for_a_busy_rack_to_uninstall_and_uninstalls_it_only_with_al
             personal/old: DELETE_IN_PROGRESS
             personal/old: Deleted ECS Cluster: cluster-0
             personal/old: Deleted VPC Subnet: subnet0-1
+            personal/old: Deleted VPC: vpc-3
+            personal/old: DELETE_COMPLETE
             personal/old: uninstalled in [time]
 
             Apply complete: 0 installed, 0 updated, 1 uninstalled, 0 failed.

@@ -131,6 +131,8 @@ fn apply_waits_for_a_busy_rack_to_uninstall_and_refuses_it_without_allow_uninsta
         personal/old: waiting: UPDATE_IN_PROGRESS
         personal/old: no autoscaler rule to disable (Autoscale is off, or the template has none)
         personal/old: deleting old (11 resources)
+        personal/old: DELETE_IN_PROGRESS
+        personal/old: DELETE_COMPLETE
         personal/old: uninstalled in [time]; left behind (DeletionPolicy Retain): Settings (AWS::S3::Bucket)
 
         Apply complete: 0 installed, 0 updated, 1 uninstalled, 0 failed.

@@ -214,7 +214,7 @@ async fn a_failed_install_is_deleted_and_installed_again_with_recover() {
     assert_eq!(stack.status, "CREATE_COMPLETE");
     assert_ne!(stack.stack_id, first_id, "a new stack");
     // Its password is handled like any install's: generated, and shown once.
-    stable_snapshots(setup.harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+    stable_snapshots(setup.harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
         exit: 0
         --- output
         Read account 123456789012 (org personal): us-east-1
@@ -241,6 +241,8 @@ async fn a_failed_install_is_deleted_and_installed_again_with_recover() {
         personal/web: DELETE_IN_PROGRESS
         personal/web: Deleted ECS Cluster: cluster-0
         personal/web: Deleted VPC Subnet: subnet0-1
+        personal/web: Deleted VPC: vpc-2
+        personal/web: DELETE_COMPLETE
         personal/web: installing (3 resources)
         personal/web: CREATE_IN_PROGRESS
         personal/web: Created VPC: vpc-0
@@ -254,7 +256,7 @@ async fn a_failed_install_is_deleted_and_installed_again_with_recover() {
 
         Password for personal/web (shown only this once; store it now): [password]
         Dashboard: web.example.elb.amazonaws.com
-        "#));
+        "));
 }
 
 #[tokio::test(start_paused = true)]
@@ -392,7 +394,7 @@ async fn an_uninstall_deletes_the_apps_first_and_only_with_allow_uninstall() {
         setup.stack("web-costs").is_some(),
         "a stack that only carries the Rack tag is left"
     );
-    stable_snapshots(setup.harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @r#"
+    stable_snapshots(setup.harness.dir.path()).bind(|| insta::assert_snapshot!(exit_and_output(code, &output), @"
         exit: 0
         --- output
         Read account 123456789012 (org personal): us-east-1
@@ -413,15 +415,19 @@ async fn an_uninstall_deletes_the_apps_first_and_only_with_allow_uninstall() {
         personal/web: DELETE_IN_PROGRESS
         personal/web: Deleted ECS Cluster: cluster-0
         personal/web: Deleted VPC Subnet: subnet0-1
+        personal/web: Deleted VPC: vpc-2
+        personal/web: DELETE_COMPLETE
         personal/web: deleting web (3 resources)
         personal/web: DELETE_IN_PROGRESS
         personal/web: Deleted ECS Cluster: cluster-0
         personal/web: Deleted VPC Subnet: subnet0-1
+        personal/web: Deleted VPC: vpc-2
+        personal/web: DELETE_COMPLETE
         personal/web: uninstalled with its 1 app or resource stack in [time]
 
         Apply complete: 0 installed, 0 updated, 1 uninstalled, 0 failed.
             personal/web: uninstalled with its 1 app or resource stack in [time]
-        "#));
+        "));
 
     // Gone is what racks.toml asks: nothing left to do.
     let (code, output) = setup.apply(ALLOW_UNINSTALL).await;

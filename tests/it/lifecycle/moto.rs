@@ -131,6 +131,8 @@ fn apply_blocks_a_failed_install_until_recover_deletes_it_and_installs_it_again(
         warning: personal/web: its generated API password will be printed below, and stdout is not a terminal (a CI log?); set `password_ssm` to keep it in SSM Parameter Store instead
 
         personal/web: deleting web
+        personal/web: DELETE_IN_PROGRESS
+        personal/web: DELETE_COMPLETE
         personal/web: installing (11 resources)
         personal/web: CREATE_IN_PROGRESS
         personal/web: CREATE_COMPLETE
