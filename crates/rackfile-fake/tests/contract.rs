@@ -22,8 +22,9 @@
 //! reached; events carry the ClientRequestToken of their request; an update that changes nothing is
 //! NothingToDo, but a newer value behind an SSM-typed parameter is an update; UsePreviousValue keeps the live
 //! value; a deleted stack is gone from DescribeStacks and its name free (by its StackId it is still read); a
-//! lost answer leaves the write done and a retry meeting it; deleting a missing or deleting stack succeeds; PutParameter does not overwrite; an alarm
-//! takes its states at their times; an instance type EC2 does not know is offered nowhere.
+//! lost answer leaves the write done and a retry meeting it; deleting a missing or deleting stack succeeds;
+//! PutParameter does not overwrite; an alarm takes its states at their times; an instance type EC2 does not
+//! know is offered nowhere.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
