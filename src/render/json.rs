@@ -295,6 +295,20 @@ mod tests {
     use crate::plan::{RuleImpact, StepRef};
     use crate::template::{Cause, ChangeSource, PolicyUnknown, ResourceAction};
 
+    /// A plan of `racks` (their JSON, as `plan --json` prints them); the rest is what every test plan has.
+    fn plan_of(racks: Value) -> Plan {
+        serde_json::from_value(json!({
+            "format_version": crate::plan::file::FORMAT_VERSION,
+            "racks_file": {"path": "racks.toml", "sha256": "0"},
+            "accounts": [],
+            "racks": racks,
+            "not_in_racks_toml": [],
+            "summary": {"install": 0, "update": 0, "upgrade": 0, "reinstall": 0, "continue_rollback": 0,
+                "uninstall": 0, "unchanged": 0, "blocked": 0, "wait": 0},
+        }))
+        .expect("a plan")
+    }
+
     /// One resource per cause, so that each kind of cause goes through the saved plan.
     fn every_cause() -> Vec<ResourceImpact> {
         let names = |names: &[&str]| names.iter().map(|name| name.to_string()).collect();
@@ -379,27 +393,18 @@ mod tests {
     /// An update of `InstanceType` whose template was analysed, and of `Subnet0CIDR` where Convox's rule
     /// says what no analysis did.
     fn update_plan() -> Plan {
-        let mut plan: Plan = serde_json::from_value(json!({
-            "format_version": crate::plan::file::FORMAT_VERSION,
-            "racks_file": {"path": "racks.toml", "sha256": "0"},
-            "accounts": [],
-            "racks": [{
-                "rack": "personal/web", "org": "personal", "name": "web", "region": "us-east-1",
-                "account_id": "123456789012", "action": "update",
-                "template": {"url": {"url": "https://templates.example.com/rack.json"}},
-                "changes": [
-                    {"kind": "parameter", "name": "InstanceType", "before": "t3.small", "after": "t3.large",
-                     "sensitive": false},
-                    {"kind": "parameter", "name": "Subnet0CIDR", "before": "10.0.1.0/24",
-                     "after": "10.0.9.0/24", "sensitive": false},
-                ],
-                "parameters": {}, "tags": {}, "resource_count": 1, "stack": null,
-            }],
-            "not_in_racks_toml": [],
-            "summary": {"install": 0, "update": 1, "upgrade": 0, "reinstall": 0, "continue_rollback": 0,
-                "uninstall": 0, "unchanged": 0, "blocked": 0, "wait": 0},
-        }))
-        .unwrap();
+        let mut plan = plan_of(json!([{
+            "rack": "personal/web", "org": "personal", "name": "web", "region": "us-east-1",
+            "account_id": "123456789012", "action": "update",
+            "template": {"url": {"url": "https://templates.example.com/rack.json"}},
+            "changes": [
+                {"kind": "parameter", "name": "InstanceType", "before": "t3.small", "after": "t3.large",
+                 "sensitive": false},
+                {"kind": "parameter", "name": "Subnet0CIDR", "before": "10.0.1.0/24",
+                 "after": "10.0.9.0/24", "sensitive": false},
+            ],
+            "parameters": {}, "tags": {}, "resource_count": 1, "stack": null,
+        }]));
         let rack = &mut plan.racks[0];
         let Action::Update(update) = &mut rack.action else {
             panic!("an update")
@@ -511,43 +516,34 @@ mod tests {
     /// it as data, as `plan --json` writes it.
     fn plan_of_facts() -> Plan {
         let live_unreadable = json!({"kind": "live_unreadable", "error": "AccessDenied: no"});
-        serde_json::from_value(json!({
-            "format_version": "1",
-            "racks_file": {"path": "racks.toml", "sha256": "0"},
-            "accounts": [],
-            "racks": [{
-                "rack": "personal/web", "org": "personal", "name": "web", "region": "us-east-1",
-                "account_id": "123456789012", "action": "update",
-                "template": {"url": {"url": "https://templates.example.com/rack.json"}},
-                "changes": [], "parameters": {}, "tags": {}, "resource_count": 1,
-                "impact": {"analysis": "not_analysed", "why": live_unreadable},
-                "budget": {"kind": "cannot_compute",
-                    "why": {"kind": "not_analysed", "template": live_unreadable}},
-                "unresolved": [{"parameter": "DefaultAmi", "ssm_name": "/ami",
-                    "why": {"kind": "missing", "name": "/ami", "region": "us-east-1"}}],
-                "stack": null,
-                "note_data": [
-                    {"kind": "summary_only", "template": "https://templates.example.com/rack.json"},
-                    {"kind": "ssm_unresolved", "parameter": "DefaultAmi",
-                        "why": {"kind": "missing", "name": "/ami", "region": "us-east-1"}},
-                    {"kind": "change_set_no_changes"},
-                ],
-                "warning_data": [{"kind": "unpublished_release", "version": "5"}],
-                "hold": [{"kind": "not_analysed", "why": live_unreadable}],
-            }, {
-                "rack": "personal/new", "org": "personal", "name": "new", "region": "us-east-1",
-                "account_id": "123456789012", "action": "install",
-                "template": {"url": {"url": "https://templates.example.com/rack.json"}},
-                "parameters": {}, "password": null, "tags": {}, "resource_count": 1,
-                "budget": {"kind": "cannot_compute",
-                    "why": {"kind": "instances_unknown", "group": "Instances"}},
-                "stack": null,
-            }],
-            "not_in_racks_toml": [],
-            "summary": {"install": 1, "update": 1, "upgrade": 0, "reinstall": 0, "continue_rollback": 0,
-                "uninstall": 0, "unchanged": 0, "blocked": 0, "wait": 0},
-        }))
-        .expect("a plan")
+        plan_of(json!([{
+            "rack": "personal/web", "org": "personal", "name": "web", "region": "us-east-1",
+            "account_id": "123456789012", "action": "update",
+            "template": {"url": {"url": "https://templates.example.com/rack.json"}},
+            "changes": [], "parameters": {}, "tags": {}, "resource_count": 1,
+            "impact": {"analysis": "not_analysed", "why": live_unreadable},
+            "budget": {"kind": "cannot_compute",
+                "why": {"kind": "not_analysed", "template": live_unreadable}},
+            "unresolved": [{"parameter": "DefaultAmi", "ssm_name": "/ami",
+                "why": {"kind": "missing", "name": "/ami", "region": "us-east-1"}}],
+            "stack": null,
+            "note_data": [
+                {"kind": "summary_only", "template": "https://templates.example.com/rack.json"},
+                {"kind": "ssm_unresolved", "parameter": "DefaultAmi",
+                    "why": {"kind": "missing", "name": "/ami", "region": "us-east-1"}},
+                {"kind": "change_set_no_changes"},
+            ],
+            "warning_data": [{"kind": "unpublished_release", "version": "5"}],
+            "hold": [{"kind": "not_analysed", "why": live_unreadable}],
+        }, {
+            "rack": "personal/new", "org": "personal", "name": "new", "region": "us-east-1",
+            "account_id": "123456789012", "action": "install",
+            "template": {"url": {"url": "https://templates.example.com/rack.json"}},
+            "parameters": {}, "password": null, "tags": {}, "resource_count": 1,
+            "budget": {"kind": "cannot_compute",
+                "why": {"kind": "instances_unknown", "group": "Instances"}},
+            "stack": null,
+        }]))
     }
 
     #[test]
@@ -617,29 +613,20 @@ mod tests {
 
     /// A rack blocked by preflight, with a check of every finding and an exports hold.
     fn blocked_by_preflight() -> Plan {
-        let mut plan: Plan = serde_json::from_value(json!({
-            "format_version": "1",
-            "racks_file": {"path": "racks.toml", "sha256": "0"},
-            "accounts": [],
-            "racks": [{
-                "rack": "personal/web", "org": "personal", "name": "web", "region": "us-east-1",
-                "account_id": "123456789012", "action": "blocked", "kind": "preflight",
-                "status": "UPDATE_COMPLETE", "reason": "", "stack": null,
-            }],
-            "not_in_racks_toml": [],
-            "summary": {"install": 0, "update": 0, "upgrade": 0, "reinstall": 0, "continue_rollback": 0,
-                "uninstall": 0, "unchanged": 0, "blocked": 1, "wait": 0},
-        }))
-        .unwrap();
+        let mut plan = plan_of(json!([{
+            "rack": "personal/web", "org": "personal", "name": "web", "region": "us-east-1",
+            "account_id": "123456789012", "action": "blocked", "kind": "preflight",
+            "status": "UPDATE_COMPLETE", "stack": null,
+        }]));
         let rack = &mut plan.racks[0];
-        let every_read = super::super::preflight::every_read;
+        let every_read = super::super::preflight::every_read();
         rack.preflight = super::super::preflight::every_finding_and_its_words()
             .into_iter()
             .enumerate()
             .map(|(index, (finding, _))| PreflightCheck {
                 check: PreflightKind::InstanceQuota,
                 verdict: [Verdict::Blocked, Verdict::NotChecked, Verdict::Warning][index % 3],
-                read: vec![every_read()[index % every_read().len()].0.clone()],
+                read: vec![every_read[index % every_read.len()].0.clone()],
                 finding,
             })
             .collect();
